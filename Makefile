@@ -1,0 +1,36 @@
+# rsnprop: reproducible entry points.  `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.rsnprop-installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install system-deps analysis test bench clean
+
+help: ## list the targets
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort | awk -F'\t' '{printf "  %-14s %s\n", $$1, $$2}'
+
+install: $(STAMP) ## create .venv and install rsnprop with its test dependencies (idempotent)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+system-deps: ## install Debian packages the browser tests need (chromium, chromium-driver)
+	@bash scripts/system-deps.sh
+
+analysis: install ## run the example study on the bundled SIMULATED data -> reports/report.html
+	$(MAKE) -C analysis RSNPROP=$(abspath $(BIN))/rsnprop
+
+test: install system-deps ## run the default test suite (< 10 minutes)
+	$(BIN)/python -m pytest -q -m "not bench"
+
+bench: install ## run the benchmarks (timings printed, and saved under bench/results/)
+	$(BIN)/python -m pytest -q -s -m bench bench
+
+clean: ## remove build products (keeps .venv and the committed example report)
+	$(MAKE) -C analysis clean
+	rm -rf .pytest_cache test-artifacts bench/results

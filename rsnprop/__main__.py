@@ -1,0 +1,3 @@
+from rsnprop.cli import main
+
+raise SystemExit(main())
