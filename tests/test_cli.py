@@ -1,0 +1,94 @@
+"""The command-line contract: help, version, exit codes, JSON on stdout only."""
+
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+
+import rsnprop
+from rsnprop import cli
+
+
+def test_version(rsnprop_cli):
+    proc = rsnprop_cli("--version")
+    assert proc.returncode == 0
+    assert proc.stdout.strip() == f"rsnprop {rsnprop.__version__}"
+
+
+def test_help_lists_only_real_commands(rsnprop_cli):
+    proc = rsnprop_cli("--help")
+    assert proc.returncode == 0
+    for mod in cli._command_modules():
+        assert mod.NAME in proc.stdout
+        assert callable(mod.run) and callable(mod.add_arguments)
+
+
+def test_no_command_prints_help_and_exits_2(rsnprop_cli):
+    proc = rsnprop_cli()
+    assert proc.returncode == 2
+    assert "usage: rsnprop" in proc.stdout
+
+
+def test_unknown_command_exits_2_with_one_line(rsnprop_cli):
+    proc = rsnprop_cli("frobnicate")
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_help_does_not_import_heavy_libraries():
+    code = ("import sys, rsnprop.cli as c\n"
+            "c.build_parser()\n"
+            "heavy = [m for m in ('pandas','numpy','semopy','pingouin','statsmodels','seaborn',"
+            "'matplotlib','scipy','sklearn','pyarrow') if m in sys.modules]\n"
+            "print(','.join(heavy))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_help_is_fast():
+    # the acceptance figure (min of 10 runs) is measured in `make bench`; this is a loose guard
+    best = min(_time_help() for _ in range(3))
+    assert best < 1.5
+
+
+def _time_help() -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "rsnprop", "--help"], capture_output=True, check=True)
+    return time.perf_counter() - start
+
+
+def test_bug_exits_1_without_traceback(monkeypatch, capsys):
+    class Boom:
+        NAME = "boom"
+
+        @staticmethod
+        def run(args):
+            raise ZeroDivisionError("oops")
+
+    parser_args = type("A", (), {"_module": Boom, "command": "boom", "json": False})()
+    monkeypatch.setattr(cli, "build_parser", lambda: type("P", (), {
+        "parse_args": staticmethod(lambda argv: parser_args)})())
+    monkeypatch.delenv("RSNPROP_DEBUG", raising=False)
+    assert cli.main([]) == 1
+    err = capsys.readouterr().err
+    assert "internal error" in err and "Traceback" not in err
+
+
+def test_input_error_exits_2_with_json(monkeypatch, capsys):
+    from rsnprop.errors import InputError
+
+    class Bad:
+        @staticmethod
+        def run(args):
+            raise InputError("not numeric", file="d.csv", column="x1", row=3, value="a")
+
+    parser_args = type("A", (), {"_module": Bad, "command": "bad", "json": True})()
+    monkeypatch.setattr(cli, "build_parser", lambda: type("P", (), {
+        "parse_args": staticmethod(lambda argv: parser_args)})())
+    assert cli.main([]) == 2
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["column"] == "x1"
+    assert captured.err.strip() == "rsnprop bad: error: d.csv: column 'x1', row 3, value 'a': not numeric"
