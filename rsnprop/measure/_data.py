@@ -1,0 +1,169 @@
+"""Input handling shared by the measurement functions: reading files, selecting and checking
+item columns, reverse keying and the missing-data policy.
+
+Every problem a user can cause raises :class:`~rsnprop.errors.InputError` naming the column
+(exit status 2 on the command line): unknown column, non-numeric values, constant items,
+fewer than the required number of items.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from ..errors import DataFileError, InputError, MissingFileError
+
+MISSING_POLICIES = ("listwise", "pairwise")
+
+
+def read_data(path):
+    """Read a data file: ``rsnprop.data.read_table`` when it exists, else csv/parquet/xlsx."""
+    from pathlib import Path
+
+    import pandas as pd
+
+    p = Path(path)
+    if not p.is_file():
+        raise MissingFileError("data file does not exist", file=str(path))
+    try:
+        from ..data import read_table  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 - the reading stage may not be there yet
+        read_table = None
+    if read_table is not None:
+        out = read_table(p)
+        return out[0] if isinstance(out, tuple) else out
+    suffix = p.suffix.lower()
+    try:
+        if suffix == ".parquet":
+            return pd.read_parquet(p)
+        if suffix in (".xlsx", ".xls"):
+            return pd.read_excel(p)
+        if suffix == ".sav":
+            return pd.read_spss(p)
+        return pd.read_csv(p, sep=None, engine="python")
+    except Exception as err:  # noqa: BLE001
+        raise DataFileError(f"cannot read data file ({err})", file=str(path)) from err
+
+
+def as_frame(data):
+    """Accept a DataFrame, a dict of columns or a 2-D array (columns named V1, V2, ...)."""
+    import pandas as pd
+
+    if isinstance(data, pd.DataFrame):
+        return data
+    if isinstance(data, dict):
+        return pd.DataFrame(data)
+    arr = np.asarray(data)
+    if arr.ndim != 2:
+        raise InputError("data must be a table (2-D): rows are respondents, columns items",
+                         parameter="data")
+    return pd.DataFrame(arr, columns=[f"V{i + 1}" for i in range(arr.shape[1])])
+
+
+def select_items(data, items: Sequence[str] | None, *, min_items: int = 3, file=None,
+                 check_constant: bool = True):
+    """Return the item columns of ``data`` as a float DataFrame, after checking them.
+
+    Raises
+    ------
+    InputError
+        unknown column, non-numeric values, constant item, fewer than ``min_items`` items.
+    """
+    import pandas as pd
+
+    df = as_frame(data)
+    if items is None or len(items) == 0:
+        items = [c for c in df.columns if pd.api.types.is_numeric_dtype(df[c])]
+    items = list(dict.fromkeys(str(i) for i in items))
+    cols = {str(c): c for c in df.columns}
+    for it in items:
+        if it not in cols:
+            close = [c for c in cols if c.lower() == it.lower()]
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise InputError(f"unknown column{hint}", file=file, column=it)
+    if len(items) < min_items:
+        raise InputError(f"at least {min_items} items are needed, got {len(items)}",
+                         file=file, parameter="items", value=",".join(items))
+    out = {}
+    for it in items:
+        s = df[cols[it]]
+        if pd.api.types.is_bool_dtype(s):
+            s = s.astype(float)
+        if not pd.api.types.is_numeric_dtype(s):
+            num = pd.to_numeric(s, errors="coerce")
+            bad = s[num.isna() & s.notna()]
+            if len(bad):
+                row = bad.index[0]
+                raise InputError("item values must be numeric", file=file, column=it,
+                                 row=int(row) + 1 if isinstance(row, (int, np.integer)) else row,
+                                 value=bad.iloc[0])
+            s = num
+        out[it] = s.astype(float).to_numpy()
+    frame = pd.DataFrame(out, index=df.index)
+    if check_constant:
+        for it in items:
+            v = frame[it].dropna()
+            if len(v) == 0:
+                raise InputError("item has no observed values", file=file, column=it)
+            if v.nunique() < 2:
+                raise InputError(f"item is constant (every answer is {v.iloc[0]:g}); it carries "
+                                 "no information and must be removed", file=file, column=it)
+    return frame
+
+
+def reverse_items(frame, reverse: Iterable[str] | None, scale_min=None, scale_max=None,
+                  file=None):
+    """Reverse-key ``reverse`` items: ``x -> scale_min + scale_max - x``.
+
+    Without ``scale_min``/``scale_max`` the observed minimum and maximum over all items are
+    used (as ``psych::alpha`` does with ``keys``).
+    """
+    reverse = [str(r) for r in (reverse or [])]
+    if not reverse:
+        return frame
+    out = frame.copy()
+    for r in reverse:
+        if r not in out.columns:
+            raise InputError("reverse-keyed item is not among the items", file=file, column=r,
+                             parameter="reverse")
+    lo = np.nanmin(out.to_numpy()) if scale_min is None else float(scale_min)
+    hi = np.nanmax(out.to_numpy()) if scale_max is None else float(scale_max)
+    if hi <= lo:
+        raise InputError("scale maximum must be above the scale minimum", parameter="scale_max",
+                         value=hi)
+    for r in reverse:
+        v = out[r]
+        outside = v[(v < lo) | (v > hi)]
+        if len(outside):
+            raise InputError(f"value outside the scale [{lo:g}, {hi:g}]", file=file, column=r,
+                             value=outside.iloc[0])
+        out[r] = lo + hi - v
+    return out
+
+
+def apply_missing(frame, missing: str = "listwise"):
+    """Listwise: drop incomplete rows.  Pairwise: keep every row (statistics use pairwise
+    complete observations)."""
+    if missing not in MISSING_POLICIES:
+        raise InputError("missing must be 'listwise' or 'pairwise'", parameter="missing",
+                         value=missing)
+    if missing == "listwise":
+        out = frame.dropna()
+        if len(out) < 3:
+            raise InputError(f"only {len(out)} complete rows remain after listwise deletion",
+                             parameter="missing", value=missing)
+        return out
+    return frame
+
+
+def cor_matrix(frame, missing: str = "listwise"):
+    """Pearson correlation matrix (pairwise complete observations under ``pairwise``)."""
+    return frame.corr().to_numpy() if missing == "pairwise" else np.corrcoef(
+        frame.to_numpy(), rowvar=False)
+
+
+def cov_matrix(frame, missing: str = "listwise"):
+    """Sample covariance matrix (n - 1 divisor; pairwise complete under ``pairwise``)."""
+    return frame.cov().to_numpy() if missing == "pairwise" else np.cov(frame.to_numpy(),
+                                                                       rowvar=False)

@@ -1,0 +1,260 @@
+"""Internal-consistency reliability: Cronbach's alpha (raw and standardised) with Feldt and
+bootstrap confidence intervals, item statistics, alpha if an item is deleted, and McDonald's
+omega, as ``psych::alpha`` and ``psych::omega``.
+
+Formulas (``C`` the item covariance matrix, ``R`` the correlation matrix, ``k`` items):
+
+* ``alpha = k/(k-1) * (1 - tr(C)/sum(C))``; ``alpha_std = k/(k-1) * (1 - k/sum(R))``
+* Feldt (1965) interval: ``1 - (1 - alpha) * F_{1-p/2 | p/2}(n-1, (n-1)(k-1))``
+  (``psych::alpha.ci``)
+* ``r_drop``: corrected item-total correlation from ``C`` (``psych::alpha``'s ``r.drop``);
+  ``raw_r``: correlation of the item with the mean score; ``std_r``, ``r_cor`` as psych.
+* omega total/hierarchical: :mod:`rsnprop.measure.omega` (``psych::omega``).
+
+Missing data: ``missing="listwise"`` (default) drops incomplete rows first;
+``missing="pairwise"`` uses pairwise-complete covariances exactly as ``psych::alpha`` does
+(its default, ``use = "pairwise"``; ``n`` is then the number of rows).
+
+Examples
+--------
+>>> from rsnprop.measure import alpha
+>>> from rsnprop.measure.datasets import bfi
+>>> res = alpha(bfi(), items=["A1", "A2", "A3", "A4", "A5"], reverse=["A1"],
+...             scale_min=1, scale_max=6, missing="pairwise", n_boot=0)
+>>> round(res.alpha, 3), round(res.alpha_std, 3)   # psych::alpha(bfi[1:5], keys = "A1")
+(0.703, 0.713)
+>>> round(res.alpha_ci_lower, 3), round(res.alpha_ci_upper, 3)   # ...$feldt
+(0.685, 0.72)
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..results import Result, jsonsafe
+from ._data import apply_missing, cov_matrix, reverse_items, select_items
+from ._matrix import check_singular, cov2cor, smc
+
+__all__ = ["alpha", "feldt_ci", "alpha_from_cov", "ReliabilityResult"]
+
+
+def alpha_from_cov(C: np.ndarray) -> dict:
+    """Raw and standardised alpha, G6, average r from a covariance matrix (``alpha.1``)."""
+    C = np.asarray(C, dtype=float)
+    k = C.shape[0]
+    R = cov2cor(C)
+    raw = (1 - np.trace(C) / C.sum()) * (k / (k - 1))
+    sumR = R.sum()
+    std = (1 - k / sumR) * (k / (k - 1))
+    g6 = 1 - (k - smc(R).sum()) / sumR
+    av_r = (sumR - k) / (k * (k - 1))
+    sC = C.sum()
+    trC = np.trace(C)
+    Q = (2 * k ** 2 / ((k - 1) ** 2 * sC ** 3)) * (sC * (np.trace(C @ C) + trC ** 2)
+                                                    - 2 * (trC * (C @ C).sum()))
+    return {"raw": float(raw), "std": float(std), "g6": float(g6), "average_r": float(av_r),
+            "Q": float(Q)}
+
+
+def feldt_ci(alpha_value: float, n: int, k: int, level: float = 0.95):
+    """Feldt's confidence interval for alpha (``psych::alpha.ci``)."""
+    from scipy import stats
+
+    p = 1 - level
+    df1, df2 = n - 1, (n - 1) * (k - 1)
+    lower = 1 - (1 - alpha_value) * stats.f.ppf(1 - p / 2, df1, df2)
+    upper = 1 - (1 - alpha_value) * stats.f.ppf(p / 2, df1, df2)
+    return float(lower), float(upper)
+
+
+@dataclass
+class ReliabilityResult(Result):
+    """Reliability of one scale.  ``items`` is a list of per-item dicts."""
+
+    n: int
+    n_items: int
+    missing: str
+    alpha: float
+    alpha_std: float
+    g6: float
+    average_r: float
+    ase: float
+    alpha_ci_lower: float
+    alpha_ci_upper: float
+    alpha_boot_ci_lower: float | None
+    alpha_boot_ci_upper: float | None
+    n_boot: int
+    omega_total: float | None
+    omega_h: float | None
+    omega_nfactors: int | None
+    items: list
+    reversed: list
+    ci_level: float = 0.95
+    seed: int | None = None
+    scale: str | None = None
+    warnings: list = field(default_factory=list)
+    title: str = "Reliability"
+
+    def to_dict(self) -> dict:
+        keys = ["scale", "n", "n_items", "missing", "alpha", "alpha_std", "g6", "average_r",
+                "ase", "alpha_ci_lower", "alpha_ci_upper", "ci_level", "alpha_boot_ci_lower",
+                "alpha_boot_ci_upper", "n_boot", "seed", "omega_total", "omega_h",
+                "omega_nfactors", "items", "reversed", "warnings"]
+        d = {k: getattr(self, k) for k in keys}
+        d["ci_method"] = "feldt"
+        return jsonsafe(d)
+
+    def to_frame(self):
+        import pandas as pd
+
+        return pd.DataFrame(self.items)
+
+    def summary(self) -> str:
+        head = [
+            f"{self.title}{' of ' + self.scale if self.scale else ''}: n = {self.n} "
+            f"({self.missing}), {self.n_items} items"
+            + (f", reversed: {', '.join(self.reversed)}" if self.reversed else ""),
+            f"alpha = {self.alpha:.3f} [Feldt {self.ci_level:.0%} CI {self.alpha_ci_lower:.3f}, "
+            f"{self.alpha_ci_upper:.3f}], standardised alpha = {self.alpha_std:.3f}",
+        ]
+        if self.alpha_boot_ci_lower is not None:
+            head.append(f"bootstrap CI ({self.n_boot} resamples, seed {self.seed}): "
+                        f"[{self.alpha_boot_ci_lower:.3f}, {self.alpha_boot_ci_upper:.3f}]")
+        if self.omega_total is not None:
+            head.append(f"omega total = {self.omega_total:.3f}, omega hierarchical = "
+                        f"{self.omega_h:.3f} ({self.omega_nfactors} factor(s), psych::omega)")
+        body = super().summary().split("\n", 2)[-1]
+        tail = [f"warning: {w}" for w in self.warnings]
+        return "\n".join(head + [body] + tail)
+
+
+def _boot_alpha(X: np.ndarray, n_boot: int, seed, missing: str, level: float):
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    n = X.shape[0]
+    vals = np.empty(n_boot)
+    complete = not np.isnan(X).any()
+    for b in range(n_boot):
+        idx = rng.integers(0, n, n)
+        xb = X[idx]
+        C = np.cov(xb, rowvar=False) if complete else pd.DataFrame(xb).cov().to_numpy()
+        k = C.shape[0]
+        vals[b] = (1 - np.trace(C) / C.sum()) * (k / (k - 1))
+    lo, hi = np.nanquantile(vals, [(1 - level) / 2, 1 - (1 - level) / 2])
+    return float(lo), float(hi)
+
+
+def alpha(data, items=None, *, reverse=None, scale_min=None, scale_max=None,
+          missing: str = "listwise", ci_level: float = 0.95, n_boot: int = 1000,
+          seed: int | None = 12345, omega_nfactors: int | None = 1, scale: str | None = None,
+          file=None) -> ReliabilityResult:
+    """Cronbach's alpha with confidence intervals, item statistics and omega.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Item responses (one row per respondent).
+    items : list of str
+        Item columns (at least 3).
+    reverse : list of str, optional
+        Items to reverse-key as ``scale_min + scale_max - x`` (raw data only; the clean data
+        set is already reverse keyed).  Without ``scale_min``/``scale_max`` the observed
+        minimum and maximum over the items are used, as ``psych::alpha(keys=)`` does.
+    missing : {"listwise", "pairwise"}
+        ``pairwise`` reproduces ``psych::alpha`` (its default); ``listwise`` equals
+        ``psych::alpha(na.omit(x))``.
+    ci_level : float
+        Level of the Feldt and bootstrap intervals.
+    n_boot : int
+        Bootstrap resamples for the percentile interval of alpha (0 to skip).
+    seed : int
+        Seed of the bootstrap (``numpy.random.default_rng``).
+    omega_nfactors : int or None
+        Number of group factors for omega (psych::omega); 1 gives the one-factor omega.
+        None skips omega.
+
+    Returns
+    -------
+    ReliabilityResult
+
+    Notes
+    -----
+    R: ``psych::alpha(x, keys = reverse)`` (``$total``, ``$feldt``, ``$item.stats``,
+    ``$alpha.drop``) and ``psych::omega(x, nfactors = omega_nfactors)``.  The bootstrap interval
+    resamples rows like ``psych::alpha(n.iter = )`` but with numpy's generator, so it agrees
+    with R only up to Monte Carlo error.
+    """
+    from ._data import cor_matrix
+
+    warn: list = []
+    frame = select_items(data, items, min_items=3, file=file)
+    frame = reverse_items(frame, reverse, scale_min, scale_max, file=file)
+    frame = apply_missing(frame, missing)
+    X = frame.to_numpy()
+    k = X.shape[1]
+    n = X.shape[0]
+    C = cov_matrix(frame, missing)
+    R = cov2cor(C)
+    check_singular(R, "item correlation matrix", warn)
+    tot = alpha_from_cov(C)
+    lower, upper = feldt_ci(tot["raw"], n, k, ci_level)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        total = np.nanmean(X, axis=1)
+    import pandas as pd
+
+    raw_r = pd.DataFrame(X).corrwith(pd.Series(total)).to_numpy()
+    Vt = R.sum()
+    std_r = R.sum(axis=0) / np.sqrt(Vt)
+    RC = R.copy()
+    np.fill_diagonal(RC, smc(R))
+    r_cor = RC.sum(axis=0) / np.sqrt(RC.sum())
+    rows = []
+    for i, name in enumerate(frame.columns):
+        keep = [j for j in range(k) if j != i]
+        Ci = C[np.ix_(keep, keep)]
+        c_drop = C[:, i].sum() - C[i, i]
+        r_drop = c_drop / np.sqrt(C[i, i] * Ci.sum())
+        drop = alpha_from_cov(Ci)
+        col = X[:, i]
+        rows.append({
+            "item": name, "n": int((~np.isnan(col)).sum()),
+            "mean": float(np.nanmean(col)), "sd": float(np.nanstd(col, ddof=1)),
+            "raw_r": float(raw_r[i]), "std_r": float(std_r[i]), "r_cor": float(r_cor[i]),
+            "r_drop": float(r_drop), "alpha_if_deleted": drop["raw"],
+            "std_alpha_if_deleted": drop["std"],
+            "reversed": name in set(reverse or []),
+        })
+        if r_drop < 0:
+            msg = (f"item {name} correlates negatively with the rest of the scale "
+                   f"(r_drop = {r_drop:.3f}): should it be reverse keyed?")
+            warn.append(msg)
+    boot_lo = boot_hi = None
+    if n_boot and n_boot > 0:
+        boot_lo, boot_hi = _boot_alpha(X, int(n_boot), seed, missing, ci_level)
+    om_t = om_h = None
+    if omega_nfactors:
+        from .omega import omega_from_matrix
+
+        try:
+            om = omega_from_matrix(cor_matrix(frame, missing), nfactors=int(omega_nfactors),
+                                   warn_list=warn)
+            om_t, om_h = float(om["omega_total"]), float(om["omega_h"])
+        except (np.linalg.LinAlgError, ValueError) as err:
+            warn.append(f"omega could not be computed: {err}")
+    for w in warn:
+        if "negatively" in w:
+            from ..errors import DataQualityWarning
+
+            warnings.warn(w, DataQualityWarning, stacklevel=2)
+    return ReliabilityResult(
+        n=int(n), n_items=int(k), missing=missing, alpha=tot["raw"], alpha_std=tot["std"],
+        g6=tot["g6"], average_r=tot["average_r"], ase=float(np.sqrt(tot["Q"] / n)),
+        alpha_ci_lower=lower, alpha_ci_upper=upper, alpha_boot_ci_lower=boot_lo,
+        alpha_boot_ci_upper=boot_hi, n_boot=int(n_boot or 0), omega_total=om_t, omega_h=om_h,
+        omega_nfactors=omega_nfactors, items=rows, reversed=list(reverse or []),
+        ci_level=ci_level, seed=seed, scale=scale, warnings=warn)
