@@ -1,0 +1,53 @@
+"""Reading and cleaning survey data: any survey export in, an analysis-ready data set and a
+complete cleaning log out.
+
+Public API (loaded lazily, so ``import rsnprop.data`` is cheap):
+
+* :func:`read_table` -- CSV (any encoding/delimiter/decimal mark), XLSX, SPSS, Parquet,
+  platform exports mapped to item ids;
+* :func:`clean` -- the orchestrating pure function, returning a :class:`CleaningResult`;
+* :class:`CleaningRules` -- the ``cleaning:`` section of the study plan (documented defaults);
+* the building blocks: :mod:`.validate`, :mod:`.recode`, :mod:`.careless`,
+  :mod:`.eligibility`, :mod:`.classify`, :mod:`.missing`.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+_LAZY = {
+    "read_table": "rsnprop.data.read",
+    "detect_encoding": "rsnprop.data.read",
+    "detect_delimiter": "rsnprop.data.read",
+    "map_platform_columns": "rsnprop.data.platforms",
+    "clean": "rsnprop.data.clean",
+    "CleaningResult": "rsnprop.data.clean",
+    "CleaningRules": "rsnprop.data.rules",
+    "validate": "rsnprop.data.validate",
+    "careless_indices": "rsnprop.data.careless",
+    "longstring": "rsnprop.data.careless",
+    "irv": "rsnprop.data.careless",
+    "mahad": "rsnprop.data.careless",
+    "evenodd": "rsnprop.data.careless",
+    "psychsyn": "rsnprop.data.careless",
+    "classify_born_global": "rsnprop.data.classify",
+    "check_eligibility": "rsnprop.data.eligibility",
+    "missing_summary": "rsnprop.data.missing",
+    "little_mcar_test": "rsnprop.data.missing",
+    "multiple_imputation": "rsnprop.data.missing",
+    "pool_rubin": "rsnprop.data.missing",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'rsnprop.data' has no attribute {name!r}")
+
+
+def __dir__():
+    return __all__

@@ -1,0 +1,205 @@
+"""Undo the quirks of survey platforms' response exports and map columns to item ids.
+
+Supported platforms (those the instrument exports to):
+
+``generic``
+    Columns already are the instrument's ids.
+``qualtrics``
+    CSV with two extra header rows (question text, then ``{"ImportId": ...}``); legacy exports
+    have one (question text). Meta columns ``ResponseId`` (-> ``resp_id``),
+    ``Duration (in seconds)`` (-> ``duration_sec``); identifying meta (IP address, recipient
+    names and e-mail, location) is dropped at once.
+``xlsform`` (ODK / KoboToolbox)
+    Group prefixes (``grp/item``, ``grp-item``), meta columns (``_uuid``, ``_id``,
+    ``_submission_time``, ``start``/``end`` -> ``duration_sec``), ``;``-delimited CSV.
+``limesurvey``
+    ``CODE[SQ]`` sub-question names, meta ``id`` (-> ``resp_id``), ``interviewtime``
+    (-> ``duration_sec``), ``ipaddr`` (dropped).
+
+The instrument's own mapping (:func:`rsnprop.instrument.column_map`) is applied first; names it
+does not cover are matched to item ids after normalisation (lower case, prefixes stripped,
+brackets and punctuation to ``_``).
+
+Examples
+--------
+>>> import pandas as pd
+>>> from types import SimpleNamespace as NS
+>>> ins = NS(items={"rel_1": NS(id="rel_1"), "resp_id": NS(id="resp_id")})
+>>> raw = pd.DataFrame({"ResponseId": ["Response ID", '{"ImportId":"_recordId"}', "R_1"],
+...                     "REL_1": ["Q1 text", '{"ImportId":"QID1_1"}', "5"]})
+>>> map_platform_columns(raw, "qualtrics", ins).to_dict("records")
+[{'resp_id': 'R_1', 'rel_1': 5}]
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import InputError
+
+__all__ = ["PLATFORMS", "map_platform_columns", "normalise_name"]
+
+PLATFORMS = ("generic", "xlsform", "limesurvey", "qualtrics")
+
+#: identifying meta columns dropped as soon as the export is read (lower-cased names)
+PII_META = {
+    "ipaddress", "ipaddr", "ip", "ip_address", "recipientemail", "recipientfirstname",
+    "recipientlastname", "locationlatitude", "locationlongitude", "email", "e_mail",
+    "_submitted_by", "username", "deviceid", "phonenumber", "simserial", "subscriberid",
+    "_geolocation", "refurl",
+}
+#: meta columns that carry no data for the analysis (dropped quietly by `clean`)
+PLATFORM_META = {
+    "qualtrics": {"startdate", "enddate", "status", "progress", "finished", "recordeddate",
+                  "externalreference", "distributionchannel", "userlanguage", "q_recaptchascore",
+                  "q_relevantidduplicate", "q_relevantidduplicatescore", "q_relevantidfraudscore",
+                  "q_relevantidlaststartdate"},
+    "xlsform": {"_id", "_uuid", "_submission_time", "_validation_status", "_notes", "_status",
+                "_tags", "_index", "__version__", "instanceid", "start", "end", "today",
+                "_xform_id_string", "_attachments", "formhub_uuid", "meta_instanceid",
+                "meta_rootuuid", "meta_deprecatedid", "_parent_index"},
+    "limesurvey": {"submitdate", "lastpage", "startlanguage", "seed", "startdate", "datestamp",
+                   "token"},
+    "generic": set(),
+}
+_RESP_ID = {"qualtrics": ("responseid", "response_id"), "limesurvey": ("id",),
+            "xlsform": ("uuid", "meta_instanceid", "instanceid", "id")}
+_DURATION = {"qualtrics": ("duration_in_seconds", "duration"),
+             "limesurvey": ("interviewtime",), "xlsform": ("duration",)}
+
+
+def normalise_name(name: str, platform: str = "generic") -> str:
+    """Normalise an export column name for matching with item ids.
+
+    Examples
+    --------
+    >>> normalise_name("grp_benefits/rel_1", "xlsform"), normalise_name("REL[SQ001]")
+    ('rel_1', 'rel_sq001')
+    >>> normalise_name("Duration (in seconds)")
+    'duration_in_seconds'
+    """
+    text = str(name).strip()
+    if platform == "xlsform" and "/" in text:
+        text = text.rsplit("/", 1)[1]
+    text = re.sub(r"[^0-9A-Za-z]+", "_", text).strip("_").lower()
+    return text
+
+
+def _instrument_map(instrument, platform) -> dict:
+    try:
+        from ..instrument import column_map
+    except ImportError:
+        return {}
+    try:
+        return dict(column_map(instrument, platform))
+    except Exception:  # noqa: BLE001 - the instrument may not know the platform
+        return {}
+
+
+def _drop_qualtrics_header_rows(df):
+    """Drop Qualtrics' question-text and ImportId rows; returns (df, n_dropped)."""
+    n = min(len(df), 3)
+    head = df.iloc[:n].astype("string")
+    import_rows = [i for i in range(n)
+                   if head.iloc[i].str.contains(r'^\{"ImportId"', regex=True, na=False).any()]
+    if import_rows:
+        k = import_rows[-1] + 1
+        return df.iloc[k:], k
+    # legacy export: one row of question texts; recognised by the ResponseId cell
+    for col in df.columns:
+        if normalise_name(col) in ("responseid", "response_id") and n:
+            first = str(df[col].iloc[0])
+            if first.strip().lower() in ("response id", "responseid"):
+                return df.iloc[1:], 1
+    return df, 0
+
+
+def map_platform_columns(df, platform: str | None, instrument, *, file=None):
+    """Return ``df`` with a platform's export quirks undone and columns renamed to item ids.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        As read by :func:`rsnprop.data.read_table` (text or numbers).
+    platform : {"generic", "xlsform", "limesurvey", "qualtrics"}
+    instrument : Instrument or None
+        Supplies item ids and :func:`rsnprop.instrument.column_map`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``attrs["rsnprop_read"]`` gains ``platform``, ``renamed`` (export name -> id),
+        ``dropped_pii`` (names) and ``meta_columns`` (platform bookkeeping columns kept aside).
+    """
+    import pandas as pd
+
+    from .read import to_numeric_columns
+
+    pii_meta = {normalise_name(k) for k in PII_META}
+    platform = platform or "generic"
+    if platform not in PLATFORMS:
+        raise InputError(f"unknown platform; expected one of {', '.join(PLATFORMS)}",
+                         file=file, parameter="platform", value=platform)
+    info = dict(df.attrs.get("rsnprop_read", {}))
+    n_header = 0
+    if platform == "qualtrics":
+        df, n_header = _drop_qualtrics_header_rows(df)
+        if n_header:
+            df = df.reset_index(drop=True)
+            df, _ = to_numeric_columns(df.astype(object).where(df.notna(), None).map(
+                lambda v: None if v is None else str(v)))
+    ids = set(getattr(instrument, "items", {}) or {}) if instrument is not None else set()
+    ids |= {"resp_id", "duration_sec", "consent"}
+    mapping = _instrument_map(instrument, platform) if instrument is not None else {}
+    renamed, dropped_pii, meta = {}, [], []
+    id_col = None
+    if "resp_id" not in mapping.values() and "resp_id" not in df.columns:
+        by_key = {}
+        for col in df.columns:
+            by_key.setdefault(normalise_name(col, platform), col)
+        id_col = next((by_key[k] for k in _RESP_ID.get(platform, ()) if k in by_key), None)
+    new_cols = {}
+    norm_ids = {normalise_name(i): i for i in ids}
+    for col in df.columns:
+        key = normalise_name(col, platform)
+        if col in mapping:
+            target = mapping[col]
+        elif col in ids:
+            target = col
+        elif key in pii_meta:
+            dropped_pii.append(str(col))
+            continue
+        elif key in norm_ids:
+            target = norm_ids[key]
+        elif col == id_col:
+            target = "resp_id"
+        elif platform in _DURATION and key in _DURATION[platform] \
+                and "duration_sec" not in new_cols:
+            target = "duration_sec"
+        elif key in {normalise_name(k) for k in PLATFORM_META.get(platform, set())}:
+            meta.append(str(col))
+            target = None
+        else:
+            target = col
+        if target is None:
+            continue
+        if target in new_cols:
+            if target == "resp_id" and col not in mapping:
+                meta.append(str(col))
+                continue
+            raise InputError(f"two columns map to item '{target}' ('{new_cols[target]}' and "
+                             f"'{col}')", file=file, column=str(col))
+        new_cols[target] = col
+        if target != col:
+            renamed[str(col)] = target
+    out = pd.DataFrame({t: df[c] for t, c in new_cols.items()}, index=df.index)
+    if platform == "xlsform" and "duration_sec" not in out.columns:
+        cols = {normalise_name(c, platform): c for c in df.columns}
+        if "start" in cols and "end" in cols:
+            start = pd.to_datetime(df[cols["start"]], errors="coerce", utc=True)
+            end = pd.to_datetime(df[cols["end"]], errors="coerce", utc=True)
+            out["duration_sec"] = (end - start).dt.total_seconds()
+    info.update({"platform": platform, "renamed": renamed, "dropped_pii": dropped_pii,
+                 "meta_columns": meta, "header_rows_dropped": n_header})
+    out.attrs["rsnprop_read"] = info
+    return out
