@@ -1,0 +1,286 @@
+"""Latent population model -> true latent scores -> Likert item responses.
+
+Model (within group ``g``, firm ``i``, construct ``c``)::
+
+    eta_ic = mu_gc + b_gc (phase_i - E_g[phase]) + s_c size_i + (e_c[sector_i] - E_g[e_c]) + zeta_ic
+    zeta_i ~ N(0, Psi)          Psi = within-group residual correlation matrix (unit diagonal)
+    y*_ij  = lambda_j eta_ic + sqrt(1 - lambda_j^2) eps_ij,   eps_ij ~ N(0, 1)
+    x_ij   = min + #{k : y*_ij > tau_jk}
+
+Covariates are centred within group, so ``mu_gc`` is exactly the group mean of ``eta_c``.  The
+thresholds ``tau_jk = Phi^-1(F_k)`` come from the cumulative probabilities ``F_k`` of a
+Beta(2(1 + s), 2(1 - s)) distribution at the category edges ``k / K``: ``s = 0`` gives a
+symmetric distribution over the K categories, ``s > 0`` skews answers towards "agree".
+
+Examples
+--------
+>>> from rsnprop.simulate.population import likert_thresholds
+>>> [round(t, 3) for t in likert_thresholds(5, 0.0)]
+[-1.085, -0.305, 0.305, 1.085]
+"""
+
+from __future__ import annotations
+
+from ..results import Result, jsonsafe
+from .scenarios import FOCAL, GROUPS, Scenario, get_scenario
+
+__all__ = ["PopulationParameters", "population_parameters", "likert_thresholds",
+           "simulate_latent", "simulate_likert", "scale_items", "instrument_constructs"]
+
+PHASES = (1, 2, 3, 4)
+# how each construct id is recognised when an instrument names it differently
+_PREFIX = {"relational": "rel_", "informational": "inf_", "risk_reduction": "rsk_",
+           "intl_approach": "ia_"}
+
+
+def likert_thresholds(k: int, skew: float) -> list[float]:
+    """Thresholds of a ``k``-category item with threshold skew ``skew`` (see module doc).
+
+    R: ``qnorm(pbeta((1:(k-1))/k, 2*(1+skew), 2*(1-skew)))``.
+    """
+    from scipy import stats
+
+    a, b = 2.0 * (1.0 + skew), 2.0 * (1.0 - skew)
+    cum = stats.beta.cdf([j / k for j in range(1, k)], a, b)
+    return [float(x) for x in stats.norm.ppf(cum)]
+
+
+def _item_type(item) -> str:
+    return str(getattr(item, "type", "") or "")
+
+
+def _scale(item):
+    sc = getattr(item, "scale", None)
+    if sc is None:
+        return None
+    lo, hi = getattr(sc, "min", None), getattr(sc, "max", None)
+    if lo is None or hi is None:
+        return None
+    return int(lo), int(hi)
+
+
+def scale_items(instrument, construct: str) -> list[str]:
+    """Ids of the construct's items that are answered on a numeric (Likert) scale."""
+    con = instrument.constructs[construct]
+    out = []
+    for iid in con.items:
+        item = instrument.items.get(iid)
+        if item is None or getattr(item, "attention_check", None):
+            continue
+        if _item_type(item) in ("likert", "integer", "rating") and _scale(item) is not None:
+            out.append(iid)
+    return out
+
+
+def instrument_constructs(instrument) -> list[str]:
+    """Construct ids of the instrument with at least one scale item (instrument order)."""
+    return [cid for cid in instrument.constructs if scale_items(instrument, cid)]
+
+
+class PopulationParameters(Result):
+    """True (population) parameters of a scenario applied to an instrument.
+
+    Attributes
+    ----------
+    scenario : str
+    constructs : list of str
+    means : dict group -> construct -> latent mean
+    psi : nested dict, within-group residual correlations
+    cov : dict group -> nested dict, total within-group latent covariance (covariates included)
+    d_between : dict construct -> standardised born_global - traditional difference
+        (``(mu_bg - mu_trad) / sqrt((var_trad + var_bg) / 2)`` with total within-group variances)
+    contrasts : dict group -> {"diff", "sd", "dz"} of ``relational - informational``
+    items : dict item -> {"construct", "loading", "thresholds", "reverse", "min", "max"}
+    expected : dict proposition -> the verdict the truth implies ("supported", "contradicted",
+        "equivalent")
+    """
+
+    title = "Population (true) parameters"
+
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+    def to_dict(self) -> dict:
+        keys = ("scenario", "bg_share", "constructs", "means", "psi", "cov", "d_between",
+                "contrasts", "items", "expected", "phase_mean", "phase_slopes", "size_slopes",
+                "sector_effects")
+        return jsonsafe({k: getattr(self, k) for k in keys})
+
+    def to_frame(self):
+        import pandas as pd
+
+        rows = []
+        for c in self.constructs:
+            rows.append({"construct": c, "mean_traditional": self.means["traditional"][c],
+                         "mean_born_global": self.means["born_global"][c],
+                         "d_between": self.d_between[c],
+                         "n_items": sum(1 for v in self.items.values() if v["construct"] == c)})
+        return pd.DataFrame(rows)
+
+
+def _psi_matrix(sc: Scenario, constructs: list[str]):
+    import numpy as np
+
+    from ..errors import SpecificationError
+
+    k = len(constructs)
+    psi = np.eye(k)
+    for a in range(k):
+        for b in range(a + 1, k):
+            psi[a, b] = psi[b, a] = sc.correlation(constructs[a], constructs[b])
+    if np.linalg.eigvalsh(psi).min() <= 1e-8:
+        raise SpecificationError("the latent correlations are not positive definite",
+                                 parameter="correlations", value=sc.name)
+    return psi
+
+
+def population_parameters(instrument, scenario="p1p2") -> PopulationParameters:
+    """The true parameters behind :func:`rsnprop.simulate.simulate_study`.
+
+    Parameters
+    ----------
+    instrument : Instrument
+        As returned by :func:`rsnprop.instrument.load_instrument`.
+    scenario : str, path, dict or Scenario
+
+    Returns
+    -------
+    PopulationParameters
+
+    Examples
+    --------
+    >>> from rsnprop.instrument import load_instrument      # doctest: +SKIP
+    >>> ins = load_instrument("instruments/rsn_internationalisation.yaml")  # doctest: +SKIP
+    >>> round(population_parameters(ins, "p1p2").contrasts["born_global"]["diff"], 2)  # doctest: +SKIP
+    0.35
+    """
+    import numpy as np
+
+    sc = get_scenario(scenario)
+    constructs = instrument_constructs(instrument)
+    psi = _psi_matrix(sc, constructs)
+    means = {g: {c: sc.mean(g, c) for c in constructs} for g in GROUPS}
+    phase_mean, cov = {}, {}
+    for g in GROUPS:
+        p = np.asarray(sc.facts.phase_probs[g])
+        ph = np.asarray(PHASES, dtype=float)
+        m = float(p @ ph)
+        v = float(p @ (ph - m) ** 2)
+        phase_mean[g] = m
+        slope = np.array([sc.phase_slopes.get(g, {}).get(c, 0.0) for c in constructs])
+        size = np.array([sc.size_slopes.get(c, 0.0) for c in constructs])
+        sprob = sc.facts.sector_probs[g]
+        E = np.array([[sc.sector_effects.get(s, {}).get(c, 0.0) for c in constructs] for s in sprob])
+        w = np.array(list(sprob.values()))
+        Ec = E - w @ E
+        sector_cov = (Ec * w[:, None]).T @ Ec
+        total = psi + v * np.outer(slope, slope) + np.outer(size, size) + sector_cov
+        cov[g] = total
+    d_between = {}
+    for j, c in enumerate(constructs):
+        sd = np.sqrt((cov["traditional"][j, j] + cov["born_global"][j, j]) / 2)
+        d_between[c] = (means["born_global"][c] - means["traditional"][c]) / sd
+    contrasts, expected = {}, {}
+    if "relational" in constructs and "informational" in constructs:
+        r, i = constructs.index("relational"), constructs.index("informational")
+        for g in GROUPS:
+            diff = means[g]["relational"] - means[g]["informational"]
+            var = cov[g][r, r] + cov[g][i, i] - 2 * cov[g][r, i]
+            contrasts[g] = {"diff": diff, "sd": float(np.sqrt(var)), "dz": diff / float(np.sqrt(var))}
+
+        def verdict(x):
+            return "equivalent" if abs(x) < 1e-12 else ("supported" if x > 0 else "contradicted")
+
+        expected = {"P1": verdict(-contrasts["traditional"]["diff"]),
+                    "P2": verdict(contrasts["born_global"]["diff"])}
+    items = {}
+    for c, lam_c in zip(constructs, _construct_loadings(sc, instrument, constructs)):
+        for iid, lam in zip(scale_items(instrument, c), lam_c):
+            lo, hi = _scale(instrument.items[iid])
+            items[iid] = {"construct": c, "loading": lam, "min": lo, "max": hi,
+                          "reverse": bool(getattr(instrument.items[iid], "reverse", False)),
+                          "thresholds": likert_thresholds(hi - lo + 1, sc.skew_of(c))}
+    return PopulationParameters(
+        scenario=sc.name, bg_share=sc.bg_share, constructs=constructs, means=means,
+        psi={a: {b: float(psi[x, y]) for y, b in enumerate(constructs)} for x, a in enumerate(constructs)},
+        cov={g: {a: {b: float(cov[g][x, y]) for y, b in enumerate(constructs)}
+                 for x, a in enumerate(constructs)} for g in GROUPS},
+        d_between={k: float(v) for k, v in d_between.items()}, contrasts=contrasts,
+        items=items, expected=expected, phase_mean=phase_mean,
+        phase_slopes={g: dict(sc.phase_slopes.get(g, {})) for g in GROUPS},
+        size_slopes=dict(sc.size_slopes), sector_effects=dict(sc.sector_effects),
+        _scenario=sc, _psi=psi)
+
+
+def _construct_loadings(sc: Scenario, instrument, constructs):
+    out = []
+    for c in constructs:
+        lam = sc.loading_list(c, len(scale_items(instrument, c)))
+        if any(not 0 < x < 1 for x in lam):
+            from ..errors import SpecificationError
+
+            raise SpecificationError("standardised loadings must lie in (0, 1)",
+                                     parameter=f"loadings.{c}", value=lam)
+        out.append(lam)
+    return out
+
+
+def simulate_latent(params: PopulationParameters, n: int, rng):
+    """Draw ``n`` firms: group, phase, size, sector and latent scores ``eta_<construct>``.
+
+    Returns a DataFrame with columns ``born_global`` (0/1, the truth), ``group``, ``phase``,
+    ``size_z``, ``sector`` and one ``eta_<construct>`` per construct.
+    """
+    import numpy as np
+    import pandas as pd
+
+    sc: Scenario = params._scenario
+    constructs = params.constructs
+    bg = (rng.random(n) < sc.bg_share).astype(int)
+    group = np.where(bg == 1, "born_global", "traditional")
+    phase = np.empty(n, dtype=int)
+    sector = np.empty(n, dtype=object)
+    u_phase, u_sector = rng.random(n), rng.random(n)
+    size_z = rng.standard_normal(n)
+    zeta = rng.standard_normal((n, len(constructs))) @ np.linalg.cholesky(params._psi).T
+    eta = np.empty((n, len(constructs)))
+    for gi, g in enumerate(GROUPS):
+        mask = bg == gi
+        cum = np.cumsum(sc.facts.phase_probs[g])
+        phase[mask] = 1 + np.searchsorted(cum[:-1], u_phase[mask], side="right")
+        sprob = sc.facts.sector_probs[g]
+        letters = list(sprob)
+        scum = np.cumsum(list(sprob.values()))
+        idx = np.minimum(np.searchsorted(scum, u_sector[mask], side="right"), len(letters) - 1)
+        sector[mask] = np.asarray(letters, dtype=object)[idx]
+        w = np.array(list(sprob.values()))
+        for j, c in enumerate(constructs):
+            eff = np.array([sc.sector_effects.get(s, {}).get(c, 0.0) for s in letters])
+            slope = sc.phase_slopes.get(g, {}).get(c, 0.0)
+            eta[mask, j] = (params.means[g][c] + slope * (phase[mask] - params.phase_mean[g])
+                            + sc.size_slopes.get(c, 0.0) * size_z[mask]
+                            + (eff[idx] - w @ eff) + zeta[mask, j])
+    out = pd.DataFrame({"born_global": bg, "group": group, "phase": phase, "size_z": size_z,
+                        "sector": sector.astype(str)})
+    for j, c in enumerate(constructs):
+        out[f"eta_{c}"] = eta[:, j]
+    return out
+
+
+def simulate_likert(params: PopulationParameters, latent, rng):
+    """Construct-keyed Likert answers (before reverse keying) for every scale item.
+
+    Returns a DataFrame of integer categories, one column per item of ``params.items``.
+    """
+    import numpy as np
+    import pandas as pd
+
+    n = len(latent)
+    cols = {}
+    noise = rng.standard_normal((n, len(params.items)))
+    for j, (iid, spec) in enumerate(params.items.items()):
+        lam = spec["loading"]
+        ystar = lam * latent[f"eta_{spec['construct']}"].to_numpy() + np.sqrt(1 - lam ** 2) * noise[:, j]
+        cat = np.searchsorted(np.asarray(spec["thresholds"]), ystar, side="left")
+        cols[iid] = spec["min"] + cat
+    return pd.DataFrame(cols, index=latent.index)

@@ -1,0 +1,185 @@
+"""Data-quality problems and platform export quirks added to clean simulated answers.
+
+* careless responders (Meade & Craig 2012): straight-lining (one answer for every Likert item),
+  random responding (uniform answers), speeders (far too fast, half of the answers random);
+  they mostly fail the instructed-response attention checks;
+* missing answers, MCAR (every cell equally likely) or MAR (probability rises with an observed,
+  always-answered variable: the firm's size), on items the platform does not force;
+* a few invalid codes (out-of-range numbers such as 0, 8, 99, -9 on a 1-7 scale);
+* platform column names (``rsnprop.instrument.column_map``) and platform meta columns.
+
+Examples
+--------
+>>> import numpy as np, pandas as pd
+>>> df = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0] * 50})
+>>> out = apply_missing(df, ["a"], np.random.default_rng(1), rate=0.5, mechanism="mcar")
+>>> 0.35 < out["a"].isna().mean() < 0.65
+True
+"""
+
+from __future__ import annotations
+
+__all__ = ["apply_careless", "apply_missing", "inject_invalid", "to_platform", "PLATFORM_META",
+           "raw_csv_bytes"]
+
+#: meta column names per platform (resp_id, duration_sec, submitted_at)
+PLATFORM_META = {
+    "generic": {"resp_id": "resp_id", "duration_sec": "duration_sec", "submitted_at": "submitted_at"},
+    "xlsform": {"resp_id": "_uuid", "duration_sec": "duration_sec", "submitted_at": "_submission_time"},
+    "limesurvey": {"resp_id": "id", "duration_sec": "interviewtime", "submitted_at": "submitdate"},
+    "qualtrics": {"resp_id": "ResponseId", "duration_sec": "Duration (in seconds)",
+                  "submitted_at": "RecordedDate"},
+}
+
+
+def apply_careless(likert, rng, *, rate, mix, scale_min, scale_max, eligible=None):
+    """Replace the answers of a share ``rate`` of respondents by careless patterns.
+
+    Parameters
+    ----------
+    likert : DataFrame
+        Likert answers (respondents x items), modified in a copy.
+    rate : float
+        Share of careless respondents (among ``eligible`` rows when given).
+    mix : dict
+        Weights of ``straightline``, ``random`` and ``speeder``.
+
+    Returns
+    -------
+    (DataFrame, ndarray of str)
+        The answers and the careless type of every row ("" for attentive respondents).
+    """
+    import numpy as np
+
+    n, k = likert.shape
+    out = likert.copy()
+    kind = np.full(n, "", dtype=object)
+    pool = np.arange(n) if eligible is None else np.flatnonzero(eligible)
+    u = rng.random(n)
+    chosen = pool[u[pool] < rate]
+    names = sorted(mix)
+    w = np.array([mix[m] for m in names], dtype=float)
+    picks = rng.choice(len(names), size=len(chosen), p=w / w.sum())
+    vals = out.to_numpy(dtype=float, copy=True)
+    rand = rng.integers(scale_min, scale_max + 1, size=(n, k)).astype(float)
+    straight = rng.integers(scale_min, scale_max + 1, size=n).astype(float)
+    half = rng.random((n, k)) < 0.5
+    for row, p in zip(chosen, picks):
+        m = names[p]
+        kind[row] = m
+        if m == "straightline":
+            vals[row, :] = straight[row]
+        elif m == "random":
+            vals[row, :] = rand[row, :]
+        else:
+            vals[row, half[row]] = rand[row, half[row]]
+    out.loc[:, :] = vals
+    return out, kind
+
+
+def apply_missing(df, columns, rng, *, rate, mechanism="mcar", driver=None, protect=None):
+    """Blank cells of ``columns`` at an average ``rate`` (MCAR or MAR on ``driver``).
+
+    MAR: ``logit p = a + 1.2 z`` with ``z`` the standardised ``driver`` (an observed,
+    always-answered variable) and ``a`` solved so that the mean of ``p`` equals ``rate``.
+    Rows where ``protect`` is true are left alone.
+    """
+    import numpy as np
+    from scipy import optimize, special
+
+    out = df.copy()
+    if rate <= 0 or not columns:
+        return out
+    n = len(df)
+    if mechanism == "mar":
+        if driver is None:
+            from ..errors import InputError
+
+            raise InputError("MAR missingness needs a driver variable", parameter="missing_mechanism")
+        d = np.asarray(driver, dtype=float)
+        z = (d - np.nanmean(d)) / (np.nanstd(d) or 1.0)
+        z = np.nan_to_num(z)
+        a = optimize.brentq(lambda a: special.expit(a + 1.2 * z).mean() - rate, -30, 30)
+        p = special.expit(a + 1.2 * z)
+    else:
+        p = np.full(n, rate)
+    hit = rng.random((n, len(columns))) < p[:, None]
+    if protect is not None:
+        hit &= ~np.asarray(protect, dtype=bool)[:, None]
+    for j, col in enumerate(columns):
+        vals = out[col].to_numpy(dtype=float, copy=True)
+        vals[hit[:, j]] = np.nan
+        out[col] = vals
+    return out
+
+
+def inject_invalid(df, ranges, rng, *, rate):
+    """Replace a share ``rate`` of the answered cells of ``ranges`` (col -> (min, max)) by
+    out-of-range codes (``min - 1``, ``max + 1``, 99, -9)."""
+    import numpy as np
+
+    out = df.copy()
+    if rate <= 0:
+        return out
+    cols = list(ranges)
+    hit = rng.random((len(df), len(cols))) < rate
+    which = rng.integers(0, 4, size=(len(df), len(cols)))
+    for j, col in enumerate(cols):
+        lo, hi = ranges[col]
+        codes = np.array([lo - 1, hi + 1, 99, -9], dtype=float)
+        vals = out[col].to_numpy(dtype=float, copy=True)
+        mask = hit[:, j] & ~np.isnan(vals)
+        vals[mask] = codes[which[mask, j]]
+        out[col] = vals
+    return out
+
+
+def to_platform(df, instrument, platform: str):
+    """Rename item and meta columns as ``platform`` writes them in its export."""
+    from ..errors import InputError
+
+    if platform not in PLATFORM_META:
+        raise InputError(f"unknown platform; choose from {sorted(PLATFORM_META)}",
+                         parameter="platform", value=platform)
+    if platform == "generic":
+        return df
+    from ..instrument import column_map
+
+    export_to_id = column_map(instrument, platform)
+    id_to_export = {}
+    for col, iid in export_to_id.items():
+        id_to_export.setdefault(iid, col)
+    meta = PLATFORM_META[platform]
+    rename = {c: id_to_export.get(c, meta.get(c, c)) for c in df.columns}
+    return df.rename(columns=rename)
+
+
+def _fmt(v) -> str:
+    import math
+
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        if math.isnan(v):
+            return ""
+        if v.is_integer() and abs(v) < 1e15:
+            return str(int(v))
+        return repr(round(v, 6))
+    return str(v)
+
+
+def raw_csv_bytes(df) -> bytes:
+    """CSV bytes of a raw export: integral floats without ``.0``, missing as empty, LF ends.
+
+    Deterministic: the same DataFrame always gives the same bytes.
+    """
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow([str(c) for c in df.columns])
+    cols = [df[c].tolist() for c in df.columns]
+    for row in zip(*cols):
+        w.writerow([_fmt(v) for v in row])
+    return buf.getvalue().encode("utf-8")
