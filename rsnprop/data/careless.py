@@ -1,0 +1,399 @@
+"""Careless-responding indices, vectorised (no Python loop over respondents).
+
+Each function mirrors the R package ``careless`` (Yentes & Wilhelm, version 1.2.x) and gives
+the same numbers (tests/reference/data_careless.R runs the package's own R code):
+
+=====================  ===========================================  ==========================
+function               meaning (higher = more careless unless said)  R
+=====================  ===========================================  ==========================
+:func:`longstring`     longest run of identical consecutive answers  ``careless::longstring``
+:func:`irv`            intra-individual SD (low = straight-lining)   ``careless::irv``
+:func:`mahad`          Mahalanobis D2 (psych::outlier, pairwise)     ``careless::mahad``
+:func:`evenodd`        minus Spearman-Brown even-odd correlation     ``careless::evenodd``
+:func:`psychsyn`       within-person synonym correlation (low = bad) ``careless::psychsyn``
+=====================  ===========================================  ==========================
+
+All take a 2-D float array (rows = respondents, columns = items in questionnaire order, NaN =
+missing) and process rows in blocks so that memory stays bounded for a million rows.
+
+References
+----------
+Curran, P. G. (2016). Methods for the detection of carelessly invalid responses in survey data.
+Journal of Experimental Social Psychology, 66, 4-19.
+Meade, A. W., & Craig, S. B. (2012). Identifying careless responses in survey data.
+Psychological Methods, 17(3), 437-455.
+"""
+
+from __future__ import annotations
+
+__all__ = ["longstring", "irv", "mahad", "evenodd", "psychsyn", "pairwise_cov",
+           "careless_indices"]
+
+_BLOCK = 1 << 17
+
+
+def _blocks(n: int, size: int = _BLOCK):
+    for start in range(0, n, size):
+        yield slice(start, min(n, start + size))
+
+
+def _as2d(x):
+    import numpy as np
+
+    a = np.asarray(x, dtype="float64")
+    if a.ndim != 2:
+        raise ValueError("expected a 2-D array (respondents x items)")
+    return a
+
+
+def longstring(x, *, avg: bool = False):
+    """Longest run of identical consecutive answers per respondent (``careless::longstring``).
+
+    Missing answers break runs (as R's ``rle`` does: each NA is a run of length 1).
+
+    Parameters
+    ----------
+    x : array-like, shape (n, p)
+    avg : bool
+        Also return the average run length (``avgstr`` in R).
+
+    Examples
+    --------
+    >>> longstring([[1, 1, 1, 2], [3, 4, 3, 4]])
+    array([3., 1.])
+    """
+    import numpy as np
+
+    a = _as2d(x)
+    n, p = a.shape
+    longest = np.zeros(n)
+    runs = np.zeros(n)
+    if p == 0:
+        return (longest, runs) if avg else longest
+    for sl in _blocks(n):
+        blk = a[sl]
+        run = np.ones(blk.shape[0])
+        best = np.ones(blk.shape[0])
+        nruns = np.ones(blk.shape[0])
+        for j in range(1, p):
+            same = blk[:, j] == blk[:, j - 1]  # False when either is NaN
+            run = np.where(same, run + 1, 1.0)
+            np.maximum(best, run, out=best)
+            nruns += ~same
+        longest[sl] = best
+        runs[sl] = p / nruns
+    return (longest, runs) if avg else longest
+
+
+def irv(x):
+    """Intra-individual response variability: the SD of each row (``careless::irv``).
+
+    Sample SD (n - 1 denominator) of the answered items; NaN with fewer than two answers.
+
+    Examples
+    --------
+    >>> irv([[1, 2, 3], [4, 4, 4]]).tolist()
+    [1.0, 0.0]
+    """
+    import numpy as np
+
+    a = _as2d(x)
+    out = np.full(a.shape[0], np.nan)
+    for sl in _blocks(a.shape[0]):
+        blk = a[sl]
+        m = ~np.isnan(blk)
+        k = m.sum(1)
+        z = np.where(m, blk, 0.0)
+        mean = np.divide(z.sum(1), k, out=np.full(len(k), np.nan), where=k > 0)
+        dev = np.where(m, blk - mean[:, None], 0.0)
+        ss = (dev * dev).sum(1)
+        out[sl] = np.divide(ss, k - 1, out=np.full(len(k), np.nan), where=k > 1) ** 0.5
+    return out
+
+
+def pairwise_cov(x):
+    """Pairwise-complete covariance matrix, means and counts (R ``cov(x, use="pairwise")``).
+
+    For each pair of columns, the covariance over the rows where both are observed, with that
+    subset's own means and an n - 1 denominator. Computed with matrix products (fast for a
+    million rows). Returns ``(cov, sd_pair_i, sd_pair_j, counts)`` where the ``sd_pair``
+    matrices hold each column's SD over the pair's complete rows (for pairwise correlations).
+    """
+    import numpy as np
+
+    a = _as2d(x)
+    p = a.shape[1]
+    sxy = np.zeros((p, p))
+    sx = np.zeros((p, p))
+    sxx = np.zeros((p, p))
+    cnt = np.zeros((p, p))
+    for sl in _blocks(a.shape[0]):
+        blk = a[sl]
+        m = (~np.isnan(blk)).astype("float64")
+        z = np.where(m > 0, blk, 0.0)
+        sxy += z.T @ z
+        sx += z.T @ m          # sum of x_i over rows where i and j are observed
+        sxx += (z * z).T @ m
+        cnt += m.T @ m
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_i = sx / cnt
+        mean_j = sx.T / cnt
+        cov = (sxy - cnt * mean_i * mean_j) / (cnt - 1)
+        var_i = (sxx - cnt * mean_i ** 2) / (cnt - 1)
+        var_j = var_i.T
+    return cov, np.sqrt(np.clip(var_i, 0, None)), np.sqrt(np.clip(var_j, 0, None)), cnt
+
+
+def mahad(x):
+    """Mahalanobis D2 of each row from the centroid (``careless::mahad`` / ``psych::outlier``).
+
+    Centres each column at its mean over observed values, inverts the pairwise-complete
+    covariance matrix and computes ``d' S^-1 d`` with missing deviations set to 0 (psych's
+    ``na.rm = TRUE`` rule). Rows with no answer get NaN. Compare with the chi-square
+    distribution with p degrees of freedom.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(1)
+    >>> x = rng.normal(size=(200, 3))
+    >>> d2 = mahad(x)
+    >>> bool(abs(d2.mean() - 3 * 199 / 200) < 1e-9)   # mean D2 = p (n-1)/n
+    True
+    """
+    import numpy as np
+
+    a = _as2d(x)
+    n, p = a.shape
+    out = np.full(n, np.nan)
+    if n < 2 or p == 0:
+        return out
+    cov = pairwise_cov(a)[0]
+    if not np.isfinite(cov).all():
+        return out
+    try:
+        inv = np.linalg.inv(cov)
+    except np.linalg.LinAlgError:
+        inv = np.linalg.pinv(cov)
+    mean = np.nanmean(a, axis=0)
+    for sl in _blocks(n):
+        d = a[sl] - mean
+        allnan = np.isnan(d).all(1)
+        d = np.where(np.isnan(d), 0.0, d)
+        v = np.einsum("ij,ij->i", d @ inv, d)
+        v[allnan] = np.nan
+        out[sl] = v
+    return out
+
+
+def _rowcorr(a, b, min_pairs: int = 2):
+    """Row-wise Pearson correlation of a and b over pairwise-complete positions."""
+    import numpy as np
+
+    m = ~(np.isnan(a) | np.isnan(b))
+    k = m.sum(1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ma = np.where(m, a, 0.0).sum(1) / k
+        mb = np.where(m, b, 0.0).sum(1) / k
+        da = np.where(m, a - ma[:, None], 0.0)
+        db = np.where(m, b - mb[:, None], 0.0)
+        saa = (da * da).sum(1)
+        sbb = (db * db).sum(1)
+        r = (da * db).sum(1) / np.sqrt(saa * sbb)
+    bad = (k < min_pairs) | (saa <= 1e-12 * np.maximum(1, k)) | (sbb <= 1e-12 * np.maximum(1, k))
+    r[bad] = np.nan
+    return np.clip(r, -1.0, 1.0), k
+
+
+def evenodd(x, factors):
+    """Even-odd consistency (``careless::evenodd``, version >= 1.2: higher = more careless).
+
+    For each factor (consecutive blocks of ``factors[j]`` columns) the means of its even- and
+    odd-numbered items are computed; the correlation of the two half-scores across factors is
+    corrected with Spearman-Brown (``2r / (1 + r)``, floored at -1) and negated. NaN when the
+    correlation is undefined (fewer than two factors with both halves, or zero variance).
+
+    Parameters
+    ----------
+    x : array-like, shape (n, sum(factors))
+    factors : sequence of int
+        Number of items of each factor, in column order (at least two factors).
+
+    Examples
+    --------
+    >>> r = evenodd([[1, 1, 4, 4, 7, 7], [1, 7, 7, 1, 4, 4]], [2, 2, 2])
+    >>> float(r[0]), bool(r[1] > -1)
+    (-1.0, True)
+    """
+    import numpy as np
+
+    a = _as2d(x)
+    factors = [int(f) for f in factors]
+    if len(factors) < 2:
+        raise ValueError("even-odd needs at least two factors")
+    if sum(factors) > a.shape[1]:
+        raise ValueError("the factors hold more items than x has columns")
+    n = a.shape[0]
+    out = np.full(n, np.nan)
+    starts = np.cumsum([0] + factors[:-1])
+    for sl in _blocks(n):
+        blk = a[sl]
+        ev = np.full((blk.shape[0], len(factors)), np.nan)
+        od = np.full_like(ev, np.nan)
+        with np.errstate(invalid="ignore"):
+            for j, (s, f) in enumerate(zip(starts, factors)):
+                sub = blk[:, s:s + f]
+                e, o = sub[:, 1::2], sub[:, 0::2]   # 1-based even positions = 0-based odd
+                if e.shape[1]:
+                    ev[:, j] = _nanmean_rows(e)
+                if o.shape[1]:
+                    od[:, j] = _nanmean_rows(o)
+        r, _ = _rowcorr(ev, od)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sb = np.where(r <= -1, -1.0, 2 * r / (1 + r))
+            sb = np.where(sb < -1, -1.0, sb)
+        out[sl] = -sb
+    return out
+
+
+def _nanmean_rows(a):
+    import numpy as np
+
+    m = ~np.isnan(a)
+    k = m.sum(1)
+    return np.divide(np.where(m, a, 0.0).sum(1), k, out=np.full(len(k), np.nan), where=k > 0)
+
+
+def synonym_pairs(x, critval: float = 0.6, *, anto: bool = False):
+    """Item pairs (i, j), i > j, whose pairwise correlation exceeds ``critval`` (or is below
+    ``-|critval|`` with ``anto=True``), ordered as ``careless:::get_item_pairs``."""
+    import numpy as np
+
+    a = _as2d(x)
+    cov, sdi, sdj, _ = pairwise_cov(a)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cor = cov / (sdi * sdj)
+    crit = abs(critval)
+    pairs = []
+    p = a.shape[1]
+    for j in range(p):            # column-major over the lower triangle, as R's as.table
+        for i in range(j + 1, p):
+            c = cor[i, j]
+            if np.isfinite(c) and ((c < -crit) if anto else (c > crit)):
+                pairs.append((i, j))
+    return pairs
+
+
+def psychsyn(x, critval: float = 0.6, *, anto: bool = False, pairs=None, diag: bool = False):
+    """Psychometric synonyms (or antonyms) index (``careless::psychsyn``/``psychant``).
+
+    Item pairs correlating above ``critval`` across respondents (below ``-critval`` for
+    antonyms) are found; each respondent's index is the correlation, across those pairs, of the
+    first and second items' answers. Low synonym (high antonym) correlations suggest careless
+    answering. NaN when fewer than three complete pairs or no variance. Unlike R's default
+    (``resample_na = TRUE``, a random re-shuffle of pairs when the correlation is NA), no
+    resampling is done, so the result is deterministic (R: ``resample_na = FALSE``).
+
+    Returns
+    -------
+    numpy.ndarray, or (values, n_pairs) with ``diag=True``
+    """
+    import numpy as np
+
+    a = _as2d(x)
+    if pairs is None:
+        pairs = synonym_pairs(a, critval, anto=anto)
+    n = a.shape[0]
+    out = np.full(n, np.nan)
+    npairs = np.zeros(n, dtype="int64")
+    if pairs:
+        first = np.array([i for i, _ in pairs])
+        second = np.array([j for _, j in pairs])
+        for sl in _blocks(n):
+            blk = a[sl]
+            r, k = _rowcorr(blk[:, first], blk[:, second], min_pairs=3)
+            out[sl] = r
+            npairs[sl] = k
+    return (out, npairs) if diag else out
+
+
+def careless_indices(items, *, factors=None, rules=None, likert_ranges=None):
+    """All careless-responding indices and their flags for a block of Likert items.
+
+    Parameters
+    ----------
+    items : pandas.DataFrame
+        Likert answers as given (before reverse keying), columns in questionnaire order.
+    factors : list of list of str, optional
+        Item columns of each construct (for even-odd); skipped when fewer than two.
+    rules : rsnprop.data.rules.CarelessRules, optional
+
+    Returns
+    -------
+    indices : pandas.DataFrame
+        ``longstring, irv, mahad, mahad_p, evenodd, psychsyn, psychant`` per row.
+    flags : pandas.DataFrame
+        Boolean ``flag_<index>`` columns (thresholds from ``rules``).
+    notes : list of str
+        Indices that could not be computed and why.
+    """
+    import numpy as np
+    import pandas as pd
+    from scipy.stats import chi2
+
+    from .rules import CarelessRules
+
+    rules = rules or CarelessRules()
+    x = items.to_numpy(dtype="float64", na_value=np.nan)
+    n, p = x.shape
+    notes = []
+    idx = pd.DataFrame(index=items.index)
+    flags = pd.DataFrame(index=items.index)
+    answered = (~np.isnan(x)).sum(1)
+    ls = longstring(x)
+    idx["longstring"] = ls
+    if rules.longstring_max_share is not None and p:
+        flags["flag_longstring"] = ls > rules.longstring_max_share * p
+    v = irv(x)
+    idx["irv"] = v
+    thr = rules.irv_min
+    flags["flag_irv"] = (v <= 0) if thr is None else (v < thr)
+    flags["flag_irv"] &= answered >= max(3, p // 2)
+    if n > p + 1 and p:
+        d2 = mahad(x)
+        pval = chi2.sf(d2, df=p)
+        idx["mahad"] = d2
+        idx["mahad_p"] = pval
+        if rules.mahad_alpha is not None:
+            flags["flag_mahad"] = pval < rules.mahad_alpha
+    else:
+        notes.append("Mahalanobis distance not computed: fewer respondents than items + 2")
+    cols = list(items.columns)
+    if factors:
+        groups = [[c for c in f if c in cols] for f in factors]
+        groups = [g for g in groups if g]
+        if len(groups) >= 2:
+            order = [c for g in groups for c in g]
+            xs = items[order].to_numpy(dtype="float64", na_value=np.nan)
+            eo = evenodd(xs, [len(g) for g in groups])
+            idx["evenodd"] = eo
+            if rules.evenodd_max is not None:
+                flags["flag_evenodd"] = eo > rules.evenodd_max
+        else:
+            notes.append("even-odd not computed: fewer than two constructs")
+    for name, anto, crit, lim in (("psychsyn", False, rules.psychsyn_critval, rules.psychsyn_min),
+                                  ("psychant", True, rules.psychant_critval, rules.psychant_max)):
+        if n < 3:
+            continue
+        pairs = synonym_pairs(x, crit, anto=anto)
+        if len(pairs) < 3:
+            notes.append(f"{name} not computed: {len(pairs)} item pair(s) beyond "
+                         f"r = {crit:+.2f} (at least 3 needed)")
+            continue
+        val = psychsyn(x, pairs=pairs)
+        idx[name] = val
+        if lim is not None:
+            flags[f"flag_{name}"] = (val < lim) if not anto else (val > lim)
+    for c in flags.columns:
+        flags[c] = flags[c].fillna(False).astype(bool)
+    return idx, flags, notes

@@ -1,0 +1,83 @@
+"""Careless-responding indices against the careless package's own R code (1.2.2).
+
+Reference: tests/reference/data_careless.R (careless_dataset with injected NAs).
+Tolerance: 1e-9 absolute (same algorithms, double precision).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rsnprop.data import careless as cl
+
+REF = Path(__file__).parent / "reference"
+
+
+@pytest.fixture(scope="module")
+def data():
+    x = pd.read_csv(REF / "data_careless.csv").to_numpy(dtype=float)
+    ref = json.loads((REF / "data_careless.json").read_text())
+    return x, {k: np.array([np.nan if v is None else v for v in vals], dtype=float)
+               for k, vals in ref.items() if k != "source"}
+
+
+def _close(a, b, tol=1e-9):
+    np.testing.assert_allclose(a, b, rtol=0, atol=tol, equal_nan=True)
+
+
+def test_longstring_and_avg(data):
+    x, ref = data
+    ls, avg = cl.longstring(x, avg=True)
+    _close(ls, ref["longstring"])
+    _close(avg, ref["avgstr"])
+
+
+def test_irv(data):
+    x, ref = data
+    _close(cl.irv(x), ref["irv"])
+
+
+def test_mahad_pairwise(data):
+    x, ref = data
+    _close(cl.mahad(x), ref["mahad"], tol=1e-7)
+
+
+def test_evenodd(data):
+    x, ref = data
+    _close(cl.evenodd(x, [5] * 10), ref["evenodd"])
+
+
+def test_psychsyn_and_psychant(data):
+    x, ref = data
+    val, k = cl.psychsyn(x, 0.60, diag=True)
+    _close(val, ref["psychsyn"])
+    _close(k, ref["psychsyn_pairs"])
+    ext = np.hstack([x, 8 - x[:, [0, 5, 10, 15]]])
+    _close(cl.psychsyn(ext, -0.60, anto=True), ref["psychant"])
+
+
+def test_pairwise_cov_matches_pandas(data):
+    x, _ = data
+    cov = cl.pairwise_cov(x)[0]
+    _close(cov, pd.DataFrame(x).cov().to_numpy(), tol=1e-10)
+
+
+def test_indices_flag_planted_straightliner():
+    rng = np.random.default_rng(3)
+    n, k = 150, 6
+    f1, f2 = rng.normal(size=(2, n, 1))
+    a = np.clip(np.round(4 + 1.2 * f1 + rng.normal(0, .7, (n, k))), 1, 7)
+    b = np.clip(np.round(4 + 1.2 * f2 + rng.normal(0, .7, (n, k))), 1, 7)
+    df = pd.DataFrame(np.hstack([a, b]), columns=[f"a{i}" for i in range(k)] + [f"b{i}" for i in range(k)])
+    df.iloc[0] = 4.0                        # straight-liner
+    df.iloc[1] = rng.integers(1, 8, 2 * k)  # random responder
+    idx, flags, notes = cl.careless_indices(df, factors=[list(df.columns[:k]), list(df.columns[k:])])
+    assert flags.loc[0, "flag_longstring"] and flags.loc[0, "flag_irv"]
+    assert flags.sum(axis=1).loc[0] >= 2
+    assert idx["longstring"].iloc[0] == 2 * k
+    assert not flags["flag_longstring"].iloc[2:].mean() > 0.05
