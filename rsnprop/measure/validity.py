@@ -1,0 +1,417 @@
+"""Convergent and discriminant validity from a confirmatory factor analysis.
+
+For every construct (factor) of a CFA fitted by :func:`rsnprop.sem.fit` (ML):
+
+* ``cr`` -- composite reliability from standardised loadings (Fornell & Larcker 1981;
+  Raykov 1997): ``(sum l)^2 / ((sum l)^2 + sum(1 - l^2))``;
+* ``omega`` -- ``semTools::compRelSEM(fit)``: ``(sum lambda)^2 phi / sum(S)`` with ``S`` the
+  observed (ML, divisor n) covariance matrix of the construct's items; ``omega_model`` the
+  same with the model-implied matrix (``compRelSEM(fit, obs.var = FALSE)``);
+* ``ave`` -- ``semTools::AVE(fit)``: ``sum(lambda^2) phi / sum(diag S)``; ``ave_std`` the
+  mean squared standardised loading (Fornell & Larcker's definition; equal to ``ave`` when
+  implied and observed variances coincide);
+* Fornell-Larcker criterion: ``sqrt(AVE)`` of both constructs above their latent correlation;
+* HTMT (Henseler, Ringle & Sarstedt 2015; ``semTools::htmt(model, data, htmt2 = FALSE)``):
+  mean absolute heterotrait-heteromethod correlation over the geometric mean of the two
+  mean monotrait-heteromethod correlations; ``htmt2`` is the geometric-mean variant
+  (Roemer, Schuberth & Henseler 2021; ``htmt2 = TRUE``).  Percentile bootstrap CIs (seeded)
+  and a verdict per pair: below 0.85 (strict, HTMT.85) discriminant validity is established,
+  0.85-0.90 only under the liberal HTMT.90 threshold, at or above 0.90 it is not.
+
+Examples
+--------
+>>> from rsnprop.measure import htmt
+>>> from rsnprop.measure.datasets import holzinger_swineford
+>>> model = "visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9"
+>>> res = htmt(holzinger_swineford(), model, n_boot=0)   # semTools::htmt(model, data, htmt2 = FALSE)
+>>> round(float(res["htmt"].loc["visual", "textual"]), 3)
+0.424
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..results import Result, jsonsafe
+
+__all__ = ["parse_measurement", "htmt", "validity", "validity_from_fit", "ValidityResult",
+           "composite_reliability", "ave", "HTMT_STRICT", "HTMT_LIBERAL"]
+
+HTMT_STRICT = 0.85
+HTMT_LIBERAL = 0.90
+AVE_MIN = 0.5
+CR_MIN = 0.7
+
+
+def parse_measurement(model: str) -> dict:
+    """``{factor: [indicators]}`` from the ``=~`` lines of lavaan syntax (modifiers such as
+    ``1*x``, ``NA*x`` or ``a*x`` are dropped)."""
+    from ..errors import ModelSyntaxError
+
+    out: dict = {}
+    text = re.sub(r"#[^\n]*", "", model)
+    for stmt in re.split(r"[;\n]", text):
+        if "=~" not in stmt:
+            continue
+        lhs, rhs = stmt.split("=~", 1)
+        lhs = lhs.strip()
+        if not re.fullmatch(r"[A-Za-z_.][\w.]*", lhs):
+            raise ModelSyntaxError("bad factor name in measurement statement", parameter="model",
+                                   value=stmt.strip())
+        for term in rhs.split("+"):
+            term = term.strip()
+            if not term:
+                continue
+            name = term.split("*")[-1].strip()
+            out.setdefault(lhs, [])
+            if name not in out[lhs]:
+                out[lhs].append(name)
+    if not out:
+        raise ModelSyntaxError("the model has no measurement part ('=~')", parameter="model")
+    return out
+
+
+def composite_reliability(std_loadings) -> float:
+    """Composite reliability from standardised loadings (Fornell & Larcker 1981)."""
+    l = np.asarray(std_loadings, dtype=float)
+    return float(l.sum() ** 2 / (l.sum() ** 2 + (1 - l ** 2).sum()))
+
+
+def ave(std_loadings) -> float:
+    """Average variance extracted from standardised loadings: ``mean(l^2)``."""
+    l = np.asarray(std_loadings, dtype=float)
+    return float((l ** 2).mean())
+
+
+def _htmt_from_cor(R: np.ndarray, index: dict, factors: list, geometric: bool):
+    A = np.abs(R)
+    k = len(factors)
+    mono = np.empty(k)
+    for a, f in enumerate(factors):
+        idx = index[f]
+        sub = A[np.ix_(idx, idx)]
+        vals = sub[np.triu_indices(len(idx), 1)]
+        mono[a] = np.exp(np.log(vals).mean()) if geometric else vals.mean()
+    H = np.eye(k)
+    for a in range(k):
+        for b in range(a + 1, k):
+            vals = A[np.ix_(index[factors[a]], index[factors[b]])].ravel()
+            het = np.exp(np.log(vals).mean()) if geometric else vals.mean()
+            H[a, b] = H[b, a] = het / np.sqrt(mono[a] * mono[b])
+    return H
+
+
+def verdict(value: float, ci_upper: float | None = None) -> str:
+    """Discriminant-validity verdict for one HTMT value (thresholds 0.85 / 0.90)."""
+    if value is None or not np.isfinite(value):
+        return "not computable"
+    if value < HTMT_STRICT:
+        if ci_upper is not None and np.isfinite(ci_upper) and ci_upper >= HTMT_LIBERAL:
+            return ("established by the point estimate (HTMT < 0.85) but the bootstrap upper "
+                    "bound reaches 0.90")
+        return "established (HTMT < 0.85, strict criterion)"
+    if value < HTMT_LIBERAL:
+        return "established only under the liberal criterion (0.85 <= HTMT < 0.90)"
+    return "not established (HTMT >= 0.90)"
+
+
+def htmt(data, model, *, n_boot: int = 1000, seed: int | None = 12345, level: float = 0.95,
+         missing: str = "listwise") -> dict:
+    """HTMT and HTMT2 matrices with percentile bootstrap intervals and verdicts per pair.
+
+    Parameters
+    ----------
+    data : DataFrame
+    model : str (lavaan syntax) or dict ``{construct: [items]}``
+    n_boot : bootstrap resamples (0: no intervals); ``seed`` makes them reproducible.
+
+    Returns
+    -------
+    dict with ``htmt`` and ``htmt2`` (DataFrames), ``pairs`` (list of dicts with ``a, b,
+    htmt, htmt2, ci_lower, ci_upper, verdict``), ``n``, ``thresholds``.
+
+    Notes
+    -----
+    R: ``semTools::htmt(model, data, htmt2 = FALSE)`` (``missing = "listwise"``; absolute
+    correlations).  semTools has no bootstrap; the intervals are rsnprop's.
+    """
+    import pandas as pd
+
+    from ._data import apply_missing, select_items
+
+    constructs = parse_measurement(model) if isinstance(model, str) else dict(model)
+    factors = list(constructs)
+    items = [i for f in factors for i in constructs[f]]
+    frame = apply_missing(select_items(data, list(dict.fromkeys(items)), min_items=2), missing)
+    names = list(frame.columns)
+    index = {f: [names.index(i) for i in constructs[f]] for f in factors}
+    X = frame.to_numpy()
+    R = np.corrcoef(X, rowvar=False) if missing == "listwise" else frame.corr().to_numpy()
+    H = _htmt_from_cor(R, index, factors, geometric=False)
+    H2 = _htmt_from_cor(R, index, factors, geometric=True)
+    k = len(factors)
+    boot = None
+    if n_boot and k > 1:
+        rng = np.random.default_rng(seed)
+        n = X.shape[0]
+        boot = np.full((n_boot, k, k), np.nan)
+        with np.errstate(all="ignore"):
+            for b in range(n_boot):
+                xb = X[rng.integers(0, n, n)]
+                Rb = np.corrcoef(xb, rowvar=False)
+                if np.isnan(Rb).any():
+                    continue
+                boot[b] = _htmt_from_cor(Rb, index, factors, geometric=False)
+    pairs = []
+    for a in range(k):
+        for b in range(a + 1, k):
+            lo = hi = None
+            if boot is not None:
+                vals = boot[:, a, b]
+                vals = vals[np.isfinite(vals)]
+                if vals.size:
+                    lo, hi = (float(v) for v in np.quantile(vals, [(1 - level) / 2,
+                                                                   1 - (1 - level) / 2]))
+            pairs.append({"a": factors[a], "b": factors[b], "htmt": float(H[a, b]),
+                          "htmt2": float(H2[a, b]), "ci_lower": lo, "ci_upper": hi,
+                          "strict_085": bool(H[a, b] < HTMT_STRICT),
+                          "liberal_090": bool(H[a, b] < HTMT_LIBERAL),
+                          "verdict": verdict(H[a, b], hi)})
+    return {"htmt": pd.DataFrame(H, index=factors, columns=factors),
+            "htmt2": pd.DataFrame(H2, index=factors, columns=factors), "pairs": pairs,
+            "n": int(len(frame)), "n_boot": int(n_boot or 0), "seed": seed, "level": level,
+            "thresholds": {"strict": HTMT_STRICT, "liberal": HTMT_LIBERAL}}
+
+
+def fit_cfa(model: str, data, **kwargs):
+    """Fit a CFA with :func:`rsnprop.sem.fit` (ML, listwise)."""
+    from ..errors import EstimationError
+
+    try:
+        from ..sem import fit as sem_fit
+    except ImportError as err:  # pragma: no cover - the SEM stage is part of the package
+        raise EstimationError(f"the SEM engine is not available ({err})") from err
+    return sem_fit(model, data, **kwargs)
+
+
+def validity_from_fit(fit, data, constructs: dict | None = None, model: str | None = None,
+                      warn_list=None) -> dict:
+    """CR, omega (compRelSEM), AVE and Fornell-Larcker from a fitted CFA.
+
+    ``fit`` needs ``.estimates`` (lavaan long table with ``est`` and ``std_all``); ``data``
+    is used for the observed covariance matrix (listwise, divisor n, as lavaan's sample
+    statistics).
+    """
+    from ._data import select_items
+
+    warn = warn_list if warn_list is not None else []
+    est = fit.estimates
+    if "group" in est.columns:
+        est = est[est["group"].fillna(1) == est["group"].fillna(1).min()]
+    lam = est[est["op"] == "=~"]
+    if constructs is None:
+        constructs = {}
+        for f, item in zip(lam["lhs"], lam["rhs"]):
+            constructs.setdefault(f, []).append(item)
+    factors = list(constructs)
+    items = list(dict.fromkeys(i for f in factors for i in constructs[f]))
+    frame = select_items(data, items, min_items=1, check_constant=False).dropna()
+    X = frame.to_numpy()
+    S = np.cov(X, rowvar=False, ddof=0)
+    pos = {c: j for j, c in enumerate(frame.columns)}
+
+    def _value(lhs, op, rhs, col="est"):
+        m = est[(est["lhs"] == lhs) & (est["op"] == op) & (est["rhs"] == rhs)]
+        if m.empty and op == "~~":
+            m = est[(est["lhs"] == rhs) & (est["op"] == op) & (est["rhs"] == lhs)]
+        return float(m[col].iloc[0]) if len(m) else float("nan")
+
+    cross = {}
+    for item in items:
+        owners = set(lam.loc[lam["rhs"] == item, "lhs"])
+        cross[item] = len(owners) > 1
+    out = {}
+    for f in factors:
+        its = [i for i in constructs[f]]
+        raw = np.array([_value(f, "=~", i) for i in its])
+        std = np.array([_value(f, "=~", i, "std_all") for i in its])
+        phi = _value(f, "~~", f)
+        idx = [pos[i] for i in its]
+        Sf = S[np.ix_(idx, idx)]
+        common = np.outer(raw, raw) * phi
+        theta = np.array([[_value(a, "~~", b) for b in its]
+                          for a in its])
+        theta = np.nan_to_num(theta, nan=0.0)
+        implied = common + theta
+        rec = {"items": its, "std_loadings": dict(zip(its, std.tolist())),
+               "cr": composite_reliability(std) if len(its) > 1 else None,
+               "omega": float(common.sum() / Sf.sum()) if len(its) > 1 else None,
+               "omega_model": float(common.sum() / implied.sum()) if len(its) > 1 else None,
+               "ave_std": ave(std)}
+        if any(cross[i] for i in its) or len(its) < 2:
+            rec["ave"] = None
+            if any(cross[i] for i in its):
+                warn.append(f"construct {f} has cross-loading indicators: AVE not computed "
+                            "(as semTools::AVE)")
+        else:
+            rec["ave"] = float((raw ** 2).sum() * phi / np.trace(Sf))
+        a_ = rec["ave"] if rec["ave"] is not None else rec["ave_std"]
+        rec["sqrt_ave"] = float(np.sqrt(a_))
+        rec["ave_ok"] = bool(a_ >= AVE_MIN)
+        rec["cr_ok"] = bool(rec["cr"] is not None and rec["cr"] >= CR_MIN)
+        weak = [i for i, v in zip(its, std) if abs(v) < 0.5]
+        if weak:
+            rec["weak_items"] = weak
+        out[f] = rec
+    k = len(factors)
+    lv = np.eye(k)
+    for a in range(k):
+        for b in range(a + 1, k):
+            lv[a, b] = lv[b, a] = _value(factors[a], "~~", factors[b], "std_all")
+    fl = []
+    for a in range(k):
+        for b in range(a + 1, k):
+            r = lv[a, b]
+            sa, sb = out[factors[a]]["sqrt_ave"], out[factors[b]]["sqrt_ave"]
+            fl.append({"a": factors[a], "b": factors[b], "r": float(r), "sqrt_ave_a": sa,
+                       "sqrt_ave_b": sb,
+                       "passed": bool(np.isfinite(r) and sa > abs(r) and sb > abs(r))})
+    return {"constructs": out, "latent_correlations": lv, "factors": factors,
+            "fornell_larcker": fl, "n": int(len(frame))}
+
+
+@dataclass
+class ValidityResult(Result):
+    """Result of :func:`validity`."""
+
+    n: int
+    model: str
+    factors: list
+    constructs: dict
+    latent_correlations: list
+    fornell_larcker: list
+    htmt: dict
+    htmt2: dict
+    htmt_pairs: list
+    n_boot: int
+    seed: int | None
+    converged: bool
+    fit: dict
+    warnings: list = field(default_factory=list)
+    thresholds: dict = field(default_factory=lambda: {
+        "htmt_strict": HTMT_STRICT, "htmt_liberal": HTMT_LIBERAL, "ave": AVE_MIN, "cr": CR_MIN})
+    title: str = "Construct validity (CFA)"
+
+    def to_dict(self) -> dict:
+        keys = ["n", "model", "converged", "fit", "factors", "constructs",
+                "latent_correlations", "fornell_larcker", "htmt", "htmt2", "htmt_pairs",
+                "n_boot", "seed", "thresholds", "warnings"]
+        return jsonsafe({k: getattr(self, k) for k in keys})
+
+    def to_frame(self):
+        import pandas as pd
+
+        rows = []
+        for f in self.factors:
+            c = self.constructs[f]
+            rows.append({"construct": f, "items": len(c["items"]), "cr": c["cr"],
+                         "omega": c["omega"], "ave": c["ave"], "sqrt_ave": c["sqrt_ave"],
+                         "ave_ok": c["ave_ok"], "cr_ok": c["cr_ok"]})
+        return pd.DataFrame(rows)
+
+    def matrix_frame(self):
+        """Validity matrix: sqrt(AVE) on the diagonal, latent correlations below, HTMT above."""
+        import pandas as pd
+
+        k = len(self.factors)
+        M = np.full((k, k), np.nan)
+        for a, fa in enumerate(self.factors):
+            M[a, a] = self.constructs[fa]["sqrt_ave"]
+            for b, fb in enumerate(self.factors):
+                if b < a:
+                    M[a, b] = self.latent_correlations[a][b]
+                elif b > a:
+                    M[a, b] = self.htmt[fa][fb]
+        return pd.DataFrame(M, index=self.factors, columns=self.factors)
+
+    def summary(self) -> str:
+        import pandas as pd
+
+        lines = [f"{self.title}: n = {self.n}, converged = {self.converged}"]
+        if self.fit:
+            keys = [k for k in ("chi2", "df", "cfi", "tli", "rmsea", "srmr") if k in self.fit]
+            lines.append("fit: " + ", ".join(f"{k} = {self.fit[k]:.3f}" if isinstance(
+                self.fit[k], float) else f"{k} = {self.fit[k]}" for k in keys))
+        lines.append(super().summary().split("\n", 2)[-1])
+        with pd.option_context("display.float_format", "{:.3f}".format):
+            lines.append("validity matrix (diagonal sqrt(AVE), below latent r, above HTMT):")
+            lines.append(self.matrix_frame().to_string())
+        for p in self.htmt_pairs:
+            ci = (f" [{p['ci_lower']:.3f}, {p['ci_upper']:.3f}]"
+                  if p.get("ci_lower") is not None else "")
+            lines.append(f"HTMT {p['a']}-{p['b']} = {p['htmt']:.3f}{ci}: {p['verdict']}")
+        for p in self.fornell_larcker:
+            lines.append(f"Fornell-Larcker {p['a']}-{p['b']}: r = {p['r']:.3f}, sqrt(AVE) "
+                         f"{p['sqrt_ave_a']:.3f}/{p['sqrt_ave_b']:.3f} -> "
+                         f"{'passed' if p['passed'] else 'FAILED'}")
+        lines += [f"warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+
+def validity(data, model: str, *, n_boot: int = 1000, seed: int | None = 12345,
+             level: float = 0.95, fit=None, file=None) -> ValidityResult:
+    """Composite reliability, AVE, Fornell-Larcker and HTMT from a CFA of ``model``.
+
+    Parameters
+    ----------
+    data : DataFrame
+    model : str
+        lavaan syntax of the measurement model (``f =~ a + b + c``).
+    n_boot, seed, level : bootstrap of the HTMT intervals.
+    fit : fitted model, optional
+        A result of :func:`rsnprop.sem.fit` for ``model`` (fitted here when omitted, ML,
+        listwise).
+
+    Notes
+    -----
+    R: ``fit <- lavaan::cfa(model, data)``; ``semTools::compRelSEM(fit)``,
+    ``semTools::compRelSEM(fit, obs.var = FALSE)``, ``semTools::AVE(fit)``,
+    ``lavInspect(fit, "cor.lv")``, ``semTools::htmt(model, data, htmt2 = FALSE)``.
+    """
+    from ._data import select_items
+
+    warn: list = []
+    constructs = parse_measurement(model)
+    items = list(dict.fromkeys(i for f in constructs for i in constructs[f]))
+    frame = select_items(data, items, min_items=2, file=file).dropna()
+    if fit is None:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fit = fit_cfa(model, frame)
+        for w in caught:
+            warnings.warn(w.message, w.category, stacklevel=2)
+    warn.extend(getattr(fit, "warnings", []) or [])
+    converged = bool(getattr(fit, "converged", True))
+    if not converged:
+        warn.append("the CFA did not converge: CR, AVE and Fornell-Larcker are not trustworthy")
+    val = validity_from_fit(fit, frame, constructs, warn_list=warn)
+    ht = htmt(frame, constructs, n_boot=n_boot, seed=seed, level=level)
+    fitd = dict(getattr(fit, "fit", {}) or {})
+    factors = val["factors"]
+    for f in factors:
+        c = val["constructs"][f]
+        if not c["ave_ok"]:
+            warn.append(f"construct {f}: AVE below {AVE_MIN} (convergent validity not supported)")
+    return ValidityResult(
+        n=val["n"], model=model, factors=factors, constructs=val["constructs"],
+        latent_correlations=val["latent_correlations"].tolist(),
+        fornell_larcker=val["fornell_larcker"],
+        htmt={a: {b: float(ht["htmt"].loc[a, b]) for b in factors} for a in factors},
+        htmt2={a: {b: float(ht["htmt2"].loc[a, b]) for b in factors} for a in factors},
+        htmt_pairs=ht["pairs"], n_boot=ht["n_boot"], seed=seed, converged=converged,
+        fit={k: fitd.get(k) for k in ("chi2", "df", "pvalue", "cfi", "tli", "rmsea", "srmr")
+             if k in fitd}, warnings=warn)
