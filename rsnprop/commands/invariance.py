@@ -1,0 +1,30 @@
+"""``rsnprop invariance DATA --model MODEL --group COL``: configural -> metric -> scalar -> strict."""
+
+from __future__ import annotations
+
+NAME = "invariance"
+HELP = "measurement invariance across groups (chi-square difference, delta CFI/RMSEA/SRMR, latent means)"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("data", help="data file (.csv, .xlsx, .sav, .parquet)")
+    parser.add_argument("--model", required=True, help="lavaan model syntax, inline or a file path")
+    parser.add_argument("--group", required=True, help="column defining the groups")
+    parser.add_argument("--levels", default="configural,metric,scalar,strict",
+                        help="comma-separated steps (default: configural,metric,scalar,strict)")
+    parser.add_argument("--partial", action="store_true", help="search for partial invariance when a step fails")
+    parser.add_argument("--estimator", default="ML", choices=["ML", "MLR", "WLSMV"], type=str.upper)
+    parser.add_argument("--ordered", default="", help="comma-separated ordinal indicators (implies WLSMV)")
+    parser.add_argument("--missing", default="listwise", choices=["listwise", "fiml"])
+    parser.add_argument("--rule", default="chen2007", choices=["chen2007", "lrt"])
+
+
+def run(args):
+    from ._common import read_model, split_list
+    from .fit import read_data
+    from ..sem import invariance
+
+    data = read_data(args.data)
+    return invariance(read_model(args.model), data, args.group, levels=split_list(args.levels),
+                      partial_search=args.partial, estimator=args.estimator,
+                      ordered=split_list(args.ordered) or None, missing=args.missing, rule=args.rule)

@@ -1,0 +1,341 @@
+"""``rsnprop.sem.fit``: one entry point for CFA / SEM / multigroup models."""
+
+from __future__ import annotations
+
+import math
+import warnings as _warnings
+
+import numpy as np
+
+from ..errors import (ConvergenceWarning, EstimationError, HeywoodCaseWarning, InputError,
+                      ModelSyntaxError, NonPositiveDefiniteWarning)
+from .data import prepare_data
+from .engine import GroupData
+from .model import build_engine, start_values
+from .partable import build_partable
+
+__all__ = ["fit"]
+
+ESTIMATORS = ("ML", "MLR", "WLSMV", "DWLS")
+
+
+def fit(model: str, data, *, group: str | None = None, group_equal=(), group_partial=(),
+        estimator: str = "ML", missing: str = "listwise", ordered=None, std_lv: bool = False,
+        meanstructure: bool | None = None, bootstrap: int = 0, bootstrap_type: str = "nonparametric",
+        seed=None, n_jobs=None, progress: bool = False, level: float = 0.95, se: str | None = None):
+    """Fit a CFA/SEM written in lavaan syntax, as ``lavaan::sem()`` would.
+
+    Parameters
+    ----------
+    model : str
+        lavaan model syntax (``=~``, ``~``, ``~~``, ``~ 1``, ``:=``, labels ``a*x``, fixed
+        values ``1*x``, free ``NA*x``, per-group ``c(a, b)*x``).
+    data : pandas.DataFrame
+        One row per case; the observed variables named in ``model`` must be numeric columns.
+    group : str, optional
+        Column defining the groups of a multigroup model (order of first appearance).
+    group_equal : sequence of str
+        Parameter types constrained equal across groups: ``"loadings"``, ``"intercepts"``,
+        ``"means"``, ``"residuals"``, ``"residual.covariances"``, ``"lv.variances"``,
+        ``"lv.covariances"``, ``"regressions"``, ``"thresholds"``.
+    group_partial : sequence of str
+        Parameters exempted from ``group_equal`` (``"x3 ~ 1"``, ``"visual =~ x2"``).
+    estimator : {"ML", "MLR", "WLSMV"}
+        ``"MLR"``: ML estimates with sandwich SEs and the Yuan-Bentler scaled chi-square.
+        ``"WLSMV"``: ordinal indicators (``ordered``), polychoric correlations, DWLS with
+        mean-and-variance adjusted (scaled-shifted) chi-square.
+    missing : {"listwise", "fiml"}
+        ``"fiml"`` (lavaan ``missing = "ml"``) uses every available value.
+    ordered : list of str or True, optional
+        Ordinal indicators (``True``: every observed variable).
+    std_lv : bool
+        Identify factors by fixing their variances to 1 instead of the first loading.
+    meanstructure : bool, optional
+        Model means/intercepts; default on for multigroup models and FIML, as in lavaan.
+    bootstrap : int
+        Number of bootstrap draws (0: none).  With draws, ``se`` and the CIs come from the
+        bootstrap (percentile; BCa in ``res.bootstrap``).
+    bootstrap_type : {"nonparametric", "bollen.stine"}
+    seed : int, optional
+        Seed of the bootstrap (results do not depend on ``n_jobs``).
+    n_jobs : int, optional
+        Parallel workers for the bootstrap (joblib); ``None``: 1.
+    progress : bool
+        Show a progress bar during the bootstrap.
+    level : float
+        Confidence level of ``ci_lower``/``ci_upper``.
+
+    Returns
+    -------
+    SEMResult
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from rsnprop.sem import fit
+    >>> from rsnprop.sem.datasets import holzinger_swineford
+    >>> hs = holzinger_swineford()
+    >>> res = fit("visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9", hs)
+    >>> round(res.fit["chi2"], 3), res.fit["df"], round(res.fit["cfi"], 3)
+    (85.306, 24, 0.931)
+
+    The same numbers in R: ``fitMeasures(cfa(model, data = HolzingerSwineford1939),
+    c("chisq", "df", "cfi"))``.
+    """
+    estimator = str(estimator).upper()
+    if estimator not in ESTIMATORS:
+        raise InputError(f"estimator must be one of {', '.join(ESTIMATORS)}", parameter="estimator", value=estimator)
+    if missing == "ml":
+        missing = "fiml"
+    if missing not in ("listwise", "fiml"):
+        raise InputError("missing must be 'listwise' or 'fiml'", parameter="missing", value=missing)
+    if isinstance(group_equal, str):
+        group_equal = [g.strip() for g in group_equal.split(",") if g.strip()]
+    if isinstance(group_partial, str):
+        group_partial = [g.strip() for g in group_partial.split(",") if g.strip()]
+    if bootstrap and (not isinstance(bootstrap, (int, np.integer)) or bootstrap < 0):
+        raise InputError("bootstrap must be a non-negative integer", parameter="bootstrap", value=bootstrap)
+    if bootstrap_type not in ("nonparametric", "bollen.stine"):
+        raise InputError("bootstrap_type must be 'nonparametric' or 'bollen.stine'", parameter="bootstrap_type",
+                         value=bootstrap_type)
+    if not isinstance(model, str):
+        raise ModelSyntaxError("model must be a string of lavaan syntax", parameter="model", value=type(model).__name__)
+    columns = list(getattr(data, "columns", []))
+    # ordinal indicators
+    if ordered is True:
+        from .syntax import parse
+        ordered_list = None  # resolved after the parameter table is built
+    else:
+        ordered_list = list(ordered or [])
+    if ordered_list or ordered is True:
+        if estimator in ("ML", "MLR") and ordered is not None and estimator == "MLR":
+            raise InputError("ordered indicators need estimator='WLSMV'", parameter="estimator", value=estimator)
+        estimator = "WLSMV" if estimator == "ML" else estimator
+    if estimator in ("WLSMV", "DWLS"):
+        from .ordinal import fit_ordinal
+
+        return fit_ordinal(model, data, ordered=ordered, group=group, group_equal=group_equal,
+                           group_partial=group_partial, std_lv=std_lv, estimator=estimator, level=level)
+
+    if group is not None and group not in columns:
+        raise InputError("group column not found in the data", column=group, parameter="group")
+    # first pass to learn the observed variables
+    probe = build_partable(model, ngroups=1, data_columns=[c for c in columns if c != group])
+    arrays, labels, n_dropped = prepare_data(data, probe.ov, group=group, missing=missing)
+    G = len(labels)
+    if meanstructure is None:
+        meanstructure = G > 1 or missing == "fiml"
+    pt = build_partable(model, ngroups=G, std_lv=std_lv, meanstructure=bool(meanstructure),
+                        group_equal=group_equal, group_partial=group_partial,
+                        data_columns=[c for c in columns if c != group])
+    has_missing = any(np.isnan(a).any() for a in arrays)
+    if missing == "fiml" and has_missing:
+        from .fiml import fiml_fit
+
+        return fiml_fit(pt, arrays, labels, model=model, estimator=estimator, level=level,
+                        n_dropped=n_dropped)
+    gdata = [GroupData.from_array(a) for a in arrays]
+    core = fit_core(pt, gdata)
+    res = finish(pt, core, gdata, labels, estimator=estimator, level=level, arrays=arrays,
+                 n_dropped=n_dropped, model=model)
+    if bootstrap:
+        from .bootstrap import bootstrap_result
+
+        bootstrap_result(res, arrays, R=int(bootstrap), kind=bootstrap_type, seed=seed, n_jobs=n_jobs,
+                         progress=progress, level=level)
+    return res
+
+
+def fit_core(pt, gdata, theta0=None):
+    """Estimate by ML; return dict(engine, theta, fmin, converged, iterations)."""
+    engine = build_engine(pt, gdata)
+    if pt.npar == 0:
+        return dict(engine=engine, theta=np.zeros(0), fmin=engine.fml(np.zeros(0)), converged=True, iterations=0)
+    for d in gdata:
+        if not np.isfinite(d.logdet_cov):
+            raise EstimationError("the sample covariance matrix is singular (a constant or duplicated "
+                                  "variable?)", parameter="data")
+    if theta0 is None:
+        theta0 = start_values(pt, gdata)
+    theta, fmin, converged, it = engine.fit(theta0)
+    if not converged:
+        # second attempt from a quasi-Newton optimiser
+        from scipy import optimize
+
+        def fun(t):
+            f, g, _ = engine.grad_info(t)
+            return (f, g) if np.isfinite(f) else (1e10, np.zeros_like(t))
+
+        opt = optimize.minimize(fun, theta, jac=True, method="L-BFGS-B", options={"maxiter": 5000, "gtol": 1e-9})
+        theta2 = opt.x
+        theta2, fmin2, converged2, it2 = engine.fit(theta2, maxit=200)
+        if np.isfinite(fmin2) and (fmin2 <= fmin or not np.isfinite(fmin)):
+            theta, fmin, converged, it = theta2, fmin2, converged2, it + it2
+    return dict(engine=engine, theta=theta, fmin=fmin, converged=bool(converged), iterations=it)
+
+
+def _x_moments(pt):
+    px = len(pt.ov_x)
+    return pt.ngroups * (px * (px + 1) // 2 + (px if pt.meanstructure else 0))
+
+
+def finish(pt, core, gdata, labels, *, estimator, level, arrays=None, n_dropped=0, model="",
+           vcov=None, fitm=None, extra_warnings=()):
+    """Build the :class:`SEMResult` (SEs, table, standardised solution, fit measures)."""
+    import pandas as pd
+    from scipy import stats
+
+    from .fitmeasures import ml_fit_measures
+    from .results import SEMResult
+    from .standardize import standardize_rows
+
+    engine, theta = core["engine"], core["theta"]
+    N = engine.ntotal
+    warn_list = list(extra_warnings)
+    if not core["converged"]:
+        warn_list.append("the optimiser did not converge: estimates are not trustworthy")
+        _warnings.warn("SEM did not converge", ConvergenceWarning, stacklevel=3)
+    neq = len(pt.constraints)
+    npar = pt.npar - neq
+    if vcov is None:
+        vcov = ml_vcov(engine, theta, warn_list)
+    if estimator == "MLR" and arrays is not None and fitm is None:
+        from .robust import mlr_adjust
+
+        vcov, fitm = mlr_adjust(pt, engine, theta, arrays, npar, _x_moments(pt), warn_list)
+    if fitm is None:
+        fitm = ml_fit_measures(engine, theta, npar, _x_moments(pt))
+    fitm["converged"] = core["converged"]
+    fitm["iterations"] = core["iterations"]
+    se_par = np.sqrt(np.clip(np.diag(vcov), 0, None)) if vcov is not None else np.full(pt.npar, np.nan)
+    # the table
+    rows = pt.rows
+    est = np.array([theta[r.par] if r.par >= 0 else _fixed_value(r, engine, pt) for r in rows])
+    se = np.array([se_par[r.par] if r.par >= 0 else 0.0 for r in rows])
+    names = pt.ov + pt.lv
+    totals = []
+    for g in range(pt.ngroups):
+        sigma, mu, IA, S, m = engine.groups[g].implied(theta, full=True)
+        totals.append(IA @ S @ IA.T)
+    std_lv, std_all = standardize_rows(rows, est, totals, names, set(pt.lv), resid=_resid_by_group(engine, theta))
+    zq = stats.norm.ppf(0.5 + level / 2)
+    with np.errstate(all="ignore"):
+        z = np.where(se > 0, est / np.where(se > 0, se, 1), np.nan)
+    pval = np.where(np.isfinite(z), 2 * stats.norm.sf(np.abs(z)), np.nan)
+    free = np.array([r.par >= 0 for r in rows])
+    table = pd.DataFrame({
+        "lhs": [r.lhs for r in rows], "op": [r.op for r in rows], "rhs": [r.rhs for r in rows],
+        "group": [r.group for r in rows],
+        "group_label": [None if labels[r.group - 1] is None else str(labels[r.group - 1]) for r in rows],
+        "label": [r.label for r in rows], "free": free,
+        "est": est, "se": se, "z": z, "pvalue": pval,
+        "ci_lower": est - zq * se, "ci_upper": est + zq * se,
+        "std_lv": std_lv, "std_all": std_all,
+    })
+    # defined parameters
+    if pt.definitions:
+        from .defined import defined_rows
+
+        table = pd.concat([table, defined_rows(pt, theta, vcov, table, zq)], ignore_index=True)
+    # R-squared
+    r2 = _r2(pt, engine, theta, labels)
+    # warnings
+    _check_solution(pt, table, engine, theta, gdata, warn_list)
+    res = SEMResult(
+        converged=core["converged"], n=int(N),
+        n_per_group={lab: d.n for lab, d in zip(labels, gdata)},
+        groups=list(labels), ngroups=pt.ngroups, estimator=estimator, fit=fitm, estimates=table,
+        r2=r2, warnings=warn_list, theta=theta, vcov=vcov, model=model, n_dropped=n_dropped,
+        _pt=pt, _engine=engine, _core=core, bootstrap=None,
+    )
+    return res
+
+
+def _resid_by_group(engine, theta):
+    out = []
+    for gm in engine.groups:
+        A, S, m = gm.matrices(theta)
+        out.append(S)
+    return out
+
+
+def _fixed_value(r, engine, pt):
+    if r.fixed_x:
+        g = r.group - 1
+        d = engine.data[g]
+        pos = {v: i for i, v in enumerate(pt.ov)}
+        if r.op == "~~":
+            return float(d.cov[pos[r.lhs], pos[r.rhs]])
+        return float(d.mean[pos[r.lhs]])
+    return 0.0 if r.value is None else float(r.value)
+
+
+def ml_vcov(engine, theta, warn_list=None):
+    """Inverse expected information / N (lavaan's default ML standard errors)."""
+    info = engine.information(theta)
+    if info is None:
+        return None
+    try:
+        vals = np.linalg.eigvalsh(info)
+        if vals.min() <= 1e-10 * max(vals.max(), 1e-300):
+            if warn_list is not None:
+                warn_list.append("the information matrix is singular: the model may not be identified; "
+                                 "standard errors are unreliable")
+            _warnings.warn("singular information matrix", NonPositiveDefiniteWarning, stacklevel=4)
+            return np.linalg.pinv(info) / engine.ntotal
+        return np.linalg.inv(info) / engine.ntotal
+    except np.linalg.LinAlgError:
+        return None
+
+
+def _r2(pt, engine, theta, labels):
+    import pandas as pd
+
+    names = pt.ov + pt.lv
+    pos = {v: i for i, v in enumerate(names)}
+    endo = []
+    for r in pt.rows:
+        if r.group != 1:
+            continue
+        if r.op == "=~" and r.rhs not in endo:
+            endo.append(r.rhs)
+        if r.op == "~" and r.lhs not in endo:
+            endo.append(r.lhs)
+    out = []
+    for g, lab in enumerate(labels):
+        A, S, m = engine.groups[g].matrices(theta)
+        IA = np.linalg.inv(np.eye(len(names)) - A)
+        tot = IA @ S @ IA.T
+        for v in endo:
+            i = pos[v]
+            out.append({"group": g + 1, "group_label": None if lab is None else str(lab), "variable": v,
+                        "r2": float(1 - S[i, i] / tot[i, i]) if tot[i, i] > 0 else float("nan")})
+    return pd.DataFrame(out, columns=["group", "group_label", "variable", "r2"])
+
+
+def _check_solution(pt, table, engine, theta, gdata, warn_list):
+    lvset = set(pt.lv)
+    var_rows = table[(table.op == "~~") & (table.lhs == table.rhs) & table.free]
+    neg = var_rows[var_rows.est < 0]
+    for r in neg.itertuples():
+        msg = f"Heywood case: negative variance {r.lhs} ~~ {r.rhs} = {r.est:.4f} (group {r.group})"
+        warn_list.append(msg)
+        _warnings.warn(msg, HeywoodCaseWarning, stacklevel=4)
+    big = table[(table.op == "=~") & (table.std_all.abs() > 1)]
+    for r in big.itertuples():
+        msg = f"Heywood case: standardised loading {r.lhs} =~ {r.rhs} = {r.std_all:.3f} > 1 (group {r.group})"
+        warn_list.append(msg)
+        _warnings.warn(msg, HeywoodCaseWarning, stacklevel=4)
+    m = len(pt.lv)
+    for g, gm in enumerate(engine.groups):
+        A, S, _ = gm.matrices(theta)
+        if m:
+            psi = S[gm.p:, gm.p:]
+            if np.linalg.eigvalsh(psi).min() < -1e-10:
+                msg = f"the covariance matrix of the latent variables is not positive definite (group {g + 1})"
+                warn_list.append(msg)
+                _warnings.warn(msg, NonPositiveDefiniteWarning, stacklevel=4)
+        if np.linalg.eigvalsh(gdata[g].cov).min() <= 0:
+            msg = f"the sample covariance matrix is not positive definite (group {g + 1})"
+            warn_list.append(msg)
+            _warnings.warn(msg, NonPositiveDefiniteWarning, stacklevel=4)

@@ -1,0 +1,71 @@
+"""Turn a DataFrame into per-group numeric arrays (checks name the offending column/value)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import InputError
+
+__all__ = ["prepare_data"]
+
+
+def prepare_data(data, variables, group=None, missing="listwise", ordered=()):
+    """Return ``(arrays, labels, n_dropped)``: one float array (rows x variables) per group.
+
+    Rows with a missing group are dropped; with ``missing='listwise'`` rows with any missing
+    model variable are dropped as well (with ``'fiml'`` they are kept).
+    """
+    import pandas as pd
+
+    if not isinstance(data, pd.DataFrame):
+        raise InputError("data must be a pandas DataFrame", parameter="data", value=type(data).__name__)
+    if missing not in ("listwise", "fiml", "ml"):
+        raise InputError("missing must be 'listwise' or 'fiml'", parameter="missing", value=missing)
+    cols = list(variables)
+    absent = [c for c in cols if c not in data.columns]
+    if absent:
+        raise InputError("model variable is not a column of the data", column=absent[0], parameter="model")
+    if group is not None and group not in data.columns:
+        raise InputError("group column not found in the data", column=group, parameter="group")
+    frame = data[cols]
+    values = np.empty((len(frame), len(cols)))
+    for k, c in enumerate(cols):
+        s = frame[c]
+        if s.dtype == bool:
+            s = s.astype(float)
+        if c in ordered and not pd.api.types.is_numeric_dtype(s):
+            if isinstance(s.dtype, pd.CategoricalDtype) and s.cat.ordered:
+                codes = s.cat.codes.astype(float)
+                codes[codes < 0] = np.nan
+                values[:, k] = codes
+                continue
+        if not pd.api.types.is_numeric_dtype(s):
+            conv = pd.to_numeric(s, errors="coerce")
+            bad = s[conv.isna() & s.notna()]
+            if len(bad):
+                raise InputError("column is not numeric", column=c, row=bad.index[0], value=bad.iloc[0])
+            s = conv
+        values[:, k] = s.to_numpy(dtype=float, na_value=np.nan)
+    if group is not None:
+        gcol = data[group]
+        keep = np.array(gcol.notna().to_numpy(), dtype=bool)
+        labels = list(pd.unique(gcol[keep]))
+        gvals = gcol.to_numpy()
+    else:
+        keep = np.ones(len(frame), dtype=bool)
+        labels = [None]
+        gvals = None
+    if missing == "listwise":
+        keep &= ~np.isnan(values).any(axis=1)
+    else:
+        keep &= ~np.isnan(values).all(axis=1)
+    arrays = []
+    for lab in labels:
+        sel = keep if gvals is None else keep & (gvals == lab)
+        arrays.append(values[sel])
+    for lab, arr in zip(labels, arrays):
+        if arr.shape[0] < 2:
+            raise InputError("too few complete observations" + ("" if lab is None else f" in group {lab!r}"),
+                             parameter="data", value=arr.shape[0])
+    n_dropped = int(len(frame) - sum(a.shape[0] for a in arrays))
+    return arrays, labels, n_dropped

@@ -1,0 +1,267 @@
+"""Numerical core: RAM matrices, implied moments, analytic derivatives, ML by Fisher scoring.
+
+Every group has the RAM matrices ``A`` (directed paths: loadings and regressions), ``S``
+(variances/covariances) and ``m`` (intercepts/means) over the variables ``ov + lv``:
+
+    Sigma = F (I - A)^-1 S (I - A)^-T F',   mu = F (I - A)^-1 m
+
+The derivatives of ``Sigma`` and ``mu`` with respect to the free parameters are computed
+analytically (``dSigma/dA_ij = G e_i c_j' + (.)'`` with ``G = F (I-A)^-1``,
+``c_j = [(I-A)^-1 S (I-A)^-T F']_j``), which gives the gradient and the expected (Fisher)
+information of the ML discrepancy
+
+    F_ML = sum_g (n_g / N) [log|Sigma_g| + tr(S_g Sigma_g^-1) - log|S_g| - p + (xbar_g - mu_g)' Sigma_g^-1 (xbar_g - mu_g)]
+
+(lavaan's ``2 * fmin``); ML is minimised by Fisher scoring with a backtracking line search.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["GroupData", "Engine"]
+
+
+@dataclass
+class GroupData:
+    """Sample statistics of one group (ML conventions: covariance divided by n)."""
+
+    n: int
+    cov: np.ndarray
+    mean: np.ndarray
+    logdet_cov: float = 0.0
+
+    @classmethod
+    def from_array(cls, x: np.ndarray) -> "GroupData":
+        n = x.shape[0]
+        mean = x.mean(axis=0)
+        xc = x - mean
+        cov = xc.T @ xc / n
+        return cls(n=n, cov=cov, mean=mean, logdet_cov=_logdet(cov))
+
+
+def _logdet(m: np.ndarray) -> float:
+    sign, ld = np.linalg.slogdet(m)
+    return float(ld) if sign > 0 else float("nan")
+
+
+class _GroupModel:
+    """Fixed structure of one group: base matrices and where the free parameters go."""
+
+    def __init__(self, p: int, nvar: int, q: int):
+        self.p, self.nvar, self.q = p, nvar, q
+        self.A0 = np.zeros((nvar, nvar))
+        self.S0 = np.zeros((nvar, nvar))
+        self.m0 = np.zeros(nvar)
+        self.a = ([], [], [])  # rows, cols, par
+        self.s = ([], [], [])
+        self.mm = ([], [])
+
+    def finalize(self):
+        self.ai, self.aj, self.ap = (np.asarray(v, dtype=int) for v in self.a)
+        self.si, self.sj, self.sp = (np.asarray(v, dtype=int) for v in self.s)
+        self.mi, self.mp = (np.asarray(v, dtype=int) for v in self.mm)
+        # mapping of matrix entries (derivative columns) to parameters
+        k = len(self.ap) + len(self.sp) + len(self.mp)
+        P = np.zeros((k, self.q))
+        P[np.arange(len(self.ap)), self.ap] = 1.0
+        off = len(self.ap)
+        P[off + np.arange(len(self.sp)), self.sp] += 1.0
+        off += len(self.sp)
+        P[off + np.arange(len(self.mp)), self.mp] += 1.0
+        self.P = P
+        self.offdiag = (self.si != self.sj).astype(float)
+        self.eye = np.eye(self.nvar)
+
+    def matrices(self, theta):
+        A = self.A0.copy()
+        S = self.S0.copy()
+        m = self.m0.copy()
+        if len(self.ap):
+            A[self.ai, self.aj] = theta[self.ap]
+        if len(self.sp):
+            S[self.si, self.sj] = theta[self.sp]
+            S[self.sj, self.si] = theta[self.sp]
+        if len(self.mp):
+            m[self.mi] = theta[self.mp]
+        return A, S, m
+
+    def implied(self, theta, full: bool = False):
+        A, S, m = self.matrices(theta)
+        IA = np.linalg.inv(self.eye - A)
+        G = IA[: self.p]
+        sigma = G @ S @ G.T
+        mu = G @ m
+        if full:
+            return sigma, mu, IA, S, m
+        return sigma, mu
+
+    def derivatives(self, theta, means: bool):
+        """Return Sigma, mu, dSigma (q, p, p), dmu (q, p)."""
+        A, S, m = self.matrices(theta)
+        IA = np.linalg.inv(self.eye - A)
+        G = IA[: self.p]
+        H = IA @ S @ IA.T
+        C = H[:, : self.p]
+        sigma = G @ S @ G.T
+        mu = G @ m
+        p = self.p
+        parts = []
+        if len(self.ap):
+            dA = G[:, self.ai].T[:, :, None] * C[self.aj][:, None, :]
+            dA = dA + dA.transpose(0, 2, 1)
+            parts.append(dA)
+        if len(self.sp):
+            gi = G[:, self.si].T
+            gj = G[:, self.sj].T
+            dS = gi[:, :, None] * gj[:, None, :]
+            dS = dS + self.offdiag[:, None, None] * dS.transpose(0, 2, 1)
+            parts.append(dS)
+        if len(self.mp):
+            parts.append(np.zeros((len(self.mp), p, p)))
+        dall = np.concatenate(parts, axis=0) if parts else np.zeros((0, p, p))
+        dsigma = (self.P.T @ dall.reshape(dall.shape[0], -1)).reshape(self.q, p, p)
+        if means:
+            eta = IA @ m
+            mparts = []
+            if len(self.ap):
+                mparts.append(G[:, self.ai].T * eta[self.aj][:, None])
+            if len(self.sp):
+                mparts.append(np.zeros((len(self.sp), p)))
+            if len(self.mp):
+                mparts.append(G[:, self.mi].T)
+            dm = np.concatenate(mparts, axis=0) if mparts else np.zeros((0, p))
+            dmu = self.P.T @ dm
+        else:
+            dmu = None
+        return sigma, mu, dsigma, dmu
+
+
+class Engine:
+    """ML estimation of a (multigroup) RAM model.
+
+    Parameters
+    ----------
+    groups : list of _GroupModel
+    data : list of GroupData
+    meanstructure : bool
+    """
+
+    def __init__(self, groups, data, q: int, meanstructure: bool):
+        self.groups = groups
+        self.data = data
+        self.q = q
+        self.meanstructure = meanstructure
+        self.ntotal = sum(d.n for d in data)
+
+    def with_data(self, data):
+        e = Engine.__new__(Engine)
+        e.groups, e.data, e.q, e.meanstructure = self.groups, data, self.q, self.meanstructure
+        e.ntotal = sum(d.n for d in data)
+        return e
+
+    # -- objective ------------------------------------------------------------------------
+    def fml_group(self, theta, g):
+        gm, d = self.groups[g], self.data[g]
+        sigma, mu = gm.implied(theta)
+        try:
+            L = np.linalg.cholesky(sigma)
+        except np.linalg.LinAlgError:
+            return np.inf
+        logdet = 2.0 * np.log(np.diag(L)).sum()
+        Li = np.linalg.inv(L)
+        sinv = Li.T @ Li
+        val = logdet + np.sum(d.cov * sinv) - d.logdet_cov - gm.p
+        if self.meanstructure:
+            r = d.mean - mu
+            val += r @ sinv @ r
+        return val
+
+    def fml(self, theta):
+        tot = 0.0
+        for g, d in enumerate(self.data):
+            tot += d.n / self.ntotal * self.fml_group(theta, g)
+        return tot
+
+    def grad_info(self, theta):
+        """F_ML, its gradient and its expected Hessian (2 x unit information)."""
+        q = self.q
+        grad = np.zeros(q)
+        hess = np.zeros((q, q))
+        fval = 0.0
+        for g, (gm, d) in enumerate(zip(self.groups, self.data)):
+            w = d.n / self.ntotal
+            sigma, mu, ds, dm = gm.derivatives(theta, self.meanstructure)
+            try:
+                L = np.linalg.cholesky(sigma)
+            except np.linalg.LinAlgError:
+                return np.inf, None, None
+            Li = np.linalg.inv(L)
+            sinv = Li.T @ Li
+            logdet = 2.0 * np.log(np.diag(L)).sum()
+            fg = logdet + np.sum(d.cov * sinv) - d.logdet_cov - gm.p
+            resid = sigma - d.cov
+            if self.meanstructure:
+                r = d.mean - mu
+                sr = sinv @ r
+                fg += r @ sr
+                resid = resid - np.outer(r, r)
+            W = sinv @ resid @ sinv
+            gg = np.tensordot(ds, W, axes=([1, 2], [0, 1]))
+            M = np.matmul(sinv[None], ds)  # (q, p, p)
+            Mt = M.transpose(0, 2, 1).reshape(q, -1)
+            hh = M.reshape(q, -1) @ Mt.T
+            if self.meanstructure:
+                gg = gg - 2.0 * dm @ sr
+                hh = hh + 2.0 * dm @ sinv @ dm.T
+            fval += w * fg
+            grad += w * gg
+            hess += w * hh
+        return fval, grad, hess
+
+    def fit(self, theta0, maxit: int = 500, tol: float = 1e-10):
+        """Minimise F_ML from ``theta0``; return (theta, fmin, converged, iterations)."""
+        theta = np.asarray(theta0, dtype=float).copy()
+        fval, grad, hess = self.grad_info(theta)
+        if not np.isfinite(fval):
+            return theta, fval, False, 0
+        converged = False
+        it = 0
+        for it in range(1, maxit + 1):
+            try:
+                step = np.linalg.solve(hess + 1e-12 * np.eye(self.q), -grad)
+            except np.linalg.LinAlgError:
+                step = -np.linalg.lstsq(hess, grad, rcond=None)[0]
+            slope = grad @ step
+            if slope > 0:  # not a descent direction: fall back to steepest descent
+                step = -grad
+                slope = grad @ step
+            alpha = 1.0
+            while True:
+                cand = theta + alpha * step
+                fnew = self.fml(cand)
+                if np.isfinite(fnew) and fnew <= fval + 1e-4 * alpha * slope:
+                    break
+                alpha *= 0.5
+                if alpha < 1e-8:
+                    break
+            if alpha < 1e-8:
+                # no progress: check whether we are already at the minimum
+                converged = np.max(np.abs(grad)) < 1e-6
+                break
+            theta = cand
+            fold = fval
+            fval, grad, hess = self.grad_info(theta)
+            if np.max(np.abs(alpha * step)) < tol or (abs(fold - fval) < 1e-14 and np.max(np.abs(grad)) < 1e-7):
+                converged = True
+                break
+        if not converged and np.max(np.abs(grad)) < 1e-6:
+            converged = True
+        return theta, fval, converged, it
+
+    def information(self, theta):
+        """Expected unit information (per observation, weighted over groups)."""
+        _, _, hess = self.grad_info(theta)
+        return None if hess is None else 0.5 * hess

@@ -1,0 +1,337 @@
+"""Measurement invariance across groups: configural -> metric -> scalar -> strict.
+
+Each step is a multigroup model with more equality constraints (``group_equal``): metric
+(loadings), scalar (+ intercepts; + thresholds for ordinal items), strict (+ residual variances).
+Steps are compared with the previous one by a chi-square difference (likelihood-ratio) test
+and by the changes in CFI, RMSEA and SRMR.
+
+Decision rule (Chen 2007, *Structural Equation Modeling* 14, 464-504): a step fails when
+``delta_cfi <= -0.010`` **and** (``delta_rmsea >= 0.015`` **or** ``delta_srmr >= 0.030`` for
+metric, ``>= 0.010`` for scalar and strict).  ``rule="lrt"`` uses the chi-square difference test
+at ``alpha`` instead.  The level reported is the last step that holds in sequence.
+
+Partial invariance (``partial_search=True``): when a step fails, the equality constraint
+whose release lowers chi-square most is freed (one refit per candidate, i.e. a likelihood-ratio
+search), repeatedly, until the step holds or ``max_free`` constraints are freed.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..errors import InputError
+from ..results import Result, jsonsafe
+
+__all__ = ["invariance", "InvarianceResult", "LEVELS"]
+
+LEVELS = {
+    "configural": (),
+    "metric": ("loadings",),
+    "scalar": ("loadings", "intercepts"),
+    "strict": ("loadings", "intercepts", "residuals"),
+}
+_SRMR_CUT = {"metric": 0.030, "scalar": 0.010, "strict": 0.010}
+_CANDIDATE_OP = {"metric": "=~", "scalar": "~1", "strict": "~~"}
+
+
+class InvarianceResult(Result):
+    """Result of :func:`invariance`.
+
+    Attributes
+    ----------
+    steps : list of dict
+        One per fitted step: ``name, group_equal, freed, chi2, df, pvalue, cfi, tli, rmsea,
+        srmr, delta_cfi, delta_rmsea, delta_srmr, lrt {chi2_diff, df_diff, pvalue}, held``.
+    level : str
+        Highest level that holds in sequence (``"none"`` when even configural fails to converge).
+    fits : dict
+        The fitted :class:`~rsnprop.sem.results.SEMResult` of every step, by name.
+    latent_means : dict
+        ``{group: {factor: mean}}`` from the most constrained model that still frees latent
+        means (scalar or partial scalar); the first group is the reference (0).
+    latent_mean_differences : pandas.DataFrame
+        ``group, factor, est, se, z, pvalue, ci_lower, ci_upper, std`` (difference to the first
+        group; ``std`` divides by the reference group's latent SD).
+    """
+
+    title = "Measurement invariance"
+
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+    def to_frame(self):
+        import pandas as pd
+
+        rows = []
+        for s in self.steps:
+            r = {k: s.get(k) for k in ("name", "chi2", "df", "pvalue", "cfi", "tli", "rmsea", "srmr",
+                                       "delta_cfi", "delta_rmsea", "delta_srmr")}
+            lrt = s.get("lrt") or {}
+            r.update(chi2_diff=lrt.get("chi2_diff"), df_diff=lrt.get("df_diff"), p_diff=lrt.get("pvalue"),
+                     held=s.get("held"), freed=", ".join(s.get("freed", [])))
+            rows.append(r)
+        return pd.DataFrame(rows)
+
+    def to_dict(self):
+        return jsonsafe({
+            "group": self.group, "groups": [str(g) for g in self.groups], "n_per_group": self.n_per_group,
+            "estimator": self.estimator, "rule": self.rule, "steps": self.steps, "level": self.level,
+            "latent_means": self.latent_means,
+            "latent_mean_differences": self.latent_mean_differences,
+            "warnings": self.warnings,
+        })
+
+    def summary(self):
+        import pandas as pd
+
+        with pd.option_context("display.width", 160, "display.max_columns", 30,
+                               "display.float_format", "{:.3f}".format):
+            text = [f"{self.title} by '{self.group}' ({self.estimator}); groups: "
+                    + ", ".join(f"{k} ({v})" for k, v in self.n_per_group.items()),
+                    self.to_frame().to_string(index=False),
+                    f"rule: {self.rule}",
+                    f"level held: {self.level}"]
+            if self.latent_mean_differences is not None and len(self.latent_mean_differences):
+                text.append("latent mean differences (vs first group):")
+                text.append(self.latent_mean_differences.to_string(index=False))
+        for w in self.warnings:
+            text.append(f"warning: {w}")
+        return "\n".join(text)
+
+
+def _step_record(name, res, group_equal, freed):
+    f = res.fit
+    scaled = "chi2_scaled" in f
+    rec = {
+        "name": name, "group_equal": list(group_equal), "freed": list(freed),
+        "converged": res.converged,
+        "chi2": f["chi2"], "df": f["df"], "pvalue": f["pvalue"],
+        "cfi": f.get("cfi_robust", f["cfi"]) if scaled else f["cfi"],
+        "tli": f.get("tli_robust", f["tli"]) if scaled else f["tli"],
+        "rmsea": f.get("rmsea_robust", f["rmsea"]) if scaled else f["rmsea"],
+        "srmr": f["srmr"],
+    }
+    if scaled:
+        rec.update(chi2_scaled=f["chi2_scaled"], chi2_scaling_factor=f.get("chi2_scaling_factor"),
+                   cfi_standard=f["cfi"], rmsea_standard=f["rmsea"])
+    return rec
+
+
+def lrt(res1, res0):
+    """Chi-square difference test of nested ``res1`` (more constrained) against ``res0``.
+
+    With MLR, the Satorra-Bentler (2001) scaled difference, as lavaan's ``lavTestLRT``.
+    """
+    from scipy import stats
+
+    f1, f0 = res1.fit, res0.fit
+    d_df = f1["df"] - f0["df"]
+    d_chi = f1["chi2"] - f0["chi2"]
+    out = {"chi2_diff": d_chi, "df_diff": d_df}
+    if "chi2_scaling_factor" in f1 and "chi2_scaling_factor" in f0 and d_df > 0 and res1.estimator == "MLR":
+        c1, c0 = f1["chi2_scaling_factor"], f0["chi2_scaling_factor"]
+        cd = (f1["df"] * c1 - f0["df"] * c0) / d_df
+        out["scaling_factor"] = cd
+        out["chi2_diff"] = d_chi / cd if cd > 0 else float("nan")
+        out["method"] = "satorra.bentler.2001"
+    out["pvalue"] = float(stats.chi2.sf(out["chi2_diff"], d_df)) if d_df > 0 else float("nan")
+    return out
+
+
+def _compare(rec, prev, prev_res, res, rule, alpha):
+    rec["delta_cfi"] = rec["cfi"] - prev["cfi"]
+    rec["delta_rmsea"] = rec["rmsea"] - prev["rmsea"]
+    rec["delta_srmr"] = rec["srmr"] - prev["srmr"]
+    rec["lrt"] = lrt(res, prev_res)
+    base = rec["name"].replace("partial_", "")
+    if rule == "lrt":
+        p = rec["lrt"]["pvalue"]
+        rec["held"] = bool(not (p < alpha)) if p == p else True
+    else:
+        cut = _SRMR_CUT.get(base, 0.010)
+        fails = rec["delta_cfi"] <= -0.010 and (rec["delta_rmsea"] >= 0.015 or rec["delta_srmr"] >= cut)
+        rec["held"] = bool(not fails)
+    return rec
+
+
+def invariance(model, data, group, *, levels=("configural", "metric", "scalar", "strict"),
+               partial_search=False, estimator="ML", missing="listwise", ordered=None, std_lv=False,
+               rule="chen2007", alpha=0.05, max_free=None, level=0.95):
+    """Run the measurement-invariance sequence of ``model`` across the groups of ``group``.
+
+    Parameters
+    ----------
+    model : str
+        lavaan syntax of the (configural) measurement model.
+    data : pandas.DataFrame
+    group : str
+        Grouping column (e.g. ``"bg_ms20"``); groups in order of first appearance.
+    levels : sequence of str
+        Subset (in order) of ``configural, metric, scalar, strict``.
+    partial_search : bool
+        Free constraints one at a time (largest chi-square drop first) when a step fails.
+    estimator, missing, ordered, std_lv
+        As in :func:`rsnprop.sem.fit`.
+    rule : {"chen2007", "lrt"}
+    alpha : float
+        Level of the chi-square difference test when ``rule="lrt"``.
+    max_free : int, optional
+        Largest number of constraints freed per step in the partial search (default: half).
+
+    Returns
+    -------
+    InvarianceResult
+
+    Examples
+    --------
+    >>> from rsnprop.sem import invariance
+    >>> from rsnprop.sem.datasets import holzinger_swineford
+    >>> inv = invariance("visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9",
+    ...                  holzinger_swineford(), "school", levels=("configural", "metric", "scalar"))
+    >>> [round(s["chi2"], 3) for s in inv.steps]
+    [115.851, 124.044, 164.103]
+    >>> inv.level
+    'metric'
+
+    In R: ``semTools::measEq.syntax`` or ``cfa(model, data, group = "school",
+    group.equal = c("loadings", "intercepts"))`` for each step, then ``lavTestLRT``.
+    """
+    from .api import fit
+
+    levels = list(levels)
+    for lv in levels:
+        if lv not in LEVELS:
+            raise InputError(f"unknown invariance level (known: {', '.join(LEVELS)})", parameter="levels", value=lv)
+    order = list(LEVELS)
+    if [order.index(x) for x in levels] != sorted(order.index(x) for x in levels):
+        raise InputError("levels must be in the order configural, metric, scalar, strict", parameter="levels",
+                         value=",".join(levels))
+    if rule not in ("chen2007", "lrt"):
+        raise InputError("rule must be 'chen2007' or 'lrt'", parameter="rule", value=rule)
+    if group is None or group not in getattr(data, "columns", []):
+        raise InputError("group column not found in the data", column=group, parameter="group")
+    ordinal = bool(ordered)
+
+    def equal_for(name):
+        eq = list(LEVELS[name])
+        if ordinal and "intercepts" in eq:
+            eq.append("thresholds")
+        return eq
+
+    kw = dict(group=group, estimator=estimator, missing=missing, ordered=ordered, std_lv=std_lv, level=level)
+    steps, fits, warnings = [], {}, []
+    prev_rec = prev_res = None
+    held_level = "none"
+    chain_ok = True
+    partial: list[str] = []
+    for name in levels:
+        eq = equal_for(name)
+        res = fit(model, data, group_equal=eq, group_partial=partial, **kw)
+        rec = _step_record(("partial_" if partial else "") + name, res, eq, partial)
+        if prev_rec is not None:
+            _compare(rec, prev_rec, prev_res, res, rule, alpha)
+        else:
+            rec.update(delta_cfi=None, delta_rmsea=None, delta_srmr=None, lrt=None, held=bool(res.converged))
+        steps.append(rec)
+        fits[rec["name"]] = res
+        warnings.extend(f"{name}: {w}" for w in res.warnings)
+        if not rec["held"] and partial_search and prev_rec is not None and name in _CANDIDATE_OP:
+            freed = list(partial)
+            limit = max_free if max_free is not None else None
+            cur_res, cur_rec = res, rec
+            cands = _candidates(res, name)
+            if limit is None:
+                limit = max(1, len(cands) // 2)
+            n_new = 0
+            while not cur_rec["held"] and cands and n_new < limit:
+                best = None
+                for c in cands:
+                    r2 = fit(model, data, group_equal=eq, group_partial=freed + [c], **kw)
+                    if r2.converged and (best is None or r2.fit["chi2"] < best[1].fit["chi2"]):
+                        best = (c, r2)
+                if best is None:
+                    break
+                freed.append(best[0])
+                cands.remove(best[0])
+                n_new += 1
+                cur_res = best[1]
+                cur_rec = _step_record("partial_" + name, cur_res, eq, freed)
+                _compare(cur_rec, prev_rec, prev_res, cur_res, rule, alpha)
+            if cur_res is not res:
+                steps.append(cur_rec)
+                fits["partial_" + name] = cur_res
+                rec, res = cur_rec, cur_res
+                partial = freed
+        if chain_ok and rec["held"]:
+            held_level = rec["name"]
+        else:
+            chain_ok = False
+        prev_rec, prev_res = rec, res
+    # latent means from the most constrained model with free latent means that held, else scalar
+    lm_res = None
+    for name in ("partial_scalar", "scalar"):
+        if name in fits and any(s["name"] == name and s["held"] for s in steps):
+            lm_res = fits[name]
+            break
+    if lm_res is None:
+        lm_res = fits.get("partial_scalar") or fits.get("scalar")
+    if lm_res is None:
+        lm_res = next((fits[k] for k in ("partial_strict", "strict") if k in fits), None)
+    latent_means, diffs = _latent_means(lm_res) if lm_res is not None else ({}, None)
+    first = next(iter(fits.values()))
+    return InvarianceResult(group=group, groups=first.groups,
+                            n_per_group={str(k): v for k, v in first.n_per_group.items()},
+                            estimator=first.estimator, rule=_rule_text(rule, alpha), steps=steps, level=held_level,
+                            fits=fits, latent_means=latent_means, latent_mean_differences=diffs,
+                            latent_means_model=None if lm_res is None else
+                            next(k for k, v in fits.items() if v is lm_res), warnings=warnings)
+
+
+def _rule_text(rule, alpha):
+    if rule == "lrt":
+        return f"chi-square difference test: a step holds unless p < {alpha}"
+    return ("Chen (2007): a step fails when delta CFI <= -0.010 and (delta RMSEA >= 0.015 or delta SRMR >= "
+            "0.030 for metric / 0.010 for scalar and strict)")
+
+
+def _candidates(res, name):
+    op = _CANDIDATE_OP[name]
+    e = res.estimates
+    sel = e[(e.op == op) & e.free & (e.group == 1)]
+    if name == "strict":
+        sel = sel[(sel.lhs == sel.rhs) & sel.lhs.isin(res._pt.ov)]
+    if name == "scalar":
+        sel = sel[sel.lhs.isin(res._pt.ov)]
+    out = []
+    for r in sel.itertuples():
+        out.append(f"{r.lhs}~1" if op == "~1" else f"{r.lhs}{op}{r.rhs}")
+    return out
+
+
+def _latent_means(res):
+    import numpy as np
+    import pandas as pd
+    from scipy import stats
+
+    e = res.estimates
+    lv = res._pt.lv
+    means = {}
+    rows = []
+    zq = stats.norm.ppf(0.975)
+    for g, lab in enumerate(res.groups, start=1):
+        means[str(lab)] = {}
+        for f in lv:
+            sel = e[(e.lhs == f) & (e.op == "~1") & (e.group == g)]
+            est = float(sel.est.iloc[0]) if len(sel) else 0.0
+            means[str(lab)][f] = est
+            if g == 1:
+                continue
+            se = float(sel.se.iloc[0]) if len(sel) else float("nan")
+            ref_var = e[(e.lhs == f) & (e.op == "~~") & (e.rhs == f) & (e.group == 1)]
+            sd = math.sqrt(float(ref_var.est.iloc[0])) if len(ref_var) and ref_var.est.iloc[0] > 0 else float("nan")
+            z = est / se if se and se > 0 else float("nan")
+            rows.append({"group": str(lab), "reference": str(res.groups[0]), "factor": f, "est": est, "se": se, "z": z,
+                         "pvalue": float(2 * stats.norm.sf(abs(z))) if z == z else float("nan"),
+                         "ci_lower": est - zq * se, "ci_upper": est + zq * se,
+                         "std": est / sd if sd == sd else float("nan")})
+    return means, pd.DataFrame(rows)

@@ -1,0 +1,282 @@
+"""Build lavaan's parameter table from parsed statements, with lavaan's ``cfa()``/``sem()`` defaults.
+
+Defaults (as ``lavaan::sem`` with ``auto.*`` options): the first loading of every factor is fixed
+to 1 (or, with ``std_lv``, every latent variance is fixed to 1 and loadings are free); residual
+variances of observed and latent variables are free; exogenous latent variables covary;
+endogenous variables that predict nothing covary (``auto.cov.y``); observed exogenous covariates
+have their (co)variances and means fixed to the sample values (``fixed.x``); with a mean
+structure, observed intercepts are free and latent means are fixed to 0 (free in groups 2...G
+when intercepts are equal across groups).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..errors import ModelSyntaxError
+from .syntax import parse_all
+
+__all__ = ["ParTable", "build_partable", "GROUP_EQUAL_TYPES"]
+
+GROUP_EQUAL_TYPES = ("loadings", "intercepts", "means", "thresholds", "regressions", "residuals",
+                     "residual.covariances", "lv.variances", "lv.covariances")
+
+
+@dataclass
+class Row:
+    lhs: str
+    op: str
+    rhs: str
+    group: int = 1
+    free: bool = True
+    value: float | None = None  # fixed value, or user start value
+    label: str = ""
+    user: int = 1  # 1 user-specified, 0 default
+    eq: str = ""  # equality key (rows sharing a key share one parameter)
+    start_user: float | None = None
+    fixed_x: bool = False
+    par: int = -1  # index into theta (free parameters), -1 when fixed
+
+
+@dataclass
+class ParTable:
+    rows: list[Row]
+    ov: list[str]
+    lv: list[str]
+    ov_x: list[str]
+    ngroups: int
+    meanstructure: bool
+    definitions: list = field(default_factory=list)
+    constraints: list = field(default_factory=list)
+    npar: int = 0
+
+    def free_rows(self):
+        return [r for r in self.rows if r.par >= 0]
+
+    def to_frame(self):
+        import pandas as pd
+
+        return pd.DataFrame([r.__dict__ for r in self.rows])
+
+
+def _per_group(value, g, ngroups, what, stmt):
+    if isinstance(value, list):
+        if len(value) != ngroups:
+            raise ModelSyntaxError(
+                f"line {stmt.line}: modifier vector for {stmt.lhs} {stmt.op} {stmt.rhs} has {len(value)} "
+                f"elements but there are {ngroups} groups", parameter="model")
+        return value[g]
+    return value
+
+
+def build_partable(model: str, *, ngroups: int = 1, std_lv: bool = False, meanstructure: bool = False,
+                   group_equal=(), group_partial=(), data_columns=None, ordered=()) -> ParTable:
+    """Parse ``model`` and return the full parameter table with lavaan's defaults."""
+    statements, definitions = parse_all(model)
+    for ge in group_equal:
+        if ge not in GROUP_EQUAL_TYPES:
+            raise ModelSyntaxError(f"unknown group_equal type (known: {', '.join(GROUP_EQUAL_TYPES)})",
+                                   parameter="group_equal", value=ge)
+    lv: list[str] = []
+    for st in statements:
+        if st.op == "=~" and st.lhs not in lv:
+            lv.append(st.lhs)
+    ov: list[str] = []
+
+    def add_ov(name):
+        if name not in lv and name not in ov:
+            ov.append(name)
+
+    for st in statements:
+        if st.op == "=~":
+            add_ov(st.rhs)
+    for st in statements:
+        if st.op in ("~", "~~"):
+            add_ov(st.lhs)
+            add_ov(st.rhs)
+        elif st.op == "~1":
+            add_ov(st.lhs)
+    if data_columns is not None:
+        missing = [v for v in ov if v not in data_columns]
+        if missing:
+            raise ModelSyntaxError(f"variable not in the data (neither a column nor a latent variable "
+                                   f"defined with =~): {', '.join(map(repr, missing))}",
+                                   parameter="model", column=missing[0])
+    for name in lv:
+        if name in (data_columns or ()):
+            raise ModelSyntaxError("a latent variable has the name of a data column", parameter="model",
+                                   column=name)
+    # regression structure
+    reg_lhs = [st.lhs for st in statements if st.op == "~"]
+    reg_rhs = [st.rhs for st in statements if st.op == "~"]
+    indicators = {st.rhs for st in statements if st.op == "=~"}
+    endogenous_lv = [v for v in lv if v in reg_lhs]
+    exogenous_lv = [v for v in lv if v not in reg_lhs]
+    # observed exogenous covariates (fixed.x): only predictors, never outcomes nor indicators
+    ov_x = [v for v in ov if v in reg_rhs and v not in reg_lhs and v not in indicators
+            and not any(st.op == "~~" and v in (st.lhs, st.rhs) and st.lhs != st.rhs for st in statements)
+            and v not in lv]
+    ordered = list(ordered or [])
+
+    rows: list[Row] = []
+    for g in range(ngroups):
+        grows: list[Row] = []
+        seen = set()
+        first_loading_done = set()
+
+        def key(lhs, op, rhs):
+            if op == "~~" and (rhs, op, lhs) in seen:
+                return (rhs, op, lhs)
+            return (lhs, op, rhs)
+
+        for st in statements:
+            label = _per_group(st.label, g, ngroups, "label", st)
+            fixed = _per_group(st.fixed, g, ngroups, "fixed", st)
+            free_na = _per_group(st.free, g, ngroups, "free", st)
+            start = _per_group(st.start, g, ngroups, "start", st)
+            k = key(st.lhs, st.op, st.rhs)
+            if k in seen:
+                # a repeated statement only adds modifiers
+                for r in grows:
+                    if (r.lhs, r.op, r.rhs) == k:
+                        if label:
+                            r.label = label
+                        if fixed is not None:
+                            r.free, r.value = False, float(fixed)
+                continue
+            seen.add(k)
+            row = Row(k[0], k[1], k[2], group=g + 1, label=label or "")
+            if fixed is not None:
+                row.free, row.value = False, float(fixed)
+            if start is not None:
+                row.start_user = float(start)
+            if st.op == "=~" and st.lhs not in first_loading_done:
+                first_loading_done.add(st.lhs)
+                if not std_lv and fixed is None and not free_na:
+                    row.free, row.value = False, 1.0
+            grows.append(row)
+
+        def has(lhs, op, rhs):
+            return (lhs, op, rhs) in seen or (op == "~~" and (rhs, op, lhs) in seen)
+
+        def add(lhs, op, rhs, free=True, value=None, fixed_x=False):
+            if has(lhs, op, rhs):
+                return
+            seen.add((lhs, op, rhs))
+            grows.append(Row(lhs, op, rhs, group=g + 1, free=free, value=value, user=0, fixed_x=fixed_x))
+
+        # variances
+        for v in ov:
+            if v in ov_x:
+                continue
+            if v in ordered:
+                continue
+            add(v, "~~", v)
+        for v in lv:
+            if std_lv:
+                add(v, "~~", v, free=False, value=1.0)
+            else:
+                add(v, "~~", v)
+        # ordinal: residual variances fixed (delta parametrisation) are handled by the estimator
+        for v in ordered:
+            add(v, "~~", v, free=False, value=1.0)
+        # covariances among exogenous latent variables
+        for i, a in enumerate(exogenous_lv):
+            for b in exogenous_lv[i + 1:]:
+                add(a, "~~", b)
+        # auto.cov.y: endogenous variables that predict nothing
+        pure_y = [v for v in dict.fromkeys(reg_lhs) if v not in reg_rhs and v not in indicators]
+        for i, a in enumerate(pure_y):
+            for b in pure_y[i + 1:]:
+                add(a, "~~", b)
+        # fixed.x covariances (values filled from the data later)
+        for i, a in enumerate(ov_x):
+            for b in ov_x[i:]:
+                add(a, "~~", b, free=False, value=None, fixed_x=True)
+        if meanstructure:
+            for v in ov:
+                if v in ordered:
+                    add(v, "~1", "", free=False, value=0.0)
+                elif v in ov_x:
+                    add(v, "~1", "", free=False, value=None, fixed_x=True)
+                else:
+                    add(v, "~1", "")
+            for v in lv:
+                free_mean = (g > 0 and ngroups > 1 and "intercepts" in group_equal
+                             and "means" not in group_equal)
+                add(v, "~1", "", free=free_mean, value=None if free_mean else 0.0)
+        # rows the user gave fixed values for x-covariates are still fixed.x
+        for r in grows:
+            if r.op == "~~" and r.lhs in ov_x and r.rhs in ov_x and r.user == 1 and r.free:
+                r.fixed_x = True
+                r.free = False
+        rows.extend(grows)
+
+    # equality across groups (group_equal), except group_partial
+    partial = {_norm_partial(p) for p in group_partial}
+    if ngroups > 1 and group_equal:
+        lvset = set(lv)
+        for r in rows:
+            if not r.free or r.label:
+                continue
+            t = _eq_type(r, lvset)
+            if t is None or t not in group_equal:
+                continue
+            if (r.lhs, r.op, r.rhs) in partial or (r.rhs, r.op, r.lhs) in partial:
+                continue
+            r.eq = f".eq.{r.lhs}{r.op}{r.rhs}"
+    # assign parameter indices: rows sharing a label or an equality key share one parameter
+    index: dict[str, int] = {}
+    npar = 0
+    for r in rows:
+        if not r.free:
+            continue
+        keyname = ("L:" + r.label) if r.label else ("E:" + r.eq) if r.eq else None
+        if keyname is not None and keyname in index:
+            r.par = index[keyname]
+            continue
+        r.par = npar
+        if keyname is not None:
+            index[keyname] = npar
+        npar += 1
+    # a fixed row with a label ties nothing; a label on both a fixed and a free row is an error
+    labels_fixed = {r.label for r in rows if not r.free and r.label}
+    labels_free = {r.label for r in rows if r.free and r.label}
+    clash = labels_fixed & labels_free
+    if clash:
+        raise ModelSyntaxError("label used for both a fixed and a free parameter", parameter="model",
+                               value=sorted(clash)[0])
+    for d in definitions:
+        if d.op == ":=" and d.lhs in labels_free | labels_fixed:
+            raise ModelSyntaxError("defined parameter has the name of a label", parameter="model", value=d.lhs)
+    return ParTable(rows=rows, ov=ov, lv=lv, ov_x=ov_x, ngroups=ngroups, meanstructure=meanstructure,
+                    definitions=[d for d in definitions if d.op == ":="],
+                    constraints=[d for d in definitions if d.op != ":="], npar=npar)
+
+
+def _norm_partial(text: str):
+    text = text.replace(" ", "")
+    for op in ("=~", "~~", "~1", "~"):
+        if op == "~1" and text.endswith("~1"):
+            return (text[:-2], "~1", "")
+        if op != "~1" and op in text:
+            lhs, rhs = text.split(op, 1)
+            return (lhs, op, rhs)
+    raise ModelSyntaxError("cannot read group_partial entry", parameter="group_partial", value=text)
+
+
+def _eq_type(r: Row, lvset) -> str | None:
+    if r.op == "=~":
+        return "loadings"
+    if r.op == "~":
+        return "regressions"
+    if r.op == "|":
+        return "thresholds"
+    if r.op == "~1":
+        return "means" if r.lhs in lvset else "intercepts"
+    if r.op == "~~":
+        both_lv = r.lhs in lvset and r.rhs in lvset
+        if r.lhs == r.rhs:
+            return "lv.variances" if both_lv else "residuals"
+        return "lv.covariances" if both_lv else "residual.covariances"
+    return None

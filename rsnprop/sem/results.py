@@ -1,0 +1,152 @@
+"""The result object of :func:`rsnprop.sem.fit`."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..results import Result, jsonsafe
+
+__all__ = ["SEMResult"]
+
+_FIT_ORDER = ("chi2", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper",
+              "rmsea_pvalue", "srmr", "aic", "bic", "loglik")
+
+
+class SEMResult(Result):
+    """A fitted CFA/SEM (single or multigroup), lavaan style.
+
+    Attributes
+    ----------
+    converged : bool
+    n : int
+        Number of observations used (all groups).
+    n_per_group : dict
+        Observations per group label (``{None: n}`` without groups).
+    groups : list
+        Group labels in lavaan's order (order of first appearance).
+    fit : dict
+        Fit measures by name (``chi2, df, pvalue, cfi, tli, rmsea, rmsea_ci_lower,
+        rmsea_ci_upper, rmsea_pvalue, srmr, aic, bic, loglik``; with MLR/WLSMV also the scaled
+        and robust versions).
+    estimates : pandas.DataFrame
+        lavaan's long table: ``lhs, op, rhs, group, group_label, label, free, est, se, z,
+        pvalue, ci_lower, ci_upper, std_lv, std_all``.
+    r2 : pandas.DataFrame
+        R-squared of every endogenous variable (``group, variable, r2``).
+    warnings : list of str
+    """
+
+    title = "Structural equation model"
+
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+    # -- tables ---------------------------------------------------------------------------
+    def to_frame(self):
+        """The estimates table (a copy)."""
+        return self.estimates.copy()
+
+    def to_dict(self) -> dict:
+        est = self.estimates
+        cols = ["lhs", "op", "rhs", "group", "label", "est", "se", "z", "pvalue", "ci_lower",
+                "ci_upper", "std_lv", "std_all"]
+        if self.ngroups > 1:
+            cols.insert(4, "group_label")
+        out = {
+            "converged": bool(self.converged),
+            "n": int(self.n),
+            "n_per_group": {str(k): int(v) for k, v in self.n_per_group.items()} if self.ngroups > 1 else None,
+            "estimator": self.estimator,
+            "fit": self.fit,
+            "estimates": est[cols],
+            "r2": self.r2,
+            "warnings": list(self.warnings),
+        }
+        if out["n_per_group"] is None:
+            del out["n_per_group"]
+        if getattr(self, "bootstrap", None) is not None:
+            out["bootstrap"] = self.bootstrap
+        return jsonsafe(out)
+
+    def summary(self) -> str:
+        import pandas as pd
+
+        lines = [f"{self.title} ({self.estimator}), n = {self.n}"
+                 + (f", groups: {', '.join(f'{k} ({v})' for k, v in self.n_per_group.items())}" if self.ngroups > 1 else ""),
+                 f"converged: {self.converged}"]
+        f = self.fit
+        parts = []
+        for k in _FIT_ORDER:
+            if k in f and f[k] is not None:
+                v = f[k]
+                parts.append(f"{k} = {v:.3f}" if isinstance(v, float) else f"{k} = {v}")
+        for k in ("chi2_scaled", "cfi_robust", "tli_robust", "rmsea_robust", "cfi_scaled", "rmsea_scaled"):
+            if k in f and f[k] is not None:
+                parts.append(f"{k} = {f[k]:.3f}")
+        lines.append("fit: " + ", ".join(parts))
+        cols = ["lhs", "op", "rhs", "label", "est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_all"]
+        if self.ngroups > 1:
+            cols.insert(0, "group_label")
+        with pd.option_context("display.width", 140, "display.max_columns", 20, "display.max_rows", 1000,
+                               "display.float_format", "{:.3f}".format):
+            lines.append(self.estimates[cols].to_string(index=False))
+        if len(self.r2):
+            lines.append("R-squared:")
+            lines.append(self.r2.to_string(index=False, float_format="{:.3f}".format))
+        for w in self.warnings:
+            lines.append(f"warning: {w}")
+        return "\n".join(lines)
+
+    def to_html(self) -> str:
+        from html import escape
+
+        f = self.fit
+        items = "".join(f"<tr><th>{escape(k)}</th><td>{f[k]:.3f}</td></tr>" if isinstance(f.get(k), float)
+                        else f"<tr><th>{escape(k)}</th><td>{escape(str(f.get(k)))}</td></tr>"
+                        for k in _FIT_ORDER if k in f)
+        warn = "".join(f"<li>{escape(w)}</li>" for w in self.warnings)
+        return (f"<div class='rsnprop-sem'><table class='rsnprop-fit'>{items}</table>"
+                + super().to_html() + (f"<ul class='rsnprop-warnings'>{warn}</ul>" if warn else "") + "</div>")
+
+    # -- extras ---------------------------------------------------------------------------
+    def parameter(self, lhs, op, rhs="", group=1, column="est"):
+        """One value of the estimates table (``res.parameter('visual', '=~', 'x2')``)."""
+        e = self.estimates
+        sel = e[(e.lhs == lhs) & (e.op == op) & (e.rhs == rhs) & (e.group == group)]
+        if sel.empty:
+            from ..errors import InputError
+
+            raise InputError("no such parameter", parameter="lhs/op/rhs", value=f"{lhs} {op} {rhs}")
+        return float(sel[column].iloc[0])
+
+    def modindices(self, sort=True, minimum=0.0):
+        """Modification indices and expected parameter changes (lavaan ``modindices()``)."""
+        from .modindices import modification_indices
+
+        return modification_indices(self, sort=sort, minimum=minimum)
+
+    def residuals(self, type="cor"):
+        """Residual correlations (``type='cor'``, Bentler: standardised by observed SDs) or
+        raw covariance residuals (``'raw'``), one DataFrame per group label."""
+        import pandas as pd
+
+        out = {}
+        for g, lab in enumerate(self.groups):
+            sigma, mu = self._engine.groups[g].implied(self.theta)
+            d = self._engine.data[g]
+            r = d.cov - sigma
+            if type == "cor":
+                sd = np.sqrt(np.diag(d.cov))
+                r = r / np.outer(sd, sd)
+            out[lab] = pd.DataFrame(r, index=self._pt.ov, columns=self._pt.ov)
+        return out
+
+    def to_lavaan(self) -> str:
+        """The fitted model in lavaan syntax (estimates as fixed values), one line per parameter.
+
+        Multigroup models use ``c(...)`` vectors.  Feeding the text back to :func:`fit`
+        reproduces the implied moments.
+        """
+        from .export import to_lavaan
+
+        return to_lavaan(self)

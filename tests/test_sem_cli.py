@@ -1,0 +1,79 @@
+"""`rsnprop fit` / `rsnprop invariance` through a subprocess (the CLI/JSON contract of DESIGN.md)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REF = Path(__file__).resolve().parent / "reference"
+HS = REF / "holzinger_swineford.csv"
+MODEL = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
+
+
+def cli(*args):
+    return subprocess.run([sys.executable, "-m", "rsnprop", *map(str, args)], capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_fit_json_contract():
+    p = cli("fit", HS, "--model", MODEL, "--json")
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout)
+    assert out["converged"] is True and out["n"] == 301
+    for k in ("chi2", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper", "srmr", "aic",
+              "bic", "loglik"):
+        assert k in out["fit"], k
+    assert round(out["fit"]["chi2"], 3) == 85.306
+    row = out["estimates"][1]
+    assert {"lhs", "op", "rhs", "group", "est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_all"} <= set(row)
+    assert out["warnings"] == []
+
+
+def test_fit_model_file_and_text_output(tmp_path):
+    mf = tmp_path / "m.lav"
+    mf.write_text(MODEL)
+    p = cli("fit", HS, "--model", mf, "--group", "school", "--equal", "loadings")
+    assert p.returncode == 0, p.stderr
+    assert "Pasteur" in p.stdout and "chi2 = 124.044" in p.stdout
+
+
+@pytest.mark.parametrize("args, needle", [
+    (("--model", "visual =~ x1 + x2 + nope"), "nope"),
+    (("--model", "visual =~ x1 + x2 + school"), "school"),
+    (("--model", "visual =~ x1 + x2 +* x3"), "modifier"),
+    (("--model", MODEL, "--group", "nogroup"), "nogroup"),
+    (("--model", MODEL, "--equal", "loadingz", "--group", "school"), "loadingz"),
+])
+def test_fit_bad_input_exit_2(args, needle):
+    p = cli("fit", HS, *args)
+    assert p.returncode == 2, p.stderr
+    assert needle in p.stderr and len(p.stderr.strip().splitlines()) == 1
+
+
+def test_fit_missing_file():
+    p = cli("fit", REF / "does_not_exist.csv", "--model", MODEL)
+    assert p.returncode == 2 and "does_not_exist.csv" in p.stderr
+
+
+def test_invariance_json_contract():
+    p = cli("invariance", HS, "--model", MODEL, "--group", "school", "--levels", "configural,metric,scalar", "--json")
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout)
+    names = [s["name"] for s in out["steps"]]
+    assert names == ["configural", "metric", "scalar"]
+    s = out["steps"][1]
+    for k in ("chi2", "df", "cfi", "tli", "rmsea", "srmr", "delta_cfi", "delta_rmsea", "delta_srmr", "lrt", "freed"):
+        assert k in s
+    assert set(s["lrt"]) >= {"chi2_diff", "df_diff", "pvalue"}
+    assert out["level"] == "metric"
+    assert set(out["latent_means"]) == {"Pasteur", "Grant-White"}
+    assert out["latent_means"]["Grant-White"]["textual"] == pytest.approx(0.576, abs=1e-3)
+
+
+def test_invariance_missing_group_column():
+    p = cli("invariance", HS, "--model", MODEL, "--group", "nope")
+    assert p.returncode == 2 and "nope" in p.stderr
