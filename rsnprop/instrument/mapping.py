@@ -1,0 +1,220 @@
+"""Map the columns (and answer values) of a platform's response export onto item ids.
+
+``column_map(ins, platform)`` returns a dict *export column -> clean name*.  The clean name
+is the item id; for a ``select_multiple`` item the export's one-column-per-option layout
+maps onto ``<item>_<code>`` (0/1 indicators), and a single space- or comma-separated column
+maps onto the item id.  Several export columns may map onto one name (e.g. ``KEY`` and
+``meta/instanceID`` both onto ``resp_id``); :func:`apply_column_map` keeps the first one
+present, in the order of the dict.
+
+Platforms and the export layouts covered:
+
+``generic``
+    columns are item ids (what ``rsnprop simulate`` writes by default).
+``xlsform``
+    ODK Central, KoboToolbox and SurveyCTO CSV exports of the form written by
+    ``rsnprop instrument export --format xlsform``: field names with or without the group
+    path (``benefits/rel_1``, ``benefits-rel_1``), select_multiple split columns
+    (``rsn_platforms/linkedin``, ``rsn_platforms_linkedin``), instance id (``KEY``,
+    ``meta/instanceID``, ``_uuid``).
+``limesurvey``
+    response export with *question code* headings: ``rel1``, ``rsnplatforms[linkedin]``
+    (subquestion ``Y``/empty), ``id`` (response id), ``interviewtime`` (timings).
+``qualtrics``
+    CSV/TSV export (legacy or new, first header row): data export tags equal to the item
+    ids set by ``[[ID:...]]``, split multiple-answer columns ``rsn_platforms_<n>`` (choice
+    position n), constant-sum parts ``cs_relational``/``cs_informational``, ``ResponseId``
+    and ``Duration (in seconds)``.
+
+Answer values: ``value_map(ins, platform)`` gives, per item, *exported value -> code* where
+the platform records something other than our codes (LimeSurvey answer codes longer than 5
+characters, Qualtrics positions for string codes, LimeSurvey ``Y`` for ticked options).
+
+Examples
+--------
+>>> from rsnprop.instrument import load_instrument, column_map
+>>> ins = load_instrument("instruments/rsn_internationalisation.yaml")
+>>> m = column_map(ins, "limesurvey")
+>>> m["rel1"], m["rsnplatforms[linkedin]"], m["id"]
+('rel_1', 'rsn_platforms_linkedin', 'resp_id')
+>>> column_map(ins, "generic")["rel_1"]
+'rel_1'
+"""
+
+from __future__ import annotations
+
+from .export.codes import limesurvey_answer_code, limesurvey_code, limesurvey_subquestion_code
+
+__all__ = ["PLATFORMS", "column_map", "value_map", "apply_column_map", "option_column"]
+
+PLATFORMS = ("generic", "xlsform", "limesurvey", "qualtrics")
+
+
+def option_column(item_id: str, code) -> str:
+    """Clean name of one option of a select_multiple item: ``<item>_<code>``."""
+    return f"{item_id}_{code}"
+
+
+def _check_platform(platform: str) -> None:
+    from ..errors import InputError
+
+    if platform not in PLATFORMS:
+        raise InputError(f"unknown platform; choose one of {', '.join(PLATFORMS)}",
+                         parameter="platform", value=platform)
+
+
+def _put(out: dict, column: str, target: str) -> None:
+    out.setdefault(column, target)
+
+
+def column_map(ins, platform: str = "generic") -> dict[str, str]:
+    """Export column name -> clean column name (item id, or ``<item>_<code>`` indicators).
+
+    Parameters
+    ----------
+    ins : Instrument
+    platform : {"generic", "xlsform", "limesurvey", "qualtrics"}
+
+    Returns
+    -------
+    dict
+        Insertion-ordered; when several columns map onto one name the first present wins.
+
+    Examples
+    --------
+    >>> from rsnprop.instrument import load_instrument
+    >>> ins = load_instrument("instruments/rsn_internationalisation.yaml")
+    >>> column_map(ins, "xlsform")["benefits/rel_1"]
+    'rel_1'
+    >>> column_map(ins, "qualtrics")["ResponseId"]
+    'resp_id'
+    """
+    _check_platform(platform)
+    out: dict[str, str] = {}
+    meta_cols = {
+        "generic": {"resp_id": ["resp_id"], "duration_sec": ["duration_sec"], "survey_year": ["survey_year"]},
+        "xlsform": {"resp_id": ["KEY", "meta/instanceID", "meta-instanceID", "instanceID", "_uuid"],
+                    "duration_sec": ["duration_sec"], "survey_year": ["survey_year"]},
+        "limesurvey": {"resp_id": ["id"], "duration_sec": ["interviewtime"], "survey_year": []},
+        "qualtrics": {"resp_id": ["ResponseId", "ResponseID", "_recordId"],
+                      "duration_sec": ["Duration (in seconds)", "Duration", "duration"], "survey_year": []},
+    }[platform]
+    for item in ins.items.values():
+        if item.type == "meta":
+            for col in meta_cols.get(item.meta, []):
+                _put(out, col, item.id)
+            continue
+        if platform == "generic":
+            _put(out, item.id, item.id)
+            for code in item.choices if item.type == "select_multiple" else ():
+                _put(out, option_column(item.id, code), option_column(item.id, code))
+        elif platform == "xlsform":
+            for prefix in ("", f"{item.section}/", f"{item.section}-"):
+                _put(out, prefix + item.id, item.id)
+            if item.type == "select_multiple":
+                for code in item.choices:
+                    target = option_column(item.id, code)
+                    for name in (f"{item.id}/{code}", f"{item.section}/{item.id}/{code}",
+                                 f"{item.section}-{item.id}-{code}", f"{item.id}-{code}",
+                                 f"{item.id}_{code}"):
+                        _put(out, name, target)
+        elif platform == "limesurvey":
+            q = item.codes.get("limesurvey") or limesurvey_code(item.id)
+            if item.type == "select_multiple":
+                for pos, code in enumerate(item.choices):
+                    sq = limesurvey_subquestion_code(code, pos)
+                    target = option_column(item.id, code)
+                    _put(out, f"{q}[{sq}]", target)
+                    _put(out, f"{q}_{sq}", target)
+            elif item.type == "constant_sum":
+                _put(out, q, item.id)
+            else:
+                _put(out, q, item.id)
+        elif platform == "qualtrics":
+            tag = item.codes.get("qualtrics") or item.id
+            if item.type == "select_multiple":
+                _put(out, tag, item.id)
+                for pos, code in enumerate(item.choices):
+                    _put(out, f"{tag}_{pos + 1}", option_column(item.id, code))
+            elif item.type == "constant_sum":
+                group = item.constant_sum.group
+                parts = [i for i in ins.items.values()
+                         if i.constant_sum is not None and i.constant_sum.group == group]
+                pos = parts.index(item) + 1
+                _put(out, f"{group}_{pos}", item.id)
+                _put(out, tag, item.id)
+            elif item.type == "text":
+                _put(out, tag, item.id)
+                _put(out, f"{tag}_TEXT", item.id)
+            else:
+                _put(out, tag, item.id)
+    return out
+
+
+def value_map(ins, platform: str = "generic") -> dict[str, dict[str, object]]:
+    """Per item, exported answer value (as text) -> our code, where they differ.
+
+    Items whose exported values already equal the codes are omitted.  For LimeSurvey the
+    indicator columns of select_multiple options hold ``Y`` (ticked) or nothing: they map
+    ``{"Y": 1, "": 0}`` under the indicator's clean name.
+
+    Examples
+    --------
+    >>> from rsnprop.instrument import load_instrument
+    >>> ins = load_instrument("instruments/rsn_internationalisation.yaml")
+    >>> value_map(ins, "qualtrics")["sector"]["3"]
+    'C'
+    >>> value_map(ins, "limesurvey")["rsn_platforms_linkedin"]
+    {'Y': 1, '': 0}
+    """
+    _check_platform(platform)
+    out: dict[str, dict] = {}
+    for item in ins.items.values():
+        if item.type not in ("select_one", "select_multiple", "likert"):
+            continue
+        codes = list(item.choices) if item.choices else []
+        if platform == "limesurvey":
+            if item.type == "select_one":
+                m = {limesurvey_answer_code(c, p): c for p, c in enumerate(codes)}
+                if any(str(k) != str(v) for k, v in m.items()):
+                    out[item.id] = m
+            elif item.type == "select_multiple":
+                for code in codes:
+                    out[option_column(item.id, code)] = {"Y": 1, "": 0}
+        elif platform == "qualtrics":
+            if item.type == "select_one" and not all(isinstance(c, int) for c in codes):
+                out[item.id] = {str(p + 1): c for p, c in enumerate(codes)}
+            elif item.type == "select_multiple":
+                out[item.id] = {str(p + 1): c for p, c in enumerate(codes)}
+                for code in codes:
+                    out[option_column(item.id, code)] = {"1": 1, "": 0}
+        elif platform in ("xlsform", "generic"):
+            if item.type == "select_multiple":
+                for code in codes:
+                    out[option_column(item.id, code)] = {"1": 1, "0": 0, "True": 1, "False": 0,
+                                                         "true": 1, "false": 0}
+    return out
+
+
+def apply_column_map(df, ins, platform: str = "generic"):
+    """Rename a raw export's columns to clean names; unknown columns are kept unchanged.
+
+    When several export columns map onto one clean name, the first present (in the order of
+    :func:`column_map`) is used and the others are dropped.  Returns a new DataFrame.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from rsnprop.instrument import load_instrument
+    >>> ins = load_instrument("instruments/rsn_internationalisation.yaml")
+    >>> raw = pd.DataFrame({"id": [7], "rel1": [5], "note": ["x"]})
+    >>> list(apply_column_map(raw, ins, "limesurvey").columns)
+    ['resp_id', 'rel_1', 'note']
+    """
+    mapping = column_map(ins, platform)
+    chosen: dict[str, str] = {}
+    for col in mapping:
+        if col in df.columns and mapping[col] not in chosen.values():
+            chosen[col] = mapping[col]
+    drop = [c for c in df.columns if c in mapping and c not in chosen]
+    return df.drop(columns=drop).rename(columns=chosen)
