@@ -1,0 +1,31 @@
+"""Proposition tests: study plan, tests, decision rules, verdicts, multiverse.
+
+P1 (traditional SMEs lean informational) and P2 (born globals lean relational) are tested
+on the within-firm contrast ``D = relational - informational``:
+
+* P1: one-sided paired test ``informational > relational`` among traditional firms
+  (+ TOST against the SESOI for "equivalent");
+* P2: one-sided paired test ``relational > informational`` among born globals (+ TOST);
+* joint: the interaction born global x benefit type (D higher among born globals).
+
+Holm (or the plan's correction) over {P1, P2, joint}; verdicts ``supported``,
+``contradicted``, ``equivalent`` or ``inconclusive`` (rules in
+:mod:`rsnprop.propositions.decide`; JSON keys in :mod:`rsnprop.propositions.result`).
+
+Examples
+--------
+>>> from rsnprop.propositions import load_plan, test_propositions   # doctest: +SKIP
+>>> res = test_propositions(clean_df, load_plan("analysis/study.yaml"))   # doctest: +SKIP
+>>> res.verdicts   # doctest: +SKIP
+{'P1': 'supported', 'P2': 'supported', 'joint': 'supported'}
+"""
+
+from __future__ import annotations
+
+from .evaluate import evaluate_spec, test_propositions
+from .plan import StudyPlan, load_plan, plan_from_dict
+
+__all__ = ["StudyPlan", "load_plan", "plan_from_dict", "test_propositions", "evaluate_spec"]
+
+# not a pytest test function despite its name
+test_propositions.__test__ = False

@@ -1,0 +1,217 @@
+"""Run the preregistered tests on a clean data set and reach the verdicts.
+
+:func:`evaluate_spec` runs the primary tests of one specification (used by the main
+analysis and by every cell of the multiverse); :func:`test_propositions` adds the
+secondary evidence, the auxiliary hypotheses, descriptives, effect sizes for the forest
+plot and (optionally) the multiverse, and returns a
+:class:`~rsnprop.propositions.result.PropositionResult`.
+
+Examples
+--------
+>>> import numpy as np, pandas as pd
+>>> from rsnprop.propositions import StudyPlan, test_propositions
+>>> rng = np.random.default_rng(5); n = 200
+>>> bg = (rng.random(n) < 0.4).astype(int)
+>>> inf = rng.normal(4, 1, n); rel = inf + np.where(bg == 1, 0.6, -0.6) + rng.normal(0, 1, n)
+>>> df = pd.DataFrame({"score_relational": rel, "score_informational": inf, "bg_ms20": bg})
+>>> res = test_propositions(df, StudyPlan(name="demo"))
+>>> res.verdicts
+{'P1': 'supported', 'P2': 'supported', 'joint': 'supported'}
+"""
+
+from __future__ import annotations
+
+import math
+
+__all__ = ["evaluate_spec", "test_propositions", "joint_sign"]
+
+
+def joint_sign(plan) -> int | None:
+    """+1 when the plan expects D (relational - informational) higher in born globals than
+    in traditional firms, -1 for the reverse, None when the hypotheses do not cover both
+    groups or expect the same lean in both."""
+    by_group = {h.group: h.sign for h in plan.hypotheses.values()}
+    if "born_global" not in by_group or "traditional" not in by_group:
+        return None
+    diff = by_group["born_global"] - by_group["traditional"]
+    return None if diff == 0 else (1 if diff > 0 else -1)
+
+
+def _group_arrays(frame, group, controls):
+    sub = frame[frame["group"] == group]
+    if controls:
+        sub = sub.dropna(subset=list(controls))
+        X = sub[list(controls)].to_numpy(float)
+        # drop controls that are constant within this group (they are absorbed by the intercept)
+        keep = X.std(axis=0) > 0 if len(X) else []
+        X = X[:, keep] if len(X) else X
+        X = X if X.size and X.shape[1] else None
+    else:
+        X = None
+    return sub["relational"].to_numpy(float), sub["informational"].to_numpy(float), X, sub
+
+
+def evaluate_spec(clean_df, plan, *, bg_definition=None, careless=None, missing=None,
+                  estimator=None, with_controls=False, extra=()):
+    """Primary tests and verdicts of one specification.
+
+    Returns a dict with ``frame`` (the analysis frame), ``notes`` (list of str),
+    ``primary`` and ``tost`` (``{"P1": row, "P2": row, "joint": row}``) and ``decision``
+    (the output of :func:`rsnprop.propositions.decide.decide`).
+    """
+    from .decide import decide
+    from .interaction import between_groups, interaction_tost
+    from .paired import _row, paired_tost, within_group
+    from .prepare import analysis_frame
+
+    estimator = estimator or plan.estimator
+    frame, notes = analysis_frame(clean_df, plan, bg_definition=bg_definition, missing=missing,
+                                  careless=careless, controls=plan.controls if with_controls else None,
+                                  extra=extra)
+    ctrl = frame.attrs["controls"]
+    primary, tost = {}, {}
+    for key, hyp in plan.hypotheses.items():
+        rel, inf, X, sub = _group_arrays(frame, hyp.group, ctrl)
+        if len(sub) < plan.min_group_size:
+            primary[key] = _row("primary", n=len(sub), status="not_available",
+                                note=f"{len(sub)} {hyp.group} firms; the plan needs at least {plan.min_group_size}")
+            tost[key] = dict(primary[key], test="TOST")
+        else:
+            primary[key] = within_group(rel, inf, expects=hyp.expects, estimator=estimator, controls=X)
+            r_all, i_all, _, _ = _group_arrays(frame, hyp.group, [])
+            tost[key] = paired_tost(r_all, i_all, expects=hyp.expects, sesoi_value=plan.sesoi.value,
+                                    sesoi_unit=plan.sesoi.unit, alpha=plan.alpha)
+        primary[key]["group"] = tost[key]["group"] = hyp.group
+    sign = joint_sign(plan)
+    if sign is not None:
+        n_small = min((frame["bg"] == 1).sum(), (frame["bg"] == 0).sum())
+        if n_small < plan.min_group_size:
+            primary["joint"] = _row("interaction", n=len(frame), status="not_available",
+                                    note=f"smallest group has {n_small} firms")
+            tost["joint"] = dict(primary["joint"], test="TOST (between)")
+        else:
+            primary["joint"] = between_groups(frame, estimator=estimator, controls=tuple(ctrl), sign=sign)
+            tost["joint"] = interaction_tost(frame, sesoi_value=plan.sesoi.value,
+                                             sesoi_unit=plan.sesoi.unit, alpha=plan.alpha, sign=sign)
+    decision = decide(primary, tost, alpha=plan.alpha, correction=plan.correction)
+    return {"frame": frame, "notes": notes, "primary": primary, "tost": tost, "decision": decision,
+            "sign": sign}
+
+
+def _descriptives(frame, confidence=0.95):
+    from scipy import stats
+
+    rows = []
+    for group, sub in frame.groupby("group", sort=True):
+        for benefit in ("relational", "informational", "D"):
+            x = sub[benefit].dropna().to_numpy(float)
+            n = x.size
+            mean = float(x.mean()) if n else math.nan
+            sd = float(x.std(ddof=1)) if n > 1 else math.nan
+            half = stats.t.ppf((1 + confidence) / 2, n - 1) * sd / math.sqrt(n) if n > 1 else math.nan
+            rows.append({"group": group, "benefit": benefit if benefit != "D" else "relational - informational",
+                         "n": n, "mean": mean, "sd": sd, "ci_lower": mean - half, "ci_upper": mean + half})
+    return rows
+
+
+def _effects(props, joint):
+    """Forest-plot rows: one per evidence row that has a standardised effect size."""
+    out = []
+    for key, block in [*props.items(), ("joint", joint)]:
+        if block is None:
+            continue
+        for row in block["evidence"]:
+            if row.get("status") == "ok" and row.get("effect_size") is not None:
+                out.append({"proposition": key, "test": row["test"], "role": row.get("role"),
+                            "group": row.get("group"), "n": row.get("n"),
+                            "effect_size_name": row.get("effect_size_name"),
+                            "effect_size": row["effect_size"], "es_ci_lower": row.get("es_ci_lower"),
+                            "es_ci_upper": row.get("es_ci_upper"), "estimate": row.get("estimate"),
+                            "ci_lower": row.get("ci_lower"), "ci_upper": row.get("ci_upper")})
+    return out
+
+
+def _tag(row, role, **extra):
+    r = dict(row)
+    r["role"] = role
+    r.update(extra)
+    return r
+
+
+def test_propositions(clean_df, plan, *, multiverse=False, seed=None, secondary=True, latent=None,
+                      source=None):
+    """Test P1, P2 and their joint (interaction) prediction on a clean data set.
+
+    Parameters
+    ----------
+    clean_df : DataFrame
+        The clean data (``rsnprop clean`` output; CONTRIBUTING.md columns).
+    plan : StudyPlan or path
+        The preregistered plan (:func:`rsnprop.propositions.load_plan`).
+    multiverse : bool
+        Also run the specification grid of ``plan.multiverse``.
+    seed : int, optional
+        Recorded in the result (no step is random at present; kept for the contract).
+    secondary : bool
+        Run the secondary evidence, auxiliary hypotheses and continuous models (turn off
+        for fast Monte Carlo runs: the verdicts depend on the primary rows only).
+    latent : bool, optional
+        Run the multigroup SEM (default ``plan.latent.enabled``; needs item columns).
+    source : str, optional
+        Name of the data file, recorded in the result.
+
+    Returns
+    -------
+    PropositionResult
+    """
+    from .plan import StudyPlan, load_plan
+    from .result import PropositionResult
+
+    if not isinstance(plan, StudyPlan):
+        plan = load_plan(plan)
+    extra = ["phase", "sector", "score_intl_approach", "cs_relational", "cs_informational"]
+    extra.extend(plan.auxiliary.rsn_use_columns)
+    spec = evaluate_spec(clean_df, plan, extra=extra, with_controls=plan.adjust_primary)
+    frame, dec = spec["frame"], spec["decision"]
+    warnings_ = list(spec["notes"])
+    props = {}
+    for key, hyp in plan.hypotheses.items():
+        ev = [_tag(spec["primary"][key], "primary", p_corrected=dec["p_corrected"][key],
+                   p_opposite_corrected=dec["p_opposite_corrected"][key]),
+              _tag(spec["tost"][key], "equivalence", p_corrected=dec["p_tost_corrected"][key])]
+        props[key] = {"statement": hyp.statement, "group": hyp.group, "expects": hyp.expects,
+                      "verdict": dec["verdicts"][key], "reason": dec["reasons"][key],
+                      "n": spec["primary"][key].get("n"), "evidence": ev}
+    joint = None
+    if "joint" in spec["primary"]:
+        joint = {"statement": "The lean differs between groups as P1 and P2 predict "
+                              "(interaction born global x benefit type).",
+                 "verdict": dec["verdicts"]["joint"], "reason": dec["reasons"]["joint"],
+                 "interaction_verdict": dec["interaction_verdict"],
+                 "evidence": [_tag(spec["primary"]["joint"], "primary",
+                                   p_corrected=dec["p_corrected"]["joint"],
+                                   p_opposite_corrected=dec["p_opposite_corrected"]["joint"]),
+                              _tag(spec["tost"]["joint"], "equivalence",
+                                   p_corrected=dec["p_tost_corrected"]["joint"])]}
+    continuous, auxiliary = {}, {}
+    if secondary:
+        from .secondary import secondary_evidence
+
+        sec = secondary_evidence(clean_df, plan, spec, latent=plan.latent.enabled if latent is None else latent)
+        for key in props:
+            props[key]["evidence"].extend(sec["propositions"].get(key, []))
+        if joint is not None:
+            joint["evidence"].extend(sec["joint"])
+        continuous, auxiliary = sec["continuous"], sec["auxiliary"]
+        warnings_.extend(sec["warnings"])
+    mv = None
+    if multiverse:
+        from .multiverse import run_multiverse
+
+        mv = run_multiverse(clean_df, plan)
+    return PropositionResult(
+        plan=plan, propositions=props, joint=joint, auxiliary=auxiliary, continuous=continuous,
+        descriptives=_descriptives(frame), effects=_effects(props, joint), multiverse=mv,
+        n={"analysed": int(len(frame)), "born_global": int((frame["bg"] == 1).sum()),
+           "traditional": int((frame["bg"] == 0).sum()), "input": int(len(clean_df))},
+        warnings=warnings_, seed=seed, source=source)

@@ -1,0 +1,211 @@
+"""Within-group tests of relational vs informational scores (one group at a time).
+
+Every function returns an *evidence row*: a flat dict with the keys
+
+``test, group, n, estimate`` (mean of expected-minus-other benefit, scale points),
+``ci_lower, ci_upper`` (two-sided, ``1 - 2 alpha`` for TOST rows, 95 % otherwise),
+``statistic, statistic_name, df, effect_size, effect_size_name, es_ci_lower, es_ci_upper,
+p_value`` (one-sided, in the direction the proposition expects), ``p_opposite`` (one-sided,
+the other direction), ``bf10`` (JZS Bayes factor for the directional hypothesis, Student
+test only), ``alternative``, ``status`` ("ok" or "not_available"), ``note``.
+
+``estimate`` is oriented so that positive values support the proposition: for P1 (the
+informational lean of traditional firms) it is ``mean(informational - relational)``.
+
+Examples
+--------
+>>> import numpy as np
+>>> rng = np.random.default_rng(1)
+>>> rel = rng.normal(4, 1, 60); inf = rel - 0.5 + rng.normal(0, 1, 60)
+>>> row = paired_t(rel, inf, expects="relational")
+>>> row["p_value"] < 0.05, row["effect_size_name"]
+(True, 'dz')
+
+R gives the same t and one-sided p: ``t.test(rel, inf, paired = TRUE, alternative = "greater")``.
+"""
+
+from __future__ import annotations
+
+import math
+
+__all__ = ["paired_t", "paired_tost", "paired_wilcoxon", "paired_ols", "within_group"]
+
+
+def _orient(rel, inf, expects):
+    import numpy as np
+
+    rel = np.asarray(rel, dtype=float)
+    inf = np.asarray(inf, dtype=float)
+    ok = np.isfinite(rel) & np.isfinite(inf)
+    sign = 1.0 if expects == "relational" else -1.0
+    return sign * (rel[ok] - inf[ok]), sign
+
+
+def _row(test, **kw):
+    row = {"test": test, "group": None, "n": None, "estimate": None, "ci_lower": None,
+           "ci_upper": None, "statistic": None, "statistic_name": None, "df": None,
+           "effect_size": None, "effect_size_name": None, "es_ci_lower": None,
+           "es_ci_upper": None, "p_value": None, "p_opposite": None, "bf10": None,
+           "alternative": "expected direction", "status": "ok", "note": ""}
+    row.update(kw)
+    return row
+
+
+def _too_small(test, n, note="fewer than 3 firms"):
+    return _row(test, n=int(n), status="not_available", note=note)
+
+
+def paired_t(rel, inf, *, expects, confidence=0.95):
+    """One-sided paired Student t-test of the expected benefit over the other one.
+
+    Uses :func:`pingouin.ttest` (t, df); directional JZS BF+0 (r = 0.707) from
+    :func:`rsnprop.propositions.effect_sizes.jzs_bf10`; d_z with an exact CI from
+    :func:`rsnprop.propositions.effect_sizes.dz_ci`.
+
+    R: ``t.test(rel, inf, paired = TRUE, alternative = "greater")`` for P2
+    (``"less"`` for P1); ``BayesFactor::ttestBF(rel - inf, nullInterval = c(0, Inf))``.
+    """
+    import numpy as np
+    import pingouin as pg
+    from scipy import stats
+
+    from .effect_sizes import dz_ci, jzs_bf10
+
+    e, sign = _orient(rel, inf, expects)
+    n = e.size
+    if n < 3 or np.std(e) == 0:
+        return _too_small("paired t", n, "fewer than 3 firms or no variation")
+    res = pg.ttest(e, np.zeros(n), paired=True, alternative="greater")
+    t = float(res["T"].iloc[0])
+    bf = jzs_bf10(t, n, alternative="greater")
+    df = n - 1
+    half = stats.t.ppf((1 + confidence) / 2, df) * e.std(ddof=1) / math.sqrt(n)
+    dz, lo, hi = dz_ci(e, confidence)
+    return _row("paired t", n=n, estimate=float(e.mean()), ci_lower=float(e.mean() - half),
+                ci_upper=float(e.mean() + half), statistic=t, statistic_name="t", df=df,
+                effect_size=dz, effect_size_name="dz", es_ci_lower=lo, es_ci_upper=hi,
+                p_value=float(stats.t.sf(t, df)), p_opposite=float(stats.t.cdf(t, df)),
+                bf10=bf)
+
+
+def paired_tost(rel, inf, *, expects, sesoi_value=0.2, sesoi_unit="dz", alpha=0.05):
+    """Equivalence test (TOST) of ``mean(D)`` within ``+/- SESOI``.
+
+    With ``sesoi_unit="dz"`` the bound in scale points is ``sesoi_value * sd(D)``
+    (TOSTER's ``eqbound_type = "SMD"`` convention); with ``"raw"`` it is the value itself.
+    ``p_value`` is the larger of the two one-sided p-values; the CI is the
+    ``1 - 2 alpha`` interval.
+
+    R: ``max(t.test(d, mu = -b, alternative = "greater")$p.value,
+    t.test(d, mu = b, alternative = "less")$p.value)``.
+    """
+    import numpy as np
+    from scipy import stats
+
+    e, sign = _orient(rel, inf, expects)
+    n = e.size
+    if n < 3 or np.std(e) == 0:
+        return _too_small("TOST", n, "fewer than 3 firms or no variation")
+    sd = e.std(ddof=1)
+    bound = sesoi_value * sd if sesoi_unit == "dz" else sesoi_value
+    se = sd / math.sqrt(n)
+    df = n - 1
+    t_low = (e.mean() + bound) / se
+    t_up = (e.mean() - bound) / se
+    p = max(stats.t.sf(t_low, df), stats.t.cdf(t_up, df))
+    half = stats.t.ppf(1 - alpha, df) * se
+    return _row("TOST", n=n, estimate=float(e.mean()), ci_lower=float(e.mean() - half),
+                ci_upper=float(e.mean() + half), statistic=float(min(abs(t_low), abs(t_up))),
+                statistic_name="t", df=df, p_value=float(p), alternative="equivalence",
+                note=f"bound +/-{bound:.4g} scale points ({sesoi_value:g} {sesoi_unit})",
+                bound=float(bound))
+
+
+def paired_wilcoxon(rel, inf, *, expects, controls=None):
+    """One-sided Wilcoxon signed-rank test of D (rank-based estimator of the multiverse).
+
+    With ``controls`` (an n x k array), D is first adjusted to the mean covariate profile
+    (``D - X_c b`` from OLS on centred controls).  Effect size: matched-pairs rank-biserial r.
+
+    R: ``wilcox.test(rel, inf, paired = TRUE, alternative = "greater", correct = TRUE)``.
+    """
+    import numpy as np
+    from scipy import stats
+
+    e, sign = _orient(rel, inf, expects)
+    if controls is not None:
+        e, _ = _adjust(e, controls)
+    n = e.size
+    nz = e[e != 0]
+    if nz.size < 3:
+        return _too_small("Wilcoxon signed-rank", n, "fewer than 3 non-zero differences")
+    g = stats.wilcoxon(nz, alternative="greater", correction=True, method="approx")
+    lo = stats.wilcoxon(nz, alternative="less", correction=True, method="approx")
+    ranks = stats.rankdata(np.abs(nz))
+    r = float((ranks[nz > 0].sum() - ranks[nz < 0].sum()) / ranks.sum())
+    return _row("Wilcoxon signed-rank", n=n, estimate=float(np.median(e)), statistic=float(g.statistic),
+                statistic_name="V", effect_size=r, effect_size_name="rank-biserial r",
+                p_value=float(g.pvalue), p_opposite=float(lo.pvalue),
+                note="estimate = median of differences" + (" (covariate-adjusted)" if controls is not None else ""))
+
+
+def _adjust(e, X):
+    """Residualise e on centred X; return (adjusted e, design n)."""
+    import numpy as np
+
+    X = np.asarray(X, dtype=float)
+    Xc = X - X.mean(axis=0)
+    A = np.column_stack([np.ones(len(e)), Xc])
+    beta, *_ = np.linalg.lstsq(A, e, rcond=None)
+    return e - Xc @ beta[1:], A
+
+
+def paired_ols(rel, inf, *, expects, controls=None, cov_type="HC3", confidence=0.95):
+    """Mean of D adjusted for centred controls: intercept of OLS ``D ~ 1 + (X - mean X)``.
+
+    With centred controls the intercept equals ``mean(D)``; the controls only shrink its
+    standard error.  ``cov_type="HC3"`` uses the HC3 sandwich (R:
+    ``coeftest(lm(d ~ scale(X, scale = FALSE)), vcovHC(fit, type = "HC3"))``), ``"nonrobust"``
+    the classical one (without controls: identical to the paired t-test).  Tests use the
+    t distribution with ``n - k`` df.
+    """
+    import numpy as np
+    import statsmodels.api as sm
+    from scipy import stats
+
+    e, sign = _orient(rel, inf, expects)
+    n = e.size
+    if controls is None:
+        A = np.ones((n, 1))
+    else:
+        X = np.asarray(controls, dtype=float)
+        A = np.column_stack([np.ones(n), X - X.mean(axis=0)])
+    k = A.shape[1]
+    if n - k < 2 or np.std(e) == 0:
+        return _too_small(f"OLS ({cov_type})", n, "too few firms for the controls")
+    fit = sm.OLS(e, A).fit(cov_type=cov_type, use_t=True) if cov_type != "nonrobust" else sm.OLS(e, A).fit()
+    est = float(fit.params[0])
+    se = float(fit.bse[0])
+    df = float(fit.df_resid)
+    t = est / se
+    half = stats.t.ppf((1 + confidence) / 2, df) * se
+    sd = float(np.std(e, ddof=1))
+    return _row(f"OLS intercept ({cov_type})" + (f", {k - 1} controls" if k > 1 else ""), n=n,
+                estimate=est, ci_lower=est - half, ci_upper=est + half, statistic=t,
+                statistic_name="t", df=df, effect_size=est / sd, effect_size_name="dz",
+                es_ci_lower=(est - half) / sd, es_ci_upper=(est + half) / sd,
+                p_value=float(stats.t.sf(t, df)), p_opposite=float(stats.t.cdf(t, df)),
+                note="dz CI = mean CI / SD(D)", se=se)
+
+
+def within_group(rel, inf, *, expects, estimator="t", controls=None, confidence=0.95):
+    """The primary within-group test for an estimator of the plan ("t", "hc3", "rank")."""
+    if estimator == "rank":
+        return paired_wilcoxon(rel, inf, expects=expects, controls=controls)
+    if estimator == "hc3":
+        return paired_ols(rel, inf, expects=expects, controls=controls, cov_type="HC3",
+                          confidence=confidence)
+    if controls is not None:
+        return paired_ols(rel, inf, expects=expects, controls=controls, cov_type="nonrobust",
+                          confidence=confidence)
+    return paired_t(rel, inf, expects=expects, confidence=confidence)

@@ -1,0 +1,302 @@
+"""The study plan (preregistration): pydantic model, loading, validation and hashing.
+
+A plan is a YAML file (``analysis/study.yaml``) fixed *before* the data are seen.  It says
+which groups the propositions are about, which subscales count as relational or
+informational, the alpha level, the smallest effect size of interest (SESOI), the correction
+for multiple tests, the controls, the multiverse, and (``cleaning:``) the cleaning rules,
+which are passed unchanged to :class:`rsnprop.data.CleaningRules`.
+
+How P1 and P2 map to tests (fixed here, documented in ``analysis/study.yaml``)
+------------------------------------------------------------------------------
+Let ``D = relational - informational`` be each firm's within-firm contrast (scale points).
+
+* **P1** (traditional SMEs lean informational): in the traditional group,
+  ``mean(D) < 0`` -- one-sided paired test of informational > relational; its equivalence
+  test is a TOST of ``|mean(D)| < SESOI``.
+* **P2** (born globals lean relational): in the born-global group ``mean(D) > 0``;
+  one-sided paired test relational > informational, and its TOST.
+* **Joint** (the interaction born global x benefit type): ``mean(D | born global) >
+  mean(D | traditional)``; mixed ANOVA, equivalently OLS of D on the born-global indicator
+  (+ controls) with HC3 standard errors.
+
+Examples
+--------
+>>> from rsnprop.propositions import load_plan
+>>> plan = load_plan("analysis/study.yaml")          # doctest: +SKIP
+>>> plan.born_global_definition, plan.alpha, len(plan.hash)   # doctest: +SKIP
+('bg_ms20', 0.05, 64)
+>>> from rsnprop.propositions.plan import StudyPlan
+>>> StudyPlan.model_validate({"name": "demo"}).correction
+'holm'
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from ..errors import MissingFileError, PlanError
+
+__all__ = ["StudyPlan", "Hypothesis", "Sesoi", "load_plan", "plan_from_dict", "CORRECTIONS",
+           "BG_DEFINITIONS", "ESTIMATORS", "MISSING_METHODS"]
+
+#: multiple-testing corrections accepted (names of ``statsmodels.stats.multitest.multipletests``)
+CORRECTIONS = ("holm", "bonferroni", "hommel", "fdr_bh", "sidak", "holm-sidak", "none")
+#: born-global classification columns of the clean data (CONTRIBUTING.md)
+BG_DEFINITIONS = ("bg_ms20", "bg_kc25", "bg_true")
+#: observed-score estimators: classical t / OLS SE, HC3 robust SE, rank (Wilcoxon) tests
+ESTIMATORS = ("t", "hc3", "rank")
+#: missing-data methods for observed scores: scale score from available items (the clean
+#: data's ``score_<construct>``) or complete cases on every item of the benefit scales
+MISSING_METHODS = ("available", "complete_cases")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Hypothesis(_Model):
+    """One proposition: in ``group`` the ``expects`` benefit type dominates the other one."""
+
+    statement: str
+    group: Literal["traditional", "born_global"]
+    expects: Literal["relational", "informational"]
+
+    @property
+    def sign(self) -> int:
+        """+1 when the proposition expects ``D = relational - informational > 0``, else -1."""
+        return 1 if self.expects == "relational" else -1
+
+
+class Sesoi(_Model):
+    """Smallest effect size of interest, for the equivalence (TOST) tests.
+
+    ``unit = "dz"`` (standardised within-firm contrast: bound = value x SD(D) of the group)
+    or ``"raw"`` (scale points of D).
+    """
+
+    value: float = Field(0.2, gt=0)
+    unit: Literal["dz", "raw"] = "dz"
+
+
+class Benefits(_Model):
+    """Which construct scores make up the two benefit types (row mean of ``score_<id>``)."""
+
+    relational: list[str] = ["relational"]
+    informational: list[str] = ["informational"]
+
+    @field_validator("relational", "informational")
+    @classmethod
+    def _nonempty(cls, v):
+        if not v:
+            raise ValueError("needs at least one construct id")
+        return v
+
+    @model_validator(mode="after")
+    def _disjoint(self):
+        both = set(self.relational) & set(self.informational)
+        if both:
+            raise ValueError(f"construct(s) {sorted(both)} counted as both relational and informational")
+        return self
+
+
+class Latent(_Model):
+    """Latent (multigroup SEM) version of the test."""
+
+    enabled: bool = True
+    estimator: Literal["ML", "MLR"] = "ML"
+    missing: Literal["listwise", "fiml"] = "listwise"
+    #: invariance level required before latent means are compared
+    required_invariance: Literal["scalar", "partial_scalar", "strict"] = "scalar"
+
+
+class CarelessRule(_Model):
+    """A careless-response rule of the multiverse.
+
+    ``cleaning`` holds overrides of the plan's ``cleaning:`` section (deep-merged, e.g.
+    ``{"careless": {"min_index_flags": 1}}``): the raw export is cleaned again with them, so
+    such a rule needs the raw data (``rsnprop test --raw RAW --instrument INS``); without it
+    the specification is reported as not available.  ``flags`` names 0/1 flag columns of the
+    clean data; rows with any flag set are dropped.  A rule with neither keeps the data as
+    cleaned.
+    """
+
+    name: str
+    cleaning: dict[str, Any] = {}
+    flags: list[str] = []
+
+
+class Multiverse(_Model):
+    born_global_definitions: list[str] = list(BG_DEFINITIONS)
+    careless: list[CarelessRule] = [CarelessRule(name="as_cleaned")]
+    missing: list[Literal["available", "complete_cases"]] = list(MISSING_METHODS)
+    estimators: list[Literal["t", "hc3", "rank"]] = list(ESTIMATORS)
+    controls: list[bool] = [False, True]
+
+
+class Auxiliary(_Model):
+    #: columns measuring overall RSN use (row mean); when none is in the data, the mean of
+    #: the two benefit scores is used instead
+    rsn_use_columns: list[str] = ["rsn_level_org", "rsn_level_pro", "rsn_level_priv"]
+    #: column giving the phase of internationalisation (1-4)
+    phase_column: str = "phase"
+
+
+class StudyPlan(_Model):
+    """The preregistered study plan (see module docstring for the P1/P2 mapping)."""
+
+    name: str
+    version: str = "1"
+    description: str = ""
+    hypotheses: dict[str, Hypothesis] = {
+        "P1": Hypothesis(statement="Traditional SMEs mobilise RSN mainly for informational benefits.",
+                         group="traditional", expects="informational"),
+        "P2": Hypothesis(statement="Born-global SMEs mobilise RSN mainly for relational benefits.",
+                         group="born_global", expects="relational"),
+    }
+    born_global_definition: str = "bg_ms20"
+    benefits: Benefits = Benefits()
+    alpha: float = Field(0.05, gt=0, lt=0.5)
+    sesoi: Sesoi = Sesoi()
+    correction: str = "holm"
+    missing: Literal["available", "complete_cases"] = "available"
+    estimator: Literal["t", "hc3", "rank"] = "t"
+    controls: list[str] = []
+    #: adjust the primary tests for the controls (default: controls only in robustness rows
+    #: and in the multiverse)
+    adjust_primary: bool = False
+    #: minimum number of firms per group for a test to be run
+    min_group_size: int = Field(10, ge=3)
+    latent: Latent = Latent()
+    multiverse: Multiverse = Multiverse()
+    auxiliary: Auxiliary = Auxiliary()
+    #: passed unchanged to rsnprop.data.CleaningRules (validated there)
+    cleaning: dict[str, Any] = {}
+
+    @field_validator("correction")
+    @classmethod
+    def _correction(cls, v):
+        if v not in CORRECTIONS:
+            raise ValueError(f"unknown correction {v!r}; use one of {', '.join(CORRECTIONS)}")
+        return v
+
+    @field_validator("born_global_definition")
+    @classmethod
+    def _bg(cls, v):
+        if not v.strip():
+            raise ValueError("empty born-global definition")
+        return v
+
+    @field_validator("hypotheses")
+    @classmethod
+    def _hyp(cls, v):
+        if not v:
+            raise ValueError("the plan states no hypothesis")
+        return v
+
+    # ------------------------------------------------------------------ derived
+    @property
+    def hash(self) -> str:
+        """SHA-256 of the canonical JSON of the validated plan (defaults filled in)."""
+        from ..io import sha256_bytes
+
+        return sha256_bytes(self.canonical_json())
+
+    def canonical_json(self) -> str:
+        return json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"),
+                          ensure_ascii=False)
+
+    def relational_columns(self) -> list[str]:
+        return [f"score_{c}" for c in self.benefits.relational]
+
+    def informational_columns(self) -> list[str]:
+        return [f"score_{c}" for c in self.benefits.informational]
+
+    def with_(self, **changes) -> "StudyPlan":
+        """A copy with some fields replaced (validated again)."""
+        data = self.model_dump()
+        data.update(changes)
+        return StudyPlan.model_validate(data)
+
+
+def _pydantic_to_plan_error(err: ValidationError, file) -> PlanError:
+    problems = []
+    for e in err.errors():
+        loc = ".".join(str(p) for p in e["loc"]) or "(plan)"
+        problems.append({"parameter": loc, "message": f"{loc}: {e['msg']}",
+                         "value": None if e.get("input") is None else str(e.get("input"))[:80]})
+    first = problems[0]
+    return PlanError(first["message"].split(": ", 1)[1], file=file, parameter=first["parameter"],
+                     value=first["value"], problems=problems)
+
+
+def plan_from_dict(data: dict, *, file=None) -> StudyPlan:
+    """Validate a plan given as a dict; errors become :class:`~rsnprop.errors.PlanError`."""
+    if not isinstance(data, dict):
+        raise PlanError("the plan must be a mapping (YAML dictionary)", file=file)
+    try:
+        plan = StudyPlan.model_validate(data)
+    except ValidationError as err:
+        raise _pydantic_to_plan_error(err, file) from None
+    _check_cleaning(plan, file)
+    return plan
+
+
+def _check_cleaning(plan: StudyPlan, file) -> None:
+    """Validate ``cleaning:`` with rsnprop.data.CleaningRules when that module is present."""
+    if not plan.cleaning:
+        return
+    try:
+        from ..data import CleaningRules  # noqa: F401
+    except ImportError:
+        return
+    try:
+        CleaningRules.model_validate(plan.cleaning)
+    except ValidationError as err:
+        e = err.errors()[0]
+        loc = "cleaning." + ".".join(str(p) for p in e["loc"])
+        raise PlanError(e["msg"], file=file, parameter=loc) from None
+    except Exception:  # CleaningRules not a pydantic model: leave validation to clean()
+        return
+
+
+def load_plan(path) -> StudyPlan:
+    """Read, validate and hash a study plan YAML file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The plan (``analysis/study.yaml``).
+
+    Returns
+    -------
+    StudyPlan
+        Frozen, validated plan; ``plan.hash`` is the SHA-256 of its canonical JSON.
+
+    Raises
+    ------
+    MissingFileError, PlanError
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> d = tempfile.mkdtemp(); p = os.path.join(d, "s.yaml")
+    >>> _ = open(p, "w").write("name: demo\\nalpha: 0.01\\n")
+    >>> load_plan(p).alpha
+    0.01
+    """
+    import yaml
+
+    p = Path(path)
+    if not p.is_file():
+        raise MissingFileError("study plan does not exist", file=str(path))
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        raise PlanError(f"not valid YAML ({getattr(err, 'problem', err)})", file=str(path),
+                        row=None if mark is None else mark.line + 1) from None
+    return plan_from_dict(data, file=str(path))

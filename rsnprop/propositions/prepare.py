@@ -1,0 +1,191 @@
+"""Build the analysis frame from the clean data set: benefit scores, D, group, controls.
+
+The frame has one row per firm with the columns ``resp_id`` (when present),
+``relational``, ``informational`` (row means of the plan's ``score_<construct>``
+columns), ``D = relational - informational``, ``bg`` (1 born global, 0 traditional),
+``group`` ("born_global" / "traditional") and the control columns (numeric; a categorical
+control such as ``sector`` becomes 0/1 dummy columns ``sector[T.X]``, first level dropped).
+
+Derived controls (computed when the clean data have no column of that name):
+``firm_age = survey_year - founding_year``, ``log_employees = log(1 + employees)`` and
+``log_rsn_hours = log(1 + rsn_hours)`` (resources devoted to RSN).
+
+Examples
+--------
+>>> import pandas as pd
+>>> from rsnprop.propositions.plan import StudyPlan
+>>> df = pd.DataFrame({"score_relational": [5.0, 3.0, 4.0], "score_informational": [4.0, 4.0, 4.0],
+...                    "bg_ms20": [1, 0, None]})
+>>> frame, notes = analysis_frame(df, StudyPlan(name="x"))
+>>> frame[["D", "bg"]].to_dict("list")
+{'D': [1.0, -1.0], 'bg': [1, 0]}
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import InputError
+
+__all__ = ["analysis_frame", "control_matrix", "ITEM_PREFIX"]
+
+#: item-id prefix of each construct (CONTRIBUTING.md); used for complete-case deletion
+ITEM_PREFIX = {"relational": "rel_", "informational": "inf_", "risk_reduction": "rsk_",
+               "intl_approach": "ia_"}
+
+_DERIVED = {
+    "firm_age": ("survey_year", "founding_year"),
+    "log_employees": ("employees",),
+    "log_rsn_hours": ("rsn_hours",),
+}
+
+
+def _truthy(series):
+    import pandas as pd
+
+    s = series
+    if s.dtype == bool or str(s.dtype) == "boolean":
+        return s.astype("float")
+    num = pd.to_numeric(s, errors="coerce")
+    if num.notna().sum() == 0 and s.notna().any():
+        low = s.astype("string").str.strip().str.lower()
+        return low.map({"true": 1.0, "yes": 1.0, "1": 1.0, "false": 0.0, "no": 0.0, "0": 0.0})
+    return num
+
+
+def _items_of(columns, construct):
+    prefix = ITEM_PREFIX.get(construct, construct + "_")
+    pat = re.compile(rf"^{re.escape(prefix)}\d+$")
+    return [c for c in columns if pat.match(str(c))]
+
+
+def analysis_frame(clean_df, plan, *, bg_definition=None, missing=None, careless=None,
+                   controls=None, extra=()):
+    """Return ``(frame, notes)``: the analysis frame and a list of warnings (str).
+
+    Parameters
+    ----------
+    clean_df : DataFrame
+        The clean data (CONTRIBUTING.md columns).
+    plan : StudyPlan
+    bg_definition, missing : str, optional
+        Override the plan (used by the multiverse).
+    careless : CarelessRule, optional
+        Drop rows where any of its flag columns is true.
+    controls : list of str, optional
+        Control columns to add (default: none; the caller passes ``plan.controls``).
+    extra : sequence of str
+        Further clean-data columns copied unchanged when present (e.g. ``phase``, ``sector``).
+
+    Raises
+    ------
+    InputError
+        When the born-global column or a benefit score column is missing.
+    """
+    import numpy as np
+    import pandas as pd
+
+    notes: list[str] = []
+    df = clean_df
+    bg_col = bg_definition or plan.born_global_definition
+    missing = missing or plan.missing
+    if bg_col not in df.columns:
+        raise InputError("born-global classification column not in the clean data",
+                         column=bg_col, parameter="born_global_definition")
+    cols = {"relational": plan.relational_columns(), "informational": plan.informational_columns()}
+    for kind, names in cols.items():
+        for c in names:
+            if c not in df.columns:
+                raise InputError(f"{kind} score column not in the clean data", column=c,
+                                 parameter=f"benefits.{kind}")
+    keep = pd.Series(True, index=df.index)
+    if careless is not None and careless.flags:
+        for f in careless.flags:
+            if f not in df.columns:
+                raise InputError("careless-response flag column not in the clean data", column=f,
+                                 parameter=f"multiverse.careless.{careless.name}")
+            keep &= ~(_truthy(df[f]).fillna(0) > 0)
+    out = pd.DataFrame(index=df.index)
+    if "resp_id" in df.columns:
+        out["resp_id"] = df["resp_id"]
+    for kind, names in cols.items():
+        block = df[names].apply(pd.to_numeric, errors="coerce")
+        if missing == "complete_cases":
+            constructs = plan.benefits.relational if kind == "relational" else plan.benefits.informational
+            items = [i for c in constructs for i in _items_of(df.columns, c)]
+            if not items:
+                notes.append(f"complete_cases: no item columns found for {kind}; scale scores used")
+            else:
+                keep &= df[items].apply(pd.to_numeric, errors="coerce").notna().all(axis=1)
+        out[kind] = block.mean(axis=1, skipna=False)
+    out["D"] = out["relational"] - out["informational"]
+    bg = _truthy(df[bg_col])
+    bad = bg.notna() & ~bg.isin([0.0, 1.0])
+    if bad.any():
+        i = bad.idxmax()
+        raise InputError("born-global column must be 0/1 (or true/false)", column=bg_col,
+                         row=int(i) if isinstance(i, (int, np.integer)) else str(i), value=df[bg_col][i])
+    out["bg"] = bg
+    n0 = len(out)
+    n_careless = int((~keep).sum())
+    out = out[keep & out["D"].notna() & out["bg"].notna()].copy()
+    dropped = n0 - len(out)
+    if dropped:
+        notes.append(f"{dropped} of {n0} firms left out (missing score or classification"
+                     + (f", {n_careless} by careless/complete-case rule" if n_careless else "") + ")")
+    out["bg"] = out["bg"].astype(int)
+    out["group"] = np.where(out["bg"] == 1, "born_global", "traditional")
+    for c in extra:
+        if c in df.columns and c not in out.columns:
+            out[c] = df.loc[out.index, c]
+    if controls:
+        ctrl, cnotes = control_matrix(df.loc[out.index], controls)
+        notes.extend(cnotes)
+        for c in ctrl.columns:
+            out[c] = ctrl[c]
+        out.attrs["controls"] = list(ctrl.columns)
+    else:
+        out.attrs["controls"] = []
+    out.attrs["bg_definition"] = bg_col
+    out = out.reset_index(drop=True)
+    return out, notes
+
+
+def control_matrix(df, controls):
+    """Numeric design columns for ``controls`` (dummies for text columns); ``(frame, notes)``.
+
+    A control the data do not have (and cannot derive) is left out with a note; a constant
+    control is left out with a note.  Missing values stay NaN (the model drops those rows).
+    """
+    import numpy as np
+    import pandas as pd
+
+    notes: list[str] = []
+    out = pd.DataFrame(index=df.index)
+    for name in controls:
+        if name in df.columns:
+            col = df[name]
+        elif name in _DERIVED and all(c in df.columns for c in _DERIVED[name]):
+            src = [pd.to_numeric(df[c], errors="coerce") for c in _DERIVED[name]]
+            col = src[0] - src[1] if name == "firm_age" else np.log1p(src[0].clip(lower=0))
+        else:
+            notes.append(f"control '{name}' not in the data; left out")
+            continue
+        num = pd.to_numeric(col, errors="coerce")
+        is_text = num.notna().sum() < col.notna().sum()
+        if name in ("sector",) or is_text:
+            cat = col.astype("string")
+            levels = sorted(cat.dropna().unique())
+            if len(levels) < 2:
+                notes.append(f"control '{name}' has fewer than 2 levels; left out")
+                continue
+            for lev in levels[1:]:
+                dummy = (cat == lev).astype("float")
+                dummy[cat.isna()] = np.nan
+                out[f"{name}[T.{lev}]"] = dummy
+        else:
+            if num.nunique(dropna=True) < 2:
+                notes.append(f"control '{name}' is constant; left out")
+                continue
+            out[name] = num.astype(float)
+    return out, notes

@@ -1,0 +1,149 @@
+"""The result of :func:`rsnprop.propositions.test_propositions` and its JSON contract.
+
+``PropositionResult.to_dict()`` (written to ``build/propositions.json`` by ``rsnprop test``;
+read by the report) has these keys:
+
+``plan_hash``
+    SHA-256 of the canonical plan (``StudyPlan.hash``).
+``plan``
+    ``{"name", "version", "alpha", "sesoi": {"value", "unit"}, "correction", "estimator",
+    "missing", "born_global_definition", "controls", "benefits"}``.
+``n``
+    ``{"input", "analysed", "born_global", "traditional"}``.
+``verdicts``
+    ``{"P1": verdict, "P2": verdict, "joint": verdict}``; a verdict is one of
+    ``"supported"``, ``"contradicted"``, ``"equivalent"`` (no difference larger than the
+    SESOI), ``"inconclusive"``.
+``propositions``
+    ``{"P1": {"statement", "group", "expects", "verdict", "reason", "n", "evidence": [row]},
+    "P2": {...}}``.
+``joint``
+    ``{"statement", "verdict", "reason", "interaction_verdict", "evidence": [row]}`` or null.
+``auxiliary``
+    ``{"A1": row + "statement", "A2": row + "statement"}`` (no verdicts: reported only).
+``continuous``
+    ``{"approach_slope": row, "approach_slope_controls": row, "moderation_phase": row,
+    "moderation_sector": row}``.
+``descriptives``
+    per group and benefit (``relational``, ``informational``,
+    ``relational - informational``): ``{"group", "benefit", "n", "mean", "sd", "ci_lower",
+    "ci_upper"}`` (95 % t intervals): the data for the means plot.
+``effects``
+    forest-plot rows ``{"proposition", "test", "role", "group", "n", "effect_size_name",
+    "effect_size", "es_ci_lower", "es_ci_upper", "estimate", "ci_lower", "ci_upper"}``.
+``multiverse``
+    null, or ``{"n_specifications", "dimensions", "share": {"P1": {verdict: share}, ...},
+    "share_supported": {"P1", "P2", "joint"}, "specifications": [spec row]}`` (see
+    :mod:`rsnprop.propositions.multiverse`): the specification-curve table.
+``warnings``, ``seed``, ``source``.
+
+An evidence *row* has ``test, role`` ("primary", "equivalence", "robustness",
+"cross-check"), ``group, n, estimate, ci_lower, ci_upper, statistic, statistic_name, df,
+effect_size, effect_size_name, es_ci_lower, es_ci_upper, p_value`` (one-sided in the
+expected direction; for TOST the larger one-sided p), ``p_opposite, p_corrected``
+(primary and equivalence rows), ``p_opposite_corrected`` (primary), ``bf10``
+(directional JZS Bayes factor of the Student t row), ``alternative, status`` ("ok",
+"not_available", "not_interpretable", "failed") and ``note``.  ``estimate`` is oriented
+so that positive values favour the proposition.
+"""
+
+from __future__ import annotations
+
+from ..results import Result, jsonsafe
+
+__all__ = ["PropositionResult"]
+
+
+class PropositionResult(Result):
+    """Verdicts and evidence for P1, P2 and their joint prediction."""
+
+    title = "Proposition tests"
+
+    def __init__(self, *, plan, propositions, joint, auxiliary, continuous, descriptives,
+                 effects, multiverse, n, warnings, seed=None, source=None):
+        self.plan = plan
+        self.propositions = propositions
+        self.joint = joint
+        self.auxiliary = auxiliary
+        self.continuous = continuous
+        self.descriptives = descriptives
+        self.effects = effects
+        self.multiverse = multiverse
+        self.n = n
+        self.warnings = list(warnings)
+        self.seed = seed
+        self.source = source
+
+    @property
+    def plan_hash(self) -> str:
+        return self.plan.hash
+
+    @property
+    def verdicts(self) -> dict:
+        out = {k: v["verdict"] for k, v in self.propositions.items()}
+        if self.joint is not None:
+            out["joint"] = self.joint["verdict"]
+        return out
+
+    def to_dict(self) -> dict:
+        p = self.plan
+        return jsonsafe({
+            "plan_hash": p.hash,
+            "plan": {"name": p.name, "version": p.version, "alpha": p.alpha,
+                     "sesoi": p.sesoi.model_dump(), "correction": p.correction,
+                     "estimator": p.estimator, "missing": p.missing,
+                     "born_global_definition": p.born_global_definition,
+                     "controls": list(p.controls), "benefits": p.benefits.model_dump()},
+            "n": self.n,
+            "verdicts": self.verdicts,
+            "propositions": self.propositions,
+            "joint": self.joint,
+            "auxiliary": self.auxiliary,
+            "continuous": self.continuous,
+            "descriptives": self.descriptives,
+            "effects": self.effects,
+            "multiverse": self.multiverse,
+            "warnings": self.warnings,
+            "seed": self.seed,
+            "source": self.source,
+        })
+
+    def to_frame(self):
+        """One row per evidence row (proposition, role, test, estimate, CI, p, corrected p)."""
+        import pandas as pd
+
+        rows = []
+        blocks = list(self.propositions.items())
+        if self.joint is not None:
+            blocks.append(("joint", self.joint))
+        for key, block in blocks:
+            for r in block["evidence"]:
+                rows.append({"proposition": key, "verdict": block["verdict"], "role": r.get("role"),
+                             "test": r.get("test"), "group": r.get("group"), "n": r.get("n"),
+                             "estimate": r.get("estimate"), "ci_lower": r.get("ci_lower"),
+                             "ci_upper": r.get("ci_upper"), "effect_size": r.get("effect_size"),
+                             "p_value": r.get("p_value"), "p_corrected": r.get("p_corrected"),
+                             "status": r.get("status")})
+        return pd.DataFrame(rows)
+
+    def summary(self) -> str:
+        lines = [f"{self.title} (plan {self.plan.name} v{self.plan.version}, hash {self.plan.hash[:12]})",
+                 f"firms analysed: {self.n['analysed']} ({self.n['born_global']} born global, "
+                 f"{self.n['traditional']} traditional)", ""]
+        for key, block in self.propositions.items():
+            lines.append(f"{key}: {block['verdict'].upper():13s} {block['statement']}")
+            lines.append(f"    {block['reason']}")
+        if self.joint is not None:
+            lines.append(f"joint: {self.joint['verdict'].upper():10s} {self.joint['statement']}")
+            lines.append(f"    {self.joint['reason']}")
+        if self.multiverse:
+            s = self.multiverse["share_supported"]
+            lines.append("")
+            lines.append(f"multiverse ({self.multiverse['n_specifications']} specifications): share supported "
+                         + ", ".join(f"{k} {v:.0%}" for k, v in s.items() if v is not None))
+        lines.append("")
+        lines.append(super().summary())
+        if self.warnings:
+            lines.append("")
+            lines.extend(f"warning: {w}" for w in self.warnings)
+        return "\n".join(lines)

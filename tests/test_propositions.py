@@ -1,0 +1,266 @@
+"""Proposition tests: plan, paired/interaction tests, decision rules, verdicts, CLI.
+
+Expected values come from independent computations (scipy, statsmodels, hand formulas)
+or from R (tests/reference/propositions.R -> propositions.json, see test_propositions_r.py).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rsnprop.errors import InputError, PlanError
+from rsnprop.propositions import StudyPlan, load_plan, plan_from_dict, test_propositions
+from rsnprop.propositions.decide import decide
+from rsnprop.propositions.interaction import mixed_anova_interaction, ols_interaction
+from rsnprop.propositions.paired import paired_t, paired_tost
+from rsnprop.propositions.synthetic import synthetic_clean
+
+ROOT = Path(__file__).resolve().parents[1]
+PLAN = ROOT / "analysis" / "study.yaml"
+
+
+# ---------------------------------------------------------------- plan
+def test_study_plan_loads_and_hash_is_stable():
+    a, b = load_plan(PLAN), load_plan(PLAN)
+    assert a.hash == b.hash and len(a.hash) == 64
+    assert a.born_global_definition == "bg_ms20"
+    assert a.hypotheses["P1"].group == "traditional" and a.hypotheses["P1"].expects == "informational"
+    assert a.hypotheses["P2"].group == "born_global" and a.hypotheses["P2"].expects == "relational"
+    assert a.with_(alpha=0.01).hash != a.hash
+
+
+def test_plan_hash_ignores_yaml_formatting(tmp_path):
+    p1 = tmp_path / "a.yaml"
+    p2 = tmp_path / "b.yaml"
+    p1.write_text("name: x\nalpha: 0.05\n")
+    p2.write_text("# comment\nalpha: 0.050\nname: 'x'\n")
+    assert load_plan(p1).hash == load_plan(p2).hash
+
+
+@pytest.mark.parametrize("data, param", [
+    ({"name": "x", "alpha": 0.7}, "alpha"),
+    ({"name": "x", "correction": "magic"}, "correction"),
+    ({"name": "x", "alpah": 0.05}, "alpah"),
+    ({"name": "x", "benefits": {"relational": ["a"], "informational": ["a"]}}, "benefits"),
+    ({"name": "x", "hypotheses": {"P1": {"statement": "s", "group": "uppsala", "expects": "relational"}}},
+     "hypotheses.P1.group"),
+])
+def test_bad_plan_names_parameter(data, param):
+    with pytest.raises(PlanError) as info:
+        plan_from_dict(data, file="plan.yaml")
+    assert info.value.parameter.startswith(param)
+    assert "plan.yaml" in str(info.value)
+
+
+# ---------------------------------------------------------------- tests vs independent computations
+def test_paired_t_matches_scipy_one_sided():
+    from scipy import stats
+
+    rng = np.random.default_rng(11)
+    rel = rng.normal(4, 1, 50)
+    inf = rel + rng.normal(0.3, 1, 50)
+    row = paired_t(rel, inf, expects="informational")
+    ref = stats.ttest_rel(inf, rel, alternative="greater")
+    assert row["statistic"] == pytest.approx(ref.statistic, rel=1e-10)
+    assert row["p_value"] == pytest.approx(ref.pvalue, rel=1e-10)
+    assert row["p_value"] + row["p_opposite"] == pytest.approx(1.0)
+    d = inf - rel
+    assert row["effect_size"] == pytest.approx(d.mean() / d.std(ddof=1))
+    assert row["es_ci_lower"] < row["effect_size"] < row["es_ci_upper"]
+
+
+def test_tost_is_max_of_two_one_sided_tests():
+    from scipy import stats
+
+    rng = np.random.default_rng(12)
+    rel = rng.normal(4, 1, 400)
+    inf = rel + rng.normal(0.0, 1, 400)
+    row = paired_tost(rel, inf, expects="relational", sesoi_value=0.3, sesoi_unit="raw")
+    d = rel - inf
+    p_lo = stats.ttest_1samp(d, -0.3, alternative="greater").pvalue
+    p_hi = stats.ttest_1samp(d, 0.3, alternative="less").pvalue
+    assert row["p_value"] == pytest.approx(max(p_lo, p_hi), rel=1e-10)
+    assert row["p_value"] < 0.05  # 400 pairs with no difference: equivalent within 0.3
+
+
+def test_ols_interaction_equals_mixed_anova_interaction():
+    df = synthetic_clean(120, "p1p2", 0.3, seed=4)
+    from rsnprop.propositions.prepare import analysis_frame
+
+    frame, _ = analysis_frame(df, StudyPlan(name="x"))
+    ols = ols_interaction(frame, cov_type="nonrobust")
+    aov = mixed_anova_interaction(frame)
+    assert ols["statistic"] ** 2 == pytest.approx(aov["statistic"], rel=1e-8)
+    assert ols["p_value"] == pytest.approx(aov["p_value"], rel=1e-6)
+
+
+def test_hc3_matches_hand_formula():
+    import statsmodels.api as sm  # noqa: F401  (only to be sure it is importable)
+
+    df = synthetic_clean(90, "p1p2", 0.4, seed=5)
+    from rsnprop.propositions.prepare import analysis_frame
+
+    frame, _ = analysis_frame(df, StudyPlan(name="x"))
+    row = ols_interaction(frame, cov_type="HC3")
+    X = np.column_stack([np.ones(len(frame)), frame["bg"].to_numpy(float)])
+    y = frame["D"].to_numpy(float)
+    XtXi = np.linalg.inv(X.T @ X)
+    b = XtXi @ X.T @ y
+    e = y - X @ b
+    h = np.einsum("ij,jk,ik->i", X, XtXi, X)
+    meat = X.T @ (X * (e ** 2 / (1 - h) ** 2)[:, None])
+    V = XtXi @ meat @ XtXi
+    assert row["estimate"] == pytest.approx(b[1], rel=1e-10)
+    assert row["se"] == pytest.approx(math.sqrt(V[1, 1]), rel=1e-10)
+
+
+# ---------------------------------------------------------------- decision rules
+def _rows(p1, p2, pj):
+    mk = lambda p: {"p_value": p, "p_opposite": 1 - p, "status": "ok"}  # noqa: E731
+    return {"P1": mk(p1), "P2": mk(p2), "joint": mk(pj)}
+
+
+def test_decision_rules_table():
+    no_eq = {k: {"p_value": 0.9, "status": "ok"} for k in ("P1", "P2", "joint")}
+    out = decide(_rows(0.001, 0.02, 0.001), no_eq)
+    assert out["verdicts"] == {"P1": "supported", "P2": "supported", "joint": "supported"}
+    # Holm: second smallest p compared at alpha/2 = 0.025 after the first, so 0.04 fails
+    out = decide(_rows(0.001, 0.04, 0.001), no_eq)
+    assert out["p_corrected"]["P2"] == pytest.approx(0.04 * 1)  # largest of three: x1
+    out = decide(_rows(0.001, 0.03, 0.04), no_eq)
+    assert out["p_corrected"]["P2"] == pytest.approx(0.06)
+    assert out["verdicts"]["P2"] == "inconclusive" and out["verdicts"]["joint"] == "inconclusive"
+    out = decide(_rows(0.9999, 0.5, 0.5), no_eq)
+    assert out["verdicts"]["P1"] == "contradicted" and out["verdicts"]["joint"] == "contradicted"
+    eq = dict(no_eq, P2={"p_value": 0.001, "status": "ok"})
+    assert decide(_rows(0.3, 0.4, 0.5), eq)["verdicts"]["P2"] == "equivalent"
+    missing = _rows(0.001, 0.001, 0.001)
+    missing["P2"] = {"status": "not_available"}
+    out = decide(missing, no_eq)
+    assert out["verdicts"]["P2"] == "inconclusive" and out["verdicts"]["joint"] == "inconclusive"
+    assert out["p_corrected"]["P1"] == pytest.approx(0.002)  # family of the two runnable tests
+
+
+# ---------------------------------------------------------------- verdicts on known truth
+@pytest.mark.parametrize("scenario, expected", [
+    ("p1p2", {"P1": "supported", "P2": "supported", "joint": "supported"}),
+    ("reversed", {"P1": "contradicted", "P2": "contradicted", "joint": "contradicted"}),
+])
+def test_verdicts_on_synthetic_truth(scenario, expected):
+    df = synthetic_clean(300, scenario, 0.5, seed=21)
+    res = test_propositions(df, StudyPlan(name="x"), secondary=False)
+    assert res.verdicts == expected
+
+
+def test_null_rarely_supported_few_reps():
+    plan = StudyPlan(name="x")
+    hits = 0
+    for s in range(12):
+        res = test_propositions(synthetic_clean(300, "null", 0.5, seed=100 + s), plan, secondary=False)
+        hits += any(v == "supported" for v in res.verdicts.values())
+    assert hits <= 3  # expected ~ 0.05 x 12; the 500-run rate is measured in bench/
+
+
+def test_result_json_contract_and_determinism():
+    df = synthetic_clean(200, "p1p2", 0.5, seed=8)
+    plan = load_plan(PLAN)
+    a = test_propositions(df, plan, latent=False)
+    b = test_propositions(df, plan, latent=False)
+    assert a.to_json() == b.to_json()
+    d = json.loads(a.to_json())
+    assert d["plan_hash"] == plan.hash
+    for key in ("plan", "n", "verdicts", "propositions", "joint", "auxiliary", "continuous",
+                "descriptives", "effects", "multiverse", "warnings"):
+        assert key in d
+    for p in ("P1", "P2"):
+        assert d["propositions"][p]["verdict"] in ("supported", "contradicted", "equivalent", "inconclusive")
+        roles = [r["role"] for r in d["propositions"][p]["evidence"]]
+        assert roles[:2] == ["primary", "equivalence"]
+    groups = {(r["group"], r["benefit"]) for r in d["descriptives"]}
+    assert ("born_global", "relational") in groups and ("traditional", "informational") in groups
+    assert all(r["es_ci_lower"] is None or r["es_ci_lower"] <= r["effect_size"] <= r["es_ci_upper"]
+               for r in d["effects"])
+    assert set(d["auxiliary"]) == {"A1", "A2"}
+
+
+def test_missing_born_global_column_is_input_error():
+    df = synthetic_clean(60, "p1p2", 0.5, seed=9).drop(columns=["bg_ms20"])
+    with pytest.raises(InputError) as info:
+        test_propositions(df, StudyPlan(name="x"))
+    assert info.value.column == "bg_ms20"
+
+
+def test_small_group_gives_inconclusive_not_crash():
+    df = synthetic_clean(60, "p1p2", 0.5, seed=10, share_born_global=0.05)
+    res = test_propositions(df, StudyPlan(name="x", min_group_size=10), latent=False)
+    assert res.verdicts["P2"] == "inconclusive"
+    assert res.verdicts["joint"] == "inconclusive"
+
+
+def test_missing_latent_module_is_flagged_row(monkeypatch):
+    import rsnprop.propositions.latent as latent
+
+    df = synthetic_clean(80, "p1p2", 0.5, seed=12)
+    row = latent.latent_interaction(df.assign(g=df.bg_ms20), relational_items=["rel_1", "rel_2"],
+                                    informational_items=["inf_1", "inf_2"], group="g",
+                                    required="strict")
+    assert row["status"] in ("ok", "not_interpretable", "not_available", "failed")
+
+    def boom(*a, **k):
+        raise RuntimeError("solver exploded")
+
+    monkeypatch.setattr(latent, "_get_invariance", lambda: boom)
+    row = latent.latent_interaction(df.assign(g=df.bg_ms20), relational_items=["rel_1", "rel_2"],
+                                    informational_items=["inf_1", "inf_2"], group="g")
+    assert row["status"] == "failed" and "solver exploded" in row["note"]
+    monkeypatch.setattr(latent, "_get_invariance", lambda: None)
+    row = latent.latent_interaction(df.assign(g=df.bg_ms20), relational_items=["rel_1", "rel_2"],
+                                    informational_items=["inf_1", "inf_2"], group="g")
+    assert row["status"] == "not_available"
+
+
+# ---------------------------------------------------------------- CLI
+def _cli(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "rsnprop", *map(str, args)], capture_output=True,
+                          text=True, cwd=cwd, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def clean_file(tmp_path_factory):
+    p = tmp_path_factory.mktemp("prop") / "clean.parquet"
+    synthetic_clean(300, "p1p2", 0.5, seed=31).to_parquet(p)
+    return p
+
+
+def test_cli_json_and_output_file(clean_file, tmp_path):
+    out = tmp_path / "propositions.json"
+    r = _cli("test", clean_file, "--plan", PLAN, "-o", out, "--json", "--no-latent")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["verdicts"] == {"P1": "supported", "P2": "supported", "joint": "supported"}
+    assert json.loads(out.read_text()) == d
+    r2 = _cli("test", clean_file, "--plan", PLAN, "-o", tmp_path / "again.json", "--no-latent")
+    assert r2.returncode == 0 and "SUPPORTED" in r2.stdout
+    assert (tmp_path / "again.json").read_bytes() == out.read_bytes()
+
+
+def test_cli_bad_input_exits_2_with_one_line(clean_file, tmp_path):
+    r = _cli("test", tmp_path / "nope.parquet", "--plan", PLAN)
+    assert r.returncode == 2 and "nope.parquet" in r.stderr and "Traceback" not in r.stderr
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nalpha: 2\n")
+    r = _cli("test", clean_file, "--plan", bad)
+    assert r.returncode == 2 and "alpha" in r.stderr and "Traceback" not in r.stderr
+    other = tmp_path / "other.yaml"
+    other.write_text("name: x\nborn_global_definition: bg_nope\n")
+    r = _cli("test", clean_file, "--plan", other, "--json")
+    assert r.returncode == 2 and "bg_nope" in r.stderr
+    assert json.loads(r.stdout)["column"] == "bg_nope"
