@@ -1,0 +1,45 @@
+"""``rsnprop report RESULTS_DIR -o reports/NAME.html``: the self-contained HTML report."""
+
+from __future__ import annotations
+
+NAME = "report"
+HELP = "write the self-contained HTML report (and APA tables as CSV/LaTeX) from a results folder"
+DESCRIPTION = (
+    "Build one self-contained HTML file from RESULTS_DIR (clean.parquet, cleaning_log.json, "
+    "measurement.json, propositions.json, optional power.json). Missing files make their section "
+    "say 'not run'. Tables are also written as CSV and LaTeX into --tables-dir. The date printed "
+    "comes from SOURCE_DATE_EPOCH, so identical inputs give identical bytes."
+)
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("results_dir", metavar="RESULTS_DIR",
+                        help="folder written by the pipeline (e.g. analysis/build)")
+    parser.add_argument("-o", "--output", required=True, help="HTML file to write (e.g. reports/report.html)")
+    parser.add_argument("--tables-dir", default=None,
+                        help="folder for the CSV/LaTeX tables (default: tables/ beside OUTPUT)")
+
+
+def _command_line(args) -> str:
+    import shlex
+
+    parts = ["rsnprop", "report", args.results_dir, "-o", args.output]
+    if args.tables_dir:
+        parts += ["--tables-dir", args.tables_dir]
+    return " ".join(shlex.quote(p) for p in parts)
+
+
+def run(args):
+    from pathlib import Path
+
+    from ..errors import InputError
+    from ..report.build import _write
+
+    out = Path(args.output)
+    if out.exists() and out.is_dir():
+        raise InputError("the report output must be a file path, not a folder", file=args.output,
+                         parameter="--output")
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise InputError("the report output must end in .html", file=args.output,
+                         parameter="--output")
+    return _write(args.results_dir, out, tables_dir=args.tables_dir, command=_command_line(args))

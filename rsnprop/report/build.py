@@ -1,0 +1,170 @@
+"""Assemble the report: read RESULTS_DIR, build sections, render the template, write files.
+
+Examples
+--------
+>>> import tempfile
+>>> html = build_report(tempfile.mkdtemp())   # an empty results folder: every section "not run"
+>>> html.startswith("<!DOCTYPE html>") and "Not run" in html
+True
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from pathlib import Path
+
+from ..results import Result
+
+__all__ = ["build_report", "write_report", "ReportResult", "content_security_policy"]
+
+TEMPLATE = "report.html.j2"
+CSS = "report.css"
+
+
+def _env():
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("rsnprop.report", "templates"),
+        autoescape=True,  # every {{ }} is HTML-escaped, whatever the file extension
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    return env
+
+
+def _css() -> str:
+    from importlib import resources
+
+    return resources.files("rsnprop.report").joinpath("templates", CSS).read_text(encoding="utf-8")
+
+
+def content_security_policy(css: str) -> str:
+    """The report's CSP: nothing may load except data: images and the one inline style block.
+
+    >>> content_security_policy("p{}").split("; ")[0]
+    "default-src 'none'"
+    """
+    digest = base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")
+    return "; ".join([
+        "default-src 'none'",
+        "img-src data:",
+        f"style-src 'sha256-{digest}'",
+        "base-uri 'none'",
+        "form-action 'none'",
+    ])
+
+
+def _assemble(results_dir, command: str | None = None):
+    from .inputs import load_results
+    from .sections import build_sections
+
+    inputs = load_results(results_dir)
+    sections = build_sections(inputs, command=command)
+    tables, figures = [], []
+    for sec in sections:
+        for block in sec.blocks:
+            if block.kind == "table":
+                tables.append(block.data)
+                block.data.number = len(tables)
+            elif block.kind == "figure":
+                figures.append(block.data)
+                block.data.number = len(figures)
+    return inputs, sections, tables, figures
+
+
+TABLES_NOTE = ("Each numbered table is also exported as CSV (raw values) and LaTeX (APA format) "
+               "as tableNN_<name>.csv / .tex into the tables folder of `rsnprop report` "
+               "(default: tables/ beside this file).")
+
+
+def _render(inputs, sections, tables_note: str) -> str:
+    css = _css()
+    from .sections import PROPOSITION_TEXT
+
+    html = _env().get_template(TEMPLATE).render(
+        title="RSN use by internationalising SMEs: study report",
+        results_name=inputs.name,
+        sections=sections,
+        css=css,
+        csp=content_security_policy(css),
+        propositions=PROPOSITION_TEXT,
+        tables_note=tables_note,
+    )
+    return html
+
+
+def build_report(results_dir, *, command: str | None = None) -> str:
+    """The report for ``results_dir`` as one self-contained HTML string.
+
+    Parameters
+    ----------
+    results_dir : path-like
+        Folder with ``clean.parquet``, ``cleaning_log.json``, ``measurement.json``,
+        ``propositions.json`` and optionally ``power.json``.  Missing files make their section
+        say "not run".
+    command : str, optional
+        The command line to record under provenance.
+
+    Returns
+    -------
+    str
+        HTML5 text: CSS inline, figures as SVG data URIs, a Content-Security-Policy that
+        forbids every network request, all data-derived text escaped.
+    """
+    inputs, sections, tables, _ = _assemble(results_dir, command)
+    return _render(inputs, sections, TABLES_NOTE if tables else "")
+
+
+class ReportResult(Result):
+    """What ``rsnprop report`` wrote."""
+
+    title = "Report"
+
+    def __init__(self, output: Path, html: bytes, sections, tables: list[Path], figures: int):
+        self.output = Path(output)
+        self.bytes = len(html)
+        self.sha256 = hashlib.sha256(html).hexdigest()
+        self.sections = {s.id: s.status for s in sections}
+        self.tables = [str(p) for p in tables]
+        self.n_figures = figures
+
+    def to_dict(self) -> dict:
+        return {"output": str(self.output), "bytes": self.bytes, "sha256": self.sha256,
+                "sections": self.sections, "figures": self.n_figures, "tables": self.tables}
+
+    def to_frame(self):
+        import pandas as pd
+
+        return pd.DataFrame({"section": list(self.sections), "status": list(self.sections.values())})
+
+    def summary(self) -> str:
+        lines = [f"Report written: {self.output} ({self.bytes} bytes, sha256 {self.sha256[:12]}...)",
+                 f"Figures: {self.n_figures}; tables: {len(self.tables) // 2} (CSV + LaTeX)"]
+        lines += [f"  {k:<13} {v}" for k, v in self.sections.items()]
+        return "\n".join(lines)
+
+
+def write_report(results_dir, output, *, tables_dir=None, command: str | None = None) -> Path:
+    """Write the report to ``output`` and its tables (CSV, LaTeX) to ``tables_dir``.
+
+    ``tables_dir`` defaults to ``<output folder>/tables``.  Both are written atomically; the
+    same inputs give byte-identical files.  Returns the path of the HTML file.
+    """
+    return _write(results_dir, output, tables_dir=tables_dir, command=command).output
+
+
+def _write(results_dir, output, *, tables_dir=None, command=None) -> ReportResult:
+    from ..io import atomic_write
+    from .tables import export_tables
+
+    output = Path(output)
+    tables_dir = Path(tables_dir) if tables_dir is not None else output.parent / "tables"
+    inputs, sections, tables, figures = _assemble(results_dir, command)
+    html = _render(inputs, sections, TABLES_NOTE if tables else "").encode("utf-8")
+    written = export_tables(tables, tables_dir)
+    atomic_write(output, html)
+    return ReportResult(output, html, sections, written, len(figures))

@@ -1,0 +1,372 @@
+"""Figures of the report as deterministic, self-contained SVG data URIs.
+
+Every function takes plain data (a DataFrame or a list of dicts) and returns a :class:`Figure`
+(or ``None`` when there is nothing to draw).  Determinism: the Agg backend, a fixed
+``svg.hashsalt``, no date in the SVG metadata, text drawn as paths with matplotlib's bundled
+DejaVu Sans, and a seeded jitter; the same data give the same bytes.
+
+Palette: Okabe & Ito (2008), safe for the common colour-vision deficiencies; every colour
+distinction is doubled by a marker shape, a position or a label.
+
+Examples
+--------
+>>> fig = forest_plot([{"label": "P1: inf - rel", "estimate": 0.4, "ci_lower": 0.1,
+...                     "ci_upper": 0.7, "group": "P1"}])
+>>> fig.data_uri.startswith("data:image/svg+xml;base64,"), fig.width > 0
+(True, True)
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+__all__ = ["Figure", "OKABE_ITO", "COLOURS", "paired_scores_plot", "forest_plot",
+           "loadings_heatmap", "specification_curve", "power_curve", "render"]
+
+#: Okabe & Ito (2008) colour-blind safe palette
+OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7",
+             "#000000"]
+COLOURS = {"informational": "#0072B2", "relational": "#D55E00", "P1": "#0072B2",
+           "P2": "#D55E00", "other": "#009E73", "neutral": "#7F7F7F"}
+JITTER_SEED = 20240601
+
+_RC = {
+    "svg.hashsalt": "rsnprop-report",
+    "svg.fonttype": "path",
+    "svg.image_inline": True,
+    "font.family": ["DejaVu Sans"],
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.labelsize": 9,
+    "figure.dpi": 100,
+    "savefig.dpi": 100,
+    "path.simplify": True,
+}
+
+
+@dataclass
+class Figure:
+    """One embedded figure: a stable ``id``, its title, alt text, caption and SVG bytes."""
+
+    id: str
+    title: str
+    alt: str
+    caption: str
+    svg: bytes
+    width: int  # CSS pixels
+    height: int
+    number: int = 0
+
+    @property
+    def data_uri(self) -> str:
+        return "data:image/svg+xml;base64," + base64.b64encode(self.svg).decode("ascii")
+
+    @property
+    def label(self) -> str:
+        return f"Figure {self.number}" if self.number else "Figure"
+
+
+@contextmanager
+def _style():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    with matplotlib.rc_context(), sns.axes_style("whitegrid"):
+        matplotlib.rcParams.update(_RC)
+        try:
+            yield plt, sns
+        finally:
+            plt.close("all")
+
+
+def render(fig, *, id: str, title: str, alt: str, caption: str = "") -> Figure:
+    """Save a matplotlib figure as deterministic SVG and wrap it in a :class:`Figure`."""
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": "rsnprop"},
+                bbox_inches="tight", pad_inches=0.05)
+    plt.close(fig)
+    svg = buf.getvalue()
+    m = re.search(rb'<svg[^>]*\bwidth="([\d.]+)pt"[^>]*\bheight="([\d.]+)pt"', svg)
+    w, h = (float(m.group(1)), float(m.group(2))) if m else (432.0, 288.0)
+    return Figure(id=id, title=title, alt=alt, caption=caption, svg=svg,
+                  width=int(round(w * 96 / 72)), height=int(round(h * 96 / 72)))
+
+
+def _mean_ci(values):
+    import numpy as np
+    from scipy import stats
+
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    n = v.size
+    if n == 0:
+        return float("nan"), float("nan"), float("nan")
+    m = float(v.mean())
+    if n < 2:
+        return m, float("nan"), float("nan")
+    half = float(stats.t.ppf(0.975, n - 1) * v.std(ddof=1) / np.sqrt(n))
+    return m, m - half, m + half
+
+
+def paired_scores_plot(df, group_col: str, group_labels: dict | None = None,
+                       rel_col: str = "score_relational",
+                       inf_col: str = "score_informational") -> Figure | None:
+    """Paired dot plot: each firm's informational and relational score, by group.
+
+    A grey line joins the two scores of one firm; the black marker and bar beside each column
+    are the group mean and its 95 % t confidence interval.  Returns ``None`` when the columns
+    are missing or no firm has both scores.
+    """
+    import numpy as np
+
+    need = [c for c in (group_col, rel_col, inf_col) if c not in getattr(df, "columns", [])]
+    if need:
+        return None
+    d = df[[group_col, inf_col, rel_col]].dropna()
+    if d.empty:
+        return None
+    groups = sorted(d[group_col].unique().tolist(), key=lambda g: (str(type(g)), g))
+    labels = group_labels or {}
+    rng = np.random.default_rng(JITTER_SEED)
+    alt_parts = []
+    with _style() as (plt, sns):
+        from matplotlib.collections import LineCollection
+
+        fig, axes = plt.subplots(1, len(groups), sharey=True, squeeze=False,
+                                 figsize=(3.1 * len(groups) + 0.4, 3.6))
+        for ax, g in zip(axes[0], groups):
+            sub = d[d[group_col] == g]
+            n = len(sub)
+            jit = rng.uniform(-0.12, 0.12, size=n)
+            x0, x1 = jit, 1 + jit
+            y0 = sub[inf_col].to_numpy(float)
+            y1 = sub[rel_col].to_numpy(float)
+            segs = np.stack([np.column_stack([x0, y0]), np.column_stack([x1, y1])], axis=1)
+            ax.add_collection(LineCollection(segs, colors="0.6", linewidths=0.5, alpha=0.5))
+            ax.scatter(x0, y0, s=10, color=COLOURS["informational"], marker="o", alpha=0.75,
+                       linewidths=0, label="informational")
+            ax.scatter(x1, y1, s=12, color=COLOURS["relational"], marker="D", alpha=0.75,
+                       linewidths=0, label="relational")
+            for pos, vals in ((-0.32, y0), (1.32, y1)):
+                m, lo, hi = _mean_ci(vals)
+                ax.errorbar([pos], [m], yerr=[[m - lo], [hi - m]] if np.isfinite(lo) else None,
+                            fmt="s", color="black", markersize=5, capsize=3, linewidth=1.2)
+            mi, _, _ = _mean_ci(y0)
+            mr, _, _ = _mean_ci(y1)
+            name = labels.get(g, labels.get(str(g), str(g)))
+            ax.set_title(f"{name} (n = {n})")
+            ax.set_xticks([0, 1], ["Informational", "Relational"])
+            ax.set_xlim(-0.55, 1.55)
+            alt_parts.append(f"{name} (n = {n}): mean informational {mi:.2f}, "
+                             f"mean relational {mr:.2f}")
+        axes[0][0].set_ylabel("Scale score (mean of items)")
+        fig.tight_layout()
+        return render(
+            fig, id="scores_by_group", title="Relational versus informational benefits, by group",
+            alt="Paired dot plot of each firm's informational and relational benefit scores by "
+                "group; " + "; ".join(alt_parts) + ".",
+            caption="Each pair of dots joined by a grey line is one firm. Black squares and bars: "
+                    "group mean and 95% confidence interval. Circles (blue): informational; "
+                    "diamonds (vermillion): relational.")
+
+
+def forest_plot(rows: list[dict], *, xlabel: str = "Effect size (95% CI)",
+                bounds: tuple[float, float] | None = None) -> Figure | None:
+    """Forest plot of effect sizes with confidence intervals.
+
+    ``rows`` are dicts with ``label``, ``estimate``, ``ci_lower``, ``ci_upper`` and optionally
+    ``group`` (``"P1"``, ``"P2"``: colour and marker).  ``bounds`` draws an equivalence region.
+    """
+    import numpy as np
+
+    from .fmt import to_float
+
+    rows = [r for r in rows if to_float(r.get("estimate")) is not None]
+    if not rows:
+        return None
+    markers = {"P1": "o", "P2": "D"}
+    with _style() as (plt, sns):
+        height = 0.9 + 0.38 * len(rows)
+        fig, ax = plt.subplots(figsize=(6.4, height))
+        ys = np.arange(len(rows))[::-1]
+        alt = []
+        for y, r in zip(ys, rows):
+            est = to_float(r["estimate"])
+            lo, hi = to_float(r.get("ci_lower")), to_float(r.get("ci_upper"))
+            g = str(r.get("group", ""))
+            colour = COLOURS.get(g, COLOURS["other"])
+            if lo is not None and hi is not None:
+                ax.plot([lo, hi], [y, y], color=colour, linewidth=1.6)
+            ax.plot([est], [y], marker=markers.get(g, "s"), color=colour, markersize=6)
+            ci = f" [{lo:.2f}, {hi:.2f}]" if lo is not None and hi is not None else ""
+            alt.append(f"{r['label']}: {est:.2f}{ci}")
+        ax.axvline(0, color="black", linewidth=0.8)
+        if bounds is not None and all(to_float(b) is not None for b in bounds):
+            ax.axvspan(bounds[0], bounds[1], color="0.85", alpha=0.6, zorder=0,
+                       label="equivalence bounds")
+            ax.legend(loc="lower right", frameon=False)
+        ax.set_yticks(ys, [str(r["label"]) for r in rows])
+        ax.set_xlabel(xlabel)
+        ax.grid(axis="y", visible=False)
+        fig.tight_layout()
+        return render(fig, id="forest", title="Effect sizes with 95% confidence intervals",
+                      alt="Forest plot of effect sizes with 95% confidence intervals: "
+                          + "; ".join(alt) + ".",
+                      caption="Points are estimates, horizontal bars 95% confidence intervals; "
+                              "the vertical line marks no difference. Circles (blue): P1 "
+                              "evidence; diamonds (vermillion): P2 evidence.")
+
+
+def loadings_heatmap(matrix) -> Figure | None:
+    """Heat map of standardised loadings (a DataFrame: items as rows, factors as columns).
+
+    Cells without a loading are blank; every cell carries its value in APA format, so the
+    colour scale (blue negative, red positive) is never the only cue.
+    """
+    import numpy as np
+
+    from .fmt import fmt_bounded
+
+    if matrix is None or getattr(matrix, "size", 0) == 0:
+        return None
+    values = matrix.to_numpy(dtype=float)
+    annot = np.vectorize(lambda v: "" if not np.isfinite(v) else fmt_bounded(v))(values)
+    with _style() as (plt, sns):
+        fig, ax = plt.subplots(figsize=(1.2 + 1.05 * matrix.shape[1], 0.8 + 0.26 * matrix.shape[0]))
+        import warnings
+
+        with warnings.catch_warnings():  # seaborn 0.13 calls the deprecated Colormap.set_bad
+            warnings.simplefilter("ignore", PendingDeprecationWarning)
+            sns.heatmap(matrix.astype(float), ax=ax, cmap="vlag", center=0, vmin=-1, vmax=1,
+                        annot=annot, fmt="", linewidths=0.5, linecolor="white",
+                        cbar_kws={"label": "Standardised loading"}, annot_kws={"size": 8})
+        ax.set_xlabel("")
+        ax.set_ylabel("")
+        ax.grid(False)
+        ax.tick_params(axis="x", rotation=0)
+        ax.tick_params(axis="y", rotation=0)
+        fig.tight_layout()
+        low = np.nanmin(values) if np.isfinite(values).any() else float("nan")
+        high = np.nanmax(values) if np.isfinite(values).any() else float("nan")
+        return render(fig, id="loadings", title="Standardised factor loadings",
+                      alt=f"Heat map of standardised loadings of {matrix.shape[0]} items on "
+                          f"{matrix.shape[1]} factors ({', '.join(map(str, matrix.columns))}); "
+                          f"loadings range from {low:.2f} to {high:.2f}.",
+                      caption="Rows are items, columns factors; blank cells are fixed at zero.")
+
+
+def specification_curve(specs: list[dict], *, title: str = "Specification curve",
+                        id: str = "specification_curve", ylabel: str = "Estimate (95% CI)"
+                        ) -> Figure | None:
+    """Specification curve (Simonsohn, Simmons & Nelson 2020).
+
+    ``specs``: dicts with ``estimate``, optional ``ci_lower``/``ci_upper`` and ``choices``
+    (dict: analytic decision -> option).  Top panel: estimates sorted, with CIs; filled blue
+    circles where the CI excludes 0, open orange where it does not.  Bottom panel: which option
+    of each decision each specification used.
+    """
+    import numpy as np
+
+    from .fmt import to_float
+
+    specs = [s for s in specs if to_float(s.get("estimate")) is not None]
+    if not specs:
+        return None
+    specs = sorted(specs, key=lambda s: (to_float(s["estimate"]), str(s.get("choices"))))
+    options: list[tuple[str, str]] = []
+    for s in specs:
+        for k, v in sorted((s.get("choices") or {}).items()):
+            if (str(k), str(v)) not in options:
+                options.append((str(k), str(v)))
+    options.sort()
+    with _style() as (plt, sns):
+        n_opt = max(len(options), 1)
+        fig, (top, bottom) = plt.subplots(
+            2, 1, sharex=True, figsize=(6.6, 2.6 + 0.22 * n_opt),
+            gridspec_kw={"height_ratios": [2.4, max(0.6, 0.22 * n_opt)]})
+        x = np.arange(len(specs))
+        n_sig = 0
+        for i, s in enumerate(specs):
+            est = to_float(s["estimate"])
+            lo, hi = to_float(s.get("ci_lower")), to_float(s.get("ci_upper"))
+            sig = lo is not None and hi is not None and (lo > 0 or hi < 0)
+            n_sig += sig
+            colour = COLOURS["informational"] if sig else OKABE_ITO[0]
+            if lo is not None and hi is not None:
+                top.plot([i, i], [lo, hi], color=colour, linewidth=0.9, alpha=0.8)
+            top.plot([i], [est], marker="o", markersize=4, color=colour,
+                     markerfacecolor=colour if sig else "white")
+        top.axhline(0, color="black", linewidth=0.8)
+        top.set_ylabel(ylabel)
+        top.set_title(title)
+        for i, s in enumerate(specs):
+            ch = {(str(k), str(v)) for k, v in (s.get("choices") or {}).items()}
+            ys = [j for j, o in enumerate(options) if o in ch]
+            bottom.plot([i] * len(ys), ys, linestyle="none", marker="|", color="black",
+                        markersize=7)
+        bottom.set_yticks(range(len(options)), [f"{k}: {v}" for k, v in options])
+        bottom.set_ylim(-0.5, n_opt - 0.5)
+        bottom.invert_yaxis()
+        bottom.set_xlabel("Specification (sorted by estimate)")
+        bottom.grid(axis="x", visible=False)
+        from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+        bottom.xaxis.set_major_locator(MaxNLocator(integer=True))
+        bottom.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{int(v) + 1}"))
+        bottom.set_xlim(-0.6, len(specs) - 0.4)
+        fig.tight_layout()
+        ests = [to_float(s["estimate"]) for s in specs]
+        return render(fig, id=id, title=title,
+                      alt=f"{title}: {len(specs)} specifications, estimates from "
+                          f"{min(ests):.2f} to {max(ests):.2f} (median {float(np.median(ests)):.2f}); "
+                          f"{n_sig} of {len(specs)} confidence intervals exclude zero.",
+                      caption="Top: estimates sorted from lowest to highest with 95% confidence "
+                              "intervals; filled blue circles when the interval excludes zero, "
+                              "open orange circles otherwise. Bottom: the analytic choices of "
+                              "each specification.")
+
+
+def power_curve(rows: list[dict], *, target: float = 0.8) -> Figure | None:
+    """Power against sample size, one line (and marker shape) per proposition.
+
+    ``rows``: dicts with ``n``, ``power`` and ``label`` (the proposition or test).
+    """
+    import pandas as pd
+
+    from .fmt import to_float
+
+    rows = [r for r in rows if to_float(r.get("n")) is not None and to_float(r.get("power")) is not None]
+    if not rows:
+        return None
+    df = pd.DataFrame({"n": [to_float(r["n"]) for r in rows],
+                       "power": [to_float(r["power"]) for r in rows],
+                       "label": [str(r.get("label", "power")) for r in rows]})
+    labels = sorted(df["label"].unique())
+    palette = {lab: COLOURS.get(lab, OKABE_ITO[i % len(OKABE_ITO)]) for i, lab in enumerate(labels)}
+    with _style() as (plt, sns):
+        fig, ax = plt.subplots(figsize=(5.6, 3.4))
+        sns.lineplot(data=df, x="n", y="power", hue="label", style="label", markers=True,
+                     dashes=False, palette=palette, hue_order=labels, style_order=labels, ax=ax)
+        ax.axhline(target, color="black", linewidth=0.8, linestyle="--")
+        ax.set_ylim(0, 1.02)
+        ax.set_xlabel("Sample size (firms)")
+        ax.set_ylabel("Power")
+        ax.legend(title="", frameon=False)
+        fig.tight_layout()
+        parts = []
+        for lab in labels:
+            sub = df[df["label"] == lab].sort_values("n")
+            parts.append(lab + ": " + ", ".join(f"n = {int(n)} power {p:.2f}"
+                                               for n, p in zip(sub["n"], sub["power"])))
+        return render(fig, id="power", title="Power by sample size",
+                      alt="Line chart of power by sample size; " + "; ".join(parts) + ".",
+                      caption=f"Dashed line: the target power of {target:.2f}.")

@@ -1,0 +1,821 @@
+"""The report's sections, each built from the parsed results by one pure function.
+
+A section is a :class:`Section` (id, title, status, and a list of :class:`Block`), which the
+template renders in order.  Producers' JSON keys are read leniently (several common spellings)
+so that a section shows what is there and says "not run" for what is not, instead of failing.
+All text is kept raw here: escaping happens once, in the (autoescaped) template.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from . import figures as F
+from .fmt import fmt_ci, fmt_int, fmt_num, fmt_p, fmt_value, to_float
+from .tables import Column, Table
+
+__all__ = ["Section", "Block", "SECTION_IDS", "build_sections", "effect_row",
+           "PROPOSITION_TEXT", "VERDICT_TEXT"]
+
+SECTION_IDS = ["summary", "plan", "cleaning", "descriptives", "measurement", "propositions",
+               "multiverse", "power", "provenance"]
+
+PROPOSITION_TEXT = {
+    "P1": "Traditional (Uppsala-type) SMEs use digital social networks mainly for their "
+          "informational benefits.",
+    "P2": "Born-global SMEs use digital social networks mainly for their relational benefits.",
+}
+_GROUP = {"P1": "traditional SMEs", "P2": "born globals"}
+_PREDICTED = {"P1": ("informational", "relational"), "P2": ("relational", "informational")}
+
+VERDICT_TEXT = {
+    "supported": "The evidence supports {p}: {g} rate {a} benefits higher than {b} benefits.",
+    "contradicted": "The evidence contradicts {p}: {g} rate {b} benefits higher than {a} "
+                    "benefits, the opposite of the prediction.",
+    "equivalent": "{p} is not supported: for {g} the difference between {a} and {b} benefits "
+                  "lies within the preregistered equivalence bounds (practically no difference).",
+    "inconclusive": "The data cannot decide {p}: the difference between {a} and {b} benefits "
+                    "among {g} is neither clearly different from zero nor clearly within the "
+                    "equivalence bounds.",
+}
+GROUP_LABELS = {0: "Traditional", 1: "Born global", False: "Traditional", True: "Born global",
+                "0": "Traditional", "1": "Born global", "False": "Traditional",
+                "True": "Born global"}
+
+
+@dataclass
+class Block:
+    """One piece of a section: ``kind`` in p, note, warnings, table, figure, dl, flow,
+    verdicts, details."""
+
+    kind: str
+    data: object = None
+    title: str = ""
+
+
+@dataclass
+class Section:
+    id: str
+    title: str
+    status: str = "ok"  # "ok" | "not run"
+    blocks: list[Block] = field(default_factory=list)
+    reason: str = ""
+
+    def add(self, kind: str, data=None, title: str = "") -> None:
+        self.blocks.append(Block(kind, data, title))
+
+
+# --------------------------------------------------------------------------- helpers
+def pick(d, *names, default=None):
+    """First present, non-None value of ``names`` in mapping ``d``."""
+    if not isinstance(d, dict):
+        return default
+    for n in names:
+        if n in d and d[n] is not None:
+            return d[n]
+    return default
+
+
+def _not_run(section: Section, why: str) -> Section:
+    section.status = "not run"
+    section.reason = why
+    return section
+
+
+def _missing_reason(inputs, fname: str) -> str:
+    why = inputs.problems.get(fname, "missing")
+    return f"Not run: {fname} is {why} in the results folder." if why == "missing" else \
+        f"Not run: {fname} could not be read ({why})."
+
+
+def _records(obj, key_name: str = "name") -> list[dict]:
+    """A list of dicts from a list of dicts, or from a dict name -> dict."""
+    if isinstance(obj, list):
+        return [r for r in obj if isinstance(r, dict)]
+    if isinstance(obj, dict):
+        out = []
+        for k, v in obj.items():
+            if isinstance(v, dict):
+                out.append({key_name: k, **v})
+            else:
+                out.append({key_name: k, "value": v})
+        return out
+    return []
+
+
+def _scalars(d: dict) -> list[tuple[str, str]]:
+    """(key, formatted value) pairs of a dict's scalar (or short list) entries."""
+    out = []
+    for k, v in (d or {}).items():
+        if isinstance(v, (dict,)) or (isinstance(v, list) and any(isinstance(x, (dict, list)) for x in v)):
+            continue
+        out.append((str(k), fmt_value(v, 3)))
+    return out
+
+
+def generic_table(rows: list[dict], id: str, title: str, note: str = "") -> Table | None:
+    """A table of flat dicts with the union of their scalar keys (first-seen order)."""
+    rows = [r for r in rows if isinstance(r, dict)]
+    if not rows:
+        return None
+    keys: list[str] = []
+    for r in rows:
+        for k, v in r.items():
+            if k not in keys and not isinstance(v, dict):
+                keys.append(k)
+    cols = []
+    for k in keys:
+        vals = [r.get(k) for r in rows if r.get(k) is not None]
+        if vals and all(isinstance(v, int) and not isinstance(v, bool) for v in vals):
+            cols.append(Column(k, k, "int"))
+        elif vals and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals):
+            cols.append(Column(k, k, "p" if k in ("p", "pvalue", "p_value") else "num", 3))
+        else:
+            cols.append(Column(k, k, "text"))
+    return Table(id, title, cols, rows, note)
+
+
+def _generic_blocks(section: Section, obj, id: str, title: str) -> None:
+    """Render an unknown JSON value: scalars as a definition list, lists of dicts as tables."""
+    if isinstance(obj, dict):
+        pairs = _scalars(obj)
+        if pairs:
+            section.add("dl", pairs, title)
+        for k, v in obj.items():
+            if isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
+                t = generic_table(v, f"{id}_{k}", f"{title}: {k}")
+                if t:
+                    section.add("table", t)
+            elif isinstance(v, dict) and v:
+                if all(isinstance(x, dict) for x in v.values()):
+                    t = generic_table(_records(v), f"{id}_{k}", f"{title}: {k}")
+                    if t:
+                        section.add("table", t)
+                else:
+                    sub = _scalars(v)
+                    if sub:
+                        section.add("dl", sub, f"{title}: {k}")
+    elif isinstance(obj, list) and obj and all(isinstance(x, dict) for x in obj):
+        t = generic_table(obj, id, title)
+        if t:
+            section.add("table", t)
+    elif obj is not None:
+        section.add("p", fmt_value(obj))
+
+
+def _warnings(*sources) -> list[str]:
+    out: list[str] = []
+    for s in sources:
+        w = pick(s, "warnings") if isinstance(s, dict) else None
+        if isinstance(w, list):
+            out += [fmt_value(x) for x in w if x is not None]
+        elif isinstance(w, str):
+            out.append(w)
+    return list(dict.fromkeys(out))
+
+
+def effect_row(ev) -> dict | None:
+    """Normalise one evidence entry to label, metric, estimate, ci, p, n, decision."""
+    if not isinstance(ev, dict):
+        return None
+    est = to_float(pick(ev, "estimate", "est", "effect_size", "effect", "value", "dz", "d", "g",
+                        "difference", "diff", "mean_diff"))
+    ci = pick(ev, "ci", "ci95")
+    lo = pick(ev, "ci_lower", "ci_low", "lower", "ci_lo", "lo")
+    hi = pick(ev, "ci_upper", "ci_high", "upper", "ci_hi", "hi")
+    if (lo is None or hi is None) and isinstance(ci, (list, tuple)) and len(ci) == 2:
+        lo, hi = ci
+    label = pick(ev, "label", "test", "name", "contrast", "description", "id", "kind",
+                 default="evidence")
+    return {
+        "label": fmt_value(label),
+        "metric": fmt_value(pick(ev, "metric", "effect_size_name", "measure", "es", "es_type",
+                                 "statistic", default="")),
+        "estimate": est,
+        "ci": (to_float(lo), to_float(hi)),
+        "ci_lower": to_float(lo),
+        "ci_upper": to_float(hi),
+        "p": to_float(pick(ev, "pvalue", "p", "p_value", "p_val")),
+        "n": pick(ev, "n", "n_obs", "n_firms"),
+        "decision": fmt_value(pick(ev, "decision", "conclusion", "result", "interpretation",
+                                   default="")),
+    }
+
+
+def _evidence_sentence(row: dict) -> str:
+    parts = []
+    name = f"{row['metric']} = " if row["metric"] else "estimate = "
+    if row["estimate"] is not None:
+        parts.append(name + fmt_num(row["estimate"]))
+    if row["ci_lower"] is not None and row["ci_upper"] is not None:
+        parts.append("95% CI " + fmt_ci(row["ci_lower"], row["ci_upper"]))
+    if row["p"] is not None:
+        p = fmt_p(row["p"])
+        parts.append(f"p {p}" if p.startswith(("<", ">")) else f"p = {p}")
+    if row["n"] is not None:
+        parts.append(f"n = {fmt_value(row['n'])}")
+    return f"{row['label']}: " + ", ".join(parts) if parts else row["label"]
+
+
+def _propositions(props: dict | None) -> dict:
+    p = pick(props, "propositions", default={})
+    return p if isinstance(p, dict) else {}
+
+
+def _plan(inputs) -> dict:
+    plan = pick(inputs.propositions, "plan", default={})
+    return plan if isinstance(plan, dict) else {}
+
+
+def group_column(inputs) -> str | None:
+    """The clean-data column that defines born globals (plan, else bg_ms20 if present)."""
+    props, plan = inputs.propositions or {}, _plan(inputs)
+    col = pick(props, "born_global_definition", "group", "group_column") or \
+        pick(plan, "born_global_definition", "group", "group_column")
+    df = inputs.clean
+    cols = list(getattr(df, "columns", []))
+    if isinstance(col, str) and col in cols:
+        return col
+    for c in ("bg_ms20", "bg_kc25", "bg_true"):
+        if c in cols:
+            return c
+    return None
+
+
+# --------------------------------------------------------------------------- sections
+def summary_section(inputs) -> Section:
+    s = Section("summary", "Summary of verdicts")
+    props = _propositions(inputs.propositions)
+    if not props:
+        return _not_run(s, _missing_reason(inputs, "propositions.json") if inputs.propositions is None
+                        else "Not run: propositions.json holds no propositions.")
+    cards = []
+    for pid in sorted(props):
+        entry = props[pid] if isinstance(props[pid], dict) else {"verdict": props[pid]}
+        verdict = str(pick(entry, "verdict", default="not reported"))
+        a, b = _PREDICTED.get(pid, ("predicted", "other"))
+        template = VERDICT_TEXT.get(verdict)
+        plain = template.format(p=pid, g=_GROUP.get(pid, "the firms"), a=a, b=b) if template \
+            else f"Verdict for {pid}: {verdict}."
+        rows = [effect_row(e) for e in (pick(entry, "evidence", default=[]) or [])
+                if isinstance(e, dict)]
+        evidence = [_evidence_sentence(r) for r in rows if r][:3]
+        evidence += [str(e) for e in (pick(entry, "evidence", default=[]) or []) if isinstance(e, str)][:3]
+        cards.append({"id": pid, "statement": pick(entry, "statement", "text",
+                                                    default=PROPOSITION_TEXT.get(pid, "")),
+                      "verdict": verdict, "css": verdict if verdict in VERDICT_TEXT else "other",
+                      "plain": plain, "evidence": evidence,
+                      "reason": fmt_value(pick(entry, "reason", "rationale", "rule", default=""))})
+    s.add("verdicts", cards)
+    log = inputs.cleaning_log or {}
+    if log:
+        s.add("p", f"Analysed sample: {fmt_int(pick(log, 'n_kept'))} firms kept of "
+                   f"{fmt_int(pick(log, 'n_in'))} responses received.")
+    return s
+
+
+def plan_section(inputs) -> Section:
+    s = Section("plan", "Study plan (preregistration)")
+    props = inputs.propositions
+    if props is None:
+        return _not_run(s, _missing_reason(inputs, "propositions.json"))
+    plan = _plan(inputs)
+    pairs = [("Plan hash (SHA-256)", fmt_value(pick(props, "plan_hash", default=pick(plan, "hash"))))]
+    for key in ("plan_file", "plan_path", "plan_name", "born_global_definition", "seed"):
+        v = pick(props, key)
+        if v is not None:
+            pairs.append((key, fmt_value(v)))
+    s.add("dl", pairs, "Plan identity")
+    s.add("dl", [(pid, txt) for pid, txt in PROPOSITION_TEXT.items()], "Propositions tested")
+    if plan:
+        _generic_blocks(s, plan, "plan", "Plan settings")
+    else:
+        s.add("note", "The plan's settings are not included in propositions.json; the hash "
+                      "above identifies the plan file that was used.")
+    return s
+
+
+def cleaning_section(inputs) -> Section:
+    s = Section("cleaning", "Sample and cleaning flow")
+    log = inputs.cleaning_log
+    if log is None:
+        return _not_run(s, _missing_reason(inputs, "cleaning_log.json"))
+    n_in, n_kept, n_exc = (pick(log, "n_in"), pick(log, "n_kept"), pick(log, "n_excluded"))
+    excluded = [e for e in (pick(log, "excluded", default=[]) or []) if isinstance(e, dict)]
+    steps = _records(pick(log, "steps", default=[]) or [], "step")
+    flow = [{"label": "Responses received", "n": fmt_int(n_in), "excluded": []}]
+    for st in steps:
+        name = fmt_value(pick(st, "step", "name", "label", "id", default="step"))
+        removed = pick(st, "n_excluded", "excluded", "n_removed", "removed", "dropped")
+        removed_n = removed if isinstance(removed, (int, float)) else (
+            len(removed) if isinstance(removed, list) else None)
+        after = pick(st, "n_after", "n_out", "n_kept", "n")
+        detail = fmt_value(pick(st, "reason", "description", "detail", "rule", default=""))
+        flow.append({"label": name, "n": fmt_int(after) if after is not None else "",
+                     "excluded": [f"Excluded (n = {fmt_int(removed_n)})" + (f": {detail}" if detail else "")]
+                     if removed_n else ([detail] if detail else [])})
+    flow.append({"label": "Analysed", "n": fmt_int(n_kept), "excluded": [], "final": True})
+    s.add("flow", flow)
+    counts = Counter(str(r) for e in excluded for r in (e.get("reasons") or []))
+    if counts:
+        rows = [{"reason": k, "n": v, "share": v / len(excluded)} for k, v in
+                sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+        s.add("table", Table("exclusion_reasons", "Reasons for exclusion", [
+            Column("reason", "Reason"), Column("n", "n", "int"),
+            Column("share", "% of excluded", "pct")], rows,
+            note="A response can be excluded for several reasons, so counts can add up to more "
+                 "than the number of excluded responses."))
+    elif n_exc:
+        s.add("note", "The cleaning log does not list the reasons for exclusion.")
+    if all(isinstance(x, (int, float)) for x in (n_in, n_kept, n_exc)) and n_in != n_kept + n_exc:
+        s.add("warnings", [f"Inconsistent counts: n_in = {n_in} but n_kept + n_excluded = "
+                           f"{n_kept + n_exc}."])
+    if excluded:
+        s.add("details", [f"row {fmt_value(e.get('row'))}, id {fmt_value(e.get('id'))}: "
+                          + "; ".join(map(str, e.get("reasons") or [])) for e in excluded[:200]],
+              f"Excluded responses ({len(excluded)})")
+    w = _warnings(log)
+    if w:
+        s.add("warnings", w)
+    return s
+
+
+_DESCRIBE = [
+    ("score_relational", "Relational benefits (score)"),
+    ("score_informational", "Informational benefits (score)"),
+    ("score_risk_reduction", "Reliability and risk reduction (score)"),
+    ("score_intl_approach", "Internationalisation approach (score)"),
+    ("years_to_first_foreign_sale", "Years to first foreign sale"),
+    ("foreign_share_y3", "Foreign sales share, year 3 (%)"),
+    ("foreign_share_now", "Foreign sales share, now (%)"),
+    ("n_countries", "Countries served"),
+    ("n_continents", "Continents served"),
+    ("employees", "Employees"),
+]
+_CATEGORICAL = {"sector", "role", "turnover_band", "balance_band", "resp_id", "consent", "phase"}
+
+
+def descriptives_section(inputs) -> Section:
+    s = Section("descriptives", "Descriptives by group")
+    df = inputs.clean
+    if df is None:
+        return _not_run(s, _missing_reason(inputs, "clean.parquet"))
+    import pandas as pd
+
+    gcol = group_column(inputs)
+    cols = list(df.columns)
+    s.add("p", f"{len(df)} firms in the clean data set; groups are defined by "
+               f"{gcol if gcol else '(no born-global column found)'}.")
+    bg = [c for c in ("bg_ms20", "bg_kc25", "bg_true") if c in cols]
+    if bg:
+        rows = []
+        for c in bg:
+            v = pd.to_numeric(df[c], errors="coerce")
+            rows.append({"definition": c, "born_global": int((v == 1).sum()),
+                         "traditional": int((v == 0).sum()), "unclassified": int(v.isna().sum())})
+        s.add("table", Table("classification", "Born globals under each definition", [
+            Column("definition", "Definition"), Column("born_global", "Born global", "int"),
+            Column("traditional", "Traditional", "int"),
+            Column("unclassified", "Unclassified", "int")], rows,
+            note="bg_ms20: at least 20% foreign sales within 3 years of founding (Madsen & "
+                 "Servais, 1997); bg_kc25: at least 25% (Knight & Cavusgil, 2004); bg_true: "
+                 "Kuivalainen et al. (2007)."))
+    variables = [(c, lab) for c, lab in _DESCRIBE if c in cols]
+    if gcol and variables:
+        g = pd.to_numeric(df[gcol], errors="coerce")
+        rows = []
+        for c, lab in variables:
+            x = pd.to_numeric(df[c], errors="coerce")
+            row = {"variable": lab}
+            for key, mask in (("trad", g == 0), ("bg", g == 1)):
+                xs = x[mask].dropna()
+                row[f"{key}_n"] = int(xs.size)
+                row[f"{key}_m"] = float(xs.mean()) if xs.size else None
+                row[f"{key}_sd"] = float(xs.std(ddof=1)) if xs.size > 1 else None
+            rows.append(row)
+        s.add("table", Table("descriptives", f"Means and standard deviations by group ({gcol})", [
+            Column("variable", "Variable"),
+            Column("trad_n", "Traditional n", "int"), Column("trad_m", "M", "num"),
+            Column("trad_sd", "SD", "num"),
+            Column("bg_n", "Born global n", "int"), Column("bg_m", "M", "num"),
+            Column("bg_sd", "SD", "num")], rows,
+            note="M = mean; SD = standard deviation (n - 1). Scale scores are means of the "
+                 "answered items on the instrument's response scale."))
+    elif not variables:
+        s.add("note", "No score or fact columns found in the clean data.")
+    if gcol and "sector" in cols:
+        g = pd.to_numeric(df[gcol], errors="coerce")
+        tab = pd.crosstab(df["sector"].astype("string").fillna("(missing)"), g)
+        rows = [{"sector": str(idx), "trad": int(r.get(0, 0)), "bg": int(r.get(1, 0))}
+                for idx, r in tab.sort_index().iterrows()]
+        s.add("table", Table("sector", "Firms by sector (NACE section) and group", [
+            Column("sector", "Sector"), Column("trad", "Traditional", "int"),
+            Column("bg", "Born global", "int")], rows))
+    texts = []
+    for c in cols:
+        if c in _CATEGORICAL or c.startswith(("bg_", "score_")):
+            continue
+        ser = df[c]
+        if ser.dtype == object or str(ser.dtype).startswith("string"):
+            vals = [str(v) for v in ser.dropna().tolist() if str(v).strip()]
+            if vals:
+                texts.append((c, vals))
+    for c, vals in texts:
+        s.add("details", vals[:50], f"Free-text answers: {c} ({len(vals)} non-empty"
+                                    + (", first 50 shown)" if len(vals) > 50 else ")"))
+    return s
+
+
+def _loadings_matrix(meas: dict):
+    import pandas as pd
+
+    cfa = pick(meas, "cfa", default={}) or {}
+    est = pick(cfa, "estimates", default=None) or pick(meas, "estimates", default=None)
+    rows = []
+    if isinstance(est, list):
+        for e in est:
+            if isinstance(e, dict) and e.get("op") == "=~":
+                v = to_float(pick(e, "std_all", "std", "est"))
+                rows.append((str(e.get("rhs")), str(e.get("lhs")), v))
+    load = pick(meas, "loadings") or pick(cfa, "loadings")
+    if not rows and isinstance(load, dict):
+        for f, items in load.items():
+            if isinstance(items, dict):
+                rows += [(str(i), str(f), to_float(v)) for i, v in items.items()]
+    elif not rows and isinstance(load, list):
+        for e in load:
+            if isinstance(e, dict):
+                rows.append((str(pick(e, "item", "rhs")), str(pick(e, "factor", "construct", "lhs")),
+                             to_float(pick(e, "loading", "std_all", "est"))))
+    if not rows:
+        return None
+    items = list(dict.fromkeys(r[0] for r in rows))
+    factors = list(dict.fromkeys(r[1] for r in rows))
+    m = pd.DataFrame(float("nan"), index=items, columns=factors)
+    for i, f, v in rows:
+        m.loc[i, f] = float("nan") if v is None else v
+    return m
+
+
+def _matrix_table(mat, id: str, title: str, note: str) -> Table | None:
+    """A construct x construct matrix (dict of dicts or list of {row, col, value})."""
+    cells: dict[tuple[str, str], object] = {}
+    if isinstance(mat, dict):
+        for r, inner in mat.items():
+            if isinstance(inner, dict):
+                for c, v in inner.items():
+                    cells[(str(r), str(c))] = v
+    elif isinstance(mat, list):
+        for e in mat:
+            if isinstance(e, dict):
+                r, c = pick(e, "row", "a", "construct_1", "lhs"), pick(e, "col", "b", "construct_2", "rhs")
+                cells[(str(r), str(c))] = pick(e, "value", "htmt", "est")
+    if not cells:
+        return None
+    names = list(dict.fromkeys([k[0] for k in cells] + [k[1] for k in cells]))
+    rows = []
+    for i, r in enumerate(names):
+        row = {"construct": r}
+        for j, c in enumerate(names):
+            v = cells.get((r, c), cells.get((c, r)))
+            row[c] = to_float(v) if j <= i else None
+        rows.append(row)
+    return Table(id, title, [Column("construct", "Construct")] +
+                 [Column(c, c, "bounded") for c in names], rows, note)
+
+
+def measurement_section(inputs) -> Section:
+    s = Section("measurement", "Measurement model")
+    m = inputs.measurement
+    if m is None:
+        return _not_run(s, _missing_reason(inputs, "measurement.json"))
+    rel = _records(pick(m, "reliability", default=[]) or [], "construct")
+    validity = pick(m, "validity", default={}) or {}
+    per_construct = {str(pick(r, "construct", "name")): r for r in
+                     _records(pick(validity, "constructs", "per_construct", default=[]) or [], "construct")}
+    if rel:
+        rows = []
+        for r in rel:
+            name = str(pick(r, "construct", "name", default=""))
+            v = per_construct.get(name, {})
+            items = pick(r, "items")
+            rows.append({
+                "construct": name,
+                "k": pick(r, "n_items", "k", default=len(items) if isinstance(items, list) else None),
+                "n": pick(r, "n"),
+                "alpha": pick(r, "alpha"),
+                "alpha_ci": (pick(r, "alpha_ci_lower"), pick(r, "alpha_ci_upper")),
+                "omega": pick(r, "omega_total", "omega"),
+                "cr": pick(r, "cr", "composite_reliability", default=pick(v, "cr", "CR")),
+                "ave": pick(r, "ave", default=pick(v, "ave", "AVE")),
+            })
+        s.add("table", Table("reliability", "Reliability and convergent validity by construct", [
+            Column("construct", "Construct"), Column("k", "Items", "int"), Column("n", "n", "int"),
+            Column("alpha", "α", "bounded"), Column("alpha_ci", "95% CI", "ci"),
+            Column("omega", "ω total", "bounded"), Column("cr", "CR", "bounded"),
+            Column("ave", "AVE", "bounded")], rows,
+            note="α = Cronbach's alpha; ω = McDonald's omega total; CR = composite reliability; "
+                 "AVE = average variance extracted (adequate: α, ω, CR ≥ .70; AVE ≥ .50)."))
+    else:
+        s.add("note", "Reliability: not run.")
+    cfa = pick(m, "cfa", default={}) or {}
+    fit = pick(cfa, "fit", default=None) or pick(m, "fit", default=None)
+    if isinstance(fit, dict) and fit:
+        row = {"n": pick(cfa, "n", default=pick(m, "n")), "chi2": pick(fit, "chi2"),
+               "df": pick(fit, "df"), "p": pick(fit, "pvalue"), "cfi": pick(fit, "cfi"),
+               "tli": pick(fit, "tli"), "rmsea": pick(fit, "rmsea"),
+               "rmsea_ci": (pick(fit, "rmsea_ci_lower"), pick(fit, "rmsea_ci_upper")),
+               "srmr": pick(fit, "srmr")}
+        s.add("table", Table("cfa_fit", "Fit of the confirmatory factor analysis", [
+            Column("n", "n", "int"), Column("chi2", "χ²", "num"), Column("df", "df", "int"),
+            Column("p", "p", "p"), Column("cfi", "CFI", "bounded", 3),
+            Column("tli", "TLI", "bounded", 3), Column("rmsea", "RMSEA", "bounded", 3),
+            Column("rmsea_ci", "90% CI", "ci", 3), Column("srmr", "SRMR", "bounded", 3)], [row],
+            note="Conventional cut-offs (Hu & Bentler, 1999): CFI and TLI ≥ .95, RMSEA ≤ .06, "
+                 "SRMR ≤ .08."))
+    loadings = _loadings_matrix(m)
+    if loadings is not None:
+        fig = F.loadings_heatmap(loadings)
+        if fig:
+            s.add("figure", fig)
+        rows = [{"item": i, **{f: (None if v != v else v) for f, v in loadings.loc[i].items()}}
+                for i in loadings.index]
+        s.add("table", Table("loadings", "Standardised loadings", [Column("item", "Item")] +
+                             [Column(str(f), str(f), "bounded") for f in loadings.columns], rows))
+    else:
+        s.add("note", "Loadings: not run (no CFA estimates in measurement.json).")
+    htmt = pick(validity, "htmt", "HTMT")
+    fl = pick(validity, "fornell_larcker", "correlations")
+    shown = False
+    for mat, id_, title, note in (
+            (htmt, "htmt", "Discriminant validity: heterotrait-monotrait ratios (HTMT)",
+             "HTMT below .85 supports discriminant validity (Henseler et al., 2015)."),
+            (fl, "fornell_larcker", "Fornell-Larcker criterion",
+             "Diagonal: square root of AVE; below: correlations between constructs. Each "
+             "diagonal value should exceed the correlations in its row and column.")):
+        t = _matrix_table(mat, id_, title, note) if mat is not None else None
+        if t:
+            s.add("table", t)
+            shown = True
+    if not shown:
+        s.add("note", "Validity matrix: not run.")
+    inv = pick(m, "invariance") or pick(pick(inputs.propositions, "auxiliary", default={}), "invariance")
+    steps = _records(pick(inv, "steps", default=[]) or [], "name") if isinstance(inv, dict) else []
+    if steps:
+        rows = [{"name": pick(st, "name", default=""), "chi2": pick(st, "chi2"),
+                 "df": pick(st, "df"), "cfi": pick(st, "cfi"), "rmsea": pick(st, "rmsea"),
+                 "srmr": pick(st, "srmr"), "dcfi": pick(st, "delta_cfi"),
+                 "drmsea": pick(st, "delta_rmsea"),
+                 "lrt_p": pick(pick(st, "lrt", default={}), "pvalue"),
+                 "freed": ", ".join(map(str, pick(st, "freed", default=[]) or []))} for st in steps]
+        s.add("table", Table("invariance", "Measurement invariance across groups", [
+            Column("name", "Model"), Column("chi2", "χ²", "num"), Column("df", "df", "int"),
+            Column("cfi", "CFI", "bounded", 3), Column("rmsea", "RMSEA", "bounded", 3),
+            Column("srmr", "SRMR", "bounded", 3), Column("dcfi", "ΔCFI", "num", 3),
+            Column("drmsea", "ΔRMSEA", "num", 3), Column("lrt_p", "p (LRT)", "p"),
+            Column("freed", "Freed parameters")], rows,
+            note=f"Highest level of invariance held: {fmt_value(pick(inv, 'level'))}. "
+                 "Criteria (Chen, 2007): ΔCFI ≥ −.010 and ΔRMSEA ≤ .015."))
+    else:
+        s.add("note", "Invariance: not run.")
+    cmv = pick(m, "cmv", "common_method")
+    if cmv is not None:
+        _generic_blocks(s, cmv, "cmv", "Common-method variance")
+    w = _warnings(m, cfa, validity, inv if isinstance(inv, dict) else None)
+    if w:
+        s.add("warnings", w)
+    return s
+
+
+def propositions_section(inputs) -> Section:
+    s = Section("propositions", "Proposition tests")
+    props = _propositions(inputs.propositions)
+    if not props:
+        return _not_run(s, _missing_reason(inputs, "propositions.json") if inputs.propositions is None
+                        else "Not run: propositions.json holds no propositions.")
+    forest_rows = []
+    bounds = None
+    for pid in sorted(props):
+        entry = props[pid] if isinstance(props[pid], dict) else {"verdict": props[pid]}
+        evidence = [e for e in (pick(entry, "evidence", default=[]) or [])]
+        rows = [r for r in (effect_row(e) for e in evidence) if r]
+        for r in rows:
+            forest_rows.append({"label": f"{pid}: {r['label']}", "estimate": r["estimate"],
+                                "ci_lower": r["ci_lower"], "ci_upper": r["ci_upper"], "group": pid})
+        b = pick(entry, "equivalence_bounds", "bounds") or pick(_plan(inputs), "equivalence_bounds")
+        if isinstance(b, (list, tuple)) and len(b) == 2:
+            bounds = tuple(b)
+        elif to_float(b) is not None:
+            bounds = (-abs(to_float(b)), abs(to_float(b)))
+        if rows:
+            s.add("table", Table(f"evidence_{pid.lower()}",
+                                 f"{pid} ({fmt_value(pick(entry, 'verdict', default='no verdict'))}): "
+                                 f"{PROPOSITION_TEXT.get(pid, '')}", [
+                Column("label", "Test"), Column("metric", "Effect size"),
+                Column("estimate", "Estimate", "num"), Column("ci", "95% CI", "ci"),
+                Column("p", "p", "p"), Column("n", "n", "text"),
+                Column("decision", "Decision")], rows))
+        strings = [str(e) for e in evidence if isinstance(e, str)]
+        if strings:
+            s.add("dl", [(pid, x) for x in strings], f"{pid}: evidence")
+        if not rows and not strings:
+            s.add("note", f"{pid}: no evidence reported.")
+    fig = F.forest_plot(forest_rows, bounds=bounds)
+    if fig:
+        s.add("figure", fig)
+    gcol = group_column(inputs)
+    if inputs.clean is not None and gcol:
+        fig = F.paired_scores_plot(inputs.clean, gcol, GROUP_LABELS)
+        if fig:
+            s.add("figure", fig)
+        else:
+            s.add("note", "Scores figure: not drawn (score_relational / score_informational "
+                          "missing from the clean data).")
+    else:
+        s.add("note", "Scores figure: not drawn (clean data or born-global column missing).")
+    aux = pick(inputs.propositions, "auxiliary")
+    if isinstance(aux, dict):
+        aux = {k: v for k, v in aux.items() if k not in ("multiverse", "invariance")}
+        if aux:
+            _generic_blocks(s, aux, "auxiliary", "Auxiliary analyses")
+    w = _warnings(inputs.propositions, *[v for v in props.values() if isinstance(v, dict)])
+    if w:
+        s.add("warnings", w)
+    return s
+
+
+def _multiverse(inputs):
+    props = inputs.propositions or {}
+    mv = pick(props, "multiverse")
+    if mv is None:
+        mv = pick(pick(props, "auxiliary", default={}), "multiverse")
+    return mv
+
+
+def _spec_rows(mv) -> list[dict]:
+    specs = mv if isinstance(mv, list) else pick(mv, "specifications", "specs", "results", default=[])
+    out = []
+    for sp in specs or []:
+        if not isinstance(sp, dict):
+            continue
+        r = effect_row(sp)
+        choices = pick(sp, "choices", "spec", "specification", "options")
+        if not isinstance(choices, dict):
+            choices = {k: v for k, v in sp.items() if isinstance(v, (str, bool)) and k not in
+                       ("proposition", "verdict", "label", "metric", "decision")}
+        out.append({"proposition": str(pick(sp, "proposition", "p_id", default="all")),
+                    "estimate": r["estimate"], "ci_lower": r["ci_lower"],
+                    "ci_upper": r["ci_upper"], "choices": choices,
+                    "verdict": pick(sp, "verdict")})
+    return out
+
+
+def multiverse_section(inputs) -> Section:
+    s = Section("multiverse", "Multiverse and specification curve")
+    if inputs.propositions is None:
+        return _not_run(s, _missing_reason(inputs, "propositions.json"))
+    mv = _multiverse(inputs)
+    specs = _spec_rows(mv) if mv is not None else []
+    if not specs:
+        return _not_run(s, "Not run: propositions.json has no multiverse results "
+                           "(run `rsnprop test --multiverse`).")
+    summary_rows = []
+    for pid in sorted({r["proposition"] for r in specs}):
+        sub = [r for r in specs if r["proposition"] == pid]
+        fig = F.specification_curve(sub, title=f"Specification curve: {pid}",
+                                    id=f"specification_curve_{pid.lower()}")
+        if fig:
+            s.add("figure", fig)
+        ests = sorted(r["estimate"] for r in sub if r["estimate"] is not None)
+        sig_pos = sum(1 for r in sub if r["ci_lower"] is not None and r["ci_lower"] > 0)
+        sig_neg = sum(1 for r in sub if r["ci_upper"] is not None and r["ci_upper"] < 0)
+        verdicts = Counter(str(r["verdict"]) for r in sub if r["verdict"] is not None)
+        summary_rows.append({
+            "proposition": pid, "k": len(sub),
+            "median": ests[len(ests) // 2] if ests and len(ests) % 2 else
+            (sum(ests[len(ests) // 2 - 1:len(ests) // 2 + 1]) / 2 if ests else None),
+            "range": (ests[0], ests[-1]) if ests else (None, None),
+            "pos": sig_pos, "neg": sig_neg,
+            "verdicts": ", ".join(f"{k}: {v}" for k, v in sorted(verdicts.items()))})
+    s.add("table", Table("multiverse", "Specification curve summary", [
+        Column("proposition", "Proposition"), Column("k", "Specifications", "int"),
+        Column("median", "Median estimate", "num"), Column("range", "Range", "ci"),
+        Column("pos", "CI > 0", "int"), Column("neg", "CI < 0", "int"),
+        Column("verdicts", "Verdicts")], summary_rows,
+        note="Range is [lowest, highest] estimate across specifications."))
+    return s
+
+
+def _power_rows(power: dict) -> list[dict]:
+    rows = []
+    res = pick(power, "results", "power", "grid", default=None)
+    for r in _records(res if res is not None else [], "n"):
+        n = pick(r, "n")
+        if pick(r, "power") is not None:
+            rows.append({"n": n, "power": pick(r, "power"),
+                         "label": str(pick(r, "proposition", "label", "test", default="power"))})
+            continue
+        for k, v in r.items():
+            if k != "n" and isinstance(v, (int, float)) and not isinstance(v, bool) and \
+                    (k.startswith(("P", "power")) or k in ("both",)):
+                rows.append({"n": n, "power": v, "label": k.replace("power_", "")})
+            elif isinstance(v, dict) and to_float(pick(v, "power")) is not None:
+                rows.append({"n": n, "power": pick(v, "power"), "label": k})
+    return rows
+
+
+def power_section(inputs) -> Section:
+    s = Section("power", "Power analysis")
+    if inputs.power is None:
+        why = inputs.problems.get("power.json", "missing")
+        return _not_run(s, "Not run: no power.json in the results folder (optional: "
+                           "`rsnprop power`)." if why == "missing" else
+                        f"Not run: power.json could not be read ({why}).")
+    rows = _power_rows(inputs.power)
+    if rows:
+        fig = F.power_curve(rows, target=to_float(pick(inputs.power, "target", "target_power")) or 0.8)
+        if fig:
+            s.add("figure", fig)
+        s.add("table", Table("power", "Estimated power by sample size", [
+            Column("label", "Proposition"), Column("n", "n", "int"),
+            Column("power", "Power", "bounded")],
+            sorted(rows, key=lambda r: (r["label"], to_float(r["n"]) or 0)),
+            note=f"Monte Carlo estimate from {fmt_value(pick(inputs.power, 'reps', 'n_reps'))} "
+                 f"replications per sample size (seed {fmt_value(pick(inputs.power, 'seed'))})."))
+    settings = {k: v for k, v in inputs.power.items() if k not in ("results", "power", "grid")}
+    if settings:
+        _generic_blocks(s, settings, "power_settings", "Power settings")
+    w = _warnings(inputs.power)
+    if w:
+        s.add("warnings", w)
+    return s
+
+
+def _find_commands(obj, out: list[str], path: str = "") -> None:
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if k in ("command", "command_line", "argv", "cmd"):
+                out.append(" ".join(map(str, v)) if isinstance(v, list) else str(v))
+            elif isinstance(v, dict):
+                _find_commands(v, out, f"{path}{k}.")
+
+
+def provenance_section(inputs, *, command: str | None = None) -> Section:
+    import os
+    import platform
+    from importlib import metadata
+
+    s = Section("provenance", "Provenance")
+    log, props, meas = inputs.cleaning_log or {}, inputs.propositions or {}, inputs.measurement or {}
+    instrument = pick(log, "instrument") or pick(meas, "instrument") or {}
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        import datetime as dt
+
+        date = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        date += f" (SOURCE_DATE_EPOCH={epoch})"
+    else:
+        date = "not recorded (set SOURCE_DATE_EPOCH to stamp reports reproducibly)"
+    pairs = [
+        ("Report date", date),
+        ("Results folder", inputs.name),
+        ("Instrument", f"{fmt_value(pick(instrument, 'name'))} version "
+                       f"{fmt_value(pick(instrument, 'version'))}"),
+        ("Instrument hash (SHA-256)", fmt_value(pick(instrument, "hash"))),
+        ("Raw data hash (SHA-256)", fmt_value(pick(log, "raw_sha256"))),
+        ("Raw data source", fmt_value(pick(log, "source", "raw_file", "raw_path"))),
+        ("Plan hash (SHA-256)", fmt_value(pick(props, "plan_hash"))),
+        ("Seed", fmt_value(pick(props, "seed", default=pick(_plan(inputs), "seed")))),
+    ]
+    s.add("dl", pairs, "Study")
+    cmds: list[str] = []
+    for src in (log, meas, props, inputs.power or {}):
+        _find_commands(src, cmds)
+    if command:
+        cmds.append(command)
+    if cmds:
+        s.add("dl", [(f"{i + 1}", c) for i, c in enumerate(dict.fromkeys(cmds))], "Command lines")
+    files = [{"name": f["name"], "bytes": f["bytes"], "sha256": f["sha256"]} for f in inputs.files]
+    for fname, why in inputs.problems.items():
+        files.append({"name": fname, "bytes": None, "sha256": why})
+    s.add("table", Table("input_files", "Input files of this report", [
+        Column("name", "File"), Column("bytes", "Bytes", "int"), Column("sha256", "SHA-256")],
+        files))
+    versions = [("python", platform.python_version())]
+    for pkg in ("rsnprop", "numpy", "scipy", "pandas", "statsmodels", "pingouin", "semopy",
+                "factor_analyzer", "matplotlib", "seaborn", "jinja2", "pyarrow"):
+        try:
+            versions.append((pkg, metadata.version(pkg)))
+        except metadata.PackageNotFoundError:
+            versions.append((pkg, "not installed"))
+    s.add("dl", versions, "Package versions")
+    return s
+
+
+def build_sections(inputs, *, command: str | None = None) -> list[Section]:
+    """All sections in report order (see :data:`SECTION_IDS`)."""
+    return [summary_section(inputs), plan_section(inputs), cleaning_section(inputs),
+            descriptives_section(inputs), measurement_section(inputs),
+            propositions_section(inputs), multiverse_section(inputs), power_section(inputs),
+            provenance_section(inputs, command=command)]

@@ -1,0 +1,318 @@
+"""Tests of rsnprop.report and `rsnprop report` (fixtures: tests/data/report/).
+
+The browser test (headless Chromium) is in test_report_browser.py; helpers defined here are
+shared with it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import run_rsnprop
+
+FIXTURES = Path(__file__).parent / "data" / "report"
+JSON_FILES = ("cleaning_log.json", "measurement.json", "propositions.json", "power.json")
+SCRIPT = '<script>alert("x")</script>'
+EPOCH = "1767225600"
+
+
+# --------------------------------------------------------------------------- helpers
+def make_results(dest: Path, *, files=JSON_FILES, clean: bool = True, edit=None) -> Path:
+    """Copy the fixture JSONs (and clean.csv as clean.parquet) into ``dest``.
+
+    ``edit(name, data)`` may return a modified JSON dict, or DataFrame for name "clean".
+    """
+    import pandas as pd
+
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in files:
+        data = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+        if edit:
+            data = edit(name, data)
+        (dest / name).write_text(json.dumps(data, indent=2), encoding="utf-8")
+    if clean:
+        df = pd.read_csv(FIXTURES / "clean.csv")
+        df["other_platform_text"] = df["other_platform_text"].astype("object")
+        if edit:
+            df = edit("clean", df)
+        df.to_parquet(dest / "clean.parquet", index=False)
+    return dest
+
+
+def hostile_edit(name, data):
+    """Put a <script> into a free-text answer, labels, a category and the raw file name."""
+    if name == "clean":
+        data = data.copy()
+        data.loc[0, "other_platform_text"] = f"LinkedIn {SCRIPT}"
+        data["sector"] = data["sector"].astype("object")
+        data.loc[1, "sector"] = "<b>bold</b>"
+        return data
+    if name == "propositions.json":
+        data["propositions"]["P1"]["evidence"][0]["test"] = f"label {SCRIPT}"
+    if name == "measurement.json":
+        data["reliability"][f"construct {SCRIPT}"] = data["reliability"]["relational"]
+    if name == "cleaning_log.json":
+        data["source"] = f"{SCRIPT}.csv"
+        data["excluded"][0]["reasons"] = [f"reason {SCRIPT}"]
+    return data
+
+
+def report_cli(results: Path, out: Path, *extra, epoch: str | None = EPOCH, hashseed="0"):
+    env = {"PYTHONHASHSEED": hashseed}
+    if epoch is not None:
+        env["SOURCE_DATE_EPOCH"] = epoch
+    # the output is given relative to its folder: the command line is part of the provenance
+    return run_rsnprop("report", str(results), "-o", out.name, *extra, "--json", env=env,
+                       cwd=out.parent)
+
+
+@pytest.fixture(scope="module")
+def full_report(tmp_path_factory):
+    """The report of the complete fixture study, written once through the CLI."""
+    base = tmp_path_factory.mktemp("full")
+    results = make_results(base / "results")
+    out = base / "reports" / "report.html"
+    out.parent.mkdir()
+    proc = report_cli(results, out)
+    assert proc.returncode == 0, proc.stderr
+    return {"results": results, "out": out, "html": out.read_text(encoding="utf-8"),
+            "json": json.loads(proc.stdout), "tables": out.parent / "tables"}
+
+
+# --------------------------------------------------------------------------- formatting
+def test_apa_number_formats():
+    from rsnprop.report import fmt
+
+    assert fmt.fmt_p(0.00049) == "< .001"
+    assert fmt.fmt_p(0.0456) == ".046"
+    assert fmt.fmt_p(None) == fmt.DASH
+    assert fmt.fmt_bounded(-0.456) == "\u2212.46"
+    assert fmt.fmt_num(-0.001) == "0.00"  # no negative zero
+    assert fmt.fmt_num(float("nan")) == fmt.DASH
+    assert fmt.fmt_ci(-0.14, 0.76) == "[\u22120.14, 0.76]"
+    assert fmt.fmt_int(1234.0) == "1,234"
+
+
+def test_table_csv_keeps_raw_values_and_latex_escapes():
+    import io
+
+    import pandas as pd
+
+    from rsnprop.report.tables import Column, Table
+
+    rows = [{"name": "R&D_50%", "est": 0.123456789, "ci": (0.1, 0.2), "p": 0.0004}]
+    t = Table("x", "A & B", [Column("name", "Name"), Column("est", "b", "num"),
+                             Column("ci", "95% CI", "ci"), Column("p", "p", "p")], rows, note="#1")
+    back = pd.read_csv(io.StringIO(t.to_csv()))
+    assert list(back.columns) == ["name", "est", "ci_lower", "ci_upper", "p"]
+    assert back.loc[0, "est"] == pytest.approx(round(rows[0]["est"], 6))
+    assert back.loc[0, "ci_upper"] == pytest.approx(0.2)
+    tex = t.to_latex()
+    assert "R\\&D\\_50\\%" in tex and "A \\& B" in tex and "\\#1" in tex
+    assert "\\textless{} .001" in tex and "\\toprule" in tex
+    assert t.cells() == [["R&D_50%", "0.12", "[0.10, 0.20]", "< .001"]]
+
+
+# --------------------------------------------------------------------------- figures
+def test_figures_are_deterministic_svg_and_change_with_data():
+    import numpy as np
+    import pandas as pd
+
+    from rsnprop.report import figures as F
+
+    df = pd.read_csv(FIXTURES / "clean.csv")
+    a = F.paired_scores_plot(df, "bg_ms20", {0: "Traditional", 1: "Born global"})
+    b = F.paired_scores_plot(df.copy(), "bg_ms20", {0: "Traditional", 1: "Born global"})
+    assert a.svg == b.svg
+    assert a.svg.lstrip().startswith(b"<?xml") and b"<svg" in a.svg
+    assert b"<dc:date>" not in a.svg and b"<script" not in a.svg
+    assert a.width > 100 and a.height > 100
+    # the alt text states the group means, computed independently here
+    m = df[df.bg_ms20 == 1].score_relational.mean()
+    assert f"mean relational {m:.2f}" in a.alt
+    df2 = df.copy()
+    df2.loc[0, "score_relational"] = 1.0 if df.loc[0, "score_relational"] != 1.0 else 7.0
+    c = F.paired_scores_plot(df2, "bg_ms20")
+    assert c.svg != a.svg
+    assert F.paired_scores_plot(df.drop(columns="score_relational"), "bg_ms20") is None
+    assert F.forest_plot([]) is None
+    heat = F.loadings_heatmap(pd.DataFrame({"f": [0.8, np.nan]}, index=["a", "b"]))
+    assert "loadings range from 0.80 to 0.80" in heat.alt
+
+
+# --------------------------------------------------------------------------- tolerance
+def test_empty_results_folder_gives_not_run_sections(tmp_path):
+    from rsnprop.report import build_report
+    from rsnprop.report.sections import SECTION_IDS
+
+    html = build_report(tmp_path)
+    for sid in SECTION_IDS:
+        assert f'id="sec-{sid}"' in html
+    statuses = dict(re.findall(r'data-section="(\w+)" data-status="([^"]+)"', html))
+    assert statuses.pop("provenance") == "ok"
+    assert set(statuses.values()) == {"not run"}
+    assert "<img" not in html
+
+
+def test_broken_and_partial_inputs_do_not_crash(tmp_path):
+    from rsnprop.report import build_report
+
+    def edit(name, data):
+        if name == "measurement.json":
+            return {"reliability": [{"construct": "relational", "alpha": 0.7}]}  # list form, no CFA
+        if name == "propositions.json":
+            data["propositions"]["P2"] = {"verdict": "equivalent",
+                                          "evidence": [{"name": "tost", "est": 0.01,
+                                                        "ci": [-0.1, 0.12], "p": 0.01}]}
+            data.pop("auxiliary")
+        return data
+
+    res = make_results(tmp_path, edit=edit, files=("measurement.json", "propositions.json"))
+    (res / "cleaning_log.json").write_text("{not json", encoding="utf-8")
+    html = build_report(res)
+    status = dict(re.findall(r'data-section="(\w+)" data-status="([^"]+)"', html))
+    assert status["cleaning"] == "not run" and "could not be read (unreadable (JSONDecodeError" in html
+    assert status["measurement"] == "ok" and "Loadings: not run" in html
+    assert status["multiverse"] == "not run" and status["power"] == "not run"
+    # alternative key spellings are understood: est / ci list / p
+    assert "[\u22120.10, 0.12]" in html and "0.01" in html
+    assert "lies within the preregistered equivalence bounds" in html
+
+
+def test_missing_results_folder_exits_2(tmp_path):
+    proc = report_cli(tmp_path / "nope", tmp_path / "r.html")
+    assert proc.returncode == 2
+    assert "nope" in proc.stderr and "Traceback" not in proc.stderr
+    assert json.loads(proc.stdout)["error"] == "MissingFileError"
+    proc = report_cli(tmp_path, tmp_path / "r.txt")
+    assert proc.returncode == 2
+    assert "r.txt" in proc.stderr and "Traceback" not in proc.stderr
+    assert json.loads(proc.stdout)["parameter"] == "--output"
+
+
+# --------------------------------------------------------------------------- full report
+def test_cli_json_and_sections(full_report):
+    from rsnprop.report.sections import SECTION_IDS
+
+    out = full_report["json"]
+    assert out["sections"] == {sid: "ok" for sid in SECTION_IDS}
+    assert out["figures"] == full_report["html"].count("<img ")
+    assert out["figures"] >= 6  # loadings, forest, scores, 2 specification curves, power
+    assert out["sha256"] == __import__("hashlib").sha256(full_report["out"].read_bytes()).hexdigest()
+    assert Path(out["output"]).name == "report.html"
+
+
+def test_verdicts_and_evidence_from_propositions(full_report):
+    html = full_report["html"]
+    props = json.loads((FIXTURES / "propositions.json").read_text())["propositions"]
+    for pid, entry in props.items():
+        m = re.search(rf'data-proposition="{pid}">\s*<h3>{pid} <span class="badge">(\w+)</span>', html)
+        assert m and m.group(1) == entry["verdict"]
+    first = html.index('id="sec-summary"')
+    assert first < html.index('id="sec-plan"') < html.index('id="sec-provenance"')
+    assert json.loads((FIXTURES / "propositions.json").read_text())["plan_hash"] in html
+
+
+def test_self_contained_and_strict_csp(full_report):
+    html = full_report["html"]
+    csp = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)"', html)
+    assert csp and "default-src &#39;none&#39;" in csp.group(1)
+    assert "<script" not in html.lower()
+    assert not re.search(r'\s(src|href)="(?!data:|#)', html)  # only data: URIs and anchors
+    assert "http://" not in html and "https://" not in html
+    assert not re.search(r"\sstyle=", html)  # inline style attributes would break the CSP
+    # the CSP's style hash is the hash of the one <style> block
+    import base64
+    import hashlib
+
+    css = re.search(r"<style>(.*?)</style>", html, re.S).group(1)
+    digest = base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
+    assert f"sha256-{digest}" in csp.group(1)
+    for alt in re.findall(r'<img [^>]*alt="([^"]*)"', html):
+        assert len(alt) > 40
+
+
+def test_tables_exported_match_data(full_report):
+    import pandas as pd
+
+    tdir = full_report["tables"]
+    csvs = sorted(p.name for p in tdir.glob("*.csv"))
+    texs = sorted(p.name for p in tdir.glob("*.tex"))
+    assert len(csvs) == len(texs) == full_report["html"].count('class="apa-table"')
+    desc = pd.read_csv(next(tdir.glob("table*_descriptives.csv")))
+    clean = pd.read_csv(FIXTURES / "clean.csv")
+    row = desc[desc.variable == "Relational benefits (score)"].iloc[0]
+    bg = clean[clean.bg_ms20 == 1].score_relational
+    assert row.bg_n == len(bg)
+    assert row.bg_m == pytest.approx(bg.mean(), abs=1e-6)
+    assert row.bg_sd == pytest.approx(bg.std(ddof=1), abs=1e-6)
+    reasons = pd.read_csv(next(tdir.glob("table*_exclusion_reasons.csv")))
+    log = json.loads((FIXTURES / "cleaning_log.json").read_text())
+    expected = {}
+    for e in log["excluded"]:
+        for r in e["reasons"]:
+            expected[r] = expected.get(r, 0) + 1
+    assert dict(zip(reasons.reason, reasons.n)) == expected
+
+
+def test_provenance_records_date_hashes_and_versions(full_report):
+    import datetime as dt
+    import hashlib
+
+    html = full_report["html"]
+    date = dt.datetime.fromtimestamp(int(EPOCH), dt.timezone.utc).strftime("%Y-%m-%d")
+    assert date in html
+    parquet = full_report["results"] / "clean.parquet"
+    assert hashlib.sha256(parquet.read_bytes()).hexdigest() in html
+    log = json.loads((FIXTURES / "cleaning_log.json").read_text())
+    assert log["instrument"]["hash"] in html and log["raw_sha256"] in html
+    from importlib.metadata import version
+
+    assert f"<dt>pandas</dt><dd>{version('pandas')}</dd>" in html
+    assert "rsnprop report" in html  # the command line
+
+
+# --------------------------------------------------------------------------- escaping
+def test_script_in_free_text_label_and_file_name_is_escaped(tmp_path):
+    results = make_results(tmp_path / "res<img src=x onerror=alert(1)>", edit=hostile_edit)
+    out = tmp_path / "out" / "report.html"
+    out.parent.mkdir()
+    proc = report_cli(results, out)
+    assert proc.returncode == 0, proc.stderr
+    html = out.read_text(encoding="utf-8")
+    assert "<script" not in html.lower()
+    assert "<img src=x" not in html and "<b>bold</b>" not in html
+    escaped = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;"
+    assert html.count(escaped) >= 5  # free text, evidence label, construct, file name, reason
+    assert "res&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "&lt;b&gt;bold&lt;/b&gt;" in html
+    # the LaTeX export escapes too
+    tex = "".join(p.read_text() for p in (out.parent / "tables").glob("*.tex"))
+    assert "\\textless{}script\\textgreater{}" in tex and "<script" not in tex
+
+
+# --------------------------------------------------------------------------- determinism
+def test_rerun_gives_identical_bytes(full_report, tmp_path):
+    out = tmp_path / "report.html"
+    # same inputs, another process with another hash seed, written elsewhere then compared
+    rerun_dir = tmp_path / "again" / "reports"
+    rerun_dir.mkdir(parents=True)
+    proc = report_cli(full_report["results"], rerun_dir / "report.html", hashseed="12345")
+    assert proc.returncode == 0, proc.stderr
+    assert (rerun_dir / "report.html").read_bytes() == full_report["out"].read_bytes()
+    for p in full_report["tables"].iterdir():
+        assert (rerun_dir / "tables" / p.name).read_bytes() == p.read_bytes(), p.name
+    # and a changed input changes the output
+    changed = tmp_path / "changed"
+    shutil.copytree(full_report["results"], changed)
+    log = json.loads((changed / "cleaning_log.json").read_text())
+    log["n_in"] += 1
+    (changed / "cleaning_log.json").write_text(json.dumps(log))
+    proc = report_cli(changed, out)
+    assert proc.returncode == 0
+    assert out.read_bytes() != full_report["out"].read_bytes()
