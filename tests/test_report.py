@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -71,17 +70,35 @@ def report_cli(results: Path, out: Path, *extra, epoch: str | None = EPOCH, hash
                        cwd=out.parent)
 
 
-@pytest.fixture(scope="module")
-def full_report(tmp_path_factory):
-    """The report of the complete fixture study, written once through the CLI."""
-    base = tmp_path_factory.mktemp("full")
-    results = make_results(base / "results")
-    out = base / "reports" / "report.html"
-    out.parent.mkdir()
-    proc = report_cli(results, out)
-    assert proc.returncode == 0, proc.stderr
-    return {"results": results, "out": out, "html": out.read_text(encoding="utf-8"),
-            "json": json.loads(proc.stdout), "tables": out.parent / "tables"}
+_BUILT: dict[str, dict] = {}
+
+
+def built_report(kind: str = "full") -> dict:
+    """The report of the fixture study ("full") or of its hostile variant ("hostile"), written
+    once per test session through the CLI (shared with test_report_browser.py)."""
+    if kind not in _BUILT:
+        import tempfile
+
+        base = Path(tempfile.mkdtemp(prefix=f"rsnprop-report-{kind}-"))
+        name = "results" if kind == "full" else "res<img src=x onerror=alert(1)>"
+        results = make_results(base / name, edit=hostile_edit if kind == "hostile" else None)
+        out = base / "reports" / "report.html"
+        out.parent.mkdir()
+        proc = report_cli(results, out)
+        assert proc.returncode == 0, proc.stderr
+        _BUILT[kind] = {"results": results, "out": out, "html": out.read_text(encoding="utf-8"),
+                        "json": json.loads(proc.stdout), "tables": out.parent / "tables"}
+    return _BUILT[kind]
+
+
+@pytest.fixture
+def full_report():
+    return built_report("full")
+
+
+@pytest.fixture
+def hostile_report():
+    return built_report("hostile")
 
 
 # --------------------------------------------------------------------------- formatting
@@ -278,17 +295,15 @@ def test_provenance_records_date_hashes_and_versions(full_report):
 
 
 # --------------------------------------------------------------------------- escaping
-def test_script_in_free_text_label_and_file_name_is_escaped(tmp_path):
-    results = make_results(tmp_path / "res<img src=x onerror=alert(1)>", edit=hostile_edit)
-    out = tmp_path / "out" / "report.html"
-    out.parent.mkdir()
-    proc = report_cli(results, out)
-    assert proc.returncode == 0, proc.stderr
-    html = out.read_text(encoding="utf-8")
+def test_script_in_free_text_label_and_file_name_is_escaped(hostile_report):
+    html = hostile_report["html"]
+    out = hostile_report["out"]
     assert "<script" not in html.lower()
     assert "<img src=x" not in html and "<b>bold</b>" not in html
     escaped = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;"
-    assert html.count(escaped) >= 5  # free text, evidence label, construct, file name, reason
+    for where in ("LinkedIn ", "label ", "construct ", "reason "):  # free text and labels
+        assert where + escaped in html
+    assert escaped + ".csv" in html  # a file name
     assert "res&lt;img src=x onerror=alert(1)&gt;" in html
     assert "&lt;b&gt;bold&lt;/b&gt;" in html
     # the LaTeX export escapes too
@@ -307,12 +322,16 @@ def test_rerun_gives_identical_bytes(full_report, tmp_path):
     assert (rerun_dir / "report.html").read_bytes() == full_report["out"].read_bytes()
     for p in full_report["tables"].iterdir():
         assert (rerun_dir / "tables" / p.name).read_bytes() == p.read_bytes(), p.name
-    # and a changed input changes the output
-    changed = tmp_path / "changed"
-    shutil.copytree(full_report["results"], changed)
-    log = json.loads((changed / "cleaning_log.json").read_text())
+
+
+
+def test_changed_input_changes_output(tmp_path):
+    from rsnprop.report import build_report
+
+    res = make_results(tmp_path / "res", files=("cleaning_log.json",), clean=False)
+    first = build_report(res)
+    assert build_report(res) == first
+    log = json.loads((res / "cleaning_log.json").read_text())
     log["n_in"] += 1
-    (changed / "cleaning_log.json").write_text(json.dumps(log))
-    proc = report_cli(changed, out)
-    assert proc.returncode == 0
-    assert out.read_bytes() != full_report["out"].read_bytes()
+    (res / "cleaning_log.json").write_text(json.dumps(log))
+    assert build_report(res) != first

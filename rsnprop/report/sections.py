@@ -417,7 +417,7 @@ def descriptives_section(inputs) -> Section:
         if c in _CATEGORICAL or c.startswith(("bg_", "score_")):
             continue
         ser = df[c]
-        if ser.dtype == object or str(ser.dtype).startswith("string"):
+        if pd.api.types.is_object_dtype(ser.dtype) or pd.api.types.is_string_dtype(ser.dtype):
             vals = [str(v) for v in ser.dropna().tolist() if str(v).strip()]
             if vals:
                 texts.append((c, vals))
