@@ -38,11 +38,11 @@ def likert_thresholds(k: int, skew: float) -> list[float]:
 
     R: ``qnorm(pbeta((1:(k-1))/k, 2*(1+skew), 2*(1-skew)))``.
     """
-    from scipy import stats
+    from scipy import special
 
     a, b = 2.0 * (1.0 + skew), 2.0 * (1.0 - skew)
-    cum = stats.beta.cdf([j / k for j in range(1, k)], a, b)
-    return [float(x) for x in stats.norm.ppf(cum)]
+    cum = special.betainc(a, b, [j / k for j in range(1, k)])
+    return [float(x) for x in special.ndtri(cum)]
 
 
 def _item_type(item) -> str:

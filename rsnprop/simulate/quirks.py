@@ -85,7 +85,7 @@ def apply_missing(df, columns, rng, *, rate, mechanism="mcar", driver=None, prot
     Rows where ``protect`` is true are left alone.
     """
     import numpy as np
-    from scipy import optimize, special
+    from scipy import special
 
     out = df.copy()
     if rate <= 0 or not columns:
@@ -99,7 +99,13 @@ def apply_missing(df, columns, rng, *, rate, mechanism="mcar", driver=None, prot
         d = np.asarray(driver, dtype=float)
         z = (d - np.nanmean(d)) / (np.nanstd(d) or 1.0)
         z = np.nan_to_num(z)
-        a = optimize.brentq(lambda a: special.expit(a + 1.2 * z).mean() - rate, -30, 30)
+        lo, hi = -30.0, 30.0                        # bisection: mean expit is increasing in a
+        for _ in range(80):
+            a = (lo + hi) / 2
+            if special.expit(a + 1.2 * z).mean() < rate:
+                lo = a
+            else:
+                hi = a
         p = special.expit(a + 1.2 * z)
     else:
         p = np.full(n, rate)
@@ -148,7 +154,10 @@ def to_platform(df, instrument, platform: str):
     export_to_id = column_map(instrument, platform)
     id_to_export = {}
     for col, iid in export_to_id.items():
-        id_to_export.setdefault(iid, col)
+        # ODK/Kobo write group paths ("benefits/rel_1"): prefer them when the map has them
+        if iid not in id_to_export or (platform == "xlsform" and "/" in col
+                                       and "/" not in id_to_export[iid]):
+            id_to_export[iid] = col
     meta = PLATFORM_META[platform]
     rename = {c: id_to_export.get(c, meta.get(c, c)) for c in df.columns}
     return df.rename(columns=rename)

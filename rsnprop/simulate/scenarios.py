@@ -317,12 +317,17 @@ def scenario_from_dict(data: dict, *, source: str | None = None) -> Scenario:
     if not isinstance(data, dict):
         raise SpecificationError("a scenario must be a mapping", file=source, value=type(data).__name__)
     data = copy.deepcopy(data)
+    has_base = "base" in data
     base_name = data.pop("base", None)
+    if has_base and base_name is None:  # YAML reads an unquoted `base: null` as None
+        base_name = "null"
     if base_name is not None:
         if base_name not in SCENARIOS:
             raise SpecificationError(f"unknown base scenario; choose from {list_scenarios()}",
                                      file=source, parameter="base", value=base_name)
         merged = copy.deepcopy(SCENARIOS[base_name])
+        merged.pop("name")
+        merged["description"] = f"{merged['description']} (modified: based on {base_name})"
         for key, val in data.items():
             if isinstance(val, dict) and isinstance(merged.get(key), dict) and key != "facts":
                 merged[key] = _deep_merge(merged[key], val)

@@ -293,7 +293,8 @@ def simulate_study(instrument, scenario="p1p2", n: int = 300, seed=1, *, platfor
                 v = lo + np.floor(u_other[:, nxt()] * min(hi - lo + 1, 20))
             values[iid] = np.clip(v, lo, hi)
         elif typ == "text":
-            if _conditions(item):  # "other, please specify": answered whenever shown
+            if any(str(_get(c, "op")) == "selected" for c in _conditions(item)):
+                # "other, please specify": answered whenever shown
                 v = np.full(n, "SIMULATED other", dtype=object)
             elif _get(item, "pii", False):
                 v = np.where(u_other[:, nxt()] < 0.1, "SIMULATED free text", "")
