@@ -23,26 +23,33 @@ Pipeline
 
 from __future__ import annotations
 
-import importlib
+# Public functions are imported eagerly: several share their module's name (``efa``,
+# ``omega``, ``polychoric``, ``validity``), which a lazy loader would shadow.  These modules
+# import numpy only; scipy, pandas and the SEM engine load inside the functions.
+from .cmv import common_latent_factor, harman, marker_variable
+from .efa import EFAResult, bartlett, efa, kmo, parallel_analysis
+from .factor import fa_matrix
+from .omega import omega, omega_from_matrix, schmid
+from .polychoric import polychoric
+from .reliability import ReliabilityResult, alpha, feldt_ci
+from .validity import ValidityResult, ave, composite_reliability, htmt, validity
 
 _LAZY = {
-    "alpha": "reliability", "ReliabilityResult": "reliability", "feldt_ci": "reliability",
-    "omega": "omega", "omega_from_matrix": "omega", "schmid": "omega",
-    "efa": "efa", "EFAResult": "efa", "kmo": "efa", "bartlett": "efa",
-    "parallel_analysis": "efa", "fa_matrix": "factor",
-    "polychoric": "polychoric",
-    "validity": "validity", "ValidityResult": "validity", "htmt": "validity",
-    "composite_reliability": "validity", "ave": "validity",
-    "harman": "cmv", "marker_variable": "cmv", "common_latent_factor": "cmv",
     "measure_instrument": "pipeline", "MeasurementResult": "pipeline",
     "loadings_heatmap": "report", "measurement_section": "report",
 }
 
-__all__ = sorted(_LAZY)
+__all__ = sorted(["alpha", "ReliabilityResult", "feldt_ci", "omega", "omega_from_matrix",
+                  "schmid", "efa", "EFAResult", "kmo", "bartlett", "parallel_analysis",
+                  "fa_matrix", "polychoric", "validity", "ValidityResult", "htmt",
+                  "composite_reliability", "ave", "harman", "marker_variable",
+                  "common_latent_factor", *_LAZY])
 
 
 def __getattr__(name):
     if name in _LAZY:
+        import importlib
+
         mod = importlib.import_module(f".{_LAZY[name]}", __name__)
         return getattr(mod, name)
     raise AttributeError(f"module 'rsnprop.measure' has no attribute {name!r}")

@@ -1,0 +1,47 @@
+"""``rsnprop reliability``: Cronbach's alpha (Feldt and bootstrap CIs), item statistics and
+omega for one scale."""
+
+from __future__ import annotations
+
+from ._common import existing_file, split_list
+
+NAME = "reliability"
+HELP = "Cronbach's alpha with CIs, item-total statistics and McDonald's omega for one scale"
+DESCRIPTION = (HELP + ". Values agree with psych::alpha and psych::omega. Reverse keying "
+               "(--reverse) uses --scale-min/--scale-max (observed range if omitted); clean "
+               "data from 'rsnprop clean' is already reverse keyed.")
+
+
+def add_arguments(p) -> None:
+    p.add_argument("data", metavar="DATA", help="data file (.csv, .xlsx, .sav, .parquet)")
+    p.add_argument("--items", required=True, help="comma-separated item columns (at least 3)")
+    p.add_argument("--reverse", default="", help="comma-separated items to reverse-key")
+    p.add_argument("--scale-min", type=float, default=None, help="lowest response option")
+    p.add_argument("--scale-max", type=float, default=None, help="highest response option")
+    p.add_argument("--missing", choices=["listwise", "pairwise"], default="listwise",
+                   help="listwise (default) or pairwise as psych::alpha")
+    p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples (0: none)")
+    p.add_argument("--seed", type=int, default=12345, help="seed of the bootstrap")
+    p.add_argument("--ci-level", type=float, default=0.95, help="confidence level")
+    p.add_argument("--omega-factors", type=int, default=1,
+                   help="group factors for omega (psych::omega nfactors; 0 skips omega)")
+
+
+def run(args):
+    from ..errors import InputError
+    from ..measure._data import read_data
+    from ..measure.reliability import alpha
+
+    path = existing_file(args.data, "data file")
+    if (args.scale_min is None) != (args.scale_max is None):
+        raise InputError("give both --scale-min and --scale-max (or neither)",
+                         parameter="scale-min")
+    if not 0 < args.ci_level < 1:
+        raise InputError("must be between 0 and 1", parameter="ci-level", value=args.ci_level)
+    if args.n_boot < 0:
+        raise InputError("must be >= 0", parameter="n-boot", value=args.n_boot)
+    data = read_data(path)
+    return alpha(data, split_list(args.items), reverse=split_list(args.reverse),
+                 scale_min=args.scale_min, scale_max=args.scale_max, missing=args.missing,
+                 ci_level=args.ci_level, n_boot=args.n_boot, seed=args.seed,
+                 omega_nfactors=args.omega_factors or None, file=str(path))

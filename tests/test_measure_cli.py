@@ -1,0 +1,94 @@
+"""CLI contract of the measurement commands (subprocess: exit codes 0/2, JSON on stdout)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import run_rsnprop
+
+REF = Path(__file__).parent / "reference"
+BFI = REF / "bfi.csv"
+HS = REF / "measure_hs.csv"
+HS_ITEMS = ",".join(f"x{i}" for i in range(1, 10))
+HS_MODEL = "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9"
+
+
+def test_reliability_json_matches_psych():
+    ref = json.loads((REF / "measure_psych.json").read_text())["alpha_C_listwise"]
+    proc = run_rsnprop("reliability", BFI, "--items", "C1,C2,C3,C4,C5", "--reverse", "C4,C5",
+                       "--scale-min", "1", "--scale-max", "6", "--n-boot", "100", "--json")
+    assert proc.returncode == 0, proc.stderr
+    d = json.loads(proc.stdout)
+    assert {"n", "alpha", "alpha_std", "alpha_ci_lower", "alpha_ci_upper", "omega_total",
+            "items", "missing"} <= set(d)
+    assert d["n"] == ref["n"] and d["missing"] == "listwise"
+    assert abs(d["alpha"] - ref["raw_alpha"]) < 5e-4
+    assert abs(d["alpha_ci_lower"] - ref["feldt_lower"]) < 5e-4
+    assert [i["item"] for i in d["items"]] == ["C1", "C2", "C3", "C4", "C5"]
+
+
+def test_efa_json():
+    proc = run_rsnprop("efa", HS, "--items", HS_ITEMS, "--n-iter", "5", "--json")
+    assert proc.returncode == 0, proc.stderr
+    d = json.loads(proc.stdout)
+    for key in ("n", "kmo", "bartlett_chi2", "bartlett_df", "bartlett_pvalue",
+                "parallel_analysis_factors", "loadings"):
+        assert key in d
+    assert d["n"] == 301 and d["bartlett_df"] == 36 and d["nfactors"] == 3
+
+
+def test_validity_json():
+    proc = run_rsnprop("validity", HS, "--model", HS_MODEL, "--n-boot", "50", "--json")
+    assert proc.returncode == 0, proc.stderr
+    d = json.loads(proc.stdout)
+    assert set(d["constructs"]) == {"visual", "textual", "speed"}
+    assert {"cr", "ave", "omega", "sqrt_ave"} <= set(d["constructs"]["visual"])
+    assert len(d["htmt_pairs"]) == 3 and len(d["fornell_larcker"]) == 3
+
+
+@pytest.fixture
+def bad_csv(tmp_path):
+    d = pd.read_csv(HS).head(60)[["x1", "x2", "x3", "x4"]].copy()
+    d["const"] = 3.0
+    d["text"] = d["x1"].astype(str)
+    d.loc[7, "text"] = "n/a?"
+    path = tmp_path / "bad.csv"
+    d.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--items", "x1,x2,nope"], "nope"),
+    (["--items", "x1,x2"], "at least 3"),
+    (["--items", "x1,x2,const"], "constant"),
+    (["--items", "x1,x2,text"], "numeric"),
+])
+def test_bad_input_exits_2(bad_csv, args, fragment):
+    for cmd in ("reliability", "efa") if fragment == "constant" else ("reliability",):
+        proc = run_rsnprop(cmd, bad_csv, *args)
+        assert proc.returncode == 2, (cmd, proc.stderr)
+        assert fragment in proc.stderr and proc.stderr.count("\n") == 1
+        assert "Traceback" not in proc.stderr
+
+
+def test_bad_model_and_missing_file(bad_csv):
+    proc = run_rsnprop("validity", bad_csv, "--model", "f =~ x1 + x2 + nope")
+    assert proc.returncode == 2 and "nope" in proc.stderr
+    proc = run_rsnprop("reliability", "does-not-exist.csv", "--items", "a,b,c")
+    assert proc.returncode == 2
+
+
+def test_near_singular_is_a_warning(tmp_path):
+    d = pd.read_csv(HS)[["x1", "x2", "x3", "x4"]].copy()
+    d["x5"] = d["x1"] + d["x2"] - d["x3"]
+    path = tmp_path / "sing.csv"
+    d.to_csv(path, index=False)
+    proc = run_rsnprop("efa", path, "--items", "x1,x2,x3,x4,x5", "--nfactors", "1",
+                       "--n-iter", "3", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert any("near-singular" in w for w in json.loads(proc.stdout)["warnings"])

@@ -1,0 +1,131 @@
+"""Validity (CR, compRelSEM omega, AVE, Fornell-Larcker, HTMT) and common-method checks
+against lavaan/semTools/psych (tests/reference/measure_validity.R -> measure_validity.json).
+Tolerance: |diff| < 5e-4 (3 decimals)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rsnprop.measure import common_latent_factor, harman, htmt, marker_variable, validity
+
+REF = Path(__file__).parent / "reference"
+TOL = 5e-4
+A = [f"A{i}" for i in range(1, 6)]
+C = [f"C{i}" for i in range(1, 6)]
+HS_MODEL = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
+AC_MODEL = "agree =~ A1 + A2 + A3 + A4 + A5\nconsc =~ C1 + C2 + C3 + C4 + C5"
+
+
+@pytest.fixture(scope="module")
+def ref():
+    return json.loads((REF / "measure_validity.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def hs():
+    return pd.read_csv(REF / "measure_hs.csv")
+
+
+@pytest.fixture(scope="module")
+def ac():
+    d = pd.read_csv(REF / "bfi.csv")[A + C + ["age"]].copy()
+    for c in ("A1", "C4", "C5"):
+        d[c] = 7 - d[c]
+    return d.dropna()
+
+
+def close(a, b, tol=TOL):
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float).reshape(a.shape)
+    assert np.nanmax(np.abs(a - b)) < tol, np.nanmax(np.abs(a - b))
+
+
+@pytest.fixture(scope="module")
+def results(hs, ac):
+    return {"hs": validity(hs, HS_MODEL, n_boot=200, seed=3),
+            "ac": validity(ac, AC_MODEL, n_boot=200, seed=3)}
+
+
+@pytest.mark.parametrize("key", ["hs", "ac"])
+def test_validity_matches_semtools(key, results, ref):
+    v, e = results[key], ref[key]
+    assert v.n == e["n"] and v.converged
+    assert v.factors == e["factors"]
+    for ours, theirs in [("omega", "omega"), ("omega_model", "omega_model"), ("ave", "ave"),
+                         ("cr", "cr_std"), ("ave_std", "ave_std")]:
+        close([v.constructs[f][ours] for f in v.factors], [e[theirs][f] for f in v.factors])
+    std = [v.constructs[f]["std_loadings"][i] for f in v.factors
+           for i in v.constructs[f]["items"]]
+    close(std, e["std_loadings"])
+    close(v.latent_correlations, e["lv_cor"])
+    close([[v.htmt[a][b] for b in v.factors] for a in v.factors], e["htmt"])
+    close([[v.htmt2[a][b] for b in v.factors] for a in v.factors], e["htmt2"])
+    close(v.fit["chi2"], e["fit"]["chisq"])
+
+
+def test_fornell_larcker_and_verdicts(results):
+    v = results["hs"]
+    for p in v.fornell_larcker:
+        assert p["passed"] == (p["sqrt_ave_a"] > abs(p["r"]) and p["sqrt_ave_b"] > abs(p["r"]))
+    for p in v.htmt_pairs:
+        assert p["ci_lower"] < p["htmt"] < p["ci_upper"]
+        assert p["verdict"].startswith("established")
+    d = v.to_dict()
+    json.dumps(d)
+    assert d["thresholds"]["htmt_strict"] == 0.85 and d["thresholds"]["htmt_liberal"] == 0.90
+
+
+def test_htmt_verdict_thresholds():
+    from rsnprop.measure.validity import verdict
+
+    assert verdict(0.80).startswith("established (")
+    assert "liberal" in verdict(0.87)
+    assert verdict(0.95).startswith("not established")
+
+
+def test_htmt_bootstrap_deterministic(hs):
+    a = htmt(hs, HS_MODEL, n_boot=100, seed=11)
+    b = htmt(hs, HS_MODEL, n_boot=100, seed=11)
+    assert a["pairs"] == b["pairs"]
+
+
+def test_harman_matches_psych(ac):
+    e = json.loads((REF / "measure_psych.json").read_text())["harman_AC"]
+    h = harman(ac, A + C)
+    close(h["fa_share"], e["fa_prop"])
+    close(h["pc_share"], e["pc_prop"])
+    assert h["concern"] is False and "insensitive" in h["limits"]
+
+
+def test_marker_variable_matches_formula_in_r(ac, ref):
+    e = ref["marker_ac"]
+    m = marker_variable(ac, A + C, "age")
+    assert m["n"] == e["n"]
+    close(m["r_m"], e["r_m"])
+    close(list(m["r_marker"].values()), e["r_marker"])
+    close(m["adjusted"].to_numpy(), e["adjusted"])
+    close(m["p"].to_numpy(), np.array(e["p"], dtype=float))
+
+
+@pytest.mark.parametrize("key", ["clf_hs", "clf_ac"])
+def test_common_latent_factor_matches_lavaan(key, hs, ac, ref):
+    d, model = (hs, HS_MODEL) if key == "clf_hs" else (ac, AC_MODEL)
+    e = ref[key]
+    c = common_latent_factor(d, model)
+    it = pd.DataFrame(c["items"])
+    close(it["std_base"], e["base_std"])
+    close(c["chi2_diff"], e["chi2_diff"], tol=1e-3)
+    assert c["df_diff"] == e["df_diff"]
+    close(c["p_diff"], e["p_diff"])
+    if key == "clf_hs":
+        close(it["std_clf"], e["clf_std"])
+        close(it["method_loading"], e["method_std"])
+        close(c["method_variance"], e["method_var_share"])
+        assert c["n_flagged"] > 0
+    else:   # negative method-factor variance in both lavaan and rsnprop
+        assert c["heywood"] and c["method_variance"] is None
