@@ -264,3 +264,40 @@ def test_cli_bad_input_exits_2_with_one_line(clean_file, tmp_path):
     r = _cli("test", clean_file, "--plan", other, "--json")
     assert r.returncode == 2 and "bg_nope" in r.stderr
     assert json.loads(r.stdout)["column"] == "bg_nope"
+
+
+# ---------------------------------------------------------------- corrections and multiverse
+@pytest.mark.parametrize("method", ["holm", "bonferroni", "sidak", "holm-sidak", "fdr_bh"])
+def test_own_p_adjust_matches_statsmodels(method):
+    from statsmodels.stats.multitest import multipletests
+
+    from rsnprop.propositions.decide import _adjust_values
+
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        p = list(rng.random(int(rng.integers(2, 6))) ** 3)
+        assert _adjust_values(p, method) == pytest.approx(list(multipletests(p, method=method)[1]))
+
+
+def test_multiverse_grid_shares_and_not_available_cells():
+    from rsnprop.propositions.multiverse import run_multiverse
+
+    plan = load_plan(PLAN).with_(multiverse={
+        "born_global_definitions": ["bg_ms20", "bg_nope"],
+        "careless": [{"name": "as_cleaned"}, {"name": "strict", "cleaning": {"careless": {"min_index_flags": 1}}}],
+        "missing": ["available", "complete_cases"], "estimators": ["t", "rank"], "controls": [False, True]})
+    df = synthetic_clean(200, "p1p2", 0.5, seed=41)
+    mv = run_multiverse(df, plan)
+    assert mv["n_specifications"] == 2 * 2 * 2 * 2 * 2
+    ok = [s for s in mv["specifications"] if s["status"] == "ok"]
+    assert mv["n_available"] == len(ok) == 8  # bg_nope and the re-cleaning rule (no raw) are n/a
+    assert sum(s["primary"] for s in mv["specifications"]) == 1
+    shares = mv["share"]["P1"]
+    assert sum(v for v in shares.values()) == pytest.approx(1.0)
+    assert mv["share_supported"]["P1"] == pytest.approx(
+        sum(s["verdict_P1"] == "supported" for s in ok) / len(ok))
+    est = [s["estimate_joint"] for s in mv["specifications"] if s["estimate_joint"] is not None]
+    assert est == sorted(est)
+    primary = next(s for s in mv["specifications"] if s["primary"])
+    res = test_propositions(df, plan, secondary=False)
+    assert primary["verdict_P1"] == res.verdicts["P1"] and primary["verdict_joint"] == res.verdicts["joint"]

@@ -42,10 +42,47 @@ __all__ = ["decide", "adjust", "VERDICTS"]
 VERDICTS = ("supported", "contradicted", "equivalent", "inconclusive")
 
 
+def _adjust_values(p, method):
+    """Adjusted p-values (list in, list out), as R's ``p.adjust``.
+
+    Holm, Bonferroni, Sidak, Holm-Sidak and Benjamini-Hochberg are computed here (statsmodels'
+    ``multipletests`` runs a full garbage collection on every call, far too slow for Monte
+    Carlo work); Hommel falls back to statsmodels.
+    """
+    m = len(p)
+    order = sorted(range(m), key=lambda i: p[i])
+    out = [0.0] * m
+    if method == "bonferroni":
+        return [min(1.0, m * x) for x in p]
+    if method == "sidak":
+        return [1 - (1 - x) ** m for x in p]
+    if method in ("holm", "holm-sidak"):
+        running = 0.0
+        for rank, i in enumerate(order):
+            k = m - rank
+            adj = k * p[i] if method == "holm" else 1 - (1 - p[i]) ** k
+            running = max(running, min(1.0, adj))
+            out[i] = running
+        return out
+    if method == "fdr_bh":
+        running = 1.0
+        for rank in range(m - 1, -1, -1):
+            i = order[rank]
+            running = min(running, m * p[i] / (rank + 1))
+            out[i] = min(1.0, running)
+        return out
+    from statsmodels.stats.multitest import multipletests
+
+    return [float(x) for x in multipletests(p, method=method)[1]]
+
+
 def adjust(pvalues: dict, method: str = "holm") -> dict:
     """Corrected p-values for the non-missing entries of ``pvalues`` (others stay None).
 
     R: ``p.adjust(p, method = "holm")``.
+
+    >>> adjust({"a": 0.01, "b": 0.04, "c": 0.03, "d": None})
+    {'a': 0.03, 'b': 0.06, 'c': 0.06, 'd': None}
     """
     import math
 
@@ -55,10 +92,8 @@ def adjust(pvalues: dict, method: str = "holm") -> dict:
         return out
     if method == "none" or len(keys) == 1:
         return {**out, **{k: float(pvalues[k]) for k in keys}}
-    from statsmodels.stats.multitest import multipletests
-
-    _, pc, _, _ = multipletests([pvalues[k] for k in keys], method=method)
-    return {**out, **{k: float(min(1.0, p)) for k, p in zip(keys, pc)}}
+    adj = _adjust_values([float(pvalues[k]) for k in keys], method)
+    return {**out, **{k: float(min(1.0, p)) for k, p in zip(keys, adj)}}
 
 
 def _p(row, key="p_value"):

@@ -52,7 +52,7 @@ def _group_arrays(frame, group, controls):
 
 
 def evaluate_spec(clean_df, plan, *, bg_definition=None, careless=None, missing=None,
-                  estimator=None, with_controls=False, extra=()):
+                  estimator=None, with_controls=False, extra=(), bayes=True):
     """Primary tests and verdicts of one specification.
 
     Returns a dict with ``frame`` (the analysis frame), ``notes`` (list of str),
@@ -77,7 +77,8 @@ def evaluate_spec(clean_df, plan, *, bg_definition=None, careless=None, missing=
                                 note=f"{len(sub)} {hyp.group} firms; the plan needs at least {plan.min_group_size}")
             tost[key] = dict(primary[key], test="TOST")
         else:
-            primary[key] = within_group(rel, inf, expects=hyp.expects, estimator=estimator, controls=X)
+            primary[key] = within_group(rel, inf, expects=hyp.expects, estimator=estimator, controls=X,
+                                        bayes=bayes)
             r_all, i_all, _, _ = _group_arrays(frame, hyp.group, [])
             tost[key] = paired_tost(r_all, i_all, expects=hyp.expects, sesoi_value=plan.sesoi.value,
                                     sesoi_unit=plan.sesoi.unit, alpha=plan.alpha)
@@ -139,7 +140,7 @@ def _tag(row, role, **extra):
 
 
 def test_propositions(clean_df, plan, *, multiverse=False, seed=None, secondary=True, latent=None,
-                      source=None):
+                      source=None, raw=None, instrument=None):
     """Test P1, P2 and their joint (interaction) prediction on a clean data set.
 
     Parameters
@@ -159,6 +160,10 @@ def test_propositions(clean_df, plan, *, multiverse=False, seed=None, secondary=
         Run the multigroup SEM (default ``plan.latent.enabled``; needs item columns).
     source : str, optional
         Name of the data file, recorded in the result.
+    raw : DataFrame, optional
+        The raw export, for multiverse careless rules that clean the data again.
+    instrument : Instrument, optional
+        The instrument (needed with ``raw``).
 
     Returns
     -------
@@ -171,7 +176,7 @@ def test_propositions(clean_df, plan, *, multiverse=False, seed=None, secondary=
         plan = load_plan(plan)
     extra = ["phase", "sector", "score_intl_approach", "cs_relational", "cs_informational"]
     extra.extend(plan.auxiliary.rsn_use_columns)
-    spec = evaluate_spec(clean_df, plan, extra=extra, with_controls=plan.adjust_primary)
+    spec = evaluate_spec(clean_df, plan, extra=extra, with_controls=plan.adjust_primary, bayes=secondary)
     frame, dec = spec["frame"], spec["decision"]
     warnings_ = list(spec["notes"])
     props = {}
@@ -208,7 +213,7 @@ def test_propositions(clean_df, plan, *, multiverse=False, seed=None, secondary=
     if multiverse:
         from .multiverse import run_multiverse
 
-        mv = run_multiverse(clean_df, plan)
+        mv = run_multiverse(clean_df, plan, raw=raw, instrument=instrument)
     return PropositionResult(
         plan=plan, propositions=props, joint=joint, auxiliary=auxiliary, continuous=continuous,
         descriptives=_descriptives(frame), effects=_effects(props, joint), multiverse=mv,

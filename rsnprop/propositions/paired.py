@@ -55,7 +55,7 @@ def _too_small(test, n, note="fewer than 3 firms"):
     return _row(test, n=int(n), status="not_available", note=note)
 
 
-def paired_t(rel, inf, *, expects, confidence=0.95):
+def paired_t(rel, inf, *, expects, confidence=0.95, bayes=True):
     """One-sided paired Student t-test of the expected benefit over the other one.
 
     Uses :func:`pingouin.ttest` (t, df); directional JZS BF+0 (r = 0.707) from
@@ -77,7 +77,7 @@ def paired_t(rel, inf, *, expects, confidence=0.95):
         return _too_small("paired t", n, "fewer than 3 firms or no variation")
     res = pg.ttest(e, np.zeros(n), paired=True, alternative="greater")
     t = float(res["T"].iloc[0])
-    bf = jzs_bf10(t, n, alternative="greater")
+    bf = jzs_bf10(t, n, alternative="greater") if bayes else None
     df = n - 1
     half = stats.t.ppf((1 + confidence) / 2, df) * e.std(ddof=1) / math.sqrt(n)
     dz, lo, hi = dz_ci(e, confidence)
@@ -198,7 +198,7 @@ def paired_ols(rel, inf, *, expects, controls=None, cov_type="HC3", confidence=0
                 note="dz CI = mean CI / SD(D)", se=se)
 
 
-def within_group(rel, inf, *, expects, estimator="t", controls=None, confidence=0.95):
+def within_group(rel, inf, *, expects, estimator="t", controls=None, confidence=0.95, bayes=True):
     """The primary within-group test for an estimator of the plan ("t", "hc3", "rank")."""
     if estimator == "rank":
         return paired_wilcoxon(rel, inf, expects=expects, controls=controls)
@@ -208,4 +208,4 @@ def within_group(rel, inf, *, expects, estimator="t", controls=None, confidence=
     if controls is not None:
         return paired_ols(rel, inf, expects=expects, controls=controls, cov_type="nonrobust",
                           confidence=confidence)
-    return paired_t(rel, inf, expects=expects, confidence=confidence)
+    return paired_t(rel, inf, expects=expects, confidence=confidence, bayes=bayes)

@@ -1,0 +1,150 @@
+"""Multiverse / specification curve: the verdicts over every defensible specification.
+
+Dimensions (``plan.multiverse``): born-global definition x careless-response rule x
+missing-data method x estimator x with/without controls.  Every cell runs the primary
+tests and decision rules of :func:`rsnprop.propositions.evaluate.evaluate_spec`
+(unchanged alpha, SESOI and correction), so each specification has its own verdicts.
+
+A careless rule with ``cleaning`` overrides needs the raw export: the raw data are
+cleaned again with the plan's ``cleaning:`` section deep-merged with the overrides
+(``rsnprop.data.clean``).  Without the raw data (or when a born-global column is
+missing) the cell is kept in the table with ``status = "not_available"`` and does not
+count in the shares.
+
+``run_multiverse(...)`` returns (the ``multiverse`` key of ``propositions.json``)::
+
+    {"n_specifications": int, "n_available": int,
+     "dimensions": {"born_global_definition": [...], "careless": [...], "missing": [...],
+                    "estimator": [...], "controls": [false, true]},
+     "share": {"P1": {"supported": x, "contradicted": x, "equivalent": x, "inconclusive": x}, ...},
+     "share_supported": {"P1": x, "P2": x, "joint": x},
+     "specifications": [ {"spec_id", "primary" (bool), "born_global_definition", "careless",
+         "missing", "estimator", "controls", "status", "note", "n", "n_born_global",
+         "n_traditional", "verdict_P1", "estimate_P1", "ci_lower_P1", "ci_upper_P1",
+         "effect_size_P1", "p_corrected_P1", ... same for P2 and joint,
+         "rank_joint"} ]}
+
+``specifications`` is sorted by the joint estimate (the specification curve's x-axis);
+``rank_joint`` is the 1-based position.  Estimates are oriented so that positive values
+favour the proposition (scale points; medians for the rank estimator).
+
+Examples
+--------
+>>> from rsnprop.propositions import StudyPlan
+>>> from rsnprop.propositions.synthetic import synthetic_clean
+>>> plan = StudyPlan(name="demo")
+>>> mv = run_multiverse(synthetic_clean(200, "p1p2", 0.5, seed=1), plan)
+>>> mv["n_specifications"], mv["share_supported"]["P2"] > 0.5
+(36, True)
+"""
+
+from __future__ import annotations
+
+import itertools
+
+__all__ = ["run_multiverse", "deep_merge"]
+
+
+def deep_merge(base: dict, over: dict) -> dict:
+    """``base`` updated recursively with ``over`` (neither is modified).
+
+    >>> deep_merge({"a": {"x": 1, "y": 2}, "b": 1}, {"a": {"y": 3}})
+    {'a': {'x': 1, 'y': 3}, 'b': 1}
+    """
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = deep_merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def _datasets(clean_df, plan, raw, instrument):
+    """careless rule name -> (data or None, note)."""
+    out = {}
+    for rule in plan.multiverse.careless:
+        if not rule.cleaning:
+            out[rule.name] = (clean_df, "")
+            continue
+        if raw is None or instrument is None:
+            out[rule.name] = (None, "needs the raw export and the instrument to clean again")
+            continue
+        try:
+            from ..data import clean
+
+            res = clean(raw, instrument, deep_merge(plan.cleaning, rule.cleaning),
+                        source=f"multiverse:{rule.name}")
+            out[rule.name] = (res.data, "")
+        except Exception as err:  # noqa: BLE001 - one failing cell must not stop the grid
+            out[rule.name] = (None, f"cleaning failed: {type(err).__name__}: {err}")
+    return out
+
+
+def run_multiverse(clean_df, plan, *, raw=None, instrument=None):
+    """Run the specification grid (see module docstring)."""
+    import warnings
+
+    from ..errors import InputError
+    from .evaluate import evaluate_spec
+
+    mv = plan.multiverse
+    data = _datasets(clean_df, plan, raw, instrument)
+    rules = {r.name: r for r in mv.careless}
+    keys = [k for k in plan.hypotheses] + ["joint"]
+    rows = []
+    grid = itertools.product(mv.born_global_definitions, [r.name for r in mv.careless], mv.missing,
+                             mv.estimators, mv.controls)
+    for i, (bgdef, care, miss, est, ctrl) in enumerate(grid, start=1):
+        row = {"spec_id": i, "born_global_definition": bgdef, "careless": care, "missing": miss,
+               "estimator": est, "controls": bool(ctrl),
+               "primary": (bgdef == plan.born_global_definition and care == mv.careless[0].name
+                           and miss == plan.missing and est == plan.estimator
+                           and bool(ctrl) == plan.adjust_primary),
+               "status": "ok", "note": "", "n": None, "n_born_global": None, "n_traditional": None}
+        for k in keys:
+            row.update({f"verdict_{k}": None, f"estimate_{k}": None, f"ci_lower_{k}": None,
+                        f"ci_upper_{k}": None, f"effect_size_{k}": None, f"p_corrected_{k}": None})
+        df, note = data[care]
+        if df is None:
+            row.update(status="not_available", note=note)
+            rows.append(row)
+            continue
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                spec = evaluate_spec(df, plan, bg_definition=bgdef, careless=rules[care],
+                                     missing=miss, estimator=est, with_controls=bool(ctrl),
+                                     bayes=False)
+        except InputError as err:
+            row.update(status="not_available", note=str(err))
+            rows.append(row)
+            continue
+        frame = spec["frame"]
+        row.update(n=int(len(frame)), n_born_global=int((frame.bg == 1).sum()),
+                   n_traditional=int((frame.bg == 0).sum()), note="; ".join(spec["notes"]))
+        dec = spec["decision"]
+        for k in keys:
+            r = spec["primary"].get(k)
+            if r is None:
+                continue
+            row.update({f"verdict_{k}": dec["verdicts"].get(k), f"estimate_{k}": r.get("estimate"),
+                        f"ci_lower_{k}": r.get("ci_lower"), f"ci_upper_{k}": r.get("ci_upper"),
+                        f"effect_size_{k}": r.get("effect_size"),
+                        f"p_corrected_{k}": dec["p_corrected"].get(k)})
+        rows.append(row)
+    ok = [r for r in rows if r["status"] == "ok"]
+    share = {}
+    for k in keys:
+        vs = [r[f"verdict_{k}"] for r in ok if r[f"verdict_{k}"] is not None]
+        share[k] = {v: (sum(x == v for x in vs) / len(vs) if vs else None)
+                    for v in ("supported", "contradicted", "equivalent", "inconclusive")}
+    rows.sort(key=lambda r: (r["estimate_joint"] is None, r["estimate_joint"] or 0.0, r["spec_id"]))
+    for pos, r in enumerate(rows, start=1):
+        r["rank_joint"] = pos
+    return {"n_specifications": len(rows), "n_available": len(ok),
+            "dimensions": {"born_global_definition": list(mv.born_global_definitions),
+                           "careless": [r.name for r in mv.careless], "missing": list(mv.missing),
+                           "estimator": list(mv.estimators), "controls": [bool(c) for c in mv.controls]},
+            "share": share, "share_supported": {k: share[k]["supported"] for k in keys},
+            "specifications": rows}
