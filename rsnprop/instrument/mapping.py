@@ -127,7 +127,9 @@ def column_map(ins, platform: str = "generic") -> dict[str, str]:
                     _put(out, f"{q}[{sq}]", target)
                     _put(out, f"{q}_{sq}", target)
             elif item.type == "constant_sum":
-                _put(out, q, item.id)
+                group = limesurvey_code(item.constant_sum.group)
+                _put(out, f"{group}[{q}]", item.id)
+                _put(out, f"{group}_{q}", item.id)
             else:
                 _put(out, q, item.id)
         elif platform == "qualtrics":

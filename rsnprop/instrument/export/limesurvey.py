@@ -1,0 +1,207 @@
+"""LimeSurvey tab-separated survey structure (``.txt``), for *Import survey*.
+
+Follows LimeSurvey's "Tab Separated Value survey structure" format (LimeSurvey manual):
+UTF-8 with a byte-order mark, one header row, then one row per survey setting (class ``S``),
+language-specific setting (``SL``), group (``G``), question (``Q``), subquestion (``SQ``)
+and answer (``A``).  Relationships are inferred from order: questions follow their group,
+subquestions and answers follow their question.  The whole base-language block comes first,
+followed by a copy for each additional language with exactly the same rows in the same
+order.  Columns: ``id, related_id, class, type/scale, name, relevance, text, help, language,
+validation, mandatory, encrypted, other, default, same_default`` and the question attributes
+used here (``min_num_value_n, max_num_value_n, num_value_int_only, equals_num_value,
+hidden``).
+
+Item -> LimeSurvey question type: likert and select_one -> ``L`` (list, radio) with answer
+rows; select_multiple -> ``M`` (multiple choice) with subquestions; integer/decimal ->
+``N`` (numerical input) with min/max attributes; a constant-sum group -> one ``K``
+(multiple numerical input) question whose subquestions are the parts, with
+``equals_num_value`` = total; text -> ``S`` (short free text).  Meta items are recorded by
+LimeSurvey itself (``id``, ``submitdate``, ``interviewtime`` with timings on).  Skip logic
+becomes ExpressionScript relevance equations (``phase >= 2``, ``rsnplatforms_linkedin == "Y"``).
+Question codes drop underscores (``rel_1`` -> ``rel1``; LimeSurvey codes are alphanumeric),
+answer codes longer than 5 characters become ``A<n>``; :func:`rsnprop.instrument.column_map`
+and :func:`~rsnprop.instrument.value_map` map both back.  A hidden equation question
+``instrumenthash`` stores the instrument's name, version and hash in every response.
+
+Examples
+--------
+>>> from rsnprop.instrument import load_instrument
+>>> from rsnprop.instrument.export.limesurvey import export, HEADER
+>>> ins = load_instrument("instruments/rsn_internationalisation.yaml")
+>>> text = export(ins)
+>>> text.lstrip("\\ufeff").splitlines()[0].split("\\t") == HEADER
+True
+"""
+
+from __future__ import annotations
+
+from .codes import limesurvey_answer_code, limesurvey_code, limesurvey_subquestion_code
+
+__all__ = ["export", "HEADER", "relevance_equation"]
+
+HEADER = ["id", "related_id", "class", "type/scale", "name", "relevance", "text", "help",
+          "language", "validation", "mandatory", "encrypted", "other", "default", "same_default",
+          "min_num_value_n", "max_num_value_n", "num_value_int_only", "equals_num_value", "hidden"]
+
+
+def _clean(text) -> str:
+    if text is None:
+        return ""
+    return " ".join(str(text).replace("\t", " ").split())
+
+
+def _num(v) -> str:
+    return str(int(v)) if float(v).is_integer() else repr(float(v))
+
+
+def relevance_equation(conditions, ins) -> str:
+    """ExpressionScript relevance (``and`` of the conditions); ``1`` when there are none.
+
+    >>> from rsnprop.instrument.model import Condition
+    >>> from rsnprop.instrument import load_instrument
+    >>> ins = load_instrument("instruments/rsn_internationalisation.yaml")
+    >>> relevance_equation([Condition("rsn_platforms", "selected", "x")], ins)
+    'rsnplatforms_x == "Y"'
+    """
+    ops = {"eq": "==", "ne": "!=", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}
+    parts = []
+    for c in conditions:
+        item = ins.items[c.item]
+        q = item.codes.get("limesurvey") or limesurvey_code(item.id)
+        if c.op in ("selected", "not_selected"):
+            pos = list(item.choices).index(c.value) if c.value in item.choices else 0
+            sq = limesurvey_subquestion_code(c.value, pos)
+            parts.append(f'{q}_{sq} {"==" if c.op == "selected" else "!="} "Y"')
+        elif c.op == "answered":
+            parts.append(f"!is_empty({q})")
+        elif c.op in ("gt", "ge", "lt", "le"):
+            parts.append(f"{q} {ops[c.op]} {_num(c.value)}")
+        elif item.type == "select_one":
+            codes = list(item.choices)
+            pos = codes.index(c.value) if c.value in codes else 0
+            parts.append(f'{q} {ops[c.op]} "{limesurvey_answer_code(c.value, pos)}"')
+        else:
+            parts.append(f"{q} {ops[c.op]} {_num(c.value)}")
+    return " and ".join(parts) if parts else "1"
+
+
+def _rows_for_language(ins, lang: str, base: bool) -> list[dict]:
+    rows: list[dict] = []
+    qid = 0
+    sqid = 10000
+    gseq = 0
+
+    def pick(text):
+        if not text:
+            return ""
+        return text.get(lang) or text.get(ins.default_language) or ""
+
+    cs_done: set[str] = set()
+    for sec in ins.sections:
+        items = [ins.items[i] for i in sec.items if ins.items[i].type != "meta"]
+        if not items:
+            continue
+        gseq += 1
+        rows.append({"class": "G", "type/scale": str(gseq), "name": _clean(pick(sec.title)),
+                     "relevance": relevance_equation(sec.show_if, ins), "text": _clean(pick(sec.intro)),
+                     "language": lang})
+        n_sec = len(sec.show_if)
+        for item in items:
+            q = item.codes.get("limesurvey") or limesurvey_code(item.id)
+            rel = relevance_equation(item.show_if[n_sec:], ins)
+            mand = "Y" if item.required else "N"
+            if item.constant_sum is not None:
+                group = item.constant_sum.group
+                if group in cs_done:
+                    continue
+                cs_done.add(group)
+                parts = [i for i in ins.items.values()
+                         if i.constant_sum is not None and i.constant_sum.group == group]
+                qid += 1
+                rows.append({"id": str(qid), "class": "Q", "type/scale": "K",
+                             "name": limesurvey_code(group), "relevance": rel,
+                             "text": _clean(pick(sec.intro) or pick(item.text)), "language": lang,
+                             "mandatory": "Y", "equals_num_value": _num(item.constant_sum.total),
+                             "min_num_value_n": "0", "num_value_int_only": "1",
+                             "max_num_value_n": _num(item.constant_sum.total)})
+                for part in parts:
+                    sqid += 1
+                    rows.append({"id": str(sqid), "related_id": str(qid), "class": "SQ",
+                                 "name": part.codes.get("limesurvey") or limesurvey_code(part.id),
+                                 "text": _clean(pick(part.text)), "language": lang})
+                continue
+            qid += 1
+            row = {"id": str(qid), "class": "Q", "name": q, "relevance": rel,
+                   "text": _clean(pick(item.text)), "help": _clean(pick(item.hint)),
+                   "language": lang, "mandatory": mand}
+            if item.type in ("likert", "select_one"):
+                row["type/scale"] = "L"
+                rows.append(row)
+                if item.type == "likert":
+                    lo, hi = int(item.scale.min), int(item.scale.max)
+                    answers = [(v, pick(item.scale.labels.get(v)) or str(v)) for v in range(lo, hi + 1)]
+                    answers = [(v, f"{v} - {t}" if t != str(v) else t) for v, t in answers]
+                else:
+                    answers = [(c, pick(item.choice_labels[c])) for c in item.choices]
+                for pos, (code, label) in enumerate(answers):
+                    rows.append({"id": str(qid), "class": "A", "type/scale": "0",
+                                 "name": limesurvey_answer_code(code, pos), "text": _clean(label),
+                                 "language": lang})
+            elif item.type == "select_multiple":
+                row["type/scale"] = "M"
+                rows.append(row)
+                for pos, code in enumerate(item.choices):
+                    sqid += 1
+                    rows.append({"id": str(sqid), "related_id": str(qid), "class": "SQ",
+                                 "name": limesurvey_subquestion_code(code, pos),
+                                 "text": _clean(pick(item.choice_labels[code])), "language": lang})
+            elif item.type in ("integer", "decimal"):
+                row["type/scale"] = "N"
+                if item.scale is not None:
+                    if item.scale.min is not None:
+                        row["min_num_value_n"] = _num(item.scale.min)
+                    if item.scale.max is not None:
+                        row["max_num_value_n"] = _num(item.scale.max)
+                if item.type == "integer":
+                    row["num_value_int_only"] = "1"
+                rows.append(row)
+            elif item.type == "text":
+                row["type/scale"] = "S"
+                rows.append(row)
+    # provenance: a hidden equation question storing name, version and hash
+    qid += 1
+    rows.append({"id": str(qid), "class": "Q", "type/scale": "*", "name": "instrumenthash",
+                 "relevance": "1", "text": f"{ins.name} {ins.version} sha256:{ins.hash}",
+                 "language": lang, "mandatory": "N", "hidden": "1"})
+    return rows
+
+
+def export(ins, *, lang: str | None = None) -> str:
+    """LimeSurvey TSV text (with BOM) for instrument ``ins``; ``lang`` = base language."""
+    base = lang or ins.default_language
+    langs = [base] + [lg for lg in ins.languages if lg != base]
+    rows: list[dict] = [
+        {"class": "S", "name": "sid", "text": ""},
+        {"class": "S", "name": "language", "text": base},
+        {"class": "S", "name": "additional_languages", "text": " ".join(langs[1:])},
+        {"class": "S", "name": "format", "text": "G"},
+        {"class": "S", "name": "anonymized", "text": "Y"},
+        {"class": "S", "name": "datestamp", "text": "Y"},
+        {"class": "S", "name": "savetimings", "text": "Y"},
+        {"class": "S", "name": "admin", "text": "rsnprop"},
+    ]
+    for lg in langs:
+        title = ins.title.get(lg) or ins.title.get(ins.default_language, ins.name)
+        desc = (ins.description or {}).get(lg, "")
+        rows += [
+            {"class": "SL", "name": "surveyls_title", "text": _clean(f"{title} ({ins.name} {ins.version})"), "language": lg},
+            {"class": "SL", "name": "surveyls_description", "text": _clean(desc), "language": lg},
+            {"class": "SL", "name": "surveyls_welcometext", "text": "", "language": lg},
+            {"class": "SL", "name": "surveyls_endtext", "text": "", "language": lg},
+        ]
+    for i, lg in enumerate(langs):
+        rows += _rows_for_language(ins, lg, base=(i == 0))
+    lines = ["\t".join(HEADER)]
+    for r in rows:
+        lines.append("\t".join(_clean(r.get(col, "")) for col in HEADER))
+    return "\ufeff" + "\n".join(lines) + "\n"

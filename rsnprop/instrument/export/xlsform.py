@@ -1,0 +1,192 @@
+"""XLSForm export (ODK Collect / ODK Central, KoboToolbox, SurveyCTO, Ona...).
+
+The workbook has the three sheets of the XLSForm standard (https://xlsform.org):
+
+* ``survey``: ``type, name, label::<Language> (<code>), hint::..., required, relevant,
+  constraint, constraint_message::..., appearance, calculation``; one group
+  (``begin_group``/``end_group``, ``field-list``) per section with the section's skip logic
+  as ``relevant``, one row per item named by its item id;
+* ``choices``: ``list_name, name, label::...``; Likert scales become lists named after the
+  scale (``agree7``) with codes ``1..7``;
+* ``settings``: ``form_title, form_id, version, default_language, style``.
+
+Item types: likert -> ``select_one <scale>`` (appearance ``likert``); select_one/multiple ->
+``select_one``/``select_multiple <list>``; integer/decimal -> ``integer``/``decimal`` with a
+range constraint; constant-sum parts -> ``integer`` with a range constraint, the last part
+also checking that the group adds up to its total; meta items -> ``start``/``end``
+metadata and ``calculate`` fields ``duration_sec`` and ``survey_year`` (the response id is
+the instance id ODK adds itself).  A ``calculate`` field ``instrument_hash`` and the
+settings ``form_id``/``version`` record the instrument's name, version and content hash in
+every submission.
+
+Examples
+--------
+>>> from rsnprop.instrument import load_instrument
+>>> from rsnprop.instrument.export.xlsform import survey_rows
+>>> ins = load_instrument("instruments/rsn_internationalisation.yaml")
+>>> sheets = survey_rows(ins)
+>>> sheets["settings"][1][:2]
+['Digital social networks and the internationalisation of SMEs', 'rsn_internationalisation']
+"""
+
+from __future__ import annotations
+
+__all__ = ["export", "survey_rows", "relevant_expression", "LANGUAGE_NAMES"]
+
+LANGUAGE_NAMES = {"en": "English", "fr": "French", "nl": "Dutch", "de": "German", "es": "Spanish",
+                  "it": "Italian", "pt": "Portuguese", "zh": "Chinese"}
+
+_RANGE_MSG = {"en": "Enter a number between {lo} and {hi}.", "fr": "Saisissez un nombre entre {lo} et {hi}."}
+_SUM_MSG = {"en": "The shares must add up to {total}.", "fr": "Les parts doivent totaliser {total}."}
+
+
+def _lang_col(lang: str) -> str:
+    return f"{LANGUAGE_NAMES.get(lang, lang)} ({lang})"
+
+
+def _num(v) -> str:
+    return str(int(v)) if float(v).is_integer() else repr(float(v))
+
+
+def _literal(value, item) -> str:
+    numeric = item.type in ("likert", "integer", "decimal", "constant_sum")
+    if numeric and isinstance(value, (int, float)):
+        return _num(value)
+    return "'" + str(value).replace("'", "") + "'"
+
+
+def relevant_expression(conditions, items) -> str:
+    """XPath ``relevant`` expression (``and`` of the conditions) for ODK forms.
+
+    >>> from rsnprop.instrument.model import Condition
+    >>> class I: type = "select_one"
+    >>> relevant_expression([Condition("phase", "ge", 2)], {"phase": I()})
+    '${phase} >= 2'
+    """
+    ops = {"eq": "=", "ne": "!=", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}
+    parts = []
+    for c in conditions:
+        ref = "${" + c.item + "}"
+        target = items[c.item]
+        if c.op == "selected":
+            parts.append(f"selected({ref}, '{c.value}')")
+        elif c.op == "not_selected":
+            parts.append(f"not(selected({ref}, '{c.value}'))")
+        elif c.op == "answered":
+            parts.append(f"{ref} != ''")
+        elif c.op in ("gt", "ge", "lt", "le"):
+            parts.append(f"{ref} {ops[c.op]} {_num(c.value)}")
+        else:
+            parts.append(f"{ref} {ops[c.op]} {_literal(c.value, target)}")
+    return " and ".join(parts)
+
+
+def _list_name(item) -> str:
+    if item.type == "likert":
+        return item.scale.name or f"{item.id}_scale"
+    return item.choice_list or f"{item.id}_choices"
+
+
+def survey_rows(ins, *, lang: str | None = None) -> dict[str, list[list]]:
+    """The three sheets as lists of rows (first row = header)."""
+    langs = list(ins.languages)
+    lab = [f"label::{_lang_col(lg)}" for lg in langs]
+    hint = [f"hint::{_lang_col(lg)}" for lg in langs]
+    cmsg = [f"constraint_message::{_lang_col(lg)}" for lg in langs]
+    header = ["type", "name", *lab, *hint, "required", "relevant", "constraint", *cmsg,
+              "appearance", "calculation"]
+    rows: list[list] = [header]
+
+    def row(type_, name, labels=None, hints=None, required="", relevant="", constraint="",
+            cmessages=None, appearance="", calculation=""):
+        labels = labels or {}
+        hints = hints or {}
+        cmessages = cmessages or {}
+        rows.append([type_, name, *[labels.get(lg, "") for lg in langs],
+                     *[hints.get(lg, "") for lg in langs], required, relevant, constraint,
+                     *[cmessages.get(lg, "") for lg in langs], appearance, calculation])
+
+    choices: list[list] = [["list_name", "name", *lab]]
+    lists_done: set[str] = set()
+
+    def add_list(item):
+        name = _list_name(item)
+        if name in lists_done:
+            return name
+        lists_done.add(name)
+        if item.type == "likert":
+            lo, hi = int(item.scale.min), int(item.scale.max)
+            for v in range(lo, hi + 1):
+                text = item.scale.labels.get(v, {})
+                choices.append([name, str(v), *[f"{v} - {text[lg]}" if lg in text else str(v) for lg in langs]])
+        else:
+            for code, labels in item.choice_labels.items():
+                choices.append([name, str(code), *[labels.get(lg, "") for lg in langs]])
+        return name
+
+    row("start", "start")
+    row("end", "end")
+    row("calculate", "instrument_hash", calculation=f"'{ins.hash}'")
+    row("calculate", "instrument_version", calculation=f"'{ins.version}'")
+    cs_parts: dict[str, list] = {}
+    for item in ins.items.values():
+        if item.constant_sum is not None:
+            cs_parts.setdefault(item.constant_sum.group, []).append(item)
+    for sec in ins.sections:
+        items = [ins.items[i] for i in sec.items]
+        if all(i.type == "meta" for i in items):
+            for item in items:
+                if item.meta == "duration_sec":
+                    row("calculate", item.id,
+                        calculation="int((decimal-date-time(now()) - decimal-date-time(${start})) * 86400)")
+                elif item.meta == "survey_year":
+                    row("calculate", item.id, calculation="format-date(today(), '%Y')")
+            continue
+        row("begin_group", sec.id, labels=sec.title, relevant=relevant_expression(sec.show_if, ins.items),
+            appearance="field-list")
+        if sec.intro:
+            row("note", f"{sec.id}_intro", labels=sec.intro)
+        n_sec = len(sec.show_if)
+        for item in items:
+            own = item.show_if[n_sec:]
+            rel = relevant_expression(own, ins.items)
+            req = "yes" if item.required else ""
+            constraint, msgs, typ, appearance, calc = "", {}, "", "", ""
+            if item.type == "likert":
+                typ, appearance = f"select_one {add_list(item)}", "likert"
+            elif item.type in ("select_one", "select_multiple"):
+                typ = f"{item.type} {add_list(item)}"
+            elif item.type in ("integer", "decimal", "constant_sum"):
+                typ = "decimal" if item.type == "decimal" else "integer"
+                if item.scale is not None and item.scale.min is not None and item.scale.max is not None:
+                    lo, hi = _num(item.scale.min), _num(item.scale.max)
+                    constraint = f". >= {lo} and . <= {hi}"
+                    msgs = {lg: _RANGE_MSG.get(lg, _RANGE_MSG["en"]).format(lo=lo, hi=hi) for lg in langs}
+                if item.constant_sum is not None:
+                    parts = cs_parts[item.constant_sum.group]
+                    req = "yes"
+                    if item is parts[-1]:
+                        others = " + ".join("${" + p.id + "}" for p in parts[:-1])
+                        total = _num(item.constant_sum.total)
+                        constraint = f"({constraint}) and ({others} + . = {total})"
+                        msgs = {lg: msgs.get(lg, "") + " " + _SUM_MSG.get(lg, _SUM_MSG["en"]).format(total=total)
+                                for lg in langs}
+            elif item.type == "text":
+                typ = "text"
+            else:  # pragma: no cover - validated types
+                continue
+            row(typ, item.id, labels=item.text, hints=item.hint, required=req, relevant=rel,
+                constraint=constraint, cmessages=msgs, appearance=appearance, calculation=calc)
+        row("end_group", sec.id)
+    default = lang or ins.default_language
+    settings = [["form_title", "form_id", "version", "default_language", "style"],
+                [ins.title.get(default, next(iter(ins.title.values()))), ins.name,
+                 ins.version, _lang_col(default), "pages"]]
+    return {"survey": rows, "choices": choices, "settings": settings}
+
+
+def export(ins, *, lang: str | None = None) -> bytes:
+    """XLSForm workbook (.xlsx bytes, deterministic) for instrument ``ins``."""
+    from ._xlsx import write_xlsx
+
+    return write_xlsx(survey_rows(ins, lang=lang), title=f"{ins.name} {ins.version} sha256:{ins.hash}")
