@@ -207,3 +207,26 @@ def test_value_map(ins):
     assert "rel_1" not in vq  # numeric codes exported as such
     vl = value_map(ins, "limesurvey")
     assert vl["rsn_platforms_x"] == {"Y": 1, "": 0}
+
+
+# --- skip logic evaluation -------------------------------------------------------------------
+
+def test_shown_evaluates_section_and_item_conditions(ins):
+    import pandas as pd
+
+    from rsnprop.instrument import shown, shown_frame
+
+    df = pd.DataFrame({
+        "consent": [1, 1, 1, 0],
+        "decision_maker": [1, 1, 0, None],
+        "phase": [1, 4, 4, None],
+        "rsn_platforms": ["linkedin x", "facebook", "linkedin", None],
+    })
+    assert shown(df, ins, "first_foreign_sale_year").tolist() == [False, True, False, False]
+    assert shown(df, ins, "rsn_freq_linkedin").tolist() == [True, False, False, False]
+    assert shown(df, ins, "consent").tolist() == [True] * 4
+    # 0/1 indicator columns work as well as the space-separated column
+    dummies = df.drop(columns="rsn_platforms").assign(rsn_platforms_x=[1, 0, 0, 0])
+    assert shown(dummies, ins, "rsn_freq_x").tolist() == [True, False, False, False]
+    frame = shown_frame(df, ins, ["rel_1", "phase"])
+    assert frame["rel_1"].tolist() == [True, True, False, False]

@@ -11,6 +11,8 @@ column_map(ins, platform), value_map(ins, platform), apply_column_map(df, ins, p
 scoring_items(ins, construct), reverse_keys(ins, construct=None), reverse_code(df, ins),
 construct_scores(df, ins)
     scoring information shared by cleaning and measurement.
+shown(df, ins, item_id), shown_frame(df, ins)
+    evaluate skip logic: was an item shown (structural missing versus non-response)?
 export(ins, fmt, **options)
     XLSForm, LimeSurvey TSV, Qualtrics TXT, codebook (Markdown/HTML), printable questionnaire.
 
@@ -27,6 +29,7 @@ Examples
 from __future__ import annotations
 
 from .load import DEFAULT_INSTRUMENT, build_instrument, load_instrument
+from .logic import shown, shown_frame
 from .mapping import PLATFORMS, apply_column_map, column_map, option_column, value_map
 from .model import Construct, Instrument, Item, Scale, Section
 from .scoring import construct_scores, reverse_code, reverse_keys, scoring_items
@@ -46,4 +49,5 @@ __all__ = [
     "column_map", "value_map", "apply_column_map", "option_column", "PLATFORMS",
     "scoring_items", "reverse_keys", "reverse_code", "construct_scores", "export",
     "Instrument", "Item", "Construct", "Scale", "Section", "DEFAULT_INSTRUMENT",
+    "shown", "shown_frame",
 ]

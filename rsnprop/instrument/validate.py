@@ -332,6 +332,10 @@ def check(p: Parsed, col: _Collector) -> None:
             if item.constant_sum is not None:
                 cs_groups.setdefault(item.constant_sum.group, []).append((ipath, item))
             code = item.codes.get("limesurvey") or limesurvey_code(item.id)
+            if len(code) > 20:
+                col.add(f"{ipath}.codes", "codes.too_long",
+                        f"LimeSurvey question code '{code}' exceeds 20 characters; "
+                        "set codes: {limesurvey: ...} (letters and digits, at most 20)")
             if code in ls_codes and item.id not in items_by_id:
                 col.add(f"{ipath}.codes", "codes.collision",
                         f"LimeSurvey question code '{code}' is also the code of item '{ls_codes[code]}'; "
