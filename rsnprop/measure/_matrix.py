@@ -84,3 +84,23 @@ def safe_det_log(r: np.ndarray) -> float:
     """log(det(r)), -inf when r is singular (no exception)."""
     sign, logdet = np.linalg.slogdet(np.asarray(r, dtype=float))
     return logdet if sign > 0 else -np.inf
+
+
+def single_threaded(func):
+    """Run ``func`` with BLAS limited to one thread (threadpoolctl, when installed).
+
+    The matrices here are small (items x items); multi-threaded BLAS only adds overhead,
+    up to 40x on a busy machine.
+    """
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:  # pragma: no cover
+            return func(*args, **kwargs)
+        with threadpool_limits(limits=1, user_api="blas"):
+            return func(*args, **kwargs)
+
+    return wrapper

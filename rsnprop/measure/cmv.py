@@ -31,6 +31,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._matrix import single_threaded
+
 __all__ = ["harman", "marker_variable", "common_latent_factor", "HARMAN_LIMIT", "CLF_DELTA"]
 
 HARMAN_LIMIT = 0.5
@@ -45,6 +47,7 @@ MARKER_LIMITS = ("The marker-variable correction assumes equal method effects on
                  "and a marker unrelated to the constructs (Lindell & Whitney 2001).")
 
 
+@single_threaded
 def harman(data, items=None, *, missing: str = "listwise", fm: str = "minres") -> dict:
     """Harman's single-factor test.
 
@@ -103,6 +106,7 @@ def marker_variable(data, items, marker: str, *, r_m: float | None = None) -> di
             "limits": MARKER_LIMITS}
 
 
+@single_threaded
 def common_latent_factor(data, model: str, *, base_fit=None, delta: float = CLF_DELTA) -> dict:
     """Compare standardised loadings with and without a common latent (method) factor.
 

@@ -30,7 +30,7 @@ import numpy as np
 
 from ..results import Result, jsonsafe
 from ._data import apply_missing, cor_matrix, select_items
-from ._matrix import check_singular, cov2cor, smc
+from ._matrix import check_singular, cov2cor, single_threaded, smc
 from .factor import fa_matrix
 
 __all__ = ["kmo", "bartlett", "parallel_analysis", "efa", "EFAResult", "loadings_table"]
@@ -71,6 +71,7 @@ def bartlett(r: np.ndarray, n: int) -> dict:
     return {"chi2": float(chi2), "df": int(df), "pvalue": float(stats.chi2.sf(chi2, df))}
 
 
+@single_threaded
 def parallel_analysis(data=None, items=None, *, r=None, n_obs=None, n_iter: int = 20,
                       quantile: float = 0.95, fm: str = "minres", seed: int | None = 12345,
                       missing: str = "listwise") -> dict:
@@ -205,6 +206,7 @@ class EFAResult(Result):
         return "\n".join(head + [body] + tail)
 
 
+@single_threaded
 def efa(data, items=None, *, nfactors: int | None = None, fm: str = "minres",
         rotate: str = "oblimin", correlation: str = "pearson", missing: str = "listwise",
         n_iter: int = 20, seed: int | None = 12345, parallel: bool = True,

@@ -23,7 +23,7 @@ import warnings
 
 import numpy as np
 
-from ._matrix import cor_smooth, cov2cor, smc
+from ._matrix import cor_smooth, cov2cor, single_threaded, smc
 from .rotation import rotate as _rotate
 
 __all__ = ["fa_matrix", "extract"]
@@ -116,6 +116,7 @@ def _sign_cols(L, phi=None):
     return L, phi
 
 
+@single_threaded
 def fa_matrix(r: np.ndarray, nfactors: int = 1, fm: str = "minres", rotate: str = "oblimin",
               n_obs: float | None = None, warn_list: list | None = None) -> dict:
     """Factor analysis of a correlation matrix, as ``psych::fa(r, nfactors, n.obs, fm, rotate)``.

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._matrix import cov2cor, smc
+from ._matrix import cov2cor, single_threaded, smc
 from .factor import fa_matrix
 from .rotation import oblimin
 
@@ -70,6 +70,7 @@ def schmid(r: np.ndarray, nfactors: int = 3, fm: str = "minres", option: str = "
             "gloading": gload, "orthogonal": orth}
 
 
+@single_threaded
 def omega_from_matrix(r: np.ndarray, nfactors: int = 3, fm: str = "minres",
                       flip: bool = True, warn_list=None) -> dict:
     """Omega from a correlation matrix (``psych::omega(r, nfactors, fm)``)."""
@@ -102,6 +103,7 @@ def omega_from_matrix(r: np.ndarray, nfactors: int = 3, fm: str = "minres",
             "h2": sl["h2"], "u2": sl["u2"], "phi": sl["phi"], "flipped": (key < 0).tolist()}
 
 
+@single_threaded
 def omega(data, items=None, nfactors: int = 3, fm: str = "minres", missing: str = "listwise",
           warn_list=None) -> dict:
     """Omega total and hierarchical from raw item data (``psych::omega(data, nfactors)``).

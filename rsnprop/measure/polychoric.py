@@ -26,6 +26,8 @@ import warnings
 
 import numpy as np
 
+from ._matrix import single_threaded
+
 __all__ = ["polychoric", "bvn_cdf", "polychoric_pair"]
 
 
@@ -96,6 +98,7 @@ def _table(x, y, nvalues):
     return tab
 
 
+@single_threaded
 def polychoric(data, items=None, *, correct: float = 0.5, max_cat: int = 8,
                smooth: bool = True) -> dict:
     """Polychoric correlation matrix (``psych::polychoric(x)``).

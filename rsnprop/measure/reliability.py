@@ -36,7 +36,7 @@ import numpy as np
 
 from ..results import Result, jsonsafe
 from ._data import apply_missing, cov_matrix, reverse_items, select_items
-from ._matrix import check_singular, cov2cor, smc
+from ._matrix import check_singular, cov2cor, single_threaded, smc
 
 __all__ = ["alpha", "feldt_ci", "alpha_from_cov", "ReliabilityResult"]
 
@@ -148,6 +148,7 @@ def _boot_alpha(X: np.ndarray, n_boot: int, seed, missing: str, level: float):
     return float(lo), float(hi)
 
 
+@single_threaded
 def alpha(data, items=None, *, reverse=None, scale_min=None, scale_max=None,
           missing: str = "listwise", ci_level: float = 0.95, n_boot: int = 1000,
           seed: int | None = 12345, omega_nfactors: int | None = 1, scale: str | None = None,

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..results import Result, jsonsafe
+from ._matrix import single_threaded
 
 __all__ = ["parse_measurement", "htmt", "validity", "validity_from_fit", "ValidityResult",
            "composite_reliability", "ave", "HTMT_STRICT", "HTMT_LIBERAL"]
@@ -119,6 +120,7 @@ def verdict(value: float, ci_upper: float | None = None) -> str:
     return "not established (HTMT >= 0.90)"
 
 
+@single_threaded
 def htmt(data, model, *, n_boot: int = 1000, seed: int | None = 12345, level: float = 0.95,
          missing: str = "listwise") -> dict:
     """HTMT and HTMT2 matrices with percentile bootstrap intervals and verdicts per pair.
@@ -187,6 +189,7 @@ def htmt(data, model, *, n_boot: int = 1000, seed: int | None = 12345, level: fl
             "thresholds": {"strict": HTMT_STRICT, "liberal": HTMT_LIBERAL}}
 
 
+@single_threaded
 def fit_cfa(model: str, data, **kwargs):
     """Fit a CFA with :func:`rsnprop.sem.fit` (ML, listwise)."""
     from ..errors import EstimationError
@@ -362,6 +365,7 @@ class ValidityResult(Result):
         return "\n".join(lines)
 
 
+@single_threaded
 def validity(data, model: str, *, n_boot: int = 1000, seed: int | None = 12345,
              level: float = 0.95, fit=None, file=None) -> ValidityResult:
     """Composite reliability, AVE, Fornell-Larcker and HTMT from a CFA of ``model``.

@@ -1,0 +1,319 @@
+"""The ``rsnprop measure`` pipeline step: measurement quality of every reflective construct
+of an instrument, written as one JSON document (``build/measurement.json``).
+
+The clean data set already holds reverse-keyed items (``rsnprop clean``), so nothing is
+reversed here; ``reversed`` in the item table only records the instrument's keying.
+
+measurement.json keys
+---------------------
+``schema``
+    ``"rsnprop.measurement/1"``.
+``instrument``
+    ``{"name", "version", "hash"}`` of the instrument.
+``n_rows``
+    Rows in the clean data.
+``settings``
+    ``{"missing": "listwise", "n_boot", "seed", "ci_level", "cross_loading",
+    "htmt_strict": 0.85, "htmt_liberal": 0.90, "ave_min": 0.5, "cr_min": 0.7, "marker"}``.
+``constructs``
+    Ids of the constructs measured (reflective, at least 3 usable items), instrument order.
+``skipped``
+    ``[{"construct", "reason"}]`` for constructs not measured (formative, too few items...).
+``labels``
+    ``{construct: label}``.
+``reliability``
+    ``{construct: <rsnprop reliability --json>}`` (alpha, Feldt and bootstrap CIs, omega,
+    per-item statistics; psych::alpha / psych::omega).
+``reliability_table``
+    One row per construct: ``construct, label, n, n_items, alpha, alpha_ci_lower,
+    alpha_ci_upper, alpha_boot_ci_lower, alpha_boot_ci_upper, alpha_std, omega_total, cr,
+    omega_sem, ave, sqrt_ave`` (``cr``/``omega_sem``/``ave`` from the CFA; null without it).
+``items``
+    One row per item: ``item, construct, reversed, n, mean, sd, r_drop, alpha_if_deleted,
+    std_loading`` (CFA), ``efa_primary``, ``efa_loading``, ``cross_loading`` (EFA flags).
+``efa``
+    ``<rsnprop efa --json>`` of all measured items with one factor per construct (minres,
+    oblimin): KMO, Bartlett, parallel analysis, loadings with cross-loading flags.
+``cfa``
+    ``{"model" (lavaan syntax), "converged", "n", "fit" {chi2, df, pvalue, cfi, tli, rmsea,
+    srmr...}, "loadings": [{"construct", "item", "est", "se", "std_all"}]}`` or null.
+``validity``
+    ``<rsnprop validity --json>``: per construct ``cr, omega, omega_model, ave, ave_std,
+    sqrt_ave, std_loadings``; ``latent_correlations``, ``fornell_larcker`` pairs,
+    ``htmt``/``htmt2`` matrices, ``htmt_pairs`` with bootstrap CIs and verdicts; or null.
+``validity_matrix``
+    ``{"constructs", "values"}``: sqrt(AVE) on the diagonal, latent correlations below, HTMT
+    above (null without a CFA).
+``cmv``
+    ``{"harman": {...}, "common_latent_factor": {...} | null, "marker_variable": {...} |
+    null}``; each with its ``limits`` text.
+``warnings``
+    Every warning of every step, prefixed with its step.
+
+Examples
+--------
+>>> from rsnprop.measure.pipeline import measure_instrument   # doctest: +SKIP
+>>> res = measure_instrument(clean_df, ins, n_boot=1000, seed=12345)  # doctest: +SKIP
+>>> res.to_dict()["reliability_table"][0]["alpha"]                   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._matrix import single_threaded
+
+from ..results import Result, jsonsafe
+
+__all__ = ["measure_instrument", "MeasurementResult", "SCHEMA"]
+
+SCHEMA = "rsnprop.measurement/1"
+
+
+@dataclass
+class MeasurementResult(Result):
+    """Everything ``rsnprop measure`` computes (see the module docstring for the keys)."""
+
+    data: dict
+    warnings: list = field(default_factory=list)
+    title: str = "Measurement model"
+
+    def to_dict(self) -> dict:
+        out = dict(self.data)
+        out["warnings"] = list(self.warnings)
+        return jsonsafe(out)
+
+    def to_frame(self):
+        import pandas as pd
+
+        return pd.DataFrame(self.data["reliability_table"])
+
+    def summary(self) -> str:
+        import pandas as pd
+
+        d = self.data
+        lines = [f"{self.title}: {d['instrument']['name']} {d['instrument']['version']}, "
+                 f"{d['n_rows']} rows, constructs: {', '.join(d['constructs'])}"]
+        with pd.option_context("display.width", 140, "display.max_columns", 20,
+                               "display.float_format", "{:.3f}".format):
+            cols = ["construct", "n", "n_items", "alpha", "alpha_ci_lower", "alpha_ci_upper",
+                    "omega_total", "cr", "ave"]
+            lines.append(self.to_frame()[cols].to_string(index=False))
+        if d.get("cfa"):
+            f = d["cfa"]["fit"]
+            lines.append("CFA: " + ", ".join(f"{k} = {f[k]:.3f}" for k in
+                                            ("chi2", "cfi", "tli", "rmsea", "srmr")
+                                            if isinstance(f.get(k), (int, float))))
+        if d.get("validity"):
+            for p in d["validity"]["htmt_pairs"]:
+                lines.append(f"HTMT {p['a']}-{p['b']} = {p['htmt']:.3f}: {p['verdict']}")
+        h = d["cmv"]["harman"]
+        if h:
+            lines.append(f"Harman: one factor explains {h['fa_share']:.1%} (factor), "
+                         f"{h['pc_share']:.1%} (component)")
+        for s in d["skipped"]:
+            lines.append(f"skipped {s['construct']}: {s['reason']}")
+        lines += [f"warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+
+def _usable_items(frame, items, warn, construct):
+    import pandas as pd
+
+    keep = []
+    for it in items:
+        if it not in frame.columns:
+            warn.append(f"{construct}: item {it} is not in the data")
+            continue
+        s = pd.to_numeric(frame[it], errors="coerce")
+        if s.notna().sum() < 3 or s.dropna().nunique() < 2:
+            warn.append(f"{construct}: item {it} is constant or empty and was left out")
+            continue
+        keep.append(it)
+    return keep
+
+
+@single_threaded
+def measure_instrument(data, instrument, *, n_boot: int = 1000, seed: int | None = 12345,
+                       ci_level: float = 0.95, cross_loading: float = 0.3,
+                       marker: str | None = None, cfa: bool = True,
+                       cmv: bool = True) -> MeasurementResult:
+    """Reliability of every reflective construct, an EFA of their items, a CFA of all of
+    them with validity (CR, AVE, Fornell-Larcker, HTMT) and common-method checks.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Clean data (reverse keyed already).
+    instrument : Instrument (``rsnprop.instrument.load_instrument``) or a path to its YAML.
+    n_boot, seed : bootstrap resamples (alpha and HTMT intervals) and their seed.
+    marker : str, optional
+        Column of a theoretically unrelated marker variable for the Lindell-Whitney check.
+    cfa, cmv : set False to skip the CFA-based parts (validity, common latent factor).
+    """
+    import pandas as pd
+
+    from ..errors import InputError
+    from .cmv import common_latent_factor, harman, marker_variable
+    from .efa import efa
+    from .reliability import alpha
+    from .validity import HTMT_LIBERAL, HTMT_STRICT, AVE_MIN, CR_MIN, fit_cfa, validity
+
+    if isinstance(instrument, (str, bytes)) or hasattr(instrument, "__fspath__"):
+        from ..instrument import load_instrument
+
+        instrument = load_instrument(instrument)
+    ins = instrument
+    frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
+    warn: list = []
+    measured, skipped, item_sets = [], [], {}
+    for cid, con in ins.constructs.items():
+        if not getattr(con, "reflective", True):
+            skipped.append({"construct": cid, "reason": "formative construct (no reliability "
+                            "or reflective validity statistics)"})
+            continue
+        items = _usable_items(frame, list(con.items), warn, cid)
+        if len(items) < 3:
+            skipped.append({"construct": cid, "reason": f"only {len(items)} usable item(s); "
+                            "at least 3 are needed"})
+            continue
+        measured.append(cid)
+        item_sets[cid] = items
+    if not measured:
+        raise InputError("no reflective construct of the instrument has 3 usable items in the "
+                         "data", parameter="instrument", value=getattr(ins, "name", None))
+    if marker is not None and marker not in frame.columns:
+        raise InputError("marker variable is not in the data", column=marker,
+                         parameter="marker")
+
+    # -- reliability per construct ------------------------------------------------------
+    rel = {}
+    for cid in measured:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            r = alpha(frame, item_sets[cid], missing="listwise", n_boot=n_boot, seed=seed,
+                      ci_level=ci_level, scale=cid)
+        rel[cid] = r
+        warn.extend(f"reliability {cid}: {w}" for w in r.warnings)
+    all_items = [i for c in measured for i in item_sets[c]]
+
+    # -- EFA of all items ---------------------------------------------------------------
+    efa_res = None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            efa_res = efa(frame, all_items, nfactors=len(measured), missing="listwise",
+                          seed=seed, cross_loading=cross_loading)
+        warn.extend(f"efa: {w}" for w in efa_res.warnings)
+    except InputError as err:
+        warn.append(f"efa: not computed ({err})")
+
+    # -- CFA, validity, CMV -------------------------------------------------------------
+    model = "\n".join(f"{c} =~ " + " + ".join(item_sets[c]) for c in measured)
+    val = fit = None
+    if cfa:
+        cfa_data = frame[all_items].apply(pd.to_numeric, errors="coerce").dropna()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                fit = fit_cfa(model, cfa_data)
+                val = validity(cfa_data, model, n_boot=n_boot, seed=seed, level=ci_level,
+                               fit=fit)
+            warn.extend(f"validity: {w}" for w in val.warnings)
+        except Exception as err:  # noqa: BLE001 - estimation trouble must not stop the step
+            from ..errors import RsnpropError
+
+            if not isinstance(err, (RsnpropError, np.linalg.LinAlgError, ValueError,
+                                    RuntimeError)):
+                raise
+            warn.append(f"cfa: not estimated ({err})")
+            fit = val = None
+
+    cmv_out: dict = {"harman": None, "common_latent_factor": None, "marker_variable": None}
+    if cmv:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            cmv_out["harman"] = harman(frame, all_items)
+            if fit is not None:
+                try:
+                    clf = common_latent_factor(cfa_data, model, base_fit=fit)
+                    cmv_out["common_latent_factor"] = clf
+                    warn.extend(f"common latent factor: {w}" for w in clf["warnings"])
+                except Exception as err:  # noqa: BLE001
+                    warn.append(f"common latent factor: not estimated ({err})")
+            if marker is not None:
+                mk = marker_variable(frame, all_items, marker)
+                cmv_out["marker_variable"] = {
+                    k: (v.to_numpy().tolist() if hasattr(v, "to_numpy") else v)
+                    for k, v in mk.items()}
+                cmv_out["marker_variable"]["items"] = all_items
+        if cmv_out["harman"]["concern"]:
+            warn.append("cmv: one factor explains more than half of the item variance "
+                        "(Harman)")
+
+    # -- tables -------------------------------------------------------------------------
+    efa_rows = {r["item"]: r for r in (efa_res.loadings if efa_res else [])}
+    std = {}
+    loadings_rows = []
+    if fit is not None:
+        est = fit.estimates
+        lam = est[est["op"] == "=~"]
+        for _, row in lam.iterrows():
+            std[row["rhs"]] = row["std_all"]
+            loadings_rows.append({"construct": row["lhs"], "item": row["rhs"],
+                                  "est": row["est"], "se": row["se"],
+                                  "std_all": row["std_all"]})
+    items_table = []
+    for cid in measured:
+        stats_by_item = {r["item"]: r for r in rel[cid].items}
+        for it in item_sets[cid]:
+            s = stats_by_item[it]
+            e = efa_rows.get(it, {})
+            fac = e.get("primary")
+            items_table.append({
+                "item": it, "construct": cid, "reversed": bool(ins.items[it].reverse)
+                if it in ins.items else False,
+                "n": s["n"], "mean": s["mean"], "sd": s["sd"], "r_drop": s["r_drop"],
+                "alpha_if_deleted": s["alpha_if_deleted"], "std_loading": std.get(it),
+                "efa_primary": fac, "efa_loading": e.get(fac) if fac else None,
+                "cross_loading": e.get("cross_loading")})
+    rel_table = []
+    for cid in measured:
+        r = rel[cid]
+        v = val.constructs.get(cid) if val is not None else None
+        rel_table.append({
+            "construct": cid, "label": ins.constructs[cid].label, "n": r.n,
+            "n_items": r.n_items, "alpha": r.alpha, "alpha_ci_lower": r.alpha_ci_lower,
+            "alpha_ci_upper": r.alpha_ci_upper, "alpha_boot_ci_lower": r.alpha_boot_ci_lower,
+            "alpha_boot_ci_upper": r.alpha_boot_ci_upper, "alpha_std": r.alpha_std,
+            "omega_total": r.omega_total, "cr": v["cr"] if v else None,
+            "omega_sem": v["omega"] if v else None, "ave": v["ave"] if v else None,
+            "sqrt_ave": v["sqrt_ave"] if v else None})
+    vm = None
+    if val is not None:
+        m = val.matrix_frame()
+        vm = {"constructs": list(m.columns), "values": m.to_numpy().tolist(),
+              "diagonal": "sqrt_ave", "lower": "latent_correlation", "upper": "htmt"}
+    out = {
+        "schema": SCHEMA,
+        "instrument": {"name": ins.name, "version": ins.version, "hash": ins.hash},
+        "n_rows": int(len(frame)),
+        "settings": {"missing": "listwise", "n_boot": int(n_boot), "seed": seed,
+                     "ci_level": ci_level, "cross_loading": cross_loading,
+                     "htmt_strict": HTMT_STRICT, "htmt_liberal": HTMT_LIBERAL,
+                     "ave_min": AVE_MIN, "cr_min": CR_MIN, "marker": marker},
+        "constructs": measured, "skipped": skipped,
+        "labels": {c: ins.constructs[c].label for c in measured},
+        "reliability": {c: rel[c].to_dict() for c in measured},
+        "reliability_table": rel_table, "items": items_table,
+        "efa": efa_res.to_dict() if efa_res else None,
+        "cfa": None if fit is None else {
+            "model": model, "converged": bool(fit.converged), "n": int(fit.n),
+            "fit": {k: v for k, v in dict(fit.fit).items()}, "loadings": loadings_rows},
+        "validity": val.to_dict() if val is not None else None,
+        "validity_matrix": vm, "cmv": cmv_out,
+    }
+    return MeasurementResult(data=jsonsafe(out), warnings=warn)
