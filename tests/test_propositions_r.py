@@ -110,3 +110,17 @@ def test_holm_corrected_primary_p_against_r():
            res.propositions["P2"]["evidence"][0]["p_corrected"],
            res.joint["evidence"][0]["p_corrected"]]
     assert got == pytest.approx(R["holm"], rel=1e-6)
+
+
+def test_latent_contrast_against_lavaan():
+    from rsnprop.propositions.latent import latent_interaction
+
+    ref = json.loads((REF / "propositions_latent.json").read_text())
+    d = pd.read_csv(REF / "propositions_latent.csv")
+    row = latent_interaction(d, relational_items=[f"rel_{i}" for i in range(1, 5)],
+                             informational_items=[f"inf_{i}" for i in range(1, 5)], group="bg_ms20")
+    assert row["status"] == "ok", row["note"]
+    assert row["latent_means"]["relational"] == pytest.approx(ref["kappa_rel"], abs=1e-4)
+    assert row["latent_means"]["informational"] == pytest.approx(ref["kappa_inf"], abs=1e-4)
+    assert row["estimate"] == pytest.approx(ref["contrast"], abs=1e-4)
+    assert row["se"] == pytest.approx(ref["contrast_se"], rel=1e-3)

@@ -7,8 +7,11 @@ the plan requires (``latent.required_invariance``, default scalar) holds.  The c
 
 ``(kappa_rel - kappa_inf | born global) - (kappa_rel - kappa_inf | traditional)``
 
-(latent means of the traditional group fixed at 0), the latent analogue of the
-interaction.  A within-group latent "relational minus informational" is not identified
+(latent means of the traditional group fixed at 0, loadings and intercepts equal, freed
+intercepts of a partial-scalar solution kept free), the latent analogue of the
+interaction; its SE comes from the covariance matrix of the estimates (R:
+``lavaan::cfa(..., group.equal = c("loadings", "intercepts"))`` then the contrast of the
+two latent means with ``vcov(fit)``); ``p_value`` is one-sided (z) in the expected direction.  A within-group latent "relational minus informational" is not identified
 without assuming the two scales share an origin, so it is not reported.
 
 Whatever goes wrong (the SEM module missing, non-convergence, invariance not reached) the
@@ -81,11 +84,14 @@ def latent_interaction(data, *, relational_items, informational_items, group, si
     if missing == "listwise":
         sub = sub.dropna()
     sub[group] = sub[group].astype(int)
+    # groups are taken in order of first appearance: traditional (0) first = reference group
+    sub = sub.sort_values(group, kind="stable").reset_index(drop=True)
     model = latent_model(relational_items, informational_items)
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            inv = invariance(model, sub, group)
+            inv = invariance(model, sub, group, estimator=estimator, missing=missing,
+                             partial_search=required == "partial_scalar")
         d = inv.to_dict() if hasattr(inv, "to_dict") else dict(inv)
     except Exception as err:  # noqa: BLE001 - a failing latent model must not stop the verdicts
         return _row(n=len(sub), status="failed", note=f"invariance testing failed: {type(err).__name__}: {err}")
@@ -95,18 +101,59 @@ def latent_interaction(data, *, relational_items, informational_items, group, si
         return _row(n=len(sub), status="not_interpretable",
                     note=f"invariance level reached: {level!r}; {required!r} is required to compare latent means",
                     invariance_level=level, warnings=warn)
-    means = d.get("latent_means") or {}
+    freed = []
+    for step in d.get("steps") or []:
+        if str(step.get("name", "")).endswith("scalar"):
+            freed = list(step.get("freed") or [])
     try:
-        keys = sorted(means, key=str)
-        g1 = next(k for k in keys if str(k) in ("1", "1.0", "True", "born_global"))
-        g0 = next(k for k in keys if str(k) in ("0", "0.0", "False", "traditional"))
-        c1 = means[g1]["relational"] - means[g1]["informational"]
-        c0 = means[g0]["relational"] - means[g0]["informational"]
-    except (StopIteration, KeyError, TypeError) as err:
-        return _row(n=len(sub), status="failed", note=f"latent means not reported as expected ({err!r})",
-                    invariance_level=level)
-    est = sign * float(c1 - c0)
-    return _row(n=len(sub), estimate=est, status="ok", p_value=None,
-                note=f"invariance level {level}; latent means (traditional = reference); no SE from "
-                     "the invariance summary, so this row does not enter the decision",
-                invariance_level=level, warnings=warn)
+        row = _contrast_fit(sub, model, group, freed=freed, estimator=estimator, missing=missing, sign=sign)
+    except Exception as err:  # noqa: BLE001
+        return _row(n=len(sub), status="failed", invariance_level=level,
+                    note=f"invariance level {level}; latent-mean model failed: {type(err).__name__}: {err}")
+    row.update(invariance_level=level, warnings=warn + row.get("warnings", []))
+    row["note"] = (f"invariance level {level} (required: {required}); traditional group = reference; "
+                   + row["note"])
+    return row
+
+
+def _contrast_fit(sub, model, group, *, freed, estimator, missing, sign):
+    """Scalar-invariant model; contrast of the born globals' latent means, SE from the
+    covariance matrix of the free parameters (``res.vcov``, as lavaan's ``vcov(fit)``)."""
+    import math
+
+    import numpy as np
+    from scipy import stats
+
+    from ..sem import fit
+
+    res = fit(model, sub, group=group, group_equal=("loadings", "intercepts"),
+              group_partial=tuple(freed), estimator=estimator, missing=missing)
+    warn = [str(w) for w in getattr(res, "warnings", []) or []]
+    if not getattr(res, "converged", True):
+        return _row(n=int(res.n), status="failed", note="latent-mean model did not converge", warnings=warn)
+    est = res.estimates
+    g2 = sorted(est["group"].unique())[-1]
+    sel = est[(est["op"] == "~1") & (est["group"] == g2)].set_index("lhs")
+    k_rel, k_inf = float(sel.loc["relational", "est"]), float(sel.loc["informational", "est"])
+    rows = est[(est["op"] == "~1") & (est["group"] == g2)]
+    idx = {r.lhs: k for k, r in zip(rows.index, rows.itertuples())}
+    # parameter index of a table row (rsnprop.sem keeps lavaan's partable order; ``par`` is
+    # the position in theta / vcov, shared by parameters constrained equal)
+    i_rel = res._pt.rows[idx["relational"]].par
+    i_inf = res._pt.rows[idx["informational"]].par
+    V = np.asarray(res.vcov, dtype=float)
+    if not (np.isclose(math.sqrt(V[i_rel, i_rel]), float(sel.loc["relational", "se"]))
+            and np.isclose(math.sqrt(V[i_inf, i_inf]), float(sel.loc["informational", "se"]))):
+        raise RuntimeError("cannot locate the latent means in the covariance matrix")
+    a = np.zeros(V.shape[0])
+    a[i_rel] += 1.0
+    a[i_inf] -= 1.0
+    se = float(math.sqrt(max(a @ V @ a, 0.0)))
+    e = sign * (k_rel - k_inf)
+    z = e / se if se > 0 else math.nan
+    half = stats.norm.ppf(0.975) * se
+    return _row(n=int(res.n), estimate=e, ci_lower=e - half, ci_upper=e + half, statistic=z,
+                statistic_name="z", p_value=float(stats.norm.sf(z)), p_opposite=float(stats.norm.cdf(z)),
+                se=se, note=f"estimator {estimator}, missing {missing}"
+                + (f", freed: {', '.join(freed)}" if freed else ""), warnings=warn,
+                latent_means={"relational": k_rel, "informational": k_inf})

@@ -151,8 +151,11 @@ def analysis_frame(clean_df, plan, *, bg_definition=None, missing=None, careless
     return out, notes
 
 
-def control_matrix(df, controls):
+def control_matrix(df, controls, *, min_level=5):
     """Numeric design columns for ``controls`` (dummies for text columns); ``(frame, notes)``.
+
+    Levels of a categorical control with fewer than ``min_level`` firms are pooled into
+    ``"other"`` (tiny cells make HC3 standard errors explode: leverage near 1).
 
     A control the data do not have (and cannot derive) is left out with a note; a constant
     control is left out with a note.  Missing values stay NaN (the model drops those rows).
@@ -175,6 +178,12 @@ def control_matrix(df, controls):
         is_text = num.notna().sum() < col.notna().sum()
         if name in ("sector",) or is_text:
             cat = col.astype("string")
+            counts = cat.value_counts()
+            rare = [lv for lv, c in counts.items() if c < min_level]
+            if rare and len(rare) < len(counts):
+                cat = cat.where(~cat.isin(rare), "other")
+                notes.append(f"control '{name}': levels {', '.join(sorted(map(str, rare)))} "
+                             f"(< {min_level} firms) pooled as 'other'")
             levels = sorted(cat.dropna().unique())
             if len(levels) < 2:
                 notes.append(f"control '{name}' has fewer than 2 levels; left out")
