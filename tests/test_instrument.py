@@ -230,3 +230,31 @@ def test_shown_evaluates_section_and_item_conditions(ins):
     assert shown(dummies, ins, "rsn_freq_x").tolist() == [True, False, False, False]
     frame = shown_frame(df, ins, ["rel_1", "phase"])
     assert frame["rel_1"].tolist() == [True, True, False, False]
+
+
+def test_from_platform_values_indicators_and_year(ins):
+    import numpy as np
+    import pandas as pd
+
+    from rsnprop.instrument import from_platform
+
+    # Qualtrics: letter codes recorded as positions, split multi-answer columns hold 1 or empty
+    raw = pd.DataFrame({"ResponseId": ["R_1", "R_2"], "consent": [1, 1], "decision_maker": [1, 0],
+                        "sector": [3, 10], "rsn_platforms_1": [1, np.nan], "rsn_platforms_3": [np.nan, np.nan],
+                        "EndDate": ["2026-05-04 12:00:00", "2025-12-31 23:00:00"]})
+    out = from_platform(raw, ins, "qualtrics")
+    assert out["resp_id"].tolist() == ["R_1", "R_2"]
+    assert out["sector"].tolist() == ["C", "J"]   # 3rd and 10th NACE sections
+    assert out["rsn_platforms_linkedin"].tolist()[0] == 1
+    assert out["rsn_platforms_x"].tolist()[0] == 0           # shown, not ticked
+    assert np.isnan(out["rsn_platforms_x"].tolist()[1])      # not shown (not a decision maker)
+    assert out["survey_year"].tolist() == [2026, 2025]
+    # ODK: one space-separated column is expanded into indicators
+    odk = pd.DataFrame({"consent": [1], "decision_maker": [1], "rsn_use/rsn_platforms": ["linkedin tiktok"]})
+    out = from_platform(odk, ins, "xlsform")
+    assert out[["rsn_platforms_linkedin", "rsn_platforms_tiktok", "rsn_platforms_x"]].iloc[0].tolist() == [1, 1, 0]
+    # LimeSurvey: ticked subquestions hold "Y", unticked ones are empty
+    ls = pd.DataFrame({"consent": [1], "decisionmaker": [1], "phase": [3], "entrymodes[agent]": ["Y"],
+                       "entrymodes[direct]": [None]})
+    out = from_platform(ls, ins, "limesurvey")
+    assert out["entry_modes_agent"].tolist() == [1] and out["entry_modes_direct"].tolist() == [0]

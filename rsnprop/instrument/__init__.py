@@ -6,8 +6,9 @@ load_instrument(path) -> Instrument
     ``.name, .version, .hash, .languages, .constructs, .items, .sections``.
 validate_instrument(path) -> ValidationReport
     every problem with its YAML path and reason.
-column_map(ins, platform), value_map(ins, platform), apply_column_map(df, ins, platform)
-    map a platform's response export back onto item ids.
+column_map(ins, platform), value_map(ins, platform), apply_column_map(df, ins, platform),
+from_platform(df, ins, platform)
+    map a platform's response export back onto item ids (columns, values, derived meta).
 scoring_items(ins, construct), reverse_keys(ins, construct=None), reverse_code(df, ins),
 construct_scores(df, ins)
     scoring information shared by cleaning and measurement.
@@ -30,7 +31,7 @@ from __future__ import annotations
 
 from .load import DEFAULT_INSTRUMENT, build_instrument, load_instrument
 from .logic import shown, shown_frame
-from .mapping import PLATFORMS, apply_column_map, column_map, option_column, value_map
+from .mapping import PLATFORMS, apply_column_map, column_map, from_platform, option_column, value_map
 from .model import Construct, Instrument, Item, Scale, Section
 from .scoring import construct_scores, reverse_code, reverse_keys, scoring_items
 from .validate import ValidationReport, validate_instrument
@@ -46,7 +47,7 @@ def export(ins, fmt: str, **options):
 
 __all__ = [
     "load_instrument", "build_instrument", "validate_instrument", "ValidationReport",
-    "column_map", "value_map", "apply_column_map", "option_column", "PLATFORMS",
+    "column_map", "value_map", "apply_column_map", "from_platform", "option_column", "PLATFORMS",
     "scoring_items", "reverse_keys", "reverse_code", "construct_scores", "export",
     "Instrument", "Item", "Construct", "Scale", "Section", "DEFAULT_INSTRUMENT",
     "shown", "shown_frame",

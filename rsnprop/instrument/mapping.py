@@ -45,7 +45,7 @@ from __future__ import annotations
 
 from .export.codes import limesurvey_answer_code, limesurvey_code, limesurvey_subquestion_code
 
-__all__ = ["PLATFORMS", "column_map", "value_map", "apply_column_map", "option_column"]
+__all__ = ["PLATFORMS", "column_map", "value_map", "apply_column_map", "option_column", "from_platform"]
 
 PLATFORMS = ("generic", "xlsform", "limesurvey", "qualtrics")
 
@@ -220,3 +220,78 @@ def apply_column_map(df, ins, platform: str = "generic"):
             chosen[col] = mapping[col]
     drop = [c for c in df.columns if c in mapping and c not in chosen]
     return df.drop(columns=drop).rename(columns=chosen)
+
+
+_DATE_COLUMNS = ("survey_year", "submitdate", "SubmissionDate", "_submission_time", "EndDate",
+                 "RecordedDate", "end", "datestamp")
+
+
+def _as_key(v) -> str:
+    import math
+
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+def from_platform(df, ins, platform: str = "generic"):
+    """Column names, answer values and derived meta of a platform export, as clean names.
+
+    1. :func:`apply_column_map` (export columns -> item ids and ``<item>_<code>``);
+    2. :func:`value_map` (e.g. Qualtrics positions -> letter codes, LimeSurvey ``A3`` ->
+       ``agent``, ticked ``Y`` -> 1);
+    3. select_multiple indicators: unticked options become 0 when the question was shown
+       and NaN when skip logic hid it (:func:`rsnprop.instrument.logic.shown`); a single
+       space-separated column (ODK ``rsn_platforms = "linkedin x"``) is expanded into them;
+    4. ``survey_year`` from the submission date when the export has no such column.
+
+    Returns a new DataFrame; other columns are kept unchanged.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from rsnprop.instrument import load_instrument
+    >>> ins = load_instrument("instruments/rsn_internationalisation.yaml")
+    >>> raw = pd.DataFrame({"consent": [1], "decisionmaker": [1], "rsnplatforms[linkedin]": ["Y"],
+    ...                     "rsnplatforms[x]": [None], "submitdate": ["2026-03-02 10:00:00"]})
+    >>> out = from_platform(raw, ins, "limesurvey")
+    >>> out[["rsn_platforms_linkedin", "rsn_platforms_x", "survey_year"]].iloc[0].tolist()
+    [1.0, 0.0, 2026.0]
+    """
+    import numpy as np
+    import pandas as pd
+
+    from .logic import shown
+
+    out = apply_column_map(df, ins, platform)
+    vmap = value_map(ins, platform)
+    multi = [i for i in ins.items.values() if i.type == "select_multiple"]
+    dummies = {option_column(i.id, c) for i in multi for c in i.choices}
+    for col, m in vmap.items():
+        if col in out.columns and col not in dummies:
+            out[col] = [m.get(_as_key(v), v) for v in out[col]]
+    for item in multi:
+        cols = [option_column(item.id, c) for c in item.choices]
+        if not any(c in out.columns for c in cols) and item.id in out.columns:
+            tokens = out[item.id].astype("string").fillna("").str.replace(",", " ").str.split()
+            answered = out[item.id].notna()
+            for code, col in zip(item.choices, cols):
+                out[col] = np.where(answered, tokens.apply(lambda xs, c=str(code): float(c in xs)), np.nan)
+        present = [c for c in cols if c in out.columns]
+        if not present:
+            continue
+        was_shown = shown(out, ins, item.id).to_numpy()
+        for col in present:
+            m = vmap.get(col, {})
+            vals = [m.get(_as_key(v), v) for v in out[col]]
+            vals = pd.to_numeric(pd.Series(vals, index=out.index), errors="coerce")
+            out[col] = np.where(was_shown, vals.fillna(0), np.nan)
+    if "survey_year" not in out.columns:
+        for col in _DATE_COLUMNS[1:]:
+            if col in out.columns:
+                dates = pd.to_datetime(out[col], errors="coerce", utc=True)
+                out["survey_year"] = dates.dt.year.astype("Int64")
+                break
+    return out
