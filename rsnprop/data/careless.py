@@ -123,6 +123,16 @@ def pairwise_cov(x):
 
     a = _as2d(x)
     p = a.shape[1]
+    if not np.isnan(a).any():
+        n = a.shape[0]
+        mean = a.mean(0)
+        cov = np.zeros((p, p))
+        for sl in _blocks(n):
+            d = a[sl] - mean
+            cov += d.T @ d
+        cov /= (n - 1)
+        sd = np.sqrt(np.diag(cov))
+        return cov, np.repeat(sd[:, None], p, 1), np.repeat(sd[None, :], p, 0), np.full((p, p), float(n))
     sxy = np.zeros((p, p))
     sx = np.zeros((p, p))
     sxx = np.zeros((p, p))
@@ -144,7 +154,7 @@ def pairwise_cov(x):
     return cov, np.sqrt(np.clip(var_i, 0, None)), np.sqrt(np.clip(var_j, 0, None)), cnt
 
 
-def mahad(x):
+def mahad(x, *, cov=None):
     """Mahalanobis D2 of each row from the centroid (``careless::mahad`` / ``psych::outlier``).
 
     Centres each column at its mean over observed values, inverts the pairwise-complete
@@ -168,7 +178,7 @@ def mahad(x):
     out = np.full(n, np.nan)
     if n < 2 or p == 0:
         return out
-    cov = pairwise_cov(a)[0]
+    cov = pairwise_cov(a)[0] if cov is None else cov
     if not np.isfinite(cov).all():
         return out
     try:
@@ -264,13 +274,13 @@ def _nanmean_rows(a):
     return np.divide(np.where(m, a, 0.0).sum(1), k, out=np.full(len(k), np.nan), where=k > 0)
 
 
-def synonym_pairs(x, critval: float = 0.6, *, anto: bool = False):
+def synonym_pairs(x, critval: float = 0.6, *, anto: bool = False, pcov=None):
     """Item pairs (i, j), i > j, whose pairwise correlation exceeds ``critval`` (or is below
     ``-|critval|`` with ``anto=True``), ordered as ``careless:::get_item_pairs``."""
     import numpy as np
 
     a = _as2d(x)
-    cov, sdi, sdj, _ = pairwise_cov(a)
+    cov, sdi, sdj, _ = pairwise_cov(a) if pcov is None else pcov
     with np.errstate(invalid="ignore", divide="ignore"):
         cor = cov / (sdi * sdj)
     crit = abs(critval)
@@ -317,23 +327,28 @@ def psychsyn(x, critval: float = 0.6, *, anto: bool = False, pairs=None, diag: b
     return (out, npairs) if diag else out
 
 
-def careless_indices(items, *, factors=None, rules=None, likert_ranges=None):
+def careless_indices(items, *, factors=None, rules=None, raw_items=None):
     """All careless-responding indices and their flags for a block of Likert items.
 
     Parameters
     ----------
     items : pandas.DataFrame
-        Likert answers as given (before reverse keying), columns in questionnaire order.
+        Likert answers after reverse keying, columns in questionnaire order (Mahalanobis,
+        even-odd and synonym indices use these).
     factors : list of list of str, optional
         Item columns of each construct (for even-odd); skipped when fewer than two.
     rules : rsnprop.data.rules.CarelessRules, optional
+    raw_items : pandas.DataFrame, optional
+        The answers as given (before reverse keying) for longstring and IRV; ``items`` when
+        omitted.
 
     Returns
     -------
     indices : pandas.DataFrame
         ``longstring, irv, mahad, mahad_p, evenodd, psychsyn, psychant`` per row.
     flags : pandas.DataFrame
-        Boolean ``flag_<index>`` columns (thresholds from ``rules``).
+        Boolean ``flag_<index>`` columns (an index whose threshold is ``None`` is computed but
+        sets no flag).
     notes : list of str
         Indices that could not be computed and why.
     """
@@ -343,57 +358,64 @@ def careless_indices(items, *, factors=None, rules=None, likert_ranges=None):
 
     from .rules import CarelessRules
 
+    from ._threads import one_blas_thread
+
     rules = rules or CarelessRules()
-    x = items.to_numpy(dtype="float64", na_value=np.nan)
-    n, p = x.shape
-    notes = []
-    idx = pd.DataFrame(index=items.index)
-    flags = pd.DataFrame(index=items.index)
-    answered = (~np.isnan(x)).sum(1)
-    ls = longstring(x)
-    idx["longstring"] = ls
-    if rules.longstring_max_share is not None and p:
-        flags["flag_longstring"] = ls > rules.longstring_max_share * p
-    v = irv(x)
-    idx["irv"] = v
-    thr = rules.irv_min
-    flags["flag_irv"] = (v <= 0) if thr is None else (v < thr)
-    flags["flag_irv"] &= answered >= max(3, p // 2)
-    if n > p + 1 and p:
-        d2 = mahad(x)
-        pval = chi2.sf(d2, df=p)
-        idx["mahad"] = d2
-        idx["mahad_p"] = pval
-        if rules.mahad_alpha is not None:
-            flags["flag_mahad"] = pval < rules.mahad_alpha
-    else:
-        notes.append("Mahalanobis distance not computed: fewer respondents than items + 2")
-    cols = list(items.columns)
-    if factors:
-        groups = [[c for c in f if c in cols] for f in factors]
-        groups = [g for g in groups if g]
-        if len(groups) >= 2:
-            order = [c for g in groups for c in g]
-            xs = items[order].to_numpy(dtype="float64", na_value=np.nan)
-            eo = evenodd(xs, [len(g) for g in groups])
-            idx["evenodd"] = eo
-            if rules.evenodd_max is not None:
-                flags["flag_evenodd"] = eo > rules.evenodd_max
+    with one_blas_thread():
+        x = items.to_numpy(dtype="float64", na_value=np.nan)
+        xr = x if raw_items is None else raw_items.to_numpy(dtype="float64", na_value=np.nan)
+        n, p = x.shape
+        notes = []
+        idx = pd.DataFrame(index=items.index)
+        flags = pd.DataFrame(index=items.index)
+        answered = (~np.isnan(xr)).sum(1)
+        ls = longstring(xr)
+        idx["longstring"] = ls
+        if rules.longstring_max_share is not None and p:
+            flags["flag_longstring"] = ls > rules.longstring_max_share * p
+        v = irv(xr)
+        idx["irv"] = v
+        thr = rules.irv_min
+        flags["flag_irv"] = ((v <= 0) if thr is None else (v < thr)) & (answered >= max(3, p // 2))
+        pcov = pairwise_cov(x) if n > 2 and p else None
+        if n > p + 1 and p:
+            d2 = mahad(x, cov=pcov[0])
+            pval = chi2.sf(d2, df=p)
+            idx["mahad"] = d2
+            idx["mahad_p"] = pval
+            if rules.mahad_alpha is not None:
+                flags["flag_mahad"] = pval < rules.mahad_alpha
         else:
-            notes.append("even-odd not computed: fewer than two constructs")
-    for name, anto, crit, lim in (("psychsyn", False, rules.psychsyn_critval, rules.psychsyn_min),
-                                  ("psychant", True, rules.psychant_critval, rules.psychant_max)):
-        if n < 3:
-            continue
-        pairs = synonym_pairs(x, crit, anto=anto)
-        if len(pairs) < 3:
-            notes.append(f"{name} not computed: {len(pairs)} item pair(s) beyond "
-                         f"r = {crit:+.2f} (at least 3 needed)")
-            continue
-        val = psychsyn(x, pairs=pairs)
-        idx[name] = val
-        if lim is not None:
-            flags[f"flag_{name}"] = (val < lim) if not anto else (val > lim)
+            notes.append("Mahalanobis distance not computed: fewer respondents than items + 2")
+        cols = list(items.columns)
+        if factors:
+            groups = [[c for c in f if c in cols] for f in factors]
+            groups = [g for g in groups if g]
+            if len(groups) >= 2:
+                order = [c for g in groups for c in g]
+                xs = items[order].to_numpy(dtype="float64", na_value=np.nan)
+                eo = evenodd(xs, [len(g) for g in groups])
+                idx["evenodd"] = eo
+                if rules.evenodd_max is not None:
+                    flags["flag_evenodd"] = eo > rules.evenodd_max
+            else:
+                notes.append("even-odd not computed: fewer than two constructs")
+        for name, anto, crit, lim in (("psychsyn", False, rules.psychsyn_critval,
+                                       rules.psychsyn_min),
+                                      ("psychant", True, rules.psychant_critval,
+                                       rules.psychant_max)):
+            if pcov is None:
+                continue
+            pairs = synonym_pairs(x, crit, anto=anto, pcov=pcov)
+            if len(pairs) < 3:
+                if lim is not None:
+                    notes.append(f"{name} not computed: {len(pairs)} item pair(s) beyond "
+                                 f"r = {crit:+.2f} (at least 3 needed)")
+                continue
+            val = psychsyn(x, pairs=pairs)
+            idx[name] = val
+            if lim is not None:
+                flags[f"flag_{name}"] = (val < lim) if not anto else (val > lim)
     for c in flags.columns:
         flags[c] = flags[c].fillna(False).astype(bool)
     return idx, flags, notes

@@ -203,3 +203,49 @@ def map_platform_columns(df, platform: str | None, instrument, *, file=None):
                  "meta_columns": meta, "header_rows_dropped": n_header})
     out.attrs["rsnprop_read"] = info
     return out
+
+
+def combine_indicators(df, instrument):
+    """Merge one-column-per-option exports of select_multiple items (``<item>_<code>`` 0/1
+    columns, as mapped by :func:`rsnprop.instrument.column_map`) into the item column of
+    space-separated codes. Columns that are not indicators of an absent item are untouched.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from types import SimpleNamespace as NS
+    >>> ins = NS(items={"modes": NS(id="modes", type="select_multiple",
+    ...                             choices={"direct": "D", "agent": "A"})})
+    >>> df = pd.DataFrame({"modes_direct": [1, 0, None], "modes_agent": [1, 1, None]})
+    >>> combine_indicators(df, ins)["modes"].tolist()
+    ['direct agent', 'agent', None]
+    """
+    import numpy as np
+
+    out = df
+    for iid, it in instrument.items.items():
+        if getattr(it, "type", None) != "select_multiple" or iid in df.columns:
+            continue
+        cols = {str(code): f"{iid}_{code}" for code in (getattr(it, "choices", {}) or {})
+                if f"{iid}_{code}" in df.columns}
+        if not cols:
+            continue
+        if out is df:
+            out = df.copy()
+        block = {}
+        for code, col in cols.items():
+            s = out[col]
+            txt = s.astype("string").str.strip().str.casefold()
+            yes = txt.isin(["1", "1.0", "true", "yes", "y", "x", str(code).casefold()])
+            block[code] = (yes.fillna(False).to_numpy(dtype=bool), s.notna().to_numpy())
+        answered = np.logical_or.reduce([a for _, a in block.values()])
+        codes = list(block)
+        sel = np.column_stack([block[c][0] for c in codes])
+        joined = np.array([" ".join(c for c, on in zip(codes, row) if on) for row in sel],
+                          dtype=object)
+        joined[~answered] = None
+        out = out.drop(columns=list(cols.values()))
+        out[iid] = joined
+    if out is not df:
+        out.attrs = dict(df.attrs)
+    return out

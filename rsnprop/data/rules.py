@@ -14,8 +14,10 @@ Exclusion rule (documented, the default):
    (``attention_check``), or speeding (``speeding``: duration below
    ``min_duration_sec`` or below ``min_duration_ratio`` x the median) -> excluded; the other
    indices (longstring, IRV, Mahalanobis, even-odd, psychometric synonyms/antonyms) each set a
-   flag, and a firm is excluded as ``careless_indices`` when at least
-   ``careless.min_index_flags`` of them are set (multiple-hurdle approach, Curran 2016);
+   flag when their threshold is not ``None``, and a firm is excluded as ``careless_indices``
+   when at least ``careless.min_index_flags`` of them are set (multiple-hurdle approach,
+   Curran 2016). By default psychometric synonyms/antonyms are computed and reported but set
+   no flag (they need many synonym pairs across constructs to be informative).
 5. too many missing answers: more than ``max_missing_share`` of the construct items missing
    (``too_many_missing``).
 
@@ -70,17 +72,19 @@ class CarelessRules(_Base):
         "flag when the intra-individual SD of Likert answers is below this (None: only 0)"))
     mahad_alpha: float | None = Field(0.001, gt=0, lt=1, description=(
         "flag when Mahalanobis D2 exceeds the chi-square (1 - alpha) quantile, df = n items"))
-    evenodd_max: float | None = Field(-0.3, description=(
+    evenodd_max: float | None = Field(0.0, description=(
         "flag when the even-odd index (careless >= 1.2: negated Spearman-Brown corrected "
         "correlation, higher = more careless) exceeds this"))
     psychsyn_critval: float = Field(0.6, gt=0, lt=1, description=(
         "item pairs correlating above this (across firms) are psychometric synonyms"))
-    psychsyn_min: float | None = Field(0.0, description=(
-        "flag when the within-person synonym correlation is below this"))
+    psychsyn_min: float | None = Field(None, description=(
+        "flag when the within-person synonym correlation is below this (None: computed and "
+        "reported, no flag: with few constructs the index separates careless from attentive "
+        "respondents poorly, see the cleaning log)"))
     psychant_critval: float = Field(-0.6, gt=-1, lt=0, description=(
         "item pairs correlating below this are psychometric antonyms"))
-    psychant_max: float | None = Field(0.0, description=(
-        "flag when the within-person antonym correlation is above this"))
+    psychant_max: float | None = Field(None, description=(
+        "flag when the within-person antonym correlation is above this (None: no flag)"))
     min_index_flags: int = Field(2, ge=1, description=(
         "exclude as careless_indices when at least this many of the index flags are set"))
 
@@ -143,6 +147,9 @@ class CleaningRules(_Base):
         "exclude a firm missing more than this share of the construct items"))
     min_items_for_score: float = Field(0.5, ge=0, le=1, description=(
         "a scale score needs at least this share of its items answered"))
+    mcar_test_max_rows: int = Field(100000, ge=0, description=(
+        "Little's MCAR test is run by clean() up to this many kept rows (EM cost grows with the "
+        "number of missingness patterns)"))
     pii: Literal["drop", "hash"] = Field("drop", description=(
         "identifying or free-text columns are dropped, or replaced by a salted SHA-256"))
     pii_salt: str = ""

@@ -1,0 +1,121 @@
+"""Born-global classification under several definitions, all kept as columns.
+
+=========================  ===================================================================
+column                     definition (1 = born global, 0 = not, NaN = cannot tell)
+=========================  ===================================================================
+``years_to_first_foreign_sale``  first foreign sale year - founding year (continuous)
+``bg_ms20``                >= 20 % foreign sales within 3 years of founding
+                           (Madsen & Servais 1997)
+``bg_kc25``                >= 25 % foreign sales within 3 years (Knight & Cavusgil 2004)
+``bg_true``                Kuivalainen, Sundqvist & Servais (2007) "true born global":
+                           exporting within 3 years, >= 25 % foreign sales, and presence in
+                           distant markets
+``bg_kss``                 Kuivalainen et al.'s types: ``true_born_global``,
+                           ``apparent_born_global`` (exporting within 3 years without meeting
+                           both intensity and scope), ``gradual`` (later first foreign sale)
+``bg_speed3``              first foreign sale within 3 years of founding
+``bg_continents``          serves at least ``min_continents`` continents (default 2)
+``bg_countries``           serves at least ``min_countries`` countries (default 5)
+=========================  ===================================================================
+
+The window (3 years) and the shares are :class:`~rsnprop.data.rules.ClassificationRules`.
+A firm with no foreign sale yet (phase 1) is 0 under every definition. ``foreign_share_y3`` at or
+above a threshold implies exporting within the window, so a missing first-sale year does not
+make the firm unknown; a first sale known to come later than the window makes it 0.
+
+Examples
+--------
+>>> import pandas as pd
+>>> facts = pd.DataFrame({"founding_year": [2010, 2010, 2010], "first_foreign_sale_year":
+...     [2011, 2016, None], "foreign_share_y3": [22.0, 0.0, None], "distant_markets": [1, 0, None],
+...     "n_continents": [3, 1, None], "n_countries": [9, 2, None], "phase": [3, 3, 3]})
+>>> out = classify_born_global(facts)
+>>> out[["bg_ms20", "bg_kc25", "bg_true"]].values.tolist()
+[[1.0, 0.0, 0.0], [0.0, 0.0, 0.0], [nan, nan, nan]]
+>>> out["bg_kss"].tolist()
+['apparent_born_global', 'gradual', nan]
+"""
+
+from __future__ import annotations
+
+__all__ = ["classify_born_global", "BG_COLUMNS"]
+
+BG_COLUMNS = ["years_to_first_foreign_sale", "bg_ms20", "bg_kc25", "bg_true", "bg_kss",
+              "bg_speed3", "bg_continents", "bg_countries"]
+
+
+def _col(values, name):
+    import numpy as np
+
+    if name in values.columns:
+        return values[name].to_numpy(dtype="float64", na_value=np.nan)
+    return np.full(len(values), np.nan)
+
+
+def _tri(true, false):
+    """1 where ``true``, 0 where ``false`` (and not true), NaN elsewhere."""
+    import numpy as np
+
+    return np.where(true, 1.0, np.where(false, 0.0, np.nan))
+
+
+def classify_born_global(values, rules=None):
+    """Classification columns (see the module docstring) for every row of ``values``.
+
+    Parameters
+    ----------
+    values : pandas.DataFrame
+        Recoded facts: ``founding_year``, ``first_foreign_sale_year``, ``foreign_share_y3``,
+        ``n_countries``, ``n_continents``, ``distant_markets``, ``phase`` (missing columns are
+        treated as unknown).
+    rules : rsnprop.data.rules.ClassificationRules, optional
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`BG_COLUMNS`, same index as ``values``; 0/1 columns are float with NaN
+        for unknown.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from .rules import ClassificationRules
+
+    r = rules or ClassificationRules()
+    w = r.window_years
+    found, first = _col(values, "founding_year"), _col(values, "first_foreign_sale_year")
+    share = _col(values, "foreign_share_y3")
+    distant = _col(values, "distant_markets")
+    phase = _col(values, "phase")
+    years = first - found
+    with np.errstate(invalid="ignore"):
+        never = phase == 1                                   # no foreign sale yet
+        late = (years > w) | never
+        fast_known = years <= w
+        out = pd.DataFrame(index=values.index)
+        out["years_to_first_foreign_sale"] = np.where(years >= 0, years, np.nan)
+
+        def share_rule(thr):
+            hit = (share >= thr) & ~late
+            miss = (share < thr) | late
+            return _tri(hit, miss)
+
+        out["bg_ms20"] = share_rule(r.ms_share)
+        out["bg_kc25"] = share_rule(r.kc_share)
+        fast = fast_known | ((share > 0) & ~late)
+        intense = share >= r.kss_share
+        far = distant == 1
+        true_bg = fast & intense & far
+        not_true = late | (share < r.kss_share) | (distant == 0)
+        out["bg_true"] = _tri(true_bg, not_true)
+        kss = np.full(len(values), None, dtype=object)
+        kss[fast & ~np.isnan(share) & ~np.isnan(distant)] = "apparent_born_global"
+        kss[true_bg] = "true_born_global"
+        kss[late] = "gradual"
+        out["bg_kss"] = kss
+        out["bg_speed3"] = _tri(fast, late)
+        ncont, ncty = _col(values, "n_continents"), _col(values, "n_countries")
+        out["bg_continents"] = _tri(ncont >= r.min_continents,
+                                    (ncont < r.min_continents) | never)
+        out["bg_countries"] = _tri(ncty >= r.min_countries, (ncty < r.min_countries) | never)
+    return out

@@ -1,0 +1,487 @@
+"""``clean``: the orchestrating pure function, raw export in, analysis-ready data + log out.
+
+Order of the work (each step is a function of its own module):
+
+1. columns checked against the instrument (:func:`.validate.check_columns`); identifying and
+   free-text columns dropped or hashed at once (privacy), unknown columns reported and dropped;
+2. values recoded and validated (:func:`.validate.validate_items`): labels to codes, "don't
+   know" to missing, wrong types / out of range / invalid codes collected as problems;
+3. skip logic, required items, impossible facts, constant sums, duplicates;
+4. eligibility (:mod:`.eligibility`), careless responding (:mod:`.careless`), missingness;
+5. reverse keying, scale scores (:mod:`.scores`), born-global classification
+   (:mod:`.classify`);
+6. the log (:mod:`.log`): every excluded row with all its reasons, a CONSORT-style flow, and
+   ``n_in == n_kept + n_excluded`` checked.
+
+Examples
+--------
+>>> from rsnprop.instrument import load_instrument
+>>> from rsnprop.data import read_table, clean
+>>> import importlib.resources as ir
+>>> ins = load_instrument("instruments/rsn_internationalisation.yaml")
+>>> raw_path = ir.files("rsnprop.datasets") / "example_raw.csv"
+>>> res = clean(read_table(raw_path), ins, source=raw_path)
+>>> res.log["n_in"] == res.log["n_kept"] + res.log["n_excluded"]
+True
+>>> "bg_ms20" in res.data.columns and "score_relational" in res.data.columns
+True
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+from ..errors import DataQualityWarning
+from ..results import Result
+
+__all__ = ["clean", "CleaningResult"]
+
+
+class CleaningResult(Result):
+    """Result of :func:`clean`.
+
+    Attributes
+    ----------
+    data : pandas.DataFrame
+        One row per kept firm (columns as in CONTRIBUTING.md).
+    log : dict
+        JSON-safe cleaning log (see DESIGN.md): ``n_in, n_kept, n_excluded, excluded, steps,
+        raw_sha256, instrument`` and ``problems``, ``recodes``, ``careless``, ``missing``,
+        ``rules``, ``warnings``.
+    flags : pandas.DataFrame
+        One row per input row: ``row``, ``resp_id``, ``kept``, careless indices and every
+        flag, eligibility criteria, attention failures, duration ratio.
+    problems : pandas.DataFrame
+        Every problem found (``row`` 1-based, ``id``, ``column``, ``value``, ``reason``).
+    """
+
+    title = "Cleaning"
+
+    def __init__(self, data, log, flags, problems):
+        self.data = data
+        self.log = log
+        self.flags = flags
+        self.problems = problems
+
+    @property
+    def warnings(self) -> list:
+        return list(self.log.get("warnings", []))
+
+    def to_dict(self) -> dict:
+        from ..results import jsonsafe
+
+        return jsonsafe(self.log)
+
+    def to_frame(self):
+        """The CONSORT-style flow as a table."""
+        import pandas as pd
+
+        rows = [{"step": s["step"], "n_before": s["n_before"], "n_excluded": s["n_excluded"],
+                 "n_after": s["n_after"],
+                 "reasons": ", ".join(f"{k} {v}" for k, v in s["reasons"].items())}
+                for s in self.log["steps"]]
+        return pd.DataFrame(rows)
+
+    def summary(self) -> str:
+        lg = self.log
+        head = (f"Cleaning: {lg['n_in']} rows in, {lg['n_kept']} kept, {lg['n_excluded']} "
+                f"excluded; {lg['problems_total']} value problems")
+        body = super().summary()
+        warn = "".join(f"\nwarning: {w}" for w in lg.get("warnings", []))
+        return head + "\n" + body + warn
+
+
+def _raw_hash(raw, source):
+    from ..io import sha256_bytes, sha256_file
+
+    if source is not None and os.path.isfile(str(source)):
+        return sha256_file(source)
+    import pandas as pd
+
+    h = pd.util.hash_pandas_object(raw.astype(str), index=False).to_numpy().tobytes()
+    return sha256_bytes(h + "\x1f".join(map(str, raw.columns)).encode())
+
+
+def _provenance(instrument):
+    if hasattr(instrument, "provenance"):
+        return instrument.provenance()
+    return {"name": getattr(instrument, "name", None), "version": getattr(instrument, "version", None),
+            "hash": getattr(instrument, "hash", None)}
+
+
+def _hash_values(series, salt):
+    import hashlib
+
+    import numpy as np
+
+    vals = series.astype(object).to_numpy()
+    out = np.array([None if (v is None or (isinstance(v, float) and v != v)) else
+                    hashlib.sha256((salt + str(v)).encode("utf-8")).hexdigest()[:16]
+                    for v in vals], dtype=object)
+    return out
+
+
+def clean(raw_df, instrument, rules=None, *, source=None):
+    """Validate, recode, screen and classify a raw survey export.
+
+    Parameters
+    ----------
+    raw_df : pandas.DataFrame
+        As returned by :func:`rsnprop.data.read_table` (columns = item ids; never modified).
+    instrument : rsnprop.instrument.Instrument
+    rules : CleaningRules or dict or None
+        The study plan's ``cleaning:`` section (defaults for everything not given).
+    source : path, optional
+        The raw file (its SHA-256 goes in the log; only its file name is recorded).
+
+    Returns
+    -------
+    CleaningResult
+        ``.data`` (kept firms), ``.log`` (JSON-safe), ``.flags`` (per input row),
+        ``.problems``.
+
+    Raises
+    ------
+    DataFileError
+        Required item columns absent, or no construct item at all.
+    PlanError
+        Invalid rules.
+    """
+    from ._threads import one_blas_thread
+
+    with one_blas_thread():
+        return _clean(raw_df, instrument, rules, source)
+
+
+def _clean(raw_df, instrument, rules, source):
+    import numpy as np
+    import pandas as pd
+
+    from . import careless as cl
+    from .classify import classify_born_global
+    from .eligibility import REASONS, check_eligibility, consent_given
+    from .log import exclusion_flow
+    from .missing import little_mcar_test, missing_summary
+    from .platforms import combine_indicators
+    from .recode import reverse_key
+    from .rules import CleaningRules
+    from .scores import construct_scores
+    from .validate import (DROP_TYPES, check_columns, check_constant_sums, check_facts,
+                           find_duplicates, problems_frame, shown_mask, validate_items)
+
+    rules = CleaningRules.from_any(rules)
+    items = instrument.items
+    warn_list: list[str] = []
+
+    def warn(msg):
+        warn_list.append(msg)
+        warnings.warn(msg, DataQualityWarning, stacklevel=4)
+
+    file = None if source is None else str(source)
+    read_info = dict(raw_df.attrs.get("rsnprop_read", {}))
+    df = combine_indicators(raw_df, instrument)
+    n_in = len(df)
+    df = df.reset_index(drop=True)
+    known, unknown, absent = check_columns(df, instrument, file=file)
+    if unknown:
+        warn(f"{len(unknown)} unknown column(s) dropped: " + ", ".join(unknown))
+    if absent:
+        shown_absent = [a for a in absent if items[a].type != "meta"]
+        if shown_absent:
+            warn(f"{len(shown_absent)} optional item column(s) absent (treated as unanswered): "
+                 + ", ".join(shown_absent))
+    # ---- privacy: identifying and free-text columns never reach the output --------------
+    pii_cols = [c for c in known if getattr(items[c], "pii", False) or items[c].type in DROP_TYPES]
+    hashed = {}
+    if rules.pii == "hash":
+        for c in pii_cols:
+            hashed[c] = _hash_values(df[c], rules.pii_salt)
+    # ---- respondent ids -----------------------------------------------------------------
+    if "resp_id" in df.columns:
+        ids = df["resp_id"].astype(object).where(df["resp_id"].notna(), None)
+        ids = pd.Series([None if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer()
+                                                 else str(v)) for v in ids], dtype=object)
+    else:
+        warn("no resp_id column: respondents are identified by their row number")
+        ids = pd.Series([f"row{i + 1}" for i in range(n_in)], dtype=object)
+    # ---- recode and validate values -----------------------------------------------------
+    value_cols = [c for c in known if c not in pii_cols and c != "resp_id"]
+    values, problems, recodes = validate_items(df, instrument, rules, value_cols)
+    for c in absent:
+        if c != "resp_id" and items[c].type not in DROP_TYPES and not getattr(items[c], "pii", False):
+            values[c] = np.nan if getattr(items[c], "numeric", True) else None
+    reasons: dict[str, np.ndarray] = {}
+    prob_parts = [problems]
+    if rules.invalid_values == "exclude" and len(problems):
+        m = np.zeros(n_in, dtype=bool)
+        m[problems["row"].to_numpy()] = True
+        reasons["invalid_value"] = m
+    # ---- skip logic and required items --------------------------------------------------
+    shown = {}
+    for c in values.columns:
+        it = items[c]
+        if getattr(it, "show_if", ()):
+            shown[c] = shown_mask(values, instrument, it)
+    for c in values.columns:
+        it = items[c]
+        ans = values[c].notna().to_numpy()
+        sh = shown.get(c, np.ones(n_in, dtype=bool))
+        if getattr(it, "required", False):
+            miss = sh & ~ans
+            if miss.any():
+                prob_parts.append(problems_frame(np.flatnonzero(miss), c, None, "required_missing"))
+        hidden = ans & ~sh
+        if hidden.any():
+            prob_parts.append(problems_frame(np.flatnonzero(hidden), c,
+                                             values[c].to_numpy()[hidden], "answered_when_hidden"))
+    # ---- impossible facts and constant sums --------------------------------------------
+    impossible = np.zeros(n_in, dtype=bool)
+    for mask, cols, reason in check_facts(values):
+        if mask.any():
+            for c in cols:
+                if c in values.columns:
+                    prob_parts.append(problems_frame(np.flatnonzero(mask), c,
+                                                     values[c].to_numpy()[mask], reason))
+            if rules.impossible_facts == "missing":
+                for c in cols:
+                    if c in values.columns:
+                        values.loc[mask, c] = np.nan
+            impossible |= mask
+    if rules.impossible_facts == "exclude" and impossible.any():
+        reasons["impossible_fact"] = impossible
+    for mask, cols, total in check_constant_sums(values, instrument, rules.constant_sum_total,
+                                                 rules.constant_sum_tolerance):
+        if not mask.any():
+            continue
+        sums = values.loc[mask, cols].sum(axis=1).to_numpy()
+        prob_parts.append(problems_frame(np.flatnonzero(mask), "+".join(cols), sums, "constant_sum"))
+        if rules.constant_sum_action == "missing":
+            values.loc[mask, cols] = np.nan
+        elif rules.constant_sum_action == "rescale":
+            block = values.loc[mask, cols]
+            values.loc[mask, cols] = block.mul(total / block.sum(axis=1).replace(0, np.nan), axis=0)
+    # ---- consent, duplicates --------------------------------------------------------------
+    consent = consent_given(values, instrument)
+    if rules.require_consent:
+        reasons["no_consent"] = consent == 0
+    in_sample = ~reasons.get("no_consent", np.zeros(n_in, dtype=bool))
+    item_cols = [c for c in values.columns if items[c].type != "meta"]
+    subst = [c for c in item_cols if getattr(items[c], "role", None) not in ("consent", "screening")]
+    if rules.duplicate_submission_columns == "all":
+        subst = [c for c in values.columns if c != "resp_id"]
+    dup_id, dup_sub = find_duplicates(ids, values[subst])
+    if rules.exclude_duplicates:
+        reasons["duplicate_id"] = dup_id
+        reasons["duplicate_submission"] = dup_sub & ~dup_id
+    else:
+        if dup_id.any():
+            warn(f"{int(dup_id.sum())} duplicate respondent id(s) kept (exclude_duplicates=false)")
+    for mask, reason in ((dup_id, "duplicate_id"), (dup_sub & ~dup_id, "duplicate_submission")):
+        if mask.any():
+            prob_parts.append(problems_frame(np.flatnonzero(mask), "resp_id",
+                                             ids.to_numpy()[mask], reason))
+    dups = (dup_id | dup_sub) if rules.exclude_duplicates else np.zeros(n_in, dtype=bool)
+    # ---- eligibility ---------------------------------------------------------------------
+    elig = check_eligibility(values, instrument, rules.eligibility)
+    not_met = np.zeros(n_in, dtype=bool)
+    for col in elig.columns:
+        crit = col[len("elig_"):]
+        reason = REASONS.get(crit, f"not_{crit}")
+        x = elig[col].to_numpy()
+        reasons[reason] = (x == 0) & consent.astype(bool)
+        not_met |= reasons[reason]
+    # careless and missingness screens apply to respondents who were shown the questionnaire
+    # (consent and screening passed, per the skip logic) and are not screened out otherwise
+    first_construct = next((c for con in instrument.constructs.values() for c in con.items
+                            if c in values.columns), None)
+    if first_construct is not None and first_construct in shown:
+        in_sample &= shown[first_construct]
+    # row-level screens (attention, speed, missingness) apply to every such respondent;
+    # sample statistics (median duration, covariances of the indices) exclude duplicates
+    stat_sample = in_sample & ~dups
+    for col in elig.columns:
+        crit = col[len("elig_"):]
+        x = elig[col].to_numpy()
+        unknown_m = np.isnan(x) & in_sample & ~not_met
+        if unknown_m.any():
+            if rules.eligibility.unknown == "exclude":
+                reasons[f"{crit}_unknown"] = unknown_m
+            else:
+                warn(f"{crit}: eligibility unknown (missing facts) for {int(unknown_m.sum())} "
+                     "firm(s), kept")
+    # ---- careless responding ---------------------------------------------------------------
+    cr = rules.careless
+    flags = pd.DataFrame({"row": np.arange(1, n_in + 1), "resp_id": ids.to_numpy()})
+    att_failed = np.zeros(n_in)
+    att = getattr(instrument, "attention_checks", None)
+    att = att if isinstance(att, dict) else {i: it.attention_check.expected for i, it in items.items()
+                                             if getattr(it, "attention_check", None)}
+    for iid, expected in att.items():
+        if iid not in values.columns:
+            continue
+        x = values[iid].to_numpy(dtype="float64")
+        fail = ~np.isnan(x) & (x != float(expected))
+        if cr.attention_missing_is_failure:
+            fail |= np.isnan(x)
+        att_failed += fail
+        flags[f"attn_fail_{iid}"] = fail
+    flags["attention_failed"] = att_failed
+    if att:
+        reasons["attention_check"] = (att_failed > cr.max_failed_attention) & in_sample
+    if "duration_sec" in values.columns:
+        dur = values["duration_sec"].to_numpy(dtype="float64")
+        ok = stat_sample & ~np.isnan(dur)
+        med = float(np.median(dur[ok])) if ok.any() else float("nan")
+        ratio = dur / med if med and np.isfinite(med) else np.full(n_in, np.nan)
+        flags["duration_ratio"] = ratio
+        speed = np.zeros(n_in, dtype=bool)
+        with np.errstate(invalid="ignore"):
+            if cr.min_duration_sec is not None:
+                speed |= dur < cr.min_duration_sec
+            if cr.min_duration_ratio is not None:
+                speed |= ratio < cr.min_duration_ratio
+        reasons["speeding"] = speed & in_sample
+    else:
+        med = float("nan")
+    likert = [c for c in item_cols if items[c].type == "likert" and c not in att]
+    careless_notes = []
+    flag_cols = []
+    if likert:
+        answers = values[likert]
+        rev = answers.copy()
+        for c in likert:
+            it = items[c]
+            if getattr(it, "reverse", False):
+                rev[c] = reverse_key(rev[c], it.scale.min, it.scale.max)
+        factors = [[c for c in con.items if c in likert] for con in instrument.constructs.values()]
+        sample_idx = np.flatnonzero(stat_sample)
+        idx = pd.DataFrame(index=range(n_in))
+        fl = pd.DataFrame(False, index=range(n_in), columns=[])
+        if len(sample_idx):
+            # longstring/IRV on the answers as given, the other indices after reverse keying
+            ind, fla, careless_notes = cl.careless_indices(
+                rev.iloc[sample_idx], factors=factors, rules=cr,
+                raw_items=answers.iloc[sample_idx])
+            idx = ind.reindex(range(n_in))
+            fl = fla.reindex(range(n_in), fill_value=False).astype(bool)
+        for c in idx.columns:
+            flags[c] = idx[c].to_numpy()
+        for c in fl.columns:
+            flags[c] = fl[c].to_numpy()
+        flag_cols = list(fl.columns)
+        if flag_cols:
+            nflags = fl.to_numpy().sum(axis=1)
+            flags["n_index_flags"] = nflags
+            reasons["careless_indices"] = (nflags >= cr.min_index_flags) & in_sample
+        for note in careless_notes:
+            warn(note)
+    # ---- missingness ---------------------------------------------------------------------
+    construct_items = [c for con in instrument.constructs.values() for c in con.items
+                       if c in values.columns]
+    if construct_items:
+        miss_share = values[construct_items].isna().to_numpy().mean(axis=1)
+        flags["missing_share"] = miss_share
+        reasons["too_many_missing"] = (miss_share > rules.max_missing_share) & in_sample
+    for col in elig.columns:
+        flags[col] = elig[col].to_numpy()
+    # ---- exclusions and flow ---------------------------------------------------------------
+    flow, excluded = exclusion_flow(reasons, list(ids))
+    any_reason = np.zeros(n_in, dtype=bool)
+    for m in reasons.values():
+        any_reason |= np.asarray(m, dtype=bool)
+    kept = ~any_reason
+    flags["kept"] = kept
+    n_kept = int(kept.sum())
+    n_excluded = len(excluded)
+    if n_in != n_kept + n_excluded or flow and flow[-1]["n_after"] != n_kept:
+        raise RuntimeError(f"cleaning lost rows: n_in={n_in}, n_kept={n_kept}, "
+                           f"n_excluded={n_excluded}")  # a bug, never bad input
+    # ---- recode for analysis: reverse keys, scores, classification -------------------------
+    out = values.loc[kept].copy()
+    for c in out.columns:
+        it = items[c]
+        if it.type == "likert" and getattr(it, "reverse", False):
+            out[c] = reverse_key(out[c], it.scale.min, it.scale.max)
+    multi = {}
+    for c in out.columns:
+        it = items[c]
+        if it.type == "select_multiple":
+            toks = out[c].fillna("").astype(str).str.split(" ")
+            answered = out[c].notna().to_numpy()
+            for code in getattr(it, "choices", {}) or {}:
+                ind = toks.apply(lambda t, code=str(code): code in t).to_numpy(dtype="float64")
+                multi[f"{c}_{code}"] = np.where(answered, ind, np.nan)
+    scores = construct_scores(out, instrument, rules.min_items_for_score)
+    bg = classify_born_global(out, rules.classification)
+    pieces = [pd.DataFrame({"resp_id": ids[kept].to_numpy()}, index=out.index), out]
+    if multi:
+        pieces.append(pd.DataFrame(multi, index=out.index))
+    if hashed:
+        pieces.append(pd.DataFrame({c: h[kept] for c, h in hashed.items()}, index=out.index))
+    pieces += [bg, scores]
+    data = pd.concat(pieces, axis=1).reset_index(drop=True)
+    # ---- problems table and log ----------------------------------------------------------
+    problems = pd.concat([p for p in prob_parts if len(p)], ignore_index=True) \
+        if any(len(p) for p in prob_parts) else problems_frame()
+    problems = problems.sort_values(["row", "column", "reason"], kind="stable").reset_index(drop=True)
+    problems.insert(1, "id", ids.to_numpy()[problems["row"].to_numpy()] if len(problems) else [])
+    problems["row"] = problems["row"] + 1
+    if len(problems):
+        counts = problems.groupby(["reason", "column"], sort=True).size()
+        prob_counts = [{"reason": r, "column": c, "n": int(n)} for (r, c), n in counts.items()]
+    else:
+        prob_counts = []
+    listed = problems.head(rules.max_listed_problems)
+    missing = missing_summary(data, construct_items) if construct_items else {}
+    if construct_items and n_kept > rules.mcar_test_max_rows:
+        missing["little_mcar"] = None
+        warn(f"Little's MCAR test not computed: {n_kept} rows > mcar_test_max_rows "
+             f"({rules.mcar_test_max_rows}); call rsnprop.data.little_mcar_test on a sample")
+    elif construct_items and n_kept > len(construct_items) + 1:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                missing["little_mcar"] = little_mcar_test(data, construct_items)
+            if missing["little_mcar"]["p_value"] is not None and \
+                    missing["little_mcar"]["p_value"] < 0.05:
+                warn(f"Little's MCAR test rejects MCAR (chi2 = "
+                     f"{missing['little_mcar']['statistic']:.1f}, df = "
+                     f"{missing['little_mcar']['df']}, p = {missing['little_mcar']['p_value']:.3g}):"
+                     " prefer FIML or multiple imputation over listwise deletion")
+        except np.linalg.LinAlgError as err:
+            missing["little_mcar"] = None
+            warn(f"Little's MCAR test not computed ({err})")
+    log = {
+        "n_in": n_in,
+        "n_kept": n_kept,
+        "n_excluded": n_excluded,
+        "excluded": excluded,
+        "steps": [{"step": "read", "n_before": n_in, "n_excluded": 0, "n_after": n_in,
+                   "reasons": {}}] + flow,
+        "raw_sha256": _raw_hash(raw_df, source),
+        "source": None if source is None else os.path.basename(str(source)),
+        "read": {k: v for k, v in read_info.items() if k not in ("value_labels", "column_labels")},
+        "instrument": _provenance(instrument),
+        "rules": rules.to_dict(),
+        "columns": {"unknown_dropped": unknown, "absent": absent,
+                    "pii": {"action": rules.pii, "columns": pii_cols,
+                            "dropped_at_read": read_info.get("dropped_pii", [])}},
+        "recodes": recodes,
+        "problems_total": int(len(problems)),
+        "problem_counts": prob_counts,
+        "problems": listed.to_dict(orient="records"),
+        "problems_truncated": bool(len(problems) > len(listed)),
+        "careless": {"median_duration_sec": med, "index_flags": flag_cols,
+                     "flagged": {c: int(flags[c].sum()) for c in flags.columns
+                                 if c.startswith("flag_")},
+                     "notes": careless_notes},
+        "classification": {c: {str(k): int(v) for k, v in
+                               data[c].value_counts(dropna=False).sort_index().items()
+                               if not (isinstance(k, float) and k != k)}
+                           | {"missing": int(data[c].isna().sum())}
+                           for c in ("bg_ms20", "bg_kc25", "bg_true") if c in data.columns},
+        "missing": missing,
+        "warnings": warn_list,
+    }
+    return CleaningResult(data, log, flags, problems)

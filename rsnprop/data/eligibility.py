@@ -1,0 +1,154 @@
+"""Eligibility: EU SME definition, internationalised at all, respondent is a decision maker.
+
+Each criterion is three-valued per firm: ``1.0`` met, ``0.0`` not met, ``NaN`` unknown
+(missing facts). The EU SME definition (Recommendation 2003/361/EC): fewer than 250
+employees **and** (turnover <= EUR 50 million **or** balance-sheet total <= EUR 43 million).
+Turnover and balance sheet are asked as bands; a band meets the ceiling when its upper bound
+("up to N million") is at most the ceiling, read from the band labels unless the plan lists
+the codes (``eligibility.turnover_ok_codes``).
+
+Examples
+--------
+>>> from rsnprop.data.eligibility import band_ok_codes
+>>> band_ok_codes({1: "Up to EUR 2 million", 2: "Over EUR 2 million, up to 50 million",
+...                3: "Over EUR 50 million"}, 50)
+[1, 2]
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["band_ok_codes", "check_eligibility", "REASONS"]
+
+#: criterion -> exclusion reason
+REASONS = {"sme": "not_sme", "internationalised": "not_internationalised",
+           "decision_maker": "not_decision_maker"}
+
+_UP_TO = re.compile(r"(?:up to|jusqu'?à|bis|≤|<=)\s*(?:eur\s*)?([\d.,]+)", re.IGNORECASE)
+
+
+def band_ok_codes(choices: dict, ceiling_meur: float) -> list:
+    """Codes of the bands whose upper bound ("up to N million") is <= ``ceiling_meur``."""
+    ok = []
+    for code, label in choices.items():
+        m = _UP_TO.search(str(label))
+        if m:
+            try:
+                upper = float(m.group(1).replace(",", "."))
+            except ValueError:
+                continue
+            if upper <= ceiling_meur:
+                ok.append(code)
+    return ok
+
+
+def _col(values, name):
+    import numpy as np
+
+    if name in values.columns:
+        return values[name].to_numpy(dtype="float64", na_value=np.nan)
+    return np.full(len(values), np.nan)
+
+
+def _in_codes(values, name, codes):
+    import numpy as np
+
+    x = _col(values, name)
+    out = np.where(np.isin(x, np.array([float(c) for c in codes], dtype="float64")), 1.0, 0.0)
+    out[np.isnan(x)] = np.nan
+    return out
+
+
+def _and(a, b):
+    import numpy as np
+
+    out = np.where((a == 0) | (b == 0), 0.0, np.where((a == 1) & (b == 1), 1.0, np.nan))
+    return out
+
+
+def _or(a, b):
+    import numpy as np
+
+    return np.where((a == 1) | (b == 1), 1.0, np.where((a == 0) & (b == 0), 0.0, np.nan))
+
+
+def check_eligibility(values, instrument, rules):
+    """Evaluate the eligibility criteria.
+
+    Parameters
+    ----------
+    values : pandas.DataFrame
+        Recoded item values (numeric codes).
+    instrument : Instrument
+    rules : rsnprop.data.rules.EligibilityRules
+
+    Returns
+    -------
+    pandas.DataFrame
+        Float columns ``elig_sme``, ``elig_internationalised``, ``elig_decision_maker``
+        (1 met, 0 not met, NaN unknown) and one ``elig_<item>`` per other screening item of
+        the instrument (``screening: eligible: [...]``, consent excluded).
+    """
+    import numpy as np
+    import pandas as pd
+
+    items = instrument.items
+    out = pd.DataFrame(index=values.index)
+    # SME
+    emp = _col(values, "employees")
+    emp_ok = np.where(emp <= rules.max_employees, 1.0, 0.0)
+    emp_ok[np.isnan(emp)] = np.nan
+    fin = []
+    for name, ceiling, codes in (("turnover_band", rules.max_turnover_meur, rules.turnover_ok_codes),
+                                 ("balance_band", rules.max_balance_meur, rules.balance_ok_codes)):
+        if name in values.columns:
+            if codes is None:
+                choices = getattr(items.get(name), "choices", {}) or {}
+                codes = band_ok_codes(choices, ceiling)
+            fin.append(_in_codes(values, name, codes))
+    if fin:
+        fin_ok = fin[0] if len(fin) == 1 else _or(fin[0], fin[1])
+        out["elig_sme"] = _and(emp_ok, fin_ok)
+    else:
+        out["elig_sme"] = emp_ok
+    # internationalised at all
+    phase = _col(values, "phase")
+    first = _col(values, "first_foreign_sale_year")
+    share = _col(values, "foreign_share_now")
+    ncty = _col(values, "n_countries")
+    with np.errstate(invalid="ignore"):
+        yes = (phase >= 2) | ~np.isnan(first) | (share > 0) | (ncty > 0)
+        no = (phase == 1) | ((share == 0) & ((ncty == 0) | np.isnan(ncty)))
+    intl = np.where(yes, 1.0, np.where(no, 0.0, np.nan))
+    if rules.require_internationalised:
+        out["elig_internationalised"] = intl
+    # decision maker: screening items, and optionally the role
+    dm = None
+    for iid, it in items.items():
+        elig = getattr(it, "screening_eligible", None)
+        if not elig or getattr(it, "role", None) == "consent" or iid not in values.columns:
+            continue
+        ok = _in_codes(values, iid, elig)
+        if iid == "decision_maker":
+            dm = ok
+        else:
+            out[f"elig_{iid}"] = ok
+    if rules.decision_maker_roles is not None and "role" in values.columns:
+        role_ok = _in_codes(values, "role", rules.decision_maker_roles)
+        dm = role_ok if dm is None else _and(dm, role_ok)
+    if dm is not None:
+        out["elig_decision_maker"] = dm
+    return out
+
+
+def consent_given(values, instrument):
+    """1.0 when the consent item holds an eligible code, else 0.0 (missing = no consent)."""
+    import numpy as np
+
+    for iid, it in instrument.items.items():
+        if getattr(it, "role", None) == "consent" and iid in values.columns:
+            elig = getattr(it, "screening_eligible", None) or (1,)
+            x = _col(values, iid)
+            return np.isin(x, np.array([float(c) for c in elig])).astype("float64")
+    return np.ones(len(values))

@@ -1,0 +1,395 @@
+"""Validation against the instrument: every problem is collected (row, id, column, value,
+reason code), nothing stops at the first.
+
+Reason codes
+------------
+Column level: ``unknown_column``, ``missing_column``.
+Value level (the value becomes missing, or excludes the firm with
+``CleaningRules.invalid_values="exclude"``): ``not_a_number``, ``not_integer``,
+``out_of_range``, ``invalid_code``.
+Recodes (not problems, counted in the log): ``recoded_missing``, ``label_recoded``.
+Row level: ``required_missing`` (a required item shown but unanswered), ``answered_when_hidden``
+(skip logic says the item was not shown), ``duplicate_id``, ``duplicate_submission``.
+Impossible facts: ``sale_before_founding``, ``founded_after_survey``, ``sale_after_survey``,
+``more_continents_than_countries``, ``share_without_foreign_sale``; constant sums:
+``constant_sum``.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from rsnprop.data.validate import find_duplicates
+>>> ids = pd.Series(["a", "b", "a"])
+>>> items = pd.DataFrame({"x": [1.0, 2.0, 3.0]})
+>>> dup_id, dup_sub = find_duplicates(ids, items)
+>>> dup_id.tolist(), dup_sub.tolist()
+([False, False, True], [False, False, False])
+"""
+
+from __future__ import annotations
+
+from ..errors import DataFileError
+
+__all__ = ["check_columns", "validate_items", "shown_mask", "find_duplicates", "check_facts",
+           "check_constant_sums", "problems_frame", "QUIET_META", "DROP_TYPES"]
+
+#: export columns that are known bookkeeping (dropped without a warning)
+QUIET_META = {"submitted_at", "submitdate", "start", "end", "startdate", "enddate",
+              "recordeddate", "status", "progress", "finished"}
+#: item types never written to the clean data (free text)
+DROP_TYPES = ("text",)
+PROBLEM_COLUMNS = ["row", "column", "value", "reason"]
+
+
+def problems_frame(rows=None, column=None, values=None, reason=None):
+    """A problems table (row, column, value, reason); empty when called without arguments."""
+    import pandas as pd
+
+    if rows is None:
+        return pd.DataFrame({"row": pd.Series(dtype="int64"), "column": pd.Series(dtype=object),
+                             "value": pd.Series(dtype=object), "reason": pd.Series(dtype=object)})
+    rows = list(rows) if not hasattr(rows, "__len__") else rows
+    n = len(rows)
+    vals = [None] * n if values is None else [None if v is None else str(v) for v in values]
+    return pd.DataFrame({"row": pd.Series(rows, dtype="int64"), "column": [column] * n,
+                         "value": vals, "reason": [reason] * n})
+
+
+def check_columns(df, instrument, *, file=None, allow_missing_required=False):
+    """Compare the data's columns with the instrument.
+
+    Returns ``(known, unknown, missing_optional)``: the columns that are items, the unknown
+    column names (reported, then dropped: they may hold identifying data), and the
+    non-required items absent from the file (added as empty). Raises
+    :class:`~rsnprop.errors.DataFileError` naming every required item that is absent, or when
+    no column at all is an item (wrong file or platform).
+    """
+    items = instrument.items
+    cols = [str(c) for c in df.columns]
+    known = [c for c in cols if c in items]
+    meta = {str(c).lower() for c in df.attrs.get("rsnprop_read", {}).get("meta_columns", [])}
+    unknown = [c for c in cols if c not in items and c.lower() not in QUIET_META
+               and c.lower() not in meta]
+    measured = [i for i, it in items.items() if getattr(it, "construct", None)]
+    if not any(c in measured for c in known):
+        raise DataFileError(
+            "none of the instrument's construct items is a column (wrong file, or a platform "
+            f"export read without --platform?); columns found: {', '.join(cols[:12])}"
+            + (" ..." if len(cols) > 12 else ""), file=file)
+    absent = [i for i in items if i not in cols]
+    req_absent = [i for i in absent if getattr(items[i], "required", False)]
+    if req_absent and not allow_missing_required:
+        raise DataFileError(
+            f"{len(req_absent)} required item column(s) missing: " + ", ".join(req_absent),
+            file=file, column=req_absent[0],
+            problems=[{"message": f"missing required column '{c}'", "column": c}
+                      for c in req_absent])
+    return known, unknown, [i for i in absent if i not in req_absent]
+
+
+def _bounds(item):
+    scale = getattr(item, "scale", None)
+    lo = getattr(scale, "min", None) if scale is not None else None
+    hi = getattr(scale, "max", None) if scale is not None else None
+    return lo, hi
+
+
+def validate_items(df, instrument, rules, columns):
+    """Recode and validate the item columns.
+
+    Returns
+    -------
+    values : pandas.DataFrame
+        One column per item in ``columns``: floats for numeric items (invalid -> NaN), strings
+        (``None`` missing) for text codes; select_multiple answers normalised to
+        space-separated codes in the instrument's order.
+    problems : pandas.DataFrame
+        ``row`` (0-based position), ``column``, ``value``, ``reason``.
+    recodes : dict
+        column -> {"recoded_missing": n, "label_recoded": n}.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from .recode import _norm, split_multi, to_codes
+
+    tokens = {_norm(t) for t in rules.missing_tokens}
+    out = {}
+    probs = []
+    recodes = {}
+    positions = np.arange(len(df))
+    for col in columns:
+        item = instrument.items[col]
+        s = df[col]
+        itype = getattr(item, "type", "")
+        if itype == "select_multiple":
+            vals, pr, rc = _validate_multi(s, item, tokens, positions, split_multi)
+            out[col] = vals
+            probs.extend(pr)
+            if rc:
+                recodes[col] = rc
+            continue
+        numeric = item.numeric if hasattr(item, "numeric") else itype in (
+            "likert", "integer", "decimal", "constant_sum")
+        codes_u, inv = _distinct(s)
+        mapped, reasons = to_codes(codes_u, item, tokens)
+        rc = {}
+        for r in ("recoded_missing", "label_recoded"):
+            idx = [k for k, x in enumerate(reasons) if x == r]
+            if idx:
+                rc[r] = int(np.isin(inv, idx).sum())
+        bad_u = [k for k, x in enumerate(reasons) if x == "not_a_number"]
+        if numeric:
+            arr = np.array([np.nan if c is None else c for c in mapped], dtype="float64")
+            # numeric missing codes (-99, -9 ...) outside the valid range
+            lo, hi = _bounds(item)
+            choices = getattr(item, "choices", {}) or {}
+            num_tokens = {float(t) for t in tokens if _is_float(t)}
+            for k, c in enumerate(arr):
+                if c in num_tokens and not _valid_number(c, lo, hi, choices):
+                    arr[k] = np.nan
+                    rc["recoded_missing"] = rc.get("recoded_missing", 0) + int((inv == k).sum())
+            vals = arr[inv] if len(arr) else np.full(len(s), np.nan)
+            raw_u = np.array(codes_u, dtype=object)
+            checks = []
+            if bad_u:
+                checks.append((np.isin(inv, bad_u), "not_a_number"))
+            has = ~np.isnan(vals)
+            if lo is not None:
+                checks.append((has & ((vals < lo) | (vals > hi if hi is not None else False)),
+                               "out_of_range"))
+            elif hi is not None:
+                checks.append((has & (vals > hi), "out_of_range"))
+            if itype in ("likert", "integer") or (choices and itype == "select_one"):
+                checks.append((has & (vals != np.round(vals)), "not_integer"))
+            if choices and itype == "select_one":
+                allowed = np.array([float(c) for c in choices], dtype="float64")
+                checks.append((has & ~np.isin(vals, allowed), "invalid_code"))
+            taken = np.zeros(len(s), dtype=bool)
+            for mask, reason in checks:
+                mask = mask & ~taken
+                if mask.any():
+                    probs.append(problems_frame(positions[mask], col, raw_u[inv[mask]], reason))
+                    taken |= mask
+            vals = np.where(taken, np.nan, vals)
+            out[col] = pd.Series(vals, index=df.index, dtype="float64")
+        else:
+            arr = np.array(mapped, dtype=object)
+            vals = arr[inv] if len(arr) else np.array([None] * len(s), dtype=object)
+            choices = getattr(item, "choices", {}) or {}
+            if choices and itype == "select_one":
+                allowed = {str(c) for c in choices}
+                upper = {str(c).casefold(): str(c) for c in choices}
+                fixed = [None if c is None else (c if c in allowed else upper.get(str(c).casefold(), c))
+                         for c in arr]
+                arr = np.array(fixed, dtype=object)
+                bad = [k for k, c in enumerate(arr) if c is not None and c not in allowed]
+                vals = arr[inv]
+                if bad:
+                    mask = np.isin(inv, bad)
+                    probs.append(problems_frame(positions[mask], col,
+                                                np.array(codes_u, dtype=object)[inv[mask]],
+                                                "invalid_code"))
+                    vals = np.where(mask, None, vals)
+            out[col] = pd.Series(vals, index=df.index, dtype=object)
+        if rc:
+            recodes[col] = rc
+    problems = pd.concat(probs, ignore_index=True) if probs else problems_frame()
+    return pd.DataFrame(out, index=df.index), problems, recodes
+
+
+def _is_float(t):
+    try:
+        float(t)
+        return True
+    except ValueError:
+        return False
+
+
+def _valid_number(c, lo, hi, choices):
+    if choices:
+        return any(float(c) == float(k) for k in choices if not isinstance(k, str))
+    if lo is not None and c < lo:
+        return False
+    if hi is not None and c > hi:
+        return False
+    return lo is not None or hi is not None
+
+
+def _distinct(s):
+    """Distinct values of a column (None for missing) and the inverse index."""
+    import numpy as np
+    import pandas as pd
+
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        arr = s.to_numpy(dtype="float64", na_value=np.nan)
+        codes, uniq = pd.factorize(arr, use_na_sentinel=True)
+        uniq = [float(u) for u in uniq]
+    else:
+        codes, uniq = pd.factorize(s.astype(object), use_na_sentinel=True)
+        uniq = [u for u in uniq]
+    codes = np.asarray(codes)
+    uniq.append(None)
+    codes = np.where(codes < 0, len(uniq) - 1, codes)
+    return uniq, codes
+
+
+def _validate_multi(s, item, tokens, positions, split_multi):
+    import numpy as np
+    import pandas as pd
+
+    from .recode import _norm, label_map
+
+    lmap = label_map(item)
+    order = {str(c): k for k, c in enumerate(getattr(item, "choices", {}) or {})}
+    uniq, inv = _distinct(s)
+    norm_u, bad_u, rc = [], [], {}
+    miss_u = []
+    for k, v in enumerate(uniq):
+        if v is None:
+            norm_u.append(None)
+            continue
+        if _norm(v) in tokens:
+            norm_u.append(None)
+            miss_u.append(k)
+            continue
+        if isinstance(v, float) and v.is_integer():
+            v = str(int(v))
+        toks, bad = [], False
+        for t in split_multi(v):
+            code = lmap.get(_norm(t))
+            if code is None or (order and str(code) not in order):
+                bad = True
+            else:
+                toks.append(str(code))
+        if bad:
+            bad_u.append(k)
+        toks = sorted(set(toks), key=lambda c: order.get(c, 10**6))
+        norm_u.append(" ".join(toks) if toks else None)
+    arr = np.array(norm_u, dtype=object)
+    vals = pd.Series(arr[inv], index=s.index, dtype=object)
+    probs = []
+    if bad_u:
+        mask = np.isin(inv, bad_u)
+        probs.append(problems_frame(positions[mask], item.id,
+                                    np.array(uniq, dtype=object)[inv[mask]], "invalid_code"))
+    if miss_u:
+        rc["recoded_missing"] = int(np.isin(inv, miss_u).sum())
+    return vals, probs, rc
+
+
+def shown_mask(values, instrument, item):
+    """Boolean array: was ``item`` shown to each respondent under the skip logic?
+
+    Conditions (``eq ne gt ge lt le selected not_selected answered``) are all required (AND);
+    a condition on an unanswered item is false. Items without ``show_if`` are always shown.
+    """
+    import numpy as np
+
+    n = len(values)
+    mask = np.ones(n, dtype=bool)
+    for cond in getattr(item, "show_if", ()) or ():
+        src, op, val = cond.item, cond.op, cond.value
+        if src not in values.columns:
+            continue
+        col = values[src]
+        if op in ("selected", "not_selected"):
+            has = col.astype("string").str.split(" ").apply(
+                lambda t: isinstance(t, list) and str(val) in t).to_numpy(dtype=bool) \
+                if len(col) else np.zeros(0, dtype=bool)
+            answered = col.notna().to_numpy()
+            ok = has if op == "selected" else (answered & ~has)
+        elif op == "answered":
+            ok = col.notna().to_numpy()
+        else:
+            if col.dtype == object:
+                a = col.to_numpy(dtype=object)
+                v = val
+                with np.errstate(invalid="ignore"):
+                    ok = np.array([x is not None and _cmp(x, op, v) for x in a], dtype=bool)
+            else:
+                a = col.to_numpy(dtype="float64")
+                with np.errstate(invalid="ignore"):
+                    ok = _cmp(a, op, float(val))
+                ok = np.asarray(ok, dtype=bool) & ~np.isnan(a)
+        mask &= ok
+    return mask
+
+
+def _cmp(a, op, v):
+    import operator
+
+    return {"eq": operator.eq, "ne": operator.ne, "gt": operator.gt, "ge": operator.ge,
+            "lt": operator.lt, "le": operator.le}[op](a, v)
+
+
+def find_duplicates(ids, items):
+    """Later copies of a respondent id, and later identical submissions.
+
+    ``ids`` is a Series of respondent ids (missing ids are never duplicates); ``items`` the
+    answers compared for duplicate submissions (rows with no answer at all are never
+    duplicates). The first occurrence is kept in both cases.
+    """
+    import numpy as np
+    import pandas as pd
+
+    dup_id = ids.notna().to_numpy() & ids.duplicated(keep="first").to_numpy()
+    # a submission counts only with at least half of the compared items answered
+    answered = items.notna().to_numpy().sum(axis=1) * 2 >= max(1, items.shape[1])
+    if items.shape[1]:
+        h = pd.util.hash_pandas_object(items.astype(object).where(items.notna(), None),
+                                       index=False).to_numpy()
+        dup_sub = pd.Series(h).duplicated(keep="first").to_numpy() & answered
+    else:
+        dup_sub = np.zeros(len(items), dtype=bool)
+    return dup_id, dup_sub
+
+
+def check_facts(values, *, survey_year=None):
+    """Impossible or inconsistent facts: list of ``(mask, columns, reason)``.
+
+    * first foreign sale before founding (``sale_before_founding``);
+    * founding or first foreign sale after the survey year (``founded_after_survey``,
+      ``sale_after_survey``);
+    * more continents than countries (``more_continents_than_countries``);
+    * a foreign-sales share at year 3 above 0 while the first foreign sale came more than 3
+      years after founding (``share_without_foreign_sale``).
+    """
+    import numpy as np
+
+    def col(name):
+        if name in values.columns:
+            return values[name].to_numpy(dtype="float64", na_value=np.nan)
+        return np.full(len(values), np.nan)
+
+    found, first = col("founding_year"), col("first_foreign_sale_year")
+    year = col("survey_year") if survey_year is None else np.full(len(values), survey_year)
+    with np.errstate(invalid="ignore"):
+        out = [
+            (first < found, ["founding_year", "first_foreign_sale_year"], "sale_before_founding"),
+            (found > year, ["founding_year"], "founded_after_survey"),
+            (first > year, ["first_foreign_sale_year"], "sale_after_survey"),
+            (col("n_continents") > col("n_countries"), ["n_continents", "n_countries"],
+             "more_continents_than_countries"),
+            ((col("foreign_share_y3") > 0) & (first - found > 3),
+             ["foreign_share_y3"], "share_without_foreign_sale"),
+        ]
+    return [(np.asarray(m, dtype=bool), c, r) for m, c, r in out]
+
+
+def check_constant_sums(values, instrument, total_default=100.0, tol=1.0):
+    """Constant-sum groups whose answered parts do not add up: list of (mask, columns, total)."""
+    import numpy as np
+
+    groups = {}
+    for iid, it in instrument.items.items():
+        cs = getattr(it, "constant_sum", None)
+        if cs is not None and iid in values.columns:
+            groups.setdefault(cs.group, (cs.total or total_default, []))[1].append(iid)
+    out = []
+    for _, (total, cols) in sorted(groups.items()):
+        block = values[cols].to_numpy(dtype="float64", na_value=np.nan)
+        complete = ~np.isnan(block).any(axis=1)
+        with np.errstate(invalid="ignore"):
+            off = complete & (np.abs(np.nansum(block, axis=1) - total) > tol)
+        out.append((off, cols, total))
+    return out
