@@ -18,6 +18,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("-o", "--output", metavar="OUT.json", help="write the result JSON here (atomically)")
     parser.add_argument("--multiverse", action="store_true",
                         help="also run the specification grid of the plan (slower)")
+    parser.add_argument("--raw", metavar="RAW", help="raw export: lets multiverse careless rules clean it again")
+    parser.add_argument("--instrument", metavar="PATH", help="instrument YAML (needed with --raw)")
+    parser.add_argument("--platform", default=None, help="platform of the raw export (generic, xlsform, limesurvey, qualtrics)")
     parser.add_argument("--no-latent", action="store_true", help="skip the multigroup SEM cross-check")
     parser.add_argument("--seed", type=int, default=None, help="seed recorded in the result")
 
@@ -60,10 +63,21 @@ def run(args):
 
     plan = load_plan(args.plan)
     data = _read(args.clean)
+    raw = instrument = None
+    if args.raw or args.instrument:
+        if not (args.raw and args.instrument):
+            raise InputError("--raw and --instrument go together", parameter="--raw/--instrument")
+        existing_file(args.raw, "raw export")
+        existing_file(args.instrument, "instrument")
+        from ..data import read_table
+        from ..instrument import load_instrument
+
+        instrument = load_instrument(args.instrument)
+        raw = read_table(args.raw, platform=args.platform, instrument=instrument)
     try:
         result = test_propositions(data, plan, multiverse=args.multiverse, seed=args.seed,
                                    latent=False if args.no_latent else None,
-                                   source=Path(args.clean).name)
+                                   source=Path(args.clean).name, raw=raw, instrument=instrument)
     except InputError as err:
         if err.file is None:
             err.file = str(args.clean)
