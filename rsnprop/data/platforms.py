@@ -148,6 +148,17 @@ def map_platform_columns(df, platform: str | None, instrument, *, file=None):
             df = df.reset_index(drop=True)
             df, _ = to_numeric_columns(df.astype(object).where(df.notna(), None).map(
                 lambda v: None if v is None else str(v)))
+    if platform != "generic" and instrument is not None and hasattr(instrument, "sections"):
+        try:
+            from ..instrument.mapping import from_platform
+        except ImportError:  # pragma: no cover - instrument stage absent
+            from_platform = None
+        if from_platform is not None:
+            keep_attrs = dict(df.attrs)
+            pii_first = [c for c in df.columns if normalise_name(c, platform) in pii_meta]
+            df = from_platform(df.drop(columns=pii_first), instrument, platform)
+            df.attrs = keep_attrs
+            info.setdefault("dropped_pii_pre", [str(c) for c in pii_first])
     ids = set(getattr(instrument, "items", {}) or {}) if instrument is not None else set()
     ids |= {"resp_id", "duration_sec", "consent"}
     mapping = _instrument_map(instrument, platform) if instrument is not None else {}
@@ -199,6 +210,7 @@ def map_platform_columns(df, platform: str | None, instrument, *, file=None):
             start = pd.to_datetime(df[cols["start"]], errors="coerce", utc=True)
             end = pd.to_datetime(df[cols["end"]], errors="coerce", utc=True)
             out["duration_sec"] = (end - start).dt.total_seconds()
+    dropped_pii = info.pop("dropped_pii_pre", []) + dropped_pii
     info.update({"platform": platform, "renamed": renamed, "dropped_pii": dropped_pii,
                  "meta_columns": meta, "header_rows_dropped": n_header})
     out.attrs["rsnprop_read"] = info
@@ -208,7 +220,8 @@ def map_platform_columns(df, platform: str | None, instrument, *, file=None):
 def combine_indicators(df, instrument):
     """Merge one-column-per-option exports of select_multiple items (``<item>_<code>`` 0/1
     columns, as mapped by :func:`rsnprop.instrument.column_map`) into the item column of
-    space-separated codes. Columns that are not indicators of an absent item are untouched.
+    space-separated codes; indicators beside an existing item column are dropped (clean
+    derives them again from the item column).
 
     Examples
     --------
@@ -224,11 +237,14 @@ def combine_indicators(df, instrument):
 
     out = df
     for iid, it in instrument.items.items():
-        if getattr(it, "type", None) != "select_multiple" or iid in df.columns:
+        if getattr(it, "type", None) != "select_multiple":
             continue
         cols = {str(code): f"{iid}_{code}" for code in (getattr(it, "choices", {}) or {})
                 if f"{iid}_{code}" in df.columns}
         if not cols:
+            continue
+        if iid in df.columns:   # indicators derived from the item column: rebuilt by clean
+            out = out.drop(columns=list(cols.values()))
             continue
         if out is df:
             out = df.copy()
