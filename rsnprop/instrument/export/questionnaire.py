@@ -19,11 +19,11 @@ __all__ = ["export"]
 _WORDS = {
     "en": {"only_if": "Answer only if", "select_all": "", "version": "Version", "hash": "Content hash",
            "and": "and", "is": "is", "selected": "includes", "not_selected": "does not include",
-           "answered": "is answered", "total": "Total must be", "interviewer": ""},
+           "answered": "is answered", "total": "Total must be", "interviewer": "", "q": ("\u201c", "\u201d")},
     "fr": {"only_if": "Répondre uniquement si", "select_all": "", "version": "Version",
            "hash": "Empreinte du contenu", "and": "et", "is": "est", "selected": "inclut",
            "not_selected": "n'inclut pas", "answered": "a une réponse", "total": "Le total doit être",
-           "interviewer": ""},
+           "interviewer": "", "q": ("\u00ab\u00a0", "\u00a0\u00bb")},
 }
 _OPS = {"eq": "=", "ne": "≠", "gt": ">", "ge": "≥", "lt": "<", "le": "≤"}
 
@@ -64,22 +64,23 @@ footer{margin-top:3em;font-size:.8em;color:#555;border-top:1px solid #ccc;paddin
 
 def _logic(conditions, ins, lang, words) -> str:
     parts = []
+    lq, rq = words["q"]
     for c in conditions:
         item = ins.items[c.item]
         name = item.text.get(lang, c.item)
         short = (name[:60] + "...") if len(name) > 63 else name
         if c.op in ("selected", "not_selected"):
             label = item.choice_labels.get(c.value, {}).get(lang, c.value)
-            parts.append(f"« {short} » {words[c.op]} « {label} »")
+            parts.append(f"{lq}{short}{rq} {words[c.op]} {lq}{label}{rq}")
         elif c.op == "answered":
-            parts.append(f"« {short} » {words['answered']}")
+            parts.append(f"{lq}{short}{rq} {words['answered']}")
         else:
             value = c.value
             if item.choice_labels and c.value in item.choice_labels and c.op in ("eq", "ne"):
                 value = item.choice_labels[c.value].get(lang, c.value)
             elif item.choice_labels and c.value in item.choice_labels:
                 value = f"{c.value} ({item.choice_labels[c.value].get(lang, '')})"
-            parts.append(f"« {short} » {_OPS[c.op]} {value}")
+            parts.append(f"{lq}{short}{rq} {_OPS[c.op]} {value}")
     return f"{words['only_if']} " + f" {words['and']} ".join(parts) + "." if parts else ""
 
 
