@@ -167,4 +167,18 @@ def _write(results_dir, output, *, tables_dir=None, command=None) -> ReportResul
     html = _render(inputs, sections, TABLES_NOTE if tables else "").encode("utf-8")
     written = export_tables(tables, tables_dir)
     atomic_write(output, html)
+    _shareable(output, *written)
     return ReportResult(output, html, sections, written, len(figures))
+
+
+def _shareable(*paths) -> None:
+    """Give written files the usual permissions (atomic_write's temporary files are 0600)."""
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    for p in paths:
+        try:
+            os.chmod(p, 0o666 & ~mask)
+        except OSError:
+            pass

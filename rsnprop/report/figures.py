@@ -226,7 +226,7 @@ def forest_plot(rows: list[dict], *, xlabel: str = "Effect size (95% CI)",
                               "evidence; diamonds (vermillion): P2 evidence.")
 
 
-def loadings_heatmap(matrix) -> Figure | None:
+def loadings_heatmap(matrix, *, title: str = "Standardised factor loadings") -> Figure | None:
     """Heat map of standardised loadings (a DataFrame: items as rows, factors as columns).
 
     Cells without a loading are blank; every cell carries its value in APA format, so the
@@ -257,11 +257,12 @@ def loadings_heatmap(matrix) -> Figure | None:
         fig.tight_layout()
         low = np.nanmin(values) if np.isfinite(values).any() else float("nan")
         high = np.nanmax(values) if np.isfinite(values).any() else float("nan")
-        return render(fig, id="loadings", title="Standardised factor loadings",
+        return render(fig, id="loadings", title=title,
                       alt=f"Heat map of standardised loadings of {matrix.shape[0]} items on "
                           f"{matrix.shape[1]} factors ({', '.join(map(str, matrix.columns))}); "
                           f"loadings range from {low:.2f} to {high:.2f}.",
-                      caption="Rows are items, columns factors; blank cells are fixed at zero.")
+                      caption="Rows are items, columns factors; blank cells are not estimated "
+                              "(fixed at zero). Blue: negative, red: positive loadings.")
 
 
 def specification_curve(specs: list[dict], *, title: str = "Specification curve",
@@ -306,6 +307,12 @@ def specification_curve(specs: list[dict], *, title: str = "Specification curve"
             top.plot([i], [est], marker="o", markersize=4, color=colour,
                      markerfacecolor=colour if sig else "white")
         top.axhline(0, color="black", linewidth=0.8)
+        prim = [i for i, s_ in enumerate(specs) if s_.get("primary")]
+        for i in prim:
+            top.axvline(i, color="black", linestyle=":", linewidth=1.0,
+                        label="preregistered specification")
+        if prim:
+            top.legend(loc="upper left", frameon=False, fontsize=8)
         top.set_ylabel(ylabel)
         top.set_title(title)
         for i, s in enumerate(specs):
@@ -331,7 +338,8 @@ def specification_curve(specs: list[dict], *, title: str = "Specification curve"
                           f"{n_sig} of {len(specs)} confidence intervals exclude zero.",
                       caption="Top: estimates sorted from lowest to highest with 95% confidence "
                               "intervals; filled blue circles when the interval excludes zero, "
-                              "open orange circles otherwise. Bottom: the analytic choices of "
+                              "open orange circles otherwise; a dotted line marks the "
+                              "preregistered specification. Bottom: the analytic choices of "
                               "each specification.")
 
 

@@ -20,6 +20,7 @@ EXPECTED_FILES = {
     "measurement.json": "measurement",
     "propositions.json": "propositions",
     "power.json": "power",
+    "invariance.json": "invariance",
 }
 
 
@@ -33,6 +34,7 @@ class Inputs:
     measurement: dict | None = None
     propositions: dict | None = None
     power: dict | None = None
+    invariance: dict | None = None
     #: [{"name", "bytes", "sha256"}] of the expected files that exist, in a fixed order
     files: list[dict] = field(default_factory=list)
     #: file name -> why it could not be used ("missing" or the read error)

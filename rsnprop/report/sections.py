@@ -108,7 +108,11 @@ def _scalars(d: dict) -> list[tuple[str, str]]:
     """(key, formatted value) pairs of a dict's scalar (or short list) entries."""
     out = []
     for k, v in (d or {}).items():
-        if isinstance(v, (dict,)) or (isinstance(v, list) and any(isinstance(x, (dict, list)) for x in v)):
+        if k == "warnings" or isinstance(v, dict) or (
+                isinstance(v, list) and any(isinstance(x, (dict, list)) for x in v)):
+            continue  # warnings go to the section's warning box; nested values to tables
+        if isinstance(v, list) and len(v) > 12:
+            out.append((str(k), fmt_value(v[:12], 3) + f", ... ({len(v)} in all)"))
             continue
         out.append((str(k), fmt_value(v, 3)))
     return out
@@ -176,46 +180,109 @@ def _warnings(*sources) -> list[str]:
 
 
 def effect_row(ev) -> dict | None:
-    """Normalise one evidence entry to label, metric, estimate, ci, p, n, decision."""
+    """Normalise one evidence entry (a dict from propositions.json) for tables and figures.
+
+    Understands the keys of ``rsnprop test`` (``test, role, group, n, estimate, ci_lower,
+    ci_upper, effect_size, effect_size_name, es_ci_lower, es_ci_upper, p_value, p_corrected,
+    status, note``) and common alternatives (``est``, ``ci`` pair, ``p``, ``pvalue``, ``name``).
+    """
     if not isinstance(ev, dict):
         return None
-    est = to_float(pick(ev, "estimate", "est", "effect_size", "effect", "value", "dz", "d", "g",
-                        "difference", "diff", "mean_diff"))
+    est = to_float(pick(ev, "estimate", "est", "value", "difference", "diff", "mean_diff"))
     ci = pick(ev, "ci", "ci95")
     lo = pick(ev, "ci_lower", "ci_low", "lower", "ci_lo", "lo")
     hi = pick(ev, "ci_upper", "ci_high", "upper", "ci_hi", "hi")
     if (lo is None or hi is None) and isinstance(ci, (list, tuple)) and len(ci) == 2:
         lo, hi = ci
+    es = to_float(pick(ev, "effect_size", "dz", "d", "g"))
+    es_lo, es_hi = to_float(pick(ev, "es_ci_lower")), to_float(pick(ev, "es_ci_upper"))
+    if est is None and es is not None:  # only a standardised estimate was reported
+        est = es
     label = pick(ev, "label", "test", "name", "contrast", "description", "id", "kind",
                  default="evidence")
+    note = fmt_value(pick(ev, "note", default="")).strip()
+    status = fmt_value(pick(ev, "status", default=""))
     return {
         "label": fmt_value(label),
-        "metric": fmt_value(pick(ev, "metric", "effect_size_name", "measure", "es", "es_type",
-                                 "statistic", default="")),
+        "role": fmt_value(pick(ev, "role", default="")),
+        "group": fmt_value(pick(ev, "group", default="")),
+        "metric": fmt_value(pick(ev, "effect_size_name", "metric", "measure", "es_type",
+                                 default="")),
         "estimate": est,
         "ci": (to_float(lo), to_float(hi)),
         "ci_lower": to_float(lo),
         "ci_upper": to_float(hi),
-        "p": to_float(pick(ev, "pvalue", "p", "p_value", "p_val")),
+        "es": es,
+        "es_ci": (es_lo, es_hi),
+        "es_ci_lower": es_lo,
+        "es_ci_upper": es_hi,
+        "p": to_float(pick(ev, "p_value", "pvalue", "p", "p_val")),
+        "p_corrected": to_float(pick(ev, "p_corrected", "p_adjusted", "p_holm")),
         "n": pick(ev, "n", "n_obs", "n_firms"),
         "decision": fmt_value(pick(ev, "decision", "conclusion", "result", "interpretation",
                                    default="")),
+        "status": status if status and status != "ok" else "",
+        "note": "; ".join(x for x in (note, status if status not in ("", "ok") else "") if x),
     }
 
 
+def _p_text(p) -> str:
+    t = fmt_p(p)
+    return f"p {t}" if t.startswith(("<", ">")) else f"p = {t}"
+
+
 def _evidence_sentence(row: dict) -> str:
+    head = row["label"]
+    ctx = ", ".join(x for x in (row["group"], f"n = {fmt_value(row['n'])}" if row["n"] is not None
+                                else "") if x)
+    if ctx:
+        head += f" ({ctx})"
     parts = []
-    name = f"{row['metric']} = " if row["metric"] else "estimate = "
     if row["estimate"] is not None:
-        parts.append(name + fmt_num(row["estimate"]))
-    if row["ci_lower"] is not None and row["ci_upper"] is not None:
-        parts.append("95% CI " + fmt_ci(row["ci_lower"], row["ci_upper"]))
+        ci = fmt_ci(row["ci_lower"], row["ci_upper"])
+        parts.append("estimate " + fmt_num(row["estimate"]) + (f", 95% CI {ci}" if "[" in ci else ""))
+    if row["es"] is not None and row["metric"]:
+        ci = fmt_ci(row["es_ci_lower"], row["es_ci_upper"])
+        parts.append(f"{row['metric']} = {fmt_num(row['es'])}" + (f" {ci}" if "[" in ci else ""))
     if row["p"] is not None:
-        p = fmt_p(row["p"])
-        parts.append(f"p {p}" if p.startswith(("<", ">")) else f"p = {p}")
-    if row["n"] is not None:
-        parts.append(f"n = {fmt_value(row['n'])}")
-    return f"{row['label']}: " + ", ".join(parts) if parts else row["label"]
+        parts.append(_p_text(row["p"]))
+    if row["p_corrected"] is not None:
+        parts.append("corrected " + _p_text(row["p_corrected"]))
+    return head + (": " + "; ".join(parts) if parts else "")
+
+
+_EVIDENCE_COLUMNS = [
+    Column("label", "Test"), Column("role", "Role"), Column("group", "Group"),
+    Column("n", "n", "int"), Column("estimate", "Estimate", "num"), Column("ci", "95% CI", "ci"),
+    Column("metric", "Effect size"), Column("es", "ES", "num"), Column("es_ci", "95% CI (ES)", "ci"),
+    Column("p", "p", "p"), Column("p_corrected", "p (corrected)", "p"), Column("note", "Note"),
+]
+
+
+def evidence_table(rows: list[dict], id: str, title: str, note: str = "") -> Table:
+    """An APA table of normalised evidence rows.
+
+    Columns empty throughout are left out; each row's note becomes a footnote letter after the
+    test name, explained in the table note (long notes would squeeze the table).
+    """
+    rows = [dict(r) for r in rows]
+    notes: list[str] = []
+    for r in rows:
+        text = r.get("note") or ""
+        if text:
+            if text not in notes:
+                notes.append(text)
+            r["label"] = f"{r['label']} ({_letter(notes.index(text))})"
+    cols = [c for c in _EVIDENCE_COLUMNS if c.key != "note" and (c.key == "label" or any(
+        (r.get(c.key) not in (None, "", (None, None))) for r in rows))]
+    foot = " ".join(f"({_letter(i)}) {t}." if not t.endswith(".") else f"({_letter(i)}) {t}"
+                    for i, t in enumerate(notes))
+    return Table(id, title, cols, rows, " ".join(x for x in (note, foot) if x))
+
+
+def _letter(i: int) -> str:
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    return letters[i] if i < 26 else letters[i // 26 - 1] + letters[i % 26]
 
 
 def _propositions(props: dict | None) -> dict:
@@ -244,6 +311,20 @@ def group_column(inputs) -> str | None:
 
 
 # --------------------------------------------------------------------------- sections
+def _blocks(props_json) -> list[tuple[str, dict]]:
+    """(id, block) of P1, P2, ... then the joint prediction, from propositions.json."""
+    props = _propositions(props_json)
+    out = [(pid, props[pid] if isinstance(props[pid], dict) else {"verdict": props[pid]})
+           for pid in sorted(props)]
+    joint = pick(props_json, "joint")
+    if isinstance(joint, dict):
+        out.append(("joint", joint))
+    return out
+
+
+_ROLE_ORDER = {"primary": 0, "equivalence": 1}
+
+
 def summary_section(inputs) -> Section:
     s = Section("summary", "Summary of verdicts")
     props = _propositions(inputs.propositions)
@@ -251,27 +332,50 @@ def summary_section(inputs) -> Section:
         return _not_run(s, _missing_reason(inputs, "propositions.json") if inputs.propositions is None
                         else "Not run: propositions.json holds no propositions.")
     cards = []
-    for pid in sorted(props):
-        entry = props[pid] if isinstance(props[pid], dict) else {"verdict": props[pid]}
+    for pid, entry in _blocks(inputs.propositions):
         verdict = str(pick(entry, "verdict", default="not reported"))
-        a, b = _PREDICTED.get(pid, ("predicted", "other"))
-        template = VERDICT_TEXT.get(verdict)
-        plain = template.format(p=pid, g=_GROUP.get(pid, "the firms"), a=a, b=b) if template \
-            else f"Verdict for {pid}: {verdict}."
-        rows = [effect_row(e) for e in (pick(entry, "evidence", default=[]) or [])
-                if isinstance(e, dict)]
-        evidence = [_evidence_sentence(r) for r in rows if r][:3]
-        evidence += [str(e) for e in (pick(entry, "evidence", default=[]) or []) if isinstance(e, str)][:3]
+        if pid in _PREDICTED:
+            a, b = _PREDICTED[pid]
+            template = VERDICT_TEXT.get(verdict)
+            plain = template.format(p=pid, g=_GROUP[pid], a=a, b=b) if template \
+                else f"Verdict for {pid}: {verdict}."
+        elif pid == "joint":
+            plain = {"supported": "The relational-informational lean differs between born "
+                                  "globals and traditional SMEs as P1 and P2 together predict.",
+                     "contradicted": "The lean differs between the groups in the direction "
+                                     "opposite to P1 and P2.",
+                     "equivalent": "The lean is practically the same in both groups.",
+                     "inconclusive": "The data cannot decide whether the lean differs between "
+                                     "the groups."}.get(verdict, f"Joint verdict: {verdict}.")
+        else:
+            plain = f"Verdict for {pid}: {verdict}."
+        raw = [e for e in (pick(entry, "evidence", default=[]) or [])]
+        rows = [r for r in (effect_row(e) for e in raw) if r]
+        key = [r for r in rows if r["role"] in _ROLE_ORDER] or rows[:1]
+        key.sort(key=lambda r: _ROLE_ORDER.get(r["role"], 9))
+        evidence = [_evidence_sentence(r) for r in key[:3]]
+        evidence += [str(e) for e in raw if isinstance(e, str)][:3]
         cards.append({"id": pid, "statement": pick(entry, "statement", "text",
                                                     default=PROPOSITION_TEXT.get(pid, "")),
                       "verdict": verdict, "css": verdict if verdict in VERDICT_TEXT else "other",
                       "plain": plain, "evidence": evidence,
                       "reason": fmt_value(pick(entry, "reason", "rationale", "rule", default=""))})
     s.add("verdicts", cards)
+    n = pick(inputs.propositions, "n", default={})
     log = inputs.cleaning_log or {}
+    parts = []
     if log:
-        s.add("p", f"Analysed sample: {fmt_int(pick(log, 'n_kept'))} firms kept of "
-                   f"{fmt_int(pick(log, 'n_in'))} responses received.")
+        parts.append(f"{fmt_int(pick(log, 'n_kept'))} firms kept of {fmt_int(pick(log, 'n_in'))} "
+                     "responses received")
+    if isinstance(n, dict) and n:
+        parts.append(f"{fmt_int(pick(n, 'analysed'))} analysed ({fmt_int(pick(n, 'born_global'))} "
+                     f"born global, {fmt_int(pick(n, 'traditional'))} traditional)")
+    if parts:
+        s.add("p", "Sample: " + "; ".join(parts) + ".")
+    s.add("note", "Verdicts follow the preregistered decision rules of the study plan (section 2): "
+                  "supported = the predicted difference is significant after correction; "
+                  "contradicted = the opposite difference is; equivalent = the difference lies "
+                  "within the smallest effect size of interest; inconclusive = none of these.")
     return s
 
 
@@ -304,37 +408,80 @@ def cleaning_section(inputs) -> Section:
     n_in, n_kept, n_exc = (pick(log, "n_in"), pick(log, "n_kept"), pick(log, "n_excluded"))
     excluded = [e for e in (pick(log, "excluded", default=[]) or []) if isinstance(e, dict)]
     steps = _records(pick(log, "steps", default=[]) or [], "step")
+    src = pick(log, "source", "raw_file", "raw_path")
+    if src is not None:
+        s.add("p", f"Raw export: {fmt_value(src)} (SHA-256 {fmt_value(pick(log, 'raw_sha256'))}).")
     flow = [{"label": "Responses received", "n": fmt_int(n_in), "excluded": []}]
+    reason_step: dict[str, str] = {}
     for st in steps:
         name = fmt_value(pick(st, "step", "name", "label", "id", default="step"))
         removed = pick(st, "n_excluded", "excluded", "n_removed", "removed", "dropped")
         removed_n = removed if isinstance(removed, (int, float)) else (
             len(removed) if isinstance(removed, list) else None)
         after = pick(st, "n_after", "n_out", "n_kept", "n")
-        detail = fmt_value(pick(st, "reason", "description", "detail", "rule", default=""))
+        reasons = pick(st, "reasons")
+        lines = []
+        if removed_n:
+            lines.append(f"Excluded: n = {fmt_int(removed_n)}")
+        if isinstance(reasons, dict):
+            for code, k in reasons.items():
+                reason_step[str(code)] = name
+                lines.append(f"{code}: {fmt_value(k)}")
+        detail = pick(st, "reason", "description", "detail", "rule")
+        if detail is not None:
+            lines.append(fmt_value(detail))
+        if not removed_n and not (isinstance(reasons, dict) and reasons):
+            lines = []
         flow.append({"label": name, "n": fmt_int(after) if after is not None else "",
-                     "excluded": [f"Excluded (n = {fmt_int(removed_n)})" + (f": {detail}" if detail else "")]
-                     if removed_n else ([detail] if detail else [])})
+                     "excluded": lines})
     flow.append({"label": "Analysed", "n": fmt_int(n_kept), "excluded": [], "final": True})
     s.add("flow", flow)
+    s.add("note", "Each box gives the number of responses left after the step; beside it, the "
+                  "responses excluded at that step and how many responses had each reason "
+                  "(a response is excluded at its first failing step but all its reasons are "
+                  "counted, so reason counts can exceed the exclusions).")
     counts = Counter(str(r) for e in excluded for r in (e.get("reasons") or []))
     if counts:
-        rows = [{"reason": k, "n": v, "share": v / len(excluded)} for k, v in
-                sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
-        s.add("table", Table("exclusion_reasons", "Reasons for exclusion", [
-            Column("reason", "Reason"), Column("n", "n", "int"),
-            Column("share", "% of excluded", "pct")], rows,
-            note="A response can be excluded for several reasons, so counts can add up to more "
-                 "than the number of excluded responses."))
+        rows = [{"reason": k, "step": reason_step.get(k, ""), "n": v, "share": v / len(excluded)}
+                for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+        cols = [Column("reason", "Reason")] + ([Column("step", "Step")] if reason_step else []) + [
+            Column("n", "Excluded responses with this reason", "int"),
+            Column("share", "% of excluded", "pct")]
+        s.add("table", Table("exclusion_reasons", "Reasons for exclusion", cols, rows,
+                             note="A response can be excluded for several reasons, so counts can "
+                                  "add up to more than the number of excluded responses."))
     elif n_exc:
         s.add("note", "The cleaning log does not list the reasons for exclusion.")
     if all(isinstance(x, (int, float)) for x in (n_in, n_kept, n_exc)) and n_in != n_kept + n_exc:
         s.add("warnings", [f"Inconsistent counts: n_in = {n_in} but n_kept + n_excluded = "
                            f"{n_kept + n_exc}."])
+    careless = pick(log, "careless")
+    if isinstance(careless, dict) and isinstance(pick(careless, "flagged"), dict):
+        pairs = [(k, fmt_value(v)) for k, v in careless["flagged"].items()]
+        if pick(careless, "median_duration_sec") is not None:
+            pairs.insert(0, ("median duration (s)", fmt_value(careless["median_duration_sec"])))
+        s.add("dl", pairs, "Careless-responding screens (responses flagged)")
+    pcounts = pick(log, "problem_counts")
+    if isinstance(pcounts, list) and pcounts:
+        t = generic_table(pcounts, "value_problems", "Value problems found while cleaning",
+                          note=f"{fmt_value(pick(log, 'problems_total', default=''))} problems in "
+                               "total; out-of-range or invalid values are set to missing (see "
+                               "the list of problems below).")
+        if t:
+            s.add("table", t)
+    problems = pick(log, "problems")
+    if isinstance(problems, list) and problems:
+        s.add("details", [f"row {fmt_value(pick(p, 'row'))}, id {fmt_value(pick(p, 'id'))}, "
+                          f"column {fmt_value(pick(p, 'column'))}: {fmt_value(pick(p, 'reason'))} "
+                          f"(value {fmt_value(pick(p, 'value'))})"
+                          for p in problems[:200] if isinstance(p, dict)],
+              f"Value problems ({len(problems)} listed"
+              + (", first 200 shown)" if len(problems) > 200 else ")"))
     if excluded:
         s.add("details", [f"row {fmt_value(e.get('row'))}, id {fmt_value(e.get('id'))}: "
-                          + "; ".join(map(str, e.get("reasons") or [])) for e in excluded[:200]],
-              f"Excluded responses ({len(excluded)})")
+                          + "; ".join(map(str, e.get("reasons") or [])) for e in excluded[:300]],
+              f"Excluded responses ({len(excluded)}"
+              + (", first 300 shown)" if len(excluded) > 300 else ")"))
     w = _warnings(log)
     if w:
         s.add("warnings", w)
@@ -367,7 +514,9 @@ def descriptives_section(inputs) -> Section:
     cols = list(df.columns)
     s.add("p", f"{len(df)} firms in the clean data set; groups are defined by "
                f"{gcol if gcol else '(no born-global column found)'}.")
-    bg = [c for c in ("bg_ms20", "bg_kc25", "bg_true") if c in cols]
+    bg = [c for c in cols if c.startswith("bg_") and
+          set(pd.to_numeric(df[c], errors="coerce").dropna().unique().tolist()) <= {0, 1} and
+          df[c].notna().any()]
     if bg:
         rows = []
         for c in bg:
@@ -380,7 +529,8 @@ def descriptives_section(inputs) -> Section:
             Column("unclassified", "Unclassified", "int")], rows,
             note="bg_ms20: at least 20% foreign sales within 3 years of founding (Madsen & "
                  "Servais, 1997); bg_kc25: at least 25% (Knight & Cavusgil, 2004); bg_true: "
-                 "Kuivalainen et al. (2007)."))
+                 "true born global (Kuivalainen et al., 2007); other bg_ columns: further "
+                 "definitions computed by the cleaning step."))
     variables = [(c, lab) for c, lab in _DESCRIBE if c in cols]
     if gcol and variables:
         g = pd.to_numeric(df[gcol], errors="coerce")
@@ -414,7 +564,8 @@ def descriptives_section(inputs) -> Section:
             Column("bg", "Born global", "int")], rows))
     texts = []
     for c in cols:
-        if c in _CATEGORICAL or c.startswith(("bg_", "score_")):
+        if c in _CATEGORICAL or c.startswith(("bg_", "score_")) or any(
+                o.startswith(c + "_") for o in cols):  # select_multiple codes have dummies
             continue
         ser = df[c]
         if pd.api.types.is_object_dtype(ser.dtype) or pd.api.types.is_string_dtype(ser.dtype):
@@ -428,40 +579,72 @@ def descriptives_section(inputs) -> Section:
 
 
 def _loadings_matrix(meas: dict):
+    """Items x factors DataFrame of loadings: EFA pattern loadings when present (they show
+    cross-loadings), else standardised CFA loadings; ``None`` when neither is there."""
     import pandas as pd
 
-    cfa = pick(meas, "cfa", default={}) or {}
-    est = pick(cfa, "estimates", default=None) or pick(meas, "estimates", default=None)
-    rows = []
-    if isinstance(est, list):
-        for e in est:
-            if isinstance(e, dict) and e.get("op") == "=~":
-                v = to_float(pick(e, "std_all", "std", "est"))
-                rows.append((str(e.get("rhs")), str(e.get("lhs")), v))
-    load = pick(meas, "loadings") or pick(cfa, "loadings")
-    if not rows and isinstance(load, dict):
-        for f, items in load.items():
-            if isinstance(items, dict):
-                rows += [(str(i), str(f), to_float(v)) for i, v in items.items()]
-    elif not rows and isinstance(load, list):
-        for e in load:
-            if isinstance(e, dict):
-                rows.append((str(pick(e, "item", "rhs")), str(pick(e, "factor", "construct", "lhs")),
-                             to_float(pick(e, "loading", "std_all", "est"))))
+    efa = pick(meas, "efa", default={}) or {}
+    rows: list[tuple[str, str, float | None]] = []
+    source = ""
+    efa_load = pick(efa, "loadings")
+    if isinstance(efa_load, list):
+        for e in efa_load:
+            if not isinstance(e, dict):
+                continue
+            item = str(pick(e, "item", "variable", default=""))
+            for k, v in e.items():
+                if k in ("item", "variable", "h2", "u2", "com", "complexity", "primary",
+                         "cross_loadings", "cross_loading", "construct", "communality",
+                         "uniqueness", "primary_loading"):
+                    continue
+                if isinstance(v, (int, float)) and not isinstance(v, bool):
+                    rows.append((item, str(k), to_float(v)))
+        source = "efa" if rows else ""
     if not rows:
-        return None
+        cfa = pick(meas, "cfa", default={}) or {}
+        est = pick(cfa, "estimates") or pick(meas, "estimates")
+        if isinstance(est, list):
+            for e in est:
+                if isinstance(e, dict) and e.get("op") == "=~":
+                    rows.append((str(e.get("rhs")), str(e.get("lhs")),
+                                 to_float(pick(e, "std_all", "std", "est"))))
+        load = pick(meas, "loadings") or pick(cfa, "loadings")
+        if not rows and isinstance(load, dict):
+            for f, items in load.items():
+                if isinstance(items, dict):
+                    rows += [(str(i), str(f), to_float(v)) for i, v in items.items()]
+        elif not rows and isinstance(load, list):
+            for e in load:
+                if isinstance(e, dict):
+                    rows.append((str(pick(e, "item", "rhs")),
+                                 str(pick(e, "construct", "factor", "lhs")),
+                                 to_float(pick(e, "std_all", "loading", "est"))))
+        source = "cfa" if rows else ""
+    if not rows:
+        return None, ""
     items = list(dict.fromkeys(r[0] for r in rows))
     factors = list(dict.fromkeys(r[1] for r in rows))
     m = pd.DataFrame(float("nan"), index=items, columns=factors)
     for i, f, v in rows:
         m.loc[i, f] = float("nan") if v is None else v
-    return m
+    return m, source
 
 
-def _matrix_table(mat, id: str, title: str, note: str) -> Table | None:
-    """A construct x construct matrix (dict of dicts or list of {row, col, value})."""
+def _matrix_table(mat, id: str, title: str, note: str, *, full: bool = False) -> Table | None:
+    """A construct x construct matrix: a dict of dicts, a list of {row, col, value}, or
+    ``{"constructs": [...], "values": [[...]]}``.  ``full`` keeps the upper triangle."""
     cells: dict[tuple[str, str], object] = {}
-    if isinstance(mat, dict):
+    names: list[str] = []
+    if isinstance(mat, dict) and isinstance(mat.get("constructs"), list) and \
+            isinstance(mat.get("values"), list):
+        names = [str(c) for c in mat["constructs"]]
+        for i, r in enumerate(names):
+            for j, c in enumerate(names):
+                try:
+                    cells[(r, c)] = mat["values"][i][j]
+                except (IndexError, TypeError):
+                    pass
+    elif isinstance(mat, dict):
         for r, inner in mat.items():
             if isinstance(inner, dict):
                 for c, v in inner.items():
@@ -469,20 +652,35 @@ def _matrix_table(mat, id: str, title: str, note: str) -> Table | None:
     elif isinstance(mat, list):
         for e in mat:
             if isinstance(e, dict):
-                r, c = pick(e, "row", "a", "construct_1", "lhs"), pick(e, "col", "b", "construct_2", "rhs")
-                cells[(str(r), str(c))] = pick(e, "value", "htmt", "est")
+                r = pick(e, "row", "a", "construct_1", "lhs")
+                c = pick(e, "col", "b", "construct_2", "rhs")
+                cells[(str(r), str(c))] = pick(e, "value", "htmt", "r", "est")
     if not cells:
         return None
-    names = list(dict.fromkeys([k[0] for k in cells] + [k[1] for k in cells]))
+    if not names:
+        names = list(dict.fromkeys([k[0] for k in cells] + [k[1] for k in cells]))
     rows = []
     for i, r in enumerate(names):
         row = {"construct": r}
         for j, c in enumerate(names):
-            v = cells.get((r, c), cells.get((c, r)))
-            row[c] = to_float(v) if j <= i else None
+            v = cells.get((r, c))
+            if v is None and not full:
+                v = cells.get((c, r))
+            row[c] = to_float(v) if (full or j <= i) else None
         rows.append(row)
     return Table(id, title, [Column("construct", "Construct")] +
                  [Column(c, c, "bounded") for c in names], rows, note)
+
+
+def _invariance(inputs):
+    for src in (inputs.measurement, inputs.invariance,
+                pick(inputs.propositions, "auxiliary", default={})):
+        if not isinstance(src, dict):
+            continue
+        inv = src if "steps" in src else pick(src, "invariance")
+        if isinstance(inv, dict) and inv.get("steps"):
+            return inv
+    return None
 
 
 def measurement_section(inputs) -> Section:
@@ -490,18 +688,22 @@ def measurement_section(inputs) -> Section:
     m = inputs.measurement
     if m is None:
         return _not_run(s, _missing_reason(inputs, "measurement.json"))
-    rel = _records(pick(m, "reliability", default=[]) or [], "construct")
+    labels = pick(m, "labels", default={}) or {}
     validity = pick(m, "validity", default={}) or {}
-    per_construct = {str(pick(r, "construct", "name")): r for r in
-                     _records(pick(validity, "constructs", "per_construct", default=[]) or [], "construct")}
+    per_construct = {str(k): v for k, v in (pick(validity, "constructs", default={}) or {}).items()
+                     if isinstance(v, dict)} if isinstance(pick(validity, "constructs"), dict) else {}
+    rel = pick(m, "reliability_table")
+    rel = rel if isinstance(rel, list) and rel else _records(pick(m, "reliability", default=[]) or [],
+                                                              "construct")
     if rel:
         rows = []
         for r in rel:
-            name = str(pick(r, "construct", "name", default=""))
+            name = str(pick(r, "construct", "scale", "name", default=""))
             v = per_construct.get(name, {})
             items = pick(r, "items")
+            label = pick(r, "label", default=labels.get(name))
             rows.append({
-                "construct": name,
+                "construct": f"{label} ({name})" if label and label != name else name,
                 "k": pick(r, "n_items", "k", default=len(items) if isinstance(items, list) else None),
                 "n": pick(r, "n"),
                 "alpha": pick(r, "alpha"),
@@ -515,14 +717,28 @@ def measurement_section(inputs) -> Section:
             Column("alpha", "α", "bounded"), Column("alpha_ci", "95% CI", "ci"),
             Column("omega", "ω total", "bounded"), Column("cr", "CR", "bounded"),
             Column("ave", "AVE", "bounded")], rows,
-            note="α = Cronbach's alpha; ω = McDonald's omega total; CR = composite reliability; "
-                 "AVE = average variance extracted (adequate: α, ω, CR ≥ .70; AVE ≥ .50)."))
+            note="α = Cronbach's alpha (Feldt CI); ω = McDonald's omega total; CR = composite "
+                 "reliability and AVE = average variance extracted, from the CFA. Adequate: α, ω, "
+                 "CR ≥ .70; AVE ≥ .50."))
     else:
         s.add("note", "Reliability: not run.")
+    skipped = pick(m, "skipped")
+    if isinstance(skipped, list) and skipped:
+        s.add("note", "Not measured: " + "; ".join(
+            f"{fmt_value(pick(x, 'construct'))} ({fmt_value(pick(x, 'reason'))})"
+            for x in skipped if isinstance(x, dict)) + ".")
+    efa = pick(m, "efa")
+    if isinstance(efa, dict) and efa:
+        s.add("p", f"Exploratory factor analysis: KMO = {fmt_num(pick(efa, 'kmo'))}; Bartlett "
+                   f"χ²({fmt_value(pick(efa, 'bartlett_df'))}) = {fmt_num(pick(efa, 'bartlett_chi2'))}, "
+                   f"{_p_text(pick(efa, 'bartlett_pvalue'))}; parallel analysis suggests "
+                   f"{fmt_value(pick(efa, 'parallel_analysis_factors'))} factor(s); "
+                   f"{fmt_value(pick(efa, 'nfactors'))} extracted ({fmt_value(pick(efa, 'fm'))}, "
+                   f"{fmt_value(pick(efa, 'rotation'))} rotation).")
     cfa = pick(m, "cfa", default={}) or {}
     fit = pick(cfa, "fit", default=None) or pick(m, "fit", default=None)
     if isinstance(fit, dict) and fit:
-        row = {"n": pick(cfa, "n", default=pick(m, "n")), "chi2": pick(fit, "chi2"),
+        row = {"n": pick(cfa, "n", default=pick(m, "n", "n_rows")), "chi2": pick(fit, "chi2"),
                "df": pick(fit, "df"), "p": pick(fit, "pvalue"), "cfi": pick(fit, "cfi"),
                "tli": pick(fit, "tli"), "rmsea": pick(fit, "rmsea"),
                "rmsea_ci": (pick(fit, "rmsea_ci_lower"), pick(fit, "rmsea_ci_upper")),
@@ -533,36 +749,72 @@ def measurement_section(inputs) -> Section:
             Column("tli", "TLI", "bounded", 3), Column("rmsea", "RMSEA", "bounded", 3),
             Column("rmsea_ci", "90% CI", "ci", 3), Column("srmr", "SRMR", "bounded", 3)], [row],
             note="Conventional cut-offs (Hu & Bentler, 1999): CFI and TLI ≥ .95, RMSEA ≤ .06, "
-                 "SRMR ≤ .08."))
-    loadings = _loadings_matrix(m)
+                 "SRMR ≤ .08." + ("" if pick(cfa, "converged", default=True) else
+                                  " The CFA did NOT converge: interpret with care.")))
+    loadings, source = _loadings_matrix(m)
     if loadings is not None:
-        fig = F.loadings_heatmap(loadings)
+        fig = F.loadings_heatmap(loadings, title="Exploratory factor loadings (pattern matrix)"
+                                 if source == "efa" else "Standardised CFA loadings")
         if fig:
             s.add("figure", fig)
+    else:
+        s.add("note", "Loadings: not run (no EFA or CFA loadings in measurement.json).")
+    items = pick(m, "items")
+    if isinstance(items, list) and items and all(isinstance(x, dict) for x in items):
+        irows = [{**x, "reversed": "R" if x.get("reversed") else ""} for x in items]
+        cols = [Column("item", "Item"), Column("construct", "Construct"),
+                Column("reversed", "Rev."), Column("n", "n", "int"), Column("mean", "M", "num"),
+                Column("sd", "SD", "num"), Column("r_drop", "r (drop)", "bounded"),
+                Column("alpha_if_deleted", "α if deleted", "bounded"),
+                Column("std_loading", "λ (CFA)", "bounded"),
+                Column("efa_loading", "λ (EFA)", "bounded"), Column("cross_loading", "Cross-loading")]
+        cols = [c for c in cols if any(r.get(c.key) not in (None, "") for r in irows)]
+        s.add("table", Table("items", "Item statistics and loadings", cols, irows,
+                             note="r (drop) = corrected item-total correlation; λ = standardised "
+                                  "loading; Rev. = reverse-keyed item (already recoded)."))
+    elif loadings is not None:
         rows = [{"item": i, **{f: (None if v != v else v) for f, v in loadings.loc[i].items()}}
                 for i in loadings.index]
-        s.add("table", Table("loadings", "Standardised loadings", [Column("item", "Item")] +
+        s.add("table", Table("loadings", "Loadings", [Column("item", "Item")] +
                              [Column(str(f), str(f), "bounded") for f in loadings.columns], rows))
-    else:
-        s.add("note", "Loadings: not run (no CFA estimates in measurement.json).")
-    htmt = pick(validity, "htmt", "HTMT")
-    fl = pick(validity, "fornell_larcker", "correlations")
+    vm = pick(m, "validity_matrix")
     shown = False
-    for mat, id_, title, note in (
-            (htmt, "htmt", "Discriminant validity: heterotrait-monotrait ratios (HTMT)",
-             "HTMT below .85 supports discriminant validity (Henseler et al., 2015)."),
-            (fl, "fornell_larcker", "Fornell-Larcker criterion",
-             "Diagonal: square root of AVE; below: correlations between constructs. Each "
-             "diagonal value should exceed the correlations in its row and column.")):
-        t = _matrix_table(mat, id_, title, note) if mat is not None else None
+    if isinstance(vm, dict):
+        t = _matrix_table(vm, "validity_matrix", "Validity matrix",
+                          "Diagonal: square root of AVE; below the diagonal: latent correlations; "
+                          "above: heterotrait-monotrait ratios (HTMT). Discriminant validity: each "
+                          "diagonal value exceeds the correlations in its row and column "
+                          "(Fornell & Larcker, 1981) and HTMT < .85 (Henseler et al., 2015).",
+                          full=True)
         if t:
             s.add("table", t)
             shown = True
     if not shown:
+        for mat, id_, title, note in (
+                (pick(validity, "htmt", "HTMT"), "htmt",
+                 "Discriminant validity: heterotrait-monotrait ratios (HTMT)",
+                 "HTMT below .85 supports discriminant validity (Henseler et al., 2015)."),
+                (pick(validity, "fornell_larcker_matrix", "correlations"), "fornell_larcker",
+                 "Fornell-Larcker criterion",
+                 "Diagonal: square root of AVE; below: correlations between constructs.")):
+            t = _matrix_table(mat, id_, title, note) if isinstance(mat, (dict, list)) else None
+            if t:
+                s.add("table", t)
+                shown = True
+    pairs = pick(validity, "htmt_pairs")
+    if isinstance(pairs, list) and pairs:
+        prow = [{"pair": f"{fmt_value(pick(x, 'a'))} – {fmt_value(pick(x, 'b'))}",
+                 "htmt": pick(x, "htmt"), "ci": (pick(x, "ci_lower"), pick(x, "ci_upper")),
+                 "verdict": fmt_value(pick(x, "verdict"))} for x in pairs if isinstance(x, dict)]
+        s.add("table", Table("htmt", "HTMT with bootstrap confidence intervals", [
+            Column("pair", "Constructs"), Column("htmt", "HTMT", "bounded"),
+            Column("ci", "95% CI", "ci"), Column("verdict", "Verdict")], prow))
+        shown = True
+    if not shown:
         s.add("note", "Validity matrix: not run.")
-    inv = pick(m, "invariance") or pick(pick(inputs.propositions, "auxiliary", default={}), "invariance")
-    steps = _records(pick(inv, "steps", default=[]) or [], "name") if isinstance(inv, dict) else []
-    if steps:
+    inv = _invariance(inputs)
+    if inv:
+        steps = _records(pick(inv, "steps", default=[]) or [], "name")
         rows = [{"name": pick(st, "name", default=""), "chi2": pick(st, "chi2"),
                  "df": pick(st, "df"), "cfi": pick(st, "cfi"), "rmsea": pick(st, "rmsea"),
                  "srmr": pick(st, "srmr"), "dcfi": pick(st, "delta_cfi"),
@@ -575,17 +827,73 @@ def measurement_section(inputs) -> Section:
             Column("srmr", "SRMR", "bounded", 3), Column("dcfi", "ΔCFI", "num", 3),
             Column("drmsea", "ΔRMSEA", "num", 3), Column("lrt_p", "p (LRT)", "p"),
             Column("freed", "Freed parameters")], rows,
-            note=f"Highest level of invariance held: {fmt_value(pick(inv, 'level'))}. "
-                 "Criteria (Chen, 2007): ΔCFI ≥ −.010 and ΔRMSEA ≤ .015."))
+            note=f"Grouping: {fmt_value(pick(inv, 'group', default='born-global definition'))}. "
+                 f"Highest level of invariance held: {fmt_value(pick(inv, 'level'))}. "
+                 f"Rule: {fmt_value(pick(inv, 'rule', default='ΔCFI ≥ −.010 and ΔRMSEA ≤ .015 (Chen, 2007)'))}."))
     else:
-        s.add("note", "Invariance: not run.")
+        level = None
+        for _, block in _blocks(inputs.propositions or {}):
+            for e in pick(block, "evidence", default=[]) or []:
+                if isinstance(e, dict) and pick(e, "invariance_level"):
+                    level = pick(e, "invariance_level")
+        s.add("note", "Invariance table: not run (no invariance steps in the results folder; "
+                      "write `rsnprop invariance ... --json` to RESULTS_DIR/invariance.json)."
+              + (f" The latent cross-check of the proposition tests reached the "
+                 f"'{fmt_value(level)}' level." if level else ""))
     cmv = pick(m, "cmv", "common_method")
-    if cmv is not None:
+    if isinstance(cmv, dict):
+        for key, val in cmv.items():
+            if isinstance(val, dict):
+                pairs_ = _scalars(val)
+                if pairs_:
+                    s.add("dl", pairs_, f"Common-method variance: {key}")
+    elif cmv is not None:
         _generic_blocks(s, cmv, "cmv", "Common-method variance")
-    w = _warnings(m, cfa, validity, inv if isinstance(inv, dict) else None)
+    w = _warnings(m, cfa, validity, inv)
     if w:
         s.add("warnings", w)
     return s
+
+
+def _forest_rows(inputs) -> tuple[list[dict], str]:
+    """Standardised effect sizes for the forest plot (``effects`` list, else the evidence)."""
+    props = inputs.propositions or {}
+    effects = pick(props, "effects")
+    rows = []
+    source = effects if isinstance(effects, list) and effects else [
+        {**e, "proposition": pid} for pid, block in _blocks(props)
+        for e in (pick(block, "evidence", default=[]) or []) if isinstance(e, dict)]
+    for e in source:
+        r = effect_row(e)
+        if r is None:
+            continue
+        pid = str(pick(e, "proposition", default=""))
+        use_es = r["es"] is not None
+        est = r["es"] if use_es else r["estimate"]
+        lo, hi = (r["es_ci_lower"], r["es_ci_upper"]) if use_es else (r["ci_lower"], r["ci_upper"])
+        if est is None:
+            continue
+        metric = f" ({r['metric']})" if use_es and r["metric"] else ""
+        rows.append({"label": f"{pid}: {r['label']}{metric}", "estimate": est, "ci_lower": lo,
+                     "ci_upper": hi, "group": pid})
+    return rows, "Standardised effect size (95% CI)"
+
+
+def _aux_table(block: dict, id: str, title: str, note: str = "") -> Table | None:
+    rows = []
+    for key, ev in block.items():
+        r = effect_row(ev) if isinstance(ev, dict) else None
+        if r is None:
+            continue
+        rows.append({"id": key, "statement": fmt_value(pick(ev, "statement", default="")), **r})
+    if not rows:
+        return None
+    t = evidence_table(rows, id, title, note)
+    head = [Column("id", "Analysis")]
+    if any(r["statement"] for r in rows):
+        head.append(Column("statement", "Hypothesis"))
+    t.columns = head + t.columns
+    return t
 
 
 def propositions_section(inputs) -> Section:
@@ -594,36 +902,49 @@ def propositions_section(inputs) -> Section:
     if not props:
         return _not_run(s, _missing_reason(inputs, "propositions.json") if inputs.propositions is None
                         else "Not run: propositions.json holds no propositions.")
-    forest_rows = []
-    bounds = None
-    for pid in sorted(props):
-        entry = props[pid] if isinstance(props[pid], dict) else {"verdict": props[pid]}
+    plan = _plan(inputs)
+    sesoi = pick(plan, "sesoi")
+    if isinstance(sesoi, dict):
+        s.add("p", f"Tests as preregistered: alpha = {fmt_value(pick(plan, 'alpha'))}, "
+                   f"correction {fmt_value(pick(plan, 'correction'))}, smallest effect size of "
+                   f"interest {fmt_value(pick(sesoi, 'value'))} ({fmt_value(pick(sesoi, 'unit'))}). "
+                   "Estimates are differences in the predicted direction (positive = as "
+                   "predicted), in scale points unless the note says otherwise.")
+    for pid, entry in _blocks(inputs.propositions):
         evidence = [e for e in (pick(entry, "evidence", default=[]) or [])]
         rows = [r for r in (effect_row(e) for e in evidence) if r]
-        for r in rows:
-            forest_rows.append({"label": f"{pid}: {r['label']}", "estimate": r["estimate"],
-                                "ci_lower": r["ci_lower"], "ci_upper": r["ci_upper"], "group": pid})
-        b = pick(entry, "equivalence_bounds", "bounds") or pick(_plan(inputs), "equivalence_bounds")
-        if isinstance(b, (list, tuple)) and len(b) == 2:
-            bounds = tuple(b)
-        elif to_float(b) is not None:
-            bounds = (-abs(to_float(b)), abs(to_float(b)))
+        verdict = fmt_value(pick(entry, "verdict", default="no verdict"))
+        statement = fmt_value(pick(entry, "statement", default=PROPOSITION_TEXT.get(pid, "")))
+        reason = fmt_value(pick(entry, "reason", default=""))
         if rows:
-            s.add("table", Table(f"evidence_{pid.lower()}",
-                                 f"{pid} ({fmt_value(pick(entry, 'verdict', default='no verdict'))}): "
-                                 f"{PROPOSITION_TEXT.get(pid, '')}", [
-                Column("label", "Test"), Column("metric", "Effect size"),
-                Column("estimate", "Estimate", "num"), Column("ci", "95% CI", "ci"),
-                Column("p", "p", "p"), Column("n", "n", "text"),
-                Column("decision", "Decision")], rows))
+            s.add("table", evidence_table(
+                rows, f"evidence_{pid.lower()}", f"{pid} ({verdict}): {statement}",
+                note=(f"Decision: {reason}. " if reason else "") +
+                "ES = standardised effect size; p (corrected) = p after the plan's "
+                "multiple-testing correction."))
         strings = [str(e) for e in evidence if isinstance(e, str)]
         if strings:
             s.add("dl", [(pid, x) for x in strings], f"{pid}: evidence")
         if not rows and not strings:
             s.add("note", f"{pid}: no evidence reported.")
-    fig = F.forest_plot(forest_rows, bounds=bounds)
+    rows, xlabel = _forest_rows(inputs)
+    bounds = None
+    if isinstance(sesoi, dict) and to_float(pick(sesoi, "value")) is not None:
+        v = abs(to_float(pick(sesoi, "value")))
+        bounds = (-v, v)
+    fig = F.forest_plot(rows, xlabel=xlabel, bounds=bounds)
     if fig:
         s.add("figure", fig)
+    desc = pick(inputs.propositions, "descriptives")
+    if isinstance(desc, list) and desc:
+        drows = [{"group": fmt_value(pick(d, "group")), "benefit": fmt_value(pick(d, "benefit")),
+                  "n": pick(d, "n"), "mean": pick(d, "mean"), "sd": pick(d, "sd"),
+                  "ci": (pick(d, "ci_lower"), pick(d, "ci_upper"))} for d in desc if isinstance(d, dict)]
+        s.add("table", Table("benefit_scores", "Benefit scores by group, as analysed", [
+            Column("group", "Group"), Column("benefit", "Benefit"), Column("n", "n", "int"),
+            Column("mean", "M", "num"), Column("sd", "SD", "num"), Column("ci", "95% CI", "ci")],
+            drows, note="Scale scores (mean of items); the difference rows are the within-firm "
+                        "contrast that P1 and P2 are about."))
     gcol = group_column(inputs)
     if inputs.clean is not None and gcol:
         fig = F.paired_scores_plot(inputs.clean, gcol, GROUP_LABELS)
@@ -637,9 +958,20 @@ def propositions_section(inputs) -> Section:
     aux = pick(inputs.propositions, "auxiliary")
     if isinstance(aux, dict):
         aux = {k: v for k, v in aux.items() if k not in ("multiverse", "invariance")}
-        if aux:
-            _generic_blocks(s, aux, "auxiliary", "Auxiliary analyses")
-    w = _warnings(inputs.propositions, *[v for v in props.values() if isinstance(v, dict)])
+        t = _aux_table({k: v for k, v in aux.items() if isinstance(v, dict)}, "auxiliary",
+                       "Auxiliary hypotheses (not part of the verdicts)")
+        if t:
+            s.add("table", t)
+        rest = {k: v for k, v in aux.items() if not isinstance(v, dict)}
+        if rest:
+            _generic_blocks(s, rest, "auxiliary_other", "Auxiliary analyses")
+    cont = pick(inputs.propositions, "continuous")
+    if isinstance(cont, dict) and cont:
+        t = _aux_table(cont, "continuous", "Internationalisation approach as a continuous "
+                                           "predictor of the relational-informational lean")
+        if t:
+            s.add("table", t)
+    w = _warnings(inputs.propositions, *[v for _, v in _blocks(inputs.propositions)])
     if w:
         s.add("warnings", w)
     return s
@@ -654,20 +986,39 @@ def _multiverse(inputs):
 
 
 def _spec_rows(mv) -> list[dict]:
+    """One row per (specification, proposition) with estimate, CI, verdict and choices.
+
+    Accepts ``rsnprop test --multiverse`` output (``dimensions`` + flat specifications with
+    ``estimate_P1``, ``ci_lower_P1``, ``verdict_P1``...) or one row per proposition with
+    ``proposition``, ``estimate``, ``ci_lower``, ``ci_upper`` and a ``choices`` dict.
+    """
     specs = mv if isinstance(mv, list) else pick(mv, "specifications", "specs", "results", default=[])
+    dims = pick(mv, "dimensions") if isinstance(mv, dict) else None
+    dims = list(dims) if isinstance(dims, (dict, list)) else []
     out = []
     for sp in specs or []:
         if not isinstance(sp, dict):
             continue
-        r = effect_row(sp)
         choices = pick(sp, "choices", "spec", "specification", "options")
         if not isinstance(choices, dict):
-            choices = {k: v for k, v in sp.items() if isinstance(v, (str, bool)) and k not in
-                       ("proposition", "verdict", "label", "metric", "decision")}
+            keys = dims or [k for k, v in sp.items() if isinstance(v, (str, bool)) and k not in
+                            ("proposition", "verdict", "label", "metric", "decision", "status",
+                             "note", "primary")]
+            choices = {k: sp.get(k) for k in keys if k in sp}
+        flat = sorted({k[len("estimate_"):] for k in sp if k.startswith("estimate_")})
+        if flat:
+            for pid in flat:
+                out.append({"proposition": pid, "estimate": to_float(sp.get(f"estimate_{pid}")),
+                            "ci_lower": to_float(sp.get(f"ci_lower_{pid}")),
+                            "ci_upper": to_float(sp.get(f"ci_upper_{pid}")),
+                            "verdict": sp.get(f"verdict_{pid}"), "choices": choices,
+                            "primary": bool(sp.get("primary"))})
+            continue
+        r = effect_row(sp)
         out.append({"proposition": str(pick(sp, "proposition", "p_id", default="all")),
                     "estimate": r["estimate"], "ci_lower": r["ci_lower"],
                     "ci_upper": r["ci_upper"], "choices": choices,
-                    "verdict": pick(sp, "verdict")})
+                    "verdict": pick(sp, "verdict"), "primary": bool(sp.get("primary"))})
     return out
 
 
@@ -677,33 +1028,45 @@ def multiverse_section(inputs) -> Section:
         return _not_run(s, _missing_reason(inputs, "propositions.json"))
     mv = _multiverse(inputs)
     specs = _spec_rows(mv) if mv is not None else []
+    specs = [r for r in specs if r["estimate"] is not None]
     if not specs:
         return _not_run(s, "Not run: propositions.json has no multiverse results "
                            "(run `rsnprop test --multiverse`).")
+    if isinstance(mv, dict):
+        dims = pick(mv, "dimensions")
+        if isinstance(dims, dict):
+            s.add("dl", [(k, fmt_value(v)) for k, v in dims.items()], "Analytic choices varied")
+        if pick(mv, "n_specifications") is not None:
+            s.add("p", f"{fmt_value(pick(mv, 'n_specifications'))} specifications in the grid; "
+                       f"{fmt_value(pick(mv, 'n_available', default=len(specs)))} distinct "
+                       "analyses with results are drawn below.")
     summary_rows = []
+    shares = pick(mv, "share") if isinstance(mv, dict) else None
     for pid in sorted({r["proposition"] for r in specs}):
         sub = [r for r in specs if r["proposition"] == pid]
         fig = F.specification_curve(sub, title=f"Specification curve: {pid}",
                                     id=f"specification_curve_{pid.lower()}")
         if fig:
             s.add("figure", fig)
-        ests = sorted(r["estimate"] for r in sub if r["estimate"] is not None)
-        sig_pos = sum(1 for r in sub if r["ci_lower"] is not None and r["ci_lower"] > 0)
-        sig_neg = sum(1 for r in sub if r["ci_upper"] is not None and r["ci_upper"] < 0)
-        verdicts = Counter(str(r["verdict"]) for r in sub if r["verdict"] is not None)
+        ests = sorted(r["estimate"] for r in sub)
+        k = len(ests)
+        median = ests[k // 2] if k % 2 else (ests[k // 2 - 1] + ests[k // 2]) / 2
+        share = pick(shares, pid) if isinstance(shares, dict) else None
+        if not isinstance(share, dict):
+            verdicts = Counter(str(r["verdict"]) for r in sub if r["verdict"] is not None)
+            share = {v: c / k for v, c in verdicts.items()} if verdicts else {}
         summary_rows.append({
-            "proposition": pid, "k": len(sub),
-            "median": ests[len(ests) // 2] if ests and len(ests) % 2 else
-            (sum(ests[len(ests) // 2 - 1:len(ests) // 2 + 1]) / 2 if ests else None),
-            "range": (ests[0], ests[-1]) if ests else (None, None),
-            "pos": sig_pos, "neg": sig_neg,
-            "verdicts": ", ".join(f"{k}: {v}" for k, v in sorted(verdicts.items()))})
+            "proposition": pid, "k": k, "median": median, "range": (ests[0], ests[-1]),
+            "pos": sum(1 for r in sub if r["ci_lower"] is not None and r["ci_lower"] > 0),
+            "neg": sum(1 for r in sub if r["ci_upper"] is not None and r["ci_upper"] < 0),
+            **{f"share_{v}": share.get(v) for v in VERDICT_TEXT}})
     s.add("table", Table("multiverse", "Specification curve summary", [
         Column("proposition", "Proposition"), Column("k", "Specifications", "int"),
         Column("median", "Median estimate", "num"), Column("range", "Range", "ci"),
-        Column("pos", "CI > 0", "int"), Column("neg", "CI < 0", "int"),
-        Column("verdicts", "Verdicts")], summary_rows,
-        note="Range is [lowest, highest] estimate across specifications."))
+        Column("pos", "CI > 0", "int"), Column("neg", "CI < 0", "int")] +
+        [Column(f"share_{v}", v.capitalize(), "pct") for v in VERDICT_TEXT], summary_rows,
+        note="Range is [lowest, highest] estimate across specifications; the last four columns "
+             "give the share of specifications reaching each verdict."))
     return s
 
 

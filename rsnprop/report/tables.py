@@ -87,6 +87,15 @@ class Table:
     def headers(self) -> list[str]:
         return [c.label for c in self.columns]
 
+    @property
+    def aligns(self) -> list[str]:
+        """CSS class per column: ``txt`` (left, may wrap) or ``num`` (right, no wrap)."""
+        return ["txt" if c.kind == "text" else "num" for c in self.columns]
+
+    @property
+    def wide(self) -> bool:
+        return len(self.columns) > 8
+
     def cells(self) -> list[list[str]]:
         """The body as printed (strings, APA number format)."""
         return [[c.format(r.get(c.key)) for c in self.columns] for r in self.rows]
