@@ -68,27 +68,40 @@ def bad_csv(tmp_path):
     (["--items", "x1,x2,const"], "constant"),
     (["--items", "x1,x2,text"], "numeric"),
 ])
-def test_bad_input_exits_2(bad_csv, args, fragment):
-    for cmd in ("reliability", "efa") if fragment == "constant" else ("reliability",):
-        proc = run_rsnprop(cmd, bad_csv, *args)
-        assert proc.returncode == 2, (cmd, proc.stderr)
-        assert fragment in proc.stderr and proc.stderr.count("\n") == 1
-        assert "Traceback" not in proc.stderr
+@pytest.mark.parametrize("cmd", ["reliability", "efa"])
+def test_bad_input_exits_2_in_process(bad_csv, args, fragment, cmd, capsys):
+    from rsnprop.cli import main
+
+    assert main([cmd, str(bad_csv), *args]) == 2
+    err = capsys.readouterr().err
+    assert fragment in err and err.count("\n") == 1 and "Traceback" not in err
 
 
-def test_bad_model_and_missing_file(bad_csv):
-    proc = run_rsnprop("validity", bad_csv, "--model", "f =~ x1 + x2 + nope")
-    assert proc.returncode == 2 and "nope" in proc.stderr
-    proc = run_rsnprop("reliability", "does-not-exist.csv", "--items", "a,b,c")
+def test_bad_input_exits_2_subprocess(bad_csv):
+    proc = run_rsnprop("reliability", bad_csv, "--items", "x1,x2,text", "--json")
     assert proc.returncode == 2
+    assert "column 'text'" in proc.stderr and "row 8" in proc.stderr
+    assert json.loads(proc.stdout)["column"] == "text"
 
 
-def test_near_singular_is_a_warning(tmp_path):
+def test_bad_model_and_missing_file(bad_csv, capsys):
+    from rsnprop.cli import main
+
+    assert main(["validity", str(bad_csv), "--model", "f =~ x1 + x2 + nope"]) == 2
+    assert "nope" in capsys.readouterr().err
+    assert main(["reliability", "does-not-exist.csv", "--items", "a,b,c"]) == 2
+    assert main(["measure", str(bad_csv), "--instrument", "nope.yaml"]) == 2
+
+
+def test_near_singular_is_a_warning(tmp_path, capsys):
+    from rsnprop.cli import main
+
     d = pd.read_csv(HS)[["x1", "x2", "x3", "x4"]].copy()
     d["x5"] = d["x1"] + d["x2"] - d["x3"]
     path = tmp_path / "sing.csv"
     d.to_csv(path, index=False)
-    proc = run_rsnprop("efa", path, "--items", "x1,x2,x3,x4,x5", "--nfactors", "1",
-                       "--n-iter", "3", "--json")
-    assert proc.returncode == 0, proc.stderr
-    assert any("near-singular" in w for w in json.loads(proc.stdout)["warnings"])
+    with pytest.warns(Warning):
+        code = main(["efa", str(path), "--items", "x1,x2,x3,x4,x5", "--nfactors", "1",
+                     "--n-iter", "3", "--json"])
+    assert code == 0
+    assert any("near-singular" in w for w in json.loads(capsys.readouterr().out)["warnings"])

@@ -91,6 +91,11 @@ class MeasurementResult(Result):
 
         return pd.DataFrame(self.data["reliability_table"])
 
+    def to_html(self) -> str:
+        from .report import measurement_section
+
+        return measurement_section(self.to_dict())
+
     def summary(self) -> str:
         import pandas as pd
 

@@ -227,11 +227,18 @@ def validity_from_fit(fit, data, constructs: dict | None = None, model: str | No
     S = np.cov(X, rowvar=False, ddof=0)
     pos = {c: j for j, c in enumerate(frame.columns)}
 
+    lookup = {}
+    for lhs_, op_, rhs_, e_, s_ in zip(est["lhs"], est["op"], est["rhs"], est["est"],
+                                       est["std_all"]):
+        lookup.setdefault((str(lhs_), str(op_), str(rhs_)), (float(e_), float(s_)))
+
     def _value(lhs, op, rhs, col="est"):
-        m = est[(est["lhs"] == lhs) & (est["op"] == op) & (est["rhs"] == rhs)]
-        if m.empty and op == "~~":
-            m = est[(est["lhs"] == rhs) & (est["op"] == op) & (est["rhs"] == lhs)]
-        return float(m[col].iloc[0]) if len(m) else float("nan")
+        hit = lookup.get((lhs, op, rhs))
+        if hit is None and op == "~~":
+            hit = lookup.get((rhs, op, lhs))
+        if hit is None:
+            return float("nan")
+        return hit[0] if col == "est" else hit[1]
 
     cross = {}
     for item in items:
