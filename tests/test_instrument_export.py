@@ -125,11 +125,14 @@ def test_xlsform_export_columns_map_back(ins, xlsform_bytes, fielded):
 
 @pytest.fixture(scope="module")
 def ls_rows(ins):
+    import csv
+
     text = export(ins, "limesurvey")
     assert text.startswith("\ufeff")
-    lines = text[1:].rstrip("\n").split("\n")
-    header = lines[0].split("\t")
-    return header, [dict(zip(header, ln.split("\t"))) for ln in lines[1:]]
+    # read as LimeSurvey's importer does: fgetcsv(handle, 0, "\t", '"')
+    lines = list(csv.reader(io.StringIO(text[1:]), delimiter="\t", quotechar='"'))
+    header = lines[0]
+    return header, [dict(zip(header, ln)) for ln in lines[1:]]
 
 
 def test_limesurvey_tsv_structure(ins, ls_rows):
@@ -140,6 +143,17 @@ def test_limesurvey_tsv_structure(ins, ls_rows):
     assert {r["class"] for r in rows} <= {"S", "SL", "G", "Q", "SQ", "A"}
     globals_ = {r["name"]: r["text"] for r in rows if r["class"] == "S"}
     assert globals_["language"] == "en" and globals_["additional_languages"] == "fr"
+    # the importer takes any 'sid' row as the new survey id: none must be written empty
+    assert globals_.get("sid", "x") != ""
+    # on question rows every column after same_default becomes a question attribute:
+    # only standard LimeSurvey attribute names may appear there
+    from rsnprop.instrument.export.limesurvey import ATTRIBUTES
+
+    assert header[header.index("same_default") + 1:] == ATTRIBUTES
+    assert set(ATTRIBUTES) <= {"min_num_value_n", "max_num_value_n", "num_value_int_only",
+                               "equals_num_value", "hidden"}
+    sls = {(r["language"], r["name"]) for r in rows if r["class"] == "SL"}
+    assert {("en", "surveyls_title"), ("fr", "surveyls_title")} <= sls
     body = [r for r in rows if r["class"] in ("G", "Q", "SQ", "A")]
     by_lang = {lg: [r for r in body if r["language"] == lg] for lg in ("en", "fr")}
     assert len(body) == len(by_lang["en"]) + len(by_lang["fr"])

@@ -6,10 +6,14 @@ language-specific setting (``SL``), group (``G``), question (``Q``), subquestion
 and answer (``A``).  Relationships are inferred from order: questions follow their group,
 subquestions and answers follow their question.  The whole base-language block comes first,
 followed by a copy for each additional language with exactly the same rows in the same
-order.  Columns: ``id, related_id, class, type/scale, name, relevance, text, help, language,
-validation, mandatory, encrypted, other, default, same_default`` and the question attributes
-used here (``min_num_value_n, max_num_value_n, num_value_int_only, equals_num_value,
-hidden``).
+order.  Columns: ``class, type/scale, name, relevance, text, help, language, validation,
+mandatory, other, default, same_default`` and the question attributes used here
+(``min_num_value_n, max_num_value_n, num_value_int_only, equals_num_value, hidden``).  No
+ids are written: LimeSurvey's importer (``TSVImportSurvey``) matches groups across languages
+by ``type/scale`` (the group's sequence number here) and questions by group and code.
+Fields containing a double quote are enclosed in double quotes with inner quotes doubled
+(the importer reads the file with ``fgetcsv(..., "\t", '"')``); relevance equations use
+single-quoted strings.
 
 Item -> LimeSurvey question type: likert and select_one -> ``L`` (list, radio) with answer
 rows; select_multiple -> ``M`` (multiple choice) with subquestions; integer/decimal ->
@@ -17,7 +21,7 @@ rows; select_multiple -> ``M`` (multiple choice) with subquestions; integer/deci
 (multiple numerical input) question whose subquestions are the parts, with
 ``equals_num_value`` = total; text -> ``S`` (short free text).  Meta items are recorded by
 LimeSurvey itself (``id``, ``submitdate``, ``interviewtime`` with timings on).  Skip logic
-becomes ExpressionScript relevance equations (``phase >= 2``, ``rsnplatforms_linkedin == "Y"``).
+becomes ExpressionScript relevance equations (``phase >= 2``, ``rsnplatforms_linkedin == 'Y'``).
 Question codes drop underscores (``rel_1`` -> ``rel1``; LimeSurvey codes are alphanumeric),
 answer codes longer than 5 characters become ``A<n>``; :func:`rsnprop.instrument.column_map`
 and :func:`~rsnprop.instrument.value_map` map both back.  A hidden equation question
@@ -37,17 +41,30 @@ from __future__ import annotations
 
 from .codes import limesurvey_answer_code, limesurvey_code, limesurvey_subquestion_code
 
-__all__ = ["export", "HEADER", "relevance_equation"]
+__all__ = ["export", "HEADER", "ATTRIBUTES", "relevance_equation"]
 
-HEADER = ["id", "related_id", "class", "type/scale", "name", "relevance", "text", "help",
-          "language", "validation", "mandatory", "encrypted", "other", "default", "same_default",
+#: columns read by LimeSurvey's importer (``TSVImportSurvey`` in
+#: application/helpers/admin/import_helper.php); on question rows every column after
+#: ``same_default`` is stored as a question attribute of that name
+HEADER = ["class", "type/scale", "name", "relevance", "text", "help", "language", "validation",
+          "mandatory", "other", "default", "same_default",
           "min_num_value_n", "max_num_value_n", "num_value_int_only", "equals_num_value", "hidden"]
+#: question attributes written (all are standard LimeSurvey attribute names)
+ATTRIBUTES = HEADER[12:]
 
 
 def _clean(text) -> str:
     if text is None:
         return ""
     return " ".join(str(text).replace("\t", " ").split())
+
+
+def _field(value) -> str:
+    """One TSV cell: whitespace collapsed; enclosed in quotes when it contains a quote."""
+    text = _clean(value)
+    if '"' in text:
+        text = '"' + text.replace('"', '""') + '"'
+    return text
 
 
 def _num(v) -> str:
@@ -61,7 +78,7 @@ def relevance_equation(conditions, ins) -> str:
     >>> from rsnprop.instrument import load_instrument
     >>> ins = load_instrument("instruments/rsn_internationalisation.yaml")
     >>> relevance_equation([Condition("rsn_platforms", "selected", "x")], ins)
-    'rsnplatforms_x == "Y"'
+    "rsnplatforms_x == 'Y'"
     """
     ops = {"eq": "==", "ne": "!=", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}
     parts = []
@@ -71,7 +88,7 @@ def relevance_equation(conditions, ins) -> str:
         if c.op in ("selected", "not_selected"):
             pos = list(item.choices).index(c.value) if c.value in item.choices else 0
             sq = limesurvey_subquestion_code(c.value, pos)
-            parts.append(f'{q}_{sq} {"==" if c.op == "selected" else "!="} "Y"')
+            parts.append(f"{q}_{sq} {'==' if c.op == 'selected' else '!='} 'Y'")
         elif c.op == "answered":
             parts.append(f"!is_empty({q})")
         elif c.op in ("gt", "ge", "lt", "le"):
@@ -79,7 +96,7 @@ def relevance_equation(conditions, ins) -> str:
         elif item.type == "select_one":
             codes = list(item.choices)
             pos = codes.index(c.value) if c.value in codes else 0
-            parts.append(f'{q} {ops[c.op]} "{limesurvey_answer_code(c.value, pos)}"')
+            parts.append(f"{q} {ops[c.op]} '{limesurvey_answer_code(c.value, pos)}'")
         else:
             parts.append(f"{q} {ops[c.op]} {_num(c.value)}")
     return " and ".join(parts) if parts else "1"
@@ -87,8 +104,6 @@ def relevance_equation(conditions, ins) -> str:
 
 def _rows_for_language(ins, lang: str, base: bool) -> list[dict]:
     rows: list[dict] = []
-    qid = 0
-    sqid = 10000
     gseq = 0
 
     def pick(text):
@@ -117,21 +132,18 @@ def _rows_for_language(ins, lang: str, base: bool) -> list[dict]:
                 cs_done.add(group)
                 parts = [i for i in ins.items.values()
                          if i.constant_sum is not None and i.constant_sum.group == group]
-                qid += 1
-                rows.append({"id": str(qid), "class": "Q", "type/scale": "K",
+                rows.append({"class": "Q", "type/scale": "K",
                              "name": limesurvey_code(group), "relevance": rel,
                              "text": _clean(pick(sec.intro) or pick(item.text)), "language": lang,
                              "mandatory": "Y", "equals_num_value": _num(item.constant_sum.total),
                              "min_num_value_n": "0", "num_value_int_only": "1",
                              "max_num_value_n": _num(item.constant_sum.total)})
                 for part in parts:
-                    sqid += 1
-                    rows.append({"id": str(sqid), "related_id": str(qid), "class": "SQ",
+                    rows.append({"class": "SQ",
                                  "name": part.codes.get("limesurvey") or limesurvey_code(part.id),
                                  "text": _clean(pick(part.text)), "language": lang})
                 continue
-            qid += 1
-            row = {"id": str(qid), "class": "Q", "name": q, "relevance": rel,
+            row = {"class": "Q", "name": q, "relevance": rel,
                    "text": _clean(pick(item.text)), "help": _clean(pick(item.hint)),
                    "language": lang, "mandatory": mand}
             if item.type in ("likert", "select_one"):
@@ -144,15 +156,14 @@ def _rows_for_language(ins, lang: str, base: bool) -> list[dict]:
                 else:
                     answers = [(c, pick(item.choice_labels[c])) for c in item.choices]
                 for pos, (code, label) in enumerate(answers):
-                    rows.append({"id": str(qid), "class": "A", "type/scale": "0",
+                    rows.append({"class": "A", "type/scale": "0",
                                  "name": limesurvey_answer_code(code, pos), "text": _clean(label),
                                  "language": lang})
             elif item.type == "select_multiple":
                 row["type/scale"] = "M"
                 rows.append(row)
                 for pos, code in enumerate(item.choices):
-                    sqid += 1
-                    rows.append({"id": str(sqid), "related_id": str(qid), "class": "SQ",
+                    rows.append({"class": "SQ",
                                  "name": limesurvey_subquestion_code(code, pos),
                                  "text": _clean(pick(item.choice_labels[code])), "language": lang})
             elif item.type in ("integer", "decimal"):
@@ -169,8 +180,7 @@ def _rows_for_language(ins, lang: str, base: bool) -> list[dict]:
                 row["type/scale"] = "S"
                 rows.append(row)
     # provenance: a hidden equation question storing name, version and hash
-    qid += 1
-    rows.append({"id": str(qid), "class": "Q", "type/scale": "*", "name": "instrumenthash",
+    rows.append({"class": "Q", "type/scale": "*", "name": "instrumenthash",
                  "relevance": "1", "text": f"{ins.name} {ins.version} sha256:{ins.hash}",
                  "language": lang, "mandatory": "N", "hidden": "1"})
     return rows
@@ -181,7 +191,6 @@ def export(ins, *, lang: str | None = None) -> str:
     base = lang or ins.default_language
     langs = [base] + [lg for lg in ins.languages if lg != base]
     rows: list[dict] = [
-        {"class": "S", "name": "sid", "text": ""},
         {"class": "S", "name": "language", "text": base},
         {"class": "S", "name": "additional_languages", "text": " ".join(langs[1:])},
         {"class": "S", "name": "format", "text": "G"},
@@ -203,5 +212,5 @@ def export(ins, *, lang: str | None = None) -> str:
         rows += _rows_for_language(ins, lg, base=(i == 0))
     lines = ["\t".join(HEADER)]
     for r in rows:
-        lines.append("\t".join(_clean(r.get(col, "")) for col in HEADER))
+        lines.append("\t".join(_field(r.get(col, "")) for col in HEADER))
     return "\ufeff" + "\n".join(lines) + "\n"
