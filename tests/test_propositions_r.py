@@ -98,6 +98,10 @@ def test_continuous_and_auxiliary_against_r(frame):
     m = moderation(frame, "phase")
     assert m["statistic"] == pytest.approx(R["moderation_phase"]["F"], rel=1e-6)
     assert m["p_value"] == pytest.approx(R["moderation_phase"]["p"], rel=1e-6)
+    ms = moderation(frame, "sector", categorical=True)
+    assert ms["df_num"] == R["moderation_sector"]["df_num"]
+    assert ms["statistic"] == pytest.approx(R["moderation_sector"]["F"], rel=1e-6)
+    assert ms["p_value"] == pytest.approx(R["moderation_sector"]["p"], rel=1e-6)
     aux = auxiliary_tests(frame)
     assert aux["A2"]["estimate"] == pytest.approx(R["A2"]["est"], rel=1e-6)
     assert aux["A2"]["se"] == pytest.approx(R["A2"]["se_hc3"], rel=1e-6)

@@ -56,12 +56,13 @@ def approach_slope(frame, column, *, controls=(), sign=1, confidence=0.95):
                 p_value=float(stats.t.sf(t, df)), p_opposite=float(stats.t.cdf(t, df)), se=se)
 
 
-def moderation(frame, moderator, *, categorical=False, min_level=5):
+def moderation(frame, moderator, *, categorical=False, min_cell=3):
     """Does the born-global contrast in D depend on ``moderator``?  Joint HC3 Wald test.
 
     Model ``D ~ bg * moderator`` (``moderator`` numeric, or dummies when ``categorical``);
     the test is that every ``bg x moderator`` coefficient is 0 (two-sided, F with HC3
-    covariance).  Levels with fewer than ``min_level`` firms are pooled into "other".
+    covariance).  Levels with fewer than ``min_cell`` born globals or traditional firms are
+    pooled into "other" (the pooled levels are named in the note).
     """
     import numpy as np
     import pandas as pd
@@ -75,8 +76,9 @@ def moderation(frame, moderator, *, categorical=False, min_level=5):
     n = len(sub)
     if categorical:
         cat = sub[moderator].astype("string")
-        counts = cat.value_counts()
-        cat = cat.where(cat.map(counts) >= min_level, "other")
+        cells = pd.crosstab(cat, sub["bg"])
+        small = [lv for lv in cells.index if cells.loc[lv].min() < min_cell or cells.shape[1] < 2]
+        cat = cat.where(~cat.isin(small), "other")
         levels = sorted(cat.unique())
         if len(levels) < 2:
             return _row(name, n=n, status="not_available", note="fewer than 2 levels", alternative="two-sided")
@@ -99,7 +101,8 @@ def moderation(frame, moderator, *, categorical=False, min_level=5):
     F = float(np.squeeze(w.fvalue))
     p = float(np.squeeze(w.pvalue))
     coefs = {c: float(fit.params[c]) for c in inter.columns}
+    pooled = f"levels pooled as 'other': {', '.join(map(str, small))}; " if categorical and small else ""
     return _row(name, n=n, statistic=F, statistic_name="F", df=float(w.df_denom), p_value=p,
-                alternative="two-sided", note="bg x moderator coefficients: " +
+                alternative="two-sided", note=pooled + "bg x moderator coefficients: " +
                 ", ".join(f"{k} = {v:.3f}" for k, v in coefs.items()), coefficients=coefs,
                 df_num=float(w.df_num))

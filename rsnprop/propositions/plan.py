@@ -246,21 +246,24 @@ def plan_from_dict(data: dict, *, file=None) -> StudyPlan:
 
 
 def _check_cleaning(plan: StudyPlan, file) -> None:
-    """Validate ``cleaning:`` with rsnprop.data.CleaningRules when that module is present."""
-    if not plan.cleaning:
-        return
+    """Validate ``cleaning:`` (and each multiverse careless rule merged into it) with
+    :class:`rsnprop.data.CleaningRules` when that module is installed."""
     try:
-        from ..data import CleaningRules  # noqa: F401
+        from ..data.rules import CleaningRules
     except ImportError:
         return
-    try:
-        CleaningRules.model_validate(plan.cleaning)
-    except ValidationError as err:
-        e = err.errors()[0]
-        loc = "cleaning." + ".".join(str(p) for p in e["loc"])
-        raise PlanError(e["msg"], file=file, parameter=loc) from None
-    except Exception:  # CleaningRules not a pydantic model: leave validation to clean()
-        return
+    from .multiverse import deep_merge
+
+    variants = [("cleaning", plan.cleaning)]
+    variants += [(f"multiverse.careless.{r.name}.cleaning", deep_merge(plan.cleaning, r.cleaning))
+                 for r in plan.multiverse.careless if r.cleaning]
+    for where, rules in variants:
+        try:
+            CleaningRules.model_validate(rules)
+        except ValidationError as err:
+            e = err.errors()[0]
+            loc = where + "." + ".".join(str(p) for p in e["loc"])
+            raise PlanError(e["msg"], file=file, parameter=loc) from None
 
 
 def load_plan(path) -> StudyPlan:
