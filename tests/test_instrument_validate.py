@@ -33,6 +33,7 @@ EXPECTED_BROKEN = {
     ("sections[1].items[7].constant_sum", "constant_sum.single"),          # (17)
     ("sections[1].items[8].type", "schema.literal_error"),                 # (18)
     ("sections", "attention.none"),                                        # (19)
+    ("constructs.alpha.items", "construct.items_mismatch"),                # (20)
 }
 
 

@@ -96,6 +96,8 @@ class ConstructSpec(_Strict):
     definition: LangText
     reflective: bool = True
     scoring: Literal["mean", "sum", "none"] = "mean"
+    #: optional explicit list; when given it must equal the items that name this construct
+    items: list[str] | None = None
     note: str | None = None
 
 

@@ -349,6 +349,15 @@ def check(p: Parsed, col: _Collector) -> None:
 
     for cid, ids in construct_items.items():
         con = p.constructs[cid]
+        if con.items is not None and list(con.items) != ids:
+            missing = [i for i in con.items if i not in ids]
+            extra = [i for i in ids if i not in con.items]
+            detail = "; ".join(filter(None, [
+                f"listed but not measuring it: {', '.join(missing)}" if missing else "",
+                f"measuring it but not listed: {', '.join(extra)}" if extra else "",
+                "same items in another order" if not missing and not extra else ""]))
+            col.add(f"constructs.{cid}.items", "construct.items_mismatch",
+                    f"does not match the items whose construct is '{cid}' ({detail})")
         if con.reflective and len(ids) < 3:
             col.add(f"constructs.{cid}", "construct.too_few_items",
                     f"a reflective construct needs at least 3 items; it has {len(ids)} ({', '.join(ids) or 'none'})")
