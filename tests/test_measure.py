@@ -254,3 +254,15 @@ def test_near_singular_warns_not_crash(hs):
         warnings.simplefilter("ignore")
         e = efa(d, HS + ["x10"], nfactors=3, n_iter=3)
     assert any("near-singular" in w for w in e.warnings)
+
+
+# --------------------------------------------------------------------------- docstrings
+@pytest.mark.parametrize("module", ["rotation", "factor", "omega", "reliability", "efa",
+                                    "polychoric", "validity", "cmv", "report"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    mod = importlib.import_module(f"rsnprop.measure.{module}")
+    res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
+    assert res.failed == 0 and res.attempted > 0

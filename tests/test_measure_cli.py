@@ -105,3 +105,38 @@ def test_near_singular_is_a_warning(tmp_path, capsys):
                      "--n-iter", "3", "--json"])
     assert code == 0
     assert any("near-singular" in w for w in json.loads(capsys.readouterr().out)["warnings"])
+
+
+def test_reliability_reverse_keys_from_instrument(tmp_path, capsys):
+    """--instrument/--construct: items, reverse keys and scale bounds from the instrument."""
+    from rsnprop.cli import main
+    from rsnprop.instrument import load_instrument
+    from rsnprop.measure import alpha
+
+    repo = Path(__file__).resolve().parents[1]
+    ins_path = repo / "instruments" / "rsn_internationalisation.yaml"
+    ins = load_instrument(ins_path)
+    items = list(ins.constructs["relational"].items)
+    rev = [i for i in items if ins.items[i].reverse]
+    assert rev
+    rng = np.random.default_rng(1)
+    eta = rng.normal(size=200)
+    raw = {}
+    for i in items:
+        x = np.clip(np.round(4 + 1.2 * eta + rng.normal(size=200)), 1, 7)
+        raw[i] = 8 - x if i in rev else x
+    path = tmp_path / "raw.csv"
+    pd.DataFrame(raw).to_csv(path, index=False)
+    assert main(["reliability", str(path), "--instrument", str(ins_path), "--construct",
+                 "relational", "--n-boot", "0", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    expected = alpha(pd.DataFrame(raw), items, reverse=rev, scale_min=1, scale_max=7, n_boot=0)
+    assert d["alpha"] == pytest.approx(expected.alpha) and d["alpha"] > 0.8
+    assert d["reversed"] == rev
+    # a missing-value code outside the scale is refused with a clear message
+    bad = pd.DataFrame(raw)
+    bad.loc[3, items[0]] = 99
+    bad.to_csv(path, index=False)
+    assert main(["reliability", str(path), "--instrument", str(ins_path), "--construct",
+                 "relational"]) == 2
+    assert "outside the scale [1, 7]" in capsys.readouterr().err

@@ -14,7 +14,11 @@ DESCRIPTION = (HELP + ". Values agree with psych::alpha and psych::omega. Revers
 
 def add_arguments(p) -> None:
     p.add_argument("data", metavar="DATA", help="data file (.csv, .xlsx, .sav, .parquet)")
-    p.add_argument("--items", required=True, help="comma-separated item columns (at least 3)")
+    p.add_argument("--items", default="", help="comma-separated item columns (at least 3)")
+    p.add_argument("--instrument", default=None,
+                   help="instrument YAML: reverse keys and scale bounds from it (raw data)")
+    p.add_argument("--construct", default=None,
+                   help="with --instrument: score this construct's items")
     p.add_argument("--reverse", default="", help="comma-separated items to reverse-key")
     p.add_argument("--scale-min", type=float, default=None, help="lowest response option")
     p.add_argument("--scale-max", type=float, default=None, help="highest response option")
@@ -40,8 +44,44 @@ def run(args):
         raise InputError("must be between 0 and 1", parameter="ci-level", value=args.ci_level)
     if args.n_boot < 0:
         raise InputError("must be >= 0", parameter="n-boot", value=args.n_boot)
+    items = split_list(args.items)
+    reverse = split_list(args.reverse)
+    scale = None
+    if args.instrument:
+        from ..instrument import load_instrument, reverse_keys
+
+        ins = load_instrument(existing_file(args.instrument, "instrument"))
+        if args.construct:
+            if args.construct not in ins.constructs:
+                raise InputError("unknown construct", parameter="construct",
+                                 value=args.construct)
+            items = items or list(ins.constructs[args.construct].items)
+            scale = args.construct
+        keys = reverse_keys(ins)
+        unknown = [i for i in items if i not in ins.items]
+        if unknown:
+            raise InputError("item is not in the instrument", column=unknown[0],
+                             parameter="items")
+        rev = {i: keys[i] for i in items if i in keys}
+        for r in reverse:  # explicit --reverse on top, with the item's own scale
+            if r in ins.items and ins.items[r].scale is not None:
+                rev[r] = (ins.items[r].scale.min, ins.items[r].scale.max)
+            else:
+                rev[r] = (args.scale_min, args.scale_max)
+        reverse = rev
+    elif args.construct:
+        raise InputError("--construct needs --instrument", parameter="construct")
+    if not items:
+        raise InputError("give --items (or --instrument with --construct)", parameter="items")
     data = read_data(path)
-    return alpha(data, split_list(args.items), reverse=split_list(args.reverse),
-                 scale_min=args.scale_min, scale_max=args.scale_max, missing=args.missing,
-                 ci_level=args.ci_level, n_boot=args.n_boot, seed=args.seed,
-                 omega_nfactors=args.omega_factors or None, file=str(path))
+    if args.instrument:
+        from ..measure._data import check_range, select_items
+
+        bounds = {i: (ins.items[i].scale.min, ins.items[i].scale.max) for i in items
+                  if ins.items[i].scale is not None}
+        check_range(select_items(data, items, file=str(path)), bounds, file=str(path),
+                    hint=" (a missing-value code? run 'rsnprop clean' first)")
+    return alpha(data, items, reverse=reverse, scale_min=args.scale_min,
+                 scale_max=args.scale_max, missing=args.missing, ci_level=args.ci_level,
+                 n_boot=args.n_boot, seed=args.seed, omega_nfactors=args.omega_factors or None,
+                 scale=scale, file=str(path))

@@ -112,27 +112,30 @@ def select_items(data, items: Sequence[str] | None, *, min_items: int = 3, file=
     return frame
 
 
-def reverse_items(frame, reverse: Iterable[str] | None, scale_min=None, scale_max=None,
-                  file=None):
-    """Reverse-key ``reverse`` items: ``x -> scale_min + scale_max - x``.
+def reverse_items(frame, reverse, scale_min=None, scale_max=None, file=None):
+    """Reverse-key items: ``x -> scale_min + scale_max - x``.
 
-    Without ``scale_min``/``scale_max`` the observed minimum and maximum over all items are
-    used (as ``psych::alpha`` does with ``keys``).
+    ``reverse`` is a list of item names, or a dict ``{item: (min, max)}`` giving each item's
+    own scale (as ``rsnprop.instrument.reverse_keys`` returns).  Without bounds the observed
+    minimum and maximum over all items are used (as ``psych::alpha`` does with ``keys``).
     """
-    reverse = [str(r) for r in (reverse or [])]
     if not reverse:
         return frame
+    if isinstance(reverse, dict):
+        bounds = {str(k): v for k, v in reverse.items()}
+    else:
+        bounds = {str(r): (scale_min, scale_max) for r in reverse}
     out = frame.copy()
-    for r in reverse:
+    for r in bounds:
         if r not in out.columns:
             raise InputError("reverse-keyed item is not among the items", file=file, column=r,
                              parameter="reverse")
-    lo = np.nanmin(out.to_numpy()) if scale_min is None else float(scale_min)
-    hi = np.nanmax(out.to_numpy()) if scale_max is None else float(scale_max)
-    if hi <= lo:
-        raise InputError("scale maximum must be above the scale minimum", parameter="scale_max",
-                         value=hi)
-    for r in reverse:
+    for r, (lo, hi) in bounds.items():
+        lo = np.nanmin(frame.to_numpy()) if lo is None else float(lo)
+        hi = np.nanmax(frame.to_numpy()) if hi is None else float(hi)
+        if hi <= lo:
+            raise InputError("scale maximum must be above the scale minimum",
+                             parameter="scale_max", value=hi)
         v = out[r]
         outside = v[(v < lo) | (v > hi)]
         if len(outside):
@@ -140,6 +143,21 @@ def reverse_items(frame, reverse: Iterable[str] | None, scale_min=None, scale_ma
                              value=outside.iloc[0])
         out[r] = lo + hi - v
     return out
+
+
+def check_range(frame, bounds: dict, file=None, hint: str = ""):
+    """Raise InputError for the first value outside its item's ``(min, max)``."""
+    for item, (lo, hi) in bounds.items():
+        if item not in frame.columns or lo is None or hi is None:
+            continue
+        v = frame[item]
+        bad = v[(v < float(lo)) | (v > float(hi))]
+        if len(bad):
+            row = bad.index[0]
+            raise InputError(f"value outside the scale [{float(lo):g}, {float(hi):g}]{hint}",
+                             file=file, column=item,
+                             row=int(row) + 1 if isinstance(row, (int, np.integer)) else row,
+                             value=bad.iloc[0])
 
 
 def apply_missing(frame, missing: str = "listwise"):

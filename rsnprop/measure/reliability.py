@@ -161,9 +161,10 @@ def alpha(data, items=None, *, reverse=None, scale_min=None, scale_max=None,
         Item responses (one row per respondent).
     items : list of str
         Item columns (at least 3).
-    reverse : list of str, optional
+    reverse : list of str or dict, optional
         Items to reverse-key as ``scale_min + scale_max - x`` (raw data only; the clean data
-        set is already reverse keyed).  Without ``scale_min``/``scale_max`` the observed
+        set is already reverse keyed); a dict ``{item: (min, max)}`` gives per-item scales
+        (``rsnprop.instrument.reverse_keys(ins, construct)``).  Without ``scale_min``/``scale_max`` the observed
         minimum and maximum over the items are used, as ``psych::alpha(keys=)`` does.
     missing : {"listwise", "pairwise"}
         ``pairwise`` reproduces ``psych::alpha`` (its default); ``listwise`` equals
@@ -193,6 +194,10 @@ def alpha(data, items=None, *, reverse=None, scale_min=None, scale_max=None,
 
     warn: list = []
     frame = select_items(data, items, min_items=3, file=file)
+    if scale_min is not None and scale_max is not None:
+        from ._data import check_range
+
+        check_range(frame, {c: (scale_min, scale_max) for c in frame.columns}, file=file)
     frame = reverse_items(frame, reverse, scale_min, scale_max, file=file)
     frame = apply_missing(frame, missing)
     X = frame.to_numpy()
@@ -228,7 +233,7 @@ def alpha(data, items=None, *, reverse=None, scale_min=None, scale_max=None,
             "raw_r": float(raw_r[i]), "std_r": float(std_r[i]), "r_cor": float(r_cor[i]),
             "r_drop": float(r_drop), "alpha_if_deleted": drop["raw"],
             "std_alpha_if_deleted": drop["std"],
-            "reversed": name in set(reverse or []),
+            "reversed": name in set(map(str, reverse or [])),
         })
         if r_drop < 0:
             msg = (f"item {name} correlates negatively with the rest of the scale "
@@ -257,5 +262,5 @@ def alpha(data, items=None, *, reverse=None, scale_min=None, scale_max=None,
         g6=tot["g6"], average_r=tot["average_r"], ase=float(np.sqrt(tot["Q"] / n)),
         alpha_ci_lower=lower, alpha_ci_upper=upper, alpha_boot_ci_lower=boot_lo,
         alpha_boot_ci_upper=boot_hi, n_boot=int(n_boot or 0), omega_total=om_t, omega_h=om_h,
-        omega_nfactors=omega_nfactors, items=rows, reversed=list(reverse or []),
+        omega_nfactors=omega_nfactors, items=rows, reversed=[str(r) for r in (reverse or [])],
         ci_level=ci_level, seed=seed, scale=scale, warnings=warn)
