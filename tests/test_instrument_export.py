@@ -371,3 +371,19 @@ def test_cli_show_json_contract(repo_root, rsnprop_cli, ins):
     assert out["constructs"]["relational"]["label"] == "Relational benefits of RSN"
     text = rsnprop_cli("instrument", "show", INSTRUMENT, cwd=repo_root)
     assert text.returncode == 0 and "intl_approach" in text.stdout and "attn_1" in text.stdout
+
+
+def test_cli_codebook_format_follows_output_suffix(repo_root, tmp_path, rsnprop_cli):
+    out = tmp_path / "codebook.html"
+    proc = rsnprop_cli("instrument", "export", INSTRUMENT, "--format", "codebook", "-o", str(out),
+                       "--json", cwd=repo_root)
+    assert proc.returncode == 0 and proc.json()["format"] == "codebook-html"
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_instrument_survives_pickling(ins):
+    """Parallel runs (joblib/loky) pickle the instrument: it must round-trip."""
+    import pickle
+
+    back = pickle.loads(pickle.dumps(ins))
+    assert back.hash == ins.hash and back.items["rel_7"].reverse and back.constructs.keys() == ins.constructs.keys()

@@ -104,8 +104,11 @@ def run(args):
     if args.lang and args.lang not in ins.languages:
         raise InputError(f"language not in the instrument {ins.languages}", parameter="--lang", value=args.lang)
     options = {"lang": args.lang} if args.lang else {}
-    data = export(ins, args.format, **options)
+    fmt = args.format
+    if fmt == "codebook" and str(args.output).lower().endswith((".html", ".htm")):
+        fmt = "codebook-html"  # the output name asks for HTML
+    data = export(ins, fmt, **options)
     atomic_write(args.output, data)
     size = len(data if isinstance(data, bytes) else data.encode("utf-8"))
-    return _Exported({"output": str(args.output), "format": args.format, "bytes": size,
+    return _Exported({"output": str(args.output), "format": fmt, "bytes": size,
                       "instrument": ins.provenance()})
