@@ -272,6 +272,8 @@ def _fixed_value(r, engine, pt):
 
 def ml_vcov(engine, theta, warn_list=None):
     """Inverse expected information / N (lavaan's default ML standard errors)."""
+    if engine.q == 0:
+        return np.zeros((0, 0))
     info = engine.information(theta)
     if info is None:
         return None
@@ -314,16 +316,22 @@ def _r2(pt, engine, theta, labels):
 
 
 def _check_solution(pt, table, engine, theta, gdata, warn_list):
-    lvset = set(pt.lv)
-    var_rows = table[(table.op == "~~") & (table.lhs == table.rhs) & table.free]
-    neg = var_rows[var_rows.est < 0]
-    for r in neg.itertuples():
-        msg = f"Heywood case: negative variance {r.lhs} ~~ {r.rhs} = {r.est:.4f} (group {r.group})"
+    op = table["op"].to_numpy()
+    lhs = table["lhs"].to_numpy()
+    rhs = table["rhs"].to_numpy()
+    est = table["est"].to_numpy()
+    grp = table["group"].to_numpy()
+    free = table["free"].to_numpy()
+    std_all = table["std_all"].to_numpy()
+    neg = np.flatnonzero((op == "~~") & (lhs == rhs) & free & (est < 0))
+    for k in neg:
+        msg = f"Heywood case: negative variance {lhs[k]} ~~ {rhs[k]} = {est[k]:.4f} (group {grp[k]})"
         warn_list.append(msg)
         _warnings.warn(msg, HeywoodCaseWarning, stacklevel=4)
-    big = table[(table.op == "=~") & (table.std_all.abs() > 1)]
-    for r in big.itertuples():
-        msg = f"Heywood case: standardised loading {r.lhs} =~ {r.rhs} = {r.std_all:.3f} > 1 (group {r.group})"
+    with np.errstate(invalid="ignore"):
+        big = np.flatnonzero((op == "=~") & (np.abs(std_all) > 1))
+    for k in big:
+        msg = f"Heywood case: standardised loading {lhs[k]} =~ {rhs[k]} = {std_all[k]:.3f} > 1 (group {grp[k]})"
         warn_list.append(msg)
         _warnings.warn(msg, HeywoodCaseWarning, stacklevel=4)
     m = len(pt.lv)
@@ -335,7 +343,7 @@ def _check_solution(pt, table, engine, theta, gdata, warn_list):
                 msg = f"the covariance matrix of the latent variables is not positive definite (group {g + 1})"
                 warn_list.append(msg)
                 _warnings.warn(msg, NonPositiveDefiniteWarning, stacklevel=4)
-        if np.linalg.eigvalsh(gdata[g].cov).min() <= 0:
+        if not np.isfinite(gdata[g].logdet_cov):
             msg = f"the sample covariance matrix is not positive definite (group {g + 1})"
             warn_list.append(msg)
             _warnings.warn(msg, NonPositiveDefiniteWarning, stacklevel=4)

@@ -185,7 +185,7 @@ class Engine:
             tot += d.n / self.ntotal * self.fml_group(theta, g)
         return tot
 
-    def grad_info(self, theta):
+    def grad_info(self, theta, need_hess=True):
         """F_ML, its gradient and its expected Hessian (2 x unit information)."""
         q = self.q
         grad = np.zeros(q)
@@ -209,35 +209,52 @@ class Engine:
                 fg += r @ sr
                 resid = resid - np.outer(r, r)
             W = sinv @ resid @ sinv
-            gg = np.tensordot(ds, W, axes=([1, 2], [0, 1]))
-            M = np.matmul(sinv[None], ds)  # (q, p, p)
-            Mt = M.transpose(0, 2, 1).reshape(q, -1)
-            hh = M.reshape(q, -1) @ Mt.T
+            gg = ds.reshape(q, -1) @ W.reshape(-1)
             if self.meanstructure:
                 gg = gg - 2.0 * dm @ sr
-                hh = hh + 2.0 * dm @ sinv @ dm.T
             fval += w * fg
             grad += w * gg
-            hess += w * hh
+            if need_hess:
+                M = (ds.reshape(q * gm.p, gm.p) @ sinv).reshape(q, gm.p, gm.p)  # dSigma_k Sigma^-1
+                hh = M.reshape(q, -1) @ M.transpose(0, 2, 1).reshape(q, -1).T
+                if self.meanstructure:
+                    hh = hh + 2.0 * dm @ sinv @ dm.T
+                hess += w * hh
         return fval, grad, hess
 
-    def fit(self, theta0, maxit: int = 500, tol: float = 1e-10):
-        """Minimise F_ML from ``theta0``; return (theta, fmin, converged, iterations)."""
+    def fit(self, theta0, maxit: int = 500, tol: float = 1e-8, fisher_steps: int = 4):
+        """Minimise F_ML from ``theta0``; return (theta, fmin, converged, iterations).
+
+        Fisher scoring for the first ``fisher_steps`` iterations, then BFGS updates of the
+        Fisher information (superlinear near the optimum, where Fisher scoring is only linear
+        for misfitting models); backtracking line search throughout.  Converged when the
+        largest absolute gradient element is below ``tol`` (or when neither F nor theta moves
+        any more and the gradient is below 1e-6).
+        """
         theta = np.asarray(theta0, dtype=float).copy()
         fval, grad, hess = self.grad_info(theta)
         if not np.isfinite(fval):
             return theta, fval, False, 0
+        B = hess.copy()
         converged = False
         it = 0
+        eye = np.eye(self.q)
         for it in range(1, maxit + 1):
+            if np.max(np.abs(grad)) < tol:
+                converged = True
+                break
             try:
-                step = np.linalg.solve(hess + 1e-12 * np.eye(self.q), -grad)
+                step = np.linalg.solve(B + 1e-12 * eye, -grad)
             except np.linalg.LinAlgError:
-                step = -np.linalg.lstsq(hess, grad, rcond=None)[0]
+                step = -np.linalg.lstsq(B, grad, rcond=None)[0]
             slope = grad @ step
-            if slope > 0:  # not a descent direction: fall back to steepest descent
-                step = -grad
+            if not np.isfinite(slope) or slope >= 0:  # not a descent direction: reset to Fisher
+                _, _, hess = self.grad_info(theta)
+                B = hess.copy()
+                step = np.linalg.solve(B + 1e-8 * eye, -grad)
                 slope = grad @ step
+                if slope >= 0:
+                    step, slope = -grad, -(grad @ grad)
             alpha = 1.0
             while True:
                 cand = theta + alpha * step
@@ -245,20 +262,29 @@ class Engine:
                 if np.isfinite(fnew) and fnew <= fval + 1e-4 * alpha * slope:
                     break
                 alpha *= 0.5
-                if alpha < 1e-8:
+                if alpha < 1e-10:
                     break
-            if alpha < 1e-8:
-                # no progress: check whether we are already at the minimum
+            if alpha < 1e-10:
                 converged = np.max(np.abs(grad)) < 1e-6
                 break
-            theta = cand
+            use_fisher = it < fisher_steps
+            fnew, gnew, hnew = self.grad_info(cand, need_hess=use_fisher)
+            s_ = cand - theta
+            y_ = gnew - grad
             fold = fval
-            fval, grad, hess = self.grad_info(theta)
-            if np.max(np.abs(alpha * step)) < tol or (abs(fold - fval) < 1e-14 and np.max(np.abs(grad)) < 1e-7):
-                converged = True
+            theta, fval, grad = cand, fnew, gnew
+            if fold - fval < 1e-15 * (1 + abs(fval)) and np.max(np.abs(s_)) < 1e-7:
+                converged = np.max(np.abs(grad)) < 1e-6
                 break
-        if not converged and np.max(np.abs(grad)) < 1e-6:
-            converged = True
+            if use_fisher:
+                B = hnew
+            else:
+                sy = s_ @ y_
+                if sy > 1e-16:
+                    Bs = B @ s_
+                    B = B + np.outer(y_, y_) / sy - np.outer(Bs, Bs) / (s_ @ Bs)
+        else:
+            converged = np.max(np.abs(grad)) < 1e-6
         return theta, fval, converged, it
 
     def information(self, theta):

@@ -28,33 +28,37 @@ def rmsea_point(chi2, df, n, ngroups=1):
 
 
 def rmsea_ci(chi2, df, n, ngroups=1, level=0.90):
-    """Lower and upper RMSEA confidence limits and p-close (lavaan's algorithm)."""
+    """Lower and upper RMSEA confidence limits and p-close (lavaan's algorithm).
+
+    The noncentrality ``lambda`` with ``P(X2 <= chi2 | df, lambda) = 0.95`` (lower) or ``0.05``
+    (upper) is found by ``scipy.special.chndtrinc``; 0 when even ``lambda = 0`` is below.
+    """
+    from scipy import special
+
     if df <= 0 or not np.isfinite(chi2):
         return float("nan"), float("nan"), float("nan")
     lo_p, hi_p = (1 + level) / 2, (1 - level) / 2
+    cdf0 = special.chdtr(df, chi2)
 
-    def f(lam, target):
-        return stats.ncx2.cdf(chi2, df, lam) - target if lam > 0 else stats.chi2.cdf(chi2, df) - target
+    def solve(target):
+        if cdf0 < target:
+            return 0.0
+        try:
+            lam = float(special.chndtrinc(chi2, df, target))
+        except Exception:  # pragma: no cover - fall back to root finding
+            lam = float("nan")
+        if not np.isfinite(lam):
+            upper = max(chi2, 1.0)
+            while stats.ncx2.cdf(chi2, df, upper) > target:
+                upper *= 2
+            lam = optimize.brentq(lambda x: stats.ncx2.cdf(chi2, df, x) - target, 1e-12, upper, xtol=1e-12)
+        return lam
 
-    # lower
-    if f(0.0, lo_p) < 0:
-        lam_lo = 0.0
-    else:
-        upper = max(chi2, 1.0)
-        while f(upper, lo_p) > 0:
-            upper *= 2
-        lam_lo = optimize.brentq(lambda x: f(x, lo_p), 0.0, upper, xtol=1e-12)
-    if f(0.0, hi_p) < 0:
-        lam_hi = 0.0
-    else:
-        upper = max(chi2, 1.0)
-        while f(upper, hi_p) > 0:
-            upper *= 2
-        lam_hi = optimize.brentq(lambda x: f(x, hi_p), 0.0, upper, xtol=1e-12)
+    lam_lo, lam_hi = solve(lo_p), solve(hi_p)
     lower = math.sqrt(lam_lo / (n * df)) * math.sqrt(ngroups)
     upper = math.sqrt(lam_hi / (n * df)) * math.sqrt(ngroups)
     ncp = n * df * 0.05 ** 2 / ngroups
-    pclose = 1.0 - stats.ncx2.cdf(chi2, df, ncp)
+    pclose = 1.0 - float(special.chndtr(chi2, df, ncp))
     return lower, upper, float(pclose)
 
 
