@@ -31,7 +31,7 @@ def ins():
 @pytest.fixture(scope="module")
 def big(ins):
     """A large clean sample (no careless, missing or invalid answers) with its truth."""
-    return simulate_study(ins, "p1p2", n=20000, seed=11, return_truth=True, **CLEAN_RATES)
+    return simulate_study(ins, "p1p2", n=10000, seed=11, return_truth=True, **CLEAN_RATES)
 
 
 def _score(raw, ins, construct):

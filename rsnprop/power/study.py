@@ -1,0 +1,229 @@
+"""``power_analysis``: Monte Carlo power of a preregistered plan, whole pipeline per replication."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..results import Result, jsonsafe
+
+__all__ = ["power_analysis", "PowerResult", "default_instrument"]
+
+
+class PowerResult(Result):
+    """Monte Carlo power by sample size, MC errors, N for 80/90 % power, analytic power.
+
+    ``to_dict()`` (written to ``power.json``; read by the report):
+
+    ``results``
+        one row per (n, proposition): ``n, proposition, reps, power`` (share "supported"),
+        ``mc_se, ci_lower, ci_upper`` (Wilson 95 %), ``p_<verdict>`` and ``se_<verdict>`` for
+        every verdict, ``failed`` (replications that raised an error; counted inconclusive);
+    ``n_for_power``
+        ``{"P1": {"0.8": {"logistic", "interpolated", "grid", "range", "extrapolated"}, ...}}``;
+    ``analytic``
+        see :func:`rsnprop.power.analytic.analytic_power` (or null);
+    ``retention``
+        per n: mean firms analysed, born globals and traditional firms after cleaning;
+    and the settings: ``plan_hash, instrument, scenario, seed, reps, ns, target, pipeline,
+    expected_verdicts, warnings``.  Nothing depends on the number of workers or the backend.
+    """
+
+    title = "Monte Carlo power"
+
+    def __init__(self, data: dict, records: list | None = None):
+        self.data = data
+        self.records = records or []
+
+    def to_dict(self) -> dict:
+        return jsonsafe(self.data)
+
+    def to_frame(self):
+        import pandas as pd
+
+        return pd.DataFrame(self.data["results"])
+
+    @property
+    def power(self) -> dict:
+        """``{proposition: {n: power}}``."""
+        out: dict = {}
+        for r in self.data["results"]:
+            out.setdefault(r["proposition"], {})[r["n"]] = r["power"]
+        return out
+
+    def summary(self) -> str:
+        d = self.data
+        lines = [f"Monte Carlo power: plan {d['plan_name']} ({d['plan_hash'][:12]}), scenario "
+                 f"{d['scenario']}, {d['reps']} replications per N, seed {d['seed']}",
+                 f"expected verdicts under the scenario: {d['expected_verdicts']}",
+                 "", f"{'N':>6}  {'proposition':<8} {'power':>6} {'MC SE':>6}  95% MC interval"
+                 "   supported/contradicted/equivalent/inconclusive"]
+        for r in d["results"]:
+            lines.append(f"{r['n']:>6}  {r['proposition']:<8} {r['power']:>6.3f} {r['mc_se']:>6.3f}  "
+                         f"[{r['ci_lower']:.3f}, {r['ci_upper']:.3f}]    "
+                         f"{r['p_supported']:.3f}/{r['p_contradicted']:.3f}/{r['p_equivalent']:.3f}/"
+                         f"{r['p_inconclusive']:.3f}")
+        lines.append("")
+        for prop, byt in d["n_for_power"].items():
+            parts = []
+            for t, e in byt.items():
+                parts.append(f"{float(t):.0%}: N = {e['logistic'] if e['logistic'] is not None else 'n/a'}"
+                             f"{' (extrapolated)' if e.get('extrapolated') else ''}"
+                             f" (grid interpolation {e['interpolated'] if e['interpolated'] is not None else 'not reached'})")
+            lines.append(f"N for power, {prop}: " + "; ".join(parts))
+        an = d.get("analytic")
+        if an:
+            lines.append("")
+            es = an["effect_sizes"]
+            lines.append(f"analytic (observed-score dz P1 {es['dz_P1']:.3f}, dz P2 {es['dz_P2']:.3f}, "
+                         f"d joint {es['d_joint']:.3f}; kept {an['keep_rate']:.1%}, born globals "
+                         f"{an['share_born_global']:.1%}):")
+            for r in an["rows"]:
+                lines.append(f"{r['n']:>6}  {r['proposition']:<8} {r['power_bonferroni']:.3f} "
+                             f"(alpha/{an['m_tests']})  {r['power_uncorrected']:.3f} (alpha)")
+            lines.append("analytic N (alpha/3): " + "; ".join(
+                f"{p} {v}" for p, v in an["n_for_power_bonferroni"].items()))
+        for w in d.get("warnings", []):
+            lines.append(f"warning: {w}")
+        return "\n".join(lines)
+
+
+def default_instrument(plan_path) -> Path:
+    """The plan's ``inputs.instrument`` or ``../instruments/rsn_internationalisation.yaml``."""
+    import yaml
+
+    p = Path(plan_path).resolve()
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    except Exception:  # noqa: BLE001 - load_plan reports bad plans
+        data = {}
+    inputs = data.get("inputs") if isinstance(data, dict) else None
+    if isinstance(inputs, dict) and inputs.get("instrument"):
+        return (p.parent / inputs["instrument"]).resolve()
+    for cand in (p.parent.parent / "instruments" / "rsn_internationalisation.yaml",
+                 p.parent / "instruments" / "rsn_internationalisation.yaml"):
+        if cand.is_file():
+            return cand
+    from ..errors import InputError
+
+    raise InputError("no instrument found for the plan: give --instrument", parameter="instrument")
+
+
+def power_analysis(plan, ns, reps: int, *, instrument=None, scenario="p1p2", seed: int = 1,
+                   jobs=None, backend: str = "joblib", stream=None, progress: bool = False,
+                   full: bool = False, analytic: bool = True, block_size: int | None = None,
+                   sim_options: dict | None = None, client=None, scheduler=None,
+                   targets=(0.8, 0.9)) -> PowerResult:
+    """Monte Carlo power of a study plan: simulate -> clean -> test, ``reps`` times per N.
+
+    Parameters
+    ----------
+    plan : path
+        Study plan YAML (:func:`rsnprop.propositions.load_plan`).
+    ns : list of int
+        Numbers of respondents (raw rows, before cleaning).
+    reps : int
+        Replications per sample size.
+    instrument : path, optional
+        Default: the plan's ``inputs.instrument`` or ``instruments/rsn_internationalisation.yaml``.
+    scenario : str, path, dict or Scenario
+        The population (:mod:`rsnprop.simulate.scenarios`).
+    seed : int
+        Root seed; replication ``(n, rep)`` uses ``SeedSequence(seed, spawn_key=(n, rep))``.
+    jobs : int, optional
+        Workers (default all cores); results do not depend on it.
+    backend : {"joblib", "dask"}
+    stream : path, optional
+        JSON-lines file of replication records: written as they finish, reused on restart.
+    progress : bool
+        Progress bar on stderr.
+    full : bool
+        Also run the secondary evidence and latent SEM in every replication (slow; the verdicts
+        do not depend on them).
+    analytic : bool
+        Add the analytic power of the main contrasts.
+
+    Returns
+    -------
+    PowerResult
+
+    Examples
+    --------
+    >>> res = power_analysis("analysis/study.yaml", [100, 200], reps=20, seed=1)   # doctest: +SKIP
+    >>> res.power["P1"][200]                                                          # doctest: +SKIP
+    """
+    from ..errors import InputError, MissingFileError
+    from ..instrument import load_instrument
+    from ..propositions import load_plan
+    from ..simulate import population_parameters
+    from ..simulate.scenarios import get_scenario
+    from .montecarlo import run_blocks
+    from .pipeline import pipeline_block
+    from .summary import n_for_power, verdict_table
+
+    plan_path = Path(plan)
+    if not plan_path.is_file():
+        raise MissingFileError("study plan does not exist", file=str(plan))
+    ns = sorted({int(x) for x in ns})
+    if not ns or ns[0] < 10:
+        raise InputError("sample sizes must be integers >= 10", parameter="n", value=ns)
+    if int(reps) < 1:
+        raise InputError("must be a positive integer", parameter="reps", value=reps)
+    ins_path = Path(instrument) if instrument else default_instrument(plan_path)
+    if not ins_path.is_file():
+        raise MissingFileError("instrument does not exist", file=str(ins_path))
+    ins = load_instrument(ins_path)
+    pl = load_plan(plan_path)
+    sc = get_scenario(scenario)
+    sc_dict = jsonsafe(sc.model_dump())
+    sim_options = dict(sim_options or {})
+    config = {"what": "study power", "plan_hash": pl.hash, "instrument_hash": ins.hash,
+              "scenario": sc_dict, "seed": int(seed), "full": bool(full), "sim_options": sim_options,
+              "rsnprop": __import__("rsnprop").__version__}
+    payload = {"instrument": str(ins_path.resolve()), "plan": str(plan_path.resolve()),
+               "scenario": sc_dict, "seed": int(seed), "full": bool(full), "sim_options": sim_options}
+    keys = [(n, r) for n in ns for r in range(int(reps))]
+    records = run_blocks(pipeline_block, keys, payload, jobs=jobs, backend=backend,
+                         block_size=block_size or 2, stream=stream, config=config,
+                         progress=progress, client=client, scheduler=scheduler)
+    rows = verdict_table(records)
+    failed = sum(1 for r in records if r.get("error"))
+    warnings_ = []
+    if failed:
+        first = next(r["error"] for r in records if r.get("error"))
+        warnings_.append(f"{failed} of {len(records)} replications failed and count as "
+                         f"inconclusive (first: {first})")
+    retention = []
+    for n in ns:
+        sub = [r for r in records if r["n"] == n and not r.get("error")]
+        if sub:
+            retention.append({"n": n,
+                              "mean_analysed": sum(r["n_analysed"] for r in sub) / len(sub),
+                              "mean_born_global": sum(r["n_born_global"] for r in sub) / len(sub),
+                              "mean_traditional": sum(r["n_traditional"] for r in sub) / len(sub)})
+    an = None
+    if analytic:
+        from .analytic import analytic_power, calibrate
+
+        try:
+            an = analytic_power(calibrate(ins, pl, sc, sim_options=sim_options), ns,
+                                alpha=pl.alpha, targets=targets)
+        except Exception as err:  # noqa: BLE001 - the MC result stands on its own
+            warnings_.append(f"analytic power not computed ({type(err).__name__}: {err})")
+    pp = population_parameters(ins, sc)
+    data = {
+        "kind": "monte_carlo_power",
+        "plan_name": pl.name, "plan_hash": pl.hash, "instrument": ins.provenance(),
+        "scenario": sc.name, "scenario_description": sc.description, "seed": int(seed),
+        "reps": int(reps), "ns": ns, "target": targets[0], "targets": list(targets),
+        "pipeline": ("simulate_study -> rsnprop.data.clean(plan.cleaning) -> "
+                     "rsnprop.propositions.test_propositions(" +
+                     ("all evidence" if full else "primary tests and decision rules") + ")"),
+        "expected_verdicts": pp.expected,
+        "results": rows,
+        "n_for_power": n_for_power(rows, targets),
+        "retention": retention,
+        "analytic": an,
+        "failed": failed,
+        "warnings": warnings_,
+    }
+    return PowerResult(data, records)
