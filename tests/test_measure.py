@@ -125,6 +125,14 @@ def test_omega_matches_psych(key, ref, ac, hs):
     close(res["h2"], e["h2"])
 
 
+@pytest.mark.parametrize("key, items, nf", [("omega_poly_A_1", A, 1),
+                                            ("omega_poly_AC_3", A + C, 3)])
+def test_omega_polychoric_matches_psych(key, items, nf, ref, ac):
+    res = omega(ac, items, nfactors=nf, correlation="polychoric", missing="pairwise")
+    close(res["omega_h"], ref[key]["omega_h"])
+    close(res["omega_total"], ref[key]["omega_total"])
+
+
 def test_reliability_reports_one_factor_omega(ref, ac):
     res = alpha(ac, A, missing="pairwise", n_boot=0)
     close(res.omega_total, ref["omega_A_1"]["omega_total"])

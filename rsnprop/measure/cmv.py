@@ -59,13 +59,18 @@ def harman(data, items=None, *, missing: str = "listwise", fm: str = "minres") -
 
     frame = apply_missing(select_items(data, items), missing)
     r = cor_matrix(frame, missing)
-    f1 = fa_matrix(r, 1, fm=fm, rotate="none")
+    from ._matrix import check_singular
+
+    warn: list = []
+    check_singular(r, "item correlation matrix", warn)
+    f1 = fa_matrix(r, 1, fm=fm, rotate="none", warn_list=warn)
     ev = np.sort(np.linalg.eigvalsh(r))[::-1]
     fa_share = float(f1["prop_var"][0])
     pc_share = float(ev[0] / r.shape[0])
     return {"n": int(len(frame)), "n_items": int(r.shape[0]), "fa_share": fa_share,
             "pc_share": pc_share, "threshold": HARMAN_LIMIT,
-            "concern": bool(max(fa_share, pc_share) > HARMAN_LIMIT), "limits": HARMAN_LIMITS}
+            "concern": bool(max(fa_share, pc_share) > HARMAN_LIMIT), "limits": HARMAN_LIMITS,
+            "warnings": warn}
 
 
 def marker_variable(data, items, marker: str, *, r_m: float | None = None) -> dict:

@@ -105,7 +105,7 @@ def omega_from_matrix(r: np.ndarray, nfactors: int = 3, fm: str = "minres",
 
 @single_threaded
 def omega(data, items=None, nfactors: int = 3, fm: str = "minres", missing: str = "listwise",
-          warn_list=None) -> dict:
+          correlation: str = "pearson", warn_list=None) -> dict:
     """Omega total and hierarchical from raw item data (``psych::omega(data, nfactors)``).
 
     Parameters
@@ -117,6 +117,8 @@ def omega(data, items=None, nfactors: int = 3, fm: str = "minres", missing: str 
     fm : {"minres", "ml"}
     missing : {"listwise", "pairwise"}
         psych uses pairwise correlations; listwise drops incomplete rows first.
+    correlation : {"pearson", "polychoric"}
+        ``"polychoric"`` is ``psych::omega(x, poly = TRUE)`` (pairwise polychoric).
 
     Returns
     -------
@@ -126,8 +128,20 @@ def omega(data, items=None, nfactors: int = 3, fm: str = "minres", missing: str 
     from ._data import apply_missing, cor_matrix, select_items
 
     frame = apply_missing(select_items(data, items, min_items=3), missing)
-    r = cor_matrix(frame, missing)
+    if correlation == "polychoric":
+        from .polychoric import polychoric
+
+        pc = polychoric(frame)
+        r = pc["rho"]
+        if warn_list is not None:
+            warn_list.extend(pc["warnings"])
+    else:
+        r = cor_matrix(frame, missing)
+    from ._matrix import check_singular
+
+    check_singular(r, "item correlation matrix", warn_list)
     out = omega_from_matrix(r, nfactors=nfactors, fm=fm, warn_list=warn_list)
+    out["correlation"] = correlation
     out["n"] = int(len(frame))
     out["missing"] = missing
     out["items"] = list(frame.columns)

@@ -69,7 +69,8 @@ out$efa[["AC_minres_1"]] <- fa_ref(ACl, 1, "minres", "none")
 out$efa[["AC_ml_1"]] <- fa_ref(ACl, 1, "ml", "none")
 
 # Parallel analysis: the observed eigenvalues are deterministic; the simulated ones depend on
-# R's random numbers, so only the suggested numbers (and rough simulated means) are compared.
+# R's random numbers (and psych draws them inside parallel::mclapply, so they change from run
+# to run even after set.seed), so only the suggested numbers and rough simulated means are compared.
 set.seed(42)
 pa <- fa.parallel(hs[, HS], plot = FALSE, n.iter = 20)
 out$parallel_HS <- list(fa_values = pa$fa.values, pc_values = pa$pc.values, nfact = pa$nfact,
@@ -89,5 +90,12 @@ out$polychoric_A_listwise <- list(rho = mat(p$rho), tau = mat(p$tau))
 h_fa <- fa(ACl, 1, rotate = "none"); h_pc <- principal(ACl, 1, rotate = "none")
 out$harman_AC <- list(fa_prop = h_fa$Vaccounted[2, 1], pc_prop = h_pc$Vaccounted[2, 1])
 
+# omega from polychoric correlations (psych::omega(poly = TRUE): pairwise polychoric)
+o <- suppressMessages(suppressWarnings(omega(AC[, A], nfactors = 1, poly = TRUE, plot = FALSE)))
+o3 <- suppressMessages(suppressWarnings(omega(AC, nfactors = 3, poly = TRUE, plot = FALSE)))
+out$omega_poly_A_1 <- list(omega_h = o$omega_h, omega_total = o$omega.tot)
+out$omega_poly_AC_3 <- list(omega_h = o3$omega_h, omega_total = o3$omega.tot)
+
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, null = "null", na = "null", pretty = TRUE),
            "measure_psych.json")
+
