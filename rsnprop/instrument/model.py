@@ -70,9 +70,9 @@ class Source:
     def __str__(self) -> str:
         parts = []
         if self.refs:
-            parts.append("adapted from " + "; ".join(self.refs))
-        if self.new:
-            parts.insert(0, "new item")
+            parts.append(("new item based on " if self.new else "adapted from ") + "; ".join(self.refs))
+        elif self.new:
+            parts.append("new item")
         if self.note:
             parts.append(self.note)
         return ". ".join(parts)
