@@ -161,6 +161,7 @@ class Parsed:
     choice_lists: dict = field(default_factory=dict)
     constructs: dict = field(default_factory=dict)
     sections: list = field(default_factory=list)  # (path, SectionSpec, [(path, ItemSpec)])
+    failed_items: list = field(default_factory=list)  # raw dicts of items that failed the schema
     spec: Any = None  # the full InstrumentSpec when everything parsed
 
 
@@ -216,6 +217,8 @@ def parse(raw: Any, col: _Collector) -> Parsed:
             item = _schema_errors(S.ItemSpec, it, ipath, raw, col, ("sections", si, "items", ii))
             if item is not None:
                 parsed_items.append((ipath, item))
+            elif isinstance(it, dict):
+                out.failed_items.append(it)
         out.sections.append((spath, head, parsed_items))
     if not col.problems:
         out.spec = _schema_errors(S.InstrumentSpec, raw, "<root>", raw, col)
@@ -371,6 +374,9 @@ def check(p: Parsed, col: _Collector) -> None:
         if len(totals) > 1:
             col.add(f"{members[-1][0]}.constant_sum.total", "constant_sum.total_mismatch",
                     f"parts of group '{group}' declare different totals {sorted(totals)}")
+    # items that failed the schema still count here, so that one typo is reported once
+    n_attention += sum("attention_check" in it for it in p.failed_items)
+    n_consent += sum(it.get("role") == "consent" for it in p.failed_items)
     if p.sections and n_attention == 0:
         col.add("sections", "attention.none", "no attention check: add at least one item with attention_check")
     if p.sections and n_consent == 0:
