@@ -314,3 +314,23 @@ def test_plan_cleaning_sections_validated_by_cleaning_rules():
         plan_from_dict({"name": "x", "multiverse": {"careless": [
             {"name": "odd", "cleaning": {"careless": {"no_such_rule": 1}}}]}})
     assert info.value.parameter.startswith("multiverse.careless.odd.cleaning.careless")
+
+
+@pytest.mark.parametrize("module", ["plan", "prepare", "paired", "interaction", "continuous",
+                                    "constant_sum", "decide", "effect_sizes", "auxiliary",
+                                    "synthetic", "latent", "multiverse", "evaluate"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    mod = importlib.import_module(f"rsnprop.propositions.{module}")
+    res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
+    assert res.failed == 0
+
+
+def test_single_hypothesis_plan_has_no_joint():
+    plan = plan_from_dict({"name": "only P2", "hypotheses": {"P2": {
+        "statement": "born globals lean relational", "group": "born_global", "expects": "relational"}}})
+    res = test_propositions(synthetic_clean(150, "p1p2", 0.5, seed=3), plan, secondary=False)
+    assert res.verdicts == {"P2": "supported"}
+    assert res.to_dict()["joint"] is None
