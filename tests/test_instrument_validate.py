@@ -55,6 +55,9 @@ def test_broken_fixture_lists_every_problem(repo_root):
     found = {(p["path"], p["code"]) for p in report.problems}
     missing = EXPECTED_BROKEN - found
     assert not missing, f"not reported: {sorted(missing)}"
+    # the consent item has a typo (5): reported once, not again as "no consent item"
+    assert ("sections", "consent.none") not in found
+    assert len(report.problems) == len(EXPECTED_BROKEN)
     for p in report.problems:
         assert p["message"] == f"{p['path']}: {p['reason']}"
     assert report.exit_code == 2
