@@ -334,3 +334,12 @@ def test_single_hypothesis_plan_has_no_joint():
     res = test_propositions(synthetic_clean(150, "p1p2", 0.5, seed=3), plan, secondary=False)
     assert res.verdicts == {"P2": "supported"}
     assert res.to_dict()["joint"] is None
+
+
+def test_statistical_trouble_is_warning_and_string():
+    from rsnprop.errors import EmptyCellWarning
+
+    df = synthetic_clean(60, "p1p2", 0.5, seed=10, share_born_global=0.05)
+    with pytest.warns(EmptyCellWarning):
+        res = test_propositions(df, StudyPlan(name="x"), latent=False)
+    assert any("P2: primary test not run" in w for w in res.warnings)

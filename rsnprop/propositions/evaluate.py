@@ -132,6 +132,23 @@ def _effects(props, joint):
     return out
 
 
+def _emit_warnings(messages):
+    """Raise each result warning also as a Python warning of the rsnprop.errors family."""
+    import warnings
+
+    from ..errors import ConvergenceWarning, DataQualityWarning, EmptyCellWarning
+
+    for msg in messages:
+        low = msg.lower()
+        if "converge" in low:
+            cls = ConvergenceWarning
+        elif "primary test not run" in low or "too few" in low or "fewer than" in low:
+            cls = EmptyCellWarning
+        else:
+            cls = DataQualityWarning
+        warnings.warn(msg, cls, stacklevel=3)
+
+
 def _tag(row, role, **extra):
     r = dict(row)
     r["role"] = role
@@ -209,6 +226,10 @@ def test_propositions(clean_df, plan, *, multiverse=False, seed=None, secondary=
             joint["evidence"].extend(sec["joint"])
         continuous, auxiliary = sec["continuous"], sec["auxiliary"]
         warnings_.extend(sec["warnings"])
+    for key, row in spec["primary"].items():
+        if row.get("status") != "ok":
+            warnings_.append(f"{key}: primary test not run ({row.get('note')})")
+    _emit_warnings(warnings_)
     mv = None
     if multiverse:
         from .multiverse import run_multiverse
