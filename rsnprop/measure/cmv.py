@@ -144,10 +144,15 @@ def common_latent_factor(data, model: str, *, base_fit=None, delta: float = CLF_
         m2 = (model.rstrip() + f"\n{name} =~ " + " + ".join(f"1*{i}" for i in items) + "\n"
               + "\n".join(f"{name} ~~ 0*{f}" for f in constructs))
         clf = fit_cfa(m2, frame)
-    for w in caught:
-        msg = f"common latent factor model: {w.message}"
-        if msg not in warn:
-            warn.append(msg)
+    from ..errors import RsnpropWarning
+
+    sem_msgs = list(dict.fromkeys(str(w.message) for w in caught
+                                  if issubclass(w.category, RsnpropWarning)))
+    for msg in sem_msgs[:3]:
+        warn.append(f"common latent factor model: {msg}")
+    if len(sem_msgs) > 3:
+        warn.append(f"common latent factor model: {len(sem_msgs) - 3} further estimation "
+                    "warning(s) (Heywood cases, non positive definite matrices)")
     eb, ec = base.estimates, clf.estimates
 
     def _std(est, f, i):

@@ -11,7 +11,8 @@ measurement.json keys
 ``instrument``
     ``{"name", "version", "hash"}`` of the instrument.
 ``n_rows``
-    Rows in the clean data.
+    Rows in the clean data (each statistic also reports the ``n`` it used after listwise
+    deletion).
 ``settings``
     ``{"missing": "listwise", "n_boot", "seed", "ci_level", "cross_loading",
     "htmt_strict": 0.85, "htmt_liberal": 0.90, "ave_min": 0.5, "cr_min": 0.7, "marker"}``.
@@ -33,7 +34,9 @@ measurement.json keys
     std_loading`` (CFA), ``efa_primary``, ``efa_loading``, ``cross_loading`` (EFA flags).
 ``efa``
     ``<rsnprop efa --json>`` of all measured items with one factor per construct (minres,
-    oblimin): KMO, Bartlett, parallel analysis, loadings with cross-loading flags.
+    oblimin): KMO, Bartlett, parallel analysis, loadings with cross-loading flags; plus
+    ``factor_constructs`` ``{factor: construct}`` (the construct most of whose items load
+    primarily on the factor).
 ``cfa``
     ``{"model" (lavaan syntax), "converged", "n", "fit" {chi2, df, pvalue, cfi, tli, rmsea,
     srmr...}, "loadings": [{"construct", "item", "est", "se", "std_all"}]}`` or null.
@@ -205,6 +208,12 @@ def measure_instrument(data, instrument, *, n_boot: int = 1000, seed: int | None
         warn.extend(f"reliability {cid}: {w}" for w in r.warnings)
     all_items = [i for c in measured for i in item_sets[c]]
 
+    n_complete = int(frame[all_items].apply(pd.to_numeric, errors="coerce").notna()
+                     .all(axis=1).sum())
+    if n_complete < 0.8 * len(frame):
+        warn.append(f"listwise deletion over all {len(all_items)} items keeps {n_complete} of "
+                    f"{len(frame)} rows for the EFA, CFA and common-method checks")
+
     # -- EFA of all items ---------------------------------------------------------------
     efa_res = None
     try:
@@ -215,6 +224,25 @@ def measure_instrument(data, instrument, *, n_boot: int = 1000, seed: int | None
         warn.extend(f"efa: {w}" for w in efa_res.warnings)
     except InputError as err:
         warn.append(f"efa: not computed ({err})")
+
+    factor_constructs = {}
+    if efa_res is not None:
+        by_factor: dict = {}
+        for row in efa_res.loadings:
+            owner = next((c for c in measured if row["item"] in item_sets[c]), None)
+            by_factor.setdefault(row["primary"], []).append(owner)
+        for fac, owners in by_factor.items():
+            best = max(dict.fromkeys(owners), key=owners.count)
+            factor_constructs[fac] = best
+        factor_names = list(efa_res.variance["ss_loadings"])
+        mapped = [factor_constructs.get(f) for f in factor_names]
+        dup = {c for c in mapped if c is not None and mapped.count(c) > 1}
+        missing_c = [c for c in measured if c not in mapped]
+        if dup or missing_c:
+            warn.append("efa: the exploratory factors do not reproduce the instrument's "
+                        "constructs one to one (" + ", ".join(
+                            [f"{c} dominates several factors" for c in sorted(dup)]
+                            + [f"no factor for {c}" for c in missing_c]) + ")")
 
     # -- CFA, validity, CMV -------------------------------------------------------------
     model = "\n".join(f"{c} =~ " + " + ".join(item_sets[c]) for c in measured)
@@ -314,7 +342,8 @@ def measure_instrument(data, instrument, *, n_boot: int = 1000, seed: int | None
         "labels": {c: ins.constructs[c].label for c in measured},
         "reliability": {c: rel[c].to_dict() for c in measured},
         "reliability_table": rel_table, "items": items_table,
-        "efa": efa_res.to_dict() if efa_res else None,
+        "efa": (dict(efa_res.to_dict(), factor_constructs=factor_constructs)
+                if efa_res else None),
         "cfa": None if fit is None else {
             "model": model, "converged": bool(fit.converged), "n": int(fit.n),
             "fit": {k: v for k, v in dict(fit.fit).items()}, "loadings": loadings_rows},
