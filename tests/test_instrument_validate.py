@@ -59,8 +59,24 @@ def test_broken_fixture_lists_every_problem(repo_root):
     assert ("sections", "consent.none") not in found
     assert len(report.problems) == len(EXPECTED_BROKEN)
     for p in report.problems:
-        assert p["message"] == f"{p['path']}: {p['reason']}"
+        assert p["message"] == f"{p['path']} (line {p['line']}): {p['reason']}"
     assert report.exit_code == 2
+
+
+def test_problems_carry_the_line_of_the_offending_key(repo_root):
+    path = repo_root / "tests/data/instrument/broken.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    report = validate_instrument(path)
+    by_path = {p["path"]: p["line"] for p in report.problems}
+
+    def line_with(fragment):  # 1-based line of the first line containing fragment
+        return next(i + 1 for i, text in enumerate(lines) if fragment in text)
+
+    assert by_path["instrument.default_language"] == line_with("default_language: de")
+    assert by_path["sections[0].items[0].requried"] == line_with("requried: true")
+    assert by_path["sections[1].items[8].type"] == line_with("type: slider")
+    assert by_path["constructs.alpha.items"] == line_with("items: [a_1, a_5]")
+    assert by_path["sections"] == line_with("sections:")
 
 
 def test_broken_fixture_through_the_cli(repo_root, rsnprop_cli):

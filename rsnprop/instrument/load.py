@@ -53,16 +53,17 @@ def load_instrument(path: str | os.PathLike | dict | None = None) -> Instrument:
     >>> ins.constructs["risk_reduction"].items
     ['rsk_1', 'rsk_2', 'rsk_3', 'rsk_4']
     """
-    from .validate import read_yaml, validate_data
+    from .validate import add_lines, read_yaml_nodes, validate_data
 
     if path is None:
         path = os.path.normpath(DEFAULT_INSTRUMENT)
     if isinstance(path, dict):
-        raw, dups, name = path, [], "<dict>"
+        raw, dups, name, node = path, [], "<dict>", None
     else:
-        raw, dups = read_yaml(path)
+        raw, dups, node = read_yaml_nodes(path)
         name = str(path)
     report, parsed = validate_data(raw, name, dups)
+    add_lines(report.problems, node)
     report.raise_if_invalid()
     return build_instrument(parsed.spec, path=None if isinstance(path, dict) else str(path))
 

@@ -5,7 +5,8 @@ piece by piece (metadata, each scale, each choice list, each construct, each sec
 item), schema errors are collected with their YAML path, and the semantic checks run on
 every piece that parsed.  Each problem is a dict ``{"path", "code", "reason", "message"}``
 where ``path`` is the YAML path (``sections[5].items[2].text.fr``) and ``message`` is
-``"<path>: <reason>"``.
+``"<path> (line <n>): <reason>"`` (``line`` is the line of the deepest node of the path found
+in the file: the offending key, or its parent when the key is missing).
 
 Semantic checks: unique item and section ids; languages complete (every text in every
 declared language, none empty); constructs referenced exist and reflective constructs have
@@ -27,12 +28,14 @@ Examples
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..results import Result
 
-__all__ = ["ValidationReport", "validate_instrument", "check", "read_yaml"]
+__all__ = ["ValidationReport", "validate_instrument", "check", "read_yaml", "read_yaml_nodes",
+           "line_of"]
 
 
 def _loc_path(loc: tuple, raw: Any) -> str:
@@ -119,6 +122,12 @@ def read_yaml(path: str | os.PathLike) -> tuple[Any, list[dict]]:
     Raises :class:`~rsnprop.errors.MissingFileError` or :class:`~rsnprop.errors.InstrumentError`
     (not YAML at all).
     """
+    data, problems, _ = read_yaml_nodes(path)
+    return data, problems
+
+
+def read_yaml_nodes(path: str | os.PathLike) -> tuple[Any, list[dict], Any]:
+    """Like :func:`read_yaml`, also returning the YAML node tree (for line numbers)."""
     import yaml
 
     from ..errors import InstrumentError, MissingFileError
@@ -134,7 +143,8 @@ def read_yaml(path: str | os.PathLike) -> tuple[Any, list[dict]]:
     loader = loader_cls(text)
     loader.duplicates = []
     try:
-        data = loader.get_single_data()
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -144,7 +154,44 @@ def read_yaml(path: str | os.PathLike) -> tuple[Any, list[dict]]:
     col = _Collector()
     for key, line in loader.duplicates:
         col.add(f"line {line}", "yaml.duplicate_key", f"duplicate key {key!r} (the later value would silently win)")
-    return data, col.problems
+        col.problems[-1]["line"] = line
+    return data, col.problems, node
+
+
+_SEGMENT = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def line_of(path: str, node) -> int | None:
+    """1-based line of the deepest YAML node reached along ``path`` (None if none)."""
+    if node is None or not path or path.startswith(("<", "line ")):
+        return None
+    line = None
+    for key, index in _SEGMENT.findall(path.split(" ")[0]):
+        if index and getattr(node, "id", "") == "sequence" and int(index) < len(node.value):
+            node = node.value[int(index)]
+            line = node.start_mark.line + 1  # the list element
+        elif key and getattr(node, "id", "") == "mapping":
+            for k, v in node.value:
+                if str(getattr(k, "value", None)) == key:
+                    line = k.start_mark.line + 1  # the key
+                    node = v
+                    break
+            else:
+                break
+        else:
+            break
+    return line
+
+
+def add_lines(problems: list, node) -> None:
+    """Add ``line`` to each problem (from its YAML path) and mention it in the message."""
+    for p in problems:
+        if "line" in p:
+            continue
+        line = line_of(p["path"], node)
+        if line is not None:
+            p["line"] = line
+            p["message"] = f"{p['path']} (line {line}): {p['reason']}"
 
 
 # ----------------------------------------------------------------------------------------
@@ -600,8 +647,9 @@ def validate_instrument(path: str | os.PathLike) -> ValidationReport:
     >>> r.ok
     True
     """
-    raw, dup_problems = read_yaml(path)
+    raw, dup_problems, node = read_yaml_nodes(path)
     report, parsed = validate_data(raw, str(path), dup_problems)
+    add_lines(report.problems, node)
     if report.ok:
         from .load import build_instrument
 
