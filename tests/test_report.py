@@ -7,7 +7,10 @@ shared with it.
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,28 +18,36 @@ import pytest
 from conftest import run_rsnprop
 
 FIXTURES = Path(__file__).parent / "data" / "report"
-JSON_FILES = ("cleaning_log.json", "measurement.json", "propositions.json", "power.json")
+#: outputs of the real pipeline on the bundled simulated example (pipeline/regenerate.sh)
+PIPELINE = FIXTURES / "pipeline"
+#: small hand-written inputs using alternative key spellings (tolerance of the readers)
+MINIMAL = FIXTURES / "minimal"
 SCRIPT = '<script>alert("x")</script>'
 EPOCH = "1767225600"
 
 
 # --------------------------------------------------------------------------- helpers
-def make_results(dest: Path, *, files=JSON_FILES, clean: bool = True, edit=None) -> Path:
-    """Copy the fixture JSONs (and clean.csv as clean.parquet) into ``dest``.
+def make_results(dest: Path, *, source: Path = PIPELINE, files=None, clean: bool = True,
+                 edit=None) -> Path:
+    """Copy the JSON fixtures of ``source`` (and its clean data as clean.parquet) into ``dest``.
 
-    ``edit(name, data)`` may return a modified JSON dict, or DataFrame for name "clean".
+    ``edit(name, data)`` returns the (modified) JSON dict, or DataFrame for name "clean".
     """
     import pandas as pd
 
     dest.mkdir(parents=True, exist_ok=True)
-    for name in files:
-        data = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+    names = files if files is not None else sorted(p.name for p in source.glob("*.json"))
+    for name in names:
+        data = json.loads((source / name).read_text(encoding="utf-8"))
         if edit:
             data = edit(name, data)
         (dest / name).write_text(json.dumps(data, indent=2), encoding="utf-8")
     if clean:
-        df = pd.read_csv(FIXTURES / "clean.csv")
-        df["other_platform_text"] = df["other_platform_text"].astype("object")
+        if (source / "clean.parquet").is_file():
+            df = pd.read_parquet(source / "clean.parquet")
+        else:
+            df = pd.read_csv(source / "clean.csv")
+            df["other_platform_text"] = df["other_platform_text"].astype("object")
         if edit:
             df = edit("clean", df)
         df.to_parquet(dest / "clean.parquet", index=False)
@@ -44,50 +55,76 @@ def make_results(dest: Path, *, files=JSON_FILES, clean: bool = True, edit=None)
 
 
 def hostile_edit(name, data):
-    """Put a <script> into a free-text answer, labels, a category and the raw file name."""
+    """Put a <script> into a free-text answer, a raw response value, labels, a category and the
+    raw file name (pipeline-structured fixtures)."""
     if name == "clean":
         data = data.copy()
-        data.loc[0, "other_platform_text"] = f"LinkedIn {SCRIPT}"
+        data["rsn_other_text"] = None
+        data["rsn_other_text"] = data["rsn_other_text"].astype("object")
+        data.loc[0, "rsn_other_text"] = f"LinkedIn {SCRIPT}"
         data["sector"] = data["sector"].astype("object")
-        data.loc[1, "sector"] = "<b>bold</b>"
+        data.loc[data.index[1], "sector"] = "<b>bold</b>"
         return data
     if name == "propositions.json":
         data["propositions"]["P1"]["evidence"][0]["test"] = f"label {SCRIPT}"
+        data["multiverse"] = None  # not needed here; saves three figures
     if name == "measurement.json":
-        data["reliability"][f"construct {SCRIPT}"] = data["reliability"]["relational"]
+        data["reliability_table"][0]["label"] = f"construct {SCRIPT}"
     if name == "cleaning_log.json":
         data["source"] = f"{SCRIPT}.csv"
         data["excluded"][0]["reasons"] = [f"reason {SCRIPT}"]
+        data["problems"][0]["value"] = f"value {SCRIPT}"
     return data
 
 
-def report_cli(results: Path, out: Path, *extra, epoch: str | None = EPOCH, hashseed="0"):
-    env = {"PYTHONHASHSEED": hashseed}
+def _report_argv(results: Path, out: Path, *extra):
+    # the output is given relative to its folder: the command line is part of the provenance
+    return ["report", str(results), "-o", out.name, *map(str, extra), "--json"]
+
+
+def _report_env(epoch: str | None = EPOCH, hashseed: str = "0") -> dict:
+    env = dict(os.environ, PYTHONHASHSEED=hashseed)
+    env.pop("RSNPROP_DEBUG", None)
+    env.pop("SOURCE_DATE_EPOCH", None)
     if epoch is not None:
         env["SOURCE_DATE_EPOCH"] = epoch
-    # the output is given relative to its folder: the command line is part of the provenance
-    return run_rsnprop("report", str(results), "-o", out.name, *extra, "--json", env=env,
-                       cwd=out.parent)
+    return env
+
+
+def report_cli(results: Path, out: Path, *extra, epoch: str | None = EPOCH, hashseed="0"):
+    env = _report_env(epoch, hashseed)
+    return run_rsnprop(*_report_argv(results, out, *extra), env=env, cwd=out.parent)
 
 
 _BUILT: dict[str, dict] = {}
 
 
 def built_report(kind: str = "full") -> dict:
-    """The report of the fixture study ("full") or of its hostile variant ("hostile"), written
-    once per test session through the CLI (shared with test_report_browser.py)."""
-    if kind not in _BUILT:
+    """Reports written once per test session through the CLI (shared with
+    test_report_browser.py): "full" (the pipeline fixtures), "rerun" (the same inputs again, in
+    another folder, by a process with another hash seed) and "hostile" (hostile text).  The
+    three are built concurrently on first use."""
+    if not _BUILT:
         import tempfile
 
-        base = Path(tempfile.mkdtemp(prefix=f"rsnprop-report-{kind}-"))
-        name = "results" if kind == "full" else "res<img src=x onerror=alert(1)>"
-        results = make_results(base / name, edit=hostile_edit if kind == "hostile" else None)
-        out = base / "reports" / "report.html"
-        out.parent.mkdir()
-        proc = report_cli(results, out)
-        assert proc.returncode == 0, proc.stderr
-        _BUILT[kind] = {"results": results, "out": out, "html": out.read_text(encoding="utf-8"),
-                        "json": json.loads(proc.stdout), "tables": out.parent / "tables"}
+        base = Path(tempfile.mkdtemp(prefix="rsnprop-report-"))
+        full = make_results(base / "results")
+        hostile = make_results(base / "res<img src=x onerror=alert(1)>", edit=hostile_edit)
+        jobs = {"full": (full, base / "full", "0"), "rerun": (full, base / "again", "12345"),
+                "hostile": (hostile, base / "hostile", "0")}
+        procs = {}
+        for k, (res, folder, seed) in jobs.items():
+            out = folder / "reports" / "report.html"
+            out.parent.mkdir(parents=True)
+            procs[k] = (res, out, subprocess.Popen(
+                [sys.executable, "-m", "rsnprop", *_report_argv(res, out)], cwd=out.parent,
+                env=_report_env(hashseed=seed), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                text=True))
+        for k, (res, out, proc) in procs.items():
+            stdout, stderr = proc.communicate(timeout=600)
+            assert proc.returncode == 0, stderr
+            _BUILT[k] = {"results": res, "out": out, "html": out.read_text(encoding="utf-8"),
+                         "json": json.loads(stdout), "tables": out.parent / "tables"}
     return _BUILT[kind]
 
 
@@ -142,7 +179,7 @@ def test_figures_are_deterministic_svg_and_change_with_data():
 
     from rsnprop.report import figures as F
 
-    df = pd.read_csv(FIXTURES / "clean.csv")
+    df = pd.read_csv(MINIMAL / "clean.csv")
     a = F.paired_scores_plot(df, "bg_ms20", {0: "Traditional", 1: "Born global"})
     b = F.paired_scores_plot(df.copy(), "bg_ms20", {0: "Traditional", 1: "Born global"})
     assert a.svg == b.svg
@@ -189,7 +226,8 @@ def test_broken_and_partial_inputs_do_not_crash(tmp_path):
             data.pop("auxiliary")
         return data
 
-    res = make_results(tmp_path, edit=edit, files=("measurement.json", "propositions.json"))
+    res = make_results(tmp_path, source=MINIMAL, edit=edit,
+                       files=("measurement.json", "propositions.json"))
     (res / "cleaning_log.json").write_text("{not json", encoding="utf-8")
     html = build_report(res)
     status = dict(re.findall(r'data-section="(\w+)" data-status="([^"]+)"', html))
@@ -199,6 +237,17 @@ def test_broken_and_partial_inputs_do_not_crash(tmp_path):
     # alternative key spellings are understood: est / ci list / p
     assert "[\u22120.10, 0.12]" in html and "0.01" in html
     assert "lies within the preregistered equivalence bounds" in html
+
+
+def test_minimal_fixture_with_other_key_spellings_fills_every_section(tmp_path):
+    from rsnprop.report import build_report
+    from rsnprop.report.sections import SECTION_IDS
+
+    html = build_report(make_results(tmp_path, source=MINIMAL))
+    status = dict(re.findall(r'data-section="(\w+)" data-status="([^"]+)"', html))
+    assert status == {sid: "ok" for sid in SECTION_IDS}
+    assert 'id="tab-htmt"' in html and 'id="tab-invariance"' in html  # dict-of-dict, steps
+    assert 'id="fig-loadings"' in html and 'id="fig-power"' in html  # CFA estimates, power rows
 
 
 def test_missing_results_folder_exits_2(tmp_path):
@@ -226,13 +275,14 @@ def test_cli_json_and_sections(full_report):
 
 def test_verdicts_and_evidence_from_propositions(full_report):
     html = full_report["html"]
-    props = json.loads((FIXTURES / "propositions.json").read_text())["propositions"]
+    data = json.loads((full_report["results"] / "propositions.json").read_text())
+    props = {**data["propositions"], "joint": data["joint"]}
     for pid, entry in props.items():
         m = re.search(rf'data-proposition="{pid}">\s*<h3>{pid} <span class="badge">(\w+)</span>', html)
         assert m and m.group(1) == entry["verdict"]
     first = html.index('id="sec-summary"')
     assert first < html.index('id="sec-plan"') < html.index('id="sec-provenance"')
-    assert json.loads((FIXTURES / "propositions.json").read_text())["plan_hash"] in html
+    assert data["plan_hash"] in html
 
 
 def test_self_contained_and_strict_csp(full_report):
@@ -262,14 +312,14 @@ def test_tables_exported_match_data(full_report):
     texs = sorted(p.name for p in tdir.glob("*.tex"))
     assert len(csvs) == len(texs) == full_report["html"].count('class="apa-table"')
     desc = pd.read_csv(next(tdir.glob("table*_descriptives.csv")))
-    clean = pd.read_csv(FIXTURES / "clean.csv")
+    clean = pd.read_parquet(full_report["results"] / "clean.parquet")
     row = desc[desc.variable == "Relational benefits (score)"].iloc[0]
-    bg = clean[clean.bg_ms20 == 1].score_relational
+    bg = clean[clean.bg_ms20 == 1].score_relational.dropna()
     assert row.bg_n == len(bg)
     assert row.bg_m == pytest.approx(bg.mean(), abs=1e-6)
     assert row.bg_sd == pytest.approx(bg.std(ddof=1), abs=1e-6)
     reasons = pd.read_csv(next(tdir.glob("table*_exclusion_reasons.csv")))
-    log = json.loads((FIXTURES / "cleaning_log.json").read_text())
+    log = json.loads((full_report["results"] / "cleaning_log.json").read_text())
     expected = {}
     for e in log["excluded"]:
         for r in e["reasons"]:
@@ -286,7 +336,7 @@ def test_provenance_records_date_hashes_and_versions(full_report):
     assert date in html
     parquet = full_report["results"] / "clean.parquet"
     assert hashlib.sha256(parquet.read_bytes()).hexdigest() in html
-    log = json.loads((FIXTURES / "cleaning_log.json").read_text())
+    log = json.loads((full_report["results"] / "cleaning_log.json").read_text())
     assert log["instrument"]["hash"] in html and log["raw_sha256"] in html
     from importlib.metadata import version
 
@@ -301,7 +351,7 @@ def test_script_in_free_text_label_and_file_name_is_escaped(hostile_report):
     assert "<script" not in html.lower()
     assert "<img src=x" not in html and "<b>bold</b>" not in html
     escaped = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;"
-    for where in ("LinkedIn ", "label ", "construct ", "reason "):  # free text and labels
+    for where in ("LinkedIn ", "value ", "label ", "construct ", "reason "):  # answers, labels
         assert where + escaped in html
     assert escaped + ".csv" in html  # a file name
     assert "res&lt;img src=x onerror=alert(1)&gt;" in html
@@ -312,23 +362,22 @@ def test_script_in_free_text_label_and_file_name_is_escaped(hostile_report):
 
 
 # --------------------------------------------------------------------------- determinism
-def test_rerun_gives_identical_bytes(full_report, tmp_path):
-    out = tmp_path / "report.html"
-    # same inputs, another process with another hash seed, written elsewhere then compared
-    rerun_dir = tmp_path / "again" / "reports"
-    rerun_dir.mkdir(parents=True)
-    proc = report_cli(full_report["results"], rerun_dir / "report.html", hashseed="12345")
-    assert proc.returncode == 0, proc.stderr
-    assert (rerun_dir / "report.html").read_bytes() == full_report["out"].read_bytes()
-    for p in full_report["tables"].iterdir():
-        assert (rerun_dir / "tables" / p.name).read_bytes() == p.read_bytes(), p.name
-
+def test_rerun_gives_identical_bytes(full_report):
+    # same inputs, another process with another hash seed, written elsewhere, then compared
+    again = built_report("rerun")
+    assert again["out"] != full_report["out"]
+    assert again["out"].read_bytes() == full_report["out"].read_bytes()
+    names = sorted(p.name for p in full_report["tables"].iterdir())
+    assert names and names == sorted(p.name for p in again["tables"].iterdir())
+    for name in names:
+        assert (again["tables"] / name).read_bytes() == (full_report["tables"] / name).read_bytes()
 
 
 def test_changed_input_changes_output(tmp_path):
     from rsnprop.report import build_report
 
     res = make_results(tmp_path / "res", files=("cleaning_log.json",), clean=False)
+    assert 'class="flow-step flow-final"' in build_report(res)
     first = build_report(res)
     assert build_report(res) == first
     log = json.loads((res / "cleaning_log.json").read_text())

@@ -113,6 +113,7 @@ def test_hostile_text_shows_as_text_in_chromium(browser):
         page.eval_on_selector_all("details", "els => els.forEach(e => { e.open = true; })")
         text = page.locator("body").inner_text()
         assert f"LinkedIn {SCRIPT}" in text  # a free-text answer
+        assert f"value {SCRIPT}" in text  # a raw response value listed by the cleaning log
         assert f"label {SCRIPT}" in text  # an evidence label
         assert f"construct {SCRIPT}" in text  # a construct name
         assert f"{SCRIPT}.csv" in text  # the raw file name

@@ -295,6 +295,12 @@ def _plan(inputs) -> dict:
     return plan if isinstance(plan, dict) else {}
 
 
+def _group_key(k):
+    """'1.0' -> 1 so that group labels written as floats find their name."""
+    f = to_float(k)
+    return int(f) if f is not None and f == int(f) else k
+
+
 def group_column(inputs) -> str | None:
     """The clean-data column that defines born globals (plan, else bg_ms20 if present)."""
     props, plan = inputs.propositions or {}, _plan(inputs)
@@ -820,13 +826,18 @@ def measurement_section(inputs) -> Section:
                  "srmr": pick(st, "srmr"), "dcfi": pick(st, "delta_cfi"),
                  "drmsea": pick(st, "delta_rmsea"),
                  "lrt_p": pick(pick(st, "lrt", default={}), "pvalue"),
+                 "held": pick(st, "held"),
                  "freed": ", ".join(map(str, pick(st, "freed", default=[]) or []))} for st in steps]
+        n_per = pick(inv, "n_per_group")
+        if isinstance(n_per, dict) and n_per:
+            s.add("p", "Invariance groups: " + ", ".join(
+                f"{GROUP_LABELS.get(_group_key(k), k)} (n = {fmt_value(v)})" for k, v in n_per.items()) + ".")
         s.add("table", Table("invariance", "Measurement invariance across groups", [
             Column("name", "Model"), Column("chi2", "χ²", "num"), Column("df", "df", "int"),
             Column("cfi", "CFI", "bounded", 3), Column("rmsea", "RMSEA", "bounded", 3),
             Column("srmr", "SRMR", "bounded", 3), Column("dcfi", "ΔCFI", "num", 3),
             Column("drmsea", "ΔRMSEA", "num", 3), Column("lrt_p", "p (LRT)", "p"),
-            Column("freed", "Freed parameters")], rows,
+            Column("held", "Held", "text"), Column("freed", "Freed parameters")], rows,
             note=f"Grouping: {fmt_value(pick(inv, 'group', default='born-global definition'))}. "
                  f"Highest level of invariance held: {fmt_value(pick(inv, 'level'))}. "
                  f"Rule: {fmt_value(pick(inv, 'rule', default='ΔCFI ≥ −.010 and ΔRMSEA ≤ .015 (Chen, 2007)'))}."))
