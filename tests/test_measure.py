@@ -86,6 +86,14 @@ def test_alpha_matches_psych(key, ref, bfi):
     assert fr.loc[fr.item.isin(rev), "reversed"].all()
 
 
+def test_alpha_bootstrap_agrees_with_psych_within_monte_carlo_error(ref, bfi):
+    e = ref["alpha_A_listwise_boot"]    # psych::alpha(n.iter = 1000)$boot.ci
+    res = alpha(bfi, A, reverse=["A1"], scale_min=1, scale_max=6, n_boot=1000, seed=3,
+                omega_nfactors=None)
+    assert abs(res.alpha_boot_ci_lower - e["lower"]) < 0.005
+    assert abs(res.alpha_boot_ci_upper - e["upper"]) < 0.005
+
+
 def test_alpha_observed_range_reverse_equals_scale(bfi):
     a1 = alpha(bfi, A, reverse=["A1"], n_boot=0, omega_nfactors=None)
     a2 = alpha(bfi, A, reverse=["A1"], scale_min=1, scale_max=6, n_boot=0,

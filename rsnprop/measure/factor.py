@@ -91,6 +91,12 @@ def extract(S: np.ndarray, nfactors: int, fm: str = "minres"):
                    bounds=[(0.005, upper)] * len(start),
                    options={"ftol": 1e-14, "gtol": 1e-10, "maxiter": 5000})
     psi = res.x
+    ok = bool(res.success)
+    if not ok:  # L-BFGS-B stops "abnormally" at an exact optimum (objective ~ 0): check the
+        g = jac(psi, S, nfactors)  # projected gradient instead
+        g = np.where((psi <= 0.005 + 1e-12) & (g > 0), 0.0, g)
+        g = np.where((psi >= upper - 1e-12) & (g < 0), 0.0, g)
+        ok = bool(np.max(np.abs(g)) < 1e-5)
     if fm == "ml":
         sc = 1.0 / np.sqrt(psi)
         Ss = S * sc[:, None] * sc[None, :]
@@ -104,7 +110,7 @@ def extract(S: np.ndarray, nfactors: int, fm: str = "minres"):
         val = val[::-1][:nfactors]
         vec = vec[:, ::-1][:, :nfactors]
         load = vec * np.sqrt(np.maximum(val, 0))
-    return load, psi, bool(res.success)
+    return load, psi, ok
 
 
 def _sign_cols(L, phi=None):

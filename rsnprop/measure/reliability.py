@@ -204,6 +204,12 @@ def alpha(data, items=None, *, reverse=None, scale_min=None, scale_max=None,
     k = X.shape[1]
     n = X.shape[0]
     C = cov_matrix(frame, missing)
+    if np.isnan(C).any():
+        from ..errors import InputError
+
+        raise InputError("some pairs of items have fewer than 2 observations in common; "
+                         "use missing='listwise' or drop the sparse item", parameter="missing",
+                         value=missing)
     R = cov2cor(C)
     check_singular(R, "item correlation matrix", warn)
     tot = alpha_from_cov(C)

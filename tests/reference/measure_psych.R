@@ -96,6 +96,13 @@ o3 <- suppressMessages(suppressWarnings(omega(AC, nfactors = 3, poly = TRUE, plo
 out$omega_poly_A_1 <- list(omega_h = o$omega_h, omega_total = o$omega.tot)
 out$omega_poly_AC_3 <- list(omega_h = o3$omega_h, omega_total = o3$omega.tot)
 
+# bootstrap interval of alpha (psych resamples rows; R's and numpy's random numbers differ,
+# so only agreement within Monte Carlo error is expected)
+set.seed(7)
+ab <- suppressWarnings(alpha(na.omit(bfi[, A]), keys = "A1", n.iter = 1000, warnings = FALSE))
+out$alpha_A_listwise_boot <- list(lower = ab$boot.ci[[1]], median = ab$boot.ci[[2]],
+                                  upper = ab$boot.ci[[3]])
+
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, null = "null", na = "null", pretty = TRUE),
            "measure_psych.json")
 
