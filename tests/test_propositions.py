@@ -172,8 +172,8 @@ def test_null_rarely_supported_few_reps():
 def test_result_json_contract_and_determinism():
     df = synthetic_clean(200, "p1p2", 0.5, seed=8)
     plan = load_plan(PLAN)
-    a = test_propositions(df, plan, latent=False)
-    b = test_propositions(df, plan, latent=False)
+    a = test_propositions(df, plan, latent=False, multiverse=False)
+    b = test_propositions(df, plan, latent=False, multiverse=False)
     assert a.to_json() == b.to_json()
     d = json.loads(a.to_json())
     assert d["plan_hash"] == plan.hash
@@ -247,10 +247,14 @@ def test_cli_json_and_output_file(clean_file, tmp_path):
     d = json.loads(r.stdout)
     assert d["verdicts"] == {"P1": "supported", "P2": "supported", "joint": "supported"}
     assert json.loads(out.read_text()) == d
+    # the plan enables the multiverse; without --raw the re-cleaning rules are not available
+    mv = d["multiverse"]
+    assert mv["n_specifications"] == 108 and mv["n_available"] == 36
+    assert mv["share_supported"]["joint"] is not None
     # the text output is the result's summary (same-bytes output is checked in-process above)
     res = test_propositions(pd.read_parquet(clean_file), load_plan(PLAN), latent=False,
-                            source=clean_file.name)
-    assert json.loads(res.to_json()) == d
+                            source=clean_file.name, multiverse=False)
+    assert json.loads(res.to_json()) == dict(d, multiverse=None)
     assert "P1: SUPPORTED" in res.summary()
 
 

@@ -16,8 +16,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("clean", metavar="CLEAN", help="clean data (.parquet, .csv, .xlsx, .sav)")
     parser.add_argument("--plan", required=True, metavar="PLAN", help="study plan YAML (analysis/study.yaml)")
     parser.add_argument("-o", "--output", metavar="OUT.json", help="write the result JSON here (atomically)")
-    parser.add_argument("--multiverse", action="store_true",
-                        help="also run the specification grid of the plan (slower)")
+    parser.add_argument("--multiverse", dest="multiverse", action="store_const", const=True, default=None,
+                        help="run the specification grid of the plan (default: the plan's multiverse.enabled)")
+    parser.add_argument("--no-multiverse", dest="multiverse", action="store_const", const=False,
+                        help="do not run the specification grid")
     parser.add_argument("--raw", metavar="RAW", help="raw export: lets multiverse careless rules clean it again")
     parser.add_argument("--instrument", metavar="PATH", help="instrument YAML (needed with --raw)")
     parser.add_argument("--platform", default=None, help="platform of the raw export (generic, xlsform, limesurvey, qualtrics)")

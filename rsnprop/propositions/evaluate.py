@@ -156,7 +156,7 @@ def _tag(row, role, **extra):
     return r
 
 
-def test_propositions(clean_df, plan, *, multiverse=False, seed=None, secondary=True, latent=None,
+def test_propositions(clean_df, plan, *, multiverse=None, seed=None, secondary=True, latent=None,
                       source=None, raw=None, instrument=None):
     """Test P1, P2 and their joint (interaction) prediction on a clean data set.
 
@@ -166,8 +166,9 @@ def test_propositions(clean_df, plan, *, multiverse=False, seed=None, secondary=
         The clean data (``rsnprop clean`` output; CONTRIBUTING.md columns).
     plan : StudyPlan or path
         The preregistered plan (:func:`rsnprop.propositions.load_plan`).
-    multiverse : bool
-        Also run the specification grid of ``plan.multiverse``.
+    multiverse : bool, optional
+        Also run the specification grid of ``plan.multiverse`` (default:
+        ``plan.multiverse.enabled``).
     seed : int, optional
         Recorded in the result (no step is random at present; kept for the contract).
     secondary : bool
@@ -231,6 +232,8 @@ def test_propositions(clean_df, plan, *, multiverse=False, seed=None, secondary=
             warnings_.append(f"{key}: primary test not run ({row.get('note')})")
     _emit_warnings(warnings_)
     mv = None
+    if multiverse is None:
+        multiverse = plan.multiverse.enabled
     if multiverse:
         from .multiverse import run_multiverse
 

@@ -130,6 +130,8 @@ class CarelessRule(_Model):
 
 
 class Multiverse(_Model):
+    #: run the grid whenever the plan is tested (``rsnprop test`` without --multiverse)
+    enabled: bool = False
     born_global_definitions: list[str] = list(BG_DEFINITIONS)
     careless: list[CarelessRule] = [CarelessRule(name="as_cleaned")]
     missing: list[Literal["available", "complete_cases"]] = list(MISSING_METHODS)
