@@ -96,7 +96,7 @@ def test_error_rates_clean_level():
             verdicts = []
             for seed in _seeds(sc, reps):
                 df = synthetic_clean(300, sc, 0.5, seed=seed)
-                verdicts.append(test_propositions(df, plan, secondary=False).verdicts)
+                verdicts.append(test_propositions(df, plan, secondary=False, multiverse=False).verdicts)
             table[sc] = _rates(verdicts)
     _report("propositions_error_rates", table, time.perf_counter() - start)
     assert reps >= 500 or os.environ.get("RSNPROP_BENCH_REPS"), "acceptance needs >= 500 replications"
@@ -136,7 +136,7 @@ def _pipeline_one(args):
     plan = load_plan(plan_path)
     raw = simulate_study(ins, _pipeline_scenario(scenario), n=300, seed=seed)
     data = clean(raw, ins, plan.cleaning).data
-    return test_propositions(data, plan, secondary=False).verdicts
+    return test_propositions(data, plan, secondary=False, multiverse=False).verdicts
 
 
 @pytest.mark.bench
