@@ -124,3 +124,23 @@ def test_hostile_text_shows_as_text_in_chromium(browser):
         page.screenshot(path=str(ARTIFACTS / "report_escaping.png"), full_page=False)
     finally:
         page.close()
+
+
+def test_harness_catches_external_loads_and_inline_styles(browser, tmp_path):
+    """The checks above can fail: a tampered copy of the report that loads an image and a
+    stylesheet from the network and uses an inline style is caught (requests + CSP errors)."""
+    html = built_report("full")["out"].read_text(encoding="utf-8")
+    bad = html.replace("<main>", '<main><p style="color:red">x</p>'
+                       '<img src="https://example.invalid/x.png" alt="x">'
+                       '<link rel="stylesheet" href="http://example.invalid/a.css">', 1)
+    path = tmp_path / "tampered.html"
+    path.write_text(bad, encoding="utf-8")
+    page, ev, url = _open(browser, path)
+    try:
+        errors = [text for kind, text in ev["console"] if kind == "error"]
+        assert any("Content Security Policy" in e and "style" in e for e in errors)
+        assert any("example.invalid/x.png" in e for e in errors)
+        external = [u for u in ev["requests"] if u != url and not u.startswith("data:")]
+        assert sorted(external) == ["http://example.invalid/a.css", "https://example.invalid/x.png"]
+    finally:
+        page.close()

@@ -520,9 +520,11 @@ def descriptives_section(inputs) -> Section:
     cols = list(df.columns)
     s.add("p", f"{len(df)} firms in the clean data set; groups are defined by "
                f"{gcol if gcol else '(no born-global column found)'}.")
-    bg = [c for c in cols if c.startswith("bg_") and
-          set(pd.to_numeric(df[c], errors="coerce").dropna().unique().tolist()) <= {0, 1} and
-          df[c].notna().any()]
+    def _binary(c) -> bool:
+        v = pd.to_numeric(df[c], errors="coerce").dropna()
+        return len(v) > 0 and set(v.unique().tolist()) <= {0, 1}
+
+    bg = [c for c in cols if c.startswith("bg_") and _binary(c)]
     if bg:
         rows = []
         for c in bg:
