@@ -347,3 +347,32 @@ def test_statistical_trouble_is_warning_and_string():
     with pytest.warns(EmptyCellWarning):
         res = test_propositions(df, StudyPlan(name="x"), latent=False)
     assert any("P2: primary test not run" in w for w in res.warnings)
+
+
+def test_multiverse_recleans_raw_with_merged_rules(monkeypatch):
+    import rsnprop.data as data_mod
+    from rsnprop.propositions.multiverse import run_multiverse
+
+    seen = []
+
+    class Cleaned:
+        def __init__(self, df):
+            self.data = df
+
+    def fake_clean(raw, instrument, rules, *, source=None):
+        seen.append((source, rules))
+        return Cleaned(raw.iloc[: len(raw) - 10])  # a stricter rule drops some firms
+
+    monkeypatch.setattr(data_mod, "clean", fake_clean, raising=False)
+    plan = load_plan(PLAN).with_(multiverse={
+        "born_global_definitions": ["bg_ms20"], "missing": ["available"], "estimators": ["t"],
+        "controls": [False],
+        "careless": [{"name": "as_cleaned"}, {"name": "strict", "cleaning": {"careless": {"min_index_flags": 1}}}]})
+    df = synthetic_clean(200, "p1p2", 0.5, seed=43)
+    mv = run_multiverse(df, plan, raw=df, instrument=object())
+    assert [s for s, _ in seen] == ["multiverse:strict"]
+    rules = seen[0][1]
+    assert rules["careless"]["min_index_flags"] == 1
+    assert rules["careless"]["max_failed_attention"] == plan.cleaning["careless"]["max_failed_attention"]
+    by_rule = {s["careless"]: s for s in mv["specifications"]}
+    assert by_rule["as_cleaned"]["n"] == 200 and by_rule["strict"]["n"] == 190
