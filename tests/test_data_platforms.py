@@ -24,13 +24,13 @@ def ins():
 @pytest.fixture(scope="module")
 def generic(ins, tmp_path_factory):
     path = tmp_path_factory.mktemp("g") / "raw.csv"
-    path.write_bytes(raw_csv_bytes(simulate_study(ins, "p1p2", n=120, seed=3)))
+    path.write_bytes(raw_csv_bytes(simulate_study(ins, "p1p2", n=80, seed=3)))
     return clean(read_table(path), ins).data.set_index("resp_id").sort_index()
 
 
 @pytest.mark.parametrize("platform", ["xlsform", "limesurvey", "qualtrics"])
 def test_platform_export_equals_generic(ins, generic, platform, tmp_path):
-    raw = simulate_study(ins, "p1p2", n=120, seed=3, platform=platform)
+    raw = simulate_study(ins, "p1p2", n=80, seed=3, platform=platform)
     path = tmp_path / "raw.csv"
     path.write_bytes(raw_csv_bytes(raw))
     res = clean(read_table(path, platform=platform, instrument=ins), ins)

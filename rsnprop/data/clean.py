@@ -99,8 +99,8 @@ def _raw_hash(raw, source):
         return sha256_file(source)
     import pandas as pd
 
-    h = pd.util.hash_pandas_object(raw.astype(str), index=False).to_numpy().tobytes()
-    return sha256_bytes(h + "\x1f".join(map(str, raw.columns)).encode())
+    h = pd.util.hash_pandas_object(raw, index=False).to_numpy().tobytes()
+    return sha256_bytes(h + "\x1f".join(f"{c}:{t}" for c, t in raw.dtypes.items()).encode())
 
 
 def _provenance(instrument):
@@ -168,7 +168,8 @@ def _clean(raw_df, instrument, rules, source):
     from .rules import CleaningRules
     from .scores import construct_scores
     from .validate import (DROP_TYPES, check_columns, check_constant_sums, check_facts,
-                           find_duplicates, problems_frame, shown_mask, validate_items)
+                           find_duplicates, problems_frame, shown_mask, token_mask,
+                           validate_items)
 
     rules = CleaningRules.from_any(rules)
     items = instrument.items
@@ -199,9 +200,11 @@ def _clean(raw_df, instrument, rules, source):
             hashed[c] = _hash_values(df[c], rules.pii_salt)
     # ---- respondent ids -----------------------------------------------------------------
     if "resp_id" in df.columns:
-        ids = df["resp_id"].astype(object).where(df["resp_id"].notna(), None)
-        ids = pd.Series([None if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer()
-                                                 else str(v)) for v in ids], dtype=object)
+        rid = df["resp_id"]
+        if pd.api.types.is_float_dtype(rid.dtype) and (rid.dropna() % 1 == 0).all():
+            rid = rid.astype("Int64")
+        txt = rid.astype("string")
+        ids = pd.Series(txt.to_numpy(dtype=object, na_value=None), dtype=object)
     else:
         warn("no resp_id column: respondents are identified by their row number")
         ids = pd.Series([f"row{i + 1}" for i in range(n_in)], dtype=object)
@@ -219,10 +222,11 @@ def _clean(raw_df, instrument, rules, source):
         reasons["invalid_value"] = m
     # ---- skip logic and required items --------------------------------------------------
     shown = {}
+    cond_cache: dict = {}
     for c in values.columns:
         it = items[c]
         if getattr(it, "show_if", ()):
-            shown[c] = shown_mask(values, instrument, it)
+            shown[c] = shown_mask(values, instrument, it, cache=cond_cache)
     for c in values.columns:
         it = items[c]
         ans = values[c].notna().to_numpy()
@@ -348,21 +352,25 @@ def _clean(raw_df, instrument, rules, source):
     careless_notes = []
     flag_cols = []
     if likert:
-        answers = values[likert]
-        rev = answers.copy()
-        for c in likert:
-            it = items[c]
-            if getattr(it, "reverse", False):
-                rev[c] = reverse_key(rev[c], it.scale.min, it.scale.max)
         factors = [[c for c in con.items if c in likert] for con in instrument.constructs.values()]
         sample_idx = np.flatnonzero(stat_sample)
         idx = pd.DataFrame(index=range(n_in))
         fl = pd.DataFrame(False, index=range(n_in), columns=[])
         if len(sample_idx):
             # longstring/IRV on the answers as given, the other indices after reverse keying
+            x_raw = np.empty((len(sample_idx), len(likert)))
+            x_rev = np.empty_like(x_raw)
+            for j, c in enumerate(likert):
+                col = values[c].to_numpy(dtype="float64", na_value=np.nan)[sample_idx]
+                x_raw[:, j] = col
+                it = items[c]
+                x_rev[:, j] = (reverse_key(col, it.scale.min, it.scale.max)
+                               if getattr(it, "reverse", False) else col)
             ind, fla, careless_notes = cl.careless_indices(
-                rev.iloc[sample_idx], factors=factors, rules=cr,
-                raw_items=answers.iloc[sample_idx])
+                pd.DataFrame(x_rev, columns=likert, index=sample_idx, copy=False),
+                factors=factors, rules=cr,
+                raw_items=pd.DataFrame(x_raw, columns=likert, index=sample_idx, copy=False))
+            del x_raw, x_rev
             idx = ind.reindex(range(n_in))
             fl = fla.reindex(range(n_in), fill_value=False).astype(bool)
         for c in idx.columns:
@@ -398,19 +406,19 @@ def _clean(raw_df, instrument, rules, source):
         raise RuntimeError(f"cleaning lost rows: n_in={n_in}, n_kept={n_kept}, "
                            f"n_excluded={n_excluded}")  # a bug, never bad input
     # ---- recode for analysis: reverse keys, scores, classification -------------------------
-    out = values.loc[kept].copy()
+    out = values.loc[kept]
     for c in out.columns:
         it = items[c]
         if it.type == "likert" and getattr(it, "reverse", False):
             out[c] = reverse_key(out[c], it.scale.min, it.scale.max)
+    del values
     multi = {}
     for c in out.columns:
         it = items[c]
         if it.type == "select_multiple":
-            toks = out[c].fillna("").astype(str).str.split(" ")
             answered = out[c].notna().to_numpy()
             for code in getattr(it, "choices", {}) or {}:
-                ind = toks.apply(lambda t, code=str(code): code in t).to_numpy(dtype="float64")
+                ind = token_mask(out[c], code).astype("float64")
                 multi[f"{c}_{code}"] = np.where(answered, ind, np.nan)
     scores = construct_scores(out, instrument, rules.min_items_for_score)
     bg = classify_born_global(out, rules.classification)
@@ -440,9 +448,15 @@ def _clean(raw_df, instrument, rules, source):
              f"({rules.mcar_test_max_rows}); call rsnprop.data.little_mcar_test on a sample")
     elif construct_items and n_kept > len(construct_items) + 1:
         try:
+            mcar_data = data
+            if n_kept > rules.mcar_test_sample:
+                pick = np.sort(np.random.default_rng(rules.mcar_test_seed).choice(
+                    n_kept, rules.mcar_test_sample, replace=False))
+                mcar_data = data.iloc[pick]
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
-                missing["little_mcar"] = little_mcar_test(data, construct_items)
+                missing["little_mcar"] = little_mcar_test(mcar_data, construct_items)
+            missing["little_mcar"]["sampled"] = bool(n_kept > rules.mcar_test_sample)
             if missing["little_mcar"]["p_value"] is not None and \
                     missing["little_mcar"]["p_value"] < 0.05:
                 warn(f"Little's MCAR test rejects MCAR (chi2 = "

@@ -79,16 +79,15 @@ def exclusion_flow(reasons: dict, ids) -> tuple:
         alive &= ~hit
         flow.append({"step": step, "n_before": before, "n_excluded": int(newly.sum()),
                      "n_after": int(alive.sum()), "reasons": counts})
-    if active:
-        mat = np.column_stack([np.asarray(reasons[r], dtype=bool) for r in active])
-        rows = np.flatnonzero(mat.any(axis=1))
-    else:
-        mat = np.zeros((n, 0), dtype=bool)
-        rows = np.zeros(0, dtype=int)
-    excluded = []
-    sub = mat[rows]
-    for k, i in enumerate(rows.tolist()):
-        rid = ids[i]
-        excluded.append({"row": i + 1, "id": None if rid is None else str(rid),
-                         "reasons": [active[j] for j in np.flatnonzero(sub[k])]})
+    # each row's set of reasons as a bit mask; the few distinct masks are decoded once
+    code = np.zeros(n, dtype=object if len(active) > 62 else "int64")
+    for j, r in enumerate(active):
+        code = code + np.asarray(reasons[r], dtype=bool).astype(code.dtype) * (1 << j)
+    rows = np.flatnonzero(code != 0)
+    masks = code[rows]
+    decoded = {int(m): [active[j] for j in range(len(active)) if int(m) >> j & 1]
+               for m in set(masks.tolist())}
+    excluded = [{"row": i + 1, "id": None if ids[i] is None else str(ids[i]),
+                 "reasons": list(decoded[int(m)])}
+                for i, m in zip(rows.tolist(), masks.tolist())]
     return flow, excluded

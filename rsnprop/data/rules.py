@@ -147,9 +147,13 @@ class CleaningRules(_Base):
         "exclude a firm missing more than this share of the construct items"))
     min_items_for_score: float = Field(0.5, ge=0, le=1, description=(
         "a scale score needs at least this share of its items answered"))
-    mcar_test_max_rows: int = Field(100000, ge=0, description=(
-        "Little's MCAR test is run by clean() up to this many kept rows (EM cost grows with the "
-        "number of missingness patterns)"))
+    mcar_test_max_rows: int = Field(5_000_000, ge=0, description=(
+        "Little's MCAR test is not run by clean() above this many kept rows"))
+    mcar_test_sample: int = Field(5000, ge=10, description=(
+        "above this many kept rows, Little's test uses a seeded random sample of this size "
+        "(EM cost grows with the number of missingness patterns; with huge n any departure "
+        "from MCAR is significant anyway)"))
+    mcar_test_seed: int = Field(1, description="seed of that sample")
     pii: Literal["drop", "hash"] = Field("drop", description=(
         "identifying or free-text columns are dropped, or replaced by a salted SHA-256"))
     pii_salt: str = ""

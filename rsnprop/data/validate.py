@@ -130,6 +130,14 @@ def validate_items(df, instrument, rules, columns):
             continue
         numeric = item.numeric if hasattr(item, "numeric") else itype in (
             "likert", "integer", "decimal", "constant_sum")
+        if numeric and pd.api.types.is_numeric_dtype(s.dtype) \
+                and not pd.api.types.is_bool_dtype(s.dtype):
+            vals, pr, rc = _validate_numeric_fast(s, item, tokens, positions)
+            out[col] = pd.Series(vals, index=df.index, dtype="float64")
+            probs.extend(pr)
+            if rc:
+                recodes[col] = rc
+            continue
         codes_u, inv = _distinct(s)
         mapped, reasons = to_codes(codes_u, item, tokens)
         rc = {}
@@ -195,6 +203,74 @@ def validate_items(df, instrument, rules, columns):
             recodes[col] = rc
     problems = pd.concat(probs, ignore_index=True) if probs else problems_frame()
     return pd.DataFrame(out, index=df.index), problems, recodes
+
+
+def _fmt_num(v):
+    return str(int(v)) if float(v).is_integer() else repr(float(v))
+
+
+def _value_checks(vals, item):
+    """(mask, reason) checks of numeric values against the item's range, type and codes."""
+    import numpy as np
+
+    itype = getattr(item, "type", "")
+    lo, hi = _bounds(item)
+    choices = getattr(item, "choices", {}) or {}
+    has = ~np.isnan(vals)
+    checks = []
+    with np.errstate(invalid="ignore"):
+        if lo is not None or hi is not None:
+            out = np.zeros(len(vals), dtype=bool)
+            if lo is not None:
+                out |= vals < lo
+            if hi is not None:
+                out |= vals > hi
+            checks.append((has & out, "out_of_range"))
+        if itype in ("likert", "integer") or (choices and itype == "select_one"):
+            checks.append((has & (vals != np.round(vals)), "not_integer"))
+        if choices and itype == "select_one":
+            allowed = np.array([float(c) for c in choices], dtype="float64")
+            checks.append((has & ~np.isin(vals, allowed), "invalid_code"))
+    return checks
+
+
+def _validate_numeric_fast(s, item, tokens, positions):
+    """Validation of a column that is already numeric: fully vectorised."""
+    import numpy as np
+
+    orig = s.to_numpy(dtype="float64", na_value=np.nan)
+    vals = orig.copy()
+    rc = {}
+    num_tokens = np.array(sorted({float(t) for t in tokens if _is_float(t)}), dtype="float64")
+    lo, hi = _bounds(item)
+    choices = getattr(item, "choices", {}) or {}
+    cand = np.isin(vals, num_tokens)
+    if cand.any():
+        if choices:
+            valid = np.isin(vals, np.array([float(c) for c in choices if not isinstance(c, str)]))
+        elif lo is None and hi is None:
+            valid = np.zeros(len(vals), dtype=bool)
+        else:
+            valid = np.ones(len(vals), dtype=bool)
+            if lo is not None:
+                valid &= vals >= lo
+            if hi is not None:
+                valid &= vals <= hi
+        recode = cand & ~valid
+        if recode.any():
+            vals[recode] = np.nan
+            rc["recoded_missing"] = int(recode.sum())
+    probs = []
+    taken = np.zeros(len(vals), dtype=bool)
+    for mask, reason in _value_checks(vals, item):
+        mask = mask & ~taken
+        if mask.any():
+            probs.append(problems_frame(positions[mask], item.id,
+                                        [_fmt_num(v) for v in orig[mask]], reason))
+            taken |= mask
+    if taken.any():
+        vals[taken] = np.nan
+    return vals, probs, rc
 
 
 def _is_float(t):
@@ -277,7 +353,7 @@ def _validate_multi(s, item, tokens, positions, split_multi):
     return vals, probs, rc
 
 
-def shown_mask(values, instrument, item):
+def shown_mask(values, instrument, item, *, cache=None):
     """Boolean array: was ``item`` shown to each respondent under the skip logic?
 
     Conditions (``eq ne gt ge lt le selected not_selected answered``) are all required (AND);
@@ -287,32 +363,47 @@ def shown_mask(values, instrument, item):
 
     n = len(values)
     mask = np.ones(n, dtype=bool)
+    cache = {} if cache is None else cache
     for cond in getattr(item, "show_if", ()) or ():
         src, op, val = cond.item, cond.op, cond.value
         if src not in values.columns:
             continue
-        col = values[src]
-        if op in ("selected", "not_selected"):
-            has = col.astype("string").str.split(" ").apply(
-                lambda t: isinstance(t, list) and str(val) in t).to_numpy(dtype=bool) \
-                if len(col) else np.zeros(0, dtype=bool)
-            answered = col.notna().to_numpy()
-            ok = has if op == "selected" else (answered & ~has)
-        elif op == "answered":
-            ok = col.notna().to_numpy()
-        else:
-            if col.dtype == object:
-                a = col.to_numpy(dtype=object)
-                v = val
-                with np.errstate(invalid="ignore"):
-                    ok = np.array([x is not None and _cmp(x, op, v) for x in a], dtype=bool)
-            else:
-                a = col.to_numpy(dtype="float64")
-                with np.errstate(invalid="ignore"):
-                    ok = _cmp(a, op, float(val))
-                ok = np.asarray(ok, dtype=bool) & ~np.isnan(a)
-        mask &= ok
+        key = (src, op, repr(val))
+        if key not in cache:
+            cache[key] = _condition(values[src], op, val)
+        mask &= cache[key]
     return mask
+
+
+def token_mask(col, token):
+    """Boolean array: does each space-separated answer contain ``token``? (computed on the
+    distinct answers, then mapped back)"""
+    import numpy as np
+    import pandas as pd
+
+    codes, uniq = pd.factorize(col, use_na_sentinel=True)
+    tok = str(token)
+    hit = np.array([tok in str(u).split(" ") for u in uniq] + [False], dtype=bool)
+    return hit[np.asarray(codes)]
+
+
+def _condition(col, op, val):
+    """Boolean array of one skip-logic condition on one column (unanswered -> False)."""
+    import numpy as np
+
+    if op in ("selected", "not_selected"):
+        has = token_mask(col, val)
+        return has if op == "selected" else (col.notna().to_numpy() & ~has)
+    if op == "answered":
+        return col.notna().to_numpy()
+    if col.dtype == object or not hasattr(col.dtype, "kind") or col.dtype.kind not in "biuf":
+        a = col.astype(object).to_numpy()
+        uniq = {x for x in a if x is not None and x == x}
+        hits = {x for x in uniq if _cmp(x, op, val)}
+        return np.isin(a, list(hits)) if hits else np.zeros(len(a), dtype=bool)
+    a = col.to_numpy(dtype="float64")
+    with np.errstate(invalid="ignore"):
+        return np.asarray(_cmp(a, op, float(val)), dtype=bool) & ~np.isnan(a)
 
 
 def _cmp(a, op, v):
@@ -336,8 +427,7 @@ def find_duplicates(ids, items):
     # a submission counts only with at least half of the compared items answered
     answered = items.notna().to_numpy().sum(axis=1) * 2 >= max(1, items.shape[1])
     if items.shape[1]:
-        h = pd.util.hash_pandas_object(items.astype(object).where(items.notna(), None),
-                                       index=False).to_numpy()
+        h = pd.util.hash_pandas_object(items, index=False).to_numpy()
         dup_sub = pd.Series(h).duplicated(keep="first").to_numpy() & answered
     else:
         dup_sub = np.zeros(len(items), dtype=bool)

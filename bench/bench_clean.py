@@ -1,0 +1,100 @@
+"""Benchmark: cleaning 1,000,000 responses x 60+ items (``make bench``).
+
+Target (issue 5): under 10 s on the 2-core machine with peak memory under 4 GB.
+
+The data: a simulated study (``simulate_study``, scenario p1p2, 5,000 respondents) tiled to
+N rows with unique respondent ids and 15 % of the Likert answers (attention checks
+excepted) redrawn at random, so that rows
+are distinct (no mass duplicate submissions). The clean step runs in a fresh subprocess that
+reads the data from Parquet; the time of ``clean()`` alone and the peak resident memory of the
+whole process (``ru_maxrss``, input included) are reported and saved to
+``bench/results/bench_clean.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+INSTRUMENT = REPO / "instruments" / "rsn_internationalisation.yaml"
+N_ROWS = int(os.environ.get("RSNPROP_BENCH_ROWS", "1000000"))
+
+_CHILD = r"""
+import json, resource, sys, time, warnings
+warnings.simplefilter("ignore")
+from rsnprop.instrument import load_instrument
+from rsnprop.data import read_table, clean
+ins = load_instrument(sys.argv[2])
+t0 = time.perf_counter()
+raw = read_table(sys.argv[1])
+t_read = time.perf_counter() - t0
+clean(raw.head(500), ins)      # warm-up: imports (scipy.stats...) are not cleaning time
+t1 = time.perf_counter()
+res = clean(raw, ins, source=sys.argv[1])
+t2 = time.perf_counter()
+assert res.log["n_in"] == res.log["n_kept"] + res.log["n_excluded"]
+print(json.dumps({"rows": len(raw), "columns": raw.shape[1],
+                  "item_columns": sum(c in ins.items for c in raw.columns),
+                  "read_seconds": t_read, "clean_seconds": t2 - t1,
+                  "loadavg_1min_after": __import__("os").getloadavg()[0],
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "n_kept": res.log["n_kept"], "n_excluded": res.log["n_excluded"]}))
+"""
+
+
+def make_data(path: Path, n_rows: int, seed: int = 20261129) -> None:
+    import numpy as np
+    import pandas as pd
+
+    from rsnprop.data import read_table
+    from rsnprop.instrument import load_instrument
+    from rsnprop.simulate import simulate_study
+    from rsnprop.simulate.quirks import raw_csv_bytes
+
+    ins = load_instrument(INSTRUMENT)
+    base_csv = path.with_suffix(".base.csv")
+    base_csv.write_bytes(raw_csv_bytes(simulate_study(ins, "p1p2", n=5000, seed=seed)))
+    base = read_table(base_csv)
+    reps = -(-n_rows // len(base))
+    big = pd.concat([base] * reps, ignore_index=True).iloc[:n_rows].copy()
+    big["resp_id"] = [f"B{i:07d}" for i in range(n_rows)]
+    rng = np.random.default_rng(seed)
+    likert = [c for c in big.columns if c in ins.items and ins.items[c].type == "likert"
+              and not ins.items[c].attention_check]
+    for c in likert:
+        x = np.array(pd.to_numeric(big[c], errors="coerce"), dtype="float64")
+        redraw = rng.random(n_rows) < 0.15
+        x[redraw & ~np.isnan(x)] = rng.integers(1, 8, int((redraw & ~np.isnan(x)).sum()))
+        big[c] = x
+    big.to_parquet(path, index=False)
+
+
+@pytest.mark.bench
+def test_bench_clean_million(tmp_path):
+    data = tmp_path / f"bench_{N_ROWS}.parquet"
+    t = time.perf_counter()
+    make_data(data, N_ROWS)
+    gen = time.perf_counter() - t
+    env = dict(os.environ)
+    proc = subprocess.run([sys.executable, "-c", _CHILD, str(data), str(INSTRUMENT)],
+                          capture_output=True, text=True, env=env, timeout=1800)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result["data_generation_seconds"] = gen
+    result["cpu_count"] = os.cpu_count()
+    result["loadavg_1min"] = os.getloadavg()[0]
+    out = HERE / "results"
+    out.mkdir(exist_ok=True)
+    (out / "bench_clean.json").write_text(json.dumps(result, indent=2) + "\n")
+    print("\nbench_clean:", json.dumps(result, indent=2))
+    assert result["rows"] == N_ROWS and result["item_columns"] >= 60
+    assert result["clean_seconds"] < 10, result
+    assert result["peak_rss_mb"] < 4096, result
