@@ -129,3 +129,11 @@ def test_common_latent_factor_matches_lavaan(key, hs, ac, ref):
         assert c["n_flagged"] > 0
     else:   # negative method-factor variance in both lavaan and rsnprop
         assert c["heywood"] and c["method_variance"] is None
+
+
+def test_htmt_bootstrap_agrees_with_semtools_loop_within_monte_carlo_error(hs):
+    """measure_htmt_boot.R: percentile CI of semTools::htmt over 1000 resamples."""
+    e = json.loads((REF / "measure_htmt_boot.json").read_text())
+    res = htmt(hs, HS_MODEL, n_boot=1000, seed=1)
+    for p, lo, hi in zip(res["pairs"], e["lower"], e["upper"]):
+        assert abs(p["ci_lower"] - lo) < 0.02 and abs(p["ci_upper"] - hi) < 0.02
