@@ -17,7 +17,7 @@ def standardize_rows(rows, est, total_cov_by_group, names, lv_set, resid=None):
     std_lv = np.full(len(rows), np.nan)
     std_all = np.full(len(rows), np.nan)
     for k, r in enumerate(rows):
-        if r.op not in ("=~", "~", "~~", "~1"):
+        if r.op not in ("=~", "~", "~~", "~1", "|", "~*~"):
             continue
         tot = total_cov_by_group[r.group - 1]
         sd = np.sqrt(np.clip(np.diag(tot), 0, None))
@@ -44,6 +44,11 @@ def standardize_rows(rows, est, total_cov_by_group, names, lv_set, resid=None):
             den = np.sqrt(max(S[i, i], 0) * max(S[j, j], 0))
             std_all[k] = x / den if den > 0 else np.nan
             std_lv[k] = std_all[k] if (r.lhs in lv_set and r.rhs in lv_set) else x
+        elif r.op == "|":  # thresholds of latent responses
+            std_lv[k] = x
+            std_all[k] = x / s_all(r.lhs)
+        elif r.op == "~*~":
+            std_lv[k] = std_all[k] = x
         elif r.op == "~1":
             std_lv[k] = x / s_lv(r.lhs)
             std_all[k] = x / s_all(r.lhs)

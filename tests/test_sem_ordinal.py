@@ -1,0 +1,69 @@
+"""Ordinal indicators (WLSMV: polychorics, DWLS, scaled-shifted test) against lavaan 0.6.14 on
+psych::bfi agreeableness/conscientiousness items (tests/reference/sem_wlsmv.json).
+Tolerance: 3 decimals.  lavaan's cat-ML 'robust' CFI/RMSEA are not implemented (skipped)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "reference"))
+from sem_refs import REF, estimate_diffs, fit_diffs, load, max_diff  # noqa: E402
+
+from rsnprop.errors import InputError  # noqa: E402
+from rsnprop.sem import fit  # noqa: E402
+from rsnprop.sem.polychoric import bvn_cdf  # noqa: E402
+
+ITEMS = ["A1", "A2", "A3", "A4", "A5", "C1", "C2", "C3", "C4", "C5"]
+
+
+@pytest.fixture(scope="module")
+def ref():
+    return load("sem_wlsmv.json")
+
+
+@pytest.fixture(scope="module")
+def res(ref):
+    return fit(ref["model"], pd.read_csv(REF / "sem_wlsmv.csv"), ordered=ITEMS, estimator="WLSMV")
+
+
+def test_polychoric_and_thresholds(ref, res):
+    assert np.max(np.abs(res.polychoric - np.array(ref["polychoric"]))) < 1e-6
+    th = np.concatenate([res.ordinal["thresholds"][v] for v in ITEMS])
+    assert np.max(np.abs(th - np.array(list(ref["thresholds"].values())))) < 1e-8
+
+
+def test_wlsmv_estimates(ref, res):
+    d = max_diff(estimate_diffs(res.estimates, ref["estimates"], cols=("est", "se", "z", "std_all")))
+    assert all(v < 5e-4 for v in d.values()), d
+
+
+def test_wlsmv_fit_measures(ref, res):
+    f = fit_diffs(res.fit, ref["fit"], skip=("cfi_robust", "rmsea_robust", "tli_robust"))
+    assert all(v < 5e-4 for k, v in f.items() if k not in ("chi2", "baseline_chi2", "chi2_scaled")), f
+    assert res.fit["chi2"] == pytest.approx(ref["fit"]["chisq"], abs=1e-3)
+    assert res.fit["chi2_scaled"] == pytest.approx(ref["fit"]["chisq.scaled"], abs=1e-3)
+    assert res.fit["baseline_chi2"] == pytest.approx(ref["fit"]["baseline.chisq"], rel=1e-6)
+
+
+def test_bivariate_normal_cdf():
+    from scipy import stats
+
+    for r in (-0.97, -0.5, 0.0, 0.4, 0.8, 0.96):
+        for x, y in ((0.3, -1.2), (-2.0, 1.5), (1.0, 1.0)):
+            want = stats.multivariate_normal(cov=[[1, r], [r, 1]]).cdf([x, y])
+            assert bvn_cdf(x, y, r) == pytest.approx(want, abs=1e-7)
+    assert bvn_cdf(np.inf, 0.0, 0.3) == pytest.approx(0.5)
+    assert bvn_cdf(-np.inf, 0.0, 0.3) == 0.0
+
+
+def test_ordinal_input_errors():
+    d = pd.read_csv(REF / "sem_wlsmv.csv")
+    with pytest.raises(InputError, match="A1"):
+        fit("f =~ A1 + A2 + A3", d.assign(A1=d.A1 + 0.5), ordered=["A1", "A2", "A3"])
+    with pytest.raises(InputError, match="group"):
+        fit("f =~ A1 + A2 + A3", d, ordered=["A1", "A2", "A3"], group="gender")
