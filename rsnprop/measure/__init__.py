@@ -34,12 +34,17 @@ from .polychoric import polychoric
 from .reliability import ReliabilityResult, alpha, feldt_ci
 from .validity import ValidityResult, ave, composite_reliability, htmt, validity
 
+#: ``rsnprop.reliability`` / ``rsnprop.measure.reliability``: the reliability function
+#: (an alias of :func:`alpha`; like ``efa`` and ``omega`` it shadows its module's name --
+#: import the module's contents with ``from rsnprop.measure.reliability import ...``).
+reliability = alpha
+
 _LAZY = {
     "measure_instrument": "pipeline", "MeasurementResult": "pipeline",
     "loadings_heatmap": "report", "measurement_section": "report",
 }
 
-__all__ = sorted(["alpha", "ReliabilityResult", "feldt_ci", "omega", "omega_from_matrix",
+__all__ = sorted(["alpha", "reliability", "ReliabilityResult", "feldt_ci", "omega", "omega_from_matrix",
                   "schmid", "efa", "EFAResult", "kmo", "bartlett", "parallel_analysis",
                   "fa_matrix", "polychoric", "validity", "ValidityResult", "htmt",
                   "composite_reliability", "ave", "harman", "marker_variable",
