@@ -178,7 +178,7 @@ def test_result_json_contract_and_determinism():
     d = json.loads(a.to_json())
     assert d["plan_hash"] == plan.hash
     for key in ("plan", "n", "verdicts", "propositions", "joint", "auxiliary", "continuous",
-                "descriptives", "effects", "multiverse", "warnings"):
+                "descriptives", "effects", "multiverse", "warnings", "question", "caveats"):
         assert key in d
     for p in ("P1", "P2"):
         assert d["propositions"][p]["verdict"] in ("supported", "contradicted", "equivalent", "inconclusive")
@@ -376,3 +376,13 @@ def test_multiverse_recleans_raw_with_merged_rules(monkeypatch):
     assert rules["careless"]["max_failed_attention"] == plan.cleaning["careless"]["max_failed_attention"]
     by_rule = {s["careless"]: s for s in mv["specifications"]}
     assert by_rule["as_cleaned"]["n"] == 200 and by_rule["strict"]["n"] == 190
+
+
+def test_caveats_state_detectable_effect_from_group_size():
+    from scipy import stats
+
+    res = test_propositions(synthetic_clean(200, "p1p2", 0.5, seed=44), StudyPlan(name="x"),
+                            secondary=False)
+    n1 = res.propositions["P1"]["n"]
+    z = stats.norm.ppf(1 - 0.05 / 3) + stats.norm.ppf(0.8)
+    assert f"d_z = {z / math.sqrt(n1):.2f}" in res.caveats()[0]

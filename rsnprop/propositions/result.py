@@ -35,6 +35,12 @@ read by the report) has these keys:
     null, or ``{"n_specifications", "dimensions", "share": {"P1": {verdict: share}, ...},
     "share_supported": {"P1", "P2", "joint"}, "specifications": [spec row]}`` (see
     :mod:`rsnprop.propositions.multiverse`): the specification-curve table.
+``question``
+    The research question in one sentence (for readers who did not run the analysis).
+``caveats``
+    List of plain-language caveats computed from this analysis (group sizes, minimum
+    detectable effect, invariance level of the latent check, agreement of the multiverse,
+    design limits).
 ``warnings``, ``seed``, ``source``.
 
 An evidence *row* has ``test, role`` ("primary", "equivalence", "robustness",
@@ -51,7 +57,11 @@ from __future__ import annotations
 
 from ..results import Result, jsonsafe
 
-__all__ = ["PropositionResult"]
+__all__ = ["PropositionResult", "QUESTION"]
+
+QUESTION = ("Do SMEs that internationalise in different ways use digital social networks for "
+            "different benefits: traditional (incremental) SMEs mainly for informational benefits "
+            "(P1), born globals mainly for relational benefits (P2)?")
 
 
 class PropositionResult(Result):
@@ -103,10 +113,46 @@ class PropositionResult(Result):
             "descriptives": self.descriptives,
             "effects": self.effects,
             "multiverse": self.multiverse,
+            "question": QUESTION,
+            "caveats": self.caveats(),
             "warnings": self.warnings,
             "seed": self.seed,
             "source": self.source,
         })
+
+    def caveats(self) -> list[str]:
+        """Plain-language caveats for this analysis (see module docstring)."""
+        import math
+
+        from scipy import stats
+
+        out = []
+        a = self.plan.alpha
+        for key, block in self.propositions.items():
+            n = block.get("n") or 0
+            if n >= 3:
+                # d_z detectable with 80 % power, one-sided, at the Holm worst case alpha / 3
+                k = len(self.propositions) + (self.joint is not None)
+                z = stats.norm.ppf(1 - a / k) + stats.norm.ppf(0.8)
+                out.append(f"{key}: {n} {block['group'].replace('_', ' ')} firms; the smallest "
+                           f"within-firm effect detectable with 80% power is about d_z = {z / math.sqrt(n):.2f}.")
+        if self.joint is not None:
+            for r in self.joint["evidence"]:
+                if r.get("test", "").startswith("latent") and r.get("status") != "ok":
+                    out.append("The latent (SEM) comparison is not interpretable here: " + str(r.get("note")))
+                elif r.get("test", "").startswith("latent"):
+                    out.append(f"Latent comparison run at invariance level {r.get('invariance_level')}.")
+        if self.multiverse and self.multiverse.get("n_available"):
+            s = self.multiverse["share_supported"]
+            out.append("Across {} analysable specifications, the share reaching 'supported' is ".format(
+                self.multiverse["n_available"]) + ", ".join(
+                f"{k} {v:.0%}" for k, v in s.items() if v is not None) + ".")
+        out.append("Benefits are self-reported by one respondent per firm at one point in time: the "
+                   "design shows associations, not causes, and shares the common-method risk "
+                   "(see the measurement section).")
+        out.append(f"Born globals are defined as '{self.plan.born_global_definition}'; other "
+                   "definitions are compared in the multiverse.")
+        return out
 
     def to_frame(self):
         """One row per evidence row (proposition, role, test, estimate, CI, p, corrected p)."""
