@@ -20,10 +20,7 @@ _LAZY = {
     "detect_encoding": "rsnprop.data.read",
     "detect_delimiter": "rsnprop.data.read",
     "map_platform_columns": "rsnprop.data.platforms",
-    "clean": "rsnprop.data.clean",
-    "CleaningResult": "rsnprop.data.clean",
     "CleaningRules": "rsnprop.data.rules",
-    "validate": "rsnprop.data.validate",
     "careless_indices": "rsnprop.data.careless",
     "longstring": "rsnprop.data.careless",
     "irv": "rsnprop.data.careless",
@@ -38,7 +35,11 @@ _LAZY = {
     "pool_rubin": "rsnprop.data.missing",
 }
 
-__all__ = sorted(_LAZY)
+# ``clean`` is both a submodule and the function it defines: bind the function eagerly (the
+# module imports nothing heavy) so that importing ``rsnprop.data.clean`` never shadows it.
+from .clean import CleaningResult, clean  # noqa: E402
+
+__all__ = sorted([*_LAZY, "clean", "CleaningResult"])
 
 
 def __getattr__(name: str):

@@ -231,7 +231,7 @@ def combine_indicators(df, instrument):
     ...                             choices={"direct": "D", "agent": "A"})})
     >>> df = pd.DataFrame({"modes_direct": [1, 0, None], "modes_agent": [1, 1, None]})
     >>> combine_indicators(df, ins)["modes"].tolist()
-    ['direct agent', 'agent', None]
+    ['direct agent', 'agent', nan]
     """
     import numpy as np
 
