@@ -72,6 +72,9 @@ def test_fornell_larcker_and_verdicts(results):
     v = results["hs"]
     for p in v.fornell_larcker:
         assert p["passed"] == (p["sqrt_ave_a"] > abs(p["r"]) and p["sqrt_ave_b"] > abs(p["r"]))
+    for f in v.factors:
+        c = v.constructs[f]
+        assert c["fornell_larcker_passed"] == (c["sqrt_ave"] > c["max_latent_r"])
     for p in v.htmt_pairs:
         assert p["ci_lower"] < p["htmt"] < p["ci_upper"]
         assert p["verdict"].startswith("established")

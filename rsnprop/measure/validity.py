@@ -10,7 +10,8 @@ For every construct (factor) of a CFA fitted by :func:`rsnprop.sem.fit` (ML):
 * ``ave`` -- ``semTools::AVE(fit)``: ``sum(lambda^2) phi / sum(diag S)``; ``ave_std`` the
   mean squared standardised loading (Fornell & Larcker's definition; equal to ``ave`` when
   implied and observed variances coincide);
-* Fornell-Larcker criterion: ``sqrt(AVE)`` of both constructs above their latent correlation;
+* Fornell-Larcker criterion: ``sqrt(AVE)`` of both constructs above their latent correlation
+  (per pair, and per construct ``fornell_larcker_passed``: above all its correlations);
 * HTMT (Henseler, Ringle & Sarstedt 2015; ``semTools::htmt(model, data, htmt2 = FALSE)``):
   mean absolute heterotrait-heteromethod correlation over the geometric mean of the two
   mean monotrait-heteromethod correlations; ``htmt2`` is the geometric-mean variant
@@ -290,6 +291,11 @@ def validity_from_fit(fit, data, constructs: dict | None = None, model: str | No
             fl.append({"a": factors[a], "b": factors[b], "r": float(r), "sqrt_ave_a": sa,
                        "sqrt_ave_b": sb,
                        "passed": bool(np.isfinite(r) and sa > abs(r) and sb > abs(r))})
+    for a, f in enumerate(factors):
+        others = [abs(lv[a, b]) for b in range(k) if b != a and np.isfinite(lv[a, b])]
+        out[f]["max_latent_r"] = float(max(others)) if others else None
+        out[f]["fornell_larcker_passed"] = bool(not others
+                                                or out[f]["sqrt_ave"] > max(others))
     return {"constructs": out, "latent_correlations": lv, "factors": factors,
             "fornell_larcker": fl, "n": int(len(frame))}
 
@@ -399,6 +405,9 @@ def validity(data, model: str, *, n_boot: int = 1000, seed: int | None = 12345,
     constructs = parse_measurement(model)
     items = list(dict.fromkeys(i for f in constructs for i in constructs[f]))
     frame = select_items(data, items, min_items=2, file=file).dropna()
+    from ._matrix import check_singular
+
+    check_singular(np.corrcoef(frame.to_numpy(), rowvar=False), "item correlation matrix", warn)
     if fit is None:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
