@@ -114,7 +114,9 @@ def polychoric(data, items=None, *, correct: float = 0.5, max_cat: int = 8,
     Returns
     -------
     dict with ``rho`` (p x p array), ``tau`` (p x (c-1) thresholds), ``items``, ``n_obs``
-    (per item), ``global`` (bool), ``smoothed`` (bool) and ``warnings`` (list of str).
+    (per item), ``global`` (bool), ``smoothed`` (bool), ``missing`` (always ``"pairwise"``:
+    thresholds from each item's observed answers, each table from the pairs observed, as
+    psych; drop incomplete rows first for listwise) and ``warnings`` (list of str).
     """
     from scipy.stats import norm
 
@@ -189,4 +191,4 @@ def polychoric(data, items=None, *, correct: float = 0.5, max_cat: int = 8,
             warn.append(msg)
             warnings.warn(msg, NonPositiveDefiniteWarning, stacklevel=2)
     return {"rho": rho, "tau": tau, "items": names, "n_obs": n_obs, "global": global_,
-            "smoothed": smoothed, "warnings": warn}
+            "smoothed": smoothed, "missing": "pairwise", "warnings": warn}
