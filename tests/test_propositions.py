@@ -172,11 +172,12 @@ def test_null_rarely_supported_few_reps():
 def test_result_json_contract_and_determinism():
     df = synthetic_clean(200, "p1p2", 0.5, seed=8)
     plan = load_plan(PLAN)
-    a = test_propositions(df, plan, latent=False, multiverse=False)
-    b = test_propositions(df, plan, latent=False, multiverse=False)
+    a = test_propositions(df, plan, latent=False)
+    b = test_propositions(df, plan, latent=False)
     assert a.to_json() == b.to_json()
     d = json.loads(a.to_json())
     assert d["plan_hash"] == plan.hash
+    assert plan.multiverse.enabled and d["multiverse"] is None  # the function runs it only on request
     for key in ("plan", "n", "verdicts", "propositions", "joint", "auxiliary", "continuous",
                 "descriptives", "effects", "multiverse", "warnings", "question", "caveats"):
         assert key in d

@@ -156,7 +156,7 @@ def _tag(row, role, **extra):
     return r
 
 
-def test_propositions(clean_df, plan, *, multiverse=None, seed=None, secondary=True, latent=None,
+def test_propositions(clean_df, plan, *, multiverse=False, seed=None, secondary=True, latent=None,
                       source=None, raw=None, instrument=None):
     """Test P1, P2 and their joint (interaction) prediction on a clean data set.
 
@@ -166,9 +166,10 @@ def test_propositions(clean_df, plan, *, multiverse=None, seed=None, secondary=T
         The clean data (``rsnprop clean`` output; CONTRIBUTING.md columns).
     plan : StudyPlan or path
         The preregistered plan (:func:`rsnprop.propositions.load_plan`).
-    multiverse : bool, optional
-        Also run the specification grid of ``plan.multiverse`` (default:
-        ``plan.multiverse.enabled``).
+    multiverse : bool or None
+        Also run the specification grid of ``plan.multiverse``; ``None`` follows the plan's
+        ``multiverse.enabled`` (what ``rsnprop test`` does).  Default False, so that Monte
+        Carlo callers (power, benchmarks) never pay for the grid by accident.
     seed : int, optional
         Recorded in the result (no step is random at present; kept for the contract).
     secondary : bool
