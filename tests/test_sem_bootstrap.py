@@ -23,13 +23,21 @@ def boot():
     return fit(HS_MODEL, hs_data(), bootstrap=1000, seed=42)
 
 
-def test_bootstrap_reproducible_across_jobs():
+def test_bootstrap_reproducible_across_jobs(monkeypatch):
+    """Same seed, same draws for 1 or 2 workers (threads here, to keep the suite fast; the
+    process pool is exercised by `make bench`)."""
+    from joblib import parallel_config
+
+    from rsnprop.sem import bootstrap as bs
+
+    monkeypatch.setattr(bs, "PARALLEL_MIN_SECONDS", 0.0)
     hs = hs_data()
-    a = fit(HS_MODEL, hs, bootstrap=16, seed=7, n_jobs=1)
-    b = fit(HS_MODEL, hs, bootstrap=16, seed=7, n_jobs=2)
+    a = fit(HS_MODEL, hs, bootstrap=240, seed=7, n_jobs=1)
+    with parallel_config(backend="threading"):
+        b = fit(HS_MODEL, hs, bootstrap=240, seed=7, n_jobs=2)
     np.testing.assert_array_equal(a.boot_thetas, b.boot_thetas)
     c = fit(HS_MODEL, hs, bootstrap=16, seed=8, n_jobs=1)
-    assert not np.array_equal(a.boot_thetas, c.boot_thetas)
+    assert not np.array_equal(a.boot_thetas[:16], c.boot_thetas)
 
 
 def test_bootstrap_close_to_lavaan(boot):

@@ -17,8 +17,12 @@ deviation of the replicates (``ddof = 1``).
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
+
+#: below this estimated serial run time (seconds) the bootstrap does not start worker processes
+PARALLEL_MIN_SECONDS = 2.0
 
 __all__ = ["bootstrap_result", "run_bootstrap", "intervals"]
 
@@ -84,7 +88,7 @@ def run_bootstrap(engine, theta, arrays, R, *, kind="nonparametric", seed=None, 
         import os
 
         n_jobs = max(1, (os.cpu_count() or 1) + 1 + n_jobs)
-    nchunks = max(1, math.ceil(R / 100), n_jobs * 2 if n_jobs > 1 else 1)
+    nchunks = max(1, math.ceil(R / 100), n_jobs * 4 if n_jobs > 1 else 1)
     bounds = np.linspace(0, R, nchunks + 1).astype(int)
     chunks = [seeds[a:b] for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
     bar = None
@@ -93,8 +97,18 @@ def run_bootstrap(engine, theta, arrays, R, *, kind="nonparametric", seed=None, 
 
         bar = tqdm(total=R, desc="bootstrap", unit="draw")
     results = []
-    if n_jobs == 1:
-        for c in chunks:
+    # the first chunk runs here and is timed: worker processes are only started when the
+    # remaining work is worth their start-up (results are identical either way: every draw
+    # has its own seed)
+    t0 = time.perf_counter()
+    results.append(_chunk_worker(engine, theta, arrays, chunks[0], kind == "bollen.stine", hess0))
+    if bar is not None:
+        bar.update(len(chunks[0]))
+    rest = chunks[1:]
+    per_draw = (time.perf_counter() - t0) / max(len(chunks[0]), 1)
+    remaining = per_draw * sum(len(c) for c in rest)
+    if n_jobs == 1 or remaining < PARALLEL_MIN_SECONDS:
+        for c in rest:
             results.append(_chunk_worker(engine, theta, arrays, c, kind == "bollen.stine", hess0))
             if bar is not None:
                 bar.update(len(c))
@@ -102,8 +116,8 @@ def run_bootstrap(engine, theta, arrays, R, *, kind="nonparametric", seed=None, 
         from joblib import Parallel, delayed
 
         par = Parallel(n_jobs=n_jobs, return_as="generator")
-        for c, r in zip(chunks, par(delayed(_chunk_worker)(engine, theta, arrays, c, kind == "bollen.stine", hess0)
-                                    for c in chunks)):
+        for c, r in zip(rest, par(delayed(_chunk_worker)(engine, theta, arrays, c, kind == "bollen.stine", hess0)
+                                  for c in rest)):
             results.append(r)
             if bar is not None:
                 bar.update(len(c))

@@ -9,4 +9,12 @@ fit <- cfa(model, data = hs, estimator = "MLR")
 f2 <- cfa(model, data = hs, estimator = "MLR", group = "school", group.equal = "loadings")
 out <- list(info = info(), model = model, fit = fm(fit, ex), estimates = pe_table(fit),
             multigroup_metric = list(fit = fm(f2, ex), estimates = pe_table(f2)))
+# invariance with MLR: scaled chi-square difference tests (Satorra-Bentler 2001, lavTestLRT default)
+cf <- cfa(model, data = hs, estimator = "MLR", group = "school")
+mt <- cfa(model, data = hs, estimator = "MLR", group = "school", group.equal = "loadings")
+sc <- cfa(model, data = hs, estimator = "MLR", group = "school", group.equal = c("loadings", "intercepts"))
+lrt <- as.data.frame(lavTestLRT(cf, mt, sc))
+out$invariance_lrt <- list(chisq_diff = lrt[["Chisq diff"]][2:3], df_diff = lrt[["Df diff"]][2:3],
+                           pvalue = lrt[["Pr(>Chisq)"]][2:3], method = attr(lavTestLRT(cf, mt), "heading"))
+out$invariance_fit <- list(configural = fm(cf, ex), metric = fm(mt, ex), scalar = fm(sc, ex))
 write_ref(out, "sem_mlr.json")
