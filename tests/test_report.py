@@ -384,3 +384,17 @@ def test_changed_input_changes_output(tmp_path):
     log["n_in"] += 1
     (res / "cleaning_log.json").write_text(json.dumps(log))
     assert build_report(res) != first
+
+
+def test_docx_export_holds_every_table(full_report):
+    docx = pytest.importorskip("docx") if os.environ.get("CI", "").lower() != "true" else __import__("docx")
+    path = full_report["tables"] / "tables.docx"
+    assert path.is_file()
+    doc = docx.Document(str(path))
+    html = full_report["html"]
+    assert len(doc.tables) == html.count('class="apa-table"')
+    first_headers = re.search(r'<thead><tr>(.*?)</tr></thead>', html).group(1)
+    heads = re.findall(r"<th scope=\"col\">(.*?)</th>", first_headers)
+    assert [c.text for c in doc.tables[0].rows[0].cells] == heads
+    titles = [p.text for p in doc.paragraphs if p.runs and p.runs[0].italic and p.text != "Note."]
+    assert "Reasons for exclusion" in titles

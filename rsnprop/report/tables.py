@@ -186,7 +186,8 @@ def latex_escape(text) -> str:
 
 
 def export_tables(tables: list[Table], directory) -> list[Path]:
-    """Write each table as ``tableNN_<id>.csv`` and ``.tex`` into ``directory`` (atomically).
+    """Write each table as ``tableNN_<id>.csv`` and ``.tex`` into ``directory`` (atomically),
+    and all of them into ``tables.docx`` (APA layout) when python-docx is installed.
 
     Returns the written paths in order.  Files of earlier runs with other names are left alone.
     """
@@ -199,5 +200,11 @@ def export_tables(tables: list[Table], directory) -> list[Path]:
         for ext, text in (("csv", t.to_csv()), ("tex", t.to_latex())):
             path = directory / f"{stem}.{ext}"
             atomic_write(path, text)
+            out.append(path)
+    if tables:
+        from .docx_export import write_docx
+
+        path = directory / "tables.docx"
+        if write_docx(tables, path):
             out.append(path)
     return out
