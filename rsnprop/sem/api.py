@@ -22,7 +22,7 @@ ESTIMATORS = ("ML", "MLR", "WLSMV", "DWLS")
 def fit(model: str, data, *, group: str | None = None, group_equal=(), group_partial=(),
         estimator: str = "ML", missing: str = "listwise", ordered=None, std_lv: bool = False,
         meanstructure: bool | None = None, bootstrap: int = 0, bootstrap_type: str = "nonparametric",
-        seed=None, n_jobs=None, progress: bool = False, level: float = 0.95, se: str | None = None):
+        seed=None, n_jobs=None, progress: bool = False, level: float = 0.95):
     """Fit a CFA/SEM written in lavaan syntax, as ``lavaan::sem()`` would.
 
     Parameters
@@ -114,6 +114,9 @@ def fit(model: str, data, *, group: str | None = None, group_equal=(), group_par
     if estimator in ("WLSMV", "DWLS"):
         from .ordinal import fit_ordinal
 
+        if bootstrap:
+            raise InputError("the bootstrap is not implemented for ordinal indicators (WLSMV)",
+                             parameter="bootstrap", value=bootstrap)
         return fit_ordinal(model, data, ordered=ordered, group=group, group_equal=group_equal,
                            group_partial=group_partial, std_lv=std_lv, estimator=estimator, level=level)
 
@@ -124,11 +127,15 @@ def fit(model: str, data, *, group: str | None = None, group_equal=(), group_par
     arrays, labels, n_dropped = prepare_data(data, probe.ov, group=group, missing=missing)
     G = len(labels)
     if meanstructure is None:
-        meanstructure = G > 1 or missing == "fiml"
+        # lavaan: on for multigroup models, FIML, or when the model mentions intercepts
+        meanstructure = G > 1 or missing == "fiml" or any(r.op == "~1" for r in probe.rows)
     pt = build_partable(model, ngroups=G, std_lv=std_lv, meanstructure=bool(meanstructure),
                         group_equal=group_equal, group_partial=group_partial,
                         data_columns=[c for c in columns if c != group])
     has_missing = any(np.isnan(a).any() for a in arrays)
+    if bootstrap and missing == "fiml" and has_missing:
+        raise InputError("the bootstrap is implemented for complete data (missing='listwise') only",
+                         parameter="bootstrap", value=bootstrap)
     if missing == "fiml" and has_missing:
         from .fiml import fiml_fit
 
@@ -195,8 +202,7 @@ def finish(pt, core, gdata, labels, *, estimator, level, arrays=None, n_dropped=
     if not core["converged"]:
         warn_list.append("the optimiser did not converge: estimates are not trustworthy")
         _warnings.warn("SEM did not converge", ConvergenceWarning, stacklevel=3)
-    neq = len(pt.constraints)
-    npar = pt.npar - neq
+    npar = pt.npar  # '==' constraints are already merged into shared parameters
     if vcov is None:
         vcov = ml_vcov(engine, theta, warn_list)
     if estimator == "MLR" and arrays is not None and fitm is None:

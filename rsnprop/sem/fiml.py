@@ -222,7 +222,7 @@ def fiml_fit(pt, arrays, labels, *, model, estimator, level, n_dropped):
     if not conv1:
         warn.append("FIML: the saturated (h1) model did not converge; chi-square is unreliable")
     N = eng.ntotal
-    npar = pt.npar - len(pt.constraints)
+    npar = pt.npar
     ll0, ll1, llb = eng.loglik(theta), h1.loglik(th1), base.loglik(thb)
     chi2 = max(2 * (ll1 - ll0), 0.0)
     chi2_b = 2 * (ll1 - llb)

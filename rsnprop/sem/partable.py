@@ -36,6 +36,7 @@ class Row:
     start_user: float | None = None
     fixed_x: bool = False
     par: int = -1  # index into theta (free parameters), -1 when fixed
+    label_root: str = ""  # label this one is tied to by '==' constraints
 
 
 @dataclass
@@ -225,13 +226,44 @@ def build_partable(model: str, *, ngroups: int = 1, std_lv: bool = False, meanst
             if (r.lhs, r.op, r.rhs) in partial or (r.rhs, r.op, r.lhs) in partial:
                 continue
             r.eq = f".eq.{r.lhs}{r.op}{r.rhs}"
+    # equality constraints between labels ('a == b'): the labels share one parameter
+    alias: dict[str, str] = {}
+    for d in definitions:
+        if d.op == ":=":
+            continue
+        if d.op != "==":
+            raise ModelSyntaxError(f"line {d.line}: inequality constraints ({d.op}) are not supported",
+                                   parameter="model", value=f"{d.lhs} {d.op} {d.rhs}")
+        known = {r.label for r in rows if r.label}
+        a, b = d.lhs.strip(), d.rhs.strip()
+        if a not in known or b not in known:
+            raise ModelSyntaxError(f"line {d.line}: only constraints 'label1 == label2' between labels "
+                                   "of the model are supported", parameter="model", value=f"{a} == {b}")
+
+        def root(x):
+            while x in alias:
+                x = alias[x]
+            return x
+
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            alias[rb] = ra
+    if alias:
+        for r in rows:
+            if r.label:
+                x = r.label
+                while x in alias:
+                    x = alias[x]
+                r.eq = r.eq or ""
+                r.label_root = x
     # assign parameter indices: rows sharing a label or an equality key share one parameter
     index: dict[str, int] = {}
     npar = 0
     for r in rows:
         if not r.free:
             continue
-        keyname = ("L:" + r.label) if r.label else ("E:" + r.eq) if r.eq else None
+        lab = getattr(r, "label_root", None) or r.label
+        keyname = ("L:" + lab) if lab else ("E:" + r.eq) if r.eq else None
         if keyname is not None and keyname in index:
             r.par = index[keyname]
             continue
@@ -252,6 +284,7 @@ def build_partable(model: str, *, ngroups: int = 1, std_lv: bool = False, meanst
     return ParTable(rows=rows, ov=ov, lv=lv, ov_x=ov_x, ngroups=ngroups, meanstructure=meanstructure,
                     definitions=[d for d in definitions if d.op == ":="],
                     constraints=[d for d in definitions if d.op != ":="], npar=npar)
+    # (equality constraints are absorbed into the parameter indices: npar is already reduced)
 
 
 def _norm_partial(text: str):
