@@ -11,8 +11,8 @@ target (``NA`` when no size reaches it).
 
 Examples
 --------
->>> wilson(80, 100)
-(0.7111708006..., 0.8666330...)
+>>> [round(x, 6) for x in wilson(80, 100)]     # R: prop.test(80, 100, correct = FALSE)
+[0.711171, 0.866633]
 """
 
 from __future__ import annotations

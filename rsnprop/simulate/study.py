@@ -163,10 +163,10 @@ def simulate_study(instrument, scenario="p1p2", n: int = 300, seed=1, *, platfor
 
     Examples
     --------
-    >>> from rsnprop.simulate import simulate_study                      # doctest: +SKIP
-    >>> raw = simulate_study("instruments/rsn_internationalisation.yaml", "p1p2", n=50, seed=1)  # doctest: +SKIP
-    >>> raw.shape[0]                                                       # doctest: +SKIP
-    50
+    >>> from rsnprop.simulate import simulate_study
+    >>> raw = simulate_study("instruments/rsn_internationalisation.yaml", "p1p2", n=50, seed=1)
+    >>> raw.shape[0], raw["resp_id"].iloc[0], list(raw.columns[:3])
+    (50, 'SIM-0001', ['resp_id', 'submitted_at', 'duration_sec'])
     """
     import numpy as np
     import pandas as pd
