@@ -48,8 +48,13 @@ def _reasons(res):
     return {e["id"]: e["reasons"] for e in res.log["excluded"]}
 
 
-def test_log_invariant_and_flow(ins, example):
-    res = clean(example, ins, source=EXAMPLE)
+@pytest.fixture(scope="module")
+def example_result(ins, example):
+    return clean(example, ins, source=EXAMPLE)
+
+
+def test_log_invariant_and_flow(ins, example, example_result):
+    res = example_result
     lg = res.log
     assert lg["n_in"] == len(example) == lg["n_kept"] + lg["n_excluded"]
     assert lg["n_kept"] == len(res.data)
@@ -203,13 +208,12 @@ def test_cli_clean_writes_outputs_and_never_touches_raw(tmp_path, rsnprop_cli):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp files left
 
 
-def test_same_input_same_bytes(tmp_path, ins, example):
+def test_same_input_same_bytes(tmp_path, ins, example, example_result):
     from rsnprop.commands.clean import write_clean_data
     from rsnprop.results import dumps
 
     outs = []
-    for k in range(2):
-        res = clean(example, ins, source=EXAMPLE)
+    for k, res in enumerate([example_result, clean(example.copy(), ins, source=EXAMPLE)]):
         write_clean_data(res.data, tmp_path / f"c{k}.parquet")
         outs.append(((tmp_path / f"c{k}.parquet").read_bytes(), dumps(res.log)))
     assert outs[0] == outs[1]
@@ -286,3 +290,15 @@ def test_rules_defaults_documented():
         assert field.default is not None or name in ("careless", "eligibility", "classification") \
             or field.description, name
     assert r.careless.max_failed_attention == 0 and r.eligibility.max_employees == 249
+
+
+def test_cli_bad_cleaning_rules_exit_2(tmp_path, rsnprop_cli):
+    text = (REPO / "analysis" / "study.yaml").read_text(encoding="utf-8")
+    assert "max_missing_share: 0.5" in text
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(text.replace("max_missing_share: 0.5", "max_missing_share: 5"),
+                    encoding="utf-8")
+    proc = rsnprop_cli("clean", EXAMPLE, "--instrument", INSTRUMENT, "--plan", plan,
+                       "-o", tmp_path / "c.parquet")
+    assert proc.returncode == 2 and "max_missing_share" in proc.stderr
+    assert "Traceback" not in proc.stderr and not (tmp_path / "c.parquet").exists()

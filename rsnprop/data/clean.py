@@ -173,6 +173,20 @@ def _clean(raw_df, instrument, rules, source):
 
     rules = CleaningRules.from_any(rules)
     items = instrument.items
+    timing = [] if os.environ.get("RSNPROP_TIMING") else None
+
+    def _stage(name):
+        # RSNPROP_TIMING=1: CPU and wall seconds per stage on stderr (never in the outputs)
+        if timing is not None:
+            import sys
+            import time
+
+            timing.append((name, time.process_time(), time.perf_counter()))
+            if len(timing) > 1:
+                prev = timing[-2]
+                sys.stderr.write(f"[clean] {prev[0]:<28} cpu {timing[-1][1] - prev[1]:7.2f} s"
+                                 f"  wall {timing[-1][2] - prev[2]:7.2f} s\n")
+
     warn_list: list[str] = []
 
     def warn(msg):
@@ -198,6 +212,7 @@ def _clean(raw_df, instrument, rules, source):
     if rules.pii == "hash":
         for c in pii_cols:
             hashed[c] = _hash_values(df[c], rules.pii_salt)
+    _stage('respondent ids')
     # ---- respondent ids -----------------------------------------------------------------
     if "resp_id" in df.columns:
         rid = df["resp_id"]
@@ -208,6 +223,7 @@ def _clean(raw_df, instrument, rules, source):
     else:
         warn("no resp_id column: respondents are identified by their row number")
         ids = pd.Series([f"row{i + 1}" for i in range(n_in)], dtype=object)
+    _stage('recode and validate values')
     # ---- recode and validate values -----------------------------------------------------
     value_cols = [c for c in known if c not in pii_cols and c != "resp_id"]
     values, problems, recodes = validate_items(df, instrument, rules, value_cols)
@@ -220,6 +236,7 @@ def _clean(raw_df, instrument, rules, source):
         m = np.zeros(n_in, dtype=bool)
         m[problems["row"].to_numpy()] = True
         reasons["invalid_value"] = m
+    _stage('skip logic and required items')
     # ---- skip logic and required items --------------------------------------------------
     shown = {}
     cond_cache: dict = {}
@@ -239,6 +256,7 @@ def _clean(raw_df, instrument, rules, source):
         if hidden.any():
             prob_parts.append(problems_frame(np.flatnonzero(hidden), c,
                                              values[c].to_numpy()[hidden], "answered_when_hidden"))
+    _stage('impossible facts and constant sums')
     # ---- impossible facts and constant sums --------------------------------------------
     impossible = np.zeros(n_in, dtype=bool)
     for mask, cols, reason in check_facts(values):
@@ -265,6 +283,7 @@ def _clean(raw_df, instrument, rules, source):
         elif rules.constant_sum_action == "rescale":
             block = values.loc[mask, cols]
             values.loc[mask, cols] = block.mul(total / block.sum(axis=1).replace(0, np.nan), axis=0)
+    _stage('consent, duplicates')
     # ---- consent, duplicates --------------------------------------------------------------
     consent = consent_given(values, instrument)
     if rules.require_consent:
@@ -286,6 +305,7 @@ def _clean(raw_df, instrument, rules, source):
             prob_parts.append(problems_frame(np.flatnonzero(mask), "resp_id",
                                              ids.to_numpy()[mask], reason))
     dups = (dup_id | dup_sub) if rules.exclude_duplicates else np.zeros(n_in, dtype=bool)
+    _stage('eligibility')
     # ---- eligibility ---------------------------------------------------------------------
     elig = check_eligibility(values, instrument, rules.eligibility)
     not_met = np.zeros(n_in, dtype=bool)
@@ -314,6 +334,7 @@ def _clean(raw_df, instrument, rules, source):
             else:
                 warn(f"{crit}: eligibility unknown (missing facts) for {int(unknown_m.sum())} "
                      "firm(s), kept")
+    _stage('careless responding')
     # ---- careless responding ---------------------------------------------------------------
     cr = rules.careless
     flags = pd.DataFrame({"row": np.arange(1, n_in + 1), "resp_id": ids.to_numpy()})
@@ -384,6 +405,7 @@ def _clean(raw_df, instrument, rules, source):
             reasons["careless_indices"] = (nflags >= cr.min_index_flags) & in_sample
         for note in careless_notes:
             warn(note)
+    _stage('missingness')
     # ---- missingness ---------------------------------------------------------------------
     construct_items = [c for con in instrument.constructs.values() for c in con.items
                        if c in values.columns]
@@ -393,6 +415,7 @@ def _clean(raw_df, instrument, rules, source):
         reasons["too_many_missing"] = (miss_share > rules.max_missing_share) & in_sample
     for col in elig.columns:
         flags[col] = elig[col].to_numpy()
+    _stage('exclusions and flow')
     # ---- exclusions and flow ---------------------------------------------------------------
     flow, excluded = exclusion_flow(reasons, list(ids))
     any_reason = np.zeros(n_in, dtype=bool)
@@ -405,6 +428,7 @@ def _clean(raw_df, instrument, rules, source):
     if n_in != n_kept + n_excluded or flow and flow[-1]["n_after"] != n_kept:
         raise RuntimeError(f"cleaning lost rows: n_in={n_in}, n_kept={n_kept}, "
                            f"n_excluded={n_excluded}")  # a bug, never bad input
+    _stage('recode for analysis')
     # ---- recode for analysis: reverse keys, scores, classification -------------------------
     out = values.loc[kept]
     for c in out.columns:
@@ -416,10 +440,12 @@ def _clean(raw_df, instrument, rules, source):
     for c in out.columns:
         it = items[c]
         if it.type == "select_multiple":
-            answered = out[c].notna().to_numpy()
+            codes_c, uniq = pd.factorize(out[c], use_na_sentinel=True)
+            codes_c = np.asarray(codes_c)
+            toks = [set(str(u).split(" ")) for u in uniq]
             for code in getattr(it, "choices", {}) or {}:
-                ind = token_mask(out[c], code).astype("float64")
-                multi[f"{c}_{code}"] = np.where(answered, ind, np.nan)
+                hit = np.array([float(str(code) in t) for t in toks] + [np.nan])
+                multi[f"{c}_{code}"] = hit[codes_c]     # code -1 (missing) -> NaN
     scores = construct_scores(out, instrument, rules.min_items_for_score)
     bg = classify_born_global(out, rules.classification)
     pieces = [pd.DataFrame({"resp_id": ids[kept].to_numpy()}, index=out.index), out]
@@ -429,6 +455,7 @@ def _clean(raw_df, instrument, rules, source):
         pieces.append(pd.DataFrame({c: h[kept] for c, h in hashed.items()}, index=out.index))
     pieces += [bg, scores]
     data = pd.concat(pieces, axis=1).reset_index(drop=True)
+    _stage('problems table and log')
     # ---- problems table and log ----------------------------------------------------------
     problems = pd.concat([p for p in prob_parts if len(p)], ignore_index=True) \
         if any(len(p) for p in prob_parts) else problems_frame()
@@ -498,4 +525,5 @@ def _clean(raw_df, instrument, rules, source):
         "missing": missing,
         "warnings": warn_list,
     }
+    _stage("end")
     return CleaningResult(data, log, flags, problems)

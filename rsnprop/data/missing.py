@@ -48,7 +48,13 @@ def missing_summary(values, columns=None):
     per_resp = {str(int(v)): int(c) for v, c in zip(*np.unique(k, return_counts=True))}
     if cols and n:
         packed = np.packbits(m, axis=1)
-        uniq, inv, counts = np.unique(packed, axis=0, return_inverse=True, return_counts=True)
+        if packed.shape[1] <= 8:     # one 64-bit key per row: a 1-D unique is much faster
+            keys = np.zeros((n, 8), dtype=np.uint8)
+            keys[:, :packed.shape[1]] = packed
+            ukeys, counts = np.unique(keys.view(">u8").ravel(), return_counts=True)
+            uniq = ukeys.astype(">u8").view(np.uint8).reshape(-1, 8)[:, :packed.shape[1]]
+        else:
+            uniq, counts = np.unique(packed, axis=0, return_counts=True)
         top = np.argsort(-counts, kind="stable")[:10]
         pats = [{"pattern": "".join("1" if b else "0" for b in
                                     np.unpackbits(uniq[i])[:len(cols)]),
