@@ -272,12 +272,21 @@ def test_bad_scenarios_name_the_problem(ins):
 
 def test_cli_simulate_writes_csv_and_json(rsnprop_cli, tmp_path):
     out = tmp_path / "raw.csv"
-    proc = rsnprop_cli("simulate", "--instrument", INSTRUMENT, "--scenario", "p1p2", "--n", "40",
-                       "--seed", "3", "-o", out, "--json")
+    scen = tmp_path / "mine.yaml"
+    scen.write_text("base: p1p2\nbg_share: 0.5\n")
+    proc = rsnprop_cli("simulate", "--instrument", INSTRUMENT, "--scenario", scen, "--n", "40",
+                       "--seed", "3", "-o", out, "--truth", tmp_path / "truth.csv",
+                       "--params", tmp_path / "params.json", "--json")
     assert proc.returncode == 0, proc.stderr
     info = proc.json()
     assert info["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
-    assert info["n"] == 40 and info["simulated"] is True
+    assert info["n"] == 40 and info["simulated"] is True and info["scenario"] == "mine"
+    truth = pd.read_csv(tmp_path / "truth.csv")
+    assert truth["resp_id"].tolist() == pd.read_csv(out)["resp_id"].tolist()
+    assert json.loads((tmp_path / "params.json").read_text())["bg_share"] == 0.5
+    proc = rsnprop_cli("simulate", "--instrument", INSTRUMENT, "--n", "40", "--seed", "3",
+                       "-o", out)
+    assert proc.returncode == 0, proc.stderr
     from rsnprop.instrument import load_instrument
     from rsnprop.simulate.quirks import raw_csv_bytes
 
