@@ -282,3 +282,15 @@ def test_docstring_examples_run(module):
     mod = importlib.import_module(f"rsnprop.measure.{module}")
     res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
     assert res.failed == 0 and res.attempted > 0
+
+
+@pytest.mark.parametrize("cor", ["pearson", "polychoric"])
+def test_five_factor_efa_of_25_bfi_items(cor, ref, bfi):
+    """psych::fa(bfi[1:25], 5[, cor = "poly"]): pairwise, minres, oblimin."""
+    e = ref["efa_bfi25_" + ("poly" if cor == "polychoric" else "pearson")]
+    items = list(bfi.columns[:25])
+    res = efa(bfi, items, nfactors=5, correlation=cor, missing="pairwise", parallel=False)
+    L = pd.DataFrame(res.loadings).set_index("item")[[f"MR{i}" for i in range(1, 6)]]
+    close(L.to_numpy(), e["loadings"])
+    close(res.phi, e["phi"])
+    assert res.n == e["n"]

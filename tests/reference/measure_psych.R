@@ -103,6 +103,13 @@ ab <- suppressWarnings(alpha(na.omit(bfi[, A]), keys = "A1", n.iter = 1000, warn
 out$alpha_A_listwise_boot <- list(lower = ab$boot.ci[[1]], median = ab$boot.ci[[2]],
                                   upper = ab$boot.ci[[3]])
 
+# 25 bfi items, 5 factors, pairwise (psych's defaults), Pearson and polychoric
+B25 <- bfi[, 1:25]
+f <- suppressMessages(suppressWarnings(fa(B25, 5)))
+out$efa_bfi25_pearson <- list(loadings = mat(f$loadings), phi = mat(f$Phi), n = nrow(B25))
+f <- suppressMessages(suppressWarnings(fa(B25, 5, cor = "poly")))
+out$efa_bfi25_poly <- list(loadings = mat(f$loadings), phi = mat(f$Phi), n = nrow(B25))
+
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, null = "null", na = "null", pretty = TRUE),
            "measure_psych.json")
 
