@@ -10,9 +10,9 @@ write.csv(d, "sem_fiml.csv", row.names = FALSE, na = "")
 model <- "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
 fit <- cfa(model, data = d, missing = "ml")
 fit2 <- cfa(model, data = d, missing = "ml", estimator = "MLR")
-ex <- c("chisq.scaled","df.scaled","pvalue.scaled","chisq.scaling.factor","cfi.scaled","tli.scaled","rmsea.scaled","cfi.robust","tli.robust","rmsea.robust")
+ex <- c("chisq.scaled","df.scaled","pvalue.scaled","chisq.scaling.factor","cfi.scaled","tli.scaled","rmsea.scaled","cfi.robust","tli.robust","rmsea.robust","rmsea.ci.lower.robust","rmsea.ci.upper.robust")
 out <- list(info = info(), model = model, n_complete = sum(complete.cases(d)),
-            fit = fm(fit), estimates = pe_table(fit),
+            fit = fm(fit, c("cfi.robust", "tli.robust", "rmsea.robust", "rmsea.ci.lower.robust", "rmsea.ci.upper.robust")), estimates = pe_table(fit),
             mlr = list(fit = fm(fit2, ex), estimates = pe_table(fit2)))
 fit3 <- cfa(model, data = d)
 out$listwise <- list(fit = fm(fit3), estimates = pe_table(fit3))
