@@ -398,3 +398,34 @@ def test_docx_export_holds_every_table(full_report):
     assert [c.text for c in doc.tables[0].rows[0].cells] == heads
     titles = [p.text for p in doc.paragraphs if p.runs and p.runs[0].italic and p.text != "Note."]
     assert "Reasons for exclusion" in titles
+
+
+def test_provenance_warns_when_results_come_from_different_plans(tmp_path, full_report):
+    from rsnprop.report import build_report
+
+    assert "different study plans" not in full_report["html"]
+    assert "different instrument versions" not in full_report["html"]
+
+    def edit(name, data):
+        if name == "power.json":
+            data["plan_hash"] = "0" * 64
+        if name == "measurement.json":
+            data["instrument"]["hash"] = "f" * 64
+        return data
+
+    html = build_report(make_results(tmp_path, edit=edit, clean=False,
+                                     files=("measurement.json", "propositions.json", "power.json",
+                                            "cleaning_log.json")))
+    assert "different study plans" in html and "power.json 000000000000" in html
+    assert "different instrument versions" in html and "measurement.json ffffffffffff" in html
+
+
+def test_power_section_reads_monte_carlo_results(full_report):
+    import pandas as pd
+
+    power = json.loads((full_report["results"] / "power.json").read_text())
+    table = pd.read_csv(next(full_report["tables"].glob("table*_power.csv")))
+    got = {(r.label, int(r.n)): r.power for r in table.itertuples()}
+    want = {(r["proposition"], int(r["n"])): r["power"] for r in power["results"]}
+    assert got == pytest.approx(want)
+    assert 'id="fig-power"' in full_report["html"]

@@ -344,37 +344,52 @@ def specification_curve(specs: list[dict], *, title: str = "Specification curve"
 
 
 def power_curve(rows: list[dict], *, target: float = 0.8) -> Figure | None:
-    """Power against sample size, one line (and marker shape) per proposition.
+    """Power against sample size, one line (colour and marker shape) per proposition.
 
-    ``rows``: dicts with ``n``, ``power`` and ``label`` (the proposition or test).
+    ``rows``: dicts with ``n``, ``power``, ``label`` (the proposition) and optionally ``ci``
+    (a Monte Carlo interval, drawn as error bars).  Lines are dodged sideways a little so that
+    equal values stay visible.
     """
-    import pandas as pd
+    import numpy as np
 
     from .fmt import to_float
 
     rows = [r for r in rows if to_float(r.get("n")) is not None and to_float(r.get("power")) is not None]
     if not rows:
         return None
-    df = pd.DataFrame({"n": [to_float(r["n"]) for r in rows],
-                       "power": [to_float(r["power"]) for r in rows],
-                       "label": [str(r.get("label", "power")) for r in rows]})
-    labels = sorted(df["label"].unique())
-    palette = {lab: COLOURS.get(lab, OKABE_ITO[i % len(OKABE_ITO)]) for i, lab in enumerate(labels)}
+    labels = sorted({str(r.get("label", "power")) for r in rows})
+    markers = ["o", "D", "s", "^", "v", "P", "X"]
+    ns = sorted({to_float(r["n"]) for r in rows})
+    span = (ns[-1] - ns[0]) or ns[0]
     with _style() as (plt, sns):
         fig, ax = plt.subplots(figsize=(5.6, 3.4))
-        sns.lineplot(data=df, x="n", y="power", hue="label", style="label", markers=True,
-                     dashes=False, palette=palette, hue_order=labels, style_order=labels, ax=ax)
+        parts = []
+        for i, lab in enumerate(labels):
+            sub = sorted((r for r in rows if str(r.get("label", "power")) == lab),
+                         key=lambda r: to_float(r["n"]))
+            shift = span * 0.012 * (i - (len(labels) - 1) / 2)
+            x = np.array([to_float(r["n"]) for r in sub]) + shift
+            y = np.array([to_float(r["power"]) for r in sub])
+            colour = COLOURS.get(lab, OKABE_ITO[i % len(OKABE_ITO)])
+            ci = [r.get("ci") for r in sub]
+            if all(isinstance(c, (list, tuple)) and to_float(c[0]) is not None and
+                   to_float(c[1]) is not None for c in ci):
+                lo = y - np.array([to_float(c[0]) for c in ci])
+                hi = np.array([to_float(c[1]) for c in ci]) - y
+                ax.errorbar(x, y, yerr=[lo, hi], color=colour, linewidth=0, elinewidth=0.9,
+                            capsize=2, alpha=0.7)
+            ax.plot(x, y, color=colour, marker=markers[i % len(markers)], label=lab,
+                    linewidth=1.5, markersize=5)
+            parts.append(lab + ": " + ", ".join(f"n = {int(to_float(r['n']))} power "
+                                                f"{to_float(r['power']):.2f}" for r in sub))
         ax.axhline(target, color="black", linewidth=0.8, linestyle="--")
         ax.set_ylim(0, 1.02)
         ax.set_xlabel("Sample size (firms)")
         ax.set_ylabel("Power")
-        ax.legend(title="", frameon=False)
+        ax.legend(title="", frameon=False, loc="lower right")
         fig.tight_layout()
-        parts = []
-        for lab in labels:
-            sub = df[df["label"] == lab].sort_values("n")
-            parts.append(lab + ": " + ", ".join(f"n = {int(n)} power {p:.2f}"
-                                               for n, p in zip(sub["n"], sub["power"])))
         return render(fig, id="power", title="Power by sample size",
                       alt="Line chart of power by sample size; " + "; ".join(parts) + ".",
-                      caption=f"Dashed line: the target power of {target:.2f}.")
+                      caption=f"Dashed line: the target power of {target:.2f}. Error bars: 95% "
+                              "Monte Carlo intervals (when reported). Lines are shifted "
+                              "sideways slightly so that equal values stay visible.")

@@ -397,7 +397,9 @@ def plan_section(inputs) -> Section:
         if v is not None:
             pairs.append((key, fmt_value(v)))
     s.add("dl", pairs, "Plan identity")
-    s.add("dl", [(pid, txt) for pid, txt in PROPOSITION_TEXT.items()], "Propositions tested")
+    stated = {pid: pick(b, "statement") for pid, b in _blocks(props)}
+    s.add("dl", [(pid, fmt_value(stated.get(pid) or PROPOSITION_TEXT.get(pid, "")))
+                 for pid in dict.fromkeys([*PROPOSITION_TEXT, *stated])], "Propositions tested")
     if plan:
         _generic_blocks(s, plan, "plan", "Plan settings")
     else:
@@ -1084,17 +1086,22 @@ def multiverse_section(inputs) -> Section:
 
 
 def _power_rows(power: dict) -> list[dict]:
+    """Rows {label, n, power, mc_se, ci, p_<verdict>...} from power.json (``results`` rows of
+    ``rsnprop power``, or wide rows ``{n, P1: power, ...}``)."""
     rows = []
     res = pick(power, "results", "power", "grid", default=None)
     for r in _records(res if res is not None else [], "n"):
         n = pick(r, "n")
         if pick(r, "power") is not None:
             rows.append({"n": n, "power": pick(r, "power"),
-                         "label": str(pick(r, "proposition", "label", "test", default="power"))})
+                         "label": str(pick(r, "proposition", "label", "test", default="power")),
+                         "mc_se": pick(r, "mc_se"),
+                         "ci": (pick(r, "ci_lower"), pick(r, "ci_upper")),
+                         **{f"p_{v}": pick(r, f"p_{v}") for v in VERDICT_TEXT}})
             continue
         for k, v in r.items():
             if k != "n" and isinstance(v, (int, float)) and not isinstance(v, bool) and \
-                    (k.startswith(("P", "power")) or k in ("both",)):
+                    (k.startswith(("P", "power")) or k in ("both", "joint")):
                 rows.append({"n": n, "power": v, "label": k.replace("power_", "")})
             elif isinstance(v, dict) and to_float(pick(v, "power")) is not None:
                 rows.append({"n": n, "power": pick(v, "power"), "label": k})
@@ -1106,23 +1113,71 @@ def power_section(inputs) -> Section:
     if inputs.power is None:
         why = inputs.problems.get("power.json", "missing")
         return _not_run(s, "Not run: no power.json in the results folder (optional: "
-                           "`rsnprop power`)." if why == "missing" else
-                        f"Not run: power.json could not be read ({why}).")
-    rows = _power_rows(inputs.power)
+                           "`rsnprop power --plan PLAN --n ... -o RESULTS_DIR/power.json`)."
+                        if why == "missing" else f"Not run: power.json could not be read ({why}).")
+    pw = inputs.power
+    head = [("scenario", pick(pw, "scenario")), ("replications per n", pick(pw, "reps", "n_reps")),
+            ("seed", pick(pw, "seed")), ("plan", pick(pw, "plan_name")),
+            ("expected verdicts", pick(pw, "expected_verdicts"))]
+    head = [(k, fmt_value(v)) for k, v in head if v is not None]
+    if head:
+        s.add("dl", head, "Simulation")
+    rows = _power_rows(pw)
     if rows:
-        fig = F.power_curve(rows, target=to_float(pick(inputs.power, "target", "target_power")) or 0.8)
+        fig = F.power_curve(rows, target=to_float(pick(pw, "target", "target_power")) or 0.8)
         if fig:
             s.add("figure", fig)
-        s.add("table", Table("power", "Estimated power by sample size", [
-            Column("label", "Proposition"), Column("n", "n", "int"),
-            Column("power", "Power", "bounded")],
-            sorted(rows, key=lambda r: (r["label"], to_float(r["n"]) or 0)),
-            note=f"Monte Carlo estimate from {fmt_value(pick(inputs.power, 'reps', 'n_reps'))} "
-                 f"replications per sample size (seed {fmt_value(pick(inputs.power, 'seed'))})."))
-    settings = {k: v for k, v in inputs.power.items() if k not in ("results", "power", "grid")}
-    if settings:
-        _generic_blocks(s, settings, "power_settings", "Power settings")
-    w = _warnings(inputs.power)
+        cols = [Column("label", "Proposition"), Column("n", "n", "int"),
+                Column("power", "Power", "bounded", 3), Column("mc_se", "MC SE", "bounded", 3),
+                Column("ci", "95% MC interval", "ci", 3)] + \
+               [Column(f"p_{v}", v.capitalize(), "bounded", 3) for v in VERDICT_TEXT]
+        cols = [c for c in cols if c.key in ("label", "n", "power") or any(
+            r.get(c.key) not in (None, (None, None)) for r in rows)]
+        s.add("table", Table("power", "Estimated power by sample size", cols,
+                             sorted(rows, key=lambda r: (r["label"], to_float(r["n"]) or 0)),
+                             note="Power = probability that the verdict is the one expected under "
+                                  "the simulated scenario; MC SE = Monte Carlo standard error; "
+                                  "the verdict columns give the probability of each verdict."))
+    nfp = pick(pw, "n_for_power")
+    if isinstance(nfp, dict) and nfp:
+        nrows = []
+        for prop, targets in nfp.items():
+            if isinstance(targets, dict) and all(isinstance(v, dict) for v in targets.values()):
+                for tgt, v in targets.items():
+                    nrows.append({"proposition": prop, "target": to_float(pick(v, "target", default=tgt)),
+                                  **{k: pick(v, k) for k in ("interpolated", "logistic",
+                                                             "extrapolated", "grid")}})
+            else:
+                nrows.append({"proposition": prop, "interpolated": targets})
+        cols = [Column("proposition", "Proposition"), Column("target", "Target power", "bounded"),
+                Column("interpolated", "n (interpolated)", "int"),
+                Column("logistic", "n (logistic fit)", "int"),
+                Column("extrapolated", "n (extrapolated)", "int"), Column("grid", "n (grid)", "int")]
+        cols = [c for c in cols if c.key == "proposition" or any(r.get(c.key) is not None for r in nrows)]
+        s.add("table", Table("n_for_power", "Sample size needed for the target power", cols, nrows,
+                             note="A dash means the target is not reached within the simulated "
+                                  "sample sizes by that method."))
+    analytic = pick(pw, "analytic")
+    if isinstance(analytic, dict):
+        es = pick(analytic, "effect_sizes")
+        if isinstance(es, dict):
+            s.add("dl", [(k, fmt_value(v, 3)) for k, v in es.items()],
+                  "Analytic power: effect sizes assumed")
+        arows = pick(analytic, "rows")
+        if isinstance(arows, list):
+            t = generic_table(arows, "power_analytic", "Analytic power of the main contrasts")
+            if t:
+                s.add("table", t)
+    desc = pick(pw, "scenario_description")
+    if desc:
+        s.add("p", f"Scenario: {fmt_value(desc)}")
+    rest = {k: v for k, v in pw.items() if k not in (
+        "results", "power", "grid", "n_for_power", "scenario", "reps", "n_reps", "seed",
+        "plan_name", "expected_verdicts", "analytic", "scenario_description", "kind",
+        "targets", "ns")}
+    if rest:
+        _generic_blocks(s, rest, "power_settings", "Power settings")
+    w = _warnings(pw)
     if w:
         s.add("warnings", w)
     return s
@@ -1135,6 +1190,29 @@ def _find_commands(obj, out: list[str], path: str = "") -> None:
                 out.append(" ".join(map(str, v)) if isinstance(v, list) else str(v))
             elif isinstance(v, dict):
                 _find_commands(v, out, f"{path}{k}.")
+
+
+def _provenance_mismatches(inputs) -> list[str]:
+    """Warnings when the result files were produced from different instruments or plans."""
+    out = []
+    inst = {}
+    for fname, src in (("cleaning_log.json", inputs.cleaning_log), ("measurement.json", inputs.measurement),
+                       ("power.json", inputs.power)):
+        h = pick(pick(src, "instrument", default={}), "hash")
+        if h:
+            inst[fname] = str(h)
+    if len(set(inst.values())) > 1:
+        out.append("The result files were made with different instrument versions: "
+                   + "; ".join(f"{k} {v[:12]}" for k, v in inst.items()) + ".")
+    plans = {}
+    for fname, src in (("propositions.json", inputs.propositions), ("power.json", inputs.power)):
+        h = pick(src, "plan_hash")
+        if h:
+            plans[fname] = str(h)
+    if len(set(plans.values())) > 1:
+        out.append("The result files were made with different study plans: "
+                   + "; ".join(f"{k} {v[:12]}" for k, v in plans.items()) + ".")
+    return out
 
 
 def provenance_section(inputs, *, command: str | None = None) -> Section:
@@ -1162,9 +1240,15 @@ def provenance_section(inputs, *, command: str | None = None) -> Section:
         ("Raw data hash (SHA-256)", fmt_value(pick(log, "raw_sha256"))),
         ("Raw data source", fmt_value(pick(log, "source", "raw_file", "raw_path"))),
         ("Plan hash (SHA-256)", fmt_value(pick(props, "plan_hash"))),
-        ("Seed", fmt_value(pick(props, "seed", default=pick(_plan(inputs), "seed")))),
+        ("Seed (proposition tests)", fmt_value(pick(props, "seed", default=pick(_plan(inputs), "seed")))),
+        ("Seed (measurement bootstrap)", fmt_value(pick(pick(meas, "settings", default={}), "seed"))),
     ]
+    if inputs.power is not None:
+        pairs.append(("Seed (power simulation)", fmt_value(pick(inputs.power, "seed"))))
     s.add("dl", pairs, "Study")
+    mismatch = _provenance_mismatches(inputs)
+    if mismatch:
+        s.add("warnings", mismatch)
     cmds: list[str] = []
     for src in (log, meas, props, inputs.power or {}):
         _find_commands(src, cmds)

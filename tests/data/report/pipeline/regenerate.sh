@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerate the report-test fixtures in this folder from the real pipeline (the steps of
 # analysis/Makefile on the bundled SIMULATED example, plus --multiverse and an invariance run so
-# that every report section has input).  power.json is copied from ../minimal (hand-written).
+# that every report section has input), and a small power run (8 replications per n: quick, not
+# precise; it only gives the report the real power.json structure).
 # Usage: bash tests/data/report/pipeline/regenerate.sh   (from anywhere; takes a few minutes)
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -17,5 +18,7 @@ INS=../instruments/rsn_internationalisation.yaml
 "$R" invariance "$HERE/clean.parquet" --group bg_ms20 --json --model "relational =~ rel_1 + rel_2 + rel_3 + rel_4 + rel_5 + rel_6 + rel_7
 informational =~ inf_1 + inf_2 + inf_3 + inf_4 + inf_5 + inf_6 + inf_7 + inf_8 + inf_9" > "$HERE/invariance.json.tmp"
 mv "$HERE/invariance.json.tmp" "$HERE/invariance.json"
-cp "$HERE/../minimal/power.json" "$HERE/power.json"
+"$R" power --plan study.yaml --n 100,200 --reps 8 --jobs 1 --seed 1 --no-progress \
+  -o "$HERE/power.json" --stream "$HERE/.power.runs.jsonl" --restart
+rm -f "$HERE/.power.runs.jsonl"
 chmod 644 "$HERE"/*.json "$HERE"/*.parquet
