@@ -209,14 +209,21 @@ def simulate_study(instrument, scenario="p1p2", n: int = 300, seed=1, *, platfor
     use = 0.5 * eta.get("relational", zero) + 0.5 * eta.get("informational", zero)
     bg = latent["born_global"].to_numpy() == 1
     age = sc.facts.survey_year - facts["founding_year"].to_numpy()
-    u_other = r_other.random((n, 64))
-    z_other = r_other.standard_normal((n, 64))
+    u_base = r_other.random((n, 64))
+    z_base = r_other.standard_normal((n, 64))
     col = 0
 
-    def nxt():
+    def unif():
+        """A fresh column of U(0, 1) draws (pre-drawn for the first 63 requests)."""
         nonlocal col
-        col = (col + 1) % 64
-        return col
+        col += 1
+        return u_base[:, col] if col < 64 else r_other.random(n)
+
+    def norm():
+        """A fresh column of N(0, 1) draws (same counter as :func:`unif`)."""
+        nonlocal col
+        col += 1
+        return z_base[:, col] if col < 64 else r_other.standard_normal(n)
 
     for iid in ids:
         item = items[iid]
@@ -251,7 +258,7 @@ def simulate_study(instrument, scenario="p1p2", n: int = 300, seed=1, *, platfor
                 pb = {"direct": (0.75, 0.6), "indirect": (0.35, 0.15), "agent": (0.4, 0.45),
                       "online": (0.2, 0.5)}
                 probs = [pb.get(str(c), (0.06, 0.1)) for c in codes]
-                hits = np.stack([u_other[:, (nxt())] < np.where(bg, p[1], p[0]) for p in probs], axis=1) \
+                hits = np.stack([unif() < np.where(bg, p[1], p[0]) for p in probs], axis=1) \
                     if codes else np.zeros((n, 0), bool)
                 if codes:
                     hits[~hits.any(axis=1), 0] = True
@@ -266,11 +273,11 @@ def simulate_study(instrument, scenario="p1p2", n: int = 300, seed=1, *, platfor
             values[iid] = _multi(r_other, codes, probs, n) if codes else np.full(n, "", dtype=object)
         elif typ == "select_one" and codes:
             if set(map(str, codes)) == {"0", "1"}:
-                values[iid] = (u_other[:, nxt()] < 0.5).astype(float)
+                values[iid] = (unif() < 0.5).astype(float)
             else:
                 # ordered choice lists (frequency...): follow RSN use intensity
                 k = len(codes)
-                pos = np.clip(np.floor((0.55 + 0.18 * (use + z_other[:, nxt()])) * k), 0, k - 1).astype(int)
+                pos = np.clip(np.floor((0.55 + 0.18 * (use + norm())) * k), 0, k - 1).astype(int)
                 arr = np.asarray(codes, dtype=object)[pos]
                 try:
                     values[iid] = arr.astype(float)
@@ -281,23 +288,23 @@ def simulate_study(instrument, scenario="p1p2", n: int = 300, seed=1, *, platfor
             from .population import likert_thresholds
 
             tau = np.asarray(likert_thresholds(int(hi - lo + 1), sc.skew))
-            ystar = 0.6 * use / max(float(np.std(use)), 1e-9) + 0.8 * z_other[:, nxt()]
+            ystar = 0.6 * use / max(float(np.std(use)), 1e-9) + 0.8 * norm()
             values[iid] = lo + np.searchsorted(tau, ystar)
         elif typ in ("integer", "decimal"):
             lo, hi = rng_ if rng_ is not None else (0.0, 100.0)
             if iid == "rsn_years":
-                v = np.minimum(np.round(2 + 10 * u_other[:, nxt()]), np.maximum(age, 0))
+                v = np.minimum(np.round(2 + 10 * unif()), np.maximum(age, 0))
             elif iid == "rsn_hours":
-                v = np.round(2 * np.exp(1.0 + 0.7 * z_other[:, nxt()] + 0.3 * use)) / 2
+                v = np.round(2 * np.exp(1.0 + 0.7 * norm() + 0.3 * use)) / 2
             else:
-                v = lo + np.floor(u_other[:, nxt()] * min(hi - lo + 1, 20))
+                v = lo + np.floor(unif() * min(hi - lo + 1, 20))
             values[iid] = np.clip(v, lo, hi)
         elif typ == "text":
             if any(str(_get(c, "op")) == "selected" for c in _conditions(item)):
                 # "other, please specify": answered whenever shown
                 v = np.full(n, "SIMULATED other", dtype=object)
             elif _get(item, "pii", False):
-                v = np.where(u_other[:, nxt()] < 0.1, "SIMULATED free text", "")
+                v = np.where(unif() < 0.1, "SIMULATED free text", "")
             else:
                 v = np.full(n, "", dtype=object)
             values[iid] = np.asarray(v, dtype=object)
@@ -320,7 +327,10 @@ def simulate_study(instrument, scenario="p1p2", n: int = 300, seed=1, *, platfor
     frame = pd.DataFrame({c: values[c] for c in lik_cols})
     lo_s = int(min(_range(items[c])[0] for c in lik_cols)) if lik_cols else 1
     hi_s = int(max(_range(items[c])[1] for c in lik_cols)) if lik_cols else 7
-    frame, careless = apply_careless_(frame, r_care, sc, lo_s, hi_s, answering)
+    from .quirks import apply_careless, apply_missing, inject_invalid, to_platform
+
+    frame, careless = apply_careless(frame, r_care, rate=sc.careless_rate, mix=sc.careless_mix,
+                                     scale_min=lo_s, scale_max=hi_s, eligible=answering)
     for c in lik_cols:
         values[c] = frame[c].to_numpy()
 
@@ -348,8 +358,6 @@ def simulate_study(instrument, scenario="p1p2", n: int = 300, seed=1, *, platfor
                    and str(_get(items[i], "type", "")) in ("likert", "integer", "decimal", "rating")
                    and _attention_expected(items[i]) is None]
     frame = pd.DataFrame({c: values[c] for c in numeric_opt})
-    from .quirks import apply_missing, inject_invalid
-
     frame = apply_missing(frame, numeric_opt, r_miss, rate=sc.missing_rate,
                           mechanism=sc.missing_mechanism, driver=np.log(facts["employees"].to_numpy()))
     ranges = {c: _range(items[c]) for c in lik_cols if c in frame.columns}
@@ -378,7 +386,7 @@ def simulate_study(instrument, scenario="p1p2", n: int = 300, seed=1, *, platfor
         if iid in values:
             out[iid] = values[iid][perm]
     raw = pd.DataFrame(out)
-    raw = _to_platform(raw, instrument, platform)
+    raw = to_platform(raw, instrument, platform)
     if not return_truth:
         return raw
     truth = latent.iloc[perm].reset_index(drop=True)
@@ -395,19 +403,6 @@ def _isblank(x) -> bool:
     if isinstance(x, float):
         return x != x
     return x == ""
-
-
-def apply_careless_(frame, rng, sc, lo, hi, answering):
-    from .quirks import apply_careless
-
-    return apply_careless(frame, rng, rate=sc.careless_rate, mix=sc.careless_mix,
-                          scale_min=lo, scale_max=hi, eligible=answering)
-
-
-def _to_platform(raw, instrument, platform):
-    from .quirks import to_platform
-
-    return to_platform(raw, instrument, platform)
 
 
 def write_raw(raw, path, *, platform: str = "generic") -> str:
