@@ -52,6 +52,8 @@ def test_within_group_against_r(frame, key, group, expects):
     assert tost["p_value"] == pytest.approx(ref["tost_p"], rel=1e-6)
     w = paired_wilcoxon(rel, inf, expects=expects)
     assert w["p_value"] == pytest.approx(ref["wilcoxon_p"], rel=1e-4)
+    assert w["estimate"] == pytest.approx(ref["hl_r"], rel=1e-6)
+    assert w["ci_lower"] < w["estimate"] < w["ci_upper"]
 
 
 def test_interaction_against_r(frame):
@@ -70,6 +72,7 @@ def test_interaction_against_r(frame):
     mw = rank_interaction(frame)
     assert mw["statistic"] == pytest.approx(R["mann_whitney"]["W"])
     assert mw["p_value"] == pytest.approx(R["mann_whitney"]["p"], rel=1e-4)
+    assert mw["estimate"] == pytest.approx(R["mann_whitney"]["hl_r"], rel=1e-6)
     aov = mixed_anova_interaction(frame)
     assert aov["statistic"] == pytest.approx(R["mixed_anova"]["F"], rel=1e-6)
     assert aov["p_value"] * 2 == pytest.approx(R["mixed_anova"]["p"], rel=1e-6)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["nct_ci", "dz_ci", "hedges_g_ci"]
+__all__ = ["nct_ci", "dz_ci", "hedges_g_ci", "hodges_lehmann_paired", "hodges_lehmann_two"]
 
 
 def nct_ci(t: float, df: float, confidence: float = 0.95) -> tuple[float, float]:
@@ -134,3 +134,63 @@ def jzs_bf10(t: float, n: int, *, r: float = 0.707, alternative: str = "two-side
         else:
             val = integrate.quad(f, -np.inf, 0, limit=200)[0] + integrate.quad(f, 0, np.inf, limit=200)[0]
     return float(val / null)
+
+
+def _order_ci(values, k):
+    import numpy as np
+
+    v = np.sort(values)
+    k = int(max(0, min(len(v) - 1, math.floor(k))))
+    return float(v[k]), float(v[len(v) - 1 - k])
+
+
+def hodges_lehmann_paired(d, confidence=0.95):
+    """Hodges-Lehmann estimate (median of the Walsh averages) of paired differences ``d``,
+    with the distribution-free order-statistic CI (normal approximation of the signed-rank
+    distribution; Hollander & Wolfe 1999, ch. 3).
+
+    R: ``wilcox.test(d, conf.int = TRUE)$estimate`` gives the same point estimate for
+    continuous data (its interval inverts the test numerically and can differ slightly).
+
+    >>> hodges_lehmann_paired([1.0, 2.0, 3.0, 10.0])[0]
+    2.75
+    """
+    import numpy as np
+    from scipy import stats
+
+    d = np.asarray(d, dtype=float)
+    d = d[np.isfinite(d)]
+    n = d.size
+    if n < 2:
+        return (math.nan, math.nan, math.nan)
+    i, j = np.triu_indices(n)
+    walsh = (d[i] + d[j]) / 2
+    z = stats.norm.ppf((1 + confidence) / 2)
+    k = n * (n + 1) / 4 - z * math.sqrt(n * (n + 1) * (2 * n + 1) / 24)
+    lo, hi = _order_ci(walsh, k)
+    return (float(np.median(walsh)), lo, hi)
+
+
+def hodges_lehmann_two(x, y, confidence=0.95):
+    """Hodges-Lehmann shift estimate (median of all ``x_i - y_j``) with the order-statistic
+    CI (normal approximation of the Mann-Whitney distribution).
+
+    R: ``wilcox.test(x, y, conf.int = TRUE)$estimate``.
+
+    >>> hodges_lehmann_two([3.0, 4.0, 5.0], [1.0, 2.0])[0]
+    2.5
+    """
+    import numpy as np
+    from scipy import stats
+
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    x, y = x[np.isfinite(x)], y[np.isfinite(y)]
+    if x.size < 1 or y.size < 1:
+        return (math.nan, math.nan, math.nan)
+    diffs = (x[:, None] - y[None, :]).ravel()
+    n1, n2 = x.size, y.size
+    z = stats.norm.ppf((1 + confidence) / 2)
+    k = n1 * n2 / 2 - z * math.sqrt(n1 * n2 * (n1 + n2 + 1) / 12)
+    lo, hi = _order_ci(diffs, k)
+    return (float(np.median(diffs)), lo, hi)

@@ -158,10 +158,14 @@ def rank_interaction(frame, *, controls=(), sign=1):
     g = stats.mannwhitneyu(x, y, alternative="greater")
     lo = stats.mannwhitneyu(x, y, alternative="less")
     r = float(2 * g.statistic / (x.size * y.size) - 1)
-    return _row("Mann-Whitney U", n=int(d.size), estimate=float(np.median(x) - np.median(y)),
+    from .effect_sizes import hodges_lehmann_two
+
+    hl, hl_lo, hl_hi = hodges_lehmann_two(x, y)
+    return _row("Mann-Whitney U", n=int(d.size), estimate=hl, ci_lower=hl_lo, ci_upper=hl_hi,
                 statistic=float(g.statistic), statistic_name="U", effect_size=r,
                 effect_size_name="rank-biserial r", p_value=float(g.pvalue),
-                p_opposite=float(lo.pvalue), note="estimate = difference of medians")
+                p_opposite=float(lo.pvalue),
+                note="estimate = Hodges-Lehmann shift, order-statistic 95% CI")
 
 
 def between_groups(frame, *, estimator="t", controls=(), sign=1):

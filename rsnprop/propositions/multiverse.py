@@ -26,7 +26,7 @@ count in the shares.
 
 ``specifications`` is sorted by the joint estimate (the specification curve's x-axis);
 ``rank_joint`` is the 1-based position.  Estimates are oriented so that positive values
-favour the proposition (scale points; medians for the rank estimator).
+favour the proposition (scale points; Hodges-Lehmann estimates for the rank estimator).
 
 Examples
 --------

@@ -143,10 +143,14 @@ def paired_wilcoxon(rel, inf, *, expects, controls=None):
     lo = stats.wilcoxon(nz, alternative="less", correction=True, method="approx")
     ranks = stats.rankdata(np.abs(nz))
     r = float((ranks[nz > 0].sum() - ranks[nz < 0].sum()) / ranks.sum())
-    return _row("Wilcoxon signed-rank", n=n, estimate=float(np.median(e)), statistic=float(g.statistic),
-                statistic_name="V", effect_size=r, effect_size_name="rank-biserial r",
-                p_value=float(g.pvalue), p_opposite=float(lo.pvalue),
-                note="estimate = median of differences" + (" (covariate-adjusted)" if controls is not None else ""))
+    from .effect_sizes import hodges_lehmann_paired
+
+    hl, hl_lo, hl_hi = hodges_lehmann_paired(e)
+    return _row("Wilcoxon signed-rank", n=n, estimate=hl, ci_lower=hl_lo, ci_upper=hl_hi,
+                statistic=float(g.statistic), statistic_name="V", effect_size=r,
+                effect_size_name="rank-biserial r", p_value=float(g.pvalue), p_opposite=float(lo.pvalue),
+                note="estimate = Hodges-Lehmann (median of Walsh averages), order-statistic 95% CI"
+                + (" (covariate-adjusted)" if controls is not None else ""))
 
 
 def _adjust(e, X):

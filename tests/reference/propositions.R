@@ -23,10 +23,15 @@ within <- function(g, sign) {
   tt <- t.test(e, alternative = "greater")
   ci <- dz_ci(e)
   w <- wilcox.test(e, alternative = "greater", exact = FALSE, correct = TRUE)
+  # Hodges-Lehmann by definition (median of Walsh averages), and R's own (exact = TRUE:
+  # the median of the Walsh averages; the asymptotic version solves for it numerically)
+  walsh <- outer(e, e, "+") / 2
+  hl <- median(walsh[upper.tri(walsh, diag = TRUE)])
+  hl_r <- unname(wilcox.test(e, conf.int = TRUE, exact = TRUE)$estimate)
   list(n = length(e), t = unname(tt$statistic), df = unname(tt$parameter), p = tt$p.value,
        p_opposite = t.test(e, alternative = "less")$p.value, mean = mean(e),
        dz = unname(ci["dz"]), dz_lower = unname(ci["lower"]), dz_upper = unname(ci["upper"]),
-       tost_p = tost(e, 0.2 * sd(e)), wilcoxon_p = w$p.value)
+       tost_p = tost(e, 0.2 * sd(e)), wilcoxon_p = w$p.value, hl = hl, hl_r = hl_r)
 }
 out$P1 <- within(tr, -1)   # traditional: informational - relational
 out$P2 <- within(bg, +1)   # born global: relational - informational
@@ -45,7 +50,9 @@ sp <- sqrt(((n1 - 1) * var(bg$D) + (n0 - 1) * var(tr$D)) / dfp)
 J <- exp(lgamma(dfp / 2) - log(sqrt(dfp / 2)) - lgamma((dfp - 1) / 2))
 out$hedges_g <- J * (mean(bg$D) - mean(tr$D)) / sp
 mw <- wilcox.test(bg$D, tr$D, alternative = "greater", exact = FALSE, correct = TRUE)
-out$mann_whitney <- list(W = unname(mw$statistic), p = mw$p.value)
+out$mann_whitney <- list(W = unname(mw$statistic), p = mw$p.value,
+                         hl = median(outer(bg$D, tr$D, "-")),
+                         hl_r = unname(wilcox.test(bg$D, tr$D, conf.int = TRUE, exact = TRUE)$estimate))
 long <- rbind(data.frame(id = d$resp_id, bg = factor(d$bg_ms20), benefit = "rel", score = d$score_relational),
               data.frame(id = d$resp_id, bg = factor(d$bg_ms20), benefit = "inf", score = d$score_informational))
 long$id <- factor(long$id); long$benefit <- factor(long$benefit)
