@@ -112,3 +112,9 @@ def _timed(f):
     t = time.perf_counter()
     f()
     return time.perf_counter() - t
+
+
+def test_hs_multigroup_std_lv_frees_later_variances(ref, hs):
+    """lavaan frees the latent variances of groups 2..G when std.lv and loadings are equal."""
+    block = ref["scalar_stdlv"]
+    _check(fit(HS_MODEL, hs, group="school", group_equal=block["group_equal"], std_lv=True), block)

@@ -174,7 +174,9 @@ def build_partable(model: str, *, ngroups: int = 1, std_lv: bool = False, meanst
                 continue
             add(v, "~~", v)
         for v in lv:
-            if std_lv:
+            # lavaan: with std.lv and equal loadings, latent variances are free in groups 2..G
+            free_var = g > 0 and "loadings" in group_equal and "lv.variances" not in group_equal
+            if std_lv and not free_var:
                 add(v, "~~", v, free=False, value=1.0)
             else:
                 add(v, "~~", v)

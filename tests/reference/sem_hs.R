@@ -24,4 +24,6 @@ for (s in names(steps)) {
 }
 f <- cfa(model, data = hs, group = "school", group.equal = c("loadings","intercepts"), group.partial = c("x3~1", "x7~1"))
 out$partial <- list(group_equal = c("loadings","intercepts"), group_partial = c("x3~1", "x7~1"), fit = fm(f), estimates = pe_table(f))
+f <- cfa(model, data = hs, group = "school", group.equal = c("loadings", "intercepts"), std.lv = TRUE)
+out$scalar_stdlv <- list(group_equal = c("loadings", "intercepts"), fit = fm(f), estimates = pe_table(f))
 write_ref(out, "sem_hs.json")
