@@ -390,3 +390,33 @@ def test_caveats_state_detectable_effect_from_group_size():
     n1 = res.propositions["P1"]["n"]
     z = stats.norm.ppf(1 - 0.05 / 3) + stats.norm.ppf(0.8)
     assert f"d_z = {z / math.sqrt(n1):.2f}" in res.caveats()[0]
+
+
+def test_decision_rules_properties():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from rsnprop.propositions.decide import adjust
+
+    p = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
+
+    @settings(max_examples=200, deadline=None)
+    @given(p1=p, p2=p, pj=p, e1=p, e2=p, ej=p)
+    def check(p1, p2, pj, e1, e2, ej):
+        rows = {"P1": {"p_value": p1, "p_opposite": 1 - p1, "status": "ok"},
+                "P2": {"p_value": p2, "p_opposite": 1 - p2, "status": "ok"},
+                "joint": {"p_value": pj, "p_opposite": 1 - pj, "status": "ok"}}
+        tost = {"P1": {"p_value": e1, "status": "ok"}, "P2": {"p_value": e2, "status": "ok"},
+                "joint": {"p_value": ej, "status": "ok"}}
+        out = decide(rows, tost)
+        adj = adjust({"P1": p1, "P2": p2, "joint": pj})
+        for k, raw in (("P1", p1), ("P2", p2), ("joint", pj)):
+            assert raw <= adj[k] + 1e-12 <= 1 + 1e-12          # never below the raw p, never above 1
+            assert adj[k] <= min(1.0, 3 * raw) + 1e-12            # never above Bonferroni
+        for k in ("P1", "P2"):
+            v = out["verdicts"][k]
+            assert (v == "supported") == (out["p_corrected"][k] < 0.05)
+        if out["verdicts"]["joint"] == "supported":
+            assert out["verdicts"]["P1"] == out["verdicts"]["P2"] == "supported"
+
+    check()
