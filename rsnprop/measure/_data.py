@@ -8,7 +8,7 @@ fewer than the required number of items.
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 

@@ -30,7 +30,7 @@ import numpy as np
 
 from ..results import Result, jsonsafe
 from ._data import apply_missing, cor_matrix, select_items
-from ._matrix import check_singular, cov2cor, single_threaded, smc
+from ._matrix import check_singular, cov2cor, single_threaded
 from .factor import fa_matrix
 
 __all__ = ["kmo", "bartlett", "parallel_analysis", "efa", "EFAResult", "loadings_table"]
