@@ -140,3 +140,16 @@ def test_reliability_reverse_keys_from_instrument(tmp_path, capsys):
     assert main(["reliability", str(path), "--instrument", str(ins_path), "--construct",
                  "relational"]) == 2
     assert "outside the scale [1, 7]" in capsys.readouterr().err
+
+
+def test_validity_with_cmv_checks(capsys):
+    from rsnprop.cli import main
+
+    assert main(["validity", str(BFI), "--model", "agree =~ A2 + A3 + A4 + A5; consc =~ C1 + C2 + C3",
+                 "--n-boot", "0", "--marker", "age", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert set(d["cmv"]) == {"harman", "common_latent_factor", "marker_variable"}
+    assert "insensitive" in d["cmv"]["harman"]["limits"]
+    assert d["cmv"]["marker_variable"]["marker"] == "age"
+    assert main(["validity", str(BFI), "--model", "agree =~ A2 + A3 + A4", "--marker",
+                 "nope"]) == 2

@@ -14,6 +14,10 @@ def add_arguments(p) -> None:
                    help="measurement model in lavaan syntax ('f =~ a + b + c'), inline or a file")
     p.add_argument("--n-boot", type=int, default=1000, help="HTMT bootstrap resamples (0: none)")
     p.add_argument("--seed", type=int, default=12345, help="seed of the bootstrap")
+    p.add_argument("--cmv", action="store_true",
+                   help="add common-method checks (Harman, common latent factor) as 'cmv'")
+    p.add_argument("--marker", default=None,
+                   help="marker-variable column for the Lindell-Whitney check (implies --cmv)")
 
 
 def run(args):
@@ -26,4 +30,26 @@ def run(args):
         raise InputError("must be >= 0", parameter="n-boot", value=args.n_boot)
     model = read_model(args.model)
     data = read_data(path)
-    return validity(data, model, n_boot=args.n_boot, seed=args.seed, file=str(path))
+    res = validity(data, model, n_boot=args.n_boot, seed=args.seed, file=str(path))
+    if args.cmv or args.marker:
+        import warnings
+
+        from ..measure.cmv import common_latent_factor, harman, marker_variable
+        from ..measure.validity import parse_measurement
+
+        items = list(dict.fromkeys(i for its in parse_measurement(model).values() for i in its))
+        cmv = {"harman": harman(data, items), "common_latent_factor": None,
+               "marker_variable": None}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            cmv["common_latent_factor"] = common_latent_factor(data, model)
+        if args.marker:
+            if args.marker not in data.columns:
+                raise InputError("marker variable is not in the data", file=str(path),
+                                 column=args.marker, parameter="marker")
+            mk = marker_variable(data, items, args.marker)
+            cmv["marker_variable"] = {k: (v.to_numpy().tolist() if hasattr(v, "to_numpy")
+                                          else v) for k, v in mk.items()}
+            cmv["marker_variable"]["items"] = items
+        res.cmv = cmv
+    return res

@@ -318,6 +318,7 @@ class ValidityResult(Result):
     converged: bool
     fit: dict
     warnings: list = field(default_factory=list)
+    cmv: dict | None = None
     thresholds: dict = field(default_factory=lambda: {
         "htmt_strict": HTMT_STRICT, "htmt_liberal": HTMT_LIBERAL, "ave": AVE_MIN, "cr": CR_MIN})
     title: str = "Construct validity (CFA)"
@@ -326,7 +327,10 @@ class ValidityResult(Result):
         keys = ["n", "model", "converged", "fit", "factors", "constructs",
                 "latent_correlations", "fornell_larcker", "htmt", "htmt2", "htmt_pairs",
                 "n_boot", "seed", "thresholds", "warnings"]
-        return jsonsafe({k: getattr(self, k) for k in keys})
+        out = {k: getattr(self, k) for k in keys}
+        if self.cmv is not None:
+            out["cmv"] = self.cmv
+        return jsonsafe(out)
 
     def to_frame(self):
         import pandas as pd
@@ -374,6 +378,24 @@ class ValidityResult(Result):
             lines.append(f"Fornell-Larcker {p['a']}-{p['b']}: r = {p['r']:.3f}, sqrt(AVE) "
                          f"{p['sqrt_ave_a']:.3f}/{p['sqrt_ave_b']:.3f} -> "
                          f"{'passed' if p['passed'] else 'FAILED'}")
+        if self.cmv:
+            h = self.cmv.get("harman")
+            if h:
+                lines.append(f"Harman: one factor explains {h['fa_share']:.1%} (factor), "
+                             f"{h['pc_share']:.1%} (component); concern: {h['concern']}")
+            c = self.cmv.get("common_latent_factor")
+            if c:
+                mv = c.get("method_variance")
+                lines.append("common latent factor: " + (
+                    "not interpretable (negative method variance)" if mv is None else
+                    f"method variance {mv:.1%}, {c['n_flagged']} loading(s) change by more "
+                    f"than {c['delta_threshold']}") + (
+                    f"; chi2 diff = {c['chi2_diff']:.2f}, p = {c['p_diff']:.3g}"
+                    if c.get("chi2_diff") is not None else ""))
+            m = self.cmv.get("marker_variable")
+            if m:
+                lines.append(f"marker variable {m['marker']}: r_M = {m['r_m']:.3f}; "
+                             f"{len(m['changed'])} correlation(s) lose significance")
         lines += [f"warning: {w}" for w in self.warnings]
         return "\n".join(lines)
 
