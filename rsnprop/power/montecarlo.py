@@ -217,8 +217,11 @@ def _run_dask(fn, tasks, collect, *, jobs=None, client=None, scheduler=None):
         if scheduler:
             client = own_client = Client(scheduler)
         else:
+            import logging
+
             own_cluster = LocalCluster(n_workers=_resolve_jobs(jobs), threads_per_worker=1,
-                                       processes=True, dashboard_address=None)
+                                       processes=True, dashboard_address=None,
+                                       silence_logs=logging.ERROR)
             client = own_client = Client(own_cluster)
     try:
         futures = client.map(fn, tasks, pure=False)
