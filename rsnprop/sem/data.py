@@ -48,9 +48,21 @@ def prepare_data(data, variables, group=None, missing="listwise", ordered=()):
         values[:, k] = s.to_numpy(dtype=float, na_value=np.nan)
     if group is not None:
         gcol = data[group]
-        keep = np.array(gcol.notna().to_numpy(), dtype=bool)
-        labels = list(pd.unique(gcol[keep]))
-        gvals = gcol.to_numpy()
+        # group order: factor levels for a categorical column (as R), else first appearance
+        codes, uniques = pd.factorize(gcol, use_na_sentinel=True)
+        uniques = list(uniques)
+        if isinstance(gcol.dtype, pd.CategoricalDtype):
+            present = set(uniques)
+            order = [c for c in gcol.cat.categories if c in present]
+            remap = {uniques.index(c): k for k, c in enumerate(order)}
+            codes = np.array([remap.get(c, -1) for c in codes])
+            uniques = order
+        keep = np.asarray(codes) >= 0
+        labels = [u.item() if hasattr(u, "item") else u for u in uniques]
+        gvals = np.asarray(codes)
+        if len(labels) < 2:
+            raise InputError("the group column needs at least two groups", column=group, parameter="group",
+                             value=labels[0] if labels else None)
     else:
         keep = np.ones(len(frame), dtype=bool)
         labels = [None]
@@ -60,8 +72,8 @@ def prepare_data(data, variables, group=None, missing="listwise", ordered=()):
     else:
         keep &= ~np.isnan(values).all(axis=1)
     arrays = []
-    for lab in labels:
-        sel = keep if gvals is None else keep & (gvals == lab)
+    for k, lab in enumerate(labels):
+        sel = keep if gvals is None else keep & (gvals == k)
         arrays.append(values[sel])
     for lab, arr in zip(labels, arrays):
         if arr.shape[0] < 2:
