@@ -378,20 +378,41 @@ def careless_indices(items, *, factors=None, rules=None, raw_items=None):
         xr = x if raw_items is None else raw_items.to_numpy(dtype="float64", na_value=np.nan)
         n, p = x.shape
         notes = []
+        cols = list(items.columns)
+        groups = [[c for c in f if c in cols] for f in (factors or [])]
+        groups = [g for g in groups if g]
+        xs = (items[[c for g in groups for c in g]].to_numpy(dtype="float64", na_value=np.nan)
+              if len(groups) >= 2 else None)
+        # row-wise indices run in a second thread (numpy releases the GIL) while the
+        # sample-level ones are computed here; the results do not depend on the threading
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            fut_ls = pool.submit(longstring, xr)
+            fut_irv = pool.submit(irv, xr)
+            fut_eo = pool.submit(evenodd, xs, [len(g) for g in groups]) if xs is not None \
+                else None
+            pcov = pairwise_cov(x) if n > 2 and p else None
+            d2 = mahad(x, cov=pcov[0]) if (n > p + 1 and p) else None
+            syn = {}
+            for name, anto, crit in (("psychsyn", False, rules.psychsyn_critval),
+                                     ("psychant", True, rules.psychant_critval)):
+                if pcov is None:
+                    continue
+                pairs = synonym_pairs(x, crit, anto=anto, pcov=pcov)
+                syn[name] = (len(pairs), psychsyn(x, pairs=pairs) if len(pairs) >= 3 else None)
+            ls, v = fut_ls.result(), fut_irv.result()
+            eo = fut_eo.result() if fut_eo is not None else None
+        answered = (~np.isnan(xr)).sum(1)
         idx = pd.DataFrame(index=items.index)
         flags = pd.DataFrame(index=items.index)
-        answered = (~np.isnan(xr)).sum(1)
-        ls = longstring(xr)
         idx["longstring"] = ls
         if rules.longstring_max_share is not None and p:
             flags["flag_longstring"] = ls > rules.longstring_max_share * p
-        v = irv(xr)
         idx["irv"] = v
         thr = rules.irv_min
         flags["flag_irv"] = ((v <= 0) if thr is None else (v < thr)) & (answered >= max(3, p // 2))
-        pcov = pairwise_cov(x) if n > 2 and p else None
-        if n > p + 1 and p:
-            d2 = mahad(x, cov=pcov[0])
+        if d2 is not None:
             pval = chi2.sf(d2, df=p)
             idx["mahad"] = d2
             idx["mahad_p"] = pval
@@ -399,32 +420,24 @@ def careless_indices(items, *, factors=None, rules=None, raw_items=None):
                 flags["flag_mahad"] = pval < rules.mahad_alpha
         else:
             notes.append("Mahalanobis distance not computed: fewer respondents than items + 2")
-        cols = list(items.columns)
-        if factors:
-            groups = [[c for c in f if c in cols] for f in factors]
-            groups = [g for g in groups if g]
-            if len(groups) >= 2:
-                order = [c for g in groups for c in g]
-                xs = items[order].to_numpy(dtype="float64", na_value=np.nan)
-                eo = evenodd(xs, [len(g) for g in groups])
-                idx["evenodd"] = eo
-                if rules.evenodd_max is not None:
-                    flags["flag_evenodd"] = eo > rules.evenodd_max
-            else:
-                notes.append("even-odd not computed: fewer than two constructs")
+        if eo is not None:
+            idx["evenodd"] = eo
+            if rules.evenodd_max is not None:
+                flags["flag_evenodd"] = eo > rules.evenodd_max
+        elif factors:
+            notes.append("even-odd not computed: fewer than two constructs")
         for name, anto, crit, lim in (("psychsyn", False, rules.psychsyn_critval,
                                        rules.psychsyn_min),
                                       ("psychant", True, rules.psychant_critval,
                                        rules.psychant_max)):
-            if pcov is None:
+            if name not in syn:
                 continue
-            pairs = synonym_pairs(x, crit, anto=anto, pcov=pcov)
-            if len(pairs) < 3:
+            npairs, val = syn[name]
+            if val is None:
                 if lim is not None:
-                    notes.append(f"{name} not computed: {len(pairs)} item pair(s) beyond "
+                    notes.append(f"{name} not computed: {npairs} item pair(s) beyond "
                                  f"r = {crit:+.2f} (at least 3 needed)")
                 continue
-            val = psychsyn(x, pairs=pairs)
             idx[name] = val
             if lim is not None:
                 flags[f"flag_{name}"] = (val < lim) if not anto else (val > lim)
