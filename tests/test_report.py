@@ -429,3 +429,48 @@ def test_power_section_reads_monte_carlo_results(full_report):
     want = {(r["proposition"], int(r["n"])): r["power"] for r in power["results"]}
     assert got == pytest.approx(want)
     assert 'id="fig-power"' in full_report["html"]
+
+
+def _json_values():
+    from hypothesis import strategies as st
+
+    scalars = st.one_of(st.none(), st.booleans(), st.integers(-5, 5),
+                        st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=6),
+                        st.sampled_from(["supported", "P1", "estimate", "<script>", "n"]))
+    keys = st.sampled_from(["propositions", "P1", "P2", "joint", "evidence", "verdict", "estimate",
+                            "ci_lower", "ci_upper", "effect_size", "steps", "n_in", "n_kept",
+                            "excluded", "reasons", "reliability", "reliability_table", "cfa",
+                            "fit", "loadings", "validity", "htmt", "validity_matrix",
+                            "constructs", "values", "multiverse", "specifications", "results",
+                            "power", "n", "instrument", "hash", "plan", "sesoi", "warnings",
+                            "descriptives", "auxiliary", "efa", "items", "cmv", "x"])
+    return st.recursive(scalars, lambda children: st.one_of(
+        st.lists(children, max_size=4), st.dictionaries(keys, children, max_size=5)),
+        max_leaves=25)
+
+
+def test_report_never_crashes_on_malformed_json(tmp_path_factory):
+    """Whatever structure the JSON files have, the report is built (sections say not run)."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from rsnprop.report import build_report
+
+    names = ("cleaning_log.json", "measurement.json", "propositions.json", "power.json",
+             "invariance.json")
+
+    @settings(max_examples=int(os.environ.get("RSNPROP_FUZZ", "25")), deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+    @given(st.fixed_dictionaries({n: st.one_of(_json_values(), st.dictionaries(
+        st.sampled_from(["propositions", "steps", "reliability", "results", "cfa", "validity",
+                         "multiverse", "n_in", "excluded", "evidence"]), _json_values(),
+        max_size=4)) for n in names}))
+    def check(payload):
+        d = tmp_path_factory.mktemp("fuzz")
+        for name, value in payload.items():
+            (d / name).write_text(json.dumps(value), encoding="utf-8")
+        html = build_report(d)
+        assert html.rstrip().endswith("</html>")
+        assert "<script" not in html
+
+    check()

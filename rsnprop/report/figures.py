@@ -78,7 +78,13 @@ def _style():
     import matplotlib.pyplot as plt
     import seaborn as sns
 
-    with matplotlib.rc_context(), sns.axes_style("whitegrid"):
+    import warnings
+
+    with matplotlib.rc_context(), sns.axes_style("whitegrid"), warnings.catch_warnings():
+        # layout notes from matplotlib (e.g. "Tight layout not applied") are not the user's
+        # concern: the figure is still drawn
+        warnings.filterwarnings("ignore", category=UserWarning, module="matplotlib")
+        warnings.filterwarnings("ignore", category=UserWarning, module="seaborn")
         matplotlib.rcParams.update(_RC)
         try:
             yield plt, sns

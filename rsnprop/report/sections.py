@@ -77,6 +77,11 @@ def pick(d, *names, default=None):
     return default
 
 
+def _list(x) -> list:
+    """``x`` if it is a list, else an empty list (producers' JSON is read defensively)."""
+    return x if isinstance(x, list) else []
+
+
 def _not_run(section: Section, why: str) -> Section:
     section.status = "not run"
     section.reason = why
@@ -355,7 +360,7 @@ def summary_section(inputs) -> Section:
                                      "the groups."}.get(verdict, f"Joint verdict: {verdict}.")
         else:
             plain = f"Verdict for {pid}: {verdict}."
-        raw = [e for e in (pick(entry, "evidence", default=[]) or [])]
+        raw = [e for e in _list(pick(entry, "evidence"))]
         rows = [r for r in (effect_row(e) for e in raw) if r]
         key = [r for r in rows if r["role"] in _ROLE_ORDER] or rows[:1]
         key.sort(key=lambda r: _ROLE_ORDER.get(r["role"], 9))
@@ -414,8 +419,8 @@ def cleaning_section(inputs) -> Section:
     if log is None:
         return _not_run(s, _missing_reason(inputs, "cleaning_log.json"))
     n_in, n_kept, n_exc = (pick(log, "n_in"), pick(log, "n_kept"), pick(log, "n_excluded"))
-    excluded = [e for e in (pick(log, "excluded", default=[]) or []) if isinstance(e, dict)]
-    steps = _records(pick(log, "steps", default=[]) or [], "step")
+    excluded = [e for e in _list(pick(log, "excluded")) if isinstance(e, dict)]
+    steps = _records(pick(log, "steps"), "step")
     src = pick(log, "source", "raw_file", "raw_path")
     if src is not None:
         s.add("p", f"Raw export: {fmt_value(src)} (SHA-256 {fmt_value(pick(log, 'raw_sha256'))}).")
@@ -448,7 +453,7 @@ def cleaning_section(inputs) -> Section:
                   "responses excluded at that step and how many responses had each reason "
                   "(a response is excluded at its first failing step but all its reasons are "
                   "counted, so reason counts can exceed the exclusions).")
-    counts = Counter(str(r) for e in excluded for r in (e.get("reasons") or []))
+    counts = Counter(str(r) for e in excluded for r in _list(e.get("reasons")))
     if counts:
         rows = [{"reason": k, "step": reason_step.get(k, ""), "n": v, "share": v / len(excluded)}
                 for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
@@ -487,7 +492,7 @@ def cleaning_section(inputs) -> Section:
               + (", first 200 shown)" if len(problems) > 200 else ")"))
     if excluded:
         s.add("details", [f"row {fmt_value(e.get('row'))}, id {fmt_value(e.get('id'))}: "
-                          + "; ".join(map(str, e.get("reasons") or [])) for e in excluded[:300]],
+                          + "; ".join(map(str, _list(e.get("reasons")))) for e in excluded[:300]],
               f"Excluded responses ({len(excluded)}"
               + (", first 300 shown)" if len(excluded) > 300 else ")"))
     w = _warnings(log)
@@ -698,12 +703,13 @@ def measurement_section(inputs) -> Section:
     m = inputs.measurement
     if m is None:
         return _not_run(s, _missing_reason(inputs, "measurement.json"))
-    labels = pick(m, "labels", default={}) or {}
+    labels = pick(m, "labels")
+    labels = labels if isinstance(labels, dict) else {}
     validity = pick(m, "validity", default={}) or {}
     per_construct = {str(k): v for k, v in (pick(validity, "constructs", default={}) or {}).items()
                      if isinstance(v, dict)} if isinstance(pick(validity, "constructs"), dict) else {}
     rel = pick(m, "reliability_table")
-    rel = rel if isinstance(rel, list) and rel else _records(pick(m, "reliability", default=[]) or [],
+    rel = rel if isinstance(rel, list) and rel else _records(pick(m, "reliability"),
                                                               "construct")
     if rel:
         rows = []
@@ -824,14 +830,14 @@ def measurement_section(inputs) -> Section:
         s.add("note", "Validity matrix: not run.")
     inv = _invariance(inputs)
     if inv:
-        steps = _records(pick(inv, "steps", default=[]) or [], "name")
+        steps = _records(pick(inv, "steps"), "name")
         rows = [{"name": pick(st, "name", default=""), "chi2": pick(st, "chi2"),
                  "df": pick(st, "df"), "cfi": pick(st, "cfi"), "rmsea": pick(st, "rmsea"),
                  "srmr": pick(st, "srmr"), "dcfi": pick(st, "delta_cfi"),
                  "drmsea": pick(st, "delta_rmsea"),
                  "lrt_p": pick(pick(st, "lrt", default={}), "pvalue"),
                  "held": pick(st, "held"),
-                 "freed": ", ".join(map(str, pick(st, "freed", default=[]) or []))} for st in steps]
+                 "freed": ", ".join(map(str, _list(pick(st, "freed"))))} for st in steps]
         n_per = pick(inv, "n_per_group")
         if isinstance(n_per, dict) and n_per:
             s.add("p", "Invariance groups: " + ", ".join(
@@ -848,7 +854,7 @@ def measurement_section(inputs) -> Section:
     else:
         level = None
         for _, block in _blocks(inputs.propositions or {}):
-            for e in pick(block, "evidence", default=[]) or []:
+            for e in _list(pick(block, "evidence")):
                 if isinstance(e, dict) and pick(e, "invariance_level"):
                     level = pick(e, "invariance_level")
         s.add("note", "Invariance table: not run (no invariance steps in the results folder; "
@@ -877,7 +883,7 @@ def _forest_rows(inputs) -> tuple[list[dict], str]:
     rows = []
     source = effects if isinstance(effects, list) and effects else [
         {**e, "proposition": pid} for pid, block in _blocks(props)
-        for e in (pick(block, "evidence", default=[]) or []) if isinstance(e, dict)]
+        for e in _list(pick(block, "evidence")) if isinstance(e, dict)]
     for e in source:
         r = effect_row(e)
         if r is None:
@@ -926,7 +932,7 @@ def propositions_section(inputs) -> Section:
                    "Estimates are differences in the predicted direction (positive = as "
                    "predicted), in scale points unless the note says otherwise.")
     for pid, entry in _blocks(inputs.propositions):
-        evidence = [e for e in (pick(entry, "evidence", default=[]) or [])]
+        evidence = [e for e in _list(pick(entry, "evidence"))]
         rows = [r for r in (effect_row(e) for e in evidence) if r]
         verdict = fmt_value(pick(entry, "verdict", default="no verdict"))
         statement = fmt_value(pick(entry, "statement", default=PROPOSITION_TEXT.get(pid, "")))
@@ -1007,7 +1013,7 @@ def _spec_rows(mv) -> list[dict]:
     ``estimate_P1``, ``ci_lower_P1``, ``verdict_P1``...) or one row per proposition with
     ``proposition``, ``estimate``, ``ci_lower``, ``ci_upper`` and a ``choices`` dict.
     """
-    specs = mv if isinstance(mv, list) else pick(mv, "specifications", "specs", "results", default=[])
+    specs = mv if isinstance(mv, list) else _list(pick(mv, "specifications", "specs", "results"))
     dims = pick(mv, "dimensions") if isinstance(mv, dict) else None
     dims = list(dims) if isinstance(dims, (dict, list)) else []
     out = []
