@@ -198,13 +198,18 @@ def test_cli_clean_writes_outputs_and_never_touches_raw(tmp_path, rsnprop_cli):
     raw.write_bytes(EXAMPLE.read_bytes())
     before = sha256_file(raw)
     out, log = tmp_path / "clean.parquet", tmp_path / "log.json"
+    flags = tmp_path / "flags.csv"
     proc = rsnprop_cli("clean", raw, "--instrument", INSTRUMENT, "--plan",
-                       REPO / "analysis" / "study.yaml", "-o", out, "--log", log, "--json")
+                       REPO / "analysis" / "study.yaml", "-o", out, "--log", log, "--json",
+                       "--flags", flags)
     assert proc.returncode == 0, proc.stderr
+    fl = pd.read_csv(flags)
+    assert len(fl) == 300 and {"longstring", "mahad", "flag_evenodd", "kept"} <= set(fl.columns)
     assert sha256_file(raw) == before
     lg = json.loads(log.read_text())
     assert proc.json()["n_kept"] == lg["n_kept"] == len(pd.read_parquet(out))
     assert lg["n_in"] == lg["n_kept"] + lg["n_excluded"] == 300
+    assert int(fl["kept"].sum()) == lg["n_kept"]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp files left
 
 

@@ -29,6 +29,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("-o", "--output", required=True, metavar="CLEAN",
                         help="clean data file (.parquet or .csv)")
     parser.add_argument("--log", metavar="LOG.json", help="cleaning log (JSON)")
+    parser.add_argument("--flags", metavar="FLAGS",
+                        help="per-row screening table (.parquet or .csv): every careless index "
+                             "and flag, eligibility criteria, kept or not, for every input row")
 
 
 def _rules_from_plan(path):
@@ -83,7 +86,8 @@ def run(args):
     ins_path = existing_file(args.instrument, "instrument")
     rules = _rules_from_plan(existing_file(args.plan, "study plan")) if args.plan else None
     out = os.path.abspath(args.output)
-    if os.path.abspath(raw_path) in (out, os.path.abspath(args.log) if args.log else None):
+    others = [os.path.abspath(p) for p in (args.log, getattr(args, "flags", None)) if p]
+    if os.path.abspath(raw_path) in [out, *others]:
         from ..errors import InputError
 
         raise InputError("refusing to overwrite the raw file", file=raw_path,
@@ -102,4 +106,6 @@ def run(args):
         from ..io import atomic_write
 
         atomic_write(args.log, dumps(result.log) + "\n")
+    if getattr(args, "flags", None):
+        write_clean_data(result.flags, args.flags)
     return result
