@@ -474,3 +474,27 @@ def test_report_never_crashes_on_malformed_json(tmp_path_factory):
         assert "<script" not in html
 
     check()
+
+
+def test_simulated_data_is_flagged_at_the_top(full_report, tmp_path):
+    from rsnprop.report import build_report
+
+    import pandas as pd
+
+    ids = pd.read_parquet(full_report["results"] / "clean.parquet")["resp_id"]
+    assert ids.str.startswith("SIM-").all()  # the fixture is the simulated example
+    html = full_report["html"]
+    assert "SIMULATED DATA" in html
+    assert html.index("SIMULATED DATA") < html.index('class="verdicts"')
+
+    def edit(name, data):
+        if name == "clean":
+            data = data.copy()
+            data["resp_id"] = [f"F{i}" for i in range(len(data))]
+        if name == "cleaning_log.json":
+            for e in data["excluded"]:
+                e["id"] = "F"
+        return data
+
+    res = make_results(tmp_path, edit=edit, files=("cleaning_log.json",))
+    assert "SIMULATED DATA" not in build_report(res)

@@ -85,8 +85,13 @@ def _render(inputs, sections, tables_note: str) -> str:
     css = _css()
     from .sections import PROPOSITION_TEXT
 
+    plan = (inputs.propositions or {}).get("plan") if isinstance(inputs.propositions, dict) else None
+    plan_label = ""
+    if isinstance(plan, dict) and plan.get("name"):
+        plan_label = f"{plan.get('name')} (version {plan.get('version', '?')})"
     html = _env().get_template(TEMPLATE).render(
         title="RSN use by internationalising SMEs: study report",
+        plan_label=plan_label,
         results_name=inputs.name,
         sections=sections,
         css=css,

@@ -336,8 +336,27 @@ def _blocks(props_json) -> list[tuple[str, dict]]:
 _ROLE_ORDER = {"primary": 0, "equivalence": 1}
 
 
+def simulated_note(inputs) -> str | None:
+    """A warning when the data are simulated (every respondent id starts with ``SIM-``, the
+    convention of ``rsnprop simulate``), so that nobody reads them as survey results."""
+    ids: list[str] = []
+    df = inputs.clean
+    if df is not None and "resp_id" in getattr(df, "columns", []):
+        ids = [str(x) for x in df["resp_id"].dropna().tolist()]
+    if not ids and isinstance(inputs.cleaning_log, dict):
+        ids = [str(e.get("id")) for e in _list(inputs.cleaning_log.get("excluded"))
+               if isinstance(e, dict) and e.get("id") is not None]
+    if ids and all(i.startswith("SIM-") for i in ids):
+        return ("SIMULATED DATA: every respondent id starts with 'SIM-' (rsnprop simulate). "
+                "These results illustrate the method; they say nothing about real firms.")
+    return None
+
+
 def summary_section(inputs) -> Section:
     s = Section("summary", "Summary of verdicts")
+    sim = simulated_note(inputs)
+    if sim:
+        s.add("banner", sim)
     props = _propositions(inputs.propositions)
     if not props:
         return _not_run(s, _missing_reason(inputs, "propositions.json") if inputs.propositions is None
