@@ -140,3 +140,30 @@ def test_htmt_bootstrap_agrees_with_semtools_loop_within_monte_carlo_error(hs):
     res = htmt(hs, HS_MODEL, n_boot=1000, seed=1)
     for p, lo, hi in zip(res["pairs"], e["lower"], e["upper"]):
         assert abs(p["ci_lower"] - lo) < 0.02 and abs(p["ci_upper"] - hi) < 0.02
+
+
+def test_validity_fiml_matches_lavaan_missing_ml(ref):
+    """cfa(missing = "ml"): compRelSEM/AVE from the EM covariance, htmt(missing = "ml")."""
+    e = ref["ac_fiml"]
+    d = pd.read_csv(REF / "bfi.csv")[A + C].copy()
+    for c in ("A1", "C4", "C5"):
+        d[c] = 7 - d[c]
+    v = validity(d, AC_MODEL, missing="fiml", n_boot=0)
+    assert v.n == e["n"] and v.missing == "fiml"
+    F = v.factors
+    close([v.constructs[f]["omega"] for f in F], [e["omega"][f] for f in F])
+    close([v.constructs[f]["ave"] for f in F], [e["ave"][f] for f in F])
+    close([v.constructs[f]["std_loadings"][i] for f in F for i in v.constructs[f]["items"]],
+          e["std_loadings"])
+    close(v.latent_correlations, e["lv_cor"])
+    close([[v.htmt[a][b] for b in F] for a in F], e["htmt"])
+    close(v.fit["chi2"], e["fit"]["chisq"], tol=1e-3)
+
+
+def test_em_moments_equal_complete_data_moments(hs):
+    from rsnprop.measure._matrix import em_moments
+
+    X = hs[[f"x{i}" for i in range(1, 10)]].to_numpy()
+    mu, S, n, _ = em_moments(X)
+    assert n == len(X)
+    assert np.allclose(S, np.cov(X, rowvar=False, ddof=0)) and np.allclose(mu, X.mean(axis=0))

@@ -20,6 +20,9 @@ def add_arguments(p) -> None:
     p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples (0: none)")
     p.add_argument("--seed", type=int, default=12345, help="seed of every random step")
     p.add_argument("--marker", default=None, help="marker-variable column for the CMV check")
+    p.add_argument("--missing", choices=["listwise", "fiml"], default="listwise",
+                   help="missing data in the CFA, validity and common-latent-factor model: "
+                        "listwise (default) or full-information ML")
     p.add_argument("--no-cfa", action="store_true", help="skip the CFA-based statistics")
 
 
@@ -36,7 +39,7 @@ def run(args):
     ins = load_instrument(ins_path)
     data = read_data(path)
     res = measure_instrument(data, ins, n_boot=args.n_boot, seed=args.seed, marker=args.marker,
-                             cfa=not args.no_cfa)
+                             cfa=not args.no_cfa, cfa_missing=args.missing)
     if args.output:
         from ..io import atomic_write
         from ..results import dumps

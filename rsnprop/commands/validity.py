@@ -14,6 +14,8 @@ def add_arguments(p) -> None:
                    help="measurement model in lavaan syntax ('f =~ a + b + c'), inline or a file")
     p.add_argument("--n-boot", type=int, default=1000, help="HTMT bootstrap resamples (0: none)")
     p.add_argument("--seed", type=int, default=12345, help="seed of the bootstrap")
+    p.add_argument("--missing", choices=["listwise", "fiml"], default="listwise",
+                   help="listwise (default) or full-information ML (lavaan missing = 'ml')")
     p.add_argument("--cmv", action="store_true",
                    help="add common-method checks (Harman, common latent factor) as 'cmv'")
     p.add_argument("--marker", default=None,
@@ -30,7 +32,8 @@ def run(args):
         raise InputError("must be >= 0", parameter="n-boot", value=args.n_boot)
     model = read_model(args.model)
     data = read_data(path)
-    res = validity(data, model, n_boot=args.n_boot, seed=args.seed, file=str(path))
+    res = validity(data, model, n_boot=args.n_boot, seed=args.seed, missing=args.missing,
+                   file=str(path))
     if args.cmv or args.marker:
         import warnings
 
@@ -42,7 +45,8 @@ def run(args):
                "marker_variable": None}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            cmv["common_latent_factor"] = common_latent_factor(data, model)
+            cmv["common_latent_factor"] = common_latent_factor(data, model,
+                                                               missing=args.missing)
         if args.marker:
             if args.marker not in data.columns:
                 raise InputError("marker variable is not in the data", file=str(path),

@@ -104,3 +104,53 @@ def single_threaded(func):
             return func(*args, **kwargs)
 
     return wrapper
+
+
+def em_moments(X: np.ndarray, tol: float = 1e-10, maxit: int = 1000, start=None):
+    """Maximum-likelihood mean and covariance (divisor n) of incomplete multivariate normal
+    data by EM -- lavaan's saturated (h1) moments under ``missing = "ml"``.
+
+    Rows with every value missing are dropped.  Returns ``(mu, sigma, n_used, iterations)``.
+    """
+    X = np.asarray(X, dtype=float)
+    X = X[~np.isnan(X).all(axis=1)]
+    n, p = X.shape
+    miss = np.isnan(X)
+    patterns, inverse = np.unique(miss, axis=0, return_inverse=True)
+    inverse = np.asarray(inverse).ravel()
+    groups = [(pat, X[inverse == g]) for g, pat in enumerate(patterns)]
+    if start is None:
+        mu = np.nanmean(X, axis=0)
+        sigma = np.diag(np.nanvar(X, axis=0))
+    else:
+        mu, sigma = (np.array(a, dtype=float) for a in start)
+    it = 0
+    for it in range(1, maxit + 1):
+        T1 = np.zeros(p)
+        T2 = np.zeros((p, p))
+        for pat, rows in groups:
+            o = ~pat
+            m = pat
+            xo = rows[:, o]
+            if not m.any():
+                T1 += xo.sum(axis=0)
+                T2 += xo.T @ xo
+                continue
+            Soo = sigma[np.ix_(o, o)]
+            Smo = sigma[np.ix_(m, o)]
+            B = np.linalg.solve(Soo, Smo.T).T          # S_mo S_oo^-1
+            xm = mu[m] + (xo - mu[o]) @ B.T
+            full = np.empty((rows.shape[0], p))
+            full[:, o] = xo
+            full[:, m] = xm
+            T1 += full.sum(axis=0)
+            T2 += full.T @ full
+            C = sigma[np.ix_(m, m)] - B @ Smo.T
+            T2[np.ix_(m, m)] += rows.shape[0] * C
+        mu_new = T1 / n
+        sigma_new = T2 / n - np.outer(mu_new, mu_new)
+        delta = max(np.abs(mu_new - mu).max(), np.abs(sigma_new - sigma).max())
+        mu, sigma = mu_new, sigma_new
+        if delta < tol:
+            break
+    return mu, sigma, n, it

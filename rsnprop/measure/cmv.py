@@ -112,8 +112,11 @@ def marker_variable(data, items, marker: str, *, r_m: float | None = None) -> di
 
 
 @single_threaded
-def common_latent_factor(data, model: str, *, base_fit=None, delta: float = CLF_DELTA) -> dict:
+def common_latent_factor(data, model: str, *, base_fit=None, delta: float = CLF_DELTA,
+                         missing: str = "listwise") -> dict:
     """Compare standardised loadings with and without a common latent (method) factor.
+
+    ``missing="fiml"`` fits both models by full-information ML (lavaan ``missing = "ml"``).
 
     Returns ``items`` (list of dicts: construct, item, std_base, std_clf, method_loading,
     delta, flagged), ``method_variance`` (mean squared standardised method loading),
@@ -133,17 +136,18 @@ def common_latent_factor(data, model: str, *, base_fit=None, delta: float = CLF_
 
     constructs = parse_measurement(model)
     items = list(dict.fromkeys(i for f in constructs for i in constructs[f]))
-    frame = select_items(data, items, min_items=2).dropna()
+    frame = select_items(data, items, min_items=2)
+    frame = frame[frame.notna().any(axis=1)] if missing == "fiml" else frame.dropna()
     warn: list = []
     with _w.catch_warnings(record=True) as caught:
         _w.simplefilter("always")
-        base = base_fit if base_fit is not None else fit_cfa(model, frame)
+        base = base_fit if base_fit is not None else fit_cfa(model, frame, missing=missing)
         name = "CMV"
         while name in constructs or name in items:
             name += "_"
         m2 = (model.rstrip() + f"\n{name} =~ " + " + ".join(f"1*{i}" for i in items) + "\n"
               + "\n".join(f"{name} ~~ 0*{f}" for f in constructs))
-        clf = fit_cfa(m2, frame)
+        clf = fit_cfa(m2, frame, missing=missing)
     from ..errors import RsnpropWarning
 
     sem_msgs = list(dict.fromkeys(str(w.message) for w in caught

@@ -14,7 +14,8 @@ measurement.json keys
     Rows in the clean data (each statistic also reports the ``n`` it used after listwise
     deletion).
 ``settings``
-    ``{"missing": "listwise", "n_boot", "seed", "ci_level", "cross_loading",
+    ``{"missing": "listwise", "cfa_missing": "listwise"|"fiml", "n_boot", "seed", "ci_level",
+    "cross_loading",
     "htmt_strict": 0.85, "htmt_liberal": 0.90, "ave_min": 0.5, "cr_min": 0.7, "marker"}``.
 ``constructs``
     Ids of the constructs measured (reflective, at least 3 usable items), instrument order.
@@ -147,8 +148,8 @@ def _usable_items(frame, items, warn, construct):
 @single_threaded
 def measure_instrument(data, instrument, *, n_boot: int = 1000, seed: int | None = 12345,
                        ci_level: float = 0.95, cross_loading: float = 0.3,
-                       marker: str | None = None, cfa: bool = True,
-                       cmv: bool = True) -> MeasurementResult:
+                       marker: str | None = None, cfa: bool = True, cmv: bool = True,
+                       cfa_missing: str = "listwise") -> MeasurementResult:
     """Reliability of every reflective construct, an EFA of their items, a CFA of all of
     them with validity (CR, AVE, Fornell-Larcker, HTMT) and common-method checks.
 
@@ -161,6 +162,9 @@ def measure_instrument(data, instrument, *, n_boot: int = 1000, seed: int | None
     marker : str, optional
         Column of a theoretically unrelated marker variable for the Lindell-Whitney check.
     cfa, cmv : set False to skip the CFA-based parts (validity, common latent factor).
+    cfa_missing : {"listwise", "fiml"}
+        Missing data in the CFA, validity (omega, AVE, HTMT from the EM covariance matrix)
+        and the common-latent-factor model.  Reliability, EFA and Harman stay listwise.
     """
     import pandas as pd
 
@@ -210,7 +214,7 @@ def measure_instrument(data, instrument, *, n_boot: int = 1000, seed: int | None
 
     n_complete = int(frame[all_items].apply(pd.to_numeric, errors="coerce").notna()
                      .all(axis=1).sum())
-    if n_complete < 0.8 * len(frame):
+    if n_complete < 0.8 * len(frame) and cfa_missing == "listwise":
         warn.append(f"listwise deletion over all {len(all_items)} items keeps {n_complete} of "
                     f"{len(frame)} rows for the EFA, CFA and common-method checks")
 
@@ -248,13 +252,15 @@ def measure_instrument(data, instrument, *, n_boot: int = 1000, seed: int | None
     model = "\n".join(f"{c} =~ " + " + ".join(item_sets[c]) for c in measured)
     val = fit = None
     if cfa:
-        cfa_data = frame[all_items].apply(pd.to_numeric, errors="coerce").dropna()
+        cfa_data = frame[all_items].apply(pd.to_numeric, errors="coerce")
+        cfa_data = (cfa_data[cfa_data.notna().any(axis=1)] if cfa_missing == "fiml"
+                    else cfa_data.dropna())
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                fit = fit_cfa(model, cfa_data)
+                fit = fit_cfa(model, cfa_data, missing=cfa_missing)
                 val = validity(cfa_data, model, n_boot=n_boot, seed=seed, level=ci_level,
-                               fit=fit)
+                               fit=fit, missing=cfa_missing)
             warn.extend(f"validity: {w}" for w in val.warnings)
         except Exception as err:  # noqa: BLE001 - estimation trouble must not stop the step
             from ..errors import RsnpropError
@@ -272,7 +278,8 @@ def measure_instrument(data, instrument, *, n_boot: int = 1000, seed: int | None
             cmv_out["harman"] = harman(frame, all_items)
             if fit is not None:
                 try:
-                    clf = common_latent_factor(cfa_data, model, base_fit=fit)
+                    clf = common_latent_factor(cfa_data, model, base_fit=fit,
+                                               missing=cfa_missing)
                     cmv_out["common_latent_factor"] = clf
                     warn.extend(f"common latent factor: {w}" for w in clf["warnings"])
                 except Exception as err:  # noqa: BLE001
@@ -334,7 +341,8 @@ def measure_instrument(data, instrument, *, n_boot: int = 1000, seed: int | None
         "schema": SCHEMA,
         "instrument": {"name": ins.name, "version": ins.version, "hash": ins.hash},
         "n_rows": int(len(frame)),
-        "settings": {"missing": "listwise", "n_boot": int(n_boot), "seed": seed,
+        "settings": {"missing": "listwise", "cfa_missing": cfa_missing,
+                     "n_boot": int(n_boot), "seed": seed,
                      "ci_level": ci_level, "cross_loading": cross_loading,
                      "htmt_strict": HTMT_STRICT, "htmt_liberal": HTMT_LIBERAL,
                      "ave_min": AVE_MIN, "cr_min": CR_MIN, "marker": marker},

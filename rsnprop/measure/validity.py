@@ -131,6 +131,9 @@ def htmt(data, model, *, n_boot: int = 1000, seed: int | None = 12345, level: fl
     data : DataFrame
     model : str (lavaan syntax) or dict ``{construct: [items]}``
     n_boot : bootstrap resamples (0: no intervals); ``seed`` makes them reproducible.
+    missing : {"listwise", "pairwise", "fiml"}
+        ``"fiml"``: correlations from the EM (saturated ML) covariance matrix, as
+        ``semTools::htmt(..., missing = "ml")``.
 
     Returns
     -------
@@ -149,11 +152,30 @@ def htmt(data, model, *, n_boot: int = 1000, seed: int | None = 12345, level: fl
     constructs = parse_measurement(model) if isinstance(model, str) else dict(model)
     factors = list(constructs)
     items = [i for f in factors for i in constructs[f]]
-    frame = apply_missing(select_items(data, list(dict.fromkeys(items)), min_items=2), missing)
+    from ._matrix import cov2cor, em_moments
+
+    if missing not in ("listwise", "pairwise", "fiml"):
+        from ..errors import InputError
+
+        raise InputError("missing must be 'listwise', 'pairwise' or 'fiml'",
+                         parameter="missing", value=missing)
+    frame = select_items(data, list(dict.fromkeys(items)), min_items=2)
+    if missing == "fiml":
+        frame = frame[frame.notna().any(axis=1)]
+    else:
+        frame = apply_missing(frame, missing)
     names = list(frame.columns)
     index = {f: [names.index(i) for i in constructs[f]] for f in factors}
     X = frame.to_numpy()
-    R = np.corrcoef(X, rowvar=False) if missing == "listwise" else frame.corr().to_numpy()
+    em_start = None
+    if missing == "fiml":
+        mu_, S_, _, _ = em_moments(X)
+        em_start = (mu_, S_)
+        R = cov2cor(S_)
+    elif missing == "listwise":
+        R = np.corrcoef(X, rowvar=False)
+    else:
+        R = frame.corr().to_numpy()
     H = _htmt_from_cor(R, index, factors, geometric=False)
     H2 = _htmt_from_cor(R, index, factors, geometric=True)
     k = len(factors)
@@ -165,7 +187,14 @@ def htmt(data, model, *, n_boot: int = 1000, seed: int | None = 12345, level: fl
         with np.errstate(all="ignore"):
             for b in range(n_boot):
                 xb = X[rng.integers(0, n, n)]
-                Rb = np.corrcoef(xb, rowvar=False)
+                if missing == "fiml":
+                    Rb = cov2cor(em_moments(xb, tol=1e-6, start=em_start)[1])
+                elif missing == "pairwise":
+                    import pandas as pd
+
+                    Rb = pd.DataFrame(xb).corr().to_numpy()
+                else:
+                    Rb = np.corrcoef(xb, rowvar=False)
                 if np.isnan(Rb).any():
                     continue
                 boot[b] = _htmt_from_cor(Rb, index, factors, geometric=False)
@@ -187,6 +216,7 @@ def htmt(data, model, *, n_boot: int = 1000, seed: int | None = 12345, level: fl
     return {"htmt": pd.DataFrame(H, index=factors, columns=factors),
             "htmt2": pd.DataFrame(H2, index=factors, columns=factors), "pairs": pairs,
             "n": int(len(frame)), "n_boot": int(n_boot or 0), "seed": seed, "level": level,
+            "missing": missing,
             "thresholds": {"strict": HTMT_STRICT, "liberal": HTMT_LIBERAL}}
 
 
@@ -203,12 +233,13 @@ def fit_cfa(model: str, data, **kwargs):
 
 
 def validity_from_fit(fit, data, constructs: dict | None = None, model: str | None = None,
-                      warn_list=None) -> dict:
+                      warn_list=None, sample_cov=None) -> dict:
     """CR, omega (compRelSEM), AVE and Fornell-Larcker from a fitted CFA.
 
     ``fit`` needs ``.estimates`` (lavaan long table with ``est`` and ``std_all``); ``data``
     is used for the observed covariance matrix (listwise, divisor n, as lavaan's sample
-    statistics).
+    statistics) unless ``sample_cov`` (same item order) is given, e.g. the EM estimate
+    under FIML.
     """
     from ._data import select_items
 
@@ -223,9 +254,12 @@ def validity_from_fit(fit, data, constructs: dict | None = None, model: str | No
             constructs.setdefault(f, []).append(item)
     factors = list(constructs)
     items = list(dict.fromkeys(i for f in factors for i in constructs[f]))
-    frame = select_items(data, items, min_items=1, check_constant=False).dropna()
-    X = frame.to_numpy()
-    S = np.cov(X, rowvar=False, ddof=0)
+    frame = select_items(data, items, min_items=1, check_constant=False)
+    if sample_cov is None:
+        frame = frame.dropna()
+        S = np.cov(frame.to_numpy(), rowvar=False, ddof=0)
+    else:
+        S = np.asarray(sample_cov, dtype=float)
     pos = {c: j for j, c in enumerate(frame.columns)}
 
     lookup = {}
@@ -316,6 +350,7 @@ class ValidityResult(Result):
     n_boot: int
     seed: int | None
     converged: bool
+    missing: str
     fit: dict
     warnings: list = field(default_factory=list)
     cmv: dict | None = None
@@ -324,7 +359,7 @@ class ValidityResult(Result):
     title: str = "Construct validity (CFA)"
 
     def to_dict(self) -> dict:
-        keys = ["n", "model", "converged", "fit", "factors", "constructs",
+        keys = ["n", "missing", "model", "converged", "fit", "factors", "constructs",
                 "latent_correlations", "fornell_larcker", "htmt", "htmt2", "htmt_pairs",
                 "n_boot", "seed", "thresholds", "warnings"]
         out = {k: getattr(self, k) for k in keys}
@@ -361,7 +396,7 @@ class ValidityResult(Result):
     def summary(self) -> str:
         import pandas as pd
 
-        lines = [f"{self.title}: n = {self.n}, converged = {self.converged}"]
+        lines = [f"{self.title}: n = {self.n} ({self.missing}), converged = {self.converged}"]
         if self.fit:
             keys = [k for k in ("chi2", "df", "cfi", "tli", "rmsea", "srmr") if k in self.fit]
             lines.append("fit: " + ", ".join(f"{k} = {self.fit[k]:.3f}" if isinstance(
@@ -402,7 +437,8 @@ class ValidityResult(Result):
 
 @single_threaded
 def validity(data, model: str, *, n_boot: int = 1000, seed: int | None = 12345,
-             level: float = 0.95, fit=None, file=None) -> ValidityResult:
+             level: float = 0.95, fit=None, missing: str = "listwise",
+             file=None) -> ValidityResult:
     """Composite reliability, AVE, Fornell-Larcker and HTMT from a CFA of ``model``.
 
     Parameters
@@ -412,8 +448,10 @@ def validity(data, model: str, *, n_boot: int = 1000, seed: int | None = 12345,
         lavaan syntax of the measurement model (``f =~ a + b + c``).
     n_boot, seed, level : bootstrap of the HTMT intervals.
     fit : fitted model, optional
-        A result of :func:`rsnprop.sem.fit` for ``model`` (fitted here when omitted, ML,
-        listwise).
+        A result of :func:`rsnprop.sem.fit` for ``model`` (fitted here when omitted, ML).
+    missing : {"listwise", "fiml"}
+        ``"fiml"`` fits the CFA by full-information ML (lavaan ``missing = "ml"``) and uses
+        the EM (saturated) covariance matrix for omega, AVE and HTMT, as semTools does.
 
     Notes
     -----
@@ -426,22 +464,34 @@ def validity(data, model: str, *, n_boot: int = 1000, seed: int | None = 12345,
     warn: list = []
     constructs = parse_measurement(model)
     items = list(dict.fromkeys(i for f in constructs for i in constructs[f]))
-    frame = select_items(data, items, min_items=2, file=file).dropna()
-    from ._matrix import check_singular
+    from ..errors import InputError
+    from ._matrix import check_singular, cov2cor, em_moments
 
-    check_singular(np.corrcoef(frame.to_numpy(), rowvar=False), "item correlation matrix", warn)
+    if missing not in ("listwise", "fiml"):
+        raise InputError("missing must be 'listwise' or 'fiml'", parameter="missing",
+                         value=missing)
+    frame = select_items(data, items, min_items=2, file=file)
+    sample_cov = None
+    if missing == "fiml":
+        frame = frame[frame.notna().any(axis=1)]
+        sample_cov = em_moments(frame.to_numpy())[1]
+        check_singular(cov2cor(sample_cov), "item correlation matrix", warn)
+    else:
+        frame = frame.dropna()
+        check_singular(np.corrcoef(frame.to_numpy(), rowvar=False), "item correlation matrix",
+                       warn)
     if fit is None:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            fit = fit_cfa(model, frame)
+            fit = fit_cfa(model, frame, missing=missing)
         for w in caught:
             warnings.warn(w.message, w.category, stacklevel=2)
     warn.extend(getattr(fit, "warnings", []) or [])
     converged = bool(getattr(fit, "converged", True))
     if not converged:
         warn.append("the CFA did not converge: CR, AVE and Fornell-Larcker are not trustworthy")
-    val = validity_from_fit(fit, frame, constructs, warn_list=warn)
-    ht = htmt(frame, constructs, n_boot=n_boot, seed=seed, level=level)
+    val = validity_from_fit(fit, frame, constructs, warn_list=warn, sample_cov=sample_cov)
+    ht = htmt(frame, constructs, n_boot=n_boot, seed=seed, level=level, missing=missing)
     fitd = dict(getattr(fit, "fit", {}) or {})
     factors = val["factors"]
     for f in factors:
@@ -449,7 +499,7 @@ def validity(data, model: str, *, n_boot: int = 1000, seed: int | None = 12345,
         if not c["ave_ok"]:
             warn.append(f"construct {f}: AVE below {AVE_MIN} (convergent validity not supported)")
     return ValidityResult(
-        n=val["n"], model=model, factors=factors, constructs=val["constructs"],
+        n=int(len(frame)), model=model, missing=missing, factors=factors, constructs=val["constructs"],
         latent_correlations=val["latent_correlations"].tolist(),
         fornell_larcker=val["fornell_larcker"],
         htmt={a: {b: float(ht["htmt"].loc[a, b]) for b in factors} for a in factors},

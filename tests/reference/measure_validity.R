@@ -66,5 +66,18 @@ pA <- 2 * pt(abs(tA), df = n - 3, lower.tail = FALSE)
 out$marker_ac <- list(n = n, r_marker = unname(rmk), r_m = rM, adjusted = unname(RA),
                       p = unname(pA))
 
+# full-information ML (missing = "ml"): bfi agreeableness/conscientiousness with its missing
+# values; compRelSEM/AVE use the EM (h1) covariance, htmt(missing = "ml") the EM correlations
+acm <- bfi[, c(A, C)]
+for (i in c("A1", "C4", "C5")) acm[[i]] <- 7 - acm[[i]]
+fitm <- cfa(ac_model, data = acm, missing = "ml")
+stdm <- standardizedSolution(fitm); lamm <- stdm[stdm$op == "=~", ]
+out$ac_fiml <- list(n = lavInspect(fitm, "nobs"), factors = c("agree", "consc"),
+                    omega = as.list(compRelSEM(fitm)), ave = as.list(AVE(fitm)),
+                    std_loadings = lamm$est.std,
+                    lv_cor = unname(lavInspect(fitm, "cor.lv")),
+                    htmt = unname(unclass(htmt(ac_model, acm, missing = "ml", htmt2 = FALSE))),
+                    fit = as.list(fitMeasures(fitm, c("chisq", "df", "cfi", "rmsea"))))
+
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, null = "null", na = "null", pretty = TRUE),
            "measure_validity.json")
