@@ -66,6 +66,7 @@ def test_log_invariant_and_flow(ins, example, example_result):
     assert lg["instrument"] == ins.provenance()
     assert all(e["reasons"] for e in lg["excluded"])
     json.dumps(res.to_dict(), allow_nan=False)
+    pd.testing.assert_frame_equal(example, read_table(EXAMPLE))   # the input is not modified
 
 
 def test_every_reason_listed(ins, example):
