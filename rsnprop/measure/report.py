@@ -58,11 +58,17 @@ def loadings_frame(m, source: str = "efa"):
 
     m = _as_dict(m)
     if source == "efa":
-        rows = (m.get("efa") or {}).get("loadings") or []
+        efa = m.get("efa") or {}
+        rows = efa.get("loadings") or []
         data = {r["item"]: {k: v for k, v in r.items() if k not in _SKIP
                             and isinstance(v, (int, float)) and not isinstance(v, bool)}
                 for r in rows}
-        return pd.DataFrame(data).T if data else None
+        if not data:
+            return None
+        frame = pd.DataFrame(data).T
+        names = efa.get("factor_constructs") or {}
+        return frame.rename(columns={f: f"{f} ({names[f]})" for f in frame.columns
+                                     if f in names})
     rows = (m.get("cfa") or {}).get("loadings") or []
     if not rows:
         return None
