@@ -76,10 +76,20 @@ def run(args):
 
         instrument = load_instrument(args.instrument)
         raw = read_table(args.raw, platform=args.platform, instrument=instrument)
+    import warnings
+
+    from ..errors import RsnpropWarning
+
     try:
-        result = test_propositions(data, plan, multiverse=args.multiverse, seed=args.seed,
-                                   latent=False if args.no_latent else None,
-                                   source=Path(args.clean).name, raw=raw, instrument=instrument)
+        # statistical trouble is listed in the result (printed, and in the JSON "warnings");
+        # library chatter (pandas/pingouin deprecations) is not for the user
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RsnpropWarning)
+            warnings.simplefilter("ignore", FutureWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            result = test_propositions(data, plan, multiverse=args.multiverse, seed=args.seed,
+                                       latent=False if args.no_latent else None,
+                                       source=Path(args.clean).name, raw=raw, instrument=instrument)
     except InputError as err:
         if err.file is None:
             err.file = str(args.clean)

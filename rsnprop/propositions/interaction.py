@@ -55,7 +55,8 @@ def ols_interaction(frame, *, controls=(), cov_type="HC3", sign=1, confidence=0.
     n = len(sub)
     A = np.column_stack([np.ones(n), sub["bg"].to_numpy(float)] +
                         [sub[c].to_numpy(float) for c in controls])
-    name = f"OLS D ~ bg ({cov_type})" + (f" + {len(controls)} controls" if controls else "")
+    se_name = "classical SE" if cov_type == "nonrobust" else f"{cov_type} SE"
+    name = f"OLS D ~ bg ({se_name})" + (f" + {len(controls)} controls" if controls else "")
     n_bg = int(sub["bg"].sum())
     if n_bg < 2 or n - n_bg < 2 or n - A.shape[1] < 2:
         return _row(name, n=n, status="not_available", note="too few firms in a group")

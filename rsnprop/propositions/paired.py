@@ -186,7 +186,7 @@ def paired_ols(rel, inf, *, expects, controls=None, cov_type="HC3", confidence=0
         A = np.column_stack([np.ones(n), X - X.mean(axis=0)])
     k = A.shape[1]
     if n - k < 2 or np.std(e) == 0:
-        return _too_small(f"OLS ({cov_type})", n, "too few firms for the controls")
+        return _too_small(f"OLS mean of D ({cov_type})", n, "too few firms for the controls")
     fit = sm.OLS(e, A).fit(cov_type=cov_type, use_t=True) if cov_type != "nonrobust" else sm.OLS(e, A).fit()
     est = float(fit.params[0])
     se = float(fit.bse[0])
@@ -194,7 +194,8 @@ def paired_ols(rel, inf, *, expects, controls=None, cov_type="HC3", confidence=0
     t = est / se
     half = stats.t.ppf((1 + confidence) / 2, df) * se
     sd = float(np.std(e, ddof=1))
-    return _row(f"OLS intercept ({cov_type})" + (f", {k - 1} controls" if k > 1 else ""), n=n,
+    se_name = "classical SE" if cov_type == "nonrobust" else f"{cov_type} SE"
+    return _row(f"OLS mean of D ({se_name})" + (f", {k - 1} centred controls" if k > 1 else ""), n=n,
                 estimate=est, ci_lower=est - half, ci_upper=est + half, statistic=t,
                 statistic_name="t", df=df, effect_size=est / sd, effect_size_name="dz",
                 es_ci_lower=(est - half) / sd, es_ci_upper=(est + half) / sd,
