@@ -133,6 +133,17 @@ def test_reliability_reverse_keys_from_instrument(tmp_path, capsys):
     expected = alpha(pd.DataFrame(raw), items, reverse=rev, scale_min=1, scale_max=7, n_boot=0)
     assert d["alpha"] == pytest.approx(expected.alpha) and d["alpha"] > 0.8
     assert d["reversed"] == rev
+    # clean data (score_* columns) are already keyed: not reversed again
+    keyed = pd.DataFrame(raw)
+    for i in rev:
+        keyed[i] = 8 - keyed[i]
+    keyed["score_relational"] = keyed[items].mean(axis=1)
+    keyed.to_csv(path, index=False)
+    assert main(["reliability", str(path), "--instrument", str(ins_path), "--construct",
+                 "relational", "--n-boot", "0", "--json"]) == 0
+    d2 = json.loads(capsys.readouterr().out)
+    assert d2["alpha"] == pytest.approx(d["alpha"]) and d2["reversed"] == []
+    assert "already reverse keyed" in d2["warnings"][0]
     # a missing-value code outside the scale is refused with a clear message
     bad = pd.DataFrame(raw)
     bad.loc[3, items[0]] = 99

@@ -19,6 +19,9 @@ def add_arguments(p) -> None:
                    help="instrument YAML: reverse keys and scale bounds from it (raw data)")
     p.add_argument("--construct", default=None,
                    help="with --instrument: score this construct's items")
+    p.add_argument("--keyed", action="store_true",
+                   help="the data are already reverse keyed (clean data): take only the items "
+                        "from --instrument (detected automatically when score_* columns exist)")
     p.add_argument("--reverse", default="", help="comma-separated items to reverse-key")
     p.add_argument("--scale-min", type=float, default=None, help="lowest response option")
     p.add_argument("--scale-max", type=float, default=None, help="highest response option")
@@ -74,6 +77,14 @@ def run(args):
     if not items:
         raise InputError("give --items (or --instrument with --construct)", parameter="items")
     data = read_data(path)
+    notes = []
+    if args.instrument and isinstance(reverse, dict) and reverse:
+        clean_like = any(str(c).startswith("score_") for c in data.columns)
+        if args.keyed or clean_like:
+            notes.append("the data are already reverse keyed ("
+                         + ("--keyed" if args.keyed else "clean data: score_* columns found")
+                         + "): the instrument's reverse keys were not applied again")
+            reverse = {}
     if args.instrument:
         from ..measure._data import check_range, select_items
 
@@ -81,7 +92,9 @@ def run(args):
                   if ins.items[i].scale is not None}
         check_range(select_items(data, items, file=str(path)), bounds, file=str(path),
                     hint=" (a missing-value code? run 'rsnprop clean' first)")
-    return alpha(data, items, reverse=reverse, scale_min=args.scale_min,
-                 scale_max=args.scale_max, missing=args.missing, ci_level=args.ci_level,
-                 n_boot=args.n_boot, seed=args.seed, omega_nfactors=args.omega_factors or None,
-                 scale=scale, file=str(path))
+    res = alpha(data, items, reverse=reverse, scale_min=args.scale_min,
+                scale_max=args.scale_max, missing=args.missing, ci_level=args.ci_level,
+                n_boot=args.n_boot, seed=args.seed, omega_nfactors=args.omega_factors or None,
+                scale=scale, file=str(path))
+    res.warnings = notes + res.warnings
+    return res
