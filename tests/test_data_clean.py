@@ -308,3 +308,25 @@ def test_cli_bad_cleaning_rules_exit_2(tmp_path, rsnprop_cli):
                        "-o", tmp_path / "c.parquet")
     assert proc.returncode == 2 and "max_missing_share" in proc.stderr
     assert "Traceback" not in proc.stderr and not (tmp_path / "c.parquet").exists()
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "sav", "csv-cp1252-semicolon"])
+def test_same_clean_data_from_every_format(tmp_path, ins, example, example_result, fmt):
+    if fmt == "xlsx":
+        path = tmp_path / "raw.xlsx"
+        example.to_excel(path, index=False)
+    elif fmt == "sav":
+        import pyreadstat
+
+        path = tmp_path / "raw.sav"
+        e2 = example.copy()
+        for c in e2.columns:
+            if not pd.api.types.is_numeric_dtype(e2[c]):
+                e2[c] = e2[c].astype(object).where(e2[c].notna(), "")
+        pyreadstat.write_sav(e2, str(path))
+    else:
+        path = tmp_path / "raw.csv"
+        path.write_bytes(example.to_csv(index=False, sep=";", decimal=",").encode("cp1252"))
+    res = clean(read_table(path), ins)
+    pd.testing.assert_frame_equal(res.data, example_result.data, check_dtype=False)
+    assert res.log["excluded"] == example_result.log["excluded"]
