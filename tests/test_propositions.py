@@ -420,3 +420,10 @@ def test_decision_rules_properties():
             assert out["verdicts"]["P1"] == out["verdicts"]["P2"] == "supported"
 
     check()
+
+
+def test_effects_for_forest_plot_share_one_scale():
+    res = test_propositions(synthetic_clean(200, "p1p2", 0.5, seed=45), StudyPlan(name="x"), latent=False)
+    names = {e["effect_size_name"] for e in res.effects}
+    assert names and names <= {"dz", "Hedges g", "d (coef / residual SD)"}
+    assert {e["proposition"] for e in res.effects} == {"P1", "P2", "joint"}

@@ -115,14 +115,21 @@ def _descriptives(frame, confidence=0.95):
     return rows
 
 
+#: standardised mean differences, comparable on one forest-plot axis
+D_FAMILY = ("dz", "Hedges g", "d (coef / residual SD)")
+
+
 def _effects(props, joint):
-    """Forest-plot rows: one per evidence row that has a standardised effect size."""
+    """Forest-plot rows: one per evidence row with a standardised mean difference (d family:
+    d_z, Hedges g, OLS coefficient / residual SD); eta^2, rank-biserial r and slopes are on
+    other scales and stay in the evidence only."""
     out = []
     for key, block in [*props.items(), ("joint", joint)]:
         if block is None:
             continue
         for row in block["evidence"]:
-            if row.get("status") == "ok" and row.get("effect_size") is not None:
+            if (row.get("status") == "ok" and row.get("effect_size") is not None
+                    and row.get("effect_size_name") in D_FAMILY):
                 out.append({"proposition": key, "test": row["test"], "role": row.get("role"),
                             "group": row.get("group"), "n": row.get("n"),
                             "effect_size_name": row.get("effect_size_name"),

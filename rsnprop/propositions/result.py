@@ -29,7 +29,8 @@ read by the report) has these keys:
     ``relational - informational``): ``{"group", "benefit", "n", "mean", "sd", "ci_lower",
     "ci_upper"}`` (95 % t intervals): the data for the means plot.
 ``effects``
-    forest-plot rows ``{"proposition", "test", "role", "group", "n", "effect_size_name",
+    forest-plot rows, d family only (d_z, Hedges g, OLS coefficient / residual SD: one
+    comparable axis) ``{"proposition", "test", "role", "group", "n", "effect_size_name",
     "effect_size", "es_ci_lower", "es_ci_upper", "estimate", "ci_lower", "ci_upper"}``.
 ``multiverse``
     null, or ``{"n_specifications", "dimensions", "share": {"P1": {verdict: share}, ...},
