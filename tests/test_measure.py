@@ -94,6 +94,14 @@ def test_alpha_bootstrap_agrees_with_psych_within_monte_carlo_error(ref, bfi):
     assert abs(res.alpha_boot_ci_upper - e["upper"]) < 0.005
 
 
+@pytest.mark.parametrize("missing", ["listwise", "pairwise"])
+def test_ordinal_alpha_matches_psych(missing, ref, bfi):
+    res = alpha(bfi, A, reverse=["A1"], scale_min=1, scale_max=6, missing=missing, n_boot=0,
+                omega_nfactors=None, ordinal=True)
+    close(res.alpha_ordinal, ref["alpha_ordinal_A"][missing])
+    assert res.to_dict()["alpha_ordinal"] == res.alpha_ordinal
+
+
 def test_alpha_observed_range_reverse_equals_scale(bfi):
     a1 = alpha(bfi, A, reverse=["A1"], n_boot=0, omega_nfactors=None)
     a2 = alpha(bfi, A, reverse=["A1"], scale_min=1, scale_max=6, n_boot=0,

@@ -30,6 +30,8 @@ def add_arguments(p) -> None:
     p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples (0: none)")
     p.add_argument("--seed", type=int, default=12345, help="seed of the bootstrap")
     p.add_argument("--ci-level", type=float, default=0.95, help="confidence level")
+    p.add_argument("--ordinal", action="store_true",
+                   help="also report ordinal alpha (from polychoric correlations)")
     p.add_argument("--omega-factors", type=int, default=1,
                    help="group factors for omega (psych::omega nfactors; 0 skips omega)")
 
@@ -95,6 +97,6 @@ def run(args):
     res = alpha(data, items, reverse=reverse, scale_min=args.scale_min,
                 scale_max=args.scale_max, missing=args.missing, ci_level=args.ci_level,
                 n_boot=args.n_boot, seed=args.seed, omega_nfactors=args.omega_factors or None,
-                scale=scale, file=str(path))
+                scale=scale, ordinal=args.ordinal, file=str(path))
     res.warnings = notes + res.warnings
     return res

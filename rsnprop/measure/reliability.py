@@ -94,6 +94,7 @@ class ReliabilityResult(Result):
     reversed: list
     ci_level: float = 0.95
     seed: int | None = None
+    alpha_ordinal: float | None = None
     scale: str | None = None
     warnings: list = field(default_factory=list)
     title: str = "Reliability"
@@ -101,7 +102,8 @@ class ReliabilityResult(Result):
     def to_dict(self) -> dict:
         keys = ["scale", "n", "n_items", "missing", "alpha", "alpha_std", "g6", "average_r",
                 "ase", "alpha_ci_lower", "alpha_ci_upper", "ci_level", "alpha_boot_ci_lower",
-                "alpha_boot_ci_upper", "n_boot", "seed", "omega_total", "omega_h",
+                "alpha_boot_ci_upper", "n_boot", "seed", "alpha_ordinal", "omega_total",
+                "omega_h",
                 "omega_nfactors", "items", "reversed", "warnings"]
         d = {k: getattr(self, k) for k in keys}
         d["ci_method"] = "feldt"
@@ -123,6 +125,8 @@ class ReliabilityResult(Result):
         if self.alpha_boot_ci_lower is not None:
             head.append(f"bootstrap CI ({self.n_boot} resamples, seed {self.seed}): "
                         f"[{self.alpha_boot_ci_lower:.3f}, {self.alpha_boot_ci_upper:.3f}]")
+        if self.alpha_ordinal is not None:
+            head.append(f"ordinal alpha (polychoric) = {self.alpha_ordinal:.3f}")
         if self.omega_total is not None:
             head.append(f"omega total = {self.omega_total:.3f}, omega hierarchical = "
                         f"{self.omega_h:.3f} ({self.omega_nfactors} factor(s), psych::omega)")
@@ -152,7 +156,7 @@ def _boot_alpha(X: np.ndarray, n_boot: int, seed, missing: str, level: float):
 def alpha(data, items=None, *, reverse=None, scale_min=None, scale_max=None,
           missing: str = "listwise", ci_level: float = 0.95, n_boot: int = 1000,
           seed: int | None = 12345, omega_nfactors: int | None = 1, scale: str | None = None,
-          file=None) -> ReliabilityResult:
+          ordinal: bool = False, file=None) -> ReliabilityResult:
     """Cronbach's alpha with confidence intervals, item statistics and omega.
 
     Parameters
@@ -178,6 +182,10 @@ def alpha(data, items=None, *, reverse=None, scale_min=None, scale_max=None,
     omega_nfactors : int or None
         Number of group factors for omega (psych::omega); 1 gives the one-factor omega.
         None skips omega.
+    ordinal : bool
+        Also report ordinal alpha (Zumbo, Gadermann & Zeisser 2007): standardised alpha of
+        the polychoric correlation matrix, ``psych::alpha(polychoric(x)$rho)$total$std.alpha``
+        (polychoric on the rows kept by ``missing``).
 
     Returns
     -------
@@ -258,6 +266,13 @@ def alpha(data, items=None, *, reverse=None, scale_min=None, scale_max=None,
             om_t, om_h = float(om["omega_total"]), float(om["omega_h"])
         except (np.linalg.LinAlgError, ValueError) as err:
             warn.append(f"omega could not be computed: {err}")
+    a_ord = None
+    if ordinal:
+        from .polychoric import polychoric
+
+        pc = polychoric(frame)
+        warn.extend(pc["warnings"])
+        a_ord = alpha_from_cov(pc["rho"])["std"]
     for w in warn:
         if "negatively" in w:
             from ..errors import DataQualityWarning
@@ -269,4 +284,4 @@ def alpha(data, items=None, *, reverse=None, scale_min=None, scale_max=None,
         alpha_ci_lower=lower, alpha_ci_upper=upper, alpha_boot_ci_lower=boot_lo,
         alpha_boot_ci_upper=boot_hi, n_boot=int(n_boot or 0), omega_total=om_t, omega_h=om_h,
         omega_nfactors=omega_nfactors, items=rows, reversed=[str(r) for r in (reverse or [])],
-        ci_level=ci_level, seed=seed, scale=scale, warnings=warn)
+        ci_level=ci_level, seed=seed, scale=scale, warnings=warn, alpha_ordinal=a_ord)

@@ -110,6 +110,11 @@ out$efa_bfi25_pearson <- list(loadings = mat(f$loadings), phi = mat(f$Phi), n = 
 f <- suppressMessages(suppressWarnings(fa(B25, 5, cor = "poly")))
 out$efa_bfi25_poly <- list(loadings = mat(f$loadings), phi = mat(f$Phi), n = nrow(B25))
 
+# ordinal alpha: standardised alpha of the polychoric matrix (listwise and pairwise rows)
+out$alpha_ordinal_A <- list(
+  listwise = alpha(polychoric(na.omit(AC[, A]))$rho)$total$std.alpha,
+  pairwise = alpha(polychoric(AC[, A])$rho)$total$std.alpha)
+
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, null = "null", na = "null", pretty = TRUE),
            "measure_psych.json")
 
