@@ -210,7 +210,7 @@ def finish(pt, core, gdata, labels, *, estimator, level, arrays=None, n_dropped=
 
         vcov, fitm = mlr_adjust(pt, engine, theta, arrays, npar, _x_moments(pt), warn_list)
     if fitm is None:
-        fitm = ml_fit_measures(engine, theta, npar, _x_moments(pt))
+        fitm = ml_fit_measures(engine, theta, npar, _x_moments(pt), x_idx=[pt.ov.index(v) for v in pt.ov_x])
     fitm["converged"] = core["converged"]
     fitm["iterations"] = core["iterations"]
     se_par = np.sqrt(np.clip(np.diag(vcov), 0, None)) if vcov is not None else np.full(pt.npar, np.nan)

@@ -86,8 +86,12 @@ def srmr_group(S, mean, sigma, mu, meanstructure):
     return math.sqrt(float(np.mean(vals ** 2)))
 
 
-def ml_fit_measures(engine, theta, npar, data_x_moments=0, fmin=None):
-    """Compute the ML fit measures of a fitted model (dict keyed as in DESIGN.md)."""
+def ml_fit_measures(engine, theta, npar, data_x_moments=0, fmin=None, x_idx=()):
+    """Compute the ML fit measures of a fitted model (dict keyed as in DESIGN.md).
+
+    ``x_idx``: positions of observed exogenous covariates (``fixed.x``): as lavaan, the
+    log-likelihoods are conditional on them and the baseline keeps their covariances.
+    """
     data = engine.data
     G = len(data)
     N = engine.ntotal
@@ -112,12 +116,25 @@ def ml_fit_measures(engine, theta, npar, data_x_moments=0, fmin=None):
         ll = -0.5 * d.n * (p * math.log(2 * math.pi) + logdet + np.sum(d.cov * sinv) + (r @ sinv @ r if ms else 0.0))
         loglik += ll
         loglik_h1 += -0.5 * d.n * (p * math.log(2 * math.pi) + d.logdet_cov + p)
-        chi2_b += d.n * (np.sum(np.log(np.diag(d.cov))) - d.logdet_cov)
+        x_idx = list(x_idx)
+        if x_idx:
+            sxx = d.cov[np.ix_(x_idx, x_idx)]
+            ld_x = np.linalg.slogdet(sxx)[1]
+            px = len(x_idx)
+            ll_x = -0.5 * d.n * (px * math.log(2 * math.pi) + ld_x + px)
+            ll -= ll_x
+            loglik -= ll_x
+            loglik_h1 -= ll_x
+            y_idx = [j for j in range(p) if j not in x_idx]
+            chi2_b += d.n * (np.sum(np.log(np.diag(d.cov)[y_idx])) + ld_x - d.logdet_cov)
+        else:
+            chi2_b += d.n * (np.sum(np.log(np.diag(d.cov))) - d.logdet_cov)
         srmr += d.n / N * srmr_group(d.cov, d.mean, sigma, mu, ms)
         ndat += p * (p + 1) // 2 + (p if ms else 0)
     ndat -= data_x_moments
     df = ndat - npar
-    df_b = G * (p * (p - 1) // 2)
+    px = len(list(x_idx))
+    df_b = G * (p * (p - 1) // 2 - px * (px - 1) // 2)
     chi2 = max(chi2, 0.0)
     pvalue = float(stats.chi2.sf(chi2, df)) if df > 0 else float("nan")
     cfi, tli = incremental(chi2, df, chi2_b, df_b)

@@ -84,7 +84,17 @@ def model_scores(gm, theta, x, meanstructure, mean_sat):
     return s
 
 
-def _trace_ugamma(engine, theta, arrays, E_inv):
+def _keep_moments(p, x_idx, ms):
+    """Moments that are not fixed by ``fixed.x`` (x means and x-x covariances are dropped)."""
+    r, c = _vech_index(p)
+    xs = set(x_idx)
+    keep = np.array([not (a in xs and b in xs) for a, b in zip(r, c)])
+    if ms:
+        keep = np.concatenate([np.array([j not in xs for j in range(p)]), keep])
+    return keep
+
+
+def _trace_ugamma(engine, theta, arrays, E_inv, x_idx=()):
     N = engine.ntotal
     tr_total = 0.0
     B0_sum = 0.0
@@ -92,9 +102,10 @@ def _trace_ugamma(engine, theta, arrays, E_inv):
     for g, (gm, x) in enumerate(zip(engine.groups, arrays)):
         d = engine.data[g]
         fg = d.n / N
-        s1 = casewise_h1_scores(x, d.mean, d.cov, ms)
+        keep = _keep_moments(gm.p, x_idx, ms)
+        s1 = casewise_h1_scores(x, d.mean, d.cov, ms)[:, keep]
         B1 = s1.T @ s1 / d.n
-        A1 = h1_information(d.mean, d.cov, ms)
+        A1 = h1_information(d.mean, d.cov, ms)[np.ix_(keep, keep)]
         s0 = model_scores(gm, theta, x, ms, d.mean)
         B0 = s0.T @ s0 / d.n
         tr_total += np.sum(B1 * np.linalg.inv(A1).T) - fg * np.sum(B0 * E_inv.T)
@@ -109,28 +120,40 @@ def _scaled_quantities(engine, theta, arrays):
     return trace, B0, E_inv
 
 
-def _baseline_engine(engine, arrays):
-    """Independence model (variances, and means when modelled) for each group."""
+def _baseline_engine(engine, arrays, x_idx=()):
+    """Independence model (variances, and means when modelled) for each group; with fixed.x
+    the covariates' (co)variances and means stay at their sample values."""
     from .engine import Engine, _GroupModel
 
     p = engine.groups[0].p
     ms = engine.meanstructure
     G = len(arrays)
-    per = p + (p if ms else 0)
+    xs = set(x_idx)
+    free_vars = [j for j in range(p) if j not in xs]
+    per = len(free_vars) * (2 if ms else 1)
     q = G * per
     groups = []
     theta = np.zeros(q)
     for g in range(G):
         gm = _GroupModel(p, p, q)
-        for j in range(p):
+        d = engine.data[g]
+        for a in xs:
+            for b in xs:
+                gm.S0[a, b] = d.cov[a, b]
+            gm.m0[a] = d.mean[a]
+        k = g * per
+        for j in free_vars:
             gm.s[0].append(j)
             gm.s[1].append(j)
-            gm.s[2].append(g * per + j)
-            theta[g * per + j] = engine.data[g].cov[j, j]
-            if ms:
+            gm.s[2].append(k)
+            theta[k] = d.cov[j, j]
+            k += 1
+        if ms:
+            for j in free_vars:
                 gm.mm[0].append(j)
-                gm.mm[1].append(g * per + p + j)
-                theta[g * per + p + j] = engine.data[g].mean[j]
+                gm.mm[1].append(k)
+                theta[k] = d.mean[j]
+                k += 1
         gm.finalize()
         groups.append(gm)
     return Engine(groups, engine.data, q, ms), theta
@@ -142,7 +165,8 @@ def mlr_adjust(pt, engine, theta, arrays, npar, x_moments, warn_list):
 
     from .fitmeasures import incremental, ml_fit_measures, rmsea_ci
 
-    fitm = ml_fit_measures(engine, theta, npar, x_moments)
+    fitm = ml_fit_measures(engine, theta, npar, x_moments, x_idx=[pt.ov.index(v) for v in pt.ov_x])
+
     N = engine.ntotal
     G = len(arrays)
     info = engine.observed_information(theta)  # lavaan: MLR uses the observed information
@@ -151,7 +175,8 @@ def mlr_adjust(pt, engine, theta, arrays, npar, x_moments, warn_list):
     except (np.linalg.LinAlgError, TypeError):
         warn_list.append("MLR: the information matrix is singular; robust quantities unavailable")
         return None, fitm
-    trace, B0 = _trace_ugamma(engine, theta, arrays, E_inv)
+    x_idx = [pt.ov.index(v) for v in pt.ov_x]
+    trace, B0 = _trace_ugamma(engine, theta, arrays, E_inv, x_idx)
     vcov = E_inv @ B0 @ E_inv / N
     df = fitm["df"]
     chi2 = fitm["chi2"]
@@ -159,9 +184,9 @@ def mlr_adjust(pt, engine, theta, arrays, npar, x_moments, warn_list):
         c = trace / df
         chi2_s = chi2 / c
         # baseline
-        beng, btheta = _baseline_engine(engine, arrays)
+        beng, btheta = _baseline_engine(engine, arrays, x_idx)
         b_info = beng.observed_information(btheta)
-        b_trace, _ = _trace_ugamma(beng, btheta, arrays, np.linalg.inv(b_info))
+        b_trace, _ = _trace_ugamma(beng, btheta, arrays, np.linalg.inv(b_info), x_idx)
         df_b = fitm["baseline_df"]
         chi2_b = fitm["baseline_chi2"]
         c_b = b_trace / df_b
