@@ -129,9 +129,12 @@ def fit(model: str, data, *, group: str | None = None, group_equal=(), group_par
     if meanstructure is None:
         # lavaan: on for multigroup models, FIML, or when the model mentions intercepts
         meanstructure = G > 1 or missing == "fiml" or any(r.op == "~1" for r in probe.rows)
-    pt = build_partable(model, ngroups=G, std_lv=std_lv, meanstructure=bool(meanstructure),
-                        group_equal=group_equal, group_partial=group_partial,
-                        data_columns=[c for c in columns if c != group])
+    if G == 1 and not std_lv and not meanstructure and not group_partial:
+        pt = probe  # same options: no need to build it again
+    else:
+        pt = build_partable(model, ngroups=G, std_lv=std_lv, meanstructure=bool(meanstructure),
+                            group_equal=group_equal, group_partial=group_partial,
+                            data_columns=[c for c in columns if c != group])
     has_missing = any(np.isnan(a).any() for a in arrays)
     if bootstrap and missing == "fiml" and has_missing:
         raise InputError("the bootstrap is implemented for complete data (missing='listwise') only",

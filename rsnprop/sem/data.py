@@ -28,24 +28,12 @@ def prepare_data(data, variables, group=None, missing="listwise", ordered=()):
     if group is not None and group not in data.columns:
         raise InputError("group column not found in the data", column=group, parameter="group")
     frame = data[cols]
-    values = np.empty((len(frame), len(cols)))
-    for k, c in enumerate(cols):
-        s = frame[c]
-        if s.dtype == bool:
-            s = s.astype(float)
-        if c in ordered and not pd.api.types.is_numeric_dtype(s):
-            if isinstance(s.dtype, pd.CategoricalDtype) and s.cat.ordered:
-                codes = s.cat.codes.astype(float)
-                codes[codes < 0] = np.nan
-                values[:, k] = codes
-                continue
-        if not pd.api.types.is_numeric_dtype(s):
-            conv = pd.to_numeric(s, errors="coerce")
-            bad = s[conv.isna() & s.notna()]
-            if len(bad):
-                raise InputError("column is not numeric", column=c, row=bad.index[0], value=bad.iloc[0])
-            s = conv
-        values[:, k] = s.to_numpy(dtype=float, na_value=np.nan)
+    values = None
+    if all(pd.api.types.is_float_dtype(t) or pd.api.types.is_integer_dtype(t) for t in frame.dtypes) \
+            and not any(isinstance(t, pd.api.extensions.ExtensionDtype) for t in frame.dtypes):
+        values = frame.to_numpy(dtype=float, copy=True)  # fast path: plain numpy numeric columns
+    if values is None:
+        values = _convert(frame, cols, ordered)
     if group is not None:
         gcol = data[group]
         # group order: factor levels for a categorical column (as R), else first appearance
@@ -81,3 +69,27 @@ def prepare_data(data, variables, group=None, missing="listwise", ordered=()):
                              parameter="data", value=arr.shape[0])
     n_dropped = int(len(frame) - sum(a.shape[0] for a in arrays))
     return arrays, labels, n_dropped
+
+
+def _convert(frame, cols, ordered):
+    import pandas as pd
+
+    values = np.empty((len(frame), len(cols)))
+    for k, c in enumerate(cols):
+        s = frame[c]
+        if s.dtype == bool:
+            s = s.astype(float)
+        if c in ordered and not pd.api.types.is_numeric_dtype(s):
+            if isinstance(s.dtype, pd.CategoricalDtype) and s.cat.ordered:
+                codes = s.cat.codes.astype(float)
+                codes[codes < 0] = np.nan
+                values[:, k] = codes
+                continue
+        if not pd.api.types.is_numeric_dtype(s):
+            conv = pd.to_numeric(s, errors="coerce")
+            bad = s[conv.isna() & s.notna()]
+            if len(bad):
+                raise InputError("column is not numeric", column=c, row=bad.index[0], value=bad.iloc[0])
+            s = conv
+        values[:, k] = s.to_numpy(dtype=float, na_value=np.nan)
+    return values

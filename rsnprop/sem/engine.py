@@ -255,10 +255,11 @@ class Engine:
                 slope = grad @ step
                 if slope >= 0:
                     step, slope = -grad, -(grad @ grad)
+            use_fisher = it < fisher_steps
             alpha = 1.0
             while True:
                 cand = theta + alpha * step
-                fnew = self.fml(cand)
+                fnew, gnew, hnew = self.grad_info(cand, need_hess=use_fisher)
                 if np.isfinite(fnew) and fnew <= fval + 1e-4 * alpha * slope:
                     break
                 alpha *= 0.5
@@ -267,8 +268,6 @@ class Engine:
             if alpha < 1e-10:
                 converged = np.max(np.abs(grad)) < 1e-6
                 break
-            use_fisher = it < fisher_steps
-            fnew, gnew, hnew = self.grad_info(cand, need_hess=use_fisher)
             s_ = cand - theta
             y_ = gnew - grad
             fold = fval
