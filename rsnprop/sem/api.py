@@ -249,7 +249,11 @@ def finish(pt, core, gdata, labels, *, estimator, level, arrays=None, n_dropped=
     # R-squared
     r2 = _r2(pt, engine, theta, labels)
     # warnings
-    _check_solution(pt, table, engine, theta, gdata, warn_list)
+    nrow = len(rows)
+    _check_solution(pt, table, engine, theta, gdata, warn_list, arrays={
+        "op": np.array([r.op for r in rows], dtype=object), "lhs": np.array([r.lhs for r in rows], dtype=object),
+        "rhs": np.array([r.rhs for r in rows], dtype=object), "est": est[:nrow],
+        "group": np.array([r.group for r in rows]), "free": free, "std_all": std_all[:nrow]})
     res = SEMResult(
         converged=core["converged"], n=int(N),
         n_per_group={lab: d.n for lab, d in zip(labels, gdata)},
@@ -324,14 +328,11 @@ def _r2(pt, engine, theta, labels):
     return pd.DataFrame(out, columns=["group", "group_label", "variable", "r2"])
 
 
-def _check_solution(pt, table, engine, theta, gdata, warn_list):
-    op = table["op"].to_numpy()
-    lhs = table["lhs"].to_numpy()
-    rhs = table["rhs"].to_numpy()
-    est = table["est"].to_numpy()
-    grp = table["group"].to_numpy()
-    free = table["free"].to_numpy()
-    std_all = table["std_all"].to_numpy()
+def _check_solution(pt, table, engine, theta, gdata, warn_list, arrays=None):
+    if arrays is None:
+        arrays = {k: table[k].to_numpy() for k in ("op", "lhs", "rhs", "est", "group", "free", "std_all")}
+    op, lhs, rhs = arrays["op"], arrays["lhs"], arrays["rhs"]
+    est, grp, free, std_all = arrays["est"], arrays["group"], arrays["free"], arrays["std_all"]
     neg = np.flatnonzero((op == "~~") & (lhs == rhs) & free & (est < 0))
     for k in neg:
         msg = f"Heywood case: negative variance {lhs[k]} ~~ {rhs[k]} = {est[k]:.4f} (group {grp[k]})"

@@ -27,13 +27,14 @@ def prepare_data(data, variables, group=None, missing="listwise", ordered=()):
         raise InputError("model variable is not a column of the data", column=absent[0], parameter="model")
     if group is not None and group not in data.columns:
         raise InputError("group column not found in the data", column=group, parameter="group")
-    frame = data[cols]
-    values = None
-    if all(pd.api.types.is_float_dtype(t) or pd.api.types.is_integer_dtype(t) for t in frame.dtypes) \
-            and not any(isinstance(t, pd.api.extensions.ExtensionDtype) for t in frame.dtypes):
-        values = frame.to_numpy(dtype=float, copy=True)  # fast path: plain numpy numeric columns
-    if values is None:
+    dtypes = data.dtypes
+    if all(isinstance(dtypes[c], np.dtype) and dtypes[c].kind in "fiu" for c in cols):
+        values = np.column_stack([data[c].to_numpy(dtype=float) for c in cols])  # fast path
+        nrows = values.shape[0]
+    else:
+        frame = data[cols]
         values = _convert(frame, cols, ordered)
+        nrows = len(frame)
     if group is not None:
         gcol = data[group]
         # group order: factor levels for a categorical column (as R), else first appearance
@@ -52,7 +53,7 @@ def prepare_data(data, variables, group=None, missing="listwise", ordered=()):
             raise InputError("the group column needs at least two groups", column=group, parameter="group",
                              value=labels[0] if labels else None)
     else:
-        keep = np.ones(len(frame), dtype=bool)
+        keep = np.ones(nrows, dtype=bool)
         labels = [None]
         gvals = None
     if missing == "listwise":
@@ -67,7 +68,7 @@ def prepare_data(data, variables, group=None, missing="listwise", ordered=()):
         if arr.shape[0] < 2:
             raise InputError("too few complete observations" + ("" if lab is None else f" in group {lab!r}"),
                              parameter="data", value=arr.shape[0])
-    n_dropped = int(len(frame) - sum(a.shape[0] for a in arrays))
+    n_dropped = int(nrows - sum(a.shape[0] for a in arrays))
     return arrays, labels, n_dropped
 
 
