@@ -498,3 +498,21 @@ def test_simulated_data_is_flagged_at_the_top(full_report, tmp_path):
 
     res = make_results(tmp_path, edit=edit, files=("cleaning_log.json",))
     assert "SIMULATED DATA" not in build_report(res)
+
+
+def test_table_file_names_from_data_stay_in_the_tables_folder(tmp_path):
+    from rsnprop.report.build import _write
+
+    def edit(name, data):
+        if name == "propositions.json":
+            data["propositions"]["../../escape<x>"] = data["propositions"].pop("P2")
+            data["multiverse"] = None
+        return data
+
+    res = make_results(tmp_path / "res", edit=edit, clean=False,
+                       files=("propositions.json",))
+    result = _write(res, tmp_path / "out" / "r.html")
+    tables = tmp_path / "out" / "tables"
+    assert result.tables and all(Path(p).parent == tables for p in result.tables)
+    assert any("escape_x" in Path(p).name for p in result.tables)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "res"]

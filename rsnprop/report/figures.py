@@ -69,6 +69,12 @@ class Figure:
     def label(self) -> str:
         return f"Figure {self.number}" if self.number else "Figure"
 
+    @property
+    def slug(self) -> str:
+        import re
+
+        return re.sub(r"[^a-z0-9_-]+", "_", str(self.id).lower()).strip("_") or "figure"
+
 
 @contextmanager
 def _style():

@@ -84,6 +84,13 @@ class Table:
         return f"Table {self.number}" if self.number else "Table"
 
     @property
+    def slug(self) -> str:
+        """``id`` reduced to ``[a-z0-9_-]`` (ids can come from data: safe in file names)."""
+        import re
+
+        return re.sub(r"[^a-z0-9_-]+", "_", str(self.id).lower()).strip("_") or "table"
+
+    @property
     def headers(self) -> list[str]:
         return [c.label for c in self.columns]
 
@@ -142,7 +149,7 @@ class Table:
             "\\begin{table}[htbp]",
             "\\centering",
             f"\\caption*{{\\textbf{{{latex_escape(self.label)}}}\\\\\\textit{{{latex_escape(self.title)}}}}}",
-            f"\\label{{tab:{latex_escape(self.id)}}}",
+            f"\\label{{tab:{self.slug}}}",
             f"\\begin{{tabular}}{{{align}}}",
             "\\toprule",
             " & ".join(latex_escape(h) for h in self.headers) + " \\\\",
@@ -196,7 +203,7 @@ def export_tables(tables: list[Table], directory) -> list[Path]:
     directory = Path(directory)
     out = []
     for t in tables:
-        stem = f"table{t.number:02d}_{t.id}"
+        stem = f"table{t.number:02d}_{t.slug}"
         for ext, text in (("csv", t.to_csv()), ("tex", t.to_latex())):
             path = directory / f"{stem}.{ext}"
             atomic_write(path, text)
