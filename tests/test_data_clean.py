@@ -330,3 +330,18 @@ def test_same_clean_data_from_every_format(tmp_path, ins, example, example_resul
     res = clean(read_table(path), ins)
     pd.testing.assert_frame_equal(res.data, example_result.data, check_dtype=False)
     assert res.log["excluded"] == example_result.log["excluded"]
+
+
+def test_find_duplicates_equals_pandas_duplicated():
+    from rsnprop.data.validate import find_duplicates
+
+    rng = np.random.default_rng(0)
+    x = pd.DataFrame(rng.integers(1, 4, (3000, 3)).astype(float))
+    x["s"] = rng.choice(["a", "b", None], 3000)
+    x.iloc[::7, 0] = np.nan
+    ids = pd.Series([str(i % 2900) for i in range(3000)])
+    dup_id, dup_sub = find_duplicates(ids, x)
+    ref = x.astype(object).where(x.notna(), "NA").duplicated().to_numpy()
+    ref = ref & (x.notna().sum(axis=1) * 2 >= 4).to_numpy()
+    assert (dup_sub == ref).all() and dup_sub.any()
+    assert (dup_id == ids.duplicated().to_numpy()).all() and dup_id.sum() == 100

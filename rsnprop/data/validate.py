@@ -210,27 +210,37 @@ def _fmt_num(v):
 
 
 def _value_checks(vals, item):
-    """(mask, reason) checks of numeric values against the item's range, type and codes."""
+    """(mask, reason) checks of numeric values against the item's range, type and codes.
+
+    Cheap whole-column tests come first (min, max, any fractional value), so a clean column
+    costs a few passes; masks are only built when something is wrong.
+    """
     import numpy as np
 
     itype = getattr(item, "type", "")
     lo, hi = _bounds(item)
     choices = getattr(item, "choices", {}) or {}
-    has = ~np.isnan(vals)
     checks = []
+    if not len(vals):
+        return checks
     with np.errstate(invalid="ignore"):
-        if lo is not None or hi is not None:
+        vmin, vmax = np.nanmin(vals, initial=np.inf), np.nanmax(vals, initial=-np.inf)
+        if (lo is not None and vmin < lo) or (hi is not None and vmax > hi):
             out = np.zeros(len(vals), dtype=bool)
             if lo is not None:
                 out |= vals < lo
             if hi is not None:
                 out |= vals > hi
-            checks.append((has & out, "out_of_range"))
+            checks.append((out, "out_of_range"))
         if itype in ("likert", "integer") or (choices and itype == "select_one"):
-            checks.append((has & (vals != np.round(vals)), "not_integer"))
+            frac = (vals - np.floor(vals)) > 0      # NaN compares False
+            if frac.any():
+                checks.append((frac, "not_integer"))
         if choices and itype == "select_one":
             allowed = np.array([float(c) for c in choices], dtype="float64")
-            checks.append((has & ~np.isin(vals, allowed), "invalid_code"))
+            bad = ~np.isin(vals, allowed) & ~np.isnan(vals)
+            if bad.any():
+                checks.append((bad, "invalid_code"))
     return checks
 
 
@@ -244,8 +254,11 @@ def _validate_numeric_fast(s, item, tokens, positions):
     num_tokens = np.array(sorted({float(t) for t in tokens if _is_float(t)}), dtype="float64")
     lo, hi = _bounds(item)
     choices = getattr(item, "choices", {}) or {}
-    cand = np.isin(vals, num_tokens)
-    if cand.any():
+    vmin = np.nanmin(vals, initial=np.inf) if len(vals) else np.inf
+    vmax = np.nanmax(vals, initial=-np.inf) if len(vals) else -np.inf
+    near = num_tokens[(num_tokens >= vmin) & (num_tokens <= vmax)]
+    cand = np.isin(vals, near) if len(near) else None
+    if cand is not None and cand.any():
         if choices:
             valid = np.isin(vals, np.array([float(c) for c in choices if not isinstance(c, str)]))
         elif lo is None and hi is None:
@@ -261,14 +274,15 @@ def _validate_numeric_fast(s, item, tokens, positions):
             vals[recode] = np.nan
             rc["recoded_missing"] = int(recode.sum())
     probs = []
-    taken = np.zeros(len(vals), dtype=bool)
+    taken = None
     for mask, reason in _value_checks(vals, item):
-        mask = mask & ~taken
+        if taken is not None:
+            mask = mask & ~taken
         if mask.any():
             probs.append(problems_frame(positions[mask], item.id,
                                         [_fmt_num(v) for v in orig[mask]], reason))
-            taken |= mask
-    if taken.any():
+            taken = mask if taken is None else (taken | mask)
+    if taken is not None and taken.any():
         vals[taken] = np.nan
     return vals, probs, rc
 
@@ -424,14 +438,43 @@ def find_duplicates(ids, items):
     import pandas as pd
 
     dup_id = ids.notna().to_numpy() & ids.duplicated(keep="first").to_numpy()
+    n, p = items.shape
+    if not p or not n:
+        return dup_id, np.zeros(n, dtype=bool)
     # a submission counts only with at least half of the compared items answered
-    answered = items.notna().to_numpy().sum(axis=1) * 2 >= max(1, items.shape[1])
-    if items.shape[1]:
-        h = pd.util.hash_pandas_object(items, index=False).to_numpy()
-        dup_sub = pd.Series(h).duplicated(keep="first").to_numpy() & answered
-    else:
-        dup_sub = np.zeros(len(items), dtype=bool)
-    return dup_id, dup_sub
+    answered = np.zeros(n, dtype=np.int64)
+    for c in items.columns:
+        answered += items[c].notna().to_numpy()
+    answered = answered * 2 >= max(1, p)
+    # 64-bit row keys built column by column (no n x p matrix), then exact confirmation
+    h = np.full(n, 0x9E3779B97F4A7C15, dtype=np.uint64)
+    for c in items.columns:
+        h ^= _column_bits(items[c])
+        h *= np.uint64(0xBF58476D1CE4E5B9)
+        h ^= h >> np.uint64(31)
+    cand = pd.Series(h).duplicated(keep="first").to_numpy() & answered
+    if cand.any():
+        first = pd.Series(np.arange(n)).groupby(h, sort=False).transform("first").to_numpy()
+        rows = np.flatnonzero(cand)
+        same = np.ones(len(rows), dtype=bool)
+        for c in items.columns:
+            bits = _column_bits(items[c])
+            same &= bits[rows] == bits[first[rows]]
+        cand[rows[~same]] = False
+    return dup_id, cand
+
+
+def _column_bits(s):
+    """uint64 image of a column: float bit patterns (one NaN pattern) or factor codes."""
+    import numpy as np
+    import pandas as pd
+
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        a = s.to_numpy(dtype="float64", na_value=np.nan)
+        a = np.where(np.isnan(a), -1.7976931348623157e308, a) + 0.0   # + 0.0: -0.0 == 0.0
+        return a.view(np.uint64)
+    codes, _ = pd.factorize(s, use_na_sentinel=True)
+    return np.asarray(codes, dtype=np.int64).view(np.uint64) + np.uint64(1)
 
 
 def check_facts(values, *, survey_year=None):
