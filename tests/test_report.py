@@ -516,3 +516,17 @@ def test_table_file_names_from_data_stay_in_the_tables_folder(tmp_path):
     assert result.tables and all(Path(p).parent == tables for p in result.tables)
     assert any("escape_x" in Path(p).name for p in result.tables)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "res"]
+
+
+def test_stale_tables_of_earlier_runs_are_removed(tmp_path):
+    from rsnprop.report.tables import Column, Table, export_tables
+
+    d = tmp_path / "tables"
+    d.mkdir()
+    (d / "table09_old.csv").write_text("x")
+    (d / "notes.txt").write_text("mine")
+    t = Table("new", "New", [Column("a", "A")], [{"a": "x"}], number=1)
+    written = export_tables([t], d)
+    names = sorted(p.name for p in d.iterdir())
+    assert "table09_old.csv" not in names and "notes.txt" in names
+    assert {p.name for p in written} <= set(names)

@@ -214,4 +214,19 @@ def export_tables(tables: list[Table], directory) -> list[Path]:
         path = directory / "tables.docx"
         if write_docx(tables, path):
             out.append(path)
+    _remove_stale(directory, out)
     return out
+
+
+def _remove_stale(directory: Path, written: list[Path]) -> None:
+    """Delete ``tableNN_<name>.csv/.tex`` files of earlier runs that this run did not write,
+    so that the folder always matches the report (other files are never touched)."""
+    import re
+
+    keep = {p.name for p in written}
+    pattern = re.compile(r"^table\d{2,}_[a-z0-9_-]+\.(csv|tex)$")
+    if not directory.is_dir():
+        return
+    for p in directory.iterdir():
+        if p.is_file() and pattern.match(p.name) and p.name not in keep:
+            p.unlink()
