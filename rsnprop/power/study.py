@@ -79,7 +79,8 @@ class PowerResult(Result):
                          f"{an['share_born_global']:.1%}):")
             for r in an["rows"]:
                 lines.append(f"{r['n']:>6}  {r['proposition']:<8} {r['power_bonferroni']:.3f} "
-                             f"(alpha/{an['m_tests']})  {r['power_uncorrected']:.3f} (alpha)")
+                             f"(alpha/{an['m_tests']})  {r['power_uncorrected']:.3f} (alpha)  "
+                             f"{r.get('test', '')}")
             lines.append("analytic N (alpha/3): " + "; ".join(
                 f"{p} {v}" for p, v in an["n_for_power_bonferroni"].items()))
         for w in d.get("warnings", []):
