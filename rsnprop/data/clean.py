@@ -293,7 +293,7 @@ def _clean(raw_df, instrument, rules, source):
     subst = [c for c in item_cols if getattr(items[c], "role", None) not in ("consent", "screening")]
     if rules.duplicate_submission_columns == "all":
         subst = [c for c in values.columns if c != "resp_id"]
-    dup_id, dup_sub = find_duplicates(ids, values[subst])
+    dup_id, dup_sub = find_duplicates(ids, values, subst)
     if rules.exclude_duplicates:
         reasons["duplicate_id"] = dup_id
         reasons["duplicate_submission"] = dup_sub & ~dup_id

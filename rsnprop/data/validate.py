@@ -427,7 +427,7 @@ def _cmp(a, op, v):
             "lt": operator.lt, "le": operator.le}[op](a, v)
 
 
-def find_duplicates(ids, items):
+def find_duplicates(ids, items, columns=None):
     """Later copies of a respondent id, and later identical submissions.
 
     ``ids`` is a Series of respondent ids (missing ids are never duplicates); ``items`` the
@@ -438,17 +438,18 @@ def find_duplicates(ids, items):
     import pandas as pd
 
     dup_id = ids.notna().to_numpy() & ids.duplicated(keep="first").to_numpy()
-    n, p = items.shape
+    cols = list(items.columns if columns is None else columns)
+    n, p = len(items), len(cols)
     if not p or not n:
         return dup_id, np.zeros(n, dtype=bool)
     # a submission counts only with at least half of the compared items answered
     answered = np.zeros(n, dtype=np.int64)
-    for c in items.columns:
+    for c in cols:
         answered += items[c].notna().to_numpy()
     answered = answered * 2 >= max(1, p)
     # 64-bit row keys built column by column (no n x p matrix), then exact confirmation
     h = np.full(n, 0x9E3779B97F4A7C15, dtype=np.uint64)
-    for c in items.columns:
+    for c in cols:
         h ^= _column_bits(items[c])
         h *= np.uint64(0xBF58476D1CE4E5B9)
         h ^= h >> np.uint64(31)
@@ -457,7 +458,7 @@ def find_duplicates(ids, items):
         first = pd.Series(np.arange(n)).groupby(h, sort=False).transform("first").to_numpy()
         rows = np.flatnonzero(cand)
         same = np.ones(len(rows), dtype=bool)
-        for c in items.columns:
+        for c in cols:
             bits = _column_bits(items[c])
             same &= bits[rows] == bits[first[rows]]
         cand[rows[~same]] = False
