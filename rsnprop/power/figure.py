@@ -21,7 +21,7 @@ def power_curve_figure(result, *, targets=(0.8, 0.9)):
     mc = pd.DataFrame(d["results"])
     fig, ax = plt.subplots(figsize=(6.4, 4.2), dpi=100)
     labels = {"P1": "P1 (traditional: informational)", "P2": "P2 (born global: relational)",
-              "joint": "joint (interaction)"}
+              "joint": "joint (P1, P2 and interaction)"}
     mc["label"] = mc["proposition"].map(labels).fillna(mc["proposition"])
     order = [labels[p] for p in ("P1", "P2", "joint") if p in set(mc["proposition"])]
     palette = dict(zip(order, sns.color_palette("colorblind", len(order))))
@@ -46,7 +46,7 @@ def power_curve_figure(result, *, targets=(0.8, 0.9)):
     ax.set_ylabel("P(verdict = supported)")
     ax.set_title(f"Power, scenario {d.get('scenario')} ({d.get('reps')} replications per N)")
     ax.legend(title=None, loc="lower right", fontsize=8)
-    fig.text(0.01, 0.01, "bands: 95 % Monte Carlo intervals; dashed: analytic (Bonferroni)",
+    fig.text(0.01, 0.01, "bands: 95 % Monte Carlo intervals; dashed: analytic at alpha/3 (joint: interaction test only)",
              fontsize=7, color="grey")
     fig.tight_layout()
     return fig
