@@ -197,3 +197,19 @@ def test_cli_power_bad_input_exits_2(rsnprop_cli, args, needle):
 def test_cli_power_missing_plan_exits_2(rsnprop_cli, tmp_path):
     proc = rsnprop_cli("power", "--plan", tmp_path / "nope.yaml", "--n", "100")
     assert proc.returncode == 2 and "nope.yaml" in proc.stderr
+
+
+def test_cli_power_runs_and_resumes(rsnprop_cli, tmp_path):
+    out = tmp_path / "power.json"
+    args = ("power", "--plan", PLAN, "--n", "40", "--reps", "2", "--jobs", "1", "--seed", "5",
+            "--no-analytic", "-o", out, "--figure", tmp_path / "power.svg", "--json")
+    proc = rsnprop_cli(*args)
+    assert proc.returncode == 0, proc.stderr
+    d = proc.json()
+    assert json.loads(out.read_text()) == d
+    assert d["reps"] == 2 and d["ns"] == [40] and len(d["results"]) == 3
+    assert (tmp_path / "power.svg").read_bytes().startswith(b"<?xml")
+    stream = tmp_path / "power.runs.jsonl"
+    assert len(read_stream(stream)) == 2
+    again = rsnprop_cli(*args)                      # everything is on the stream: same result
+    assert again.returncode == 0 and again.json() == d
