@@ -1,5 +1,7 @@
 """Ordinal indicators: DWLS estimation on polychoric correlations with WLSMV inference
-(lavaan ``cfa(..., ordered = ..., estimator = "WLSMV")``, delta parametrisation).
+(lavaan ``cfa(..., ordered = ..., estimator = "WLSMV")``, delta parametrisation), single and
+multigroup (``group_equal`` ``"loadings"``, ``"thresholds"``; with equal thresholds the latent
+means and the scaling factors ``~*~`` are free in groups 2..G, as lavaan).
 
 Sample statistics ``s = (thresholds, polychoric correlations)`` and ``Gamma = NACOV`` come from
 :mod:`rsnprop.sem.polychoric`.  The model implies ``tau`` (free thresholds) and the off-diagonal
@@ -25,7 +27,7 @@ import numpy as np
 
 from ..errors import InputError
 from .engine import GroupData
-from .partable import Row, build_partable
+from .partable import Row, assign_parameters, build_partable
 
 __all__ = ["fit_ordinal"]
 
@@ -42,46 +44,55 @@ def _scaled_shifted(D, W, Gamma, df):
     return a, b
 
 
-def _catml_robust(R, sigma, D, W, Gamma, nth, ri, ci, N, df):
+def _catml_robust(Rs, sigmas, J, Wb, Gb, E_inv, cor_rows, fgs, ns, df):
     """lavaan's robust CFI/TLI/RMSEA for categorical data (Savalei 2021, ``lav_fit_catml_dwls``):
-    the normal-theory ML discrepancy between the polychoric matrix and the DWLS solution,
-    rescaled with the DWLS sandwich."""
-    p = R.shape[0]
-    sig = sigma.copy()
-    np.fill_diagonal(sig, 1.0)
-    try:
-        si = np.linalg.inv(sig)
-        ld_s = np.linalg.slogdet(sig)[1]
+    the normal-theory ML discrepancy between the polychoric matrices and the DWLS solution,
+    rescaled with the DWLS sandwich (all groups stacked, weights ``f_g = n_g / N``)."""
+    from scipy.linalg import block_diag
+
+    N = sum(ns)
+    G = len(Rs)
+    x3 = 0.0
+    x3_null = 0.0
+    Vs = []
+    for R, sig, fg, n in zip(Rs, sigmas, fgs, ns):
+        p = R.shape[0]
+        sig = sig.copy()
+        np.fill_diagonal(sig, 1.0)
         sign, ld_r = np.linalg.slogdet(R)
-    except np.linalg.LinAlgError:
-        return {}
-    if sign <= 0 or np.linalg.eigvalsh(R).min() < np.sqrt(np.finfo(float).eps):
-        return {}
-    x3 = N * (ld_s + np.sum(R * si) - ld_r - p)
-    # NT weight matrix of the correlations (off-diagonal vech), at the model
-    V = si[np.ix_(ri, ri)] * si[np.ix_(ci, ci)] + si[np.ix_(ri, ci)] * si[np.ix_(ci, ri)]
-    E_inv = np.linalg.inv(D.T @ W @ D)
-    Dc = D[nth:]
-    Wc = W[nth:, nth:]
-    Gc = Gamma[nth:, nth:]
-    WiU = np.eye(len(ri)) - Dc @ E_inv @ Dc.T @ Wc
-    ks = np.trace(WiU.T @ V @ WiU @ Gc)
-    c3 = ks / df
-    x3_null = N * (-ld_r)
-    df_null = len(ri)
+        if sign <= 0 or np.linalg.eigvalsh(R).min() < np.sqrt(np.finfo(float).eps):
+            return {}
+        si = np.linalg.inv(sig)
+        x3 += n * (np.linalg.slogdet(sig)[1] + np.sum(R * si) - ld_r - p)
+        x3_null += n * (-ld_r)
+        ri, ci = _offdiag(p)
+        Vs.append(fg * (si[np.ix_(ri, ri)] * si[np.ix_(ci, ci)] + si[np.ix_(ri, ci)] * si[np.ix_(ci, ri)]))
+    V = block_diag(*Vs)
+    Dc = J[cor_rows]
+    Wc = Wb[np.ix_(cor_rows, cor_rows)]
+    Gc = Gb[np.ix_(cor_rows, cor_rows)]
+    WiU = np.eye(len(cor_rows)) - Dc @ E_inv @ Dc.T @ Wc
+    c3 = np.trace(WiU.T @ V @ WiU @ Gc) / df
+    df_null = len(cor_rows)
     c3_null = np.trace(Gc) / df_null
     t1 = max(x3 - c3 * df, 0.0)
     t2 = max(x3 - c3 * df, x3_null - c3_null * df_null, 0.0)
     cfi = 1.0 if t2 == 0 else 1.0 - t1 / t2
     tli = 1.0 - ((x3 - c3 * df) * df_null) / ((x3_null - c3_null * df_null) * df)
-    rmsea = math.sqrt(max(x3 / N / df - c3 / N, 0.0))
+    rmsea = math.sqrt(max(x3 / N / df - c3 / N, 0.0)) * math.sqrt(G)
     return {"cfi_robust": cfi, "tli_robust": tli, "rmsea_robust": rmsea, "catml_chi2": x3,
             "catml_scaling_factor": c3}
+
+
+def _offdiag(p):
+    pairs = [(i, j) for j in range(p) for i in range(j + 1, p)]  # lavaan's vech order
+    return np.array([a for a, _ in pairs], dtype=int), np.array([b for _, b in pairs], dtype=int)
 
 
 def fit_ordinal(model, data, *, ordered, group=None, group_equal=(), group_partial=(), std_lv=False,
                 estimator="WLSMV", level=0.95):
     from scipy import stats
+    from scipy.linalg import block_diag
 
     from .api import finish
     from .data import prepare_data
@@ -89,11 +100,9 @@ def fit_ordinal(model, data, *, ordered, group=None, group_equal=(), group_parti
     from .model import build_engine, start_values
     from .polychoric import ordinal_stats
 
-    if group is not None:
-        raise InputError("multigroup models with ordinal indicators are not implemented yet "
-                         "(use estimator='MLR' on the item scores, or fit the groups separately)",
-                         parameter="group", value=group)
-    columns = list(getattr(data, "columns", []))
+    columns = [c for c in getattr(data, "columns", []) if c != group]
+    if group is not None and group not in getattr(data, "columns", []):
+        raise InputError("group column not found in the data", column=group, parameter="group")
     probe = build_partable(model, data_columns=columns)
     if ordered is True:
         ordered = list(probe.ov)
@@ -108,149 +117,222 @@ def fit_ordinal(model, data, *, ordered, group=None, group_equal=(), group_parti
         raise InputError("models mixing ordinal and continuous indicators are not implemented yet; "
                          "declare every observed variable as ordered", parameter="ordered",
                          value=",".join(v for v in probe.ov if v not in ordered))
-    arrays, labels, n_dropped = prepare_data(data, probe.ov, ordered=ordered)
-    x = arrays[0]
-    bad = np.flatnonzero(np.any(np.abs(x - np.round(x)) > 0, axis=0))
-    if len(bad):
-        raise InputError("ordered variables must hold integer category codes", parameter="ordered",
-                         column=probe.ov[bad[0]])
-    for j, v in enumerate(probe.ov):
-        if len(np.unique(x[:, j])) < 2:
-            raise InputError("ordered variable has a single category", column=v, parameter="ordered")
-    st = ordinal_stats(x, probe.ov)
-    pt = build_partable(model, std_lv=std_lv, meanstructure=False, data_columns=columns, ordered=ordered)
+    unsupported = [g for g in group_equal if g not in ("loadings", "thresholds", "intercepts", "lv.variances",
+                                                      "lv.covariances", "regressions", "means")]
+    if unsupported:
+        raise InputError("group_equal type not supported with ordinal indicators (delta parametrisation)",
+                         parameter="group_equal", value=unsupported[0])
+    arrays, labels, n_dropped = prepare_data(data, probe.ov, group=group, ordered=ordered)
+    G = len(labels)
+    for x in arrays:
+        bad = np.flatnonzero(np.any(np.abs(x - np.round(x)) > 0, axis=0))
+        if len(bad):
+            raise InputError("ordered variables must hold integer category codes", parameter="ordered",
+                             column=probe.ov[bad[0]])
+        for j, v in enumerate(probe.ov):
+            if len(np.unique(x[:, j])) < 2:
+                raise InputError("ordered variable has a single category" + (" in a group" if G > 1 else ""),
+                                 column=v, parameter="ordered")
+    sts = [ordinal_stats(x, probe.ov) for x in arrays]
+    th_equal = G > 1 and ("thresholds" in group_equal or "intercepts" in group_equal)
+    if th_equal:
+        for j, v in enumerate(probe.ov):
+            if any(not np.array_equal(st.levels[j], sts[0].levels[j]) for st in sts[1:]):
+                raise InputError("equal thresholds need the same observed categories in every group",
+                                 column=v, parameter="group_equal")
+    th_partial = {p_.replace(" ", "") for p_ in group_partial if "|" in p_}
+    other_partial = [p_ for p_ in group_partial if "|" not in p_]
+    ge = [g for g in group_equal if g not in ("thresholds", "intercepts", "means")]
+    pt = build_partable(model, ngroups=G, std_lv=std_lv, meanstructure=False, group_equal=ge,
+                        group_partial=other_partial, data_columns=columns, ordered=ordered)
     p = len(pt.ov)
-    # thresholds as extra free parameters; residual variances of y* are not parameters
-    th_rows = []
-    k = pt.npar
-    for j, v in enumerate(pt.ov):
-        for m in range(len(st.th[j])):
-            th_rows.append(Row(v, "|", f"t{m + 1}", group=1, free=True, user=0, par=k))
-            k += 1
     resid_rows = [r for r in pt.rows if r.op == "~~" and r.lhs == r.rhs and r.lhs in ordered]
     for r in resid_rows:
-        r.free, r.value, r.par = False, 0.0, -1
-    extra = ([Row(v, "~*~", v, group=1, free=False, value=1.0, user=0) for v in pt.ov]
-             + [Row(v, "~1", "", group=1, free=False, value=0.0, user=0) for v in pt.ov + pt.lv])
-    # renumber: existing free params keep their indices (resid rows were defaults, never free)
-    pt.rows = pt.rows[: len(pt.rows)] + th_rows + extra
-    # compact parameter indices
-    used = sorted({r.par for r in pt.rows if r.par >= 0})
-    remap = {old: new for new, old in enumerate(used)}
-    for r in pt.rows:
-        if r.par >= 0:
-            r.par = remap[r.par]
-    pt.npar = len(used)
-    q = pt.npar
-    th_par = np.array([r.par for r in th_rows])
-    gd = GroupData(n=st.n, cov=st.cor, mean=np.zeros(p), logdet_cov=float(np.linalg.slogdet(st.cor)[1]))
-    engine = build_engine(pt, [gd])
-    gm = engine.groups[0]
-    ri, ci = zip(*[(i, j) for j in range(p) for i in range(j + 1, p)])
-    ri, ci = np.array(ri), np.array(ci)
-    s = np.concatenate([st.th_flat, st.cor[ri, ci]])
+        r.free, r.value = False, 0.0
+    extra = []
+    free_means = th_equal and "means" not in group_equal
+    for g in range(1, G + 1):
+        st = sts[g - 1]
+        for j, v in enumerate(pt.ov):
+            for m in range(len(st.th[j])):
+                name = f"t{m + 1}"
+                eq = f".eq.{v}|{name}" if th_equal and f"{v}|{name}" not in th_partial else ""
+                extra.append(Row(v, "|", name, group=g, free=True, user=0, eq=eq))
+        extra += [Row(v, "~*~", v, group=g, free=(g > 1 and th_equal), value=1.0, user=0) for v in pt.ov]
+        extra += [Row(v, "~1", "", group=g, free=False, value=0.0, user=0) for v in pt.ov]
+        extra += [Row(f, "~1", "", group=g, free=(g > 1 and free_means), value=0.0, user=0) for f in pt.lv]
+    pt.rows = pt.rows + extra
+    pt.npar = q = assign_parameters(pt.rows)
+    gds = [GroupData(n=st.n, cov=st.cor, mean=np.zeros(p), logdet_cov=float(np.linalg.slogdet(st.cor)[1]))
+           for st in sts]
+    engine = build_engine(pt, gds)
+    ri, ci = _offdiag(p)
+    pos = {v: i for i, v in enumerate(pt.ov)}
+    # per group: parameter index (or -1) of every threshold / scaling factor
+    th_par, th_item, dl_par = [], [], []
+    for g in range(1, G + 1):
+        rows_g = [r for r in pt.rows if r.group == g]
+        th_par.append(np.array([r.par for r in rows_g if r.op == "|"]))
+        th_item.append(np.array([pos[r.lhs] for r in rows_g if r.op == "|"]))
+        dl = {r.lhs: r.par for r in rows_g if r.op == "~*~"}
+        dl_par.append(np.array([dl[v] for v in pt.ov]))
+    s_list = [np.concatenate([st.th_flat, st.cor[ri, ci]]) for st in sts]
     # lavaan's NACOV carries a factor N / (N - 1) (checked against lavaan 0.6.14: chi-square,
     # scaled chi-square and SEs all agree only with it)
-    Gamma = st.nacov * st.n / (st.n - 1)
-    w = 1.0 / np.diag(Gamma)
-    nth = len(th_par)
+    gammas = [st.nacov * st.n / (st.n - 1) for st in sts]
+    ws = [1.0 / np.diag(Gm) for Gm in gammas]
+    ns = [st.n for st in sts]
+    N = sum(ns)
+    fgs = [n / N for n in ns]
 
-    def model_vec(theta, deriv=False):
-        if deriv:
-            sigma, _, ds, _ = gm.derivatives(theta, False)
-        else:
-            sigma, _ = gm.implied(theta)
-        sig = np.concatenate([theta[th_par], sigma[ri, ci]])
-        if not deriv:
-            return sig
-        D = np.zeros((len(s), q))
-        D[np.arange(nth), th_par] = 1.0
-        D[nth:, :] = ds[:, ri, ci].T
-        return sig, D
+    def model_vec(theta, g):
+        sigma, mu = engine.groups[g].implied(theta)
+        delta = np.where(dl_par[g] >= 0, theta[np.maximum(dl_par[g], 0)], 1.0)
+        it = th_item[g]
+        tau = delta[it] * (theta[th_par[g]] - mu[it])
+        return np.concatenate([tau, delta[ri] * delta[ci] * sigma[ri, ci]])
 
-    theta = start_values(pt, [gd])
-    theta[th_par] = st.th_flat
+    def jac(theta, g):
+        """Model statistics and their analytic Jacobian (RAM derivatives, thresholds, scaling)."""
+        gm = engine.groups[g]
+        sigma, mu, ds, dm = gm.derivatives(theta, True)
+        dpar = dl_par[g]
+        delta = np.where(dpar >= 0, theta[np.maximum(dpar, 0)], 1.0)
+        it = th_item[g]
+        raw = theta[th_par[g]] - mu[it]
+        base = np.concatenate([delta[it] * raw, delta[ri] * delta[ci] * sigma[ri, ci]])
+        nth_g = len(it)
+        J = np.zeros((len(base), q))
+        J[:nth_g] = -(delta[it][:, None] * dm[:, it].T)
+        J[nth_g:] = (delta[ri] * delta[ci])[:, None] * ds[:, ri, ci].T
+        np.add.at(J, (np.arange(nth_g), th_par[g]), delta[it])
+        for j in np.flatnonzero(dpar >= 0):
+            k = dpar[j]
+            rows_th = np.flatnonzero(it == j)
+            J[rows_th, k] += raw[rows_th]
+            sel_i = np.flatnonzero(ri == j)
+            J[nth_g + sel_i, k] += delta[ci[sel_i]] * sigma[j, ci[sel_i]]
+            sel_c = np.flatnonzero(ci == j)
+            J[nth_g + sel_c, k] += delta[ri[sel_c]] * sigma[ri[sel_c], j]
+        return base, J
+
+    def objective(theta):
+        tot = 0.0
+        for g in range(G):
+            r = s_list[g] - model_vec(theta, g)
+            tot += fgs[g] * float(r @ (ws[g] * r))
+        return tot
+
+    theta = start_values(pt, gds)
+    for g in range(G):
+        theta[th_par[g]] = sts[g].th_flat
+    theta[np.concatenate(dl_par)[np.concatenate(dl_par) >= 0]] = 1.0
     converged = False
-    F = np.inf
+    F = objective(theta)
     it = 0
-    for it in range(1, 300):
-        sig, D = model_vec(theta, True)
-        r = s - sig
-        F = float(r @ (w * r))
-        JW = D.T * w
+    for it in range(1, 200):
+        E = np.zeros((q, q))
+        grad = np.zeros(q)
+        for g in range(G):
+            sig, J = jac(theta, g)
+            JW = J.T * ws[g]
+            E += fgs[g] * JW @ J
+            grad += fgs[g] * JW @ (s_list[g] - sig)
         try:
-            step = np.linalg.solve(JW @ D, JW @ r)
+            step = np.linalg.solve(E, grad)
         except np.linalg.LinAlgError:
-            step = np.linalg.lstsq(JW @ D, JW @ r, rcond=None)[0]
+            step = np.linalg.lstsq(E, grad, rcond=None)[0]
         alpha = 1.0
         while alpha > 1e-8:
             cand = theta + alpha * step
-            rc = s - model_vec(cand)
-            Fc = float(rc @ (w * rc))
+            Fc = objective(cand)
             if Fc <= F:
                 break
             alpha /= 2
-        theta = cand
-        if np.max(np.abs(alpha * step)) < 1e-10 or abs(F - Fc) < 1e-15:
+        if alpha <= 1e-8:
+            converged = np.max(np.abs(grad)) < 1e-6
+            break
+        done = np.max(np.abs(alpha * step)) < 1e-11 or F - Fc < 1e-17 * (1 + F)
+        theta, F = cand, Fc
+        if done:
             converged = True
             break
-    sig, D = model_vec(theta, True)
-    r = s - sig
-    F = float(r @ (w * r))
-    N = st.n
-    W = np.diag(w)
+    # final quantities
+    Js, sigs = [], []
+    for g in range(G):
+        sig, J = jac(theta, g)
+        Js.append(J)
+        sigs.append(sig)
+    Wb = block_diag(*[fgs[g] * np.diag(ws[g]) for g in range(G)])
+    Gb = block_diag(*[gammas[g] / fgs[g] for g in range(G)])
+    Jall = np.vstack(Js)
+    E = Jall.T @ Wb @ Jall
     warn = []
     try:
-        M = np.linalg.inv(D.T @ W @ D)
+        E_inv = np.linalg.inv(E)
     except np.linalg.LinAlgError:
-        M = np.linalg.pinv(D.T @ W @ D)
+        E_inv = np.linalg.pinv(E)
         warn.append("the information matrix is singular: the model may not be identified")
-    vcov = M @ (D.T @ W @ Gamma @ W @ D) @ M / N
-    chi2 = N * F
-    npar = q
-    df = len(s) - npar
-    # baseline: thresholds only
-    Db = np.zeros((len(s), nth))
-    Db[np.arange(nth), np.arange(nth)] = 1.0
-    chi2_b = N * float(np.sum(w[nth:] * s[nth:] ** 2))
-    df_b = len(s) - nth
-    fitm = {"npar": npar, "n": N, "ngroups": 1, "chi2": chi2, "df": df,
+    meat = sum(fgs[g] * (Js[g].T * ws[g]) @ gammas[g] @ (Js[g] * ws[g][:, None]) for g in range(G))
+    vcov = E_inv @ meat @ E_inv / N
+    resid = [s_list[g] - sigs[g] for g in range(G)]
+    chi2 = sum(ns[g] * float(resid[g] @ (ws[g] * resid[g])) for g in range(G))
+    nstat = sum(len(s_) for s_ in s_list)
+    df = nstat - q
+    # baseline: thresholds only (no equality constraints)
+    nths = [len(st.th_flat) for st in sts]
+    Db = block_diag(*[np.vstack([np.eye(nths[g]), np.zeros((len(ri), nths[g]))]) for g in range(G)])
+    chi2_b = sum(ns[g] * float(np.sum(ws[g][nths[g]:] * s_list[g][nths[g]:] ** 2)) for g in range(G))
+    df_b = G * len(ri)
+    fitm = {"npar": q, "n": N, "ngroups": G, "chi2": chi2, "df": df,
             "pvalue": float(stats.chi2.sf(chi2, df)) if df > 0 else float("nan"),
-            "baseline_chi2": chi2_b, "baseline_df": df_b,
-            "estimator": estimator, "test": "scaled.shifted"}
+            "baseline_chi2": chi2_b, "baseline_df": df_b, "estimator": estimator, "test": "scaled.shifted"}
     cfi, tli = incremental(chi2, df, chi2_b, df_b)
-    lo, hi, pc = rmsea_ci(chi2, df, N)
-    fitm.update({"cfi": cfi, "tli": tli, "rmsea": rmsea_point(chi2, df, N), "rmsea_ci_lower": lo,
+    lo, hi, pc = rmsea_ci(chi2, df, N, G)
+    fitm.update({"cfi": cfi, "tli": tli, "rmsea": rmsea_point(chi2, df, N, G), "rmsea_ci_lower": lo,
                  "rmsea_ci_upper": hi, "rmsea_pvalue": pc})
+    cor_rows = np.concatenate([np.arange(len(ri)) + sum(len(s_) for s_ in s_list[:g]) + nths[g] for g in range(G)])
     if df > 0:
-        a, b = _scaled_shifted(D, W, Gamma, df)
-        ab, bb = _scaled_shifted(Db, W, Gamma, df_b)
+        a, b = _scaled_shifted(Jall, Wb, Gb, df)
+        ab, bb = _scaled_shifted(Db, Wb, Gb, df_b)
         chi2_s = a * chi2 + b
         chi2_bs = ab * chi2_b + bb
         cfi_s, tli_s = incremental(chi2_s, df, chi2_bs, df_b)
-        lo_s, hi_s, pc_s = rmsea_ci(chi2_s, df, N)
+        lo_s, hi_s, pc_s = rmsea_ci(chi2_s, df, N, G)
         fitm.update({"chi2_scaled": chi2_s, "df_scaled": df, "pvalue_scaled": float(stats.chi2.sf(chi2_s, df)),
                      "chi2_scaling_factor": 1 / a, "chi2_shift": b, "baseline_chi2_scaled": chi2_bs,
-                     "cfi_scaled": cfi_s, "tli_scaled": tli_s, "rmsea_scaled": rmsea_point(chi2_s, df, N),
+                     "cfi_scaled": cfi_s, "tli_scaled": tli_s, "rmsea_scaled": rmsea_point(chi2_s, df, N, G),
                      "rmsea_ci_lower_scaled": lo_s, "rmsea_ci_upper_scaled": hi_s, "rmsea_pvalue_scaled": pc_s})
-    if df > 0:
-        fitm.update(_catml_robust(st.cor, gm.implied(theta)[0], D, W, Gamma, nth, ri, ci, N, df))
-    # srmr on the correlations
-    sigma_hat, _ = gm.implied(theta)
-    resid = st.cor[ri, ci] - sigma_hat[ri, ci]
-    fitm["srmr"] = math.sqrt(float(np.sum(resid ** 2)) / (p * (p + 1) / 2))
+        implied = []
+        for g in range(G):
+            sigma, _ = engine.groups[g].implied(theta)
+            delta = np.where(dl_par[g] >= 0, theta[np.maximum(dl_par[g], 0)], 1.0)
+            implied.append(sigma * np.outer(delta, delta))
+        fitm.update(_catml_robust([st.cor for st in sts], implied, Jall, Wb, Gb, E_inv, cor_rows, fgs, ns, df))
+    # srmr on the correlations (weighted over groups)
+    srmr = 0.0
+    for g in range(G):
+        rc = resid[g][nths[g]:]
+        srmr += fgs[g] * math.sqrt(float(np.sum(rc ** 2)) / (p * (p + 1) / 2))
+    fitm["srmr"] = srmr
     for key in ("loglik", "aic", "bic"):
         fitm[key] = float("nan")
-    # residual variances of y* (delta parametrisation): 1 - explained variance
-    explained = np.diag(sigma_hat)
-    pos = {v: i for i, v in enumerate(pt.ov)}
-    for rr in resid_rows:
-        rr.value = float(1.0 - explained[pos[rr.lhs]])
-        gm.S0[pos[rr.lhs], pos[rr.lhs]] = rr.value
+    # residual variances of y* (delta parametrisation): 1 / delta^2 - explained variance
+    for g in range(G):
+        gm = engine.groups[g]
+        sigma_hat, _ = gm.implied(theta)
+        delta = np.where(dl_par[g] >= 0, theta[np.maximum(dl_par[g], 0)], 1.0)
+        for rr in resid_rows:
+            if rr.group != g + 1:
+                continue
+            j = pos[rr.lhs]
+            rr.value = float(1.0 / delta[j] ** 2 - sigma_hat[j, j])
+            gm.S0[j, j] = rr.value
     core = dict(engine=engine, theta=theta, fmin=F / 2, converged=converged, iterations=it)
-    res = finish(pt, core, [gd], [None], estimator=estimator, level=level, arrays=None, n_dropped=n_dropped,
+    res = finish(pt, core, gds, labels, estimator=estimator, level=level, arrays=None, n_dropped=n_dropped,
                  model=model, vcov=vcov, fitm=fitm, extra_warnings=warn)
-    res.ordinal = {"thresholds": {v: st.th[j].tolist() for j, v in enumerate(pt.ov)},
-                   "levels": {v: st.levels[j].tolist() for j, v in enumerate(pt.ov)}}
-    res.polychoric = st.cor
+    res.ordinal = {"thresholds": {v: sts[0].th[j].tolist() for j, v in enumerate(pt.ov)},
+                   "levels": {v: sts[0].levels[j].tolist() for j, v in enumerate(pt.ov)},
+                   "thresholds_by_group": [{v: st.th[j].tolist() for j, v in enumerate(pt.ov)} for st in sts]}
+    res.polychoric = sts[0].cor if G == 1 else [st.cor for st in sts]
     return res

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from ..errors import ModelSyntaxError
 from .syntax import parse_all
 
-__all__ = ["ParTable", "build_partable", "GROUP_EQUAL_TYPES"]
+__all__ = ["ParTable", "build_partable", "assign_parameters", "GROUP_EQUAL_TYPES"]
 
 GROUP_EQUAL_TYPES = ("loadings", "intercepts", "means", "thresholds", "regressions", "residuals",
                      "residual.covariances", "lv.variances", "lv.covariances")
@@ -258,21 +258,7 @@ def build_partable(model: str, *, ngroups: int = 1, std_lv: bool = False, meanst
                     x = alias[x]
                 r.eq = r.eq or ""
                 r.label_root = x
-    # assign parameter indices: rows sharing a label or an equality key share one parameter
-    index: dict[str, int] = {}
-    npar = 0
-    for r in rows:
-        if not r.free:
-            continue
-        lab = getattr(r, "label_root", None) or r.label
-        keyname = ("L:" + lab) if lab else ("E:" + r.eq) if r.eq else None
-        if keyname is not None and keyname in index:
-            r.par = index[keyname]
-            continue
-        r.par = npar
-        if keyname is not None:
-            index[keyname] = npar
-        npar += 1
+    npar = assign_parameters(rows)
     # a fixed row with a label ties nothing; a label on both a fixed and a free row is an error
     labels_fixed = {r.label for r in rows if not r.free and r.label}
     labels_free = {r.label for r in rows if r.free and r.label}
@@ -287,6 +273,27 @@ def build_partable(model: str, *, ngroups: int = 1, std_lv: bool = False, meanst
                     definitions=[d for d in definitions if d.op == ":="],
                     constraints=[d for d in definitions if d.op != ":="], npar=npar)
     # (equality constraints are absorbed into the parameter indices: npar is already reduced)
+
+
+def assign_parameters(rows) -> int:
+    """Give every free row its index into theta; rows sharing a label (or '==' root) or an
+    equality key share one parameter.  Returns the number of parameters."""
+    index: dict[str, int] = {}
+    npar = 0
+    for r in rows:
+        r.par = -1
+        if not r.free:
+            continue
+        lab = getattr(r, "label_root", None) or r.label
+        keyname = ("L:" + lab) if lab else ("E:" + r.eq) if r.eq else None
+        if keyname is not None and keyname in index:
+            r.par = index[keyname]
+            continue
+        r.par = npar
+        if keyname is not None:
+            index[keyname] = npar
+        npar += 1
+    return npar
 
 
 def _norm_partial(text: str):

@@ -134,10 +134,29 @@ def _cell_probs(ti, tj, r):
     return F[1:, 1:] - F[:-1, 1:] - F[1:, :-1] + F[:-1, :-1]
 
 
-def _polychoric(tab, ti, tj):
-    def nll(r):
+def _polychoric(tab, ti, tj, start=0.0):
+    """ML polychoric correlation of a contingency table (thresholds fixed): Fisher scoring on
+    rho with the analytic score, bounded fallback when it does not settle."""
+    n = tab.sum()
+    r = float(np.clip(start, -0.95, 0.95))
+    for _ in range(100):
         P = _cell_probs(ti, tj, r)
-        return -np.sum(tab * np.log(np.clip(P, 1e-300, None)))
+        dens = _bvn_pdf(ti[:, None], tj[None, :], r)
+        dP = dens[1:, 1:] - dens[:-1, 1:] - dens[1:, :-1] + dens[:-1, :-1]
+        ok = P > 1e-300
+        score = float(np.sum(tab[ok] * dP[ok] / P[ok]))
+        info = float(n * np.sum(dP[ok] ** 2 / P[ok]))
+        if not np.isfinite(score) or info <= 0:
+            break
+        step = score / info
+        new = float(np.clip(r + step, -0.999, 0.999))
+        if abs(new - r) < 1e-12:
+            return new
+        r = new
+    # fallback: bounded 1-d search on the log-likelihood
+
+    def nll(x):
+        return -np.sum(tab * np.log(np.clip(_cell_probs(ti, tj, x), 1e-300, None)))
 
     res = optimize.minimize_scalar(nll, bounds=(-0.995, 0.995), method="bounded",
                                    options={"xatol": 1e-10, "maxiter": 500})
@@ -183,7 +202,9 @@ def ordinal_stats(x: np.ndarray, names) -> OrdinalStats:
         ti, tj = ext[i], ext[j]
         Ki, Kj = len(ti) - 1, len(tj) - 1
         tab = _pair_tables(codes[:, i], codes[:, j], Ki, Kj)
-        r = _polychoric(tab, ti, tj)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            start = np.corrcoef(codes[:, i], codes[:, j])[0, 1]
+        r = _polychoric(tab, ti, tj, start=0.0 if not np.isfinite(start) else start)
         cor[i, j] = cor[j, i] = r
         P = _cell_probs(ti, tj, r)
         dens = _bvn_pdf(ti[:, None], tj[None, :], r)
