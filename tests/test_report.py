@@ -107,7 +107,11 @@ def built_report(kind: str = "full") -> dict:
     if not _BUILT:
         import tempfile
 
+        import atexit
+        import shutil
+
         base = Path(tempfile.mkdtemp(prefix="rsnprop-report-"))
+        atexit.register(shutil.rmtree, base, ignore_errors=True)
         full = make_results(base / "results")
         hostile = make_results(base / "res<img src=x onerror=alert(1)>", edit=hostile_edit)
         jobs = {"full": (full, base / "full", "0"), "rerun": (full, base / "again", "12345"),
