@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from rsnprop.errors import InputError
-from rsnprop.power.cfa import HS_MODEL, HS_POPULATION, cfa_power, implied_covariance
+from rsnprop.power.cfa import HS_POPULATION, cfa_power, implied_covariance
 from rsnprop.power.montecarlo import make_blocks, read_stream, replication_seed
 from rsnprop.power.summary import logistic_curve, n_for_power, verdict_table, wilson
 

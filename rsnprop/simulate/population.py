@@ -22,7 +22,7 @@ Examples
 from __future__ import annotations
 
 from ..results import Result, jsonsafe
-from .scenarios import FOCAL, GROUPS, Scenario, get_scenario
+from .scenarios import GROUPS, Scenario, get_scenario
 
 __all__ = ["PopulationParameters", "population_parameters", "likert_thresholds",
            "simulate_latent", "simulate_likert", "scale_items", "instrument_constructs"]
