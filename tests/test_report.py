@@ -534,3 +534,13 @@ def test_stale_tables_of_earlier_runs_are_removed(tmp_path):
     names = sorted(p.name for p in d.iterdir())
     assert "table09_old.csv" not in names and "notes.txt" in names
     assert {p.name for p in written} <= set(names)
+
+
+@pytest.mark.parametrize("module", ["fmt", "tables", "figures", "inputs", "build", "docx_export"])
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    mod = importlib.import_module(f"rsnprop.report.{module}")
+    result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0

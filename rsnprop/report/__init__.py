@@ -1,10 +1,53 @@
 """The HTML report: one self-contained, reviewer-ready file for the whole study.
 
-``build_report(results_dir)`` returns the HTML text; ``write_report(results_dir, output)``
-writes it atomically (and the APA tables as CSV/LaTeX into ``tables_dir``, by default
-``<output folder>/tables``).  RESULTS_DIR holds what the pipeline wrote: ``clean.parquet``,
-``cleaning_log.json``, ``measurement.json``, ``propositions.json`` and optionally
-``power.json``; a missing or unreadable file makes its section say "not run".
+Public API
+----------
+``build_report(results_dir) -> str``
+    The report as HTML text.
+``write_report(results_dir, output, *, tables_dir=None) -> Path``
+    Writes the HTML atomically, and every numbered table as ``tableNN_<name>.csv`` (raw
+    values), ``.tex`` (booktabs, APA number format) and all of them in ``tables.docx`` into
+    ``tables_dir`` (default ``<output folder>/tables``).
+``rsnprop report RESULTS_DIR -o reports/NAME.html [--tables-dir DIR] [--json]``
+    The same from the command line (exit 2 with one line when RESULTS_DIR does not exist or
+    OUTPUT is not an .html path).
+
+The file is self-contained: CSS inline, figures as SVG data URIs, a Content-Security-Policy
+(``default-src 'none'; img-src data:; style-src 'sha256-...'``) that forbids every network
+request and every script; all text from data, plans and file names is escaped by the
+autoescaping jinja2 template.  Identical inputs give identical bytes (dates come from
+``SOURCE_DATE_EPOCH`` only; figures are deterministic SVG).
+
+What is read from RESULTS_DIR (every file optional; a missing one makes its section say
+"not run", a malformed one is reported and skipped)
+--------------------------------------------------------------------------------------
+``clean.parquet`` (``rsnprop clean``)
+    ``resp_id``, ``bg_*`` classification columns, ``score_*`` scales, facts, ``sector``;
+    text columns without select-multiple dummies are listed as free-text answers.
+``cleaning_log.json`` (``rsnprop clean --log``)
+    ``n_in, n_kept, n_excluded, excluded[{row, id, reasons}], steps[{step, n_before,
+    n_excluded, n_after, reasons{code: n}}], raw_sha256, source, instrument{name, version,
+    hash}, careless{flagged}, problem_counts, problems, warnings``.
+``measurement.json`` (``rsnprop measure``)
+    ``reliability_table`` (or ``reliability`` per construct), ``labels``, ``efa{kmo,
+    bartlett_*, loadings}``, ``cfa{fit, loadings|estimates}``, ``items``, ``validity_matrix
+    {constructs, values}`` (or ``validity{htmt, ...}``), ``validity.htmt_pairs``, ``cmv``,
+    ``settings.seed``, ``instrument``, ``warnings``.
+``propositions.json`` (``rsnprop test``)
+    ``plan_hash, plan{name, version, alpha, sesoi, correction, ...}, n, propositions{P1, P2:
+    {statement, verdict, reason, evidence[{test, role, group, n, estimate, ci_lower,
+    ci_upper, effect_size, effect_size_name, es_ci_lower, es_ci_upper, p_value, p_corrected,
+    note, status}]}}, joint, effects, descriptives, auxiliary, continuous, multiverse
+    {dimensions, share, n_specifications, specifications[{<dimension>: option, primary,
+    estimate_P1, ci_lower_P1, ci_upper_P1, verdict_P1, ...}]}, seed, warnings``.
+``power.json`` (``rsnprop power -o``)
+    ``results[{n, proposition, power, mc_se, ci_lower, ci_upper, p_<verdict>}], n_for_power,
+    analytic, scenario, reps, seed, plan_hash, instrument``.
+``invariance.json`` (``rsnprop invariance --json``)
+    ``steps[{name, chi2, df, cfi, rmsea, srmr, delta_cfi, delta_rmsea, lrt, held, freed}],
+    level, rule, n_per_group`` (also accepted as ``measurement.json["invariance"]``).
+
+Several other spellings of these keys are accepted (``est``, ``ci`` pairs, ``p``...).
 
 Heavy libraries (pandas, matplotlib, seaborn) are imported when a report is built.
 """

@@ -119,6 +119,16 @@ def build_report(results_dir, *, command: str | None = None) -> str:
     str
         HTML5 text: CSS inline, figures as SVG data URIs, a Content-Security-Policy that
         forbids every network request, all data-derived text escaped.
+
+    Examples
+    --------
+    >>> import json, tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "cleaning_log.json").write_text(json.dumps({"n_in": 3, "n_kept": 2,
+    ...     "n_excluded": 1, "excluded": [{"row": 2, "id": "<b>x</b>", "reasons": ["speeding"]}]}))
+    >>> html = build_report(d)
+    >>> "Analysed" in html, "&lt;b&gt;x&lt;/b&gt;" in html, "<b>x</b>" in html
+    (True, True, False)
     """
     inputs, sections, tables, _ = _assemble(results_dir, command)
     return _render(inputs, sections, TABLES_NOTE if tables else "")
@@ -158,6 +168,13 @@ def write_report(results_dir, output, *, tables_dir=None, command: str | None = 
 
     ``tables_dir`` defaults to ``<output folder>/tables``.  Both are written atomically; the
     same inputs give byte-identical files.  Returns the path of the HTML file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "report.html"
+    >>> write_report(tempfile.mkdtemp(), out) == out, out.read_bytes()[:15]
+    (True, b'<!DOCTYPE html>')
     """
     return _write(results_dir, output, tables_dir=tables_dir, command=command).output
 

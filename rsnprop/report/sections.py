@@ -536,6 +536,8 @@ _CATEGORICAL = {"sector", "role", "turnover_band", "balance_band", "resp_id", "c
 
 
 def descriptives_section(inputs) -> Section:
+    """Group sizes per born-global definition, means and SDs by group (R: ``tapply(x, g,
+    mean)``, ``tapply(x, g, sd)``, SD with n - 1), sectors by group, free-text answers."""
     s = Section("descriptives", "Descriptives by group")
     df = inputs.clean
     if df is None:
