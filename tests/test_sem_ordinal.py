@@ -110,3 +110,13 @@ def test_ordinal_invariance_latent_means(ref_groups, inv_ordinal):
         assert lm.loc[f, "est"] == pytest.approx(row.est, abs=5e-4)
         assert lm.loc[f, "se"] == pytest.approx(row.se, abs=5e-4)
     assert any("strict" in w for w in inv_ordinal.warnings)
+
+
+def test_ordinal_difference_tests_satorra2000(ref_groups, inv_ordinal):
+    """Scaled-shifted difference tests as lavaan's lavTestLRT for WLSMV (method satorra.2000)."""
+    for k, step in enumerate(inv_ordinal.steps[1:]):
+        lrt = step["lrt"]
+        assert lrt["method"].startswith("satorra.2000")
+        assert lrt["df_diff"] == ref_groups["lrt"]["df_diff"][k]
+        assert lrt["chi2_diff"] == pytest.approx(ref_groups["lrt"]["chisq_diff"][k], abs=5e-4)
+        assert lrt["pvalue"] == pytest.approx(ref_groups["lrt"]["pvalue"][k], rel=1e-3)

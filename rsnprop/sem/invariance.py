@@ -120,7 +120,8 @@ def _step_record(name, res, group_equal, freed):
 def lrt(res1, res0):
     """Chi-square difference test of nested ``res1`` (more constrained) against ``res0``.
 
-    With MLR, the Satorra-Bentler (2001) scaled difference, as lavaan's ``lavTestLRT``.
+    With MLR, the Satorra-Bentler (2001) scaled difference; with WLSMV the scaled-shifted
+    Satorra (2000) difference; both as lavaan's ``lavTestLRT``.
     """
     from scipy import stats
 
@@ -129,10 +130,9 @@ def lrt(res1, res0):
     d_chi = f1["chi2"] - f0["chi2"]
     out = {"chi2_diff": d_chi, "df_diff": d_df}
     if res1.estimator in ("WLSMV", "DWLS"):
-        # the naive difference of DWLS statistics is not chi-square distributed; lavaan's
-        # scaled-shifted difference test (satorra.2000) is not implemented: decide on the fit indices
-        out.update(pvalue=float("nan"), method="not available for WLSMV (use delta CFI/RMSEA)")
-        return out
+        from .ordinal import satorra2000
+
+        return satorra2000(res0, res1)
     if "chi2_scaling_factor" in f1 and "chi2_scaling_factor" in f0 and d_df > 0 and res1.estimator == "MLR":
         c1, c0 = f1["chi2_scaling_factor"], f0["chi2_scaling_factor"]
         cd = (f1["df"] * c1 - f0["df"] * c0) / d_df

@@ -84,6 +84,46 @@ def _catml_robust(Rs, sigmas, J, Wb, Gb, E_inv, cor_rows, fgs, ns, df):
             "catml_scaling_factor": c3}
 
 
+def satorra2000(res1, res0):
+    """Scaled-shifted chi-square difference test of nested DWLS models (lavaan's
+    ``lavTestLRT(..., method = "satorra.2000")``, the default for WLSMV): ``res1`` is the less
+    constrained model, ``res0`` the more constrained one.  The constraints are found from the
+    Jacobians (lavaan's ``A.method = "delta"``): ``A`` spans the orthogonal complement of
+    ``ginv(D1) D0``."""
+    from scipy import stats
+
+    w1, w0 = res1._wls, res0._wls
+    t1, r1 = res1.fit["chi2"], res1.fit["df"]
+    t0, r0 = res0.fit["chi2"], res0.fit["df"]
+    m = r0 - r1
+    if m <= 0:
+        return {"chi2_diff": t0 - t1, "df_diff": m, "pvalue": float("nan"), "method": "satorra.2000"}
+    D1 = np.vstack(w1["J"])
+    D0 = np.vstack(w0["J"])
+    H = np.linalg.pinv(D1) @ D0
+    U, sv, _ = np.linalg.svd(H, full_matrices=True)
+    rank = int(np.sum(sv > max(H.shape) * np.finfo(float).eps * (sv[0] if len(sv) else 0)))
+    A = U[:, rank:].T
+    P_inv = np.linalg.inv(w1["info"])
+    APA = A @ P_inv @ A.T
+    PAAPAAP = P_inv @ A.T @ np.linalg.pinv(APA) @ A @ P_inv
+    fg = w1["fg"]
+    K_all = 0.0
+    tr1 = 0.0
+    for g, (J, w, Gm) in enumerate(zip(w1["J"], w1["w"], w1["gamma"])):
+        VP = J * w[:, None]
+        K = VP.T @ Gm @ VP
+        tr1 += fg[g] * np.sum(PAAPAAP * K)
+        K_all = K_all + fg[g] * K
+    mk = PAAPAAP @ K_all
+    tr2 = np.sum(mk * mk.T)
+    a = math.sqrt(m / tr2)
+    b = m - a * tr1
+    t_delta = (t0 - t1) * a + b
+    return {"chi2_diff": float(t_delta), "df_diff": int(m), "pvalue": float(stats.chi2.sf(t_delta, m)),
+            "method": "satorra.2000 (scaled-shifted)", "a": a, "b": b}
+
+
 def _offdiag(p):
     pairs = [(i, j) for j in range(p) for i in range(j + 1, p)]  # lavaan's vech order
     return np.array([a for a, _ in pairs], dtype=int), np.array([b for _, b in pairs], dtype=int)
@@ -335,4 +375,5 @@ def fit_ordinal(model, data, *, ordered, group=None, group_equal=(), group_parti
                    "levels": {v: sts[0].levels[j].tolist() for j, v in enumerate(pt.ov)},
                    "thresholds_by_group": [{v: st.th[j].tolist() for j, v in enumerate(pt.ov)} for st in sts]}
     res.polychoric = sts[0].cor if G == 1 else [st.cor for st in sts]
+    res._wls = {"J": Js, "w": ws, "gamma": gammas, "fg": fgs, "info": E}
     return res
