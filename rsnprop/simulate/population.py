@@ -28,9 +28,6 @@ __all__ = ["PopulationParameters", "population_parameters", "likert_thresholds",
            "simulate_latent", "simulate_likert", "scale_items", "instrument_constructs"]
 
 PHASES = (1, 2, 3, 4)
-# how each construct id is recognised when an instrument names it differently
-_PREFIX = {"relational": "rel_", "informational": "inf_", "risk_reduction": "rsk_",
-           "intl_approach": "ia_"}
 
 
 def likert_thresholds(k: int, skew: float) -> list[float]:
