@@ -41,7 +41,16 @@ VERDICT_TEXT = {
 }
 GROUP_LABELS = {0: "Traditional", 1: "Born global", False: "Traditional", True: "Born global",
                 "0": "Traditional", "1": "Born global", "False": "Traditional",
-                "True": "Born global"}
+                "True": "Born global", "born_global": "Born global", "traditional": "Traditional"}
+#: readable names of the group ids used in propositions.json
+GROUP_TEXT = {"born_global": "born globals", "traditional": "traditional SMEs",
+              "born_global vs traditional": "born globals vs traditional SMEs"}
+#: born-global definitions of the clean data (CONTRIBUTING.md)
+BG_DEFINITIONS = {
+    "bg_ms20": "at least 20% of sales abroad within 3 years of founding (Madsen & Servais, 1997)",
+    "bg_kc25": "at least 25% of sales abroad within 3 years of founding (Knight & Cavusgil, 2004)",
+    "bg_true": "true born global (Kuivalainen et al., 2007)",
+}
 
 
 @dataclass
@@ -210,7 +219,8 @@ def effect_row(ev) -> dict | None:
     return {
         "label": fmt_value(label),
         "role": fmt_value(pick(ev, "role", default="")),
-        "group": fmt_value(pick(ev, "group", default="")),
+        "group": GROUP_TEXT.get(fmt_value(pick(ev, "group", default="")),
+                                fmt_value(pick(ev, "group", default=""))),
         "metric": fmt_value(pick(ev, "effect_size_name", "metric", "measure", "es_type",
                                  default="")),
         "estimate": est,
@@ -546,8 +556,12 @@ def descriptives_section(inputs) -> Section:
 
     gcol = group_column(inputs)
     cols = list(df.columns)
-    s.add("p", f"{len(df)} firms in the clean data set; groups are defined by "
-               f"{gcol if gcol else '(no born-global column found)'}.")
+    if gcol:
+        how = f"{gcol}" + (f": {BG_DEFINITIONS[gcol]}" if gcol in BG_DEFINITIONS else "")
+    else:
+        how = "(no born-global column found)"
+    s.add("p", f"{len(df)} firms in the clean data set; born globals are defined by {how}.")
+
     def _binary(c) -> bool:
         v = pd.to_numeric(df[c], errors="coerce").dropna()
         return len(v) > 0 and set(v.unique().tolist()) <= {0, 1}
