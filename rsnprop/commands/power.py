@@ -8,7 +8,7 @@ DESCRIPTION = (
     "For each sample size, simulate the study R times from a scenario (default p1p2), clean "
     "each raw export with the plan's cleaning rules, run the plan's tests and decision rules, "
     "and report the probability of each verdict with Monte Carlo standard errors, the N for "
-    "80%% and 90%% power, the analytic power of the main contrasts and (with --figure) a power "
+    "80% and 90% power, the analytic power of the main contrasts and (with --figure) a power "
     "curve. Replications are seeded with SeedSequence(seed, spawn_key=(n, rep)): the same "
     "results with any number of workers or backend. With --stream (default: beside -o) every "
     "replication is written as it finishes and an interrupted run resumes where it stopped."
