@@ -181,6 +181,71 @@ def _available_moments(x):
     return mean, np.diag(var)
 
 
+def _fml_at(gm, theta, mean, cov):
+    sigma, mu = gm.implied(theta)
+    si = np.linalg.inv(sigma)
+    r = mean - mu
+    p = len(mean)
+    return np.linalg.slogdet(sigma)[1] + np.sum(cov * si) - np.linalg.slogdet(cov)[1] - p + r @ si @ r
+
+
+def _moment_jacobian(gm, theta):
+    """d(mu, vech Sigma) / d theta (rows: means, then lavaan's column-wise vech)."""
+    from .robust import _vech_index
+
+    _, _, ds, dm = gm.derivatives(theta, True)
+    r, c = _vech_index(gm.p)
+    return np.vstack([dm.T, ds[:, r, c].T])
+
+
+def fiml_corrected(eng, theta, E_inv, h1, th1, base, thb, gdata, df, df_b, version):
+    """lavaan's (0.6.14) FIML-corrected robust CFI/TLI/RMSEA (``lav_fit_fiml_corrected``):
+    ``version="V6"`` for ML, ``"V3"`` for MLR.  The model and the baseline are evaluated (not
+    refitted) against the saturated-model moments; ``U = Wm - Wm D (D' Wm D)^-1 D' Wm`` with ``Wm``
+    the observed h1 information under missingness and ``Wc`` the complete-data information at the
+    h1 moments; V6: ``k = tr(Wc Wm^-1 U Wm^-1)``, V3: ``k = tr(U Wm^-1 Wc Wm^-1 U Gamma)`` with
+    ``Gamma = Wm^-1 Jm Wm^-1`` (``Jm``: casewise h1 scores); ``c = k / df``."""
+    from scipy.linalg import block_diag
+
+    from .fitmeasures import rmsea_ci
+    from .robust import h1_information
+
+    G = len(eng.groups)
+    N = eng.ntotal
+    fg = [n / N for n in eng.ns]
+    Wm = h1.observed_information(th1)
+    Wmi = np.linalg.inv(Wm)
+    Wc = block_diag(*[fg[g] * h1_information(gdata[g].mean, gdata[g].cov, True) for g in range(G)])
+    D = np.vstack([_moment_jacobian(eng.groups[g], theta) for g in range(G)])
+    Db = np.vstack([_moment_jacobian(base.groups[g], thb) for g in range(G)])
+    # lavaan switches to observed.information = "h1" (unstructured) before inverting: E = D' Wm D
+    E_inv = np.linalg.inv(D.T @ Wm @ D)
+    Eb_inv = np.linalg.inv(Db.T @ Wm @ Db)
+    x3 = sum(eng.ns[g] * _fml_at(eng.groups[g], theta, gdata[g].mean, gdata[g].cov) for g in range(G))
+    x3_null = sum(eng.ns[g] * _fml_at(base.groups[g], thb, gdata[g].mean, gdata[g].cov) for g in range(G))
+    if version == "V3":
+        Jm = block_diag(*[(lambda s_: s_.T @ s_ / N)(h1.casewise_scores(th1, g)) for g in range(G)])
+        gamma = Wmi @ Jm @ Wmi
+
+    def k_of(Dx, Ex):
+        U = Wm - Wm @ Dx @ Ex @ Dx.T @ Wm
+        if version == "V3":
+            return np.trace(U @ Wmi @ Wc @ Wmi @ U @ gamma)
+        return np.trace(Wc @ Wmi @ U @ Wmi)
+
+    c3 = k_of(D, E_inv) / df
+    c3_null = k_of(Db, Eb_inv) / df_b
+    t1 = max(x3 - c3 * df, 0.0)
+    t2 = max(x3 - c3 * df, x3_null - c3_null * df_b, 0.0)
+    cfi = 1.0 if t2 == 0 else 1.0 - t1 / t2
+    tli = 1.0 - ((x3 - c3 * df) * df_b) / ((x3_null - c3_null * df_b) * df)
+    rmsea = math.sqrt(max(x3 / N / df - c3 / N, 0.0)) * math.sqrt(G)
+    lo, hi, _ = rmsea_ci(x3 / c3, df, N, G)
+    return {"cfi_robust": cfi, "tli_robust": tli, "rmsea_robust": rmsea,
+            "rmsea_ci_lower_robust": lo * math.sqrt(c3), "rmsea_ci_upper_robust": hi * math.sqrt(c3),
+            "fiml_corrected": version}
+
+
 def fiml_fit(pt, arrays, labels, *, model, estimator, level, n_dropped):
     """Fit ``pt`` by FIML to incomplete ``arrays`` (one per group); return an SEMResult."""
     from scipy import stats
@@ -280,6 +345,12 @@ def fiml_fit(pt, arrays, labels, *, model, estimator, level, n_dropped):
             cfi_s, tli_s = incremental(chi2_s, df, chi2_b / c_b, df_b)
             fitm.update({"baseline_chi2_scaled": chi2_b / c_b, "cfi_scaled": cfi_s, "tli_scaled": tli_s,
                          "rmsea_scaled": rmsea_point(chi2_s, df, N, G)})
+    if df > 0 and vcov is not None and conv1 and convb:
+        try:
+            fitm.update(fiml_corrected(eng, theta, E_inv, h1, th1, base, thb, gdata, df, df_b,
+                                       "V3" if estimator == "MLR" else "V6"))
+        except (np.linalg.LinAlgError, ValueError):
+            warn.append("FIML: robust CFI/RMSEA could not be computed")
     core = dict(engine=eng, theta=theta, fmin=fmin, converged=bool(conv), iterations=it)
     res = finish(pt, core, gdata, labels, estimator=estimator, level=level, arrays=None, n_dropped=n_dropped,
                  model=model, vcov=vcov if vcov is not None else np.full((pt.npar, pt.npar), np.nan),
