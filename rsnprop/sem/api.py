@@ -214,6 +214,10 @@ def finish(pt, core, gdata, labels, *, estimator, level, arrays=None, n_dropped=
         vcov, fitm = mlr_adjust(pt, engine, theta, arrays, npar, _x_moments(pt), warn_list)
     if fitm is None:
         fitm = ml_fit_measures(engine, theta, npar, _x_moments(pt), x_idx=[pt.ov.index(v) for v in pt.ov_x])
+    if fitm.get("df") is not None and fitm["df"] < 0:
+        warn_list.append(f"the model has more free parameters than observed moments (df = {fitm['df']}): "
+                         "it is not identified")
+        _warnings.warn("negative degrees of freedom", NonPositiveDefiniteWarning, stacklevel=3)
     fitm["converged"] = core["converged"]
     fitm["iterations"] = core["iterations"]
     se_par = np.sqrt(np.clip(np.diag(vcov), 0, None)) if vcov is not None else np.full(pt.npar, np.nan)

@@ -121,8 +121,12 @@ class SEMResult(Result):
 
     def modindices(self, sort=True, minimum=0.0):
         """Modification indices and expected parameter changes (lavaan ``modindices()``)."""
+        from ..errors import InputError
         from .modindices import modification_indices
 
+        if self.estimator not in ("ML", "MLR") or getattr(self, "missing", "listwise") == "fiml":
+            raise InputError("modification indices are implemented for complete-data ML/MLR fits",
+                             parameter="estimator", value=self.estimator)
         return modification_indices(self, sort=sort, minimum=minimum)
 
     def residuals(self, type="cor"):
