@@ -81,3 +81,30 @@ def test_indices_flag_planted_straightliner():
     assert flags.sum(axis=1).loc[0] >= 2
     assert idx["longstring"].iloc[0] == 2 * k
     assert not flags["flag_longstring"].iloc[2:].mean() > 0.05
+
+
+def test_screen_recovers_simulated_careless_responders():
+    """Known truth (rsnprop.simulate): careless respondents are excluded, attentive ones are
+    not excluded for careless reasons."""
+    import warnings
+
+    from rsnprop.data import clean
+    from rsnprop.instrument import load_instrument
+    from rsnprop.simulate import simulate_study
+
+    ins = load_instrument(Path(__file__).resolve().parents[1] / "instruments"
+                          / "rsn_internationalisation.yaml")
+    raw, truth = simulate_study(ins, "p1p2", n=1000, seed=11, return_truth=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = clean(raw, ins)
+    careless_reasons = {"attention_check", "speeding", "careless_indices"}
+    hit = {e["id"] for e in res.log["excluded"] if careless_reasons & set(e["reasons"])}
+    kind = dict(zip(truth["resp_id"], truth["careless"].fillna("")))
+    screened = set(res.flags.loc[~np.isnan(res.flags["longstring"]), "resp_id"])
+    by_kind = {}
+    for rid in screened:
+        by_kind.setdefault(kind[rid] or "none", []).append(rid in hit)
+    assert np.mean(by_kind["straightline"]) >= 0.9 and np.mean(by_kind["random"]) >= 0.9
+    assert np.mean(by_kind["speeder"]) >= 0.7
+    assert np.mean(by_kind["none"]) <= 0.02
