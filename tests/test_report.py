@@ -544,3 +544,21 @@ def test_docstring_examples(module):
     mod = importlib.import_module(f"rsnprop.report.{module}")
     result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_scores_figure_samples_large_groups_but_not_the_statistics():
+    import numpy as np
+    import pandas as pd
+
+    from rsnprop.report import figures as F
+
+    rng = np.random.default_rng(3)
+    n = 900
+    df = pd.DataFrame({"g": rng.integers(0, 2, n), "score_relational": rng.normal(4, 1, n),
+                       "score_informational": rng.normal(4.5, 1, n)})
+    small = F.paired_scores_plot(df, "g", max_firms=100)
+    full = F.paired_scores_plot(df, "g", max_firms=1000)
+    assert "random sample of 100 firms" in small.caption and "random sample" not in full.caption
+    assert len(small.svg) < len(full.svg)
+    m = df[df.g == 0].score_informational.mean()
+    assert f"mean informational {m:.2f}" in small.alt and f"mean informational {m:.2f}" in full.alt

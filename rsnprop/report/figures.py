@@ -134,14 +134,32 @@ def _mean_ci(values):
     return m, m - half, m + half
 
 
+def _half_violin(ax, vals, pos: float, side: int, colour: str, width: float = 0.3) -> None:
+    """A one-sided density ("cloud") of ``vals`` at ``pos``, opening to ``side`` (-1 or 1)."""
+    import numpy as np
+    from scipy.stats import gaussian_kde
+
+    v = np.asarray(vals, dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size < 3 or np.ptp(v) == 0:
+        return
+    ys = np.linspace(v.min(), v.max(), 120)
+    dens = gaussian_kde(v)(ys)
+    xs = pos + side * dens / dens.max() * width
+    ax.fill_betweenx(ys, pos, xs, color=colour, alpha=0.28, linewidth=0)
+
+
 def paired_scores_plot(df, group_col: str, group_labels: dict | None = None,
                        rel_col: str = "score_relational",
-                       inf_col: str = "score_informational") -> Figure | None:
-    """Paired dot plot: each firm's informational and relational score, by group.
+                       inf_col: str = "score_informational", *,
+                       max_firms: int = 400) -> Figure | None:
+    """Raincloud-style paired plot: each firm's informational and relational score, by group.
 
-    A grey line joins the two scores of one firm; the black marker and bar beside each column
-    are the group mean and its 95 % t confidence interval.  Returns ``None`` when the columns
-    are missing or no firm has both scores.
+    Inside: one dot per firm and score, a grey line joining the two scores of one firm.
+    Outside: the density of each score (the "cloud") with the group mean and its 95 % t
+    confidence interval (R: ``t.test(x)$conf.int``).  Groups with more than ``max_firms``
+    firms show a seeded random sample of dots and lines; densities, means and CIs always use
+    every firm.  Returns ``None`` when the columns are missing or no firm has both scores.
     """
     import numpy as np
 
@@ -155,45 +173,59 @@ def paired_scores_plot(df, group_col: str, group_labels: dict | None = None,
     labels = group_labels or {}
     rng = np.random.default_rng(JITTER_SEED)
     alt_parts = []
+    sampled = False
     with _style() as (plt, sns):
         from matplotlib.collections import LineCollection
 
         fig, axes = plt.subplots(1, len(groups), sharey=True, squeeze=False,
-                                 figsize=(3.1 * len(groups) + 0.4, 3.6))
+                                 figsize=(3.3 * len(groups) + 0.4, 3.8))
         for ax, g in zip(axes[0], groups):
             sub = d[d[group_col] == g]
             n = len(sub)
-            jit = rng.uniform(-0.12, 0.12, size=n)
+            y0_all = sub[inf_col].to_numpy(float)
+            y1_all = sub[rel_col].to_numpy(float)
+            idx = np.arange(n)
+            if n > max_firms:
+                idx = np.sort(rng.choice(n, size=max_firms, replace=False))
+                sampled = True
+            y0, y1 = y0_all[idx], y1_all[idx]
+            jit = rng.uniform(-0.1, 0.1, size=idx.size)
             x0, x1 = jit, 1 + jit
-            y0 = sub[inf_col].to_numpy(float)
-            y1 = sub[rel_col].to_numpy(float)
             segs = np.stack([np.column_stack([x0, y0]), np.column_stack([x1, y1])], axis=1)
-            ax.add_collection(LineCollection(segs, colors="0.6", linewidths=0.5, alpha=0.5))
+            ax.add_collection(LineCollection(segs, colors="0.6", linewidths=0.5, alpha=0.45))
             ax.scatter(x0, y0, s=10, color=COLOURS["informational"], marker="o", alpha=0.75,
                        linewidths=0, label="informational")
             ax.scatter(x1, y1, s=12, color=COLOURS["relational"], marker="D", alpha=0.75,
                        linewidths=0, label="relational")
-            for pos, vals in ((-0.32, y0), (1.32, y1)):
+            _half_violin(ax, y0_all, -0.2, -1, COLOURS["informational"])
+            _half_violin(ax, y1_all, 1.2, 1, COLOURS["relational"])
+            for pos, vals in ((-0.32, y0_all), (1.32, y1_all)):
                 m, lo, hi = _mean_ci(vals)
                 ax.errorbar([pos], [m], yerr=[[m - lo], [hi - m]] if np.isfinite(lo) else None,
                             fmt="s", color="black", markersize=5, capsize=3, linewidth=1.2)
-            mi, _, _ = _mean_ci(y0)
-            mr, _, _ = _mean_ci(y1)
+            mi, _, _ = _mean_ci(y0_all)
+            mr, _, _ = _mean_ci(y1_all)
             name = labels.get(g, labels.get(str(g), str(g)))
             ax.set_title(f"{name} (n = {n})")
             ax.set_xticks([0, 1], ["Informational", "Relational"])
-            ax.set_xlim(-0.55, 1.55)
+            ax.set_xlim(-0.6, 1.6)
             alt_parts.append(f"{name} (n = {n}): mean informational {mi:.2f}, "
                              f"mean relational {mr:.2f}")
         axes[0][0].set_ylabel("Scale score (mean of items)")
         fig.tight_layout()
+        caption = ("Each pair of dots joined by a grey line is one firm; the shaded clouds show "
+                   "the distribution of each score. Black squares and bars: group mean and 95% "
+                   "confidence interval. Circles (blue): informational; diamonds (vermillion): "
+                   "relational.")
+        if sampled:
+            caption += (f" Dots and lines: a random sample of {max_firms} firms per group "
+                        f"(seed {JITTER_SEED}); clouds, means and intervals use every firm.")
         return render(
             fig, id="scores_by_group", title="Relational versus informational benefits, by group",
-            alt="Paired dot plot of each firm's informational and relational benefit scores by "
-                "group; " + "; ".join(alt_parts) + ".",
-            caption="Each pair of dots joined by a grey line is one firm. Black squares and bars: "
-                    "group mean and 95% confidence interval. Circles (blue): informational; "
-                    "diamonds (vermillion): relational.")
+            alt="Raincloud plot of each firm's informational and relational benefit scores by "
+                "group, with lines joining the two scores of each firm; " + "; ".join(alt_parts)
+                + ".",
+            caption=caption)
 
 
 def forest_plot(rows: list[dict], *, xlabel: str = "Effect size (95% CI)",
