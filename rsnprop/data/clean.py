@@ -430,7 +430,7 @@ def _clean(raw_df, instrument, rules, source):
                            f"n_excluded={n_excluded}")  # a bug, never bad input
     _stage('recode for analysis')
     # ---- recode for analysis: reverse keys, scores, classification -------------------------
-    out = values.loc[kept]
+    out = values.loc[kept, [c for c in value_cols + absent if c in values.columns]]
     for c in out.columns:
         it = items[c]
         if it.type == "likert" and getattr(it, "reverse", False):

@@ -99,9 +99,9 @@ def validate_items(df, instrument, rules, columns):
     Returns
     -------
     values : pandas.DataFrame
-        One column per item in ``columns``: floats for numeric items (invalid -> NaN), strings
-        (``None`` missing) for text codes; select_multiple answers normalised to
-        space-separated codes in the instrument's order.
+        One column per item in ``columns`` (numeric items first, then text): floats for numeric
+        items (invalid -> NaN), strings (``None`` missing) for text codes; select_multiple
+        answers normalised to space-separated codes in the instrument's order.
     problems : pandas.DataFrame
         ``row`` (0-based position), ``column``, ``value``, ``reason``.
     recodes : dict
@@ -133,7 +133,7 @@ def validate_items(df, instrument, rules, columns):
         if numeric and pd.api.types.is_numeric_dtype(s.dtype) \
                 and not pd.api.types.is_bool_dtype(s.dtype):
             vals, pr, rc = _validate_numeric_fast(s, item, tokens, positions)
-            out[col] = pd.Series(vals, index=df.index, dtype="float64")
+            out[col] = vals
             probs.extend(pr)
             if rc:
                 recodes[col] = rc
@@ -179,7 +179,7 @@ def validate_items(df, instrument, rules, columns):
                     probs.append(problems_frame(positions[mask], col, raw_u[inv[mask]], reason))
                     taken |= mask
             vals = np.where(taken, np.nan, vals)
-            out[col] = pd.Series(vals, index=df.index, dtype="float64")
+            out[col] = np.asarray(vals, dtype="float64")
         else:
             arr = np.array(mapped, dtype=object)
             vals = arr[inv] if len(arr) else np.array([None] * len(s), dtype=object)
@@ -202,7 +202,19 @@ def validate_items(df, instrument, rules, columns):
         if rc:
             recodes[col] = rc
     problems = pd.concat(probs, ignore_index=True) if probs else problems_frame()
-    return pd.DataFrame(out, index=df.index), problems, recodes
+    # numeric columns go straight into one column-major block (no consolidation copy), the
+    # text columns beside it; the caller restores the instrument's column order on output
+    num = [c for c in columns if isinstance(out[c], np.ndarray)]
+    block = np.empty((len(df), len(num)), dtype="float64", order="F")
+    for j, c in enumerate(num):
+        block[:, j] = out[c]
+        out[c] = None
+    values = pd.DataFrame(block, columns=num, index=df.index, copy=False)
+    text = [c for c in columns if c not in set(num)]
+    if text:
+        values = pd.concat([values, pd.DataFrame({c: out[c] for c in text}, index=df.index)],
+                           axis=1)
+    return values, problems, recodes
 
 
 def _fmt_num(v):
