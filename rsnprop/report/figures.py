@@ -290,7 +290,7 @@ def loadings_heatmap(matrix, *, title: str = "Standardised factor loadings") -> 
     values = matrix.to_numpy(dtype=float)
     annot = np.vectorize(lambda v: "" if not np.isfinite(v) else fmt_bounded(v))(values)
     with _style() as (plt, sns):
-        fig, ax = plt.subplots(figsize=(1.2 + 1.05 * matrix.shape[1], 0.8 + 0.26 * matrix.shape[0]))
+        fig, ax = plt.subplots(figsize=(1.4 + 1.3 * matrix.shape[1], 0.9 + 0.26 * matrix.shape[0]))
         import warnings
 
         with warnings.catch_warnings():  # seaborn 0.13 calls the deprecated Colormap.set_bad
@@ -308,7 +308,7 @@ def loadings_heatmap(matrix, *, title: str = "Standardised factor loadings") -> 
         high = np.nanmax(values) if np.isfinite(values).any() else float("nan")
         return render(fig, id="loadings", title=title,
                       alt=f"Heat map of standardised loadings of {matrix.shape[0]} items on "
-                          f"{matrix.shape[1]} factors ({', '.join(map(str, matrix.columns))}); "
+                          f"{matrix.shape[1]} factors ({', '.join(str(c).replace(chr(10), ' ') for c in matrix.columns)}); "
                           f"loadings range from {low:.2f} to {high:.2f}.",
                       caption="Rows are items, columns factors; blank cells are not estimated "
                               "(fixed at zero). Blue: negative, red: positive loadings.")

@@ -677,6 +677,15 @@ def _loadings_matrix(meas: dict):
     m = pd.DataFrame(float("nan"), index=items, columns=factors)
     for i, f, v in rows:
         m.loc[i, f] = float("nan") if v is None else v
+    if source == "efa":
+        # name each EFA factor after the construct most of its primary items belong to
+        votes: dict[str, Counter] = {}
+        for it in _list(pick(meas, "items")):
+            if isinstance(it, dict) and it.get("efa_primary") and it.get("construct"):
+                votes.setdefault(str(it["efa_primary"]), Counter())[str(it["construct"])] += 1
+        rename = {f: f"{f}\n({votes[f].most_common(1)[0][0]})" for f in factors if votes.get(f)}
+        if len(set(rename.values())) == len(rename):
+            m = m.rename(columns=rename)
     return m, source
 
 
