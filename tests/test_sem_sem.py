@@ -127,3 +127,16 @@ def test_heywood_and_identification_flags():
     with pytest.warns(Warning):
         res = fit("f =~ x1 + x2", hs)
     assert res.warnings
+
+
+def test_multigroup_modindices():
+    """Modification indices of a metric-invariance model (per group), as lavaan's modindices()."""
+    ref = load("sem_hs.json")["invariance"]["metric"]
+    res = fit(HS_MODEL, hs_data(), group="school", group_equal=["loadings"])
+    mi = res.modindices()
+    rm = pd.DataFrame(ref["mi"])
+    m = rm.merge(mi, on=["lhs", "op", "rhs", "group"], suffixes=("_r", ""))
+    assert len(m) == len(rm)
+    assert np.max(np.abs(m.mi - m.mi_r)) < 1e-3
+    assert np.max(np.abs(m.epc - m.epc_r)) < 5e-4
+    assert np.max(np.abs(m.sepc_all - m["sepc.all"])) < 5e-4

@@ -21,6 +21,10 @@ out$invariance <- list()
 for (s in names(steps)) {
   f <- if (length(steps[[s]])) cfa(model, data = hs, group = "school", group.equal = steps[[s]]) else cfa(model, data = hs, group = "school")
   out$invariance[[s]] <- list(group_equal = steps[[s]], fit = fm(f), estimates = pe_table(f))
+  if (s == "metric") {
+    mi <- modindices(f, sort. = TRUE)
+    out$invariance[[s]]$mi <- head(mi[, c("lhs", "op", "rhs", "group", "mi", "epc", "sepc.all")], 10)
+  }
 }
 f <- cfa(model, data = hs, group = "school", group.equal = c("loadings","intercepts"), group.partial = c("x3~1", "x7~1"))
 out$partial <- list(group_equal = c("loadings","intercepts"), group_partial = c("x3~1", "x7~1"), fit = fm(f), estimates = pe_table(f))
