@@ -73,3 +73,20 @@ def test_bollen_stine():
     # under a model that fits, the Bollen-Stine p-value is not tiny
     ok = fit("visual =~ x1 + x2 + x3", hs_data(), bootstrap=100, bootstrap_type="bollen.stine", seed=1)
     assert ok.bootstrap["pvalue"] > 0.05 or ok.fit["df"] == 0
+
+
+def test_bootstrap_defined_parameters_close_to_lavaan():
+    """Percentile CIs of indirect/total effects (':=') of the PoliticalDemocracy SEM, against
+    lavaan's se = "bootstrap" (1000 draws; here 500, Monte Carlo tolerance 0.5 bootstrap SE)."""
+    from sem_refs import REF
+
+    ref = load("sem_boot_poldem.json")
+    r = pd.DataFrame(ref["perc"])
+    res = fit(ref["model"], pd.read_csv(REF / "sem_poldem.csv"), bootstrap=500, seed=11)
+    iv = res.bootstrap["intervals"].set_index("lhs")
+    for name in ("indirect", "total"):
+        row = r[(r.lhs == name) & (r.op == ":=")].iloc[0]
+        assert iv.loc[name, "est"] == pytest.approx(row.est, abs=1e-4)
+        assert abs(iv.loc[name, "se"] - row.se) / row.se < 0.15
+        assert abs(iv.loc[name, "perc_lower"] - row["ci.lower"]) < 0.5 * row.se
+        assert abs(iv.loc[name, "perc_upper"] - row["ci.upper"]) < 0.5 * row.se
