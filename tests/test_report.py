@@ -536,7 +536,8 @@ def test_stale_tables_of_earlier_runs_are_removed(tmp_path):
     assert {p.name for p in written} <= set(names)
 
 
-@pytest.mark.parametrize("module", ["fmt", "tables", "figures", "inputs", "build", "docx_export"])
+@pytest.mark.parametrize("module", ["fmt", "tables", "figures", "inputs", "build", "docx_export",
+                                    "sections.base"])
 def test_docstring_examples(module):
     import doctest
     import importlib

@@ -343,7 +343,6 @@ def specification_curve(specs: list[dict], *, title: str = "Specification curve"
         fig, (top, bottom) = plt.subplots(
             2, 1, sharex=True, figsize=(6.6, 2.6 + 0.22 * n_opt),
             gridspec_kw={"height_ratios": [2.4, max(0.6, 0.22 * n_opt)]})
-        x = np.arange(len(specs))
         n_sig = 0
         for i, s in enumerate(specs):
             est = to_float(s["estimate"])

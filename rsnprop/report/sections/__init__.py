@@ -1,0 +1,38 @@
+"""The report's sections, each built from the parsed results by one pure function.
+
+One module per section (``summary``, ``plan``, ``cleaning``, ``descriptives``,
+``measurement``, ``propositions``, ``multiverse``, ``power``, ``provenance``); shared pieces
+(the :class:`Section`/:class:`Block` model, lenient JSON readers, evidence rows) live in
+:mod:`.base`.  A section is a :class:`Section` (id, title, status, and a list of
+:class:`Block`), which the template renders in order.
+"""
+
+from __future__ import annotations
+
+from .base import (
+    BG_DEFINITIONS, GROUP_LABELS, PROPOSITION_TEXT, SECTION_IDS, VERDICT_TEXT, Block, Section,
+    effect_row, evidence_table, group_column, pick,
+)
+from .cleaning import cleaning_section
+from .descriptives import descriptives_section
+from .measurement import measurement_section
+from .multiverse import multiverse_section
+from .plan import plan_section
+from .power import power_section
+from .propositions import propositions_section
+from .provenance import provenance_section
+from .summary import simulated_note, summary_section
+
+__all__ = ["Section", "Block", "SECTION_IDS", "build_sections", "effect_row", "evidence_table",
+           "group_column", "pick", "simulated_note", "PROPOSITION_TEXT", "VERDICT_TEXT",
+           "GROUP_LABELS", "BG_DEFINITIONS", "summary_section", "plan_section",
+           "cleaning_section", "descriptives_section", "measurement_section",
+           "propositions_section", "multiverse_section", "power_section", "provenance_section"]
+
+
+def build_sections(inputs, *, command: str | None = None) -> list[Section]:
+    """All sections in report order (see :data:`SECTION_IDS`)."""
+    return [summary_section(inputs), plan_section(inputs), cleaning_section(inputs),
+            descriptives_section(inputs), measurement_section(inputs),
+            propositions_section(inputs), multiverse_section(inputs), power_section(inputs),
+            provenance_section(inputs, command=command)]

@@ -1,0 +1,345 @@
+"""Shared pieces of the report sections: the :class:`Section`/:class:`Block` model, lenient
+JSON readers (``pick``, ``_records``...), normalised evidence rows and constants.
+
+Producers' JSON keys are read leniently (several common spellings) so that a section shows
+what is there and says "not run" for what is not, instead of failing.  All text is kept raw
+here: escaping happens once, in the (autoescaped) template.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..fmt import fmt_ci, fmt_num, fmt_p, fmt_value, to_float
+from ..tables import Column, Table
+
+
+SECTION_IDS = ["summary", "plan", "cleaning", "descriptives", "measurement", "propositions",
+               "multiverse", "power", "provenance"]
+
+PROPOSITION_TEXT = {
+    "P1": "Traditional (Uppsala-type) SMEs use digital social networks mainly for their "
+          "informational benefits.",
+    "P2": "Born-global SMEs use digital social networks mainly for their relational benefits.",
+}
+_GROUP = {"P1": "traditional SMEs", "P2": "born globals"}
+_PREDICTED = {"P1": ("informational", "relational"), "P2": ("relational", "informational")}
+
+VERDICT_TEXT = {
+    "supported": "The evidence supports {p}: {g} rate {a} benefits higher than {b} benefits.",
+    "contradicted": "The evidence contradicts {p}: {g} rate {b} benefits higher than {a} "
+                    "benefits, the opposite of the prediction.",
+    "equivalent": "{p} is not supported: for {g} the difference between {a} and {b} benefits "
+                  "lies within the preregistered equivalence bounds (practically no difference).",
+    "inconclusive": "The data cannot decide {p}: the difference between {a} and {b} benefits "
+                    "among {g} is neither clearly different from zero nor clearly within the "
+                    "equivalence bounds.",
+}
+GROUP_LABELS = {0: "Traditional", 1: "Born global", False: "Traditional", True: "Born global",
+                "0": "Traditional", "1": "Born global", "False": "Traditional",
+                "True": "Born global", "born_global": "Born global", "traditional": "Traditional"}
+#: readable names of the group ids used in propositions.json
+GROUP_TEXT = {"born_global": "born globals", "traditional": "traditional SMEs",
+              "born_global vs traditional": "born globals vs traditional SMEs"}
+#: born-global definitions of the clean data (CONTRIBUTING.md)
+BG_DEFINITIONS = {
+    "bg_ms20": "at least 20% of sales abroad within 3 years of founding (Madsen & Servais, 1997)",
+    "bg_kc25": "at least 25% of sales abroad within 3 years of founding (Knight & Cavusgil, 2004)",
+    "bg_true": "true born global (Kuivalainen et al., 2007)",
+}
+
+
+@dataclass
+class Block:
+    """One piece of a section: ``kind`` in p, note, warnings, table, figure, dl, flow,
+    verdicts, details."""
+
+    kind: str
+    data: object = None
+    title: str = ""
+
+
+@dataclass
+class Section:
+    id: str
+    title: str
+    status: str = "ok"  # "ok" | "not run"
+    blocks: list[Block] = field(default_factory=list)
+    reason: str = ""
+
+    def add(self, kind: str, data=None, title: str = "") -> None:
+        self.blocks.append(Block(kind, data, title))
+
+
+# --------------------------------------------------------------------------- helpers
+def pick(d, *names, default=None):
+    """First present, non-None value of ``names`` in mapping ``d`` (``default`` otherwise,
+    also when ``d`` is not a mapping).
+
+    >>> pick({"p": None, "p_value": 0.01}, "p", "p_value"), pick([1], "x", default=0)
+    (0.01, 0)
+    """
+    if not isinstance(d, dict):
+        return default
+    for n in names:
+        if n in d and d[n] is not None:
+            return d[n]
+    return default
+
+
+def _list(x) -> list:
+    """``x`` if it is a list, else an empty list (producers' JSON is read defensively)."""
+    return x if isinstance(x, list) else []
+
+
+def _not_run(section: Section, why: str) -> Section:
+    section.status = "not run"
+    section.reason = why
+    return section
+
+
+def _missing_reason(inputs, fname: str) -> str:
+    why = inputs.problems.get(fname, "missing")
+    return f"Not run: {fname} is {why} in the results folder." if why == "missing" else \
+        f"Not run: {fname} could not be read ({why})."
+
+
+def _records(obj, key_name: str = "name") -> list[dict]:
+    """A list of dicts from a list of dicts, or from a dict name -> dict."""
+    if isinstance(obj, list):
+        return [r for r in obj if isinstance(r, dict)]
+    if isinstance(obj, dict):
+        out = []
+        for k, v in obj.items():
+            if isinstance(v, dict):
+                out.append({key_name: k, **v})
+            else:
+                out.append({key_name: k, "value": v})
+        return out
+    return []
+
+
+def _scalars(d: dict) -> list[tuple[str, str]]:
+    """(key, formatted value) pairs of a dict's scalar (or short list) entries."""
+    out = []
+    for k, v in (d or {}).items():
+        if k == "warnings" or isinstance(v, dict) or (
+                isinstance(v, list) and any(isinstance(x, (dict, list)) for x in v)):
+            continue  # warnings go to the section's warning box; nested values to tables
+        if isinstance(v, list) and len(v) > 12:
+            out.append((str(k), fmt_value(v[:12], 3) + f", ... ({len(v)} in all)"))
+            continue
+        out.append((str(k), fmt_value(v, 3)))
+    return out
+
+
+def generic_table(rows: list[dict], id: str, title: str, note: str = "") -> Table | None:
+    """A table of flat dicts with the union of their scalar keys (first-seen order)."""
+    rows = [r for r in rows if isinstance(r, dict)]
+    if not rows:
+        return None
+    keys: list[str] = []
+    for r in rows:
+        for k, v in r.items():
+            if k not in keys and not isinstance(v, dict):
+                keys.append(k)
+    cols = []
+    for k in keys:
+        vals = [r.get(k) for r in rows if r.get(k) is not None]
+        if vals and all(isinstance(v, int) and not isinstance(v, bool) for v in vals):
+            cols.append(Column(k, k, "int"))
+        elif vals and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals):
+            cols.append(Column(k, k, "p" if k in ("p", "pvalue", "p_value") else "num", 3))
+        else:
+            cols.append(Column(k, k, "text"))
+    return Table(id, title, cols, rows, note)
+
+
+def _generic_blocks(section: Section, obj, id: str, title: str) -> None:
+    """Render an unknown JSON value: scalars as a definition list, lists of dicts as tables."""
+    if isinstance(obj, dict):
+        pairs = _scalars(obj)
+        if pairs:
+            section.add("dl", pairs, title)
+        for k, v in obj.items():
+            if isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
+                t = generic_table(v, f"{id}_{k}", f"{title}: {k}")
+                if t:
+                    section.add("table", t)
+            elif isinstance(v, dict) and v:
+                if all(isinstance(x, dict) for x in v.values()):
+                    t = generic_table(_records(v), f"{id}_{k}", f"{title}: {k}")
+                    if t:
+                        section.add("table", t)
+                else:
+                    sub = _scalars(v)
+                    if sub:
+                        section.add("dl", sub, f"{title}: {k}")
+    elif isinstance(obj, list) and obj and all(isinstance(x, dict) for x in obj):
+        t = generic_table(obj, id, title)
+        if t:
+            section.add("table", t)
+    elif obj is not None:
+        section.add("p", fmt_value(obj))
+
+
+def _warnings(*sources) -> list[str]:
+    out: list[str] = []
+    for s in sources:
+        w = pick(s, "warnings") if isinstance(s, dict) else None
+        if isinstance(w, list):
+            out += [fmt_value(x) for x in w if x is not None]
+        elif isinstance(w, str):
+            out.append(w)
+    return list(dict.fromkeys(out))
+
+
+def effect_row(ev) -> dict | None:
+    """Normalise one evidence entry (a dict from propositions.json) for tables and figures.
+
+    Understands the keys of ``rsnprop test`` (``test, role, group, n, estimate, ci_lower,
+    ci_upper, effect_size, effect_size_name, es_ci_lower, es_ci_upper, p_value, p_corrected,
+    status, note``) and common alternatives (``est``, ``ci`` pair, ``p``, ``pvalue``, ``name``).
+    """
+    if not isinstance(ev, dict):
+        return None
+    # e.g. {"test": "paired t", "estimate": .56, "ci": [.41, .71], "p": .001}
+    #   -> label "paired t", estimate 0.56, ci (0.41, 0.71), p 0.001
+    est = to_float(pick(ev, "estimate", "est", "value", "difference", "diff", "mean_diff"))
+    ci = pick(ev, "ci", "ci95")
+    lo = pick(ev, "ci_lower", "ci_low", "lower", "ci_lo", "lo")
+    hi = pick(ev, "ci_upper", "ci_high", "upper", "ci_hi", "hi")
+    if (lo is None or hi is None) and isinstance(ci, (list, tuple)) and len(ci) == 2:
+        lo, hi = ci
+    es = to_float(pick(ev, "effect_size", "dz", "d", "g"))
+    es_lo, es_hi = to_float(pick(ev, "es_ci_lower")), to_float(pick(ev, "es_ci_upper"))
+    if est is None and es is not None:  # only a standardised estimate was reported
+        est = es
+    label = pick(ev, "label", "test", "name", "contrast", "description", "id", "kind",
+                 default="evidence")
+    note = fmt_value(pick(ev, "note", default="")).strip()
+    status = fmt_value(pick(ev, "status", default=""))
+    return {
+        "label": fmt_value(label),
+        "role": fmt_value(pick(ev, "role", default="")),
+        "group": GROUP_TEXT.get(fmt_value(pick(ev, "group", default="")),
+                                fmt_value(pick(ev, "group", default=""))),
+        "metric": fmt_value(pick(ev, "effect_size_name", "metric", "measure", "es_type",
+                                 default="")),
+        "estimate": est,
+        "ci": (to_float(lo), to_float(hi)),
+        "ci_lower": to_float(lo),
+        "ci_upper": to_float(hi),
+        "es": es,
+        "es_ci": (es_lo, es_hi),
+        "es_ci_lower": es_lo,
+        "es_ci_upper": es_hi,
+        "p": to_float(pick(ev, "p_value", "pvalue", "p", "p_val")),
+        "p_corrected": to_float(pick(ev, "p_corrected", "p_adjusted", "p_holm")),
+        "n": pick(ev, "n", "n_obs", "n_firms"),
+        "decision": fmt_value(pick(ev, "decision", "conclusion", "result", "interpretation",
+                                   default="")),
+        "status": status if status and status != "ok" else "",
+        "note": "; ".join(x for x in (note, status if status not in ("", "ok") else "") if x),
+    }
+
+
+def _p_text(p) -> str:
+    t = fmt_p(p)
+    return f"p {t}" if t.startswith(("<", ">")) else f"p = {t}"
+
+
+def _evidence_sentence(row: dict) -> str:
+    head = row["label"]
+    ctx = ", ".join(x for x in (row["group"], f"n = {fmt_value(row['n'])}" if row["n"] is not None
+                                else "") if x)
+    if ctx:
+        head += f" ({ctx})"
+    parts = []
+    if row["estimate"] is not None:
+        ci = fmt_ci(row["ci_lower"], row["ci_upper"])
+        parts.append("estimate " + fmt_num(row["estimate"]) + (f", 95% CI {ci}" if "[" in ci else ""))
+    if row["es"] is not None and row["metric"]:
+        ci = fmt_ci(row["es_ci_lower"], row["es_ci_upper"])
+        parts.append(f"{row['metric']} = {fmt_num(row['es'])}" + (f" {ci}" if "[" in ci else ""))
+    if row["p"] is not None:
+        parts.append(_p_text(row["p"]))
+    if row["p_corrected"] is not None:
+        parts.append("corrected " + _p_text(row["p_corrected"]))
+    return head + (": " + "; ".join(parts) if parts else "")
+
+
+_EVIDENCE_COLUMNS = [
+    Column("label", "Test"), Column("role", "Role"), Column("group", "Group"),
+    Column("n", "n", "int"), Column("estimate", "Estimate", "num"), Column("ci", "95% CI", "ci"),
+    Column("metric", "Effect size"), Column("es", "ES", "num"), Column("es_ci", "95% CI (ES)", "ci"),
+    Column("p", "p", "p"), Column("p_corrected", "p (corrected)", "p"), Column("note", "Note"),
+]
+
+
+def evidence_table(rows: list[dict], id: str, title: str, note: str = "") -> Table:
+    """An APA table of normalised evidence rows.
+
+    Columns empty throughout are left out; each row's note becomes a footnote letter after the
+    test name, explained in the table note (long notes would squeeze the table).
+    """
+    rows = [dict(r) for r in rows]
+    notes: list[str] = []
+    for r in rows:
+        text = r.get("note") or ""
+        if text:
+            if text not in notes:
+                notes.append(text)
+            r["label"] = f"{r['label']} ({_letter(notes.index(text))})"
+    cols = [c for c in _EVIDENCE_COLUMNS if c.key != "note" and (c.key == "label" or any(
+        (r.get(c.key) not in (None, "", (None, None))) for r in rows))]
+    foot = " ".join(f"({_letter(i)}) {t}." if not t.endswith(".") else f"({_letter(i)}) {t}"
+                    for i, t in enumerate(notes))
+    return Table(id, title, cols, rows, " ".join(x for x in (note, foot) if x))
+
+
+def _letter(i: int) -> str:
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    return letters[i] if i < 26 else letters[i // 26 - 1] + letters[i % 26]
+
+
+def _propositions(props: dict | None) -> dict:
+    p = pick(props, "propositions", default={})
+    return p if isinstance(p, dict) else {}
+
+
+def _plan(inputs) -> dict:
+    plan = pick(inputs.propositions, "plan", default={})
+    return plan if isinstance(plan, dict) else {}
+
+
+def _group_key(k):
+    """'1.0' -> 1 so that group labels written as floats find their name."""
+    f = to_float(k)
+    return int(f) if f is not None and f == int(f) else k
+
+
+def group_column(inputs) -> str | None:
+    """The clean-data column that defines born globals (plan, else bg_ms20 if present)."""
+    props, plan = inputs.propositions or {}, _plan(inputs)
+    col = pick(props, "born_global_definition", "group", "group_column") or \
+        pick(plan, "born_global_definition", "group", "group_column")
+    df = inputs.clean
+    cols = list(getattr(df, "columns", []))
+    if isinstance(col, str) and col in cols:
+        return col
+    for c in ("bg_ms20", "bg_kc25", "bg_true"):
+        if c in cols:
+            return c
+    return None
+
+
+def _blocks(props_json) -> list[tuple[str, dict]]:
+    """(id, block) of P1, P2, ... then the joint prediction, from propositions.json."""
+    props = _propositions(props_json)
+    out = [(pid, props[pid] if isinstance(props[pid], dict) else {"verdict": props[pid]})
+           for pid in sorted(props)]
+    joint = pick(props_json, "joint")
+    if isinstance(joint, dict):
+        out.append(("joint", joint))
+    return out

@@ -1,0 +1,101 @@
+"""Sample and cleaning flow: CONSORT-style counts per step, exclusion reasons, screens, value
+problems.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from ..fmt import fmt_int, fmt_value
+from ..tables import Column, Table
+from .base import (
+    Section, pick, _list, _not_run, _missing_reason, _records, generic_table, _warnings,
+)
+
+
+def cleaning_section(inputs) -> Section:
+    s = Section("cleaning", "Sample and cleaning flow")
+    log = inputs.cleaning_log
+    if log is None:
+        return _not_run(s, _missing_reason(inputs, "cleaning_log.json"))
+    n_in, n_kept, n_exc = (pick(log, "n_in"), pick(log, "n_kept"), pick(log, "n_excluded"))
+    excluded = [e for e in _list(pick(log, "excluded")) if isinstance(e, dict)]
+    steps = _records(pick(log, "steps"), "step")
+    src = pick(log, "source", "raw_file", "raw_path")
+    if src is not None:
+        s.add("p", f"Raw export: {fmt_value(src)} (SHA-256 {fmt_value(pick(log, 'raw_sha256'))}).")
+    flow = [{"label": "Responses received", "n": fmt_int(n_in), "excluded": []}]
+    reason_step: dict[str, str] = {}
+    for st in steps:
+        name = fmt_value(pick(st, "step", "name", "label", "id", default="step"))
+        removed = pick(st, "n_excluded", "excluded", "n_removed", "removed", "dropped")
+        removed_n = removed if isinstance(removed, (int, float)) else (
+            len(removed) if isinstance(removed, list) else None)
+        after = pick(st, "n_after", "n_out", "n_kept", "n")
+        reasons = pick(st, "reasons")
+        lines = []
+        if removed_n:
+            lines.append(f"Excluded: n = {fmt_int(removed_n)}")
+        if isinstance(reasons, dict):
+            for code, k in reasons.items():
+                reason_step[str(code)] = name
+                lines.append(f"{code}: {fmt_value(k)}")
+        detail = pick(st, "reason", "description", "detail", "rule")
+        if detail is not None:
+            lines.append(fmt_value(detail))
+        if not removed_n and not (isinstance(reasons, dict) and reasons):
+            lines = []
+        flow.append({"label": name, "n": fmt_int(after) if after is not None else "",
+                     "excluded": lines})
+    flow.append({"label": "Analysed", "n": fmt_int(n_kept), "excluded": [], "final": True})
+    s.add("flow", flow)
+    s.add("note", "Each box gives the number of responses left after the step; beside it, the "
+                  "responses excluded at that step and how many responses had each reason "
+                  "(a response is excluded at its first failing step but all its reasons are "
+                  "counted, so reason counts can exceed the exclusions).")
+    counts = Counter(str(r) for e in excluded for r in _list(e.get("reasons")))
+    if counts:
+        rows = [{"reason": k, "step": reason_step.get(k, ""), "n": v, "share": v / len(excluded)}
+                for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+        cols = [Column("reason", "Reason")] + ([Column("step", "Step")] if reason_step else []) + [
+            Column("n", "Excluded responses with this reason", "int"),
+            Column("share", "% of excluded", "pct")]
+        s.add("table", Table("exclusion_reasons", "Reasons for exclusion", cols, rows,
+                             note="A response can be excluded for several reasons, so counts can "
+                                  "add up to more than the number of excluded responses."))
+    elif n_exc:
+        s.add("note", "The cleaning log does not list the reasons for exclusion.")
+    if all(isinstance(x, (int, float)) for x in (n_in, n_kept, n_exc)) and n_in != n_kept + n_exc:
+        s.add("warnings", [f"Inconsistent counts: n_in = {n_in} but n_kept + n_excluded = "
+                           f"{n_kept + n_exc}."])
+    careless = pick(log, "careless")
+    if isinstance(careless, dict) and isinstance(pick(careless, "flagged"), dict):
+        pairs = [(k, fmt_value(v)) for k, v in careless["flagged"].items()]
+        if pick(careless, "median_duration_sec") is not None:
+            pairs.insert(0, ("median duration (s)", fmt_value(careless["median_duration_sec"])))
+        s.add("dl", pairs, "Careless-responding screens (responses flagged)")
+    pcounts = pick(log, "problem_counts")
+    if isinstance(pcounts, list) and pcounts:
+        t = generic_table(pcounts, "value_problems", "Value problems found while cleaning",
+                          note=f"{fmt_value(pick(log, 'problems_total', default=''))} problems in "
+                               "total; out-of-range or invalid values are set to missing (see "
+                               "the list of problems below).")
+        if t:
+            s.add("table", t)
+    problems = pick(log, "problems")
+    if isinstance(problems, list) and problems:
+        s.add("details", [f"row {fmt_value(pick(p, 'row'))}, id {fmt_value(pick(p, 'id'))}, "
+                          f"column {fmt_value(pick(p, 'column'))}: {fmt_value(pick(p, 'reason'))} "
+                          f"(value {fmt_value(pick(p, 'value'))})"
+                          for p in problems[:200] if isinstance(p, dict)],
+              f"Value problems ({len(problems)} listed"
+              + (", first 200 shown)" if len(problems) > 200 else ")"))
+    if excluded:
+        s.add("details", [f"row {fmt_value(e.get('row'))}, id {fmt_value(e.get('id'))}: "
+                          + "; ".join(map(str, _list(e.get("reasons")))) for e in excluded[:300]],
+              f"Excluded responses ({len(excluded)}"
+              + (", first 300 shown)" if len(excluded) > 300 else ")"))
+    w = _warnings(log)
+    if w:
+        s.add("warnings", w)
+    return s
