@@ -90,3 +90,19 @@ def test_bootstrap_defined_parameters_close_to_lavaan():
         assert abs(iv.loc[name, "se"] - row.se) / row.se < 0.15
         assert abs(iv.loc[name, "perc_lower"] - row["ci.lower"]) < 0.5 * row.se
         assert abs(iv.loc[name, "perc_upper"] - row["ci.upper"]) < 0.5 * row.se
+
+
+def test_fiml_bootstrap_runs_and_is_reproducible():
+    from sem_refs import REF
+
+    d = pd.read_csv(REF / "sem_fiml.csv")
+    a = fit(HS_MODEL, d, missing="fiml", bootstrap=40, seed=5)
+    b = fit(HS_MODEL, d, missing="fiml", bootstrap=40, seed=5)
+    np.testing.assert_array_equal(a.boot_thetas, b.boot_thetas)
+    assert a.bootstrap["successful"] >= 38
+    free = a.estimates[a.estimates.free]
+    analytic = fit(HS_MODEL, d, missing="fiml").estimates
+    ratio = free.se.to_numpy() / analytic[analytic.free].se.to_numpy()
+    assert 0.5 < np.median(ratio) < 2.0  # 40 draws: only a sanity check
+    with pytest.raises(Exception, match="Bollen-Stine"):
+        fit(HS_MODEL, d, missing="fiml", bootstrap=10, bootstrap_type="bollen.stine")

@@ -31,7 +31,8 @@ What lavaan call each option corresponds to
 * ``bootstrap``: ``se = "bootstrap"`` / ``bootstrapLavaan`` (percentile, ``bca.simple`` = "bc",
   and BCa with jackknife acceleration); ``bootstrap_type="bollen.stine"``.
 
-Not implemented (explicit errors, never silent): bootstrap with FIML or WLSMV; ordinal models
+Not implemented (explicit errors, never silent): bootstrap with WLSMV; Bollen-Stine with missing
+data (the FIML bootstrap is nonparametric, BCa without jackknife acceleration); ordinal models
 mixing continuous indicators; strict invariance for ordinal items; inequality constraints.
 semopy is not used: its gaps (no joint multigroup likelihood, no scaled tests, no SRMR/RMSEA CI)
 made a single engine simpler than two answers.

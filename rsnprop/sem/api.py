@@ -136,14 +136,19 @@ def fit(model: str, data, *, group: str | None = None, group_equal=(), group_par
                             group_equal=group_equal, group_partial=group_partial,
                             data_columns=[c for c in columns if c != group])
     has_missing = any(np.isnan(a).any() for a in arrays)
-    if bootstrap and missing == "fiml" and has_missing:
-        raise InputError("the bootstrap is implemented for complete data (missing='listwise') only",
-                         parameter="bootstrap", value=bootstrap)
+    if bootstrap and missing == "fiml" and has_missing and bootstrap_type == "bollen.stine":
+        raise InputError("the Bollen-Stine bootstrap needs complete data (use missing='listwise' or the "
+                         "nonparametric bootstrap)", parameter="bootstrap_type", value=bootstrap_type)
     if missing == "fiml" and has_missing:
         from .fiml import fiml_fit
 
-        return fiml_fit(pt, arrays, labels, model=model, estimator=estimator, level=level,
-                        n_dropped=n_dropped)
+        res = fiml_fit(pt, arrays, labels, model=model, estimator=estimator, level=level, n_dropped=n_dropped)
+        if bootstrap:
+            from .bootstrap import bootstrap_result
+
+            bootstrap_result(res, arrays, R=int(bootstrap), kind=bootstrap_type, seed=seed, n_jobs=n_jobs,
+                             progress=progress, level=level)
+        return res
     gdata = [GroupData.from_array(a) for a in arrays]
     core = fit_core(pt, gdata)
     res = finish(pt, core, gdata, labels, estimator=estimator, level=level, arrays=arrays,

@@ -77,18 +77,40 @@ def _chunk_worker(engine, theta0, arrays, seeds, want_chi2=False, hess0=None):
     return thetas, chi2
 
 
+def _fiml_chunk_worker(engine, theta0, arrays, seeds, want_chi2=False, hess0=None):
+    """FIML refits of bootstrap samples (incomplete data), one replicate at a time."""
+    from .fiml import FIMLEngine, patterns
+
+    out = np.full((len(seeds), len(theta0)), np.nan)
+    for k, ss in enumerate(seeds):
+        rng = np.random.default_rng(ss)
+        samples = [x[rng.integers(0, x.shape[0], x.shape[0])] for x in arrays]
+        eng = FIMLEngine(engine.groups, [patterns(x) for x in samples], engine.q, [x.shape[0] for x in samples])
+        try:
+            th, _, conv, _ = eng.fit(theta0, maxit=300)
+        except np.linalg.LinAlgError:
+            continue
+        if conv:
+            out[k] = th
+    return out, np.full(len(seeds), np.nan)
+
+
 def run_bootstrap(engine, theta, arrays, R, *, kind="nonparametric", seed=None, n_jobs=None, progress=False):
     """Return ``(thetas (R x q), chi2 (R,))`` with NaN rows for failed replicates."""
+    from .fiml import FIMLEngine
+
+    fiml = isinstance(engine, FIMLEngine)
+    worker = _fiml_chunk_worker if fiml else _chunk_worker
     if kind == "bollen.stine":
         arrays = bollen_stine_transform(engine, theta, arrays)
     seeds = np.random.SeedSequence(seed).spawn(R)
-    hess0 = 2.0 * engine.information(theta)
+    hess0 = None if fiml else 2.0 * engine.information(theta)
     n_jobs = 1 if n_jobs in (None, 0) else int(n_jobs)
     if n_jobs < 0:
         import os
 
         n_jobs = max(1, (os.cpu_count() or 1) + 1 + n_jobs)
-    nchunks = max(1, math.ceil(R / 100), n_jobs * 4 if n_jobs > 1 else 1)
+    nchunks = max(1, math.ceil(R / (10 if fiml else 100)), n_jobs * 4 if n_jobs > 1 else 1)
     bounds = np.linspace(0, R, nchunks + 1).astype(int)
     chunks = [seeds[a:b] for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
     bar = None
@@ -101,7 +123,7 @@ def run_bootstrap(engine, theta, arrays, R, *, kind="nonparametric", seed=None, 
     # remaining work is worth their start-up (results are identical either way: every draw
     # has its own seed)
     t0 = time.perf_counter()
-    results.append(_chunk_worker(engine, theta, arrays, chunks[0], kind == "bollen.stine", hess0))
+    results.append(worker(engine, theta, arrays, chunks[0], kind == "bollen.stine", hess0))
     if bar is not None:
         bar.update(len(chunks[0]))
     rest = chunks[1:]
@@ -109,14 +131,14 @@ def run_bootstrap(engine, theta, arrays, R, *, kind="nonparametric", seed=None, 
     remaining = per_draw * sum(len(c) for c in rest)
     if n_jobs == 1 or remaining < PARALLEL_MIN_SECONDS:
         for c in rest:
-            results.append(_chunk_worker(engine, theta, arrays, c, kind == "bollen.stine", hess0))
+            results.append(worker(engine, theta, arrays, c, kind == "bollen.stine", hess0))
             if bar is not None:
                 bar.update(len(c))
     else:
         from joblib import Parallel, delayed
 
         par = Parallel(n_jobs=n_jobs, return_as="generator")
-        for c, r in zip(rest, par(delayed(_chunk_worker)(engine, theta, arrays, c, kind == "bollen.stine", hess0)
+        for c, r in zip(rest, par(delayed(worker)(engine, theta, arrays, c, kind == "bollen.stine", hess0)
                                   for c in rest)):
             results.append(r)
             if bar is not None:
@@ -227,6 +249,11 @@ def bootstrap_result(res, arrays, *, R, kind="nonparametric", seed=None, n_jobs=
         dvals = np.array([list(evaluate_definitions(pt, label_values(pt, t)).values()) for t in good])
         mat = np.column_stack([mat, dvals])
         est_rows = np.concatenate([est_rows, res.estimates["est"].to_numpy()[len(rows):]])
+    from .fiml import FIMLEngine
+
+    if isinstance(engine, FIMLEngine):
+        bca = False  # n FIML refits would be slow: BCa = bias-corrected here (no acceleration)
+        info["bca"] = "without jackknife acceleration (FIML)"
     if bca:
         jt = _jackknife(engine, theta, arrays)
         jcols = [jt[:, r.par] if r.par >= 0 else np.full(len(jt), np.nan) for r in rows]
