@@ -489,7 +489,7 @@ def test_simulated_data_is_flagged_at_the_top(full_report, tmp_path):
     assert ids.str.startswith("SIM-").all()  # the fixture is the simulated example
     html = full_report["html"]
     assert "SIMULATED DATA" in html
-    assert html.index("SIMULATED DATA") < html.index('class="verdicts"')
+    assert html.index("SIMULATED DATA") < html.index('<nav')  # right under the title
 
     def edit(name, data):
         if name == "clean":

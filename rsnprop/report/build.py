@@ -89,8 +89,11 @@ def _render(inputs, sections, tables_note: str) -> str:
     plan_label = ""
     if isinstance(plan, dict) and plan.get("name"):
         plan_label = f"{plan.get('name')} (version {plan.get('version', '?')})"
+    from .sections import simulated_note
+
     html = _env().get_template(TEMPLATE).render(
         title="RSN use by internationalising SMEs: study report",
+        banner=simulated_note(inputs),
         plan_label=plan_label,
         results_name=inputs.name,
         sections=sections,

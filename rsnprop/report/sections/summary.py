@@ -32,9 +32,6 @@ def simulated_note(inputs) -> str | None:
 
 def summary_section(inputs) -> Section:
     s = Section("summary", "Summary of verdicts")
-    sim = simulated_note(inputs)
-    if sim:
-        s.add("banner", sim)
     props = _propositions(inputs.propositions)
     if not props:
         return _not_run(s, _missing_reason(inputs, "propositions.json") if inputs.propositions is None
