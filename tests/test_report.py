@@ -243,6 +243,17 @@ def test_broken_and_partial_inputs_do_not_crash(tmp_path):
     assert "lies within the preregistered equivalence bounds" in html
 
 
+def test_bad_destinations_exit_2_with_one_line(tmp_path):
+    (tmp_path / "afile").write_text("x")
+    proc = report_cli(tmp_path, tmp_path / "r.html", "--tables-dir", str(tmp_path / "afile"))
+    assert proc.returncode == 2 and "--tables-dir" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    out = tmp_path / "afile" / "r.html"  # a folder that cannot exist under a file
+    proc = run_rsnprop("report", str(tmp_path), "-o", str(out), env=_report_env())
+    assert proc.returncode == 2 and "cannot write the report" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
 def test_minimal_fixture_with_other_key_spellings_fills_every_section(tmp_path):
     from rsnprop.report import build_report
     from rsnprop.report.sections import SECTION_IDS

@@ -42,4 +42,12 @@ def run(args):
     if out.suffix.lower() not in (".html", ".htm"):
         raise InputError("the report output must end in .html", file=args.output,
                          parameter="--output")
-    return _write(args.results_dir, out, tables_dir=args.tables_dir, command=_command_line(args))
+    if args.tables_dir and Path(args.tables_dir).exists() and not Path(args.tables_dir).is_dir():
+        raise InputError("the tables folder is an existing file", file=args.tables_dir,
+                         parameter="--tables-dir")
+    try:
+        return _write(args.results_dir, out, tables_dir=args.tables_dir,
+                      command=_command_line(args))
+    except OSError as err:  # unwritable destination: the user's to fix, not a bug
+        raise InputError(f"cannot write the report ({err.strerror or err})",
+                         file=err.filename or args.output) from None
