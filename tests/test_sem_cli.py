@@ -77,3 +77,20 @@ def test_invariance_json_contract():
 def test_invariance_missing_group_column():
     p = cli("invariance", HS, "--model", MODEL, "--group", "nope")
     assert p.returncode == 2 and "nope" in p.stderr
+
+
+def test_fit_robust_estimators_json_keys():
+    p = cli("fit", HS, "--model", MODEL, "--estimator", "MLR", "--json")
+    assert p.returncode == 0, p.stderr
+    f = json.loads(p.stdout)["fit"]
+    for k in ("chi2_scaled", "cfi_robust", "cfi_scaled", "rmsea_robust", "rmsea_scaled", "tli_robust"):
+        assert k in f, k
+    assert round(f["chi2_scaled"], 3) == 87.132
+    w = cli("fit", REF / "sem_wlsmv.csv", "--model", "f =~ A1 + A2 + A3 + A4 + A5", "--ordered", "A1,A2,A3,A4,A5",
+            "--json")
+    assert w.returncode == 0, w.stderr
+    out = json.loads(w.stdout)
+    assert out["estimator"] == "WLSMV" and "chi2_scaled" in out["fit"]
+    assert any(e["op"] == "|" for e in out["estimates"])
+    bad = cli("fit", HS, "--model", MODEL, "--estimator", "WLSMV")
+    assert bad.returncode == 2 and "ordered" in bad.stderr

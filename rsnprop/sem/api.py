@@ -101,16 +101,15 @@ def fit(model: str, data, *, group: str | None = None, group_equal=(), group_par
     if not isinstance(model, str):
         raise ModelSyntaxError("model must be a string of lavaan syntax", parameter="model", value=type(model).__name__)
     columns = list(getattr(data, "columns", []))
-    # ordinal indicators
-    if ordered is True:
-        from .syntax import parse
-        ordered_list = None  # resolved after the parameter table is built
-    else:
-        ordered_list = list(ordered or [])
-    if ordered_list or ordered is True:
-        if estimator in ("ML", "MLR") and ordered is not None and estimator == "MLR":
+    # ordinal indicators (ordered=True: every observed variable of the model)
+    has_ordered = ordered is True or bool(list(ordered or []))
+    if has_ordered:
+        if estimator == "MLR":
             raise InputError("ordered indicators need estimator='WLSMV'", parameter="estimator", value=estimator)
         estimator = "WLSMV" if estimator == "ML" else estimator
+    elif estimator in ("WLSMV", "DWLS"):
+        raise InputError("estimator WLSMV is for ordinal indicators: name them with ordered=[...] "
+                         "(or ordered=True)", parameter="ordered", value=None)
     if estimator in ("WLSMV", "DWLS"):
         from .ordinal import fit_ordinal
 
