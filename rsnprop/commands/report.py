@@ -45,9 +45,13 @@ def run(args):
     if args.tables_dir and Path(args.tables_dir).exists() and not Path(args.tables_dir).is_dir():
         raise InputError("the tables folder is an existing file", file=args.tables_dir,
                          parameter="--tables-dir")
+    from ..errors import RsnpropError
+
     try:
         return _write(args.results_dir, out, tables_dir=args.tables_dir,
                       command=_command_line(args))
+    except RsnpropError:
+        raise  # MissingFileError is an OSError too: keep its own message
     except OSError as err:  # unwritable destination: the user's to fix, not a bug
         raise InputError(f"cannot write the report ({err.strerror or err})",
                          file=err.filename or args.output) from None
