@@ -284,7 +284,7 @@ def test_own_p_adjust_matches_statsmodels(method):
     from rsnprop.propositions.decide import _adjust_values
 
     rng = np.random.default_rng(3)
-    for _ in range(20):
+    for _ in range(6):
         p = list(rng.random(int(rng.integers(2, 6))) ** 3)
         assert _adjust_values(p, method) == pytest.approx(list(multipletests(p, method=method)[1]))
 
@@ -400,7 +400,7 @@ def test_decision_rules_properties():
 
     p = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
 
-    @settings(max_examples=200, deadline=None)
+    @settings(max_examples=120, deadline=None)
     @given(p1=p, p2=p, pj=p, e1=p, e2=p, ej=p)
     def check(p1, p2, pj, e1, e2, ej):
         rows = {"P1": {"p_value": p1, "p_opposite": 1 - p1, "status": "ok"},
