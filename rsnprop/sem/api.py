@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import warnings as _warnings
 
 import numpy as np

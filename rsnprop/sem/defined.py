@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ..errors import ModelSyntaxError
 
 __all__ = ["defined_rows", "evaluate_definitions"]
 
-_FUNCS = {"exp": np.exp, "log": np.log, "sqrt": np.sqrt, "abs": np.abs, "pnorm": None}
+_FUNCS = {"exp": np.exp, "log": np.log, "sqrt": np.sqrt, "abs": np.abs}
 
 
 def _compile(expr: str):
@@ -31,7 +29,7 @@ def evaluate_definitions(pt, values_by_label: dict) -> dict:
         for name in code.co_names:
             if name not in env and name not in _FUNCS:
                 raise ModelSyntaxError("unknown label in a defined parameter", parameter="model", value=name)
-        val = float(eval(code, {"__builtins__": {}, **{k: v for k, v in _FUNCS.items() if v}}, env))
+        val = float(eval(code, {"__builtins__": {}, **_FUNCS}, env))
         env[d.lhs] = val
         out[d.lhs] = val
     return out

@@ -326,7 +326,6 @@ def _candidates(res, name):
 
 
 def _latent_means(res):
-    import numpy as np
     import pandas as pd
     from scipy import stats
 

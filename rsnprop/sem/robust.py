@@ -161,7 +161,7 @@ def _baseline_engine(engine, arrays, x_idx=()):
 
 def mlr_adjust(pt, engine, theta, arrays, npar, x_moments, warn_list):
     """Return (sandwich vcov, fit-measure dict with the scaled/robust entries)."""
-    from scipy import special, stats
+    from scipy import stats
 
     from .fitmeasures import incremental, ml_fit_measures, rmsea_ci
 
