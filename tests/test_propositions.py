@@ -427,3 +427,21 @@ def test_effects_for_forest_plot_share_one_scale():
     names = {e["effect_size_name"] for e in res.effects}
     assert names and names <= {"dz", "Hedges g", "d (coef / residual SD)"}
     assert {e["proposition"] for e in res.effects} == {"P1", "P2", "joint"}
+
+
+def test_latent_gate_not_interpretable_without_scalar_invariance():
+    from rsnprop.propositions.latent import latent_interaction
+
+    df = synthetic_clean(300, "p1p2", 0.5, seed=9, n_rel=4, n_inf=4)
+    bg = df.bg_ms20 == 1
+    df.loc[bg, "rel_1"] += 1.2  # intercept bias (DIF) in two items for born globals
+    df.loc[bg, "inf_2"] -= 1.2
+    kw = dict(relational_items=[f"rel_{i}" for i in range(1, 5)],
+              informational_items=[f"inf_{i}" for i in range(1, 5)], group="bg_ms20")
+    row = latent_interaction(df, **kw)
+    assert row["status"] == "not_interpretable" and row["estimate"] is None
+    assert "scalar" in row["note"]
+    row = latent_interaction(df, required="partial_scalar", **kw)
+    assert row["status"] == "ok"
+    assert "rel_1~1" in row["note"] and "inf_2~1" in row["note"]  # the biased intercepts are freed
+    assert row["ci_lower"] < row["estimate"] < row["ci_upper"]
