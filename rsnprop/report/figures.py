@@ -152,7 +152,7 @@ def _half_violin(ax, vals, pos: float, side: int, colour: str, width: float = 0.
 def paired_scores_plot(df, group_col: str, group_labels: dict | None = None,
                        rel_col: str = "score_relational",
                        inf_col: str = "score_informational", *,
-                       max_firms: int = 400) -> Figure | None:
+                       max_firms: int = 400, seed: int = JITTER_SEED) -> Figure | None:
     """Raincloud-style paired plot: each firm's informational and relational score, by group.
 
     Inside: one dot per firm and score, a grey line joining the two scores of one firm.
@@ -171,7 +171,7 @@ def paired_scores_plot(df, group_col: str, group_labels: dict | None = None,
         return None
     groups = sorted(d[group_col].unique().tolist(), key=lambda g: (str(type(g)), g))
     labels = group_labels or {}
-    rng = np.random.default_rng(JITTER_SEED)
+    rng = np.random.default_rng(seed)  # horizontal jitter and the sample of large groups
     alt_parts = []
     sampled = False
     with _style() as (plt, sns):
@@ -219,7 +219,7 @@ def paired_scores_plot(df, group_col: str, group_labels: dict | None = None,
                    "relational.")
         if sampled:
             caption += (f" Dots and lines: a random sample of {max_firms} firms per group "
-                        f"(seed {JITTER_SEED}); clouds, means and intervals use every firm.")
+                        f"(seed {seed}); clouds, means and intervals use every firm.")
         return render(
             fig, id="scores_by_group", title="Relational versus informational benefits, by group",
             alt="Raincloud plot of each firm's informational and relational benefit scores by "
