@@ -140,3 +140,12 @@ def test_multigroup_modindices():
     assert np.max(np.abs(m.mi - m.mi_r)) < 1e-3
     assert np.max(np.abs(m.epc - m.epc_r)) < 5e-4
     assert np.max(np.abs(m.sepc_all - m["sepc.all"])) < 5e-4
+
+
+def test_defined_parameter_expressions_are_restricted():
+    model = HS_MODEL.replace("x2", "a*x2").replace("x3", "b*x3")
+    res = fit(model + "\nab := a*b\nr := sqrt(a^2)", hs_data())
+    e = res.estimates.set_index("lhs")
+    assert e.loc["r", "est"] == pytest.approx(e.loc["ab", "est"] / res.parameter("visual", "=~", "x3"))
+    with pytest.raises(ModelSyntaxError, match="only use labels"):
+        fit(model + "\nz := a.__class__", hs_data())

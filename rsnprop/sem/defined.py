@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+
 import numpy as np
 
 from ..errors import ModelSyntaxError
@@ -11,13 +13,25 @@ __all__ = ["defined_rows", "evaluate_definitions"]
 _FUNCS = {"exp": np.exp, "log": np.log, "sqrt": np.sqrt, "abs": np.abs}
 
 
+_ALLOWED = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Name, ast.Load, ast.Constant, ast.Call,
+            ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.USub, ast.UAdd)
+
+
 def _compile(expr: str):
+    """Compile an arithmetic expression of labels (``+ - * / ^``, numbers, exp/log/sqrt/abs);
+    anything else (attributes, subscripts, other calls) is refused."""
     text = expr.replace("^", "**")
     try:
-        return compile(text, "<:=>", "eval")
+        tree = ast.parse(text, mode="eval")
     except SyntaxError as err:
         raise ModelSyntaxError("cannot read the defined-parameter expression", parameter="model",
                                value=expr) from err
+    for node in ast.walk(tree):
+        if not isinstance(node, _ALLOWED) or (isinstance(node, ast.Call) and not (
+                isinstance(node.func, ast.Name) and node.func.id in _FUNCS and not node.keywords)):
+            raise ModelSyntaxError("defined parameters may only use labels, numbers, + - * / ^ and "
+                                   "exp/log/sqrt/abs", parameter="model", value=expr)
+    return compile(tree, "<:=>", "eval")
 
 
 def evaluate_definitions(pt, values_by_label: dict) -> dict:
