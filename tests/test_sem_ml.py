@@ -118,3 +118,17 @@ def test_hs_multigroup_std_lv_frees_later_variances(ref, hs):
     """lavaan frees the latent variances of groups 2..G when std.lv and loadings are equal."""
     block = ref["scalar_stdlv"]
     _check(fit(HS_MODEL, hs, group="school", group_equal=block["group_equal"], std_lv=True), block)
+
+
+def test_three_groups_in_order_of_appearance(ref, hs):
+    """Groups are taken in order of first appearance (lavaan), also for categorical columns."""
+    import numpy as np
+    import pandas as pd
+
+    block = ref["three_groups"]
+    hs = hs.copy()
+    band = np.where(hs.ageyr <= 12, "young", np.where(hs.ageyr == 13, "mid", "old"))
+    hs["ageband"] = pd.Categorical(band, categories=["young", "mid", "old"])
+    res = fit(HS_MODEL, hs, group="ageband", group_equal=block["group_equal"])
+    assert res.groups == list(pd.unique(band))
+    _check(res, block)

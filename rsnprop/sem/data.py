@@ -37,15 +37,9 @@ def prepare_data(data, variables, group=None, missing="listwise", ordered=()):
         nrows = len(frame)
     if group is not None:
         gcol = data[group]
-        # group order: factor levels for a categorical column (as R), else first appearance
+        # group order: first appearance in the data, as lavaan (also for categorical columns)
         codes, uniques = pd.factorize(gcol, use_na_sentinel=True)
         uniques = list(uniques)
-        if isinstance(gcol.dtype, pd.CategoricalDtype):
-            present = set(uniques)
-            order = [c for c in gcol.cat.categories if c in present]
-            remap = {uniques.index(c): k for k, c in enumerate(order)}
-            codes = np.array([remap.get(c, -1) for c in codes])
-            uniques = order
         keep = np.asarray(codes) >= 0
         labels = [u.item() if hasattr(u, "item") else u for u in uniques]
         gvals = np.asarray(codes)

@@ -30,4 +30,9 @@ f <- cfa(model, data = hs, group = "school", group.equal = c("loadings","interce
 out$partial <- list(group_equal = c("loadings","intercepts"), group_partial = c("x3~1", "x7~1"), fit = fm(f), estimates = pe_table(f))
 f <- cfa(model, data = hs, group = "school", group.equal = c("loadings", "intercepts"), std.lv = TRUE)
 out$scalar_stdlv <- list(group_equal = c("loadings", "intercepts"), fit = fm(f), estimates = pe_table(f))
+# three groups (age bands) with scalar constraints
+hs$ageband <- factor(ifelse(hs$ageyr <= 12, "young", ifelse(hs$ageyr == 13, "mid", "old")), levels = c("young", "mid", "old"))
+f <- cfa(model, data = hs, group = "ageband", group.equal = c("loadings", "intercepts"))
+out$three_groups <- list(group = "ageband", group_equal = c("loadings", "intercepts"), fit = fm(f),
+                         estimates = pe_table(f))
 write_ref(out, "sem_hs.json")
