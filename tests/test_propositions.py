@@ -445,3 +445,18 @@ def test_latent_gate_not_interpretable_without_scalar_invariance():
     assert row["status"] == "ok"
     assert "rel_1~1" in row["note"] and "inf_2~1" in row["note"]  # the biased intercepts are freed
     assert row["ci_lower"] < row["estimate"] < row["ci_upper"]
+
+
+def test_multiverse_refuses_a_raw_export_of_other_firms():
+    from rsnprop.propositions.multiverse import run_multiverse
+
+    plan = load_plan(PLAN).with_(multiverse={
+        "born_global_definitions": ["bg_ms20"], "missing": ["available"], "estimators": ["t"],
+        "controls": [False],
+        "careless": [{"name": "as_cleaned"}, {"name": "strict", "cleaning": {"careless": {"min_index_flags": 1}}}]})
+    df = synthetic_clean(120, "p1p2", 0.5, seed=46)
+    other = df.assign(resp_id=[f"X{i}" for i in range(len(df))])
+    mv = run_multiverse(df, plan, raw=other, instrument=object())
+    strict = next(s for s in mv["specifications"] if s["careless"] == "strict")
+    assert strict["status"] == "not_available" and "respondents" in strict["note"]
+    assert plan.inputs.raw.endswith("example_raw.csv")

@@ -60,15 +60,28 @@ def deep_merge(base: dict, over: dict) -> dict:
     return out
 
 
+def _raw_matches(clean_df, raw) -> bool:
+    """True unless both have ``resp_id`` and some clean firm is not in the raw export."""
+    if "resp_id" not in clean_df.columns or "resp_id" not in raw.columns:
+        return True
+    raw_ids = set(raw["resp_id"].dropna().astype(str))
+    return set(clean_df["resp_id"].dropna().astype(str)) <= raw_ids
+
+
 def _datasets(clean_df, plan, raw, instrument):
     """careless rule name -> (data or None, note)."""
     out = {}
+    if raw is not None and not _raw_matches(clean_df, raw):
+        raw, instrument = None, None
+        mismatch = "the raw export given does not contain the clean data's respondents"
+    else:
+        mismatch = None
     for rule in plan.multiverse.careless:
         if not rule.cleaning:
             out[rule.name] = (clean_df, "")
             continue
         if raw is None or instrument is None:
-            out[rule.name] = (None, "needs the raw export and the instrument to clean again")
+            out[rule.name] = (None, mismatch or "needs the raw export and the instrument to clean again")
             continue
         try:
             from ..data import clean

@@ -147,6 +147,14 @@ class Auxiliary(_Model):
     phase_column: str = "phase"
 
 
+class Inputs(_Model):
+    """Where the study's data live (paths relative to the plan's folder); used by
+    ``rsnprop run`` and, for the multiverse's re-cleaning rules, by ``rsnprop test``."""
+
+    raw: str | None = None
+    instrument: str | None = None
+
+
 class StudyPlan(_Model):
     """The preregistered study plan (see module docstring for the P1/P2 mapping)."""
 
@@ -175,6 +183,7 @@ class StudyPlan(_Model):
     latent: Latent = Latent()
     multiverse: Multiverse = Multiverse()
     auxiliary: Auxiliary = Auxiliary()
+    inputs: Inputs = Inputs()
     #: passed unchanged to rsnprop.data.CleaningRules (validated there)
     cleaning: dict[str, Any] = {}
 
