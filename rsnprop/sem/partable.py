@@ -48,7 +48,8 @@ class ParTable:
     ngroups: int
     meanstructure: bool
     definitions: list = field(default_factory=list)
-    constraints: list = field(default_factory=list)
+    constraints: list = field(default_factory=list)  # constraints not absorbed into npar (none)
+    equalities: list = field(default_factory=list)  # 'a == b' statements (absorbed into npar)
     npar: int = 0
 
     def free_rows(self):
@@ -271,8 +272,9 @@ def build_partable(model: str, *, ngroups: int = 1, std_lv: bool = False, meanst
             raise ModelSyntaxError("defined parameter has the name of a label", parameter="model", value=d.lhs)
     return ParTable(rows=rows, ov=ov, lv=lv, ov_x=ov_x, ngroups=ngroups, meanstructure=meanstructure,
                     definitions=[d for d in definitions if d.op == ":="],
-                    constraints=[d for d in definitions if d.op != ":="], npar=npar)
-    # (equality constraints are absorbed into the parameter indices: npar is already reduced)
+                    constraints=[], equalities=[d for d in definitions if d.op != ":="], npar=npar)
+    # '==' constraints are absorbed into the parameter indices: npar is already the number of
+    # free parameters, and ``constraints`` (constraints still to be imposed) stays empty
 
 
 def assign_parameters(rows) -> int:
