@@ -132,3 +132,15 @@ def test_three_groups_in_order_of_appearance(ref, hs):
     res = fit(HS_MODEL, hs, group="ageband", group_equal=block["group_equal"])
     assert res.groups == list(pd.unique(band))
     _check(res, block)
+
+
+def test_per_group_labels_equal_group_equal(ref, hs):
+    """Equality through shared labels in c() vectors reproduces group.equal = "loadings"."""
+    model = ("visual =~ x1 + c(a, a)*x2 + c(b, b)*x3\ntextual =~ x4 + c(c, c)*x5 + c(d, d)*x6\n"
+             "speed =~ x7 + c(e, e)*x8 + c(f, f)*x9")
+    res = fit(model, hs, group="school")
+    want = ref["invariance"]["metric"]["fit"]
+    assert res.fit["chi2"] == pytest.approx(want["chisq"], abs=1e-3) and res.fit["df"] == want["df"]
+    free_g2 = fit("visual =~ x1 + c(a, b)*x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9", hs,
+                  group="school")
+    assert free_g2.fit["df"] == ref["invariance"]["configural"]["fit"]["df"]
