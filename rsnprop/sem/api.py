@@ -121,13 +121,13 @@ def fit(model: str, data, *, group: str | None = None, group_equal=(), group_par
     if group is not None and group not in columns:
         raise InputError("group column not found in the data", column=group, parameter="group")
     # first pass to learn the observed variables
-    probe = build_partable(model, ngroups=1, data_columns=[c for c in columns if c != group])
+    probe = build_partable(model, ngroups=1, data_columns=[c for c in columns if c != group], probe=True)
     arrays, labels, n_dropped = prepare_data(data, probe.ov, group=group, missing=missing)
     G = len(labels)
     if meanstructure is None:
         # lavaan: on for multigroup models, FIML, or when the model mentions intercepts
         meanstructure = G > 1 or missing == "fiml" or any(r.op == "~1" for r in probe.rows)
-    if G == 1 and not std_lv and not meanstructure and not group_partial:
+    if G == 1 and not std_lv and not meanstructure and not group_partial and "c(" not in model:
         pt = probe  # same options: no need to build it again
     else:
         pt = build_partable(model, ngroups=G, std_lv=std_lv, meanstructure=bool(meanstructure),

@@ -143,7 +143,7 @@ def fit_ordinal(model, data, *, ordered, group=None, group_equal=(), group_parti
     columns = [c for c in getattr(data, "columns", []) if c != group]
     if group is not None and group not in getattr(data, "columns", []):
         raise InputError("group column not found in the data", column=group, parameter="group")
-    probe = build_partable(model, data_columns=columns)
+    probe = build_partable(model, data_columns=columns, probe=True)
     if ordered is True:
         ordered = list(probe.ov)
     ordered = list(ordered or [])

@@ -61,8 +61,10 @@ class ParTable:
         return pd.DataFrame([r.__dict__ for r in self.rows])
 
 
-def _per_group(value, g, ngroups, what, stmt):
+def _per_group(value, g, ngroups, what, stmt, lenient=False):
     if isinstance(value, list):
+        if lenient:  # a first pass that only needs the variable names
+            return value[min(g, len(value) - 1)]
         if len(value) != ngroups:
             raise ModelSyntaxError(
                 f"line {stmt.line}: modifier vector for {stmt.lhs} {stmt.op} {stmt.rhs} has {len(value)} "
@@ -72,8 +74,12 @@ def _per_group(value, g, ngroups, what, stmt):
 
 
 def build_partable(model: str, *, ngroups: int = 1, std_lv: bool = False, meanstructure: bool = False,
-                   group_equal=(), group_partial=(), data_columns=None, ordered=()) -> ParTable:
-    """Parse ``model`` and return the full parameter table with lavaan's defaults."""
+                   group_equal=(), group_partial=(), data_columns=None, ordered=(), probe=False) -> ParTable:
+    """Parse ``model`` and return the full parameter table with lavaan's defaults.
+
+    ``probe=True``: a first pass that only needs the variables (per-group ``c()`` vectors are not
+    checked against ``ngroups``).
+    """
     statements, definitions = parse_all(model)
     for ge in group_equal:
         if ge not in GROUP_EQUAL_TYPES:
@@ -132,10 +138,10 @@ def build_partable(model: str, *, ngroups: int = 1, std_lv: bool = False, meanst
             return (lhs, op, rhs)
 
         for st in statements:
-            label = _per_group(st.label, g, ngroups, "label", st)
-            fixed = _per_group(st.fixed, g, ngroups, "fixed", st)
-            free_na = _per_group(st.free, g, ngroups, "free", st)
-            start = _per_group(st.start, g, ngroups, "start", st)
+            label = _per_group(st.label, g, ngroups, "label", st, probe)
+            fixed = _per_group(st.fixed, g, ngroups, "fixed", st, probe)
+            free_na = _per_group(st.free, g, ngroups, "free", st, probe)
+            start = _per_group(st.start, g, ngroups, "start", st, probe)
             k = key(st.lhs, st.op, st.rhs)
             if k in seen:
                 # a repeated statement only adds modifiers
