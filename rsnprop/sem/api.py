@@ -32,17 +32,22 @@ def fit(model: str, data, *, group: str | None = None, group_equal=(), group_par
     data : pandas.DataFrame
         One row per case; the observed variables named in ``model`` must be numeric columns.
     group : str, optional
-        Column defining the groups of a multigroup model (order of first appearance).
+        Column defining the groups of a multigroup model, taken in order of first appearance
+        in the data (lavaan's rule, also for categorical columns); group 1 is the reference
+        for latent means.
     group_equal : sequence of str
         Parameter types constrained equal across groups: ``"loadings"``, ``"intercepts"``,
         ``"means"``, ``"residuals"``, ``"residual.covariances"``, ``"lv.variances"``,
         ``"lv.covariances"``, ``"regressions"``, ``"thresholds"``.
     group_partial : sequence of str
-        Parameters exempted from ``group_equal`` (``"x3 ~ 1"``, ``"visual =~ x2"``).
+        Parameters exempted from ``group_equal`` (``"x3 ~ 1"``, ``"visual =~ x2"``,
+        ``"A1|t2"`` for a threshold).
     estimator : {"ML", "MLR", "WLSMV"}
         ``"MLR"``: ML estimates with sandwich SEs and the Yuan-Bentler scaled chi-square.
         ``"WLSMV"``: ordinal indicators (``ordered``), polychoric correlations, DWLS with
-        mean-and-variance adjusted (scaled-shifted) chi-square.
+        mean-and-variance adjusted (scaled-shifted) chi-square; single or multigroup (delta
+        parametrisation; equal thresholds free the scaling factors and latent means of
+        groups 2..G).
     missing : {"listwise", "fiml"}
         ``"fiml"`` (lavaan ``missing = "ml"``) uses every available value.
     ordered : list of str or True, optional
@@ -52,13 +57,17 @@ def fit(model: str, data, *, group: str | None = None, group_equal=(), group_par
     meanstructure : bool, optional
         Model means/intercepts; default on for multigroup models and FIML, as in lavaan.
     bootstrap : int
-        Number of bootstrap draws (0: none).  With draws, ``se`` and the CIs come from the
-        bootstrap (percentile; BCa in ``res.bootstrap``).
+        Number of bootstrap draws (0: none).  With draws, ``se`` and the CIs of the table
+        come from the bootstrap (percentile); ``res.bootstrap["intervals"]`` also has the
+        bias-corrected (lavaan ``"bca.simple"``) and BCa (jackknife acceleration) limits.
+        Complete data (ML/MLR) and FIML; not WLSMV.
     bootstrap_type : {"nonparametric", "bollen.stine"}
+        Bollen-Stine (complete data only) puts its p-value in ``res.fit["bollen_stine_pvalue"]``.
     seed : int, optional
         Seed of the bootstrap (results do not depend on ``n_jobs``).
     n_jobs : int, optional
-        Parallel workers for the bootstrap (joblib); ``None``: 1.
+        Parallel workers for the bootstrap (joblib processes, started only when the estimated
+        work exceeds two seconds); ``None``: 1.
     progress : bool
         Show a progress bar during the bootstrap.
     level : float
