@@ -90,3 +90,16 @@ def test_bad_arguments():
         invariance(HS_MODEL, hs_data(), "nope")
     with pytest.raises(InputError, match="rule"):
         invariance(HS_MODEL, hs_data(), "school", rule="vibes")
+
+
+def test_optional_equal_latent_means_step():
+    ref = load("sem_hs.json")["invariance"]
+    out = invariance(HS_MODEL, hs_data(), "school", levels=("configural", "metric", "scalar", "strict", "means"))
+    step = out.steps[-1]
+    assert step["name"] == "means"
+    assert step["group_equal"] == ["loadings", "intercepts", "residuals", "means"]
+    assert step["chi2"] == pytest.approx(ref["means"]["fit"]["chisq"], abs=1e-3)
+    assert step["lrt"]["df_diff"] == 3 and step["lrt"]["pvalue"] < 0.001  # latent means differ
+    assert out.level == "metric"  # the means step is not a level of measurement invariance
+    with pytest.raises(InputError, match="means"):
+        invariance(HS_MODEL, hs_data(), "school", levels=("configural", "means"))

@@ -29,6 +29,9 @@ LEVELS = {
     "metric": ("loadings",),
     "scalar": ("loadings", "intercepts"),
     "strict": ("loadings", "intercepts", "residuals"),
+    # optional last step (not a measurement-invariance level): equal latent means on top of the
+    # previous step; it does not change ``level``
+    "means": None,
 }
 _SRMR_CUT = {"metric": 0.030, "scalar": 0.010, "strict": 0.010}
 _CANDIDATE_OP = {"metric": "=~", "scalar": "~1", "strict": "~~"}
@@ -213,7 +216,10 @@ def invariance(model, data, group, *, levels=("configural", "metric", "scalar", 
             raise InputError(f"unknown invariance level (known: {', '.join(LEVELS)})", parameter="levels", value=lv)
     order = list(LEVELS)
     if [order.index(x) for x in levels] != sorted(order.index(x) for x in levels):
-        raise InputError("levels must be in the order configural, metric, scalar, strict", parameter="levels",
+        raise InputError("levels must be in the order configural, metric, scalar, strict, means",
+                         parameter="levels", value=",".join(levels))
+    if "means" in levels and not {"scalar", "strict"} & set(levels):
+        raise InputError("the 'means' step needs scalar (or strict) invariance before it", parameter="levels",
                          value=",".join(levels))
     if rule not in ("chen2007", "lrt"):
         raise InputError("rule must be 'chen2007' or 'lrt'", parameter="rule", value=rule)
@@ -227,6 +233,9 @@ def invariance(model, data, group, *, levels=("configural", "metric", "scalar", 
                      "residual variances are not parameters)")
 
     def equal_for(name):
+        if name == "means":
+            prev = [lv for lv in levels if lv in ("scalar", "strict")][-1]
+            return equal_for(prev) + ["means"]
         eq = list(LEVELS[name])
         if ordinal and "intercepts" in eq:
             eq[eq.index("intercepts")] = "thresholds"
@@ -276,7 +285,9 @@ def invariance(model, data, group, *, levels=("configural", "metric", "scalar", 
                 fits["partial_" + name] = cur_res
                 rec, res = cur_rec, cur_res
                 partial = freed
-        if chain_ok and rec["held"]:
+        if name == "means":
+            pass  # a test of equal latent means, not a level of measurement invariance
+        elif chain_ok and rec["held"]:
             held_level = rec["name"]
         else:
             chain_ok = False
