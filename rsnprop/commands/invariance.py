@@ -11,7 +11,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--model", required=True, help="lavaan model syntax, inline or a file path")
     parser.add_argument("--group", required=True, help="column defining the groups")
     parser.add_argument("--levels", default="configural,metric,scalar,strict",
-                        help="comma-separated steps (default: configural,metric,scalar,strict)")
+                        help="comma-separated steps (default: configural,metric,scalar,strict; "
+                        "add 'means' for a test of equal latent means)")
     parser.add_argument("--partial", action="store_true", help="search for partial invariance when a step fails")
     parser.add_argument("--estimator", default="ML", choices=["ML", "MLR", "WLSMV"], type=str.upper)
     parser.add_argument("--ordered", default="", help="comma-separated ordinal indicators (implies WLSMV)")

@@ -179,7 +179,9 @@ def invariance(model, data, group, *, levels=("configural", "metric", "scalar", 
     group : str
         Grouping column (e.g. ``"bg_ms20"``); groups in order of first appearance.
     levels : sequence of str
-        Subset (in order) of ``configural, metric, scalar, strict``.
+        Subset (in order) of ``configural, metric, scalar, strict``, optionally followed by
+        ``means`` (equal latent means on top of the last of scalar/strict: an omnibus test of
+        latent mean differences, reported as a step but not counted in ``level``).
     partial_search : bool
         Free constraints one at a time (largest chi-square drop first) when a step fails.
     estimator, missing, ordered, std_lv
