@@ -30,7 +30,7 @@ R: ``summary(lm(d ~ bg))`` and ``coeftest(fit, vcov = vcovHC(fit, type = "HC3"))
 from __future__ import annotations
 
 __all__ = ["ols_interaction", "mixed_anova_interaction", "welch_interaction",
-           "rank_interaction", "between_groups"]
+           "rank_interaction", "between_groups", "interaction_tost"]
 
 
 def _row(test, **kw):
