@@ -1,0 +1,122 @@
+"""End to end: the example study's Makefile DAG and `rsnprop run`, in temporary folders."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+RSNPROP = str(Path(sys.executable).with_name("rsnprop"))
+TARGETS = ["build/clean.parquet", "build/cleaning_log.json", "build/measurement.json",
+           "build/propositions.json", "../reports/report.html"]
+
+pytestmark = pytest.mark.slow
+
+
+def _layout(root: Path) -> Path:
+    """Copy what the example study reads into ``root`` with the repository's layout."""
+    shutil.copytree(REPO / "analysis", root / "analysis",
+                    ignore=shutil.ignore_patterns("build"))
+    shutil.copytree(REPO / "instruments", root / "instruments")
+    (root / "rsnprop" / "datasets").mkdir(parents=True)
+    shutil.copy2(REPO / "rsnprop" / "datasets" / "example_raw.csv", root / "rsnprop" / "datasets")
+    (root / "reports").mkdir()
+    return root / "analysis"
+
+
+def _make(analysis: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
+    return subprocess.run(["make", "--no-print-directory", f"RSNPROP={RSNPROP}", *args],
+                          cwd=analysis, env=env, capture_output=True, text=True, timeout=900)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    analysis = _layout(tmp_path_factory.mktemp("study"))
+    raw_hash = hashlib.sha256((analysis.parent / "rsnprop/datasets/example_raw.csv").read_bytes()).hexdigest()
+    proc = _make(analysis)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return analysis, raw_hash
+
+
+def test_every_target_is_built(built):
+    analysis, _ = built
+    for target in TARGETS:
+        assert (analysis / target).stat().st_size > 0, target
+
+
+def test_raw_data_is_not_modified(built):
+    analysis, raw_hash = built
+    raw = analysis.parent / "rsnprop/datasets/example_raw.csv"
+    assert hashlib.sha256(raw.read_bytes()).hexdigest() == raw_hash
+    log = json.loads((analysis / "build/cleaning_log.json").read_text())
+    assert log["raw_sha256"] == raw_hash
+    assert log["n_in"] == log["n_kept"] + log["n_excluded"]
+    assert len(log["excluded"]) == log["n_excluded"]
+
+
+def test_second_run_rebuilds_nothing(built):
+    analysis, _ = built
+    assert _make(analysis, "-q").returncode == 0  # -q: exit 0 iff everything is up to date
+    proc = _make(analysis)
+    assert proc.returncode == 0
+    assert RSNPROP not in proc.stdout
+
+
+def test_touching_one_input_reruns_only_its_dependants(built):
+    analysis, _ = built
+    os.utime(analysis / "build/measurement.json")
+    dry = _make(analysis, "-n").stdout
+    assert " report " in dry
+    assert " clean " not in dry and " test " not in dry and " measure " not in dry
+    os.utime(analysis / "build/measurement.json", (0, 0))  # older than its inputs now
+    dry = _make(analysis, "-n").stdout
+    assert " measure " in dry and " clean " not in dry and " test " not in dry
+    _make(analysis)
+
+
+def test_verdicts_and_report(built):
+    analysis, _ = built
+    result = json.loads((analysis / "build/propositions.json").read_text())
+    for prop in ("P1", "P2"):
+        assert result["propositions"][prop]["verdict"] in {
+            "supported", "contradicted", "equivalent", "inconclusive"}
+    html = (analysis / "../reports/report.html").read_text(encoding="utf-8")
+    assert "SIMULATED" in html.upper()
+    assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html
+
+
+def test_rebuild_from_scratch_is_byte_identical(built, tmp_path):
+    analysis, _ = built
+    again = _layout(tmp_path)
+    assert _make(again).returncode == 0
+    for target in TARGETS:
+        assert (again / target).read_bytes() == (analysis / target).read_bytes(), target
+
+
+def test_rsnprop_run_gives_the_same_results(built, tmp_path):
+    analysis, _ = built
+    out = tmp_path / "report.html"
+    proc = subprocess.run(
+        [RSNPROP, "run", str(analysis / "study.yaml"), "--raw",
+         str(analysis.parent / "rsnprop/datasets/example_raw.csv"), "--instrument",
+         str(analysis.parent / "instruments/rsn_internationalisation.yaml"),
+         "--build", str(tmp_path / "build"), "-o", str(out), "--json"],
+        capture_output=True, text=True, timeout=900,
+        env={**os.environ, "SOURCE_DATE_EPOCH": "1767225600"})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert [s["step"] for s in json.loads(proc.stdout)["steps"]] == ["clean", "measure", "test", "report"]
+    assert out.stat().st_size > 0
+    # file names in provenance differ between the two runs; the statistics must not
+    ours = json.loads((tmp_path / "build/propositions.json").read_text())
+    make = json.loads((analysis / "build/propositions.json").read_text())
+    assert {p: v["verdict"] for p, v in ours["propositions"].items()} == \
+        {p: v["verdict"] for p, v in make["propositions"].items()}
+    assert (tmp_path / "build/clean.parquet").read_bytes() == (analysis / "build/clean.parquet").read_bytes()
