@@ -28,29 +28,9 @@ def add_arguments(parser) -> None:
 
 
 def _read(path):
-    from pathlib import Path
+    from ..data import read_table
 
-    from ..errors import DataFileError
-
-    try:
-        from ..data import read_table
-    except ImportError:
-        read_table = None
-    if read_table is not None:
-        return read_table(path)
-    import pandas as pd
-
-    suffix = Path(path).suffix.lower()
-    try:
-        if suffix == ".parquet":
-            return pd.read_parquet(path)
-        if suffix in (".xlsx", ".xls"):
-            return pd.read_excel(path)
-        if suffix == ".sav":
-            return pd.read_spss(path)
-        return pd.read_csv(path, sep=None, engine="python")
-    except Exception as err:  # noqa: BLE001 - any reader failure is bad input
-        raise DataFileError(f"cannot read the clean data ({type(err).__name__}: {err})", file=str(path)) from None
+    return read_table(path)
 
 
 def run(args):

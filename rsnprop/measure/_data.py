@@ -12,38 +12,20 @@ from typing import Sequence
 
 import numpy as np
 
-from ..errors import DataFileError, InputError, MissingFileError
+from ..errors import InputError, MissingFileError
 
 MISSING_POLICIES = ("listwise", "pairwise")
 
 
 def read_data(path):
-    """Read a data file: ``rsnprop.data.read_table`` when it exists, else csv/parquet/xlsx."""
+    """Read a data file with :func:`rsnprop.data.read_table` (csv, xlsx, sav, parquet)."""
     from pathlib import Path
 
-    import pandas as pd
+    from ..data import read_table
 
-    p = Path(path)
-    if not p.is_file():
+    if not Path(path).is_file():
         raise MissingFileError("data file does not exist", file=str(path))
-    try:
-        from ..data import read_table  # type: ignore[attr-defined]
-    except Exception:  # noqa: BLE001 - the reading stage may not be there yet
-        read_table = None
-    if read_table is not None:
-        out = read_table(p)
-        return out[0] if isinstance(out, tuple) else out
-    suffix = p.suffix.lower()
-    try:
-        if suffix == ".parquet":
-            return pd.read_parquet(p)
-        if suffix in (".xlsx", ".xls"):
-            return pd.read_excel(p)
-        if suffix == ".sav":
-            return pd.read_spss(p)
-        return pd.read_csv(p, sep=None, engine="python")
-    except Exception as err:  # noqa: BLE001
-        raise DataFileError(f"cannot read data file ({err})", file=str(path)) from err
+    return read_table(path)
 
 
 def as_frame(data):
