@@ -5,7 +5,6 @@ import subprocess
 import sys
 import time
 
-import pytest
 
 import rsnprop
 from rsnprop import cli

@@ -168,8 +168,7 @@ def _clean(raw_df, instrument, rules, source):
     from .rules import CleaningRules
     from .scores import construct_scores
     from .validate import (DROP_TYPES, check_columns, check_constant_sums, check_facts,
-                           find_duplicates, problems_frame, shown_mask, token_mask,
-                           validate_items)
+                           find_duplicates, problems_frame, shown_mask, validate_items)
 
     rules = CleaningRules.from_any(rules)
     items = instrument.items

@@ -11,7 +11,6 @@ Examples
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from .model import (AttentionCheck, Condition, ConstantSum, Construct, Instrument, Item, Scale,
                     Section, Source)

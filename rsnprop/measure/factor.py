@@ -150,7 +150,6 @@ def fa_matrix(r: np.ndarray, nfactors: int = 1, fm: str = "minres", rotate: str 
 
         raise InputError("unknown factoring method; use minres or ml", parameter="fm", value=fm)
     r = cov2cor(np.asarray(r, dtype=float))
-    p = r.shape[0]
     warn = warn_list if warn_list is not None else []
     load, psi, ok = extract(r, nfactors, fm)
     if not ok:

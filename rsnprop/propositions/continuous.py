@@ -34,7 +34,6 @@ def approach_slope(frame, column, *, controls=(), sign=1, confidence=0.95):
     The expected sign is positive: the more born-global-like, the more relational.
     ``effect_size`` is the standardised slope (``b * SD(x) / SD(D)``).
     """
-    import numpy as np
     import statsmodels.api as sm
     from scipy import stats
 

@@ -84,7 +84,6 @@ def mixed_anova_interaction(frame, *, sign=1):
     R: ``afex::aov_ez("id", "score", long, between = "bg", within = "benefit")``.
     """
     import numpy as np
-    import pandas as pd
     import pingouin as pg
 
     sub = frame[["bg", "relational", "informational"]].dropna().reset_index(drop=True)
