@@ -67,3 +67,9 @@ def test_listwise_default(fiml_data):
     res = fit(HS_MODEL, fiml_data)
     assert res.n == ref["n_complete"]
     _check(res, ref["listwise"])
+
+
+def test_fiml_mlr_multigroup(fiml_data):
+    ref = load("sem_fiml.json")["mlr_metric_group"]
+    res = fit(HS_MODEL, fiml_data, missing="fiml", estimator="MLR", group="school", group_equal=["loadings"])
+    _check(res, ref)

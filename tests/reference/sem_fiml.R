@@ -16,4 +16,7 @@ out <- list(info = info(), model = model, n_complete = sum(complete.cases(d)),
             mlr = list(fit = fm(fit2, ex), estimates = pe_table(fit2)))
 fit3 <- cfa(model, data = d)
 out$listwise <- list(fit = fm(fit3), estimates = pe_table(fit3))
+# multigroup (school) metric model with FIML and MLR
+fit4 <- cfa(model, data = d, missing = "ml", estimator = "MLR", group = "school", group.equal = "loadings")
+out$mlr_metric_group <- list(fit = fm(fit4, ex), estimates = pe_table(fit4))
 write_ref(out, "sem_fiml.json")
