@@ -8,7 +8,7 @@ import importlib
 import pytest
 
 
-@pytest.mark.parametrize("name", ["rsnprop.sem", "rsnprop.sem.api", "rsnprop.sem.invariance",
+@pytest.mark.parametrize("name", ["rsnprop.sem", "rsnprop.sem.api", "rsnprop.sem.invariance", "rsnprop.sem.results",
                                   "rsnprop.sem.syntax"])
 def test_docstring_examples(name):
     module = importlib.import_module(name)  # the module, even where a function shadows its name
