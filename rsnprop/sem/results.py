@@ -171,6 +171,8 @@ class SEMResult(Result):
         se = math.sqrt(max(float(a @ V @ a), 0.0))
         z = est / se if se > 0 else float("nan")
         q = stats.norm.ppf(0.5 + level / 2)
+        est = float(est)
+        z = float(z)
         return {"est": est, "se": se, "z": z,
                 "pvalue": float(2 * stats.norm.sf(abs(z))) if z == z else float("nan"),
                 "ci_lower": est - q * se, "ci_upper": est + q * se}
