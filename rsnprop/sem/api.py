@@ -67,7 +67,7 @@ def fit(model: str, data, *, group: str | None = None, group_equal=(), group_par
         Seed of the bootstrap (results do not depend on ``n_jobs``).
     n_jobs : int, optional
         Parallel workers for the bootstrap (joblib processes, started only when the estimated
-        work exceeds two seconds); ``None``: 1.
+        work exceeds five seconds: starting them costs about a second); ``None``: 1.
     progress : bool
         Show a progress bar during the bootstrap.
     level : float

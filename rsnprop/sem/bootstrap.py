@@ -22,7 +22,7 @@ import time
 import numpy as np
 
 #: below this estimated serial run time (seconds) the bootstrap does not start worker processes
-PARALLEL_MIN_SECONDS = 2.0
+PARALLEL_MIN_SECONDS = 5.0
 
 __all__ = ["bootstrap_result", "run_bootstrap", "intervals"]
 
