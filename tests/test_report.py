@@ -333,6 +333,9 @@ def test_tables_exported_match_data(full_report):
     assert row.bg_n == len(bg)
     assert row.bg_m == pytest.approx(bg.mean(), abs=1e-6)
     assert row.bg_sd == pytest.approx(bg.std(ddof=1), abs=1e-6)
+    phase = pd.read_csv(next(tdir.glob("table*_phase.csv")))
+    assert phase.bg.sum() == int(((clean.bg_ms20 == 1) & clean.phase.notna()).sum())
+    assert phase.trad.sum() == int(((clean.bg_ms20 == 0) & clean.phase.notna()).sum())
     reasons = pd.read_csv(next(tdir.glob("table*_exclusion_reasons.csv")))
     log = json.loads((full_report["results"] / "cleaning_log.json").read_text())
     expected = {}

@@ -18,6 +18,10 @@ _DESCRIBE = [
     ("n_continents", "Continents served"),
     ("employees", "Employees"),
 ]
+#: answer codes of the instrument's ``phase`` item
+PHASES = {1: "1. Before the first foreign operation", 2: "2. After a few occasional opportunities",
+          3: "3. After the first regular foreign operation",
+          4: "4. Established in several foreign markets"}
 _CATEGORICAL = {"sector", "role", "turnover_band", "balance_band", "resp_id", "consent", "phase"}
 
 
@@ -88,6 +92,23 @@ def descriptives_section(inputs) -> Section:
         s.add("table", Table("sector", "Firms by sector (NACE section) and group", [
             Column("sector", "Sector"), Column("trad", "Traditional", "int"),
             Column("bg", "Born global", "int")], rows))
+    if gcol and "phase" in cols:
+        g = pd.to_numeric(df[gcol], errors="coerce")
+        ph = pd.to_numeric(df["phase"], errors="coerce")
+        rows = []
+        for code in sorted(ph.dropna().unique().tolist()):
+            m = ph == code
+            rows.append({"phase": PHASES.get(int(code), str(code)) if code == int(code) else str(code),
+                         "trad": int((m & (g == 0)).sum()), "bg": int((m & (g == 1)).sum())})
+        if ph.isna().any():
+            rows.append({"phase": "(missing)", "trad": int((ph.isna() & (g == 0)).sum()),
+                         "bg": int((ph.isna() & (g == 1)).sum())})
+        if rows:
+            s.add("table", Table("phase", "Firms by phase of internationalisation and group", [
+                Column("phase", "Phase"), Column("trad", "Traditional", "int"),
+                Column("bg", "Born global", "int")], rows,
+                note="Phase as reported by the firm (the case study's phases of the "
+                     "internationalisation process)."))
     texts = []
     for c in cols:
         if c in _CATEGORICAL or c.startswith(("bg_", "score_")) or any(
