@@ -66,7 +66,8 @@ def steps(args) -> list[list[str]]:
         ["clean", str(raw), "--instrument", str(instrument), "--plan", str(plan), "-o", str(clean),
          "--log", str(build / "cleaning_log.json")],
         ["measure", str(clean), "--instrument", str(instrument), "-o", str(build / "measurement.json")],
-        ["test", str(clean), "--plan", str(plan), "-o", str(build / "propositions.json")],
+        ["test", str(clean), "--plan", str(plan), "--raw", str(raw), "--instrument", str(instrument),
+         "-o", str(build / "propositions.json")],
         ["report", str(build), "-o", str(report), "--tables-dir", str(report.parent / "tables")],
     ]
 
