@@ -21,7 +21,7 @@
 Examples
 --------
 >>> from rsnprop.measure import harman
->>> from rsnprop.measure.datasets import holzinger_swineford
+>>> from rsnprop.datasets import holzinger_swineford
 >>> res = harman(holzinger_swineford(), [f"x{i}" for i in range(1, 10)])
 >>> round(res["pc_share"], 3)        # psych::principal(x, 1)$Vaccounted[2, 1]
 0.357

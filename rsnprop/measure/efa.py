@@ -12,7 +12,7 @@ factor analysis with a loadings table that flags cross-loadings.
 Examples
 --------
 >>> from rsnprop.measure import efa
->>> from rsnprop.measure.datasets import holzinger_swineford
+>>> from rsnprop.datasets import holzinger_swineford
 >>> res = efa(holzinger_swineford(), items=[f"x{i}" for i in range(1, 10)], nfactors=3,
 ...           seed=1)
 >>> round(res.kmo, 3), round(res.bartlett_chi2, 1)     # psych::KMO, psych::cortest.bartlett

@@ -17,7 +17,7 @@ Examples
 --------
 >>> import pandas as pd
 >>> from rsnprop.measure.omega import omega
->>> from rsnprop.measure.datasets import holzinger_swineford
+>>> from rsnprop.datasets import holzinger_swineford
 >>> hs = holzinger_swineford()[[f"x{i}" for i in range(1, 10)]]
 >>> res = omega(hs, nfactors=3)          # psych::omega(hs, nfactors = 3)
 >>> round(float(res["omega_h"]), 3), round(float(res["omega_total"]), 3)

@@ -18,7 +18,7 @@ Missing data: ``missing="listwise"`` (default) drops incomplete rows first;
 Examples
 --------
 >>> from rsnprop.measure import alpha
->>> from rsnprop.measure.datasets import bfi
+>>> from rsnprop.datasets import bfi
 >>> res = alpha(bfi(), items=["A1", "A2", "A3", "A4", "A5"], reverse=["A1"],
 ...             scale_min=1, scale_max=6, missing="pairwise", n_boot=0)
 >>> round(res.alpha, 3), round(res.alpha_std, 3)   # psych::alpha(bfi[1:5], keys = "A1")

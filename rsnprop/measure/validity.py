@@ -22,7 +22,7 @@ For every construct (factor) of a CFA fitted by :func:`rsnprop.sem.fit` (ML):
 Examples
 --------
 >>> from rsnprop.measure import htmt
->>> from rsnprop.measure.datasets import holzinger_swineford
+>>> from rsnprop.datasets import holzinger_swineford
 >>> model = "visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9"
 >>> res = htmt(holzinger_swineford(), model, n_boot=0)   # semTools::htmt(model, data, htmt2 = FALSE)
 >>> round(float(res["htmt"].loc["visual", "textual"]), 3)

@@ -38,7 +38,7 @@ semopy is not used: its gaps (no joint multigroup likelihood, no scaled tests, n
 made a single engine simpler than two answers.
 
 >>> from rsnprop.sem import fit
->>> from rsnprop.sem.datasets import holzinger_swineford
+>>> from rsnprop.datasets import holzinger_swineford
 >>> res = fit("visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9",
 ...           holzinger_swineford())
 >>> round(res.fit["rmsea"], 3)

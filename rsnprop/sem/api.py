@@ -81,7 +81,7 @@ def fit(model: str, data, *, group: str | None = None, group_equal=(), group_par
     --------
     >>> import pandas as pd
     >>> from rsnprop.sem import fit
-    >>> from rsnprop.sem.datasets import holzinger_swineford
+    >>> from rsnprop.datasets import holzinger_swineford
     >>> hs = holzinger_swineford()
     >>> res = fit("visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9", hs)
     >>> round(res.fit["chi2"], 3), res.fit["df"], round(res.fit["cfi"], 3)

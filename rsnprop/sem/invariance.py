@@ -199,7 +199,7 @@ def invariance(model, data, group, *, levels=("configural", "metric", "scalar", 
     Examples
     --------
     >>> from rsnprop.sem import invariance
-    >>> from rsnprop.sem.datasets import holzinger_swineford
+    >>> from rsnprop.datasets import holzinger_swineford
     >>> inv = invariance("visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9",
     ...                  holzinger_swineford(), "school", levels=("configural", "metric", "scalar"))
     >>> [round(s["chi2"], 3) for s in inv.steps]

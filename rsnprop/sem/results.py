@@ -139,7 +139,7 @@ class SEMResult(Result):
         Examples
         --------
         >>> from rsnprop.sem import fit
-        >>> from rsnprop.sem.datasets import holzinger_swineford
+        >>> from rsnprop.datasets import holzinger_swineford
         >>> res = fit("visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9",
         ...           holzinger_swineford(), group="school", group_equal=["loadings", "intercepts"])
         >>> c = res.contrast({("textual", "~1", "", 2): 1, ("visual", "~1", "", 2): -1})
