@@ -85,6 +85,17 @@ class RsnpropError(Exception):
             prefix += ", ".join(where) + ": "
         return prefix + self.message
 
+    def at_file(self, file) -> "RsnpropError":
+        """Name ``file`` in the message when no file is named yet; returns ``self``.
+
+        >>> str(InputError("not numeric", column="x1", row=2).at_file("d.csv"))
+        "d.csv: column 'x1', row 2: not numeric"
+        """
+        if self.file is None:
+            self.file = str(file)
+            self.args = (self._compose(),)
+        return self
+
     def to_dict(self) -> dict:
         """JSON-safe description (used by ``--json`` error output)."""
         out = {"error": type(self).__name__, "message": str(self)}

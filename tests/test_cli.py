@@ -91,3 +91,15 @@ def test_input_error_exits_2_with_json(monkeypatch, capsys):
     captured = capsys.readouterr()
     assert json.loads(captured.out)["column"] == "x1"
     assert captured.err.strip() == "rsnprop bad: error: d.csv: column 'x1', row 3, value 'a': not numeric"
+
+
+def test_fit_on_bad_input_names_file_column_row_value(rsnprop_cli, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("x1,x2,x3\n1,2,3\n2,3,abc\n3,4,5\n4,6,5\n", encoding="utf-8")
+    proc = rsnprop_cli("fit", bad, "--model", "f =~ x1 + x2 + x3")
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert proc.stderr.strip() == (f"rsnprop fit: error: {bad}: column 'x3', row 2, value 'abc': "
+                                   "column is not numeric")
+    proc = rsnprop_cli("fit", tmp_path / "missing.csv", "--model", "f =~ x1 + x2 + x3", "--json")
+    assert proc.returncode == 2 and proc.json()["error"] == "MissingFileError"

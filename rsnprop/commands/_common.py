@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -30,3 +31,16 @@ def read_model(text: str) -> str:
     if os.path.isfile(text):
         return Path(text).read_text(encoding="utf-8")
     return text
+
+
+@contextmanager
+def about_file(path):
+    """Errors about data (a column or row) raised inside the block name ``path`` as their file."""
+    from ..errors import RsnpropError
+
+    try:
+        yield
+    except RsnpropError as err:
+        if err.column is not None or err.row is not None:
+            err.at_file(path)
+        raise

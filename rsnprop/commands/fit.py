@@ -34,13 +34,14 @@ def read_data(path):
 
 
 def run(args):
-    from ._common import read_model, split_list
+    from ._common import about_file, read_model, split_list
     from ..sem import fit
 
     data = read_data(args.data)
     model = read_model(args.model)
-    return fit(model, data, group=args.group, group_equal=split_list(args.equal),
-               group_partial=split_list(args.partial), estimator=args.estimator,
-               ordered=split_list(args.ordered) or None, missing=args.missing, std_lv=args.std_lv,
-               bootstrap=args.bootstrap, bootstrap_type=args.bootstrap_type, seed=args.seed,
-               n_jobs=args.jobs)
+    with about_file(args.data):
+        return fit(model, data, group=args.group, group_equal=split_list(args.equal),
+                   group_partial=split_list(args.partial), estimator=args.estimator,
+                   ordered=split_list(args.ordered) or None, missing=args.missing,
+                   std_lv=args.std_lv, bootstrap=args.bootstrap,
+                   bootstrap_type=args.bootstrap_type, seed=args.seed, n_jobs=args.jobs)

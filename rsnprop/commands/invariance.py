@@ -21,11 +21,13 @@ def add_arguments(parser) -> None:
 
 
 def run(args):
-    from ._common import read_model, split_list
+    from ._common import about_file, read_model, split_list
     from .fit import read_data
     from ..sem import invariance
 
     data = read_data(args.data)
-    return invariance(read_model(args.model), data, args.group, levels=split_list(args.levels),
-                      partial_search=args.partial, estimator=args.estimator,
-                      ordered=split_list(args.ordered) or None, missing=args.missing, rule=args.rule)
+    with about_file(args.data):
+        return invariance(read_model(args.model), data, args.group, levels=split_list(args.levels),
+                          partial_search=args.partial, estimator=args.estimator,
+                          ordered=split_list(args.ordered) or None, missing=args.missing,
+                          rule=args.rule)

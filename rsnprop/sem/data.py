@@ -82,9 +82,10 @@ def _convert(frame, cols, ordered):
                 continue
         if not pd.api.types.is_numeric_dtype(s):
             conv = pd.to_numeric(s, errors="coerce")
-            bad = s[conv.isna() & s.notna()]
-            if len(bad):
-                raise InputError("column is not numeric", column=c, row=bad.index[0], value=bad.iloc[0])
+            bad = np.flatnonzero((conv.isna() & s.notna()).to_numpy())
+            if len(bad):  # rows are 1-based data rows, as everywhere in rsnprop
+                raise InputError("column is not numeric", column=c, row=int(bad[0]) + 1,
+                                 value=s.iloc[bad[0]])
             s = conv
         values[:, k] = s.to_numpy(dtype=float, na_value=np.nan)
     return values
