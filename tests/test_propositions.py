@@ -314,7 +314,6 @@ def test_multiverse_grid_shares_and_not_available_cells():
 
 
 def test_plan_cleaning_sections_validated_by_cleaning_rules():
-    pytest.importorskip("rsnprop.data.rules")
     with pytest.raises(PlanError) as info:
         plan_from_dict({"name": "x", "cleaning": {"careless": {"min_index_flags": 0}}})
     assert info.value.parameter.startswith("cleaning.careless.min_index_flags")
