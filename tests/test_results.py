@@ -1,5 +1,7 @@
 import json
 import math
+import os
+import stat
 
 import numpy as np
 import pandas as pd
@@ -45,3 +47,6 @@ def test_atomic_write_and_hashes(tmp_path):
     assert target.read_text(encoding="utf-8") == "héllo"
     assert sha256_file(target) == sha256_bytes("héllo")
     assert [p.name for p in target.parent.iterdir()] == ["out.txt"]  # no temporary left
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~mask  # not mkstemp's 0600
