@@ -29,10 +29,13 @@ from __future__ import annotations
 __all__ = ["longstring", "irv", "mahad", "evenodd", "psychsyn", "pairwise_cov",
            "careless_indices"]
 
-_BLOCK = 1 << 17
+_BLOCK = 1 << 17        # row block of the floating-point covariance sums (fixes their rounding)
+_ROW_BLOCK = 1 << 14    # row block of the row-wise indices (no effect on their values)
+_EXACT_BLOCK = 1 << 14  # row block of the exact small-integer covariance sums
+_EXACT_MAX = 31         # |answer| bound of that path: block * 31**2 < 2**24 (exact in float32)
 
 
-def _blocks(n: int, size: int = _BLOCK):
+def _blocks(n: int, size: int = _ROW_BLOCK):
     for start in range(0, n, size):
         yield slice(start, min(n, start + size))
 
@@ -100,7 +103,7 @@ def irv(x):
     a = _as2d(x)
     out = np.full(a.shape[0], np.nan)
     for sl in _blocks(a.shape[0]):
-        blk = a[sl]
+        blk = np.ascontiguousarray(a[sl])   # C order: same sums as on a C array
         m = ~np.isnan(blk)
         k = m.sum(1)
         z = np.where(m, blk, 0.0)
@@ -125,40 +128,91 @@ def pairwise_cov(x):
     """
     import numpy as np
 
-    a = _as2d(x)
+    return _pairwise_cov(_as2d(x))[0]
+
+
+def _halves(n: int, k: int = 2):
+    step = -(-n // k) if n else 0
+    return [slice(i, min(n, i + step)) for i in range(0, n, step)] if n else [slice(0, 0)]
+
+
+def _exact_sums(a):
+    """Pairwise sums of a block of small integers (|x| <= 31, NaN missing), exactly.
+
+    In float32 matrix products every product and partial sum is an integer below 2**24, so the
+    sums are exact and equal to the float64 sums of the general path (which are exact too for
+    such data). Returns None when a value is not such an integer.
+    """
+    import numpy as np
+
+    p = a.shape[1]
+    sxy = np.zeros((p, p))
+    sx = np.zeros((p, p))
+    sxx = np.zeros((p, p))
+    cnt = np.zeros((p, p))
+    for sl in _blocks(a.shape[0], _EXACT_BLOCK):
+        blk = a[sl]
+        m = ~np.isnan(blk)
+        z = np.where(m, blk, 0.0)
+        if not (np.abs(z).max(initial=0.0) <= _EXACT_MAX and (z == np.rint(z)).all()):
+            return None
+        z = z.astype(np.float32)
+        m = m.astype(np.float32)
+        sxy += z.T @ z
+        sx += z.T @ m
+        sxx += (z * z).T @ m
+        cnt += m.T @ m
+    return sxy, sx, sxx, cnt
+
+
+def _pairwise_cov(a, pool=None):
+    """:func:`pairwise_cov` and the column means over observed values (``np.nanmean``) or
+    None when not computed. With small-integer data the sums are exact (computed on both
+    halves of the rows at once when a thread ``pool`` is given); otherwise in float64."""
+    import numpy as np
+
     p = a.shape[1]
     if not np.isnan(a).any():
         n = a.shape[0]
         mean = a.mean(0)
         cov = np.zeros((p, p))
-        for sl in _blocks(n):
+        for sl in _blocks(n, _BLOCK):
             d = a[sl] - mean
             cov += d.T @ d
         cov /= (n - 1)
         sd = np.sqrt(np.diag(cov))
-        return cov, np.repeat(sd[:, None], p, 1), np.repeat(sd[None, :], p, 0), np.full((p, p), float(n))
-    sxy = np.zeros((p, p))
-    sx = np.zeros((p, p))
-    sxx = np.zeros((p, p))
-    cnt = np.zeros((p, p))
-    for sl in _blocks(a.shape[0]):
-        blk = a[sl]
-        m = (~np.isnan(blk)).astype("float64")
-        z = np.where(m > 0, blk, 0.0)
-        sxy += z.T @ z
-        sx += z.T @ m          # sum of x_i over rows where i and j are observed
-        sxx += (z * z).T @ m
-        cnt += m.T @ m
+        return (cov, np.repeat(sd[:, None], p, 1), np.repeat(sd[None, :], p, 0),
+                np.full((p, p), float(n))), None
+    parts = ([f.result() for f in [pool.submit(_exact_sums, a[h]) for h in _halves(len(a))]]
+             if pool is not None else [_exact_sums(a)])
+    means = None
+    if all(q is not None for q in parts):
+        sxy, sx, sxx, cnt = (sum(q[k] for q in parts) for k in range(4))  # exact integers
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = np.diag(sx) / np.diag(cnt)    # = np.nanmean(a, axis=0): exact sums
+    else:
+        sxy = np.zeros((p, p))
+        sx = np.zeros((p, p))
+        sxx = np.zeros((p, p))
+        cnt = np.zeros((p, p))
+        for sl in _blocks(a.shape[0], _BLOCK):
+            blk = np.ascontiguousarray(a[sl])   # C order: same sums as on a C array
+            m = (~np.isnan(blk)).astype("float64")
+            z = np.where(m > 0, blk, 0.0)
+            sxy += z.T @ z
+            sx += z.T @ m          # sum of x_i over rows where i and j are observed
+            sxx += (z * z).T @ m
+            cnt += m.T @ m
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_i = sx / cnt
         mean_j = sx.T / cnt
         cov = (sxy - cnt * mean_i * mean_j) / (cnt - 1)
         var_i = (sxx - cnt * mean_i ** 2) / (cnt - 1)
         var_j = var_i.T
-    return cov, np.sqrt(np.clip(var_i, 0, None)), np.sqrt(np.clip(var_j, 0, None)), cnt
+    return (cov, np.sqrt(np.clip(var_i, 0, None)), np.sqrt(np.clip(var_j, 0, None)), cnt), means
 
 
-def mahad(x, *, cov=None):
+def mahad(x, *, cov=None, mean=None, inv=None):
     """Mahalanobis D2 of each row from the centroid (``careless::mahad`` / ``psych::outlier``).
 
     Centres each column at its mean over observed values, inverts the pairwise-complete
@@ -182,22 +236,29 @@ def mahad(x, *, cov=None):
     out = np.full(n, np.nan)
     if n < 2 or p == 0:
         return out
-    cov = pairwise_cov(a)[0] if cov is None else cov
-    if not np.isfinite(cov).all():
-        return out
-    try:
-        inv = np.linalg.inv(cov)
-    except np.linalg.LinAlgError:
-        inv = np.linalg.pinv(cov)
-    mean = np.nanmean(a, axis=0)
+    if inv is None:
+        cov = pairwise_cov(a)[0] if cov is None else cov
+        if not np.isfinite(cov).all():
+            return out
+        inv = _inverse(cov)
+    mean = np.nanmean(a, axis=0) if mean is None else mean
     for sl in _blocks(n):
-        d = a[sl] - mean
+        d = np.ascontiguousarray(a[sl]) - mean
         allnan = np.isnan(d).all(1)
         d = np.where(np.isnan(d), 0.0, d)
         v = np.einsum("ij,ij->i", d @ inv, d)
         v[allnan] = np.nan
         out[sl] = v
     return out
+
+
+def _inverse(cov):
+    import numpy as np
+
+    try:
+        return np.linalg.inv(cov)
+    except np.linalg.LinAlgError:
+        return np.linalg.pinv(cov)
 
 
 def _rowcorr(a, b, min_pairs: int = 2):
@@ -262,7 +323,7 @@ def evenodd(x, factors):
         start += f
     w = np.hstack([w_even, w_odd])
     for sl in _blocks(n):
-        blk = a[sl]
+        blk = np.ascontiguousarray(a[sl])   # C order: same sums as on a C array
         m = ~np.isnan(blk)
         z = np.where(m, blk, 0.0)
         sums = z @ w
@@ -336,7 +397,7 @@ def psychsyn(x, critval: float = 0.6, *, anto: bool = False, pairs=None, diag: b
         for i, j in pairs:
             amat[i, j] += 1.0
         for sl in _blocks(n):
-            blk = a[sl]
+            blk = np.ascontiguousarray(a[sl])   # C order: same sums as on a C array
             m = (~np.isnan(blk)).astype("float64")
             z = np.where(m > 0, blk, 0.0)
             z2 = z * z
@@ -402,28 +463,47 @@ def careless_indices(items, *, factors=None, rules=None, raw_items=None):
         cols = list(items.columns)
         groups = [[c for c in f if c in cols] for f in (factors or [])]
         groups = [g for g in groups if g]
-        xs = (items[[c for g in groups for c in g]].to_numpy(dtype="float64", na_value=np.nan)
-              if len(groups) >= 2 else None)
-        # row-wise indices run in a second thread (numpy releases the GIL) while the
-        # sample-level ones are computed here; the results do not depend on the threading
+        grouped = [cols.index(c) for g in groups for c in g]
+        xs = None
+        if len(groups) >= 2:   # the constructs' columns (no copy when they are all, in order)
+            xs = x if grouped == list(range(p)) else x[:, grouped]
+        # Both cores: every row-wise index is computed on the two halves of the rows at once
+        # (numpy releases the GIL; a row's values do not depend on the split), and the
+        # covariance sums too when they are exact (small integers), so the results do not
+        # depend on the threading.
         from concurrent.futures import ThreadPoolExecutor
 
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            fut_ls = pool.submit(longstring, xr)
-            fut_irv = pool.submit(irv, xr)
-            fut_eo = pool.submit(evenodd, xs, [len(g) for g in groups]) if xs is not None \
+        halves = _halves(n)
+
+        def _rows(pool, fn, arr, *args, **kw):
+            futs = [pool.submit(fn, arr[h], *args, **kw) for h in halves]
+            return lambda: np.concatenate([f.result() for f in futs])
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            pcov, means = _pairwise_cov(x, pool) if n > 2 and p else (None, None)
+            get_ls = _rows(pool, longstring, xr)
+            get_irv = _rows(pool, irv, xr)
+            get_eo = _rows(pool, evenodd, xs, [len(g) for g in groups]) if xs is not None \
                 else None
-            pcov = pairwise_cov(x) if n > 2 and p else None
-            d2 = mahad(x, cov=pcov[0]) if (n > p + 1 and p) else None
+            get_d2 = None
+            if n > p + 1 and p and np.isfinite(pcov[0]).all():
+                get_d2 = _rows(pool, mahad, x,
+                               mean=np.nanmean(x, axis=0) if means is None else means,
+                               inv=_inverse(pcov[0]))
             syn = {}
             for name, anto, crit in (("psychsyn", False, rules.psychsyn_critval),
                                      ("psychant", True, rules.psychant_critval)):
                 if pcov is None:
                     continue
                 pairs = synonym_pairs(x, crit, anto=anto, pcov=pcov)
-                syn[name] = (len(pairs), psychsyn(x, pairs=pairs) if len(pairs) >= 3 else None)
-            ls, v = fut_ls.result(), fut_irv.result()
-            eo = fut_eo.result() if fut_eo is not None else None
+                syn[name] = (len(pairs), _rows(pool, psychsyn, x, pairs=pairs)
+                             if len(pairs) >= 3 else None)
+            ls, v = get_ls(), get_irv()
+            eo = get_eo() if get_eo is not None else None
+            d2 = get_d2() if get_d2 is not None else (np.full(n, np.nan) if n > p + 1 and p
+                                                      else None)
+            syn = {k: (npairs, get() if get is not None else None)
+                   for k, (npairs, get) in syn.items()}
         answered = (~np.isnan(xr)).sum(1)
         idx = pd.DataFrame(index=items.index)
         flags = pd.DataFrame(index=items.index)

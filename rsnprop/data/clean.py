@@ -378,7 +378,8 @@ def _clean(raw_df, instrument, rules, source):
         fl = pd.DataFrame(False, index=range(n_in), columns=[])
         if len(sample_idx):
             # longstring/IRV on the answers as given, the other indices after reverse keying
-            x_raw = np.empty((len(sample_idx), len(likert)))
+            # (column-major: each column is written contiguously; the indices read either order)
+            x_raw = np.empty((len(sample_idx), len(likert)), order="F")
             x_rev = np.empty_like(x_raw)
             for j, c in enumerate(likert):
                 col = values[c].to_numpy(dtype="float64", na_value=np.nan)[sample_idx]
