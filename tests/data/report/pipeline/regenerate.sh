@@ -14,7 +14,8 @@ INS=../instruments/rsn_internationalisation.yaml
 "$R" clean ../rsnprop/datasets/example_raw.csv --instrument "$INS" --plan study.yaml \
   -o "$HERE/clean.parquet" --log "$HERE/cleaning_log.json"
 "$R" measure "$HERE/clean.parquet" --instrument "$INS" -o "$HERE/measurement.json"
-"$R" test "$HERE/clean.parquet" --plan study.yaml -o "$HERE/propositions.json" --multiverse --seed 1
+"$R" test "$HERE/clean.parquet" --plan study.yaml --raw ../rsnprop/datasets/example_raw.csv \
+  --instrument "$INS" -o "$HERE/propositions.json" --multiverse --seed 1
 "$R" invariance "$HERE/clean.parquet" --group bg_ms20 --json --model "relational =~ rel_1 + rel_2 + rel_3 + rel_4 + rel_5 + rel_6 + rel_7
 informational =~ inf_1 + inf_2 + inf_3 + inf_4 + inf_5 + inf_6 + inf_7 + inf_8 + inf_9" > "$HERE/invariance.json.tmp"
 mv "$HERE/invariance.json.tmp" "$HERE/invariance.json"
