@@ -382,11 +382,16 @@ def _clean(raw_df, instrument, rules, source):
             x_raw = np.empty((len(sample_idx), len(likert)), order="F")
             x_rev = np.empty_like(x_raw)
             for j, c in enumerate(likert):
-                col = values[c].to_numpy(dtype="float64", na_value=np.nan)[sample_idx]
-                x_raw[:, j] = col
+                col = values[c].to_numpy()
+                if col.dtype != np.float64:
+                    col = values[c].to_numpy(dtype="float64", na_value=np.nan)
+                np.take(col, sample_idx, out=x_raw[:, j])
+                col = x_raw[:, j]
                 it = items[c]
-                x_rev[:, j] = (reverse_key(col, it.scale.min, it.scale.max)
-                               if getattr(it, "reverse", False) else col)
+                if getattr(it, "reverse", False):   # = reverse_key(col, lo, hi)
+                    np.subtract(it.scale.min + it.scale.max, col, out=x_rev[:, j])
+                else:
+                    x_rev[:, j] = col
             ind, fla, careless_notes = cl.careless_indices(
                 pd.DataFrame(x_rev, columns=likert, index=sample_idx, copy=False),
                 factors=factors, rules=cr,

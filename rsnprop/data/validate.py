@@ -326,6 +326,11 @@ def _distinct(s):
         arr = s.to_numpy(dtype="float64", na_value=np.nan)
         codes, uniq = pd.factorize(arr, use_na_sentinel=True)
         uniq = [float(u) for u in uniq]
+    elif isinstance(s.dtype, pd.StringDtype):
+        # string columns factorised as they are (same codes and first-seen order as on
+        # their object image, without building a million Python strings)
+        codes, uniq = pd.factorize(s, use_na_sentinel=True)
+        uniq = [str(u) for u in uniq]
     else:
         codes, uniq = pd.factorize(s.astype(object), use_na_sentinel=True)
         uniq = [u for u in uniq]
@@ -396,29 +401,42 @@ def shown_mask(values, instrument, item, *, cache=None):
             continue
         key = (src, op, repr(val))
         if key not in cache:
-            cache[key] = _condition(values[src], op, val)
+            if op in ("selected", "not_selected"):    # one factorisation per column
+                fkey = ("factorize", src)
+                if fkey not in cache:
+                    cache[fkey] = _factorize(values[src])
+                cache[key] = _condition(values[src], op, val, factorized=cache[fkey])
+            else:
+                cache[key] = _condition(values[src], op, val)
         mask &= cache[key]
     return mask
 
 
-def token_mask(col, token):
-    """Boolean array: does each space-separated answer contain ``token``? (computed on the
-    distinct answers, then mapped back)"""
+def _factorize(col):
     import numpy as np
     import pandas as pd
 
     codes, uniq = pd.factorize(col, use_na_sentinel=True)
+    return np.asarray(codes), uniq
+
+
+def token_mask(col, token, *, factorized=None):
+    """Boolean array: does each space-separated answer contain ``token``? (computed on the
+    distinct answers, then mapped back)"""
+    import numpy as np
+
+    codes, uniq = _factorize(col) if factorized is None else factorized
     tok = str(token)
     hit = np.array([tok in str(u).split(" ") for u in uniq] + [False], dtype=bool)
     return hit[np.asarray(codes)]
 
 
-def _condition(col, op, val):
+def _condition(col, op, val, *, factorized=None):
     """Boolean array of one skip-logic condition on one column (unanswered -> False)."""
     import numpy as np
 
     if op in ("selected", "not_selected"):
-        has = token_mask(col, val)
+        has = token_mask(col, val, factorized=factorized)
         return has if op == "selected" else (col.notna().to_numpy() & ~has)
     if op == "answered":
         return col.notna().to_numpy()
@@ -470,9 +488,12 @@ def find_duplicates(ids, items, columns=None):
         first = pd.Series(np.arange(n)).groupby(h, sort=False).transform("first").to_numpy()
         rows = np.flatnonzero(cand)
         same = np.ones(len(rows), dtype=bool)
+        both = np.concatenate([rows, first[rows]])
         for c in cols:
-            bits = _column_bits(items[c])
-            same &= bits[rows] == bits[first[rows]]
+            # compared on the candidate rows and their first copies only (factor codes of
+            # that subset: equal codes <=> equal values, as on the whole column)
+            bits = _column_bits(items[c].iloc[both])
+            same &= bits[:len(rows)] == bits[len(rows):]
         cand[rows[~same]] = False
     return dup_id, cand
 
