@@ -24,10 +24,11 @@ LOG2PI = math.log(2 * math.pi)
 
 
 class Pattern:
-    __slots__ = ("obs", "n", "mean", "cov", "x", "ix")
+    __slots__ = ("obs", "mis", "n", "mean", "cov", "x", "ix")
 
-    def __init__(self, obs, x):
+    def __init__(self, obs, x, p=None):
         self.obs = obs
+        self.mis = (np.setdiff1d(np.arange(p), obs) if p is not None else None)
         self.ix = np.ix_(obs, obs)
         self.x = x
         self.n = x.shape[0]
@@ -46,12 +47,169 @@ def patterns(x):
             continue
         obs = np.flatnonzero(key)
         rows = x[inv.ravel() == k][:, obs]
-        out.append(Pattern(obs, rows))
+        out.append(Pattern(obs, rows, x.shape[1]))
     return out
 
 
+def _vech_weights(p):
+    from .robust import _vech_index
+
+    r, c = _vech_index(p)
+    return r, c, np.where(r == c, 0.5, 1.0)
+
+
+def _t4(Z, p, r, c, w):
+    """sum_k n_k tr(X_k E_a Y_k E_b) over vech elements a, b from Z = sum_k n_k vec(X_k) vec(Y_k)'
+    (E_a: symmetric unit matrix of vech element a; X_k, Y_k symmetric)."""
+    i, j = r[:, None], c[:, None]
+    k, l_ = r[None, :], c[None, :]
+    t = (Z[i * p + l_, j * p + k] + Z[i * p + k, j * p + l_]
+         + Z[j * p + l_, i * p + k] + Z[j * p + k, i * p + l_])
+    return (w[:, None] * w[None, :]) * t
+
+
+class _Moments:
+    """Per-pattern quantities of one group at (Sigma, mu): -2 log L (up to constants), its
+    gradient with respect to Sigma (full symmetric matrix) and mu, and the stacked embedded
+    Sigma_oo^-1, Sigma_oo^-1 T Sigma_oo^-1 and Sigma_oo^-1 d of every pattern."""
+
+    __slots__ = ("f", "GS", "gmu", "SI", "B", "SD", "n")
+
+
+def _pattern_moments(sigma, mu, pats, keep=False):
+    p = sigma.shape[0]
+    out = _Moments()
+    f = 0.0
+    GS = np.zeros((p, p))
+    gmu = np.zeros(p)
+    K = len(pats)
+    if keep:
+        SI = np.zeros((K, p, p))
+        B = np.zeros((K, p, p))
+        SD = np.zeros((K, p))
+    for k, pat in enumerate(pats):
+        o = pat.obs
+        so = sigma[pat.ix]
+        try:
+            L = np.linalg.cholesky(so)
+        except np.linalg.LinAlgError:
+            return None
+        Li = np.linalg.inv(L)
+        si = Li.T @ Li
+        logdet = 2.0 * np.log(np.diag(L)).sum()
+        d = pat.mean - mu[o]
+        T = pat.cov + np.outer(d, d)
+        sT = si @ T
+        f += pat.n * (logdet + np.trace(sT))
+        b = sT @ si
+        sd = si @ d
+        GS[pat.ix] += pat.n * (si - b)
+        gmu[o] -= 2.0 * pat.n * sd
+        if keep:
+            SI[k][pat.ix] = si
+            B[k][pat.ix] = b
+            SD[k, o] = sd
+    out.f, out.GS, out.gmu = f, GS, gmu
+    if keep:
+        out.SI, out.B, out.SD = SI, B, SD
+        out.n = np.array([pat.n for pat in pats], dtype=float)
+    return out
+
+
+def _moment_hessian(mo, p, observed):
+    """Half the Hessian of -2 log L (summed over cases) with respect to (mu, vech Sigma):
+    observed (at the data) or expected (E[T] = Sigma) -- lavaan's
+    lav_mvnorm_missing_information_{observed,expected} times N."""
+    r, c, w = _vech_weights(p)
+    m = len(r)
+    K = len(mo.n)
+    X = mo.SI.reshape(K, p * p)
+    Xn = X * mo.n[:, None]
+    H = np.zeros((p + m, p + m))
+    H[:p, :p] = np.tensordot(mo.n, mo.SI, axes=1)
+    Zss = _t4(Xn.T @ X, p, r, c, w)
+    if observed:
+        Zsb = _t4(Xn.T @ mo.B.reshape(K, p * p), p, r, c, w)
+        H[p:, p:] = Zsb - 0.5 * Zss
+        Y3 = np.einsum("k,kai,kj->aij", mo.n, mo.SI, mo.SD)
+        ms = w[None, :] * (Y3[:, r, c] + Y3[:, c, r])
+        H[:p, p:] = ms
+        H[p:, :p] = ms.T
+    else:
+        H[p:, p:] = 0.5 * Zss
+    return H
+
+
+def _theta_grad(gm, theta, GS, gmu):
+    """Gradient in theta of a function of (Sigma, mu) with gradient ``GS`` (symmetric, with
+    respect to the full matrix Sigma) and ``gmu``, by the RAM chain rule in matrix form
+    (dF/dA = 2 G' GS C' + (G' gmu) eta', dF/dS = G' GS G, dF/dm = G' gmu) -- no derivative
+    tensor needed."""
+    A, S, m = gm.matrices(theta)
+    IA = np.linalg.inv(gm.eye - A)
+    G = IA[: gm.p]
+    GtGS = G.T @ GS
+    gG = G.T @ gmu
+    q = gm.q
+    grad = np.zeros(q)
+    if len(gm.ap):
+        C = IA @ S @ G.T
+        eta = IA @ m
+        MA = 2.0 * GtGS @ C.T
+        grad += np.bincount(gm.ap, MA[gm.ai, gm.aj] + gG[gm.ai] * eta[gm.aj], minlength=q)
+    if len(gm.sp):
+        Q = GtGS @ G
+        grad += np.bincount(gm.sp, Q[gm.si, gm.sj] * (1.0 + gm.offdiag), minlength=q)
+    if len(gm.mp):
+        grad += np.bincount(gm.mp, gG[gm.mi], minlength=q)
+    return grad
+
+
+def _derivs_used(gm, theta, used):
+    """Sigma, mu, dSigma (len(used), p, p), dmu (len(used), p) of the used parameters (as
+    ``_GroupModel.derivatives``, with a sparse entry-to-parameter map)."""
+    from scipy import sparse
+
+    A, S, m = gm.matrices(theta)
+    IA = np.linalg.inv(gm.eye - A)
+    G = IA[: gm.p]
+    H = IA @ S @ IA.T
+    C = H[:, : gm.p]
+    sigma = G @ S @ G.T
+    mu = G @ m
+    p = gm.p
+    parts, mparts = [], []
+    if len(gm.ap):
+        dA = G[:, gm.ai].T[:, :, None] * C[gm.aj][:, None, :]
+        parts.append(dA + dA.transpose(0, 2, 1))
+        eta = IA @ m
+        mparts.append(G[:, gm.ai].T * eta[gm.aj][:, None])
+    if len(gm.sp):
+        gi = G[:, gm.si].T
+        gj = G[:, gm.sj].T
+        dS = gi[:, :, None] * gj[:, None, :]
+        parts.append(dS + gm.offdiag[:, None, None] * dS.transpose(0, 2, 1))
+        mparts.append(np.zeros((len(gm.sp), p)))
+    if len(gm.mp):
+        parts.append(np.zeros((len(gm.mp), p, p)))
+        mparts.append(G[:, gm.mi].T)
+    dall = np.concatenate(parts, axis=0) if parts else np.zeros((0, p, p))
+    dm = np.concatenate(mparts, axis=0) if mparts else np.zeros((0, p))
+    Pu = sparse.csr_matrix(gm.P[:, used].T)
+    ds = (Pu @ dall.reshape(dall.shape[0], -1)).reshape(len(used), p, p)
+    return sigma, mu, ds, Pu @ dm
+
+
+
 class FIMLEngine(Engine):
-    """Engine whose data are missing-data patterns (list per group)."""
+    """Engine whose data are missing-data patterns (list per group).
+
+    Every evaluation factors each pattern's ``Sigma_oo`` once (Cholesky) and accumulates the
+    gradient with respect to the model moments (``Sigma``, ``mu``); the chain rule through the
+    analytic RAM derivatives gives the gradient in the parameters.  Fisher scoring uses the
+    expected h1 information under missingness, standard errors the observed one (analytic in
+    the moments, plus the second-order term of the model, by central differences of the
+    moment Jacobian)."""
 
     def __init__(self, groups, pats, q, n_per_group):
         self.groups = groups
@@ -70,70 +228,68 @@ class FIMLEngine(Engine):
             self._used_cache[g] = np.flatnonzero(self.groups[g].P.any(axis=0))
         return self._used_cache[g]
 
-    def _group(self, theta, g, need_grad, need_hess):
+    @staticmethod
+    def _jacobian(ds, dm):
+        """d(mu, vech Sigma) / d theta (rows: means, then lavaan's column-wise vech)."""
+        from .robust import _vech_index
+
+        r, c = _vech_index(ds.shape[1])
+        return np.vstack([dm.T, ds[:, r, c].T])
+
+    def _group(self, theta, g, need_grad, need_hess, observed=False):
         gm = self.groups[g]
-        if need_grad:
-            sigma, mu, ds, dm = gm.derivatives(theta, True)
-            used = self._used(g)
-            ds, dm = ds[used], dm[used]
-            qu = len(used)
+        p = gm.p
+        used = self._used(g)
+        if need_hess:
+            sigma, mu, ds, dm = _derivs_used(gm, theta, used)
         else:
             sigma, mu = gm.implied(theta)
-        f = 0.0
-        q = self.q
-        grad_u = np.zeros(qu) if need_grad else None
-        hess_u = np.zeros((qu, qu)) if need_hess else None
-        for pat in self.pats[g]:
-            o = pat.obs
-            so = sigma[pat.ix]
-            try:
-                L = np.linalg.cholesky(so)
-            except np.linalg.LinAlgError:
-                return np.inf, None, None
-            Li = np.linalg.inv(L)
-            si = Li.T @ Li
-            logdet = 2.0 * np.log(np.diag(L)).sum()
-            d = pat.mean - mu[o]
-            T = pat.cov + np.outer(d, d)
-            f += pat.n * (logdet + np.sum(si * T))
-            if need_grad:
-                W = si @ (so - T) @ si
-                dso = ds[:, o][:, :, o]
-                dmo = dm[:, o]
-                sd = si @ d
-                grad_u += pat.n * (dso.reshape(qu, -1) @ W.reshape(-1) - 2.0 * dmo @ sd)
-                if need_hess:
-                    M = (dso.reshape(qu * len(o), len(o)) @ si).reshape(qu, len(o), len(o))
-                    hh = M.reshape(qu, -1) @ M.transpose(0, 2, 1).reshape(qu, -1).T
-                    hess_u += pat.n * (hh + 2.0 * dmo @ si @ dmo.T)
+        mo = _pattern_moments(sigma, mu, self.pats[g], keep=need_hess)
+        if mo is None:
+            return np.inf, None, None
         grad = hess = None
         if need_grad:
-            grad = np.zeros(q)
-            grad[used] = grad_u
+            grad = _theta_grad(gm, theta, mo.GS, mo.gmu)
         if need_hess:
-            hess = np.zeros((q, q))
-            hess[np.ix_(used, used)] = hess_u
-        return f, grad, hess
+            D = self._jacobian(ds, dm)
+            H = _moment_hessian(mo, p, observed)
+            hess = np.zeros((self.q, self.q))
+            hess[np.ix_(used, used)] = 2.0 * (D.T @ H @ D)
+            self._last_mo = mo
+        return mo.f, grad, hess
 
     def observed_information(self, theta, h=1e-5):
-        """Observed unit information by central differences of the analytic gradient, group by
-        group (only the parameters a group uses are perturbed, only its gradient evaluated)."""
+        """Observed unit information (half the Hessian of -2 log L / N): analytic in the
+        moments (Delta' H Delta) plus the model's second-order term sum_j g_j d2 m_j, the
+        latter by central differences of the moment Jacobian (zero for models linear in theta)."""
         q = self.q
-        H = np.zeros((q, q))
+        info = np.zeros((q, q))
         for g in range(len(self.groups)):
-            for k in self._used(g):
-                step = h * max(1.0, abs(theta[k]))
-                tp = theta.copy()
-                tm = theta.copy()
-                tp[k] += step
-                tm[k] -= step
-                fp, gp, _ = self._group(tp, g, True, False)
-                fm_, gm_, _ = self._group(tm, g, True, False)
-                if gp is None or gm_ is None:
-                    return None
-                H[:, k] += (gp - gm_) / (2 * step)
-        H /= self.ntotal
-        return 0.25 * (H + H.T)
+            f, _, hess = self._group(theta, g, True, True, observed=True)
+            if not np.isfinite(f):
+                return None
+            mo = self._last_mo
+            used = self._used(g)
+            gm = self.groups[g]
+            Hu = 0.5 * hess[np.ix_(used, used)]
+            if len(gm.ap):  # Sigma, mu nonlinear in theta (paths): second-order term
+                S2 = np.zeros((len(used), len(used)))
+                GS, gmu = 0.5 * mo.GS, 0.5 * mo.gmu
+
+                def J(t):
+                    return _theta_grad(gm, t, GS, gmu)[used]
+
+                for col, k in enumerate(used):
+                    step = h * max(1.0, abs(theta[k]))
+                    tp = theta.copy()
+                    tm = theta.copy()
+                    tp[k] += step
+                    tm[k] -= step
+                    S2[:, col] = (J(tp) - J(tm)) / (2 * step)
+                Hu += 0.5 * (S2 + S2.T)
+            info[np.ix_(used, used)] += Hu
+        info /= self.ntotal
+        return 0.5 * (info + info.T)
 
     def fml(self, theta):
         tot = 0.0
@@ -169,29 +325,80 @@ class FIMLEngine(Engine):
     def casewise_scores(self, theta, g):
         """d log L_i / d theta for every case of group ``g`` (rows in pattern order)."""
         gm = self.groups[g]
-        sigma, mu, ds, dm = gm.derivatives(theta, True)
+        p = gm.p
+        used = self._used(g)
+        sigma, mu, ds, dm = _derivs_used(gm, theta, used)
+        D = np.zeros((p + p * (p + 1) // 2, self.q))
+        D[:, used] = self._jacobian(ds, dm)
+        r, c, w = _vech_weights(p)
         out = []
         for pat in self.pats[g]:
             o = pat.obs
             si = np.linalg.inv(sigma[pat.ix])
-            a = (pat.x - mu[o]) @ si
-            dso = ds[:, o][:, :, o]
-            quad = np.einsum("ni,kij,nj->nk", a, dso, a)
-            tr = np.einsum("ij,kji->k", si, dso)
-            out.append(0.5 * (quad - tr[None, :]) + a @ dm[:, o].T)
+            a = np.zeros((pat.n, p))
+            a[:, o] = (pat.x - mu[o]) @ si
+            sif = np.zeros((p, p))
+            sif[pat.ix] = si
+            sm = np.hstack([a, (a[:, r] * a[:, c] - sif[r, c]) * w])
+            out.append(sm @ D)
         return np.vstack(out)
 
 
+def _em_moments(pats, p, mean, cov, tol=1e-6, maxit=5000):
+    """Saturated ML moments by EM (lavaan's lav_mvnorm_missing_h1_estimate_moments)."""
+    N = sum(pt.n for pt in pats)
+    c1 = np.zeros(p)
+    c2 = np.zeros((p, p))
+    part = []
+    for pt in pats:
+        if len(pt.obs) == p:
+            c1 += pt.n * pt.mean
+            c2 += pt.n * (pt.cov + np.outer(pt.mean, pt.mean))
+        else:
+            part.append(pt)
+    mu, sig = mean.copy(), cov.copy()
+    conv = False
+    for it in range(maxit):
+        T1, T2 = c1.copy(), c2.copy()
+        for pt in part:
+            o, m = pt.obs, pt.mis
+            smo = sig[np.ix_(m, o)]
+            Bm = np.linalg.solve(sig[pt.ix], smo.T).T
+            full = np.empty((pt.n, p))
+            full[:, o] = pt.x
+            full[:, m] = mu[m] + (pt.x - mu[o]) @ Bm.T
+            T1 += full.sum(axis=0)
+            T2 += full.T @ full
+            T2[np.ix_(m, m)] += pt.n * (sig[np.ix_(m, m)] - Bm @ smo.T)
+        mu_new = T1 / N
+        sig_new = T2 / N - np.outer(mu_new, mu_new)
+        delta = max(np.max(np.abs(mu_new - mu)), np.max(np.abs(sig_new - sig)))
+        mu, sig = mu_new, 0.5 * (sig_new + sig_new.T)
+        if delta < tol:
+            conv = True
+            break
+    return mu, sig, conv
+
+
 def _saturated(p, G, kind, pats, ns, start_moments):
-    """Saturated ('h1') or independence ('baseline') RAM model fitted by FIML."""
+    """Saturated ('h1') or independence ('baseline') RAM model at its FIML estimate.
+
+    h1: EM from the available-case moments (lavaan's ``lav_mvnorm_missing_h1_estimate_moments``)
+    polished to the exact maximum by Newton steps on the analytic observed information.
+    Baseline: closed form (available-case means and ML variances maximise the independence
+    likelihood, which factors over variables)."""
     per = p + (p * (p + 1) // 2 if kind == "h1" else p)
     q = G * per
     groups = []
     theta = np.zeros(q)
+    conv = True
     for g in range(G):
         gm = _GroupModel(p, p, q)
         k = g * per
         mean, cov = start_moments[g]
+        if kind == "h1":
+            mean, cov, cg = _em_moments(pats[g], p, mean, cov)
+            conv = conv and cg
         for j in range(p):
             gm.mm[0].append(j)
             gm.mm[1].append(k)
@@ -204,13 +411,34 @@ def _saturated(p, G, kind, pats, ns, start_moments):
                 gm.s[0].append(i)
                 gm.s[1].append(j)
                 gm.s[2].append(k)
-                theta[k] = cov[i, j] if i == j else 0.0
+                theta[k] = cov[i, j]
                 k += 1
         gm.finalize()
         groups.append(gm)
     eng = FIMLEngine(groups, pats, q, ns)
-    th, fmin, conv, _ = eng.fit(theta, maxit=1000)
-    return eng, th, conv
+    if kind == "h1":
+        f, grad, _ = eng.grad_info(theta, need_hess=False)
+        for _ in range(20):
+            if not np.isfinite(f) or np.max(np.abs(grad)) < 1e-10:
+                break
+            info = eng.observed_information(theta)
+            try:
+                step = np.linalg.solve(2.0 * info, -grad)
+            except (np.linalg.LinAlgError, TypeError):
+                break
+            alpha = 1.0
+            while alpha > 1e-4:
+                f2, g2, _ = eng.grad_info(theta + alpha * step, need_hess=False)
+                if np.isfinite(f2) and f2 <= f + 1e-12 * (1 + abs(f)):
+                    break
+                alpha *= 0.5
+            else:
+                break
+            theta, f, grad = theta + alpha * step, f2, g2
+        conv = bool(np.isfinite(f) and np.max(np.abs(grad)) < 1e-8)
+        if not conv:  # fall back on the general optimiser
+            theta, _, conv, _ = eng.fit(theta, maxit=1000)
+    return eng, theta, conv
 
 
 def _available_moments(x):
