@@ -168,7 +168,8 @@ def _clean(raw_df, instrument, rules, source):
     from .rules import CleaningRules
     from .scores import construct_scores
     from .validate import (DROP_TYPES, check_columns, check_constant_sums, check_facts,
-                           find_duplicates, problems_frame, shown_mask, validate_items)
+                           find_duplicates, notna_array, problems_frame, shown_mask,
+                           validate_items)
 
     rules = CleaningRules.from_any(rules)
     items = instrument.items
@@ -245,7 +246,7 @@ def _clean(raw_df, instrument, rules, source):
             shown[c] = shown_mask(values, instrument, it, cache=cond_cache)
     for c in values.columns:
         it = items[c]
-        ans = values[c].notna().to_numpy()
+        ans = notna_array(values[c])
         sh = shown.get(c, np.ones(n_in, dtype=bool))
         if getattr(it, "required", False):
             miss = sh & ~ans
@@ -415,7 +416,10 @@ def _clean(raw_df, instrument, rules, source):
     construct_items = [c for con in instrument.constructs.values() for c in con.items
                        if c in values.columns]
     if construct_items:
-        miss_share = values[construct_items].isna().to_numpy().mean(axis=1)
+        n_miss = np.zeros(n_in)
+        for c in construct_items:
+            n_miss += ~notna_array(values[c])
+        miss_share = n_miss / len(construct_items)   # = isna().mean(axis=1): exact counts
         flags["missing_share"] = miss_share
         reasons["too_many_missing"] = (miss_share > rules.max_missing_share) & in_sample
     for col in elig.columns:

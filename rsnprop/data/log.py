@@ -87,7 +87,7 @@ def exclusion_flow(reasons: dict, ids) -> tuple:
     masks = code[rows]
     decoded = {int(m): [active[j] for j in range(len(active)) if int(m) >> j & 1]
                for m in set(masks.tolist())}
-    excluded = [{"row": i + 1, "id": None if ids[i] is None else str(ids[i]),
-                 "reasons": list(decoded[int(m)])}
-                for i, m in zip(rows.tolist(), masks.tolist())]
+    sel = [ids[i] for i in rows.tolist()]
+    excluded = [{"row": i, "id": None if v is None else str(v), "reasons": list(decoded[m])}
+                for i, v, m in zip((rows + 1).tolist(), sel, [int(m) for m in masks.tolist()])]
     return flow, excluded

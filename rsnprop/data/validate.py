@@ -117,6 +117,10 @@ def validate_items(df, instrument, rules, columns):
     probs = []
     recodes = {}
     positions = np.arange(len(df))
+    # numeric columns are written straight into one column-major block (pages of unused
+    # trailing columns are never touched, so they cost no memory)
+    block = np.empty((len(df), len(columns)), dtype="float64", order="F")
+    num = []
     for col in columns:
         item = instrument.items[col]
         s = df[col]
@@ -132,7 +136,9 @@ def validate_items(df, instrument, rules, columns):
             "likert", "integer", "decimal", "constant_sum")
         if numeric and pd.api.types.is_numeric_dtype(s.dtype) \
                 and not pd.api.types.is_bool_dtype(s.dtype):
-            vals, pr, rc = _validate_numeric_fast(s, item, tokens, positions)
+            vals, pr, rc = _validate_numeric_fast(s, item, tokens, positions,
+                                                  out=block[:, len(num)])
+            num.append(col)
             out[col] = vals
             probs.extend(pr)
             if rc:
@@ -179,7 +185,9 @@ def validate_items(df, instrument, rules, columns):
                     probs.append(problems_frame(positions[mask], col, raw_u[inv[mask]], reason))
                     taken |= mask
             vals = np.where(taken, np.nan, vals)
-            out[col] = np.asarray(vals, dtype="float64")
+            block[:, len(num)] = vals
+            out[col] = block[:, len(num)]
+            num.append(col)
         else:
             arr = np.array(mapped, dtype=object)
             vals = arr[inv] if len(arr) else np.array([None] * len(s), dtype=object)
@@ -204,12 +212,9 @@ def validate_items(df, instrument, rules, columns):
     problems = pd.concat(probs, ignore_index=True) if probs else problems_frame()
     # numeric columns go straight into one column-major block (no consolidation copy), the
     # text columns beside it; the caller restores the instrument's column order on output
-    num = [c for c in columns if isinstance(out[c], np.ndarray)]
-    block = np.empty((len(df), len(num)), dtype="float64", order="F")
-    for j, c in enumerate(num):
-        block[:, j] = out[c]
+    for c in num:
         out[c] = None
-    values = pd.DataFrame(block, columns=num, index=df.index, copy=False)
+    values = pd.DataFrame(block[:, :len(num)], columns=num, index=df.index, copy=False)
     text = [c for c in columns if c not in set(num)]
     if text:
         values = pd.concat([values, pd.DataFrame({c: out[c] for c in text}, index=df.index)],
@@ -256,12 +261,17 @@ def _value_checks(vals, item):
     return checks
 
 
-def _validate_numeric_fast(s, item, tokens, positions):
-    """Validation of a column that is already numeric: fully vectorised."""
+def _validate_numeric_fast(s, item, tokens, positions, out=None):
+    """Validation of a column that is already numeric: fully vectorised (the values are
+    written to ``out`` when given)."""
     import numpy as np
 
     orig = s.to_numpy(dtype="float64", na_value=np.nan)
-    vals = orig.copy()
+    if out is None:
+        vals = orig.copy()
+    else:
+        vals = out
+        vals[...] = orig
     rc = {}
     num_tokens = np.array(sorted({float(t) for t in tokens if _is_float(t)}), dtype="float64")
     lo, hi = _bounds(item)
@@ -412,6 +422,15 @@ def shown_mask(values, instrument, item, *, cache=None):
     return mask
 
 
+def notna_array(s):
+    """Boolean array of answered values (``s.notna()``; NaN test on float64 columns)."""
+    import numpy as np
+
+    if s.dtype == np.float64:
+        return ~np.isnan(s.to_numpy())
+    return s.notna().to_numpy()
+
+
 def _factorize(col):
     import numpy as np
     import pandas as pd
@@ -437,9 +456,9 @@ def _condition(col, op, val, *, factorized=None):
 
     if op in ("selected", "not_selected"):
         has = token_mask(col, val, factorized=factorized)
-        return has if op == "selected" else (col.notna().to_numpy() & ~has)
+        return has if op == "selected" else (notna_array(col) & ~has)
     if op == "answered":
-        return col.notna().to_numpy()
+        return notna_array(col)
     if col.dtype == object or not hasattr(col.dtype, "kind") or col.dtype.kind not in "biuf":
         a = col.astype(object).to_numpy()
         uniq = {x for x in a if x is not None and x == x}
@@ -475,7 +494,7 @@ def find_duplicates(ids, items, columns=None):
     # a submission counts only with at least half of the compared items answered
     answered = np.zeros(n, dtype=np.int64)
     for c in cols:
-        answered += items[c].notna().to_numpy()
+        answered += notna_array(items[c])
     answered = answered * 2 >= max(1, p)
     # 64-bit row keys built column by column (no n x p matrix), then exact confirmation
     h = np.full(n, 0x9E3779B97F4A7C15, dtype=np.uint64)
