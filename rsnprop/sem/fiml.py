@@ -262,6 +262,14 @@ class FIMLEngine(Engine):
         """Observed unit information (half the Hessian of -2 log L / N): analytic in the
         moments (Delta' H Delta) plus the model's second-order term sum_j g_j d2 m_j, the
         latter by central differences of the moment Jacobian (zero for models linear in theta)."""
+        key = (np.asarray(theta, dtype=float).tobytes(), h)
+        cache = self.__dict__.setdefault("_obs_cache", {})
+        if key not in cache:
+            cache.clear()
+            cache[key] = self._observed_information(theta, h)
+        return None if cache[key] is None else cache[key].copy()
+
+    def _observed_information(self, theta, h):
         q = self.q
         info = np.zeros((q, q))
         for g in range(len(self.groups)):
@@ -339,9 +347,8 @@ class FIMLEngine(Engine):
             a[:, o] = (pat.x - mu[o]) @ si
             sif = np.zeros((p, p))
             sif[pat.ix] = si
-            sm = np.hstack([a, (a[:, r] * a[:, c] - sif[r, c]) * w])
-            out.append(sm @ D)
-        return np.vstack(out)
+            out.append(np.hstack([a, (a[:, r] * a[:, c] - sif[r, c]) * w]))
+        return np.vstack(out) @ D
 
 
 def _em_moments(pats, p, mean, cov, tol=1e-6, maxit=5000):
@@ -495,10 +502,14 @@ def fiml_corrected(eng, theta, E_inv, h1, th1, base, thb, gdata, df, df_b, versi
         gamma = Wmi @ Jm @ Wmi
 
     def k_of(Dx, Ex):
-        U = Wm - Wm @ Dx @ Ex @ Dx.T @ Wm
+        # with U = Wm - R Ex Dx' Wm (R = Wm Dx): Wm^-1 U Wm^-1 = Wm^-1 - Dx Ex Dx' and
+        # U Wm^-1 = I - R Ex Dx' (low-rank forms, no products of two h1-sized matrices)
+        WcD = Wc @ Dx
         if version == "V3":
-            return np.trace(U @ Wmi @ Wc @ Wmi @ U @ gamma)
-        return np.trace(Wc @ Wmi @ U @ Wmi)
+            RE = Wm @ Dx @ Ex
+            M = Wc - RE @ WcD.T - WcD @ RE.T + RE @ (Dx.T @ WcD) @ RE.T
+            return float(np.sum(M * gamma.T))
+        return float(np.sum(Wc * Wmi.T) - np.sum((Dx.T @ WcD) * Ex.T))
 
     c3 = k_of(D, E_inv) / df
     c3_null = k_of(Db, Eb_inv) / df_b
