@@ -284,7 +284,7 @@ class FIMLEngine(Engine):
                 S2 = np.zeros((len(used), len(used)))
                 GS, gmu = 0.5 * mo.GS, 0.5 * mo.gmu
 
-                def J(t):
+                def J(t, gm=gm, GS=GS, gmu=gmu, used=used):
                     return _theta_grad(gm, t, GS, gmu)[used]
 
                 for col, k in enumerate(used):
