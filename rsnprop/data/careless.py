@@ -30,7 +30,7 @@ __all__ = ["longstring", "irv", "mahad", "evenodd", "psychsyn", "pairwise_cov",
            "careless_indices"]
 
 _BLOCK = 1 << 17        # row block of the floating-point covariance sums (fixes their rounding)
-_ROW_BLOCK = 1 << 14    # row block of the row-wise indices (no effect on their values)
+_ROW_BLOCK = 1 << 12    # row block of the row-wise indices (no effect on their values)
 _EXACT_BLOCK = 1 << 14  # row block of the exact small-integer covariance sums
 _EXACT_MAX = 31         # |answer| bound of that path: block * 31**2 < 2**24 (exact in float32)
 
@@ -242,10 +242,13 @@ def mahad(x, *, cov=None, mean=None, inv=None):
             return out
         inv = _inverse(cov)
     mean = np.nanmean(a, axis=0) if mean is None else mean
+    buf = np.empty((min(n, _ROW_BLOCK), p))    # C order: the same sums as on a C array
     for sl in _blocks(n):
-        d = np.ascontiguousarray(a[sl]) - mean
-        allnan = np.isnan(d).all(1)
-        d = np.where(np.isnan(d), 0.0, d)
+        d = buf[:sl.stop - sl.start]
+        np.subtract(a[sl], mean, out=d)
+        miss = np.isnan(d)
+        allnan = miss.all(1)
+        d[miss] = 0.0
         v = np.einsum("ij,ij->i", d @ inv, d)
         v[allnan] = np.nan
         out[sl] = v
@@ -280,7 +283,7 @@ def _rowcorr(a, b, min_pairs: int = 2):
     return np.clip(r, -1.0, 1.0), k
 
 
-def evenodd(x, factors):
+def evenodd(x, factors, *, columns=None):
     """Even-odd consistency (``careless::evenodd``, version >= 1.2: higher = more careless).
 
     For each factor (consecutive blocks of ``factors[j]`` columns) the means of its even- and
@@ -293,6 +296,8 @@ def evenodd(x, factors):
     x : array-like, shape (n, sum(factors))
     factors : sequence of int
         Number of items of each factor, in column order (at least two factors).
+    columns : sequence of int, optional
+        Use ``x[:, columns]`` as the items (same result, without copying the whole matrix).
 
     Examples
     --------
@@ -306,9 +311,10 @@ def evenodd(x, factors):
     factors = [int(f) for f in factors]
     if len(factors) < 2:
         raise ValueError("even-odd needs at least two factors")
-    if sum(factors) > a.shape[1]:
+    cols = None if columns is None else np.asarray(columns, dtype=np.intp)
+    if sum(factors) > (a.shape[1] if cols is None else len(cols)):
         raise ValueError("the factors hold more items than x has columns")
-    n, p = a.shape
+    n, p = a.shape[0], (a.shape[1] if cols is None else len(cols))
     out = np.full(n, np.nan)
     k = len(factors)
     # half-score means by matrix products: w_even[:, j] / w_odd[:, j] pick factor j's even- /
@@ -323,7 +329,7 @@ def evenodd(x, factors):
         start += f
     w = np.hstack([w_even, w_odd])
     for sl in _blocks(n):
-        blk = np.ascontiguousarray(a[sl])   # C order: same sums as on a C array
+        blk = np.ascontiguousarray(a[sl] if cols is None else a[sl][:, cols])  # C order
         m = ~np.isnan(blk)
         z = np.where(m, blk, 0.0)
         sums = z @ w
@@ -464,9 +470,7 @@ def careless_indices(items, *, factors=None, rules=None, raw_items=None):
         groups = [[c for c in f if c in cols] for f in (factors or [])]
         groups = [g for g in groups if g]
         grouped = [cols.index(c) for g in groups for c in g]
-        xs = None
-        if len(groups) >= 2:   # the constructs' columns (no copy when they are all, in order)
-            xs = x if grouped == list(range(p)) else x[:, grouped]
+        xs = x if len(groups) >= 2 else None   # even-odd reads the constructs' columns
         # Both cores: every row-wise index is computed on the two halves of the rows at once
         # (numpy releases the GIL; a row's values do not depend on the split), and the
         # covariance sums too when they are exact (small integers), so the results do not
@@ -483,8 +487,8 @@ def careless_indices(items, *, factors=None, rules=None, raw_items=None):
             pcov, means = _pairwise_cov(x, pool) if n > 2 and p else (None, None)
             get_ls = _rows(pool, longstring, xr)
             get_irv = _rows(pool, irv, xr)
-            get_eo = _rows(pool, evenodd, xs, [len(g) for g in groups]) if xs is not None \
-                else None
+            get_eo = (_rows(pool, evenodd, xs, [len(g) for g in groups], columns=grouped)
+                      if xs is not None else None)
             get_d2 = None
             if n > p + 1 and p and np.isfinite(pcov[0]).all():
                 get_d2 = _rows(pool, mahad, x,

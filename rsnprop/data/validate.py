@@ -491,20 +491,43 @@ def find_duplicates(ids, items, columns=None):
     n, p = len(items), len(cols)
     if not p or not n:
         return dup_id, np.zeros(n, dtype=bool)
-    # a submission counts only with at least half of the compared items answered
+    # a submission counts only with at least half of the compared items answered;
+    # 64-bit row keys built column by column (no n x p matrix), then exact confirmation.
+    # Both are computed on blocks of rows, so the temporaries stay in the cache.
+    srcs = []
+    for c in cols:
+        s = items[c]
+        if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+            srcs.append((True, s.to_numpy(dtype="float64", na_value=np.nan), None))
+        else:
+            bits = _column_bits(s)
+            srcs.append((False, bits, bits != 0))   # factor code 0 = missing (= notna)
     answered = np.zeros(n, dtype=np.int64)
-    for c in cols:
-        answered += notna_array(items[c])
-    answered = answered * 2 >= max(1, p)
-    # 64-bit row keys built column by column (no n x p matrix), then exact confirmation
     h = np.full(n, 0x9E3779B97F4A7C15, dtype=np.uint64)
-    for c in cols:
-        h ^= _column_bits(items[c])
-        h *= np.uint64(0xBF58476D1CE4E5B9)
-        h ^= h >> np.uint64(31)
-    cand = pd.Series(h).duplicated(keep="first").to_numpy() & answered
+    mult, shift = np.uint64(0xBF58476D1CE4E5B9), np.uint64(31)
+    for start in range(0, n, 1 << 16):
+        sl = slice(start, min(n, start + (1 << 16)))
+        hb, ab = h[sl], answered[sl]
+        for is_num, a, ok in srcs:
+            if is_num:
+                nan = np.isnan(a[sl])
+                ab += ~nan
+                hb ^= (np.where(nan, _NAN_KEY, a[sl]) + 0.0).view(np.uint64)  # = _column_bits
+            else:
+                ab += ok[sl]
+                hb ^= a[sl]
+            hb *= mult
+            hb ^= hb >> shift
+    del srcs
+    answered = answered * 2 >= max(1, p)
+    # first occurrence of each key: factor codes are numbered in order of appearance
+    codes = np.asarray(pd.factorize(h)[0])
+    seen = np.maximum.accumulate(codes)
+    is_first = np.ones(n, dtype=bool)
+    is_first[1:] = codes[1:] > seen[:-1]
+    cand = ~is_first & answered      # = pd.Series(h).duplicated(keep="first")
     if cand.any():
-        first = pd.Series(np.arange(n)).groupby(h, sort=False).transform("first").to_numpy()
+        first = np.flatnonzero(is_first)[codes]   # = groupby(h).transform("first")
         rows = np.flatnonzero(cand)
         same = np.ones(len(rows), dtype=bool)
         both = np.concatenate([rows, first[rows]])
@@ -517,6 +540,9 @@ def find_duplicates(ids, items, columns=None):
     return dup_id, cand
 
 
+_NAN_KEY = -1.7976931348623157e308
+
+
 def _column_bits(s):
     """uint64 image of a column: float bit patterns (one NaN pattern) or factor codes."""
     import numpy as np
@@ -524,7 +550,7 @@ def _column_bits(s):
 
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         a = s.to_numpy(dtype="float64", na_value=np.nan)
-        a = np.where(np.isnan(a), -1.7976931348623157e308, a) + 0.0   # + 0.0: -0.0 == 0.0
+        a = np.where(np.isnan(a), _NAN_KEY, a) + 0.0   # + 0.0: -0.0 == 0.0
         return a.view(np.uint64)
     codes, _ = pd.factorize(s, use_na_sentinel=True)
     return np.asarray(codes, dtype=np.int64).view(np.uint64) + np.uint64(1)
