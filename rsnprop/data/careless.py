@@ -508,7 +508,9 @@ def careless_indices(items, *, factors=None, rules=None, raw_items=None):
                                                       else None)
             syn = {k: (npairs, get() if get is not None else None)
                    for k, (npairs, get) in syn.items()}
-        answered = (~np.isnan(xr)).sum(1)
+        answered = np.zeros(n, dtype=np.int64)   # = (~np.isnan(xr)).sum(1), by column
+        for j in range(xr.shape[1]):
+            answered += ~np.isnan(xr[:, j])
         idx = pd.DataFrame(index=items.index)
         flags = pd.DataFrame(index=items.index)
         idx["longstring"] = ls

@@ -250,8 +250,8 @@ def _value_checks(vals, item):
                 out |= vals > hi
             checks.append((out, "out_of_range"))
         if itype in ("likert", "integer") or (choices and itype == "select_one"):
-            frac = (vals - np.floor(vals)) > 0      # NaN compares False
-            if frac.any():
+            if _any_fraction(vals):
+                frac = (vals - np.floor(vals)) > 0      # NaN compares False
                 checks.append((frac, "not_integer"))
         if choices and itype == "select_one":
             allowed = np.array([float(c) for c in choices], dtype="float64")
@@ -259,6 +259,21 @@ def _value_checks(vals, item):
             if bad.any():
                 checks.append((bad, "invalid_code"))
     return checks
+
+
+def _any_fraction(vals, block=1 << 15):
+    """``((vals - floor(vals)) > 0).any()``, on cache-sized blocks with one reused buffer."""
+    import numpy as np
+
+    buf = np.empty(min(len(vals), block))
+    for start in range(0, len(vals), block):
+        v = vals[start:start + block]
+        b = buf[:len(v)]
+        np.floor(v, out=b)
+        np.subtract(v, b, out=b)
+        if (b > 0).any():
+            return True
+    return False
 
 
 def _validate_numeric_fast(s, item, tokens, positions, out=None):
