@@ -449,8 +449,12 @@ def _clean(raw_df, instrument, rules, source):
     for c in out.columns:
         it = items[c]
         if it.type == "select_multiple":
-            codes_c, uniq = pd.factorize(out[c], use_na_sentinel=True)
-            codes_c = np.asarray(codes_c)
+            if ("factorize", c) in cond_cache:     # factorised for the skip logic already
+                codes_c, uniq = cond_cache[("factorize", c)]
+                codes_c = codes_c[kept]
+            else:
+                codes_c, uniq = pd.factorize(out[c], use_na_sentinel=True)
+                codes_c = np.asarray(codes_c)
             toks = [set(str(u).split(" ")) for u in uniq]
             for code in getattr(it, "choices", {}) or {}:
                 hit = np.array([float(str(code) in t) for t in toks] + [np.nan])

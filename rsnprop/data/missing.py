@@ -40,8 +40,12 @@ def missing_summary(values, columns=None):
     import numpy as np
 
     cols = list(values.columns if columns is None else columns)
-    m = values[cols].isna().to_numpy()
     n = len(values)
+    # = values[cols].isna().to_numpy(), column by column (no copy of the values)
+    m = np.empty((n, len(cols)), dtype=bool, order="F")
+    for j, c in enumerate(cols):
+        s = values[c]
+        m[:, j] = np.isnan(s.to_numpy()) if s.dtype == np.float64 else s.isna().to_numpy()
     per_item = {c: {"n_missing": int(m[:, j].sum()),
                     "share": float(m[:, j].mean()) if n else 0.0} for j, c in enumerate(cols)}
     k = m.sum(1)

@@ -35,11 +35,17 @@ def construct_scores(values, instrument, min_share: float = 0.5):
         if not cols or k == 0:
             out[f"score_{cid}"] = np.nan
             continue
-        x = values[cols].to_numpy(dtype="float64", na_value=np.nan)
-        m = ~np.isnan(x)
-        n = m.sum(1)
+        # column by column, adding the columns in order (as the row sum of the items'
+        # column-major matrix did), without copying the items
+        n = np.zeros(len(values), dtype=np.int64)
+        total = np.zeros(len(values))
+        for c in cols:
+            x = values[c].to_numpy(dtype="float64", na_value=np.nan)
+            m = ~np.isnan(x)
+            n += m
+            total += np.where(m, x, 0.0)
         need = max(1, math.ceil(min_share * k - 1e-12))
         with np.errstate(invalid="ignore", divide="ignore"):
-            mean = np.where(m, x, 0.0).sum(1) / n
+            mean = total / n
         out[f"score_{cid}"] = np.where(n >= need, mean, np.nan)
     return out
