@@ -108,3 +108,47 @@ def test_screen_recovers_simulated_careless_responders():
     assert np.mean(by_kind["straightline"]) >= 0.9 and np.mean(by_kind["random"]) >= 0.9
     assert np.mean(by_kind["speeder"]) >= 0.7
     assert np.mean(by_kind["none"]) <= 0.02
+
+
+def _likert(n=3000, p=12, seed=5):
+    rng = np.random.default_rng(seed)
+    x = rng.integers(1, 8, (n, p)).astype(float)
+    x[rng.random((n, p)) < 0.1] = np.nan
+    x[:50] = 4.0                                     # some straight-liners
+    return x
+
+
+def test_exact_integer_covariance_equals_float_path(monkeypatch):
+    """The float32 path for small-integer answers (threaded or not) gives the float64 sums
+    bit for bit."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    x = _likert()
+    with ThreadPoolExecutor(2) as pool:
+        fast, means = cl._pairwise_cov(x, pool)
+    assert means is not None
+    np.testing.assert_array_equal(means, np.nanmean(x, axis=0))
+    monkeypatch.setattr(cl, "_exact_sums", lambda a: None)
+    slow, none = cl._pairwise_cov(x)
+    assert none is None
+    for a, b in zip(fast, slow):
+        np.testing.assert_array_equal(a, b)
+    x[0, 0] = 2.5                                    # not integer: float path
+    assert cl._exact_sums(x) is None
+
+
+def test_reverse_in_place_equals_two_matrices():
+    x = _likert()
+    rev_cols = {1: 8, 4: 8, 7: 8}
+    x_rev = x.copy()
+    for j, t in rev_cols.items():
+        x_rev[:, j] = t - x[:, j]
+    cols = [f"i{j}" for j in range(x.shape[1])]
+    factors = [cols[:4], cols[4:8], cols[8:]]
+    a = cl.careless_indices(pd.DataFrame(x_rev, columns=cols), factors=factors,
+                            raw_items=pd.DataFrame(x, columns=cols))
+    b = cl.careless_indices(pd.DataFrame(np.asfortranarray(x), columns=cols, copy=False),
+                            factors=factors, reverse_in_place=rev_cols)
+    pd.testing.assert_frame_equal(a[0], b[0], check_exact=True)
+    pd.testing.assert_frame_equal(a[1], b[1], check_exact=True)
+    assert a[2] == b[2]

@@ -427,7 +427,7 @@ def psychsyn(x, critval: float = 0.6, *, anto: bool = False, pairs=None, diag: b
     return (out, npairs) if diag else out
 
 
-def careless_indices(items, *, factors=None, rules=None, raw_items=None):
+def careless_indices(items, *, factors=None, rules=None, raw_items=None, reverse_in_place=None):
     """All careless-responding indices and their flags for a block of Likert items.
 
     Parameters
@@ -441,6 +441,11 @@ def careless_indices(items, *, factors=None, rules=None, raw_items=None):
     raw_items : pandas.DataFrame, optional
         The answers as given (before reverse keying) for longstring and IRV; ``items`` when
         omitted.
+    reverse_in_place : dict, optional
+        ``{column position: lo + hi}``: ``items`` holds the answers as given (a float64 array
+        that may be overwritten, ``raw_items`` omitted); longstring and IRV are computed on
+        it first, then those columns are reverse keyed in place (``lo + hi - x``) for the
+        other indices. Same results as passing both matrices, with one copy fewer.
 
     Returns
     -------
@@ -484,9 +489,23 @@ def careless_indices(items, *, factors=None, rules=None, raw_items=None):
             return lambda: np.concatenate([f.result() for f in futs])
 
         with ThreadPoolExecutor(max_workers=2) as pool:
+            if reverse_in_place:
+                if raw_items is not None:
+                    raise ValueError("reverse_in_place: pass the answers as given as items")
+                if not x.flags.writeable:   # pandas hands out read-only views
+                    try:
+                        x.flags.writeable = True
+                    except ValueError:
+                        x = x.copy(order="K")
+                xr = x
+                ls, v = _rows(pool, longstring, x)(), _rows(pool, irv, x)()
+                get_ls, get_irv = (lambda: ls), (lambda: v)
+                for j, total in reverse_in_place.items():   # = reverse_key(x[:, j], lo, hi)
+                    np.subtract(total, x[:, j], out=x[:, j])
             pcov, means = _pairwise_cov(x, pool) if n > 2 and p else (None, None)
-            get_ls = _rows(pool, longstring, xr)
-            get_irv = _rows(pool, irv, xr)
+            if not reverse_in_place:
+                get_ls = _rows(pool, longstring, xr)
+                get_irv = _rows(pool, irv, xr)
             get_eo = (_rows(pool, evenodd, xs, [len(g) for g in groups], columns=grouped)
                       if xs is not None else None)
             get_d2 = None

@@ -379,25 +379,22 @@ def _clean(raw_df, instrument, rules, source):
         fl = pd.DataFrame(False, index=range(n_in), columns=[])
         if len(sample_idx):
             # longstring/IRV on the answers as given, the other indices after reverse keying
-            # (column-major: each column is written contiguously; the indices read either order)
+            # (done in place by careless_indices once longstring/IRV are computed);
+            # column-major: each column is written contiguously, the indices read either order
             x_raw = np.empty((len(sample_idx), len(likert)), order="F")
-            x_rev = np.empty_like(x_raw)
+            rev = {}
             for j, c in enumerate(likert):
                 col = values[c].to_numpy()
                 if col.dtype != np.float64:
                     col = values[c].to_numpy(dtype="float64", na_value=np.nan)
                 np.take(col, sample_idx, out=x_raw[:, j])
-                col = x_raw[:, j]
                 it = items[c]
-                if getattr(it, "reverse", False):   # = reverse_key(col, lo, hi)
-                    np.subtract(it.scale.min + it.scale.max, col, out=x_rev[:, j])
-                else:
-                    x_rev[:, j] = col
+                if getattr(it, "reverse", False):
+                    rev[j] = it.scale.min + it.scale.max
             ind, fla, careless_notes = cl.careless_indices(
-                pd.DataFrame(x_rev, columns=likert, index=sample_idx, copy=False),
-                factors=factors, rules=cr,
-                raw_items=pd.DataFrame(x_raw, columns=likert, index=sample_idx, copy=False))
-            del x_raw, x_rev
+                pd.DataFrame(x_raw, columns=likert, index=sample_idx, copy=False),
+                factors=factors, rules=cr, reverse_in_place=rev)
+            del x_raw
             idx = ind.reindex(range(n_in))
             fl = fla.reindex(range(n_in), fill_value=False).astype(bool)
         for c in idx.columns:
