@@ -77,8 +77,13 @@ def test_consistent_with_the_building_blocks(result, clean, ins):
     assert all(r["reversed"] == (r["item"] in rev) for r in d["items"] if r["construct"] == c)
     assert all(r["r_drop"] > 0.3 for r in d["items"])
     model = d["cfa"]["model"]
-    cfa_data = clean[[i for r in d["items"] for i in [r["item"]]]].dropna()
-    v = validity(cfa_data, model, n_boot=0)
+    # the data have missing values: the default ("auto") CFA is full-information ML
+    assert d["settings"]["cfa_missing"] == "fiml" and d["settings"]["cfa_missing_requested"] == "auto"
+    cfa_data = clean[[i for r in d["items"] for i in [r["item"]]]]
+    cfa_data = cfa_data[cfa_data.notna().any(axis=1)]
+    assert d["cfa"]["n"] == len(cfa_data)
+    assert f"CFA (n = {len(cfa_data)}, missing data: full-information ML)" in result.summary()
+    v = validity(cfa_data, model, n_boot=0, missing="fiml")
     assert d["validity"]["constructs"][c]["cr"] == pytest.approx(v.constructs[c]["cr"], abs=1e-6)
     assert row["cr"] == pytest.approx(v.constructs[c]["cr"], abs=1e-6)
 
@@ -107,3 +112,19 @@ def test_cli_writes_measurement_json(clean, tmp_path):
     assert d["schema"] == SCHEMA
     proc = run_rsnprop("measure", data, "--instrument", tmp_path / "nope.yaml", "-o", out)
     assert proc.returncode == 2
+
+
+def test_cfa_missing_auto_listwise_and_summary(clean, ins):
+    items = [i for c in ins.constructs.values() if c.reflective for i in c.items]
+    complete = clean.dropna(subset=items)
+    a = measure_instrument(complete, ins, n_boot=0, cmv=False).to_dict()
+    b = measure_instrument(complete, ins, n_boot=0, cmv=False, cfa_missing="listwise").to_dict()
+    # complete data: "auto" is listwise deletion, with identical results
+    assert a["settings"]["cfa_missing"] == "listwise" and a["cfa"] == b["cfa"]
+    assert "cfa_missing_requested" not in b["settings"]
+    lw = measure_instrument(clean, ins, n_boot=0, cmv=False, cfa_missing="listwise")
+    d = lw.to_dict()
+    assert d["settings"]["cfa_missing"] == "listwise" and d["cfa"]["n"] == len(clean.dropna(subset=items))
+    assert "missing data: listwise deletion" in lw.summary()
+    with pytest.raises(Exception, match="cfa_missing"):
+        measure_instrument(clean, ins, n_boot=0, cfa_missing="pairwise")

@@ -14,7 +14,8 @@ measurement.json keys
     Rows in the clean data (each statistic also reports the ``n`` it used after listwise
     deletion).
 ``settings``
-    ``{"missing": "listwise", "cfa_missing": "listwise"|"fiml", "n_boot", "seed", "ci_level",
+    ``{"missing": "listwise", "cfa_missing": "listwise"|"fiml" (the method actually used),
+    "cfa_missing_requested": "auto"|"listwise"|"fiml", "n_boot", "seed", "ci_level",
     "cross_loading",
     "htmt_strict": 0.85, "htmt_liberal": 0.90, "ave_min": 0.5, "cr_min": 0.7, "marker"}``.
 ``constructs``
@@ -113,9 +114,11 @@ class MeasurementResult(Result):
             lines.append(self.to_frame()[cols].to_string(index=False))
         if d.get("cfa"):
             f = d["cfa"]["fit"]
-            lines.append("CFA: " + ", ".join(f"{k} = {f[k]:.3f}" for k in
-                                            ("chi2", "cfi", "tli", "rmsea", "srmr")
-                                            if isinstance(f.get(k), (int, float))))
+            method = {"fiml": "full-information ML", "listwise": "listwise deletion"}.get(
+                d.get("settings", {}).get("cfa_missing"), "?")
+            lines.append(f"CFA (n = {d['cfa']['n']}, missing data: {method}): " + ", ".join(
+                f"{k} = {f[k]:.3f}" for k in ("chi2", "cfi", "tli", "rmsea", "srmr")
+                if isinstance(f.get(k), (int, float))))
         if d.get("validity"):
             for p in d["validity"]["htmt_pairs"]:
                 lines.append(f"HTMT {p['a']}-{p['b']} = {p['htmt']:.3f}: {p['verdict']}")
@@ -149,7 +152,7 @@ def _usable_items(frame, items, warn, construct):
 def measure_instrument(data, instrument, *, n_boot: int = 1000, seed: int | None = 12345,
                        ci_level: float = 0.95, cross_loading: float = 0.3,
                        marker: str | None = None, cfa: bool = True, cmv: bool = True,
-                       cfa_missing: str = "listwise") -> MeasurementResult:
+                       cfa_missing: str = "auto") -> MeasurementResult:
     """Reliability of every reflective construct, an EFA of their items, a CFA of all of
     them with validity (CR, AVE, Fornell-Larcker, HTMT) and common-method checks.
 
@@ -162,9 +165,14 @@ def measure_instrument(data, instrument, *, n_boot: int = 1000, seed: int | None
     marker : str, optional
         Column of a theoretically unrelated marker variable for the Lindell-Whitney check.
     cfa, cmv : set False to skip the CFA-based parts (validity, common latent factor).
-    cfa_missing : {"listwise", "fiml"}
+    cfa_missing : {"auto", "listwise", "fiml"}
         Missing data in the CFA, validity (omega, AVE, HTMT from the EM covariance matrix)
         and the common-latent-factor model.  Reliability, EFA and Harman stay listwise.
+        ``"auto"`` (the default) uses full-information ML (lavaan ``missing = "ml"``) when
+        any CFA item has a missing value -- every firm with at least one answer is kept
+        instead of the complete cases only -- and listwise deletion (identical to FIML then)
+        on complete data.  The method used is ``settings.cfa_missing`` (and printed by
+        ``summary()``); ``"listwise"`` keeps the complete-case analysis available.
     """
     import pandas as pd
 
@@ -214,6 +222,12 @@ def measure_instrument(data, instrument, *, n_boot: int = 1000, seed: int | None
 
     n_complete = int(frame[all_items].apply(pd.to_numeric, errors="coerce").notna()
                      .all(axis=1).sum())
+    requested = cfa_missing
+    if cfa_missing == "auto":
+        cfa_missing = "fiml" if n_complete < len(frame) else "listwise"
+    elif cfa_missing not in ("listwise", "fiml"):
+        raise InputError("cfa_missing must be 'auto', 'listwise' or 'fiml'",
+                         parameter="missing", value=cfa_missing)
     if n_complete < 0.8 * len(frame) and cfa_missing == "listwise":
         warn.append(f"listwise deletion over all {len(all_items)} items keeps {n_complete} of "
                     f"{len(frame)} rows for the EFA, CFA and common-method checks")
@@ -342,6 +356,7 @@ def measure_instrument(data, instrument, *, n_boot: int = 1000, seed: int | None
         "instrument": {"name": ins.name, "version": ins.version, "hash": ins.hash},
         "n_rows": int(len(frame)),
         "settings": {"missing": "listwise", "cfa_missing": cfa_missing,
+                     **({"cfa_missing_requested": requested} if requested == "auto" else {}),
                      "n_boot": int(n_boot), "seed": seed,
                      "ci_level": ci_level, "cross_loading": cross_loading,
                      "htmt_strict": HTMT_STRICT, "htmt_liberal": HTMT_LIBERAL,
