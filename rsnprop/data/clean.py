@@ -148,10 +148,22 @@ def clean(raw_df, instrument, rules=None, *, source=None):
     PlanError
         Invalid rules.
     """
+    import gc
+
     from ._threads import one_blas_thread
 
-    with one_blas_thread():
-        return _clean(raw_df, instrument, rules, source)
+    # The cyclic garbage collector is paused while cleaning: building the log creates
+    # hundreds of thousands of small dicts and lists (one per excluded row), and each
+    # automatic collection would walk every live object again (0.6 s of 1 s at 1M rows).
+    # Nothing here depends on it; it is restored (and run by Python as usual) afterwards.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        with one_blas_thread():
+            return _clean(raw_df, instrument, rules, source)
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _clean(raw_df, instrument, rules, source):
