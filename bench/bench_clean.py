@@ -105,7 +105,7 @@ def test_bench_clean_million(tmp_path):
     assert result["peak_rss_mb"] < 4096, result
     # The time target (< 10 s) is recorded, not asserted: on the shared machine wall time
     # depends on the other jobs (see loadavg). As of this commit clean() takes about 9 s
-    # (wall ~ CPU) at a load average of 2-3 and 10-11.5 s at a load average of about 4, so
+    # (wall ~ CPU; 8.1-11.3 s) at a load average of about 3 and up to 11.5 s at about 4, so
     # the target is met only on a quiet machine, not consistently (docs/cleaning.md).
     if not result["target_time_met"]:
         print(f"bench_clean: time target NOT met: {result['clean_seconds']:.1f} s wall, "
