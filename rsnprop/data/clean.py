@@ -467,12 +467,15 @@ def _clean(raw_df, instrument, rules, source):
             toks = [set(str(u).split(" ")) for u in uniq]
             for code in getattr(it, "choices", {}) or {}:
                 hit = np.array([float(str(code) in t) for t in toks] + [np.nan])
-                multi[f"{c}_{code}"] = hit[codes_c]     # code -1 (missing) -> NaN
+                multi[f"{c}_{code}"] = (hit, codes_c)   # hit[codes_c]: code -1 -> NaN
     scores = construct_scores(out, instrument, rules.min_items_for_score)
     bg = classify_born_global(out, rules.classification)
     pieces = [pd.DataFrame({"resp_id": ids[kept].to_numpy()}, index=out.index), out]
-    if multi:
-        pieces.append(pd.DataFrame(multi, index=out.index))
+    if multi:   # one column-major block filled in place (no consolidation copy)
+        block = np.empty((len(out), len(multi)), order="F")
+        for j, (hit, codes_c) in enumerate(multi.values()):
+            np.take(hit, codes_c, out=block[:, j])
+        pieces.append(pd.DataFrame(block, columns=list(multi), index=out.index, copy=False))
     if hashed:
         pieces.append(pd.DataFrame({c: h[kept] for c, h in hashed.items()}, index=out.index))
     pieces += [bg, scores]
