@@ -197,7 +197,9 @@ def measurement_section(inputs) -> Section:
             Column("rmsea_ci", "90% CI", "ci", 3), Column("srmr", "SRMR", "bounded", 3)], [row],
             note="Conventional cut-offs (Hu & Bentler, 1999): CFI and TLI ≥ .95, RMSEA ≤ .06, "
                  "SRMR ≤ .08." + ("" if pick(cfa, "converged", default=True) else
-                                  " The CFA did NOT converge: interpret with care.")))
+                                  " The CFA did NOT converge: interpret with care.")
+                 + (f" Missing data: {fmt_value(pick(pick(m, 'settings'), 'cfa_missing'))}."
+                    if pick(pick(m, "settings"), "cfa_missing") else "")))
     loadings, source = _loadings_matrix(m)
     if loadings is not None:
         fig = F.loadings_heatmap(loadings, title="Exploratory factor loadings (pattern matrix)"
