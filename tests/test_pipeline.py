@@ -15,7 +15,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 RSNPROP = str(Path(sys.executable).with_name("rsnprop"))
 TARGETS = ["build/clean.parquet", "build/cleaning_log.json", "build/measurement.json",
-           "build/propositions.json", "../reports/report.html"]
+           "build/invariance.json", "build/propositions.json", "../reports/report.html"]
 
 pytestmark = pytest.mark.slow
 
@@ -112,7 +112,9 @@ def test_rsnprop_run_gives_the_same_results(built, tmp_path):
         capture_output=True, text=True, timeout=900,
         env={**os.environ, "SOURCE_DATE_EPOCH": "1767225600"})
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert [s["step"] for s in json.loads(proc.stdout)["steps"]] == ["clean", "measure", "test", "report"]
+    assert [s["step"] for s in json.loads(proc.stdout)["steps"]] == [
+        "clean", "measure", "invariance", "test", "report"]
+    assert (tmp_path / "build/invariance.json").read_bytes() == (analysis / "build/invariance.json").read_bytes()
     assert out.stat().st_size > 0
     # file names in provenance differ between the two runs; the statistics must not
     ours = json.loads((tmp_path / "build/propositions.json").read_text())

@@ -18,6 +18,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("-o", "--output", required=True, help="HTML file to write (e.g. reports/report.html)")
     parser.add_argument("--tables-dir", default=None,
                         help="folder for the CSV/LaTeX tables (default: tables/ beside OUTPUT)")
+    parser.add_argument("--power", default=None, metavar="POWER.json",
+                        help="power results to use instead of RESULTS_DIR/power.json")
+    parser.add_argument("--invariance", default=None, metavar="INVARIANCE.json",
+                        help="invariance results to use instead of RESULTS_DIR/invariance.json")
 
 
 def _command_line(args) -> str:
@@ -26,6 +30,9 @@ def _command_line(args) -> str:
     parts = ["rsnprop", "report", args.results_dir, "-o", args.output]
     if args.tables_dir:
         parts += ["--tables-dir", args.tables_dir]
+    for option in ("power", "invariance"):
+        if getattr(args, option):
+            parts += [f"--{option}", getattr(args, option)]
     return " ".join(shlex.quote(p) for p in parts)
 
 
@@ -48,8 +55,9 @@ def run(args):
     from ..errors import RsnpropError
 
     try:
+        files = {f"{k}.json": getattr(args, k) for k in ("power", "invariance") if getattr(args, k)}
         return _write(args.results_dir, out, tables_dir=args.tables_dir,
-                      command=_command_line(args))
+                      command=_command_line(args), files=files)
     except RsnpropError:
         raise  # MissingFileError is an OSError too: keep its own message
     except OSError as err:  # unwritable destination: the user's to fix, not a bug

@@ -1,10 +1,12 @@
 """``rsnprop run PLAN``: the whole pipeline, in the order analysis/Makefile runs it.
 
-clean -> measure -> test -> report, each step the same sub-command (same arguments) as the
-Makefile recipe, so a script, the Makefile and this command give the same files.  Paths
-default to the layout of ``analysis/``: the raw export, instrument and output locations are
-taken from the options, else from the plan's ``inputs:`` section (``raw``, ``instrument``),
-relative to the plan's folder.
+clean -> measure -> invariance -> test -> report, each step the same sub-command (same
+arguments) as the Makefile recipe, so a script, the Makefile and this command give the same
+files.  Paths default to the layout of ``analysis/``: the raw export and instrument come from
+the options, else from the plan's ``inputs:`` section (``raw``, ``instrument``), relative to
+the plan's folder; the invariance model from ``--invariance-model``, else ``benefits.lav``
+beside the plan (no invariance step when there is none); Monte Carlo power results (slow,
+made by ``rsnprop power``) from ``--power``, else ``power.json`` beside the plan when present.
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("--instrument", help="instrument YAML (default: the plan's inputs.instrument)")
     parser.add_argument("--build", help="folder for intermediate results (default: PLAN_DIR/build)")
     parser.add_argument("-o", "--output", help="report path (default: PLAN_DIR/../reports/report.html)")
+    parser.add_argument("--invariance-model", help="lavaan model for the invariance step "
+                        "(default: PLAN_DIR/benefits.lav when it exists)")
+    parser.add_argument("--power", help="power results for the report (default: PLAN_DIR/power.json "
+                        "when it exists)")
 
 
 def _inputs_from_plan(plan_path) -> dict:
@@ -34,7 +40,7 @@ def _inputs_from_plan(plan_path) -> dict:
     if not isinstance(inputs, dict):
         raise PlanError("'inputs' must be a mapping with keys raw and instrument",
                         file=str(plan_path), value=inputs)
-    return inputs
+    return {**inputs, "born_global_definition": data.get("born_global_definition", "bg_ms20")}
 
 
 def steps(args) -> list[list[str]]:
@@ -61,15 +67,25 @@ def steps(args) -> list[list[str]]:
     instrument = pick(args.instrument, "instrument")
     build = Path(args.build) if args.build else base / "build"
     report = Path(args.output) if args.output else base.parent / "reports" / "report.html"
+    model = Path(args.invariance_model) if args.invariance_model else base / "benefits.lav"
+    power = Path(args.power) if args.power else base / "power.json"
     clean = build / "clean.parquet"
-    return [
+    out = [
         ["clean", str(raw), "--instrument", str(instrument), "--plan", str(plan), "-o", str(clean),
          "--log", str(build / "cleaning_log.json")],
         ["measure", str(clean), "--instrument", str(instrument), "-o", str(build / "measurement.json")],
-        ["test", str(clean), "--plan", str(plan), "--raw", str(raw), "--instrument", str(instrument),
-         "-o", str(build / "propositions.json")],
-        ["report", str(build), "-o", str(report), "--tables-dir", str(report.parent / "tables")],
     ]
+    if args.invariance_model or model.is_file():
+        out.append(["invariance", str(clean), "--model", str(existing_file(model, "invariance model")),
+                    "--group", str(inputs["born_global_definition"]), "--missing", "fiml",
+                    "--json", "-o", str(build / "invariance.json")])
+    out.append(["test", str(clean), "--plan", str(plan), "--raw", str(raw), "--instrument",
+                str(instrument), "-o", str(build / "propositions.json")])
+    report_step = ["report", str(build), "-o", str(report), "--tables-dir", str(report.parent / "tables")]
+    if args.power or power.is_file():
+        report_step += ["--power", str(existing_file(power, "power results"))]
+    out.append(report_step)
+    return out
 
 
 class _RunResult(dict):
@@ -81,11 +97,18 @@ class _RunResult(dict):
 def run(args):
     from .. import cli
 
+    from ..io import atomic_write
+    from ..results import dumps
+
     done = []
     for argv in steps(args):
+        output = argv[argv.index("-o") + 1]
+        if argv[0] == "invariance":  # writes its JSON to stdout in the Makefile
+            argv = argv[:argv.index("-o")]
         parser = cli.build_parser()
         sub_args = parser.parse_args(argv)
-        sub_args._module.run(sub_args)  # errors propagate: exit 2 with the step's message
-        output = argv[argv.index("-o") + 1]
+        result = sub_args._module.run(sub_args)  # errors propagate: exit 2 with the step's message
+        if argv[0] == "invariance":
+            atomic_write(output, dumps(result.to_dict()) + "\n")
         done.append({"step": argv[0], "output": output})
     return _RunResult(steps=done)

@@ -58,11 +58,11 @@ def content_security_policy(css: str) -> str:
     ])
 
 
-def _assemble(results_dir, command: str | None = None):
+def _assemble(results_dir, command: str | None = None, files=None):
     from .inputs import load_results
     from .sections import build_sections
 
-    inputs = load_results(results_dir)
+    inputs = load_results(results_dir, files=files)
     sections = build_sections(inputs, command=command)
     tables, figures = [], []
     for sec in sections:
@@ -105,7 +105,7 @@ def _render(inputs, sections, tables_note: str) -> str:
     return html
 
 
-def build_report(results_dir, *, command: str | None = None) -> str:
+def build_report(results_dir, *, command: str | None = None, files=None) -> str:
     """The report for ``results_dir`` as one self-contained HTML string.
 
     Parameters
@@ -116,6 +116,9 @@ def build_report(results_dir, *, command: str | None = None) -> str:
         say "not run".
     command : str, optional
         The command line to record under provenance.
+    files : dict, optional
+        Paths that replace the folder's files, by file name, e.g.
+        ``{"power.json": "analysis/power.json"}``.
 
     Returns
     -------
@@ -133,7 +136,7 @@ def build_report(results_dir, *, command: str | None = None) -> str:
     >>> "Analysed" in html, "&lt;b&gt;x&lt;/b&gt;" in html, "<b>x</b>" in html
     (True, True, False)
     """
-    inputs, sections, tables, _ = _assemble(results_dir, command)
+    inputs, sections, tables, _ = _assemble(results_dir, command, files)
     return _render(inputs, sections, TABLES_NOTE if tables else "")
 
 
@@ -166,10 +169,11 @@ class ReportResult(Result):
         return "\n".join(lines)
 
 
-def write_report(results_dir, output, *, tables_dir=None, command: str | None = None) -> Path:
+def write_report(results_dir, output, *, tables_dir=None, command: str | None = None,
+                 files=None) -> Path:
     """Write the report to ``output`` and its tables (CSV, LaTeX) to ``tables_dir``.
 
-    ``tables_dir`` defaults to ``<output folder>/tables``.  Both are written atomically; the
+    ``tables_dir`` defaults to ``<output folder>/tables``; ``files`` as in :func:`build_report`.  Both are written atomically; the
     same inputs give byte-identical files.  Returns the path of the HTML file.
 
     Examples
@@ -179,31 +183,18 @@ def write_report(results_dir, output, *, tables_dir=None, command: str | None = 
     >>> write_report(tempfile.mkdtemp(), out) == out, out.read_bytes()[:15]
     (True, b'<!DOCTYPE html>')
     """
-    return _write(results_dir, output, tables_dir=tables_dir, command=command).output
+    return _write(results_dir, output, tables_dir=tables_dir, command=command, files=files).output
 
 
-def _write(results_dir, output, *, tables_dir=None, command=None) -> ReportResult:
+def _write(results_dir, output, *, tables_dir=None, command=None, files=None) -> ReportResult:
     from ..io import atomic_write
     from .tables import export_tables
 
     output = Path(output)
     tables_dir = Path(tables_dir) if tables_dir is not None else output.parent / "tables"
-    inputs, sections, tables, figures = _assemble(results_dir, command)
+    inputs, sections, tables, figures = _assemble(results_dir, command, files)
     html = _render(inputs, sections, TABLES_NOTE if tables else "").encode("utf-8")
     written = export_tables(tables, tables_dir)
     atomic_write(output, html)
-    _shareable(output, *written)
     return ReportResult(output, html, sections, written, len(figures))
 
-
-def _shareable(*paths) -> None:
-    """Give written files the usual permissions (atomic_write's temporary files are 0600)."""
-    import os
-
-    mask = os.umask(0)
-    os.umask(mask)
-    for p in paths:
-        try:
-            os.chmod(p, 0o666 & ~mask)
-        except OSError:
-            pass

@@ -49,14 +49,17 @@ def _read_json(path: Path):
     return data
 
 
-def load_results(results_dir) -> Inputs:
+def load_results(results_dir, *, files=None) -> Inputs:
     """Load the known files of ``results_dir``.
 
     Parameters
     ----------
     results_dir : path-like
         Folder holding ``clean.parquet``, ``cleaning_log.json``, ``measurement.json``,
-        ``propositions.json`` and optionally ``power.json``.
+        ``propositions.json`` and optionally ``power.json`` and ``invariance.json``.
+    files : dict, optional
+        File name -> path of a file to read instead of the folder's, e.g. the committed
+        ``{"power.json": "analysis/power.json"}`` (a slow step kept outside ``build/``).
 
     Returns
     -------
@@ -80,9 +83,16 @@ def load_results(results_dir) -> Inputs:
     if not root.is_dir():
         raise InputError("RESULTS_DIR must be a folder holding the pipeline's outputs",
                          file=str(results_dir))
+    overrides = {str(k): Path(v) for k, v in (files or {}).items()}
+    for fname, path in overrides.items():
+        if fname not in EXPECTED_FILES:
+            raise InputError(f"unknown results file; expected one of {sorted(EXPECTED_FILES)}",
+                             parameter="files", value=fname)
+        if not path.is_file():
+            raise MissingFileError(f"{fname} replacement does not exist", file=str(path))
     inputs = Inputs(name=root.resolve().name or str(results_dir))
     for fname, attr in EXPECTED_FILES.items():
-        path = root / fname
+        path = overrides.get(fname, root / fname)
         if not path.is_file():
             inputs.problems[fname] = "missing"
             continue

@@ -35,7 +35,7 @@ VERDICT_TEXT = {
                     "among {g} is neither clearly different from zero nor clearly within the "
                     "equivalence bounds.",
 }
-GROUP_LABELS = {0: "Traditional", 1: "Born global", False: "Traditional", True: "Born global",
+GROUP_LABELS = {0: "Traditional", 1: "Born global",  # also False and True (equal keys)
                 "0": "Traditional", "1": "Born global", "False": "Traditional",
                 "True": "Born global", "born_global": "Born global", "traditional": "Traditional"}
 #: readable names of the group ids used in propositions.json
