@@ -209,6 +209,15 @@ class Instrument:
         """Attention-check item id -> expected answer."""
         return {i.id: i.attention_check.expected for i in self.items.values() if i.attention_check}
 
+    @property
+    def constant_sum_groups(self) -> dict:
+        """Constant-sum group id -> its items, in questionnaire order."""
+        groups: dict[str, list] = {}
+        for item in self.items.values():
+            if item.constant_sum is not None:
+                groups.setdefault(item.constant_sum.group, []).append(item)
+        return groups
+
     def __repr__(self) -> str:
         return (f"Instrument(name={self.name!r}, version={self.version!r}, "
                 f"items={len(self.items)}, constructs={list(self.constructs)}, hash={self.hash[:12]}...)")

@@ -112,6 +112,8 @@ def _rows_for_language(ins, lang: str, base: bool) -> list[dict]:
         return text.get(lang) or text.get(ins.default_language) or ""
 
     cs_done: set[str] = set()
+
+    cs_groups = ins.constant_sum_groups
     for sec in ins.sections:
         items = [ins.items[i] for i in sec.items if ins.items[i].type != "meta"]
         if not items:
@@ -130,8 +132,7 @@ def _rows_for_language(ins, lang: str, base: bool) -> list[dict]:
                 if group in cs_done:
                     continue
                 cs_done.add(group)
-                parts = [i for i in ins.items.values()
-                         if i.constant_sum is not None and i.constant_sum.group == group]
+                parts = cs_groups[group]
                 rows.append({"class": "Q", "type/scale": "K",
                              "name": limesurvey_code(group), "relevance": rel,
                              "text": _clean(pick(sec.intro) or pick(item.text)), "language": lang,

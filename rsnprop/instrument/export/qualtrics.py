@@ -95,6 +95,7 @@ def export(ins, *, lang: str | None = None) -> str:
             _clean(f"Imported from {ins.name} {ins.version} (sha256 {ins.hash}). Add this logic in the "
                    "survey editor, then delete this block: ") + "<br>" + "<br>".join(notes), ""]
     cs_done: set[str] = set()
+    cs_groups = ins.constant_sum_groups
     for sec in ins.sections:
         items = [ins.items[i] for i in sec.items if ins.items[i].type != "meta"]
         if not items:
@@ -108,8 +109,7 @@ def export(ins, *, lang: str | None = None) -> str:
                 if group in cs_done:
                     continue
                 cs_done.add(group)
-                parts = [i for i in ins.items.values()
-                         if i.constant_sum is not None and i.constant_sum.group == group]
+                parts = cs_groups[group]
                 out += ["[[Question:ConstantSum]]", f"[[ID:{group}]]",
                         pick(sec.intro) or pick(item.text), "", "[[Choices]]",
                         *[pick(p.text) for p in parts], ""]

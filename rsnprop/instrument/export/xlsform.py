@@ -128,10 +128,7 @@ def survey_rows(ins, *, lang: str | None = None) -> dict[str, list[list]]:
     row("end", "end")
     row("calculate", "instrument_hash", calculation=f"'{ins.hash}'")
     row("calculate", "instrument_version", calculation=f"'{ins.version}'")
-    cs_parts: dict[str, list] = {}
-    for item in ins.items.values():
-        if item.constant_sum is not None:
-            cs_parts.setdefault(item.constant_sum.group, []).append(item)
+    cs_parts = ins.constant_sum_groups
     for sec in ins.sections:
         items = [ins.items[i] for i in sec.items]
         if all(i.type == "meta" for i in items):
