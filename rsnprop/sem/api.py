@@ -28,7 +28,10 @@ def fit(model: str, data, *, group: str | None = None, group_equal=(), group_par
     ----------
     model : str
         lavaan model syntax (``=~``, ``~``, ``~~``, ``~ 1``, ``:=``, labels ``a*x``, fixed
-        values ``1*x``, free ``NA*x``, per-group ``c(a, b)*x``).
+        values ``1*x``, free ``NA*x``; in multigroup models one modifier per group:
+        ``c(a, b)*x``, ``c(0.5, NA)*x``, ``f ~ c(0, NA)*1``, ``start(c(0.5, NA))*x``).  As in
+        lavaan, rows sharing a label or a ``group_equal`` class are one parameter, fixed in every
+        group when fixed in one.
     data : pandas.DataFrame
         One row per case; the observed variables named in ``model`` must be numeric columns.
     group : str, optional

@@ -66,9 +66,14 @@ def _per_group(value, g, ngroups, what, stmt, lenient=False):
         if lenient:  # a first pass that only needs the variable names
             return value[min(g, len(value) - 1)]
         if len(value) != ngroups:
+            shown = ", ".join("NA" if v is None or v is True else format(v, "g") if isinstance(v, float)
+                              else str(v) for v in value)
+            shown = f"start(c({shown}))" if what == "start" else f"c({shown})"
+            element = f"{stmt.lhs} ~ 1" if stmt.op == "~1" else f"{stmt.lhs} {stmt.op} {stmt.rhs}"
             raise ModelSyntaxError(
-                f"line {stmt.line}: modifier vector for {stmt.lhs} {stmt.op} {stmt.rhs} has {len(value)} "
-                f"elements but there are {ngroups} groups", parameter="model")
+                f"line {stmt.line}: the modifier {shown} of {element} has {len(value)} elements but the "
+                f"model has {ngroups} group{'s' if ngroups != 1 else ''} (give one element per group)",
+                parameter="model", value=shown)
         return value[g]
     return value
 
@@ -227,7 +232,9 @@ def build_partable(model: str, *, ngroups: int = 1, std_lv: bool = False, meanst
     if ngroups > 1 and group_equal:
         lvset = set(lv)
         for r in rows:
-            if not r.free or r.label:
+            # lavaan: every row of the type is in the class, fixed ones too (a value fixed in one
+            # group is then fixed in all, see below); user labels and fixed.x rows stay apart
+            if r.label or r.fixed_x:
                 continue
             t = _eq_type(r, lvset)
             if t is None or t not in group_equal:
@@ -265,14 +272,10 @@ def build_partable(model: str, *, ngroups: int = 1, std_lv: bool = False, meanst
                     x = alias[x]
                 r.eq = r.eq or ""
                 r.label_root = x
+    _fix_equality_classes(rows)
     npar = assign_parameters(rows)
-    # a fixed row with a label ties nothing; a label on both a fixed and a free row is an error
     labels_fixed = {r.label for r in rows if not r.free and r.label}
     labels_free = {r.label for r in rows if r.free and r.label}
-    clash = labels_fixed & labels_free
-    if clash:
-        raise ModelSyntaxError("label used for both a fixed and a free parameter", parameter="model",
-                               value=sorted(clash)[0])
     for d in definitions:
         if d.op == ":=" and d.lhs in labels_free | labels_fixed:
             raise ModelSyntaxError("defined parameter has the name of a label", parameter="model", value=d.lhs)
@@ -281,6 +284,38 @@ def build_partable(model: str, *, ngroups: int = 1, std_lv: bool = False, meanst
                     constraints=[], equalities=[d for d in definitions if d.op != ":="], npar=npar)
     # '==' constraints are absorbed into the parameter indices: npar is already the number of
     # free parameters, and ``constraints`` (constraints still to be imposed) stays empty
+
+
+def _class_key(r):
+    lab = r.label_root or r.label
+    return ("L:" + lab) if lab else ("E:" + r.eq) if r.eq else None
+
+
+def _fix_equality_classes(rows) -> None:
+    """lavaan's rule for equality classes (rows sharing a label, an '==' root or a ``group_equal``
+    key) holding a fixed row: every row of the class is fixed to the value of the first fixed one
+    (``c(NA, 0.6)*x2`` with ``group_equal=["loadings"]`` fixes the loading to 0.6 in both
+    groups), with a warning when the fixed values differ."""
+    import warnings
+
+    from ..errors import RsnpropWarning
+
+    classes: dict[str, list] = {}
+    for r in rows:
+        k = _class_key(r)
+        if k is not None and not r.fixed_x:
+            classes.setdefault(k, []).append(r)
+    for k, members in classes.items():
+        fixed = [r for r in members if not r.free]
+        if not fixed or len(members) < 2:
+            continue
+        value = fixed[0].value
+        if any(r.value != value for r in fixed[1:]):
+            warnings.warn(f"equality constraints involve fixed parameters with different values "
+                          f"({fixed[0].lhs} {fixed[0].op} {fixed[0].rhs}); only the first one ({value}) is used",
+                          RsnpropWarning, stacklevel=3)
+        for r in members:
+            r.free, r.value = False, value
 
 
 def assign_parameters(rows) -> int:
@@ -292,8 +327,7 @@ def assign_parameters(rows) -> int:
         r.par = -1
         if not r.free:
             continue
-        lab = getattr(r, "label_root", None) or r.label
-        keyname = ("L:" + lab) if lab else ("E:" + r.eq) if r.eq else None
+        keyname = _class_key(r)
         if keyname is not None and keyname in index:
             r.par = index[keyname]
             continue

@@ -3,14 +3,24 @@
 Supported: ``=~`` (measurement), ``~`` (regression), ``~~`` (variance/covariance), ``~ 1``
 (intercept/mean), ``:=`` (defined parameter), ``==`` (equality constraint between labels),
 modifiers ``a*x`` (label), ``1*x`` (fixed value), ``NA*x`` (free), ``start(0.5)*x``,
-``label("a")*x``, ``c(a, b)*x`` / ``c(1, NA)*x`` (one modifier per group), several modifiers
-chained (``NA*a*x``); comments start with ``#`` or ``!``; statements end at a newline or ``;``.
+``label("a")*x``, per-group vectors in multigroup models (one element per group, as lavaan):
+``c(a, b)*x`` (labels), ``c(1, NA)*x`` (fixed in group 1, free in group 2), ``start(c(0.5, NA))*x``,
+``label(c(a, b))*x``; several modifiers chained (``NA*a*x``, ``c(NA, NA)*c(a, b)*x``); comments
+start with ``#`` or ``!``; statements end at a newline or ``;``.  The length of a vector is checked
+against the number of groups when the parameter table is built
+(:func:`rsnprop.sem.partable.build_partable`).
 
 Examples
 --------
 >>> from rsnprop.sem.syntax import parse
 >>> [(s.lhs, s.op, s.rhs, s.label, s.fixed) for s in parse("f =~ x1 + a*x2 + 0.5*x3")]
 [('f', '=~', 'x1', None, None), ('f', '=~', 'x2', 'a', None), ('f', '=~', 'x3', None, 0.5)]
+>>> st = parse("f ~ c(0, NA)*1; f =~ x1 + start(c(0.5, NA))*x2")
+>>> (st[0].op, st[0].fixed, st[0].free), st[2].start
+(('~1', [0.0, None], [False, True]), [0.5, None])
+
+The first statement is lavaan's ``f ~ c(0, NA)*1`` (latent mean fixed to 0 in group 1, free
+in group 2).
 """
 
 from __future__ import annotations
@@ -127,6 +137,9 @@ def _atom(tok: str, lineno: int):
     if m:
         kind, arg = m.group(1), m.group(2).strip().strip("'\"")
         if kind == "start":
+            if not _NUM.match(arg):
+                raise ModelSyntaxError(f"line {lineno}: start() needs a number, got {tok!r}", parameter="model",
+                                       value=tok)
             return "start", float(arg)
         return "label", arg
     if tok.startswith(("'", '"')):
@@ -136,12 +149,41 @@ def _atom(tok: str, lineno: int):
     raise ModelSyntaxError(f"line {lineno}: cannot read modifier {tok!r}", parameter="model")
 
 
+def _vector_items(inner: str, tok: str, lineno: int) -> list[str]:
+    items = [t.strip() for t in inner.split(",")]
+    if not all(items):
+        raise ModelSyntaxError(f"line {lineno}: empty element in modifier vector {tok!r}", parameter="model",
+                               value=tok)
+    return items
+
+
 def _modifier(tok: str, lineno: int):
-    m = re.match(r"^c\((.*)\)$", tok.strip())
+    """One modifier: an atom (see :func:`_atom`), a list of atoms for ``c(...)``, or
+    ``(kind, list)`` for ``start(c(...))`` / ``label(c(...))`` / ``equal(c(...))``."""
+    tok = tok.strip()
+    m = re.match(r"^(start|label|equal)\(\s*c\((.*)\)\s*\)$", tok)
     if m:
-        items = [t.strip() for t in m.group(1).split(",")]
-        atoms = [_atom(t, lineno) for t in items]
-        return [a for a in atoms]
+        items = _vector_items(m.group(2), tok, lineno)
+        if m.group(1) == "start":  # NA: lavaan's default start value in that group
+            vals = []
+            for t in items:
+                if t in ("NA", "na"):
+                    vals.append(None)
+                elif _NUM.match(t):
+                    vals.append(float(t))
+                else:
+                    raise ModelSyntaxError(f"line {lineno}: start(c(...)) needs numbers or NA, got {t!r}",
+                                           parameter="model", value=tok)
+            return "start", vals
+        labels = [t.strip("'\"") for t in items]
+        for t in labels:
+            if not _NAME.match(t):
+                raise ModelSyntaxError(f"line {lineno}: {t!r} in {tok!r} is not a label", parameter="model",
+                                       value=tok)
+        return "label", labels
+    m = re.match(r"^c\((.*)\)$", tok)
+    if m:
+        return [_atom(t, lineno) for t in _vector_items(m.group(1), tok, lineno)]
     return _atom(tok, lineno)
 
 
@@ -190,7 +232,10 @@ def parse_all(text: str) -> tuple[list[Statement], list[Definition]]:
                     elif kinds <= {"start"}:
                         st_kwargs["start"] = vals
                     else:
-                        raise ModelSyntaxError(f"line {lineno}: mixed modifier vector {mod!r}", parameter="model")
+                        raise ModelSyntaxError(
+                            f"line {lineno}: modifier vector {mod!r} mixes labels with values or NA; give "
+                            "one vector of labels and one of values, e.g. c(NA, NA)*c(a, b)*x",
+                            parameter="model", value=mod)
                 else:
                     kind, val = atom
                     st_kwargs[kind] = val
