@@ -7,6 +7,11 @@ For a candidate parameter ``k`` (a cross-loading ``f =~ x`` or a residual covari
     MI = N (g_k / 2)^2 / V_k,   V_k = I_kk - I_k,free I_free^-1 I_free,k,   EPC = -(g_k / 2) / V_k
 
 ``sepc_all`` rescales the EPC like ``std_all`` (residual correlation for ``~~``).
+
+FIML fits (``missing="fiml"`` with incomplete data): the same score test on the FIML
+likelihood of the missing-data patterns (``-2 log L / N`` in place of ``F_ML``, its expected
+information under missingness at the model-implied moments), as lavaan's ``modindices()`` for
+``missing = "ml"`` (tests/reference/sem_fiml_mi.R).
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ def _candidates(pt):
 def modification_indices(res, sort=True, minimum=0.0):
     import pandas as pd
 
+    from .fiml import FIMLEngine
     from .model import build_engine
     from .partable import Row
 
@@ -50,6 +56,8 @@ def modification_indices(res, sort=True, minimum=0.0):
                                 for k, (l, o, r, g) in enumerate(cands)]
     aug.npar = pt.npar + len(cands)
     eng = build_engine(aug, res._engine.data)
+    if isinstance(res._engine, FIMLEngine):  # missing data: the FIML likelihood of the patterns
+        eng = FIMLEngine(eng.groups, res._engine.pats, aug.npar, res._engine.ns)
     theta = np.concatenate([res.theta, np.zeros(len(cands))])
     _, grad, hess = eng.grad_info(theta)
     info = 0.5 * hess

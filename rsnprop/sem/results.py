@@ -178,13 +178,44 @@ class SEMResult(Result):
                 "ci_lower": est - q * se, "ci_upper": est + q * se}
 
     def modindices(self, sort=True, minimum=0.0):
-        """Modification indices and expected parameter changes (lavaan ``modindices()``)."""
+        """Modification indices and expected parameter changes (lavaan ``modindices()``).
+
+        Score tests for the cross-loadings and residual covariances not in the model, with the
+        expected information: of the ML discrepancy for complete data, of the FIML likelihood
+        of the missing-data patterns for ``missing="fiml"`` (as lavaan with ``missing = "ml"``).
+        ML and MLR fits (MLR: the same indices as ML); not WLSMV.
+
+        Parameters
+        ----------
+        sort : bool
+            Largest index first.
+        minimum : float
+            Drop the rows whose index is below ``minimum``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``lhs, op, rhs, group, mi, epc, sepc_lv, sepc_all``.
+
+        Examples
+        --------
+        >>> from rsnprop.sem import fit
+        >>> from rsnprop.datasets import holzinger_swineford
+        >>> res = fit("visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9",
+        ...           holzinger_swineford())
+        >>> mi = res.modindices(minimum=10)
+        >>> mi.loc[0, ["lhs", "op", "rhs"]].tolist(), round(float(mi.loc[0, "mi"]), 3)
+        (['visual', '=~', 'x9'], 36.411)
+
+        In R: ``modindices(cfa(model, data = HolzingerSwineford1939), sort. = TRUE,
+        minimum.value = 10)``.
+        """
         from ..errors import InputError
         from .modindices import modification_indices
 
-        if self.estimator not in ("ML", "MLR") or getattr(self, "missing", "listwise") == "fiml":
-            raise InputError("modification indices are implemented for complete-data ML/MLR fits",
-                             parameter="estimator", value=self.estimator)
+        if self.estimator not in ("ML", "MLR"):
+            raise InputError("modification indices are implemented for ML/MLR fits (complete data or "
+                             "FIML)", parameter="estimator", value=self.estimator)
         return modification_indices(self, sort=sort, minimum=minimum)
 
     def residuals(self, type="cor"):
