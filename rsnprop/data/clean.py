@@ -166,6 +166,32 @@ def clean(raw_df, instrument, rules=None, *, source=None):
             gc.enable()
 
 
+def _kept_rows(values, kept, columns, reverse):
+    """``values.loc[kept, columns]`` with Likert columns reverse keyed (``lo + hi - x``, as
+    :func:`~rsnprop.data.recode.reverse_key`): the float columns are gathered straight into
+    one column-major block and reversed in place there, the others inserted beside it."""
+    import numpy as np
+    import pandas as pd
+
+    rows = np.flatnonzero(kept)
+    num = [c for c in columns if values[c].dtype == np.float64]
+    block = np.empty((len(rows), len(num)), order="F")
+    for j, c in enumerate(num):
+        np.take(values[c].to_numpy(), rows, out=block[:, j], mode="clip")  # clip: unbuffered
+        if c in reverse:
+            np.subtract(reverse[c], block[:, j], out=block[:, j])
+    out = pd.DataFrame(block, columns=num, copy=False)
+    is_num = set(num)
+    for pos, c in enumerate(columns):
+        if c not in is_num:
+            col = values[c]
+            x = col.to_numpy()[rows]
+            if c in reverse:      # a Likert column not held as float64 (all missing...)
+                x = reverse[c] - pd.to_numeric(pd.Series(x), errors="coerce").to_numpy()
+            out.insert(pos, c, pd.Series(x, dtype=col.dtype if c not in reverse else None))
+    return out
+
+
 def _clean(raw_df, instrument, rules, source):
     import numpy as np
     import pandas as pd
@@ -176,7 +202,6 @@ def _clean(raw_df, instrument, rules, source):
     from .log import exclusion_flow
     from .missing import little_mcar_test, missing_summary
     from .platforms import combine_indicators
-    from .recode import reverse_key
     from .rules import CleaningRules
     from .scores import construct_scores
     from .validate import (DROP_TYPES, check_columns, check_constant_sums, check_facts,
@@ -399,7 +424,7 @@ def _clean(raw_df, instrument, rules, source):
                 col = values[c].to_numpy()
                 if col.dtype != np.float64:
                     col = values[c].to_numpy(dtype="float64", na_value=np.nan)
-                np.take(col, sample_idx, out=x_raw[:, j])
+                np.take(col, sample_idx, out=x_raw[:, j], mode="clip")   # unbuffered
                 it = items[c]
                 if getattr(it, "reverse", False):
                     rev[j] = it.scale.min + it.scale.max
@@ -448,11 +473,10 @@ def _clean(raw_df, instrument, rules, source):
                            f"n_excluded={n_excluded}")  # a bug, never bad input
     _stage('recode for analysis')
     # ---- recode for analysis: reverse keys, scores, classification -------------------------
-    out = values.loc[kept, [c for c in value_cols + absent if c in values.columns]]
-    for c in out.columns:
-        it = items[c]
-        if it.type == "likert" and getattr(it, "reverse", False):
-            out[c] = reverse_key(out[c], it.scale.min, it.scale.max)
+    reverse = {c: it.scale.min + it.scale.max for c, it in items.items()
+               if it.type == "likert" and getattr(it, "reverse", False)}
+    out = _kept_rows(values, kept, [c for c in value_cols + absent if c in values.columns],
+                     reverse)
     del values
     multi = {}
     for c in out.columns:
@@ -474,7 +498,7 @@ def _clean(raw_df, instrument, rules, source):
     if multi:   # one column-major block filled in place (no consolidation copy)
         block = np.empty((len(out), len(multi)), order="F")
         for j, (hit, codes_c) in enumerate(multi.values()):
-            np.take(hit, codes_c, out=block[:, j])
+            np.take(hit, codes_c, out=block[:, j], mode="wrap")   # -1 -> NaN
         pieces.append(pd.DataFrame(block, columns=list(multi), index=out.index, copy=False))
     if hashed:
         pieces.append(pd.DataFrame({c: h[kept] for c, h in hashed.items()}, index=out.index))

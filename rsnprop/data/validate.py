@@ -38,6 +38,8 @@ QUIET_META = {"submitted_at", "submitdate", "start", "end", "startdate", "enddat
 #: item types never written to the clean data (free text)
 DROP_TYPES = ("text",)
 PROBLEM_COLUMNS = ["row", "column", "value", "reason"]
+#: from this many rows on, numeric columns are validated on two threads
+PARALLEL_MIN_ROWS = 1 << 16
 
 
 def problems_frame(rows=None, column=None, values=None, reason=None):
@@ -110,40 +112,92 @@ def validate_items(df, instrument, rules, columns):
     import numpy as np
     import pandas as pd
 
+    from concurrent.futures import ThreadPoolExecutor
+
     from .recode import _norm, split_multi, to_codes
 
     tokens = {_norm(t) for t in rules.missing_tokens}
     out = {}
-    probs = []
-    recodes = {}
+    col_probs = {}      # column -> its problem frames (assembled in column order at the end)
+    col_recodes = {}
     positions = np.arange(len(df))
     # numeric columns are written straight into one column-major block (pages of unused
-    # trailing columns are never touched, so they cost no memory)
-    block = np.empty((len(df), len(columns)), dtype="float64", order="F")
-    num = []
+    # trailing columns are never touched, so they cost no memory), each in its own slot
+    slot, fast = {}, []
     for col in columns:
+        item = instrument.items[col]
+        itype = getattr(item, "type", "")
+        if itype == "select_multiple":
+            continue
+        numeric = item.numeric if hasattr(item, "numeric") else itype in (
+            "likert", "integer", "decimal", "constant_sum")
+        if numeric:
+            slot[col] = len(slot)
+            s = df[col]
+            if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+                fast.append(col)
+    block = np.empty((len(df), len(columns)), dtype="float64", order="F")
+    num = sorted(slot, key=slot.get)
+    # columns already numeric are validated on both cores (numpy releases the GIL; each
+    # column writes only its own slot, so the result does not depend on the threading)
+    pool = (ThreadPoolExecutor(max_workers=2) if len(fast) > 1 and len(df) >= PARALLEL_MIN_ROWS
+            else None)
+    fast_set = set(fast)
+
+    def _fast(col):
+        return _validate_numeric_fast(df[col], instrument.items[col], tokens, positions,
+                                      out=block[:, slot[col]])
+
+    futures = {c: pool.submit(_fast, c) for c in fast} if pool is not None else {}
+    try:
+        _validate_others(df, instrument, columns, tokens, positions, block, slot, fast_set,
+                         out, col_probs, col_recodes, split_multi, to_codes)
+        for col in fast:
+            vals, pr, rc = futures[col].result() if pool is not None else _fast(col)
+            out[col] = vals
+            col_probs[col] = pr
+            if rc:
+                col_recodes[col] = rc
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+    probs = [f for col in columns for f in col_probs.get(col, ())]
+    recodes = {col: col_recodes[col] for col in columns if col in col_recodes}
+    problems = pd.concat(probs, ignore_index=True) if probs else problems_frame()
+    # numeric columns go straight into one column-major block (no consolidation copy), the
+    # text columns beside it; the caller restores the instrument's column order on output
+    for c in num:
+        out[c] = None
+    values = pd.DataFrame(block[:, :len(num)], columns=num, index=df.index, copy=False)
+    text = [c for c in columns if c not in set(num)]
+    if text:
+        values = pd.concat([values, pd.DataFrame({c: out[c] for c in text}, index=df.index)],
+                           axis=1)
+    return values, problems, recodes
+
+
+def _validate_others(df, instrument, columns, tokens, positions, block, slot, skip, out,
+                     col_probs, col_recodes, split_multi, to_codes):
+    """The columns of :func:`validate_items` not in ``skip``: select_multiple, text codes and
+    numeric columns read as text (results into ``out``, ``col_probs``, ``col_recodes``)."""
+    import numpy as np
+    import pandas as pd
+
+    for col in columns:
+        if col in skip:
+            continue
         item = instrument.items[col]
         s = df[col]
         itype = getattr(item, "type", "")
+        probs = col_probs.setdefault(col, [])
         if itype == "select_multiple":
             vals, pr, rc = _validate_multi(s, item, tokens, positions, split_multi)
             out[col] = vals
             probs.extend(pr)
             if rc:
-                recodes[col] = rc
+                col_recodes[col] = rc
             continue
-        numeric = item.numeric if hasattr(item, "numeric") else itype in (
-            "likert", "integer", "decimal", "constant_sum")
-        if numeric and pd.api.types.is_numeric_dtype(s.dtype) \
-                and not pd.api.types.is_bool_dtype(s.dtype):
-            vals, pr, rc = _validate_numeric_fast(s, item, tokens, positions,
-                                                  out=block[:, len(num)])
-            num.append(col)
-            out[col] = vals
-            probs.extend(pr)
-            if rc:
-                recodes[col] = rc
-            continue
+        numeric = col in slot
         codes_u, inv = _distinct(s)
         mapped, reasons = to_codes(codes_u, item, tokens)
         rc = {}
@@ -185,9 +239,8 @@ def validate_items(df, instrument, rules, columns):
                     probs.append(problems_frame(positions[mask], col, raw_u[inv[mask]], reason))
                     taken |= mask
             vals = np.where(taken, np.nan, vals)
-            block[:, len(num)] = vals
-            out[col] = block[:, len(num)]
-            num.append(col)
+            block[:, slot[col]] = vals
+            out[col] = block[:, slot[col]]
         else:
             arr = np.array(mapped, dtype=object)
             vals = arr[inv] if len(arr) else np.array([None] * len(s), dtype=object)
@@ -208,29 +261,19 @@ def validate_items(df, instrument, rules, columns):
                     vals = np.where(mask, None, vals)
             out[col] = pd.Series(vals, index=df.index, dtype=object)
         if rc:
-            recodes[col] = rc
-    problems = pd.concat(probs, ignore_index=True) if probs else problems_frame()
-    # numeric columns go straight into one column-major block (no consolidation copy), the
-    # text columns beside it; the caller restores the instrument's column order on output
-    for c in num:
-        out[c] = None
-    values = pd.DataFrame(block[:, :len(num)], columns=num, index=df.index, copy=False)
-    text = [c for c in columns if c not in set(num)]
-    if text:
-        values = pd.concat([values, pd.DataFrame({c: out[c] for c in text}, index=df.index)],
-                           axis=1)
-    return values, problems, recodes
+            col_recodes[col] = rc
 
 
 def _fmt_num(v):
     return str(int(v)) if float(v).is_integer() else repr(float(v))
 
 
-def _value_checks(vals, item):
+def _value_checks(vals, item, vmin=None, vmax=None):
     """(mask, reason) checks of numeric values against the item's range, type and codes.
 
     Cheap whole-column tests come first (min, max, any fractional value), so a clean column
-    costs a few passes; masks are only built when something is wrong.
+    costs a few passes; masks are only built when something is wrong. ``vmin``/``vmax``: the
+    column's ``nanmin``/``nanmax`` when already known.
     """
     import numpy as np
 
@@ -241,7 +284,8 @@ def _value_checks(vals, item):
     if not len(vals):
         return checks
     with np.errstate(invalid="ignore"):
-        vmin, vmax = np.nanmin(vals, initial=np.inf), np.nanmax(vals, initial=-np.inf)
+        if vmin is None or vmax is None:
+            vmin, vmax = np.nanmin(vals, initial=np.inf), np.nanmax(vals, initial=-np.inf)
         if (lo is not None and vmin < lo) or (hi is not None and vmax > hi):
             out = np.zeros(len(vals), dtype=bool)
             if lo is not None:
@@ -281,18 +325,19 @@ def _validate_numeric_fast(s, item, tokens, positions, out=None):
     written to ``out`` when given)."""
     import numpy as np
 
-    orig = s.to_numpy(dtype="float64", na_value=np.nan)
-    if out is None:
-        vals = orig.copy()
+    vals = np.empty(len(s)) if out is None else out
+    src = s.to_numpy()
+    if src.dtype == np.float64:
+        vals[...] = src                      # one copy, no temporary
     else:
-        vals = out
-        vals[...] = orig
+        vals[...] = s.to_numpy(dtype="float64", na_value=np.nan)
     rc = {}
     num_tokens = np.array(sorted({float(t) for t in tokens if _is_float(t)}), dtype="float64")
     lo, hi = _bounds(item)
     choices = getattr(item, "choices", {}) or {}
-    vmin = np.nanmin(vals, initial=np.inf) if len(vals) else np.inf
-    vmax = np.nanmax(vals, initial=-np.inf) if len(vals) else -np.inf
+    with np.errstate(invalid="ignore"):
+        vmin = np.nanmin(vals, initial=np.inf) if len(vals) else np.inf
+        vmax = np.nanmax(vals, initial=-np.inf) if len(vals) else -np.inf
     near = num_tokens[(num_tokens >= vmin) & (num_tokens <= vmax)]
     cand = np.isin(vals, near) if len(near) else None
     if cand is not None and cand.any():
@@ -310,14 +355,17 @@ def _validate_numeric_fast(s, item, tokens, positions, out=None):
         if recode.any():
             vals[recode] = np.nan
             rc["recoded_missing"] = int(recode.sum())
+            vmin = vmax = None                # recompute: the extremes may be gone
     probs = []
     taken = None
-    for mask, reason in _value_checks(vals, item):
+    # the problem values are those of the column as read: a recoded value is NaN in vals and
+    # never part of a check's mask, so vals[mask] is the original value
+    for mask, reason in _value_checks(vals, item, vmin, vmax):
         if taken is not None:
             mask = mask & ~taken
         if mask.any():
             probs.append(problems_frame(positions[mask], item.id,
-                                        [_fmt_num(v) for v in orig[mask]], reason))
+                                        [_fmt_num(v) for v in vals[mask]], reason))
             taken = mask if taken is None else (taken | mask)
     if taken is not None and taken.any():
         vals[taken] = np.nan
@@ -520,19 +568,34 @@ def find_duplicates(ids, items, columns=None):
     answered = np.zeros(n, dtype=np.int64)
     h = np.full(n, 0x9E3779B97F4A7C15, dtype=np.uint64)
     mult, shift = np.uint64(0xBF58476D1CE4E5B9), np.uint64(31)
-    for start in range(0, n, 1 << 16):
-        sl = slice(start, min(n, start + (1 << 16)))
-        hb, ab = h[sl], answered[sl]
-        for is_num, a, ok in srcs:
-            if is_num:
-                nan = np.isnan(a[sl])
-                ab += ~nan
-                hb ^= (np.where(nan, _NAN_KEY, a[sl]) + 0.0).view(np.uint64)  # = _column_bits
-            else:
-                ab += ok[sl]
-                hb ^= a[sl]
-            hb *= mult
-            hb ^= hb >> shift
+
+    def _hash_rows(starts):
+        for start in starts:
+            sl = slice(start, min(n, start + (1 << 16)))
+            hb, ab = h[sl], answered[sl]
+            for is_num, a, ok in srcs:
+                if is_num:
+                    nan = np.isnan(a[sl])
+                    ab += ~nan
+                    hb ^= (np.where(nan, _NAN_KEY, a[sl]) + 0.0).view(np.uint64)  # _column_bits
+                else:
+                    ab += ok[sl]
+                    hb ^= a[sl]
+                hb *= mult
+                hb ^= hb >> shift
+
+    starts = list(range(0, n, 1 << 16))
+    if len(starts) > 1:
+        # both cores, on disjoint row blocks: a row's key does not depend on the split
+        from concurrent.futures import ThreadPoolExecutor
+
+        half = len(starts) // 2
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for f in [pool.submit(_hash_rows, starts[:half]), pool.submit(_hash_rows,
+                                                                          starts[half:])]:
+                f.result()
+    else:
+        _hash_rows(starts)
     del srcs
     answered = answered * 2 >= max(1, p)
     # first occurrence of each key: factor codes are numbered in order of appearance
