@@ -110,8 +110,39 @@ def test_cli_writes_measurement_json(clean, tmp_path):
     d = json.loads(out.read_text())
     assert d == json.loads(proc.stdout)
     assert d["schema"] == SCHEMA
+    # the default (--missing auto) is full-information ML on data with missing values, as
+    # the library's measure_instrument: every firm with at least one answer is kept
+    items = [r["item"] for r in d["items"]]
+    assert d["settings"]["cfa_missing"] == "fiml"
+    assert d["settings"]["cfa_missing_requested"] == "auto"
+    assert d["cfa"]["n"] == int(clean[items].notna().any(axis=1).sum())
+    assert d["cfa"]["n"] > len(clean.dropna(subset=items))
+    assert d["validity"]["missing"] == "fiml"
+    assert all(p["ci_lower"] is not None for p in d["validity"]["htmt_pairs"])
     proc = run_rsnprop("measure", data, "--instrument", tmp_path / "nope.yaml", "-o", out)
     assert proc.returncode == 2
+
+
+def test_cli_missing_auto_is_listwise_on_complete_data(clean, ins, tmp_path):
+    items = [i for c in ins.constructs.values() if c.reflective for i in c.items]
+    data = tmp_path / "complete.csv"
+    clean.dropna(subset=items).to_csv(data, index=False)
+    proc = run_rsnprop("measure", data, "--instrument", INSTRUMENT, "--n-boot", "0", "--json")
+    assert proc.returncode == 0, proc.stderr
+    d = json.loads(proc.stdout)
+    assert d["settings"]["cfa_missing"] == "listwise"
+    assert d["settings"]["cfa_missing_requested"] == "auto"
+    assert d["cfa"]["n"] == len(clean.dropna(subset=items))
+
+
+def test_cli_bad_missing_value_exits_2(clean, tmp_path):
+    data = tmp_path / "clean.csv"
+    clean.to_csv(data, index=False)
+    proc = run_rsnprop("measure", data, "--instrument", INSTRUMENT, "--missing", "pairwise")
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr and "--missing" in proc.stderr
+    help_ = run_rsnprop("measure", "--help")
+    assert "auto (default)" in " ".join(help_.stdout.split())
 
 
 def test_cfa_missing_auto_listwise_and_summary(clean, ins):

@@ -9,8 +9,8 @@ NAME = "measure"
 HELP = "measurement model of an instrument's reflective constructs -> measurement.json"
 DESCRIPTION = (HELP + ". Reads the clean data (already reverse keyed), computes alpha/omega per "
                "construct, an EFA of all items, a CFA with CR/AVE/Fornell-Larcker/HTMT and "
-               "common-method checks. The JSON keys are documented in "
-               "rsnprop.measure.pipeline.")
+               "common-method checks. The CFA uses full-information ML when items are missing "
+               "(--missing auto). The JSON keys are documented in rsnprop.measure.pipeline.")
 
 
 def add_arguments(p) -> None:
@@ -20,9 +20,14 @@ def add_arguments(p) -> None:
     p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples (0: none)")
     p.add_argument("--seed", type=int, default=12345, help="seed of every random step")
     p.add_argument("--marker", default=None, help="marker-variable column for the CMV check")
-    p.add_argument("--missing", choices=["listwise", "fiml"], default="listwise",
-                   help="missing data in the CFA, validity and common-latent-factor model: "
-                        "listwise (default) or full-information ML")
+    p.add_argument("--missing", choices=["auto", "listwise", "fiml"], default="auto",
+                   help="missing data in the CFA, validity (omega, AVE, HTMT) and "
+                        "common-latent-factor model: auto (default) uses full-information ML "
+                        "(lavaan missing = 'ml') when any CFA item has a missing value and "
+                        "listwise deletion on complete data; listwise keeps complete cases "
+                        "only; fiml always uses full-information ML. Reliability, EFA and "
+                        "Harman stay listwise. The method used is settings.cfa_missing "
+                        "in the JSON")
     p.add_argument("--no-cfa", action="store_true", help="skip the CFA-based statistics")
 
 

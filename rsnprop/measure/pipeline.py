@@ -172,7 +172,8 @@ def measure_instrument(data, instrument, *, n_boot: int = 1000, seed: int | None
         any CFA item has a missing value -- every firm with at least one answer is kept
         instead of the complete cases only -- and listwise deletion (identical to FIML then)
         on complete data.  The method used is ``settings.cfa_missing`` (and printed by
-        ``summary()``); ``"listwise"`` keeps the complete-case analysis available.
+        ``summary()``); ``"listwise"`` keeps the complete-case analysis available.  The
+        ``rsnprop measure`` command has the same default (``--missing auto``).
     """
     import pandas as pd
 
