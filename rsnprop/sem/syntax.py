@@ -8,7 +8,9 @@ modifiers ``a*x`` (label), ``1*x`` (fixed value), ``NA*x`` (free), ``start(0.5)*
 ``label(c(a, b))*x``; several modifiers chained (``NA*a*x``, ``c(NA, NA)*c(a, b)*x``); comments
 start with ``#`` or ``!``; statements end at a newline or ``;``.  The length of a vector is checked
 against the number of groups when the parameter table is built
-(:func:`rsnprop.sem.partable.build_partable`).
+(:func:`rsnprop.sem.partable.build_partable`).  Chains apply every modifier; lavaan 0.6-14 keeps
+only the label of a chain (``0.5*a*x`` is free there, ``c(NA, NA)*c(a, b)*x1`` a fixed marker), so
+write chains only for rsnprop, or one modifier per term for models shared with R.
 
 Examples
 --------
