@@ -52,12 +52,15 @@ def _group_arrays(frame, group, controls):
 
 
 def evaluate_spec(clean_df, plan, *, bg_definition=None, careless=None, missing=None,
-                  estimator=None, with_controls=False, extra=(), bayes=True):
+                  estimator=None, with_controls=False, extra=(), bayes=True, mi_cache=None):
     """Primary tests and verdicts of one specification.
 
     Returns a dict with ``frame`` (the analysis frame), ``notes`` (list of str),
     ``primary`` and ``tost`` (``{"P1": row, "P2": row, "joint": row}``) and ``decision``
-    (the output of :func:`rsnprop.propositions.decide.decide`).
+    (the output of :func:`rsnprop.propositions.decide.decide`).  With ``missing =
+    "multiple_imputation"`` the primary and TOST rows are pooled over the imputations and
+    the dict also has ``mi`` (:func:`rsnprop.propositions.imputation.evaluate_mi`;
+    ``mi_cache`` keeps the imputations between specifications).
     """
     from .decide import decide
     from .interaction import between_groups, interaction_tost
@@ -65,6 +68,12 @@ def evaluate_spec(clean_df, plan, *, bg_definition=None, careless=None, missing=
     from .prepare import analysis_frame
 
     estimator = estimator or plan.estimator
+    if (missing or plan.missing) == "multiple_imputation":
+        from .imputation import evaluate_mi
+
+        return evaluate_mi(clean_df, plan, bg_definition=bg_definition, careless=careless,
+                           estimator=estimator, with_controls=with_controls, extra=extra,
+                           cache=mi_cache)
     frame, notes = analysis_frame(clean_df, plan, bg_definition=bg_definition, missing=missing,
                                   careless=careless, controls=plan.controls if with_controls else None,
                                   extra=extra)

@@ -1,7 +1,11 @@
 """Multiverse / specification curve: the verdicts over every defensible specification.
 
 Dimensions (``plan.multiverse``): born-global definition x careless-response rule x
-missing-data method x estimator x with/without controls.  Every cell runs the primary
+missing-data method (``available``, ``complete_cases``, ``multiple_imputation``; the default
+grid has the first two) x estimator x with/without controls.  Multiple-imputation cells
+impute once per born-global definition x careless rule (``plan.imputation``) and pool the
+primary tests (:mod:`rsnprop.propositions.imputation`); with the rank estimator they are
+``not_available`` (no pooling rule).  Every cell runs the primary
 tests and decision rules of :func:`rsnprop.propositions.evaluate.evaluate_spec`
 (unchanged alpha, SESOI and correction), so each specification has its own verdicts.
 
@@ -106,6 +110,7 @@ def run_multiverse(clean_df, plan, *, raw=None, instrument=None):
     rules = {r.name: r for r in mv.careless}
     keys = [k for k in plan.hypotheses] + ["joint"]
     rows = []
+    mi_cache: dict = {}
     grid = itertools.product(mv.born_global_definitions, [r.name for r in mv.careless], mv.missing,
                              mv.estimators, mv.controls)
     for i, (bgdef, care, miss, est, ctrl) in enumerate(grid, start=1):
@@ -123,12 +128,18 @@ def run_multiverse(clean_df, plan, *, raw=None, instrument=None):
             row.update(status="not_available", note=note)
             rows.append(row)
             continue
+        if miss == "multiple_imputation" and est == "rank":
+            from .imputation import RANK_NOTE
+
+            row.update(status="not_available", note="rank estimator " + RANK_NOTE)
+            rows.append(row)
+            continue
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 spec = evaluate_spec(df, plan, bg_definition=bgdef, careless=rules[care],
                                      missing=miss, estimator=est, with_controls=bool(ctrl),
-                                     bayes=False)
+                                     bayes=False, mi_cache=mi_cache)
         except InputError as err:
             row.update(status="not_available", note=str(err))
             rows.append(row)
@@ -136,6 +147,12 @@ def run_multiverse(clean_df, plan, *, raw=None, instrument=None):
         frame = spec["frame"]
         row.update(n=int(len(frame)), n_born_global=int((frame.bg == 1).sum()),
                    n_traditional=int((frame.bg == 0).sum()), note="; ".join(spec["notes"]))
+        if "mi" in spec:     # multiple imputation analyses every classified firm
+            mi = spec["mi"]
+            row.update(n=mi["n_analysed"], n_born_global=mi["n_born_global"],
+                       n_traditional=mi["n_traditional"],
+                       note="; ".join([*spec["notes"], f"multiple imputation: m = {mi['m']}, "
+                                       f"seed {mi['seed']}, {mi['n_imputed']} item answers imputed"]))
         dec = spec["decision"]
         for k in keys:
             r = spec["primary"].get(k)

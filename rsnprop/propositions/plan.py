@@ -40,8 +40,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ..errors import MissingFileError, PlanError
 
-__all__ = ["StudyPlan", "Hypothesis", "Sesoi", "load_plan", "plan_from_dict", "CORRECTIONS",
-           "BG_DEFINITIONS", "ESTIMATORS", "MISSING_METHODS"]
+__all__ = ["StudyPlan", "Hypothesis", "Sesoi", "Imputation", "load_plan", "plan_from_dict",
+           "CORRECTIONS", "BG_DEFINITIONS", "ESTIMATORS", "MISSING_METHODS", "DEFAULT_MI_SEED"]
 
 #: multiple-testing corrections accepted (names of ``statsmodels.stats.multitest.multipletests``)
 CORRECTIONS = ("holm", "bonferroni", "hommel", "fdr_bh", "sidak", "holm-sidak", "none")
@@ -50,8 +50,12 @@ BG_DEFINITIONS = ("bg_ms20", "bg_kc25", "bg_true")
 #: observed-score estimators: classical t / OLS SE, HC3 robust SE, rank (Wilcoxon) tests
 ESTIMATORS = ("t", "hc3", "rank")
 #: missing-data methods for observed scores: scale score from available items (the clean
-#: data's ``score_<construct>``) or complete cases on every item of the benefit scales
-MISSING_METHODS = ("available", "complete_cases")
+#: data's ``score_<construct>``), complete cases on every item of the benefit scales, or
+#: multiple imputation of the benefit items with Rubin's pooling (``imputation:`` section;
+#: :mod:`rsnprop.propositions.imputation`)
+MISSING_METHODS = ("available", "complete_cases", "multiple_imputation")
+#: seed of the imputations when the plan gives none (``imputation.seed``)
+DEFAULT_MI_SEED = 20240917
 
 
 class _Model(BaseModel):
@@ -129,12 +133,42 @@ class CarelessRule(_Model):
     flags: list[str] = []
 
 
+class Imputation(_Model):
+    """Settings of ``missing: multiple_imputation`` (primary analysis or multiverse).
+
+    ``m`` imputations of the benefit items (EMB, :func:`rsnprop.data.multiple_imputation`),
+    seeded with ``seed`` (``None``: the fixed :data:`DEFAULT_MI_SEED`, 20240917, so that a
+    plan always gives the same numbers); imputed answers are clipped to ``bounds`` (the
+    answer scale; ``None``: the smallest and largest answer observed on the benefit items).
+    """
+
+    m: int = Field(20, ge=2, le=1000)
+    seed: int | None = Field(None, ge=0)
+    bounds: tuple[float, float] | None = None
+
+    @field_validator("bounds")
+    @classmethod
+    def _bounds(cls, v):
+        if v is not None and not v[0] < v[1]:
+            raise ValueError(f"bounds must be (min, max) with min < max, got {list(v)}")
+        return v
+
+    @property
+    def effective_seed(self) -> int:
+        """The seed used: ``seed``, or :data:`DEFAULT_MI_SEED` when the plan gives none."""
+        return DEFAULT_MI_SEED if self.seed is None else self.seed
+
+
+_MissingMethod = Literal["available", "complete_cases", "multiple_imputation"]
+
+
 class Multiverse(_Model):
     #: run the grid whenever the plan is tested (``rsnprop test`` without --multiverse)
     enabled: bool = False
     born_global_definitions: list[str] = list(BG_DEFINITIONS)
     careless: list[CarelessRule] = [CarelessRule(name="as_cleaned")]
-    missing: list[Literal["available", "complete_cases"]] = list(MISSING_METHODS)
+    #: multiple_imputation may be listed; it is not in the default grid (m imputations per cell)
+    missing: list[_MissingMethod] = ["available", "complete_cases"]
     estimators: list[Literal["t", "hc3", "rank"]] = list(ESTIMATORS)
     controls: list[bool] = [False, True]
 
@@ -172,7 +206,10 @@ class StudyPlan(_Model):
     alpha: float = Field(0.05, gt=0, lt=0.5)
     sesoi: Sesoi = Sesoi()
     correction: str = "holm"
-    missing: Literal["available", "complete_cases"] = "available"
+    missing: _MissingMethod = "available"
+    #: multiple imputation settings (used when ``missing`` or ``multiverse.missing`` names
+    #: ``multiple_imputation``)
+    imputation: Imputation = Imputation()
     estimator: Literal["t", "hc3", "rank"] = "t"
     controls: list[str] = []
     #: adjust the primary tests for the controls (default: controls only in robustness rows
@@ -216,9 +253,22 @@ class StudyPlan(_Model):
 
         return sha256_bytes(self.canonical_json())
 
+    @property
+    def uses_imputation(self) -> bool:
+        """True when the primary analysis or the multiverse uses multiple imputation."""
+        return "multiple_imputation" in (self.missing, *self.multiverse.missing)
+
     def canonical_json(self) -> str:
-        return json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"),
-                          ensure_ascii=False)
+        """Canonical JSON of the plan (sorted keys, defaults filled in).
+
+        The ``imputation`` section is left out when no specification uses multiple
+        imputation: it cannot change any result then, and plans written before the option
+        existed keep their hash.
+        """
+        data = self.model_dump(mode="json")
+        if not self.uses_imputation:
+            data.pop("imputation", None)
+        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
     def relational_columns(self) -> list[str]:
         return [f"score_{c}" for c in self.benefits.relational]

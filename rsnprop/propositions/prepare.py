@@ -69,7 +69,9 @@ def analysis_frame(clean_df, plan, *, bg_definition=None, missing=None, careless
         The clean data (CONTRIBUTING.md columns).
     plan : StudyPlan
     bg_definition, missing : str, optional
-        Override the plan (used by the multiverse).
+        Override the plan (used by the multiverse).  ``"multiple_imputation"`` gives the
+        available-item frame (the imputed frames are built by
+        :mod:`rsnprop.propositions.imputation`).
     careless : CarelessRule, optional
         Drop rows where any of its flag columns is true.
     controls : list of str, optional
