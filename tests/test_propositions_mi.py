@@ -226,3 +226,11 @@ def test_multiverse_lists_multiple_imputation():
     assert ok["status"] == "ok" and ok["n"] == 150 and "m = 4" in ok["note"]
     assert ok["verdict_P2"] == "supported"
     assert cells[("available", "t")]["n"] <= 150
+
+
+def test_result_plan_records_imputation_only_when_used():
+    df = synthetic_clean(100, "p1p2", 0.5, seed=1, n_rel=4, n_inf=4, missing_rate=0.1)
+    plain = test_propositions(df, StudyPlan(name="x"), secondary=False).to_dict()["plan"]
+    assert "imputation" not in plain
+    mi = test_propositions(df, _mi_plan(), secondary=False).to_dict()["plan"]
+    assert mi["imputation"] == {"m": 4, "seed": 5, "bounds": None} and mi["missing"] == "multiple_imputation"

@@ -192,7 +192,7 @@ def pool_row(rows, info, *, confidence=0.95):
     p["df_complete"] = dfc
     est, se, df = p["qbar"], p["se"], p["df"]
     t = est / se
-    half = stats.t.ppf((1 + confidence) / 2, df) * se
+    half = float(stats.t.ppf((1 + confidence) / 2, df)) * se
     es = float(np.mean([r["effect_size"] for r in rows]))
     if first["test"] == "paired t":
         n = first["n"]
@@ -233,7 +233,7 @@ def _pool_tost(parts, info, *, test, n, sesoi_value, sesoi_unit, alpha):
     bound = sesoi_value * sd if sesoi_unit == "dz" else sesoi_value
     t_low, t_up = (est + bound) / se, (est - bound) / se
     pval = max(stats.t.sf(t_low, df), stats.t.cdf(t_up, df))
-    half = stats.t.ppf(1 - alpha, df) * se
+    half = float(stats.t.ppf(1 - alpha, df)) * se
     from .paired import _row
 
     return _row(f"{test}, pooled over {info['m']} imputations", n=n, estimate=est,

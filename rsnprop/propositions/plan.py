@@ -19,6 +19,16 @@ Let ``D = relational - informational`` be each firm's within-firm contrast (scal
   mean(D | traditional)``; mixed ANOVA, equivalently OLS of D on the born-global indicator
   (+ controls) with HC3 standard errors.
 
+Missing data (``missing:``, one of :data:`MISSING_METHODS`)
+-----------------------------------------------------------
+``available`` (scale scores from the answered items, the clean data's ``score_<construct>``),
+``complete_cases`` (firms that answered every benefit item) or ``multiple_imputation`` (the
+benefit items imputed ``imputation.m`` times, default 20, seed ``imputation.seed``, default
+:data:`DEFAULT_MI_SEED`; the t / hc3 tests pooled with Rubin's rules, see
+:mod:`rsnprop.propositions.imputation`).  ``multiverse.missing`` may list any of them (default:
+``available`` and ``complete_cases``).  The ``imputation`` section enters the plan hash only
+when some specification uses multiple imputation.
+
 Examples
 --------
 >>> from rsnprop.propositions import load_plan
@@ -28,6 +38,8 @@ Examples
 >>> from rsnprop.propositions.plan import StudyPlan
 >>> StudyPlan.model_validate({"name": "demo"}).correction
 'holm'
+>>> StudyPlan(name="demo", missing="multiple_imputation").imputation.m
+20
 """
 
 from __future__ import annotations

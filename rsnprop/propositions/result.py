@@ -7,7 +7,10 @@ read by the report) has these keys:
     SHA-256 of the canonical plan (``StudyPlan.hash``).
 ``plan``
     ``{"name", "version", "alpha", "sesoi": {"value", "unit"}, "correction", "estimator",
-    "missing", "born_global_definition", "controls", "benefits"}``.
+    "missing", "born_global_definition", "controls", "benefits"}``, plus ``"imputation":
+    {"m", "seed", "bounds"}`` when the analysis or the multiverse uses multiple imputation
+    (pooled rows then also carry ``mi_m, mi_seed, fmi, riv, df_complete, se, n_imputed,
+    per_imputation``; :mod:`rsnprop.propositions.imputation`).
 ``n``
     ``{"input", "analysed", "born_global", "traditional"}``.
 ``verdicts``
@@ -104,7 +107,10 @@ class PropositionResult(Result):
                      "sesoi": p.sesoi.model_dump(), "correction": p.correction,
                      "estimator": p.estimator, "missing": p.missing,
                      "born_global_definition": p.born_global_definition,
-                     "controls": list(p.controls), "benefits": p.benefits.model_dump()},
+                     "controls": list(p.controls), "benefits": p.benefits.model_dump(),
+                     **({"imputation": {"m": p.imputation.m, "seed": p.imputation.effective_seed,
+                                        "bounds": p.imputation.bounds}}
+                        if p.uses_imputation else {})},
             "n": self.n,
             "verdicts": self.verdicts,
             "propositions": self.propositions,
