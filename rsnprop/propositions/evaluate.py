@@ -187,7 +187,9 @@ def test_propositions(clean_df, plan, *, multiverse=False, seed=None, secondary=
         ``multiverse.enabled`` (what ``rsnprop test`` does).  Default False, so that Monte
         Carlo callers (power, benchmarks) never pay for the grid by accident.
     seed : int, optional
-        Recorded in the result (no step is random at present; kept for the contract).
+        Recorded in the result.  The only random step, the imputations of ``missing:
+        multiple_imputation``, is seeded by the plan (``imputation.seed``), so that the plan
+        hash fixes the numbers.
     secondary : bool
         Run the secondary evidence, auxiliary hypotheses and continuous models (turn off
         for fast Monte Carlo runs: the verdicts depend on the primary rows only).

@@ -82,6 +82,21 @@ def imputed_datasets(clean_df, plan, *, bg_definition=None, careless=None):
     InputError
         When a benefit construct has no item columns in the clean data (``parameter =
         "missing"``).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from rsnprop.propositions import StudyPlan
+    >>> df = pd.DataFrame({"rel_1": [5., 4, np.nan, 6, 3, 5], "rel_2": [4., 4, 5, 6, 3, np.nan],
+    ...                    "inf_1": [3., 5, 4, 4, np.nan, 5], "inf_2": [3., 4, 4, 5, 4, 4],
+    ...                    "bg_ms20": [1, 0, 1, 0, 1, 0]})
+    >>> plan = StudyPlan(name="x", missing="multiple_imputation", imputation={"m": 2, "seed": 1})
+    >>> sets, info = imputed_datasets(df, plan)
+    >>> len(sets), info["n_imputed"], info["bounds"], bool(sets[0]["score_relational"].notna().all())
+    (2, 3, [3.0, 6.0], True)
+
+    The same imputation model in R: ``Amelia::amelia(x, m = 2, bounds = ...)`` on the items
+    and the born-global indicator.
     """
     import numpy as np
     import pandas as pd
@@ -173,6 +188,18 @@ def pool_row(rows, info, *, confidence=0.95):
     hc3 estimator; ``info`` is the ``info`` of :func:`imputed_datasets`.  Returns the
     pooled row (module docstring) with the per-imputation ``estimate`` and ``variance``
     lists under ``per_imputation``.
+
+    Examples
+    --------
+    >>> from rsnprop.propositions.paired import paired_t
+    >>> rows = [paired_t([5, 4, 6, 5, 7], [4, 4, 5, 3, 5.5 + k], expects="relational")
+    ...         for k in (0.0, 0.5)]
+    >>> row = pool_row(rows, {"m": 2, "seed": 1, "n_imputed": 1})
+    >>> round(row["estimate"], 3), round(row["df_complete"]), row["fmi"] > 0
+    (1.05, 4, True)
+
+    R: ``mice::pool.scalar(Q, U, n = df + 1, k = 1)`` with ``Q`` the estimates and ``U`` the
+    squared standard errors; ``pt(qbar / sqrt(t), df, lower.tail = FALSE)``.
     """
     import numpy as np
     from scipy import stats
