@@ -26,7 +26,18 @@ def jsonsafe(obj: Any) -> Any:
     >>> jsonsafe({"a": np.float64("nan"), "b": np.int64(3), "c": (1, 2)})
     {'a': None, 'b': 3, 'c': [1, 2]}
     """
-    if obj is None or isinstance(obj, (bool, str)):
+    t = type(obj)       # exact built-in types first: a cleaning log lists 100,000s of rows
+    if t is str or t is bool or obj is None:
+        return obj
+    if t is float:
+        return obj if math.isfinite(obj) else None
+    if t is int:
+        return obj
+    if t is dict:
+        return {k if type(k) is str else str(k): jsonsafe(v) for k, v in obj.items()}
+    if t is list:
+        return [jsonsafe(v) for v in obj]
+    if isinstance(obj, (bool, str)):
         return obj
     if isinstance(obj, int):
         return int(obj)

@@ -92,7 +92,10 @@ def detect_delimiter(text: str) -> str:
     import csv
     import io
 
-    lines = text.splitlines()[:50]
+    head = text[:1 << 20]     # the first lines only (no split of a whole big file)
+    lines = head.splitlines()[:50]
+    if len(head) < len(text) and len(lines) < 50 and len(lines) > 1:
+        lines = lines[:-1]      # the last line may be cut
     sample = "\n".join(lines)
     best, best_key = ",", (-1, -1)
     for delim in _DELIMITERS:
@@ -120,8 +123,13 @@ def to_numeric_columns(df, *, decimal: str | None = None):
     (``"1.234,5"``) are recognised when ``decimal`` is ``","`` or ``None`` (auto: a column
     converts only when all its values fit one convention). Returns a new DataFrame and the
     list of columns read with a decimal comma.
+
+    Each column is decided with vectorised string kernels (pyarrow) when that is certain:
+    every value a plain decimal number (or, for ``decimal=","``/auto, a decimal-comma number
+    or an integer), or at least one value that no rule accepts (a text column). Anything
+    else -- thousand separators, values such as ``"inf"`` -- goes through the general
+    element-wise rules (:func:`_convert_column_general`), so the result is the same.
     """
-    import numpy as np
     import pandas as pd
 
     out = {}
@@ -131,39 +139,148 @@ def to_numeric_columns(df, *, decimal: str | None = None):
         if not (s.dtype == object or pd.api.types.is_string_dtype(s.dtype)):
             out[col] = s
             continue
-        txt = s.astype("string").str.strip()
-        txt = txt.mask(txt == "")
-        nonnull = txt.dropna()
-        if nonnull.empty:
-            out[col] = pd.Series(np.nan, index=s.index, dtype="float64") if s.isna().all() else s
-            continue
-        conv = None
-        if decimal != ",":
-            num = pd.to_numeric(nonnull, errors="coerce")
-            if not num.isna().any():
-                conv = num
-        if conv is None and decimal != ".":
-            if nonnull.str.match(_COMMA_DEC_RE + "|" + r"^\s*[+-]?\d+\s*$").all():
-                conv = pd.to_numeric(nonnull.str.replace(",", ".", regex=False), errors="coerce")
-            elif nonnull.str.match(_THOUSANDS_COMMA_DEC_RE + "|" + _COMMA_DEC_RE + "|"
-                                   + r"^\s*[+-]?\d+\s*$").all():
-                conv = pd.to_numeric(nonnull.str.replace(".", "", regex=False)
-                                     .str.replace(",", ".", regex=False), errors="coerce")
-            if conv is not None:
-                if conv.isna().any():
-                    conv = None
-                else:
-                    comma_cols.append(col)
-        if conv is None:
-            out[col] = txt.astype(object).where(txt.notna(), None)
-            continue
-        full = pd.Series(np.nan, index=s.index, dtype="float64")
-        full.loc[conv.index] = conv.astype("float64")
-        if full.notna().any() and (full.dropna() % 1 == 0).all() and full.notna().all() \
-                and full.abs().max() < 2**53:
-            full = full.astype("int64")
-        out[col] = full
+        res = _convert_column_fast(s, decimal)
+        if res is None:
+            res = _convert_column_general(s, decimal)
+        out[col], is_comma = res
+        if is_comma:
+            comma_cols.append(col)
     return pd.DataFrame(out, index=df.index), comma_cols
+
+
+#: Python's ``str.strip()`` whitespace (``str.isspace``), for the same trimming in pyarrow
+_PY_WHITESPACE = "".join(chr(i) for i in (
+    *range(0x9, 0xE), *range(0x1C, 0x21), 0x85, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x2028,
+    0x2029, 0x202F, 0x205F, 0x3000))
+_NUM_RE2 = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+_COMMA_OR_INT_RE2 = r"^[+-]?[0-9]*,[0-9]+$|^[+-]?[0-9]+$"
+
+
+def _convert_column_fast(s, decimal):
+    """``(series, is_comma)`` decided with pyarrow kernels, or None when only the general
+    rules can decide (see :func:`to_numeric_columns`). ``s`` is a Series or a pyarrow
+    (chunked) string array.
+
+    The rules run on the column's distinct values (dictionary encoding), then map back to
+    the rows, so a Likert column costs one pass over its cells.
+    """
+    import numpy as np
+    import pandas as pd
+
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if isinstance(s, (pa.Array, pa.ChunkedArray)):
+            a, index = s, None
+        else:
+            a, index = pa.array(s, type=pa.string(), from_pandas=True), s.index
+        if isinstance(a, pa.ChunkedArray):
+            a = a.combine_chunks() if a.num_chunks else pa.array([], pa.string())
+        enc = pc.dictionary_encode(a)
+    except Exception:  # noqa: BLE001 - non-string objects: the general rules decide
+        return None
+    n = len(a)
+    index = pd.RangeIndex(n) if index is None else index
+    codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False)   # -1: missing
+    t = pc.utf8_trim(enc.dictionary, characters=_PY_WHITESPACE)   # distinct values, stripped
+    valid_d = np.asarray(pc.not_equal(t, "").to_numpy(zero_copy_only=False), dtype=bool)
+    if not valid_d.any():
+        return None                       # empty or whitespace-only column: general rules
+    t = pc.if_else(pa.array(valid_d), t, pa.scalar(None, pa.string()))
+
+    def _all(pattern):
+        hit = np.asarray(pc.fill_null(pc.match_substring_regex(t, pattern), False)
+                         .to_numpy(zero_copy_only=False), dtype=bool)
+        return bool(np.all(hit | ~valid_d)), hit
+
+    def _numbers(arr):
+        try:
+            xd = np.asarray(pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False),
+                            dtype="float64")
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return None
+        x = np.append(xd, np.nan)[codes]          # code -1 -> NaN
+        if not np.isnan(x).any() and np.all(np.abs(xd) < 2 ** 53) and np.all(xd % 1 == 0):
+            return pd.Series(x.astype("int64"), index=index)
+        return pd.Series(x, index=index)
+
+    hit = np.zeros(len(valid_d), dtype=bool)
+    if decimal != ",":
+        ok, hit = _all(_NUM_RE2)
+        if ok:
+            x = _numbers(t)
+            return None if x is None else (x, False)
+    if decimal != ".":
+        ok, _ = _all(_COMMA_OR_INT_RE2)
+        if ok:
+            x = _numbers(pc.replace_substring(t, ",", "."))
+            return None if x is None else (x, True)
+    # text for sure only when some value fails every rule of the general path
+    cand = np.flatnonzero(valid_d & ~hit)[:64]
+    sample = pc.take(t, pa.array(cand, type=pa.int64())).to_pylist()
+    if not any(_rejected(v, decimal) for v in sample):
+        return None
+    txt = np.append(t.to_numpy(zero_copy_only=False), None)[codes]   # None: empty cell
+    return pd.Series(txt, index=index, dtype=object), False
+
+
+def _rejected(v, decimal):
+    """True when the general rules cannot read ``v`` (stripped, non-empty) as a number."""
+    import math
+
+    import pandas as pd
+
+    if decimal != ",":
+        x = pd.to_numeric(pd.Series([v], dtype=object), errors="coerce").iloc[0]
+        if not (isinstance(x, float) and math.isnan(x)):
+            return False
+    if decimal != ".":
+        for pattern in (_COMMA_DEC_RE + "|" + r"^\s*[+-]?\d+\s*$",
+                        _THOUSANDS_COMMA_DEC_RE + "|" + _COMMA_DEC_RE + "|" + r"^\s*[+-]?\d+\s*$"):
+            if re.match(pattern, v):
+                return False
+    return True
+
+
+def _convert_column_general(s, decimal):
+    """The element-wise rules of :func:`to_numeric_columns` for one column:
+    ``(series, is_comma)``."""
+    import numpy as np
+    import pandas as pd
+
+    is_comma = False
+    txt = s.astype("string").str.strip()
+    txt = txt.mask(txt == "")
+    nonnull = txt.dropna()
+    if nonnull.empty:
+        return (pd.Series(np.nan, index=s.index, dtype="float64") if s.isna().all() else s,
+                False)
+    conv = None
+    if decimal != ",":
+        num = pd.to_numeric(nonnull, errors="coerce")
+        if not num.isna().any():
+            conv = num
+    if conv is None and decimal != ".":
+        if nonnull.str.match(_COMMA_DEC_RE + "|" + r"^\s*[+-]?\d+\s*$").all():
+            conv = pd.to_numeric(nonnull.str.replace(",", ".", regex=False), errors="coerce")
+        elif nonnull.str.match(_THOUSANDS_COMMA_DEC_RE + "|" + _COMMA_DEC_RE + "|"
+                               + r"^\s*[+-]?\d+\s*$").all():
+            conv = pd.to_numeric(nonnull.str.replace(".", "", regex=False)
+                                 .str.replace(",", ".", regex=False), errors="coerce")
+        if conv is not None:
+            if conv.isna().any():
+                conv = None
+            else:
+                is_comma = True
+    if conv is None:
+        return txt.astype(object).where(txt.notna(), None), False
+    full = pd.Series(np.nan, index=s.index, dtype="float64")
+    full.loc[conv.index] = conv.astype("float64")
+    if full.notna().any() and (full.dropna() % 1 == 0).all() and full.notna().all() \
+            and full.abs().max() < 2**53:
+        full = full.astype("int64")
+    return full, is_comma
 
 
 def _read_csv(path: Path, *, encoding=None, delimiter=None, decimal=None):
@@ -182,6 +299,16 @@ def _read_csv(path: Path, *, encoding=None, delimiter=None, decimal=None):
     if text.startswith("\ufeff"):
         text = text[1:]
     delim = delimiter or (detect_delimiter(text) if path.suffix.lower() != ".tsv" else "\t")
+    # fast path: pyarrow's multi-threaded reader, every column as text (the same cells as
+    # pandas below); anything it does not read exactly as pandas would (short or long rows,
+    # duplicate or empty header names, parse errors) goes to pandas, which reports them
+    table = _read_csv_arrow(raw, text, enc, delim)
+    if table is not None:
+        del raw, text
+        df, comma_cols = _convert_table(table, decimal)
+        df.attrs["rsnprop_read"] = {"format": "csv", "encoding": enc, "delimiter": delim,
+                                    "decimal_comma_columns": comma_cols}
+        return df
     try:
         df = pd.read_csv(io.StringIO(text), sep=delim, dtype=str, keep_default_na=False,
                          na_values=[""], skip_blank_lines=True, engine="c")
@@ -198,6 +325,92 @@ def _read_csv(path: Path, *, encoding=None, delimiter=None, decimal=None):
     df.attrs["rsnprop_read"] = {"format": "csv", "encoding": enc, "delimiter": delim,
                                 "decimal_comma_columns": comma_cols}
     return df
+
+
+def _read_csv_arrow(raw: bytes, text: str, enc: str, delim: str):
+    """All columns as text with ``pyarrow.csv`` (None: let pandas read the file).
+
+    Used for files of at least ``_ARROW_MIN_BYTES`` whose header names are unique and
+    non-empty; every row must have the header's number of fields (pandas pads short rows
+    silently, so such files go to pandas too). Cells are those of
+    ``pd.read_csv(sep=delim, dtype=str, keep_default_na=False, na_values=[""])``:
+    empty -> missing, everything else verbatim.
+    """
+    import csv
+    import io
+
+    if len(raw) < _ARROW_MIN_BYTES:
+        return None
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pcsv
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        return None
+    try:
+        head = text[:1 << 20]
+        names = next(csv.reader(io.StringIO(head), delimiter=delim))
+    except (StopIteration, csv.Error):
+        return None
+    if not names or len(set(names)) != len(names) or any(not n.strip() for n in names) \
+            or any(re.search(r"\.\d+$", n) or n.startswith("Unnamed: ") for n in names):
+        return None      # pandas renames or reports these (_check_header)
+    if enc in ("utf-8", "utf-8-sig"):
+        data = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+    else:
+        data = text.encode("utf-8")
+    if data.lstrip()[:1] in (b"\n", b"\r") or data[:1] in (b"\n", b"\r"):
+        return None      # blank lines before the header: pandas' rules
+    try:
+        table = pcsv.read_csv(
+            pa.py_buffer(data),
+            read_options=pcsv.ReadOptions(block_size=1 << 24, encoding="utf8"),
+            parse_options=pcsv.ParseOptions(delimiter=delim, quote_char='"', double_quote=True,
+                                            newlines_in_values=True, ignore_empty_lines=True),
+            convert_options=pcsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                strings_can_be_null=True,
+                                                quoted_strings_can_be_null=True,
+                                                null_values=[""]))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError, ValueError):
+        return None
+    if table.column_names != names:
+        return None
+    return table
+
+
+def _convert_table(table, decimal):
+    """:func:`to_numeric_columns` of a pyarrow table of text columns (the general rules get a
+    pandas text column, as ``pd.read_csv(dtype=str)`` gives)."""
+    import numpy as np
+    import pandas as pd
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    def convert(col):
+        res = _convert_column_fast(col, decimal)
+        if res is None:
+            res = _convert_column_general(pd.Series(col.to_pandas(), dtype="str"), decimal)
+        return res
+
+    # both cores: the arrow kernels release the GIL; results are collected in column order
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(convert, table.columns))
+    names = table.column_names
+    comma_cols = [n for n, (_, is_comma) in zip(names, results) if is_comma]
+    # float columns in one column-major block (no consolidation copy), the others inserted
+    floats = [j for j, (x, _) in enumerate(results) if x.dtype == "float64"]
+    block = np.empty((table.num_rows, len(floats)), order="F")
+    for k, j in enumerate(floats):
+        block[:, k] = results[j][0].to_numpy()
+    df = pd.DataFrame(block, columns=[names[j] for j in floats], copy=False)
+    is_float = set(floats)
+    for j, (x, _) in enumerate(results):
+        if j not in is_float:
+            df.insert(j, names[j], x.reset_index(drop=True))
+    return df, comma_cols
+
+
+#: files smaller than this are read by pandas alone (the fast reader pays off on big files)
+_ARROW_MIN_BYTES = 1 << 20
 
 
 def _check_header(df, path):
