@@ -28,8 +28,14 @@ def generic(ins, tmp_path_factory):
     return clean(read_table(path), ins).data.set_index("resp_id").sort_index()
 
 
+@pytest.mark.parametrize("arrow_reader", [False, True])
 @pytest.mark.parametrize("platform", ["xlsform", "limesurvey", "qualtrics"])
-def test_platform_export_equals_generic(ins, generic, platform, tmp_path):
+def test_platform_export_equals_generic(ins, generic, platform, arrow_reader, tmp_path,
+                                        monkeypatch):
+    from rsnprop.data import read as rd
+
+    if arrow_reader:     # the big-file reader (pyarrow) on this small export
+        monkeypatch.setattr(rd, "_ARROW_MIN_BYTES", 0)
     raw = simulate_study(ins, "p1p2", n=80, seed=3, platform=platform)
     path = tmp_path / "raw.csv"
     path.write_bytes(raw_csv_bytes(raw))

@@ -96,6 +96,23 @@ def _instrument_map(instrument, platform) -> dict:
         return {}
 
 
+def _as_text(df):
+    """Every cell as ``str`` (``None`` when missing); text columns as read are kept as they
+    are (a per-cell ``str()`` only where some cell is not already a string)."""
+    import pandas as pd
+
+    out = {}
+    for c in df.columns:
+        col = df[c]
+        if col.dtype == object and pd.api.types.infer_dtype(col, skipna=True) in ("string",
+                                                                                   "empty"):
+            out[c] = col.where(col.notna(), None)
+        else:
+            out[c] = col.astype(object).where(col.notna(), None).map(
+                lambda v: None if v is None else str(v))
+    return pd.DataFrame(out, index=df.index)
+
+
 def _drop_qualtrics_header_rows(df):
     """Drop Qualtrics' question-text and ImportId rows; returns (df, n_dropped)."""
     n = min(len(df), 3)
@@ -146,8 +163,7 @@ def map_platform_columns(df, platform: str | None, instrument, *, file=None):
         df, n_header = _drop_qualtrics_header_rows(df)
         if n_header:
             df = df.reset_index(drop=True)
-            df, _ = to_numeric_columns(df.astype(object).where(df.notna(), None).map(
-                lambda v: None if v is None else str(v)))
+            df, _ = to_numeric_columns(_as_text(df))
     if platform != "generic" and instrument is not None and hasattr(instrument, "sections"):
         try:
             from ..instrument.mapping import from_platform

@@ -236,6 +236,28 @@ def _as_key(v) -> str:
     return str(v).strip()
 
 
+def _map_values(col, m) -> list:
+    """``[m.get(_as_key(v), v) for v in col]``, computed once per distinct value for float,
+    integer and text columns (a million-row export has few distinct answers)."""
+    import numpy as np
+    import pandas as pd
+
+    kind = col.dtype.kind if isinstance(col.dtype, np.dtype) else None
+    if kind in ("f", "i", "u") or (kind == "O" and pd.api.types.infer_dtype(
+            col, skipna=True) in ("string", "empty")):
+        values = col.to_numpy()
+        codes, uniq = pd.factorize(values, use_na_sentinel=True)
+        if len(uniq) * 4 < len(values):
+            mapped = np.empty(len(uniq) + 1, dtype=object)
+            mapped[:-1] = [m.get(_as_key(v), v) for v in uniq.tolist()]
+            out = mapped[codes]               # code -1 (missing): the value itself
+            miss = codes == -1
+            if miss.any():
+                out[miss] = [m.get(_as_key(v), v) for v in values[miss].tolist()]
+            return out.tolist()
+    return [m.get(_as_key(v), v) for v in col]
+
+
 def from_platform(df, ins, platform: str = "generic"):
     """Column names, answer values and derived meta of a platform export, as clean names.
 
@@ -271,21 +293,24 @@ def from_platform(df, ins, platform: str = "generic"):
     dummies = {option_column(i.id, c) for i in multi for c in i.choices}
     for col, m in vmap.items():
         if col in out.columns and col not in dummies:
-            out[col] = [m.get(_as_key(v), v) for v in out[col]]
+            out[col] = _map_values(out[col], m)
     for item in multi:
         cols = [option_column(item.id, c) for c in item.choices]
         if not any(c in out.columns for c in cols) and item.id in out.columns:
-            tokens = out[item.id].astype("string").fillna("").str.replace(",", " ").str.split()
-            answered = out[item.id].notna()
+            # one token set per distinct answer, mapped back to the rows
+            codes, uniq = pd.factorize(out[item.id].astype("string").fillna(""))
+            tokens = [set(str(u).replace(",", " ").split()) for u in uniq]
+            answered = out[item.id].notna().to_numpy()
             for code, col in zip(item.choices, cols):
-                out[col] = np.where(answered, tokens.apply(lambda xs, c=str(code): float(c in xs)), np.nan)
+                hit = np.array([float(str(code) in t) for t in tokens], dtype="float64")
+                out[col] = np.where(answered, hit[np.asarray(codes)], np.nan)
         present = [c for c in cols if c in out.columns]
         if not present:
             continue
         was_shown = shown(out, ins, item.id).to_numpy()
         for col in present:
             m = vmap.get(col, {})
-            vals = [m.get(_as_key(v), v) for v in out[col]]
+            vals = _map_values(out[col], m)
             vals = pd.to_numeric(pd.Series(vals, index=out.index), errors="coerce")
             out[col] = np.where(was_shown, vals.fillna(0), np.nan)
     if "survey_year" not in out.columns:
