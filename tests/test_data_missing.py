@@ -89,3 +89,81 @@ def test_missing_summary():
     assert s["per_respondent"] == {"0": 1, "1": 2, "2": 1}
     assert s["n_patterns"] == 4 and s["complete_rows"] == 1
     assert {p["pattern"]: p["n"] for p in s["top_patterns"]} == {"00": 1, "10": 1, "01": 1, "11": 1}
+
+
+def _incomplete(seed=3, n=300, p=8, share=0.15):
+    """Correlated normal data, ~share of the values missing completely at random (many
+    patterns), plus one row with every value missing."""
+    rng = np.random.default_rng(seed)
+    z = rng.multivariate_normal(np.zeros(p), 0.4 * np.eye(p) + 0.6, size=n)
+    z[rng.random(z.shape) < share] = np.nan
+    z[5] = np.nan
+    return z
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("case", ["synthetic", "hs_mar", "airquality"])
+def test_em_normal_equals_plain_per_pattern_em(case, weighted):
+    """The batched EM (rsnprop._em.EMPatterns) gives the estimates of the per-pattern EM it
+    replaced (_em_normal_plain), with and without frequency weights, and from a warm start."""
+    from rsnprop._em import EMPatterns
+    from rsnprop.data.missing import _em_normal_plain, _patterns
+
+    if case == "synthetic":
+        x = _incomplete()
+    else:
+        file = {"hs_mar": "data_missing_hs.csv", "airquality": "data_missing_airquality.csv"}
+        x = pd.read_csv(REF / file[case]).to_numpy(dtype=float)
+    assert np.isnan(x).any()
+    n = len(x)
+    w = (np.bincount(np.random.default_rng(7).integers(0, n, n), minlength=n).astype(float)
+         if weighted else None)
+    tight = {"tol": 1e-12, "max_iter": 5000}
+    mu0, s0, i0 = _em_normal_plain(x, weights=w, **tight)
+    mu1, s1, i1 = em_normal(x, weights=w, **tight)
+    assert i0["converged"] and i1["converged"]
+    np.testing.assert_allclose(mu1, mu0, rtol=0, atol=1e-8)
+    np.testing.assert_allclose(s1, s0, rtol=0, atol=1e-8)
+    # patterns prepared once, warm start from the unweighted estimate (the MI bootstrap)
+    em = EMPatterns(x)
+    start = em_normal(x, patterns=em)[:2]
+    mu2, s2, i2 = em_normal(x, weights=w, patterns=em, start=start, **tight)
+    np.testing.assert_allclose(mu2, mu0, rtol=0, atol=1e-8)
+    np.testing.assert_allclose(s2, s0, rtol=0, atol=1e-8)
+    # the default tolerance (1e-9) stays within 1e-7 of the tight estimate
+    mu3, s3, _ = em_normal(x, weights=w)
+    assert max(abs(mu3 - mu0).max(), abs(s3 - s0).max()) < 1e-7
+
+
+def test_em_normal_no_usable_row():
+    x = np.array([[np.nan, np.nan], [1.0, np.nan], [2.0, 3.0]])
+    mu, sigma, info = em_normal(x, weights=[5.0, 0.0, 0.0])
+    assert np.isnan(mu).all() and np.isnan(sigma).all() and not info["converged"]
+
+
+@pytest.mark.parametrize("case", ["synthetic", "hs_mar"])
+def test_multiple_imputation_equals_per_pattern_implementation(case):
+    """Same seed, same imputations as the per-pattern implementation it replaced (EM by
+    _em_normal_plain from the available-case start, one draw loop per pattern): equal up to
+    the EM convergence tolerance."""
+    from rsnprop.data.missing import _multiple_imputation
+
+    if case == "synthetic":
+        data = pd.DataFrame(_incomplete(p=6), columns=[f"v{j}" for j in range(6)])
+        data["id"] = np.arange(len(data))              # not imputed: copied unchanged
+        kw = {"columns": [f"v{j}" for j in range(6)], "bounds": {"v0": (-1.5, 1.5)}}
+    else:
+        data = pd.read_csv(REF / "data_missing_hs.csv")
+        kw = {"columns": None, "bounds": None}
+    new = multiple_imputation(data, m=6, seed=3, **kw)
+    old = _multiple_imputation(data, kw["columns"], m=6, seed=3, bounds=kw["bounds"],
+                               round_integers=False, reference=True)
+    assert len(new) == len(old) == 6
+    for a, b in zip(new, old):
+        assert list(a.columns) == list(b.columns)
+        assert not a[kw["columns"] or list(data.columns)].isna().any().any()
+        np.testing.assert_allclose(a.to_numpy(float), b.to_numpy(float), rtol=0, atol=1e-6)
+    rounded = multiple_imputation(data, m=2, seed=3, round_integers=True, **kw)
+    assert all(np.allclose(r.to_numpy(float), np.where(data.isna(), np.round(a.to_numpy(float)),
+                                                         a.to_numpy(float)))
+               for r, a in zip(rounded, new))

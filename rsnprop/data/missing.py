@@ -5,9 +5,11 @@ The options used downstream are listwise deletion, FIML in SEM (``rsnprop.sem.fi
 missing="fiml")``) and multiple imputation with pooled results (:func:`multiple_imputation` +
 :func:`pool_rubin`).
 
-The EM algorithm works on per-pattern sufficient statistics (sums and cross-products of the
-observed values of each missingness pattern), so each iteration costs O(patterns x p^3),
-independent of the number of rows.
+The EM (:func:`em_normal`) is the batched pattern-wise EM of :class:`rsnprop._em.EMPatterns`
+(shared with :mod:`rsnprop.measure`): patterns found once per data set, the E-step of all
+patterns at once through ``Sigma^-1``, frequency weights for bootstrap resamples.
+:func:`multiple_imputation` fits every bootstrap resample on the same patterns, starting from
+the full-data estimate.
 
 Examples
 --------
@@ -91,15 +93,29 @@ def _patterns(x):
     return out
 
 
-def em_normal(x, *, max_iter: int = 1000, tol: float = 1e-9, weights=None, patterns=None):
+def em_normal(x, *, max_iter: int = 1000, tol: float = 1e-9, weights=None, patterns=None,
+              start=None):
     """Maximum-likelihood mean and covariance of multivariate-normal data with missing values
     (EM; Little & Rubin 2002, ch. 11). Rows with no value are ignored.
+
+    The E-step is batched over the missingness patterns (:class:`rsnprop._em.EMPatterns`).
 
     Parameters
     ----------
     x : array-like (n, p)
+    max_iter : int
+        Maximum number of EM iterations.
+    tol : float
+        Convergence: the largest change of a mean or covariance between two iterations is
+        below ``tol``.
     weights : array-like (n,), optional
         Frequency weights (used by the bootstrap of :func:`multiple_imputation`).
+    patterns : rsnprop._em.EMPatterns, optional
+        The patterns of ``x`` prepared once (``EMPatterns(x)``), to reuse over repeated
+        fits; any other value (such as the list of an earlier version) is ignored.
+    start : tuple (mu, sigma), optional
+        Starting values (e.g. the full-data estimate when fitting bootstrap resamples);
+        default the available-case means and a diagonal of available-case variances.
 
     Returns
     -------
@@ -113,6 +129,36 @@ def em_normal(x, *, max_iter: int = 1000, tol: float = 1e-9, weights=None, patte
     -----
     R: ``norm::em.norm`` or, with lavaan, ``lavInspect(lavCor(x, missing = "ml",
     output = "fit"), "implied")``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.array([[1., 2.], [2., np.nan], [3., 5.], [4., 7.], [np.nan, 3.]])
+    >>> mu, sigma, info = em_normal(x)
+    >>> np.round(mu, 3).tolist(), info["converged"]
+    ([2.332, 4.114], True)
+    """
+    import numpy as np
+
+    from .._em import EMPatterns
+
+    a = np.asarray(x, dtype="float64")
+    n_all, p = a.shape
+    em = patterns if isinstance(patterns, EMPatterns) else None
+    w = np.ones(n_all) if weights is None else np.asarray(weights, dtype="float64")
+    keep = ~np.isnan(a).all(axis=1) if em is None else em.rows
+    if not (w[keep] > 0).any():
+        return np.full(p, np.nan), np.full((p, p), np.nan), {"iterations": 0, "converged": False}
+    if em is None:
+        em = EMPatterns(a)
+    mu, sigma, _, it, converged = em.fit_info(weights=w, start=start, tol=tol, maxit=max_iter)
+    return mu, sigma, {"iterations": it, "converged": converged}
+
+
+def _em_normal_plain(x, *, max_iter: int = 1000, tol: float = 1e-9, weights=None, patterns=None):
+    """Reference EM of :func:`em_normal` (one ``solve`` per missingness pattern and
+    iteration, in Python).  Same arguments (``patterns``: the list of :func:`_patterns`) and
+    return value; slow, kept only to check :func:`em_normal` in the tests.
     """
     import numpy as np
 
@@ -215,7 +261,7 @@ def little_mcar_test(data, columns=None):
     p = x.shape[1]
     pats = _patterns(x)
     with one_blas_thread():
-        mu, sigma, info = em_normal(x, patterns=pats)
+        mu, sigma, info = em_normal(x)
     d2 = 0.0
     df = -p
     n = 0
@@ -266,20 +312,61 @@ def multiple_imputation(data, columns=None, *, m: int = 5, seed=None, bounds=Non
     >>> [bool(np.isfinite(d["a"]).all()) for d in imps]
     [True, True]
     """
+    from ._threads import one_blas_thread
+
+    with one_blas_thread():
+        return _multiple_imputation(data, columns, m=m, seed=seed, bounds=bounds,
+                                    round_integers=round_integers)
+
+
+def _multiple_imputation(data, columns, *, m, seed, bounds, round_integers, reference=False):
+    """:func:`multiple_imputation`; ``reference=True``: every bootstrap EM by the slow
+    :func:`_em_normal_plain` from the available-case start (the implementation before the
+    batched EM; for the tests)."""
     import numpy as np
+
+    from .._em import EMPatterns
 
     cols = list(data.columns if columns is None else columns)
     x = data[cols].to_numpy(dtype="float64", na_value=np.nan)
     n, p = x.shape
     pats = _patterns(x)
     allmiss = ~(~np.isnan(x)).any(axis=1)
+    if not reference:
+        em = EMPatterns(x)
+        # warm start of every bootstrap fit: the full-data estimate
+        mu0, sigma0, info0 = em_normal(x, patterns=em)
+        start = (mu0, sigma0) if info0["converged"] else None
+        # The normal draws of one imputation are taken in one call, in the order of the
+        # per-pattern loop (patterns as _patterns, rows in order, row-major), so that they
+        # are the same numbers: offset of each row's first value in that stream
+        nmiss = np.isnan(x).sum(axis=1)
+        off = np.zeros(n, dtype=np.intp)
+        total = 0
+        for o, rows in pats:
+            q = p - len(o)
+            off[rows] = total + q * np.arange(len(rows))
+            total += q * len(rows)
+        inc = em.rows[em.incomplete]
+        cols_pad = np.arange(em.pad)
+        zmask = cols_pad < nmiss[inc][:, None]
+        zidx = np.where(zmask, off[inc][:, None] + cols_pad, 0)
     out = []
     for child in np.random.SeedSequence(seed).spawn(m):
         rng = np.random.default_rng(child)
         w = np.bincount(rng.integers(0, n, n), minlength=n).astype("float64")
-        mu, sigma, _ = em_normal(x, weights=w, patterns=pats)
-        y = x.copy()
-        for o, rows in pats:
+        if not reference:
+            mu, sigma, _ = em_normal(x, weights=w, patterns=em, start=start)
+            y = x.copy()
+            if total:
+                zs = rng.standard_normal(total)
+                y[em.rows] = em.impute(mu, sigma, np.where(zmask, zs[zidx], 0.0), jitter=1e-12)
+            pats_loop = []
+        else:
+            mu, sigma, _ = _em_normal_plain(x, weights=w, patterns=pats)
+            y = x.copy()
+            pats_loop = pats
+        for o, rows in pats_loop:
             mm = np.setdiff1d(np.arange(p), o)
             if not len(mm):
                 continue
