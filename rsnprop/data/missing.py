@@ -151,14 +151,31 @@ def em_normal(x, *, max_iter: int = 1000, tol: float = 1e-9, weights=None, patte
         return np.full(p, np.nan), np.full((p, p), np.nan), {"iterations": 0, "converged": False}
     if em is None:
         em = EMPatterns(a)
-    mu, sigma, _, it, converged = em.fit_info(weights=w, start=start, tol=tol, maxit=max_iter)
-    return mu, sigma, {"iterations": it, "converged": converged}
+    try:
+        mu, sigma, _, it, converged = em.fit_info(weights=w, start=start, tol=tol,
+                                                  maxit=max_iter)
+        if _well_conditioned(sigma):
+            return mu, sigma, {"iterations": it, "converged": converged}
+    except np.linalg.LinAlgError:
+        pass
+    # (near-)singular covariance (e.g. collinear columns): the batched E-step inverts Sigma,
+    # the per-pattern EM only its observed blocks
+    return _em_normal_plain(a, max_iter=max_iter, tol=tol, weights=w)
+
+
+def _well_conditioned(sigma, limit: float = 1e10) -> bool:
+    """True when ``sigma`` is finite and its condition number is below ``limit`` (the batched
+    E-step and draws, which invert ``sigma``, are then as accurate as the per-pattern ones)."""
+    import numpy as np
+
+    return bool(np.isfinite(sigma).all()) and float(np.linalg.cond(sigma)) < limit
 
 
 def _em_normal_plain(x, *, max_iter: int = 1000, tol: float = 1e-9, weights=None, patterns=None):
     """Reference EM of :func:`em_normal` (one ``solve`` per missingness pattern and
     iteration, in Python).  Same arguments (``patterns``: the list of :func:`_patterns`) and
-    return value; slow, kept only to check :func:`em_normal` in the tests.
+    return value.  Slow: :func:`em_normal` falls back to it when the covariance is
+    (near-)singular; the tests check :func:`em_normal` against it.
     """
     import numpy as np
 
@@ -336,7 +353,7 @@ def _multiple_imputation(data, columns, *, m, seed, bounds, round_integers, refe
         em = EMPatterns(x)
         # warm start of every bootstrap fit: the full-data estimate
         mu0, sigma0, info0 = em_normal(x, patterns=em)
-        start = (mu0, sigma0) if info0["converged"] else None
+        start = (mu0, sigma0) if info0["converged"] and _well_conditioned(sigma0) else None
         # The normal draws of one imputation are taken in one call, in the order of the
         # per-pattern loop (patterns as _patterns, rows in order, row-major), so that they
         # are the same numbers: offset of each row's first value in that stream
@@ -357,14 +374,15 @@ def _multiple_imputation(data, columns, *, m, seed, bounds, round_integers, refe
         w = np.bincount(rng.integers(0, n, n), minlength=n).astype("float64")
         if not reference:
             mu, sigma, _ = em_normal(x, weights=w, patterns=em, start=start)
-            y = x.copy()
+        else:
+            mu, sigma, _ = _em_normal_plain(x, weights=w, patterns=pats)
+        y = x.copy()
+        if not reference and _well_conditioned(sigma):
             if total:
                 zs = rng.standard_normal(total)
                 y[em.rows] = em.impute(mu, sigma, np.where(zmask, zs[zidx], 0.0), jitter=1e-12)
             pats_loop = []
-        else:
-            mu, sigma, _ = _em_normal_plain(x, weights=w, patterns=pats)
-            y = x.copy()
+        else:   # the per-pattern draws (reference, or a (near-)singular covariance)
             pats_loop = pats
         for o, rows in pats_loop:
             mm = np.setdiff1d(np.arange(p), o)
