@@ -302,7 +302,8 @@ def evaluate_mi(clean_df, plan, *, bg_definition=None, careless=None, estimator=
     numbers of firms analysed).
 
     ``cache`` (a dict) keeps the imputed data sets between calls that differ only in the
-    estimator or the controls (the multiverse).
+    estimator or the controls (the multiverse), and their analysis frames between calls that
+    differ only in the estimator.
     """
     from .decide import decide
     from .evaluate import _group_arrays, joint_sign
@@ -323,8 +324,14 @@ def evaluate_mi(clean_df, plan, *, bg_definition=None, careless=None, estimator=
         datasets, info = imputed_datasets(clean_df, plan, bg_definition=bg_col, careless=careless)
         if cache is not None:
             cache[key] = (datasets, info)
-    frames = [analysis_frame(d, plan, bg_definition=bg_col, missing="available", controls=controls,
-                             extra=extra)[0] for d in datasets]
+    fkey = key + ("frames", tuple(controls or ()), tuple(extra))
+    if cache is not None and fkey in cache:      # same imputations and controls: same frames
+        frames = cache[fkey]
+    else:
+        frames = [analysis_frame(d, plan, bg_definition=bg_col, missing="available",
+                                 controls=controls, extra=extra)[0] for d in datasets]
+        if cache is not None:
+            cache[fkey] = frames
     f0 = frames[0]
     ctrl = f0.attrs["controls"]
     mi = dict(info, n_analysed=int(len(f0)), n_born_global=int((f0.bg == 1).sum()),
