@@ -12,6 +12,21 @@ FIML fits (``missing="fiml"`` with incomplete data): the same score test on the 
 likelihood of the missing-data patterns (``-2 log L / N`` in place of ``F_ML``, its expected
 information under missingness at the model-implied moments), as lavaan's ``modindices()`` for
 ``missing = "ml"`` (tests/reference/sem_fiml_mi.R).
+
+Ordinal indicators (WLSMV, delta parametrisation): as lavaan's ``modindices()`` for
+``estimator = "WLSMV"``, the score test of the DWLS discrepancy
+``F = 1/2 sum_g f_g (s_g - sigma_g)' W_g (s_g - sigma_g)`` (thresholds and polychoric
+correlations, ``W_g`` the diagonal weights of the fit) with the expected information
+``I = sum_g f_g n_g / (n_g - 1) D_g' W_g D_g`` (``D_g`` the Jacobian of the model statistics;
+the factor because lavaan 0.6's information weighs with ``1 / diag(NACOV)`` while the fit's
+weights ``W_g`` carry ``(n_g - 1) / n_g``):
+
+    MI = N g_k^2 / V_k,   V_k = I_kk - I_k,free I_free^-1 I_free,k,   EPC = -g_k / V_k
+
+with ``g = dF/dtheta``.  As lavaan (``lav_object_extended(all.free = TRUE)``), the candidates are
+the missing cross-loadings and residual covariances **and** every fixed parameter of the model
+(marker loadings, intercepts of the latent responses, scaling factors...); candidates whose
+``V_k`` is below ``eps^(1/3)`` are not identified and dropped (lavaan's ``na.remove``).
 """
 
 from __future__ import annotations
@@ -42,6 +57,9 @@ def _candidates(pt):
 
 def modification_indices(res, sort=True, minimum=0.0):
     import pandas as pd
+
+    if getattr(res, "_wls", None) is not None:
+        return _ordinal_modindices(res, sort=sort, minimum=minimum)
 
     from .fiml import FIMLEngine
     from .model import build_engine
@@ -75,7 +93,14 @@ def modification_indices(res, sort=True, minimum=0.0):
         mi = N * gk ** 2 / V
         epc = -gk / V
     mi[V <= 1e-12] = np.nan
-    # standardisation
+    return _table(res, cands, mi, epc, sort, minimum)
+
+
+def _table(res, cands, mi, epc, sort, minimum):
+    """The result table with the standardised EPCs (``std_lv`` / ``std_all`` scaling)."""
+    import pandas as pd
+
+    pt = res._pt
     names = pt.ov + pt.lv
     pos = {v: i for i, v in enumerate(names)}
     sepc_lv, sepc_all = [], []
@@ -87,10 +112,16 @@ def modification_indices(res, sort=True, minimum=0.0):
         if o == "=~":
             sepc_lv.append(e * sd[pos[l]])
             sepc_all.append(e * sd[pos[l]] / sd[pos[r]])
-        else:
+        elif o == "~1":
+            sepc_lv.append(e / sd[pos[l]] if l in pt.lv else e)
+            sepc_all.append(e / sd[pos[l]])
+        elif o == "~~" and l != r:
             den = np.sqrt(S[pos[l], pos[l]] * S[pos[r], pos[r]])
             sepc_lv.append(e)
             sepc_all.append(e / den if den > 0 else np.nan)
+        else:
+            sepc_lv.append(np.nan)
+            sepc_all.append(np.nan)
     out = pd.DataFrame({"lhs": [c[0] for c in cands], "op": [c[1] for c in cands], "rhs": [c[2] for c in cands],
                         "group": [c[3] for c in cands], "mi": mi, "epc": epc, "sepc_lv": sepc_lv,
                         "sepc_all": sepc_all})
@@ -98,3 +129,64 @@ def modification_indices(res, sort=True, minimum=0.0):
     if sort:
         out = out.sort_values("mi", ascending=False, kind="mergesort")
     return out.reset_index(drop=True)
+
+
+def _ordinal_modindices(res, sort=True, minimum=0.0):
+    """Score tests of a WLSMV fit (see the module docstring)."""
+    from .model import build_engine
+    from .ordinal import _jacobian, _layout
+    from .partable import Row
+
+    pt = res._pt
+    w = res._wls
+    new = _candidates(pt)
+    q = pt.npar
+    rows, cands, start = [], [], []
+    k = q
+    for r in pt.rows:  # lavaan's all.free: every fixed parameter is a candidate as well
+        if r.free or r.fixed_x:
+            rows.append(copy.copy(r))
+            continue
+        c = copy.copy(r)
+        c.free, c.par, c.eq, c.label = True, k, "", ""
+        rows.append(c)
+        cands.append((r.lhs, r.op, r.rhs, r.group))
+        start.append(0.0 if r.value is None else float(r.value))
+        k += 1
+    for (l, o, r_, g) in new:
+        rows.append(Row(l, o, r_, group=g, free=True, user=0, par=k))
+        cands.append((l, o, r_, g))
+        start.append(0.0)
+        k += 1
+    aug = copy.copy(pt)
+    aug.rows = rows
+    aug.npar = k
+    eng = build_engine(aug, w["gds"])
+    th_par, th_item, dl_par = _layout(aug)
+    theta = np.concatenate([res.theta, np.array(start, dtype=float)])
+    info = np.zeros((k, k))
+    grad = np.zeros(k)
+    for g in range(pt.ngroups):
+        sig, J = _jacobian(eng, theta, g, th_par, th_item, dl_par)
+        JW = J.T * w["w"][g]
+        n = w["ns"][g]
+        # lavaan's expected information weighs with 1 / diag(NACOV) of the sample statistics, its
+        # gradient with the fit's WLS.V (NACOV times N / (N - 1), see ordinal.py)
+        info += w["fg"][g] * n / (n - 1) * JW @ J
+        grad -= w["fg"][g] * JW @ (w["s"][g] - sig)
+    I11 = info[:q, :q]
+    I21 = info[q:, :q]
+    try:
+        I11inv = np.linalg.inv(I11)
+    except np.linalg.LinAlgError:
+        I11inv = np.linalg.pinv(I11)
+    V = np.diag(info[q:, q:]) - np.einsum("ij,jk,ik->i", I21, I11inv, I21)
+    V[V < np.finfo(float).eps ** (1 / 3)] = np.nan  # not identified: dropped, as lavaan's na.remove
+    gk = grad[q:]
+    N = sum(w["ns"])
+    with np.errstate(all="ignore"):
+        mi = N * gk ** 2 / V
+        epc = -gk / V
+    keep = ~np.isnan(mi)
+    cands = [c for c, kp in zip(cands, keep) if kp]
+    return _table(res, cands, mi[keep], epc[keep], sort, minimum)

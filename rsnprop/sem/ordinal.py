@@ -129,6 +129,58 @@ def _offdiag(p):
     return np.array([a for a, _ in pairs], dtype=int), np.array([b for _, b in pairs], dtype=int)
 
 
+def _layout(pt):
+    """Per group: parameter index (or -1) of every threshold, the item of each threshold, and the
+    parameter index (or -1) of every scaling factor ``~*~``."""
+    pos = {v: i for i, v in enumerate(pt.ov)}
+    th_par, th_item, dl_par = [], [], []
+    for g in range(1, pt.ngroups + 1):
+        rows_g = [r for r in pt.rows if r.group == g]
+        th_par.append(np.array([r.par for r in rows_g if r.op == "|"], dtype=int))
+        th_item.append(np.array([pos[r.lhs] for r in rows_g if r.op == "|"], dtype=int))
+        dl = {r.lhs: r.par for r in rows_g if r.op == "~*~"}
+        dl_par.append(np.array([dl[v] for v in pt.ov], dtype=int))
+    return th_par, th_item, dl_par
+
+
+def _model_vec(engine, theta, g, th_par, th_item, dl_par):
+    """Model statistics of group ``g``: thresholds, then the off-diagonal correlations."""
+    sigma, mu = engine.groups[g].implied(theta)
+    ri, ci = _offdiag(sigma.shape[0])
+    delta = np.where(dl_par[g] >= 0, theta[np.maximum(dl_par[g], 0)], 1.0)
+    it = th_item[g]
+    tau = delta[it] * (theta[th_par[g]] - mu[it])
+    return np.concatenate([tau, delta[ri] * delta[ci] * sigma[ri, ci]])
+
+
+def _jacobian(engine, theta, g, th_par, th_item, dl_par):
+    """Model statistics of group ``g`` and their analytic Jacobian (RAM derivatives, thresholds,
+    scaling factors)."""
+    gm = engine.groups[g]
+    q = len(theta)
+    sigma, mu, ds, dm = gm.derivatives(theta, True)
+    ri, ci = _offdiag(sigma.shape[0])
+    dpar = dl_par[g]
+    delta = np.where(dpar >= 0, theta[np.maximum(dpar, 0)], 1.0)
+    it = th_item[g]
+    raw = theta[th_par[g]] - mu[it]
+    base = np.concatenate([delta[it] * raw, delta[ri] * delta[ci] * sigma[ri, ci]])
+    nth_g = len(it)
+    J = np.zeros((len(base), q))
+    J[:nth_g] = -(delta[it][:, None] * dm[:, it].T)
+    J[nth_g:] = (delta[ri] * delta[ci])[:, None] * ds[:, ri, ci].T
+    np.add.at(J, (np.arange(nth_g), th_par[g]), delta[it])
+    for j in np.flatnonzero(dpar >= 0):
+        k = dpar[j]
+        rows_th = np.flatnonzero(it == j)
+        J[rows_th, k] += raw[rows_th]
+        sel_i = np.flatnonzero(ri == j)
+        J[nth_g + sel_i, k] += delta[ci[sel_i]] * sigma[j, ci[sel_i]]
+        sel_c = np.flatnonzero(ci == j)
+        J[nth_g + sel_c, k] += delta[ri[sel_c]] * sigma[ri[sel_c], j]
+    return base, J
+
+
 def fit_ordinal(model, data, *, ordered, group=None, group_equal=(), group_partial=(), std_lv=False,
                 estimator="WLSMV", level=0.95):
     from scipy import stats
@@ -208,14 +260,7 @@ def fit_ordinal(model, data, *, ordered, group=None, group_equal=(), group_parti
     engine = build_engine(pt, gds)
     ri, ci = _offdiag(p)
     pos = {v: i for i, v in enumerate(pt.ov)}
-    # per group: parameter index (or -1) of every threshold / scaling factor
-    th_par, th_item, dl_par = [], [], []
-    for g in range(1, G + 1):
-        rows_g = [r for r in pt.rows if r.group == g]
-        th_par.append(np.array([r.par for r in rows_g if r.op == "|"]))
-        th_item.append(np.array([pos[r.lhs] for r in rows_g if r.op == "|"]))
-        dl = {r.lhs: r.par for r in rows_g if r.op == "~*~"}
-        dl_par.append(np.array([dl[v] for v in pt.ov]))
+    th_par, th_item, dl_par = _layout(pt)
     s_list = [np.concatenate([st.th_flat, st.cor[ri, ci]]) for st in sts]
     # lavaan's NACOV carries a factor N / (N - 1) (checked against lavaan 0.6.14: chi-square,
     # scaled chi-square and SEs all agree only with it)
@@ -226,35 +271,10 @@ def fit_ordinal(model, data, *, ordered, group=None, group_equal=(), group_parti
     fgs = [n / N for n in ns]
 
     def model_vec(theta, g):
-        sigma, mu = engine.groups[g].implied(theta)
-        delta = np.where(dl_par[g] >= 0, theta[np.maximum(dl_par[g], 0)], 1.0)
-        it = th_item[g]
-        tau = delta[it] * (theta[th_par[g]] - mu[it])
-        return np.concatenate([tau, delta[ri] * delta[ci] * sigma[ri, ci]])
+        return _model_vec(engine, theta, g, th_par, th_item, dl_par)
 
     def jac(theta, g):
-        """Model statistics and their analytic Jacobian (RAM derivatives, thresholds, scaling)."""
-        gm = engine.groups[g]
-        sigma, mu, ds, dm = gm.derivatives(theta, True)
-        dpar = dl_par[g]
-        delta = np.where(dpar >= 0, theta[np.maximum(dpar, 0)], 1.0)
-        it = th_item[g]
-        raw = theta[th_par[g]] - mu[it]
-        base = np.concatenate([delta[it] * raw, delta[ri] * delta[ci] * sigma[ri, ci]])
-        nth_g = len(it)
-        J = np.zeros((len(base), q))
-        J[:nth_g] = -(delta[it][:, None] * dm[:, it].T)
-        J[nth_g:] = (delta[ri] * delta[ci])[:, None] * ds[:, ri, ci].T
-        np.add.at(J, (np.arange(nth_g), th_par[g]), delta[it])
-        for j in np.flatnonzero(dpar >= 0):
-            k = dpar[j]
-            rows_th = np.flatnonzero(it == j)
-            J[rows_th, k] += raw[rows_th]
-            sel_i = np.flatnonzero(ri == j)
-            J[nth_g + sel_i, k] += delta[ci[sel_i]] * sigma[j, ci[sel_i]]
-            sel_c = np.flatnonzero(ci == j)
-            J[nth_g + sel_c, k] += delta[ri[sel_c]] * sigma[ri[sel_c], j]
-        return base, J
+        return _jacobian(engine, theta, g, th_par, th_item, dl_par)
 
     def objective(theta):
         tot = 0.0
@@ -375,5 +395,6 @@ def fit_ordinal(model, data, *, ordered, group=None, group_equal=(), group_parti
                    "levels": {v: sts[0].levels[j].tolist() for j, v in enumerate(pt.ov)},
                    "thresholds_by_group": [{v: st.th[j].tolist() for j, v in enumerate(pt.ov)} for st in sts]}
     res.polychoric = sts[0].cor if G == 1 else [st.cor for st in sts]
-    res._wls = {"J": Js, "w": ws, "gamma": gammas, "fg": fgs, "info": E}
+    res._wls = {"J": Js, "w": ws, "gamma": gammas, "fg": fgs, "info": E, "s": s_list, "ns": ns,
+                "gds": gds}
     return res

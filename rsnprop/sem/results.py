@@ -182,8 +182,12 @@ class SEMResult(Result):
 
         Score tests for the cross-loadings and residual covariances not in the model, with the
         expected information: of the ML discrepancy for complete data, of the FIML likelihood
-        of the missing-data patterns for ``missing="fiml"`` (as lavaan with ``missing = "ml"``).
-        ML and MLR fits (MLR: the same indices as ML); not WLSMV.
+        of the missing-data patterns for ``missing="fiml"`` (as lavaan with ``missing = "ml"``),
+        of the DWLS discrepancy of thresholds and polychoric correlations for WLSMV fits of
+        ordinal indicators (as lavaan; the candidates then also include every fixed parameter
+        that is identified when freed, e.g. marker loadings and, with equal thresholds, the
+        intercepts ``x ~1`` of the latent responses).  ML and MLR fits (MLR: the same indices as
+        ML) and WLSMV fits.
 
         Parameters
         ----------
@@ -209,13 +213,27 @@ class SEMResult(Result):
 
         In R: ``modindices(cfa(model, data = HolzingerSwineford1939), sort. = TRUE,
         minimum.value = 10)``.
+
+        Ordinal (Likert) indicators, WLSMV:
+
+        >>> from rsnprop.datasets import bfi
+        >>> items = ["A1", "A2", "A3", "A4", "A5", "C1", "C2", "C3", "C4", "C5"]
+        >>> res = fit("agree =~ A1 + A2 + A3 + A4 + A5\\nconsc =~ C1 + C2 + C3 + C4 + C5",
+        ...           bfi()[items], ordered=items)
+        >>> mi = res.modindices(minimum=60)
+        >>> mi.loc[0, ["lhs", "op", "rhs"]].tolist(), round(float(mi.loc[0, "mi"]), 1)
+        (['consc', '=~', 'A4'], 99.8)
+
+        In R: ``modindices(cfa(model, data = bfi, ordered = items), sort. = TRUE,
+        minimum.value = 60)``.
         """
         from ..errors import InputError
         from .modindices import modification_indices
 
-        if self.estimator not in ("ML", "MLR"):
+        if self.estimator not in ("ML", "MLR") and getattr(self, "_wls", None) is None:
             raise InputError("modification indices are implemented for ML/MLR fits (complete data or "
-                             "FIML)", parameter="estimator", value=self.estimator)
+                             "FIML) and WLSMV fits of ordinal indicators", parameter="estimator",
+                             value=self.estimator)
         return modification_indices(self, sort=sort, minimum=minimum)
 
     def residuals(self, type="cor"):
