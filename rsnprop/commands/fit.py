@@ -17,6 +17,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--ordered", default="", help="comma-separated ordinal indicators (implies WLSMV)")
     parser.add_argument("--missing", default="listwise", choices=["listwise", "fiml"])
     parser.add_argument("--std-lv", action="store_true", help="fix latent variances to 1 instead of first loadings")
+    parser.add_argument("--parameterization", default="delta", choices=["delta", "theta"],
+                        help="ordinal indicators: delta (default) or theta (residual variances of the "
+                        "latent responses as parameters)")
     parser.add_argument("--bootstrap", type=int, default=0, metavar="N", help="bootstrap draws (0: none)")
     parser.add_argument("--bootstrap-type", default="nonparametric", choices=["nonparametric", "bollen.stine"])
     parser.add_argument("--seed", type=int, default=None)
@@ -44,4 +47,5 @@ def run(args):
                    group_partial=split_list(args.partial), estimator=args.estimator,
                    ordered=split_list(args.ordered) or None, missing=args.missing,
                    std_lv=args.std_lv, bootstrap=args.bootstrap,
-                   bootstrap_type=args.bootstrap_type, seed=args.seed, n_jobs=args.jobs)
+                   bootstrap_type=args.bootstrap_type, seed=args.seed, n_jobs=args.jobs,
+                   parameterization=args.parameterization)

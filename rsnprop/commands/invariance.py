@@ -18,6 +18,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--ordered", default="", help="comma-separated ordinal indicators (implies WLSMV)")
     parser.add_argument("--missing", default="listwise", choices=["listwise", "fiml"])
     parser.add_argument("--rule", default="chen2007", choices=["chen2007", "lrt"])
+    parser.add_argument("--parameterization", default="delta", choices=["delta", "theta"],
+                        help="ordinal indicators: delta (default) or theta (residual variances of the "
+                        "latent responses as parameters; tests the strict step)")
 
 
 def run(args):
@@ -30,4 +33,4 @@ def run(args):
         return invariance(read_model(args.model), data, args.group, levels=split_list(args.levels),
                           partial_search=args.partial, estimator=args.estimator,
                           ordered=split_list(args.ordered) or None, missing=args.missing,
-                          rule=args.rule)
+                          rule=args.rule, parameterization=args.parameterization)

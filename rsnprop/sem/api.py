@@ -21,7 +21,8 @@ ESTIMATORS = ("ML", "MLR", "WLSMV", "DWLS")
 def fit(model: str, data, *, group: str | None = None, group_equal=(), group_partial=(),
         estimator: str = "ML", missing: str = "listwise", ordered=None, std_lv: bool = False,
         meanstructure: bool | None = None, bootstrap: int = 0, bootstrap_type: str = "nonparametric",
-        seed=None, n_jobs=None, progress: bool = False, level: float = 0.95):
+        seed=None, n_jobs=None, progress: bool = False, level: float = 0.95,
+        parameterization: str = "delta"):
     """Fit a CFA/SEM written in lavaan syntax, as ``lavaan::sem()`` would.
 
     Parameters
@@ -75,6 +76,13 @@ def fit(model: str, data, *, group: str | None = None, group_equal=(), group_par
         Show a progress bar during the bootstrap.
     level : float
         Confidence level of ``ci_lower``/``ci_upper``.
+    parameterization : {"delta", "theta"}
+        Ordinal indicators only (lavaan's ``parameterization``).  ``"delta"``: the latent
+        responses have unit variance, scaling factors ``~*~`` are parameters.  ``"theta"``: their
+        residual variances are parameters (1 in group 1 and, unless thresholds are equal, in
+        every group; ``group_equal`` ``"residuals"`` keeps them 1 in every group: strict
+        invariance), the scaling factors follow from the model.  Same fit, estimates on another
+        scale.
 
     Returns
     -------
@@ -128,7 +136,11 @@ def fit(model: str, data, *, group: str | None = None, group_equal=(), group_par
             raise InputError("the bootstrap is not implemented for ordinal indicators (WLSMV)",
                              parameter="bootstrap", value=bootstrap)
         return fit_ordinal(model, data, ordered=ordered, group=group, group_equal=group_equal,
-                           group_partial=group_partial, std_lv=std_lv, estimator=estimator, level=level)
+                           group_partial=group_partial, std_lv=std_lv, estimator=estimator, level=level,
+                           parameterization=parameterization)
+    if parameterization != "delta":
+        raise InputError("parameterization is for ordinal indicators (ordered=[...])", parameter="parameterization",
+                         value=parameterization)
 
     if group is not None and group not in columns:
         raise InputError("group column not found in the data", column=group, parameter="group")

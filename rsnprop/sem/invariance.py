@@ -168,7 +168,7 @@ def _compare(rec, prev, prev_res, res, rule, alpha):
 
 def invariance(model, data, group, *, levels=("configural", "metric", "scalar", "strict"),
                partial_search=False, estimator="ML", missing="listwise", ordered=None, std_lv=False,
-               rule="chen2007", alpha=0.05, max_free=None, level=0.95):
+               rule="chen2007", alpha=0.05, max_free=None, level=0.95, parameterization="delta"):
     """Run the measurement-invariance sequence of ``model`` across the groups of ``group``.
 
     Parameters
@@ -191,6 +191,14 @@ def invariance(model, data, group, *, levels=("configural", "metric", "scalar", 
         Level of the chi-square difference test when ``rule="lrt"``.
     max_free : int, optional
         Largest number of constraints freed per step in the partial search (default: half).
+    parameterization : {"delta", "theta"}
+        Ordinal indicators (as :func:`rsnprop.sem.fit`).  ``"theta"`` makes the residual
+        variances of the latent responses parameters, so that the strict step (equal loadings,
+        thresholds and residual variances, lavaan's ``group.equal = c("thresholds", "loadings",
+        "intercepts", "residuals")`` with ``parameterization = "theta"``) can be tested; with
+        ``"delta"`` it is skipped (a note in ``warnings``).  Configural and scalar fit the same
+        in both; the metric models differ (lavaan's defaults: delta fixes the scaling factors,
+        theta the residual variances at 1 in every group).
 
     Returns
     -------
@@ -209,6 +217,21 @@ def invariance(model, data, group, *, levels=("configural", "metric", "scalar", 
 
     In R: ``semTools::measEq.syntax`` or ``cfa(model, data, group = "school",
     group.equal = c("loadings", "intercepts"))`` for each step, then ``lavTestLRT``.
+
+    Ordinal (Likert) items, strict step included (theta parametrisation):
+
+    >>> from rsnprop.datasets import bfi
+    >>> items = ["A1", "A2", "A3", "A4", "A5", "C1", "C2", "C3", "C4", "C5"]
+    >>> d = bfi()[items + ["gender"]].dropna()
+    >>> inv = invariance("agree =~ A1 + A2 + A3 + A4 + A5\\nconsc =~ C1 + C2 + C3 + C4 + C5", d,
+    ...                  "gender", ordered=items, parameterization="theta")
+    >>> [(s["name"], round(float(s["chi2_scaled"])), s["df"]) for s in inv.steps]
+    [('configural', 644, 68), ('metric', 604, 76), ('scalar', 707, 114), ('strict', 737, 124)]
+    >>> inv.level
+    'strict'
+
+    In R: ``cfa(model, data, ordered = items, group = "gender", parameterization = "theta",
+    group.equal = c("thresholds", "loadings", "intercepts", "residuals"))`` for the strict step.
     """
     from .api import fit
 
@@ -228,11 +251,17 @@ def invariance(model, data, group, *, levels=("configural", "metric", "scalar", 
     if group is None or group not in getattr(data, "columns", []):
         raise InputError("group column not found in the data", column=group, parameter="group")
     ordinal = bool(ordered) or str(estimator).upper() in ("WLSMV", "DWLS")
+    if parameterization not in ("delta", "theta"):
+        raise InputError("parameterization must be 'delta' or 'theta'", parameter="parameterization",
+                         value=parameterization)
+    if parameterization != "delta" and not ordinal:
+        raise InputError("parameterization is for ordinal indicators (ordered=[...])", parameter="parameterization",
+                         value=parameterization)
     notes = []
-    if ordinal and "strict" in levels:
+    if ordinal and "strict" in levels and parameterization == "delta":
         levels = [lv for lv in levels if lv != "strict"]
         notes.append("strict invariance is not tested with ordinal indicators (delta parametrisation: "
-                     "residual variances are not parameters)")
+                     "residual variances are not parameters; use parameterization='theta')")
 
     def equal_for(name):
         if name == "means":
@@ -244,6 +273,8 @@ def invariance(model, data, group, *, levels=("configural", "metric", "scalar", 
         return eq
 
     kw = dict(group=group, estimator=estimator, missing=missing, ordered=ordered, std_lv=std_lv, level=level)
+    if parameterization != "delta":
+        kw["parameterization"] = parameterization
     steps, fits, warnings = [], {}, list(notes)
     prev_rec = prev_res = None
     held_level = "none"
@@ -327,6 +358,9 @@ def _candidates(res, name):
     if name == "scalar" and res.estimator in ("WLSMV", "DWLS"):
         sel = e[(e.op == "|") & e.free & (e.group == 1)]
         return [f"{r.lhs}|{r.rhs}" for r in sel.itertuples()]
+    if name == "strict" and res.estimator in ("WLSMV", "DWLS"):  # theta: residual variances fixed at 1
+        sel = e[(e.op == "~~") & (e.lhs == e.rhs) & e.lhs.isin(res._pt.ov) & (e.group == 1)]
+        return [f"{r.lhs}~~{r.rhs}" for r in sel.itertuples()]
     sel = e[(e.op == op) & e.free & (e.group == 1)]
     if name == "strict":
         sel = sel[(sel.lhs == sel.rhs) & sel.lhs.isin(res._pt.ov)]

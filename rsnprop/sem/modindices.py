@@ -13,7 +13,8 @@ likelihood of the missing-data patterns (``-2 log L / N`` in place of ``F_ML``, 
 information under missingness at the model-implied moments), as lavaan's ``modindices()`` for
 ``missing = "ml"`` (tests/reference/sem_fiml_mi.R).
 
-Ordinal indicators (WLSMV, delta parametrisation): as lavaan's ``modindices()`` for
+Ordinal indicators (WLSMV; delta parametrisation, or theta: its scaling factors are functions of the
+parameters): as lavaan's ``modindices()`` for
 ``estimator = "WLSMV"``, the score test of the DWLS discrepancy
 ``F = 1/2 sum_g f_g (s_g - sigma_g)' W_g (s_g - sigma_g)`` (thresholds and polychoric
 correlations, ``W_g`` the diagonal weights of the fit) with the expected information
@@ -167,7 +168,7 @@ def _ordinal_modindices(res, sort=True, minimum=0.0):
     info = np.zeros((k, k))
     grad = np.zeros(k)
     for g in range(pt.ngroups):
-        sig, J = _jacobian(eng, theta, g, th_par, th_item, dl_par)
+        sig, J = _jacobian(eng, theta, g, th_par, th_item, dl_par, w.get("parameterization", "delta"))
         JW = J.T * w["w"][g]
         n = w["ns"][g]
         # lavaan's expected information weighs with 1 / diag(NACOV) of the sample statistics, its

@@ -1,7 +1,11 @@
 """Ordinal indicators: DWLS estimation on polychoric correlations with WLSMV inference
 (lavaan ``cfa(..., ordered = ..., estimator = "WLSMV")``, delta parametrisation), single and
 multigroup (``group_equal`` ``"loadings"``, ``"thresholds"``; with equal thresholds the latent
-means and the scaling factors ``~*~`` are free in groups 2..G, as lavaan).
+means and the scaling factors ``~*~`` are free in groups 2..G, as lavaan).  Theta parametrisation
+(lavaan ``parameterization = "theta"``): the residual variances of the latent responses are
+parameters (1 in group 1 and, unless thresholds are equal, in every group; ``group_equal``
+``"residuals"`` keeps them 1 everywhere: strict invariance) and the scaling factors are
+``Delta = 1 / sqrt(diag(Sigma))`` (reported as the fixed ``~*~`` rows).
 
 Sample statistics ``s = (thresholds, polychoric correlations)`` and ``Gamma = NACOV`` come from
 :mod:`rsnprop.sem.polychoric`.  The model implies ``tau`` (free thresholds) and the off-diagonal
@@ -143,25 +147,36 @@ def _layout(pt):
     return th_par, th_item, dl_par
 
 
-def _model_vec(engine, theta, g, th_par, th_item, dl_par):
+def _scaling(sigma, ds, theta, dpar, param):
+    """Scaling factors ``Delta`` of the latent responses and their derivatives (``None`` when
+    they are not functions of the parameters).  Delta parametrisation: parameters ``~*~`` (or
+    1); theta parametrisation: ``1 / sqrt(diag(Sigma))``."""
+    if param == "theta":
+        delta = 1.0 / np.sqrt(np.diag(sigma))
+        ddelta = None if ds is None else -0.5 * delta ** 3 * np.einsum("kjj->kj", ds)
+        return delta, ddelta
+    return np.where(dpar >= 0, theta[np.maximum(dpar, 0)], 1.0), None
+
+
+def _model_vec(engine, theta, g, th_par, th_item, dl_par, param="delta"):
     """Model statistics of group ``g``: thresholds, then the off-diagonal correlations."""
     sigma, mu = engine.groups[g].implied(theta)
     ri, ci = _offdiag(sigma.shape[0])
-    delta = np.where(dl_par[g] >= 0, theta[np.maximum(dl_par[g], 0)], 1.0)
+    delta, _ = _scaling(sigma, None, theta, dl_par[g], param)
     it = th_item[g]
     tau = delta[it] * (theta[th_par[g]] - mu[it])
     return np.concatenate([tau, delta[ri] * delta[ci] * sigma[ri, ci]])
 
 
-def _jacobian(engine, theta, g, th_par, th_item, dl_par):
+def _jacobian(engine, theta, g, th_par, th_item, dl_par, param="delta"):
     """Model statistics of group ``g`` and their analytic Jacobian (RAM derivatives, thresholds,
-    scaling factors)."""
+    scaling factors: parameters in the delta, functions of Sigma in the theta parametrisation)."""
     gm = engine.groups[g]
     q = len(theta)
     sigma, mu, ds, dm = gm.derivatives(theta, True)
     ri, ci = _offdiag(sigma.shape[0])
     dpar = dl_par[g]
-    delta = np.where(dpar >= 0, theta[np.maximum(dpar, 0)], 1.0)
+    delta, ddelta = _scaling(sigma, ds, theta, dpar, param)
     it = th_item[g]
     raw = theta[th_par[g]] - mu[it]
     base = np.concatenate([delta[it] * raw, delta[ri] * delta[ci] * sigma[ri, ci]])
@@ -170,6 +185,11 @@ def _jacobian(engine, theta, g, th_par, th_item, dl_par):
     J[:nth_g] = -(delta[it][:, None] * dm[:, it].T)
     J[nth_g:] = (delta[ri] * delta[ci])[:, None] * ds[:, ri, ci].T
     np.add.at(J, (np.arange(nth_g), th_par[g]), delta[it])
+    if ddelta is not None:
+        J[:nth_g] += raw[:, None] * ddelta[:, it].T
+        J[nth_g:] += (sigma[ri, ci] * delta[ci])[:, None] * ddelta[:, ri].T
+        J[nth_g:] += (sigma[ri, ci] * delta[ri])[:, None] * ddelta[:, ci].T
+        return base, J
     for j in np.flatnonzero(dpar >= 0):
         k = dpar[j]
         rows_th = np.flatnonzero(it == j)
@@ -182,7 +202,7 @@ def _jacobian(engine, theta, g, th_par, th_item, dl_par):
 
 
 def fit_ordinal(model, data, *, ordered, group=None, group_equal=(), group_partial=(), std_lv=False,
-                estimator="WLSMV", level=0.95):
+                estimator="WLSMV", level=0.95, parameterization="delta"):
     from scipy import stats
     from scipy.linalg import block_diag
 
@@ -209,11 +229,17 @@ def fit_ordinal(model, data, *, ordered, group=None, group_equal=(), group_parti
         raise InputError("models mixing ordinal and continuous indicators are not implemented yet; "
                          "declare every observed variable as ordered", parameter="ordered",
                          value=",".join(v for v in probe.ov if v not in ordered))
-    unsupported = [g for g in group_equal if g not in ("loadings", "thresholds", "intercepts", "lv.variances",
-                                                      "lv.covariances", "regressions", "means")]
+    if parameterization not in ("delta", "theta"):
+        raise InputError("parameterization must be 'delta' or 'theta'", parameter="parameterization",
+                         value=parameterization)
+    theta_param = parameterization == "theta"
+    known = ("loadings", "thresholds", "intercepts", "lv.variances", "lv.covariances", "regressions", "means")
+    unsupported = [g for g in group_equal if g not in known + (("residuals",) if theta_param else ())]
     if unsupported:
-        raise InputError("group_equal type not supported with ordinal indicators (delta parametrisation)",
-                         parameter="group_equal", value=unsupported[0])
+        hint = (" (equal residual variances need parameterization='theta')" if unsupported[0] == "residuals"
+                else "")
+        raise InputError(f"group_equal type not supported with ordinal indicators ({parameterization} "
+                         f"parametrisation){hint}", parameter="group_equal", value=unsupported[0])
     arrays, labels, n_dropped = prepare_data(data, probe.ov, group=group, ordered=ordered)
     G = len(labels)
     for x in arrays:
@@ -233,14 +259,22 @@ def fit_ordinal(model, data, *, ordered, group=None, group_equal=(), group_parti
                 raise InputError("equal thresholds need the same observed categories in every group",
                                  column=v, parameter="group_equal")
     th_partial = {p_.replace(" ", "") for p_ in group_partial if "|" in p_}
-    other_partial = [p_ for p_ in group_partial if "|" not in p_]
-    ge = [g for g in group_equal if g not in ("thresholds", "intercepts", "means")]
+    resid_partial = {p_.replace(" ", "") for p_ in group_partial if "|" not in p_ and "~~" in p_
+                     and len(set(p_.replace(" ", "").split("~~"))) == 1} if theta_param else set()
+    other_partial = [p_ for p_ in group_partial if "|" not in p_ and p_.replace(" ", "") not in resid_partial]
+    resid_equal = theta_param and "residuals" in group_equal
+    ge = [g for g in group_equal if g not in ("thresholds", "intercepts", "means", "residuals")]
     pt = build_partable(model, ngroups=G, std_lv=std_lv, meanstructure=False, group_equal=ge,
                         group_partial=other_partial, data_columns=columns, ordered=ordered)
     p = len(pt.ov)
     resid_rows = [r for r in pt.rows if r.op == "~~" and r.lhs == r.rhs and r.lhs in ordered]
     for r in resid_rows:
-        r.free, r.value = False, 0.0
+        # delta: residual variances are 1/Delta^2 - explained variance (set after the fit);
+        # theta: parameters, 1 in the first group and, unless thresholds are equal, in every group
+        # (lavaan); equal residual variances are 1 in every group
+        r.free, r.value, r.eq = False, (1.0 if theta_param else 0.0), ""
+        if theta_param and r.group > 1 and th_equal and (not resid_equal or f"{r.lhs}~~{r.lhs}" in resid_partial):
+            r.free = True
     extra = []
     free_means = th_equal and "means" not in group_equal
     for g in range(1, G + 1):
@@ -250,7 +284,8 @@ def fit_ordinal(model, data, *, ordered, group=None, group_equal=(), group_parti
                 name = f"t{m + 1}"
                 eq = f".eq.{v}|{name}" if th_equal and f"{v}|{name}" not in th_partial else ""
                 extra.append(Row(v, "|", name, group=g, free=True, user=0, eq=eq))
-        extra += [Row(v, "~*~", v, group=g, free=(g > 1 and th_equal), value=1.0, user=0) for v in pt.ov]
+        extra += [Row(v, "~*~", v, group=g, free=(g > 1 and th_equal and not theta_param), value=1.0, user=0)
+                  for v in pt.ov]
         extra += [Row(v, "~1", "", group=g, free=False, value=0.0, user=0) for v in pt.ov]
         extra += [Row(f, "~1", "", group=g, free=(g > 1 and free_means), value=0.0, user=0) for f in pt.lv]
     pt.rows = pt.rows + extra
@@ -271,10 +306,10 @@ def fit_ordinal(model, data, *, ordered, group=None, group_equal=(), group_parti
     fgs = [n / N for n in ns]
 
     def model_vec(theta, g):
-        return _model_vec(engine, theta, g, th_par, th_item, dl_par)
+        return _model_vec(engine, theta, g, th_par, th_item, dl_par, parameterization)
 
     def jac(theta, g):
-        return _jacobian(engine, theta, g, th_par, th_item, dl_par)
+        return _jacobian(engine, theta, g, th_par, th_item, dl_par, parameterization)
 
     def objective(theta):
         tot = 0.0
@@ -287,6 +322,13 @@ def fit_ordinal(model, data, *, ordered, group=None, group_equal=(), group_parti
     for g in range(G):
         theta[th_par[g]] = sts[g].th_flat
     theta[np.concatenate(dl_par)[np.concatenate(dl_par) >= 0]] = 1.0
+    if theta_param:  # residual variances 1; thresholds on the scale of the implied variances
+        for r in resid_rows:
+            if r.par >= 0:
+                theta[r.par] = 1.0
+        for g in range(G):
+            sigma0, _ = engine.groups[g].implied(theta)
+            theta[th_par[g]] = sts[g].th_flat * np.sqrt(np.diag(sigma0))[th_item[g]]
     converged = False
     F = objective(theta)
     it = 0
@@ -366,7 +408,7 @@ def fit_ordinal(model, data, *, ordered, group=None, group_equal=(), group_parti
         implied = []
         for g in range(G):
             sigma, _ = engine.groups[g].implied(theta)
-            delta = np.where(dl_par[g] >= 0, theta[np.maximum(dl_par[g], 0)], 1.0)
+            delta, _ = _scaling(sigma, None, theta, dl_par[g], parameterization)
             implied.append(sigma * np.outer(delta, delta))
         fitm.update(_catml_robust([st.cor for st in sts], implied, Jall, Wb, Gb, E_inv, cor_rows, fgs, ns, df))
     # srmr on the correlations (weighted over groups)
@@ -378,9 +420,16 @@ def fit_ordinal(model, data, *, ordered, group=None, group_equal=(), group_parti
     for key in ("loglik", "aic", "bic"):
         fitm[key] = float("nan")
     # residual variances of y* (delta parametrisation): 1 / delta^2 - explained variance
+    # theta parametrisation: the scaling factors 1 / sd(y*) (reported as the fixed ~*~ rows)
     for g in range(G):
         gm = engine.groups[g]
         sigma_hat, _ = gm.implied(theta)
+        if theta_param:
+            delta, _ = _scaling(sigma_hat, None, theta, dl_par[g], parameterization)
+            for rr in pt.rows:
+                if rr.group == g + 1 and rr.op == "~*~":
+                    rr.value = float(delta[pos[rr.lhs]])
+            continue
         delta = np.where(dl_par[g] >= 0, theta[np.maximum(dl_par[g], 0)], 1.0)
         for rr in resid_rows:
             if rr.group != g + 1:
@@ -396,5 +445,5 @@ def fit_ordinal(model, data, *, ordered, group=None, group_equal=(), group_parti
                    "thresholds_by_group": [{v: st.th[j].tolist() for j, v in enumerate(pt.ov)} for st in sts]}
     res.polychoric = sts[0].cor if G == 1 else [st.cor for st in sts]
     res._wls = {"J": Js, "w": ws, "gamma": gammas, "fg": fgs, "info": E, "s": s_list, "ns": ns,
-                "gds": gds}
+                "gds": gds, "parameterization": parameterization}
     return res

@@ -43,6 +43,12 @@ rec("bfi WLSMV", fit(w["model"], wd, ordered=items), w)
 wg = load("sem_wlsmv_groups.json")
 for s in ("configural","metric","scalar"):
     rec(f"bfi WLSMV {s} (gender)", fit(wg["model"], wd, ordered=items, group="gender", group_equal=wg[s]["group_equal"]), wg[s])
+wt = load("sem_wlsmv_theta.json")
+rec("bfi WLSMV theta", fit(wt["model"], wd, ordered=items, parameterization="theta"), wt["single"])
+for s in ("configural", "metric", "scalar", "strict"):
+    ge_ = wt[s]["group_equal"]
+    rec(f"bfi WLSMV theta {s} (gender)", fit(wt["model"], wd, ordered=items, group="gender", parameterization="theta",
+                                             group_equal=[ge_] if isinstance(ge_, str) else (ge_ or [])), wt[s])
 gm = load("sem_groupmod.json")
 for name, block in gm["models"].items():
     ge = block["group_equal"]
