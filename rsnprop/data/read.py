@@ -358,7 +358,7 @@ def _read_csv_arrow(raw: bytes, text: str, enc: str, delim: str):
         data = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
     else:
         data = text.encode("utf-8")
-    if data.lstrip()[:1] in (b"\n", b"\r") or data[:1] in (b"\n", b"\r"):
+    if data[:1] in (b"\n", b"\r"):
         return None      # blank lines before the header: pandas' rules
     try:
         table = pcsv.read_csv(
