@@ -55,7 +55,10 @@ def fit(model: str, data, *, group: str | None = None, group_equal=(), group_par
     missing : {"listwise", "fiml"}
         ``"fiml"`` (lavaan ``missing = "ml"``) uses every available value.
     ordered : list of str or True, optional
-        Ordinal indicators (``True``: every observed variable).
+        Ordinal indicators (``True``: every observed variable).  Naming only some of the observed
+        variables mixes ordinal and continuous ones (single group, as lavaan's
+        ``ordered = c(...)``): the continuous ones get intercepts, residual variances and Pearson
+        or polyserial covariances inside the WLSMV statistics and their NACOV.
     std_lv : bool
         Identify factors by fixing their variances to 1 instead of the first loading.
     meanstructure : bool, optional
@@ -100,6 +103,17 @@ def fit(model: str, data, *, group: str | None = None, group_equal=(), group_par
 
     The same numbers in R: ``fitMeasures(cfa(model, data = HolzingerSwineford1939),
     c("chisq", "df", "cfi"))``.
+
+    Ordinal and continuous indicators together (R: ``cfa(model, hs4, ordered = c("x1", "x2",
+    "x4", "x5"), estimator = "WLSMV")``):
+
+    >>> hs4 = hs.copy()
+    >>> for v in ("x1", "x2", "x4", "x5"):
+    ...     hs4[v] = pd.qcut(hs4[v], 4, labels=False) + 1
+    >>> res = fit("visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6", hs4,
+    ...           ordered=["x1", "x2", "x4", "x5"], estimator="WLSMV")
+    >>> round(res.fit["chi2_scaled"], 2), res.fit["df"]
+    (23.41, 8)
     """
     estimator = str(estimator).upper()
     if estimator not in ESTIMATORS:

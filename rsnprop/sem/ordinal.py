@@ -8,7 +8,11 @@ parameters (1 in group 1 and, unless thresholds are equal, in every group; ``gro
 ``Delta = 1 / sqrt(diag(Sigma))`` (reported as the fixed ``~*~`` rows).
 
 Sample statistics ``s = (thresholds, polychoric correlations)`` and ``Gamma = NACOV`` come from
-:mod:`rsnprop.sem.polychoric`.  The model implies ``tau`` (free thresholds) and the off-diagonal
+:mod:`rsnprop.sem.polychoric`.  Continuous observed variables may be mixed in (single group, as
+lavaan's ``ordered = c(...)`` naming only some variables): ``s`` then holds minus their means among
+the thresholds, their variances, and covariances (Pearson, polyserial times the standard
+deviation) instead of correlations; their intercepts and residual variances are parameters and
+their scaling factors are 1.  The model implies ``tau`` (free thresholds) and the off-diagonal
 elements of ``Lambda Psi Lambda' + Theta`` (latent-response variances fixed at 1, so residual
 variances are ``1 - diag(Lambda Psi Lambda')``).  With ``W = diag(Gamma)^-1``:
 
@@ -133,27 +137,45 @@ def _offdiag(p):
     return np.array([a for a, _ in pairs], dtype=int), np.array([b for _, b in pairs], dtype=int)
 
 
+NUMERIC = -2  # th_par entry of a continuous variable: its "threshold" is minus its mean (lavaan)
+
+
 def _layout(pt):
     """Per group: parameter index (or -1) of every threshold, the item of each threshold, and the
-    parameter index (or -1) of every scaling factor ``~*~``."""
+    parameter index (or -1) of every scaling factor ``~*~``.  Thresholds are in variable order
+    (lavaan's ``TH``); a continuous variable (no thresholds, no ``~*~``) contributes one entry
+    with parameter index ``NUMERIC`` (its mean, negated)."""
     pos = {v: i for i, v in enumerate(pt.ov)}
     th_par, th_item, dl_par = [], [], []
     for g in range(1, pt.ngroups + 1):
         rows_g = [r for r in pt.rows if r.group == g]
-        th_par.append(np.array([r.par for r in rows_g if r.op == "|"], dtype=int))
-        th_item.append(np.array([pos[r.lhs] for r in rows_g if r.op == "|"], dtype=int))
         dl = {r.lhs: r.par for r in rows_g if r.op == "~*~"}
-        dl_par.append(np.array([dl[v] for v in pt.ov], dtype=int))
+        ths = {}
+        for r in rows_g:
+            if r.op == "|":
+                ths.setdefault(r.lhs, []).append(r.par)
+        tp, ti = [], []
+        for v in pt.ov:
+            pars = ths.get(v, [] if v in dl else [NUMERIC])
+            tp += pars
+            ti += [pos[v]] * len(pars)
+        th_par.append(np.array(tp, dtype=int))
+        th_item.append(np.array(ti, dtype=int))
+        dl_par.append(np.array([dl.get(v, -1) for v in pt.ov], dtype=int))
     return th_par, th_item, dl_par
 
 
-def _scaling(sigma, ds, theta, dpar, param):
+def _scaling(sigma, ds, theta, dpar, param, num=None):
     """Scaling factors ``Delta`` of the latent responses and their derivatives (``None`` when
     they are not functions of the parameters).  Delta parametrisation: parameters ``~*~`` (or
-    1); theta parametrisation: ``1 / sqrt(diag(Sigma))``."""
+    1); theta parametrisation: ``1 / sqrt(diag(Sigma))``; continuous variables (``num``): 1."""
     if param == "theta":
         delta = 1.0 / np.sqrt(np.diag(sigma))
         ddelta = None if ds is None else -0.5 * delta ** 3 * np.einsum("kjj->kj", ds)
+        if num is not None and len(num):
+            delta[num] = 1.0
+            if ddelta is not None:
+                ddelta[:, num] = 0.0
         return delta, ddelta
     return np.where(dpar >= 0, theta[np.maximum(dpar, 0)], 1.0), None
 
@@ -162,10 +184,12 @@ def _model_vec(engine, theta, g, th_par, th_item, dl_par, param="delta"):
     """Model statistics of group ``g``: thresholds, then the off-diagonal correlations."""
     sigma, mu = engine.groups[g].implied(theta)
     ri, ci = _offdiag(sigma.shape[0])
-    delta, _ = _scaling(sigma, None, theta, dl_par[g], param)
-    it = th_item[g]
-    tau = delta[it] * (theta[th_par[g]] - mu[it])
-    return np.concatenate([tau, delta[ri] * delta[ci] * sigma[ri, ci]])
+    it, tp = th_item[g], th_par[g]
+    isnum = tp == NUMERIC
+    num = it[isnum]
+    delta, _ = _scaling(sigma, None, theta, dl_par[g], param, num)
+    tau = np.where(isnum, -mu[it], delta[it] * (theta[np.maximum(tp, 0)] - mu[it]))
+    return np.concatenate([tau, sigma[num, num], delta[ri] * delta[ci] * sigma[ri, ci]])
 
 
 def _jacobian(engine, theta, g, th_par, th_item, dl_par, param="delta"):
@@ -176,28 +200,34 @@ def _jacobian(engine, theta, g, th_par, th_item, dl_par, param="delta"):
     sigma, mu, ds, dm = gm.derivatives(theta, True)
     ri, ci = _offdiag(sigma.shape[0])
     dpar = dl_par[g]
-    delta, ddelta = _scaling(sigma, ds, theta, dpar, param)
-    it = th_item[g]
-    raw = theta[th_par[g]] - mu[it]
-    base = np.concatenate([delta[it] * raw, delta[ri] * delta[ci] * sigma[ri, ci]])
+    it, tp = th_item[g], th_par[g]
+    isnum = tp == NUMERIC
+    num = it[isnum]
+    delta, ddelta = _scaling(sigma, ds, theta, dpar, param, num)
+    raw = np.where(isnum, -mu[it], theta[np.maximum(tp, 0)] - mu[it])
+    base = np.concatenate([delta[it] * raw, sigma[num, num], delta[ri] * delta[ci] * sigma[ri, ci]])
     nth_g = len(it)
+    nv = len(num)
     J = np.zeros((len(base), q))
     J[:nth_g] = -(delta[it][:, None] * dm[:, it].T)
-    J[nth_g:] = (delta[ri] * delta[ci])[:, None] * ds[:, ri, ci].T
-    np.add.at(J, (np.arange(nth_g), th_par[g]), delta[it])
+    J[nth_g:nth_g + nv] = ds[:, num, num].T
+    J[nth_g + nv:] = (delta[ri] * delta[ci])[:, None] * ds[:, ri, ci].T
+    ordr = np.flatnonzero(~isnum)
+    np.add.at(J, (ordr, tp[ordr]), delta[it[ordr]])
+    c0 = nth_g + nv  # the covariance rows start after the variances of the continuous variables
     if ddelta is not None:
         J[:nth_g] += raw[:, None] * ddelta[:, it].T
-        J[nth_g:] += (sigma[ri, ci] * delta[ci])[:, None] * ddelta[:, ri].T
-        J[nth_g:] += (sigma[ri, ci] * delta[ri])[:, None] * ddelta[:, ci].T
+        J[c0:] += (sigma[ri, ci] * delta[ci])[:, None] * ddelta[:, ri].T
+        J[c0:] += (sigma[ri, ci] * delta[ri])[:, None] * ddelta[:, ci].T
         return base, J
     for j in np.flatnonzero(dpar >= 0):
         k = dpar[j]
         rows_th = np.flatnonzero(it == j)
         J[rows_th, k] += raw[rows_th]
         sel_i = np.flatnonzero(ri == j)
-        J[nth_g + sel_i, k] += delta[ci[sel_i]] * sigma[j, ci[sel_i]]
+        J[c0 + sel_i, k] += delta[ci[sel_i]] * sigma[j, ci[sel_i]]
         sel_c = np.flatnonzero(ci == j)
-        J[nth_g + sel_c, k] += delta[ri[sel_c]] * sigma[ri[sel_c], j]
+        J[c0 + sel_c, k] += delta[ri[sel_c]] * sigma[ri[sel_c], j]
     return base, J
 
 
@@ -210,7 +240,7 @@ def fit_ordinal(model, data, *, ordered, group=None, group_equal=(), group_parti
     from .data import prepare_data
     from .fitmeasures import incremental, rmsea_ci, rmsea_point
     from .model import build_engine, start_values
-    from .polychoric import ordinal_stats
+    from .polychoric import mixed_stats, ordinal_stats
 
     columns = [c for c in getattr(data, "columns", []) if c != group]
     if group is not None and group not in getattr(data, "columns", []):
@@ -225,10 +255,15 @@ def fit_ordinal(model, data, *, ordered, group=None, group_equal=(), group_parti
     not_in_model = [c for c in ordered if c not in probe.ov]
     if not_in_model:
         raise InputError("ordered variable is not in the model", column=not_in_model[0], parameter="ordered")
-    if set(ordered) != set(probe.ov):
-        raise InputError("models mixing ordinal and continuous indicators are not implemented yet; "
-                         "declare every observed variable as ordered", parameter="ordered",
-                         value=",".join(v for v in probe.ov if v not in ordered))
+    numeric = np.array([v not in ordered for v in probe.ov], dtype=bool)
+    mixed = bool(numeric.any())
+    if mixed and group is not None:
+        raise InputError("multigroup models mixing ordinal and continuous observed variables are not "
+                         "implemented yet", parameter="group", value=group)
+    if mixed and probe.ov_x:
+        raise InputError("observed exogenous covariates with ordinal indicators (lavaan's conditional.x) "
+                         "are not implemented; regress the covariate on the factor instead (e.g. 'x ~ f')",
+                         parameter="model", value=probe.ov_x[0])
     if parameterization not in ("delta", "theta"):
         raise InputError("parameterization must be 'delta' or 'theta'", parameter="parameterization",
                          value=parameterization)
@@ -243,15 +278,18 @@ def fit_ordinal(model, data, *, ordered, group=None, group_equal=(), group_parti
     arrays, labels, n_dropped = prepare_data(data, probe.ov, group=group, ordered=ordered)
     G = len(labels)
     for x in arrays:
-        bad = np.flatnonzero(np.any(np.abs(x - np.round(x)) > 0, axis=0))
+        bad = np.flatnonzero(np.any(np.abs(x - np.round(x)) > 0, axis=0) & ~numeric)
         if len(bad):
             raise InputError("ordered variables must hold integer category codes", parameter="ordered",
                              column=probe.ov[bad[0]])
         for j, v in enumerate(probe.ov):
-            if len(np.unique(x[:, j])) < 2:
+            if len(np.unique(x[:, j])) < 2 and not numeric[j]:
                 raise InputError("ordered variable has a single category" + (" in a group" if G > 1 else ""),
                                  column=v, parameter="ordered")
-    sts = [ordinal_stats(x, probe.ov) for x in arrays]
+    if mixed:
+        sts = [mixed_stats(x, probe.ov, numeric) for x in arrays]
+    else:
+        sts = [ordinal_stats(x, probe.ov) for x in arrays]
     th_equal = G > 1 and ("thresholds" in group_equal or "intercepts" in group_equal)
     if th_equal:
         for j, v in enumerate(probe.ov):
@@ -280,23 +318,29 @@ def fit_ordinal(model, data, *, ordered, group=None, group_equal=(), group_parti
     for g in range(1, G + 1):
         st = sts[g - 1]
         for j, v in enumerate(pt.ov):
-            for m in range(len(st.th[j])):
+            for m in range(len(st.th[j])):  # none for a continuous variable
                 name = f"t{m + 1}"
                 eq = f".eq.{v}|{name}" if th_equal and f"{v}|{name}" not in th_partial else ""
                 extra.append(Row(v, "|", name, group=g, free=True, user=0, eq=eq))
         extra += [Row(v, "~*~", v, group=g, free=(g > 1 and th_equal and not theta_param), value=1.0, user=0)
+                  for v in pt.ov if v in ordered]
+        # intercepts: 0 for the latent responses, free for continuous variables (lavaan)
+        extra += [Row(v, "~1", "", group=g, free=v not in ordered, value=0.0 if v in ordered else None, user=0)
                   for v in pt.ov]
-        extra += [Row(v, "~1", "", group=g, free=False, value=0.0, user=0) for v in pt.ov]
         extra += [Row(f, "~1", "", group=g, free=(g > 1 and free_means), value=0.0, user=0) for f in pt.lv]
     pt.rows = pt.rows + extra
     pt.npar = q = assign_parameters(pt.rows)
-    gds = [GroupData(n=st.n, cov=st.cor, mean=np.zeros(p), logdet_cov=float(np.linalg.slogdet(st.cor)[1]))
-           for st in sts]
+    if mixed:
+        gds = [GroupData(n=st.n, cov=st.cov, mean=np.where(numeric, st.mean, 0.0),
+                         logdet_cov=float(np.linalg.slogdet(st.cov)[1])) for st in sts]
+    else:
+        gds = [GroupData(n=st.n, cov=st.cor, mean=np.zeros(p), logdet_cov=float(np.linalg.slogdet(st.cor)[1]))
+               for st in sts]
     engine = build_engine(pt, gds)
     ri, ci = _offdiag(p)
     pos = {v: i for i, v in enumerate(pt.ov)}
     th_par, th_item, dl_par = _layout(pt)
-    s_list = [np.concatenate([st.th_flat, st.cor[ri, ci]]) for st in sts]
+    s_list = [st.stats if mixed else np.concatenate([st.th_flat, st.cor[ri, ci]]) for st in sts]
     # lavaan's NACOV carries a factor N / (N - 1) (checked against lavaan 0.6.14: chi-square,
     # scaled chi-square and SEs all agree only with it)
     gammas = [st.nacov * st.n / (st.n - 1) for st in sts]
@@ -319,8 +363,9 @@ def fit_ordinal(model, data, *, ordered, group=None, group_equal=(), group_parti
         return tot
 
     theta = start_values(pt, gds)
+    th_free = [tp != NUMERIC for tp in th_par]
     for g in range(G):
-        theta[th_par[g]] = sts[g].th_flat
+        theta[th_par[g][th_free[g]]] = sts[g].th_flat
     theta[np.concatenate(dl_par)[np.concatenate(dl_par) >= 0]] = 1.0
     if theta_param:  # residual variances 1; thresholds on the scale of the implied variances
         for r in resid_rows:
@@ -328,7 +373,7 @@ def fit_ordinal(model, data, *, ordered, group=None, group_equal=(), group_parti
                 theta[r.par] = 1.0
         for g in range(G):
             sigma0, _ = engine.groups[g].implied(theta)
-            theta[th_par[g]] = sts[g].th_flat * np.sqrt(np.diag(sigma0))[th_item[g]]
+            theta[th_par[g][th_free[g]]] = sts[g].th_flat * np.sqrt(np.diag(sigma0))[th_item[g][th_free[g]]]
     converged = False
     F = objective(theta)
     it = 0
@@ -382,7 +427,8 @@ def fit_ordinal(model, data, *, ordered, group=None, group_equal=(), group_parti
     nstat = sum(len(s_) for s_ in s_list)
     df = nstat - q
     # baseline: thresholds only (no equality constraints)
-    nths = [len(st.th_flat) for st in sts]
+    # leading rows of the statistics: thresholds (and minus the means), variances of continuous variables
+    nths = [len(th_par[g]) + int(numeric.sum()) for g in range(G)]
     Db = block_diag(*[np.vstack([np.eye(nths[g]), np.zeros((len(ri), nths[g]))]) for g in range(G)])
     chi2_b = sum(ns[g] * float(np.sum(ws[g][nths[g]:] * s_list[g][nths[g]:] ** 2)) for g in range(G))
     df_b = G * len(ri)
@@ -390,31 +436,42 @@ def fit_ordinal(model, data, *, ordered, group=None, group_equal=(), group_parti
             "pvalue": float(stats.chi2.sf(chi2, df)) if df > 0 else float("nan"),
             "baseline_chi2": chi2_b, "baseline_df": df_b, "estimator": estimator, "test": "scaled.shifted"}
     cfi, tli = incremental(chi2, df, chi2_b, df_b)
-    lo, hi, pc = rmsea_ci(chi2, df, N, G)
-    fitm.update({"cfi": cfi, "tli": tli, "rmsea": rmsea_point(chi2, df, N, G), "rmsea_ci_lower": lo,
+    # lavaan's RMSEA uses N with ordinal indicators only, N - 1 once continuous variables are present
+    n_rmsea = N - 1 if mixed else N
+    lo, hi, pc = rmsea_ci(chi2, df, n_rmsea, G)
+    fitm.update({"cfi": cfi, "tli": tli, "rmsea": rmsea_point(chi2, df, n_rmsea, G), "rmsea_ci_lower": lo,
                  "rmsea_ci_upper": hi, "rmsea_pvalue": pc})
     cor_rows = np.concatenate([np.arange(len(ri)) + sum(len(s_) for s_ in s_list[:g]) + nths[g] for g in range(G)])
     if df > 0:
         a, b = _scaled_shifted(Jall, Wb, Gb, df)
         ab, bb = _scaled_shifted(Db, Wb, Gb, df_b)
-        chi2_s = a * chi2 + b
-        chi2_bs = ab * chi2_b + bb
+        chi2_s = float(a * chi2 + b)
+        chi2_bs = float(ab * chi2_b + bb)
         cfi_s, tli_s = incremental(chi2_s, df, chi2_bs, df_b)
-        lo_s, hi_s, pc_s = rmsea_ci(chi2_s, df, N, G)
+        lo_s, hi_s, pc_s = rmsea_ci(chi2_s, df, n_rmsea, G)
         fitm.update({"chi2_scaled": chi2_s, "df_scaled": df, "pvalue_scaled": float(stats.chi2.sf(chi2_s, df)),
                      "chi2_scaling_factor": 1 / a, "chi2_shift": b, "baseline_chi2_scaled": chi2_bs,
-                     "cfi_scaled": cfi_s, "tli_scaled": tli_s, "rmsea_scaled": rmsea_point(chi2_s, df, N, G),
+                     "cfi_scaled": cfi_s, "tli_scaled": tli_s, "rmsea_scaled": rmsea_point(chi2_s, df, n_rmsea, G),
                      "rmsea_ci_lower_scaled": lo_s, "rmsea_ci_upper_scaled": hi_s, "rmsea_pvalue_scaled": pc_s})
         implied = []
         for g in range(G):
             sigma, _ = engine.groups[g].implied(theta)
             delta, _ = _scaling(sigma, None, theta, dl_par[g], parameterization)
             implied.append(sigma * np.outer(delta, delta))
-        fitm.update(_catml_robust([st.cor for st in sts], implied, Jall, Wb, Gb, E_inv, cor_rows, fgs, ns, df))
+        if not mixed:  # lavaan: NA with continuous variables
+            fitm.update(_catml_robust([st.cor for st in sts], implied, Jall, Wb, Gb, E_inv, cor_rows, fgs, ns, df))
     # srmr on the correlations (weighted over groups)
     srmr = 0.0
     for g in range(G):
         rc = resid[g][nths[g]:]
+        if mixed:  # continuous variables: residuals of the correlations, as lavaan
+            sigma, _ = engine.groups[g].implied(theta)
+            delta, _ = _scaling(sigma, None, theta, dl_par[g], parameterization, np.flatnonzero(numeric))
+            implied_g = sigma * np.outer(delta, delta)
+            implied_g[np.diag_indices(p)] = np.where(numeric, np.diag(sigma), 1.0)
+            sd_m = np.sqrt(np.diag(implied_g))
+            sd_s = np.sqrt(np.diag(sts[g].cov))
+            rc = (sts[g].cov / np.outer(sd_s, sd_s) - implied_g / np.outer(sd_m, sd_m))[ri, ci]
         srmr += fgs[g] * math.sqrt(float(np.sum(rc ** 2)) / (p * (p + 1) / 2))
     fitm["srmr"] = srmr
     for key in ("loglik", "aic", "bic"):

@@ -19,7 +19,7 @@ import math
 import numpy as np
 from scipy import optimize, special
 
-__all__ = ["bvn_cdf", "ordinal_stats", "OrdinalStats"]
+__all__ = ["bvn_cdf", "ordinal_stats", "OrdinalStats", "mixed_stats", "MixedStats"]
 
 _GL = {n: np.polynomial.legendre.leggauss(n) for n in (6, 12, 20)}
 
@@ -163,6 +163,49 @@ def _polychoric(tab, ti, tj, start=0.0):
     return float(res.x)
 
 
+def _ord_pair(ci_, cj_, ti, tj):
+    """Polychoric correlation of two ordinal items (codes, extended thresholds), the casewise
+    score of rho, and the cross-products of that score with the bivariate threshold scores
+    (rows of lavaan's ``A21``) for the thresholds of item i and of item j."""
+    Ki, Kj = len(ti) - 1, len(tj) - 1
+    tab = _pair_tables(ci_, cj_, Ki, Kj)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        start = np.corrcoef(ci_, cj_)[0, 1]
+    r = _polychoric(tab, ti, tj, start=0.0 if not np.isfinite(start) else start)
+    P = _cell_probs(ti, tj, r)
+    dens = _bvn_pdf(ti[:, None], tj[None, :], r)
+    dP = dens[1:, 1:] - dens[:-1, 1:] - dens[1:, :-1] + dens[:-1, :-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s_rho = np.where(P > 0, dP / P, 0.0)
+    sc = s_rho[ci_, cj_]
+    s = math.sqrt(1 - r * r)
+    # d P_ab / d tau_i,m  (m-th threshold of item i: upper bound of category m)
+    with np.errstate(invalid="ignore"):
+        Gi = _phi(ti[1:-1])[:, None] * _Phi((tj[None, :] - r * ti[1:-1][:, None]) / s)  # (Ki-1, Kj+1)
+        Gj = _phi(tj[1:-1])[:, None] * _Phi((ti[None, :] - r * tj[1:-1][:, None]) / s)  # (Kj-1, Ki+1)
+    Gi = np.nan_to_num(Gi)
+    Gj = np.nan_to_num(Gj)
+    d_i = np.zeros(Ki - 1)
+    d_j = np.zeros(Kj - 1)
+    for m in range(Ki - 1):
+        diff = Gi[m, 1:] - Gi[m, :-1]  # over categories b of j
+        dcell = np.zeros((Ki, Kj))
+        dcell[m, :] += diff
+        dcell[m + 1, :] -= diff
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dlog = np.where(P > 0, dcell / P, 0.0)
+        d_i[m] = np.sum(tab * s_rho * dlog)
+    for m in range(Kj - 1):
+        diff = Gj[m, 1:] - Gj[m, :-1]  # over categories a of i
+        dcell = np.zeros((Ki, Kj))
+        dcell[:, m] += diff
+        dcell[:, m + 1] -= diff
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dlog = np.where(P > 0, dcell / P, 0.0)
+        d_j[m] = np.sum(tab * s_rho * dlog)
+    return r, sc, d_i, d_j
+
+
 def ordinal_stats(x: np.ndarray, names) -> OrdinalStats:
     """Compute thresholds, polychoric correlations and NACOV of the integer-coded ``x``."""
     n, p = x.shape
@@ -199,43 +242,11 @@ def ordinal_stats(x: np.ndarray, names) -> OrdinalStats:
     sc_cor = np.zeros((n, pstar))
     a21 = np.zeros((pstar, nth))
     for k, (i, j) in enumerate(pairs):
-        ti, tj = ext[i], ext[j]
-        Ki, Kj = len(ti) - 1, len(tj) - 1
-        tab = _pair_tables(codes[:, i], codes[:, j], Ki, Kj)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            start = np.corrcoef(codes[:, i], codes[:, j])[0, 1]
-        r = _polychoric(tab, ti, tj, start=0.0 if not np.isfinite(start) else start)
+        r, sc, d_i, d_j = _ord_pair(codes[:, i], codes[:, j], ext[i], ext[j])
         cor[i, j] = cor[j, i] = r
-        P = _cell_probs(ti, tj, r)
-        dens = _bvn_pdf(ti[:, None], tj[None, :], r)
-        dP = dens[1:, 1:] - dens[:-1, 1:] - dens[1:, :-1] + dens[:-1, :-1]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            s_rho = np.where(P > 0, dP / P, 0.0)
-        sc = s_rho[codes[:, i], codes[:, j]]
         sc_cor[:, k] = sc
-        s = math.sqrt(1 - r * r)
-        # d P_ab / d tau_i,m  (m-th threshold of item i: upper bound of category m)
-        with np.errstate(invalid="ignore"):
-            Gi = _phi(ti[1:-1])[:, None] * _Phi((tj[None, :] - r * ti[1:-1][:, None]) / s)  # (Ki-1, Kj+1)
-            Gj = _phi(tj[1:-1])[:, None] * _Phi((ti[None, :] - r * tj[1:-1][:, None]) / s)  # (Kj-1, Ki+1)
-        Gi = np.nan_to_num(Gi)
-        Gj = np.nan_to_num(Gj)
-        for m in range(Ki - 1):
-            diff = Gi[m, 1:] - Gi[m, :-1]  # over categories b of j
-            dcell = np.zeros((Ki, Kj))
-            dcell[m, :] += diff
-            dcell[m + 1, :] -= diff
-            with np.errstate(divide="ignore", invalid="ignore"):
-                dlog = np.where(P > 0, dcell / P, 0.0)
-            a21[k, th_start[i] + m] = np.sum(tab * s_rho * dlog)
-        for m in range(Kj - 1):
-            diff = Gj[m, 1:] - Gj[m, :-1]  # over categories a of i
-            dcell = np.zeros((Ki, Kj))
-            dcell[:, m] += diff
-            dcell[:, m + 1] -= diff
-            with np.errstate(divide="ignore", invalid="ignore"):
-                dlog = np.where(P > 0, dcell / P, 0.0)
-            a21[k, th_start[j] + m] = np.sum(tab * s_rho * dlog)
+        a21[k, th_start[i]:th_start[i] + len(d_i)] = d_i
+        a21[k, th_start[j]:th_start[j] + len(d_j)] = d_j
     SC = np.hstack([sc_th, sc_cor])
     inner = SC.T @ SC
     a11 = np.zeros((nth, nth))
@@ -250,3 +261,229 @@ def ordinal_stats(x: np.ndarray, names) -> OrdinalStats:
     b_inv[nth:, :nth] = -a22_inv @ a21 @ a11_inv
     wls_w = b_inv @ inner @ b_inv.T
     return OrdinalStats(list(names), codes, levels, th, cor, n * wls_w, n)
+
+
+class MixedStats(OrdinalStats):
+    """Sample statistics of ordinal and continuous variables (lavaan's ``muthen1984`` with
+    ``ov.types`` mixing "ordered" and "numeric"): ``stats`` is lavaan's ``WLS.obs``, i.e. the
+    thresholds of the ordinal variables and minus the means of the continuous ones (in variable
+    order), the variances of the continuous variables, then the off-diagonal elements of ``cov``
+    (polychoric correlations, polyserial correlations times the standard deviation, Pearson
+    covariances; ML moments, denominator n)."""
+
+    def __init__(self, names, codes, levels, th, cor, nacov, n, *, numeric, mean, var, cov, stats):
+        super().__init__(names, codes, levels, th, cor, nacov, n)
+        self.numeric = numeric
+        self.mean = mean
+        self.var = var
+        self.cov = cov
+        self.stats = stats
+
+
+_TOO_SMALL = math.sqrt(np.finfo(float).eps)
+
+
+def _root_kept(score_kept, start, lo, hi):
+    """Root of the summed casewise score over the cases lavaan keeps (its ``lav_bvreg`` /
+    ``lav_bvmix`` likelihoods drop cases whose bivariate density is below ``sqrt(eps)``, at the
+    current rho): bracket from ``start``, then Brent."""
+    g0 = score_kept(start)
+    if g0 == 0:
+        return start
+    step = 0.01
+    a = start
+    while True:
+        b = float(np.clip(a + (step if g0 > 0 else -step), lo, hi))
+        gb = score_kept(b)
+        if np.sign(gb) != np.sign(g0) or b in (lo, hi):
+            break
+        a, step = b, step * 2
+    if np.sign(gb) == np.sign(g0):
+        return b
+    return float(optimize.brentq(score_kept, min(a, b), max(a, b), xtol=1e-14, rtol=1e-14, maxiter=500))
+
+
+def _pearson(z1, z2, var1, var2):
+    """lavaan's two-step bivariate-normal correlation (means and variances fixed): the Pearson
+    correlation unless some cases have a density below ``sqrt(eps)`` (dropped by lavaan)."""
+    sd12 = math.sqrt(var1 * var2)
+
+    def parts(r):
+        R = 1 - r * r
+        q = z1 * z1 - 2 * r * z1 * z2 + z2 * z2
+        lik = np.exp(-math.log(2 * math.pi) - 0.5 * math.log(sd12 * sd12 * R) - 0.5 * q / R)
+        return r / R + z1 * z2 / R - q * r / (R * R), lik >= _TOO_SMALL
+
+    r0 = float(np.mean(z1 * z2))
+    if parts(r0)[1].all():
+        return r0
+
+    def score_kept(r):
+        sc, keep = parts(r)
+        return float(np.sum(sc[keep]))
+
+    return _root_kept(score_kept, r0, -0.999, 0.999)
+
+
+def _polyserial_parts(r, z, sd, hi_t, lo_t):
+    eps = np.finfo(float).eps
+    R = math.sqrt(1 - r * r)
+    up = (hi_t - r * z) / R
+    lo = (lo_t - r * z) / R
+    f_up = np.where(np.isfinite(up), _phi(np.where(np.isfinite(up), up, 0.0)), 0.0)
+    f_lo = np.where(np.isfinite(lo), _phi(np.where(np.isfinite(lo), lo, 0.0)), 0.0)
+    pr = np.maximum(_Phi(up) - _Phi(lo), eps)
+    tu = np.where(np.isfinite(hi_t), hi_t, 0.0)
+    tl = np.where(np.isfinite(lo_t), lo_t, 0.0)
+    sc = (f_up * (tu * r - z) - f_lo * (tl * r - z)) / (pr * R ** 3)
+    keep = _phi(z) / sd * pr >= _TOO_SMALL
+    return sc, keep, R, f_up, f_lo, pr
+
+
+def _polyserial(z, sd, codes, t_ext, y_var):
+    """Two-step ML polyserial correlation of the standardised continuous ``z`` (standard deviation
+    ``sd``) and the ordinal ``codes`` (thresholds ``t_ext`` with +-inf held fixed), as lavaan's
+    ``lav_bvmix`` (start ``cor * sd(y) / sum(dnorm(th))``; cases with a bivariate density below
+    ``sqrt(eps)`` dropped)."""
+    hi_t = t_ext[codes + 1]
+    lo_t = t_ext[codes]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        c0 = np.corrcoef(z, y_var)[0, 1]
+    start = c0 * np.std(y_var) / np.sum(_phi(t_ext[1:-1]))
+    start = 0.0 if not np.isfinite(start) else (start / 2 if abs(start) > 0.9 else float(start))
+
+    def score_kept(r):
+        sc, keep = _polyserial_parts(r, z, sd, hi_t, lo_t)[:2]
+        return float(np.sum(sc[keep]))
+
+    return _root_kept(score_kept, start, -0.995, 0.995)
+
+
+def mixed_stats(x: np.ndarray, names, numeric) -> MixedStats:
+    """Thresholds / means / variances, polychoric, polyserial and Pearson correlations and the
+    NACOV of their two-step estimates (lavaan's ``muthen1984``, including its Jacobian ``H``
+    from correlations to covariances and the sign of the mean rows).  ``numeric``: one bool per
+    column, True for a continuous variable."""
+    n, p = x.shape
+    numeric = np.asarray(numeric, dtype=bool)
+    num_idx = np.flatnonzero(numeric)
+    codes = np.zeros((n, p), dtype=int)
+    levels, th, ext = [], [], []
+    mean = np.zeros(p)
+    var = np.ones(p)
+    nth_j = []
+    for j in range(p):
+        if numeric[j]:
+            mean[j] = x[:, j].mean()
+            var[j] = np.mean((x[:, j] - mean[j]) ** 2)
+            levels.append(np.array([]))
+            th.append(np.array([]))
+            ext.append(None)
+            nth_j.append(1)
+            continue
+        lv, c = np.unique(x[:, j], return_inverse=True)
+        codes[:, j] = c.ravel()
+        levels.append(lv)
+        t = special.ndtri(np.cumsum(np.bincount(codes[:, j], minlength=len(lv)))[:-1] / n)
+        th.append(t)
+        ext.append(np.concatenate([[-np.inf], t, [np.inf]]))
+        nth_j.append(len(t))
+    sd = np.sqrt(var)
+    z = (x - mean) / sd
+    nth = sum(nth_j)
+    nnum = len(num_idx)
+    th_start = np.cumsum([0] + nth_j)
+    var_col = {j: nth + k for k, j in enumerate(num_idx)}
+    # step 1 scores: thresholds (probit) or mean and variance (normal)
+    sc_1 = np.zeros((n, nth + nnum))
+    for j in range(p):
+        if numeric[j]:
+            e = x[:, j] - mean[j]
+            sc_1[:, th_start[j]] = e / var[j]
+            sc_1[:, var_col[j]] = -0.5 / var[j] + e * e / (2 * var[j] ** 2)
+            continue
+        e = ext[j]
+        Pc = _Phi(e[1:]) - _Phi(e[:-1])
+        c = codes[:, j]
+        for k in range(len(e) - 2):
+            dens = _phi(e[k + 1])
+            sc_1[c == k, th_start[j] + k] = dens / Pc[k]
+            sc_1[c == k + 1, th_start[j] + k] = -dens / Pc[k + 1]
+    # step 2
+    cor = np.eye(p)
+    pairs = [(i, j) for j in range(p) for i in range(j + 1, p)]  # lavaan's vech order
+    pstar = len(pairs)
+    sc_cor = np.zeros((n, pstar))
+    a21 = np.zeros((pstar, nth + nnum))
+    h21 = np.zeros((pstar, nth + nnum))
+    h22 = np.ones(pstar)
+    for k, (i, j) in enumerate(pairs):
+        if not numeric[i] and not numeric[j]:
+            r, sc, d_i, d_j = _ord_pair(codes[:, i], codes[:, j], ext[i], ext[j])
+            cor[i, j] = cor[j, i] = r
+            sc_cor[:, k] = sc
+            a21[k, th_start[i]:th_start[i] + len(d_i)] = d_i
+            a21[k, th_start[j]:th_start[j] + len(d_j)] = d_j
+            continue
+        if numeric[i] and numeric[j]:  # Pearson (bivariate normal, means and variances fixed)
+            z1, z2 = z[:, i], z[:, j]
+            r = _pearson(z1, z2, var[i], var[j])
+            R = 1 - r * r
+            q = z1 * z1 - 2 * r * z1 * z2 + z2 * z2
+            sc = r / R + z1 * z2 / R - q * r / (R * R)
+            d_mu1 = (z1 - r * z2) / (R * sd[i])
+            d_mu2 = (z2 - r * z1) / (R * sd[j])
+            d_v1 = -(0.5 / var[i] - (z1 * z1 - r * z1 * z2) / (2 * R * var[i]))
+            d_v2 = -(0.5 / var[j] - (z2 * z2 - r * z1 * z2) / (2 * R * var[j]))
+            a21[k, th_start[i]] = sc @ d_mu1
+            a21[k, th_start[j]] = sc @ d_mu2
+            a21[k, var_col[i]] = sc @ d_v1
+            a21[k, var_col[j]] = sc @ d_v2
+            h21[k, var_col[i]] = sd[j] * r / (2 * sd[i])
+            h21[k, var_col[j]] = sd[i] * r / (2 * sd[j])
+            h22[k] = sd[i] * sd[j]
+        else:  # polyserial: a continuous, b ordinal
+            a, b = (i, j) if numeric[i] else (j, i)
+            za, cb, tb = z[:, a], codes[:, b], ext[b]
+            r = _polyserial(za, sd[a], cb, tb, x[:, b])
+            sc, _, R, f_up, f_lo, pr = _polyserial_parts(r, za, sd[a], tb[cb + 1], tb[cb])
+            dd = f_up - f_lo
+            d_mu = (za + r / R * dd / pr) / sd[a]
+            d_v = ((za * za - 1) + r * za / R * dd / pr) / (2 * var[a])
+            for m in range(len(tb) - 2):
+                d_th = ((cb == m) * f_up - (cb == m + 1) * f_lo) / (R * pr)
+                a21[k, th_start[b] + m] = sc @ d_th
+            a21[k, th_start[a]] = sc @ d_mu
+            a21[k, var_col[a]] = sc @ d_v
+            h21[k, var_col[a]] = r / (2 * sd[a])
+            h22[k] = sd[a]
+        cor[i, j] = cor[j, i] = r
+        sc_cor[:, k] = sc
+    SC = np.hstack([sc_1, sc_cor])
+    inner = SC.T @ SC
+    m1 = nth + nnum
+    a11 = np.zeros((m1, m1))
+    for j in range(p):
+        idx = list(range(th_start[j], th_start[j + 1])) + ([var_col[j]] if numeric[j] else [])
+        a11[np.ix_(idx, idx)] = inner[np.ix_(idx, idx)]
+    a11_inv = np.linalg.inv(a11)
+    a22_inv = np.diag(1.0 / np.sum(sc_cor ** 2, axis=0))
+    b_inv = np.zeros((m1 + pstar, m1 + pstar))
+    b_inv[:m1, :m1] = a11_inv
+    b_inv[m1:, m1:] = a22_inv
+    b_inv[m1:, :m1] = -a22_inv @ a21 @ a11_inv
+    wls_w = b_inv @ inner @ b_inv.T
+    H = np.eye(m1 + pstar)
+    H[m1:, :m1] = h21
+    H[m1:, m1:] = np.diag(h22)
+    wls_w = H @ wls_w @ H.T
+    flip = th_start[num_idx]  # lavaan's WLS.obs holds minus the means
+    wls_w[flip, :] *= -1
+    wls_w[:, flip] *= -1
+    cov = cor * np.outer(sd, sd)
+    ri = np.array([a for a, _ in pairs], dtype=int)
+    ci = np.array([b for _, b in pairs], dtype=int)
+    th_vec = np.concatenate([[-mean[j]] if numeric[j] else th[j] for j in range(p)])
+    stats = np.concatenate([th_vec, var[num_idx], cov[ri, ci]])
+    return MixedStats(list(names), codes, levels, th, cor, n * wls_w, n, numeric=numeric, mean=mean, var=var,
+                      cov=cov, stats=stats)
