@@ -37,18 +37,55 @@ def joint_sign(plan) -> int | None:
     return None if diff == 0 else (1 if diff > 0 else -1)
 
 
-def _group_arrays(frame, group, controls):
-    sub = frame[frame["group"] == group]
+def _group_rows(frame, group, controls):
+    """``(mask, X)``: boolean mask of the ``group`` firms with every control known, and their
+    control matrix (controls constant within the group dropped: the intercept absorbs them;
+    ``None`` without controls or when none is left)."""
+    import numpy as np
+
+    mask = frame["group"].to_numpy() == group
+    X = None
     if controls:
-        sub = sub.dropna(subset=list(controls))
-        X = sub[list(controls)].to_numpy(float)
-        # drop controls that are constant within this group (they are absorbed by the intercept)
+        X_all = frame[list(controls)].to_numpy(float)
+        mask &= ~np.isnan(X_all).any(axis=1)
+        X = np.asfortranarray(X_all[mask])       # the layout DataFrame.to_numpy gives
         keep = X.std(axis=0) > 0 if len(X) else []
         X = X[:, keep] if len(X) else X
         X = X if X.size and X.shape[1] else None
-    else:
-        X = None
+    return mask, X
+
+
+def _group_numpy(frame, group, controls):
+    """``(rel, inf, X, n)`` of the ``group`` firms with every control known (see
+    :func:`_group_rows`); numpy arrays only, for the inner loops."""
+    mask, X = _group_rows(frame, group, controls)
+    return (frame["relational"].to_numpy(float)[mask], frame["informational"].to_numpy(float)[mask],
+            X, int(mask.sum()))
+
+
+def _group_arrays(frame, group, controls):
+    """``(rel, inf, X, sub)``: as :func:`_group_numpy`, with the rows as a DataFrame ``sub``."""
+    mask, X = _group_rows(frame, group, controls)
+    sub = frame[mask]
     return sub["relational"].to_numpy(float), sub["informational"].to_numpy(float), X, sub
+
+
+def cached_frame(cache, clean_df, plan, **kw):
+    """``analysis_frame(clean_df, plan, **kw)``, kept in ``cache`` (a dict, or None for no
+    cache) for the specifications that differ only in the estimator.  The frame is shared:
+    callers must not modify it; the notes are a fresh list."""
+    from .prepare import analysis_frame
+
+    if cache is None:
+        return analysis_frame(clean_df, plan, **kw)
+    care = kw.get("careless")
+    key = ("frame", id(clean_df), kw.get("bg_definition"), kw.get("missing"),
+           None if care is None else (care.name, tuple(care.flags)),
+           tuple(kw.get("controls") or ()), tuple(kw.get("extra") or ()))
+    if key not in cache:
+        cache[key] = analysis_frame(clean_df, plan, **kw)
+    frame, notes = cache[key]
+    return frame, list(notes)
 
 
 def evaluate_spec(clean_df, plan, *, bg_definition=None, careless=None, missing=None,
@@ -60,12 +97,12 @@ def evaluate_spec(clean_df, plan, *, bg_definition=None, careless=None, missing=
     (the output of :func:`rsnprop.propositions.decide.decide`).  With ``missing =
     "multiple_imputation"`` the primary and TOST rows are pooled over the imputations and
     the dict also has ``mi`` (:func:`rsnprop.propositions.imputation.evaluate_mi`;
-    ``mi_cache`` keeps the imputations between specifications).
+    ``mi_cache`` keeps the imputations between specifications; with it the analysis frames are
+    kept too, see :func:`cached_frame`).
     """
     from .decide import decide
     from .interaction import between_groups, interaction_tost
     from .paired import _row, paired_tost, within_group
-    from .prepare import analysis_frame
 
     estimator = estimator or plan.estimator
     if (missing or plan.missing) == "multiple_imputation":
@@ -74,21 +111,21 @@ def evaluate_spec(clean_df, plan, *, bg_definition=None, careless=None, missing=
         return evaluate_mi(clean_df, plan, bg_definition=bg_definition, careless=careless,
                            estimator=estimator, with_controls=with_controls, extra=extra,
                            cache=mi_cache)
-    frame, notes = analysis_frame(clean_df, plan, bg_definition=bg_definition, missing=missing,
-                                  careless=careless, controls=plan.controls if with_controls else None,
-                                  extra=extra)
+    frame, notes = cached_frame(mi_cache, clean_df, plan, bg_definition=bg_definition, missing=missing,
+                                careless=careless, controls=plan.controls if with_controls else None,
+                                extra=extra)
     ctrl = frame.attrs["controls"]
     primary, tost = {}, {}
     for key, hyp in plan.hypotheses.items():
-        rel, inf, X, sub = _group_arrays(frame, hyp.group, ctrl)
-        if len(sub) < plan.min_group_size:
-            primary[key] = _row("primary", n=len(sub), status="not_available",
-                                note=f"{len(sub)} {hyp.group} firms; the plan needs at least {plan.min_group_size}")
+        rel, inf, X, n_group = _group_numpy(frame, hyp.group, ctrl)
+        if n_group < plan.min_group_size:
+            primary[key] = _row("primary", n=n_group, status="not_available",
+                                note=f"{n_group} {hyp.group} firms; the plan needs at least {plan.min_group_size}")
             tost[key] = dict(primary[key], test="TOST")
         else:
             primary[key] = within_group(rel, inf, expects=hyp.expects, estimator=estimator, controls=X,
                                         bayes=bayes)
-            r_all, i_all, _, _ = _group_arrays(frame, hyp.group, [])
+            r_all, i_all, _, _ = _group_numpy(frame, hyp.group, [])
             tost[key] = paired_tost(r_all, i_all, expects=hyp.expects, sesoi_value=plan.sesoi.value,
                                     sesoi_unit=plan.sesoi.unit, alpha=plan.alpha)
         primary[key]["group"] = tost[key]["group"] = hyp.group

@@ -287,12 +287,52 @@ def _within_parts(rel, inf, expects):
 def _between_parts(frame, sign):
     import math as _m
 
-    x = sign * frame.loc[frame.bg == 1, "D"].dropna().to_numpy(float)
-    y = sign * frame.loc[frame.bg == 0, "D"].dropna().to_numpy(float)
+    from .interaction import _d_by_group
+
+    x, y = _d_by_group(frame, sign)
     v1, v2 = x.var(ddof=1) / x.size, y.var(ddof=1) / y.size
     df = (v1 + v2) ** 2 / (v1 ** 2 / (x.size - 1) + v2 ** 2 / (y.size - 1))
     sp = _m.sqrt(((x.size - 1) * x.var(ddof=1) + (y.size - 1) * y.var(ddof=1)) / (x.size + y.size - 2))
     return float(x.mean() - y.mean()), v1 + v2, float(df), sp
+
+
+def _imputed_frames(datasets, info, plan, *, bg_definition, controls, extra):
+    """Analysis frames (``missing = "available"``) of the imputed data sets.
+
+    The imputations change item answers and benefit scores only, so the first frame is
+    built in full and the others are copies with their own scores (the same numbers as
+    :func:`rsnprop.propositions.prepare.analysis_frame`); a data set whose analysed firms
+    differ, or a control / extra column among the imputed ones, gets the full build.
+    """
+    from .prepare import _score, _truthy, analysis_frame
+
+    def full(d):
+        return analysis_frame(d, plan, bg_definition=bg_definition, missing="available",
+                              controls=controls, extra=extra)[0]
+
+    def scores(d):
+        rel = _score(d, plan.relational_columns())
+        inf = _score(d, plan.informational_columns())
+        dd = rel - inf
+        return rel, inf, dd, dd.notna() & _truthy(d[bg_definition]).notna()
+
+    first = full(datasets[0])
+    imputed = set(info["items"]) | set(plan.relational_columns()) | set(plan.informational_columns())
+    if imputed & {*(controls or ()), *extra, "resp_id"}:
+        return [first] + [full(d) for d in datasets[1:]]
+    keep0 = scores(datasets[0])[3]
+    frames = [first]
+    for d in datasets[1:]:
+        rel, inf, dd, keep = scores(d)
+        if not (keep.index.equals(keep0.index) and keep.equals(keep0)):
+            frames.append(full(d))
+            continue
+        f = first.copy()
+        f["relational"] = rel[keep].to_numpy()
+        f["informational"] = inf[keep].to_numpy()
+        f["D"] = dd[keep].to_numpy()
+        frames.append(f)
+    return frames
 
 
 def evaluate_mi(clean_df, plan, *, bg_definition=None, careless=None, estimator=None,
@@ -306,16 +346,15 @@ def evaluate_mi(clean_df, plan, *, bg_definition=None, careless=None, estimator=
     differ only in the estimator.
     """
     from .decide import decide
-    from .evaluate import _group_arrays, joint_sign
+    from .evaluate import _group_numpy, cached_frame, joint_sign
     from .interaction import between_groups
     from .paired import _row, within_group
-    from .prepare import analysis_frame
 
     estimator = estimator or plan.estimator
     controls = plan.controls if with_controls else None
     # the available-item frame: checks the columns, and serves descriptives / secondary rows
-    frame, notes = analysis_frame(clean_df, plan, bg_definition=bg_definition, missing="available",
-                                  careless=careless, controls=controls, extra=extra)
+    frame, notes = cached_frame(cache, clean_df, plan, bg_definition=bg_definition, missing="available",
+                                careless=careless, controls=controls, extra=extra)
     bg_col = bg_definition or plan.born_global_definition
     key = (id(clean_df), bg_col, None if careless is None else careless.name)
     if cache is not None and key in cache:
@@ -328,8 +367,8 @@ def evaluate_mi(clean_df, plan, *, bg_definition=None, careless=None, estimator=
     if cache is not None and fkey in cache:      # same imputations and controls: same frames
         frames = cache[fkey]
     else:
-        frames = [analysis_frame(d, plan, bg_definition=bg_col, missing="available",
-                                 controls=controls, extra=extra)[0] for d in datasets]
+        frames = _imputed_frames(datasets, info, plan, bg_definition=bg_col, controls=controls,
+                                 extra=extra)
         if cache is not None:
             cache[fkey] = frames
     f0 = frames[0]
@@ -338,8 +377,8 @@ def evaluate_mi(clean_df, plan, *, bg_definition=None, careless=None, estimator=
               n_traditional=int((f0.bg == 0).sum()))
     primary, tost = {}, {}
     for k, hyp in plan.hypotheses.items():
-        groups = [_group_arrays(f, hyp.group, ctrl) for f in frames]
-        n = len(groups[0][3])
+        groups = [_group_numpy(f, hyp.group, ctrl) for f in frames]
+        n = groups[0][3]
         if n < plan.min_group_size:
             primary[k] = _row("primary", n=n, status="not_available",
                               note=f"{n} {hyp.group} firms; the plan needs at least {plan.min_group_size}")
@@ -353,7 +392,7 @@ def evaluate_mi(clean_df, plan, *, bg_definition=None, careless=None, estimator=
                                                 controls=X, bayes=False) for r, i, X, _ in groups], info)
             parts = []
             for f in frames:
-                r_all, i_all, _, _ = _group_arrays(f, hyp.group, [])
+                r_all, i_all, _, _ = _group_numpy(f, hyp.group, [])
                 parts.append(_within_parts(r_all, i_all, hyp.expects))
             tost[k] = _pool_tost(parts, info, test="TOST", n=len(r_all), sesoi_value=plan.sesoi.value,
                                  sesoi_unit=plan.sesoi.unit, alpha=plan.alpha)

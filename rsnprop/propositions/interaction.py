@@ -41,6 +41,26 @@ def _row(test, **kw):
     return r
 
 
+def _complete(frame, cols):
+    """The columns ``cols`` of ``frame`` as float arrays, restricted to the rows where none
+    is missing (``frame[cols].dropna()``, without building the DataFrame)."""
+    import numpy as np
+
+    arrays = [frame[c].to_numpy(float) for c in cols]
+    ok = ~np.isnan(np.column_stack(arrays)).any(axis=1)
+    return [a[ok] for a in arrays]
+
+
+def _d_by_group(frame, sign):
+    """``(x, y)``: ``sign * D`` of the born globals and of the traditional firms (D known)."""
+    import numpy as np
+
+    d = frame["D"].to_numpy(float)
+    bg = frame["bg"].to_numpy()
+    ok = ~np.isnan(d)
+    return sign * d[(bg == 1) & ok], sign * d[(bg == 0) & ok]
+
+
 def ols_interaction(frame, *, controls=(), cov_type="HC3", sign=1, confidence=0.95):
     """OLS of D on the born-global indicator (+ controls); the bg coefficient, one-sided.
 
@@ -50,20 +70,18 @@ def ols_interaction(frame, *, controls=(), cov_type="HC3", sign=1, confidence=0.
     import statsmodels.api as sm
     from scipy import stats
 
-    cols = ["D", "bg", *controls]
-    sub = frame[cols].dropna()
-    n = len(sub)
-    A = np.column_stack([np.ones(n), sub["bg"].to_numpy(float)] +
-                        [sub[c].to_numpy(float) for c in controls])
+    d, bg, *xs = _complete(frame, ["D", "bg", *controls])
+    n = d.size
+    A = np.column_stack([np.ones(n), bg] + xs)
     se_name = "classical SE" if cov_type == "nonrobust" else f"{cov_type} SE"
     name = f"OLS D ~ bg ({se_name})" + (f" + {len(controls)} controls" if controls else "")
-    n_bg = int(sub["bg"].sum())
+    n_bg = int(bg.sum())
     if n_bg < 2 or n - n_bg < 2 or n - A.shape[1] < 2:
         return _row(name, n=n, status="not_available", note="too few firms in a group")
     rank = np.linalg.matrix_rank(A)
     if rank < A.shape[1]:
         return _row(name, n=n, status="not_available", note="controls collinear with the design")
-    model = sm.OLS(sub["D"].to_numpy(float), A)
+    model = sm.OLS(d, A)
     fit = model.fit() if cov_type == "nonrobust" else model.fit(cov_type=cov_type, use_t=True)
     est = sign * float(fit.params[1])
     se = float(fit.bse[1])
@@ -118,8 +136,7 @@ def welch_interaction(frame, *, sign=1, confidence=0.95):
 
     from .effect_sizes import hedges_g_ci
 
-    x = sign * frame.loc[frame.bg == 1, "D"].dropna().to_numpy(float)
-    y = sign * frame.loc[frame.bg == 0, "D"].dropna().to_numpy(float)
+    x, y = _d_by_group(frame, sign)
     if x.size < 2 or y.size < 2:
         return _row("Welch t", n=int(x.size + y.size), status="not_available", note="too few firms in a group")
     res = stats.ttest_ind(x, y, equal_var=False)
@@ -186,8 +203,7 @@ def interaction_tost(frame, *, sesoi_value=0.2, sesoi_unit="dz", alpha=0.05, sig
 
     from scipy import stats
 
-    x = sign * frame.loc[frame.bg == 1, "D"].dropna().to_numpy(float)
-    y = sign * frame.loc[frame.bg == 0, "D"].dropna().to_numpy(float)
+    x, y = _d_by_group(frame, sign)
     if x.size < 2 or y.size < 2:
         return _row("TOST (between)", n=int(x.size + y.size), status="not_available",
                     note="too few firms in a group")

@@ -58,7 +58,8 @@ def _too_small(test, n, note="fewer than 3 firms"):
 def paired_t(rel, inf, *, expects, confidence=0.95, bayes=True):
     """One-sided paired Student t-test of the expected benefit over the other one.
 
-    Uses :func:`pingouin.ttest` (t, df); directional JZS BF+0 (r = 0.707) from
+    t from :func:`scipy.stats.ttest_rel` (what :func:`pingouin.ttest` computes, without its
+    extras); directional JZS BF+0 (r = 0.707) from
     :func:`rsnprop.propositions.effect_sizes.jzs_bf10`; d_z with an exact CI from
     :func:`rsnprop.propositions.effect_sizes.dz_ci`.
 
@@ -66,7 +67,6 @@ def paired_t(rel, inf, *, expects, confidence=0.95, bayes=True):
     (``"less"`` for P1); ``BayesFactor::ttestBF(rel - inf, nullInterval = c(0, Inf))``.
     """
     import numpy as np
-    import pingouin as pg
     from scipy import stats
 
     from .effect_sizes import dz_ci, jzs_bf10
@@ -75,8 +75,7 @@ def paired_t(rel, inf, *, expects, confidence=0.95, bayes=True):
     n = e.size
     if n < 3 or np.std(e) == 0:
         return _too_small("paired t", n, "fewer than 3 firms or no variation")
-    res = pg.ttest(e, np.zeros(n), paired=True, alternative="greater")
-    t = float(res["T"].iloc[0])
+    t = float(stats.ttest_rel(e, np.zeros(n), alternative="greater").statistic)
     bf = jzs_bf10(t, n, alternative="greater") if bayes else None
     df = n - 1
     half = stats.t.ppf((1 + confidence) / 2, df) * e.std(ddof=1) / math.sqrt(n)

@@ -59,6 +59,13 @@ def _items_of(columns, construct):
     return [c for c in columns if pat.match(str(c))]
 
 
+def _score(df, names):
+    """Row mean of the score columns ``names`` (NaN when one of them is missing)."""
+    import pandas as pd
+
+    return df[names].apply(pd.to_numeric, errors="coerce").mean(axis=1, skipna=False)
+
+
 def analysis_frame(clean_df, plan, *, bg_definition=None, missing=None, careless=None,
                    controls=None, extra=()):
     """Return ``(frame, notes)``: the analysis frame and a list of warnings (str).
@@ -111,7 +118,6 @@ def analysis_frame(clean_df, plan, *, bg_definition=None, missing=None, careless
     if "resp_id" in df.columns:
         out["resp_id"] = df["resp_id"]
     for kind, names in cols.items():
-        block = df[names].apply(pd.to_numeric, errors="coerce")
         if missing == "complete_cases":
             constructs = plan.benefits.relational if kind == "relational" else plan.benefits.informational
             items = [i for c in constructs for i in _items_of(df.columns, c)]
@@ -119,7 +125,7 @@ def analysis_frame(clean_df, plan, *, bg_definition=None, missing=None, careless
                 notes.append(f"complete_cases: no item columns found for {kind}; scale scores used")
             else:
                 keep &= df[items].apply(pd.to_numeric, errors="coerce").notna().all(axis=1)
-        out[kind] = block.mean(axis=1, skipna=False)
+        out[kind] = _score(df, names)
     out["D"] = out["relational"] - out["informational"]
     bg = _truthy(df[bg_col])
     bad = bg.notna() & ~bg.isin([0.0, 1.0])
