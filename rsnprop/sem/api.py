@@ -67,7 +67,9 @@ def fit(model: str, data, *, group: str | None = None, group_equal=(), group_par
         Number of bootstrap draws (0: none).  With draws, ``se`` and the CIs of the table
         come from the bootstrap (percentile); ``res.bootstrap["intervals"]`` also has the
         bias-corrected (lavaan ``"bca.simple"``) and BCa (jackknife acceleration) limits.
-        Complete data (ML/MLR) and FIML; not WLSMV.
+        Complete data (ML/MLR), FIML and WLSMV (every draw recomputes thresholds, polychoric
+        correlations and weights; draws with an empty category are dropped, as lavaan does; BCa
+        without acceleration for FIML and WLSMV).
     bootstrap_type : {"nonparametric", "bollen.stine"}
         Bollen-Stine (complete data only) puts its p-value in ``res.fit["bollen_stine_pvalue"]``.
     seed : int, optional
@@ -146,12 +148,18 @@ def fit(model: str, data, *, group: str | None = None, group_equal=(), group_par
     if estimator in ("WLSMV", "DWLS"):
         from .ordinal import fit_ordinal
 
+        if bootstrap and bootstrap_type == "bollen.stine":
+            raise InputError("the Bollen-Stine bootstrap is not implemented for ordinal indicators (WLSMV); "
+                             "use the nonparametric bootstrap", parameter="bootstrap_type", value=bootstrap_type)
+        res = fit_ordinal(model, data, ordered=ordered, group=group, group_equal=group_equal,
+                          group_partial=group_partial, std_lv=std_lv, estimator=estimator, level=level,
+                          parameterization=parameterization)
         if bootstrap:
-            raise InputError("the bootstrap is not implemented for ordinal indicators (WLSMV)",
-                             parameter="bootstrap", value=bootstrap)
-        return fit_ordinal(model, data, ordered=ordered, group=group, group_equal=group_equal,
-                           group_partial=group_partial, std_lv=std_lv, estimator=estimator, level=level,
-                           parameterization=parameterization)
+            from .bootstrap import bootstrap_result
+
+            bootstrap_result(res, res._wls["arrays"], R=int(bootstrap), kind=bootstrap_type, seed=seed,
+                             n_jobs=n_jobs, progress=progress, level=level)
+        return res
     if parameterization != "delta":
         raise InputError("parameterization is for ordinal indicators (ordered=[...])", parameter="parameterization",
                          value=parameterization)

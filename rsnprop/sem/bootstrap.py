@@ -2,8 +2,10 @@
 
 Replicate ``b`` draws its rows with ``numpy.random.default_rng(SeedSequence(seed).spawn(R)[b])``
 (cases are resampled within each group), so the draws, and hence every interval, do not depend on
-``n_jobs``.  Each replicate is refitted by ML starting from the estimates.  Replicates that do not
-converge are dropped (and counted), as lavaan does.
+``n_jobs``.  Each replicate is refitted by ML starting from the estimates (ordinal indicators:
+thresholds, polychoric correlations and DWLS weights recomputed, then DWLS from the estimates).
+Replicates that do not converge, or lack a category of an ordinal variable, are dropped (and
+counted), as lavaan does.
 
 Bollen-Stine: the data of every group are first transformed so that the model fits them exactly,
 ``Z = (X - xbar) S^-1/2 Sigma^1/2 + mu`` (Bollen & Stine 1992), then resampled; the bootstrap
@@ -95,12 +97,15 @@ def _fiml_chunk_worker(engine, theta0, arrays, seeds, want_chi2=False, hess0=Non
     return out, np.full(len(seeds), np.nan)
 
 
-def run_bootstrap(engine, theta, arrays, R, *, kind="nonparametric", seed=None, n_jobs=None, progress=False):
-    """Return ``(thetas (R x q), chi2 (R,))`` with NaN rows for failed replicates."""
+def run_bootstrap(engine, theta, arrays, R, *, kind="nonparametric", seed=None, n_jobs=None, progress=False,
+                  worker=None):
+    """Return ``(thetas (R x q), chi2 (R,))`` with NaN rows for failed replicates.  ``worker``
+    (with ``engine`` whatever it needs, e.g. the DWLS problem of ordinal indicators) refits one
+    chunk of draws casewise; by default ML (batched) or FIML."""
     from .fiml import FIMLEngine
 
-    fiml = isinstance(engine, FIMLEngine)
-    worker = _fiml_chunk_worker if fiml else _chunk_worker
+    fiml = worker is not None or isinstance(engine, FIMLEngine)
+    worker = worker or (_fiml_chunk_worker if fiml else _chunk_worker)
     if kind == "bollen.stine":
         arrays = bollen_stine_transform(engine, theta, arrays)
     seeds = np.random.SeedSequence(seed).spawn(R)
@@ -225,7 +230,14 @@ def bootstrap_result(res, arrays, *, R, kind="nonparametric", seed=None, n_jobs=
     from .defined import evaluate_definitions, label_values
 
     engine, theta, pt = res._engine, res.theta, res._pt
-    thetas, chi2 = run_bootstrap(engine, theta, arrays, R, kind=kind, seed=seed, n_jobs=n_jobs, progress=progress)
+    worker = None
+    wls = getattr(res, "_wls", None)
+    if wls is not None:  # ordinal indicators: thresholds, polychorics and DWLS refitted per draw
+        from .ordinal import _wls_chunk_worker
+
+        engine, worker = wls["problem"], _wls_chunk_worker
+    thetas, chi2 = run_bootstrap(engine, theta, arrays, R, kind=kind, seed=seed, n_jobs=n_jobs, progress=progress,
+                                 worker=worker)
     ok = np.all(np.isfinite(thetas), axis=1)
     info = {"type": kind, "R": int(R), "successful": int(ok.sum()), "failed": int((~ok).sum()),
             "seed": seed, "level": level}
@@ -251,9 +263,9 @@ def bootstrap_result(res, arrays, *, R, kind="nonparametric", seed=None, n_jobs=
         est_rows = np.concatenate([est_rows, res.estimates["est"].to_numpy()[len(rows):]])
     from .fiml import FIMLEngine
 
-    if isinstance(engine, FIMLEngine):
-        bca = False  # n FIML refits would be slow: BCa = bias-corrected here (no acceleration)
-        info["bca"] = "without jackknife acceleration (FIML)"
+    if isinstance(engine, FIMLEngine) or wls is not None:
+        bca = False  # n FIML / DWLS refits would be slow: BCa = bias-corrected here (no acceleration)
+        info["bca"] = f"without jackknife acceleration ({'WLSMV' if wls is not None else 'FIML'})"
     if bca:
         jt = _jackknife(engine, theta, arrays)
         jcols = [jt[:, r.par] if r.par >= 0 else np.full(len(jt), np.nan) for r in rows]

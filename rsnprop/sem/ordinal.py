@@ -231,6 +231,122 @@ def _jacobian(engine, theta, g, th_par, th_item, dl_par, param="delta"):
     return base, J
 
 
+class _WLSProblem:
+    """What the DWLS estimation of one model needs, picklable for the bootstrap workers: the
+    engine, the layout of the statistics and the observed categories of the ordinal variables."""
+
+    def __init__(self, engine, th_par, th_item, dl_par, parameterization, numeric, levels, cors):
+        self.engine = engine
+        self.th_par, self.th_item, self.dl_par = th_par, th_item, dl_par
+        self.parameterization = parameterization
+        self.numeric = numeric  # None: every variable ordinal
+        self.levels = levels  # per group, per variable (empty for a continuous one)
+        self.cors = cors  # per group: the sample correlations (starting values of the polychorics)
+
+    def statistics(self, arrays):
+        """``(s_list, ws, ns)`` of the data ``arrays``, or ``None`` when a group lacks a category
+        of an ordinal variable (lavaan drops such bootstrap draws)."""
+        from .polychoric import mixed_stats, ordinal_stats
+
+        s_list, ws, ns = [], [], []
+        for x, lv, cor in zip(arrays, self.levels, self.cors):
+            for j, levels in enumerate(lv):
+                if len(levels) and not np.array_equal(np.unique(x[:, j]), levels):
+                    return None
+            names = [str(j) for j in range(x.shape[1])]
+            if self.numeric is None:
+                st = ordinal_stats(x, names, start=cor)
+                ri, ci = _offdiag(x.shape[1])
+                s_list.append(np.concatenate([st.th_flat, st.cor[ri, ci]]))
+            else:
+                st = mixed_stats(x, names, self.numeric)
+                s_list.append(st.stats)
+            ws.append(1.0 / np.diag(st.nacov * st.n / (st.n - 1)))
+            ns.append(st.n)
+        return s_list, ws, ns
+
+    def estimate(self, s_list, ws, fgs, theta):
+        """Gauss-Newton minimisation of the DWLS discrepancy from ``theta``:
+        ``(theta, F, converged, iterations)``."""
+        engine, G = self.engine, len(s_list)
+        q = len(theta)
+        args = (self.th_par, self.th_item, self.dl_par, self.parameterization)
+
+        def objective(th):
+            tot = 0.0
+            for g in range(G):
+                r = s_list[g] - _model_vec(engine, th, g, *args)
+                tot += fgs[g] * float(r @ (ws[g] * r))
+            return tot
+
+        converged = False
+        F = objective(theta)
+        it = 0
+        for it in range(1, 200):
+            E = np.zeros((q, q))
+            grad = np.zeros(q)
+            for g in range(G):
+                sig, J = _jacobian(engine, theta, g, *args)
+                JW = J.T * ws[g]
+                E += fgs[g] * JW @ J
+                grad += fgs[g] * JW @ (s_list[g] - sig)
+            try:
+                step = np.linalg.solve(E, grad)
+            except np.linalg.LinAlgError:
+                step = np.linalg.lstsq(E, grad, rcond=None)[0]
+            alpha = 1.0
+            while alpha > 1e-8:
+                cand = theta + alpha * step
+                Fc = objective(cand)
+                if Fc <= F:
+                    break
+                alpha /= 2
+            if alpha <= 1e-8:
+                converged = bool(np.max(np.abs(grad)) < 1e-6)
+                break
+            done = np.max(np.abs(alpha * step)) < 1e-11 or F - Fc < 1e-17 * (1 + F)
+            theta, F = cand, Fc
+            if done:
+                converged = True
+                break
+        return theta, F, converged, it
+
+
+def _wls_chunk_worker(problem, theta0, arrays, seeds, want_chi2=False, hess0=None):
+    """DWLS refits (thresholds, polychorics, NACOV weights recomputed) of the bootstrap samples
+    drawn with ``seeds``, warm-started at ``theta0``; NaN rows for draws with an empty category
+    or without convergence."""
+    try:  # small matrices: one BLAS thread is many times faster (and the same in every worker)
+        from threadpoolctl import threadpool_limits
+
+        limit = threadpool_limits(limits=1, user_api="blas")
+    except ImportError:  # pragma: no cover
+        import contextlib
+
+        limit = contextlib.nullcontext()
+    with limit:
+        return _wls_draws(problem, theta0, arrays, seeds)
+
+
+def _wls_draws(problem, theta0, arrays, seeds):
+    out = np.full((len(seeds), len(theta0)), np.nan)
+    for k, ss in enumerate(seeds):
+        rng = np.random.default_rng(ss)
+        samples = [x[rng.integers(0, x.shape[0], x.shape[0])] for x in arrays]
+        stats_ = problem.statistics(samples)
+        if stats_ is None:
+            continue
+        s_list, ws, ns = stats_
+        fgs = [n / sum(ns) for n in ns]
+        try:
+            th, _, conv, _ = problem.estimate(s_list, ws, fgs, theta0.copy())
+        except (np.linalg.LinAlgError, FloatingPointError, ValueError):
+            continue
+        if conv and np.all(np.isfinite(th)):
+            out[k] = th
+    return out, np.full(len(seeds), np.nan)
+
+
 def fit_ordinal(model, data, *, ordered, group=None, group_equal=(), group_partial=(), std_lv=False,
                 estimator="WLSMV", level=0.95, parameterization="delta"):
     from scipy import stats
@@ -349,18 +465,11 @@ def fit_ordinal(model, data, *, ordered, group=None, group_equal=(), group_parti
     N = sum(ns)
     fgs = [n / N for n in ns]
 
-    def model_vec(theta, g):
-        return _model_vec(engine, theta, g, th_par, th_item, dl_par, parameterization)
+    problem = _WLSProblem(engine, th_par, th_item, dl_par, parameterization, numeric if mixed else None,
+                          [[st.levels[j] for j in range(p)] for st in sts], [st.cor for st in sts])
 
     def jac(theta, g):
         return _jacobian(engine, theta, g, th_par, th_item, dl_par, parameterization)
-
-    def objective(theta):
-        tot = 0.0
-        for g in range(G):
-            r = s_list[g] - model_vec(theta, g)
-            tot += fgs[g] * float(r @ (ws[g] * r))
-        return tot
 
     theta = start_values(pt, gds)
     th_free = [tp != NUMERIC for tp in th_par]
@@ -374,36 +483,7 @@ def fit_ordinal(model, data, *, ordered, group=None, group_equal=(), group_parti
         for g in range(G):
             sigma0, _ = engine.groups[g].implied(theta)
             theta[th_par[g][th_free[g]]] = sts[g].th_flat * np.sqrt(np.diag(sigma0))[th_item[g][th_free[g]]]
-    converged = False
-    F = objective(theta)
-    it = 0
-    for it in range(1, 200):
-        E = np.zeros((q, q))
-        grad = np.zeros(q)
-        for g in range(G):
-            sig, J = jac(theta, g)
-            JW = J.T * ws[g]
-            E += fgs[g] * JW @ J
-            grad += fgs[g] * JW @ (s_list[g] - sig)
-        try:
-            step = np.linalg.solve(E, grad)
-        except np.linalg.LinAlgError:
-            step = np.linalg.lstsq(E, grad, rcond=None)[0]
-        alpha = 1.0
-        while alpha > 1e-8:
-            cand = theta + alpha * step
-            Fc = objective(cand)
-            if Fc <= F:
-                break
-            alpha /= 2
-        if alpha <= 1e-8:
-            converged = np.max(np.abs(grad)) < 1e-6
-            break
-        done = np.max(np.abs(alpha * step)) < 1e-11 or F - Fc < 1e-17 * (1 + F)
-        theta, F = cand, Fc
-        if done:
-            converged = True
-            break
+    theta, F, converged, it = problem.estimate(s_list, ws, fgs, theta)
     # final quantities
     Js, sigs = [], []
     for g in range(G):
@@ -501,6 +581,6 @@ def fit_ordinal(model, data, *, ordered, group=None, group_equal=(), group_parti
                    "levels": {v: sts[0].levels[j].tolist() for j, v in enumerate(pt.ov)},
                    "thresholds_by_group": [{v: st.th[j].tolist() for j, v in enumerate(pt.ov)} for st in sts]}
     res.polychoric = sts[0].cor if G == 1 else [st.cor for st in sts]
-    res._wls = {"J": Js, "w": ws, "gamma": gammas, "fg": fgs, "info": E, "s": s_list, "ns": ns,
+    res._wls = {"problem": problem, "arrays": arrays, "J": Js, "w": ws, "gamma": gammas, "fg": fgs, "info": E, "s": s_list, "ns": ns,
                 "gds": gds, "parameterization": parameterization}
     return res

@@ -163,14 +163,15 @@ def _polychoric(tab, ti, tj, start=0.0):
     return float(res.x)
 
 
-def _ord_pair(ci_, cj_, ti, tj):
+def _ord_pair(ci_, cj_, ti, tj, start=None):
     """Polychoric correlation of two ordinal items (codes, extended thresholds), the casewise
     score of rho, and the cross-products of that score with the bivariate threshold scores
     (rows of lavaan's ``A21``) for the thresholds of item i and of item j."""
     Ki, Kj = len(ti) - 1, len(tj) - 1
     tab = _pair_tables(ci_, cj_, Ki, Kj)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        start = np.corrcoef(ci_, cj_)[0, 1]
+    if start is None:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            start = np.corrcoef(ci_, cj_)[0, 1]
     r = _polychoric(tab, ti, tj, start=0.0 if not np.isfinite(start) else start)
     P = _cell_probs(ti, tj, r)
     dens = _bvn_pdf(ti[:, None], tj[None, :], r)
@@ -206,8 +207,10 @@ def _ord_pair(ci_, cj_, ti, tj):
     return r, sc, d_i, d_j
 
 
-def ordinal_stats(x: np.ndarray, names) -> OrdinalStats:
-    """Compute thresholds, polychoric correlations and NACOV of the integer-coded ``x``."""
+def ordinal_stats(x: np.ndarray, names, start=None) -> OrdinalStats:
+    """Compute thresholds, polychoric correlations and NACOV of the integer-coded ``x``
+    (``start``: optional matrix of starting correlations, e.g. the full sample's for a bootstrap
+    draw)."""
     n, p = x.shape
     codes = np.empty((n, p), dtype=int)
     levels, th, ext = [], [], []
@@ -242,7 +245,8 @@ def ordinal_stats(x: np.ndarray, names) -> OrdinalStats:
     sc_cor = np.zeros((n, pstar))
     a21 = np.zeros((pstar, nth))
     for k, (i, j) in enumerate(pairs):
-        r, sc, d_i, d_j = _ord_pair(codes[:, i], codes[:, j], ext[i], ext[j])
+        r, sc, d_i, d_j = _ord_pair(codes[:, i], codes[:, j], ext[i], ext[j],
+                                    None if start is None else start[i, j])
         cor[i, j] = cor[j, i] = r
         sc_cor[:, k] = sc
         a21[k, th_start[i]:th_start[i] + len(d_i)] = d_i
