@@ -46,7 +46,7 @@ def _group_rows(frame, group, controls):
     mask = frame["group"].to_numpy() == group
     X = None
     if controls:
-        X_all = frame[list(controls)].to_numpy(float)
+        X_all = np.column_stack([frame[c].to_numpy(float) for c in controls])
         mask &= ~np.isnan(X_all).any(axis=1)
         X = np.asfortranarray(X_all[mask])       # the layout DataFrame.to_numpy gives
         keep = X.std(axis=0) > 0 if len(X) else []

@@ -297,12 +297,14 @@ def _between_parts(frame, sign):
 
 
 def _imputed_frames(datasets, info, plan, *, bg_definition, controls, extra):
-    """Analysis frames (``missing = "available"``) of the imputed data sets.
+    """``(frames, shared)``: analysis frames (``missing = "available"``) of the imputed data
+    sets, and whether they all have the first one's rows, groups and controls.
 
     The imputations change item answers and benefit scores only, so the first frame is
     built in full and the others are copies with their own scores (the same numbers as
     :func:`rsnprop.propositions.prepare.analysis_frame`); a data set whose analysed firms
-    differ, or a control / extra column among the imputed ones, gets the full build.
+    differ, or a control / extra column among the imputed ones, gets the full build (and
+    ``shared`` is False).
     """
     from .prepare import _score, _truthy, analysis_frame
 
@@ -310,29 +312,57 @@ def _imputed_frames(datasets, info, plan, *, bg_definition, controls, extra):
         return analysis_frame(d, plan, bg_definition=bg_definition, missing="available",
                               controls=controls, extra=extra)[0]
 
-    def scores(d):
+    def scores(d, known):
         rel = _score(d, plan.relational_columns())
         inf = _score(d, plan.informational_columns())
         dd = rel - inf
-        return rel, inf, dd, dd.notna() & _truthy(d[bg_definition]).notna()
+        return rel, inf, dd, dd.notna() & known
 
     first = full(datasets[0])
     imputed = set(info["items"]) | set(plan.relational_columns()) | set(plan.informational_columns())
-    if imputed & {*(controls or ()), *extra, "resp_id"}:
-        return [first] + [full(d) for d in datasets[1:]]
-    keep0 = scores(datasets[0])[3]
-    frames = [first]
+    if imputed & {*(controls or ()), *extra, "resp_id", bg_definition}:
+        return [first] + [full(d) for d in datasets[1:]], False
+    known = _truthy(datasets[0][bg_definition]).notna()     # the same in every imputation
+    keep0 = scores(datasets[0], known)[3]
+    frames, shared = [first], True
     for d in datasets[1:]:
-        rel, inf, dd, keep = scores(d)
+        rel, inf, dd, keep = scores(d, known)
         if not (keep.index.equals(keep0.index) and keep.equals(keep0)):
             frames.append(full(d))
+            shared = False
             continue
         f = first.copy()
         f["relational"] = rel[keep].to_numpy()
         f["informational"] = inf[keep].to_numpy()
         f["D"] = dd[keep].to_numpy()
         frames.append(f)
-    return frames
+    return frames, shared
+
+
+def _mi_groups(frames, shared, group, controls):
+    """:func:`rsnprop.propositions.evaluate._group_numpy` of every imputed frame; with
+    ``shared`` frames (same rows, groups and controls) the rows and X are found once."""
+    from .evaluate import _group_numpy, _group_rows
+
+    if not shared:
+        return [_group_numpy(f, group, controls) for f in frames]
+    mask, X = _group_rows(frames[0], group, controls)
+    n = int(mask.sum())
+    return [(f["relational"].to_numpy(float)[mask], f["informational"].to_numpy(float)[mask], X, n)
+            for f in frames]
+
+
+def _mi_between(frames, shared, *, estimator, controls, sign):
+    """:func:`rsnprop.propositions.interaction.between_groups` (t or hc3) of every imputed
+    frame; with ``shared`` frames the complete rows, bg and controls are found once."""
+    from .interaction import _complete, between_groups, ols_interaction_arrays
+
+    if not shared:
+        return [between_groups(f, estimator=estimator, controls=controls, sign=sign) for f in frames]
+    ok, (_, bg, *xs) = _complete(frames[0], ["D", "bg", *controls])
+    cov_type = "HC3" if estimator == "hc3" else "nonrobust"
+    return [ols_interaction_arrays(f["D"].to_numpy(float)[ok], bg, xs, cov_type=cov_type, sign=sign)
+            for f in frames]
 
 
 def evaluate_mi(clean_df, plan, *, bg_definition=None, careless=None, estimator=None,
@@ -346,8 +376,7 @@ def evaluate_mi(clean_df, plan, *, bg_definition=None, careless=None, estimator=
     differ only in the estimator.
     """
     from .decide import decide
-    from .evaluate import _group_numpy, cached_frame, joint_sign
-    from .interaction import between_groups
+    from .evaluate import cached_frame, joint_sign
     from .paired import _row, within_group
 
     estimator = estimator or plan.estimator
@@ -371,13 +400,14 @@ def evaluate_mi(clean_df, plan, *, bg_definition=None, careless=None, estimator=
                                  extra=extra)
         if cache is not None:
             cache[fkey] = frames
+    frames, shared = frames
     f0 = frames[0]
     ctrl = f0.attrs["controls"]
     mi = dict(info, n_analysed=int(len(f0)), n_born_global=int((f0.bg == 1).sum()),
               n_traditional=int((f0.bg == 0).sum()))
     primary, tost = {}, {}
     for k, hyp in plan.hypotheses.items():
-        groups = [_group_numpy(f, hyp.group, ctrl) for f in frames]
+        groups = _mi_groups(frames, shared, hyp.group, ctrl)
         n = groups[0][3]
         if n < plan.min_group_size:
             primary[k] = _row("primary", n=n, status="not_available",
@@ -390,11 +420,9 @@ def evaluate_mi(clean_df, plan, *, bg_definition=None, careless=None, estimator=
         else:
             primary[k] = pool_row([within_group(r, i, expects=hyp.expects, estimator=estimator,
                                                 controls=X, bayes=False) for r, i, X, _ in groups], info)
-            parts = []
-            for f in frames:
-                r_all, i_all, _, _ = _group_numpy(f, hyp.group, [])
-                parts.append(_within_parts(r_all, i_all, hyp.expects))
-            tost[k] = _pool_tost(parts, info, test="TOST", n=len(r_all), sesoi_value=plan.sesoi.value,
+            whole = _mi_groups(frames, shared, hyp.group, [])
+            parts = [_within_parts(r_all, i_all, hyp.expects) for r_all, i_all, _, _ in whole]
+            tost[k] = _pool_tost(parts, info, test="TOST", n=whole[-1][3], sesoi_value=plan.sesoi.value,
                                  sesoi_unit=plan.sesoi.unit, alpha=plan.alpha)
         primary[k]["group"] = tost[k]["group"] = hyp.group
     sign = joint_sign(plan)
@@ -409,8 +437,8 @@ def evaluate_mi(clean_df, plan, *, bg_definition=None, careless=None, estimator=
                                     note=RANK_NOTE, mi_m=info["m"], mi_seed=info["seed"])
             tost["joint"] = dict(primary["joint"], test="TOST (between)")
         else:
-            primary["joint"] = pool_row([between_groups(f, estimator=estimator, controls=tuple(ctrl),
-                                                        sign=sign) for f in frames], info)
+            primary["joint"] = pool_row(_mi_between(frames, shared, estimator=estimator,
+                                                    controls=tuple(ctrl), sign=sign), info)
             tost["joint"] = _pool_tost([_between_parts(f, sign) for f in frames], info,
                                        test="TOST (between)", n=len(f0), sesoi_value=plan.sesoi.value,
                                        sesoi_unit=plan.sesoi.unit, alpha=plan.alpha)

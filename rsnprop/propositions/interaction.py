@@ -29,7 +29,7 @@ R: ``summary(lm(d ~ bg))`` and ``coeftest(fit, vcov = vcovHC(fit, type = "HC3"))
 
 from __future__ import annotations
 
-__all__ = ["ols_interaction", "mixed_anova_interaction", "welch_interaction",
+__all__ = ["ols_interaction", "ols_interaction_arrays", "mixed_anova_interaction", "welch_interaction",
            "rank_interaction", "between_groups", "interaction_tost"]
 
 
@@ -42,13 +42,14 @@ def _row(test, **kw):
 
 
 def _complete(frame, cols):
-    """The columns ``cols`` of ``frame`` as float arrays, restricted to the rows where none
-    is missing (``frame[cols].dropna()``, without building the DataFrame)."""
+    """``(ok, arrays)``: the rows where none of the columns ``cols`` is missing, and those
+    columns as float arrays restricted to them (``frame[cols].dropna()`` without building
+    the DataFrame)."""
     import numpy as np
 
     arrays = [frame[c].to_numpy(float) for c in cols]
     ok = ~np.isnan(np.column_stack(arrays)).any(axis=1)
-    return [a[ok] for a in arrays]
+    return ok, [a[ok] for a in arrays]
 
 
 def _d_by_group(frame, sign):
@@ -66,15 +67,21 @@ def ols_interaction(frame, *, controls=(), cov_type="HC3", sign=1, confidence=0.
 
     R: ``fit <- lm(d ~ bg + ...); lmtest::coeftest(fit, vcov = sandwich::vcovHC(fit, type = "HC3"))``.
     """
+    d, bg, *xs = _complete(frame, ["D", "bg", *controls])[1]
+    return ols_interaction_arrays(d, bg, xs, cov_type=cov_type, sign=sign, confidence=confidence)
+
+
+def ols_interaction_arrays(d, bg, xs, *, cov_type="HC3", sign=1, confidence=0.95):
+    """:func:`ols_interaction` from complete arrays: ``d`` (D), ``bg`` (0/1, float) and the
+    list ``xs`` of control columns, all without missing values."""
     import numpy as np
     import statsmodels.api as sm
     from scipy import stats
 
-    d, bg, *xs = _complete(frame, ["D", "bg", *controls])
     n = d.size
     A = np.column_stack([np.ones(n), bg] + xs)
     se_name = "classical SE" if cov_type == "nonrobust" else f"{cov_type} SE"
-    name = f"OLS D ~ bg ({se_name})" + (f" + {len(controls)} controls" if controls else "")
+    name = f"OLS D ~ bg ({se_name})" + (f" + {len(xs)} controls" if xs else "")
     n_bg = int(bg.sum())
     if n_bg < 2 or n - n_bg < 2 or n - A.shape[1] < 2:
         return _row(name, n=n, status="not_available", note="too few firms in a group")

@@ -63,7 +63,10 @@ def _score(df, names):
     """Row mean of the score columns ``names`` (NaN when one of them is missing)."""
     import pandas as pd
 
-    return df[names].apply(pd.to_numeric, errors="coerce").mean(axis=1, skipna=False)
+    block = df[names]
+    if any(str(t) != "float64" for t in block.dtypes):     # to_numeric leaves float64 as it is
+        block = block.apply(pd.to_numeric, errors="coerce")
+    return block.mean(axis=1, skipna=False)
 
 
 def analysis_frame(clean_df, plan, *, bg_definition=None, missing=None, careless=None,
@@ -172,7 +175,7 @@ def control_matrix(df, controls, *, min_level=5):
     import pandas as pd
 
     notes: list[str] = []
-    out = pd.DataFrame(index=df.index)
+    out = {}
     for name in controls:
         if name in df.columns:
             col = df[name]
@@ -196,13 +199,13 @@ def control_matrix(df, controls, *, min_level=5):
             if len(levels) < 2:
                 notes.append(f"control '{name}' has fewer than 2 levels; left out")
                 continue
-            for lev in levels[1:]:
-                dummy = (cat == lev).astype("float")
-                dummy[cat.isna()] = np.nan
-                out[f"{name}[T.{lev}]"] = dummy
+            unknown = cat.isna().to_numpy()
+            labels = cat.to_numpy(dtype=object, na_value=None)
+            for lev in levels[1:]:     # 1 / 0, NaN where the level is unknown
+                out[f"{name}[T.{lev}]"] = np.where(unknown, np.nan, (labels == lev).astype(float))
         else:
             if num.nunique(dropna=True) < 2:
                 notes.append(f"control '{name}' is constant; left out")
                 continue
-            out[name] = num.astype(float)
-    return out, notes
+            out[name] = num.astype(float).to_numpy()
+    return pd.DataFrame(out, index=df.index), notes
