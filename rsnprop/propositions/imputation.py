@@ -418,8 +418,10 @@ def evaluate_mi(clean_df, plan, *, bg_definition=None, careless=None, estimator=
                               mi_m=info["m"], mi_seed=info["seed"])
             tost[k] = dict(primary[k], test="TOST")
         else:
+            # pool_row takes the d_z interval from the pooled t: no per-imputation interval
             primary[k] = pool_row([within_group(r, i, expects=hyp.expects, estimator=estimator,
-                                                controls=X, bayes=False) for r, i, X, _ in groups], info)
+                                                controls=X, bayes=False, effect_ci=False)
+                                   for r, i, X, _ in groups], info)
             whole = _mi_groups(frames, shared, hyp.group, [])
             parts = [_within_parts(r_all, i_all, hyp.expects) for r_all, i_all, _, _ in whole]
             tost[k] = _pool_tost(parts, info, test="TOST", n=whole[-1][3], sesoi_value=plan.sesoi.value,

@@ -55,7 +55,7 @@ def _too_small(test, n, note="fewer than 3 firms"):
     return _row(test, n=int(n), status="not_available", note=note)
 
 
-def paired_t(rel, inf, *, expects, confidence=0.95, bayes=True):
+def paired_t(rel, inf, *, expects, confidence=0.95, bayes=True, effect_ci=True):
     """One-sided paired Student t-test of the expected benefit over the other one.
 
     t from :func:`scipy.stats.ttest_rel` (what :func:`pingouin.ttest` computes, without its
@@ -65,6 +65,9 @@ def paired_t(rel, inf, *, expects, confidence=0.95, bayes=True):
 
     R: ``t.test(rel, inf, paired = TRUE, alternative = "greater")`` for P2
     (``"less"`` for P1); ``BayesFactor::ttestBF(rel - inf, nullInterval = c(0, Inf))``.
+
+    ``effect_ci=False`` leaves out the d_z interval (``es_ci_lower/upper`` None): callers
+    that pool the rows (multiple imputation) compute their own.
     """
     import numpy as np
     from scipy import stats
@@ -79,7 +82,7 @@ def paired_t(rel, inf, *, expects, confidence=0.95, bayes=True):
     bf = jzs_bf10(t, n, alternative="greater") if bayes else None
     df = n - 1
     half = stats.t.ppf((1 + confidence) / 2, df) * e.std(ddof=1) / math.sqrt(n)
-    dz, lo, hi = dz_ci(e, confidence)
+    dz, lo, hi = dz_ci(e, confidence) if effect_ci else (float(e.mean() / e.std(ddof=1)), None, None)
     return _row("paired t", n=n, estimate=float(e.mean()), ci_lower=float(e.mean() - half),
                 ci_upper=float(e.mean() + half), statistic=t, statistic_name="t", df=df,
                 effect_size=dz, effect_size_name="dz", es_ci_lower=lo, es_ci_upper=hi,
@@ -202,8 +205,10 @@ def paired_ols(rel, inf, *, expects, controls=None, cov_type="HC3", confidence=0
                 note="dz CI = mean CI / SD(D)", se=se)
 
 
-def within_group(rel, inf, *, expects, estimator="t", controls=None, confidence=0.95, bayes=True):
-    """The primary within-group test for an estimator of the plan ("t", "hc3", "rank")."""
+def within_group(rel, inf, *, expects, estimator="t", controls=None, confidence=0.95, bayes=True,
+                 effect_ci=True):
+    """The primary within-group test for an estimator of the plan ("t", "hc3", "rank");
+    ``effect_ci`` as in :func:`paired_t`."""
     if estimator == "rank":
         return paired_wilcoxon(rel, inf, expects=expects, controls=controls)
     if estimator == "hc3":
@@ -212,4 +217,4 @@ def within_group(rel, inf, *, expects, estimator="t", controls=None, confidence=
     if controls is not None:
         return paired_ols(rel, inf, expects=expects, controls=controls, cov_type="nonrobust",
                           confidence=confidence)
-    return paired_t(rel, inf, expects=expects, confidence=confidence, bayes=bayes)
+    return paired_t(rel, inf, expects=expects, confidence=confidence, bayes=bayes, effect_ci=effect_ci)
