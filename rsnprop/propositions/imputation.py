@@ -306,6 +306,8 @@ def _imputed_frames(datasets, info, plan, *, bg_definition, controls, extra):
     differ, or a control / extra column among the imputed ones, gets the full build (and
     ``shared`` is False).
     """
+    import numpy as np
+
     from .prepare import _score, _truthy, analysis_frame
 
     def full(d):
@@ -313,28 +315,37 @@ def _imputed_frames(datasets, info, plan, *, bg_definition, controls, extra):
                               controls=controls, extra=extra)[0]
 
     def scores(d, known):
-        rel = _score(d, plan.relational_columns())
-        inf = _score(d, plan.informational_columns())
+        rel = _score(d, plan.relational_columns()).to_numpy()
+        inf = _score(d, plan.informational_columns()).to_numpy()
         dd = rel - inf
-        return rel, inf, dd, dd.notna() & known
+        return rel, inf, dd, ~np.isnan(dd) & known
 
     first = full(datasets[0])
     imputed = set(info["items"]) | set(plan.relational_columns()) | set(plan.informational_columns())
     if imputed & {*(controls or ()), *extra, "resp_id", bg_definition}:
         return [first] + [full(d) for d in datasets[1:]], False
-    known = _truthy(datasets[0][bg_definition]).notna()     # the same in every imputation
+    index0 = datasets[0].index
+    known = _truthy(datasets[0][bg_definition]).notna().to_numpy()   # the same in every imputation
     keep0 = scores(datasets[0], known)[3]
+
+    def rescored(d):
+        """``first`` with the scores of ``d``; None when its analysed firms differ."""
+        if not d.index.equals(index0):
+            return None
+        rel, inf, dd, keep = scores(d, known)
+        if not np.array_equal(keep, keep0):
+            return None
+        f = first.copy()
+        f["relational"] = rel[keep]
+        f["informational"] = inf[keep]
+        f["D"] = dd[keep]
+        return f
+
     frames, shared = [first], True
     for d in datasets[1:]:
-        rel, inf, dd, keep = scores(d, known)
-        if not (keep.index.equals(keep0.index) and keep.equals(keep0)):
-            frames.append(full(d))
-            shared = False
-            continue
-        f = first.copy()
-        f["relational"] = rel[keep].to_numpy()
-        f["informational"] = inf[keep].to_numpy()
-        f["D"] = dd[keep].to_numpy()
+        f = rescored(d)
+        if f is None:
+            f, shared = full(d), False
         frames.append(f)
     return frames, shared
 
