@@ -289,19 +289,24 @@ def _read_csv(path: Path, *, encoding=None, delimiter=None, decimal=None):
     import pandas as pd
 
     raw = path.read_bytes()
-    if not raw.strip():
+    if not raw or raw.isspace():       # (= not raw.strip(), without copying the file)
         raise DataFileError("the file is empty", file=path)
     enc = encoding or detect_encoding(raw)
-    try:
-        text = raw.decode(enc)
-    except (UnicodeDecodeError, LookupError) as err:
-        raise DataFileError(f"cannot decode the file as {enc}: {err}", file=path) from None
+    # a big UTF-8 file is decoded by pyarrow itself (which checks it): only its first
+    # megabyte here, for the delimiter and the header; the whole text if pandas reads it
+    head_only = enc in ("utf-8", "utf-8-sig") and len(raw) >= _ARROW_MIN_BYTES
+    if head_only:
+        text = raw[:1 << 20].decode(enc, errors="ignore")
+        text = text[:text.rfind("\n") + 1] or text           # whole lines only
+    else:
+        text = _decode(raw, enc, path)
     if text.startswith("\ufeff"):
         text = text[1:]
     delim = delimiter or (detect_delimiter(text) if path.suffix.lower() != ".tsv" else "\t")
     # fast path: pyarrow's multi-threaded reader, every column as text (the same cells as
     # pandas below); anything it does not read exactly as pandas would (short or long rows,
-    # duplicate or empty header names, parse errors) goes to pandas, which reports them
+    # duplicate or empty header names, parse errors, invalid UTF-8) goes to pandas, which
+    # reports them
     table = _read_csv_arrow(raw, text, enc, delim)
     if table is not None:
         del raw, text
@@ -309,6 +314,10 @@ def _read_csv(path: Path, *, encoding=None, delimiter=None, decimal=None):
         df.attrs["rsnprop_read"] = {"format": "csv", "encoding": enc, "delimiter": delim,
                                     "decimal_comma_columns": comma_cols}
         return df
+    if head_only:
+        text = _decode(raw, enc, path)
+        if text.startswith("\ufeff"):
+            text = text[1:]
     try:
         df = pd.read_csv(io.StringIO(text), sep=delim, dtype=str, keep_default_na=False,
                          na_values=[""], skip_blank_lines=True, engine="c")
@@ -325,6 +334,13 @@ def _read_csv(path: Path, *, encoding=None, delimiter=None, decimal=None):
     df.attrs["rsnprop_read"] = {"format": "csv", "encoding": enc, "delimiter": delim,
                                 "decimal_comma_columns": comma_cols}
     return df
+
+
+def _decode(raw: bytes, enc: str, path):
+    try:
+        return raw.decode(enc)
+    except (UnicodeDecodeError, LookupError) as err:
+        raise DataFileError(f"cannot decode the file as {enc}: {err}", file=path) from None
 
 
 def _read_csv_arrow(raw: bytes, text: str, enc: str, delim: str):
@@ -357,7 +373,7 @@ def _read_csv_arrow(raw: bytes, text: str, enc: str, delim: str):
     if enc in ("utf-8", "utf-8-sig"):
         data = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
     else:
-        data = text.encode("utf-8")
+        data = text.encode("utf-8")     # the whole text (only UTF-8 comes as a head)
     if data[:1] in (b"\n", b"\r"):
         return None      # blank lines before the header: pandas' rules
     try:
