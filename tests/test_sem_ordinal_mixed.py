@@ -76,8 +76,7 @@ def test_mixed_deterministic(ref):
 
 
 def test_mixed_unsupported():
-    d = _data(None, "bfi").assign(gender=lambda x: (x.age > 30).astype(int))
-    with pytest.raises(InputError, match="group"):
-        fit("f =~ A1 + A2 + A3 + age", d, ordered=["A1", "A2", "A3"], group="gender")
+    # several groups: supported since (tests/test_sem_ordinal_mixed_groups.py)
+    d = _data(None, "bfi")
     with pytest.raises(InputError, match="age"):
         fit("f =~ A1 + A2 + A3\nf ~ age", d, ordered=["A1", "A2", "A3"])

@@ -357,7 +357,9 @@ def _candidates(res, name):
     e = res.estimates
     if name == "scalar" and res.estimator in ("WLSMV", "DWLS"):
         sel = e[(e.op == "|") & e.free & (e.group == 1)]
-        return [f"{r.lhs}|{r.rhs}" for r in sel.itertuples()]
+        # continuous variables mixed in: their intercepts are equal with the thresholds (lavaan)
+        num = e[(e.op == "~1") & e.free & (e.group == 1) & e.lhs.isin(res._pt.ov)]
+        return [f"{r.lhs}|{r.rhs}" for r in sel.itertuples()] + [f"{r.lhs}~1" for r in num.itertuples()]
     if name == "strict" and res.estimator in ("WLSMV", "DWLS"):  # theta: residual variances fixed at 1
         sel = e[(e.op == "~~") & (e.lhs == e.rhs) & e.lhs.isin(res._pt.ov) & (e.group == 1)]
         return [f"{r.lhs}~~{r.rhs}" for r in sel.itertuples()]

@@ -8,11 +8,14 @@ parameters (1 in group 1 and, unless thresholds are equal, in every group; ``gro
 ``Delta = 1 / sqrt(diag(Sigma))`` (reported as the fixed ``~*~`` rows).
 
 Sample statistics ``s = (thresholds, polychoric correlations)`` and ``Gamma = NACOV`` come from
-:mod:`rsnprop.sem.polychoric`.  Continuous observed variables may be mixed in (single group, as
-lavaan's ``ordered = c(...)`` naming only some variables): ``s`` then holds minus their means among
+:mod:`rsnprop.sem.polychoric`.  Continuous observed variables may be mixed in (as lavaan's
+``ordered = c(...)`` naming only some variables): ``s`` then holds minus their means among
 the thresholds, their variances, and covariances (Pearson, polyserial times the standard
 deviation) instead of correlations; their intercepts and residual variances are parameters and
-their scaling factors are 1.  The model implies ``tau`` (free thresholds) and the off-diagonal
+their scaling factors are 1.  With several groups, statistics and NACOV are per group; equal
+thresholds (``group_equal`` ``"thresholds"`` or ``"intercepts"``) also equate the continuous
+intercepts, ``"residuals"`` (theta) their residual variances; the sandwich and the scaled test
+weigh groups as lavaan (comment in ``fit_ordinal``) and RMSEA uses ``N - G``.  The model implies ``tau`` (free thresholds) and the off-diagonal
 elements of ``Lambda Psi Lambda' + Theta`` (latent-response variances fixed at 1, so residual
 variances are ``1 - diag(Lambda Psi Lambda')``).  With ``W = diag(Gamma)^-1``:
 
@@ -118,7 +121,7 @@ def satorra2000(res1, res0):
     fg = w1["fg"]
     K_all = 0.0
     tr1 = 0.0
-    for g, (J, w, Gm) in enumerate(zip(w1["J"], w1["w"], w1["gamma"])):
+    for g, (J, w, Gm) in enumerate(zip(w1["J"], w1.get("w_inf", w1["w"]), w1.get("gamma_inf", w1["gamma"]))):
         VP = J * w[:, None]
         K = VP.T @ Gm @ VP
         tr1 += fg[g] * np.sum(PAAPAAP * K)
@@ -373,9 +376,6 @@ def fit_ordinal(model, data, *, ordered, group=None, group_equal=(), group_parti
         raise InputError("ordered variable is not in the model", column=not_in_model[0], parameter="ordered")
     numeric = np.array([v not in ordered for v in probe.ov], dtype=bool)
     mixed = bool(numeric.any())
-    if mixed and group is not None:
-        raise InputError("multigroup models mixing ordinal and continuous observed variables are not "
-                         "implemented yet", parameter="group", value=group)
     if mixed and probe.ov_x:
         raise InputError("observed exogenous covariates with ordinal indicators (lavaan's conditional.x) "
                          "are not implemented; regress the covariate on the factor instead (e.g. 'x ~ f')",
@@ -415,9 +415,15 @@ def fit_ordinal(model, data, *, ordered, group=None, group_equal=(), group_parti
     th_partial = {p_.replace(" ", "") for p_ in group_partial if "|" in p_}
     resid_partial = {p_.replace(" ", "") for p_ in group_partial if "|" not in p_ and "~~" in p_
                      and len(set(p_.replace(" ", "").split("~~"))) == 1} if theta_param else set()
-    other_partial = [p_ for p_ in group_partial if "|" not in p_ and p_.replace(" ", "") not in resid_partial]
+    int_partial = {p_.replace(" ", "") for p_ in group_partial if p_.replace(" ", "").endswith("~1")
+                   and p_.replace(" ", "")[:-2] in probe.ov and p_.replace(" ", "")[:-2] not in ordered}
+    other_partial = [p_ for p_ in group_partial if "|" not in p_ and p_.replace(" ", "") not in int_partial
+                     and (p_.replace(" ", "") not in resid_partial or p_.replace(" ", "").split("~~")[0] not in ordered)]
     resid_equal = theta_param and "residuals" in group_equal
-    ge = [g for g in group_equal if g not in ("thresholds", "intercepts", "means", "residuals")]
+    # equal residual variances (theta): fixed at 1 for the latent responses (below), equal for the
+    # continuous variables
+    ge = [g for g in group_equal if g not in ("thresholds", "intercepts", "means", "residuals")
+          or (g == "residuals" and mixed)]
     pt = build_partable(model, ngroups=G, std_lv=std_lv, meanstructure=False, group_equal=ge,
                         group_partial=other_partial, data_columns=columns, ordered=ordered)
     p = len(pt.ov)
@@ -440,8 +446,11 @@ def fit_ordinal(model, data, *, ordered, group=None, group_equal=(), group_parti
                 extra.append(Row(v, "|", name, group=g, free=True, user=0, eq=eq))
         extra += [Row(v, "~*~", v, group=g, free=(g > 1 and th_equal and not theta_param), value=1.0, user=0)
                   for v in pt.ov if v in ordered]
-        # intercepts: 0 for the latent responses, free for continuous variables (lavaan)
-        extra += [Row(v, "~1", "", group=g, free=v not in ordered, value=0.0 if v in ordered else None, user=0)
+        # intercepts: 0 for the latent responses, free for continuous variables (lavaan); equal
+        # thresholds make the continuous intercepts equal too (lavaan 0.6-14: "thresholds" or
+        # "intercepts" in group.equal each equate both)
+        extra += [Row(v, "~1", "", group=g, free=v not in ordered, value=0.0 if v in ordered else None, user=0,
+                      eq=f".eq.{v}~1" if th_equal and v not in ordered and f"{v}~1" not in int_partial else "")
                   for v in pt.ov]
         extra += [Row(f, "~1", "", group=g, free=(g > 1 and free_means), value=0.0, user=0) for f in pt.lv]
     pt.rows = pt.rows + extra
@@ -490,8 +499,19 @@ def fit_ordinal(model, data, *, ordered, group=None, group_equal=(), group_parti
         sig, J = jac(theta, g)
         Js.append(J)
         sigs.append(sig)
-    Wb = block_diag(*[fgs[g] * np.diag(ws[g]) for g in range(G)])
-    Gb = block_diag(*[gammas[g] / fgs[g] for g in range(G)])
+    # inference (robust SEs, scaled test, difference tests): lavaan weighs the groups with n_g / N,
+    # WLS.V = 1 / diag(NACOV), Gamma = NACOV and divides the sandwich by N - G, while the estimates
+    # and chi-square use the group weights (n_g - 1) / N (here folded into ws and gammas as
+    # n_g / (n_g - 1)).  The two agree in a single group; with several groups (checked against
+    # lavaan 0.6.14 with continuous variables) the former is used.
+    if mixed and G > 1:
+        ws_inf = [1.0 / np.diag(st.nacov) for st in sts]
+        gammas_inf = [st.nacov for st in sts]
+        n_vcov = N - G
+    else:
+        ws_inf, gammas_inf, n_vcov = ws, gammas, N
+    Wb = block_diag(*[fgs[g] * np.diag(ws_inf[g]) for g in range(G)])
+    Gb = block_diag(*[gammas_inf[g] / fgs[g] for g in range(G)])
     Jall = np.vstack(Js)
     E = Jall.T @ Wb @ Jall
     warn = []
@@ -500,8 +520,8 @@ def fit_ordinal(model, data, *, ordered, group=None, group_equal=(), group_parti
     except np.linalg.LinAlgError:
         E_inv = np.linalg.pinv(E)
         warn.append("the information matrix is singular: the model may not be identified")
-    meat = sum(fgs[g] * (Js[g].T * ws[g]) @ gammas[g] @ (Js[g] * ws[g][:, None]) for g in range(G))
-    vcov = E_inv @ meat @ E_inv / N
+    meat = sum(fgs[g] * (Js[g].T * ws_inf[g]) @ gammas_inf[g] @ (Js[g] * ws_inf[g][:, None]) for g in range(G))
+    vcov = E_inv @ meat @ E_inv / n_vcov
     resid = [s_list[g] - sigs[g] for g in range(G)]
     chi2 = sum(ns[g] * float(resid[g] @ (ws[g] * resid[g])) for g in range(G))
     nstat = sum(len(s_) for s_ in s_list)
@@ -516,8 +536,8 @@ def fit_ordinal(model, data, *, ordered, group=None, group_equal=(), group_parti
             "pvalue": float(stats.chi2.sf(chi2, df)) if df > 0 else float("nan"),
             "baseline_chi2": chi2_b, "baseline_df": df_b, "estimator": estimator, "test": "scaled.shifted"}
     cfi, tli = incremental(chi2, df, chi2_b, df_b)
-    # lavaan's RMSEA uses N with ordinal indicators only, N - 1 once continuous variables are present
-    n_rmsea = N - 1 if mixed else N
+    # lavaan's RMSEA uses N with ordinal indicators only, N - G once continuous variables are present
+    n_rmsea = N - G if mixed else N
     lo, hi, pc = rmsea_ci(chi2, df, n_rmsea, G)
     fitm.update({"cfi": cfi, "tli": tli, "rmsea": rmsea_point(chi2, df, n_rmsea, G), "rmsea_ci_lower": lo,
                  "rmsea_ci_upper": hi, "rmsea_pvalue": pc})
@@ -581,6 +601,7 @@ def fit_ordinal(model, data, *, ordered, group=None, group_equal=(), group_parti
                    "levels": {v: sts[0].levels[j].tolist() for j, v in enumerate(pt.ov)},
                    "thresholds_by_group": [{v: st.th[j].tolist() for j, v in enumerate(pt.ov)} for st in sts]}
     res.polychoric = sts[0].cor if G == 1 else [st.cor for st in sts]
-    res._wls = {"problem": problem, "arrays": arrays, "J": Js, "w": ws, "gamma": gammas, "fg": fgs, "info": E, "s": s_list, "ns": ns,
+    res._wls = {"problem": problem, "arrays": arrays, "J": Js, "w": ws, "gamma": gammas, "fg": fgs, "info": E,
+                "w_inf": ws_inf, "gamma_inf": gammas_inf, "s": s_list, "ns": ns,
                 "gds": gds, "parameterization": parameterization}
     return res
