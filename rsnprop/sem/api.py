@@ -56,9 +56,11 @@ def fit(model: str, data, *, group: str | None = None, group_equal=(), group_par
         ``"fiml"`` (lavaan ``missing = "ml"``) uses every available value.
     ordered : list of str or True, optional
         Ordinal indicators (``True``: every observed variable).  Naming only some of the observed
-        variables mixes ordinal and continuous ones (single group, as lavaan's
-        ``ordered = c(...)``): the continuous ones get intercepts, residual variances and Pearson
-        or polyserial covariances inside the WLSMV statistics and their NACOV.
+        variables mixes ordinal and continuous ones (as lavaan's ``ordered = c(...)``, single or
+        multigroup): the continuous ones get intercepts, residual variances and Pearson or
+        polyserial covariances inside the WLSMV statistics and their NACOV; ``"thresholds"`` or
+        ``"intercepts"`` in ``group_equal`` equates both the thresholds and the continuous
+        variables' intercepts (as lavaan 0.6-14).
     std_lv : bool
         Identify factors by fixing their variances to 1 instead of the first loading.
     meanstructure : bool, optional
@@ -71,7 +73,10 @@ def fit(model: str, data, *, group: str | None = None, group_equal=(), group_par
         correlations and weights; draws with an empty category are dropped, as lavaan does; BCa
         without acceleration for FIML and WLSMV).
     bootstrap_type : {"nonparametric", "bollen.stine"}
-        Bollen-Stine (complete data only) puts its p-value in ``res.fit["bollen_stine_pvalue"]``.
+        Bollen-Stine puts its p-value in ``res.fit["bollen_stine_pvalue"]`` (the bootstrap
+        chi-squares in ``res.boot_chi2``).  With missing data (FIML) the data are transformed as
+        semTools' ``bsBootMiss(transformation = 2)`` does (Savalei & Yuan 2009; lavaan has no
+        Bollen-Stine bootstrap for missing data) and every draw is refitted by FIML.
     seed : int, optional
         Seed of the bootstrap (results do not depend on ``n_jobs``).
     n_jobs : int, optional
@@ -116,6 +121,15 @@ def fit(model: str, data, *, group: str | None = None, group_equal=(), group_par
     ...           ordered=["x1", "x2", "x4", "x5"], estimator="WLSMV")
     >>> round(res.fit["chi2_scaled"], 2), res.fit["df"]
     (23.41, 8)
+
+    The same model by school with equal loadings, thresholds and intercepts (R: add
+    ``group = "school", group.equal = c("loadings", "thresholds", "intercepts")``):
+
+    >>> res = fit("visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6", hs4, group="school",
+    ...           ordered=["x1", "x2", "x4", "x5"], estimator="WLSMV",
+    ...           group_equal=["loadings", "thresholds", "intercepts"])
+    >>> round(res.fit["chi2_scaled"], 2), res.fit["df"]
+    (65.93, 28)
     """
     estimator = str(estimator).upper()
     if estimator not in ESTIMATORS:
@@ -180,9 +194,6 @@ def fit(model: str, data, *, group: str | None = None, group_equal=(), group_par
                             group_equal=group_equal, group_partial=group_partial,
                             data_columns=[c for c in columns if c != group])
     has_missing = any(np.isnan(a).any() for a in arrays)
-    if bootstrap and missing == "fiml" and has_missing and bootstrap_type == "bollen.stine":
-        raise InputError("the Bollen-Stine bootstrap needs complete data (use missing='listwise' or the "
-                         "nonparametric bootstrap)", parameter="bootstrap_type", value=bootstrap_type)
     if missing == "fiml" and has_missing:
         from .fiml import fiml_fit
 
