@@ -104,5 +104,4 @@ def test_fiml_bootstrap_runs_and_is_reproducible():
     analytic = fit(HS_MODEL, d, missing="fiml").estimates
     ratio = free.se.to_numpy() / analytic[analytic.free].se.to_numpy()
     assert 0.5 < np.median(ratio) < 2.0  # 24 draws: only a sanity check
-    with pytest.raises(Exception, match="Bollen-Stine"):
-        fit(HS_MODEL, d, missing="fiml", bootstrap=10, bootstrap_type="bollen.stine")
+    # Bollen-Stine with missing data: tests/test_sem_bootstrap_fiml_bs.py

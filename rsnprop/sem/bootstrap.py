@@ -9,7 +9,16 @@ counted), as lavaan does.
 
 Bollen-Stine: the data of every group are first transformed so that the model fits them exactly,
 ``Z = (X - xbar) S^-1/2 Sigma^1/2 + mu`` (Bollen & Stine 1992), then resampled; the bootstrap
-p-value is the share of replicates whose chi-square is at least the observed one.
+p-value is the share of replicates whose chi-square is at least the observed one.  With missing
+data (FIML) the transformation is Savalei & Yuan's (2009) second one, as semTools'
+``bsBootMiss(transformation = 2)`` (lavaan itself refuses Bollen-Stine with missing data): the
+cases of every missing-data pattern ``j`` are centred at the pattern's means and mapped to
+``A_oo (x_o - xbar_j,o) + mu_o`` with one symmetric ``A`` solving the FIML covariance score
+equations at the model-implied moments, ``sum_j n_j Sigma_oo^-1 (A_oo H_j A_oo - Sigma_oo)
+Sigma_oo^-1 = 0`` (``H_j``: the pattern's ML covariance), by Newton steps from the symmetrised
+``Sigma^1/2 S_EM^-1/2``.  The saturated FIML moments of the transformed data are then exactly the
+model-implied ``mu`` and ``Sigma``.  Every FIML draw is refitted with its own saturated model (EM),
+chi-square ``2 (logL_h1 - logL)``.
 
 Intervals: percentile (lavaan ``boot.ci.type = "perc"``), bias-corrected (``"bca.simple"``) and
 BCa with jackknife acceleration (Efron 1987).  The bootstrap standard error is the standard
@@ -26,7 +35,7 @@ import numpy as np
 #: below this estimated serial run time (seconds) the bootstrap does not start worker processes
 PARALLEL_MIN_SECONDS = 5.0
 
-__all__ = ["bootstrap_result", "run_bootstrap", "intervals"]
+__all__ = ["bootstrap_result", "run_bootstrap", "intervals", "savalei_yuan_transform"]
 
 
 def _sqrtm(m):
@@ -39,11 +48,133 @@ def _inv_sqrtm(m):
     return (vecs / np.sqrt(vals)) @ vecs.T
 
 
+def _duplication(p):
+    """lavaan's duplication matrix (vec, column-major, from vech) and its Moore-Penrose inverse."""
+    from .robust import _vech_index
+
+    r, c = _vech_index(p)
+    D = np.zeros((p * p, len(r)))
+    k = np.arange(len(r))
+    D[c * p + r, k] = 1.0
+    D[r * p + c, k] = 1.0
+    return D, np.linalg.solve(D.T @ D, D.T)
+
+
+def savalei_yuan_transform(x, sigma, mu, em_cov=None, *, tol=1e-11, maxit=100):
+    """Bollen-Stine transformation of incomplete data (Savalei & Yuan 2009, transformation 2).
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Cases by variables, NaN for missing values (rows with no value stay as they are).
+    sigma, mu : numpy.ndarray
+        Model-implied covariance matrix and means of the variables.
+    em_cov : numpy.ndarray, optional
+        Saturated (EM) covariance matrix: the Newton iteration starts from the symmetrised
+        ``Sigma^1/2 em_cov^-1/2`` (identity without it).
+    tol : float
+        Stop when the largest score ``sum_j n_j vech(Sigma_oo^-1 (A_oo H_j A_oo - Sigma_oo)
+        Sigma_oo^-1)`` is below ``tol`` (semTools: 1e-11).
+    maxit : int
+        Newton steps at most.
+
+    Returns
+    -------
+    z : numpy.ndarray
+        Transformed data, same shape and missing values as ``x``: in pattern ``j`` the cases
+        are ``A_oo (x_o - xbar_j,o) + mu_o``, so the saturated FIML estimates of ``z`` are
+        ``mu`` and ``sigma``.
+    A : numpy.ndarray
+        The symmetric matrix of the transformation.
+    converged : bool
+
+    Examples
+    --------
+    The data of semTools' ``bsBootMiss(fit, transformation = 2)`` (R:
+    ``semTools:::trans2(dat, Sigma, Mu, EMcov)``, rows grouped by pattern):
+
+    >>> import numpy as np
+    >>> from rsnprop.sem.bootstrap import savalei_yuan_transform
+    >>> rng = np.random.default_rng(1)
+    >>> x = rng.normal(size=(200, 3)) @ np.array([[1, .5, .3], [0, 1, .4], [0, 0, 1]])
+    >>> x[rng.random((200, 3)) < 0.15] = np.nan
+    >>> z, A, ok = savalei_yuan_transform(x, np.eye(3), np.zeros(3))
+    >>> ok, bool(np.array_equal(np.isnan(z), np.isnan(x))), bool(np.allclose(A, A.T))
+    (True, True, True)
+    """
+    x = np.asarray(x, dtype=float)
+    n, p = x.shape
+    mask = ~np.isnan(x)
+    keys, inv = np.unique(mask, axis=0, return_inverse=True)
+    inv = inv.ravel()
+    groups = [(key, np.flatnonzero(inv == k)) for k, key in enumerate(keys) if key.any()]
+    J = len(groups)
+    Ms = np.zeros((J, p, p))
+    Hs = np.zeros((J, p, p))
+    ns = np.zeros(J)
+    centred = []
+    for j, (key, rows) in enumerate(groups):
+        o = np.flatnonzero(key)
+        ix = np.ix_(o, o)
+        xc = x[np.ix_(rows, o)]
+        xc = xc - xc.mean(axis=0)
+        centred.append(xc)
+        ns[j] = len(rows)
+        Hs[j][ix] = xc.T @ xc / len(rows)
+        Ms[j][ix] = np.linalg.inv(sigma[ix])
+    D, Dplus = _duplication(p)
+    if em_cov is None:
+        A = np.eye(p)
+    else:
+        B = _sqrtm(sigma) @ _inv_sqrtm(em_cov)
+        A = 0.5 * (B + B.T)
+
+    def score(A):
+        T = Ms @ A @ Hs @ A @ Ms - Ms
+        return Dplus @ np.tensordot(ns, T, axes=1).reshape(-1, order="F")
+
+    f = score(A)
+    converged = False
+    for _ in range(maxit):
+        if np.max(np.abs(f)) < tol:
+            converged = True
+            break
+        X = Ms @ A @ Hs  # d vec(M A H A M) = (M A H (x) M + M (x) M A H) vec(dA)
+        # sum_j n_j kron(X_j, M_j): rows c*p + r, columns l*p + k (column-major vec)
+        K = ((ns[:, None] * X.reshape(J, -1)).T @ Ms.reshape(J, -1)).reshape(p, p, p, p)
+        K = K.transpose(0, 2, 1, 3).reshape(p * p, p * p)
+        step = np.linalg.solve(2.0 * Dplus @ K @ D, f)
+        A = A - (D @ step).reshape(p, p, order="F")
+        A = 0.5 * (A + A.T)
+        f = score(A)
+    else:
+        converged = bool(np.max(np.abs(f)) < tol)
+    z = x.copy()
+    for (key, rows), xc in zip(groups, centred):
+        o = np.flatnonzero(key)
+        z[np.ix_(rows, o)] = xc @ A[np.ix_(o, o)] + mu[o]
+    return z, A, converged
+
+
 def bollen_stine_transform(engine, theta, arrays):
+    from .fiml import FIMLEngine
+
     out = []
+    fiml = isinstance(engine, FIMLEngine)
     for g, x in enumerate(arrays):
         sigma, mu = engine.groups[g].implied(theta)
         d = engine.data[g]
+        if fiml:
+            z, _, conv = savalei_yuan_transform(x, sigma, mu, d.cov)
+            if not conv:
+                import warnings
+
+                from ..errors import ConvergenceWarning
+
+                warnings.warn(f"Bollen-Stine (missing data): the transformation of group {g + 1} did not "
+                              "converge", ConvergenceWarning, stacklevel=3)
+            out.append(z)
+            continue
         z = (x - d.mean) @ _inv_sqrtm(d.cov) @ _sqrtm(sigma)
         z = z + (mu if engine.meanstructure else d.mean)
         out.append(z)
@@ -80,21 +211,35 @@ def _chunk_worker(engine, theta0, arrays, seeds, want_chi2=False, hess0=None):
 
 
 def _fiml_chunk_worker(engine, theta0, arrays, seeds, want_chi2=False, hess0=None):
-    """FIML refits of bootstrap samples (incomplete data), one replicate at a time."""
-    from .fiml import FIMLEngine, patterns
+    """FIML refits of bootstrap samples (incomplete data), one replicate at a time; with
+    ``want_chi2`` also the saturated model of every sample (EM) and the chi-square
+    ``2 (logL_h1 - logL)``."""
+    from .fiml import FIMLEngine, _saturated, patterns
 
     out = np.full((len(seeds), len(theta0)), np.nan)
+    chi2 = np.full(len(seeds), np.nan)
+    # EM of the saturated model starts from the model-implied moments (the saturated moments of
+    # the Bollen-Stine data, close to every draw's); Newton steps polish it to the exact maximum
+    starts = [gm.implied(theta0)[::-1] for gm in engine.groups] if want_chi2 else None
     for k, ss in enumerate(seeds):
         rng = np.random.default_rng(ss)
         samples = [x[rng.integers(0, x.shape[0], x.shape[0])] for x in arrays]
-        eng = FIMLEngine(engine.groups, [patterns(x) for x in samples], engine.q, [x.shape[0] for x in samples])
+        pats = [patterns(x) for x in samples]
+        ns = [x.shape[0] for x in samples]
+        eng = FIMLEngine(engine.groups, pats, engine.q, ns)
         try:
             th, _, conv, _ = eng.fit(theta0, maxit=300)
+            if conv and want_chi2:
+                p = samples[0].shape[1]
+                h1, th1, conv1 = _saturated(p, len(samples), "h1", pats, ns, starts)
+                if not conv1:
+                    continue
+                chi2[k] = max(2.0 * (h1.loglik(th1) - eng.loglik(th)), 0.0)
         except np.linalg.LinAlgError:
             continue
         if conv:
             out[k] = th
-    return out, np.full(len(seeds), np.nan)
+    return out, chi2
 
 
 def run_bootstrap(engine, theta, arrays, R, *, kind="nonparametric", seed=None, n_jobs=None, progress=False,
@@ -242,9 +387,16 @@ def bootstrap_result(res, arrays, *, R, kind="nonparametric", seed=None, n_jobs=
     info = {"type": kind, "R": int(R), "successful": int(ok.sum()), "failed": int((~ok).sum()),
             "seed": seed, "level": level}
     if kind == "bollen.stine":
+        from .fiml import FIMLEngine
+
+        ok = ok & np.isfinite(chi2)
+        info["successful"], info["failed"] = int(ok.sum()), int((~ok).sum())
+        if isinstance(engine, FIMLEngine):
+            info["transformation"] = "Savalei & Yuan (2009) 2 (semTools bsBootMiss)"
         obs = res.fit["chi2"]
         info["chi2_observed"] = obs
         info["pvalue"] = float(np.mean(chi2[ok] >= obs)) if ok.any() else float("nan")
+        res.boot_chi2 = chi2[ok]
         res.fit["bollen_stine_pvalue"] = info["pvalue"]
         res.bootstrap = info
         return res
