@@ -5,12 +5,13 @@ parameters) and the strict invariance step it allows, against lavaan 0.6.14 with
 by gender configural, metric, scalar, strict (``group.equal = c("thresholds", "loadings",
 "intercepts", "residuals")``) with the scaled-shifted difference tests.
 
-Tolerances as tests/test_sem_ordinal.py: 5e-4 on estimates, SEs, std_all and fit indices, 1e-3 on
-the chi-square, 1e-5 relative on the scaled chi-square, on z 1e-4 relative for one group and 5e-4
-by gender (thresholds have |z| up to 80; lavaan's multigroup optimum is ~1e-5 from the exact one),
-2e-3 on the scaled-shifted chi-square differences.  Measured: est < 4e-5, se < 9e-5,
-std_all < 8e-6, fit indices < 9e-5, chi2 < 2e-5, scaled chi2 < 7e-6 relative, z < 2.1e-4
-relative, chi-square differences < 8e-4.
+Single group: tolerances as tests/test_sem_ordinal.py: 5e-4 on estimates, SEs, std_all and fit
+indices, 1e-3 on the chi-square, 1e-5 relative on the scaled chi-square, 1e-4 relative on z.
+By gender (robust SEs, scaled and difference tests weigh the groups as lavaan: n_g / N, sandwich
+/ (N - G), RMSEAs with N - G) the tolerances are 3x the measured differences: se < 6.6e-6, fit
+indices < 1.6e-7, scaled chi2 < 1.8e-7 relative, z < 7e-5 relative (thresholds have |z| up to 80;
+lavaan's multigroup optimum is ~1e-5 from the exact one: est < 4e-5, std_all < 8e-6, chi2 < 6e-6,
+kept at 5e-4 and 1e-3), chi-square differences < 1.1e-5, their p-values < 3.8e-6 relative.
 """
 
 from __future__ import annotations
@@ -43,16 +44,16 @@ def inv(data):
     return invariance(REFS["model"], data, "gender", ordered=ITEMS, parameterization="theta")
 
 
-def _check(res, block, z_rel=1e-4):
+def _check(res, block, z_rel=1e-4, se=5e-4, fit_tol=5e-4, scaled_rel=1e-5):
     d = max_diff(estimate_diffs(res.estimates, block["estimates"], cols=("est", "se", "std_all")))
-    assert all(v < 5e-4 for v in d.values()), d
+    assert d["d_se"] < se and all(v < 5e-4 for v in d.values()), d
     e = res.estimates.merge(pd.DataFrame(block["estimates"]), on=["lhs", "op", "rhs", "group"], suffixes=("", "_r"))
     e = e[e.z_r.notna() & (e.se_r > 0)]
     assert np.max(np.abs(e.z / e.z_r - 1)) < z_rel
     f = fit_diffs(res.fit, block["fit"], skip=("chi2_scaled",))
-    assert all(v < 5e-4 for k, v in f.items() if k not in ("chi2", "baseline_chi2")), f
+    assert all(v < fit_tol for k, v in f.items() if k not in ("chi2", "baseline_chi2")), f
     assert res.fit["chi2"] == pytest.approx(block["fit"]["chisq"], abs=1e-3)
-    assert res.fit["chi2_scaled"] == pytest.approx(block["fit"]["chisq.scaled"], rel=1e-5)
+    assert res.fit["chi2_scaled"] == pytest.approx(block["fit"]["chisq.scaled"], rel=scaled_rel)
     assert res.fit["df"] == block["fit"]["df"]
 
 
@@ -71,7 +72,7 @@ def test_theta_single_group_matches_lavaan(data):
 @pytest.mark.parametrize("step", STEPS)
 def test_theta_invariance_steps_match_lavaan(inv, step):
     assert inv.fits[step].converged
-    _check(inv.fits[step], REFS[step], z_rel=5e-4)
+    _check(inv.fits[step], REFS[step], z_rel=2.1e-4, se=2e-5, fit_tol=5e-7, scaled_rel=6e-7)
 
 
 def test_theta_strict_step_and_difference_tests(inv):
@@ -82,8 +83,8 @@ def test_theta_strict_step_and_difference_tests(inv):
         lrt = step["lrt"]
         assert lrt["method"].startswith("satorra.2000")
         assert lrt["df_diff"] == REFS["lrt"]["df_diff"][k]
-        assert lrt["chi2_diff"] == pytest.approx(REFS["lrt"]["chisq_diff"][k], abs=2e-3)
-        assert lrt["pvalue"] == pytest.approx(REFS["lrt"]["pvalue"][k], rel=1e-3)
+        assert lrt["chi2_diff"] == pytest.approx(REFS["lrt"]["chisq_diff"][k], abs=3.3e-5)
+        assert lrt["pvalue"] == pytest.approx(REFS["lrt"]["pvalue"][k], rel=1.2e-5)
 
 
 def test_theta_strict_partial_residual(data, inv):

@@ -14,8 +14,9 @@ the thresholds, their variances, and covariances (Pearson, polyserial times the 
 deviation) instead of correlations; their intercepts and residual variances are parameters and
 their scaling factors are 1.  With several groups, statistics and NACOV are per group; equal
 thresholds (``group_equal`` ``"thresholds"`` or ``"intercepts"``) also equate the continuous
-intercepts, ``"residuals"`` (theta) their residual variances; the sandwich and the scaled test
-weigh groups as lavaan (comment in ``fit_ordinal``) and RMSEA uses ``N - G``.  The model implies ``tau`` (free thresholds) and the off-diagonal
+intercepts, ``"residuals"`` (theta) their residual variances.  With several groups (ordinal only
+or mixed) the sandwich, the scaled test and the difference tests weigh groups as lavaan (comment
+in ``fit_ordinal``) and the RMSEAs use ``N - G``.  The model implies ``tau`` (free thresholds) and the off-diagonal
 elements of ``Lambda Psi Lambda' + Theta`` (latent-response variances fixed at 1, so residual
 variances are ``1 - diag(Lambda Psi Lambda')``).  With ``W = diag(Gamma)^-1``:
 
@@ -55,13 +56,14 @@ def _scaled_shifted(D, W, Gamma, df):
     return a, b
 
 
-def _catml_robust(Rs, sigmas, J, Wb, Gb, E_inv, cor_rows, fgs, ns, df):
+def _catml_robust(Rs, sigmas, J, Wb, Gb, E_inv, cor_rows, fgs, ns, df, n_rmsea=None):
     """lavaan's robust CFI/TLI/RMSEA for categorical data (Savalei 2021, ``lav_fit_catml_dwls``):
     the normal-theory ML discrepancy between the polychoric matrices and the DWLS solution,
-    rescaled with the DWLS sandwich (all groups stacked, weights ``f_g = n_g / N``)."""
+    rescaled with the DWLS sandwich (all groups stacked, weights ``f_g = n_g / N``); the RMSEA
+    divides by ``n_rmsea`` (default ``N``)."""
     from scipy.linalg import block_diag
 
-    N = sum(ns)
+    N = sum(ns) if n_rmsea is None else n_rmsea
     G = len(Rs)
     x3 = 0.0
     x3_null = 0.0
@@ -503,8 +505,8 @@ def fit_ordinal(model, data, *, ordered, group=None, group_equal=(), group_parti
     # WLS.V = 1 / diag(NACOV), Gamma = NACOV and divides the sandwich by N - G, while the estimates
     # and chi-square use the group weights (n_g - 1) / N (here folded into ws and gammas as
     # n_g / (n_g - 1)).  The two agree in a single group; with several groups (checked against
-    # lavaan 0.6.14 with continuous variables) the former is used.
-    if mixed and G > 1:
+    # lavaan 0.6.14, ordinal only and mixed with continuous variables) the former is used.
+    if G > 1:
         ws_inf = [1.0 / np.diag(st.nacov) for st in sts]
         gammas_inf = [st.nacov for st in sts]
         n_vcov = N - G
@@ -536,8 +538,10 @@ def fit_ordinal(model, data, *, ordered, group=None, group_equal=(), group_parti
             "pvalue": float(stats.chi2.sf(chi2, df)) if df > 0 else float("nan"),
             "baseline_chi2": chi2_b, "baseline_df": df_b, "estimator": estimator, "test": "scaled.shifted"}
     cfi, tli = incremental(chi2, df, chi2_b, df_b)
-    # lavaan's RMSEA uses N with ordinal indicators only, N - G once continuous variables are present
-    n_rmsea = N - G if mixed else N
+    # lavaan's RMSEA (also the robust one) uses N - G with several groups or continuous variables
+    # (checked against lavaan 0.6.14).  A single group of ordinal indicators keeps N, as before
+    # (lavaan there also matches N - 1: 1e-9 instead of 1.3e-5 on the bfi reference).
+    n_rmsea = N - G if (mixed or G > 1) else N
     lo, hi, pc = rmsea_ci(chi2, df, n_rmsea, G)
     fitm.update({"cfi": cfi, "tli": tli, "rmsea": rmsea_point(chi2, df, n_rmsea, G), "rmsea_ci_lower": lo,
                  "rmsea_ci_upper": hi, "rmsea_pvalue": pc})
@@ -559,7 +563,8 @@ def fit_ordinal(model, data, *, ordered, group=None, group_equal=(), group_parti
             delta, _ = _scaling(sigma, None, theta, dl_par[g], parameterization)
             implied.append(sigma * np.outer(delta, delta))
         if not mixed:  # lavaan: NA with continuous variables
-            fitm.update(_catml_robust([st.cor for st in sts], implied, Jall, Wb, Gb, E_inv, cor_rows, fgs, ns, df))
+            fitm.update(_catml_robust([st.cor for st in sts], implied, Jall, Wb, Gb, E_inv, cor_rows, fgs, ns, df,
+                                     n_rmsea))
     # srmr on the correlations (weighted over groups)
     srmr = 0.0
     for g in range(G):
