@@ -16,7 +16,7 @@ their scaling factors are 1.  With several groups, statistics and NACOV are per 
 thresholds (``group_equal`` ``"thresholds"`` or ``"intercepts"``) also equate the continuous
 intercepts, ``"residuals"`` (theta) their residual variances.  With several groups (ordinal only
 or mixed) the sandwich, the scaled test and the difference tests weigh groups as lavaan (comment
-in ``fit_ordinal``) and the RMSEAs use ``N - G``.  The model implies ``tau`` (free thresholds) and the off-diagonal
+in ``fit_ordinal``); the RMSEAs use ``N - G`` (``N - 1`` for one group), as lavaan.  The model implies ``tau`` (free thresholds) and the off-diagonal
 elements of ``Lambda Psi Lambda' + Theta`` (latent-response variances fixed at 1, so residual
 variances are ``1 - diag(Lambda Psi Lambda')``).  With ``W = diag(Gamma)^-1``:
 
@@ -538,10 +538,10 @@ def fit_ordinal(model, data, *, ordered, group=None, group_equal=(), group_parti
             "pvalue": float(stats.chi2.sf(chi2, df)) if df > 0 else float("nan"),
             "baseline_chi2": chi2_b, "baseline_df": df_b, "estimator": estimator, "test": "scaled.shifted"}
     cfi, tli = incremental(chi2, df, chi2_b, df_b)
-    # lavaan's RMSEA (also the robust one) uses N - G with several groups or continuous variables
-    # (checked against lavaan 0.6.14).  A single group of ordinal indicators keeps N, as before
-    # (lavaan there also matches N - 1: 1e-9 instead of 1.3e-5 on the bfi reference).
-    n_rmsea = N - G if (mixed or G > 1) else N
+    # lavaan's RMSEA (also the robust one) uses N - G (checked against lavaan 0.6.14: with
+    # several groups, continuous variables, and a single group of ordinal indicators, where N
+    # gave 1.3e-5 and N - 1 gives 1e-9 on the bfi reference)
+    n_rmsea = N - G
     lo, hi, pc = rmsea_ci(chi2, df, n_rmsea, G)
     fitm.update({"cfi": cfi, "tli": tli, "rmsea": rmsea_point(chi2, df, n_rmsea, G), "rmsea_ci_lower": lo,
                  "rmsea_ci_upper": hi, "rmsea_pvalue": pc})
