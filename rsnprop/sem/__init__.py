@@ -23,17 +23,22 @@ What lavaan call each option corresponds to
 * ``estimator="MLR"``: observed-information sandwich SEs, Yuan-Bentler (Mplus) scaled test,
   ``cfi/tli/rmsea_scaled`` and ``_robust``.
 * ``missing="fiml"``: ``missing = "ml"`` (observed information; FIML-corrected robust indices).
-* ``ordered=[...]``: ``ordered = ..., estimator = "WLSMV"`` (delta parametrisation; multigroup
-  with ``group_equal=["loadings", "thresholds"]``).
+* ``ordered=[...]``: ``ordered = ..., estimator = "WLSMV"`` (delta parametrisation, or
+  ``parameterization="theta"``; multigroup with ``group_equal=["loadings", "thresholds"]``,
+  and ``"residuals"`` with theta; ``ordered`` may name only some variables: the others are
+  continuous, as lavaan's ``ordered = c(...)``).
 * ``group_equal`` / ``group_partial``: ``group.equal`` / ``group.partial``.
 * ``invariance``: the sequence of ``cfa(..., group.equal = ...)`` fits and ``lavTestLRT``
   (Satorra-Bentler 2001 for MLR, Satorra 2000 scaled-shifted for WLSMV).
 * ``bootstrap``: ``se = "bootstrap"`` / ``bootstrapLavaan`` (percentile, ``bca.simple`` = "bc",
-  and BCa with jackknife acceleration); ``bootstrap_type="bollen.stine"``.
+  and BCa with jackknife acceleration; also for WLSMV and FIML fits, BCa there without
+  acceleration); ``bootstrap_type="bollen.stine"`` (with FIML: the Savalei & Yuan 2009
+  transformation of ``semTools::bsBootMiss(transformation = 2)``; lavaan refuses it).
+* ``res.modindices()``: ``modindices(fit)`` (ML, MLR, FIML and WLSMV fits).
 
-Not implemented (explicit errors, never silent): bootstrap with WLSMV; Bollen-Stine with missing
-data (the FIML bootstrap is nonparametric, BCa without jackknife acceleration); ordinal models
-mixing continuous indicators; strict invariance for ordinal items; inequality constraints.
+Not implemented (explicit errors, never silent): Bollen-Stine with WLSMV; mixed ordinal and
+continuous variables with observed exogenous covariates (lavaan's ``conditional.x``);
+inequality constraints.
 semopy is not used: its gaps (no joint multigroup likelihood, no scaled tests, no SRMR/RMSEA CI)
 made a single engine simpler than two answers.
 
