@@ -81,13 +81,7 @@ def modification_indices(res, sort=True, minimum=0.0):
     _, grad, hess = eng.grad_info(theta)
     info = 0.5 * hess
     q = pt.npar
-    I11 = info[:q, :q]
-    I21 = info[q:, :q]
-    try:
-        I11inv = np.linalg.inv(I11)
-    except np.linalg.LinAlgError:
-        I11inv = np.linalg.pinv(I11)
-    V = np.diag(info[q:, q:]) - np.einsum("ij,jk,ik->i", I21, I11inv, I21)
+    V = _score_variance(info, q)
     gk = 0.5 * grad[q:]
     N = res._engine.ntotal
     with np.errstate(all="ignore"):
@@ -175,13 +169,7 @@ def _ordinal_modindices(res, sort=True, minimum=0.0):
         # gradient with the fit's WLS.V (NACOV times N / (N - 1), see ordinal.py)
         info += w["fg"][g] * n / (n - 1) * JW @ J
         grad -= w["fg"][g] * JW @ (w["s"][g] - sig)
-    I11 = info[:q, :q]
-    I21 = info[q:, :q]
-    try:
-        I11inv = np.linalg.inv(I11)
-    except np.linalg.LinAlgError:
-        I11inv = np.linalg.pinv(I11)
-    V = np.diag(info[q:, q:]) - np.einsum("ij,jk,ik->i", I21, I11inv, I21)
+    V = _score_variance(info, q)
     V[V < np.finfo(float).eps ** (1 / 3)] = np.nan  # not identified: dropped, as lavaan's na.remove
     gk = grad[q:]
     N = sum(w["ns"])
@@ -191,3 +179,17 @@ def _ordinal_modindices(res, sort=True, minimum=0.0):
     keep = ~np.isnan(mi)
     cands = [c for c, kp in zip(cands, keep) if kp]
     return _table(res, cands, mi[keep], epc[keep], sort, minimum)
+
+
+def _score_variance(info, q):
+    """Variance of each added parameter's score given the ``q`` free parameters (the diagonal
+    of ``I22 - I21 I11^-1 I12``), the denominator of the modification index."""
+    import numpy as np
+
+    I11 = info[:q, :q]
+    I21 = info[q:, :q]
+    try:
+        I11inv = np.linalg.inv(I11)
+    except np.linalg.LinAlgError:
+        I11inv = np.linalg.pinv(I11)
+    return np.diag(info[q:, q:]) - np.einsum("ij,jk,ik->i", I21, I11inv, I21)
