@@ -257,13 +257,7 @@ def ordinal_stats(x: np.ndarray, names, start=None) -> OrdinalStats:
     for j in range(p):
         sl = slice(th_start[j], th_start[j + 1])
         a11[sl, sl] = inner[sl, sl]
-    a11_inv = np.linalg.inv(a11)
-    a22_inv = np.diag(1.0 / np.sum(sc_cor ** 2, axis=0))
-    b_inv = np.zeros((nth + pstar, nth + pstar))
-    b_inv[:nth, :nth] = a11_inv
-    b_inv[nth:, nth:] = a22_inv
-    b_inv[nth:, :nth] = -a22_inv @ a21 @ a11_inv
-    wls_w = b_inv @ inner @ b_inv.T
+    wls_w = _sandwich(inner, a11, a21, sc_cor)
     return OrdinalStats(list(names), codes, levels, th, cor, n * wls_w, n)
 
 
@@ -470,13 +464,7 @@ def mixed_stats(x: np.ndarray, names, numeric) -> MixedStats:
     for j in range(p):
         idx = list(range(th_start[j], th_start[j + 1])) + ([var_col[j]] if numeric[j] else [])
         a11[np.ix_(idx, idx)] = inner[np.ix_(idx, idx)]
-    a11_inv = np.linalg.inv(a11)
-    a22_inv = np.diag(1.0 / np.sum(sc_cor ** 2, axis=0))
-    b_inv = np.zeros((m1 + pstar, m1 + pstar))
-    b_inv[:m1, :m1] = a11_inv
-    b_inv[m1:, m1:] = a22_inv
-    b_inv[m1:, :m1] = -a22_inv @ a21 @ a11_inv
-    wls_w = b_inv @ inner @ b_inv.T
+    wls_w = _sandwich(inner, a11, a21, sc_cor)
     H = np.eye(m1 + pstar)
     H[m1:, :m1] = h21
     H[m1:, m1:] = np.diag(h22)
@@ -491,3 +479,18 @@ def mixed_stats(x: np.ndarray, names, numeric) -> MixedStats:
     stats = np.concatenate([th_vec, var[num_idx], cov[ri, ci]])
     return MixedStats(list(names), codes, levels, th, cor, n * wls_w, n, numeric=numeric, mean=mean, var=var,
                       cov=cov, stats=stats)
+
+
+def _sandwich(inner, a11, a21, sc_cor):
+    """Muthen (1984) asymptotic covariance of the two-step statistics, ``B^-1 inner B^-T``:
+    ``a11`` the block-diagonal information of the first-step statistics (thresholds, and means
+    and variances), ``a21`` the cross block and ``sc_cor`` the scores of the correlations."""
+    m1 = a11.shape[0]
+    pstar = sc_cor.shape[1]
+    a11_inv = np.linalg.inv(a11)
+    a22_inv = np.diag(1.0 / np.sum(sc_cor ** 2, axis=0))
+    b_inv = np.zeros((m1 + pstar, m1 + pstar))
+    b_inv[:m1, :m1] = a11_inv
+    b_inv[m1:, m1:] = a22_inv
+    b_inv[m1:, :m1] = -a22_inv @ a21 @ a11_inv
+    return b_inv @ inner @ b_inv.T
