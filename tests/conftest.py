@@ -11,20 +11,11 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
 
 
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return REPO
-
-
-@pytest.fixture(scope="session")
-def shared_dir() -> Path:
-    """../shared beside the clone (present on developer machines and in CI)."""
-    if not SHARED.is_dir():
-        pytest.fail(f"shared/ not found beside the repository at {SHARED}")
-    return SHARED
 
 
 def run_rsnprop(*args: str, cwd: str | os.PathLike | None = None, env: dict | None = None,
