@@ -1,4 +1,9 @@
-"""End to end: the example study's Makefile DAG and `rsnprop run`, in temporary folders."""
+"""End to end: the example study's Makefile DAG and `rsnprop run`, in temporary folders.
+
+Nothing committed goes stale: the committed ``reports/report.html`` and ``reports/tables/`` must
+be what ``make analysis`` builds from the committed inputs, and ``analysis/power.json`` must have
+been computed with the committed plan and instrument.
+"""
 
 from __future__ import annotations
 
@@ -122,3 +127,38 @@ def test_rsnprop_run_gives_the_same_results(built, tmp_path):
     assert {p: v["verdict"] for p, v in ours["propositions"].items()} == \
         {p: v["verdict"] for p, v in make["propositions"].items()}
     assert (tmp_path / "build/clean.parquet").read_bytes() == (analysis / "build/clean.parquet").read_bytes()
+
+
+# --- committed artefacts are fresh ---------------------------------------------------------
+
+REGENERATE = "regenerate it with `make analysis` and commit reports/"
+
+
+def test_committed_report_is_what_make_analysis_builds(built):
+    analysis, _ = built
+    fresh = (analysis / "../reports/report.html").read_bytes()
+    committed = (REPO / "reports" / "report.html").read_bytes()
+    assert fresh == committed, f"reports/report.html is stale: {REGENERATE}"
+
+
+def test_committed_tables_are_what_make_analysis_builds(built):
+    analysis, _ = built
+    fresh_dir = analysis / "../reports/tables"
+    committed_dir = REPO / "reports" / "tables"
+    fresh = {p.name: p.read_bytes() for p in fresh_dir.iterdir() if p.is_file()}
+    committed = {p.name: p.read_bytes() for p in committed_dir.iterdir() if p.is_file()}
+    assert sorted(fresh) == sorted(committed), f"reports/tables differs in its files: {REGENERATE}"
+    stale = [name for name in fresh if fresh[name] != committed[name]]
+    assert not stale, f"stale tables {stale}: {REGENERATE}"
+
+
+def test_committed_power_results_come_from_the_committed_plan_and_instrument():
+    from rsnprop.instrument import load_instrument
+    from rsnprop.propositions import load_plan
+
+    power = json.loads((REPO / "analysis" / "power.json").read_text())
+    plan = load_plan(REPO / "analysis" / "study.yaml")
+    ins = load_instrument(REPO / "instruments" / "rsn_internationalisation.yaml")
+    how = "regenerate it with `make -C analysis power` and commit analysis/power.json"
+    assert power["plan_hash"] == plan.hash, f"analysis/power.json was made with another plan: {how}"
+    assert power["instrument"]["hash"] == ins.hash, f"analysis/power.json was made with another instrument: {how}"
