@@ -11,9 +11,10 @@ Examples
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
-from .model import (AttentionCheck, Condition, ConstantSum, Construct, Instrument, Item, Scale,
-                    Section, Source)
+from .model import (AttentionCheck, Condition, ConstantSum, Construct, Instrument, Item,
+                    RoutingRule, Scale, Section, Source)
 
 __all__ = ["load_instrument", "build_instrument", "DEFAULT_INSTRUMENT"]
 
@@ -121,11 +122,19 @@ def build_instrument(spec, path: str | None = None) -> Instrument:
                 meta=it.meta, platform=it.platform, codes=dict(it.codes),
                 source=Source(tuple(it.source.refs),
                               tuple(spec.references[r] for r in it.source.refs),
-                              it.source.new, it.source.note),
+                              it.source.new, it.source.note, it.source.status,
+                              it.source.locator, it.source.adaptation,
+                              it.source.checked or _checked(it.source.refs, spec.reference_checks)),
+                exclusive=tuple(c.code for c in choice_specs if c.exclusive),
             )
             sec_ids.append(it.id)
         sections.append(Section(sec.id, dict(sec.title), dict(sec.intro) if sec.intro else None,
                                 _conds(sec.show_if), sec_ids))
+    routing = _routing(spec, items, sections)
+    for rule in routing:
+        for iid in rule.hides:
+            it = items[iid]
+            items[iid] = replace(it, routed_by=it.routed_by + (rule.id,))
     constructs = {}
     for cid, c in spec.constructs.items():
         ids = [i.id for i in items.values() if i.construct == cid]
@@ -139,6 +148,34 @@ def build_instrument(spec, path: str | None = None) -> Instrument:
         description=dict(meta.description) if meta.description else None,
         languages=list(meta.languages), default_language=lang, citation=meta.citation,
         licence=meta.licence, references=dict(spec.references), constructs=constructs,
-        items=items, sections=sections, spec=spec, path=path)
+        reference_checks=dict(spec.reference_checks),
+        items=items, sections=sections, spec=spec, path=path, routing=routing,
+        data_protection=(spec.data_protection.model_dump() if spec.data_protection else None))
+
+
+def _checked(refs, checks: dict) -> str | None:
+    """``key: verdict`` per reference (the text before the first colon of its check)."""
+    if not refs:
+        return None
+    return "; ".join(f"{r}: {checks[r].split(':')[0]}" if r in checks else f"{r}: not checked"
+                     for r in refs)
+
+
+def _routing(spec, items: dict, sections: list) -> list:
+    """Resolve the routing rules: trigger item and the items each rule hides."""
+    order = list(items)
+    out = []
+    for r in spec.routing:
+        conds = _conds(r.when)
+        trigger = max((c.item for c in conds), key=order.index)
+        after = order[order.index(trigger) + 1:]
+        if r.action == "end":
+            hides = [i for i in after if items[i].type != "meta"]
+        else:
+            sec = items[trigger].section
+            hides = [i for i in after if items[i].section == sec or items[i].section in r.skip]
+        out.append(RoutingRule(r.id, conds, r.action, trigger, tuple(hides), tuple(r.skip),
+                               dict(r.message or {})))
+    return out
 
 

@@ -17,7 +17,7 @@ Examples
 
 from __future__ import annotations
 
-__all__ = ["shown", "shown_frame"]
+__all__ = ["shown", "shown_frame", "routed_out"]
 
 
 def _condition_mask(df, ins, cond):
@@ -55,18 +55,57 @@ def _condition_mask(df, ins, cond):
     return np.zeros(n, dtype=bool)
 
 
+def routed_out(df, ins, rule_id: str):
+    """Boolean array: did routing rule ``rule_id`` fire for each respondent?
+
+    A rule fires when all its conditions hold; a condition on a missing answer does not
+    hold, so a respondent who skipped the trigger question is never screened out by it.
+
+    >>> import pandas as pd
+    >>> from rsnprop.instrument import load_instrument
+    >>> ins = load_instrument("instruments/rsn_internationalisation.yaml")
+    >>> routed_out(pd.DataFrame({"employees": [10, 300, None]}), ins, "not_sme").tolist()
+    [False, True, False]
+    """
+    import numpy as np
+
+    rule = next(r for r in ins.routing if r.id == rule_id)
+    mask = np.ones(len(df), dtype=bool)
+    for cond in rule.conditions:
+        if cond.op == "not_selected" or cond.op == "ne":
+            mask &= _condition_mask(df, ins, cond) & _answered(df, ins, cond.item)
+        else:
+            mask &= _condition_mask(df, ins, cond)
+    return mask
+
+
+def _answered(df, ins, item_id):
+    import numpy as np
+
+    item = ins.items[item_id]
+    cols = [f"{item_id}_{c}" for c in item.choices] if item.type == "select_multiple" else []
+    cols = [c for c in cols if c in df.columns] or ([item_id] if item_id in df.columns else [])
+    if not cols:
+        return np.zeros(len(df), dtype=bool)
+    return df[cols].notna().any(axis=1).to_numpy()
+
+
 def shown(df, ins, item_id: str):
     """Boolean Series: was ``item_id`` shown to each respondent (row of ``df``)?
 
     Items without skip logic are always shown.  A condition on an item absent from ``df``
-    counts as not met.
+    counts as not met.  Items hidden by a routing rule (screen-out, "none" answer) are not
+    shown to the respondents for whom the rule fired (:func:`routed_out`).
     """
     import numpy as np
     import pandas as pd
 
     mask = np.ones(len(df), dtype=bool)
-    for cond in ins.items[item_id].show_if:
+    item = ins.items[item_id]
+    for cond in item.show_if:
         mask &= _condition_mask(df, ins, cond)
+    for rule_id in getattr(item, "routed_by", ()):
+        mask &= ~routed_out(df, ins, rule_id)
     return pd.Series(mask, index=df.index, name=item_id)
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Scale", "AttentionCheck", "Condition", "Source", "ConstantSum", "Item",
+__all__ = ["Scale", "AttentionCheck", "Condition", "Source", "ConstantSum", "RoutingRule", "Item",
            "Construct", "Section", "Instrument", "NUMERIC_TYPES"]
 
 #: item types whose answers are numbers
@@ -66,16 +66,39 @@ class Source:
     citations: tuple = ()
     new: bool = False
     note: str | None = None
+    status: str | None = None
+    locator: str | None = None
+    adaptation: str | None = None
+    checked: str | None = None
 
     def __str__(self) -> str:
         parts = []
+        new = self.new or self.status == "new"
         if self.refs:
-            parts.append(("new item based on " if self.new else "adapted from ") + "; ".join(self.refs))
-        elif self.new:
+            parts.append(("new item based on " if new else "adapted from ") + "; ".join(self.refs))
+        elif new:
             parts.append("new item")
         if self.note:
             parts.append(self.note)
         return ". ".join(parts)
+
+
+@dataclass(frozen=True)
+class RoutingRule:
+    """Routing: when every condition holds, ``end`` the survey or ``skip`` items.
+
+    ``trigger`` is the last item the conditions refer to; ``hides`` the ids of the items
+    the rule hides (every later item for ``end``; the rest of the trigger's section and the
+    listed sections for ``skip``).
+    """
+
+    id: str
+    conditions: tuple
+    action: str = "end"
+    trigger: str = ""
+    hides: tuple = ()
+    skip: tuple = ()
+    message: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -114,6 +137,10 @@ class Item:
     platform: str | None = None
     codes: dict = field(default_factory=dict)
     source: Source = field(default_factory=Source)
+    #: ids of the routing rules that hide this item when they fire
+    routed_by: tuple = ()
+    #: option codes that exclude the others (select_multiple "none")
+    exclusive: tuple = ()
 
     @property
     def numeric(self) -> bool:
@@ -190,6 +217,9 @@ class Instrument:
     sections: list
     spec: Any = None
     path: str | None = None
+    routing: list = field(default_factory=list)
+    data_protection: dict | None = None
+    reference_checks: dict = field(default_factory=dict)
 
     def provenance(self) -> dict:
         """``{"name", "version", "hash"}``: what every output records about the instrument."""

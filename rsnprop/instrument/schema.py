@@ -11,9 +11,13 @@ Layout of the YAML file::
     instrument:   name, version, title{lang}, description{lang}, languages, default_language,
                   citation, licence
     references:   key -> full citation
+    reference_checks: key -> how the reference was checked (and what was found)
     scales:       name -> {min, max, labels{value -> {lang}}}
     choice_lists: name -> [{code, label{lang}}]
     constructs:   id -> {label{lang}, definition{lang}, reflective, scoring, note}
+    data_protection: controller, purpose, legal_basis, data_stored, retention, rights,
+                  contact, dpo ({lang} each), consent_items{purpose -> item}
+    routing:      [{id, when, action: end|skip, skip: [section ids], message{lang}}]
     sections:     [{id, title{lang}, intro{lang}, show_if, items: [item, ...]}]
 
 Examples
@@ -35,7 +39,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 __all__ = [
     "ITEM_TYPES", "OPERATORS", "LangText", "MetadataSpec", "ScaleSpec", "ChoiceSpec",
     "ConstructSpec", "ConditionSpec", "SourceSpec", "AttentionSpec", "ConstantSumSpec",
-    "RangeSpec", "ScreeningSpec", "ItemSpec", "SectionSpec", "InstrumentSpec",
+    "RangeSpec", "ScreeningSpec", "ItemSpec", "SectionSpec", "InstrumentSpec", "RoutingSpec",
+    "DataProtectionSpec", "DATA_PROTECTION_FIELDS",
 ]
 
 #: item types understood by the loader and every exporter
@@ -87,6 +92,8 @@ class ChoiceSpec(_Strict):
 
     code: Code
     label: LangText
+    #: an answer that excludes every other option of a select_multiple ("none of these")
+    exclusive: bool = False
 
 
 class ConstructSpec(_Strict):
@@ -110,11 +117,20 @@ class ConditionSpec(_Strict):
 
 
 class SourceSpec(_Strict):
-    """Where an item comes from: reference keys it is adapted from, or ``new: true``."""
+    """Where an item comes from: reference keys it is adapted from, or ``new: true``.
+
+    ``status`` says how the wording relates to the source (``verbatim``, ``adapted`` with
+    ``adaptation`` saying how, or ``new``); ``locator`` points into the source (scale, table,
+    item number); ``checked`` records how the reference was verified (or that it was not).
+    """
 
     refs: list[str] = Field(default_factory=list)
     new: bool = False
     note: str | None = None
+    status: Literal["verbatim", "adapted", "new"] | None = None
+    locator: str | None = None
+    adaptation: str | None = None
+    checked: str | None = None
 
 
 class AttentionSpec(_Strict):
@@ -175,6 +191,42 @@ with warnings.catch_warnings():  # the field `construct` shadows BaseModel.const
         source: SourceSpec
 
 
+class RoutingSpec(_Strict):
+    """A routing rule: when every ``when`` condition holds, end the survey (screen-out, with
+    a polite ``message``) or skip the rest of the trigger's section and the sections listed
+    in ``skip``.  ``id`` is the reason code counted in the cleaning log (``not_sme``)."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    when: ConditionSpec | list[ConditionSpec]
+    action: Literal["end", "skip"] = "end"
+    skip: list[str] = Field(default_factory=list)
+    message: LangText | None = None
+
+
+#: the data-protection fields (GDPR art. 13) shown before consent, in this order
+DATA_PROTECTION_FIELDS = ("controller", "purpose", "legal_basis", "data_stored", "retention",
+                          "rights", "contact", "dpo")
+
+
+class DataProtectionSpec(_Strict):
+    """Study-specific data-protection information (GDPR/RGPD art. 13) shown before consent.
+
+    The shipped instrument leaves the values empty: each study fills them in its own copy;
+    an export meant for fielding (``rsnprop instrument export --fielding``) refuses empty ones.
+    """
+
+    controller: LangText
+    purpose: LangText
+    legal_basis: LangText
+    data_stored: LangText
+    retention: LangText
+    rights: LangText
+    contact: LangText
+    dpo: LangText
+    #: purpose -> consent item asking for it (one consent item per purpose)
+    consent_items: dict[str, str] = Field(default_factory=dict)
+
+
 class SectionSpec(_Strict):
     """A section (page, group, block) of the questionnaire."""
 
@@ -190,7 +242,11 @@ class InstrumentSpec(_Strict):
 
     instrument: MetadataSpec
     references: dict[str, str] = Field(default_factory=dict)
+    #: reference key -> how it was checked (exists? says what the items claim?)
+    reference_checks: dict[str, str] = Field(default_factory=dict)
     scales: dict[str, ScaleSpec] = Field(default_factory=dict)
     choice_lists: dict[str, list[ChoiceSpec]] = Field(default_factory=dict)
     constructs: dict[str, ConstructSpec] = Field(default_factory=dict)
+    data_protection: DataProtectionSpec | None = None
+    routing: list[RoutingSpec] = Field(default_factory=list)
     sections: list[SectionSpec] = Field(min_length=1)

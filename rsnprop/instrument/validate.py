@@ -35,7 +35,7 @@ from typing import Any
 from ..results import Result
 
 __all__ = ["ValidationReport", "validate_instrument", "check", "read_yaml", "read_yaml_nodes",
-           "line_of"]
+           "line_of", "fielding_problems"]
 
 
 def _loc_path(loc: tuple, raw: Any) -> str:
@@ -204,11 +204,14 @@ class Parsed:
 
     meta: Any = None
     references: dict = field(default_factory=dict)
+    reference_checks: dict = field(default_factory=dict)
     scales: dict = field(default_factory=dict)
     choice_lists: dict = field(default_factory=dict)
     constructs: dict = field(default_factory=dict)
     sections: list = field(default_factory=list)  # (path, SectionSpec, [(path, ItemSpec)])
     failed_items: list = field(default_factory=list)  # raw dicts of items that failed the schema
+    routing: list = field(default_factory=list)  # (path, RoutingSpec)
+    data_protection: Any = None
     spec: Any = None  # the full InstrumentSpec when everything parsed
 
 
@@ -232,6 +235,7 @@ def parse(raw: Any, col: _Collector) -> Parsed:
     else:
         out.meta = _schema_errors(S.MetadataSpec, raw["instrument"], "instrument", raw, col, ("instrument",))
     for name, model, target in (("references", TypeAdapter(str), out.references),
+                                ("reference_checks", TypeAdapter(str), out.reference_checks),
                                 ("scales", S.ScaleSpec, out.scales),
                                 ("choice_lists", TypeAdapter(list[S.ChoiceSpec]), out.choice_lists),
                                 ("constructs", S.ConstructSpec, out.constructs)):
@@ -243,6 +247,17 @@ def parse(raw: Any, col: _Collector) -> Parsed:
             parsed = _schema_errors(model, value, f"{name}.{key}", raw, col, (name, key))
             if parsed is not None:
                 target[key] = parsed
+    if raw.get("data_protection") is not None:
+        out.data_protection = _schema_errors(S.DataProtectionSpec, raw["data_protection"],
+                                             "data_protection", raw, col, ("data_protection",))
+    routing = raw.get("routing") or []
+    if not isinstance(routing, list):
+        col.add("routing", "schema.type", "must be a list of routing rules")
+        routing = []
+    for ri, rule in enumerate(routing):
+        parsed_rule = _schema_errors(S.RoutingSpec, rule, f"routing[{ri}]", raw, col, ("routing", ri))
+        if parsed_rule is not None:
+            out.routing.append((f"routing[{ri}]", parsed_rule))
     sections = raw.get("sections")
     if not isinstance(sections, list) or not sections:
         col.add("sections", "schema.missing", "a non-empty list of sections is required")
@@ -397,6 +412,16 @@ def check(p: Parsed, col: _Collector) -> None:
                 items_by_id[item.id] = (item, scale)
                 order[item.id] = len(order)
 
+    for key in p.reference_checks:
+        if key not in p.references:
+            col.add(f"reference_checks.{key}", "source.unknown_ref", f"'{key}' is not defined under references")
+    if p.reference_checks:
+        for key in p.references:
+            if key not in p.reference_checks:
+                col.add(f"references.{key}", "source.unchecked",
+                        "say under reference_checks how this reference was checked (or that it was not)")
+    _check_routing(col, langs, p, items_by_id, seen_sections)
+    _check_data_protection(col, langs, p, items_by_id)
     for cid, ids in construct_items.items():
         con = p.constructs[cid]
         if con.items is not None and list(con.items) != ids:
@@ -504,6 +529,76 @@ def _check_item(col, langs, ipath, item, p):
         if ref not in p.references:
             col.add(f"{ipath}.source.refs[{ri}]", "source.unknown_ref", f"reference '{ref}' is not defined under references")
     return bounds
+
+
+def _check_routing(col, langs, p, items_by_id, sections) -> None:
+    seen: set = set()
+    for path, rule in p.routing:
+        if rule.id in seen:
+            col.add(f"{path}.id", "id.duplicate", f"routing rule id '{rule.id}' is used twice")
+        seen.add(rule.id)
+        conds = _conds(rule.when)
+        for ci, cond in enumerate(conds):
+            cpath = f"{path}.when" + (f"[{ci}]" if isinstance(rule.when, list) else "")
+            _check_condition(col, cpath, cond, items_by_id, None)
+        if rule.action == "end":
+            if rule.message is None:
+                col.add(f"{path}.message", "routing.no_message",
+                        "a screen-out (action: end) needs a polite end message in every language")
+            else:
+                _lang_checks(col, langs, f"{path}.message", rule.message, "end message")
+            if rule.skip:
+                col.add(f"{path}.skip", "routing.skip_with_end", "'skip' applies to action: skip only")
+        for si, sec in enumerate(rule.skip):
+            if sec not in sections:
+                col.add(f"{path}.skip[{si}]", "routing.unknown_section", f"'{sec}' is not a section id")
+
+
+def _check_data_protection(col, langs, p, items_by_id) -> None:
+    dp = p.data_protection
+    if dp is None:
+        return
+    from .schema import DATA_PROTECTION_FIELDS
+
+    for name in DATA_PROTECTION_FIELDS:
+        text = getattr(dp, name)
+        for lang in langs:
+            if lang not in text:
+                col.add(f"data_protection.{name}.{lang}", "lang.missing",
+                        f"{name} in language '{lang}' is missing (leave it empty until the study fills it in)")
+    for purpose, iid in dp.consent_items.items():
+        item = items_by_id.get(iid, (None,))[0]
+        if item is None or item.role != "consent":
+            col.add(f"data_protection.consent_items.{purpose}", "consent.unknown_item",
+                    f"'{iid}' is not a consent item (role: consent) of the instrument")
+
+
+def fielding_problems(ins) -> list:
+    """Problems that make an instrument unfit for fielding (each a ``path: reason`` string).
+
+    Every data-protection field (GDPR/RGPD art. 13: controller, purpose, legal basis, data
+    stored, retention, rights, contact, data protection officer) must be filled in every
+    language, without the ``[TO BE COMPLETED`` placeholder.
+
+    >>> from rsnprop.instrument import load_instrument
+    >>> ins = load_instrument("instruments/rsn_internationalisation.yaml")
+    >>> fielding_problems(ins)[0]
+    'data_protection.controller.en: empty (fill in the study-specific value before fielding)'
+    """
+    from .schema import DATA_PROTECTION_FIELDS
+
+    dp = ins.data_protection
+    if dp is None:
+        return ["data_protection: missing (controller, purpose, legal basis, data stored, "
+                "retention, rights, contact, DPO are required before fielding)"]
+    out = []
+    for name in DATA_PROTECTION_FIELDS:
+        for lang in ins.languages:
+            value = str(dp[name].get(lang, "")).strip()
+            if not value or "[TO BE COMPLETED" in value.upper():
+                out.append(f"data_protection.{name}.{lang}: empty (fill in the study-specific "
+                           "value before fielding)")
+    return out
 
 
 def _codes_of(item, p):
