@@ -250,6 +250,9 @@ def simulate_study(instrument, scenario="p1p2", n: int = 300, seed=1, *, platfor
         elif typ == "constant_sum" or iid.startswith("cs_"):
             continue  # filled below, as a group
         elif typ == "select_multiple":
+            # exclusive options ("none": no social media) are not simulated: every simulated
+            # firm uses at least one option (same draws as before such options existed)
+            codes = [c for c in codes if c not in (_get(item, "exclusive", ()) or ())]
             if iid == "rsn_platforms":
                 base = {"linkedin": 0.92, "facebook": 0.55, "x": 0.25, "instagram": 0.35,
                         "youtube": 0.2, "xing": 0.06, "wechat": 0.03, "tiktok": 0.08, "other": 0.04}
