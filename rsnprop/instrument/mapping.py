@@ -22,7 +22,7 @@ Platforms and the export layouts covered:
     (subquestion ``Y``/empty), ``id`` (response id), ``interviewtime`` (timings).
 ``qualtrics``
     CSV/TSV export (legacy or new, first header row): data export tags equal to the item
-    ids set by ``[[ID:...]]``, split multiple-answer columns ``rsn_platforms_<n>`` (choice
+    ids set by ``[[ID:...]]``, Likert matrices ``<block>_matrix<k>_<n>`` (statement n), split multiple-answer columns ``rsn_platforms_<n>`` (choice
     position n), constant-sum parts ``cs_relational``/``cs_informational``, ``ResponseId``
     and ``Duration (in seconds)``.
 
@@ -99,6 +99,11 @@ def column_map(ins, platform: str = "generic") -> dict[str, str]:
         "qualtrics": {"resp_id": ["ResponseId", "ResponseID", "_recordId"],
                       "duration_sec": ["Duration (in seconds)", "Duration", "duration"], "survey_year": []},
     }[platform]
+    if platform == "qualtrics":
+        from .export.qualtrics import matrix_columns
+
+        for col, iid in matrix_columns(ins).items():   # Likert matrices: <block>_matrix<k>_<n>
+            _put(out, col, iid)
     for item in ins.items.values():
         if item.type == "meta":
             for col in meta_cols.get(item.meta, []):
@@ -184,7 +189,10 @@ def value_map(ins, platform: str = "generic") -> dict[str, dict[str, object]]:
                 for code in codes:
                     out[option_column(item.id, code)] = {"Y": 1, "": 0}
         elif platform == "qualtrics":
-            if item.type == "select_one" and not all(isinstance(c, int) for c in codes):
+            if item.type == "likert" and int(item.scale.min) != 1:   # matrix answer k -> code
+                lo, hi = int(item.scale.min), int(item.scale.max)
+                out[item.id] = {str(k + 1): v for k, v in enumerate(range(lo, hi + 1))}
+            elif item.type == "select_one" and not all(isinstance(c, int) for c in codes):
                 out[item.id] = {str(p + 1): c for p, c in enumerate(codes)}
             elif item.type == "select_multiple":
                 out[item.id] = {str(p + 1): c for p, c in enumerate(codes)}

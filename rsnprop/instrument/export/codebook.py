@@ -10,7 +10,7 @@ Examples
 >>> len(rows) == len(ins.items)
 True
 >>> export(ins).splitlines()[0]
-'# Codebook: rsn_internationalisation 1.0.0'
+'# Codebook: rsn_internationalisation 1.1.0'
 """
 
 from __future__ import annotations
@@ -34,9 +34,9 @@ def values_text(item, lang: str) -> str:
         return text
     if item.type in ("integer", "decimal", "constant_sum") and item.scale is not None:
         unit = f" {item.unit}" if item.unit else ""
-        total = f"; parts of '{item.constant_sum.group}' sum to {item.constant_sum.total:g}" if item.constant_sum else ""
-        lo = "" if item.scale.min is None else f"{item.scale.min:g}"
-        hi = "" if item.scale.max is None else f"{item.scale.max:g}"
+        total = f"; parts of '{item.constant_sum.group}' sum to {_num(item.constant_sum.total)}" if item.constant_sum else ""
+        lo = "" if item.scale.min is None else _num(item.scale.min)
+        hi = "" if item.scale.max is None else _num(item.scale.max)
         return f"{lo}..{hi}{unit}{total}"
     if item.type == "text":
         return "free text" + (" (PII: drop or hash before sharing)" if item.pii else "")
@@ -46,8 +46,34 @@ def values_text(item, lang: str) -> str:
     return ""
 
 
-def _logic(item) -> str:
-    return " and ".join(str(c) for c in item.show_if)
+def _num(v) -> str:
+    """Plain decimal notation (``1000000``, ``2.5``), never ``1e+06``."""
+    v = float(v)
+    return str(int(v)) if v.is_integer() else format(v, "f").rstrip("0").rstrip(".")
+
+
+def _logic(item, ins=None) -> str:
+    parts = [str(c) for c in item.show_if]
+    for rule_id in getattr(item, "routed_by", ()):
+        rule = next((r for r in getattr(ins, "routing", ()) if r.id == rule_id), None)
+        if rule is not None:
+            cond = " and ".join(str(c) for c in rule.conditions)
+            parts.append(f"not ({cond}) [{'screen-out' if rule.action == 'end' else 'skip'} {rule_id}]")
+    if item.exclusive:
+        parts.append("exclusive option: " + ", ".join(map(str, item.exclusive)))
+    return " and ".join(parts)
+
+
+def source_status(item) -> str:
+    """``verbatim`` / ``adapted: how`` / ``new``, the locator in the source and how the
+    references were checked, as one text."""
+    src = item.source
+    status = src.status or ("new" if src.new or not src.refs else "adapted")
+    text = status + (f" ({src.adaptation})" if src.adaptation else "")
+    if src.locator:
+        text += f"; source location: {src.locator}"
+    text += f"; checked: {src.checked}" if src.checked else "; checked: not checked"
+    return text
 
 
 def codebook_rows(ins, lang: str | None = None) -> list[dict]:
@@ -72,9 +98,10 @@ def codebook_rows(ins, lang: str | None = None) -> list[dict]:
             "required": "yes" if item.required else "",
             "role": item.role,
             "attention_check": "" if item.attention_check is None else f"expects {item.attention_check.expected}",
-            "skip_logic": _logic(item),
+            "skip_logic": _logic(item, ins),
             "limesurvey": "" if item.type == "meta" else (item.codes.get("limesurvey") or limesurvey_code(item.id)),
             "source": str(item.source),
+            "source_status": source_status(item),
         })
     return rows
 
@@ -103,7 +130,7 @@ def _markdown(ins, lang: str) -> str:
     out += ["", "## Variables", ""]
     rows = codebook_rows(ins, lang)
     cols = ["variable", "label", "type", "values", "construct", "scoring", "reverse", "required",
-            "skip_logic", "limesurvey", "source"]
+            "skip_logic", "limesurvey", "source", "source_status"]
     current = None
     for r in rows:
         if r["section"] != current:
@@ -115,9 +142,38 @@ def _markdown(ins, lang: str) -> str:
         if r["attention_check"]:
             cells[1] += f" (attention check, {r['attention_check']})"
         out.append("| " + " | ".join(cells) + " |")
+    out += ["", "## Routing (screen-outs and skips)", ""]
+    for rule in ins.routing:
+        cond = " and ".join(str(c) for c in rule.conditions)
+        what = "ends the survey" if rule.action == "end" else "skips " + ", ".join(
+            [f"the rest of section `{ins.items[rule.trigger].section}`"] + [f"`{s}`" for s in rule.skip])
+        out.append(f"- `{rule.id}`: when {cond}, {what}; counted as `{rule.id}` in the cleaning log.")
+    out += ["", "## Source status", "", _md(SOURCE_NOTE), ""]
+    counts: dict = {}
+    for r in rows:
+        key = r["source_status"].split(";")[0].split(" (")[0]
+        counts[key] = counts.get(key, 0) + 1
+    out.append("Items by status: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) + ".")
     out += ["", "## References", ""]
-    out += [f"- `{k}`: {_md(v)}" for k, v in sorted(ins.references.items())]
+    checks = getattr(ins, "reference_checks", {}) or {}
+    for k, v in sorted(ins.references.items()):
+        out.append(f"- `{k}`: {_md(v)}" + (f" Checked: {_md(checks[k])}" if k in checks else ""))
     return "\n".join(out) + "\n"
+
+
+#: how the sources were checked (shown in the codebook)
+SOURCE_NOTE = (
+    "Each item's source says its status: verbatim (none here: no item copies a published "
+    "wording), adapted (wording rewritten from a published item or scale; the adaptation and the "
+    "item's place in the source are given when they were located), or new (written for this "
+    "instrument, its refs naming the conceptual basis; factual and classification questions are "
+    "new, their refs giving the definition they operationalise). Every published reference was "
+    "looked up by searches of public web pages and documentation (publisher, index or "
+    "repository page, or a public copy of the article: title, authors, journal, volume, pages), "
+    "and what the item takes from it was compared with the abstract or, where one was "
+    "available, the published item list. The verdict per reference is shown with each item "
+    "(`checked`) and in full under References: confirmed, partly confirmed, not confirmed, or "
+    "official document (not searched).")
 
 
 _HTML = """<!DOCTYPE html>
@@ -152,8 +208,10 @@ half are answered).</p>
 {% endfor %}</table>
 {% endfor %}
 <h2>References</h2><ul>
-{% for k, v in refs %}<li><code>{{ k }}</code>: {{ v }}</li>{% endfor %}
-</ul></body></html>
+{% for k, v in refs %}<li><code>{{ k }}</code>: {{ v }}{% if k in checks %} <em>Checked: {{ checks[k] }}</em>{% endif %}</li>{% endfor %}
+</ul>
+<h2>Source status</h2><p>{{ source_note }}</p>
+</body></html>
 """
 
 
@@ -167,9 +225,11 @@ def _html(ins, lang: str) -> str:
         sections.append({"id": sec.id, "title": sec.title.get(lang, sec.id),
                          "rows": [r for r in rows if r["section"] == sec.id]})
     cols = ["variable", "label", "type", "values", "construct", "scoring", "reverse", "required",
-            "skip_logic", "limesurvey", "source"]
+            "skip_logic", "limesurvey", "source", "source_status"]
     return env.from_string(_HTML).render(ins=ins, lang=lang, sections=sections, cols=cols,
-                                         refs=sorted(ins.references.items()))
+                                         refs=sorted(ins.references.items()),
+                                         checks=getattr(ins, "reference_checks", {}) or {},
+                                         source_note=SOURCE_NOTE)
 
 
 def export(ins, *, lang: str | None = None, html: bool = False) -> str:

@@ -25,7 +25,13 @@ becomes ExpressionScript relevance equations (``phase >= 2``, ``rsnplatforms_lin
 Question codes drop underscores (``rel_1`` -> ``rel1``; LimeSurvey codes are alphanumeric),
 answer codes longer than 5 characters become ``A<n>``; :func:`rsnprop.instrument.column_map`
 and :func:`~rsnprop.instrument.value_map` map both back.  A hidden equation question
-``instrumenthash`` stores the instrument's name, version and hash in every response.
+``instrumenthash`` (and ``instrumentname``, ``instrumentversion``) stores the instrument's
+name, version and hash in every response; respondents never see them (the survey title is
+the instrument's title only).  Routing: a screen-out adds a text-display question (``X``)
+with its polite end message, relevant when the rule fires, and ``!(...)`` to the relevance of
+every later question and group, so the survey is submitted and shows its end text; an
+exclusive option ("none") hides the questions it skips the same way.  A text-display
+question ``dataprotection`` before consent carries the GDPR/RGPD information.
 
 Examples
 --------
@@ -39,9 +45,10 @@ True
 
 from __future__ import annotations
 
+from ..gdpr import data_protection_lines
 from .codes import limesurvey_answer_code, limesurvey_code, limesurvey_subquestion_code
 
-__all__ = ["export", "HEADER", "ATTRIBUTES", "relevance_equation"]
+__all__ = ["export", "HEADER", "ATTRIBUTES", "relevance_equation", "end_code"]
 
 #: columns read by LimeSurvey's importer (``TSVImportSurvey`` in
 #: application/helpers/admin/import_helper.php); on question rows every column after
@@ -51,6 +58,10 @@ HEADER = ["class", "type/scale", "name", "relevance", "text", "help", "language"
           "min_num_value_n", "max_num_value_n", "num_value_int_only", "equals_num_value", "hidden"]
 #: question attributes written (all are standard LimeSurvey attribute names)
 ATTRIBUTES = HEADER[12:]
+
+
+_END_TEXT = {"en": "Thank you for your time. Your answers have been recorded.",
+             "fr": "Merci pour votre temps. Vos réponses ont été enregistrées."}
 
 
 def _clean(text) -> str:
@@ -102,6 +113,15 @@ def relevance_equation(conditions, ins) -> str:
     return " and ".join(parts) if parts else "1"
 
 
+def _not(rules, ins) -> list:
+    return [f"!({relevance_equation(r.conditions, ins)})" for r in rules]
+
+
+def _and(*parts) -> str:
+    parts = [p for p in parts if p and p != "1"]
+    return " and ".join(parts) if parts else "1"
+
+
 def _rows_for_language(ins, lang: str, base: bool) -> list[dict]:
     rows: list[dict] = []
     gseq = 0
@@ -119,13 +139,20 @@ def _rows_for_language(ins, lang: str, base: bool) -> list[dict]:
         if not items:
             continue
         gseq += 1
+        ids = [i.id for i in items]
+        group_rules = [r for r in ins.routing if all(i in r.hides for i in ids)]
         rows.append({"class": "G", "type/scale": str(gseq), "name": _clean(pick(sec.title)),
-                     "relevance": relevance_equation(sec.show_if, ins), "text": _clean(pick(sec.intro)),
-                     "language": lang})
+                     "relevance": _and(relevance_equation(sec.show_if, ins), *_not(group_rules, ins)),
+                     "text": _clean(pick(sec.intro)), "language": lang})
+        if gseq == 1 and ins.data_protection:
+            rows.append({"class": "Q", "type/scale": "X", "name": "dataprotection", "relevance": "1",
+                         "text": "<br>".join(_clean(t) for t in data_protection_lines(ins, lang)),
+                         "language": lang, "mandatory": "N"})
         n_sec = len(sec.show_if)
         for item in items:
             q = item.codes.get("limesurvey") or limesurvey_code(item.id)
-            rel = relevance_equation(item.show_if[n_sec:], ins)
+            item_rules = [r for r in ins.routing if r.id in item.routed_by and r not in group_rules]
+            rel = _and(relevance_equation(item.show_if[n_sec:], ins), *_not(item_rules, ins))
             mand = "Y" if item.required else "N"
             if item.constant_sum is not None:
                 group = item.constant_sum.group
@@ -180,11 +207,27 @@ def _rows_for_language(ins, lang: str, base: bool) -> list[dict]:
             elif item.type == "text":
                 row["type/scale"] = "S"
                 rows.append(row)
-    # provenance: a hidden equation question storing name, version and hash
-    rows.append({"class": "Q", "type/scale": "*", "name": "instrumenthash",
-                 "relevance": "1", "text": f"{ins.name} {ins.version} sha256:{ins.hash}",
-                 "language": lang, "mandatory": "N", "hidden": "1"})
+            for rule in ins.routing:
+                if rule.trigger == item.id and rule.action == "end":
+                    # screen-out: polite message (text display) shown when the rule fires;
+                    # every later question and group is irrelevant, so the survey is
+                    # submitted and ends (end text / end URL of the survey)
+                    rows.append({"class": "Q", "type/scale": "X", "name": end_code(rule),
+                                 "relevance": relevance_equation(rule.conditions, ins),
+                                 "text": _clean(pick(rule.message)), "language": lang,
+                                 "mandatory": "N"})
+    # provenance: hidden equation questions (never shown) storing name, version and hash
+    for name, text in (("instrumentname", ins.name), ("instrumentversion", ins.version),
+                       ("instrumenthash", f"{ins.name} {ins.version} sha256:{ins.hash}")):
+        rows.append({"class": "Q", "type/scale": "*", "name": name, "relevance": "1", "text": text,
+                     "language": lang, "mandatory": "N", "hidden": "1"})
     return rows
+
+
+def end_code(rule) -> str:
+    """Question code of a screen-out message (``not_sme`` -> ``endnotsme``; LimeSurvey codes
+    have at most 20 characters)."""
+    return ("end" + limesurvey_code(rule.id))[:20]
 
 
 def export(ins, *, lang: str | None = None) -> str:
@@ -204,10 +247,10 @@ def export(ins, *, lang: str | None = None) -> str:
         title = ins.title.get(lg) or ins.title.get(ins.default_language, ins.name)
         desc = (ins.description or {}).get(lg, "")
         rows += [
-            {"class": "SL", "name": "surveyls_title", "text": _clean(f"{title} ({ins.name} {ins.version})"), "language": lg},
+            {"class": "SL", "name": "surveyls_title", "text": _clean(title), "language": lg},
             {"class": "SL", "name": "surveyls_description", "text": _clean(desc), "language": lg},
             {"class": "SL", "name": "surveyls_welcometext", "text": "", "language": lg},
-            {"class": "SL", "name": "surveyls_endtext", "text": "", "language": lg},
+            {"class": "SL", "name": "surveyls_endtext", "text": _clean(_END_TEXT.get(lg, _END_TEXT["en"])), "language": lg},
         ]
     for i, lg in enumerate(langs):
         rows += _rows_for_language(ins, lg, base=(i == 0))

@@ -15,7 +15,12 @@ Item types: likert -> ``select_one <scale>`` (appearance ``likert``); select_one
 range constraint; constant-sum parts -> ``integer`` with a range constraint, the last part
 also checking that the group adds up to its total; meta items -> ``start``/``end``
 metadata and ``calculate`` fields ``duration_sec`` and ``survey_year`` (the response id is
-the instance id ODK adds itself).  A ``calculate`` field ``instrument_hash`` and the
+the instance id ODK adds itself).  Routing rules of the instrument become ``relevant``
+expressions: a screen-out (``not_sme``: 250+ employees, ``not_internationalised``: phase 1...)
+shows its polite end message as a ``note`` right after the screening question and makes every
+later question irrelevant, so the respondent reaches the end of the form; an exclusive option
+("none") has a constraint.  A ``note`` before consent carries the data-protection information
+(GDPR/RGPD art. 13).  A ``calculate`` field ``instrument_hash`` and the
 settings ``form_id``/``version`` record the instrument's name, version and content hash in
 every submission.
 
@@ -31,12 +36,16 @@ Examples
 
 from __future__ import annotations
 
-__all__ = ["export", "survey_rows", "relevant_expression", "LANGUAGE_NAMES"]
+__all__ = ["export", "survey_rows", "relevant_expression", "routing_expression", "LANGUAGE_NAMES"]
+
+from ..gdpr import data_protection_notes  # noqa: E402
 
 LANGUAGE_NAMES = {"en": "English", "fr": "French", "nl": "Dutch", "de": "German", "es": "Spanish",
                   "it": "Italian", "pt": "Portuguese", "zh": "Chinese"}
 
 _RANGE_MSG = {"en": "Enter a number between {lo} and {hi}.", "fr": "Saisissez un nombre entre {lo} et {hi}."}
+_EXCL_MSG = {"en": "'{label}' cannot be combined with another answer.",
+             "fr": "« {label} » ne peut pas être combiné avec une autre réponse."}
 _SUM_MSG = {"en": "The shares must add up to {total}.", "fr": "Les parts doivent totaliser {total}."}
 
 
@@ -79,6 +88,27 @@ def relevant_expression(conditions, items) -> str:
         else:
             parts.append(f"{ref} {ops[c.op]} {_literal(c.value, target)}")
     return " and ".join(parts)
+
+
+def routing_expression(rule, items) -> str:
+    """XPath expression true when routing ``rule`` fires (all its conditions hold)."""
+    return relevant_expression(rule.conditions, items)
+
+
+def _hidden_by(rules, ids) -> list:
+    """Rules hiding every one of ``ids`` (written once on the group, not on each item)."""
+    return [r for r in rules if ids and all(i in r.hides for i in ids)]
+
+
+def _not(rules, items) -> list:
+    return [f"not({routing_expression(r, items)})" for r in rules]
+
+
+def _and(*parts) -> str:
+    parts = [p for p in parts if p]
+    if len(parts) <= 1:
+        return "".join(parts)
+    return " and ".join(f"({p})" if " or " in p else p for p in parts)
 
 
 def _list_name(item) -> str:
@@ -139,20 +169,30 @@ def survey_rows(ins, *, lang: str | None = None) -> dict[str, list[list]]:
                 elif item.meta == "survey_year":
                     row("calculate", item.id, calculation="format-date(today(), '%Y')")
             continue
-        row("begin_group", sec.id, labels=sec.title, relevant=relevant_expression(sec.show_if, ins.items),
+        fielded = [i.id for i in items if i.type != "meta"]
+        group_rules = _hidden_by(ins.routing, fielded)
+        row("begin_group", sec.id, labels=sec.title,
+            relevant=_and(relevant_expression(sec.show_if, ins.items), *_not(group_rules, ins.items)),
             appearance="field-list")
         if sec.intro:
             row("note", f"{sec.id}_intro", labels=sec.intro)
+        if sec.id == ins.sections[0].id and ins.data_protection:
+            row("note", "data_protection", labels=data_protection_notes(ins))
         n_sec = len(sec.show_if)
         for item in items:
             own = item.show_if[n_sec:]
-            rel = relevant_expression(own, ins.items)
+            item_rules = [r for r in ins.routing if r.id in item.routed_by and r not in group_rules]
+            rel = _and(relevant_expression(own, ins.items), *_not(item_rules, ins.items))
             req = "yes" if item.required else ""
             constraint, msgs, typ, appearance, calc = "", {}, "", "", ""
             if item.type == "likert":
                 typ, appearance = f"select_one {add_list(item)}", "likert"
             elif item.type in ("select_one", "select_multiple"):
                 typ = f"{item.type} {add_list(item)}"
+                for code in item.exclusive:
+                    constraint = f"not(selected(., '{code}') and count-selected(.) > 1)"
+                    label = {lg: item.choice_labels[code].get(lg, str(code)) for lg in langs}
+                    msgs = {lg: _EXCL_MSG.get(lg, _EXCL_MSG["en"]).format(label=label[lg]) for lg in langs}
             elif item.type in ("integer", "decimal", "constant_sum"):
                 typ = "decimal" if item.type == "decimal" else "integer"
                 if item.scale is not None and item.scale.min is not None and item.scale.max is not None:
@@ -174,6 +214,12 @@ def survey_rows(ins, *, lang: str | None = None) -> dict[str, list[list]]:
                 continue
             row(typ, item.id, labels=item.text, hints=item.hint, required=req, relevant=rel,
                 constraint=constraint, cmessages=msgs, appearance=appearance, calculation=calc)
+            for rule in ins.routing:
+                if rule.trigger == item.id and rule.action == "end":
+                    # screen-out: the polite end message; every later question is irrelevant,
+                    # so the respondent reaches the end of the form and submits
+                    row("note", f"end_{rule.id}", labels=rule.message,
+                        relevant=routing_expression(rule, ins.items))
         row("end_group", sec.id)
     default = lang or ins.default_language
     settings = [["form_title", "form_id", "version", "default_language", "style"],
