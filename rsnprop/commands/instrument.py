@@ -4,7 +4,8 @@
   any; exits 0 and prints name, version and hash otherwise.
 * ``export PATH --format F -o OUT`` writes an XLSForm (.xlsx), a LimeSurvey TSV (.txt), a
   Qualtrics Advanced-Format TXT, a codebook (Markdown or HTML) or a printable questionnaire
-  (HTML, ``--lang``).
+  (HTML, ``--lang``); an output name without extension gets the format's (``.xlsx``...);
+  ``--fielding`` refuses (exit 2) while a data-protection field is empty.
 * ``show PATH`` prints constructs, item counts and languages (``--json``: name, version,
   hash, languages, n_items, constructs{id: {label, items}}).
 
@@ -30,6 +31,9 @@ def add_arguments(parser) -> None:
     p.add_argument("--format", "-f", required=True, choices=_FORMATS, help="output format")
     p.add_argument("-o", "--output", required=True, help="output file")
     p.add_argument("--lang", help="language of a printable questionnaire / codebook (default: the instrument's default)")
+    p.add_argument("--fielding", action="store_true",
+                   help="an export meant for respondents: refuse while a study-specific field "
+                        "(GDPR/RGPD data protection: controller, purpose, ...) is empty")
     p = sub.add_parser("show", help="summary: constructs, item counts, languages")
     p.add_argument("path", help="instrument YAML")
 
@@ -103,12 +107,37 @@ def run(args):
 
     if args.lang and args.lang not in ins.languages:
         raise InputError(f"language not in the instrument {ins.languages}", parameter="--lang", value=args.lang)
+    if getattr(args, "fielding", False):
+        from ..instrument.validate import fielding_problems
+
+        problems = fielding_problems(ins)
+        if problems:
+            raise InputError(f"not ready for fielding: {problems[0]}"
+                             + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""),
+                             file=path, parameter="--fielding")
     options = {"lang": args.lang} if args.lang else {}
     fmt = args.format
     if fmt == "codebook" and str(args.output).lower().endswith((".html", ".htm")):
         fmt = "codebook-html"  # the output name asks for HTML
+    output = output_path(args.output, fmt)
     data = export(ins, fmt, **options)
-    atomic_write(args.output, data)
+    atomic_write(output, data)
     size = len(data if isinstance(data, bytes) else data.encode("utf-8"))
-    return _Exported({"output": str(args.output), "format": fmt, "bytes": size,
+    return _Exported({"output": output, "format": fmt, "bytes": size,
                       "instrument": ins.provenance()})
+
+
+def output_path(output, fmt: str) -> str:
+    """``output`` with the format's suffix added when it has none (``form`` -> ``form.xlsx``).
+
+    >>> output_path("build/out_xlsform", "xlsform"), output_path("cb.html", "codebook-html")
+    ('build/out_xlsform.xlsx', 'cb.html')
+    """
+    import os
+
+    from ..instrument.export import FORMATS
+
+    text = str(output)
+    if os.path.splitext(os.path.basename(text))[1]:
+        return text
+    return text + FORMATS[fmt][1]

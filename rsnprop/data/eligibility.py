@@ -1,4 +1,6 @@
-"""Eligibility: EU SME definition, internationalised at all, respondent is a decision maker.
+"""Eligibility: EU SME definition, internationalised at all, respondent is a decision maker,
+and the instrument's routing rules (screen-outs in the form, the "none" answer to
+``rsn_platforms``): every firm removed by them is counted under its own reason.
 
 Each criterion is three-valued per firm: ``1.0`` met, ``0.0`` not met, ``NaN`` unknown
 (missing facts). The EU SME definition (Recommendation 2003/361/EC): fewer than 250
@@ -19,11 +21,11 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["band_ok_codes", "check_eligibility", "REASONS"]
+__all__ = ["band_ok_codes", "check_eligibility", "routing_criteria", "REASONS"]
 
 #: criterion -> exclusion reason
 REASONS = {"sme": "not_sme", "internationalised": "not_internationalised",
-           "decision_maker": "not_decision_maker"}
+           "decision_maker": "not_decision_maker", "rsn_use": "no_rsn_use"}
 
 _UP_TO = re.compile(r"(?:up to|jusqu'?à|bis|≤|<=)\s*(?:eur\s*)?([\d.,]+)", re.IGNORECASE)
 
@@ -87,8 +89,9 @@ def check_eligibility(values, instrument, rules):
     -------
     pandas.DataFrame
         Float columns ``elig_sme``, ``elig_internationalised``, ``elig_decision_maker``
-        (1 met, 0 not met, NaN unknown) and one ``elig_<item>`` per other screening item of
-        the instrument (``screening: eligible: [...]``, consent excluded).
+        (1 met, 0 not met, NaN unknown), one ``elig_<item>`` per other screening item of
+        the instrument (``screening: eligible: [...]``, consent excluded) and one per routing
+        rule not already covered (``elig_rsn_use``: 0 for firms that use no social media).
     """
     import numpy as np
     import pandas as pd
@@ -139,6 +142,39 @@ def check_eligibility(values, instrument, rules):
         dm = role_ok if dm is None else _and(dm, role_ok)
     if dm is not None:
         out["elig_decision_maker"] = dm
+    for crit, ok in routing_criteria(values, instrument, covered=set(out.columns)).items():
+        out[f"elig_{crit}"] = ok
+    return out
+
+
+def routing_criteria(values, instrument, covered=frozenset()) -> dict:
+    """Criteria of the instrument's routing rules not already checked (screen-outs and skips
+    that remove a firm from the analysis, e.g. ``no_rsn_use``: a firm that uses no social
+    media skipped every benefit question, so it is counted, not silently lost).
+
+    A rule's criterion is 0.0 where the rule fired and 1.0 elsewhere (a rule on a missing
+    answer does not fire: never unknown).  ``no_consent`` is the consent step's own reason.
+
+    >>> import pandas as pd
+    >>> from rsnprop.instrument import load_instrument
+    >>> ins = load_instrument("instruments/rsn_internationalisation.yaml")
+    >>> vals = pd.DataFrame({"rsn_platforms": ["linkedin", "none", None]})
+    >>> routing_criteria(vals, ins)["rsn_use"].tolist()
+    [1.0, 0.0, 1.0]
+    """
+    import numpy as np
+
+    from ..instrument.logic import routed_out
+
+    by_reason = {reason: crit for crit, reason in REASONS.items()}
+    out = {}
+    for rule in getattr(instrument, "routing", ()) or ():
+        if rule.id == "no_consent":
+            continue
+        crit = by_reason.get(rule.id, rule.id[4:] if rule.id.startswith("not_") else rule.id)
+        if f"elig_{crit}" in covered:
+            continue
+        out[crit] = np.where(routed_out(values, instrument, rule.id), 0.0, 1.0)
     return out
 
 
