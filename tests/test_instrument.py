@@ -217,19 +217,21 @@ def test_shown_evaluates_section_and_item_conditions(ins):
     from rsnprop.instrument import shown, shown_frame
 
     df = pd.DataFrame({
-        "consent": [1, 1, 1, 0],
-        "decision_maker": [1, 1, 0, None],
-        "phase": [1, 4, 4, None],
-        "rsn_platforms": ["linkedin x", "facebook", "linkedin", None],
+        "consent": [1, 1, 1, 0, 1],
+        "decision_maker": [1, 1, 0, None, 1],
+        "phase": [2, 4, 4, None, 1],
+        "rsn_platforms": ["linkedin x", "facebook", "linkedin", None, "linkedin"],
     })
-    assert shown(df, ins, "first_foreign_sale_year").tolist() == [False, True, False, False]
-    assert shown(df, ins, "rsn_freq_linkedin").tolist() == [True, False, False, False]
-    assert shown(df, ins, "consent").tolist() == [True] * 4
+    assert shown(df, ins, "first_foreign_sale_year").tolist() == [True, True, False, False, False]
+    # the last firm (phase 1) was screened out before the social-media questions
+    assert shown(df, ins, "rsn_freq_linkedin").tolist() == [True, False, False, False, False]
+    assert shown(df, ins, "consent").tolist() == [True] * 5
     # 0/1 indicator columns work as well as the space-separated column
-    dummies = df.drop(columns="rsn_platforms").assign(rsn_platforms_x=[1, 0, 0, 0])
-    assert shown(dummies, ins, "rsn_freq_x").tolist() == [True, False, False, False]
+    dummies = df.drop(columns="rsn_platforms").assign(rsn_platforms_x=[1, 0, 0, 0, 1])
+    assert shown(dummies, ins, "rsn_freq_x").tolist() == [True, False, False, False, False]
     frame = shown_frame(df, ins, ["rel_1", "phase"])
-    assert frame["rel_1"].tolist() == [True, True, False, False]
+    assert frame["rel_1"].tolist() == [True, True, False, False, False]
+    assert frame["phase"].tolist() == [True, True, False, False, True]
 
 
 def test_from_platform_values_indicators_and_year(ins):

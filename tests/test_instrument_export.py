@@ -169,7 +169,7 @@ def test_limesurvey_tsv_structure(ins, ls_rows):
             assert prev in ("Q", "SQ", "A"), "subquestions/answers must follow their question"
         if r["class"] == "Q":
             assert re.fullmatch(r"[A-Za-z][A-Za-z0-9]{0,19}", r["name"]), r["name"]
-            assert r["type/scale"] in ("L", "M", "N", "S", "K", "*")
+            assert r["type/scale"] in ("L", "M", "N", "S", "K", "*", "X")
             assert r["mandatory"] in ("Y", "N")
         if r["class"] == "A":
             assert re.fullmatch(r"[A-Za-z0-9]{1,5}", r["name"]), r["name"]
@@ -210,7 +210,7 @@ def test_limesurvey_response_columns_map_back(ins, ls_rows, fielded):
     for r in en:
         if r["class"] == "Q":
             parent = r
-            if r["type/scale"] not in ("M", "K"):
+            if r["type/scale"] not in ("M", "K", "X"):   # text display stores no answer
                 columns.append(r["name"])
         elif r["class"] == "SQ":
             columns.append(f"{parent['name']}[{r['name']}]")
@@ -222,10 +222,26 @@ def test_limesurvey_response_columns_map_back(ins, ls_rows, fielded):
         if item.type == "select_multiple":
             assert {f"{item.id}_{c}" for c in item.choices} <= mapped
     unmapped = [c for c in columns if c not in m]
-    assert unmapped == ["submitdate", "instrumenthash"]
+    assert unmapped == ["submitdate", "instrumentname", "instrumentversion", "instrumenthash"]
 
 
 # --- Qualtrics -----------------------------------------------------------------------------
+
+def _matrix_statements(ins, text, lang):
+    """item id -> matrix question id, read from the statements of the exported matrices."""
+    by_text = {it.text[lang]: iid for iid, it in ins.items.items()}
+    out = {}
+    for qtype, qid, body in _qualtrics_questions(text):
+        if qtype != "[[Question:Matrix]]":
+            continue
+        statements = body.split("[[Choices]]\n")[1].split("\n\n[[Answers]]")[0].strip().split("\n")
+        answers = body.split("[[Answers]]\n")[1].strip().split("\n")
+        assert len(answers) == 7 and answers[0] == ins.items[by_text[statements[0]]].scale.labels[1][lang]
+        for st in statements:
+            assert by_text[st] not in out
+            out[by_text[st]] = qid
+    return out
+
 
 def _qualtrics_questions(text):
     blocks = re.split(r"\n(?=\[\[Question:)", text)
@@ -245,16 +261,21 @@ def test_qualtrics_advanced_format(ins, lang, fielded):
     assert text.startswith("[[AdvancedFormat]]\n")
     tags = set(re.findall(r"^\[\[([A-Za-z]+)", text, flags=re.M))
     assert tags <= {"AdvancedFormat", "ED", "Block", "Question", "ID", "Choices", "AdvancedChoices",
-                    "Choice", "PageBreak"}
+                    "Choice", "PageBreak", "Answers"}
     qs = _qualtrics_questions(text)
     ids = [q[1] for q in qs]
     assert len(ids) == len(set(ids))
     allowed = {"[[Question:MC:SingleAnswer:Vertical]]", "[[Question:MC:MultipleAnswer:Vertical]]",
-               "[[Question:TE:SingleLine]]", "[[Question:ConstantSum]]", "[[Question:DB]]"}
+               "[[Question:TE:SingleLine]]", "[[Question:ConstantSum]]", "[[Question:DB]]",
+               "[[Question:Matrix]]"}
     assert {q[0] for q in qs} <= allowed
     cs_groups = {i.constant_sum.group for i in ins.items.values() if i.constant_sum}
-    expected = [i for i in fielded if ins.items[i].constant_sum is None]
+    in_matrix = _matrix_statements(ins, text, lang)
+    expected = [i for i in fielded if ins.items[i].constant_sum is None and i not in in_matrix]
     assert set(expected) | cs_groups <= set(ids)
+    # every Likert item is a statement of exactly one matrix (no separate question)
+    likert = {i for i in fielded if ins.items[i].type == "likert"}
+    assert set(in_matrix) == likert and not likert & set(ids)
     for qtype, qid, body in qs:
         if qtype.startswith("[[Question:MC:SingleAnswer"):
             item = ins.items[qid]
@@ -279,6 +300,9 @@ def test_qualtrics_export_columns_map_back(ins, fielded):
             continue
         if qtype in ("[[Question:MC:MultipleAnswer:Vertical]]", "[[Question:ConstantSum]]"):
             n = len(body.split("[[Choices]]\n")[1].strip().split("\n"))
+            columns += [f"{qid}_{k}" for k in range(1, n + 1)]
+        elif qtype == "[[Question:Matrix]]":   # one column per statement
+            n = len(body.split("[[Choices]]\n")[1].split("\n\n[[Answers]]")[0].strip().split("\n"))
             columns += [f"{qid}_{k}" for k in range(1, n + 1)]
         else:
             columns.append(qid)
@@ -368,7 +392,7 @@ def test_cli_show_json_contract(repo_root, rsnprop_cli, ins):
     assert out["hash"] == ins.hash and out["languages"] == ["en", "fr"]
     assert out["n_items"] == len(ins.items)
     assert out["constructs"]["relational"]["items"] == ins.constructs["relational"].items
-    assert out["constructs"]["relational"]["label"] == "Relational benefits of RSN"
+    assert out["constructs"]["relational"]["label"] == "Relational benefits of social media"
     text = rsnprop_cli("instrument", "show", INSTRUMENT, cwd=repo_root)
     assert text.returncode == 0 and "intl_approach" in text.stdout and "attn_1" in text.stdout
 
