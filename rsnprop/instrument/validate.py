@@ -464,9 +464,20 @@ def _check_choices(col, langs, path, choices):
         seen.add(key)
         if isinstance(ch.code, str) and (not ch.code or any(c.isspace() for c in ch.code)):
             col.add(f"{path}[{ci}].code", "choices.bad_code", f"code {ch.code!r} must be non-empty without spaces")
+        elif str(ch.code).strip().lower() in _missing_tokens():
+            col.add(f"{path}[{ci}].code", "choices.missing_token",
+                    f"code {ch.code!r} reads as a missing answer when the data are cleaned; "
+                    "choose another code (e.g. 'no_social_media' rather than 'none')")
         _lang_checks(col, langs, f"{path}[{ci}].label", ch.label, "label")
     if not choices:
         col.add(path, "choices.empty", "a choice list needs at least one option")
+
+
+def _missing_tokens() -> frozenset:
+    """Answers read as missing by default at cleaning (``rsnprop.data.rules``)."""
+    from ..data.rules import DEFAULT_MISSING_TOKENS
+
+    return frozenset(DEFAULT_MISSING_TOKENS)
 
 
 def _item_choices(item, p):
