@@ -14,16 +14,20 @@ True
 
 from __future__ import annotations
 
+from ..gdpr import data_protection_lines
+
 __all__ = ["export"]
 
 _WORDS = {
     "en": {"only_if": "Answer only if", "select_all": "", "version": "Version", "hash": "Content hash",
            "and": "and", "is": "is", "selected": "includes", "not_selected": "does not include",
-           "answered": "is answered", "total": "Total must be", "interviewer": "", "q": ("\u201c", "\u201d")},
+           "answered": "is answered", "total": "Total must be", "interviewer": "", "q": ("\u201c", "\u201d"),
+           "if": "If", "ends": "the survey ends here:", "skips": "skip to the section"},
     "fr": {"only_if": "Répondre uniquement si", "select_all": "", "version": "Version",
            "hash": "Empreinte du contenu", "and": "et", "is": "est", "selected": "inclut",
            "not_selected": "n'inclut pas", "answered": "a une réponse", "total": "Le total doit être",
-           "interviewer": "", "q": ("\u00ab\u00a0", "\u00a0\u00bb")},
+           "interviewer": "", "q": ("\u00ab\u00a0", "\u00a0\u00bb"),
+           "if": "Si", "ends": "l'enquête s'arrête ici :", "skips": "passez à la section"},
 }
 _OPS = {"eq": "=", "ne": "≠", "gt": ">", "ge": "≥", "lt": "<", "le": "≤"}
 
@@ -48,9 +52,11 @@ footer{margin-top:3em;font-size:.8em;color:#555;border-top:1px solid #ccc;paddin
 {% for sec in sections %}<h2>{{ sec.title }}</h2>
 {% if sec.logic %}<p class="logic">{{ sec.logic }}</p>{% endif %}
 {% if sec.intro %}<p>{{ sec.intro }}</p>{% endif %}
+{% if sec.notice %}<div class="notice">{% for line in sec.notice %}{% if loop.first %}<strong>{{ line }}</strong>{% else %}<br>{{ line }}{% endif %}{% endfor %}</div>{% endif %}
 {% for q in sec.questions %}<div class="q" id="{{ q.id }}"><span class="num">{{ q.num }}.</span>{{ q.text }}
 {% if q.logic %}<div class="logic">{{ q.logic }}</div>{% endif %}
 {% if q.hint %}<div class="hint">{{ q.hint }}</div>{% endif %}
+{% for r in q.routing %}<div class="logic routing">{{ r }}</div>{% endfor %}
 {% if q.kind == "likert" %}<table class="likert"><tr>{% for v, l in q.points %}<td>{{ v }}{% if l %}<br>{{ l }}{% endif %}</td>{% endfor %}</tr></table>
 {% elif q.kind == "choices" %}<ul class="opts{% if q.multi %} multi{% endif %}">{% for l in q.options %}<li>{{ l }}</li>{% endfor %}</ul>
 {% elif q.kind == "text" %}<span class="box long"></span>
@@ -82,6 +88,24 @@ def _logic(conditions, ins, lang, words) -> str:
                 value = f"{c.value} ({item.choice_labels[c.value].get(lang, '')})"
             parts.append(f"{lq}{short}{rq} {_OPS[c.op]} {value}")
     return f"{words['only_if']} " + f" {words['and']} ".join(parts) + "." if parts else ""
+
+
+def _routing_lines(ins, item, lang, words) -> list:
+    """"If <condition>, the survey ends here: <message>" / "..., skip to the section <title>"."""
+    out = []
+    for rule in ins.routing:
+        if rule.trigger != item.id:
+            continue
+        cond = _logic(rule.conditions, ins, lang, words)
+        cond = cond[len(words["only_if"]) + 1:].rstrip(".") if cond else ""
+        if rule.action == "end":
+            out.append(f"{words['if']} {cond}, {words['ends']} {rule.message.get(lang, '')}")
+        else:
+            later = [s for s in ins.sections if s.id not in rule.skip and s.id != item.section
+                     and ins.sections.index(s) > next(i for i, x in enumerate(ins.sections) if x.id == item.section)]
+            target = later[0].title.get(lang, later[0].id) if later else ""
+            out.append(f"{words['if']} {cond}, {words['skips']} {target}.")
+    return out
 
 
 def export(ins, *, lang: str | None = None) -> str:
@@ -118,9 +142,11 @@ def export(ins, *, lang: str | None = None) -> str:
                 if item.constant_sum is not None:
                     q["hint"] = (q["hint"] + " " if q["hint"] else "") + \
                         f"{words['total']} {item.constant_sum.total:g}."
+            q["routing"] = _routing_lines(ins, item, lang, words)
             qs.append(q)
         if qs:
             sections.append({"title": sec.title.get(lang, sec.id), "intro": (sec.intro or {}).get(lang, ""),
+                             "notice": data_protection_lines(ins, lang) if sec is ins.sections[0] else [],
                              "logic": _logic(sec.show_if, ins, lang, words), "questions": qs})
     env = Environment(autoescape=True, keep_trailing_newline=True)
     return env.from_string(_HTML).render(
