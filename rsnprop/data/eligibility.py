@@ -158,7 +158,7 @@ def routing_criteria(values, instrument, covered=frozenset()) -> dict:
     >>> import pandas as pd
     >>> from rsnprop.instrument import load_instrument
     >>> ins = load_instrument("instruments/rsn_internationalisation.yaml")
-    >>> vals = pd.DataFrame({"rsn_platforms": ["linkedin", "none", None]})
+    >>> vals = pd.DataFrame({"rsn_platforms": ["linkedin", "no_social_media", None]})
     >>> routing_criteria(vals, ins)["rsn_use"].tolist()
     [1.0, 0.0, 1.0]
     """

@@ -23,7 +23,7 @@ __all__ = ["STEPS", "exclusion_flow", "step_of"]
 STEPS = {
     "consent": ["no_consent"],
     "duplicates": ["duplicate_id", "duplicate_submission"],
-    "eligibility": ["not_sme", "not_internationalised", "not_decision_maker", "sme_unknown",
+    "eligibility": ["not_sme", "not_internationalised", "not_decision_maker", "no_rsn_use", "sme_unknown",
                     "internationalised_unknown", "decision_maker_unknown"],
     "validity": ["invalid_value", "impossible_fact"],
     "careless": ["attention_check", "speeding", "careless_indices"],
