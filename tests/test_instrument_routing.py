@@ -517,15 +517,16 @@ def test_n_continents_allows_at_most_four_outside_home(ins):
 
 
 def test_cli_export_adds_the_missing_extension(repo_root, tmp_path, rsnprop_cli):
-    for fmt, suffix in (("xlsform", ".xlsx"), ("limesurvey", ".txt"), ("codebook-html", ".html")):
-        proc = rsnprop_cli("instrument", "export", INSTRUMENT, "--format", fmt,
-                           "-o", str(tmp_path / f"out_{fmt}"), "--json", cwd=repo_root)
-        assert proc.returncode == 0, proc.stderr
-        assert (tmp_path / f"out_{fmt}{suffix}").is_file() and not (tmp_path / f"out_{fmt}").exists()
-        assert proc.json()["output"] == str(tmp_path / f"out_{fmt}{suffix}")
+    from rsnprop.commands.instrument import output_path
+
+    assert output_path("a/out_lime", "limesurvey") == "a/out_lime.txt"
+    assert output_path("a.b/cb", "codebook-html") == "a.b/cb.html"
+    assert output_path("named.bin", "xlsform") == "named.bin"      # an explicit suffix is kept
     proc = rsnprop_cli("instrument", "export", INSTRUMENT, "--format", "xlsform",
-                       "-o", str(tmp_path / "named.bin"), cwd=repo_root)
-    assert proc.returncode == 0 and (tmp_path / "named.bin").is_file()
+                       "-o", str(tmp_path / "out_xlsform"), "--json", cwd=repo_root)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "out_xlsform.xlsx").is_file() and not (tmp_path / "out_xlsform").exists()
+    assert proc.json()["output"] == str(tmp_path / "out_xlsform.xlsx")
 
 
 def test_example_export_is_unaffected_by_the_none_criterion(ins, repo_root):
