@@ -471,6 +471,10 @@ def test_data_protection_block_is_validated(raw):
     codes = {(p["path"], p["code"]) for p in report.problems}
     assert ("data_protection.retention.fr", "lang.missing") in codes
     assert ("data_protection.consent_items.recontact", "consent.unknown_item") in codes
+    from rsnprop.data.rules import DEFAULT_MISSING_TOKENS
+    from rsnprop.instrument.validate import READ_AS_MISSING
+
+    assert READ_AS_MISSING <= set(DEFAULT_MISSING_TOKENS)
     bad = copy.deepcopy(raw)
     bad["choice_lists"]["platforms"][-1]["code"] = "none"     # would be read as missing
     report, _ = validate_data(bad)

@@ -473,11 +473,14 @@ def _check_choices(col, langs, path, choices):
         col.add(path, "choices.empty", "a choice list needs at least one option")
 
 
-def _missing_tokens() -> frozenset:
-    """Answers read as missing by default at cleaning (``rsnprop.data.rules``)."""
-    from ..data.rules import DEFAULT_MISSING_TOKENS
+#: answers that cleaning reads as missing by default and that look like answer codes (a
+#: subset of ``rsnprop.data.rules.DEFAULT_MISSING_TOKENS``: the instrument stage may not
+#: import the data stage, a test keeps the two in step)
+READ_AS_MISSING = frozenset({"na", "n/a", "nan", "null", "none", "dk", "nsp", "-", "."})
 
-    return frozenset(DEFAULT_MISSING_TOKENS)
+
+def _missing_tokens() -> frozenset:
+    return READ_AS_MISSING
 
 
 def _item_choices(item, p):
