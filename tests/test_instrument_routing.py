@@ -514,10 +514,12 @@ def test_codebook_cites_published_sources_with_checked_status(ins):
     assert "Checked: confirmed" in md and "Checked: not confirmed" in md
 
 
-def test_n_continents_allows_at_most_four_outside_home(ins):
+def test_n_continents_counts_the_five_continents_with_foreign_customers(ins):
+    """0 (no foreign customer) to 5 (all five continents named in the question, home included,
+    as the simulator and the bg_continents rule (>= 2: at least one beyond home) count them)."""
     item = ins.items["n_continents"]
-    assert (item.scale.min, item.scale.max) == (0, 4)
-    assert "outside" in item.text["en"] and "hors de votre continent" in item.text["fr"]
+    assert (item.scale.min, item.scale.max) == (0, 5)
+    assert "home continent" in item.text["en"] and "(Africa, Americas, Asia, Europe, Oceania)" in item.text["en"]
 
 
 def test_cli_export_adds_the_missing_extension(repo_root, tmp_path, rsnprop_cli):
