@@ -59,8 +59,10 @@ class CleaningResult(Result):
     title = "Cleaning"
 
     def __init__(self, data, log, flags, problems):
+        from .log import SCHEMA
+
         self.data = data
-        self.log = log
+        self.log = {"schema": SCHEMA, **log}  # the log names its contract first
         self.flags = flags
         self.problems = problems
 

@@ -17,7 +17,10 @@ Examples
 
 from __future__ import annotations
 
-__all__ = ["STEPS", "exclusion_flow", "step_of"]
+__all__ = ["SCHEMA", "STEPS", "exclusion_flow", "step_of"]
+
+#: contract of the cleaning log JSON (rsnprop.schemas.CleaningLog)
+SCHEMA = "rsnprop.cleaning/1"
 
 #: flow step -> exclusion reasons belonging to it (order = CONSORT order)
 STEPS = {

@@ -6,7 +6,10 @@ from pathlib import Path
 
 from ..results import Result, jsonsafe
 
-__all__ = ["power_analysis", "PowerResult", "default_instrument"]
+__all__ = ["power_analysis", "PowerResult", "default_instrument", "SCHEMA"]
+
+#: contract of power.json (rsnprop.schemas.Power)
+SCHEMA = "rsnprop.power/1"
 
 
 class PowerResult(Result):
@@ -35,7 +38,7 @@ class PowerResult(Result):
         self.records = records or []
 
     def to_dict(self) -> dict:
-        return jsonsafe(self.data)
+        return jsonsafe({"schema": SCHEMA, **self.data})
 
     def to_frame(self):
         import pandas as pd

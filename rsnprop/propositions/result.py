@@ -61,7 +61,10 @@ from __future__ import annotations
 
 from ..results import Result, jsonsafe
 
-__all__ = ["PropositionResult", "QUESTION"]
+__all__ = ["PropositionResult", "QUESTION", "SCHEMA"]
+
+#: contract of propositions.json (rsnprop.schemas.Propositions)
+SCHEMA = "rsnprop.propositions/1"
 
 QUESTION = ("Do SMEs that internationalise in different ways use digital social networks for "
             "different benefits: traditional (incremental) SMEs mainly for informational benefits "
@@ -102,6 +105,7 @@ class PropositionResult(Result):
     def to_dict(self) -> dict:
         p = self.plan
         return jsonsafe({
+            "schema": SCHEMA,
             "plan_hash": p.hash,
             "plan": {"name": p.name, "version": p.version, "alpha": p.alpha,
                      "sesoi": p.sesoi.model_dump(), "correction": p.correction,

@@ -22,7 +22,10 @@ import math
 from ..errors import InputError
 from ..results import Result, jsonsafe
 
-__all__ = ["invariance", "InvarianceResult", "LEVELS"]
+__all__ = ["invariance", "InvarianceResult", "LEVELS", "SCHEMA"]
+
+#: contract of the JSON of InvarianceResult.to_dict (rsnprop.schemas.Invariance)
+SCHEMA = "rsnprop.invariance/1"
 
 LEVELS = {
     "configural": (),
@@ -77,6 +80,7 @@ class InvarianceResult(Result):
 
     def to_dict(self):
         return jsonsafe({
+            "schema": SCHEMA,
             "group": self.group, "groups": [str(g) for g in self.groups], "n_per_group": self.n_per_group,
             "estimator": self.estimator, "rule": self.rule, "steps": self.steps, "level": self.level,
             "latent_means": self.latent_means,

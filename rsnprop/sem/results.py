@@ -6,7 +6,10 @@ import numpy as np
 
 from ..results import Result, jsonsafe
 
-__all__ = ["SEMResult"]
+__all__ = ["SEMResult", "SCHEMA"]
+
+#: contract of the JSON of SEMResult.to_dict (rsnprop.schemas.Fit)
+SCHEMA = "rsnprop.fit/1"
 
 _FIT_ORDER = ("chi2", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper",
               "rmsea_pvalue", "srmr", "aic", "bic", "loglik")
@@ -53,6 +56,7 @@ class SEMResult(Result):
         if self.ngroups > 1:
             cols.insert(4, "group_label")
         out = {
+            "schema": SCHEMA,
             "converged": bool(self.converged),
             "n": int(self.n),
             "n_per_group": {str(k): int(v) for k, v in self.n_per_group.items()} if self.ngroups > 1 else None,
