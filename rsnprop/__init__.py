@@ -29,6 +29,7 @@ _LAZY = {
     "test_propositions": "rsnprop.propositions",
     "simulate_study": "rsnprop.simulate",
     "write_report": "rsnprop.report",
+    "load_result": "rsnprop.schemas",
 }
 
 __all__ = ["__version__", *_LAZY]

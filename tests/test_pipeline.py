@@ -162,3 +162,19 @@ def test_committed_power_results_come_from_the_committed_plan_and_instrument():
     how = "regenerate it with `make -C analysis power` and commit analysis/power.json"
     assert power["plan_hash"] == plan.hash, f"analysis/power.json was made with another plan: {how}"
     assert power["instrument"]["hash"] == ins.hash, f"analysis/power.json was made with another instrument: {how}"
+
+
+def test_every_stage_output_follows_its_schema(built):
+    """The example study's real outputs validate against rsnprop/schemas.py (docs/schemas.md)."""
+    from rsnprop import load_result
+    from rsnprop.schemas import CleaningLog, Invariance, Measurement, Propositions
+
+    analysis, _ = built
+    for name, model in [("cleaning_log", CleaningLog), ("measurement", Measurement),
+                        ("invariance", Invariance), ("propositions", Propositions)]:
+        res = load_result(analysis / "build" / f"{name}.json", expect=model)
+        assert isinstance(res, model) and res.schema_id == model.SCHEMA
+    log = load_result(analysis / "build/cleaning_log.json")
+    assert log.n_in == log.n_kept + log.n_excluded == sum(s.n_excluded for s in log.steps) + log.n_kept
+    props = load_result(analysis / "build/propositions.json")
+    assert set(props.verdicts) == {"P1", "P2", "joint"}
