@@ -6,7 +6,7 @@ Each sub-command lives in its own module under :mod:`rsnprop.commands` and defin
 * ``add_arguments(parser)`` (argparse only: must import nothing heavy),
 * ``run(args)`` returning a result object (with ``to_dict()`` and ``summary()``) or a dict.
 
-Exit status (the contract in DESIGN.md): 0 success, 2 bad input or usage (one line on
+Exit status (the contract of docs/architecture.md): 0 success, 2 bad input or usage (one line on
 stderr naming file/column/row/value), 1 a bug.  With ``--json`` the result is printed as
 JSON on stdout and nothing else goes to stdout.
 """

@@ -1,4 +1,4 @@
-"""`rsnprop fit` / `rsnprop invariance` through a subprocess (the CLI/JSON contract of DESIGN.md)."""
+"""`rsnprop fit` / `rsnprop invariance` through a subprocess (the CLI/JSON contract of docs/architecture.md)."""
 
 from __future__ import annotations
 

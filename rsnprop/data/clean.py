@@ -46,7 +46,7 @@ class CleaningResult(Result):
     data : pandas.DataFrame
         One row per kept firm (columns as in CONTRIBUTING.md).
     log : dict
-        JSON-safe cleaning log (see DESIGN.md): ``n_in, n_kept, n_excluded, excluded, steps,
+        JSON-safe cleaning log (schema ``rsnprop.cleaning/1``, docs/schemas.md): ``n_in, n_kept, n_excluded, excluded, steps,
         raw_sha256, instrument`` and ``problems``, ``recodes``, ``careless``, ``missing``,
         ``rules``, ``warnings``.
     flags : pandas.DataFrame

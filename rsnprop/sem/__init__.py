@@ -15,7 +15,7 @@ bootstrap_type="nonparametric", seed=None, n_jobs=None, progress=False, level=0.
 partial_search=False, estimator="ML", missing="listwise", ordered=None, std_lv=False,
 rule="chen2007", alpha=0.05, max_free=None)``
     -> :class:`~rsnprop.sem.invariance.InvarianceResult` (``steps, level, latent_means,
-    latent_mean_differences, fits``; ``to_dict()`` as DESIGN.md).
+    latent_mean_differences, fits``; ``to_dict()``: schema ``rsnprop.invariance/1``, docs/schemas.md).
 
 What lavaan call each option corresponds to
 -------------------------------------------

@@ -87,7 +87,7 @@ def srmr_group(S, mean, sigma, mu, meanstructure):
 
 
 def ml_fit_measures(engine, theta, npar, data_x_moments=0, fmin=None, x_idx=()):
-    """Compute the ML fit measures of a fitted model (dict keyed as in DESIGN.md).
+    """Compute the ML fit measures of a fitted model (dict keyed by lavaan's names).
 
     ``x_idx``: positions of observed exogenous covariates (``fixed.x``): as lavaan, the
     log-likelihoods are conditional on them and the baseline keeps their covariances.
