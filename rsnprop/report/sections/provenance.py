@@ -89,8 +89,8 @@ def provenance_section(inputs, *, command: str | None = None) -> Section:
         Column("name", "File"), Column("bytes", "Bytes", "int"), Column("sha256", "SHA-256")],
         files))
     versions = [("python", platform.python_version())]
-    for pkg in ("rsnprop", "numpy", "scipy", "pandas", "statsmodels", "pingouin", "semopy",
-                "factor_analyzer", "matplotlib", "seaborn", "jinja2", "pyarrow"):
+    for pkg in ("rsnprop", "numpy", "scipy", "pandas", "statsmodels", "pingouin", "matplotlib",
+                "seaborn", "jinja2", "pyarrow"):
         try:
             versions.append((pkg, metadata.version(pkg)))
         except metadata.PackageNotFoundError:
