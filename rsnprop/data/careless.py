@@ -345,14 +345,6 @@ def evenodd(x, factors, *, columns=None):
     return out
 
 
-def _nanmean_rows(a):
-    import numpy as np
-
-    m = ~np.isnan(a)
-    k = m.sum(1)
-    return np.divide(np.where(m, a, 0.0).sum(1), k, out=np.full(len(k), np.nan), where=k > 0)
-
-
 def synonym_pairs(x, critval: float = 0.6, *, anto: bool = False, pcov=None):
     """Item pairs (i, j), i > j, whose pairwise correlation exceeds ``critval`` (or is below
     ``-|critval|`` with ``anto=True``), ordered as ``careless:::get_item_pairs``."""

@@ -37,7 +37,6 @@ QUIET_META = {"submitted_at", "submitdate", "start", "end", "startdate", "enddat
               "recordeddate", "status", "progress", "finished"}
 #: item types never written to the clean data (free text)
 DROP_TYPES = ("text",)
-PROBLEM_COLUMNS = ["row", "column", "value", "reason"]
 #: from this many rows on, numeric columns are validated on two threads
 PARALLEL_MIN_ROWS = 1 << 16
 

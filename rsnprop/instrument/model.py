@@ -229,11 +229,6 @@ class Instrument:
         """Text of an item in ``lang`` (default language when omitted)."""
         return self.items[item_id].label(lang or self.default_language)
 
-    def items_of(self, *, role: str | None = None, type: str | None = None) -> list:
-        """Ids of the items with the given role and/or type, in questionnaire order."""
-        return [i.id for i in self.items.values()
-                if (role is None or i.role == role) and (type is None or i.type == type)]
-
     @property
     def attention_checks(self) -> dict:
         """Attention-check item id -> expected answer."""

@@ -81,12 +81,6 @@ def cor_smooth(r: np.ndarray, eig_tol: float = 1e-12) -> np.ndarray:
     return cov2cor(out)
 
 
-def safe_det_log(r: np.ndarray) -> float:
-    """log(det(r)), -inf when r is singular (no exception)."""
-    sign, logdet = np.linalg.slogdet(np.asarray(r, dtype=float))
-    return logdet if sign > 0 else -np.inf
-
-
 def single_threaded(func):
     """Run ``func`` with BLAS limited to one thread (threadpoolctl, when installed).
 

@@ -156,12 +156,6 @@ class Engine:
         self.meanstructure = meanstructure
         self.ntotal = sum(d.n for d in data)
 
-    def with_data(self, data):
-        e = Engine.__new__(Engine)
-        e.groups, e.data, e.q, e.meanstructure = self.groups, data, self.q, self.meanstructure
-        e.ntotal = sum(d.n for d in data)
-        return e
-
     # -- objective ------------------------------------------------------------------------
     def fml_group(self, theta, g):
         gm, d = self.groups[g], self.data[g]

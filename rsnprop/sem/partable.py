@@ -52,9 +52,6 @@ class ParTable:
     equalities: list = field(default_factory=list)  # 'a == b' statements (absorbed into npar)
     npar: int = 0
 
-    def free_rows(self):
-        return [r for r in self.rows if r.par >= 0]
-
     def to_frame(self):
         import pandas as pd
 

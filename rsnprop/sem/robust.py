@@ -113,13 +113,6 @@ def _trace_ugamma(engine, theta, arrays, E_inv, x_idx=()):
     return tr_total, B0_sum
 
 
-def _scaled_quantities(engine, theta, arrays):
-    info = engine.information(theta)
-    E_inv = np.linalg.inv(info)
-    trace, B0 = _trace_ugamma(engine, theta, arrays, E_inv)
-    return trace, B0, E_inv
-
-
 def _baseline_engine(engine, arrays, x_idx=()):
     """Independence model (variances, and means when modelled) for each group; with fixed.x
     the covariates' (co)variances and means stay at their sample values."""

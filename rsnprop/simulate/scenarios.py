@@ -46,8 +46,6 @@ FOCAL = ("relational", "informational", "risk_reduction", "intl_approach")
 #: group labels (truth; the clean data classify firms with bg_ms20 / bg_kc25 / bg_true)
 GROUPS = ("traditional", "born_global")
 
-NACE = ("C", "G", "J", "M", "N", "F", "H", "I", "K", "S")
-
 
 class FactsSpec(BaseModel):
     """How classification facts are drawn (see :mod:`rsnprop.simulate.facts`)."""
