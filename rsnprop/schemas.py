@@ -235,15 +235,15 @@ class Evidence(_Open):
     """One statistical test behind a verdict."""
 
     test: str
-    group: str | None
-    n: int | None
-    estimate: float | None
-    ci_lower: float | None
-    ci_upper: float | None
-    p_value: float | None
-    effect_size: float | None
-    effect_size_name: str | None
     status: str = Field(description="`ok` or why the test could not be run.")
+    group: str | None = None
+    n: int | None = Field(None, description="Firms in the test.")
+    estimate: float | None = Field(None, description="Oriented so that positive supports the claim.")
+    ci_lower: float | None = None
+    ci_upper: float | None = None
+    p_value: float | None = Field(None, description="One-sided in the expected direction.")
+    effect_size: float | None = None
+    effect_size_name: str | None = None
     role: str | None = Field(None, description="primary, equivalence, robustness, cross-check.")
 
 
@@ -262,7 +262,7 @@ class Propositions(StageOutput):
     SCHEMA: ClassVar[str] = "rsnprop.propositions/1"
     plan_hash: str = Field(description="SHA-256 of the study plan.")
     plan: dict[str, Any] = Field(description="The plan's settings (alpha, SESOI, correction...).")
-    n: dict[str, int] = Field(description="Firms analysed, born globals, traditional, input.")
+    n: dict[str, Any] = Field(description="Firms analysed (`analysed`) out of those given (`input`), per group.")
     verdicts: dict[str, Verdict] = Field(description="`P1`, `P2`, `joint` -> verdict.")
     propositions: dict[str, PropositionBlock]
     joint: PropositionBlock | None
