@@ -131,3 +131,20 @@ def test_docs_page_is_generated_from_the_models():
         assert f"## `{schema_id}`" in page
         for name, field in model.model_fields.items():
             assert f"| `{field.alias or name}` |" in page, (schema_id, name)
+
+
+def test_the_contracts_depend_on_no_stage():
+    """rsnprop.schemas is read by every later stage and the report: it imports only the core."""
+    import ast
+
+    tree = ast.parse((REPO / "rsnprop" / "schemas.py").read_text(encoding="utf-8"))
+    package = set()  # rsnprop modules imported, relative or absolute
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level > 0:
+            package.add(node.module or "")
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("rsnprop"):
+            package.add(node.module.removeprefix("rsnprop").lstrip("."))
+        elif isinstance(node, ast.Import):
+            package |= {a.name.removeprefix("rsnprop.") for a in node.names
+                        if a.name.startswith("rsnprop")}
+    assert package == {"errors"}, package
