@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.rsnprop-installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-deps analysis test bench clean docs
+.PHONY: help install system-deps analysis test bench clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort | awk -F'\t' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -31,11 +31,12 @@ test: install system-deps ## run the default test suite (< 10 minutes)
 bench: install ## run the benchmarks (timings printed, and saved under bench/results/)
 	$(BIN)/python -m pytest -q -s -m bench bench
 
+clean: ## remove build products (keeps .venv and the committed example report)
+	$(MAKE) -C analysis clean
+	rm -rf .pytest_cache test-artifacts bench/results
+
+.PHONY: docs
 docs: install ## build the HTML manual (stages, architecture, schemas, API reference) -> build/docs/index.html
 	$(BIN)/python scripts/schemas_doc.py --check
 	$(BIN)/python -m mkdocs build --quiet
 	@echo "manual: build/docs/index.html"
-
-clean: ## remove build products (keeps .venv and the committed example report)
-	$(MAKE) -C analysis clean
-	rm -rf .pytest_cache test-artifacts bench/results
