@@ -80,12 +80,12 @@ class InvarianceResult(Result):
 
     def to_dict(self):
         return jsonsafe({
-            "schema": SCHEMA,
             "group": self.group, "groups": [str(g) for g in self.groups], "n_per_group": self.n_per_group,
             "estimator": self.estimator, "rule": self.rule, "steps": self.steps, "level": self.level,
             "latent_means": self.latent_means,
             "latent_mean_differences": self.latent_mean_differences,
             "warnings": self.warnings,
+            "schema": SCHEMA,
         })
 
     def summary(self):
