@@ -1,8 +1,11 @@
 """Data-quality problems and platform export quirks added to clean simulated answers.
 
-* careless responders (Meade & Craig 2012): straight-lining (one answer for every Likert item),
-  random responding (uniform answers), speeders (far too fast, half of the answers random);
-  they mostly fail the instructed-response attention checks;
+* careless responders (Meade & Craig 2012; Curran 2016): straight-lining (one answer for every
+  Likert item, any scale point), midpoint straight-lining, random responding (uniform answers),
+  diagonal answers (1-2-3-...-7-1-... up or down), other repeated patterns (zigzag, sawtooth,
+  a short motif repeated), partial carelessness (attentive, then straight-lining or random
+  from a point in the second half), speeders (far too fast, half of the answers random) and
+  attention-check failures (see :data:`CARELESS_TYPES`);
 * missing answers, MCAR (every cell equally likely) or MAR (probability rises with an observed,
   always-answered variable: the firm's size), on items the platform does not force;
 * a few invalid codes (out-of-range numbers such as 0, 8, 99, -9 on a 1-7 scale);
@@ -19,7 +22,7 @@ True
 
 from __future__ import annotations
 
-__all__ = ["apply_careless", "apply_missing", "inject_invalid", "to_platform", "PLATFORM_META",
+__all__ = ["CARELESS_TYPES", "apply_careless", "apply_missing", "inject_invalid", "to_platform", "PLATFORM_META",
            "raw_csv_bytes"]
 
 #: meta column names per platform (resp_id, duration_sec, submitted_at)
@@ -32,22 +35,43 @@ PLATFORM_META = {
 }
 
 
+#: careless types the simulator can inject (the default mix uses the first three)
+CARELESS_TYPES = ("straightline", "random", "speeder", "midpoint", "diagonal", "pattern",
+                  "partial", "attention")
+
+
 def apply_careless(likert, rng, *, rate, mix, scale_min, scale_max, eligible=None):
     """Replace the answers of a share ``rate`` of respondents by careless patterns.
 
     Parameters
     ----------
     likert : DataFrame
-        Likert answers (respondents x items), modified in a copy.
+        Likert answers (respondents x items, questionnaire order), modified in a copy.
     rate : float
         Share of careless respondents (among ``eligible`` rows when given).
     mix : dict
-        Weights of ``straightline``, ``random`` and ``speeder``.
+        Weights of the types in :data:`CARELESS_TYPES`: ``straightline`` (one value, any
+        scale point), ``random`` (uniform), ``speeder`` (half the answers uniform; short
+        duration set by the caller), ``midpoint`` (straight-lining at the scale midpoint),
+        ``diagonal`` (consecutive scale points, up or down, wrapping around), ``pattern``
+        (zigzag between two points, a sawtooth, or a motif of 2-4 answers repeated),
+        ``partial`` (attentive up to a point in the second half, then straight-lining or
+        random), ``attention`` (attentive answers; the caller makes the attention checks fail).
 
     Returns
     -------
     (DataFrame, ndarray of str)
         The answers and the careless type of every row ("" for attentive respondents).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> x = pd.DataFrame(np.full((400, 14), 5.0))
+    >>> out, kind = apply_careless(x, np.random.default_rng(3), rate=0.5,
+    ...                            mix={"diagonal": 1.0}, scale_min=1, scale_max=7)
+    >>> row = out.to_numpy()[kind == "diagonal"][0]
+    >>> sorted(set(np.abs(np.diff(row)).tolist()) - {6.0})   # steps of one, wrapping 7 <-> 1
+    [1.0]
     """
     import numpy as np
 
@@ -64,6 +88,11 @@ def apply_careless(likert, rng, *, rate, mix, scale_min, scale_max, eligible=Non
     rand = rng.integers(scale_min, scale_max + 1, size=(n, k)).astype(float)
     straight = rng.integers(scale_min, scale_max + 1, size=n).astype(float)
     half = rng.random((n, k)) < 0.5
+    # the draws above are those of the three original types (same data for the default mix);
+    # the other types draw afterwards, from the same stream, only when chosen
+    extra = [(int(r), names[p]) for r, p in zip(chosen, picks)
+             if names[p] not in ("straightline", "random", "speeder")]
+    shapes = _extra_patterns(rng, extra, vals, scale_min, scale_max) if extra else {}
     for row, p in zip(chosen, picks):
         m = names[p]
         kind[row] = m
@@ -71,10 +100,55 @@ def apply_careless(likert, rng, *, rate, mix, scale_min, scale_max, eligible=Non
             vals[row, :] = straight[row]
         elif m == "random":
             vals[row, :] = rand[row, :]
-        else:
+        elif m == "speeder":
             vals[row, half[row]] = rand[row, half[row]]
+        else:
+            vals[row, :] = shapes[row] if row in shapes else vals[row, :]
     out.loc[:, :] = vals
     return out, kind
+
+
+def _extra_patterns(rng, rows, vals, lo, hi):
+    """Answers of the types added to the original three: {row: answers} for ``rows`` =
+    [(row, type)], drawn from ``rng`` in that order; ``vals`` holds the attentive answers."""
+    import numpy as np
+
+    k = vals.shape[1]
+    npts = int(hi - lo + 1)
+    pos = np.arange(k)
+    out = {}
+    for row, m in rows:
+        if m == "midpoint":
+            v = np.full(k, (lo + hi) / 2.0)
+            v = np.floor(v) if npts % 2 == 0 and rng.random() < 0.5 else np.ceil(v)
+        elif m == "diagonal":
+            start, step = rng.integers(0, npts), (1 if rng.random() < 0.5 else -1)
+            v = lo + (start + step * pos) % npts
+        elif m == "pattern":
+            style = rng.integers(0, 3)
+            if style == 0:                              # zigzag between two scale points
+                a, b = rng.choice(npts, size=2, replace=False)
+                v = lo + np.where(pos % 2 == 0, a, b)
+            elif style == 1:                            # sawtooth lo..hi..lo
+                period = 2 * (npts - 1)
+                t = (rng.integers(0, period) + pos) % period
+                v = lo + np.where(t < npts, t, period - t)
+            else:                                       # a motif of 2-4 answers repeated
+                motif = rng.integers(0, npts, size=int(rng.integers(2, 5)))
+                while len(set(motif.tolist())) < 2:
+                    motif = rng.integers(0, npts, size=len(motif))
+                v = lo + motif[pos % len(motif)]
+        elif m == "partial":
+            cut = int(rng.integers(k // 2, max(k // 2 + 1, (3 * k) // 4)))
+            v = vals[row].copy()
+            if rng.random() < 0.5:
+                v[cut:] = rng.integers(lo, hi + 1)
+            else:
+                v[cut:] = rng.integers(lo, hi + 1, size=k - cut)
+        else:                                           # attention: answers left attentive
+            v = vals[row]
+        out[row] = np.asarray(v, dtype=float)
+    return out
 
 
 def apply_missing(df, columns, rng, *, rate, mechanism="mcar", driver=None, protect=None):

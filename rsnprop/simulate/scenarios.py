@@ -116,7 +116,8 @@ class Scenario(BaseModel):
     cs_slope: float = Field(0.9, ge=0)
     facts: FactsSpec = Field(default_factory=FactsSpec)
     careless_rate: float = Field(0.05, ge=0, le=1)
-    #: mix of careless types: straight-lining, random responding, speeding
+    #: mix of careless types (``rsnprop.simulate.quirks.CARELESS_TYPES``); the default:
+    #: straight-lining, random responding, speeding
     careless_mix: dict[str, float] = Field(default_factory=lambda: {
         "straightline": 0.4, "random": 0.35, "speeder": 0.25})
     missing_rate: float = Field(0.03, ge=0, lt=1)
@@ -142,7 +143,9 @@ class Scenario(BaseModel):
     @field_validator("careless_mix")
     @classmethod
     def _mix(cls, v):
-        allowed = {"straightline", "random", "speeder"}
+        from .quirks import CARELESS_TYPES
+
+        allowed = set(CARELESS_TYPES)
         if set(v) - allowed or any(x < 0 for x in v.values()) or sum(v.values()) <= 0:
             raise ValueError(f"careless_mix keys must be in {sorted(allowed)} with weights >= 0")
         return v

@@ -129,7 +129,8 @@ def _multi(rng, codes, probs, n, force_first=False):
 def simulate_study(instrument, scenario="p1p2", n: int = 300, seed=1, *, platform: str = "generic",
                    careless_rate: float | None = None, missing_rate: float | None = None,
                    missing_mechanism: str | None = None, invalid_rate: float | None = None,
-                   bg_share: float | None = None, return_truth: bool = False):
+                   bg_share: float | None = None, careless_mix: dict | None = None,
+                   return_truth: bool = False):
     """Simulate one survey export of ``n`` firms from a known population.
 
     Parameters
@@ -152,6 +153,11 @@ def simulate_study(instrument, scenario="p1p2", n: int = 300, seed=1, *, platfor
     missing_mechanism : {"mcar", "mar"}, optional
     bg_share : float, optional
         Override the share of born globals.
+    careless_mix : dict, optional
+        Override the weights of the careless types (``rsnprop.simulate.quirks.CARELESS_TYPES``;
+        e.g. ``{"diagonal": 1, "midpoint": 1}``). ``attention`` respondents answer attentively
+        but fail one or both attention checks; speeders, straight-liners and pattern
+        responders answer faster than attentive respondents.
     return_truth : bool
         Also return the truth per row (group, latent scores, careless type, eligibility).
 
@@ -182,7 +188,8 @@ def simulate_study(instrument, scenario="p1p2", n: int = 300, seed=1, *, platfor
     sc = get_scenario(scenario)
     upd = {k: v for k, v in {"careless_rate": careless_rate, "missing_rate": missing_rate,
                              "missing_mechanism": missing_mechanism, "invalid_rate": invalid_rate,
-                             "bg_share": bg_share}.items() if v is not None}
+                             "bg_share": bg_share, "careless_mix": careless_mix}.items()
+           if v is not None}
     if upd:
         from .scenarios import scenario_from_dict
 
@@ -336,6 +343,7 @@ def simulate_study(instrument, scenario="p1p2", n: int = 300, seed=1, *, platfor
                                      scale_min=lo_s, scale_max=hi_s, eligible=answering)
     for c in lik_cols:
         values[c] = frame[c].to_numpy()
+    _fail_attention(values, items, careless == "attention", r_care, lo_s, hi_s)
 
     # skip logic (item show_if) and the consent/screening gate
     for iid in ids:
@@ -373,6 +381,7 @@ def simulate_study(instrument, scenario="p1p2", n: int = 300, seed=1, *, platfor
     speed = np.exp(np.log(6.0) + 0.35 * r_meta.standard_normal(n))        # seconds per answer
     speed = np.where(careless == "speeder", 1.0 + r_meta.random(n), speed)
     speed = np.where(careless == "straightline", speed * 0.5, speed)
+    speed = np.where(np.isin(careless, ["midpoint", "diagonal", "pattern"]), speed * 0.6, speed)
     duration = np.round(40 + n_shown * speed).astype(int)
     start = pd.Timestamp(f"{sc.facts.survey_year}-03-02 08:00:00")
     offsets = np.sort(np.floor(r_meta.random(n) * 60 * 86400)).astype("int64")
@@ -398,6 +407,28 @@ def simulate_study(instrument, scenario="p1p2", n: int = 300, seed=1, *, platfor
     truth["eligible"] = (facts["eligible"].to_numpy() & answering)[perm]
     truth["consent"] = consent[perm]
     return raw, truth
+
+
+def _fail_attention(values, items, rows, rng, lo, hi):
+    """Attention-check failures: each of the ``rows`` answers one attention check (or, with
+    probability 1/2, each of them) with a wrong scale point. No draw when no row fails."""
+    import numpy as np
+
+    checks = [i for i in values if _attention_expected(items[i]) is not None
+              and _range(items[i]) is not None]
+    idx = np.flatnonzero(rows)
+    if not checks or not len(idx):
+        return
+    both = rng.random(len(idx)) < 0.5
+    which = rng.integers(0, len(checks), size=len(idx))
+    shift = rng.integers(1, int(hi - lo + 1), size=(len(idx), len(checks)))
+    for j, iid in enumerate(checks):
+        expected = _to_float(_attention_expected(items[iid]))
+        hit = both | (which == j)
+        wrong = lo + (expected - lo + shift[:, j]) % (hi - lo + 1)   # never the expected one
+        v = values[iid].astype(float, copy=True)
+        v[idx[hit]] = wrong[hit]
+        values[iid] = v
 
 
 def _isblank(x) -> bool:
