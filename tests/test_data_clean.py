@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parents[1]
 INSTRUMENT = REPO / "instruments" / "rsn_internationalisation.yaml"
 EXAMPLE = REPO / "rsnprop" / "datasets" / "example_raw.csv"
 # careless indices off unless a test turns them on: the edits below must not trip them
-QUIET = {"careless": {"min_index_flags": 99, "min_duration_ratio": None}}
+QUIET = {"careless": {"min_index_flags": 99, "decisive": [], "min_duration_ratio": None}}
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,12 @@ function               meaning (higher = more careless unless said)  R
 :func:`mahad`          Mahalanobis D2 (psych::outlier, pairwise)     ``careless::mahad``
 :func:`evenodd`        minus Spearman-Brown even-odd correlation     ``careless::evenodd``
 :func:`psychsyn`       within-person synonym correlation (low = bad) ``careless::psychsyn``
+:func:`person_total`   correlation with the item means (low = bad)   R script (Curran 2016)
+:func:`pattern`        share of answers following one lag-L rule     R script (this package)
 =====================  ===========================================  ==========================
+
+``person_total`` and ``pattern`` are not in ``careless`` 1.2.2; their R twins are plain R
+functions in tests/reference/data_careless_new.R.
 
 All take a 2-D float array (rows = respondents, columns = items in questionnaire order, NaN =
 missing) and process rows in blocks so that memory stays bounded for a million rows.
@@ -22,12 +27,14 @@ Curran, P. G. (2016). Methods for the detection of carelessly invalid responses 
 Journal of Experimental Social Psychology, 66, 4-19.
 Meade, A. W., & Craig, S. B. (2012). Identifying careless responses in survey data.
 Psychological Methods, 17(3), 437-455.
+Goldammer, P., Annen, H., Stöckli, P. L., & Jonas, K. (2020). Careless responding in
+questionnaire measures: Detection, impact, and remedies. The Leadership Quarterly, 31(4), 101384.
 """
 
 from __future__ import annotations
 
-__all__ = ["longstring", "irv", "mahad", "evenodd", "psychsyn", "pairwise_cov",
-           "careless_indices"]
+__all__ = ["longstring", "irv", "mahad", "evenodd", "psychsyn", "person_total", "pattern",
+           "pairwise_cov", "careless_indices", "index_rule", "INDEX_OF_FLAG"]
 
 _BLOCK = 1 << 17        # row block of the floating-point covariance sums (fixes their rounding)
 _ROW_BLOCK = 1 << 12    # row block of the row-wise indices (no effect on their values)
@@ -419,6 +426,90 @@ def psychsyn(x, critval: float = 0.6, *, anto: bool = False, pairs=None, diag: b
     return (out, npairs) if diag else out
 
 
+def person_total(x, *, mean=None):
+    """Person-total correlation: each row's correlation with the item means (Curran 2016).
+
+    Attentive respondents agree more with items most respondents agree with, so their answers
+    correlate positively with the sample's item means; random and pattern answers do not.
+    Computed on the answers as given (:func:`careless_indices`): reverse-keyed items, with
+    their low means, make the profile of means informative. Pearson correlation over the
+    row's answered items; NaN
+    with fewer than three answers or no variance (straight-lining). R:
+    ``apply(x, 1, cor, colMeans(x, na.rm = TRUE), use = "complete.obs")``.
+
+    Parameters
+    ----------
+    x : array-like, shape (n, p)
+    mean : array-like, shape (p,), optional
+        Item means (default: ``np.nanmean(x, axis=0)``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.array([[1, 2, 3, 4], [2, 3, 4, 5], [4, 3, 2, 1], [3, 3, 3, 3]])
+    >>> person_total(x).round(3).tolist()
+    [1.0, 1.0, -1.0, nan]
+    """
+    import numpy as np
+
+    a = _as2d(x)
+    m = np.nanmean(a, axis=0) if mean is None else np.asarray(mean, dtype="float64")
+    out = np.full(a.shape[0], np.nan)
+    for sl in _blocks(a.shape[0]):
+        blk = a[sl]
+        r, _ = _rowcorr(blk, np.broadcast_to(m, blk.shape), min_pairs=3)
+        out[sl] = r
+    return out
+
+
+def pattern(x, *, max_lag: int = 12, min_pairs: int = 6):
+    """Pattern index: the largest share of answers that follow one rule "answer L items back
+    plus d", over lags L = 1..``max_lag`` (higher = more careless).
+
+    For each lag L, the differences ``x[j] - x[j - L]`` over pairs where both are answered are
+    counted and the share of the most common difference is kept; the index is the maximum
+    over the lags with at least ``min_pairs`` pairs (NaN when none). Straight-lining gives 1
+    (d = 0 at lag 1), diagonal answers (1-2-3-...) close to 1 (d = 1 at lag 1), zigzags,
+    sawtooths and repeated motifs close to 1 at their period; attentive answers to several
+    constructs stay far below. Computed on the answers as given (what the respondent saw).
+    Differences are rounded to integers (Likert codes). R twin: ``pattern_index`` in
+    tests/reference/data_careless_new.R.
+
+    Examples
+    --------
+    >>> pattern([[1, 2, 3, 4, 5, 6, 7, 1, 2, 3], [1, 7, 1, 7, 1, 7, 1, 7, 1, 7],
+    ...          [4, 2, 6, 5, 1, 3, 7, 2, 5, 4]], max_lag=4).round(3).tolist()
+    [0.889, 1.0, 0.5]
+    """
+    import numpy as np
+
+    a = _as2d(x)
+    n, p = a.shape
+    out = np.full(n, np.nan)
+    for sl in _blocks(n):
+        blk = a[sl]
+        nb = blk.shape[0]
+        best = np.full(nb, np.nan)
+        for lag in range(1, min(max_lag, p - 1) + 1):
+            d = blk[:, lag:] - blk[:, :-lag]
+            ok = ~np.isnan(d)
+            k = ok.sum(1)
+            if not (k >= min_pairs).any():
+                continue
+            code = np.rint(np.where(ok, d, 0.0))
+            lo, hi = code.min(initial=0.0), code.max(initial=0.0)
+            width = int(hi - lo) + 2                     # one spare bin for the missing pairs
+            code = np.where(ok, code - lo, width - 1).astype(np.int64)
+            code += (np.arange(nb, dtype=np.int64) * width)[:, None]
+            counts = np.bincount(code.ravel(), minlength=nb * width).reshape(nb, width)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                share = counts[:, :-1].max(1) / k
+            share[k < min_pairs] = np.nan
+            best = np.fmax(best, share)
+        out[sl] = best
+    return out
+
+
 def careless_indices(items, *, factors=None, rules=None, raw_items=None, reverse_in_place=None):
     """All careless-responding indices and their flags for a block of Likert items.
 
@@ -431,8 +522,8 @@ def careless_indices(items, *, factors=None, rules=None, raw_items=None, reverse
         Item columns of each construct (for even-odd); skipped when fewer than two.
     rules : rsnprop.data.rules.CarelessRules, optional
     raw_items : pandas.DataFrame, optional
-        The answers as given (before reverse keying) for longstring and IRV; ``items`` when
-        omitted.
+        The answers as given (before reverse keying) for longstring, IRV, pattern and
+        person-total; ``items`` when omitted.
     reverse_in_place : dict, optional
         ``{column position: lo + hi}``: ``items`` holds the answers as given (a float64 array
         that may be overwritten, ``raw_items`` omitted); longstring and IRV are computed on
@@ -442,7 +533,8 @@ def careless_indices(items, *, factors=None, rules=None, raw_items=None, reverse
     Returns
     -------
     indices : pandas.DataFrame
-        ``longstring, irv, mahad, mahad_p, evenodd, psychsyn, psychant`` per row.
+        ``longstring, irv, mahad, mahad_p, evenodd, pattern, person_total, psychsyn,
+        psychant`` per row.
     flags : pandas.DataFrame
         Boolean ``flag_<index>`` columns (an index whose threshold is ``None`` is computed but
         sets no flag).
@@ -491,13 +583,22 @@ def careless_indices(items, *, factors=None, rules=None, raw_items=None, reverse
                         x = x.copy(order="K")
                 xr = x
                 ls, v = _rows(pool, longstring, x)(), _rows(pool, irv, x)()
-                get_ls, get_irv = (lambda: ls), (lambda: v)
+                pat = (_rows(pool, pattern, x, max_lag=rules.pattern_max_lag)()
+                       if p > 1 else np.full(n, np.nan))
+                pt = (_rows(pool, person_total, x, mean=np.nanmean(x, axis=0))()
+                      if n > 2 and p > 2 else None)
+                get_ls, get_irv, get_pat = (lambda: ls), (lambda: v), (lambda: pat)
+                get_pt = lambda: pt   # noqa: E731
                 for j, total in reverse_in_place.items():   # = reverse_key(x[:, j], lo, hi)
                     np.subtract(total, x[:, j], out=x[:, j])
             pcov, means = _pairwise_cov(x, pool) if n > 2 and p else (None, None)
             if not reverse_in_place:
                 get_ls = _rows(pool, longstring, xr)
                 get_irv = _rows(pool, irv, xr)
+                get_pat = (_rows(pool, pattern, xr, max_lag=rules.pattern_max_lag)
+                           if p > 1 else (lambda: np.full(n, np.nan)))
+                get_pt = (_rows(pool, person_total, xr, mean=np.nanmean(xr, axis=0))
+                          if n > 2 and p > 2 else (lambda: None))
             get_eo = (_rows(pool, evenodd, xs, [len(g) for g in groups], columns=grouped)
                       if xs is not None else None)
             get_d2 = None
@@ -513,7 +614,8 @@ def careless_indices(items, *, factors=None, rules=None, raw_items=None, reverse
                 pairs = synonym_pairs(x, crit, anto=anto, pcov=pcov)
                 syn[name] = (len(pairs), _rows(pool, psychsyn, x, pairs=pairs)
                              if len(pairs) >= 3 else None)
-            ls, v = get_ls(), get_irv()
+            ls, v, pat = get_ls(), get_irv(), get_pat()
+            pt = get_pt()
             eo = get_eo() if get_eo is not None else None
             d2 = get_d2() if get_d2 is not None else (np.full(n, np.nan) if n > p + 1 and p
                                                       else None)
@@ -544,6 +646,13 @@ def careless_indices(items, *, factors=None, rules=None, raw_items=None, reverse
                 flags["flag_evenodd"] = eo > rules.evenodd_max
         elif factors:
             notes.append("even-odd not computed: fewer than two constructs")
+        idx["pattern"] = pat
+        if rules.pattern_max is not None:
+            flags["flag_pattern"] = pat > rules.pattern_max
+        if pt is not None:
+            idx["person_total"] = pt
+            if rules.person_total_min is not None:
+                flags["flag_person_total"] = pt < rules.person_total_min
         for name, anto, crit, lim in (("psychsyn", False, rules.psychsyn_critval,
                                        rules.psychsyn_min),
                                       ("psychant", True, rules.psychant_critval,
@@ -562,3 +671,55 @@ def careless_indices(items, *, factors=None, rules=None, raw_items=None, reverse
     for c in flags.columns:
         flags[c] = flags[c].fillna(False).astype(bool)
     return idx, flags, notes
+
+
+#: threshold field of each index flag (for the log: which threshold the value crossed)
+INDEX_OF_FLAG = {"flag_longstring": ("longstring", "longstring_max_share"),
+                 "flag_irv": ("irv", "irv_min"), "flag_mahad": ("mahad_p", "mahad_alpha"),
+                 "flag_pattern": ("pattern", "pattern_max"),
+                 "flag_evenodd": ("evenodd", "evenodd_max"),
+                 "flag_person_total": ("person_total", "person_total_min"),
+                 "flag_psychsyn": ("psychsyn", "psychsyn_min"),
+                 "flag_psychant": ("psychant", "psychant_max")}
+
+
+def index_rule(flags, rules=None):
+    """The index part of the careless screen: decisive flags alone, weak flags in numbers.
+
+    Parameters
+    ----------
+    flags : pandas.DataFrame
+        Boolean ``flag_<index>`` columns (from :func:`careless_indices`).
+    rules : rsnprop.data.rules.CarelessRules, optional
+
+    Returns
+    -------
+    excluded : numpy.ndarray of bool
+        Rows with a decisive flag or at least ``rules.min_index_flags`` weak flags.
+    decisive : numpy.ndarray of bool
+        Rows with a decisive flag.
+    n_weak : numpy.ndarray of int
+        Number of weak flags of each row.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"flag_longstring": [True, False, False],
+    ...                   "flag_evenodd": [False, True, True],
+    ...                   "flag_person_total": [False, True, False]})
+    >>> index_rule(f)[0].tolist()
+    [True, True, False]
+    """
+    import numpy as np
+
+    from .rules import CarelessRules
+
+    rules = rules or CarelessRules()
+    n = len(flags)
+    dec_cols = [c for c in flags.columns if c[len("flag_"):] in rules.decisive]
+    weak_cols = [c for c in flags.columns if c.startswith("flag_") and c not in dec_cols]
+    decisive = (flags[dec_cols].to_numpy(dtype=bool).any(axis=1) if dec_cols
+                else np.zeros(n, dtype=bool))
+    n_weak = (flags[weak_cols].to_numpy(dtype=bool).sum(axis=1) if weak_cols
+              else np.zeros(n, dtype=np.int64))
+    return decisive | (n_weak >= rules.min_index_flags), decisive, n_weak

@@ -94,6 +94,61 @@ class CleaningResult(Result):
         return head + "\n" + body + warn
 
 
+def _fmt_index(v):
+    return None if v != v else float(f"{v:.4g}")
+
+
+def _careless_detail(flags, reasons, cr, limit):
+    """Per excluded respondent: which careless rule fired and the values behind it.
+
+    ``{"excluded_detail": [{"row", "id", "rules": [...], "values": {...}}], ...}`` for the
+    rows with an ``attention_check``, ``speeding`` or ``careless_indices`` reason (the first
+    ``limit`` of them; all are counted in ``excluded_by_rule``)."""
+    import numpy as np
+
+    from .careless import INDEX_OF_FLAG
+
+    n = len(flags)
+    fired: dict[str, np.ndarray] = {}
+    if "attention_check" in reasons:
+        fired["attention_check"] = np.asarray(reasons["attention_check"], bool)
+    if "speeding" in reasons:
+        fired["speeding"] = np.asarray(reasons["speeding"], bool)
+    hit = np.asarray(reasons.get("careless_indices", np.zeros(n, bool)), bool)
+    weak = np.zeros(n, dtype=bool)
+    dec_cols = [c for c in INDEX_OF_FLAG if c in flags.columns and c[5:] in cr.decisive]
+    weak_cols = [c for c in INDEX_OF_FLAG if c in flags.columns and c not in dec_cols]
+    for c in dec_cols:
+        fired[c[5:]] = hit & flags[c].to_numpy(bool)
+    if weak_cols:
+        nweak = flags[weak_cols].to_numpy(bool).sum(1)
+        weak = hit & (nweak >= cr.min_index_flags)
+        fired[f"{cr.min_index_flags}_weak_flags"] = weak
+    any_fired = np.zeros(n, dtype=bool)
+    for m in fired.values():
+        any_fired |= m
+    rows = np.flatnonzero(any_fired)
+    show = {"attention_check": ["attention_failed"], "speeding": ["duration_ratio"]}
+    for c in dec_cols:
+        show[c[5:]] = [INDEX_OF_FLAG[c][0]]
+    show[f"{cr.min_index_flags}_weak_flags"] = [INDEX_OF_FLAG[c][0] for c in weak_cols]
+    cols = {k: flags[k].to_numpy() for v in show.values() for k in v if k in flags.columns}
+    detail = []
+    for i in rows[:limit].tolist():
+        names = [k for k, m in fired.items() if m[i]]
+        vals = {k: _fmt_index(float(cols[k][i])) for r in names for k in show.get(r, [])
+                if k in cols}
+        if any(r.endswith("_weak_flags") for r in names):
+            vals["weak_flags"] = [c[5:] for c in weak_cols if flags[c].iat[i]]
+        detail.append({"row": i + 1, "id": flags["resp_id"].iat[i], "rules": names,
+                       "values": vals})
+    thresholds = {INDEX_OF_FLAG[c][0]: getattr(cr, INDEX_OF_FLAG[c][1])
+                  for c in dec_cols + weak_cols}
+    return {"excluded_by_rule": {k: int(m.sum()) for k, m in fired.items()},
+            "thresholds": thresholds, "excluded_detail": detail,
+            "excluded_detail_truncated": bool(len(rows) > limit)}
+
+
 def _raw_hash(raw, source):
     from ..io import sha256_bytes, sha256_file
 
@@ -442,9 +497,9 @@ def _clean(raw_df, instrument, rules, source):
             flags[c] = fl[c].to_numpy()
         flag_cols = list(fl.columns)
         if flag_cols:
-            nflags = fl.to_numpy().sum(axis=1)
-            flags["n_index_flags"] = nflags
-            reasons["careless_indices"] = (nflags >= cr.min_index_flags) & in_sample
+            hit, _, _ = cl.index_rule(fl, cr)
+            flags["n_index_flags"] = fl.to_numpy().sum(axis=1)
+            reasons["careless_indices"] = hit & in_sample
         for note in careless_notes:
             warn(note)
     _stage('missingness')
@@ -565,6 +620,9 @@ def _clean(raw_df, instrument, rules, source):
         "problems": listed.to_dict(orient="records"),
         "problems_truncated": bool(len(problems) > len(listed)),
         "careless": {"median_duration_sec": med, "index_flags": flag_cols,
+                     "decisive": [c for c in flag_cols if c[len("flag_"):] in cr.decisive],
+                     "min_index_flags": cr.min_index_flags,
+                     **_careless_detail(flags, reasons, cr, rules.max_listed_problems),
                      "flagged": {c: int(flags[c].sum()) for c in flags.columns
                                  if c.startswith("flag_")},
                      "notes": careless_notes},

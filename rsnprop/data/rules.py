@@ -12,12 +12,18 @@ Exclusion rule (documented, the default):
    unknown eligibility (missing facts) is a warning unless ``eligibility.unknown="exclude"``;
 4. careless responding: failing more than ``careless.max_failed_attention`` attention checks
    (``attention_check``), or speeding (``speeding``: duration below
-   ``min_duration_sec`` or below ``min_duration_ratio`` x the median) -> excluded; the other
-   indices (longstring, IRV, Mahalanobis, even-odd, psychometric synonyms/antonyms) each set a
-   flag when their threshold is not ``None``, and a firm is excluded as ``careless_indices``
-   when at least ``careless.min_index_flags`` of them are set (multiple-hurdle approach,
-   Curran 2016). By default psychometric synonyms/antonyms are computed and reported but set
-   no flag (they need many synonym pairs across constructs to be informative).
+   ``min_duration_sec`` or below ``min_duration_ratio`` x the median) -> excluded; each index
+   (longstring, IRV, Mahalanobis, pattern, even-odd, person-total, psychometric
+   synonyms/antonyms) sets a flag when its threshold is not ``None``. A firm is excluded as
+   ``careless_indices`` when the flag of a *decisive* index is set (``careless.decisive``:
+   by default a run of identical answers over half the items, no variance at all, a
+   Mahalanobis distance beyond the chi-square 1 - ``mahad_alpha`` quantile, or answers
+   following one pattern), or when at least ``careless.min_index_flags`` of the other
+   (weak) flags are set (multiple hurdles, Curran 2016). The defaults and the multiverse
+   variants come from the simulation study in docs/careless.md (Meade & Craig 2012;
+   Goldammer et al. 2020). Psychometric synonyms/antonyms are computed and reported but
+   set no flag by default (with few constructs they separate careless from attentive
+   respondents poorly).
 5. too many missing answers: more than ``max_missing_share`` of the construct items missing
    (``too_many_missing``).
 
@@ -64,8 +70,9 @@ class CarelessRules(_Base):
         "count an unanswered attention check as failed"))
     min_duration_sec: float | None = Field(None, ge=0, description=(
         "absolute minimum completion time in seconds (None: not used)"))
-    min_duration_ratio: float | None = Field(0.3, ge=0, le=1, description=(
-        "speeders: duration below this share of the median duration (Greszki et al. 2015)"))
+    min_duration_ratio: float | None = Field(0.4, ge=0, le=1, description=(
+        "speeders: duration below this share of the median duration (Greszki et al. 2015; "
+        "Leiner 2019; 0.4 from the simulation study in docs/careless.md)"))
     longstring_max_share: float | None = Field(0.5, gt=0, le=1, description=(
         "flag when the longest run of identical answers exceeds this share of the Likert items"))
     irv_min: float | None = Field(None, ge=0, description=(
@@ -85,8 +92,22 @@ class CarelessRules(_Base):
         "item pairs correlating below this are psychometric antonyms"))
     psychant_max: float | None = Field(None, description=(
         "flag when the within-person antonym correlation is above this (None: no flag)"))
+    pattern_max: float | None = Field(0.7, gt=0, le=1, description=(
+        "flag when the pattern index (largest share of answers following one 'answer L items "
+        "back plus d' rule, L = 1..pattern_max_lag) exceeds this: diagonal, zigzag, "
+        "repeated-motif answers"))
+    pattern_max_lag: int = Field(12, ge=1, description="longest lag of the pattern index")
+    person_total_min: float | None = Field(0.0, ge=-1, le=1, description=(
+        "flag when the person-total correlation (answers vs item means, Curran 2016) is "
+        "below this"))
+    decisive: list[Literal["longstring", "irv", "mahad", "pattern", "evenodd",
+                           "person_total", "psychsyn", "psychant"]] = Field(
+        ["longstring", "irv", "mahad", "pattern"], description=(
+            "indices whose flag alone excludes (specific in the simulation study, "
+            "docs/careless.md); the other flags count towards min_index_flags"))
     min_index_flags: int = Field(2, ge=1, description=(
-        "exclude as careless_indices when at least this many of the index flags are set"))
+        "exclude as careless_indices when at least this many of the non-decisive index flags "
+        "are set (multiple hurdles for weak indices)"))
 
 
 class EligibilityRules(_Base):
