@@ -152,3 +152,37 @@ def test_reverse_in_place_equals_two_matrices():
     pd.testing.assert_frame_equal(a[0], b[0], check_exact=True)
     pd.testing.assert_frame_equal(a[1], b[1], check_exact=True)
     assert a[2] == b[2]
+
+
+# --- indices not in careless 1.2.2: plain R definitions (tests/reference/data_careless_new.R)
+# Tolerance: 1e-12 absolute (person-total: the same Pearson correlation; pattern: exact counts).
+
+def _planted(p):
+    j = np.arange(p)
+    straight = np.full(p, 4.0)
+    straight[[9, 19]] = np.nan                 # R's c(10, 20), 1-based
+    desc = (7 - j % 7).astype(float)
+    desc[np.arange(2, p, 9)] = np.nan          # R's seq(3, p, by = 9)
+    return np.vstack([1 + j % 7, np.where(j % 2 == 0, 1, 7), straight,
+                      np.array([2, 5, 3])[j % 3], desc]).astype(float)
+
+
+@pytest.fixture(scope="module")
+def data_new():
+    x = pd.read_csv(REF / "data_careless.csv").to_numpy(dtype=float)
+    x = np.vstack([x, _planted(x.shape[1])])
+    ref = json.loads((REF / "data_careless_new.json").read_text())
+    return x, {k: np.array([np.nan if v is None else v for v in vals], dtype=float)
+               for k, vals in ref.items() if k != "source"}
+
+
+def test_person_total_matches_r(data_new):
+    x, ref = data_new
+    _close(cl.person_total(x), ref["person_total"], tol=1e-12)
+
+
+def test_pattern_matches_r(data_new):
+    x, ref = data_new
+    _close(cl.pattern(x), ref["pattern"], tol=1e-12)
+    _close(cl.pattern(x, max_lag=4, min_pairs=3), ref["pattern_lag4"], tol=1e-12)
+    assert (cl.pattern(x)[-5:] == 1).all()          # every planted pattern is found
