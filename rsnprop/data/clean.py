@@ -94,6 +94,40 @@ class CleaningResult(Result):
         return head + "\n" + body + warn
 
 
+def expected_accuracy(careless_rules) -> dict:
+    """The accuracy of these careless rules in the simulation study (docs/careless.md,
+    ``rsnprop/data/careless_accuracy.json`` written by ``bench/bench_careless.py``).
+
+    Returns ``{"rule_set", "sensitivity" (per careless type), "overall", "false_exclusion",
+    "study"}`` when the rules equal one of the studied rule sets, else ``{"rule_set": None,
+    "note": ...}``.
+
+    Examples
+    --------
+    >>> from rsnprop.data.rules import CarelessRules
+    >>> acc = expected_accuracy(CarelessRules())
+    >>> acc["rule_set"], acc["false_exclusion"] <= 0.02
+    ('default', True)
+    >>> expected_accuracy(CarelessRules(mahad_alpha=0.2))["rule_set"] is None
+    True
+    """
+    import importlib.resources as ir
+    import json
+
+    try:
+        doc = json.loads((ir.files("rsnprop.data") / "careless_accuracy.json").read_text())
+    except (FileNotFoundError, ValueError):
+        return {"rule_set": None, "note": "no simulation study found (careless_accuracy.json)"}
+    mine = careless_rules.model_dump(mode="json")
+    for name, entry in doc.get("rule_sets", {}).items():
+        if entry.get("careless_rules") == mine:
+            return {"rule_set": name, **{k: entry[k] for k in ("sensitivity", "overall",
+                                                               "false_exclusion", "n")},
+                    "study": doc.get("study", {})}
+    return {"rule_set": None, "note": "these careless rules were not part of the simulation "
+                                      "study (docs/careless.md): accuracy unknown"}
+
+
 def _fmt_index(v):
     return None if v != v else float(f"{v:.4g}")
 
@@ -623,6 +657,7 @@ def _clean(raw_df, instrument, rules, source):
                      "decisive": [c for c in flag_cols if c[len("flag_"):] in cr.decisive],
                      "min_index_flags": cr.min_index_flags,
                      **_careless_detail(flags, reasons, cr, rules.max_listed_problems),
+                     "expected_accuracy": expected_accuracy(cr),
                      "flagged": {c: int(flags[c].sum()) for c in flags.columns
                                  if c.startswith("flag_")},
                      "notes": careless_notes},

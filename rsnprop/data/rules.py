@@ -70,9 +70,9 @@ class CarelessRules(_Base):
         "count an unanswered attention check as failed"))
     min_duration_sec: float | None = Field(None, ge=0, description=(
         "absolute minimum completion time in seconds (None: not used)"))
-    min_duration_ratio: float | None = Field(0.4, ge=0, le=1, description=(
+    min_duration_ratio: float | None = Field(0.45, ge=0, le=1, description=(
         "speeders: duration below this share of the median duration (Greszki et al. 2015; "
-        "Leiner 2019; 0.4 from the simulation study in docs/careless.md)"))
+        "Leiner 2019; 0.45 from the simulation study in docs/careless.md)"))
     longstring_max_share: float | None = Field(0.5, gt=0, le=1, description=(
         "flag when the longest run of identical answers exceeds this share of the Likert items"))
     irv_min: float | None = Field(None, ge=0, description=(
