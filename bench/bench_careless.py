@@ -157,3 +157,33 @@ def test_careless_screen_accuracy():
     assert d["false_exclusion"] <= MAX_FALSE_EXCLUSION
     for t, target in TARGETS.items():
         assert d["sensitivity"][t] >= target, (t, d["sensitivity"][t])
+
+
+@pytest.mark.bench
+def test_independent_injector_full():
+    """The injector of tests/careless_injector.py (no code shared with the simulator) on
+    ``RSNPROP_CARELESS_SETS`` data sets of 300: caught at the same rates (default rules)."""
+    import sys
+
+    sys.path.insert(0, str(REPO / "tests"))
+    from careless_injector import inject
+    from test_data_careless import independent_rates
+
+    from rsnprop.data import clean
+    from rsnprop.instrument import load_instrument
+    from rsnprop.simulate import simulate_study
+
+    ins = load_instrument(INSTRUMENT)
+    rates = independent_rates(ins, inject, simulate_study, clean,
+                              seeds=list(range(500, 500 + N_SETS)))
+    text = ("| injected type | excluded % |\n|---|---:|\n"
+            + "\n".join(f"| {k} | {_pct(v)} |" for k, v in rates.items())
+            + f"\n\n{N_SETS} data sets of 300 (seeds 500-{499 + N_SETS}), default rules.")
+    doc = DOC.read_text()
+    start, end = "<!-- bench:injector:start -->", "<!-- bench:injector:end -->"
+    a, b = doc.index(start) + len(start), doc.index(end)
+    DOC.write_text(doc[:a] + "\n" + text + "\n" + doc[b:])
+    print("\n" + text)
+    assert rates["genuine"] <= MAX_FALSE_EXCLUSION
+    for t in ("straightline", "random", "diagonal", "speeder", "attention"):
+        assert rates[t] >= TARGETS[t], (t, rates[t])

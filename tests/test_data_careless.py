@@ -186,3 +186,51 @@ def test_pattern_matches_r(data_new):
     _close(cl.pattern(x), ref["pattern"], tol=1e-12)
     _close(cl.pattern(x, max_lag=4, min_pairs=3), ref["pattern_lag4"], tol=1e-12)
     assert (cl.pattern(x)[-5:] == 1).all()          # every planted pattern is found
+
+
+def test_independent_injector_caught_at_the_promised_rates():
+    """Careless respondents planted by tests/careless_injector.py (no code shared with the
+    simulator) into attentive simulated exports are excluded at the rates of the simulation
+    study (docs/careless.md); 3 data sets of 300 here, 20 in bench/bench_careless.py."""
+    import sys
+    import warnings
+
+    from rsnprop.data import clean
+    from rsnprop.instrument import load_instrument
+    from rsnprop.simulate import simulate_study
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from careless_injector import inject
+
+    ins = load_instrument(Path(__file__).resolve().parents[1] / "instruments"
+                          / "rsn_internationalisation.yaml")
+    rates = independent_rates(ins, inject, simulate_study, clean, seeds=[31, 32, 33])
+    assert rates["genuine"] <= 0.02
+    assert rates["straightline"] >= 0.95 and rates["random"] >= 0.90
+    assert rates["diagonal"] >= 0.80
+    assert rates["speeder"] == 1.0 and rates["attention"] == 1.0
+
+
+def independent_rates(ins, inject, simulate_study, clean, seeds, n=300):
+    """Share of each injected type excluded by the careless step, over ``seeds``."""
+    import warnings
+
+    checks = {c: float(it.attention_check.expected) for c, it in ins.items.items()
+              if getattr(it, "attention_check", None)}
+    likert = [c for c, it in ins.items.items() if it.type == "likert" and c not in checks]
+    hit, kinds_all = [], []
+    for seed in seeds:
+        raw, truth = simulate_study(ins, "p1p2", n=n, seed=seed, careless_rate=0.0,
+                                    return_truth=True)
+        cand = truth["eligible"].to_numpy() & raw[likert].notna().any(axis=1).to_numpy()
+        dirty, kinds = inject(raw, likert, checks, cand, seed)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = clean(dirty, ins)
+        why = {e["row"] - 1: set(e["reasons"]) for e in res.log["excluded"]}
+        careless = {"attention_check", "speeding", "careless_indices"}
+        rows = np.flatnonzero(cand)
+        hit += [bool(why.get(r, set()) & careless) for r in rows]
+        kinds_all += list(kinds[rows])
+    hit, kinds_all = np.array(hit), np.array(kinds_all)
+    return {k: float(hit[kinds_all == k].mean()) for k in np.unique(kinds_all)}
