@@ -234,3 +234,61 @@ def independent_rates(ins, inject, simulate_study, clean, seeds, n=300):
         kinds_all += list(kinds[rows])
     hit, kinds_all = np.array(hit), np.array(kinds_all)
     return {k: float(hit[kinds_all == k].mean()) for k in np.unique(kinds_all)}
+
+
+def test_log_names_the_rule_and_values_of_each_careless_exclusion():
+    """Every respondent excluded by the careless step has an entry saying which rule fired,
+    with the index values that crossed the threshold; the expected accuracy (simulation
+    study) is in the log and in the report's cleaning section."""
+    import warnings
+
+    from rsnprop.data import clean
+    from rsnprop.data.rules import CarelessRules
+    from rsnprop.instrument import load_instrument
+    from rsnprop.report.sections.cleaning import cleaning_section
+    from rsnprop.results import jsonsafe
+    from rsnprop.simulate import simulate_study
+
+    ins = load_instrument(Path(__file__).resolve().parents[1] / "instruments"
+                          / "rsn_internationalisation.yaml")
+    raw = simulate_study(ins, "p1p2", n=300, seed=7, careless_rate=0.2,
+                         careless_mix={"midpoint": 1, "random": 1, "diagonal": 1, "speeder": 1})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = clean(raw, ins)
+    car = res.log["careless"]
+    cr = CarelessRules()
+    careless = {"attention_check", "speeding", "careless_indices"}
+    excluded = {e["row"]: set(e["reasons"]) & careless for e in res.log["excluded"]}
+    detail = {d["row"]: d for d in car["excluded_detail"]}
+    assert {r for r, why in excluded.items() if why} == set(detail)
+    assert {"irv", "mahad", "pattern"} <= {r for d in detail.values() for r in d["rules"]}
+    for row, d in detail.items():
+        v = d["values"]
+        for rule in d["rules"]:
+            if rule == "irv":
+                assert v["irv"] == 0
+            elif rule == "mahad":
+                assert v["mahad_p"] < cr.mahad_alpha
+            elif rule == "pattern":
+                assert v["pattern"] > cr.pattern_max
+            elif rule == "longstring":
+                assert v["longstring"] > cr.longstring_max_share * 38
+            elif rule == "speeding":
+                assert v["duration_ratio"] < cr.min_duration_ratio
+            elif rule == "attention_check":
+                assert v["attention_failed"] >= 1
+            else:
+                assert rule == "2_weak_flags" and len(v["weak_flags"]) >= 2
+    assert sum(car["excluded_by_rule"].values()) >= len(detail)
+    acc = car["expected_accuracy"]
+    assert acc["rule_set"] == "default" and acc["false_exclusion"] <= 0.02
+    assert acc["sensitivity"]["straightline"] >= 0.95 and acc["study"]["n_sets"] >= 20
+
+    class Inputs:
+        cleaning_log = jsonsafe(res.log)
+
+    text = " ".join(str(b.data) for b in cleaning_section(Inputs()).blocks)
+    assert "Expected accuracy of this screen" in text and "attentive respondents" in text
+    first = car["excluded_detail"][0]
+    assert f"row {first['row']}, id {first['id']}: {', '.join(first['rules'])}" in text

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..fmt import fmt_int, fmt_value
+from ..fmt import fmt_int, fmt_pct, fmt_value
 from ..tables import Column, Table
 from .base import (
     Section, pick, _list, _not_run, _missing_reason, _records, generic_table, _warnings,
@@ -74,6 +74,7 @@ def cleaning_section(inputs) -> Section:
         if pick(careless, "median_duration_sec") is not None:
             pairs.insert(0, ("median duration (s)", fmt_value(careless["median_duration_sec"])))
         s.add("dl", pairs, "Careless-responding screens (responses flagged)")
+        _careless_accuracy(s, careless)
     pcounts = pick(log, "problem_counts")
     if isinstance(pcounts, list) and pcounts:
         t = generic_table(pcounts, "value_problems", "Value problems found while cleaning",
@@ -90,6 +91,11 @@ def cleaning_section(inputs) -> Section:
                           for p in problems[:200] if isinstance(p, dict)],
               f"Value problems ({len(problems)} listed"
               + (", first 200 shown)" if len(problems) > 200 else ")"))
+    detail = pick(careless, "excluded_detail") if isinstance(careless, dict) else None
+    if isinstance(detail, list) and detail:
+        s.add("details", [_careless_line(d) for d in detail[:300] if isinstance(d, dict)],
+              f"Careless exclusions: the rule that fired and its values ({len(detail)}"
+              + (", first 300 shown)" if len(detail) > 300 else ")"))
     if excluded:
         s.add("details", [f"row {fmt_value(e.get('row'))}, id {fmt_value(e.get('id'))}: "
                           + "; ".join(map(str, _list(e.get("reasons")))) for e in excluded[:300]],
@@ -99,3 +105,49 @@ def cleaning_section(inputs) -> Section:
     if w:
         s.add("warnings", w)
     return s
+
+
+_TYPE_TEXT = {"straightline": "straight-liners", "midpoint": "midpoint straight-liners",
+              "random": "random responders", "diagonal": "diagonal responders",
+              "pattern": "other patterns", "partial": "partly careless", "speeder": "speeders",
+              "attention": "attention-check failures"}
+
+
+def _careless_accuracy(s, careless) -> None:
+    """The screen's expected accuracy (simulation study) beside its counts."""
+    acc = pick(careless, "expected_accuracy")
+    if not isinstance(acc, dict):
+        return
+    if acc.get("rule_set") is None:
+        s.add("note", "Expected accuracy of the careless screen: "
+                      + fmt_value(acc.get("note", "unknown for these rules")) + ".")
+        return
+    by_rule = pick(careless, "excluded_by_rule")
+    counts = ""
+    if isinstance(by_rule, dict) and by_rule:
+        counts = ("Careless exclusions by rule (a response can fire several): "
+                  + ", ".join(f"{k} {fmt_int(v)}" for k, v in by_rule.items()) + ". ")
+    sens = acc.get("sensitivity") or {}
+    study = acc.get("study") or {}
+    s.add("p", counts + "Expected accuracy of this screen (rule set "
+          f"'{acc['rule_set']}', simulation study of {fmt_value(study.get('n_sets'))} data sets "
+          f"of {fmt_value(study.get('n'))} simulated firms, docs/careless.md): it excludes "
+          f"{fmt_pct(acc.get('overall'))} of careless respondents ("
+          + ", ".join(f"{_TYPE_TEXT.get(k, k)} {fmt_pct(v)}" for k, v in sens.items())
+          + f") and {fmt_pct(acc.get('false_exclusion'))} of attentive respondents.")
+
+
+def _careless_line(d) -> str:
+    vals = d.get("values") if isinstance(d.get("values"), dict) else {}
+    shown = "; ".join(f"{k} {_g(v)}" for k, v in vals.items())
+    return (f"row {fmt_value(d.get('row'))}, id {fmt_value(d.get('id'))}: "
+            + ", ".join(map(str, _list(d.get("rules")))) + (f" ({shown})" if shown else ""))
+
+
+def _g(v) -> str:
+    """An index value with 3 significant digits (p-values near 0 stay readable)."""
+    if isinstance(v, list):
+        return ", ".join(map(str, v))
+    if isinstance(v, float) and v == v:
+        return f"{v:.3g}".replace("-", "\u2212")
+    return fmt_value(v)
