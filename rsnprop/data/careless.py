@@ -454,11 +454,23 @@ def person_total(x, *, mean=None):
 
     a = _as2d(x)
     m = np.nanmean(a, axis=0) if mean is None else np.asarray(mean, dtype="float64")
+    m = np.where(np.isnan(m), 0.0, m)
     out = np.full(a.shape[0], np.nan)
     for sl in _blocks(a.shape[0]):
         blk = a[sl]
-        r, _ = _rowcorr(blk, np.broadcast_to(m, blk.shape), min_pairs=3)
-        out[sl] = r
+        obs = ~np.isnan(blk)
+        z = np.where(obs, blk, 0.0)
+        w = obs.astype("float64")
+        # the row's sums over its answered items, as matrix-vector products
+        k, sx, sxx = w.sum(1), z.sum(1), np.einsum("ij,ij->i", z, z)
+        sm, smm, sxm = w @ m, w @ (m * m), z @ m
+        with np.errstate(invalid="ignore", divide="ignore"):
+            vx = sxx - sx * sx / k
+            vm = smm - sm * sm / k
+            r = (sxm - sx * sm / k) / np.sqrt(vx * vm)
+        bad = (k < 3) | (vx <= 1e-12 * np.maximum(1, k)) | (vm <= 1e-12 * np.maximum(1, k))
+        r[bad] = np.nan
+        out[sl] = np.clip(r, -1.0, 1.0)
     return out
 
 
@@ -484,30 +496,57 @@ def pattern(x, *, max_lag: int = 12, min_pairs: int = 6):
     import numpy as np
 
     a = _as2d(x)
-    n, p = a.shape
-    out = np.full(n, np.nan)
-    for sl in _blocks(n):
-        blk = a[sl]
-        nb = blk.shape[0]
-        best = np.full(nb, np.nan)
-        for lag in range(1, min(max_lag, p - 1) + 1):
-            d = blk[:, lag:] - blk[:, :-lag]
-            ok = ~np.isnan(d)
-            k = ok.sum(1)
-            if not (k >= min_pairs).any():
-                continue
-            code = np.rint(np.where(ok, d, 0.0))
-            lo, hi = code.min(initial=0.0), code.max(initial=0.0)
-            width = int(hi - lo) + 2                     # one spare bin for the missing pairs
-            code = np.where(ok, code - lo, width - 1).astype(np.int64)
-            code += (np.arange(nb, dtype=np.int64) * width)[:, None]
-            counts = np.bincount(code.ravel(), minlength=nb * width).reshape(nb, width)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                share = counts[:, :-1].max(1) / k
-            share[k < min_pairs] = np.nan
-            best = np.fmax(best, share)
-        out[sl] = best
+    out = np.full(a.shape[0], np.nan)
+    for sl in _blocks(a.shape[0]):
+        out[sl] = _pattern_block(a[sl], max_lag, min_pairs)
     return out
+
+
+def _modal_counts(d, bad, span):
+    """Per row, the count of the most common value of the integer array ``d`` (values in
+    ``[-span, span]``) among the positions not ``bad``: one ``bincount`` over row-offset
+    codes for small spans, a row-wise sort otherwise. ``d`` is overwritten."""
+    import numpy as np
+
+    nb, m = d.shape
+    width = 2 * span + 2                               # one spare bin for the bad positions
+    if width <= 256:
+        d += span
+        d[bad] = width - 1
+        code = d.astype(np.intp)
+        code += (np.arange(nb, dtype=np.intp) * width)[:, None]
+        counts = np.bincount(code.ravel(), minlength=nb * width).reshape(nb, width)
+        return counts[:, :-1].max(1)
+    srt = np.sort(np.where(bad, np.inf, d.astype("float64")), axis=1)
+    run = np.ones(nb)
+    best = np.where(np.isfinite(srt[:, 0]), 1.0, 0.0)
+    for j in range(1, m):
+        same = (srt[:, j] == srt[:, j - 1]) & np.isfinite(srt[:, j])
+        run = np.where(same, run + 1, 1.0)
+        best = np.maximum(best, np.where(np.isfinite(srt[:, j]), run, 0.0))
+    return best
+
+
+def _pattern_block(blk, max_lag, min_pairs):
+    import numpy as np
+
+    nb, p = blk.shape
+    miss = np.isnan(blk)
+    q = np.rint(np.where(miss, 0.0, blk))
+    lo, hi = (q[~miss].min(), q[~miss].max()) if (~miss).any() else (0.0, 0.0)
+    span = int(hi - lo)
+    q = (q - lo).astype(np.int16 if span < 2 ** 14 else np.int64)
+    best = np.full(nb, -1.0)
+    for lag in range(1, min(max_lag, p - 1) + 1):
+        bad = miss[:, lag:] | miss[:, :-lag]
+        k = (p - lag) - bad.sum(1)
+        if not (k >= min_pairs).any():
+            continue
+        top = _modal_counts(q[:, lag:] - q[:, :-lag], bad, span)
+        share = np.where(k >= min_pairs, top / np.maximum(k, 1), -1.0)
+        np.maximum(best, share, out=best)
+    best[best < 0] = np.nan
+    return best
 
 
 def careless_indices(items, *, factors=None, rules=None, raw_items=None, reverse_in_place=None):
