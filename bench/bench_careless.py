@@ -42,9 +42,9 @@ STUDY = {"n": 300, "rate": 0.2, "seed": 2022}
 TARGETS = {"straightline": 0.95, "midpoint": 0.95, "random": 0.90, "diagonal": 0.80,
            "pattern": 0.80, "speeder": 1.0, "attention": 1.0}
 MAX_FALSE_EXCLUSION = 0.02
-INDICES = ["longstring", "irv", "mahad", "pattern", "evenodd", "person_total", "psychsyn",
+INDICES = ["longstring", "irv", "irv_block", "mahad", "pattern", "evenodd", "person_total", "psychsyn",
            "duration_ratio"]
-RULES = ["attention_check", "speeding", "longstring", "irv", "mahad", "pattern", "evenodd",
+RULES = ["attention_check", "speeding", "longstring", "irv", "irv_block", "mahad", "pattern", "evenodd",
          "person_total", "weak", "excluded"]
 
 

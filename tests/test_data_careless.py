@@ -181,6 +181,14 @@ def test_person_total_matches_r(data_new):
     _close(cl.person_total(x), ref["person_total"], tol=1e-12)
 
 
+def test_irv_split_matches_careless(data_new):
+    x, ref = data_new
+    got = cl.irv_split(x, 4)
+    for b in range(4):
+        _close(got[:, b], ref[f"irv{b + 1}"], tol=1e-12)
+    _close(cl.irv_split(x, 3)[:, 0], ref["irv3_1"], tol=1e-12)
+
+
 def test_pattern_matches_r(data_new):
     x, ref = data_new
     _close(cl.pattern(x), ref["pattern"], tol=1e-12)
@@ -268,6 +276,8 @@ def test_log_names_the_rule_and_values_of_each_careless_exclusion():
         for rule in d["rules"]:
             if rule == "irv":
                 assert v["irv"] == 0
+            elif rule == "irv_block":
+                assert v["irv_block"] <= cr.irv_block_max
             elif rule == "mahad":
                 assert v["mahad_p"] < cr.mahad_alpha
             elif rule == "pattern":

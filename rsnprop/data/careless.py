@@ -8,6 +8,7 @@ function               meaning (higher = more careless unless said)  R
 =====================  ===========================================  ==========================
 :func:`longstring`     longest run of identical consecutive answers  ``careless::longstring``
 :func:`irv`            intra-individual SD (low = straight-lining)   ``careless::irv``
+:func:`irv_split`      IRV of each block of consecutive items        ``careless::irv(split=)``
 :func:`mahad`          Mahalanobis D2 (psych::outlier, pairwise)     ``careless::mahad``
 :func:`evenodd`        minus Spearman-Brown even-odd correlation     ``careless::evenodd``
 :func:`psychsyn`       within-person synonym correlation (low = bad) ``careless::psychsyn``
@@ -33,7 +34,7 @@ questionnaire measures: Detection, impact, and remedies. The Leadership Quarterl
 
 from __future__ import annotations
 
-__all__ = ["longstring", "irv", "mahad", "evenodd", "psychsyn", "person_total", "pattern",
+__all__ = ["longstring", "irv", "irv_split", "mahad", "evenodd", "psychsyn", "person_total", "pattern",
            "pairwise_cov", "careless_indices", "index_rule", "INDEX_OF_FLAG"]
 
 _BLOCK = 1 << 17        # row block of the floating-point covariance sums (fixes their rounding)
@@ -122,6 +123,37 @@ def irv(x):
             ss = np.einsum("ij,ij->i", z, z) - s1 * mean
         ss = np.where(ss < 0, 0.0, ss)
         out[sl] = np.divide(ss, k - 1, out=np.full(len(k), np.nan), where=k > 1) ** 0.5
+    return out
+
+
+def irv_split(x, num_split: int = 4, *, min_answers: int = 2):
+    """IRV of each of ``num_split`` blocks of consecutive items (``careless::irv(x,
+    split = TRUE, num.split = num_split)``, columns ``irv1...``; Dunn et al. 2018).
+
+    Blocks as R's ``cut(seq_along(items), num_split)``: equal-width intervals of the item
+    positions. A block with fewer than ``min_answers`` answers is NaN (R: ``sd`` of one value
+    is NA). A block SD of 0 in an otherwise varied questionnaire is partial straight-lining
+    (e.g. the last quarter answered with one value).
+
+    Examples
+    --------
+    >>> irv_split([[1, 5, 2, 6, 4, 4, 4, 4]], 2).tolist()
+    [[2.380476142847617, 0.0]]
+    """
+    import numpy as np
+
+    a = _as2d(x)
+    n, p = a.shape
+    brk = np.linspace(1, p, num_split + 1)
+    block = np.searchsorted(brk[1:-1], np.arange(1, p + 1), side="left")  # right-closed bins
+    out = np.full((n, num_split), np.nan)
+    for b in range(num_split):
+        cols = np.flatnonzero(block == b)
+        if len(cols):
+            sub = a[:, cols]
+            v = irv(sub)
+            v[(~np.isnan(sub)).sum(1) < max(2, min_answers)] = np.nan
+            out[:, b] = v
     return out
 
 
@@ -549,6 +581,20 @@ def _pattern_block(blk, max_lag, min_pairs):
     return best
 
 
+def _block_irv(pool, rows, x, rules, n, p):
+    """Smallest block IRV of each row over blocks with at least 3 answers (NaN: none)."""
+    import numpy as np
+
+    k = rules.irv_blocks
+    if p < 3 * k:
+        return np.full(n, np.nan)
+    sds = rows(pool, irv_split, x, k, min_answers=3)()
+    allnan = np.isnan(sds).all(1)
+    out = np.nanmin(np.where(allnan[:, None], 0.0, sds), axis=1)
+    out[allnan] = np.nan
+    return out
+
+
 def careless_indices(items, *, factors=None, rules=None, raw_items=None, reverse_in_place=None):
     """All careless-responding indices and their flags for a block of Likert items.
 
@@ -572,8 +618,8 @@ def careless_indices(items, *, factors=None, rules=None, raw_items=None, reverse
     Returns
     -------
     indices : pandas.DataFrame
-        ``longstring, irv, mahad, mahad_p, evenodd, pattern, person_total, psychsyn,
-        psychant`` per row.
+        ``longstring, irv, mahad, mahad_p, evenodd, irv_block, pattern, person_total,
+        psychsyn, psychant`` per row.
     flags : pandas.DataFrame
         Boolean ``flag_<index>`` columns (an index whose threshold is ``None`` is computed but
         sets no flag).
@@ -624,6 +670,7 @@ def careless_indices(items, *, factors=None, rules=None, raw_items=None, reverse
                 ls, v = _rows(pool, longstring, x)(), _rows(pool, irv, x)()
                 pat = (_rows(pool, pattern, x, max_lag=rules.pattern_max_lag)()
                        if p > 1 else np.full(n, np.nan))
+                blk = _block_irv(pool, _rows, x, rules, n, p)
                 pt = (_rows(pool, person_total, x, mean=np.nanmean(x, axis=0))()
                       if n > 2 and p > 2 else None)
                 get_ls, get_irv, get_pat = (lambda: ls), (lambda: v), (lambda: pat)
@@ -636,6 +683,7 @@ def careless_indices(items, *, factors=None, rules=None, raw_items=None, reverse
                 get_irv = _rows(pool, irv, xr)
                 get_pat = (_rows(pool, pattern, xr, max_lag=rules.pattern_max_lag)
                            if p > 1 else (lambda: np.full(n, np.nan)))
+                blk = _block_irv(pool, _rows, xr, rules, n, p)
                 get_pt = (_rows(pool, person_total, xr, mean=np.nanmean(xr, axis=0))
                           if n > 2 and p > 2 else (lambda: None))
             get_eo = (_rows(pool, evenodd, xs, [len(g) for g in groups], columns=grouped)
@@ -685,6 +733,9 @@ def careless_indices(items, *, factors=None, rules=None, raw_items=None, reverse
                 flags["flag_evenodd"] = eo > rules.evenodd_max
         elif factors:
             notes.append("even-odd not computed: fewer than two constructs")
+        idx["irv_block"] = blk
+        if rules.irv_block_max is not None:
+            flags["flag_irv_block"] = blk <= rules.irv_block_max
         idx["pattern"] = pat
         if rules.pattern_max is not None:
             flags["flag_pattern"] = pat > rules.pattern_max
@@ -714,7 +765,9 @@ def careless_indices(items, *, factors=None, rules=None, raw_items=None, reverse
 
 #: threshold field of each index flag (for the log: which threshold the value crossed)
 INDEX_OF_FLAG = {"flag_longstring": ("longstring", "longstring_max_share"),
-                 "flag_irv": ("irv", "irv_min"), "flag_mahad": ("mahad_p", "mahad_alpha"),
+                 "flag_irv": ("irv", "irv_min"),
+                 "flag_irv_block": ("irv_block", "irv_block_max"),
+                 "flag_mahad": ("mahad_p", "mahad_alpha"),
                  "flag_pattern": ("pattern", "pattern_max"),
                  "flag_evenodd": ("evenodd", "evenodd_max"),
                  "flag_person_total": ("person_total", "person_total_min"),

@@ -16,8 +16,8 @@ Exclusion rule (documented, the default):
    (longstring, IRV, Mahalanobis, pattern, even-odd, person-total, psychometric
    synonyms/antonyms) sets a flag when its threshold is not ``None``. A firm is excluded as
    ``careless_indices`` when the flag of a *decisive* index is set (``careless.decisive``:
-   by default a run of identical answers over half the items, no variance at all, a
-   Mahalanobis distance beyond the chi-square 1 - ``mahad_alpha`` quantile, or answers
+   by default a run of identical answers over half the items, no variance at all (over all
+   items or over a quarter of them), a Mahalanobis distance beyond the chi-square 1 - ``mahad_alpha`` quantile, or answers
    following one pattern), or when at least ``careless.min_index_flags`` of the other
    (weak) flags are set (multiple hurdles, Curran 2016). The defaults and the multiverse
    variants come from the simulation study in docs/careless.md (Meade & Craig 2012;
@@ -92,6 +92,11 @@ class CarelessRules(_Base):
         "item pairs correlating below this are psychometric antonyms"))
     psychant_max: float | None = Field(None, description=(
         "flag when the within-person antonym correlation is above this (None: no flag)"))
+    irv_blocks: int = Field(4, ge=2, description=(
+        "blocks of consecutive Likert items for the block IRV (careless::irv num.split)"))
+    irv_block_max: float | None = Field(0.0, ge=0, description=(
+        "flag when the IRV of some block (at least 3 answers) is at most this: 0 = one answer "
+        "over a whole block (partial straight-lining, Dunn et al. 2018)"))
     pattern_max: float | None = Field(0.7, gt=0, le=1, description=(
         "flag when the pattern index (largest share of answers following one 'answer L items "
         "back plus d' rule, L = 1..pattern_max_lag) exceeds this: diagonal, zigzag, "
@@ -100,9 +105,9 @@ class CarelessRules(_Base):
     person_total_min: float | None = Field(0.0, ge=-1, le=1, description=(
         "flag when the person-total correlation (answers vs item means, Curran 2016) is "
         "below this"))
-    decisive: list[Literal["longstring", "irv", "mahad", "pattern", "evenodd",
+    decisive: list[Literal["longstring", "irv", "irv_block", "mahad", "pattern", "evenodd",
                            "person_total", "psychsyn", "psychant"]] = Field(
-        ["longstring", "irv", "mahad", "pattern"], description=(
+        ["longstring", "irv", "irv_block", "mahad", "pattern"], description=(
             "indices whose flag alone excludes (specific in the simulation study, "
             "docs/careless.md); the other flags count towards min_index_flags"))
     min_index_flags: int = Field(2, ge=1, description=(

@@ -23,7 +23,7 @@ from __future__ import annotations
 __all__ = ["careless_study", "accuracy", "roc_points", "INDEX_DIRECTION"]
 
 #: index column -> +1 when high values are careless, -1 when low values are
-INDEX_DIRECTION = {"longstring": 1, "irv": -1, "mahad": 1, "pattern": 1, "evenodd": 1,
+INDEX_DIRECTION = {"longstring": 1, "irv": -1, "irv_block": -1, "mahad": 1, "pattern": 1, "evenodd": 1,
                    "person_total": -1, "psychsyn": -1, "duration_ratio": -1,
                    "attention_failed": 1}
 

@@ -1,5 +1,6 @@
 # Reference values for the careless indices that careless 1.2.2 does not have
-# (rsnprop.data.careless.person_total and .pattern), written as plain R from their definitions.
+# (rsnprop.data.careless.person_total and .pattern), written as plain R from their definitions,
+# and for the block IRV (careless 1.2.2's own irv(split = TRUE), sourced from careless_1.2.2/).
 # Data: careless 1.2.2's careless_dataset with injected NAs (data_careless.csv, see
 # data_careless.R) plus five planted rows (the test builds the same rows).
 # Run from this folder:  Rscript data_careless_new.R   (writes data_careless_new.json)
@@ -38,7 +39,11 @@ pattern_index <- function(x, max_lag = 12, min_pairs = 6) {
   })
 }
 
-res <- list(person_total = person_total(x), pattern = pattern_index(x),
+source(file.path("careless_1.2.2", "irv.R"))
+blocks <- irv(x, split = TRUE, num.split = 4)
+res <- list(irv1 = blocks$irv1, irv2 = blocks$irv2, irv3 = blocks$irv3, irv4 = blocks$irv4,
+            irv3_1 = irv(x, split = TRUE, num.split = 3)$irv1,
+            person_total = person_total(x), pattern = pattern_index(x),
             pattern_lag4 = pattern_index(x, max_lag = 4, min_pairs = 3))
 num <- function(v) paste0("[", paste(ifelse(is.na(v), "null", formatC(v, digits = 15, format = "g")),
                                      collapse = ", "), "]")
