@@ -137,8 +137,8 @@ def irv_split(x, num_split: int = 4, *, min_answers: int = 2):
 
     Examples
     --------
-    >>> irv_split([[1, 5, 2, 6, 4, 4, 4, 4]], 2).tolist()
-    [[2.380476142847617, 0.0]]
+    >>> irv_split([[1, 5, 2, 6, 4, 4, 4, 4]], 2).round(4).tolist()
+    [[2.3805, 0.0]]
     """
     import numpy as np
 
