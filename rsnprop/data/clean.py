@@ -90,6 +90,11 @@ class CleaningResult(Result):
         head = (f"Cleaning: {lg['n_in']} rows in, {lg['n_kept']} kept, {lg['n_excluded']} "
                 f"excluded; {lg['problems_total']} value problems")
         body = super().summary()
+        acc = (lg.get("careless") or {}).get("expected_accuracy") or {}
+        if acc.get("rule_set"):
+            body += (f"\ncareless screen (rule set '{acc['rule_set']}'): expected to exclude "
+                     f"{100 * acc['overall']:.1f}% of careless and {100 * acc['false_exclusion']:.1f}% "
+                     "of attentive respondents (simulation study, docs/careless.md)")
         warn = "".join(f"\nwarning: {w}" for w in lg.get("warnings", []))
         return head + "\n" + body + warn
 
