@@ -294,6 +294,7 @@ def test_log_names_the_rule_and_values_of_each_careless_exclusion():
     acc = car["expected_accuracy"]
     assert acc["rule_set"] == "default" and acc["false_exclusion"] <= 0.02
     assert acc["sensitivity"]["straightline"] >= 0.95 and acc["study"]["n_sets"] >= 20
+    assert f"{100 * acc['false_exclusion']:.1f}% of attentive" in res.summary()
 
     class Inputs:
         cleaning_log = jsonsafe(res.log)
