@@ -64,7 +64,9 @@ def plan_rule_sets(plan=PLAN) -> dict:
 
 
 def _pct(x):
-    return "" if x != x else f"{100 * x:.1f}"
+    import math
+
+    return "" if math.isnan(x) else f"{100 * x:.1f}"
 
 
 def markdown_tables(accs: dict) -> str:

@@ -201,7 +201,6 @@ def test_independent_injector_caught_at_the_promised_rates():
     simulator) into attentive simulated exports are excluded at the rates of the simulation
     study (docs/careless.md); 3 data sets of 300 here, 20 in bench/bench_careless.py."""
     import sys
-    import warnings
 
     from rsnprop.data import clean
     from rsnprop.instrument import load_instrument

@@ -165,8 +165,6 @@ def pairwise_cov(x):
     million rows). Returns ``(cov, sd_pair_i, sd_pair_j, counts)`` where the ``sd_pair``
     matrices hold each column's SD over the pair's complete rows (for pairwise correlations).
     """
-    import numpy as np
-
     return _pairwise_cov(_as2d(x))[0]
 
 

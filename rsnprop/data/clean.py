@@ -29,6 +29,7 @@ True
 
 from __future__ import annotations
 
+import math
 import os
 import warnings
 
@@ -134,7 +135,7 @@ def expected_accuracy(careless_rules) -> dict:
 
 
 def _fmt_index(v):
-    return None if v != v else float(f"{v:.4g}")
+    return None if math.isnan(v) else float(f"{v:.4g}")
 
 
 def _careless_detail(flags, reasons, cr, limit):
@@ -212,7 +213,7 @@ def _hash_values(series, salt):
     import numpy as np
 
     vals = series.astype(object).to_numpy()
-    out = np.array([None if (v is None or (isinstance(v, float) and v != v)) else
+    out = np.array([None if (v is None or (isinstance(v, float) and math.isnan(v))) else
                     hashlib.sha256((salt + str(v)).encode("utf-8")).hexdigest()[:16]
                     for v in vals], dtype=object)
     return out
@@ -668,7 +669,7 @@ def _clean(raw_df, instrument, rules, source):
                      "notes": careless_notes},
         "classification": {c: {str(k): int(v) for k, v in
                                data[c].value_counts(dropna=False).sort_index().items()
-                               if not (isinstance(k, float) and k != k)}
+                               if not (isinstance(k, float) and math.isnan(k))}
                            | {"missing": int(data[c].isna().sum())}
                            for c in ("bg_ms20", "bg_kc25", "bg_true") if c in data.columns},
         "missing": missing,

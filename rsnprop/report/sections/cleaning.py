@@ -4,6 +4,7 @@ problems.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 
 from ..fmt import fmt_int, fmt_pct, fmt_value
@@ -148,6 +149,6 @@ def _g(v) -> str:
     """An index value with 3 significant digits (p-values near 0 stay readable)."""
     if isinstance(v, list):
         return ", ".join(map(str, v))
-    if isinstance(v, float) and v == v:
+    if isinstance(v, float) and not math.isnan(v):
         return f"{v:.3g}".replace("-", "\u2212")
     return fmt_value(v)
