@@ -25,6 +25,9 @@ def add_arguments(parser) -> None:
                         "(default: PLAN_DIR/benefits.lav when it exists)")
     parser.add_argument("--power", help="power results for the report (default: PLAN_DIR/power.json "
                         "when it exists)")
+    parser.add_argument("--allow-plan-mismatch", action="store_true",
+                        help="let the report step use results made with another plan (e.g. an old "
+                             "power.json); refused by default, and the summary page says so")
 
 
 def _inputs_from_plan(plan_path) -> dict:
@@ -84,6 +87,8 @@ def steps(args) -> list[list[str]]:
     report_step = ["report", str(build), "-o", str(report), "--tables-dir", str(report.parent / "tables")]
     if args.power or power.is_file():
         report_step += ["--power", str(existing_file(power, "power results"))]
+    if getattr(args, "allow_plan_mismatch", False):
+        report_step.append("--allow-plan-mismatch")
     out.append(report_step)
     return out
 

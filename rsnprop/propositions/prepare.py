@@ -145,7 +145,7 @@ def analysis_frame(clean_df, plan, *, bg_definition=None, missing=None, careless
         why = [f"{counts['unclassified']} not classified ({bg_col} unknown)" if counts["unclassified"] else "",
                f"{counts['missing_score']} without both benefit scores" if counts["missing_score"] else "",
                f"{counts['excluded_by_rule']} by careless/complete-case rule" if counts["excluded_by_rule"] else ""]
-        notes.append(f"{dropped} of {n0} firms left out (" + ", ".join(w for w in why if w) + ")")
+        notes.append(f"{dropped} of {n0} firms left out: " + ", ".join(w for w in why if w))
     out["bg"] = out["bg"].astype(int)
     out["group"] = np.where(out["bg"] == 1, "born_global", "traditional")
     for c in extra:
