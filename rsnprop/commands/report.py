@@ -8,7 +8,8 @@ DESCRIPTION = (
     "Build one self-contained HTML file from RESULTS_DIR (clean.parquet, cleaning_log.json, "
     "measurement.json, propositions.json, optional power.json). Missing files make their section "
     "say 'not run'. Inputs that record different study-plan hashes are refused (exit 2) unless "
-    "--allow-plan-mismatch is given. Tables are also written as CSV and LaTeX into --tables-dir. The date printed "
+    "--allow-plan-mismatch is given. "
+    "Tables are also written as CSV and LaTeX into --tables-dir. The date printed "
     "comes from SOURCE_DATE_EPOCH, so identical inputs give identical bytes."
 )
 

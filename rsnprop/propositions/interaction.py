@@ -129,7 +129,8 @@ def mixed_anova_interaction(frame, *, sign=1):
     return _row("mixed ANOVA interaction", n=n, estimate=float(diff), statistic=F, statistic_name="F",
                 df=float(row["DF2"]) if "DF2" in row.index else float(n - 2),
                 effect_size=float(row["np2"]), effect_size_name="partial eta^2",
-                p_value=float(p1), p_opposite=float(1 - p1), note=f"one-sided p from the two-sided F test (two-sided p = {p2:.4g})")
+                p_value=float(p1), p_opposite=float(1 - p1),
+                note=f"one-sided p from the two-sided F test (two-sided p = {p2:.4g})")
 
 
 def welch_interaction(frame, *, sign=1, confidence=0.95):

@@ -226,7 +226,8 @@ def sample_line(n: dict) -> str:
     g = n.get("groups", {})
     per = ", ".join(f"{g[k]['n']} of {g[k]['n_total']} {k.replace('_', ' ')}" for k in
                     ("born_global", "traditional") if k in g)
-    why = [f"{n['unclassified']} not classified ({n.get('bg_definition')} unknown)" if n.get("unclassified") else "",
+    why = [f"{n['unclassified']} not classified ({n.get('bg_definition')} unknown)"
+           if n.get("unclassified") else "",
            f"{n['missing_score']} without both benefit scores" if n.get("missing_score") else "",
            f"{n['excluded_by_rule']} excluded by the careless/complete-case rule"
            if n.get("excluded_by_rule") else ""]

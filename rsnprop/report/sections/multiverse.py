@@ -7,7 +7,7 @@ from collections import Counter
 from .. import figures as F
 from ..fmt import fmt_value, to_float
 from ..tables import Column, Table
-from .base import VERDICT_TEXT, Section, pick, _list, _not_run, _missing_reason, effect_row
+from .base import VERDICT_TEXT, Section, pick, _list, _not_run, _missing_reason, effect_row, words
 
 
 def _multiverse(inputs):
@@ -68,7 +68,7 @@ def multiverse_section(inputs) -> Section:
     if isinstance(mv, dict):
         dims = pick(mv, "dimensions")
         if isinstance(dims, dict):
-            s.add("dl", [(k, fmt_value(v)) for k, v in dims.items()], "Analytic choices varied")
+            s.add("dl", [(words(k), fmt_value(v)) for k, v in dims.items()], "Analytic choices varied")
         if pick(mv, "n_specifications") is not None:
             n_all = pick(mv, "n_specifications")
             k_ok = pick(mv, "n_available", default=len({id(r["choices"]) for r in specs}))
