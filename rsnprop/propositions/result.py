@@ -154,7 +154,8 @@ class PropositionResult(Result):
                 k = len(self.propositions) + (self.joint is not None)
                 z = stats.norm.ppf(1 - a / k) + stats.norm.ppf(0.8)
                 out.append(f"{key}: {n} {block['group'].replace('_', ' ')} firms; the smallest "
-                           f"within-firm effect detectable with 80% power is about d_z = {z / math.sqrt(n):.2f}.")
+                           f"within-firm effect detectable with 80% power (one-sided test at alpha / {k}, "
+                           f"the Holm worst case) is about d_z = {z / math.sqrt(n):.2f}.")
         if self.joint is not None:
             for r in self.joint["evidence"]:
                 if r.get("test", "").startswith("latent") and r.get("status") != "ok":

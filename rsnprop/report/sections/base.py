@@ -79,6 +79,10 @@ WORDS = {
     "approach_slope": "internationalisation approach (slope)",
     "approach_slope_controls": "internationalisation approach (slope), with controls",
     "moderation_phase": "moderation by phase", "moderation_sector": "moderation by sector",
+    # exclusion reasons (cleaning log)
+    "not_sme": "not an SME", "too_many_missing": "too many missing answers",
+    "attention_check": "failed attention check", "careless_indices": "careless-response indices",
+    "not_decision_maker": "respondent not a decision maker",
     # careless-responding screens (cleaning log)
     "flag_longstring": "long strings of identical answers", "flag_irv":
     "too little variation across answers (IRV)", "flag_mahad": "multivariate outlier (Mahalanobis)",
@@ -408,6 +412,11 @@ def evidence_table(rows: list[dict], id: str, title: str, note: str = "") -> Tab
     """
     rows = [dict(r) for r in rows]
     columns = _split_by_label(rows)
+    groups = {r.get("group") for r in rows}
+    if len(rows) > 1 and len(groups) == 1 and next(iter(groups)):
+        # one group throughout: said once in the note, the column would only squeeze the table
+        columns = [c for c in columns if c.key != "group"]
+        note = f"All rows: {next(iter(groups))}. " + note
     notes: list[str] = []
     for r in rows:
         text = r.get("note") or ""

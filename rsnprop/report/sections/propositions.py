@@ -106,7 +106,8 @@ def propositions_section(inputs) -> Section:
         s.add("figure", fig)
     desc = pick(inputs.propositions, "descriptives")
     if isinstance(desc, list) and desc:
-        drows = [{"group": fmt_value(pick(d, "group")), "benefit": fmt_value(pick(d, "benefit")),
+        drows = [{"group": GROUP_LABELS.get(pick(d, "group"), fmt_value(pick(d, "group"))),
+                  "benefit": fmt_value(pick(d, "benefit")),
                   "n": pick(d, "n"), "mean": pick(d, "mean"), "sd": pick(d, "sd"),
                   "ci": (pick(d, "ci_lower"), pick(d, "ci_upper"))} for d in desc if isinstance(d, dict)]
         s.add("table", Table("benefit_scores", "Benefit scores by group, as analysed", [
