@@ -176,6 +176,7 @@ def test_plan_paths_are_relative_to_the_plan_file_not_the_cwd(tmp_path, example_
     assert api is not None, "the API follows multiverse.enabled"
     for mv in (cli, api):
         assert (mv["n_specifications"], mv["n_available"]) == (4, 4), mv["not_available"]
+        assert mv["ci_level"] == 0.95      # the level of every ci_lower_* / ci_upper_*
     assert [s["verdict_P1"] for s in cli["specifications"]] == [s["verdict_P1"] for s in api["specifications"]]
 
 

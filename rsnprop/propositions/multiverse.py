@@ -29,7 +29,8 @@ born-global column is missing) the cell is kept in the table with ``status =
          "missing", "estimator", "controls", "status", "note", "n", "n_born_global",
          "n_traditional", "verdict_P1", "estimate_P1", "ci_lower_P1", "ci_upper_P1",
          "effect_size_P1", "p_corrected_P1", ... same for P2 and joint,
-         "rank_joint"} ]}
+         "rank_joint"} ],
+     "ci_level": 0.95}          # level of every ci_lower_* / ci_upper_* (None if they differ)
 
 ``specifications`` is sorted by the joint estimate (the specification curve's x-axis);
 ``rank_joint`` is the 1-based position.  Estimates are oriented so that positive values
@@ -164,6 +165,7 @@ def run_multiverse(clean_df, plan, *, raw=None, instrument=None):
     rules = {r.name: r for r in mv.careless}
     keys = [k for k in plan.hypotheses] + ["joint"]
     rows = []
+    levels = set()      # interval levels of the primary rows (0.95: no TOST row is primary)
     mi_cache: dict = {}
     grid = itertools.product(mv.born_global_definitions, [r.name for r in mv.careless], mv.missing,
                              mv.estimators, mv.controls)
@@ -212,6 +214,8 @@ def run_multiverse(clean_df, plan, *, raw=None, instrument=None):
             r = spec["primary"].get(k)
             if r is None:
                 continue
+            if r.get("ci_level") is not None:
+                levels.add(r["ci_level"])
             row.update({f"verdict_{k}": dec["verdicts"].get(k), f"estimate_{k}": r.get("estimate"),
                         f"ci_lower_{k}": r.get("ci_lower"), f"ci_upper_{k}": r.get("ci_upper"),
                         f"effect_size_{k}": r.get("effect_size"),
@@ -228,6 +232,7 @@ def run_multiverse(clean_df, plan, *, raw=None, instrument=None):
         r["rank_joint"] = pos
     return {"n_specifications": len(rows), "n_available": len(ok),
             "not_available": not_available_groups(rows),
+            "ci_level": levels.pop() if len(levels) == 1 else None,
             "dimensions": {"born_global_definition": list(mv.born_global_definitions),
                            "careless": [r.name for r in mv.careless], "missing": list(mv.missing),
                            "estimator": list(mv.estimators), "controls": [bool(c) for c in mv.controls]},

@@ -163,10 +163,12 @@ class PropositionResult(Result):
                 elif r.get("test", "").startswith("latent"):
                     out.append(f"Latent comparison run at invariance level {r.get('invariance_level')}.")
         if self.multiverse and self.multiverse.get("n_available"):
+            from .multiverse import computed_line
+
             s = self.multiverse["share_supported"]
-            out.append("Across {} analysable specifications, the share reaching 'supported' is ".format(
-                self.multiverse["n_available"]) + ", ".join(
-                f"{k} {v:.0%}" for k, v in s.items() if v is not None) + ".")
+            out.append(f"Multiverse: {computed_line(self.multiverse)}; the share of them reaching "
+                       "'supported' is " + ", ".join(
+                           f"{k} {v:.0%}" for k, v in s.items() if v is not None) + ".")
         out.append("Benefits are self-reported by one respondent per firm at one point in time: the "
                    "design shows associations, not causes, and shares the common-method risk "
                    "(see the measurement section).")

@@ -70,6 +70,8 @@ WORDS = {
     "mean_traditional": "mean traditional firms", "plan_hash": "plan hash (SHA-256)",
     "failed": "failed replications", "target": "target power", "hash": "hash (SHA-256)",
     "retention": "firms retained after cleaning, by n",
+    "dz_P1": "d_z of P1 (within traditional firms)", "dz_P2": "d_z of P2 (within born globals)",
+    "d_joint": "d of the joint prediction (between groups)",
     # the plan (propositions.json "plan")
     "alpha": "α", "correction": "correction for multiple tests", "estimator": "estimator",
     "missing": "missing data", "born_global_definition": "born-global definition",

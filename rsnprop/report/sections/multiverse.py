@@ -7,7 +7,10 @@ from collections import Counter
 from .. import figures as F
 from ..fmt import fmt_value, to_float
 from ..tables import Column, Table
-from .base import VERDICT_TEXT, Section, pick, _list, _not_run, _missing_reason, effect_row, words
+from .base import (
+    VERDICT_TEXT, Section, pick, _list, _not_run, _missing_reason, effect_row, words, level_text,
+    plan_alpha,
+)
 
 
 def _multiverse(inputs):
@@ -99,16 +102,18 @@ def multiverse_section(inputs) -> Section:
             "pos": sum(1 for r in sub if r["ci_lower"] is not None and r["ci_lower"] > 0) / k,
             "neg": sum(1 for r in sub if r["ci_upper"] is not None and r["ci_upper"] < 0) / k,
             **{f"share_{v}": share.get(v) for v in VERDICT_TEXT}})
+    a = plan_alpha(inputs)
+    lv = level_text(to_float(pick(mv, "ci_level")) or 0.95) if isinstance(mv, dict) else "95%"
     s.add("table", Table("multiverse", "Specification curve summary", [
         Column("proposition", "Proposition"), Column("k", "Specifications computed", "int"),
         Column("median", "Median estimate", "num"), Column("range", "Range", "ci"),
-        Column("pos", "95% CI above 0", "pct"), Column("neg", "95% CI below 0", "pct")] +
+        Column("pos", f"{lv} CI above 0", "pct"), Column("neg", f"{lv} CI below 0", "pct")] +
         [Column(f"share_{v}", v.capitalize(), "pct") for v in VERDICT_TEXT], summary_rows,
         note="Every percentage is a share of the specifications computed. Range = [lowest, "
-             "highest] estimate. 95% CI above / below 0: the two-sided 95% interval of the "
+             f"highest] estimate. {lv} CI above / below 0: the two-sided {lv} interval of the "
              "estimate excludes 0 (no correction). Supported ... Inconclusive: the verdict of "
              "the preregistered decision rules, which use one-sided tests corrected for multiple "
-             "testing over P1, P2 and joint; a one-sided test at α = .05 corresponds to a 90% "
-             "interval, so a specification can be supported while its 95% CI still includes 0, "
+             f"testing over P1, P2 and joint; a one-sided test at α = {fmt_value(a)} corresponds "
+             f"to a {level_text(1 - 2 * a)} interval, so a specification can be supported while its 95% CI still includes 0, "
              "and the correction can make the verdict stricter than the interval."))
     return s

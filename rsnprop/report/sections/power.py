@@ -7,6 +7,7 @@ from ..fmt import fmt_value, to_float
 from ..tables import Column, Table
 from .base import (
     VERDICT_TEXT, Section, pick, _not_run, _records, generic_table, _generic_blocks, _warnings,
+    words,
 )
 
 
@@ -86,7 +87,7 @@ def power_section(inputs) -> Section:
     if isinstance(analytic, dict):
         es = pick(analytic, "effect_sizes")
         if isinstance(es, dict):
-            s.add("dl", [(k, fmt_value(v, 3)) for k, v in es.items()],
+            s.add("dl", [(words(k), fmt_value(v, 3)) for k, v in es.items()],
                   "Analytic power: effect sizes assumed")
         arows = pick(analytic, "rows")
         if isinstance(arows, list):
