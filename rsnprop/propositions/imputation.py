@@ -277,8 +277,6 @@ def _pool_tost(parts, info, *, test, n, sesoi_value, sesoi_unit, alpha):
 
 
 def _within_parts(rel, inf, expects):
-    import numpy as np
-
     from .paired import _orient
 
     e, _ = _orient(rel, inf, expects)

@@ -243,7 +243,7 @@ def measurement_section(inputs) -> Section:
                              note="r (drop) = corrected item-total correlation; λ = standardised "
                                   "loading; Rev. = reverse-keyed item (already recoded)."))
     elif loadings is not None:
-        rows = [{"item": i, **{f: (None if v != v else v) for f, v in loadings.loc[i].items()}}
+        rows = [{"item": i, **{f: to_float(v) for f, v in loadings.loc[i].items()}}
                 for i in loadings.index]
         s.add("table", Table("loadings", "Loadings", [Column("item", "Item")] +
                              [Column(str(f), str(f), "bounded") for f in loadings.columns], rows))
