@@ -7,6 +7,8 @@ the options, else from the plan's ``inputs:`` section (``raw``, ``instrument``),
 the plan's folder; the invariance model from ``--invariance-model``, else ``benefits.lav``
 beside the plan (no invariance step when there is none); Monte Carlo power results (slow,
 made by ``rsnprop power``) from ``--power``, else ``power.json`` beside the plan when present.
+The report step refuses results made with another plan (e.g. a stale power.json) unless
+``--allow-plan-mismatch`` is given (the report's summary page then says so).
 """
 
 from __future__ import annotations

@@ -134,7 +134,8 @@ def _datasets(clean_df, plan, raw, instrument):
         mismatch = mismatch or None
     if raw is not None and not _raw_matches(clean_df, raw):
         raw, instrument = None, None
-        mismatch = "the raw export given does not contain the clean data's respondents"
+        mismatch = ("the raw export given (or named by the plan's inputs.raw) does not contain the "
+                    "clean data's respondents")
     for rule in plan.multiverse.careless:
         if not rule.cleaning:
             out[rule.name] = (clean_df, "")
