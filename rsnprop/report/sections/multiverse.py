@@ -114,6 +114,8 @@ def multiverse_section(inputs) -> Section:
              "estimate excludes 0 (no correction). Supported ... Inconclusive: the verdict of "
              "the preregistered decision rules, which use one-sided tests corrected for multiple "
              f"testing over P1, P2 and joint; a one-sided test at α = {fmt_value(a)} corresponds "
-             f"to a {level_text(1 - 2 * a)} interval, so a specification can be supported while its 95% CI still includes 0, "
-             "and the correction can make the verdict stricter than the interval."))
+             f"to a {level_text(1 - 2 * a)} interval, so a specification can be supported while "
+             f"its {lv} CI still includes 0, and the correction can make the verdict stricter "
+             "than the interval. Joint is supported only when P1, P2 and the interaction all "
+             "are, so its share can be far below that of its interval alone."))
     return s
