@@ -119,8 +119,11 @@ def test_n_used_and_n_total_given_per_group(example_clean, example_result):
     for key, group in (("P1", "traditional"), ("P2", "born_global")):
         block = example_result.propositions[key]
         assert block["n"] == n["groups"][group]["n"] and block["n_total"] == n["groups"][group]["n_total"]
-    line = example_result.summary().splitlines()[1]
+    text = example_result.summary()
+    line = text.splitlines()[1]
     assert f"{n['n']} of {n['n_total']}" in line and f"{n['unclassified']} not classified" in line
+    g = n["groups"]["traditional"]
+    assert f"paired t (n = {g['n']} of {g['n_total']})" in text
 
 
 def test_firms_without_scores_are_counted_apart_from_unclassified():

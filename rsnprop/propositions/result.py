@@ -201,11 +201,11 @@ class PropositionResult(Result):
         for key, block in self.propositions.items():
             lines.append(f"{key}: {block['verdict'].upper():13s} {block['statement']}")
             lines.append(f"    {block['reason']}")
-            lines.extend(f"    {evidence_line(r)}" for r in block["evidence"][:2])
+            lines.extend(f"    {evidence_line(r, block.get('n_total'))}" for r in block["evidence"][:2])
         if self.joint is not None:
             lines.append(f"joint: {self.joint['verdict'].upper():10s} {self.joint['statement']}")
             lines.append(f"    {self.joint['reason']}")
-            lines.extend(f"    {evidence_line(r)}" for r in self.joint["evidence"][:2])
+            lines.extend(f"    {evidence_line(r, self.n.get('n_total'))}" for r in self.joint["evidence"][:2])
         if self.multiverse:
             from .multiverse import computed_line
 
@@ -245,11 +245,13 @@ def ci_label(row) -> str:
     return f"{round(100 * level, 1):g}% CI" if level else "CI"
 
 
-def evidence_line(row) -> str:
-    """One evidence row in words, every number labelled with what it is."""
+def evidence_line(row, n_total=None) -> str:
+    """One evidence row in words, every number labelled with what it is (``n_total``: the
+    firms given for it, printed as "n = used of given")."""
     if row.get("status") != "ok":
         return f"{row.get('test')}: {row.get('status')} ({row.get('note')})"
-    parts = [f"{row.get('test')} (n = {row.get('n')})"]
+    given = f" of {n_total}" if n_total is not None else ""
+    parts = [f"{row.get('test')} (n = {row.get('n')}{given})"]
     if row.get("estimate") is not None:
         ci = ""
         if row.get("ci_lower") is not None:
