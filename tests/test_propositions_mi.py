@@ -149,7 +149,7 @@ def test_pooled_rows_match_mice_pool_scalar(reference, estimator, key):
     for ours, theirs in pairs.items():
         assert row[ours] == pytest.approx(r[theirs], rel=1e-8, abs=1e-10), ours
     assert row["se"] ** 2 == pytest.approx(r["t"], rel=1e-8)
-    assert f"m = 20 (seed 11)" in row["note"] and "fmi = " in row["note"]
+    assert "m = 20 (seed 11)" in row["note"] and "fmi = " in row["note"]
     assert "mean over the imputations" in row["note"]
 
 

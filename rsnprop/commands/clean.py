@@ -102,6 +102,14 @@ def run(args):
         raw = read_table(raw_path, platform=args.platform, instrument=instrument)
         result = clean(raw, instrument, rules, source=raw_path)
     write_clean_data(result.data, args.output)
+    if args.plan and isinstance(result.log, dict):
+        # the report refuses results made with different plans (rsnprop.report.inputs.check_plans)
+        try:
+            from ..propositions import load_plan
+        except ImportError:
+            pass
+        else:
+            result.log["plan_hash"] = load_plan(args.plan).hash
     if args.log:
         from ..io import atomic_write
 

@@ -7,7 +7,9 @@ HELP = "write the self-contained HTML report (and APA tables as CSV/LaTeX) from 
 DESCRIPTION = (
     "Build one self-contained HTML file from RESULTS_DIR (clean.parquet, cleaning_log.json, "
     "measurement.json, propositions.json, optional power.json). Missing files make their section "
-    "say 'not run'. Tables are also written as CSV and LaTeX into --tables-dir. The date printed "
+    "say 'not run'. Inputs that record different study-plan hashes are refused (exit 2) unless "
+    "--allow-plan-mismatch is given. "
+    "Tables are also written as CSV and LaTeX into --tables-dir. The date printed "
     "comes from SOURCE_DATE_EPOCH, so identical inputs give identical bytes."
 )
 
@@ -22,6 +24,9 @@ def add_arguments(parser) -> None:
                         help="power results to use instead of RESULTS_DIR/power.json")
     parser.add_argument("--invariance", default=None, metavar="INVARIANCE.json",
                         help="invariance results to use instead of RESULTS_DIR/invariance.json")
+    parser.add_argument("--allow-plan-mismatch", action="store_true",
+                        help="build the report even when the inputs record different study-plan "
+                             "hashes (refused by default, exit 2); the summary page then says so")
 
 
 def _command_line(args) -> str:
@@ -33,6 +38,8 @@ def _command_line(args) -> str:
     for option in ("power", "invariance"):
         if getattr(args, option):
             parts += [f"--{option}", getattr(args, option)]
+    if getattr(args, "allow_plan_mismatch", False):
+        parts.append("--allow-plan-mismatch")
     return " ".join(shlex.quote(p) for p in parts)
 
 
@@ -57,7 +64,8 @@ def run(args):
     try:
         files = {f"{k}.json": getattr(args, k) for k in ("power", "invariance") if getattr(args, k)}
         return _write(args.results_dir, out, tables_dir=args.tables_dir,
-                      command=_command_line(args), files=files)
+                      command=_command_line(args), files=files,
+                      allow_plan_mismatch=getattr(args, "allow_plan_mismatch", False))
     except RsnpropError:
         raise  # MissingFileError is an OSError too: keep its own message
     except OSError as err:  # unwritable destination: the user's to fix, not a bug

@@ -7,6 +7,8 @@ the options, else from the plan's ``inputs:`` section (``raw``, ``instrument``),
 the plan's folder; the invariance model from ``--invariance-model``, else ``benefits.lav``
 beside the plan (no invariance step when there is none); Monte Carlo power results (slow,
 made by ``rsnprop power``) from ``--power``, else ``power.json`` beside the plan when present.
+The report step refuses results made with another plan (e.g. a stale power.json) unless
+``--allow-plan-mismatch`` is given (the report's summary page then says so).
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ def add_arguments(parser) -> None:
                         "(default: PLAN_DIR/benefits.lav when it exists)")
     parser.add_argument("--power", help="power results for the report (default: PLAN_DIR/power.json "
                         "when it exists)")
+    parser.add_argument("--allow-plan-mismatch", action="store_true",
+                        help="let the report step use results made with another plan (e.g. an old "
+                             "power.json); refused by default, and the summary page says so")
 
 
 def _inputs_from_plan(plan_path) -> dict:
@@ -84,6 +89,8 @@ def steps(args) -> list[list[str]]:
     report_step = ["report", str(build), "-o", str(report), "--tables-dir", str(report.parent / "tables")]
     if args.power or power.is_file():
         report_step += ["--power", str(existing_file(power, "power results"))]
+    if getattr(args, "allow_plan_mismatch", False):
+        report_step.append("--allow-plan-mismatch")
     out.append(report_step)
     return out
 

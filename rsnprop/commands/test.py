@@ -48,13 +48,8 @@ def run(args):
     raw = instrument = None
     wants_grid = args.multiverse if args.multiverse is not None else plan.multiverse.enabled
     needs_raw = wants_grid and any(r.cleaning for r in plan.multiverse.careless)
-    if needs_raw and not (args.raw or args.instrument) and plan.inputs.raw and plan.inputs.instrument:
-        # the plan's inputs (relative to its folder); the multiverse checks that this raw
-        # export holds the clean data's respondents before cleaning it again
-        base = Path(args.plan).resolve().parent
-        r, i = base / plan.inputs.raw, base / plan.inputs.instrument
-        if r.is_file() and i.is_file():
-            args.raw, args.instrument = str(r), str(i)
+    # without --raw/--instrument the library reads the plan's inputs: (relative to the plan
+    # file, as the API does), so the grid does not depend on the working directory
     if needs_raw and (args.raw or args.instrument):
         if not (args.raw and args.instrument):
             raise InputError("--raw and --instrument go together", parameter="--raw/--instrument")

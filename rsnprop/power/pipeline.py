@@ -59,7 +59,8 @@ def one_replication(ins, plan, scenario, n: int, rep: int, seed: int, *, full: b
             raw = simulate_study(ins, scenario, n=int(n), seed=replication_seed(seed, n, rep),
                                  **(sim_options or {}))
             cr = clean(raw, ins, plan.cleaning)
-            res = test_propositions(cr.data, plan, secondary=full, latent=None if full else False)
+            res = test_propositions(cr.data, plan, secondary=full, latent=None if full else False,
+                                   multiverse=False)
         rec["n_kept"] = int(cr.log["n_kept"])
         rec["n_analysed"] = int(res.n["analysed"])
         rec["n_born_global"] = int(res.n["born_global"])

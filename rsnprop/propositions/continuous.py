@@ -52,7 +52,8 @@ def approach_slope(frame, column, *, controls=(), sign=1, confidence=0.95):
     return _row(name, n=n, estimate=b, ci_lower=b - half, ci_upper=b + half, statistic=t,
                 statistic_name="t", df=df, effect_size=b * k, effect_size_name="standardised slope",
                 es_ci_lower=(b - half) * k, es_ci_upper=(b + half) * k,
-                p_value=float(stats.t.sf(t, df)), p_opposite=float(stats.t.cdf(t, df)), se=se)
+                p_value=float(stats.t.sf(t, df)), p_opposite=float(stats.t.cdf(t, df)), se=se,
+                ci_level=confidence)
 
 
 def moderation(frame, moderator, *, categorical=False, min_cell=3):

@@ -209,7 +209,7 @@ def _tag(row, role, **extra):
     return r
 
 
-def test_propositions(clean_df, plan, *, multiverse=False, seed=None, secondary=True, latent=None,
+def test_propositions(clean_df, plan, *, multiverse=None, seed=None, secondary=True, latent=None,
                       source=None, raw=None, instrument=None):
     """Test P1, P2 and their joint (interaction) prediction on a clean data set.
 
@@ -220,9 +220,9 @@ def test_propositions(clean_df, plan, *, multiverse=False, seed=None, secondary=
     plan : StudyPlan or path
         The preregistered plan (:func:`rsnprop.propositions.load_plan`).
     multiverse : bool or None
-        Also run the specification grid of ``plan.multiverse``; ``None`` follows the plan's
-        ``multiverse.enabled`` (what ``rsnprop test`` does).  Default False, so that Monte
-        Carlo callers (power, benchmarks) never pay for the grid by accident.
+        Also run the specification grid of ``plan.multiverse``; ``None`` (default) follows the
+        plan's ``multiverse.enabled``, as ``rsnprop test`` does, so that the API and the CLI
+        give the same result.  Monte Carlo callers (power, benchmarks) pass False.
     seed : int, optional
         Recorded in the result.  The only random step, the imputations of ``missing:
         multiple_imputation``, is seeded by the plan (``imputation.seed``), so that the plan
@@ -235,9 +235,11 @@ def test_propositions(clean_df, plan, *, multiverse=False, seed=None, secondary=
     source : str, optional
         Name of the data file, recorded in the result.
     raw : DataFrame, optional
-        The raw export, for multiverse careless rules that clean the data again.
+        The raw export, for multiverse careless rules that clean the data again; default
+        the plan's ``inputs.raw`` (relative to the plan file, see
+        :meth:`~rsnprop.propositions.plan.StudyPlan.input_path`).
     instrument : Instrument, optional
-        The instrument (needed with ``raw``).
+        The instrument (needed with ``raw``; default the plan's ``inputs.instrument``).
 
     Returns
     -------
@@ -260,7 +262,8 @@ def test_propositions(clean_df, plan, *, multiverse=False, seed=None, secondary=
               _tag(spec["tost"][key], "equivalence", p_corrected=dec["p_tost_corrected"][key])]
         props[key] = {"statement": hyp.statement, "group": hyp.group, "expects": hyp.expects,
                       "verdict": dec["verdicts"][key], "reason": dec["reasons"][key],
-                      "n": spec["primary"][key].get("n"), "evidence": ev}
+                      "n": spec["primary"][key].get("n"),
+                      "n_total": frame.attrs["counts"]["given"][hyp.group], "evidence": ev}
     joint = None
     if "joint" in spec["primary"]:
         joint = {"statement": "The lean differs between groups as P1 and P2 predict "
@@ -297,6 +300,17 @@ def test_propositions(clean_df, plan, *, multiverse=False, seed=None, secondary=
     return PropositionResult(
         plan=plan, propositions=props, joint=joint, auxiliary=auxiliary, continuous=continuous,
         descriptives=_descriptives(frame), effects=_effects(props, joint), multiverse=mv,
-        n={"analysed": int(len(frame)), "born_global": int((frame["bg"] == 1).sum()),
-           "traditional": int((frame["bg"] == 0).sum()), "input": int(len(clean_df))},
-        warnings=warnings_, seed=seed, source=source)
+        n=sample_counts(frame, clean_df), warnings=warnings_, seed=seed, source=source)
+
+
+def sample_counts(frame, clean_df) -> dict:
+    """The ``n`` block of the result: rows used (``analysed``, per group ``n``) out of rows
+    given (``n_total`` = clean-data rows; per group, the firms classified in it), and why
+    the others are left out (``unclassified``, ``missing_score``, ``excluded_by_rule``)."""
+    c = frame.attrs["counts"]
+    used = {"born_global": int((frame["bg"] == 1).sum()), "traditional": int((frame["bg"] == 0).sum())}
+    return {"analysed": int(len(frame)), "n": int(len(frame)), "n_total": int(len(clean_df)),
+            "input": int(len(clean_df)), **used, "bg_definition": c["bg_definition"],
+            "unclassified": c["unclassified"], "missing_score": c["missing_score"],
+            "excluded_by_rule": c["excluded_by_rule"],
+            "groups": {g: {"n": used[g], "n_total": c["given"][g]} for g in used}}

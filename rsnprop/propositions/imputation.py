@@ -237,6 +237,7 @@ def pool_row(rows, info, *, confidence=0.95):
         ci_lower=est - half, ci_upper=est + half, statistic=t, statistic_name="t", df=df,
         effect_size=es, es_ci_lower=es_lo, es_ci_upper=es_hi,
         p_value=float(stats.t.sf(t, df)), p_opposite=float(stats.t.cdf(t, df)), bf10=None,
+        ci_level=confidence,
         se=se, fmi=p["fmi"], riv=p["riv"], df_complete=dfc, mi_m=info["m"], mi_seed=info["seed"],
         n_imputed=info["n_imputed"],
         note=_mi_note(info, p, f"effect size ({first['effect_size_name']}) = mean over the "
@@ -267,6 +268,7 @@ def _pool_tost(parts, info, *, test, n, sesoi_value, sesoi_unit, alpha):
                 ci_lower=est - half, ci_upper=est + half,
                 statistic=float(min(abs(t_low), abs(t_up))), statistic_name="t", df=df,
                 p_value=float(pval), alternative="equivalence", bound=float(bound), se=se,
+                ci_level=1 - 2 * alpha,
                 fmi=p["fmi"], riv=p["riv"], df_complete=dfc, mi_m=info["m"], mi_seed=info["seed"],
                 n_imputed=info["n_imputed"],
                 note=_mi_note(info, p, f"bound +/-{bound:.4g} scale points ({sesoi_value:g} "
@@ -275,8 +277,6 @@ def _pool_tost(parts, info, *, test, n, sesoi_value, sesoi_unit, alpha):
 
 
 def _within_parts(rel, inf, expects):
-    import numpy as np
-
     from .paired import _orient
 
     e, _ = _orient(rel, inf, expects)

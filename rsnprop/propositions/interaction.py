@@ -100,7 +100,7 @@ def ols_interaction_arrays(d, bg, xs, *, cov_type="HC3", sign=1, confidence=0.95
                 statistic=t, statistic_name="t", df=df, effect_size=est / sd,
                 effect_size_name="d (coef / residual SD)", es_ci_lower=(est - half) / sd,
                 es_ci_upper=(est + half) / sd, p_value=float(stats.t.sf(t, df)),
-                p_opposite=float(stats.t.cdf(t, df)), se=se, n_born_global=n_bg)
+                p_opposite=float(stats.t.cdf(t, df)), se=se, n_born_global=n_bg, ci_level=confidence)
 
 
 def mixed_anova_interaction(frame, *, sign=1):
@@ -129,7 +129,8 @@ def mixed_anova_interaction(frame, *, sign=1):
     return _row("mixed ANOVA interaction", n=n, estimate=float(diff), statistic=F, statistic_name="F",
                 df=float(row["DF2"]) if "DF2" in row.index else float(n - 2),
                 effect_size=float(row["np2"]), effect_size_name="partial eta^2",
-                p_value=float(p1), p_opposite=float(1 - p1), note=f"two-sided p = {p2:.4g}")
+                p_value=float(p1), p_opposite=float(1 - p1),
+                note=f"one-sided p from the two-sided F test (two-sided p = {p2:.4g})")
 
 
 def welch_interaction(frame, *, sign=1, confidence=0.95):
@@ -156,7 +157,8 @@ def welch_interaction(frame, *, sign=1, confidence=0.95):
     return _row("Welch t", n=int(x.size + y.size), estimate=est, ci_lower=est - half,
                 ci_upper=est + half, statistic=t, statistic_name="t", df=float(df), effect_size=g,
                 effect_size_name="Hedges g", es_ci_lower=lo, es_ci_upper=hi,
-                p_value=float(stats.t.sf(t, df)), p_opposite=float(stats.t.cdf(t, df)))
+                p_value=float(stats.t.sf(t, df)), p_opposite=float(stats.t.cdf(t, df)),
+                ci_level=confidence)
 
 
 def rank_interaction(frame, *, controls=(), sign=1):
@@ -188,7 +190,7 @@ def rank_interaction(frame, *, controls=(), sign=1):
     return _row("Mann-Whitney U", n=int(d.size), estimate=hl, ci_lower=hl_lo, ci_upper=hl_hi,
                 statistic=float(g.statistic), statistic_name="U", effect_size=r,
                 effect_size_name="rank-biserial r", p_value=float(g.pvalue),
-                p_opposite=float(lo.pvalue),
+                p_opposite=float(lo.pvalue), ci_level=0.95,
                 note="estimate = Hodges-Lehmann shift, order-statistic 95% CI")
 
 
@@ -226,5 +228,6 @@ def interaction_tost(frame, *, sesoi_value=0.2, sesoi_unit="dz", alpha=0.05, sig
     return _row("TOST (between)", n=int(x.size + y.size), estimate=est, ci_lower=est - half,
                 ci_upper=est + half, statistic=float(min(abs(t_low), abs(t_up))), statistic_name="t",
                 df=float(df), p_value=float(p), alternative="equivalence",
-                note=f"bound +/-{bound:.4g} scale points ({sesoi_value:g} {sesoi_unit})",
-                bound=float(bound))
+                note=f"bound +/-{bound:.4g} scale points ({sesoi_value:g} {sesoi_unit}); "
+                     f"{1 - 2 * alpha:.0%} CI (1 - 2 alpha); p = larger of the two one-sided p-values",
+                bound=float(bound), ci_level=1 - 2 * alpha)

@@ -152,7 +152,7 @@ def _contrast_fit(sub, model, group, *, freed, estimator, missing, sign):
     e = sign * (k_rel - k_inf)
     z = e / se if se > 0 else math.nan
     half = stats.norm.ppf(0.975) * se
-    return _row(n=int(res.n), estimate=e, ci_lower=e - half, ci_upper=e + half, statistic=z,
+    return _row(n=int(res.n), estimate=e, ci_lower=e - half, ci_upper=e + half, ci_level=0.95, statistic=z,
                 statistic_name="z", p_value=float(stats.norm.sf(z)), p_opposite=float(stats.norm.cdf(z)),
                 se=se, note=f"estimator {estimator}, missing {missing}"
                 + (f", freed: {', '.join(freed)}" if freed else ""), warnings=warn,

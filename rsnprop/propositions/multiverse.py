@@ -11,13 +11,16 @@ tests and decision rules of :func:`rsnprop.propositions.evaluate.evaluate_spec`
 
 A careless rule with ``cleaning`` overrides needs the raw export: the raw data are
 cleaned again with the plan's ``cleaning:`` section deep-merged with the overrides
-(``rsnprop.data.clean``).  Without the raw data (or when a born-global column is
-missing) the cell is kept in the table with ``status = "not_available"`` and does not
-count in the shares.
+(``rsnprop.data.clean``).  The raw export and instrument are the ones given, else the plan's
+``inputs:`` (relative to the plan file, :meth:`StudyPlan.input_path`), so the API and the CLI
+compute the same cells wherever they are run from.  Without the raw data (or when a
+born-global column is missing) the cell is kept in the table with ``status =
+"not_available"`` and a note saying why, and does not count in the shares.
 
 ``run_multiverse(...)`` returns (the ``multiverse`` key of ``propositions.json``)::
 
     {"n_specifications": int, "n_available": int,
+     "not_available": [{"reason": str, "n": int, "spec_ids": [int]}],   # grouped by reason
      "dimensions": {"born_global_definition": [...], "careless": [...], "missing": [...],
                     "estimator": [...], "controls": [false, true]},
      "share": {"P1": {"supported": x, "contradicted": x, "equivalent": x, "inconclusive": x}, ...},
@@ -26,7 +29,8 @@ count in the shares.
          "missing", "estimator", "controls", "status", "note", "n", "n_born_global",
          "n_traditional", "verdict_P1", "estimate_P1", "ci_lower_P1", "ci_upper_P1",
          "effect_size_P1", "p_corrected_P1", ... same for P2 and joint,
-         "rank_joint"} ]}
+         "rank_joint"} ],
+     "ci_level": 0.95}          # level of every ci_lower_* / ci_upper_* (None if they differ)
 
 ``specifications`` is sorted by the joint estimate (the specification curve's x-axis);
 ``rank_joint`` is the 1-based position.  Estimates are oriented so that positive values
@@ -46,7 +50,34 @@ from __future__ import annotations
 
 import itertools
 
-__all__ = ["run_multiverse", "deep_merge"]
+__all__ = ["run_multiverse", "deep_merge", "computed_line", "not_available_groups"]
+
+
+def computed_line(mv: dict) -> str:
+    """``"144 of 162 specifications computed"`` (``18 not available``, see
+    :func:`not_available_groups`).
+
+    >>> computed_line({"n_specifications": 162, "n_available": 144})
+    '144 of 162 specifications computed (18 not available)'
+    """
+    k, n = mv.get("n_available"), mv.get("n_specifications")
+    return f"{k} of {n} specifications computed" + (f" ({n - k} not available)" if k != n else "")
+
+
+def not_available_groups(rows) -> list[dict]:
+    """The specifications without results grouped by reason: ``[{"reason", "n", "spec_ids"}]``
+    (largest group first).
+
+    >>> not_available_groups([{"spec_id": 1, "status": "ok", "note": ""},
+    ...                       {"spec_id": 2, "status": "not_available", "note": "no raw export"}])
+    [{'reason': 'no raw export', 'n': 1, 'spec_ids': [2]}]
+    """
+    groups: dict[str, list[int]] = {}
+    for r in rows:
+        if r["status"] != "ok":
+            groups.setdefault(r["note"] or r["status"], []).append(r["spec_id"])
+    return [{"reason": k, "n": len(v), "spec_ids": sorted(v)}
+            for k, v in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
 
 
 def deep_merge(base: dict, over: dict) -> dict:
@@ -72,14 +103,39 @@ def _raw_matches(clean_df, raw) -> bool:
     return set(clean_df["resp_id"].dropna().astype(str)) <= raw_ids
 
 
+def plan_inputs(plan):
+    """``(raw, instrument, why)``: the raw export and instrument named by the plan's
+    ``inputs:`` (paths relative to the plan file), read; ``why`` says what is missing when
+    they cannot be read (both None then)."""
+    raw_path, ins_path = plan.input_path("raw"), plan.input_path("instrument")
+    if not (plan.inputs.raw and plan.inputs.instrument):
+        return None, None, ("needs the raw export and the instrument to clean again (give them, "
+                            "or name them in the plan's inputs:)")
+    if raw_path is None or ins_path is None:
+        return None, None, ("the plan's inputs: are relative paths but the plan was not read from "
+                            "a file (use load_plan), so they cannot be located")
+    for key, path in (("raw", raw_path), ("instrument", ins_path)):
+        if not path.is_file():
+            return None, None, (f"the plan's inputs.{key} does not exist: {path} (relative to "
+                                f"the plan's folder {plan.base_dir})")
+    from ..data import read_table
+    from ..instrument import load_instrument
+
+    instrument = load_instrument(ins_path)
+    return read_table(raw_path, instrument=instrument), instrument, ""
+
+
 def _datasets(clean_df, plan, raw, instrument):
     """careless rule name -> (data or None, note)."""
     out = {}
+    mismatch = None
+    if raw is None and any(r.cleaning for r in plan.multiverse.careless):
+        raw, instrument, mismatch = plan_inputs(plan)
+        mismatch = mismatch or None
     if raw is not None and not _raw_matches(clean_df, raw):
         raw, instrument = None, None
-        mismatch = "the raw export given does not contain the clean data's respondents"
-    else:
-        mismatch = None
+        mismatch = ("the raw export given (or named by the plan's inputs.raw) does not contain the "
+                    "clean data's respondents")
     for rule in plan.multiverse.careless:
         if not rule.cleaning:
             out[rule.name] = (clean_df, "")
@@ -110,6 +166,7 @@ def run_multiverse(clean_df, plan, *, raw=None, instrument=None):
     rules = {r.name: r for r in mv.careless}
     keys = [k for k in plan.hypotheses] + ["joint"]
     rows = []
+    levels = set()      # interval levels of the primary rows (0.95: no TOST row is primary)
     mi_cache: dict = {}
     grid = itertools.product(mv.born_global_definitions, [r.name for r in mv.careless], mv.missing,
                              mv.estimators, mv.controls)
@@ -158,6 +215,8 @@ def run_multiverse(clean_df, plan, *, raw=None, instrument=None):
             r = spec["primary"].get(k)
             if r is None:
                 continue
+            if r.get("ci_level") is not None:
+                levels.add(r["ci_level"])
             row.update({f"verdict_{k}": dec["verdicts"].get(k), f"estimate_{k}": r.get("estimate"),
                         f"ci_lower_{k}": r.get("ci_lower"), f"ci_upper_{k}": r.get("ci_upper"),
                         f"effect_size_{k}": r.get("effect_size"),
@@ -173,6 +232,8 @@ def run_multiverse(clean_df, plan, *, raw=None, instrument=None):
     for pos, r in enumerate(rows, start=1):
         r["rank_joint"] = pos
     return {"n_specifications": len(rows), "n_available": len(ok),
+            "not_available": not_available_groups(rows),
+            "ci_level": levels.pop() if len(levels) == 1 else None,
             "dimensions": {"born_global_definition": list(mv.born_global_definitions),
                            "careless": [r.name for r in mv.careless], "missing": list(mv.missing),
                            "estimator": list(mv.estimators), "controls": [bool(c) for c in mv.controls]},

@@ -3,9 +3,12 @@
 Every function returns an *evidence row*: a flat dict with the keys
 
 ``test, group, n, estimate`` (mean of expected-minus-other benefit, scale points),
-``ci_lower, ci_upper`` (two-sided, ``1 - 2 alpha`` for TOST rows, 95 % otherwise),
-``statistic, statistic_name, df, effect_size, effect_size_name, es_ci_lower, es_ci_upper,
-p_value`` (one-sided, in the direction the proposition expects), ``p_opposite`` (one-sided,
+``ci_lower, ci_upper`` (two-sided), ``ci_level`` (the level of that interval: ``1 - 2 alpha``,
+e.g. 0.90, for TOST rows, 0.95 otherwise; None without an interval),
+``statistic, statistic_name, df, effect_size, effect_size_name, es_ci_lower, es_ci_upper``
+(95 % interval of the effect size), ``p_value`` (one-sided, in the direction the proposition
+expects; for TOST the larger of the two one-sided p-values), ``p_sided`` ("one-sided", or
+"two-sided" for the joint Wald tests of moderation), ``p_opposite`` (one-sided,
 the other direction), ``bf10`` (JZS Bayes factor for the directional hypothesis, Student
 test only), ``alternative``, ``status`` ("ok" or "not_available"), ``note``.
 
@@ -46,8 +49,9 @@ def _row(test, **kw):
            "ci_upper": None, "statistic": None, "statistic_name": None, "df": None,
            "effect_size": None, "effect_size_name": None, "es_ci_lower": None,
            "es_ci_upper": None, "p_value": None, "p_opposite": None, "bf10": None,
-           "alternative": "expected direction", "status": "ok", "note": ""}
+           "alternative": "expected direction", "status": "ok", "note": "", "ci_level": None}
     row.update(kw)
+    row.setdefault("p_sided", "two-sided" if row["alternative"] == "two-sided" else "one-sided")
     return row
 
 
@@ -87,7 +91,7 @@ def paired_t(rel, inf, *, expects, confidence=0.95, bayes=True, effect_ci=True):
                 ci_upper=float(e.mean() + half), statistic=t, statistic_name="t", df=df,
                 effect_size=dz, effect_size_name="dz", es_ci_lower=lo, es_ci_upper=hi,
                 p_value=float(stats.t.sf(t, df)), p_opposite=float(stats.t.cdf(t, df)),
-                bf10=bf)
+                bf10=bf, ci_level=confidence)
 
 
 def paired_tost(rel, inf, *, expects, sesoi_value=0.2, sesoi_unit="dz", alpha=0.05):
@@ -119,8 +123,9 @@ def paired_tost(rel, inf, *, expects, sesoi_value=0.2, sesoi_unit="dz", alpha=0.
     return _row("TOST", n=n, estimate=float(e.mean()), ci_lower=float(e.mean() - half),
                 ci_upper=float(e.mean() + half), statistic=float(min(abs(t_low), abs(t_up))),
                 statistic_name="t", df=df, p_value=float(p), alternative="equivalence",
-                note=f"bound +/-{bound:.4g} scale points ({sesoi_value:g} {sesoi_unit})",
-                bound=float(bound))
+                note=f"bound +/-{bound:.4g} scale points ({sesoi_value:g} {sesoi_unit}); "
+                     f"{1 - 2 * alpha:.0%} CI (1 - 2 alpha); p = larger of the two one-sided p-values",
+                bound=float(bound), ci_level=1 - 2 * alpha)
 
 
 def paired_wilcoxon(rel, inf, *, expects, controls=None):
@@ -151,7 +156,7 @@ def paired_wilcoxon(rel, inf, *, expects, controls=None):
     return _row("Wilcoxon signed-rank", n=n, estimate=hl, ci_lower=hl_lo, ci_upper=hl_hi,
                 statistic=float(g.statistic), statistic_name="V", effect_size=r,
                 effect_size_name="rank-biserial r", p_value=float(g.pvalue), p_opposite=float(lo.pvalue),
-                note="estimate = Hodges-Lehmann (median of Walsh averages), order-statistic 95% CI"
+                ci_level=0.95, note="estimate = Hodges-Lehmann (median of Walsh averages), order-statistic 95% CI"
                 + (" (covariate-adjusted)" if controls is not None else ""))
 
 
@@ -202,7 +207,7 @@ def paired_ols(rel, inf, *, expects, controls=None, cov_type="HC3", confidence=0
                 statistic_name="t", df=df, effect_size=est / sd, effect_size_name="dz",
                 es_ci_lower=(est - half) / sd, es_ci_upper=(est + half) / sd,
                 p_value=float(stats.t.sf(t, df)), p_opposite=float(stats.t.cdf(t, df)),
-                note="dz CI = mean CI / SD(D)", se=se)
+                note="dz CI = mean CI / SD(D)", se=se, ci_level=confidence)
 
 
 def within_group(rel, inf, *, expects, estimator="t", controls=None, confidence=0.95, bayes=True,

@@ -48,7 +48,8 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator,
+                      model_validator)
 
 from ..errors import MissingFileError, PlanError
 
@@ -194,8 +195,10 @@ class Auxiliary(_Model):
 
 
 class Inputs(_Model):
-    """Where the study's data live (paths relative to the plan's folder); used by
-    ``rsnprop run`` and, for the multiverse's re-cleaning rules, by ``rsnprop test``."""
+    """Where the study's data live (paths relative to the plan's folder, whatever the working
+    directory); used by ``rsnprop run`` and, for the multiverse's re-cleaning rules, by
+    ``rsnprop test`` and :func:`rsnprop.propositions.test_propositions` alike
+    (:meth:`StudyPlan.input_path`)."""
 
     raw: str | None = None
     instrument: str | None = None
@@ -235,6 +238,9 @@ class StudyPlan(_Model):
     inputs: Inputs = Inputs()
     #: passed unchanged to rsnprop.data.CleaningRules (validated there)
     cleaning: dict[str, Any] = {}
+    #: folder of the plan file (set by :func:`load_plan`; not part of the plan or its hash):
+    #: the relative paths of ``inputs`` are resolved against it
+    _base_dir: Path | None = PrivateAttr(default=None)
 
     @field_validator("correction")
     @classmethod
@@ -289,10 +295,33 @@ class StudyPlan(_Model):
         return [f"score_{c}" for c in self.benefits.informational]
 
     def with_(self, **changes) -> "StudyPlan":
-        """A copy with some fields replaced (validated again)."""
+        """A copy with some fields replaced (validated again; same plan folder)."""
         data = self.model_dump()
         data.update(changes)
-        return StudyPlan.model_validate(data)
+        out = StudyPlan.model_validate(data)
+        out._base_dir = self._base_dir
+        return out
+
+    @property
+    def base_dir(self) -> Path | None:
+        """The folder of the plan file (None for a plan not read by :func:`load_plan`)."""
+        return self._base_dir
+
+    def input_path(self, key: str) -> Path | None:
+        """``inputs.<key>`` (``"raw"`` or ``"instrument"``) as an absolute path: relative
+        paths are taken from the plan's folder, never from the working directory.  None when
+        the plan does not name the file, or names it relatively but was not read from a file.
+
+        >>> StudyPlan(name="x", inputs={"raw": "/data/raw.csv"}).input_path("raw").as_posix()
+        '/data/raw.csv'
+        """
+        value = getattr(self.inputs, key)
+        if not value:
+            return None
+        p = Path(value).expanduser()
+        if p.is_absolute():
+            return p
+        return None if self._base_dir is None else (self._base_dir / p).resolve()
 
 
 def _pydantic_to_plan_error(err: ValidationError, file) -> PlanError:
@@ -375,4 +404,6 @@ def load_plan(path) -> StudyPlan:
         mark = getattr(err, "problem_mark", None)
         raise PlanError(f"not valid YAML ({getattr(err, 'problem', err)})", file=str(path),
                         row=None if mark is None else mark.line + 1) from None
-    return plan_from_dict(data, file=str(path))
+    plan = plan_from_dict(data, file=str(path))
+    plan._base_dir = p.resolve().parent
+    return plan

@@ -138,12 +138,14 @@ def analysis_frame(clean_df, plan, *, bg_definition=None, missing=None, careless
                          row=int(i) if isinstance(i, (int, np.integer)) else str(i), value=df[bg_col][i])
     out["bg"] = bg
     n0 = len(out)
-    n_careless = int((~keep).sum())
+    counts = _counts(out, keep, bg_col)
     out = out[keep & out["D"].notna() & out["bg"].notna()].copy()
     dropped = n0 - len(out)
     if dropped:
-        notes.append(f"{dropped} of {n0} firms left out (missing score or classification"
-                     + (f", {n_careless} by careless/complete-case rule" if n_careless else "") + ")")
+        why = [f"{counts['unclassified']} not classified ({bg_col} unknown)" if counts["unclassified"] else "",
+               f"{counts['missing_score']} without both benefit scores" if counts["missing_score"] else "",
+               f"{counts['excluded_by_rule']} by careless/complete-case rule" if counts["excluded_by_rule"] else ""]
+        notes.append(f"{dropped} of {n0} firms left out: " + ", ".join(w for w in why if w))
     out["bg"] = out["bg"].astype(int)
     out["group"] = np.where(out["bg"] == 1, "born_global", "traditional")
     for c in extra:
@@ -158,8 +160,22 @@ def analysis_frame(clean_df, plan, *, bg_definition=None, missing=None, careless
     else:
         out.attrs["controls"] = []
     out.attrs["bg_definition"] = bg_col
+    out.attrs["counts"] = counts
     out = out.reset_index(drop=True)
     return out, notes
+
+
+def _counts(out, keep, bg_col) -> dict:
+    """Rows given and why rows are left out (before any row is dropped): ``n_total``,
+    ``unclassified`` (born-global column missing), ``missing_score`` (classified, but D
+    unknown), ``excluded_by_rule`` (careless / complete-case rule) and ``given``: classified
+    firms per group (``{"born_global": n, "traditional": n}``), the ``n_total`` of each group."""
+    bg, d = out["bg"], out["D"]
+    return {"n_total": int(len(out)), "bg_definition": bg_col,
+            "unclassified": int(bg.isna().sum()),
+            "missing_score": int((bg.notna() & d.isna()).sum()),
+            "excluded_by_rule": int((~keep & bg.notna() & d.notna()).sum()),
+            "given": {"born_global": int((bg == 1).sum()), "traditional": int((bg == 0).sum())}}
 
 
 def control_matrix(df, controls, *, min_level=5):

@@ -12,13 +12,18 @@ read by the report) has these keys:
     (pooled rows then also carry ``mi_m, mi_seed, fmi, riv, df_complete, se, n_imputed,
     per_imputation``; :mod:`rsnprop.propositions.imputation`).
 ``n``
-    ``{"input", "analysed", "born_global", "traditional"}``.
+    Rows used out of rows given: ``{"n", "analysed"`` (firms in the tests), ``"n_total",
+    "input"`` (rows of the clean data), ``"born_global", "traditional"`` (used per group),
+    ``"groups": {"born_global": {"n", "n_total"}, "traditional": {...}}`` (used / classified in
+    the group), ``"unclassified"`` (born-global column unknown), ``"missing_score",
+    "excluded_by_rule", "bg_definition"}``.
 ``verdicts``
     ``{"P1": verdict, "P2": verdict, "joint": verdict}``; a verdict is one of
     ``"supported"``, ``"contradicted"``, ``"equivalent"`` (no difference larger than the
     SESOI), ``"inconclusive"``.
 ``propositions``
-    ``{"P1": {"statement", "group", "expects", "verdict", "reason", "n", "evidence": [row]},
+    ``{"P1": {"statement", "group", "expects", "verdict", "reason", "n" (firms in the primary
+    test), "n_total" (firms of the clean data classified in the group), "evidence": [row]},
     "P2": {...}}``.
 ``joint``
     ``{"statement", "verdict", "reason", "interaction_verdict", "evidence": [row]}`` or null.
@@ -36,7 +41,8 @@ read by the report) has these keys:
     comparable axis) ``{"proposition", "test", "role", "group", "n", "effect_size_name",
     "effect_size", "es_ci_lower", "es_ci_upper", "estimate", "ci_lower", "ci_upper"}``.
 ``multiverse``
-    null, or ``{"n_specifications", "dimensions", "share": {"P1": {verdict: share}, ...},
+    null, or ``{"n_specifications", "n_available", "not_available": [{"reason", "n",
+    "spec_ids"}], "dimensions", "share": {"P1": {verdict: share}, ...},
     "share_supported": {"P1", "P2", "joint"}, "specifications": [spec row]}`` (see
     :mod:`rsnprop.propositions.multiverse`): the specification-curve table.
 ``question``
@@ -48,9 +54,11 @@ read by the report) has these keys:
 ``warnings``, ``seed``, ``source``.
 
 An evidence *row* has ``test, role`` ("primary", "equivalence", "robustness",
-"cross-check"), ``group, n, estimate, ci_lower, ci_upper, statistic, statistic_name, df,
-effect_size, effect_size_name, es_ci_lower, es_ci_upper, p_value`` (one-sided in the
-expected direction; for TOST the larger one-sided p), ``p_opposite, p_corrected``
+"cross-check"), ``group, n, estimate, ci_lower, ci_upper, ci_level`` (0.95, or
+``1 - 2 alpha`` = 0.90 for the TOST rows), ``statistic, statistic_name, df,
+effect_size, effect_size_name, es_ci_lower, es_ci_upper`` (95 %), ``p_value`` (one-sided in the
+expected direction; for TOST the larger one-sided p), ``p_sided`` ("one-sided" or
+"two-sided": the moderation Wald tests), ``p_opposite, p_corrected``
 (primary and equivalence rows), ``p_opposite_corrected`` (primary), ``bf10``
 (directional JZS Bayes factor of the Student t row), ``alternative, status`` ("ok",
 "not_available", "not_interpretable", "failed") and ``note``.  ``estimate`` is oriented
@@ -146,7 +154,8 @@ class PropositionResult(Result):
                 k = len(self.propositions) + (self.joint is not None)
                 z = stats.norm.ppf(1 - a / k) + stats.norm.ppf(0.8)
                 out.append(f"{key}: {n} {block['group'].replace('_', ' ')} firms; the smallest "
-                           f"within-firm effect detectable with 80% power is about d_z = {z / math.sqrt(n):.2f}.")
+                           f"within-firm effect detectable with 80% power (one-sided test at alpha / {k}, "
+                           f"the Holm worst case) is about d_z = {z / math.sqrt(n):.2f}.")
         if self.joint is not None:
             for r in self.joint["evidence"]:
                 if r.get("test", "").startswith("latent") and r.get("status") != "ok":
@@ -154,10 +163,12 @@ class PropositionResult(Result):
                 elif r.get("test", "").startswith("latent"):
                     out.append(f"Latent comparison run at invariance level {r.get('invariance_level')}.")
         if self.multiverse and self.multiverse.get("n_available"):
+            from .multiverse import computed_line
+
             s = self.multiverse["share_supported"]
-            out.append("Across {} analysable specifications, the share reaching 'supported' is ".format(
-                self.multiverse["n_available"]) + ", ".join(
-                f"{k} {v:.0%}" for k, v in s.items() if v is not None) + ".")
+            out.append(f"Multiverse: {computed_line(self.multiverse)}; the share of them reaching "
+                       "'supported' is " + ", ".join(
+                           f"{k} {v:.0%}" for k, v in s.items() if v is not None) + ".")
         out.append("Benefits are self-reported by one respondent per firm at one point in time: the "
                    "design shows associations, not causes, and shares the common-method risk "
                    "(see the measurement section).")
@@ -178,29 +189,77 @@ class PropositionResult(Result):
                 rows.append({"proposition": key, "verdict": block["verdict"], "role": r.get("role"),
                              "test": r.get("test"), "group": r.get("group"), "n": r.get("n"),
                              "estimate": r.get("estimate"), "ci_lower": r.get("ci_lower"),
-                             "ci_upper": r.get("ci_upper"), "effect_size": r.get("effect_size"),
-                             "p_value": r.get("p_value"), "p_corrected": r.get("p_corrected"),
+                             "ci_upper": r.get("ci_upper"), "ci_level": r.get("ci_level"),
+                             "effect_size": r.get("effect_size"), "p_value": r.get("p_value"),
+                             "p_sided": r.get("p_sided"), "p_corrected": r.get("p_corrected"),
                              "status": r.get("status")})
         return pd.DataFrame(rows)
 
     def summary(self) -> str:
         lines = [f"{self.title} (plan {self.plan.name} v{self.plan.version}, hash {self.plan.hash[:12]})",
-                 f"firms analysed: {self.n['analysed']} ({self.n['born_global']} born global, "
-                 f"{self.n['traditional']} traditional)", ""]
+                 sample_line(self.n), ""]
         for key, block in self.propositions.items():
             lines.append(f"{key}: {block['verdict'].upper():13s} {block['statement']}")
             lines.append(f"    {block['reason']}")
+            lines.extend(f"    {evidence_line(r, block.get('n_total'))}" for r in block["evidence"][:2])
         if self.joint is not None:
             lines.append(f"joint: {self.joint['verdict'].upper():10s} {self.joint['statement']}")
             lines.append(f"    {self.joint['reason']}")
+            lines.extend(f"    {evidence_line(r, self.n.get('n_total'))}" for r in self.joint["evidence"][:2])
         if self.multiverse:
+            from .multiverse import computed_line
+
             s = self.multiverse["share_supported"]
             lines.append("")
-            lines.append(f"multiverse ({self.multiverse['n_specifications']} specifications): share supported "
+            lines.append(f"multiverse: {computed_line(self.multiverse)}; share supported "
                          + ", ".join(f"{k} {v:.0%}" for k, v in s.items() if v is not None))
+            lines.extend(f"    not available ({x['n']}): {x['reason']}"
+                         for x in self.multiverse.get("not_available", []))
         lines.append("")
         lines.append(super().summary())
         if self.warnings:
             lines.append("")
             lines.extend(f"warning: {w}" for w in self.warnings)
         return "\n".join(lines)
+
+
+def sample_line(n: dict) -> str:
+    """``firms analysed: 257 of 261 (116 of 116 born global, 141 of 141 traditional; 4 not
+    classified ...)``: rows used out of rows given, with the reasons for the difference."""
+    g = n.get("groups", {})
+    per = ", ".join(f"{g[k]['n']} of {g[k]['n_total']} {k.replace('_', ' ')}" for k in
+                    ("born_global", "traditional") if k in g)
+    why = [f"{n['unclassified']} not classified ({n.get('bg_definition')} unknown)"
+           if n.get("unclassified") else "",
+           f"{n['missing_score']} without both benefit scores" if n.get("missing_score") else "",
+           f"{n['excluded_by_rule']} excluded by the careless/complete-case rule"
+           if n.get("excluded_by_rule") else ""]
+    why = "; ".join(w for w in why if w)
+    return (f"firms analysed: {n['analysed']} of {n.get('n_total', n.get('input'))} in the clean data"
+            + (f" ({per})" if per else "") + (f"; left out: {why}" if why else ""))
+
+
+def ci_label(row) -> str:
+    """``"95% CI"`` / ``"90% CI"``: the level of the row's interval (``ci_level``)."""
+    level = row.get("ci_level")
+    return f"{round(100 * level, 1):g}% CI" if level else "CI"
+
+
+def evidence_line(row, n_total=None) -> str:
+    """One evidence row in words, every number labelled with what it is (``n_total``: the
+    firms given for it, printed as "n = used of given")."""
+    if row.get("status") != "ok":
+        return f"{row.get('test')}: {row.get('status')} ({row.get('note')})"
+    given = f" of {n_total}" if n_total is not None else ""
+    parts = [f"{row.get('test')} (n = {row.get('n')}{given})"]
+    if row.get("estimate") is not None:
+        ci = ""
+        if row.get("ci_lower") is not None:
+            ci = f", {ci_label(row)} [{row['ci_lower']:.2f}, {row['ci_upper']:.2f}]"
+        parts.append(f"estimate {row['estimate']:.2f}{ci}")
+    sided = row.get("p_sided") or "one-sided"
+    if row.get("p_value") is not None:
+        parts.append(f"p ({sided}) = {row['p_value']:.3g}")
+    if row.get("p_corrected") is not None:
+        parts.append(f"corrected p ({sided}) = {row['p_corrected']:.3g}")
+    return "; ".join(parts)

@@ -12,6 +12,12 @@ Public API
     The same from the command line (exit 2 with one line when RESULTS_DIR does not exist or
     OUTPUT is not an .html path).
 
+Files that record the hash of the study plan they were made with (``cleaning_log.json``,
+``propositions.json``, ``power.json``) must agree: otherwise the report is refused
+(:class:`~rsnprop.errors.PlanError`, exit 2, naming each file and its hash) unless
+``allow_plan_mismatch=True`` / ``--allow-plan-mismatch``, which puts that statement at the top
+of the summary page (:func:`rsnprop.report.inputs.check_plans`).
+
 The file is self-contained: CSS inline, figures as SVG data URIs, a Content-Security-Policy
 (``default-src 'none'; img-src data:; style-src 'sha256-...'``) that forbids every network
 request and every script; all text from data, plans and file names is escaped by the

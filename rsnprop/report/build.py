@@ -58,11 +58,12 @@ def content_security_policy(css: str) -> str:
     ])
 
 
-def _assemble(results_dir, command: str | None = None, files=None):
-    from .inputs import load_results
+def _assemble(results_dir, command: str | None = None, files=None, allow_plan_mismatch=False):
+    from .inputs import check_plans, load_results
     from .sections import build_sections
 
     inputs = load_results(results_dir, files=files)
+    check_plans(inputs, allow_mismatch=allow_plan_mismatch)
     sections = build_sections(inputs, command=command)
     tables, figures = [], []
     for sec in sections:
@@ -105,7 +106,8 @@ def _render(inputs, sections, tables_note: str) -> str:
     return html
 
 
-def build_report(results_dir, *, command: str | None = None, files=None) -> str:
+def build_report(results_dir, *, command: str | None = None, files=None,
+                 allow_plan_mismatch: bool = False) -> str:
     """The report for ``results_dir`` as one self-contained HTML string.
 
     Parameters
@@ -119,6 +121,11 @@ def build_report(results_dir, *, command: str | None = None, files=None) -> str:
     files : dict, optional
         Paths that replace the folder's files, by file name, e.g.
         ``{"power.json": "analysis/power.json"}``.
+    allow_plan_mismatch : bool
+        Build the report even when the files record different study-plan hashes (the
+        summary page then says so); by default that is a
+        :class:`~rsnprop.errors.PlanError` naming the files and hashes
+        (:func:`rsnprop.report.inputs.check_plans`).
 
     Returns
     -------
@@ -133,10 +140,10 @@ def build_report(results_dir, *, command: str | None = None, files=None) -> str:
     >>> _ = (d / "cleaning_log.json").write_text(json.dumps({"n_in": 3, "n_kept": 2,
     ...     "n_excluded": 1, "excluded": [{"row": 2, "id": "<b>x</b>", "reasons": ["speeding"]}]}))
     >>> html = build_report(d)
-    >>> "Analysed" in html, "&lt;b&gt;x&lt;/b&gt;" in html, "<b>x</b>" in html
+    >>> "Clean data set" in html, "&lt;b&gt;x&lt;/b&gt;" in html, "<b>x</b>" in html
     (True, True, False)
     """
-    inputs, sections, tables, _ = _assemble(results_dir, command, files)
+    inputs, sections, tables, _ = _assemble(results_dir, command, files, allow_plan_mismatch)
     return _render(inputs, sections, TABLES_NOTE if tables else "")
 
 
@@ -170,10 +177,11 @@ class ReportResult(Result):
 
 
 def write_report(results_dir, output, *, tables_dir=None, command: str | None = None,
-                 files=None) -> Path:
+                 files=None, allow_plan_mismatch: bool = False) -> Path:
     """Write the report to ``output`` and its tables (CSV, LaTeX) to ``tables_dir``.
 
-    ``tables_dir`` defaults to ``<output folder>/tables``; ``files`` as in :func:`build_report`.  Both are written atomically; the
+    ``tables_dir`` defaults to ``<output folder>/tables``; ``files`` and
+    ``allow_plan_mismatch`` as in :func:`build_report`.  Both are written atomically; the
     same inputs give byte-identical files.  Returns the path of the HTML file.
 
     Examples
@@ -183,16 +191,18 @@ def write_report(results_dir, output, *, tables_dir=None, command: str | None = 
     >>> write_report(tempfile.mkdtemp(), out) == out, out.read_bytes()[:15]
     (True, b'<!DOCTYPE html>')
     """
-    return _write(results_dir, output, tables_dir=tables_dir, command=command, files=files).output
+    return _write(results_dir, output, tables_dir=tables_dir, command=command, files=files,
+                  allow_plan_mismatch=allow_plan_mismatch).output
 
 
-def _write(results_dir, output, *, tables_dir=None, command=None, files=None) -> ReportResult:
+def _write(results_dir, output, *, tables_dir=None, command=None, files=None,
+           allow_plan_mismatch=False) -> ReportResult:
     from ..io import atomic_write
     from .tables import export_tables
 
     output = Path(output)
     tables_dir = Path(tables_dir) if tables_dir is not None else output.parent / "tables"
-    inputs, sections, tables, figures = _assemble(results_dir, command, files)
+    inputs, sections, tables, figures = _assemble(results_dir, command, files, allow_plan_mismatch)
     html = _render(inputs, sections, TABLES_NOTE if tables else "").encode("utf-8")
     written = export_tables(tables, tables_dir)
     atomic_write(output, html)

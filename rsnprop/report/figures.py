@@ -243,8 +243,9 @@ def forest_plot(rows: list[dict], *, xlabel: str = "Effect size (95% CI)",
     if not rows:
         return None
     markers = {"P1": "o", "P2": "D"}
+    shown = bounds is not None and all(to_float(b) is not None for b in bounds)
     with _style() as (plt, sns):
-        height = 0.9 + 0.38 * len(rows)
+        height = 0.9 + 0.38 * len(rows) + (0.35 if shown else 0)
         fig, ax = plt.subplots(figsize=(6.4, height))
         ys = np.arange(len(rows))[::-1]
         alt = []
@@ -259,27 +260,40 @@ def forest_plot(rows: list[dict], *, xlabel: str = "Effect size (95% CI)",
             ci = f" [{lo:.2f}, {hi:.2f}]" if lo is not None and hi is not None else ""
             alt.append(f"{r['label']}: {est:.2f}{ci}")
         ax.axvline(0, color="black", linewidth=0.8)
-        if bounds is not None and all(to_float(b) is not None for b in bounds):
+        if shown:
             ax.axvspan(bounds[0], bounds[1], color="0.85", alpha=0.6, zorder=0,
-                       label="equivalence bounds")
-            ax.legend(loc="lower right", frameon=False)
+                       label="equivalence bounds (SESOI)")
+            # above the axes, outside the data area: it never covers an estimate
+            ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), frameon=False, borderaxespad=0.2)
         ax.set_yticks(ys, [str(r["label"]) for r in rows])
+        ax.set_ylim(-0.6, len(rows) - 0.4)
         ax.set_xlabel(xlabel)
         ax.grid(axis="y", visible=False)
         fig.tight_layout()
+        groups = {str(r.get("group", "")) for r in rows}
+        keys = [("P1", "circles (blue): P1 evidence"), ("P2", "diamonds (vermillion): P2 evidence")]
+        legend = [text for g, text in keys if g in groups]
+        if groups - {"P1", "P2"}:
+            legend.append("squares (green): evidence on the joint prediction (the interaction "
+                          "born global x benefit type)")
         return render(fig, id="forest", title="Effect sizes with 95% confidence intervals",
                       alt="Forest plot of effect sizes with 95% confidence intervals: "
                           + "; ".join(alt) + ".",
                       caption="Points are estimates, horizontal bars 95% confidence intervals; "
-                              "the vertical line marks no difference. Circles (blue): P1 "
-                              "evidence; diamonds (vermillion): P2 evidence.")
+                              "the vertical line marks no difference"
+                              + ("; the grey band, the preregistered equivalence bounds "
+                                 "(± SESOI)" if shown else "") + ". "
+                              + (legend[0][0].upper() + "; ".join(legend)[1:] + "." if legend else ""))
 
 
-def loadings_heatmap(matrix, *, title: str = "Standardised factor loadings") -> Figure | None:
+def loadings_heatmap(matrix, *, title: str = "Standardised factor loadings",
+                     exploratory: bool = False) -> Figure | None:
     """Heat map of standardised loadings (a DataFrame: items as rows, factors as columns).
 
     Cells without a loading are blank; every cell carries its value in APA format, so the
-    colour scale (blue negative, red positive) is never the only cue.
+    colour scale (blue negative, red positive) is never the only cue.  The caption speaks of
+    blank cells only when there are some (a CFA's loadings fixed at zero); ``exploratory``
+    says that every item loads on every factor.
     """
     import numpy as np
 
@@ -310,8 +324,21 @@ def loadings_heatmap(matrix, *, title: str = "Standardised factor loadings") -> 
                       alt=f"Heat map of standardised loadings of {matrix.shape[0]} items on "
                           f"{matrix.shape[1]} factors ({', '.join(str(c).replace(chr(10), ' ') for c in matrix.columns)}); "
                           f"loadings range from {low:.2f} to {high:.2f}.",
-                      caption="Rows are items, columns factors; blank cells are not estimated "
-                              "(fixed at zero). Blue: negative, red: positive loadings.")
+                      caption=_loadings_caption(values, exploratory,
+                                                any("(" in str(c) for c in matrix.columns)))
+
+
+def _loadings_caption(values, exploratory: bool, named: bool = False) -> str:
+    import numpy as np
+
+    text = "Rows are items, columns factors. "
+    if not np.isfinite(values).all():
+        text += "Blank cells are loadings not estimated (fixed at zero). "
+    elif exploratory:
+        text += ("Every item has a loading on every factor (exploratory analysis: none is fixed "
+                 "at zero)" + ("; a factor's name in brackets is the construct most of its main "
+                               "items belong to" if named else "") + ". ")
+    return text + "Blue: negative, red: positive loadings."
 
 
 def specification_curve(specs: list[dict], *, title: str = "Specification curve",

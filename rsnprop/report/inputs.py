@@ -11,7 +11,10 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Inputs", "load_results", "EXPECTED_FILES"]
+__all__ = ["Inputs", "load_results", "EXPECTED_FILES", "plan_hashes", "check_plans"]
+
+#: result files that record the hash of the study plan they were made with (``plan_hash``)
+PLAN_HASH_FILES = ("cleaning_log.json", "propositions.json", "power.json")
 
 #: file name -> attribute of :class:`Inputs`
 EXPECTED_FILES = {
@@ -39,6 +42,10 @@ class Inputs:
     files: list[dict] = field(default_factory=list)
     #: file name -> why it could not be used ("missing" or the read error)
     problems: dict[str, str] = field(default_factory=dict)
+    #: file name -> path actually read (the folder's file or its replacement)
+    paths: dict[str, str] = field(default_factory=dict)
+    #: set by :func:`check_plans` when files made with different plans were accepted on request
+    plan_mismatch: str | None = None
 
 
 def _read_json(path: Path):
@@ -98,6 +105,7 @@ def load_results(results_dir, *, files=None) -> Inputs:
             continue
         inputs.files.append({"name": fname, "bytes": path.stat().st_size,
                              "sha256": sha256_file(path)})
+        inputs.paths[fname] = str(path)
         try:
             if fname.endswith(".json"):
                 value = _read_json(path)
@@ -110,3 +118,46 @@ def load_results(results_dir, *, files=None) -> Inputs:
             continue
         setattr(inputs, attr, value)
     return inputs
+
+
+def plan_hashes(inputs: Inputs) -> dict[str, str]:
+    """File name -> ``plan_hash`` recorded in it, for the files of :data:`PLAN_HASH_FILES`
+    that record one (``rsnprop clean --plan``, ``rsnprop test``, ``rsnprop power``).
+
+    >>> plan_hashes(Inputs(name="x", propositions={"plan_hash": "ab" * 32}, power={}))
+    {'propositions.json': 'abababababababababababababababababababababababababababababababab'}
+    """
+    out = {}
+    for fname in PLAN_HASH_FILES:
+        data = getattr(inputs, EXPECTED_FILES[fname])
+        h = data.get("plan_hash") if isinstance(data, dict) else None
+        if isinstance(h, str) and h:
+            out[fname] = h
+    return out
+
+
+def check_plans(inputs: Inputs, *, allow_mismatch: bool = False) -> str | None:
+    """Refuse result files made with different study plans.
+
+    Returns None when every file that records a plan hash records the same one.  Otherwise
+    raises :class:`~rsnprop.errors.PlanError` naming the files and their hashes, unless
+    ``allow_mismatch``: then the same sentence is returned and kept in
+    ``inputs.plan_mismatch`` (the report's summary page prints it).
+
+    >>> inp = Inputs(name="x", propositions={"plan_hash": "a" * 64}, power={"plan_hash": "b" * 64})
+    >>> check_plans(inp, allow_mismatch=True)[:72]
+    'These results were made with different study plans: propositions.json (p'
+    """
+    from ..errors import PlanError
+
+    hashes = plan_hashes(inputs)
+    if len(set(hashes.values())) <= 1:
+        return None
+    text = "made with different study plans: " + ", ".join(
+        f"{f} (plan {h[:12]}, {inputs.paths.get(f, f)})" for f, h in hashes.items())
+    if not allow_mismatch:
+        raise PlanError("the report's inputs were " + text + "; rebuild them with one plan, or "
+                        "pass --allow-plan-mismatch (the summary page then says so)")
+    inputs.plan_mismatch = "These results were " + text + ". The report was built anyway on request " \
+        "(--allow-plan-mismatch): numbers from different plans are not comparable."
+    return inputs.plan_mismatch

@@ -49,6 +49,66 @@ BG_DEFINITIONS = {
 }
 
 
+#: words for the JSON keys that reach the page (definition lists, generic tables, titles);
+#: keys not listed are shown with their underscores as spaces (:func:`words`)
+WORDS = {
+    # common-method variance (measurement.json "cmv")
+    "harman": "Harman's single-factor test", "common_latent_factor": "common latent factor (CLF)",
+    "marker_variable": "marker variable", "n_items": "items", "fa_share":
+    "variance share of the first factor (EFA)", "pc_share": "variance share of the first component (PCA)",
+    "method_factor": "method factor", "method_variance": "variance explained by the method factor",
+    "heywood": "Heywood case", "delta_threshold": "loading change flagged above",
+    "n_flagged": "loadings changed by more than that", "chi2_base": "χ² without the method factor",
+    "chi2_clf": "χ² with the common latent factor", "df_base": "df without the method factor",
+    "df_clf": "df with the common latent factor", "chi2_diff": "Δχ² (likelihood ratio)",
+    "df_diff": "Δdf", "p_diff": "p (Δχ²)",
+    # power.json
+    "power_bonferroni": "power at α / 3 (Bonferroni over P1, P2, joint)",
+    "power_uncorrected": "power at α (uncorrected)",
+    "pingouin_uncorrected": "power at α, uncorrected (pingouin cross-check)",
+    "mean_analysed": "mean firms analysed", "mean_born_global": "mean born globals",
+    "mean_traditional": "mean traditional firms", "plan_hash": "plan hash (SHA-256)",
+    "failed": "failed replications", "target": "target power", "hash": "hash (SHA-256)",
+    "retention": "firms retained after cleaning, by n",
+    "dz_P1": "d_z of P1 (within traditional firms)", "dz_P2": "d_z of P2 (within born globals)",
+    "d_joint": "d of the joint prediction (between groups)",
+    # the plan (propositions.json "plan")
+    "alpha": "α", "correction": "correction for multiple tests", "estimator": "estimator",
+    "missing": "missing data", "born_global_definition": "born-global definition",
+    "sesoi": "smallest effect size of interest (SESOI)", "benefits": "benefit types",
+    "imputation": "multiple imputation", "m": "imputations (m)",
+    # continuous analyses (propositions.json "continuous")
+    "approach_slope": "internationalisation approach (slope)",
+    "approach_slope_controls": "internationalisation approach (slope), with controls",
+    "moderation_phase": "moderation by phase", "moderation_sector": "moderation by sector",
+    # exclusion reasons (cleaning log)
+    "not_sme": "not an SME", "too_many_missing": "too many missing answers",
+    "attention_check": "failed attention check", "careless_indices": "careless-response indices",
+    "not_decision_maker": "respondent not a decision maker",
+    # careless-responding screens (cleaning log)
+    "flag_longstring": "long strings of identical answers", "flag_irv":
+    "too little variation across answers (IRV)", "flag_mahad": "multivariate outlier (Mahalanobis)",
+    "flag_evenodd": "inconsistent answers on even/odd item halves",
+    "flag_psychsyn": "inconsistent answers on near-synonymous items",
+    "flag_psychant": "inconsistent answers on near-antonymous items",
+}
+
+
+def words(key) -> str:
+    """A JSON key as words for the reader: :data:`WORDS`, a born-global definition id as its
+    definition, else the key with its underscores as spaces.
+
+    >>> words("chi2_clf"), words("bg_ms20")[:30], words("not_internationalised")
+    ('χ² with the common latent factor', 'at least 20% of sales abroad w', 'not internationalised')
+    """
+    k = str(key)
+    if k in WORDS:
+        return WORDS[k]
+    if k in BG_DEFINITIONS:
+        return BG_DEFINITIONS[k]
+    return k.replace("_", " ")
+
+
 @dataclass
 class Block:
     """One piece of a section: ``kind`` in p, note, warnings, table, figure, dl, flow,
@@ -127,9 +187,11 @@ def _scalars(d: dict) -> list[tuple[str, str]]:
                 isinstance(v, list) and any(isinstance(x, (dict, list)) for x in v)):
             continue  # warnings go to the section's warning box; nested values to tables
         if isinstance(v, list) and len(v) > 12:
-            out.append((str(k), fmt_value(v[:12], 3) + f", ... ({len(v)} in all)"))
+            out.append((words(k), fmt_value(v[:12], 3) + f", ... ({len(v)} in all)"))
             continue
-        out.append((str(k), fmt_value(v, 3)))
+        if isinstance(v, str) and v in BG_DEFINITIONS:
+            v = f"{v}: {BG_DEFINITIONS[v]}"
+        out.append((words(k), fmt_value(v, 3)))
     return out
 
 
@@ -146,12 +208,14 @@ def generic_table(rows: list[dict], id: str, title: str, note: str = "") -> Tabl
     cols = []
     for k in keys:
         vals = [r.get(k) for r in rows if r.get(k) is not None]
+        label = words(k)
+        label = label[:1].upper() + label[1:]
         if vals and all(isinstance(v, int) and not isinstance(v, bool) for v in vals):
-            cols.append(Column(k, k, "int"))
+            cols.append(Column(k, label, "int"))
         elif vals and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals):
-            cols.append(Column(k, k, "p" if k in ("p", "pvalue", "p_value") else "num", 3))
+            cols.append(Column(k, label, "p" if k in ("p", "pvalue", "p_value") else "num", 3))
         else:
-            cols.append(Column(k, k, "text"))
+            cols.append(Column(k, label, "text"))
     return Table(id, title, cols, rows, note)
 
 
@@ -163,18 +227,18 @@ def _generic_blocks(section: Section, obj, id: str, title: str) -> None:
             section.add("dl", pairs, title)
         for k, v in obj.items():
             if isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
-                t = generic_table(v, f"{id}_{k}", f"{title}: {k}")
+                t = generic_table(v, f"{id}_{k}", f"{title}: {words(k)}")
                 if t:
                     section.add("table", t)
             elif isinstance(v, dict) and v:
                 if all(isinstance(x, dict) for x in v.values()):
-                    t = generic_table(_records(v), f"{id}_{k}", f"{title}: {k}")
+                    t = generic_table(_records(v), f"{id}_{k}", f"{title}: {words(k)}")
                     if t:
                         section.add("table", t)
                 else:
                     sub = _scalars(v)
                     if sub:
-                        section.add("dl", sub, f"{title}: {k}")
+                        section.add("dl", sub, f"{title}: {words(k)}")
     elif isinstance(obj, list) and obj and all(isinstance(x, dict) for x in obj):
         t = generic_table(obj, id, title)
         if t:
@@ -194,12 +258,46 @@ def _warnings(*sources) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def effect_row(ev) -> dict | None:
+def ci_level(ev, alpha: float = 0.05) -> float | None:
+    """The level of an evidence row's interval: its ``ci_level``; for files written before
+    rows carried one, ``1 - 2 alpha`` for equivalence (TOST) rows and 0.95 otherwise.
+
+    >>> ci_level({"test": "TOST", "alternative": "equivalence"}), ci_level({"ci_level": 0.99})
+    (0.9, 0.99)
+    """
+    level = to_float(pick(ev, "ci_level"))
+    if level is not None:
+        return level
+    tost = pick(ev, "alternative") == "equivalence" or str(pick(ev, "test", default="")).startswith("TOST")
+    return round(1 - 2 * alpha, 6) if tost else 0.95
+
+
+def p_sided(ev) -> str:
+    """``"one-sided"`` or ``"two-sided"`` for the row's ``p_value`` (its ``p_sided``, else from
+    ``alternative``: rows of ``rsnprop test`` are one-sided unless the alternative is
+    two-sided); ``""`` when the row does not say."""
+    s = pick(ev, "p_sided")
+    if s in ("one-sided", "two-sided"):
+        return s
+    alt = pick(ev, "alternative")
+    if alt is None:
+        return ""
+    return "two-sided" if alt == "two-sided" else "one-sided"
+
+
+def level_text(level) -> str:
+    """``0.9`` -> ``"90%"``."""
+    return f"{round(100 * level, 1):g}%" if level is not None else ""
+
+
+def effect_row(ev, alpha: float = 0.05) -> dict | None:
     """Normalise one evidence entry (a dict from propositions.json) for tables and figures.
 
     Understands the keys of ``rsnprop test`` (``test, role, group, n, estimate, ci_lower,
-    ci_upper, effect_size, effect_size_name, es_ci_lower, es_ci_upper, p_value, p_corrected,
-    status, note``) and common alternatives (``est``, ``ci`` pair, ``p``, ``pvalue``, ``name``).
+    ci_upper, ci_level, effect_size, effect_size_name, es_ci_lower, es_ci_upper, p_value,
+    p_sided, p_corrected, status, note``) and common alternatives (``est``, ``ci`` pair, ``p``,
+    ``pvalue``, ``name``).  ``alpha`` (the plan's) gives the level of TOST intervals in files
+    that do not record ``ci_level``.
     """
     if not isinstance(ev, dict):
         return None
@@ -235,6 +333,8 @@ def effect_row(ev) -> dict | None:
         "es_ci_lower": es_lo,
         "es_ci_upper": es_hi,
         "p": to_float(pick(ev, "p_value", "pvalue", "p", "p_val")),
+        "p_sided": p_sided(ev),
+        "ci_level": ci_level(ev, alpha),
         "p_corrected": to_float(pick(ev, "p_corrected", "p_adjusted", "p_holm")),
         "n": pick(ev, "n", "n_obs", "n_firms"),
         "decision": fmt_value(pick(ev, "decision", "conclusion", "result", "interpretation",
@@ -258,14 +358,16 @@ def _evidence_sentence(row: dict) -> str:
     parts = []
     if row["estimate"] is not None:
         ci = fmt_ci(row["ci_lower"], row["ci_upper"])
-        parts.append("estimate " + fmt_num(row["estimate"]) + (f", 95% CI {ci}" if "[" in ci else ""))
+        level = level_text(row.get("ci_level", 0.95))
+        parts.append("estimate " + fmt_num(row["estimate"]) + (f", {level} CI {ci}" if "[" in ci else ""))
     if row["es"] is not None and row["metric"]:
         ci = fmt_ci(row["es_ci_lower"], row["es_ci_upper"])
-        parts.append(f"{row['metric']} = {fmt_num(row['es'])}" + (f" {ci}" if "[" in ci else ""))
+        parts.append(f"{row['metric']} = {fmt_num(row['es'])}" + (f", 95% CI {ci}" if "[" in ci else ""))
+    side = f" ({row['p_sided']})" if row.get("p_sided") else ""
     if row["p"] is not None:
-        parts.append(_p_text(row["p"]))
+        parts.append(_p_text(row["p"]).replace("p", "p" + side, 1))
     if row["p_corrected"] is not None:
-        parts.append("corrected " + _p_text(row["p_corrected"]))
+        parts.append("corrected " + _p_text(row["p_corrected"]).replace("p", "p" + side, 1))
     return head + (": " + "; ".join(parts) if parts else "")
 
 
@@ -277,13 +379,46 @@ _EVIDENCE_COLUMNS = [
 ]
 
 
+def _split_by_label(rows: list[dict]) -> list[Column]:
+    """Give every interval and p-value a column that names what it is: one CI column per
+    interval level (``95% CI``, ``90% CI`` for TOST rows) and one p column per sidedness
+    (``p (one-sided)``, ``p (two-sided)``); each row fills the columns that apply to it."""
+    levels = sorted({r.get("ci_level") or 0.95 for r in rows}, reverse=True)
+    sides = [s for s in ("one-sided", "two-sided", "") if any(r.get("p_sided", "") == s for r in rows)]
+    for r in rows:
+        for lv in levels:
+            r[f"ci_{level_text(lv)}"] = r["ci"] if (r.get("ci_level") or 0.95) == lv else None
+        for s in sides:
+            r[f"p_{s}"] = r["p"] if r.get("p_sided", "") == s else None
+            r[f"pc_{s}"] = r["p_corrected"] if r.get("p_sided", "") == s else None
+    cols = []
+    for c in _EVIDENCE_COLUMNS:
+        if c.key == "ci":
+            cols += [Column(f"ci_{level_text(lv)}", f"{level_text(lv)} CI", "ci") for lv in levels]
+        elif c.key == "p":
+            cols += [Column(f"p_{s}", f"p ({s})" if s else "p", "p") for s in sides]
+        elif c.key == "p_corrected":
+            cols += [Column(f"pc_{s}", f"p ({s}, corrected)" if s else "p (corrected)", "p")
+                     for s in sides]
+        else:
+            cols.append(c)
+    return cols
+
+
 def evidence_table(rows: list[dict], id: str, title: str, note: str = "") -> Table:
     """An APA table of normalised evidence rows.
 
     Columns empty throughout are left out; each row's note becomes a footnote letter after the
-    test name, explained in the table note (long notes would squeeze the table).
+    test name, explained in the table note (long notes would squeeze the table).  Intervals
+    and p-values sit in columns named for their level and sidedness (:func:`_split_by_label`).
     """
     rows = [dict(r) for r in rows]
+    columns = _split_by_label(rows)
+    groups = {r.get("group") for r in rows}
+    if len(rows) > 1 and len(groups) == 1 and next(iter(groups)):
+        # one group throughout: said once in the note, the column would only squeeze the table
+        columns = [c for c in columns if c.key != "group"]
+        note = f"All rows: {next(iter(groups))}. " + note
     notes: list[str] = []
     for r in rows:
         text = r.get("note") or ""
@@ -291,7 +426,7 @@ def evidence_table(rows: list[dict], id: str, title: str, note: str = "") -> Tab
             if text not in notes:
                 notes.append(text)
             r["label"] = f"{r['label']} ({_letter(notes.index(text))})"
-    cols = [c for c in _EVIDENCE_COLUMNS if c.key != "note" and (c.key == "label" or any(
+    cols = [c for c in columns if c.key != "note" and (c.key == "label" or any(
         (r.get(c.key) not in (None, "", (None, None))) for r in rows))]
     foot = " ".join(f"({_letter(i)}) {t}." if not t.endswith(".") else f"({_letter(i)}) {t}"
                     for i, t in enumerate(notes))
@@ -311,6 +446,12 @@ def _propositions(props: dict | None) -> dict:
 def _plan(inputs) -> dict:
     plan = pick(inputs.propositions, "plan", default={})
     return plan if isinstance(plan, dict) else {}
+
+
+def plan_alpha(inputs) -> float:
+    """The plan's alpha (0.05 when propositions.json does not give it)."""
+    a = to_float(pick(_plan(inputs), "alpha"))
+    return a if a is not None and 0 < a < 0.5 else 0.05
 
 
 def _group_key(k):
@@ -343,3 +484,35 @@ def _blocks(props_json) -> list[tuple[str, dict]]:
     if isinstance(joint, dict):
         out.append(("joint", joint))
     return out
+
+
+def analysed_gap(inputs) -> tuple[int, list[str]] | None:
+    """``(n analysed, reasons)`` when the proposition tests use fewer firms than the clean data
+    holds: why the others are left out, in words (from propositions.json ``n``); None when
+    there is nothing to explain."""
+    n = pick(inputs.propositions, "n")
+    if not isinstance(n, dict):
+        return None
+    used = pick(n, "n", "analysed")
+    total = pick(n, "n_total", "input", default=pick(inputs.cleaning_log, "n_kept"))
+    if not isinstance(used, int) or not isinstance(total, int) or used >= total:
+        return None
+    bg = pick(n, "bg_definition", default=pick(_plan(inputs), "born_global_definition", default=""))
+    reasons = []
+    for key, text in (("unclassified", f"not classified as born global or traditional "
+                                       f"({BG_SHORT.get(bg, bg)}: an answer it needs is "
+                                       "missing)"),
+                      ("missing_score", "without both benefit scores"),
+                      ("excluded_by_rule", "excluded by the careless-response / complete-case rule")):
+        k = pick(n, key)
+        if isinstance(k, int) and k:
+            reasons.append(f"{k} {text}")
+    if not reasons:
+        reasons.append(f"{total - used} without a born-global classification or a benefit score")
+    return used, reasons
+
+
+#: born-global definitions in a few words (for sentences; BG_DEFINITIONS gives the sources)
+BG_SHORT = {"bg_ms20": "born global = at least 20% of sales abroad within 3 years",
+            "bg_kc25": "born global = at least 25% of sales abroad within 3 years",
+            "bg_true": "true born global (Kuivalainen et al., 2007)"}

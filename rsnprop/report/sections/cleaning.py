@@ -11,6 +11,7 @@ from ..fmt import fmt_int, fmt_pct, fmt_value
 from ..tables import Column, Table
 from .base import (
     Section, pick, _list, _not_run, _missing_reason, _records, generic_table, _warnings,
+    analysed_gap, words,
 )
 
 
@@ -40,7 +41,7 @@ def cleaning_section(inputs) -> Section:
         if isinstance(reasons, dict):
             for code, k in reasons.items():
                 reason_step[str(code)] = name
-                lines.append(f"{code}: {fmt_value(k)}")
+                lines.append(f"{words(code)}: {fmt_value(k)}")
         detail = pick(st, "reason", "description", "detail", "rule")
         if detail is not None:
             lines.append(fmt_value(detail))
@@ -48,15 +49,25 @@ def cleaning_section(inputs) -> Section:
             lines = []
         flow.append({"label": name, "n": fmt_int(after) if after is not None else "",
                      "excluded": lines})
-    flow.append({"label": "Analysed", "n": fmt_int(n_kept), "excluded": [], "final": True})
+    gap = analysed_gap(inputs)
+    flow.append({"label": "Clean data set (measurement model)", "n": fmt_int(n_kept),
+                 "excluded": [], "final": gap is None})
+    if gap is not None:
+        flow.append({"label": "Analysed in the proposition tests", "n": fmt_int(gap[0]),
+                     "excluded": [f"Left out: n = {fmt_int(pick(log, 'n_kept', default=0) - gap[0])}"
+                                  if isinstance(n_kept, int) else "Left out:", *gap[1]], "final": True})
     s.add("flow", flow)
+    if gap is not None:
+        s.add("p", f"The clean data set holds {fmt_int(n_kept)} firms; the measurement model "
+                   f"uses them all, the proposition tests {fmt_int(gap[0])}: "
+                   + "; ".join(gap[1]) + ".")
     s.add("note", "Each box gives the number of responses left after the step; beside it, the "
                   "responses excluded at that step and how many responses had each reason "
                   "(a response is excluded at its first failing step but all its reasons are "
                   "counted, so reason counts can exceed the exclusions).")
     counts = Counter(str(r) for e in excluded for r in _list(e.get("reasons")))
     if counts:
-        rows = [{"reason": k, "step": reason_step.get(k, ""), "n": v, "share": v / len(excluded)}
+        rows = [{"reason": words(k), "step": reason_step.get(k, ""), "n": v, "share": v / len(excluded)}
                 for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
         cols = [Column("reason", "Reason")] + ([Column("step", "Step")] if reason_step else []) + [
             Column("n", "Excluded responses with this reason", "int"),
@@ -71,7 +82,7 @@ def cleaning_section(inputs) -> Section:
                            f"{n_kept + n_exc}."])
     careless = pick(log, "careless")
     if isinstance(careless, dict) and isinstance(pick(careless, "flagged"), dict):
-        pairs = [(k, fmt_value(v)) for k, v in careless["flagged"].items()]
+        pairs = [(words(k), fmt_value(v)) for k, v in careless["flagged"].items()]
         if pick(careless, "median_duration_sec") is not None:
             pairs.insert(0, ("median duration (s)", fmt_value(careless["median_duration_sec"])))
         s.add("dl", pairs, "Careless-responding screens (responses flagged)")

@@ -74,7 +74,8 @@ def descriptives_section(inputs) -> Section:
                 row[f"{key}_m"] = float(xs.mean()) if xs.size else None
                 row[f"{key}_sd"] = float(xs.std(ddof=1)) if xs.size > 1 else None
             rows.append(row)
-        s.add("table", Table("descriptives", f"Means and standard deviations by group ({gcol})", [
+        s.add("table", Table("descriptives", "Means and standard deviations by group (born global: "
+                             f"{BG_DEFINITIONS.get(gcol, gcol)})", [
             Column("variable", "Variable"),
             Column("trad_n", "Traditional n", "int"), Column("trad_m", "M", "num"),
             Column("trad_sd", "SD", "num"),

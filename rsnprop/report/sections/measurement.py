@@ -11,7 +11,7 @@ from ..fmt import fmt_num, fmt_value, to_float
 from ..tables import Column, Table
 from .base import (
     GROUP_LABELS, Section, pick, _list, _not_run, _missing_reason, _records, _scalars,
-    _generic_blocks, _warnings, _p_text, _group_key, _blocks,
+    _generic_blocks, _warnings, _p_text, _group_key, _blocks, words,
 )
 
 
@@ -118,6 +118,31 @@ def _matrix_table(mat, id: str, title: str, note: str, *, full: bool = False) ->
                  [Column(c, c, "bounded") for c in names], rows, note)
 
 
+def _efa_sentence(efa: dict, m: dict) -> str:
+    """KMO, Bartlett and the number of factors, saying why that many were extracted."""
+    n, n_total = pick(efa, "n"), pick(m, "n_rows")
+    sample = ""
+    if n is not None:
+        sample = f" on n = {fmt_value(n)}" + (f" of {fmt_value(n_total)} firms" if n_total else " firms") \
+            + (f" ({fmt_value(pick(efa, 'missing'))} deletion)" if pick(efa, "missing") else "")
+    text = (f"Exploratory factor analysis{sample}: KMO = {fmt_num(pick(efa, 'kmo'))}; Bartlett "
+            f"χ²({fmt_value(pick(efa, 'bartlett_df'))}) = {fmt_num(pick(efa, 'bartlett_chi2'))}, "
+            f"{_p_text(pick(efa, 'bartlett_pvalue'))}. {fmt_value(pick(efa, 'nfactors'))} factors "
+            f"extracted ({fmt_value(pick(efa, 'fm'))}, {fmt_value(pick(efa, 'rotation'))} rotation)")
+    constructs = pick(efa, "factor_constructs")
+    k, pa = to_float(pick(efa, "nfactors")), to_float(pick(efa, "parallel_analysis_factors"))
+    if isinstance(constructs, dict) and k is not None and len(constructs) == k:
+        text += ": one per construct of the instrument, the structure the CFA below tests"
+    if pa is not None:
+        text += f". Parallel analysis (Horn, 1965) suggests {fmt_value(pick(efa, 'parallel_analysis_factors'))}"
+        if k is not None and pa != k:
+            text += (f"; it is reported as a check, not used to choose the number: with "
+                     f"{'fewer' if pa < k else 'more'} factors, constructs of the instrument would be "
+                     f"{'merged' if pa < k else 'split'}, and the item loadings below show whether "
+                     "each construct forms its own factor")
+    return text + "."
+
+
 def _invariance(inputs):
     for src in (inputs.measurement, inputs.invariance,
                 pick(inputs.propositions, "auxiliary", default={})):
@@ -176,12 +201,7 @@ def measurement_section(inputs) -> Section:
             for x in skipped if isinstance(x, dict)) + ".")
     efa = pick(m, "efa")
     if isinstance(efa, dict) and efa:
-        s.add("p", f"Exploratory factor analysis: KMO = {fmt_num(pick(efa, 'kmo'))}; Bartlett "
-                   f"χ²({fmt_value(pick(efa, 'bartlett_df'))}) = {fmt_num(pick(efa, 'bartlett_chi2'))}, "
-                   f"{_p_text(pick(efa, 'bartlett_pvalue'))}; parallel analysis suggests "
-                   f"{fmt_value(pick(efa, 'parallel_analysis_factors'))} factor(s); "
-                   f"{fmt_value(pick(efa, 'nfactors'))} extracted ({fmt_value(pick(efa, 'fm'))}, "
-                   f"{fmt_value(pick(efa, 'rotation'))} rotation).")
+        s.add("p", _efa_sentence(efa, m))
     cfa = pick(m, "cfa", default={}) or {}
     fit = pick(cfa, "fit", default=None) or pick(m, "fit", default=None)
     if isinstance(fit, dict) and fit:
@@ -203,7 +223,8 @@ def measurement_section(inputs) -> Section:
     loadings, source = _loadings_matrix(m)
     if loadings is not None:
         fig = F.loadings_heatmap(loadings, title="Exploratory factor loadings (pattern matrix)"
-                                 if source == "efa" else "Standardised CFA loadings")
+                                 if source == "efa" else "Standardised CFA loadings",
+                                 exploratory=source == "efa")
         if fig:
             s.add("figure", fig)
     else:
@@ -222,7 +243,7 @@ def measurement_section(inputs) -> Section:
                              note="r (drop) = corrected item-total correlation; λ = standardised "
                                   "loading; Rev. = reverse-keyed item (already recoded)."))
     elif loadings is not None:
-        rows = [{"item": i, **{f: (None if v != v else v) for f, v in loadings.loc[i].items()}}
+        rows = [{"item": i, **{f: to_float(v) for f, v in loadings.loc[i].items()}}
                 for i in loadings.index]
         s.add("table", Table("loadings", "Loadings", [Column("item", "Item")] +
                              [Column(str(f), str(f), "bounded") for f in loadings.columns], rows))
@@ -300,10 +321,25 @@ def measurement_section(inputs) -> Section:
             if isinstance(val, dict):
                 pairs_ = _scalars(val)
                 if pairs_:
-                    s.add("dl", pairs_, f"Common-method variance: {key}")
+                    s.add("dl", pairs_, f"Common-method variance: {words(key)}")
     elif cmv is not None:
         _generic_blocks(s, cmv, "cmv", "Common-method variance")
-    w = _warnings(m, cfa, validity, inv)
+    w = _dedupe_warnings(_warnings(m, cfa, validity, inv))
     if w:
         s.add("warnings", w)
     return s
+
+
+def _dedupe_warnings(messages: list[str]) -> list[str]:
+    """One warning per problem: ``"validity: construct x: AVE below 0.5"`` and ``"construct x:
+    AVE below 0.5"`` (the same check, reported by the measurement run and by its validity
+    part) are one warning."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for msg in messages:
+        head, _, rest = msg.partition(": ")
+        key = rest if rest and " " not in head and rest in messages else msg
+        if key not in seen:
+            seen.add(key)
+            out.append(key)
+    return out

@@ -7,7 +7,10 @@ from collections import Counter
 from .. import figures as F
 from ..fmt import fmt_value, to_float
 from ..tables import Column, Table
-from .base import VERDICT_TEXT, Section, pick, _list, _not_run, _missing_reason, effect_row
+from .base import (
+    VERDICT_TEXT, Section, pick, _list, _not_run, _missing_reason, effect_row, words, level_text,
+    plan_alpha,
+)
 
 
 def _multiverse(inputs):
@@ -68,11 +71,17 @@ def multiverse_section(inputs) -> Section:
     if isinstance(mv, dict):
         dims = pick(mv, "dimensions")
         if isinstance(dims, dict):
-            s.add("dl", [(k, fmt_value(v)) for k, v in dims.items()], "Analytic choices varied")
+            s.add("dl", [(words(k), fmt_value(v)) for k, v in dims.items()], "Analytic choices varied")
         if pick(mv, "n_specifications") is not None:
-            s.add("p", f"{fmt_value(pick(mv, 'n_specifications'))} specifications in the grid; "
-                       f"{fmt_value(pick(mv, 'n_available', default=len(specs)))} distinct "
-                       "analyses with results are drawn below.")
+            n_all = pick(mv, "n_specifications")
+            k_ok = pick(mv, "n_available", default=len({id(r["choices"]) for r in specs}))
+            s.add("p", f"{fmt_value(k_ok)} of {fmt_value(n_all)} specifications computed; their "
+                       "results are drawn below." + (" The others are not available:" if
+                                                      k_ok != n_all else ""))
+            missing = [x for x in _list(pick(mv, "not_available")) if isinstance(x, dict)]
+            if missing:
+                s.add("dl", [(f"{fmt_value(pick(x, 'n'))} specifications", fmt_value(pick(x, "reason")))
+                             for x in missing], "Specifications not available, by reason")
     summary_rows = []
     shares = pick(mv, "share") if isinstance(mv, dict) else None
     for pid in sorted({r["proposition"] for r in specs}):
@@ -90,14 +99,23 @@ def multiverse_section(inputs) -> Section:
             share = {v: c / k for v, c in verdicts.items()} if verdicts else {}
         summary_rows.append({
             "proposition": pid, "k": k, "median": median, "range": (ests[0], ests[-1]),
-            "pos": sum(1 for r in sub if r["ci_lower"] is not None and r["ci_lower"] > 0),
-            "neg": sum(1 for r in sub if r["ci_upper"] is not None and r["ci_upper"] < 0),
+            "pos": sum(1 for r in sub if r["ci_lower"] is not None and r["ci_lower"] > 0) / k,
+            "neg": sum(1 for r in sub if r["ci_upper"] is not None and r["ci_upper"] < 0) / k,
             **{f"share_{v}": share.get(v) for v in VERDICT_TEXT}})
+    a = plan_alpha(inputs)
+    lv = level_text(to_float(pick(mv, "ci_level")) or 0.95) if isinstance(mv, dict) else "95%"
     s.add("table", Table("multiverse", "Specification curve summary", [
-        Column("proposition", "Proposition"), Column("k", "Specifications", "int"),
+        Column("proposition", "Proposition"), Column("k", "Specifications computed", "int"),
         Column("median", "Median estimate", "num"), Column("range", "Range", "ci"),
-        Column("pos", "CI > 0", "int"), Column("neg", "CI < 0", "int")] +
+        Column("pos", f"{lv} CI above 0", "pct"), Column("neg", f"{lv} CI below 0", "pct")] +
         [Column(f"share_{v}", v.capitalize(), "pct") for v in VERDICT_TEXT], summary_rows,
-        note="Range is [lowest, highest] estimate across specifications; the last four columns "
-             "give the share of specifications reaching each verdict."))
+        note="Every percentage is a share of the specifications computed. Range = [lowest, "
+             f"highest] estimate. {lv} CI above / below 0: the two-sided {lv} interval of the "
+             "estimate excludes 0 (no correction). Supported ... Inconclusive: the verdict of "
+             "the preregistered decision rules, which use one-sided tests corrected for multiple "
+             f"testing over P1, P2 and joint; a one-sided test at α = {fmt_value(a)} corresponds "
+             f"to a {level_text(1 - 2 * a)} interval, so a specification can be supported while "
+             f"its {lv} CI still includes 0, and the correction can make the verdict stricter "
+             "than the interval. Joint is supported only when P1, P2 and the interaction all "
+             "are, so its share can be far below that of its interval alone."))
     return s

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..fmt import fmt_value
 from .base import (
-    PROPOSITION_TEXT, Section, pick, _not_run, _missing_reason, _generic_blocks, _plan, _blocks,
+    PROPOSITION_TEXT, Section, pick, _not_run, _missing_reason, _generic_blocks, _plan, _blocks, words,
 )
 
 
@@ -18,7 +18,7 @@ def plan_section(inputs) -> Section:
     for key in ("plan_file", "plan_path", "plan_name", "born_global_definition", "seed"):
         v = pick(props, key)
         if v is not None:
-            pairs.append((key, fmt_value(v)))
+            pairs.append((words(key), fmt_value(v)))
     s.add("dl", pairs, "Plan identity")
     stated = {pid: pick(b, "statement") for pid, b in _blocks(props)}
     s.add("dl", [(pid, fmt_value(stated.get(pid) or PROPOSITION_TEXT.get(pid, "")))

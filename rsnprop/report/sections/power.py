@@ -7,6 +7,7 @@ from ..fmt import fmt_value, to_float
 from ..tables import Column, Table
 from .base import (
     VERDICT_TEXT, Section, pick, _not_run, _records, generic_table, _generic_blocks, _warnings,
+    words,
 )
 
 
@@ -86,7 +87,7 @@ def power_section(inputs) -> Section:
     if isinstance(analytic, dict):
         es = pick(analytic, "effect_sizes")
         if isinstance(es, dict):
-            s.add("dl", [(k, fmt_value(v, 3)) for k, v in es.items()],
+            s.add("dl", [(words(k), fmt_value(v, 3)) for k, v in es.items()],
                   "Analytic power: effect sizes assumed")
         arows = pick(analytic, "rows")
         if isinstance(arows, list):
@@ -96,10 +97,14 @@ def power_section(inputs) -> Section:
     desc = pick(pw, "scenario_description")
     if desc:
         s.add("p", f"Scenario: {fmt_value(desc)}")
+    if pick(pw, "pipeline"):
+        s.add("p", "Each replication simulates a survey export of n responses under the scenario, "
+                   "cleans it with the plan's cleaning rules and runs the preregistered primary "
+                   "tests and decision rules on the firms kept.")
     rest = {k: v for k, v in pw.items() if k not in (
         "results", "power", "grid", "n_for_power", "scenario", "reps", "n_reps", "seed",
         "plan_name", "expected_verdicts", "analytic", "scenario_description", "kind",
-        "targets", "ns")}
+        "targets", "ns", "pipeline")}
     if rest:
         _generic_blocks(s, rest, "power_settings", "Power settings")
     w = _warnings(pw)

@@ -10,8 +10,15 @@ from ..tables import Column, Table
 from .base import (
     PROPOSITION_TEXT, GROUP_LABELS, Section, pick, _list, _not_run, _missing_reason,
     _generic_blocks, _warnings, effect_row, evidence_table, _propositions, _plan, group_column,
-    _blocks,
+    _blocks, plan_alpha, words,
 )
+
+
+_LABELS_NOTE = (
+    "Each interval sits in the column of its level: two-sided 95% CIs, and for the equivalence "
+    "(TOST) rows the 1 − 2α CI that corresponds to the two one-sided tests. p (one-sided) = in "
+    "the predicted direction (for TOST: the larger of its two one-sided p-values); p (corrected) "
+    "= after the plan's multiple-testing correction. ES = standardised effect size (95% CI).")
 
 
 def _forest_rows(inputs) -> tuple[list[dict], str]:
@@ -23,11 +30,13 @@ def _forest_rows(inputs) -> tuple[list[dict], str]:
         {**e, "proposition": pid} for pid, block in _blocks(props)
         for e in _list(pick(block, "evidence")) if isinstance(e, dict)]
     for e in source:
-        r = effect_row(e)
+        r = effect_row(e, plan_alpha(inputs))
         if r is None:
             continue
         pid = str(pick(e, "proposition", default=""))
         use_es = r["es"] is not None
+        if not use_es and r["ci_level"] != 0.95:
+            continue   # one axis, one interval level: TOST (90 %) intervals stay in the tables
         est = r["es"] if use_es else r["estimate"]
         lo, hi = (r["es_ci_lower"], r["es_ci_upper"]) if use_es else (r["ci_lower"], r["ci_upper"])
         if est is None:
@@ -38,13 +47,13 @@ def _forest_rows(inputs) -> tuple[list[dict], str]:
     return rows, "Standardised effect size (95% CI)"
 
 
-def _aux_table(block: dict, id: str, title: str, note: str = "") -> Table | None:
+def _aux_table(block: dict, id: str, title: str, note: str = "", alpha: float = 0.05) -> Table | None:
     rows = []
     for key, ev in block.items():
-        r = effect_row(ev) if isinstance(ev, dict) else None
+        r = effect_row(ev, alpha) if isinstance(ev, dict) else None
         if r is None:
             continue
-        rows.append({"id": key, "statement": fmt_value(pick(ev, "statement", default="")), **r})
+        rows.append({"id": words(key), "statement": fmt_value(pick(ev, "statement", default="")), **r})
     if not rows:
         return None
     t = evidence_table(rows, id, title, note)
@@ -71,16 +80,17 @@ def propositions_section(inputs) -> Section:
                    "predicted), in scale points unless the note says otherwise.")
     for pid, entry in _blocks(inputs.propositions):
         evidence = [e for e in _list(pick(entry, "evidence"))]
-        rows = [r for r in (effect_row(e) for e in evidence) if r]
+        rows = [r for r in (effect_row(e, plan_alpha(inputs)) for e in evidence) if r]
         verdict = fmt_value(pick(entry, "verdict", default="no verdict"))
         statement = fmt_value(pick(entry, "statement", default=PROPOSITION_TEXT.get(pid, "")))
         reason = fmt_value(pick(entry, "reason", default=""))
         if rows:
+            n_total = pick(entry, "n_total")
+            given = (f"n = firms used; {fmt_value(n_total)} firms of the clean data are in this "
+                     "group. ") if n_total is not None else ""
             s.add("table", evidence_table(
                 rows, f"evidence_{pid.lower()}", f"{pid} ({verdict}): {statement}",
-                note=(f"Decision: {reason}. " if reason else "") +
-                "ES = standardised effect size; p (corrected) = p after the plan's "
-                "multiple-testing correction."))
+                note=(f"Decision: {reason}. " if reason else "") + given + _LABELS_NOTE))
         strings = [str(e) for e in evidence if isinstance(e, str)]
         if strings:
             s.add("dl", [(pid, x) for x in strings], f"{pid}: evidence")
@@ -96,7 +106,8 @@ def propositions_section(inputs) -> Section:
         s.add("figure", fig)
     desc = pick(inputs.propositions, "descriptives")
     if isinstance(desc, list) and desc:
-        drows = [{"group": fmt_value(pick(d, "group")), "benefit": fmt_value(pick(d, "benefit")),
+        drows = [{"group": GROUP_LABELS.get(pick(d, "group"), fmt_value(pick(d, "group"))),
+                  "benefit": fmt_value(pick(d, "benefit")),
                   "n": pick(d, "n"), "mean": pick(d, "mean"), "sd": pick(d, "sd"),
                   "ci": (pick(d, "ci_lower"), pick(d, "ci_upper"))} for d in desc if isinstance(d, dict)]
         s.add("table", Table("benefit_scores", "Benefit scores by group, as analysed", [

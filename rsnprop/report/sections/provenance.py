@@ -30,11 +30,9 @@ def _provenance_mismatches(inputs) -> list[str]:
     if len(set(inst.values())) > 1:
         out.append("The result files were made with different instrument versions: "
                    + "; ".join(f"{k} {v[:12]}" for k, v in inst.items()) + ".")
-    plans = {}
-    for fname, src in (("propositions.json", inputs.propositions), ("power.json", inputs.power)):
-        h = pick(src, "plan_hash")
-        if h:
-            plans[fname] = str(h)
+    from ..inputs import plan_hashes
+
+    plans = plan_hashes(inputs)
     if len(set(plans.values())) > 1:
         out.append("The result files were made with different study plans: "
                    + "; ".join(f"{k} {v[:12]}" for k, v in plans.items()) + ".")

@@ -7,7 +7,8 @@ from __future__ import annotations
 from ..fmt import fmt_int, fmt_value
 from .base import (
     PROPOSITION_TEXT, _GROUP, _PREDICTED, VERDICT_TEXT, Section, pick, _list, _not_run,
-    _missing_reason, effect_row, _evidence_sentence, _propositions, _blocks,
+    _missing_reason, effect_row, _evidence_sentence, _propositions, _blocks, plan_alpha,
+    analysed_gap,
 )
 
 
@@ -32,6 +33,8 @@ def simulated_note(inputs) -> str | None:
 
 def summary_section(inputs) -> Section:
     s = Section("summary", "Summary of verdicts")
+    if getattr(inputs, "plan_mismatch", None):
+        s.add("banner", inputs.plan_mismatch)
     props = _propositions(inputs.propositions)
     if not props:
         return _not_run(s, _missing_reason(inputs, "propositions.json") if inputs.propositions is None
@@ -55,7 +58,7 @@ def summary_section(inputs) -> Section:
         else:
             plain = f"Verdict for {pid}: {verdict}."
         raw = [e for e in _list(pick(entry, "evidence"))]
-        rows = [r for r in (effect_row(e) for e in raw) if r]
+        rows = [r for r in (effect_row(e, plan_alpha(inputs)) for e in raw) if r]
         key = [r for r in rows if r["role"] in _ROLE_ORDER] or rows[:1]
         key.sort(key=lambda r: _ROLE_ORDER.get(r["role"], 9))
         evidence = [_evidence_sentence(r) for r in key[:3]]
@@ -73,8 +76,10 @@ def summary_section(inputs) -> Section:
         parts.append(f"{fmt_int(pick(log, 'n_kept'))} firms kept of {fmt_int(pick(log, 'n_in'))} "
                      "responses received")
     if isinstance(n, dict) and n:
+        gap = analysed_gap(inputs)
         parts.append(f"{fmt_int(pick(n, 'analysed'))} analysed ({fmt_int(pick(n, 'born_global'))} "
-                     f"born global, {fmt_int(pick(n, 'traditional'))} traditional)")
+                     f"born global, {fmt_int(pick(n, 'traditional'))} traditional)"
+                     + ("; left out of the tests: " + "; ".join(gap[1]) if gap else ""))
     if parts:
         s.add("p", "Sample: " + "; ".join(parts) + ".")
     s.add("note", "Verdicts follow the preregistered decision rules of the study plan (section 2): "
