@@ -699,3 +699,72 @@ def test_old_form_example_keeps_its_cleaning_results(ins, repo_root):
         assert by_row[e["row"]] == [r for r in e["rules"]]
     # the answers were kept: the problems of those rows are the same as before
     pd.testing.assert_frame_equal(new.problems, old.problems)
+
+
+# --- LimeSurvey end URL for screen-outs -------------------------------------------------------
+
+def _ls_if(expr: str, answers: dict) -> str:
+    """Evaluate the nested ``if(cond, 'id', ...)`` status expression as LimeSurvey would."""
+    m = re.fullmatch(r"if\((.+?), '(\w+)', (.+)\)", expr.strip())
+    if m is None:
+        return expr.strip().strip("'")
+    return m.group(2) if _ls_eval(m.group(1), answers) else _ls_if(m.group(3), answers)
+
+
+def _settings(text):
+    lines = list(csv.reader(io.StringIO(text[1:]), delimiter="\t", quotechar='"'))
+    rows = [dict(zip(lines[0], ln)) for ln in lines[1:]]
+    survey = {r["name"]: r["text"] for r in rows if r["class"] == "S"}
+    by_lang = {}
+    for r in rows:
+        if r["class"] == "SL":
+            by_lang.setdefault(r["language"], {})[r["name"]] = r["text"]
+    return survey, by_lang
+
+
+@pytest.mark.parametrize("base, sep", [("https://study.example.org/end", "?"),
+                                       ("https://panel.example.com/r?pid={PASSTHRU:pid}", "&")])
+def test_limesurvey_end_url_tells_screen_outs_from_completes(ins, base, sep):
+    survey, by_lang = _settings(export(ins, "limesurvey", end_url=base))
+    assert survey["autoredirect"] == "Y"
+    assert set(by_lang) == set(ins.languages)
+    urls = {lg: s["surveyls_url"] for lg, s in by_lang.items()}
+    assert len(set(urls.values())) == 1 and all(s["surveyls_urldescription"] for s in by_lang.values())
+    url = urls[ins.default_language]
+    m = re.fullmatch(re.escape(base + sep) + r"status=\{(.+)\}&lang=\{LANG\}", url)
+    assert m is not None, url
+    # the status LimeSurvey fills in for each respondent of the form (irrelevant = empty)
+    names = ["sme", "no_rsn", *ROUTED]
+    raw_export = _ls_export(ins, names)
+    for k, name in enumerate(names):
+        answers = {c: ("" if v is None else v) for c, v in raw_export.iloc[k].items()
+                   if not str(c).startswith("shown:")}
+        expected = ROUTED[name] if name in ROUTED and name != "no_rsn" else "complete"
+        assert _ls_if(m.group(1), answers) == expected, name
+
+
+def test_limesurvey_without_end_url_does_not_redirect(ins):
+    survey, by_lang = _settings(export(ins, "limesurvey"))
+    assert survey["autoredirect"] == "N"
+    assert all(s["surveyls_url"] == "" for s in by_lang.values())
+
+
+@pytest.mark.parametrize("bad", ["study.example.org/end", "ftp://x.org", "https://x.org/a b",
+                                 'https://x.org/"q"'])
+def test_limesurvey_end_url_must_be_a_web_address(ins, bad):
+    from rsnprop.errors import InputError
+
+    with pytest.raises(InputError, match="end URL"):
+        export(ins, "limesurvey", end_url=bad)
+
+
+def test_cli_end_url(repo_root, tmp_path, rsnprop_cli):
+    out = tmp_path / "ls.txt"
+    proc = rsnprop_cli("instrument", "export", INSTRUMENT, "--format", "limesurvey", "-o", str(out),
+                       "--end-url", "https://study.example.org/end", cwd=repo_root)
+    assert proc.returncode == 0, proc.stderr
+    assert _settings(out.read_text(encoding="utf-8"))[0]["autoredirect"] == "Y"
+    proc = rsnprop_cli("instrument", "export", INSTRUMENT, "--format", "xlsform", "-o",
+                       str(tmp_path / "x.xlsx"), "--end-url", "https://study.example.org/end",
+                       cwd=repo_root)
+    assert proc.returncode == 2 and "--end-url" in proc.stderr
