@@ -768,3 +768,27 @@ def test_cli_end_url(repo_root, tmp_path, rsnprop_cli):
                        str(tmp_path / "x.xlsx"), "--end-url", "https://study.example.org/end",
                        cwd=repo_root)
     assert proc.returncode == 2 and "--end-url" in proc.stderr
+
+
+@pytest.mark.parametrize("platform", ["xlsform", "limesurvey"])
+def test_cleaning_routing_equals_the_instrument_routing(ins, xform, platform, repo_root):
+    """Cleaning's vectorised rule evaluation (on recoded values) fires exactly where the
+    instrument's own evaluation (checked against the exported forms above) does."""
+    from rsnprop.data import read_table
+    from rsnprop.data.platforms import combine_indicators
+    from rsnprop.data.rules import CleaningRules
+    from rsnprop.data.validate import routing_masks, validate_items
+    from rsnprop.instrument.logic import routed_out
+
+    example = read_table(repo_root / "rsnprop" / "datasets" / "example_raw.csv")
+    new_form = _platform_frame(ins, platform, NAMES, xform)
+    for df in (example, new_form):
+        combined = combine_indicators(df, ins)          # as clean() does first
+        cols = [c for c in combined.columns if c in ins.items and c != "resp_id"
+                and ins.items[c].type != "text"]
+        values, _, _ = validate_items(combined, ins, CleaningRules(), cols)
+        fired = routing_masks(values, ins)
+        assert list(fired) == [r.id for r in ins.routing]
+        for rule in ins.routing:
+            assert fired[rule.id].tolist() == routed_out(df, ins, rule.id).tolist(), rule.id
+        assert any(m.any() for m in fired.values())
