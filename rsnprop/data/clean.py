@@ -336,7 +336,7 @@ def _clean(raw_df, instrument, rules, source):
     dups = (dup_id | dup_sub) if rules.exclude_duplicates else np.zeros(n_in, dtype=bool)
     _stage('eligibility')
     # ---- eligibility ---------------------------------------------------------------------
-    elig = check_eligibility(values, instrument, rules.eligibility)
+    elig = check_eligibility(values, instrument, rules.eligibility, routed=routed)
     not_met = np.zeros(n_in, dtype=bool)
     for col in elig.columns:
         crit = col[len("elig_"):]
