@@ -72,7 +72,8 @@ def test_log_invariant_and_flow(ins, example, example_result):
 def test_every_reason_listed(ins, example):
     raw = _good_rows(ins, example)
     raw.loc[1, "resp_id"] = raw.loc[0, "resp_id"]          # duplicate id ...
-    raw.loc[1, "employees"] = 900                            # ... and not an SME ...
+    raw.loc[1, ["turnover_band", "balance_band"]] = 4       # ... not an SME (finances: the
+    #                                       form goes on, no screen-out) ...
     raw.loc[1, "attn_1"] = 7                                 # ... and fails an attention check
     raw.loc[2, "decision_maker"] = 0
     raw.loc[3, "phase"] = 1

@@ -253,9 +253,9 @@ def test_cleaning_counts_screen_outs_and_firms_without_social_media(ins, xform):
     elig = next(s for s in res.log["steps"] if s["step"] == "eligibility")
     assert elig["n_excluded"] == 4
     excluded = {e["id"]: e["reasons"] for e in res.log["excluded"]}
-    # counted first under their own reason (the missing benefit answers come second)
-    assert excluded["uuid:7"][0] == "no_rsn_use" and excluded["uuid:8"][0] == "no_rsn_use"
-    assert excluded["uuid:6"][0] == "not_sme" and excluded["uuid:9"][0] == "not_internationalised"
+    # counted under their own reason only (no missing-answer or careless reason besides)
+    assert excluded["uuid:7"] == ["no_rsn_use"] and excluded["uuid:8"] == ["no_rsn_use"]
+    assert excluded["uuid:6"] == ["not_sme"] and excluded["uuid:9"] == ["not_internationalised"]
     # the routed-out firms raise no 'required' or 'answered when hidden' problems
     probs = res.problems
     routed = probs[probs["row"].isin([7, 8, 9, 10])]
@@ -547,3 +547,248 @@ def test_example_export_is_unaffected_by_the_none_criterion(ins, repo_root):
     # a screen-out not covered by another criterion is counted too
     assert np.flatnonzero(routing_criteria(raw, ins)["internationalised"] == 0).tolist() == \
         np.flatnonzero(raw["phase"].to_numpy() == 1).tolist()
+
+
+# --- cleaning applies the routing rules as the forms do (issue 18, follow-up) -----------------
+
+RESPONDENTS.update({
+    "not_dm": {"decision_maker": 0},
+    # an SME that left two required firm questions and most benefit questions blank
+    "sme_gaps": {"sector": None, "b2b": None,
+                 **{f"{p}_{k}": None for p, n in (("rel", 7), ("inf", 9), ("rsk", 4))
+                    for k in range(1, n + 1)}},
+})
+ROUTED = {"not_sme": "not_sme", "no_rsn": "no_rsn_use", "phase1": "not_internationalised",
+          "no_consent": "no_consent", "not_dm": "not_decision_maker"}
+NAMES = ["sme"] * 6 + list(ROUTED) + ["sme_gaps"]
+
+
+def _qualtrics_export(ins, names) -> pd.DataFrame:
+    """A Qualtrics response export of the form set up from the setup notes (survey-flow
+    branches = the instrument's routing): matrix columns, choice positions, multi-select
+    ``<tag>_<k>`` columns holding 1 or nothing, empty cells for questions not shown."""
+    from rsnprop.instrument import column_map, value_map
+    from rsnprop.instrument.mapping import option_column
+
+    cmap, vmap = column_map(ins, "qualtrics"), value_map(ins, "qualtrics")
+    first = {}
+    for col, target in cmap.items():
+        first.setdefault(target, col)
+    answers = pd.DataFrame([_respondent(ins, n) for n in names])
+    rows = {"ResponseId": [f"R_{k}" for k in range(len(names))],
+            "Duration (in seconds)": [600 + k for k in range(len(names))]}
+    for item in ins.items.values():
+        if item.type == "meta" or item.id not in answers:
+            continue
+        seen = shown(answers, ins, item.id).to_numpy()
+        if item.type == "select_multiple":
+            for code in item.choices:
+                ticked = answers[item.id].astype(str).str.split().apply(lambda t, c=code: c in t)
+                rows[first[option_column(item.id, code)]] = np.where(seen & ticked, "1", "")
+            continue
+        back = {str(v): k for k, v in vmap.get(item.id, {}).items()}
+        vals = [back.get(str(v), v) if ok and pd.notna(v) else ""
+                for v, ok in zip(answers[item.id], seen)]
+        rows[first[item.id]] = vals
+    return pd.DataFrame(rows).replace("", np.nan)
+
+
+def _platform_frame(ins, platform, names, xform):
+    if platform == "xlsform":
+        raw_export = _odk_export(ins, xform, names)
+    elif platform == "limesurvey":
+        raw_export = _ls_export(ins, names).replace("", np.nan)
+        raw_export = raw_export.drop(columns=[c for c in raw_export if c.startswith("shown:")])
+    else:
+        raw_export = _qualtrics_export(ins, names)
+    df = from_platform(raw_export, ins, platform)
+    likert = [i.id for i in ins.items.values() if i.type == "likert" and not i.attention_check]
+    rng = np.random.default_rng(3)   # ordinary answers vary a little (careless screens)
+    for k, name in enumerate(names):
+        if name.startswith("sme"):
+            cols = [c for c in likert if pd.notna(df.loc[k, c])]
+            df.loc[k, cols] = rng.integers(3, 7, size=len(cols))
+    return df
+
+
+@pytest.mark.parametrize("platform", ["xlsform", "limesurvey", "qualtrics"])
+def test_round_trip_cleaning_applies_the_routing_rules(ins, xform, platform):
+    """New-form export -> clean: screened-out firms and firms without social media are
+    excluded under their own reason only, none of their unshown questions is a missing or
+    required answer, and the missing share counts only the questions each firm was shown."""
+    from rsnprop.data.clean import clean
+
+    df = _platform_frame(ins, platform, NAMES, xform)
+    with pytest.warns(Warning):
+        res = clean(df, ins)
+    rows = {name: k + 1 for k, name in enumerate(NAMES)}        # 1-based data rows
+    excluded = {e["row"]: e["reasons"] for e in res.log["excluded"]}
+    for name, reason in ROUTED.items():
+        assert excluded[rows[name]] == [reason], (platform, name)
+    assert excluded[rows["sme_gaps"]] == ["too_many_missing"]
+    assert res.log["n_kept"] == NAMES.count("sme")
+    fired = res.log["routing"]["rules"]
+    assert {r: fired[r]["n_fired"] for r in fired} == {r: 1 for r in ROUTED.values()}
+    assert res.log["routing"]["not_shown_answered"] == []     # the form hid them
+    # problems: none for the routed-out firms; the SME with gaps still has its own
+    probs = res.problems
+    routed_rows = [rows[n] for n in ROUTED]
+    assert not probs[probs["row"].isin(routed_rows)]["reason"].isin(
+        ["required_missing", "answered_when_hidden"]).any()
+    gaps = probs[(probs["row"] == rows["sme_gaps"]) & (probs["reason"] == "required_missing")]
+    assert set(gaps["column"]) == {"sector", "b2b"}
+    # missing share over the questions shown: 0 for the firm without social media (only its
+    # approach items were shown), unknown (NaN) for firms that saw no construct question
+    share = res.flags.set_index("row")["missing_share"]
+    construct = [c for con in ins.constructs.values() for c in con.items]
+    blanks = [c for c in construct if RESPONDENTS["sme_gaps"].get(c, 0) is None]
+    assert share[rows["sme_gaps"]] == pytest.approx(len(blanks) / len(construct))
+    assert share[rows["no_rsn"]] == 0 and share[rows["sme"]] == 0
+    for name in ("not_sme", "phase1", "no_consent", "not_dm"):
+        assert np.isnan(share[rows[name]]), name
+    steps = {s["step"]: s for s in res.log["steps"]}
+    assert steps["eligibility"]["n_excluded"] == 4 and steps["consent"]["n_excluded"] == 1
+    assert steps["missing"]["reasons"] == {"too_many_missing": 1}
+
+
+def _without_routing(ins):
+    """The same instrument with no routing rules (as cleaning worked before them)."""
+    from dataclasses import replace
+
+    items = {k: replace(v, routed_by=()) for k, v in ins.items.items()}
+    return replace(ins, routing=[], items=items)
+
+
+def test_old_form_example_keeps_its_cleaning_results(ins, repo_root):
+    """The bundled example comes from a form without screen-outs (non-SMEs and phase-1
+    firms answered everything): its kept firms and clean data are those of cleaning without
+    the routing rules; each screened-out firm keeps its answers, listed once as
+    ``not_shown_answered``, and is excluded under its screen-out reason only."""
+    import warnings
+
+    from rsnprop.data import clean, read_table
+    from rsnprop.instrument.logic import routed_out
+
+    path = repo_root / "rsnprop" / "datasets" / "example_raw.csv"
+    raw = read_table(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        new = clean(raw, ins, source=path)
+        old = clean(raw, _without_routing(ins), source=path)
+    pd.testing.assert_frame_equal(new.data, old.data)
+    assert [e["row"] for e in new.log["excluded"]] == [e["row"] for e in old.log["excluded"]]
+    assert [(s["step"], s["n_excluded"]) for s in new.log["steps"]] == \
+        [(s["step"], s["n_excluded"]) for s in old.log["steps"]]
+    # rows that answered a question a fired rule hides (and show_if shows)
+    plain = _without_routing(ins)
+    answered_hidden = np.zeros(len(raw), dtype=bool)
+    for rule in ins.routing:
+        fired = routed_out(raw, ins, rule.id)
+        for item in rule.hides:
+            if item in raw:
+                answered_hidden |= fired & raw[item].notna().to_numpy() & \
+                    shown(raw, plain, item).to_numpy()
+    late = new.log["routing"]["not_shown_answered"]
+    assert len(late) > 0
+    assert [e["row"] for e in late] == (np.flatnonzero(answered_hidden) + 1).tolist()
+    ends = {r.id for r in ins.routing if r.action == "end"}
+    assert all(e["n_answers"] > 0 and set(e["rules"]) <= ends for e in late)
+    assert any("not_shown_answered" in w for w in new.log["warnings"])
+    by_row = {e["row"]: e["reasons"] for e in new.log["excluded"]}
+    for e in late:
+        assert by_row[e["row"]] == [r for r in e["rules"]]
+    # the answers were kept: the problems of those rows are the same as before
+    pd.testing.assert_frame_equal(new.problems, old.problems)
+
+
+# --- LimeSurvey end URL for screen-outs -------------------------------------------------------
+
+def _ls_if(expr: str, answers: dict) -> str:
+    """Evaluate the nested ``if(cond, 'id', ...)`` status expression as LimeSurvey would."""
+    m = re.fullmatch(r"if\((.+?), '(\w+)', (.+)\)", expr.strip())
+    if m is None:
+        return expr.strip().strip("'")
+    return m.group(2) if _ls_eval(m.group(1), answers) else _ls_if(m.group(3), answers)
+
+
+def _settings(text):
+    lines = list(csv.reader(io.StringIO(text[1:]), delimiter="\t", quotechar='"'))
+    rows = [dict(zip(lines[0], ln)) for ln in lines[1:]]
+    survey = {r["name"]: r["text"] for r in rows if r["class"] == "S"}
+    by_lang = {}
+    for r in rows:
+        if r["class"] == "SL":
+            by_lang.setdefault(r["language"], {})[r["name"]] = r["text"]
+    return survey, by_lang
+
+
+@pytest.mark.parametrize("base, sep", [("https://study.example.org/end", "?"),
+                                       ("https://panel.example.com/r?pid={PASSTHRU:pid}", "&")])
+def test_limesurvey_end_url_tells_screen_outs_from_completes(ins, base, sep):
+    survey, by_lang = _settings(export(ins, "limesurvey", end_url=base))
+    assert survey["autoredirect"] == "Y"
+    assert set(by_lang) == set(ins.languages)
+    urls = {lg: s["surveyls_url"] for lg, s in by_lang.items()}
+    assert len(set(urls.values())) == 1 and all(s["surveyls_urldescription"] for s in by_lang.values())
+    url = urls[ins.default_language]
+    m = re.fullmatch(re.escape(base + sep) + r"status=\{(.+)\}&lang=\{LANG\}", url)
+    assert m is not None, url
+    # the status LimeSurvey fills in for each respondent of the form (irrelevant = empty)
+    names = ["sme", "no_rsn", *ROUTED]
+    raw_export = _ls_export(ins, names)
+    for k, name in enumerate(names):
+        answers = {c: ("" if v is None else v) for c, v in raw_export.iloc[k].items()
+                   if not str(c).startswith("shown:")}
+        expected = ROUTED[name] if name in ROUTED and name != "no_rsn" else "complete"
+        assert _ls_if(m.group(1), answers) == expected, name
+
+
+def test_limesurvey_without_end_url_does_not_redirect(ins):
+    survey, by_lang = _settings(export(ins, "limesurvey"))
+    assert survey["autoredirect"] == "N"
+    assert all(s["surveyls_url"] == "" for s in by_lang.values())
+
+
+@pytest.mark.parametrize("bad", ["study.example.org/end", "ftp://x.org", "https://x.org/a b",
+                                 'https://x.org/"q"'])
+def test_limesurvey_end_url_must_be_a_web_address(ins, bad):
+    from rsnprop.errors import InputError
+
+    with pytest.raises(InputError, match="end URL"):
+        export(ins, "limesurvey", end_url=bad)
+
+
+def test_cli_end_url(repo_root, tmp_path, rsnprop_cli):
+    out = tmp_path / "ls.txt"
+    proc = rsnprop_cli("instrument", "export", INSTRUMENT, "--format", "limesurvey", "-o", str(out),
+                       "--end-url", "https://study.example.org/end", cwd=repo_root)
+    assert proc.returncode == 0, proc.stderr
+    assert _settings(out.read_text(encoding="utf-8"))[0]["autoredirect"] == "Y"
+    proc = rsnprop_cli("instrument", "export", INSTRUMENT, "--format", "xlsform", "-o",
+                       str(tmp_path / "x.xlsx"), "--end-url", "https://study.example.org/end",
+                       cwd=repo_root)
+    assert proc.returncode == 2 and "--end-url" in proc.stderr
+
+
+@pytest.mark.parametrize("platform", ["xlsform", "limesurvey"])
+def test_cleaning_routing_equals_the_instrument_routing(ins, xform, platform, repo_root):
+    """Cleaning's vectorised rule evaluation (on recoded values) fires exactly where the
+    instrument's own evaluation (checked against the exported forms above) does."""
+    from rsnprop.data import read_table
+    from rsnprop.data.platforms import combine_indicators
+    from rsnprop.data.rules import CleaningRules
+    from rsnprop.data.validate import routing_masks, validate_items
+    from rsnprop.instrument.logic import routed_out
+
+    example = read_table(repo_root / "rsnprop" / "datasets" / "example_raw.csv")
+    new_form = _platform_frame(ins, platform, NAMES, xform)
+    for df in (example, new_form):
+        combined = combine_indicators(df, ins)          # as clean() does first
+        cols = [c for c in combined.columns if c in ins.items and c != "resp_id"
+                and ins.items[c].type != "text"]
+        values, _, _ = validate_items(combined, ins, CleaningRules(), cols)
+        fired = routing_masks(values, ins)
+        assert list(fired) == [r.id for r in ins.routing]
+        for rule in ins.routing:
+            assert fired[rule.id].tolist() == routed_out(df, ins, rule.id).tolist(), rule.id
+        assert any(m.any() for m in fired.values())

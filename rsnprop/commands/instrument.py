@@ -34,6 +34,8 @@ def add_arguments(parser) -> None:
     p.add_argument("--fielding", action="store_true",
                    help="an export meant for respondents: refuse while a study-specific field "
                         "(GDPR/RGPD data protection: controller, purpose, ...) is empty")
+    p.add_argument("--end-url", help="limesurvey: page (study site, panel) respondents are sent "
+                                     "to at the end, with status=complete or the screen-out id")
     p = sub.add_parser("show", help="summary: constructs, item counts, languages")
     p.add_argument("path", help="instrument YAML")
 
@@ -117,6 +119,11 @@ def run(args):
                              file=path, parameter="--fielding")
     options = {"lang": args.lang} if args.lang else {}
     fmt = args.format
+    if getattr(args, "end_url", None):
+        if fmt != "limesurvey":
+            raise InputError("--end-url applies to --format limesurvey", parameter="--end-url",
+                             value=args.end_url)
+        options["end_url"] = args.end_url
     if fmt == "codebook" and str(args.output).lower().endswith((".html", ".htm")):
         fmt = "codebook-html"  # the output name asks for HTML
     output = output_path(args.output, fmt)

@@ -296,14 +296,14 @@ def _clean(raw_df, instrument, rules, source):
     from . import careless as cl
     from .classify import classify_born_global
     from .eligibility import REASONS, check_eligibility, consent_given
-    from .log import exclusion_flow
+    from .log import exclusion_flow, routing_log
     from .missing import little_mcar_test, missing_summary
     from .platforms import combine_indicators
     from .rules import CleaningRules
     from .scores import construct_scores
     from .validate import (DROP_TYPES, check_columns, check_constant_sums, check_facts,
-                           find_duplicates, notna_array, problems_frame, shown_mask,
-                           validate_items)
+                           check_skip_logic, find_duplicates, problems_frame,
+                           shown_missing_share, validate_items)
 
     rules = CleaningRules.from_any(rules)
     items = instrument.items
@@ -371,25 +371,15 @@ def _clean(raw_df, instrument, rules, source):
         m[problems["row"].to_numpy()] = True
         reasons["invalid_value"] = m
     _stage('skip logic and required items')
-    # ---- skip logic and required items --------------------------------------------------
-    shown = {}
+    # ---- skip logic, routing rules and required items ----------------------------------
     cond_cache: dict = {}
-    for c in values.columns:
-        it = items[c]
-        if getattr(it, "show_if", ()):
-            shown[c] = shown_mask(values, instrument, it, cache=cond_cache)
-    for c in values.columns:
-        it = items[c]
-        ans = notna_array(values[c])
-        sh = shown.get(c, np.ones(n_in, dtype=bool))
-        if getattr(it, "required", False):
-            miss = sh & ~ans
-            if miss.any():
-                prob_parts.append(problems_frame(np.flatnonzero(miss), c, None, "required_missing"))
-        hidden = ans & ~sh
-        if hidden.any():
-            prob_parts.append(problems_frame(np.flatnonzero(hidden), c,
-                                             values[c].to_numpy()[hidden], "answered_when_hidden"))
+    shown, routed, skip_probs, not_shown_answered = check_skip_logic(values, instrument,
+                                                                     cache=cond_cache)
+    prob_parts += skip_probs
+    if not_shown_answered:
+        n_late = len(np.unique(np.concatenate(list(not_shown_answered.values()))))
+        warn(f"{n_late} row(s) answered questions their routing rules hide (a form without "
+             "the screen-outs?): answers kept, listed in log.routing.not_shown_answered")
     _stage('impossible facts and constant sums')
     # ---- impossible facts and constant sums --------------------------------------------
     impossible = np.zeros(n_in, dtype=bool)
@@ -441,7 +431,7 @@ def _clean(raw_df, instrument, rules, source):
     dups = (dup_id | dup_sub) if rules.exclude_duplicates else np.zeros(n_in, dtype=bool)
     _stage('eligibility')
     # ---- eligibility ---------------------------------------------------------------------
-    elig = check_eligibility(values, instrument, rules.eligibility)
+    elig = check_eligibility(values, instrument, rules.eligibility, routed=routed)
     not_met = np.zeros(n_in, dtype=bool)
     for col in elig.columns:
         crit = col[len("elig_"):]
@@ -455,6 +445,8 @@ def _clean(raw_df, instrument, rules, source):
                             if c in values.columns), None)
     if first_construct is not None and first_construct in shown:
         in_sample &= shown[first_construct]
+    for fired in routed.values():   # screened out or routed past the questions: own reason only
+        in_sample &= ~fired
     # row-level screens (attention, speed, missingness) apply to every such respondent;
     # sample statistics (median duration, covariances of the indices) exclude duplicates
     stat_sample = in_sample & ~dups
@@ -547,10 +539,7 @@ def _clean(raw_df, instrument, rules, source):
     construct_items = [c for con in instrument.constructs.values() for c in con.items
                        if c in values.columns]
     if construct_items:
-        n_miss = np.zeros(n_in)
-        for c in construct_items:
-            n_miss += ~notna_array(values[c])
-        miss_share = n_miss / len(construct_items)   # = isna().mean(axis=1): exact counts
+        miss_share = shown_missing_share(values, construct_items, shown)   # shown items only
         flags["missing_share"] = miss_share
         reasons["too_many_missing"] = (miss_share > rules.max_missing_share) & in_sample
     for col in elig.columns:
@@ -673,6 +662,7 @@ def _clean(raw_df, instrument, rules, source):
                            | {"missing": int(data[c].isna().sum())}
                            for c in ("bg_ms20", "bg_kc25", "bg_true") if c in data.columns},
         "missing": missing,
+        "routing": routing_log(instrument, routed, not_shown_answered, list(ids)),
         "warnings": warn_list,
     }
     _stage("end")

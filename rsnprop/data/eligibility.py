@@ -75,7 +75,7 @@ def _or(a, b):
     return np.where((a == 1) | (b == 1), 1.0, np.where((a == 0) & (b == 0), 0.0, np.nan))
 
 
-def check_eligibility(values, instrument, rules):
+def check_eligibility(values, instrument, rules, *, routed=None):
     """Evaluate the eligibility criteria.
 
     Parameters
@@ -84,6 +84,9 @@ def check_eligibility(values, instrument, rules):
         Recoded item values (numeric codes).
     instrument : Instrument
     rules : rsnprop.data.rules.EligibilityRules
+    routed : dict, optional
+        Rule id -> boolean array of the rules that fired (:func:`.validate.routing_masks`),
+        when the caller has them already.
 
     Returns
     -------
@@ -142,18 +145,21 @@ def check_eligibility(values, instrument, rules):
         dm = role_ok if dm is None else _and(dm, role_ok)
     if dm is not None:
         out["elig_decision_maker"] = dm
-    for crit, ok in routing_criteria(values, instrument, covered=set(out.columns)).items():
+    for crit, ok in routing_criteria(values, instrument, covered=set(out.columns),
+                                     routed=routed).items():
         out[f"elig_{crit}"] = ok
     return out
 
 
-def routing_criteria(values, instrument, covered=frozenset()) -> dict:
+def routing_criteria(values, instrument, covered=frozenset(), routed=None) -> dict:
     """Criteria of the instrument's routing rules not already checked (screen-outs and skips
     that remove a firm from the analysis, e.g. ``no_rsn_use``: a firm that uses no social
     media skipped every benefit question, so it is counted, not silently lost).
 
     A rule's criterion is 0.0 where the rule fired and 1.0 elsewhere (a rule on a missing
     answer does not fire: never unknown).  ``no_consent`` is the consent step's own reason.
+    The rules are evaluated by :func:`.validate.routing_masks` (vectorised, the same rule as
+    :func:`rsnprop.instrument.logic.routed_out`) unless ``routed`` gives them already.
 
     >>> import pandas as pd
     >>> from rsnprop.instrument import load_instrument
@@ -164,8 +170,10 @@ def routing_criteria(values, instrument, covered=frozenset()) -> dict:
     """
     import numpy as np
 
-    from ..instrument.logic import routed_out
+    from .validate import routing_masks
 
+    if routed is None:
+        routed = routing_masks(values, instrument)
     by_reason = {reason: crit for crit, reason in REASONS.items()}
     out = {}
     for rule in getattr(instrument, "routing", ()) or ():
@@ -174,7 +182,7 @@ def routing_criteria(values, instrument, covered=frozenset()) -> dict:
         crit = by_reason.get(rule.id, rule.id[4:] if rule.id.startswith("not_") else rule.id)
         if f"elig_{crit}" in covered:
             continue
-        out[crit] = np.where(routed_out(values, instrument, rule.id), 0.0, 1.0)
+        out[crit] = np.where(routed[rule.id], 0.0, 1.0)
     return out
 
 

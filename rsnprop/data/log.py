@@ -17,7 +17,7 @@ Examples
 
 from __future__ import annotations
 
-__all__ = ["SCHEMA", "STEPS", "exclusion_flow", "step_of"]
+__all__ = ["SCHEMA", "STEPS", "exclusion_flow", "step_of", "routing_log"]
 
 #: contract of the cleaning log JSON (rsnprop.schemas.CleaningLog)
 SCHEMA = "rsnprop.cleaning/1"
@@ -94,3 +94,64 @@ def exclusion_flow(reasons: dict, ids) -> tuple:
     excluded = [{"row": i, "id": None if v is None else str(v), "reasons": list(decoded[m])}
                 for i, v, m in zip((rows + 1).tolist(), sel, [int(m) for m in masks.tolist()])]
     return flow, excluded
+
+
+def routing_log(instrument, routed, not_shown_answered, ids) -> dict:
+    """The log's ``routing`` block: how often each routing rule fired, and every row that
+    answered questions a fired rule hides (``not_shown_answered``: answers kept).
+
+    Parameters
+    ----------
+    instrument : Instrument
+        Its ``routing`` rules (``id``, ``action``, ``hides``).
+    routed : dict
+        rule id -> boolean array (n,): the rule fired (:func:`.validate.routing_masks`).
+    not_shown_answered : dict
+        item id -> 0-based rows that answered it although a fired rule hides the item.
+    ids : sequence
+        Respondent id of each row.
+
+    Returns
+    -------
+    dict
+        ``{"rules": {id: {"action", "n_fired"}}, "not_shown_answered": [{"row" (1-based),
+        "id", "rules", "n_answers"}], "not_shown_answered_items": {item: n rows},
+        "not_shown_answered_action": "kept"}``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rsnprop.instrument import load_instrument
+    >>> ins = load_instrument("instruments/rsn_internationalisation.yaml")
+    >>> fired = {r.id: np.array([False, False]) for r in ins.routing}
+    >>> fired["not_sme"] = np.array([False, True])
+    >>> lg = routing_log(ins, fired, {"sector": np.array([1])}, ["a", "b"])
+    >>> lg["rules"]["not_sme"], lg["not_shown_answered"]
+    ({'action': 'end', 'n_fired': 1}, [{'row': 2, 'id': 'b', 'rules': ['not_sme'], 'n_answers': 1}])
+    """
+    import numpy as np
+
+    n = len(ids)
+    rules = list(getattr(instrument, "routing", ()) or ())
+    per_rule = {}
+    n_answers = np.zeros(n, dtype=np.int64)
+    for rows in not_shown_answered.values():
+        n_answers[np.asarray(rows, dtype=np.int64)] += 1
+    for rule in rules:
+        fired = np.asarray(routed.get(rule.id, np.zeros(n, bool)), dtype=bool)
+        hit = np.zeros(n, dtype=bool)
+        for item in rule.hides:
+            if item in not_shown_answered:
+                hit[np.asarray(not_shown_answered[item], dtype=np.int64)] = True
+        per_rule[rule.id] = hit & fired
+    listed = []
+    for i in np.flatnonzero(n_answers).tolist():    # rows excluded under a routing reason
+        listed.append({"row": i + 1, "id": None if ids[i] is None else str(ids[i]),
+                       "rules": [r for r, m in per_rule.items() if m[i]],
+                       "n_answers": int(n_answers[i])})
+    return {"rules": {r.id: {"action": r.action, "n_fired": int(np.asarray(
+                routed.get(r.id, np.zeros(n, bool))).sum())} for r in rules},
+            "not_shown_answered": listed,
+            "not_shown_answered_items": {k: len(rows)
+                                         for k, rows in sorted(not_shown_answered.items())},
+            "not_shown_answered_action": "kept"}

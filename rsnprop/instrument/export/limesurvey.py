@@ -33,6 +33,17 @@ every later question and group, so the survey is submitted and shows its end tex
 exclusive option ("none") hides the questions it skips the same way.  A text-display
 question ``dataprotection`` before consent carries the GDPR/RGPD information.
 
+End URL (``end_url=``, ``rsnprop instrument export --end-url``): LimeSurvey's end-of-survey
+mechanism for sending respondents back to a study site or panel provider is the survey's
+*End URL* (language setting ``surveyls_url``, with ``surveyls_urldescription``) loaded
+automatically when the survey is completed (survey setting ``autoredirect``).  The end URL
+may contain ExpressionScript (LimeSurvey manual, "URL fields": ``{LANG}``, ``{SAVEDID}``,
+answer codes and any expression such as ``{if(sex=='Male','M','F')}``); the exporter appends
+``status={...}&lang={LANG}``, where ``status`` is the id of the screen-out that ended the
+survey (``not_sme``...) or ``complete`` (:func:`end_status_expression`), so the receiving
+page or panel can tell screen-outs from completes.  Without ``end_url`` the settings are
+written empty (no redirect: the end text is shown).
+
 Examples
 --------
 >>> from rsnprop.instrument import load_instrument
@@ -48,7 +59,8 @@ from __future__ import annotations
 from ..gdpr import data_protection_lines
 from .codes import limesurvey_answer_code, limesurvey_code, limesurvey_subquestion_code
 
-__all__ = ["export", "HEADER", "ATTRIBUTES", "relevance_equation", "end_code"]
+__all__ = ["export", "HEADER", "ATTRIBUTES", "relevance_equation", "end_code",
+           "end_status_expression", "end_url_with_status"]
 
 #: columns read by LimeSurvey's importer (``TSVImportSurvey`` in
 #: application/helpers/admin/import_helper.php); on question rows every column after
@@ -62,6 +74,8 @@ ATTRIBUTES = HEADER[12:]
 
 _END_TEXT = {"en": "Thank you for your time. Your answers have been recorded.",
              "fr": "Merci pour votre temps. Vos réponses ont été enregistrées."}
+#: text of the end-URL link (shown when the redirect is not automatic)
+_URL_TEXT = {"en": "Continue", "fr": "Continuer"}
 
 
 def _clean(text) -> str:
@@ -224,16 +238,60 @@ def _rows_for_language(ins, lang: str, base: bool) -> list[dict]:
     return rows
 
 
+def end_status_expression(ins) -> str:
+    """ExpressionScript naming the screen-out that ended the survey, else ``complete``.
+
+    Nested ``if(rule fired, 'rule id', ...)`` over the instrument's ``end`` rules in order:
+    a screened-out respondent never answers a later trigger question (irrelevant questions
+    are empty), so the first rule that fired is the one that ended the survey.
+
+    >>> from rsnprop.instrument import load_instrument
+    >>> ins = load_instrument("instruments/rsn_internationalisation.yaml")
+    >>> print(end_status_expression(ins)[:78])
+    if(consent == '0', 'no_consent', if(decisionmaker == '0', 'not_decision_maker'
+    """
+    expr = "'complete'"
+    for rule in reversed([r for r in ins.routing if r.action == "end"]):
+        expr = f"if({relevance_equation(rule.conditions, ins)}, '{rule.id}', {expr})"
+    return expr
+
+
+def end_url_with_status(end_url: str, ins) -> str:
+    """``end_url`` with ``status={...}&lang={LANG}`` appended (``?`` or ``&`` as needed).
+
+    Raises :class:`~rsnprop.errors.InputError` unless the URL is an ``http(s)://`` address
+    without spaces, tabs or double quotes.
+
+    >>> from rsnprop.instrument import load_instrument
+    >>> ins = load_instrument("instruments/rsn_internationalisation.yaml")
+    >>> url = end_url_with_status("https://example.org/end?pid={PASSTHRU:pid}", ins)
+    >>> url.startswith("https://example.org/end?pid={PASSTHRU:pid}&status={if("), url.endswith("&lang={LANG}")
+    (True, True)
+    """
+    import re
+
+    from ...errors import InputError
+
+    url = str(end_url).strip()
+    if not re.match(r"^https?://[^\s\"]+$", url):
+        raise InputError("the end URL must be an http:// or https:// address without spaces "
+                         "or double quotes", parameter="--end-url", value=end_url)
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}status={{{end_status_expression(ins)}}}&lang={{LANG}}"
+
+
 def end_code(rule) -> str:
     """Question code of a screen-out message (``not_sme`` -> ``endnotsme``; LimeSurvey codes
     have at most 20 characters)."""
     return ("end" + limesurvey_code(rule.id))[:20]
 
 
-def export(ins, *, lang: str | None = None) -> str:
-    """LimeSurvey TSV text (with BOM) for instrument ``ins``; ``lang`` = base language."""
+def export(ins, *, lang: str | None = None, end_url: str | None = None) -> str:
+    """LimeSurvey TSV text (with BOM) for instrument ``ins``; ``lang`` = base language;
+    ``end_url``: the study's or panel's end page (see the module notes)."""
     base = lang or ins.default_language
     langs = [base] + [lg for lg in ins.languages if lg != base]
+    url = end_url_with_status(end_url, ins) if end_url else ""
     rows: list[dict] = [
         {"class": "S", "name": "language", "text": base},
         {"class": "S", "name": "additional_languages", "text": " ".join(langs[1:])},
@@ -241,6 +299,7 @@ def export(ins, *, lang: str | None = None) -> str:
         {"class": "S", "name": "anonymized", "text": "Y"},
         {"class": "S", "name": "datestamp", "text": "Y"},
         {"class": "S", "name": "savetimings", "text": "Y"},
+        {"class": "S", "name": "autoredirect", "text": "Y" if url else "N"},
         {"class": "S", "name": "admin", "text": "rsnprop"},
     ]
     for lg in langs:
@@ -251,6 +310,9 @@ def export(ins, *, lang: str | None = None) -> str:
             {"class": "SL", "name": "surveyls_description", "text": _clean(desc), "language": lg},
             {"class": "SL", "name": "surveyls_welcometext", "text": "", "language": lg},
             {"class": "SL", "name": "surveyls_endtext", "text": _clean(_END_TEXT.get(lg, _END_TEXT["en"])), "language": lg},
+            {"class": "SL", "name": "surveyls_url", "text": url, "language": lg},
+            {"class": "SL", "name": "surveyls_urldescription",
+             "text": _URL_TEXT.get(lg, _URL_TEXT["en"]) if url else "", "language": lg},
         ]
     for i, lg in enumerate(langs):
         rows += _rows_for_language(ins, lg, base=(i == 0))
