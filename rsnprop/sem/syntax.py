@@ -95,13 +95,21 @@ def _split_op(text: str, lineno: int):
     raise ModelSyntaxError(f"line {lineno}: no operator (=~, ~, ~~, :=) in {text!r}", parameter="model")
 
 
-def _split_plus(text: str) -> list[str]:
+def _split_plus(text: str, where=None) -> list[str]:
+    """Split the right-hand side at the ``+`` between terms.  ``where = (lineno, statement,
+    offset of text in statement)``: a ``+`` with no term before or after it (``x1 + x2 +``,
+    ``x1 + + x2``, ``+ x1``) is a syntax error naming its position, as in lavaan."""
     terms, depth, cur = [], 0, ""
-    for ch in text:
+    for i, ch in enumerate(text):
         if ch == "(":
             depth += 1
         elif ch == ")":
             depth -= 1
+        if ch == "+" and depth == 0 and where is not None and (not cur.strip() or not text[i + 1:].strip()):
+            lineno, statement, offset = where
+            what = "nothing after" if cur.strip() else "no term before"
+            raise ModelSyntaxError(f"line {lineno}, character {offset + i + 1}: '+' with {what} it in "
+                                   f"{statement!r}", parameter="model")
         if ch == "+" and depth == 0 and cur.strip() and not re.search(r"(^|[^A-Za-z_.])\d*\.?\d+[eE]$|\*$", cur.strip()):
             terms.append(cur.strip())
             cur = ""
@@ -209,7 +217,7 @@ def parse_all(text: str) -> tuple[list[Statement], list[Definition]]:
                 raise ModelSyntaxError(f"line {lineno}: {name!r} is not a variable name", parameter="model")
         if not rhs:
             raise ModelSyntaxError(f"line {lineno}: nothing on the right of {op!r}", parameter="model")
-        for term in _split_plus(rhs):
+        for term in _split_plus(rhs, where=(lineno, line, line.rfind(rhs))):
             parts = _split_star(term)
             var = parts[-1]
             if op == "~" and var in ("1",):
