@@ -62,7 +62,7 @@ def test_fiml_modindices_differ_from_listwise_and_mlr_gives_the_same(data, fits)
     """FIML indices are not those of the listwise (complete-case) fit; MLR uses the same
     expected-information score test as ML (lavaan)."""
     fiml = fits["single"].modindices(sort=False)
-    listwise = fit(REFS["model"], data).modindices(sort=False)
+    listwise = fit(REFS["model"], data, missing="listwise").modindices(sort=False)
     assert np.max(np.abs(fiml.mi.to_numpy() - listwise.mi.to_numpy())) > 0.5
     mlr = fit(REFS["model"], data, missing="fiml", estimator="MLR").modindices(sort=False)
     assert np.allclose(mlr.mi, fiml.mi, atol=1e-6) and np.allclose(mlr.epc, fiml.epc, atol=1e-8)

@@ -14,6 +14,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent / "reference"))
 from sem_refs import HS_MODEL, REF, estimate_diffs, fit_diffs, hs_data, load, max_diff  # noqa: E402
 
+from rsnprop.errors import DataQualityWarning  # noqa: E402
 from rsnprop.sem import fit  # noqa: E402
 
 TOL = 5e-4
@@ -62,11 +63,22 @@ def test_fiml_mlr(fiml_data):
     _check(fit(HS_MODEL, fiml_data, missing="fiml", estimator="MLR"), ref, skip=NOT_IMPLEMENTED)
 
 
-def test_listwise_default(fiml_data):
+def test_listwise_on_request(fiml_data):
+    ref = load("sem_fiml.json")
+    with pytest.warns(DataQualityWarning, match=f"{ref['n_complete']} of 301 rows used"):
+        res = fit(HS_MODEL, fiml_data, missing="listwise")
+    assert (res.n, res.n_total, res.missing) == (ref["n_complete"], 301, "listwise")
+    assert any("rows used" in w for w in res.warnings)
+    _check(res, ref["listwise"])
+
+
+def test_auto_default_is_fiml_on_incomplete_data(fiml_data):
+    """missing='auto' (default): FIML -- lavaan's cfa(..., missing = "ml") -- when values are missing."""
     ref = load("sem_fiml.json")
     res = fit(HS_MODEL, fiml_data)
-    assert res.n == ref["n_complete"]
-    _check(res, ref["listwise"])
+    assert (res.n, res.n_total, res.missing, res.missing_requested) == (301, 301, "fiml", "auto")
+    assert res.fit["chi2"] == pytest.approx(ref["fit"]["chisq"], abs=1e-3)
+    assert not any("rows used" in w for w in res.warnings)
 
 
 def test_fiml_mlr_multigroup(fiml_data):

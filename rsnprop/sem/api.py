@@ -19,7 +19,7 @@ ESTIMATORS = ("ML", "MLR", "WLSMV", "DWLS")
 
 
 def fit(model: str, data, *, group: str | None = None, group_equal=(), group_partial=(),
-        estimator: str = "ML", missing: str = "listwise", ordered=None, std_lv: bool = False,
+        estimator: str = "ML", missing: str = "auto", ordered=None, std_lv: bool = False,
         meanstructure: bool | None = None, bootstrap: int = 0, bootstrap_type: str = "nonparametric",
         seed=None, n_jobs=None, progress: bool = False, level: float = 0.95,
         parameterization: str = "delta"):
@@ -52,8 +52,15 @@ def fit(model: str, data, *, group: str | None = None, group_equal=(), group_par
         mean-and-variance adjusted (scaled-shifted) chi-square; single or multigroup (delta
         parametrisation; equal thresholds free the scaling factors and latent means of
         groups 2..G).
-    missing : {"listwise", "fiml"}
-        ``"fiml"`` (lavaan ``missing = "ml"``) uses every available value.
+    missing : {"auto", "fiml", "listwise"}
+        ``"auto"`` (default, see ``docs/missing-data.md``): full-information ML (lavaan
+        ``missing = "ml"``) for ML/MLR fits when a model variable has a missing value, else the
+        complete data (lavaan's default call); ordinal indicators (WLSMV) use the complete cases,
+        as lavaan.  ``"fiml"`` always uses every available value (and a mean structure);
+        ``"listwise"`` the complete cases.  The method used is ``res.missing``; ``res.n`` rows of
+        ``res.n_total`` were used, per group ``res.n_per_group`` of ``res.n_total_per_group``,
+        and a :class:`~rsnprop.errors.DataQualityWarning` (also in ``res.warnings``) says
+        whenever rows were dropped.
     ordered : list of str or True, optional
         Ordinal indicators (``True``: every observed variable).  Naming only some of the observed
         variables mixes ordinal and continuous ones (as lavaan's ``ordered = c(...)``, single or
@@ -136,8 +143,9 @@ def fit(model: str, data, *, group: str | None = None, group_equal=(), group_par
         raise InputError(f"estimator must be one of {', '.join(ESTIMATORS)}", parameter="estimator", value=estimator)
     if missing == "ml":
         missing = "fiml"
-    if missing not in ("listwise", "fiml"):
-        raise InputError("missing must be 'listwise' or 'fiml'", parameter="missing", value=missing)
+    if missing not in ("auto", "listwise", "fiml"):
+        raise InputError("missing must be 'auto', 'fiml' or 'listwise'", parameter="missing", value=missing)
+    missing_requested = missing
     if isinstance(group_equal, str):
         group_equal = [g.strip() for g in group_equal.split(",") if g.strip()]
     if isinstance(group_partial, str):
@@ -162,6 +170,11 @@ def fit(model: str, data, *, group: str | None = None, group_equal=(), group_par
     if estimator in ("WLSMV", "DWLS"):
         from .ordinal import fit_ordinal
 
+        if missing == "fiml":
+            raise InputError("full-information ML is not available for ordinal indicators (WLSMV uses the "
+                             "complete cases, as lavaan); use missing='auto' or 'listwise'", parameter="missing",
+                             value=missing)
+
         if bootstrap and bootstrap_type == "bollen.stine":
             raise InputError("the Bollen-Stine bootstrap is not implemented for ordinal indicators (WLSMV); "
                              "use the nonparametric bootstrap", parameter="bootstrap_type", value=bootstrap_type)
@@ -173,7 +186,7 @@ def fit(model: str, data, *, group: str | None = None, group_equal=(), group_par
 
             bootstrap_result(res, res._wls["arrays"], R=int(bootstrap), kind=bootstrap_type, seed=seed,
                              n_jobs=n_jobs, progress=progress, level=level)
-        return res
+        return _sample_sizes(res, data, group, "listwise", missing_requested)
     if parameterization != "delta":
         raise InputError("parameterization is for ordinal indicators (ordered=[...])", parameter="parameterization",
                          value=parameterization)
@@ -182,6 +195,8 @@ def fit(model: str, data, *, group: str | None = None, group_equal=(), group_par
         raise InputError("group column not found in the data", column=group, parameter="group")
     # first pass to learn the observed variables
     probe = build_partable(model, ngroups=1, data_columns=[c for c in columns if c != group], probe=True)
+    if missing == "auto":
+        missing = "fiml" if _incomplete(data, probe.ov, group) else "listwise"
     arrays, labels, n_dropped = prepare_data(data, probe.ov, group=group, missing=missing)
     G = len(labels)
     if meanstructure is None:
@@ -203,7 +218,7 @@ def fit(model: str, data, *, group: str | None = None, group_equal=(), group_par
 
             bootstrap_result(res, arrays, R=int(bootstrap), kind=bootstrap_type, seed=seed, n_jobs=n_jobs,
                              progress=progress, level=level)
-        return res
+        return _sample_sizes(res, data, group, "fiml", missing_requested)
     gdata = [GroupData.from_array(a) for a in arrays]
     core = fit_core(pt, gdata)
     res = finish(pt, core, gdata, labels, estimator=estimator, level=level, arrays=arrays,
@@ -213,6 +228,48 @@ def fit(model: str, data, *, group: str | None = None, group_equal=(), group_par
 
         bootstrap_result(res, arrays, R=int(bootstrap), kind=bootstrap_type, seed=seed, n_jobs=n_jobs,
                          progress=progress, level=level)
+    return _sample_sizes(res, data, group, missing, missing_requested)
+
+
+def _incomplete(data, variables, group):
+    """True when a model variable has a missing value in a row whose group is known."""
+    cols = [c for c in variables if c in data.columns]
+    na = data[cols].isna().to_numpy().any(axis=1)
+    if group is not None:
+        na &= data[group].notna().to_numpy()
+    return bool(na.any())
+
+
+def _sample_sizes(res, data, group, missing, requested):
+    """Record rows used / rows given (in total and per group, lavaan's "Used / Total") and the
+    missing-data method; warn (DataQualityWarning and ``res.warnings``) when rows were dropped."""
+    import pandas as pd
+
+    from ..errors import DataQualityWarning
+
+    n_total = int(len(data))
+    if group is None:
+        totals = {res.groups[0]: n_total}
+    else:
+        codes, uniques = pd.factorize(data[group], use_na_sentinel=True)
+        counts = np.bincount(np.asarray(codes)[np.asarray(codes) >= 0], minlength=len(uniques))
+        labels = [u.item() if hasattr(u, "item") else u for u in uniques]
+        totals = dict(zip(labels, (int(c) for c in counts)))
+    res.n_total = n_total
+    res.n_total_per_group = {lab: int(totals.get(lab, 0)) for lab in res.groups}
+    res.missing = missing
+    res.missing_requested = requested
+    dropped = n_total - int(res.n)
+    if dropped > 0:
+        why = {"listwise": "listwise deletion of incomplete rows",
+               "fiml": "rows without any value of the model variables"}[missing]
+        if group is not None and int(data[group].isna().sum()):
+            why += f" and {int(data[group].isna().sum())} rows without a group"
+        msg = f"{res.n} of {n_total} rows used: {dropped} dropped ({why})"
+        if missing == "listwise" and res.estimator in ("ML", "MLR"):
+            msg += "; missing='fiml' would use every available value"
+        res.warnings.append(msg)
+        _warnings.warn(msg, DataQualityWarning, stacklevel=3)
     return res
 
 
@@ -274,10 +331,7 @@ def finish(pt, core, gdata, labels, *, estimator, level, arrays=None, n_dropped=
         vcov, fitm = mlr_adjust(pt, engine, theta, arrays, npar, _x_moments(pt), warn_list)
     if fitm is None:
         fitm = ml_fit_measures(engine, theta, npar, _x_moments(pt), x_idx=[pt.ov.index(v) for v in pt.ov_x])
-    if fitm.get("df") is not None and fitm["df"] < 0:
-        warn_list.append(f"the model has more free parameters than observed moments (df = {fitm['df']}): "
-                         "it is not identified")
-        _warnings.warn("negative degrees of freedom", NonPositiveDefiniteWarning, stacklevel=3)
+    _identification(fitm, warn_list)
     fitm["converged"] = core["converged"]
     fitm["iterations"] = core["iterations"]
     se_par = np.sqrt(np.clip(np.diag(vcov), 0, None)) if vcov is not None else np.full(pt.npar, np.nan)
@@ -310,6 +364,7 @@ def finish(pt, core, gdata, labels, *, estimator, level, arrays=None, n_dropped=
         from .defined import defined_rows
 
         table = pd.concat([table, defined_rows(pt, theta, vcov, table, zq)], ignore_index=True)
+    blank_fixed(table, not_identified=fitm.get("df") is not None and fitm["df"] < 0)
     # R-squared
     r2 = _r2(pt, engine, theta, labels)
     # warnings
@@ -326,6 +381,48 @@ def finish(pt, core, gdata, labels, *, estimator, level, arrays=None, n_dropped=
         _pt=pt, _engine=engine, _core=core, bootstrap=None,
     )
     return res
+
+
+_INDEX_PREFIXES = ("cfi", "tli", "rmsea")
+_KEEP_NOT_IDENTIFIED = ("npar", "n", "ngroups", "df", "df_scaled", "estimator", "test", "missing", "converged",
+                        "iterations", "loglik", "loglik_h1", "aic", "bic", "fmin")
+
+
+def _identification(fitm, warn_list):
+    """lavaan's treatment of models that should not be judged by fit indices.
+
+    ``df < 0`` (more free parameters than moments): not identified; every test statistic and fit
+    index becomes NaN (null in JSON; lavaan: ``chisq``, ``cfi``, ``tli`` NA) and the standard
+    errors are blanked by :func:`blank_fixed`.  ``df = 0`` (saturated): chi-square 0 and no
+    CFI/TLI/RMSEA, which are undefined without degrees of freedom (lavaan prints 1, 1 and 0).
+    """
+    df = fitm.get("df")
+    if df is None:
+        return
+    if df < 0:
+        for k in list(fitm):
+            if k not in _KEEP_NOT_IDENTIFIED and not k.startswith("baseline") and isinstance(fitm[k], (int, float)) \
+                    and not isinstance(fitm[k], bool):
+                fitm[k] = float("nan")
+        msg = (f"the model is not identified: {fitm.get('npar')} free parameters for {fitm.get('npar', 0) + df} "
+               f"observed moments (df = {df}); no fit indices and no standard errors are reported")
+        warn_list.append(msg)
+        _warnings.warn(msg, NonPositiveDefiniteWarning, stacklevel=4)
+    elif df == 0:
+        for k in list(fitm):
+            if k.startswith(_INDEX_PREFIXES) or k.startswith(tuple("baseline_" + p for p in _INDEX_PREFIXES)):
+                fitm[k] = float("nan")
+        warn_list.append("the model is saturated (df = 0): it fits perfectly by construction; CFI, TLI and "
+                         "RMSEA are undefined and not reported")
+
+
+def blank_fixed(table, not_identified=False):
+    """Blank (NaN; null in JSON) the SE, z, p-value and CI of fixed parameters, as lavaan's summary
+    does; of every parameter when the model is not identified (lavaan: SEs NA)."""
+    rows = ~table["free"].astype(bool) & (table["op"] != ":=")
+    if not_identified:
+        rows[:] = True
+    table.loc[rows, ["se", "z", "pvalue", "ci_lower", "ci_upper"]] = np.nan
 
 
 def _resid_by_group(engine, theta):

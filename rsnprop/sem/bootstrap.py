@@ -440,6 +440,9 @@ def bootstrap_result(res, arrays, *, R, kind="nonparametric", seed=None, n_jobs=
     lo = np.where(free_mask, ci["perc"][:, 0], e["est"])
     hi = np.where(free_mask, ci["perc"][:, 1], e["est"])
     e["ci_lower"], e["ci_upper"] = lo, hi
+    from .api import blank_fixed
+
+    blank_fixed(e)
     ci_table = pd.DataFrame({
         "lhs": e["lhs"], "op": e["op"], "rhs": e["rhs"], "group": e["group"], "est": e["est"], "se": se,
         "perc_lower": lo, "perc_upper": hi,

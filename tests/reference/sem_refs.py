@@ -51,6 +51,9 @@ def fit_diffs(ours: dict, ref: dict, skip=()) -> dict:
     return out
 
 
+_BLANK_WHEN_FIXED = ("se", "z", "pvalue", "ci_lower", "ci_upper")
+
+
 def estimate_diffs(ours: pd.DataFrame, ref_rows, cols=("est", "se", "std_all"), ops=None) -> pd.DataFrame:
     """Join lavaan's parameterEstimates rows with ours on (lhs, op, rhs, group)."""
     ref = pd.DataFrame(ref_rows).rename(columns={"std.all": "std_all", "std.lv": "std_lv",
@@ -81,6 +84,13 @@ def estimate_diffs(ours: pd.DataFrame, ref_rows, cols=("est", "se", "std_all"), 
         d = (a - b).abs()
         d[a.isna() & b.isna()] = 0.0
         d[a.isna() != b.isna()] = np.inf
+        if c in _BLANK_WHEN_FIXED and "free" in merged:
+            # fixed parameters: lavaan's parameterEstimates has se 0, z/p NA and ci = est; ours (as
+            # lavaan's summary) leaves se, z, p and the CI blank -- and must not print numbers there
+            fixed = (merged["free"] == False) & (merged["op"] != ":=")  # noqa: E712
+            ref_fixed = merged["se_ref"].astype(float).fillna(0.0) == 0.0 if "se_ref" in merged else True
+            d[fixed & a.isna() & ref_fixed] = 0.0
+            d[fixed & a.notna()] = np.inf
         rows[c] = d
     out = merged[["lhs", "op", "rhs", "group"]].copy()
     for c, d in rows.items():
