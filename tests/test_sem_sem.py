@@ -4,6 +4,8 @@ residual correlations, export to lavaan syntax, parser errors.  Tolerance: 3 dec
 
 from __future__ import annotations
 
+import re
+
 import sys
 from pathlib import Path
 
@@ -83,7 +85,10 @@ def test_to_lavaan_round_trip(res):
 def test_result_rendering(res):
     d = res.to_dict()
     assert d["converged"] and d["n"] == 75 and len(d["estimates"]) == len(res.estimates)
-    assert "chi2 = 40.179" in res.summary()
+    text = res.summary()
+    assert re.search(r"Test statistic\s+40\.179", text) and "Defined Parameters:" in text
+    assert re.search(r"\n    indirect\s+\d", text)
+    assert repr(res).startswith("<SEMResult ML") and "n = 75 of 75" in repr(res)
     assert "<table" in res.to_html()
     assert res.parameter("dem65", "~", "dem60") == pytest.approx(0.865, abs=1e-3)
 

@@ -13,6 +13,20 @@ SCHEMA = "rsnprop.fit/1"
 
 _FIT_ORDER = ("chi2", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper",
               "rmsea_pvalue", "srmr", "aic", "bic", "loglik")
+_SCALED = ("chi2_scaled", "pvalue_scaled", "chi2_scaling_factor", "cfi_scaled", "tli_scaled", "cfi_robust",
+           "tli_robust", "rmsea_scaled", "rmsea_robust")
+
+
+def _fmt(v):
+    if isinstance(v, bool) or v is None:
+        return str(v)
+    if isinstance(v, int):
+        return str(v)
+    try:
+        v = float(v)
+    except (TypeError, ValueError):
+        return str(v)
+    return f"{v:.3f}" if v == v else "NA"
 
 
 class SEMResult(Result):
@@ -23,8 +37,12 @@ class SEMResult(Result):
     converged : bool
     n : int
         Number of observations used (all groups).
-    n_per_group : dict
-        Observations per group label (``{None: n}`` without groups).
+    n_total : int
+        Rows given (lavaan's "Total"; ``n`` is its "Used").
+    n_per_group, n_total_per_group : dict
+        Observations used / given per group label (``{None: n}`` without groups).
+    missing : str
+        Missing-data method used: ``"fiml"`` or ``"listwise"``.
     groups : list
         Group labels in lavaan's order (order of first appearance).
     fit : dict
@@ -58,58 +76,77 @@ class SEMResult(Result):
         out = {
             "schema": SCHEMA,
             "converged": bool(self.converged),
-            "n": int(self.n),
-            "n_per_group": {str(k): int(v) for k, v in self.n_per_group.items()} if self.ngroups > 1 else None,
             "estimator": self.estimator,
+            "missing": getattr(self, "missing", None),
+            "n": int(self.n),
+            "n_total": int(getattr(self, "n_total", self.n)),
+            "n_per_group": {str(k): int(v) for k, v in self.n_per_group.items()} if self.ngroups > 1 else None,
+            "n_total_per_group": ({str(k): int(v) for k, v in getattr(self, "n_total_per_group", {}).items()}
+                                  if self.ngroups > 1 else None),
             "fit": self.fit,
             "estimates": est[cols],
             "r2": self.r2,
             "warnings": list(self.warnings),
         }
-        if out["n_per_group"] is None:
-            del out["n_per_group"]
+        for k in ("n_per_group", "n_total_per_group"):
+            if out[k] is None:
+                del out[k]
         if getattr(self, "bootstrap", None) is not None:
             out["bootstrap"] = self.bootstrap
         return jsonsafe(out)
 
-    def summary(self) -> str:
-        import pandas as pd
+    def summary(self, fit_measures: bool = True, standardized: bool = True, rsquare: bool = False) -> str:
+        """lavaan's ``summary(fit, fit.measures = TRUE, standardized = TRUE)``, same layout.
 
-        lines = [f"{self.title} ({self.estimator}), n = {self.n}"
-                 + (f", groups: {', '.join(f'{k} ({v})' for k, v in self.n_per_group.items())}" if self.ngroups > 1 else ""),
-                 f"converged: {self.converged}"]
+        Header (estimator, missing-data method, observations ``Used``/``Total``), the model
+        test (standard and scaled side by side for MLR/WLSMV), the fit measures when
+        ``fit_measures`` (baseline, CFI/TLI and their robust versions, log-likelihood and
+        information criteria, RMSEA with its 90 % CI, SRMR), then per group the Latent
+        Variables, Regressions, Covariances, Intercepts, Thresholds and Variances with
+        ``Std.lv``/``Std.all`` when ``standardized``.  Fixed parameters have blank SE, z and p.
+        lavaan's defaults are ``fit.measures = FALSE, standardized = FALSE``; ours are on
+        (the command line prints this summary).
+
+        Examples
+        --------
+        >>> from rsnprop.sem import fit
+        >>> from rsnprop.datasets import holzinger_swineford
+        >>> res = fit("visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9",
+        ...           holzinger_swineford())
+        >>> text = res.summary(fit_measures=True, standardized=True)
+        >>> print(text.split("Latent Variables:")[1].splitlines()[4])
+            x2                0.554    0.100    5.554    0.000    0.498    0.424
+
+        In R: ``summary(cfa(model, data = HolzingerSwineford1939), fit.measures = TRUE,
+        standardized = TRUE)``.
+        """
+        from .summary import lavaan_summary
+
+        return lavaan_summary(self, fit_measures=fit_measures, standardized=standardized, rsquare=rsquare)
+
+    def __repr__(self) -> str:
         f = self.fit
-        parts = []
-        for k in _FIT_ORDER:
-            if k in f and f[k] is not None:
-                v = f[k]
-                parts.append(f"{k} = {v:.3f}" if isinstance(v, float) else f"{k} = {v}")
-        for k in ("chi2_scaled", "cfi_robust", "tli_robust", "rmsea_robust", "cfi_scaled", "rmsea_scaled"):
-            if k in f and f[k] is not None:
-                parts.append(f"{k} = {f[k]:.3f}")
-        lines.append("fit: " + ", ".join(parts))
-        cols = ["lhs", "op", "rhs", "label", "est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_all"]
-        if self.ngroups > 1:
-            cols.insert(0, "group_label")
-        with pd.option_context("display.width", 140, "display.max_columns", 20, "display.max_rows", 1000,
-                               "display.float_format", "{:.3f}".format):
-            lines.append(self.estimates[cols].to_string(index=False))
-        if len(self.r2):
-            lines.append("R-squared:")
-            lines.append(self.r2.to_string(index=False, float_format="{:.3f}".format))
-        for w in self.warnings:
-            lines.append(f"warning: {w}")
-        return "\n".join(lines)
+        chi = f.get("chi2_scaled", f.get("chi2"))
+        stat = "not identified" if (f.get("df") or 0) < 0 else (
+            f"chi2{'_scaled' if 'chi2_scaled' in f else ''} = {chi:.3f}, df = {f.get('df')}")
+        return (f"<SEMResult {self.estimator}{' FIML' if getattr(self, 'missing', None) == 'fiml' else ''}, "
+                f"n = {self.n} of {getattr(self, 'n_total', self.n)}, {self.ngroups} group(s), "
+                f"{'converged' if self.converged else 'NOT converged'}, {stat}>")
 
     def to_html(self) -> str:
         from html import escape
 
         f = self.fit
-        items = "".join(f"<tr><th>{escape(k)}</th><td>{f[k]:.3f}</td></tr>" if isinstance(f.get(k), float)
-                        else f"<tr><th>{escape(k)}</th><td>{escape(str(f.get(k)))}</td></tr>"
-                        for k in _FIT_ORDER if k in f)
+        head = [("estimator", self.estimator + (" (FIML)" if getattr(self, "missing", None) == "fiml" else "")),
+                ("observations used / total", f"{self.n} / {getattr(self, 'n_total', self.n)}")]
+        if self.ngroups > 1:
+            tot = getattr(self, "n_total_per_group", {})
+            head += [(f"group {g}", f"{self.n_per_group[g]} / {tot.get(g, '?')}") for g in self.groups]
+        keys = [k for k in _FIT_ORDER + _SCALED if k in f]
+        cells = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in head)
+        cells += "".join(f"<tr><th>{escape(k)}</th><td>{_fmt(f[k])}</td></tr>" for k in keys)
         warn = "".join(f"<li>{escape(w)}</li>" for w in self.warnings)
-        return (f"<div class='rsnprop-sem'><table class='rsnprop-fit'>{items}</table>"
+        return (f"<div class='rsnprop-sem'><table class='rsnprop-fit'>{cells}</table>"
                 + super().to_html() + (f"<ul class='rsnprop-warnings'>{warn}</ul>" if warn else "") + "</div>")
 
     # -- extras ---------------------------------------------------------------------------
