@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -38,7 +39,34 @@ def test_fit_model_file_and_text_output(tmp_path):
     mf.write_text(MODEL)
     p = cli("fit", HS, "--model", mf, "--group", "school", "--equal", "loadings")
     assert p.returncode == 0, p.stderr
-    assert "Pasteur" in p.stdout and "chi2 = 124.044" in p.stdout
+    assert "Group 1 [Pasteur]:" in p.stdout
+    assert re.search(r"Test statistic\s+124\.044", p.stdout), p.stdout[:1500]
+
+
+def test_fit_dangling_operator_is_a_syntax_error():
+    p = cli("fit", HS, "--model", "visual =~ x1 + x2 +")
+    assert p.returncode == 2, p.stdout
+    assert "line 1, character 19" in p.stderr and "'+' with nothing after it" in p.stderr
+
+
+def test_fit_json_says_rows_used_of_rows_given(tmp_path):
+    import pandas as pd
+
+    d = pd.read_csv(HS)
+    d.loc[:9, "x1"] = float("nan")
+    d.loc[:4, "school"] = None
+    data = tmp_path / "hs_missing.csv"
+    d.to_csv(data, index=False)
+    p = cli("fit", data, "--model", MODEL, "--group", "school", "--missing", "listwise", "--json")
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout)
+    assert (out["n"], out["n_total"], out["missing"]) == (291, 301, "listwise")
+    assert sum(out["n_total_per_group"].values()) == 296  # 5 rows have no group
+    assert all(out["n_per_group"][g] <= out["n_total_per_group"][g] for g in out["n_per_group"])
+    assert any("291 of 301 rows used" in w for w in out["warnings"])
+    p = cli("fit", data, "--model", MODEL, "--group", "school", "--json")  # default: auto -> FIML
+    out = json.loads(p.stdout)
+    assert (out["n"], out["n_total"], out["missing"]) == (296, 301, "fiml")
 
 
 @pytest.mark.parametrize("args, needle", [
@@ -66,8 +94,10 @@ def test_invariance_json_contract():
     names = [s["name"] for s in out["steps"]]
     assert names == ["configural", "metric", "scalar"]
     s = out["steps"][1]
-    for k in ("chi2", "df", "cfi", "tli", "rmsea", "srmr", "delta_cfi", "delta_rmsea", "delta_srmr", "lrt", "freed"):
+    for k in ("chi2", "df", "cfi", "tli", "rmsea", "srmr", "delta_cfi", "delta_rmsea", "delta_srmr", "lrt", "freed",
+              "n", "n_total", "fit_indices"):
         assert k in s
+    assert (out["n"], out["n_total"], out["n_total_per_group"]) == (301, 301, {"Pasteur": 156, "Grant-White": 145})
     assert set(s["lrt"]) >= {"chi2_diff", "df_diff", "pvalue"}
     assert out["level"] == "metric"
     assert set(out["latent_means"]) == {"Pasteur", "Grant-White"}

@@ -79,8 +79,13 @@ def test_mlr_scaled_difference_tests():
     for step in out.steps:
         f = ref["invariance_fit"][step["name"]]
         assert step["chi2_scaled"] == pytest.approx(f["chisq.scaled"], abs=1e-3)
-        assert step["cfi"] == pytest.approx(f["cfi.robust"], abs=TOL)
-        assert step["rmsea"] == pytest.approx(f["rmsea.robust"], abs=TOL)
+        assert step["fit_indices"] == "robust"
+        assert step["cfi_robust"] == pytest.approx(f["cfi.robust"], abs=TOL)
+        assert step["rmsea_robust"] == pytest.approx(f["rmsea.robust"], abs=TOL)
+    for prev, step in zip(out.steps, out.steps[1:]):  # the rule compares the robust indices
+        assert step["delta_cfi_robust"] == pytest.approx(step["cfi_robust"] - prev["cfi_robust"], abs=1e-12)
+        assert step["delta_cfi"] == pytest.approx(step["cfi"] - prev["cfi"], abs=1e-12)
+    assert "robust" in out.rule
 
 
 def test_bad_arguments():
@@ -103,3 +108,38 @@ def test_optional_equal_latent_means_step():
     assert out.level == "metric"  # the means step is not a level of measurement invariance
     with pytest.raises(InputError, match="means"):
         invariance(HS_MODEL, hs_data(), "school", levels=("configural", "means"))
+
+
+def _same(a, b):
+    return (a != a and b != b) or a == b
+
+
+@pytest.mark.parametrize("estimator", ["ML", "MLR"])
+def test_configural_step_equals_fit_key_by_key(estimator):
+    """The configural step carries fit()'s measures under fit()'s keys (lavaan's names), with the
+    same rows: here 8 % missing values per item, so both use FIML (missing='auto')."""
+    import warnings
+
+    from rsnprop.sem import fit
+    from rsnprop.sem.invariance import STEP_FIT_KEYS
+
+    d = pd.read_csv(Path(__file__).resolve().parent / "reference" / "sem_fiml.csv")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = invariance(HS_MODEL, d, "school", levels=("configural", "metric"), estimator=estimator)
+        res = fit(HS_MODEL, d, group="school", estimator=estimator)
+    step = out.steps[0]
+    keys = [k for k in STEP_FIT_KEYS if k in res.fit]
+    assert {"chi2", "cfi", "rmsea", "srmr"} <= set(keys)
+    if estimator == "MLR":
+        assert {"chi2_scaled", "cfi_scaled", "cfi_robust", "rmsea_scaled", "rmsea_robust"} <= set(keys)
+    for k in keys:
+        assert _same(step[k], res.fit[k]), (k, step[k], res.fit[k])
+    assert not set(STEP_FIT_KEYS) - set(keys) & set(step)  # no fit key that fit() does not have
+    assert (step["n"], step["n_total"], res.missing, out.missing) == (res.n, res.n_total, "fiml", "fiml")
+    assert out.n_per_group == {str(k): v for k, v in res.n_per_group.items()}
+    frame = out.to_frame()
+    assert {"chi2", "cfi", "rmsea"} <= set(frame.columns)
+    if estimator == "MLR":  # standard and robust side by side, labelled
+        assert {"chi2_scaled", "cfi_robust", "rmsea_robust", "delta_cfi_robust"} <= set(frame.columns)
+        assert frame.loc[0, "cfi"] == pytest.approx(res.fit["cfi"]) and frame.loc[0, "cfi"] != frame.loc[0, "cfi_robust"]

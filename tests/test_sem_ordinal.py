@@ -113,6 +113,21 @@ def test_ordinal_invariance_latent_means(ref_groups, inv_ordinal):
     assert any("strict" in w for w in inv_ordinal.warnings)
 
 
+def test_ordinal_invariance_steps_use_fit_keys(ref_groups, inv_ordinal):
+    """WLSMV steps: chi2/cfi/rmsea are the standard statistics, as in fit(); the scaled and robust
+    ones sit beside them under lavaan's names and the rule compares the robust CFI/RMSEA."""
+    for step in inv_ordinal.steps:
+        f = inv_ordinal.fits[step["name"]].fit
+        for k in ("chi2", "chi2_scaled", "cfi", "cfi_robust", "rmsea", "rmsea_robust", "srmr"):
+            assert step[k] == f[k], k
+        assert step["fit_indices"] == "robust"
+    conf = ref_groups["configural"]["fit"]
+    assert inv_ordinal.steps[0]["chi2"] == pytest.approx(conf["chisq"], abs=1e-3)
+    assert inv_ordinal.steps[0]["chi2_scaled"] == pytest.approx(conf["chisq.scaled"], abs=1e-3)
+    frame = inv_ordinal.to_frame()
+    assert {"chi2", "chi2_scaled", "cfi", "cfi_robust", "rmsea", "rmsea_robust"} <= set(frame.columns)
+
+
 def test_ordinal_difference_tests_satorra2000(ref_groups, inv_ordinal):
     """Scaled-shifted difference tests as lavaan's lavTestLRT for WLSMV (method satorra.2000).
     Measured: chi-square differences < 9.3e-7, p-values < 3.3e-7 relative (tolerances 3x)."""

@@ -16,7 +16,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--partial", action="store_true", help="search for partial invariance when a step fails")
     parser.add_argument("--estimator", default="ML", choices=["ML", "MLR", "WLSMV"], type=str.upper)
     parser.add_argument("--ordered", default="", help="comma-separated ordinal indicators (implies WLSMV)")
-    parser.add_argument("--missing", default="listwise", choices=["listwise", "fiml"])
+    parser.add_argument("--missing", default="auto", choices=["auto", "fiml", "listwise"],
+                        help="auto (default): FIML (lavaan missing = 'ml') for ML/MLR when a model variable "
+                        "has a missing value, else complete data; WLSMV: complete cases (docs/missing-data.md)")
     parser.add_argument("--rule", default="chen2007", choices=["chen2007", "lrt"])
     parser.add_argument("--parameterization", default="delta", choices=["delta", "theta"],
                         help="ordinal indicators: delta (default) or theta (residual variances of the "

@@ -36,6 +36,11 @@ LEVELS = {
     # previous step; it does not change ``level``
     "means": None,
 }
+#: columns of :meth:`InvarianceResult.to_frame`, lavaan's names: standard and (when the
+#: estimator has them) scaled / robust side by side
+_FRAME_KEYS = ("name", "n", "chi2", "df", "pvalue", "chi2_scaled", "df_scaled", "pvalue_scaled", "cfi",
+               "rmsea", "cfi_robust", "rmsea_robust", "srmr", "delta_cfi", "delta_rmsea", "delta_cfi_robust",
+               "delta_rmsea_robust", "delta_srmr")
 _SRMR_CUT = {"metric": 0.030, "scalar": 0.010, "strict": 0.010}
 _CANDIDATE_OP = {"metric": "=~", "scalar": "~1", "strict": "~~"}
 
@@ -46,8 +51,21 @@ class InvarianceResult(Result):
     Attributes
     ----------
     steps : list of dict
-        One per fitted step: ``name, group_equal, freed, chi2, df, pvalue, cfi, tli, rmsea,
-        srmr, delta_cfi, delta_rmsea, delta_srmr, lrt {chi2_diff, df_diff, pvalue}, held``.
+        One per fitted step: ``name, group_equal, freed, converged, n, n_total``, the fit
+        measures under the same keys as :attr:`SEMResult.fit <rsnprop.sem.results.SEMResult>`
+        (lavaan's names: ``chi2, df, pvalue, cfi, tli, rmsea, srmr`` are the standard
+        statistics; MLR and WLSMV add ``chi2_scaled, pvalue_scaled, cfi_scaled, cfi_robust,
+        rmsea_scaled, rmsea_robust...``), ``fit_indices`` (``"robust"`` or ``"standard"``: the
+        CFI/RMSEA the rule compares), ``delta_cfi, delta_rmsea, delta_srmr`` (standard) and, with
+        robust indices, ``delta_cfi_robust, delta_rmsea_robust``; ``lrt {chi2_diff, df_diff,
+        pvalue, method}``, ``held``.  The configural step equals ``fit(model, data, group=...)``
+        key by key.
+    n, n_total : int
+        Rows used / rows given (lavaan's "Used" and "Total").
+    n_per_group, n_total_per_group : dict
+        The same per group.
+    missing : str
+        Missing-data method used (``"fiml"`` or ``"listwise"``).
     level : str
         Highest level that holds in sequence (``"none"`` when even configural fails to converge).
     fits : dict
@@ -68,59 +86,91 @@ class InvarianceResult(Result):
     def to_frame(self):
         import pandas as pd
 
+        keys = [k for k in _FRAME_KEYS if any(s.get(k) is not None for s in self.steps)]
         rows = []
         for s in self.steps:
-            r = {k: s.get(k) for k in ("name", "chi2", "df", "pvalue", "cfi", "tli", "rmsea", "srmr",
-                                       "delta_cfi", "delta_rmsea", "delta_srmr")}
+            r = {k: s.get(k) for k in keys}
             lrt = s.get("lrt") or {}
             r.update(chi2_diff=lrt.get("chi2_diff"), df_diff=lrt.get("df_diff"), p_diff=lrt.get("pvalue"),
+                     lrt_method=lrt.get("method", "likelihood ratio" if lrt else None),
                      held=s.get("held"), freed=", ".join(s.get("freed", [])))
             rows.append(r)
         return pd.DataFrame(rows)
 
     def to_dict(self):
         return jsonsafe({
-            "group": self.group, "groups": [str(g) for g in self.groups], "n_per_group": self.n_per_group,
-            "estimator": self.estimator, "rule": self.rule, "steps": self.steps, "level": self.level,
+            "group": self.group, "groups": [str(g) for g in self.groups], "n": self.n, "n_total": self.n_total,
+            "n_per_group": self.n_per_group, "n_total_per_group": self.n_total_per_group,
+            "missing": self.missing, "estimator": self.estimator, "rule": self.rule, "steps": self.steps, "level": self.level,
             "latent_means": self.latent_means,
             "latent_mean_differences": self.latent_mean_differences,
             "warnings": self.warnings,
             "schema": SCHEMA,
         })
 
+    def _sample_text(self):
+        tot = getattr(self, "n_total_per_group", {}) or {}
+        per = ", ".join(f"{k}: {v} of {tot.get(k, v)}" for k, v in self.n_per_group.items())
+        return (f"rows used {self.n} of {self.n_total} ({per}); missing data: "
+                f"{ {'fiml': 'FIML', 'listwise': 'listwise deletion'}.get(self.missing, self.missing) }")
+
+    def headline(self) -> list:
+        """The lines a reader needs first: level held, the rule, rows used, latent means."""
+        out = [f"level held: {self.level}", f"rule: {self.rule}", self._sample_text()]
+        lmd = self.latent_mean_differences
+        if lmd is not None and len(lmd):
+            model = getattr(self, "latent_means_model", None)
+            out.append(f"latent mean differences (vs {lmd['reference'].iloc[0]}, {model} model, 95% CI):")
+            out += [f"  {r.group} - {r.reference}, {r.factor}: {r.est:.3f} [{r.ci_lower:.3f}, {r.ci_upper:.3f}], "
+                    f"p = {r.pvalue:.3g}, std (reference SD) = {r.std:.3f}" for r in lmd.itertuples()]
+        return out
+
     def summary(self):
         import pandas as pd
 
-        with pd.option_context("display.width", 160, "display.max_columns", 30,
+        with pd.option_context("display.width", 200, "display.max_columns", 40,
                                "display.float_format", "{:.3f}".format):
-            text = [f"{self.title} by '{self.group}' ({self.estimator}); groups: "
-                    + ", ".join(f"{k} ({v})" for k, v in self.n_per_group.items()),
-                    self.to_frame().to_string(index=False),
-                    f"rule: {self.rule}",
-                    f"level held: {self.level}"]
-            if self.latent_mean_differences is not None and len(self.latent_mean_differences):
-                text.append("latent mean differences (vs first group):")
-                text.append(self.latent_mean_differences.to_string(index=False))
+            text = [f"{self.title} by '{self.group}' ({self.estimator})"] + self.headline()
+            text.append(self.to_frame().to_string(index=False))
+        text.append("chi2, cfi, rmsea: standard statistics; *_scaled / *_robust: lavaan's scaled and robust "
+                    "versions; p_diff: chi-square difference test (lrt_method)")
         for w in self.warnings:
             text.append(f"warning: {w}")
         return "\n".join(text)
 
+    def __repr__(self):
+        return (f"<InvarianceResult by {self.group!r} ({self.estimator}): level held {self.level!r}, "
+                f"{len(self.steps)} steps, n = {self.n} of {self.n_total}>")
+
+    def to_html(self):
+        from html import escape
+
+        head = "".join(f"<li>{escape(x)}</li>" for x in self.headline())
+        warn = "".join(f"<li>{escape(w)}</li>" for w in self.warnings)
+        return (f"<div class='rsnprop-invariance'><ul class='rsnprop-headline'>{head}</ul>"
+                + super().to_html() + (f"<ul class='rsnprop-warnings'>{warn}</ul>" if warn else "") + "</div>")
+
+
+#: fit measures copied into a step record under lavaan's names (``fitMeasures``: ``chisq`` ->
+#: ``chi2``, ``cfi.robust`` -> ``cfi_robust``...): a step's ``cfi`` is the standard CFI, as in
+#: :func:`rsnprop.sem.fit`, never the robust one.
+STEP_FIT_KEYS = ("npar", "chi2", "df", "pvalue", "chi2_scaled", "df_scaled", "pvalue_scaled",
+                 "chi2_scaling_factor", "chi2_shift", "cfi", "tli", "cfi_scaled", "tli_scaled",
+                 "cfi_robust", "tli_robust", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper", "rmsea_pvalue",
+                 "rmsea_scaled", "rmsea_ci_lower_scaled", "rmsea_ci_upper_scaled", "rmsea_robust",
+                 "rmsea_ci_lower_robust", "rmsea_ci_upper_robust", "srmr", "loglik", "aic", "bic")
+
 
 def _step_record(name, res, group_equal, freed):
+    """One step: its fit measures keyed exactly as ``res.fit`` (lavaan's names), the rows used and
+    which CFI/RMSEA the decision rule compares (``fit_indices``: ``"robust"`` when the fit has
+    robust indices, i.e. MLR and WLSMV, as lavaan's ``cfi.robust``/``rmsea.robust``)."""
     f = res.fit
-    scaled = "chi2_scaled" in f
-    rec = {
-        "name": name, "group_equal": list(group_equal), "freed": list(freed),
-        "converged": res.converged,
-        "chi2": f["chi2"], "df": f["df"], "pvalue": f["pvalue"],
-        "cfi": f.get("cfi_robust", f["cfi"]) if scaled else f["cfi"],
-        "tli": f.get("tli_robust", f["tli"]) if scaled else f["tli"],
-        "rmsea": f.get("rmsea_robust", f["rmsea"]) if scaled else f["rmsea"],
-        "srmr": f["srmr"],
-    }
-    if scaled:
-        rec.update(chi2_scaled=f["chi2_scaled"], chi2_scaling_factor=f.get("chi2_scaling_factor"),
-                   cfi_standard=f["cfi"], rmsea_standard=f["rmsea"])
+    rec = {"name": name, "group_equal": list(group_equal), "freed": list(freed), "converged": res.converged,
+           "n": int(res.n), "n_total": int(getattr(res, "n_total", res.n))}
+    rec.update({k: f[k] for k in STEP_FIT_KEYS if k in f})
+    rec["fit_indices"] = "robust" if f.get("cfi_robust") is not None and f.get("rmsea_robust") is not None \
+        else "standard"
     return rec
 
 
@@ -151,27 +201,30 @@ def lrt(res1, res0):
 
 
 def _compare(rec, prev, prev_res, res, rule, alpha):
+    # standard indices always; robust ones beside them when the fit has them (lavaan names)
     rec["delta_cfi"] = rec["cfi"] - prev["cfi"]
     rec["delta_rmsea"] = rec["rmsea"] - prev["rmsea"]
     rec["delta_srmr"] = rec["srmr"] - prev["srmr"]
+    if rec["fit_indices"] == "robust" and prev["fit_indices"] == "robust":
+        rec["delta_cfi_robust"] = rec["cfi_robust"] - prev["cfi_robust"]
+        rec["delta_rmsea_robust"] = rec["rmsea_robust"] - prev["rmsea_robust"]
+    sfx = "_robust" if "delta_cfi_robust" in rec else ""
+    d_cfi, d_rmsea = rec["delta_cfi" + sfx], rec["delta_rmsea" + sfx]
     rec["lrt"] = lrt(res, prev_res)
     base = rec["name"].replace("partial_", "")
+    cut = _SRMR_CUT.get(base, 0.010)
+    fails = d_cfi <= -0.010 and (d_rmsea >= 0.015 or rec["delta_srmr"] >= cut)
     if rule == "lrt":
         p = rec["lrt"]["pvalue"]
-        if p != p:  # no valid difference test (WLSMV): fall back to the fit-index rule
-            cut = _SRMR_CUT.get(base, 0.010)
-            rec["held"] = not (rec["delta_cfi"] <= -0.010 and (rec["delta_rmsea"] >= 0.015 or rec["delta_srmr"] >= cut))
-        else:
-            rec["held"] = bool(not (p < alpha))
+        # no valid difference test: fall back to the fit-index rule
+        rec["held"] = bool(not fails) if p != p else bool(not (p < alpha))
     else:
-        cut = _SRMR_CUT.get(base, 0.010)
-        fails = rec["delta_cfi"] <= -0.010 and (rec["delta_rmsea"] >= 0.015 or rec["delta_srmr"] >= cut)
         rec["held"] = bool(not fails)
     return rec
 
 
 def invariance(model, data, group, *, levels=("configural", "metric", "scalar", "strict"),
-               partial_search=False, estimator="ML", missing="listwise", ordered=None, std_lv=False,
+               partial_search=False, estimator="ML", missing="auto", ordered=None, std_lv=False,
                rule="chen2007", alpha=0.05, max_free=None, level=0.95, parameterization="delta"):
     """Run the measurement-invariance sequence of ``model`` across the groups of ``group``.
 
@@ -294,7 +347,12 @@ def invariance(model, data, group, *, levels=("configural", "metric", "scalar", 
             rec.update(delta_cfi=None, delta_rmsea=None, delta_srmr=None, lrt=None, held=bool(res.converged))
         steps.append(rec)
         fits[rec["name"]] = res
-        warnings.extend(f"{name}: {w}" for w in res.warnings)
+        for w in res.warnings:
+            if w.startswith(f"{res.n} of {getattr(res, 'n_total', '')} rows used"):
+                if w not in warnings:
+                    warnings.append(w)  # the same rows in every step: said once
+            else:
+                warnings.append(f"{name}: {w}")
         if not rec["held"] and partial_search and prev_rec is not None and name in _CANDIDATE_OP:
             freed = list(partial)
             limit = max_free if max_free is not None else None
@@ -341,19 +399,24 @@ def invariance(model, data, group, *, levels=("configural", "metric", "scalar", 
         lm_res = next((fits[k] for k in ("partial_strict", "strict") if k in fits), None)
     latent_means, diffs = _latent_means(lm_res) if lm_res is not None else ({}, None)
     first = next(iter(fits.values()))
-    return InvarianceResult(group=group, groups=first.groups,
+    return InvarianceResult(group=group, groups=first.groups, n=int(first.n), n_total=int(first.n_total),
                             n_per_group={str(k): v for k, v in first.n_per_group.items()},
-                            estimator=first.estimator, rule=_rule_text(rule, alpha), steps=steps, level=held_level,
+                            n_total_per_group={str(k): v for k, v in first.n_total_per_group.items()},
+                            missing=first.missing,
+                            estimator=first.estimator, rule=_rule_text(rule, alpha, steps[0]["fit_indices"]), steps=steps, level=held_level,
                             fits=fits, latent_means=latent_means, latent_mean_differences=diffs,
                             latent_means_model=None if lm_res is None else
                             next(k for k, v in fits.items() if v is lm_res), warnings=warnings)
 
 
-def _rule_text(rule, alpha):
+def _rule_text(rule, alpha, fit_indices="standard"):
+    indices = ("; CFI and RMSEA are the robust ones (lavaan cfi.robust, rmsea.robust)" if fit_indices == "robust"
+               else "; CFI and RMSEA are the standard ones")
     if rule == "lrt":
-        return f"chi-square difference test: a step holds unless p < {alpha}"
+        return (f"chi-square difference test: a step holds unless p < {alpha} (the fit-index rule of Chen (2007) "
+                f"where no difference test is available{indices})")
     return ("Chen (2007): a step fails when delta CFI <= -0.010 and (delta RMSEA >= 0.015 or delta SRMR >= "
-            "0.030 for metric / 0.010 for scalar and strict)")
+            "0.030 for metric / 0.010 for scalar and strict)" + indices)
 
 
 def _candidates(res, name):

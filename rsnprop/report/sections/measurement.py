@@ -285,10 +285,14 @@ def measurement_section(inputs) -> Section:
     inv = _invariance(inputs)
     if inv:
         steps = _records(pick(inv, "steps"), "name")
-        rows = [{"name": pick(st, "name", default=""), "chi2": pick(st, "chi2"),
-                 "df": pick(st, "df"), "cfi": pick(st, "cfi"), "rmsea": pick(st, "rmsea"),
-                 "srmr": pick(st, "srmr"), "dcfi": pick(st, "delta_cfi"),
-                 "drmsea": pick(st, "delta_rmsea"),
+        # lavaan's names: chi2/cfi/rmsea are standard; with MLR/WLSMV the rule uses the robust
+        # indices and the scaled chi-square, shown (and labelled) instead
+        rob = any(pick(st, "fit_indices") == "robust" for st in steps)
+        sfx, csfx = ("_robust", "_scaled") if rob else ("", "")
+        rows = [{"name": pick(st, "name", default=""), "chi2": pick(st, "chi2" + csfx),
+                 "df": pick(st, "df"), "cfi": pick(st, "cfi" + sfx), "rmsea": pick(st, "rmsea" + sfx),
+                 "srmr": pick(st, "srmr"), "dcfi": pick(st, "delta_cfi" + sfx),
+                 "drmsea": pick(st, "delta_rmsea" + sfx),
                  "lrt_p": pick(pick(st, "lrt", default={}), "pvalue"),
                  "held": pick(st, "held"),
                  "freed": ", ".join(map(str, _list(pick(st, "freed"))))} for st in steps]
@@ -297,10 +301,13 @@ def measurement_section(inputs) -> Section:
             s.add("p", "Invariance groups: " + ", ".join(
                 f"{GROUP_LABELS.get(_group_key(k), k)} (n = {fmt_value(v)})" for k, v in n_per.items()) + ".")
         s.add("table", Table("invariance", "Measurement invariance across groups", [
-            Column("name", "Model"), Column("chi2", "χ²", "num"), Column("df", "df", "int"),
-            Column("cfi", "CFI", "bounded", 3), Column("rmsea", "RMSEA", "bounded", 3),
-            Column("srmr", "SRMR", "bounded", 3), Column("dcfi", "ΔCFI", "num", 3),
-            Column("drmsea", "ΔRMSEA", "num", 3), Column("lrt_p", "p (LRT)", "p"),
+            Column("name", "Model"), Column("chi2", "χ² (scaled)" if rob else "χ²", "num"),
+            Column("df", "df", "int"),
+            Column("cfi", "CFI (robust)" if rob else "CFI", "bounded", 3),
+            Column("rmsea", "RMSEA (robust)" if rob else "RMSEA", "bounded", 3),
+            Column("srmr", "SRMR", "bounded", 3), Column("dcfi", "ΔCFI (robust)" if rob else "ΔCFI", "num", 3),
+            Column("drmsea", "ΔRMSEA (robust)" if rob else "ΔRMSEA", "num", 3),
+            Column("lrt_p", "p (scaled Δχ²)" if rob else "p (LRT)", "p"),
             Column("held", "Held", "text"), Column("freed", "Freed parameters")], rows,
             note=f"Grouping: {fmt_value(pick(inv, 'group', default='born-global definition'))}. "
                  f"Highest level of invariance held: {fmt_value(pick(inv, 'level'))}. "
