@@ -131,8 +131,32 @@ class Result:
         return frame.to_html(index=False, float_format="{:.3f}".format, escape=True, border=0,
                              classes="rsnprop-table")
 
+    def headline(self) -> list:
+        """The few lines a reader needs before any table (subclasses override); empty here."""
+        return []
+
     def _repr_html_(self) -> str:
-        return self.to_html()
+        """Notebook display: :meth:`headline` first, then :meth:`to_html`."""
+        from html import escape
+
+        head = self.headline()
+        top = ("<ul class='rsnprop-headline'>" + "".join(f"<li>{escape(str(x))}</li>" for x in head) + "</ul>"
+               if head else "")
+        return top + self.to_html()
+
+    def __repr__(self) -> str:
+        """One line: the class, its title, the rows used of the rows given and the first headline."""
+        parts = [str(self.title)]
+        n, n_total = getattr(self, "n", None), getattr(self, "n_total", None)
+        if isinstance(n, int):
+            parts.append(f"n = {n}" + (f" of {n_total}" if isinstance(n_total, int) else ""))
+        try:
+            head = self.headline()
+        except Exception:  # noqa: BLE001 - a repr must never fail
+            head = []
+        if head:
+            parts.append(str(head[0]))
+        return f"<{type(self).__name__}: {'; '.join(parts)}>"
 
     def __str__(self) -> str:
         return self.summary()

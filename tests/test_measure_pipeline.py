@@ -82,7 +82,16 @@ def test_consistent_with_the_building_blocks(result, clean, ins):
     cfa_data = clean[[i for r in d["items"] for i in [r["item"]]]]
     cfa_data = cfa_data[cfa_data.notna().any(axis=1)]
     assert d["cfa"]["n"] == len(cfa_data)
-    assert f"CFA (n = {len(cfa_data)}, missing data: full-information ML)" in result.summary()
+    assert (d["cfa"]["n_total"], d["cfa"]["missing"]) == (len(clean), "fiml")
+    assert (f"CFA (n = {len(cfa_data)} of {len(clean)} rows, missing data: full-information ML)"
+            in result.summary())
+    # reliability is listwise (missing='auto' for item statistics): rows used of rows given, and
+    # a warning whenever rows were dropped
+    assert row["n_total"] == len(clean) and row["n"] <= row["n_total"]
+    if row["n"] < row["n_total"]:
+        assert any(w.startswith(f"reliability {c}: {row['n']} of {len(clean)} rows used") for w in d["warnings"])
+    assert d["efa"]["n_total"] == len(clean)
+    assert repr(result).startswith("<MeasurementResult: ") and "\n" not in repr(result)
     v = validity(cfa_data, model, n_boot=0, missing="fiml")
     assert d["validity"]["constructs"][c]["cr"] == pytest.approx(v.constructs[c]["cr"], abs=1e-6)
     assert row["cr"] == pytest.approx(v.constructs[c]["cr"], abs=1e-6)

@@ -18,7 +18,9 @@ def add_arguments(p) -> None:
                    default="oblimin", help="rotation")
     p.add_argument("--cor", choices=["pearson", "polychoric"], default="pearson",
                    help="correlations (polychoric for ordinal items)")
-    p.add_argument("--missing", choices=["listwise", "pairwise"], default="listwise")
+    p.add_argument("--missing", choices=["auto", "listwise", "pairwise"], default="auto",
+                   help="auto (default) = listwise, with rows used/given reported; pairwise as "
+                   "psych's default (docs/missing-data.md)")
     p.add_argument("--n-iter", type=int, default=20, help="parallel-analysis simulations")
     p.add_argument("--seed", type=int, default=12345, help="seed of the simulations")
     p.add_argument("--cross-loading", type=float, default=0.3,

@@ -25,8 +25,9 @@ def add_arguments(p) -> None:
     p.add_argument("--reverse", default="", help="comma-separated items to reverse-key")
     p.add_argument("--scale-min", type=float, default=None, help="lowest response option")
     p.add_argument("--scale-max", type=float, default=None, help="highest response option")
-    p.add_argument("--missing", choices=["listwise", "pairwise"], default="listwise",
-                   help="listwise (default) or pairwise as psych::alpha")
+    p.add_argument("--missing", choices=["auto", "listwise", "pairwise"], default="auto",
+                   help="auto (default) = listwise, with rows used/given reported; pairwise as "
+                   "psych::alpha's default (docs/missing-data.md)")
     p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples (0: none)")
     p.add_argument("--seed", type=int, default=12345, help="seed of the bootstrap")
     p.add_argument("--ci-level", type=float, default=0.95, help="confidence level")

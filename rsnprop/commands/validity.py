@@ -14,8 +14,9 @@ def add_arguments(p) -> None:
                    help="measurement model in lavaan syntax ('f =~ a + b + c'), inline or a file")
     p.add_argument("--n-boot", type=int, default=1000, help="HTMT bootstrap resamples (0: none)")
     p.add_argument("--seed", type=int, default=12345, help="seed of the bootstrap")
-    p.add_argument("--missing", choices=["listwise", "fiml"], default="listwise",
-                   help="listwise (default) or full-information ML (lavaan missing = 'ml')")
+    p.add_argument("--missing", choices=["auto", "listwise", "fiml"], default="auto",
+                   help="auto (default): full-information ML (lavaan missing = 'ml') when an item "
+                   "is missing, else complete data; or listwise (docs/missing-data.md)")
     p.add_argument("--cmv", action="store_true",
                    help="add common-method checks (Harman, common latent factor) as 'cmv'")
     p.add_argument("--marker", default=None,
@@ -46,7 +47,7 @@ def run(args):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             cmv["common_latent_factor"] = common_latent_factor(data, model,
-                                                               missing=args.missing)
+                                                               missing=res.missing)
         if args.marker:
             if args.marker not in data.columns:
                 raise InputError("marker variable is not in the data", file=str(path),

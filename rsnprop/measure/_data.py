@@ -142,12 +142,37 @@ def check_range(frame, bounds: dict, file=None, hint: str = ""):
                              value=bad.iloc[0])
 
 
+def resolve_missing(missing: str) -> str:
+    """The method ``missing`` stands for: ``"auto"`` (the package default, see
+    docs/missing-data.md) is listwise deletion for the item statistics (no likelihood to
+    maximise over incomplete rows); ``"pairwise"`` is psych's default."""
+    if missing == "auto":
+        return "listwise"
+    if missing not in MISSING_POLICIES:
+        raise InputError("missing must be 'auto', 'listwise' or 'pairwise'", parameter="missing",
+                         value=missing)
+    return missing
+
+
+def rows_dropped_note(n: int, n_total: int, what: str, warn: list) -> None:
+    """Warn (DataQualityWarning and ``warn``) when listwise deletion left ``n`` of ``n_total``
+    rows, naming the R call that gives psych's default (pairwise) numbers."""
+    if n >= n_total:
+        return
+    import warnings
+
+    from ..errors import DataQualityWarning
+
+    msg = (f"{n} of {n_total} rows used: {n_total - n} incomplete rows dropped (listwise deletion); "
+           f"{what}'s default uses pairwise-complete correlations: missing='pairwise' gives its numbers")
+    warn.append(msg)
+    warnings.warn(msg, DataQualityWarning, stacklevel=4)
+
+
 def apply_missing(frame, missing: str = "listwise"):
     """Listwise: drop incomplete rows.  Pairwise: keep every row (statistics use pairwise
     complete observations)."""
-    if missing not in MISSING_POLICIES:
-        raise InputError("missing must be 'listwise' or 'pairwise'", parameter="missing",
-                         value=missing)
+    missing = resolve_missing(missing)
     if missing == "listwise":
         out = frame.dropna()
         if len(out) < 3:

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..results import Result, jsonsafe
-from ._data import apply_missing, cor_matrix, select_items
+from ._data import apply_missing, cor_matrix, resolve_missing, rows_dropped_note, select_items
 from ._matrix import check_singular, cov2cor, single_threaded
 from .factor import fa_matrix
 
@@ -74,7 +74,7 @@ def bartlett(r: np.ndarray, n: int) -> dict:
 @single_threaded
 def parallel_analysis(data=None, items=None, *, r=None, n_obs=None, n_iter: int = 20,
                       quantile: float = 0.95, fm: str = "minres", seed: int | None = 12345,
-                      missing: str = "listwise") -> dict:
+                      missing: str = "auto") -> dict:
     """Horn's parallel analysis as ``psych::fa.parallel`` (simulated normal data).
 
     The number of factors (components) is the count of leading observed eigenvalues of the
@@ -146,7 +146,7 @@ def loadings_table(loadings: np.ndarray, items, factor_names=None, *, primary_mi
     return rows
 
 
-@dataclass
+@dataclass(repr=False)
 class EFAResult(Result):
     """Result of :func:`efa`."""
 
@@ -173,9 +173,30 @@ class EFAResult(Result):
     cross_loading_threshold: float
     warnings: list = field(default_factory=list)
     title: str = "Exploratory factor analysis"
+    n_total: int | None = None
+
+    def headline(self) -> list:
+        """KMO, Bartlett, parallel analysis, factors extracted and their correlations."""
+        out = [f"KMO = {self.kmo:.3f}; Bartlett chi2({self.bartlett_df}) = {self.bartlett_chi2:.2f}, "
+               f"p = {self.bartlett_pvalue:.3g}"]
+        if self.parallel_analysis_factors is not None:
+            seed = (self.parallel or {}).get("seed")
+            out.append(f"parallel analysis ({(self.parallel or {}).get('n_iter')} simulated data sets, seed {seed}): "
+                       f"{self.parallel_analysis_factors} factor(s), {self.parallel_analysis_components} "
+                       f"component(s); {self.nfactors} extracted")
+        else:
+            out.append(f"{self.nfactors} factor(s) extracted")
+        if self.phi is not None:
+            names = [f"{'ML' if self.fm == 'ml' else 'MR'}{j + 1}" for j in range(self.nfactors)]
+            pairs = [f"{names[i]}-{names[j]} {self.phi[i][j]:.2f}" for i in range(self.nfactors)
+                     for j in range(i + 1, self.nfactors)]
+            out.append("factor correlations: " + ", ".join(pairs))
+        out.append(f"n = {self.n} of {self.n_total if self.n_total is not None else self.n} rows "
+                   f"({self.missing}), {len(self.items)} items, {self.fm}, {self.rotation} rotation")
+        return out
 
     def to_dict(self) -> dict:
-        keys = ["n", "missing", "correlation", "items", "kmo", "kmo_items", "bartlett_chi2",
+        keys = ["n", "n_total", "missing", "correlation", "items", "kmo", "kmo_items", "bartlett_chi2",
                 "bartlett_df", "bartlett_pvalue", "parallel_analysis_factors",
                 "parallel_analysis_components", "parallel", "nfactors", "fm", "rotation",
                 "loadings", "phi", "fit", "eigenvalues", "variance", "cross_loading_threshold",
@@ -191,7 +212,8 @@ class EFAResult(Result):
 
     def summary(self) -> str:
         head = [
-            f"{self.title}: n = {self.n} ({self.missing}), {len(self.items)} items, "
+            f"{self.title}: n = {self.n} of {self.n_total if self.n_total is not None else self.n} rows "
+            f"({self.missing}), {len(self.items)} items, "
             f"{self.correlation} correlations",
             f"KMO = {self.kmo:.3f}; Bartlett chi2({self.bartlett_df}) = {self.bartlett_chi2:.2f}, "
             f"p = {self.bartlett_pvalue:.3g}",
@@ -208,7 +230,7 @@ class EFAResult(Result):
 
 @single_threaded
 def efa(data, items=None, *, nfactors: int | None = None, fm: str = "minres",
-        rotate: str = "oblimin", correlation: str = "pearson", missing: str = "listwise",
+        rotate: str = "oblimin", correlation: str = "pearson", missing: str = "auto",
         n_iter: int = 20, seed: int | None = 12345, parallel: bool = True,
         cross_loading: float = 0.3, primary_min: float = 0.4, file=None) -> EFAResult:
     """Sampling adequacy, sphericity, number of factors and an exploratory factor analysis.
@@ -223,7 +245,10 @@ def efa(data, items=None, *, nfactors: int | None = None, fm: str = "minres",
     rotate : {"oblimin", "promax", "varimax", "none"}
     correlation : {"pearson", "polychoric"}
         Polychoric correlations for ordinal items (``psych::polychoric``).
-    missing : {"listwise", "pairwise"}
+    missing : {"auto", "listwise", "pairwise"}
+        ``"auto"`` (default, docs/missing-data.md) = ``"listwise"``: the numbers of
+        ``psych::fa(na.omit(x))``; rows dropped are counted (``n`` of ``n_total``) and warned
+        about.  ``"pairwise"``: psych's default (``use = "pairwise"``, ``n`` = all rows).
     n_iter, seed : parallel-analysis simulations and their seed.
     cross_loading : float
         Secondary loadings at or above this (absolute) value are flagged.
@@ -236,9 +261,13 @@ def efa(data, items=None, *, nfactors: int | None = None, fm: str = "minres",
     from ..errors import InputError
 
     warn: list = []
-    frame = apply_missing(select_items(data, items, file=file), missing)
+    missing = resolve_missing(missing)
+    frame = select_items(data, items, file=file)
+    n_total = len(frame)
+    frame = apply_missing(frame, missing)
     names = list(frame.columns)
     n = len(frame)
+    rows_dropped_note(n, n_total, "psych (KMO, cortest.bartlett, fa)", warn)
     if correlation == "pearson":
         r = cor_matrix(frame, missing)
     elif correlation == "polychoric":
@@ -298,4 +327,4 @@ def efa(data, items=None, *, nfactors: int | None = None, fm: str = "minres",
         nfactors=nfactors, fm=res["fm"], rotation=rotate, loadings=table,
         phi=None if res["phi"] is None else res["phi"].tolist(), fit=fit,
         eigenvalues=res["e_values"].tolist(), variance=variance,
-        cross_loading_threshold=cross_loading, warnings=warn)
+        cross_loading_threshold=cross_loading, warnings=warn, n_total=int(n_total))

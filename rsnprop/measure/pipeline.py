@@ -11,8 +11,8 @@ measurement.json keys
 ``instrument``
     ``{"name", "version", "hash"}`` of the instrument.
 ``n_rows``
-    Rows in the clean data (each statistic also reports the ``n`` it used after listwise
-    deletion).
+    Rows in the clean data (each statistic also reports the ``n`` it used and the
+    ``n_total`` it was given; a warning names every step that dropped rows).
 ``settings``
     ``{"missing": "listwise", "cfa_missing": "listwise"|"fiml" (the method actually used),
     "cfa_missing_requested": "auto"|"listwise"|"fiml", "n_boot", "seed", "ci_level",
@@ -28,7 +28,7 @@ measurement.json keys
     ``{construct: <rsnprop reliability --json>}`` (alpha, Feldt and bootstrap CIs, omega,
     per-item statistics; psych::alpha / psych::omega).
 ``reliability_table``
-    One row per construct: ``construct, label, n, n_items, alpha, alpha_ci_lower,
+    One row per construct: ``construct, label, n, n_total, n_items, alpha, alpha_ci_lower,
     alpha_ci_upper, alpha_boot_ci_lower, alpha_boot_ci_upper, alpha_std, omega_total, cr,
     omega_sem, ave, sqrt_ave`` (``cr``/``omega_sem``/``ave`` from the CFA; null without it).
 ``items``
@@ -40,7 +40,7 @@ measurement.json keys
     ``factor_constructs`` ``{factor: construct}`` (the construct most of whose items load
     primarily on the factor).
 ``cfa``
-    ``{"model" (lavaan syntax), "converged", "n", "fit" {chi2, df, pvalue, cfi, tli, rmsea,
+    ``{"model" (lavaan syntax), "converged", "n", "n_total", "missing", "fit" {chi2, df, pvalue, cfi, tli, rmsea,
     srmr...}, "loadings": [{"construct", "item", "est", "se", "std_all"}]}`` or null.
 ``validity``
     ``<rsnprop validity --json>``: per construct ``cr, omega, omega_model, ave, ave_std,
@@ -78,7 +78,7 @@ __all__ = ["measure_instrument", "MeasurementResult", "SCHEMA"]
 SCHEMA = "rsnprop.measurement/1"
 
 
-@dataclass
+@dataclass(repr=False)
 class MeasurementResult(Result):
     """Everything ``rsnprop measure`` computes (see the module docstring for the keys)."""
 
@@ -96,6 +96,22 @@ class MeasurementResult(Result):
 
         return pd.DataFrame(self.data["reliability_table"])
 
+    def headline(self) -> list:
+        """Reliability per construct, the CFA fit and the rows used."""
+        d = self.data
+        out = [f"{r['construct']}: alpha = {r['alpha']:.3f} [Feldt {d['settings'].get('ci_level', 0.95):.0%} CI "
+               f"{r['alpha_ci_lower']:.3f}, {r['alpha_ci_upper']:.3f}]"
+               + (f", omega = {r['omega_total']:.3f}" if r.get("omega_total") is not None else "")
+               + f" (n = {r['n']} of {r.get('n_total', d['n_rows'])})" for r in d["reliability_table"]]
+        cfa = d.get("cfa")
+        if cfa:
+            f = cfa["fit"]
+            out.append(f"CFA ({cfa.get('missing', d['settings'].get('cfa_missing'))}, n = {cfa['n']} of "
+                       f"{cfa.get('n_total', d['n_rows'])}): " + ", ".join(
+                           f"{k} = {f[k]:.3f}" for k in ("cfi", "tli", "rmsea", "srmr")
+                           if isinstance(f.get(k), (int, float))))
+        return out
+
     def to_html(self) -> str:
         from .report import measurement_section
 
@@ -109,14 +125,16 @@ class MeasurementResult(Result):
                  f"{d['n_rows']} rows, constructs: {', '.join(d['constructs'])}"]
         with pd.option_context("display.width", 140, "display.max_columns", 20,
                                "display.float_format", "{:.3f}".format):
-            cols = ["construct", "n", "n_items", "alpha", "alpha_ci_lower", "alpha_ci_upper",
+            cols = ["construct", "n", "n_total", "n_items", "alpha", "alpha_ci_lower", "alpha_ci_upper",
                     "omega_total", "cr", "ave"]
-            lines.append(self.to_frame()[cols].to_string(index=False))
+            frame = self.to_frame()
+            lines.append(frame[[c for c in cols if c in frame.columns]].to_string(index=False))
         if d.get("cfa"):
             f = d["cfa"]["fit"]
             method = {"fiml": "full-information ML", "listwise": "listwise deletion"}.get(
                 d.get("settings", {}).get("cfa_missing"), "?")
-            lines.append(f"CFA (n = {d['cfa']['n']}, missing data: {method}): " + ", ".join(
+            lines.append(f"CFA (n = {d['cfa']['n']} of {d['cfa'].get('n_total', d['n_rows'])} rows, "
+                         f"missing data: {method}): " + ", ".join(
                 f"{k} = {f[k]:.3f}" for k in ("chi2", "cfi", "tli", "rmsea", "srmr")
                 if isinstance(f.get(k), (int, float))))
         if d.get("validity"):
@@ -276,6 +294,10 @@ def measure_instrument(data, instrument, *, n_boot: int = 1000, seed: int | None
                 fit = fit_cfa(model, cfa_data, missing=cfa_missing)
                 val = validity(cfa_data, model, n_boot=n_boot, seed=seed, level=ci_level,
                                fit=fit, missing=cfa_missing)
+            if fit.n < len(frame):
+                warn.append(f"cfa: {fit.n} of {len(frame)} rows used ({cfa_missing}: "
+                            + ("incomplete rows dropped)" if cfa_missing == "listwise"
+                               else "rows without any item value dropped)"))
             warn.extend(f"validity: {w}" for w in val.warnings)
         except Exception as err:  # noqa: BLE001 - estimation trouble must not stop the step
             from ..errors import RsnpropError
@@ -340,7 +362,7 @@ def measure_instrument(data, instrument, *, n_boot: int = 1000, seed: int | None
         r = rel[cid]
         v = val.constructs.get(cid) if val is not None else None
         rel_table.append({
-            "construct": cid, "label": ins.constructs[cid].label, "n": r.n,
+            "construct": cid, "label": ins.constructs[cid].label, "n": r.n, "n_total": r.n_total,
             "n_items": r.n_items, "alpha": r.alpha, "alpha_ci_lower": r.alpha_ci_lower,
             "alpha_ci_upper": r.alpha_ci_upper, "alpha_boot_ci_lower": r.alpha_boot_ci_lower,
             "alpha_boot_ci_upper": r.alpha_boot_ci_upper, "alpha_std": r.alpha_std,
@@ -369,7 +391,8 @@ def measure_instrument(data, instrument, *, n_boot: int = 1000, seed: int | None
         "efa": (dict(efa_res.to_dict(), factor_constructs=factor_constructs)
                 if efa_res else None),
         "cfa": None if fit is None else {
-            "model": model, "converged": bool(fit.converged), "n": int(fit.n),
+            "model": model, "converged": bool(fit.converged), "n": int(fit.n), "n_total": int(len(frame)),
+            "missing": cfa_missing,
             "fit": {k: v for k, v in dict(fit.fit).items()}, "loadings": loadings_rows},
         "validity": val.to_dict() if val is not None else None,
         "validity_matrix": vm, "cmv": cmv_out,

@@ -11,7 +11,8 @@ Formulas (``C`` the item covariance matrix, ``R`` the correlation matrix, ``k`` 
   ``raw_r``: correlation of the item with the mean score; ``std_r``, ``r_cor`` as psych.
 * omega total/hierarchical: :mod:`rsnprop.measure.omega` (``psych::omega``).
 
-Missing data: ``missing="listwise"`` (default) drops incomplete rows first;
+Missing data: ``missing="auto"`` (default, docs/missing-data.md) is listwise deletion: drops
+incomplete rows first, reports ``n`` of ``n_total`` and warns when rows were dropped;
 ``missing="pairwise"`` uses pairwise-complete covariances exactly as ``psych::alpha`` does
 (its default, ``use = "pairwise"``; ``n`` is then the number of rows).
 
@@ -35,7 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..results import Result, jsonsafe
-from ._data import apply_missing, cov_matrix, reverse_items, select_items
+from ._data import apply_missing, cov_matrix, resolve_missing, reverse_items, rows_dropped_note, select_items
 from ._matrix import check_singular, cov2cor, single_threaded, smc
 
 __all__ = ["alpha", "feldt_ci", "alpha_from_cov", "ReliabilityResult"]
@@ -70,7 +71,7 @@ def feldt_ci(alpha_value: float, n: int, k: int, level: float = 0.95):
     return float(lower), float(upper)
 
 
-@dataclass
+@dataclass(repr=False)
 class ReliabilityResult(Result):
     """Reliability of one scale.  ``items`` is a list of per-item dicts."""
 
@@ -98,9 +99,23 @@ class ReliabilityResult(Result):
     scale: str | None = None
     warnings: list = field(default_factory=list)
     title: str = "Reliability"
+    n_total: int | None = None
+
+    def headline(self) -> list:
+        """alpha with its CI(s), omega, and the rows used."""
+        out = [f"alpha = {self.alpha:.3f} [Feldt {self.ci_level:.0%} CI {self.alpha_ci_lower:.3f}, "
+               f"{self.alpha_ci_upper:.3f}]"]
+        if self.alpha_boot_ci_lower is not None:
+            out.append(f"alpha bootstrap {self.ci_level:.0%} percentile CI [{self.alpha_boot_ci_lower:.3f}, "
+                       f"{self.alpha_boot_ci_upper:.3f}] ({self.n_boot} resamples, seed {self.seed})")
+        if self.omega_total is not None:
+            out.append(f"omega total = {self.omega_total:.3f}, omega hierarchical = {self.omega_h:.3f}")
+        out.append(f"n = {self.n} of {self.n_total if self.n_total is not None else self.n} rows "
+                   f"({self.missing}), {self.n_items} items")
+        return out
 
     def to_dict(self) -> dict:
-        keys = ["scale", "n", "n_items", "missing", "alpha", "alpha_std", "g6", "average_r",
+        keys = ["scale", "n", "n_total", "n_items", "missing", "alpha", "alpha_std", "g6", "average_r",
                 "ase", "alpha_ci_lower", "alpha_ci_upper", "ci_level", "alpha_boot_ci_lower",
                 "alpha_boot_ci_upper", "n_boot", "seed", "alpha_ordinal", "omega_total",
                 "omega_h",
@@ -116,8 +131,8 @@ class ReliabilityResult(Result):
 
     def summary(self) -> str:
         head = [
-            f"{self.title}{' of ' + self.scale if self.scale else ''}: n = {self.n} "
-            f"({self.missing}), {self.n_items} items"
+            f"{self.title}{' of ' + self.scale if self.scale else ''}: n = {self.n} of "
+            f"{self.n_total if self.n_total is not None else self.n} rows ({self.missing}), {self.n_items} items"
             + (f", reversed: {', '.join(self.reversed)}" if self.reversed else ""),
             f"alpha = {self.alpha:.3f} [Feldt {self.ci_level:.0%} CI {self.alpha_ci_lower:.3f}, "
             f"{self.alpha_ci_upper:.3f}], standardised alpha = {self.alpha_std:.3f}",
@@ -154,7 +169,7 @@ def _boot_alpha(X: np.ndarray, n_boot: int, seed, missing: str, level: float):
 
 @single_threaded
 def alpha(data, items=None, *, reverse=None, scale_min=None, scale_max=None,
-          missing: str = "listwise", ci_level: float = 0.95, n_boot: int = 1000,
+          missing: str = "auto", ci_level: float = 0.95, n_boot: int = 1000,
           seed: int | None = 12345, omega_nfactors: int | None = 1, scale: str | None = None,
           ordinal: bool = False, file=None) -> ReliabilityResult:
     """Cronbach's alpha with confidence intervals, item statistics and omega.
@@ -170,9 +185,10 @@ def alpha(data, items=None, *, reverse=None, scale_min=None, scale_max=None,
         set is already reverse keyed); a dict ``{item: (min, max)}`` gives per-item scales
         (``rsnprop.instrument.reverse_keys(ins, construct)``).  Without ``scale_min``/``scale_max`` the observed
         minimum and maximum over the items are used, as ``psych::alpha(keys=)`` does.
-    missing : {"listwise", "pairwise"}
-        ``pairwise`` reproduces ``psych::alpha`` (its default); ``listwise`` equals
-        ``psych::alpha(na.omit(x))``.
+    missing : {"auto", "listwise", "pairwise"}
+        ``"auto"`` (default) = ``"listwise"``: equals ``psych::alpha(na.omit(x))``; rows dropped
+        are counted (``n`` of ``n_total``) and warned about.  ``"pairwise"`` reproduces
+        ``psych::alpha(x)`` (psych's default).
     ci_level : float
         Level of the Feldt and bootstrap intervals.
     n_boot : int
@@ -207,10 +223,13 @@ def alpha(data, items=None, *, reverse=None, scale_min=None, scale_max=None,
 
         check_range(frame, {c: (scale_min, scale_max) for c in frame.columns}, file=file)
     frame = reverse_items(frame, reverse, scale_min, scale_max, file=file)
+    missing = resolve_missing(missing)
+    n_total = len(frame)
     frame = apply_missing(frame, missing)
     X = frame.to_numpy()
     k = X.shape[1]
     n = X.shape[0]
+    rows_dropped_note(n, n_total, "psych::alpha", warn)
     C = cov_matrix(frame, missing)
     if np.isnan(C).any():
         from ..errors import InputError
@@ -284,4 +303,4 @@ def alpha(data, items=None, *, reverse=None, scale_min=None, scale_max=None,
         alpha_ci_lower=lower, alpha_ci_upper=upper, alpha_boot_ci_lower=boot_lo,
         alpha_boot_ci_upper=boot_hi, n_boot=int(n_boot or 0), omega_total=om_t, omega_h=om_h,
         omega_nfactors=omega_nfactors, items=rows, reversed=[str(r) for r in (reverse or [])],
-        ci_level=ci_level, seed=seed, scale=scale, warnings=warn, alpha_ordinal=a_ord)
+        ci_level=ci_level, seed=seed, scale=scale, warnings=warn, alpha_ordinal=a_ord, n_total=int(n_total))

@@ -342,7 +342,7 @@ def validity_from_fit(fit, data, constructs: dict | None = None, model: str | No
             "fornell_larcker": fl, "n": int(len(frame))}
 
 
-@dataclass
+@dataclass(repr=False)
 class ValidityResult(Result):
     """Result of :func:`validity`."""
 
@@ -365,9 +365,19 @@ class ValidityResult(Result):
     thresholds: dict = field(default_factory=lambda: {
         "htmt_strict": HTMT_STRICT, "htmt_liberal": HTMT_LIBERAL, "ave": AVE_MIN, "cr": CR_MIN})
     title: str = "Construct validity (CFA)"
+    n_total: int | None = None
+
+    def headline(self) -> list:
+        """CR and AVE per construct, the HTMT verdicts and the rows used."""
+        out = [f"{f}: CR = {self.constructs[f]['cr']:.3f}, AVE = {self.constructs[f]['ave']:.3f}"
+               for f in self.factors]
+        out += [f"HTMT {p['a']}-{p['b']} = {p['htmt']:.3f}: {p['verdict']}" for p in self.htmt_pairs]
+        out.append(f"n = {self.n} of {self.n_total if self.n_total is not None else self.n} rows "
+                   f"(missing data: {self.missing})")
+        return out
 
     def to_dict(self) -> dict:
-        keys = ["n", "missing", "model", "converged", "fit", "factors", "constructs",
+        keys = ["n", "n_total", "missing", "model", "converged", "fit", "factors", "constructs",
                 "latent_correlations", "fornell_larcker", "htmt", "htmt2", "htmt_pairs",
                 "n_boot", "seed", "thresholds", "warnings"]
         out = {k: getattr(self, k) for k in keys}
@@ -404,7 +414,8 @@ class ValidityResult(Result):
     def summary(self) -> str:
         import pandas as pd
 
-        lines = [f"{self.title}: n = {self.n} ({self.missing}), converged = {self.converged}"]
+        lines = [f"{self.title}: n = {self.n} of {self.n_total if self.n_total is not None else self.n} rows "
+                 f"({self.missing}), converged = {self.converged}"]
         if self.fit:
             keys = [k for k in ("chi2", "df", "cfi", "tli", "rmsea", "srmr") if k in self.fit]
             lines.append("fit: " + ", ".join(f"{k} = {self.fit[k]:.3f}" if isinstance(
@@ -445,7 +456,7 @@ class ValidityResult(Result):
 
 @single_threaded
 def validity(data, model: str, *, n_boot: int = 1000, seed: int | None = 12345,
-             level: float = 0.95, fit=None, missing: str = "listwise",
+             level: float = 0.95, fit=None, missing: str = "auto",
              file=None) -> ValidityResult:
     """Composite reliability, AVE, Fornell-Larcker and HTMT from a CFA of ``model``.
 
@@ -457,9 +468,12 @@ def validity(data, model: str, *, n_boot: int = 1000, seed: int | None = 12345,
     n_boot, seed, level : bootstrap of the HTMT intervals.
     fit : fitted model, optional
         A result of :func:`rsnprop.sem.fit` for ``model`` (fitted here when omitted, ML).
-    missing : {"listwise", "fiml"}
+    missing : {"auto", "listwise", "fiml"}
         ``"fiml"`` fits the CFA by full-information ML (lavaan ``missing = "ml"``) and uses
         the EM (saturated) covariance matrix for omega, AVE and HTMT, as semTools does.
+        ``"auto"`` (default, docs/missing-data.md): ``"fiml"`` when an item has a missing
+        value, else the complete data.  ``n`` of ``n_total`` rows are used; a
+        DataQualityWarning says when rows were dropped.
 
     Notes
     -----
@@ -475,10 +489,13 @@ def validity(data, model: str, *, n_boot: int = 1000, seed: int | None = 12345,
     from ..errors import InputError
     from ._matrix import check_singular, cov2cor, em_moments
 
-    if missing not in ("listwise", "fiml"):
-        raise InputError("missing must be 'listwise' or 'fiml'", parameter="missing",
+    if missing not in ("auto", "listwise", "fiml"):
+        raise InputError("missing must be 'auto', 'listwise' or 'fiml'", parameter="missing",
                          value=missing)
     frame = select_items(data, items, min_items=2, file=file)
+    n_total = len(frame)
+    if missing == "auto":
+        missing = "fiml" if frame.isna().to_numpy().any() else "listwise"
     sample_cov = None
     if missing == "fiml":
         frame = frame[frame.notna().any(axis=1)]
@@ -488,6 +505,14 @@ def validity(data, model: str, *, n_boot: int = 1000, seed: int | None = 12345,
         frame = frame.dropna()
         check_singular(np.corrcoef(frame.to_numpy(), rowvar=False), "item correlation matrix",
                        warn)
+    if len(frame) < n_total:
+        from ..errors import DataQualityWarning
+
+        msg = (f"{len(frame)} of {n_total} rows used: {n_total - len(frame)} dropped ("
+               + ("listwise deletion of incomplete rows; missing='fiml' would use every available value)"
+                  if missing == "listwise" else "rows without any item value)"))
+        warn.append(msg)
+        warnings.warn(msg, DataQualityWarning, stacklevel=3)
     if fit is None:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -514,4 +539,4 @@ def validity(data, model: str, *, n_boot: int = 1000, seed: int | None = 12345,
         htmt2={a: {b: float(ht["htmt2"].loc[a, b]) for b in factors} for a in factors},
         htmt_pairs=ht["pairs"], n_boot=ht["n_boot"], seed=seed, converged=converged,
         fit={k: fitd.get(k) for k in ("chi2", "df", "pvalue", "cfi", "tli", "rmsea", "srmr")
-             if k in fitd}, warnings=warn)
+             if k in fitd}, warnings=warn, n_total=int(n_total))
