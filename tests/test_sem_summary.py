@@ -152,3 +152,16 @@ def test_summary_says_fiml_and_sample():
     with pytest.warns(DataQualityWarning, match="143 of 301 rows used"):
         res = fit(INFO["models"]["hs_listwise"], _data("hs_listwise"), missing="listwise")
     assert re.search(r"Used\s+Total\n\s+Number of observations\s+143\s+301", res.summary())
+
+
+def test_readme_shows_the_current_summary():
+    """The README's summary excerpt is what the code prints today (after the version line)."""
+    import rsnprop
+    from rsnprop.datasets import holzinger_swineford
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = text.split("### A lavaan-style summary", 1)[1].split("```text\n", 1)[1].split("```", 1)[0]
+    shown = [ln for ln in block.splitlines() if not ln.startswith("  ... (")]
+    res = rsnprop.fit(INFO["models"]["hs_ml"], holzinger_swineford())
+    actual = res.summary(fit_measures=True, standardized=True).splitlines()
+    assert shown[0].startswith("rsnprop ") and shown[1:] == actual[1:len(shown)]
