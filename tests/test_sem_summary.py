@@ -1,9 +1,9 @@
 """SEMResult.summary(fit_measures=True, standardized=True) against lavaan's own text.
 
 tests/reference/sem_summary.R captures ``summary(fit, fit.measures = TRUE, standardized =
-TRUE)`` of lavaan 0.6-14 for five fits (HS CFA ML; HS by school MLR; HS with missing values,
+TRUE)`` of lavaan 0.6-14 for six fits (HS CFA ML; HS by school MLR; HS with missing values,
 listwise and FIML; PoliticalDemocracy SEM with labels, regressions and residual
-covariances).  Both texts are parsed the same way: every parameter row (group, section, the
+covariances; six bfi items as ordinal, WLSMV, with thresholds).  Both texts are parsed the same way: every parameter row (group, section, the
 18-character name column with lavaan's dots and labels) must exist in both, with the same
 blank cells (fixed parameters) and numbers equal to the printed precision (tolerance 1.01e-3:
 one unit of the third decimal, for rounding at the boundary); every labelled header line that
@@ -36,6 +36,8 @@ KNOWN = {("hs_mlr_groups", "Root Mean Square Error of Approximation:", "90 Perce
 
 
 def _data(case):
+    if case == "bfi_wlsmv":
+        return pd.read_csv(REF / "bfi.csv")[INFO["ordered"]]
     if case == "poldem":
         return pd.read_csv(REF / "sem_poldem.csv")
     if case in ("hs_listwise", "hs_fiml"):
@@ -44,7 +46,8 @@ def _data(case):
 
 
 KW = {"hs_ml": {}, "hs_mlr_groups": {"estimator": "MLR", "group": "school"},
-      "hs_listwise": {"missing": "listwise"}, "hs_fiml": {"missing": "fiml"}, "poldem": {}}
+      "hs_listwise": {"missing": "listwise"}, "hs_fiml": {"missing": "fiml"}, "poldem": {},
+      "bfi_wlsmv": {"ordered": INFO["ordered"]}}
 
 
 def _is_num(tok):
@@ -115,6 +118,7 @@ def test_parameter_sections_match_lavaan(case):
     h2, p2, s2 = parse(theirs)
     assert s1 == s2, (name, s1, s2)
     assert set(p1) == set(p2), (name, set(p1) ^ set(p2))
+    assert list(p1) == list(p2), name  # the same order of rows, as lavaan prints them
     for key, cells in p2.items():
         mine = p1[key]
         assert len(mine) == len(cells), (name, key, mine, cells)

@@ -93,8 +93,9 @@ def _test_lines(res):
         lines.append(_kv("Scaling correction factor", "", _num(f.get("chi2_scaling_factor"))))
         if "chi2_shift" in f:
             lines.append(_kv("Shift parameter", "", _num(f["chi2_shift"])))
-        lines.append(_kv({"yuan.bentler.mplus": "  Yuan-Bentler correction (Mplus variant)"}.get(
-            f.get("test"), "  mean and variance adjusted correction"), ""))
+        lines.append(_kv({"yuan.bentler.mplus": "  Yuan-Bentler correction (Mplus variant)",
+                          "scaled.shifted": "  simple second-order correction"}.get(
+            f.get("test"), "  scaled test statistic"), ""))
     else:
         lines.append(_kv("Test statistic", _num(f["chi2"])))
         lines.append(_kv("Degrees of freedom", f["df"]))
@@ -115,6 +116,10 @@ def _fit_measure_lines(res):
            _kv("Test statistic", *((_num(f.get("baseline_chi2")), _num(f.get("baseline_chi2_scaled")))
                                    if scaled else (_num(f.get("baseline_chi2")),))),
            _kv("Degrees of freedom", *((f.get("baseline_df"),) * (2 if scaled else 1)))]
+    if "baseline_pvalue" not in f and f.get("baseline_chi2") is not None and f.get("baseline_df"):
+        from scipy import stats
+
+        f = dict(f, baseline_pvalue=float(stats.chi2.sf(f["baseline_chi2"], f["baseline_df"])))
     if "baseline_pvalue" in f:
         p_s = ()
         if scaled and f.get("baseline_chi2_scaled") is not None and f.get("baseline_df"):
@@ -151,9 +156,10 @@ def _fit_measure_lines(res):
     if "rmsea_robust" in f:
         pad = ("",) if scaled else ()
         out += [_kv("", *(("",) * (2 if scaled else 1))),
-                _kv("Robust RMSEA", *pad, _num(f["rmsea_robust"])),
-                _kv("90 Percent confidence interval - lower", *pad, _num(f.get("rmsea_ci_lower_robust"))),
-                _kv("90 Percent confidence interval - upper", *pad, _num(f.get("rmsea_ci_upper_robust")))]
+                _kv("Robust RMSEA", *pad, _num(f["rmsea_robust"]))]
+        if "rmsea_ci_lower_robust" in f:  # not computed for ordinal indicators
+            out += [_kv("90 Percent confidence interval - lower", *pad, _num(f["rmsea_ci_lower_robust"])),
+                    _kv("90 Percent confidence interval - upper", *pad, _num(f.get("rmsea_ci_upper_robust")))]
     out += ["", "Standardized Root Mean Square Residual:", "",
             _kv("SRMR", *((_num(f.get("srmr")),) * (2 if scaled else 1))), ""]
     return out
@@ -223,13 +229,15 @@ def _name_cell(text, label=""):
     return text.ljust(18)
 
 
-def _group_block(table, standardized, endogenous):
+def _group_block(table, standardized, endogenous, observed=frozenset()):
     head = "                   Estimate  Std.Err  z-value  P(>|z|)" + ("   Std.lv  Std.all" if standardized else "")
     out = []
     for key, title in _SECTIONS:
         rows = [r for r in table.itertuples() if _section_key(r) == key]
         if not rows:
             continue
+        if key in ("~~var", "~1"):  # lavaan: observed variables first, then latent ones
+            rows.sort(key=lambda r: r.lhs not in observed)
         out += [f"{title}:", head]
         last = None
         for r in rows:
@@ -246,6 +254,8 @@ def _group_block(table, standardized, endogenous):
                 name = "   " + _dotted(r.rhs, endogenous)
             elif key == "|":
                 name = f"    {r.lhs}|{r.rhs}"
+            elif key == "~*~":
+                name = "    " + r.lhs
             else:
                 name = "   " + _dotted(r.lhs, endogenous)
             out.append(_name_cell(name, label) + _value_cells(r, standardized))
@@ -276,7 +286,7 @@ def lavaan_summary(res, fit_measures=True, standardized=True, rsquare=False):
     for g in range(1, res.ngroups + 1):
         if res.ngroups > 1:
             lines += ["", f"Group {g} [{res.groups[g - 1]}]:", ""]
-        lines += _group_block(est[est.group == g], standardized, endo)
+        lines += _group_block(est[est.group == g], standardized, endo, frozenset(res._pt.ov))
         if rsquare and len(res.r2):
             r2 = res.r2[res.r2.group == g]
             lines += ["R-Square:", "                   Estimate"]

@@ -6,6 +6,9 @@ hs <- read.csv("holzinger_swineford.csv")
 hs$school <- factor(hs$school, levels = c("Pasteur", "Grant-White"))
 hs_miss <- read.csv("sem_fiml.csv")  # HS with 8 % MCAR values per item (sem_fiml.R)
 poldem <- read.csv("sem_poldem.csv")
+bfi <- read.csv("bfi.csv")
+bfi_items <- c("A1", "A2", "A3", "C1", "C2", "C3")
+bfi_model <- "agree =~ A1 + A2 + A3\nconsc =~ C1 + C2 + C3"
 cfa3 <- "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
 poldem_model <- "
   ind60 =~ x1 + x2 + x3
@@ -24,11 +27,13 @@ fits <- list(
   hs_mlr_groups = cfa(cfa3, data = hs, estimator = "MLR", group = "school"),
   hs_listwise = cfa(cfa3, data = hs_miss),
   hs_fiml = cfa(cfa3, data = hs_miss, missing = "ml"),
-  poldem = sem(poldem_model, data = poldem)
+  poldem = sem(poldem_model, data = poldem),
+  bfi_wlsmv = cfa(bfi_model, data = bfi[, bfi_items], ordered = bfi_items)
 )
 info <- list(lavaan = as.character(packageVersion("lavaan")), R = R.version.string,
              models = list(hs_ml = cfa3, hs_mlr_groups = cfa3, hs_listwise = cfa3, hs_fiml = cfa3,
-                           poldem = poldem_model))
+                           poldem = poldem_model, bfi_wlsmv = bfi_model),
+             ordered = bfi_items)
 for (nm in names(fits)) {
   txt <- capture.output(summary(fits[[nm]], fit.measures = TRUE, standardized = TRUE))
   writeLines(txt, paste0("sem_summary_", nm, ".txt"))
