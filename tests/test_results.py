@@ -50,3 +50,36 @@ def test_atomic_write_and_hashes(tmp_path):
     mask = os.umask(0)
     os.umask(mask)
     assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~mask  # not mkstemp's 0600
+
+
+def test_repr_is_one_line_and_html_shows_the_headline_first():
+    """Every result: repr() a one-line description (never '<... object at 0x...>'); the notebook
+    display starts with the headline numbers, then the tables."""
+    import warnings
+
+    from rsnprop.datasets import holzinger_swineford
+    from rsnprop.measure import alpha
+    from rsnprop.propositions import test_propositions
+    from rsnprop.propositions.plan import StudyPlan
+    from rsnprop.propositions.synthetic import synthetic_clean
+    from rsnprop.sem import fit, invariance
+
+    hs = holzinger_swineford()
+    model = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = [_Toy(), fit(model, hs), invariance(model, hs, "school", levels=("configural", "metric", "scalar")),
+                   alpha(hs, ["x1", "x2", "x3"], n_boot=0),
+                   test_propositions(synthetic_clean(150, "p1p2", 0.5, seed=3), StudyPlan(name="x"),
+                                     secondary=False, latent=False)]
+    for res in results:
+        r = repr(res)
+        assert "\n" not in r and " object at 0x" not in r and r.startswith(f"<{type(res).__name__}"), r
+    inv, rel, prop = results[2], results[3], results[4]
+    assert "level held 'metric'" in repr(inv)
+    for res, first in ((inv, "level held: metric"), (rel, "alpha = "), (prop, "P1: ")):
+        html = res._repr_html_()
+        assert first in html and html.index(first) < html.index("<table"), (type(res).__name__, html[:300])
+    assert any(h.startswith("rule: Chen (2007)") for h in inv.headline())
+    assert any("latent mean differences" in h for h in inv.headline())
+    assert "omega" not in rel.headline()[0] and rel.headline()[0].startswith("alpha = ")

@@ -110,6 +110,16 @@ class PropositionResult(Result):
             out["joint"] = self.joint["verdict"]
         return out
 
+    def headline(self) -> list:
+        """The verdict lines (shown first in a notebook, and in ``repr``)."""
+        blocks = list(self.propositions.items()) + ([("joint", self.joint)] if self.joint is not None else [])
+        out = [f"{k}: {b['verdict'].upper()} - {b['statement']}" for k, b in blocks]
+        n = self.n if isinstance(self.n, dict) else {}
+        if n:
+            out.append(f"firms analysed: {n.get('analysed')} ({n.get('born_global')} born global, "
+                       f"{n.get('traditional')} traditional)")
+        return out
+
     def to_dict(self) -> dict:
         p = self.plan
         return jsonsafe({
