@@ -429,7 +429,7 @@ def bootstrap_result(res, arrays, *, R, kind="nonparametric", seed=None, n_jobs=
     free_mask = np.array([r.par >= 0 for r in rows] + [True] * len(pt.definitions))
     with np.errstate(all="ignore"):
         sd = np.std(mat, axis=0, ddof=1) if len(good) > 1 else np.full(mat.shape[1], np.nan)
-    se = np.where(free_mask, sd, 0.0)
+    se = np.where(free_mask, sd, np.nan)  # fixed parameters: no SE and no interval (lavaan's summary)
     e = res.estimates
     e["se"] = se
     with np.errstate(all="ignore"):
@@ -437,8 +437,8 @@ def bootstrap_result(res, arrays, *, R, kind="nonparametric", seed=None, n_jobs=
     from scipy import stats
 
     e["pvalue"] = np.where(np.isfinite(e["z"]), 2 * stats.norm.sf(np.abs(e["z"])), np.nan)
-    lo = np.where(free_mask, ci["perc"][:, 0], e["est"])
-    hi = np.where(free_mask, ci["perc"][:, 1], e["est"])
+    lo = np.where(free_mask, ci["perc"][:, 0], np.nan)
+    hi = np.where(free_mask, ci["perc"][:, 1], np.nan)
     e["ci_lower"], e["ci_upper"] = lo, hi
     from .api import blank_fixed
 
@@ -446,9 +446,9 @@ def bootstrap_result(res, arrays, *, R, kind="nonparametric", seed=None, n_jobs=
     ci_table = pd.DataFrame({
         "lhs": e["lhs"], "op": e["op"], "rhs": e["rhs"], "group": e["group"], "est": e["est"], "se": se,
         "perc_lower": lo, "perc_upper": hi,
-        "bc_lower": np.where(free_mask, ci["bc"][:, 0], e["est"]), "bc_upper": np.where(free_mask, ci["bc"][:, 1], e["est"]),
-        "bca_lower": np.where(free_mask, ci["bca"][:, 0], e["est"]),
-        "bca_upper": np.where(free_mask, ci["bca"][:, 1], e["est"]),
+        "bc_lower": np.where(free_mask, ci["bc"][:, 0], np.nan), "bc_upper": np.where(free_mask, ci["bc"][:, 1], np.nan),
+        "bca_lower": np.where(free_mask, ci["bca"][:, 0], np.nan),
+        "bca_upper": np.where(free_mask, ci["bca"][:, 1], np.nan),
     })
     info["intervals"] = ci_table
     info["ci_type"] = "perc"
