@@ -2,13 +2,14 @@
 
 tests/reference/sem_summary.R captures ``summary(fit, fit.measures = TRUE, standardized =
 TRUE)`` of lavaan 0.6-14 for six fits (HS CFA ML; HS by school MLR; HS with missing values,
-listwise and FIML; PoliticalDemocracy SEM with labels, regressions and residual
-covariances; six bfi items as ordinal, WLSMV, with thresholds).  Both texts are parsed the same way: every parameter row (group, section, the
-18-character name column with lavaan's dots and labels) must exist in both, with the same
-blank cells (fixed parameters) and numbers equal to the printed precision (tolerance 1.01e-3:
-one unit of the third decimal, for rounding at the boundary); every labelled header line that
-both print (observations Used/Total, test statistics, baseline, CFI/TLI, robust CFI/TLI, log-
-likelihoods, AIC/BIC/SABIC, RMSEA and its CI, SRMR) must agree to the same tolerance.
+listwise and FIML; PoliticalDemocracy SEM with labels, regressions and residual covariances;
+six bfi items as ordinal, WLSMV, with thresholds).  Both texts are parsed the same way: every
+parameter row (group, section, the 18-character name column with lavaan's dots and labels)
+must exist in both, in the same order, with the same blank cells (fixed parameters) and
+numbers equal to the printed precision (tolerance 1.01e-3: one unit of the third decimal, for
+rounding at the boundary); every labelled header line that both print (observations
+Used/Total, test statistics, baseline, CFI/TLI, robust CFI/TLI, log-likelihoods,
+AIC/BIC/SABIC, RMSEA and its CI, SRMR) must agree to the same tolerance.
 """
 
 from __future__ import annotations
@@ -114,8 +115,8 @@ def case(request):
 
 def test_parameter_sections_match_lavaan(case):
     name, ours, theirs = case
-    h1, p1, s1 = parse(ours)
-    h2, p2, s2 = parse(theirs)
+    _, p1, s1 = parse(ours)
+    _, p2, s2 = parse(theirs)
     assert s1 == s2, (name, s1, s2)
     assert set(p1) == set(p2), (name, set(p1) ^ set(p2))
     assert list(p1) == list(p2), name  # the same order of rows, as lavaan prints them
@@ -138,7 +139,7 @@ def test_header_and_fit_measures_match_lavaan(case):
     common = set(h1) & set(h2)
     assert len(common) >= 12, sorted(common)
     for key in common:
-        for k, (mine, want) in enumerate(zip(h1[key], h2[key])):
+        for mine, want in zip(h1[key], h2[key]):
             for col, (a, b) in enumerate(zip(mine, want)):
                 if (name, *key, col) in KNOWN:
                     continue

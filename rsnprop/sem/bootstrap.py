@@ -446,7 +446,8 @@ def bootstrap_result(res, arrays, *, R, kind="nonparametric", seed=None, n_jobs=
     ci_table = pd.DataFrame({
         "lhs": e["lhs"], "op": e["op"], "rhs": e["rhs"], "group": e["group"], "est": e["est"], "se": se,
         "perc_lower": lo, "perc_upper": hi,
-        "bc_lower": np.where(free_mask, ci["bc"][:, 0], np.nan), "bc_upper": np.where(free_mask, ci["bc"][:, 1], np.nan),
+        "bc_lower": np.where(free_mask, ci["bc"][:, 0], np.nan),
+        "bc_upper": np.where(free_mask, ci["bc"][:, 1], np.nan),
         "bca_lower": np.where(free_mask, ci["bca"][:, 0], np.nan),
         "bca_upper": np.where(free_mask, ci["bca"][:, 1], np.nan),
     })

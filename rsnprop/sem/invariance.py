@@ -101,7 +101,8 @@ class InvarianceResult(Result):
         return jsonsafe({
             "group": self.group, "groups": [str(g) for g in self.groups], "n": self.n, "n_total": self.n_total,
             "n_per_group": self.n_per_group, "n_total_per_group": self.n_total_per_group,
-            "missing": self.missing, "estimator": self.estimator, "rule": self.rule, "steps": self.steps, "level": self.level,
+            "missing": self.missing, "estimator": self.estimator, "rule": self.rule, "steps": self.steps,
+            "level": self.level,
             "latent_means": self.latent_means,
             "latent_mean_differences": self.latent_mean_differences,
             "warnings": self.warnings,
@@ -145,10 +146,9 @@ class InvarianceResult(Result):
     def to_html(self):
         from html import escape
 
-        head = "".join(f"<li>{escape(x)}</li>" for x in self.headline())
         warn = "".join(f"<li>{escape(w)}</li>" for w in self.warnings)
-        return (f"<div class='rsnprop-invariance'><ul class='rsnprop-headline'>{head}</ul>"
-                + super().to_html() + (f"<ul class='rsnprop-warnings'>{warn}</ul>" if warn else "") + "</div>")
+        return ("<div class='rsnprop-invariance'>" + super().to_html()
+                + (f"<ul class='rsnprop-warnings'>{warn}</ul>" if warn else "") + "</div>")
 
 
 #: fit measures copied into a step record under lavaan's names (``fitMeasures``: ``chisq`` ->
@@ -403,7 +403,8 @@ def invariance(model, data, group, *, levels=("configural", "metric", "scalar", 
                             n_per_group={str(k): v for k, v in first.n_per_group.items()},
                             n_total_per_group={str(k): v for k, v in first.n_total_per_group.items()},
                             missing=first.missing,
-                            estimator=first.estimator, rule=_rule_text(rule, alpha, steps[0]["fit_indices"]), steps=steps, level=held_level,
+                            estimator=first.estimator, rule=_rule_text(rule, alpha, steps[0]["fit_indices"]),
+                            steps=steps, level=held_level,
                             fits=fits, latent_means=latent_means, latent_mean_differences=diffs,
                             latent_means_model=None if lm_res is None else
                             next(k for k, v in fits.items() if v is lm_res), warnings=warnings)
