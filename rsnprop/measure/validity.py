@@ -79,14 +79,14 @@ def parse_measurement(model: str) -> dict:
 
 def composite_reliability(std_loadings) -> float:
     """Composite reliability from standardised loadings (Fornell & Larcker 1981)."""
-    l = np.asarray(std_loadings, dtype=float)
-    return float(l.sum() ** 2 / (l.sum() ** 2 + (1 - l ** 2).sum()))
+    lam = np.asarray(std_loadings, dtype=float)
+    return float(lam.sum() ** 2 / (lam.sum() ** 2 + (1 - lam ** 2).sum()))
 
 
 def ave(std_loadings) -> float:
     """Average variance extracted from standardised loadings: ``mean(l^2)``."""
-    l = np.asarray(std_loadings, dtype=float)
-    return float((l ** 2).mean())
+    lam = np.asarray(std_loadings, dtype=float)
+    return float((lam ** 2).mean())
 
 
 def _htmt_from_cor(R: np.ndarray, index: dict, factors: list, geometric: bool):

@@ -217,7 +217,7 @@ def _compare(rec, prev, prev_res, res, rule, alpha):
     if rule == "lrt":
         p = rec["lrt"]["pvalue"]
         # no valid difference test: fall back to the fit-index rule
-        rec["held"] = bool(not fails) if p != p else bool(not (p < alpha))
+        rec["held"] = bool(not fails) if math.isnan(p) else bool(not (p < alpha))
     else:
         rec["held"] = bool(not fails)
     return rec
@@ -464,7 +464,7 @@ def _latent_means(res):
             sd = math.sqrt(float(ref_var.est.iloc[0])) if len(ref_var) and ref_var.est.iloc[0] > 0 else float("nan")
             z = est / se if se and se > 0 else float("nan")
             rows.append({"group": str(lab), "reference": str(res.groups[0]), "factor": f, "est": est, "se": se, "z": z,
-                         "pvalue": float(2 * stats.norm.sf(abs(z))) if z == z else float("nan"),
+                         "pvalue": float(2 * stats.norm.sf(abs(z))) if not math.isnan(z) else float("nan"),
                          "ci_lower": est - zq * se, "ci_upper": est + zq * se,
-                         "std": est / sd if sd == sd else float("nan")})
+                         "std": est / sd if not math.isnan(sd) else float("nan")})
     return means, pd.DataFrame(rows)

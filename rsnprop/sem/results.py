@@ -26,7 +26,7 @@ def _fmt(v):
         v = float(v)
     except (TypeError, ValueError):
         return str(v)
-    return f"{v:.3f}" if v == v else "NA"
+    return "NA" if np.isnan(v) else f"{v:.3f}"
 
 
 class SEMResult(Result):
@@ -215,7 +215,7 @@ class SEMResult(Result):
         est = float(est)
         z = float(z)
         return {"est": est, "se": se, "z": z,
-                "pvalue": float(2 * stats.norm.sf(abs(z))) if z == z else float("nan"),
+                "pvalue": float(2 * stats.norm.sf(abs(z))) if not math.isnan(z) else float("nan"),
                 "ci_lower": est - q * se, "ci_upper": est + q * se}
 
     def modindices(self, sort=True, minimum=0.0):

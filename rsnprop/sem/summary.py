@@ -33,12 +33,18 @@ def _kv(label, *values, indent=2):
     return line + "".join(str(v).rjust(12) for v in values)
 
 
-def _header(res):
-    from .. import __version__
+def _version():
+    """The installed package version (the SEM layer does not import the package root)."""
+    import sys
 
+    root = sys.modules.get(__name__.split(".")[0])
+    return getattr(root, "__version__", "")
+
+
+def _header(res):
     f = res.fit
     it = f.get("iterations", "?")
-    lines = [f"rsnprop {__version__} " + (f"ended normally after {it} iterations" if res.converged
+    lines = [f"rsnprop {_version()} " + (f"ended normally after {it} iterations" if res.converged
                                            else f"did NOT converge after {it} iterations"), ""]
     lines.append(_kv("Estimator", res.estimator))
     missing = getattr(res, "missing", None)
