@@ -193,9 +193,13 @@ class Fit(StageOutput):
     SCHEMA: ClassVar[str] = "rsnprop.fit/1"
     converged: bool
     n: int = Field(description="Observations used (all groups).")
+    n_total: int | None = Field(None, description="Rows given (lavaan's 'Total'; n is its 'Used').")
     n_per_group: dict[str, int] | None = Field(None, description="Multigroup models only.")
+    n_total_per_group: dict[str, int] | None = Field(None, description="Rows given per group (multigroup).")
+    missing: str | None = Field(None, description="Missing-data method used: fiml or listwise.")
     estimator: str
-    fit: dict[str, Any] = Field(description="Fit measures by lavaan name.")
+    fit: dict[str, Any] = Field(description="Fit measures by lavaan name: chi2, cfi, rmsea... are the standard "
+                                            "statistics; *_scaled and *_robust their MLR/WLSMV versions.")
     estimates: list[Estimate]
     r2: list[dict[str, Any]] = Field(description="`group, variable, r2`.")
     warnings: list[str]
@@ -209,9 +213,10 @@ class InvarianceStep(_Open):
     held: bool | None = Field(description="Whether the step passed the decision rule.")
     chi2: float | None = None
     df: int | None = None
-    cfi: float | None = None
-    rmsea: float | None = None
+    cfi: float | None = Field(None, description="Standard CFI, as fit(); cfi_robust beside it for MLR/WLSMV.")
+    rmsea: float | None = Field(None, description="Standard RMSEA, as fit(); rmsea_robust beside it.")
     srmr: float | None = None
+    fit_indices: str | None = Field(None, description="CFI/RMSEA the rule compares: robust or standard.")
 
 
 class Invariance(StageOutput):
@@ -221,6 +226,8 @@ class Invariance(StageOutput):
     group: str = Field(description="Grouping column.")
     groups: list[str]
     n_per_group: dict[str, int]
+    n_total_per_group: dict[str, int] | None = Field(None, description="Rows given per group.")
+    missing: str | None = Field(None, description="Missing-data method used: fiml or listwise.")
     estimator: str
     rule: str = Field(description="The decision rule, in words.")
     steps: list[InvarianceStep]
