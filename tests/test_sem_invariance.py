@@ -145,3 +145,19 @@ def test_configural_step_equals_fit_key_by_key(estimator):
         assert {"chi2_scaled", "cfi_robust", "rmsea_robust", "delta_cfi_robust"} <= set(frame.columns)
         assert frame.loc[0, "cfi"] == pytest.approx(res.fit["cfi"])
         assert frame.loc[0, "cfi"] != frame.loc[0, "cfi_robust"]
+
+
+def test_rows_dropped_are_reported_once_per_group():
+    """Listwise on incomplete data: n of n_total per group, one warning (not one per step)."""
+    from rsnprop.errors import DataQualityWarning
+
+    d = pd.read_csv(Path(__file__).resolve().parent / "reference" / "sem_fiml.csv")
+    with pytest.warns(DataQualityWarning, match="rows used"):
+        out = invariance(HS_MODEL, d, "school", levels=("configural", "metric"), missing="listwise")
+    complete = d.dropna()
+    assert (out.n, out.n_total, out.missing) == (len(complete), len(d), "listwise")
+    assert out.n_per_group == {str(k): int(v) for k, v in complete["school"].value_counts(sort=False).items()}
+    assert out.n_total_per_group == {str(k): int(v) for k, v in d["school"].value_counts(sort=False).items()}
+    assert sum("rows used" in w for w in out.warnings) == 1
+    assert f"rows used {len(complete)} of {len(d)}" in out.summary()
+    assert all(s["n"] == len(complete) and s["n_total"] == len(d) for s in out.steps)
