@@ -236,7 +236,12 @@ def independent_rates(ins, inject, simulate_study, clean, seeds, n=300):
             res = clean(dirty, ins)
         why = {e["row"] - 1: set(e["reasons"]) for e in res.log["excluded"]}
         careless = {"attention_check", "speeding", "careless_indices"}
-        rows = np.flatnonzero(cand)
+        # firms that cleaning screens out before the careless step (consent, duplicates,
+        # eligibility, routing) are not screened for carelessness: out of the denominator
+        before = {"no_consent", "duplicate_id", "duplicate_submission", "not_sme",
+                  "not_internationalised", "not_decision_maker", "no_rsn_use"}
+        rows = np.array([r for r in np.flatnonzero(cand) if not why.get(r, set()) & before],
+                        dtype=int)
         hit += [bool(why.get(r, set()) & careless) for r in rows]
         kinds_all += list(kinds[rows])
     hit, kinds_all = np.array(hit), np.array(kinds_all)
@@ -295,10 +300,10 @@ def test_log_names_the_rule_and_values_of_each_careless_exclusion():
     assert acc["sensitivity"]["straightline"] >= 0.95 and acc["study"]["n_sets"] >= 20
     assert f"{100 * acc['false_exclusion']:.1f}% of attentive" in res.summary()
 
-    class Inputs:
-        cleaning_log = jsonsafe(res.log)
+    from rsnprop.report.inputs import Inputs
 
-    text = " ".join(str(b.data) for b in cleaning_section(Inputs()).blocks)
+    inputs = Inputs(name="careless", cleaning_log=jsonsafe(res.log))
+    text = " ".join(str(b.data) for b in cleaning_section(inputs).blocks)
     assert "Expected accuracy of this screen" in text and "attentive respondents" in text
     first = car["excluded_detail"][0]
     assert f"row {first['row']}, id {first['id']}: {', '.join(first['rules'])}" in text
