@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.rsnprop-installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-deps analysis test bench clean
+.PHONY: help install system-deps analysis test bench clean package-data
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort | awk -F'\t' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -30,6 +30,14 @@ test: install system-deps ## run the default test suite (< 10 minutes)
 
 bench: install ## run the benchmarks (timings printed, and saved under bench/results/)
 	$(BIN)/python -m pytest -q -s -m bench bench
+
+# The example study ships inside the package (rsnprop/datasets/) so that a wheel alone can run
+# it; the repository files are the sources and these are copies (tests/test_package_data.py
+# fails while they differ).
+package-data: ## copy the instrument, study plan and model into rsnprop/datasets/ (after editing them)
+	cp instruments/rsn_internationalisation.yaml rsnprop/datasets/rsn_internationalisation.yaml
+	cp analysis/study.yaml rsnprop/datasets/study.yaml
+	cp analysis/benefits.lav rsnprop/datasets/benefits.lav
 
 clean: ## remove build products (keeps .venv and the committed example report)
 	$(MAKE) -C analysis clean
