@@ -19,13 +19,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-system-deps: ## install Debian packages the browser tests need (chromium, chromium-driver)
+system-deps: ## install Chromium for the browser tests if missing (root or sudo; says what to install otherwise)
 	@bash scripts/system-deps.sh
 
 analysis: install ## run the example study on the bundled SIMULATED data -> reports/report.html
 	$(MAKE) -C analysis RSNPROP=$(abspath $(BIN))/rsnprop
 
-test: install system-deps ## run the default test suite (< 10 minutes)
+# No root needed when Chromium is installed; without it the browser tests say what to install.
+test: install ## run the default test suite (< 10 minutes)
+	@bash scripts/system-deps.sh --optional
 	$(BIN)/python -m pytest -q -m "not bench"
 
 bench: install ## run the benchmarks (timings printed, and saved under bench/results/)
