@@ -62,3 +62,17 @@ def test_cli_text_output_is_plain(rsnprop_cli, tmp_path):
     assert "N for 80 % power:" in proc.stdout and "simulated studies" in proc.stdout
     for mark in RAW_MARKS:
         assert mark not in proc.stdout, (mark, proc.stdout)
+
+
+def test_simulate_and_run_summaries_are_words():
+    from rsnprop.commands.run import _RunResult
+    from rsnprop.commands.simulate import _SimulateResult
+
+    sim = _SimulateResult(output="s.csv", n=50, scenario="p1p2", seed=1, platform="generic",
+                          n_born_global=16, n_careless={"speeder": 1}, sha256="0" * 64,
+                          expected_verdicts={"P1": "supported", "P2": "inconclusive"})
+    text = sim.summary()
+    assert "expected verdicts: P1 supported, P2 inconclusive" in text and "{" not in text
+    run = _RunResult(steps=[{"step": "clean", "output": "b/clean.parquet"},
+                            {"step": "report", "output": "reports/report.html"}])
+    assert run.summary().endswith("Report: reports/report.html (self-contained: open it in a browser).")

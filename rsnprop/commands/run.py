@@ -100,8 +100,10 @@ def _default_report(base):
 
 class _RunResult(dict):
     def summary(self) -> str:
-        lines = [f"{s['step']:<8} ok  {s['output']}" for s in self["steps"]]
-        return "\n".join(["Pipeline finished:", *lines])
+        lines = [f"  {s['step']:<10} ok  {s['output']}" for s in self["steps"]]
+        report = self["steps"][-1]["output"] if self["steps"] else None
+        tail = [f"Report: {report} (self-contained: open it in a browser)."] if report else []
+        return "\n".join(["Pipeline finished:", *lines, *tail])
 
 
 def run(args):
