@@ -13,7 +13,6 @@ import subprocess
 from pathlib import Path
 from types import SimpleNamespace
 
-import pytest
 
 from rsnprop import datasets
 from rsnprop.cli import main

@@ -24,6 +24,28 @@ def add_arguments(parser) -> None:
 
 
 def run(args):
-    from ..scaffold import create_study
+    import os
+    from pathlib import Path
 
-    return create_study(args.directory, example=args.example, force=args.force)
+    from ..errors import InputError
+    from ..io import atomic_write
+    from ..scaffold import EXAMPLE_RAW, InitResult, study_files
+
+    root = Path(args.directory)
+    if root.exists() and not root.is_dir():
+        raise InputError("exists and is not a folder", file=str(root))
+    if root.is_dir() and any(root.iterdir()) and not args.force:
+        raise InputError("the folder is not empty: choose a new folder, or give --force to "
+                         "write the study's files there (overwriting files of the same name)",
+                         file=str(root))
+    written, overwritten = [], []
+    for rel, content in study_files(root.resolve().name, example=args.example).items():
+        target = root / rel
+        if target.exists():
+            overwritten.append(rel)
+            os.chmod(target, 0o644)  # the example export is read-only
+        atomic_write(target, content)
+        written.append(rel)
+    if args.example:
+        os.chmod(root / EXAMPLE_RAW, 0o444)  # data/raw is only ever read
+    return InitResult(str(root), written, args.example, overwritten)

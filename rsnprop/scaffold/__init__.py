@@ -9,7 +9,7 @@ edit and in which order, a read-only ``data/raw/`` folder for the survey export 
 ``example=True`` the SIMULATED example export goes into ``data/raw/`` too, so that ``make``
 (or ``rsnprop run study.yaml``) produces a report at once.
 
-The functions building the file contents are pure; :func:`create_study` writes them.
+:func:`study_files` builds the contents (pure); the ``init`` command writes them.
 
 Examples
 --------
@@ -22,13 +22,12 @@ True
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 from ..results import Result
 
-__all__ = ["study_files", "study_plan_text", "create_study", "InitResult", "EXAMPLE_RAW"]
+__all__ = ["study_files", "study_plan_text", "InitResult", "EXAMPLE_RAW", "OWN_RAW"]
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 #: where the example export goes in a new study folder
@@ -101,9 +100,9 @@ def study_files(name: str, *, example: bool = False) -> dict[str, bytes]:
     example : bool
         Also put the SIMULATED example export in ``data/raw/`` and point the plan at it.
     """
-    from .. import datasets
+    from ..datasets import example_files
 
-    ex = datasets.example_files()
+    ex = example_files()
     raw = EXAMPLE_RAW if example else OWN_RAW
     plan = study_plan_text(ex["plan"].read_text(encoding="utf-8"), raw=raw,
                            name=None if example else _plan_name(name))
@@ -160,46 +159,3 @@ class InitResult(Result):
             lines.append(f"Next: read {d}/README.md: adapt instrument.yaml, preregister "
                          "study.yaml, put your export in data/raw/, then make.")
         return "\n".join(lines)
-
-
-def create_study(directory, *, example: bool = False, force: bool = False) -> InitResult:
-    """Write a new study folder (see the module docstring).
-
-    Parameters
-    ----------
-    directory : path-like
-        The folder to create; it must be missing or empty unless ``force``.
-    example : bool
-        Also put the SIMULATED example export there (``make`` then builds a report at once).
-    force : bool
-        Write into a non-empty folder and overwrite the scaffold's files there (other files
-        are left alone).
-
-    Raises
-    ------
-    InputError
-        ``directory`` is a file, or a non-empty folder without ``force``.
-    """
-    from ..errors import InputError
-    from ..io import atomic_write
-
-    root = Path(directory)
-    if root.exists() and not root.is_dir():
-        raise InputError("exists and is not a folder", file=str(root))
-    if root.is_dir() and any(root.iterdir()) and not force:
-        raise InputError("the folder is not empty: choose a new folder, or give --force to "
-                         "write the study's files there (overwriting files of the same name)",
-                         file=str(root))
-    files = study_files(root.resolve().name, example=example)
-    written, overwritten = [], []
-    for rel, content in files.items():
-        target = root / rel
-        if target.exists():
-            overwritten.append(rel)
-            os.chmod(target, 0o644)  # the example export is read-only
-        target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(target, content)
-        written.append(rel)
-    if example:
-        os.chmod(root / EXAMPLE_RAW, 0o444)  # data/raw is only ever read
-    return InitResult(str(root), written, example, overwritten)
