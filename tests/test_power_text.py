@@ -55,7 +55,7 @@ def test_sentence_for_a_target_reached_at_the_smallest_size():
 
 
 def test_cli_text_output_is_plain(rsnprop_cli, tmp_path):
-    proc = rsnprop_cli("power", "--plan", REPO / "analysis" / "study.yaml", "--n", "40,60",
+    proc = rsnprop_cli("power", "--plan", REPO / "analysis" / "study.yaml", "--n", "40",
                        "--reps", "2", "--jobs", "1", "--seed", "5", "--no-analytic",
                        "--no-progress", "-o", tmp_path / "p.json")
     assert proc.returncode == 0, proc.stderr
