@@ -60,8 +60,13 @@ def _run(cmd, cwd, env, timeout=600):
 
 
 @pytest.fixture(scope="module")
-def dist(tmp_path_factory):
-    src = _copy_source(tmp_path_factory.mktemp("src"))
+def source(tmp_path_factory):
+    return _copy_source(tmp_path_factory.mktemp("src"))
+
+
+@pytest.fixture(scope="module")
+def dist(source, tmp_path_factory):
+    src = source
     out = tmp_path_factory.mktemp("dist")
     res = _run([sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(src)],
                cwd=src, env=_clean_env())
@@ -76,6 +81,22 @@ def test_build_gives_sdist_and_wheel_without_warnings(dist):
     check = _run([sys.executable, "-m", "twine", "check", "--strict", *map(str, out.iterdir())],
                  cwd=out, env=_clean_env())
     assert check.stdout.count("PASSED") == 2, check.stdout
+
+
+def test_editable_install_prints_no_setuptools_warning(source, tmp_path):
+    """``pip install -e`` (``make install``) used to print setuptools' editable-finder notice."""
+    home = tmp_path / "venv"
+    env = _clean_env()
+    _run([sys.executable, "-m", "venv", "--without-pip", str(home)], cwd=tmp_path, env=env)
+    _see_host_site_packages(home / "bin" / "python", env)  # setuptools for the build backend
+    res = _run([sys.executable, "-m", "pip", "--python", str(home / "bin" / "python"), "install",
+                "-v", "--no-deps", "--no-build-isolation", "--no-index", "-e", str(source)],
+               cwd=tmp_path, env=env)
+    log = res.stdout + res.stderr
+    assert "Successfully installed rsnprop" in log
+    noise = [line for line in log.splitlines() if re.search(r"warn|deprecat|!!", line, re.I)
+             and "Location 'file:" not in line]  # pip's note about this machine's local index
+    assert noise == []
 
 
 def test_wheel_carries_the_example_study_and_metadata(dist):
@@ -104,11 +125,16 @@ def venv(dist, tmp_path_factory):
     py = home / "bin" / "python"
     _run([sys.executable, "-m", "pip", "--python", str(py), "install", "--quiet", "--no-deps",
           "--no-index", str(next(out.glob("*.whl")))], cwd=home, env=env)
-    # dependencies: the running interpreter's site-packages, after the venv's own
-    site = Path(_run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                     cwd=home, env=env).stdout.strip())
-    (site / "zz_host_site_packages.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    _see_host_site_packages(py, env)  # dependencies, after the venv's own site-packages
     return home
+
+
+def _see_host_site_packages(py: Path, env: dict) -> None:
+    """A ``.pth`` line: the venv ``py`` also imports from the running interpreter's
+    site-packages (searched after its own, so the venv's rsnprop wins)."""
+    site = Path(_run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                     cwd=py.parent, env=env).stdout.strip())
+    (site / "zz_host_site_packages.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
 
 
 def test_installed_wheel_starts_and_runs_a_study_outside_the_repository(venv, tmp_path):
