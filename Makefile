@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.rsnprop-installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-deps analysis test bench clean
+.PHONY: help install system-deps analysis test bench clean package-data
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort | awk -F'\t' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -19,17 +19,27 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-system-deps: ## install Debian packages the browser tests need (chromium, chromium-driver)
+system-deps: ## install Chromium for the browser tests if missing (root or sudo; says what to install otherwise)
 	@bash scripts/system-deps.sh
 
 analysis: install ## run the example study on the bundled SIMULATED data -> reports/report.html
 	$(MAKE) -C analysis RSNPROP=$(abspath $(BIN))/rsnprop
 
-test: install system-deps ## run the default test suite (< 10 minutes)
+# No root needed when Chromium is installed; without it the browser tests say what to install.
+test: install ## run the default test suite (< 10 minutes)
+	@bash scripts/system-deps.sh --optional
 	$(BIN)/python -m pytest -q -m "not bench"
 
 bench: install ## run the benchmarks (timings printed, and saved under bench/results/)
 	$(BIN)/python -m pytest -q -s -m bench bench
+
+# The example study ships inside the package (rsnprop/datasets/) so that a wheel alone can run
+# it; the repository files are the sources and these are copies (tests/test_package_data.py
+# fails while they differ).
+package-data: ## copy the instrument, study plan and model into rsnprop/datasets/ (after editing them)
+	cp instruments/rsn_internationalisation.yaml rsnprop/datasets/rsn_internationalisation.yaml
+	cp analysis/study.yaml rsnprop/datasets/study.yaml
+	cp analysis/benefits.lav rsnprop/datasets/benefits.lav
 
 clean: ## remove build products (keeps .venv and the committed example report)
 	$(MAKE) -C analysis clean

@@ -21,6 +21,8 @@ ALLOWED = {
     "simulate": {"instrument", "data"},
     "power": {"instrument", "data", "sem", "measure", "propositions", "simulate"},
     "report": set(),
+    "datasets": {"instrument", "data", "propositions"},
+    "scaffold": {"datasets"},
 }
 
 

@@ -18,7 +18,11 @@ from test_report import SCRIPT, built_report
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
+INSTALL = ("install Chromium: `sudo apt-get install chromium` (Debian/Ubuntu; `make system-deps` "
+           "does it as root), `sudo dnf install chromium`, `brew install --cask chromium`, or set "
+           "RSNPROP_CHROMIUM to a Chromium/Chrome executable")
+CHROMIUM = (os.environ.get("RSNPROP_CHROMIUM") or shutil.which("chromium")
+            or shutil.which("chromium-browser") or "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
@@ -32,13 +36,13 @@ def _unavailable(reason: str):
 
 @pytest.fixture(scope="module")
 def browser():
-    chromium = shutil.which("chromium") and CHROMIUM
-    if not chromium or not os.path.exists(CHROMIUM):
-        _unavailable(f"{CHROMIUM} not found (run `make system-deps`)")
+    if not os.path.exists(CHROMIUM):
+        _unavailable(f"no Chromium found ({CHROMIUM} does not exist): {INSTALL}")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _unavailable("playwright is not installed (pip install -e '.[dev]')")
+        _unavailable("the Python package playwright is missing: pip install 'playwright>=1.40' "
+                     "(or `make install`, which installs rsnprop[dev])")
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:

@@ -22,7 +22,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--raw", help="raw survey export (default: the plan's inputs.raw)")
     parser.add_argument("--instrument", help="instrument YAML (default: the plan's inputs.instrument)")
     parser.add_argument("--build", help="folder for intermediate results (default: PLAN_DIR/build)")
-    parser.add_argument("-o", "--output", help="report path (default: PLAN_DIR/../reports/report.html)")
+    parser.add_argument("-o", "--output", help="report path (default: PLAN_DIR/reports/report.html "
+                        "when PLAN_DIR/reports/ exists, as in a folder made by `rsnprop init`, "
+                        "else PLAN_DIR/../reports/report.html)")
     parser.add_argument("--invariance-model", help="lavaan model for the invariance step "
                         "(default: PLAN_DIR/benefits.lav when it exists)")
     parser.add_argument("--power", help="power results for the report (default: PLAN_DIR/power.json "
@@ -71,7 +73,7 @@ def steps(args) -> list[list[str]]:
     raw = pick(args.raw, "raw")
     instrument = pick(args.instrument, "instrument")
     build = Path(args.build) if args.build else base / "build"
-    report = Path(args.output) if args.output else base.parent / "reports" / "report.html"
+    report = Path(args.output) if args.output else _default_report(base)
     model = Path(args.invariance_model) if args.invariance_model else base / "benefits.lav"
     power = Path(args.power) if args.power else base / "power.json"
     clean = build / "clean.parquet"
@@ -95,10 +97,20 @@ def steps(args) -> list[list[str]]:
     return out
 
 
+def _default_report(base):
+    """``PLAN_DIR/reports/report.html`` in a study folder made by ``rsnprop init`` (it has
+    ``reports/``), else ``PLAN_DIR/../reports/report.html`` (the repository's ``analysis/``)."""
+    if (base / "reports").is_dir():
+        return base / "reports" / "report.html"
+    return base.parent / "reports" / "report.html"
+
+
 class _RunResult(dict):
     def summary(self) -> str:
-        lines = [f"{s['step']:<8} ok  {s['output']}" for s in self["steps"]]
-        return "\n".join(["Pipeline finished:", *lines])
+        lines = [f"  {s['step']:<10} ok  {s['output']}" for s in self["steps"]]
+        report = self["steps"][-1]["output"] if self["steps"] else None
+        tail = [f"Report: {report} (self-contained: open it in a browser)."] if report else []
+        return "\n".join(["Pipeline finished:", *lines, *tail])
 
 
 def run(args):

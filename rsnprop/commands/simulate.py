@@ -97,4 +97,11 @@ class _SimulateResult(dict):
         return (f"SIMULATED export written: {self['output']} ({self['n']} rows, scenario "
                 f"{self['scenario']}, seed {self['seed']}, platform {self['platform']})\n"
                 f"born globals (truth): {self['n_born_global']}; careless: {care}\n"
-                f"expected verdicts: {self['expected_verdicts']}\nsha256 {self['sha256']}")
+                f"expected verdicts: {_verdicts(self['expected_verdicts'])}\nsha256 {self['sha256']}")
+
+
+def _verdicts(expected) -> str:
+    """``{'P1': 'supported'}`` -> ``P1 supported`` (the summary prints words, not dicts)."""
+    if isinstance(expected, dict):
+        return ", ".join(f"{k} {v}" for k, v in expected.items()) or "none"
+    return str(expected)

@@ -18,9 +18,10 @@ from .model import (AttentionCheck, Condition, ConstantSum, Construct, Instrumen
 
 __all__ = ["load_instrument", "build_instrument", "DEFAULT_INSTRUMENT"]
 
-#: the shipped instrument (repository checkout)
-DEFAULT_INSTRUMENT = os.path.join(os.path.dirname(__file__), "..", "..", "instruments",
-                                  "rsn_internationalisation.yaml")
+#: the validated instrument shipped with the package: a copy of the repository's
+#: ``instruments/rsn_internationalisation.yaml`` (``make package-data`` refreshes it)
+DEFAULT_INSTRUMENT = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "datasets",
+                                                   "rsn_internationalisation.yaml"))
 
 _ROLE_DEFAULTS = {"meta": "meta"}
 
@@ -31,8 +32,9 @@ def load_instrument(path: str | os.PathLike | dict | None = None) -> Instrument:
     Parameters
     ----------
     path : path-like or dict, optional
-        The instrument YAML file, or its already-parsed content.  Defaults to the shipped
-        ``instruments/rsn_internationalisation.yaml``.
+        The instrument YAML file, or its already-parsed content.  Defaults to the validated
+        instrument shipped with the package (:data:`DEFAULT_INSTRUMENT`, a copy of the
+        repository's ``instruments/rsn_internationalisation.yaml``): works from any folder.
 
     Returns
     -------
@@ -49,14 +51,14 @@ def load_instrument(path: str | os.PathLike | dict | None = None) -> Instrument:
 
     Examples
     --------
-    >>> ins = load_instrument("instruments/rsn_internationalisation.yaml")
+    >>> ins = load_instrument()            # the packaged instrument, from any folder
     >>> ins.constructs["risk_reduction"].items
     ['rsk_1', 'rsk_2', 'rsk_3', 'rsk_4']
     """
     from .validate import add_lines, read_yaml_nodes, validate_data
 
     if path is None:
-        path = os.path.normpath(DEFAULT_INSTRUMENT)
+        path = DEFAULT_INSTRUMENT
     if isinstance(path, dict):
         raw, dups, name, node = path, [], "<dict>", None
     else:

@@ -54,41 +54,11 @@ class PowerResult(Result):
         return out
 
     def summary(self) -> str:
-        d = self.data
-        lines = [f"Monte Carlo power: plan {d['plan_name']} ({d['plan_hash'][:12]}), scenario "
-                 f"{d['scenario']}, {d['reps']} replications per N, seed {d['seed']}",
-                 f"expected verdicts under the scenario: {d['expected_verdicts']}",
-                 "", f"{'N':>6}  {'proposition':<8} {'power':>6} {'MC SE':>6}  95% MC interval"
-                 "   supported/contradicted/equivalent/inconclusive"]
-        for r in d["results"]:
-            lines.append(f"{r['n']:>6}  {r['proposition']:<8} {r['power']:>6.3f} {r['mc_se']:>6.3f}  "
-                         f"[{r['ci_lower']:.3f}, {r['ci_upper']:.3f}]    "
-                         f"{r['p_supported']:.3f}/{r['p_contradicted']:.3f}/{r['p_equivalent']:.3f}/"
-                         f"{r['p_inconclusive']:.3f}")
-        lines.append("")
-        for prop, byt in d["n_for_power"].items():
-            parts = []
-            for t, e in byt.items():
-                parts.append(f"{float(t):.0%}: N = {e['logistic'] if e['logistic'] is not None else 'n/a'}"
-                             f"{' (extrapolated)' if e.get('extrapolated') else ''}"
-                             f" (grid interpolation {e['interpolated'] if e['interpolated'] is not None else 'not reached'})")
-            lines.append(f"N for power, {prop}: " + "; ".join(parts))
-        an = d.get("analytic")
-        if an:
-            lines.append("")
-            es = an["effect_sizes"]
-            lines.append(f"analytic (observed-score dz P1 {es['dz_P1']:.3f}, dz P2 {es['dz_P2']:.3f}, "
-                         f"d joint {es['d_joint']:.3f}; kept {an['keep_rate']:.1%}, born globals "
-                         f"{an['share_born_global']:.1%}):")
-            for r in an["rows"]:
-                lines.append(f"{r['n']:>6}  {r['proposition']:<8} {r['power_bonferroni']:.3f} "
-                             f"(alpha/{an['m_tests']})  {r['power_uncorrected']:.3f} (alpha)  "
-                             f"{r.get('test', '')}")
-            lines.append("analytic N (alpha/3): " + "; ".join(
-                f"{p} {v}" for p, v in an["n_for_power_bonferroni"].items()))
-        for w in d.get("warnings", []):
-            lines.append(f"warning: {w}")
-        return "\n".join(lines)
+        """In words: the N for each target power, the power curve, the firms kept
+        (:func:`rsnprop.power.summary.plain_summary`); every figure is in :meth:`to_dict`."""
+        from .summary import plain_summary
+
+        return plain_summary(self.data)
 
 
 def default_instrument(plan_path) -> Path:

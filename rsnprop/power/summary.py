@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["wilson", "verdict_table", "logistic_curve", "n_for_power", "VERDICTS"]
+__all__ = ["wilson", "verdict_table", "logistic_curve", "n_for_power", "n_sentence", "plain_summary",
+           "VERDICTS"]
 
 VERDICTS = ("supported", "contradicted", "equivalent", "inconclusive")
 
@@ -135,3 +136,86 @@ def n_for_power(rows, targets=(0.8, 0.9)) -> dict:
             res[f"{t:g}"] = entry
         out[prop] = res
     return out
+
+
+def _about(n: float) -> int:
+    """A sample size for a sentence: rounded up to 10 firms (5 below 100)."""
+    step = 10 if n >= 100 else 5
+    return int(math.ceil(n / step) * step)
+
+
+def n_sentence(entry: dict, ns) -> str:
+    """One entry of :func:`n_for_power` in words, for the sizes ``ns`` that were simulated.
+
+    The headline is the grid interpolation (what the report's table shows first; it errs on
+    the safe side of the fitted curve), with its Monte Carlo range; beyond the largest size
+    the logistic curve's extrapolation is given as a hint only.
+
+    >>> n_sentence({"target": 0.8, "interpolated": 236, "range": [214, 270], "logistic": 228,
+    ...             "extrapolated": False, "grid": 300}, [100, 200, 300])
+    'N for 80 % power: about 240 firms (Monte Carlo range 214 to 270)'
+    >>> n_sentence({"target": 0.9, "interpolated": None, "range": [480, None], "logistic": 641,
+    ...             "extrapolated": True, "grid": None}, [100, 300, 500])
+    'N for 90 % power: more than 500 firms (not reached by the largest size simulated; the fitted curve suggests about 650)'
+    """
+    head = f"N for {float(entry['target']):.0%} power:".replace("%", " %")
+    ns = sorted(ns)
+    ip, lo_hi = entry.get("interpolated"), entry.get("range") or [None, None]
+    if ip is not None and ip <= ns[0]:
+        return f"{head} {ns[0]} firms or fewer (already reached at the smallest size simulated)"
+    if ip is not None:
+        rng = (f" (Monte Carlo range {lo_hi[0]} to {lo_hi[1]})" if None not in lo_hi else
+               f" (Monte Carlo range {lo_hi[0]} to more than {ns[-1]})" if lo_hi[0] else "")
+        return f"{head} about {_about(ip)} firms{rng}"
+    hint = (f"; the fitted curve suggests about {_about(entry['logistic'])}"
+            if entry.get("logistic") and entry["logistic"] > ns[-1] else "")
+    return f"{head} more than {ns[-1]} firms (not reached by the largest size simulated{hint})"
+
+
+def _pct(p: float) -> str:
+    return f"{100 * p:.0f} %"
+
+
+def plain_summary(data: dict) -> str:
+    """The text of ``rsnprop power`` (a :class:`~rsnprop.power.study.PowerResult`'s data) in words.
+
+    Sample size needed per proposition, then the power curve (share of simulated studies in
+    which each proposition is supported, with its Monte Carlo standard error), the firms left
+    after cleaning, and the analytic approximation.  The figures behind it are in ``--json``.
+    """
+    d = data
+    ns = sorted({int(r["n"]) for r in d["results"]})
+    props = list(d["n_for_power"]) or sorted({r["proposition"] for r in d["results"]})
+    expected = ", ".join(f"{k} {v}" for k, v in (d.get("expected_verdicts") or {}).items())
+    lines = [f"Monte Carlo power of the plan '{d['plan_name']}' (plan hash {d['plan_hash'][:12]}): "
+             f"{d['reps']} simulated studies for each of {len(ns)} sample sizes "
+             f"({', '.join(map(str, ns))} firms answering), population scenario "
+             f"'{d['scenario']}', seed {d['seed']}.",
+             f"Power = share of simulated studies in which the proposition is supported "
+             f"(expected verdicts in this scenario: {expected or 'none given'}).", "",
+             "Sample size needed (firms answering the survey, before exclusions):"]
+    for prop in props:
+        for entry in d["n_for_power"].get(prop, {}).values():
+            lines.append(f"  {prop:<6} {n_sentence(entry, ns)}")
+    lines += ["", "Power by sample size (± Monte Carlo standard error, in percentage points):",
+              "  " + f"{'firms':>6}" + "".join(f"  {p:>12}" for p in props)]
+    by = {(int(r["n"]), r["proposition"]): r for r in d["results"]}
+    for n in ns:
+        cells = [f"{_pct(by[n, p]['power'])} ± {100 * by[n, p]['mc_se']:.0f}" if (n, p) in by else "-"
+                 for p in props]
+        lines.append("  " + f"{n:>6}" + "".join(f"  {c:>12}" for c in cells))
+    retention = d.get("retention") or []
+    if retention:
+        lines += ["", "Firms analysed after cleaning (mean over simulations):"]
+    for r in retention:
+        lines.append(f"  {r['n']:>6} answering -> {r['mean_analysed']:.0f} analysed "
+                     f"({r['mean_born_global']:.0f} born globals, {r['mean_traditional']:.0f} traditional)")
+    an = d.get("analytic")
+    if an:
+        need = "; ".join(f"{p} about {_about(v['0.8'])} firms" for p, v in
+                         an["n_for_power_bonferroni"].items() if isinstance(v, dict) and v.get("0.8"))
+        lines += ["", f"Analytic approximation (main contrast only, alpha/{an['m_tests']}): "
+                      f"N for 80 % power: {need or 'not computed'}."]
+    lines += [f"Warning: {w}" for w in d.get("warnings", [])]
+    lines.append("Every figure (verdict shares, Wilson intervals, fitted curve): rsnprop power --json.")
+    return "\n".join(lines)
