@@ -220,10 +220,12 @@ class InvarianceStep(_Open):
 
 
 class Invariance(StageOutput):
-    """Measurement invariance across groups (`rsnprop invariance --json`)."""
+    """Measurement invariance across groups or waves (`rsnprop invariance --json`)."""
 
     SCHEMA: ClassVar[str] = "rsnprop.invariance/1"
-    group: str = Field(description="Grouping column.")
+    group: str | None = Field(description="Grouping column (null for repeated measures).")
+    repeated: list[str] | None = Field(None, description="Repeated measures: the factors of one construct, "
+                                       "wave by wave (groups is then empty).")
     groups: list[str]
     n_per_group: dict[str, int]
     n_total_per_group: dict[str, int] | None = Field(None, description="Rows given per group.")
@@ -232,7 +234,8 @@ class Invariance(StageOutput):
     rule: str = Field(description="The decision rule, in words.")
     steps: list[InvarianceStep]
     level: str | None = Field(description="Highest level held (configural ... strict).")
-    latent_means: dict[str, dict[str, float | None]] | None = None
+    latent_means: dict[str, dict[str, float | None] | float | None] | None = Field(
+        None, description="{group: {factor: mean}}; repeated measures: {factor: mean}, the first wave 0.")
     latent_mean_differences: list[dict[str, Any]] | None = None
     warnings: list[str]
 

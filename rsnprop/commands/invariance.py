@@ -1,4 +1,5 @@
-"""``rsnprop invariance DATA --model MODEL --group COL``: configural -> metric -> scalar -> strict."""
+"""``rsnprop invariance DATA --model MODEL --group COL`` (or ``--repeated F1,F2``: the same construct at
+successive waves): configural -> metric -> scalar -> strict."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ HELP = "measurement invariance across groups (chi-square difference, delta CFI/R
 def add_arguments(parser) -> None:
     parser.add_argument("data", help="data file (.csv, .xlsx, .sav, .parquet)")
     parser.add_argument("--model", required=True, help="lavaan model syntax, inline or a file path")
-    parser.add_argument("--group", required=True, help="column defining the groups")
+    parser.add_argument("--group", help="column defining the groups (or --repeated)")
+    parser.add_argument("--repeated", default="", help="longitudinal invariance instead of groups: "
+                        "comma-separated factors of one construct at successive waves (F1,F2[,F3...]), "
+                        "indicators matched by position")
     parser.add_argument("--levels", default="configural,metric,scalar,strict",
                         help="comma-separated steps (default: configural,metric,scalar,strict; "
                         "add 'means' for a test of equal latent means)")
@@ -28,11 +32,16 @@ def add_arguments(parser) -> None:
 def run(args):
     from ._common import about_file, read_model, split_list
     from .fit import read_data
+    from ..errors import InputError
     from ..sem import invariance
 
+    repeated = split_list(args.repeated) or None
+    if (args.group is None) == (repeated is None):
+        raise InputError("give --group (groups) or --repeated (waves), one of the two", parameter="group")
     data = read_data(args.data)
     with about_file(args.data):
-        return invariance(read_model(args.model), data, args.group, levels=split_list(args.levels),
+        return invariance(read_model(args.model), data, args.group, repeated=repeated,
+                          levels=split_list(args.levels),
                           partial_search=args.partial, estimator=args.estimator,
                           ordered=split_list(args.ordered) or None, missing=args.missing,
                           rule=args.rule, parameterization=args.parameterization)

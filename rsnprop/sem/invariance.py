@@ -223,9 +223,10 @@ def _compare(rec, prev, prev_res, res, rule, alpha):
     return rec
 
 
-def invariance(model, data, group, *, levels=("configural", "metric", "scalar", "strict"),
+def invariance(model, data, group=None, *, levels=("configural", "metric", "scalar", "strict"),
                partial_search=False, estimator="ML", missing="auto", ordered=None, std_lv=False,
-               rule="chen2007", alpha=0.05, max_free=None, level=0.95, parameterization="delta"):
+               rule="chen2007", alpha=0.05, max_free=None, level=0.95, parameterization="delta",
+               repeated=None):
     """Run the measurement-invariance sequence of ``model`` across the groups of ``group``.
 
     Parameters
@@ -256,6 +257,10 @@ def invariance(model, data, group, *, levels=("configural", "metric", "scalar", 
         ``"delta"`` it is skipped (a note in ``warnings``).  Configural and scalar fit the same
         in both; the metric models differ (lavaan's defaults: delta fixes the scaling factors,
         theta the residual variances at 1 in every group).
+    repeated : list of str, optional
+        Longitudinal invariance instead of groups: the factors of one construct at successive
+        waves, indicators matched by position (:func:`rsnprop.sem.longitudinal.longitudinal_invariance`;
+        give no ``group``).
 
     Returns
     -------
@@ -292,6 +297,15 @@ def invariance(model, data, group, *, levels=("configural", "metric", "scalar", 
     """
     from .api import fit
 
+    if repeated is not None:
+        if group is not None:
+            raise InputError("give either group or repeated, not both", parameter="repeated", value=group)
+        from .longitudinal import longitudinal_invariance
+
+        return longitudinal_invariance(model, data, repeated, levels=levels, partial_search=partial_search,
+                                       estimator=estimator, missing=missing, ordered=ordered, std_lv=std_lv,
+                                       rule=rule, alpha=alpha, max_free=max_free, level=level,
+                                       parameterization=parameterization)
     levels = list(levels)
     for lv in levels:
         if lv not in LEVELS:

@@ -1,0 +1,118 @@
+"""Longitudinal (repeated-measures) measurement invariance against lavaan 0.6.14 with the
+equality-constrained syntax written by hand (tests/reference/sem_longitudinal.R): PoliticalDemocracy
+dem60 -> dem65 with ML, MLR and FIML; HS items cut into quartiles as two "waves" with WLSMV (delta
+and theta).  Tolerance: 1e-4 on estimates, standard errors, fit measures and difference tests."""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "reference"))
+from sem_refs import REF, estimate_diffs, fit_diffs, load  # noqa: E402
+
+from rsnprop.errors import InputError  # noqa: E402
+from rsnprop.sem import invariance  # noqa: E402
+
+TOL = 1e-4
+MODEL = "dem60 =~ y1 + y2 + y3 + y4\ndem65 =~ y5 + y6 + y7 + y8"
+REP = ["dem60", "dem65"]
+STEPS = ("configural", "metric", "scalar", "strict")
+
+
+@pytest.fixture(scope="module")
+def ref():
+    return load("sem_longitudinal.json")
+
+
+@pytest.fixture(scope="module")
+def poldem():
+    return pd.read_csv(REF / "sem_poldem.csv")
+
+
+def _check_step(step, res, block, cols=("est", "se")):
+    d = estimate_diffs(res.estimates, block["estimates"], cols=cols)
+    for c in cols:
+        assert d[f"d_{c}"].max() < TOL, (step, c, d.sort_values(f"d_{c}").tail(3))
+    for k, v in fit_diffs(res.fit, block["fit"]).items():
+        assert v < TOL * max(1.0, abs(res.fit[k] or 0)), (step, k, v)
+
+
+def _check_lrt(inv, lrt_ref, names):
+    recs = {s["name"]: s for s in inv.steps}
+    for name in names:
+        mine, r = recs[name]["lrt"], lrt_ref[name]
+        assert mine["df_diff"] == r["df_diff"], name
+        assert abs(mine["chi2_diff"] - r["chisq_diff"]) < TOL, (name, mine, r)
+        assert abs(mine["pvalue"] - r["pvalue"]) < TOL, (name, mine, r)
+
+
+@pytest.mark.parametrize("estimator", ["ML", "MLR"])
+def test_steps_equal_lavaan(ref, poldem, estimator):
+    inv = invariance(MODEL, poldem, repeated=REP, estimator=estimator)
+    assert [s["name"] for s in inv.steps] == list(STEPS)
+    for s in STEPS:
+        _check_step(s, inv.fits[s], ref[estimator][s])
+    _check_lrt(inv, ref[f"{estimator}_lrt"], STEPS[1:])
+    # each step record carries the same fit keys as fit() (lavaan's names)
+    rec = inv.steps[2]
+    assert rec["chi2"] == inv.fits["scalar"].fit["chi2"] and rec["n"] == rec["n_total"] == 75
+    if estimator == "MLR":
+        assert rec["fit_indices"] == "robust" and "cfi_robust" in rec and "chi2_scaled" in rec
+    lm = [r for r in ref[estimator]["scalar"]["estimates"] if r["lhs"] == "dem65" and r["op"] == "~1"][0]
+    assert abs(rec["latent_means"]["dem65"] - lm["est"]) < TOL and rec["latent_means"]["dem60"] == 0
+    assert "latent_means" not in inv.steps[1]
+
+
+def test_partial_search_equals_lavaan(ref, poldem):
+    inv = invariance(MODEL, poldem, repeated=REP, rule="lrt", alpha=0.2, partial_search=True)
+    names = [s["name"] for s in inv.steps]
+    assert names == ["configural", "metric", "scalar", "partial_scalar", "strict", "partial_strict"]
+    assert inv.steps[3]["freed"] == ["y2~1"] and inv.steps[5]["freed"] == ["y2~1", "y2~~y2"]
+    assert inv.level == "partial_strict"
+    for s in ("partial_scalar", "partial_strict"):
+        _check_step(s, inv.fits[s], ref["ML"][s])
+    _check_lrt(inv, ref["ML_lrt_partial"], ["partial_scalar", "partial_strict"])
+
+
+def test_fiml_equals_lavaan(ref):
+    d = pd.read_csv(REF / "sem_longitudinal_fiml.csv")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        inv = invariance(MODEL, d, repeated=REP)
+    assert inv.missing == "fiml" and inv.n == inv.n_total == 75
+    for s in STEPS:
+        _check_step(s, inv.fits[s], ref["FIML"][s])
+    _check_lrt(inv, ref["FIML_lrt"], STEPS[1:])
+
+
+def test_cli_repeated(tmp_path, poldem):
+    import json
+    import subprocess
+
+    p = tmp_path / "pd.csv"
+    poldem.to_csv(p, index=False)
+    out = subprocess.run([sys.executable, "-m", "rsnprop", "invariance", str(p), "--model", MODEL,
+                          "--repeated", "dem60,dem65", "--json"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    d = json.loads(out.stdout)
+    assert d["repeated"] == REP and d["level"] == "strict" and len(d["steps"]) == 4
+    assert d["steps"][2]["latent_means"]["dem60"] == 0
+    bad = subprocess.run([sys.executable, "-m", "rsnprop", "invariance", str(p), "--model", MODEL,
+                          "--repeated", "dem60,nope"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "nope" in bad.stderr
+
+
+def test_bad_arguments(poldem):
+    with pytest.raises(InputError, match="same number of indicators"):
+        invariance("a =~ y1 + y2 + y3\nb =~ y5 + y6", poldem, repeated=["a", "b"])
+    with pytest.raises(InputError, match="not a factor"):
+        invariance(MODEL, poldem, repeated=["dem60", "x1"])
+    with pytest.raises(InputError, match="either group or repeated"):
+        invariance(MODEL, poldem, "y1", repeated=REP)
+    with pytest.raises(InputError, match="modifier"):
+        invariance("dem60 =~ y1 + a*y2\ndem65 =~ y5 + y6", poldem, repeated=REP)
