@@ -160,11 +160,9 @@ def repeated_syntax(model: str, repeated, step: str = "configural", *, freed=(),
         for j in range(k):
             first = ind[f0][j]
             lab = f"R{j + 1}_{f0}" if f"{first}~~{first}" not in freed else None
-            for w, f in enumerate(repeated):
+            for f in repeated:
                 v = ind[f][j]
-                if v in ordered:  # theta parametrisation: equal residual variances are all 1
-                    lines.append(f"{v} ~~ 1*{v}" if lab or w == 0 else f"{v} ~~ NA*{v}")
-                else:
+                if v not in ordered:  # ordinal (theta): residual variances set by the estimator
                     lines.append(f"{v} ~~ {lab}*{v}" if lab else f"{v} ~~ {v}")
     rest = [st for st in statements if not (st.op == "=~" and st.lhs in ind)]
     lines += [_term(st) for st in rest]
@@ -182,6 +180,8 @@ def _means_part(ind, repeated, level, freed, ordered):
         for f in repeated:
             v = ind[f][j]
             lines.append(f"{v} ~ {lab}*1" if lab else f"{v} ~ 1")
+    if ordered:
+        return lines  # ordinal: latent means are set by the estimator (``fit_ordinal(repeated=...)``)
     for w, f in enumerate(repeated):
         lines.append(f"{f} ~ 0*1" if w == 0 or level < 2 else f"{f} ~ NA*1")
     return lines
@@ -308,15 +308,36 @@ def longitudinal_invariance(model, data, repeated, *, levels=STEPS, partial_sear
         levels = [lv for lv in levels if lv != "strict"]
         notes.append("strict invariance is not tested with ordinal indicators (delta parametrisation: "
                      "residual variances are not parameters; use parameterization='theta')")
-    kw = dict(estimator=estimator, missing=missing, ordered=ordered, level=level)
-    if parameterization != "delta":
-        kw["parameterization"] = parameterization
+    kw = dict(estimator=estimator, missing=missing, level=level)
+    if ordinal:
+        items = [v for f in repeated for v in ind[f]]
+        if ordered is None or set(items) - set(ordered_list):
+            raise InputError("ordinal repeated measures need every indicator of the repeated factors in ordered",
+                             parameter="ordered", value=next(iter(set(items) - set(ordered_list)), None))
+        est_ord = {"ML": "WLSMV"}.get(str(estimator).upper(), str(estimator).upper())
+        if est_ord not in ("WLSMV", "DWLS"):
+            raise InputError("ordered indicators need estimator='WLSMV'", parameter="estimator", value=estimator)
+        if missing == "fiml":
+            raise InputError("full-information ML is not available for ordinal indicators (WLSMV uses the "
+                             "complete cases, as lavaan)", parameter="missing", value=missing)
+    elif parameterization != "delta":
+        raise InputError("parameterization is for ordinal indicators (ordered=[...])", parameter="parameterization",
+                         value=parameterization)
 
     def run(name, freed):
         syn = repeated_syntax(model, repeated, name, freed=freed, std_lv=std_lv, resid_cov=resid_cov,
                               ordered=ordered_list)
-        return syn, fit(syn, data, **kw, **_ordinal_ties(ind, repeated, name, freed, ordered_list,
-                                                         parameterization))
+        if not ordinal:
+            return syn, fit(syn, data, **kw)
+        from .api import _sample_sizes
+        from .ordinal import fit_ordinal
+
+        ties = {"factors": list(repeated), "waves": [ind[f] for f in repeated],
+                "step": STEPS.index(name), "freed": [p.replace(" ", "") for p in freed]}
+        res = fit_ordinal(syn, data, ordered=ordered_list, estimator=est_ord, level=level,
+                          parameterization=parameterization, repeated=ties)
+        syn += "\n" + "\n".join(_ordinal_lines(ind, repeated, STEPS.index(name), freed, res, parameterization))
+        return syn, _sample_sizes(res, data, None, "listwise", missing)
 
     steps, fits, syntax, warnings = [], {}, {}, list(notes)
     prev_rec = prev_res = None
@@ -413,9 +434,30 @@ def _mean_table(res, repeated):
     return pd.DataFrame(rows)
 
 
-def _ordinal_ties(ind, repeated, name, freed, ordered, parameterization):
-    """Keyword arguments telling the ordinal estimator which thresholds are equal across waves."""
-    if not ordered:
-        return {}
-    return {"_long": {"waves": [ind[f] for f in repeated], "step": STEPS.index(name.replace("partial_", "")),
-                      "freed": [p.replace(" ", "") for p in freed]}}
+
+
+def _ordinal_lines(ind, repeated, level, freed, res, parameterization):
+    """The lavaan lines of what ``fit_ordinal(repeated=...)`` adds for ordinal items: thresholds
+    (labelled when equal), later waves' latent means and scaling factors (delta) or residual
+    variances (theta), so that ``syntax[step]`` refits the same model in lavaan."""
+    e = res.estimates
+    f0 = repeated[0]
+    freed = {p.replace(" ", "") for p in freed}
+    lines = []
+    for j, first in enumerate(ind[f0]):
+        nth = int(((e.op == "|") & (e.lhs == first)).sum())
+        for f in repeated:
+            v = ind[f][j]
+            terms = [f"T{j + 1}_{m + 1}_{f0}*t{m + 1}" if level >= 2 and f"{first}|t{m + 1}" not in freed
+                     else f"t{m + 1}" for m in range(nth)]
+            lines.append(f"{v} | " + " + ".join(terms))
+    if level >= 2:
+        lines += [f"{f} ~ NA*1" for f in repeated[1:]]
+        for j, first in enumerate(ind[f0]):
+            for f in repeated[1:]:
+                v = ind[f][j]
+                if parameterization == "delta":
+                    lines.append(f"{v} ~*~ NA*{v}")
+                elif level < 3 or f"{first}~~{first}" in freed:
+                    lines.append(f"{v} ~~ NA*{v}")
+    return lines

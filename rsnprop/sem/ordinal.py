@@ -352,8 +352,45 @@ def _wls_draws(problem, theta0, arrays, seeds):
     return out, np.full(len(seeds), np.nan)
 
 
+def _repeated_ties(rows, repeated, theta_param):
+    """Longitudinal invariance of ordinal items (one group; :mod:`rsnprop.sem.longitudinal`).
+
+    ``repeated = {"factors": [F1, F2, ...], "waves": [[items of F1], ...], "step": 0..3, "freed":
+    [...]}``.  From the scalar step (2) on, the thresholds of matched items are equal (except
+    ``"item|tk"`` in ``freed``, named by the first wave's item) and, as lavaan frees them in groups
+    2..G, the later waves' latent means and scaling factors (delta) or residual variances (theta)
+    are free; the strict step (3, theta) fixes those residual variances at 1 (except
+    ``"item~~item"`` in ``freed``)."""
+    waves, factors, step = repeated["waves"], repeated["factors"], repeated["step"]
+    freed = set(repeated.get("freed", ()))
+    later = {v: first for w in waves[1:] for first, v in zip(waves[0], w)}
+    if step < 2:
+        return
+    ths = {}
+    for r in rows:
+        if r.op == "|":
+            ths.setdefault(r.lhs, []).append(r)
+    for j, first in enumerate(waves[0]):
+        for w in waves[1:]:
+            if len(ths.get(w[j], [])) != len(ths.get(first, [])):
+                raise InputError(f"equal thresholds need the same observed categories at every wave: {first} has "
+                                 f"{len(ths.get(first, [])) + 1}, {w[j]} has {len(ths.get(w[j], [])) + 1}",
+                                 column=w[j], parameter="repeated")
+        for m, r0 in enumerate(ths.get(first, [])):
+            if f"{first}|{r0.rhs}" in freed:
+                continue
+            for w in waves:
+                ths[w[j]][m].eq = f".long.{first}|{r0.rhs}"
+    for r in rows:
+        if r.op == "~1" and r.lhs in factors[1:]:
+            r.free = True
+        elif r.lhs in later and r.lhs == r.rhs and r.op == ("~~" if theta_param else "~*~"):
+            strict = step >= 3 and f"{later[r.lhs]}~~{later[r.lhs]}" not in freed
+            r.free, r.value = not strict, 1.0
+
+
 def fit_ordinal(model, data, *, ordered, group=None, group_equal=(), group_partial=(), std_lv=False,
-                estimator="WLSMV", level=0.95, parameterization="delta"):
+                estimator="WLSMV", level=0.95, parameterization="delta", repeated=None):
     from scipy import stats
     from scipy.linalg import block_diag
 
@@ -456,6 +493,8 @@ def fit_ordinal(model, data, *, ordered, group=None, group_equal=(), group_parti
                   for v in pt.ov]
         extra += [Row(f, "~1", "", group=g, free=(g > 1 and free_means), value=0.0, user=0) for f in pt.lv]
     pt.rows = pt.rows + extra
+    if repeated is not None:
+        _repeated_ties(pt.rows, repeated, theta_param)
     pt.npar = q = assign_parameters(pt.rows)
     if mixed:
         gds = [GroupData(n=st.n, cov=st.cov, mean=np.where(numeric, st.mean, 0.0),
