@@ -7,8 +7,17 @@ HELP = "fit a CFA/SEM written in lavaan syntax (ML, MLR, WLSMV; multigroup; FIML
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("data", help="data file (.csv, .xlsx, .sav, .parquet)")
+    parser.add_argument("data", nargs="?", help="data file (.csv, .xlsx, .sav, .parquet); leave out with --sample-cov")
     parser.add_argument("--model", required=True, help="lavaan model syntax, inline or a file path")
+    parser.add_argument("--sample-cov", default="", metavar="FILE[,FILE...]",
+                        help="fit from a published covariance matrix instead of data (lavaan sample.cov): CSV "
+                        "with variable names as header and first column, full or lower triangle; one file per "
+                        "group (groups named by the file names)")
+    parser.add_argument("--sample-nobs", default="", metavar="N[,N...]", help="observations (per group)")
+    parser.add_argument("--sample-mean", default="", metavar="FILE",
+                        help="CSV of means: variable names as header, one row per group (first column: label)")
+    parser.add_argument("--sample-sd", default="", metavar="FILE",
+                        help="CSV of standard deviations (as --sample-mean): --sample-cov holds correlations")
     parser.add_argument("--group", help="column defining the groups (multigroup model)")
     parser.add_argument("--equal", default="", help="comma-separated group_equal types "
                         "(loadings,intercepts,residuals,means,lv.variances,lv.covariances,regressions,thresholds)")
@@ -38,10 +47,62 @@ def read_data(path):
     return read_table(path)
 
 
+def _moments(args):
+    """The keyword arguments of ``fit`` for --sample-cov (matrices, N, means, SDs by group)."""
+    from pathlib import Path
+
+    import pandas as pd
+
+    from ._common import about_file, existing_file, split_list
+    from ..errors import InputError
+
+    files = split_list(args.sample_cov)
+    if args.data:
+        raise InputError("give a data file or --sample-cov, not both", parameter="--sample-cov", value=args.data)
+    nobs = split_list(args.sample_nobs)
+    if not nobs:
+        raise InputError("--sample-nobs (the number of observations) is required with --sample-cov",
+                         parameter="--sample-nobs")
+    if len(nobs) != len(files):
+        raise InputError(f"--sample-nobs needs one number per --sample-cov file ({len(files)})",
+                         parameter="--sample-nobs", value=args.sample_nobs)
+    labels = [Path(f).stem for f in files]
+    covs = {}
+    for lab, f in zip(labels, files):
+        existing_file(f, "sample covariance file")
+        covs[lab] = pd.read_csv(f, index_col=0)
+    extra = {}
+    for key, path in (("sample_mean", args.sample_mean), ("sample_sd", args.sample_sd)):
+        if path:
+            existing_file(path, key.replace("_", " ") + " file")
+            rows = pd.read_csv(path)
+            if rows.shape[1] and not pd.api.types.is_numeric_dtype(rows.iloc[:, 0]):
+                rows = rows.set_index(rows.columns[0])
+            if len(rows) != len(files):
+                with about_file(path):
+                    raise InputError(f"needs one row per --sample-cov file ({len(files)})", parameter="--" +
+                                     key.replace("_", "-"), row=len(rows))
+            extra[key] = {lab: rows.iloc[k] for k, lab in enumerate(labels)}
+    if len(files) == 1:
+        extra = {k: v[labels[0]] for k, v in extra.items()}
+        return dict(sample_cov=covs[labels[0]], sample_nobs=nobs[0], **extra), files
+    return dict(sample_cov=covs, sample_nobs=dict(zip(labels, nobs)), **extra), files
+
+
 def run(args):
     from ._common import about_file, read_model, split_list
     from ..sem import fit
 
+    if args.sample_cov:
+        kw, files = _moments(args)
+        with about_file(files[0] if len(files) == 1 else ", ".join(files)):
+            return fit(read_model(args.model), group_equal=split_list(args.equal),
+                       group_partial=split_list(args.partial), estimator=args.estimator, std_lv=args.std_lv,
+                       **kw)
+    if not args.data:
+        from ..errors import InputError
+
+        raise InputError("give a data file (or --sample-cov FILE --sample-nobs N)", parameter="data")
     data = read_data(args.data)
     model = read_model(args.model)
     with about_file(args.data):

@@ -18,11 +18,12 @@ __all__ = ["fit"]
 ESTIMATORS = ("ML", "MLR", "WLSMV", "DWLS")
 
 
-def fit(model: str, data, *, group: str | None = None, group_equal=(), group_partial=(),
+def fit(model: str, data=None, *, group: str | None = None, group_equal=(), group_partial=(),
         estimator: str = "ML", missing: str = "auto", ordered=None, std_lv: bool = False,
         meanstructure: bool | None = None, bootstrap: int = 0, bootstrap_type: str = "nonparametric",
         seed=None, n_jobs=None, progress: bool = False, level: float = 0.95,
-        parameterization: str = "delta"):
+        parameterization: str = "delta", sample_cov=None, sample_nobs=None, sample_mean=None,
+        sample_sd=None):
     """Fit a CFA/SEM written in lavaan syntax, as ``lavaan::sem()`` would.
 
     Parameters
@@ -35,6 +36,7 @@ def fit(model: str, data, *, group: str | None = None, group_equal=(), group_par
         group when fixed in one.
     data : pandas.DataFrame
         One row per case; the observed variables named in ``model`` must be numeric columns.
+        Leave out when the model is fitted from summary statistics (``sample_cov``).
     group : str, optional
         Column defining the groups of a multigroup model, taken in order of first appearance
         in the data (lavaan's rule, also for categorical columns); group 1 is the reference
@@ -101,6 +103,18 @@ def fit(model: str, data, *, group: str | None = None, group_equal=(), group_par
         invariance), the scaling factors follow from the model.  Same fit, estimates on another
         scale.
 
+    sample_cov : pandas.DataFrame or dict, optional
+        Fit from a published table instead of ``data`` (lavaan's ``sample.cov``): a covariance
+        matrix with variable names as index and columns (full, or its lower triangle), taken as
+        unbiased and rescaled by ``(N - 1) / N`` (ML estimator only); several groups as a dict
+        ``{label: matrix}``.  See :mod:`rsnprop.sem.moments`.
+    sample_nobs : int, or dict/list per group
+        Number of observations (lavaan's ``sample.nobs``); required with ``sample_cov``.
+    sample_mean : mapping or pandas.Series, or dict/list per group, optional
+        Means by variable (``sample.mean``): the model then has a mean structure.
+    sample_sd : mapping or pandas.Series, or dict/list per group, optional
+        Standard deviations by variable: ``sample_cov`` is then a correlation matrix.
+
     Returns
     -------
     SEMResult
@@ -139,6 +153,13 @@ def fit(model: str, data, *, group: str | None = None, group_equal=(), group_par
     (65.93, 28)
     """
     estimator = str(estimator).upper()
+    if sample_cov is not None:
+        return _fit_moments(model, data, sample_cov, sample_nobs, sample_mean, sample_sd, group=group,
+                            group_equal=group_equal, group_partial=group_partial, estimator=estimator,
+                            std_lv=std_lv, meanstructure=meanstructure, ordered=ordered, bootstrap=bootstrap,
+                            missing=missing, level=level)
+    if data is None:
+        raise InputError("give the data (or a sample covariance matrix with sample_cov=)", parameter="data")
     if estimator not in ESTIMATORS:
         raise InputError(f"estimator must be one of {', '.join(ESTIMATORS)}", parameter="estimator", value=estimator)
     if missing == "ml":
@@ -229,6 +250,49 @@ def fit(model: str, data, *, group: str | None = None, group_equal=(), group_par
         bootstrap_result(res, arrays, R=int(bootstrap), kind=bootstrap_type, seed=seed, n_jobs=n_jobs,
                          progress=progress, level=level)
     return _sample_sizes(res, data, group, missing, missing_requested)
+
+
+def _fit_moments(model, data, sample_cov, sample_nobs, sample_mean, sample_sd, *, group, group_equal,
+                 group_partial, estimator, std_lv, meanstructure, ordered, bootstrap, missing, level):
+    """:func:`fit` from summary statistics (lavaan's ``sample.cov``, ``sample.nobs``, ``sample.mean``)."""
+    from .moments import moments_groups
+
+    if data is not None:
+        raise InputError("give either data or sample_cov, not both", parameter="sample_cov")
+    if estimator != "ML":
+        raise InputError("a model fitted from a covariance matrix uses estimator='ML' (MLR and WLSMV need the "
+                         "raw data)", parameter="estimator", value=estimator)
+    for name, value in (("group", group), ("ordered", ordered), ("bootstrap", bootstrap)):
+        if value:
+            raise InputError(f"{name} needs the raw data (several groups: give sample_cov as a dict "
+                             "{label: matrix})", parameter=name, value=value)
+    if missing not in ("auto", "listwise"):
+        raise InputError("missing-data methods need the raw data", parameter="missing", value=missing)
+    if sample_nobs is None:
+        raise InputError("sample_nobs (the number of observations) is required with sample_cov",
+                         parameter="sample_nobs")
+    if isinstance(group_equal, str):
+        group_equal = [g.strip() for g in group_equal.split(",") if g.strip()]
+    if isinstance(group_partial, str):
+        group_partial = [g.strip() for g in group_partial.split(",") if g.strip()]
+    if not isinstance(model, str):
+        raise ModelSyntaxError("model must be a string of lavaan syntax", parameter="model", value=type(model).__name__)
+    probe = build_partable(model, ngroups=1, probe=True)
+    gdata, labels = moments_groups(sample_cov, sample_nobs, probe.ov, sample_mean=sample_mean,
+                                   sample_sd=sample_sd)
+    if meanstructure is None:  # lavaan: only with means (or intercepts in the syntax)
+        meanstructure = sample_mean is not None or any(r.op == "~1" for r in probe.rows)
+    if meanstructure and sample_mean is None:
+        raise InputError("a mean structure needs sample_mean", parameter="sample_mean")
+    pt = build_partable(model, ngroups=len(labels), std_lv=std_lv, meanstructure=bool(meanstructure),
+                        group_equal=group_equal, group_partial=group_partial)
+    core = fit_core(pt, gdata)
+    res = finish(pt, core, gdata, labels, estimator="ML", level=level, model=model)
+    res.n_total = int(res.n)
+    res.n_total_per_group = dict(res.n_per_group)
+    res.missing = "none"  # summary statistics: no rows, no missing values
+    res.missing_requested = missing
+    return res
 
 
 def _incomplete(data, variables, group):
