@@ -602,7 +602,10 @@ def fit_ordinal(model, data, *, ordered, group=None, group_equal=(), group_parti
             delta, _ = _scaling(sigma, None, theta, dl_par[g], parameterization)
             implied.append(sigma * np.outer(delta, delta))
         if not mixed:  # lavaan: NA with continuous variables
-            fitm.update(_catml_robust([st.cor for st in sts], implied, Jall, Wb, Gb, E_inv, cor_rows, fgs, ns, df,
+            # lavaan's cat-ML trace uses lavTech(fit, "gamma"), the NACOV without the N / (N - 1)
+            # of the single-group estimation weights (several groups: already without it)
+            Gc = Gb if G > 1 else Gb * (N - 1) / N
+            fitm.update(_catml_robust([st.cor for st in sts], implied, Jall, Wb, Gc, E_inv, cor_rows, fgs, ns, df,
                                      n_rmsea))
     # srmr on the correlations (weighted over groups)
     srmr = 0.0
