@@ -147,3 +147,23 @@ def test_ordinal_steps_equal_lavaan(ref, param):
         assert abs(mine["chi2_diff"] - lr["chisq_diff"]) < TOL and abs(mine["pvalue"] - lr["pvalue"]) < TOL
     lm = [x for x in r["fits"]["scalar"]["estimates"] if x["lhs"] == "B" and x["op"] == "~1"][0]["est"]
     assert abs(inv.steps[2]["latent_means"]["B"] - lm) < TOL
+
+
+def test_std_lv_identification_equals_lavaan(ref, poldem):
+    inv = invariance(MODEL, poldem, repeated=REP, std_lv=True, levels=("configural", "metric", "scalar"))
+    for s in ("configural", "metric", "scalar"):
+        _check_step(s, inv.fits[s], ref["std_lv"][s])
+    # the same models as with marker loadings: same chi-squares
+    assert abs(inv.steps[2]["chi2"] - ref["ML"]["scalar"]["fit"]["chisq"]) < TOL
+
+
+def test_three_waves_equal_lavaan(ref):
+    hs = pd.read_csv(REF / "holzinger_swineford.csv")
+    r = ref["three_waves"]
+    inv = invariance("V =~ x1 + x2 + x3\nT =~ x4 + x5 + x6\nS =~ x7 + x8 + x9", hs, repeated=["V", "T", "S"],
+                     levels=("configural", "metric", "scalar"))
+    for s in ("configural", "metric", "scalar"):
+        _check_step(s, inv.fits[s], r["fits"][s])
+    _check_lrt(inv, r["lrt"], ("metric", "scalar"))
+    assert set(inv.steps[2]["latent_means"]) == {"V", "T", "S"} and inv.steps[2]["latent_means"]["V"] == 0
+    assert inv.level == "metric"

@@ -98,7 +98,7 @@ def repeated_syntax(model: str, repeated, step: str = "configural", *, freed=(),
         ``"x2~~x2"``; ordinal: ``"x2|t1"``).
     std_lv : bool
         Identify by the latent variances (first wave 1, later waves free from the metric step on)
-        instead of the first loadings.
+        instead of the first loadings: fit the syntax with ``std_lv=True`` (lavaan ``std.lv = TRUE``).
     resid_cov : bool
         Correlate the residuals of matched indicators (every pair of waves).
     ordered : sequence of str
@@ -142,9 +142,7 @@ def repeated_syntax(model: str, repeated, step: str = "configural", *, freed=(),
             lab = f"L{j + 1}_{f0}" if level >= 1 and f"{f0}=~{first}" not in freed else None
             if j == 0 and not std_lv:
                 terms.append(f"1*{v}")
-            elif std_lv and j == 0:
-                terms.append(f"NA*{lab}*{v}" if lab else f"NA*{v}")
-            else:
+            else:  # with std_lv the first loadings are free (fit(..., std_lv=True), lavaan std.lv = TRUE)
                 terms.append(f"{lab}*{v}" if lab else v)
         lines.append(f"{f} =~ " + " + ".join(terms))
     if std_lv:
@@ -328,13 +326,13 @@ def longitudinal_invariance(model, data, repeated, *, levels=STEPS, partial_sear
         syn = repeated_syntax(model, repeated, name, freed=freed, std_lv=std_lv, resid_cov=resid_cov,
                               ordered=ordered_list)
         if not ordinal:
-            return syn, fit(syn, data, **kw)
+            return syn, fit(syn, data, std_lv=std_lv, **kw)
         from .api import _sample_sizes
         from .ordinal import fit_ordinal
 
         ties = {"factors": list(repeated), "waves": [ind[f] for f in repeated],
                 "step": STEPS.index(name), "freed": [p.replace(" ", "") for p in freed]}
-        res = fit_ordinal(syn, data, ordered=ordered_list, estimator=est_ord, level=level,
+        res = fit_ordinal(syn, data, ordered=ordered_list, estimator=est_ord, level=level, std_lv=std_lv,
                           parameterization=parameterization, repeated=ties)
         syn += "\n" + "\n".join(_ordinal_lines(ind, repeated, STEPS.index(name), freed, res, parameterization))
         return syn, _sample_sizes(res, data, None, "listwise", missing)

@@ -7,6 +7,7 @@
 # Ordinal: HS x1-x3 and x4-x6 cut into quartiles (sem_longitudinal_ord.csv, written here) as
 # "wave 1" and "wave 2", WLSMV delta (configural, metric, scalar: equal thresholds, wave-2 scaling
 # factors and latent mean free) and theta (+ strict: wave-2 residual variances 1).
+# Also: std.lv identification (PoliticalDemocracy) and three "waves" (HS visual/textual/speed).
 # Run: cd tests/reference && Rscript sem_longitudinal.R   (writes sem_longitudinal.json)
 source("sem_helpers.R")
 pd <- read.csv("sem_poldem.csv")
@@ -63,6 +64,30 @@ write.csv(pm, "sem_longitudinal_fiml.csv", row.names = FALSE, na = "")
 fits <- lapply(syn[seq4], function(s) cfa(s, data = pm, missing = "ml"))
 out$FIML <- lapply(fits, block)
 out$FIML_lrt <- lrt_list(fits)
+
+# identification by the latent variances (std.lv = TRUE): dem60's variance 1, dem65's free from
+# the metric step on, loadings all free (and equal from metric on)
+sl <- list(
+  configural = paste0("dem60 =~ y1 + y2 + y3 + y4\ndem65 =~ y5 + y6 + y7 + y8\n", rc, int_part("configural")),
+  metric = paste0("dem60 =~ L1*y1 + L2*y2 + L3*y3 + L4*y4\ndem65 =~ L1*y5 + L2*y6 + L3*y7 + L4*y8\n",
+                  "dem65 ~~ NA*dem65\n", rc, int_part("metric")))
+sl$scalar <- paste0(sub("\ny1 ~ 1.*$", "\n", sl$metric), int_part("scalar"))
+out$std_lv <- lapply(sl, function(s) block(cfa(s, data = pd, std.lv = TRUE)))
+# three "waves": HS visual (x1-x3), textual (x4-x6), speed (x7-x9), residuals of matched items
+# correlated for every pair of waves; ML
+hs3 <- read.csv("holzinger_swineford.csv")
+w3 <- list(c("x1", "x2", "x3"), c("x4", "x5", "x6"), c("x7", "x8", "x9")); fs <- c("V", "T", "S")
+syn3 <- function(step) {
+  s <- ""
+  for (w in 1:3) s <- paste0(s, fs[w], " =~ ", w3[[w]][1], " + ",
+                             if (step != "configural") "L2*" else "", w3[[w]][2], " + ",
+                             if (step != "configural") "L3*" else "", w3[[w]][3], "\n")
+  for (j in 1:3) for (a in 1:2) for (b in (a + 1):3) if (b <= 3) s <- paste0(s, w3[[a]][j], " ~~ ", w3[[b]][j], "\n")
+  for (j in 1:3) for (w in 1:3) s <- paste0(s, w3[[w]][j], " ~ ", if (step == "scalar") paste0("I", j, "*") else "", "1\n")
+  paste0(s, "V ~ 0*1\n", if (step == "scalar") "T ~ NA*1\nS ~ NA*1\n" else "T ~ 0*1\nS ~ 0*1\n")
+}
+f3 <- lapply(c(configural = "configural", metric = "metric", scalar = "scalar"), function(s) cfa(syn3(s), data = hs3))
+out$three_waves <- list(syntax = lapply(names(f3), syn3), fits = lapply(f3, block), lrt = lrt_list(f3))
 
 # ordinal: HS items in quartiles as two "waves"
 hs <- read.csv("holzinger_swineford.csv")
