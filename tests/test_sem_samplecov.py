@@ -116,3 +116,16 @@ def test_cli_sample_cov(ref, tmp_path):
     assert out.returncode == 2 and "sei" in out.stderr and "anomia67" in out.stderr and "bad.csv" in out.stderr
     out = _cli("--sample-cov", str(p), "--model", str(model))
     assert out.returncode == 2 and "sample-nobs" in out.stderr
+
+
+def test_cli_several_groups_with_means(ref, tmp_path):
+    h = ref["hs"]
+    files = ",".join(str(REF / f"sem_samplecov_hs_{g}.csv") for g in h["groups"])
+    out = _cli("--sample-cov", files, "--sample-nobs", ",".join(str(h["nobs"][g]) for g in h["groups"]),
+               "--sample-mean", str(REF / "sem_samplecov_hs_means.csv"), "--equal", "loadings",
+               "--model", h["model"], "--json")
+    assert out.returncode == 0, out.stderr
+    d = json.loads(out.stdout)
+    for k, name in (("chi2", "chisq"), ("cfi", "cfi"), ("rmsea", "rmsea"), ("srmr", "srmr"), ("bic", "bic")):
+        assert abs(d["fit"][k] - h["metric_means"]["fit"][name]) < TOL * max(1.0, abs(d["fit"][k])), k
+    assert d["fit"]["npar"] == h["metric_means"]["fit"]["npar"]

@@ -30,6 +30,10 @@ What lavaan call each option corresponds to
 * ``group_equal`` / ``group_partial``: ``group.equal`` / ``group.partial``.
 * ``invariance``: the sequence of ``cfa(..., group.equal = ...)`` fits and ``lavTestLRT``
   (Satorra-Bentler 2001 for MLR, Satorra 2000 scaled-shifted for WLSMV).
+* ``invariance(..., repeated=["F1", "F2"])``: longitudinal invariance, each step the labelled
+  single-group syntax of :mod:`rsnprop.sem.longitudinal` (``cfa(syntax, data)``; docs/sem.md).
+* ``fit(model, sample_cov=S, sample_nobs=N, sample_mean=m)``: ``sem(model, sample.cov = S,
+  sample.nobs = N, sample.mean = m)`` (:mod:`rsnprop.sem.moments`; ML only).
 * ``bootstrap``: ``se = "bootstrap"`` / ``bootstrapLavaan`` (percentile, ``bca.simple`` = "bc",
   and BCa with jackknife acceleration; also for WLSMV and FIML fits, BCa there without
   acceleration); ``bootstrap_type="bollen.stine"`` (with FIML: the Savalei & Yuan 2009

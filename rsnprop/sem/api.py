@@ -151,6 +151,16 @@ def fit(model: str, data=None, *, group: str | None = None, group_equal=(), grou
     ...           group_equal=["loadings", "thresholds", "intercepts"])
     >>> round(res.fit["chi2_scaled"], 2), res.fit["df"]
     (65.93, 28)
+
+    From a covariance matrix, as printed in a paper (R: ``sem(model, sample.cov = S,
+    sample.nobs = 75)``; ``S`` is the unbiased matrix, rescaled by (N-1)/N as lavaan does, so
+    the fit equals the one from the raw data):
+
+    >>> from rsnprop.datasets import political_democracy
+    >>> S = political_democracy()[["y1", "y2", "y3", "y4"]].cov()
+    >>> res = fit("dem60 =~ y1 + y2 + y3 + y4", sample_cov=S, sample_nobs=75)
+    >>> round(res.fit["chi2"], 3), res.fit["df"], res.n
+    (10.006, 2, 75)
     """
     estimator = str(estimator).upper()
     if sample_cov is not None:

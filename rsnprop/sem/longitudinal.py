@@ -342,7 +342,7 @@ def longitudinal_invariance(model, data, repeated, *, levels=STEPS, partial_sear
     held_level, chain_ok, partial = "none", True, []
     for name in levels:
         syn, res = run(name, partial)
-        rec = _record(name, res, partial, repeated)
+        rec = _record(("partial_" if partial else "") + name, res, partial, repeated)
         if prev_rec is not None:
             _compare(rec, prev_rec, prev_res, res, rule, alpha)
         else:
@@ -365,7 +365,7 @@ def longitudinal_invariance(model, data, repeated, *, levels=STEPS, partial_sear
                 _compare(r_rec, prev_rec, prev_res, best[2], rule, alpha)
                 best_all = (best[1], best[2], r_rec)
             steps.append(rec)
-            fits[name], syntax[name] = res, syn
+            fits[rec["name"]], syntax[rec["name"]] = res, syn
             if best_all is not None:
                 syn, res, rec = best_all
                 partial = freed

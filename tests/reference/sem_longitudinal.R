@@ -7,7 +7,7 @@
 # Ordinal: HS x1-x3 and x4-x6 cut into quartiles (sem_longitudinal_ord.csv, written here) as
 # "wave 1" and "wave 2", WLSMV delta (configural, metric, scalar: equal thresholds, wave-2 scaling
 # factors and latent mean free) and theta (+ strict: wave-2 residual variances 1).
-# Also: std.lv identification (PoliticalDemocracy) and three "waves" (HS visual/textual/speed).
+# Partial ordinal metric/scalar (a3/b3 loadings free).  Also: std.lv identification (PoliticalDemocracy) and three "waves" (HS visual/textual/speed).
 # Run: cd tests/reference && Rscript sem_longitudinal.R   (writes sem_longitudinal.json)
 source("sem_helpers.R")
 pd <- read.csv("sem_poldem.csv")
@@ -121,4 +121,16 @@ for (param in c("delta", "theta")) {
   out[[paste0("WLSMV_", param)]] <- list(syntax = lapply(steps, osyn, param = param),
                                          fits = lapply(fits, block, extra = exo), lrt = lrt_list(fits))
 }
+# partial invariance, ordinal (delta): the loadings of a3 and b3 free (partial metric), then
+# equal thresholds on top of that (partial scalar)
+pm_syn <- sub("L3\\*a3", "a3", sub("L3\\*b3", "b3", osyn("metric", "delta")))
+ps_syn <- sub("L3\\*a3", "a3", sub("L3\\*b3", "b3", osyn("scalar", "delta")))
+fp <- list(metric = cfa(osyn("metric", "delta"), data = od, ordered = items, estimator = "WLSMV"),
+           partial_metric = cfa(pm_syn, data = od, ordered = items, estimator = "WLSMV"),
+           partial_scalar = cfa(ps_syn, data = od, ordered = items, estimator = "WLSMV"))
+fc0 <- cfa(osyn("configural", "delta"), data = od, ordered = items, estimator = "WLSMV")
+out$WLSMV_partial <- list(syntax = list(partial_metric = pm_syn, partial_scalar = ps_syn),
+                          fits = lapply(fp[-1], block, extra = exo),
+                          lrt = list(partial_metric = lrt_list(list(configural = fc0, partial_metric = fp$partial_metric))$partial_metric,
+                                     partial_scalar = lrt_list(fp[c("partial_metric", "partial_scalar")])$partial_scalar))
 write_ref(out, "sem_longitudinal.json")
