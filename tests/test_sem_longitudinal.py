@@ -1,6 +1,6 @@
 """Longitudinal (repeated-measures) measurement invariance against lavaan 0.6.14 with the
 equality-constrained syntax written by hand (tests/reference/sem_longitudinal.R): PoliticalDemocracy
-dem60 -> dem65 with ML, MLR and FIML; HS items cut into quartiles as two "waves" with WLSMV (delta
+dem60 -> dem65 with ML, MLR and FIML (ML and MLR), std.lv, partial search; three "waves" of HS; HS items cut into quartiles as two "waves" with WLSMV (delta
 and theta).  Tolerance: 1e-4 on estimates, standard errors, fit measures and difference tests."""
 
 from __future__ import annotations
@@ -82,15 +82,17 @@ def test_partial_search_equals_lavaan(ref, poldem):
     _check_lrt(inv, ref["ML_lrt_partial"], ["partial_scalar", "partial_strict"])
 
 
-def test_fiml_equals_lavaan(ref):
+@pytest.mark.parametrize("estimator", ["ML", "MLR"])
+def test_fiml_equals_lavaan(ref, estimator):
     d = pd.read_csv(REF / "sem_longitudinal_fiml.csv")
+    key = "FIML" if estimator == "ML" else "FIML_MLR"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        inv = invariance(MODEL, d, repeated=REP)
+        inv = invariance(MODEL, d, repeated=REP, estimator=estimator)
     assert inv.missing == "fiml" and inv.n == inv.n_total == 75
     for s in STEPS:
-        _check_step(s, inv.fits[s], ref["FIML"][s])
-    _check_lrt(inv, ref["FIML_lrt"], STEPS[1:])
+        _check_step(s, inv.fits[s], ref[key][s])
+    _check_lrt(inv, ref[f"{key}_lrt"], STEPS[1:])
 
 
 def test_cli_repeated(tmp_path, poldem):

@@ -3,7 +3,7 @@
 # matched indicators correlated; every step with a mean structure): configural, metric (equal
 # loadings), scalar (+ equal intercepts, dem65's mean free), strict (+ equal residual variances),
 # partial scalar (y2/y6 intercepts free) and partial strict; ML, MLR (lavTestLRT: Satorra-Bentler
-# 2001) and FIML on a copy with missing values (sem_longitudinal_fiml.csv, written here).
+# 2001) and FIML (ML and MLR) on a copy with missing values (sem_longitudinal_fiml.csv, written here).
 # Ordinal: HS x1-x3 and x4-x6 cut into quartiles (sem_longitudinal_ord.csv, written here) as
 # "wave 1" and "wave 2", WLSMV delta (configural, metric, scalar: equal thresholds, wave-2 scaling
 # factors and latent mean free) and theta (+ strict: wave-2 residual variances 1).
@@ -64,6 +64,9 @@ write.csv(pm, "sem_longitudinal_fiml.csv", row.names = FALSE, na = "")
 fits <- lapply(syn[seq4], function(s) cfa(s, data = pm, missing = "ml"))
 out$FIML <- lapply(fits, block)
 out$FIML_lrt <- lrt_list(fits)
+fits <- lapply(syn[seq4], function(s) cfa(s, data = pm, missing = "ml", estimator = "MLR"))
+out$FIML_MLR <- lapply(fits, block, extra = ex)
+out$FIML_MLR_lrt <- lrt_list(fits)
 
 # identification by the latent variances (std.lv = TRUE): dem60's variance 1, dem65's free from
 # the metric step on, loadings all free (and equal from metric on)
