@@ -223,10 +223,9 @@ def _compare(rec, prev, prev_res, res, rule, alpha):
     return rec
 
 
-def invariance(model, data, group=None, *, levels=("configural", "metric", "scalar", "strict"),
+def invariance(model, data, group=None, *, repeated=None, levels=("configural", "metric", "scalar", "strict"),
                partial_search=False, estimator="ML", missing="auto", ordered=None, std_lv=False,
-               rule="chen2007", alpha=0.05, max_free=None, level=0.95, parameterization="delta",
-               repeated=None):
+               rule="chen2007", alpha=0.05, max_free=None, level=0.95, parameterization="delta"):
     """Run the measurement-invariance sequence of ``model`` across the groups of ``group``.
 
     Parameters
