@@ -107,6 +107,9 @@ def test_cli_sample_cov(ref, tmp_path):
                "--model", str(model), "--json")
     assert out.returncode == 0, out.stderr
     d = json.loads(out.stdout)
+    from rsnprop.schemas import Fit
+
+    Fit.model_validate(d)
     assert abs(d["fit"]["chi2"] - w["fit"]["chisq"]) < TOL and d["n"] == 932
     bad = _cov()
     bad.loc["sei", "anomia67"] = 1.0
