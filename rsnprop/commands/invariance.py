@@ -30,18 +30,25 @@ def add_arguments(parser) -> None:
 
 
 def run(args):
-    from ._common import about_file, read_model, split_list
+    from ._common import about_file, check_columns, model_columns, read_model, split_list
     from .fit import read_data
     from ..errors import InputError
     from ..sem import invariance
 
+    levels = split_list(args.levels)
+    if not levels:
+        raise InputError("give at least one step (configural, metric, scalar, strict, means)",
+                         parameter="--levels", value=args.levels)
     repeated = split_list(args.repeated) or None
     if (args.group is None) == (repeated is None):
         raise InputError("give --group (groups) or --repeated (waves), one of the two", parameter="group")
+    model = read_model(args.model)
     data = read_data(args.data)
-    with about_file(args.data):
-        return invariance(read_model(args.model), data, args.group, repeated=repeated,
-                          levels=split_list(args.levels),
+    check_columns(data, model_columns(model, data), args.data)
+    from ._common import SEM_OPTIONS, option_names
+
+    with option_names(SEM_OPTIONS), about_file(args.data):
+        return invariance(model, data, args.group, repeated=repeated, levels=levels,
                           partial_search=args.partial, estimator=args.estimator,
                           ordered=split_list(args.ordered) or None, missing=args.missing,
                           rule=args.rule, parameterization=args.parameterization)
