@@ -250,8 +250,8 @@ def test_bad_destinations_exit_2_with_one_line(tmp_path):
     assert len(proc.stderr.strip().splitlines()) == 1
     out = tmp_path / "afile" / "r.html"  # a folder that cannot exist under a file
     proc = run_rsnprop("report", str(tmp_path), "-o", str(out), env=_report_env())
-    assert proc.returncode == 2 and "cannot write the report" in proc.stderr
-    assert "Traceback" not in proc.stderr
+    assert proc.returncode == 2 and "'--output'" in proc.stderr and "cannot write" in proc.stderr
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
 
 
 def test_minimal_fixture_with_other_key_spellings_fills_every_section(tmp_path):
