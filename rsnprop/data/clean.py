@@ -289,6 +289,18 @@ def _kept_rows(values, kept, columns, reverse):
     return out
 
 
+def _language_log(codes, kept, instrument) -> dict:
+    """Firms per questionnaire version (all rows and kept rows)."""
+    import numpy as np
+
+    def count(c):
+        return {lg: int(np.sum(c == lg)) for lg in getattr(instrument, "languages", ())} | \
+            {"missing": int(sum(x is None for x in c))}
+
+    return {"column": "survey_language", "languages": list(getattr(instrument, "languages", ())),
+            "n_in": count(codes), "n_kept": count(codes[kept])}
+
+
 def _clean(raw_df, instrument, rules, source):
     import numpy as np
     import pandas as pd
@@ -301,7 +313,8 @@ def _clean(raw_df, instrument, rules, source):
     from .platforms import combine_indicators
     from .rules import CleaningRules
     from .scores import construct_scores
-    from .validate import (DROP_TYPES, check_columns, check_constant_sums, check_facts,
+    from .validate import (DROP_TYPES, LANGUAGE_COLUMN, check_columns, check_constant_sums,
+                           check_facts, check_survey_language,
                            check_skip_logic, find_duplicates, problems_frame,
                            shown_missing_share, validate_items)
 
@@ -366,6 +379,11 @@ def _clean(raw_df, instrument, rules, source):
             values[c] = np.nan if getattr(items[c], "numeric", True) else None
     reasons: dict[str, np.ndarray] = {}
     prob_parts = [problems]
+    lang_codes = None
+    if LANGUAGE_COLUMN in df.columns:   # the questionnaire version answered (docs/languages.md)
+        lang_codes, lang_probs = check_survey_language(df[LANGUAGE_COLUMN],
+                                                       getattr(instrument, "languages", ()))
+        prob_parts.append(lang_probs)
     if rules.invalid_values == "exclude" and len(problems):
         m = np.zeros(n_in, dtype=bool)
         m[problems["row"].to_numpy()] = True
@@ -581,6 +599,9 @@ def _clean(raw_df, instrument, rules, source):
     scores = construct_scores(out, instrument, rules.min_items_for_score)
     bg = classify_born_global(out, rules.classification)
     pieces = [pd.DataFrame({"resp_id": ids[kept].to_numpy()}, index=out.index), out]
+    if lang_codes is not None:
+        pieces.insert(1, pd.DataFrame({LANGUAGE_COLUMN: pd.Series(lang_codes[kept], dtype=object,
+                                                                  index=out.index)}))
     if multi:   # one column-major block filled in place (no consolidation copy)
         block = np.empty((len(out), len(multi)), order="F")
         for j, (hit, codes_c) in enumerate(multi.values()):
@@ -665,5 +686,7 @@ def _clean(raw_df, instrument, rules, source):
         "routing": routing_log(instrument, routed, not_shown_answered, list(ids)),
         "warnings": warn_list,
     }
+    if lang_codes is not None:
+        log["survey_language"] = _language_log(lang_codes, kept, instrument)
     _stage("end")
     return CleaningResult(data, log, flags, problems)

@@ -16,6 +16,8 @@ careless rate leaves the latent scores and facts of every firm unchanged):
 
 from __future__ import annotations
 
+import math
+
 from .population import population_parameters, simulate_latent, simulate_likert
 from .scenarios import get_scenario
 
@@ -483,7 +485,7 @@ def _isblank(x) -> bool:
     if x is None:
         return True
     if isinstance(x, float):
-        return x != x
+        return math.isnan(x)
     return x == ""
 
 
