@@ -130,6 +130,28 @@ class Latent(_Model):
     required_invariance: Literal["scalar", "partial_scalar", "strict"] = "scalar"
 
 
+class LanguageInvariance(_Model):
+    """Invariance across the questionnaire's language versions required before the verdicts
+    rest on the pooled responses (:mod:`rsnprop.propositions.languages`; docs/languages.md).
+
+    Optional: a plan without the section does not check it and keeps its hash.  ``policy``
+    uses the vocabulary of the non-invariance policy between groups: ``partial`` (verdicts
+    stand when partial invariance holds at ``required_invariance``, the items with
+    differential item functioning named; else inconclusive), ``inconclusive`` (verdicts
+    inconclusive unless the level holds in full) or ``report_only``.  Steps are judged by
+    ``rule`` (``lrt``: chi-square difference at ``alpha``; ``chen2007``: fit-index changes).
+    """
+
+    column: str = "survey_language"
+    required_invariance: Literal["metric", "scalar"] = "scalar"
+    policy: Literal["partial", "inconclusive", "report_only"] = "partial"
+    rule: Literal["lrt", "chen2007"] = "lrt"
+    alpha: float = Field(0.05, gt=0, lt=0.5)
+    missing: Literal["listwise", "fiml"] = "fiml"
+    #: fewest items free of DIF a scale needs for partial invariance
+    min_invariant_items: int = Field(2, ge=2)
+
+
 class CarelessRule(_Model):
     """A careless-response rule of the multiverse.
 
@@ -233,6 +255,9 @@ class StudyPlan(_Model):
     #: minimum number of firms per group for a test to be run
     min_group_size: int = Field(10, ge=3)
     latent: Latent = Latent()
+    #: invariance across language versions before pooling them (optional; absent = off,
+    #: left out of the hash)
+    language_invariance: LanguageInvariance | None = None
     multiverse: Multiverse = Multiverse()
     auxiliary: Auxiliary = Auxiliary()
     inputs: Inputs = Inputs()
@@ -286,6 +311,8 @@ class StudyPlan(_Model):
         data = self.model_dump(mode="json")
         if not self.uses_imputation:
             data.pop("imputation", None)
+        if data.get("language_invariance") is None:   # off: plans without it keep their hash
+            data.pop("language_invariance", None)
         return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
     def relational_columns(self) -> list[str]:
