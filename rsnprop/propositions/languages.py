@@ -32,7 +32,8 @@ Examples
 --------
 >>> import pandas as pd
 >>> from rsnprop.propositions.plan import StudyPlan
->>> chk = check_languages(pd.DataFrame({"rel_1": [1.0]}), StudyPlan(name="demo"))
+>>> plan = StudyPlan(name="demo", language_invariance={"policy": "inconclusive"})
+>>> chk = check_languages(pd.DataFrame({"rel_1": [1.0]}), plan)
 >>> chk["status"], chk["note"]
 ('not_available', "no 'survey_language' column in the clean data")
 """
@@ -88,7 +89,8 @@ def _steps(inv) -> list[dict]:
 
 
 def check_languages(clean_df, plan) -> dict:
-    """Invariance of the benefit items across the language versions (module docstring).
+    """Invariance of the benefit items across the language versions (module docstring),
+    with the plan's ``language_invariance`` settings (their defaults when it has none).
 
     Returns a dict: ``column, policy, required, rule, status`` ("ok", "not_available",
     "failed"), ``note``, ``level`` (highest level held in sequence), ``held`` (the required
@@ -105,7 +107,9 @@ def check_languages(clean_df, plan) -> dict:
     from .latent import latent_model
     from .prepare import _items_of
 
-    cfg = plan.language_invariance
+    from .plan import LanguageInvariance
+
+    cfg = plan.language_invariance or LanguageInvariance()   # called directly: the defaults
     if cfg.column not in clean_df.columns:
         return _empty(cfg, "not_available", f"no {cfg.column!r} column in the clean data")
     items = {kind: [i for c in getattr(plan.benefits, kind) for i in _items_of(clean_df.columns, c)]
