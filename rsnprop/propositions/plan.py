@@ -130,6 +130,22 @@ class Latent(_Model):
     required_invariance: Literal["scalar", "partial_scalar", "strict"] = "scalar"
 
 
+class CarelessRule(_Model):
+    """A careless-response rule of the multiverse.
+
+    ``cleaning`` holds overrides of the plan's ``cleaning:`` section (deep-merged, e.g.
+    ``{"careless": {"min_index_flags": 1}}``): the raw export is cleaned again with them, so
+    such a rule needs the raw data (``rsnprop test --raw RAW --instrument INS``); without it
+    the specification is reported as not available.  ``flags`` names 0/1 flag columns of the
+    clean data; rows with any flag set are dropped.  A rule with neither keeps the data as
+    cleaned.
+    """
+
+    name: str
+    cleaning: dict[str, Any] = {}
+    flags: list[str] = []
+
+
 class LanguageInvariance(_Model):
     """Invariance across the questionnaire's language versions required before the verdicts
     rest on the pooled responses (:mod:`rsnprop.propositions.languages`; docs/languages.md).
@@ -150,22 +166,6 @@ class LanguageInvariance(_Model):
     missing: Literal["listwise", "fiml"] = "fiml"
     #: fewest items free of DIF a scale needs for partial invariance
     min_invariant_items: int = Field(2, ge=2)
-
-
-class CarelessRule(_Model):
-    """A careless-response rule of the multiverse.
-
-    ``cleaning`` holds overrides of the plan's ``cleaning:`` section (deep-merged, e.g.
-    ``{"careless": {"min_index_flags": 1}}``): the raw export is cleaned again with them, so
-    such a rule needs the raw data (``rsnprop test --raw RAW --instrument INS``); without it
-    the specification is reported as not available.  ``flags`` names 0/1 flag columns of the
-    clean data; rows with any flag set are dropped.  A rule with neither keeps the data as
-    cleaned.
-    """
-
-    name: str
-    cleaning: dict[str, Any] = {}
-    flags: list[str] = []
 
 
 class Imputation(_Model):
@@ -255,10 +255,10 @@ class StudyPlan(_Model):
     #: minimum number of firms per group for a test to be run
     min_group_size: int = Field(10, ge=3)
     latent: Latent = Latent()
+    multiverse: Multiverse = Multiverse()
     #: invariance across language versions before pooling them (optional; absent = off,
     #: left out of the hash)
     language_invariance: LanguageInvariance | None = None
-    multiverse: Multiverse = Multiverse()
     auxiliary: Auxiliary = Auxiliary()
     inputs: Inputs = Inputs()
     #: passed unchanged to rsnprop.data.CleaningRules (validated there)

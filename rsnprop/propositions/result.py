@@ -40,11 +40,6 @@ read by the report) has these keys:
     forest-plot rows, d family only (d_z, Hedges g, OLS coefficient / residual SD: one
     comparable axis) ``{"proposition", "test", "role", "group", "n", "effect_size_name",
     "effect_size", "es_ci_lower", "es_ci_upper", "estimate", "ci_lower", "ci_upper"}``.
-``multiverse``
-    null, or ``{"n_specifications", "n_available", "not_available": [{"reason", "n",
-    "spec_ids"}], "dimensions", "share": {"P1": {verdict: share}, ...},
-    "share_supported": {"P1", "P2", "joint"}, "specifications": [spec row]}`` (see
-    :mod:`rsnprop.propositions.multiverse`): the specification-curve table.
 ``language_invariance``
     null, or the plan's check that the language versions may be pooled
     (:func:`rsnprop.propositions.languages.check_languages`): ``column, policy, required,
@@ -52,6 +47,11 @@ read by the report) has these keys:
     n_total, n_per_language, left_out, steps``; each proposition block (and ``joint``) then
     has ``language``: ``{"policy", "status", "level", "required", "held", "dif_items",
     "verdict_pooled", "verdict_changed", "flagged", "note"}``.
+``multiverse``
+    null, or ``{"n_specifications", "n_available", "not_available": [{"reason", "n",
+    "spec_ids"}], "dimensions", "share": {"P1": {verdict: share}, ...},
+    "share_supported": {"P1", "P2", "joint"}, "specifications": [spec row]}`` (see
+    :mod:`rsnprop.propositions.multiverse`): the specification-curve table.
 ``question``
     The research question in one sentence (for readers who did not run the analysis).
 ``caveats``
