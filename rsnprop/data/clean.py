@@ -289,18 +289,6 @@ def _kept_rows(values, kept, columns, reverse):
     return out
 
 
-def _language_log(codes, kept, instrument) -> dict:
-    """Firms per questionnaire version (all rows and kept rows)."""
-    import numpy as np
-
-    def count(c):
-        return {lg: int(np.sum(c == lg)) for lg in getattr(instrument, "languages", ())} | \
-            {"missing": int(sum(x is None for x in c))}
-
-    return {"column": "survey_language", "languages": list(getattr(instrument, "languages", ())),
-            "n_in": count(codes), "n_kept": count(codes[kept])}
-
-
 def _clean(raw_df, instrument, rules, source):
     import numpy as np
     import pandas as pd
@@ -313,8 +301,7 @@ def _clean(raw_df, instrument, rules, source):
     from .platforms import combine_indicators
     from .rules import CleaningRules
     from .scores import construct_scores
-    from .validate import (DROP_TYPES, LANGUAGE_COLUMN, check_columns, check_constant_sums,
-                           check_facts, check_survey_language,
+    from .validate import (DROP_TYPES, check_columns, check_constant_sums, check_facts,
                            check_skip_logic, find_duplicates, problems_frame,
                            shown_missing_share, validate_items)
 
@@ -379,6 +366,8 @@ def _clean(raw_df, instrument, rules, source):
             values[c] = np.nan if getattr(items[c], "numeric", True) else None
     reasons: dict[str, np.ndarray] = {}
     prob_parts = [problems]
+    from .validate import LANGUAGE_COLUMN, check_survey_language, language_counts
+
     lang_codes = None
     if LANGUAGE_COLUMN in df.columns:   # the questionnaire version answered (docs/languages.md)
         lang_codes, lang_probs = check_survey_language(df[LANGUAGE_COLUMN],
@@ -687,6 +676,7 @@ def _clean(raw_df, instrument, rules, source):
         "warnings": warn_list,
     }
     if lang_codes is not None:
-        log["survey_language"] = _language_log(lang_codes, kept, instrument)
+        log["survey_language"] = language_counts(lang_codes, kept,
+                                                 getattr(instrument, "languages", ()))
     _stage("end")
     return CleaningResult(data, log, flags, problems)

@@ -36,8 +36,8 @@ from ..errors import DataFileError
 
 __all__ = ["check_columns", "validate_items", "shown_mask", "routing_masks", "check_skip_logic",
            "shown_missing_share", "find_duplicates", "check_facts",
-           "check_constant_sums", "problems_frame", "check_survey_language", "QUIET_META",
-           "DROP_TYPES", "LANGUAGE_COLUMN"]
+           "check_constant_sums", "problems_frame", "check_survey_language", "language_counts",
+           "QUIET_META", "DROP_TYPES", "LANGUAGE_COLUMN"]
 
 #: export columns that are known bookkeeping (dropped without a warning)
 QUIET_META = {"submitted_at", "submitdate", "start", "end", "startdate", "enddate",
@@ -145,6 +145,27 @@ def check_survey_language(values, languages):
     probs = problems_frame(rows, LANGUAGE_COLUMN, pd.Series(values).to_numpy()[rows],
                            "unknown_language") if len(rows) else problems_frame()
     return codes, probs
+
+
+def language_counts(codes, kept, languages) -> dict:
+    """The cleaning log's ``survey_language`` block: firms per version among all rows
+    (``n_in``) and among the kept ones (``n_kept``), ``missing`` counting unknown codes too.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> c = np.array(["en", "fr", None, "fr"], dtype=object)
+    >>> language_counts(c, np.array([True, True, True, False]), ["en", "fr"])["n_kept"]
+    {'en': 1, 'fr': 1, 'missing': 1}
+    """
+    import numpy as np
+
+    def count(c):
+        return {lg: int(np.sum(c == lg)) for lg in languages} | \
+            {"missing": int(sum(x is None for x in c))}
+
+    return {"column": LANGUAGE_COLUMN, "languages": list(languages), "n_in": count(codes),
+            "n_kept": count(codes[np.asarray(kept, dtype=bool)])}
 
 
 def _bounds(item):
