@@ -256,6 +256,9 @@ def test_inconclusive_policy_end_to_end(example_clean):
     pooled = {k: b["language"]["verdict_pooled"] for k, b in d["propositions"].items()}
     assert pooled == {k: v for k, v in skip.verdicts.items() if k != "joint"}
     assert any("Language versions" in c for c in d["caveats"])
+    assert "language versions (inconclusive): scalar invariance across language versions does " \
+        "not hold in full (level partial_scalar; differential item functioning: rel_1 " \
+        "(intercept)) -> verdicts inconclusive" in res.summary()
     from rsnprop.schemas import Propositions
 
     Propositions.model_validate(d)

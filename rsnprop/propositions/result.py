@@ -241,6 +241,12 @@ class PropositionResult(Result):
                          + ", ".join(f"{k} {v:.0%}" for k, v in s.items() if v is not None))
             lines.extend(f"    not available ({x['n']}): {x['reason']}"
                          for x in self.multiverse.get("not_available", []))
+        lang = self.language_invariance
+        if lang:
+            lines.append("")
+            lines.append(f"language versions ({lang['policy']}): {lang['note']}"
+                         + ("" if lang.get("pooled_ok", True) else
+                            " -> verdicts inconclusive (pooled verdicts in verdict_pooled)"))
         lines.append("")
         lines.append(super().summary())
         if self.warnings:
