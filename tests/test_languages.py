@@ -282,3 +282,25 @@ def test_report_subsection_names_level_and_dif_items(dif_check):
     add_language_subsection(empty, {"language_invariance": None})
     assert empty.blocks == []
     assert np.isfinite(dif_check["steps"][-1]["chi2"])
+
+
+# --- simulated DIF between versions -------------------------------------------------------------
+
+def test_simulated_language_dif_changes_only_its_item_and_is_located(ins):
+    from rsnprop.propositions.languages import check_languages
+    from rsnprop.propositions.plan import StudyPlan
+
+    dif = {"language": "fr", "items": {"rel_1": 1.5}}
+    a = simulate_study(ins, "p1p2", n=300, seed=21)
+    b = simulate_study(ins, "p1p2", n=300, seed=21, language_dif=dif)
+    pd.testing.assert_frame_equal(a.drop(columns="rel_1"), b.drop(columns="rel_1"))
+    fr = (a["survey_language"] == "fr") & a["rel_1"].between(1, 7)
+    assert (b.loc[~fr, "rel_1"].fillna(-1) == a.loc[~fr, "rel_1"].fillna(-1)).all()
+    assert (b.loc[fr, "rel_1"] >= a.loc[fr, "rel_1"]).all() and (b.loc[fr, "rel_1"] > a.loc[fr, "rel_1"]).any()
+    chk = check_languages(_clean(b, ins).data, StudyPlan(name="demo", language_invariance={}))
+    assert chk["status"] == "ok" and not chk["held"]
+    assert [d["item"] for d in chk["dif"]] == ["rel_1"]
+    with pytest.raises(InputError, match="language_dif"):
+        simulate_study(ins, "p1p2", n=20, seed=1, language_dif={"language": "de", "items": {}})
+    with pytest.raises(InputError, match="language_dif"):
+        simulate_study(ins, "p1p2", n=20, seed=1, language_dif={"language": "fr", "items": {"sector": 1}})

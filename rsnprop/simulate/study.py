@@ -138,7 +138,8 @@ def simulate_study(instrument, scenario="p1p2", n: int = 300, seed=1, *, platfor
                    careless_rate: float | None = None, missing_rate: float | None = None,
                    missing_mechanism: str | None = None, invalid_rate: float | None = None,
                    bg_share: float | None = None, careless_mix: dict | None = None,
-                   language_shares: dict | None = None, return_truth: bool = False):
+                   language_shares: dict | None = None, language_dif: dict | None = None,
+                   return_truth: bool = False):
     """Simulate one survey export of ``n`` firms from a known population.
 
     Parameters
@@ -171,6 +172,11 @@ def simulate_study(instrument, scenario="p1p2", n: int = 300, seed=1, *, platfor
         (``{"en": 0.5, "fr": 0.5}``; codes of ``instrument.languages``); default: equal
         shares.  Written as ``survey_language`` (Qualtrics ``Q_Language``, LimeSurvey
         ``startlanguage``), independent of every answer (no differential item functioning).
+    language_dif : dict, optional
+        Differential item functioning between language versions:
+        ``{"language": "fr", "items": {"rel_1": 1.0}}`` adds the given number of scale points
+        to the answers to those items of the respondents who answered that version (valid
+        answers only, kept within the scale).  Default: none (the versions are invariant).
     return_truth : bool
         Also return the truth per row (group, latent scores, careless type, eligibility,
         survey language).
@@ -418,6 +424,8 @@ def simulate_study(instrument, scenario="p1p2", n: int = 300, seed=1, *, platfor
     out["survey_language"] = np.asarray(list(shares), dtype=object)[
         np.searchsorted(np.cumsum(list(shares.values())), r_lang.random(n), side="right")
         .clip(0, len(shares) - 1)]
+    if language_dif:
+        _apply_language_dif(out, items, language_dif, shares)
     raw = pd.DataFrame(out)
     raw = to_platform(raw, instrument, platform)
     if not return_truth:
@@ -429,6 +437,30 @@ def simulate_study(instrument, scenario="p1p2", n: int = 300, seed=1, *, platfor
     truth["consent"] = consent[perm]
     truth["survey_language"] = out["survey_language"]
     return raw, truth
+
+
+def _apply_language_dif(out, items, dif, shares) -> None:
+    """Shift the valid answers to ``dif["items"]`` of the ``dif["language"]`` rows in place
+    (no random draw: the other columns and every draw stay as they are)."""
+    import numpy as np
+
+    from ..errors import InputError
+
+    lang = str(dif.get("language", ""))
+    if lang not in shares:
+        raise InputError(f"not a language of the instrument ({', '.join(shares)})",
+                         parameter="language_dif.language", value=lang)
+    rows = out["survey_language"] == lang
+    for iid, shift in (dif.get("items") or {}).items():
+        rng_ = _range(items[iid]) if iid in items else None
+        if rng_ is None or iid not in out:
+            raise InputError("not a numeric item with a scale", parameter="language_dif.items",
+                             value=iid)
+        lo, hi = rng_
+        v = np.asarray(out[iid], dtype=float).copy()
+        ok = rows & (v >= lo) & (v <= hi)        # NaN and invalid codes are left alone
+        v[ok] = np.clip(np.round(v[ok] + float(shift)), lo, hi)
+        out[iid] = v
 
 
 def language_share_vector(instrument, shares=None) -> dict:
