@@ -281,6 +281,10 @@ class Propositions(StageOutput):
     descriptives: list[dict[str, Any]]
     effects: list[dict[str, Any]]
     multiverse: dict[str, Any] | None
+    language_invariance: dict[str, Any] | None = Field(
+        None, description="The plan's check that the language versions may be pooled "
+        "(`status`, `level`, `held`, `pooled_ok`, `dif_items`, `steps`...); null without "
+        "the plan's `language_invariance` section.")
     question: str
     caveats: list[str]
     warnings: list[str]

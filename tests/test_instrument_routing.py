@@ -119,7 +119,7 @@ def _xpath(expr: str, answers: dict, self_value=None) -> bool:
     py = re.sub(r"\s*/\w+(?:/\w+)*/(\w+)\s*", lambda m: f" v('{m.group(1)}') ", expr)
     py = py.replace("count-selected(.)", "cnt(v('.'))").replace("selected(.", "selected(v('.')")
     py = re.sub(r"(?<![<>!=])=(?!=)", "==", py)
-    py = re.sub(r"\bnot\(", "not_(", py)
+    py = re.sub(r"\bnot\(", "not_(", py).replace("false()", "False")
     def v(name):
         value = self_value if name == "." else answers.get(name)
         return _V("" if value is None else str(value))

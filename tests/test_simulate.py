@@ -195,7 +195,8 @@ def test_generic_export_columns(ins):
     assert list(raw.columns[:3]) == ["resp_id", "submitted_at", "duration_sec"]
     item_cols = [i for i, it in ins.items.items() if it.type != "meta"]
     assert set(item_cols) <= set(raw.columns)
-    assert set(raw.columns) - set(item_cols) <= {"resp_id", "submitted_at", "duration_sec", "survey_year"}
+    assert set(raw.columns) - set(item_cols) <= {"resp_id", "submitted_at", "duration_sec", "survey_year",
+                                                 "survey_language"}
     assert raw["resp_id"].str.startswith(SIMULATED_PREFIX).all() and raw["resp_id"].is_unique
 
 

@@ -366,6 +366,13 @@ def _clean(raw_df, instrument, rules, source):
             values[c] = np.nan if getattr(items[c], "numeric", True) else None
     reasons: dict[str, np.ndarray] = {}
     prob_parts = [problems]
+    from .validate import LANGUAGE_COLUMN, check_survey_language, language_counts
+
+    lang_codes = None
+    if LANGUAGE_COLUMN in df.columns:   # the questionnaire version answered (docs/languages.md)
+        lang_codes, lang_probs = check_survey_language(df[LANGUAGE_COLUMN],
+                                                       getattr(instrument, "languages", ()))
+        prob_parts.append(lang_probs)
     if rules.invalid_values == "exclude" and len(problems):
         m = np.zeros(n_in, dtype=bool)
         m[problems["row"].to_numpy()] = True
@@ -581,6 +588,9 @@ def _clean(raw_df, instrument, rules, source):
     scores = construct_scores(out, instrument, rules.min_items_for_score)
     bg = classify_born_global(out, rules.classification)
     pieces = [pd.DataFrame({"resp_id": ids[kept].to_numpy()}, index=out.index), out]
+    if lang_codes is not None:
+        pieces.insert(1, pd.DataFrame({LANGUAGE_COLUMN: pd.Series(lang_codes[kept], dtype=object,
+                                                                  index=out.index)}))
     if multi:   # one column-major block filled in place (no consolidation copy)
         block = np.empty((len(out), len(multi)), order="F")
         for j, (hit, codes_c) in enumerate(multi.values()):
@@ -665,5 +675,8 @@ def _clean(raw_df, instrument, rules, source):
         "routing": routing_log(instrument, routed, not_shown_answered, list(ids)),
         "warnings": warn_list,
     }
+    if lang_codes is not None:
+        log["survey_language"] = language_counts(lang_codes, kept,
+                                                 getattr(instrument, "languages", ()))
     _stage("end")
     return CleaningResult(data, log, flags, problems)

@@ -8,13 +8,15 @@ Supported platforms (those the instrument exports to):
     CSV with two extra header rows (question text, then ``{"ImportId": ...}``); legacy exports
     have one (question text). Meta columns ``ResponseId`` (-> ``resp_id``),
     ``Duration (in seconds)`` (-> ``duration_sec``); identifying meta (IP address, recipient
-    names and e-mail, location) is dropped at once.
+    names and e-mail, location) is dropped at once.  ``Q_Language`` (the language version
+    the respondent answered, ``EN``, ``FR``...) -> ``survey_language``.
 ``xlsform`` (ODK / KoboToolbox)
     Group prefixes (``grp/item``, ``grp-item``), meta columns (``_uuid``, ``_id``,
-    ``_submission_time``, ``start``/``end`` -> ``duration_sec``), ``;``-delimited CSV.
+    ``_submission_time``, ``start``/``end`` -> ``duration_sec``), ``;``-delimited CSV; the
+    form's ``survey_language`` calculate field (any group prefix) -> ``survey_language``.
 ``limesurvey``
     ``CODE[SQ]`` sub-question names, meta ``id`` (-> ``resp_id``), ``interviewtime``
-    (-> ``duration_sec``), ``ipaddr`` (dropped).
+    (-> ``duration_sec``), ``startlanguage`` (-> ``survey_language``), ``ipaddr`` (dropped).
 
 The instrument's own mapping (:func:`rsnprop.instrument.column_map`) is applied first; names it
 does not cover are matched to item ids after normalisation (lower case, prefixes stripped,
@@ -57,7 +59,7 @@ PLATFORM_META = {
     "xlsform": {"_id", "_uuid", "_submission_time", "_validation_status", "_notes", "_status",
                 "_tags", "_index", "__version__", "instanceid", "start", "end", "today",
                 "_xform_id_string", "_attachments", "formhub_uuid", "meta_instanceid",
-                "meta_rootuuid", "meta_deprecatedid", "_parent_index"},
+                "meta_rootuuid", "meta_deprecatedid", "_parent_index", "survey_language_helper"},
     "limesurvey": {"submitdate", "lastpage", "startlanguage", "seed", "startdate", "datestamp",
                    "token"},
     "generic": set(),
@@ -66,6 +68,9 @@ _RESP_ID = {"qualtrics": ("responseid", "response_id"), "limesurvey": ("id",),
             "xlsform": ("uuid", "meta_instanceid", "instanceid", "id")}
 _DURATION = {"qualtrics": ("duration_in_seconds", "duration"),
              "limesurvey": ("interviewtime",), "xlsform": ("duration",)}
+#: the questionnaire version the respondent answered -> ``survey_language`` (normalised names)
+_LANGUAGE = {"qualtrics": ("q_language",), "limesurvey": ("startlanguage",),
+             "xlsform": ("survey_language",), "generic": ("survey_language",)}
 
 
 def normalise_name(name: str, platform: str = "generic") -> str:
@@ -200,6 +205,8 @@ def map_platform_columns(df, platform: str | None, instrument, *, file=None):
             target = norm_ids[key]
         elif col == id_col:
             target = "resp_id"
+        elif key in _LANGUAGE.get(platform, ()) and "survey_language" not in new_cols:
+            target = "survey_language"
         elif platform in _DURATION and key in _DURATION[platform] \
                 and "duration_sec" not in new_cols:
             target = "duration_sec"

@@ -4,6 +4,8 @@ reason code), nothing stops at the first.
 Reason codes
 ------------
 Column level: ``unknown_column``, ``missing_column``.
+Survey language (``survey_language``, the questionnaire version answered): ``unknown_language``
+(not a language of the instrument; the value becomes missing).
 Value level (the value becomes missing, or excludes the firm with
 ``CleaningRules.invalid_values="exclude"``): ``not_a_number``, ``not_integer``,
 ``out_of_range``, ``invalid_code``.
@@ -34,11 +36,14 @@ from ..errors import DataFileError
 
 __all__ = ["check_columns", "validate_items", "shown_mask", "routing_masks", "check_skip_logic",
            "shown_missing_share", "find_duplicates", "check_facts",
-           "check_constant_sums", "problems_frame", "QUIET_META", "DROP_TYPES"]
+           "check_constant_sums", "problems_frame", "check_survey_language", "language_counts",
+           "QUIET_META", "DROP_TYPES", "LANGUAGE_COLUMN"]
 
 #: export columns that are known bookkeeping (dropped without a warning)
 QUIET_META = {"submitted_at", "submitdate", "start", "end", "startdate", "enddate",
               "recordeddate", "status", "progress", "finished"}
+#: the questionnaire version each respondent answered (kept in the clean data when exported)
+LANGUAGE_COLUMN = "survey_language"
 #: item types never written to the clean data (free text)
 DROP_TYPES = ("text",)
 #: from this many rows on, numeric columns are validated on two threads
@@ -73,7 +78,7 @@ def check_columns(df, instrument, *, file=None, allow_missing_required=False):
     known = [c for c in cols if c in items]
     meta = {str(c).lower() for c in df.attrs.get("rsnprop_read", {}).get("meta_columns", [])}
     unknown = [c for c in cols if c not in items and c.lower() not in QUIET_META
-               and c.lower() not in meta]
+               and c.lower() not in meta and c != LANGUAGE_COLUMN]
     measured = [i for i, it in items.items() if getattr(it, "construct", None)]
     if not any(c in measured for c in known):
         raise DataFileError(
@@ -89,6 +94,78 @@ def check_columns(df, instrument, *, file=None, allow_missing_required=False):
             problems=[{"message": f"missing required column '{c}'", "column": c}
                       for c in req_absent])
     return known, unknown, [i for i in absent if i not in req_absent]
+
+
+def check_survey_language(values, languages):
+    """Language codes of the ``survey_language`` column, checked against the instrument's.
+
+    A value is read case-insensitively as a language code of the instrument (``fr``, ``FR``),
+    a code with a region or variant (``fr-BE``, ``en_GB``, LimeSurvey ``de-informal``: the
+    part before ``-``/``_``) or a label ending in the code in brackets (``French (fr)``, as
+    ODK names languages).  Missing values stay missing; any other value becomes missing and
+    is an ``unknown_language`` problem (0-based row, value).
+
+    Parameters
+    ----------
+    values : pandas.Series
+    languages : sequence of str
+        The instrument's ``languages``.
+
+    Returns
+    -------
+    (numpy.ndarray of object, DataFrame)
+        The codes (``None`` when missing or unknown) and the problems table.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> codes, probs = check_survey_language(pd.Series(["EN", "fr-BE", None, "French (fr)", "de"]),
+    ...                                      ["en", "fr"])
+    >>> codes.tolist(), probs[["row", "value", "reason"]].values.tolist()
+    (['en', 'fr', None, 'fr', None], [[4, 'de', 'unknown_language']])
+    """
+    import re
+
+    import numpy as np
+    import pandas as pd
+
+    known = {str(lg).casefold(): str(lg) for lg in languages}
+    uniq, inv = np.unique(values.astype(object).where(values.notna(), "").astype(str)
+                          .to_numpy(), return_inverse=True)
+    mapped = []
+    for u in uniq:                      # distinct values only
+        t = u.strip().casefold()
+        m = re.search(r"\(([^()]+)\)\s*$", t)
+        t = m.group(1).strip() if m else t
+        mapped.append(known.get(t, known.get(re.split(r"[-_]", t, maxsplit=1)[0])) if t else "")
+    codes = np.asarray(mapped, dtype=object)[inv.ravel()]
+    bad = np.asarray([c is None for c in codes])
+    codes[codes == ""] = None
+    rows = np.flatnonzero(bad)
+    probs = problems_frame(rows, LANGUAGE_COLUMN, pd.Series(values).to_numpy()[rows],
+                           "unknown_language") if len(rows) else problems_frame()
+    return codes, probs
+
+
+def language_counts(codes, kept, languages) -> dict:
+    """The cleaning log's ``survey_language`` block: firms per version among all rows
+    (``n_in``) and among the kept ones (``n_kept``), ``missing`` counting unknown codes too.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> c = np.array(["en", "fr", None, "fr"], dtype=object)
+    >>> language_counts(c, np.array([True, True, True, False]), ["en", "fr"])["n_kept"]
+    {'en': 1, 'fr': 1, 'missing': 1}
+    """
+    import numpy as np
+
+    def count(c):
+        return {lg: int(np.sum(c == lg)) for lg in languages} | \
+            {"missing": int(sum(x is None for x in c))}
+
+    return {"column": LANGUAGE_COLUMN, "languages": list(languages), "n_in": count(codes),
+            "n_kept": count(codes[np.asarray(kept, dtype=bool)])}
 
 
 def _bounds(item):

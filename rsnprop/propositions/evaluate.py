@@ -210,7 +210,7 @@ def _tag(row, role, **extra):
 
 
 def test_propositions(clean_df, plan, *, multiverse=None, seed=None, secondary=True, latent=None,
-                      source=None, raw=None, instrument=None):
+                      source=None, raw=None, instrument=None, languages=None):
     """Test P1, P2 and their joint (interaction) prediction on a clean data set.
 
     Parameters
@@ -240,6 +240,10 @@ def test_propositions(clean_df, plan, *, multiverse=None, seed=None, secondary=T
         :meth:`~rsnprop.propositions.plan.StudyPlan.input_path`).
     instrument : Instrument, optional
         The instrument (needed with ``raw``; default the plan's ``inputs.instrument``).
+    languages : bool, optional
+        Run the plan's ``language_invariance`` check (when the plan has one) and apply its
+        policy (:mod:`rsnprop.propositions.languages`); default ``secondary``: Monte Carlo
+        runs, whose simulated language versions are invariant by construction, skip it.
 
     Returns
     -------
@@ -289,6 +293,12 @@ def test_propositions(clean_df, plan, *, multiverse=None, seed=None, secondary=T
     for key, row in spec["primary"].items():
         if row.get("status") != "ok":
             warnings_.append(f"{key}: primary test not run ({row.get('note')})")
+    language = None
+    if plan.language_invariance is not None and (secondary if languages is None else languages):
+        from .languages import apply_language_policy, check_languages
+
+        language = check_languages(clean_df, plan)    # docs/languages.md
+        warnings_.extend(apply_language_policy(props, joint, language))
     _emit_warnings(warnings_)
     mv = None
     if multiverse is None:
@@ -298,6 +308,7 @@ def test_propositions(clean_df, plan, *, multiverse=None, seed=None, secondary=T
 
         mv = run_multiverse(clean_df, plan, raw=raw, instrument=instrument)
     return PropositionResult(
+        language_invariance=language,
         plan=plan, propositions=props, joint=joint, auxiliary=auxiliary, continuous=continuous,
         descriptives=_descriptives(frame), effects=_effects(props, joint), multiverse=mv,
         n=sample_counts(frame, clean_df), warnings=warnings_, seed=seed, source=source)

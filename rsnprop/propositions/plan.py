@@ -146,6 +146,28 @@ class CarelessRule(_Model):
     flags: list[str] = []
 
 
+class LanguageInvariance(_Model):
+    """Invariance across the questionnaire's language versions required before the verdicts
+    rest on the pooled responses (:mod:`rsnprop.propositions.languages`; docs/languages.md).
+
+    Optional: a plan without the section does not check it and keeps its hash.  ``policy``
+    uses the vocabulary of the non-invariance policy between groups: ``partial`` (verdicts
+    stand when partial invariance holds at ``required_invariance``, the items with
+    differential item functioning named; else inconclusive), ``inconclusive`` (verdicts
+    inconclusive unless the level holds in full) or ``report_only``.  Steps are judged by
+    ``rule`` (``lrt``: chi-square difference at ``alpha``; ``chen2007``: fit-index changes).
+    """
+
+    column: str = "survey_language"
+    required_invariance: Literal["metric", "scalar"] = "scalar"
+    policy: Literal["partial", "inconclusive", "report_only"] = "partial"
+    rule: Literal["lrt", "chen2007"] = "lrt"
+    alpha: float = Field(0.05, gt=0, lt=0.5)
+    missing: Literal["listwise", "fiml"] = "fiml"
+    #: fewest items free of DIF a scale needs for partial invariance
+    min_invariant_items: int = Field(2, ge=2)
+
+
 class Imputation(_Model):
     """Settings of ``missing: multiple_imputation`` (primary analysis or multiverse).
 
@@ -234,6 +256,9 @@ class StudyPlan(_Model):
     min_group_size: int = Field(10, ge=3)
     latent: Latent = Latent()
     multiverse: Multiverse = Multiverse()
+    #: invariance across language versions before pooling them (optional; absent = off,
+    #: left out of the hash)
+    language_invariance: LanguageInvariance | None = None
     auxiliary: Auxiliary = Auxiliary()
     inputs: Inputs = Inputs()
     #: passed unchanged to rsnprop.data.CleaningRules (validated there)
@@ -286,6 +311,8 @@ class StudyPlan(_Model):
         data = self.model_dump(mode="json")
         if not self.uses_imputation:
             data.pop("imputation", None)
+        if data.get("language_invariance") is None:   # off: plans without it keep their hash
+            data.pop("language_invariance", None)
         return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
     def relational_columns(self) -> list[str]:

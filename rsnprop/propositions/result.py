@@ -40,6 +40,13 @@ read by the report) has these keys:
     forest-plot rows, d family only (d_z, Hedges g, OLS coefficient / residual SD: one
     comparable axis) ``{"proposition", "test", "role", "group", "n", "effect_size_name",
     "effect_size", "es_ci_lower", "es_ci_upper", "estimate", "ci_lower", "ci_upper"}``.
+``language_invariance``
+    null, or the plan's check that the language versions may be pooled
+    (:func:`rsnprop.propositions.languages.check_languages`): ``column, policy, required,
+    rule, status, note, level, held, pooled_ok, dif, dif_items, scales, languages, n,
+    n_total, n_per_language, left_out, steps``; each proposition block (and ``joint``) then
+    has ``language``: ``{"policy", "status", "level", "required", "held", "dif_items",
+    "verdict_pooled", "verdict_changed", "flagged", "note"}``.
 ``multiverse``
     null, or ``{"n_specifications", "n_available", "not_available": [{"reason", "n",
     "spec_ids"}], "dimensions", "share": {"P1": {verdict: share}, ...},
@@ -85,7 +92,8 @@ class PropositionResult(Result):
     title = "Proposition tests"
 
     def __init__(self, *, plan, propositions, joint, auxiliary, continuous, descriptives,
-                 effects, multiverse, n, warnings, seed=None, source=None):
+                 effects, multiverse, n, warnings, seed=None, source=None,
+                 language_invariance=None):
         self.plan = plan
         self.propositions = propositions
         self.joint = joint
@@ -98,6 +106,7 @@ class PropositionResult(Result):
         self.warnings = list(warnings)
         self.seed = seed
         self.source = source
+        self.language_invariance = language_invariance
 
     @property
     def plan_hash(self) -> str:
@@ -140,6 +149,7 @@ class PropositionResult(Result):
             "auxiliary": self.auxiliary,
             "continuous": self.continuous,
             "descriptives": self.descriptives,
+            "language_invariance": self.language_invariance,
             "effects": self.effects,
             "multiverse": self.multiverse,
             "question": QUESTION,
@@ -184,6 +194,12 @@ class PropositionResult(Result):
                    "(see the measurement section).")
         out.append(f"Born globals are defined as '{self.plan.born_global_definition}'; other "
                    "definitions are compared in the multiverse.")
+        lang = self.language_invariance
+        if lang and lang.get("status") == "ok" and not lang.get("held"):
+            out.append(f"Language versions: {lang['note']}; under the preregistered policy "
+                       f"'{lang['policy']}' the verdicts "
+                       + ("rest on the pooled versions." if lang["pooled_ok"]
+                          else "relying on the pooled versions are inconclusive."))
         return out
 
     def to_frame(self):
@@ -225,6 +241,12 @@ class PropositionResult(Result):
                          + ", ".join(f"{k} {v:.0%}" for k, v in s.items() if v is not None))
             lines.extend(f"    not available ({x['n']}): {x['reason']}"
                          for x in self.multiverse.get("not_available", []))
+        lang = self.language_invariance
+        if lang:
+            lines.append("")
+            lines.append(f"language versions ({lang['policy']}): {lang['note']}"
+                         + ("" if lang.get("pooled_ok", True) else
+                            " -> verdicts inconclusive (pooled verdicts in verdict_pooled)"))
         lines.append("")
         lines.append(super().summary())
         if self.warnings:

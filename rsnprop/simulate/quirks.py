@@ -25,13 +25,16 @@ from __future__ import annotations
 __all__ = ["CARELESS_TYPES", "apply_careless", "apply_missing", "inject_invalid", "to_platform", "PLATFORM_META",
            "raw_csv_bytes"]
 
-#: meta column names per platform (resp_id, duration_sec, submitted_at)
+#: meta column names per platform (resp_id, duration_sec, submitted_at, survey_language)
 PLATFORM_META = {
-    "generic": {"resp_id": "resp_id", "duration_sec": "duration_sec", "submitted_at": "submitted_at"},
-    "xlsform": {"resp_id": "_uuid", "duration_sec": "duration_sec", "submitted_at": "_submission_time"},
-    "limesurvey": {"resp_id": "id", "duration_sec": "interviewtime", "submitted_at": "submitdate"},
+    "generic": {"resp_id": "resp_id", "duration_sec": "duration_sec", "submitted_at": "submitted_at",
+                "survey_language": "survey_language"},
+    "xlsform": {"resp_id": "_uuid", "duration_sec": "duration_sec", "submitted_at": "_submission_time",
+                "survey_language": "survey_language"},
+    "limesurvey": {"resp_id": "id", "duration_sec": "interviewtime", "submitted_at": "submitdate",
+                   "survey_language": "startlanguage"},
     "qualtrics": {"resp_id": "ResponseId", "duration_sec": "Duration (in seconds)",
-                  "submitted_at": "RecordedDate"},
+                  "submitted_at": "RecordedDate", "survey_language": "Q_Language"},
 }
 
 
@@ -234,7 +237,10 @@ def to_platform(df, instrument, platform: str):
             id_to_export[iid] = col
     meta = PLATFORM_META[platform]
     rename = {c: id_to_export.get(c, meta.get(c, c)) for c in df.columns}
-    return df.rename(columns=rename)
+    out = df.rename(columns=rename)
+    if platform == "qualtrics" and "Q_Language" in out.columns:   # Qualtrics writes "EN", "FR"
+        out["Q_Language"] = out["Q_Language"].str.upper()
+    return out
 
 
 def _fmt(v) -> str:

@@ -8,10 +8,15 @@ careless rate leaves the latent scores and facts of every firm unchanged):
 3. answers to every instrument item: Likert items by thresholding, attention checks,
    constant sum, platform use, skip logic (``show_if``) and the consent/screening gate;
 4. careless responders, missing answers, invalid codes (:mod:`.quirks`);
-5. platform column names and meta columns (resp_id, duration_sec, submitted_at).
+5. platform column names and meta columns (resp_id, duration_sec, submitted_at);
+6. the questionnaire version each respondent answered (``survey_language``, last column),
+   drawn from a stream of its own after everything else, so that adding it left every other
+   column of earlier exports byte for byte as it was.
 """
 
 from __future__ import annotations
+
+import math
 
 from .population import population_parameters, simulate_latent, simulate_likert
 from .scenarios import get_scenario
@@ -22,6 +27,9 @@ __all__ = ["simulate_study", "write_raw", "SIMULATED_PREFIX"]
 SIMULATED_PREFIX = "SIM-"
 
 _N_STREAMS = 8
+#: the language stream is the child after the first ``_N_STREAMS`` (spawned together: the
+#: first eight children are those of ``spawn(8)``)
+_LANGUAGE_STREAM = _N_STREAMS
 
 
 def _seed_sequence(seed):
@@ -130,6 +138,7 @@ def simulate_study(instrument, scenario="p1p2", n: int = 300, seed=1, *, platfor
                    careless_rate: float | None = None, missing_rate: float | None = None,
                    missing_mechanism: str | None = None, invalid_rate: float | None = None,
                    bg_share: float | None = None, careless_mix: dict | None = None,
+                   language_shares: dict | None = None, language_dif: dict | None = None,
                    return_truth: bool = False):
     """Simulate one survey export of ``n`` firms from a known population.
 
@@ -158,8 +167,19 @@ def simulate_study(instrument, scenario="p1p2", n: int = 300, seed=1, *, platfor
         e.g. ``{"diagonal": 1, "midpoint": 1}``). ``attention`` respondents answer attentively
         but fail one or both attention checks; speeders, straight-liners and pattern
         responders answer faster than attentive respondents.
+    language_shares : dict, optional
+        Share of respondents answering each language version of the questionnaire
+        (``{"en": 0.5, "fr": 0.5}``; codes of ``instrument.languages``); default: equal
+        shares.  Written as ``survey_language`` (Qualtrics ``Q_Language``, LimeSurvey
+        ``startlanguage``), independent of every answer (no differential item functioning).
+    language_dif : dict, optional
+        Differential item functioning between language versions:
+        ``{"language": "fr", "items": {"rel_1": 1.0}}`` adds the given number of scale points
+        to the answers to those items of the respondents who answered that version (valid
+        answers only, kept within the scale).  Default: none (the versions are invariant).
     return_truth : bool
-        Also return the truth per row (group, latent scores, careless type, eligibility).
+        Also return the truth per row (group, latent scores, careless type, eligibility,
+        survey language).
 
     Returns
     -------
@@ -195,8 +215,10 @@ def simulate_study(instrument, scenario="p1p2", n: int = 300, seed=1, *, platfor
 
         sc = scenario_from_dict({**sc.model_dump(), **upd})
     params = population_parameters(instrument, sc)
-    streams = [np.random.default_rng(s) for s in _seed_sequence(seed).spawn(_N_STREAMS)]
+    children = _seed_sequence(seed).spawn(_N_STREAMS + 1)
+    streams = [np.random.default_rng(s) for s in children[:_N_STREAMS]]
     r_latent, r_facts, r_items, r_other, r_care, r_miss, r_inv, r_meta = streams
+    shares = language_share_vector(instrument, language_shares)
 
     n = int(n)
     latent = simulate_latent(params, n, r_latent)
@@ -397,6 +419,13 @@ def simulate_study(instrument, scenario="p1p2", n: int = 300, seed=1, *, platfor
     for iid in ids:
         if iid in values:
             out[iid] = values[iid][perm]
+    # last: the language version, from its own stream (rows already in submission order)
+    r_lang = np.random.default_rng(children[_LANGUAGE_STREAM])
+    out["survey_language"] = np.asarray(list(shares), dtype=object)[
+        np.searchsorted(np.cumsum(list(shares.values())), r_lang.random(n), side="right")
+        .clip(0, len(shares) - 1)]
+    if language_dif:
+        _apply_language_dif(out, items, language_dif, shares)
     raw = pd.DataFrame(out)
     raw = to_platform(raw, instrument, platform)
     if not return_truth:
@@ -406,7 +435,60 @@ def simulate_study(instrument, scenario="p1p2", n: int = 300, seed=1, *, platfor
     truth["careless"] = careless[perm]
     truth["eligible"] = (facts["eligible"].to_numpy() & answering)[perm]
     truth["consent"] = consent[perm]
+    truth["survey_language"] = out["survey_language"]
     return raw, truth
+
+
+def _apply_language_dif(out, items, dif, shares) -> None:
+    """Shift the valid answers to ``dif["items"]`` of the ``dif["language"]`` rows in place
+    (no random draw: the other columns and every draw stay as they are)."""
+    import numpy as np
+
+    from ..errors import InputError
+
+    lang = str(dif.get("language", ""))
+    if lang not in shares:
+        raise InputError(f"not a language of the instrument ({', '.join(shares)})",
+                         parameter="language_dif.language", value=lang)
+    rows = out["survey_language"] == lang
+    for iid, shift in (dif.get("items") or {}).items():
+        rng_ = _range(items[iid]) if iid in items else None
+        if rng_ is None or iid not in out:
+            raise InputError("not a numeric item with a scale", parameter="language_dif.items",
+                             value=iid)
+        lo, hi = rng_
+        v = np.asarray(out[iid], dtype=float).copy()
+        ok = rows & (v >= lo) & (v <= hi)        # NaN and invalid codes are left alone
+        v[ok] = np.clip(np.round(v[ok] + float(shift)), lo, hi)
+        out[iid] = v
+
+
+def language_share_vector(instrument, shares=None) -> dict:
+    """``{language: share}`` in the instrument's order, validated (codes of
+    ``instrument.languages``, shares >= 0 summing to 1); equal shares by default.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> language_share_vector(NS(languages=["en", "fr"]))
+    {'en': 0.5, 'fr': 0.5}
+    >>> language_share_vector(NS(languages=["en", "fr"]), {"fr": 0.7, "en": 0.3})
+    {'en': 0.3, 'fr': 0.7}
+    """
+    from ..errors import InputError
+
+    langs = [str(x) for x in (getattr(instrument, "languages", None) or ["en"])]
+    if shares is None:
+        return {lg: 1 / len(langs) for lg in langs}
+    unknown = [k for k in shares if str(k) not in langs]
+    if unknown:
+        raise InputError(f"not a language of the instrument ({', '.join(langs)})",
+                         parameter="language_shares", value=unknown[0])
+    vals = {lg: float(shares.get(lg, 0.0)) for lg in langs}
+    if min(vals.values()) < 0 or abs(sum(vals.values()) - 1) > 1e-9:
+        raise InputError("shares must be >= 0 and add up to 1", parameter="language_shares",
+                         value=shares)
+    return vals
 
 
 def _fail_attention(values, items, rows, rng, lo, hi):
@@ -435,7 +517,7 @@ def _isblank(x) -> bool:
     if x is None:
         return True
     if isinstance(x, float):
-        return x != x
+        return math.isnan(x)
     return x == ""
 
 

@@ -22,7 +22,15 @@ later question irrelevant, so the respondent reaches the end of the form; an exc
 ("none") has a constraint.  A ``note`` before consent carries the data-protection information
 (GDPR/RGPD art. 13).  A ``calculate`` field ``instrument_hash`` and the
 settings ``form_id``/``version`` record the instrument's name, version and content hash in
-every submission.
+every submission.  A ``calculate`` field ``survey_language`` records the language version the
+respondent used (``en``, ``fr``...): ``jr:choice-name('code', '${survey_language_helper}')``
+reads the label, in the current form language, of the one choice of the hidden (never
+relevant) select ``survey_language_helper``, whose label in each language is that language's
+code.  ODK does not recompute calculations when the language is switched (getodk/javarosa
+issue 737), so the expression also depends on the consent answer (``substr(${consent}, 0,
+0)``, always empty): it is recomputed when the respondent answers the consent question, in the
+language chosen by then.  ``rsnprop clean --platform xlsform`` reads it as the clean data's
+``survey_language`` (docs/languages.md).
 
 Examples
 --------
@@ -117,6 +125,24 @@ def _list_name(item) -> str:
     return item.choice_list or f"{item.id}_choices"
 
 
+#: the hidden select whose choice label is the current language's code, and its list
+LANGUAGE_HELPER, LANGUAGE_LIST = "survey_language_helper", "survey_language_codes"
+
+
+def _language_rows(row, choices, langs, trigger=None) -> None:
+    """The ``survey_language`` metadata field: a never-relevant select whose one choice is
+    labelled with each language's code, and a calculate reading that label (``jr:choice-name``
+    gives the label in the language the form is shown in), recomputed when ``trigger`` (the
+    consent question) is answered."""
+    row(f"select_one {LANGUAGE_LIST}", LANGUAGE_HELPER, labels={lg: lg for lg in langs},
+        relevant="false()")
+    calc = f"jr:choice-name('code', '${{{LANGUAGE_HELPER}}}')"
+    if trigger:
+        calc = f"concat({calc}, substr(${{{trigger}}}, 0, 0))"
+    row("calculate", "survey_language", calculation=calc)
+    choices.append([LANGUAGE_LIST, "code", *langs])
+
+
 def survey_rows(ins, *, lang: str | None = None) -> dict[str, list[list]]:
     """The three sheets as lists of rows (first row = header)."""
     langs = list(ins.languages)
@@ -158,6 +184,8 @@ def survey_rows(ins, *, lang: str | None = None) -> dict[str, list[list]]:
     row("end", "end")
     row("calculate", "instrument_hash", calculation=f"'{ins.hash}'")
     row("calculate", "instrument_version", calculation=f"'{ins.version}'")
+    _language_rows(row, choices, langs,
+                   next((i for i, it in ins.items.items() if getattr(it, "role", None) == "consent"), None))
     cs_parts = ins.constant_sum_groups
     for sec in ins.sections:
         items = [ins.items[i] for i in sec.items]
