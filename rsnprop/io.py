@@ -1,4 +1,11 @@
-"""Small I/O helpers used at the edges of the pipeline (atomic writes, hashes)."""
+"""Small I/O helpers used at the edges of the pipeline (atomic writes, hashes, safe CSV cells).
+
+Every file rsnprop writes goes through :func:`atomic_write` or :func:`atomic_write_many`: the
+bytes go to a temporary file in the destination folder, which is renamed over the destination
+only once complete, so a reader never sees half a file and an interrupted run leaves the old
+file in place.  The temporary file is removed on any exception, on Ctrl-C and on SIGTERM (the
+command line turns SIGTERM and SIGHUP into an interruption).
+"""
 
 from __future__ import annotations
 
@@ -6,27 +13,73 @@ import hashlib
 import os
 from pathlib import Path
 
-__all__ = ["atomic_write", "sha256_file", "sha256_bytes"]
+__all__ = ["atomic_write", "atomic_write_many", "sha256_file", "sha256_bytes", "csv_safe",
+           "csv_safe_cell"]
+
+_TMP_SUFFIX = ".rsnprop-tmp"
 
 
-def atomic_write(path: str | os.PathLike, data: bytes | str) -> None:
-    """Write ``data`` to ``path`` atomically (temporary file in the same folder, then rename)."""
+def _as_bytes(data: bytes | str) -> bytes:
+    return data.encode("utf-8") if isinstance(data, str) else bytes(data)
+
+
+def _write_temp(path: Path, data: bytes) -> str:
+    """Write ``data`` to a new temporary file beside ``path``; return its name."""
     import tempfile
 
-    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=_TMP_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
-        os.replace(tmp, path)
     except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        _unlink_quietly(tmp)
         raise
+    return tmp
+
+
+def _unlink_quietly(tmp: str) -> None:
+    try:
+        os.unlink(tmp)
+    except OSError:
+        pass
+
+
+def atomic_write(path: str | os.PathLike, data: bytes | str) -> None:
+    """Write ``data`` to ``path`` atomically (temporary file in the same folder, then rename).
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "out.txt"
+    >>> atomic_write(p, "hello"); p.read_text()
+    'hello'
+    """
+    atomic_write_many({path: data})
+
+
+def atomic_write_many(files: dict) -> None:
+    """Replace several files together: every temporary file is written first, and only when
+    all are complete are they renamed over their destinations (in the order given).  If
+    anything fails before the renames, no destination is touched and no temporary file stays.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> atomic_write_many({d / "a.csv": "x\\n", d / "a.json": "{}\\n"})
+    >>> sorted(p.name for p in d.iterdir())
+    ['a.csv', 'a.json']
+    """
+    temps: list[tuple[str, Path]] = []
+    try:
+        for path, data in files.items():
+            path = Path(path)
+            temps.append((_write_temp(path, _as_bytes(data)), path))
+        while temps:
+            tmp, path = temps[0]
+            os.replace(tmp, path)
+            temps.pop(0)
+    finally:
+        for tmp, _ in temps:
+            _unlink_quietly(tmp)
 
 
 def _umask() -> int:
@@ -49,3 +102,120 @@ def sha256_file(path: str | os.PathLike) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe_cell(value):
+    """A CSV cell that a spreadsheet will not run as a formula (OWASP "CSV injection").
+
+    Text beginning with ``= + - @``, a tab or a carriage return gets a leading single quote,
+    unless it is a number (``-1.5``, ``+3``), which stays as it is.  Non-text is returned as is.
+
+    >>> csv_safe_cell("=HYPERLINK(\\"http://x\\")"), csv_safe_cell("-2.5"), csv_safe_cell("ok")
+    ('\\'=HYPERLINK("http://x")', '-2.5', 'ok')
+    """
+    if not isinstance(value, str) or not value.startswith(_FORMULA_START):
+        return value
+    try:
+        float(value)
+        return value
+    except ValueError:
+        return "'" + value
+
+
+def csv_safe(frame):
+    """A copy of the DataFrame ``frame`` whose text cells (and column names) pass through
+    :func:`csv_safe_cell`; numeric columns are unchanged.
+
+    >>> import pandas as pd
+    >>> csv_safe(pd.DataFrame({"note": ["=1+1", "fine"], "x": [1, -2]})).to_dict("list")
+    {'note': ["'=1+1", 'fine'], 'x': [1, -2]}
+    """
+    from pandas.api import types
+
+    out = frame.copy()
+    for col in out.columns:
+        dtype = out[col].dtype
+        if not (types.is_numeric_dtype(dtype) or types.is_bool_dtype(dtype)
+                or types.is_datetime64_any_dtype(dtype)):
+            out[col] = out[col].astype(object).map(csv_safe_cell, na_action="ignore")
+    out.columns = [csv_safe_cell(c) if isinstance(c, str) else c for c in out.columns]
+    return out
+
+
+MANIFEST_KIND = "rsnprop-owned-files"
+
+
+def plan_owned_files(directory, files: dict, *, manifest: str, writer: str,
+                     option: str) -> tuple[dict, list]:
+    """Plan the replacement of the files rsnprop keeps in a folder it shares with the user.
+
+    ``files`` maps file names to their new bytes.  The folder's ``manifest`` (JSON) lists the
+    files rsnprop wrote there, with their SHA-256.  A file is replaced only when it is absent
+    or listed with an unchanged hash; a file of the user's (not listed, or edited since) makes
+    this raise :class:`~rsnprop.errors.InputError` naming it, before anything is written.
+    Returns ``(writes, stale)``: ``{path: bytes}`` to pass to :func:`atomic_write_many`
+    (the new manifest included) and the listed, unchanged files of earlier runs that this run
+    does not write (to delete after the writes).
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> writes, stale = plan_owned_files(d, {"t1.csv": b"a"}, manifest="m.json", writer="x",
+    ...                                  option="--dir")
+    >>> atomic_write_many(writes); sorted(p.name for p in d.iterdir())
+    ['m.json', 't1.csv']
+    >>> _ = (d / "mine.csv").write_text("user")
+    >>> plan_owned_files(d, {"mine.csv": b"b"}, manifest="m.json", writer="x", option="--dir")
+    Traceback (most recent call last):
+    ...
+    rsnprop.errors.InputError: .../mine.csv: parameter '--dir': exists and was not written by x ...
+    """
+    import json
+
+    from .errors import InputError
+
+    directory = Path(directory)
+    if directory.exists() and not directory.is_dir():
+        raise InputError("is a file, not a folder", file=directory, parameter=option)
+    owned = _read_manifest(directory / manifest, option)
+    if not files and not owned:
+        return {}, []
+    for name in files:
+        path = directory / name
+        if not path.exists() and not path.is_symlink():
+            continue
+        if path.is_dir() or path.is_symlink():
+            raise InputError(f"is a folder or a link where {writer} writes a file; move it away",
+                             file=path, parameter=option)
+        if name not in owned:
+            raise InputError(f"exists and was not written by {writer} (not in {manifest}): "
+                             "move it away or choose another folder", file=path, parameter=option)
+        if sha256_file(path) != owned[name]:
+            raise InputError(f"was changed since {writer} wrote it: move it away (or delete it) "
+                             "to let it be written again", file=path, parameter=option)
+    stale = [directory / n for n, h in owned.items() if n not in files
+             and (directory / n).is_file() and sha256_file(directory / n) == h]
+    record = {"kind": MANIFEST_KIND, "writer": writer,
+              "files": {n: sha256_bytes(_as_bytes(b)) for n, b in files.items()}}
+    writes = {directory / n: _as_bytes(b) for n, b in files.items()}
+    writes[directory / manifest] = json.dumps(record, indent=1, sort_keys=True) + "\n"
+    return writes, stale
+
+
+def _read_manifest(path: Path, option: str) -> dict:
+    import json
+
+    from .errors import InputError
+
+    if not path.exists():
+        return {}
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        if doc.get("kind") != MANIFEST_KIND or not isinstance(doc.get("files"), dict):
+            raise ValueError
+        return {str(k): str(v) for k, v in doc["files"].items()}
+    except (OSError, ValueError, AttributeError):
+        raise InputError("is not an rsnprop manifest: move it away", file=path,
+                         parameter=option) from None

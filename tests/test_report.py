@@ -540,16 +540,20 @@ def test_table_file_names_from_data_stay_in_the_tables_folder(tmp_path):
 
 
 def test_stale_tables_of_earlier_runs_are_removed(tmp_path):
+    # only files an earlier run wrote (listed in the folder's manifest) are removed (issue 14)
     from rsnprop.report.tables import Column, Table, export_tables
 
     d = tmp_path / "tables"
     d.mkdir()
-    (d / "table09_old.csv").write_text("x")
+    (d / "table09_mine.csv").write_text("x")  # the user's own file with a table-like name
     (d / "notes.txt").write_text("mine")
+    old = Table("old", "Old", [Column("a", "A")], [{"a": "x"}], number=2)
+    export_tables([old], d)
     t = Table("new", "New", [Column("a", "A")], [{"a": "x"}], number=1)
     written = export_tables([t], d)
     names = sorted(p.name for p in d.iterdir())
-    assert "table09_old.csv" not in names and "notes.txt" in names
+    assert "table02_old.csv" not in names and "table01_new.csv" in names
+    assert "table09_mine.csv" in names and "notes.txt" in names
     assert {p.name for p in written} <= set(names)
 
 

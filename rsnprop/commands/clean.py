@@ -44,64 +44,75 @@ def _rules_from_plan(path):
         load_plan = None
     if load_plan is not None:
         return dict(load_plan(path).cleaning or {})
-    import yaml
+    from ..yamlio import load_yaml
 
-    try:
-        with open(path, encoding="utf-8") as fh:
-            doc = yaml.safe_load(fh) or {}
-    except yaml.YAMLError as err:
-        raise PlanError(f"not valid YAML ({err})", file=path) from None
+    doc = load_yaml(path, what="study plan", error=PlanError) or {}
     if not isinstance(doc, dict):
         raise PlanError("a study plan must be a mapping", file=path)
     return dict(doc.get("cleaning") or {})
 
 
-def write_clean_data(data, path) -> None:
-    """Write the clean data atomically: Parquet (default) or CSV by the file suffix."""
+def clean_data_bytes(data, path, option="--output") -> bytes:
+    """The clean data as file bytes: Parquet (default) or CSV by the file suffix.  CSV cells
+    that a spreadsheet would run as a formula are neutralised (:func:`rsnprop.io.csv_safe`)."""
     import io
-    from pathlib import Path
 
-    from ..errors import InputError
-    from ..io import atomic_write
+    from ..io import csv_safe
 
-    suffix = Path(path).suffix.lower()
+    suffix = _check_suffix(path, option)
     if suffix in (".parquet", ".pq"):
         buf = io.BytesIO()
         data.to_parquet(buf, index=False, engine="pyarrow", compression="snappy")
-        atomic_write(path, buf.getvalue())
-    elif suffix == ".csv":
-        atomic_write(path, data.to_csv(index=False, lineterminator="\n"))
-    else:
-        raise InputError("the clean data must be written as .parquet or .csv", file=path,
-                         parameter="--output")
+        return buf.getvalue()
+    return csv_safe(data).to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+def _check_suffix(path, option) -> str:
+    from pathlib import Path
+
+    from ..errors import InputError
+
+    suffix = Path(path).suffix.lower()
+    if suffix not in (".parquet", ".pq", ".csv"):
+        raise InputError("must end in .parquet or .csv", file=path, parameter=option)
+    return suffix
+
+
+def write_clean_data(data, path) -> None:
+    """Write the clean data atomically: Parquet (default) or CSV by the file suffix."""
+    from ..io import atomic_write
+
+    atomic_write(path, clean_data_bytes(data, path))
 
 
 def run(args):
-    import os
     import warnings
 
-    from ._common import existing_file
+    from ._common import check_files, existing_file
 
     raw_path = existing_file(args.raw, "raw data file")
     ins_path = existing_file(args.instrument, "instrument")
+    check_files({"RAW": args.raw, "--instrument": args.instrument, "--plan": args.plan},
+                {"--output": args.output, "--log": args.log, "--flags": args.flags})
+    _check_suffix(args.output, "--output")
+    if args.flags:
+        _check_suffix(args.flags, "--flags")
     rules = _rules_from_plan(existing_file(args.plan, "study plan")) if args.plan else None
-    out = os.path.abspath(args.output)
-    others = [os.path.abspath(p) for p in (args.log, getattr(args, "flags", None)) if p]
-    if os.path.abspath(raw_path) in [out, *others]:
-        from ..errors import InputError
-
-        raise InputError("refusing to overwrite the raw file", file=raw_path,
-                         parameter="--output")
     from ..data import clean, read_table
     from ..instrument import load_instrument
+    from ..io import atomic_write_many
     from ..results import dumps
 
+    from ..errors import DataQualityWarning
+
     instrument = load_instrument(ins_path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DataQualityWarning)  # about the file itself
+        raw = read_table(raw_path, platform=args.platform, instrument=instrument)
+    read_warnings = [str(w.message) for w in caught if issubclass(w.category, DataQualityWarning)]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # every warning is in the log and the summary
-        raw = read_table(raw_path, platform=args.platform, instrument=instrument)
         result = clean(raw, instrument, rules, source=raw_path)
-    write_clean_data(result.data, args.output)
     if args.plan and isinstance(result.log, dict):
         # the report refuses results made with different plans (rsnprop.report.inputs.check_plans)
         try:
@@ -110,10 +121,13 @@ def run(args):
             pass
         else:
             result.log["plan_hash"] = load_plan(args.plan).hash
+    if read_warnings:  # printed with the summary and kept in the log
+        result.log["warnings"] = read_warnings + list(result.log.get("warnings") or [])
+    # the clean data, its log and the flags belong together: all replaced, or none
+    files = {args.output: clean_data_bytes(result.data, args.output)}
     if args.log:
-        from ..io import atomic_write
-
-        atomic_write(args.log, dumps(result.log) + "\n")
-    if getattr(args, "flags", None):
-        write_clean_data(result.flags, args.flags)
+        files[args.log] = dumps(result.log) + "\n"
+    if args.flags:
+        files[args.flags] = clean_data_bytes(result.flags, args.flags, "--flags")
+    atomic_write_many(files)
     return result

@@ -92,6 +92,10 @@ def run(args):
     from ._common import existing_file
 
     path = existing_file(args.path, "instrument file")
+    if args.action == "export":
+        from ._common import check_files
+
+        check_files({"PATH": args.path}, {"--output": args.output})
     if args.action == "validate":
         from ..instrument.validate import validate_instrument
 

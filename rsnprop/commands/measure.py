@@ -3,6 +3,8 @@ reflective construct, EFA, CFA with validity, common-method checks)."""
 
 from __future__ import annotations
 
+from ._common import seed as _seed
+
 from ._common import existing_file
 
 NAME = "measure"
@@ -18,7 +20,7 @@ def add_arguments(p) -> None:
     p.add_argument("--instrument", required=True, help="instrument YAML")
     p.add_argument("-o", "--output", default=None, help="write the JSON here (atomically)")
     p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples (0: none)")
-    p.add_argument("--seed", type=int, default=12345, help="seed of every random step")
+    p.add_argument("--seed", type=_seed, default=12345, help="seed of every random step")
     p.add_argument("--marker", default=None, help="marker-variable column for the CMV check")
     p.add_argument("--missing", choices=["auto", "listwise", "fiml"], default="auto",
                    help="missing data in the CFA, validity (omega, AVE, HTMT) and "
@@ -39,12 +41,23 @@ def run(args):
 
     path = existing_file(args.data, "clean data file")
     ins_path = existing_file(args.instrument, "instrument")
+    from ._common import check_files
+
+    check_files({"CLEAN": args.data, "--instrument": args.instrument}, {"--output": args.output})
     if args.n_boot < 0:
-        raise InputError("must be >= 0", parameter="n-boot", value=args.n_boot)
+        raise InputError("must be >= 0", parameter="--n-boot", value=args.n_boot)
     ins = load_instrument(ins_path)
     data = read_data(path)
-    res = measure_instrument(data, ins, n_boot=args.n_boot, seed=args.seed, marker=args.marker,
-                             cfa=not args.no_cfa, cfa_missing=args.missing)
+    from ._common import check_columns, naming_file
+
+    items = [i for c in ins.constructs.values() for i in c.items]
+    check_columns(data, items, str(path))
+    from ._common import option_names
+
+    with naming_file(args.data), option_names({"missing": "--missing", "n_boot": "--n-boot",
+                                               "marker": "--marker", "seed": "--seed"}):
+        res = measure_instrument(data, ins, n_boot=args.n_boot, seed=args.seed, marker=args.marker,
+                                 cfa=not args.no_cfa, cfa_missing=args.missing)
     if args.output:
         from ..io import atomic_write
         from ..results import dumps

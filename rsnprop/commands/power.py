@@ -15,11 +15,14 @@ DESCRIPTION = (
 )
 
 
+from ._common import seed
+
+
 def add_arguments(parser) -> None:
     parser.add_argument("--plan", required=True, help="study plan YAML (analysis/study.yaml)")
     parser.add_argument("--n", required=True, help="comma-separated sample sizes, e.g. 100,200,300")
     parser.add_argument("--reps", type=int, default=200, help="replications per sample size (default 200)")
-    parser.add_argument("--seed", type=int, default=1, help="root seed (default 1)")
+    parser.add_argument("--seed", type=seed, default=1, help="root seed (default 1)")
     parser.add_argument("--jobs", type=int, default=0, help="workers (default 0 = all cores)")
     parser.add_argument("--backend", choices=("joblib", "dask"), default="joblib",
                         help="joblib (default) or a dask.distributed cluster")
@@ -62,6 +65,48 @@ def _sizes(text):
     return out
 
 
+def _check_scheduler(args) -> None:
+    """``--scheduler`` goes with ``--backend dask`` and is an address (``tcp://host:port``)."""
+    import re
+
+    from ..errors import InputError
+
+    if args.scheduler is None:
+        return
+    if args.backend != "dask":
+        raise InputError("--scheduler needs --backend dask", parameter="--scheduler",
+                         value=args.scheduler)
+    if not re.fullmatch(r"((tcp|tls|inproc|ucx|ws|wss)://)?[\w.\-\[\]:]+:\d{1,5}/?",
+                        args.scheduler):
+        raise InputError("not a scheduler address (expected tcp://host:port)",
+                         parameter="--scheduler", value=args.scheduler)
+
+
+def _remove_stream(stream) -> None:
+    """``--restart``: delete ``stream`` only when its first line is an rsnprop Monte Carlo
+    stream header; any other file (a CSV, the plan...) is refused, never deleted."""
+    import json
+    import os
+
+    from ..errors import InputError
+    from ..power.montecarlo import STREAM_KIND
+
+    try:
+        with open(stream, "rb") as fh:
+            first = fh.readline(1 << 20)
+        header = json.loads(first) if first.strip() else None
+    except (OSError, ValueError):
+        header = False
+    if header is None:  # an empty file: nothing to lose
+        os.unlink(stream)
+        return
+    if not isinstance(header, dict) or header.get("kind") != STREAM_KIND:
+        raise InputError("--restart deletes only an rsnprop Monte Carlo stream, and this file is "
+                         "not one: give another --stream path", file=stream,
+                         parameter="--restart")
+    os.unlink(stream)
+
+
 def run(args):
     import os
     import sys
@@ -73,6 +118,18 @@ def run(args):
     existing_file(args.plan, "study plan")
     if args.instrument:
         existing_file(args.instrument, "instrument")
+    stream = args.stream
+    if stream is None and args.output:
+        out = Path(args.output)
+        stream = str(out.with_name(out.stem + ".runs.jsonl"))
+    from ._common import check_files
+
+    check_files({"--plan": args.plan, "--instrument": args.instrument, "--scenario": args.scenario},
+                {"--output": args.output, "--stream": stream, "--figure": args.figure})
+    _check_scheduler(args)
+    if args.jobs < 0:
+        raise InputError("must be 0 (all cores) or a positive number of workers",
+                         parameter="--jobs", value=args.jobs)
     ns = _sizes(args.n)
     if args.reps < 1:
         raise InputError("must be a positive integer", parameter="--reps", value=args.reps)
@@ -82,12 +139,8 @@ def run(args):
             raise InputError("must lie in [0, 1)", parameter="--" + name.replace("_", "-"), value=v)
     if args.figure and Path(args.figure).suffix.lower() not in (".svg", ".png"):
         raise InputError("the figure must be .svg or .png", parameter="--figure", value=args.figure)
-    stream = args.stream
-    if stream is None and args.output:
-        out = Path(args.output)
-        stream = str(out.with_name(out.stem + ".runs.jsonl"))
     if stream and args.restart and os.path.exists(stream):
-        os.unlink(stream)
+        _remove_stream(stream)
     progress = sys.stderr.isatty() if args.progress is None else args.progress
     sim = {k: v for k, v in {"careless_rate": args.careless_rate,
                              "missing_rate": args.missing_rate}.items() if v is not None}

@@ -59,6 +59,15 @@ def run(args):
     if args.tables_dir and Path(args.tables_dir).exists() and not Path(args.tables_dir).is_dir():
         raise InputError("the tables folder is an existing file", file=args.tables_dir,
                          parameter="--tables-dir")
+    from ._common import check_files
+    from ..report.inputs import EXPECTED_FILES
+
+    results = Path(args.results_dir)
+    if results.exists() and not results.is_dir():
+        raise InputError("RESULTS_DIR must be a folder", file=args.results_dir)
+    inputs = {f"RESULTS_DIR/{name}": results / name for name in EXPECTED_FILES}
+    inputs.update({"--power": args.power, "--invariance": args.invariance})
+    check_files(inputs, {"--output": args.output})
     from ..errors import RsnpropError
 
     try:

@@ -12,12 +12,15 @@ DESCRIPTION = (
 )
 
 
+from ._common import seed
+
+
 def add_arguments(parser) -> None:
     parser.add_argument("--instrument", required=True, help="instrument YAML")
     parser.add_argument("--scenario", default="p1p2",
                         help="p1p2 | null | reversed | p2_only | path to a YAML scenario (default p1p2)")
     parser.add_argument("--n", type=int, default=300, help="number of respondents (default 300)")
-    parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    parser.add_argument("--seed", type=seed, default=1, help="random seed (default 1)")
     parser.add_argument("--platform", default="generic",
                         help="generic | xlsform | limesurvey | qualtrics (default generic)")
     parser.add_argument("--careless-rate", type=float, help="share of careless respondents")
@@ -28,6 +31,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("--truth", help="also write the truth per row (CSV: group, latent scores...)")
     parser.add_argument("--params", help="also write the population parameters (JSON)")
     parser.add_argument("-o", "--output", required=True, help="raw export to write (.csv)")
+
+
+#: the largest --n accepted: a raw export of this size takes about 1 GB in memory
+MAX_N = 1_000_000
 
 
 def _check_rate(name, value):
@@ -43,8 +50,15 @@ def run(args):
     from ._common import existing_file
 
     existing_file(args.instrument, "instrument")
+    from ._common import check_files
+
+    check_files({"--instrument": args.instrument, "--scenario": args.scenario},
+                {"--output": args.output, "--truth": args.truth, "--params": args.params})
     if args.n < 1:
         raise InputError("must be a positive integer", parameter="--n", value=args.n)
+    if args.n > MAX_N:
+        raise InputError(f"too many respondents to simulate at once (at most {MAX_N:,})",
+                         parameter="--n", value=args.n)
     for name in ("careless_rate", "missing_rate", "invalid_rate"):
         _check_rate("--" + name.replace("_", "-"), getattr(args, name))
     if args.bg_share is not None and not 0 < args.bg_share < 1:

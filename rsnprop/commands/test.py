@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ._common import seed as _seed
+
 NAME = "test"
 HELP = "test propositions P1/P2 on clean data with the preregistered study plan"
 DESCRIPTION = (
@@ -24,7 +26,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--instrument", metavar="PATH", help="instrument YAML (needed with --raw)")
     parser.add_argument("--platform", default=None, help="platform of the raw export (generic, xlsform, limesurvey, qualtrics)")
     parser.add_argument("--no-latent", action="store_true", help="skip the multigroup SEM cross-check")
-    parser.add_argument("--seed", type=int, default=None, help="seed recorded in the result")
+    parser.add_argument("--seed", type=_seed, default=None, help="seed recorded in the result")
 
 
 def _read(path):
@@ -36,10 +38,12 @@ def _read(path):
 def run(args):
     from pathlib import Path
 
-    from ._common import existing_file
+    from ._common import check_files, existing_file
 
     existing_file(args.clean, "clean data file")
     existing_file(args.plan, "study plan")
+    check_files({"CLEAN": args.clean, "--plan": args.plan, "--raw": args.raw,
+                 "--instrument": args.instrument}, {"--output": args.output})
     from ..errors import InputError
     from ..propositions import load_plan, test_propositions
 

@@ -215,7 +215,13 @@ def _run_dask(fn, tasks, collect, *, jobs=None, client=None, scheduler=None):
     own_cluster = own_client = None
     if client is None:
         if scheduler:
-            client = own_client = Client(scheduler)
+            try:
+                client = own_client = Client(scheduler, timeout="10s")
+            except (OSError, ValueError, TypeError) as err:  # unreachable or malformed address
+                from ..errors import InputError
+
+                raise InputError(f"cannot connect to the dask scheduler ({type(err).__name__}: "
+                                 f"{err})", parameter="--scheduler", value=scheduler) from None
         else:
             import logging
 

@@ -197,14 +197,18 @@ def write_report(results_dir, output, *, tables_dir=None, command: str | None = 
 
 def _write(results_dir, output, *, tables_dir=None, command=None, files=None,
            allow_plan_mismatch=False) -> ReportResult:
-    from ..io import atomic_write
-    from .tables import export_tables
+    from ..io import atomic_write_many
+    from .tables import MANIFEST, plan_tables
 
     output = Path(output)
     tables_dir = Path(tables_dir) if tables_dir is not None else output.parent / "tables"
     inputs, sections, tables, figures = _assemble(results_dir, command, files, allow_plan_mismatch)
     html = _render(inputs, sections, TABLES_NOTE if tables else "").encode("utf-8")
-    written = export_tables(tables, tables_dir)
-    atomic_write(output, html)
+    # the report and its tables belong together: checked first, then replaced together
+    writes, stale = plan_tables(tables, tables_dir)
+    atomic_write_many({**writes, output: html})
+    for p in stale:
+        p.unlink()
+    written = [p for p in writes if p.name != MANIFEST]
     return ReportResult(output, html, sections, written, len(figures))
 

@@ -133,12 +133,14 @@ class Table:
 
     def to_csv(self) -> str:
         """CSV text: machine-readable keys as header, raw values rounded to 6 decimals."""
+        from ..io import csv_safe_cell
+
         header, body = self._raw()
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(header)
+        writer.writerow([csv_safe_cell(h) for h in header])
         for line in body:
-            writer.writerow(["" if v is None else v for v in line])
+            writer.writerow(["" if v is None else csv_safe_cell(v) for v in line])
         return buf.getvalue()
 
     def to_latex(self) -> str:
@@ -192,41 +194,48 @@ def latex_escape(text) -> str:
     return "".join(_LATEX.get(ch, ch) for ch in str(text))
 
 
-def export_tables(tables: list[Table], directory) -> list[Path]:
-    """Write each table as ``tableNN_<id>.csv`` and ``.tex`` into ``directory`` (atomically),
-    and all of them into ``tables.docx`` (APA layout) when python-docx is installed.
+#: the manifest that lists the files ``rsnprop report`` wrote into the tables folder
+MANIFEST = "rsnprop-tables.json"
 
-    Returns the written paths in order.  Files of earlier runs with other names are left alone.
-    """
-    from ..io import atomic_write
 
-    directory = Path(directory)
-    out = []
+def table_files(tables: list[Table]) -> dict:
+    """``{file name: bytes}`` of every table (``tableNN_<id>.csv`` and ``.tex``) and of
+    ``tables.docx`` (APA layout, when python-docx is installed).  CSV cells that a spreadsheet
+    would run as formulas are neutralised (:func:`rsnprop.io.csv_safe_cell`)."""
+    out = {}
     for t in tables:
         stem = f"table{t.number:02d}_{t.slug}"
-        for ext, text in (("csv", t.to_csv()), ("tex", t.to_latex())):
-            path = directory / f"{stem}.{ext}"
-            atomic_write(path, text)
-            out.append(path)
+        out[f"{stem}.csv"] = t.to_csv().encode("utf-8")
+        out[f"{stem}.tex"] = t.to_latex().encode("utf-8")
     if tables:
-        from .docx_export import write_docx
+        from .docx_export import docx_bytes
 
-        path = directory / "tables.docx"
-        if write_docx(tables, path):
-            out.append(path)
-    _remove_stale(directory, out)
+        data = docx_bytes(tables)
+        if data is not None:
+            out["tables.docx"] = data
     return out
 
 
-def _remove_stale(directory: Path, written: list[Path]) -> None:
-    """Delete ``tableNN_<name>.csv/.tex`` files of earlier runs that this run did not write,
-    so that the folder always matches the report (other files are never touched)."""
-    import re
+def plan_tables(tables: list[Table], directory) -> tuple[dict, list]:
+    """``(writes, stale)`` for the tables folder (see :func:`rsnprop.io.plan_owned_files`): only
+    files listed in the folder's manifest (written by an earlier run and unchanged since) are
+    replaced or removed; any other file in the way stops the report with exit 2."""
+    from ..io import plan_owned_files
 
-    keep = {p.name for p in written}
-    pattern = re.compile(r"^table\d{2,}_[a-z0-9_-]+\.(csv|tex)$")
-    if not directory.is_dir():
-        return
-    for p in directory.iterdir():
-        if p.is_file() and pattern.match(p.name) and p.name not in keep:
-            p.unlink()
+    return plan_owned_files(directory, table_files(tables), manifest=MANIFEST,
+                            writer="rsnprop report", option="--tables-dir")
+
+
+def export_tables(tables: list[Table], directory) -> list[Path]:
+    """Write each table as ``tableNN_<id>.csv`` and ``.tex`` into ``directory``, and all of
+    them into ``tables.docx``, together (atomically), with the manifest; remove the files of
+    earlier runs listed in the manifest that this run does not write.  Files rsnprop did not
+    write are never replaced or removed.  Returns the written paths in order."""
+    from ..io import atomic_write_many
+
+    writes, stale = plan_tables(tables, directory)
+    atomic_write_many(writes)
+    for p in stale:
+        p.unlink()
+    return [p for p in writes if p.name != MANIFEST]
+
