@@ -35,14 +35,16 @@ def add_arguments(parser) -> None:
 
 
 def _inputs_from_plan(plan_path) -> dict:
-    import yaml
-
     from ..errors import PlanError
 
-    try:
-        data = yaml.safe_load(plan_path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as err:
-        raise PlanError(f"not valid YAML ({err.__class__.__name__})", file=str(plan_path)) from None
+    from ..yamlio import load_yaml
+
+    data = load_yaml(plan_path, what="study plan", error=PlanError)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise PlanError(f"a study plan must be a mapping of keys to values, not a "
+                        f"{type(data).__name__}", file=str(plan_path))
     inputs = data.get("inputs") or {}
     if not isinstance(inputs, dict):
         raise PlanError("'inputs' must be a mapping with keys raw and instrument",
@@ -67,7 +69,7 @@ def steps(args) -> list[list[str]]:
         if inputs.get(key):
             return (base / inputs[key]).resolve()
         if default is None:
-            raise InputError(f"give --{key} or set inputs.{key} in the plan", parameter=key)
+            raise InputError(f"give --{key} or set inputs.{key} in the plan", parameter=f"--{key}")
         return default
 
     raw = pick(args.raw, "raw")

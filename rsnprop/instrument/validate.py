@@ -134,21 +134,22 @@ def read_yaml_nodes(path: str | os.PathLike) -> tuple[Any, list[dict], Any]:
 
     if not os.path.isfile(path):
         raise MissingFileError("instrument file does not exist", file=path)
-    try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except UnicodeDecodeError as err:
-        raise InstrumentError(f"not UTF-8 text ({err.reason})", file=path) from None
+    from ..yamlio import check_alias_budget, read_text
+
+    text = read_text(path, what="instrument", error=InstrumentError)
     loader_cls = _DupKeyLoader.get()
     loader = loader_cls(text)
     loader.duplicates = []
     try:
         node = loader.get_single_node()
+        check_alias_budget(node, file=str(path), error=InstrumentError)  # alias bombs
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         raise InstrumentError(f"{where}not valid YAML ({getattr(err, 'problem', err)})", file=path) from None
+    except RecursionError:
+        raise InstrumentError("the YAML is nested too deeply", file=path) from None
     finally:
         loader.dispose()
     col = _Collector()
@@ -358,6 +359,9 @@ def check(p: Parsed, col: _Collector) -> None:
         if sec is not None:
             if sec.id in seen_sections:
                 col.add(f"{spath}.id", "id.duplicate", f"section id '{sec.id}' already used at {seen_sections[sec.id]}")
+            elif sec.id in seen_items:  # XLSForm (pyxform) needs names unique in the survey
+                col.add(f"{spath}.id", "id.duplicate", f"section id '{sec.id}' is also an item id "
+                        f"({seen_items[sec.id]}): every name must be unique in the survey")
             seen_sections.setdefault(sec.id, spath)
             _lang_checks(col, langs, f"{spath}.title", sec.title, "title")
             if sec.intro is not None:
@@ -368,8 +372,9 @@ def check(p: Parsed, col: _Collector) -> None:
         for ipath, item in items:
             if item.id in seen_items:
                 col.add(f"{ipath}.id", "id.duplicate", f"item id '{item.id}' already used at {seen_items[item.id]}")
-            elif item.id in seen_sections:
-                pass
+            elif item.id in seen_sections:  # XLSForm (pyxform) needs names unique in the survey
+                col.add(f"{ipath}.id", "id.duplicate", f"item id '{item.id}' is also a section id "
+                        f"({seen_sections[item.id]}): every name must be unique in the survey")
             seen_items.setdefault(item.id, ipath)
             _lang_checks(col, langs, f"{ipath}.text", item.text, "text")
             if item.hint is not None:

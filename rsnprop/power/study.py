@@ -63,12 +63,13 @@ class PowerResult(Result):
 
 def default_instrument(plan_path) -> Path:
     """The plan's ``inputs.instrument`` or ``../instruments/rsn_internationalisation.yaml``."""
-    import yaml
+    from ..errors import RsnpropError
+    from ..yamlio import load_yaml
 
     p = Path(plan_path).resolve()
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-    except Exception:  # noqa: BLE001 - load_plan reports bad plans
+        data = load_yaml(p, what="study plan") or {}
+    except (RsnpropError, OSError):  # load_plan reports bad plans
         data = {}
     inputs = data.get("inputs") if isinstance(data, dict) else None
     if isinstance(inputs, dict) and inputs.get("instrument"):

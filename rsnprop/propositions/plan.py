@@ -393,17 +393,13 @@ def load_plan(path) -> StudyPlan:
     >>> load_plan(p).alpha
     0.01
     """
-    import yaml
+    from ..yamlio import load_yaml
 
     p = Path(path)
     if not p.is_file():
         raise MissingFileError("study plan does not exist", file=str(path))
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        raise PlanError(f"not valid YAML ({getattr(err, 'problem', err)})", file=str(path),
-                        row=None if mark is None else mark.line + 1) from None
+    # UTF-8 only, duplicate keys and alias bombs refused (rsnprop.yamlio)
+    data = load_yaml(p, what="study plan", error=PlanError)
     plan = plan_from_dict(data, file=str(path))
     plan._base_dir = p.resolve().parent
     return plan

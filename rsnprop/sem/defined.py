@@ -26,11 +26,24 @@ def _compile(expr: str):
     except SyntaxError as err:
         raise ModelSyntaxError("cannot read the defined-parameter expression", parameter="model",
                                value=expr) from err
+    if len(expr) > 2000:
+        raise ModelSyntaxError("defined-parameter expression too long", parameter="model",
+                               value=expr)
     for node in ast.walk(tree):
         if not isinstance(node, _ALLOWED) or (isinstance(node, ast.Call) and not (
                 isinstance(node.func, ast.Name) and node.func.id in _FUNCS and not node.keywords)):
             raise ModelSyntaxError("defined parameters may only use labels, numbers, + - * / ^ and "
                                    "exp/log/sqrt/abs", parameter="model", value=expr)
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+                raise ModelSyntaxError("defined parameters may only use labels and numbers (no "
+                                       "text)", parameter="model", value=expr)
+            # numbers as floats: 9^9^9 overflows at once instead of building a huge integer
+            try:
+                node.value = float(node.value)
+            except OverflowError:
+                raise ModelSyntaxError("number too large in a defined parameter",
+                                       parameter="model", value=expr) from None
     return compile(tree, "<:=>", "eval")
 
 
@@ -43,7 +56,13 @@ def evaluate_definitions(pt, values_by_label: dict) -> dict:
         for name in code.co_names:
             if name not in env and name not in _FUNCS:
                 raise ModelSyntaxError("unknown label in a defined parameter", parameter="model", value=name)
-        val = float(eval(code, {"__builtins__": {}, **_FUNCS}, env))
+        try:
+            with np.errstate(all="ignore"):
+                val = float(eval(code, {"__builtins__": {}, **_FUNCS}, env))
+        except (OverflowError, ZeroDivisionError, ValueError, TypeError) as err:
+            raise ModelSyntaxError(f"cannot evaluate the defined parameter {d.lhs} "
+                                   f"({type(err).__name__}: {err})", parameter="model",
+                                   value=d.rhs) from None
         env[d.lhs] = val
         out[d.lhs] = val
     return out

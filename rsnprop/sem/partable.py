@@ -239,6 +239,12 @@ def build_partable(model: str, *, ngroups: int = 1, std_lv: bool = False, meanst
             if (r.lhs, r.op, r.rhs) in partial or (r.rhs, r.op, r.lhs) in partial:
                 continue
             r.eq = f".eq.{r.lhs}{r.op}{r.rhs}"
+    if partial and not probe:  # a typo in --partial would silently keep the constraint
+        present = {(r.lhs, r.op, r.rhs) for r in rows}
+        for p in sorted(partial):
+            if p not in present and (p[2], p[1], p[0]) not in present:
+                raise ModelSyntaxError("names a parameter that is not in the model",
+                                       parameter="group_partial", value="".join(p))
     # equality constraints between labels ('a == b'): the labels share one parameter
     alias: dict[str, str] = {}
     for d in definitions:

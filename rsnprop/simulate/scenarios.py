@@ -358,17 +358,16 @@ def _deep_merge(a: dict, b: dict) -> dict:
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read a YAML scenario file (see the module docstring for its keys)."""
-    import yaml
-
     from ..errors import MissingFileError, SpecificationError
+    from ..yamlio import load_yaml
 
     p = Path(path)
     if not p.is_file():
         raise MissingFileError("scenario file does not exist", file=str(path))
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        raise SpecificationError(f"not valid YAML ({type(err).__name__})", file=str(path)) from None
+    data = load_yaml(p, what="scenario", error=SpecificationError)
+    if not isinstance(data, dict):
+        raise SpecificationError("a scenario must be a mapping of keys to values",
+                                 file=str(path), value=type(data).__name__)
     return scenario_from_dict(data, source=str(path))
 
 
