@@ -69,38 +69,162 @@ def _add_json(p: argparse.ArgumentParser) -> None:
                 _add_json(child)
 
 
+EXIT_INTERRUPTED = 130
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: unwinds like Ctrl-C, so temporary files are removed."""
+
+
+def _on_signal(signum, frame):  # noqa: ARG001 - signal handler API
+    raise _Terminated()
+
+
+def _install_signal_handlers() -> None:
+    """Ctrl-C (SIGINT) always interrupts, even when the shell started rsnprop with SIGINT
+    ignored (a background job of a script); SIGTERM and SIGHUP unwind the same way."""
+    import signal
+
+    try:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    except (ValueError, OSError):  # not the main thread
+        pass
+    for name in ("SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is not None:
+            try:
+                signal.signal(sig, _on_signal)
+            except (ValueError, OSError):  # not the main thread
+                pass
+
+
+class _Warnings:
+    """Warnings of a command, printed as ``warning: ...`` lines (no Python source lines) after
+    its output or its error line, so that an error's first line stays the first line."""
+
+    def __init__(self):
+        self.lines: list[str] = []
+
+    def format(self, message, category, filename, lineno, line=None):  # noqa: ARG002
+        """Installed as ``warnings.formatwarning``: keeps the line, prints nothing now (code
+        that records warnings, such as ``pytest.warns``, still sees every warning)."""
+        text = f"warning: {' '.join(str(message).split())}"
+        if text not in self.lines:
+            self.lines.append(text)
+        return ""
+
+    def flush(self) -> None:
+        for text in self.lines:
+            try:
+                sys.stderr.write(text + "\n")
+            except (OSError, ValueError):
+                pass
+        self.lines = []
+
+
+def _report_error(err, args) -> None:
+    """The one-line message (the count and the first problem when there are several), then
+    the details, one per line."""
+    if getattr(args, "json", False):
+        from .results import dumps
+
+        sys.stdout.write(dumps(err.to_dict()) + "\n")
+    first, *rest = str(err).splitlines() or [""]
+    problems = err.problems or []
+    if len(problems) > 1 and "more problem" not in first and f"{len(problems)} problems" not in first:
+        first += f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''}, below)"
+    sys.stderr.write(f"rsnprop {args.command}: error: {first}\n")
+    for line in rest:
+        if line.strip():
+            sys.stderr.write(f"  {line.strip()}\n")
+    for extra in problems[1:]:
+        msg = extra.get("message", extra) if isinstance(extra, dict) else extra
+        sys.stderr.write(f"  {' '.join(str(msg).split())}\n")
+
+
+def _user_oserror(err: OSError):
+    """An OSError the user can fix (a path, permissions, a full disk) as an InputError."""
+    import errno
+
+    from .errors import InputError
+
+    user_errnos = {errno.EACCES, errno.EPERM, errno.EISDIR, errno.ENOTDIR, errno.ENOENT,
+                   errno.EEXIST, errno.ENOSPC, errno.EROFS, errno.ENAMETOOLONG, errno.ELOOP,
+                   errno.EDQUOT, errno.EFBIG, errno.EXDEV, errno.ETXTBSY}
+    if err.errno not in user_errnos:
+        return None
+    what = {errno.EACCES: "permission denied", errno.EPERM: "permission denied",
+            errno.EISDIR: "is a folder", errno.ENOTDIR: "a part of the path is not a folder",
+            errno.ENOENT: "no such file or folder", errno.ENOSPC: "no space left on the device",
+            errno.EROFS: "read-only file system"}.get(err.errno, err.strerror or str(err))
+    return InputError(f"cannot read or write this file: {what}",
+                      file=err.filename if err.filename is not None else None)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "_module", None) is None:
         parser.print_help()
         return EXIT_INPUT
+    import warnings
+
+    _install_signal_handlers()
+    pending = _Warnings()
+    saved = warnings.formatwarning
+    warnings.formatwarning = pending.format
+    try:
+        return _run(args)
+    finally:
+        warnings.formatwarning = saved
+        pending.flush()
+
+
+def _run(args) -> int:
     from .errors import RsnpropError
 
     try:
         result = args._module.run(args)
     except RsnpropError as err:
-        if getattr(args, "json", False):
-            from .results import dumps
-
-            sys.stdout.write(dumps(err.to_dict()) + "\n")
-        sys.stderr.write(f"rsnprop {args.command}: error: {err}\n")
-        for extra in err.problems[1:] if err.problems else []:
-            sys.stderr.write(f"  {extra.get('message', extra)}\n")
+        _report_error(err, args)
         return EXIT_INPUT
     except KeyboardInterrupt:
-        sys.stderr.write("rsnprop: interrupted\n")
-        return 130
+        sys.stderr.write(f"rsnprop {args.command}: interrupted; no output was replaced "
+                         "partially\n")
+        return EXIT_INTERRUPTED
+    except MemoryError:
+        from .errors import InputError
+
+        _report_error(InputError("not enough memory for this input (too many rows, columns or "
+                                 "draws?)"), args)
+        return EXIT_INPUT
+    except OSError as err:
+        user = _user_oserror(err)
+        if user is None:
+            return _bug(err, args)
+        _report_error(user, args)
+        return EXIT_INPUT
+    except RecursionError as err:
+        return _bug(err, args)
     except Exception as err:  # a bug: say so, show the traceback only on request
-        if os.environ.get("RSNPROP_DEBUG"):
-            raise
-        sys.stderr.write(
-            f"rsnprop {args.command}: internal error ({type(err).__name__}: {err}). "
-            "This is a bug; rerun with RSNPROP_DEBUG=1 for the traceback and report it.\n"
-        )
-        return EXIT_BUG
-    _emit(result, args)
+        return _bug(err, args)
+    try:
+        _emit(result, args)
+    except BrokenPipeError:  # `rsnprop ... | head`: the reader left, nothing to say
+        return EXIT_OK
     return getattr(result, "exit_code", EXIT_OK) if result is not None else EXIT_OK
+
+
+def _bug(err, args) -> int:
+    """Exit 1: a bug in rsnprop (the traceback only with RSNPROP_DEBUG=1)."""
+    if os.environ.get("RSNPROP_DEBUG"):
+        raise err
+    text = " ".join(str(err).split())[:300]
+    sys.stderr.write(
+        f"rsnprop {args.command}: internal error ({type(err).__name__}: {text}). "
+        "This is a bug; rerun with RSNPROP_DEBUG=1 for the traceback and report it.\n"
+    )
+    return EXIT_BUG
 
 
 def _emit(result, args) -> None:

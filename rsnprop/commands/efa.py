@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ._common import seed as _seed
+
 from ._common import existing_file, split_list
 
 NAME = "efa"
@@ -22,7 +24,7 @@ def add_arguments(p) -> None:
                    help="auto (default) = listwise, with rows used/given reported; pairwise as "
                    "psych's default (docs/missing-data.md)")
     p.add_argument("--n-iter", type=int, default=20, help="parallel-analysis simulations")
-    p.add_argument("--seed", type=int, default=12345, help="seed of the simulations")
+    p.add_argument("--seed", type=_seed, default=12345, help="seed of the simulations")
     p.add_argument("--cross-loading", type=float, default=0.3,
                    help="flag secondary loadings at or above this value")
 
@@ -34,8 +36,11 @@ def run(args):
 
     path = existing_file(args.data, "data file")
     if args.n_iter < 1:
-        raise InputError("must be >= 1", parameter="n-iter", value=args.n_iter)
+        raise InputError("must be >= 1", parameter="--n-iter", value=args.n_iter)
     data = read_data(path)
+    from ._common import check_columns
+
+    check_columns(data, split_list(args.items), str(path))
     return efa(data, split_list(args.items), nfactors=args.nfactors, fm=args.fm,
                rotate=args.rotate, correlation=args.cor, missing=args.missing,
                n_iter=args.n_iter, seed=args.seed, cross_loading=args.cross_loading,

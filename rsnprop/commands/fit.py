@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ._common import seed as _seed
+
 NAME = "fit"
 HELP = "fit a CFA/SEM written in lavaan syntax (ML, MLR, WLSMV; multigroup; FIML; bootstrap)"
 
@@ -24,7 +26,7 @@ def add_arguments(parser) -> None:
                         "latent responses as parameters)")
     parser.add_argument("--bootstrap", type=int, default=0, metavar="N", help="bootstrap draws (0: none)")
     parser.add_argument("--bootstrap-type", default="nonparametric", choices=["nonparametric", "bollen.stine"])
-    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--seed", type=_seed, default=None, help="seed of the bootstrap (0 to 4294967295)")
     parser.add_argument("--jobs", type=int, default=None, help="parallel workers for the bootstrap")
 
 
@@ -39,12 +41,25 @@ def read_data(path):
 
 
 def run(args):
-    from ._common import about_file, read_model, split_list
+    from ._common import about_file, check_columns, model_columns, read_model, split_list
+    from ..errors import InputError
     from ..sem import fit
 
-    data = read_data(args.data)
+    if split_list(args.equal) and not args.group:
+        raise InputError("--equal constrains parameters across groups: give --group too",
+                         parameter="--equal", value=args.equal)
+    if split_list(args.partial) and not split_list(args.equal):
+        raise InputError("--partial frees parameters from --equal: give --equal too",
+                         parameter="--partial", value=args.partial)
+    if args.bootstrap < 0:
+        raise InputError("must be 0 (no bootstrap) or a positive number of draws",
+                         parameter="--bootstrap", value=args.bootstrap)
     model = read_model(args.model)
-    with about_file(args.data):
+    data = read_data(args.data)
+    check_columns(data, model_columns(model, data), args.data)
+    from ._common import SEM_OPTIONS, option_names
+
+    with option_names(SEM_OPTIONS), about_file(args.data):
         return fit(model, data, group=args.group, group_equal=split_list(args.equal),
                    group_partial=split_list(args.partial), estimator=args.estimator,
                    ordered=split_list(args.ordered) or None, missing=args.missing,

@@ -26,13 +26,22 @@ def add_arguments(parser) -> None:
 
 
 def run(args):
-    from ._common import about_file, read_model, split_list
+    from ._common import about_file, check_columns, model_columns, read_model, split_list
     from .fit import read_data
+    from ..errors import InputError
     from ..sem import invariance
 
+    levels = split_list(args.levels)
+    if not levels:
+        raise InputError("give at least one step (configural, metric, scalar, strict, means)",
+                         parameter="--levels", value=args.levels)
+    model = read_model(args.model)
     data = read_data(args.data)
-    with about_file(args.data):
-        return invariance(read_model(args.model), data, args.group, levels=split_list(args.levels),
+    check_columns(data, model_columns(model, data), args.data)
+    from ._common import SEM_OPTIONS, option_names
+
+    with option_names(SEM_OPTIONS), about_file(args.data):
+        return invariance(model, data, args.group, levels=levels,
                           partial_search=args.partial, estimator=args.estimator,
                           ordered=split_list(args.ordered) or None, missing=args.missing,
                           rule=args.rule, parameterization=args.parameterization)

@@ -3,6 +3,8 @@ omega for one scale."""
 
 from __future__ import annotations
 
+from ._common import seed as _seed
+
 from ._common import existing_file, split_list
 
 NAME = "reliability"
@@ -29,7 +31,7 @@ def add_arguments(p) -> None:
                    help="auto (default) = listwise, with rows used/given reported; pairwise as "
                    "psych::alpha's default (docs/missing-data.md)")
     p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples (0: none)")
-    p.add_argument("--seed", type=int, default=12345, help="seed of the bootstrap")
+    p.add_argument("--seed", type=_seed, default=12345, help="seed of the bootstrap")
     p.add_argument("--ci-level", type=float, default=0.95, help="confidence level")
     p.add_argument("--ordinal", action="store_true",
                    help="also report ordinal alpha (from polychoric correlations)")
@@ -45,11 +47,14 @@ def run(args):
     path = existing_file(args.data, "data file")
     if (args.scale_min is None) != (args.scale_max is None):
         raise InputError("give both --scale-min and --scale-max (or neither)",
-                         parameter="scale-min")
+                         parameter="--scale-min")
     if not 0 < args.ci_level < 1:
-        raise InputError("must be between 0 and 1", parameter="ci-level", value=args.ci_level)
+        raise InputError("must be between 0 and 1", parameter="--ci-level", value=args.ci_level)
     if args.n_boot < 0:
-        raise InputError("must be >= 0", parameter="n-boot", value=args.n_boot)
+        raise InputError("must be >= 0", parameter="--n-boot", value=args.n_boot)
+    if args.omega_factors < 0:
+        raise InputError("must be 0 (no omega) or a positive number of group factors",
+                         parameter="--omega-factors", value=args.omega_factors)
     items = split_list(args.items)
     reverse = split_list(args.reverse)
     scale = None
@@ -59,7 +64,7 @@ def run(args):
         ins = load_instrument(existing_file(args.instrument, "instrument"))
         if args.construct:
             if args.construct not in ins.constructs:
-                raise InputError("unknown construct", parameter="construct",
+                raise InputError("unknown construct", parameter="--construct",
                                  value=args.construct)
             items = items or list(ins.constructs[args.construct].items)
             scale = args.construct
@@ -67,7 +72,7 @@ def run(args):
         unknown = [i for i in items if i not in ins.items]
         if unknown:
             raise InputError("item is not in the instrument", column=unknown[0],
-                             parameter="items")
+                             parameter="--items")
         rev = {i: keys[i] for i in items if i in keys}
         for r in reverse:  # explicit --reverse on top, with the item's own scale
             if r in ins.items and ins.items[r].scale is not None:
@@ -76,10 +81,13 @@ def run(args):
                 rev[r] = (args.scale_min, args.scale_max)
         reverse = rev
     elif args.construct:
-        raise InputError("--construct needs --instrument", parameter="construct")
+        raise InputError("--construct needs --instrument", parameter="--construct")
     if not items:
-        raise InputError("give --items (or --instrument with --construct)", parameter="items")
+        raise InputError("give --items (or --instrument with --construct)", parameter="--items")
     data = read_data(path)
+    from ._common import check_columns
+
+    check_columns(data, items, str(path))
     notes = []
     if args.instrument and isinstance(reverse, dict) and reverse:
         clean_like = any(str(c).startswith("score_") for c in data.columns)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ._common import seed as _seed
+
 from ._common import existing_file, read_model
 
 NAME = "validity"
@@ -13,7 +15,7 @@ def add_arguments(p) -> None:
     p.add_argument("--model", required=True,
                    help="measurement model in lavaan syntax ('f =~ a + b + c'), inline or a file")
     p.add_argument("--n-boot", type=int, default=1000, help="HTMT bootstrap resamples (0: none)")
-    p.add_argument("--seed", type=int, default=12345, help="seed of the bootstrap")
+    p.add_argument("--seed", type=_seed, default=12345, help="seed of the bootstrap")
     p.add_argument("--missing", choices=["auto", "listwise", "fiml"], default="auto",
                    help="auto (default): full-information ML (lavaan missing = 'ml') when an item "
                    "is missing, else complete data; or listwise (docs/missing-data.md)")
@@ -30,11 +32,17 @@ def run(args):
 
     path = existing_file(args.data, "data file")
     if args.n_boot < 0:
-        raise InputError("must be >= 0", parameter="n-boot", value=args.n_boot)
+        raise InputError("must be >= 0", parameter="--n-boot", value=args.n_boot)
     model = read_model(args.model)
     data = read_data(path)
-    res = validity(data, model, n_boot=args.n_boot, seed=args.seed, missing=args.missing,
-                   file=str(path))
+    from ._common import check_columns, model_columns
+
+    check_columns(data, model_columns(model, data), str(path))
+    from ._common import option_names
+
+    with option_names({"model": "--model", "missing": "--missing", "n_boot": "--n-boot"}):
+        res = validity(data, model, n_boot=args.n_boot, seed=args.seed, missing=args.missing,
+                       file=str(path))
     if args.cmv or args.marker:
         import warnings
 
@@ -51,7 +59,7 @@ def run(args):
         if args.marker:
             if args.marker not in data.columns:
                 raise InputError("marker variable is not in the data", file=str(path),
-                                 column=args.marker, parameter="marker")
+                                 column=args.marker, parameter="--marker")
             mk = marker_variable(data, items, args.marker)
             cmv["marker_variable"] = {k: (v.to_numpy().tolist() if hasattr(v, "to_numpy")
                                           else v) for k, v in mk.items()}

@@ -28,7 +28,11 @@ from pathlib import Path
 from ..errors import DataFileError, MissingFileError
 
 __all__ = ["read_table", "detect_encoding", "detect_delimiter", "to_numeric_columns",
-           "SUPPORTED_SUFFIXES"]
+           "SUPPORTED_SUFFIXES", "MISSING_TOKENS"]
+
+#: cell texts read as missing by default (R's ``NA``, spreadsheets' ``#N/A``...); empty cells
+#: are missing too.  ``read_table(..., missing_tokens=())`` keeps them as text.
+MISSING_TOKENS = ("NA", "N/A", "n/a", "NaN", "nan", "#N/A", "NULL")
 
 SUPPORTED_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".sav", ".zsav", ".parquet", ".pq")
 _DELIMITERS = (",", ";", "\t", "|")
@@ -283,7 +287,8 @@ def _convert_column_general(s, decimal):
     return full, is_comma
 
 
-def _read_csv(path: Path, *, encoding=None, delimiter=None, decimal=None):
+def _read_csv(path: Path, *, encoding=None, delimiter=None, decimal=None,
+              missing_tokens=MISSING_TOKENS):
     import io
 
     import pandas as pd
@@ -292,6 +297,8 @@ def _read_csv(path: Path, *, encoding=None, delimiter=None, decimal=None):
     if not raw or raw.isspace():       # (= not raw.strip(), without copying the file)
         raise DataFileError("the file is empty", file=path)
     enc = encoding or detect_encoding(raw)
+    if encoding is None and enc in ("cp1252", "latin-1"):
+        _warn_mixed_encoding(raw, path)
     # a big UTF-8 file is decoded by pyarrow itself (which checks it): only its first
     # megabyte here, for the delimiter and the header; the whole text if pandas reads it
     head_only = enc in ("utf-8", "utf-8-sig") and len(raw) >= _ARROW_MIN_BYTES
@@ -303,6 +310,8 @@ def _read_csv(path: Path, *, encoding=None, delimiter=None, decimal=None):
     if text.startswith("\ufeff"):
         text = text[1:]
     delim = delimiter or (detect_delimiter(text) if path.suffix.lower() != ".tsv" else "\t")
+    if delimiter is None:
+        _check_header_delimiter(text, delim, path)
     # fast path: pyarrow's multi-threaded reader, every column as text (the same cells as
     # pandas below); anything it does not read exactly as pandas would (short or long rows,
     # duplicate or empty header names, parse errors, invalid UTF-8) goes to pandas, which
@@ -310,30 +319,148 @@ def _read_csv(path: Path, *, encoding=None, delimiter=None, decimal=None):
     table = _read_csv_arrow(raw, text, enc, delim)
     if table is not None:
         del raw, text
+        table, counts = _blank_missing_tokens_arrow(table, missing_tokens)
         df, comma_cols = _convert_table(table, decimal)
         df.attrs["rsnprop_read"] = {"format": "csv", "encoding": enc, "delimiter": delim,
-                                    "decimal_comma_columns": comma_cols}
+                                    "decimal_comma_columns": comma_cols,
+                                    "missing_tokens": counts}
         return df
     if head_only:
         text = _decode(raw, enc, path)
         if text.startswith("\ufeff"):
             text = text[1:]
+    _check_row_widths(text, delim, path)
     try:
         df = pd.read_csv(io.StringIO(text), sep=delim, dtype=str, keep_default_na=False,
                          na_values=[""], skip_blank_lines=True, engine="c")
     except pd.errors.ParserError as err:
         msg = str(err).strip().splitlines()[-1]
         m = re.search(r"line (\d+)", msg)
+        line = int(m.group(1)) if m else None
         raise DataFileError(f"malformed CSV ({msg})", file=path,
-                            row=int(m.group(1)) if m else None) from None
+                            row=None if line is None else max(line - 1, 1)) from None
     except pd.errors.EmptyDataError:
         raise DataFileError("the file has no columns", file=path) from None
     df = _check_header(df, path)
+    df, counts = _blank_missing_tokens(df, missing_tokens)
     # decimal=None: auto, per column (a comma-delimited file can hold quoted decimal commas)
     df, comma_cols = to_numeric_columns(df, decimal=decimal)
     df.attrs["rsnprop_read"] = {"format": "csv", "encoding": enc, "delimiter": delim,
-                                "decimal_comma_columns": comma_cols}
+                                "decimal_comma_columns": comma_cols, "missing_tokens": counts}
     return df
+
+
+def _blank_missing_tokens(df, tokens):
+    """Text cells equal (once stripped) to a missing-value token become missing; returns the
+    frame and ``{token: number of cells}`` (tokens that occurred)."""
+    counts: dict = {}
+    if not tokens:
+        return df, counts
+    tokens = set(tokens)
+    out = df.copy()
+    for col in out.columns:
+        s = out[col]
+        if s.dtype != object and not str(s.dtype).startswith(("str", "string")):
+            continue
+        stripped = s.astype(object).map(lambda v: v.strip() if isinstance(v, str) else v)
+        hit = stripped.isin(tokens)
+        if hit.any():
+            for tok, n in stripped[hit].value_counts().items():
+                counts[tok] = counts.get(tok, 0) + int(n)
+            out[col] = s.astype(object).where(~hit, None)
+    return out, dict(sorted(counts.items()))
+
+
+def _blank_missing_tokens_arrow(table, tokens):
+    """:func:`_blank_missing_tokens` for a pyarrow table of text columns."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    counts: dict = {}
+    if not tokens:
+        return table, counts
+    values = pa.array(sorted(set(tokens)), type=pa.string())
+    cols = []
+    for col in table.columns:
+        t = pc.utf8_trim(col, characters=_PY_WHITESPACE)
+        hit = pc.fill_null(pc.is_in(t, value_set=values), False)
+        if pc.any(hit).as_py():
+            vc = pc.value_counts(pc.filter(t, hit))
+            for item in vc.to_pylist():
+                counts[item["values"]] = counts.get(item["values"], 0) + int(item["counts"])
+            col = pc.if_else(hit, pa.scalar(None, pa.string()), col)
+        cols.append(col)
+    return pa.table(cols, names=table.column_names), dict(sorted(counts.items()))
+
+
+def _check_header_delimiter(text: str, delim: str, path) -> None:
+    """Refuse a file whose header is split by one delimiter and its rows by another (every
+    row would otherwise be read as one field, i.e. all missing)."""
+    import csv
+    import io
+
+    lines = [ln for ln in text[:1 << 20].splitlines()[:50] if ln.strip()]
+    if len(lines) < 2:
+        return
+    try:
+        widths = {d: [len(r) for r in csv.reader(io.StringIO("\n".join(lines)), delimiter=d)]
+                  for d in _DELIMITERS}
+    except csv.Error:
+        return
+    header, rows = widths[delim][0], widths[delim][1:]
+    if header < 2 or sum(w == header for w in rows) * 2 >= len(rows):
+        return
+    for other in _DELIMITERS:
+        if other == delim:
+            continue
+        w = widths[other][1:]
+        if w and w[0] >= 2 and sum(x == w[0] for x in w) * 2 > len(w):
+            raise DataFileError(f"the header is delimited by {delim!r} but the rows by "
+                                f"{other!r}: save the file with one delimiter", file=path)
+
+
+def _check_row_widths(text: str, delim: str, path) -> None:
+    """A data row with fewer fields than the header is a problem of that row (pandas would
+    pad it with missing values silently).  Rows are 1-based data rows (after the header)."""
+    import csv
+    import io
+
+    try:
+        reader = csv.reader(io.StringIO(text), delimiter=delim)
+        header = None
+        row = 0
+        for fields in reader:
+            if not fields or (len(fields) == 1 and not fields[0].strip()):
+                continue  # blank lines are skipped, as pandas does
+            if header is None:
+                header = len(fields)
+                continue
+            row += 1
+            if len(fields) < header:
+                raise DataFileError(f"the row has {len(fields)} field(s) and the header "
+                                    f"{header}: a field is missing (or a delimiter)",
+                                    file=path, row=row)
+    except csv.Error:
+        return  # pandas reports malformed quoting itself
+
+
+def _warn_mixed_encoding(raw: bytes, path) -> None:
+    """Warn when a file that is not valid UTF-8 still holds UTF-8 sequences (a file edited
+    with two encodings): its accented letters come out garbled either way."""
+    import warnings
+
+    from ..errors import DataQualityWarning
+
+    sample = raw[:1 << 22]
+    if re.search(rb"[\xc3\xc2\xc5][\x80-\xbf]", sample):
+        try:
+            sample.decode("utf-8")
+        except UnicodeDecodeError as err:
+            line = sample[: err.start].count(b"\n")
+            warnings.warn(f"{path}: the file mixes UTF-8 and another encoding (first non-UTF-8 "
+                          f"byte on data row {max(line, 1)}): read as cp1252, so some accented "
+                          "letters are garbled; save the file as UTF-8", DataQualityWarning,
+                          stacklevel=3)
 
 
 def _decode(raw: bytes, enc: str, path):
@@ -445,7 +572,58 @@ def _check_header(df, path):
     return df.drop(columns=unnamed)
 
 
-def _read_excel(path: Path, *, sheet=0):
+def _looks_like_qualtrics(df) -> bool:
+    """Qualtrics' second extra header row: ``{"ImportId": ...}`` in most cells of data row 2."""
+    if df.shape[0] < 2 or df.shape[1] == 0:
+        return False
+    row = df.iloc[1].astype(str)
+    return int(row.str.startswith('{"ImportId"').sum()) * 2 > df.shape[1]
+
+
+def _warn_empty_columns(df, path) -> None:
+    """A column without any value (an export filter, formulas without saved values...) is
+    worth a word: it is read as 100 % missing."""
+    import warnings
+
+    from ..errors import DataQualityWarning
+
+    if df.shape[0] == 0:
+        return
+    empty = [str(c) for c in df.columns if df[c].isna().all()]
+    if empty:
+        shown = ", ".join(empty[:8]) + (f" and {len(empty) - 8} more" if len(empty) > 8 else "")
+        warnings.warn(f"{path}: {len(empty)} column(s) have no value in any row: {shown}",
+                      DataQualityWarning, stacklevel=3)
+
+
+def _warn_formulas_without_values(path: Path, sheet) -> None:
+    """Cells holding a formula whose value Excel did not save read as empty: say so."""
+    import warnings
+
+    from ..errors import DataQualityWarning
+
+    try:
+        import openpyxl
+
+        wb_f = openpyxl.load_workbook(path, read_only=True, data_only=False)
+        wb_v = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        ws_f = wb_f.worksheets[sheet] if isinstance(sheet, int) else wb_f[sheet]
+        ws_v = wb_v.worksheets[sheet] if isinstance(sheet, int) else wb_v[sheet]
+        n = 0
+        for row_f, row_v in zip(ws_f.iter_rows(values_only=True), ws_v.iter_rows(values_only=True)):
+            n += sum(isinstance(f, str) and f.startswith("=") and v is None
+                     for f, v in zip(row_f, row_v))
+        wb_f.close()
+        wb_v.close()
+    except Exception:  # noqa: BLE001 - a best-effort check; pandas reported unreadable files
+        return
+    if n:
+        warnings.warn(f"{path}: {n} cell(s) hold a formula without a saved value and are read "
+                      "as missing: open the file in Excel and save it again", DataQualityWarning,
+                      stacklevel=3)
+
+
+def _read_excel(path: Path, *, sheet=0, missing_tokens=MISSING_TOKENS):
     import zipfile
 
     import pandas as pd
@@ -461,9 +639,11 @@ def _read_excel(path: Path, *, sheet=0):
     df = _check_header(df, path)
     obj = df.astype(object).where(df.notna(), None)
     txt = obj.apply(lambda s: s.map(lambda v: None if v is None else str(v)))
+    txt, counts = _blank_missing_tokens(txt, missing_tokens)
     df, comma_cols = to_numeric_columns(txt)
     df.attrs["rsnprop_read"] = {"format": "xlsx", "sheet": sheet,
-                                "decimal_comma_columns": comma_cols}
+                                "decimal_comma_columns": comma_cols, "missing_tokens": counts}
+    _warn_formulas_without_values(path, sheet)
     return df
 
 
@@ -510,7 +690,7 @@ def _read_parquet(path: Path):
 
 def read_table(path, *, platform: str | None = None, instrument=None, sheet=0,
                encoding: str | None = None, delimiter: str | None = None,
-               decimal: str | None = None):
+               decimal: str | None = None, missing_tokens=MISSING_TOKENS):
     """Read a data file into a DataFrame (one row per respondent).
 
     Parameters
@@ -529,6 +709,10 @@ def read_table(path, *, platform: str | None = None, instrument=None, sheet=0,
         Needed to map platform column names to item ids.
     sheet, encoding, delimiter, decimal : optional
         Override the detection.
+    missing_tokens : sequence of str
+        Cell texts read as missing in CSV and Excel files (default :data:`MISSING_TOKENS`:
+        ``NA``, ``N/A``, ``NaN``...; ``()`` keeps them as text).  How many cells each token
+        accounted for is ``df.attrs["rsnprop_read"]["missing_tokens"]``.
 
     Returns
     -------
@@ -561,9 +745,10 @@ def read_table(path, *, platform: str | None = None, instrument=None, sheet=0,
         raise DataFileError("is a folder, expected a data file", file=p)
     suffix = p.suffix.lower()
     if suffix in (".csv", ".tsv", ".txt"):
-        df = _read_csv(p, encoding=encoding, delimiter=delimiter, decimal=decimal)
+        df = _read_csv(p, encoding=encoding, delimiter=delimiter, decimal=decimal,
+                       missing_tokens=missing_tokens)
     elif suffix in (".xlsx", ".xlsm"):
-        df = _read_excel(p, sheet=sheet)
+        df = _read_excel(p, sheet=sheet, missing_tokens=missing_tokens)
     elif suffix in (".sav", ".zsav"):
         df = _read_sav(p)
     elif suffix in (".parquet", ".pq"):
@@ -579,6 +764,11 @@ def read_table(path, *, platform: str | None = None, instrument=None, sheet=0,
 
         warnings.warn(f"{p}: the file has a header but no data rows", DataQualityWarning,
                       stacklevel=2)
+    if platform is None and _looks_like_qualtrics(df):
+        raise DataFileError("this looks like a Qualtrics export (data rows 1 and 2 are its "
+                            "question-text and ImportId header rows): give --platform qualtrics",
+                            file=p, row=2)
+    _warn_empty_columns(df, p)
     if platform is not None and platform != "generic" or (platform == "generic" and instrument):
         from .platforms import map_platform_columns
 

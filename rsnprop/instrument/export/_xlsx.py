@@ -33,6 +33,9 @@ def write_xlsx(sheets: dict[str, list[list]], *, title: str | None = None) -> by
         ws = wb.create_sheet(name)
         for r in rows:
             ws.append(["" if v is None else v for v in r])
+            for cell in ws[ws.max_row]:  # text beginning with '=' is text, never a formula
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"
         for cell in ws[1] if rows else ():
             cell.font = Font(bold=True)
     if title:
