@@ -127,6 +127,9 @@ def run(args):
     check_files({"--plan": args.plan, "--instrument": args.instrument, "--scenario": args.scenario},
                 {"--output": args.output, "--stream": stream, "--figure": args.figure})
     _check_scheduler(args)
+    from ..propositions import load_plan
+
+    load_plan(args.plan)  # a bad plan is named as such (before the instrument is looked up)
     if args.jobs < 0:
         raise InputError("must be 0 (all cores) or a positive number of workers",
                          parameter="--jobs", value=args.jobs)

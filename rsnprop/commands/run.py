@@ -69,7 +69,8 @@ def steps(args) -> list[list[str]]:
         if inputs.get(key):
             return (base / inputs[key]).resolve()
         if default is None:
-            raise InputError(f"give --{key} or set inputs.{key} in the plan", parameter=f"--{key}")
+            raise InputError(f"give --{key} or set inputs.{key} in the plan", file=str(plan),
+                             parameter=f"--{key}")
         return default
 
     raw = pick(args.raw, "raw")
