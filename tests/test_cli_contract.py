@@ -422,3 +422,47 @@ def test_restart_removes_a_real_stream_only(tmp_path):
         _remove_stream(str(other))
     assert other.read_text() == "a,b\n1,2\n"
     del Namespace
+
+
+def test_excel_formulas_without_saved_values_and_empty_columns_warn(tmp_path):
+    import openpyxl
+
+    from rsnprop.data import read_table
+    from rsnprop.errors import DataQualityWarning
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["resp_id", "rel_1", "rel_2", "note"])
+    for i in range(4):
+        ws.append([f"R{i}", f"=1+{i}", i + 1, None])  # openpyxl saves formulas without values
+    path = tmp_path / "formulas.xlsx"
+    wb.save(path)
+    with pytest.warns(DataQualityWarning) as record:
+        df = read_table(path)
+    text = " ".join(str(w.message) for w in record)
+    assert "4 cell(s) hold a formula without a saved value" in text
+    assert "rel_1" in text and "note" in text  # the columns with no value at all
+    assert df["rel_1"].isna().all()
+
+
+def test_missing_tokens_are_configurable(tmp_path):
+    from rsnprop.data import read_table
+
+    path = tmp_path / "r.csv"
+    path.write_text("id,x\n1,NA\n2,3\n3,N/A\n4,#N/A\n")
+    df = read_table(path)
+    assert df["x"].isna().sum() == 3 and df["x"].dtype == "float64"
+    assert df.attrs["rsnprop_read"]["missing_tokens"] == {"#N/A": 1, "N/A": 1, "NA": 1}
+    kept = read_table(path, missing_tokens=())
+    assert kept["x"].tolist() == ["NA", "3", "N/A", "#N/A"]
+
+
+def test_report_does_not_overwrite_a_users_tables_docx(env):
+    _, folder = env
+    tables = folder / "rep3" / "tables"
+    tables.mkdir(parents=True)
+    (tables / "tables.docx").write_bytes(b"my own document")
+    res = run_case(env, ["report", "build", "-o", "rep3/r.html"], first=["tables.docx"])
+    assert (tables / "tables.docx").read_bytes() == b"my own document"
+    assert not (folder / "rep3" / "r.html").exists()  # nothing written: the pair or nothing
+    assert res.returncode == 2
