@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -406,8 +405,6 @@ def test_permission_error_while_writing_exits_2(monkeypatch, capsys, tmp_path):
 
 
 def test_restart_removes_a_real_stream_only(tmp_path):
-    from argparse import Namespace
-
     from rsnprop.commands.power import _remove_stream
     from rsnprop.errors import InputError
     from rsnprop.power.montecarlo import STREAM_KIND
@@ -421,7 +418,6 @@ def test_restart_removes_a_real_stream_only(tmp_path):
     with pytest.raises(InputError):
         _remove_stream(str(other))
     assert other.read_text() == "a,b\n1,2\n"
-    del Namespace
 
 
 def test_excel_formulas_without_saved_values_and_empty_columns_warn(tmp_path):
