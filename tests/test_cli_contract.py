@@ -462,3 +462,12 @@ def test_report_does_not_overwrite_a_users_tables_docx(env):
     assert (tables / "tables.docx").read_bytes() == b"my own document"
     assert not (folder / "rep3" / "r.html").exists()  # nothing written: the pair or nothing
     assert res.returncode == 2
+
+
+def test_clean_missing_tokens_option(env):
+    import json
+
+    _, folder = env
+    run_case(env, ["clean", "na.csv", "--instrument", "ins.yaml", "-o", "tok.parquet", "--log",
+                   "tok.json", "--missing-tokens", "N/A"], code=0)
+    assert "NA" not in json.loads((folder / "tok.json").read_text())["read"]["missing_tokens"]

@@ -32,6 +32,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("--flags", metavar="FLAGS",
                         help="per-row screening table (.parquet or .csv): every careless index "
                              "and flag, eligibility criteria, kept or not, for every input row")
+    parser.add_argument("--missing-tokens", metavar="TOKENS", default=None,
+                        help="comma-separated cell texts read as missing in RAW (default "
+                             "NA,N/A,n/a,NaN,nan,#N/A,NULL; '' for none); the cleaning log counts "
+                             "the cells of each (read.missing_tokens)")
 
 
 def _rules_from_plan(path):
@@ -65,6 +69,13 @@ def clean_data_bytes(data, path, option="--output") -> bytes:
         data.to_parquet(buf, index=False, engine="pyarrow", compression="snappy")
         return buf.getvalue()
     return csv_safe(data).to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+def _tokens(text) -> dict:
+    """``--missing-tokens`` as keyword arguments of read_table (none: its default)."""
+    if text is None:
+        return {}
+    return {"missing_tokens": tuple(t.strip() for t in text.split(",") if t.strip())}
 
 
 def _check_suffix(path, option) -> str:
@@ -108,7 +119,8 @@ def run(args):
     instrument = load_instrument(ins_path)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DataQualityWarning)  # about the file itself
-        raw = read_table(raw_path, platform=args.platform, instrument=instrument)
+        raw = read_table(raw_path, platform=args.platform, instrument=instrument,
+                         **_tokens(getattr(args, "missing_tokens", None)))
     read_warnings = [str(w.message) for w in caught if issubclass(w.category, DataQualityWarning)]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # every warning is in the log and the summary
