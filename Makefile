@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.rsnprop-installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-deps analysis test bench clean package-data
+.PHONY: help install system-deps analysis test lint bench clean package-data
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort | awk -F'\t' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -26,9 +26,12 @@ analysis: install ## run the example study on the bundled SIMULATED data -> repo
 	$(MAKE) -C analysis RSNPROP=$(abspath $(BIN))/rsnprop
 
 # No root needed when Chromium is installed; without it the browser tests say what to install.
-test: install ## run the default test suite (< 10 minutes)
+test: install lint ## lint, then run the default test suite (< 10 minutes)
 	@bash scripts/system-deps.sh --optional
 	$(BIN)/python -m pytest -q -m "not bench"
+
+lint: install ## ruff (rules in pyproject.toml): unused names, undefined names, x != x NaN checks...
+	$(BIN)/ruff check rsnprop tests bench scripts analysis
 
 bench: install ## run the benchmarks (timings printed, and saved under bench/results/)
 	$(BIN)/python -m pytest -q -s -m bench bench

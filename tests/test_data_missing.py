@@ -107,7 +107,7 @@ def test_em_normal_equals_plain_per_pattern_em(case, weighted):
     """The batched EM (rsnprop._em.EMPatterns) gives the estimates of the per-pattern EM it
     replaced (_em_normal_plain), with and without frequency weights, and from a warm start."""
     from rsnprop._em import EMPatterns
-    from rsnprop.data.missing import _em_normal_plain, _patterns
+    from rsnprop.data.missing import _em_normal_plain
 
     if case == "synthetic":
         x = _incomplete()

@@ -98,7 +98,6 @@ def test_shared_reference_values(hs):
 
 
 def test_fit_is_fast(hs):
-    import time
 
     fit(HS_MODEL, hs)
     t = min(_timed(lambda: fit(HS_MODEL, hs)) for _ in range(5))

@@ -40,7 +40,7 @@ _LAZY = {
 
 # ``clean`` is both a submodule and the function it defines: bind the function eagerly (the
 # module imports nothing heavy) so that importing ``rsnprop.data.clean`` never shadows it.
-from .clean import CleaningResult, clean  # noqa: E402
+from .clean import CleaningResult, clean  # noqa: E402, F401  (re-exported in __all__)
 
 __all__ = sorted([*_LAZY, "clean", "CleaningResult"])
 

@@ -19,6 +19,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import re
 
 __all__ = ["label_map", "to_codes", "reverse_key", "split_multi"]
@@ -72,7 +73,7 @@ def to_codes(values, item, missing_tokens) -> tuple:
     lmap = label_map(item)
     codes, reasons = [], []
     for v in values:
-        if v is None or (isinstance(v, float) and v != v):
+        if v is None or (isinstance(v, float) and math.isnan(v)):
             codes.append(None)
             reasons.append(None)
             continue

@@ -757,7 +757,7 @@ def _condition(col, op, val, *, factorized=None):
         return notna_array(col)
     if col.dtype == object or not hasattr(col.dtype, "kind") or col.dtype.kind not in "biuf":
         a = col.astype(object).to_numpy()
-        uniq = {x for x in a if x is not None and x == x}
+        uniq = {x for x in a if x is not None and not (isinstance(x, (float, np.floating)) and np.isnan(x))}
         hits = {x for x in uniq if _cmp(x, op, val)}
         return np.isin(a, list(hits)) if hits else np.zeros(len(a), dtype=bool)
     a = col.to_numpy(dtype="float64")
@@ -829,7 +829,7 @@ def find_duplicates(ids, items, columns=None):
                 f.result()
     else:
         _hash_rows(starts)
-    del srcs
+    srcs.clear()  # the column copies are no longer needed
     answered = answered * 2 >= max(1, p)
     # first occurrence of each key: factor codes are numbered in order of appearance
     codes = np.asarray(pd.factorize(h)[0])

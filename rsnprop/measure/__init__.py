@@ -26,13 +26,13 @@ from __future__ import annotations
 # Public functions are imported eagerly: several share their module's name (``efa``,
 # ``omega``, ``polychoric``, ``validity``), which a lazy loader would shadow.  These modules
 # import numpy only; scipy, pandas and the SEM engine load inside the functions.
-from .cmv import common_latent_factor, harman, marker_variable
-from .efa import EFAResult, bartlett, efa, kmo, parallel_analysis
-from .factor import fa_matrix
-from .omega import omega, omega_from_matrix, schmid
-from .polychoric import polychoric
-from .reliability import ReliabilityResult, alpha, feldt_ci
-from .validity import ValidityResult, ave, composite_reliability, htmt, validity
+from .cmv import common_latent_factor, harman, marker_variable  # noqa: F401
+from .efa import EFAResult, bartlett, efa, kmo, parallel_analysis  # noqa: F401
+from .factor import fa_matrix  # noqa: F401
+from .omega import omega, omega_from_matrix, schmid  # noqa: F401
+from .polychoric import polychoric  # noqa: F401
+from .reliability import ReliabilityResult, alpha, feldt_ci  # noqa: F401
+from .validity import ValidityResult, ave, composite_reliability, htmt, validity  # noqa: F401
 
 #: ``rsnprop.reliability`` / ``rsnprop.measure.reliability``: the reliability function
 #: (an alias of :func:`alpha`; like ``efa`` and ``omega`` it shadows its module's name --

@@ -28,6 +28,8 @@ Examples
 
 from __future__ import annotations
 
+import math
+
 from ..results import Result, jsonsafe
 
 __all__ = ["HS_MODEL", "HS_POPULATION", "implied_covariance", "cfa_power", "CFAPowerResult",
@@ -109,7 +111,7 @@ def _decide(res, alpha, parameters):
         lhs, op, rhs = spec
         row = est[(est["lhs"] == lhs) & (est["op"] == op) & (est["rhs"] == rhs)]
         pv = float(row["pvalue"].iloc[0]) if len(row) else float("nan")
-        out[f"sig_{lhs}{op}{rhs}"] = bool(pv == pv and pv < alpha)
+        out[f"sig_{lhs}{op}{rhs}"] = bool(not math.isnan(pv) and pv < alpha)
     return out
 
 
@@ -201,7 +203,7 @@ def cfa_block_batch(task: dict) -> list[dict]:
         rmsea = rmsea_point(chi2, df, n, 1)
         pv = float(st.chi2.sf(chi2, df)) if df > 0 else float("nan")
         rec.update({"chi2": chi2, "pvalue": pv, "cfi": cfi, "rmsea": rmsea})
-        rec["reject_exact_fit"] = bool(pv == pv and pv < alpha)
+        rec["reject_exact_fit"] = bool(not math.isnan(pv) and pv < alpha)
         rec["rmsea_above_05"] = bool(rmsea > 0.05)
         rec["cfi_below_95"] = bool(cfi is not None and cfi < 0.95)
         try:
@@ -215,8 +217,8 @@ def cfa_block_batch(task: dict) -> list[dict]:
             else:
                 se = float(np.sqrt(max(vcov[k, k], 0.0)))
                 z = thetas[b, k] / se if se > 0 else float("nan")
-                pz = 2 * float(st.norm.sf(abs(z))) if z == z else float("nan")
-                sig = bool(pz == pz and pz < alpha)
+                pz = 2 * float(st.norm.sf(abs(z))) if not math.isnan(z) else float("nan")
+                sig = bool(not math.isnan(pz) and pz < alpha)
             rec[f"sig_{lhs}{op}{rhs}"] = sig
         for key in ("chi2", "pvalue", "cfi", "rmsea"):
             if rec[key] is not None and rec[key] == rec[key]:

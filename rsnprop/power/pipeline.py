@@ -11,6 +11,8 @@ primary rows only (see :mod:`rsnprop.propositions.decide`); ``full=True`` runs e
 
 from __future__ import annotations
 
+import math
+
 __all__ = ["pipeline_block", "one_replication", "PROPOSITIONS"]
 
 PROPOSITIONS = ("P1", "P2", "joint")
@@ -37,7 +39,7 @@ def _r(x, digits=12):
         v = float(x)
     except (TypeError, ValueError):
         return None
-    if v != v or v in (float("inf"), float("-inf")):
+    if not math.isfinite(v):
         return None
     return float(f"{v:.{digits}g}")
 

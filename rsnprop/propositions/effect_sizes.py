@@ -145,7 +145,7 @@ def jzs_log_bf10(t: float, n: float, *, r: float = 0.707, alternative: str = "tw
     -3.117
     """
     import numpy as np
-    from scipy import integrate, optimize, stats
+    from scipy import integrate, optimize
 
     sides = {"two-sided": 0, "greater": 1, "less": -1}
     if alternative not in sides:

@@ -17,7 +17,7 @@ __all__ = ["fit_batch"]
 def _group_terms(gm, theta, cov, mean, logdet_s, meanstructure, need_grad=True, need_hess=True):
     """Batched F_g, gradient and expected Hessian for one group. theta: (B, q)."""
     B = theta.shape[0]
-    n, p, q = gm.nvar, gm.p, gm.q
+    n, p = gm.nvar, gm.p
     A = np.broadcast_to(gm.A0, (B, n, n)).copy()
     S = np.broadcast_to(gm.S0, (B, n, n)).copy()
     m = np.broadcast_to(gm.m0, (B, n)).copy()
@@ -69,7 +69,6 @@ def _group_terms(gm, theta, cov, mean, logdet_s, meanstructure, need_grad=True, 
         resid = resid - r[:, :, None] * r[:, None, :]
     W = sinv @ resid @ sinv
     grad = (W.reshape(B, 1, pp) @ dsT)[:, 0, :]
-    dm = None
     if meanstructure:
         eta = np.einsum("bij,bj->bi", IA, m)
         mparts = []

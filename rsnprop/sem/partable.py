@@ -120,7 +120,6 @@ def build_partable(model: str, *, ngroups: int = 1, std_lv: bool = False, meanst
     reg_lhs = [st.lhs for st in statements if st.op == "~"]
     reg_rhs = [st.rhs for st in statements if st.op == "~"]
     indicators = {st.rhs for st in statements if st.op == "=~"}
-    endogenous_lv = [v for v in lv if v in reg_lhs]
     exogenous_lv = [v for v in lv if v not in reg_lhs]
     # observed exogenous covariates (fixed.x): only predictors, never outcomes nor indicators
     ov_x = [v for v in ov if v in reg_rhs and v not in reg_lhs and v not in indicators
