@@ -1,0 +1,218 @@
+"""Score (Lagrange multiplier) tests of equality constraints, as lavaan's ``lavTestScore()``.
+
+A model fitted with equality constraints (``group_equal``, shared labels) is compared with the
+model in which some of them are released, without refitting.  Let ``theta_u`` be the parameter
+vector of the *unconstrained* model (every row of an equality class its own parameter), ``R``
+the Jacobian of the constraints ``theta_u[a] - theta_u[b] = 0`` (one row per constraint, lavaan's
+``con.jac``), ``s`` the gradient of the unit log-likelihood ``log L / N`` at the constrained
+estimates and ``I`` the expected unit information of the unconstrained model.  With
+
+    Z = [[I, R1'], [R1, 0]],   J1 = (Z^+)[:q, :q]          (R1 = the constraints kept)
+
+the score statistic for releasing the other constraints is ``N s' J1 s`` (chi-square, df = the
+number released):
+
+* total test: every constraint released (``R1`` empty, ``J1 = I^-1``);
+* univariate test of constraint ``r``: ``R1 = R`` without row ``r`` (df 1);
+* cumulative test: constraints released one more at a time in decreasing order of their
+  univariate statistic (df 1, 2, ...).
+
+R: ``lavTestScore(fit, cumulative = TRUE)`` (lavaan 0.6, ``information = "expected"``), e.g.
+``fit <- cfa(model, data, group = "g", group.equal = c("loadings", "intercepts"))``.  ML with
+complete data, and FIML (``missing = "fiml"``; lavaan ``missing = "ml"``).
+
+Examples
+--------
+>>> from rsnprop.sem import fit
+>>> from rsnprop.sem.scoretest import score_tests
+>>> from rsnprop.datasets import holzinger_swineford
+>>> res = fit("visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9",
+...           holzinger_swineford(), group="school", group_equal=("loadings", "intercepts"))
+>>> st = score_tests(res)
+>>> round(st.total["X2"], 3), st.total["df"]
+(46.956, 15)
+>>> st.univariate.sort_values("X2").iloc[-1][["lhs", "op", "rhs"]].tolist()
+['x3', '~1', '']
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+from ..errors import InputError
+from ..results import Result, jsonsafe
+
+__all__ = ["score_tests", "ScoreTestResult", "unconstrained"]
+
+
+class ScoreTestResult(Result):
+    """Result of :func:`score_tests`.
+
+    Attributes
+    ----------
+    total : dict
+        ``{"X2", "df", "p_value"}`` of releasing every constraint tested.
+    univariate : pandas.DataFrame
+        One row per constraint: ``lhs, op, rhs`` (the parameter constrained), ``group``
+        (the group whose parameter is set equal to group ``group_ref``'s), ``group_ref``,
+        ``type`` (``loadings``, ``intercepts``...), ``X2, df, p_value`` and ``p_adjusted``
+        (``correction`` over the constraints tested), ``flagged`` (``p_adjusted < alpha``).
+    cumulative : pandas.DataFrame
+        ``lhs, op, rhs, group, X2, df, p_value``: releasing the constraints of this and the
+        previous rows (decreasing univariate X2).
+    n : int
+        Firms (cases) in the fit.
+    """
+
+    title = "Score tests of equality constraints"
+
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+    def to_frame(self):
+        return self.univariate
+
+    def to_dict(self):
+        return jsonsafe({"total": self.total, "univariate": self.univariate,
+                         "cumulative": self.cumulative, "correction": self.correction,
+                         "alpha": self.alpha, "n": self.n, "n_total": self.n,
+                         "information": "expected", "warnings": self.warnings})
+
+    def summary(self):
+        import pandas as pd
+
+        with pd.option_context("display.width", 160, "display.float_format", "{:.4g}".format):
+            return "\n".join([
+                f"{self.title} ({self.n} cases; expected information)",
+                f"total: X2 = {self.total['X2']:.3f}, df = {self.total['df']}, p = {self.total['p_value']:.4g}",
+                f"univariate (correction: {self.correction}, alpha {self.alpha:g}):",
+                self.univariate.to_string(index=False), "cumulative:",
+                self.cumulative.to_string(index=False)])
+
+
+def unconstrained(pt):
+    """``(aug, expand, pairs)``: a copy of the parameter table where every free row of an
+    equality class has its own parameter; ``expand`` maps the constrained theta to the
+    unconstrained one (``theta_u = theta[expand]``) and ``pairs`` lists the constraints as
+    ``(row_ref, row, k_ref, k)`` (table rows and their unconstrained parameter indices)."""
+    aug = copy.copy(pt)
+    aug.rows = [copy.copy(r) for r in pt.rows]
+    first: dict[int, tuple] = {}
+    expand, pairs = [], []
+    k = 0
+    for orig, r in zip(pt.rows, aug.rows):
+        if orig.par < 0:
+            continue
+        if orig.par in first:
+            ref_row, ref_k = first[orig.par]
+            pairs.append((ref_row, orig, ref_k, k))
+        else:
+            first[orig.par] = (orig, k)
+        r.par = k
+        expand.append(orig.par)
+        k += 1
+    aug.npar = k
+    return aug, np.asarray(expand, dtype=int), pairs
+
+
+def _release_stat(info, R, keep, score, N):
+    """``N s' J1 s`` with the constraints ``keep`` (row indices of ``R``) kept."""
+    q = info.shape[0]
+    R1 = R[keep]
+    m = R1.shape[0]
+    Z = np.zeros((q + m, q + m))
+    Z[:q, :q] = info
+    Z[q:, :q] = R1
+    Z[:q, q:] = R1.T
+    J1 = np.linalg.pinv(Z)[:q, :q]
+    return float(N * score @ J1 @ score)
+
+
+def _eq_type(row, lv):
+    from .partable import _eq_type
+
+    return _eq_type(row, set(lv))
+
+
+def score_tests(res, *, types=None, correction="holm", alpha=0.05):
+    """Score tests of the equality constraints of a fitted model (see module docstring).
+
+    Parameters
+    ----------
+    res : SEMResult
+        An ML fit (complete data or FIML) with equality constraints.
+    types : sequence of str, optional
+        Only the constraints on these parameter types (``"loadings"``, ``"intercepts"``,
+        ...; :data:`rsnprop.sem.partable.GROUP_EQUAL_TYPES`) are *tested*; the others stay in
+        the model.  Default: every equality constraint (as ``lavTestScore``).
+    correction : str
+        Multiple-testing correction of the univariate p-values (``p.adjust`` names:
+        ``holm``, ``bonferroni``, ``fdr_bh``, ..., ``none``).
+    alpha : float
+        Level at which a corrected p-value flags a constraint.
+
+    Returns
+    -------
+    ScoreTestResult
+
+    Raises
+    ------
+    InputError
+        When the model has no equality constraint to test, or was not fitted by ML.
+    """
+    import pandas as pd
+    from scipy import stats
+
+    from ..propositions.decide import adjust
+    from .fiml import FIMLEngine
+    from .model import build_engine
+
+    if getattr(res, "_wls", None) is not None or res.theta is None:
+        raise InputError("score tests need an ML fit (not WLSMV)", parameter="estimator", value=res.estimator)
+    pt = res._pt
+    aug, expand, pairs = unconstrained(pt)
+    if types is not None:
+        pairs = [p for p in pairs if _eq_type(p[1], pt.lv) in set(types)]
+    if not pairs:
+        raise InputError("the model has no equality constraint to test", parameter="types",
+                         value=None if types is None else ",".join(types))
+    eng = build_engine(aug, res._engine.data)
+    if isinstance(res._engine, FIMLEngine):
+        eng = FIMLEngine(eng.groups, res._engine.pats, aug.npar, res._engine.ns)
+    # constraints not tested stay imposed (rows of R that are always kept)
+    _, _, all_pairs = unconstrained(pt)
+    tested = {(id(a), id(b)) for a, b, _, _ in pairs}
+    fixed = [p for p in all_pairs if (id(p[0]), id(p[1])) not in tested]
+    cons = list(pairs) + fixed
+    R = np.zeros((len(cons), aug.npar))
+    for i, (_, _, ka, kb) in enumerate(cons):
+        R[i, ka], R[i, kb] = 1.0, -1.0
+    _, grad, hess = eng.grad_info(res.theta[expand])
+    score, info = -0.5 * grad, 0.5 * hess
+    N = res._engine.ntotal
+    m = len(pairs)
+    always = list(range(m, len(cons)))
+    total = _release_stat(info, R, always, score, N)
+    uni = np.array([_release_stat(info, R, [j for j in range(len(cons)) if j != i], score, N)
+                    for i in range(m)])
+    order = np.argsort(-uni, kind="stable")
+    cum = np.array([_release_stat(info, R, [j for j in range(len(cons)) if j not in set(order[:r + 1])],
+                                  score, N) for r in range(m)])
+    p_uni = stats.chi2.sf(uni, 1)
+    p_adj = adjust({i: float(p) for i, p in enumerate(p_uni)}, correction)
+    rows = []
+    for i, (ref, row, _, _) in enumerate(pairs):
+        rows.append({"lhs": row.lhs, "op": row.op, "rhs": row.rhs if row.op != "~1" else "",
+                     "group": row.group, "group_ref": ref.group, "type": _eq_type(row, pt.lv),
+                     "X2": float(uni[i]), "df": 1, "p_value": float(p_uni[i]),
+                     "p_adjusted": p_adj[i], "flagged": bool(p_adj[i] < alpha)})
+    univariate = pd.DataFrame(rows)
+    cumulative = univariate.loc[order, ["lhs", "op", "rhs", "group"]].reset_index(drop=True)
+    cumulative["X2"] = cum
+    cumulative["df"] = np.arange(1, m + 1)
+    cumulative["p_value"] = stats.chi2.sf(cum, cumulative["df"])
+    return ScoreTestResult(total={"X2": total, "df": m, "p_value": float(stats.chi2.sf(total, m))},
+                           univariate=univariate, cumulative=cumulative, correction=correction,
+                           alpha=alpha, n=int(N), warnings=list(getattr(res, "warnings", []) or []))
