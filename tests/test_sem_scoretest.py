@@ -76,3 +76,40 @@ def test_no_constraint_is_an_error(results):
     res = fit(R["model"], pd.read_csv(REF / "holzinger_swineford.csv"), group="school")
     with pytest.raises(InputError, match="no equality constraint"):
         score_tests(res)
+
+
+def _holm(p):
+    p = np.asarray(p, float)
+    order = np.argsort(p)
+    adj = np.maximum.accumulate((len(p) - np.arange(len(p))) * p[order])
+    out = np.empty_like(p)
+    out[order] = np.minimum(1, adj)
+    return out
+
+
+def test_invariance_score_rule_follows_lavaan_numbers():
+    """invariance(rule="score", locate="score") on HS: the scalar step fails and x3, then x7
+    intercepts are freed; with lavaan's univariate tests (intercepts only, Holm) the scalar
+    model flags x3 first and the model with x3 and x7 freed flags nothing."""
+    from rsnprop.datasets import holzinger_swineford
+    from rsnprop.sem import invariance
+
+    inv = invariance(R["model"], holzinger_swineford(), "school", levels=("configural", "metric", "scalar"),
+                     rule="score", partial_search=True, locate="score")
+    steps = {s["name"]: s for s in inv.steps}
+    assert steps["metric"]["held"] and not steps["scalar"]["held"]
+    assert steps["partial_scalar"]["freed"] == ["x3~1", "x7~1"] and inv.level == "partial_scalar"
+    for key, n_flagged in (("scalar", None), ("scalar_partial", 0)):
+        u = pd.DataFrame(R[key]["univariate"])
+        u = u[u.op == "~1"]
+        flagged = u[_holm(u.p_value) < 0.05]
+        if n_flagged is None:
+            assert u.loc[u.X2.idxmax(), "lhs"] == "x3" and len(flagged) >= 1
+        else:
+            assert len(flagged) == n_flagged
+    ours = pd.DataFrame(steps["scalar"]["score_tests"]["univariate"])
+    assert ours.loc[ours.X2.idxmax(), "lhs"] == "x3" and ours.flagged.any()
+    ours_p = pd.DataFrame(steps["partial_scalar"]["score_tests"]["univariate"])
+    assert len(ours_p) == 7 and not ours_p.flagged.any()
+    with pytest.raises(InputError, match="locate"):
+        invariance(R["model"], holzinger_swineford(), "school", locate="nope")

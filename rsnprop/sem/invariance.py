@@ -8,11 +8,18 @@ and by the changes in CFI, RMSEA and SRMR.
 Decision rule (Chen 2007, *Structural Equation Modeling* 14, 464-504): a step fails when
 ``delta_cfi <= -0.010`` **and** (``delta_rmsea >= 0.015`` **or** ``delta_srmr >= 0.030`` for
 metric, ``>= 0.010`` for scalar and strict).  ``rule="lrt"`` uses the chi-square difference test
-at ``alpha`` instead.  The level reported is the last step that holds in sequence.
+at ``alpha`` instead.  ``rule="score"`` (ML only) fails a step when a score test of one of the
+step's new equality constraints (:func:`rsnprop.sem.scoretest.score_tests`, lavaan's
+``lavTestScore``) is significant after ``correction`` at ``alpha``: with Holm or Bonferroni a
+family-wise test that says *which* constraint fails.  The level reported is the last step that
+holds in sequence.
 
-Partial invariance (``partial_search=True``): when a step fails, the equality constraint
-whose release lowers chi-square most is freed (one refit per candidate, i.e. a likelihood-ratio
-search), repeatedly, until the step holds or ``max_free`` constraints are freed.
+Partial invariance (``partial_search=True``): when a step fails, constraints are freed one at a
+time until the step holds or ``max_free`` constraints are freed.  ``locate="lrt"`` frees the
+constraint whose release lowers chi-square most (one refit per candidate, a likelihood-ratio
+search); ``locate="score"`` frees the one with the largest univariate score statistic among
+those flagged after ``correction`` (one refit per freed constraint), as semTools users do with
+``lavTestScore`` (Byrne, Shavelson & Muthen 1989 for the iterative release).
 """
 
 from __future__ import annotations
@@ -200,7 +207,24 @@ def lrt(res1, res0):
     return out
 
 
-def _compare(rec, prev, prev_res, res, rule, alpha):
+#: parameter type whose equality a step adds (the constraints a score test of the step releases)
+_STEP_TYPE = {"metric": "loadings", "scalar": "intercepts", "strict": "residuals", "means": "means"}
+
+
+def _score_step(rec, res, correction, alpha):
+    """Score tests of the step's own constraints; ``rec["score_tests"]`` and ``rec["held"]``."""
+    from .scoretest import score_tests
+
+    base = rec["name"].replace("partial_", "")
+    st = score_tests(res, types=(_STEP_TYPE[base],), correction=correction, alpha=alpha)
+    rec["score_tests"] = {"total": st.total, "correction": correction, "alpha": alpha,
+                          "univariate": st.univariate.to_dict("records"),
+                          "cumulative": st.cumulative.to_dict("records")}
+    rec["held"] = bool(not st.univariate["flagged"].any())
+    return st
+
+
+def _compare(rec, prev, prev_res, res, rule, alpha, correction="holm"):
     # standard indices always; robust ones beside them when the fit has them (lavaan names)
     rec["delta_cfi"] = rec["cfi"] - prev["cfi"]
     rec["delta_rmsea"] = rec["rmsea"] - prev["rmsea"]
@@ -214,7 +238,9 @@ def _compare(rec, prev, prev_res, res, rule, alpha):
     base = rec["name"].replace("partial_", "")
     cut = _SRMR_CUT.get(base, 0.010)
     fails = d_cfi <= -0.010 and (d_rmsea >= 0.015 or rec["delta_srmr"] >= cut)
-    if rule == "lrt":
+    if rule == "score":
+        _score_step(rec, res, correction, alpha)
+    elif rule == "lrt":
         p = rec["lrt"]["pvalue"]
         # no valid difference test: fall back to the fit-index rule
         rec["held"] = bool(not fails) if math.isnan(p) else bool(not (p < alpha))
@@ -225,7 +251,8 @@ def _compare(rec, prev, prev_res, res, rule, alpha):
 
 def invariance(model, data, group=None, *, repeated=None, levels=("configural", "metric", "scalar", "strict"),
                partial_search=False, estimator="ML", missing="auto", ordered=None, std_lv=False,
-               rule="chen2007", alpha=0.05, max_free=None, level=0.95, parameterization="delta"):
+               rule="chen2007", alpha=0.05, max_free=None, level=0.95, parameterization="delta",
+               locate="lrt", correction="holm"):
     """Run the measurement-invariance sequence of ``model`` across the groups of ``group``.
 
     Parameters
@@ -243,9 +270,15 @@ def invariance(model, data, group=None, *, repeated=None, levels=("configural", 
         Free constraints one at a time (largest chi-square drop first) when a step fails.
     estimator, missing, ordered, std_lv
         As in :func:`rsnprop.sem.fit`.
-    rule : {"chen2007", "lrt"}
+    rule : {"chen2007", "lrt", "score"}
     alpha : float
-        Level of the chi-square difference test when ``rule="lrt"``.
+        Level of the chi-square difference test when ``rule="lrt"``, of the corrected score
+        tests with ``rule="score"`` or ``locate="score"``.
+    locate : {"lrt", "score"}
+        How the partial search picks the constraint to free (module docstring).
+    correction : str
+        Correction of the univariate score tests (``holm``, ``bonferroni``, ``fdr_bh``,
+        ``none``, ...: ``p.adjust`` names), over the constraints of the step.
     max_free : int, optional
         Largest number of constraints freed per step in the partial search (default: half).
     parameterization : {"delta", "theta"}
@@ -316,14 +349,19 @@ def invariance(model, data, group=None, *, repeated=None, levels=("configural", 
     if "means" in levels and not {"scalar", "strict"} & set(levels):
         raise InputError("the 'means' step needs scalar (or strict) invariance before it", parameter="levels",
                          value=",".join(levels))
-    if rule not in ("chen2007", "lrt"):
-        raise InputError("rule must be 'chen2007' or 'lrt'", parameter="rule", value=rule)
+    if rule not in ("chen2007", "lrt", "score"):
+        raise InputError("rule must be 'chen2007', 'lrt' or 'score'", parameter="rule", value=rule)
+    if locate not in ("lrt", "score"):
+        raise InputError("locate must be 'lrt' or 'score'", parameter="locate", value=locate)
     if group is None or group not in getattr(data, "columns", []):
         raise InputError("group column not found in the data", column=group, parameter="group")
     ordinal = bool(ordered) or str(estimator).upper() in ("WLSMV", "DWLS")
     if parameterization not in ("delta", "theta"):
         raise InputError("parameterization must be 'delta' or 'theta'", parameter="parameterization",
                          value=parameterization)
+    if ordinal and "score" in (rule, locate):
+        raise InputError("score tests of equality constraints need ML (continuous indicators)",
+                         parameter="rule" if rule == "score" else "locate", value="score")
     if parameterization != "delta" and not ordinal:
         raise InputError("parameterization is for ordinal indicators (ordered=[...])", parameter="parameterization",
                          value=parameterization)
@@ -355,7 +393,7 @@ def invariance(model, data, group=None, *, repeated=None, levels=("configural", 
         res = fit(model, data, group_equal=eq, group_partial=partial, **kw)
         rec = _step_record(("partial_" if partial else "") + name, res, eq, partial)
         if prev_rec is not None:
-            _compare(rec, prev_rec, prev_res, res, rule, alpha)
+            _compare(rec, prev_rec, prev_res, res, rule, alpha, correction)
         else:
             rec.update(delta_cfi=None, delta_rmsea=None, delta_srmr=None, lrt=None, held=bool(res.converged))
         steps.append(rec)
@@ -375,11 +413,12 @@ def invariance(model, data, group=None, *, repeated=None, levels=("configural", 
                 limit = max(1, len(cands) // 2)
             n_new = 0
             while not cur_rec["held"] and cands and n_new < limit:
-                best = None
-                for c in cands:
-                    r2 = fit(model, data, group_equal=eq, group_partial=freed + [c], **kw)
-                    if r2.converged and (best is None or r2.fit["chi2"] < best[1].fit["chi2"]):
-                        best = (c, r2)
+                if locate == "score":
+                    best = _score_pick(cur_res, cur_rec, name, cands, correction, alpha,
+                                       lambda c: fit(model, data, group_equal=eq, group_partial=freed + [c], **kw))
+                else:
+                    best = _lrt_pick(cands, lambda c: fit(model, data, group_equal=eq,
+                                                          group_partial=freed + [c], **kw))
                 if best is None:
                     break
                 freed.append(best[0])
@@ -387,7 +426,7 @@ def invariance(model, data, group=None, *, repeated=None, levels=("configural", 
                 n_new += 1
                 cur_res = best[1]
                 cur_rec = _step_record("partial_" + name, cur_res, eq, freed)
-                _compare(cur_rec, prev_rec, prev_res, cur_res, rule, alpha)
+                _compare(cur_rec, prev_rec, prev_res, cur_res, rule, alpha, correction)
             if cur_res is not res:
                 steps.append(cur_rec)
                 fits["partial_" + name] = cur_res
@@ -416,14 +455,43 @@ def invariance(model, data, group=None, *, repeated=None, levels=("configural", 
                             n_per_group={str(k): v for k, v in first.n_per_group.items()},
                             n_total_per_group={str(k): v for k, v in first.n_total_per_group.items()},
                             missing=first.missing,
-                            estimator=first.estimator, rule=_rule_text(rule, alpha, steps[0]["fit_indices"]),
+                            estimator=first.estimator,
+                            rule=_rule_text(rule, alpha, steps[0]["fit_indices"], correction),
                             steps=steps, level=held_level,
                             fits=fits, latent_means=latent_means, latent_mean_differences=diffs,
                             latent_means_model=None if lm_res is None else
                             next(k for k, v in fits.items() if v is lm_res), warnings=warnings)
 
 
-def _rule_text(rule, alpha, fit_indices="standard"):
+def _lrt_pick(cands, refit):
+    """The candidate whose release lowers chi-square most: ``(candidate, fit)`` or None."""
+    best = None
+    for c in cands:
+        r2 = refit(c)
+        if r2.converged and (best is None or r2.fit["chi2"] < best[1].fit["chi2"]):
+            best = (c, r2)
+    return best
+
+
+def _score_pick(res, rec, name, cands, correction, alpha, refit):
+    """The flagged constraint with the largest univariate score statistic: ``(candidate, fit)``
+    or None when none is flagged (or its refit does not converge)."""
+    from .scoretest import score_tests
+
+    st = score_tests(res, types=(_STEP_TYPE[name],), correction=correction, alpha=alpha)
+    u = st.univariate[st.univariate["flagged"]].sort_values("X2", ascending=False, kind="stable")
+    for r in u.itertuples():
+        c = f"{r.lhs}~1" if r.op == "~1" else f"{r.lhs}{r.op}{r.rhs}"
+        if c in cands:
+            r2 = refit(c)
+            return (c, r2) if r2.converged else None
+    return None
+
+
+def _rule_text(rule, alpha, fit_indices="standard", correction="holm"):
+    if rule == "score":
+        return (f"score tests (lavTestScore) of the step's equality constraints: a step holds unless "
+                f"a {correction}-corrected p < {alpha}")
     indices = ("; CFI and RMSEA are the robust ones (lavaan cfi.robust, rmsea.robust)" if fit_indices == "robust"
                else "; CFI and RMSEA are the standard ones")
     if rule == "lrt":
