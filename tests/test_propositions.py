@@ -250,11 +250,13 @@ def test_cli_json_and_output_file(clean_file, tmp_path):
     assert d["verdicts"] == {"P1": "supported", "P2": "supported", "joint": "supported"}
     assert json.loads(out.read_text()) == d
     # the plan enables the multiverse (3 definitions x 3 careless rules x 3 missing-data methods
-    # x 3 estimators x 2); without the raw export the re-cleaning rules are not available, and
-    # the rank estimator has no pooling rule under multiple imputation: 18 + 18 + 12 specifications
-    # (available, complete cases, imputed) of the as-cleaned rule remain
+    # x 3 estimators x 2 x 3 non-invariance policies); without the raw export the re-cleaning
+    # rules are not available, and the rank estimator has no pooling rule under multiple
+    # imputation: (18 + 18 + 12) x 3 specifications (available, complete cases, imputed) of the
+    # as-cleaned rule remain
     mv = d["multiverse"]
-    assert mv["n_specifications"] == 162 and mv["n_available"] == 48
+    assert mv["n_specifications"] == 486 and mv["n_available"] == 144
+    assert mv["dimensions"]["measurement_policy"] == ["partial", "inconclusive", "report_only"]
     assert mv["share_supported"]["joint"] is not None
     # the text output is the result's summary (same-bytes output is checked in-process above)
     res = test_propositions(pd.read_parquet(clean_file), load_plan(PLAN), latent=False,

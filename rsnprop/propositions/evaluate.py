@@ -89,8 +89,9 @@ def cached_frame(cache, clean_df, plan, **kw):
 
 
 def evaluate_spec(clean_df, plan, *, bg_definition=None, careless=None, missing=None,
-                  estimator=None, with_controls=False, extra=(), bayes=True, mi_cache=None):
-    """Primary tests and verdicts of one specification.
+                  estimator=None, with_controls=False, extra=(), bayes=True, mi_cache=None,
+                  measurement_policy=None, measurement=True):
+    """Primary tests and verdicts of one specification, under the plan's non-invariance policy.
 
     Returns a dict with ``frame`` (the analysis frame), ``notes`` (list of str),
     ``primary`` and ``tost`` (``{"P1": row, "P2": row, "joint": row}``) and ``decision``
@@ -99,7 +100,59 @@ def evaluate_spec(clean_df, plan, *, bg_definition=None, careless=None, missing=
     the dict also has ``mi`` (:func:`rsnprop.propositions.imputation.evaluate_mi`;
     ``mi_cache`` keeps the imputations between specifications; with it the analysis frames are
     kept too, see :func:`cached_frame`).
+
+    Measurement (``measurement=True``, default): the benefit items are checked for invariance
+    between the groups (:func:`rsnprop.propositions.measurement.check_measurement`, kept in
+    ``mi_cache``) and ``measurement_policy`` (default ``plan.measurement.policy``) decides what
+    that does to the verdicts: with ``partial`` and items set aside, every test is run again on
+    the invariant part; with ``inconclusive`` (or ``partial`` when a scale keeps too few
+    invariant items) the verdicts become inconclusive.  The dict then has ``measurement``: the
+    check plus ``policy``, ``verdicts_all_items`` (the verdicts on every item) and
+    ``changed`` ({key: bool}).
     """
+    kw = dict(bg_definition=bg_definition, careless=careless, missing=missing, estimator=estimator,
+              with_controls=with_controls, extra=extra, bayes=bayes, mi_cache=mi_cache)
+    spec = _evaluate_observed(clean_df, plan, **kw)
+    if not measurement:
+        return spec
+    from .measurement import apply_policy, check_measurement, invariant_part
+
+    policy = measurement_policy or plan.measurement.policy
+    key = ("measurement", id(clean_df), bg_definition or plan.born_global_definition)
+    if mi_cache is not None and key in mi_cache:
+        check = mi_cache[key]
+    else:
+        check = check_measurement(clean_df, plan, bg_definition=bg_definition)
+        if mi_cache is not None:
+            mi_cache[key] = check
+    before = dict(spec["decision"]["verdicts"])
+    aside = check.get("items_set_aside") or []
+    partial_ok = all(s["partial_ok"] for s in check.get("scales", {}).values())
+    if policy == "partial" and check["status"] == "ok" and aside and partial_ok:
+        pkey = ("invariant_part", id(clean_df), tuple(aside))
+        part = mi_cache.get(pkey) if mi_cache is not None else None
+        if part is None:
+            part = invariant_part(clean_df, plan, aside)
+            if mi_cache is not None:    # kept alive, so that its id keys the cached frames
+                mi_cache[pkey] = part
+        spec = _evaluate_observed(part, plan, **kw)
+        spec["data"] = part
+        spec["notes"].append(f"non-invariance policy 'partial': tested without {', '.join(aside)}")
+    dec = spec["decision"]
+    for k, (verdict, why) in apply_policy(dec["verdicts"], check, policy).items():
+        if verdict is not None:
+            dec["verdicts"][k], dec["reasons"][k] = verdict, why
+    if policy == "partial" and aside and check["status"] == "ok" and partial_ok:
+        for k in dec["reasons"]:
+            dec["reasons"][k] += f" (invariant part: {', '.join(aside)} set aside)"
+    spec["measurement"] = {**check, "policy": policy, "verdicts_all_items": before,
+                           "changed": {k: dec["verdicts"][k] != before[k] for k in before}}
+    return spec
+
+
+def _evaluate_observed(clean_df, plan, *, bg_definition=None, careless=None, missing=None,
+                       estimator=None, with_controls=False, extra=(), bayes=True, mi_cache=None):
+    """The observed-score tests and verdicts of one specification (no measurement policy)."""
     from .decide import decide
     from .interaction import between_groups, interaction_tost
     from .paired import _row, paired_tost, within_group
@@ -202,6 +255,19 @@ def _emit_warnings(messages):
         warnings.warn(msg, cls, stacklevel=3)
 
 
+def _verdict_measurement(meas, key):
+    """What the invariance check and the plan's policy did to one verdict (the verdict
+    object's ``measurement``): ``policy, status, invariance_level, required, held,
+    items_set_aside, verdict_all_items, verdict_changed, note``."""
+    if meas is None:
+        return None
+    return {"policy": meas["policy"], "status": meas["status"], "invariance_level": meas["level"],
+            "required": meas["required"], "held": meas["held"],
+            "items_set_aside": list(meas["items_set_aside"]),
+            "verdict_all_items": meas["verdicts_all_items"].get(key),
+            "verdict_changed": bool(meas["changed"].get(key, False)), "note": meas["note"]}
+
+
 def _tag(row, role, **extra):
     r = dict(row)
     r["role"] = role
@@ -260,6 +326,7 @@ def test_propositions(clean_df, plan, *, multiverse=None, seed=None, secondary=T
     frame, dec = spec["frame"], spec["decision"]
     warnings_ = list(spec["notes"])
     props = {}
+    meas = spec.get("measurement")
     for key, hyp in plan.hypotheses.items():
         ev = [_tag(spec["primary"][key], "primary", p_corrected=dec["p_corrected"][key],
                    p_opposite_corrected=dec["p_opposite_corrected"][key]),
@@ -267,13 +334,15 @@ def test_propositions(clean_df, plan, *, multiverse=None, seed=None, secondary=T
         props[key] = {"statement": hyp.statement, "group": hyp.group, "expects": hyp.expects,
                       "verdict": dec["verdicts"][key], "reason": dec["reasons"][key],
                       "n": spec["primary"][key].get("n"),
-                      "n_total": frame.attrs["counts"]["given"][hyp.group], "evidence": ev}
+                      "n_total": frame.attrs["counts"]["given"][hyp.group], "evidence": ev,
+                      "measurement": _verdict_measurement(meas, key)}
     joint = None
     if "joint" in spec["primary"]:
         joint = {"statement": "The lean differs between groups as P1 and P2 predict "
                               "(interaction born global x benefit type).",
                  "verdict": dec["verdicts"]["joint"], "reason": dec["reasons"]["joint"],
                  "interaction_verdict": dec["interaction_verdict"],
+                 "measurement": _verdict_measurement(meas, "joint"),
                  "evidence": [_tag(spec["primary"]["joint"], "primary",
                                    p_corrected=dec["p_corrected"]["joint"],
                                    p_opposite_corrected=dec["p_opposite_corrected"]["joint"]),
@@ -283,7 +352,12 @@ def test_propositions(clean_df, plan, *, multiverse=None, seed=None, secondary=T
     if secondary:
         from .secondary import secondary_evidence
 
-        sec = secondary_evidence(clean_df, plan, spec, latent=plan.latent.enabled if latent is None else latent)
+        # the observed-score rows use the data the verdicts rest on (the invariant part under
+        # the partial policy); the latent cross-check every item, the flagged parameters freed
+        gate = meas if meas is not None and meas.get("status") == "ok" and meas["policy"] == "partial" else None
+        sec = secondary_evidence(spec.get("data", clean_df), plan, spec,
+                                 latent=plan.latent.enabled if latent is None else latent,
+                                 latent_data=clean_df, measurement=gate)
         for key in props:
             props[key]["evidence"].extend(sec["propositions"].get(key, []))
         if joint is not None:
@@ -307,9 +381,12 @@ def test_propositions(clean_df, plan, *, multiverse=None, seed=None, secondary=T
         from .multiverse import run_multiverse
 
         mv = run_multiverse(clean_df, plan, raw=raw, instrument=instrument)
+    if meas is not None and meas.get("status") == "ok" and not meas.get("held"):
+        warnings_.append("measurement: " + meas["note"])
     return PropositionResult(
         language_invariance=language,
         plan=plan, propositions=props, joint=joint, auxiliary=auxiliary, continuous=continuous,
+        measurement=meas,
         descriptives=_descriptives(frame), effects=_effects(props, joint), multiverse=mv,
         n=sample_counts(frame, clean_df), warnings=warnings_, seed=seed, source=source)
 

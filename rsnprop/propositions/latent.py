@@ -70,8 +70,13 @@ def _level_rank(level) -> float:
 
 
 def latent_interaction(data, *, relational_items, informational_items, group, sign=1,
-                       required="scalar", estimator="ML", missing="listwise"):
-    """Latent mean contrast between groups behind the invariance gate (see module doc)."""
+                       required="scalar", estimator="ML", missing="listwise", measurement=None):
+    """Latent mean contrast between groups behind the invariance gate (see module doc).
+
+    ``measurement``: the check of the plan's ``partial`` non-invariance policy
+    (:func:`rsnprop.propositions.measurement.check_measurement`); when given, its level is the
+    gate (partial scalar is enough when every scale keeps enough invariant items) and the
+    contrast model frees its flagged parameters (lavaan's ``group.partial``)."""
     import warnings
 
     if len(relational_items) < 2 or len(informational_items) < 2:
@@ -87,6 +92,9 @@ def latent_interaction(data, *, relational_items, informational_items, group, si
     # groups are taken in order of first appearance: traditional (0) first = reference group
     sub = sub.sort_values(group, kind="stable").reset_index(drop=True)
     model = latent_model(relational_items, informational_items)
+    if measurement is not None:
+        return _partial_contrast(sub, model, group, measurement, estimator=estimator, missing=missing,
+                                 sign=sign)
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -113,6 +121,26 @@ def latent_interaction(data, *, relational_items, informational_items, group, si
     row.update(invariance_level=level, warnings=warn + row.get("warnings", []))
     row["note"] = (f"invariance level {level} (required: {required}); traditional group = reference; "
                    + row["note"])
+    return row
+
+
+def _partial_contrast(sub, model, group, check, *, estimator, missing, sign):
+    """The contrast under the ``partial`` policy: the check's level gates, its freed
+    parameters stay free."""
+    level, freed = check["level"], list(check["freed"])
+    ok = all(s["partial_ok"] for s in check["scales"].values())
+    if _level_rank(level) < _level_rank("partial_" + check["required"]) or not ok:
+        return _row(n=len(sub), status="not_interpretable", invariance_level=level,
+                    note=f"invariance level reached: {level!r} (score tests, {check['rule']}); partial "
+                         f"{check['required']} invariance with enough invariant items is required")
+    try:
+        row = _contrast_fit(sub, model, group, freed=freed, estimator=estimator, missing=missing, sign=sign)
+    except Exception as err:  # noqa: BLE001
+        return _row(n=len(sub), status="failed", invariance_level=level,
+                    note=f"invariance level {level}; latent-mean model failed: {type(err).__name__}: {err}")
+    row.update(invariance_level=level)
+    row["note"] = (f"invariance level {level} (score tests; non-invariance policy 'partial'); traditional "
+                   "group = reference; " + row["note"])
     return row
 
 

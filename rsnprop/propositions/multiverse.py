@@ -2,7 +2,10 @@
 
 Dimensions (``plan.multiverse``): born-global definition x careless-response rule x
 missing-data method (``available``, ``complete_cases``, ``multiple_imputation``; the default
-grid has the first two) x estimator x with/without controls.  Multiple-imputation cells
+grid has the first two) x estimator x with/without controls x non-invariance policy
+(``measurement_policies``: ``partial``, ``inconclusive``, ``report_only``; default the plan's
+``measurement.policy`` only; the invariance check runs once per data set and born-global
+definition, :mod:`rsnprop.propositions.measurement`).  Multiple-imputation cells
 impute once per born-global definition x careless rule (``plan.imputation``) and pool the
 primary tests (:mod:`rsnprop.propositions.imputation`); with the rank estimator they are
 ``not_available`` (no pooling rule).  Every cell runs the primary
@@ -22,11 +25,12 @@ born-global column is missing) the cell is kept in the table with ``status =
     {"n_specifications": int, "n_available": int,
      "not_available": [{"reason": str, "n": int, "spec_ids": [int]}],   # grouped by reason
      "dimensions": {"born_global_definition": [...], "careless": [...], "missing": [...],
-                    "estimator": [...], "controls": [false, true]},
+                    "estimator": [...], "controls": [false, true], "measurement_policy": [...]},
      "share": {"P1": {"supported": x, "contradicted": x, "equivalent": x, "inconclusive": x}, ...},
      "share_supported": {"P1": x, "P2": x, "joint": x},
      "specifications": [ {"spec_id", "primary" (bool), "born_global_definition", "careless",
-         "missing", "estimator", "controls", "status", "note", "n", "n_born_global",
+         "missing", "estimator", "controls", "measurement_policy", "invariance_level",
+         "items_set_aside", "status", "note", "n", "n_born_global",
          "n_traditional", "verdict_P1", "estimate_P1", "ci_lower_P1", "ci_upper_P1",
          "effect_size_P1", "p_corrected_P1", ... same for P2 and joint,
          "rank_joint"} ],
@@ -168,14 +172,16 @@ def run_multiverse(clean_df, plan, *, raw=None, instrument=None):
     rows = []
     levels = set()      # interval levels of the primary rows (0.95: no TOST row is primary)
     mi_cache: dict = {}
+    policies = mv.measurement_policies or [plan.measurement.policy]
     grid = itertools.product(mv.born_global_definitions, [r.name for r in mv.careless], mv.missing,
-                             mv.estimators, mv.controls)
-    for i, (bgdef, care, miss, est, ctrl) in enumerate(grid, start=1):
+                             mv.estimators, mv.controls, policies)
+    for i, (bgdef, care, miss, est, ctrl, pol) in enumerate(grid, start=1):
         row = {"spec_id": i, "born_global_definition": bgdef, "careless": care, "missing": miss,
-               "estimator": est, "controls": bool(ctrl),
+               "estimator": est, "controls": bool(ctrl), "measurement_policy": pol,
+               "invariance_level": None, "items_set_aside": None,
                "primary": (bgdef == plan.born_global_definition and care == mv.careless[0].name
                            and miss == plan.missing and est == plan.estimator
-                           and bool(ctrl) == plan.adjust_primary),
+                           and bool(ctrl) == plan.adjust_primary and pol == plan.measurement.policy),
                "status": "ok", "note": "", "n": None, "n_born_global": None, "n_traditional": None}
         for k in keys:
             row.update({f"verdict_{k}": None, f"estimate_{k}": None, f"ci_lower_{k}": None,
@@ -196,7 +202,7 @@ def run_multiverse(clean_df, plan, *, raw=None, instrument=None):
                 warnings.simplefilter("ignore")
                 spec = evaluate_spec(df, plan, bg_definition=bgdef, careless=rules[care],
                                      missing=miss, estimator=est, with_controls=bool(ctrl),
-                                     bayes=False, mi_cache=mi_cache)
+                                     bayes=False, mi_cache=mi_cache, measurement_policy=pol)
         except InputError as err:
             row.update(status="not_available", note=str(err))
             rows.append(row)
@@ -210,6 +216,8 @@ def run_multiverse(clean_df, plan, *, raw=None, instrument=None):
                        n_traditional=mi["n_traditional"],
                        note="; ".join([*spec["notes"], f"multiple imputation: m = {mi['m']}, "
                                        f"seed {mi['seed']}, {mi['n_imputed']} item answers imputed"]))
+        meas = spec.get("measurement") or {}
+        row.update(invariance_level=meas.get("level"), items_set_aside=meas.get("items_set_aside"))
         dec = spec["decision"]
         for k in keys:
             r = spec["primary"].get(k)
@@ -236,6 +244,7 @@ def run_multiverse(clean_df, plan, *, raw=None, instrument=None):
             "ci_level": levels.pop() if len(levels) == 1 else None,
             "dimensions": {"born_global_definition": list(mv.born_global_definitions),
                            "careless": [r.name for r in mv.careless], "missing": list(mv.missing),
-                           "estimator": list(mv.estimators), "controls": [bool(c) for c in mv.controls]},
+                           "estimator": list(mv.estimators), "controls": [bool(c) for c in mv.controls],
+                           "measurement_policy": list(policies)},
             "share": share, "share_supported": {k: share[k]["supported"] for k in keys},
             "specifications": rows}

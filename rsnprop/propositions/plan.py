@@ -53,7 +53,7 @@ from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from ..errors import MissingFileError, PlanError
 
-__all__ = ["StudyPlan", "Hypothesis", "Sesoi", "Imputation", "load_plan", "plan_from_dict",
+__all__ = ["StudyPlan", "Hypothesis", "Sesoi", "Imputation", "Measurement", "load_plan", "plan_from_dict",
            "CORRECTIONS", "BG_DEFINITIONS", "ESTIMATORS", "MISSING_METHODS", "DEFAULT_MI_SEED"]
 
 #: multiple-testing corrections accepted (names of ``statsmodels.stats.multitest.multipletests``)
@@ -128,6 +128,35 @@ class Latent(_Model):
     missing: Literal["listwise", "fiml"] = "listwise"
     #: invariance level required before latent means are compared
     required_invariance: Literal["scalar", "partial_scalar", "strict"] = "scalar"
+
+
+class Measurement(_Model):
+    """What measurement non-invariance does to the verdicts
+    (:mod:`rsnprop.propositions.measurement`; docs/invariance-policy.md).
+
+    ``policy``: ``partial`` (verdicts on the invariant part: items with non-invariant
+    parameters set aside), ``inconclusive`` (verdicts relying on a non-invariant scale become
+    inconclusive) or ``report_only`` (verdicts on all items, invariance reported).  Non-invariant
+    parameters are located with score tests of the equality constraints (``locate: score``,
+    lavaan's ``lavTestScore``) corrected with ``correction`` at ``alpha``, or by the
+    likelihood-ratio search (``locate: lrt``).
+    """
+
+    policy: Literal["partial", "inconclusive", "report_only"] = "partial"
+    required_invariance: Literal["metric", "scalar"] = "scalar"
+    locate: Literal["score", "lrt"] = "score"
+    correction: str = "holm"
+    alpha: float = Field(0.05, gt=0, lt=0.5)
+    missing: Literal["listwise", "fiml"] = "fiml"
+    #: fewest invariant items a scale needs for partial invariance (Steenkamp & Baumgartner 1998)
+    min_invariant_items: int = Field(2, ge=2)
+
+    @field_validator("correction")
+    @classmethod
+    def _correction(cls, v):
+        if v not in CORRECTIONS:
+            raise ValueError(f"unknown correction {v!r}; use one of {', '.join(CORRECTIONS)}")
+        return v
 
 
 class CarelessRule(_Model):
@@ -206,6 +235,8 @@ class Multiverse(_Model):
     missing: list[_MissingMethod] = ["available", "complete_cases"]
     estimators: list[Literal["t", "hc3", "rank"]] = list(ESTIMATORS)
     controls: list[bool] = [False, True]
+    #: non-invariance policies (``measurement.policy`` values); default: the plan's policy only
+    measurement_policies: list[Literal["partial", "inconclusive", "report_only"]] | None = None
 
 
 class Auxiliary(_Model):
@@ -255,6 +286,8 @@ class StudyPlan(_Model):
     #: minimum number of firms per group for a test to be run
     min_group_size: int = Field(10, ge=3)
     latent: Latent = Latent()
+    #: what measurement non-invariance does to the verdicts (in the hash)
+    measurement: Measurement = Measurement()
     multiverse: Multiverse = Multiverse()
     #: invariance across language versions before pooling them (optional; absent = off,
     #: left out of the hash)

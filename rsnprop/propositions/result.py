@@ -52,6 +52,13 @@ read by the report) has these keys:
     "spec_ids"}], "dimensions", "share": {"P1": {verdict: share}, ...},
     "share_supported": {"P1", "P2", "joint"}, "specifications": [spec row]}`` (see
     :mod:`rsnprop.propositions.multiverse`): the specification-curve table.
+``measurement``
+    null, or the invariance check of the benefit items between the groups and the plan's
+    non-invariance policy (:mod:`rsnprop.propositions.measurement`): ``policy, required,
+    status, note, level, held, freed, items_set_aside, scales, n, n_total, steps, rule,
+    verdicts_all_items, changed``.  Each proposition block (and ``joint``) also has
+    ``measurement``: ``{"policy", "status", "invariance_level", "required", "held",
+    "items_set_aside", "verdict_all_items", "verdict_changed", "note"}``.
 ``question``
     The research question in one sentence (for readers who did not run the analysis).
 ``caveats``
@@ -93,7 +100,7 @@ class PropositionResult(Result):
 
     def __init__(self, *, plan, propositions, joint, auxiliary, continuous, descriptives,
                  effects, multiverse, n, warnings, seed=None, source=None,
-                 language_invariance=None):
+                 language_invariance=None, measurement=None):
         self.plan = plan
         self.propositions = propositions
         self.joint = joint
@@ -102,6 +109,7 @@ class PropositionResult(Result):
         self.descriptives = descriptives
         self.effects = effects
         self.multiverse = multiverse
+        self.measurement = measurement
         self.n = n
         self.warnings = list(warnings)
         self.seed = seed
@@ -152,6 +160,7 @@ class PropositionResult(Result):
             "language_invariance": self.language_invariance,
             "effects": self.effects,
             "multiverse": self.multiverse,
+            "measurement": self.measurement,
             "question": QUESTION,
             "caveats": self.caveats(),
             "warnings": self.warnings,

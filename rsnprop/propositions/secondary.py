@@ -26,8 +26,12 @@ from __future__ import annotations
 __all__ = ["secondary_evidence"]
 
 
-def secondary_evidence(clean_df, plan, spec, *, latent=True):
-    """Secondary rows for the primary specification ``spec`` (see module doc)."""
+def secondary_evidence(clean_df, plan, spec, *, latent=True, latent_data=None, measurement=None):
+    """Secondary rows for the primary specification ``spec`` (see module doc).
+
+    ``latent_data`` (default ``clean_df``) is the data of the latent cross-check;
+    ``measurement`` (the invariance check of the ``partial`` policy) makes it use that check's
+    level and freed parameters instead of its own invariance sequence."""
     import warnings
 
     from .auxiliary import auxiliary_tests
@@ -81,14 +85,16 @@ def secondary_evidence(clean_df, plan, spec, *, latent=True):
             from .latent import latent_interaction
             from .prepare import _items_of
 
-            items_r = [i for c in plan.benefits.relational for i in _items_of(clean_df.columns, c)]
-            items_i = [i for c in plan.benefits.informational for i in _items_of(clean_df.columns, c)]
-            data = clean_df.copy()
+            ldata = clean_df if latent_data is None else latent_data
+            items_r = [i for c in plan.benefits.relational for i in _items_of(ldata.columns, c)]
+            items_i = [i for c in plan.benefits.informational for i in _items_of(ldata.columns, c)]
+            data = ldata.copy()
             data["_bg"] = data[plan.born_global_definition]
             data = data[data["_bg"].notna()]
             row = latent_interaction(data, relational_items=items_r, informational_items=items_i,
                                      group="_bg", sign=sign, required=plan.latent.required_invariance,
-                                     estimator=plan.latent.estimator, missing=plan.latent.missing)
+                                     estimator=plan.latent.estimator, missing=plan.latent.missing,
+                                     measurement=measurement)
             if row["status"] != "ok":
                 notes.append(f"latent test {row['status']}: {row['note']}")
             j.append(dict(row, role="cross-check"))
