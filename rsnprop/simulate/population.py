@@ -4,10 +4,11 @@ Model (within group ``g``, firm ``i``, construct ``c``)::
 
     eta_ic = mu_gc + b_gc (phase_i - E_g[phase]) + s_c size_i + (e_c[sector_i] - E_g[e_c]) + zeta_ic
     zeta_i ~ N(0, Psi)          Psi = within-group residual correlation matrix (unit diagonal)
-    y*_ij  = lambda_j eta_ic + sqrt(1 - lambda_j^2) eps_ij,   eps_ij ~ N(0, 1)
+    y*_ij  = lambda_j eta_ic + sqrt(1 - lambda_j^2) eps_ij + delta_gj,   eps_ij ~ N(0, 1)
     x_ij   = min + #{k : y*_ij > tau_jk}
 
-Covariates are centred within group, so ``mu_gc`` is exactly the group mean of ``eta_c``.  The
+``delta_gj`` is 0 except for the items with differential item functioning (scenario ``dif``:
+``size`` in the named group).  Covariates are centred within group, so ``mu_gc`` is exactly the group mean of ``eta_c``.  The
 thresholds ``tau_jk = Phi^-1(F_k)`` come from the cumulative probabilities ``F_k`` of a
 Beta(2(1 + s), 2(1 - s)) distribution at the category edges ``k / K``: ``s = 0`` gives a
 symmetric distribution over the K categories, ``s > 0`` skews answers towards "agree".
@@ -87,7 +88,8 @@ class PopulationParameters(Result):
     d_between : dict construct -> standardised born_global - traditional difference
         (``(mu_bg - mu_trad) / sqrt((var_trad + var_bg) / 2)`` with total within-group variances)
     contrasts : dict group -> {"diff", "sd", "dz"} of ``relational - informational``
-    items : dict item -> {"construct", "loading", "thresholds", "reverse", "min", "max"}
+    items : dict item -> {"construct", "loading", "thresholds", "reverse", "min", "max", "dif"}
+        (``dif``: ``{group: shift of y*}``, empty without differential item functioning)
     expected : dict proposition -> the verdict the truth implies ("supported", "contradicted",
         "equivalent")
     """
@@ -197,7 +199,8 @@ def population_parameters(instrument, scenario="p1p2") -> PopulationParameters:
             lo, hi = _scale(instrument.items[iid])
             items[iid] = {"construct": c, "loading": lam, "min": lo, "max": hi,
                           "reverse": bool(getattr(instrument.items[iid], "reverse", False)),
-                          "thresholds": likert_thresholds(hi - lo + 1, sc.skew_of(c))}
+                          "thresholds": likert_thresholds(hi - lo + 1, sc.skew_of(c)), "dif": {}}
+    _apply_dif(sc, instrument, items)
     return PopulationParameters(
         scenario=sc.name, bg_share=sc.bg_share, constructs=constructs, means=means,
         psi={a: {b: float(psi[x, y]) for y, b in enumerate(constructs)} for x, a in enumerate(constructs)},
@@ -208,6 +211,32 @@ def population_parameters(instrument, scenario="p1p2") -> PopulationParameters:
         phase_slopes={g: dict(sc.phase_slopes.get(g, {})) for g in GROUPS},
         size_slopes=dict(sc.size_slopes), sector_effects=dict(sc.sector_effects),
         _scenario=sc, _psi=psi)
+
+
+def _apply_dif(sc: Scenario, instrument, items) -> None:
+    """Record each DIF spec of the scenario in ``items[iid]["dif"]`` (shifts add up)."""
+    from ..errors import SpecificationError
+
+    for j, spec in enumerate(sc.dif):
+        names = spec.items
+        if names is None:
+            if spec.construct not in items_constructs(items):
+                raise SpecificationError("DIF construct has no scale item in the instrument",
+                                         parameter=f"dif.{j}.construct", value=spec.construct)
+            names = [i for i, v in items.items() if v["construct"] == spec.construct][:spec.k]
+            if len(names) < spec.k:
+                raise SpecificationError(f"DIF asks for {spec.k} items; the construct has {len(names)}",
+                                         parameter=f"dif.{j}.k", value=spec.k)
+        for iid in names:
+            if iid not in items:
+                raise SpecificationError("DIF item is not a scale item of the instrument",
+                                         parameter=f"dif.{j}.items", value=iid)
+            d = items[iid]["dif"]
+            d[spec.group] = d.get(spec.group, 0.0) + float(spec.size)
+
+
+def items_constructs(items) -> set:
+    return {v["construct"] for v in items.values()}
 
 
 def _construct_loadings(sc: Scenario, instrument, constructs):
@@ -279,6 +308,8 @@ def simulate_likert(params: PopulationParameters, latent, rng):
     for j, (iid, spec) in enumerate(params.items.items()):
         lam = spec["loading"]
         ystar = lam * latent[f"eta_{spec['construct']}"].to_numpy() + np.sqrt(1 - lam ** 2) * noise[:, j]
+        for g, shift in (spec.get("dif") or {}).items():     # differential item functioning
+            ystar = ystar + shift * (latent["group"].to_numpy() == g)
         cat = np.searchsorted(np.asarray(spec["thresholds"]), ystar, side="left")
         cols[iid] = spec["min"] + cat
     return pd.DataFrame(cols, index=latent.index)

@@ -12,7 +12,10 @@ A scenario states the *true* population from which synthetic firms are drawn:
   (``size_slopes`` per SD of log employees) and sector (``sector_effects``);
 * threshold skew of the Likert items (``skew``: 0 symmetric, > 0 answers pile up on the
   "agree" side);
-* classification facts (``facts``) and data-quality defaults (careless, missing, invalid).
+* classification facts (``facts``) and data-quality defaults (careless, missing, invalid);
+* differential item functioning (``dif``): items whose answers read higher (or lower) in one
+  group at the same latent value, a shifted intercept of the latent response (a classic
+  artefact of translated or culturally loaded items), see :class:`DIFSpec`.
 
 The same population can be written in lavaan-like syntax under ``model:`` (loadings with
 ``=~``, latent correlations with ``~~``, group difference and covariates with ``~`` on
@@ -38,7 +41,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-__all__ = ["Scenario", "FactsSpec", "SCENARIOS", "FOCAL", "GROUPS", "get_scenario",
+__all__ = ["Scenario", "FactsSpec", "DIFSpec", "SCENARIOS", "FOCAL", "GROUPS", "get_scenario",
            "load_scenario", "scenario_from_dict", "list_scenarios", "parse_population_syntax"]
 
 #: the four constructs of the theory (ids of the instrument's constructs)
@@ -90,6 +93,25 @@ class FactsSpec(BaseModel):
         return v
 
 
+class DIFSpec(BaseModel):
+    """Differential item functioning: ``k`` items of ``construct`` read ``size`` higher in
+    ``group`` at the same latent value.
+
+    ``size`` shifts the item's latent response ``y*`` (whose total SD is 1), i.e. its
+    intercept, in ``group`` only; the latent means, and so the true verdicts, are unchanged.
+    ``items`` names the items; without it the *first* ``k`` scale items of the construct
+    (instrument order) are shifted.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    construct: str = "relational"
+    k: int = Field(1, ge=1)
+    size: float = Field(0.5, ge=-3, le=3)
+    group: str = Field("born_global", pattern="^(traditional|born_global)$")
+    items: list[str] | None = None
+
+
 class Scenario(BaseModel):
     """A population model for synthetic studies (validated; defaults for everything)."""
 
@@ -123,6 +145,8 @@ class Scenario(BaseModel):
     missing_rate: float = Field(0.03, ge=0, lt=1)
     missing_mechanism: str = Field("mar", pattern="^(mcar|mar)$")
     invalid_rate: float = Field(0.002, ge=0, le=0.5)
+    #: differential item functioning (none by default)
+    dif: list[DIFSpec] = Field(default_factory=list)
 
     @field_validator("means")
     @classmethod
@@ -224,13 +248,19 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         {"relational": 0.40, "informational": 0.05, "risk_reduction": 0.0, "intl_approach": 1.2},
     ),
 }
+#: no true difference anywhere, but one relational item reads 0.5 SD higher among born globals
+SCENARIOS["dif"] = {**SCENARIOS["null"], "name": "dif", "description": (
+    "No proposition holds (as 'null'), but one relational item (rel_1) reads 0.5 SD higher among "
+    "born globals at the same latent value: differential item functioning, which makes the "
+    "observed relational score of born globals too high."),
+    "dif": [{"construct": "relational", "k": 1, "size": 0.5, "group": "born_global"}]}
 
 
 def list_scenarios() -> list[str]:
     """Names of the built-in scenarios.
 
     >>> list_scenarios()
-    ['null', 'p1p2', 'p2_only', 'reversed']
+    ['dif', 'null', 'p1p2', 'p2_only', 'reversed']
     """
     return sorted(SCENARIOS)
 
