@@ -22,7 +22,7 @@ from rsnprop.propositions.plan import StudyPlan, plan_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAN = load_plan(ROOT / "analysis" / "study.yaml")
-DIF = {"base": "null", "name": "dif2", "dif": [{"construct": "relational", "k": 2, "size": 1.0,
+DIF = {"base": "null", "name": "dif2", "dif": [{"scale": "relational", "k": 2, "size": 1.0,
                                                 "group": "born_global"}]}
 SEEDS = (1, 2, 3)
 

@@ -229,7 +229,7 @@ def test_bundled_example_is_reproducible(ins):
 # --- scenarios -----------------------------------------------------------------------------
 
 def test_named_scenarios_and_yaml(tmp_path):
-    assert list_scenarios() == ["null", "p1p2", "p2_only", "reversed"]
+    assert list_scenarios() == ["dif", "null", "p1p2", "p2_only", "reversed"]
     f = tmp_path / "mine.yaml"
     f.write_text("base: null\nmeans:\n  born_global: {relational: 0.8}\nbg_share: 0.3\n")
     from rsnprop.simulate import load_scenario
@@ -238,6 +238,25 @@ def test_named_scenarios_and_yaml(tmp_path):
     assert sc.name == "mine" and sc.bg_share == 0.3
     assert sc.means["born_global"]["relational"] == 0.8
     assert sc.means["born_global"]["intl_approach"] == 1.2     # kept from the base
+
+
+def test_dif_spec_is_validated_and_recorded():
+    from rsnprop.errors import SpecificationError
+    from rsnprop.instrument import load_instrument
+    from rsnprop.simulate import population_parameters
+
+    ins = load_instrument("instruments/rsn_internationalisation.yaml")
+    pp = population_parameters(ins, "dif")
+    assert pp.items["rel_1"]["dif"] == {"born_global": 0.5}
+    assert all(not v["dif"] for k, v in pp.items.items() if k != "rel_1")
+    assert pp.expected == population_parameters(ins, "null").expected      # truth unchanged
+    for bad in ({"dif": [{"scale": "relational", "k": 99}]},
+                {"dif": [{"scale": "nope"}]},
+                {"dif": [{"items": ["rel_99"]}]}):
+        with pytest.raises(SpecificationError):
+            population_parameters(ins, {"base": "null", **bad})
+    with pytest.raises(SpecificationError):
+        population_parameters(ins, {"base": "null", "dif": [{"group": "both"}]})
 
 
 def test_lavaan_like_syntax():

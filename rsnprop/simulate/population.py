@@ -220,10 +220,10 @@ def _apply_dif(sc: Scenario, instrument, items) -> None:
     for j, spec in enumerate(sc.dif):
         names = spec.items
         if names is None:
-            if spec.construct not in items_constructs(items):
+            if spec.scale not in items_constructs(items):
                 raise SpecificationError("DIF construct has no scale item in the instrument",
-                                         parameter=f"dif.{j}.construct", value=spec.construct)
-            names = [i for i, v in items.items() if v["construct"] == spec.construct][:spec.k]
+                                         parameter=f"dif.{j}.scale", value=spec.scale)
+            names = [i for i, v in items.items() if v["construct"] == spec.scale][:spec.k]
             if len(names) < spec.k:
                 raise SpecificationError(f"DIF asks for {spec.k} items; the construct has {len(names)}",
                                          parameter=f"dif.{j}.k", value=spec.k)

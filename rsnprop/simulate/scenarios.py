@@ -94,8 +94,8 @@ class FactsSpec(BaseModel):
 
 
 class DIFSpec(BaseModel):
-    """Differential item functioning: ``k`` items of ``construct`` read ``size`` higher in
-    ``group`` at the same latent value.
+    """Differential item functioning: ``k`` items of the construct ``scale`` read ``size``
+    higher in ``group`` at the same latent value.
 
     ``size`` shifts the item's latent response ``y*`` (whose total SD is 1), i.e. its
     intercept, in ``group`` only; the latent means, and so the true verdicts, are unchanged.
@@ -105,7 +105,8 @@ class DIFSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    construct: str = "relational"
+    #: construct id of the items (``construct`` would shadow a pydantic method)
+    scale: str = "relational"
     k: int = Field(1, ge=1)
     size: float = Field(0.5, ge=-3, le=3)
     group: str = Field("born_global", pattern="^(traditional|born_global)$")
@@ -253,7 +254,7 @@ SCENARIOS["dif"] = {**SCENARIOS["null"], "name": "dif", "description": (
     "No proposition holds (as 'null'), but one relational item (rel_1) reads 0.5 SD higher among "
     "born globals at the same latent value: differential item functioning, which makes the "
     "observed relational score of born globals too high."),
-    "dif": [{"construct": "relational", "k": 1, "size": 0.5, "group": "born_global"}]}
+    "dif": [{"scale": "relational", "k": 1, "size": 0.5, "group": "born_global"}]}
 
 
 def list_scenarios() -> list[str]:
