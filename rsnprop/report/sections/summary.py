@@ -31,6 +31,29 @@ def simulated_note(inputs) -> str | None:
     return None
 
 
+def measurement_line(entry) -> str:
+    """One sentence on a verdict card: which invariance level held between the groups, which
+    items were set aside and whether the plan's non-invariance policy changed the verdict
+    (the verdict object's ``measurement``; empty when the analysis has none)."""
+    m = pick(entry, "measurement", default=None)
+    if not isinstance(m, dict):
+        return ""
+    policy = m.get("policy") or "?"
+    if m.get("status") != "ok":
+        return (f"Measurement invariance not checked ({m.get('note') or m.get('status')}); "
+                f"non-invariance policy '{policy}' not applied.")
+    level = str(m.get("invariance_level") or "none").replace("_", " ")
+    aside = list(m.get("items_set_aside") or [])
+    text = (f"Measurement invariance between the groups: {level} held (required: "
+            f"{m.get('required')}); " + (f"items set aside: {', '.join(aside)}" if aside
+                                         else "no item set aside") + f"; policy '{policy}'.")
+    if m.get("verdict_changed"):
+        text += f" With every item the verdict would be '{m.get('verdict_all_items')}'."
+    elif aside:
+        text += " The verdict is the same with every item."
+    return text
+
+
 def summary_section(inputs) -> Section:
     s = Section("summary", "Summary of verdicts")
     if getattr(inputs, "plan_mismatch", None):
@@ -66,7 +89,7 @@ def summary_section(inputs) -> Section:
         cards.append({"id": pid, "statement": pick(entry, "statement", "text",
                                                     default=PROPOSITION_TEXT.get(pid, "")),
                       "verdict": verdict, "css": verdict if verdict in VERDICT_TEXT else "other",
-                      "plain": plain, "evidence": evidence,
+                      "plain": plain, "evidence": evidence, "measurement": measurement_line(entry),
                       "reason": fmt_value(pick(entry, "reason", "rationale", "rule", default=""))})
     s.add("verdicts", cards)
     n = pick(inputs.propositions, "n", default={})
