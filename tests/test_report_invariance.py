@@ -41,3 +41,12 @@ def test_verdict_cards_show_the_invariance_status(tmp_path):
         card = re.search(rf'data-proposition="{pid}">(.*?)</article>', html, re.S).group(1)
         assert 'class="note invariance"' in card and "items set aside: rel_1, rel_2" in card
         assert ("With every item the verdict would be" in card) == (pid == "P2")
+    # method text on comparing two different scales, with the evidence that does not rest on it
+    sec = html[html.index('id="sec-propositions"'):]
+    assert "share origin and unit" in sec and "Invariance tests between the groups cannot check" in sec
+    table = sec[sec.index("Evidence with and without the assumption of comparable scales"):]
+    table = table[:table.index("</table>")]
+    for pid in ("P1", "P2"):
+        assert f"{pid}: " in table and "assumes comparable scales" in table
+    assert "constant-sum allocation: ipsative" in table
+    assert "latent contrast between groups" in table

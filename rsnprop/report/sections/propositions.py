@@ -78,6 +78,9 @@ def propositions_section(inputs) -> Section:
                    f"interest {fmt_value(pick(sesoi, 'value'))} ({fmt_value(pick(sesoi, 'unit'))}). "
                    "Estimates are differences in the predicted direction (positive = as "
                    "predicted), in scale points unless the note says otherwise.")
+    from .comparability import comparability_block
+
+    comparability_block(s, inputs.propositions)
     for pid, entry in _blocks(inputs.propositions):
         evidence = [e for e in _list(pick(entry, "evidence"))]
         rows = [r for r in (effect_row(e, plan_alpha(inputs)) for e in evidence) if r]
