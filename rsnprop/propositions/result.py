@@ -147,6 +147,7 @@ class PropositionResult(Result):
                      "estimator": p.estimator, "missing": p.missing,
                      "born_global_definition": p.born_global_definition,
                      "controls": list(p.controls), "benefits": p.benefits.model_dump(),
+                     "measurement": p.measurement.model_dump(),
                      **({"imputation": {"m": p.imputation.m, "seed": p.imputation.effective_seed,
                                         "bounds": p.imputation.bounds}}
                         if p.uses_imputation else {})},
@@ -191,6 +192,17 @@ class PropositionResult(Result):
                     out.append("The latent (SEM) comparison is not interpretable here: " + str(r.get("note")))
                 elif r.get("test", "").startswith("latent"):
                     out.append(f"Latent comparison run at invariance level {r.get('invariance_level')}.")
+        m = self.measurement
+        if m and m.get("status") == "ok" and not m.get("held"):
+            changed = [k for k, v in (m.get("changed") or {}).items() if v]
+            out.append(f"Measurement invariance between the groups: {m['required']} invariance does not "
+                       f"hold in full (level {m['level']}"
+                       + (f"; items set aside: {', '.join(m['items_set_aside'])}" if m["items_set_aside"] else "")
+                       + f"). Under the preregistered policy '{m['policy']}' "
+                       + (f"the verdicts of {', '.join(changed)} differ from those with every item."
+                          if changed else "no verdict differs from the one with every item."))
+        elif m and m.get("status") != "ok":
+            out.append(f"Measurement invariance of the benefit items was not checked: {m.get('note')}.")
         if self.multiverse and self.multiverse.get("n_available"):
             from .multiverse import computed_line
 
@@ -237,6 +249,8 @@ class PropositionResult(Result):
             lines.append(f"{key}: {block['verdict'].upper():13s} {block['statement']}")
             lines.append(f"    {block['reason']}")
             lines.extend(f"    {evidence_line(r, block.get('n_total'))}" for r in block["evidence"][:2])
+        if self.measurement:
+            lines.append(f"measurement ({self.measurement['policy']}): {self.measurement['note']}")
         if self.joint is not None:
             lines.append(f"joint: {self.joint['verdict'].upper():10s} {self.joint['statement']}")
             lines.append(f"    {self.joint['reason']}")
