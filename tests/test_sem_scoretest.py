@@ -113,3 +113,21 @@ def test_invariance_score_rule_follows_lavaan_numbers():
     assert len(ours_p) == 7 and not ours_p.flagged.any()
     with pytest.raises(InputError, match="locate"):
         invariance(R["model"], holzinger_swineford(), "school", locate="nope")
+    with pytest.raises(InputError, match="unknown correction") as e:
+        invariance(R["model"], holzinger_swineford(), "school", rule="score", correction="tukey")
+    assert e.value.parameter == "correction"
+
+
+def test_cli_rule_score_and_bad_correction(tmp_path):
+    import subprocess
+    import sys
+
+    args = [sys.executable, "-m", "rsnprop", "invariance", str(REF / "holzinger_swineford.csv"),
+            "--model", R["model"], "--group", "school", "--levels", "configural,metric,scalar",
+            "--rule", "score", "--partial", "--locate", "score", "--json"]
+    r = subprocess.run(args, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["level"] == "partial_scalar" and d["steps"][-1]["freed"] == ["x3~1", "x7~1"]
+    r = subprocess.run(args[:-1] + ["--correction", "tukey"], capture_output=True, text=True)
+    assert r.returncode == 2 and "correction" in r.stderr and "Traceback" not in r.stderr

@@ -23,7 +23,13 @@ def add_arguments(parser) -> None:
     parser.add_argument("--missing", default="auto", choices=["auto", "fiml", "listwise"],
                         help="auto (default): FIML (lavaan missing = 'ml') for ML/MLR when a model variable "
                         "has a missing value, else complete data; WLSMV: complete cases (docs/missing-data.md)")
-    parser.add_argument("--rule", default="chen2007", choices=["chen2007", "lrt"])
+    parser.add_argument("--rule", default="chen2007", choices=["chen2007", "lrt", "score"],
+                        help="step test: Chen (2007) fit-index changes, chi-square difference, or "
+                             "corrected score tests of the step's constraints (lavTestScore; ML)")
+    parser.add_argument("--locate", default="lrt", choices=["lrt", "score"],
+                        help="partial search: largest chi-square drop, or largest flagged score test")
+    parser.add_argument("--correction", default="holm",
+                        help="correction of the score tests (holm, bonferroni, fdr_bh, none, ...)")
     parser.add_argument("--parameterization", default="delta", choices=["delta", "theta"],
                         help="ordinal indicators: delta (default) or theta (residual variances of the "
                         "latent responses as parameters; tests the strict step)")
@@ -51,4 +57,5 @@ def run(args):
         return invariance(model, data, args.group, repeated=repeated, levels=levels,
                           partial_search=args.partial, estimator=args.estimator,
                           ordered=split_list(args.ordered) or None, missing=args.missing,
-                          rule=args.rule, parameterization=args.parameterization)
+                          rule=args.rule, parameterization=args.parameterization,
+                          locate=args.locate, correction=args.correction)

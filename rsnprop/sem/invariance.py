@@ -353,6 +353,10 @@ def invariance(model, data, group=None, *, repeated=None, levels=("configural", 
         raise InputError("rule must be 'chen2007', 'lrt' or 'score'", parameter="rule", value=rule)
     if locate not in ("lrt", "score"):
         raise InputError("locate must be 'lrt' or 'score'", parameter="locate", value=locate)
+    if "score" in (rule, locate):
+        from .scoretest import check_correction
+
+        check_correction(correction)
     if group is None or group not in getattr(data, "columns", []):
         raise InputError("group column not found in the data", column=group, parameter="group")
     ordinal = bool(ordered) or str(estimator).upper() in ("WLSMV", "DWLS")

@@ -44,7 +44,17 @@ import numpy as np
 from ..errors import InputError
 from ..results import Result, jsonsafe
 
-__all__ = ["score_tests", "ScoreTestResult", "unconstrained"]
+__all__ = ["score_tests", "ScoreTestResult", "unconstrained", "CORRECTIONS"]
+
+#: corrections of the univariate tests (``p.adjust`` / ``multipletests`` names)
+CORRECTIONS = ("holm", "bonferroni", "hommel", "fdr_bh", "sidak", "holm-sidak", "none")
+
+
+def check_correction(correction):
+    """Raise :class:`InputError` unless ``correction`` is one of :data:`CORRECTIONS`."""
+    if correction not in CORRECTIONS:
+        raise InputError(f"unknown correction; use one of {', '.join(CORRECTIONS)}",
+                         parameter="correction", value=correction)
 
 
 class ScoreTestResult(Result):
@@ -169,6 +179,7 @@ def score_tests(res, *, types=None, correction="holm", alpha=0.05):
     from .fiml import FIMLEngine
     from .model import build_engine
 
+    check_correction(correction)
     if getattr(res, "_wls", None) is not None or res.theta is None:
         raise InputError("score tests need an ML fit (not WLSMV)", parameter="estimator", value=res.estimator)
     pt = res._pt
