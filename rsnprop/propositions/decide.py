@@ -43,37 +43,11 @@ VERDICTS = ("supported", "contradicted", "equivalent", "inconclusive")
 
 
 def _adjust_values(p, method):
-    """Adjusted p-values (list in, list out), as R's ``p.adjust``.
+    """Adjusted p-values (list in, list out), as R's ``p.adjust``
+    (:func:`rsnprop.sem.scoretest.p_adjust`, shared with the score tests of the SEM engine)."""
+    from ..sem.scoretest import p_adjust
 
-    Holm, Bonferroni, Sidak, Holm-Sidak and Benjamini-Hochberg are computed here (statsmodels'
-    ``multipletests`` runs a full garbage collection on every call, far too slow for Monte
-    Carlo work); Hommel falls back to statsmodels.
-    """
-    m = len(p)
-    order = sorted(range(m), key=lambda i: p[i])
-    out = [0.0] * m
-    if method == "bonferroni":
-        return [min(1.0, m * x) for x in p]
-    if method == "sidak":
-        return [1 - (1 - x) ** m for x in p]
-    if method in ("holm", "holm-sidak"):
-        running = 0.0
-        for rank, i in enumerate(order):
-            k = m - rank
-            adj = k * p[i] if method == "holm" else 1 - (1 - p[i]) ** k
-            running = max(running, min(1.0, adj))
-            out[i] = running
-        return out
-    if method == "fdr_bh":
-        running = 1.0
-        for rank in range(m - 1, -1, -1):
-            i = order[rank]
-            running = min(running, m * p[i] / (rank + 1))
-            out[i] = min(1.0, running)
-        return out
-    from statsmodels.stats.multitest import multipletests
-
-    return [float(x) for x in multipletests(p, method=method)[1]]
+    return p_adjust(p, method)
 
 
 def adjust(pvalues: dict, method: str = "holm") -> dict:
