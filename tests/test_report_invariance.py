@@ -50,3 +50,15 @@ def test_verdict_cards_show_the_invariance_status(tmp_path):
         assert f"{pid}: " in table and "assumes comparable scales" in table
     assert "constant-sum allocation: ipsative" in table
     assert "latent contrast between groups" in table
+
+
+def test_multiverse_table_by_policy():
+    from rsnprop.report.sections.multiverse import _policy_rows
+
+    specs = [{"proposition": "P2", "verdict": v, "choices": {"measurement_policy": pol}}
+             for pol, v in (("partial", "inconclusive"), ("partial", "supported"),
+                            ("report_only", "supported"), ("report_only", "supported"))]
+    rows = {(r["policy"], r["proposition"]): r for r in _policy_rows(specs)}
+    assert rows[("partial", "P2")]["supported"] == 0.5 and rows[("partial", "P2")]["k"] == 2
+    assert rows[("report_only", "P2")]["supported"] == 1.0
+    assert _policy_rows([dict(x, choices={"measurement_policy": "partial"}) for x in specs]) == []

@@ -118,4 +118,31 @@ def multiverse_section(inputs) -> Section:
              f"its {lv} CI still includes 0, and the correction can make the verdict stricter "
              "than the interval. Joint is supported only when P1, P2 and the interaction all "
              "are, so its share can be far below that of its interval alone."))
+    by_policy = _policy_rows(specs)
+    if by_policy:
+        s.add("table", Table("multiverse_policy", "Share of specifications supported, by "
+                             "non-invariance policy", [
+            Column("policy", "Policy"), Column("proposition", "Proposition"),
+            Column("k", "Specifications", "int"), Column("supported", "Supported", "pct")],
+            by_policy, note="The plan's measurement section says what measurement non-invariance "
+                            "does to a verdict: partial = tested on the items that are invariant "
+                            "between the groups; inconclusive = verdicts on a non-invariant scale "
+                            "become inconclusive; report_only = every item, invariance reported."))
     return s
+
+
+def _policy_rows(specs) -> list[dict]:
+    """Share supported per non-invariance policy and proposition (when the grid varies it)."""
+    policies = sorted({str(r["choices"].get("measurement_policy")) for r in specs
+                       if isinstance(r.get("choices"), dict) and r["choices"].get("measurement_policy")})
+    if len(policies) < 2:
+        return []
+    rows = []
+    for pol in policies:
+        for pid in sorted({r["proposition"] for r in specs}):
+            sub = [r for r in specs if r["proposition"] == pid
+                   and str(r["choices"].get("measurement_policy")) == pol and r["verdict"] is not None]
+            if sub:
+                rows.append({"policy": pol, "proposition": pid, "k": len(sub),
+                             "supported": sum(r["verdict"] == "supported" for r in sub) / len(sub)})
+    return rows
