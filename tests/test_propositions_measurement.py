@@ -129,6 +129,13 @@ def test_partial_without_enough_invariant_items_is_inconclusive():
     assert out["P2"][0] == "inconclusive" and "relational scale" in out["P2"][1]
     assert "informational" not in out["P2"][1]
     assert apply_policy({"P1": "supported"}, check, "report_only") == {"P1": (None, None)}
+    # the search ended below partial scalar (e.g. a refit failed): not established either
+    stuck = {**check, "level": "metric", "items_set_aside": [],
+             "scales": {k: {"set_aside": [], "partial_ok": True} for k in check["scales"]}}
+    out = apply_policy({"P2": "supported"}, stuck, "partial")
+    assert out["P2"][0] == "inconclusive" and "level held: metric" in out["P2"][1]
+    ok = {**stuck, "level": "partial_scalar"}
+    assert apply_policy({"P2": "supported"}, ok, "partial") == {"P2": (None, None)}
     assert apply_policy({"P1": "supported"}, dict(check, status="not_available"), "inconclusive") == \
         {"P1": (None, None)}
 

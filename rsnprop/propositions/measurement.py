@@ -18,8 +18,9 @@ Policies (``measurement.policy``)
     set aside (mean of the remaining items, same minimum share of answered items); the latent
     cross-check frees the flagged parameters.  The verdict is the one on the invariant part
     and names the items set aside.  When a scale keeps fewer than
-    ``measurement.min_invariant_items`` (2) invariant items, partial invariance is not
-    established for it and every verdict relying on it becomes ``inconclusive``.
+    ``measurement.min_invariant_items`` (2) invariant items, or the search ends without
+    reaching even partial invariance at the required level, partial invariance is not
+    established and every verdict relying on it becomes ``inconclusive``.
 ``inconclusive``
     Any verdict relying on a scale whose required level (``required_invariance``) fails
     becomes ``inconclusive``, with the reason "measurement not invariant".
@@ -181,6 +182,8 @@ def apply_policy(decision_verdicts: dict, check: dict, policy: str) -> dict:
             [k for k, s in check["scales"].items() if s["set_aside"]] or list(check["scales"]))
     else:
         failing = [k for k, s in check["scales"].items() if not s["partial_ok"]]
+        if not failing and _RANK.get(check["level"], -1) < _RANK["partial_" + check["required"]]:
+            failing = list(check["scales"])      # not even partial invariance was reached
     if not failing:
         return out
     why = (f"measurement not invariant: {check['required']} invariance fails for the "
@@ -188,7 +191,7 @@ def apply_policy(decision_verdicts: dict, check: dict, policy: str) -> dict:
            + (f" (level held: {check['level']}"
               + (f"; items flagged: {', '.join(check['items_set_aside'])}" if check["items_set_aside"] else "")
               + ")"))
-    if policy == "partial":
+    if policy == "partial" and any(not check["scales"][k]["partial_ok"] for k in failing):
         why += (f"; partial invariance needs at least {check['min_invariant_items']} invariant items "
                 "per scale")
     return {k: ("inconclusive", why) for k in decision_verdicts}
