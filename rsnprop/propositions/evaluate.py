@@ -142,8 +142,7 @@ def evaluate_spec(clean_df, plan, *, bg_definition=None, careless=None, missing=
     for k, (verdict, why) in apply_policy(dec["verdicts"], check, policy).items():
         if verdict is not None:
             dec["verdicts"][k], dec["reasons"][k] = verdict, why
-    if policy == "partial" and aside and check["status"] == "ok" and partial_ok:
-        for k in dec["reasons"]:
+        elif policy == "partial" and aside and check["status"] == "ok" and partial_ok:
             dec["reasons"][k] += f" (invariant part: {', '.join(aside)} set aside)"
     spec["measurement"] = {**check, "policy": policy, "verdicts_all_items": before,
                            "changed": {k: dec["verdicts"][k] != before[k] for k in before}}
