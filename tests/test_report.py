@@ -445,7 +445,8 @@ def test_power_section_reads_monte_carlo_results(full_report):
     import pandas as pd
 
     power = json.loads((full_report["results"] / "power.json").read_text())
-    table = pd.read_csv(next(full_report["tables"].glob("table*_power.csv")))
+    # table<NN>_power.csv, not table<NN>_n_for_power.csv (glob order is the directory's)
+    table = pd.read_csv(next(full_report["tables"].glob("table[0-9][0-9]_power.csv")))
     got = {(r.label, int(r.n)): r.power for r in table.itertuples()}
     want = {(r["proposition"], int(r["n"])): r["power"] for r in power["results"]}
     assert got == pytest.approx(want)
