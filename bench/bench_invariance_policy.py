@@ -28,6 +28,18 @@ every item (``report_only``, the verdict object's ``verdict_all_items``) and ``i
 Acceptance (default policy): false "supported" (P1, P2 or joint) <= 5 % under DIF-only data;
 both P1 and P2 supported >= 80 % under ``p1p2``.
 
+Measured on 2026-12-03 (clean level, 500 replications per scenario; Wilson 95 % CI):
+
+==========  ===========================  ===================  ======================
+scenario    partial (default)            inconclusive         report_only
+==========  ===========================  ===================  ======================
+dif         any S 0.040 [0.026, 0.061]   any S 0.000          any S 0.112
+dif_strong  any S 0.024 [0.014, 0.041]   any S 0.000          any S 0.880
+p1p2        both S 0.998                 both S 0.924         both S 0.998
+==========  ===========================  ===================  ======================
+
+(any S = P1, P2 or joint falsely "supported"; both S = P1 and P2 supported.)
+
 Seeds: ``numpy.random.SeedSequence(base).spawn(reps)`` per scenario.  Replications:
 ``RSNPROP_BENCH_DIF_REPS`` (default 500), workers ``RSNPROP_BENCH_JOBS`` (default 1),
 scenarios ``RSNPROP_BENCH_DIF_SCENARIOS`` (default all).  Results:
