@@ -18,7 +18,9 @@ Policies (``measurement.policy``)
     set aside (mean of the remaining items, same minimum share of answered items); the latent
     cross-check frees the flagged parameters.  The verdict is the one on the invariant part
     and names the items set aside.  When a scale keeps fewer than
-    ``measurement.min_invariant_items`` (2) invariant items, or the search ends without
+    ``measurement.min_invariant_items`` (2) invariant items or more than
+    ``measurement.max_set_aside_share`` (half) of its items are set aside (the invariant items
+    must stay the majority, else the search may have anchored on the deviant ones), or the search ends without
     reaching even partial invariance at the required level, partial invariance is not
     established and every verdict relying on it becomes ``inconclusive``.
 ``inconclusive``
@@ -135,7 +137,8 @@ def _summarise(plan, inv, items, n, n_total, warn):
     for kind, its in items.items():
         bad = [i for i in its if i in aside]
         scales[kind] = {"items": its, "set_aside": bad, "invariant_items": len(its) - len(bad),
-                        "partial_ok": len(its) - len(bad) >= m.min_invariant_items}
+                        "partial_ok": (len(its) - len(bad) >= m.min_invariant_items
+                                       and len(bad) <= m.max_set_aside_share * len(its))}
     level = inv.level
     held = _RANK.get(level, -1) >= _RANK[m.required_invariance]
     short = [{k: s.get(k) for k in ("name", "held", "freed", "chi2", "df", "cfi", "rmsea", "srmr")}
@@ -145,7 +148,8 @@ def _summarise(plan, inv, items, n, n_total, warn):
     return {"policy": m.policy, "required": m.required_invariance, "status": "ok", "note": note,
             "level": level, "held": bool(held), "freed": freed, "items_set_aside": aside,
             "scales": scales, "n": int(n), "n_total": int(n_total), "steps": short, "rule": inv.rule,
-            "min_invariant_items": m.min_invariant_items, "warnings": warn}
+            "min_invariant_items": m.min_invariant_items, "max_set_aside_share": m.max_set_aside_share,
+            "warnings": warn}
 
 
 def invariant_part(clean_df, plan, set_aside):
@@ -193,5 +197,6 @@ def apply_policy(decision_verdicts: dict, check: dict, policy: str) -> dict:
               + ")"))
     if policy == "partial" and any(not check["scales"][k]["partial_ok"] for k in failing):
         why += (f"; partial invariance needs at least {check['min_invariant_items']} invariant items "
-                "per scale")
+                f"per scale and at most {check.get('max_set_aside_share', 0.5):.0%} of a scale's items "
+                "set aside")
     return {k: ("inconclusive", why) for k in decision_verdicts}

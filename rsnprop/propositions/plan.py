@@ -150,6 +150,9 @@ class Measurement(_Model):
     missing: Literal["listwise", "fiml"] = "fiml"
     #: fewest invariant items a scale needs for partial invariance (Steenkamp & Baumgartner 1998)
     min_invariant_items: int = Field(2, ge=2)
+    #: largest share of a scale's items that may be set aside: the invariant items must stay the
+    #: majority (Vandenberg & Lance 2000), else the search may have anchored on the deviant ones
+    max_set_aside_share: float = Field(0.5, gt=0, lt=1)
 
     @field_validator("correction")
     @classmethod
