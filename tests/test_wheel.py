@@ -111,7 +111,7 @@ def test_wheel_carries_the_example_study_and_metadata(dist):
     for name in ("Makefile", "README.md", "gitignore", "raw_README.md"):
         assert f"rsnprop/scaffold/templates/{name}" in names, name
     assert "Description-Content-Type: text/markdown" in meta
-    assert re.search(r"(?m)^Project-URL: Source, https://", meta)
+    assert "Project-URL" not in meta  # no invented address (pyproject.toml says where they go)
     assert re.search(r"(?m)^Keywords: .*born global", meta)
     assert "Classifier: Programming Language :: Python :: 3.11" in meta
 
