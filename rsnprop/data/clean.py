@@ -476,7 +476,9 @@ def _clean(raw_df, instrument, rules, source, diagnostics=True):
     _stage('careless responding')
     # ---- careless responding ---------------------------------------------------------------
     cr = rules.careless
-    flags = pd.DataFrame({"row": np.arange(1, n_in + 1), "resp_id": ids.to_numpy()})
+    # per-row flags gathered as arrays, made one frame after the exclusions (one column
+    # insert each cost more than the careless indices at a few hundred rows)
+    flags = {"row": np.arange(1, n_in + 1), "resp_id": ids.to_numpy()}
     att_failed = np.zeros(n_in)
     att = getattr(instrument, "attention_checks", None)
     att = att if isinstance(att, dict) else {i: it.attention_check.expected for i, it in items.items()
@@ -565,6 +567,7 @@ def _clean(raw_df, instrument, rules, source, diagnostics=True):
         any_reason |= np.asarray(m, dtype=bool)
     kept = ~any_reason
     flags["kept"] = kept
+    flags = pd.DataFrame(flags, copy=False)
     n_kept = int(kept.sum())
     n_excluded = len(excluded)
     if n_in != n_kept + n_excluded or flow and flow[-1]["n_after"] != n_kept:
