@@ -130,7 +130,7 @@ def _save(key: str, data: dict) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / "bench_speed.json"
     doc = json.loads(path.read_text()) if path.exists() else {}
-    doc[key] = {**data, "baseline": BASELINE, "cpu_count": os.cpu_count(),
+    doc[key] = {**data, "baseline_commit": BASELINE, "cpu_count": os.cpu_count(),
                 "loadavg_1min_after": os.getloadavg()[0]}
     path.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
     print(f"\n{key}: {json.dumps(doc[key], indent=1, sort_keys=True)}")
