@@ -1,9 +1,13 @@
 """Where researchers wait (issue 21), each figure beside a same-run baseline (``make bench``).
 
-The baseline is the package as it was before the work on issue 21 (commit ``BASELINE``,
-override with ``RSNPROP_BENCH_BASELINE=<commit>``), exported with ``git archive`` into a
-temporary folder and run in the same session as the current tree, one after the other, so
-both meet the same machine load.  Every figure is CPU time (user + system of the process and
+The baseline is the package as it was before the work on issue 21 (commit ``BASELINE``: the
+integration commit the speed work was rebased onto; override with
+``RSNPROP_BENCH_BASELINE=<commit>``), exported with ``git archive`` into a temporary folder
+and run in the same session as the current tree, one after the other, so both meet the same
+machine load.  Each tree runs with its own plan and instrument, so the baseline must read the
+same plan as the current tree for the identity checks to hold (a commit before a change of
+``analysis/study.yaml`` gives other records).  The replication counts are set by
+``RSNPROP_BENCH_REP_CPU`` (default 40) and ``RSNPROP_BENCH_REPS`` (default 200).  Every figure is CPU time (user + system of the process and
 its workers: the machine is shared and wall time under load overstates the cost) and wall
 time, with the load average; ``bench/results/bench_speed.json`` keeps them and
 docs/performance.md records them.
@@ -40,7 +44,7 @@ pytestmark = pytest.mark.bench
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 RESULTS = HERE / "results"
-BASELINE = os.environ.get("RSNPROP_BENCH_BASELINE", "4f4efc8")
+BASELINE = os.environ.get("RSNPROP_BENCH_BASELINE", "1d95734")
 REPS = int(os.environ.get("RSNPROP_BENCH_REPS", "200"))
 REPS_INPROC = int(os.environ.get("RSNPROP_BENCH_REP_CPU", "40"))
 N_ROWS = int(os.environ.get("RSNPROP_BENCH_ROWS", "1000000"))
