@@ -69,6 +69,16 @@ def test_log_invariant_and_flow(ins, example, example_result):
     pd.testing.assert_frame_equal(example, read_table(EXAMPLE))   # the input is not modified
 
 
+
+def test_without_diagnostics_same_data_and_exclusions(ins, example, example_result):
+    """diagnostics=False (power, multiverse) skips only what the log reports."""
+    lean = clean(example, ins, source=EXAMPLE, diagnostics=False)
+    pd.testing.assert_frame_equal(lean.data, example_result.data)
+    pd.testing.assert_frame_equal(lean.flags, example_result.flags)
+    for key in ("n_in", "n_kept", "n_excluded", "excluded", "steps", "problems_total"):
+        assert lean.log[key] == example_result.log[key], key
+    assert lean.log["diagnostics"] is False and "little_mcar" not in lean.log
+
 def test_every_reason_listed(ins, example):
     raw = _good_rows(ins, example)
     raw.loc[1, "resp_id"] = raw.loc[0, "resp_id"]          # duplicate id ...

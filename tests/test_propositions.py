@@ -368,7 +368,8 @@ def test_multiverse_recleans_raw_with_merged_rules(monkeypatch):
         def __init__(self, df):
             self.data = df
 
-    def fake_clean(raw, instrument, rules, *, source=None):
+    def fake_clean(raw, instrument, rules, *, source=None, diagnostics=True):
+        assert diagnostics is False           # the multiverse uses the data only
         seen.append((source, rules))
         return Cleaned(raw.iloc[: len(raw) - 10])  # a stricter rule drops some firms
 

@@ -3,7 +3,24 @@ a loaded 2-core machine is far slower for the small matrix products used here)."
 
 from __future__ import annotations
 
+import sys
+
 __all__ = ["one_blas_thread"]
+
+# threadpoolctl finds the BLAS libraries by walking every loaded shared object and reading
+# their files (about 3 ms, more than cleaning 300 rows takes elsewhere in that step); the
+# controller is kept and rebuilt only after new modules were imported (which may load
+# another BLAS), so every BLAS loaded is still limited.
+_CONTROLLER: list = [None, -1]
+
+
+def _controller():
+    from threadpoolctl import ThreadpoolController
+
+    if _CONTROLLER[0] is None or _CONTROLLER[1] != len(sys.modules):
+        _CONTROLLER[0] = ThreadpoolController()
+        _CONTROLLER[1] = len(sys.modules)
+    return _CONTROLLER[0]
 
 
 class one_blas_thread:
@@ -11,11 +28,11 @@ class one_blas_thread:
 
     def __enter__(self):
         try:
-            from threadpoolctl import threadpool_limits
+            ctl = _controller()
         except ImportError:  # pragma: no cover - optional dependency
             self._ctx = None
             return self
-        self._ctx = threadpool_limits(limits=1, user_api="blas")
+        self._ctx = ctl.limit(limits=1, user_api="blas")
         return self
 
     def __exit__(self, *exc):

@@ -41,6 +41,7 @@ _BLOCK = 1 << 17        # row block of the floating-point covariance sums (fixes
 _ROW_BLOCK = 1 << 12    # row block of the row-wise indices (no effect on their values)
 _EXACT_BLOCK = 1 << 14  # row block of the exact small-integer covariance sums
 _EXACT_MAX = 31         # |answer| bound of that path: block * 31**2 < 2**24 (exact in float32)
+_THREAD_MIN_ROWS = 1 << 13  # fewer rows: the two halves run one after the other (no threads)
 
 
 def _blocks(n: int, size: int = _ROW_BLOCK):
@@ -166,6 +167,31 @@ def pairwise_cov(x):
     matrices hold each column's SD over the pair's complete rows (for pairwise correlations).
     """
     return _pairwise_cov(_as2d(x))[0]
+
+
+class _Done:
+    """A finished future (the result of a call made at once)."""
+
+    def __init__(self, value):
+        self._value = value
+
+    def result(self):
+        return self._value
+
+
+class _SerialPool:
+    """``ThreadPoolExecutor`` stand-in that runs each call at once in this thread: the same
+    calls on the same halves (hence the same numbers), without starting threads, which cost
+    more than the work below a few thousand rows (and a Monte Carlo worker has no idle core)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def submit(self, fn, *args, **kw):
+        return _Done(fn(*args, **kw))
 
 
 def _halves(n: int, k: int = 2):
@@ -655,7 +681,8 @@ def careless_indices(items, *, factors=None, rules=None, raw_items=None, reverse
             futs = [pool.submit(fn, arr[h], *args, **kw) for h in halves]
             return lambda: np.concatenate([f.result() for f in futs])
 
-        with ThreadPoolExecutor(max_workers=2) as pool:
+        big = n >= _THREAD_MIN_ROWS
+        with (ThreadPoolExecutor(max_workers=2) if big else _SerialPool()) as pool:
             if reverse_in_place:
                 if raw_items is not None:
                     raise ValueError("reverse_in_place: pass the answers as given as items")
@@ -709,8 +736,8 @@ def careless_indices(items, *, factors=None, rules=None, raw_items=None, reverse
         answered = np.zeros(n, dtype=np.int64)   # = (~np.isnan(xr)).sum(1), by column
         for j in range(xr.shape[1]):
             answered += ~np.isnan(xr[:, j])
-        idx = pd.DataFrame(index=items.index)
-        flags = pd.DataFrame(index=items.index)
+        idx: dict = {}      # columns in order; one frame each at the end
+        flags: dict = {}
         idx["longstring"] = ls
         if rules.longstring_max_share is not None and p:
             flags["flag_longstring"] = ls > rules.longstring_max_share * p
@@ -756,8 +783,11 @@ def careless_indices(items, *, factors=None, rules=None, raw_items=None, reverse
             idx[name] = val
             if lim is not None:
                 flags[f"flag_{name}"] = (val < lim) if not anto else (val > lim)
-    for c in flags.columns:
-        flags[c] = flags[c].fillna(False).astype(bool)
+    # one frame each, built at once (inserting column by column costs more than the indices
+    # at a few hundred rows); the flags as plain booleans (NaN comparisons are False already)
+    idx = pd.DataFrame(idx, index=items.index)
+    flags = pd.DataFrame({c: np.asarray(f, dtype=bool) for c, f in flags.items()},
+                         index=items.index)
     return idx, flags, notes
 
 

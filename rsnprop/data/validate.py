@@ -32,6 +32,8 @@ Examples
 
 from __future__ import annotations
 
+import functools
+
 from ..errors import DataFileError
 
 __all__ = ["check_columns", "validate_items", "shown_mask", "routing_masks", "check_skip_logic",
@@ -241,7 +243,7 @@ def validate_items(df, instrument, rules, columns):
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
-    probs = [f for col in columns for f in col_probs.get(col, ())]
+    probs = _merge_problems([f for col in columns for f in col_probs.get(col, ())])
     recodes = {col: col_recodes[col] for col in columns if col in col_recodes}
     problems = pd.concat(probs, ignore_index=True) if probs else problems_frame()
     # numeric columns go straight into one column-major block (no consolidation copy), the
@@ -254,6 +256,35 @@ def validate_items(df, instrument, rules, columns):
         values = pd.concat([values, pd.DataFrame({c: out[c] for c in text}, index=df.index)],
                            axis=1)
     return values, problems, recodes
+
+
+def _merge_problems(parts):
+    """Problem frames in order, each run of ``(rows, column, values, reason)`` tuples (the
+    numeric columns' problems, values always text) made one frame: the rows of
+    ``pd.concat`` of their :func:`problems_frame` s with one frame built instead of dozens."""
+    import numpy as np
+    import pandas as pd
+
+    out, run = [], []
+
+    def flush():
+        if run:
+            out.append(pd.DataFrame({
+                "row": pd.Series(np.concatenate([np.asarray(r[0], dtype=np.int64) for r in run]),
+                                 dtype="int64"),
+                "column": [r[1] for r in run for _ in range(len(r[0]))],
+                "value": [v for r in run for v in r[2]],
+                "reason": [r[3] for r in run for _ in range(len(r[0]))]}))
+            run.clear()
+
+    for part in parts:
+        if isinstance(part, tuple):
+            run.append(part)
+        else:
+            flush()
+            out.append(part)
+    flush()
+    return out
 
 
 def _validate_others(df, instrument, columns, tokens, positions, block, slot, skip, out,
@@ -412,7 +443,7 @@ def _validate_numeric_fast(s, item, tokens, positions, out=None):
     else:
         vals[...] = s.to_numpy(dtype="float64", na_value=np.nan)
     rc = {}
-    num_tokens = np.array(sorted({float(t) for t in tokens if _is_float(t)}), dtype="float64")
+    num_tokens = np.array(_numeric_tokens(frozenset(tokens)), dtype="float64")
     lo, hi = _bounds(item)
     choices = getattr(item, "choices", {}) or {}
     with np.errstate(invalid="ignore"):
@@ -444,12 +475,19 @@ def _validate_numeric_fast(s, item, tokens, positions, out=None):
         if taken is not None:
             mask = mask & ~taken
         if mask.any():
-            probs.append(problems_frame(positions[mask], item.id,
-                                        [_fmt_num(v) for v in vals[mask]], reason))
+            # (rows, column, values, reason): one frame for a run of them (_merge_problems)
+            probs.append((positions[mask], item.id, [_fmt_num(v) for v in vals[mask]], reason))
             taken = mask if taken is None else (taken | mask)
     if taken is not None and taken.any():
         vals[taken] = np.nan
     return vals, probs, rc
+
+
+@functools.lru_cache(maxsize=32)
+def _numeric_tokens(tokens):
+    """The missing-value tokens that are numbers, sorted (parsed once per set of tokens, not
+    once per column)."""
+    return tuple(sorted({float(t) for t in tokens if _is_float(t)}))
 
 
 def _is_float(t):

@@ -60,7 +60,7 @@ def one_replication(ins, plan, scenario, n: int, rep: int, seed: int, *, full: b
             warnings.simplefilter("ignore")
             raw = simulate_study(ins, scenario, n=int(n), seed=replication_seed(seed, n, rep),
                                  **(sim_options or {}))
-            cr = clean(raw, ins, plan.cleaning)
+            cr = clean(raw, ins, plan.cleaning, diagnostics=False)   # the data and counts
             res = test_propositions(cr.data, plan, secondary=full, latent=None if full else False,
                                    multiverse=False)
         rec["n_kept"] = int(cr.log["n_kept"])

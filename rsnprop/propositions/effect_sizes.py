@@ -25,7 +25,7 @@ def nct_ci(t: float, df: float, confidence: float = 0.95) -> tuple[float, float]
     Solves ``P(T <= t | ncp) = (1 + confidence)/2`` (lower) and ``(1 - confidence)/2``
     (upper) with Brent's method, as ``MBESS::conf.limits.nct`` does.
     """
-    from scipy import optimize, stats
+    from scipy import optimize, special, stats
 
     if not (math.isfinite(t) and df > 0):
         return (math.nan, math.nan)
@@ -35,7 +35,9 @@ def nct_ci(t: float, df: float, confidence: float = 0.95) -> tuple[float, float]
     scale = math.sqrt(1 + t * t / (2 * df))
 
     def solve(p):
-        f = lambda ncp: stats.nct.cdf(t, df, ncp) - p  # noqa: E731
+        # = stats.nct.cdf(t, df, ncp) (which calls nctdtr for df > 0 and finite t) without
+        # its argument checks, which cost 20x the function itself inside Brent's loop
+        f = lambda ncp: special.nctdtr(df, ncp, t) - p  # noqa: E731
         a, b = t - 4 * scale, t + 4 * scale
         for _ in range(20):
             fa, fb = f(a), f(b)

@@ -151,7 +151,7 @@ def _datasets(clean_df, plan, raw, instrument):
             from ..data import clean
 
             res = clean(raw, instrument, deep_merge(plan.cleaning, rule.cleaning),
-                        source=f"multiverse:{rule.name}")
+                        source=f"multiverse:{rule.name}", diagnostics=False)   # data only
             out[rule.name] = (res.data, "")
         except Exception as err:  # noqa: BLE001 - one failing cell must not stop the grid
             out[rule.name] = (None, f"cleaning failed: {type(err).__name__}: {err}")

@@ -181,7 +181,7 @@ def paired_ols(rel, inf, *, expects, controls=None, cov_type="HC3", confidence=0
     t distribution with ``n - k`` df.
     """
     import numpy as np
-    import statsmodels.api as sm
+    from statsmodels.regression.linear_model import OLS   # not statsmodels.api: 1 s of imports
     from scipy import stats
 
     e, sign = _orient(rel, inf, expects)
@@ -194,7 +194,7 @@ def paired_ols(rel, inf, *, expects, controls=None, cov_type="HC3", confidence=0
     k = A.shape[1]
     if n - k < 2 or np.std(e) == 0:
         return _too_small(f"OLS mean of D ({cov_type})", n, "too few firms for the controls")
-    fit = sm.OLS(e, A).fit(cov_type=cov_type, use_t=True) if cov_type != "nonrobust" else sm.OLS(e, A).fit()
+    fit = OLS(e, A).fit(cov_type=cov_type, use_t=True) if cov_type != "nonrobust" else OLS(e, A).fit()
     est = float(fit.params[0])
     se = float(fit.bse[0])
     df = float(fit.df_resid)

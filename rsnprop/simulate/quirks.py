@@ -164,9 +164,8 @@ def apply_missing(df, columns, rng, *, rate, mechanism="mcar", driver=None, prot
     import numpy as np
     from scipy import special
 
-    out = df.copy()
     if rate <= 0 or not columns:
-        return out
+        return df.copy()
     n = len(df)
     if mechanism == "mar":
         if driver is None:
@@ -189,10 +188,22 @@ def apply_missing(df, columns, rng, *, rate, mechanism="mcar", driver=None, prot
     hit = rng.random((n, len(columns))) < p[:, None]
     if protect is not None:
         hit &= ~np.asarray(protect, dtype=bool)[:, None]
+    new = {}
     for j, col in enumerate(columns):
-        vals = out[col].to_numpy(dtype=float, copy=True)
+        vals = df[col].to_numpy(dtype=float, copy=True)
         vals[hit[:, j]] = np.nan
-        out[col] = vals
+        new[col] = vals
+    return _with_columns(df, new)
+
+
+def _with_columns(df, new):
+    """A copy of ``df`` with the columns in ``new`` replaced, built in one go (the same frame
+    as ``out = df.copy(); out[c] = v`` for each, without a block insert per column)."""
+    import pandas as pd
+
+    out = pd.DataFrame({c: (new[c] if c in new else df[c].copy()) for c in df.columns},
+                       index=df.index.copy())
+    out.attrs = dict(df.attrs)
     return out
 
 
@@ -201,20 +212,20 @@ def inject_invalid(df, ranges, rng, *, rate):
     out-of-range codes (``min - 1``, ``max + 1``, 99, -9)."""
     import numpy as np
 
-    out = df.copy()
     if rate <= 0:
-        return out
+        return df.copy()
     cols = list(ranges)
     hit = rng.random((len(df), len(cols))) < rate
     which = rng.integers(0, 4, size=(len(df), len(cols)))
+    new = {}
     for j, col in enumerate(cols):
         lo, hi = ranges[col]
         codes = np.array([lo - 1, hi + 1, 99, -9], dtype=float)
-        vals = out[col].to_numpy(dtype=float, copy=True)
+        vals = df[col].to_numpy(dtype=float, copy=True)
         mask = hit[:, j] & ~np.isnan(vals)
         vals[mask] = codes[which[mask, j]]
-        out[col] = vals
-    return out
+        new[col] = vals
+    return _with_columns(df, new)
 
 
 def to_platform(df, instrument, platform: str):

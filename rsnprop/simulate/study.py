@@ -98,8 +98,12 @@ def _eval_condition(cond, values, n):
         return np.ones(n, dtype=bool)
     if op == "selected":
         return np.array([isinstance(x, str) and str(val) in x.split() for x in col], dtype=bool)
-    arr = np.asarray(col, dtype=object)
-    num = np.array([_to_float(x) for x in arr])
+    arr = np.asarray(col)
+    if arr.dtype.kind in "fiub":      # numeric answers: float() of each, without the loop
+        num = arr.astype(np.float64)
+    else:
+        arr = arr.astype(object)
+        num = np.array([_to_float(x) for x in arr])
     try:
         v = float(val)
     except (TypeError, ValueError):
@@ -131,7 +135,11 @@ def _multi(rng, codes, probs, n, force_first=False):
     hits = rng.random((n, len(codes))) < p
     none = ~hits.any(axis=1)
     hits[none, 0] = True
-    return np.array([" ".join(str(c) for c, h in zip(codes, row) if h) for row in hits], dtype=object)
+    # one string per distinct pattern of choices (few), not per respondent
+    pats, inv = np.unique(hits, axis=0, return_inverse=True)
+    text = np.array([" ".join(str(c) for c, h in zip(codes, row) if h) for row in pats],
+                    dtype=object)
+    return text[np.asarray(inv).reshape(-1)]
 
 
 def simulate_study(instrument, scenario="p1p2", n: int = 300, seed=1, *, platform: str = "generic",
@@ -378,9 +386,9 @@ def simulate_study(instrument, scenario="p1p2", n: int = 300, seed=1, *, platfor
         for cond in _conditions(item):
             shown &= _eval_condition(cond, values, n)
         v = values[iid]
-        if v.dtype == object:
-            v = np.where(shown, v, "" if iid in ("sector",) else None)
-            v = np.array([None if (x is None or x == "") else x for x in v], dtype=object)
+        if v.dtype == object:      # hidden, None or "" -> None (elementwise, no Python loop)
+            v = v.copy()
+            v[~shown | np.equal(v, None) | np.equal(v, "")] = None
         else:
             v = np.where(shown, v, np.nan)
         values[iid] = v
@@ -399,7 +407,7 @@ def simulate_study(instrument, scenario="p1p2", n: int = 300, seed=1, *, platfor
         values[c] = frame[c].to_numpy()
 
     # --- meta columns -------------------------------------------------------------------------
-    n_shown = np.array([sum(1 for c in values if not _isblank(values[c][i])) for i in range(n)])
+    n_shown = _answered_count(values, n)
     speed = np.exp(np.log(6.0) + 0.35 * r_meta.standard_normal(n))        # seconds per answer
     speed = np.where(careless == "speeder", 1.0 + r_meta.random(n), speed)
     speed = np.where(careless == "straightline", speed * 0.5, speed)
@@ -407,7 +415,9 @@ def simulate_study(instrument, scenario="p1p2", n: int = 300, seed=1, *, platfor
     duration = np.round(40 + n_shown * speed).astype(int)
     start = pd.Timestamp(f"{sc.facts.survey_year}-03-02 08:00:00")
     offsets = np.sort(np.floor(r_meta.random(n) * 60 * 86400)).astype("int64")
-    submitted = [(start + pd.Timedelta(seconds=int(s))).strftime("%Y-%m-%d %H:%M:%S") for s in offsets]
+    submitted = list(np.char.replace(np.datetime_as_string(
+        start.to_datetime64().astype("datetime64[s]") + offsets.astype("timedelta64[s]"),
+        unit="s"), "T", " ").astype(object))    # "%Y-%m-%d %H:%M:%S"
     # rows in submission order; ids in that order
     perm = r_meta.permutation(n)
     width = max(4, len(str(n)))
@@ -511,6 +521,28 @@ def _fail_attention(values, items, rows, rng, lo, hi):
         v = values[iid].astype(float, copy=True)
         v[idx[hit]] = wrong[hit]
         values[iid] = v
+
+
+def _blank_mask(v):
+    """``_isblank`` of each element of a column, vectorised by dtype."""
+    import numpy as np
+
+    v = np.asarray(v)
+    if v.dtype.kind == "f":
+        return np.isnan(v)
+    if v.dtype.kind in "iub":
+        return np.zeros(len(v), dtype=bool)
+    return np.fromiter((_isblank(x) for x in v), dtype=bool, count=len(v))
+
+
+def _answered_count(values, n):
+    """Per row, the number of columns of ``values`` answered (not blank)."""
+    import numpy as np
+
+    out = np.zeros(n, dtype=np.int64)
+    for c in values:
+        out += ~_blank_mask(values[c])
+    return out
 
 
 def _isblank(x) -> bool:
