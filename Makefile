@@ -28,7 +28,7 @@ analysis: install ## run the example study on the bundled SIMULATED data -> repo
 # No root needed when Chromium is installed; without it the browser tests say what to install.
 test: install lint ## lint, then run the default test suite (< 10 minutes)
 	@bash scripts/system-deps.sh --optional
-	$(BIN)/python -m pytest -q -m "not bench"
+	$(BIN)/python -m pytest -q -m "not bench" -n auto --dist loadfile
 
 lint: install ## ruff (rules in pyproject.toml): unused names, undefined names, x != x NaN checks...
 	$(BIN)/ruff check rsnprop tests bench scripts analysis
