@@ -1,6 +1,7 @@
 """The command-line contract: help, version, exit codes, JSON on stdout only."""
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -103,3 +104,22 @@ def test_fit_on_bad_input_names_file_column_row_value(rsnprop_cli, tmp_path):
                                    "column is not numeric")
     proc = rsnprop_cli("fit", tmp_path / "missing.csv", "--model", "f =~ x1 + x2 + x3", "--json")
     assert proc.returncode == 2 and proc.json()["error"] == "MissingFileError"
+
+
+def test_commands_pin_blas_threads_for_byte_identical_outputs():
+    """Matrix products on 2 BLAS threads differ from 1 thread in the last bits (the example's
+    invariance.json did, between a 2-core CI run and OMP_NUM_THREADS=1): every command pins
+    the thread variables before numpy loads, to RSNPROP_BLAS_THREADS (default 1)."""
+    from rsnprop.cli import BLAS_THREAD_VARIABLES, pin_blas_threads
+
+    env = {"OMP_NUM_THREADS": "8"}
+    assert pin_blas_threads(env) == "1"
+    assert all(env[name] == "1" for name in BLAS_THREAD_VARIABLES)
+    env = {"RSNPROP_BLAS_THREADS": "4", "OPENBLAS_NUM_THREADS": "1"}
+    assert pin_blas_threads(env) == "4" and env["OPENBLAS_NUM_THREADS"] == "4"
+    code = ("import os, sys; from rsnprop import cli; sys.argv = ['rsnprop', '--version'];\n"
+            "try:\n    cli.main(['--version'])\nexcept SystemExit:\n    pass\n"
+            "print(os.environ['OPENBLAS_NUM_THREADS'], 'numpy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "OPENBLAS_NUM_THREADS": "2"}).stdout.split()
+    assert out[-2:] == ["1", "False"]  # pinned, and before numpy was imported
