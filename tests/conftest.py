@@ -8,9 +8,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy  # noqa: F401  (loaded before its BLAS threads are limited below)
 import pytest
+from threadpoolctl import threadpool_limits
 
 REPO = Path(__file__).resolve().parents[1]
+
+# The command line pins BLAS/OpenMP to one thread (rsnprop.cli.pin_blas_threads) so that its
+# outputs are the same bytes on any machine; the tests that compare library results in this
+# process with CLI outputs bit for bit need the same here.
+_ONE_BLAS_THREAD = threadpool_limits(limits=1)
 
 
 @pytest.fixture(scope="session")
