@@ -71,6 +71,13 @@ MISSING_METHODS = ("available", "complete_cases", "multiple_imputation")
 DEFAULT_MI_SEED = 20240917
 
 
+
+def check_correction(v: str) -> str:
+    """A multiple-testing correction named in a plan must be one rsnprop applies."""
+    if v not in CORRECTIONS:
+        raise ValueError(f"unknown correction {v!r}; use one of {', '.join(CORRECTIONS)}")
+    return v
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -157,9 +164,7 @@ class Measurement(_Model):
     @field_validator("correction")
     @classmethod
     def _correction(cls, v):
-        if v not in CORRECTIONS:
-            raise ValueError(f"unknown correction {v!r}; use one of {', '.join(CORRECTIONS)}")
-        return v
+        return check_correction(v)
 
 
 class CarelessRule(_Model):
@@ -306,9 +311,7 @@ class StudyPlan(_Model):
     @field_validator("correction")
     @classmethod
     def _correction(cls, v):
-        if v not in CORRECTIONS:
-            raise ValueError(f"unknown correction {v!r}; use one of {', '.join(CORRECTIONS)}")
-        return v
+        return check_correction(v)
 
     @field_validator("born_global_definition")
     @classmethod

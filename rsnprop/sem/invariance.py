@@ -224,6 +224,17 @@ def _score_step(rec, res, correction, alpha):
     return st
 
 
+def _collect_warnings(warnings, name, res):
+    """Add a step's warnings, prefixed by the step; the rows-used line (the same rows in every
+    step) only once."""
+    for w in res.warnings:
+        if w.startswith(f"{res.n} of {getattr(res, 'n_total', '')} rows used"):
+            if w not in warnings:
+                warnings.append(w)
+        else:
+            warnings.append(f"{name}: {w}")
+
+
 def _compare(rec, prev, prev_res, res, rule, alpha, correction="holm"):
     # standard indices always; robust ones beside them when the fit has them (lavaan names)
     rec["delta_cfi"] = rec["cfi"] - prev["cfi"]
@@ -402,12 +413,7 @@ def invariance(model, data, group=None, *, repeated=None, levels=("configural", 
             rec.update(delta_cfi=None, delta_rmsea=None, delta_srmr=None, lrt=None, held=bool(res.converged))
         steps.append(rec)
         fits[rec["name"]] = res
-        for w in res.warnings:
-            if w.startswith(f"{res.n} of {getattr(res, 'n_total', '')} rows used"):
-                if w not in warnings:
-                    warnings.append(w)  # the same rows in every step: said once
-            else:
-                warnings.append(f"{name}: {w}")
+        _collect_warnings(warnings, name, res)
         if not rec["held"] and partial_search and prev_rec is not None and name in _CANDIDATE_OP:
             freed = list(partial)
             limit = max_free if max_free is not None else None

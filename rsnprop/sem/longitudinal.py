@@ -22,7 +22,7 @@ wave's parameter (``"F1=~x2"``: the loadings of the second indicators differ bet
 from __future__ import annotations
 
 from ..errors import InputError
-from .invariance import InvarianceResult, _compare, _rule_text, _step_record
+from .invariance import InvarianceResult, _collect_warnings, _compare, _rule_text, _step_record
 
 __all__ = ["repeated_syntax", "longitudinal_invariance", "LongitudinalInvarianceResult"]
 
@@ -399,15 +399,6 @@ def _record(name, res, freed, repeated):
     if base in ("scalar", "strict"):
         rec["latent_means"] = _means_of(res, repeated)
     return rec
-
-
-def _collect_warnings(warnings, name, res):
-    for w in res.warnings:
-        if w.startswith(f"{res.n} of {getattr(res, 'n_total', '')} rows used"):
-            if w not in warnings:
-                warnings.append(w)  # the same rows in every step: said once
-        else:
-            warnings.append(f"{name}: {w}")
 
 
 def _mean_table(res, repeated):
