@@ -21,6 +21,7 @@ ALLOWED = {
     "simulate": {"instrument", "data"},
     "power": {"instrument", "data", "sem", "measure", "propositions", "simulate"},
     "report": set(),
+    "panel": {"instrument", "data"},
     "datasets": {"instrument", "data", "propositions"},
     "scaffold": {"datasets"},
 }

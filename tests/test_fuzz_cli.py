@@ -62,6 +62,7 @@ DATA_COMMANDS = {
     "test": ["test", "{}", "--plan", "plan.yaml", "--no-latent"],
     "clean": ["clean", "{}", "--instrument", "ins.yaml", "-o", "out_z.parquet", "--log", "out_z.json"],
     "report": ["report", "{}", "-o", "out_report/report.html"],
+    "panel": ["panel", "{}", "hs.csv", "--key", "x1", "-o", "out_panel.parquet"],
 }
 
 

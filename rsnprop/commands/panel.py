@@ -1,0 +1,98 @@
+"""``rsnprop panel``: link the clean waves of a panel study and analyse attrition."""
+
+from __future__ import annotations
+
+import os
+
+from ._common import check_files, existing_file, split_list
+
+NAME = "panel"
+HELP = "link the clean waves of a panel by a firm key (pseudonymised) and analyse attrition"
+DESCRIPTION = (HELP + ". Each WAVE is the clean data of one wave ('rsnprop clean' output, same "
+               "instrument and rules), in wave order. Duplicates within a wave, keyless rows and "
+               "firms absent from the first wave are logged with reasons; stayers and leavers are "
+               "compared on their first-wave answers (Welch t, chi-square), with Little's MCAR "
+               "test and a logistic model of staying (docs/panel.md).")
+
+
+def add_arguments(p) -> None:
+    p.add_argument("waves", metavar="WAVE", nargs="+", help="clean data of each wave, in order")
+    p.add_argument("--key", required=True,
+                   help="column with the stable firm key carried in the invitation link")
+    p.add_argument("--labels", default="",
+                   help="comma-separated wave labels (default: 1,2,...), e.g. 2013,2014")
+    p.add_argument("--salt", default=None,
+                   help="salt of the pseudonym panel_id (default: the RSNPROP_PANEL_SALT "
+                        "environment variable; keep it secret and the same for every wave)")
+    p.add_argument("--min-firms", type=int, default=10,
+                   help="refuse a wave with fewer firms (default 10)")
+    p.add_argument("--variables", default="",
+                   help="comma-separated first-wave variables compared between stayers and "
+                        "leavers (none: linking only)")
+    p.add_argument("--categorical", default="", help="which of --variables are categorical")
+    p.add_argument("--mcar-variables", default=None,
+                   help="variables of Little's MCAR test (default: the numeric --variables)")
+    p.add_argument("-o", "--output", required=True,
+                   help="linked panel, long format (.parquet or .csv): panel_id, wave, columns")
+    p.add_argument("--log", default=None, help="JSON file: linking log and attrition analysis")
+
+
+def run(args):
+    paths = [existing_file(w, "wave file") for w in args.waves]
+    labels = _labels(args)
+    check_files({f"WAVE {lab}": w for lab, w in zip(labels, args.waves)},
+                {"--output": args.output, "--log": args.log})
+    from .clean import _check_suffix, clean_data_bytes
+
+    _check_suffix(args.output, "--output")  # .parquet or .csv, refused before any work
+    from ..data import read_table
+    from ..io import atomic_write_many
+    from ..panel import attrition, link_waves
+    from ..results import dumps
+
+    files = dict(zip(labels, args.waves))
+    waves = {label: read_table(path) for label, path in zip(labels, paths)}
+    salt = args.salt if args.salt is not None else os.environ.get("RSNPROP_PANEL_SALT", "")
+    link = link_waves(waves, args.key, salt=salt, min_firms=args.min_firms, files=files)
+    result = _Combined(link, None, files)
+    variables = split_list(args.variables)
+    if variables:
+        mcar_vars = None if args.mcar_variables is None else split_list(args.mcar_variables)
+        result.attrition = attrition(link, variables, categorical=split_list(args.categorical),
+                                     mcar_variables=mcar_vars)
+    out = {args.output: clean_data_bytes(link.data, args.output)}
+    if args.log:
+        out[args.log] = dumps(result.to_dict()) + "\n"
+    atomic_write_many(out)
+    return result
+
+
+def _labels(args) -> list:
+    from ..errors import InputError
+
+    labels = split_list(args.labels) or [str(i + 1) for i in range(len(args.waves))]
+    if len(labels) != len(args.waves):
+        raise InputError(f"gives {len(labels)} labels for {len(args.waves)} wave files",
+                         parameter="--labels", value=args.labels)
+    if len(set(labels)) != len(labels):
+        raise InputError("wave labels must differ", parameter="--labels", value=args.labels)
+    if args.min_firms < 2:
+        raise InputError("must be at least 2", parameter="--min-firms", value=args.min_firms)
+    return labels
+
+
+class _Combined:
+    """What the command prints and logs: the linking, then the attrition analysis."""
+
+    def __init__(self, link, attrition, files):
+        self.link, self.attrition, self.files = link, attrition, files
+
+    def to_dict(self) -> dict:
+        link = {**self.link.to_dict(), "files": self.files}
+        return {"link": link, "attrition": self.attrition.to_dict() if self.attrition else None}
+
+    def summary(self) -> str:
+        parts = [self.link.summary()]
+        if self.attrition is not None:
+            parts.append(self.attrition.summary())
+        return "\n\n".join(parts)
