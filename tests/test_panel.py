@@ -177,3 +177,20 @@ def test_cli_refuses_bad_input_with_exit_2(tmp_path):
     assert r.returncode == 2 and "would overwrite the input" in r.stderr
     r = _cli("w1.csv", "nope.csv", "--key", "firm", "-o", "p.parquet", cwd=tmp_path)
     assert r.returncode == 2 and "nope.csv" in r.stderr
+
+
+def test_unsalted_pseudonym_is_warned_about():
+    from rsnprop.errors import DataQualityWarning
+
+    with pytest.warns(DataQualityWarning, match="no salt given"):
+        link = link_waves(_waves(), "firm")
+    assert not link.to_dict()["salted"] and "no salt given" in link.summary()
+
+
+def test_cli_names_the_option_of_a_bad_variable(tmp_path):
+    for f in ("wave1.csv", "wave2.csv"):
+        (tmp_path / f).write_bytes((DATA / f).read_bytes())
+    r = _cli("wave1.csv", "wave2.csv", "--key", "firm", "--variables", "rel,nosuch",
+             "-o", "p.csv", cwd=tmp_path)
+    assert r.returncode == 2 and "'--variables', column 'nosuch'" in r.stderr
+    assert not (tmp_path / "p.csv").exists()

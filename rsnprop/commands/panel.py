@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 
-from ._common import check_files, existing_file, split_list
+from ._common import check_files, existing_file, option_names, split_list
+
+OPTIONS = {"key": "--key", "variables": "--variables", "categorical": "--categorical",
+           "columns": "--mcar-variables", "waves": "WAVE"}
 
 NAME = "panel"
 HELP = "link the clean waves of a panel by a firm key (pseudonymised) and analyse attrition"
@@ -53,13 +56,14 @@ def run(args):
     files = dict(zip(labels, args.waves))
     waves = {label: read_table(path) for label, path in zip(labels, paths)}
     salt = args.salt if args.salt is not None else os.environ.get("RSNPROP_PANEL_SALT", "")
-    link = link_waves(waves, args.key, salt=salt, min_firms=args.min_firms, files=files)
-    result = _Combined(link, None, files)
-    variables = split_list(args.variables)
-    if variables:
-        mcar_vars = None if args.mcar_variables is None else split_list(args.mcar_variables)
-        result.attrition = attrition(link, variables, categorical=split_list(args.categorical),
-                                     mcar_variables=mcar_vars)
+    with option_names(OPTIONS):
+        link = link_waves(waves, args.key, salt=salt, min_firms=args.min_firms, files=files)
+        result = _Combined(link, None, files)
+        variables = split_list(args.variables)
+        if variables:
+            mcar_vars = None if args.mcar_variables is None else split_list(args.mcar_variables)
+            result.attrition = attrition(link, variables, mcar_variables=mcar_vars,
+                                         categorical=split_list(args.categorical))
     out = {args.output: clean_data_bytes(link.data, args.output)}
     if args.log:
         out[args.log] = dumps(result.to_dict()) + "\n"

@@ -109,7 +109,7 @@ def attrition(panel: PanelLink, variables, *, categorical=(), later=None,
     >>> rng = np.random.default_rng(3)
     >>> w1 = pd.DataFrame({"id": range(80), "x": rng.normal(size=80), "g": rng.integers(0, 2, 80)})
     >>> w2 = w1.iloc[:60].assign(x=lambda d: d.x + rng.normal(size=60))
-    >>> res = attrition(link_waves({"1": w1, "2": w2}, "id"), ["x", "g"], categorical=["g"])
+    >>> res = attrition(link_waves({"1": w1, "2": w2}, "id", salt="s"), ["x", "g"], categorical=["g"])
     >>> res.counts[-1]["stayed"], res.counts[-1]["left"], res.mcar["df"]
     (60, 20, 1)
     """

@@ -20,17 +20,20 @@ with fewer than ``min_firms`` firms, and waves that share no firm at all (unlink
 from __future__ import annotations
 
 import hashlib
+import warnings
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ..errors import InputError
+from ..errors import DataQualityWarning, InputError
 from ..results import Result
 
 SCHEMA = "rsnprop.panel/1"
 NO_KEY = "no panel key"
 TWICE = "answered twice in this wave"
 LATE = "not in the first wave"
+UNSALTED = ("no salt given: panel_id is a plain SHA-256 of the key, which anyone holding the list "
+            "of keys can reverse; give --salt or RSNPROP_PANEL_SALT (salt=...) to pseudonymise")
 
 
 def panel_hash(value, salt: str = "") -> str:
@@ -65,6 +68,7 @@ class PanelLink(Result):
     counts: list
     problems: list = field(default_factory=list)
     salted: bool = True
+    warnings: list = field(default_factory=list)
     title: str = "Panel linking"
 
     def firms_in(self, wave) -> set:
@@ -78,7 +82,7 @@ class PanelLink(Result):
         first = self.firms_in(self.waves[0])
         return {"schema": SCHEMA, "key": self.key, "salted": self.salted, "waves": list(self.waves),
                 "n_firms": int(self.data["panel_id"].nunique()), "n_first_wave": len(first),
-                "counts": self.counts, "problems": self.problems}
+                "counts": self.counts, "problems": self.problems, "warnings": list(self.warnings)}
 
     def headline(self) -> list:
         c = self.counts
@@ -91,7 +95,7 @@ class PanelLink(Result):
         return lines
 
     def summary(self) -> str:
-        out = self.headline()
+        out = self.headline() + [f"warning: {w}" for w in self.warnings]
         out += [f"  wave {p['wave']} row {p['row']}: {p['reason']}" for p in self.problems[:20]]
         if len(self.problems) > 20:
             out.append(f"  ... {len(self.problems) - 20} more problems in the log")
@@ -151,8 +155,11 @@ def link_waves(waves, key: str, *, salt: str = "", min_firms: int = 10,
         frames.append(kept.reset_index(drop=True))
     _check_linked(counts, files)
     data = pd.concat(frames, ignore_index=True)
+    warn = [] if salt else [UNSALTED]
+    for w in warn:
+        warnings.warn(w, DataQualityWarning, stacklevel=2)
     return PanelLink(data=data, waves=list(waves), key=key, counts=counts, problems=problems,
-                     salted=bool(salt))
+                     salted=bool(salt), warnings=warn)
 
 
 def _check_waves(waves: dict, key: str, files: dict) -> None:
