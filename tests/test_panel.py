@@ -156,13 +156,15 @@ def test_cli_links_and_writes_panel_and_log(tmp_path):
     r = _cli("wave1.csv", "wave2.csv", "--key", "firm", "--labels", "2013,2014", "--salt", "s",
              "--variables", "rel,inf,bg,phase", "--categorical", "phase",
              "--mcar-variables", "rel,inf", "-o", "panel.parquet", "--log", "panel.json",
-             cwd=tmp_path)
+             "--lean", "rel,inf", "--group", "bg", "--phase", "phase", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert "82 answered wave 2014" in r.stdout
     log = json.loads((tmp_path / "panel.json").read_text())
     assert log["link"]["schema"] == "rsnprop.panel/1"
     assert log["attrition"]["schema"] == "rsnprop.attrition/1"
     assert log["link"]["files"] == {"2013": "wave1.csv", "2014": "wave2.csv"}
+    assert log["change"]["schema"] == "rsnprop.panel_change/1" and len(log["change"]["tests"]) == 4
+    assert "stage: change in D, moved minus not moved" in r.stdout
     data = pd.read_parquet(tmp_path / "panel.parquet")
     assert len(data) == 234 and "firm" not in data.columns
 
@@ -194,3 +196,39 @@ def test_cli_names_the_option_of_a_bad_variable(tmp_path):
              "-o", "p.csv", cwd=tmp_path)
     assert r.returncode == 2 and "'--variables', column 'nosuch'" in r.stderr
     assert not (tmp_path / "p.csv").exists()
+
+
+CHANGE = json.loads((HERE / "reference" / "panel_change.json").read_text())
+
+
+def test_change_tests_equal_r(link):
+    from rsnprop.panel import change_tests
+
+    res = change_tests(link, relational="rel", informational="inf", group="bg", phase="phase")
+    rows = {r["question"]: r for r in res.rows}
+    pairs = {"change in D, group 0": "group0", "change in D, group 1": "group1",
+             "difference in change (1 - 0)": "diff",
+             "stage: change in D, moved minus not moved": "stage"}
+    assert set(rows) == set(pairs)
+    for question, key in pairs.items():
+        for field in ("estimate", "t", "df", "pvalue", "ci_lower", "ci_upper"):
+            ref = CHANGE[key][field]
+            ref = {"Inf": np.inf, "-Inf": -np.inf}.get(ref, ref)  # R's JSON of a one-sided bound
+            assert rows[question][field] == pytest.approx(ref, rel=1e-10), (key, field)
+    assert rows["stage: change in D, moved minus not moved"]["sided"] == "one-sided, greater"
+    assert rows["stage: change in D, moved minus not moved"]["ci_label"] == "95% one-sided CI"
+    assert rows["difference in change (1 - 0)"]["ci_label"] == "95% CI"
+    assert res.n_linked == CHANGE["n_linked"] == 82 and res.n_first == 150
+    assert rows["change in D, group 0"]["n"] + rows["change in D, group 1"]["n"] == 82
+    text = res.summary()
+    assert "82 of 150 first-wave firms answered both" in text and "p (one-sided, greater)" in text
+    json.dumps(res.to_dict())
+
+
+def test_change_tests_refuse_what_cannot_be_tested(link):
+    from rsnprop.panel import change_tests
+
+    with pytest.raises(InputError, match="no such column"):
+        change_tests(link, relational="rel", informational="nope", group="bg")
+    with pytest.raises(InputError, match="needs two groups"):
+        change_tests(link, relational="rel", informational="inf", group="phase")

@@ -7,7 +7,8 @@ import os
 from ._common import check_files, existing_file, option_names, split_list
 
 OPTIONS = {"key": "--key", "variables": "--variables", "categorical": "--categorical",
-           "columns": "--mcar-variables", "waves": "WAVE"}
+           "columns": "--mcar-variables", "waves": "WAVE",
+           "group": "--group", "phase": "--phase"}
 
 NAME = "panel"
 HELP = "link the clean waves of a panel by a firm key (pseudonymised) and analyse attrition"
@@ -35,6 +36,13 @@ def add_arguments(p) -> None:
     p.add_argument("--categorical", default="", help="which of --variables are categorical")
     p.add_argument("--mcar-variables", default=None,
                    help="variables of Little's MCAR test (default: the numeric --variables)")
+    p.add_argument("--lean", default=None, metavar="REL,INF",
+                   help="relational and informational score columns: test the change in "
+                        "D = REL - INF between the first and last wave by --group (and --phase)")
+    p.add_argument("--group", default=None, help="with --lean: 0/1 group column (born global)")
+    p.add_argument("--phase", default=None,
+                   help="with --lean: ordered phase column; tests whether firms that moved to a "
+                        "later phase shift toward relational benefits (one-sided)")
     p.add_argument("-o", "--output", required=True,
                    help="linked panel, long format (.parquet or .csv): panel_id, wave, columns")
     p.add_argument("--log", default=None, help="JSON file: linking log and attrition analysis")
@@ -56,6 +64,7 @@ def run(args):
     files = dict(zip(labels, args.waves))
     waves = {label: read_table(path) for label, path in zip(labels, paths)}
     salt = args.salt if args.salt is not None else os.environ.get("RSNPROP_PANEL_SALT", "")
+    lean = _lean(args)
     with option_names(OPTIONS):
         link = link_waves(waves, args.key, salt=salt, min_firms=args.min_firms, files=files)
         result = _Combined(link, None, files)
@@ -64,11 +73,32 @@ def run(args):
             mcar_vars = None if args.mcar_variables is None else split_list(args.mcar_variables)
             result.attrition = attrition(link, variables, mcar_variables=mcar_vars,
                                          categorical=split_list(args.categorical))
+        if lean:
+            from ..panel import change_tests
+
+            result.change = change_tests(link, relational=lean[0], informational=lean[1],
+                                         group=args.group, phase=args.phase)
     out = {args.output: clean_data_bytes(link.data, args.output)}
     if args.log:
         out[args.log] = dumps(result.to_dict()) + "\n"
     atomic_write_many(out)
     return result
+
+
+def _lean(args):
+    from ..errors import InputError
+
+    if args.lean is None:
+        if args.group or args.phase:
+            raise InputError("needs --lean REL,INF", parameter="--group" if args.group else "--phase")
+        return None
+    lean = split_list(args.lean)
+    if len(lean) != 2:
+        raise InputError("give two score columns: relational,informational", parameter="--lean",
+                         value=args.lean)
+    if not args.group:
+        raise InputError("--lean needs --group (the 0/1 born-global column)", parameter="--group")
+    return lean
 
 
 def _labels(args) -> list:
@@ -90,13 +120,14 @@ class _Combined:
 
     def __init__(self, link, attrition, files):
         self.link, self.attrition, self.files = link, attrition, files
+        self.change = None
 
     def to_dict(self) -> dict:
         link = {**self.link.to_dict(), "files": self.files}
-        return {"link": link, "attrition": self.attrition.to_dict() if self.attrition else None}
+        return {"link": link, "attrition": self.attrition.to_dict() if self.attrition else None,
+                "change": self.change.to_dict() if self.change else None}
 
     def summary(self) -> str:
         parts = [self.link.summary()]
-        if self.attrition is not None:
-            parts.append(self.attrition.summary())
+        parts += [r.summary() for r in (self.attrition, self.change) if r is not None]
         return "\n\n".join(parts)

@@ -3,13 +3,15 @@
 :func:`link_waves` links clean waves by a stable firm key, pseudonymised as ``panel_id`` (salted
 SHA-256), and logs linking problems with reasons; :func:`attrition` compares stayers and leavers
 on their first-wave answers (Welch t / χ² tests, Little's MCAR test, a logistic model of
-staying); :func:`little_mcar` is Little's test on any data frame.  Command line: ``rsnprop panel``.
+staying); :func:`little_mcar` is Little's test on any data frame; :func:`change_tests` tests
+the change in the relational lean between waves, by group and by phase move.  Command line: ``rsnprop panel``.
 See docs/panel.md.
 """
 
 from .attrition import Attrition, attrition, panel_wide
+from .change import Change, change_tests
 from .link import PanelLink, link_waves, panel_hash
 from .mcar import MCARTest, little_mcar
 
-__all__ = ["Attrition", "MCARTest", "PanelLink", "attrition", "link_waves", "little_mcar",
+__all__ = ["Attrition", "Change", "MCARTest", "change_tests", "PanelLink", "attrition", "link_waves", "little_mcar",
            "panel_hash", "panel_wide"]

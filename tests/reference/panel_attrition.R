@@ -52,3 +52,19 @@ out <- list(n_first = nrow(w1), stayed = sum(stayed), t_tests = tt, chisq = chi,
             logistic = logit, R = R.version.string, lavaan = as.character(packageVersion("lavaan")))
 writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, pretty = TRUE),
            "tests/reference/panel_attrition.json")
+
+# --- change in D = rel - inf between the waves (rsnprop.panel.change_tests) ------------------
+a <- w1[w1$firm %in% w2$firm, ]; b <- w2[match(a$firm, w2$firm), ]
+d1 <- a$rel - a$inf; d2 <- b$rel - b$inf; dd <- d2 - d1; g <- a$bg
+moved <- as.numeric(b$phase) > as.numeric(a$phase)
+tt2list <- function(t) list(estimate = unname(if (length(t$estimate) == 2) t$estimate[1] - t$estimate[2] else t$estimate),
+                            t = unname(t$statistic), df = unname(t$parameter), pvalue = t$p.value,
+                            ci_lower = t$conf.int[1], ci_upper = t$conf.int[2])
+ch <- list(
+  group0 = tt2list(t.test(d2[g == 0], d1[g == 0], paired = TRUE)),
+  group1 = tt2list(t.test(d2[g == 1], d1[g == 1], paired = TRUE)),
+  diff = tt2list(t.test(dd[g == 1], dd[g == 0])),
+  stage = tt2list(t.test(dd[moved], dd[!moved], alternative = "greater")),
+  n_linked = length(dd), n_moved = sum(moved))
+writeLines(toJSON(ch, auto_unbox = TRUE, digits = NA, pretty = TRUE),
+           "tests/reference/panel_change.json")

@@ -24,6 +24,10 @@ stay = rng.random(n) < 1 / (1 + np.exp(-(-1.0 + 0.6 * (w1.rel - 4.5) + 1.2)))
 w2 = w1.loc[stay].copy()
 w2["rel"] = np.round(w2.rel + 0.3 * w2.bg + rng.normal(0, 0.5, len(w2)), 3)
 w2["inf"] = np.round(w2.inf + rng.normal(0, 0.5, len(w2)), 3)
+# about a third of the firms move to a later phase, and lean more relational when they do
+moved = (rng.random(len(w2)) < 0.35) & (w2.phase != "4")
+w2.loc[moved, "phase"] = (w2.loc[moved, "phase"].astype(int) + 1).astype(str)
+w2.loc[moved, "rel"] = np.round(w2.loc[moved, "rel"] + 0.4, 3)
 extra = pd.DataFrame({"firm": ["F900", "F901", None], "rel": [5.0, 3.2, 4.1],
                       "inf": [4.0, 3.5, 4.4], "bg": [1, 0, 1], "phase": ["3", "2", "4"]})
 twice = w2.iloc[[0]].assign(rel=1.0)
