@@ -1,0 +1,170 @@
+"""Simulate a panel study: the same firms answering the questionnaire at successive waves.
+
+Wave 1 is :func:`rsnprop.simulate.simulate_study`.  Each later wave keeps the firms that did not
+drop out and re-draws their answers from their previous ones, with a known change:
+
+- **attrition**: a share ``attrition`` of the firms leaves at each wave, either completely at
+  random (``"mcar"``) or more often when their previous relational score is low (``"mar"``: the
+  logit of leaving falls by 1 per standard deviation of that score, the intercept set so that
+  the expected share is ``attrition``);
+- **phase moves**: a firm below the last internationalisation phase moves one phase up with
+  probability ``move_rate``;
+- **change in the relational lean**: every Likert answer is the previous one plus normal noise
+  (``retest_sd`` scale points), rounded and kept on the scale; relational items also gain
+  ``change_bg`` points for born globals and ``change_move`` points for firms that moved phase
+  (``change="none"`` sets both to 0);
+- attention-check answers are kept as they were (an attentive firm follows the instruction
+  again);
+- the firm keeps its response id (the key carried in the invitation link, ``resp_id``) and its
+  language version; ``survey_year`` and ``submitted_at`` move one year on.
+
+Same seed, same waves, byte for byte once written.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ..instrument import load_instrument
+from .study import simulate_study
+
+CHANGES = {"change": (0.6, 0.5), "none": (0.0, 0.0)}
+
+
+def simulate_panel(instrument, scenario="p1p2", n: int = 300, seed=1, *, waves: int = 2,
+                   change: str = "change", attrition: float = 0.25,
+                   attrition_mechanism: str = "mcar", move_rate: float = 0.3,
+                   retest_sd: float = 0.5, return_truth: bool = False, **study_options):
+    """Simulate ``waves`` raw exports of the same firms.
+
+    Parameters
+    ----------
+    instrument : Instrument or path
+    scenario, n, seed, **study_options
+        Passed to :func:`rsnprop.simulate.simulate_study` for wave 1.
+    waves : int
+        Number of waves (at least 2).
+    change : {"change", "none"}
+        ``"change"``: relational items rise by 0.6 scale points for born globals and 0.5 for
+        firms that moved phase, per wave; ``"none"``: no change beyond noise.
+    attrition : float
+        Expected share of firms leaving at each wave (0 to 0.9).
+    attrition_mechanism : {"mcar", "mar"}
+    move_rate : float
+        Probability that a firm below the last phase moves one phase up between two waves.
+    retest_sd : float
+        Standard deviation of the answer-level noise between waves (scale points).
+    return_truth : bool
+        Also return one truth frame per wave (wave-1 truth plus ``stayed``, ``moved``).
+
+    Returns
+    -------
+    list of DataFrame, or (list of DataFrame, list of DataFrame) with ``return_truth``
+
+    Examples
+    --------
+    >>> import rsnprop
+    >>> from rsnprop.simulate.panel import simulate_panel
+    >>> w = simulate_panel(rsnprop.load_instrument(), n=120, seed=3)
+    >>> len(w), len(w[0]), len(w[1]) < len(w[0]), set(w[1].resp_id) <= set(w[0].resp_id)
+    (2, 120, True, True)
+    """
+    _check(waves, change, attrition, attrition_mechanism, move_rate, retest_sd)
+    if study_options.get("platform", "generic") != "generic":
+        raise InputError("panels are simulated in the generic export format (item ids as "
+                         "columns)", parameter="platform", value=study_options["platform"])
+    ins = instrument if not isinstance(instrument, (str, bytes)) and hasattr(instrument, "items") \
+        else load_instrument(instrument)
+    root = np.random.SeedSequence(seed) if not isinstance(seed, np.random.SeedSequence) else seed
+    first_seed, *later_seeds = root.spawn(waves)
+    raw, truth = simulate_study(ins, scenario, n, seed=first_seed, return_truth=True,
+                                **study_options)
+    exports, truths = [raw], [truth.assign(stayed=True, moved=False)]
+    for s in later_seeds:
+        raw, truth = _next_wave(ins, raw, truth, np.random.default_rng(s), CHANGES[change],
+                                attrition, attrition_mechanism, move_rate, retest_sd)
+        exports.append(raw)
+        truths.append(truth)
+    return (exports, truths) if return_truth else exports
+
+
+def _check(waves, change, attrition, mechanism, move_rate, retest_sd) -> None:
+    if not isinstance(waves, (int, np.integer)) or waves < 2:
+        raise InputError("must be an integer of at least 2", parameter="waves", value=waves)
+    if change not in CHANGES:
+        raise InputError(f"must be one of {', '.join(CHANGES)}", parameter="change", value=change)
+    if not 0 <= attrition <= 0.9:
+        raise InputError("must be between 0 and 0.9", parameter="attrition", value=attrition)
+    if mechanism not in ("mcar", "mar"):
+        raise InputError("must be mcar or mar", parameter="attrition_mechanism", value=mechanism)
+    if not 0 <= move_rate <= 1:
+        raise InputError("must be between 0 and 1", parameter="move_rate", value=move_rate)
+    if retest_sd < 0:
+        raise InputError("must be >= 0", parameter="retest_sd", value=retest_sd)
+
+
+def _next_wave(ins, raw, truth, rng, deltas, attrition, mechanism, move_rate, retest_sd):
+    """The next wave: who stays, who moves phase, and the re-drawn answers."""
+    rel_items = [i for i in ins.constructs["relational"].items if i in raw.columns]
+    stay = _stayers(_on_scale(ins, raw, rel_items), rng, attrition, mechanism)
+    nxt, t = raw.loc[stay].copy(), truth.loc[stay].copy()
+    moved = _move_phase(nxt, rng, move_rate)
+    bg = t["born_global"].to_numpy() == 1
+    for item in _likert_items(ins, nxt):
+        scale = ins.items[item].scale
+        shift = (deltas[0] * bg + deltas[1] * moved) if item in rel_items else 0.0
+        old = pd.to_numeric(nxt[item], errors="coerce").to_numpy(dtype=float)
+        new = np.clip(np.round(old + shift + rng.normal(0, retest_sd, len(nxt))), scale.min,
+                      scale.max)
+        valid = (old >= scale.min) & (old <= scale.max)  # invalid codes and blanks stay as given
+        nxt[item] = np.where(valid, new, nxt[item].to_numpy(dtype=object)) if not valid.all() \
+            else new
+    _next_year(nxt)
+    t = t.assign(stayed=True, moved=moved, phase=nxt["phase"].to_numpy() if "phase" in nxt else None)
+    return nxt.reset_index(drop=True), t.reset_index(drop=True)
+
+
+def _on_scale(ins, raw, items) -> pd.DataFrame:
+    """The answers to ``items`` as numbers, with blanks and invalid codes as missing."""
+    out = {}
+    for i in items:
+        x = pd.to_numeric(raw[i], errors="coerce")
+        out[i] = x.where(x.between(ins.items[i].scale.min, ins.items[i].scale.max))
+    return pd.DataFrame(out, index=raw.index)
+
+
+def _stayers(answers, rng, attrition, mechanism) -> np.ndarray:
+    if mechanism == "mcar":
+        return rng.random(len(answers)) >= attrition
+    score = answers.mean(axis=1)
+    z = ((score - score.mean()) / score.std(ddof=0)).fillna(0.0).to_numpy()
+    lo, hi = -20.0, 20.0
+    for _ in range(100):  # intercept with mean P(leave) = attrition
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if np.mean(1 / (1 + np.exp(-(mid - z)))) < attrition else (lo, mid)
+    return rng.random(len(answers)) >= 1 / (1 + np.exp(-((lo + hi) / 2 - z)))
+
+
+def _move_phase(nxt, rng, move_rate) -> np.ndarray:
+    if "phase" not in nxt.columns:
+        return np.zeros(len(nxt), dtype=bool)
+    phase = pd.to_numeric(nxt["phase"], errors="coerce").to_numpy(dtype=float)
+    moved = (rng.random(len(nxt)) < move_rate) & (phase < 4)
+    nxt["phase"] = np.where(moved, phase + 1, phase)
+    return moved
+
+
+def _likert_items(ins, frame) -> list:
+    """Likert answers to re-draw; attention checks keep their (instructed) answer."""
+    return [i for i, it in ins.items.items() if it.type == "likert" and i in frame.columns
+            and it.scale is not None and it.attention_check is None]
+
+
+def _next_year(nxt) -> None:
+    if "survey_year" in nxt.columns:
+        nxt["survey_year"] = pd.to_numeric(nxt["survey_year"], errors="coerce") + 1
+    if "submitted_at" in nxt.columns:
+        when = pd.to_datetime(nxt["submitted_at"], errors="coerce") + pd.DateOffset(years=1)
+        nxt["submitted_at"] = when.dt.strftime("%Y-%m-%d %H:%M:%S")
