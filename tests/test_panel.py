@@ -232,3 +232,22 @@ def test_change_tests_refuse_what_cannot_be_tested(link):
         change_tests(link, relational="rel", informational="nope", group="bg")
     with pytest.raises(InputError, match="needs two groups"):
         change_tests(link, relational="rel", informational="inf", group="phase")
+
+
+def test_one_file_with_a_wave_column(tmp_path):
+    w = _waves()
+    both = pd.concat([w["2013"].assign(year=2013), w["2014"].assign(year=2014)])
+    both.to_csv(tmp_path / "both.csv", index=False)
+    r = _cli("both.csv", "--wave-column", "year", "--key", "firm", "--salt", "s", "-o", "p.csv",
+             "--log", "p.json", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    log = json.loads((tmp_path / "p.json").read_text())["link"]
+    assert log["waves"] == ["2013", "2014"]
+    assert [c["n"] for c in log["counts"]] == [150, 84]
+    both.iloc[:3].assign(year=None).pipe(lambda d: pd.concat([both, d])).to_csv(
+        tmp_path / "gap.csv", index=False)
+    r = _cli("gap.csv", "--wave-column", "year", "--key", "firm", "-o", "q.csv", cwd=tmp_path)
+    assert r.returncode == 2 and "column 'year', row 237: has no wave label" in r.stderr
+    r = _cli("both.csv", "--wave-column", "year", "--labels", "2014,2015", "--key", "firm",
+             "-o", "q.csv", cwd=tmp_path)
+    assert r.returncode == 2 and "the waves in the data are 2013, 2014" in r.stderr

@@ -20,7 +20,11 @@ DESCRIPTION = (HELP + ". Each WAVE is the clean data of one wave ('rsnprop clean
 
 
 def add_arguments(p) -> None:
-    p.add_argument("waves", metavar="WAVE", nargs="+", help="clean data of each wave, in order")
+    p.add_argument("waves", metavar="WAVE", nargs="+",
+                   help="clean data of each wave, in order (or one file with --wave-column)")
+    p.add_argument("--wave-column", default=None,
+                   help="one file holding every wave: the column naming the wave (waves in "
+                        "--labels order, else sorted)")
     p.add_argument("--key", required=True,
                    help="column with the stable firm key carried in the invitation link")
     p.add_argument("--labels", default="",
@@ -50,19 +54,15 @@ def add_arguments(p) -> None:
 
 def run(args):
     paths = [existing_file(w, "wave file") for w in args.waves]
-    labels = _labels(args)
-    check_files({f"WAVE {lab}": w for lab, w in zip(labels, args.waves)},
-                {"--output": args.output, "--log": args.log})
+    check_files({f"WAVE {w}": w for w in args.waves}, {"--output": args.output, "--log": args.log})
     from .clean import _check_suffix, clean_data_bytes
 
     _check_suffix(args.output, "--output")  # .parquet or .csv, refused before any work
-    from ..data import read_table
     from ..io import atomic_write_many
     from ..panel import attrition, link_waves
     from ..results import dumps
 
-    files = dict(zip(labels, args.waves))
-    waves = {label: read_table(path) for label, path in zip(labels, paths)}
+    waves, files = _read_waves(args, paths)
     salt = args.salt if args.salt is not None else os.environ.get("RSNPROP_PANEL_SALT", "")
     lean = _lean(args)
     with option_names(OPTIONS):
@@ -101,12 +101,33 @@ def _lean(args):
     return lean
 
 
-def _labels(args) -> list:
+def _read_waves(args, paths):
+    """Wave label -> data, and wave label -> file name (one file per wave, or one file split
+    by --wave-column)."""
+    from ..data import read_table
+    from ..errors import InputError
+    from ..panel import split_waves
+
+    if args.wave_column is None:
+        labels = _labels(args, len(paths))
+        return ({lab: read_table(p) for lab, p in zip(labels, paths)},
+                dict(zip(labels, args.waves)))
+    if len(paths) != 1:
+        raise InputError(f"--wave-column takes one file holding every wave, not {len(paths)}",
+                         parameter="--wave-column")
+    with option_names({"column": "--wave-column", "order": "--labels"}):
+        waves = split_waves(read_table(paths[0]), args.wave_column,
+                            order=split_list(args.labels) or None)
+    _labels(args, len(waves))
+    return waves, {lab: args.waves[0] for lab in waves}
+
+
+def _labels(args, n) -> list:
     from ..errors import InputError
 
-    labels = split_list(args.labels) or [str(i + 1) for i in range(len(args.waves))]
-    if len(labels) != len(args.waves):
-        raise InputError(f"gives {len(labels)} labels for {len(args.waves)} wave files",
+    labels = split_list(args.labels) or [str(i + 1) for i in range(n)]
+    if len(labels) != n:
+        raise InputError(f"gives {len(labels)} labels for {n} waves",
                          parameter="--labels", value=args.labels)
     if len(set(labels)) != len(labels):
         raise InputError("wave labels must differ", parameter="--labels", value=args.labels)

@@ -10,8 +10,8 @@ See docs/panel.md.
 
 from .attrition import Attrition, attrition, panel_wide
 from .change import Change, change_tests
-from .link import PanelLink, link_waves, panel_hash
+from .link import PanelLink, link_waves, panel_hash, split_waves
 from .mcar import MCARTest, little_mcar
 
 __all__ = ["Attrition", "Change", "MCARTest", "change_tests", "PanelLink", "attrition", "link_waves", "little_mcar",
-           "panel_hash", "panel_wide"]
+           "panel_hash", "panel_wide", "split_waves"]

@@ -162,6 +162,32 @@ def link_waves(waves, key: str, *, salt: str = "", min_firms: int = 10,
                      salted=bool(salt), warnings=warn)
 
 
+def split_waves(data: pd.DataFrame, column: str, order=None) -> dict:
+    """Split one export holding every wave by its wave ``column`` (dropped from the parts).
+
+    ``order`` lists the wave labels in wave order (default: sorted labels).  Rows with no wave
+    are refused, naming the first such data row.
+
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"wave": [2014, 2013, 2013], "id": ["a", "a", "b"]})
+    >>> {k: len(v) for k, v in split_waves(d, "wave").items()}
+    {'2013': 2, '2014': 1}
+    """
+    if column not in data.columns:
+        raise InputError("no such column", column=column, parameter="column")
+    labels = data[column].astype("string").str.strip()
+    if labels.isna().any() or (labels == "").any():
+        row = int(((labels.isna()) | (labels == "")).to_numpy().argmax()) + 1
+        raise InputError("has no wave label", column=column, row=row)
+    found = sorted(labels.unique(), key=lambda x: (len(x), x))
+    order = [str(o) for o in (order or found)]
+    if sorted(order) != sorted(found):
+        raise InputError(f"the waves in the data are {', '.join(found)}", parameter="order",
+                         value=", ".join(order))
+    parts = data.drop(columns=[column])
+    return {lab: parts.loc[(labels == lab).to_numpy()].reset_index(drop=True) for lab in order}
+
+
 def _check_waves(waves: dict, key: str, files: dict) -> None:
     """At least two waves, each with the key column and the first wave's columns."""
     if len(waves) < 2:
