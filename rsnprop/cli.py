@@ -56,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(mod.NAME, help=mod.HELP, description=getattr(mod, "DESCRIPTION", mod.HELP))
         mod.add_arguments(p)
         _add_json(p)
-        p.set_defaults(_module=mod)
+        p.set_defaults(command_module=mod)
     return parser
 
 
@@ -185,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     pin_blas_threads()  # before any command imports numpy
     parser = build_parser()
     args = parser.parse_args(argv)
-    if getattr(args, "_module", None) is None:
+    if getattr(args, "command_module", None) is None:
         parser.print_help()
         return EXIT_INPUT
     import warnings
@@ -205,7 +205,7 @@ def _run(args) -> int:
     from .errors import RsnpropError
 
     try:
-        result = args._module.run(args)
+        result = args.command_module.run(args)
     except RsnpropError as err:
         _report_error(err, args)
         return EXIT_INPUT

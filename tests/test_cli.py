@@ -68,7 +68,7 @@ def test_bug_exits_1_without_traceback(monkeypatch, capsys):
         def run(args):
             raise ZeroDivisionError("oops")
 
-    parser_args = type("A", (), {"_module": Boom, "command": "boom", "json": False})()
+    parser_args = type("A", (), {"command_module": Boom, "command": "boom", "json": False})()
     monkeypatch.setattr(cli, "build_parser", lambda: type("P", (), {
         "parse_args": staticmethod(lambda argv: parser_args)})())
     monkeypatch.delenv("RSNPROP_DEBUG", raising=False)
@@ -85,7 +85,7 @@ def test_input_error_exits_2_with_json(monkeypatch, capsys):
         def run(args):
             raise InputError("not numeric", file="d.csv", column="x1", row=3, value="a")
 
-    parser_args = type("A", (), {"_module": Bad, "command": "bad", "json": True})()
+    parser_args = type("A", (), {"command_module": Bad, "command": "bad", "json": True})()
     monkeypatch.setattr(cli, "build_parser", lambda: type("P", (), {
         "parse_args": staticmethod(lambda argv: parser_args)})())
     assert cli.main([]) == 2

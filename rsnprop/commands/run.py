@@ -129,7 +129,7 @@ def run(args):
             argv = argv[:argv.index("-o")]
         parser = cli.build_parser()
         sub_args = parser.parse_args(argv)
-        result = sub_args._module.run(sub_args)  # errors propagate: exit 2 with the step's message
+        result = sub_args.command_module.run(sub_args)  # errors propagate: exit 2 with the step's message
         if argv[0] == "invariance":
             atomic_write(output, dumps(result.to_dict()) + "\n")
         done.append({"step": argv[0], "output": output})
