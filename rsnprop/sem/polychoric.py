@@ -81,7 +81,32 @@ def _bvnu(h, k, r):
 
 
 def bvn_cdf(x, y, r):
-    """P(X <= x, Y <= y), standard bivariate normal, correlation ``r``; x, y may be +-inf."""
+    """P(X <= x, Y <= y) for a standard bivariate normal with correlation ``r``.
+
+    The one bivariate normal CDF of the package (Genz 2004, ``bvnu``; also behind
+    :func:`rsnprop.measure.polychoric`): vectorised over ``x`` and ``y``, which may be +-inf.
+
+    Parameters
+    ----------
+    x, y : float or array_like
+        Upper limits (broadcast against each other).
+    r : float
+        Correlation, ``-1 < r < 1``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The probabilities, clipped to [0, 1].
+
+    Examples
+    --------
+    >>> round(float(bvn_cdf(0.0, 0.0, 0.5)), 12)
+    0.333333333333
+    >>> [float(v) for v in bvn_cdf([float("inf"), float("-inf")], 0.0, 0.3)]
+    [0.5, 0.0]
+
+    In R: ``pbivnorm::pbivnorm(0, 0, rho = 0.5)`` (or ``mvtnorm::pmvnorm``).
+    """
     x = np.asarray(x, float)
     y = np.asarray(y, float)
     x, y = np.broadcast_arrays(x, y)
