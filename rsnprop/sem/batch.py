@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["fit_batch"]
+__all__ = ["fit_batch", "evaluate_batch"]
 
 
 def _group_terms(gm, theta, cov, mean, logdet_s, meanstructure, need_grad=True, need_hess=True):
@@ -122,7 +122,28 @@ def _cheap_grad(gm, G, C, sinv, sigma, cov, r, sr, IA, m):
     return np.concatenate(entries, axis=1) @ gm.P
 
 
-def _evaluate(engine, theta, stats, need_grad=True, need_hess=True):
+def evaluate_batch(engine, theta, stats, need_grad=True, need_hess=True):
+    """ML discrepancy, gradient and expected information of ``engine``'s model at ``B`` points.
+
+    Parameters
+    ----------
+    engine : rsnprop.sem.engine.Engine
+        The model (its groups' parameter matrices).
+    theta : numpy.ndarray
+        Parameters, shape (B, q): one row per replicate.
+    stats : list over groups of tuples ``(cov, mean, logdet_s, weight)``
+        Each replicate's ML covariance (B, p, p), means (B, p), ``log det`` of the covariance
+        (B,) and the group's share of the rows (B,).
+    need_grad, need_hess : bool
+        Compute the gradient (B, q) and the expected Hessian (B, q, q), else None.
+
+    Returns
+    -------
+    f, grad, hess
+        ``F_ML`` summed over groups with the weights (B,), and its derivatives (or None).
+        ``hess`` is twice lavaan's expected information (``lavInspect(fit, "information")``
+        times 2) at each ``theta``.
+    """
     B, q = theta.shape
     f = np.zeros(B)
     g = np.zeros((B, q)) if need_grad else None
@@ -165,11 +186,11 @@ def fit_batch(engine, covs, means, ns, theta0, maxit=200, tol=1e-8, fisher_steps
         stats.append((cov, mean, ld, n / ntot))
     theta = np.broadcast_to(np.asarray(theta0, float), (B, q)).copy()
     if hess0 is not None:
-        f, g, _ = _evaluate(engine, theta, stats, need_hess=False)
+        f, g, _ = evaluate_batch(engine, theta, stats, need_hess=False)
         Bm = np.broadcast_to(hess0, (B, q, q)).copy()
         fisher_steps = 0
     else:
-        f, g, h = _evaluate(engine, theta, stats)
+        f, g, h = evaluate_batch(engine, theta, stats)
         Bm = h.copy()
     active = np.isfinite(f)
     converged = np.zeros(B, bool)
@@ -204,7 +225,7 @@ def fit_batch(engine, covs, means, ns, theta0, maxit=200, tol=1e-8, fisher_steps
             t_idx = np.flatnonzero(todo)
             cand = th[t_idx] + alpha[t_idx, None] * step[t_idx]
             sst = [(c[t_idx], mu[t_idx], ld[t_idx], w[t_idx]) for (c, mu, ld, w) in sub_stats]
-            fc, _, _ = _evaluate(engine, cand, sst, need_grad=False, need_hess=False)
+            fc, _, _ = evaluate_batch(engine, cand, sst, need_grad=False, need_hess=False)
             # Armijo, with slack for rounding once F no longer changes in the 14th digit
             ok = np.isfinite(fc) & (fc <= ff[t_idx] + 1e-4 * alpha[t_idx] * slope[t_idx]
                                     + 1e-14 * (1 + np.abs(ff[t_idx])))
@@ -220,7 +241,7 @@ def fit_batch(engine, covs, means, ns, theta0, maxit=200, tol=1e-8, fisher_steps
             if len(retry):
                 fisher_steps = max(fisher_steps, 0)
                 rst = [(c[retry], mu[retry], ld[retry], w[retry]) for (c, mu, ld, w) in stats]
-                _, _, hr = _evaluate(engine, theta[retry], rst)
+                _, _, hr = evaluate_batch(engine, theta[retry], rst)
                 Bm[retry] = hr
                 fresh[retry] = True
             converged[give_up] = np.max(np.abs(g[give_up]), axis=1) < 1e-6
@@ -232,7 +253,7 @@ def fit_batch(engine, covs, means, ns, theta0, maxit=200, tol=1e-8, fisher_steps
         new_theta = th[move] + alpha[move, None] * step[move]
         use_fisher = it < fisher_steps
         mst = [(c[midx], mu[midx], ld[midx], w[midx]) for (c, mu, ld, w) in stats]
-        f2, g2, h2 = _evaluate(engine, new_theta, mst, need_hess=use_fisher)
+        f2, g2, h2 = evaluate_batch(engine, new_theta, mst, need_hess=use_fisher)
         s_ = new_theta - theta[midx]
         y_ = g2 - g[midx]
         df = f[midx] - f2
