@@ -22,7 +22,7 @@ wave's parameter (``"F1=~x2"``: the loadings of the second indicators differ bet
 from __future__ import annotations
 
 from ..errors import InputError
-from .invariance import InvarianceResult, _collect_warnings, _compare, _rule_text, _step_record
+from .invariance_steps import InvarianceResult, collect_warnings, compare_steps, rule_text, step_record
 
 __all__ = ["repeated_syntax", "longitudinal_invariance", "LongitudinalInvarianceResult"]
 
@@ -186,7 +186,7 @@ def _means_part(ind, repeated, level, freed, ordered):
 
 
 class LongitudinalInvarianceResult(InvarianceResult):
-    """Result of :func:`longitudinal_invariance`: as :class:`~rsnprop.sem.invariance.InvarianceResult`
+    """Result of :func:`longitudinal_invariance`: as :class:`~rsnprop.sem.invariance_steps.InvarianceResult`
     (``steps, level, fits, n, n_total, warnings``) with ``repeated`` (the factors, wave by wave),
     ``indicators`` (``{factor: [items]}``), ``syntax`` (the lavaan syntax of every step, by name),
     ``latent_means`` (``{factor: mean}`` of the latent-means model, the first wave 0) and, in each
@@ -344,7 +344,7 @@ def longitudinal_invariance(model, data, repeated, *, levels=STEPS, partial_sear
         syn, res = run(name, partial)
         rec = _record(("partial_" if partial else "") + name, res, partial, repeated)
         if prev_rec is not None:
-            _compare(rec, prev_rec, prev_res, res, rule, alpha)
+            compare_steps(rec, prev_rec, prev_res, res, rule, alpha)
         else:
             rec.update(delta_cfi=None, delta_rmsea=None, delta_srmr=None, lrt=None, held=bool(res.converged))
         if not rec["held"] and partial_search and prev_rec is not None:
@@ -362,7 +362,7 @@ def longitudinal_invariance(model, data, repeated, *, levels=STEPS, partial_sear
                 freed.append(best[0])
                 cands.remove(best[0])
                 r_rec = _record("partial_" + name, best[2], freed, repeated)
-                _compare(r_rec, prev_rec, prev_res, best[2], rule, alpha)
+                compare_steps(r_rec, prev_rec, prev_res, best[2], rule, alpha)
                 best_all = (best[1], best[2], r_rec)
             steps.append(rec)
             fits[rec["name"]], syntax[rec["name"]] = res, syn
@@ -372,7 +372,7 @@ def longitudinal_invariance(model, data, repeated, *, levels=STEPS, partial_sear
                 name = "partial_" + name
         steps.append(rec)
         fits[rec["name"]], syntax[rec["name"]] = res, syn
-        _collect_warnings(warnings, rec["name"], res)
+        collect_warnings(warnings, rec["name"], res)
         if chain_ok and rec["held"]:
             held_level = rec["name"]
         else:
@@ -386,7 +386,7 @@ def longitudinal_invariance(model, data, repeated, *, levels=STEPS, partial_sear
         group=None, groups=[], repeated=list(repeated), indicators={f: list(v) for f, v in ind.items()},
         n=int(first.n), n_total=int(first.n_total), n_per_group={}, n_total_per_group={},
         missing=getattr(first, "missing", None), estimator=first.estimator,
-        rule=_rule_text(rule, alpha, steps[0]["fit_indices"]), steps=steps, level=held_level, fits=fits,
+        rule=rule_text(rule, alpha, steps[0]["fit_indices"]), steps=steps, level=held_level, fits=fits,
         syntax=syntax, latent_means=dict(next(s for s in steps if s["name"] == lm_name)["latent_means"])
         if lm_name else {}, latent_mean_differences=_mean_table(fits[lm_name], repeated) if lm_name else None,
         latent_means_model=lm_name, warnings=warnings)
@@ -394,7 +394,7 @@ def longitudinal_invariance(model, data, repeated, *, levels=STEPS, partial_sear
 
 def _record(name, res, freed, repeated):
     base = name.replace("partial_", "")
-    rec = _step_record(name, res, [] if base == "configural" else
+    rec = step_record(name, res, [] if base == "configural" else
                        [_KIND[s] for s in STEPS[1:STEPS.index(base) + 1]], freed)
     if base in ("scalar", "strict"):
         rec["latent_means"] = _means_of(res, repeated)
