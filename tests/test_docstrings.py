@@ -35,7 +35,7 @@ MUST_HAVE_EXAMPLES = [
     "rsnprop.instrument.export.xlsform", "rsnprop.instrument.export.limesurvey",
     "rsnprop.instrument.export.qualtrics", "rsnprop.instrument.export.codebook",
     "rsnprop.instrument.export.questionnaire",
-    "rsnprop.sem", "rsnprop.sem.api", "rsnprop.sem.invariance", "rsnprop.sem.results",
+    "rsnprop.sem", "rsnprop.sem.api", "rsnprop.sem.group_invariance", "rsnprop.sem.results",
     "rsnprop.sem.syntax",
 ]
 

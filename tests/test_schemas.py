@@ -28,7 +28,7 @@ MODEL = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
 WRITERS = {"rsnprop.data.log": "rsnprop.cleaning/1",
            "rsnprop.measure.pipeline": "rsnprop.measurement/1",
            "rsnprop.sem.results": "rsnprop.fit/1",
-           "rsnprop.sem.invariance": "rsnprop.invariance/1",
+           "rsnprop.sem.invariance_steps": "rsnprop.invariance/1",
            "rsnprop.propositions.result": "rsnprop.propositions/1",
            "rsnprop.power.study": "rsnprop.power/1"}
 

@@ -122,7 +122,7 @@ def test_configural_step_equals_fit_key_by_key(estimator):
     import warnings
 
     from rsnprop.sem import fit
-    from rsnprop.sem.invariance import STEP_FIT_KEYS
+    from rsnprop.sem.invariance_steps import STEP_FIT_KEYS
 
     d = pd.read_csv(Path(__file__).resolve().parent / "reference" / "sem_fiml.csv")
     with warnings.catch_warnings():

@@ -5,8 +5,8 @@ thresholds per item, as psych's default); each correlation maximises the bivaria
 likelihood of the pairwise-complete contingency table.  When the items do not have the same
 number of response options psych switches to per-pair thresholds (``global = FALSE``) with a
 0.5 continuity correction of empty cells; so does this function.  A non positive definite
-result is smoothed (``psych::cor.smooth``).  Bivariate normal probabilities use Owen's T
-function (scipy), exact to machine precision.
+result is smoothed (``psych::cor.smooth``).  Bivariate normal probabilities are
+:func:`rsnprop.sem.polychoric.bvn_cdf` (Genz 2004), exact to machine precision.
 
 Examples
 --------
@@ -26,38 +26,10 @@ import warnings
 
 import numpy as np
 
+from ..sem.polychoric import bvn_cdf  # the one bivariate normal CDF of the package (Genz 2004)
 from ._matrix import single_threaded
 
 __all__ = ["polychoric", "bvn_cdf", "polychoric_pair"]
-
-
-def bvn_cdf(h, k, rho):
-    """P(X <= h, Y <= k) for a standard bivariate normal with correlation ``rho``
-    (vectorised; infinite limits allowed)."""
-    from scipy.special import ndtr, owens_t
-
-    h, k = np.broadcast_arrays(np.asarray(h, dtype=float), np.asarray(k, dtype=float))
-    h = h.copy()
-    k = k.copy()
-    out = np.zeros(h.shape)
-    fin = np.isfinite(h) & np.isfinite(k)
-    out[np.isposinf(h) & np.isposinf(k)] = 1.0
-    m = np.isposinf(h) & np.isfinite(k)
-    out[m] = ndtr(k[m])
-    m = np.isposinf(k) & np.isfinite(h)
-    out[m] = ndtr(h[m])
-    if fin.any():
-        hh = h[fin]
-        kk = k[fin]
-        hh = np.where(hh == 0, 1e-12, hh)
-        kk = np.where(kk == 0, 1e-12, kk)
-        s = np.sqrt(1 - rho * rho)
-        ah = (kk - rho * hh) / (hh * s)
-        ak = (hh - rho * kk) / (kk * s)
-        beta = np.where(hh * kk > 0, 0.0, 0.5)
-        val = 0.5 * ndtr(hh) + 0.5 * ndtr(kk) - owens_t(hh, ah) - owens_t(kk, ak) - beta
-        out[fin] = np.clip(val, 0.0, 1.0)
-    return out
 
 
 def _cell_probs(rho, rc, cc):

@@ -167,7 +167,7 @@ def cfa_block_batch(task: dict) -> list[dict]:
     import numpy as np
     from scipy import stats as st
 
-    from ..sem.batch import _evaluate, fit_batch
+    from ..sem.batch import evaluate_batch, fit_batch
     from ..sem.fitmeasures import incremental, rmsea_point
     from .montecarlo import replication_seed
 
@@ -188,7 +188,7 @@ def cfa_block_batch(task: dict) -> list[dict]:
     ns = np.full(len(keys), float(n))
     thetas, fmin, conv = fit_batch(engine, [cov], [mean], [ns], theta0)
     sign, ld = np.linalg.slogdet(cov)
-    _, _, hess = _evaluate(engine, thetas, [(cov, mean, ld, np.ones(len(keys)))], need_grad=True)
+    _, _, hess = evaluate_batch(engine, thetas, [(cov, mean, ld, np.ones(len(keys)))], need_grad=True)
     npar = pt.npar - len(pt.constraints)
     df = p * (p + 1) // 2 - npar
     df_b = p * (p - 1) // 2

@@ -14,7 +14,7 @@ bootstrap_type="nonparametric", seed=None, n_jobs=None, progress=False, level=0.
 ``invariance(model, data, group, *, levels=("configural", "metric", "scalar", "strict"),
 partial_search=False, estimator="ML", missing="listwise", ordered=None, std_lv=False,
 rule="chen2007", alpha=0.05, max_free=None)``
-    -> :class:`~rsnprop.sem.invariance.InvarianceResult` (``steps, level, latent_means,
+    -> :class:`~rsnprop.sem.invariance_steps.InvarianceResult` (``steps, level, latent_means,
     latent_mean_differences, fits``; ``to_dict()``: schema ``rsnprop.invariance/1``, docs/schemas.md).
 
 What lavaan call each option corresponds to
@@ -57,7 +57,8 @@ made a single engine simpler than two answers.
 from __future__ import annotations
 
 from .api import fit
-from .invariance import InvarianceResult, invariance  # noqa: E402  (the function shadows the module)
+from .group_invariance import invariance
+from .invariance_steps import InvarianceResult
 from .results import SEMResult
 
 __all__ = ["fit", "invariance", "SEMResult", "InvarianceResult"]

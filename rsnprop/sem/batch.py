@@ -9,9 +9,11 @@ instead of once per replicate.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-__all__ = ["fit_batch"]
+__all__ = ["fit_batch", "evaluate_batch"]
 
 
 def _group_terms(gm, theta, cov, mean, logdet_s, meanstructure, need_grad=True, need_hess=True):
@@ -122,7 +124,28 @@ def _cheap_grad(gm, G, C, sinv, sigma, cov, r, sr, IA, m):
     return np.concatenate(entries, axis=1) @ gm.P
 
 
-def _evaluate(engine, theta, stats, need_grad=True, need_hess=True):
+def evaluate_batch(engine, theta, stats, need_grad=True, need_hess=True):
+    """ML discrepancy, gradient and expected information of ``engine``'s model at ``B`` points.
+
+    Parameters
+    ----------
+    engine : rsnprop.sem.engine.Engine
+        The model (its groups' parameter matrices).
+    theta : numpy.ndarray
+        Parameters, shape (B, q): one row per replicate.
+    stats : list over groups of tuples ``(cov, mean, logdet_s, weight)``
+        Each replicate's ML covariance (B, p, p), means (B, p), ``log det`` of the covariance
+        (B,) and the group's share of the rows (B,).
+    need_grad, need_hess : bool
+        Compute the gradient (B, q) and the expected Hessian (B, q, q), else None.
+
+    Returns
+    -------
+    f, grad, hess
+        ``F_ML`` summed over groups with the weights (B,), and its derivatives (or None).
+        ``hess`` is twice lavaan's expected information (``lavInspect(fit, "information")``
+        times 2) at each ``theta``.
+    """
     B, q = theta.shape
     f = np.zeros(B)
     g = np.zeros((B, q)) if need_grad else None
@@ -156,104 +179,137 @@ def fit_batch(engine, covs, means, ns, theta0, maxit=200, tol=1e-8, fisher_steps
     thetas (B, q), fmin (B,), converged (B,) bool
     """
     B = covs[0].shape[0]
-    q = engine.q
+    stats = _batch_stats(covs, means, ns)
+    theta = np.broadcast_to(np.asarray(theta0, float), (B, engine.q)).copy()
+    if hess0 is not None:
+        f, g, _ = evaluate_batch(engine, theta, stats, need_hess=False)
+        Bm = np.broadcast_to(hess0, (B, engine.q, engine.q)).copy()
+        fisher_steps = 0
+    else:
+        f, g, h = evaluate_batch(engine, theta, stats)
+        Bm = h.copy()
+    st = _BatchState(theta=theta, f=f, g=g, Bm=Bm, active=np.isfinite(f), converged=np.zeros(B, bool),
+                     fresh=np.ones(B, bool))
+    for it in range(1, maxit + 1):
+        newly = st.active & (np.max(np.abs(st.g), axis=1) < tol)
+        st.converged |= newly
+        st.active &= ~newly
+        if not st.active.any():
+            break
+        idx = np.flatnonzero(st.active)
+        step, slope = _search_directions(st.g[idx], st.Bm[idx])
+        accepted, alpha = _backtrack(engine, st.theta[idx], st.f[idx], step, slope, _rows(stats, idx))
+        if not accepted.all():
+            _restart_or_stop(engine, st, stats, idx[~accepted])
+        if accepted.any():
+            new_theta = st.theta[idx][accepted] + alpha[accepted, None] * step[accepted]
+            _move(engine, st, stats, idx[accepted], new_theta, use_fisher=it < fisher_steps)
+    else:
+        gmax = np.max(np.abs(st.g), axis=1)
+        st.converged |= st.active & (gmax < 1e-6)
+    return st.theta, st.f, st.converged
+
+
+def _batch_stats(covs, means, ns):
+    """Per group ``(cov, mean, log det cov, share of the rows)`` of every replicate (``log det``
+    NaN for a singular covariance)."""
     ntot = np.sum(np.column_stack(ns), axis=1).astype(float)
     stats = []
     for cov, mean, n in zip(covs, means, ns):
         sign, ld = np.linalg.slogdet(cov)
         ld = np.where(sign > 0, ld, np.nan)
         stats.append((cov, mean, ld, n / ntot))
-    theta = np.broadcast_to(np.asarray(theta0, float), (B, q)).copy()
-    if hess0 is not None:
-        f, g, _ = _evaluate(engine, theta, stats, need_hess=False)
-        Bm = np.broadcast_to(hess0, (B, q, q)).copy()
-        fisher_steps = 0
-    else:
-        f, g, h = _evaluate(engine, theta, stats)
-        Bm = h.copy()
-    active = np.isfinite(f)
-    converged = np.zeros(B, bool)
-    fresh = np.ones(B, bool)
-    eye = np.eye(q)
-    for it in range(1, maxit + 1):
-        gmax = np.max(np.abs(g), axis=1)
-        newly = active & (gmax < tol)
-        converged |= newly
-        active &= ~newly
-        if not active.any():
+    return stats
+
+
+def _rows(stats, idx):
+    """The statistics of the replicates ``idx``."""
+    return [(c[idx], mu[idx], ld[idx], w[idx]) for (c, mu, ld, w) in stats]
+
+
+@dataclass
+class _BatchState:
+    """Where every replicate is: parameters, F, gradient, curvature (Fisher information or its
+    BFGS update; ``fresh`` when it is the information itself), still iterating, converged."""
+
+    theta: np.ndarray
+    f: np.ndarray
+    g: np.ndarray
+    Bm: np.ndarray
+    active: np.ndarray
+    converged: np.ndarray
+    fresh: np.ndarray
+
+
+def _search_directions(gg, BB):
+    """Quasi-Newton steps ``-B^-1 g`` and their slopes; steepest descent where a step does not
+    go down."""
+    eye = np.eye(gg.shape[1])
+    try:
+        step = -np.linalg.solve(BB + 1e-12 * eye, gg[:, :, None])[:, :, 0]
+    except np.linalg.LinAlgError:
+        step = -gg
+    slope = np.einsum("bq,bq->b", gg, step)
+    badir = ~(slope < 0)
+    if badir.any():
+        step[badir] = -gg[badir]
+        slope[badir] = -np.einsum("bq,bq->b", gg[badir], gg[badir])
+    return step, slope
+
+
+def _backtrack(engine, th, ff, step, slope, sub_stats):
+    """Armijo backtracking (at most 20 halvings): which replicates found a step, and its length."""
+    alpha = np.ones(len(th))
+    accepted = np.zeros(len(th), bool)
+    for _ in range(20):
+        todo = ~accepted
+        if not todo.any():
             break
-        idx = np.flatnonzero(active)
-        sub_stats = [(c[idx], mu[idx], ld[idx], w[idx]) for (c, mu, ld, w) in stats]
-        th, gg, BB, ff = theta[idx], g[idx], Bm[idx], f[idx]
-        try:
-            step = -np.linalg.solve(BB + 1e-12 * eye, gg[:, :, None])[:, :, 0]
-        except np.linalg.LinAlgError:
-            step = -gg
-        slope = np.einsum("bq,bq->b", gg, step)
-        badir = ~(slope < 0)
-        if badir.any():
-            step[badir] = -gg[badir]
-            slope[badir] = -np.einsum("bq,bq->b", gg[badir], gg[badir])
-        alpha = np.ones(len(idx))
-        accepted = np.zeros(len(idx), bool)
-        fnew = np.full(len(idx), np.inf)
-        for _ in range(20):
-            todo = ~accepted
-            if not todo.any():
-                break
-            t_idx = np.flatnonzero(todo)
-            cand = th[t_idx] + alpha[t_idx, None] * step[t_idx]
-            sst = [(c[t_idx], mu[t_idx], ld[t_idx], w[t_idx]) for (c, mu, ld, w) in sub_stats]
-            fc, _, _ = _evaluate(engine, cand, sst, need_grad=False, need_hess=False)
-            # Armijo, with slack for rounding once F no longer changes in the 14th digit
-            ok = np.isfinite(fc) & (fc <= ff[t_idx] + 1e-4 * alpha[t_idx] * slope[t_idx]
-                                    + 1e-14 * (1 + np.abs(ff[t_idx])))
-            accepted[t_idx[ok]] = True
-            fnew[t_idx[ok]] = fc[ok]
-            alpha[t_idx[~ok]] *= 0.5
-        stuck = ~accepted
-        if stuck.any():
-            sidx = idx[stuck]
-            # a stale BFGS matrix: restart from the Fisher information; else give up
-            retry = sidx[~fresh[sidx]]
-            give_up = sidx[fresh[sidx]]
-            if len(retry):
-                fisher_steps = max(fisher_steps, 0)
-                rst = [(c[retry], mu[retry], ld[retry], w[retry]) for (c, mu, ld, w) in stats]
-                _, _, hr = _evaluate(engine, theta[retry], rst)
-                Bm[retry] = hr
-                fresh[retry] = True
-            converged[give_up] = np.max(np.abs(g[give_up]), axis=1) < 1e-6
-            active[give_up] = False
-        move = accepted
-        if not move.any():
-            continue
-        midx = idx[move]
-        new_theta = th[move] + alpha[move, None] * step[move]
-        use_fisher = it < fisher_steps
-        mst = [(c[midx], mu[midx], ld[midx], w[midx]) for (c, mu, ld, w) in stats]
-        f2, g2, h2 = _evaluate(engine, new_theta, mst, need_hess=use_fisher)
-        s_ = new_theta - theta[midx]
-        y_ = g2 - g[midx]
-        df = f[midx] - f2
-        theta[midx], f[midx], g[midx] = new_theta, f2, g2
-        fresh[midx] = use_fisher
-        if use_fisher:
-            Bm[midx] = h2
-        else:
-            sy = np.einsum("bq,bq->b", s_, y_)
-            Bs = np.einsum("bij,bj->bi", Bm[midx], s_)
-            sBs = np.einsum("bq,bq->b", s_, Bs)
-            okb = sy > 1e-16
-            upd = (y_[:, :, None] * y_[:, None, :]) / np.where(okb, sy, 1)[:, None, None] \
-                - (Bs[:, :, None] * Bs[:, None, :]) / np.where(sBs > 0, sBs, 1)[:, None, None]
-            Bm[midx] = Bm[midx] + np.where(okb[:, None, None], upd, 0.0)
-        flat = (df < 1e-15 * (1 + np.abs(f2))) & (np.max(np.abs(s_), axis=1) < 1e-7)
-        if flat.any():
-            fidx = midx[flat]
-            converged[fidx] = np.max(np.abs(g[fidx]), axis=1) < 1e-6
-            active[fidx] = False
+        t_idx = np.flatnonzero(todo)
+        cand = th[t_idx] + alpha[t_idx, None] * step[t_idx]
+        fc, _, _ = evaluate_batch(engine, cand, _rows(sub_stats, t_idx), need_grad=False, need_hess=False)
+        # Armijo, with slack for rounding once F no longer changes in the 14th digit
+        ok = np.isfinite(fc) & (fc <= ff[t_idx] + 1e-4 * alpha[t_idx] * slope[t_idx]
+                                + 1e-14 * (1 + np.abs(ff[t_idx])))
+        accepted[t_idx[ok]] = True
+        alpha[t_idx[~ok]] *= 0.5
+    return accepted, alpha
+
+
+def _restart_or_stop(engine, st: _BatchState, stats, sidx):
+    """Replicates whose line search failed: a stale BFGS matrix restarts from the Fisher
+    information; with the information itself, stop (converged if the gradient is small)."""
+    retry = sidx[~st.fresh[sidx]]
+    give_up = sidx[st.fresh[sidx]]
+    if len(retry):
+        _, _, hr = evaluate_batch(engine, st.theta[retry], _rows(stats, retry))
+        st.Bm[retry] = hr
+        st.fresh[retry] = True
+    st.converged[give_up] = np.max(np.abs(st.g[give_up]), axis=1) < 1e-6
+    st.active[give_up] = False
+
+
+def _move(engine, st: _BatchState, stats, midx, new_theta, use_fisher):
+    """Take the accepted steps: new F and gradient, the curvature (Fisher information in the
+    first iterations, else the BFGS update), stop where F and theta no longer move."""
+    f2, g2, h2 = evaluate_batch(engine, new_theta, _rows(stats, midx), need_hess=use_fisher)
+    s_ = new_theta - st.theta[midx]
+    y_ = g2 - st.g[midx]
+    df = st.f[midx] - f2
+    st.theta[midx], st.f[midx], st.g[midx] = new_theta, f2, g2
+    st.fresh[midx] = use_fisher
+    if use_fisher:
+        st.Bm[midx] = h2
     else:
-        gmax = np.max(np.abs(g), axis=1)
-        converged |= active & (gmax < 1e-6)
-    return theta, f, converged
+        sy = np.einsum("bq,bq->b", s_, y_)
+        Bs = np.einsum("bij,bj->bi", st.Bm[midx], s_)
+        sBs = np.einsum("bq,bq->b", s_, Bs)
+        okb = sy > 1e-16
+        upd = (y_[:, :, None] * y_[:, None, :]) / np.where(okb, sy, 1)[:, None, None] \
+            - (Bs[:, :, None] * Bs[:, None, :]) / np.where(sBs > 0, sBs, 1)[:, None, None]
+        st.Bm[midx] = st.Bm[midx] + np.where(okb[:, None, None], upd, 0.0)
+    flat = (df < 1e-15 * (1 + np.abs(f2))) & (np.max(np.abs(s_), axis=1) < 1e-7)
+    if flat.any():
+        fidx = midx[flat]
+        st.converged[fidx] = np.max(np.abs(st.g[fidx]), axis=1) < 1e-6
+        st.active[fidx] = False

@@ -21,8 +21,19 @@ wave's parameter (``"F1=~x2"``: the loadings of the second indicators differ bet
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..errors import InputError
-from .invariance import InvarianceResult, _collect_warnings, _compare, _rule_text, _step_record
+from .invariance_steps import (
+    InvarianceResult,
+    StepLog,
+    collect_warnings,
+    compare_steps,
+    drop_strict_for_delta,
+    judge_step,
+    rule_text,
+    step_record,
+)
 
 __all__ = ["repeated_syntax", "longitudinal_invariance", "LongitudinalInvarianceResult"]
 
@@ -186,7 +197,7 @@ def _means_part(ind, repeated, level, freed, ordered):
 
 
 class LongitudinalInvarianceResult(InvarianceResult):
-    """Result of :func:`longitudinal_invariance`: as :class:`~rsnprop.sem.invariance.InvarianceResult`
+    """Result of :func:`longitudinal_invariance`: as :class:`~rsnprop.sem.invariance_steps.InvarianceResult`
     (``steps, level, fits, n, n_total, warnings``) with ``repeated`` (the factors, wave by wave),
     ``indicators`` (``{factor: [items]}``), ``syntax`` (the lavaan syntax of every step, by name),
     ``latent_means`` (``{factor: mean}`` of the latent-means model, the first wave 0) and, in each
@@ -286,8 +297,36 @@ def longitudinal_invariance(model, data, repeated, *, levels=STEPS, partial_sear
     In R: ``cfa(syntax, PoliticalDemocracy)`` with the syntax of ``inv.syntax[step]`` (labels for
     the equal loadings, intercepts, residual variances; ``dem65 ~ NA*1``), then ``lavTestLRT``.
     """
-    from .api import fit
+    levels = _checked_levels(levels, rule)
+    ind, _ = waves_of(model, repeated)
+    ordinal = bool(ordered) or str(estimator).upper() in ("WLSMV", "DWLS")
+    ordered_list = [v for f in repeated for v in ind[f]] if ordered is True else list(ordered or [])
+    levels, notes = drop_strict_for_delta(levels, ordinal, parameterization)
+    estimator = _checked_estimator(ind, repeated, ordinal, ordered, ordered_list, estimator, missing,
+                                   parameterization)
+    run = _WaveFits(model, data, list(repeated), ind, ordered_list, ordinal, estimator, missing, level, std_lv,
+                    resid_cov, parameterization)
+    log, syntax, prev, partial = StepLog(warnings=notes), {}, None, []
+    for name in levels:
+        syn, res = run(name, partial)
+        rec = judge_step(_record(("partial_" if partial else "") + name, res, partial, repeated), res, prev,
+                         rule, alpha)
+        if not rec["held"] and partial_search and prev is not None:
+            found = _search_partial(run, name, res, prev, partial, rule=rule, alpha=alpha, max_free=max_free)
+            if found is not None:  # the failing step stays in the table, the partial one follows it
+                log.add(rec, res)
+                syntax[rec["name"]] = syn
+                syn, res, rec, partial = found
+        log.add(rec, res)
+        syntax[rec["name"]] = syn
+        collect_warnings(log.warnings, rec["name"], res)
+        log.advance(rec["name"], rec)
+        prev = (rec, res)
+    return _longitudinal_result(log, syntax, repeated, ind, rule_text(rule, alpha, log.steps[0]["fit_indices"]))
 
+
+def _checked_levels(levels, rule):
+    """The steps to run, checked (known, in order) with the rule (no score rule for waves)."""
     levels = list(levels)
     bad = [lv for lv in levels if lv not in STEPS]
     if bad:
@@ -298,103 +337,111 @@ def longitudinal_invariance(model, data, repeated, *, levels=STEPS, partial_sear
                          value=",".join(levels))
     if rule not in ("chen2007", "lrt"):
         raise InputError("rule must be 'chen2007' or 'lrt'", parameter="rule", value=rule)
-    ind, _ = waves_of(model, repeated)
-    ordinal = bool(ordered) or str(estimator).upper() in ("WLSMV", "DWLS")
-    ordered_list = [v for f in repeated for v in ind[f]] if ordered is True else list(ordered or [])
-    notes = []
-    if ordinal and "strict" in levels and parameterization == "delta":
-        levels = [lv for lv in levels if lv != "strict"]
-        notes.append("strict invariance is not tested with ordinal indicators (delta parametrisation: "
-                     "residual variances are not parameters; use parameterization='theta')")
-    kw = dict(estimator=estimator, missing=missing, level=level)
-    if ordinal:
-        items = [v for f in repeated for v in ind[f]]
-        if ordered is None or set(items) - set(ordered_list):
-            raise InputError("ordinal repeated measures need every indicator of the repeated factors in ordered",
-                             parameter="ordered", value=next(iter(set(items) - set(ordered_list)), None))
-        est_ord = {"ML": "WLSMV"}.get(str(estimator).upper(), str(estimator).upper())
-        if est_ord not in ("WLSMV", "DWLS"):
-            raise InputError("ordered indicators need estimator='WLSMV'", parameter="estimator", value=estimator)
-        if missing == "fiml":
-            raise InputError("full-information ML is not available for ordinal indicators (WLSMV uses the "
-                             "complete cases, as lavaan)", parameter="missing", value=missing)
-    elif parameterization != "delta":
-        raise InputError("parameterization is for ordinal indicators (ordered=[...])", parameter="parameterization",
-                         value=parameterization)
+    return levels
 
-    def run(name, freed):
-        syn = repeated_syntax(model, repeated, name, freed=freed, std_lv=std_lv, resid_cov=resid_cov,
-                              ordered=ordered_list)
-        if not ordinal:
-            return syn, fit(syn, data, std_lv=std_lv, **kw)
+
+def _checked_estimator(ind, repeated, ordinal, ordered, ordered_list, estimator, missing, parameterization):
+    """The estimator of the ordinal fits (WLSMV or DWLS; the one given for continuous items),
+    after checking that the options fit together."""
+    if not ordinal:
+        if parameterization != "delta":
+            raise InputError("parameterization is for ordinal indicators (ordered=[...])",
+                             parameter="parameterization", value=parameterization)
+        return estimator
+    items = [v for f in repeated for v in ind[f]]
+    if ordered is None or set(items) - set(ordered_list):
+        raise InputError("ordinal repeated measures need every indicator of the repeated factors in ordered",
+                         parameter="ordered", value=next(iter(set(items) - set(ordered_list)), None))
+    est_ord = {"ML": "WLSMV"}.get(str(estimator).upper(), str(estimator).upper())
+    if est_ord not in ("WLSMV", "DWLS"):
+        raise InputError("ordered indicators need estimator='WLSMV'", parameter="estimator", value=estimator)
+    if missing == "fiml":
+        raise InputError("full-information ML is not available for ordinal indicators (WLSMV uses the "
+                         "complete cases, as lavaan)", parameter="missing", value=missing)
+    return est_ord
+
+
+@dataclass
+class _WaveFits:
+    """``run(step, freed) -> (syntax, fit)``: one step of the sequence as lavaan syntax and its fit
+    (:func:`rsnprop.sem.fit` for continuous items, the ordinal estimator for ordinal ones)."""
+
+    model: str
+    data: object
+    repeated: list
+    ind: dict
+    ordered: list
+    ordinal: bool
+    estimator: str
+    missing: str
+    level: float
+    std_lv: bool
+    resid_cov: bool
+    parameterization: str
+
+    def __call__(self, name, freed):
+        from .api import fit
+
+        syn = repeated_syntax(self.model, self.repeated, name, freed=freed, std_lv=self.std_lv,
+                              resid_cov=self.resid_cov, ordered=self.ordered)
+        if not self.ordinal:
+            return syn, fit(syn, self.data, std_lv=self.std_lv, estimator=self.estimator, missing=self.missing,
+                            level=self.level)
         from .api import _sample_sizes
         from .ordinal import fit_ordinal
 
-        ties = {"factors": list(repeated), "waves": [ind[f] for f in repeated],
+        ties = {"factors": list(self.repeated), "waves": [self.ind[f] for f in self.repeated],
                 "step": STEPS.index(name), "freed": [p.replace(" ", "") for p in freed]}
-        res = fit_ordinal(syn, data, ordered=ordered_list, estimator=est_ord, level=level, std_lv=std_lv,
-                          parameterization=parameterization, repeated=ties)
-        syn += "\n" + "\n".join(_ordinal_lines(ind, repeated, STEPS.index(name), freed, res, parameterization))
-        return syn, _sample_sizes(res, data, None, "listwise", missing)
+        res = fit_ordinal(syn, self.data, ordered=self.ordered, estimator=self.estimator, level=self.level,
+                          std_lv=self.std_lv, parameterization=self.parameterization, repeated=ties)
+        syn += "\n" + "\n".join(_ordinal_lines(self.ind, self.repeated, STEPS.index(name), freed, res,
+                                               self.parameterization))
+        return syn, _sample_sizes(res, self.data, None, "listwise", self.missing)
 
-    steps, fits, syntax, warnings = [], {}, {}, list(notes)
-    prev_rec = prev_res = None
-    held_level, chain_ok, partial = "none", True, []
-    for name in levels:
-        syn, res = run(name, partial)
-        rec = _record(("partial_" if partial else "") + name, res, partial, repeated)
-        if prev_rec is not None:
-            _compare(rec, prev_rec, prev_res, res, rule, alpha)
-        else:
-            rec.update(delta_cfi=None, delta_rmsea=None, delta_srmr=None, lrt=None, held=bool(res.converged))
-        if not rec["held"] and partial_search and prev_rec is not None:
-            cands = [c for c in _candidates(ind, repeated, name, ordered_list, res) if c not in partial]
-            limit = max_free if max_free is not None else max(1, len(cands) // 2)
-            freed, best_all = list(partial), None
-            while (best_all is None or not best_all[2]["held"]) and cands and len(freed) - len(partial) < limit:
-                best = None
-                for c in cands:
-                    s2, r2 = run(name, freed + [c])
-                    if r2.converged and (best is None or r2.fit["chi2"] < best[2].fit["chi2"]):
-                        best = (c, s2, r2)
-                if best is None:
-                    break
-                freed.append(best[0])
-                cands.remove(best[0])
-                r_rec = _record("partial_" + name, best[2], freed, repeated)
-                _compare(r_rec, prev_rec, prev_res, best[2], rule, alpha)
-                best_all = (best[1], best[2], r_rec)
-            steps.append(rec)
-            fits[rec["name"]], syntax[rec["name"]] = res, syn
-            if best_all is not None:
-                syn, res, rec = best_all
-                partial = freed
-                name = "partial_" + name
-        steps.append(rec)
-        fits[rec["name"]], syntax[rec["name"]] = res, syn
-        _collect_warnings(warnings, rec["name"], res)
-        if chain_ok and rec["held"]:
-            held_level = rec["name"]
-        else:
-            chain_ok = False
-        prev_rec, prev_res = rec, res
-    steps = list({id(s): s for s in steps}.values())
+
+def _search_partial(run, name, res, prev, partial, *, rule, alpha, max_free):
+    """Free the constraint whose release lowers chi-square most, one at a time, until the step
+    holds, ``max_free`` are freed (default: half the candidates) or none is left:
+    ``(syntax, fit, record, freed)`` of the partial step, or None when no refit converged."""
+    cands = [c for c in _candidates(run.ind, run.repeated, name, run.ordered, res) if c not in partial]
+    limit = max_free if max_free is not None else max(1, len(cands) // 2)
+    freed, best_all = list(partial), None
+    while (best_all is None or not best_all[2]["held"]) and cands and len(freed) - len(partial) < limit:
+        best = None
+        for c in cands:
+            s2, r2 = run(name, freed + [c])
+            if r2.converged and (best is None or r2.fit["chi2"] < best[2].fit["chi2"]):
+                best = (c, s2, r2)
+        if best is None:
+            break
+        freed.append(best[0])
+        cands.remove(best[0])
+        r_rec = _record("partial_" + name, best[2], freed, run.repeated)
+        compare_steps(r_rec, prev[0], prev[1], best[2], rule, alpha)
+        best_all = (best[1], best[2], r_rec)
+    return None if best_all is None else (*best_all, freed)
+
+
+def _longitudinal_result(log, syntax, repeated, ind, rule):
+    """The :class:`LongitudinalInvarianceResult` of the sequence in ``log``; latent means from the
+    last step with free latent means that held (else the first with free latent means)."""
+    steps = log.steps
     lm_name = next((s["name"] for s in reversed(steps) if "latent_means" in s and s["held"]), None) or \
         next((s["name"] for s in steps if "latent_means" in s), None)
-    first = next(iter(fits.values()))
+    first = next(iter(log.fits.values()))
     return LongitudinalInvarianceResult(
         group=None, groups=[], repeated=list(repeated), indicators={f: list(v) for f, v in ind.items()},
         n=int(first.n), n_total=int(first.n_total), n_per_group={}, n_total_per_group={},
         missing=getattr(first, "missing", None), estimator=first.estimator,
-        rule=_rule_text(rule, alpha, steps[0]["fit_indices"]), steps=steps, level=held_level, fits=fits,
+        rule=rule, steps=steps, level=log.level, fits=log.fits,
         syntax=syntax, latent_means=dict(next(s for s in steps if s["name"] == lm_name)["latent_means"])
-        if lm_name else {}, latent_mean_differences=_mean_table(fits[lm_name], repeated) if lm_name else None,
-        latent_means_model=lm_name, warnings=warnings)
+        if lm_name else {}, latent_mean_differences=_mean_table(log.fits[lm_name], repeated) if lm_name else None,
+        latent_means_model=lm_name, warnings=log.warnings)
 
 
 def _record(name, res, freed, repeated):
     base = name.replace("partial_", "")
-    rec = _step_record(name, res, [] if base == "configural" else
+    rec = step_record(name, res, [] if base == "configural" else
                        [_KIND[s] for s in STEPS[1:STEPS.index(base) + 1]], freed)
     if base in ("scalar", "strict"):
         rec["latent_means"] = _means_of(res, repeated)

@@ -79,14 +79,69 @@ def build_partable(model: str, *, ngroups: int = 1, std_lv: bool = False, meanst
                    group_equal=(), group_partial=(), data_columns=None, ordered=(), probe=False) -> ParTable:
     """Parse ``model`` and return the full parameter table with lavaan's defaults.
 
-    ``probe=True``: a first pass that only needs the variables (per-group ``c()`` vectors are not
-    checked against ``ngroups``).
+    The recipe: the model's variables and their roles; per group, the user's statements and then
+    lavaan's default rows; equality across groups (``group_equal`` except ``group_partial``);
+    ``label == label`` constraints; lavaan's rule for equality classes holding a fixed row; the
+    parameter indices.  ``probe=True``: a first pass that only needs the variables (per-group
+    ``c()`` vectors are not checked against ``ngroups``).
+
+    Examples
+    --------
+    >>> pt = build_partable("f =~ x1 + x2 + x3", meanstructure=True)
+    >>> [(r.lhs, r.op, r.rhs, r.free) for r in pt.rows][:4]
+    [('f', '=~', 'x1', False), ('f', '=~', 'x2', True), ('f', '=~', 'x3', True), ('x1', '~~', 'x1', True)]
+    >>> pt.npar
+    9
+
+    In R: ``lavaanify("f =~ x1 + x2 + x3", auto = TRUE, meanstructure = TRUE)`` (``cfa()``'s table).
     """
     statements, definitions = parse_all(model)
+    _check_group_equal(group_equal)
+    roles = _variable_roles(statements, data_columns)
+    ordered = list(ordered or [])
+    rows: list[Row] = []
+    for g in range(ngroups):
+        grp = _GroupRows(g)
+        _add_user_rows(grp, statements, ngroups, std_lv, probe)
+        _add_variances(grp, roles, ordered, std_lv, group_equal)
+        _add_covariances(grp, roles)
+        if meanstructure:
+            _add_means(grp, roles, ordered, ngroups, group_equal)
+        _mark_user_fixed_x(grp.rows, roles.ov_x)
+        rows.extend(grp.rows)
+    _set_group_equal(rows, roles.lv, ngroups, group_equal, group_partial, probe)
+    _tie_equal_labels(rows, definitions)
+    _fix_equality_classes(rows)
+    npar = assign_parameters(rows)
+    _check_definitions(definitions, rows)
+    # '==' constraints are absorbed into the parameter indices: npar is already the number of
+    # free parameters, and ``constraints`` (constraints still to be imposed) stays empty
+    return ParTable(rows=rows, ov=roles.ov, lv=roles.lv, ov_x=roles.ov_x, ngroups=ngroups,
+                    meanstructure=meanstructure, definitions=[d for d in definitions if d.op == ":="],
+                    constraints=[], equalities=[d for d in definitions if d.op != ":="], npar=npar)
+
+
+def _check_group_equal(group_equal) -> None:
     for ge in group_equal:
         if ge not in GROUP_EQUAL_TYPES:
             raise ModelSyntaxError(f"unknown group_equal type (known: {', '.join(GROUP_EQUAL_TYPES)})",
                                    parameter="group_equal", value=ge)
+
+
+@dataclass
+class _Roles:
+    """The model's variables and their roles (what lavaan's defaults depend on)."""
+
+    ov: list  # observed variables, in lavaan's order
+    lv: list  # latent variables (left of =~)
+    ov_x: list  # observed exogenous covariates (fixed.x): only predictors, never outcomes nor indicators
+    exogenous_lv: list  # latent variables that are not regressed on anything
+    pure_y: list  # endogenous variables that predict nothing (auto.cov.y)
+
+
+def _variable_roles(statements, data_columns) -> _Roles:
+    """Variables in lavaan's order (latent: left of =~; observed: indicators, then the variables
+    of regressions, covariances and intercepts), checked against ``data_columns``, and roles."""
     lv: list[str] = []
     for st in statements:
         if st.op == "=~" and st.lhs not in lv:
@@ -116,120 +171,138 @@ def build_partable(model: str, *, ngroups: int = 1, std_lv: bool = False, meanst
         if name in (data_columns or ()):
             raise ModelSyntaxError("a latent variable has the name of a data column", parameter="model",
                                    column=name)
-    # regression structure
     reg_lhs = [st.lhs for st in statements if st.op == "~"]
     reg_rhs = [st.rhs for st in statements if st.op == "~"]
     indicators = {st.rhs for st in statements if st.op == "=~"}
-    exogenous_lv = [v for v in lv if v not in reg_lhs]
-    # observed exogenous covariates (fixed.x): only predictors, never outcomes nor indicators
     ov_x = [v for v in ov if v in reg_rhs and v not in reg_lhs and v not in indicators
             and not any(st.op == "~~" and v in (st.lhs, st.rhs) and st.lhs != st.rhs for st in statements)
             and v not in lv]
-    ordered = list(ordered or [])
+    return _Roles(ov=ov, lv=lv, ov_x=ov_x, exogenous_lv=[v for v in lv if v not in reg_lhs],
+                  pure_y=[v for v in dict.fromkeys(reg_lhs) if v not in reg_rhs and v not in indicators])
 
-    rows: list[Row] = []
-    for g in range(ngroups):
-        grows: list[Row] = []
-        seen = set()
-        first_loading_done = set()
 
-        def key(lhs, op, rhs):
-            if op == "~~" and (rhs, op, lhs) in seen:
-                return (rhs, op, lhs)
-            return (lhs, op, rhs)
+class _GroupRows:
+    """The rows of one group (0-based ``g``) as they are built, and the (lhs, op, rhs) seen."""
 
-        for st in statements:
-            label = _per_group(st.label, g, ngroups, "label", st, probe)
-            fixed = _per_group(st.fixed, g, ngroups, "fixed", st, probe)
-            free_na = _per_group(st.free, g, ngroups, "free", st, probe)
-            start = _per_group(st.start, g, ngroups, "start", st, probe)
-            k = key(st.lhs, st.op, st.rhs)
-            if k in seen:
-                # a repeated statement only adds modifiers
-                for r in grows:
-                    if (r.lhs, r.op, r.rhs) == k:
-                        if label:
-                            r.label = label
-                        if fixed is not None:
-                            r.free, r.value = False, float(fixed)
-                continue
-            seen.add(k)
-            row = Row(k[0], k[1], k[2], group=g + 1, label=label or "")
-            if fixed is not None:
-                row.free, row.value = False, float(fixed)
-            if start is not None:
-                row.start_user = float(start)
-            if st.op == "=~" and st.lhs not in first_loading_done:
-                first_loading_done.add(st.lhs)
-                if not std_lv and fixed is None and not free_na:
-                    row.free, row.value = False, 1.0
-            grows.append(row)
+    def __init__(self, g: int):
+        self.g = g
+        self.rows: list[Row] = []
+        self.seen: set = set()
 
-        def has(lhs, op, rhs):
-            return (lhs, op, rhs) in seen or (op == "~~" and (rhs, op, lhs) in seen)
+    def key(self, lhs, op, rhs):
+        """The key of a statement: a covariance given the other way round is the same row."""
+        if op == "~~" and (rhs, op, lhs) in self.seen:
+            return (rhs, op, lhs)
+        return (lhs, op, rhs)
 
-        def add(lhs, op, rhs, free=True, value=None, fixed_x=False):
-            if has(lhs, op, rhs):
-                return
-            seen.add((lhs, op, rhs))
-            grows.append(Row(lhs, op, rhs, group=g + 1, free=free, value=value, user=0, fixed_x=fixed_x))
+    def add(self, lhs, op, rhs, free=True, value=None, fixed_x=False):
+        """A default row (``user=0``), unless the group already has it."""
+        if (lhs, op, rhs) in self.seen or (op == "~~" and (rhs, op, lhs) in self.seen):
+            return
+        self.seen.add((lhs, op, rhs))
+        self.rows.append(Row(lhs, op, rhs, group=self.g + 1, free=free, value=value, user=0, fixed_x=fixed_x))
 
-        # variances
-        for v in ov:
-            if v in ov_x:
-                continue
-            if v in ordered:
-                continue
-            add(v, "~~", v)
-        for v in lv:
-            # lavaan: with std.lv and equal loadings, latent variances are free in groups 2..G
-            free_var = g > 0 and "loadings" in group_equal and "lv.variances" not in group_equal
-            if std_lv and not free_var:
-                add(v, "~~", v, free=False, value=1.0)
-            else:
-                add(v, "~~", v)
-        # ordinal: residual variances fixed (delta parametrisation) are handled by the estimator
-        for v in ordered:
-            add(v, "~~", v, free=False, value=1.0)
-        # covariances among exogenous latent variables
-        for i, a in enumerate(exogenous_lv):
-            for b in exogenous_lv[i + 1:]:
-                add(a, "~~", b)
-        # auto.cov.y: endogenous variables that predict nothing
-        pure_y = [v for v in dict.fromkeys(reg_lhs) if v not in reg_rhs and v not in indicators]
-        for i, a in enumerate(pure_y):
-            for b in pure_y[i + 1:]:
-                add(a, "~~", b)
-        # fixed.x covariances (values filled from the data later)
-        for i, a in enumerate(ov_x):
-            for b in ov_x[i:]:
-                add(a, "~~", b, free=False, value=None, fixed_x=True)
-        if meanstructure:
-            for v in ov:
-                if v in ordered:
-                    add(v, "~1", "", free=False, value=0.0)
-                elif v in ov_x:
-                    add(v, "~1", "", free=False, value=None, fixed_x=True)
-                else:
-                    add(v, "~1", "")
-            for v in lv:
-                free_mean = (g > 0 and ngroups > 1 and "intercepts" in group_equal
-                             and "means" not in group_equal)
-                add(v, "~1", "", free=free_mean, value=None if free_mean else 0.0)
-        # rows the user gave fixed values for x-covariates are still fixed.x
-        for r in grows:
-            if r.op == "~~" and r.lhs in ov_x and r.rhs in ov_x and r.user == 1 and r.free:
-                r.fixed_x = True
-                r.free = False
-        rows.extend(grows)
 
-    # equality across groups (group_equal), except group_partial
+def _add_user_rows(grp: _GroupRows, statements, ngroups, std_lv, probe) -> None:
+    """The user's statements with this group's modifiers; a repeated statement only adds
+    modifiers; the first loading of a factor is fixed to 1 unless ``std_lv``, a value or ``NA*``."""
+    first_loading_done = set()
+    for st in statements:
+        label = _per_group(st.label, grp.g, ngroups, "label", st, probe)
+        fixed = _per_group(st.fixed, grp.g, ngroups, "fixed", st, probe)
+        free_na = _per_group(st.free, grp.g, ngroups, "free", st, probe)
+        start = _per_group(st.start, grp.g, ngroups, "start", st, probe)
+        k = grp.key(st.lhs, st.op, st.rhs)
+        if k in grp.seen:
+            for r in grp.rows:
+                if (r.lhs, r.op, r.rhs) == k:
+                    if label:
+                        r.label = label
+                    if fixed is not None:
+                        r.free, r.value = False, float(fixed)
+            continue
+        grp.seen.add(k)
+        row = Row(k[0], k[1], k[2], group=grp.g + 1, label=label or "")
+        if fixed is not None:
+            row.free, row.value = False, float(fixed)
+        if start is not None:
+            row.start_user = float(start)
+        if st.op == "=~" and st.lhs not in first_loading_done:
+            first_loading_done.add(st.lhs)
+            if not std_lv and fixed is None and not free_na:
+                row.free, row.value = False, 1.0
+        grp.rows.append(row)
+
+
+def _add_variances(grp: _GroupRows, roles: _Roles, ordered, std_lv, group_equal) -> None:
+    """Residual variances of observed variables (not of fixed.x covariates; ordinal ones fixed
+    at 1, the estimator sets them) and latent variances (fixed at 1 with ``std_lv``)."""
+    for v in roles.ov:
+        if v in roles.ov_x:
+            continue
+        if v in ordered:
+            continue
+        grp.add(v, "~~", v)
+    for v in roles.lv:
+        # lavaan: with std.lv and equal loadings, latent variances are free in groups 2..G
+        free_var = grp.g > 0 and "loadings" in group_equal and "lv.variances" not in group_equal
+        if std_lv and not free_var:
+            grp.add(v, "~~", v, free=False, value=1.0)
+        else:
+            grp.add(v, "~~", v)
+    # ordinal: residual variances fixed (delta parametrisation) are handled by the estimator
+    for v in ordered:
+        grp.add(v, "~~", v, free=False, value=1.0)
+
+
+def _add_covariances(grp: _GroupRows, roles: _Roles) -> None:
+    """Covariances of exogenous latent variables, of endogenous variables that predict nothing
+    (``auto.cov.y``) and of fixed.x covariates (values filled from the data later)."""
+    for i, a in enumerate(roles.exogenous_lv):
+        for b in roles.exogenous_lv[i + 1:]:
+            grp.add(a, "~~", b)
+    for i, a in enumerate(roles.pure_y):
+        for b in roles.pure_y[i + 1:]:
+            grp.add(a, "~~", b)
+    for i, a in enumerate(roles.ov_x):
+        for b in roles.ov_x[i:]:
+            grp.add(a, "~~", b, free=False, value=None, fixed_x=True)
+
+
+def _add_means(grp: _GroupRows, roles: _Roles, ordered, ngroups, group_equal) -> None:
+    """Mean structure: observed intercepts free (ordinal: 0; fixed.x: sample means), latent means
+    0 (free in groups 2..G when intercepts are equal and means are not)."""
+    for v in roles.ov:
+        if v in ordered:
+            grp.add(v, "~1", "", free=False, value=0.0)
+        elif v in roles.ov_x:
+            grp.add(v, "~1", "", free=False, value=None, fixed_x=True)
+        else:
+            grp.add(v, "~1", "")
+    for v in roles.lv:
+        free_mean = (grp.g > 0 and ngroups > 1 and "intercepts" in group_equal
+                     and "means" not in group_equal)
+        grp.add(v, "~1", "", free=free_mean, value=None if free_mean else 0.0)
+
+
+def _mark_user_fixed_x(rows, ov_x) -> None:
+    """Rows the user gave for x-covariates (free ones) are still fixed.x."""
+    for r in rows:
+        if r.op == "~~" and r.lhs in ov_x and r.rhs in ov_x and r.user == 1 and r.free:
+            r.fixed_x = True
+            r.free = False
+
+
+def _set_group_equal(rows, lv, ngroups, group_equal, group_partial, probe) -> None:
+    """Equality across groups (``group_equal``), except ``group_partial``: rows of one type share
+    an equality key; a ``group_partial`` entry that names no parameter is an error."""
     partial = {_norm_partial(p) for p in group_partial}
     if ngroups > 1 and group_equal:
         lvset = set(lv)
         for r in rows:
             # lavaan: every row of the type is in the class, fixed ones too (a value fixed in one
-            # group is then fixed in all, see below); user labels and fixed.x rows stay apart
+            # group is then fixed in all, see _fix_equality_classes); user labels and fixed.x rows
+            # stay apart
             if r.label or r.fixed_x:
                 continue
             t = _eq_type(r, lvset)
@@ -244,7 +317,11 @@ def build_partable(model: str, *, ngroups: int = 1, std_lv: bool = False, meanst
             if p not in present and (p[2], p[1], p[0]) not in present:
                 raise ModelSyntaxError("names a parameter that is not in the model",
                                        parameter="group_partial", value="".join(p))
-    # equality constraints between labels ('a == b'): the labels share one parameter
+
+
+def _tie_equal_labels(rows, definitions) -> None:
+    """``a == b`` between labels: the labels share one parameter (``label_root``); other
+    constraints are errors."""
     alias: dict[str, str] = {}
     for d in definitions:
         if d.op == ":=":
@@ -274,18 +351,15 @@ def build_partable(model: str, *, ngroups: int = 1, std_lv: bool = False, meanst
                     x = alias[x]
                 r.eq = r.eq or ""
                 r.label_root = x
-    _fix_equality_classes(rows)
-    npar = assign_parameters(rows)
+
+
+def _check_definitions(definitions, rows) -> None:
+    """A defined parameter (``:=``) may not have the name of a label."""
     labels_fixed = {r.label for r in rows if not r.free and r.label}
     labels_free = {r.label for r in rows if r.free and r.label}
     for d in definitions:
         if d.op == ":=" and d.lhs in labels_free | labels_fixed:
             raise ModelSyntaxError("defined parameter has the name of a label", parameter="model", value=d.lhs)
-    return ParTable(rows=rows, ov=ov, lv=lv, ov_x=ov_x, ngroups=ngroups, meanstructure=meanstructure,
-                    definitions=[d for d in definitions if d.op == ":="],
-                    constraints=[], equalities=[d for d in definitions if d.op != ":="], npar=npar)
-    # '==' constraints are absorbed into the parameter indices: npar is already the number of
-    # free parameters, and ``constraints`` (constraints still to be imposed) stays empty
 
 
 def _class_key(r):

@@ -15,6 +15,7 @@ The bivariate normal CDF is Genz's (2004) ``bvnu`` (Gauss-Legendre, vectorised).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import optimize, special
@@ -81,7 +82,32 @@ def _bvnu(h, k, r):
 
 
 def bvn_cdf(x, y, r):
-    """P(X <= x, Y <= y), standard bivariate normal, correlation ``r``; x, y may be +-inf."""
+    """P(X <= x, Y <= y) for a standard bivariate normal with correlation ``r``.
+
+    The one bivariate normal CDF of the package (Genz 2004, ``bvnu``; also behind
+    :func:`rsnprop.measure.polychoric`): vectorised over ``x`` and ``y``, which may be +-inf.
+
+    Parameters
+    ----------
+    x, y : float or array_like
+        Upper limits (broadcast against each other).
+    r : float
+        Correlation, ``-1 < r < 1``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The probabilities, clipped to [0, 1].
+
+    Examples
+    --------
+    >>> round(float(bvn_cdf(0.0, 0.0, 0.5)), 12)
+    0.333333333333
+    >>> [float(v) for v in bvn_cdf([float("inf"), float("-inf")], 0.0, 0.3)]
+    [0.5, 0.0]
+
+    In R: ``pbivnorm::pbivnorm(0, 0, rho = 0.5)`` (or ``mvtnorm::pmvnorm``).
+    """
     x = np.asarray(x, float)
     y = np.asarray(y, float)
     x, y = np.broadcast_arrays(x, y)
@@ -361,7 +387,69 @@ def mixed_stats(x: np.ndarray, names, numeric) -> MixedStats:
     """Thresholds / means / variances, polychoric, polyserial and Pearson correlations and the
     NACOV of their two-step estimates (lavaan's ``muthen1984``, including its Jacobian ``H``
     from correlations to covariances and the sign of the mean rows).  ``numeric``: one bool per
-    column, True for a continuous variable."""
+    column, True for a continuous variable.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(1)
+    >>> z = rng.multivariate_normal([0, 0, 0], [[1, .5, .4], [.5, 1, .3], [.4, .3, 1]], 500)
+    >>> x = np.column_stack([np.digitize(z[:, 0], [-1, 0, 1]), np.digitize(z[:, 1], [0]), z[:, 2]])
+    >>> st = mixed_stats(x, ["a", "b", "c"], [False, False, True])
+    >>> [round(float(v), 2) for v in (st.cor[0, 1], st.cor[0, 2], st.cor[1, 2])]
+    [0.47, 0.45, 0.35]
+
+    In R: ``lavaan::lavCor(data, ordered = c("a", "b"), output = "cor")`` (and
+    ``lavInspect(fit, "wls.obs")`` / ``"gamma"`` of a WLSMV fit for ``stats`` and ``nacov``).
+    """
+    n, p = x.shape
+    m = _marginals(x, numeric)
+    sc_1 = _first_step_scores(x, m)
+    pairs = [(i, j) for j in range(p) for i in range(j + 1, p)]  # lavaan's vech order
+    cor = np.eye(p)
+    sc_cor = np.zeros((n, len(pairs)))
+    a21 = np.zeros((len(pairs), m.nth + m.nnum))
+    h21 = np.zeros((len(pairs), m.nth + m.nnum))
+    h22 = np.ones(len(pairs))
+    for k, (i, j) in enumerate(pairs):
+        r, sc, h22[k] = _second_step(x, m, i, j, a21[k], h21[k])
+        cor[i, j] = cor[j, i] = r
+        sc_cor[:, k] = sc
+    wls_w = _mixed_nacov(m, sc_1, sc_cor, a21, h21, h22)
+    cov = cor * np.outer(m.sd, m.sd)
+    ri = np.array([a for a, _ in pairs], dtype=int)
+    ci = np.array([b for _, b in pairs], dtype=int)
+    th_vec = np.concatenate([[-m.mean[j]] if m.numeric[j] else m.th[j] for j in range(p)])
+    stats = np.concatenate([th_vec, m.var[m.num_idx], cov[ri, ci]])
+    return MixedStats(list(names), m.codes, m.levels, m.th, cor, n * wls_w, n, numeric=m.numeric, mean=m.mean,
+                      var=m.var, cov=cov, stats=stats)
+
+
+@dataclass
+class _Marginals:
+    """First-step statistics of mixed variables: thresholds of the ordinal ones (``th``, and
+    ``ext`` with +-inf; ``codes`` 0..K-1), ML mean and variance of the continuous ones (``z``
+    standardised).  First-step columns: variable ``j``'s thresholds (or its mean) start at
+    ``th_start[j]``; the variance of continuous ``j`` is column ``var_col[j]`` (after all
+    thresholds and means, ``nth`` of them; ``nnum`` continuous variables)."""
+
+    numeric: np.ndarray
+    num_idx: np.ndarray
+    codes: np.ndarray
+    levels: list
+    th: list
+    ext: list
+    mean: np.ndarray
+    var: np.ndarray
+    sd: np.ndarray
+    z: np.ndarray
+    th_start: np.ndarray
+    var_col: dict
+    nth: int
+    nnum: int
+
+
+def _marginals(x, numeric) -> _Marginals:
     n, p = x.shape
     numeric = np.asarray(numeric, dtype=bool)
     num_idx = np.flatnonzero(numeric)
@@ -387,98 +475,99 @@ def mixed_stats(x: np.ndarray, names, numeric) -> MixedStats:
         ext.append(np.concatenate([[-np.inf], t, [np.inf]]))
         nth_j.append(len(t))
     sd = np.sqrt(var)
-    z = (x - mean) / sd
     nth = sum(nth_j)
-    nnum = len(num_idx)
-    th_start = np.cumsum([0] + nth_j)
-    var_col = {j: nth + k for k, j in enumerate(num_idx)}
-    # step 1 scores: thresholds (probit) or mean and variance (normal)
-    sc_1 = np.zeros((n, nth + nnum))
+    return _Marginals(numeric=numeric, num_idx=num_idx, codes=codes, levels=levels, th=th, ext=ext, mean=mean,
+                      var=var, sd=sd, z=(x - mean) / sd, th_start=np.cumsum([0] + nth_j),
+                      var_col={j: nth + k for k, j in enumerate(num_idx)}, nth=nth, nnum=len(num_idx))
+
+
+def _first_step_scores(x, m: _Marginals):
+    """Casewise scores of the first-step statistics: thresholds (probit) or mean and variance
+    (normal)."""
+    n, p = x.shape
+    th_start, var_col, mean, var = m.th_start, m.var_col, m.mean, m.var
+    sc_1 = np.zeros((n, m.nth + m.nnum))
     for j in range(p):
-        if numeric[j]:
+        if m.numeric[j]:
             e = x[:, j] - mean[j]
             sc_1[:, th_start[j]] = e / var[j]
             sc_1[:, var_col[j]] = -0.5 / var[j] + e * e / (2 * var[j] ** 2)
             continue
-        e = ext[j]
+        e = m.ext[j]
         Pc = _Phi(e[1:]) - _Phi(e[:-1])
-        c = codes[:, j]
+        c = m.codes[:, j]
         for k in range(len(e) - 2):
             dens = _phi(e[k + 1])
             sc_1[c == k, th_start[j] + k] = dens / Pc[k]
             sc_1[c == k + 1, th_start[j] + k] = -dens / Pc[k + 1]
-    # step 2
-    cor = np.eye(p)
-    pairs = [(i, j) for j in range(p) for i in range(j + 1, p)]  # lavaan's vech order
-    pstar = len(pairs)
-    sc_cor = np.zeros((n, pstar))
-    a21 = np.zeros((pstar, nth + nnum))
-    h21 = np.zeros((pstar, nth + nnum))
-    h22 = np.ones(pstar)
-    for k, (i, j) in enumerate(pairs):
-        if not numeric[i] and not numeric[j]:
-            r, sc, d_i, d_j = _ord_pair(codes[:, i], codes[:, j], ext[i], ext[j])
-            cor[i, j] = cor[j, i] = r
-            sc_cor[:, k] = sc
-            a21[k, th_start[i]:th_start[i] + len(d_i)] = d_i
-            a21[k, th_start[j]:th_start[j] + len(d_j)] = d_j
-            continue
-        if numeric[i] and numeric[j]:  # Pearson (bivariate normal, means and variances fixed)
-            z1, z2 = z[:, i], z[:, j]
-            r = _pearson(z1, z2, var[i], var[j])
-            R = 1 - r * r
-            q = z1 * z1 - 2 * r * z1 * z2 + z2 * z2
-            sc = r / R + z1 * z2 / R - q * r / (R * R)
-            d_mu1 = (z1 - r * z2) / (R * sd[i])
-            d_mu2 = (z2 - r * z1) / (R * sd[j])
-            d_v1 = -(0.5 / var[i] - (z1 * z1 - r * z1 * z2) / (2 * R * var[i]))
-            d_v2 = -(0.5 / var[j] - (z2 * z2 - r * z1 * z2) / (2 * R * var[j]))
-            a21[k, th_start[i]] = sc @ d_mu1
-            a21[k, th_start[j]] = sc @ d_mu2
-            a21[k, var_col[i]] = sc @ d_v1
-            a21[k, var_col[j]] = sc @ d_v2
-            h21[k, var_col[i]] = sd[j] * r / (2 * sd[i])
-            h21[k, var_col[j]] = sd[i] * r / (2 * sd[j])
-            h22[k] = sd[i] * sd[j]
-        else:  # polyserial: a continuous, b ordinal
-            a, b = (i, j) if numeric[i] else (j, i)
-            za, cb, tb = z[:, a], codes[:, b], ext[b]
-            r = _polyserial(za, sd[a], cb, tb, x[:, b])
-            sc, _, R, f_up, f_lo, pr = _polyserial_parts(r, za, sd[a], tb[cb + 1], tb[cb])
-            dd = f_up - f_lo
-            d_mu = (za + r / R * dd / pr) / sd[a]
-            d_v = ((za * za - 1) + r * za / R * dd / pr) / (2 * var[a])
-            for m in range(len(tb) - 2):
-                d_th = ((cb == m) * f_up - (cb == m + 1) * f_lo) / (R * pr)
-                a21[k, th_start[b] + m] = sc @ d_th
-            a21[k, th_start[a]] = sc @ d_mu
-            a21[k, var_col[a]] = sc @ d_v
-            h21[k, var_col[a]] = r / (2 * sd[a])
-            h22[k] = sd[a]
-        cor[i, j] = cor[j, i] = r
-        sc_cor[:, k] = sc
+    return sc_1
+
+
+def _second_step(x, m: _Marginals, i, j, a21_row, h21_row):
+    """Correlation of variables ``i`` and ``j`` (polychoric, Pearson or polyserial, first-step
+    statistics held fixed): ``(r, casewise score of r, h22)``; fills this pair's row of ``A21``
+    (cross-products with the first-step scores) and of the Jacobian ``H`` (``h21_row``, and
+    ``h22`` the derivative of the covariance by the correlation)."""
+    th_start, var_col, sd, var, z = m.th_start, m.var_col, m.sd, m.var, m.z
+    if not m.numeric[i] and not m.numeric[j]:
+        r, sc, d_i, d_j = _ord_pair(m.codes[:, i], m.codes[:, j], m.ext[i], m.ext[j])
+        a21_row[th_start[i]:th_start[i] + len(d_i)] = d_i
+        a21_row[th_start[j]:th_start[j] + len(d_j)] = d_j
+        return r, sc, 1.0
+    if m.numeric[i] and m.numeric[j]:  # Pearson (bivariate normal, means and variances fixed)
+        z1, z2 = z[:, i], z[:, j]
+        r = _pearson(z1, z2, var[i], var[j])
+        R = 1 - r * r
+        q = z1 * z1 - 2 * r * z1 * z2 + z2 * z2
+        sc = r / R + z1 * z2 / R - q * r / (R * R)
+        d_mu1 = (z1 - r * z2) / (R * sd[i])
+        d_mu2 = (z2 - r * z1) / (R * sd[j])
+        d_v1 = -(0.5 / var[i] - (z1 * z1 - r * z1 * z2) / (2 * R * var[i]))
+        d_v2 = -(0.5 / var[j] - (z2 * z2 - r * z1 * z2) / (2 * R * var[j]))
+        a21_row[th_start[i]] = sc @ d_mu1
+        a21_row[th_start[j]] = sc @ d_mu2
+        a21_row[var_col[i]] = sc @ d_v1
+        a21_row[var_col[j]] = sc @ d_v2
+        h21_row[var_col[i]] = sd[j] * r / (2 * sd[i])
+        h21_row[var_col[j]] = sd[i] * r / (2 * sd[j])
+        return r, sc, sd[i] * sd[j]
+    # polyserial: a continuous, b ordinal
+    a, b = (i, j) if m.numeric[i] else (j, i)
+    za, cb, tb = z[:, a], m.codes[:, b], m.ext[b]
+    r = _polyserial(za, sd[a], cb, tb, x[:, b])
+    sc, _, R, f_up, f_lo, pr = _polyserial_parts(r, za, sd[a], tb[cb + 1], tb[cb])
+    dd = f_up - f_lo
+    d_mu = (za + r / R * dd / pr) / sd[a]
+    d_v = ((za * za - 1) + r * za / R * dd / pr) / (2 * var[a])
+    for t in range(len(tb) - 2):
+        d_th = ((cb == t) * f_up - (cb == t + 1) * f_lo) / (R * pr)
+        a21_row[th_start[b] + t] = sc @ d_th
+    a21_row[th_start[a]] = sc @ d_mu
+    a21_row[var_col[a]] = sc @ d_v
+    h21_row[var_col[a]] = r / (2 * sd[a])
+    return r, sc, sd[a]
+
+
+def _mixed_nacov(m: _Marginals, sc_1, sc_cor, a21, h21, h22):
+    """Asymptotic covariance of ``WLS.obs`` (divided by n): the two-step sandwich of the
+    thresholds / means / variances and correlations, through ``H`` to covariances, with the
+    rows of the means negated (lavaan's ``WLS.obs`` holds minus the means)."""
     SC = np.hstack([sc_1, sc_cor])
     inner = SC.T @ SC
-    m1 = nth + nnum
+    m1 = m.nth + m.nnum
     a11 = np.zeros((m1, m1))
-    for j in range(p):
-        idx = list(range(th_start[j], th_start[j + 1])) + ([var_col[j]] if numeric[j] else [])
+    for j in range(len(m.numeric)):
+        idx = list(range(m.th_start[j], m.th_start[j + 1])) + ([m.var_col[j]] if m.numeric[j] else [])
         a11[np.ix_(idx, idx)] = inner[np.ix_(idx, idx)]
     wls_w = _sandwich(inner, a11, a21, sc_cor)
-    H = np.eye(m1 + pstar)
+    H = np.eye(m1 + sc_cor.shape[1])
     H[m1:, :m1] = h21
     H[m1:, m1:] = np.diag(h22)
     wls_w = H @ wls_w @ H.T
-    flip = th_start[num_idx]  # lavaan's WLS.obs holds minus the means
+    flip = m.th_start[m.num_idx]  # lavaan's WLS.obs holds minus the means
     wls_w[flip, :] *= -1
     wls_w[:, flip] *= -1
-    cov = cor * np.outer(sd, sd)
-    ri = np.array([a for a, _ in pairs], dtype=int)
-    ci = np.array([b for _, b in pairs], dtype=int)
-    th_vec = np.concatenate([[-mean[j]] if numeric[j] else th[j] for j in range(p)])
-    stats = np.concatenate([th_vec, var[num_idx], cov[ri, ci]])
-    return MixedStats(list(names), codes, levels, th, cor, n * wls_w, n, numeric=numeric, mean=mean, var=var,
-                      cov=cov, stats=stats)
+    return wls_w
 
 
 def _sandwich(inner, a11, a21, sc_cor):
