@@ -214,7 +214,7 @@ def score_tests(res, *, types=None, correction="holm", alpha=0.05):
     import pandas as pd
     from scipy import stats
 
-    from .fiml import FIMLEngine
+    from .fiml_engine import FIMLEngine
     from .model import build_engine
 
     check_correction(correction)
