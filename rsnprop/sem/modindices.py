@@ -66,7 +66,7 @@ def modification_indices(res, sort=True, minimum=0.0):
     from .model import build_engine
     from .partable import Row
 
-    pt = res._pt
+    pt = res.partable
     cands = _candidates(pt)
     if not cands or res.theta is None:
         return pd.DataFrame(columns=["lhs", "op", "rhs", "group", "mi", "epc", "sepc_lv", "sepc_all"])
@@ -95,7 +95,7 @@ def _table(res, cands, mi, epc, sort, minimum):
     """The result table with the standardised EPCs (``std_lv`` / ``std_all`` scaling)."""
     import pandas as pd
 
-    pt = res._pt
+    pt = res.partable
     names = pt.ov + pt.lv
     pos = {v: i for i, v in enumerate(names)}
     sepc_lv, sepc_all = [], []
@@ -132,7 +132,7 @@ def _ordinal_modindices(res, sort=True, minimum=0.0):
     from .dwls import statistics_jacobian, statistics_layout
     from .partable import Row
 
-    pt = res._pt
+    pt = res.partable
     w = res._wls
     new = _candidates(pt)
     q = pt.npar

@@ -214,7 +214,7 @@ class SEMResult(Result):
 
         a = np.zeros(len(self.theta))
         est = 0.0
-        rows = {(r.lhs, r.op, r.rhs, r.group): r for r in self._pt.rows}
+        rows = {(r.lhs, r.op, r.rhs, r.group): r for r in self.partable.rows}
         for key, w in terms.items():
             lhs, op, rhs, group = key
             r = rows.get((lhs, op, rhs, group)) or (rows.get((rhs, op, lhs, group)) if op == "~~" else None)
@@ -307,7 +307,7 @@ class SEMResult(Result):
             if type == "cor":
                 sd = np.sqrt(np.diag(d.cov))
                 r = r / np.outer(sd, sd)
-            out[lab] = pd.DataFrame(r, index=self._pt.ov, columns=self._pt.ov)
+            out[lab] = pd.DataFrame(r, index=self.partable.ov, columns=self.partable.ov)
         return out
 
     def to_lavaan(self) -> str:
