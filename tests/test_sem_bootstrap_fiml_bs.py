@@ -29,7 +29,8 @@ from sem_refs import HS_MODEL, REF, load  # noqa: E402
 
 from rsnprop.sem import fit  # noqa: E402
 from rsnprop.sem.bootstrap import bollen_stine_transform, savalei_yuan_transform  # noqa: E402
-from rsnprop.sem.fiml import _available_moments, _saturated, patterns  # noqa: E402
+from rsnprop.sem.fiml_engine import patterns  # noqa: E402
+from rsnprop.sem.fiml_saturated import available_moments, saturated_model  # noqa: E402
 
 XS = [f"x{i}" for i in range(1, 10)]
 
@@ -46,7 +47,7 @@ def ref():
 
 def _em(z):
     p = z.shape[1]
-    h1, th1, conv = _saturated(p, 1, "h1", [patterns(z)], [z.shape[0]], [_available_moments(z)])
+    h1, th1, conv = saturated_model(p, 1, "h1", [patterns(z)], [z.shape[0]], [available_moments(z)])
     assert conv
     return h1.groups[0].implied(th1)
 

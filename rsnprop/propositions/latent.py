@@ -167,8 +167,8 @@ def _contrast_fit(sub, model, group, *, freed, estimator, missing, sign):
     idx = {r.lhs: k for k, r in zip(rows.index, rows.itertuples())}
     # parameter index of a table row (rsnprop.sem keeps lavaan's partable order; ``par`` is
     # the position in theta / vcov, shared by parameters constrained equal)
-    i_rel = res._pt.rows[idx["relational"]].par
-    i_inf = res._pt.rows[idx["informational"]].par
+    i_rel = res.partable.rows[idx["relational"]].par
+    i_inf = res.partable.rows[idx["informational"]].par
     V = np.asarray(res.vcov, dtype=float)
     if not (np.isclose(math.sqrt(V[i_rel, i_rel]), float(sel.loc["relational", "se"]))
             and np.isclose(math.sqrt(V[i_inf, i_inf]), float(sel.loc["informational", "se"]))):

@@ -1,4 +1,83 @@
-"""``rsnprop.sem.fit``: one entry point for CFA / SEM / multigroup models."""
+"""``rsnprop.sem.fit``: one entry point for CFA / SEM / multigroup models.
+
+:func:`fit` checks the options, calls one estimator (:mod:`rsnprop.sem.ml`,
+:mod:`rsnprop.sem.fiml` or :mod:`rsnprop.sem.ordinal`; the protocol is
+:mod:`rsnprop.sem.estimate`), assembles the result (:mod:`rsnprop.sem.assemble`), then
+bootstraps it when asked (:mod:`rsnprop.sem.bootstrap`).  The estimators never call back here.
+
+Missing data
+    ``missing="auto"`` (default, see ``docs/missing-data.md``): full-information ML (lavaan
+    ``missing = "ml"``) for ML/MLR fits when a model variable has a missing value, else the
+    complete data (lavaan's default call); ordinal indicators (WLSMV) use the complete cases,
+    as lavaan.  ``"fiml"`` always uses every available value (and a mean structure);
+    ``"listwise"`` the complete cases.  The method used is ``res.missing``; ``res.n`` rows of
+    ``res.n_total`` were used, per group ``res.n_per_group`` of ``res.n_total_per_group``, and a
+    :class:`~rsnprop.errors.DataQualityWarning` (also in ``res.warnings``) says whenever rows
+    were dropped.
+Ordinal indicators
+    ``estimator="WLSMV"``: ordinal indicators (``ordered``), polychoric correlations, DWLS with
+    mean-and-variance adjusted (scaled-shifted) chi-square; single or multigroup (equal
+    thresholds free the scaling factors and latent means of groups 2..G).  Naming only some of
+    the observed variables in ``ordered`` mixes ordinal and continuous ones (as lavaan's
+    ``ordered = c(...)``, single or multigroup): the continuous ones get intercepts, residual
+    variances and Pearson or polyserial covariances inside the WLSMV statistics and their NACOV;
+    ``"thresholds"`` or ``"intercepts"`` in ``group_equal`` equates both the thresholds and the
+    continuous variables' intercepts (as lavaan 0.6-14).  ``parameterization="delta"``: the
+    latent responses have unit variance, scaling factors ``~*~`` are parameters; ``"theta"``:
+    their residual variances are parameters (1 in group 1 and, unless thresholds are equal, in
+    every group; ``group_equal`` ``"residuals"`` keeps them 1 in every group: strict
+    invariance), the scaling factors follow from the model.  Same fit, estimates on another
+    scale.
+Bootstrap
+    With ``bootstrap`` draws, ``se`` and the CIs of the table come from the bootstrap
+    (percentile); ``res.bootstrap["intervals"]`` also has the bias-corrected (lavaan
+    ``"bca.simple"``) and BCa (jackknife acceleration) limits.  Complete data (ML/MLR), FIML and
+    WLSMV (every draw recomputes thresholds, polychoric correlations and weights; draws with an
+    empty category are dropped, as lavaan does; BCa without acceleration for FIML and WLSMV).
+    ``bootstrap_type="bollen.stine"`` puts its p-value in ``res.fit["bollen_stine_pvalue"]``
+    (the bootstrap chi-squares in ``res.boot_chi2``).  With missing data (FIML) the data are
+    transformed as semTools' ``bsBootMiss(transformation = 2)`` does (Savalei & Yuan 2009;
+    lavaan has no Bollen-Stine bootstrap for missing data) and every draw is refitted by FIML.
+    ``n_jobs`` worker processes (joblib) start only when the estimated work exceeds five seconds
+    (starting them costs about a second).
+
+Examples
+--------
+>>> import pandas as pd
+>>> from rsnprop.sem import fit
+>>> from rsnprop.datasets import holzinger_swineford
+>>> hs = holzinger_swineford()
+
+Ordinal and continuous indicators together (R: ``cfa(model, hs4, ordered = c("x1", "x2",
+"x4", "x5"), estimator = "WLSMV")``):
+
+>>> hs4 = hs.copy()
+>>> for v in ("x1", "x2", "x4", "x5"):
+...     hs4[v] = pd.qcut(hs4[v], 4, labels=False) + 1
+>>> res = fit("visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6", hs4,
+...           ordered=["x1", "x2", "x4", "x5"], estimator="WLSMV")
+>>> round(res.fit["chi2_scaled"], 2), res.fit["df"]
+(23.41, 8)
+
+The same model by school with equal loadings, thresholds and intercepts (R: add
+``group = "school", group.equal = c("loadings", "thresholds", "intercepts")``):
+
+>>> res = fit("visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6", hs4, group="school",
+...           ordered=["x1", "x2", "x4", "x5"], estimator="WLSMV",
+...           group_equal=["loadings", "thresholds", "intercepts"])
+>>> round(res.fit["chi2_scaled"], 2), res.fit["df"]
+(65.93, 28)
+
+From a covariance matrix, as printed in a paper (R: ``sem(model, sample.cov = S,
+sample.nobs = 75)``; ``S`` is the unbiased matrix, rescaled by (N-1)/N as lavaan does, so
+the fit equals the one from the raw data):
+
+>>> from rsnprop.datasets import political_democracy
+>>> S = political_democracy()[["y1", "y2", "y3", "y4"]].cov()
+>>> res = fit("dem60 =~ y1 + y2 + y3 + y4", sample_cov=S, sample_nobs=75)
+>>> round(res.fit["chi2"], 3), res.fit["df"], res.n
+(10.006, 2, 75)
+"""
 
 from __future__ import annotations
 
@@ -6,11 +85,11 @@ import warnings as _warnings
 
 import numpy as np
 
-from ..errors import (ConvergenceWarning, EstimationError, HeywoodCaseWarning, InputError,
-                      ModelSyntaxError, NonPositiveDefiniteWarning)
+from ..errors import InputError, ModelSyntaxError
+from .assemble import assemble_result, blank_fixed  # noqa: F401  (blank_fixed: importable here, as before)
 from .data import prepare_data
 from .engine import GroupData
-from .model import build_engine, start_values
+from .ml import estimate_ml, fit_core, ml_vcov  # noqa: F401  (fit_core, ml_vcov: importable here, as before)
 from .partable import build_partable
 
 __all__ = ["fit"]
@@ -50,59 +129,33 @@ def fit(model: str, data=None, *, group: str | None = None, group_equal=(), grou
         ``"A1|t2"`` for a threshold).
     estimator : {"ML", "MLR", "WLSMV"}
         ``"MLR"``: ML estimates with sandwich SEs and the Yuan-Bentler scaled chi-square.
-        ``"WLSMV"``: ordinal indicators (``ordered``), polychoric correlations, DWLS with
-        mean-and-variance adjusted (scaled-shifted) chi-square; single or multigroup (delta
-        parametrisation; equal thresholds free the scaling factors and latent means of
-        groups 2..G).
+        ``"WLSMV"``: ordinal indicators (module docstring, *Ordinal indicators*).
     missing : {"auto", "fiml", "listwise"}
-        ``"auto"`` (default, see ``docs/missing-data.md``): full-information ML (lavaan
-        ``missing = "ml"``) for ML/MLR fits when a model variable has a missing value, else the
-        complete data (lavaan's default call); ordinal indicators (WLSMV) use the complete cases,
-        as lavaan.  ``"fiml"`` always uses every available value (and a mean structure);
-        ``"listwise"`` the complete cases.  The method used is ``res.missing``; ``res.n`` rows of
-        ``res.n_total`` were used, per group ``res.n_per_group`` of ``res.n_total_per_group``,
-        and a :class:`~rsnprop.errors.DataQualityWarning` (also in ``res.warnings``) says
-        whenever rows were dropped.
+        ``"auto"`` (default): full-information ML (lavaan ``missing = "ml"``) for ML/MLR fits
+        when a model variable has a missing value, else the complete data; ``"fiml"`` always
+        every available value, ``"listwise"`` the complete cases (module docstring, *Missing data*).
     ordered : list of str or True, optional
-        Ordinal indicators (``True``: every observed variable).  Naming only some of the observed
-        variables mixes ordinal and continuous ones (as lavaan's ``ordered = c(...)``, single or
-        multigroup): the continuous ones get intercepts, residual variances and Pearson or
-        polyserial covariances inside the WLSMV statistics and their NACOV; ``"thresholds"`` or
-        ``"intercepts"`` in ``group_equal`` equates both the thresholds and the continuous
-        variables' intercepts (as lavaan 0.6-14).
+        Ordinal indicators (``True``: every observed variable; naming only some mixes ordinal and
+        continuous ones, as lavaan's ``ordered = c(...)``).
     std_lv : bool
         Identify factors by fixing their variances to 1 instead of the first loading.
     meanstructure : bool, optional
         Model means/intercepts; default on for multigroup models and FIML, as in lavaan.
     bootstrap : int
-        Number of bootstrap draws (0: none).  With draws, ``se`` and the CIs of the table
-        come from the bootstrap (percentile); ``res.bootstrap["intervals"]`` also has the
-        bias-corrected (lavaan ``"bca.simple"``) and BCa (jackknife acceleration) limits.
-        Complete data (ML/MLR), FIML and WLSMV (every draw recomputes thresholds, polychoric
-        correlations and weights; draws with an empty category are dropped, as lavaan does; BCa
-        without acceleration for FIML and WLSMV).
+        Number of bootstrap draws (0: none): ``se`` and the CIs of the table then come from the
+        bootstrap (percentile; module docstring, *Bootstrap*).
     bootstrap_type : {"nonparametric", "bollen.stine"}
-        Bollen-Stine puts its p-value in ``res.fit["bollen_stine_pvalue"]`` (the bootstrap
-        chi-squares in ``res.boot_chi2``).  With missing data (FIML) the data are transformed as
-        semTools' ``bsBootMiss(transformation = 2)`` does (Savalei & Yuan 2009; lavaan has no
-        Bollen-Stine bootstrap for missing data) and every draw is refitted by FIML.
+        Bollen-Stine puts its p-value in ``res.fit["bollen_stine_pvalue"]``.
     seed : int, optional
         Seed of the bootstrap (results do not depend on ``n_jobs``).
     n_jobs : int, optional
-        Parallel workers for the bootstrap (joblib processes, started only when the estimated
-        work exceeds five seconds: starting them costs about a second); ``None``: 1.
+        Parallel workers for the bootstrap (``None``: 1).
     progress : bool
         Show a progress bar during the bootstrap.
     level : float
         Confidence level of ``ci_lower``/``ci_upper``.
     parameterization : {"delta", "theta"}
-        Ordinal indicators only (lavaan's ``parameterization``).  ``"delta"``: the latent
-        responses have unit variance, scaling factors ``~*~`` are parameters.  ``"theta"``: their
-        residual variances are parameters (1 in group 1 and, unless thresholds are equal, in
-        every group; ``group_equal`` ``"residuals"`` keeps them 1 in every group: strict
-        invariance), the scaling factors follow from the model.  Same fit, estimates on another
-        scale.
-
+        Ordinal indicators only (lavaan's ``parameterization``; module docstring).
     sample_cov : pandas.DataFrame or dict, optional
         Fit from a published table instead of ``data`` (lavaan's ``sample.cov``): a covariance
         matrix with variable names as index and columns (full, or its lower triangle), taken as
@@ -121,7 +174,6 @@ def fit(model: str, data=None, *, group: str | None = None, group_equal=(), grou
 
     Examples
     --------
-    >>> import pandas as pd
     >>> from rsnprop.sem import fit
     >>> from rsnprop.datasets import holzinger_swineford
     >>> hs = holzinger_swineford()
@@ -132,35 +184,7 @@ def fit(model: str, data=None, *, group: str | None = None, group_equal=(), grou
     The same numbers in R: ``fitMeasures(cfa(model, data = HolzingerSwineford1939),
     c("chisq", "df", "cfi"))``.
 
-    Ordinal and continuous indicators together (R: ``cfa(model, hs4, ordered = c("x1", "x2",
-    "x4", "x5"), estimator = "WLSMV")``):
-
-    >>> hs4 = hs.copy()
-    >>> for v in ("x1", "x2", "x4", "x5"):
-    ...     hs4[v] = pd.qcut(hs4[v], 4, labels=False) + 1
-    >>> res = fit("visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6", hs4,
-    ...           ordered=["x1", "x2", "x4", "x5"], estimator="WLSMV")
-    >>> round(res.fit["chi2_scaled"], 2), res.fit["df"]
-    (23.41, 8)
-
-    The same model by school with equal loadings, thresholds and intercepts (R: add
-    ``group = "school", group.equal = c("loadings", "thresholds", "intercepts")``):
-
-    >>> res = fit("visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6", hs4, group="school",
-    ...           ordered=["x1", "x2", "x4", "x5"], estimator="WLSMV",
-    ...           group_equal=["loadings", "thresholds", "intercepts"])
-    >>> round(res.fit["chi2_scaled"], 2), res.fit["df"]
-    (65.93, 28)
-
-    From a covariance matrix, as printed in a paper (R: ``sem(model, sample.cov = S,
-    sample.nobs = 75)``; ``S`` is the unbiased matrix, rescaled by (N-1)/N as lavaan does, so
-    the fit equals the one from the raw data):
-
-    >>> from rsnprop.datasets import political_democracy
-    >>> S = political_democracy()[["y1", "y2", "y3", "y4"]].cov()
-    >>> res = fit("dem60 =~ y1 + y2 + y3 + y4", sample_cov=S, sample_nobs=75)
-    >>> round(res.fit["chi2"], 3), res.fit["df"], res.n
-    (10.006, 2, 75)
+    More examples (ordinal indicators, groups, a covariance matrix): the module docstring.
     """
     estimator = str(estimator).upper()
     if sample_cov is not None:
@@ -168,6 +192,41 @@ def fit(model: str, data=None, *, group: str | None = None, group_equal=(), grou
                             group_equal=group_equal, group_partial=group_partial, estimator=estimator,
                             std_lv=std_lv, meanstructure=meanstructure, ordered=ordered, bootstrap=bootstrap,
                             missing=missing, level=level)
+    estimator, missing, group_equal, group_partial = _checked_options(
+        model, data, estimator=estimator, missing=missing, group_equal=group_equal, group_partial=group_partial,
+        bootstrap=bootstrap, bootstrap_type=bootstrap_type, ordered=ordered, parameterization=parameterization)
+    if estimator in ("WLSMV", "DWLS"):
+        from .ordinal import estimate_ordinal
+
+        est = estimate_ordinal(model, data, ordered=ordered, group=group, group_equal=group_equal,
+                               group_partial=group_partial, std_lv=std_lv, estimator=estimator,
+                               parameterization=parameterization)
+        method = "listwise"  # WLSMV uses the complete cases, as lavaan
+    else:
+        est, method = _estimate_continuous(model, data, group=group, group_equal=group_equal,
+                                           group_partial=group_partial, estimator=estimator, missing=missing,
+                                           std_lv=std_lv, meanstructure=meanstructure)
+    res = assemble_result(est, level=level, model=model)
+    if bootstrap:
+        from .bootstrap import bootstrap_result
+
+        bootstrap_result(res, est.data, R=int(bootstrap), kind=bootstrap_type, seed=seed, n_jobs=n_jobs,
+                         progress=progress, level=level)
+    return _sample_sizes(res, data, group, method, missing)
+
+
+def _names(value):
+    """``group_equal`` / ``group_partial`` given as one comma-separated string: a list."""
+    if isinstance(value, str):
+        return [g.strip() for g in value.split(",") if g.strip()]
+    return value
+
+
+def _checked_options(model, data, *, estimator, missing, group_equal, group_partial, bootstrap, bootstrap_type,
+                     ordered, parameterization):
+    """Check the options of a fit to raw data (InputError / ModelSyntaxError as soon as one is
+    wrong); return ``(estimator, missing, group_equal, group_partial)`` normalised: ``"ML"`` becomes
+    ``"WLSMV"`` with ordinal indicators, ``missing="ml"`` is ``"fiml"``."""
     if data is None:
         raise InputError("give the data (or a sample covariance matrix with sample_cov=)", parameter="data")
     if estimator not in ESTIMATORS:
@@ -176,11 +235,7 @@ def fit(model: str, data=None, *, group: str | None = None, group_equal=(), grou
         missing = "fiml"
     if missing not in ("auto", "listwise", "fiml"):
         raise InputError("missing must be 'auto', 'fiml' or 'listwise'", parameter="missing", value=missing)
-    missing_requested = missing
-    if isinstance(group_equal, str):
-        group_equal = [g.strip() for g in group_equal.split(",") if g.strip()]
-    if isinstance(group_partial, str):
-        group_partial = [g.strip() for g in group_partial.split(",") if g.strip()]
+    group_equal, group_partial = _names(group_equal), _names(group_partial)
     if bootstrap and (not isinstance(bootstrap, (int, np.integer)) or bootstrap < 0):
         raise InputError("bootstrap must be a non-negative integer", parameter="bootstrap", value=bootstrap)
     if bootstrap_type not in ("nonparametric", "bollen.stine"):
@@ -188,10 +243,8 @@ def fit(model: str, data=None, *, group: str | None = None, group_equal=(), grou
                          value=bootstrap_type)
     if not isinstance(model, str):
         raise ModelSyntaxError("model must be a string of lavaan syntax", parameter="model", value=type(model).__name__)
-    columns = list(getattr(data, "columns", []))
     # ordinal indicators (ordered=True: every observed variable of the model)
-    has_ordered = ordered is True or bool(list(ordered or []))
-    if has_ordered:
+    if ordered is True or bool(list(ordered or [])):
         if estimator == "MLR":
             raise InputError("ordered indicators need estimator='WLSMV'", parameter="estimator", value=estimator)
         estimator = "WLSMV" if estimator == "ML" else estimator
@@ -199,29 +252,24 @@ def fit(model: str, data=None, *, group: str | None = None, group_equal=(), grou
         raise InputError("estimator WLSMV is for ordinal indicators: name them with ordered=[...] "
                          "(or ordered=True)", parameter="ordered", value=None)
     if estimator in ("WLSMV", "DWLS"):
-        from .ordinal import fit_ordinal
-
         if missing == "fiml":
             raise InputError("full-information ML is not available for ordinal indicators (WLSMV uses the "
                              "complete cases, as lavaan); use missing='auto' or 'listwise'", parameter="missing",
                              value=missing)
-
         if bootstrap and bootstrap_type == "bollen.stine":
             raise InputError("the Bollen-Stine bootstrap is not implemented for ordinal indicators (WLSMV); "
                              "use the nonparametric bootstrap", parameter="bootstrap_type", value=bootstrap_type)
-        res = fit_ordinal(model, data, ordered=ordered, group=group, group_equal=group_equal,
-                          group_partial=group_partial, std_lv=std_lv, estimator=estimator, level=level,
-                          parameterization=parameterization)
-        if bootstrap:
-            from .bootstrap import bootstrap_result
-
-            bootstrap_result(res, res._wls["arrays"], R=int(bootstrap), kind=bootstrap_type, seed=seed,
-                             n_jobs=n_jobs, progress=progress, level=level)
-        return _sample_sizes(res, data, group, "listwise", missing_requested)
-    if parameterization != "delta":
+    elif parameterization != "delta":
         raise InputError("parameterization is for ordinal indicators (ordered=[...])", parameter="parameterization",
                          value=parameterization)
+    return estimator, missing, group_equal, group_partial
 
+
+def _estimate_continuous(model, data, *, group, group_equal, group_partial, estimator, missing, std_lv,
+                         meanstructure):
+    """ML/MLR of the complete cases, or FIML when ``missing`` asks for it and a value is missing:
+    ``(Estimate, the missing-data method used)``."""
+    columns = list(getattr(data, "columns", []))
     if group is not None and group not in columns:
         raise InputError("group column not found in the data", column=group, parameter="group")
     # first pass to learn the observed variables
@@ -229,37 +277,21 @@ def fit(model: str, data=None, *, group: str | None = None, group_equal=(), grou
     if missing == "auto":
         missing = "fiml" if _incomplete(data, probe.ov, group) else "listwise"
     arrays, labels, n_dropped = prepare_data(data, probe.ov, group=group, missing=missing)
-    G = len(labels)
     if meanstructure is None:
         # lavaan: on for multigroup models, FIML, or when the model mentions intercepts
-        meanstructure = G > 1 or missing == "fiml" or any(r.op == "~1" for r in probe.rows)
-    if G == 1 and not std_lv and not meanstructure and not group_partial and "c(" not in model:
+        meanstructure = len(labels) > 1 or missing == "fiml" or any(r.op == "~1" for r in probe.rows)
+    if len(labels) == 1 and not std_lv and not meanstructure and not group_partial and "c(" not in model:
         pt = probe  # same options: no need to build it again
     else:
-        pt = build_partable(model, ngroups=G, std_lv=std_lv, meanstructure=bool(meanstructure),
+        pt = build_partable(model, ngroups=len(labels), std_lv=std_lv, meanstructure=bool(meanstructure),
                             group_equal=group_equal, group_partial=group_partial,
                             data_columns=[c for c in columns if c != group])
-    has_missing = any(np.isnan(a).any() for a in arrays)
-    if missing == "fiml" and has_missing:
-        from .fiml import fiml_fit
+    if missing == "fiml" and any(np.isnan(a).any() for a in arrays):
+        from .fiml import estimate_fiml
 
-        res = fiml_fit(pt, arrays, labels, model=model, estimator=estimator, level=level, n_dropped=n_dropped)
-        if bootstrap:
-            from .bootstrap import bootstrap_result
-
-            bootstrap_result(res, arrays, R=int(bootstrap), kind=bootstrap_type, seed=seed, n_jobs=n_jobs,
-                             progress=progress, level=level)
-        return _sample_sizes(res, data, group, "fiml", missing_requested)
+        return estimate_fiml(pt, arrays, labels, estimator=estimator, n_dropped=n_dropped), "fiml"
     gdata = [GroupData.from_array(a) for a in arrays]
-    core = fit_core(pt, gdata)
-    res = finish(pt, core, gdata, labels, estimator=estimator, level=level, arrays=arrays,
-                 n_dropped=n_dropped, model=model)
-    if bootstrap:
-        from .bootstrap import bootstrap_result
-
-        bootstrap_result(res, arrays, R=int(bootstrap), kind=bootstrap_type, seed=seed, n_jobs=n_jobs,
-                         progress=progress, level=level)
-    return _sample_sizes(res, data, group, missing, missing_requested)
+    return estimate_ml(pt, gdata, labels, estimator=estimator, arrays=arrays, n_dropped=n_dropped), missing
 
 
 def _fit_moments(model, data, sample_cov, sample_nobs, sample_mean, sample_sd, *, group, group_equal,
@@ -281,10 +313,7 @@ def _fit_moments(model, data, sample_cov, sample_nobs, sample_mean, sample_sd, *
     if sample_nobs is None:
         raise InputError("sample_nobs (the number of observations) is required with sample_cov",
                          parameter="sample_nobs")
-    if isinstance(group_equal, str):
-        group_equal = [g.strip() for g in group_equal.split(",") if g.strip()]
-    if isinstance(group_partial, str):
-        group_partial = [g.strip() for g in group_partial.split(",") if g.strip()]
+    group_equal, group_partial = _names(group_equal), _names(group_partial)
     if not isinstance(model, str):
         raise ModelSyntaxError("model must be a string of lavaan syntax", parameter="model", value=type(model).__name__)
     probe = build_partable(model, ngroups=1, probe=True)
@@ -296,8 +325,7 @@ def _fit_moments(model, data, sample_cov, sample_nobs, sample_mean, sample_sd, *
         raise InputError("a mean structure needs sample_mean", parameter="sample_mean")
     pt = build_partable(model, ngroups=len(labels), std_lv=std_lv, meanstructure=bool(meanstructure),
                         group_equal=group_equal, group_partial=group_partial)
-    core = fit_core(pt, gdata)
-    res = finish(pt, core, gdata, labels, estimator="ML", level=level, model=model)
+    res = assemble_result(estimate_ml(pt, gdata, labels, estimator="ML"), level=level, model=model)
     res.n_total = int(res.n)
     res.n_total_per_group = dict(res.n_per_group)
     res.missing = "none"  # summary statistics: no rows, no missing values
@@ -345,250 +373,3 @@ def _sample_sizes(res, data, group, missing, requested):
         res.warnings.append(msg)
         _warnings.warn(msg, DataQualityWarning, stacklevel=3)
     return res
-
-
-def fit_core(pt, gdata, theta0=None):
-    """Estimate by ML; return dict(engine, theta, fmin, converged, iterations)."""
-    engine = build_engine(pt, gdata)
-    if pt.npar == 0:
-        return dict(engine=engine, theta=np.zeros(0), fmin=engine.fml(np.zeros(0)), converged=True, iterations=0)
-    for d in gdata:
-        if not np.isfinite(d.logdet_cov):
-            raise EstimationError("the sample covariance matrix is singular (a constant or duplicated "
-                                  "variable?)", parameter="data")
-    if theta0 is None:
-        theta0 = start_values(pt, gdata)
-    theta, fmin, converged, it = engine.fit(theta0)
-    if not converged:
-        # second attempt from a quasi-Newton optimiser
-        from scipy import optimize
-
-        def fun(t):
-            f, g, _ = engine.grad_info(t)
-            return (f, g) if np.isfinite(f) else (1e10, np.zeros_like(t))
-
-        opt = optimize.minimize(fun, theta, jac=True, method="L-BFGS-B", options={"maxiter": 5000, "gtol": 1e-9})
-        theta2 = opt.x
-        theta2, fmin2, converged2, it2 = engine.fit(theta2, maxit=200)
-        if np.isfinite(fmin2) and (fmin2 <= fmin or not np.isfinite(fmin)):
-            theta, fmin, converged, it = theta2, fmin2, converged2, it + it2
-    return dict(engine=engine, theta=theta, fmin=fmin, converged=bool(converged), iterations=it)
-
-
-def _x_moments(pt):
-    px = len(pt.ov_x)
-    return pt.ngroups * (px * (px + 1) // 2 + (px if pt.meanstructure else 0))
-
-
-def finish(pt, core, gdata, labels, *, estimator, level, arrays=None, n_dropped=0, model="",
-           vcov=None, fitm=None, extra_warnings=()):
-    """Build the :class:`SEMResult` (SEs, table, standardised solution, fit measures)."""
-    import pandas as pd
-    from scipy import stats
-
-    from .fitmeasures import ml_fit_measures
-    from .results import SEMResult
-    from .standardize import standardize_rows
-
-    engine, theta = core["engine"], core["theta"]
-    N = engine.ntotal
-    warn_list = list(extra_warnings)
-    if not core["converged"]:
-        warn_list.append("the optimiser did not converge: estimates are not trustworthy")
-        _warnings.warn("SEM did not converge", ConvergenceWarning, stacklevel=3)
-    npar = pt.npar  # '==' constraints are already merged into shared parameters
-    if vcov is None:
-        vcov = ml_vcov(engine, theta, warn_list)
-    if estimator == "MLR" and arrays is not None and fitm is None:
-        from .robust import mlr_adjust
-
-        vcov, fitm = mlr_adjust(pt, engine, theta, arrays, npar, _x_moments(pt), warn_list)
-    if fitm is None:
-        fitm = ml_fit_measures(engine, theta, npar, _x_moments(pt), x_idx=[pt.ov.index(v) for v in pt.ov_x])
-    _identification(fitm, warn_list)
-    fitm["converged"] = core["converged"]
-    fitm["iterations"] = core["iterations"]
-    se_par = np.sqrt(np.clip(np.diag(vcov), 0, None)) if vcov is not None else np.full(pt.npar, np.nan)
-    # the table
-    rows = pt.rows
-    est = np.array([theta[r.par] if r.par >= 0 else _fixed_value(r, engine, pt) for r in rows])
-    se = np.array([se_par[r.par] if r.par >= 0 else 0.0 for r in rows])
-    names = pt.ov + pt.lv
-    totals = []
-    for g in range(pt.ngroups):
-        sigma, mu, IA, S, m = engine.groups[g].implied(theta, full=True)
-        totals.append(IA @ S @ IA.T)
-    std_lv, std_all = standardize_rows(rows, est, totals, names, set(pt.lv), resid=_resid_by_group(engine, theta))
-    zq = stats.norm.ppf(0.5 + level / 2)
-    with np.errstate(all="ignore"):
-        z = np.where(se > 0, est / np.where(se > 0, se, 1), np.nan)
-    pval = np.where(np.isfinite(z), 2 * stats.norm.sf(np.abs(z)), np.nan)
-    free = np.array([r.par >= 0 for r in rows])
-    table = pd.DataFrame({
-        "lhs": [r.lhs for r in rows], "op": [r.op for r in rows], "rhs": [r.rhs for r in rows],
-        "group": [r.group for r in rows],
-        "group_label": [None if labels[r.group - 1] is None else str(labels[r.group - 1]) for r in rows],
-        "label": [r.label for r in rows], "free": free,
-        "est": est, "se": se, "z": z, "pvalue": pval,
-        "ci_lower": est - zq * se, "ci_upper": est + zq * se,
-        "std_lv": std_lv, "std_all": std_all,
-    })
-    # defined parameters
-    if pt.definitions:
-        from .defined import defined_rows
-
-        table = pd.concat([table, defined_rows(pt, theta, vcov, table, zq)], ignore_index=True)
-    blank_fixed(table, not_identified=fitm.get("df") is not None and fitm["df"] < 0)
-    # R-squared
-    r2 = _r2(pt, engine, theta, labels)
-    # warnings
-    nrow = len(rows)
-    _check_solution(pt, table, engine, theta, gdata, warn_list, arrays={
-        "op": np.array([r.op for r in rows], dtype=object), "lhs": np.array([r.lhs for r in rows], dtype=object),
-        "rhs": np.array([r.rhs for r in rows], dtype=object), "est": est[:nrow],
-        "group": np.array([r.group for r in rows]), "free": free, "std_all": std_all[:nrow]})
-    res = SEMResult(
-        converged=core["converged"], n=int(N),
-        n_per_group={lab: d.n for lab, d in zip(labels, gdata)},
-        groups=list(labels), ngroups=pt.ngroups, estimator=estimator, fit=fitm, estimates=table,
-        r2=r2, warnings=warn_list, theta=theta, vcov=vcov, model=model, n_dropped=n_dropped,
-        _pt=pt, _engine=engine, _core=core, bootstrap=None,
-    )
-    return res
-
-
-_INDEX_PREFIXES = ("cfi", "tli", "rmsea")
-_KEEP_NOT_IDENTIFIED = ("npar", "n", "ngroups", "df", "df_scaled", "estimator", "test", "missing", "converged",
-                        "iterations", "loglik", "loglik_h1", "aic", "bic", "fmin")
-
-
-def _identification(fitm, warn_list):
-    """lavaan's treatment of models that should not be judged by fit indices.
-
-    ``df < 0`` (more free parameters than moments): not identified; every test statistic and fit
-    index becomes NaN (null in JSON; lavaan: ``chisq``, ``cfi``, ``tli`` NA) and the standard
-    errors are blanked by :func:`blank_fixed`.  ``df = 0`` (saturated): chi-square 0 and no
-    CFI/TLI/RMSEA, which are undefined without degrees of freedom (lavaan prints 1, 1 and 0).
-    """
-    df = fitm.get("df")
-    if df is None:
-        return
-    if df < 0:
-        for k in list(fitm):
-            if k not in _KEEP_NOT_IDENTIFIED and not k.startswith("baseline") and isinstance(fitm[k], (int, float)) \
-                    and not isinstance(fitm[k], bool):
-                fitm[k] = float("nan")
-        msg = (f"the model is not identified: {fitm.get('npar')} free parameters for {fitm.get('npar', 0) + df} "
-               f"observed moments (df = {df}); no fit indices and no standard errors are reported")
-        warn_list.append(msg)
-        _warnings.warn(msg, NonPositiveDefiniteWarning, stacklevel=4)
-    elif df == 0:
-        for k in list(fitm):
-            if k.startswith(_INDEX_PREFIXES) or k.startswith(tuple("baseline_" + p for p in _INDEX_PREFIXES)):
-                fitm[k] = float("nan")
-        warn_list.append("the model is saturated (df = 0): it fits perfectly by construction; CFI, TLI and "
-                         "RMSEA are undefined and not reported")
-
-
-def blank_fixed(table, not_identified=False):
-    """Blank (NaN; null in JSON) the SE, z, p-value and CI of fixed parameters, as lavaan's summary
-    does; of every parameter when the model is not identified (lavaan: SEs NA)."""
-    rows = ~table["free"].astype(bool) & (table["op"] != ":=")
-    if not_identified:
-        rows[:] = True
-    table.loc[rows, ["se", "z", "pvalue", "ci_lower", "ci_upper"]] = np.nan
-
-
-def _resid_by_group(engine, theta):
-    out = []
-    for gm in engine.groups:
-        A, S, m = gm.matrices(theta)
-        out.append(S)
-    return out
-
-
-def _fixed_value(r, engine, pt):
-    if r.fixed_x:
-        g = r.group - 1
-        d = engine.data[g]
-        pos = {v: i for i, v in enumerate(pt.ov)}
-        if r.op == "~~":
-            return float(d.cov[pos[r.lhs], pos[r.rhs]])
-        return float(d.mean[pos[r.lhs]])
-    return 0.0 if r.value is None else float(r.value)
-
-
-def ml_vcov(engine, theta, warn_list=None):
-    """Inverse expected information / N (lavaan's default ML standard errors)."""
-    if engine.q == 0:
-        return np.zeros((0, 0))
-    info = engine.information(theta)
-    if info is None:
-        return None
-    try:
-        vals = np.linalg.eigvalsh(info)
-        if vals.min() <= 1e-10 * max(vals.max(), 1e-300):
-            if warn_list is not None:
-                warn_list.append("the information matrix is singular: the model may not be identified; "
-                                 "standard errors are unreliable")
-            _warnings.warn("singular information matrix", NonPositiveDefiniteWarning, stacklevel=4)
-            return np.linalg.pinv(info) / engine.ntotal
-        return np.linalg.inv(info) / engine.ntotal
-    except np.linalg.LinAlgError:
-        return None
-
-
-def _r2(pt, engine, theta, labels):
-    import pandas as pd
-
-    names = pt.ov + pt.lv
-    pos = {v: i for i, v in enumerate(names)}
-    endo = []
-    for r in pt.rows:
-        if r.group != 1:
-            continue
-        if r.op == "=~" and r.rhs not in endo:
-            endo.append(r.rhs)
-        if r.op == "~" and r.lhs not in endo:
-            endo.append(r.lhs)
-    out = []
-    for g, lab in enumerate(labels):
-        A, S, m = engine.groups[g].matrices(theta)
-        IA = np.linalg.inv(np.eye(len(names)) - A)
-        tot = IA @ S @ IA.T
-        for v in endo:
-            i = pos[v]
-            out.append({"group": g + 1, "group_label": None if lab is None else str(lab), "variable": v,
-                        "r2": float(1 - S[i, i] / tot[i, i]) if tot[i, i] > 0 else float("nan")})
-    return pd.DataFrame(out, columns=["group", "group_label", "variable", "r2"])
-
-
-def _check_solution(pt, table, engine, theta, gdata, warn_list, arrays=None):
-    if arrays is None:
-        arrays = {k: table[k].to_numpy() for k in ("op", "lhs", "rhs", "est", "group", "free", "std_all")}
-    op, lhs, rhs = arrays["op"], arrays["lhs"], arrays["rhs"]
-    est, grp, free, std_all = arrays["est"], arrays["group"], arrays["free"], arrays["std_all"]
-    neg = np.flatnonzero((op == "~~") & (lhs == rhs) & free & (est < 0))
-    for k in neg:
-        msg = f"Heywood case: negative variance {lhs[k]} ~~ {rhs[k]} = {est[k]:.4f} (group {grp[k]})"
-        warn_list.append(msg)
-        _warnings.warn(msg, HeywoodCaseWarning, stacklevel=4)
-    with np.errstate(invalid="ignore"):
-        big = np.flatnonzero((op == "=~") & (np.abs(std_all) > 1))
-    for k in big:
-        msg = f"Heywood case: standardised loading {lhs[k]} =~ {rhs[k]} = {std_all[k]:.3f} > 1 (group {grp[k]})"
-        warn_list.append(msg)
-        _warnings.warn(msg, HeywoodCaseWarning, stacklevel=4)
-    m = len(pt.lv)
-    for g, gm in enumerate(engine.groups):
-        A, S, _ = gm.matrices(theta)
-        if m:
-            psi = S[gm.p:, gm.p:]
-            if np.linalg.eigvalsh(psi).min() < -1e-10:
-                msg = f"the covariance matrix of the latent variables is not positive definite (group {g + 1})"
-                warn_list.append(msg)
-                _warnings.warn(msg, NonPositiveDefiniteWarning, stacklevel=4)
-        if not np.isfinite(gdata[g].logdet_cov):
-            msg = f"the sample covariance matrix is not positive definite (group {g + 1})"
-            warn_list.append(msg)
-            _warnings.warn(msg, NonPositiveDefiniteWarning, stacklevel=4)

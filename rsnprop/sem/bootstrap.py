@@ -103,7 +103,26 @@ def savalei_yuan_transform(x, sigma, mu, em_cov=None, *, tol=1e-11, maxit=100):
     (True, True, True)
     """
     x = np.asarray(x, dtype=float)
-    n, p = x.shape
+    groups, centred, Ms, Hs, ns = _centred_patterns(x, sigma)
+    p = x.shape[1]
+    if em_cov is None:
+        A = np.eye(p)
+    else:
+        B = _sqrtm(sigma) @ _inv_sqrtm(em_cov)
+        A = 0.5 * (B + B.T)
+    A, converged = _solve_score_equations(A, Ms, Hs, ns, tol, maxit)
+    z = x.copy()
+    for (key, rows), xc in zip(groups, centred):
+        o = np.flatnonzero(key)
+        z[np.ix_(rows, o)] = xc @ A[np.ix_(o, o)] + mu[o]
+    return z, A, converged
+
+
+def _centred_patterns(x, sigma):
+    """Per missing-data pattern ``j`` (rows with no value left out): ``(key, rows)``, the cases
+    centred at the pattern's means, and embedded in p x p: ``M_j = Sigma_oo^-1`` and the ML
+    covariance ``H_j``; the pattern sizes ``n_j``."""
+    p = x.shape[1]
     mask = ~np.isnan(x)
     keys, inv = np.unique(mask, axis=0, return_inverse=True)
     inv = inv.ravel()
@@ -122,12 +141,14 @@ def savalei_yuan_transform(x, sigma, mu, em_cov=None, *, tol=1e-11, maxit=100):
         ns[j] = len(rows)
         Hs[j][ix] = xc.T @ xc / len(rows)
         Ms[j][ix] = np.linalg.inv(sigma[ix])
+    return groups, centred, Ms, Hs, ns
+
+
+def _solve_score_equations(A, Ms, Hs, ns, tol, maxit):
+    """Newton steps from ``A`` on ``sum_j n_j M_j (A H_j A - Sigma_oo) M_j = 0`` (vech, symmetric
+    ``A``): ``(A, converged)``."""
+    J, p = Ms.shape[0], Ms.shape[1]
     D, Dplus = _duplication(p)
-    if em_cov is None:
-        A = np.eye(p)
-    else:
-        B = _sqrtm(sigma) @ _inv_sqrtm(em_cov)
-        A = 0.5 * (B + B.T)
 
     def score(A):
         T = Ms @ A @ Hs @ A @ Ms - Ms
@@ -149,15 +170,11 @@ def savalei_yuan_transform(x, sigma, mu, em_cov=None, *, tol=1e-11, maxit=100):
         f = score(A)
     else:
         converged = bool(np.max(np.abs(f)) < tol)
-    z = x.copy()
-    for (key, rows), xc in zip(groups, centred):
-        o = np.flatnonzero(key)
-        z[np.ix_(rows, o)] = xc @ A[np.ix_(o, o)] + mu[o]
-    return z, A, converged
+    return A, converged
 
 
 def bollen_stine_transform(engine, theta, arrays):
-    from .fiml import FIMLEngine
+    from .fiml_engine import FIMLEngine
 
     out = []
     fiml = isinstance(engine, FIMLEngine)
@@ -214,7 +231,8 @@ def _fiml_chunk_worker(engine, theta0, arrays, seeds, want_chi2=False, hess0=Non
     """FIML refits of bootstrap samples (incomplete data), one replicate at a time; with
     ``want_chi2`` also the saturated model of every sample (EM) and the chi-square
     ``2 (logL_h1 - logL)``."""
-    from .fiml import FIMLEngine, _saturated, patterns
+    from .fiml_engine import FIMLEngine, patterns
+    from .fiml_saturated import saturated_model
 
     out = np.full((len(seeds), len(theta0)), np.nan)
     chi2 = np.full(len(seeds), np.nan)
@@ -231,7 +249,7 @@ def _fiml_chunk_worker(engine, theta0, arrays, seeds, want_chi2=False, hess0=Non
             th, _, conv, _ = eng.fit(theta0, maxit=300)
             if conv and want_chi2:
                 p = samples[0].shape[1]
-                h1, th1, conv1 = _saturated(p, len(samples), "h1", pats, ns, starts)
+                h1, th1, conv1 = saturated_model(p, len(samples), "h1", pats, ns, starts)
                 if not conv1:
                     continue
                 chi2[k] = max(2.0 * (h1.loglik(th1) - eng.loglik(th)), 0.0)
@@ -247,7 +265,7 @@ def run_bootstrap(engine, theta, arrays, R, *, kind="nonparametric", seed=None, 
     """Return ``(thetas (R x q), chi2 (R,))`` with NaN rows for failed replicates.  ``worker``
     (with ``engine`` whatever it needs, e.g. the DWLS problem of ordinal indicators) refits one
     chunk of draws casewise; by default ML (batched) or FIML."""
-    from .fiml import FIMLEngine
+    from .fiml_engine import FIMLEngine
 
     fiml = worker is not None or isinstance(engine, FIMLEngine)
     worker = worker or (_fiml_chunk_worker if fiml else _chunk_worker)
@@ -370,80 +388,92 @@ def bootstrap_result(res, arrays, *, R, kind="nonparametric", seed=None, n_jobs=
                      level=0.95, bca=True):
     """Bootstrap ``res`` in place: bootstrap SEs and percentile CIs in ``res.estimates``;
     everything else (all interval types, p-value of Bollen-Stine) in ``res.bootstrap``."""
-    import pandas as pd
-
-    from .defined import evaluate_definitions, label_values
-
-    engine, theta, pt = res._engine, res.theta, res._pt
+    engine, theta = res._engine, res.theta
     worker = None
     wls = getattr(res, "_wls", None)
     if wls is not None:  # ordinal indicators: thresholds, polychorics and DWLS refitted per draw
-        from .ordinal import _wls_chunk_worker
+        from .dwls import wls_chunk_worker
 
-        engine, worker = wls["problem"], _wls_chunk_worker
+        engine, worker = wls["problem"], wls_chunk_worker
     thetas, chi2 = run_bootstrap(engine, theta, arrays, R, kind=kind, seed=seed, n_jobs=n_jobs, progress=progress,
                                  worker=worker)
     ok = np.all(np.isfinite(thetas), axis=1)
     info = {"type": kind, "R": int(R), "successful": int(ok.sum()), "failed": int((~ok).sum()),
             "seed": seed, "level": level}
     if kind == "bollen.stine":
-        from .fiml import FIMLEngine
-
-        ok = ok & np.isfinite(chi2)
-        info["successful"], info["failed"] = int(ok.sum()), int((~ok).sum())
-        if isinstance(engine, FIMLEngine):
-            info["transformation"] = "Savalei & Yuan (2009) 2 (semTools bsBootMiss)"
-        obs = res.fit["chi2"]
-        info["chi2_observed"] = obs
-        info["pvalue"] = float(np.mean(chi2[ok] >= obs)) if ok.any() else float("nan")
-        res.boot_chi2 = chi2[ok]
-        res.fit["bollen_stine_pvalue"] = info["pvalue"]
-        res.bootstrap = info
-        return res
+        return _bollen_stine(res, engine, chi2, ok, info)
     good = thetas[ok]
-    rows = pt.rows
-    # per table row: free rows from theta, defined parameters evaluated on each replicate
-    cols = []
-    for r in rows:
-        cols.append(good[:, r.par] if r.par >= 0 else np.full(len(good), np.nan))
-    mat = np.column_stack(cols) if cols else np.zeros((len(good), 0))
-    est_rows = res.estimates["est"].to_numpy()[: len(rows)]
-    jack = None
-    if pt.definitions:
-        dvals = np.array([list(evaluate_definitions(pt, label_values(pt, t)).values()) for t in good])
-        mat = np.column_stack([mat, dvals])
-        est_rows = np.concatenate([est_rows, res.estimates["est"].to_numpy()[len(rows):]])
-    from .fiml import FIMLEngine
+    from .fiml_engine import FIMLEngine
 
     if isinstance(engine, FIMLEngine) or wls is not None:
         bca = False  # n FIML / DWLS refits would be slow: BCa = bias-corrected here (no acceleration)
         info["bca"] = f"without jackknife acceleration ({'WLSMV' if wls is not None else 'FIML'})"
-    if bca:
-        jt = _jackknife(engine, theta, arrays)
-        jcols = [jt[:, r.par] if r.par >= 0 else np.full(len(jt), np.nan) for r in rows]
-        jack = np.column_stack(jcols)
-        if pt.definitions:
-            jd = np.array([list(evaluate_definitions(pt, label_values(pt, t)).values()) for t in jt])
-            jack = np.column_stack([jack, jd])
-    ci = intervals(mat, est_rows, level=level, jack=jack)
-    free_mask = np.array([r.par >= 0 for r in rows] + [True] * len(pt.definitions))
+    mat = _table_values(res.partable, good)
+    est_rows = res.estimates["est"].to_numpy()
+    jack = _table_values(res.partable, _jackknife(engine, theta, arrays)) if bca else None
+    info["intervals"] = _bootstrap_estimates(res, mat, intervals(mat, est_rows, level=level, jack=jack))
+    info["ci_type"] = "perc"
+    res.bootstrap = info
+    res.boot_thetas = good
+    if info["failed"]:
+        res.warnings.append(f"bootstrap: {info['failed']} of {R} draws did not converge and were dropped")
+    return res
+
+
+def _bollen_stine(res, engine, chi2, ok, info):
+    """The Bollen-Stine p-value: share of the successful draws whose chi-square is at least the
+    observed one (``res.fit["bollen_stine_pvalue"]``, ``res.boot_chi2``, ``res.bootstrap``)."""
+    from .fiml_engine import FIMLEngine
+
+    ok = ok & np.isfinite(chi2)
+    info["successful"], info["failed"] = int(ok.sum()), int((~ok).sum())
+    if isinstance(engine, FIMLEngine):
+        info["transformation"] = "Savalei & Yuan (2009) 2 (semTools bsBootMiss)"
+    obs = res.fit["chi2"]
+    info["chi2_observed"] = obs
+    info["pvalue"] = float(np.mean(chi2[ok] >= obs)) if ok.any() else float("nan")
+    res.boot_chi2 = chi2[ok]
+    res.fit["bollen_stine_pvalue"] = info["pvalue"]
+    res.bootstrap = info
+    return res
+
+
+def _table_values(pt, thetas):
+    """Per replicate (row of ``thetas``), the value of every row of the estimates table: free rows
+    from theta (NaN for fixed ones), defined parameters evaluated on the replicate."""
+    from .defined import evaluate_definitions, label_values
+
+    cols = [thetas[:, r.par] if r.par >= 0 else np.full(len(thetas), np.nan) for r in pt.rows]
+    mat = np.column_stack(cols) if cols else np.zeros((len(thetas), 0))
+    if pt.definitions:
+        dvals = np.array([list(evaluate_definitions(pt, label_values(pt, t)).values()) for t in thetas])
+        mat = np.column_stack([mat, dvals])
+    return mat
+
+
+def _bootstrap_estimates(res, mat, ci):
+    """Bootstrap SEs, z, p-values and percentile CIs into ``res.estimates`` (fixed parameters:
+    none, as lavaan's summary); return the table of every interval type."""
+    import pandas as pd
+    from scipy import stats
+
+    from .assemble import blank_fixed
+
+    pt = res.partable
+    free_mask = np.array([r.par >= 0 for r in pt.rows] + [True] * len(pt.definitions))
     with np.errstate(all="ignore"):
-        sd = np.std(mat, axis=0, ddof=1) if len(good) > 1 else np.full(mat.shape[1], np.nan)
+        sd = np.std(mat, axis=0, ddof=1) if len(mat) > 1 else np.full(mat.shape[1], np.nan)
     se = np.where(free_mask, sd, np.nan)  # fixed parameters: no SE and no interval (lavaan's summary)
     e = res.estimates
     e["se"] = se
     with np.errstate(all="ignore"):
         e["z"] = np.where(se > 0, e["est"] / se, np.nan)
-    from scipy import stats
-
     e["pvalue"] = np.where(np.isfinite(e["z"]), 2 * stats.norm.sf(np.abs(e["z"])), np.nan)
     lo = np.where(free_mask, ci["perc"][:, 0], np.nan)
     hi = np.where(free_mask, ci["perc"][:, 1], np.nan)
     e["ci_lower"], e["ci_upper"] = lo, hi
-    from .api import blank_fixed
-
     blank_fixed(e)
-    ci_table = pd.DataFrame({
+    return pd.DataFrame({
         "lhs": e["lhs"], "op": e["op"], "rhs": e["rhs"], "group": e["group"], "est": e["est"], "se": se,
         "perc_lower": lo, "perc_upper": hi,
         "bc_lower": np.where(free_mask, ci["bc"][:, 0], np.nan),
@@ -451,10 +481,3 @@ def bootstrap_result(res, arrays, *, R, kind="nonparametric", seed=None, n_jobs=
         "bca_lower": np.where(free_mask, ci["bca"][:, 0], np.nan),
         "bca_upper": np.where(free_mask, ci["bca"][:, 1], np.nan),
     })
-    info["intervals"] = ci_table
-    info["ci_type"] = "perc"
-    res.bootstrap = info
-    res.boot_thetas = good
-    if info["failed"]:
-        res.warnings.append(f"bootstrap: {info['failed']} of {R} draws did not converge and were dropped")
-    return res

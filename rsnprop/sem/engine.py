@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["GroupData", "Engine"]
+__all__ = ["GroupData", "Engine", "moment_jacobian"]
 
 
 @dataclass
@@ -98,8 +98,10 @@ class _GroupModel:
             return sigma, mu, IA, S, m
         return sigma, mu
 
-    def derivatives(self, theta, means: bool):
-        """Return Sigma, mu, dSigma (q, p, p), dmu (q, p)."""
+    def entry_derivatives(self, theta, means: bool):
+        """The RAM derivatives: Sigma, mu, the derivatives of Sigma (k, p, p) and, with ``means``,
+        of mu (k, p; else ``None``) with respect to the ``k`` free matrix entries (paths, then
+        (co)variances, then means: the rows of ``P``, which maps entries to parameters)."""
         A, S, m = self.matrices(theta)
         IA = np.linalg.inv(self.eye - A)
         G = IA[: self.p]
@@ -122,21 +124,67 @@ class _GroupModel:
         if len(self.mp):
             parts.append(np.zeros((len(self.mp), p, p)))
         dall = np.concatenate(parts, axis=0) if parts else np.zeros((0, p, p))
-        dsigma = (self.P.T @ dall.reshape(dall.shape[0], -1)).reshape(self.q, p, p)
-        if means:
+        if not means:
+            return sigma, mu, dall, None
+        eta = IA @ m
+        mparts = []
+        if len(self.ap):
+            mparts.append(G[:, self.ai].T * eta[self.aj][:, None])
+        if len(self.sp):
+            mparts.append(np.zeros((len(self.sp), p)))
+        if len(self.mp):
+            mparts.append(G[:, self.mi].T)
+        dm = np.concatenate(mparts, axis=0) if mparts else np.zeros((0, p))
+        return sigma, mu, dall, dm
+
+    def derivatives(self, theta, means: bool):
+        """Return Sigma, mu, dSigma (q, p, p), dmu (q, p; ``None`` without ``means``)."""
+        sigma, mu, dall, dm = self.entry_derivatives(theta, means)
+        dsigma = (self.P.T @ dall.reshape(dall.shape[0], -1)).reshape(self.q, self.p, self.p)
+        return sigma, mu, dsigma, (self.P.T @ dm if means else None)
+
+    def derivatives_used(self, theta, used):
+        """Sigma, mu, dSigma (len(used), p, p), dmu (len(used), p) of the parameters ``used``
+        only (as :meth:`derivatives`, with a sparse entry-to-parameter map)."""
+        from scipy import sparse
+
+        sigma, mu, dall, dm = self.entry_derivatives(theta, True)
+        Pu = sparse.csr_matrix(self.P[:, used].T)
+        ds = (Pu @ dall.reshape(dall.shape[0], -1)).reshape(len(used), self.p, self.p)
+        return sigma, mu, ds, Pu @ dm
+
+    def moment_gradient(self, theta, GS, gmu):
+        """Gradient in theta of a function of (Sigma, mu) with gradient ``GS`` (symmetric, with
+        respect to the full matrix Sigma) and ``gmu``, by the RAM chain rule in matrix form
+        (dF/dA = 2 G' GS C' + (G' gmu) eta', dF/dS = G' GS G, dF/dm = G' gmu) -- no derivative
+        tensor needed."""
+        A, S, m = self.matrices(theta)
+        IA = np.linalg.inv(self.eye - A)
+        G = IA[: self.p]
+        GtGS = G.T @ GS
+        gG = G.T @ gmu
+        q = self.q
+        grad = np.zeros(q)
+        if len(self.ap):
+            C = IA @ S @ G.T
             eta = IA @ m
-            mparts = []
-            if len(self.ap):
-                mparts.append(G[:, self.ai].T * eta[self.aj][:, None])
-            if len(self.sp):
-                mparts.append(np.zeros((len(self.sp), p)))
-            if len(self.mp):
-                mparts.append(G[:, self.mi].T)
-            dm = np.concatenate(mparts, axis=0) if mparts else np.zeros((0, p))
-            dmu = self.P.T @ dm
-        else:
-            dmu = None
-        return sigma, mu, dsigma, dmu
+            MA = 2.0 * GtGS @ C.T
+            grad += np.bincount(self.ap, MA[self.ai, self.aj] + gG[self.ai] * eta[self.aj], minlength=q)
+        if len(self.sp):
+            Q = GtGS @ G
+            grad += np.bincount(self.sp, Q[self.si, self.sj] * (1.0 + self.offdiag), minlength=q)
+        if len(self.mp):
+            grad += np.bincount(self.mp, gG[self.mi], minlength=q)
+        return grad
+
+
+def moment_jacobian(dsigma, dmu):
+    """d(mu, vech Sigma) / d theta from the derivatives of :meth:`_GroupModel.derivatives`
+    (rows: means, then lavaan's column-wise vech)."""
+    from .robust import _vech_index
+
+    r, c = _vech_index(dsigma.shape[1])
+    return np.vstack([dmu.T, dsigma[:, r, c].T])
 
 
 class Engine:

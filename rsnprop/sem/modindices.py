@@ -62,11 +62,11 @@ def modification_indices(res, sort=True, minimum=0.0):
     if getattr(res, "_wls", None) is not None:
         return _ordinal_modindices(res, sort=sort, minimum=minimum)
 
-    from .fiml import FIMLEngine
+    from .fiml_engine import FIMLEngine
     from .model import build_engine
     from .partable import Row
 
-    pt = res._pt
+    pt = res.partable
     cands = _candidates(pt)
     if not cands or res.theta is None:
         return pd.DataFrame(columns=["lhs", "op", "rhs", "group", "mi", "epc", "sepc_lv", "sepc_all"])
@@ -95,7 +95,7 @@ def _table(res, cands, mi, epc, sort, minimum):
     """The result table with the standardised EPCs (``std_lv`` / ``std_all`` scaling)."""
     import pandas as pd
 
-    pt = res._pt
+    pt = res.partable
     names = pt.ov + pt.lv
     pos = {v: i for i, v in enumerate(names)}
     sepc_lv, sepc_all = [], []
@@ -129,10 +129,10 @@ def _table(res, cands, mi, epc, sort, minimum):
 def _ordinal_modindices(res, sort=True, minimum=0.0):
     """Score tests of a WLSMV fit (see the module docstring)."""
     from .model import build_engine
-    from .ordinal import _jacobian, _layout
+    from .dwls import statistics_jacobian, statistics_layout
     from .partable import Row
 
-    pt = res._pt
+    pt = res.partable
     w = res._wls
     new = _candidates(pt)
     q = pt.npar
@@ -157,12 +157,12 @@ def _ordinal_modindices(res, sort=True, minimum=0.0):
     aug.rows = rows
     aug.npar = k
     eng = build_engine(aug, w["gds"])
-    th_par, th_item, dl_par = _layout(aug)
+    th_par, th_item, dl_par = statistics_layout(aug)
     theta = np.concatenate([res.theta, np.array(start, dtype=float)])
     info = np.zeros((k, k))
     grad = np.zeros(k)
     for g in range(pt.ngroups):
-        sig, J = _jacobian(eng, theta, g, th_par, th_item, dl_par, w.get("parameterization", "delta"))
+        sig, J = statistics_jacobian(eng, theta, g, th_par, th_item, dl_par, w.get("parameterization", "delta"))
         JW = J.T * w["w"][g]
         n = w["ns"][g]
         # lavaan's expected information weighs with 1 / diag(NACOV) of the sample statistics, its

@@ -62,6 +62,23 @@ class SEMResult(Result):
     def __init__(self, **kw):
         self.__dict__.update(kw)
 
+    @property
+    def partable(self):
+        """The parameter table of the fit (:class:`~rsnprop.sem.partable.ParTable`): ``rows`` in
+        the order of the estimates table (before defined parameters), ``rows[i].par`` the index of
+        row ``i`` in ``theta`` and ``vcov`` (-1 when fixed; shared by parameters constrained
+        equal), and ``ov``, ``lv``, ``ngroups``, ``npar``.
+
+        Examples
+        --------
+        >>> from rsnprop.sem import fit
+        >>> from rsnprop.datasets import holzinger_swineford
+        >>> res = fit("visual =~ x1 + x2 + x3", holzinger_swineford())
+        >>> [(r.lhs, r.op, r.rhs, r.par) for r in res.partable.rows[:2]]
+        [('visual', '=~', 'x1', -1), ('visual', '=~', 'x2', 0)]
+        """
+        return self._pt
+
     # -- tables ---------------------------------------------------------------------------
     def to_frame(self):
         """The estimates table (a copy)."""
@@ -197,7 +214,7 @@ class SEMResult(Result):
 
         a = np.zeros(len(self.theta))
         est = 0.0
-        rows = {(r.lhs, r.op, r.rhs, r.group): r for r in self._pt.rows}
+        rows = {(r.lhs, r.op, r.rhs, r.group): r for r in self.partable.rows}
         for key, w in terms.items():
             lhs, op, rhs, group = key
             r = rows.get((lhs, op, rhs, group)) or (rows.get((rhs, op, lhs, group)) if op == "~~" else None)
@@ -290,7 +307,7 @@ class SEMResult(Result):
             if type == "cor":
                 sd = np.sqrt(np.diag(d.cov))
                 r = r / np.outer(sd, sd)
-            out[lab] = pd.DataFrame(r, index=self._pt.ov, columns=self._pt.ov)
+            out[lab] = pd.DataFrame(r, index=self.partable.ov, columns=self.partable.ov)
         return out
 
     def to_lavaan(self) -> str:

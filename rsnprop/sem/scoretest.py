@@ -214,13 +214,13 @@ def score_tests(res, *, types=None, correction="holm", alpha=0.05):
     import pandas as pd
     from scipy import stats
 
-    from .fiml import FIMLEngine
+    from .fiml_engine import FIMLEngine
     from .model import build_engine
 
     check_correction(correction)
     if getattr(res, "_wls", None) is not None or res.theta is None:
         raise InputError("score tests need an ML fit (not WLSMV)", parameter="estimator", value=res.estimator)
-    pt = res._pt
+    pt = res.partable
     aug, expand, pairs = unconstrained(pt)
     if types is not None:
         pairs = [p for p in pairs if _eq_type(p[1], pt.lv) in set(types)]

@@ -53,7 +53,7 @@ def _header(res):
     if res.estimator in ("ML", "MLR"):
         lines.append(_kv("Optimization method", "FISHER-BFGS"))
     npar = f.get("npar", len(res.theta))
-    rows = sum(1 for r in res._pt.rows if r.par >= 0)  # lavaan counts every free row, then the equalities
+    rows = sum(1 for r in res.partable.rows if r.par >= 0)  # lavaan counts every free row, then the equalities
     lines.append(_kv("Number of model parameters", max(rows, npar)))
     if rows > npar:
         lines.append(_kv("Number of equality constraints", rows - npar))
@@ -270,7 +270,7 @@ def _group_block(table, standardized, endogenous, observed=frozenset()):
 
 
 def _endogenous(res):
-    pt = res._pt
+    pt = res.partable
     endo = set()
     for r in pt.rows:
         if r.op == "=~":
@@ -292,7 +292,7 @@ def lavaan_summary(res, fit_measures=True, standardized=True, rsquare=False):
     for g in range(1, res.ngroups + 1):
         if res.ngroups > 1:
             lines += ["", f"Group {g} [{res.groups[g - 1]}]:", ""]
-        lines += _group_block(est[est.group == g], standardized, endo, frozenset(res._pt.ov))
+        lines += _group_block(est[est.group == g], standardized, endo, frozenset(res.partable.ov))
         if rsquare and len(res.r2):
             r2 = res.r2[res.r2.group == g]
             lines += ["R-Square:", "                   Estimate"]
