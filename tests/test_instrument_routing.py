@@ -786,7 +786,8 @@ def test_cleaning_routing_equals_the_instrument_routing(ins, xform, platform, re
     from rsnprop.data import read_table
     from rsnprop.data.platforms import combine_indicators
     from rsnprop.data.rules import CleaningRules
-    from rsnprop.data.validate import routing_masks, validate_items
+    from rsnprop.data.skip_logic import routing_masks
+    from rsnprop.data.validate import validate_items
     from rsnprop.instrument.logic import routed_out
 
     example = read_table(repo_root / "rsnprop" / "datasets" / "example_raw.csv")

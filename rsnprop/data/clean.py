@@ -307,9 +307,10 @@ def _clean(raw_df, instrument, rules, source, diagnostics=True):
     from .platforms import combine_indicators
     from .rules import CleaningRules
     from .scores import construct_scores
-    from .validate import (DROP_TYPES, check_columns, check_constant_sums, check_facts,
-                           check_skip_logic, find_duplicates, problems_frame,
-                           shown_missing_share, validate_items)
+    from .consistency import check_constant_sums, check_facts
+    from .duplicates import find_duplicates
+    from .skip_logic import check_skip_logic, shown_missing_share
+    from .validate import DROP_TYPES, check_columns, problems_frame, validate_items
 
     rules = CleaningRules.from_any(rules)
     items = instrument.items
@@ -372,7 +373,8 @@ def _clean(raw_df, instrument, rules, source, diagnostics=True):
             values[c] = np.nan if getattr(items[c], "numeric", True) else None
     reasons: dict[str, np.ndarray] = {}
     prob_parts = [problems]
-    from .validate import LANGUAGE_COLUMN, check_survey_language, language_counts
+    from .survey_language import check_survey_language, language_counts
+    from .validate import LANGUAGE_COLUMN
 
     lang_codes = None
     if LANGUAGE_COLUMN in df.columns:   # the questionnaire version answered (docs/languages.md)

@@ -85,7 +85,7 @@ def check_eligibility(values, instrument, rules, *, routed=None):
     instrument : Instrument
     rules : rsnprop.data.rules.EligibilityRules
     routed : dict, optional
-        Rule id -> boolean array of the rules that fired (:func:`.validate.routing_masks`),
+        Rule id -> boolean array of the rules that fired (:func:`.skip_logic.routing_masks`),
         when the caller has them already.
 
     Returns
@@ -158,7 +158,7 @@ def routing_criteria(values, instrument, covered=frozenset(), routed=None) -> di
 
     A rule's criterion is 0.0 where the rule fired and 1.0 elsewhere (a rule on a missing
     answer does not fire: never unknown).  ``no_consent`` is the consent step's own reason.
-    The rules are evaluated by :func:`.validate.routing_masks` (vectorised, the same rule as
+    The rules are evaluated by :func:`.skip_logic.routing_masks` (vectorised, the same rule as
     :func:`rsnprop.instrument.logic.routed_out`) unless ``routed`` gives them already.
 
     >>> import pandas as pd
@@ -170,7 +170,7 @@ def routing_criteria(values, instrument, covered=frozenset(), routed=None) -> di
     """
     import numpy as np
 
-    from .validate import routing_masks
+    from .skip_logic import routing_masks
 
     if routed is None:
         routed = routing_masks(values, instrument)

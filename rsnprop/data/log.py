@@ -105,7 +105,7 @@ def routing_log(instrument, routed, not_shown_answered, ids) -> dict:
     instrument : Instrument
         Its ``routing`` rules (``id``, ``action``, ``hides``).
     routed : dict
-        rule id -> boolean array (n,): the rule fired (:func:`.validate.routing_masks`).
+        rule id -> boolean array (n,): the rule fired (:func:`.skip_logic.routing_masks`).
     not_shown_answered : dict
         item id -> 0-based rows that answered it although a fired rule hides the item.
     ids : sequence
