@@ -14,7 +14,47 @@ Examples
 
 from __future__ import annotations
 
-__all__ = ["check_facts", "check_constant_sums"]
+__all__ = ["apply_consistency_checks", "check_facts", "check_constant_sums"]
+
+
+def apply_consistency_checks(values, instrument, rules, found):
+    """Impossible facts and constant sums, as a step of cleaning (``values`` changed in place).
+
+    Every impossible fact and every constant-sum group that does not add up is a problem in
+    ``found`` (a :class:`~rsnprop.data.log.Findings`).  The facts become missing
+    (``impossible_facts: missing``) or exclude the firm (``exclude``: reason
+    ``impossible_fact``); the sums become missing, are rescaled to the total or kept
+    (``constant_sum_action``)."""
+    import numpy as np
+
+    from .validate import problems_frame
+
+    impossible = np.zeros(len(values), dtype=bool)
+    for mask, cols, reason in check_facts(values):
+        if mask.any():
+            for c in cols:
+                if c in values.columns:
+                    found.problems.append(problems_frame(np.flatnonzero(mask), c,
+                                                         values[c].to_numpy()[mask], reason))
+            if rules.impossible_facts == "missing":
+                for c in cols:
+                    if c in values.columns:
+                        values.loc[mask, c] = np.nan
+            impossible |= mask
+    if rules.impossible_facts == "exclude" and impossible.any():
+        found.reasons["impossible_fact"] = impossible
+    for mask, cols, total in check_constant_sums(values, instrument, rules.constant_sum_total,
+                                                 rules.constant_sum_tolerance):
+        if not mask.any():
+            continue
+        sums = values.loc[mask, cols].sum(axis=1).to_numpy()
+        found.problems.append(problems_frame(np.flatnonzero(mask), "+".join(cols), sums,
+                                             "constant_sum"))
+        if rules.constant_sum_action == "missing":
+            values.loc[mask, cols] = np.nan
+        elif rules.constant_sum_action == "rescale":
+            block = values.loc[mask, cols]
+            values.loc[mask, cols] = block.mul(total / block.sum(axis=1).replace(0, np.nan), axis=0)
 
 
 def check_facts(values, *, survey_year=None):

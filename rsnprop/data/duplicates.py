@@ -14,7 +14,44 @@ Examples
 
 from __future__ import annotations
 
-__all__ = ["find_duplicates"]
+__all__ = ["screen_duplicates", "find_duplicates"]
+
+
+def screen_duplicates(values, instrument, ids, rules, found):
+    """Duplicate ids and submissions, as a step of cleaning.
+
+    Later copies are problems in ``found`` (a :class:`~rsnprop.data.log.Findings`) and, with
+    ``exclude_duplicates`` (the default), exclusion reasons (``duplicate_id``, then
+    ``duplicate_submission`` for the copies under another id); else a warning.  Submissions
+    are compared on the item answers (no consent or screening item) or, with
+    ``duplicate_submission_columns: all``, on every column.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        The duplicates excluded (all ``False`` when they are kept): left out of the sample
+        statistics of the careless screen.
+    """
+    import numpy as np
+
+    from .validate import problems_frame
+
+    items = instrument.items
+    item_cols = [c for c in values.columns if items[c].type != "meta"]
+    subst = [c for c in item_cols if getattr(items[c], "role", None) not in ("consent", "screening")]
+    if rules.duplicate_submission_columns == "all":
+        subst = [c for c in values.columns if c != "resp_id"]
+    dup_id, dup_sub = find_duplicates(ids, values, subst)
+    if rules.exclude_duplicates:
+        found.reasons["duplicate_id"] = dup_id
+        found.reasons["duplicate_submission"] = dup_sub & ~dup_id
+    elif dup_id.any():
+        found.warn(f"{int(dup_id.sum())} duplicate respondent id(s) kept (exclude_duplicates=false)")
+    for mask, reason in ((dup_id, "duplicate_id"), (dup_sub & ~dup_id, "duplicate_submission")):
+        if mask.any():
+            found.problems.append(problems_frame(np.flatnonzero(mask), "resp_id",
+                                                 ids.to_numpy()[mask], reason))
+    return (dup_id | dup_sub) if rules.exclude_duplicates else np.zeros(len(values), dtype=bool)
 
 
 def find_duplicates(ids, items, columns=None):

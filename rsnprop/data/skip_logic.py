@@ -12,10 +12,42 @@ Examples
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from .validate import problems_frame
 
-__all__ = ["shown_mask", "routing_masks", "check_skip_logic", "shown_missing_share",
-           "notna_array", "token_mask"]
+__all__ = ["Routing", "apply_skip_logic", "shown_mask", "routing_masks", "check_skip_logic",
+           "shown_missing_share", "notna_array", "token_mask"]
+
+
+@dataclass
+class Routing:
+    """Who was shown what (:func:`check_skip_logic`): ``shown`` item id -> boolean array,
+    ``routed`` rule id -> boolean array of the rules that fired, ``not_shown_answered`` item
+    id -> rows answered although a fired rule hides the item, and ``cache`` the conditions
+    (and factorised ``select_multiple`` columns) computed on the way, for later steps."""
+
+    shown: dict
+    routed: dict
+    not_shown_answered: dict
+    cache: dict
+
+
+def apply_skip_logic(values, instrument, found) -> Routing:
+    """The skip logic and routing rules applied to the answers, as a step of cleaning: the
+    ``required_missing`` and ``answered_when_hidden`` problems go to ``found`` (a
+    :class:`~rsnprop.data.log.Findings`), and a warning when answers to hidden questions are
+    kept (a form without the screen-outs)."""
+    import numpy as np
+
+    cache: dict = {}
+    shown, routed, probs, not_shown_answered = check_skip_logic(values, instrument, cache=cache)
+    found.problems += probs
+    if not_shown_answered:
+        n_late = len(np.unique(np.concatenate(list(not_shown_answered.values()))))
+        found.warn(f"{n_late} row(s) answered questions their routing rules hide (a form without "
+                   "the screen-outs?): answers kept, listed in log.routing.not_shown_answered")
+    return Routing(shown, routed, not_shown_answered, cache)
 
 
 def shown_mask(values, instrument, item, *, cache=None, routed=None):
