@@ -155,7 +155,7 @@ def map_platform_columns(df, platform: str | None, instrument, *, file=None):
     """
     import pandas as pd
 
-    from .read import to_numeric_columns
+    from .read_cells import to_numeric_columns
 
     pii_meta = {normalise_name(k) for k in PII_META}
     platform = platform or "generic"
