@@ -244,61 +244,84 @@ def _validate_others(df, instrument, columns, tokens, positions, block, slot, sk
                 rc[r] = int(np.isin(inv, idx).sum())
         bad_u = [k for k, x in enumerate(reasons) if x == "not_a_number"]
         if numeric:
-            arr = np.array([np.nan if c is None else c for c in mapped], dtype="float64")
-            # numeric missing codes (-99, -9 ...) outside the valid range
-            lo, hi = _bounds(item)
-            choices = getattr(item, "choices", {}) or {}
-            num_tokens = {float(t) for t in tokens if _is_float(t)}
-            for k, c in enumerate(arr):
-                if c in num_tokens and not _valid_number(c, lo, hi, choices):
-                    arr[k] = np.nan
-                    rc["recoded_missing"] = rc.get("recoded_missing", 0) + int((inv == k).sum())
-            vals = arr[inv] if len(arr) else np.full(len(s), np.nan)
-            raw_u = np.array(codes_u, dtype=object)
-            checks = []
-            if bad_u:
-                checks.append((np.isin(inv, bad_u), "not_a_number"))
-            has = ~np.isnan(vals)
-            if lo is not None:
-                checks.append((has & ((vals < lo) | (vals > hi if hi is not None else False)),
-                               "out_of_range"))
-            elif hi is not None:
-                checks.append((has & (vals > hi), "out_of_range"))
-            if itype in ("likert", "integer") or (choices and itype == "select_one"):
-                checks.append((has & (vals != np.round(vals)), "not_integer"))
-            if choices and itype == "select_one":
-                allowed = np.array([float(c) for c in choices], dtype="float64")
-                checks.append((has & ~np.isin(vals, allowed), "invalid_code"))
-            taken = np.zeros(len(s), dtype=bool)
-            for mask, reason in checks:
-                mask = mask & ~taken
-                if mask.any():
-                    probs.append(problems_frame(positions[mask], col, raw_u[inv[mask]], reason))
-                    taken |= mask
-            vals = np.where(taken, np.nan, vals)
-            block[:, slot[col]] = vals
+            block[:, slot[col]] = _numeric_codes(col, item, mapped, codes_u, inv, bad_u, tokens,
+                                                 positions, rc, probs)
             out[col] = block[:, slot[col]]
         else:
-            arr = np.array(mapped, dtype=object)
-            vals = arr[inv] if len(arr) else np.array([None] * len(s), dtype=object)
-            choices = getattr(item, "choices", {}) or {}
-            if choices and itype == "select_one":
-                allowed = {str(c) for c in choices}
-                upper = {str(c).casefold(): str(c) for c in choices}
-                fixed = [None if c is None else (c if c in allowed else upper.get(str(c).casefold(), c))
-                         for c in arr]
-                arr = np.array(fixed, dtype=object)
-                bad = [k for k, c in enumerate(arr) if c is not None and c not in allowed]
-                vals = arr[inv]
-                if bad:
-                    mask = np.isin(inv, bad)
-                    probs.append(problems_frame(positions[mask], col,
-                                                np.array(codes_u, dtype=object)[inv[mask]],
-                                                "invalid_code"))
-                    vals = np.where(mask, None, vals)
+            vals = _text_codes(col, item, mapped, codes_u, inv, positions, probs)
             out[col] = pd.Series(vals, index=df.index, dtype=object)
         if rc:
             col_recodes[col] = rc
+
+
+def _numeric_codes(col, item, mapped, codes_u, inv, bad_u, tokens, positions, rc, probs):
+    """Values of a numeric column read as text (``mapped``: its distinct values as numbers,
+    ``inv``: row -> distinct value): numeric missing codes (-99...) outside the valid range
+    recoded (counted in ``rc``), then the first failed check of each value -- not a number,
+    out of range, not an integer, invalid code -- a problem (into ``probs``) and missing."""
+    import numpy as np
+
+    n = len(inv)
+    itype = getattr(item, "type", "")
+    arr = np.array([np.nan if c is None else c for c in mapped], dtype="float64")
+    # numeric missing codes (-99, -9 ...) outside the valid range
+    lo, hi = _bounds(item)
+    choices = getattr(item, "choices", {}) or {}
+    num_tokens = {float(t) for t in tokens if _is_float(t)}
+    for k, c in enumerate(arr):
+        if c in num_tokens and not _valid_number(c, lo, hi, choices):
+            arr[k] = np.nan
+            rc["recoded_missing"] = rc.get("recoded_missing", 0) + int((inv == k).sum())
+    vals = arr[inv] if len(arr) else np.full(n, np.nan)
+    raw_u = np.array(codes_u, dtype=object)
+    checks = []
+    if bad_u:
+        checks.append((np.isin(inv, bad_u), "not_a_number"))
+    has = ~np.isnan(vals)
+    if lo is not None:
+        checks.append((has & ((vals < lo) | (vals > hi if hi is not None else False)),
+                       "out_of_range"))
+    elif hi is not None:
+        checks.append((has & (vals > hi), "out_of_range"))
+    if itype in ("likert", "integer") or (choices and itype == "select_one"):
+        checks.append((has & (vals != np.round(vals)), "not_integer"))
+    if choices and itype == "select_one":
+        allowed = np.array([float(c) for c in choices], dtype="float64")
+        checks.append((has & ~np.isin(vals, allowed), "invalid_code"))
+    taken = np.zeros(n, dtype=bool)
+    for mask, reason in checks:
+        mask = mask & ~taken
+        if mask.any():
+            probs.append(problems_frame(positions[mask], col, raw_u[inv[mask]], reason))
+            taken |= mask
+    return np.where(taken, np.nan, vals)
+
+
+def _text_codes(col, item, mapped, codes_u, inv, positions, probs):
+    """Values of a text column: for a ``select_one`` item with text codes, codes matched
+    case-insensitively and the others an ``invalid_code`` problem (into ``probs``) and
+    missing."""
+    import numpy as np
+
+    itype = getattr(item, "type", "")
+    arr = np.array(mapped, dtype=object)
+    vals = arr[inv] if len(arr) else np.array([None] * len(inv), dtype=object)
+    choices = getattr(item, "choices", {}) or {}
+    if choices and itype == "select_one":
+        allowed = {str(c) for c in choices}
+        upper = {str(c).casefold(): str(c) for c in choices}
+        fixed = [None if c is None else (c if c in allowed else upper.get(str(c).casefold(), c))
+                 for c in arr]
+        arr = np.array(fixed, dtype=object)
+        bad = [k for k, c in enumerate(arr) if c is not None and c not in allowed]
+        vals = arr[inv]
+        if bad:
+            mask = np.isin(inv, bad)
+            probs.append(problems_frame(positions[mask], col,
+                                        np.array(codes_u, dtype=object)[inv[mask]],
+                                        "invalid_code"))
+            vals = np.where(mask, None, vals)
+    return vals
 
 
 def _fmt_num(v):
