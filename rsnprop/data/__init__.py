@@ -22,8 +22,6 @@ from __future__ import annotations
 import importlib
 
 _LAZY = {
-    "clean": "rsnprop.data.pipeline",
-    "CleaningResult": "rsnprop.data.pipeline",
     "read_table": "rsnprop.data.read",
     "detect_encoding": "rsnprop.data.read",
     "detect_delimiter": "rsnprop.data.read",
@@ -46,7 +44,11 @@ _LAZY = {
     "pool_rubin": "rsnprop.data.missing",
 }
 
-__all__ = sorted(_LAZY)
+# ``clean`` and its result are bound eagerly, as before the module was renamed (it imports
+# nothing heavy).
+from .pipeline import CleaningResult, clean  # noqa: E402, F401  (re-exported in __all__)
+
+__all__ = sorted([*_LAZY, "clean", "CleaningResult"])
 
 
 def __getattr__(name: str):
