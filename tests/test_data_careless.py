@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from rsnprop.data import careless as cl
+from rsnprop.data import careless_covariance as ccov
 
 REF = Path(__file__).parent / "reference"
 
@@ -125,16 +126,16 @@ def test_exact_integer_covariance_equals_float_path(monkeypatch):
 
     x = _likert()
     with ThreadPoolExecutor(2) as pool:
-        fast, means = cl._pairwise_cov(x, pool)
+        fast, means = ccov._pairwise_cov(x, pool)
     assert means is not None
     np.testing.assert_array_equal(means, np.nanmean(x, axis=0))
-    monkeypatch.setattr(cl, "_exact_sums", lambda a: None)
-    slow, none = cl._pairwise_cov(x)
+    monkeypatch.setattr(ccov, "_exact_sums", lambda a: None)
+    slow, none = ccov._pairwise_cov(x)
     assert none is None
     for a, b in zip(fast, slow):
         np.testing.assert_array_equal(a, b)
     x[0, 0] = 2.5                                    # not integer: float path
-    assert cl._exact_sums(x) is None
+    assert ccov._exact_sums(x) is None
 
 
 def test_reverse_in_place_equals_two_matrices():

@@ -344,7 +344,7 @@ def test_same_clean_data_from_every_format(tmp_path, ins, example, example_resul
 
 
 def test_find_duplicates_equals_pandas_duplicated():
-    from rsnprop.data.validate import find_duplicates
+    from rsnprop.data.duplicates import find_duplicates
 
     rng = np.random.default_rng(0)
     x = pd.DataFrame(rng.integers(1, 4, (3000, 3)).astype(float))

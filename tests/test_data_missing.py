@@ -104,9 +104,9 @@ def _incomplete(seed=3, n=300, p=8, share=0.15):
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("case", ["synthetic", "hs_mar", "airquality"])
 def test_em_normal_equals_plain_per_pattern_em(case, weighted):
-    """The batched EM (rsnprop._em.EMPatterns) gives the estimates of the per-pattern EM it
+    """The batched EM (rsnprop.em.EMPatterns) gives the estimates of the per-pattern EM it
     replaced (_em_normal_plain), with and without frequency weights, and from a warm start."""
-    from rsnprop._em import EMPatterns
+    from rsnprop.em import EMPatterns
     from rsnprop.data.missing import _em_normal_plain
 
     if case == "synthetic":

@@ -15,6 +15,7 @@ import pytest
 
 from rsnprop.data import CleaningRules, clean, read_table
 from rsnprop.data import validate as val
+from rsnprop.data.duplicates import find_duplicates
 from rsnprop.instrument import load_instrument
 from rsnprop.results import dumps
 
@@ -77,7 +78,7 @@ def test_split_duplicate_keys_equal_pandas(ins):
     items.loc[targets, "t"] = items.loc[copies, "t"].to_numpy()
     ids = pd.Series([f"i{i}" for i in range(n)], dtype=object)
     ids[10] = ids[n - 1] = "i5"
-    dup_id, dup_sub = val.find_duplicates(ids, items)
+    dup_id, dup_sub = find_duplicates(ids, items)
     answered = items.notna().sum(axis=1).to_numpy() * 2 >= items.shape[1]
     expected = items.duplicated(keep="first").to_numpy() & answered
     np.testing.assert_array_equal(dup_sub, expected)

@@ -32,7 +32,7 @@ def generic(ins, tmp_path_factory):
 @pytest.mark.parametrize("platform", ["xlsform", "limesurvey", "qualtrics"])
 def test_platform_export_equals_generic(ins, generic, platform, arrow_reader, tmp_path,
                                         monkeypatch):
-    from rsnprop.data import read as rd
+    from rsnprop.data import read_csv as rd
 
     if arrow_reader:     # the big-file reader (pyarrow) on this small export
         monkeypatch.setattr(rd, "_ARROW_MIN_BYTES", 0)

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rsnprop.data import read as rd
+from rsnprop.data import read_cells, read_csv
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "rsnprop" / "datasets" / "example_raw.csv"
@@ -22,8 +23,8 @@ def _both(path, monkeypatch, **kw):
     """(fast result, general result): frames or (error class, message)."""
     out = []
     for fast in (True, False):
-        monkeypatch.setattr(rd, "_ARROW_MIN_BYTES", 0 if fast else 1 << 62)
-        monkeypatch.setattr(rd, "_convert_column_fast",
+        monkeypatch.setattr(read_csv, "_ARROW_MIN_BYTES", 0 if fast else 1 << 62)
+        monkeypatch.setattr(read_cells, "_convert_column_fast",
                             _FAST if fast else (lambda s, decimal: None))
         try:
             out.append(rd.read_table(path, **kw))
@@ -32,7 +33,7 @@ def _both(path, monkeypatch, **kw):
     return out
 
 
-_FAST = rd._convert_column_fast
+_FAST = read_cells._convert_column_fast
 
 
 def _same(a, b):
@@ -103,14 +104,14 @@ def test_fast_read_equals_general_forced_decimal(decimal, tmp_path, monkeypatch)
 def test_fast_path_is_used_and_decides_columns():
     """The fast rules decide ordinary columns themselves (the test fails if they never do)."""
     s = pd.Series(["1", " 2 ", None, "", "3"], dtype=object)
-    x, is_comma = rd._convert_column_fast(s, None)
+    x, is_comma = read_cells._convert_column_fast(s, None)
     assert x.dtype == "float64" and x.isna().tolist() == [False, False, True, True, False]
-    x, is_comma = rd._convert_column_fast(pd.Series(["1,5", "2"], dtype=object), None)
+    x, is_comma = read_cells._convert_column_fast(pd.Series(["1,5", "2"], dtype=object), None)
     assert is_comma and x.tolist() == [1.5, 2.0]
-    x, _ = rd._convert_column_fast(pd.Series(["a", " b ", ""], dtype=object), None)
+    x, _ = read_cells._convert_column_fast(pd.Series(["a", " b ", ""], dtype=object), None)
     assert x.tolist() == ["a", "b", None] and x.dtype == object
-    assert rd._convert_column_fast(pd.Series(["inf", "1"], dtype=object), None) is None
-    assert rd._convert_column_fast(pd.Series(["1.234,5", "2"], dtype=object), None) is None
+    assert read_cells._convert_column_fast(pd.Series(["inf", "1"], dtype=object), None) is None
+    assert read_cells._convert_column_fast(pd.Series(["1.234,5", "2"], dtype=object), None) is None
 
 
 _cell = st.one_of(st.sampled_from(["", " ", "1", "2", "7", "-3", "2.5", "2,5", "1.234,5", "+4",
@@ -123,9 +124,9 @@ _cell = st.one_of(st.sampled_from(["", " ", "1", "2", "7", "-3", "2.5", "2,5", "
 @given(st.lists(_cell, min_size=1, max_size=12), st.sampled_from([None, ",", "."]))
 def test_fast_column_rules_equal_general(cells, decimal):
     s = pd.Series(cells, dtype=object)
-    fast = rd._convert_column_fast(s, decimal)
+    fast = read_cells._convert_column_fast(s, decimal)
     if fast is None:
         return                          # the general rules decide: nothing to compare
-    general = rd._convert_column_general(pd.Series(cells, dtype="str"), decimal)
+    general = read_cells._convert_column_general(pd.Series(cells, dtype="str"), decimal)
     pd.testing.assert_series_equal(fast[0], general[0], check_exact=True)
     assert fast[1] == general[1]

@@ -29,7 +29,7 @@ def test_manual_builds_with_every_page_and_the_api_reference(tmp_path):
         assert str(page.with_suffix(".html")) in index, page
     # one reference page per stage, each rendering its package's docstrings
     for page, objects in {"instrument": ["rsnprop.instrument.load_instrument"],
-                          "cleaning": ["rsnprop.data.clean"],
+                          "cleaning": ["rsnprop.data.pipeline.clean"],
                           "measurement": ["rsnprop.measure.pipeline"],
                           "sem": ["rsnprop.sem.fit", "rsnprop.sem.SEMResult"],
                           "propositions": ["rsnprop.propositions.test_propositions"],

@@ -28,7 +28,7 @@ MUST_HAVE_EXAMPLES = [
     "rsnprop.data.read", "rsnprop.data.platforms", "rsnprop.data.rules", "rsnprop.data.recode",
     "rsnprop.data.validate", "rsnprop.data.careless", "rsnprop.data.eligibility",
     "rsnprop.data.classify", "rsnprop.data.scores", "rsnprop.data.missing", "rsnprop.data.log",
-    "rsnprop.data.clean",
+    "rsnprop.data.pipeline",
     "rsnprop.instrument", "rsnprop.instrument.schema", "rsnprop.instrument.model",
     "rsnprop.instrument.load", "rsnprop.instrument.hashing", "rsnprop.instrument.validate",
     "rsnprop.instrument.mapping", "rsnprop.instrument.scoring", "rsnprop.instrument.logic",

@@ -236,7 +236,7 @@ def test_xlsform_round_trip_maps_skips_and_screen_outs_back(ins, xform):
 
 
 def test_cleaning_counts_screen_outs_and_firms_without_social_media(ins, xform):
-    from rsnprop.data.clean import clean
+    from rsnprop.data import clean
 
     names = ["sme"] * 6 + ["not_sme", "no_rsn", "no_rsn", "phase1"]
     df = from_platform(_odk_export(ins, xform, names), ins, "xlsform")
@@ -616,7 +616,7 @@ def test_round_trip_cleaning_applies_the_routing_rules(ins, xform, platform):
     """New-form export -> clean: screened-out firms and firms without social media are
     excluded under their own reason only, none of their unshown questions is a missing or
     required answer, and the missing share counts only the questions each firm was shown."""
-    from rsnprop.data.clean import clean
+    from rsnprop.data import clean
 
     df = _platform_frame(ins, platform, NAMES, xform)
     with pytest.warns(Warning):
@@ -786,7 +786,8 @@ def test_cleaning_routing_equals_the_instrument_routing(ins, xform, platform, re
     from rsnprop.data import read_table
     from rsnprop.data.platforms import combine_indicators
     from rsnprop.data.rules import CleaningRules
-    from rsnprop.data.validate import routing_masks, validate_items
+    from rsnprop.data.skip_logic import routing_masks
+    from rsnprop.data.validate import validate_items
     from rsnprop.instrument.logic import routed_out
 
     example = read_table(repo_root / "rsnprop" / "datasets" / "example_raw.csv")

@@ -186,7 +186,7 @@ def test_em_moments_equal_lavaan_h1_moments(case, csv):
 def test_em_fast_weighted_path_equals_plain_em():
     """The batched E-step (EMPatterns) and frequency weights give the estimates of the plain
     per-pattern EM on copied rows (the bootstrap resample X[idx]) to 1e-8."""
-    from rsnprop.measure._matrix import EMPatterns, _em_moments_plain, em_moments
+    from rsnprop.em import EMPatterns, em_moments, em_moments_plain
 
     d = pd.read_csv(REF / "bfi.csv")
     items = [f"{f}{i}" for f in "ACENO" for i in range(1, 6)]
@@ -194,7 +194,7 @@ def test_em_fast_weighted_path_equals_plain_em():
     X[5] = np.nan                                  # an empty row is dropped by both
     assert len(np.unique(np.isnan(X), axis=0)) > 20
     tight = dict(tol=1e-12, maxit=5000)
-    mu0, S0, n0, _ = _em_moments_plain(X, **tight)
+    mu0, S0, n0, _ = em_moments_plain(X, **tight)
     mu1, S1, n1, _ = em_moments(X, **tight)
     assert n0 == n1 == len(X) - 1
     np.testing.assert_allclose(mu1, mu0, rtol=0, atol=1e-8)
@@ -205,7 +205,7 @@ def test_em_fast_weighted_path_equals_plain_em():
         idx = rng.integers(0, len(X), len(X))
         w = np.bincount(idx, minlength=len(X))
         for start in (None, (mu0, S0)):            # default and warm start (the bootstrap's)
-            mp, Sp, np_, _ = _em_moments_plain(X[idx], start=start, **tight)
+            mp, Sp, np_, _ = em_moments_plain(X[idx], start=start, **tight)
             mw, Sw, nw, _ = em.fit(weights=w, start=start, **tight)
             assert nw == np_
             np.testing.assert_allclose(mw, mp, rtol=0, atol=1e-8)

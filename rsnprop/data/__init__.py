@@ -5,10 +5,16 @@ Public API (loaded lazily, so ``import rsnprop.data`` is cheap):
 
 * :func:`read_table` -- CSV (any encoding/delimiter/decimal mark), XLSX, SPSS, Parquet,
   platform exports mapped to item ids;
-* :func:`clean` -- the orchestrating pure function, returning a :class:`CleaningResult`;
+* :func:`clean` -- the orchestrating pure function (:mod:`.pipeline`), returning a
+  :class:`CleaningResult`;
 * :class:`CleaningRules` -- the ``cleaning:`` section of the study plan (documented defaults);
 * the building blocks: :mod:`.validate`, :mod:`.recode`, :mod:`.careless`,
-  :mod:`.eligibility`, :mod:`.classify`, :mod:`.missing`.
+  :mod:`.eligibility`, :mod:`.classify`, :mod:`.missing`, and the steps of :func:`clean`
+  (:mod:`.columns`, :mod:`.item_values`, :mod:`.skip_logic`, :mod:`.consistency`,
+  :mod:`.duplicates`, :mod:`.careless_screen`, :mod:`.missing_screen`,
+  :mod:`.analysis_data`, :mod:`.log`).
+
+No function of this package has the name of one of its modules.
 """
 
 from __future__ import annotations
@@ -38,9 +44,9 @@ _LAZY = {
     "pool_rubin": "rsnprop.data.missing",
 }
 
-# ``clean`` is both a submodule and the function it defines: bind the function eagerly (the
-# module imports nothing heavy) so that importing ``rsnprop.data.clean`` never shadows it.
-from .clean import CleaningResult, clean  # noqa: E402, F401  (re-exported in __all__)
+# ``clean`` and its result are bound eagerly, as before the module was renamed (it imports
+# nothing heavy).
+from .pipeline import CleaningResult, clean  # noqa: E402, F401  (re-exported in __all__)
 
 __all__ = sorted([*_LAZY, "clean", "CleaningResult"])
 

@@ -20,8 +20,10 @@ Examples
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-__all__ = ["band_ok_codes", "check_eligibility", "routing_criteria", "REASONS"]
+__all__ = ["band_ok_codes", "check_eligibility", "routing_criteria", "REASONS", "Sample",
+           "screen_consent", "screen_eligibility"]
 
 #: criterion -> exclusion reason
 REASONS = {"sme": "not_sme", "internationalised": "not_internationalised",
@@ -85,7 +87,7 @@ def check_eligibility(values, instrument, rules, *, routed=None):
     instrument : Instrument
     rules : rsnprop.data.rules.EligibilityRules
     routed : dict, optional
-        Rule id -> boolean array of the rules that fired (:func:`.validate.routing_masks`),
+        Rule id -> boolean array of the rules that fired (:func:`.skip_logic.routing_masks`),
         when the caller has them already.
 
     Returns
@@ -158,7 +160,7 @@ def routing_criteria(values, instrument, covered=frozenset(), routed=None) -> di
 
     A rule's criterion is 0.0 where the rule fired and 1.0 elsewhere (a rule on a missing
     answer does not fire: never unknown).  ``no_consent`` is the consent step's own reason.
-    The rules are evaluated by :func:`.validate.routing_masks` (vectorised, the same rule as
+    The rules are evaluated by :func:`.skip_logic.routing_masks` (vectorised, the same rule as
     :func:`rsnprop.instrument.logic.routed_out`) unless ``routed`` gives them already.
 
     >>> import pandas as pd
@@ -170,7 +172,7 @@ def routing_criteria(values, instrument, covered=frozenset(), routed=None) -> di
     """
     import numpy as np
 
-    from .validate import routing_masks
+    from .skip_logic import routing_masks
 
     if routed is None:
         routed = routing_masks(values, instrument)
@@ -196,3 +198,68 @@ def consent_given(values, instrument):
             x = _col(values, iid)
             return np.isin(x, np.array([float(c) for c in elig])).astype("float64")
     return np.ones(len(values))
+
+
+@dataclass
+class Sample:
+    """The eligibility criteria per row (``elig``: ``elig_<criterion>`` columns, three-valued)
+    and who the row-level screens apply to: ``in_sample`` (consent given, shown the
+    questionnaire, not routed out), ``stat_sample`` (the same without the duplicates
+    excluded: the rows behind sample statistics such as the median duration)."""
+
+    elig: object
+    in_sample: object
+    stat_sample: object
+
+
+def screen_consent(values, instrument, rules, found):
+    """Consent as a step of cleaning: with ``require_consent`` (the default) the rows without
+    it get the ``no_consent`` reason in ``found`` (a :class:`~rsnprop.data.log.Findings`).
+    Returns :func:`consent_given`."""
+    consent = consent_given(values, instrument)
+    if rules.require_consent:
+        found.reasons["no_consent"] = consent == 0
+    return consent
+
+
+def screen_eligibility(values, instrument, rules, routing, consent, duplicates, found) -> Sample:
+    """Eligibility as a step of cleaning.
+
+    Each criterion not met (by a firm that consented) is an exclusion reason in ``found``
+    (:data:`REASONS`, routing rules under their own); a criterion unknown for a firm in the
+    sample excludes it (``<criterion>_unknown``) with ``eligibility.unknown: exclude``, else
+    is a warning.  ``routing`` is :class:`~rsnprop.data.skip_logic.Routing`, ``duplicates``
+    the duplicates excluded (:func:`~rsnprop.data.duplicates.screen_duplicates`).
+    """
+    import numpy as np
+
+    n = len(values)
+    in_sample = ~found.reasons.get("no_consent", np.zeros(n, dtype=bool))
+    elig = check_eligibility(values, instrument, rules.eligibility, routed=routing.routed)
+    not_met = np.zeros(n, dtype=bool)
+    for col in elig.columns:
+        crit = col[len("elig_"):]
+        reason = REASONS.get(crit, f"not_{crit}")
+        found.reasons[reason] = (elig[col].to_numpy() == 0) & consent.astype(bool)
+        not_met |= found.reasons[reason]
+    # careless and missingness screens apply to respondents who were shown the questionnaire
+    # (consent and screening passed, per the skip logic) and are not screened out otherwise
+    first_construct = next((c for con in instrument.constructs.values() for c in con.items
+                            if c in values.columns), None)
+    if first_construct is not None and first_construct in routing.shown:
+        in_sample &= routing.shown[first_construct]
+    for fired in routing.routed.values():   # screened out or routed past: own reason only
+        in_sample &= ~fired
+    # row-level screens (attention, speed, missingness) apply to every such respondent;
+    # sample statistics (median duration, covariances of the indices) exclude duplicates
+    stat_sample = in_sample & ~duplicates
+    for col in elig.columns:
+        crit = col[len("elig_"):]
+        unknown = np.isnan(elig[col].to_numpy()) & in_sample & ~not_met
+        if unknown.any():
+            if rules.eligibility.unknown == "exclude":
+                found.reasons[f"{crit}_unknown"] = unknown
+            else:
+                found.warn(f"{crit}: eligibility unknown (missing facts) for "
+                           f"{int(unknown.sum())} firm(s), kept")
+    return Sample(elig, in_sample, stat_sample)

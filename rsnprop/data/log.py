@@ -17,7 +17,16 @@ Examples
 
 from __future__ import annotations
 
-__all__ = ["SCHEMA", "STEPS", "exclusion_flow", "step_of", "routing_log"]
+import math
+import os
+import sys
+import warnings
+from dataclasses import dataclass, field
+
+from ..errors import DataQualityWarning
+
+__all__ = ["SCHEMA", "STEPS", "exclusion_flow", "step_of", "routing_log", "Findings",
+           "Exclusions", "apply_exclusions", "problems_table", "cleaning_log", "short_log"]
 
 #: contract of the cleaning log JSON (rsnprop.schemas.CleaningLog)
 SCHEMA = "rsnprop.cleaning/1"
@@ -32,6 +41,41 @@ STEPS = {
     "careless": ["attention_check", "speeding", "careless_indices"],
     "missing": ["too_many_missing"],
 }
+
+
+_DATA_DIR = os.path.dirname(__file__)
+
+
+@dataclass
+class Findings:
+    """What the steps of one cleaning run found, in the order found.
+
+    ``reasons``: exclusion reason -> boolean array over the input rows (insertion order is
+    the order of the flow's reasons); ``problems``: problem tables (0-based rows);
+    ``warnings``: the messages of :meth:`warn`.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> found = Findings()
+    >>> with warnings.catch_warnings(record=True):
+    ...     found.warn("2 unknown column(s) dropped: a, b")
+    >>> found.warnings
+    ['2 unknown column(s) dropped: a, b']
+    """
+
+    reasons: dict = field(default_factory=dict)
+    problems: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+
+    def warn(self, msg: str) -> None:
+        """Record ``msg`` for the log and issue it as a :class:`DataQualityWarning`, attributed
+        to the caller of :func:`rsnprop.data.clean` (the first frame outside this package)."""
+        self.warnings.append(msg)
+        level, frame = 1, sys._getframe()
+        while frame is not None and os.path.dirname(frame.f_code.co_filename) == _DATA_DIR:
+            frame, level = frame.f_back, level + 1
+        warnings.warn(msg, DataQualityWarning, stacklevel=level)
 
 
 def step_of(reason: str) -> str:
@@ -105,7 +149,7 @@ def routing_log(instrument, routed, not_shown_answered, ids) -> dict:
     instrument : Instrument
         Its ``routing`` rules (``id``, ``action``, ``hides``).
     routed : dict
-        rule id -> boolean array (n,): the rule fired (:func:`.validate.routing_masks`).
+        rule id -> boolean array (n,): the rule fired (:func:`.skip_logic.routing_masks`).
     not_shown_answered : dict
         item id -> 0-based rows that answered it although a fired rule hides the item.
     ids : sequence
@@ -155,3 +199,145 @@ def routing_log(instrument, routed, not_shown_answered, ids) -> dict:
             "not_shown_answered_items": {k: len(rows)
                                          for k, rows in sorted(not_shown_answered.items())},
             "not_shown_answered_action": "kept"}
+
+
+@dataclass
+class Exclusions:
+    """The outcome of the screens: ``kept`` (boolean array over the input rows), the flow and
+    the excluded list (:func:`exclusion_flow`), and the per-row ``flags`` table."""
+
+    kept: object
+    flow: list
+    excluded: list
+    flags: object
+
+    @property
+    def n_kept(self) -> int:
+        return int(self.kept.sum())
+
+
+def apply_exclusions(reasons: dict, ids, flags: dict) -> Exclusions:
+    """Every row with a reason is excluded; the flow counts each at its first step.
+
+    ``flags`` (column -> array) becomes the flags table, with ``kept`` last.  Raises
+    ``RuntimeError`` if ``n_in != n_kept + n_excluded`` (a bug, never bad input)."""
+    import numpy as np
+    import pandas as pd
+
+    n_in = len(ids)
+    flow, excluded = exclusion_flow(reasons, list(ids))
+    any_reason = np.zeros(n_in, dtype=bool)
+    for m in reasons.values():
+        any_reason |= np.asarray(m, dtype=bool)
+    kept = ~any_reason
+    flags["kept"] = kept
+    out = Exclusions(kept, flow, excluded, pd.DataFrame(flags, copy=False))
+    n_kept = out.n_kept
+    if n_in != n_kept + len(excluded) or flow and flow[-1]["n_after"] != n_kept:
+        raise RuntimeError(f"cleaning lost rows: n_in={n_in}, n_kept={n_kept}, "
+                           f"n_excluded={len(excluded)}")  # a bug, never bad input
+    return out
+
+
+def problems_table(parts, ids):
+    """One problems table from the steps' ``parts``: sorted by row, column and reason, with
+    the respondent id, rows 1-based."""
+    import pandas as pd
+
+    from .validate import problems_frame
+
+    problems = pd.concat([p for p in parts if len(p)], ignore_index=True) \
+        if any(len(p) for p in parts) else problems_frame()
+    problems = problems.sort_values(["row", "column", "reason"], kind="stable").reset_index(drop=True)
+    problems.insert(1, "id", ids.to_numpy()[problems["row"].to_numpy()] if len(problems) else [])
+    problems["row"] = problems["row"] + 1
+    return problems
+
+
+def short_log(excl: Exclusions, found: Findings) -> dict:
+    """The log without the diagnostics (``clean(..., diagnostics=False)``): counts, flow,
+    excluded rows, the number of problems and the warnings."""
+    n_in = len(excl.kept)
+    return {"n_in": n_in, "n_kept": excl.n_kept, "n_excluded": len(excl.excluded),
+            "excluded": excl.excluded, "steps": _steps(n_in, excl.flow),
+            "problems_total": int(sum(len(p) for p in found.problems)),
+            "diagnostics": False, "warnings": found.warnings}
+
+
+def cleaning_log(raw_df, source, instrument, rules, *, cols, recodes, excl, found, problems,
+                 careless, routing, data, missing, ids, languages) -> dict:
+    """The cleaning log (schema ``rsnprop.cleaning/1``, docs/schemas.md), from what the steps
+    of :func:`rsnprop.data.clean` returned."""
+    from .careless_report import careless_log
+    from .survey_language import language_counts
+
+    n_in = len(excl.kept)
+    log = {
+        "n_in": n_in,
+        "n_kept": excl.n_kept,
+        "n_excluded": len(excl.excluded),
+        "excluded": excl.excluded,
+        "steps": _steps(n_in, excl.flow),
+        "raw_sha256": _raw_hash(raw_df, source),
+        "source": None if source is None else os.path.basename(str(source)),
+        "read": {k: v for k, v in cols.read_info.items()
+                 if k not in ("value_labels", "column_labels")},
+        "instrument": _provenance(instrument),
+        "rules": rules.to_dict(),
+        "columns": {"unknown_dropped": cols.unknown, "absent": cols.absent,
+                    "pii": {"action": rules.pii, "columns": cols.pii,
+                            "dropped_at_read": cols.read_info.get("dropped_pii", [])}},
+        "recodes": recodes,
+        **_problems_block(problems, rules.max_listed_problems),
+        "careless": careless_log(careless, excl.flags, found.reasons, rules),
+        "classification": _classification_counts(data),
+        "missing": missing,
+        "routing": routing_log(instrument, routing.routed, routing.not_shown_answered, list(ids)),
+        "warnings": found.warnings,
+    }
+    if languages is not None:
+        log["survey_language"] = language_counts(languages, excl.kept,
+                                                 getattr(instrument, "languages", ()))
+    return log
+
+
+def _steps(n_in, flow):
+    return [{"step": "read", "n_before": n_in, "n_excluded": 0, "n_after": n_in,
+             "reasons": {}}] + flow
+
+
+def _problems_block(problems, max_listed):
+    listed = problems.head(max_listed)
+    if len(problems):
+        counts = problems.groupby(["reason", "column"], sort=True).size()
+        prob_counts = [{"reason": r, "column": c, "n": int(n)} for (r, c), n in counts.items()]
+    else:
+        prob_counts = []
+    return {"problems_total": int(len(problems)), "problem_counts": prob_counts,
+            "problems": listed.to_dict(orient="records"),
+            "problems_truncated": bool(len(problems) > len(listed))}
+
+
+def _classification_counts(data):
+    return {c: {str(k): int(v) for k, v in data[c].value_counts(dropna=False).sort_index().items()
+                if not (isinstance(k, float) and math.isnan(k))}
+            | {"missing": int(data[c].isna().sum())}
+            for c in ("bg_ms20", "bg_kc25", "bg_true") if c in data.columns}
+
+
+def _raw_hash(raw, source):
+    from ..io import sha256_bytes, sha256_file
+
+    if source is not None and os.path.isfile(str(source)):
+        return sha256_file(source)
+    import pandas as pd
+
+    h = pd.util.hash_pandas_object(raw, index=False).to_numpy().tobytes()
+    return sha256_bytes(h + "\x1f".join(f"{c}:{t}" for c, t in raw.dtypes.items()).encode())
+
+
+def _provenance(instrument):
+    if hasattr(instrument, "provenance"):
+        return instrument.provenance()
+    return {"name": getattr(instrument, "name", None), "version": getattr(instrument, "version", None),
+            "hash": getattr(instrument, "hash", None)}

@@ -5,7 +5,7 @@ The options used downstream are listwise deletion, FIML in SEM (``rsnprop.sem.fi
 missing="fiml")``) and multiple imputation with pooled results (:func:`multiple_imputation` +
 :func:`pool_rubin`).
 
-The EM (:func:`em_normal`) is the batched pattern-wise EM of :class:`rsnprop._em.EMPatterns`
+The EM (:func:`em_normal`) is the batched pattern-wise EM of :class:`rsnprop.em.EMPatterns`
 (shared with :mod:`rsnprop.measure`): patterns found once per data set, the E-step of all
 patterns at once through ``Sigma^-1``, frequency weights for bootstrap resamples.
 :func:`multiple_imputation` fits every bootstrap resample on the same patterns, starting from
@@ -98,7 +98,7 @@ def em_normal(x, *, max_iter: int = 1000, tol: float = 1e-9, weights=None, patte
     """Maximum-likelihood mean and covariance of multivariate-normal data with missing values
     (EM; Little & Rubin 2002, ch. 11). Rows with no value are ignored.
 
-    The E-step is batched over the missingness patterns (:class:`rsnprop._em.EMPatterns`).
+    The E-step is batched over the missingness patterns (:class:`rsnprop.em.EMPatterns`).
 
     Parameters
     ----------
@@ -110,7 +110,7 @@ def em_normal(x, *, max_iter: int = 1000, tol: float = 1e-9, weights=None, patte
         below ``tol``.
     weights : array-like (n,), optional
         Frequency weights (used by the bootstrap of :func:`multiple_imputation`).
-    patterns : rsnprop._em.EMPatterns, optional
+    patterns : rsnprop.em.EMPatterns, optional
         The patterns of ``x`` prepared once (``EMPatterns(x)``), to reuse over repeated
         fits; any other value (such as the list of an earlier version) is ignored.
     start : tuple (mu, sigma), optional
@@ -140,7 +140,7 @@ def em_normal(x, *, max_iter: int = 1000, tol: float = 1e-9, weights=None, patte
     """
     import numpy as np
 
-    from .._em import EMPatterns
+    from ..em import EMPatterns
 
     a = np.asarray(x, dtype="float64")
     n_all, p = a.shape
@@ -342,7 +342,7 @@ def _multiple_imputation(data, columns, *, m, seed, bounds, round_integers, refe
     batched EM; for the tests)."""
     import numpy as np
 
-    from .._em import EMPatterns
+    from ..em import EMPatterns
 
     cols = list(data.columns if columns is None else columns)
     x = data[cols].to_numpy(dtype="float64", na_value=np.nan)

@@ -155,14 +155,29 @@ def map_platform_columns(df, platform: str | None, instrument, *, file=None):
     """
     import pandas as pd
 
-    from .read import to_numeric_columns
-
-    pii_meta = {normalise_name(k) for k in PII_META}
     platform = platform or "generic"
     if platform not in PLATFORMS:
         raise InputError(f"unknown platform; expected one of {', '.join(PLATFORMS)}",
                          file=file, parameter="platform", value=platform)
     info = dict(df.attrs.get("rsnprop_read", {}))
+    df, n_header = _undo_export_layout(df, platform, instrument, info)
+    new_cols, renamed, dropped_pii, meta = _column_targets(df, platform, instrument, file)
+    out = pd.DataFrame({t: df[c] for t, c in new_cols.items()}, index=df.index)
+    if platform == "xlsform" and "duration_sec" not in out.columns:
+        _add_xlsform_duration(out, df)
+    dropped_pii = info.pop("dropped_pii_pre", []) + dropped_pii
+    info.update({"platform": platform, "renamed": renamed, "dropped_pii": dropped_pii,
+                 "meta_columns": meta, "header_rows_dropped": n_header})
+    out.attrs["rsnprop_read"] = info
+    return out
+
+
+def _undo_export_layout(df, platform, instrument, info):
+    """Qualtrics' extra header rows dropped (``n_header``), then the platform's column layout
+    undone by :func:`rsnprop.instrument.mapping.from_platform` (identifying columns dropped
+    first, recorded in ``info["dropped_pii_pre"]``).  Returns ``(df, n_header)``."""
+    from .read_cells import to_numeric_columns
+
     n_header = 0
     if platform == "qualtrics":
         df, n_header = _drop_qualtrics_header_rows(df)
@@ -175,11 +190,22 @@ def map_platform_columns(df, platform: str | None, instrument, *, file=None):
         except ImportError:  # pragma: no cover - instrument stage absent
             from_platform = None
         if from_platform is not None:
+            pii_meta = {normalise_name(k) for k in PII_META}
             keep_attrs = dict(df.attrs)
             pii_first = [c for c in df.columns if normalise_name(c, platform) in pii_meta]
             df = from_platform(df.drop(columns=pii_first), instrument, platform)
             df.attrs = keep_attrs
             info.setdefault("dropped_pii_pre", [str(c) for c in pii_first])
+    return df, n_header
+
+
+def _column_targets(df, platform, instrument, file):
+    """Item id (or kept name) of each export column: the instrument's platform names, the ids
+    themselves, normalised names, the platform's id, language and duration columns.
+    Identifying columns are dropped, platform bookkeeping set aside.
+
+    Returns ``(new_cols: target -> column, renamed: column -> target, dropped_pii, meta)``."""
+    pii_meta = {normalise_name(k) for k in PII_META}
     ids = set(getattr(instrument, "items", {}) or {}) if instrument is not None else set()
     ids |= {"resp_id", "duration_sec", "consent"}
     mapping = _instrument_map(instrument, platform) if instrument is not None else {}
@@ -226,18 +252,19 @@ def map_platform_columns(df, platform: str | None, instrument, *, file=None):
         new_cols[target] = col
         if target != col:
             renamed[str(col)] = target
-    out = pd.DataFrame({t: df[c] for t, c in new_cols.items()}, index=df.index)
-    if platform == "xlsform" and "duration_sec" not in out.columns:
-        cols = {normalise_name(c, platform): c for c in df.columns}
-        if "start" in cols and "end" in cols:
-            start = pd.to_datetime(df[cols["start"]], errors="coerce", utc=True)
-            end = pd.to_datetime(df[cols["end"]], errors="coerce", utc=True)
-            out["duration_sec"] = (end - start).dt.total_seconds()
-    dropped_pii = info.pop("dropped_pii_pre", []) + dropped_pii
-    info.update({"platform": platform, "renamed": renamed, "dropped_pii": dropped_pii,
-                 "meta_columns": meta, "header_rows_dropped": n_header})
-    out.attrs["rsnprop_read"] = info
-    return out
+    return new_cols, renamed, dropped_pii, meta
+
+
+def _add_xlsform_duration(out, df) -> None:
+    """ODK/Kobo exports have ``start`` and ``end`` timestamps: their difference in seconds
+    becomes ``duration_sec``."""
+    import pandas as pd
+
+    cols = {normalise_name(c, "xlsform"): c for c in df.columns}
+    if "start" in cols and "end" in cols:
+        start = pd.to_datetime(df[cols["start"]], errors="coerce", utc=True)
+        end = pd.to_datetime(df[cols["end"]], errors="coerce", utc=True)
+        out["duration_sec"] = (end - start).dt.total_seconds()
 
 
 def combine_indicators(df, instrument):

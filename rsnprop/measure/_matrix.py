@@ -11,7 +11,7 @@ import warnings
 
 import numpy as np
 
-from .._em import EMPatterns, _em_moments_plain, em_moments  # noqa: F401  (EM lives there)
+from ..em import EMPatterns, em_moments, em_moments_plain  # noqa: F401  (EM lives there)
 from ..errors import NearSingularWarning
 
 #: reciprocal condition number below which a correlation matrix is called near-singular

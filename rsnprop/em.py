@@ -3,7 +3,7 @@
 
 :class:`EMPatterns` finds the patterns of a data matrix once; each :meth:`EMPatterns.fit`
 takes row weights (a bootstrap resample as frequency weights) and an optional warm start.
-:func:`em_moments` is the one-shot call.  :func:`_em_moments_plain` is the slow reference
+:func:`em_moments` is the one-shot call.  :func:`em_moments_plain` is the slow reference
 (one ``solve`` per pattern and iteration), kept for the tests.
 """
 
@@ -11,13 +11,22 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["EMPatterns", "em_moments"]
+__all__ = ["EMPatterns", "em_moments", "em_moments_plain"]
 
 
-def _em_moments_plain(X: np.ndarray, tol: float = 1e-10, maxit: int = 1000, start=None):
+def em_moments_plain(X: np.ndarray, tol: float = 1e-10, maxit: int = 1000, start=None):
     """Reference EM (one ``solve`` per missingness pattern and iteration, rows copied).
 
     Kept to check :func:`em_moments` (same arguments and return value); slow.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rsnprop.em import em_moments_plain
+    >>> X = np.array([[1., 2.], [2., np.nan], [3., 5.], [4., 7.], [np.nan, 3.]])
+    >>> mu, S, n, _ = em_moments_plain(X)  # lavInspect(fit, "sampstat.h1"), missing = "ml"
+    >>> n, np.round(mu, 3).tolist()
+    (5, [2.332, 4.114])
     """
     X = np.asarray(X, dtype=float)
     X = X[~np.isnan(X).all(axis=1)]
@@ -81,7 +90,7 @@ class EMPatterns:
     Examples
     --------
     >>> import numpy as np
-    >>> from rsnprop._em import EMPatterns, em_moments
+    >>> from rsnprop.em import EMPatterns, em_moments
     >>> X = np.array([[1., 2.], [2., np.nan], [3., 5.], [4., 7.], [np.nan, 3.]])
     >>> em = EMPatterns(X)
     >>> mu, S, n, _ = em.fit()          # lavInspect(cfa(..., missing = "ml"), "sampstat.h1")
@@ -270,7 +279,7 @@ def em_moments(X: np.ndarray, tol: float = 1e-10, maxit: int = 1000, start=None,
     Examples
     --------
     >>> import numpy as np
-    >>> from rsnprop._em import em_moments
+    >>> from rsnprop.em import em_moments
     >>> X = np.array([[1., 2.], [2., np.nan], [3., 5.], [4., 7.], [np.nan, 3.]])
     >>> mu, S, n, _ = em_moments(X)      # lavInspect(fit, "sampstat.h1") with missing = "ml"
     >>> n, np.round(mu, 3).tolist()

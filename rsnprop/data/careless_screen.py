@@ -1,0 +1,165 @@
+"""The careless-responding screen, as a step of cleaning: attention checks, speeding and the
+careless indices (:func:`.careless.careless_indices`, combined by :func:`.careless.index_rule`).
+
+Each screen adds its per-row values to the flags table and its exclusion reason
+(``attention_check``, ``speeding``, ``careless_indices``) for the rows in the sample; the
+sample statistics (median duration, the indices' covariances) leave out the duplicates.
+
+Examples
+--------
+>>> import numpy as np, pandas as pd
+>>> from rsnprop.data.careless_screen import speeding
+>>> from rsnprop.data.log import Findings
+>>> from rsnprop.data.rules import CarelessRules
+>>> vals = pd.DataFrame({"duration_sec": [100.0, 400.0, 500.0, 600.0]})
+>>> found, flags, everyone = Findings(), {}, np.ones(4, dtype=bool)
+>>> speeding(vals, CarelessRules(), everyone, everyone, flags, found)   # the median duration
+450.0
+>>> found.reasons["speeding"].tolist()                               # < 0.45 x median
+[True, False, False, False]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["CarelessScreen", "screen_careless", "attention_checks", "speeding", "index_screen"]
+
+
+@dataclass
+class CarelessScreen:
+    """What the careless screen found: ``flags`` (column -> array over the input rows, in
+    the order of the flags table), the median duration of the sample, the index flags that
+    were computed and the notes on indices that could not be."""
+
+    flags: dict
+    median_duration: float
+    flag_cols: list
+    notes: list
+
+
+def screen_careless(values, instrument, ids, sample, cr, found) -> CarelessScreen:
+    """Attention checks, speeding and careless indices on the rows in ``sample``
+    (:class:`~rsnprop.data.eligibility.Sample`) under the rules ``cr``
+    (:class:`~rsnprop.data.rules.CarelessRules`); reasons and warnings go to ``found``."""
+    import numpy as np
+
+    # per-row flags gathered as arrays, made one frame after the exclusions (one column
+    # insert each cost more than the careless indices at a few hundred rows)
+    flags = {"row": np.arange(1, len(values) + 1), "resp_id": ids.to_numpy()}
+    att = attention_checks(values, instrument, cr, sample.in_sample, flags, found)
+    med = speeding(values, cr, sample.in_sample, sample.stat_sample, flags, found)
+    items = instrument.items
+    likert = [c for c in values.columns
+              if items[c].type != "meta" and items[c].type == "likert" and c not in att]
+    flag_cols, notes = index_screen(values, instrument, likert, sample, cr, flags, found) \
+        if likert else ([], [])
+    return CarelessScreen(flags, med, flag_cols, notes)
+
+
+def attention_checks(values, instrument, cr, in_sample, flags, found) -> dict:
+    """Failed attention checks per row (``attn_fail_<item>``, ``attention_failed``); more than
+    ``max_failed_attention`` failures is the ``attention_check`` reason.  Returns the checks
+    (item id -> expected answer)."""
+    import numpy as np
+
+    items = instrument.items
+    att_failed = np.zeros(len(values))
+    att = getattr(instrument, "attention_checks", None)
+    att = att if isinstance(att, dict) else {i: it.attention_check.expected for i, it in items.items()
+                                             if getattr(it, "attention_check", None)}
+    for iid, expected in att.items():
+        if iid not in values.columns:
+            continue
+        x = values[iid].to_numpy(dtype="float64")
+        fail = ~np.isnan(x) & (x != float(expected))
+        if cr.attention_missing_is_failure:
+            fail |= np.isnan(x)
+        att_failed += fail
+        flags[f"attn_fail_{iid}"] = fail
+    flags["attention_failed"] = att_failed
+    if att:
+        found.reasons["attention_check"] = (att_failed > cr.max_failed_attention) & in_sample
+    return att
+
+
+def speeding(values, cr, in_sample, stat_sample, flags, found) -> float:
+    """Duration relative to the sample's median (``duration_ratio``); below
+    ``min_duration_sec`` or ``min_duration_ratio`` is the ``speeding`` reason.  Returns the
+    median duration (NaN without a ``duration_sec`` column)."""
+    import numpy as np
+
+    if "duration_sec" not in values.columns:
+        return float("nan")
+    n = len(values)
+    dur = values["duration_sec"].to_numpy(dtype="float64")
+    ok = stat_sample & ~np.isnan(dur)
+    med = float(np.median(dur[ok])) if ok.any() else float("nan")
+    ratio = dur / med if med and np.isfinite(med) else np.full(n, np.nan)
+    flags["duration_ratio"] = ratio
+    speed = np.zeros(n, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        if cr.min_duration_sec is not None:
+            speed |= dur < cr.min_duration_sec
+        if cr.min_duration_ratio is not None:
+            speed |= ratio < cr.min_duration_ratio
+    found.reasons["speeding"] = speed & in_sample
+    return med
+
+
+def index_screen(values, instrument, likert, sample, cr, flags, found):
+    """The careless indices of the ``likert`` items, computed on the sample statistics' rows
+    (NaN elsewhere), their flags and ``n_index_flags``; :func:`.careless.index_rule` gives
+    the ``careless_indices`` reason.  Returns the flag columns and the notes (also warned)."""
+    import numpy as np
+    import pandas as pd
+
+    from .careless import index_rule
+
+    n = len(values)
+    idx = pd.DataFrame(index=range(n))
+    fl = pd.DataFrame(False, index=range(n), columns=[])
+    notes = []
+    sample_idx = np.flatnonzero(sample.stat_sample)
+    if len(sample_idx):
+        ind, fla, notes = _indices_of_rows(values, instrument, likert, sample_idx, cr)
+        idx = ind.reindex(range(n))
+        fl = fla.reindex(range(n), fill_value=False).astype(bool)
+    for c in idx.columns:
+        flags[c] = idx[c].to_numpy()
+    for c in fl.columns:
+        flags[c] = fl[c].to_numpy()
+    flag_cols = list(fl.columns)
+    if flag_cols:
+        hit, _, _ = index_rule(fl, cr)
+        flags["n_index_flags"] = fl.to_numpy().sum(axis=1)
+        found.reasons["careless_indices"] = hit & sample.in_sample
+    for note in notes:
+        found.warn(note)
+    return flag_cols, notes
+
+
+def _indices_of_rows(values, instrument, likert, rows, cr):
+    """:func:`.careless.careless_indices` of the ``likert`` answers of ``rows``: longstring and
+    IRV on the answers as given, the other indices after reverse keying (done in place by
+    careless_indices once longstring/IRV are computed)."""
+    import numpy as np
+    import pandas as pd
+
+    from .careless import careless_indices
+
+    items = instrument.items
+    factors = [[c for c in con.items if c in likert] for con in instrument.constructs.values()]
+    # column-major: each column is written contiguously, the indices read either order
+    x_raw = np.empty((len(rows), len(likert)), order="F")
+    rev = {}
+    for j, c in enumerate(likert):
+        col = values[c].to_numpy()
+        if col.dtype != np.float64:
+            col = values[c].to_numpy(dtype="float64", na_value=np.nan)
+        np.take(col, rows, out=x_raw[:, j], mode="clip")   # unbuffered
+        it = items[c]
+        if getattr(it, "reverse", False):
+            rev[j] = it.scale.min + it.scale.max
+    return careless_indices(pd.DataFrame(x_raw, columns=likert, index=rows, copy=False),
+                            factors=factors, rules=cr, reverse_in_place=rev)

@@ -1,0 +1,306 @@
+"""Reading CSV files: encoding and delimiter detected, the header and the row widths
+checked, big UTF-8 files read by pyarrow's multi-threaded reader (the same cells as pandas
+gives), every cell as text first (:mod:`.read_cells` converts the numeric columns).
+
+Examples
+--------
+>>> from rsnprop.data.read_csv import detect_delimiter
+>>> detect_delimiter("resp_id;rel_1\\nA;5\\n")
+';'
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..errors import DataFileError
+from .read_cells import (MISSING_TOKENS, _blank_missing_tokens, _blank_missing_tokens_arrow,
+                         _check_header, _convert_table, to_numeric_columns)
+
+__all__ = ["detect_encoding", "detect_delimiter"]
+
+
+_DELIMITERS = (",", ";", "\t", "|")
+
+
+
+def detect_encoding(raw: bytes) -> str:
+    """Name of the text encoding of ``raw`` (a CSV file's bytes).
+
+    Byte-order marks decide first (UTF-8-SIG, UTF-16); then strict UTF-8; then
+    ``charset_normalizer`` for multi-byte encodings it is sure about; otherwise cp1252 (the
+    Windows superset of latin-1 that Excel writes in Western Europe), and latin-1 when cp1252
+    cannot decode a byte (latin-1 decodes anything).
+
+    Examples
+    --------
+    >>> detect_encoding("Société".encode("utf-8")), detect_encoding("Société".encode("cp1252"))
+    ('utf-8', 'cp1252')
+    >>> detect_encoding(b"\\xef\\xbb\\xbfid")
+    'utf-8-sig'
+    """
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    try:
+        raw.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    sample = raw[:200_000]
+    if b"\x00" in sample:  # UTF-16 without a BOM
+        try:
+            from charset_normalizer import from_bytes
+
+            best = from_bytes(sample).best()
+            if best is not None and best.encoding.startswith("utf_16"):
+                return best.encoding.replace("_", "-")
+        except Exception:  # pragma: no cover - detection is best effort
+            pass
+    try:
+        raw.decode("cp1252")
+        return "cp1252"
+    except UnicodeDecodeError:
+        return "latin-1"
+
+
+
+def detect_delimiter(text: str) -> str:
+    """The field delimiter of CSV ``text``: the candidate among ``, ; TAB |`` that splits the
+    first lines into the most, and equally many, fields (quoted fields are respected).
+
+    Examples
+    --------
+    >>> detect_delimiter("a;b;c\\n1;2,5;3\\n")
+    ';'
+    >>> detect_delimiter('a,b\\n"x;y",2\\n')
+    ','
+    """
+    import csv
+    import io
+
+    head = text[:1 << 20]     # the first lines only (no split of a whole big file)
+    lines = head.splitlines()[:50]
+    if len(head) < len(text) and len(lines) < 50 and len(lines) > 1:
+        lines = lines[:-1]      # the last line may be cut
+    sample = "\n".join(lines)
+    best, best_key = ",", (-1, -1)
+    for delim in _DELIMITERS:
+        try:
+            rows = [r for r in csv.reader(io.StringIO(sample), delimiter=delim) if r]
+        except csv.Error:
+            continue
+        if not rows:
+            continue
+        widths = [len(r) for r in rows]
+        header = widths[0]
+        if header < 2:
+            continue
+        consistent = sum(w == header for w in widths)
+        key = (consistent, header)
+        if key > best_key:
+            best, best_key = delim, key
+    return best
+
+
+
+def _read_csv(path: Path, *, encoding=None, delimiter=None, decimal=None,
+              missing_tokens=MISSING_TOKENS):
+    import io
+
+    import pandas as pd
+
+    raw = path.read_bytes()
+    if not raw or raw.isspace():       # (= not raw.strip(), without copying the file)
+        raise DataFileError("the file is empty", file=path)
+    enc = encoding or detect_encoding(raw)
+    if encoding is None and enc in ("cp1252", "latin-1"):
+        _warn_mixed_encoding(raw, path)
+    # a big UTF-8 file is decoded by pyarrow itself (which checks it): only its first
+    # megabyte here, for the delimiter and the header; the whole text if pandas reads it
+    head_only = enc in ("utf-8", "utf-8-sig") and len(raw) >= _ARROW_MIN_BYTES
+    if head_only:
+        text = raw[:1 << 20].decode(enc, errors="ignore")
+        text = text[:text.rfind("\n") + 1] or text           # whole lines only
+    else:
+        text = _decode(raw, enc, path)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    delim = delimiter or (detect_delimiter(text) if path.suffix.lower() != ".tsv" else "\t")
+    if delimiter is None:
+        _check_header_delimiter(text, delim, path)
+    # fast path: pyarrow's multi-threaded reader, every column as text (the same cells as
+    # pandas below); anything it does not read exactly as pandas would (short or long rows,
+    # duplicate or empty header names, parse errors, invalid UTF-8) goes to pandas, which
+    # reports them
+    table = _read_csv_arrow(raw, text, enc, delim)
+    if table is not None:
+        del raw, text
+        table, counts = _blank_missing_tokens_arrow(table, missing_tokens)
+        df, comma_cols = _convert_table(table, decimal)
+        df.attrs["rsnprop_read"] = {"format": "csv", "encoding": enc, "delimiter": delim,
+                                    "decimal_comma_columns": comma_cols,
+                                    "missing_tokens": counts}
+        return df
+    if head_only:
+        text = _decode(raw, enc, path)
+        if text.startswith("\ufeff"):
+            text = text[1:]
+    _check_row_widths(text, delim, path)
+    try:
+        df = pd.read_csv(io.StringIO(text), sep=delim, dtype=str, keep_default_na=False,
+                         na_values=[""], skip_blank_lines=True, engine="c")
+    except pd.errors.ParserError as err:
+        msg = str(err).strip().splitlines()[-1]
+        m = re.search(r"line (\d+)", msg)
+        line = int(m.group(1)) if m else None
+        raise DataFileError(f"malformed CSV ({msg})", file=path,
+                            row=None if line is None else max(line - 1, 1)) from None
+    except pd.errors.EmptyDataError:
+        raise DataFileError("the file has no columns", file=path) from None
+    df = _check_header(df, path)
+    df, counts = _blank_missing_tokens(df, missing_tokens)
+    # decimal=None: auto, per column (a comma-delimited file can hold quoted decimal commas)
+    df, comma_cols = to_numeric_columns(df, decimal=decimal)
+    df.attrs["rsnprop_read"] = {"format": "csv", "encoding": enc, "delimiter": delim,
+                                "decimal_comma_columns": comma_cols, "missing_tokens": counts}
+    return df
+
+
+
+def _check_header_delimiter(text: str, delim: str, path) -> None:
+    """Refuse a file whose header is split by one delimiter and its rows by another (every
+    row would otherwise be read as one field, i.e. all missing)."""
+    import csv
+    import io
+
+    lines = [ln for ln in text[:1 << 20].splitlines()[:50] if ln.strip()]
+    if len(lines) < 2:
+        return
+    try:
+        widths = {d: [len(r) for r in csv.reader(io.StringIO("\n".join(lines)), delimiter=d)]
+                  for d in _DELIMITERS}
+    except csv.Error:
+        return
+    header, rows = widths[delim][0], widths[delim][1:]
+    if header < 2 or sum(w == header for w in rows) * 2 >= len(rows):
+        return
+    for other in _DELIMITERS:
+        if other == delim:
+            continue
+        w = widths[other][1:]
+        if w and w[0] >= 2 and sum(x == w[0] for x in w) * 2 > len(w):
+            raise DataFileError(f"the header is delimited by {delim!r} but the rows by "
+                                f"{other!r}: save the file with one delimiter", file=path)
+
+
+
+def _check_row_widths(text: str, delim: str, path) -> None:
+    """A data row with fewer fields than the header is a problem of that row (pandas would
+    pad it with missing values silently).  Rows are 1-based data rows (after the header)."""
+    import csv
+    import io
+
+    try:
+        reader = csv.reader(io.StringIO(text), delimiter=delim)
+        header = None
+        row = 0
+        for fields in reader:
+            if not fields or (len(fields) == 1 and not fields[0].strip()):
+                continue  # blank lines are skipped, as pandas does
+            if header is None:
+                header = len(fields)
+                continue
+            row += 1
+            if len(fields) < header:
+                raise DataFileError(f"the row has {len(fields)} field(s) and the header "
+                                    f"{header}: a field is missing (or a delimiter)",
+                                    file=path, row=row)
+    except csv.Error:
+        return  # pandas reports malformed quoting itself
+
+
+
+def _warn_mixed_encoding(raw: bytes, path) -> None:
+    """Warn when a file that is not valid UTF-8 still holds UTF-8 sequences (a file edited
+    with two encodings): its accented letters come out garbled either way."""
+    import warnings
+
+    from ..errors import DataQualityWarning
+
+    sample = raw[:1 << 22]
+    if re.search(rb"[\xc3\xc2\xc5][\x80-\xbf]", sample):
+        try:
+            sample.decode("utf-8")
+        except UnicodeDecodeError as err:
+            line = sample[: err.start].count(b"\n")
+            warnings.warn(f"{path}: the file mixes UTF-8 and another encoding (first non-UTF-8 "
+                          f"byte on data row {max(line, 1)}): read as cp1252, so some accented "
+                          "letters are garbled; save the file as UTF-8", DataQualityWarning,
+                          stacklevel=4)   # read_table
+
+
+
+def _decode(raw: bytes, enc: str, path):
+    try:
+        return raw.decode(enc)
+    except (UnicodeDecodeError, LookupError) as err:
+        raise DataFileError(f"cannot decode the file as {enc}: {err}", file=path) from None
+
+
+
+def _read_csv_arrow(raw: bytes, text: str, enc: str, delim: str):
+    """All columns as text with ``pyarrow.csv`` (None: let pandas read the file).
+
+    Used for files of at least ``_ARROW_MIN_BYTES`` whose header names are unique and
+    non-empty; every row must have the header's number of fields (pandas pads short rows
+    silently, so such files go to pandas too). Cells are those of
+    ``pd.read_csv(sep=delim, dtype=str, keep_default_na=False, na_values=[""])``:
+    empty -> missing, everything else verbatim.
+    """
+    import csv
+    import io
+
+    if len(raw) < _ARROW_MIN_BYTES:
+        return None
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pcsv
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        return None
+    try:
+        head = text[:1 << 20]
+        names = next(csv.reader(io.StringIO(head), delimiter=delim))
+    except (StopIteration, csv.Error):
+        return None
+    if not names or len(set(names)) != len(names) or any(not n.strip() for n in names) \
+            or any(re.search(r"\.\d+$", n) or n.startswith("Unnamed: ") for n in names):
+        return None      # pandas renames or reports these (_check_header)
+    if enc in ("utf-8", "utf-8-sig"):
+        data = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+    else:
+        data = text.encode("utf-8")     # the whole text (only UTF-8 comes as a head)
+    if data[:1] in (b"\n", b"\r"):
+        return None      # blank lines before the header: pandas' rules
+    try:
+        table = pcsv.read_csv(
+            pa.py_buffer(data),
+            read_options=pcsv.ReadOptions(block_size=1 << 24, encoding="utf8"),
+            parse_options=pcsv.ParseOptions(delimiter=delim, quote_char='"', double_quote=True,
+                                            newlines_in_values=True, ignore_empty_lines=True),
+            convert_options=pcsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                strings_can_be_null=True,
+                                                quoted_strings_can_be_null=True,
+                                                null_values=[""]))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError, ValueError):
+        return None
+    if table.column_names != names:
+        return None
+    return table
+
+
+
+#: files smaller than this are read by pandas alone (the fast reader pays off on big files)
+_ARROW_MIN_BYTES = 1 << 20

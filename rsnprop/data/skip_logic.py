@@ -1,0 +1,295 @@
+"""Skip logic and routing applied to the answers, as the exported forms apply them: which
+items each respondent was shown (``show_if``, routing rules), the ``required_missing`` and
+``answered_when_hidden`` problems, and the share of shown items left unanswered.
+
+Examples
+--------
+>>> import numpy as np, pandas as pd
+>>> from rsnprop.data.skip_logic import token_mask
+>>> token_mask(pd.Series(["linkedin x", None, "x"]), "x").tolist()
+[True, False, True]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .validate import problems_frame
+
+__all__ = ["Routing", "apply_skip_logic", "shown_mask", "routing_masks", "check_skip_logic",
+           "shown_missing_share", "notna_array", "token_mask"]
+
+
+@dataclass
+class Routing:
+    """Who was shown what (:func:`check_skip_logic`): ``shown`` item id -> boolean array,
+    ``routed`` rule id -> boolean array of the rules that fired, ``not_shown_answered`` item
+    id -> rows answered although a fired rule hides the item, and ``cache`` the conditions
+    (and factorised ``select_multiple`` columns) computed on the way, for later steps."""
+
+    shown: dict
+    routed: dict
+    not_shown_answered: dict
+    cache: dict
+
+
+def apply_skip_logic(values, instrument, found) -> Routing:
+    """The skip logic and routing rules applied to the answers, as a step of cleaning: the
+    ``required_missing`` and ``answered_when_hidden`` problems go to ``found`` (a
+    :class:`~rsnprop.data.log.Findings`), and a warning when answers to hidden questions are
+    kept (a form without the screen-outs)."""
+    import numpy as np
+
+    cache: dict = {}
+    shown, routed, probs, not_shown_answered = check_skip_logic(values, instrument, cache=cache)
+    found.problems += probs
+    if not_shown_answered:
+        n_late = len(np.unique(np.concatenate(list(not_shown_answered.values()))))
+        found.warn(f"{n_late} row(s) answered questions their routing rules hide (a form without "
+                   "the screen-outs?): answers kept, listed in log.routing.not_shown_answered")
+    return Routing(shown, routed, not_shown_answered, cache)
+
+
+def shown_mask(values, instrument, item, *, cache=None, routed=None):
+    """Boolean array: was ``item`` shown to each respondent under the skip logic?
+
+    Conditions (``eq ne gt ge lt le selected not_selected answered``) are all required (AND);
+    a condition on an unanswered item is false. Items without ``show_if`` are always shown.
+    With ``routed`` (:func:`routing_masks`), an item is also hidden from the respondents for
+    whom one of its routing rules (``item.routed_by``: screen-outs, the "none" answer) fired.
+    """
+    import numpy as np
+
+    n = len(values)
+    mask = np.ones(n, dtype=bool)
+    cache = {} if cache is None else cache
+    for cond in getattr(item, "show_if", ()) or ():
+        if cond.item in values.columns:
+            mask &= _cached_condition(values, cond, cache)
+    for rule_id in (getattr(item, "routed_by", ()) or ()) if routed is not None else ():
+        mask &= ~routed[rule_id]
+    return mask
+
+
+
+def _cached_condition(values, cond, cache):
+    """One skip-logic or routing condition, computed once per (column, op, value)."""
+    src, op, val = cond.item, cond.op, cond.value
+    key = (src, op, repr(val))
+    if key not in cache:
+        if op in ("selected", "not_selected"):    # one factorisation per column
+            fkey = ("factorize", src)
+            if fkey not in cache:
+                cache[fkey] = _factorize(values[src])
+            cache[key] = _condition(values[src], op, val, factorized=cache[fkey])
+        else:
+            cache[key] = _condition(values[src], op, val)
+    return cache[key]
+
+
+
+def routing_masks(values, instrument, *, cache=None) -> dict:
+    """Which routing rules fired for each respondent, evaluated as the exported forms do.
+
+    A rule fires when all its conditions hold; a condition on an unanswered (or absent) item
+    does not hold, so a respondent who skipped the trigger question is never routed by it
+    (the same rule as :func:`rsnprop.instrument.logic.routed_out`).
+
+    Returns
+    -------
+    dict
+        rule id -> boolean array (n,), in the instrument's order.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from rsnprop.instrument import load_instrument
+    >>> ins = load_instrument("instruments/rsn_internationalisation.yaml")
+    >>> vals = pd.DataFrame({"employees": [10.0, 300.0, None],
+    ...                      "rsn_platforms": ["linkedin", None, "no_social_media"]})
+    >>> fired = routing_masks(vals, ins)
+    >>> fired["not_sme"].tolist(), fired["no_rsn_use"].tolist()
+    ([False, True, False], [False, False, True])
+    """
+    import numpy as np
+
+    cache = {} if cache is None else cache
+    out = {}
+    for rule in getattr(instrument, "routing", ()) or ():
+        mask = np.ones(len(values), dtype=bool)
+        for cond in rule.conditions:
+            if cond.item not in values.columns:
+                mask[:] = False
+                break
+            mask &= _cached_condition(values, cond, cache)
+        out[rule.id] = mask
+    return out
+
+
+
+def check_skip_logic(values, instrument, *, cache=None):
+    """Skip logic and routing applied to the answers, as the exported forms apply them.
+
+    An item is shown when its ``show_if`` conditions hold and none of its routing rules
+    (``item.routed_by``) fired. A required item that was not shown is not required; an
+    answer that ``show_if`` hides is an ``answered_when_hidden`` problem (as before); an
+    answer that only a fired routing rule hides is *kept* and returned as
+    ``not_shown_answered`` (data from a form without the screen-outs, e.g. the bundled
+    example export: the firm is excluded under the rule's own reason anyway).
+
+    Returns
+    -------
+    shown : dict
+        item id -> boolean array, for the items with ``show_if`` or a routing rule that fired
+        (every other item was shown to everyone).
+    routed : dict
+        rule id -> boolean array, :func:`routing_masks`.
+    problems : list of pandas.DataFrame
+        ``required_missing`` and ``answered_when_hidden`` problems (0-based rows).
+    not_shown_answered : dict
+        item id -> 0-based rows (int array) whose answer is kept although a fired routing
+        rule hides the item (row indices, not masks: few rows, little memory).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from rsnprop.instrument import load_instrument
+    >>> ins = load_instrument("instruments/rsn_internationalisation.yaml")
+    >>> vals = pd.DataFrame({"consent": [1.0, 1.0], "decision_maker": [1.0, 1.0],
+    ...                      "employees": [300.0, 300.0], "sector": [None, "C"]})
+    >>> shown, routed, probs, late = check_skip_logic(vals, ins)
+    >>> shown["sector"].tolist(), routed["not_sme"].tolist(), late["sector"].tolist()
+    ([False, False], [True, True], [1])
+    >>> any((p["column"] == "sector").any() for p in probs)   # not required once screened out
+    False
+    """
+    items = instrument.items
+    cache = {} if cache is None else cache
+    routed = routing_masks(values, instrument, cache=cache)
+    shown, probs, late = {}, [], {}
+    masks: dict = {}     # items of a section share their conditions and rules: once each
+    for c in values.columns:
+        it = items[c]
+        conds = tuple((k.item, k.op, repr(k.value)) for k in getattr(it, "show_if", ()) or ()
+                      if k.item in values.columns)
+        rules = tuple(r for r in getattr(it, "routed_by", ()) or () if routed[r].any())
+        if (conds, rules) not in masks:
+            skip = shown_mask(values, instrument, it, cache=cache) if conds else None
+            off = None
+            for rule_id in rules:
+                off = routed[rule_id] if off is None else (off | routed[rule_id])
+            sh = skip if off is None else (~off if skip is None else skip & ~off)
+            masks[(conds, rules)] = skip, off, sh
+        skip, off, sh = masks[(conds, rules)]
+        if sh is not None:
+            shown[c] = sh
+        ans = notna_array(values[c])
+        if getattr(it, "required", False):
+            miss = ~ans if sh is None else (sh & ~ans)
+            if miss.any():
+                probs.append(problems_frame(_flat(miss), c, None, "required_missing"))
+        if skip is not None:
+            hidden = ans & ~skip
+            if hidden.any():
+                probs.append(problems_frame(_flat(hidden), c, values[c].to_numpy()[hidden],
+                                            "answered_when_hidden"))
+        if off is not None:
+            kept = ans & off if skip is None else (ans & off & skip)
+            if kept.any():
+                late[c] = _flat(kept)
+    return shown, routed, probs, late
+
+
+
+def shown_missing_share(values, columns, shown):
+    """Share of the ``columns`` shown to each respondent that were left unanswered.
+
+    Questions a respondent was not shown (skip logic, routing: ``shown`` from
+    :func:`check_skip_logic`) are neither missing nor counted; NaN where none was shown.
+
+    >>> import numpy as np, pandas as pd
+    >>> vals = pd.DataFrame({"a": [1.0, np.nan, np.nan], "b": [np.nan, np.nan, np.nan]})
+    >>> shown_missing_share(vals, ["a", "b"], {"b": np.array([True, False, False])}).tolist()
+    [0.5, 1.0, 1.0]
+    """
+    import numpy as np
+
+    n = len(values)
+    n_miss, n_shown = np.zeros(n), np.zeros(n)
+    for c in columns:
+        miss = ~notna_array(values[c])
+        sh = shown.get(c)
+        if sh is None:
+            n_miss += miss
+            n_shown += 1.0
+        else:
+            n_miss += miss & sh
+            n_shown += sh
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return n_miss / n_shown     # = isna().mean(axis=1) when every column was shown
+
+
+
+def _flat(mask):
+    import numpy as np
+
+    return np.flatnonzero(mask)
+
+
+
+def notna_array(s):
+    """Boolean array of answered values (``s.notna()``; NaN test on float64 columns)."""
+    import numpy as np
+
+    if s.dtype == np.float64:
+        return ~np.isnan(s.to_numpy())
+    return s.notna().to_numpy()
+
+
+
+def _factorize(col):
+    import numpy as np
+    import pandas as pd
+
+    codes, uniq = pd.factorize(col, use_na_sentinel=True)
+    return np.asarray(codes), uniq
+
+
+
+def token_mask(col, token, *, factorized=None):
+    """Boolean array: does each space-separated answer contain ``token``? (computed on the
+    distinct answers, then mapped back)"""
+    import numpy as np
+
+    codes, uniq = _factorize(col) if factorized is None else factorized
+    tok = str(token)
+    hit = np.array([tok in str(u).split(" ") for u in uniq] + [False], dtype=bool)
+    return hit[np.asarray(codes)]
+
+
+
+def _condition(col, op, val, *, factorized=None):
+    """Boolean array of one skip-logic condition on one column (unanswered -> False)."""
+    import numpy as np
+
+    if op in ("selected", "not_selected"):
+        has = token_mask(col, val, factorized=factorized)
+        return has if op == "selected" else (notna_array(col) & ~has)
+    if op == "answered":
+        return notna_array(col)
+    if col.dtype == object or not hasattr(col.dtype, "kind") or col.dtype.kind not in "biuf":
+        a = col.astype(object).to_numpy()
+        uniq = {x for x in a if x is not None and not (isinstance(x, (float, np.floating)) and np.isnan(x))}
+        hits = {x for x in uniq if _cmp(x, op, val)}
+        return np.isin(a, list(hits)) if hits else np.zeros(len(a), dtype=bool)
+    a = col.to_numpy(dtype="float64")
+    with np.errstate(invalid="ignore"):
+        return np.asarray(_cmp(a, op, float(val)), dtype=bool) & ~np.isnan(a)
+
+
+
+def _cmp(a, op, v):
+    import operator
+
+    return {"eq": operator.eq, "ne": operator.ne, "gt": operator.gt, "ge": operator.ge,
+            "lt": operator.lt, "le": operator.le}[op](a, v)

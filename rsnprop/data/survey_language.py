@@ -1,0 +1,89 @@
+"""The ``survey_language`` column (the questionnaire version each respondent answered,
+docs/languages.md): codes checked against the instrument's languages and counted for the log.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from rsnprop.data.survey_language import check_survey_language
+>>> check_survey_language(pd.Series(["EN", "nl"]), ["en", "fr"])[0].tolist()
+['en', None]
+"""
+
+from __future__ import annotations
+
+from .validate import LANGUAGE_COLUMN, problems_frame
+
+__all__ = ["check_survey_language", "language_counts"]
+
+
+def check_survey_language(values, languages):
+    """Language codes of the ``survey_language`` column, checked against the instrument's.
+
+    A value is read case-insensitively as a language code of the instrument (``fr``, ``FR``),
+    a code with a region or variant (``fr-BE``, ``en_GB``, LimeSurvey ``de-informal``: the
+    part before ``-``/``_``) or a label ending in the code in brackets (``French (fr)``, as
+    ODK names languages).  Missing values stay missing; any other value becomes missing and
+    is an ``unknown_language`` problem (0-based row, value).
+
+    Parameters
+    ----------
+    values : pandas.Series
+    languages : sequence of str
+        The instrument's ``languages``.
+
+    Returns
+    -------
+    (numpy.ndarray of object, DataFrame)
+        The codes (``None`` when missing or unknown) and the problems table.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> codes, probs = check_survey_language(pd.Series(["EN", "fr-BE", None, "French (fr)", "de"]),
+    ...                                      ["en", "fr"])
+    >>> codes.tolist(), probs[["row", "value", "reason"]].values.tolist()
+    (['en', 'fr', None, 'fr', None], [[4, 'de', 'unknown_language']])
+    """
+    import re
+
+    import numpy as np
+    import pandas as pd
+
+    known = {str(lg).casefold(): str(lg) for lg in languages}
+    uniq, inv = np.unique(values.astype(object).where(values.notna(), "").astype(str)
+                          .to_numpy(), return_inverse=True)
+    mapped = []
+    for u in uniq:                      # distinct values only
+        t = u.strip().casefold()
+        m = re.search(r"\(([^()]+)\)\s*$", t)
+        t = m.group(1).strip() if m else t
+        mapped.append(known.get(t, known.get(re.split(r"[-_]", t, maxsplit=1)[0])) if t else "")
+    codes = np.asarray(mapped, dtype=object)[inv.ravel()]
+    bad = np.asarray([c is None for c in codes])
+    codes[codes == ""] = None
+    rows = np.flatnonzero(bad)
+    probs = problems_frame(rows, LANGUAGE_COLUMN, pd.Series(values).to_numpy()[rows],
+                           "unknown_language") if len(rows) else problems_frame()
+    return codes, probs
+
+
+
+def language_counts(codes, kept, languages) -> dict:
+    """The cleaning log's ``survey_language`` block: firms per version among all rows
+    (``n_in``) and among the kept ones (``n_kept``), ``missing`` counting unknown codes too.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> c = np.array(["en", "fr", None, "fr"], dtype=object)
+    >>> language_counts(c, np.array([True, True, True, False]), ["en", "fr"])["n_kept"]
+    {'en': 1, 'fr': 1, 'missing': 1}
+    """
+    import numpy as np
+
+    def count(c):
+        return {lg: int(np.sum(c == lg)) for lg in languages} | \
+            {"missing": int(sum(x is None for x in c))}
+
+    return {"column": LANGUAGE_COLUMN, "languages": list(languages), "n_in": count(codes),
+            "n_kept": count(codes[np.asarray(kept, dtype=bool)])}
