@@ -23,20 +23,20 @@ Pipeline
 
 from __future__ import annotations
 
-# Public functions are imported eagerly: several share their module's name (``efa``,
-# ``omega``, ``polychoric``, ``validity``), which a lazy loader would shadow.  These modules
-# import numpy only; scipy, pandas and the SEM engine load inside the functions.
+# Public functions are imported eagerly.  No function shares its module's name, so
+# ``rsnprop.measure.<module>`` is always the module (``exploratory``, ``schmid_leiman``,
+# ``polychoric_correlation``, ``internal_consistency``, ``construct_validity``...).  These
+# modules import numpy only; scipy, pandas and the SEM engine load inside the functions.
 from .cmv import common_latent_factor, harman, marker_variable  # noqa: F401
-from .efa import EFAResult, bartlett, efa, kmo, parallel_analysis  # noqa: F401
+from .exploratory import EFAResult, bartlett, efa, kmo, parallel_analysis  # noqa: F401
 from .factor import fa_matrix  # noqa: F401
-from .omega import omega, omega_from_matrix, schmid  # noqa: F401
-from .polychoric import polychoric  # noqa: F401
-from .reliability import ReliabilityResult, alpha, feldt_ci  # noqa: F401
-from .validity import ValidityResult, ave, composite_reliability, htmt, validity  # noqa: F401
+from .schmid_leiman import omega, omega_from_matrix, schmid  # noqa: F401
+from .polychoric_correlation import polychoric  # noqa: F401
+from .internal_consistency import ReliabilityResult, alpha, feldt_ci  # noqa: F401
+from .construct_validity import ValidityResult, ave, composite_reliability, htmt, validity  # noqa: F401
 
 #: ``rsnprop.reliability`` / ``rsnprop.measure.reliability``: the reliability function
-#: (an alias of :func:`alpha`; like ``efa`` and ``omega`` it shadows its module's name --
-#: import the module's contents with ``from rsnprop.measure.reliability import ...``).
+#: (an alias of :func:`alpha`, defined in :mod:`rsnprop.measure.internal_consistency`).
 reliability = alpha
 
 _LAZY = {

@@ -54,7 +54,7 @@ def harman(data, items=None, *, missing: str = "listwise", fm: str = "minres") -
     Returns ``fa_share`` (one unrotated factor, psych::fa), ``pc_share`` (first principal
     component), ``concern`` (either share above 0.5), ``limits`` (str), ``n``.
     """
-    from ._data import apply_missing, cor_matrix, select_items
+    from .item_data import apply_missing, cor_matrix, select_items
     from .factor import fa_matrix
 
     frame = apply_missing(select_items(data, items), missing)
@@ -82,7 +82,7 @@ def marker_variable(data, items, marker: str, *, r_m: float | None = None) -> di
     import pandas as pd
     from scipy import stats
 
-    from ._data import select_items
+    from .item_data import select_items
 
     frame = select_items(data, list(items) + [marker], min_items=3).dropna()
     its = list(items)
@@ -131,8 +131,8 @@ def common_latent_factor(data, model: str, *, base_fit=None, delta: float = CLF_
 
     from scipy import stats
 
-    from ._data import select_items
-    from .validity import fit_cfa, parse_measurement
+    from .item_data import select_items
+    from .construct_validity import fit_cfa, parse_measurement
 
     constructs = parse_measurement(model)
     items = list(dict.fromkeys(i for f in constructs for i in constructs[f]))

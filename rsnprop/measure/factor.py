@@ -1,7 +1,7 @@
 """Exploratory factor extraction as ``psych::fa`` (minres and ML), on a correlation matrix.
 
-This is the numerical core used by :func:`rsnprop.measure.efa.efa`, by omega
-(:mod:`rsnprop.measure.omega`) and by parallel analysis.  It follows ``psych::fa`` step by
+This is the numerical core used by :func:`rsnprop.measure.exploratory.efa`, by omega
+(:mod:`rsnprop.measure.schmid_leiman`) and by parallel analysis.  It follows ``psych::fa`` step by
 step: uniquenesses are found by L-BFGS-B from ``1 - SMC`` within ``[0.005, max(SMC, 1)]``
 (minres: sum of squared off-diagonal residuals; ML: the ``FAfn`` likelihood), loadings from
 the eigen decomposition, columns signed to positive sums, rotated, signed again and ordered by

@@ -197,9 +197,9 @@ def measure_instrument(data, instrument, *, n_boot: int = 1000, seed: int | None
 
     from ..errors import InputError
     from .cmv import common_latent_factor, harman, marker_variable
-    from .efa import efa
-    from .reliability import alpha
-    from .validity import HTMT_LIBERAL, HTMT_STRICT, AVE_MIN, CR_MIN, fit_cfa, validity
+    from .exploratory import efa
+    from .internal_consistency import alpha
+    from .construct_validity import HTMT_LIBERAL, HTMT_STRICT, AVE_MIN, CR_MIN, fit_cfa, validity
 
     if isinstance(instrument, (str, bytes)) or hasattr(instrument, "__fspath__"):
         from ..instrument import load_instrument

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..results import Result, jsonsafe
-from ._data import apply_missing, cor_matrix, resolve_missing, rows_dropped_note, select_items
+from .item_data import apply_missing, cor_matrix, resolve_missing, rows_dropped_note, select_items
 from ._matrix import check_singular, cov2cor, single_threaded
 from .factor import fa_matrix
 
@@ -271,7 +271,7 @@ def efa(data, items=None, *, nfactors: int | None = None, fm: str = "minres",
     if correlation == "pearson":
         r = cor_matrix(frame, missing)
     elif correlation == "polychoric":
-        from .polychoric import polychoric
+        from .polychoric_correlation import polychoric
 
         pc = polychoric(frame)
         r = pc["rho"]

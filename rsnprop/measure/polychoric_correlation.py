@@ -121,7 +121,7 @@ def polychoric(data, items=None, *, correct: float = 0.5, max_cat: int = 8,
     from scipy.stats import norm
 
     from ..errors import InputError
-    from ._data import as_frame, select_items
+    from .item_data import as_frame, select_items
 
     frame = select_items(as_frame(data), items, min_items=2)
     names = list(frame.columns)

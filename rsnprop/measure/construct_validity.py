@@ -150,7 +150,7 @@ def htmt(data, model, *, n_boot: int = 1000, seed: int | None = 12345, level: fl
     """
     import pandas as pd
 
-    from ._data import apply_missing, select_items
+    from .item_data import apply_missing, select_items
 
     constructs = parse_measurement(model) if isinstance(model, str) else dict(model)
     factors = list(constructs)
@@ -249,7 +249,7 @@ def validity_from_fit(fit, data, constructs: dict | None = None, model: str | No
     statistics) unless ``sample_cov`` (same item order) is given, e.g. the EM estimate
     under FIML.
     """
-    from ._data import select_items
+    from .item_data import select_items
 
     warn = warn_list if warn_list is not None else []
     est = fit.estimates
@@ -481,7 +481,7 @@ def validity(data, model: str, *, n_boot: int = 1000, seed: int | None = 12345,
     ``semTools::compRelSEM(fit, obs.var = FALSE)``, ``semTools::AVE(fit)``,
     ``lavInspect(fit, "cor.lv")``, ``semTools::htmt(model, data, htmt2 = FALSE)``.
     """
-    from ._data import select_items
+    from .item_data import select_items
 
     warn: list = []
     constructs = parse_measurement(model)

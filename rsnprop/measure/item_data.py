@@ -12,20 +12,9 @@ from typing import Sequence
 
 import numpy as np
 
-from ..errors import InputError, MissingFileError
+from ..errors import InputError
 
 MISSING_POLICIES = ("listwise", "pairwise")
-
-
-def read_data(path):
-    """Read a data file with :func:`rsnprop.data.read_table` (csv, xlsx, sav, parquet)."""
-    from pathlib import Path
-
-    from ..data import read_table
-
-    if not Path(path).is_file():
-        raise MissingFileError("data file does not exist", file=str(path))
-    return read_table(path)
 
 
 def as_frame(data):

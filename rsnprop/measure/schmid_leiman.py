@@ -16,7 +16,7 @@ the single factor, so ``omega_h`` is the congeneric one-factor omega ``(sum lamb
 Examples
 --------
 >>> import pandas as pd
->>> from rsnprop.measure.omega import omega
+>>> from rsnprop.measure.schmid_leiman import omega
 >>> from rsnprop.datasets import holzinger_swineford
 >>> hs = holzinger_swineford()[[f"x{i}" for i in range(1, 10)]]
 >>> res = omega(hs, nfactors=3)          # psych::omega(hs, nfactors = 3)
@@ -125,11 +125,11 @@ def omega(data, items=None, nfactors: int = 3, fm: str = "minres", missing: str 
     dict with ``omega_h``, ``omega_total``, ``omega_lim``, ``alpha``, ``g6``, ``ecv``,
     ``g_loadings``, ``h2``, ``n``, ``missing``.
     """
-    from ._data import apply_missing, cor_matrix, select_items
+    from .item_data import apply_missing, cor_matrix, select_items
 
     frame = apply_missing(select_items(data, items, min_items=3), missing)
     if correlation == "polychoric":
-        from .polychoric import polychoric
+        from .polychoric_correlation import polychoric
 
         pc = polychoric(frame)
         r = pc["rho"]

@@ -9,7 +9,7 @@ Formulas (``C`` the item covariance matrix, ``R`` the correlation matrix, ``k`` 
   (``psych::alpha.ci``)
 * ``r_drop``: corrected item-total correlation from ``C`` (``psych::alpha``'s ``r.drop``);
   ``raw_r``: correlation of the item with the mean score; ``std_r``, ``r_cor`` as psych.
-* omega total/hierarchical: :mod:`rsnprop.measure.omega` (``psych::omega``).
+* omega total/hierarchical: :mod:`rsnprop.measure.schmid_leiman` (``psych::omega``).
 
 Missing data: ``missing="auto"`` (default, docs/missing-data.md) is listwise deletion: drops
 incomplete rows first, reports ``n`` of ``n_total`` and warns when rows were dropped;
@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..results import Result, jsonsafe
-from ._data import apply_missing, cov_matrix, resolve_missing, reverse_items, rows_dropped_note, select_items
+from .item_data import apply_missing, cov_matrix, resolve_missing, reverse_items, rows_dropped_note, select_items
 from ._matrix import check_singular, cov2cor, single_threaded, smc
 
 __all__ = ["alpha", "feldt_ci", "alpha_from_cov", "ReliabilityResult"]
@@ -214,12 +214,12 @@ def alpha(data, items=None, *, reverse=None, scale_min=None, scale_max=None,
     resamples rows like ``psych::alpha(n.iter = )`` but with numpy's generator, so it agrees
     with R only up to Monte Carlo error.
     """
-    from ._data import cor_matrix
+    from .item_data import cor_matrix
 
     warn: list = []
     frame = select_items(data, items, min_items=3, file=file)
     if scale_min is not None and scale_max is not None:
-        from ._data import check_range
+        from .item_data import check_range
 
         check_range(frame, {c: (scale_min, scale_max) for c in frame.columns}, file=file)
     frame = reverse_items(frame, reverse, scale_min, scale_max, file=file)
@@ -277,7 +277,7 @@ def alpha(data, items=None, *, reverse=None, scale_min=None, scale_max=None,
         boot_lo, boot_hi = _boot_alpha(X, int(n_boot), seed, missing, ci_level)
     om_t = om_h = None
     if omega_nfactors:
-        from .omega import omega_from_matrix
+        from .schmid_leiman import omega_from_matrix
 
         try:
             om = omega_from_matrix(cor_matrix(frame, missing), nfactors=int(omega_nfactors),
@@ -287,7 +287,7 @@ def alpha(data, items=None, *, reverse=None, scale_min=None, scale_max=None,
             warn.append(f"omega could not be computed: {err}")
     a_ord = None
     if ordinal:
-        from .polychoric import polychoric
+        from .polychoric_correlation import polychoric
 
         pc = polychoric(frame)
         warn.extend(pc["warnings"])
