@@ -60,9 +60,6 @@ def run(args):
             if args.marker not in data.columns:
                 raise InputError("marker variable is not in the data", file=str(path),
                                  column=args.marker, parameter="--marker")
-            mk = marker_variable(data, items, args.marker)
-            cmv["marker_variable"] = {k: (v.to_numpy().tolist() if hasattr(v, "to_numpy")
-                                          else v) for k, v in mk.items()}
-            cmv["marker_variable"]["items"] = items
+            cmv["marker_variable"] = marker_variable(data, items, args.marker).to_dict()
         res.cmv = cmv
     return res

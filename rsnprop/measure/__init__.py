@@ -19,6 +19,19 @@ Common-method variance
     :func:`harman`, :func:`marker_variable`, :func:`common_latent_factor`.
 Pipeline
     :func:`measure_instrument` (the ``rsnprop measure`` step, writes measurement.json).
+
+Every function returns a :class:`rsnprop.results.Result` (``to_frame()``, ``to_dict()``,
+``summary()``, HTML); the statistics are its attributes (``res.omega_h``).  Results that
+replaced a dictionary can still be indexed like it (``res["omega_h"]``) for the transition
+(:class:`rsnprop.measure.statistics.NamedStatistics`).
+
+Modules: :mod:`~rsnprop.measure.internal_consistency` (alpha),
+:mod:`~rsnprop.measure.schmid_leiman` (omega), :mod:`~rsnprop.measure.exploratory` (KMO,
+Bartlett, parallel analysis, EFA), :mod:`~rsnprop.measure.factor` (factor extraction),
+:mod:`~rsnprop.measure.rotation`, :mod:`~rsnprop.measure.polychoric_correlation`,
+:mod:`~rsnprop.measure.construct_validity` (CR, AVE, HTMT), :mod:`~rsnprop.measure.cmv`,
+:mod:`~rsnprop.measure.item_data` (item selection, reverse keying, missing data),
+:mod:`~rsnprop.measure.pipeline` (``rsnprop measure``).
 """
 
 from __future__ import annotations
@@ -39,10 +52,7 @@ from .construct_validity import ValidityResult, ave, composite_reliability, htmt
 #: (an alias of :func:`alpha`, defined in :mod:`rsnprop.measure.internal_consistency`).
 reliability = alpha
 
-_LAZY = {
-    "measure_instrument": "pipeline", "MeasurementResult": "pipeline",
-    "loadings_heatmap": "report", "measurement_section": "report",
-}
+_LAZY = {"measure_instrument": "pipeline", "MeasurementResult": "pipeline"}
 
 __all__ = sorted(["alpha", "reliability", "ReliabilityResult", "feldt_ci", "omega", "omega_from_matrix",
                   "schmid", "efa", "EFAResult", "kmo", "bartlett", "parallel_analysis",
@@ -52,11 +62,12 @@ __all__ = sorted(["alpha", "reliability", "ReliabilityResult", "feldt_ci", "omeg
 
 
 def __getattr__(name):
-    if name in _LAZY:
-        import importlib
+    import importlib
 
-        mod = importlib.import_module(f".{_LAZY[name]}", __name__)
-        return getattr(mod, name)
+    if name in _LAZY:
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    if name == "pipeline":  # the one submodule not imported above
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'rsnprop.measure' has no attribute {name!r}")
 
 

@@ -25,7 +25,7 @@ Examples
 >>> from rsnprop.datasets import holzinger_swineford
 >>> model = "visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9"
 >>> res = htmt(holzinger_swineford(), model, n_boot=0)   # semTools::htmt(model, data, htmt2 = FALSE)
->>> round(float(res["htmt"].loc["visual", "textual"]), 3)
+>>> round(float(res.htmt.loc["visual", "textual"]), 3)
 0.424
 """
 
@@ -39,9 +39,10 @@ import numpy as np
 
 from ..results import Result, jsonsafe
 from ._matrix import single_threaded
+from .statistics import NamedStatistics
 
 __all__ = ["parse_measurement", "htmt", "validity", "validity_from_fit", "ValidityResult",
-           "composite_reliability", "ave", "HTMT_STRICT", "HTMT_LIBERAL"]
+           "HTMTResult", "composite_reliability", "ave", "HTMT_STRICT", "HTMT_LIBERAL"]
 
 HTMT_STRICT = 0.85
 HTMT_LIBERAL = 0.90
@@ -121,9 +122,25 @@ def verdict(value: float, ci_upper: float | None = None) -> str:
     return "not established (HTMT >= 0.90)"
 
 
+class HTMTResult(NamedStatistics):
+    """Result of :func:`htmt` (see there for the statistics)."""
+
+    title = "Heterotrait-monotrait ratio (HTMT)"
+
+    def headline(self) -> list:
+        """The verdict of every pair."""
+        return [f"HTMT {p['a']}-{p['b']} = {p['htmt']:.3f}: {p['verdict']}" for p in self.pairs]
+
+    def to_frame(self):
+        """One row per pair of constructs: HTMT, HTMT2, bootstrap interval, verdict."""
+        import pandas as pd
+
+        return pd.DataFrame(self.pairs)
+
+
 @single_threaded
 def htmt(data, model, *, n_boot: int = 1000, seed: int | None = 12345, level: float = 0.95,
-         missing: str = "listwise") -> dict:
+         missing: str = "listwise") -> HTMTResult:
     """HTMT and HTMT2 matrices with percentile bootstrap intervals and verdicts per pair.
 
     Parameters
@@ -137,7 +154,7 @@ def htmt(data, model, *, n_boot: int = 1000, seed: int | None = 12345, level: fl
 
     Returns
     -------
-    dict with ``htmt`` and ``htmt2`` (DataFrames), ``pairs`` (list of dicts with ``a, b,
+    HTMTResult with ``htmt`` and ``htmt2`` (DataFrames), ``pairs`` (list of dicts with ``a, b,
     htmt, htmt2, ci_lower, ci_upper, verdict``), ``n``, ``thresholds``.
 
     Notes
@@ -221,11 +238,11 @@ def htmt(data, model, *, n_boot: int = 1000, seed: int | None = 12345, level: fl
                           "strict_085": bool(H[a, b] < HTMT_STRICT),
                           "liberal_090": bool(H[a, b] < HTMT_LIBERAL),
                           "verdict": verdict(H[a, b], hi)})
-    return {"htmt": pd.DataFrame(H, index=factors, columns=factors),
-            "htmt2": pd.DataFrame(H2, index=factors, columns=factors), "pairs": pairs,
-            "n": int(len(frame)), "n_boot": int(n_boot or 0), "seed": seed, "level": level,
-            "missing": missing,
-            "thresholds": {"strict": HTMT_STRICT, "liberal": HTMT_LIBERAL}}
+    return HTMTResult({"htmt": pd.DataFrame(H, index=factors, columns=factors),
+                       "htmt2": pd.DataFrame(H2, index=factors, columns=factors), "pairs": pairs,
+                       "n": int(len(frame)), "n_boot": int(n_boot or 0), "seed": seed,
+                       "level": level, "missing": missing,
+                       "thresholds": {"strict": HTMT_STRICT, "liberal": HTMT_LIBERAL}})
 
 
 @single_threaded

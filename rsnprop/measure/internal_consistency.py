@@ -282,7 +282,7 @@ def alpha(data, items=None, *, reverse=None, scale_min=None, scale_max=None,
         try:
             om = omega_from_matrix(cor_matrix(frame, missing), nfactors=int(omega_nfactors),
                                    warn_list=warn)
-            om_t, om_h = float(om["omega_total"]), float(om["omega_h"])
+            om_t, om_h = float(om.omega_total), float(om.omega_h)
         except (np.linalg.LinAlgError, ValueError) as err:
             warn.append(f"omega could not be computed: {err}")
     a_ord = None
@@ -290,8 +290,8 @@ def alpha(data, items=None, *, reverse=None, scale_min=None, scale_max=None,
         from .polychoric_correlation import polychoric
 
         pc = polychoric(frame)
-        warn.extend(pc["warnings"])
-        a_ord = alpha_from_cov(pc["rho"])["std"]
+        warn.extend(pc.warnings)
+        a_ord = alpha_from_cov(pc.rho)["std"]
     for w in warn:
         if "negatively" in w:
             from ..errors import DataQualityWarning
