@@ -306,7 +306,7 @@ def _clean(raw_df, instrument, rules, source, diagnostics=True):
     from .missing import little_mcar_test, missing_summary
     from .platforms import combine_indicators
     from .rules import CleaningRules
-    from .scores import construct_scores
+    from ..instrument.scoring import construct_scores
     from .validate import (DROP_TYPES, check_columns, check_constant_sums, check_facts,
                            check_skip_logic, find_duplicates, problems_frame,
                            shown_missing_share, validate_items)
@@ -594,7 +594,7 @@ def _clean(raw_df, instrument, rules, source, diagnostics=True):
             for code in getattr(it, "choices", {}) or {}:
                 hit = np.array([float(str(code) in t) for t in toks] + [np.nan])
                 multi[f"{c}_{code}"] = (hit, codes_c)   # hit[codes_c]: code -1 -> NaN
-    scores = construct_scores(out, instrument, rules.min_items_for_score)
+    scores = construct_scores(out, instrument, rules.min_items_for_score, sums=False, partial=True)
     bg = classify_born_global(out, rules.classification)
     pieces = [pd.DataFrame({"resp_id": ids[kept].to_numpy()}, index=out.index), out]
     if lang_codes is not None:
