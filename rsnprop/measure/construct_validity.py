@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..results import Result, jsonsafe
-from ._matrix import single_threaded
+from ._matrix import EMPatterns, single_threaded
 from .statistics import NamedStatistics
 
 __all__ = ["parse_measurement", "htmt", "validity", "validity_from_fit", "ValidityResult",
@@ -167,63 +167,88 @@ def htmt(data, model, *, n_boot: int = 1000, seed: int | None = 12345, level: fl
     """
     import pandas as pd
 
-    from .item_data import apply_missing, select_items
-
     constructs = parse_measurement(model) if isinstance(model, str) else dict(model)
     factors = list(constructs)
-    items = [i for f in factors for i in constructs[f]]
-    from ._matrix import EMPatterns, cov2cor
+    frame = _htmt_rows(data, constructs, missing)
+    names = list(frame.columns)
+    index = {f: [names.index(i) for i in constructs[f]] for f in factors}
+    X = frame.to_numpy()
+    em = EMPatterns(X) if missing == "fiml" else None   # patterns found once; resamples are weights
+    R, em_start = _item_correlations(frame, X, missing, em)
+    H = _htmt_from_cor(R, index, factors, geometric=False)
+    H2 = _htmt_from_cor(R, index, factors, geometric=True)
+    boot = (_bootstrap_htmt(frame, X, index, factors, missing, em, em_start, n_boot=n_boot,
+                            seed=seed) if n_boot and len(factors) > 1 else None)
+    return HTMTResult({"htmt": pd.DataFrame(H, index=factors, columns=factors),
+                       "htmt2": pd.DataFrame(H2, index=factors, columns=factors),
+                       "pairs": _htmt_pairs(H, H2, boot, factors, level),
+                       "n": int(len(frame)), "n_boot": int(n_boot or 0), "seed": seed,
+                       "level": level, "missing": missing,
+                       "thresholds": {"strict": HTMT_STRICT, "liberal": HTMT_LIBERAL}})
+
+
+def _htmt_rows(data, constructs: dict, missing: str):
+    """The items of ``constructs``: rows with any value (FIML) or by ``missing``."""
+    from .item_data import apply_missing, select_items
 
     if missing not in ("listwise", "pairwise", "fiml"):
         from ..errors import InputError
 
         raise InputError("missing must be 'listwise', 'pairwise' or 'fiml'",
                          parameter="missing", value=missing)
+    items = [i for f in constructs for i in constructs[f]]
     frame = select_items(data, list(dict.fromkeys(items)), min_items=2)
     if missing == "fiml":
-        frame = frame[frame.notna().any(axis=1)]
-    else:
-        frame = apply_missing(frame, missing)
-    names = list(frame.columns)
-    index = {f: [names.index(i) for i in constructs[f]] for f in factors}
-    X = frame.to_numpy()
-    em = em_start = None
+        return frame[frame.notna().any(axis=1)]
+    return apply_missing(frame, missing)
+
+
+def _item_correlations(frame, X: np.ndarray, missing: str, em):
+    """Item correlations and, under FIML, the EM moments that start every resample's EM."""
+    from ._matrix import cov2cor
+
     if missing == "fiml":
-        em = EMPatterns(X)            # patterns found once; resamples are row weights
         mu_, S_, _, _ = em.fit()
-        em_start = (mu_, S_)
-        R = cov2cor(S_)
-    elif missing == "listwise":
-        R = np.corrcoef(X, rowvar=False)
-    else:
-        R = frame.corr().to_numpy()
-    H = _htmt_from_cor(R, index, factors, geometric=False)
-    H2 = _htmt_from_cor(R, index, factors, geometric=True)
-    k = len(factors)
-    boot = None
-    if n_boot and k > 1:
-        rng = np.random.default_rng(seed)
-        n = X.shape[0]
-        boot = np.full((n_boot, k, k), np.nan)
-        with np.errstate(all="ignore"):
-            for b in range(n_boot):
-                idx = rng.integers(0, n, n)
-                if missing == "fiml":
-                    # the resample X[idx] as multiplicities of the original rows (same
-                    # estimate, no copy), EM started from the full-sample moments
-                    try:
-                        Rb = cov2cor(em.fit(weights=np.bincount(idx, minlength=n), tol=1e-6,
-                                            start=em_start)[1])
-                    except np.linalg.LinAlgError:
-                        continue
-                elif missing == "pairwise":
-                    Rb = pd.DataFrame(X[idx]).corr().to_numpy()
-                else:
-                    Rb = np.corrcoef(X[idx], rowvar=False)
-                if np.isnan(Rb).any():
+        return cov2cor(S_), (mu_, S_)
+    if missing == "listwise":
+        return np.corrcoef(X, rowvar=False), None
+    return frame.corr().to_numpy(), None
+
+
+def _bootstrap_htmt(frame, X, index, factors, missing, em, em_start, *, n_boot, seed):
+    """``n_boot x k x k`` HTMT matrices of row resamples (NaN where a resample fails)."""
+    import pandas as pd
+
+    from ._matrix import cov2cor
+
+    rng = np.random.default_rng(seed)
+    n, k = X.shape[0], len(factors)
+    boot = np.full((n_boot, k, k), np.nan)
+    with np.errstate(all="ignore"):
+        for b in range(n_boot):
+            idx = rng.integers(0, n, n)
+            if missing == "fiml":
+                # the resample X[idx] as multiplicities of the original rows (same
+                # estimate, no copy), EM started from the full-sample moments
+                try:
+                    Rb = cov2cor(em.fit(weights=np.bincount(idx, minlength=n), tol=1e-6,
+                                        start=em_start)[1])
+                except np.linalg.LinAlgError:
                     continue
-                boot[b] = _htmt_from_cor(Rb, index, factors, geometric=False)
+            elif missing == "pairwise":
+                Rb = pd.DataFrame(X[idx]).corr().to_numpy()
+            else:
+                Rb = np.corrcoef(X[idx], rowvar=False)
+            if np.isnan(Rb).any():
+                continue
+            boot[b] = _htmt_from_cor(Rb, index, factors, geometric=False)
+    return boot
+
+
+def _htmt_pairs(H, H2, boot, factors: list, level: float) -> list:
+    """One row per pair: HTMT, HTMT2, percentile interval and verdict."""
     pairs = []
+    k = len(factors)
     for a in range(k):
         for b in range(a + 1, k):
             lo = hi = None
@@ -238,11 +263,7 @@ def htmt(data, model, *, n_boot: int = 1000, seed: int | None = 12345, level: fl
                           "strict_085": bool(H[a, b] < HTMT_STRICT),
                           "liberal_090": bool(H[a, b] < HTMT_LIBERAL),
                           "verdict": verdict(H[a, b], hi)})
-    return HTMTResult({"htmt": pd.DataFrame(H, index=factors, columns=factors),
-                       "htmt2": pd.DataFrame(H2, index=factors, columns=factors), "pairs": pairs,
-                       "n": int(len(frame)), "n_boot": int(n_boot or 0), "seed": seed,
-                       "level": level, "missing": missing,
-                       "thresholds": {"strict": HTMT_STRICT, "liberal": HTMT_LIBERAL}})
+    return pairs
 
 
 @single_threaded
@@ -286,13 +307,28 @@ def validity_from_fit(fit, data, constructs: dict | None = None, model: str | No
     else:
         S = np.asarray(sample_cov, dtype=float)
     pos = {c: j for j, c in enumerate(frame.columns)}
+    value = _estimate_lookup(est)
+    cross = {item: len(set(lam.loc[lam["rhs"] == item, "lhs"])) > 1 for item in items}
+    out = {}
+    for f in factors:
+        its = list(constructs[f])
+        idx = [pos[i] for i in its]
+        out[f] = _convergent_validity(f, its, S[np.ix_(idx, idx)], value,
+                                      any(cross[i] for i in its), warn)
+    lv, fl = _fornell_larcker(out, factors, value)
+    return {"constructs": out, "latent_correlations": lv, "factors": factors,
+            "fornell_larcker": fl, "n": int(len(frame))}
 
+
+def _estimate_lookup(est):
+    """``value(lhs, op, rhs, col="est"|"std_all")`` from the estimates table (NaN when the
+    parameter is absent; ``~~`` looked up both ways round)."""
     lookup = {}
     for lhs_, op_, rhs_, e_, s_ in zip(est["lhs"], est["op"], est["rhs"], est["est"],
                                        est["std_all"]):
         lookup.setdefault((str(lhs_), str(op_), str(rhs_)), (float(e_), float(s_)))
 
-    def _value(lhs, op, rhs, col="est"):
+    def value(lhs, op, rhs, col="est"):
         hit = lookup.get((lhs, op, rhs))
         if hit is None and op == "~~":
             hit = lookup.get((rhs, op, lhs))
@@ -300,48 +336,49 @@ def validity_from_fit(fit, data, constructs: dict | None = None, model: str | No
             return float("nan")
         return hit[0] if col == "est" else hit[1]
 
-    cross = {}
-    for item in items:
-        owners = set(lam.loc[lam["rhs"] == item, "lhs"])
-        cross[item] = len(owners) > 1
-    out = {}
-    for f in factors:
-        its = [i for i in constructs[f]]
-        raw = np.array([_value(f, "=~", i) for i in its])
-        std = np.array([_value(f, "=~", i, "std_all") for i in its])
-        phi = _value(f, "~~", f)
-        idx = [pos[i] for i in its]
-        Sf = S[np.ix_(idx, idx)]
-        common = np.outer(raw, raw) * phi
-        theta = np.array([[_value(a, "~~", b) for b in its]
-                          for a in its])
-        theta = np.nan_to_num(theta, nan=0.0)
-        implied = common + theta
-        rec = {"items": its, "std_loadings": dict(zip(its, std.tolist())),
-               "cr": composite_reliability(std) if len(its) > 1 else None,
-               "omega": float(common.sum() / Sf.sum()) if len(its) > 1 else None,
-               "omega_model": float(common.sum() / implied.sum()) if len(its) > 1 else None,
-               "ave_std": ave(std)}
-        if any(cross[i] for i in its) or len(its) < 2:
-            rec["ave"] = None
-            if any(cross[i] for i in its):
-                warn.append(f"construct {f} has cross-loading indicators: AVE not computed "
-                            "(as semTools::AVE)")
-        else:
-            rec["ave"] = float((raw ** 2).sum() * phi / np.trace(Sf))
-        a_ = rec["ave"] if rec["ave"] is not None else rec["ave_std"]
-        rec["sqrt_ave"] = float(np.sqrt(a_))
-        rec["ave_ok"] = bool(a_ >= AVE_MIN)
-        rec["cr_ok"] = bool(rec["cr"] is not None and rec["cr"] >= CR_MIN)
-        weak = [i for i, v in zip(its, std) if abs(v) < 0.5]
-        if weak:
-            rec["weak_items"] = weak
-        out[f] = rec
+    return value
+
+
+def _convergent_validity(f: str, its: list, Sf: np.ndarray, value, cross_loaded: bool,
+                         warn: list) -> dict:
+    """CR, omega (observed and model-implied), AVE and its checks for construct ``f``
+    (``Sf``: the observed covariance matrix of its items)."""
+    raw = np.array([value(f, "=~", i) for i in its])
+    std = np.array([value(f, "=~", i, "std_all") for i in its])
+    phi = value(f, "~~", f)
+    common = np.outer(raw, raw) * phi
+    theta = np.nan_to_num(np.array([[value(a, "~~", b) for b in its] for a in its]), nan=0.0)
+    implied = common + theta
+    rec = {"items": its, "std_loadings": dict(zip(its, std.tolist())),
+           "cr": composite_reliability(std) if len(its) > 1 else None,
+           "omega": float(common.sum() / Sf.sum()) if len(its) > 1 else None,
+           "omega_model": float(common.sum() / implied.sum()) if len(its) > 1 else None,
+           "ave_std": ave(std)}
+    if cross_loaded or len(its) < 2:
+        rec["ave"] = None
+        if cross_loaded:
+            warn.append(f"construct {f} has cross-loading indicators: AVE not computed "
+                        "(as semTools::AVE)")
+    else:
+        rec["ave"] = float((raw ** 2).sum() * phi / np.trace(Sf))
+    a_ = rec["ave"] if rec["ave"] is not None else rec["ave_std"]
+    rec["sqrt_ave"] = float(np.sqrt(a_))
+    rec["ave_ok"] = bool(a_ >= AVE_MIN)
+    rec["cr_ok"] = bool(rec["cr"] is not None and rec["cr"] >= CR_MIN)
+    weak = [i for i, v in zip(its, std) if abs(v) < 0.5]
+    if weak:
+        rec["weak_items"] = weak
+    return rec
+
+
+def _fornell_larcker(out: dict, factors: list, value):
+    """Latent correlation matrix and the Fornell-Larcker check per pair; adds
+    ``max_latent_r`` and ``fornell_larcker_passed`` to each construct of ``out``."""
     k = len(factors)
     lv = np.eye(k)
     for a in range(k):
         for b in range(a + 1, k):
-            lv[a, b] = lv[b, a] = _value(factors[a], "~~", factors[b], "std_all")
+            lv[a, b] = lv[b, a] = value(factors[a], "~~", factors[b], "std_all")
     fl = []
     for a in range(k):
         for b in range(a + 1, k):
@@ -355,8 +392,7 @@ def validity_from_fit(fit, data, constructs: dict | None = None, model: str | No
         out[f]["max_latent_r"] = float(max(others)) if others else None
         out[f]["fornell_larcker_passed"] = bool(not others
                                                 or out[f]["sqrt_ave"] > max(others))
-    return {"constructs": out, "latent_correlations": lv, "factors": factors,
-            "fornell_larcker": fl, "n": int(len(frame))}
+    return lv, fl
 
 
 @dataclass(repr=False)

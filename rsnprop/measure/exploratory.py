@@ -317,8 +317,6 @@ def efa(data, items=None, *, nfactors: int | None = None, fm: str = "minres",
     R: ``psych::KMO(r)``, ``psych::cortest.bartlett(r, n)``, ``psych::fa.parallel(x)``,
     ``psych::fa(r, nfactors, n.obs = n, fm = fm, rotate = rotate)``.
     """
-    from ..errors import InputError
-
     warn: list = []
     missing = resolve_missing(missing)
     frame = select_items(data, items, file=file)
@@ -327,6 +325,46 @@ def efa(data, items=None, *, nfactors: int | None = None, fm: str = "minres",
     names = list(frame.columns)
     n = len(frame)
     rows_dropped_note(n, n_total, "psych (KMO, cortest.bartlett, fa)", warn)
+    r = _efa_correlations(frame, correlation, missing, warn)
+    singular = check_singular(r, "item correlation matrix", warn)
+    k = kmo(r)
+    b = bartlett(r, n)
+    pa = parallel_analysis(r=r, n_obs=n, n_iter=n_iter, seed=seed, fm=fm) if parallel else None
+    if nfactors is None:
+        nfactors = max(1, pa.nfactors) if pa else 1
+    _check_nfactors(nfactors, len(names))
+    res = _extract(r + np.eye(len(names)) * 1e-8 if singular else r, nfactors, fm, rotate, n, warn)
+    fnames = [f"{'ML' if res.fm == 'ml' else 'MR'}{j + 1}" for j in range(nfactors)]
+    table = loadings_table(res.loadings, names, fnames, primary_min=primary_min,
+                           cross_min=cross_loading, communality=res.communality)
+    n_cross = sum(r_["cross_loading"] for r_ in table)
+    if n_cross:
+        warn.append(f"{n_cross} item(s) load >= {cross_loading} on more than one factor: "
+                    + ", ".join(r_["item"] for r_ in table if r_["cross_loading"]))
+    return EFAResult(
+        n=n, missing=missing, correlation=correlation, items=names, kmo=k.msa,
+        kmo_items=dict(zip(names, k.msai.tolist())), bartlett_chi2=b.chi2,
+        bartlett_df=b.df, bartlett_pvalue=b.pvalue,
+        parallel_analysis_factors=pa.nfactors if pa else None,
+        parallel_analysis_components=pa.ncomponents if pa else None,
+        parallel=({k_: pa[k_] for k_ in ("fa_values", "pc_values", "fa_sim", "pc_sim",
+                                         "fa_sim_quantile", "pc_sim_quantile", "n_iter",
+                                         "quantile", "seed")} if pa else None),
+        nfactors=nfactors, fm=res.fm, rotation=rotate, loadings=table,
+        phi=None if res.phi is None else res.phi.tolist(),
+        fit={k_: res[k_] for k_ in ("objective", "chi2", "dof", "pvalue", "rmsea", "tli", "bic",
+                                    "rms")},
+        eigenvalues=res.e_values.tolist(),
+        variance={"ss_loadings": dict(zip(fnames, res.ss_loadings.tolist())),
+                  "proportion": dict(zip(fnames, res.prop_var.tolist()))},
+        cross_loading_threshold=cross_loading, warnings=warn, n_total=int(n_total))
+
+
+def _efa_correlations(frame, correlation: str, missing: str, warn: list) -> np.ndarray:
+    """Pearson (by ``missing``) or polychoric item correlations; InputError when a pair of
+    items has no rows in common."""
+    from ..errors import InputError
+
     if correlation == "pearson":
         r = cor_matrix(frame, missing)
     elif correlation == "polychoric":
@@ -341,49 +379,25 @@ def efa(data, items=None, *, nfactors: int | None = None, fm: str = "minres",
     if np.isnan(r).any():
         raise InputError("some pairs of items have no observations in common",
                          parameter="missing", value=missing)
-    singular = check_singular(r, "item correlation matrix", warn)
-    k = kmo(r)
-    b = bartlett(r, n)
-    pa = None
-    if parallel:
-        pa = parallel_analysis(r=r, n_obs=n, n_iter=n_iter, seed=seed, fm=fm)
-    if nfactors is None:
-        nfactors = max(1, pa.nfactors) if pa else 1
-    p = len(names)
+    return r
+
+
+def _check_nfactors(nfactors: int, p: int) -> None:
+    """InputError unless ``p`` items identify ``nfactors`` factors (positive degrees of
+    freedom, as psych)."""
     max_f = int(np.floor((2 * p + 1 - np.sqrt(8 * p + 1)) / 2))
     if nfactors < 1 or nfactors > max(max_f, 1):
+        from ..errors import InputError
+
         raise InputError(f"{p} items identify at most {max(max_f, 1)} factor(s)",
                          parameter="nfactors", value=nfactors)
-    if singular:
-        r_fit = r + np.eye(p) * 1e-8
-    else:
-        r_fit = r
+
+
+def _extract(r, nfactors, fm, rotate, n, warn):
+    """:func:`fa_matrix`, its warnings re-issued at the caller of :func:`efa`."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        res = fa_matrix(r_fit, nfactors, fm=fm, rotate=rotate, n_obs=n, warn_list=warn)
+        res = fa_matrix(r, nfactors, fm=fm, rotate=rotate, n_obs=n, warn_list=warn)
     for w in caught:
-        warnings.warn(w.message, w.category, stacklevel=2)
-    fnames = [f"{'ML' if res['fm'] == 'ml' else 'MR'}{j + 1}" for j in range(nfactors)]
-    table = loadings_table(res["loadings"], names, fnames, primary_min=primary_min,
-                           cross_min=cross_loading, communality=res["communality"])
-    n_cross = sum(r_["cross_loading"] for r_ in table)
-    if n_cross:
-        warn.append(f"{n_cross} item(s) load >= {cross_loading} on more than one factor: "
-                    + ", ".join(r_["item"] for r_ in table if r_["cross_loading"]))
-    fit = {k_: res[k_] for k_ in ("objective", "chi2", "dof", "pvalue", "rmsea", "tli", "bic",
-                                  "rms")}
-    variance = {"ss_loadings": dict(zip(fnames, res["ss_loadings"].tolist())),
-                "proportion": dict(zip(fnames, res["prop_var"].tolist()))}
-    return EFAResult(
-        n=n, missing=missing, correlation=correlation, items=names, kmo=k.msa,
-        kmo_items=dict(zip(names, k.msai.tolist())), bartlett_chi2=b.chi2,
-        bartlett_df=b.df, bartlett_pvalue=b.pvalue,
-        parallel_analysis_factors=pa.nfactors if pa else None,
-        parallel_analysis_components=pa.ncomponents if pa else None,
-        parallel=({k_: pa[k_] for k_ in ("fa_values", "pc_values", "fa_sim", "pc_sim",
-                                         "fa_sim_quantile", "pc_sim_quantile", "n_iter",
-                                         "quantile", "seed")} if pa else None),
-        nfactors=nfactors, fm=res["fm"], rotation=rotate, loadings=table,
-        phi=None if res["phi"] is None else res["phi"].tolist(), fit=fit,
-        eigenvalues=res["e_values"].tolist(), variance=variance,
-        cross_loading_threshold=cross_loading, warnings=warn, n_total=int(n_total))
+        warnings.warn(w.message, w.category, stacklevel=3)
+    return res
