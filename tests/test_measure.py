@@ -294,7 +294,7 @@ def test_near_singular_warns_not_crash(hs):
 # --------------------------------------------------------------------------- docstrings
 @pytest.mark.parametrize("module", ["rotation", "factor", "schmid_leiman", "internal_consistency",
                                     "exploratory", "polychoric_correlation", "construct_validity",
-                                    "cmv", "item_data"])
+                                    "heterotrait_monotrait", "cmv", "item_data"])
 def test_docstring_examples_run(module):
     import doctest
     import importlib

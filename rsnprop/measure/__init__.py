@@ -29,7 +29,8 @@ Modules: :mod:`~rsnprop.measure.internal_consistency` (alpha),
 :mod:`~rsnprop.measure.schmid_leiman` (omega), :mod:`~rsnprop.measure.exploratory` (KMO,
 Bartlett, parallel analysis, EFA), :mod:`~rsnprop.measure.factor` (factor extraction),
 :mod:`~rsnprop.measure.rotation`, :mod:`~rsnprop.measure.polychoric_correlation`,
-:mod:`~rsnprop.measure.construct_validity` (CR, AVE, HTMT), :mod:`~rsnprop.measure.cmv`,
+:mod:`~rsnprop.measure.construct_validity` (CR, AVE, Fornell-Larcker),
+:mod:`~rsnprop.measure.heterotrait_monotrait` (HTMT), :mod:`~rsnprop.measure.cmv`,
 :mod:`~rsnprop.measure.item_data` (item selection, reverse keying, missing data),
 :mod:`~rsnprop.measure.pipeline` (``rsnprop measure``).
 """
@@ -46,7 +47,8 @@ from .factor import fa_matrix  # noqa: F401
 from .schmid_leiman import omega, omega_from_matrix, schmid  # noqa: F401
 from .polychoric_correlation import polychoric  # noqa: F401
 from .internal_consistency import ReliabilityResult, alpha, feldt_ci  # noqa: F401
-from .construct_validity import ValidityResult, ave, composite_reliability, htmt, validity  # noqa: F401
+from .construct_validity import ValidityResult, ave, composite_reliability, validity  # noqa: F401
+from .heterotrait_monotrait import htmt  # noqa: F401
 
 #: ``rsnprop.reliability`` / ``rsnprop.measure.reliability``: the reliability function
 #: (an alias of :func:`alpha`, defined in :mod:`rsnprop.measure.internal_consistency`).
