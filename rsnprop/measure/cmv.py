@@ -29,6 +29,8 @@ Examples
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ._matrix import single_threaded
@@ -184,8 +186,8 @@ def common_latent_factor(data, model: str, *, base_fit=None, delta: float = CLF_
 
     ``missing="fiml"`` fits both models by full-information ML (lavaan ``missing = "ml"``).
 
-    Returns a :class:`CommonLatentFactorResult`: ``items`` (list of dicts: construct, item, std_base, std_clf, method_loading,
-    delta, flagged), ``method_variance`` (mean squared standardised method loading),
+    Returns a :class:`CommonLatentFactorResult`: ``items`` (list of dicts: construct, item,
+    std_base, std_clf, method_loading, delta, flagged), ``method_variance`` (mean squared standardised method loading),
     ``chi2_diff``, ``df_diff``, ``p_diff``, ``converged``, ``warnings``, ``limits``.
 
     Notes
@@ -193,55 +195,27 @@ def common_latent_factor(data, model: str, *, base_fit=None, delta: float = CLF_
     R: ``cfa(model)`` vs ``cfa(paste(model, "CMV =~ 1*x1 + ... ; CMV ~~ 0*F1 + ..."))``,
     ``anova(base, clf)``.
     """
-    import warnings as _w
-
-    from scipy import stats
-
-    from .item_data import select_items
     from .construct_validity import fit_cfa, parse_measurement
+    from .item_data import select_items
 
     constructs = parse_measurement(model)
     items = list(dict.fromkeys(i for f in constructs for i in constructs[f]))
     frame = select_items(data, items, min_items=2)
     frame = frame[frame.notna().any(axis=1)] if missing == "fiml" else frame.dropna()
     warn: list = []
-    with _w.catch_warnings(record=True) as caught:
-        _w.simplefilter("always")
+    name = _method_factor_name(constructs, items)
+    m2 = (model.rstrip() + f"\n{name} =~ " + " + ".join(f"1*{i}" for i in items) + "\n"
+          + "\n".join(f"{name} ~~ 0*{f}" for f in constructs))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         base = base_fit if base_fit is not None else fit_cfa(model, frame, missing=missing)
-        name = "CMV"
-        while name in constructs or name in items:
-            name += "_"
-        m2 = (model.rstrip() + f"\n{name} =~ " + " + ".join(f"1*{i}" for i in items) + "\n"
-              + "\n".join(f"{name} ~~ 0*{f}" for f in constructs))
         clf = fit_cfa(m2, frame, missing=missing)
-    from ..errors import RsnpropWarning
-
-    sem_msgs = list(dict.fromkeys(str(w.message) for w in caught
-                                  if issubclass(w.category, RsnpropWarning)))
-    for msg in sem_msgs[:3]:
-        warn.append(f"common latent factor model: {msg}")
-    if len(sem_msgs) > 3:
-        warn.append(f"common latent factor model: {len(sem_msgs) - 3} further estimation "
-                    "warning(s) (Heywood cases, non positive definite matrices)")
-    eb, ec = base.estimates, clf.estimates
-
-    def _std(est, f, i):
-        m = est[(est["lhs"] == f) & (est["op"] == "=~") & (est["rhs"] == i)]
-        return float(m["std_all"].iloc[0]) if len(m) else float("nan")
-
-    rows = []
-    for f, its in constructs.items():
-        for i in its:
-            sb, sc, sm = _std(eb, f, i), _std(ec, f, i), _std(ec, name, i)
-            rows.append({"construct": f, "item": i, "std_base": sb, "std_clf": sc,
-                         "method_loading": sm, "delta": sb - sc,
-                         "flagged": bool(abs(sb - sc) > delta)})
+    _note_estimation_warnings(caught, warn)
+    rows = _loading_changes(base.estimates, clf.estimates, constructs, name, delta)
     chi_b, chi_c = base.fit.get("chi2"), clf.fit.get("chi2")
     df_b, df_c = base.fit.get("df"), clf.fit.get("df")
-    chi_d = df_d = p_d = None
-    if None not in (chi_b, chi_c, df_b, df_c) and df_b > df_c:
-        chi_d, df_d = chi_b - chi_c, df_b - df_c
-        p_d = float(stats.chi2.sf(chi_d, df_d))
+    chi_d, df_d, p_d = _chi2_difference(chi_b, chi_c, df_b, df_c)
+    ec = clf.estimates
     mvar = ec[(ec["lhs"] == name) & (ec["op"] == "~~") & (ec["rhs"] == name)]["est"]
     heywood = bool(len(mvar) and float(mvar.iloc[0]) < 0)
     if heywood:
@@ -260,3 +234,51 @@ def common_latent_factor(data, model: str, *, base_fit=None, delta: float = CLF_
         "df_diff": df_d, "p_diff": p_d,
         "converged": bool(base.converged and clf.converged), "warnings": warn,
         "limits": CLF_LIMITS})
+
+
+def _method_factor_name(constructs: dict, items: list) -> str:
+    """``CMV`` (with underscores appended while it names a construct or an item)."""
+    name = "CMV"
+    while name in constructs or name in items:
+        name += "_"
+    return name
+
+
+def _note_estimation_warnings(caught, warn: list) -> None:
+    """The first three distinct estimation warnings of the two fits, and how many more."""
+    from ..errors import RsnpropWarning
+
+    sem_msgs = list(dict.fromkeys(str(w.message) for w in caught
+                                  if issubclass(w.category, RsnpropWarning)))
+    for msg in sem_msgs[:3]:
+        warn.append(f"common latent factor model: {msg}")
+    if len(sem_msgs) > 3:
+        warn.append(f"common latent factor model: {len(sem_msgs) - 3} further estimation "
+                    "warning(s) (Heywood cases, non positive definite matrices)")
+
+
+def _loading_changes(eb, ec, constructs: dict, name: str, delta: float) -> list:
+    """One row per item: standardised trait loading without (``eb``) and with (``ec``) the
+    method factor ``name``, its method loading, the change and whether it exceeds ``delta``."""
+    def _std(est, f, i):
+        m = est[(est["lhs"] == f) & (est["op"] == "=~") & (est["rhs"] == i)]
+        return float(m["std_all"].iloc[0]) if len(m) else float("nan")
+
+    rows = []
+    for f, its in constructs.items():
+        for i in its:
+            sb, sc, sm = _std(eb, f, i), _std(ec, f, i), _std(ec, name, i)
+            rows.append({"construct": f, "item": i, "std_base": sb, "std_clf": sc,
+                         "method_loading": sm, "delta": sb - sc,
+                         "flagged": bool(abs(sb - sc) > delta)})
+    return rows
+
+
+def _chi2_difference(chi_b, chi_c, df_b, df_c):
+    """``(chi2_diff, df_diff, p)`` of the nested models (Nones when not computable)."""
+    if None in (chi_b, chi_c, df_b, df_c) or not df_b > df_c:
+        return None, None, None
+    from scipy import stats
+
+    chi_d, df_d = chi_b - chi_c, df_b - df_c
+    return chi_d, df_d, float(stats.chi2.sf(chi_d, df_d))
