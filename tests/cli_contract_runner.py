@@ -19,7 +19,7 @@ _SERVER = r'''
 import json, os, signal, sys, tempfile
 import numpy, pandas, scipy.stats, scipy.optimize, scipy.integrate, yaml, pyarrow.parquet  # noqa
 import rsnprop.cli as cli
-for name in ("rsnprop.data", "rsnprop.instrument", "rsnprop.measure.reliability", "rsnprop.sem",
+for name in ("rsnprop.data", "rsnprop.instrument", "rsnprop.measure.internal_consistency", "rsnprop.sem",
              "rsnprop.propositions", "rsnprop.report.build", "rsnprop.simulate"):
     try:
         __import__(name)

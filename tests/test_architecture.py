@@ -60,7 +60,7 @@ def test_stage_imports_only_earlier_stages(stage):
 
 
 def test_the_reader_sees_cross_stage_imports():
-    """The check can fail: measure imports sem and data, power imports propositions."""
+    """The check can fail: measure imports sem and instrument, power imports propositions."""
     measure = set().union(*(_imported_stages(p, "measure") for p in (PACKAGE / "measure").rglob("*.py")))
     power = set().union(*(_imported_stages(p, "power") for p in (PACKAGE / "power").rglob("*.py")))
-    assert {"sem", "data"} <= measure and "propositions" in power
+    assert {"sem", "instrument"} <= measure and "propositions" in power

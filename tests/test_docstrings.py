@@ -27,7 +27,7 @@ MODULES = sorted(m.name for m in pkgutil.walk_packages(rsnprop.__path__, "rsnpro
 MUST_HAVE_EXAMPLES = [
     "rsnprop.data.read", "rsnprop.data.platforms", "rsnprop.data.rules", "rsnprop.data.recode",
     "rsnprop.data.validate", "rsnprop.data.careless", "rsnprop.data.eligibility",
-    "rsnprop.data.classify", "rsnprop.data.scores", "rsnprop.data.missing", "rsnprop.data.log",
+    "rsnprop.data.classify", "rsnprop.data.missing", "rsnprop.data.log",
     "rsnprop.data.pipeline",
     "rsnprop.instrument", "rsnprop.instrument.schema", "rsnprop.instrument.model",
     "rsnprop.instrument.load", "rsnprop.instrument.hashing", "rsnprop.instrument.validate",

@@ -16,7 +16,7 @@ import pytest
 
 from rsnprop.errors import InputError, NearSingularWarning
 from rsnprop.measure import alpha, efa, omega, polychoric
-from rsnprop.measure.efa import bartlett, kmo, parallel_analysis
+from rsnprop.measure.exploratory import bartlett, kmo, parallel_analysis
 from rsnprop.measure.factor import fa_matrix
 
 REF = Path(__file__).parent / "reference"
@@ -292,8 +292,9 @@ def test_near_singular_warns_not_crash(hs):
 
 
 # --------------------------------------------------------------------------- docstrings
-@pytest.mark.parametrize("module", ["rotation", "factor", "omega", "reliability", "efa",
-                                    "polychoric", "validity", "cmv", "report"])
+@pytest.mark.parametrize("module", ["rotation", "factor", "schmid_leiman", "internal_consistency",
+                                    "exploratory", "polychoric_correlation", "construct_validity",
+                                    "heterotrait_monotrait", "cmv", "item_data"])
 def test_docstring_examples_run(module):
     import doctest
     import importlib

@@ -84,7 +84,7 @@ def test_fornell_larcker_and_verdicts(results):
 
 
 def test_htmt_verdict_thresholds():
-    from rsnprop.measure.validity import verdict
+    from rsnprop.measure.heterotrait_monotrait import verdict
 
     assert verdict(0.80).startswith("established (")
     assert "liberal" in verdict(0.87)

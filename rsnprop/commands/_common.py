@@ -25,6 +25,15 @@ def existing_file(path: str, what: str = "file") -> Path:
     return p
 
 
+def read_data(path):
+    """Read the DATA file of a command: :func:`existing_file` (absent, a folder, unreadable),
+    then :func:`rsnprop.data.read_table` (csv, xlsx, sav, parquet)."""
+    existing_file(path, "data file")
+    from ..data import read_table
+
+    return read_table(path)
+
+
 def seed(text: str) -> int:
     """argparse type of every ``--seed``: an integer from 0 to 2**32 - 1 (numpy's range).
 

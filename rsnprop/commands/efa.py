@@ -31,8 +31,8 @@ def add_arguments(p) -> None:
 
 def run(args):
     from ..errors import InputError
-    from ..measure._data import read_data
-    from ..measure.efa import efa
+    from ._common import read_data
+    from ..measure.exploratory import efa
 
     path = existing_file(args.data, "data file")
     if args.n_iter < 1:

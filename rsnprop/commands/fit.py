@@ -39,16 +39,6 @@ def add_arguments(parser) -> None:
     parser.add_argument("--jobs", type=int, default=None, help="parallel workers for the bootstrap")
 
 
-def read_data(path):
-    """Read DATA with :func:`rsnprop.data.read_table` (csv, xlsx, sav, parquet)."""
-    from ._common import existing_file
-
-    existing_file(path, "data file")
-    from ..data import read_table
-
-    return read_table(path)
-
-
 def _moments(args):
     """The keyword arguments of ``fit`` for --sample-cov (matrices, N, means, SDs by group)."""
     from pathlib import Path
@@ -92,7 +82,7 @@ def _moments(args):
 
 
 def run(args):
-    from ._common import about_file, check_columns, model_columns, read_model, split_list
+    from ._common import about_file, check_columns, model_columns, read_data, read_model, split_list
     from ..errors import InputError
     from ..sem import fit
 

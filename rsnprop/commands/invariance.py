@@ -36,8 +36,7 @@ def add_arguments(parser) -> None:
 
 
 def run(args):
-    from ._common import about_file, check_columns, model_columns, read_model, split_list
-    from .fit import read_data
+    from ._common import about_file, check_columns, model_columns, read_data, read_model, split_list
     from ..errors import InputError
     from ..sem import invariance
 

@@ -36,7 +36,7 @@ def add_arguments(p) -> None:
 def run(args):
     from ..errors import InputError
     from ..instrument import load_instrument
-    from ..measure._data import read_data
+    from ._common import read_data
     from ..measure.pipeline import measure_instrument
 
     path = existing_file(args.data, "clean data file")

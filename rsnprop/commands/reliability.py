@@ -41,8 +41,8 @@ def add_arguments(p) -> None:
 
 def run(args):
     from ..errors import InputError
-    from ..measure._data import read_data
-    from ..measure.reliability import alpha
+    from ._common import read_data
+    from ..measure.internal_consistency import alpha
 
     path = existing_file(args.data, "data file")
     if (args.scale_min is None) != (args.scale_max is None):
@@ -97,7 +97,7 @@ def run(args):
                          + "): the instrument's reverse keys were not applied again")
             reverse = {}
     if args.instrument:
-        from ..measure._data import check_range, select_items
+        from ..measure.item_data import check_range, select_items
 
         bounds = {i: (ins.items[i].scale.min, ins.items[i].scale.max) for i in items
                   if ins.items[i].scale is not None}

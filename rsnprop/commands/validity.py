@@ -27,8 +27,8 @@ def add_arguments(p) -> None:
 
 def run(args):
     from ..errors import InputError
-    from ..measure._data import read_data
-    from ..measure.validity import validity
+    from ._common import read_data
+    from ..measure.construct_validity import validity
 
     path = existing_file(args.data, "data file")
     if args.n_boot < 0:
@@ -47,7 +47,7 @@ def run(args):
         import warnings
 
         from ..measure.cmv import common_latent_factor, harman, marker_variable
-        from ..measure.validity import parse_measurement
+        from ..measure.construct_validity import parse_measurement
 
         items = list(dict.fromkeys(i for its in parse_measurement(model).values() for i in its))
         cmv = {"harman": harman(data, items), "common_latent_factor": None,
@@ -60,9 +60,6 @@ def run(args):
             if args.marker not in data.columns:
                 raise InputError("marker variable is not in the data", file=str(path),
                                  column=args.marker, parameter="--marker")
-            mk = marker_variable(data, items, args.marker)
-            cmv["marker_variable"] = {k: (v.to_numpy().tolist() if hasattr(v, "to_numpy")
-                                          else v) for k, v in mk.items()}
-            cmv["marker_variable"]["items"] = items
+            cmv["marker_variable"] = marker_variable(data, items, args.marker).to_dict()
         res.cmv = cmv
     return res

@@ -29,7 +29,7 @@ def analysis_data(values, kept, ids, cols, instrument, rules, *, languages, cach
     import pandas as pd
 
     from .classify import classify_born_global
-    from .scores import construct_scores
+    from ..instrument.scoring import construct_scores
     from .validate import LANGUAGE_COLUMN
 
     items = instrument.items
@@ -38,7 +38,7 @@ def analysis_data(values, kept, ids, cols, instrument, rules, *, languages, cach
     out = kept_rows(values, kept, [c for c in cols.value_cols + cols.absent if c in values.columns],
                     reverse)
     multi = _select_multiple_indicators(out, items, kept, cache)
-    scores = construct_scores(out, instrument, rules.min_items_for_score)
+    scores = construct_scores(out, instrument, rules.min_items_for_score, sums=False, partial=True)
     bg = classify_born_global(out, rules.classification)
     pieces = [pd.DataFrame({"resp_id": ids[kept].to_numpy()}, index=out.index), out]
     if languages is not None:

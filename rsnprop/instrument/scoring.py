@@ -65,18 +65,43 @@ def reverse_code(df, ins, *, columns=None):
     return out
 
 
-def construct_scores(df, ins, *, min_fraction: float = 0.5, prefix: str = "score_"):
-    """Scale scores per construct: mean of the available (already reverse-keyed) items.
+def construct_scores(df, ins, min_fraction: float = 0.5, *, prefix: str = "score_",
+                     sums: bool = True, partial: bool = False):
+    """Scale scores per construct: mean of the answered (already reverse-keyed) items.
 
-    A score is NaN when fewer than ``min_fraction`` of the construct's items are answered
-    (CONTRIBUTING.md: "NaN when fewer than half answered").  Constructs with
-    ``scoring: sum`` use the sum of items, rescaled for missing items (mean * k).
+    The one scoring rule of the package (the cleaning pipeline's ``score_<construct>``
+    columns come from here): a score is NaN when fewer than ``min_fraction`` of the
+    construct's ``k`` items are answered (CONTRIBUTING.md: "NaN when fewer than half
+    answered"), i.e. fewer than ``max(1, ceil(min_fraction * k))``.  Constructs with
+    ``scoring: none`` are never scored.
 
-    Returns a DataFrame with one column ``<prefix><construct>`` per construct whose items
-    are all present in ``df``.
+    Parameters
+    ----------
+    df : DataFrame
+        Item columns (numeric; other columns are coerced, non-numbers becoming NaN).
+    ins : Instrument
+    min_fraction : float
+        Share of a construct's items that must be answered.
+    prefix : str
+        Prefix of the score columns.
+    sums : bool
+        Score ``scoring: sum`` constructs as the sum of items, rescaled for missing items
+        (mean * k).  The cleaning pipeline passes False: the clean data hold mean scores only.
+    partial : bool
+        When some of a construct's items are not columns of ``df``: False (default) leaves
+        the construct out; True scores it from the items present (still requiring
+        ``min_fraction`` of all ``k`` items, so a construct with no item present is a
+        column of NaN), as the cleaning pipeline does.
 
-    R equivalent: ``rowMeans(df[items], na.rm = TRUE)`` masked where
-    ``rowSums(!is.na(df[items])) < min_fraction * length(items)``.
+    Returns
+    -------
+    DataFrame with one column ``<prefix><construct>`` per construct scored.
+
+    Notes
+    -----
+    R equivalent: ``ifelse(rowSums(!is.na(X)) >= ceiling(min_fraction * k),
+    rowMeans(X, na.rm = TRUE), NA)``.  Items are added column by column, in questionnaire
+    order.
 
     Examples
     --------
@@ -86,17 +111,52 @@ def construct_scores(df, ins, *, min_fraction: float = 0.5, prefix: str = "score
     >>> d = pd.DataFrame({f"rsk_{i}": [i, None] for i in range(1, 5)})
     >>> construct_scores(d, ins)["score_risk_reduction"].tolist()
     [2.5, nan]
+
+    With an item column absent, ``partial=True`` still scores the construct (2 of 4 items
+    answered is half):
+
+    >>> from types import SimpleNamespace as NS
+    >>> toy = NS(constructs={"rel": NS(items=["a", "b", "c", "d"], scoring="mean")})
+    >>> df = pd.DataFrame({"a": [1, 2, None], "b": [3, None, None], "c": [5, None, 1]})
+    >>> construct_scores(df, toy, partial=True)["score_rel"].tolist()
+    [3.0, nan, nan]
+    >>> list(construct_scores(df, toy))
+    []
     """
-    import numpy as np
     import pandas as pd
 
     scores = {}
     for cid, con in ins.constructs.items():
-        if con.scoring == "none" or not con.items or not all(i in df.columns for i in con.items):
+        kind = getattr(con, "scoring", "mean") or "mean"
+        if kind == "none" or (kind == "sum" and not sums):
             continue
-        block = df[con.items].apply(pd.to_numeric, errors="coerce")
-        n_ok = block.notna().sum(axis=1)
-        mean = block.mean(axis=1, skipna=True)
-        value = mean * len(con.items) if con.scoring == "sum" else mean
-        scores[prefix + cid] = value.where(n_ok >= min_fraction * len(con.items), np.nan)
+        present = [c for c in con.items if c in df.columns]
+        if not partial and (not con.items or len(present) < len(con.items)):
+            continue
+        mean = _mean_of_answered(df, present, len(con.items), min_fraction)
+        scores[prefix + cid] = mean * len(con.items) if kind == "sum" else mean
     return pd.DataFrame(scores, index=df.index)
+
+
+def _mean_of_answered(df, columns: list, k: int, min_fraction: float):
+    """Row means of the answered ``columns``; NaN where fewer than ``min_fraction`` of the
+    ``k`` items are answered.  The columns are added in order without copying the block."""
+    import math
+
+    import numpy as np
+    import pandas as pd
+
+    if not columns or k == 0:
+        return np.full(len(df), np.nan)
+    n = np.zeros(len(df), dtype=np.int64)
+    total = np.zeros(len(df))
+    for c in columns:
+        col = df[c] if pd.api.types.is_numeric_dtype(df[c]) else pd.to_numeric(df[c], errors="coerce")
+        x = col.to_numpy(dtype="float64", na_value=np.nan)
+        m = ~np.isnan(x)
+        n += m
+        total += np.where(m, x, 0.0)
+    need = max(1, math.ceil(min_fraction * k - 1e-12))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = total / n
+    return np.where(n >= need, mean, np.nan)

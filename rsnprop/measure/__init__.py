@@ -19,30 +19,42 @@ Common-method variance
     :func:`harman`, :func:`marker_variable`, :func:`common_latent_factor`.
 Pipeline
     :func:`measure_instrument` (the ``rsnprop measure`` step, writes measurement.json).
+
+Every function returns a :class:`rsnprop.results.Result` (``to_frame()``, ``to_dict()``,
+``summary()``, HTML); the statistics are its attributes (``res.omega_h``).  Results that
+replaced a dictionary can still be indexed like it (``res["omega_h"]``) for the transition
+(:class:`rsnprop.measure.statistics.NamedStatistics`).
+
+Modules: :mod:`~rsnprop.measure.internal_consistency` (alpha),
+:mod:`~rsnprop.measure.schmid_leiman` (omega), :mod:`~rsnprop.measure.exploratory` (KMO,
+Bartlett, parallel analysis, EFA), :mod:`~rsnprop.measure.factor` (factor extraction),
+:mod:`~rsnprop.measure.rotation`, :mod:`~rsnprop.measure.polychoric_correlation`,
+:mod:`~rsnprop.measure.construct_validity` (CR, AVE, Fornell-Larcker),
+:mod:`~rsnprop.measure.heterotrait_monotrait` (HTMT), :mod:`~rsnprop.measure.cmv`,
+:mod:`~rsnprop.measure.item_data` (item selection, reverse keying, missing data),
+:mod:`~rsnprop.measure.pipeline` (``rsnprop measure``).
 """
 
 from __future__ import annotations
 
-# Public functions are imported eagerly: several share their module's name (``efa``,
-# ``omega``, ``polychoric``, ``validity``), which a lazy loader would shadow.  These modules
-# import numpy only; scipy, pandas and the SEM engine load inside the functions.
+# Public functions are imported eagerly.  No function shares its module's name, so
+# ``rsnprop.measure.<module>`` is always the module (``exploratory``, ``schmid_leiman``,
+# ``polychoric_correlation``, ``internal_consistency``, ``construct_validity``...).  These
+# modules import numpy only; scipy, pandas and the SEM engine load inside the functions.
 from .cmv import common_latent_factor, harman, marker_variable  # noqa: F401
-from .efa import EFAResult, bartlett, efa, kmo, parallel_analysis  # noqa: F401
+from .exploratory import EFAResult, bartlett, efa, kmo, parallel_analysis  # noqa: F401
 from .factor import fa_matrix  # noqa: F401
-from .omega import omega, omega_from_matrix, schmid  # noqa: F401
-from .polychoric import polychoric  # noqa: F401
-from .reliability import ReliabilityResult, alpha, feldt_ci  # noqa: F401
-from .validity import ValidityResult, ave, composite_reliability, htmt, validity  # noqa: F401
+from .schmid_leiman import omega, omega_from_matrix, schmid  # noqa: F401
+from .polychoric_correlation import polychoric  # noqa: F401
+from .internal_consistency import ReliabilityResult, alpha, feldt_ci  # noqa: F401
+from .construct_validity import ValidityResult, ave, composite_reliability, validity  # noqa: F401
+from .heterotrait_monotrait import htmt  # noqa: F401
 
 #: ``rsnprop.reliability`` / ``rsnprop.measure.reliability``: the reliability function
-#: (an alias of :func:`alpha`; like ``efa`` and ``omega`` it shadows its module's name --
-#: import the module's contents with ``from rsnprop.measure.reliability import ...``).
+#: (an alias of :func:`alpha`, defined in :mod:`rsnprop.measure.internal_consistency`).
 reliability = alpha
 
-_LAZY = {
-    "measure_instrument": "pipeline", "MeasurementResult": "pipeline",
-    "loadings_heatmap": "report", "measurement_section": "report",
-}
+_LAZY = {"measure_instrument": "pipeline", "MeasurementResult": "pipeline"}
 
 __all__ = sorted(["alpha", "reliability", "ReliabilityResult", "feldt_ci", "omega", "omega_from_matrix",
                   "schmid", "efa", "EFAResult", "kmo", "bartlett", "parallel_analysis",
@@ -52,11 +64,12 @@ __all__ = sorted(["alpha", "reliability", "ReliabilityResult", "feldt_ci", "omeg
 
 
 def __getattr__(name):
-    if name in _LAZY:
-        import importlib
+    import importlib
 
-        mod = importlib.import_module(f".{_LAZY[name]}", __name__)
-        return getattr(mod, name)
+    if name in _LAZY:
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    if name == "pipeline":  # the one submodule not imported above
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'rsnprop.measure' has no attribute {name!r}")
 
 

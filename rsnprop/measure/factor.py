@@ -1,7 +1,7 @@
 """Exploratory factor extraction as ``psych::fa`` (minres and ML), on a correlation matrix.
 
-This is the numerical core used by :func:`rsnprop.measure.efa.efa`, by omega
-(:mod:`rsnprop.measure.omega`) and by parallel analysis.  It follows ``psych::fa`` step by
+This is the numerical core used by :func:`rsnprop.measure.exploratory.efa`, by omega
+(:mod:`rsnprop.measure.schmid_leiman`) and by parallel analysis.  It follows ``psych::fa`` step by
 step: uniquenesses are found by L-BFGS-B from ``1 - SMC`` within ``[0.005, max(SMC, 1)]``
 (minres: sum of squared off-diagonal residuals; ML: the ``FAfn`` likelihood), loadings from
 the eigen decomposition, columns signed to positive sums, rotated, signed again and ordered by
@@ -13,7 +13,7 @@ Examples
 >>> from rsnprop.measure.factor import fa_matrix
 >>> r = np.array([[1, .5, .4], [.5, 1, .3], [.4, .3, 1]])
 >>> res = fa_matrix(r, nfactors=1, fm="minres")
->>> [round(float(v), 3) for v in res["loadings"][:, 0]]     # psych::fa(r, 1)$loadings
+>>> [round(float(v), 3) for v in res.loadings[:, 0]]     # psych::fa(r, 1)$loadings
 [0.816, 0.612, 0.49]
 """
 
@@ -25,8 +25,35 @@ import numpy as np
 
 from ._matrix import cor_smooth, cov2cor, single_threaded, smc
 from .rotation import rotate as _rotate
+from .statistics import NamedStatistics
 
-__all__ = ["fa_matrix", "extract"]
+__all__ = ["fa_matrix", "extract", "FactorSolution"]
+
+
+class FactorSolution(NamedStatistics):
+    """Result of :func:`fa_matrix` (see there for the statistics)."""
+
+    title = "Factor analysis"
+
+    def headline(self) -> list:
+        """Method, rotation, number of factors, fit."""
+        out = [f"{self.nfactors} factor(s), {self.fm}, {self.rotate} rotation"
+               + ("" if self.converged else " (did not converge)")]
+        if self.rmsea is not None:
+            out.append(f"chi2({self.dof:g}) = {self.chi2:.2f}, RMSEA = {self.rmsea:.3f}, "
+                       f"TLI = {self.tli:.3f}")
+        return out
+
+    def to_frame(self):
+        """One row per variable (1-based position): loadings, communality, uniqueness."""
+        import pandas as pd
+
+        L = np.asarray(self.loadings)
+        frame = pd.DataFrame(L, columns=[f"F{j + 1}" for j in range(L.shape[1])])
+        frame.insert(0, "variable", np.arange(1, L.shape[0] + 1))
+        frame["communality"] = self.communality
+        frame["uniqueness"] = self.uniquenesses
+        return frame
 
 
 def _minres_obj(psi, S, nf):
@@ -124,7 +151,7 @@ def _sign_cols(L, phi=None):
 
 @single_threaded
 def fa_matrix(r: np.ndarray, nfactors: int = 1, fm: str = "minres", rotate: str = "oblimin",
-              n_obs: float | None = None, warn_list: list | None = None) -> dict:
+              n_obs: float | None = None, warn_list: list | None = None) -> FactorSolution:
     """Factor analysis of a correlation matrix, as ``psych::fa(r, nfactors, n.obs, fm, rotate)``.
 
     Parameters
@@ -138,7 +165,7 @@ def fa_matrix(r: np.ndarray, nfactors: int = 1, fm: str = "minres", rotate: str 
 
     Returns
     -------
-    dict with ``loadings`` (p x k, rotated and ordered), ``phi`` (k x k or None),
+    FactorSolution with ``loadings`` (p x k, rotated and ordered), ``phi`` (k x k or None),
     ``structure``, ``communality``, ``uniquenesses``, ``values`` (eigenvalues of r with
     communalities on the diagonal), ``e_values`` (eigenvalues of r), ``ss_loadings``,
     ``objective``, ``chi2``, ``dof``, ``pvalue``, ``rmsea``, ``tli``, ``bic``, ``rms``,
@@ -196,7 +223,7 @@ def fa_matrix(r: np.ndarray, nfactors: int = 1, fm: str = "minres", rotate: str 
            "prop_var": ss / (communality + uniq).sum(), "converged": ok, "fm": fm,
            "rotate": rotate, "nfactors": nfactors}
     out.update(_fit_stats(r, L, phi, n_obs, nfactors))
-    return out
+    return FactorSolution(out)
 
 
 def _fit_stats(r, f, phi, n_obs, nfactors):

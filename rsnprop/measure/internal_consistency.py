@@ -9,7 +9,7 @@ Formulas (``C`` the item covariance matrix, ``R`` the correlation matrix, ``k`` 
   (``psych::alpha.ci``)
 * ``r_drop``: corrected item-total correlation from ``C`` (``psych::alpha``'s ``r.drop``);
   ``raw_r``: correlation of the item with the mean score; ``std_r``, ``r_cor`` as psych.
-* omega total/hierarchical: :mod:`rsnprop.measure.omega` (``psych::omega``).
+* omega total/hierarchical: :mod:`rsnprop.measure.schmid_leiman` (``psych::omega``).
 
 Missing data: ``missing="auto"`` (default, docs/missing-data.md) is listwise deletion: drops
 incomplete rows first, reports ``n`` of ``n_total`` and warns when rows were dropped;
@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..results import Result, jsonsafe
-from ._data import apply_missing, cov_matrix, resolve_missing, reverse_items, rows_dropped_note, select_items
+from .item_data import apply_missing, cov_matrix, resolve_missing, reverse_items, rows_dropped_note, select_items
 from ._matrix import check_singular, cov2cor, single_threaded, smc
 
 __all__ = ["alpha", "feldt_ci", "alpha_from_cov", "ReliabilityResult"]
@@ -214,22 +214,46 @@ def alpha(data, items=None, *, reverse=None, scale_min=None, scale_max=None,
     resamples rows like ``psych::alpha(n.iter = )`` but with numpy's generator, so it agrees
     with R only up to Monte Carlo error.
     """
-    from ._data import cor_matrix
-
     warn: list = []
-    frame = select_items(data, items, min_items=3, file=file)
-    if scale_min is not None and scale_max is not None:
-        from ._data import check_range
-
-        check_range(frame, {c: (scale_min, scale_max) for c in frame.columns}, file=file)
-    frame = reverse_items(frame, reverse, scale_min, scale_max, file=file)
+    frame = _keyed_items(data, items, reverse, scale_min, scale_max, file)
     missing = resolve_missing(missing)
     n_total = len(frame)
     frame = apply_missing(frame, missing)
-    X = frame.to_numpy()
-    k = X.shape[1]
-    n = X.shape[0]
+    n, k = frame.shape
     rows_dropped_note(n, n_total, "psych::alpha", warn)
+    C = _item_covariance(frame, missing)
+    check_singular(cov2cor(C), "item correlation matrix", warn)
+    tot = alpha_from_cov(C)
+    lower, upper = feldt_ci(tot["raw"], n, k, ci_level)
+    X = frame.to_numpy()
+    rows = _item_statistics(list(frame.columns), X, C, reverse, warn)
+    boot_lo = boot_hi = None
+    if n_boot and n_boot > 0:
+        boot_lo, boot_hi = _boot_alpha(X, int(n_boot), seed, missing, ci_level)
+    om_t, om_h = _omega(frame, missing, omega_nfactors, warn)
+    a_ord = _ordinal_alpha(frame, warn) if ordinal else None
+    _warn_negative_items(warn)
+    return ReliabilityResult(
+        n=int(n), n_items=int(k), missing=missing, alpha=tot["raw"], alpha_std=tot["std"],
+        g6=tot["g6"], average_r=tot["average_r"], ase=float(np.sqrt(tot["Q"] / n)),
+        alpha_ci_lower=lower, alpha_ci_upper=upper, alpha_boot_ci_lower=boot_lo,
+        alpha_boot_ci_upper=boot_hi, n_boot=int(n_boot or 0), omega_total=om_t, omega_h=om_h,
+        omega_nfactors=omega_nfactors, items=rows, reversed=[str(r) for r in (reverse or [])],
+        ci_level=ci_level, seed=seed, scale=scale, warnings=warn, alpha_ordinal=a_ord, n_total=int(n_total))
+
+
+def _keyed_items(data, items, reverse, scale_min, scale_max, file):
+    """The item columns, checked (and within the scale when it is given), reverse keyed."""
+    frame = select_items(data, items, min_items=3, file=file)
+    if scale_min is not None and scale_max is not None:
+        from .item_data import check_range
+
+        check_range(frame, {c: (scale_min, scale_max) for c in frame.columns}, file=file)
+    return reverse_items(frame, reverse, scale_min, scale_max, file=file)
+
+
+def _item_covariance(frame, missing: str) -> np.ndarray:
+    """Item covariance matrix; InputError when a pair of items has too few rows in common."""
     C = cov_matrix(frame, missing)
     if np.isnan(C).any():
         from ..errors import InputError
@@ -237,23 +261,26 @@ def alpha(data, items=None, *, reverse=None, scale_min=None, scale_max=None,
         raise InputError("some pairs of items have fewer than 2 observations in common; "
                          "use missing='listwise' or drop the sparse item", parameter="missing",
                          value=missing)
+    return C
+
+
+def _item_statistics(names: list, X: np.ndarray, C: np.ndarray, reverse, warn: list) -> list:
+    """One row per item as ``psych::alpha``'s ``item.stats`` and ``alpha.drop``; warns about
+    items correlating negatively with the rest of the scale."""
+    import pandas as pd
+
+    k = len(names)
     R = cov2cor(C)
-    check_singular(R, "item correlation matrix", warn)
-    tot = alpha_from_cov(C)
-    lower, upper = feldt_ci(tot["raw"], n, k, ci_level)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         total = np.nanmean(X, axis=1)
-    import pandas as pd
-
     raw_r = pd.DataFrame(X).corrwith(pd.Series(total)).to_numpy()
-    Vt = R.sum()
-    std_r = R.sum(axis=0) / np.sqrt(Vt)
+    std_r = R.sum(axis=0) / np.sqrt(R.sum())
     RC = R.copy()
     np.fill_diagonal(RC, smc(R))
     r_cor = RC.sum(axis=0) / np.sqrt(RC.sum())
     rows = []
-    for i, name in enumerate(frame.columns):
+    for i, name in enumerate(names):
         keep = [j for j in range(k) if j != i]
         Ci = C[np.ix_(keep, keep)]
         c_drop = C[:, i].sum() - C[i, i]
@@ -269,38 +296,39 @@ def alpha(data, items=None, *, reverse=None, scale_min=None, scale_max=None,
             "reversed": name in set(map(str, reverse or [])),
         })
         if r_drop < 0:
-            msg = (f"item {name} correlates negatively with the rest of the scale "
-                   f"(r_drop = {r_drop:.3f}): should it be reverse keyed?")
-            warn.append(msg)
-    boot_lo = boot_hi = None
-    if n_boot and n_boot > 0:
-        boot_lo, boot_hi = _boot_alpha(X, int(n_boot), seed, missing, ci_level)
-    om_t = om_h = None
-    if omega_nfactors:
-        from .omega import omega_from_matrix
+            warn.append(f"item {name} correlates negatively with the rest of the scale "
+                        f"(r_drop = {r_drop:.3f}): should it be reverse keyed?")
+    return rows
 
-        try:
-            om = omega_from_matrix(cor_matrix(frame, missing), nfactors=int(omega_nfactors),
-                                   warn_list=warn)
-            om_t, om_h = float(om["omega_total"]), float(om["omega_h"])
-        except (np.linalg.LinAlgError, ValueError) as err:
-            warn.append(f"omega could not be computed: {err}")
-    a_ord = None
-    if ordinal:
-        from .polychoric import polychoric
 
-        pc = polychoric(frame)
-        warn.extend(pc["warnings"])
-        a_ord = alpha_from_cov(pc["rho"])["std"]
+def _omega(frame, missing: str, nfactors, warn: list):
+    """``(omega_total, omega_h)`` of the items (``(None, None)`` when skipped or failing)."""
+    if not nfactors:
+        return None, None
+    from .item_data import cor_matrix
+    from .schmid_leiman import omega_from_matrix
+
+    try:
+        om = omega_from_matrix(cor_matrix(frame, missing), nfactors=int(nfactors), warn_list=warn)
+        return float(om.omega_total), float(om.omega_h)
+    except (np.linalg.LinAlgError, ValueError) as err:
+        warn.append(f"omega could not be computed: {err}")
+        return None, None
+
+
+def _ordinal_alpha(frame, warn: list) -> float:
+    """Standardised alpha of the polychoric correlation matrix."""
+    from .polychoric_correlation import polychoric
+
+    pc = polychoric(frame)
+    warn.extend(pc.warnings)
+    return alpha_from_cov(pc.rho)["std"]
+
+
+def _warn_negative_items(warn: list) -> None:
+    """Issue the negatively-correlating-item messages as DataQualityWarning."""
     for w in warn:
         if "negatively" in w:
             from ..errors import DataQualityWarning
 
-            warnings.warn(w, DataQualityWarning, stacklevel=2)
-    return ReliabilityResult(
-        n=int(n), n_items=int(k), missing=missing, alpha=tot["raw"], alpha_std=tot["std"],
-        g6=tot["g6"], average_r=tot["average_r"], ase=float(np.sqrt(tot["Q"] / n)),
-        alpha_ci_lower=lower, alpha_ci_upper=upper, alpha_boot_ci_lower=boot_lo,
-        alpha_boot_ci_upper=boot_hi, n_boot=int(n_boot or 0), omega_total=om_t, omega_h=om_h,
-        omega_nfactors=omega_nfactors, items=rows, reversed=[str(r) for r in (reverse or [])],
-        ci_level=ci_level, seed=seed, scale=scale, warnings=warn, alpha_ordinal=a_ord, n_total=int(n_total))
+            warnings.warn(w, DataQualityWarning, stacklevel=3)

@@ -16,11 +16,11 @@ the single factor, so ``omega_h`` is the congeneric one-factor omega ``(sum lamb
 Examples
 --------
 >>> import pandas as pd
->>> from rsnprop.measure.omega import omega
+>>> from rsnprop.measure.schmid_leiman import omega
 >>> from rsnprop.datasets import holzinger_swineford
 >>> hs = holzinger_swineford()[[f"x{i}" for i in range(1, 10)]]
 >>> res = omega(hs, nfactors=3)          # psych::omega(hs, nfactors = 3)
->>> round(float(res["omega_h"]), 3), round(float(res["omega_total"]), 3)
+>>> round(float(res.omega_h), 3), round(float(res.omega_total), 3)
 (0.449, 0.851)
 """
 
@@ -31,16 +31,62 @@ import numpy as np
 from ._matrix import cov2cor, single_threaded, smc
 from .factor import fa_matrix
 from .rotation import oblimin
+from .statistics import NamedStatistics
 
-__all__ = ["omega", "omega_from_matrix", "schmid"]
+__all__ = ["omega", "omega_from_matrix", "schmid", "SchmidLeimanResult", "OmegaResult"]
+
+
+def _variables(res, p: int) -> list:
+    """Item names when the result knows them, else 1-based positions."""
+    return list(res.get("items") or range(1, p + 1))
+
+
+class SchmidLeimanResult(NamedStatistics):
+    """Result of :func:`schmid`: ``g`` (general loadings), ``specific`` (group loadings),
+    ``h2``, ``u2``, ``oblique``, ``phi``, ``gloading``, ``orthogonal``."""
+
+    title = "Schmid-Leiman solution"
+
+    def to_frame(self):
+        """One row per variable: general and group-factor loadings, h2, u2."""
+        import pandas as pd
+
+        spec = np.asarray(self.specific)
+        frame = pd.DataFrame({"variable": _variables(self, len(self.g)), "g": self.g})
+        for j in range(spec.shape[1]):
+            frame[f"F{j + 1}"] = spec[:, j]
+        frame["h2"] = self.h2
+        frame["u2"] = self.u2
+        return frame
+
+
+class OmegaResult(NamedStatistics):
+    """Result of :func:`omega` and :func:`omega_from_matrix` (see there for the statistics)."""
+
+    title = "McDonald's omega"
+
+    def headline(self) -> list:
+        """Omega total and hierarchical."""
+        out = [f"omega total = {self.omega_total:.3f}, omega hierarchical = {self.omega_h:.3f} "
+               f"({self.nfactors} group factor(s))"]
+        if "n" in self:
+            out.append(f"n = {self.n} rows ({self.missing}), {self.correlation} correlations")
+        return out
+
+    def to_frame(self):
+        """One row per item: general-factor loading, communality, uniqueness."""
+        import pandas as pd
+
+        return pd.DataFrame({"variable": _variables(self, len(self.g_loadings)),
+                             "g_loading": self.g_loadings, "h2": self.h2, "u2": self.u2})
 
 
 def schmid(r: np.ndarray, nfactors: int = 3, fm: str = "minres", option: str = "equal",
-           warn_list=None) -> dict:
+           warn_list=None) -> SchmidLeimanResult:
     """Schmid-Leiman solution as ``psych::schmid(r, nfactors, fm)`` (rotate = "oblimin")."""
     r = cov2cor(np.asarray(r, dtype=float))
     fact = fa_matrix(r, nfactors, fm=fm, rotate="varimax", warn_list=warn_list)
-    orth = fact["loadings"]
+    orth = fact.loadings
     if nfactors == 1:
         fload = orth
         gload = np.array([1.0])
@@ -49,7 +95,7 @@ def schmid(r: np.ndarray, nfactors: int = 3, fm: str = "minres", option: str = "
         fload, phi, _ = oblimin(orth, warn_list=warn_list)
         if nfactors > 2:
             g = fa_matrix(phi, 1, fm=fm, rotate="none", warn_list=warn_list)
-            gload = g["loadings"][:, 0]
+            gload = g.loadings[:, 0]
         else:
             if option != "equal":
                 from ..errors import InputError
@@ -66,19 +112,19 @@ def schmid(r: np.ndarray, nfactors: int = 3, fm: str = "minres", option: str = "
     uniq2 = np.diag(r)[:, None] - uniq - primeload ** 2
     uniq2[uniq2 < 0] = 0
     sm = np.sign(fload) * np.sqrt(uniq2)
-    return {"g": g, "specific": sm, "h2": h2, "u2": u2, "oblique": fload, "phi": phi,
-            "gloading": gload, "orthogonal": orth}
+    return SchmidLeimanResult({"g": g, "specific": sm, "h2": h2, "u2": u2, "oblique": fload,
+                               "phi": phi, "gloading": gload, "orthogonal": orth})
 
 
 @single_threaded
 def omega_from_matrix(r: np.ndarray, nfactors: int = 3, fm: str = "minres",
-                      flip: bool = True, warn_list=None) -> dict:
+                      flip: bool = True, warn_list=None) -> OmegaResult:
     """Omega from a correlation matrix (``psych::omega(r, nfactors, fm)``)."""
     r = cov2cor(np.asarray(r, dtype=float))
     p = r.shape[0]
     sl = schmid(r, nfactors, fm, warn_list=warn_list)
-    g = sl["g"].copy()
-    spec = sl["specific"].copy()
+    g = sl.g.copy()
+    spec = sl.specific.copy()
     m = r.copy()
     key = np.sign(g)
     key[key == 0] = 1
@@ -89,7 +135,7 @@ def omega_from_matrix(r: np.ndarray, nfactors: int = 3, fm: str = "minres",
     Vt = m.sum()
     Vitem = np.trace(m)
     gsq = g.sum() ** 2
-    uniq = sl["u2"].sum()
+    uniq = sl.u2.sum()
     om_tot = (Vt - uniq) / Vt
     alpha = ((Vt - Vitem) / Vt) * (p / (p - 1))
     g6 = (Vt + smc(m).sum() - Vitem) / Vt
@@ -97,15 +143,15 @@ def omega_from_matrix(r: np.ndarray, nfactors: int = 3, fm: str = "minres",
         ev = np.concatenate([[np.sum(g ** 2)], (spec ** 2).sum(axis=0)])
     else:
         ev = np.array([np.sum(g ** 2), 0.0])
-    return {"nfactors": nfactors, "omega_h": gsq / Vt, "omega_total": om_tot,
-            "omega_lim": gsq / (Vt - uniq), "alpha": alpha, "g6": g6,
-            "ecv": ev[0] / ev.sum(), "g_loadings": g, "specific_loadings": spec,
-            "h2": sl["h2"], "u2": sl["u2"], "phi": sl["phi"], "flipped": (key < 0).tolist()}
+    return OmegaResult({"nfactors": nfactors, "omega_h": gsq / Vt, "omega_total": om_tot,
+                        "omega_lim": gsq / (Vt - uniq), "alpha": alpha, "g6": g6,
+                        "ecv": ev[0] / ev.sum(), "g_loadings": g, "specific_loadings": spec,
+                        "h2": sl.h2, "u2": sl.u2, "phi": sl.phi, "flipped": (key < 0).tolist()})
 
 
 @single_threaded
 def omega(data, items=None, nfactors: int = 3, fm: str = "minres", missing: str = "listwise",
-          correlation: str = "pearson", warn_list=None) -> dict:
+          correlation: str = "pearson", warn_list=None) -> OmegaResult:
     """Omega total and hierarchical from raw item data (``psych::omega(data, nfactors)``).
 
     Parameters
@@ -122,27 +168,24 @@ def omega(data, items=None, nfactors: int = 3, fm: str = "minres", missing: str 
 
     Returns
     -------
-    dict with ``omega_h``, ``omega_total``, ``omega_lim``, ``alpha``, ``g6``, ``ecv``,
+    OmegaResult with ``omega_h``, ``omega_total``, ``omega_lim``, ``alpha``, ``g6``, ``ecv``,
     ``g_loadings``, ``h2``, ``n``, ``missing``.
     """
-    from ._data import apply_missing, cor_matrix, select_items
+    from .item_data import apply_missing, cor_matrix, select_items
 
     frame = apply_missing(select_items(data, items, min_items=3), missing)
     if correlation == "polychoric":
-        from .polychoric import polychoric
+        from .polychoric_correlation import polychoric
 
         pc = polychoric(frame)
-        r = pc["rho"]
+        r = pc.rho
         if warn_list is not None:
-            warn_list.extend(pc["warnings"])
+            warn_list.extend(pc.warnings)
     else:
         r = cor_matrix(frame, missing)
     from ._matrix import check_singular
 
     check_singular(r, "item correlation matrix", warn_list)
     out = omega_from_matrix(r, nfactors=nfactors, fm=fm, warn_list=warn_list)
-    out["correlation"] = correlation
-    out["n"] = int(len(frame))
-    out["missing"] = missing
-    out["items"] = list(frame.columns)
-    return out
+    return OmegaResult({**out, "correlation": correlation, "n": int(len(frame)),
+                        "missing": missing, "items": list(frame.columns)})

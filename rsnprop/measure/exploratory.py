@@ -29,17 +29,71 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..results import Result, jsonsafe
-from ._data import apply_missing, cor_matrix, resolve_missing, rows_dropped_note, select_items
+from .item_data import apply_missing, cor_matrix, resolve_missing, rows_dropped_note, select_items
 from ._matrix import check_singular, cov2cor, single_threaded
 from .factor import fa_matrix
+from .statistics import NamedStatistics
 
-__all__ = ["kmo", "bartlett", "parallel_analysis", "efa", "EFAResult", "loadings_table"]
+__all__ = ["kmo", "bartlett", "parallel_analysis", "efa", "EFAResult", "loadings_table",
+           "KMOResult", "BartlettResult", "ParallelAnalysisResult"]
 
 
-def kmo(r: np.ndarray) -> dict:
+class KMOResult(NamedStatistics):
+    """Result of :func:`kmo`: ``msa`` (overall) and ``msai`` (per variable, in order)."""
+
+    title = "Kaiser-Meyer-Olkin measure of sampling adequacy"
+
+    def headline(self) -> list:
+        """The overall MSA."""
+        return [f"KMO = {self.msa:.3f}"]
+
+    def to_frame(self):
+        """One row per variable (1-based position): its MSA."""
+        import pandas as pd
+
+        return pd.DataFrame({"variable": np.arange(1, len(self.msai) + 1), "msa": self.msai})
+
+
+class BartlettResult(NamedStatistics):
+    """Result of :func:`bartlett`: ``chi2``, ``df``, ``pvalue``."""
+
+    title = "Bartlett's test of sphericity"
+
+    def headline(self) -> list:
+        """The test statistic."""
+        return [f"chi2({self.df}) = {self.chi2:.2f}, p = {self.pvalue:.3g}"]
+
+    def to_frame(self):
+        """One row: ``chi2, df, pvalue``."""
+        import pandas as pd
+
+        return pd.DataFrame([{"chi2": self.chi2, "df": self.df, "pvalue": self.pvalue}])
+
+
+class ParallelAnalysisResult(NamedStatistics):
+    """Result of :func:`parallel_analysis` (see there for the statistics)."""
+
+    title = "Parallel analysis"
+
+    def headline(self) -> list:
+        """The numbers of factors and components suggested."""
+        return [f"{self.nfactors} factor(s), {self.ncomponents} component(s) "
+                f"({self.n_iter} simulated data sets, seed {self.seed})"]
+
+    def to_frame(self):
+        """One row per position: observed, mean simulated and quantile eigenvalues."""
+        import pandas as pd
+
+        return pd.DataFrame({"position": np.arange(1, len(self.fa_values) + 1),
+                             "fa_values": self.fa_values, "fa_sim": self.fa_sim,
+                             "fa_sim_quantile": self.fa_sim_quantile, "pc_values": self.pc_values,
+                             "pc_sim": self.pc_sim, "pc_sim_quantile": self.pc_sim_quantile})
+
+
+def kmo(r: np.ndarray) -> KMOResult:
     """Kaiser-Meyer-Olkin measure of sampling adequacy (``psych::KMO(r)``).
 
-    Returns ``{"msa": overall, "msai": per item array}``.
+    Returns a :class:`KMOResult`: ``msa`` (overall) and ``msai`` (per item, an array).
     """
     r = cov2cor(np.asarray(r, dtype=float))
     try:
@@ -53,11 +107,14 @@ def kmo(r: np.ndarray) -> dict:
     sq, sr = (Q ** 2), (r0 ** 2)
     msa = sr.sum() / (sr.sum() + sq.sum())
     msai = sr.sum(axis=0) / (sr.sum(axis=0) + sq.sum(axis=0))
-    return {"msa": float(msa), "msai": msai}
+    return KMOResult({"msa": float(msa), "msai": msai})
 
 
-def bartlett(r: np.ndarray, n: int) -> dict:
-    """Bartlett's test that ``r`` is an identity matrix (``psych::cortest.bartlett(r, n)``)."""
+def bartlett(r: np.ndarray, n: int) -> BartlettResult:
+    """Bartlett's test that ``r`` is an identity matrix (``psych::cortest.bartlett(r, n)``).
+
+    Returns a :class:`BartlettResult`: ``chi2``, ``df``, ``pvalue``.
+    """
     from scipy import stats
 
     r = np.asarray(r, dtype=float).copy()
@@ -68,20 +125,21 @@ def bartlett(r: np.ndarray, n: int) -> dict:
         logdet = -np.inf
     chi2 = -logdet * (n - 1 - (2 * p + 5) / 6)
     df = p * (p - 1) / 2
-    return {"chi2": float(chi2), "df": int(df), "pvalue": float(stats.chi2.sf(chi2, df))}
+    return BartlettResult({"chi2": float(chi2), "df": int(df),
+                           "pvalue": float(stats.chi2.sf(chi2, df))})
 
 
 @single_threaded
 def parallel_analysis(data=None, items=None, *, r=None, n_obs=None, n_iter: int = 20,
                       quantile: float = 0.95, fm: str = "minres", seed: int | None = 12345,
-                      missing: str = "auto") -> dict:
+                      missing: str = "auto") -> ParallelAnalysisResult:
     """Horn's parallel analysis as ``psych::fa.parallel`` (simulated normal data).
 
     The number of factors (components) is the count of leading observed eigenvalues of the
     reduced (full) correlation matrix above the ``quantile`` of the simulated ones.  The
     reduced eigenvalues come from a one-factor ``fm`` solution as in psych (``SMC = FALSE``).
 
-    Returns a dict with ``nfactors``, ``ncomponents``, ``fa_values``, ``pc_values``,
+    Returns a :class:`ParallelAnalysisResult` with ``nfactors``, ``ncomponents``, ``fa_values``, ``pc_values``,
     ``fa_sim`` (mean), ``pc_sim`` (mean), ``fa_sim_quantile``, ``pc_sim_quantile``,
     ``n_iter``, ``seed``.
     """
@@ -96,7 +154,7 @@ def parallel_analysis(data=None, items=None, *, r=None, n_obs=None, n_iter: int 
 
         raise InputError("parallel analysis needs the number of observations", parameter="n_obs")
     pc_values = np.sort(np.linalg.eigvalsh(r))[::-1]
-    fa_values = fa_matrix(r, 1, fm=fm, rotate="none")["values"]
+    fa_values = fa_matrix(r, 1, fm=fm, rotate="none").values
     rng = np.random.default_rng(seed)
     sim_pc = np.empty((n_iter, p))
     sim_fa = np.empty((n_iter, p))
@@ -106,7 +164,7 @@ def parallel_analysis(data=None, items=None, *, r=None, n_obs=None, n_iter: int 
             x = rng.standard_normal((int(n_obs), p))
             c = np.corrcoef(x, rowvar=False)
             sim_pc[i] = np.sort(np.linalg.eigvalsh(c))[::-1]
-            sim_fa[i] = fa_matrix(c, 1, fm=fm, rotate="none")["values"]
+            sim_fa[i] = fa_matrix(c, 1, fm=fm, rotate="none").values
     q_pc = np.quantile(sim_pc, quantile, axis=0)
     q_fa = np.quantile(sim_fa, quantile, axis=0)
 
@@ -114,10 +172,11 @@ def parallel_analysis(data=None, items=None, *, r=None, n_obs=None, n_iter: int 
         below = np.nonzero(~(obs > q))[0]
         return int(below[0]) if below.size else int(len(obs))
 
-    return {"nfactors": _count(fa_values, q_fa), "ncomponents": _count(pc_values, q_pc),
-            "fa_values": fa_values, "pc_values": pc_values, "fa_sim": sim_fa.mean(axis=0),
-            "pc_sim": sim_pc.mean(axis=0), "fa_sim_quantile": q_fa, "pc_sim_quantile": q_pc,
-            "n_iter": n_iter, "quantile": quantile, "seed": seed, "fm": fm}
+    return ParallelAnalysisResult({
+        "nfactors": _count(fa_values, q_fa), "ncomponents": _count(pc_values, q_pc),
+        "fa_values": fa_values, "pc_values": pc_values, "fa_sim": sim_fa.mean(axis=0),
+        "pc_sim": sim_pc.mean(axis=0), "fa_sim_quantile": q_fa, "pc_sim_quantile": q_pc,
+        "n_iter": n_iter, "quantile": quantile, "seed": seed, "fm": fm})
 
 
 def loadings_table(loadings: np.ndarray, items, factor_names=None, *, primary_min: float = 0.4,
@@ -258,8 +317,6 @@ def efa(data, items=None, *, nfactors: int | None = None, fm: str = "minres",
     R: ``psych::KMO(r)``, ``psych::cortest.bartlett(r, n)``, ``psych::fa.parallel(x)``,
     ``psych::fa(r, nfactors, n.obs = n, fm = fm, rotate = rotate)``.
     """
-    from ..errors import InputError
-
     warn: list = []
     missing = resolve_missing(missing)
     frame = select_items(data, items, file=file)
@@ -268,63 +325,79 @@ def efa(data, items=None, *, nfactors: int | None = None, fm: str = "minres",
     names = list(frame.columns)
     n = len(frame)
     rows_dropped_note(n, n_total, "psych (KMO, cortest.bartlett, fa)", warn)
+    r = _efa_correlations(frame, correlation, missing, warn)
+    singular = check_singular(r, "item correlation matrix", warn)
+    k = kmo(r)
+    b = bartlett(r, n)
+    pa = parallel_analysis(r=r, n_obs=n, n_iter=n_iter, seed=seed, fm=fm) if parallel else None
+    if nfactors is None:
+        nfactors = max(1, pa.nfactors) if pa else 1
+    _check_nfactors(nfactors, len(names))
+    res = _extract(r + np.eye(len(names)) * 1e-8 if singular else r, nfactors, fm, rotate, n, warn)
+    fnames = [f"{'ML' if res.fm == 'ml' else 'MR'}{j + 1}" for j in range(nfactors)]
+    table = loadings_table(res.loadings, names, fnames, primary_min=primary_min,
+                           cross_min=cross_loading, communality=res.communality)
+    n_cross = sum(r_["cross_loading"] for r_ in table)
+    if n_cross:
+        warn.append(f"{n_cross} item(s) load >= {cross_loading} on more than one factor: "
+                    + ", ".join(r_["item"] for r_ in table if r_["cross_loading"]))
+    return EFAResult(
+        n=n, missing=missing, correlation=correlation, items=names, kmo=k.msa,
+        kmo_items=dict(zip(names, k.msai.tolist())), bartlett_chi2=b.chi2,
+        bartlett_df=b.df, bartlett_pvalue=b.pvalue,
+        parallel_analysis_factors=pa.nfactors if pa else None,
+        parallel_analysis_components=pa.ncomponents if pa else None,
+        parallel=({k_: pa[k_] for k_ in ("fa_values", "pc_values", "fa_sim", "pc_sim",
+                                         "fa_sim_quantile", "pc_sim_quantile", "n_iter",
+                                         "quantile", "seed")} if pa else None),
+        nfactors=nfactors, fm=res.fm, rotation=rotate, loadings=table,
+        phi=None if res.phi is None else res.phi.tolist(),
+        fit={k_: res[k_] for k_ in ("objective", "chi2", "dof", "pvalue", "rmsea", "tli", "bic",
+                                    "rms")},
+        eigenvalues=res.e_values.tolist(),
+        variance={"ss_loadings": dict(zip(fnames, res.ss_loadings.tolist())),
+                  "proportion": dict(zip(fnames, res.prop_var.tolist()))},
+        cross_loading_threshold=cross_loading, warnings=warn, n_total=int(n_total))
+
+
+def _efa_correlations(frame, correlation: str, missing: str, warn: list) -> np.ndarray:
+    """Pearson (by ``missing``) or polychoric item correlations; InputError when a pair of
+    items has no rows in common."""
+    from ..errors import InputError
+
     if correlation == "pearson":
         r = cor_matrix(frame, missing)
     elif correlation == "polychoric":
-        from .polychoric import polychoric
+        from .polychoric_correlation import polychoric
 
         pc = polychoric(frame)
-        r = pc["rho"]
-        warn.extend(pc["warnings"])
+        r = pc.rho
+        warn.extend(pc.warnings)
     else:
         raise InputError("correlation must be 'pearson' or 'polychoric'", parameter="correlation",
                          value=correlation)
     if np.isnan(r).any():
         raise InputError("some pairs of items have no observations in common",
                          parameter="missing", value=missing)
-    singular = check_singular(r, "item correlation matrix", warn)
-    k = kmo(r)
-    b = bartlett(r, n)
-    pa = None
-    if parallel:
-        pa = parallel_analysis(r=r, n_obs=n, n_iter=n_iter, seed=seed, fm=fm)
-    if nfactors is None:
-        nfactors = max(1, pa["nfactors"]) if pa else 1
-    p = len(names)
+    return r
+
+
+def _check_nfactors(nfactors: int, p: int) -> None:
+    """InputError unless ``p`` items identify ``nfactors`` factors (positive degrees of
+    freedom, as psych)."""
     max_f = int(np.floor((2 * p + 1 - np.sqrt(8 * p + 1)) / 2))
     if nfactors < 1 or nfactors > max(max_f, 1):
+        from ..errors import InputError
+
         raise InputError(f"{p} items identify at most {max(max_f, 1)} factor(s)",
                          parameter="nfactors", value=nfactors)
-    if singular:
-        r_fit = r + np.eye(p) * 1e-8
-    else:
-        r_fit = r
+
+
+def _extract(r, nfactors, fm, rotate, n, warn):
+    """:func:`fa_matrix`, its warnings re-issued at the caller of :func:`efa`."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        res = fa_matrix(r_fit, nfactors, fm=fm, rotate=rotate, n_obs=n, warn_list=warn)
+        res = fa_matrix(r, nfactors, fm=fm, rotate=rotate, n_obs=n, warn_list=warn)
     for w in caught:
-        warnings.warn(w.message, w.category, stacklevel=2)
-    fnames = [f"{'ML' if res['fm'] == 'ml' else 'MR'}{j + 1}" for j in range(nfactors)]
-    table = loadings_table(res["loadings"], names, fnames, primary_min=primary_min,
-                           cross_min=cross_loading, communality=res["communality"])
-    n_cross = sum(r_["cross_loading"] for r_ in table)
-    if n_cross:
-        warn.append(f"{n_cross} item(s) load >= {cross_loading} on more than one factor: "
-                    + ", ".join(r_["item"] for r_ in table if r_["cross_loading"]))
-    fit = {k_: res[k_] for k_ in ("objective", "chi2", "dof", "pvalue", "rmsea", "tli", "bic",
-                                  "rms")}
-    variance = {"ss_loadings": dict(zip(fnames, res["ss_loadings"].tolist())),
-                "proportion": dict(zip(fnames, res["prop_var"].tolist()))}
-    return EFAResult(
-        n=n, missing=missing, correlation=correlation, items=names, kmo=k["msa"],
-        kmo_items=dict(zip(names, k["msai"].tolist())), bartlett_chi2=b["chi2"],
-        bartlett_df=b["df"], bartlett_pvalue=b["pvalue"],
-        parallel_analysis_factors=pa["nfactors"] if pa else None,
-        parallel_analysis_components=pa["ncomponents"] if pa else None,
-        parallel=({k_: pa[k_] for k_ in ("fa_values", "pc_values", "fa_sim", "pc_sim",
-                                         "fa_sim_quantile", "pc_sim_quantile", "n_iter",
-                                         "quantile", "seed")} if pa else None),
-        nfactors=nfactors, fm=res["fm"], rotation=rotate, loadings=table,
-        phi=None if res["phi"] is None else res["phi"].tolist(), fit=fit,
-        eigenvalues=res["e_values"].tolist(), variance=variance,
-        cross_loading_threshold=cross_loading, warnings=warn, n_total=int(n_total))
+        warnings.warn(w.message, w.category, stacklevel=3)
+    return res

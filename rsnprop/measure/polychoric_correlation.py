@@ -16,13 +16,15 @@ Examples
 >>> z = rng.multivariate_normal([0, 0, 0], [[1, .5, .4], [.5, 1, .3], [.4, .3, 1]], 2000)
 >>> x = np.digitize(z, [-1, 0, 1]) + 1             # four ordered categories
 >>> res = polychoric(x)                             # psych::polychoric(x)$rho
->>> bool(abs(res["rho"][0, 1] - 0.5) < 0.05)
+>>> bool(abs(res.rho[0, 1] - 0.5) < 0.05)
 True
 """
 
 from __future__ import annotations
 
 import warnings
+
+from .statistics import NamedStatistics
 
 import numpy as np
 
@@ -70,9 +72,28 @@ def _table(x, y, nvalues):
     return tab
 
 
+class PolychoricResult(NamedStatistics):
+    """Result of :func:`polychoric` (see there for the statistics)."""
+
+    title = "Polychoric correlations"
+
+    def headline(self) -> list:
+        """Items, thresholds (global or per pair), smoothing."""
+        return [f"{len(self.items)} items, " + ("global" if self["global"] else "per-pair")
+                + " thresholds" + (", smoothed (not positive definite)" if self.smoothed else "")]
+
+    def to_frame(self):
+        """The correlation matrix, one row per item."""
+        import pandas as pd
+
+        frame = pd.DataFrame(self.rho, columns=self.items)
+        frame.insert(0, "item", self.items)
+        return frame
+
+
 @single_threaded
 def polychoric(data, items=None, *, correct: float = 0.5, max_cat: int = 8,
-               smooth: bool = True) -> dict:
+               smooth: bool = True) -> PolychoricResult:
     """Polychoric correlation matrix (``psych::polychoric(x)``).
 
     Parameters
@@ -85,15 +106,16 @@ def polychoric(data, items=None, *, correct: float = 0.5, max_cat: int = 8,
 
     Returns
     -------
-    dict with ``rho`` (p x p array), ``tau`` (p x (c-1) thresholds), ``items``, ``n_obs``
-    (per item), ``global`` (bool), ``smoothed`` (bool), ``missing`` (always ``"pairwise"``:
-    thresholds from each item's observed answers, each table from the pairs observed, as
-    psych; drop incomplete rows first for listwise) and ``warnings`` (list of str).
+    PolychoricResult with ``rho`` (p x p array), ``tau`` (p x (c-1) thresholds), ``items``,
+    ``n_obs`` (per item), ``global`` (bool; a Python keyword, so ``res["global"]``),
+    ``smoothed`` (bool), ``missing`` (always ``"pairwise"``: thresholds from each item's
+    observed answers, each table from the pairs observed, as psych; drop incomplete rows
+    first for listwise) and ``warnings`` (list of str).
     """
     from scipy.stats import norm
 
     from ..errors import InputError
-    from ._data import as_frame, select_items
+    from .item_data import as_frame, select_items
 
     frame = select_items(as_frame(data), items, min_items=2)
     names = list(frame.columns)
@@ -162,5 +184,6 @@ def polychoric(data, items=None, *, correct: float = 0.5, max_cat: int = 8,
             msg = "the polychoric matrix was not positive definite and was smoothed"
             warn.append(msg)
             warnings.warn(msg, NonPositiveDefiniteWarning, stacklevel=2)
-    return {"rho": rho, "tau": tau, "items": names, "n_obs": n_obs, "global": global_,
-            "smoothed": smoothed, "missing": "pairwise", "warnings": warn}
+    return PolychoricResult({"rho": rho, "tau": tau, "items": names, "n_obs": n_obs,
+                             "global": global_, "smoothed": smoothed, "missing": "pairwise",
+                             "warnings": warn})

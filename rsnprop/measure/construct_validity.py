@@ -12,21 +12,17 @@ For every construct (factor) of a CFA fitted by :func:`rsnprop.sem.fit` (ML):
   implied and observed variances coincide);
 * Fornell-Larcker criterion: ``sqrt(AVE)`` of both constructs above their latent correlation
   (per pair, and per construct ``fornell_larcker_passed``: above all its correlations);
-* HTMT (Henseler, Ringle & Sarstedt 2015; ``semTools::htmt(model, data, htmt2 = FALSE)``):
-  mean absolute heterotrait-heteromethod correlation over the geometric mean of the two
-  mean monotrait-heteromethod correlations; ``htmt2`` is the geometric-mean variant
-  (Roemer, Schuberth & Henseler 2021; ``htmt2 = TRUE``).  Percentile bootstrap CIs (seeded)
-  and a verdict per pair: below 0.85 (strict, HTMT.85) discriminant validity is established,
-  0.85-0.90 only under the liberal HTMT.90 threshold, at or above 0.90 it is not.
+* HTMT with bootstrap intervals and verdicts: :mod:`rsnprop.measure.heterotrait_monotrait`.
 
 Examples
 --------
->>> from rsnprop.measure import htmt
+>>> from rsnprop.measure import validity
 >>> from rsnprop.datasets import holzinger_swineford
 >>> model = "visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9"
->>> res = htmt(holzinger_swineford(), model, n_boot=0)   # semTools::htmt(model, data, htmt2 = FALSE)
->>> round(float(res["htmt"].loc["visual", "textual"]), 3)
-0.424
+>>> res = validity(holzinger_swineford(), model, n_boot=0)
+>>> c = res.constructs["visual"]
+>>> round(c["omega"], 3), round(c["ave"], 3)     # semTools::compRelSEM(fit), semTools::AVE(fit)
+(0.612, 0.371)
 """
 
 from __future__ import annotations
@@ -40,8 +36,8 @@ import numpy as np
 from ..results import Result, jsonsafe
 from ._matrix import single_threaded
 
-__all__ = ["parse_measurement", "htmt", "validity", "validity_from_fit", "ValidityResult",
-           "composite_reliability", "ave", "HTMT_STRICT", "HTMT_LIBERAL"]
+__all__ = ["parse_measurement", "validity", "validity_from_fit", "ValidityResult",
+           "composite_reliability", "ave", "HTMT_STRICT", "HTMT_LIBERAL", "AVE_MIN", "CR_MIN"]
 
 HTMT_STRICT = 0.85
 HTMT_LIBERAL = 0.90
@@ -89,145 +85,6 @@ def ave(std_loadings) -> float:
     return float((lam ** 2).mean())
 
 
-def _htmt_from_cor(R: np.ndarray, index: dict, factors: list, geometric: bool):
-    A = np.abs(R)
-    k = len(factors)
-    mono = np.empty(k)
-    for a, f in enumerate(factors):
-        idx = index[f]
-        sub = A[np.ix_(idx, idx)]
-        vals = sub[np.triu_indices(len(idx), 1)]
-        mono[a] = np.exp(np.log(vals).mean()) if geometric else vals.mean()
-    H = np.eye(k)
-    for a in range(k):
-        for b in range(a + 1, k):
-            vals = A[np.ix_(index[factors[a]], index[factors[b]])].ravel()
-            het = np.exp(np.log(vals).mean()) if geometric else vals.mean()
-            H[a, b] = H[b, a] = het / np.sqrt(mono[a] * mono[b])
-    return H
-
-
-def verdict(value: float, ci_upper: float | None = None) -> str:
-    """Discriminant-validity verdict for one HTMT value (thresholds 0.85 / 0.90)."""
-    if value is None or not np.isfinite(value):
-        return "not computable"
-    if value < HTMT_STRICT:
-        if ci_upper is not None and np.isfinite(ci_upper) and ci_upper >= HTMT_LIBERAL:
-            return ("established by the point estimate (HTMT < 0.85) but the bootstrap upper "
-                    "bound reaches 0.90")
-        return "established (HTMT < 0.85, strict criterion)"
-    if value < HTMT_LIBERAL:
-        return "established only under the liberal criterion (0.85 <= HTMT < 0.90)"
-    return "not established (HTMT >= 0.90)"
-
-
-@single_threaded
-def htmt(data, model, *, n_boot: int = 1000, seed: int | None = 12345, level: float = 0.95,
-         missing: str = "listwise") -> dict:
-    """HTMT and HTMT2 matrices with percentile bootstrap intervals and verdicts per pair.
-
-    Parameters
-    ----------
-    data : DataFrame
-    model : str (lavaan syntax) or dict ``{construct: [items]}``
-    n_boot : bootstrap resamples (0: no intervals); ``seed`` makes them reproducible.
-    missing : {"listwise", "pairwise", "fiml"}
-        ``"fiml"``: correlations from the EM (saturated ML) covariance matrix, as
-        ``semTools::htmt(..., missing = "ml")``.
-
-    Returns
-    -------
-    dict with ``htmt`` and ``htmt2`` (DataFrames), ``pairs`` (list of dicts with ``a, b,
-    htmt, htmt2, ci_lower, ci_upper, verdict``), ``n``, ``thresholds``.
-
-    Notes
-    -----
-    R: ``semTools::htmt(model, data, htmt2 = FALSE)`` (``missing = "listwise"``; absolute
-    correlations).  semTools has no bootstrap; the intervals are rsnprop's.  Under
-    ``"fiml"`` each resample's EM starts from the full-sample moments (tolerance 1e-6) and
-    reuses the missingness patterns found once (:class:`rsnprop.measure._matrix.EMPatterns`,
-    the resample as row multiplicities): about 7 ms per resample for 36 items, 261 rows.
-    """
-    import pandas as pd
-
-    from ._data import apply_missing, select_items
-
-    constructs = parse_measurement(model) if isinstance(model, str) else dict(model)
-    factors = list(constructs)
-    items = [i for f in factors for i in constructs[f]]
-    from ._matrix import EMPatterns, cov2cor
-
-    if missing not in ("listwise", "pairwise", "fiml"):
-        from ..errors import InputError
-
-        raise InputError("missing must be 'listwise', 'pairwise' or 'fiml'",
-                         parameter="missing", value=missing)
-    frame = select_items(data, list(dict.fromkeys(items)), min_items=2)
-    if missing == "fiml":
-        frame = frame[frame.notna().any(axis=1)]
-    else:
-        frame = apply_missing(frame, missing)
-    names = list(frame.columns)
-    index = {f: [names.index(i) for i in constructs[f]] for f in factors}
-    X = frame.to_numpy()
-    em = em_start = None
-    if missing == "fiml":
-        em = EMPatterns(X)            # patterns found once; resamples are row weights
-        mu_, S_, _, _ = em.fit()
-        em_start = (mu_, S_)
-        R = cov2cor(S_)
-    elif missing == "listwise":
-        R = np.corrcoef(X, rowvar=False)
-    else:
-        R = frame.corr().to_numpy()
-    H = _htmt_from_cor(R, index, factors, geometric=False)
-    H2 = _htmt_from_cor(R, index, factors, geometric=True)
-    k = len(factors)
-    boot = None
-    if n_boot and k > 1:
-        rng = np.random.default_rng(seed)
-        n = X.shape[0]
-        boot = np.full((n_boot, k, k), np.nan)
-        with np.errstate(all="ignore"):
-            for b in range(n_boot):
-                idx = rng.integers(0, n, n)
-                if missing == "fiml":
-                    # the resample X[idx] as multiplicities of the original rows (same
-                    # estimate, no copy), EM started from the full-sample moments
-                    try:
-                        Rb = cov2cor(em.fit(weights=np.bincount(idx, minlength=n), tol=1e-6,
-                                            start=em_start)[1])
-                    except np.linalg.LinAlgError:
-                        continue
-                elif missing == "pairwise":
-                    Rb = pd.DataFrame(X[idx]).corr().to_numpy()
-                else:
-                    Rb = np.corrcoef(X[idx], rowvar=False)
-                if np.isnan(Rb).any():
-                    continue
-                boot[b] = _htmt_from_cor(Rb, index, factors, geometric=False)
-    pairs = []
-    for a in range(k):
-        for b in range(a + 1, k):
-            lo = hi = None
-            if boot is not None:
-                vals = boot[:, a, b]
-                vals = vals[np.isfinite(vals)]
-                if vals.size:
-                    lo, hi = (float(v) for v in np.quantile(vals, [(1 - level) / 2,
-                                                                   1 - (1 - level) / 2]))
-            pairs.append({"a": factors[a], "b": factors[b], "htmt": float(H[a, b]),
-                          "htmt2": float(H2[a, b]), "ci_lower": lo, "ci_upper": hi,
-                          "strict_085": bool(H[a, b] < HTMT_STRICT),
-                          "liberal_090": bool(H[a, b] < HTMT_LIBERAL),
-                          "verdict": verdict(H[a, b], hi)})
-    return {"htmt": pd.DataFrame(H, index=factors, columns=factors),
-            "htmt2": pd.DataFrame(H2, index=factors, columns=factors), "pairs": pairs,
-            "n": int(len(frame)), "n_boot": int(n_boot or 0), "seed": seed, "level": level,
-            "missing": missing,
-            "thresholds": {"strict": HTMT_STRICT, "liberal": HTMT_LIBERAL}}
-
-
 @single_threaded
 def fit_cfa(model: str, data, **kwargs):
     """Fit a CFA with :func:`rsnprop.sem.fit` (ML, listwise)."""
@@ -249,7 +106,7 @@ def validity_from_fit(fit, data, constructs: dict | None = None, model: str | No
     statistics) unless ``sample_cov`` (same item order) is given, e.g. the EM estimate
     under FIML.
     """
-    from ._data import select_items
+    from .item_data import select_items
 
     warn = warn_list if warn_list is not None else []
     est = fit.estimates
@@ -269,13 +126,28 @@ def validity_from_fit(fit, data, constructs: dict | None = None, model: str | No
     else:
         S = np.asarray(sample_cov, dtype=float)
     pos = {c: j for j, c in enumerate(frame.columns)}
+    value = _estimate_lookup(est)
+    cross = {item: len(set(lam.loc[lam["rhs"] == item, "lhs"])) > 1 for item in items}
+    out = {}
+    for f in factors:
+        its = list(constructs[f])
+        idx = [pos[i] for i in its]
+        out[f] = _convergent_validity(f, its, S[np.ix_(idx, idx)], value,
+                                      any(cross[i] for i in its), warn)
+    lv, fl = _fornell_larcker(out, factors, value)
+    return {"constructs": out, "latent_correlations": lv, "factors": factors,
+            "fornell_larcker": fl, "n": int(len(frame))}
 
+
+def _estimate_lookup(est):
+    """``value(lhs, op, rhs, col="est"|"std_all")`` from the estimates table (NaN when the
+    parameter is absent; ``~~`` looked up both ways round)."""
     lookup = {}
     for lhs_, op_, rhs_, e_, s_ in zip(est["lhs"], est["op"], est["rhs"], est["est"],
                                        est["std_all"]):
         lookup.setdefault((str(lhs_), str(op_), str(rhs_)), (float(e_), float(s_)))
 
-    def _value(lhs, op, rhs, col="est"):
+    def value(lhs, op, rhs, col="est"):
         hit = lookup.get((lhs, op, rhs))
         if hit is None and op == "~~":
             hit = lookup.get((rhs, op, lhs))
@@ -283,48 +155,49 @@ def validity_from_fit(fit, data, constructs: dict | None = None, model: str | No
             return float("nan")
         return hit[0] if col == "est" else hit[1]
 
-    cross = {}
-    for item in items:
-        owners = set(lam.loc[lam["rhs"] == item, "lhs"])
-        cross[item] = len(owners) > 1
-    out = {}
-    for f in factors:
-        its = [i for i in constructs[f]]
-        raw = np.array([_value(f, "=~", i) for i in its])
-        std = np.array([_value(f, "=~", i, "std_all") for i in its])
-        phi = _value(f, "~~", f)
-        idx = [pos[i] for i in its]
-        Sf = S[np.ix_(idx, idx)]
-        common = np.outer(raw, raw) * phi
-        theta = np.array([[_value(a, "~~", b) for b in its]
-                          for a in its])
-        theta = np.nan_to_num(theta, nan=0.0)
-        implied = common + theta
-        rec = {"items": its, "std_loadings": dict(zip(its, std.tolist())),
-               "cr": composite_reliability(std) if len(its) > 1 else None,
-               "omega": float(common.sum() / Sf.sum()) if len(its) > 1 else None,
-               "omega_model": float(common.sum() / implied.sum()) if len(its) > 1 else None,
-               "ave_std": ave(std)}
-        if any(cross[i] for i in its) or len(its) < 2:
-            rec["ave"] = None
-            if any(cross[i] for i in its):
-                warn.append(f"construct {f} has cross-loading indicators: AVE not computed "
-                            "(as semTools::AVE)")
-        else:
-            rec["ave"] = float((raw ** 2).sum() * phi / np.trace(Sf))
-        a_ = rec["ave"] if rec["ave"] is not None else rec["ave_std"]
-        rec["sqrt_ave"] = float(np.sqrt(a_))
-        rec["ave_ok"] = bool(a_ >= AVE_MIN)
-        rec["cr_ok"] = bool(rec["cr"] is not None and rec["cr"] >= CR_MIN)
-        weak = [i for i, v in zip(its, std) if abs(v) < 0.5]
-        if weak:
-            rec["weak_items"] = weak
-        out[f] = rec
+    return value
+
+
+def _convergent_validity(f: str, its: list, Sf: np.ndarray, value, cross_loaded: bool,
+                         warn: list) -> dict:
+    """CR, omega (observed and model-implied), AVE and its checks for construct ``f``
+    (``Sf``: the observed covariance matrix of its items)."""
+    raw = np.array([value(f, "=~", i) for i in its])
+    std = np.array([value(f, "=~", i, "std_all") for i in its])
+    phi = value(f, "~~", f)
+    common = np.outer(raw, raw) * phi
+    theta = np.nan_to_num(np.array([[value(a, "~~", b) for b in its] for a in its]), nan=0.0)
+    implied = common + theta
+    rec = {"items": its, "std_loadings": dict(zip(its, std.tolist())),
+           "cr": composite_reliability(std) if len(its) > 1 else None,
+           "omega": float(common.sum() / Sf.sum()) if len(its) > 1 else None,
+           "omega_model": float(common.sum() / implied.sum()) if len(its) > 1 else None,
+           "ave_std": ave(std)}
+    if cross_loaded or len(its) < 2:
+        rec["ave"] = None
+        if cross_loaded:
+            warn.append(f"construct {f} has cross-loading indicators: AVE not computed "
+                        "(as semTools::AVE)")
+    else:
+        rec["ave"] = float((raw ** 2).sum() * phi / np.trace(Sf))
+    a_ = rec["ave"] if rec["ave"] is not None else rec["ave_std"]
+    rec["sqrt_ave"] = float(np.sqrt(a_))
+    rec["ave_ok"] = bool(a_ >= AVE_MIN)
+    rec["cr_ok"] = bool(rec["cr"] is not None and rec["cr"] >= CR_MIN)
+    weak = [i for i, v in zip(its, std) if abs(v) < 0.5]
+    if weak:
+        rec["weak_items"] = weak
+    return rec
+
+
+def _fornell_larcker(out: dict, factors: list, value):
+    """Latent correlation matrix and the Fornell-Larcker check per pair; adds
+    ``max_latent_r`` and ``fornell_larcker_passed`` to each construct of ``out``."""
     k = len(factors)
     lv = np.eye(k)
     for a in range(k):
         for b in range(a + 1, k):
-            lv[a, b] = lv[b, a] = _value(factors[a], "~~", factors[b], "std_all")
+            lv[a, b] = lv[b, a] = value(factors[a], "~~", factors[b], "std_all")
     fl = []
     for a in range(k):
         for b in range(a + 1, k):
@@ -338,8 +211,42 @@ def validity_from_fit(fit, data, constructs: dict | None = None, model: str | No
         out[f]["max_latent_r"] = float(max(others)) if others else None
         out[f]["fornell_larcker_passed"] = bool(not others
                                                 or out[f]["sqrt_ave"] > max(others))
-    return {"constructs": out, "latent_correlations": lv, "factors": factors,
-            "fornell_larcker": fl, "n": int(len(frame))}
+    return lv, fl
+
+
+def _validity_rows(data, items: list, missing: str, file, warn: list):
+    """The rows and missing-data method of the CFA: ``(frame, method, sample_cov, n_total)``;
+    under FIML ``sample_cov`` is the EM covariance matrix (else None).  Warns about
+    near-singular items and dropped rows."""
+    from ..errors import InputError
+    from ._matrix import check_singular, cov2cor, em_moments
+    from .item_data import select_items
+
+    if missing not in ("auto", "listwise", "fiml"):
+        raise InputError("missing must be 'auto', 'listwise' or 'fiml'", parameter="missing",
+                         value=missing)
+    frame = select_items(data, items, min_items=2, file=file)
+    n_total = len(frame)
+    if missing == "auto":
+        missing = "fiml" if frame.isna().to_numpy().any() else "listwise"
+    sample_cov = None
+    if missing == "fiml":
+        frame = frame[frame.notna().any(axis=1)]
+        sample_cov = em_moments(frame.to_numpy())[1]
+        check_singular(cov2cor(sample_cov), "item correlation matrix", warn)
+    else:
+        frame = frame.dropna()
+        check_singular(np.corrcoef(frame.to_numpy(), rowvar=False), "item correlation matrix",
+                       warn)
+    if len(frame) < n_total:
+        from ..errors import DataQualityWarning
+
+        msg = (f"{len(frame)} of {n_total} rows used: {n_total - len(frame)} dropped ("
+               + ("listwise deletion of incomplete rows; missing='fiml' would use every available value)"
+                  if missing == "listwise" else "rows without any item value)"))
+        warn.append(msg)
+        warnings.warn(msg, DataQualityWarning, stacklevel=4)
+    return frame, missing, sample_cov, n_total
 
 
 @dataclass(repr=False)
@@ -481,38 +388,10 @@ def validity(data, model: str, *, n_boot: int = 1000, seed: int | None = 12345,
     ``semTools::compRelSEM(fit, obs.var = FALSE)``, ``semTools::AVE(fit)``,
     ``lavInspect(fit, "cor.lv")``, ``semTools::htmt(model, data, htmt2 = FALSE)``.
     """
-    from ._data import select_items
-
     warn: list = []
     constructs = parse_measurement(model)
     items = list(dict.fromkeys(i for f in constructs for i in constructs[f]))
-    from ..errors import InputError
-    from ._matrix import check_singular, cov2cor, em_moments
-
-    if missing not in ("auto", "listwise", "fiml"):
-        raise InputError("missing must be 'auto', 'listwise' or 'fiml'", parameter="missing",
-                         value=missing)
-    frame = select_items(data, items, min_items=2, file=file)
-    n_total = len(frame)
-    if missing == "auto":
-        missing = "fiml" if frame.isna().to_numpy().any() else "listwise"
-    sample_cov = None
-    if missing == "fiml":
-        frame = frame[frame.notna().any(axis=1)]
-        sample_cov = em_moments(frame.to_numpy())[1]
-        check_singular(cov2cor(sample_cov), "item correlation matrix", warn)
-    else:
-        frame = frame.dropna()
-        check_singular(np.corrcoef(frame.to_numpy(), rowvar=False), "item correlation matrix",
-                       warn)
-    if len(frame) < n_total:
-        from ..errors import DataQualityWarning
-
-        msg = (f"{len(frame)} of {n_total} rows used: {n_total - len(frame)} dropped ("
-               + ("listwise deletion of incomplete rows; missing='fiml' would use every available value)"
-                  if missing == "listwise" else "rows without any item value)"))
-        warn.append(msg)
-        warnings.warn(msg, DataQualityWarning, stacklevel=3)
+    frame, missing, sample_cov, n_total = _validity_rows(data, items, missing, file, warn)
     if fit is None:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -524,6 +403,8 @@ def validity(data, model: str, *, n_boot: int = 1000, seed: int | None = 12345,
     if not converged:
         warn.append("the CFA did not converge: CR, AVE and Fornell-Larcker are not trustworthy")
     val = validity_from_fit(fit, frame, constructs, warn_list=warn, sample_cov=sample_cov)
+    from .heterotrait_monotrait import htmt
+
     ht = htmt(frame, constructs, n_boot=n_boot, seed=seed, level=level, missing=missing)
     fitd = dict(getattr(fit, "fit", {}) or {})
     factors = val["factors"]

@@ -4,6 +4,15 @@ item columns, reverse keying and the missing-data policy.
 Every problem a user can cause raises :class:`~rsnprop.errors.InputError` naming the column
 (exit status 2 on the command line): unknown column, non-numeric values, constant items,
 fewer than the required number of items.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from rsnprop.measure.item_data import apply_missing, select_items
+>>> df = pd.DataFrame({"a": [1, 2, 3, None], "b": ["2", "3", "1", "4"], "c": [5, 4, 3, 2]})
+>>> frame = select_items(df, ["a", "b", "c"])       # numeric text is read as numbers
+>>> list(frame.dtypes.astype(str)), len(apply_missing(frame, "listwise"))
+(['float64', 'float64', 'float64'], 3)
 """
 
 from __future__ import annotations
@@ -12,20 +21,9 @@ from typing import Sequence
 
 import numpy as np
 
-from ..errors import InputError, MissingFileError
+from ..errors import InputError
 
 MISSING_POLICIES = ("listwise", "pairwise")
-
-
-def read_data(path):
-    """Read a data file with :func:`rsnprop.data.read_table` (csv, xlsx, sav, parquet)."""
-    from pathlib import Path
-
-    from ..data import read_table
-
-    if not Path(path).is_file():
-        raise MissingFileError("data file does not exist", file=str(path))
-    return read_table(path)
 
 
 def as_frame(data):
