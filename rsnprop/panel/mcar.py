@@ -3,7 +3,9 @@
 The statistic compares each missingness pattern's observed means with the maximum-likelihood
 (EM) means of all rows:  d² = Σ_j n_j (ȳ_j − μ_j)ᵀ Σ_j⁻¹ (ȳ_j − μ_j), where μ_j and Σ_j are the
 EM mean and covariance (divisor n) restricted to the variables observed in pattern j; under MCAR
-d² is χ² with Σ_j p_j − p degrees of freedom.  It equals ``naniar::mcar_test`` (which uses
+d² is χ² with Σ_j p_j − p degrees of freedom.  The statistic is
+:func:`rsnprop.data.missing.little_mcar_test` (the one the cleaning log reports); this module
+gives it a result object and says which variables make the covariance singular.  It equals ``naniar::mcar_test`` (which uses
 ``norm``'s EM) and the same formula on lavaan's EM moments (``lavInspect(fit, "sampstat.h1")``,
 ``tests/reference/panel_attrition.R``).
 """
@@ -14,9 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from .._em import em_moments
+from ..data.missing import little_mcar_test
 from ..errors import InputError
 from ..results import Result
 
@@ -81,33 +82,34 @@ def little_mcar(data, columns=None) -> MCARTest:
     (2, 2, True)
     """
     frame = _numeric(data, columns)
-    X = frame.to_numpy(dtype=float)
-    n_total = len(X)
-    X = X[~np.isnan(X).all(axis=1)]
-    if len(X) < 2:
-        raise InputError("needs at least two rows with an observed value", parameter="data")
     names = list(frame.columns)
+    used = frame.notna().any(axis=1)
+    if used.sum() < 2:
+        raise InputError("needs at least two rows with an observed value", parameter="data")
+    _check_not_collinear(frame)
     try:
-        mu, sigma, _, _ = em_moments(X)
-    except np.linalg.LinAlgError:  # EM stopped on a singular covariance: say which variables
+        res = little_mcar_test(frame.loc[used])
+    except np.linalg.LinAlgError:  # a singular covariance: say which variables
         _check_positive_definite(np.nan_to_num(frame.cov().to_numpy()), names)
         raise InputError("the EM covariance matrix is singular (perfectly related variables)",
                          parameter="columns") from None
-    _check_positive_definite(sigma, names)
-    miss = np.isnan(X)
-    patterns, inverse = np.unique(miss, axis=0, return_inverse=True)
-    inverse = np.asarray(inverse).ravel()
-    d2, df = 0.0, 0
-    for j, pattern in enumerate(patterns):
-        obs = ~pattern
-        rows = X[inverse == j][:, obs]
-        diff = rows.mean(axis=0) - mu[obs]
-        d2 += len(rows) * float(diff @ np.linalg.solve(sigma[np.ix_(obs, obs)], diff))
-        df += int(obs.sum())
-    df -= X.shape[1]
-    p = float(stats.chi2.sf(d2, df)) if df > 0 else float("nan")
-    return MCARTest(statistic=float(d2), df=df, pvalue=p, n_patterns=len(patterns), n=len(X),
-                    n_total=n_total, variables=list(frame.columns))
+    if not np.isfinite(res["statistic"]) or res["statistic"] > 1e8:
+        _check_positive_definite(np.nan_to_num(frame.cov().to_numpy()), names)
+    return MCARTest(statistic=res["statistic"], df=res["df"],
+                    pvalue=res["p_value"], n_patterns=res["missing_patterns"], n=res["n"],
+                    n_total=len(frame), variables=names)
+
+
+def _check_not_collinear(frame: pd.DataFrame) -> None:
+    """Refuse two variables that are perfectly correlated where both are observed (the same
+    variable at two waves when it cannot change): the EM covariance would be singular."""
+    corr = frame.corr().to_numpy()
+    i, j = np.nonzero(np.triu(np.abs(np.nan_to_num(corr)) >= 1 - 1e-9, k=1))
+    if len(i):
+        a, b = frame.columns[i[0]], frame.columns[j[0]]
+        raise InputError(f"{a} and {b} are perfectly correlated (e.g. a variable that cannot "
+                         "change between waves): the EM covariance matrix is singular; leave them "
+                         "out of the test", parameter="columns")
 
 
 def _check_positive_definite(sigma: np.ndarray, names: list) -> None:
