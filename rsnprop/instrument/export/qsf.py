@@ -401,7 +401,7 @@ def _expressions(survey: _Survey, cond) -> list:
 
     target = survey.targets[cond.item]
     where = f"q://{target.qid}/" + ("ChoiceTextEntryValue" if target.kind == "number" else "SelectableChoice/")
-    if target.kind == "number" and cond.op in _TE_OPS:
+    if target.kind == "number" and target.row is None and cond.op in _TE_OPS:  # not a constant-sum part
         return [_expression(target.qid, where, _TE_OPS[cond.op], cond, str(cond.value))]
     if target.kind in ("choice", "matrix"):
         row = f"{target.row}/" if target.kind == "matrix" else ""
