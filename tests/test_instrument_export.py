@@ -355,8 +355,8 @@ def test_printable_questionnaire_per_language(ins, lang, fielded):
 
 # --- determinism and CLI ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("fmt", ["xlsform", "limesurvey", "qualtrics", "codebook", "codebook-html",
-                                 "questionnaire"])
+@pytest.mark.parametrize("fmt", ["xlsform", "limesurvey", "qualtrics", "qsf", "codebook",
+                                 "codebook-html", "questionnaire"])
 def test_exports_are_deterministic(ins, fmt):
     assert export(ins, fmt) == export(ins, fmt)
 

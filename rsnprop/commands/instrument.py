@@ -3,9 +3,10 @@
 * ``validate PATH`` lists **every** problem (YAML path and reason) and exits 2 when there is
   any; exits 0 and prints name, version and hash otherwise.
 * ``export PATH --format F -o OUT`` writes an XLSForm (.xlsx), a LimeSurvey TSV (.txt), a
-  Qualtrics Advanced-Format TXT, a codebook (Markdown or HTML) or a printable questionnaire
-  (HTML, ``--lang``); an output name without extension gets the format's (``.xlsx``...);
-  ``--fielding`` refuses (exit 2) while a data-protection field is empty.
+  Qualtrics Survey Format file (``qsf``: questions, survey flow with the screen-outs, display
+  logic) or Advanced-Format TXT (``qualtrics``), a codebook (Markdown or HTML) or a printable
+  questionnaire (HTML, ``--lang``); an output name without extension gets the format's
+  (``.xlsx``...); ``--fielding`` refuses (exit 2) while a data-protection field is empty.
 * ``show PATH`` prints constructs, item counts and languages (``--json``: name, version,
   hash, languages, n_items, constructs{id: {label, items}}).
 
@@ -15,9 +16,9 @@ Imports nothing heavy at module level.
 from __future__ import annotations
 
 NAME = "instrument"
-HELP = "validate, export (XLSForm, LimeSurvey, Qualtrics, codebook) or show a survey instrument"
+HELP = "validate, export (XLSForm, LimeSurvey, Qualtrics QSF/TXT, codebook) or show a survey instrument"
 
-_FORMATS = ("xlsform", "limesurvey", "qualtrics", "codebook", "codebook-md", "codebook-html",
+_FORMATS = ("xlsform", "limesurvey", "qualtrics", "qsf", "codebook", "codebook-md", "codebook-html",
             "questionnaire")
 
 

@@ -1,4 +1,4 @@
-"""Exporters: one module per format (XLSForm, LimeSurvey TSV, Qualtrics TXT, codebook,
+"""Exporters: one module per format (XLSForm, LimeSurvey TSV, Qualtrics TXT and QSF, codebook,
 printable questionnaire).  Each exposes ``export(ins, **options) -> bytes | str``."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ FORMATS = {
     "xlsform": ("xlsform", ".xlsx"),
     "limesurvey": ("limesurvey", ".txt"),
     "qualtrics": ("qualtrics", ".txt"),
+    "qsf": ("qsf", ".qsf"),
     "codebook": ("codebook", ".md"),
     "codebook-html": ("codebook", ".html"),
     "codebook-md": ("codebook", ".md"),
