@@ -226,8 +226,9 @@ def test_broken_and_partial_inputs_do_not_crash(tmp_path):
             return dict(data, efa=None, cfa=None, validity=None, validity_matrix=None, items=[])
         if name == "propositions.json":
             data["propositions"]["P2"] = {"verdict": "equivalent",
-                                          "evidence": [{"name": "tost", "est": 0.01,
-                                                        "ci": [-0.1, 0.12], "p": 0.01}]}
+                                          "evidence": [{"test": "tost", "estimate": 0.01,
+                                                        "ci_lower": -0.1, "ci_upper": 0.12,
+                                                        "p_value": 0.01}]}
             data.pop("auxiliary")
         return data
 
@@ -240,7 +241,7 @@ def test_broken_and_partial_inputs_do_not_crash(tmp_path):
     assert status["measurement"] == "ok" and "Loadings: not run" in html
     assert "Validity matrix: not run" in html
     assert status["multiverse"] == "not run" and status["power"] == "not run"
-    # alternative key spellings are understood: est / ci list / p
+    # evidence is read by the keys `rsnprop test` writes (docs/schemas.md)
     assert "[\u22120.10, 0.12]" in html and "0.01" in html
     assert "lies within the preregistered equivalence bounds" in html
 
