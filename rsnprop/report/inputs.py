@@ -15,6 +15,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..schemas import Invariance, Measurement
 
 __all__ = ["Inputs", "load_results", "EXPECTED_FILES", "TYPED_FILES", "plan_hashes",
            "check_plans"]
@@ -51,9 +55,9 @@ class Inputs:
     power: dict | None = None
     invariance: dict | None = None
     #: measurement.json as its typed model (:class:`rsnprop.schemas.Measurement`)
-    measurement_model: object = None
+    measurement_model: Measurement | None = None
     #: invariance.json as its typed model (:class:`rsnprop.schemas.Invariance`)
-    invariance_model: object = None
+    invariance_model: Invariance | None = None
     #: [{"name", "bytes", "sha256"}] of the expected files that exist, in a fixed order
     files: list[dict] = field(default_factory=list)
     #: file name -> why it could not be used ("missing" or the read error)
