@@ -19,7 +19,7 @@ retyping a declared field is a new version of the schema.  :func:`load_result` r
 output and returns its typed model; a file written under another (older or foreign) schema is
 refused with an :class:`~rsnprop.errors.DataFileError` that says which schema was expected and
 which was found.  ``docs/schemas.md`` is generated from these models
-(``python scripts/schemas_doc.py``).
+(:func:`rsnprop.schemadoc.schemas_markdown`, ``python scripts/schemas_doc.py``).
 
 Examples
 --------
@@ -48,7 +48,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from .errors import DataFileError
 
 __all__ = ["StageOutput", "CleaningLog", "Measurement", "Fit", "Invariance", "Propositions",
-           "Power", "MODELS", "load_result", "validate_result", "schemas_markdown"]
+           "Power", "MODELS", "load_result", "validate_result"]
 
 Number = float | int
 """JSON number (an integer where the stage writes one)."""
@@ -130,12 +130,108 @@ class ReliabilityRow(_Open):
     """One construct's reliability and convergent validity."""
 
     construct_id: str = Field(alias="construct")
+    label: str | None = Field(None, description="The construct's label in the instrument.")
     n: int
     n_items: int
-    alpha: float | None
-    omega_total: float | None
+    alpha: float | None = Field(description="Cronbach's alpha (psych::alpha).")
+    alpha_ci_lower: float | None = Field(None, description="Feldt confidence interval of alpha.")
+    alpha_ci_upper: float | None = None
+    omega_total: float | None = Field(description="McDonald's omega total (psych::omega).")
     cr: float | None = Field(description="Composite reliability from the CFA.")
     ave: float | None = Field(description="Average variance extracted from the CFA.")
+
+
+class MeasurementSettings(_Open):
+    """The settings of a measurement run."""
+
+    cfa_missing: str | None = Field(None, description="Missing-data method the CFA used: "
+                                    "listwise or fiml.")
+    seed: int | None = Field(None, description="Seed of the bootstraps.")
+
+
+class SkippedConstruct(_Open):
+    """A construct that was not measured."""
+
+    construct_id: str = Field(alias="construct")
+    reason: str = Field(description="Why (formative, too few items...).")
+
+
+class ItemRow(_Open):
+    """One item's statistics and loadings."""
+
+    item: str
+    construct_id: str = Field(alias="construct")
+    reversed: bool = Field(description="Reverse-keyed in the instrument (already recoded).")
+    n: int
+    mean: Number | None
+    sd: Number | None
+    r_drop: Number | None = Field(description="Corrected item-total correlation.")
+    alpha_if_deleted: Number | None
+    std_loading: Number | None = Field(None, description="Standardised CFA loading.")
+    efa_primary: str | None = Field(None, description="EFA factor the item loads most on.")
+    efa_loading: Number | None = Field(None, description="Its loading on that factor.")
+    cross_loading: bool | None = Field(None, description="A second EFA loading above the "
+                                       "cross-loading threshold.")
+
+
+class EFALoading(_Open):
+    """One item's row of the EFA pattern matrix; besides the declared keys, one key per factor
+    (``MR1``, ``MR2``...) holds the item's pattern loading on it."""
+
+    item: str
+    primary: str | None = Field(None, description="Factor of the largest loading.")
+    cross_loadings: list[Any] = []
+    cross_loading: bool | None = None
+    weak: bool | None = None
+    communality: Number | None = None
+
+    def factor_loadings(self) -> dict[str, Number]:
+        """Factor -> pattern loading (the numeric keys beyond the declared ones)."""
+        return {k: v for k, v in (self.model_extra or {}).items()
+                if isinstance(v, (int, float)) and not isinstance(v, bool)}
+
+
+class EFABlock(_Open):
+    """The exploratory factor analysis of all measured items (`rsnprop efa --json`)."""
+
+    n: int | None = Field(None, description="Rows used.")
+    missing: str | None = Field(None, description="Missing-data handling (listwise).")
+    kmo: Number | None = Field(None, description="Kaiser-Meyer-Olkin measure (psych::KMO).")
+    bartlett_chi2: Number | None = None
+    bartlett_df: int | None = None
+    bartlett_pvalue: Number | None = None
+    nfactors: int = Field(description="Factors extracted.")
+    fm: str | None = Field(None, description="Factoring method (minres...).")
+    rotation: str | None = None
+    parallel_analysis_factors: int | None = Field(None, description="Factors suggested by "
+                                                  "parallel analysis (Horn, 1965).")
+    factor_constructs: dict[str, str] | None = Field(
+        None, description="Factor -> construct most of whose items load primarily on it.")
+    loadings: list[EFALoading] = []
+
+
+class CFAFitMeasures(_Open):
+    """Fit measures of the CFA by lavaan name (more are kept as extra keys)."""
+
+    chi2: Number | None = None
+    df: Number | None = None
+    pvalue: Number | None = None
+    cfi: Number | None = None
+    tli: Number | None = None
+    rmsea: Number | None = None
+    rmsea_ci_lower: Number | None = None
+    rmsea_ci_upper: Number | None = None
+    srmr: Number | None = None
+
+
+class CFALoading(_Open):
+    """One loading of the CFA."""
+
+    construct_id: str = Field(alias="construct")
+    item: str
+    est: Number | None
+    se: Number | None = None
+    std_all: Number | None = Field(description="Standardised loading (lavaan std.all).")
 
 
 class CFABlock(_Open):
@@ -144,8 +240,35 @@ class CFABlock(_Open):
     model: str = Field(description="lavaan syntax.")
     converged: bool
     n: int
-    fit: dict[str, Any] = Field(description="Fit measures by lavaan name (chi2, cfi, rmsea...).")
-    loadings: list[dict[str, Any]] = Field(description="`construct, item, est, se, std_all`.")
+    fit: CFAFitMeasures = Field(description="Fit measures by lavaan name (chi2, cfi, rmsea...).")
+    loadings: list[CFALoading] = Field(description="`construct, item, est, se, std_all`.")
+
+
+class HTMTPair(_Open):
+    """The HTMT of two constructs with its bootstrap interval."""
+
+    a: str
+    b: str
+    htmt: Number | None
+    ci_lower: Number | None = None
+    ci_upper: Number | None = None
+    verdict: str | None = Field(None, description="Discriminant validity, in words.")
+
+
+class Validity(_Open):
+    """Convergent and discriminant validity (`rsnprop validity --json`)."""
+
+    constructs: dict[str, dict[str, Any]] = Field(
+        {}, description="Construct -> `cr, omega, ave, sqrt_ave, std_loadings...`.")
+    htmt_pairs: list[HTMTPair] = Field([], description="Every pair of constructs.")
+    warnings: list[str] = []
+
+
+class ValidityMatrix(_Open):
+    """Constructs x constructs: sqrt(AVE) on the diagonal, latent correlations below, HTMT above."""
+
+    constructs: list[str]
+    values: list[list[Number | None]] = Field(description="Rows in the order of `constructs`.")
 
 
 class Measurement(StageOutput):
@@ -154,18 +277,20 @@ class Measurement(StageOutput):
     SCHEMA: ClassVar[str] = "rsnprop.measurement/1"
     instrument: InstrumentRef
     n_rows: int = Field(description="Rows of the clean data.")
-    settings: dict[str, Any]
+    settings: MeasurementSettings
     constructs: list[str] = Field(description="Constructs measured, instrument order.")
-    skipped: list[dict[str, Any]] = Field(description="`construct, reason` of those not measured.")
+    skipped: list[SkippedConstruct] = Field(description="Constructs not measured.")
     labels: dict[str, str]
     reliability: dict[str, dict[str, Any]] = Field(description="Construct -> `rsnprop reliability`.")
     reliability_table: list[ReliabilityRow]
-    items: list[dict[str, Any]] = Field(description="One row per item (statistics, loadings).")
-    efa: dict[str, Any] | None
+    items: list[ItemRow] = Field(description="One row per item (statistics, loadings).")
+    efa: EFABlock | None
     cfa: CFABlock | None
-    validity: dict[str, Any] | None = Field(description="CR, AVE, Fornell-Larcker, HTMT.")
-    validity_matrix: dict[str, Any] | None
-    cmv: dict[str, Any] = Field(description="Common-method checks (Harman, latent factor, marker).")
+    validity: Validity | None = Field(description="CR, AVE, Fornell-Larcker, HTMT.")
+    validity_matrix: ValidityMatrix | None
+    cmv: dict[str, dict[str, Any] | None] = Field(
+        description="Common-method check (harman, common_latent_factor, marker_variable) -> its "
+                    "result, or null when not run.")
     warnings: list[str] = []
 
 
@@ -205,17 +330,34 @@ class Fit(StageOutput):
     warnings: list[str]
 
 
+class LRT(_Open):
+    """Chi-square difference test of a step against the one before (lavaan lavTestLRT)."""
+
+    chi2_diff: Number | None = None
+    df_diff: Number | None = None
+    pvalue: Number | None = Field(None, description="Scaled (Satorra-Bentler) with MLR/WLSMV.")
+
+
 class InvarianceStep(_Open):
     """One model of the invariance sequence."""
 
     name: str = Field(description="configural, metric, scalar, strict (or partial variants).")
     converged: bool
     held: bool | None = Field(description="Whether the step passed the decision rule.")
-    chi2: float | None = None
+    freed: list[str] = Field([], description="Parameters freed (partial invariance).")
+    chi2: Number | None = None
+    chi2_scaled: Number | None = Field(None, description="Scaled chi-square (MLR/WLSMV).")
     df: int | None = None
-    cfi: float | None = Field(None, description="Standard CFI, as fit(); cfi_robust beside it for MLR/WLSMV.")
-    rmsea: float | None = Field(None, description="Standard RMSEA, as fit(); rmsea_robust beside it.")
-    srmr: float | None = None
+    cfi: Number | None = Field(None, description="Standard CFI, as fit(); cfi_robust beside it for MLR/WLSMV.")
+    cfi_robust: Number | None = None
+    rmsea: Number | None = Field(None, description="Standard RMSEA, as fit(); rmsea_robust beside it.")
+    rmsea_robust: Number | None = None
+    srmr: Number | None = None
+    delta_cfi: Number | None = Field(None, description="Change from the step before.")
+    delta_cfi_robust: Number | None = None
+    delta_rmsea: Number | None = None
+    delta_rmsea_robust: Number | None = None
+    lrt: LRT | None = Field(None, description="Against the step before (not for the first).")
     fit_indices: str | None = Field(None, description="CFI/RMSEA the rule compares: robust or standard.")
 
 
@@ -441,92 +583,3 @@ def load_result(path: str | os.PathLike, expect=None) -> StageOutput:
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise DataFileError(f"not a JSON stage output ({err})", file=path) from None
     return validate_result(doc, expect, file=path)
-
-
-# --------------------------------------------------------------------------- documentation
-_SCALARS = {str: "string", int: "integer", float: "number", bool: "boolean", type(None): "null",
-            Any: "any"}
-
-
-def _type_text(ann, nested: list) -> str:
-    """Readable JSON type of an annotation; models met on the way are appended to ``nested``."""
-    import types
-    import typing
-
-    if ann in _SCALARS:
-        return _SCALARS[ann]
-    if isinstance(ann, type) and issubclass(ann, BaseModel):
-        if ann not in nested:
-            nested.append(ann)
-        return f"[{ann.__name__}](#{ann.__name__.lower()})"
-    origin, args = typing.get_origin(ann), typing.get_args(ann)
-    if origin in (typing.Union, types.UnionType):
-        parts = [_type_text(a, nested) for a in args]
-        if "number" in parts and "integer" in parts:
-            parts.remove("integer")
-        return " or ".join(dict.fromkeys(parts))
-    if origin is Literal:
-        return "one of " + ", ".join(f"`{a}`" for a in args)
-    if origin is list:
-        return "list of " + _type_text(args[0], nested)
-    if origin is dict:
-        return "object" if args[1] is Any else "object of " + _type_text(args[1], nested)
-    return str(ann)  # pragma: no cover - a type the models do not use
-
-
-def _field_table(model: type[BaseModel], nested: list) -> list[str]:
-    rows = ["| key | type | required | meaning |", "|---|---|---|---|"]
-    for name, field in model.model_fields.items():
-        key = field.alias or name
-        text = (field.description or "").replace("|", "\\|")
-        if key == "schema":
-            text = f"`{model.SCHEMA}`"
-        rows.append(f"| `{key}` | {_type_text(field.annotation, nested).replace('|', '/')} | "
-                    f"{'yes' if field.is_required() else 'no'} | {text} |")
-    return rows
-
-
-def _doc(model) -> str:
-    import inspect
-
-    return inspect.cleandoc(model.__doc__ or "").split("\n\n")[0].replace("\n", " ")
-
-
-def schemas_markdown() -> str:
-    """The page ``docs/schemas.md``: every stage output's schema, generated from the models.
-
-    >>> text = schemas_markdown()
-    >>> "## `rsnprop.propositions/1`" in text and "| `verdicts` |" in text
-    True
-    """
-    out = ["# Stage output schemas", "",
-           "<!-- Generated from rsnprop/schemas.py by `python scripts/schemas_doc.py`: do not edit "
-           "by hand; tests/test_schemas.py fails when this page and the models differ. -->", "",
-           "Every JSON file a pipeline stage writes names its contract in its `schema` key, "
-           "`rsnprop.<stage>/<version>`. The tables below list the stable core of each output: "
-           "the keys that downstream code (the report, `rsnprop.load_result`) may rely on. "
-           "Stages may write further keys (every record accepts them); removing or retyping a "
-           "key listed here makes a new version of the schema.", "",
-           "Read any output with `rsnprop.load_result(path)`, which returns the typed model "
-           "(`rsnprop.schemas`); a file with another schema (older, or another stage's) is "
-           "refused with a `DataFileError` naming the schema expected and the one found.", "",
-           "| schema | model | written by |", "|---|---|---|"]
-    writers = {"cleaning": "`rsnprop clean --log`", "measurement": "`rsnprop measure`",
-               "fit": "`rsnprop fit --json`", "invariance": "`rsnprop invariance --json`",
-               "propositions": "`rsnprop test`", "power": "`rsnprop power -o`"}
-    for sid, model in MODELS.items():
-        stage = _stage(sid).split(".", 1)[1]
-        out.append(f"| `{sid}` | [{model.__name__}](#{model.__name__.lower()}) | "
-                   f"{writers.get(stage, '')} |")
-    documented: set = set()
-    for sid, model in MODELS.items():
-        nested: list = []
-        out += ["", f"## `{sid}`", "", f"### {model.__name__}", "", _doc(model), ""]
-        out += _field_table(model, nested)
-        for sub in nested:  # grows while the tables of nested records are written
-            if sub in documented:
-                continue
-            documented.add(sub)
-            out += ["", f"### {sub.__name__}", "", _doc(sub), ""]
-            out += _field_table(sub, nested)
-    return "\n".join(out) + "\n"

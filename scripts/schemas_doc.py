@@ -21,7 +21,7 @@ def main(argv=None) -> int:
     parser.add_argument("--check", action="store_true", help="only compare, write nothing")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(REPO))
-    from rsnprop.schemas import schemas_markdown
+    from rsnprop.schemadoc import schemas_markdown
 
     text = schemas_markdown()
     if args.check:

@@ -20,7 +20,7 @@ ALLOWED = {
     "propositions": {"data", "sem", "instrument", "measure"},
     "simulate": {"instrument", "data"},
     "power": {"instrument", "data", "sem", "measure", "propositions", "simulate"},
-    "report": set(),
+    "report": {"schemas"},  # reads the stage outputs through their typed contracts
     "panel": {"instrument", "data"},
     "datasets": {"instrument", "data", "propositions"},
     "scaffold": {"datasets"},

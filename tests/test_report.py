@@ -20,7 +20,8 @@ from conftest import run_rsnprop
 FIXTURES = Path(__file__).parent / "data" / "report"
 #: outputs of the real pipeline on the bundled simulated example (pipeline/regenerate.sh)
 PIPELINE = FIXTURES / "pipeline"
-#: small hand-written inputs using alternative key spellings (tolerance of the readers)
+#: small hand-written inputs (measurement.json and invariance.json follow their schemas; the
+#: other files use alternative key spellings, read leniently)
 MINIMAL = FIXTURES / "minimal"
 SCRIPT = '<script>alert("x")</script>'
 EPOCH = "1767225600"
@@ -221,12 +222,13 @@ def test_broken_and_partial_inputs_do_not_crash(tmp_path):
     from rsnprop.report import build_report
 
     def edit(name, data):
-        if name == "measurement.json":
-            return {"reliability": [{"construct": "relational", "alpha": 0.7}]}  # list form, no CFA
+        if name == "measurement.json":  # no EFA, no CFA, no validity
+            return dict(data, efa=None, cfa=None, validity=None, validity_matrix=None, items=[])
         if name == "propositions.json":
             data["propositions"]["P2"] = {"verdict": "equivalent",
-                                          "evidence": [{"name": "tost", "est": 0.01,
-                                                        "ci": [-0.1, 0.12], "p": 0.01}]}
+                                          "evidence": [{"test": "tost", "estimate": 0.01,
+                                                        "ci_lower": -0.1, "ci_upper": 0.12,
+                                                        "p_value": 0.01}]}
             data.pop("auxiliary")
         return data
 
@@ -237,8 +239,9 @@ def test_broken_and_partial_inputs_do_not_crash(tmp_path):
     status = dict(re.findall(r'data-section="(\w+)" data-status="([^"]+)"', html))
     assert status["cleaning"] == "not run" and "could not be read (unreadable (JSONDecodeError" in html
     assert status["measurement"] == "ok" and "Loadings: not run" in html
+    assert "Validity matrix: not run" in html
     assert status["multiverse"] == "not run" and status["power"] == "not run"
-    # alternative key spellings are understood: est / ci list / p
+    # evidence is read by the keys `rsnprop test` writes (docs/schemas.md)
     assert "[\u22120.10, 0.12]" in html and "0.01" in html
     assert "lies within the preregistered equivalence bounds" in html
 
@@ -252,6 +255,37 @@ def test_bad_destinations_exit_2_with_one_line(tmp_path):
     proc = run_rsnprop("report", str(tmp_path), "-o", str(out), env=_report_env())
     assert proc.returncode == 2 and "'--output'" in proc.stderr and "cannot write" in proc.stderr
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("name, doc, needles", [
+    ("measurement.json", {"reliability": [{"construct": "relational", "alpha": 0.7}]},
+     ["expected schema 'rsnprop.measurement/1', found no 'schema' key"]),
+    ("measurement.json", {"schema": "rsnprop.measurement/0"},
+     ["expected schema 'rsnprop.measurement/1', found 'rsnprop.measurement/0'",
+      "another version of rsnprop"]),
+    ("invariance.json", {"schema": "rsnprop.fit/1", "steps": []},
+     ["expected schema 'rsnprop.invariance/1', found 'rsnprop.fit/1'"]),
+])
+def test_older_or_foreign_stage_outputs_are_named_not_guessed(tmp_path, name, doc, needles):
+    """A measurement or invariance file of another schema is not read: its section says which
+    schema it expected and which it found."""
+    from rsnprop.report import build_report
+    from rsnprop.report.inputs import load_results
+
+    res = make_results(tmp_path, source=MINIMAL, files=("measurement.json", "invariance.json"),
+                       clean=False)
+    (res / name).write_text(json.dumps(doc), encoding="utf-8")
+    inputs = load_results(res)
+    assert getattr(inputs, name.replace(".json", "_model")) is None
+    for needle in needles:
+        assert needle in inputs.problems[name]
+    html = build_report(res).replace("&#39;", "'")
+    assert needles[0] in html
+    if name == "measurement.json":
+        status = dict(re.findall(r'data-section="(\w+)" data-status="([^"]+)"', html))
+        assert status["measurement"] == "not run"
+    else:
+        assert "Invariance table: not run" in html
 
 
 def test_minimal_fixture_with_other_key_spellings_fills_every_section(tmp_path):

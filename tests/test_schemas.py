@@ -148,3 +148,34 @@ def test_the_contracts_depend_on_no_stage():
             package |= {a.name.removeprefix("rsnprop.") for a in node.names
                         if a.name.startswith("rsnprop")}
     assert package == {"errors"}, package
+
+
+REPORT_FIXTURES = REPO / "tests" / "data" / "report" / "pipeline"
+
+
+def test_measurement_model_types_what_the_report_reads():
+    """measurement.json of the real pipeline validates, its nested records are typed, and
+    integers stay integers (the report's tables and CSV files print them as written)."""
+    res = load_result(REPORT_FIXTURES / "measurement.json", expect="measurement")
+    assert res.cfa.fit.cfi is not None and isinstance(res.cfa.fit.df, int)
+    assert {e.construct_id for e in res.cfa.loadings} == set(res.constructs)
+    first = res.efa.loadings[0].factor_loadings()  # pattern loadings: one key per factor
+    assert set(first) == set(res.efa.factor_constructs) and all(
+        isinstance(v, float) for v in first.values())
+    assert {it.construct_id for it in res.items} == set(res.constructs)
+    assert res.validity.htmt_pairs and set(res.validity_matrix.constructs) == set(res.constructs)
+    assert [r.construct_id for r in res.reliability_table] == res.constructs
+    assert isinstance(res.reliability_table[0].n_items, int)
+
+
+def test_invariance_steps_are_typed():
+    res = load_result(REPORT_FIXTURES / "invariance.json", expect=Invariance)
+    assert res.steps[0].lrt is None and res.steps[1].lrt.pvalue is not None
+    assert all(isinstance(st.freed, list) for st in res.steps)
+
+
+def test_a_wrong_nested_type_is_named_by_its_path(tmp_path):
+    doc = json.loads((REPORT_FIXTURES / "measurement.json").read_text(encoding="utf-8"))
+    doc["cfa"]["fit"]["cfi"] = "high"
+    with pytest.raises(DataFileError, match=r"cfa\.fit\.cfi"):
+        load_result(_write(tmp_path, doc), expect="measurement")

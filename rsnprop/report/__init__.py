@@ -34,11 +34,10 @@ What is read from RESULTS_DIR (every file optional; a missing one makes its sect
     ``n_in, n_kept, n_excluded, excluded[{row, id, reasons}], steps[{step, n_before,
     n_excluded, n_after, reasons{code: n}}], raw_sha256, source, instrument{name, version,
     hash}, careless{flagged}, problem_counts, problems, warnings``.
-``measurement.json`` (``rsnprop measure``)
-    ``reliability_table`` (or ``reliability`` per construct), ``labels``, ``efa{kmo,
-    bartlett_*, loadings}``, ``cfa{fit, loadings|estimates}``, ``items``, ``validity_matrix
-    {constructs, values}`` (or ``validity{htmt, ...}``), ``validity.htmt_pairs``, ``cmv``,
-    ``settings.seed``, ``instrument``, ``warnings``.
+``measurement.json`` (``rsnprop measure``; schema ``rsnprop.measurement/1``)
+    ``reliability_table``, ``labels``, ``efa{kmo, bartlett_*, loadings}``, ``cfa{fit,
+    loadings}``, ``items``, ``validity_matrix{constructs, values}``, ``validity.htmt_pairs``,
+    ``cmv``, ``settings``, ``instrument``, ``warnings``.
 ``propositions.json`` (``rsnprop test``)
     ``plan_hash, plan{name, version, alpha, sesoi, correction, ...}, n, propositions{P1, P2:
     {statement, verdict, reason, evidence[{test, role, group, n, estimate, ci_lower,
@@ -49,11 +48,14 @@ What is read from RESULTS_DIR (every file optional; a missing one makes its sect
 ``power.json`` (``rsnprop power -o``)
     ``results[{n, proposition, power, mc_se, ci_lower, ci_upper, p_<verdict>}], n_for_power,
     analytic, scenario, reps, seed, plan_hash, instrument``.
-``invariance.json`` (``rsnprop invariance --json``)
+``invariance.json`` (``rsnprop invariance --json``; schema ``rsnprop.invariance/1``)
     ``steps[{name, chi2, df, cfi, rmsea, srmr, delta_cfi, delta_rmsea, lrt, held, freed}],
-    level, rule, n_per_group`` (also accepted as ``measurement.json["invariance"]``).
+    level, rule, n_per_group``.
 
-Several other spellings of these keys are accepted (``est``, ``ci`` pairs, ``p``...).
+Keys are read by the one name their stage writes (docs/schemas.md).  ``measurement.json`` and
+``invariance.json`` are checked against their schema when read
+(:mod:`rsnprop.report.inputs`): a file written under another schema (older, foreign, or none)
+is not used, and its section names the schema expected and the one found.
 
 Heavy libraries (pandas, matplotlib, seaborn) are imported when a report is built.
 """

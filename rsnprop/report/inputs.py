@@ -3,6 +3,11 @@
 Every expected file is optional: a missing or unreadable one is recorded in
 :attr:`Inputs.problems` and its section says "not run".  Only a RESULTS_DIR that does not exist
 is an error (:class:`~rsnprop.errors.MissingFileError`).
+
+The files of :data:`TYPED_FILES` are checked here, once, against their stage output schema
+(:mod:`rsnprop.schemas`): the sections read the typed model's declared fields.  A file written
+under another schema (older, foreign, or none) is not used; the problem recorded, which its
+section prints, names the schema expected and the one found.
 """
 
 from __future__ import annotations
@@ -10,8 +15,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-__all__ = ["Inputs", "load_results", "EXPECTED_FILES", "plan_hashes", "check_plans"]
+if TYPE_CHECKING:
+    from ..schemas import Invariance, Measurement
+
+__all__ = ["Inputs", "load_results", "EXPECTED_FILES", "TYPED_FILES", "plan_hashes",
+           "check_plans"]
 
 #: result files that record the hash of the study plan they were made with (``plan_hash``)
 PLAN_HASH_FILES = ("cleaning_log.json", "propositions.json", "power.json")
@@ -26,6 +36,12 @@ EXPECTED_FILES = {
     "invariance.json": "invariance",
 }
 
+#: file name -> (stage whose schema it must follow, attribute of :class:`Inputs` for the model)
+TYPED_FILES = {
+    "measurement.json": ("measurement", "measurement_model"),
+    "invariance.json": ("invariance", "invariance_model"),
+}
+
 
 @dataclass
 class Inputs:
@@ -38,6 +54,10 @@ class Inputs:
     propositions: dict | None = None
     power: dict | None = None
     invariance: dict | None = None
+    #: measurement.json as its typed model (:class:`rsnprop.schemas.Measurement`)
+    measurement_model: Measurement | None = None
+    #: invariance.json as its typed model (:class:`rsnprop.schemas.Invariance`)
+    invariance_model: Invariance | None = None
     #: [{"name", "bytes", "sha256"}] of the expected files that exist, in a fixed order
     files: list[dict] = field(default_factory=list)
     #: file name -> why it could not be used ("missing" or the read error)
@@ -109,6 +129,8 @@ def load_results(results_dir, *, files=None) -> Inputs:
         try:
             if fname.endswith(".json"):
                 value = _read_json(path)
+                if fname in TYPED_FILES:
+                    _typed(inputs, fname, value)
             else:
                 import pandas as pd
 
@@ -118,6 +140,15 @@ def load_results(results_dir, *, files=None) -> Inputs:
             continue
         setattr(inputs, attr, value)
     return inputs
+
+
+def _typed(inputs: Inputs, fname: str, doc: dict) -> None:
+    """Check ``doc`` against the schema of ``fname`` and keep its typed model; raises
+    :class:`~rsnprop.errors.DataFileError` naming the schema expected and the one found."""
+    from ..schemas import validate_result
+
+    stage, attr = TYPED_FILES[fname]
+    setattr(inputs, attr, validate_result(doc, stage))
 
 
 def plan_hashes(inputs: Inputs) -> dict[str, str]:

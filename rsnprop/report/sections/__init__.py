@@ -2,7 +2,7 @@
 
 One module per section (``summary``, ``plan``, ``cleaning``, ``descriptives``,
 ``measurement``, ``propositions``, ``multiverse``, ``power``, ``provenance``); shared pieces
-(the :class:`Section`/:class:`Block` model, lenient JSON readers, evidence rows) live in
+(the :class:`Section`/:class:`Block` model, generic JSON renderers, evidence rows) live in
 :mod:`.base`.  A section is a :class:`Section` (id, title, status, and a list of
 :class:`Block`), which the template renders in order.
 """

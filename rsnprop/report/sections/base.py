@@ -1,8 +1,8 @@
-"""Shared pieces of the report sections: the :class:`Section`/:class:`Block` model, lenient
-JSON readers (``pick``, ``_records``...), normalised evidence rows and constants.
+"""Shared pieces of the report sections: the :class:`Section`/:class:`Block` model, generic
+JSON renderers (``_records``, ``generic_table``...), normalised evidence rows and constants.
 
-Producers' JSON keys are read leniently (several common spellings) so that a section shows
-what is there and says "not run" for what is not, instead of failing.  All text is kept raw
+Producers' values are read by the one name their stage writes (docs/schemas.md); a value that is
+absent shows as a dash or "not run", never as a guess from another key.  All text is kept raw
 here: escaping happens once, in the (autoescaped) template.
 """
 
@@ -134,7 +134,8 @@ class Section:
 # --------------------------------------------------------------------------- helpers
 def pick(d, *names, default=None):
     """First present, non-None value of ``names`` in mapping ``d`` (``default`` otherwise,
-    also when ``d`` is not a mapping).
+    also when ``d`` is not a mapping).  Deprecated: read a stage output's field by its one name
+    (docs/schemas.md) instead.
 
     >>> pick({"p": None, "p_value": 0.01}, "p", "p_value"), pick([1], "x", default=0)
     (0.01, 0)
@@ -248,9 +249,10 @@ def _generic_blocks(section: Section, obj, id: str, title: str) -> None:
 
 
 def _warnings(*sources) -> list[str]:
+    """The ``warnings`` of each JSON object, each message once."""
     out: list[str] = []
     for s in sources:
-        w = pick(s, "warnings") if isinstance(s, dict) else None
+        w = s.get("warnings") if isinstance(s, dict) else None
         if isinstance(w, list):
             out += [fmt_value(x) for x in w if x is not None]
         elif isinstance(w, str):
@@ -265,10 +267,10 @@ def ci_level(ev, alpha: float = 0.05) -> float | None:
     >>> ci_level({"test": "TOST", "alternative": "equivalence"}), ci_level({"ci_level": 0.99})
     (0.9, 0.99)
     """
-    level = to_float(pick(ev, "ci_level"))
+    level = to_float(ev.get("ci_level"))
     if level is not None:
         return level
-    tost = pick(ev, "alternative") == "equivalence" or str(pick(ev, "test", default="")).startswith("TOST")
+    tost = ev.get("alternative") == "equivalence" or str(ev.get("test") or "").startswith("TOST")
     return round(1 - 2 * alpha, 6) if tost else 0.95
 
 
@@ -276,10 +278,10 @@ def p_sided(ev) -> str:
     """``"one-sided"`` or ``"two-sided"`` for the row's ``p_value`` (its ``p_sided``, else from
     ``alternative``: rows of ``rsnprop test`` are one-sided unless the alternative is
     two-sided); ``""`` when the row does not say."""
-    s = pick(ev, "p_sided")
+    s = ev.get("p_sided")
     if s in ("one-sided", "two-sided"):
         return s
-    alt = pick(ev, "alternative")
+    alt = ev.get("alternative")
     if alt is None:
         return ""
     return "two-sided" if alt == "two-sided" else "one-sided"
@@ -290,55 +292,55 @@ def level_text(level) -> str:
     return f"{round(100 * level, 1):g}%" if level is not None else ""
 
 
-def effect_row(ev, alpha: float = 0.05) -> dict | None:
-    """Normalise one evidence entry (a dict from propositions.json) for tables and figures.
+def _text(ev: dict, key: str) -> str:
+    """``ev[key]`` for display, ``""`` when absent or null."""
+    v = ev.get(key)
+    return "" if v is None else fmt_value(v)
 
-    Understands the keys of ``rsnprop test`` (``test, role, group, n, estimate, ci_lower,
-    ci_upper, ci_level, effect_size, effect_size_name, es_ci_lower, es_ci_upper, p_value,
-    p_sided, p_corrected, status, note``) and common alternatives (``est``, ``ci`` pair, ``p``,
-    ``pvalue``, ``name``).  ``alpha`` (the plan's) gives the level of TOST intervals in files
-    that do not record ``ci_level``.
+
+def effect_row(ev, alpha: float = 0.05) -> dict | None:
+    """Normalise one evidence entry of propositions.json (:class:`rsnprop.schemas.Evidence`, a
+    dict or the model) for tables and figures.
+
+    Reads the keys ``rsnprop test`` writes, each by its one name: ``test, role, group, n,
+    estimate, ci_lower, ci_upper, ci_level, effect_size, effect_size_name, es_ci_lower,
+    es_ci_upper, p_value, p_sided, p_corrected, status, note`` (and ``alternative`` for the
+    interval level and sidedness of files written before rows carried them).  ``alpha`` (the
+    plan's) gives the level of TOST intervals in files that do not record ``ci_level``.
+
+    >>> r = effect_row({"test": "paired t", "estimate": .56, "ci_lower": .41, "ci_upper": .71,
+    ...                 "p_value": .001, "alternative": "greater"})
+    >>> r["label"], r["ci"], r["p"], r["p_sided"], r["ci_level"]
+    ('paired t', (0.41, 0.71), 0.001, 'one-sided', 0.95)
     """
+    if hasattr(ev, "model_dump"):
+        ev = ev.model_dump(by_alias=True)
     if not isinstance(ev, dict):
         return None
-    # e.g. {"test": "paired t", "estimate": .56, "ci": [.41, .71], "p": .001}
-    #   -> label "paired t", estimate 0.56, ci (0.41, 0.71), p 0.001
-    est = to_float(pick(ev, "estimate", "est", "value", "difference", "diff", "mean_diff"))
-    ci = pick(ev, "ci", "ci95")
-    lo = pick(ev, "ci_lower", "ci_low", "lower", "ci_lo", "lo")
-    hi = pick(ev, "ci_upper", "ci_high", "upper", "ci_hi", "hi")
-    if (lo is None or hi is None) and isinstance(ci, (list, tuple)) and len(ci) == 2:
-        lo, hi = ci
-    es = to_float(pick(ev, "effect_size", "dz", "d", "g"))
-    es_lo, es_hi = to_float(pick(ev, "es_ci_lower")), to_float(pick(ev, "es_ci_upper"))
+    est, es = to_float(ev.get("estimate")), to_float(ev.get("effect_size"))
+    lo, hi = to_float(ev.get("ci_lower")), to_float(ev.get("ci_upper"))
+    es_lo, es_hi = to_float(ev.get("es_ci_lower")), to_float(ev.get("es_ci_upper"))
     if est is None and es is not None:  # only a standardised estimate was reported
         est = es
-    label = pick(ev, "label", "test", "name", "contrast", "description", "id", "kind",
-                 default="evidence")
-    note = fmt_value(pick(ev, "note", default="")).strip()
-    status = fmt_value(pick(ev, "status", default=""))
+    note, status, group = _text(ev, "note").strip(), _text(ev, "status"), _text(ev, "group")
     return {
-        "label": fmt_value(label),
-        "role": fmt_value(pick(ev, "role", default="")),
-        "group": GROUP_TEXT.get(fmt_value(pick(ev, "group", default="")),
-                                fmt_value(pick(ev, "group", default=""))),
-        "metric": fmt_value(pick(ev, "effect_size_name", "metric", "measure", "es_type",
-                                 default="")),
+        "label": fmt_value(ev["test"]) if ev.get("test") is not None else "evidence",
+        "role": _text(ev, "role"),
+        "group": GROUP_TEXT.get(group, group),
+        "metric": _text(ev, "effect_size_name"),
         "estimate": est,
-        "ci": (to_float(lo), to_float(hi)),
-        "ci_lower": to_float(lo),
-        "ci_upper": to_float(hi),
+        "ci": (lo, hi),
+        "ci_lower": lo,
+        "ci_upper": hi,
         "es": es,
         "es_ci": (es_lo, es_hi),
         "es_ci_lower": es_lo,
         "es_ci_upper": es_hi,
-        "p": to_float(pick(ev, "p_value", "pvalue", "p", "p_val")),
+        "p": to_float(ev.get("p_value")),
         "p_sided": p_sided(ev),
         "ci_level": ci_level(ev, alpha),
-        "p_corrected": to_float(pick(ev, "p_corrected", "p_adjusted", "p_holm")),
-        "n": pick(ev, "n", "n_obs", "n_firms"),
-        "decision": fmt_value(pick(ev, "decision", "conclusion", "result", "interpretation",
-                                   default="")),
+        "p_corrected": to_float(ev.get("p_corrected")),
+        "n": ev.get("n"),
         "status": status if status and status != "ok" else "",
         "note": "; ".join(x for x in (note, status if status not in ("", "ok") else "") if x),
     }
@@ -438,19 +440,26 @@ def _letter(i: int) -> str:
     return letters[i] if i < 26 else letters[i // 26 - 1] + letters[i % 26]
 
 
+def _field(doc, key: str):
+    """``doc[key]`` of a JSON object that may be absent (None, or not an object)."""
+    return doc.get(key) if isinstance(doc, dict) else None
+
+
 def _propositions(props: dict | None) -> dict:
-    p = pick(props, "propositions", default={})
+    """propositions.json's ``propositions``: proposition id -> its block."""
+    p = _field(props, "propositions")
     return p if isinstance(p, dict) else {}
 
 
 def _plan(inputs) -> dict:
-    plan = pick(inputs.propositions, "plan", default={})
+    """propositions.json's ``plan`` (the plan's settings)."""
+    plan = _field(inputs.propositions, "plan")
     return plan if isinstance(plan, dict) else {}
 
 
 def plan_alpha(inputs) -> float:
     """The plan's alpha (0.05 when propositions.json does not give it)."""
-    a = to_float(pick(_plan(inputs), "alpha"))
+    a = to_float(_plan(inputs).get("alpha"))
     return a if a is not None and 0 < a < 0.5 else 0.05
 
 
@@ -461,10 +470,9 @@ def _group_key(k):
 
 
 def group_column(inputs) -> str | None:
-    """The clean-data column that defines born globals (plan, else bg_ms20 if present)."""
-    props, plan = inputs.propositions or {}, _plan(inputs)
-    col = pick(props, "born_global_definition", "group", "group_column") or \
-        pick(plan, "born_global_definition", "group", "group_column")
+    """The clean-data column that defines born globals (the plan's ``born_global_definition``,
+    else the first of bg_ms20, bg_kc25, bg_true present)."""
+    col = _plan(inputs).get("born_global_definition")
     df = inputs.clean
     cols = list(getattr(df, "columns", []))
     if isinstance(col, str) and col in cols:
@@ -480,7 +488,7 @@ def _blocks(props_json) -> list[tuple[str, dict]]:
     props = _propositions(props_json)
     out = [(pid, props[pid] if isinstance(props[pid], dict) else {"verdict": props[pid]})
            for pid in sorted(props)]
-    joint = pick(props_json, "joint")
+    joint = _field(props_json, "joint")
     if isinstance(joint, dict):
         out.append(("joint", joint))
     return out
@@ -490,21 +498,20 @@ def analysed_gap(inputs) -> tuple[int, list[str]] | None:
     """``(n analysed, reasons)`` when the proposition tests use fewer firms than the clean data
     holds: why the others are left out, in words (from propositions.json ``n``); None when
     there is nothing to explain."""
-    n = pick(inputs.propositions, "n")
+    n = _field(inputs.propositions, "n")
     if not isinstance(n, dict):
         return None
-    used = pick(n, "n", "analysed")
-    total = pick(n, "n_total", "input", default=pick(inputs.cleaning_log, "n_kept"))
+    used, total = n.get("n"), n.get("n_total")  # rows used of those given (house convention)
     if not isinstance(used, int) or not isinstance(total, int) or used >= total:
         return None
-    bg = pick(n, "bg_definition", default=pick(_plan(inputs), "born_global_definition", default=""))
+    bg = n.get("bg_definition") or ""
     reasons = []
     for key, text in (("unclassified", f"not classified as born global or traditional "
                                        f"({BG_SHORT.get(bg, bg)}: an answer it needs is "
                                        "missing)"),
                       ("missing_score", "without both benefit scores"),
                       ("excluded_by_rule", "excluded by the careless-response / complete-case rule")):
-        k = pick(n, key)
+        k = n.get(key)
         if isinstance(k, int) and k:
             reasons.append(f"{k} {text}")
     if not reasons:

@@ -32,84 +32,120 @@ def descriptives_section(inputs) -> Section:
     df = inputs.clean
     if df is None:
         return _not_run(s, _missing_reason(inputs, "clean.parquet"))
-    import pandas as pd
-
     gcol = group_column(inputs)
-    cols = list(df.columns)
     if gcol:
         how = f"{gcol}" + (f": {BG_DEFINITIONS[gcol]}" if gcol in BG_DEFINITIONS else "")
     else:
         how = "(no born-global column found)"
     s.add("p", f"{len(df)} firms in the clean data set; born globals are defined by {how}.")
+    add_classification_table(s, df)
+    add_means_table(s, df, gcol)
+    if gcol and "sector" in df.columns:
+        add_sector_table(s, df, gcol)
+    if gcol and "phase" in df.columns:
+        add_phase_table(s, df, gcol)
+    add_free_text(s, df)
+    return s
 
-    def _binary(c) -> bool:
+
+def add_classification_table(s: Section, df) -> None:
+    """Born globals, traditional and unclassified firms under each binary ``bg_`` column."""
+    import pandas as pd
+
+    def binary(c) -> bool:
         v = pd.to_numeric(df[c], errors="coerce").dropna()
         return len(v) > 0 and set(v.unique().tolist()) <= {0, 1}
 
-    bg = [c for c in cols if c.startswith("bg_") and _binary(c)]
-    if bg:
-        rows = []
-        for c in bg:
-            v = pd.to_numeric(df[c], errors="coerce")
-            rows.append({"definition": c, "born_global": int((v == 1).sum()),
-                         "traditional": int((v == 0).sum()), "unclassified": int(v.isna().sum())})
-        s.add("table", Table("classification", "Born globals under each definition", [
-            Column("definition", "Definition"), Column("born_global", "Born global", "int"),
-            Column("traditional", "Traditional", "int"),
-            Column("unclassified", "Unclassified", "int")], rows,
-            note="bg_ms20: at least 20% foreign sales within 3 years of founding (Madsen & "
-                 "Servais, 1997); bg_kc25: at least 25% (Knight & Cavusgil, 2004); bg_true: "
-                 "true born global (Kuivalainen et al., 2007); other bg_ columns: further "
-                 "definitions computed by the cleaning step."))
-    variables = [(c, lab) for c, lab in _DESCRIBE if c in cols]
-    if gcol and variables:
-        g = pd.to_numeric(df[gcol], errors="coerce")
-        rows = []
-        for c, lab in variables:
-            x = pd.to_numeric(df[c], errors="coerce")
-            row = {"variable": lab}
-            for key, mask in (("trad", g == 0), ("bg", g == 1)):
-                xs = x[mask].dropna()
-                row[f"{key}_n"] = int(xs.size)
-                row[f"{key}_m"] = float(xs.mean()) if xs.size else None
-                row[f"{key}_sd"] = float(xs.std(ddof=1)) if xs.size > 1 else None
-            rows.append(row)
-        s.add("table", Table("descriptives", "Means and standard deviations by group (born global: "
-                             f"{BG_DEFINITIONS.get(gcol, gcol)})", [
-            Column("variable", "Variable"),
-            Column("trad_n", "Traditional n", "int"), Column("trad_m", "M", "num"),
-            Column("trad_sd", "SD", "num"),
-            Column("bg_n", "Born global n", "int"), Column("bg_m", "M", "num"),
-            Column("bg_sd", "SD", "num")], rows,
-            note="M = mean; SD = standard deviation (n - 1). Scale scores are means of the "
-                 "answered items on the instrument's response scale."))
-    elif not variables:
+    bg = [c for c in df.columns if c.startswith("bg_") and binary(c)]
+    if not bg:
+        return
+    rows = []
+    for c in bg:
+        v = pd.to_numeric(df[c], errors="coerce")
+        rows.append({"definition": c, "born_global": int((v == 1).sum()),
+                     "traditional": int((v == 0).sum()), "unclassified": int(v.isna().sum())})
+    s.add("table", Table("classification", "Born globals under each definition", [
+        Column("definition", "Definition"), Column("born_global", "Born global", "int"),
+        Column("traditional", "Traditional", "int"),
+        Column("unclassified", "Unclassified", "int")], rows,
+        note="bg_ms20: at least 20% foreign sales within 3 years of founding (Madsen & "
+             "Servais, 1997); bg_kc25: at least 25% (Knight & Cavusgil, 2004); bg_true: "
+             "true born global (Kuivalainen et al., 2007); other bg_ columns: further "
+             "definitions computed by the cleaning step."))
+
+
+def add_means_table(s: Section, df, gcol: str | None) -> None:
+    """n, mean and SD (n - 1) of the scores and facts of :data:`_DESCRIBE`, by group."""
+    import pandas as pd
+
+    variables = [(c, lab) for c, lab in _DESCRIBE if c in df.columns]
+    if not variables:
         s.add("note", "No score or fact columns found in the clean data.")
-    if gcol and "sector" in cols:
-        g = pd.to_numeric(df[gcol], errors="coerce")
-        tab = pd.crosstab(df["sector"].astype("string").fillna("(missing)"), g)
-        rows = [{"sector": str(idx), "trad": int(r.get(0, 0)), "bg": int(r.get(1, 0))}
-                for idx, r in tab.sort_index().iterrows()]
-        s.add("table", Table("sector", "Firms by sector (NACE section) and group", [
-            Column("sector", "Sector"), Column("trad", "Traditional", "int"),
-            Column("bg", "Born global", "int")], rows))
-    if gcol and "phase" in cols:
-        g = pd.to_numeric(df[gcol], errors="coerce")
-        ph = pd.to_numeric(df["phase"], errors="coerce")
-        rows = []
-        for code in sorted(ph.dropna().unique().tolist()):
-            m = ph == code
-            rows.append({"phase": PHASES.get(int(code), str(code)) if code == int(code) else str(code),
-                         "trad": int((m & (g == 0)).sum()), "bg": int((m & (g == 1)).sum())})
-        if ph.isna().any():
-            rows.append({"phase": "(missing)", "trad": int((ph.isna() & (g == 0)).sum()),
-                         "bg": int((ph.isna() & (g == 1)).sum())})
-        if rows:
-            s.add("table", Table("phase", "Firms by phase of internationalisation and group", [
-                Column("phase", "Phase"), Column("trad", "Traditional", "int"),
-                Column("bg", "Born global", "int")], rows,
-                note="Phase as reported by the firm (the case study's phases of the "
-                     "internationalisation process)."))
+        return
+    if not gcol:
+        return
+    g = pd.to_numeric(df[gcol], errors="coerce")
+    rows = []
+    for c, lab in variables:
+        x = pd.to_numeric(df[c], errors="coerce")
+        row = {"variable": lab}
+        for key, mask in (("trad", g == 0), ("bg", g == 1)):
+            xs = x[mask].dropna()
+            row[f"{key}_n"] = int(xs.size)
+            row[f"{key}_m"] = float(xs.mean()) if xs.size else None
+            row[f"{key}_sd"] = float(xs.std(ddof=1)) if xs.size > 1 else None
+        rows.append(row)
+    s.add("table", Table("descriptives", "Means and standard deviations by group (born global: "
+                         f"{BG_DEFINITIONS.get(gcol, gcol)})", [
+        Column("variable", "Variable"),
+        Column("trad_n", "Traditional n", "int"), Column("trad_m", "M", "num"),
+        Column("trad_sd", "SD", "num"),
+        Column("bg_n", "Born global n", "int"), Column("bg_m", "M", "num"),
+        Column("bg_sd", "SD", "num")], rows,
+        note="M = mean; SD = standard deviation (n - 1). Scale scores are means of the "
+             "answered items on the instrument's response scale."))
+
+
+def add_sector_table(s: Section, df, gcol: str) -> None:
+    """Firms by sector (NACE section) and group."""
+    import pandas as pd
+
+    g = pd.to_numeric(df[gcol], errors="coerce")
+    tab = pd.crosstab(df["sector"].astype("string").fillna("(missing)"), g)
+    rows = [{"sector": str(idx), "trad": int(r.get(0, 0)), "bg": int(r.get(1, 0))}
+            for idx, r in tab.sort_index().iterrows()]
+    s.add("table", Table("sector", "Firms by sector (NACE section) and group", [
+        Column("sector", "Sector"), Column("trad", "Traditional", "int"),
+        Column("bg", "Born global", "int")], rows))
+
+
+def add_phase_table(s: Section, df, gcol: str) -> None:
+    """Firms by phase of internationalisation (:data:`PHASES`) and group."""
+    import pandas as pd
+
+    g = pd.to_numeric(df[gcol], errors="coerce")
+    ph = pd.to_numeric(df["phase"], errors="coerce")
+    rows = []
+    for code in sorted(ph.dropna().unique().tolist()):
+        m = ph == code
+        rows.append({"phase": PHASES.get(int(code), str(code)) if code == int(code) else str(code),
+                     "trad": int((m & (g == 0)).sum()), "bg": int((m & (g == 1)).sum())})
+    if ph.isna().any():
+        rows.append({"phase": "(missing)", "trad": int((ph.isna() & (g == 0)).sum()),
+                     "bg": int((ph.isna() & (g == 1)).sum())})
+    if rows:
+        s.add("table", Table("phase", "Firms by phase of internationalisation and group", [
+            Column("phase", "Phase"), Column("trad", "Traditional", "int"),
+            Column("bg", "Born global", "int")], rows,
+            note="Phase as reported by the firm (the case study's phases of the "
+                 "internationalisation process)."))
+
+
+def add_free_text(s: Section, df) -> None:
+    """The non-empty answers of each free-text column (the first 50), one list per column."""
+    import pandas as pd
+
+    cols = list(df.columns)
     texts = []
     for c in cols:
         if c in _CATEGORICAL or c.startswith(("bg_", "score_")) or any(
@@ -123,4 +159,3 @@ def descriptives_section(inputs) -> Section:
     for c, vals in texts:
         s.add("details", vals[:50], f"Free-text answers: {c} ({len(vals)} non-empty"
                                     + (", first 50 shown)" if len(vals) > 50 else ")"))
-    return s
