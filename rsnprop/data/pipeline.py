@@ -171,6 +171,17 @@ class _StageTimer:
             sys.stderr.write(f"[clean] {prev:<28} cpu {cpu1 - cpu0:7.2f} s  wall {wall1 - wall0:7.2f} s\n")
 
 
+def _row_flags(careless, miss_share, sample) -> dict:
+    """The columns of the flags table in order: the careless screen's, ``missing_share`` and
+    the eligibility criteria (``kept`` follows, :func:`.log.apply_exclusions`)."""
+    flags = dict(careless.flags)
+    if miss_share is not None:
+        flags["missing_share"] = miss_share
+    for c in sample.elig.columns:
+        flags[c] = sample.elig[c].to_numpy()
+    return flags
+
+
 def _clean(raw_df, instrument, rules, source, diagnostics=True):
     """The recipe of :func:`clean`: each step adds to ``found`` what it finds (exclusion
     reasons, problems, warnings) and returns what the later steps need."""
@@ -208,10 +219,8 @@ def _clean(raw_df, instrument, rules, source, diagnostics=True):
     stage("missingness")
     construct_items, miss_share = screen_missing_share(values, instrument, routing.shown,
                                                        sample.in_sample, rules, found)
-    flags = careless.flags | ({} if miss_share is None else {"missing_share": miss_share}) \
-        | {c: sample.elig[c].to_numpy() for c in sample.elig.columns}
     stage("exclusions and flow")
-    excl = apply_exclusions(found.reasons, ids, flags)
+    excl = apply_exclusions(found.reasons, ids, _row_flags(careless, miss_share, sample))
     stage("recode for analysis")
     data = analysis_data(values, excl.kept, ids, cols, instrument, rules, languages=languages,
                          cache=routing.cache)

@@ -1,0 +1,200 @@
+"""Validation of the item columns read as text (the step of :func:`.validate.validate_items`
+for every column that is not already numeric): ``select_multiple`` answers normalised to the
+instrument's codes, labels and "don't know" recoded, numeric text converted and checked
+(not a number, out of range, not an integer, invalid code), text codes matched.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from rsnprop.data.validate_text import _distinct
+>>> _distinct(pd.Series(["b", None, "a", "b"]))        # distinct values, then row -> value
+(['b', 'a', None], array([0, 2, 1, 0]))
+"""
+
+from __future__ import annotations
+
+from .validate import _bounds, _is_float, _valid_number, problems_frame
+
+__all__: list[str] = []
+
+
+def _validate_others(df, instrument, columns, tokens, positions, block, slot, skip, out,
+                     col_probs, col_recodes, split_multi, to_codes):
+    """The columns of :func:`validate_items` not in ``skip``: select_multiple, text codes and
+    numeric columns read as text (results into ``out``, ``col_probs``, ``col_recodes``)."""
+    import numpy as np
+    import pandas as pd
+
+    for col in columns:
+        if col in skip:
+            continue
+        item = instrument.items[col]
+        s = df[col]
+        itype = getattr(item, "type", "")
+        probs = col_probs.setdefault(col, [])
+        if itype == "select_multiple":
+            vals, pr, rc = _validate_multi(s, item, tokens, positions, split_multi)
+            out[col] = vals
+            probs.extend(pr)
+            if rc:
+                col_recodes[col] = rc
+            continue
+        numeric = col in slot
+        codes_u, inv = _distinct(s)
+        mapped, reasons = to_codes(codes_u, item, tokens)
+        rc = {}
+        for r in ("recoded_missing", "label_recoded"):
+            idx = [k for k, x in enumerate(reasons) if x == r]
+            if idx:
+                rc[r] = int(np.isin(inv, idx).sum())
+        bad_u = [k for k, x in enumerate(reasons) if x == "not_a_number"]
+        if numeric:
+            block[:, slot[col]] = _numeric_codes(col, item, mapped, codes_u, inv, bad_u, tokens,
+                                                 positions, rc, probs)
+            out[col] = block[:, slot[col]]
+        else:
+            vals = _text_codes(col, item, mapped, codes_u, inv, positions, probs)
+            out[col] = pd.Series(vals, index=df.index, dtype=object)
+        if rc:
+            col_recodes[col] = rc
+
+
+
+def _numeric_codes(col, item, mapped, codes_u, inv, bad_u, tokens, positions, rc, probs):
+    """Values of a numeric column read as text (``mapped``: its distinct values as numbers,
+    ``inv``: row -> distinct value): numeric missing codes (-99...) outside the valid range
+    recoded (counted in ``rc``), then the first failed check of each value -- not a number,
+    out of range, not an integer, invalid code -- a problem (into ``probs``) and missing."""
+    import numpy as np
+
+    n = len(inv)
+    itype = getattr(item, "type", "")
+    arr = np.array([np.nan if c is None else c for c in mapped], dtype="float64")
+    # numeric missing codes (-99, -9 ...) outside the valid range
+    lo, hi = _bounds(item)
+    choices = getattr(item, "choices", {}) or {}
+    num_tokens = {float(t) for t in tokens if _is_float(t)}
+    for k, c in enumerate(arr):
+        if c in num_tokens and not _valid_number(c, lo, hi, choices):
+            arr[k] = np.nan
+            rc["recoded_missing"] = rc.get("recoded_missing", 0) + int((inv == k).sum())
+    vals = arr[inv] if len(arr) else np.full(n, np.nan)
+    raw_u = np.array(codes_u, dtype=object)
+    checks = []
+    if bad_u:
+        checks.append((np.isin(inv, bad_u), "not_a_number"))
+    has = ~np.isnan(vals)
+    if lo is not None:
+        checks.append((has & ((vals < lo) | (vals > hi if hi is not None else False)),
+                       "out_of_range"))
+    elif hi is not None:
+        checks.append((has & (vals > hi), "out_of_range"))
+    if itype in ("likert", "integer") or (choices and itype == "select_one"):
+        checks.append((has & (vals != np.round(vals)), "not_integer"))
+    if choices and itype == "select_one":
+        allowed = np.array([float(c) for c in choices], dtype="float64")
+        checks.append((has & ~np.isin(vals, allowed), "invalid_code"))
+    taken = np.zeros(n, dtype=bool)
+    for mask, reason in checks:
+        mask = mask & ~taken
+        if mask.any():
+            probs.append(problems_frame(positions[mask], col, raw_u[inv[mask]], reason))
+            taken |= mask
+    return np.where(taken, np.nan, vals)
+
+
+
+def _text_codes(col, item, mapped, codes_u, inv, positions, probs):
+    """Values of a text column: for a ``select_one`` item with text codes, codes matched
+    case-insensitively and the others an ``invalid_code`` problem (into ``probs``) and
+    missing."""
+    import numpy as np
+
+    itype = getattr(item, "type", "")
+    arr = np.array(mapped, dtype=object)
+    vals = arr[inv] if len(arr) else np.array([None] * len(inv), dtype=object)
+    choices = getattr(item, "choices", {}) or {}
+    if choices and itype == "select_one":
+        allowed = {str(c) for c in choices}
+        upper = {str(c).casefold(): str(c) for c in choices}
+        fixed = [None if c is None else (c if c in allowed else upper.get(str(c).casefold(), c))
+                 for c in arr]
+        arr = np.array(fixed, dtype=object)
+        bad = [k for k, c in enumerate(arr) if c is not None and c not in allowed]
+        vals = arr[inv]
+        if bad:
+            mask = np.isin(inv, bad)
+            probs.append(problems_frame(positions[mask], col,
+                                        np.array(codes_u, dtype=object)[inv[mask]],
+                                        "invalid_code"))
+            vals = np.where(mask, None, vals)
+    return vals
+
+
+
+def _distinct(s):
+    """Distinct values of a column (None for missing) and the inverse index."""
+    import numpy as np
+    import pandas as pd
+
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        arr = s.to_numpy(dtype="float64", na_value=np.nan)
+        codes, uniq = pd.factorize(arr, use_na_sentinel=True)
+        uniq = [float(u) for u in uniq]
+    elif isinstance(s.dtype, pd.StringDtype):
+        # string columns factorised as they are (same codes and first-seen order as on
+        # their object image, without building a million Python strings)
+        codes, uniq = pd.factorize(s, use_na_sentinel=True)
+        uniq = [str(u) for u in uniq]
+    else:
+        codes, uniq = pd.factorize(s.astype(object), use_na_sentinel=True)
+        uniq = [u for u in uniq]
+    codes = np.asarray(codes)
+    uniq.append(None)
+    codes = np.where(codes < 0, len(uniq) - 1, codes)
+    return uniq, codes
+
+
+
+def _validate_multi(s, item, tokens, positions, split_multi):
+    import numpy as np
+    import pandas as pd
+
+    from .recode import _norm, label_map
+
+    lmap = label_map(item)
+    order = {str(c): k for k, c in enumerate(getattr(item, "choices", {}) or {})}
+    uniq, inv = _distinct(s)
+    norm_u, bad_u, rc = [], [], {}
+    miss_u = []
+    for k, v in enumerate(uniq):
+        if v is None:
+            norm_u.append(None)
+            continue
+        if _norm(v) in tokens:
+            norm_u.append(None)
+            miss_u.append(k)
+            continue
+        if isinstance(v, float) and v.is_integer():
+            v = str(int(v))
+        toks, bad = [], False
+        for t in split_multi(v):
+            code = lmap.get(_norm(t))
+            if code is None or (order and str(code) not in order):
+                bad = True
+            else:
+                toks.append(str(code))
+        if bad:
+            bad_u.append(k)
+        toks = sorted(set(toks), key=lambda c: order.get(c, 10**6))
+        norm_u.append(" ".join(toks) if toks else None)
+    arr = np.array(norm_u, dtype=object)
+    vals = pd.Series(arr[inv], index=s.index, dtype=object)
+    probs = []
+    if bad_u:
+        mask = np.isin(inv, bad_u)
+        probs.append(problems_frame(positions[mask], item.id,
+                                    np.array(uniq, dtype=object)[inv[mask]], "invalid_code"))
+    if miss_u:
+        rc["recoded_missing"] = int(np.isin(inv, miss_u).sum())
+    return vals, probs, rc
