@@ -20,7 +20,7 @@ ALLOWED = {
     "propositions": {"data", "sem", "instrument", "measure"},
     "simulate": {"instrument", "data"},
     "power": {"instrument", "data", "sem", "measure", "propositions", "simulate"},
-    "report": set(),
+    "report": {"schemas"},
     "datasets": {"instrument", "data", "propositions"},
     "scaffold": {"datasets"},
 }

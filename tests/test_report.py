@@ -20,7 +20,7 @@ from conftest import run_rsnprop
 FIXTURES = Path(__file__).parent / "data" / "report"
 #: outputs of the real pipeline on the bundled simulated example (pipeline/regenerate.sh)
 PIPELINE = FIXTURES / "pipeline"
-#: small hand-written inputs using alternative key spellings (tolerance of the readers)
+#: small hand-written inputs (the cleaning log, propositions and power follow their schemas)
 MINIMAL = FIXTURES / "minimal"
 SCRIPT = '<script>alert("x")</script>'
 EPOCH = "1767225600"
@@ -224,10 +224,12 @@ def test_broken_and_partial_inputs_do_not_crash(tmp_path):
         if name == "measurement.json":
             return {"reliability": [{"construct": "relational", "alpha": 0.7}]}  # list form, no CFA
         if name == "propositions.json":
-            data["propositions"]["P2"] = {"verdict": "equivalent",
-                                          "evidence": [{"name": "tost", "est": 0.01,
-                                                        "ci": [-0.1, 0.12], "p": 0.01}]}
-            data.pop("auxiliary")
+            data["propositions"]["P2"] = {
+                "statement": "P2", "verdict": "equivalent", "reason": "within the bounds",
+                "evidence": [{"test": "tost", "status": "ok", "estimate": 0.01, "ci_lower": -0.1,
+                              "ci_upper": 0.12, "p_value": 0.01}]}
+            data["auxiliary"] = {}
+            data["multiverse"] = None
         return data
 
     res = make_results(tmp_path, source=MINIMAL, edit=edit,
@@ -238,7 +240,6 @@ def test_broken_and_partial_inputs_do_not_crash(tmp_path):
     assert status["cleaning"] == "not run" and "could not be read (unreadable (JSONDecodeError" in html
     assert status["measurement"] == "ok" and "Loadings: not run" in html
     assert status["multiverse"] == "not run" and status["power"] == "not run"
-    # alternative key spellings are understood: est / ci list / p
     assert "[\u22120.10, 0.12]" in html and "0.01" in html
     assert "lies within the preregistered equivalence bounds" in html
 
@@ -254,7 +255,7 @@ def test_bad_destinations_exit_2_with_one_line(tmp_path):
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
 
 
-def test_minimal_fixture_with_other_key_spellings_fills_every_section(tmp_path):
+def test_minimal_fixture_fills_every_section(tmp_path):
     from rsnprop.report import build_report
     from rsnprop.report.sections import SECTION_IDS
 
@@ -523,7 +524,7 @@ def test_simulated_data_is_flagged_at_the_top(full_report, tmp_path):
 
 
 def test_table_file_names_from_data_stay_in_the_tables_folder(tmp_path):
-    from rsnprop.report.build import _write
+    from rsnprop.report import write_report_result
 
     def edit(name, data):
         if name == "propositions.json":
@@ -533,7 +534,7 @@ def test_table_file_names_from_data_stay_in_the_tables_folder(tmp_path):
 
     res = make_results(tmp_path / "res", edit=edit, clean=False,
                        files=("propositions.json",))
-    result = _write(res, tmp_path / "out" / "r.html")
+    result = write_report_result(res, tmp_path / "out" / "r.html")
     tables = tmp_path / "out" / "tables"
     assert result.tables and all(Path(p).parent == tables for p in result.tables)
     assert any("escape_x" in Path(p).name for p in result.tables)

@@ -8,6 +8,8 @@ Public API
     Writes the HTML atomically, and every numbered table as ``tableNN_<name>.csv`` (raw
     values), ``.tex`` (booktabs, APA number format) and all of them in ``tables.docx`` into
     ``tables_dir`` (default ``<output folder>/tables``).
+``write_report_result(results_dir, output, ...) -> ReportResult``
+    The same, returning what was written (sizes, hashes, section statuses, table files).
 ``rsnprop report RESULTS_DIR -o reports/NAME.html [--tables-dir DIR] [--json]``
     The same from the command line (exit 2 with one line when RESULTS_DIR does not exist or
     OUTPUT is not an .html path).
@@ -60,7 +62,7 @@ Heavy libraries (pandas, matplotlib, seaborn) are imported when a report is buil
 
 from __future__ import annotations
 
-__all__ = ["build_report", "write_report", "ReportResult"]
+__all__ = ["build_report", "write_report", "write_report_result", "ReportResult"]
 
 
 def __getattr__(name: str):

@@ -9,6 +9,7 @@ from collections import Counter
 from .. import figures as F
 from ..fmt import fmt_num, fmt_value, to_float
 from ..tables import Column, Table
+from ..typed import stage_output
 from .languages import add_language_subsection
 from .base import (
     GROUP_LABELS, Section, pick, _list, _not_run, _missing_reason, _records, _scalars,
@@ -323,7 +324,7 @@ def measurement_section(inputs) -> Section:
                       "write `rsnprop invariance ... --json` to RESULTS_DIR/invariance.json)."
               + (f" The latent cross-check of the proposition tests reached the "
                  f"'{fmt_value(level)}' level." if level else ""))
-    add_language_subsection(s, inputs.propositions)     # docs/languages.md
+    add_language_subsection(s, stage_output(inputs, "propositions.json"))  # docs/languages.md
     cmv = pick(m, "cmv", "common_method")
     if isinstance(cmv, dict):
         for key, val in cmv.items():
