@@ -10,8 +10,8 @@ Examples
 >>> inp = Inputs(name="x", power={"results": []})
 >>> stage_output(inp, "power.json") is None
 True
->>> not_run_reason(inp, "power.json")[:60]
-"Not run: power.json could not be read (expected schema 'rsnpr"
+>>> not_run_reason(inp, "power.json")  # doctest: +ELLIPSIS
+"Not run: power.json could not be read (expected schema 'rsnprop.power/1', found no 'schema' key ...)."
 """
 
 from __future__ import annotations

@@ -39,12 +39,11 @@ def simulated_note(inputs) -> str | None:
     return None
 
 
-def measurement_line(entry) -> str:
+def measurement_line(m) -> str:
     """One sentence on a verdict card: which invariance level held between the groups, which
     items were set aside and whether the plan's non-invariance policy changed the verdict
-    (the :class:`~rsnprop.schemas.PropositionBlock`'s ``measurement``; empty when the
+    (``m``: a :class:`~rsnprop.schemas.PropositionBlock`'s ``measurement``; empty when the
     analysis has none)."""
-    m = entry.measurement
     if m is None:
         return ""
     policy = m.policy or "?"
@@ -84,7 +83,7 @@ def _key_evidence(entry, alpha: float) -> list[str]:
 def _verdict_card(pid: str, entry, alpha: float) -> dict:
     return {"id": pid, "statement": entry.statement, "verdict": entry.verdict,
             "css": entry.verdict, "plain": _plain_verdict(pid, entry.verdict),
-            "evidence": _key_evidence(entry, alpha), "measurement": measurement_line(entry),
+            "evidence": _key_evidence(entry, alpha), "measurement": measurement_line(entry.measurement),
             "reason": fmt_value(entry.reason)}
 
 
