@@ -19,7 +19,9 @@ retyping a declared field is a new version of the schema.  :func:`load_result` r
 output and returns its typed model; a file written under another (older or foreign) schema is
 refused with an :class:`~rsnprop.errors.DataFileError` that says which schema was expected and
 which was found.  ``docs/schemas.md`` is generated from these models
-(``python scripts/schemas_doc.py``).
+(``python scripts/schemas_doc.py``).  The shared base (:mod:`.base`) and the models of the
+cleaning log, the verdicts and power live in one module each (:mod:`.cleaning`,
+:mod:`.propositions`, :mod:`.power`); every model is importable from ``rsnprop.schemas``.
 
 Examples
 --------
@@ -43,147 +45,22 @@ import json
 import os
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
-from .errors import DataFileError
+from ..errors import DataFileError
+from .base import InstrumentRef, Number, StageOutput, Verdict, _Open  # noqa: F401 - the models' types
+from .cleaning import (  # noqa: F401 - records of the cleaning log, importable from here
+    CarelessExclusion, CarelessScreen, CleaningLog, ExcludedRow, ExpectedAccuracy, FlowStep,
+    ProblemCount, ValueProblem,
+)
+from .power import AnalyticPower, NForPower, Power, PowerRow, Retention  # noqa: F401
+from .propositions import (  # noqa: F401 - records of the verdicts, importable from here
+    Descriptive, EffectSize, Evidence, Hypothesis, LanguageCheck, Multiverse, PlanSettings,
+    PropositionBlock, Propositions, SampleSize, VerdictMeasurement,
+)
 
 __all__ = ["StageOutput", "CleaningLog", "Measurement", "Fit", "Invariance", "Propositions",
            "Power", "MODELS", "load_result", "validate_result", "schemas_markdown"]
-
-Number = float | int
-"""JSON number (an integer where the stage writes one)."""
-
-Verdict = Literal["supported", "contradicted", "equivalent", "inconclusive"]
-
-
-class _Open(BaseModel):
-    """A record whose declared fields are typed and whose other keys are kept as they are."""
-
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
-
-
-class StageOutput(_Open):
-    """Base of the stage output models: the ``schema`` key and nothing else."""
-
-    SCHEMA: ClassVar[str] = ""
-    schema_id: str = Field(alias="schema", description="`rsnprop.<stage>/<version>` of the file.")
-
-    @classmethod
-    def from_file(cls, path: str | os.PathLike) -> "StageOutput":
-        """Read ``path`` and check that it is this stage's output (see :func:`load_result`)."""
-        return load_result(path, expect=cls)
-
-
-class InstrumentRef(_Open):
-    """Which instrument a stage used."""
-
-    name: str
-    version: str
-    hash: str = Field(description="SHA-256 of the instrument's canonical form.")
-
-
-# --------------------------------------------------------------------------- cleaning
-class ExcludedRow(_Open):
-    """One excluded firm."""
-
-    row: int = Field(description="1-based data row of the raw export.")
-    id: str | int | float | None = Field(description="Respondent id (`resp_id`).")
-    reasons: list[str] = Field(description="Every exclusion reason, in flow order.")
-
-
-class FlowStep(_Open):
-    """One step of the CONSORT-style flow."""
-
-    step: str
-    n_before: int
-    n_excluded: int = Field(description="Rows first excluded at this step.")
-    n_after: int
-    reasons: dict[str, int] = Field(description="Reason code -> rows having it.")
-
-
-class ProblemCount(_Open):
-    """How many values of one column had one problem."""
-
-    reason: str
-    column: str
-    n: int
-
-
-class ValueProblem(_Open):
-    """One value set to missing while cleaning."""
-
-    row: int = Field(description="1-based data row of the raw export.")
-    id: str | int | float | None = Field(description="Respondent id (`resp_id`).")
-    column: str
-    value: Any = Field(description="The value as read.")
-    reason: str = Field(description="`out_of_range`, `invalid_choice`...")
-
-
-class CarelessExclusion(_Open):
-    """One firm excluded by a careless-responding rule, with the values behind it."""
-
-    row: int = Field(description="1-based data row of the raw export.")
-    id: str | int | float | None = Field(description="Respondent id (`resp_id`).")
-    rules: list[str] = Field(description="The rules that fired.")
-    values: dict[str, Any] = Field(description="Index -> value (a list for `weak_flags`).")
-
-
-class AccuracyStudy(_Open):
-    """The simulation study behind a careless screen's expected accuracy."""
-
-    n: int = Field(description="Simulated firms per data set.")
-    n_sets: int = Field(description="Simulated data sets.")
-
-
-class ExpectedAccuracy(_Open):
-    """Expected accuracy of the careless screen, from the simulation study (docs/careless.md)."""
-
-    rule_set: str | None = Field(description="The studied rule set equal to the plan's rules; "
-                                             "null when none is (`note` says why).")
-    note: str | None = None
-    sensitivity: dict[str, float] | None = Field(
-        None, description="Careless type -> share of such respondents excluded.")
-    overall: float | None = Field(None, description="Share of careless respondents excluded.")
-    false_exclusion: float | None = Field(None, description="Share of attentive respondents excluded.")
-    study: AccuracyStudy | None = None
-
-
-class CarelessScreen(_Open):
-    """Careless-responding screening summary."""
-
-    median_duration_sec: float | None = Field(description="Median interview duration (seconds).")
-    flagged: dict[str, int] = Field(description="Index flag (`flag_longstring`...) -> firms flagged.")
-    excluded_by_rule: dict[str, int] = Field(description="Rule -> firms it excluded (a firm can "
-                                                         "fire several).")
-    excluded_detail: list[CarelessExclusion] = Field(
-        description="The excluded firms (first `max_listed_problems` of them).")
-    expected_accuracy: ExpectedAccuracy
-
-
-class CleaningLog(StageOutput):
-    """The cleaning log: the flow of counts, every excluded row, every value problem."""
-
-    SCHEMA: ClassVar[str] = "rsnprop.cleaning/1"
-    n_in: int = Field(description="Data rows read.")
-    n_kept: int
-    n_excluded: int = Field(description="`n_in == n_kept + n_excluded`.")
-    excluded: list[ExcludedRow]
-    steps: list[FlowStep]
-    raw_sha256: str = Field(description="SHA-256 of the raw export's bytes.")
-    source: str | None = Field(description="File name of the raw export.")
-    read: dict[str, Any] = Field(description="How the export was read (format, encoding...).")
-    instrument: InstrumentRef
-    rules: dict[str, Any] = Field(description="The cleaning rules in force (plan's `cleaning:`).")
-    problems_total: int
-    problem_counts: list[ProblemCount] = Field(description="Value problems by reason and column.")
-    problems: list[ValueProblem] = Field(description="The value problems (the first "
-                                                     "`max_listed_problems` of them).")
-    careless: CarelessScreen
-    classification: dict[str, dict[str, int]] = Field(
-        description="Born-global definition -> class -> firms (and `missing`).")
-    missing: dict[str, Any] = Field(description="Missing-data summary (Little's MCAR test...).")
-    warnings: list[str]
-
 
 # --------------------------------------------------------------------------- measurement
 class ReliabilityRow(_Open):
@@ -300,267 +177,6 @@ class Invariance(StageOutput):
     warnings: list[str]
 
 
-# --------------------------------------------------------------------------- propositions
-class Evidence(_Open):
-    """One statistical test behind a verdict."""
-
-    test: str
-    status: str = Field(description="`ok` or why the test could not be run.")
-    role: str | None = Field(None, description="primary, equivalence, robustness, cross-check.")
-    group: str | None = None
-    n: int | None = Field(None, description="Firms in the test.")
-    estimate: float | None = Field(None, description="Oriented so that positive supports the claim.")
-    ci_lower: float | None = None
-    ci_upper: float | None = None
-    ci_level: float | None = Field(None, description="Level of `ci_lower`, `ci_upper` (0.9 for TOST).")
-    alternative: str | None = Field(None, description="`expected direction`, `equivalence` or "
-                                                      "`two-sided`.")
-    p_value: float | None = Field(None, description="One-sided in the expected direction.")
-    p_sided: Literal["one-sided", "two-sided"] | None = Field(None, description="Sidedness of "
-                                                                                "`p_value`.")
-    p_corrected: float | None = Field(None, description="After the plan's multiple-testing "
-                                                        "correction (primary tests).")
-    effect_size: float | None = None
-    effect_size_name: str | None = None
-    es_ci_lower: float | None = Field(None, description="95% CI of `effect_size`.")
-    es_ci_upper: float | None = None
-    note: str | None = Field(None, description="What the reader should know about this row.")
-
-
-class Hypothesis(Evidence):
-    """An auxiliary or continuous analysis: one test of a hypothesis beside the verdicts."""
-
-    statement: str | None = Field(None, description="The hypothesis (auxiliary analyses).")
-
-
-class EffectSize(Evidence):
-    """One standardised effect of the forest plot."""
-
-    proposition: str = Field(description="`P1`, `P2` or `joint`.")
-    status: str | None = None
-
-
-class VerdictMeasurement(_Open):
-    """What measurement invariance between the groups did to a verdict."""
-
-    policy: str | None = Field(description="The plan's non-invariance policy.")
-    status: str = Field(description="`ok` or why invariance was not checked.")
-    note: str | None = None
-    invariance_level: str | None = None
-    required: str | None = None
-    items_set_aside: list[str] = []
-    verdict_changed: bool | None = None
-    verdict_all_items: str | None = Field(None, description="The verdict with every item.")
-
-
-class PropositionBlock(_Open):
-    """A proposition's verdict and its evidence."""
-
-    statement: str
-    verdict: Verdict
-    reason: str
-    evidence: list[Evidence]
-    n_total: int | None = Field(None, description="Firms of the clean data in the group.")
-    measurement: VerdictMeasurement | None = None
-
-
-class SampleSize(_Open):
-    """Firms analysed and why the others of the clean data are left out."""
-
-    analysed: int
-    input: int = Field(description="Firms of the clean data given to the tests.")
-    born_global: int
-    traditional: int
-    bg_definition: str = Field(description="The born-global definition used.")
-    unclassified: int = Field(description="Left out: not classified as born global or traditional.")
-    missing_score: int = Field(description="Left out: without both benefit scores.")
-    excluded_by_rule: int = Field(description="Left out by the careless / complete-case rule.")
-
-
-class Descriptive(_Open):
-    """A benefit score's mean in one group, as analysed."""
-
-    group: str
-    benefit: str
-    n: int
-    mean: float | None
-    sd: float | None
-    ci_lower: float | None
-    ci_upper: float | None
-
-
-class Unavailable(_Open):
-    """Specifications of the multiverse that could not be computed, for one reason."""
-
-    reason: str
-    n: int
-
-
-class Multiverse(_Open):
-    """Every specification of the analytic choices the plan allows (`rsnprop test --multiverse`)."""
-
-    dimensions: dict[str, list[Any]] = Field(description="Choice -> its options.")
-    n_specifications: int
-    n_available: int = Field(description="Specifications computed.")
-    not_available: list[Unavailable]
-    ci_level: float = Field(description="Level of the specifications' intervals.")
-    share: dict[str, dict[str, float]] = Field(description="Proposition -> verdict -> share of "
-                                                           "the specifications computed.")
-    specifications: list[dict[str, Any]] = Field(
-        description="One row per specification computed: its options (one key per dimension), "
-                    "`primary`, and per proposition `estimate_<P>`, `ci_lower_<P>`, "
-                    "`ci_upper_<P>`, `verdict_<P>`.")
-
-
-class LanguageStep(_Open):
-    """One model of the language versions' invariance sequence."""
-
-    name: str
-    held: bool | None
-    chi2_diff: float | None = None
-    df_diff: int | None = None
-    p_diff: float | None = None
-
-
-class DifItem(_Open):
-    """An item whose loading or intercept differs between the language versions."""
-
-    item: str
-    parameter: str = Field(description="`loading` or `intercept`.")
-
-
-class LanguageCheck(_Open):
-    """The plan's check that the language versions may be pooled."""
-
-    status: str = Field(description="`ok` or why the check was not run (`note`).")
-    note: str | None = None
-    policy: str | None = None
-    required: str | None = Field(None, description="Invariance level required before pooling.")
-    level: str | None = Field(None, description="Highest level held.")
-    held: bool | None = None
-    pooled_ok: bool | None = Field(None, description="Whether the verdicts may rest on the pooled "
-                                                     "versions.")
-    n_per_language: dict[str, int] = {}
-    dif: list[DifItem] = Field([], description="Items flagged as differential item functioning.")
-    steps: list[LanguageStep] = []
-
-
-class Sesoi(_Open):
-    """The smallest effect size of interest (the equivalence bounds)."""
-
-    value: Number
-    unit: str = Field(description="`dz` (standardised) or `raw` (scale points).")
-
-
-class PlanSettings(_Open):
-    """The settings of the study plan the tests ran under."""
-
-    name: str
-    version: str
-    alpha: float
-    sesoi: Sesoi
-    correction: str = Field(description="Multiple-testing correction over P1, P2 and joint.")
-    estimator: str
-    missing: str
-    born_global_definition: str = Field(description="`bg_ms20`, `bg_kc25` or `bg_true`.")
-
-
-class Propositions(StageOutput):
-    """Verdicts for P1, P2 and their joint contrast under the preregistered plan."""
-
-    SCHEMA: ClassVar[str] = "rsnprop.propositions/1"
-    plan_hash: str = Field(description="SHA-256 of the study plan.")
-    plan: PlanSettings = Field(description="The plan's settings (alpha, SESOI, correction...).")
-    seed: int | None = Field(None, description="Seed of the tests' random steps.")
-    n: SampleSize = Field(description="Firms analysed (`analysed`) out of those given (`input`), per group.")
-    verdicts: dict[str, Verdict] = Field(description="`P1`, `P2`, `joint` -> verdict.")
-    propositions: dict[str, PropositionBlock]
-    joint: PropositionBlock | None
-    auxiliary: dict[str, Hypothesis]
-    continuous: dict[str, Hypothesis]
-    descriptives: list[Descriptive]
-    effects: list[EffectSize]
-    multiverse: Multiverse | None
-    language_invariance: LanguageCheck | None = Field(
-        None, description="The plan's check that the language versions may be pooled "
-        "(`status`, `level`, `held`, `pooled_ok`, `dif_items`, `steps`...); null without "
-        "the plan's `language_invariance` section.")
-    question: str
-    caveats: list[str]
-    warnings: list[str]
-
-
-# --------------------------------------------------------------------------- power
-class PowerRow(_Open):
-    """Monte Carlo power of one proposition at one sample size."""
-
-    n: int
-    proposition: str
-    reps: int
-    power: float = Field(description="Share of replications with the verdict `supported`.")
-    mc_se: float = Field(description="Monte Carlo standard error of `power`.")
-    ci_lower: float
-    ci_upper: float
-    failed: int = Field(description="Replications that raised an error (counted inconclusive).")
-    p_supported: float | None = Field(None, description="Probability of each verdict.")
-    p_contradicted: float | None = None
-    p_equivalent: float | None = None
-    p_inconclusive: float | None = None
-
-
-class NForPower(_Open):
-    """The sample size that reaches one target power, by method (null: not reached)."""
-
-    target: float
-    interpolated: int | None = Field(None, description="Linear interpolation between grid points.")
-    logistic: int | None = Field(None, description="Logistic curve fitted to the grid.")
-    extrapolated: bool | None = Field(None, description="Whether `logistic` lies beyond the grid.")
-    grid: int | None = Field(None, description="Smallest simulated n reaching the target.")
-
-
-class Retention(_Open):
-    """Firms left after cleaning, mean over the replications of one sample size."""
-
-    n: int
-    mean_analysed: float
-    mean_born_global: float
-    mean_traditional: float
-
-
-class AnalyticPower(_Open):
-    """Analytic power of the main contrasts (normal approximation, calibrated effect sizes)."""
-
-    effect_sizes: dict[str, float] = Field(description="`dz_P1`, `dz_P2`, `d_joint`.")
-    rows: list[dict[str, Any]] = Field(description="`n, proposition, test, power_bonferroni, "
-                                                   "power_uncorrected, pingouin_uncorrected`.")
-
-
-class Power(StageOutput):
-    """Monte Carlo power of the plan, whole pipeline per replication (`rsnprop power`)."""
-
-    SCHEMA: ClassVar[str] = "rsnprop.power/1"
-    kind: str = Field(description="`monte_carlo_power`.")
-    plan_name: str
-    plan_hash: str = Field(description="The report refuses power made with another plan.")
-    instrument: InstrumentRef
-    scenario: str
-    scenario_description: str | None = None
-    seed: int
-    reps: int
-    ns: list[int] = Field(description="Sample sizes simulated.")
-    target: float = Field(description="The power aimed at (drawn in the figure).")
-    targets: list[float] = Field(description="Targets of `n_for_power`.")
-    pipeline: str | None = Field(description="What one replication runs.")
-    expected_verdicts: dict[str, str]
-    results: list[PowerRow]
-    n_for_power: dict[str, dict[str, NForPower]] = Field(
-        description="Proposition -> target -> the n reaching it.")
-    retention: list[Retention]
-    analytic: AnalyticPower | None
-    failed: int = Field(description="Replications that raised an error, over all sample sizes.")
-    warnings: list[str]
-
-
 #: schema id -> model, for every stage output
 MODELS: dict[str, type[StageOutput]] = {
     m.SCHEMA: m for m in (CleaningLog, Measurement, Fit, Invariance, Propositions, Power)}
@@ -669,7 +285,7 @@ def load_result(path: str | os.PathLike, expect=None) -> StageOutput:
     ...
     rsnprop.errors.DataFileError: ...old.json: expected schema 'rsnprop.invariance/1', found no 'schema' key ...
     """
-    from .errors import MissingFileError
+    from ..errors import MissingFileError
 
     path = os.fspath(path)
     if not os.path.isfile(path):
@@ -739,7 +355,7 @@ def schemas_markdown() -> str:
     True
     """
     out = ["# Stage output schemas", "",
-           "<!-- Generated from rsnprop/schemas.py by `python scripts/schemas_doc.py`: do not edit "
+           "<!-- Generated from rsnprop/schemas/ by `python scripts/schemas_doc.py`: do not edit "
            "by hand; tests/test_schemas.py fails when this page and the models differ. -->", "",
            "Every JSON file a pipeline stage writes names its contract in its `schema` key, "
            "`rsnprop.<stage>/<version>`. The tables below list the stable core of each output: "
