@@ -26,16 +26,22 @@ request and every script; all text from data, plans and file names is escaped by
 autoescaping jinja2 template.  Identical inputs give identical bytes (dates come from
 ``SOURCE_DATE_EPOCH`` only; figures are deterministic SVG).
 
-What is read from RESULTS_DIR (every file optional; a missing one makes its section say
-"not run", a malformed one is reported and skipped)
---------------------------------------------------------------------------------------
+What is read from RESULTS_DIR
+-----------------------------
+Every file is optional: a missing one makes its section say "not run", a malformed one is
+reported and skipped.  ``cleaning_log.json``, ``propositions.json`` and ``power.json`` are
+read as their schema models (:mod:`rsnprop.schemas`, docs/schemas.md): a file that does not
+follow its schema makes the sections that need it say "not run" and why.
+
 ``clean.parquet`` (``rsnprop clean``)
     ``resp_id``, ``bg_*`` classification columns, ``score_*`` scales, facts, ``sector``;
     text columns without select-multiple dummies are listed as free-text answers.
 ``cleaning_log.json`` (``rsnprop clean --log``)
     ``n_in, n_kept, n_excluded, excluded[{row, id, reasons}], steps[{step, n_before,
     n_excluded, n_after, reasons{code: n}}], raw_sha256, source, instrument{name, version,
-    hash}, careless{flagged}, problem_counts, problems, warnings``.
+    hash}, careless{median_duration_sec, flagged, excluded_by_rule, excluded_detail,
+    expected_accuracy}, problems_total, problem_counts, problems, warnings``
+    (:class:`~rsnprop.schemas.CleaningLog`).
 ``measurement.json`` (``rsnprop measure``)
     ``reliability_table`` (or ``reliability`` per construct), ``labels``, ``efa{kmo,
     bartlett_*, loadings}``, ``cfa{fit, loadings|estimates}``, ``items``, ``validity_matrix
@@ -43,19 +49,20 @@ What is read from RESULTS_DIR (every file optional; a missing one makes its sect
     ``settings.seed``, ``instrument``, ``warnings``.
 ``propositions.json`` (``rsnprop test``)
     ``plan_hash, plan{name, version, alpha, sesoi, correction, ...}, n, propositions{P1, P2:
-    {statement, verdict, reason, evidence[{test, role, group, n, estimate, ci_lower,
-    ci_upper, effect_size, effect_size_name, es_ci_lower, es_ci_upper, p_value, p_corrected,
-    note, status}]}}, joint, effects, descriptives, auxiliary, continuous, multiverse
-    {dimensions, share, n_specifications, specifications[{<dimension>: option, primary,
-    estimate_P1, ci_lower_P1, ci_upper_P1, verdict_P1, ...}]}, seed, warnings``.
+    {statement, verdict, reason, measurement, evidence[{test, role, group, n, estimate,
+    ci_lower, ci_upper, ci_level, effect_size, effect_size_name, es_ci_lower, es_ci_upper,
+    p_value, p_sided, p_corrected, note, status}]}}, joint, effects, descriptives, auxiliary,
+    continuous, multiverse{dimensions, share, n_specifications, n_available, not_available,
+    ci_level, specifications[{<dimension>: option, primary, estimate_P1, ci_lower_P1,
+    ci_upper_P1, verdict_P1, ...}]}, language_invariance, seed, warnings``
+    (:class:`~rsnprop.schemas.Propositions`).
 ``power.json`` (``rsnprop power -o``)
     ``results[{n, proposition, power, mc_se, ci_lower, ci_upper, p_<verdict>}], n_for_power,
-    analytic, scenario, reps, seed, plan_hash, instrument``.
+    analytic, retention, scenario, reps, seed, target, plan_hash, instrument``
+    (:class:`~rsnprop.schemas.Power`).
 ``invariance.json`` (``rsnprop invariance --json``)
     ``steps[{name, chi2, df, cfi, rmsea, srmr, delta_cfi, delta_rmsea, lrt, held, freed}],
     level, rule, n_per_group`` (also accepted as ``measurement.json["invariance"]``).
-
-Several other spellings of these keys are accepted (``est``, ``ci`` pairs, ``p``...).
 
 Heavy libraries (pandas, matplotlib, seaborn) are imported when a report is built.
 """
