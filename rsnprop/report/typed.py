@@ -2,7 +2,9 @@
 
 A section reads the declared fields of :mod:`rsnprop.schemas` models by their one real name;
 a file that does not follow its schema (an older version, another stage's file, a hand-made
-one) makes the sections that need it say "not run" and why.
+one) makes the sections that need it say "not run" and why.  :func:`stage_output` validates
+the parsed JSON that :class:`~rsnprop.report.inputs.Inputs` holds, and passes a model through
+as it is, so the sections do not change when the loader validates the files itself.
 
 Examples
 --------
