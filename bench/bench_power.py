@@ -135,8 +135,10 @@ def test_pipeline_power_one_and_two_workers_identical():
 
 
 def test_default_plan_power_p1p2():
-    from rsnprop.power.figure import power_curve_figure, save_figure
     from rsnprop.power.study import power_analysis
+    from rsnprop.report.figures import power_curve_image
+    from rsnprop.report.sections.power import power_rows
+    from rsnprop.schemas import Power
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
@@ -145,7 +147,7 @@ def test_default_plan_power_p1p2():
     elapsed = time.perf_counter() - t0
     d = res.to_dict()
     _save("power_p1p2.json", {**d, "elapsed_s": elapsed})
-    save_figure(power_curve_figure(res), RESULTS / "power_p1p2.svg")
+    (RESULTS / "power_p1p2.svg").write_bytes(power_curve_image(power_rows(Power.model_validate(d))))
     print(f"\n{res.summary()}\n(elapsed {elapsed:.0f} s, 2 workers)")
     rows = {(r["n"], r["proposition"]): r for r in d["results"]}
     assert len(rows) == 12

@@ -68,7 +68,7 @@ def schemas_markdown() -> str:
     True
     """
     out = ["# Stage output schemas", "",
-           "<!-- Generated from rsnprop/schemas.py by `python scripts/schemas_doc.py`: do not edit "
+           "<!-- Generated from rsnprop/schemas/ by `python scripts/schemas_doc.py`: do not edit "
            "by hand; tests/test_schemas.py fails when this page and the models differ. -->", "",
            "Every JSON file a pipeline stage writes names its contract in its `schema` key, "
            "`rsnprop.<stage>/<version>`. The tables below list the stable core of each output: "

@@ -1,4 +1,4 @@
-"""Write docs/schemas.md from the stage output models in rsnprop/schemas.py.
+"""Write docs/schemas.md from the stage output models in rsnprop/schemas/.
 
     python scripts/schemas_doc.py          # rewrite docs/schemas.md
     python scripts/schemas_doc.py --check  # exit 1 if docs/schemas.md is not what the models say

@@ -164,7 +164,7 @@ def test_committed_power_results_come_from_the_committed_plan_and_instrument():
 
 
 def test_every_stage_output_follows_its_schema(built):
-    """The example study's real outputs validate against rsnprop/schemas.py (docs/schemas.md)."""
+    """The example study's real outputs validate against rsnprop/schemas/ (docs/schemas.md)."""
     from rsnprop import load_result
     from rsnprop.schemas import CleaningLog, Invariance, Measurement, Propositions
 

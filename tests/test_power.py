@@ -209,6 +209,13 @@ def test_cli_power_runs_and_resumes(rsnprop_cli, tmp_path):
     assert json.loads(out.read_text()) == d
     assert d["reps"] == 2 and d["ns"] == [40] and len(d["results"]) == 3
     assert (tmp_path / "power.svg").read_bytes().startswith(b"<?xml")
+    # one power-curve figure: --figure draws the report's, from the same rows
+    from rsnprop.report.figures import power_curve
+    from rsnprop.report.sections.power import power_rows
+    from rsnprop.schemas import Power
+
+    report_figure = power_curve(power_rows(Power.model_validate(d)), target=d["target"])
+    assert (tmp_path / "power.svg").read_bytes() == report_figure.svg
     stream = tmp_path / "power.runs.jsonl"
     assert len(read_stream(stream)) == 2
     again = rsnprop_cli(*args)                      # everything is on the stream: same result

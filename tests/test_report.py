@@ -20,8 +20,7 @@ from conftest import run_rsnprop
 FIXTURES = Path(__file__).parent / "data" / "report"
 #: outputs of the real pipeline on the bundled simulated example (pipeline/regenerate.sh)
 PIPELINE = FIXTURES / "pipeline"
-#: small hand-written inputs (measurement.json and invariance.json follow their schemas; the
-#: other files use alternative key spellings, read leniently)
+#: small hand-written inputs (every file follows its stage's schema)
 MINIMAL = FIXTURES / "minimal"
 SCRIPT = '<script>alert("x")</script>'
 EPOCH = "1767225600"
@@ -225,11 +224,12 @@ def test_broken_and_partial_inputs_do_not_crash(tmp_path):
         if name == "measurement.json":  # no EFA, no CFA, no validity
             return dict(data, efa=None, cfa=None, validity=None, validity_matrix=None, items=[])
         if name == "propositions.json":
-            data["propositions"]["P2"] = {"verdict": "equivalent",
-                                          "evidence": [{"test": "tost", "estimate": 0.01,
-                                                        "ci_lower": -0.1, "ci_upper": 0.12,
-                                                        "p_value": 0.01}]}
-            data.pop("auxiliary")
+            data["propositions"]["P2"] = {
+                "statement": "P2", "verdict": "equivalent", "reason": "within the bounds",
+                "evidence": [{"test": "tost", "status": "ok", "estimate": 0.01, "ci_lower": -0.1,
+                              "ci_upper": 0.12, "p_value": 0.01}]}
+            data["auxiliary"] = {}
+            data["multiverse"] = None
         return data
 
     res = make_results(tmp_path, source=MINIMAL, edit=edit,
@@ -288,7 +288,7 @@ def test_older_or_foreign_stage_outputs_are_named_not_guessed(tmp_path, name, do
         assert "Invariance table: not run" in html
 
 
-def test_minimal_fixture_with_other_key_spellings_fills_every_section(tmp_path):
+def test_minimal_fixture_fills_every_section(tmp_path):
     from rsnprop.report import build_report
     from rsnprop.report.sections import SECTION_IDS
 
@@ -557,7 +557,7 @@ def test_simulated_data_is_flagged_at_the_top(full_report, tmp_path):
 
 
 def test_table_file_names_from_data_stay_in_the_tables_folder(tmp_path):
-    from rsnprop.report.build import _write
+    from rsnprop.report import write_report_result
 
     def edit(name, data):
         if name == "propositions.json":
@@ -567,7 +567,7 @@ def test_table_file_names_from_data_stay_in_the_tables_folder(tmp_path):
 
     res = make_results(tmp_path / "res", edit=edit, clean=False,
                        files=("propositions.json",))
-    result = _write(res, tmp_path / "out" / "r.html")
+    result = write_report_result(res, tmp_path / "out" / "r.html")
     tables = tmp_path / "out" / "tables"
     assert result.tables and all(Path(p).parent == tables for p in result.tables)
     assert any("escape_x" in Path(p).name for p in result.tables)

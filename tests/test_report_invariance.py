@@ -8,6 +8,7 @@ import re
 from test_report import make_results
 
 from rsnprop.report.sections.summary import measurement_line
+from rsnprop.schemas import VerdictMeasurement
 
 M = {"policy": "partial", "status": "ok", "invariance_level": "partial_scalar", "required": "scalar",
      "held": False, "items_set_aside": ["rel_1", "rel_2"], "verdict_all_items": "supported",
@@ -15,15 +16,15 @@ M = {"policy": "partial", "status": "ok", "invariance_level": "partial_scalar", 
 
 
 def test_measurement_line_says_level_items_and_change():
-    text = measurement_line({"measurement": M})
+    text = measurement_line(VerdictMeasurement(**M))
     assert "partial scalar held (required: scalar)" in text
     assert "items set aside: rel_1, rel_2" in text and "policy 'partial'" in text
     assert "With every item the verdict would be 'supported'" in text
-    same = measurement_line({"measurement": {**M, "verdict_changed": False}})
+    same = measurement_line(VerdictMeasurement(**{**M, "verdict_changed": False}))
     assert "same with every item" in same and "would be" not in same
-    assert "not checked" in measurement_line({"measurement": {**M, "status": "not_available",
-                                                              "note": "no item columns"}})
-    assert measurement_line({}) == ""
+    assert "not checked" in measurement_line(VerdictMeasurement(**{**M, "status": "not_available",
+                                                                    "note": "no item columns"}))
+    assert measurement_line(None) == ""
 
 
 def test_verdict_cards_show_the_invariance_status(tmp_path):

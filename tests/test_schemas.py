@@ -1,4 +1,4 @@
-"""Stage output contracts (rsnprop/schemas.py): every stage writes its schema id, the models
+"""Stage output contracts (rsnprop/schemas/): every stage writes its schema id, the models
 accept what the stages write, readers refuse older or foreign files by name, and
 docs/schemas.md is what the models generate.
 
@@ -137,16 +137,16 @@ def test_the_contracts_depend_on_no_stage():
     """rsnprop.schemas is read by every later stage and the report: it imports only the core."""
     import ast
 
-    tree = ast.parse((REPO / "rsnprop" / "schemas.py").read_text(encoding="utf-8"))
-    package = set()  # rsnprop modules imported, relative or absolute
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.level > 0:
-            package.add(node.module or "")
-        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("rsnprop"):
-            package.add(node.module.removeprefix("rsnprop").lstrip("."))
-        elif isinstance(node, ast.Import):
-            package |= {a.name.removeprefix("rsnprop.") for a in node.names
-                        if a.name.startswith("rsnprop")}
+    package = set()  # rsnprop modules imported from outside rsnprop.schemas
+    for path in sorted((REPO / "rsnprop" / "schemas").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level > 1:
+                package.add(node.module or "")
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("rsnprop"):
+                package.add(node.module.removeprefix("rsnprop").lstrip("."))
+            elif isinstance(node, ast.Import):
+                package |= {a.name.removeprefix("rsnprop.") for a in node.names
+                            if a.name.startswith("rsnprop")}
     assert package == {"errors"}, package
 
 

@@ -162,7 +162,23 @@ def run(args):
 
         atomic_write(args.output, dumps(res.to_dict()) + "\n")
     if args.figure:
-        from ..power.figure import power_curve_figure, save_figure
-
-        save_figure(power_curve_figure(res), args.figure)
+        _write_figure(res, args.figure)
     return res
+
+
+def _write_figure(res, path) -> None:
+    """``--figure``: the report's power curve (rsnprop.report.figures.power_curve) as SVG or PNG."""
+    from pathlib import Path
+
+    from ..errors import InputError
+    from ..io import atomic_write
+    from ..report.figures import power_curve_image
+    from ..report.sections.power import power_rows
+    from ..schemas import Power
+
+    power = Power.model_validate(res.to_dict())
+    image = power_curve_image(power_rows(power), target=power.target,
+                              format=Path(path).suffix.lower().lstrip("."))
+    if image is None:
+        raise InputError("no power results to draw", parameter="--figure", value=str(path))
+    atomic_write(path, image)

@@ -47,7 +47,7 @@ def run(args):
     from pathlib import Path
 
     from ..errors import InputError
-    from ..report.build import _write
+    from ..report import write_report_result
 
     out = Path(args.output)
     if out.exists() and out.is_dir():
@@ -72,9 +72,9 @@ def run(args):
 
     try:
         files = {f"{k}.json": getattr(args, k) for k in ("power", "invariance") if getattr(args, k)}
-        return _write(args.results_dir, out, tables_dir=args.tables_dir,
-                      command=_command_line(args), files=files,
-                      allow_plan_mismatch=getattr(args, "allow_plan_mismatch", False))
+        return write_report_result(args.results_dir, out, tables_dir=args.tables_dir,
+                                   command=_command_line(args), files=files,
+                                   allow_plan_mismatch=getattr(args, "allow_plan_mismatch", False))
     except RsnpropError:
         raise  # MissingFileError is an OSError too: keep its own message
     except OSError as err:  # unwritable destination: the user's to fix, not a bug

@@ -10,7 +10,6 @@ cfa_power(model, population, n, reps, ...) -> CFAPowerResult
     Power of decisions on a CFA fitted by ``rsnprop.sem.fit`` (e.g. the HS-size benchmark).
 run_blocks(fn, keys, payload, ...)
     The generic seeded, parallel (joblib/dask), resumable Monte Carlo driver.
-power_curve_figure(result), save_figure(fig, path)
 analytic_power(calib, ns, ...), calibrate(ins, plan, scenario)
 """
 
@@ -26,8 +25,6 @@ _LAZY = {
     "run_blocks": "rsnprop.power.montecarlo",
     "replication_seed": "rsnprop.power.montecarlo",
     "read_stream": "rsnprop.power.montecarlo",
-    "power_curve_figure": "rsnprop.power.figure",
-    "save_figure": "rsnprop.power.figure",
     "analytic_power": "rsnprop.power.analytic",
     "calibrate": "rsnprop.power.analytic",
     "verdict_table": "rsnprop.power.summary",

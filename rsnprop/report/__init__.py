@@ -8,6 +8,8 @@ Public API
     Writes the HTML atomically, and every numbered table as ``tableNN_<name>.csv`` (raw
     values), ``.tex`` (booktabs, APA number format) and all of them in ``tables.docx`` into
     ``tables_dir`` (default ``<output folder>/tables``).
+``write_report_result(results_dir, output, ...) -> ReportResult``
+    The same, returning what was written (sizes, hashes, section statuses, table files).
 ``rsnprop report RESULTS_DIR -o reports/NAME.html [--tables-dir DIR] [--json]``
     The same from the command line (exit 2 with one line when RESULTS_DIR does not exist or
     OUTPUT is not an .html path).
@@ -24,45 +26,54 @@ request and every script; all text from data, plans and file names is escaped by
 autoescaping jinja2 template.  Identical inputs give identical bytes (dates come from
 ``SOURCE_DATE_EPOCH`` only; figures are deterministic SVG).
 
-What is read from RESULTS_DIR (every file optional; a missing one makes its section say
-"not run", a malformed one is reported and skipped)
---------------------------------------------------------------------------------------
+What is read from RESULTS_DIR
+-----------------------------
+Every file is optional: a missing one makes its section say "not run", a malformed one is
+reported and skipped.  ``cleaning_log.json``, ``propositions.json`` and ``power.json`` are
+read as their schema models (:mod:`rsnprop.schemas`, docs/schemas.md): a file that does not
+follow its schema makes the sections that need it say "not run" and why.
+
 ``clean.parquet`` (``rsnprop clean``)
     ``resp_id``, ``bg_*`` classification columns, ``score_*`` scales, facts, ``sector``;
     text columns without select-multiple dummies are listed as free-text answers.
 ``cleaning_log.json`` (``rsnprop clean --log``)
     ``n_in, n_kept, n_excluded, excluded[{row, id, reasons}], steps[{step, n_before,
     n_excluded, n_after, reasons{code: n}}], raw_sha256, source, instrument{name, version,
-    hash}, careless{flagged}, problem_counts, problems, warnings``.
+    hash}, careless{median_duration_sec, flagged, excluded_by_rule, excluded_detail,
+    expected_accuracy}, problems_total, problem_counts, problems, warnings``
+    (:class:`~rsnprop.schemas.CleaningLog`).
 ``measurement.json`` (``rsnprop measure``; schema ``rsnprop.measurement/1``)
     ``reliability_table``, ``labels``, ``efa{kmo, bartlett_*, loadings}``, ``cfa{fit,
     loadings}``, ``items``, ``validity_matrix{constructs, values}``, ``validity.htmt_pairs``,
     ``cmv``, ``settings``, ``instrument``, ``warnings``.
 ``propositions.json`` (``rsnprop test``)
     ``plan_hash, plan{name, version, alpha, sesoi, correction, ...}, n, propositions{P1, P2:
-    {statement, verdict, reason, evidence[{test, role, group, n, estimate, ci_lower,
-    ci_upper, effect_size, effect_size_name, es_ci_lower, es_ci_upper, p_value, p_corrected,
-    note, status}]}}, joint, effects, descriptives, auxiliary, continuous, multiverse
-    {dimensions, share, n_specifications, specifications[{<dimension>: option, primary,
-    estimate_P1, ci_lower_P1, ci_upper_P1, verdict_P1, ...}]}, seed, warnings``.
+    {statement, verdict, reason, measurement, evidence[{test, role, group, n, estimate,
+    ci_lower, ci_upper, ci_level, effect_size, effect_size_name, es_ci_lower, es_ci_upper,
+    p_value, p_sided, p_corrected, note, status}]}}, joint, effects, descriptives, auxiliary,
+    continuous, multiverse{dimensions, share, n_specifications, n_available, not_available,
+    ci_level, specifications[{<dimension>: option, primary, estimate_P1, ci_lower_P1,
+    ci_upper_P1, verdict_P1, ...}]}, language_invariance, seed, warnings``
+    (:class:`~rsnprop.schemas.Propositions`).
 ``power.json`` (``rsnprop power -o``)
     ``results[{n, proposition, power, mc_se, ci_lower, ci_upper, p_<verdict>}], n_for_power,
-    analytic, scenario, reps, seed, plan_hash, instrument``.
+    analytic, retention, scenario, reps, seed, target, plan_hash, instrument``
+    (:class:`~rsnprop.schemas.Power`).
 ``invariance.json`` (``rsnprop invariance --json``; schema ``rsnprop.invariance/1``)
     ``steps[{name, chi2, df, cfi, rmsea, srmr, delta_cfi, delta_rmsea, lrt, held, freed}],
     level, rule, n_per_group``.
 
-Keys are read by the one name their stage writes (docs/schemas.md).  ``measurement.json`` and
-``invariance.json`` are checked against their schema when read
-(:mod:`rsnprop.report.inputs`): a file written under another schema (older, foreign, or none)
-is not used, and its section names the schema expected and the one found.
+Keys are read by the one name their stage writes (docs/schemas.md).  Every stage output is
+checked against its schema when read (:mod:`rsnprop.report.inputs`, :mod:`rsnprop.report.typed`):
+a file written under another schema (older, foreign, or none) is not used, and its section names
+the schema expected and the one found.
 
 Heavy libraries (pandas, matplotlib, seaborn) are imported when a report is built.
 """
 
 from __future__ import annotations
 
-__all__ = ["build_report", "write_report", "ReportResult"]
+__all__ = ["build_report", "write_report", "write_report_result", "ReportResult"]
 
 
 def __getattr__(name: str):

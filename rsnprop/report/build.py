@@ -16,7 +16,8 @@ from pathlib import Path
 
 from ..results import Result
 
-__all__ = ["build_report", "write_report", "ReportResult", "content_security_policy"]
+__all__ = ["build_report", "write_report", "write_report_result", "ReportResult",
+           "content_security_policy"]
 
 TEMPLATE = "report.html.j2"
 CSS = "report.css"
@@ -85,11 +86,10 @@ TABLES_NOTE = ("Each numbered table is also exported as CSV (raw values) and LaT
 def _render(inputs, sections, tables_note: str) -> str:
     css = _css()
     from .sections import PROPOSITION_TEXT
+    from .typed import stage_output
 
-    plan = (inputs.propositions or {}).get("plan") if isinstance(inputs.propositions, dict) else None
-    plan_label = ""
-    if isinstance(plan, dict) and plan.get("name"):
-        plan_label = f"{plan.get('name')} (version {plan.get('version', '?')})"
+    props = stage_output(inputs, "propositions.json")
+    plan_label = "" if props is None else f"{props.plan.name} (version {props.plan.version})"
     from .sections import simulated_note
 
     html = _env().get_template(TEMPLATE).render(
@@ -136,12 +136,14 @@ def build_report(results_dir, *, command: str | None = None, files=None,
     Examples
     --------
     >>> import json, tempfile, pathlib
-    >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (d / "cleaning_log.json").write_text(json.dumps({"n_in": 3, "n_kept": 2,
-    ...     "n_excluded": 1, "excluded": [{"row": 2, "id": "<b>x</b>", "reasons": ["speeding"]}]}))
+    >>> d = pathlib.Path(tempfile.mkdtemp()) / "<i>x"
+    >>> d.mkdir()
+    >>> _ = (d / "cleaning_log.json").write_text(json.dumps({"n_in": 3, "n_kept": 2}))
     >>> html = build_report(d)
-    >>> "Clean data set" in html, "&lt;b&gt;x&lt;/b&gt;" in html, "<b>x</b>" in html
-    (True, True, False)
+    >>> "cleaning_log.json could not be read (expected schema" in html   # not a stage output
+    True
+    >>> "&lt;i&gt;x" in html, "<i>x" in html   # text from files and folders is escaped
+    (True, False)
     """
     inputs, sections, tables, _ = _assemble(results_dir, command, files, allow_plan_mismatch)
     return _render(inputs, sections, TABLES_NOTE if tables else "")
@@ -191,12 +193,23 @@ def write_report(results_dir, output, *, tables_dir=None, command: str | None = 
     >>> write_report(tempfile.mkdtemp(), out) == out, out.read_bytes()[:15]
     (True, b'<!DOCTYPE html>')
     """
-    return _write(results_dir, output, tables_dir=tables_dir, command=command, files=files,
-                  allow_plan_mismatch=allow_plan_mismatch).output
+    return write_report_result(results_dir, output, tables_dir=tables_dir, command=command,
+                               files=files, allow_plan_mismatch=allow_plan_mismatch).output
 
 
-def _write(results_dir, output, *, tables_dir=None, command=None, files=None,
-           allow_plan_mismatch=False) -> ReportResult:
+def write_report_result(results_dir, output, *, tables_dir=None, command=None, files=None,
+                        allow_plan_mismatch=False) -> ReportResult:
+    """:func:`write_report`, returning what was written: a :class:`ReportResult` (path, size
+    and SHA-256 of the HTML, section statuses, table files, number of figures), as
+    ``rsnprop report --json`` prints it.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> res = write_report_result(tempfile.mkdtemp(), pathlib.Path(tempfile.mkdtemp()) / "r.html")
+    >>> res.sections["provenance"], res.n_figures
+    ('ok', 0)
+    """
     from ..io import atomic_write_many
     from .tables import MANIFEST, plan_tables
 

@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 __all__ = ["Figure", "OKABE_ITO", "COLOURS", "paired_scores_plot", "forest_plot",
-           "loadings_heatmap", "specification_curve", "power_curve", "render"]
+           "loadings_heatmap", "specification_curve", "power_curve", "power_curve_image", "render"]
 
 #: Okabe & Ito (2008) colour-blind safe palette
 OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7",
@@ -418,53 +418,84 @@ def specification_curve(specs: list[dict], *, title: str = "Specification curve"
                               "each specification.")
 
 
-def power_curve(rows: list[dict], *, target: float = 0.8) -> Figure | None:
-    """Power against sample size, one line (colour and marker shape) per proposition.
-
-    ``rows``: dicts with ``n``, ``power``, ``label`` (the proposition) and optionally ``ci``
-    (a Monte Carlo interval, drawn as error bars).  Lines are dodged sideways a little so that
-    equal values stay visible.
-    """
+def _draw_power_curve(plt, rows: list[dict], target: float):
+    """The matplotlib figure of :func:`power_curve` and its alt text (None: nothing to draw)."""
     import numpy as np
 
     from .fmt import to_float
 
     rows = [r for r in rows if to_float(r.get("n")) is not None and to_float(r.get("power")) is not None]
     if not rows:
-        return None
+        return None, ""
     labels = sorted({str(r.get("label", "power")) for r in rows})
     markers = ["o", "D", "s", "^", "v", "P", "X"]
     ns = sorted({to_float(r["n"]) for r in rows})
     span = (ns[-1] - ns[0]) or ns[0]
+    fig, ax = plt.subplots(figsize=(5.6, 3.4))
+    parts = []
+    for i, lab in enumerate(labels):
+        sub = sorted((r for r in rows if str(r.get("label", "power")) == lab),
+                     key=lambda r: to_float(r["n"]))
+        shift = span * 0.012 * (i - (len(labels) - 1) / 2)
+        x = np.array([to_float(r["n"]) for r in sub]) + shift
+        y = np.array([to_float(r["power"]) for r in sub])
+        colour = COLOURS.get(lab, OKABE_ITO[i % len(OKABE_ITO)])
+        ci = [r.get("ci") for r in sub]
+        if all(isinstance(c, (list, tuple)) and to_float(c[0]) is not None and
+               to_float(c[1]) is not None for c in ci):
+            lo = y - np.array([to_float(c[0]) for c in ci])
+            hi = np.array([to_float(c[1]) for c in ci]) - y
+            ax.errorbar(x, y, yerr=[lo, hi], color=colour, linewidth=0, elinewidth=0.9,
+                        capsize=2, alpha=0.7)
+        ax.plot(x, y, color=colour, marker=markers[i % len(markers)], label=lab,
+                linewidth=1.5, markersize=5)
+        parts.append(lab + ": " + ", ".join(f"n = {int(to_float(r['n']))} power "
+                                            f"{to_float(r['power']):.2f}" for r in sub))
+    ax.axhline(target, color="black", linewidth=0.8, linestyle="--")
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("Sample size (firms)")
+    ax.set_ylabel("Power")
+    ax.legend(title="", frameon=False, loc="lower right")
+    fig.tight_layout()
+    return fig, "Line chart of power by sample size; " + "; ".join(parts) + "."
+
+
+def power_curve(rows: list[dict], *, target: float = 0.8) -> Figure | None:
+    """Power against sample size, one line (colour and marker shape) per proposition.
+
+    ``rows``: dicts with ``n``, ``power``, ``label`` (the proposition) and optionally ``ci``
+    (a Monte Carlo interval, drawn as error bars), e.g. from
+    :func:`rsnprop.report.sections.power.power_rows`.  Lines are dodged sideways a little so
+    that equal values stay visible.
+
+    >>> power_curve([{"n": 100, "power": 0.6, "label": "P1"}]).alt
+    'Line chart of power by sample size; P1: n = 100 power 0.60.'
+    """
     with _style() as (plt, sns):
-        fig, ax = plt.subplots(figsize=(5.6, 3.4))
-        parts = []
-        for i, lab in enumerate(labels):
-            sub = sorted((r for r in rows if str(r.get("label", "power")) == lab),
-                         key=lambda r: to_float(r["n"]))
-            shift = span * 0.012 * (i - (len(labels) - 1) / 2)
-            x = np.array([to_float(r["n"]) for r in sub]) + shift
-            y = np.array([to_float(r["power"]) for r in sub])
-            colour = COLOURS.get(lab, OKABE_ITO[i % len(OKABE_ITO)])
-            ci = [r.get("ci") for r in sub]
-            if all(isinstance(c, (list, tuple)) and to_float(c[0]) is not None and
-                   to_float(c[1]) is not None for c in ci):
-                lo = y - np.array([to_float(c[0]) for c in ci])
-                hi = np.array([to_float(c[1]) for c in ci]) - y
-                ax.errorbar(x, y, yerr=[lo, hi], color=colour, linewidth=0, elinewidth=0.9,
-                            capsize=2, alpha=0.7)
-            ax.plot(x, y, color=colour, marker=markers[i % len(markers)], label=lab,
-                    linewidth=1.5, markersize=5)
-            parts.append(lab + ": " + ", ".join(f"n = {int(to_float(r['n']))} power "
-                                                f"{to_float(r['power']):.2f}" for r in sub))
-        ax.axhline(target, color="black", linewidth=0.8, linestyle="--")
-        ax.set_ylim(0, 1.02)
-        ax.set_xlabel("Sample size (firms)")
-        ax.set_ylabel("Power")
-        ax.legend(title="", frameon=False, loc="lower right")
-        fig.tight_layout()
-        return render(fig, id="power", title="Power by sample size",
-                      alt="Line chart of power by sample size; " + "; ".join(parts) + ".",
+        fig, alt = _draw_power_curve(plt, rows, target)
+        if fig is None:
+            return None
+        return render(fig, id="power", title="Power by sample size", alt=alt,
                       caption=f"Dashed line: the target power of {target:.2f}. Error bars: 95% "
                               "Monte Carlo intervals (when reported). Lines are shifted "
                               "sideways slightly so that equal values stay visible.")
+
+
+def power_curve_image(rows: list[dict], *, target: float = 0.8, format: str = "svg") -> bytes | None:
+    """:func:`power_curve` as the bytes of an ``svg`` or ``png`` file (``rsnprop power
+    --figure``); the same rows give the same bytes.  None when there is nothing to draw.
+
+    >>> power_curve_image([{"n": 100, "power": 0.6, "label": "P1"}], format="png")[:4]
+    b'\x89PNG'
+    """
+    if format == "svg":
+        fig = power_curve(rows, target=target)
+        return None if fig is None else fig.svg
+    with _style() as (plt, sns):
+        fig, _ = _draw_power_curve(plt, rows, target)
+        if fig is None:
+            return None
+        buf = io.BytesIO()
+        fig.savefig(buf, format=format, metadata={"Software": None}, bbox_inches="tight",
+                    pad_inches=0.05)
+        return buf.getvalue()

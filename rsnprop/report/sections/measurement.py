@@ -13,6 +13,7 @@ from collections import Counter
 from .. import figures as F
 from ..fmt import fmt_num, fmt_value, to_float
 from ..tables import Column, Table
+from ..typed import stage_output
 from .languages import add_language_subsection
 from .base import (
     GROUP_LABELS, Section, _not_run, _missing_reason, _scalars, _p_text, _group_key, _blocks,
@@ -51,7 +52,7 @@ def measurement_section(inputs) -> Section:
         add_invariance_table(s, inv)
     else:
         s.add("note", no_invariance_note(inputs.propositions))
-    add_language_subsection(s, inputs.propositions)     # docs/languages.md
+    add_language_subsection(s, stage_output(inputs, "propositions.json"))  # docs/languages.md
     add_cmv_lists(s, m)
     w = _dedupe_warnings(list(dict.fromkeys(
         m.warnings + (m.validity.warnings if m.validity else []) + (inv.warnings if inv else []))))

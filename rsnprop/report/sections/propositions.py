@@ -5,12 +5,12 @@ analyses.
 from __future__ import annotations
 
 from .. import figures as F
-from ..fmt import fmt_value, to_float
+from ..fmt import fmt_value
 from ..tables import Column, Table
+from ..typed import not_run_reason, proposition_blocks, stage_output
 from .base import (
-    PROPOSITION_TEXT, GROUP_LABELS, Section, pick, _list, _not_run, _missing_reason,
-    _generic_blocks, _warnings, effect_row, evidence_table, _propositions, _plan, group_column,
-    _blocks, plan_alpha, words,
+    GROUP_LABELS, Section, _not_run, effect_row, evidence_table, group_column, plan_alpha,
+    words,
 )
 
 
@@ -21,19 +21,20 @@ _LABELS_NOTE = (
     "= after the plan's multiple-testing correction. ES = standardised effect size (95% CI).")
 
 
-def _forest_rows(inputs) -> tuple[list[dict], str]:
-    """Standardised effect sizes for the forest plot (``effects`` list, else the evidence)."""
-    props = inputs.propositions or {}
-    effects = pick(props, "effects")
+def _row(ev, alpha: float = 0.05) -> dict:
+    """The normalised row (:func:`~.base.effect_row`) of an evidence model."""
+    return effect_row(ev.model_dump(by_alias=True), alpha)
+
+
+def _forest_rows(props, alpha: float) -> list[dict]:
+    """Standardised effect sizes of the forest plot (the ``effects`` list, else the evidence of
+    every proposition); an effect without one is drawn on its raw scale when its interval is a
+    95% one."""
     rows = []
-    source = effects if isinstance(effects, list) and effects else [
-        {**e, "proposition": pid} for pid, block in _blocks(props)
-        for e in _list(pick(block, "evidence")) if isinstance(e, dict)]
-    for e in source:
-        r = effect_row(e, plan_alpha(inputs))
-        if r is None:
-            continue
-        pid = str(pick(e, "proposition", default=""))
+    source = [(e.proposition, e) for e in props.effects] or [
+        (pid, e) for pid, block in proposition_blocks(props) for e in block.evidence]
+    for pid, e in source:
+        r = _row(e, alpha)
         use_es = r["es"] is not None
         if not use_es and r["ci_level"] != 0.95:
             continue   # one axis, one interval level: TOST (90 %) intervals stay in the tables
@@ -42,18 +43,15 @@ def _forest_rows(inputs) -> tuple[list[dict], str]:
         if est is None:
             continue
         metric = f" ({r['metric']})" if use_es and r["metric"] else ""
-        rows.append({"label": f"{pid}: {r['label']}{metric}", "estimate": est, "ci_lower": lo,
-                     "ci_upper": hi, "group": pid})
-    return rows, "Standardised effect size (95% CI)"
+        rows.append({"label": f"{pid}: {r['label']}{metric}", "estimate": est,
+                     "ci_lower": lo, "ci_upper": hi, "group": pid})
+    return rows
 
 
 def _aux_table(block: dict, id: str, title: str, note: str = "", alpha: float = 0.05) -> Table | None:
-    rows = []
-    for key, ev in block.items():
-        r = effect_row(ev, alpha) if isinstance(ev, dict) else None
-        if r is None:
-            continue
-        rows.append({"id": words(key), "statement": fmt_value(pick(ev, "statement", default="")), **r})
+    """Auxiliary or continuous analyses (``{key: Hypothesis}``) as an evidence table."""
+    rows = [{"id": words(key), "statement": fmt_value(ev.statement or ""), **_row(ev, alpha)}
+            for key, ev in block.items()]
     if not rows:
         return None
     t = evidence_table(rows, id, title, note)
@@ -64,87 +62,91 @@ def _aux_table(block: dict, id: str, title: str, note: str = "", alpha: float = 
     return t
 
 
+def _plan_sentence(plan) -> str:
+    return (f"Tests as preregistered: alpha = {fmt_value(plan.alpha)}, "
+            f"correction {fmt_value(plan.correction)}, smallest effect size of "
+            f"interest {fmt_value(plan.sesoi.value)} ({fmt_value(plan.sesoi.unit)}). "
+            "Estimates are differences in the predicted direction (positive = as "
+            "predicted), in scale points unless the note says otherwise.")
+
+
+def _add_evidence_tables(s: Section, props, alpha: float) -> None:
+    """One table per proposition (and the joint prediction): its tests and the decision."""
+    for pid, entry in proposition_blocks(props):
+        rows = [_row(e, alpha) for e in entry.evidence]
+        if not rows:
+            s.add("note", f"{pid}: no evidence reported.")
+            continue
+        given = (f"n = firms used; {fmt_value(entry.n_total)} firms of the clean data are in "
+                 "this group. ") if entry.n_total is not None else ""
+        s.add("table", evidence_table(
+            rows, f"evidence_{pid.lower()}", f"{pid} ({entry.verdict}): {entry.statement}",
+            note=(f"Decision: {entry.reason}. " if entry.reason else "") + given + _LABELS_NOTE))
+
+
+def _add_forest_plot(s: Section, props, alpha: float) -> None:
+    v = abs(float(props.plan.sesoi.value))
+    fig = F.forest_plot(_forest_rows(props, alpha), xlabel="Standardised effect size (95% CI)",
+                        bounds=(-v, v))
+    if fig:
+        s.add("figure", fig)
+
+
+def _add_benefit_scores(s: Section, props) -> None:
+    """Benefit score means by group, as analysed."""
+    if not props.descriptives:
+        return
+    drows = [{"group": GROUP_LABELS.get(d.group, fmt_value(d.group)), "benefit": d.benefit,
+              "n": d.n, "mean": d.mean, "sd": d.sd, "ci": (d.ci_lower, d.ci_upper)}
+             for d in props.descriptives]
+    s.add("table", Table("benefit_scores", "Benefit scores by group, as analysed", [
+        Column("group", "Group"), Column("benefit", "Benefit"), Column("n", "n", "int"),
+        Column("mean", "M", "num"), Column("sd", "SD", "num"), Column("ci", "95% CI", "ci")],
+        drows, note="Scale scores (mean of items); the difference rows are the within-firm "
+                    "contrast that P1 and P2 are about."))
+
+
+def _add_scores_figure(s: Section, inputs) -> None:
+    gcol = group_column(inputs)
+    if inputs.clean is None or not gcol:
+        s.add("note", "Scores figure: not drawn (clean data or born-global column missing).")
+        return
+    fig = F.paired_scores_plot(inputs.clean, gcol, GROUP_LABELS)
+    if fig:
+        s.add("figure", fig)
+    else:
+        s.add("note", "Scores figure: not drawn (score_relational / score_informational "
+                      "missing from the clean data).")
+
+
+def _add_other_analyses(s: Section, props) -> None:
+    """Auxiliary hypotheses and the continuous internationalisation approach."""
+    t = _aux_table(props.auxiliary, "auxiliary", "Auxiliary hypotheses (not part of the verdicts)")
+    if t:
+        s.add("table", t)
+    t = _aux_table(props.continuous, "continuous", "Internationalisation approach as a continuous "
+                                                   "predictor of the relational-informational lean")
+    if t:
+        s.add("table", t)
+
+
 def propositions_section(inputs) -> Section:
     s = Section("propositions", "Proposition tests")
-    props = _propositions(inputs.propositions)
-    if not props:
-        return _not_run(s, _missing_reason(inputs, "propositions.json") if inputs.propositions is None
-                        else "Not run: propositions.json holds no propositions.")
-    plan = _plan(inputs)
-    sesoi = pick(plan, "sesoi")
-    if isinstance(sesoi, dict):
-        s.add("p", f"Tests as preregistered: alpha = {fmt_value(pick(plan, 'alpha'))}, "
-                   f"correction {fmt_value(pick(plan, 'correction'))}, smallest effect size of "
-                   f"interest {fmt_value(pick(sesoi, 'value'))} ({fmt_value(pick(sesoi, 'unit'))}). "
-                   "Estimates are differences in the predicted direction (positive = as "
-                   "predicted), in scale points unless the note says otherwise.")
+    props = stage_output(inputs, "propositions.json")
+    if props is None:
+        return _not_run(s, not_run_reason(inputs, "propositions.json"))
+    if not props.propositions:
+        return _not_run(s, "Not run: propositions.json holds no propositions.")
+    alpha = plan_alpha(inputs)
+    s.add("p", _plan_sentence(props.plan))
     from .comparability import comparability_block
 
     comparability_block(s, inputs.propositions)
-    for pid, entry in _blocks(inputs.propositions):
-        evidence = [e for e in _list(pick(entry, "evidence"))]
-        rows = [r for r in (effect_row(e, plan_alpha(inputs)) for e in evidence) if r]
-        verdict = fmt_value(pick(entry, "verdict", default="no verdict"))
-        statement = fmt_value(pick(entry, "statement", default=PROPOSITION_TEXT.get(pid, "")))
-        reason = fmt_value(pick(entry, "reason", default=""))
-        if rows:
-            n_total = pick(entry, "n_total")
-            given = (f"n = firms used; {fmt_value(n_total)} firms of the clean data are in this "
-                     "group. ") if n_total is not None else ""
-            s.add("table", evidence_table(
-                rows, f"evidence_{pid.lower()}", f"{pid} ({verdict}): {statement}",
-                note=(f"Decision: {reason}. " if reason else "") + given + _LABELS_NOTE))
-        strings = [str(e) for e in evidence if isinstance(e, str)]
-        if strings:
-            s.add("dl", [(pid, x) for x in strings], f"{pid}: evidence")
-        if not rows and not strings:
-            s.add("note", f"{pid}: no evidence reported.")
-    rows, xlabel = _forest_rows(inputs)
-    bounds = None
-    if isinstance(sesoi, dict) and to_float(pick(sesoi, "value")) is not None:
-        v = abs(to_float(pick(sesoi, "value")))
-        bounds = (-v, v)
-    fig = F.forest_plot(rows, xlabel=xlabel, bounds=bounds)
-    if fig:
-        s.add("figure", fig)
-    desc = pick(inputs.propositions, "descriptives")
-    if isinstance(desc, list) and desc:
-        drows = [{"group": GROUP_LABELS.get(pick(d, "group"), fmt_value(pick(d, "group"))),
-                  "benefit": fmt_value(pick(d, "benefit")),
-                  "n": pick(d, "n"), "mean": pick(d, "mean"), "sd": pick(d, "sd"),
-                  "ci": (pick(d, "ci_lower"), pick(d, "ci_upper"))} for d in desc if isinstance(d, dict)]
-        s.add("table", Table("benefit_scores", "Benefit scores by group, as analysed", [
-            Column("group", "Group"), Column("benefit", "Benefit"), Column("n", "n", "int"),
-            Column("mean", "M", "num"), Column("sd", "SD", "num"), Column("ci", "95% CI", "ci")],
-            drows, note="Scale scores (mean of items); the difference rows are the within-firm "
-                        "contrast that P1 and P2 are about."))
-    gcol = group_column(inputs)
-    if inputs.clean is not None and gcol:
-        fig = F.paired_scores_plot(inputs.clean, gcol, GROUP_LABELS)
-        if fig:
-            s.add("figure", fig)
-        else:
-            s.add("note", "Scores figure: not drawn (score_relational / score_informational "
-                          "missing from the clean data).")
-    else:
-        s.add("note", "Scores figure: not drawn (clean data or born-global column missing).")
-    aux = pick(inputs.propositions, "auxiliary")
-    if isinstance(aux, dict):
-        aux = {k: v for k, v in aux.items() if k not in ("multiverse", "invariance")}
-        t = _aux_table({k: v for k, v in aux.items() if isinstance(v, dict)}, "auxiliary",
-                       "Auxiliary hypotheses (not part of the verdicts)")
-        if t:
-            s.add("table", t)
-        rest = {k: v for k, v in aux.items() if not isinstance(v, dict)}
-        if rest:
-            _generic_blocks(s, rest, "auxiliary_other", "Auxiliary analyses")
-    cont = pick(inputs.propositions, "continuous")
-    if isinstance(cont, dict) and cont:
-        t = _aux_table(cont, "continuous", "Internationalisation approach as a continuous "
-                                           "predictor of the relational-informational lean")
-        if t:
-            s.add("table", t)
-    w = _warnings(inputs.propositions, *[v for _, v in _blocks(inputs.propositions)])
-    if w:
-        s.add("warnings", w)
+    _add_evidence_tables(s, props, alpha)
+    _add_forest_plot(s, props, alpha)
+    _add_benefit_scores(s, props)
+    _add_scores_figure(s, inputs)
+    _add_other_analyses(s, props)
+    if props.warnings:
+        s.add("warnings", list(dict.fromkeys(props.warnings)))
     return s

@@ -6,27 +6,18 @@ from __future__ import annotations
 
 from ..fmt import fmt_value
 from ..tables import Column, Table
-from .base import Section, pick, _plan
-
-
-def _find_commands(obj, out: list[str], path: str = "") -> None:
-    if isinstance(obj, dict):
-        for k, v in obj.items():
-            if k in ("command", "command_line", "argv", "cmd"):
-                out.append(" ".join(map(str, v)) if isinstance(v, list) else str(v))
-            elif isinstance(v, dict):
-                _find_commands(v, out, f"{path}{k}.")
+from ..typed import stage_output
+from .base import Section
 
 
 def _provenance_mismatches(inputs) -> list[str]:
     """Warnings when the result files were produced from different instruments or plans."""
     out = []
     inst = {}
-    for fname, src in (("cleaning_log.json", inputs.cleaning_log), ("measurement.json", inputs.measurement),
-                       ("power.json", inputs.power)):
-        h = pick(pick(src, "instrument", default={}), "hash")
-        if h:
-            inst[fname] = str(h)
+    for fname in ("cleaning_log.json", "measurement.json", "power.json"):
+        src = stage_output(inputs, fname)
+        if src is not None and src.instrument.hash:
+            inst[fname] = src.instrument.hash
     if len(set(inst.values())) > 1:
         out.append("The result files were made with different instrument versions: "
                    + "; ".join(f"{k} {v[:12]}" for k, v in inst.items()) + ".")
@@ -39,47 +30,55 @@ def _provenance_mismatches(inputs) -> list[str]:
     return out
 
 
-def provenance_section(inputs, *, command: str | None = None) -> Section:
+def _report_date() -> str:
+    """The date of ``SOURCE_DATE_EPOCH``, the only date a report prints."""
     import os
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not epoch.isdigit():
+        return "not recorded (set SOURCE_DATE_EPOCH to stamp reports reproducibly)"
+    import datetime as dt
+
+    date = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return date + f" (SOURCE_DATE_EPOCH={epoch})"
+
+
+def _study_pairs(inputs) -> list[tuple[str, str]]:
+    """Instrument, data, plan and seeds the results were made with."""
+    log = stage_output(inputs, "cleaning_log.json")
+    props = stage_output(inputs, "propositions.json")
+    meas = stage_output(inputs, "measurement.json")
+    power = stage_output(inputs, "power.json")
+    instrument = log.instrument if log is not None else meas.instrument if meas is not None else None
+    pairs = [
+        ("Report date", _report_date()),
+        ("Results folder", inputs.name),
+        ("Instrument", f"{fmt_value(instrument and instrument.name)} version "
+                       f"{fmt_value(instrument and instrument.version)}"),
+        ("Instrument hash (SHA-256)", fmt_value(instrument and instrument.hash)),
+        ("Raw data hash (SHA-256)", fmt_value(log and log.raw_sha256)),
+        ("Raw data source", fmt_value(log and log.source)),
+        ("Plan hash (SHA-256)", fmt_value(props and props.plan_hash)),
+        ("Seed (proposition tests)", fmt_value(props and props.seed)),
+        ("Seed (measurement bootstrap)", fmt_value(meas and meas.settings.get("seed"))),
+    ]
+    if inputs.power is not None:
+        pairs.append(("Seed (power simulation)", fmt_value(power and power.seed)))
+    return pairs
+
+
+def provenance_section(inputs, *, command: str | None = None) -> Section:
     import platform
     from importlib import metadata
 
     s = Section("provenance", "Provenance")
-    log, props, meas = inputs.cleaning_log or {}, inputs.propositions or {}, inputs.measurement or {}
-    instrument = pick(log, "instrument") or pick(meas, "instrument") or {}
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        import datetime as dt
-
-        date = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-        date += f" (SOURCE_DATE_EPOCH={epoch})"
-    else:
-        date = "not recorded (set SOURCE_DATE_EPOCH to stamp reports reproducibly)"
-    pairs = [
-        ("Report date", date),
-        ("Results folder", inputs.name),
-        ("Instrument", f"{fmt_value(pick(instrument, 'name'))} version "
-                       f"{fmt_value(pick(instrument, 'version'))}"),
-        ("Instrument hash (SHA-256)", fmt_value(pick(instrument, "hash"))),
-        ("Raw data hash (SHA-256)", fmt_value(pick(log, "raw_sha256"))),
-        ("Raw data source", fmt_value(pick(log, "source", "raw_file", "raw_path"))),
-        ("Plan hash (SHA-256)", fmt_value(pick(props, "plan_hash"))),
-        ("Seed (proposition tests)", fmt_value(pick(props, "seed", default=pick(_plan(inputs), "seed")))),
-        ("Seed (measurement bootstrap)", fmt_value(pick(pick(meas, "settings", default={}), "seed"))),
-    ]
-    if inputs.power is not None:
-        pairs.append(("Seed (power simulation)", fmt_value(pick(inputs.power, "seed"))))
+    pairs = _study_pairs(inputs)
     s.add("dl", pairs, "Study")
     mismatch = _provenance_mismatches(inputs)
     if mismatch:
         s.add("warnings", mismatch)
-    cmds: list[str] = []
-    for src in (log, meas, props, inputs.power or {}):
-        _find_commands(src, cmds)
     if command:
-        cmds.append(command)
-    if cmds:
-        s.add("dl", [(f"{i + 1}", c) for i, c in enumerate(dict.fromkeys(cmds))], "Command lines")
+        s.add("dl", [("1", command)], "Command lines")
     files = [{"name": f["name"], "bytes": f["bytes"], "sha256": f["sha256"]} for f in inputs.files]
     for fname, why in inputs.problems.items():
         files.append({"name": fname, "bytes": None, "sha256": why})

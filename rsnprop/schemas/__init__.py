@@ -19,7 +19,10 @@ retyping a declared field is a new version of the schema.  :func:`load_result` r
 output and returns its typed model; a file written under another (older or foreign) schema is
 refused with an :class:`~rsnprop.errors.DataFileError` that says which schema was expected and
 which was found.  ``docs/schemas.md`` is generated from these models
-(:func:`rsnprop.schemadoc.schemas_markdown`, ``python scripts/schemas_doc.py``).
+(:func:`rsnprop.schemadoc.schemas_markdown`, ``python scripts/schemas_doc.py``).  The shared
+base (:mod:`.base`) and the models of the cleaning log, the verdicts and power live in one module
+each (:mod:`.cleaning`, :mod:`.propositions`, :mod:`.power`); every model is importable from
+``rsnprop.schemas``.
 
 Examples
 --------
@@ -43,87 +46,22 @@ import json
 import os
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
-from .errors import DataFileError
+from ..errors import DataFileError
+from .base import InstrumentRef, Number, StageOutput, Verdict, _Open  # noqa: F401 - the models' types
+from .cleaning import (  # noqa: F401 - records of the cleaning log, importable from here
+    CarelessExclusion, CarelessScreen, CleaningLog, ExcludedRow, ExpectedAccuracy, FlowStep,
+    ProblemCount, ValueProblem,
+)
+from .power import AnalyticPower, NForPower, Power, PowerRow, Retention  # noqa: F401
+from .propositions import (  # noqa: F401 - records of the verdicts, importable from here
+    Descriptive, EffectSize, Evidence, Hypothesis, LanguageCheck, Multiverse, PlanSettings,
+    PropositionBlock, Propositions, SampleSize, VerdictMeasurement,
+)
 
 __all__ = ["StageOutput", "CleaningLog", "Measurement", "Fit", "Invariance", "Propositions",
            "Power", "MODELS", "load_result", "validate_result"]
-
-Number = float | int
-"""JSON number (an integer where the stage writes one)."""
-
-Verdict = Literal["supported", "contradicted", "equivalent", "inconclusive"]
-
-
-class _Open(BaseModel):
-    """A record whose declared fields are typed and whose other keys are kept as they are."""
-
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
-
-
-class StageOutput(_Open):
-    """Base of the stage output models: the ``schema`` key and nothing else."""
-
-    SCHEMA: ClassVar[str] = ""
-    schema_id: str = Field(alias="schema", description="`rsnprop.<stage>/<version>` of the file.")
-
-    @classmethod
-    def from_file(cls, path: str | os.PathLike) -> "StageOutput":
-        """Read ``path`` and check that it is this stage's output (see :func:`load_result`)."""
-        return load_result(path, expect=cls)
-
-
-class InstrumentRef(_Open):
-    """Which instrument a stage used."""
-
-    name: str
-    version: str
-    hash: str = Field(description="SHA-256 of the instrument's canonical form.")
-
-
-# --------------------------------------------------------------------------- cleaning
-class ExcludedRow(_Open):
-    """One excluded firm."""
-
-    row: int = Field(description="1-based data row of the raw export.")
-    id: str | int | float | None = Field(description="Respondent id (`resp_id`).")
-    reasons: list[str] = Field(description="Every exclusion reason, in flow order.")
-
-
-class FlowStep(_Open):
-    """One step of the CONSORT-style flow."""
-
-    step: str
-    n_before: int
-    n_excluded: int = Field(description="Rows first excluded at this step.")
-    n_after: int
-    reasons: dict[str, int] = Field(description="Reason code -> rows having it.")
-
-
-class CleaningLog(StageOutput):
-    """The cleaning log: the flow of counts, every excluded row, every value problem."""
-
-    SCHEMA: ClassVar[str] = "rsnprop.cleaning/1"
-    n_in: int = Field(description="Data rows read.")
-    n_kept: int
-    n_excluded: int = Field(description="`n_in == n_kept + n_excluded`.")
-    excluded: list[ExcludedRow]
-    steps: list[FlowStep]
-    raw_sha256: str = Field(description="SHA-256 of the raw export's bytes.")
-    source: str | None = Field(description="File name of the raw export.")
-    read: dict[str, Any] = Field(description="How the export was read (format, encoding...).")
-    instrument: InstrumentRef
-    rules: dict[str, Any] = Field(description="The cleaning rules in force (plan's `cleaning:`).")
-    problems_total: int
-    problems: list[dict[str, Any]] = Field(
-        description="Value problems: `row, id, column, value, reason`.")
-    careless: dict[str, Any] = Field(description="Careless-responding screening summary.")
-    classification: dict[str, dict[str, int]] = Field(
-        description="Born-global definition -> class -> firms (and `missing`).")
-    missing: dict[str, Any] = Field(description="Missing-data summary (Little's MCAR test...).")
-    warnings: list[str]
-
 
 # --------------------------------------------------------------------------- measurement
 class ReliabilityRow(_Open):
@@ -382,88 +320,6 @@ class Invariance(StageOutput):
     warnings: list[str]
 
 
-# --------------------------------------------------------------------------- propositions
-class Evidence(_Open):
-    """One statistical test behind a verdict."""
-
-    test: str
-    status: str = Field(description="`ok` or why the test could not be run.")
-    group: str | None = None
-    n: int | None = Field(None, description="Firms in the test.")
-    estimate: float | None = Field(None, description="Oriented so that positive supports the claim.")
-    ci_lower: float | None = None
-    ci_upper: float | None = None
-    p_value: float | None = Field(None, description="One-sided in the expected direction.")
-    effect_size: float | None = None
-    effect_size_name: str | None = None
-    role: str | None = Field(None, description="primary, equivalence, robustness, cross-check.")
-
-
-class PropositionBlock(_Open):
-    """A proposition's verdict and its evidence."""
-
-    statement: str
-    verdict: Verdict
-    reason: str
-    evidence: list[Evidence]
-
-
-class Propositions(StageOutput):
-    """Verdicts for P1, P2 and their joint contrast under the preregistered plan."""
-
-    SCHEMA: ClassVar[str] = "rsnprop.propositions/1"
-    plan_hash: str = Field(description="SHA-256 of the study plan.")
-    plan: dict[str, Any] = Field(description="The plan's settings (alpha, SESOI, correction...).")
-    n: dict[str, Any] = Field(description="Firms analysed (`analysed`) out of those given (`input`), per group.")
-    verdicts: dict[str, Verdict] = Field(description="`P1`, `P2`, `joint` -> verdict.")
-    propositions: dict[str, PropositionBlock]
-    joint: PropositionBlock | None
-    auxiliary: dict[str, Any]
-    continuous: dict[str, Any]
-    descriptives: list[dict[str, Any]]
-    effects: list[dict[str, Any]]
-    multiverse: dict[str, Any] | None
-    language_invariance: dict[str, Any] | None = Field(
-        None, description="The plan's check that the language versions may be pooled "
-        "(`status`, `level`, `held`, `pooled_ok`, `dif_items`, `steps`...); null without "
-        "the plan's `language_invariance` section.")
-    question: str
-    caveats: list[str]
-    warnings: list[str]
-
-
-# --------------------------------------------------------------------------- power
-class PowerRow(_Open):
-    """Monte Carlo power of one proposition at one sample size."""
-
-    n: int
-    proposition: str
-    reps: int
-    power: float = Field(description="Share of replications with the verdict `supported`.")
-    mc_se: float = Field(description="Monte Carlo standard error of `power`.")
-    ci_lower: float
-    ci_upper: float
-    failed: int = Field(description="Replications that raised an error (counted inconclusive).")
-
-
-class Power(StageOutput):
-    """Monte Carlo power of the plan, whole pipeline per replication (`rsnprop power`)."""
-
-    SCHEMA: ClassVar[str] = "rsnprop.power/1"
-    plan_name: str
-    plan_hash: str = Field(description="The report refuses power made with another plan.")
-    instrument: InstrumentRef
-    scenario: str
-    seed: int
-    reps: int
-    ns: list[int] = Field(description="Sample sizes simulated.")
-    expected_verdicts: dict[str, str]
-    results: list[PowerRow]
-    n_for_power: dict[str, dict[str, Any]]
-    analytic: dict[str, Any] | None
-    warnings: list[str]
-
-
 #: schema id -> model, for every stage output
 MODELS: dict[str, type[StageOutput]] = {
     m.SCHEMA: m for m in (CleaningLog, Measurement, Fit, Invariance, Propositions, Power)}
@@ -572,7 +428,7 @@ def load_result(path: str | os.PathLike, expect=None) -> StageOutput:
     ...
     rsnprop.errors.DataFileError: ...old.json: expected schema 'rsnprop.invariance/1', found no 'schema' key ...
     """
-    from .errors import MissingFileError
+    from ..errors import MissingFileError
 
     path = os.fspath(path)
     if not os.path.isfile(path):

@@ -1,0 +1,78 @@
+"""Monte Carlo power (`rsnprop power -o`): :class:`Power` and its records."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import Field
+
+from .base import InstrumentRef, StageOutput, _Open
+
+class PowerRow(_Open):
+    """Monte Carlo power of one proposition at one sample size."""
+
+    n: int
+    proposition: str
+    reps: int
+    power: float = Field(description="Share of replications with the verdict `supported`.")
+    mc_se: float = Field(description="Monte Carlo standard error of `power`.")
+    ci_lower: float = Field(description="95% Wilson interval of `power`.")
+    ci_upper: float
+    failed: int = Field(description="Replications that raised an error (counted inconclusive).")
+    p_supported: float | None = Field(None, description="Probability of each verdict.")
+    p_contradicted: float | None = None
+    p_equivalent: float | None = None
+    p_inconclusive: float | None = None
+
+
+class NForPower(_Open):
+    """The sample size that reaches one target power, by method (null: not reached)."""
+
+    target: float = Field(description="The power aimed at.")
+    interpolated: int | None = Field(None, description="Linear interpolation between grid points.")
+    logistic: int | None = Field(None, description="Logistic curve fitted to the grid.")
+    extrapolated: bool | None = Field(None, description="Whether `logistic` lies beyond the grid.")
+    grid: int | None = Field(None, description="Smallest simulated n reaching the target.")
+
+
+class Retention(_Open):
+    """Firms left after cleaning, mean over the replications of one sample size."""
+
+    n: int
+    mean_analysed: float = Field(description="Firms analysed in the proposition tests.")
+    mean_born_global: float
+    mean_traditional: float
+
+
+class AnalyticPower(_Open):
+    """Analytic power of the main contrasts (normal approximation, calibrated effect sizes)."""
+
+    effect_sizes: dict[str, float] = Field(description="`dz_P1`, `dz_P2`, `d_joint`.")
+    rows: list[dict[str, Any]] = Field(description="`n, proposition, test, power_bonferroni, "
+                                                   "power_uncorrected, pingouin_uncorrected`.")
+
+
+class Power(StageOutput):
+    """Monte Carlo power of the plan, whole pipeline per replication (`rsnprop power`)."""
+
+    SCHEMA: ClassVar[str] = "rsnprop.power/1"
+    kind: str = Field(description="`monte_carlo_power`.")
+    plan_name: str
+    plan_hash: str = Field(description="The report refuses power made with another plan.")
+    instrument: InstrumentRef
+    scenario: str
+    scenario_description: str | None = None
+    seed: int
+    reps: int
+    ns: list[int] = Field(description="Sample sizes simulated.")
+    target: float = Field(description="The power aimed at (drawn in the figure).")
+    targets: list[float] = Field(description="Targets of `n_for_power`.")
+    pipeline: str | None = Field(description="What one replication runs.")
+    expected_verdicts: dict[str, str]
+    results: list[PowerRow]
+    n_for_power: dict[str, dict[str, NForPower]] = Field(
+        description="Proposition -> target -> the n reaching it.")
+    retention: list[Retention] = Field(description="Firms left after cleaning, by n.")
+    analytic: AnalyticPower | None
+    failed: int = Field(description="Replications that raised an error, over all sample sizes.")
+    warnings: list[str]
