@@ -44,9 +44,9 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from ..errors import DataFileError
 from .base import InstrumentRef, Number, StageOutput, Verdict, _Open  # noqa: F401 - the models' types
