@@ -22,8 +22,9 @@ Examples
 
 from __future__ import annotations
 
-from .evaluate import evaluate_spec, test_propositions
+from .evaluate import evaluate_spec
 from .plan import StudyPlan, load_plan, plan_from_dict
+from .study import test_propositions
 
 __all__ = ["StudyPlan", "load_plan", "plan_from_dict", "test_propositions", "evaluate_spec"]
 

@@ -37,11 +37,10 @@ def secondary_evidence(clean_df, plan, spec, *, latent=True, latent_data=None, m
     from .auxiliary import auxiliary_tests
     from .constant_sum import constant_sum_within
     from .continuous import approach_slope, moderation
-    from .evaluate import _group_arrays
     from .interaction import (mixed_anova_interaction, ols_interaction, rank_interaction,
                               welch_interaction)
     from .paired import paired_ols, paired_t, paired_wilcoxon
-    from .prepare import analysis_frame, control_matrix
+    from .prepare import analysis_frame, group_subset
 
     frame = spec["frame"]
     sign = spec["sign"]
@@ -53,13 +52,13 @@ def secondary_evidence(clean_df, plan, spec, *, latent=True, latent_data=None, m
     notes.extend(n for n in cnotes if n.startswith("control"))
     for key, hyp in plan.hypotheses.items():
         rows = []
-        rel, inf, _, sub = _group_arrays(frame, hyp.group, [])
+        rel, inf, _, sub = group_subset(frame, hyp.group, [])
         if len(sub) >= 3:
             if plan.estimator != "t":
                 rows.append(dict(paired_t(rel, inf, expects=hyp.expects), role="robustness"))
             rows.append(dict(paired_wilcoxon(rel, inf, expects=hyp.expects), role="robustness"))
             if ctrl:
-                r2, i2, X, sub2 = _group_arrays(cframe, hyp.group, ctrl)
+                r2, i2, X, sub2 = group_subset(cframe, hyp.group, ctrl)
                 if len(sub2) > 3:
                     rows.append(dict(paired_ols(r2, i2, expects=hyp.expects, controls=X), role="robustness"))
             cs = constant_sum_within(sub, expects=hyp.expects)
@@ -83,11 +82,11 @@ def secondary_evidence(clean_df, plan, spec, *, latent=True, latent_data=None, m
             j.append(dict(approach_slope(frame, "score_intl_approach", sign=sign), role="cross-check"))
         if latent:
             from .latent import latent_interaction
-            from .prepare import _items_of
+            from .prepare import items_of
 
             ldata = clean_df if latent_data is None else latent_data
-            items_r = [i for c in plan.benefits.relational for i in _items_of(ldata.columns, c)]
-            items_i = [i for c in plan.benefits.informational for i in _items_of(ldata.columns, c)]
+            items_r = [i for c in plan.benefits.relational for i in items_of(ldata.columns, c)]
+            items_i = [i for c in plan.benefits.informational for i in items_of(ldata.columns, c)]
             data = ldata.copy()
             data["_bg"] = data[plan.born_global_definition]
             data = data[data["_bg"].notna()]
@@ -110,9 +109,9 @@ def secondary_evidence(clean_df, plan, spec, *, latent=True, latent_data=None, m
                 out["continuous"]["approach_slope_controls"] = approach_slope(
                     cf, "score_intl_approach", controls=tuple(ctrl), sign=sign or 1)
     else:
-        from .paired import _row
+        from .paired import evidence_row
 
-        out["continuous"]["approach_slope"] = _row("OLS D ~ score_intl_approach (HC3)", status="not_available",
+        out["continuous"]["approach_slope"] = evidence_row("OLS D ~ score_intl_approach (HC3)", status="not_available",
                                                    note="score_intl_approach not in the data")
     out["continuous"]["moderation_phase"] = moderation(frame, plan.auxiliary.phase_column)
     out["continuous"]["moderation_sector"] = moderation(frame, "sector", categorical=True)
@@ -124,5 +123,4 @@ def secondary_evidence(clean_df, plan, spec, *, latent=True, latent_data=None, m
         use = frame[use_cols].apply(pd.to_numeric, errors="coerce").mean(axis=1)
     phase = frame[plan.auxiliary.phase_column] if plan.auxiliary.phase_column in frame.columns else None
     out["auxiliary"] = auxiliary_tests(frame, use=use, phase=phase)
-    del control_matrix
     return out
