@@ -110,13 +110,29 @@ def analysis_frame(clean_df, plan, *, bg_definition=None, missing=None, careless
     InputError
         When the born-global column or a benefit score column is missing.
     """
-    import numpy as np
     import pandas as pd
 
     notes: list[str] = []
-    df = clean_df
     bg_col = bg_definition or plan.born_global_definition
-    missing = missing or plan.missing
+    cols = _check_columns(clean_df, plan, bg_col)
+    keep = _careless_keep(clean_df, careless)
+    # the columns are gathered first and each frame built at once (a column insert per
+    # column cost more than the tests at a few hundred firms, in every power replication)
+    first, keep = _benefit_scores(clean_df, plan, cols, missing or plan.missing, keep, notes)
+    first["bg"] = _born_global(clean_df, bg_col)
+    out = pd.DataFrame(first, index=clean_df.index)
+    counts = _counts(out, keep, bg_col)
+    out = _drop_unusable(out, keep, counts, bg_col, notes)
+    out = _groups_extra_controls(out, clean_df, extra, controls, notes)
+    out.attrs["bg_definition"] = bg_col
+    out.attrs["counts"] = counts
+    out = out.reset_index(drop=True)
+    return out, notes
+
+
+def _check_columns(df, plan, bg_col) -> dict:
+    """``{"relational": [score columns], "informational": [...]}``, once the born-global and
+    score columns are known to be in ``df``."""
     if bg_col not in df.columns:
         raise InputError("born-global classification column not in the clean data",
                          column=bg_col, parameter="born_global_definition")
@@ -126,6 +142,13 @@ def analysis_frame(clean_df, plan, *, bg_definition=None, missing=None, careless
             if c not in df.columns:
                 raise InputError(f"{kind} score column not in the clean data", column=c,
                                  parameter=f"benefits.{kind}")
+    return cols
+
+
+def _careless_keep(df, careless):
+    """Boolean Series: the rows that no flag of the careless rule marks."""
+    import pandas as pd
+
     keep = pd.Series(True, index=df.index)
     if careless is not None and careless.flags:
         for f in careless.flags:
@@ -133,8 +156,14 @@ def analysis_frame(clean_df, plan, *, bg_definition=None, missing=None, careless
                 raise InputError("careless-response flag column not in the clean data", column=f,
                                  parameter=f"multiverse.careless.{careless.name}")
             keep &= ~(to_indicator(df[f]).fillna(0) > 0)
-    # the columns are gathered first and each frame built at once (a column insert per
-    # column cost more than the tests at a few hundred firms, in every power replication)
+    return keep
+
+
+def _benefit_scores(df, plan, cols, missing, keep, notes):
+    """``(columns, keep)``: ``resp_id``, ``relational``, ``informational`` and ``D``, and
+    ``keep`` narrowed to the firms with every benefit item under ``complete_cases``."""
+    import pandas as pd
+
     first = {}
     if "resp_id" in df.columns:
         first["resp_id"] = df["resp_id"]
@@ -148,16 +177,26 @@ def analysis_frame(clean_df, plan, *, bg_definition=None, missing=None, careless
                 keep &= df[items].apply(pd.to_numeric, errors="coerce").notna().all(axis=1)
         first[kind] = scale_score(df, names)
     first["D"] = first["relational"] - first["informational"]
+    return first, keep
+
+
+def _born_global(df, bg_col):
+    """The born-global column as 1.0 / 0.0 / NaN; any other value is an error."""
+    import numpy as np
+
     bg = to_indicator(df[bg_col])
     bad = bg.notna() & ~bg.isin([0.0, 1.0])
     if bad.any():
         i = bad.idxmax()
         raise InputError("born-global column must be 0/1 (or true/false)", column=bg_col,
                          row=int(i) if isinstance(i, (int, np.integer)) else str(i), value=df[bg_col][i])
-    first["bg"] = bg
-    out = pd.DataFrame(first, index=df.index)
+    return bg
+
+
+def _drop_unusable(out, keep, counts, bg_col, notes):
+    """The rows kept by the rules with D and the group known; a note says why the others are
+    left out."""
     n0 = len(out)
-    counts = _counts(out, keep, bg_col)
     out = out[keep & out["D"].notna() & out["bg"].notna()]
     dropped = n0 - len(out)
     if dropped:
@@ -165,6 +204,15 @@ def analysis_frame(clean_df, plan, *, bg_definition=None, missing=None, careless
                f"{counts['missing_score']} without both benefit scores" if counts["missing_score"] else "",
                f"{counts['excluded_by_rule']} by careless/complete-case rule" if counts["excluded_by_rule"] else ""]
         notes.append(f"{dropped} of {n0} firms left out: " + ", ".join(w for w in why if w))
+    return out
+
+
+def _groups_extra_controls(out, df, extra, controls, notes):
+    """``out`` with ``bg`` as int, ``group``, the ``extra`` columns of ``df`` and the control
+    columns (:func:`control_matrix`; their names in ``attrs["controls"]``)."""
+    import numpy as np
+    import pandas as pd
+
     final = {c: out[c] for c in out.columns}
     final["bg"] = out["bg"].astype(int)
     final["group"] = pd.Series(np.where(final["bg"] == 1, "born_global", "traditional"),
@@ -181,10 +229,7 @@ def analysis_frame(clean_df, plan, *, bg_definition=None, missing=None, careless
         ctrl_cols = list(ctrl.columns)
     out = pd.DataFrame(final, index=out.index)
     out.attrs["controls"] = ctrl_cols
-    out.attrs["bg_definition"] = bg_col
-    out.attrs["counts"] = counts
-    out = out.reset_index(drop=True)
-    return out, notes
+    return out
 
 
 def _counts(out, keep, bg_col) -> dict:
