@@ -137,13 +137,19 @@ def simulate_study(instrument, scenario="p1p2", n: int = 300, seed=1, *, platfor
     raw = to_platform(pd.DataFrame(out), instrument, platform)
     if not return_truth:
         return raw
+    return raw, _truth(latent, facts, out, perm, careless, answering, consent)
+
+
+def _truth(latent, facts, out, perm, careless, answering, consent):
+    """The truth per exported row (submission order): resp_id, group and latent scores,
+    careless type, eligibility, consent, survey language."""
     truth = latent.iloc[perm].reset_index(drop=True)
     truth.insert(0, "resp_id", out["resp_id"])
     truth["careless"] = careless[perm]
     truth["eligible"] = (facts["eligible"].to_numpy() & answering)[perm]
     truth["consent"] = consent[perm]
     truth["survey_language"] = out["survey_language"]
-    return raw, truth
+    return truth
 
 
 def _inputs(instrument, scenario, n, **overrides):
