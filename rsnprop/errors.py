@@ -68,9 +68,17 @@ class RsnpropError(Exception):
         self.parameter = parameter
         #: optional list of further problems (dicts) when several were collected
         self.problems = list(problems or [])
-        super().__init__(self._compose())
+        super().__init__(self.compose())
 
-    def _compose(self) -> str:
+    def compose(self) -> str:
+        """The message with its location prefixed (file, then parameter, column, row, value):
+        what ``str(err)`` shows.  Call it again after changing a field (``err.args =
+        (err.compose(),)``), as :meth:`at_file` does.
+
+        >>> err = InputError("not numeric", column="x1")
+        >>> err.column = "x2"; err.compose()
+        "column 'x2': not numeric"
+        """
         where = []
         if self.parameter is not None:
             where.append(f"parameter '{self.parameter}'")
@@ -93,7 +101,7 @@ class RsnpropError(Exception):
         """
         if self.file is None:
             self.file = str(file)
-            self.args = (self._compose(),)
+            self.args = (self.compose(),)
         return self
 
     def to_dict(self) -> dict:

@@ -287,12 +287,12 @@ def test_cli_bad_input_exits_2_with_one_line(clean_file, tmp_path):
 def test_own_p_adjust_matches_statsmodels(method):
     from statsmodels.stats.multitest import multipletests
 
-    from rsnprop.propositions.decide import _adjust_values
+    from rsnprop.sem.scoretest import p_adjust
 
     rng = np.random.default_rng(3)
     for _ in range(6):
         p = list(rng.random(int(rng.integers(2, 6))) ** 3)
-        assert _adjust_values(p, method) == pytest.approx(list(multipletests(p, method=method)[1]))
+        assert p_adjust(p, method) == pytest.approx(list(multipletests(p, method=method)[1]))
 
 
 def test_multiverse_grid_shares_and_not_available_cells():

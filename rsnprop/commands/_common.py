@@ -220,7 +220,7 @@ def option_names(mapping: dict):
     except RsnpropError as err:
         if err.parameter in mapping:
             err.parameter = mapping[err.parameter]
-            err.args = (err._compose(),)
+            err.args = (err.compose(),)
         raise
 
 

@@ -79,9 +79,7 @@ def run(args):
                                        latent=False if args.no_latent else None,
                                        source=Path(args.clean).name, raw=raw, instrument=instrument)
     except InputError as err:
-        if err.file is None:
-            err.file = str(args.clean)
-            err.args = (err._compose(),)
+        err.at_file(args.clean)
         raise
     if args.output:
         from ..io import atomic_write

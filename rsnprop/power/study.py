@@ -126,14 +126,46 @@ def power_analysis(plan, ns, reps: int, *, instrument=None, scenario="p1p2", see
     >>> res = power_analysis("analysis/study.yaml", [100, 200], reps=20, seed=1)   # doctest: +SKIP
     >>> res.power["P1"][200]                                                          # doctest: +SKIP
     """
-    from ..errors import InputError, MissingFileError
     from ..instrument import load_instrument
     from ..propositions import load_plan
     from ..simulate import population_parameters
     from ..simulate.scenarios import get_scenario
-    from .montecarlo import run_blocks
-    from .pipeline import pipeline_block
     from .summary import n_for_power, verdict_table
+
+    plan_path, ns, ins_path = _checked_inputs(plan, ns, reps, instrument)
+    ins = load_instrument(ins_path)
+    pl = load_plan(plan_path)
+    sc = get_scenario(scenario)
+    sim_options = dict(sim_options or {})
+    records = _replications(plan_path, ins_path, ins, pl, sc, ns, reps, seed=seed, full=full,
+                            sim_options=sim_options, jobs=jobs, backend=backend, block_size=block_size,
+                            stream=stream, progress=progress, client=client, scheduler=scheduler)
+    rows = verdict_table(records)
+    failed, warnings_ = _failures(records)
+    an = _analytic(ins, pl, sc, ns, sim_options, targets, warnings_) if analytic else None
+    data = {
+        "kind": "monte_carlo_power",
+        "plan_name": pl.name, "plan_hash": pl.hash, "instrument": ins.provenance(),
+        "scenario": sc.name, "scenario_description": sc.description, "seed": int(seed),
+        "reps": int(reps), "ns": ns, "target": targets[0], "targets": list(targets),
+        "pipeline": ("simulate_study -> rsnprop.data.clean(plan.cleaning) -> "
+                     "rsnprop.propositions.test_propositions(" +
+                     ("all evidence" if full else "primary tests and decision rules") + ")"),
+        "expected_verdicts": population_parameters(ins, sc).expected,
+        "results": rows,
+        "n_for_power": n_for_power(rows, targets),
+        "retention": _retention(records, ns),
+        "analytic": an,
+        "failed": failed,
+        "warnings": warnings_,
+    }
+    return PowerResult(data, records)
+
+
+def _checked_inputs(plan, ns, reps, instrument):
+    """``(plan path, sorted distinct sizes, instrument path)``, or the error that says what
+    is wrong with the arguments."""
+    from ..errors import InputError, MissingFileError
 
     plan_path = Path(plan)
     if not plan_path.is_file():
@@ -146,27 +178,41 @@ def power_analysis(plan, ns, reps: int, *, instrument=None, scenario="p1p2", see
     ins_path = Path(instrument) if instrument else default_instrument(plan_path)
     if not ins_path.is_file():
         raise MissingFileError("instrument does not exist", file=str(ins_path))
-    ins = load_instrument(ins_path)
-    pl = load_plan(plan_path)
-    sc = get_scenario(scenario)
+    return plan_path, ns, ins_path
+
+
+def _replications(plan_path, ins_path, ins, pl, sc, ns, reps, *, seed, full, sim_options, jobs,
+                  backend, block_size, stream, progress, client, scheduler):
+    """The replication records (:func:`rsnprop.power.pipeline.pipeline_block` over every
+    ``(n, rep)``, in blocks; :func:`rsnprop.power.montecarlo.run_blocks`)."""
+    from .montecarlo import run_blocks
+    from .pipeline import pipeline_block
+
     sc_dict = jsonsafe(sc.model_dump())
-    sim_options = dict(sim_options or {})
     config = {"what": "study power", "plan_hash": pl.hash, "instrument_hash": ins.hash,
               "scenario": sc_dict, "seed": int(seed), "full": bool(full), "sim_options": sim_options,
               "rsnprop": __import__("rsnprop").__version__}
     payload = {"instrument": str(ins_path.resolve()), "plan": str(plan_path.resolve()),
                "scenario": sc_dict, "seed": int(seed), "full": bool(full), "sim_options": sim_options}
     keys = [(n, r) for n in ns for r in range(int(reps))]
-    records = run_blocks(pipeline_block, keys, payload, jobs=jobs, backend=backend,
-                         block_size=block_size or 2, stream=stream, config=config,
-                         progress=progress, client=client, scheduler=scheduler)
-    rows = verdict_table(records)
+    return run_blocks(pipeline_block, keys, payload, jobs=jobs, backend=backend,
+                      block_size=block_size or 2, stream=stream, config=config,
+                      progress=progress, client=client, scheduler=scheduler)
+
+
+def _failures(records):
+    """``(number of failed replications, [warning])``."""
     failed = sum(1 for r in records if r.get("error"))
     warnings_ = []
     if failed:
         first = next(r["error"] for r in records if r.get("error"))
         warnings_.append(f"{failed} of {len(records)} replications failed and count as "
                          f"inconclusive (first: {first})")
+    return failed, warnings_
+
+
+def _retention(records, ns):
+    """Mean numbers of firms analysed (in all, born global, traditional) per sample size."""
     retention = []
     for n in ns:
         sub = [r for r in records if r["n"] == n and not r.get("error")]
@@ -175,30 +221,17 @@ def power_analysis(plan, ns, reps: int, *, instrument=None, scenario="p1p2", see
                               "mean_analysed": sum(r["n_analysed"] for r in sub) / len(sub),
                               "mean_born_global": sum(r["n_born_global"] for r in sub) / len(sub),
                               "mean_traditional": sum(r["n_traditional"] for r in sub) / len(sub)})
-    an = None
-    if analytic:
-        from .analytic import analytic_power, calibrate
+    return retention
 
-        try:
-            an = analytic_power(calibrate(ins, pl, sc, sim_options=sim_options), ns,
-                                alpha=pl.alpha, targets=targets)
-        except Exception as err:  # noqa: BLE001 - the MC result stands on its own
-            warnings_.append(f"analytic power not computed ({type(err).__name__}: {err})")
-    pp = population_parameters(ins, sc)
-    data = {
-        "kind": "monte_carlo_power",
-        "plan_name": pl.name, "plan_hash": pl.hash, "instrument": ins.provenance(),
-        "scenario": sc.name, "scenario_description": sc.description, "seed": int(seed),
-        "reps": int(reps), "ns": ns, "target": targets[0], "targets": list(targets),
-        "pipeline": ("simulate_study -> rsnprop.data.clean(plan.cleaning) -> "
-                     "rsnprop.propositions.test_propositions(" +
-                     ("all evidence" if full else "primary tests and decision rules") + ")"),
-        "expected_verdicts": pp.expected,
-        "results": rows,
-        "n_for_power": n_for_power(rows, targets),
-        "retention": retention,
-        "analytic": an,
-        "failed": failed,
-        "warnings": warnings_,
-    }
-    return PowerResult(data, records)
+
+def _analytic(ins, pl, sc, ns, sim_options, targets, warnings_):
+    """The analytic power of the main contrasts (:mod:`rsnprop.power.analytic`), or None with
+    a warning when it cannot be computed."""
+    from .analytic import analytic_power, calibrate
+
+    try:
+        return analytic_power(calibrate(ins, pl, sc, sim_options=sim_options), ns,
+                              alpha=pl.alpha, targets=targets)
+    except Exception as err:  # noqa: BLE001 - the MC result stands on its own
+        warnings_.append(f"analytic power not computed ({type(err).__name__}: {err})")
+        return None

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import math
 
+from ..propositions.decide import VERDICTS
+
 __all__ = ["wilson", "verdict_table", "logistic_curve", "n_for_power", "n_sentence", "plain_summary",
            "VERDICTS"]
-
-VERDICTS = ("supported", "contradicted", "equivalent", "inconclusive")
 
 
 def wilson(k: int, r: int, z: float = 1.959963984540054) -> tuple[float, float]:

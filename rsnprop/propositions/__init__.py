@@ -12,6 +12,13 @@ Holm (or the plan's correction) over {P1, P2, joint}; verdicts ``supported``,
 ``contradicted``, ``equivalent`` or ``inconclusive`` (rules in
 :mod:`rsnprop.propositions.decide`; JSON keys in :mod:`rsnprop.propositions.result`).
 
+The flow goes one way (docs/reporting-propositions.md): :func:`test_propositions`
+(:mod:`.study`) -> :func:`evaluate_spec` (:mod:`.evaluate`): prepare the analysis frame(s)
+(:mod:`.prepare`, or :mod:`.imputation` for ``missing: multiple_imputation``: the one
+interchangeable missing-data step) -> run the tests of each hypothesis (:mod:`.primary`) ->
+pool (a no-op without imputation) -> decide (:mod:`.decide`) -> result (secondary evidence,
+languages, multiverse; :mod:`.result`).
+
 Examples
 --------
 >>> from rsnprop.propositions import load_plan, test_propositions   # doctest: +SKIP
@@ -22,8 +29,9 @@ Examples
 
 from __future__ import annotations
 
-from .evaluate import evaluate_spec, test_propositions
+from .evaluate import evaluate_spec
 from .plan import StudyPlan, load_plan, plan_from_dict
+from .study import test_propositions
 
 __all__ = ["StudyPlan", "load_plan", "plan_from_dict", "test_propositions", "evaluate_spec"]
 

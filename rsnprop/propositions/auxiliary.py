@@ -61,10 +61,10 @@ def auxiliary_tests(frame, *, use=None, phase=None):
     if phase is None:
         phase = g["phase"] if "phase" in g.columns else None
     if phase is None:
-        from .paired import _row
+        from .paired import evidence_row
 
         out["A2"] = {"statement": "For traditional firms the informational lean grows with phase.",
-                     **_row("OLS lean ~ phase (HC3)", status="not_available", note="no phase column")}
+                     **evidence_row("OLS lean ~ phase (HC3)", status="not_available", note="no phase column")}
         return out
     g["phase_"] = pd.to_numeric(pd.Series(phase, index=g.index), errors="coerce")
     trad = g[g["bg"] == 0].copy()

@@ -26,10 +26,10 @@ def constant_sum_within(df, *, expects):
     """One-sided paired t-test of the constant-sum split in one group (see module doc)."""
     import pandas as pd
 
-    from .paired import _row, paired_t
+    from .paired import evidence_row, paired_t
 
     if not all(c in df.columns for c in CS_COLUMNS):
-        return _row("constant sum (paired t)", status="not_available",
+        return evidence_row("constant sum (paired t)", status="not_available",
                     note="constant-sum item not in the data")
     rel = pd.to_numeric(df[CS_COLUMNS[0]], errors="coerce").to_numpy(float)
     inf = pd.to_numeric(df[CS_COLUMNS[1]], errors="coerce").to_numpy(float)

@@ -21,7 +21,7 @@ __all__ = ["approach_slope", "moderation"]
 
 
 def _row(test, **kw):
-    from .paired import _row as base
+    from .paired import evidence_row as base
 
     r = base(test, **kw)
     r["group"] = "all firms"

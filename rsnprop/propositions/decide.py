@@ -42,23 +42,18 @@ __all__ = ["decide", "adjust", "VERDICTS"]
 VERDICTS = ("supported", "contradicted", "equivalent", "inconclusive")
 
 
-def _adjust_values(p, method):
-    """Adjusted p-values (list in, list out), as R's ``p.adjust``
-    (:func:`rsnprop.sem.scoretest.p_adjust`, shared with the score tests of the SEM engine)."""
-    from ..sem.scoretest import p_adjust
-
-    return p_adjust(p, method)
-
-
 def adjust(pvalues: dict, method: str = "holm") -> dict:
     """Corrected p-values for the non-missing entries of ``pvalues`` (others stay None).
 
-    R: ``p.adjust(p, method = "holm")``.
+    R: ``p.adjust(p, method = "holm")`` (:func:`rsnprop.sem.scoretest.p_adjust`, shared with the
+    score tests of the SEM engine).
 
     >>> adjust({"a": 0.01, "b": 0.04, "c": 0.03, "d": None})
     {'a': 0.03, 'b': 0.06, 'c': 0.06, 'd': None}
     """
     import math
+
+    from ..sem.scoretest import p_adjust
 
     keys = [k for k, v in pvalues.items() if v is not None and math.isfinite(v)]
     out = {k: None for k in pvalues}
@@ -66,7 +61,7 @@ def adjust(pvalues: dict, method: str = "holm") -> dict:
         return out
     if method == "none" or len(keys) == 1:
         return {**out, **{k: float(pvalues[k]) for k in keys}}
-    adj = _adjust_values([float(pvalues[k]) for k in keys], method)
+    adj = p_adjust([float(pvalues[k]) for k in keys], method)
     return {**out, **{k: float(min(1.0, p)) for k, p in zip(keys, adj)}}
 
 

@@ -1,6 +1,12 @@
 """``missing: multiple_imputation``: the primary tests on m imputed data sets, pooled with
 Rubin's rules.
 
+In the flow of one specification (:func:`rsnprop.propositions.evaluate.evaluate_spec`) this
+module is two steps: the missing-data step :func:`imputed_frames` (step 1, in place of
+:func:`rsnprop.propositions.prepare.observed_frames`) and the pooling step :func:`pool_tests`
+(step 3); the tests in between are the same as without imputation
+(:mod:`rsnprop.propositions.primary`).
+
 Steps (one specification = born-global definition x careless rule):
 
 1. Firms: those the careless rule keeps whose born-global classification is known.
@@ -61,7 +67,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["imputed_datasets", "pool_row", "evaluate_mi", "RANK_NOTE"]
+__all__ = ["imputed_datasets", "imputed_frames", "pool_row", "pool_tost", "pool_tests", "RANK_NOTE"]
 
 #: note of the rank rows under multiple imputation
 RANK_NOTE = ("not available with multiple imputation: there is no accepted rule for pooling "
@@ -103,17 +109,17 @@ def imputed_datasets(clean_df, plan, *, bg_definition=None, careless=None):
 
     from ..data.missing import multiple_imputation
     from ..errors import InputError
-    from .prepare import _items_of, _truthy
+    from .prepare import items_of, to_indicator
 
     bg_col = bg_definition or plan.born_global_definition
-    keep = _truthy(clean_df[bg_col]).notna()
+    keep = to_indicator(clean_df[bg_col]).notna()
     if careless is not None:
         for f in careless.flags:
-            keep &= ~(_truthy(clean_df[f]).fillna(0) > 0)
+            keep &= ~(to_indicator(clean_df[f]).fillna(0) > 0)
     constructs = [*plan.benefits.relational, *plan.benefits.informational]
     items = {}
     for c in constructs:
-        found = _items_of(clean_df.columns, c)
+        found = items_of(clean_df.columns, c)
         if not found:
             raise InputError(f"multiple imputation needs the item columns of construct '{c}' "
                              "in the clean data (none found)", column=f"score_{c}",
@@ -122,7 +128,7 @@ def imputed_datasets(clean_df, plan, *, bg_definition=None, careless=None):
     all_items = [i for c in constructs for i in items[c]]
     sub = clean_df.loc[keep]
     x = sub[all_items].apply(pd.to_numeric, errors="coerce").astype("float64")
-    x["_bg"] = _truthy(sub[bg_col]).astype("float64")
+    x["_bg"] = to_indicator(sub[bg_col]).astype("float64")
     for c, its in items.items():
         empty = [i for i in its if x[i].isna().all()]
         if empty:
@@ -246,10 +252,16 @@ def pool_row(rows, info, *, confidence=0.95):
     return out
 
 
-def _pool_tost(parts, info, *, test, n, sesoi_value, sesoi_unit, alpha):
-    """Pooled TOST from per-imputation (estimate, variance, df, sd) tuples."""
+def pool_tost(parts, info, *, test, n, sesoi_value, sesoi_unit, alpha):
+    """Pooled TOST from per-imputation ``(estimate, variance, df, sd)`` tuples
+    (:func:`rsnprop.propositions.paired.tost_parts`,
+    :func:`rsnprop.propositions.interaction.between_tost_parts`), named ``test`` with ``n``
+    firms; the SESOI as in :func:`rsnprop.propositions.paired.paired_tost`, with the mean SD
+    over the imputations."""
     import numpy as np
     from scipy import stats
+
+    from .paired import evidence_row
 
     q = [x[0] for x in parts]
     u = [x[1] for x in parts]
@@ -262,41 +274,19 @@ def _pool_tost(parts, info, *, test, n, sesoi_value, sesoi_unit, alpha):
     t_low, t_up = (est + bound) / se, (est - bound) / se
     pval = max(stats.t.sf(t_low, df), stats.t.cdf(t_up, df))
     half = float(stats.t.ppf(1 - alpha, df)) * se
-    from .paired import _row
-
-    return _row(f"{test}, pooled over {info['m']} imputations", n=n, estimate=est,
-                ci_lower=est - half, ci_upper=est + half,
-                statistic=float(min(abs(t_low), abs(t_up))), statistic_name="t", df=df,
-                p_value=float(pval), alternative="equivalence", bound=float(bound), se=se,
-                ci_level=1 - 2 * alpha,
-                fmi=p["fmi"], riv=p["riv"], df_complete=dfc, mi_m=info["m"], mi_seed=info["seed"],
-                n_imputed=info["n_imputed"],
-                note=_mi_note(info, p, f"bound +/-{bound:.4g} scale points ({sesoi_value:g} "
-                                       f"{sesoi_unit}; SD = mean over the imputations)"),
-                per_imputation={"estimate": q, "variance": u})
+    return evidence_row(f"{test}, pooled over {info['m']} imputations", n=n, estimate=est,
+                        ci_lower=est - half, ci_upper=est + half,
+                        statistic=float(min(abs(t_low), abs(t_up))), statistic_name="t", df=df,
+                        p_value=float(pval), alternative="equivalence", bound=float(bound), se=se,
+                        ci_level=1 - 2 * alpha,
+                        fmi=p["fmi"], riv=p["riv"], df_complete=dfc, mi_m=info["m"], mi_seed=info["seed"],
+                        n_imputed=info["n_imputed"],
+                        note=_mi_note(info, p, f"bound +/-{bound:.4g} scale points ({sesoi_value:g} "
+                                               f"{sesoi_unit}; SD = mean over the imputations)"),
+                        per_imputation={"estimate": q, "variance": u})
 
 
-def _within_parts(rel, inf, expects):
-    from .paired import _orient
-
-    e, _ = _orient(rel, inf, expects)
-    sd = float(e.std(ddof=1))
-    return float(e.mean()), sd * sd / e.size, float(e.size - 1), sd
-
-
-def _between_parts(frame, sign):
-    import math as _m
-
-    from .interaction import _d_by_group
-
-    x, y = _d_by_group(frame, sign)
-    v1, v2 = x.var(ddof=1) / x.size, y.var(ddof=1) / y.size
-    df = (v1 + v2) ** 2 / (v1 ** 2 / (x.size - 1) + v2 ** 2 / (y.size - 1))
-    sp = _m.sqrt(((x.size - 1) * x.var(ddof=1) + (y.size - 1) * y.var(ddof=1)) / (x.size + y.size - 2))
-    return float(x.mean() - y.mean()), v1 + v2, float(df), sp
-
-
-def _imputed_frames(datasets, info, plan, *, bg_definition, controls, extra):
+def _frames_of(datasets, info, plan, *, bg_definition, controls, extra):
     """``(frames, shared)``: analysis frames (``missing = "available"``) of the imputed data
     sets, and whether they all have the first one's rows, groups and controls.
 
@@ -308,15 +298,15 @@ def _imputed_frames(datasets, info, plan, *, bg_definition, controls, extra):
     """
     import numpy as np
 
-    from .prepare import _score, _truthy, analysis_frame
+    from .prepare import analysis_frame, scale_score, to_indicator
 
     def full(d):
         return analysis_frame(d, plan, bg_definition=bg_definition, missing="available",
                               controls=controls, extra=extra)[0]
 
     def scores(d, known):
-        rel = _score(d, plan.relational_columns()).to_numpy()
-        inf = _score(d, plan.informational_columns()).to_numpy()
+        rel = scale_score(d, plan.relational_columns()).to_numpy()
+        inf = scale_score(d, plan.informational_columns()).to_numpy()
         dd = rel - inf
         return rel, inf, dd, ~np.isnan(dd) & known
 
@@ -325,7 +315,7 @@ def _imputed_frames(datasets, info, plan, *, bg_definition, controls, extra):
     if imputed & {*(controls or ()), *extra, "resp_id", bg_definition}:
         return [first] + [full(d) for d in datasets[1:]], False
     index0 = datasets[0].index
-    known = _truthy(datasets[0][bg_definition]).notna().to_numpy()   # the same in every imputation
+    known = to_indicator(datasets[0][bg_definition]).notna().to_numpy()   # the same in every imputation
     keep0 = scores(datasets[0], known)[3]
 
     def rescored(d):
@@ -350,49 +340,22 @@ def _imputed_frames(datasets, info, plan, *, bg_definition, controls, extra):
     return frames, shared
 
 
-def _mi_groups(frames, shared, group, controls):
-    """:func:`rsnprop.propositions.evaluate._group_numpy` of every imputed frame; with
-    ``shared`` frames (same rows, groups and controls) the rows and X are found once."""
-    from .evaluate import _group_numpy, _group_rows
-
-    if not shared:
-        return [_group_numpy(f, group, controls) for f in frames]
-    mask, X = _group_rows(frames[0], group, controls)
-    n = int(mask.sum())
-    return [(f["relational"].to_numpy(float)[mask], f["informational"].to_numpy(float)[mask], X, n)
-            for f in frames]
-
-
-def _mi_between(frames, shared, *, estimator, controls, sign):
-    """:func:`rsnprop.propositions.interaction.between_groups` (t or hc3) of every imputed
-    frame; with ``shared`` frames the complete rows, bg and controls are found once."""
-    from .interaction import _complete, between_groups, ols_interaction_arrays
-
-    if not shared:
-        return [between_groups(f, estimator=estimator, controls=controls, sign=sign) for f in frames]
-    ok, (_, bg, *xs) = _complete(frames[0], ["D", "bg", *controls])
-    cov_type = "HC3" if estimator == "hc3" else "nonrobust"
-    return [ols_interaction_arrays(f["D"].to_numpy(float)[ok], bg, xs, cov_type=cov_type, sign=sign)
-            for f in frames]
-
-
-def evaluate_mi(clean_df, plan, *, bg_definition=None, careless=None, estimator=None,
-                with_controls=False, extra=(), cache=None):
-    """:func:`rsnprop.propositions.evaluate.evaluate_spec` for ``missing =
-    "multiple_imputation"`` (same return value, plus ``mi``: the imputation info with the
-    numbers of firms analysed).
+def imputed_frames(clean_df, plan, *, bg_definition=None, careless=None, missing=None,
+                   controls=None, extra=(), cache=None):
+    """The missing-data step for ``multiple_imputation`` (step 1 of
+    :func:`rsnprop.propositions.evaluate.evaluate_spec`, in place of
+    :func:`rsnprop.propositions.prepare.observed_frames`, same arguments; ``missing`` is
+    ignored): an :class:`~rsnprop.propositions.prepare.AnalysisFrames` whose ``frames`` are the
+    analysis frames of the m imputed data sets and whose ``mi`` is the imputation info
+    (:func:`imputed_datasets`) with the numbers of firms analysed.  Its ``frame`` is the
+    available-item frame: it checks the columns and serves descriptives and secondary rows.
 
     ``cache`` (a dict) keeps the imputed data sets between calls that differ only in the
     estimator or the controls (the multiverse), and their analysis frames between calls that
     differ only in the estimator.
     """
-    from .decide import decide
-    from .evaluate import cached_frame, joint_sign
-    from .paired import _row, within_group
+    from .prepare import AnalysisFrames, cached_frame
 
-    estimator = estimator or plan.estimator
-    controls = plan.controls if with_controls else None
-    # the available-item frame: checks the columns, and serves descriptives / secondary rows
     frame, notes = cached_frame(cache, clean_df, plan, bg_definition=bg_definition, missing="available",
                                 careless=careless, controls=controls, extra=extra)
     bg_col = bg_definition or plan.born_global_definition
@@ -407,56 +370,30 @@ def evaluate_mi(clean_df, plan, *, bg_definition=None, careless=None, estimator=
     if cache is not None and fkey in cache:      # same imputations and controls: same frames
         frames = cache[fkey]
     else:
-        frames = _imputed_frames(datasets, info, plan, bg_definition=bg_col, controls=controls,
-                                 extra=extra)
+        frames = _frames_of(datasets, info, plan, bg_definition=bg_col, controls=controls, extra=extra)
         if cache is not None:
             cache[fkey] = frames
     frames, shared = frames
     f0 = frames[0]
-    ctrl = f0.attrs["controls"]
     mi = dict(info, n_analysed=int(len(f0)), n_born_global=int((f0.bg == 1).sum()),
               n_traditional=int((f0.bg == 0).sum()))
+    return AnalysisFrames(frame=frame, notes=notes, frames=frames, shared=shared, mi=mi)
+
+
+def pool_tests(tests, mi, plan):
+    """Step 3 of a specification under multiple imputation: ``(primary, tost)`` rows from the
+    per-imputation tests (``{key: HypothesisTests}`` of
+    :func:`rsnprop.propositions.primary.run_hypothesis_tests`) with Rubin's rules
+    (:func:`pool_row`, :func:`pool_tost`); tests that could not be run keep their rows."""
     primary, tost = {}, {}
-    for k, hyp in plan.hypotheses.items():
-        groups = _mi_groups(frames, shared, hyp.group, ctrl)
-        n = groups[0][3]
-        if n < plan.min_group_size:
-            primary[k] = _row("primary", n=n, status="not_available",
-                              note=f"{n} {hyp.group} firms; the plan needs at least {plan.min_group_size}")
-            tost[k] = dict(primary[k], test="TOST")
-        elif estimator == "rank":
-            primary[k] = _row("Wilcoxon signed-rank", n=n, status="not_available", note=RANK_NOTE,
-                              mi_m=info["m"], mi_seed=info["seed"])
-            tost[k] = dict(primary[k], test="TOST")
-        else:
-            # pool_row takes the d_z interval from the pooled t: no per-imputation interval
-            primary[k] = pool_row([within_group(r, i, expects=hyp.expects, estimator=estimator,
-                                                controls=X, bayes=False, effect_ci=False)
-                                   for r, i, X, _ in groups], info)
-            whole = _mi_groups(frames, shared, hyp.group, [])
-            parts = [_within_parts(r_all, i_all, hyp.expects) for r_all, i_all, _, _ in whole]
-            tost[k] = _pool_tost(parts, info, test="TOST", n=whole[-1][3], sesoi_value=plan.sesoi.value,
-                                 sesoi_unit=plan.sesoi.unit, alpha=plan.alpha)
-        primary[k]["group"] = tost[k]["group"] = hyp.group
-    sign = joint_sign(plan)
-    if sign is not None:
-        n_small = min(mi["n_born_global"], mi["n_traditional"])
-        if n_small < plan.min_group_size:
-            primary["joint"] = _row("interaction", n=len(f0), status="not_available",
-                                    note=f"smallest group has {n_small} firms")
-            tost["joint"] = dict(primary["joint"], test="TOST (between)")
-        elif estimator == "rank":
-            primary["joint"] = _row("Mann-Whitney U", n=len(f0), status="not_available",
-                                    note=RANK_NOTE, mi_m=info["m"], mi_seed=info["seed"])
-            tost["joint"] = dict(primary["joint"], test="TOST (between)")
-        else:
-            primary["joint"] = pool_row(_mi_between(frames, shared, estimator=estimator,
-                                                    controls=tuple(ctrl), sign=sign), info)
-            tost["joint"] = _pool_tost([_between_parts(f, sign) for f in frames], info,
-                                       test="TOST (between)", n=len(f0), sesoi_value=plan.sesoi.value,
-                                       sesoi_unit=plan.sesoi.unit, alpha=plan.alpha)
+    for key, t in tests.items():
+        if t.final:
+            primary[key], tost[key] = t.primary[0], t.tost[0]
+            continue
+        primary[key] = pool_row(t.primary, mi)
+        tost[key] = pool_tost(t.tost, mi, test=t.tost_test, n=t.n_tost, sesoi_value=plan.sesoi.value,
+                              sesoi_unit=plan.sesoi.unit, alpha=plan.alpha)
+    if "joint" in primary:
         for r in (primary["joint"], tost["joint"]):
             r["group"] = "born_global vs traditional"
-    decision = decide(primary, tost, alpha=plan.alpha, correction=plan.correction)
-    return {"frame": frame, "notes": notes, "primary": primary, "tost": tost, "decision": decision,
-            "sign": sign, "mi": mi}
+    return primary, tost

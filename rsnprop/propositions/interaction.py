@@ -30,18 +30,19 @@ R: ``summary(lm(d ~ bg))`` and ``coeftest(fit, vcov = vcovHC(fit, type = "HC3"))
 from __future__ import annotations
 
 __all__ = ["ols_interaction", "ols_interaction_arrays", "mixed_anova_interaction", "welch_interaction",
-           "rank_interaction", "between_groups", "interaction_tost"]
+           "rank_interaction", "between_groups", "interaction_tost", "complete_arrays", "d_by_group",
+           "between_tost_parts"]
 
 
 def _row(test, **kw):
-    from .paired import _row as base
+    from .paired import evidence_row as base
 
     r = base(test, **kw)
     r["group"] = "born_global vs traditional"
     return r
 
 
-def _complete(frame, cols):
+def complete_arrays(frame, cols):
     """``(ok, arrays)``: the rows where none of the columns ``cols`` is missing, and those
     columns as float arrays restricted to them (``frame[cols].dropna()`` without building
     the DataFrame)."""
@@ -52,7 +53,7 @@ def _complete(frame, cols):
     return ok, [a[ok] for a in arrays]
 
 
-def _d_by_group(frame, sign):
+def d_by_group(frame, sign):
     """``(x, y)``: ``sign * D`` of the born globals and of the traditional firms (D known)."""
     import numpy as np
 
@@ -62,12 +63,25 @@ def _d_by_group(frame, sign):
     return sign * d[(bg == 1) & ok], sign * d[(bg == 0) & ok]
 
 
+def between_tost_parts(frame, sign):
+    """``(estimate, variance, df, sd)`` of the difference in mean D between the groups
+    (Welch variance and df, pooled within-group SD): what a pooled equivalence test needs
+    from one imputed data set (:func:`rsnprop.propositions.imputation.pool_tost`)."""
+    import math
+
+    x, y = d_by_group(frame, sign)
+    v1, v2 = x.var(ddof=1) / x.size, y.var(ddof=1) / y.size
+    df = (v1 + v2) ** 2 / (v1 ** 2 / (x.size - 1) + v2 ** 2 / (y.size - 1))
+    sp = math.sqrt(((x.size - 1) * x.var(ddof=1) + (y.size - 1) * y.var(ddof=1)) / (x.size + y.size - 2))
+    return float(x.mean() - y.mean()), v1 + v2, float(df), sp
+
+
 def ols_interaction(frame, *, controls=(), cov_type="HC3", sign=1, confidence=0.95):
     """OLS of D on the born-global indicator (+ controls); the bg coefficient, one-sided.
 
     R: ``fit <- lm(d ~ bg + ...); lmtest::coeftest(fit, vcov = sandwich::vcovHC(fit, type = "HC3"))``.
     """
-    d, bg, *xs = _complete(frame, ["D", "bg", *controls])[1]
+    d, bg, *xs = complete_arrays(frame, ["D", "bg", *controls])[1]
     return ols_interaction_arrays(d, bg, xs, cov_type=cov_type, sign=sign, confidence=confidence)
 
 
@@ -144,7 +158,7 @@ def welch_interaction(frame, *, sign=1, confidence=0.95):
 
     from .effect_sizes import hedges_g_ci
 
-    x, y = _d_by_group(frame, sign)
+    x, y = d_by_group(frame, sign)
     if x.size < 2 or y.size < 2:
         return _row("Welch t", n=int(x.size + y.size), status="not_available", note="too few firms in a group")
     res = stats.ttest_ind(x, y, equal_var=False)
@@ -212,7 +226,7 @@ def interaction_tost(frame, *, sesoi_value=0.2, sesoi_unit="dz", alpha=0.05, sig
 
     from scipy import stats
 
-    x, y = _d_by_group(frame, sign)
+    x, y = d_by_group(frame, sign)
     if x.size < 2 or y.size < 2:
         return _row("TOST (between)", n=int(x.size + y.size), status="not_available",
                     note="too few firms in a group")

@@ -105,14 +105,14 @@ def check_languages(clean_df, plan) -> dict:
 
     from ..sem import invariance
     from .latent import latent_model
-    from .prepare import _items_of
+    from .prepare import items_of
 
     from .plan import LanguageInvariance
 
     cfg = plan.language_invariance or LanguageInvariance()   # called directly: the defaults
     if cfg.column not in clean_df.columns:
         return _empty(cfg, "not_available", f"no {cfg.column!r} column in the clean data")
-    items = {kind: [i for c in getattr(plan.benefits, kind) for i in _items_of(clean_df.columns, c)]
+    items = {kind: [i for c in getattr(plan.benefits, kind) for i in items_of(clean_df.columns, c)]
              for kind in ("relational", "informational")}
     if min(len(v) for v in items.values()) < 2:
         return _empty(cfg, "not_available", "fewer than 2 item columns per benefit scale in the data")

@@ -35,7 +35,7 @@ _LEVELS = {"configural": 0, "metric": 1, "partial_scalar": 1.5, "scalar": 2, "st
 
 
 def _row(**kw):
-    from .paired import _row as base
+    from .paired import evidence_row as base
 
     r = base("latent mean difference (multigroup SEM)", **kw)
     r["group"] = "born_global vs traditional"

@@ -57,9 +57,9 @@ _RANK = {"none": -1, "configural": 0, "partial_metric": 0.5, "metric": 1, "parti
 
 def benefit_items(columns, plan) -> dict:
     """``{"relational": [items], "informational": [items]}`` present in ``columns``."""
-    from .prepare import _items_of
+    from .prepare import items_of
 
-    return {kind: [i for c in getattr(plan.benefits, kind) for i in _items_of(columns, c)]
+    return {kind: [i for c in getattr(plan.benefits, kind) for i in items_of(columns, c)]
             for kind in ("relational", "informational")}
 
 
@@ -160,13 +160,13 @@ def invariant_part(clean_df, plan, set_aside):
     rowMeans(X, na.rm = TRUE), NA)``)."""
     import numpy as np
 
-    from .prepare import _items_of
+    from .prepare import items_of
 
     share = float((plan.cleaning or {}).get("min_items_for_score", 0.5))
     out = clean_df.drop(columns=[c for c in set_aside if c in clean_df.columns])
     for c in [*plan.benefits.relational, *plan.benefits.informational]:
-        its = [i for i in _items_of(clean_df.columns, c) if i not in set_aside]
-        if not its or not set(_items_of(clean_df.columns, c)) & set(set_aside):
+        its = [i for i in items_of(clean_df.columns, c) if i not in set_aside]
+        if not its or not set(items_of(clean_df.columns, c)) & set(set_aside):
             continue
         X = out[its].apply(lambda s: s.astype(float))
         n = X.notna().sum(axis=1)

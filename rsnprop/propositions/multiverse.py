@@ -160,11 +160,6 @@ def _datasets(clean_df, plan, raw, instrument):
 
 def run_multiverse(clean_df, plan, *, raw=None, instrument=None):
     """Run the specification grid (see module docstring)."""
-    import warnings
-
-    from ..errors import InputError
-    from .evaluate import evaluate_spec
-
     mv = plan.multiverse
     data = _datasets(clean_df, plan, raw, instrument)
     rules = {r.name: r for r in mv.careless}
@@ -175,61 +170,87 @@ def run_multiverse(clean_df, plan, *, raw=None, instrument=None):
     policies = mv.measurement_policies or [plan.measurement.policy]
     grid = itertools.product(mv.born_global_definitions, [r.name for r in mv.careless], mv.missing,
                              mv.estimators, mv.controls, policies)
-    for i, (bgdef, care, miss, est, ctrl, pol) in enumerate(grid, start=1):
-        row = {"spec_id": i, "born_global_definition": bgdef, "careless": care, "missing": miss,
-               "estimator": est, "controls": bool(ctrl), "measurement_policy": pol,
-               "invariance_level": None, "items_set_aside": None,
-               "primary": (bgdef == plan.born_global_definition and care == mv.careless[0].name
-                           and miss == plan.missing and est == plan.estimator
-                           and bool(ctrl) == plan.adjust_primary and pol == plan.measurement.policy),
-               "status": "ok", "note": "", "n": None, "n_born_global": None, "n_traditional": None}
-        for k in keys:
-            row.update({f"verdict_{k}": None, f"estimate_{k}": None, f"ci_lower_{k}": None,
-                        f"ci_upper_{k}": None, f"effect_size_{k}": None, f"p_corrected_{k}": None})
-        df, note = data[care]
+    for i, cell in enumerate(grid, start=1):
+        row = _empty_row(i, cell, plan, keys)
+        df, note = data[row["careless"]]
         if df is None:
             row.update(status="not_available", note=note)
-            rows.append(row)
-            continue
-        if miss == "multiple_imputation" and est == "rank":
-            from .imputation import RANK_NOTE
-
-            row.update(status="not_available", note="rank estimator " + RANK_NOTE)
-            rows.append(row)
-            continue
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                spec = evaluate_spec(df, plan, bg_definition=bgdef, careless=rules[care],
-                                     missing=miss, estimator=est, with_controls=bool(ctrl),
-                                     bayes=False, mi_cache=mi_cache, measurement_policy=pol)
-        except InputError as err:
-            row.update(status="not_available", note=str(err))
-            rows.append(row)
-            continue
-        frame = spec["frame"]
-        row.update(n=int(len(frame)), n_born_global=int((frame.bg == 1).sum()),
-                   n_traditional=int((frame.bg == 0).sum()), note="; ".join(spec["notes"]))
-        if "mi" in spec:     # multiple imputation analyses every classified firm
-            mi = spec["mi"]
-            row.update(n=mi["n_analysed"], n_born_global=mi["n_born_global"],
-                       n_traditional=mi["n_traditional"],
-                       note="; ".join([*spec["notes"], f"multiple imputation: m = {mi['m']}, "
-                                       f"seed {mi['seed']}, {mi['n_imputed']} item answers imputed"]))
-        meas = spec.get("measurement") or {}
-        row.update(invariance_level=meas.get("level"), items_set_aside=meas.get("items_set_aside"))
-        dec = spec["decision"]
-        for k in keys:
-            r = spec["primary"].get(k)
-            if r is None:
-                continue
-            if r.get("ci_level") is not None:
-                levels.add(r["ci_level"])
-            row.update({f"verdict_{k}": dec["verdicts"].get(k), f"estimate_{k}": r.get("estimate"),
-                        f"ci_lower_{k}": r.get("ci_lower"), f"ci_upper_{k}": r.get("ci_upper"),
-                        f"effect_size_{k}": r.get("effect_size"),
-                        f"p_corrected_{k}": dec["p_corrected"].get(k)})
+        else:
+            _evaluate_cell(row, df, plan, rules, keys, levels, mi_cache)
         rows.append(row)
+    return _grid_summary(rows, keys, mv, policies, levels)
+
+
+def _empty_row(spec_id, cell, plan, keys) -> dict:
+    """The table row of one specification ``cell`` = (born-global definition, careless rule,
+    missing-data method, estimator, controls, policy), before it is evaluated."""
+    bgdef, care, miss, est, ctrl, pol = cell
+    mv = plan.multiverse
+    row = {"spec_id": spec_id, "born_global_definition": bgdef, "careless": care, "missing": miss,
+           "estimator": est, "controls": bool(ctrl), "measurement_policy": pol,
+           "invariance_level": None, "items_set_aside": None,
+           "primary": (bgdef == plan.born_global_definition and care == mv.careless[0].name
+                       and miss == plan.missing and est == plan.estimator
+                       and bool(ctrl) == plan.adjust_primary and pol == plan.measurement.policy),
+           "status": "ok", "note": "", "n": None, "n_born_global": None, "n_traditional": None}
+    for k in keys:
+        row.update({f"verdict_{k}": None, f"estimate_{k}": None, f"ci_lower_{k}": None,
+                    f"ci_upper_{k}": None, f"effect_size_{k}": None, f"p_corrected_{k}": None})
+    return row
+
+
+def _evaluate_cell(row, df, plan, rules, keys, levels, mi_cache) -> None:
+    """Fill ``row`` with the verdicts and primary estimates of its specification on ``df``
+    (:func:`rsnprop.propositions.evaluate.evaluate_spec`), or mark it not available; adds
+    the interval levels of its primary rows to ``levels``."""
+    import warnings
+
+    from ..errors import InputError
+    from .evaluate import evaluate_spec
+
+    if row["missing"] == "multiple_imputation" and row["estimator"] == "rank":
+        from .imputation import RANK_NOTE
+
+        row.update(status="not_available", note="rank estimator " + RANK_NOTE)
+        return
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            spec = evaluate_spec(df, plan, bg_definition=row["born_global_definition"],
+                                 careless=rules[row["careless"]], missing=row["missing"],
+                                 estimator=row["estimator"], with_controls=row["controls"],
+                                 bayes=False, mi_cache=mi_cache,
+                                 measurement_policy=row["measurement_policy"])
+    except InputError as err:
+        row.update(status="not_available", note=str(err))
+        return
+    frame = spec["frame"]
+    row.update(n=int(len(frame)), n_born_global=int((frame.bg == 1).sum()),
+               n_traditional=int((frame.bg == 0).sum()), note="; ".join(spec["notes"]))
+    if "mi" in spec:     # multiple imputation analyses every classified firm
+        mi = spec["mi"]
+        row.update(n=mi["n_analysed"], n_born_global=mi["n_born_global"],
+                   n_traditional=mi["n_traditional"],
+                   note="; ".join([*spec["notes"], f"multiple imputation: m = {mi['m']}, "
+                                   f"seed {mi['seed']}, {mi['n_imputed']} item answers imputed"]))
+    meas = spec.get("measurement") or {}
+    row.update(invariance_level=meas.get("level"), items_set_aside=meas.get("items_set_aside"))
+    dec = spec["decision"]
+    for k in keys:
+        r = spec["primary"].get(k)
+        if r is None:
+            continue
+        if r.get("ci_level") is not None:
+            levels.add(r["ci_level"])
+        row.update({f"verdict_{k}": dec["verdicts"].get(k), f"estimate_{k}": r.get("estimate"),
+                    f"ci_lower_{k}": r.get("ci_lower"), f"ci_upper_{k}": r.get("ci_upper"),
+                    f"effect_size_{k}": r.get("effect_size"),
+                    f"p_corrected_{k}": dec["p_corrected"].get(k)})
+
+
+def _grid_summary(rows, keys, mv, policies, levels) -> dict:
+    """The ``multiverse`` block: shares of each verdict over the specifications computed,
+    the rows sorted by the joint estimate (``rank_joint``), the dimensions of the grid."""
     ok = [r for r in rows if r["status"] == "ok"]
     share = {}
     for k in keys:

@@ -31,10 +31,14 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["paired_t", "paired_tost", "paired_wilcoxon", "paired_ols", "within_group"]
+__all__ = ["paired_t", "paired_tost", "paired_wilcoxon", "paired_ols", "within_group", "evidence_row",
+           "oriented_difference", "tost_parts"]
 
 
-def _orient(rel, inf, expects):
+def oriented_difference(rel, inf, expects):
+    """``(e, sign)``: ``e = sign * (rel - inf)`` over the pairs with both scores, ``sign = +1``
+    when the proposition expects the relational benefit to be higher, else -1 (positive
+    ``e`` supports the proposition)."""
     import numpy as np
 
     rel = np.asarray(rel, dtype=float)
@@ -44,7 +48,9 @@ def _orient(rel, inf, expects):
     return sign * (rel[ok] - inf[ok]), sign
 
 
-def _row(test, **kw):
+def evidence_row(test, **kw):
+    """An evidence row (module docstring) named ``test``: every key present, None unless
+    given in ``kw``; ``status`` "ok" by default."""
     row = {"test": test, "group": None, "n": None, "estimate": None, "ci_lower": None,
            "ci_upper": None, "statistic": None, "statistic_name": None, "df": None,
            "effect_size": None, "effect_size_name": None, "es_ci_lower": None,
@@ -56,7 +62,7 @@ def _row(test, **kw):
 
 
 def _too_small(test, n, note="fewer than 3 firms"):
-    return _row(test, n=int(n), status="not_available", note=note)
+    return evidence_row(test, n=int(n), status="not_available", note=note)
 
 
 def paired_t(rel, inf, *, expects, confidence=0.95, bayes=True, effect_ci=True):
@@ -78,7 +84,7 @@ def paired_t(rel, inf, *, expects, confidence=0.95, bayes=True, effect_ci=True):
 
     from .effect_sizes import dz_ci, jzs_bf10
 
-    e, sign = _orient(rel, inf, expects)
+    e, sign = oriented_difference(rel, inf, expects)
     n = e.size
     if n < 3 or np.std(e) == 0:
         return _too_small("paired t", n, "fewer than 3 firms or no variation")
@@ -87,7 +93,7 @@ def paired_t(rel, inf, *, expects, confidence=0.95, bayes=True, effect_ci=True):
     df = n - 1
     half = stats.t.ppf((1 + confidence) / 2, df) * e.std(ddof=1) / math.sqrt(n)
     dz, lo, hi = dz_ci(e, confidence) if effect_ci else (float(e.mean() / e.std(ddof=1)), None, None)
-    return _row("paired t", n=n, estimate=float(e.mean()), ci_lower=float(e.mean() - half),
+    return evidence_row("paired t", n=n, estimate=float(e.mean()), ci_lower=float(e.mean() - half),
                 ci_upper=float(e.mean() + half), statistic=t, statistic_name="t", df=df,
                 effect_size=dz, effect_size_name="dz", es_ci_lower=lo, es_ci_upper=hi,
                 p_value=float(stats.t.sf(t, df)), p_opposite=float(stats.t.cdf(t, df)),
@@ -108,7 +114,7 @@ def paired_tost(rel, inf, *, expects, sesoi_value=0.2, sesoi_unit="dz", alpha=0.
     import numpy as np
     from scipy import stats
 
-    e, sign = _orient(rel, inf, expects)
+    e, sign = oriented_difference(rel, inf, expects)
     n = e.size
     if n < 3 or np.std(e) == 0:
         return _too_small("TOST", n, "fewer than 3 firms or no variation")
@@ -120,12 +126,21 @@ def paired_tost(rel, inf, *, expects, sesoi_value=0.2, sesoi_unit="dz", alpha=0.
     t_up = (e.mean() - bound) / se
     p = max(stats.t.sf(t_low, df), stats.t.cdf(t_up, df))
     half = stats.t.ppf(1 - alpha, df) * se
-    return _row("TOST", n=n, estimate=float(e.mean()), ci_lower=float(e.mean() - half),
+    return evidence_row("TOST", n=n, estimate=float(e.mean()), ci_lower=float(e.mean() - half),
                 ci_upper=float(e.mean() + half), statistic=float(min(abs(t_low), abs(t_up))),
                 statistic_name="t", df=df, p_value=float(p), alternative="equivalence",
                 note=f"bound +/-{bound:.4g} scale points ({sesoi_value:g} {sesoi_unit}); "
                      f"{1 - 2 * alpha:.0%} CI (1 - 2 alpha); p = larger of the two one-sided p-values",
                 bound=float(bound), ci_level=1 - 2 * alpha)
+
+
+def tost_parts(rel, inf, expects):
+    """``(estimate, variance, df, sd)`` of ``mean(e)`` (:func:`oriented_difference`): what a
+    pooled equivalence test needs from one imputed data set
+    (:func:`rsnprop.propositions.imputation.pool_tost`)."""
+    e, _ = oriented_difference(rel, inf, expects)
+    sd = float(e.std(ddof=1))
+    return float(e.mean()), sd * sd / e.size, float(e.size - 1), sd
 
 
 def paired_wilcoxon(rel, inf, *, expects, controls=None):
@@ -139,7 +154,7 @@ def paired_wilcoxon(rel, inf, *, expects, controls=None):
     import numpy as np
     from scipy import stats
 
-    e, sign = _orient(rel, inf, expects)
+    e, sign = oriented_difference(rel, inf, expects)
     if controls is not None:
         e, _ = _adjust(e, controls)
     n = e.size
@@ -153,7 +168,7 @@ def paired_wilcoxon(rel, inf, *, expects, controls=None):
     from .effect_sizes import hodges_lehmann_paired
 
     hl, hl_lo, hl_hi = hodges_lehmann_paired(e)
-    return _row("Wilcoxon signed-rank", n=n, estimate=hl, ci_lower=hl_lo, ci_upper=hl_hi,
+    return evidence_row("Wilcoxon signed-rank", n=n, estimate=hl, ci_lower=hl_lo, ci_upper=hl_hi,
                 statistic=float(g.statistic), statistic_name="V", effect_size=r,
                 effect_size_name="rank-biserial r", p_value=float(g.pvalue), p_opposite=float(lo.pvalue),
                 ci_level=0.95, note="estimate = Hodges-Lehmann (median of Walsh averages), order-statistic 95% CI"
@@ -184,7 +199,7 @@ def paired_ols(rel, inf, *, expects, controls=None, cov_type="HC3", confidence=0
     from statsmodels.regression.linear_model import OLS   # not statsmodels.api: 1 s of imports
     from scipy import stats
 
-    e, sign = _orient(rel, inf, expects)
+    e, sign = oriented_difference(rel, inf, expects)
     n = e.size
     if controls is None:
         A = np.ones((n, 1))
@@ -202,7 +217,7 @@ def paired_ols(rel, inf, *, expects, controls=None, cov_type="HC3", confidence=0
     half = stats.t.ppf((1 + confidence) / 2, df) * se
     sd = float(np.std(e, ddof=1))
     se_name = "classical SE" if cov_type == "nonrobust" else f"{cov_type} SE"
-    return _row(f"OLS mean of D ({se_name})" + (f", {k - 1} centred controls" if k > 1 else ""), n=n,
+    return evidence_row(f"OLS mean of D ({se_name})" + (f", {k - 1} centred controls" if k > 1 else ""), n=n,
                 estimate=est, ci_lower=est - half, ci_upper=est + half, statistic=t,
                 statistic_name="t", df=df, effect_size=est / sd, effect_size_name="dz",
                 es_ci_lower=(est - half) / sd, es_ci_upper=(est + half) / sd,

@@ -24,10 +24,13 @@ Examples
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 from ..errors import InputError
 
-__all__ = ["analysis_frame", "control_matrix", "ITEM_PREFIX"]
+__all__ = ["analysis_frame", "control_matrix", "ITEM_PREFIX", "items_of", "to_indicator", "scale_score",
+           "AnalysisFrames", "observed_frames", "cached_frame", "group_rows", "group_scores",
+           "group_scores_each", "group_subset"]
 
 #: item-id prefix of each construct (CONTRIBUTING.md); used for complete-case deletion
 ITEM_PREFIX = {"relational": "rel_", "informational": "inf_", "risk_reduction": "rsk_",
@@ -40,7 +43,14 @@ _DERIVED = {
 }
 
 
-def _truthy(series):
+def to_indicator(series):
+    """A 0/1 column as floats: numbers as they are, booleans and "true"/"yes"/"1" /
+    "false"/"no"/"0" text as 1.0 / 0.0, anything else missing.
+
+    >>> import pandas as pd
+    >>> to_indicator(pd.Series(["yes", "No", "maybe"])).tolist(), to_indicator(pd.Series([1, 0, None])).tolist()
+    ([1.0, 0.0, <NA>], [1.0, 0.0, nan])
+    """
     import pandas as pd
 
     s = series
@@ -53,13 +63,19 @@ def _truthy(series):
     return num
 
 
-def _items_of(columns, construct):
+def items_of(columns, construct):
+    """The item columns of ``construct`` among ``columns`` (``rel_1``, ``rel_2``... for
+    ``relational``; :data:`ITEM_PREFIX`).
+
+    >>> items_of(["rel_1", "rel_x", "inf_2", "rel_10"], "relational")
+    ['rel_1', 'rel_10']
+    """
     prefix = ITEM_PREFIX.get(construct, construct + "_")
     pat = re.compile(rf"^{re.escape(prefix)}\d+$")
     return [c for c in columns if pat.match(str(c))]
 
 
-def _score(df, names):
+def scale_score(df, names):
     """Row mean of the score columns ``names`` (NaN when one of them is missing)."""
     import pandas as pd
 
@@ -94,13 +110,29 @@ def analysis_frame(clean_df, plan, *, bg_definition=None, missing=None, careless
     InputError
         When the born-global column or a benefit score column is missing.
     """
-    import numpy as np
     import pandas as pd
 
     notes: list[str] = []
-    df = clean_df
     bg_col = bg_definition or plan.born_global_definition
-    missing = missing or plan.missing
+    cols = _check_columns(clean_df, plan, bg_col)
+    keep = _careless_keep(clean_df, careless)
+    # the columns are gathered first and each frame built at once (a column insert per
+    # column cost more than the tests at a few hundred firms, in every power replication)
+    first, keep = _benefit_scores(clean_df, plan, cols, missing or plan.missing, keep, notes)
+    first["bg"] = _born_global(clean_df, bg_col)
+    out = pd.DataFrame(first, index=clean_df.index)
+    counts = _counts(out, keep, bg_col)
+    out = _drop_unusable(out, keep, counts, bg_col, notes)
+    out = _groups_extra_controls(out, clean_df, extra, controls, notes)
+    out.attrs["bg_definition"] = bg_col
+    out.attrs["counts"] = counts
+    out = out.reset_index(drop=True)
+    return out, notes
+
+
+def _check_columns(df, plan, bg_col) -> dict:
+    """``{"relational": [score columns], "informational": [...]}``, once the born-global and
+    score columns are known to be in ``df``."""
     if bg_col not in df.columns:
         raise InputError("born-global classification column not in the clean data",
                          column=bg_col, parameter="born_global_definition")
@@ -110,38 +142,61 @@ def analysis_frame(clean_df, plan, *, bg_definition=None, missing=None, careless
             if c not in df.columns:
                 raise InputError(f"{kind} score column not in the clean data", column=c,
                                  parameter=f"benefits.{kind}")
+    return cols
+
+
+def _careless_keep(df, careless):
+    """Boolean Series: the rows that no flag of the careless rule marks."""
+    import pandas as pd
+
     keep = pd.Series(True, index=df.index)
     if careless is not None and careless.flags:
         for f in careless.flags:
             if f not in df.columns:
                 raise InputError("careless-response flag column not in the clean data", column=f,
                                  parameter=f"multiverse.careless.{careless.name}")
-            keep &= ~(_truthy(df[f]).fillna(0) > 0)
-    # the columns are gathered first and each frame built at once (a column insert per
-    # column cost more than the tests at a few hundred firms, in every power replication)
+            keep &= ~(to_indicator(df[f]).fillna(0) > 0)
+    return keep
+
+
+def _benefit_scores(df, plan, cols, missing, keep, notes):
+    """``(columns, keep)``: ``resp_id``, ``relational``, ``informational`` and ``D``, and
+    ``keep`` narrowed to the firms with every benefit item under ``complete_cases``."""
+    import pandas as pd
+
     first = {}
     if "resp_id" in df.columns:
         first["resp_id"] = df["resp_id"]
     for kind, names in cols.items():
         if missing == "complete_cases":
             constructs = plan.benefits.relational if kind == "relational" else plan.benefits.informational
-            items = [i for c in constructs for i in _items_of(df.columns, c)]
+            items = [i for c in constructs for i in items_of(df.columns, c)]
             if not items:
                 notes.append(f"complete_cases: no item columns found for {kind}; scale scores used")
             else:
                 keep &= df[items].apply(pd.to_numeric, errors="coerce").notna().all(axis=1)
-        first[kind] = _score(df, names)
+        first[kind] = scale_score(df, names)
     first["D"] = first["relational"] - first["informational"]
-    bg = _truthy(df[bg_col])
+    return first, keep
+
+
+def _born_global(df, bg_col):
+    """The born-global column as 1.0 / 0.0 / NaN; any other value is an error."""
+    import numpy as np
+
+    bg = to_indicator(df[bg_col])
     bad = bg.notna() & ~bg.isin([0.0, 1.0])
     if bad.any():
         i = bad.idxmax()
         raise InputError("born-global column must be 0/1 (or true/false)", column=bg_col,
                          row=int(i) if isinstance(i, (int, np.integer)) else str(i), value=df[bg_col][i])
-    first["bg"] = bg
-    out = pd.DataFrame(first, index=df.index)
+    return bg
+
+
+def _drop_unusable(out, keep, counts, bg_col, notes):
+    """The rows kept by the rules with D and the group known; a note says why the others are
+    left out."""
     n0 = len(out)
-    counts = _counts(out, keep, bg_col)
     out = out[keep & out["D"].notna() & out["bg"].notna()]
     dropped = n0 - len(out)
     if dropped:
@@ -149,6 +204,15 @@ def analysis_frame(clean_df, plan, *, bg_definition=None, missing=None, careless
                f"{counts['missing_score']} without both benefit scores" if counts["missing_score"] else "",
                f"{counts['excluded_by_rule']} by careless/complete-case rule" if counts["excluded_by_rule"] else ""]
         notes.append(f"{dropped} of {n0} firms left out: " + ", ".join(w for w in why if w))
+    return out
+
+
+def _groups_extra_controls(out, df, extra, controls, notes):
+    """``out`` with ``bg`` as int, ``group``, the ``extra`` columns of ``df`` and the control
+    columns (:func:`control_matrix`; their names in ``attrs["controls"]``)."""
+    import numpy as np
+    import pandas as pd
+
     final = {c: out[c] for c in out.columns}
     final["bg"] = out["bg"].astype(int)
     final["group"] = pd.Series(np.where(final["bg"] == 1, "born_global", "traditional"),
@@ -165,10 +229,7 @@ def analysis_frame(clean_df, plan, *, bg_definition=None, missing=None, careless
         ctrl_cols = list(ctrl.columns)
     out = pd.DataFrame(final, index=out.index)
     out.attrs["controls"] = ctrl_cols
-    out.attrs["bg_definition"] = bg_col
-    out.attrs["counts"] = counts
-    out = out.reset_index(drop=True)
-    return out, notes
+    return out
 
 
 def _counts(out, keep, bg_col) -> dict:
@@ -231,3 +292,100 @@ def control_matrix(df, controls, *, min_level=5):
                 continue
             out[name] = num.astype(float).to_numpy()
     return pd.DataFrame(out, index=df.index), notes
+
+
+@dataclass
+class AnalysisFrames:
+    """What the tests of one specification run on (step 1 of
+    :func:`rsnprop.propositions.evaluate.evaluate_spec`).
+
+    ``frame`` is the analysis frame of the observed scores (available items under multiple
+    imputation): descriptives, secondary evidence and counts use it.  ``frames`` are the frames
+    the primary tests run on: ``[frame]``, or one per imputed data set; ``shared`` says that they
+    all have the first one's rows, groups and controls (so the rows of a group are found once);
+    ``mi`` is the imputation info (None without imputation: there is nothing to pool).
+    """
+
+    frame: object
+    notes: list
+    frames: list = field(default_factory=list)
+    shared: bool = True
+    mi: dict | None = None
+
+
+def observed_frames(clean_df, plan, *, bg_definition=None, careless=None, missing=None,
+                    controls=None, extra=(), cache=None) -> AnalysisFrames:
+    """The missing-data step for ``available`` and ``complete_cases``: one analysis frame
+    (:func:`analysis_frame`, kept in ``cache``, see :func:`cached_frame`).
+
+    >>> import pandas as pd
+    >>> from rsnprop.propositions.plan import StudyPlan
+    >>> df = pd.DataFrame({"score_relational": [5.0, 3.0], "score_informational": [4.0, 4.0],
+    ...                    "bg_ms20": [1, 0]})
+    >>> prepared = observed_frames(df, StudyPlan(name="x"))
+    >>> len(prepared.frames), prepared.mi
+    (1, None)
+    """
+    frame, notes = cached_frame(cache, clean_df, plan, bg_definition=bg_definition, missing=missing,
+                                careless=careless, controls=controls, extra=extra)
+    return AnalysisFrames(frame=frame, notes=notes, frames=[frame])
+
+
+def cached_frame(cache, clean_df, plan, **kw):
+    """``analysis_frame(clean_df, plan, **kw)``, kept in ``cache`` (a dict, or None for no
+    cache) for the specifications that differ only in the estimator.  The frame is shared:
+    callers must not modify it; the notes are a fresh list."""
+    if cache is None:
+        return analysis_frame(clean_df, plan, **kw)
+    care = kw.get("careless")
+    key = ("frame", id(clean_df), kw.get("bg_definition"), kw.get("missing"),
+           None if care is None else (care.name, tuple(care.flags)),
+           tuple(kw.get("controls") or ()), tuple(kw.get("extra") or ()))
+    if key not in cache:
+        cache[key] = analysis_frame(clean_df, plan, **kw)
+    frame, notes = cache[key]
+    return frame, list(notes)
+
+
+def group_rows(frame, group, controls):
+    """``(mask, X)``: boolean mask of the ``group`` firms with every control known, and their
+    control matrix (controls constant within the group dropped: the intercept absorbs them;
+    ``None`` without controls or when none is left)."""
+    import numpy as np
+
+    mask = frame["group"].to_numpy() == group
+    X = None
+    if controls:
+        X_all = np.column_stack([frame[c].to_numpy(float) for c in controls])
+        mask &= ~np.isnan(X_all).any(axis=1)
+        X = np.asfortranarray(X_all[mask])       # the layout DataFrame.to_numpy gives
+        keep = X.std(axis=0) > 0 if len(X) else []
+        X = X[:, keep] if len(X) else X
+        X = X if X.size and X.shape[1] else None
+    return mask, X
+
+
+def group_scores(frame, group, controls):
+    """``(rel, inf, X, n)`` of the ``group`` firms with every control known (see
+    :func:`group_rows`); numpy arrays only, for the inner loops."""
+    mask, X = group_rows(frame, group, controls)
+    return (frame["relational"].to_numpy(float)[mask], frame["informational"].to_numpy(float)[mask],
+            X, int(mask.sum()))
+
+
+def group_scores_each(frames, shared, group, controls):
+    """:func:`group_scores` of every frame; with ``shared`` frames (same rows, groups and
+    controls) the rows and X are found once."""
+    if not shared:
+        return [group_scores(f, group, controls) for f in frames]
+    mask, X = group_rows(frames[0], group, controls)
+    n = int(mask.sum())
+    return [(f["relational"].to_numpy(float)[mask], f["informational"].to_numpy(float)[mask], X, n)
+            for f in frames]
+
+
+def group_subset(frame, group, controls):
+    """``(rel, inf, X, sub)``: as :func:`group_scores`, with the rows as a DataFrame ``sub``."""
+    mask, X = group_rows(frame, group, controls)
+    sub = frame[mask]
+    return sub["relational"].to_numpy(float), sub["informational"].to_numpy(float), X, sub

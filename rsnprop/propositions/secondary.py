@@ -32,16 +32,7 @@ def secondary_evidence(clean_df, plan, spec, *, latent=True, latent_data=None, m
     ``latent_data`` (default ``clean_df``) is the data of the latent cross-check;
     ``measurement`` (the invariance check of the ``partial`` policy) makes it use that check's
     level and freed parameters instead of its own invariance sequence."""
-    import warnings
-
-    from .auxiliary import auxiliary_tests
-    from .constant_sum import constant_sum_within
-    from .continuous import approach_slope, moderation
-    from .evaluate import _group_arrays
-    from .interaction import (mixed_anova_interaction, ols_interaction, rank_interaction,
-                              welch_interaction)
-    from .paired import paired_ols, paired_t, paired_wilcoxon
-    from .prepare import analysis_frame, control_matrix
+    from .prepare import analysis_frame
 
     frame = spec["frame"]
     sign = spec["sign"]
@@ -52,70 +43,114 @@ def secondary_evidence(clean_df, plan, spec, *, latent=True, latent_data=None, m
     ctrl = cframe.attrs["controls"]
     notes.extend(n for n in cnotes if n.startswith("control"))
     for key, hyp in plan.hypotheses.items():
-        rows = []
-        rel, inf, _, sub = _group_arrays(frame, hyp.group, [])
-        if len(sub) >= 3:
-            if plan.estimator != "t":
-                rows.append(dict(paired_t(rel, inf, expects=hyp.expects), role="robustness"))
-            rows.append(dict(paired_wilcoxon(rel, inf, expects=hyp.expects), role="robustness"))
-            if ctrl:
-                r2, i2, X, sub2 = _group_arrays(cframe, hyp.group, ctrl)
-                if len(sub2) > 3:
-                    rows.append(dict(paired_ols(r2, i2, expects=hyp.expects, controls=X), role="robustness"))
-            cs = constant_sum_within(sub, expects=hyp.expects)
-        else:
-            cs = constant_sum_within(sub.iloc[:0], expects=hyp.expects)
-        rows.append(dict(cs, role="cross-check"))
-        for r in rows:
-            r["group"] = hyp.group
-        out["propositions"][key] = rows
+        out["propositions"][key] = _within_rows(frame, cframe, ctrl, hyp, plan)
     if sign is not None and min((frame.bg == 1).sum(), (frame.bg == 0).sum()) >= 2:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            j = [dict(mixed_anova_interaction(frame, sign=sign), role="robustness"),
-                 dict(welch_interaction(frame, sign=sign), role="robustness"),
-                 dict(ols_interaction(frame, sign=sign, cov_type="HC3"), role="robustness"),
-                 dict(rank_interaction(frame, sign=sign), role="robustness")]
-        if ctrl:
-            j.append(dict(ols_interaction(cframe, controls=tuple(ctrl), sign=sign, cov_type="HC3"),
-                          role="robustness"))
-        if "score_intl_approach" in frame.columns:
-            j.append(dict(approach_slope(frame, "score_intl_approach", sign=sign), role="cross-check"))
+        out["joint"] = _joint_rows(frame, cframe, ctrl, sign)
         if latent:
-            from .latent import latent_interaction
-            from .prepare import _items_of
-
-            ldata = clean_df if latent_data is None else latent_data
-            items_r = [i for c in plan.benefits.relational for i in _items_of(ldata.columns, c)]
-            items_i = [i for c in plan.benefits.informational for i in _items_of(ldata.columns, c)]
-            data = ldata.copy()
-            data["_bg"] = data[plan.born_global_definition]
-            data = data[data["_bg"].notna()]
-            row = latent_interaction(data, relational_items=items_r, informational_items=items_i,
-                                     group="_bg", sign=sign, required=plan.latent.required_invariance,
-                                     estimator=plan.latent.estimator, missing=plan.latent.missing,
-                                     measurement=measurement)
+            row = _latent_row(clean_df if latent_data is None else latent_data, plan, sign, measurement)
             if row["status"] != "ok":
                 notes.append(f"latent test {row['status']}: {row['note']}")
-            j.append(dict(row, role="cross-check"))
-        out["joint"] = j
-    # continuous models
+            out["joint"].append(dict(row, role="cross-check"))
+    out["continuous"] = _continuous_models(frame, cframe, ctrl, sign, plan)
+    out["auxiliary"] = _auxiliary(frame, plan)
+    return out
+
+
+def _within_rows(frame, cframe, ctrl, hyp, plan):
+    """Robustness rows (Student t when the plan's estimator is another, Wilcoxon, OLS with
+    the controls) and the constant-sum cross-check of one hypothesis."""
+    from .constant_sum import constant_sum_within
+    from .paired import paired_ols, paired_t, paired_wilcoxon
+    from .prepare import group_subset
+
+    rows = []
+    rel, inf, _, sub = group_subset(frame, hyp.group, [])
+    if len(sub) >= 3:
+        if plan.estimator != "t":
+            rows.append(dict(paired_t(rel, inf, expects=hyp.expects), role="robustness"))
+        rows.append(dict(paired_wilcoxon(rel, inf, expects=hyp.expects), role="robustness"))
+        if ctrl:
+            r2, i2, X, sub2 = group_subset(cframe, hyp.group, ctrl)
+            if len(sub2) > 3:
+                rows.append(dict(paired_ols(r2, i2, expects=hyp.expects, controls=X), role="robustness"))
+        cs = constant_sum_within(sub, expects=hyp.expects)
+    else:
+        cs = constant_sum_within(sub.iloc[:0], expects=hyp.expects)
+    rows.append(dict(cs, role="cross-check"))
+    for r in rows:
+        r["group"] = hyp.group
+    return rows
+
+
+def _joint_rows(frame, cframe, ctrl, sign):
+    """Robustness rows of the interaction (mixed ANOVA, Welch, OLS HC3, Mann-Whitney, OLS with
+    the controls) and the internationalisation-approach cross-check."""
+    import warnings
+
+    from .continuous import approach_slope
+    from .interaction import (mixed_anova_interaction, ols_interaction, rank_interaction,
+                              welch_interaction)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        j = [dict(mixed_anova_interaction(frame, sign=sign), role="robustness"),
+             dict(welch_interaction(frame, sign=sign), role="robustness"),
+             dict(ols_interaction(frame, sign=sign, cov_type="HC3"), role="robustness"),
+             dict(rank_interaction(frame, sign=sign), role="robustness")]
+    if ctrl:
+        j.append(dict(ols_interaction(cframe, controls=tuple(ctrl), sign=sign, cov_type="HC3"),
+                      role="robustness"))
     if "score_intl_approach" in frame.columns:
-        out["continuous"]["approach_slope"] = approach_slope(frame, "score_intl_approach", sign=sign or 1)
+        j.append(dict(approach_slope(frame, "score_intl_approach", sign=sign), role="cross-check"))
+    return j
+
+
+def _latent_row(ldata, plan, sign, measurement):
+    """The latent-mean cross-check of the interaction (multigroup SEM on the benefit items of
+    ``ldata``, :func:`rsnprop.propositions.latent.latent_interaction`)."""
+    from .latent import latent_interaction
+    from .prepare import items_of
+
+    items_r = [i for c in plan.benefits.relational for i in items_of(ldata.columns, c)]
+    items_i = [i for c in plan.benefits.informational for i in items_of(ldata.columns, c)]
+    data = ldata.copy()
+    data["_bg"] = data[plan.born_global_definition]
+    data = data[data["_bg"].notna()]
+    return latent_interaction(data, relational_items=items_r, informational_items=items_i,
+                              group="_bg", sign=sign, required=plan.latent.required_invariance,
+                              estimator=plan.latent.estimator, missing=plan.latent.missing,
+                              measurement=measurement)
+
+
+def _continuous_models(frame, cframe, ctrl, sign, plan):
+    """Slope of D on the internationalisation-approach score (with and without controls) and
+    the moderation of D by phase and sector."""
+    from .continuous import approach_slope, moderation
+    from .paired import evidence_row
+
+    out = {}
+    if "score_intl_approach" in frame.columns:
+        out["approach_slope"] = approach_slope(frame, "score_intl_approach", sign=sign or 1)
         if ctrl:
             cf = cframe.copy()
             cf["score_intl_approach"] = frame["score_intl_approach"].to_numpy() \
                 if len(cf) == len(frame) else None
             if len(cf) == len(frame):
-                out["continuous"]["approach_slope_controls"] = approach_slope(
+                out["approach_slope_controls"] = approach_slope(
                     cf, "score_intl_approach", controls=tuple(ctrl), sign=sign or 1)
     else:
-        from .paired import _row
+        out["approach_slope"] = evidence_row("OLS D ~ score_intl_approach (HC3)", status="not_available",
+                                             note="score_intl_approach not in the data")
+    out["moderation_phase"] = moderation(frame, plan.auxiliary.phase_column)
+    out["moderation_sector"] = moderation(frame, "sector", categorical=True)
+    return out
 
-        out["continuous"]["approach_slope"] = _row("OLS D ~ score_intl_approach (HC3)", status="not_available",
-                                                   note="score_intl_approach not in the data")
-    out["continuous"]["moderation_phase"] = moderation(frame, plan.auxiliary.phase_column)
-    out["continuous"]["moderation_sector"] = moderation(frame, "sector", categorical=True)
+
+def _auxiliary(frame, plan):
+    """The auxiliary hypotheses (:func:`rsnprop.propositions.auxiliary.auxiliary_tests`) on
+    RSN use (mean of the plan's use columns) and phase."""
+    from .auxiliary import auxiliary_tests
+
     use_cols = [c for c in plan.auxiliary.rsn_use_columns if c in frame.columns]
     use = None
     if use_cols:
@@ -123,6 +158,4 @@ def secondary_evidence(clean_df, plan, spec, *, latent=True, latent_data=None, m
 
         use = frame[use_cols].apply(pd.to_numeric, errors="coerce").mean(axis=1)
     phase = frame[plan.auxiliary.phase_column] if plan.auxiliary.phase_column in frame.columns else None
-    out["auxiliary"] = auxiliary_tests(frame, use=use, phase=phase)
-    del control_matrix
-    return out
+    return auxiliary_tests(frame, use=use, phase=phase)

@@ -1,0 +1,337 @@
+"""The answers of the simulated firms to every item of the instrument (step 3 of
+:func:`rsnprop.simulate.simulate_study`).
+
+Likert items of the benefit constructs come from the population model (thresholded latent
+scores, :func:`rsnprop.simulate.population.simulate_likert`), classification facts from
+:mod:`rsnprop.simulate.facts`; the other items are drawn here: consent and the
+decision-maker screen, attention checks (answered as expected), multiple choices (platforms,
+entry modes, languages), ordered single choices and rating scales that follow RSN use,
+numbers (years and hours of RSN use), text, and the constant-sum split of 100 points between
+relational and informational benefits.  Every draw comes from one stream (``rng``) in a fixed
+order, so that the same seed gives the same answers.
+
+Examples
+--------
+>>> item_range({"type": "likert", "scale": {"min": 1, "max": 7}}), item_codes({"choices": {"a": "A", "b": "B"}})
+((1.0, 7.0), ['a', 'b'])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["simulate_answers", "item_attr", "item_range", "item_codes", "attention_expected",
+           "show_conditions", "condition_holds", "to_float"]
+
+
+def item_attr(obj, key, default=None):
+    """``obj[key]`` of a dict, ``obj.key`` of an object, ``default`` when absent or ``obj`` is None."""
+    if obj is None:
+        return default
+    if isinstance(obj, dict):
+        return obj.get(key, default)
+    return getattr(obj, key, default)
+
+
+def item_range(item):
+    """``(min, max)`` of an item's scale (or range) as floats, None without one."""
+    for attr in ("scale", "range"):
+        sc = item_attr(item, attr)
+        lo, hi = item_attr(sc, "min"), item_attr(sc, "max")
+        if lo is not None and hi is not None:
+            return float(lo), float(hi)
+    return None
+
+
+def item_codes(item) -> list:
+    """The codes of an item's choices, in order."""
+    ch = item_attr(item, "choices") or {}
+    if isinstance(ch, dict):
+        return list(ch.keys())
+    out = []
+    for c in ch:
+        out.append(item_attr(c, "code", c))
+    return out
+
+
+def attention_expected(item):
+    """The answer an attention-check item expects (None for other items)."""
+    att = item_attr(item, "attention_check")
+    if att is None or att is False:
+        return None
+    exp = item_attr(att, "expected", att if isinstance(att, (int, float, str)) else None)
+    return exp
+
+
+def show_conditions(item) -> list:
+    """The item's ``show_if`` conditions as a list (empty: always shown)."""
+    cond = item_attr(item, "show_if")
+    if cond is None:
+        return []
+    if isinstance(cond, (list, tuple)):
+        return list(cond)
+    return [cond]
+
+
+def condition_holds(cond, values, n):
+    """Boolean array: rows where ``cond`` ({item, op, value}) holds given answers ``values``."""
+    import numpy as np
+
+    ref, op, val = item_attr(cond, "item"), str(item_attr(cond, "op", "eq")), item_attr(cond, "value")
+    col = values.get(ref)
+    if col is None:
+        return np.ones(n, dtype=bool)
+    if op == "selected":
+        return np.array([isinstance(x, str) and str(val) in x.split() for x in col], dtype=bool)
+    arr = np.asarray(col)
+    if arr.dtype.kind in "fiub":      # numeric answers: float() of each, without the loop
+        num = arr.astype(np.float64)
+    else:
+        arr = arr.astype(object)
+        num = np.array([to_float(x) for x in arr])
+    try:
+        v = float(val)
+    except (TypeError, ValueError):
+        v = None
+    ops = {"eq": np.equal, "ne": np.not_equal, "ge": np.greater_equal, "gt": np.greater,
+           "le": np.less_equal, "lt": np.less}
+    if v is not None and op in ops:
+        with np.errstate(invalid="ignore"):
+            res = ops[op](num, v)
+        return np.where(np.isnan(num), False, res) if op != "ne" else res
+    if op == "in":
+        vals = {str(x) for x in (val or [])}
+        return np.array([str(x) in vals for x in arr], dtype=bool)
+    return np.array([str(x) == str(val) for x in arr], dtype=bool)
+
+
+def to_float(x) -> float:
+    """``float(x)``, NaN when ``x`` is not a number."""
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def _multi(rng, codes, probs, n, force_first=False):
+    """Space-separated select_multiple answers (ODK convention), never empty."""
+    import numpy as np
+
+    p = np.asarray(probs, dtype=float)
+    hits = rng.random((n, len(codes))) < p
+    none = ~hits.any(axis=1)
+    hits[none, 0] = True
+    # one string per distinct pattern of choices (few), not per respondent
+    pats, inv = np.unique(hits, axis=0, return_inverse=True)
+    text = np.array([" ".join(str(c) for c, h in zip(codes, row) if h) for row in pats],
+                    dtype=object)
+    return text[np.asarray(inv).reshape(-1)]
+
+
+class _Draws:
+    """Columns of random draws for the answers: U(0, 1) and N(0, 1) columns pre-drawn in one
+    block of 64 each and served one at a time (one counter for both), then fresh from ``rng``."""
+
+    def __init__(self, rng, n):
+        self.rng, self.n, self.col = rng, n, 0
+        self.u_base = rng.random((n, 64))
+        self.z_base = rng.standard_normal((n, 64))
+
+    def unif(self):
+        """A fresh column of U(0, 1) draws (pre-drawn for the first 63 requests)."""
+        self.col += 1
+        return self.u_base[:, self.col] if self.col < 64 else self.rng.random(self.n)
+
+    def norm(self):
+        """A fresh column of N(0, 1) draws (same counter as :meth:`unif`)."""
+        self.col += 1
+        return self.z_base[:, self.col] if self.col < 64 else self.rng.standard_normal(self.n)
+
+
+@dataclass
+class _Firms:
+    """What the answers of each firm depend on (one entry per firm in every array)."""
+
+    n: int
+    consent: object
+    decision: object
+    facts: object
+    likert: object
+    params: object
+    scenario: object
+    eta: dict
+    use: object
+    bg: object
+    age: object
+    draws: _Draws
+
+
+def simulate_answers(instrument, params, scenario, latent, facts, likert, rng):
+    """``(values, consent, decision)``: ``{item id: array of answers}`` for every non-meta
+    item (before careless responding, routing and missing answers), and the consent and
+    decision-maker answers (0/1 arrays) that gate the questionnaire."""
+    import numpy as np
+
+    n = len(latent)
+    decision = (rng.random(n) >= 0.01).astype(int)
+    eta = {c: latent[f"eta_{c}"].to_numpy() for c in params.constructs}
+    zero = np.zeros(n)
+    firms = _Firms(n=n, consent=facts["consent"].to_numpy(), decision=decision, facts=facts,
+                   likert=likert, params=params, scenario=scenario, eta=eta,
+                   use=0.5 * eta.get("relational", zero) + 0.5 * eta.get("informational", zero),
+                   bg=latent["born_global"].to_numpy() == 1,
+                   age=scenario.facts.survey_year - facts["founding_year"].to_numpy(),
+                   draws=_Draws(rng, n))
+    values: dict = {}
+    items = instrument.items
+    for iid in items:
+        v = _answer(iid, items[iid], firms)
+        if v is not None:
+            values[iid] = v
+    _constant_sum(values, items, firms, rng)
+    return values, firms.consent, decision
+
+
+def _answer(iid, item, firms):
+    """The answers to one item (None: a meta item, or a constant-sum item filled later)."""
+    import numpy as np
+
+    n = firms.n
+    typ = str(item_attr(item, "type", ""))
+    rng_ = item_range(item)
+    codes = item_codes(item)
+    if typ == "meta":
+        return None
+    if iid == "consent":
+        return firms.consent.astype(float)
+    if iid == "decision_maker":
+        return firms.decision.astype(float)
+    if iid in firms.facts.columns:
+        v = firms.facts[iid].to_numpy()
+        return v if iid == "sector" else v.astype(float)
+    if iid in firms.likert.columns:
+        v = firms.likert[iid].to_numpy()
+        if item_attr(item, "reverse", False):
+            lo, hi = firms.params.items[iid]["min"], firms.params.items[iid]["max"]
+            v = lo + hi - v
+        return v
+    if attention_expected(item) is not None:
+        return np.full(n, to_float(attention_expected(item)))
+    if typ == "constant_sum" or iid.startswith("cs_"):
+        return None  # filled by _constant_sum, as a group
+    if typ == "select_multiple":
+        return _select_multiple(iid, item, codes, firms)
+    if typ == "select_one" and codes:
+        return _select_one(codes, firms)
+    if typ in ("likert", "rating") and rng_ is not None:
+        return _rating(rng_, firms)
+    if typ in ("integer", "decimal"):
+        return _number(iid, rng_, firms)
+    if typ == "text":
+        return _text(item, firms)
+    return np.full(n, np.nan)
+
+
+def _select_multiple(iid, item, codes, firms):
+    """Space-separated choices; platforms, entry modes (by group) and languages with their
+    own probabilities."""
+    import numpy as np
+
+    n, draws = firms.n, firms.draws
+    # exclusive options ("none": no social media) are not simulated: every simulated
+    # firm uses at least one option (same draws as before such options existed)
+    codes = [c for c in codes if c not in (item_attr(item, "exclusive", ()) or ())]
+    if iid == "rsn_platforms":
+        base = {"linkedin": 0.92, "facebook": 0.55, "x": 0.25, "instagram": 0.35,
+                "youtube": 0.2, "xing": 0.06, "wechat": 0.03, "tiktok": 0.08, "other": 0.04}
+        probs = [base.get(str(c), 0.15) for c in codes]
+    elif iid == "entry_modes":
+        pb = {"direct": (0.75, 0.6), "indirect": (0.35, 0.15), "agent": (0.4, 0.45),
+              "online": (0.2, 0.5)}
+        probs = [pb.get(str(c), (0.06, 0.1)) for c in codes]
+        hits = np.stack([draws.unif() < np.where(firms.bg, p[1], p[0]) for p in probs], axis=1) \
+            if codes else np.zeros((n, 0), bool)
+        if codes:
+            hits[~hits.any(axis=1), 0] = True
+        return np.array([" ".join(str(c) for c, h in zip(codes, row) if h) for row in hits], dtype=object)
+    elif iid == "rsn_languages":
+        base = {"en": 0.9, "fr": 0.6, "nl": 0.4, "de": 0.15}
+        probs = [base.get(str(c), 0.05) for c in codes]
+    else:
+        probs = [0.6] + [0.25] * (len(codes) - 1)
+    return _multi(draws.rng, codes, probs, n) if codes else np.full(n, "", dtype=object)
+
+
+def _select_one(codes, firms):
+    """Yes/no (0/1) at random; ordered choice lists (frequency...) follow RSN use intensity."""
+    import numpy as np
+
+    draws = firms.draws
+    if set(map(str, codes)) == {"0", "1"}:
+        return (draws.unif() < 0.5).astype(float)
+    k = len(codes)
+    pos = np.clip(np.floor((0.55 + 0.18 * (firms.use + draws.norm())) * k), 0, k - 1).astype(int)
+    arr = np.asarray(codes, dtype=object)[pos]
+    try:
+        return arr.astype(float)
+    except (TypeError, ValueError):
+        return arr
+
+
+def _rating(rng_, firms):
+    """A rating scale outside the measurement model: thresholded, following RSN use."""
+    import numpy as np
+
+    from .population import likert_thresholds
+
+    lo, hi = rng_
+    tau = np.asarray(likert_thresholds(int(hi - lo + 1), firms.scenario.skew))
+    ystar = 0.6 * firms.use / max(float(np.std(firms.use)), 1e-9) + 0.8 * firms.draws.norm()
+    return lo + np.searchsorted(tau, ystar)
+
+
+def _number(iid, rng_, firms):
+    """Years of RSN use (at most the firm's age), weekly RSN hours (log-normal, with use) or a
+    uniform integer, within the item's range."""
+    import numpy as np
+
+    draws = firms.draws
+    lo, hi = rng_ if rng_ is not None else (0.0, 100.0)
+    if iid == "rsn_years":
+        v = np.minimum(np.round(2 + 10 * draws.unif()), np.maximum(firms.age, 0))
+    elif iid == "rsn_hours":
+        v = np.round(2 * np.exp(1.0 + 0.7 * draws.norm() + 0.3 * firms.use)) / 2
+    else:
+        v = lo + np.floor(draws.unif() * min(hi - lo + 1, 20))
+    return np.clip(v, lo, hi)
+
+
+def _text(item, firms):
+    """"Other, please specify" answered whenever shown; PII text by 1 firm in 10; else blank."""
+    import numpy as np
+
+    n = firms.n
+    if any(str(item_attr(c, "op")) == "selected" for c in show_conditions(item)):
+        v = np.full(n, "SIMULATED other", dtype=object)
+    elif item_attr(item, "pii", False):
+        v = np.where(firms.draws.unif() < 0.1, "SIMULATED free text", "")
+    else:
+        v = np.full(n, "", dtype=object)
+    return np.asarray(v, dtype=object)
+
+
+def _constant_sum(values, items, firms, rng):
+    """The constant-sum items: the relational share of 100 points follows the latent
+    difference relational - informational (``scenario.cs_slope``)."""
+    import numpy as np
+
+    cs_items = [i for i in items if str(item_attr(items[i], "type", "")) == "constant_sum"]
+    if not cs_items:
+        return
+    zero = np.zeros(firms.n)
+    diff = firms.eta.get("relational", zero) - firms.eta.get("informational", zero)
+    share = 1 / (1 + np.exp(-(firms.scenario.cs_slope * diff + 0.5 * rng.standard_normal(firms.n))))
+    rel = np.round(share * 20) * 5
+    for iid in cs_items:
+        values[iid] = rel if "relational" in iid else (100 - rel if len(cs_items) == 2 else
+                                                       np.full(firms.n, np.round(100 / len(cs_items))))
