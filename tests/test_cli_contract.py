@@ -329,7 +329,7 @@ def test_xlsform_text_beginning_with_equals_is_text(tmp_path):
     import io
     import zipfile
 
-    from rsnprop.instrument.export._xlsx import write_xlsx
+    from rsnprop.instrument.exporters._xlsx import write_xlsx
 
     data = write_xlsx({"survey": [["type", "label"], ["note", "=1+1"]]})
     xml = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml").decode()

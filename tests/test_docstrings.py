@@ -32,9 +32,9 @@ MUST_HAVE_EXAMPLES = [
     "rsnprop.instrument", "rsnprop.instrument.schema", "rsnprop.instrument.model",
     "rsnprop.instrument.load", "rsnprop.instrument.hashing", "rsnprop.instrument.validate",
     "rsnprop.instrument.mapping", "rsnprop.instrument.scoring", "rsnprop.instrument.logic",
-    "rsnprop.instrument.export.xlsform", "rsnprop.instrument.export.limesurvey",
-    "rsnprop.instrument.export.qualtrics", "rsnprop.instrument.export.codebook",
-    "rsnprop.instrument.export.questionnaire",
+    "rsnprop.instrument.exporters.xlsform", "rsnprop.instrument.exporters.limesurvey",
+    "rsnprop.instrument.exporters.qualtrics", "rsnprop.instrument.exporters.codebook",
+    "rsnprop.instrument.exporters.questionnaire",
     "rsnprop.sem", "rsnprop.sem.api", "rsnprop.sem.group_invariance", "rsnprop.sem.results",
     "rsnprop.sem.syntax",
 ]

@@ -7,7 +7,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rsnprop.instrument.export.codes import (limesurvey_answer_code, limesurvey_code,
+from rsnprop.instrument.exporters.codes import (limesurvey_answer_code, limesurvey_code,
                                              limesurvey_subquestion_code)
 from rsnprop.instrument.hashing import canonical_json, content_hash
 

@@ -147,7 +147,7 @@ def test_limesurvey_tsv_structure(ins, ls_rows):
     assert globals_.get("sid", "x") != ""
     # on question rows every column after same_default becomes a question attribute:
     # only standard LimeSurvey attribute names may appear there
-    from rsnprop.instrument.export.limesurvey import ATTRIBUTES
+    from rsnprop.instrument.exporters.limesurvey import ATTRIBUTES
 
     assert header[header.index("same_default") + 1:] == ATTRIBUTES
     assert set(ATTRIBUTES) <= {"min_num_value_n", "max_num_value_n", "num_value_int_only",

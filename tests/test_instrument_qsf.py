@@ -20,7 +20,7 @@ import pytest
 from test_instrument_routing import NAMES, ROUTED, _respondent
 
 from rsnprop.instrument import export, load_instrument
-from rsnprop.instrument.export.qsf import SCREENED_FLAG
+from rsnprop.instrument.exporters.qsf import SCREENED_FLAG
 
 INSTRUMENT = "instruments/rsn_internationalisation.yaml"
 
@@ -80,7 +80,7 @@ def test_qsf_has_the_structure_of_the_public_examples(ins, lang):
 
 
 def test_every_item_is_an_export_tag_or_a_matrix_statement(ins, qsf):
-    from rsnprop.instrument.export.qualtrics import matrix_columns
+    from rsnprop.instrument.exporters.qualtrics import matrix_columns
 
     _, _, questions, _ = _parts(qsf)
     by_tag = {q["DataExportTag"]: q for q in questions.values()}
@@ -231,7 +231,7 @@ def _answer(q, answers, ins, matrices):
 
 def _run(qsf, ins, answers) -> tuple[dict, bool]:
     """Take the survey as the respondent: the response row and whether it was screened out."""
-    from rsnprop.instrument.export.qualtrics import matrix_columns
+    from rsnprop.instrument.exporters.qualtrics import matrix_columns
 
     _, blocks, questions, flow = _parts(qsf)
     matrices = matrix_columns(ins)
@@ -293,7 +293,7 @@ def test_interpreter_follows_the_flow(ins, qsf):
 def test_round_trip_qsf_response_export_cleans_with_the_routing_rules(ins, qsf, tmp_path):
     """QSF -> responses -> ``--platform qualtrics`` mapping -> clean: each screened-out firm and
     the firm without social media are excluded under their own reason, counted in the log."""
-    from rsnprop.data.clean import clean
+    from rsnprop.data import clean
 
     from rsnprop.data import read_table
 

@@ -282,7 +282,7 @@ def _ls_eval(expr: str, answers: dict) -> bool:
 
 def _ls_export(ins, names) -> pd.DataFrame:
     """LimeSurvey response export ('question code' headings, answer codes)."""
-    from rsnprop.instrument.export.codes import limesurvey_subquestion_code
+    from rsnprop.instrument.exporters.codes import limesurvey_subquestion_code
 
     rows = _ls_rows(ins)
     out = []
@@ -324,7 +324,7 @@ def test_limesurvey_round_trip_screen_outs_and_none(ins):
     names = ["sme", "not_sme", "no_rsn", "phase1"]
     raw_export = _ls_export(ins, names)
     # the screen-out message (text display) is shown exactly to the screened-out firm
-    from rsnprop.instrument.export.limesurvey import end_code
+    from rsnprop.instrument.exporters.limesurvey import end_code
 
     ends = {r.id: f"shown:{end_code(r)}" for r in ins.routing if r.action == "end"}
     assert raw_export[ends["not_sme"]].tolist() == [False, True, False, False]
@@ -354,7 +354,7 @@ def test_limesurvey_internal_names_only_in_hidden_fields(ins):
 
 def test_qualtrics_likert_blocks_are_matrices_and_map_back(ins):
     from rsnprop.instrument import column_map
-    from rsnprop.instrument.export.qualtrics import matrix_columns, matrix_groups
+    from rsnprop.instrument.exporters.qualtrics import matrix_columns, matrix_groups
 
     text = export(ins, "qualtrics")
     benefits = next(s for s in ins.sections if s.id == "benefits")
@@ -500,7 +500,7 @@ def test_codebook_cites_published_sources_with_checked_status(ins):
     verdicts = {c.split(":")[0] for c in ins.reference_checks.values()}
     assert verdicts <= {"confirmed", "partly confirmed", "not confirmed", "official document"}
     assert "not confirmed" in verdicts          # what could not be verified says so
-    from rsnprop.instrument.export.codebook import codebook_rows
+    from rsnprop.instrument.exporters.codebook import codebook_rows
 
     for row in codebook_rows(ins):
         assert re.match(r"(verbatim|adapted|new)\b", row["source_status"]), row["variable"]

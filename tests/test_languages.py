@@ -120,8 +120,8 @@ def test_unknown_language_is_a_problem_with_row_and_value_and_missing_is_allowed
 def test_xlsform_records_the_language_the_form_is_shown_in(ins):
     from pyxform.xls2xform import convert
 
-    from rsnprop.instrument.export import export
-    from rsnprop.instrument.export.xlsform import LANGUAGE_HELPER, survey_rows
+    from rsnprop.instrument.exporters import export
+    from rsnprop.instrument.exporters.xlsform import LANGUAGE_HELPER, survey_rows
 
     sheets = survey_rows(ins)
     lists = [r for r in sheets["choices"] if r[0] == "survey_language_codes"]
@@ -272,8 +272,12 @@ def test_report_subsection_names_level_and_dif_items(dif_check):
     from rsnprop.report.sections.base import Section
     from rsnprop.report.sections.languages import add_language_subsection
 
+    from types import SimpleNamespace
+
+    from rsnprop.schemas import LanguageCheck
+
     s = Section("measurement", "Measurement model")
-    add_language_subsection(s, {"language_invariance": dif_check})
+    add_language_subsection(s, SimpleNamespace(language_invariance=LanguageCheck(**dif_check)))
     (block,) = s.blocks
     pairs = dict(block.data)
     assert block.kind == "dl" and "Language versions" in block.title
@@ -281,7 +285,7 @@ def test_report_subsection_names_level_and_dif_items(dif_check):
     assert pairs["Items flagged as DIF"] == "rel_1 (intercept)"
     assert "flagged" in pairs["Outcome"] and "Δχ²" in pairs["Steps"]
     empty = Section("measurement", "Measurement model")
-    add_language_subsection(empty, {"language_invariance": None})
+    add_language_subsection(empty, SimpleNamespace(language_invariance=None))
     assert empty.blocks == []
     assert np.isfinite(dif_check["steps"][-1]["chi2"])
 

@@ -147,7 +147,7 @@ def output_path(output, fmt: str) -> str:
     """
     import os
 
-    from ..instrument.export import FORMATS
+    from ..instrument.exporters import FORMATS
 
     text = str(output)
     if os.path.splitext(os.path.basename(text))[1]:

@@ -39,8 +39,8 @@ from .validate import ValidationReport, validate_instrument
 
 def export(ins, fmt: str, **options):
     """Render ``ins`` in format ``fmt`` (xlsform, limesurvey, qualtrics, codebook,
-    codebook-html, questionnaire); see :mod:`rsnprop.instrument.export`."""
-    from .export import export as _export
+    codebook-html, questionnaire); see :mod:`rsnprop.instrument.exporters`."""
+    from .exporters import export as _export
 
     return _export(ins, fmt, **options)
 

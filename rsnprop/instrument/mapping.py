@@ -43,7 +43,7 @@ Examples
 
 from __future__ import annotations
 
-from .export.codes import limesurvey_answer_code, limesurvey_code, limesurvey_subquestion_code
+from .exporters.codes import limesurvey_answer_code, limesurvey_code, limesurvey_subquestion_code
 
 __all__ = ["PLATFORMS", "column_map", "value_map", "apply_column_map", "option_column", "from_platform"]
 
@@ -100,7 +100,7 @@ def column_map(ins, platform: str = "generic") -> dict[str, str]:
                       "duration_sec": ["Duration (in seconds)", "Duration", "duration"], "survey_year": []},
     }[platform]
     if platform == "qualtrics":
-        from .export.qualtrics import matrix_columns
+        from .exporters.qualtrics import matrix_columns
 
         for col, iid in matrix_columns(ins).items():   # Likert matrices: <block>_matrix<k>_<n>
             _put(out, col, iid)

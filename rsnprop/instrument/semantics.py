@@ -179,7 +179,7 @@ def _check_item_roles(col, ipath, item, bounds, p, walk: _Walk) -> None:
 
 
 def _check_limesurvey_code(col, ipath, item, walk: _Walk) -> None:
-    from .export.codes import limesurvey_code
+    from .exporters.codes import limesurvey_code
 
     code = item.codes.get("limesurvey") or limesurvey_code(item.id)
     if len(code) > 20:

@@ -8,7 +8,7 @@ the change in the relational lean between waves, by group and by phase move.  Co
 See docs/panel.md.
 """
 
-from .attrition import Attrition, attrition, panel_wide
+from .dropout import Attrition, attrition, panel_wide
 from .change import Change, change_tests
 from .link import PanelLink, link_waves, panel_hash, split_waves
 from .mcar import MCARTest, little_mcar

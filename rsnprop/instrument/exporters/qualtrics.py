@@ -31,7 +31,7 @@ records the instrument's name, version and hash in every response.
 Examples
 --------
 >>> from rsnprop.instrument import load_instrument
->>> from rsnprop.instrument.export.qualtrics import export
+>>> from rsnprop.instrument.exporters.qualtrics import export
 >>> ins = load_instrument("instruments/rsn_internationalisation.yaml")
 >>> export(ins).splitlines()[0]
 '[[AdvancedFormat]]'

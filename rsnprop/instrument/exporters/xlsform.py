@@ -35,7 +35,7 @@ language chosen by then.  ``rsnprop clean --platform xlsform`` reads it as the c
 Examples
 --------
 >>> from rsnprop.instrument import load_instrument
->>> from rsnprop.instrument.export.xlsform import survey_rows
+>>> from rsnprop.instrument.exporters.xlsform import survey_rows
 >>> ins = load_instrument("instruments/rsn_internationalisation.yaml")
 >>> sheets = survey_rows(ins)
 >>> sheets["settings"][1][:2]

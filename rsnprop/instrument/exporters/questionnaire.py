@@ -5,7 +5,7 @@ recording the instrument's name, version and content hash.
 Examples
 --------
 >>> from rsnprop.instrument import load_instrument
->>> from rsnprop.instrument.export.questionnaire import export
+>>> from rsnprop.instrument.exporters.questionnaire import export
 >>> ins = load_instrument("instruments/rsn_internationalisation.yaml")
 >>> page = export(ins, lang="fr")
 >>> '<html lang="fr">' in page and ins.hash in page

@@ -26,7 +26,7 @@ def export(ins, fmt: str, **options):
 
     if fmt not in FORMATS:
         raise InputError(f"unknown format; choose one of {', '.join(FORMATS)}", parameter="--format", value=fmt)
-    module = importlib.import_module(f"rsnprop.instrument.export.{FORMATS[fmt][0]}")
+    module = importlib.import_module(f"rsnprop.instrument.exporters.{FORMATS[fmt][0]}")
     if fmt == "codebook-html":
         options.setdefault("html", True)
     return module.export(ins, **options)

@@ -47,7 +47,7 @@ written empty (no redirect: the end text is shown).
 Examples
 --------
 >>> from rsnprop.instrument import load_instrument
->>> from rsnprop.instrument.export.limesurvey import export, HEADER
+>>> from rsnprop.instrument.exporters.limesurvey import export, HEADER
 >>> ins = load_instrument("instruments/rsn_internationalisation.yaml")
 >>> text = export(ins)
 >>> text.lstrip("\\ufeff").splitlines()[0].split("\\t") == HEADER

@@ -4,7 +4,7 @@ and value labels, construct, scoring, reverse key, skip logic, platform codes an
 Examples
 --------
 >>> from rsnprop.instrument import load_instrument
->>> from rsnprop.instrument.export.codebook import export, codebook_rows
+>>> from rsnprop.instrument.exporters.codebook import export, codebook_rows
 >>> ins = load_instrument("instruments/rsn_internationalisation.yaml")
 >>> rows = codebook_rows(ins)
 >>> len(rows) == len(ins.items)

@@ -1,6 +1,6 @@
 """Qualtrics Survey Format (QSF): the JSON file Qualtrics imports under *Import survey*.
 
-Unlike the Advanced-Format TXT (:mod:`~rsnprop.instrument.export.qualtrics`), a QSF carries
+Unlike the Advanced-Format TXT (:mod:`~rsnprop.instrument.exporters.qualtrics`), a QSF carries
 the survey's logic, so the form screens out and skips by itself.  The structure follows the
 public QSF examples: ``SurveyEntry`` (survey name, language) and ``SurveyElements``, a list
 of elements ``{"SurveyID", "Element", "PrimaryAttribute", "SecondaryAttribute",
@@ -39,7 +39,7 @@ Examples
 --------
 >>> import json
 >>> from rsnprop.instrument import load_instrument
->>> from rsnprop.instrument.export.qsf import export
+>>> from rsnprop.instrument.exporters.qsf import export
 >>> ins = load_instrument("instruments/rsn_internationalisation.yaml")
 >>> qsf = json.loads(export(ins))
 >>> sorted({e["Element"] for e in qsf["SurveyElements"]})
