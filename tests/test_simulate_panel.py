@@ -84,3 +84,30 @@ def test_invalid_codes_and_attention_checks_stay_as_given():
         assert (a.loc[off, item].astype(str) == b.loc[off, item].astype(str)).all(), item
         kept += int(off.sum())
     assert kept > 20
+
+
+def test_cli_simulate_waves_then_panel(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "rsnprop", *args], cwd=tmp_path,
+                              capture_output=True, text=True)
+
+    ins = str(INS.path)
+    r = run("simulate", "--instrument", ins, "--n", "150", "--seed", "3", "--waves", "2",
+            "--attrition", "0.2", "-o", "raw.csv", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["outputs"] == ["raw_w1.csv", "raw_w2.csv"] and out["n"][0] == 150
+    for k in (1, 2):
+        r = run("clean", f"raw_w{k}.csv", "--instrument", ins, "-o", f"w{k}.parquet")
+        assert r.returncode == 0, r.stderr
+    r = run("panel", "w1.parquet", "w2.parquet", "--key", "resp_id", "--salt", "s",
+            "--lean", "score_relational,score_informational", "--group", "bg_true",
+            "-o", "panel.parquet")
+    assert r.returncode == 0, r.stderr
+    assert "difference in change" in r.stdout
+    r = run("simulate", "--instrument", ins, "--waves", "2", "--attrition", "0.95", "-o", "x.csv")
+    assert r.returncode == 2 and "'--attrition'" in r.stderr and "Traceback" not in r.stderr

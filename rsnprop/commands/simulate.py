@@ -31,6 +31,17 @@ def add_arguments(parser) -> None:
     parser.add_argument("--truth", help="also write the truth per row (CSV: group, latent scores...)")
     parser.add_argument("--params", help="also write the population parameters (JSON)")
     parser.add_argument("-o", "--output", required=True, help="raw export to write (.csv)")
+    parser.add_argument("--waves", type=int, default=1,
+                        help="panel: the same firms answer WAVES times; writes one export per "
+                             "wave, OUTPUT with _w1, _w2, ... before .csv (docs/panel.md)")
+    parser.add_argument("--change", choices=("change", "none"), default="change",
+                        help="with --waves: relational lean rises for born globals and firms "
+                             "moving phase ('change', default) or not ('none')")
+    parser.add_argument("--attrition", type=float, default=0.25,
+                        help="with --waves: expected share of firms leaving at each wave")
+    parser.add_argument("--attrition-mechanism", choices=("mcar", "mar"), default="mcar",
+                        help="with --waves: leaving at random, or more often with a low "
+                             "relational score (mar)")
 
 
 #: the largest --n accepted: a raw export of this size takes about 1 GB in memory
@@ -72,6 +83,8 @@ def run(args):
 
     ins = load_instrument(args.instrument)
     scenario = get_scenario(args.scenario)
+    if args.waves != 1:
+        return _run_panel(args, ins, scenario)
     raw, truth = simulate_study(ins, scenario, n=args.n, seed=args.seed, platform=args.platform,
                                 careless_rate=args.careless_rate, missing_rate=args.missing_rate,
                                 missing_mechanism=args.missing_mechanism,
@@ -100,6 +113,61 @@ def run(args):
         "expected_verdicts": params.expected,
         "d_between": params.d_between,
     })
+
+
+def wave_paths(output: str, waves: int) -> list[str]:
+    """``raw.csv`` -> ``raw_w1.csv``, ``raw_w2.csv``, ...
+
+    >>> wave_paths("build/raw.csv", 2)
+    ['build/raw_w1.csv', 'build/raw_w2.csv']
+    """
+    stem = str(output)[: -len(".csv")]
+    return [f"{stem}_w{k}.csv" for k in range(1, waves + 1)]
+
+
+def _run_panel(args, ins, scenario):
+    """``--waves N``: one export per wave of the same firms (rsnprop.simulate.simulate_panel)."""
+    from ..errors import InputError
+    from ..simulate import simulate_panel, write_raw
+    from ._common import check_files
+
+    if not 2 <= args.waves <= 10:
+        raise InputError("must be 1 (one cross-section) or 2 to 10 waves", parameter="--waves",
+                         value=args.waves)
+    if args.truth or args.params or args.platform != "generic":
+        raise InputError("panels are simulated without --truth/--params, in the generic format",
+                         parameter="--waves", value=args.waves)
+    paths = wave_paths(args.output, args.waves)
+    check_files({"--instrument": args.instrument, "--scenario": args.scenario},
+                {f"wave {k + 1}": p for k, p in enumerate(paths)})
+    with _option_names():
+        exports = simulate_panel(ins, scenario, n=args.n, seed=args.seed, waves=args.waves,
+                                 change=args.change, attrition=args.attrition,
+                                 attrition_mechanism=args.attrition_mechanism,
+                                 careless_rate=args.careless_rate, missing_rate=args.missing_rate,
+                                 invalid_rate=args.invalid_rate, bg_share=args.bg_share)
+    digests = [write_raw(raw, p) for raw, p in zip(exports, paths)]
+    return _PanelResult({"outputs": paths, "sha256": digests, "n": [int(len(r)) for r in exports],
+                         "scenario": scenario.name, "seed": args.seed, "change": args.change,
+                         "attrition": args.attrition,
+                         "attrition_mechanism": args.attrition_mechanism, "simulated": True})
+
+
+def _option_names():
+    from ._common import option_names
+
+    return option_names({"attrition": "--attrition", "waves": "--waves", "change": "--change"})
+
+
+class _PanelResult(dict):
+    def to_dict(self):
+        return dict(self)
+
+    def summary(self) -> str:
+        waves = ", ".join(f"{p} ({n} rows)" for p, n in zip(self["outputs"], self["n"]))
+        return (f"SIMULATED panel written: {waves}; scenario {self['scenario']}, seed "
+                f"{self['seed']}, change '{self['change']}', attrition {self['attrition']:.0%} "
+                f"({self['attrition_mechanism']}) per wave")
 
 
 class _SimulateResult(dict):

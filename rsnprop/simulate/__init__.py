@@ -9,6 +9,8 @@ write_raw(raw, path, platform="generic")
 population_parameters(instrument, scenario)
     The true parameters (latent means, d between groups, within-group contrasts, loadings,
     thresholds) so that tests can check recovery.
+simulate_panel(instrument, scenario="p1p2", n=300, seed=1, *, waves=2, change="change", ...)
+    One raw export per wave of the same firms, with known change and attrition (docs/panel.md).
 get_scenario / load_scenario / list_scenarios / Scenario
     Named scenarios ``p1p2``, ``null``, ``reversed``, ``p2_only`` and YAML user scenarios.
 """
@@ -17,8 +19,9 @@ from __future__ import annotations
 
 from .population import PopulationParameters, population_parameters
 from .scenarios import SCENARIOS, Scenario, get_scenario, list_scenarios, load_scenario
+from .panel import simulate_panel
 from .study import SIMULATED_PREFIX, simulate_study, write_raw
 
 __all__ = ["simulate_study", "write_raw", "population_parameters", "PopulationParameters",
            "Scenario", "SCENARIOS", "get_scenario", "load_scenario", "list_scenarios",
-           "SIMULATED_PREFIX"]
+           "SIMULATED_PREFIX", "simulate_panel"]
