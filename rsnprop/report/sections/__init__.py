@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .base import (
     BG_DEFINITIONS, GROUP_LABELS, PROPOSITION_TEXT, SECTION_IDS, VERDICT_TEXT, Block, Section,
-    effect_row, evidence_table, group_column, pick,
+    effect_row, evidence_table, group_column,
 )
 from .cleaning import cleaning_section
 from .descriptives import descriptives_section
@@ -24,7 +24,7 @@ from .provenance import provenance_section
 from .summary import simulated_note, summary_section
 
 __all__ = ["Section", "Block", "SECTION_IDS", "build_sections", "effect_row", "evidence_table",
-           "group_column", "pick", "simulated_note", "PROPOSITION_TEXT", "VERDICT_TEXT",
+           "group_column", "simulated_note", "PROPOSITION_TEXT", "VERDICT_TEXT",
            "GROUP_LABELS", "BG_DEFINITIONS", "summary_section", "plan_section",
            "cleaning_section", "descriptives_section", "measurement_section",
            "propositions_section", "multiverse_section", "power_section", "provenance_section"]

@@ -132,22 +132,6 @@ class Section:
 
 
 # --------------------------------------------------------------------------- helpers
-def pick(d, *names, default=None):
-    """First present, non-None value of ``names`` in mapping ``d`` (``default`` otherwise,
-    also when ``d`` is not a mapping).  Deprecated: read a stage output's field by its one name
-    (docs/schemas.md) instead.
-
-    >>> pick({"p": None, "p_value": 0.01}, "p", "p_value"), pick([1], "x", default=0)
-    (0.01, 0)
-    """
-    if not isinstance(d, dict):
-        return default
-    for n in names:
-        if n in d and d[n] is not None:
-            return d[n]
-    return default
-
-
 def _list(x) -> list:
     """``x`` if it is a list, else an empty list (producers' JSON is read defensively)."""
     return x if isinstance(x, list) else []
