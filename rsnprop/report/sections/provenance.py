@@ -60,7 +60,7 @@ def _study_pairs(inputs) -> list[tuple[str, str]]:
         ("Raw data source", fmt_value(log and log.source)),
         ("Plan hash (SHA-256)", fmt_value(props and props.plan_hash)),
         ("Seed (proposition tests)", fmt_value(props and props.seed)),
-        ("Seed (measurement bootstrap)", fmt_value(meas and meas.settings.get("seed"))),
+        ("Seed (measurement bootstrap)", fmt_value(meas.settings.seed if meas is not None and meas.settings is not None else None)),
     ]
     if inputs.power is not None:
         pairs.append(("Seed (power simulation)", fmt_value(power and power.seed)))
