@@ -411,3 +411,13 @@ def test_instrument_survives_pickling(ins):
 
     back = pickle.loads(pickle.dumps(ins))
     assert back.hash == ins.hash and back.items["rel_7"].reverse and back.constructs.keys() == ins.constructs.keys()
+
+
+def test_every_xlsform_export_is_checked_with_pyxform():
+    """pyxform (a runtime dependency) converts each XLSForm at export time; a workbook it cannot
+    convert is an InstrumentError naming pyxform's message, not a file handed to the user."""
+    from rsnprop.errors import InstrumentError
+    from rsnprop.instrument.exporters.xlsform import check_with_pyxform
+
+    with pytest.raises(InstrumentError, match="pyxform cannot convert the XLSForm export"):
+        check_with_pyxform(b"not a workbook")

@@ -44,9 +44,17 @@ Examples
 
 from __future__ import annotations
 
-__all__ = ["export", "survey_rows", "relevant_expression", "routing_expression", "LANGUAGE_NAMES"]
+import io
+import warnings
 
-from ..gdpr import data_protection_notes  # noqa: E402
+from pyxform.errors import PyXFormError
+from pyxform.xls2xform import convert
+
+from ...errors import InstrumentError, RsnpropWarning
+from ..gdpr import data_protection_notes
+
+__all__ = ["export", "survey_rows", "relevant_expression", "routing_expression", "LANGUAGE_NAMES",
+           "check_with_pyxform"]
 
 LANGUAGE_NAMES = {"en": "English", "fr": "French", "nl": "Dutch", "de": "German", "es": "Spanish",
                   "it": "Italian", "pt": "Portuguese", "zh": "Chinese"}
@@ -257,7 +265,31 @@ def survey_rows(ins, *, lang: str | None = None) -> dict[str, list[list]]:
 
 
 def export(ins, *, lang: str | None = None) -> bytes:
-    """XLSForm workbook (.xlsx bytes, deterministic) for instrument ``ins``."""
+    """XLSForm workbook (.xlsx bytes, deterministic) for instrument ``ins``, checked by
+    converting it with pyxform (:func:`check_with_pyxform`) before it is returned."""
     from ._xlsx import write_xlsx
 
-    return write_xlsx(survey_rows(ins, lang=lang), title=f"{ins.name} {ins.version} sha256:{ins.hash}")
+    data = write_xlsx(survey_rows(ins, lang=lang), title=f"{ins.name} {ins.version} sha256:{ins.hash}")
+    for message in check_with_pyxform(data):
+        warnings.warn(f"pyxform: {message}", RsnpropWarning, stacklevel=2)
+    return data
+
+
+def check_with_pyxform(data: bytes) -> list:
+    """Convert an XLSForm workbook with pyxform, the converter ODK and KoboToolbox use.
+
+    Returns pyxform's warnings (each is also issued as a :class:`~rsnprop.errors.RsnpropWarning`
+    by :func:`export`); a workbook pyxform cannot convert raises
+    :class:`~rsnprop.errors.InstrumentError` with pyxform's message.
+
+    >>> import rsnprop
+    >>> check_with_pyxform(export(rsnprop.load_instrument()))
+    []
+    """
+    found: list = []
+    try:
+        convert(xlsform=io.BytesIO(data), warnings=found, file_type=".xlsx")
+    except (PyXFormError, ValueError, KeyError) as err:
+        raise InstrumentError(f"pyxform cannot convert the XLSForm export: {err}",
+                              parameter="format", value="xlsform") from None
+    return list(found)
