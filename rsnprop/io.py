@@ -12,6 +12,10 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+import tempfile
+from pandas.api import types
+import json
+from .errors import InputError
 
 __all__ = ["atomic_write", "atomic_write_many", "sha256_file", "sha256_bytes", "csv_safe",
            "csv_safe_cell"]
@@ -25,7 +29,6 @@ def _as_bytes(data: bytes | str) -> bytes:
 
 def _write_temp(path: Path, data: bytes) -> str:
     """Write ``data`` to a new temporary file beside ``path``; return its name."""
-    import tempfile
 
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=_TMP_SUFFIX, dir=path.parent)
@@ -133,7 +136,6 @@ def csv_safe(frame):
     >>> csv_safe(pd.DataFrame({"note": ["=1+1", "fine"], "x": [1, -2]})).to_dict("list")
     {'note': ["'=1+1", 'fine'], 'x': [1, -2]}
     """
-    from pandas.api import types
 
     out = frame.copy()
     for col in out.columns:
@@ -172,9 +174,7 @@ def plan_owned_files(directory, files: dict, *, manifest: str, writer: str,
     ...
     rsnprop.errors.InputError: .../mine.csv: parameter '--dir': exists and was not written by x ...
     """
-    import json
 
-    from .errors import InputError
 
     directory = Path(directory)
     if directory.exists() and not directory.is_dir():
@@ -205,9 +205,7 @@ def plan_owned_files(directory, files: dict, *, manifest: str, writer: str,
 
 
 def _read_manifest(path: Path, option: str) -> dict:
-    import json
 
-    from .errors import InputError
 
     if not path.exists():
         return {}

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import math
 from typing import Any
+import pandas as pd
+from html import escape
 
 __all__ = ["Result", "jsonsafe", "dumps"]
 
@@ -116,7 +118,6 @@ class Result:
 
     def summary(self) -> str:
         """Plain-text summary (title and the table of :meth:`to_frame`)."""
-        import pandas as pd
 
         frame = self.to_frame()
         with pd.option_context("display.width", 120, "display.max_columns", 20,
@@ -137,7 +138,6 @@ class Result:
 
     def _repr_html_(self) -> str:
         """Notebook display: :meth:`headline` first, then :meth:`to_html`."""
-        from html import escape
 
         head = self.headline()
         top = ("<ul class='rsnprop-headline'>" + "".join(f"<li>{escape(str(x))}</li>" for x in head) + "</ul>"

@@ -9,6 +9,9 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from .schemas import MODELS
+import types
+import typing
+import inspect
 
 __all__ = ["schemas_markdown"]
 
@@ -18,8 +21,6 @@ _SCALARS = {str: "string", int: "integer", float: "number", bool: "boolean", typ
 
 def _type_text(ann, nested: list) -> str:
     """Readable JSON type of an annotation; models met on the way are appended to ``nested``."""
-    import types
-    import typing
 
     if ann in _SCALARS:
         return _SCALARS[ann]
@@ -55,7 +56,6 @@ def _field_table(model: type[BaseModel], nested: list) -> list[str]:
 
 
 def _doc(model) -> str:
-    import inspect
 
     return inspect.cleandoc(model.__doc__ or "").split("\n\n")[0].replace("\n", " ")
 

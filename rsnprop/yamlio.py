@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import os
 from typing import Any
+import yaml
+from .errors import SpecificationError
 
 __all__ = ["load_yaml", "parse_yaml", "check_alias_budget", "MAX_NODES"]
 
@@ -36,7 +38,6 @@ MAX_NODES = 200_000
 
 
 def _loader_class():
-    import yaml
 
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -76,7 +77,6 @@ def check_alias_budget(node, *, file=None, error=None, limit: int = MAX_NODES) -
     """Size of the node tree ``node`` with every alias expanded; raise ``error`` (default
     :class:`~rsnprop.errors.SpecificationError`) when it exceeds ``limit``.  Shared nodes are
     counted once per use but visited once, so the check itself is linear in the file."""
-    from .errors import SpecificationError
 
     error = error or SpecificationError
     memo: dict[int, int] = {}
@@ -110,9 +110,7 @@ def check_alias_budget(node, *, file=None, error=None, limit: int = MAX_NODES) -
 
 def parse_yaml(text: str, *, file=None, what: str = "YAML file", error=None) -> tuple[Any, Any]:
     """Parse ``text``; return ``(data, node)`` with the guarantees of :func:`load_yaml`."""
-    import yaml
 
-    from .errors import SpecificationError
 
     global _LOADER
     error = error or SpecificationError
@@ -139,7 +137,6 @@ def parse_yaml(text: str, *, file=None, what: str = "YAML file", error=None) -> 
 
 def read_text(path, *, what: str = "YAML file", error=None) -> str:
     """The file's text, which must be UTF-8 (with or without a BOM)."""
-    from .errors import SpecificationError
 
     error = error or SpecificationError
     with open(path, "rb") as fh:

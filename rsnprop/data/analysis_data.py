@@ -13,6 +13,11 @@ Examples
 """
 
 from __future__ import annotations
+import numpy as np
+import pandas as pd
+from .classify import classify_born_global
+from ..instrument.scoring import construct_scores
+from .validate import LANGUAGE_COLUMN
 
 __all__ = ["analysis_data", "kept_rows"]
 
@@ -25,12 +30,7 @@ def analysis_data(values, kept, ids, cols, instrument, rules, *, languages, cach
     ``select_multiple`` indicators (``cache``: factorisations made for the skip logic, reused),
     the hashed identifying columns, the classification and the scores.
     """
-    import numpy as np
-    import pandas as pd
 
-    from .classify import classify_born_global
-    from ..instrument.scoring import construct_scores
-    from .validate import LANGUAGE_COLUMN
 
     items = instrument.items
     reverse = {c: it.scale.min + it.scale.max for c, it in items.items()
@@ -58,8 +58,6 @@ def analysis_data(values, kept, ids, cols, instrument, rules, *, languages, cach
 def _select_multiple_indicators(out, items, kept, cache) -> dict:
     """``{"<item>_<code>": (hit, codes)}`` for every option of every ``select_multiple`` item:
     ``hit[codes]`` is the 0/1 column (NaN where unanswered: code -1 picks the last entry)."""
-    import numpy as np
-    import pandas as pd
 
     multi = {}
     for c in out.columns:
@@ -82,8 +80,6 @@ def kept_rows(values, kept, columns, reverse):
     """``values.loc[kept, columns]`` with Likert columns reverse keyed (``lo + hi - x``, as
     :func:`~rsnprop.data.recode.reverse_key`): the float columns are gathered straight into
     one column-major block and reversed in place there, the others inserted beside it."""
-    import numpy as np
-    import pandas as pd
 
     rows = np.flatnonzero(kept)
     num = [c for c in columns if values[c].dtype == np.float64]

@@ -41,6 +41,12 @@ from .careless_blocks import _THREAD_MIN_ROWS, _halves, _SerialPool
 from .careless_consistency import evenodd, person_total, psychsyn, synonym_pairs
 from .careless_covariance import _inverse, _pairwise_cov, mahad, pairwise_cov
 from .careless_invariance import _block_irv, irv, irv_split, longstring, pattern
+import numpy as np
+import pandas as pd
+from ._threads import one_blas_thread
+from .rules import CarelessRules
+from concurrent.futures import ThreadPoolExecutor
+from scipy.stats import chi2
 
 __all__ = ["longstring", "irv", "irv_split", "mahad", "evenodd", "psychsyn", "person_total", "pattern",
            "pairwise_cov", "careless_indices", "index_rule", "INDEX_OF_FLAG"]
@@ -77,11 +83,7 @@ def careless_indices(items, *, factors=None, rules=None, raw_items=None, reverse
     notes : list of str
         Indices that could not be computed and why.
     """
-    import numpy as np
-    import pandas as pd
 
-    from ._threads import one_blas_thread
-    from .rules import CarelessRules
 
     rules = rules or CarelessRules()
     if reverse_in_place and raw_items is not None:
@@ -106,9 +108,7 @@ def _compute_indices(x, xr, cols, factors, rules, reverse_in_place) -> dict:
     Both cores: every row-wise index is computed on the two halves of the rows at once (numpy
     releases the GIL; a row's values do not depend on the split), and the covariance sums too
     when they are exact (small integers), so the results do not depend on the threading."""
-    from concurrent.futures import ThreadPoolExecutor
 
-    import numpy as np
 
     n, p = x.shape
     groups = [g for g in ([c for c in f if c in cols] for f in (factors or [])) if g]
@@ -154,7 +154,6 @@ def _writeable(x):
 def _as_given_indices(pool, rows, xr, rules) -> dict:
     """Getters of the indices read on the answers as given: longstring, IRV, pattern, the
     smallest block IRV (computed at once) and person-total (``None`` under 3 rows or items)."""
-    import numpy as np
 
     n, p = xr.shape
     out = {"longstring": rows(pool, longstring, xr), "irv": rows(pool, irv, xr),
@@ -172,7 +171,6 @@ def _keyed_indices(pool, rows, x, xs, groups, grouped, pcov, means, rules) -> di
     constructs), Mahalanobis D2 (NaN when the covariances are not finite, ``None`` under p + 2
     rows) and ``syn``: per synonym/antonym index, the number of item pairs and its getter
     (``None`` under 3 pairs)."""
-    import numpy as np
 
     n, p = x.shape
     out = {"evenodd": (rows(pool, evenodd, xs, [len(g) for g in groups], columns=grouped)
@@ -196,7 +194,6 @@ def _keyed_indices(pool, rows, x, xs, groups, grouped, pcov, means, rules) -> di
 def _flag_indices(values, rules, factors):
     """The indices in their output order, their flags under ``rules`` and the notes on the
     indices not computed (``values`` from :func:`_compute_indices`)."""
-    from scipy.stats import chi2
 
     p, answered = values["n_items"], values["answered"]
     idx: dict = {}      # columns in order; one frame each at the end
@@ -297,9 +294,7 @@ def index_rule(flags, rules=None):
     >>> index_rule(f)[0].tolist()
     [True, True, False]
     """
-    import numpy as np
 
-    from .rules import CarelessRules
 
     rules = rules or CarelessRules()
     n = len(flags)

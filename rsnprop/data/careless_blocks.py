@@ -11,6 +11,7 @@ Examples
 """
 
 from __future__ import annotations
+import numpy as np
 
 __all__: list[str] = []
 
@@ -42,7 +43,6 @@ def _blocks(n: int, size: int = _ROW_BLOCK):
 
 
 def _as2d(x):
-    import numpy as np
 
     a = np.asarray(x, dtype="float64")
     if a.ndim != 2:

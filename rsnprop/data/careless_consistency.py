@@ -16,13 +16,13 @@ from __future__ import annotations
 
 from .careless_blocks import _as2d, _blocks
 from .careless_covariance import pairwise_cov
+import numpy as np
 
 __all__ = ["evenodd", "synonym_pairs", "psychsyn", "person_total"]
 
 
 def _rowcorr(a, b, min_pairs: int = 2):
     """Row-wise Pearson correlation of a and b over pairwise-complete positions."""
-    import numpy as np
 
     m = ~(np.isnan(a) | np.isnan(b))
     k = m.sum(1)
@@ -62,7 +62,6 @@ def evenodd(x, factors, *, columns=None):
     >>> float(r[0]), bool(r[1] > -1)
     (-1.0, True)
     """
-    import numpy as np
 
     a = _as2d(x)
     factors = [int(f) for f in factors]
@@ -106,7 +105,6 @@ def evenodd(x, factors, *, columns=None):
 def synonym_pairs(x, critval: float = 0.6, *, anto: bool = False, pcov=None):
     """Item pairs (i, j), i > j, whose pairwise correlation exceeds ``critval`` (or is below
     ``-|critval|`` with ``anto=True``), ordered as ``careless:::get_item_pairs``."""
-    import numpy as np
 
     a = _as2d(x)
     cov, sdi, sdj, _ = pairwise_cov(a) if pcov is None else pcov
@@ -138,7 +136,6 @@ def psychsyn(x, critval: float = 0.6, *, anto: bool = False, pairs=None, diag: b
     -------
     numpy.ndarray, or (values, n_pairs) with ``diag=True``
     """
-    import numpy as np
 
     a = _as2d(x)
     if pairs is None:
@@ -203,7 +200,6 @@ def person_total(x, *, mean=None):
     >>> person_total(x).round(3).tolist()
     [1.0, 1.0, -1.0, nan]
     """
-    import numpy as np
 
     a = _as2d(x)
     m = np.nanmean(a, axis=0) if mean is None else np.asarray(mean, dtype="float64")

@@ -15,6 +15,7 @@ Examples
 from __future__ import annotations
 
 from .careless_blocks import _BLOCK, _EXACT_BLOCK, _EXACT_MAX, _ROW_BLOCK, _as2d, _blocks, _halves
+import numpy as np
 
 __all__ = ["pairwise_cov", "mahad"]
 
@@ -38,7 +39,6 @@ def _exact_sums(a):
     sums are exact and equal to the float64 sums of the general path (which are exact too for
     such data). Returns None when a value is not such an integer.
     """
-    import numpy as np
 
     p = a.shape[1]
     sxy = np.zeros((p, p))
@@ -65,7 +65,6 @@ def _pairwise_cov(a, pool=None):
     """:func:`pairwise_cov` and the column means over observed values (``np.nanmean``) or
     None when not computed. With small-integer data the sums are exact (computed on both
     halves of the rows at once when a thread ``pool`` is given); otherwise in float64."""
-    import numpy as np
 
     p = a.shape[1]
     if not np.isnan(a).any():
@@ -126,7 +125,6 @@ def mahad(x, *, cov=None, mean=None, inv=None):
     >>> bool(abs(d2.mean() - 3 * 199 / 200) < 1e-9)   # mean D2 = p (n-1)/n
     True
     """
-    import numpy as np
 
     a = _as2d(x)
     n, p = a.shape
@@ -154,7 +152,6 @@ def mahad(x, *, cov=None, mean=None, inv=None):
 
 
 def _inverse(cov):
-    import numpy as np
 
     try:
         return np.linalg.inv(cov)

@@ -14,6 +14,7 @@ Examples
 from __future__ import annotations
 
 from .careless_blocks import _as2d, _blocks
+import numpy as np
 
 __all__ = ["longstring", "irv", "irv_split", "pattern"]
 
@@ -34,7 +35,6 @@ def longstring(x, *, avg: bool = False):
     >>> longstring([[1, 1, 1, 2], [3, 4, 3, 4]])
     array([3., 1.])
     """
-    import numpy as np
 
     a = _as2d(x)
     n, p = a.shape
@@ -68,7 +68,6 @@ def irv(x):
     >>> irv([[1, 2, 3], [4, 4, 4]]).tolist()
     [1.0, 0.0]
     """
-    import numpy as np
 
     a = _as2d(x)
     out = np.full(a.shape[0], np.nan)
@@ -103,7 +102,6 @@ def irv_split(x, num_split: int = 4, *, min_answers: int = 2):
     >>> irv_split([[1, 5, 2, 6, 4, 4, 4, 4]], 2).round(4).tolist()
     [[2.3805, 0.0]]
     """
-    import numpy as np
 
     a = _as2d(x)
     n, p = a.shape
@@ -140,7 +138,6 @@ def pattern(x, *, max_lag: int = 12, min_pairs: int = 6):
     ...          [4, 2, 6, 5, 1, 3, 7, 2, 5, 4]], max_lag=4).round(3).tolist()
     [0.889, 1.0, 0.5]
     """
-    import numpy as np
 
     a = _as2d(x)
     out = np.full(a.shape[0], np.nan)
@@ -154,7 +151,6 @@ def _modal_counts(d, bad, span):
     """Per row, the count of the most common value of the integer array ``d`` (values in
     ``[-span, span]``) among the positions not ``bad``: one ``bincount`` over row-offset
     codes for small spans, a row-wise sort otherwise. ``d`` is overwritten."""
-    import numpy as np
 
     nb, m = d.shape
     width = 2 * span + 2                               # one spare bin for the bad positions
@@ -177,7 +173,6 @@ def _modal_counts(d, bad, span):
 
 
 def _pattern_block(blk, max_lag, min_pairs):
-    import numpy as np
 
     nb, p = blk.shape
     miss = np.isnan(blk)
@@ -201,7 +196,6 @@ def _pattern_block(blk, max_lag, min_pairs):
 
 def _block_irv(pool, rows, x, rules, n, p):
     """Smallest block IRV of each row over blocks with at least 3 answers (NaN: none)."""
-    import numpy as np
 
     k = rules.irv_blocks
     if p < 3 * k:

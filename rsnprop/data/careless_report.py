@@ -13,6 +13,10 @@ Examples
 from __future__ import annotations
 
 import math
+import importlib.resources as ir
+import json
+import numpy as np
+from .careless import INDEX_OF_FLAG
 
 __all__ = ["careless_log", "expected_accuracy"]
 
@@ -47,8 +51,6 @@ def expected_accuracy(careless_rules) -> dict:
     >>> expected_accuracy(CarelessRules(mahad_alpha=0.2))["rule_set"] is None
     True
     """
-    import importlib.resources as ir
-    import json
 
     try:
         doc = json.loads((ir.files("rsnprop.data") / "careless_accuracy.json").read_text())
@@ -74,9 +76,7 @@ def _careless_detail(flags, reasons, cr, limit):
     ``{"excluded_detail": [{"row", "id", "rules": [...], "values": {...}}], ...}`` for the
     rows with an ``attention_check``, ``speeding`` or ``careless_indices`` reason (the first
     ``limit`` of them; all are counted in ``excluded_by_rule``)."""
-    import numpy as np
 
-    from .careless import INDEX_OF_FLAG
 
     n = len(flags)
     fired: dict[str, np.ndarray] = {}

@@ -22,6 +22,10 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
+import numpy as np
+import pandas as pd
+from .careless import index_rule
+from .careless import careless_indices
 
 __all__ = ["CarelessScreen", "screen_careless", "attention_checks", "speeding", "index_screen"]
 
@@ -42,7 +46,6 @@ def screen_careless(values, instrument, ids, sample, cr, found) -> CarelessScree
     """Attention checks, speeding and careless indices on the rows in ``sample``
     (:class:`~rsnprop.data.eligibility.Sample`) under the rules ``cr``
     (:class:`~rsnprop.data.rules.CarelessRules`); reasons and warnings go to ``found``."""
-    import numpy as np
 
     # per-row flags gathered as arrays, made one frame after the exclusions (one column
     # insert each cost more than the careless indices at a few hundred rows)
@@ -61,7 +64,6 @@ def attention_checks(values, instrument, cr, in_sample, flags, found) -> dict:
     """Failed attention checks per row (``attn_fail_<item>``, ``attention_failed``); more than
     ``max_failed_attention`` failures is the ``attention_check`` reason.  Returns the checks
     (item id -> expected answer)."""
-    import numpy as np
 
     items = instrument.items
     att_failed = np.zeros(len(values))
@@ -87,7 +89,6 @@ def speeding(values, cr, in_sample, stat_sample, flags, found) -> float:
     """Duration relative to the sample's median (``duration_ratio``); below
     ``min_duration_sec`` or ``min_duration_ratio`` is the ``speeding`` reason.  Returns the
     median duration (NaN without a ``duration_sec`` column)."""
-    import numpy as np
 
     if "duration_sec" not in values.columns:
         return float("nan")
@@ -111,10 +112,7 @@ def index_screen(values, instrument, likert, sample, cr, flags, found):
     """The careless indices of the ``likert`` items, computed on the sample statistics' rows
     (NaN elsewhere), their flags and ``n_index_flags``; :func:`.careless.index_rule` gives
     the ``careless_indices`` reason.  Returns the flag columns and the notes (also warned)."""
-    import numpy as np
-    import pandas as pd
 
-    from .careless import index_rule
 
     n = len(values)
     idx = pd.DataFrame(index=range(n))
@@ -143,10 +141,7 @@ def _indices_of_rows(values, instrument, likert, rows, cr):
     """:func:`.careless.careless_indices` of the ``likert`` answers of ``rows``: longstring and
     IRV on the answers as given, the other indices after reverse keying (done in place by
     careless_indices once longstring/IRV are computed)."""
-    import numpy as np
-    import pandas as pd
 
-    from .careless import careless_indices
 
     items = instrument.items
     factors = [[c for c in con.items if c in likert] for con in instrument.constructs.values()]

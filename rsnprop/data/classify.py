@@ -37,6 +37,9 @@ Examples
 """
 
 from __future__ import annotations
+import numpy as np
+import pandas as pd
+from .rules import ClassificationRules
 
 __all__ = ["classify_born_global", "BG_COLUMNS"]
 
@@ -45,7 +48,6 @@ BG_COLUMNS = ["years_to_first_foreign_sale", "bg_ms20", "bg_kc25", "bg_true", "b
 
 
 def _col(values, name):
-    import numpy as np
 
     if name in values.columns:
         return values[name].to_numpy(dtype="float64", na_value=np.nan)
@@ -54,7 +56,6 @@ def _col(values, name):
 
 def _tri(true, false):
     """1 where ``true``, 0 where ``false`` (and not true), NaN elsewhere."""
-    import numpy as np
 
     return np.where(true, 1.0, np.where(false, 0.0, np.nan))
 
@@ -76,10 +77,7 @@ def classify_born_global(values, rules=None):
         Columns :data:`BG_COLUMNS`, same index as ``values``; 0/1 columns are float with NaN
         for unknown.
     """
-    import numpy as np
-    import pandas as pd
 
-    from .rules import ClassificationRules
 
     r = rules or ClassificationRules()
     w = r.window_years

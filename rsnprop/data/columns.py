@@ -20,6 +20,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from .platforms import combine_indicators
+from .validate import DROP_TYPES
+from .validate import check_columns
+import pandas as pd
+import hashlib
+import numpy as np
 
 __all__ = ["Columns", "select_columns", "respondent_ids"]
 
@@ -50,8 +56,6 @@ def select_columns(raw_df, instrument, rules, source, warn) -> Columns:
     ``warn(message)`` receives the unknown columns dropped and the optional item columns
     absent.  Raises :class:`~rsnprop.errors.DataFileError` when required item columns are
     absent (:func:`.validate.check_columns`)."""
-    from .platforms import combine_indicators
-    from .validate import DROP_TYPES, check_columns
 
     items = instrument.items
     file = None if source is None else str(source)
@@ -73,7 +77,6 @@ def select_columns(raw_df, instrument, rules, source, warn) -> Columns:
 def respondent_ids(df, warn):
     """The respondent ids as strings (``None`` when missing; whole-number floats written as
     integers), or ``row1, row2, ...`` when the export has no ``resp_id`` column."""
-    import pandas as pd
 
     if "resp_id" not in df.columns:
         warn("no resp_id column: respondents are identified by their row number")
@@ -86,9 +89,7 @@ def respondent_ids(df, warn):
 
 
 def _hash_values(series, salt):
-    import hashlib
 
-    import numpy as np
 
     vals = series.astype(object).to_numpy()
     out = np.array([None if (v is None or (isinstance(v, float) and math.isnan(v))) else

@@ -13,6 +13,8 @@ Examples
 """
 
 from __future__ import annotations
+import numpy as np
+from .validate import problems_frame
 
 __all__ = ["apply_consistency_checks", "check_facts", "check_constant_sums"]
 
@@ -25,9 +27,7 @@ def apply_consistency_checks(values, instrument, rules, found):
     (``impossible_facts: missing``) or exclude the firm (``exclude``: reason
     ``impossible_fact``); the sums become missing, are rescaled to the total or kept
     (``constant_sum_action``)."""
-    import numpy as np
 
-    from .validate import problems_frame
 
     impossible = np.zeros(len(values), dtype=bool)
     for mask, cols, reason in check_facts(values):
@@ -67,7 +67,6 @@ def check_facts(values, *, survey_year=None):
     * a foreign-sales share at year 3 above 0 while the first foreign sale came more than 3
       years after founding (``share_without_foreign_sale``).
     """
-    import numpy as np
 
     def col(name):
         if name in values.columns:
@@ -92,7 +91,6 @@ def check_facts(values, *, survey_year=None):
 
 def check_constant_sums(values, instrument, total_default=100.0, tol=1.0):
     """Constant-sum groups whose answered parts do not add up: list of (mask, columns, total)."""
-    import numpy as np
 
     groups = {}
     for iid, it in instrument.items.items():

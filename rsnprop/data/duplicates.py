@@ -13,6 +13,9 @@ Examples
 """
 
 from __future__ import annotations
+import numpy as np
+from .validate import problems_frame
+import pandas as pd
 
 __all__ = ["screen_duplicates", "find_duplicates"]
 
@@ -32,9 +35,7 @@ def screen_duplicates(values, instrument, ids, rules, found):
         The duplicates excluded (all ``False`` when they are kept): left out of the sample
         statistics of the careless screen.
     """
-    import numpy as np
 
-    from .validate import problems_frame
 
     items = instrument.items
     item_cols = [c for c in values.columns if items[c].type != "meta"]
@@ -61,8 +62,6 @@ def find_duplicates(ids, items, columns=None):
     answers compared for duplicate submissions (rows with no answer at all are never
     duplicates). The first occurrence is kept in both cases.
     """
-    import numpy as np
-    import pandas as pd
 
     dup_id = ids.notna().to_numpy() & ids.duplicated(keep="first").to_numpy()
     cols = list(items.columns if columns is None else columns)
@@ -140,8 +139,6 @@ _NAN_KEY = -1.7976931348623157e308
 
 def _column_bits(s):
     """uint64 image of a column: float bit patterns (one NaN pattern) or factor codes."""
-    import numpy as np
-    import pandas as pd
 
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         a = s.to_numpy(dtype="float64", na_value=np.nan)

@@ -21,6 +21,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+import numpy as np
+import pandas as pd
+from .skip_logic import routing_masks
 
 __all__ = ["band_ok_codes", "check_eligibility", "routing_criteria", "REASONS", "Sample",
            "screen_consent", "screen_eligibility"]
@@ -48,7 +51,6 @@ def band_ok_codes(choices: dict, ceiling_meur: float) -> list:
 
 
 def _col(values, name):
-    import numpy as np
 
     if name in values.columns:
         return values[name].to_numpy(dtype="float64", na_value=np.nan)
@@ -56,7 +58,6 @@ def _col(values, name):
 
 
 def _in_codes(values, name, codes):
-    import numpy as np
 
     x = _col(values, name)
     out = np.where(np.isin(x, np.array([float(c) for c in codes], dtype="float64")), 1.0, 0.0)
@@ -65,14 +66,12 @@ def _in_codes(values, name, codes):
 
 
 def _and(a, b):
-    import numpy as np
 
     out = np.where((a == 0) | (b == 0), 0.0, np.where((a == 1) & (b == 1), 1.0, np.nan))
     return out
 
 
 def _or(a, b):
-    import numpy as np
 
     return np.where((a == 1) | (b == 1), 1.0, np.where((a == 0) & (b == 0), 0.0, np.nan))
 
@@ -98,8 +97,6 @@ def check_eligibility(values, instrument, rules, *, routed=None):
         the instrument (``screening: eligible: [...]``, consent excluded) and one per routing
         rule not already covered (``elig_rsn_use``: 0 for firms that use no social media).
     """
-    import numpy as np
-    import pandas as pd
 
     items = instrument.items
     out = pd.DataFrame(index=values.index)
@@ -170,9 +167,7 @@ def routing_criteria(values, instrument, covered=frozenset(), routed=None) -> di
     >>> routing_criteria(vals, ins)["rsn_use"].tolist()
     [1.0, 0.0, 1.0]
     """
-    import numpy as np
 
-    from .skip_logic import routing_masks
 
     if routed is None:
         routed = routing_masks(values, instrument)
@@ -190,7 +185,6 @@ def routing_criteria(values, instrument, covered=frozenset(), routed=None) -> di
 
 def consent_given(values, instrument):
     """1.0 when the consent item holds an eligible code, else 0.0 (missing = no consent)."""
-    import numpy as np
 
     for iid, it in instrument.items.items():
         if getattr(it, "role", None) == "consent" and iid in values.columns:
@@ -231,7 +225,6 @@ def screen_eligibility(values, instrument, rules, routing, consent, duplicates, 
     is a warning.  ``routing`` is :class:`~rsnprop.data.skip_logic.Routing`, ``duplicates``
     the duplicates excluded (:func:`~rsnprop.data.duplicates.screen_duplicates`).
     """
-    import numpy as np
 
     n = len(values)
     in_sample = ~found.reasons.get("no_consent", np.zeros(n, dtype=bool))

@@ -24,6 +24,13 @@ import warnings
 from dataclasses import dataclass, field
 
 from ..errors import DataQualityWarning
+import numpy as np
+import pandas as pd
+from .validate import problems_frame
+from .careless_report import careless_log
+from .survey_language import language_counts
+from ..io import sha256_bytes
+from ..io import sha256_file
 
 __all__ = ["SCHEMA", "STEPS", "exclusion_flow", "step_of", "routing_log", "Findings",
            "Exclusions", "apply_exclusions", "problems_table", "cleaning_log", "short_log"]
@@ -103,7 +110,6 @@ def exclusion_flow(reasons: dict, ids) -> tuple:
     excluded : list of dict
         ``{"row" (1-based data row), "id", "reasons": [codes in flow order]}``, by row.
     """
-    import numpy as np
 
     n = len(ids)
     order = [r for step in STEPS.values() for r in step]
@@ -173,7 +179,6 @@ def routing_log(instrument, routed, not_shown_answered, ids) -> dict:
     >>> lg["rules"]["not_sme"], lg["not_shown_answered"]
     ({'action': 'end', 'n_fired': 1}, [{'row': 2, 'id': 'b', 'rules': ['not_sme'], 'n_answers': 1}])
     """
-    import numpy as np
 
     n = len(ids)
     rules = list(getattr(instrument, "routing", ()) or ())
@@ -221,8 +226,6 @@ def apply_exclusions(reasons: dict, ids, flags: dict) -> Exclusions:
 
     ``flags`` (column -> array) becomes the flags table, with ``kept`` last.  Raises
     ``RuntimeError`` if ``n_in != n_kept + n_excluded`` (a bug, never bad input)."""
-    import numpy as np
-    import pandas as pd
 
     n_in = len(ids)
     flow, excluded = exclusion_flow(reasons, list(ids))
@@ -242,9 +245,7 @@ def apply_exclusions(reasons: dict, ids, flags: dict) -> Exclusions:
 def problems_table(parts, ids):
     """One problems table from the steps' ``parts``: sorted by row, column and reason, with
     the respondent id, rows 1-based."""
-    import pandas as pd
 
-    from .validate import problems_frame
 
     problems = pd.concat([p for p in parts if len(p)], ignore_index=True) \
         if any(len(p) for p in parts) else problems_frame()
@@ -268,8 +269,6 @@ def cleaning_log(raw_df, source, instrument, rules, *, cols, recodes, excl, foun
                  careless, routing, data, missing, ids, languages) -> dict:
     """The cleaning log (schema ``rsnprop.cleaning/1``, docs/schemas.md), from what the steps
     of :func:`rsnprop.data.clean` returned."""
-    from .careless_report import careless_log
-    from .survey_language import language_counts
 
     n_in = len(excl.kept)
     log = {
@@ -326,11 +325,9 @@ def _classification_counts(data):
 
 
 def _raw_hash(raw, source):
-    from ..io import sha256_bytes, sha256_file
 
     if source is not None and os.path.isfile(str(source)):
         return sha256_file(source)
-    import pandas as pd
 
     h = pd.util.hash_pandas_object(raw, index=False).to_numpy().tobytes()
     return sha256_bytes(h + "\x1f".join(f"{c}:{t}" for c, t in raw.dtypes.items()).encode())

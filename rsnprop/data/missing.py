@@ -23,6 +23,10 @@ Examples
 """
 
 from __future__ import annotations
+import numpy as np
+from ..em import EMPatterns
+from scipy.stats import chi2
+from ._threads import one_blas_thread
 
 __all__ = ["missing_summary", "em_normal", "little_mcar_test", "multiple_imputation",
            "pool_rubin"]
@@ -39,7 +43,6 @@ def missing_summary(values, columns=None):
         the ten most frequent patterns (``"01.."``: 1 = missing, columns in order) with counts;
         ``complete_rows``.
     """
-    import numpy as np
 
     cols = list(values.columns if columns is None else columns)
     n = len(values)
@@ -74,7 +77,6 @@ def missing_summary(values, columns=None):
 
 def _patterns(x):
     """Group rows by missingness pattern: list of (obs_index, rows) for rows with any value."""
-    import numpy as np
 
     obs = ~np.isnan(x)
     keep = obs.any(axis=1)
@@ -138,9 +140,7 @@ def em_normal(x, *, max_iter: int = 1000, tol: float = 1e-9, weights=None, patte
     >>> np.round(mu, 3).tolist(), info["converged"]
     ([2.332, 4.114], True)
     """
-    import numpy as np
 
-    from ..em import EMPatterns
 
     a = np.asarray(x, dtype="float64")
     n_all, p = a.shape
@@ -166,7 +166,6 @@ def em_normal(x, *, max_iter: int = 1000, tol: float = 1e-9, weights=None, patte
 def _well_conditioned(sigma, limit: float = 1e10) -> bool:
     """True when ``sigma`` is finite and its condition number is below ``limit`` (the batched
     E-step and draws, which invert ``sigma``, are then as accurate as the per-pattern ones)."""
-    import numpy as np
 
     return bool(np.isfinite(sigma).all()) and float(np.linalg.cond(sigma)) < limit
 
@@ -177,7 +176,6 @@ def _em_normal_plain(x, *, max_iter: int = 1000, tol: float = 1e-9, weights=None
     return value.  Slow: :func:`em_normal` falls back to it when the covariance is
     (near-)singular; the tests check :func:`em_normal` against it.
     """
-    import numpy as np
 
     a = np.asarray(x, dtype="float64")
     n_all, p = a.shape
@@ -268,10 +266,7 @@ def little_mcar_test(data, columns=None):
     Little, R. J. A. (1988). A test of missing completely at random for multivariate data with
     missing values. JASA, 83(404), 1198-1202.
     """
-    import numpy as np
-    from scipy.stats import chi2
 
-    from ._threads import one_blas_thread
 
     cols = list(data.columns if columns is None else columns)
     x = data[cols].to_numpy(dtype="float64", na_value=np.nan)
@@ -329,7 +324,6 @@ def multiple_imputation(data, columns=None, *, m: int = 5, seed=None, bounds=Non
     >>> [bool(np.isfinite(d["a"]).all()) for d in imps]
     [True, True]
     """
-    from ._threads import one_blas_thread
 
     with one_blas_thread():
         return _multiple_imputation(data, columns, m=m, seed=seed, bounds=bounds,
@@ -340,9 +334,7 @@ def _multiple_imputation(data, columns, *, m, seed, bounds, round_integers, refe
     """:func:`multiple_imputation`; ``reference=True``: every bootstrap EM by the slow
     :func:`_em_normal_plain` from the available-case start (the implementation before the
     batched EM; for the tests)."""
-    import numpy as np
 
-    from ..em import EMPatterns
 
     cols = list(data.columns if columns is None else columns)
     x = data[cols].to_numpy(dtype="float64", na_value=np.nan)
@@ -439,7 +431,6 @@ def pool_rubin(estimates, variances, *, df_complete=None):
     >>> round(float(r["qbar"]), 4), round(float(r["t"]), 5)
     (1.0333, 0.07611)
     """
-    import numpy as np
 
     q = np.asarray(estimates, dtype="float64")
     u = np.asarray(variances, dtype="float64")

@@ -20,6 +20,10 @@ Examples
 from __future__ import annotations
 
 import warnings
+from .skip_logic import shown_missing_share
+import numpy as np
+from .missing import little_mcar_test
+from .missing import missing_summary
 
 __all__ = ["screen_missing_share", "missing_report"]
 
@@ -29,7 +33,6 @@ def screen_missing_share(values, instrument, shown, in_sample, rules, found):
     left unanswered per row; above ``max_missing_share`` is the ``too_many_missing`` reason
     (rows in the sample only).  Returns the construct items present and the shares (``None``
     without construct items)."""
-    from .skip_logic import shown_missing_share
 
     construct_items = [c for con in instrument.constructs.values() for c in con.items
                        if c in values.columns]
@@ -45,9 +48,7 @@ def missing_report(data, construct_items, rules, warn) -> dict:
     and ``little_mcar`` (on a sample of ``mcar_test_sample`` rows when larger; ``None`` above
     ``mcar_test_max_rows`` rows or when singular).  ``warn`` receives why the test was not
     computed, or that it rejects MCAR."""
-    import numpy as np
 
-    from .missing import little_mcar_test, missing_summary
 
     n_kept = len(data)
     missing = missing_summary(data, construct_items) if construct_items else {}

@@ -38,6 +38,32 @@ from __future__ import annotations
 import os
 
 from ..results import Result
+import gc
+from ._threads import one_blas_thread
+from .analysis_data import analysis_data
+from .careless_screen import screen_careless
+from .columns import respondent_ids
+from .columns import select_columns
+from .consistency import apply_consistency_checks
+from .duplicates import screen_duplicates
+from .eligibility import screen_consent
+from .eligibility import screen_eligibility
+from .item_values import validated_values
+from .log import Findings
+from .log import apply_exclusions
+from .log import cleaning_log
+from .log import problems_table
+from .log import short_log
+from .missing_screen import missing_report
+from .missing_screen import screen_missing_share
+from .rules import CleaningRules
+from .skip_logic import apply_skip_logic
+from .validate import problems_frame
+from .log import SCHEMA
+from ..results import jsonsafe
+import pandas as pd
+import sys
+import time
 
 __all__ = ["clean", "CleaningResult"]
 
@@ -63,7 +89,6 @@ class CleaningResult(Result):
     title = "Cleaning"
 
     def __init__(self, data, log, flags, problems):
-        from .log import SCHEMA
 
         self.data = data
         self.log = {"schema": SCHEMA, **log}  # the log names its contract first
@@ -75,13 +100,11 @@ class CleaningResult(Result):
         return list(self.log.get("warnings", []))
 
     def to_dict(self) -> dict:
-        from ..results import jsonsafe
 
         return jsonsafe(self.log)
 
     def to_frame(self):
         """The CONSORT-style flow as a table."""
-        import pandas as pd
 
         rows = [{"step": s["step"], "n_before": s["n_before"], "n_excluded": s["n_excluded"],
                  "n_after": s["n_after"],
@@ -135,9 +158,7 @@ def clean(raw_df, instrument, rules=None, *, source=None, diagnostics: bool = Tr
     PlanError
         Invalid rules.
     """
-    import gc
 
-    from ._threads import one_blas_thread
 
     # The cyclic garbage collector is paused while cleaning: building the log creates
     # hundreds of thousands of small dicts and lists (one per excluded row), and each
@@ -162,8 +183,6 @@ class _StageTimer:
     def __call__(self, name):
         if self.marks is None:
             return
-        import sys
-        import time
 
         self.marks.append((name, time.process_time(), time.perf_counter()))
         if len(self.marks) > 1:
@@ -185,18 +204,6 @@ def _row_flags(careless, miss_share, sample) -> dict:
 def _clean(raw_df, instrument, rules, source, diagnostics=True):
     """The recipe of :func:`clean`: each step adds to ``found`` what it finds (exclusion
     reasons, problems, warnings) and returns what the later steps need."""
-    from .analysis_data import analysis_data
-    from .careless_screen import screen_careless
-    from .columns import respondent_ids, select_columns
-    from .consistency import apply_consistency_checks
-    from .duplicates import screen_duplicates
-    from .eligibility import screen_consent, screen_eligibility
-    from .item_values import validated_values
-    from .log import Findings, apply_exclusions, cleaning_log, problems_table, short_log
-    from .missing_screen import missing_report, screen_missing_share
-    from .rules import CleaningRules
-    from .skip_logic import apply_skip_logic
-    from .validate import problems_frame
 
     rules = CleaningRules.from_any(rules)
     stage, found = _StageTimer(), Findings()

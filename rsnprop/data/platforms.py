@@ -38,6 +38,9 @@ from __future__ import annotations
 import re
 
 from ..errors import InputError
+import pandas as pd
+from .read_cells import to_numeric_columns
+import numpy as np
 
 __all__ = ["PLATFORMS", "map_platform_columns", "normalise_name"]
 
@@ -104,7 +107,6 @@ def _instrument_map(instrument, platform) -> dict:
 def _as_text(df):
     """Every cell as ``str`` (``None`` when missing); text columns as read are kept as they
     are (a per-cell ``str()`` only where some cell is not already a string)."""
-    import pandas as pd
 
     out = {}
     for c in df.columns:
@@ -153,7 +155,6 @@ def map_platform_columns(df, platform: str | None, instrument, *, file=None):
         ``attrs["rsnprop_read"]`` gains ``platform``, ``renamed`` (export name -> id),
         ``dropped_pii`` (names) and ``meta_columns`` (platform bookkeeping columns kept aside).
     """
-    import pandas as pd
 
     platform = platform or "generic"
     if platform not in PLATFORMS:
@@ -176,7 +177,6 @@ def _undo_export_layout(df, platform, instrument, info):
     """Qualtrics' extra header rows dropped (``n_header``), then the platform's column layout
     undone by :func:`rsnprop.instrument.mapping.from_platform` (identifying columns dropped
     first, recorded in ``info["dropped_pii_pre"]``).  Returns ``(df, n_header)``."""
-    from .read_cells import to_numeric_columns
 
     n_header = 0
     if platform == "qualtrics":
@@ -258,7 +258,6 @@ def _column_targets(df, platform, instrument, file):
 def _add_xlsform_duration(out, df) -> None:
     """ODK/Kobo exports have ``start`` and ``end`` timestamps: their difference in seconds
     becomes ``duration_sec``."""
-    import pandas as pd
 
     cols = {normalise_name(c, "xlsform"): c for c in df.columns}
     if "start" in cols and "end" in cols:
@@ -283,7 +282,6 @@ def combine_indicators(df, instrument):
     >>> combine_indicators(df, ins)["modes"].tolist()
     ['direct agent', 'agent', nan]
     """
-    import numpy as np
 
     out = df
     for iid, it in instrument.items.items():

@@ -16,6 +16,12 @@ from __future__ import annotations
 import re
 
 from ..errors import DataFileError
+import pandas as pd
+import numpy as np
+import math
+import pyarrow as pa
+import pyarrow.compute as pc
+from concurrent.futures import ThreadPoolExecutor
 
 __all__ = ["MISSING_TOKENS", "to_numeric_columns"]
 
@@ -52,7 +58,6 @@ def to_numeric_columns(df, *, decimal: str | None = None):
     else -- thousand separators, values such as ``"inf"`` -- goes through the general
     element-wise rules (:func:`_convert_column_general`), so the result is the same.
     """
-    import pandas as pd
 
     out = {}
     comma_cols = []
@@ -94,8 +99,6 @@ def _convert_column_fast(s, decimal):
     The rules run on the column's distinct values (dictionary encoding), then map back to
     the rows, so a Likert column costs one pass over its cells.
     """
-    import numpy as np
-    import pandas as pd
 
     try:
         import pyarrow as pa
@@ -158,9 +161,7 @@ def _convert_column_fast(s, decimal):
 
 def _rejected(v, decimal):
     """True when the general rules cannot read ``v`` (stripped, non-empty) as a number."""
-    import math
 
-    import pandas as pd
 
     if decimal != ",":
         x = pd.to_numeric(pd.Series([v], dtype=object), errors="coerce").iloc[0]
@@ -178,8 +179,6 @@ def _rejected(v, decimal):
 def _convert_column_general(s, decimal):
     """The element-wise rules of :func:`to_numeric_columns` for one column:
     ``(series, is_comma)``."""
-    import numpy as np
-    import pandas as pd
 
     is_comma = False
     txt = s.astype("string").str.strip()
@@ -240,8 +239,6 @@ def _blank_missing_tokens(df, tokens):
 
 def _blank_missing_tokens_arrow(table, tokens):
     """:func:`_blank_missing_tokens` for a pyarrow table of text columns."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
     counts: dict = {}
     if not tokens:
@@ -264,10 +261,7 @@ def _blank_missing_tokens_arrow(table, tokens):
 def _convert_table(table, decimal):
     """:func:`to_numeric_columns` of a pyarrow table of text columns (the general rules get a
     pandas text column, as ``pd.read_csv(dtype=str)`` gives)."""
-    import numpy as np
-    import pandas as pd
 
-    from concurrent.futures import ThreadPoolExecutor
 
     def convert(col):
         res = _convert_column_fast(col, decimal)

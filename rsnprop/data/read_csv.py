@@ -17,6 +17,11 @@ from pathlib import Path
 from ..errors import DataFileError
 from .read_cells import (MISSING_TOKENS, _blank_missing_tokens, _blank_missing_tokens_arrow,
                          _check_header, _convert_table, to_numeric_columns)
+import csv
+import io
+import pandas as pd
+import warnings
+from ..errors import DataQualityWarning
 
 __all__ = ["detect_encoding", "detect_delimiter"]
 
@@ -78,8 +83,6 @@ def detect_delimiter(text: str) -> str:
     >>> detect_delimiter('a,b\\n"x;y",2\\n')
     ','
     """
-    import csv
-    import io
 
     head = text[:1 << 20]     # the first lines only (no split of a whole big file)
     lines = head.splitlines()[:50]
@@ -108,9 +111,7 @@ def detect_delimiter(text: str) -> str:
 
 def _read_csv(path: Path, *, encoding=None, delimiter=None, decimal=None,
               missing_tokens=MISSING_TOKENS):
-    import io
 
-    import pandas as pd
 
     raw = path.read_bytes()
     if not raw or raw.isspace():       # (= not raw.strip(), without copying the file)
@@ -173,8 +174,6 @@ def _read_csv(path: Path, *, encoding=None, delimiter=None, decimal=None,
 def _check_header_delimiter(text: str, delim: str, path) -> None:
     """Refuse a file whose header is split by one delimiter and its rows by another (every
     row would otherwise be read as one field, i.e. all missing)."""
-    import csv
-    import io
 
     lines = [ln for ln in text[:1 << 20].splitlines()[:50] if ln.strip()]
     if len(lines) < 2:
@@ -200,8 +199,6 @@ def _check_header_delimiter(text: str, delim: str, path) -> None:
 def _check_row_widths(text: str, delim: str, path) -> None:
     """A data row with fewer fields than the header is a problem of that row (pandas would
     pad it with missing values silently).  Rows are 1-based data rows (after the header)."""
-    import csv
-    import io
 
     try:
         reader = csv.reader(io.StringIO(text), delimiter=delim)
@@ -226,9 +223,7 @@ def _check_row_widths(text: str, delim: str, path) -> None:
 def _warn_mixed_encoding(raw: bytes, path) -> None:
     """Warn when a file that is not valid UTF-8 still holds UTF-8 sequences (a file edited
     with two encodings): its accented letters come out garbled either way."""
-    import warnings
 
-    from ..errors import DataQualityWarning
 
     sample = raw[:1 << 22]
     if re.search(rb"[\xc3\xc2\xc5][\x80-\xbf]", sample):
@@ -260,8 +255,6 @@ def _read_csv_arrow(raw: bytes, text: str, enc: str, delim: str):
     ``pd.read_csv(sep=delim, dtype=str, keep_default_na=False, na_values=[""])``:
     empty -> missing, everything else verbatim.
     """
-    import csv
-    import io
 
     if len(raw) < _ARROW_MIN_BYTES:
         return None

@@ -15,15 +15,17 @@ from pathlib import Path
 
 from ..errors import DataFileError
 from .read_cells import MISSING_TOKENS, _blank_missing_tokens, _check_header, to_numeric_columns
+import warnings
+from ..errors import DataQualityWarning
+import zipfile
+import pandas as pd
 
 __all__: list[str] = []
 
 
 def _warn_formulas_without_values(path: Path, sheet) -> None:
     """Cells holding a formula whose value Excel did not save read as empty: say so."""
-    import warnings
 
-    from ..errors import DataQualityWarning
 
     try:
         import openpyxl
@@ -48,9 +50,7 @@ def _warn_formulas_without_values(path: Path, sheet) -> None:
 
 
 def _read_excel(path: Path, *, sheet=0, missing_tokens=MISSING_TOKENS):
-    import zipfile
 
-    import pandas as pd
 
     try:
         df = pd.read_excel(path, sheet_name=sheet, dtype=object, engine="openpyxl")
@@ -104,7 +104,6 @@ def _num_key(k):
 
 
 def _read_parquet(path: Path):
-    import pandas as pd
 
     try:
         df = pd.read_parquet(path)

@@ -15,6 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .validate import problems_frame
+import numpy as np
+import pandas as pd
+import operator
 
 __all__ = ["Routing", "apply_skip_logic", "shown_mask", "routing_masks", "check_skip_logic",
            "shown_missing_share", "notna_array", "token_mask"]
@@ -38,7 +41,6 @@ def apply_skip_logic(values, instrument, found) -> Routing:
     ``required_missing`` and ``answered_when_hidden`` problems go to ``found`` (a
     :class:`~rsnprop.data.log.Findings`), and a warning when answers to hidden questions are
     kept (a form without the screen-outs)."""
-    import numpy as np
 
     cache: dict = {}
     shown, routed, probs, not_shown_answered = check_skip_logic(values, instrument, cache=cache)
@@ -58,7 +60,6 @@ def shown_mask(values, instrument, item, *, cache=None, routed=None):
     With ``routed`` (:func:`routing_masks`), an item is also hidden from the respondents for
     whom one of its routing rules (``item.routed_by``: screen-outs, the "none" answer) fired.
     """
-    import numpy as np
 
     n = len(values)
     mask = np.ones(n, dtype=bool)
@@ -111,7 +112,6 @@ def routing_masks(values, instrument, *, cache=None) -> dict:
     >>> fired["not_sme"].tolist(), fired["no_rsn_use"].tolist()
     ([False, True, False], [False, False, True])
     """
-    import numpy as np
 
     cache = {} if cache is None else cache
     out = {}
@@ -212,7 +212,6 @@ def shown_missing_share(values, columns, shown):
     >>> shown_missing_share(vals, ["a", "b"], {"b": np.array([True, False, False])}).tolist()
     [0.5, 1.0, 1.0]
     """
-    import numpy as np
 
     n = len(values)
     n_miss, n_shown = np.zeros(n), np.zeros(n)
@@ -231,7 +230,6 @@ def shown_missing_share(values, columns, shown):
 
 
 def _flat(mask):
-    import numpy as np
 
     return np.flatnonzero(mask)
 
@@ -239,7 +237,6 @@ def _flat(mask):
 
 def notna_array(s):
     """Boolean array of answered values (``s.notna()``; NaN test on float64 columns)."""
-    import numpy as np
 
     if s.dtype == np.float64:
         return ~np.isnan(s.to_numpy())
@@ -248,8 +245,6 @@ def notna_array(s):
 
 
 def _factorize(col):
-    import numpy as np
-    import pandas as pd
 
     codes, uniq = pd.factorize(col, use_na_sentinel=True)
     return np.asarray(codes), uniq
@@ -259,7 +254,6 @@ def _factorize(col):
 def token_mask(col, token, *, factorized=None):
     """Boolean array: does each space-separated answer contain ``token``? (computed on the
     distinct answers, then mapped back)"""
-    import numpy as np
 
     codes, uniq = _factorize(col) if factorized is None else factorized
     tok = str(token)
@@ -270,7 +264,6 @@ def token_mask(col, token, *, factorized=None):
 
 def _condition(col, op, val, *, factorized=None):
     """Boolean array of one skip-logic condition on one column (unanswered -> False)."""
-    import numpy as np
 
     if op in ("selected", "not_selected"):
         has = token_mask(col, val, factorized=factorized)
@@ -289,7 +282,6 @@ def _condition(col, op, val, *, factorized=None):
 
 
 def _cmp(a, op, v):
-    import operator
 
     return {"eq": operator.eq, "ne": operator.ne, "gt": operator.gt, "ge": operator.ge,
             "lt": operator.lt, "le": operator.le}[op](a, v)

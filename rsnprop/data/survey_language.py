@@ -12,6 +12,9 @@ Examples
 from __future__ import annotations
 
 from .validate import LANGUAGE_COLUMN, problems_frame
+import re
+import numpy as np
+import pandas as pd
 
 __all__ = ["check_survey_language", "language_counts"]
 
@@ -44,10 +47,7 @@ def check_survey_language(values, languages):
     >>> codes.tolist(), probs[["row", "value", "reason"]].values.tolist()
     (['en', 'fr', None, 'fr', None], [[4, 'de', 'unknown_language']])
     """
-    import re
 
-    import numpy as np
-    import pandas as pd
 
     known = {str(lg).casefold(): str(lg) for lg in languages}
     uniq, inv = np.unique(values.astype(object).where(values.notna(), "").astype(str)
@@ -79,7 +79,6 @@ def language_counts(codes, kept, languages) -> dict:
     >>> language_counts(c, np.array([True, True, True, False]), ["en", "fr"])["n_kept"]
     {'en': 1, 'fr': 1, 'missing': 1}
     """
-    import numpy as np
 
     def count(c):
         return {lg: int(np.sum(c == lg)) for lg in languages} | \

@@ -14,6 +14,10 @@ Examples
 from __future__ import annotations
 
 from .validate import _bounds, _is_float, _valid_number, problems_frame
+import numpy as np
+import pandas as pd
+from .recode import _norm
+from .recode import label_map
 
 __all__: list[str] = []
 
@@ -22,8 +26,6 @@ def _validate_others(df, instrument, columns, tokens, positions, block, slot, sk
                      col_probs, col_recodes, split_multi, to_codes):
     """The columns of :func:`validate_items` not in ``skip``: select_multiple, text codes and
     numeric columns read as text (results into ``out``, ``col_probs``, ``col_recodes``)."""
-    import numpy as np
-    import pandas as pd
 
     for col in columns:
         if col in skip:
@@ -65,7 +67,6 @@ def _numeric_codes(col, item, mapped, codes_u, inv, bad_u, tokens, positions, rc
     ``inv``: row -> distinct value): numeric missing codes (-99...) outside the valid range
     recoded (counted in ``rc``), then the first failed check of each value -- not a number,
     out of range, not an integer, invalid code -- a problem (into ``probs``) and missing."""
-    import numpy as np
 
     n = len(inv)
     itype = getattr(item, "type", "")
@@ -108,7 +109,6 @@ def _text_codes(col, item, mapped, codes_u, inv, positions, probs):
     """Values of a text column: for a ``select_one`` item with text codes, codes matched
     case-insensitively and the others an ``invalid_code`` problem (into ``probs``) and
     missing."""
-    import numpy as np
 
     itype = getattr(item, "type", "")
     arr = np.array(mapped, dtype=object)
@@ -134,8 +134,6 @@ def _text_codes(col, item, mapped, codes_u, inv, positions, probs):
 
 def _distinct(s):
     """Distinct values of a column (None for missing) and the inverse index."""
-    import numpy as np
-    import pandas as pd
 
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         arr = s.to_numpy(dtype="float64", na_value=np.nan)
@@ -157,10 +155,7 @@ def _distinct(s):
 
 
 def _validate_multi(s, item, tokens, positions, split_multi):
-    import numpy as np
-    import pandas as pd
 
-    from .recode import _norm, label_map
 
     lmap = label_map(item)
     order = {str(c): k for k, c in enumerate(getattr(item, "choices", {}) or {})}

@@ -18,6 +18,7 @@ Examples
 """
 
 from __future__ import annotations
+from .schema import DATA_PROTECTION_FIELDS
 
 __all__ = ["FIELD_LABELS", "data_protection_notes", "data_protection_lines"]
 
@@ -43,7 +44,6 @@ FIELD_LABELS = {
 def data_protection_lines(ins, lang: str) -> list[str]:
     """Heading then one ``label: value`` line per field, in ``lang`` (English labels when the
     language has none); empty list when the instrument has no ``data_protection`` block."""
-    from .schema import DATA_PROTECTION_FIELDS
 
     dp = ins.data_protection
     if not dp:

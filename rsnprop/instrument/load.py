@@ -15,6 +15,10 @@ from dataclasses import replace
 
 from .model import (AttentionCheck, Condition, ConstantSum, Construct, Instrument, Item,
                     RoutingRule, Scale, Section, Source)
+from .validate import add_lines
+from .validate import read_yaml_nodes
+from .validate import validate_data
+from .hashing import content_hash
 
 __all__ = ["load_instrument", "build_instrument", "DEFAULT_INSTRUMENT"]
 
@@ -55,7 +59,6 @@ def load_instrument(path: str | os.PathLike | dict | None = None) -> Instrument:
     >>> ins.constructs["risk_reduction"].items
     ['rsk_1', 'rsk_2', 'rsk_3', 'rsk_4']
     """
-    from .validate import add_lines, read_yaml_nodes, validate_data
 
     if path is None:
         path = DEFAULT_INSTRUMENT
@@ -85,7 +88,6 @@ def _pick(text: dict | None, lang: str) -> str:
 
 def build_instrument(spec, path: str | None = None) -> Instrument:
     """Resolve a *valid* :class:`~rsnprop.instrument.schema.InstrumentSpec` into an Instrument."""
-    from .hashing import content_hash
 
     meta = spec.instrument
     lang = meta.default_language

@@ -16,13 +16,13 @@ Examples
 """
 
 from __future__ import annotations
+import numpy as np
+import pandas as pd
 
 __all__ = ["shown", "shown_frame", "routed_out"]
 
 
 def _condition_mask(df, ins, cond):
-    import numpy as np
-    import pandas as pd
 
     item = ins.items[cond.item]
     n = len(df)
@@ -67,7 +67,6 @@ def routed_out(df, ins, rule_id: str):
     >>> routed_out(pd.DataFrame({"employees": [10, 300, None]}), ins, "not_sme").tolist()
     [False, True, False]
     """
-    import numpy as np
 
     rule = next(r for r in ins.routing if r.id == rule_id)
     mask = np.ones(len(df), dtype=bool)
@@ -80,7 +79,6 @@ def routed_out(df, ins, rule_id: str):
 
 
 def _answered(df, ins, item_id):
-    import numpy as np
 
     item = ins.items[item_id]
     cols = [f"{item_id}_{c}" for c in item.choices] if item.type == "select_multiple" else []
@@ -97,8 +95,6 @@ def shown(df, ins, item_id: str):
     counts as not met.  Items hidden by a routing rule (screen-out, "none" answer) are not
     shown to the respondents for whom the rule fired (:func:`routed_out`).
     """
-    import numpy as np
-    import pandas as pd
 
     mask = np.ones(len(df), dtype=bool)
     item = ins.items[item_id]
@@ -111,7 +107,6 @@ def shown(df, ins, item_id: str):
 
 def shown_frame(df, ins, items=None):
     """DataFrame of :func:`shown` for ``items`` (default: every non-meta item)."""
-    import pandas as pd
 
     ids = items or [i for i, it in ins.items.items() if it.type != "meta"]
     return pd.DataFrame({i: shown(df, ins, i) for i in ids}, index=df.index)

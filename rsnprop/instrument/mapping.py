@@ -44,6 +44,11 @@ Examples
 from __future__ import annotations
 
 from .exporters.codes import limesurvey_answer_code, limesurvey_code, limesurvey_subquestion_code
+from ..errors import InputError
+import math
+import numpy as np
+import pandas as pd
+from .logic import shown
 
 __all__ = ["PLATFORMS", "column_map", "value_map", "apply_column_map", "option_column", "from_platform"]
 
@@ -56,7 +61,6 @@ def option_column(item_id: str, code) -> str:
 
 
 def _check_platform(platform: str) -> None:
-    from ..errors import InputError
 
     if platform not in PLATFORMS:
         raise InputError(f"unknown platform; choose one of {', '.join(PLATFORMS)}",
@@ -235,7 +239,6 @@ _DATE_COLUMNS = ("survey_year", "submitdate", "SubmissionDate", "_submission_tim
 
 
 def _as_key(v) -> str:
-    import math
 
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return ""
@@ -247,8 +250,6 @@ def _as_key(v) -> str:
 def _map_values(col, m) -> list:
     """``[m.get(_as_key(v), v) for v in col]``, computed once per distinct value for float,
     integer and text columns (a million-row export has few distinct answers)."""
-    import numpy as np
-    import pandas as pd
 
     kind = col.dtype.kind if isinstance(col.dtype, np.dtype) else None
     if kind in ("f", "i", "u") or (kind == "O" and pd.api.types.infer_dtype(
@@ -290,10 +291,7 @@ def from_platform(df, ins, platform: str = "generic"):
     >>> out[["rsn_platforms_linkedin", "rsn_platforms_x", "survey_year"]].iloc[0].tolist()
     [1.0, 0.0, 2026.0]
     """
-    import numpy as np
-    import pandas as pd
 
-    from .logic import shown
 
     out = apply_column_map(df, ins, platform)
     vmap = value_map(ins, platform)

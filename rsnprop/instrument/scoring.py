@@ -12,12 +12,15 @@ Examples
 """
 
 from __future__ import annotations
+from ..errors import InputError
+import pandas as pd
+import math
+import numpy as np
 
 __all__ = ["scoring_items", "reverse_keys", "reverse_code", "construct_scores"]
 
 
 def _construct(ins, construct: str):
-    from ..errors import InputError
 
     if construct not in ins.constructs:
         raise InputError(f"unknown construct; the instrument defines {', '.join(ins.constructs)}",
@@ -56,7 +59,6 @@ def reverse_code(df, ins, *, columns=None):
     >>> reverse_code(pd.DataFrame({"rel_7": [1.0, 7.0, None]}), ins)["rel_7"].tolist()
     [7.0, 1.0, nan]
     """
-    import pandas as pd
 
     out = df.copy()
     for item, (lo, hi) in reverse_keys(ins).items():
@@ -123,7 +125,6 @@ def construct_scores(df, ins, min_fraction: float = 0.5, *, prefix: str = "score
     >>> list(construct_scores(df, toy))
     []
     """
-    import pandas as pd
 
     scores = {}
     for cid, con in ins.constructs.items():
@@ -141,10 +142,7 @@ def construct_scores(df, ins, min_fraction: float = 0.5, *, prefix: str = "score
 def _mean_of_answered(df, columns: list, k: int, min_fraction: float):
     """Row means of the answered ``columns``; NaN where fewer than ``min_fraction`` of the
     ``k`` items are answered.  The columns are added in order without copying the block."""
-    import math
 
-    import numpy as np
-    import pandas as pd
 
     if not columns or k == 0:
         return np.full(len(df), np.nan)

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+from .exporters.codes import limesurvey_code
+from .schema import DATA_PROTECTION_FIELDS
 
 if TYPE_CHECKING:
     from .validate import Parsed, _Collector
@@ -179,7 +181,6 @@ def _check_item_roles(col, ipath, item, bounds, p, walk: _Walk) -> None:
 
 
 def _check_limesurvey_code(col, ipath, item, walk: _Walk) -> None:
-    from .exporters.codes import limesurvey_code
 
     code = item.codes.get("limesurvey") or limesurvey_code(item.id)
     if len(code) > 20:
@@ -363,7 +364,6 @@ def _check_data_protection(col, langs, p, items_by_id) -> None:
     dp = p.data_protection
     if dp is None:
         return
-    from .schema import DATA_PROTECTION_FIELDS
 
     for name in DATA_PROTECTION_FIELDS:
         text = getattr(dp, name)

@@ -36,6 +36,16 @@ from typing import Any
 
 from ..results import Result
 from .semantics import READ_AS_MISSING, _ParsedRef, check
+from pydantic import ValidationError
+import yaml
+from ..errors import InstrumentError
+from ..errors import MissingFileError
+from ..yamlio import check_alias_budget
+from ..yamlio import read_text
+from pydantic import TypeAdapter
+from . import schema as S
+from .schema import DATA_PROTECTION_FIELDS
+import pandas as pd
 
 __all__ = ["ValidationReport", "validate_instrument", "check", "read_yaml", "read_yaml_nodes",
            "line_of", "fielding_problems", "READ_AS_MISSING"]
@@ -74,7 +84,6 @@ class _Collector:
 
 def _schema_errors(model, data, base: str, raw_root, col: _Collector, prefix_loc: tuple = ()):
     """Validate ``data`` with ``model``; on failure record each error and return None."""
-    from pydantic import ValidationError
 
     try:
         return model.model_validate(data) if hasattr(model, "model_validate") else model.validate_python(data)
@@ -131,13 +140,10 @@ def read_yaml(path: str | os.PathLike) -> tuple[Any, list[dict]]:
 
 def read_yaml_nodes(path: str | os.PathLike) -> tuple[Any, list[dict], Any]:
     """Like :func:`read_yaml`, also returning the YAML node tree (for line numbers)."""
-    import yaml
 
-    from ..errors import InstrumentError, MissingFileError
 
     if not os.path.isfile(path):
         raise MissingFileError("instrument file does not exist", file=path)
-    from ..yamlio import check_alias_budget, read_text
 
     text = read_text(path, what="instrument", error=InstrumentError)
     loader_cls = _DupKeyLoader.get()
@@ -221,9 +227,7 @@ class Parsed:
 
 def parse(raw: Any, col: _Collector) -> Parsed:
     """Parse ``raw`` (the YAML data) into :class:`Parsed`, recording schema problems."""
-    from pydantic import TypeAdapter
 
-    from . import schema as S
 
     out = Parsed()
     if not isinstance(raw, dict):
@@ -303,7 +307,6 @@ def fielding_problems(ins) -> list:
     >>> fielding_problems(ins)[0]
     'data_protection.controller.en: empty (fill in the study-specific value before fielding)'
     """
-    from .schema import DATA_PROTECTION_FIELDS
 
     dp = ins.data_protection
     if dp is None:
@@ -347,7 +350,6 @@ class ValidationReport(Result):
                 "hash": self.hash, "n_items": self.n_items}
 
     def to_frame(self):
-        import pandas as pd
 
         return pd.DataFrame(self.problems, columns=["path", "code", "reason"])
 
@@ -361,7 +363,6 @@ class ValidationReport(Result):
 
     def raise_if_invalid(self) -> None:
         """Raise :class:`~rsnprop.errors.InstrumentError` listing every problem."""
-        from ..errors import InstrumentError
 
         if self.problems:
             n = len(self.problems)

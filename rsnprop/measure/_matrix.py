@@ -13,6 +13,7 @@ import numpy as np
 
 from ..em import EMPatterns, em_moments, em_moments_plain  # noqa: F401  (EM lives there)
 from ..errors import NearSingularWarning
+import functools
 
 #: reciprocal condition number below which a correlation matrix is called near-singular
 RCOND_LIMIT = 1e-8
@@ -87,7 +88,6 @@ def single_threaded(func):
     The matrices here are small (items x items); multi-threaded BLAS only adds overhead,
     up to 40x on a busy machine.
     """
-    import functools
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):

@@ -36,6 +36,16 @@ import numpy as np
 from ._matrix import single_threaded
 from ..results import jsonsafe
 from .statistics import NamedStatistics
+from .item_data import apply_missing
+from .item_data import cor_matrix
+from .item_data import select_items
+from .factor import fa_matrix
+from ._matrix import check_singular
+import pandas as pd
+from scipy import stats
+from .construct_validity import fit_cfa
+from .construct_validity import parse_measurement
+from ..errors import RsnpropWarning
 
 __all__ = ["harman", "marker_variable", "common_latent_factor", "HARMAN_LIMIT", "CLF_DELTA",
            "HarmanResult", "MarkerVariableResult", "CommonLatentFactorResult"]
@@ -64,7 +74,6 @@ class HarmanResult(NamedStatistics):
 
     def to_frame(self):
         """One row: ``n, n_items, fa_share, pc_share, threshold, concern``."""
-        import pandas as pd
 
         keys = ("n", "n_items", "fa_share", "pc_share", "threshold", "concern")
         return pd.DataFrame([{k: self[k] for k in keys}])
@@ -89,7 +98,6 @@ class MarkerVariableResult(NamedStatistics):
 
     def to_frame(self):
         """One row per item: its correlation with the marker."""
-        import pandas as pd
 
         return pd.DataFrame({"item": list(self.r_marker), "r_marker": list(self.r_marker.values())})
 
@@ -110,7 +118,6 @@ class CommonLatentFactorResult(NamedStatistics):
 
     def to_frame(self):
         """One row per item: standardised loading without and with the method factor."""
-        import pandas as pd
 
         return pd.DataFrame(self["items"])
 
@@ -122,12 +129,9 @@ def harman(data, items=None, *, missing: str = "listwise", fm: str = "minres") -
     Returns a :class:`HarmanResult`: ``fa_share`` (one unrotated factor, psych::fa), ``pc_share`` (first principal
     component), ``concern`` (either share above 0.5), ``limits`` (str), ``n``.
     """
-    from .item_data import apply_missing, cor_matrix, select_items
-    from .factor import fa_matrix
 
     frame = apply_missing(select_items(data, items), missing)
     r = cor_matrix(frame, missing)
-    from ._matrix import check_singular
 
     warn: list = []
     check_singular(r, "item correlation matrix", warn)
@@ -147,10 +151,7 @@ def marker_variable(data, items, marker: str, *, r_m: float | None = None) -> Ma
     Returns a :class:`MarkerVariableResult`: ``r_m``, ``r_marker`` (marker-item correlations), ``adjusted`` and ``p``
     (DataFrames), ``changed`` (pairs significant at 0.05 before and not after), ``n``.
     """
-    import pandas as pd
-    from scipy import stats
 
-    from .item_data import select_items
 
     frame = select_items(data, list(items) + [marker], min_items=3).dropna()
     its = list(items)
@@ -195,8 +196,6 @@ def common_latent_factor(data, model: str, *, base_fit=None, delta: float = CLF_
     R: ``cfa(model)`` vs ``cfa(paste(model, "CMV =~ 1*x1 + ... ; CMV ~~ 0*F1 + ..."))``,
     ``anova(base, clf)``.
     """
-    from .construct_validity import fit_cfa, parse_measurement
-    from .item_data import select_items
 
     constructs = parse_measurement(model)
     items = list(dict.fromkeys(i for f in constructs for i in constructs[f]))
@@ -246,7 +245,6 @@ def _method_factor_name(constructs: dict, items: list) -> str:
 
 def _note_estimation_warnings(caught, warn: list) -> None:
     """The first three distinct estimation warnings of the two fits, and how many more."""
-    from ..errors import RsnpropWarning
 
     sem_msgs = list(dict.fromkeys(str(w.message) for w in caught
                                   if issubclass(w.category, RsnpropWarning)))
@@ -278,7 +276,6 @@ def _chi2_difference(chi_b, chi_c, df_b, df_c):
     """``(chi2_diff, df_diff, p)`` of the nested models (Nones when not computable)."""
     if None in (chi_b, chi_c, df_b, df_c) or not df_b > df_c:
         return None, None, None
-    from scipy import stats
 
     chi_d, df_d = chi_b - chi_c, df_b - df_c
     return chi_d, df_d, float(stats.chi2.sf(chi_d, df_d))

@@ -33,6 +33,9 @@ from .item_data import apply_missing, cor_matrix, resolve_missing, rows_dropped_
 from ._matrix import check_singular, cov2cor, single_threaded
 from .factor import fa_matrix
 from .statistics import NamedStatistics
+from scipy import stats
+from ..errors import InputError
+import pandas as pd
 
 __all__ = ["kmo", "bartlett", "parallel_analysis", "efa", "EFAResult", "loadings_table",
            "KMOResult", "BartlettResult", "ParallelAnalysisResult"]
@@ -49,7 +52,6 @@ class KMOResult(NamedStatistics):
 
     def to_frame(self):
         """One row per variable (1-based position): its MSA."""
-        import pandas as pd
 
         return pd.DataFrame({"variable": np.arange(1, len(self.msai) + 1), "msa": self.msai})
 
@@ -65,7 +67,6 @@ class BartlettResult(NamedStatistics):
 
     def to_frame(self):
         """One row: ``chi2, df, pvalue``."""
-        import pandas as pd
 
         return pd.DataFrame([{"chi2": self.chi2, "df": self.df, "pvalue": self.pvalue}])
 
@@ -82,7 +83,6 @@ class ParallelAnalysisResult(NamedStatistics):
 
     def to_frame(self):
         """One row per position: observed, mean simulated and quantile eigenvalues."""
-        import pandas as pd
 
         return pd.DataFrame({"position": np.arange(1, len(self.fa_values) + 1),
                              "fa_values": self.fa_values, "fa_sim": self.fa_sim,
@@ -115,7 +115,6 @@ def bartlett(r: np.ndarray, n: int) -> BartlettResult:
 
     Returns a :class:`BartlettResult`: ``chi2``, ``df``, ``pvalue``.
     """
-    from scipy import stats
 
     r = np.asarray(r, dtype=float).copy()
     np.fill_diagonal(r, 1.0)
@@ -263,7 +262,6 @@ class EFAResult(Result):
         return jsonsafe({k: getattr(self, k) for k in keys})
 
     def to_frame(self):
-        import pandas as pd
 
         frame = pd.DataFrame(self.loadings)
         frame["cross_loadings"] = frame["cross_loadings"].map(", ".join)
@@ -363,7 +361,6 @@ def efa(data, items=None, *, nfactors: int | None = None, fm: str = "minres",
 def _efa_correlations(frame, correlation: str, missing: str, warn: list) -> np.ndarray:
     """Pearson (by ``missing``) or polychoric item correlations; InputError when a pair of
     items has no rows in common."""
-    from ..errors import InputError
 
     if correlation == "pearson":
         r = cor_matrix(frame, missing)

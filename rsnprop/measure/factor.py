@@ -26,6 +26,9 @@ import numpy as np
 from ._matrix import cor_smooth, cov2cor, single_threaded, smc
 from .rotation import rotate as _rotate
 from .statistics import NamedStatistics
+from scipy.optimize import minimize
+from scipy import stats
+import pandas as pd
 
 __all__ = ["fa_matrix", "extract", "FactorSolution"]
 
@@ -46,7 +49,6 @@ class FactorSolution(NamedStatistics):
 
     def to_frame(self):
         """One row per variable (1-based position): loadings, communality, uniqueness."""
-        import pandas as pd
 
         L = np.asarray(self.loadings)
         frame = pd.DataFrame(L, columns=[f"F{j + 1}" for j in range(L.shape[1])])
@@ -103,7 +105,6 @@ def extract(S: np.ndarray, nfactors: int, fm: str = "minres"):
 
     Returns ``(loadings, psi, converged)``.
     """
-    from scipy.optimize import minimize
 
     S = np.asarray(S, dtype=float)
     s_smc = smc(S)
@@ -228,7 +229,6 @@ def fa_matrix(r: np.ndarray, nfactors: int = 1, fm: str = "minres", rotate: str 
 
 def _fit_stats(r, f, phi, n_obs, nfactors):
     """The subset of ``psych::factor.stats`` reported by rsnprop."""
-    from scipy import stats
 
     n = r.shape[0]
     model = f @ f.T if phi is None else f @ phi @ f.T

@@ -38,6 +38,11 @@ import numpy as np
 from ..results import Result, jsonsafe
 from .item_data import apply_missing, cov_matrix, resolve_missing, reverse_items, rows_dropped_note, select_items
 from ._matrix import check_singular, cov2cor, single_threaded, smc
+from scipy import stats
+import pandas as pd
+from .item_data import cor_matrix
+from .schmid_leiman import omega_from_matrix
+from .polychoric_correlation import polychoric
 
 __all__ = ["alpha", "feldt_ci", "alpha_from_cov", "ReliabilityResult"]
 
@@ -62,7 +67,6 @@ def alpha_from_cov(C: np.ndarray) -> dict:
 
 def feldt_ci(alpha_value: float, n: int, k: int, level: float = 0.95):
     """Feldt's confidence interval for alpha (``psych::alpha.ci``)."""
-    from scipy import stats
 
     p = 1 - level
     df1, df2 = n - 1, (n - 1) * (k - 1)
@@ -125,7 +129,6 @@ class ReliabilityResult(Result):
         return jsonsafe(d)
 
     def to_frame(self):
-        import pandas as pd
 
         return pd.DataFrame(self.items)
 
@@ -151,7 +154,6 @@ class ReliabilityResult(Result):
 
 
 def _boot_alpha(X: np.ndarray, n_boot: int, seed, missing: str, level: float):
-    import pandas as pd
 
     rng = np.random.default_rng(seed)
     n = X.shape[0]
@@ -267,7 +269,6 @@ def _item_covariance(frame, missing: str) -> np.ndarray:
 def _item_statistics(names: list, X: np.ndarray, C: np.ndarray, reverse, warn: list) -> list:
     """One row per item as ``psych::alpha``'s ``item.stats`` and ``alpha.drop``; warns about
     items correlating negatively with the rest of the scale."""
-    import pandas as pd
 
     k = len(names)
     R = cov2cor(C)
@@ -305,8 +306,6 @@ def _omega(frame, missing: str, nfactors, warn: list):
     """``(omega_total, omega_h)`` of the items (``(None, None)`` when skipped or failing)."""
     if not nfactors:
         return None, None
-    from .item_data import cor_matrix
-    from .schmid_leiman import omega_from_matrix
 
     try:
         om = omega_from_matrix(cor_matrix(frame, missing), nfactors=int(nfactors), warn_list=warn)
@@ -318,7 +317,6 @@ def _omega(frame, missing: str, nfactors, warn: list):
 
 def _ordinal_alpha(frame, warn: list) -> float:
     """Standardised alpha of the polychoric correlation matrix."""
-    from .polychoric_correlation import polychoric
 
     pc = polychoric(frame)
     warn.extend(pc.warnings)

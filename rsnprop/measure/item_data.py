@@ -22,13 +22,15 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import InputError
+import pandas as pd
+import warnings
+from ..errors import DataQualityWarning
 
 MISSING_POLICIES = ("listwise", "pairwise")
 
 
 def as_frame(data):
     """Accept a DataFrame, a dict of columns or a 2-D array (columns named V1, V2, ...)."""
-    import pandas as pd
 
     if isinstance(data, pd.DataFrame):
         return data
@@ -50,7 +52,6 @@ def select_items(data, items: Sequence[str] | None, *, min_items: int = 3, file=
     InputError
         unknown column, non-numeric values, constant item, fewer than ``min_items`` items.
     """
-    import pandas as pd
 
     df = as_frame(data)
     if items is None or len(items) == 0:
@@ -157,9 +158,7 @@ def rows_dropped_note(n: int, n_total: int, what: str, warn: list) -> None:
     rows, naming the R call that gives psych's default (pairwise) numbers."""
     if n >= n_total:
         return
-    import warnings
 
-    from ..errors import DataQualityWarning
 
     msg = (f"{n} of {n_total} rows used: {n_total - n} incomplete rows dropped (listwise deletion); "
            f"{what}'s default uses pairwise-complete correlations: missing='pairwise' gives its numbers")

@@ -72,6 +72,21 @@ import numpy as np
 from ._matrix import single_threaded
 
 from ..results import Result, jsonsafe
+import pandas as pd
+from ..errors import InputError
+from .internal_consistency import alpha
+from .exploratory import efa
+from ..errors import RsnpropError
+from .construct_validity import fit_cfa
+from .construct_validity import validity
+from .cmv import common_latent_factor
+from .cmv import harman
+from .cmv import marker_variable
+from .construct_validity import AVE_MIN
+from .construct_validity import CR_MIN
+from .construct_validity import HTMT_LIBERAL
+from .construct_validity import HTMT_STRICT
+from html import escape
 
 __all__ = ["measure_instrument", "MeasurementResult", "SCHEMA"]
 
@@ -92,7 +107,6 @@ class MeasurementResult(Result):
         return jsonsafe(out)
 
     def to_frame(self):
-        import pandas as pd
 
         return pd.DataFrame(self.data["reliability_table"])
 
@@ -115,7 +129,6 @@ class MeasurementResult(Result):
     def frames(self) -> dict:
         """The tables of the result, by caption: reliability per construct, the validity
         matrix (when a CFA ran) and the item statistics."""
-        import pandas as pd
 
         d = self.data
         out = {"Reliability and convergent validity": self.to_frame()}
@@ -130,7 +143,6 @@ class MeasurementResult(Result):
     def to_html(self) -> str:
         """The tables of :meth:`frames`, each rendered as any result's table, then the
         warnings (escaped; no figure: the report draws the loadings heat map)."""
-        from html import escape
 
         parts = [f"<h3>{escape(caption)}</h3>" + _Table(frame).to_html()
                  for caption, frame in self.frames().items() if len(frame)]
@@ -138,7 +150,6 @@ class MeasurementResult(Result):
         return "<section class='rsnprop-measurement'>" + "".join(parts) + "</section>"
 
     def summary(self) -> str:
-        import pandas as pd
 
         d = self.data
         lines = [f"{self.title}: {d['instrument']['name']} {d['instrument']['version']}, "
@@ -200,7 +211,6 @@ class _Scope:
 
 
 def _usable_items(frame, items, warn, construct):
-    import pandas as pd
 
     keep = []
     for it in items:
@@ -217,7 +227,6 @@ def _usable_items(frame, items, warn, construct):
 
 def _select_constructs(frame, ins, warn: list) -> _Scope:
     """The reflective constructs with at least 3 usable items (InputError when none)."""
-    from ..errors import InputError
 
     scope = _Scope([], [], {})
     for cid, con in ins.constructs.items():
@@ -240,7 +249,6 @@ def _select_constructs(frame, ins, warn: list) -> _Scope:
 
 def _reliability_by_construct(frame, scope: _Scope, warn: list, *, n_boot, seed, ci_level) -> dict:
     """:func:`alpha` (listwise) of every measured construct."""
-    from .internal_consistency import alpha
 
     rel = {}
     for cid in scope.measured:
@@ -255,9 +263,7 @@ def _reliability_by_construct(frame, scope: _Scope, warn: list, *, n_boot, seed,
 
 def _cfa_missing_method(frame, items: list, cfa_missing: str, warn: list) -> str:
     """The missing-data method of the CFA: ``"auto"`` is FIML when an item is missing."""
-    import pandas as pd
 
-    from ..errors import InputError
 
     n_complete = int(frame[items].apply(pd.to_numeric, errors="coerce").notna()
                      .all(axis=1).sum())
@@ -274,8 +280,6 @@ def _cfa_missing_method(frame, items: list, cfa_missing: str, warn: list) -> str
 
 def _efa_of_all_items(frame, scope: _Scope, warn: list, *, seed, cross_loading):
     """:func:`efa` of every measured item, one factor per construct (None when it fails)."""
-    from ..errors import InputError
-    from .exploratory import efa
 
     try:
         with warnings.catch_warnings():
@@ -313,7 +317,6 @@ def _factor_constructs(efa_res, scope: _Scope, warn: list) -> dict:
 
 def _cfa_data(frame, items: list, method: str):
     """The CFA's rows: those with any item value (FIML) or the complete ones (listwise)."""
-    import pandas as pd
 
     data = frame[items].apply(pd.to_numeric, errors="coerce")
     return data[data.notna().any(axis=1)] if method == "fiml" else data.dropna()
@@ -323,8 +326,6 @@ def _cfa_and_validity(frame, cfa_data, scope: _Scope, method: str, warn: list, *
                       ci_level):
     """The CFA of all constructs and :func:`validity` from it; ``(None, None)`` with a
     warning when estimation fails."""
-    from ..errors import RsnpropError
-    from .construct_validity import fit_cfa, validity
 
     try:
         with warnings.catch_warnings():
@@ -347,7 +348,6 @@ def _cfa_and_validity(frame, cfa_data, scope: _Scope, method: str, warn: list, *
 
 def _cmv_checks(frame, cfa_data, scope: _Scope, fit, method: str, marker, warn: list) -> dict:
     """Harman's test, the common latent factor (with a CFA) and the marker variable."""
-    from .cmv import common_latent_factor, harman, marker_variable
 
     out: dict = {"harman": None, "common_latent_factor": None, "marker_variable": None}
     with warnings.catch_warnings():
@@ -426,7 +426,6 @@ def _validity_matrix(val):
 
 def _settings(method: str, requested: str, *, n_boot, seed, ci_level, cross_loading, marker) -> dict:
     """measurement.json's ``settings``."""
-    from .construct_validity import AVE_MIN, CR_MIN, HTMT_LIBERAL, HTMT_STRICT
 
     return {"missing": "listwise", "cfa_missing": method,
             **({"cfa_missing_requested": requested} if requested == "auto" else {}),
@@ -462,9 +461,7 @@ def measure_instrument(data, instrument, *, n_boot: int = 1000, seed: int | None
         ``summary()``); ``"listwise"`` keeps the complete-case analysis available.  The
         ``rsnprop measure`` command has the same default (``--missing auto``).
     """
-    import pandas as pd
 
-    from ..errors import InputError
 
     if isinstance(instrument, (str, bytes)) or hasattr(instrument, "__fspath__"):
         from ..instrument import load_instrument

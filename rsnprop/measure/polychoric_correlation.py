@@ -30,6 +30,12 @@ import numpy as np
 
 from ..sem.polychoric import bvn_cdf  # the one bivariate normal CDF of the package (Genz 2004)
 from ._matrix import single_threaded
+from scipy.optimize import minimize_scalar
+from scipy.stats import norm
+from ..errors import InputError
+from .item_data import as_frame
+from .item_data import select_items
+import pandas as pd
 
 __all__ = ["polychoric", "bvn_cdf", "polychoric_pair"]
 
@@ -53,7 +59,6 @@ def _negloglik(rho, rc, cc, tab):
 
 def polychoric_pair(tab, rc, cc) -> float:
     """Maximum-likelihood correlation for one table given the thresholds (``polyc``)."""
-    from scipy.optimize import minimize_scalar
 
     tab = np.asarray(tab, dtype=float)
     tab = tab / tab.sum()
@@ -84,7 +89,6 @@ class PolychoricResult(NamedStatistics):
 
     def to_frame(self):
         """The correlation matrix, one row per item."""
-        import pandas as pd
 
         frame = pd.DataFrame(self.rho, columns=self.items)
         frame.insert(0, "item", self.items)
@@ -112,10 +116,7 @@ def polychoric(data, items=None, *, correct: float = 0.5, max_cat: int = 8,
     observed answers, each table from the pairs observed, as psych; drop incomplete rows
     first for listwise) and ``warnings`` (list of str).
     """
-    from scipy.stats import norm
 
-    from ..errors import InputError
-    from .item_data import as_frame, select_items
 
     frame = select_items(as_frame(data), items, min_items=2)
     names = list(frame.columns)

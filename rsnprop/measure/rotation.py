@@ -22,6 +22,7 @@ import warnings
 import numpy as np
 
 from ..errors import ConvergenceWarning
+from ..errors import InputError
 
 __all__ = ["varimax", "oblimin", "promax", "Promax", "rotate"]
 
@@ -131,7 +132,6 @@ def promax(x: np.ndarray, m: int = 4):
 
 def rotate(loadings: np.ndarray, method: str = "oblimin", warn_list=None):
     """Dispatch on ``method`` in {"none", "varimax", "oblimin", "quartimin", "promax", "Promax"}."""
-    from ..errors import InputError
 
     method_l = method if method == "Promax" else method.lower()
     if method_l == "none" or loadings.shape[1] < 2:

@@ -32,6 +32,11 @@ from ._matrix import cov2cor, single_threaded, smc
 from .factor import fa_matrix
 from .rotation import oblimin
 from .statistics import NamedStatistics
+from .item_data import apply_missing
+from .item_data import cor_matrix
+from .item_data import select_items
+from ._matrix import check_singular
+import pandas as pd
 
 __all__ = ["omega", "omega_from_matrix", "schmid", "SchmidLeimanResult", "OmegaResult"]
 
@@ -49,7 +54,6 @@ class SchmidLeimanResult(NamedStatistics):
 
     def to_frame(self):
         """One row per variable: general and group-factor loadings, h2, u2."""
-        import pandas as pd
 
         spec = np.asarray(self.specific)
         frame = pd.DataFrame({"variable": _variables(self, len(self.g)), "g": self.g})
@@ -75,7 +79,6 @@ class OmegaResult(NamedStatistics):
 
     def to_frame(self):
         """One row per item: general-factor loading, communality, uniqueness."""
-        import pandas as pd
 
         return pd.DataFrame({"variable": _variables(self, len(self.g_loadings)),
                              "g_loading": self.g_loadings, "h2": self.h2, "u2": self.u2})
@@ -171,7 +174,6 @@ def omega(data, items=None, nfactors: int = 3, fm: str = "minres", missing: str 
     OmegaResult with ``omega_h``, ``omega_total``, ``omega_lim``, ``alpha``, ``g6``, ``ecv``,
     ``g_loadings``, ``h2``, ``n``, ``missing``.
     """
-    from .item_data import apply_missing, cor_matrix, select_items
 
     frame = apply_missing(select_items(data, items, min_items=3), missing)
     if correlation == "polychoric":
@@ -183,7 +185,6 @@ def omega(data, items=None, nfactors: int = 3, fm: str = "minres", missing: str 
             warn_list.extend(pc.warnings)
     else:
         r = cor_matrix(frame, missing)
-    from ._matrix import check_singular
 
     check_singular(r, "item correlation matrix", warn_list)
     out = omega_from_matrix(r, nfactors=nfactors, fm=fm, warn_list=warn_list)

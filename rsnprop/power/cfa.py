@@ -31,6 +31,24 @@ from __future__ import annotations
 import math
 
 from ..results import Result, jsonsafe
+import numpy as np
+from ..errors import ModelSyntaxError
+from ..simulate.scenarios import parse_population_syntax
+import warnings
+import pandas as pd
+from ..sem import fit
+from .montecarlo import replication_seed
+from ..sem.api import fit_core
+from ..sem.engine import GroupData
+from ..sem.partable import build_partable
+from scipy import stats as st
+from ..sem.batch import evaluate_batch
+from ..sem.batch import fit_batch
+from ..sem.fitmeasures import incremental
+from ..sem.fitmeasures import rmsea_point
+from ..errors import InputError
+from .montecarlo import run_blocks
+from .summary import wilson
 
 __all__ = ["HS_MODEL", "HS_POPULATION", "implied_covariance", "cfa_power", "CFAPowerResult",
            "cfa_block", "cfa_block_batch"]
@@ -61,10 +79,7 @@ x9 ~~ 0.566*x9
 
 def implied_covariance(population: str):
     """``(Sigma, observed names)`` of a fully specified CFA population (lavaan syntax)."""
-    import numpy as np
 
-    from ..errors import ModelSyntaxError
-    from ..simulate.scenarios import parse_population_syntax
 
     rows = parse_population_syntax(population)
     factors = []
@@ -117,13 +132,8 @@ def _decide(res, alpha, parameters):
 
 def cfa_block(task: dict) -> list[dict]:
     """Worker entry point: simulate and fit the replications ``task["keys"]``."""
-    import warnings
 
-    import numpy as np
-    import pandas as pd
 
-    from ..sem import fit
-    from .montecarlo import replication_seed
 
     Sigma, names = implied_covariance(task["population"])
     chol = np.linalg.cholesky(Sigma)
@@ -149,9 +159,6 @@ def cfa_block(task: dict) -> list[dict]:
 
 def _batch_setup(model, names, x0):
     """Parameter table, engine and start values of ``model`` (fitted once to ``x0``)."""
-    from ..sem.api import fit_core
-    from ..sem.engine import GroupData
-    from ..sem.partable import build_partable
 
     pt = build_partable(model, ngroups=1, meanstructure=False, data_columns=list(names))
     order = [names.index(v) for v in pt.ov]
@@ -164,12 +171,7 @@ def cfa_block_batch(task: dict) -> list[dict]:
     same seeds), fitted together by :func:`rsnprop.sem.batch.fit_batch` (the ML engine
     vectorised over replications), with lavaan's chi-square, CFI, RMSEA and ML standard
     errors (inverse expected information / N)."""
-    import numpy as np
-    from scipy import stats as st
 
-    from ..sem.batch import evaluate_batch, fit_batch
-    from ..sem.fitmeasures import incremental, rmsea_point
-    from .montecarlo import replication_seed
 
     Sigma, names = implied_covariance(task["population"])
     chol = np.linalg.cholesky(Sigma)
@@ -239,7 +241,6 @@ class CFAPowerResult(Result):
         return jsonsafe(self.data)
 
     def to_frame(self):
-        import pandas as pd
 
         return pd.DataFrame(self.data["results"])
 
@@ -259,9 +260,6 @@ def cfa_power(model: str = HS_MODEL, population: str = HS_POPULATION, n=300, rep
     R equivalent of one replication: ``d <- simulateData(population, sample.nobs = n);
     f <- cfa(model, d); fitMeasures(f, "pvalue") < alpha``.
     """
-    from ..errors import InputError
-    from .montecarlo import run_blocks
-    from .summary import wilson
 
     implied_covariance(population)  # validate before starting workers
     ns = sorted({int(x) for x in (n if isinstance(n, (list, tuple)) else [n])})

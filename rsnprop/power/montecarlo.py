@@ -25,6 +25,10 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+import numpy as np
+from ..io import sha256_bytes
+from ..results import jsonsafe
+from ..errors import InputError
 
 __all__ = ["run_blocks", "replication_seed", "read_stream", "config_hash", "make_blocks"]
 
@@ -33,15 +37,12 @@ STREAM_KIND = "rsnprop-monte-carlo"
 
 def replication_seed(seed: int, n: int, rep: int):
     """The SeedSequence of replication ``rep`` at sample size ``n`` (independent of workers)."""
-    import numpy as np
 
     return np.random.SeedSequence(int(seed), spawn_key=(int(n), int(rep)))
 
 
 def config_hash(config: dict) -> str:
     """SHA-256 of the canonical JSON of ``config``."""
-    from ..io import sha256_bytes
-    from ..results import jsonsafe
 
     return sha256_bytes(json.dumps(jsonsafe(config), sort_keys=True, separators=(",", ":")))
 
@@ -49,7 +50,6 @@ def config_hash(config: dict) -> str:
 def read_stream(path, config: dict | None = None) -> list[dict]:
     """Records of a stream file (``[]`` if absent).  With ``config``, refuse a stream whose
     header hash differs (another plan, scenario, seed...)."""
-    from ..errors import InputError
 
     p = Path(path)
     if not p.exists():
@@ -96,7 +96,6 @@ class _Stream:
             self._write(header)
 
     def _write(self, obj):
-        from ..results import jsonsafe
 
         self.fh.write(json.dumps(jsonsafe(obj), sort_keys=True).encode("utf-8") + b"\n")
         self.fh.flush()
@@ -151,7 +150,6 @@ def run_blocks(fn, keys, payload: dict, *, jobs=None, backend: str = "joblib", b
     config : dict
         What the stream header records and checks (required with ``stream``).
     """
-    from ..errors import InputError
 
     keys = [tuple(int(x) for x in k) for k in keys]
     done: dict[tuple, dict] = {}

@@ -12,6 +12,11 @@ primary rows only (see :mod:`rsnprop.propositions.decide`); ``full=True`` runs e
 from __future__ import annotations
 
 import math
+import warnings
+from ..data import clean
+from ..propositions import test_propositions
+from ..simulate import simulate_study
+from .montecarlo import replication_seed
 
 __all__ = ["pipeline_block", "one_replication", "PROPOSITIONS"]
 
@@ -47,12 +52,7 @@ def _r(x, digits=12):
 def one_replication(ins, plan, scenario, n: int, rep: int, seed: int, *, full: bool = False,
                     sim_options: dict | None = None) -> dict:
     """Run one replication and return its record (JSON-safe dict)."""
-    import warnings
 
-    from ..data import clean
-    from ..propositions import test_propositions
-    from ..simulate import simulate_study
-    from .montecarlo import replication_seed
 
     rec = {"n": int(n), "rep": int(rep), "error": None}
     try:

@@ -5,6 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..results import Result, jsonsafe
+from ..errors import RsnpropError
+from ..yamlio import load_yaml
+from ..errors import InputError
+from ..instrument import load_instrument
+from ..propositions import load_plan
+from ..simulate import population_parameters
+from ..simulate.scenarios import get_scenario
+from .summary import n_for_power
+from .summary import verdict_table
+from ..errors import MissingFileError
+from .montecarlo import run_blocks
+from .pipeline import pipeline_block
+from .analytic import analytic_power
+from .analytic import calibrate
+import pandas as pd
+from .summary import plain_summary
 
 __all__ = ["power_analysis", "PowerResult", "default_instrument", "SCHEMA"]
 
@@ -41,7 +57,6 @@ class PowerResult(Result):
         return jsonsafe({"schema": SCHEMA, **self.data})
 
     def to_frame(self):
-        import pandas as pd
 
         return pd.DataFrame(self.data["results"])
 
@@ -56,15 +71,12 @@ class PowerResult(Result):
     def summary(self) -> str:
         """In words: the N for each target power, the power curve, the firms kept
         (:func:`rsnprop.power.summary.plain_summary`); every figure is in :meth:`to_dict`."""
-        from .summary import plain_summary
 
         return plain_summary(self.data)
 
 
 def default_instrument(plan_path) -> Path:
     """The plan's ``inputs.instrument`` or ``../instruments/rsn_internationalisation.yaml``."""
-    from ..errors import RsnpropError
-    from ..yamlio import load_yaml
 
     p = Path(plan_path).resolve()
     try:
@@ -78,7 +90,6 @@ def default_instrument(plan_path) -> Path:
                  p.parent / "instruments" / "rsn_internationalisation.yaml"):
         if cand.is_file():
             return cand
-    from ..errors import InputError
 
     raise InputError("no instrument found for the plan: give --instrument", parameter="instrument")
 
@@ -126,11 +137,6 @@ def power_analysis(plan, ns, reps: int, *, instrument=None, scenario="p1p2", see
     >>> res = power_analysis("analysis/study.yaml", [100, 200], reps=20, seed=1)   # doctest: +SKIP
     >>> res.power["P1"][200]                                                          # doctest: +SKIP
     """
-    from ..instrument import load_instrument
-    from ..propositions import load_plan
-    from ..simulate import population_parameters
-    from ..simulate.scenarios import get_scenario
-    from .summary import n_for_power, verdict_table
 
     plan_path, ns, ins_path = _checked_inputs(plan, ns, reps, instrument)
     ins = load_instrument(ins_path)
@@ -165,7 +171,6 @@ def power_analysis(plan, ns, reps: int, *, instrument=None, scenario="p1p2", see
 def _checked_inputs(plan, ns, reps, instrument):
     """``(plan path, sorted distinct sizes, instrument path)``, or the error that says what
     is wrong with the arguments."""
-    from ..errors import InputError, MissingFileError
 
     plan_path = Path(plan)
     if not plan_path.is_file():
@@ -185,8 +190,6 @@ def _replications(plan_path, ins_path, ins, pl, sc, ns, reps, *, seed, full, sim
                   backend, block_size, stream, progress, client, scheduler):
     """The replication records (:func:`rsnprop.power.pipeline.pipeline_block` over every
     ``(n, rep)``, in blocks; :func:`rsnprop.power.montecarlo.run_blocks`)."""
-    from .montecarlo import run_blocks
-    from .pipeline import pipeline_block
 
     sc_dict = jsonsafe(sc.model_dump())
     config = {"what": "study power", "plan_hash": pl.hash, "instrument_hash": ins.hash,
@@ -227,7 +230,6 @@ def _retention(records, ns):
 def _analytic(ins, pl, sc, ns, sim_options, targets, warnings_):
     """The analytic power of the main contrasts (:mod:`rsnprop.power.analytic`), or None with
     a warning when it cannot be computed."""
-    from .analytic import analytic_power, calibrate
 
     try:
         return analytic_power(calibrate(ins, pl, sc, sim_options=sim_options), ns,

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 
 from ..propositions.decide import VERDICTS
+import numpy as np
 
 __all__ = ["wilson", "verdict_table", "logistic_curve", "n_for_power", "n_sentence", "plain_summary",
            "VERDICTS"]
@@ -69,7 +70,6 @@ def verdict_table(records, propositions=("P1", "P2", "joint")) -> list[dict]:
 def logistic_curve(ns, ks, rs):
     """Binomial ML fit of ``logit(p) = a + b log(n)`` by Newton-Raphson; returns (a, b) or
     None when it cannot be fitted (fewer than 2 sizes, or all 0 % / all 100 %)."""
-    import numpy as np
 
     x = np.log(np.asarray(ns, dtype=float))
     k = np.asarray(ks, dtype=float)

@@ -16,12 +16,16 @@ True
 """
 
 from __future__ import annotations
+from .paired import evidence_row as base
+import statsmodels.api as sm
+from scipy import stats
+import numpy as np
+import pandas as pd
 
 __all__ = ["approach_slope", "moderation"]
 
 
 def _row(test, **kw):
-    from .paired import evidence_row as base
 
     r = base(test, **kw)
     r["group"] = "all firms"
@@ -34,8 +38,6 @@ def approach_slope(frame, column, *, controls=(), sign=1, confidence=0.95):
     The expected sign is positive: the more born-global-like, the more relational.
     ``effect_size`` is the standardised slope (``b * SD(x) / SD(D)``).
     """
-    import statsmodels.api as sm
-    from scipy import stats
 
     cols = ["D", column, *controls]
     sub = frame[cols].dropna()
@@ -64,9 +66,6 @@ def moderation(frame, moderator, *, categorical=False, min_cell=3):
     covariance).  Levels with fewer than ``min_cell`` born globals or traditional firms are
     pooled into "other" (the pooled levels are named in the note).
     """
-    import numpy as np
-    import pandas as pd
-    import statsmodels.api as sm
 
     name = f"moderation of bg contrast by {moderator} (HC3 Wald)"
     if moderator not in frame.columns:

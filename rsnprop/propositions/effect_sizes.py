@@ -14,6 +14,11 @@ The same interval in R (MBESS-style inversion of the noncentral t):
 from __future__ import annotations
 
 import math
+from scipy import optimize
+from scipy import special
+from scipy import stats
+import numpy as np
+from scipy import integrate
 
 __all__ = ["nct_ci", "dz_ci", "hedges_g_ci", "hodges_lehmann_paired", "hodges_lehmann_two",
            "jzs_bf10", "jzs_log_bf10"]
@@ -25,7 +30,6 @@ def nct_ci(t: float, df: float, confidence: float = 0.95) -> tuple[float, float]
     Solves ``P(T <= t | ncp) = (1 + confidence)/2`` (lower) and ``(1 - confidence)/2``
     (upper) with Brent's method, as ``MBESS::conf.limits.nct`` does.
     """
-    from scipy import optimize, special, stats
 
     if not (math.isfinite(t) and df > 0):
         return (math.nan, math.nan)
@@ -63,7 +67,6 @@ def dz_ci(d, confidence: float = 0.95) -> tuple[float, float, float]:
 
     R: ``mean(d)/sd(d)``; CI from the noncentral t with ``ncp = dz * sqrt(n)``.
     """
-    import numpy as np
 
     d = np.asarray(d, dtype=float)
     d = d[np.isfinite(d)]
@@ -84,7 +87,6 @@ def hedges_g_ci(x, y, confidence: float = 0.95) -> tuple[float, float, float]:
     R: ``effectsize::hedges_g(x, y)`` gives the same point estimate; the interval here is
     the noncentral-t interval of Cohen's d scaled by the small-sample factor J.
     """
-    import numpy as np
 
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
@@ -146,8 +148,6 @@ def jzs_log_bf10(t: float, n: float, *, r: float = 0.707, alternative: str = "tw
     >>> round(jzs_log_bf10(-40.0, 20, alternative="greater"), 3)  # t opposite to the alternative
     -3.117
     """
-    import numpy as np
-    from scipy import integrate, optimize
 
     sides = {"two-sided": 0, "greater": 1, "less": -1}
     if alternative not in sides:
@@ -185,7 +185,6 @@ def jzs_log_bf10(t: float, n: float, *, r: float = 0.707, alternative: str = "tw
 def _t_logcdf(x: float, df: float) -> float:
     """log P(T <= x) for Student's t, finite far in the lower tail (where scipy gives -inf:
     there ``F(x) = f(x) (df + x^2) / (df |x|)`` to first order)."""
-    from scipy import stats
 
     val = float(stats.t.logcdf(x, df))
     if math.isfinite(val) or x >= 0:
@@ -194,7 +193,6 @@ def _t_logcdf(x: float, df: float) -> float:
 
 
 def _order_ci(values, k):
-    import numpy as np
 
     v = np.sort(values)
     k = int(max(0, min(len(v) - 1, math.floor(k))))
@@ -212,8 +210,6 @@ def hodges_lehmann_paired(d, confidence=0.95):
     >>> hodges_lehmann_paired([1.0, 2.0, 3.0, 10.0])[0]
     2.75
     """
-    import numpy as np
-    from scipy import stats
 
     d = np.asarray(d, dtype=float)
     d = d[np.isfinite(d)]
@@ -237,8 +233,6 @@ def hodges_lehmann_two(x, y, confidence=0.95):
     >>> hodges_lehmann_two([3.0, 4.0, 5.0], [1.0, 2.0])[0]
     2.5
     """
-    import numpy as np
-    from scipy import stats
 
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)

@@ -30,6 +30,15 @@ Examples
 """
 
 from __future__ import annotations
+from .imputation import imputed_frames
+from .prepare import observed_frames
+from .imputation import pool_tests
+from .decide import decide
+from .primary import joint_sign
+from .primary import run_hypothesis_tests
+from .measurement import check_measurement
+from .measurement import apply_policy
+from .measurement import invariant_part
 
 __all__ = ["evaluate_spec", "missing_data_step", "pool"]
 
@@ -42,8 +51,6 @@ def missing_data_step(method):
     >>> missing_data_step("multiple_imputation").__name__, missing_data_step("available").__name__
     ('imputed_frames', 'observed_frames')
     """
-    from .imputation import imputed_frames
-    from .prepare import observed_frames
 
     return imputed_frames if method == "multiple_imputation" else observed_frames
 
@@ -55,7 +62,6 @@ def pool(tests, prepared, plan):
     if prepared.mi is None:
         return ({key: t.primary[0] for key, t in tests.items()},
                 {key: t.tost[0] for key, t in tests.items()})
-    from .imputation import pool_tests
 
     return pool_tests(tests, prepared.mi, plan)
 
@@ -94,8 +100,6 @@ def evaluate_spec(clean_df, plan, *, bg_definition=None, careless=None, missing=
 def _evaluate_observed(clean_df, plan, *, bg_definition=None, careless=None, missing=None,
                        estimator=None, with_controls=False, extra=(), bayes=True, mi_cache=None):
     """Steps 1-4 of one specification (no measurement policy)."""
-    from .decide import decide
-    from .primary import joint_sign, run_hypothesis_tests
 
     prepare = missing_data_step(missing or plan.missing)
     prepared = prepare(clean_df, plan, bg_definition=bg_definition, careless=careless, missing=missing,
@@ -114,7 +118,6 @@ def _evaluate_observed(clean_df, plan, *, bg_definition=None, careless=None, mis
 
 def _measurement_check(clean_df, plan, bg_definition, cache):
     """:func:`rsnprop.propositions.measurement.check_measurement`, kept in ``cache``."""
-    from .measurement import check_measurement
 
     key = ("measurement", id(clean_df), bg_definition or plan.born_global_definition)
     if cache is not None and key in cache:
@@ -128,7 +131,6 @@ def _measurement_check(clean_df, plan, bg_definition, cache):
 def _measurement_policy(spec, clean_df, plan, kw, *, policy):
     """Step 5: the non-invariance ``policy`` applied to ``spec`` (steps 1-4 run again on the
     invariant part under ``partial``); ``kw`` are the specification's arguments."""
-    from .measurement import apply_policy, invariant_part
 
     mi_cache = kw["mi_cache"]
     check = _measurement_check(clean_df, plan, kw["bg_definition"], mi_cache)

@@ -66,6 +66,20 @@ R pools the same per-imputation estimates with ``mice::pool.scalar(Q, U, n = df 
 from __future__ import annotations
 
 import math
+import numpy as np
+import pandas as pd
+from ..data.missing import multiple_imputation
+from ..errors import InputError
+from .prepare import items_of
+from .prepare import to_indicator
+from scipy import stats
+from ..data.missing import pool_rubin
+from .effect_sizes import nct_ci
+from .paired import evidence_row
+from .prepare import analysis_frame
+from .prepare import scale_score
+from .prepare import AnalysisFrames
+from .prepare import cached_frame
 
 __all__ = ["imputed_datasets", "imputed_frames", "pool_row", "pool_tost", "pool_tests", "RANK_NOTE"]
 
@@ -104,12 +118,7 @@ def imputed_datasets(clean_df, plan, *, bg_definition=None, careless=None):
     The same imputation model in R: ``Amelia::amelia(x, m = 2, bounds = ...)`` on the items
     and the born-global indicator.
     """
-    import numpy as np
-    import pandas as pd
 
-    from ..data.missing import multiple_imputation
-    from ..errors import InputError
-    from .prepare import items_of, to_indicator
 
     bg_col = bg_definition or plan.born_global_definition
     keep = to_indicator(clean_df[bg_col]).notna()
@@ -159,7 +168,6 @@ def imputed_datasets(clean_df, plan, *, bg_definition=None, careless=None):
 
 def _se(row):
     """Standard error of a complete-data row's estimate."""
-    from scipy import stats
 
     if row.get("se") is not None:
         return float(row["se"])
@@ -170,9 +178,7 @@ def _se(row):
 
 def _pool(q, u, df_complete, n_imputed):
     """pool_rubin, with the complete-data df (and fmi = 0) when nothing was imputed."""
-    import numpy as np
 
-    from ..data.missing import pool_rubin
 
     pooled = pool_rubin(np.asarray(q, float), np.asarray(u, float), df_complete=df_complete)
     out = {k: float(v) for k, v in pooled.items()}
@@ -207,10 +213,7 @@ def pool_row(rows, info, *, confidence=0.95):
     R: ``mice::pool.scalar(Q, U, n = df + 1, k = 1)`` with ``Q`` the estimates and ``U`` the
     squared standard errors; ``pt(qbar / sqrt(t), df, lower.tail = FALSE)``.
     """
-    import numpy as np
-    from scipy import stats
 
-    from .effect_sizes import nct_ci
 
     first = rows[0]
     if any(r.get("status") != "ok" for r in rows):
@@ -258,10 +261,7 @@ def pool_tost(parts, info, *, test, n, sesoi_value, sesoi_unit, alpha):
     :func:`rsnprop.propositions.interaction.between_tost_parts`), named ``test`` with ``n``
     firms; the SESOI as in :func:`rsnprop.propositions.paired.paired_tost`, with the mean SD
     over the imputations."""
-    import numpy as np
-    from scipy import stats
 
-    from .paired import evidence_row
 
     q = [x[0] for x in parts]
     u = [x[1] for x in parts]
@@ -296,9 +296,7 @@ def _frames_of(datasets, info, plan, *, bg_definition, controls, extra):
     differ, or a control / extra column among the imputed ones, gets the full build (and
     ``shared`` is False).
     """
-    import numpy as np
 
-    from .prepare import analysis_frame, scale_score, to_indicator
 
     def full(d):
         return analysis_frame(d, plan, bg_definition=bg_definition, missing="available",
@@ -354,7 +352,6 @@ def imputed_frames(clean_df, plan, *, bg_definition=None, careless=None, missing
     estimator or the controls (the multiverse), and their analysis frames between calls that
     differ only in the estimator.
     """
-    from .prepare import AnalysisFrames, cached_frame
 
     frame, notes = cached_frame(cache, clean_df, plan, bg_definition=bg_definition, missing="available",
                                 careless=careless, controls=controls, extra=extra)

@@ -28,6 +28,14 @@ R: ``summary(lm(d ~ bg))`` and ``coeftest(fit, vcov = vcovHC(fit, type = "HC3"))
 """
 
 from __future__ import annotations
+from .paired import evidence_row as base
+import numpy as np
+import math
+from statsmodels.regression.linear_model import OLS
+from scipy import stats
+import pingouin as pg
+from .effect_sizes import hedges_g_ci
+from .effect_sizes import hodges_lehmann_two
 
 __all__ = ["ols_interaction", "ols_interaction_arrays", "mixed_anova_interaction", "welch_interaction",
            "rank_interaction", "between_groups", "interaction_tost", "complete_arrays", "d_by_group",
@@ -35,7 +43,6 @@ __all__ = ["ols_interaction", "ols_interaction_arrays", "mixed_anova_interaction
 
 
 def _row(test, **kw):
-    from .paired import evidence_row as base
 
     r = base(test, **kw)
     r["group"] = "born_global vs traditional"
@@ -46,7 +53,6 @@ def complete_arrays(frame, cols):
     """``(ok, arrays)``: the rows where none of the columns ``cols`` is missing, and those
     columns as float arrays restricted to them (``frame[cols].dropna()`` without building
     the DataFrame)."""
-    import numpy as np
 
     arrays = [frame[c].to_numpy(float) for c in cols]
     ok = ~np.isnan(np.column_stack(arrays)).any(axis=1)
@@ -55,7 +61,6 @@ def complete_arrays(frame, cols):
 
 def d_by_group(frame, sign):
     """``(x, y)``: ``sign * D`` of the born globals and of the traditional firms (D known)."""
-    import numpy as np
 
     d = frame["D"].to_numpy(float)
     bg = frame["bg"].to_numpy()
@@ -67,7 +72,6 @@ def between_tost_parts(frame, sign):
     """``(estimate, variance, df, sd)`` of the difference in mean D between the groups
     (Welch variance and df, pooled within-group SD): what a pooled equivalence test needs
     from one imputed data set (:func:`rsnprop.propositions.imputation.pool_tost`)."""
-    import math
 
     x, y = d_by_group(frame, sign)
     v1, v2 = x.var(ddof=1) / x.size, y.var(ddof=1) / y.size
@@ -88,9 +92,6 @@ def ols_interaction(frame, *, controls=(), cov_type="HC3", sign=1, confidence=0.
 def ols_interaction_arrays(d, bg, xs, *, cov_type="HC3", sign=1, confidence=0.95):
     """:func:`ols_interaction` from complete arrays: ``d`` (D), ``bg`` (0/1, float) and the
     list ``xs`` of control columns, all without missing values."""
-    import numpy as np
-    from statsmodels.regression.linear_model import OLS   # not statsmodels.api: 1 s of imports
-    from scipy import stats
 
     n = d.size
     A = np.column_stack([np.ones(n), bg] + xs)
@@ -122,8 +123,6 @@ def mixed_anova_interaction(frame, *, sign=1):
 
     R: ``afex::aov_ez("id", "score", long, between = "bg", within = "benefit")``.
     """
-    import numpy as np
-    import pingouin as pg
 
     sub = frame[["bg", "relational", "informational"]].dropna().reset_index(drop=True)
     n = len(sub)
@@ -152,11 +151,8 @@ def welch_interaction(frame, *, sign=1, confidence=0.95):
 
     R: ``t.test(d[bg == 1], d[bg == 0], alternative = "greater")``.
     """
-    import math
 
-    from scipy import stats
 
-    from .effect_sizes import hedges_g_ci
 
     x, y = d_by_group(frame, sign)
     if x.size < 2 or y.size < 2:
@@ -180,8 +176,6 @@ def rank_interaction(frame, *, controls=(), sign=1):
 
     R: ``wilcox.test(d[bg == 1], d[bg == 0], alternative = "greater")``.
     """
-    import numpy as np
-    from scipy import stats
 
     sub = frame[["D", "bg", *controls]].dropna()
     d = sign * sub["D"].to_numpy(float)
@@ -198,7 +192,6 @@ def rank_interaction(frame, *, controls=(), sign=1):
     g = stats.mannwhitneyu(x, y, alternative="greater")
     lo = stats.mannwhitneyu(x, y, alternative="less")
     r = float(2 * g.statistic / (x.size * y.size) - 1)
-    from .effect_sizes import hodges_lehmann_two
 
     hl, hl_lo, hl_hi = hodges_lehmann_two(x, y)
     return _row("Mann-Whitney U", n=int(d.size), estimate=hl, ci_lower=hl_lo, ci_upper=hl_hi,
@@ -222,9 +215,7 @@ def interaction_tost(frame, *, sesoi_value=0.2, sesoi_unit="dz", alpha=0.05, sig
     With ``sesoi_unit="dz"`` the bound is ``sesoi_value`` x the pooled within-group SD of D.
     R: two ``t.test(d1, d0, mu = -/+ b, alternative = "greater"/"less")``, larger p.
     """
-    import math
 
-    from scipy import stats
 
     x, y = d_by_group(frame, sign)
     if x.size < 2 or y.size < 2:

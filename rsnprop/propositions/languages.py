@@ -39,6 +39,11 @@ Examples
 """
 
 from __future__ import annotations
+import warnings
+from ..sem import invariance
+from .latent import latent_model
+from .prepare import items_of
+from .plan import LanguageInvariance
 
 __all__ = ["check_languages", "apply_language_policy", "dif_items"]
 
@@ -101,13 +106,8 @@ def check_languages(clean_df, plan) -> dict:
     version), ``n_per_language``, ``left_out`` (versions with fewer than the plan's
     ``min_group_size`` firms), ``steps`` (fit, deltas, chi-square difference, held, freed).
     """
-    import warnings
 
-    from ..sem import invariance
-    from .latent import latent_model
-    from .prepare import items_of
 
-    from .plan import LanguageInvariance
 
     cfg = plan.language_invariance or LanguageInvariance()   # called directly: the defaults
     if cfg.column not in clean_df.columns:

@@ -28,6 +28,12 @@ Examples
 """
 
 from __future__ import annotations
+from .paired import evidence_row as base
+import warnings
+import math
+import numpy as np
+from scipy import stats
+from ..sem import fit
 
 __all__ = ["latent_interaction", "latent_model"]
 
@@ -35,7 +41,6 @@ _LEVELS = {"configural": 0, "metric": 1, "partial_scalar": 1.5, "scalar": 2, "st
 
 
 def _row(**kw):
-    from .paired import evidence_row as base
 
     r = base("latent mean difference (multigroup SEM)", **kw)
     r["group"] = "born_global vs traditional"
@@ -77,7 +82,6 @@ def latent_interaction(data, *, relational_items, informational_items, group, si
     (:func:`rsnprop.propositions.measurement.check_measurement`); when given, its level is the
     gate (partial scalar is enough when every scale keeps enough invariant items) and the
     contrast model frees its flagged parameters (lavaan's ``group.partial``)."""
-    import warnings
 
     if len(relational_items) < 2 or len(informational_items) < 2:
         return _row(status="not_available", note="fewer than 2 items per benefit factor in the data")
@@ -147,12 +151,8 @@ def _partial_contrast(sub, model, group, check, *, estimator, missing, sign):
 def _contrast_fit(sub, model, group, *, freed, estimator, missing, sign):
     """Scalar-invariant model; contrast of the born globals' latent means, SE from the
     covariance matrix of the free parameters (``res.vcov``, as lavaan's ``vcov(fit)``)."""
-    import math
 
-    import numpy as np
-    from scipy import stats
 
-    from ..sem import fit
 
     res = fit(model, sub, group=group, group_equal=("loadings", "intercepts"),
               group_partial=tuple(freed), estimator=estimator, missing=missing)

@@ -47,6 +47,11 @@ Examples
 from __future__ import annotations
 
 import math
+from .prepare import items_of
+import warnings
+from ..sem import invariance
+from .latent import latent_model
+import numpy as np
 
 __all__ = ["check_measurement", "invariant_part", "apply_policy", "benefit_items", "POLICIES"]
 
@@ -57,7 +62,6 @@ _RANK = {"none": -1, "configural": 0, "partial_metric": 0.5, "metric": 1, "parti
 
 def benefit_items(columns, plan) -> dict:
     """``{"relational": [items], "informational": [items]}`` present in ``columns``."""
-    from .prepare import items_of
 
     return {kind: [i for c in getattr(plan.benefits, kind) for i in items_of(columns, c)]
             for kind in ("relational", "informational")}
@@ -83,7 +87,6 @@ def check_measurement(clean_df, plan, *, bg_definition=None) -> dict:
     in the model) of ``n_total`` (firms given with a group), ``steps`` (the invariance steps
     with their score tests), ``rule``.
     """
-    import warnings
 
     m = plan.measurement
     bg = bg_definition or plan.born_global_definition
@@ -106,8 +109,6 @@ def check_measurement(clean_df, plan, *, bg_definition=None) -> dict:
     if len(counts) < 2 or counts.min() < plan.min_group_size:
         return _empty(plan, "not_available", "a group has fewer firms than the plan's min_group_size",
                       n=int(len(sub)), n_total=n_total)
-    from ..sem import invariance
-    from .latent import latent_model
 
     levels = ("configural", "metric", "scalar")[: 1 + ("metric", "scalar").index(m.required_invariance) + 1]
     try:
@@ -158,9 +159,7 @@ def invariant_part(clean_df, plan, set_aside):
     of the answered ones, missing when fewer than the cleaning's ``min_items_for_score``
     share, default half, are answered; R: ``ifelse(rowSums(!is.na(X)) >= ceiling(k / 2),
     rowMeans(X, na.rm = TRUE), NA)``)."""
-    import numpy as np
 
-    from .prepare import items_of
 
     share = float((plan.cleaning or {}).get("min_items_for_score", 0.5))
     out = clean_df.drop(columns=[c for c in set_aside if c in clean_df.columns])

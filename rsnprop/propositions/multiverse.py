@@ -53,6 +53,11 @@ Examples
 from __future__ import annotations
 
 import itertools
+from ..data import read_table
+from ..instrument import load_instrument
+import warnings
+from ..errors import InputError
+from .evaluate import evaluate_spec
 
 __all__ = ["run_multiverse", "deep_merge", "computed_line", "not_available_groups"]
 
@@ -122,8 +127,6 @@ def plan_inputs(plan):
         if not path.is_file():
             return None, None, (f"the plan's inputs.{key} does not exist: {path} (relative to "
                                 f"the plan's folder {plan.base_dir})")
-    from ..data import read_table
-    from ..instrument import load_instrument
 
     instrument = load_instrument(ins_path)
     return read_table(raw_path, instrument=instrument), instrument, ""
@@ -203,10 +206,7 @@ def _evaluate_cell(row, df, plan, rules, keys, levels, mi_cache) -> None:
     """Fill ``row`` with the verdicts and primary estimates of its specification on ``df``
     (:func:`rsnprop.propositions.evaluate.evaluate_spec`), or mark it not available; adds
     the interval levels of its primary rows to ``levels``."""
-    import warnings
 
-    from ..errors import InputError
-    from .evaluate import evaluate_spec
 
     if row["missing"] == "multiple_imputation" and row["estimator"] == "rank":
         from .imputation import RANK_NOTE

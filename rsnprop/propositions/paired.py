@@ -30,6 +30,12 @@ R gives the same t and one-sided p: ``t.test(rel, inf, paired = TRUE, alternativ
 from __future__ import annotations
 
 import math
+import numpy as np
+from scipy import stats
+from .effect_sizes import dz_ci
+from .effect_sizes import jzs_bf10
+from .effect_sizes import hodges_lehmann_paired
+from statsmodels.regression.linear_model import OLS
 
 __all__ = ["paired_t", "paired_tost", "paired_wilcoxon", "paired_ols", "within_group", "evidence_row",
            "oriented_difference", "tost_parts"]
@@ -39,7 +45,6 @@ def oriented_difference(rel, inf, expects):
     """``(e, sign)``: ``e = sign * (rel - inf)`` over the pairs with both scores, ``sign = +1``
     when the proposition expects the relational benefit to be higher, else -1 (positive
     ``e`` supports the proposition)."""
-    import numpy as np
 
     rel = np.asarray(rel, dtype=float)
     inf = np.asarray(inf, dtype=float)
@@ -79,10 +84,7 @@ def paired_t(rel, inf, *, expects, confidence=0.95, bayes=True, effect_ci=True):
     ``effect_ci=False`` leaves out the d_z interval (``es_ci_lower/upper`` None): callers
     that pool the rows (multiple imputation) compute their own.
     """
-    import numpy as np
-    from scipy import stats
 
-    from .effect_sizes import dz_ci, jzs_bf10
 
     e, sign = oriented_difference(rel, inf, expects)
     n = e.size
@@ -111,8 +113,6 @@ def paired_tost(rel, inf, *, expects, sesoi_value=0.2, sesoi_unit="dz", alpha=0.
     R: ``max(t.test(d, mu = -b, alternative = "greater")$p.value,
     t.test(d, mu = b, alternative = "less")$p.value)``.
     """
-    import numpy as np
-    from scipy import stats
 
     e, sign = oriented_difference(rel, inf, expects)
     n = e.size
@@ -151,8 +151,6 @@ def paired_wilcoxon(rel, inf, *, expects, controls=None):
 
     R: ``wilcox.test(rel, inf, paired = TRUE, alternative = "greater", correct = TRUE)``.
     """
-    import numpy as np
-    from scipy import stats
 
     e, sign = oriented_difference(rel, inf, expects)
     if controls is not None:
@@ -165,7 +163,6 @@ def paired_wilcoxon(rel, inf, *, expects, controls=None):
     lo = stats.wilcoxon(nz, alternative="less", correction=True, method="approx")
     ranks = stats.rankdata(np.abs(nz))
     r = float((ranks[nz > 0].sum() - ranks[nz < 0].sum()) / ranks.sum())
-    from .effect_sizes import hodges_lehmann_paired
 
     hl, hl_lo, hl_hi = hodges_lehmann_paired(e)
     return evidence_row("Wilcoxon signed-rank", n=n, estimate=hl, ci_lower=hl_lo, ci_upper=hl_hi,
@@ -177,7 +174,6 @@ def paired_wilcoxon(rel, inf, *, expects, controls=None):
 
 def _adjust(e, X):
     """Residualise e on centred X; return (adjusted e, design n)."""
-    import numpy as np
 
     X = np.asarray(X, dtype=float)
     Xc = X - X.mean(axis=0)
@@ -195,9 +191,6 @@ def paired_ols(rel, inf, *, expects, controls=None, cov_type="HC3", confidence=0
     the classical one (without controls: identical to the paired t-test).  Tests use the
     t distribution with ``n - k`` df.
     """
-    import numpy as np
-    from statsmodels.regression.linear_model import OLS   # not statsmodels.api: 1 s of imports
-    from scipy import stats
 
     e, sign = oriented_difference(rel, inf, expects)
     n = e.size

@@ -52,6 +52,9 @@ from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
                       model_validator)
 
 from ..errors import MissingFileError, PlanError
+from .multiverse import deep_merge
+from ..yamlio import load_yaml
+from ..io import sha256_bytes
 
 __all__ = ["StudyPlan", "Hypothesis", "Sesoi", "Imputation", "Measurement", "load_plan", "plan_from_dict",
            "CORRECTIONS", "BG_DEFINITIONS", "ESTIMATORS", "MISSING_METHODS", "DEFAULT_MI_SEED"]
@@ -331,7 +334,6 @@ class StudyPlan(_Model):
     @property
     def hash(self) -> str:
         """SHA-256 of the canonical JSON of the validated plan (defaults filled in)."""
-        from ..io import sha256_bytes
 
         return sha256_bytes(self.canonical_json())
 
@@ -420,7 +422,6 @@ def _check_cleaning(plan: StudyPlan, file) -> None:
         from ..data.rules import CleaningRules
     except ImportError:
         return
-    from .multiverse import deep_merge
 
     variants = [("cleaning", plan.cleaning)]
     variants += [(f"multiverse.careless.{r.name}.cleaning", deep_merge(plan.cleaning, r.cleaning))
@@ -459,7 +460,6 @@ def load_plan(path) -> StudyPlan:
     >>> load_plan(p).alpha
     0.01
     """
-    from ..yamlio import load_yaml
 
     p = Path(path)
     if not p.is_file():

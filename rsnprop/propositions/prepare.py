@@ -27,6 +27,8 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import InputError
+import pandas as pd
+import numpy as np
 
 __all__ = ["analysis_frame", "control_matrix", "ITEM_PREFIX", "items_of", "to_indicator", "scale_score",
            "AnalysisFrames", "observed_frames", "cached_frame", "group_rows", "group_scores",
@@ -51,7 +53,6 @@ def to_indicator(series):
     >>> to_indicator(pd.Series(["yes", "No", "maybe"])).tolist(), to_indicator(pd.Series([1, 0, None])).tolist()
     ([1.0, 0.0, <NA>], [1.0, 0.0, nan])
     """
-    import pandas as pd
 
     s = series
     if s.dtype == bool or str(s.dtype) == "boolean":
@@ -77,7 +78,6 @@ def items_of(columns, construct):
 
 def scale_score(df, names):
     """Row mean of the score columns ``names`` (NaN when one of them is missing)."""
-    import pandas as pd
 
     block = df[names]
     if any(str(t) != "float64" for t in block.dtypes):     # to_numeric leaves float64 as it is
@@ -110,7 +110,6 @@ def analysis_frame(clean_df, plan, *, bg_definition=None, missing=None, careless
     InputError
         When the born-global column or a benefit score column is missing.
     """
-    import pandas as pd
 
     notes: list[str] = []
     bg_col = bg_definition or plan.born_global_definition
@@ -147,7 +146,6 @@ def _check_columns(df, plan, bg_col) -> dict:
 
 def _careless_keep(df, careless):
     """Boolean Series: the rows that no flag of the careless rule marks."""
-    import pandas as pd
 
     keep = pd.Series(True, index=df.index)
     if careless is not None and careless.flags:
@@ -162,7 +160,6 @@ def _careless_keep(df, careless):
 def _benefit_scores(df, plan, cols, missing, keep, notes):
     """``(columns, keep)``: ``resp_id``, ``relational``, ``informational`` and ``D``, and
     ``keep`` narrowed to the firms with every benefit item under ``complete_cases``."""
-    import pandas as pd
 
     first = {}
     if "resp_id" in df.columns:
@@ -182,7 +179,6 @@ def _benefit_scores(df, plan, cols, missing, keep, notes):
 
 def _born_global(df, bg_col):
     """The born-global column as 1.0 / 0.0 / NaN; any other value is an error."""
-    import numpy as np
 
     bg = to_indicator(df[bg_col])
     bad = bg.notna() & ~bg.isin([0.0, 1.0])
@@ -210,8 +206,6 @@ def _drop_unusable(out, keep, counts, bg_col, notes):
 def _groups_extra_controls(out, df, extra, controls, notes):
     """``out`` with ``bg`` as int, ``group``, the ``extra`` columns of ``df`` and the control
     columns (:func:`control_matrix`; their names in ``attrs["controls"]``)."""
-    import numpy as np
-    import pandas as pd
 
     final = {c: out[c] for c in out.columns}
     final["bg"] = out["bg"].astype(int)
@@ -254,8 +248,6 @@ def control_matrix(df, controls, *, min_level=5):
     A control the data do not have (and cannot derive) is left out with a note; a constant
     control is left out with a note.  Missing values stay NaN (the model drops those rows).
     """
-    import numpy as np
-    import pandas as pd
 
     notes: list[str] = []
     out = {}
@@ -351,7 +343,6 @@ def group_rows(frame, group, controls):
     """``(mask, X)``: boolean mask of the ``group`` firms with every control known, and their
     control matrix (controls constant within the group dropped: the intercept absorbs them;
     ``None`` without controls or when none is left)."""
-    import numpy as np
 
     mask = frame["group"].to_numpy() == group
     X = None

@@ -28,6 +28,17 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
+from .imputation import RANK_NOTE
+from .paired import evidence_row
+from .paired import paired_tost
+from .paired import tost_parts
+from .paired import within_group
+from .prepare import group_scores_each
+from .interaction import between_groups
+from .interaction import between_tost_parts
+from .interaction import interaction_tost
+from .interaction import complete_arrays
+from .interaction import ols_interaction_arrays
 
 __all__ = ["joint_sign", "run_hypothesis_tests", "HypothesisTests"]
 
@@ -80,9 +91,6 @@ def run_hypothesis_tests(prepared, plan, *, estimator, bayes=True) -> dict:
 
 def _within_tests(prepared, plan, hyp, ctrl, *, estimator, bayes) -> HypothesisTests:
     """Within-group test and TOST of one hypothesis on every frame."""
-    from .imputation import RANK_NOTE
-    from .paired import evidence_row, paired_tost, tost_parts, within_group
-    from .prepare import group_scores_each
 
     pooled = prepared.mi is not None
     groups = group_scores_each(prepared.frames, prepared.shared, hyp.group, ctrl)
@@ -109,9 +117,6 @@ def _within_tests(prepared, plan, hyp, ctrl, *, estimator, bayes) -> HypothesisT
 
 def _between_tests(prepared, plan, ctrl, *, estimator, sign) -> HypothesisTests:
     """Interaction test and TOST (between groups) on every frame."""
-    from .imputation import RANK_NOTE
-    from .interaction import between_groups, between_tost_parts, interaction_tost
-    from .paired import evidence_row
 
     pooled = prepared.mi is not None
     f0 = prepared.frames[0]
@@ -136,7 +141,6 @@ def _between_tests(prepared, plan, ctrl, *, estimator, sign) -> HypothesisTests:
 def _between_each(prepared, *, estimator, controls, sign):
     """:func:`rsnprop.propositions.interaction.between_groups` (t or hc3) of every imputed
     frame; with ``shared`` frames the complete rows, bg and controls are found once."""
-    from .interaction import between_groups, complete_arrays, ols_interaction_arrays
 
     frames = prepared.frames
     if not prepared.shared:

@@ -82,6 +82,9 @@ so that positive values favour the proposition.
 from __future__ import annotations
 
 from ..results import Result, jsonsafe
+import math
+from scipy import stats
+import pandas as pd
 
 __all__ = ["PropositionResult", "QUESTION", "SCHEMA"]
 
@@ -171,9 +174,7 @@ class PropositionResult(Result):
 
     def caveats(self) -> list[str]:
         """Plain-language caveats for this analysis (see module docstring)."""
-        import math
 
-        from scipy import stats
 
         out = []
         a = self.plan.alpha
@@ -225,7 +226,6 @@ class PropositionResult(Result):
 
     def to_frame(self):
         """One row per evidence row (proposition, role, test, estimate, CI, p, corrected p)."""
-        import pandas as pd
 
         rows = []
         blocks = list(self.propositions.items())

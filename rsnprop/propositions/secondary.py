@@ -22,6 +22,23 @@ Examples
 """
 
 from __future__ import annotations
+from .prepare import analysis_frame
+from .constant_sum import constant_sum_within
+from .paired import paired_ols
+from .paired import paired_t
+from .paired import paired_wilcoxon
+from .prepare import group_subset
+import warnings
+from .continuous import approach_slope
+from .interaction import mixed_anova_interaction
+from .interaction import ols_interaction
+from .interaction import rank_interaction
+from .interaction import welch_interaction
+from .latent import latent_interaction
+from .prepare import items_of
+from .continuous import moderation
+from .paired import evidence_row
+from .auxiliary import auxiliary_tests
 
 __all__ = ["secondary_evidence"]
 
@@ -32,7 +49,6 @@ def secondary_evidence(clean_df, plan, spec, *, latent=True, latent_data=None, m
     ``latent_data`` (default ``clean_df``) is the data of the latent cross-check;
     ``measurement`` (the invariance check of the ``partial`` policy) makes it use that check's
     level and freed parameters instead of its own invariance sequence."""
-    from .prepare import analysis_frame
 
     frame = spec["frame"]
     sign = spec["sign"]
@@ -59,9 +75,6 @@ def secondary_evidence(clean_df, plan, spec, *, latent=True, latent_data=None, m
 def _within_rows(frame, cframe, ctrl, hyp, plan):
     """Robustness rows (Student t when the plan's estimator is another, Wilcoxon, OLS with
     the controls) and the constant-sum cross-check of one hypothesis."""
-    from .constant_sum import constant_sum_within
-    from .paired import paired_ols, paired_t, paired_wilcoxon
-    from .prepare import group_subset
 
     rows = []
     rel, inf, _, sub = group_subset(frame, hyp.group, [])
@@ -85,11 +98,7 @@ def _within_rows(frame, cframe, ctrl, hyp, plan):
 def _joint_rows(frame, cframe, ctrl, sign):
     """Robustness rows of the interaction (mixed ANOVA, Welch, OLS HC3, Mann-Whitney, OLS with
     the controls) and the internationalisation-approach cross-check."""
-    import warnings
 
-    from .continuous import approach_slope
-    from .interaction import (mixed_anova_interaction, ols_interaction, rank_interaction,
-                              welch_interaction)
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -108,8 +117,6 @@ def _joint_rows(frame, cframe, ctrl, sign):
 def _latent_row(ldata, plan, sign, measurement):
     """The latent-mean cross-check of the interaction (multigroup SEM on the benefit items of
     ``ldata``, :func:`rsnprop.propositions.latent.latent_interaction`)."""
-    from .latent import latent_interaction
-    from .prepare import items_of
 
     items_r = [i for c in plan.benefits.relational for i in items_of(ldata.columns, c)]
     items_i = [i for c in plan.benefits.informational for i in items_of(ldata.columns, c)]
@@ -125,8 +132,6 @@ def _latent_row(ldata, plan, sign, measurement):
 def _continuous_models(frame, cframe, ctrl, sign, plan):
     """Slope of D on the internationalisation-approach score (with and without controls) and
     the moderation of D by phase and sector."""
-    from .continuous import approach_slope, moderation
-    from .paired import evidence_row
 
     out = {}
     if "score_intl_approach" in frame.columns:
@@ -149,7 +154,6 @@ def _continuous_models(frame, cframe, ctrl, sign, plan):
 def _auxiliary(frame, plan):
     """The auxiliary hypotheses (:func:`rsnprop.propositions.auxiliary.auxiliary_tests`) on
     RSN use (mean of the plan's use columns) and phase."""
-    from .auxiliary import auxiliary_tests
 
     use_cols = [c for c in plan.auxiliary.rsn_use_columns if c in frame.columns]
     use = None

@@ -24,6 +24,16 @@ Examples
 from __future__ import annotations
 
 import math
+from .evaluate import evaluate_spec
+from .plan import StudyPlan
+from .plan import load_plan
+from .result import PropositionResult
+from .secondary import secondary_evidence
+from scipy import stats
+import warnings
+from ..errors import ConvergenceWarning
+from ..errors import DataQualityWarning
+from ..errors import EmptyCellWarning
 
 __all__ = ["test_propositions", "sample_counts", "D_FAMILY"]
 
@@ -68,9 +78,6 @@ def test_propositions(clean_df, plan, *, multiverse=None, seed=None, secondary=T
     -------
     PropositionResult
     """
-    from .evaluate import evaluate_spec
-    from .plan import StudyPlan, load_plan
-    from .result import PropositionResult
 
     if not isinstance(plan, StudyPlan):
         plan = load_plan(plan)
@@ -137,7 +144,6 @@ def _verdicts(plan, spec):
 def _add_secondary(props, joint, clean_df, plan, spec, latent, warnings_):
     """Add the secondary rows to the evidence of ``props`` and ``joint`` and their warnings to
     ``warnings_``; returns ``(continuous, auxiliary)``."""
-    from .secondary import secondary_evidence
 
     meas = spec.get("measurement")
     # the observed-score rows use the data the verdicts rest on (the invariant part under
@@ -155,7 +161,6 @@ def _add_secondary(props, joint, clean_df, plan, spec, latent, warnings_):
 
 
 def _descriptives(frame, confidence=0.95):
-    from scipy import stats
 
     rows = []
     for group, sub in frame.groupby("group", sort=True):
@@ -196,9 +201,7 @@ def _effects(props, joint):
 
 def _emit_warnings(messages):
     """Raise each result warning also as a Python warning of the rsnprop.errors family."""
-    import warnings
 
-    from ..errors import ConvergenceWarning, DataQualityWarning, EmptyCellWarning
 
     for msg in messages:
         low = msg.lower()

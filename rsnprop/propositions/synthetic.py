@@ -25,6 +25,8 @@ Examples
 """
 
 from __future__ import annotations
+import numpy as np
+import pandas as pd
 
 __all__ = ["synthetic_clean", "SCENARIOS"]
 
@@ -51,8 +53,6 @@ def synthetic_clean(n=300, scenario="p1p2", d=0.5, seed=None, *, share_born_glob
     missing_rate : float
         Share of item answers set missing (scores from available items).
     """
-    import numpy as np
-    import pandas as pd
 
     if scenario not in SCENARIOS:
         raise ValueError(f"unknown scenario {scenario!r}; use one of {SCENARIOS}")

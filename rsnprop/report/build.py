@@ -15,6 +15,18 @@ import hashlib
 from pathlib import Path
 
 from ..results import Result
+import jinja2
+from importlib import resources
+from .inputs import check_plans
+from .inputs import load_results
+from .sections import build_sections
+from .sections import PROPOSITION_TEXT
+from .typed import stage_output
+from .sections import simulated_note
+from ..io import atomic_write_many
+from .tables import MANIFEST
+from .tables import plan_tables
+import pandas as pd
 
 __all__ = ["build_report", "write_report", "write_report_result", "ReportResult",
            "content_security_policy"]
@@ -24,7 +36,6 @@ CSS = "report.css"
 
 
 def _env():
-    import jinja2
 
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("rsnprop.report", "templates"),
@@ -38,7 +49,6 @@ def _env():
 
 
 def _css() -> str:
-    from importlib import resources
 
     return resources.files("rsnprop.report").joinpath("templates", CSS).read_text(encoding="utf-8")
 
@@ -60,8 +70,6 @@ def content_security_policy(css: str) -> str:
 
 
 def _assemble(results_dir, command: str | None = None, files=None, allow_plan_mismatch=False):
-    from .inputs import check_plans, load_results
-    from .sections import build_sections
 
     inputs = load_results(results_dir, files=files)
     check_plans(inputs, allow_mismatch=allow_plan_mismatch)
@@ -85,12 +93,9 @@ TABLES_NOTE = ("Each numbered table is also exported as CSV (raw values) and LaT
 
 def _render(inputs, sections, tables_note: str) -> str:
     css = _css()
-    from .sections import PROPOSITION_TEXT
-    from .typed import stage_output
 
     props = stage_output(inputs, "propositions.json")
     plan_label = "" if props is None else f"{props.plan.name} (version {props.plan.version})"
-    from .sections import simulated_note
 
     html = _env().get_template(TEMPLATE).render(
         title="RSN use by internationalising SMEs: study report",
@@ -167,7 +172,6 @@ class ReportResult(Result):
                 "sections": self.sections, "figures": self.n_figures, "tables": self.tables}
 
     def to_frame(self):
-        import pandas as pd
 
         return pd.DataFrame({"section": list(self.sections), "status": list(self.sections.values())})
 
@@ -210,8 +214,6 @@ def write_report_result(results_dir, output, *, tables_dir=None, command=None, f
     >>> res.sections["provenance"], res.n_figures
     ('ok', 0)
     """
-    from ..io import atomic_write_many
-    from .tables import MANIFEST, plan_tables
 
     output = Path(output)
     tables_dir = Path(tables_dir) if tables_dir is not None else output.parent / "tables"

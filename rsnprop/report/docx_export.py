@@ -19,6 +19,14 @@ from __future__ import annotations
 
 import io
 import zipfile
+import datetime as dt
+import os
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+import docx
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.shared import Pt
+from ..io import atomic_write
 
 __all__ = ["docx_available", "docx_bytes", "write_docx"]
 
@@ -34,8 +42,6 @@ def docx_available() -> bool:
 
 
 def _fixed_datetime():
-    import datetime as dt
-    import os
 
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
@@ -45,8 +51,6 @@ def _fixed_datetime():
 
 def _rule(cell, edges: dict) -> None:
     """Set cell borders, e.g. ``{"top": 12, "bottom": 4}`` (eighths of a point)."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
 
     tc_pr = cell._tc.get_or_add_tcPr()
     borders = tc_pr.find(qn("w:tcBorders"))
@@ -66,9 +70,6 @@ def docx_bytes(tables) -> bytes | None:
     """A .docx with every table in APA layout (number, italic title, three rules, note)."""
     if not docx_available():
         return None
-    import docx
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Pt
 
     doc = docx.Document()
     style = doc.styles["Normal"]
@@ -127,7 +128,6 @@ def _normalise_zip(data: bytes) -> bytes:
 
 def write_docx(tables, path) -> bool:
     """Write ``tables`` to ``path`` atomically; ``False`` when python-docx is missing."""
-    from ..io import atomic_write
 
     data = docx_bytes(tables)
     if data is None:

@@ -23,6 +23,15 @@ import io
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
+import matplotlib
+import matplotlib.pyplot as plt
+import seaborn as sns
+import warnings
+import numpy as np
+from scipy import stats
+from scipy.stats import gaussian_kde
+from .fmt import to_float
+from .fmt import fmt_bounded
 
 __all__ = ["Figure", "OKABE_ITO", "COLOURS", "paired_scores_plot", "forest_plot",
            "loadings_heatmap", "specification_curve", "power_curve", "power_curve_image", "render"]
@@ -71,20 +80,15 @@ class Figure:
 
     @property
     def slug(self) -> str:
-        import re
 
         return re.sub(r"[^a-z0-9_-]+", "_", str(self.id).lower()).strip("_") or "figure"
 
 
 @contextmanager
 def _style():
-    import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import seaborn as sns
 
-    import warnings
 
     with matplotlib.rc_context(), sns.axes_style("whitegrid"), warnings.catch_warnings():
         # layout notes from matplotlib (e.g. "Tight layout not applied") are not the user's
@@ -100,7 +104,6 @@ def _style():
 
 def render(fig, *, id: str, title: str, alt: str, caption: str = "") -> Figure:
     """Save a matplotlib figure as deterministic SVG and wrap it in a :class:`Figure`."""
-    import matplotlib.pyplot as plt
 
     buf = io.BytesIO()
     fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": "rsnprop"},
@@ -119,8 +122,6 @@ def _mean_ci(values):
     >>> [round(v, 4) for v in _mean_ci([1.0, 2.0, 3.0, 4.0])]
     [2.5, 0.4457, 4.5543]
     """
-    import numpy as np
-    from scipy import stats
 
     v = np.asarray(values, dtype=float)
     v = v[np.isfinite(v)]
@@ -136,8 +137,6 @@ def _mean_ci(values):
 
 def _half_violin(ax, vals, pos: float, side: int, colour: str, width: float = 0.3) -> None:
     """A one-sided density ("cloud") of ``vals`` at ``pos``, opening to ``side`` (-1 or 1)."""
-    import numpy as np
-    from scipy.stats import gaussian_kde
 
     v = np.asarray(vals, dtype=float)
     v = v[np.isfinite(v)]
@@ -161,7 +160,6 @@ def paired_scores_plot(df, group_col: str, group_labels: dict | None = None,
     firms show a seeded random sample of dots and lines; densities, means and CIs always use
     every firm.  Returns ``None`` when the columns are missing or no firm has both scores.
     """
-    import numpy as np
 
     need = [c for c in (group_col, rel_col, inf_col) if c not in getattr(df, "columns", [])]
     if need:
@@ -235,9 +233,7 @@ def forest_plot(rows: list[dict], *, xlabel: str = "Effect size (95% CI)",
     ``rows`` are dicts with ``label``, ``estimate``, ``ci_lower``, ``ci_upper`` and optionally
     ``group`` (``"P1"``, ``"P2"``: colour and marker).  ``bounds`` draws an equivalence region.
     """
-    import numpy as np
 
-    from .fmt import to_float
 
     rows = [r for r in rows if to_float(r.get("estimate")) is not None]
     if not rows:
@@ -295,9 +291,7 @@ def loadings_heatmap(matrix, *, title: str = "Standardised factor loadings",
     blank cells only when there are some (a CFA's loadings fixed at zero); ``exploratory``
     says that every item loads on every factor.
     """
-    import numpy as np
 
-    from .fmt import fmt_bounded
 
     if matrix is None or getattr(matrix, "size", 0) == 0:
         return None
@@ -329,7 +323,6 @@ def loadings_heatmap(matrix, *, title: str = "Standardised factor loadings",
 
 
 def _loadings_caption(values, exploratory: bool, named: bool = False) -> str:
-    import numpy as np
 
     text = "Rows are items, columns factors. "
     if not np.isfinite(values).all():
@@ -351,9 +344,7 @@ def specification_curve(specs: list[dict], *, title: str = "Specification curve"
     circles where the CI excludes 0, open orange where it does not.  Bottom panel: which option
     of each decision each specification used.
     """
-    import numpy as np
 
-    from .fmt import to_float
 
     specs = [s for s in specs if to_float(s.get("estimate")) is not None]
     if not specs:
@@ -420,9 +411,7 @@ def specification_curve(specs: list[dict], *, title: str = "Specification curve"
 
 def _draw_power_curve(plt, rows: list[dict], target: float):
     """The matplotlib figure of :func:`power_curve` and its alt text (None: nothing to draw)."""
-    import numpy as np
 
-    from .fmt import to_float
 
     rows = [r for r in rows if to_float(r.get("n")) is not None and to_float(r.get("power")) is not None]
     if not rows:

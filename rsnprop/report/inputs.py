@@ -16,6 +16,11 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+from ..errors import InputError
+from ..errors import MissingFileError
+from ..io import sha256_file
+from ..schemas import validate_result
+from ..errors import PlanError
 
 if TYPE_CHECKING:
     from ..schemas import Invariance, Measurement
@@ -101,8 +106,6 @@ def load_results(results_dir, *, files=None) -> Inputs:
     >>> inp.power, inp.problems["propositions.json"]
     ({'results': []}, 'missing')
     """
-    from ..errors import InputError, MissingFileError
-    from ..io import sha256_file
 
     root = Path(results_dir)
     if not root.exists():
@@ -145,7 +148,6 @@ def load_results(results_dir, *, files=None) -> Inputs:
 def _typed(inputs: Inputs, fname: str, doc: dict) -> None:
     """Check ``doc`` against the schema of ``fname`` and keep its typed model; raises
     :class:`~rsnprop.errors.DataFileError` naming the schema expected and the one found."""
-    from ..schemas import validate_result
 
     stage, attr = TYPED_FILES[fname]
     setattr(inputs, attr, validate_result(doc, stage))
@@ -179,7 +181,6 @@ def check_plans(inputs: Inputs, *, allow_mismatch: bool = False) -> str | None:
     >>> check_plans(inp, allow_mismatch=True)[:72]
     'These results were made with different study plans: propositions.json (p'
     """
-    from ..errors import PlanError
 
     hashes = plan_hashes(inputs)
     if len(set(hashes.values())) <= 1:

@@ -24,6 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import fmt
+from ..io import plan_owned_files
+from ..io import atomic_write_many
+import re
+import pandas as pd
+from ..io import csv_safe_cell
 
 __all__ = ["Column", "Table", "export_tables", "latex_escape"]
 
@@ -86,7 +91,6 @@ class Table:
     @property
     def slug(self) -> str:
         """``id`` reduced to ``[a-z0-9_-]`` (ids can come from data: safe in file names)."""
-        import re
 
         return re.sub(r"[^a-z0-9_-]+", "_", str(self.id).lower()).strip("_") or "table"
 
@@ -109,7 +113,6 @@ class Table:
 
     def to_frame(self):
         """A DataFrame of the raw values (CI columns split in ``_lower``/``_upper``)."""
-        import pandas as pd
 
         header, body = self._raw()
         return pd.DataFrame(body, columns=header)
@@ -133,7 +136,6 @@ class Table:
 
     def to_csv(self) -> str:
         """CSV text: machine-readable keys as header, raw values rounded to 6 decimals."""
-        from ..io import csv_safe_cell
 
         header, body = self._raw()
         buf = io.StringIO()
@@ -220,7 +222,6 @@ def plan_tables(tables: list[Table], directory) -> tuple[dict, list]:
     """``(writes, stale)`` for the tables folder (see :func:`rsnprop.io.plan_owned_files`): only
     files listed in the folder's manifest (written by an earlier run and unchanged since) are
     replaced or removed; any other file in the way stops the report with exit 2."""
-    from ..io import plan_owned_files
 
     return plan_owned_files(directory, table_files(tables), manifest=MANIFEST,
                             writer="rsnprop report", option="--tables-dir")
@@ -231,7 +232,6 @@ def export_tables(tables: list[Table], directory) -> list[Path]:
     them into ``tables.docx``, together (atomically), with the manifest; remove the files of
     earlier runs listed in the manifest that this run does not write.  Files rsnprop did not
     write are never replaced or removed.  Returns the written paths in order."""
-    from ..io import atomic_write_many
 
     writes, stale = plan_tables(tables, directory)
     atomic_write_many(writes)

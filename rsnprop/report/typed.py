@@ -22,6 +22,8 @@ from ..errors import DataFileError
 from ..schemas import (
     CleaningLog, Measurement, Power, Propositions, PropositionBlock, StageOutput, validate_result,
 )
+from .inputs import EXPECTED_FILES
+from .sections.base import _missing_reason
 
 __all__ = ["FILE_MODELS", "stage_output", "not_run_reason", "proposition_blocks"]
 
@@ -34,7 +36,6 @@ FILE_MODELS: dict[str, type[StageOutput]] = {
 def _validated(inputs, fname: str):
     """``(model, None)``, ``(None, None)`` when the file is absent, ``(None, error)`` when it
     does not follow its schema."""
-    from .inputs import EXPECTED_FILES
 
     doc, model = getattr(inputs, EXPECTED_FILES[fname]), FILE_MODELS[fname]
     if doc is None or isinstance(doc, model):
@@ -57,7 +58,6 @@ def not_run_reason(inputs, fname: str) -> str:
     err = _validated(inputs, fname)[1]
     if err is not None:
         return f"Not run: {fname} could not be read ({err.message})."
-    from .sections.base import _missing_reason
 
     return _missing_reason(inputs, fname)
 

@@ -91,6 +91,9 @@ from .data import prepare_data
 from .engine import GroupData
 from .ml import estimate_ml, fit_core, ml_vcov  # noqa: F401  (fit_core, ml_vcov: importable here, as before)
 from .partable import build_partable
+from .moments import moments_groups
+import pandas as pd
+from ..errors import DataQualityWarning
 
 __all__ = ["fit"]
 
@@ -297,7 +300,6 @@ def _estimate_continuous(model, data, *, group, group_equal, group_partial, esti
 def _fit_moments(model, data, sample_cov, sample_nobs, sample_mean, sample_sd, *, group, group_equal,
                  group_partial, estimator, std_lv, meanstructure, ordered, bootstrap, missing, level):
     """:func:`fit` from summary statistics (lavaan's ``sample.cov``, ``sample.nobs``, ``sample.mean``)."""
-    from .moments import moments_groups
 
     if data is not None:
         raise InputError("give either data or sample_cov, not both", parameter="sample_cov")
@@ -345,9 +347,7 @@ def _incomplete(data, variables, group):
 def _sample_sizes(res, data, group, missing, requested):
     """Record rows used / rows given (in total and per group, lavaan's "Used / Total") and the
     missing-data method; warn (DataQualityWarning and ``res.warnings``) when rows were dropped."""
-    import pandas as pd
 
-    from ..errors import DataQualityWarning
 
     n_total = int(len(data))
     if group is None:

@@ -31,6 +31,16 @@ import math
 import time
 
 import numpy as np
+from .robust import _vech_index
+from .fiml_engine import FIMLEngine
+from .batch import fit_batch
+from .fiml_engine import patterns
+from .fiml_saturated import saturated_model
+from scipy import stats
+from .defined import evaluate_definitions
+from .defined import label_values
+import pandas as pd
+from .assemble import blank_fixed
 
 #: below this estimated serial run time (seconds) the bootstrap does not start worker processes
 PARALLEL_MIN_SECONDS = 5.0
@@ -50,7 +60,6 @@ def _inv_sqrtm(m):
 
 def _duplication(p):
     """lavaan's duplication matrix (vec, column-major, from vech) and its Moore-Penrose inverse."""
-    from .robust import _vech_index
 
     r, c = _vech_index(p)
     D = np.zeros((p * p, len(r)))
@@ -174,7 +183,6 @@ def _solve_score_equations(A, Ms, Hs, ns, tol, maxit):
 
 
 def bollen_stine_transform(engine, theta, arrays):
-    from .fiml_engine import FIMLEngine
 
     out = []
     fiml = isinstance(engine, FIMLEngine)
@@ -207,7 +215,6 @@ def _moments(xs):
 
 def _chunk_worker(engine, theta0, arrays, seeds, want_chi2=False, hess0=None):
     """Refit the model to the bootstrap samples drawn with ``seeds`` (one SeedSequence each)."""
-    from .batch import fit_batch
 
     B = len(seeds)
     rngs = [np.random.default_rng(ss) for ss in seeds]
@@ -231,8 +238,6 @@ def _fiml_chunk_worker(engine, theta0, arrays, seeds, want_chi2=False, hess0=Non
     """FIML refits of bootstrap samples (incomplete data), one replicate at a time; with
     ``want_chi2`` also the saturated model of every sample (EM) and the chi-square
     ``2 (logL_h1 - logL)``."""
-    from .fiml_engine import FIMLEngine, patterns
-    from .fiml_saturated import saturated_model
 
     out = np.full((len(seeds), len(theta0)), np.nan)
     chi2 = np.full(len(seeds), np.nan)
@@ -265,7 +270,6 @@ def run_bootstrap(engine, theta, arrays, R, *, kind="nonparametric", seed=None, 
     """Return ``(thetas (R x q), chi2 (R,))`` with NaN rows for failed replicates.  ``worker``
     (with ``engine`` whatever it needs, e.g. the DWLS problem of ordinal indicators) refits one
     chunk of draws casewise; by default ML (batched) or FIML."""
-    from .fiml_engine import FIMLEngine
 
     fiml = worker is not None or isinstance(engine, FIMLEngine)
     worker = worker or (_fiml_chunk_worker if fiml else _chunk_worker)
@@ -324,7 +328,6 @@ def intervals(boot, est, level=0.95, jack=None):
     ``jack`` (n x k jackknife estimates) gives the acceleration of BCa; without it BCa equals
     the bias-corrected interval.
     """
-    from scipy import stats
 
     a = (1 - level) / 2
     k = boot.shape[1]
@@ -360,7 +363,6 @@ def intervals(boot, est, level=0.95, jack=None):
 
 def _jackknife(engine, theta, arrays):
     """Leave-one-out refits (all at once), for the BCa acceleration."""
-    from .batch import fit_batch
 
     out = []
     for g, x in enumerate(arrays):
@@ -403,7 +405,6 @@ def bootstrap_result(res, arrays, *, R, kind="nonparametric", seed=None, n_jobs=
     if kind == "bollen.stine":
         return _bollen_stine(res, engine, chi2, ok, info)
     good = thetas[ok]
-    from .fiml_engine import FIMLEngine
 
     if isinstance(engine, FIMLEngine) or wls is not None:
         bca = False  # n FIML / DWLS refits would be slow: BCa = bias-corrected here (no acceleration)
@@ -423,7 +424,6 @@ def bootstrap_result(res, arrays, *, R, kind="nonparametric", seed=None, n_jobs=
 def _bollen_stine(res, engine, chi2, ok, info):
     """The Bollen-Stine p-value: share of the successful draws whose chi-square is at least the
     observed one (``res.fit["bollen_stine_pvalue"]``, ``res.boot_chi2``, ``res.bootstrap``)."""
-    from .fiml_engine import FIMLEngine
 
     ok = ok & np.isfinite(chi2)
     info["successful"], info["failed"] = int(ok.sum()), int((~ok).sum())
@@ -441,7 +441,6 @@ def _bollen_stine(res, engine, chi2, ok, info):
 def _table_values(pt, thetas):
     """Per replicate (row of ``thetas``), the value of every row of the estimates table: free rows
     from theta (NaN for fixed ones), defined parameters evaluated on the replicate."""
-    from .defined import evaluate_definitions, label_values
 
     cols = [thetas[:, r.par] if r.par >= 0 else np.full(len(thetas), np.nan) for r in pt.rows]
     mat = np.column_stack(cols) if cols else np.zeros((len(thetas), 0))
@@ -454,10 +453,7 @@ def _table_values(pt, thetas):
 def _bootstrap_estimates(res, mat, ci):
     """Bootstrap SEs, z, p-values and percentile CIs into ``res.estimates`` (fixed parameters:
     none, as lavaan's summary); return the table of every interval type."""
-    import pandas as pd
-    from scipy import stats
 
-    from .assemble import blank_fixed
 
     pt = res.partable
     free_mask = np.array([r.par >= 0 for r in pt.rows] + [True] * len(pt.definitions))

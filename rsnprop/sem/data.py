@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InputError
+import pandas as pd
 
 __all__ = ["prepare_data"]
 
@@ -15,7 +16,6 @@ def prepare_data(data, variables, group=None, missing="listwise", ordered=()):
     Rows with a missing group are dropped; with ``missing='listwise'`` rows with any missing
     model variable are dropped as well (with ``'fiml'`` they are kept).
     """
-    import pandas as pd
 
     if not isinstance(data, pd.DataFrame):
         raise InputError("data must be a pandas DataFrame", parameter="data", value=type(data).__name__)
@@ -67,7 +67,6 @@ def prepare_data(data, variables, group=None, missing="listwise", ordered=()):
 
 
 def _convert(frame, cols, ordered):
-    import pandas as pd
 
     values = np.empty((len(frame), len(cols)))
     for k, c in enumerate(cols):

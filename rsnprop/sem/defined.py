@@ -7,6 +7,8 @@ import ast
 import numpy as np
 
 from ..errors import ModelSyntaxError
+import pandas as pd
+from scipy import stats
 
 __all__ = ["defined_rows", "evaluate_definitions"]
 
@@ -79,8 +81,6 @@ def label_values(pt, theta, est_column=None, group_rows=None):
 
 def defined_rows(pt, theta, vcov, table, zq):
     """Rows (DataFrame) of the defined parameters: est, delta-method se, z, p, CI, std."""
-    import pandas as pd
-    from scipy import stats
 
     def f(t):
         return np.array(list(evaluate_definitions(pt, label_values(pt, t)).values()))

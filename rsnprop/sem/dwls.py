@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from .polychoric import mixed_stats
+from .polychoric import ordinal_stats
 
 __all__ = ["NUMERIC", "offdiag_index", "statistics_layout", "scaling_factors", "model_statistics",
            "statistics_jacobian", "DWLSSample", "WLSProblem", "wls_chunk_worker"]
@@ -163,7 +165,6 @@ class WLSProblem:
     def statistics(self, arrays):
         """``(s_list, ws, ns)`` of the data ``arrays``, or ``None`` when a group lacks a category
         of an ordinal variable (lavaan drops such bootstrap draws)."""
-        from .polychoric import mixed_stats, ordinal_stats
 
         s_list, ws, ns = [], [], []
         for x, lv, cor in zip(arrays, self.levels, self.cors):

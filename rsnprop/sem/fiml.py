@@ -25,6 +25,15 @@ from .engine import GroupData, moment_jacobian
 from .estimate import Estimate, note_convergence
 from .fiml_engine import FIMLEngine, Pattern, patterns  # noqa: F401  (Pattern, patterns: public here too)
 from .fiml_saturated import available_moments, saturated_model
+from .model import build_engine
+from .model import start_values
+from scipy import stats
+from .fitmeasures import incremental
+from .fitmeasures import rmsea_ci
+from .fitmeasures import rmsea_point
+from .fitmeasures import srmr_group
+from scipy.linalg import block_diag
+from .robust import h1_information
 
 __all__ = ["estimate_fiml", "fiml_corrected", "FIMLEngine", "patterns"]
 
@@ -90,7 +99,6 @@ def _h1_group_data(cmp, ns):
 def _fit_model(pt, pats, ns, gdata):
     """Minimise -2 log L from the usual start values (L-BFGS-B, then again, if that fails):
     ``(engine, theta, fmin, converged, iterations)``."""
-    from .model import build_engine, start_values
 
     ram = build_engine(pt, gdata)
     eng = FIMLEngine(ram.groups, pats, pt.npar, ns)
@@ -113,9 +121,7 @@ def _fit_model(pt, pats, ns, gdata):
 def _fit_measures(pt, eng, theta, cmp, gdata, pats):
     """Chi-square against h1, baseline, CFI/TLI/RMSEA/SRMR, log-likelihood and information
     criteria: ``(fit, df, baseline df)``."""
-    from scipy import stats
 
-    from .fitmeasures import incremental, rmsea_ci, rmsea_point, srmr_group
 
     G, p = len(gdata), len(pt.ov)
     ns = eng.ns
@@ -162,9 +168,7 @@ def _observed_vcov(eng, theta, warn):
 def _mlr_sandwich(eng, theta, cmp, E_inv, fitm, df, df_b):
     """MLR: the sandwich covariance matrix (returned) and the Yuan-Bentler scaled test with its
     scaled CFI/TLI/RMSEA (added to ``fitm``), from casewise scores."""
-    from scipy import stats
 
-    from .fitmeasures import incremental, rmsea_point
 
     h1, th1, base, thb = cmp.h1, cmp.th1, cmp.base, cmp.thb
     G, N, q = len(eng.groups), eng.ntotal, len(theta)
@@ -219,10 +223,7 @@ def fiml_corrected(eng, theta, E_inv, h1, th1, base, thb, gdata, df, df_b, versi
     the observed h1 information under missingness and ``Wc`` the complete-data information at the
     h1 moments; V6: ``k = tr(Wc Wm^-1 U Wm^-1)``, V3: ``k = tr(U Wm^-1 Wc Wm^-1 U Gamma)`` with
     ``Gamma = Wm^-1 Jm Wm^-1`` (``Jm``: casewise h1 scores); ``c = k / df``."""
-    from scipy.linalg import block_diag
 
-    from .fitmeasures import rmsea_ci
-    from .robust import h1_information
 
     G = len(eng.groups)
     N = eng.ntotal

@@ -19,6 +19,7 @@ import math
 import numpy as np
 
 from .engine import Engine, moment_jacobian
+from .robust import _vech_index
 
 __all__ = ["FIMLEngine", "Pattern", "patterns"]
 
@@ -54,7 +55,6 @@ def patterns(x):
 
 
 def _vech_weights(p):
-    from .robust import _vech_index
 
     r, c = _vech_index(p)
     return r, c, np.where(r == c, 0.5, 1.0)

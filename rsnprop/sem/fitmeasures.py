@@ -17,6 +17,7 @@ import math
 
 import numpy as np
 from scipy import optimize, stats
+from scipy import special
 
 __all__ = ["rmsea_ci", "ml_fit_measures", "incremental", "srmr_group"]
 
@@ -33,7 +34,6 @@ def rmsea_ci(chi2, df, n, ngroups=1, level=0.90):
     The noncentrality ``lambda`` with ``P(X2 <= chi2 | df, lambda) = 0.95`` (lower) or ``0.05``
     (upper) is found by ``scipy.special.chndtrinc``; 0 when even ``lambda = 0`` is below.
     """
-    from scipy import special
 
     if df <= 0 or not np.isfinite(chi2):
         return float("nan"), float("nan"), float("nan")

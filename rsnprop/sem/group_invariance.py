@@ -32,6 +32,11 @@ from .invariance_steps import (
     rule_text,
     step_record,
 )
+from .longitudinal import longitudinal_invariance
+from .api import fit
+from .scoretest import score_tests
+import pandas as pd
+from scipy import stats
 
 __all__ = ["invariance", "InvarianceResult", "LEVELS", "SCHEMA"]
 
@@ -157,7 +162,6 @@ def _repeated_measures(model, data, group, repeated, **options):
     """``invariance(..., repeated=[...])``: the longitudinal sequence (no ``group``)."""
     if group is not None:
         raise InputError("give either group or repeated, not both", parameter="repeated", value=group)
-    from .longitudinal import longitudinal_invariance
 
     return longitudinal_invariance(model, data, repeated, **options)
 
@@ -214,7 +218,6 @@ def _equal_types(name, levels, ordinal):
 
 def _refitter(model, data, *, parameterization, **options):
     """``refit(group_equal, group_partial)``: the multigroup fit of one step."""
-    from .api import fit
 
     if parameterization != "delta":
         options["parameterization"] = parameterization
@@ -287,7 +290,6 @@ def _lrt_pick(cands, refit):
 def _score_pick(res, name, cands, correction, alpha, refit):
     """The flagged constraint with the largest univariate score statistic: ``(candidate, fit)``
     or None when none is flagged (or its refit does not converge)."""
-    from .scoretest import score_tests
 
     st = score_tests(res, types=(STEP_TYPE[name],), correction=correction, alpha=alpha)
     u = st.univariate[st.univariate["flagged"]].sort_values("X2", ascending=False, kind="stable")
@@ -324,8 +326,6 @@ def _candidates(res, name):
 
 def _latent_means(res):
     """``({group: {factor: mean}}, differences to the first group)`` of the fit ``res``."""
-    import pandas as pd
-    from scipy import stats
 
     e = res.estimates
     lv = res._pt.lv

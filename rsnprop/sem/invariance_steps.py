@@ -23,6 +23,10 @@ import math
 from dataclasses import dataclass, field
 
 from ..results import Result, jsonsafe
+from scipy import stats
+from .scoretest import score_tests
+import pandas as pd
+from html import escape
 
 __all__ = ["InvarianceResult", "SCHEMA", "STEP_FIT_KEYS", "StepLog", "step_record", "lrt", "judge_step",
            "compare_steps", "collect_warnings", "rule_text", "drop_strict_for_delta", "STEP_TYPE"]
@@ -77,7 +81,6 @@ class InvarianceResult(Result):
         self.__dict__.update(kw)
 
     def to_frame(self):
-        import pandas as pd
 
         keys = [k for k in _FRAME_KEYS if any(s.get(k) is not None for s in self.steps)]
         rows = []
@@ -120,7 +123,6 @@ class InvarianceResult(Result):
         return out
 
     def summary(self):
-        import pandas as pd
 
         with pd.option_context("display.width", 200, "display.max_columns", 40,
                                "display.float_format", "{:.3f}".format):
@@ -137,7 +139,6 @@ class InvarianceResult(Result):
                 f"{len(self.steps)} steps, n = {self.n} of {self.n_total}>")
 
     def to_html(self):
-        from html import escape
 
         warn = "".join(f"<li>{escape(w)}</li>" for w in self.warnings)
         return ("<div class='rsnprop-invariance'>" + super().to_html()
@@ -173,7 +174,6 @@ def lrt(res1, res0):
     With MLR, the Satorra-Bentler (2001) scaled difference; with WLSMV the scaled-shifted
     Satorra (2000) difference; both as lavaan's ``lavTestLRT``.
     """
-    from scipy import stats
 
     f1, f0 = res1.fit, res0.fit
     d_df = f1["df"] - f0["df"]
@@ -199,7 +199,6 @@ STEP_TYPE = {"metric": "loadings", "scalar": "intercepts", "strict": "residuals"
 
 def _score_step(rec, res, correction, alpha):
     """Score tests of the step's own constraints; ``rec["score_tests"]`` and ``rec["held"]``."""
-    from .scoretest import score_tests
 
     base = rec["name"].replace("partial_", "")
     st = score_tests(res, types=(STEP_TYPE[base],), correction=correction, alpha=alpha)

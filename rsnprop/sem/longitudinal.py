@@ -34,6 +34,14 @@ from .invariance_steps import (
     rule_text,
     step_record,
 )
+from .syntax import parse_all
+import math
+import pandas as pd
+from scipy import stats
+from ..results import jsonsafe
+from .api import fit
+from .api import _sample_sizes
+from .ordinal import fit_ordinal
 
 __all__ = ["repeated_syntax", "longitudinal_invariance", "LongitudinalInvarianceResult"]
 
@@ -64,7 +72,6 @@ def _term(st) -> str:
 def waves_of(model: str, repeated):
     """``{factor: [indicators]}`` of the repeated factors, checked: same number of indicators,
     no indicator shared, no modifier on their loadings."""
-    from .syntax import parse_all
 
     repeated = list(repeated or [])
     if len(repeated) < 2 or len(set(repeated)) != len(repeated):
@@ -206,7 +213,6 @@ class LongitudinalInvarianceResult(InvarianceResult):
     title = "Longitudinal measurement invariance"
 
     def to_dict(self):
-        from ..results import jsonsafe
 
         d = super().to_dict()
         d.update(group=None, groups=[], n_per_group={}, n_total_per_group={}, repeated=list(self.repeated),
@@ -380,15 +386,12 @@ class _WaveFits:
     parameterization: str
 
     def __call__(self, name, freed):
-        from .api import fit
 
         syn = repeated_syntax(self.model, self.repeated, name, freed=freed, std_lv=self.std_lv,
                               resid_cov=self.resid_cov, ordered=self.ordered)
         if not self.ordinal:
             return syn, fit(syn, self.data, std_lv=self.std_lv, estimator=self.estimator, missing=self.missing,
                             level=self.level)
-        from .api import _sample_sizes
-        from .ordinal import fit_ordinal
 
         ties = {"factors": list(self.repeated), "waves": [self.ind[f] for f in self.repeated],
                 "step": STEPS.index(name), "freed": [p.replace(" ", "") for p in freed]}
@@ -450,10 +453,7 @@ def _record(name, res, freed, repeated):
 
 def _mean_table(res, repeated):
     """Latent mean of every later wave (the change from the first wave, whose mean is 0)."""
-    import math
 
-    import pandas as pd
-    from scipy import stats
 
     e = res.estimates
     zq = stats.norm.ppf(0.975)

@@ -14,6 +14,7 @@ import numpy as np
 from ..errors import EstimationError, NonPositiveDefiniteWarning
 from .estimate import Estimate, note_convergence
 from .model import build_engine, start_values
+from .fitmeasures import ml_fit_measures
 
 __all__ = ["estimate_ml", "fit_core", "ml_vcov"]
 
@@ -21,7 +22,6 @@ __all__ = ["estimate_ml", "fit_core", "ml_vcov"]
 def estimate_ml(pt, gdata, labels, *, estimator, arrays=None, n_dropped=0):
     """Fit ``pt`` by ML to the group statistics ``gdata``: an :class:`Estimate`.  ``arrays`` (the
     data per group) give MLR its sandwich and scaled test; without them the fit is ML."""
-    from .fitmeasures import ml_fit_measures
 
     core = fit_core(pt, gdata)
     engine, theta = core["engine"], core["theta"]

@@ -35,6 +35,12 @@ from __future__ import annotations
 import copy
 
 import numpy as np
+import pandas as pd
+from .fiml_engine import FIMLEngine
+from .model import build_engine
+from .partable import Row
+from .dwls import statistics_jacobian
+from .dwls import statistics_layout
 
 __all__ = ["modification_indices"]
 
@@ -57,14 +63,10 @@ def _candidates(pt):
 
 
 def modification_indices(res, sort=True, minimum=0.0):
-    import pandas as pd
 
     if getattr(res, "_wls", None) is not None:
         return _ordinal_modindices(res, sort=sort, minimum=minimum)
 
-    from .fiml_engine import FIMLEngine
-    from .model import build_engine
-    from .partable import Row
 
     pt = res.partable
     cands = _candidates(pt)
@@ -93,7 +95,6 @@ def modification_indices(res, sort=True, minimum=0.0):
 
 def _table(res, cands, mi, epc, sort, minimum):
     """The result table with the standardised EPCs (``std_lv`` / ``std_all`` scaling)."""
-    import pandas as pd
 
     pt = res.partable
     names = pt.ov + pt.lv
@@ -128,9 +129,6 @@ def _table(res, cands, mi, epc, sort, minimum):
 
 def _ordinal_modindices(res, sort=True, minimum=0.0):
     """Score tests of a WLSMV fit (see the module docstring)."""
-    from .model import build_engine
-    from .dwls import statistics_jacobian, statistics_layout
-    from .partable import Row
 
     pt = res.partable
     w = res._wls
@@ -184,7 +182,6 @@ def _ordinal_modindices(res, sort=True, minimum=0.0):
 def _score_variance(info, q):
     """Variance of each added parameter's score given the ``q`` free parameters (the diagonal
     of ``I22 - I21 I11^-1 I12``), the denominator of the modification index."""
-    import numpy as np
 
     I11 = info[:q, :q]
     I21 = info[q:, :q]

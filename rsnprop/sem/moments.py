@@ -18,6 +18,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InputError
+import pandas as pd
+from .engine import GroupData
 
 __all__ = ["read_moments", "moments_groups"]
 
@@ -46,7 +48,6 @@ def read_moments(frame, sd=None, group=None):
     >>> names, cov.tolist()
     (['a', 'b'], [[4.0, 3.0], [3.0, 9.0]])
     """
-    import pandas as pd
 
     where = _label(group)
     if not isinstance(frame, pd.DataFrame):
@@ -130,7 +131,6 @@ def _per_group(value, labels, what):
 def moments_groups(sample_cov, sample_nobs, variables, sample_mean=None, sample_sd=None):
     """Per group :class:`~rsnprop.sem.engine.GroupData` of the model ``variables`` (ML: cov times
     ``(N - 1) / N``) and the group labels; ``meanstructure`` is whether means were given."""
-    from .engine import GroupData
 
     if isinstance(sample_cov, dict):
         labels = list(sample_cov)
@@ -167,7 +167,6 @@ def moments_groups(sample_cov, sample_nobs, variables, sample_mean=None, sample_
 
 
 def _mean_vector(mu, variables, group):
-    import pandas as pd
 
     where = "sample_mean" if group is None else f"sample_mean[{group!r}]"
     if isinstance(mu, pd.DataFrame):

@@ -36,6 +36,12 @@ from .engine import GroupData
 from .estimate import Estimate, note_convergence
 from .partable import Row, assign_parameters, build_partable
 from .wlsmv import robust_inference, satorra2000, wlsmv_fit_measures  # noqa: F401  (satorra2000: public here too)
+from .assemble import assemble_result
+from .data import prepare_data
+from .model import build_engine
+from .polychoric import mixed_stats
+from .polychoric import ordinal_stats
+from .model import start_values
 
 __all__ = ["estimate_ordinal", "fit_ordinal", "satorra2000"]
 
@@ -62,7 +68,6 @@ def fit_ordinal(model, data, *, ordered, group=None, group_equal=(), group_parti
                 estimator="WLSMV", level=0.95, parameterization="delta", repeated=None):
     """:func:`estimate_ordinal`, assembled into an :class:`~rsnprop.sem.results.SEMResult` (for
     callers that fit ordinal models directly, e.g. :mod:`rsnprop.sem.longitudinal`)."""
-    from .assemble import assemble_result
 
     est = estimate_ordinal(model, data, ordered=ordered, group=group, group_equal=group_equal,
                            group_partial=group_partial, std_lv=std_lv, estimator=estimator,
@@ -74,8 +79,6 @@ def estimate_ordinal(model, data, *, ordered, group=None, group_equal=(), group_
                      estimator="WLSMV", parameterization="delta", repeated=None):
     """DWLS fit of ``model`` with the ordinal indicators ``ordered``: an :class:`Estimate`
     (``repeated``: the longitudinal ties of :func:`_repeated_ties`)."""
-    from .data import prepare_data
-    from .model import build_engine
 
     spec = _checked_spec(model, data, ordered, group, group_equal, parameterization)
     arrays, labels, n_dropped = prepare_data(data, spec.probe.ov, group=group, ordered=spec.ordered)
@@ -138,7 +141,6 @@ def _checked_spec(model, data, ordered, group, group_equal, parameterization):
 def _sample_statistics(arrays, spec):
     """Thresholds, polychoric (or mixed) statistics and their NACOV per group, after checking the
     category codes."""
-    from .polychoric import mixed_stats, ordinal_stats
 
     numeric, ov = spec.numeric, spec.probe.ov
     for x in arrays:
@@ -281,7 +283,6 @@ def _group_data(sample, p):
 def _start_values(pt, gds, problem, sts, resid_rows, theta_param):
     """The usual start values, with the sample thresholds and unit scaling factors (theta
     parametrisation: unit residual variances, thresholds on the scale of the implied variances)."""
-    from .model import start_values
 
     th_par, th_item, dl_par = problem.th_par, problem.th_item, problem.dl_par
     theta = start_values(pt, gds)

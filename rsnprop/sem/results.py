@@ -5,6 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from ..results import Result, jsonsafe
+from .summary import lavaan_summary
+from html import escape
+import math
+from scipy import stats
+from ..errors import InputError
+from .modindices import modification_indices
+import pandas as pd
+from .export import to_lavaan
 
 __all__ = ["SEMResult", "SCHEMA"]
 
@@ -137,7 +145,6 @@ class SEMResult(Result):
         In R: ``summary(cfa(model, data = HolzingerSwineford1939), fit.measures = TRUE,
         standardized = TRUE)``.
         """
-        from .summary import lavaan_summary
 
         return lavaan_summary(self, fit_measures=fit_measures, standardized=standardized, rsquare=rsquare)
 
@@ -151,7 +158,6 @@ class SEMResult(Result):
                 f"{'converged' if self.converged else 'NOT converged'}, {stat}>")
 
     def to_html(self) -> str:
-        from html import escape
 
         f = self.fit
         head = [("estimator", self.estimator + (" (FIML)" if getattr(self, "missing", None) == "fiml" else "")),
@@ -206,11 +212,8 @@ class SEMResult(Result):
 
         In R: ``lavaan::lavTestWald`` / a ``:=`` parameter on labelled means.
         """
-        import math
 
-        from scipy import stats
 
-        from ..errors import InputError
 
         a = np.zeros(len(self.theta))
         est = 0.0
@@ -285,8 +288,6 @@ class SEMResult(Result):
         In R: ``modindices(cfa(model, data = bfi, ordered = items), sort. = TRUE,
         minimum.value = 60)``.
         """
-        from ..errors import InputError
-        from .modindices import modification_indices
 
         if self.estimator not in ("ML", "MLR") and getattr(self, "_wls", None) is None:
             raise InputError("modification indices are implemented for ML/MLR fits (complete data or "
@@ -297,7 +298,6 @@ class SEMResult(Result):
     def residuals(self, type="cor"):
         """Residual correlations (``type='cor'``, Bentler: standardised by observed SDs) or
         raw covariance residuals (``'raw'``), one DataFrame per group label."""
-        import pandas as pd
 
         out = {}
         for g, lab in enumerate(self.groups):
@@ -316,6 +316,5 @@ class SEMResult(Result):
         Multigroup models use ``c(...)`` vectors.  Feeding the text back to :func:`fit`
         reproduces the implied moments.
         """
-        from .export import to_lavaan
 
         return to_lavaan(self)

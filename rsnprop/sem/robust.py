@@ -22,6 +22,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from .engine import Engine
+from .engine import _GroupModel
+from scipy import stats
+from .fitmeasures import incremental
+from .fitmeasures import ml_fit_measures
+from .fitmeasures import rmsea_ci
 
 __all__ = ["mlr_adjust", "casewise_h1_scores", "model_scores"]
 
@@ -116,7 +122,6 @@ def _trace_ugamma(engine, theta, arrays, E_inv, x_idx=()):
 def _baseline_engine(engine, arrays, x_idx=()):
     """Independence model (variances, and means when modelled) for each group; with fixed.x
     the covariates' (co)variances and means stay at their sample values."""
-    from .engine import Engine, _GroupModel
 
     p = engine.groups[0].p
     ms = engine.meanstructure
@@ -154,9 +159,7 @@ def _baseline_engine(engine, arrays, x_idx=()):
 
 def mlr_adjust(pt, engine, theta, arrays, npar, x_moments, warn_list):
     """Return (sandwich vcov, fit-measure dict with the scaled/robust entries)."""
-    from scipy import stats
 
-    from .fitmeasures import incremental, ml_fit_measures, rmsea_ci
 
     fitm = ml_fit_measures(engine, theta, npar, x_moments, x_idx=[pt.ov.index(v) for v in pt.ov_x])
 

@@ -43,6 +43,11 @@ import numpy as np
 
 from ..errors import InputError
 from ..results import Result, jsonsafe
+from statsmodels.stats.multitest import multipletests
+import pandas as pd
+from scipy import stats
+from .fiml_engine import FIMLEngine
+from .model import build_engine
 
 __all__ = ["score_tests", "ScoreTestResult", "unconstrained", "p_adjust", "CORRECTIONS"]
 
@@ -84,7 +89,6 @@ def p_adjust(p, method):
             running = min(running, m * p[i] / (rank + 1))
             out[i] = min(1.0, running)
         return out
-    from statsmodels.stats.multitest import multipletests
 
     return [float(x) for x in multipletests(p, method=method)[1]]
 
@@ -130,7 +134,6 @@ class ScoreTestResult(Result):
                          "information": "expected", "warnings": self.warnings})
 
     def summary(self):
-        import pandas as pd
 
         with pd.option_context("display.width", 160, "display.float_format", "{:.4g}".format):
             return "\n".join([
@@ -211,11 +214,7 @@ def score_tests(res, *, types=None, correction="holm", alpha=0.05):
     InputError
         When the model has no equality constraint to test, or was not fitted by ML.
     """
-    import pandas as pd
-    from scipy import stats
 
-    from .fiml_engine import FIMLEngine
-    from .model import build_engine
 
     check_correction(correction)
     if getattr(res, "_wls", None) is not None or res.theta is None:

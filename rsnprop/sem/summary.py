@@ -12,6 +12,7 @@ own output for the comparison.
 from __future__ import annotations
 
 import math
+import sys
 
 __all__ = ["lavaan_summary"]
 
@@ -35,7 +36,6 @@ def _kv(label, *values, indent=2):
 
 def _version():
     """The installed package version (the SEM layer does not import the package root)."""
-    import sys
 
     root = sys.modules.get(__name__.split(".")[0])
     return getattr(root, "__version__", "")

@@ -25,6 +25,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from .dwls import offdiag_index, scaling_factors
+from scipy.linalg import block_diag
+from scipy import stats
+from .fitmeasures import incremental
+from .fitmeasures import rmsea_ci
+from .fitmeasures import rmsea_point
 
 __all__ = ["WLSMVInference", "robust_inference", "wlsmv_fit_measures", "satorra2000"]
 
@@ -55,7 +60,6 @@ def robust_inference(problem, theta, sample, warn):
     ``(n_g - 1) / N`` (here folded into ``sample.w`` and ``sample.gamma`` as ``n_g / (n_g - 1)``).
     The two agree in a single group; with several groups (checked against lavaan 0.6.14, ordinal
     only and mixed with continuous variables) the former is used."""
-    from scipy.linalg import block_diag
 
     G, N, fgs, sts = len(sample.s), sample.N, sample.fg, sample.sts
     Js, sigs = [], []
@@ -87,10 +91,7 @@ def robust_inference(problem, theta, sample, warn):
 def wlsmv_fit_measures(problem, theta, sample, inf, estimator):
     """Chi-square ``N F``, the baseline (thresholds only), CFI/TLI/RMSEA, their scaled-shifted and
     (ordinal only) cat-ML robust versions, and SRMR on the correlations."""
-    from scipy import stats
-    from scipy.linalg import block_diag
 
-    from .fitmeasures import incremental, rmsea_ci, rmsea_point
 
     s_list, ws, ns, N, numeric = sample.s, sample.w, sample.ns, sample.N, sample.numeric
     G, q, p = len(s_list), len(theta), len(numeric)
@@ -190,7 +191,6 @@ def _catml_robust(Rs, sigmas, J, Wb, Gb, E_inv, cor_rows, fgs, ns, df, n_rmsea=N
     the normal-theory ML discrepancy between the polychoric matrices and the DWLS solution,
     rescaled with the DWLS sandwich (all groups stacked, weights ``f_g = n_g / N``); the RMSEA
     divides by ``n_rmsea`` (default ``N``)."""
-    from scipy.linalg import block_diag
 
     N = sum(ns) if n_rmsea is None else n_rmsea
     G = len(Rs)
@@ -232,7 +232,6 @@ def satorra2000(res1, res0):
     constrained model, ``res0`` the more constrained one.  The constraints are found from the
     Jacobians (lavaan's ``A.method = "delta"``): ``A`` spans the orthogonal complement of
     ``ginv(D1) D0``."""
-    from scipy import stats
 
     w1, w0 = res1._wls, res0._wls
     t1, r1 = res1.fit["chi2"], res1.fit["df"]

@@ -19,6 +19,8 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
+import numpy as np
+from .population import likert_thresholds
 
 __all__ = ["simulate_answers", "item_attr", "item_range", "item_codes", "attention_expected",
            "show_conditions", "condition_holds", "to_float"]
@@ -75,7 +77,6 @@ def show_conditions(item) -> list:
 
 def condition_holds(cond, values, n):
     """Boolean array: rows where ``cond`` ({item, op, value}) holds given answers ``values``."""
-    import numpy as np
 
     ref, op, val = item_attr(cond, "item"), str(item_attr(cond, "op", "eq")), item_attr(cond, "value")
     col = values.get(ref)
@@ -115,7 +116,6 @@ def to_float(x) -> float:
 
 def _multi(rng, codes, probs, n, force_first=False):
     """Space-separated select_multiple answers (ODK convention), never empty."""
-    import numpy as np
 
     p = np.asarray(probs, dtype=float)
     hits = rng.random((n, len(codes))) < p
@@ -170,7 +170,6 @@ def simulate_answers(instrument, params, scenario, latent, facts, likert, rng):
     """``(values, consent, decision)``: ``{item id: array of answers}`` for every non-meta
     item (before careless responding, routing and missing answers), and the consent and
     decision-maker answers (0/1 arrays) that gate the questionnaire."""
-    import numpy as np
 
     n = len(latent)
     decision = (rng.random(n) >= 0.01).astype(int)
@@ -194,7 +193,6 @@ def simulate_answers(instrument, params, scenario, latent, facts, likert, rng):
 
 def _answer(iid, item, firms):
     """The answers to one item (None: a meta item, or a constant-sum item filled later)."""
-    import numpy as np
 
     n = firms.n
     typ = str(item_attr(item, "type", ""))
@@ -235,7 +233,6 @@ def _answer(iid, item, firms):
 def _select_multiple(iid, item, codes, firms):
     """Space-separated choices; platforms, entry modes (by group) and languages with their
     own probabilities."""
-    import numpy as np
 
     n, draws = firms.n, firms.draws
     # exclusive options ("none": no social media) are not simulated: every simulated
@@ -264,7 +261,6 @@ def _select_multiple(iid, item, codes, firms):
 
 def _select_one(codes, firms):
     """Yes/no (0/1) at random; ordered choice lists (frequency...) follow RSN use intensity."""
-    import numpy as np
 
     draws = firms.draws
     if set(map(str, codes)) == {"0", "1"}:
@@ -280,9 +276,7 @@ def _select_one(codes, firms):
 
 def _rating(rng_, firms):
     """A rating scale outside the measurement model: thresholded, following RSN use."""
-    import numpy as np
 
-    from .population import likert_thresholds
 
     lo, hi = rng_
     tau = np.asarray(likert_thresholds(int(hi - lo + 1), firms.scenario.skew))
@@ -293,7 +287,6 @@ def _rating(rng_, firms):
 def _number(iid, rng_, firms):
     """Years of RSN use (at most the firm's age), weekly RSN hours (log-normal, with use) or a
     uniform integer, within the item's range."""
-    import numpy as np
 
     draws = firms.draws
     lo, hi = rng_ if rng_ is not None else (0.0, 100.0)
@@ -308,7 +301,6 @@ def _number(iid, rng_, firms):
 
 def _text(item, firms):
     """"Other, please specify" answered whenever shown; PII text by 1 firm in 10; else blank."""
-    import numpy as np
 
     n = firms.n
     if any(str(item_attr(c, "op")) == "selected" for c in show_conditions(item)):
@@ -323,7 +315,6 @@ def _text(item, firms):
 def _constant_sum(values, items, firms, rng):
     """The constant-sum items: the relational share of 100 points follows the latent
     difference relational - informational (``scenario.cs_slope``)."""
-    import numpy as np
 
     cs_items = [i for i in items if str(item_attr(items[i], "type", "")) == "constant_sum"]
     if not cs_items:

@@ -19,6 +19,14 @@ True
 """
 
 from __future__ import annotations
+import warnings
+import numpy as np
+from ..data import clean
+from ..data.careless import index_rule
+from ..data.rules import CleaningRules
+from .study import simulate_study
+import pandas as pd
+from .quirks import CARELESS_TYPES
 
 __all__ = ["careless_study", "accuracy", "roc_points", "INDEX_DIRECTION"]
 
@@ -31,14 +39,8 @@ _CARELESS_REASONS = ("attention_check", "speeding", "careless_indices")
 
 
 def _one_set(instrument, rule_sets, n, seed, rate, mix):
-    import warnings
 
-    import numpy as np
 
-    from ..data import clean
-    from ..data.careless import index_rule
-    from ..data.rules import CleaningRules
-    from .study import simulate_study
 
     raw, truth = simulate_study(instrument, "p1p2", n=n, seed=seed, careless_rate=rate,
                                 careless_mix=mix, return_truth=True)
@@ -91,10 +93,7 @@ def careless_study(instrument, *, n_sets: int = 20, n: int = 300, seed: int = 20
         index values, and per rule set ``<name>:<flag>``, ``<name>:weak`` (enough weak flags)
         and ``<name>:excluded`` (excluded by the careless step).
     """
-    import numpy as np
-    import pandas as pd
 
-    from .quirks import CARELESS_TYPES
 
     if isinstance(instrument, (str, bytes)) or hasattr(instrument, "__fspath__"):
         from ..instrument import load_instrument
@@ -137,7 +136,6 @@ def accuracy(rows, rule_set: str = "default") -> dict:
 def roc_points(rows, index: str, types=None):
     """ROC curve of one index: (false positive rate among genuine, true positive rate among
     the careless ``types``) for every threshold, as two arrays (NaN index = not flagged)."""
-    import numpy as np
 
     sign = INDEX_DIRECTION.get(index, 1)
     v = sign * rows[index].to_numpy(dtype=float)

@@ -24,6 +24,8 @@ Examples
 """
 
 from __future__ import annotations
+import numpy as np
+import pandas as pd
 
 __all__ = ["simulate_facts", "FACT_COLUMNS"]
 
@@ -43,8 +45,6 @@ def simulate_facts(truth, spec, rng):
     Bands are 1 (micro) .. 4 (above the SME ceiling); ``role`` 1 founder/owner-manager,
     2 other manager, 3 marketing/communication staff, 4 other; ``consent`` 1 yes, 0 no.
     """
-    import numpy as np
-    import pandas as pd
 
     n = len(truth)
     bg = truth["born_global"].to_numpy() == 1

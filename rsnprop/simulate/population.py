@@ -24,6 +24,10 @@ from __future__ import annotations
 
 from ..results import Result, jsonsafe
 from .scenarios import GROUPS, Scenario, get_scenario
+from scipy import special
+import numpy as np
+from ..errors import SpecificationError
+import pandas as pd
 
 __all__ = ["PopulationParameters", "population_parameters", "likert_thresholds",
            "simulate_latent", "simulate_likert", "scale_items", "instrument_constructs"]
@@ -36,7 +40,6 @@ def likert_thresholds(k: int, skew: float) -> list[float]:
 
     R: ``qnorm(pbeta((1:(k-1))/k, 2*(1+skew), 2*(1-skew)))``.
     """
-    from scipy import special
 
     a, b = 2.0 * (1.0 + skew), 2.0 * (1.0 - skew)
     cum = special.betainc(a, b, [j / k for j in range(1, k)])
@@ -106,7 +109,6 @@ class PopulationParameters(Result):
         return jsonsafe({k: getattr(self, k) for k in keys})
 
     def to_frame(self):
-        import pandas as pd
 
         rows = []
         for c in self.constructs:
@@ -118,9 +120,7 @@ class PopulationParameters(Result):
 
 
 def _psi_matrix(sc: Scenario, constructs: list[str]):
-    import numpy as np
 
-    from ..errors import SpecificationError
 
     k = len(constructs)
     psi = np.eye(k)
@@ -154,7 +154,6 @@ def population_parameters(instrument, scenario="p1p2") -> PopulationParameters:
     >>> round(pp.contrasts["born_global"]["diff"], 2), pp.d_between["intl_approach"], pp.expected
     (0.35, 1.2, {'P1': 'supported', 'P2': 'supported'})
     """
-    import numpy as np
 
     sc = get_scenario(scenario)
     constructs = instrument_constructs(instrument)
@@ -215,7 +214,6 @@ def population_parameters(instrument, scenario="p1p2") -> PopulationParameters:
 
 def _apply_dif(sc: Scenario, instrument, items) -> None:
     """Record each DIF spec of the scenario in ``items[iid]["dif"]`` (shifts add up)."""
-    from ..errors import SpecificationError
 
     for j, spec in enumerate(sc.dif):
         names = spec.items
@@ -258,8 +256,6 @@ def simulate_latent(params: PopulationParameters, n: int, rng):
     Returns a DataFrame with columns ``born_global`` (0/1, the truth), ``group``, ``phase``,
     ``size_z``, ``sector`` and one ``eta_<construct>`` per construct.
     """
-    import numpy as np
-    import pandas as pd
 
     sc: Scenario = params._scenario
     constructs = params.constructs
@@ -299,8 +295,6 @@ def simulate_likert(params: PopulationParameters, latent, rng):
 
     Returns a DataFrame of integer categories, one column per item of ``params.items``.
     """
-    import numpy as np
-    import pandas as pd
 
     n = len(latent)
     cols = {}

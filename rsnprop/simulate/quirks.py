@@ -21,6 +21,14 @@ True
 """
 
 from __future__ import annotations
+import numpy as np
+from scipy import special
+import pandas as pd
+from ..errors import InputError
+from ..instrument import column_map
+import math
+import csv
+import io
 
 __all__ = ["CARELESS_TYPES", "apply_careless", "apply_missing", "inject_invalid", "to_platform", "PLATFORM_META",
            "raw_csv_bytes"]
@@ -76,7 +84,6 @@ def apply_careless(likert, rng, *, rate, mix, scale_min, scale_max, eligible=Non
     >>> sorted(set(np.abs(np.diff(row)).tolist()) - {6.0})   # steps of one, wrapping 7 <-> 1
     [1.0]
     """
-    import numpy as np
 
     n, k = likert.shape
     out = likert.copy()
@@ -114,7 +121,6 @@ def apply_careless(likert, rng, *, rate, mix, scale_min, scale_max, eligible=Non
 def _extra_patterns(rng, rows, vals, lo, hi):
     """Answers of the types added to the original three: {row: answers} for ``rows`` =
     [(row, type)], drawn from ``rng`` in that order; ``vals`` holds the attentive answers."""
-    import numpy as np
 
     k = vals.shape[1]
     npts = int(hi - lo + 1)
@@ -161,8 +167,6 @@ def apply_missing(df, columns, rng, *, rate, mechanism="mcar", driver=None, prot
     always-answered variable) and ``a`` solved so that the mean of ``p`` equals ``rate``.
     Rows where ``protect`` is true are left alone.
     """
-    import numpy as np
-    from scipy import special
 
     if rate <= 0 or not columns:
         return df.copy()
@@ -199,7 +203,6 @@ def apply_missing(df, columns, rng, *, rate, mechanism="mcar", driver=None, prot
 def _with_columns(df, new):
     """A copy of ``df`` with the columns in ``new`` replaced, built in one go (the same frame
     as ``out = df.copy(); out[c] = v`` for each, without a block insert per column)."""
-    import pandas as pd
 
     out = pd.DataFrame({c: (new[c] if c in new else df[c].copy()) for c in df.columns},
                        index=df.index.copy())
@@ -210,7 +213,6 @@ def _with_columns(df, new):
 def inject_invalid(df, ranges, rng, *, rate):
     """Replace a share ``rate`` of the answered cells of ``ranges`` (col -> (min, max)) by
     out-of-range codes (``min - 1``, ``max + 1``, 99, -9)."""
-    import numpy as np
 
     if rate <= 0:
         return df.copy()
@@ -230,14 +232,12 @@ def inject_invalid(df, ranges, rng, *, rate):
 
 def to_platform(df, instrument, platform: str):
     """Rename item and meta columns as ``platform`` writes them in its export."""
-    from ..errors import InputError
 
     if platform not in PLATFORM_META:
         raise InputError(f"unknown platform; choose from {sorted(PLATFORM_META)}",
                          parameter="platform", value=platform)
     if platform == "generic":
         return df
-    from ..instrument import column_map
 
     export_to_id = column_map(instrument, platform)
     id_to_export = {}
@@ -255,7 +255,6 @@ def to_platform(df, instrument, platform: str):
 
 
 def _fmt(v) -> str:
-    import math
 
     if v is None:
         return ""
@@ -273,8 +272,6 @@ def raw_csv_bytes(df) -> bytes:
 
     Deterministic: the same DataFrame always gives the same bytes.
     """
-    import csv
-    import io
 
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")

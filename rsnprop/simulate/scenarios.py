@@ -40,6 +40,10 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from ..errors import SpecificationError
+from ..errors import MissingFileError
+from ..yamlio import load_yaml
+from .quirks import CARELESS_TYPES
 
 __all__ = ["Scenario", "FactsSpec", "DIFSpec", "SCENARIOS", "FOCAL", "GROUPS", "get_scenario",
            "load_scenario", "scenario_from_dict", "list_scenarios", "parse_population_syntax"]
@@ -168,7 +172,6 @@ class Scenario(BaseModel):
     @field_validator("careless_mix")
     @classmethod
     def _mix(cls, v):
-        from .quirks import CARELESS_TYPES
 
         allowed = set(CARELESS_TYPES)
         if set(v) - allowed or any(x < 0 for x in v.values()) or sum(v.values()) <= 0:
@@ -280,7 +283,6 @@ def parse_population_syntax(text: str) -> list[tuple[str, str, str, float]]:
     >>> parse_population_syntax("relational =~ 0.8*rel_1 + 0.7*rel_2; relational ~ 0.4*born_global")
     [('relational', '=~', 'rel_1', 0.8), ('relational', '=~', 'rel_2', 0.7), ('relational', '~', 'born_global', 0.4)]
     """
-    from ..errors import SpecificationError
 
     rows = []
     for lineno, raw in enumerate(text.splitlines(), 1):
@@ -305,7 +307,6 @@ def parse_population_syntax(text: str) -> list[tuple[str, str, str, float]]:
 
 
 def _apply_syntax(data: dict) -> dict:
-    from ..errors import SpecificationError
 
     rows = parse_population_syntax(data["model"])
     loadings: dict[str, list[float]] = {}
@@ -344,7 +345,6 @@ def _apply_syntax(data: dict) -> dict:
 
 def scenario_from_dict(data: dict, *, source: str | None = None) -> Scenario:
     """Validate a scenario mapping (a named scenario may be extended with ``base: NAME``)."""
-    from ..errors import SpecificationError
 
     if not isinstance(data, dict):
         raise SpecificationError("a scenario must be a mapping", file=source, value=type(data).__name__)
@@ -389,8 +389,6 @@ def _deep_merge(a: dict, b: dict) -> dict:
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read a YAML scenario file (see the module docstring for its keys)."""
-    from ..errors import MissingFileError, SpecificationError
-    from ..yamlio import load_yaml
 
     p = Path(path)
     if not p.is_file():
@@ -404,7 +402,6 @@ def load_scenario(path: str | Path) -> Scenario:
 
 def get_scenario(scenario: str | Path | dict | Scenario) -> Scenario:
     """A :class:`Scenario` from a name, a YAML path, a mapping or a Scenario."""
-    from ..errors import SpecificationError
 
     if isinstance(scenario, Scenario):
         return scenario

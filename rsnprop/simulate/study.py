@@ -21,6 +21,18 @@ import math
 from .answers import attention_expected, condition_holds, item_attr, item_range, show_conditions, to_float
 from .population import population_parameters, simulate_latent, simulate_likert
 from .scenarios import get_scenario
+import numpy as np
+import pandas as pd
+from .answers import simulate_answers
+from .facts import simulate_facts
+from .quirks import to_platform
+from ..errors import InputError
+from .quirks import apply_careless
+from .quirks import apply_missing
+from .quirks import inject_invalid
+from ..io import atomic_write
+from ..io import sha256_bytes
+from .quirks import raw_csv_bytes
 
 __all__ = ["simulate_study", "write_raw", "SIMULATED_PREFIX"]
 
@@ -34,7 +46,6 @@ _LANGUAGE_STREAM = _N_STREAMS
 
 
 def _seed_sequence(seed):
-    import numpy as np
 
     if isinstance(seed, np.random.SeedSequence):
         return seed
@@ -105,12 +116,7 @@ def simulate_study(instrument, scenario="p1p2", n: int = 300, seed=1, *, platfor
     >>> raw.shape[0], raw["resp_id"].iloc[0], list(raw.columns[:3])
     (50, 'SIM-0001', ['resp_id', 'submitted_at', 'duration_sec'])
     """
-    import numpy as np
-    import pandas as pd
 
-    from .answers import simulate_answers
-    from .facts import simulate_facts
-    from .quirks import to_platform
 
     instrument, sc, n = _inputs(instrument, scenario, n, careless_rate=careless_rate,
                                 missing_rate=missing_rate, missing_mechanism=missing_mechanism,
@@ -155,9 +161,7 @@ def _truth(latent, facts, out, perm, careless, answering, consent):
 def _inputs(instrument, scenario, n, **overrides):
     """``(instrument, scenario, n)`` checked: the instrument loaded from a path, the scenario
     with the rates the caller overrides (``overrides`` not None), ``n`` a positive int."""
-    import numpy as np
 
-    from ..errors import InputError
 
     if isinstance(instrument, (str, bytes)) or hasattr(instrument, "__fspath__"):
         from ..instrument import load_instrument
@@ -178,9 +182,7 @@ def _add_careless(values, items, sc, answering, rng):
     """Careless responders among the ``answering`` firms: their Likert answers rewritten
     (:func:`rsnprop.simulate.quirks.apply_careless`) and the ``attention`` type failing the
     attention checks.  Returns ``(careless type per firm, Likert item ids)``."""
-    import pandas as pd
 
-    from .quirks import apply_careless
 
     lik_cols = [i for i in items if i in values and str(item_attr(items[i], "type", "")) == "likert"
                 and item_range(items[i]) is not None]
@@ -198,7 +200,6 @@ def _add_careless(values, items, sc, answering, rng):
 def _apply_routing(values, items, consent, answering, n):
     """Skip logic (item ``show_if``) and the consent/screening gate: answers to items a firm
     is not shown become missing (None in text columns, NaN in numeric ones)."""
-    import numpy as np
 
     for iid in items:
         if iid not in values or iid in ("consent",):
@@ -220,10 +221,7 @@ def _apply_routing(values, items, consent, answering, n):
 def _add_missing_and_invalid(values, items, lik_cols, sc, facts, r_miss, r_inv):
     """Missing answers on the numeric items the platform does not force (MCAR or MAR on
     firm size) and invalid codes on the Likert items (:mod:`rsnprop.simulate.quirks`)."""
-    import numpy as np
-    import pandas as pd
 
-    from .quirks import apply_missing, inject_invalid
 
     numeric_opt = [i for i in items if i in values and values[i].dtype != object
                    and not item_attr(items[i], "required", False)
@@ -242,8 +240,6 @@ def _export_columns(values, items, careless, sc, n, rng):
     """``(columns, perm)``: the export's columns (``resp_id``, ``submitted_at``,
     ``duration_sec``, meta items, answers) with the rows in submission order (``perm``);
     durations follow the number of answers and the careless type."""
-    import numpy as np
-    import pandas as pd
 
     n_shown = _answered_count(values, n)
     speed = np.exp(np.log(6.0) + 0.35 * rng.standard_normal(n))        # seconds per answer
@@ -273,7 +269,6 @@ def _export_columns(values, items, careless, sc, n, rng):
 def _add_language(out, items, rng, shares, dif) -> None:
     """The last column, ``survey_language``: the questionnaire version of each row, drawn
     from its own stream (rows already in submission order); then the DIF of ``dif``."""
-    import numpy as np
 
     n = len(out["resp_id"])
     out["survey_language"] = np.asarray(list(shares), dtype=object)[
@@ -286,9 +281,7 @@ def _add_language(out, items, rng, shares, dif) -> None:
 def _apply_language_dif(out, items, dif, shares) -> None:
     """Shift the valid answers to ``dif["items"]`` of the ``dif["language"]`` rows in place
     (no random draw: the other columns and every draw stay as they are)."""
-    import numpy as np
 
-    from ..errors import InputError
 
     lang = str(dif.get("language", ""))
     if lang not in shares:
@@ -319,7 +312,6 @@ def language_share_vector(instrument, shares=None) -> dict:
     >>> language_share_vector(NS(languages=["en", "fr"]), {"fr": 0.7, "en": 0.3})
     {'en': 0.3, 'fr': 0.7}
     """
-    from ..errors import InputError
 
     langs = [str(x) for x in (getattr(instrument, "languages", None) or ["en"])]
     if shares is None:
@@ -338,7 +330,6 @@ def language_share_vector(instrument, shares=None) -> dict:
 def _fail_attention(values, items, rows, rng, lo, hi):
     """Attention-check failures: each of the ``rows`` answers one attention check (or, with
     probability 1/2, each of them) with a wrong scale point. No draw when no row fails."""
-    import numpy as np
 
     checks = [i for i in values if attention_expected(items[i]) is not None
               and item_range(items[i]) is not None]
@@ -359,7 +350,6 @@ def _fail_attention(values, items, rows, rng, lo, hi):
 
 def _blank_mask(v):
     """``_isblank`` of each element of a column, vectorised by dtype."""
-    import numpy as np
 
     v = np.asarray(v)
     if v.dtype.kind == "f":
@@ -371,7 +361,6 @@ def _blank_mask(v):
 
 def _answered_count(values, n):
     """Per row, the number of columns of ``values`` answered (not blank)."""
-    import numpy as np
 
     out = np.zeros(n, dtype=np.int64)
     for c in values:
@@ -393,8 +382,6 @@ def write_raw(raw, path, *, platform: str = "generic") -> str:
     ``generic``, ``xlsform`` and ``limesurvey`` exports are UTF-8 CSV; ``qualtrics`` adds the
     two extra header rows (question text, ImportId) that Qualtrics writes.
     """
-    from ..io import atomic_write, sha256_bytes
-    from .quirks import raw_csv_bytes
 
     data = raw_csv_bytes(raw)
     if platform == "qualtrics":

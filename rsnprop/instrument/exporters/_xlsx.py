@@ -11,6 +11,8 @@ import os
 import re
 import time
 import zipfile
+from openpyxl import Workbook
+from openpyxl.styles import Font
 
 __all__ = ["write_xlsx", "fixed_instant"]
 
@@ -24,8 +26,6 @@ def fixed_instant() -> tuple:
 
 def write_xlsx(sheets: dict[str, list[list]], *, title: str | None = None) -> bytes:
     """Workbook bytes with one sheet per ``name -> rows`` (first row = header), bold header."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
 
     wb = Workbook()
     wb.remove(wb.active)

@@ -16,6 +16,7 @@ True
 from __future__ import annotations
 
 from .codes import limesurvey_code
+from jinja2 import Environment
 
 __all__ = ["export", "codebook_rows", "values_text"]
 
@@ -216,7 +217,6 @@ half are answered).</p>
 
 
 def _html(ins, lang: str) -> str:
-    from jinja2 import Environment
 
     env = Environment(autoescape=True, keep_trailing_newline=True)
     rows = codebook_rows(ins, lang)

@@ -56,6 +56,8 @@ from dataclasses import dataclass, field
 
 from ..gdpr import data_protection_lines
 from .qualtrics import matrix_groups
+from ..model import Condition
+from ...errors import InstrumentError
 
 __all__ = ["export", "SCREENED_FLAG"]
 
@@ -364,7 +366,6 @@ def _constant_sum_question(survey: _Survey, sec, item) -> _Question:
 
 def _negated(rule) -> list:
     """NOT (all conditions of ``rule``): one OR group of the negated conditions."""
-    from ..model import Condition
 
     return [Condition(c.item, _NEGATE[c.op], c.value) for c in rule.conditions]
 
@@ -397,7 +398,6 @@ def _logic(survey: _Survey, groups: list) -> dict:
 def _expressions(survey: _Survey, cond) -> list:
     """Qualtrics expressions whose OR is ``cond`` (a comparison on choices lists the
     choices that satisfy it)."""
-    from ...errors import InstrumentError
 
     target = survey.targets[cond.item]
     where = f"q://{target.qid}/" + ("ChoiceTextEntryValue" if target.kind == "number" else "SelectableChoice/")

@@ -15,6 +15,7 @@ True
 from __future__ import annotations
 
 from ..gdpr import data_protection_lines
+from jinja2 import Environment
 
 __all__ = ["export"]
 
@@ -110,7 +111,6 @@ def _routing_lines(ins, item, lang, words) -> list:
 
 def export(ins, *, lang: str | None = None) -> str:
     """Printable HTML questionnaire in ``lang`` (default language when omitted)."""
-    from jinja2 import Environment
 
     lang = lang or ins.default_language
     words = _WORDS.get(lang, _WORDS["en"])

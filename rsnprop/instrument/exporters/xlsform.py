@@ -52,6 +52,7 @@ from pyxform.xls2xform import convert
 
 from ...errors import InstrumentError, RsnpropWarning
 from ..gdpr import data_protection_notes
+from ._xlsx import write_xlsx
 
 __all__ = ["export", "survey_rows", "relevant_expression", "routing_expression", "LANGUAGE_NAMES",
            "check_with_pyxform"]
@@ -267,7 +268,6 @@ def survey_rows(ins, *, lang: str | None = None) -> dict[str, list[list]]:
 def export(ins, *, lang: str | None = None) -> bytes:
     """XLSForm workbook (.xlsx bytes, deterministic) for instrument ``ins``, checked by
     converting it with pyxform (:func:`check_with_pyxform`) before it is returned."""
-    from ._xlsx import write_xlsx
 
     data = write_xlsx(survey_rows(ins, lang=lang), title=f"{ins.name} {ins.version} sha256:{ins.hash}")
     for message in check_with_pyxform(data):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..tables import Column, Table
 from .base import BG_DEFINITIONS, Section, _not_run, _missing_reason, group_column
+import pandas as pd
 
 
 _DESCRIBE = [
@@ -50,7 +51,6 @@ def descriptives_section(inputs) -> Section:
 
 def add_classification_table(s: Section, df) -> None:
     """Born globals, traditional and unclassified firms under each binary ``bg_`` column."""
-    import pandas as pd
 
     def binary(c) -> bool:
         v = pd.to_numeric(df[c], errors="coerce").dropna()
@@ -76,7 +76,6 @@ def add_classification_table(s: Section, df) -> None:
 
 def add_means_table(s: Section, df, gcol: str | None) -> None:
     """n, mean and SD (n - 1) of the scores and facts of :data:`_DESCRIBE`, by group."""
-    import pandas as pd
 
     variables = [(c, lab) for c, lab in _DESCRIBE if c in df.columns]
     if not variables:
@@ -108,7 +107,6 @@ def add_means_table(s: Section, df, gcol: str | None) -> None:
 
 def add_sector_table(s: Section, df, gcol: str) -> None:
     """Firms by sector (NACE section) and group."""
-    import pandas as pd
 
     g = pd.to_numeric(df[gcol], errors="coerce")
     tab = pd.crosstab(df["sector"].astype("string").fillna("(missing)"), g)
@@ -121,7 +119,6 @@ def add_sector_table(s: Section, df, gcol: str) -> None:
 
 def add_phase_table(s: Section, df, gcol: str) -> None:
     """Firms by phase of internationalisation (:data:`PHASES`) and group."""
-    import pandas as pd
 
     g = pd.to_numeric(df[gcol], errors="coerce")
     ph = pd.to_numeric(df["phase"], errors="coerce")
@@ -143,7 +140,6 @@ def add_phase_table(s: Section, df, gcol: str) -> None:
 
 def add_free_text(s: Section, df) -> None:
     """The non-empty answers of each free-text column (the first 50), one list per column."""
-    import pandas as pd
 
     cols = list(df.columns)
     texts = []

@@ -19,6 +19,7 @@ from .base import (
     GROUP_LABELS, Section, _not_run, _missing_reason, _scalars, _p_text, _group_key, _blocks,
     words,
 )
+import pandas as pd
 
 _RELIABILITY_NOTE = (
     "α = Cronbach's alpha (Feldt CI); ω = McDonald's omega total; CR = composite reliability and "
@@ -137,7 +138,6 @@ def loadings_matrix(m):
     """``(items x factors DataFrame, source)`` of loadings: EFA pattern loadings when present
     (they show cross-loadings; ``source`` ``"efa"``), else standardised CFA loadings
     (``"cfa"``); ``(None, "")`` when neither is there."""
-    import pandas as pd
 
     rows: list[tuple[str, str, float | None]] = []
     if m.efa is not None:

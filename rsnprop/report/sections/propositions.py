@@ -12,6 +12,7 @@ from .base import (
     GROUP_LABELS, Section, _not_run, effect_row, evidence_table, group_column, plan_alpha,
     words,
 )
+from .comparability import comparability_block
 
 
 _LABELS_NOTE = (
@@ -139,7 +140,6 @@ def propositions_section(inputs) -> Section:
         return _not_run(s, "Not run: propositions.json holds no propositions.")
     alpha = plan_alpha(inputs)
     s.add("p", _plan_sentence(props.plan))
-    from .comparability import comparability_block
 
     comparability_block(s, inputs.propositions)
     _add_evidence_tables(s, props, alpha)

@@ -8,6 +8,11 @@ from ..fmt import fmt_value
 from ..tables import Column, Table
 from ..typed import stage_output
 from .base import Section
+from ..inputs import plan_hashes
+import os
+import datetime as dt
+import platform
+from importlib import metadata
 
 
 def _provenance_mismatches(inputs) -> list[str]:
@@ -21,7 +26,6 @@ def _provenance_mismatches(inputs) -> list[str]:
     if len(set(inst.values())) > 1:
         out.append("The result files were made with different instrument versions: "
                    + "; ".join(f"{k} {v[:12]}" for k, v in inst.items()) + ".")
-    from ..inputs import plan_hashes
 
     plans = plan_hashes(inputs)
     if len(set(plans.values())) > 1:
@@ -32,12 +36,10 @@ def _provenance_mismatches(inputs) -> list[str]:
 
 def _report_date() -> str:
     """The date of ``SOURCE_DATE_EPOCH``, the only date a report prints."""
-    import os
 
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if not epoch.isdigit():
         return "not recorded (set SOURCE_DATE_EPOCH to stamp reports reproducibly)"
-    import datetime as dt
 
     date = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return date + f" (SOURCE_DATE_EPOCH={epoch})"
@@ -68,8 +70,6 @@ def _study_pairs(inputs) -> list[tuple[str, str]]:
 
 
 def provenance_section(inputs, *, command: str | None = None) -> Section:
-    import platform
-    from importlib import metadata
 
     s = Section("provenance", "Provenance")
     pairs = _study_pairs(inputs)
