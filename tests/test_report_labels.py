@@ -185,3 +185,18 @@ def test_raw_keys_are_printed_as_words(tmp_path):
                 "flag_longstring", "rsnprop.data.clean", "simulate_study"):
         assert key not in body, key
     assert "χ² with the common latent factor" in body
+
+
+def test_careless_rules_are_named_in_words_not_log_keys():
+    """The cleaning section names each careless-responding rule and screen in words (the log's
+    keys such as ``irv_block`` or ``2_weak_flags`` are not for readers)."""
+    from rsnprop.report.sections.base import words
+    from rsnprop.report.sections.cleaning import rule_words
+
+    for key in ("attention_check", "speeding", "longstring", "irv", "irv_block", "mahad",
+                "pattern", "evenodd", "person_total", "2_weak_flags", "3_weak_flags"):
+        assert "_" not in rule_words(key) and rule_words(key) != key.replace("_", " ") or \
+            key == "speeding", key
+    for flag in ("flag_longstring", "flag_irv", "flag_irv_block", "flag_mahad", "flag_evenodd",
+                 "flag_pattern", "flag_person_total"):
+        assert not words(flag).startswith("flag"), flag

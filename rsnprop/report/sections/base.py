@@ -91,6 +91,9 @@ WORDS = {
     "flag_evenodd": "inconsistent answers on even/odd item halves",
     "flag_psychsyn": "inconsistent answers on near-synonymous items",
     "flag_psychant": "inconsistent answers on near-antonymous items",
+    "flag_irv_block": "too little variation within a block of items (block IRV)",
+    "flag_pattern": "answers following a pattern (diagonal, zigzag...)",
+    "flag_person_total": "answers unlike the sample's (low person-total correlation)",
 }
 
 

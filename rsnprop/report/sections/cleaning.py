@@ -146,7 +146,8 @@ def _careless_accuracy(s, careless) -> None:
     counts = ""
     if careless.excluded_by_rule:
         counts = ("Careless exclusions by rule (a response can fire several): "
-                  + ", ".join(f"{k} {fmt_int(v)}" for k, v in careless.excluded_by_rule.items())
+                  + ", ".join(f"{rule_words(k)} {fmt_int(v)}"
+                              for k, v in careless.excluded_by_rule.items())
                   + ". ")
     study = acc.study
     s.add("p", counts + "Expected accuracy of this screen (rule set "
@@ -160,7 +161,29 @@ def _careless_accuracy(s, careless) -> None:
 def _careless_line(d) -> str:
     shown = "; ".join(f"{k} {_g(v)}" for k, v in d.values.items())
     return (f"row {fmt_value(d.row)}, id {fmt_value(d.id)}: "
-            + ", ".join(d.rules) + (f" ({shown})" if shown else ""))
+            + ", ".join(map(rule_words, d.rules)) + (f" ({shown})" if shown else ""))
+
+
+#: the careless-responding rules of the cleaning log (docs/careless.md) in words
+RULE_WORDS = {
+    "attention_check": "failed attention check", "speeding": "speeding",
+    "longstring": "long string of identical answers", "irv": "too little variation (IRV)",
+    "irv_block": "too little variation within a block (block IRV)",
+    "mahad": "multivariate outlier (Mahalanobis)", "pattern": "answer pattern (diagonal, zigzag...)",
+    "evenodd": "even/odd inconsistency", "person_total": "low person-total correlation",
+}
+
+
+def rule_words(rule: str) -> str:
+    """A careless-responding rule of the cleaning log in words.
+
+    >>> rule_words("irv_block"), rule_words("2_weak_flags")
+    ('too little variation within a block (block IRV)', '2 weak indices together')
+    """
+    rule = str(rule)
+    if rule.endswith("_weak_flags") and rule.split("_", 1)[0].isdigit():
+        return f"{rule.split('_', 1)[0]} weak indices together"
+    return RULE_WORDS.get(rule, rule.replace("_", " "))
 
 
 def _g(v) -> str:
