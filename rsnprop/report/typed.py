@@ -62,6 +62,16 @@ def not_run_reason(inputs, fname: str) -> str:
     return _missing_reason(inputs, fname)
 
 
+def propositions_or_reason(inputs) -> tuple[Propositions | None, str | None]:
+    """The validated verdicts, or None and why a section built on them is not run."""
+    props = stage_output(inputs, "propositions.json")
+    if props is None:
+        return None, not_run_reason(inputs, "propositions.json")
+    if not props.propositions:
+        return None, "Not run: propositions.json holds no propositions."
+    return props, None
+
+
 def proposition_blocks(props: Propositions) -> list[tuple[str, PropositionBlock]]:
     """``(id, block)`` of P1, P2, ... then the joint prediction."""
     out = sorted(props.propositions.items())

@@ -7,7 +7,7 @@ from __future__ import annotations
 from .. import figures as F
 from ..fmt import fmt_value
 from ..tables import Column, Table
-from ..typed import not_run_reason, proposition_blocks, stage_output
+from ..typed import proposition_blocks, propositions_or_reason
 from .base import (
     GROUP_LABELS, Section, _not_run, effect_row, evidence_table, group_column, plan_alpha,
     words,
@@ -133,11 +133,9 @@ def _add_other_analyses(s: Section, props) -> None:
 
 def propositions_section(inputs) -> Section:
     s = Section("propositions", "Proposition tests")
-    props = stage_output(inputs, "propositions.json")
+    props, why = propositions_or_reason(inputs)
     if props is None:
-        return _not_run(s, not_run_reason(inputs, "propositions.json"))
-    if not props.propositions:
-        return _not_run(s, "Not run: propositions.json holds no propositions.")
+        return _not_run(s, why)
     alpha = plan_alpha(inputs)
     s.add("p", _plan_sentence(props.plan))
 

@@ -5,7 +5,7 @@ sample, simulated-data banner.
 from __future__ import annotations
 
 from ..fmt import fmt_int, fmt_value
-from ..typed import not_run_reason, proposition_blocks, stage_output
+from ..typed import proposition_blocks, propositions_or_reason, stage_output
 from .base import (
     _GROUP, _PREDICTED, VERDICT_TEXT, Section, _not_run, effect_row,
     _evidence_sentence, plan_alpha, analysed_gap,
@@ -105,11 +105,9 @@ def summary_section(inputs) -> Section:
     s = Section("summary", "Summary of verdicts")
     if getattr(inputs, "plan_mismatch", None):
         s.add("banner", inputs.plan_mismatch)
-    props = stage_output(inputs, "propositions.json")
+    props, why = propositions_or_reason(inputs)
     if props is None:
-        return _not_run(s, not_run_reason(inputs, "propositions.json"))
-    if not props.propositions:
-        return _not_run(s, "Not run: propositions.json holds no propositions.")
+        return _not_run(s, why)
     alpha = plan_alpha(inputs)
     s.add("verdicts", [_verdict_card(pid, entry, alpha) for pid, entry in proposition_blocks(props)])
     s.add("p", _sample_sentence(inputs, props))
