@@ -306,5 +306,8 @@ def test_log_names_the_rule_and_values_of_each_careless_exclusion():
     inputs = Inputs(name="careless", cleaning_log=jsonsafe(res.log))
     text = " ".join(str(b.data) for b in cleaning_section(inputs).blocks)
     assert "Expected accuracy of this screen" in text and "attentive respondents" in text
+    from rsnprop.report.sections.cleaning import rule_words
+
     first = car["excluded_detail"][0]
-    assert f"row {first['row']}, id {first['id']}: {', '.join(first['rules'])}" in text
+    rules = ", ".join(map(rule_words, first["rules"]))  # the rules in words, not log keys
+    assert f"row {first['row']}, id {first['id']}: {rules}" in text
