@@ -10,11 +10,13 @@ command line turns SIGTERM and SIGHUP into an interruption).
 from __future__ import annotations
 
 import hashlib
-import os
-from pathlib import Path
-import tempfile
-from pandas.api import types
 import json
+import os
+import tempfile
+from pathlib import Path
+
+from pandas.api import types
+
 from .errors import InputError
 
 __all__ = ["atomic_write", "atomic_write_many", "sha256_file", "sha256_bytes", "csv_safe",
@@ -175,7 +177,6 @@ def plan_owned_files(directory, files: dict, *, manifest: str, writer: str,
     rsnprop.errors.InputError: .../mine.csv: parameter '--dir': exists and was not written by x ...
     """
 
-
     directory = Path(directory)
     if directory.exists() and not directory.is_dir():
         raise InputError("is a file, not a folder", file=directory, parameter=option)
@@ -205,8 +206,6 @@ def plan_owned_files(directory, files: dict, *, manifest: str, writer: str,
 
 
 def _read_manifest(path: Path, option: str) -> dict:
-
-
     if not path.exists():
         return {}
     try:

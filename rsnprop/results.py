@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
-import pandas as pd
 from html import escape
+from typing import Any
+
+import pandas as pd
 
 __all__ = ["Result", "jsonsafe", "dumps"]
 

@@ -4,14 +4,14 @@
 
 from __future__ import annotations
 
+import inspect
+import types
+import typing
 from typing import Any, Literal
 
 from pydantic import BaseModel
 
 from .schemas import MODELS
-import types
-import typing
-import inspect
 
 __all__ = ["schemas_markdown"]
 
@@ -56,7 +56,6 @@ def _field_table(model: type[BaseModel], nested: list) -> list[str]:
 
 
 def _doc(model) -> str:
-
     return inspect.cleandoc(model.__doc__ or "").split("\n\n")[0].replace("\n", " ")
 
 

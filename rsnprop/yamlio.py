@@ -28,7 +28,9 @@ from __future__ import annotations
 
 import os
 from typing import Any
+
 import yaml
+
 from .errors import SpecificationError
 
 __all__ = ["load_yaml", "parse_yaml", "check_alias_budget", "MAX_NODES"]
@@ -38,7 +40,6 @@ MAX_NODES = 200_000
 
 
 def _loader_class():
-
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
     class Loader(base):  # noqa: D401 - a yaml loader
@@ -110,7 +111,6 @@ def check_alias_budget(node, *, file=None, error=None, limit: int = MAX_NODES) -
 
 def parse_yaml(text: str, *, file=None, what: str = "YAML file", error=None) -> tuple[Any, Any]:
     """Parse ``text``; return ``(data, node)`` with the guarantees of :func:`load_yaml`."""
-
 
     global _LOADER
     error = error or SpecificationError

@@ -4,6 +4,7 @@ a loaded 2-core machine is far slower for the small matrix products used here)."
 from __future__ import annotations
 
 import sys
+
 from threadpoolctl import ThreadpoolController
 
 __all__ = ["one_blas_thread"]
@@ -16,7 +17,6 @@ _CONTROLLER: list = [None, -1]
 
 
 def _controller():
-
     if _CONTROLLER[0] is None or _CONTROLLER[1] != len(sys.modules):
         _CONTROLLER[0] = ThreadpoolController()
         _CONTROLLER[1] = len(sys.modules)

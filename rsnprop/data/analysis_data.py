@@ -13,10 +13,12 @@ Examples
 """
 
 from __future__ import annotations
+
 import numpy as np
 import pandas as pd
-from .classify import classify_born_global
+
 from ..instrument.scoring import construct_scores
+from .classify import classify_born_global
 from .validate import LANGUAGE_COLUMN
 
 __all__ = ["analysis_data", "kept_rows"]
@@ -30,7 +32,6 @@ def analysis_data(values, kept, ids, cols, instrument, rules, *, languages, cach
     ``select_multiple`` indicators (``cache``: factorisations made for the skip logic, reused),
     the hashed identifying columns, the classification and the scores.
     """
-
 
     items = instrument.items
     reverse = {c: it.scale.min + it.scale.max for c, it in items.items()

@@ -37,16 +37,18 @@ questionnaire measures: Detection, impact, and remedies. The Leadership Quarterl
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pandas as pd
+from scipy.stats import chi2
+
+from ._threads import one_blas_thread
 from .careless_blocks import _THREAD_MIN_ROWS, _halves, _SerialPool
 from .careless_consistency import evenodd, person_total, psychsyn, synonym_pairs
 from .careless_covariance import _inverse, _pairwise_cov, mahad, pairwise_cov
 from .careless_invariance import _block_irv, irv, irv_split, longstring, pattern
-import numpy as np
-import pandas as pd
-from ._threads import one_blas_thread
 from .rules import CarelessRules
-from concurrent.futures import ThreadPoolExecutor
-from scipy.stats import chi2
 
 __all__ = ["longstring", "irv", "irv_split", "mahad", "evenodd", "psychsyn", "person_total", "pattern",
            "pairwise_cov", "careless_indices", "index_rule", "INDEX_OF_FLAG"]
@@ -84,7 +86,6 @@ def careless_indices(items, *, factors=None, rules=None, raw_items=None, reverse
         Indices that could not be computed and why.
     """
 
-
     rules = rules or CarelessRules()
     if reverse_in_place and raw_items is not None:
         raise ValueError("reverse_in_place: pass the answers as given as items")
@@ -108,7 +109,6 @@ def _compute_indices(x, xr, cols, factors, rules, reverse_in_place) -> dict:
     Both cores: every row-wise index is computed on the two halves of the rows at once (numpy
     releases the GIL; a row's values do not depend on the split), and the covariance sums too
     when they are exact (small integers), so the results do not depend on the threading."""
-
 
     n, p = x.shape
     groups = [g for g in ([c for c in f if c in cols] for f in (factors or [])) if g]
@@ -294,7 +294,6 @@ def index_rule(flags, rules=None):
     >>> index_rule(f)[0].tolist()
     [True, True, False]
     """
-
 
     rules = rules or CarelessRules()
     n = len(flags)

@@ -11,6 +11,7 @@ Examples
 """
 
 from __future__ import annotations
+
 import numpy as np
 
 __all__: list[str] = []
@@ -43,7 +44,6 @@ def _blocks(n: int, size: int = _ROW_BLOCK):
 
 
 def _as2d(x):
-
     a = np.asarray(x, dtype="float64")
     if a.ndim != 2:
         raise ValueError("expected a 2-D array (respondents x items)")

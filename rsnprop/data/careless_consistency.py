@@ -14,9 +14,10 @@ Examples
 
 from __future__ import annotations
 
+import numpy as np
+
 from .careless_blocks import _as2d, _blocks
 from .careless_covariance import pairwise_cov
-import numpy as np
 
 __all__ = ["evenodd", "synonym_pairs", "psychsyn", "person_total"]
 

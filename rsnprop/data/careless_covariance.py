@@ -14,8 +14,9 @@ Examples
 
 from __future__ import annotations
 
-from .careless_blocks import _BLOCK, _EXACT_BLOCK, _EXACT_MAX, _ROW_BLOCK, _as2d, _blocks, _halves
 import numpy as np
+
+from .careless_blocks import _BLOCK, _EXACT_BLOCK, _EXACT_MAX, _ROW_BLOCK, _as2d, _blocks, _halves
 
 __all__ = ["pairwise_cov", "mahad"]
 
@@ -152,7 +153,6 @@ def mahad(x, *, cov=None, mean=None, inv=None):
 
 
 def _inverse(cov):
-
     try:
         return np.linalg.inv(cov)
     except np.linalg.LinAlgError:

@@ -13,8 +13,9 @@ Examples
 
 from __future__ import annotations
 
-from .careless_blocks import _as2d, _blocks
 import numpy as np
+
+from .careless_blocks import _as2d, _blocks
 
 __all__ = ["longstring", "irv", "irv_split", "pattern"]
 
@@ -173,7 +174,6 @@ def _modal_counts(d, bad, span):
 
 
 def _pattern_block(blk, max_lag, min_pairs):
-
     nb, p = blk.shape
     miss = np.isnan(blk)
     q = np.rint(np.where(miss, 0.0, blk))

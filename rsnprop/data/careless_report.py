@@ -12,10 +12,12 @@ Examples
 
 from __future__ import annotations
 
-import math
 import importlib.resources as ir
 import json
+import math
+
 import numpy as np
+
 from .careless import INDEX_OF_FLAG
 
 __all__ = ["careless_log", "expected_accuracy"]
@@ -76,7 +78,6 @@ def _careless_detail(flags, reasons, cr, limit):
     ``{"excluded_detail": [{"row", "id", "rules": [...], "values": {...}}], ...}`` for the
     rows with an ``attention_check``, ``speeding`` or ``careless_indices`` reason (the first
     ``limit`` of them; all are counted in ``excluded_by_rule``)."""
-
 
     n = len(flags)
     fired: dict[str, np.ndarray] = {}

@@ -22,10 +22,11 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
-from .careless import index_rule
-from .careless import careless_indices
+
+from .careless import careless_indices, index_rule
 
 __all__ = ["CarelessScreen", "screen_careless", "attention_checks", "speeding", "index_screen"]
 
@@ -113,7 +114,6 @@ def index_screen(values, instrument, likert, sample, cr, flags, found):
     (NaN elsewhere), their flags and ``n_index_flags``; :func:`.careless.index_rule` gives
     the ``careless_indices`` reason.  Returns the flag columns and the notes (also warned)."""
 
-
     n = len(values)
     idx = pd.DataFrame(index=range(n))
     fl = pd.DataFrame(False, index=range(n), columns=[])
@@ -141,7 +141,6 @@ def _indices_of_rows(values, instrument, likert, rows, cr):
     """:func:`.careless.careless_indices` of the ``likert`` answers of ``rows``: longstring and
     IRV on the answers as given, the other indices after reverse keying (done in place by
     careless_indices once longstring/IRV are computed)."""
-
 
     items = instrument.items
     factors = [[c for c in con.items if c in likert] for con in instrument.constructs.values()]

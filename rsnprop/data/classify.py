@@ -37,8 +37,10 @@ Examples
 """
 
 from __future__ import annotations
+
 import numpy as np
 import pandas as pd
+
 from .rules import ClassificationRules
 
 __all__ = ["classify_born_global", "BG_COLUMNS"]
@@ -48,7 +50,6 @@ BG_COLUMNS = ["years_to_first_foreign_sale", "bg_ms20", "bg_kc25", "bg_true", "b
 
 
 def _col(values, name):
-
     if name in values.columns:
         return values[name].to_numpy(dtype="float64", na_value=np.nan)
     return np.full(len(values), np.nan)
@@ -77,7 +78,6 @@ def classify_born_global(values, rules=None):
         Columns :data:`BG_COLUMNS`, same index as ``values``; 0/1 columns are float with NaN
         for unknown.
     """
-
 
     r = rules or ClassificationRules()
     w = r.window_years

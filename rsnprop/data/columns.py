@@ -18,14 +18,15 @@ no resp_id column: respondents are identified by their row number
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
-from .platforms import combine_indicators
-from .validate import DROP_TYPES
-from .validate import check_columns
-import pandas as pd
-import hashlib
+
 import numpy as np
+import pandas as pd
+
+from .platforms import combine_indicators
+from .validate import DROP_TYPES, check_columns
 
 __all__ = ["Columns", "select_columns", "respondent_ids"]
 
@@ -89,8 +90,6 @@ def respondent_ids(df, warn):
 
 
 def _hash_values(series, salt):
-
-
     vals = series.astype(object).to_numpy()
     out = np.array([None if (v is None or (isinstance(v, float) and math.isnan(v))) else
                     hashlib.sha256((salt + str(v)).encode("utf-8")).hexdigest()[:16]

@@ -13,7 +13,9 @@ Examples
 """
 
 from __future__ import annotations
+
 import numpy as np
+
 from .validate import problems_frame
 
 __all__ = ["apply_consistency_checks", "check_facts", "check_constant_sums"]
@@ -27,7 +29,6 @@ def apply_consistency_checks(values, instrument, rules, found):
     (``impossible_facts: missing``) or exclude the firm (``exclude``: reason
     ``impossible_fact``); the sums become missing, are rescaled to the total or kept
     (``constant_sum_action``)."""
-
 
     impossible = np.zeros(len(values), dtype=bool)
     for mask, cols, reason in check_facts(values):

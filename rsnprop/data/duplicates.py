@@ -13,9 +13,11 @@ Examples
 """
 
 from __future__ import annotations
+
 import numpy as np
-from .validate import problems_frame
 import pandas as pd
+
+from .validate import problems_frame
 
 __all__ = ["screen_duplicates", "find_duplicates"]
 
@@ -35,7 +37,6 @@ def screen_duplicates(values, instrument, ids, rules, found):
         The duplicates excluded (all ``False`` when they are kept): left out of the sample
         statistics of the careless screen.
     """
-
 
     items = instrument.items
     item_cols = [c for c in values.columns if items[c].type != "meta"]

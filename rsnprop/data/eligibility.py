@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
+
 from .skip_logic import routing_masks
 
 __all__ = ["band_ok_codes", "check_eligibility", "routing_criteria", "REASONS", "Sample",
@@ -51,14 +53,12 @@ def band_ok_codes(choices: dict, ceiling_meur: float) -> list:
 
 
 def _col(values, name):
-
     if name in values.columns:
         return values[name].to_numpy(dtype="float64", na_value=np.nan)
     return np.full(len(values), np.nan)
 
 
 def _in_codes(values, name, codes):
-
     x = _col(values, name)
     out = np.where(np.isin(x, np.array([float(c) for c in codes], dtype="float64")), 1.0, 0.0)
     out[np.isnan(x)] = np.nan
@@ -66,13 +66,11 @@ def _in_codes(values, name, codes):
 
 
 def _and(a, b):
-
     out = np.where((a == 0) | (b == 0), 0.0, np.where((a == 1) & (b == 1), 1.0, np.nan))
     return out
 
 
 def _or(a, b):
-
     return np.where((a == 1) | (b == 1), 1.0, np.where((a == 0) & (b == 0), 0.0, np.nan))
 
 
@@ -167,7 +165,6 @@ def routing_criteria(values, instrument, covered=frozenset(), routed=None) -> di
     >>> routing_criteria(vals, ins)["rsn_use"].tolist()
     [1.0, 0.0, 1.0]
     """
-
 
     if routed is None:
         routed = routing_masks(values, instrument)

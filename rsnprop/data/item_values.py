@@ -21,11 +21,11 @@ Examples
 """
 
 from __future__ import annotations
+
 import numpy as np
+
 from .survey_language import check_survey_language
-from .validate import DROP_TYPES
-from .validate import LANGUAGE_COLUMN
-from .validate import validate_items
+from .validate import DROP_TYPES, LANGUAGE_COLUMN, validate_items
 
 __all__ = ["validated_values"]
 
@@ -51,7 +51,6 @@ def validated_values(cols, instrument, rules, found):
     languages : numpy.ndarray or None
         The questionnaire version of each row, when the export has ``survey_language``.
     """
-
 
     items = instrument.items
     values, problems, recodes = validate_items(cols.df, instrument, rules, cols.value_cols)

@@ -23,14 +23,14 @@ import sys
 import warnings
 from dataclasses import dataclass, field
 
-from ..errors import DataQualityWarning
 import numpy as np
 import pandas as pd
-from .validate import problems_frame
+
+from ..errors import DataQualityWarning
+from ..io import sha256_bytes, sha256_file
 from .careless_report import careless_log
 from .survey_language import language_counts
-from ..io import sha256_bytes
-from ..io import sha256_file
+from .validate import problems_frame
 
 __all__ = ["SCHEMA", "STEPS", "exclusion_flow", "step_of", "routing_log", "Findings",
            "Exclusions", "apply_exclusions", "problems_table", "cleaning_log", "short_log"]
@@ -246,7 +246,6 @@ def problems_table(parts, ids):
     """One problems table from the steps' ``parts``: sorted by row, column and reason, with
     the respondent id, rows 1-based."""
 
-
     problems = pd.concat([p for p in parts if len(p)], ignore_index=True) \
         if any(len(p) for p in parts) else problems_frame()
     problems = problems.sort_values(["row", "column", "reason"], kind="stable").reset_index(drop=True)
@@ -325,7 +324,6 @@ def _classification_counts(data):
 
 
 def _raw_hash(raw, source):
-
     if source is not None and os.path.isfile(str(source)):
         return sha256_file(source)
 

@@ -23,9 +23,11 @@ Examples
 """
 
 from __future__ import annotations
+
 import numpy as np
-from ..em import EMPatterns
 from scipy.stats import chi2
+
+from ..em import EMPatterns
 from ._threads import one_blas_thread
 
 __all__ = ["missing_summary", "em_normal", "little_mcar_test", "multiple_imputation",
@@ -140,7 +142,6 @@ def em_normal(x, *, max_iter: int = 1000, tol: float = 1e-9, weights=None, patte
     >>> np.round(mu, 3).tolist(), info["converged"]
     ([2.332, 4.114], True)
     """
-
 
     a = np.asarray(x, dtype="float64")
     n_all, p = a.shape
@@ -267,7 +268,6 @@ def little_mcar_test(data, columns=None):
     missing values. JASA, 83(404), 1198-1202.
     """
 
-
     cols = list(data.columns if columns is None else columns)
     x = data[cols].to_numpy(dtype="float64", na_value=np.nan)
     p = x.shape[1]
@@ -334,7 +334,6 @@ def _multiple_imputation(data, columns, *, m, seed, bounds, round_integers, refe
     """:func:`multiple_imputation`; ``reference=True``: every bootstrap EM by the slow
     :func:`_em_normal_plain` from the available-case start (the implementation before the
     batched EM; for the tests)."""
-
 
     cols = list(data.columns if columns is None else columns)
     x = data[cols].to_numpy(dtype="float64", na_value=np.nan)

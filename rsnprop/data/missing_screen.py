@@ -20,10 +20,11 @@ Examples
 from __future__ import annotations
 
 import warnings
-from .skip_logic import shown_missing_share
+
 import numpy as np
-from .missing import little_mcar_test
-from .missing import missing_summary
+
+from .missing import little_mcar_test, missing_summary
+from .skip_logic import shown_missing_share
 
 __all__ = ["screen_missing_share", "missing_report"]
 
@@ -48,7 +49,6 @@ def missing_report(data, construct_items, rules, warn) -> dict:
     and ``little_mcar`` (on a sample of ``mcar_test_sample`` rows when larger; ``None`` above
     ``mcar_test_max_rows`` rows or when singular).  ``warn`` receives why the test was not
     computed, or that it rejects MCAR."""
-
 
     n_kept = len(data)
     missing = missing_summary(data, construct_items) if construct_items else {}

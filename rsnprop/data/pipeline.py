@@ -35,35 +35,27 @@ True
 
 from __future__ import annotations
 
-import os
-
-from ..results import Result
 import gc
+import os
+import sys
+import time
+
+import pandas as pd
+
+from ..results import Result, jsonsafe
 from ._threads import one_blas_thread
 from .analysis_data import analysis_data
 from .careless_screen import screen_careless
-from .columns import respondent_ids
-from .columns import select_columns
+from .columns import respondent_ids, select_columns
 from .consistency import apply_consistency_checks
 from .duplicates import screen_duplicates
-from .eligibility import screen_consent
-from .eligibility import screen_eligibility
+from .eligibility import screen_consent, screen_eligibility
 from .item_values import validated_values
-from .log import Findings
-from .log import apply_exclusions
-from .log import cleaning_log
-from .log import problems_table
-from .log import short_log
-from .missing_screen import missing_report
-from .missing_screen import screen_missing_share
+from .log import SCHEMA, Findings, apply_exclusions, cleaning_log, problems_table, short_log
+from .missing_screen import missing_report, screen_missing_share
 from .rules import CleaningRules
 from .skip_logic import apply_skip_logic
 from .validate import problems_frame
-from .log import SCHEMA
-from ..results import jsonsafe
-import pandas as pd
-import sys
-import time
 
 __all__ = ["clean", "CleaningResult"]
 
@@ -89,7 +81,6 @@ class CleaningResult(Result):
     title = "Cleaning"
 
     def __init__(self, data, log, flags, problems):
-
         self.data = data
         self.log = {"schema": SCHEMA, **log}  # the log names its contract first
         self.flags = flags
@@ -100,7 +91,6 @@ class CleaningResult(Result):
         return list(self.log.get("warnings", []))
 
     def to_dict(self) -> dict:
-
         return jsonsafe(self.log)
 
     def to_frame(self):

@@ -37,10 +37,11 @@ from __future__ import annotations
 
 import re
 
-from ..errors import InputError
-import pandas as pd
-from .read_cells import to_numeric_columns
 import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from .read_cells import to_numeric_columns
 
 __all__ = ["PLATFORMS", "map_platform_columns", "normalise_name"]
 

@@ -23,14 +23,13 @@ Examples
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
-from ..errors import DataFileError, MissingFileError
+from ..errors import DataFileError, DataQualityWarning, MissingFileError
 from .read_cells import MISSING_TOKENS, to_numeric_columns
 from .read_csv import _read_csv, detect_delimiter, detect_encoding
 from .read_formats import _read_excel, _read_parquet, _read_sav
-import warnings
-from ..errors import DataQualityWarning
 
 __all__ = ["read_table", "detect_encoding", "detect_delimiter", "to_numeric_columns",
            "SUPPORTED_SUFFIXES", "MISSING_TOKENS"]
@@ -50,7 +49,6 @@ def _looks_like_qualtrics(df) -> bool:
 def _warn_empty_columns(df, path) -> None:
     """A column without any value (an export filter, formulas without saved values...) is
     worth a word: it is read as 100 % missing."""
-
 
     if df.shape[0] == 0:
         return

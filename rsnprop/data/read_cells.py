@@ -13,15 +13,16 @@ Examples
 
 from __future__ import annotations
 
-import re
-
-from ..errors import DataFileError
-import pandas as pd
-import numpy as np
 import math
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from concurrent.futures import ThreadPoolExecutor
+
+from ..errors import DataFileError
 
 __all__ = ["MISSING_TOKENS", "to_numeric_columns"]
 
@@ -162,7 +163,6 @@ def _convert_column_fast(s, decimal):
 def _rejected(v, decimal):
     """True when the general rules cannot read ``v`` (stripped, non-empty) as a number."""
 
-
     if decimal != ",":
         x = pd.to_numeric(pd.Series([v], dtype=object), errors="coerce").iloc[0]
         if not (isinstance(x, float) and math.isnan(x)):
@@ -261,7 +261,6 @@ def _blank_missing_tokens_arrow(table, tokens):
 def _convert_table(table, decimal):
     """:func:`to_numeric_columns` of a pyarrow table of text columns (the general rules get a
     pandas text column, as ``pd.read_csv(dtype=str)`` gives)."""
-
 
     def convert(col):
         res = _convert_column_fast(col, decimal)

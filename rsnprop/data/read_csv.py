@@ -11,17 +11,23 @@ Examples
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
-from ..errors import DataFileError
-from .read_cells import (MISSING_TOKENS, _blank_missing_tokens, _blank_missing_tokens_arrow,
-                         _check_header, _convert_table, to_numeric_columns)
 import csv
 import io
-import pandas as pd
+import re
 import warnings
-from ..errors import DataQualityWarning
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import DataFileError, DataQualityWarning
+from .read_cells import (
+    MISSING_TOKENS,
+    _blank_missing_tokens,
+    _blank_missing_tokens_arrow,
+    _check_header,
+    _convert_table,
+    to_numeric_columns,
+)
 
 __all__ = ["detect_encoding", "detect_delimiter"]
 
@@ -111,8 +117,6 @@ def detect_delimiter(text: str) -> str:
 
 def _read_csv(path: Path, *, encoding=None, delimiter=None, decimal=None,
               missing_tokens=MISSING_TOKENS):
-
-
     raw = path.read_bytes()
     if not raw or raw.isspace():       # (= not raw.strip(), without copying the file)
         raise DataFileError("the file is empty", file=path)
@@ -223,7 +227,6 @@ def _check_row_widths(text: str, delim: str, path) -> None:
 def _warn_mixed_encoding(raw: bytes, path) -> None:
     """Warn when a file that is not valid UTF-8 still holds UTF-8 sequences (a file edited
     with two encodings): its accented letters come out garbled either way."""
-
 
     sample = raw[:1 << 22]
     if re.search(rb"[\xc3\xc2\xc5][\x80-\xbf]", sample):

@@ -11,21 +11,20 @@ Examples
 
 from __future__ import annotations
 
+import warnings
+import zipfile
 from pathlib import Path
 
-from ..errors import DataFileError
-from .read_cells import MISSING_TOKENS, _blank_missing_tokens, _check_header, to_numeric_columns
-import warnings
-from ..errors import DataQualityWarning
-import zipfile
 import pandas as pd
+
+from ..errors import DataFileError, DataQualityWarning
+from .read_cells import MISSING_TOKENS, _blank_missing_tokens, _check_header, to_numeric_columns
 
 __all__: list[str] = []
 
 
 def _warn_formulas_without_values(path: Path, sheet) -> None:
     """Cells holding a formula whose value Excel did not save read as empty: say so."""
-
 
     try:
         import openpyxl
@@ -50,8 +49,6 @@ def _warn_formulas_without_values(path: Path, sheet) -> None:
 
 
 def _read_excel(path: Path, *, sheet=0, missing_tokens=MISSING_TOKENS):
-
-
     try:
         df = pd.read_excel(path, sheet_name=sheet, dtype=object, engine="openpyxl")
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as err:
@@ -104,7 +101,6 @@ def _num_key(k):
 
 
 def _read_parquet(path: Path):
-
     try:
         df = pd.read_parquet(path)
     except Exception as err:  # pyarrow raises ArrowInvalid, OSError...

@@ -12,12 +12,13 @@ Examples
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
 
-from .validate import problems_frame
 import numpy as np
 import pandas as pd
-import operator
+
+from .validate import problems_frame
 
 __all__ = ["Routing", "apply_skip_logic", "shown_mask", "routing_masks", "check_skip_logic",
            "shown_missing_share", "notna_array", "token_mask"]
@@ -230,7 +231,6 @@ def shown_missing_share(values, columns, shown):
 
 
 def _flat(mask):
-
     return np.flatnonzero(mask)
 
 
@@ -245,7 +245,6 @@ def notna_array(s):
 
 
 def _factorize(col):
-
     codes, uniq = pd.factorize(col, use_na_sentinel=True)
     return np.asarray(codes), uniq
 
@@ -282,6 +281,5 @@ def _condition(col, op, val, *, factorized=None):
 
 
 def _cmp(a, op, v):
-
     return {"eq": operator.eq, "ne": operator.ne, "gt": operator.gt, "ge": operator.ge,
             "lt": operator.lt, "le": operator.le}[op](a, v)

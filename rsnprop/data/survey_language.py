@@ -11,10 +11,12 @@ Examples
 
 from __future__ import annotations
 
-from .validate import LANGUAGE_COLUMN, problems_frame
 import re
+
 import numpy as np
 import pandas as pd
+
+from .validate import LANGUAGE_COLUMN, problems_frame
 
 __all__ = ["check_survey_language", "language_counts"]
 
@@ -47,7 +49,6 @@ def check_survey_language(values, languages):
     >>> codes.tolist(), probs[["row", "value", "reason"]].values.tolist()
     (['en', 'fr', None, 'fr', None], [[4, 'de', 'unknown_language']])
     """
-
 
     known = {str(lg).casefold(): str(lg) for lg in languages}
     uniq, inv = np.unique(values.astype(object).where(values.notna(), "").astype(str)

@@ -13,11 +13,11 @@ Examples
 
 from __future__ import annotations
 
-from .validate import _bounds, _is_float, _valid_number, problems_frame
 import numpy as np
 import pandas as pd
-from .recode import _norm
-from .recode import label_map
+
+from .recode import _norm, label_map
+from .validate import _bounds, _is_float, _valid_number, problems_frame
 
 __all__: list[str] = []
 
@@ -155,8 +155,6 @@ def _distinct(s):
 
 
 def _validate_multi(s, item, tokens, positions, split_multi):
-
-
     lmap = label_map(item)
     order = {str(c): k for k, c in enumerate(getattr(item, "choices", {}) or {})}
     uniq, inv = _distinct(s)

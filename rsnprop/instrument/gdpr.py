@@ -18,6 +18,7 @@ Examples
 """
 
 from __future__ import annotations
+
 from .schema import DATA_PROTECTION_FIELDS
 
 __all__ = ["FIELD_LABELS", "data_protection_notes", "data_protection_lines"]

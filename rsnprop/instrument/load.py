@@ -13,12 +13,20 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 
-from .model import (AttentionCheck, Condition, ConstantSum, Construct, Instrument, Item,
-                    RoutingRule, Scale, Section, Source)
-from .validate import add_lines
-from .validate import read_yaml_nodes
-from .validate import validate_data
 from .hashing import content_hash
+from .model import (
+    AttentionCheck,
+    Condition,
+    ConstantSum,
+    Construct,
+    Instrument,
+    Item,
+    RoutingRule,
+    Scale,
+    Section,
+    Source,
+)
+from .validate import add_lines, read_yaml_nodes, validate_data
 
 __all__ = ["load_instrument", "build_instrument", "DEFAULT_INSTRUMENT"]
 

@@ -16,6 +16,7 @@ Examples
 """
 
 from __future__ import annotations
+
 import numpy as np
 import pandas as pd
 
@@ -23,7 +24,6 @@ __all__ = ["shown", "shown_frame", "routed_out"]
 
 
 def _condition_mask(df, ins, cond):
-
     item = ins.items[cond.item]
     n = len(df)
     if item.type == "select_multiple" and cond.op in ("selected", "not_selected"):
@@ -79,7 +79,6 @@ def routed_out(df, ins, rule_id: str):
 
 
 def _answered(df, ins, item_id):
-
     item = ins.items[item_id]
     cols = [f"{item_id}_{c}" for c in item.choices] if item.type == "select_multiple" else []
     cols = [c for c in cols if c in df.columns] or ([item_id] if item_id in df.columns else [])

@@ -43,11 +43,13 @@ Examples
 
 from __future__ import annotations
 
-from .exporters.codes import limesurvey_answer_code, limesurvey_code, limesurvey_subquestion_code
-from ..errors import InputError
 import math
+
 import numpy as np
 import pandas as pd
+
+from ..errors import InputError
+from .exporters.codes import limesurvey_answer_code, limesurvey_code, limesurvey_subquestion_code
 from .logic import shown
 
 __all__ = ["PLATFORMS", "column_map", "value_map", "apply_column_map", "option_column", "from_platform"]
@@ -61,7 +63,6 @@ def option_column(item_id: str, code) -> str:
 
 
 def _check_platform(platform: str) -> None:
-
     if platform not in PLATFORMS:
         raise InputError(f"unknown platform; choose one of {', '.join(PLATFORMS)}",
                          parameter="platform", value=platform)
@@ -239,7 +240,6 @@ _DATE_COLUMNS = ("survey_year", "submitdate", "SubmissionDate", "_submission_tim
 
 
 def _as_key(v) -> str:
-
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return ""
     if isinstance(v, float) and v.is_integer():
@@ -291,7 +291,6 @@ def from_platform(df, ins, platform: str = "generic"):
     >>> out[["rsn_platforms_linkedin", "rsn_platforms_x", "survey_year"]].iloc[0].tolist()
     [1.0, 0.0, 2026.0]
     """
-
 
     out = apply_column_map(df, ins, platform)
     vmap = value_map(ins, platform)

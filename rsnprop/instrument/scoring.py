@@ -12,16 +12,18 @@ Examples
 """
 
 from __future__ import annotations
-from ..errors import InputError
-import pandas as pd
+
 import math
+
 import numpy as np
+import pandas as pd
+
+from ..errors import InputError
 
 __all__ = ["scoring_items", "reverse_keys", "reverse_code", "construct_scores"]
 
 
 def _construct(ins, construct: str):
-
     if construct not in ins.constructs:
         raise InputError(f"unknown construct; the instrument defines {', '.join(ins.constructs)}",
                          parameter="construct", value=construct)
@@ -142,7 +144,6 @@ def construct_scores(df, ins, min_fraction: float = 0.5, *, prefix: str = "score
 def _mean_of_answered(df, columns: list, k: int, min_fraction: float):
     """Row means of the answered ``columns``; NaN where fewer than ``min_fraction`` of the
     ``k`` items are answered.  The columns are added in order without copying the block."""
-
 
     if not columns or k == 0:
         return np.full(len(df), np.nan)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
 from .exporters.codes import limesurvey_code
 from .schema import DATA_PROTECTION_FIELDS
 
@@ -181,7 +182,6 @@ def _check_item_roles(col, ipath, item, bounds, p, walk: _Walk) -> None:
 
 
 def _check_limesurvey_code(col, ipath, item, walk: _Walk) -> None:
-
     code = item.codes.get("limesurvey") or limesurvey_code(item.id)
     if len(code) > 20:
         col.add(f"{ipath}.codes", "codes.too_long",

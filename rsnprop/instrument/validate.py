@@ -34,18 +34,16 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..results import Result
-from .semantics import READ_AS_MISSING, _ParsedRef, check
-from pydantic import ValidationError
+import pandas as pd
 import yaml
-from ..errors import InstrumentError
-from ..errors import MissingFileError
-from ..yamlio import check_alias_budget
-from ..yamlio import read_text
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
+
+from ..errors import InstrumentError, MissingFileError
+from ..results import Result
+from ..yamlio import check_alias_budget, read_text
 from . import schema as S
 from .schema import DATA_PROTECTION_FIELDS
-import pandas as pd
+from .semantics import READ_AS_MISSING, _ParsedRef, check
 
 __all__ = ["ValidationReport", "validate_instrument", "check", "read_yaml", "read_yaml_nodes",
            "line_of", "fielding_problems", "READ_AS_MISSING"]
@@ -141,7 +139,6 @@ def read_yaml(path: str | os.PathLike) -> tuple[Any, list[dict]]:
 def read_yaml_nodes(path: str | os.PathLike) -> tuple[Any, list[dict], Any]:
     """Like :func:`read_yaml`, also returning the YAML node tree (for line numbers)."""
 
-
     if not os.path.isfile(path):
         raise MissingFileError("instrument file does not exist", file=path)
 
@@ -227,7 +224,6 @@ class Parsed:
 
 def parse(raw: Any, col: _Collector) -> Parsed:
     """Parse ``raw`` (the YAML data) into :class:`Parsed`, recording schema problems."""
-
 
     out = Parsed()
     if not isinstance(raw, dict):
@@ -350,7 +346,6 @@ class ValidationReport(Result):
                 "hash": self.hash, "n_items": self.n_items}
 
     def to_frame(self):
-
         return pd.DataFrame(self.problems, columns=["path", "code", "reason"])
 
     def summary(self) -> str:

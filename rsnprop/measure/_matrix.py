@@ -7,13 +7,13 @@ that turns trouble into :class:`~rsnprop.errors.NearSingularWarning` instead of 
 
 from __future__ import annotations
 
+import functools
 import warnings
 
 import numpy as np
 
 from ..em import EMPatterns, em_moments, em_moments_plain  # noqa: F401  (EM lives there)
 from ..errors import NearSingularWarning
-import functools
 
 #: reciprocal condition number below which a correlation matrix is called near-singular
 RCOND_LIMIT = 1e-8

@@ -32,20 +32,16 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-
-from ._matrix import single_threaded
-from ..results import jsonsafe
-from .statistics import NamedStatistics
-from .item_data import apply_missing
-from .item_data import cor_matrix
-from .item_data import select_items
-from .factor import fa_matrix
-from ._matrix import check_singular
 import pandas as pd
 from scipy import stats
-from .construct_validity import fit_cfa
-from .construct_validity import parse_measurement
+
 from ..errors import RsnpropWarning
+from ..results import jsonsafe
+from ._matrix import check_singular, single_threaded
+from .construct_validity import fit_cfa, parse_measurement
+from .factor import fa_matrix
+from .item_data import apply_missing, cor_matrix, select_items
+from .statistics import NamedStatistics
 
 __all__ = ["harman", "marker_variable", "common_latent_factor", "HARMAN_LIMIT", "CLF_DELTA",
            "HarmanResult", "MarkerVariableResult", "CommonLatentFactorResult"]
@@ -151,7 +147,6 @@ def marker_variable(data, items, marker: str, *, r_m: float | None = None) -> Ma
     Returns a :class:`MarkerVariableResult`: ``r_m``, ``r_marker`` (marker-item correlations), ``adjusted`` and ``p``
     (DataFrames), ``changed`` (pairs significant at 0.05 before and not after), ``n``.
     """
-
 
     frame = select_items(data, list(items) + [marker], min_items=3).dropna()
     its = list(items)

@@ -27,15 +27,15 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
+from scipy import stats
 
+from ..errors import InputError
 from ..results import Result, jsonsafe
-from .item_data import apply_missing, cor_matrix, resolve_missing, rows_dropped_note, select_items
 from ._matrix import check_singular, cov2cor, single_threaded
 from .factor import fa_matrix
+from .item_data import apply_missing, cor_matrix, resolve_missing, rows_dropped_note, select_items
 from .statistics import NamedStatistics
-from scipy import stats
-from ..errors import InputError
-import pandas as pd
 
 __all__ = ["kmo", "bartlett", "parallel_analysis", "efa", "EFAResult", "loadings_table",
            "KMOResult", "BartlettResult", "ParallelAnalysisResult"]
@@ -262,7 +262,6 @@ class EFAResult(Result):
         return jsonsafe({k: getattr(self, k) for k in keys})
 
     def to_frame(self):
-
         frame = pd.DataFrame(self.loadings)
         frame["cross_loadings"] = frame["cross_loadings"].map(", ".join)
         return frame

@@ -22,13 +22,13 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pandas as pd
+from scipy import stats
+from scipy.optimize import minimize
 
 from ._matrix import cor_smooth, cov2cor, single_threaded, smc
 from .rotation import rotate as _rotate
 from .statistics import NamedStatistics
-from scipy.optimize import minimize
-from scipy import stats
-import pandas as pd
 
 __all__ = ["fa_matrix", "extract", "FactorSolution"]
 

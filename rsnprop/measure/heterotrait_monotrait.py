@@ -20,14 +20,12 @@ Examples
 from __future__ import annotations
 
 import numpy as np
-
-from ._matrix import EMPatterns, single_threaded
-from .construct_validity import HTMT_LIBERAL, HTMT_STRICT, parse_measurement
-from .statistics import NamedStatistics
 import pandas as pd
-from .item_data import apply_missing
-from .item_data import select_items
-from ._matrix import cov2cor
+
+from ._matrix import EMPatterns, cov2cor, single_threaded
+from .construct_validity import HTMT_LIBERAL, HTMT_STRICT, parse_measurement
+from .item_data import apply_missing, select_items
+from .statistics import NamedStatistics
 
 __all__ = ["htmt", "HTMTResult", "verdict"]
 
@@ -155,7 +153,6 @@ def _item_correlations(frame, X: np.ndarray, missing: str, em):
 
 def _bootstrap_htmt(frame, X, index, factors, missing, em, em_start, *, n_boot, seed):
     """``n_boot x k x k`` HTMT matrices of row resamples (NaN where a resample fails)."""
-
 
     rng = np.random.default_rng(seed)
     n, k = X.shape[0], len(factors)

@@ -34,15 +34,22 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
+from scipy import stats
 
 from ..results import Result, jsonsafe
-from .item_data import apply_missing, cov_matrix, resolve_missing, reverse_items, rows_dropped_note, select_items
 from ._matrix import check_singular, cov2cor, single_threaded, smc
-from scipy import stats
-import pandas as pd
-from .item_data import cor_matrix
-from .schmid_leiman import omega_from_matrix
+from .item_data import (
+    apply_missing,
+    cor_matrix,
+    cov_matrix,
+    resolve_missing,
+    reverse_items,
+    rows_dropped_note,
+    select_items,
+)
 from .polychoric_correlation import polychoric
+from .schmid_leiman import omega_from_matrix
 
 __all__ = ["alpha", "feldt_ci", "alpha_from_cov", "ReliabilityResult"]
 
@@ -129,7 +136,6 @@ class ReliabilityResult(Result):
         return jsonsafe(d)
 
     def to_frame(self):
-
         return pd.DataFrame(self.items)
 
     def summary(self) -> str:
@@ -154,7 +160,6 @@ class ReliabilityResult(Result):
 
 
 def _boot_alpha(X: np.ndarray, n_boot: int, seed, missing: str, level: float):
-
     rng = np.random.default_rng(seed)
     n = X.shape[0]
     vals = np.empty(n_boot)

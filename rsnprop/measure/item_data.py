@@ -17,14 +17,13 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from typing import Sequence
 
 import numpy as np
-
-from ..errors import InputError
 import pandas as pd
-import warnings
-from ..errors import DataQualityWarning
+
+from ..errors import DataQualityWarning, InputError
 
 MISSING_POLICIES = ("listwise", "pairwise")
 
@@ -158,7 +157,6 @@ def rows_dropped_note(n: int, n_total: int, what: str, warn: list) -> None:
     rows, naming the R call that gives psych's default (pairwise) numbers."""
     if n >= n_total:
         return
-
 
     msg = (f"{n} of {n_total} rows used: {n_total - n} incomplete rows dropped (listwise deletion); "
            f"{what}'s default uses pairwise-complete correlations: missing='pairwise' gives its numbers")

@@ -66,27 +66,18 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from html import escape
 
 import numpy as np
-
-from ._matrix import single_threaded
-
-from ..results import Result, jsonsafe
 import pandas as pd
-from ..errors import InputError
-from .internal_consistency import alpha
+
+from ..errors import InputError, RsnpropError
+from ..results import Result, jsonsafe
+from ._matrix import single_threaded
+from .cmv import common_latent_factor, harman, marker_variable
+from .construct_validity import AVE_MIN, CR_MIN, HTMT_LIBERAL, HTMT_STRICT, fit_cfa, validity
 from .exploratory import efa
-from ..errors import RsnpropError
-from .construct_validity import fit_cfa
-from .construct_validity import validity
-from .cmv import common_latent_factor
-from .cmv import harman
-from .cmv import marker_variable
-from .construct_validity import AVE_MIN
-from .construct_validity import CR_MIN
-from .construct_validity import HTMT_LIBERAL
-from .construct_validity import HTMT_STRICT
-from html import escape
+from .internal_consistency import alpha
 
 __all__ = ["measure_instrument", "MeasurementResult", "SCHEMA"]
 
@@ -107,7 +98,6 @@ class MeasurementResult(Result):
         return jsonsafe(out)
 
     def to_frame(self):
-
         return pd.DataFrame(self.data["reliability_table"])
 
     def headline(self) -> list:
@@ -150,7 +140,6 @@ class MeasurementResult(Result):
         return "<section class='rsnprop-measurement'>" + "".join(parts) + "</section>"
 
     def summary(self) -> str:
-
         d = self.data
         lines = [f"{self.title}: {d['instrument']['name']} {d['instrument']['version']}, "
                  f"{d['n_rows']} rows, constructs: {', '.join(d['constructs'])}"]
@@ -211,7 +200,6 @@ class _Scope:
 
 
 def _usable_items(frame, items, warn, construct):
-
     keep = []
     for it in items:
         if it not in frame.columns:
@@ -263,7 +251,6 @@ def _reliability_by_construct(frame, scope: _Scope, warn: list, *, n_boot, seed,
 
 def _cfa_missing_method(frame, items: list, cfa_missing: str, warn: list) -> str:
     """The missing-data method of the CFA: ``"auto"`` is FIML when an item is missing."""
-
 
     n_complete = int(frame[items].apply(pd.to_numeric, errors="coerce").notna()
                      .all(axis=1).sum())
@@ -461,7 +448,6 @@ def measure_instrument(data, instrument, *, n_boot: int = 1000, seed: int | None
         ``summary()``); ``"listwise"`` keeps the complete-case analysis available.  The
         ``rsnprop measure`` command has the same default (``--missing auto``).
     """
-
 
     if isinstance(instrument, (str, bytes)) or hasattr(instrument, "__fspath__"):
         from ..instrument import load_instrument

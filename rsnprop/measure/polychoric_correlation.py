@@ -24,18 +24,16 @@ from __future__ import annotations
 
 import warnings
 
-from .statistics import NamedStatistics
-
 import numpy as np
-
-from ..sem.polychoric import bvn_cdf  # the one bivariate normal CDF of the package (Genz 2004)
-from ._matrix import single_threaded
+import pandas as pd
 from scipy.optimize import minimize_scalar
 from scipy.stats import norm
+
 from ..errors import InputError
-from .item_data import as_frame
-from .item_data import select_items
-import pandas as pd
+from ..sem.polychoric import bvn_cdf  # the one bivariate normal CDF of the package (Genz 2004)
+from ._matrix import single_threaded
+from .item_data import as_frame, select_items
+from .statistics import NamedStatistics
 
 __all__ = ["polychoric", "bvn_cdf", "polychoric_pair"]
 
@@ -117,7 +115,6 @@ def polychoric(data, items=None, *, correct: float = 0.5, max_cat: int = 8,
     first for listwise) and ``warnings`` (list of str).
     """
 
-
     frame = select_items(as_frame(data), items, min_items=2)
     names = list(frame.columns)
     X = frame.to_numpy(dtype=float)
@@ -177,8 +174,8 @@ def polychoric(data, items=None, *, correct: float = 0.5, max_cat: int = 8,
     if smooth and not np.isnan(rho).any():
         ev = np.linalg.eigvalsh(rho)
         if ev.min() < np.finfo(float).eps:
-            from ._matrix import cor_smooth
             from ..errors import NonPositiveDefiniteWarning
+            from ._matrix import cor_smooth
 
             rho = cor_smooth(rho)
             smoothed = True

@@ -21,8 +21,7 @@ import warnings
 
 import numpy as np
 
-from ..errors import ConvergenceWarning
-from ..errors import InputError
+from ..errors import ConvergenceWarning, InputError
 
 __all__ = ["varimax", "oblimin", "promax", "Promax", "rotate"]
 

@@ -27,16 +27,13 @@ Examples
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
-from ._matrix import cov2cor, single_threaded, smc
+from ._matrix import check_singular, cov2cor, single_threaded, smc
 from .factor import fa_matrix
+from .item_data import apply_missing, cor_matrix, select_items
 from .rotation import oblimin
 from .statistics import NamedStatistics
-from .item_data import apply_missing
-from .item_data import cor_matrix
-from .item_data import select_items
-from ._matrix import check_singular
-import pandas as pd
 
 __all__ = ["omega", "omega_from_matrix", "schmid", "SchmidLeimanResult", "OmegaResult"]
 

@@ -22,21 +22,21 @@ alternative = "greater")`` and ``pwr::pwr.t2n.test``); P1/P2 are cross-checked w
 """
 
 from __future__ import annotations
+
+import math
 import warnings
+
 import numpy as np
+from statsmodels.stats.power import TTestIndPower, TTestPower
+
 from ..data import clean
 from ..simulate import simulate_study
-import math
-from statsmodels.stats.power import TTestIndPower
-from statsmodels.stats.power import TTestPower
 
 __all__ = ["calibrate", "analytic_power"]
 
 
 def calibrate(ins, plan, scenario, *, n: int = 20000, seed: int = 20260101, sim_options=None) -> dict:
     """Observed-score effect sizes, keep rate and group shares from one large cleaned sample."""
-
-
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -75,7 +75,6 @@ def analytic_power(calib: dict, ns, *, alpha: float = 0.05, m_tests: int = 3,
     ns : list of int
         Numbers of respondents (before cleaning).
     """
-
 
     paired, ind = TTestPower(), TTestIndPower()
     keep, share = calib["keep_rate"], calib["share_born_global"]

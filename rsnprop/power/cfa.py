@@ -29,25 +29,22 @@ Examples
 from __future__ import annotations
 
 import math
-
-from ..results import Result, jsonsafe
-import numpy as np
-from ..errors import ModelSyntaxError
-from ..simulate.scenarios import parse_population_syntax
 import warnings
+
+import numpy as np
 import pandas as pd
-from ..sem import fit
-from .montecarlo import replication_seed
-from ..sem.api import fit_core
-from ..sem.engine import GroupData
-from ..sem.partable import build_partable
 from scipy import stats as st
-from ..sem.batch import evaluate_batch
-from ..sem.batch import fit_batch
-from ..sem.fitmeasures import incremental
-from ..sem.fitmeasures import rmsea_point
-from ..errors import InputError
-from .montecarlo import run_blocks
+
+from ..errors import InputError, ModelSyntaxError
+from ..results import Result, jsonsafe
+from ..sem import fit
+from ..sem.api import fit_core
+from ..sem.batch import evaluate_batch, fit_batch
+from ..sem.engine import GroupData
+from ..sem.fitmeasures import incremental, rmsea_point
+from ..sem.partable import build_partable
+from ..simulate.scenarios import parse_population_syntax
+from .montecarlo import replication_seed, run_blocks
 from .summary import wilson
 
 __all__ = ["HS_MODEL", "HS_POPULATION", "implied_covariance", "cfa_power", "CFAPowerResult",
@@ -79,7 +76,6 @@ x9 ~~ 0.566*x9
 
 def implied_covariance(population: str):
     """``(Sigma, observed names)`` of a fully specified CFA population (lavaan syntax)."""
-
 
     rows = parse_population_syntax(population)
     factors = []
@@ -133,8 +129,6 @@ def _decide(res, alpha, parameters):
 def cfa_block(task: dict) -> list[dict]:
     """Worker entry point: simulate and fit the replications ``task["keys"]``."""
 
-
-
     Sigma, names = implied_covariance(task["population"])
     chol = np.linalg.cholesky(Sigma)
     params = [tuple(p) for p in task.get("parameters", [])]
@@ -171,7 +165,6 @@ def cfa_block_batch(task: dict) -> list[dict]:
     same seeds), fitted together by :func:`rsnprop.sem.batch.fit_batch` (the ML engine
     vectorised over replications), with lavaan's chi-square, CFI, RMSEA and ML standard
     errors (inverse expected information / N)."""
-
 
     Sigma, names = implied_covariance(task["population"])
     chol = np.linalg.cholesky(Sigma)
@@ -241,7 +234,6 @@ class CFAPowerResult(Result):
         return jsonsafe(self.data)
 
     def to_frame(self):
-
         return pd.DataFrame(self.data["results"])
 
 

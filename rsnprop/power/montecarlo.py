@@ -25,10 +25,12 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+
 import numpy as np
+
+from ..errors import InputError
 from ..io import sha256_bytes
 from ..results import jsonsafe
-from ..errors import InputError
 
 __all__ = ["run_blocks", "replication_seed", "read_stream", "config_hash", "make_blocks"]
 
@@ -96,7 +98,6 @@ class _Stream:
             self._write(header)
 
     def _write(self, obj):
-
         self.fh.write(json.dumps(jsonsafe(obj), sort_keys=True).encode("utf-8") + b"\n")
         self.fh.flush()
 

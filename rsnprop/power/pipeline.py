@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import warnings
+
 from ..data import clean
 from ..propositions import test_propositions
 from ..simulate import simulate_study
@@ -52,7 +53,6 @@ def _r(x, digits=12):
 def one_replication(ins, plan, scenario, n: int, rep: int, seed: int, *, full: bool = False,
                     sim_options: dict | None = None) -> dict:
     """Run one replication and return its record (JSON-safe dict)."""
-
 
     rec = {"n": int(n), "rep": int(rep), "error": None}
     try:

@@ -4,23 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..results import Result, jsonsafe
-from ..errors import RsnpropError
-from ..yamlio import load_yaml
-from ..errors import InputError
+import pandas as pd
+
+from ..errors import InputError, MissingFileError, RsnpropError
 from ..instrument import load_instrument
 from ..propositions import load_plan
+from ..results import Result, jsonsafe
 from ..simulate import population_parameters
 from ..simulate.scenarios import get_scenario
-from .summary import n_for_power
-from .summary import verdict_table
-from ..errors import MissingFileError
+from ..yamlio import load_yaml
+from .analytic import analytic_power, calibrate
 from .montecarlo import run_blocks
 from .pipeline import pipeline_block
-from .analytic import analytic_power
-from .analytic import calibrate
-import pandas as pd
-from .summary import plain_summary
+from .summary import n_for_power, plain_summary, verdict_table
 
 __all__ = ["power_analysis", "PowerResult", "default_instrument", "SCHEMA"]
 
@@ -57,7 +53,6 @@ class PowerResult(Result):
         return jsonsafe({"schema": SCHEMA, **self.data})
 
     def to_frame(self):
-
         return pd.DataFrame(self.data["results"])
 
     @property

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import math
 
-from ..propositions.decide import VERDICTS
 import numpy as np
+
+from ..propositions.decide import VERDICTS
 
 __all__ = ["wilson", "verdict_table", "logistic_curve", "n_for_power", "n_sentence", "plain_summary",
            "VERDICTS"]

@@ -23,8 +23,10 @@ R: ``t.test(use[bg == 1], use[bg == 0], alternative = "greater")``;
 """
 
 from __future__ import annotations
+
 import pandas as pd
 from scipy import stats
+
 from .continuous import approach_slope
 from .interaction import welch_interaction
 
@@ -43,7 +45,6 @@ def auxiliary_tests(frame, *, use=None, phase=None):
     phase : Series, optional
         Phase of internationalisation aligned with ``frame``; default ``frame["phase"]``.
     """
-
 
     out = {}
     f = frame.copy()

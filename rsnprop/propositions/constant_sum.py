@@ -16,9 +16,10 @@ R: ``t.test(cs_relational, cs_informational, paired = TRUE, alternative = "great
 """
 
 from __future__ import annotations
+
 import pandas as pd
-from .paired import evidence_row
-from .paired import paired_t
+
+from .paired import evidence_row, paired_t
 
 __all__ = ["constant_sum_within", "CS_COLUMNS"]
 
@@ -27,7 +28,6 @@ CS_COLUMNS = ("cs_relational", "cs_informational")
 
 def constant_sum_within(df, *, expects):
     """One-sided paired t-test of the constant-sum split in one group (see module doc)."""
-
 
     if not all(c in df.columns for c in CS_COLUMNS):
         return evidence_row("constant sum (paired t)", status="not_available",

@@ -16,17 +16,18 @@ True
 """
 
 from __future__ import annotations
-from .paired import evidence_row as base
-import statsmodels.api as sm
-from scipy import stats
+
 import numpy as np
 import pandas as pd
+import statsmodels.api as sm
+from scipy import stats
+
+from .paired import evidence_row as base
 
 __all__ = ["approach_slope", "moderation"]
 
 
 def _row(test, **kw):
-
     r = base(test, **kw)
     r["group"] = "all firms"
     return r

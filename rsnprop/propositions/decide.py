@@ -36,7 +36,9 @@ Examples
 """
 
 from __future__ import annotations
+
 import math
+
 from ..sem.scoretest import p_adjust
 
 __all__ = ["decide", "adjust", "VERDICTS"]
@@ -53,7 +55,6 @@ def adjust(pvalues: dict, method: str = "holm") -> dict:
     >>> adjust({"a": 0.01, "b": 0.04, "c": 0.03, "d": None})
     {'a': 0.03, 'b': 0.06, 'c': 0.06, 'd': None}
     """
-
 
     keys = [k for k, v in pvalues.items() if v is not None and math.isfinite(v)]
     out = {k: None for k in pvalues}

@@ -14,11 +14,9 @@ The same interval in R (MBESS-style inversion of the noncentral t):
 from __future__ import annotations
 
 import math
-from scipy import optimize
-from scipy import special
-from scipy import stats
+
 import numpy as np
-from scipy import integrate
+from scipy import integrate, optimize, special, stats
 
 __all__ = ["nct_ci", "dz_ci", "hedges_g_ci", "hodges_lehmann_paired", "hodges_lehmann_two",
            "jzs_bf10", "jzs_log_bf10"]
@@ -193,7 +191,6 @@ def _t_logcdf(x: float, df: float) -> float:
 
 
 def _order_ci(values, k):
-
     v = np.sort(values)
     k = int(max(0, min(len(v) - 1, math.floor(k))))
     return float(v[k]), float(v[len(v) - 1 - k])

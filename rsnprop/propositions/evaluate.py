@@ -30,15 +30,12 @@ Examples
 """
 
 from __future__ import annotations
-from .imputation import imputed_frames
-from .prepare import observed_frames
-from .imputation import pool_tests
+
 from .decide import decide
-from .primary import joint_sign
-from .primary import run_hypothesis_tests
-from .measurement import check_measurement
-from .measurement import apply_policy
-from .measurement import invariant_part
+from .imputation import imputed_frames, pool_tests
+from .measurement import apply_policy, check_measurement, invariant_part
+from .prepare import observed_frames
+from .primary import joint_sign, run_hypothesis_tests
 
 __all__ = ["evaluate_spec", "missing_data_step", "pool"]
 

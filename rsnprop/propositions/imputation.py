@@ -66,20 +66,16 @@ R pools the same per-imputation estimates with ``mice::pool.scalar(Q, U, n = df 
 from __future__ import annotations
 
 import math
+
 import numpy as np
 import pandas as pd
-from ..data.missing import multiple_imputation
-from ..errors import InputError
-from .prepare import items_of
-from .prepare import to_indicator
 from scipy import stats
-from ..data.missing import pool_rubin
+
+from ..data.missing import multiple_imputation, pool_rubin
+from ..errors import InputError
 from .effect_sizes import nct_ci
 from .paired import evidence_row
-from .prepare import analysis_frame
-from .prepare import scale_score
-from .prepare import AnalysisFrames
-from .prepare import cached_frame
+from .prepare import AnalysisFrames, analysis_frame, cached_frame, items_of, scale_score, to_indicator
 
 __all__ = ["imputed_datasets", "imputed_frames", "pool_row", "pool_tost", "pool_tests", "RANK_NOTE"]
 
@@ -118,7 +114,6 @@ def imputed_datasets(clean_df, plan, *, bg_definition=None, careless=None):
     The same imputation model in R: ``Amelia::amelia(x, m = 2, bounds = ...)`` on the items
     and the born-global indicator.
     """
-
 
     bg_col = bg_definition or plan.born_global_definition
     keep = to_indicator(clean_df[bg_col]).notna()
@@ -179,7 +174,6 @@ def _se(row):
 def _pool(q, u, df_complete, n_imputed):
     """pool_rubin, with the complete-data df (and fmi = 0) when nothing was imputed."""
 
-
     pooled = pool_rubin(np.asarray(q, float), np.asarray(u, float), df_complete=df_complete)
     out = {k: float(v) for k, v in pooled.items()}
     if n_imputed == 0:
@@ -213,7 +207,6 @@ def pool_row(rows, info, *, confidence=0.95):
     R: ``mice::pool.scalar(Q, U, n = df + 1, k = 1)`` with ``Q`` the estimates and ``U`` the
     squared standard errors; ``pt(qbar / sqrt(t), df, lower.tail = FALSE)``.
     """
-
 
     first = rows[0]
     if any(r.get("status") != "ok" for r in rows):
@@ -262,7 +255,6 @@ def pool_tost(parts, info, *, test, n, sesoi_value, sesoi_unit, alpha):
     firms; the SESOI as in :func:`rsnprop.propositions.paired.paired_tost`, with the mean SD
     over the imputations."""
 
-
     q = [x[0] for x in parts]
     u = [x[1] for x in parts]
     dfc = float(np.mean([x[2] for x in parts]))
@@ -296,7 +288,6 @@ def _frames_of(datasets, info, plan, *, bg_definition, controls, extra):
     differ, or a control / extra column among the imputed ones, gets the full build (and
     ``shared`` is False).
     """
-
 
     def full(d):
         return analysis_frame(d, plan, bg_definition=bg_definition, missing="available",

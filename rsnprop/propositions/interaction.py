@@ -28,14 +28,16 @@ R: ``summary(lm(d ~ bg))`` and ``coeftest(fit, vcov = vcovHC(fit, type = "HC3"))
 """
 
 from __future__ import annotations
-from .paired import evidence_row as base
-import numpy as np
+
 import math
-from statsmodels.regression.linear_model import OLS
-from scipy import stats
+
+import numpy as np
 import pingouin as pg
-from .effect_sizes import hedges_g_ci
-from .effect_sizes import hodges_lehmann_two
+from scipy import stats
+from statsmodels.regression.linear_model import OLS
+
+from .effect_sizes import hedges_g_ci, hodges_lehmann_two
+from .paired import evidence_row as base
 
 __all__ = ["ols_interaction", "ols_interaction_arrays", "mixed_anova_interaction", "welch_interaction",
            "rank_interaction", "between_groups", "interaction_tost", "complete_arrays", "d_by_group",
@@ -43,7 +45,6 @@ __all__ = ["ols_interaction", "ols_interaction_arrays", "mixed_anova_interaction
 
 
 def _row(test, **kw):
-
     r = base(test, **kw)
     r["group"] = "born_global vs traditional"
     return r
@@ -152,8 +153,6 @@ def welch_interaction(frame, *, sign=1, confidence=0.95):
     R: ``t.test(d[bg == 1], d[bg == 0], alternative = "greater")``.
     """
 
-
-
     x, y = d_by_group(frame, sign)
     if x.size < 2 or y.size < 2:
         return _row("Welch t", n=int(x.size + y.size), status="not_available", note="too few firms in a group")
@@ -215,7 +214,6 @@ def interaction_tost(frame, *, sesoi_value=0.2, sesoi_unit="dz", alpha=0.05, sig
     With ``sesoi_unit="dz"`` the bound is ``sesoi_value`` x the pooled within-group SD of D.
     R: two ``t.test(d1, d0, mu = -/+ b, alternative = "greater"/"less")``, larger p.
     """
-
 
     x, y = d_by_group(frame, sign)
     if x.size < 2 or y.size < 2:

@@ -39,11 +39,13 @@ Examples
 """
 
 from __future__ import annotations
+
 import warnings
+
 from ..sem import invariance
 from .latent import latent_model
-from .prepare import items_of
 from .plan import LanguageInvariance
+from .prepare import items_of
 
 __all__ = ["check_languages", "apply_language_policy", "dif_items"]
 
@@ -106,8 +108,6 @@ def check_languages(clean_df, plan) -> dict:
     version), ``n_per_language``, ``left_out`` (versions with fewer than the plan's
     ``min_group_size`` firms), ``steps`` (fit, deltas, chi-square difference, held, freed).
     """
-
-
 
     cfg = plan.language_invariance or LanguageInvariance()   # called directly: the defaults
     if cfg.column not in clean_df.columns:

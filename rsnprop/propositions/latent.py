@@ -28,12 +28,15 @@ Examples
 """
 
 from __future__ import annotations
-from .paired import evidence_row as base
-import warnings
+
 import math
+import warnings
+
 import numpy as np
 from scipy import stats
+
 from ..sem import fit
+from .paired import evidence_row as base
 
 __all__ = ["latent_interaction", "latent_model"]
 
@@ -41,7 +44,6 @@ _LEVELS = {"configural": 0, "metric": 1, "partial_scalar": 1.5, "scalar": 2, "st
 
 
 def _row(**kw):
-
     r = base("latent mean difference (multigroup SEM)", **kw)
     r["group"] = "born_global vs traditional"
     return r
@@ -151,8 +153,6 @@ def _partial_contrast(sub, model, group, check, *, estimator, missing, sign):
 def _contrast_fit(sub, model, group, *, freed, estimator, missing, sign):
     """Scalar-invariant model; contrast of the born globals' latent means, SE from the
     covariance matrix of the free parameters (``res.vcov``, as lavaan's ``vcov(fit)``)."""
-
-
 
     res = fit(model, sub, group=group, group_equal=("loadings", "intercepts"),
               group_partial=tuple(freed), estimator=estimator, missing=missing)

@@ -47,11 +47,13 @@ Examples
 from __future__ import annotations
 
 import math
-from .prepare import items_of
 import warnings
+
+import numpy as np
+
 from ..sem import invariance
 from .latent import latent_model
-import numpy as np
+from .prepare import items_of
 
 __all__ = ["check_measurement", "invariant_part", "apply_policy", "benefit_items", "POLICIES"]
 
@@ -159,7 +161,6 @@ def invariant_part(clean_df, plan, set_aside):
     of the answered ones, missing when fewer than the cleaning's ``min_items_for_score``
     share, default half, are answered; R: ``ifelse(rowSums(!is.na(X)) >= ceiling(k / 2),
     rowMeans(X, na.rm = TRUE), NA)``)."""
-
 
     share = float((plan.cleaning or {}).get("min_items_for_score", 0.5))
     out = clean_df.drop(columns=[c for c in set_aside if c in clean_df.columns])

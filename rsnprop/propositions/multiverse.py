@@ -53,10 +53,11 @@ Examples
 from __future__ import annotations
 
 import itertools
-from ..data import read_table
-from ..instrument import load_instrument
 import warnings
+
+from ..data import read_table
 from ..errors import InputError
+from ..instrument import load_instrument
 from .evaluate import evaluate_spec
 
 __all__ = ["run_multiverse", "deep_merge", "computed_line", "not_available_groups"]
@@ -206,7 +207,6 @@ def _evaluate_cell(row, df, plan, rules, keys, levels, mi_cache) -> None:
     """Fill ``row`` with the verdicts and primary estimates of its specification on ``df``
     (:func:`rsnprop.propositions.evaluate.evaluate_spec`), or mark it not available; adds
     the interval levels of its primary rows to ``levels``."""
-
 
     if row["missing"] == "multiple_imputation" and row["estimator"] == "rank":
         from .imputation import RANK_NOTE

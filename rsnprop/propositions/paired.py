@@ -30,12 +30,12 @@ R gives the same t and one-sided p: ``t.test(rel, inf, paired = TRUE, alternativ
 from __future__ import annotations
 
 import math
+
 import numpy as np
 from scipy import stats
-from .effect_sizes import dz_ci
-from .effect_sizes import jzs_bf10
-from .effect_sizes import hodges_lehmann_paired
 from statsmodels.regression.linear_model import OLS
+
+from .effect_sizes import dz_ci, hodges_lehmann_paired, jzs_bf10
 
 __all__ = ["paired_t", "paired_tost", "paired_wilcoxon", "paired_ols", "within_group", "evidence_row",
            "oriented_difference", "tost_parts"]
@@ -84,7 +84,6 @@ def paired_t(rel, inf, *, expects, confidence=0.95, bayes=True, effect_ci=True):
     ``effect_ci=False`` leaves out the d_z interval (``es_ci_lower/upper`` None): callers
     that pool the rows (multiple imputation) compute their own.
     """
-
 
     e, sign = oriented_difference(rel, inf, expects)
     n = e.size

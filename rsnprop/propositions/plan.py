@@ -48,13 +48,12 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator,
-                      model_validator)
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from ..errors import MissingFileError, PlanError
-from .multiverse import deep_merge
-from ..yamlio import load_yaml
 from ..io import sha256_bytes
+from ..yamlio import load_yaml
+from .multiverse import deep_merge
 
 __all__ = ["StudyPlan", "Hypothesis", "Sesoi", "Imputation", "Measurement", "load_plan", "plan_from_dict",
            "CORRECTIONS", "BG_DEFINITIONS", "ESTIMATORS", "MISSING_METHODS", "DEFAULT_MI_SEED"]

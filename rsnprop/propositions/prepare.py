@@ -26,9 +26,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..errors import InputError
-import pandas as pd
 import numpy as np
+import pandas as pd
+
+from ..errors import InputError
 
 __all__ = ["analysis_frame", "control_matrix", "ITEM_PREFIX", "items_of", "to_indicator", "scale_score",
            "AnalysisFrames", "observed_frames", "cached_frame", "group_rows", "group_scores",

@@ -28,17 +28,11 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 from .imputation import RANK_NOTE
-from .paired import evidence_row
-from .paired import paired_tost
-from .paired import tost_parts
-from .paired import within_group
+from .interaction import between_groups, between_tost_parts, complete_arrays, interaction_tost, ols_interaction_arrays
+from .paired import evidence_row, paired_tost, tost_parts, within_group
 from .prepare import group_scores_each
-from .interaction import between_groups
-from .interaction import between_tost_parts
-from .interaction import interaction_tost
-from .interaction import complete_arrays
-from .interaction import ols_interaction_arrays
 
 __all__ = ["joint_sign", "run_hypothesis_tests", "HypothesisTests"]
 

@@ -81,10 +81,12 @@ so that positive values favour the proposition.
 
 from __future__ import annotations
 
-from ..results import Result, jsonsafe
 import math
-from scipy import stats
+
 import pandas as pd
+from scipy import stats
+
+from ..results import Result, jsonsafe
 
 __all__ = ["PropositionResult", "QUESTION", "SCHEMA"]
 
@@ -174,7 +176,6 @@ class PropositionResult(Result):
 
     def caveats(self) -> list[str]:
         """Plain-language caveats for this analysis (see module docstring)."""
-
 
         out = []
         a = self.plan.alpha

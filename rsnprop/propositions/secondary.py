@@ -22,23 +22,16 @@ Examples
 """
 
 from __future__ import annotations
-from .prepare import analysis_frame
-from .constant_sum import constant_sum_within
-from .paired import paired_ols
-from .paired import paired_t
-from .paired import paired_wilcoxon
-from .prepare import group_subset
+
 import warnings
-from .continuous import approach_slope
-from .interaction import mixed_anova_interaction
-from .interaction import ols_interaction
-from .interaction import rank_interaction
-from .interaction import welch_interaction
-from .latent import latent_interaction
-from .prepare import items_of
-from .continuous import moderation
-from .paired import evidence_row
+
 from .auxiliary import auxiliary_tests
+from .constant_sum import constant_sum_within
+from .continuous import approach_slope, moderation
+from .interaction import mixed_anova_interaction, ols_interaction, rank_interaction, welch_interaction
+from .latent import latent_interaction
+from .paired import evidence_row, paired_ols, paired_t, paired_wilcoxon
+from .prepare import analysis_frame, group_subset, items_of
 
 __all__ = ["secondary_evidence"]
 
@@ -98,7 +91,6 @@ def _within_rows(frame, cframe, ctrl, hyp, plan):
 def _joint_rows(frame, cframe, ctrl, sign):
     """Robustness rows of the interaction (mixed ANOVA, Welch, OLS HC3, Mann-Whitney, OLS with
     the controls) and the internationalisation-approach cross-check."""
-
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)

@@ -24,16 +24,15 @@ Examples
 from __future__ import annotations
 
 import math
+import warnings
+
+from scipy import stats
+
+from ..errors import ConvergenceWarning, DataQualityWarning, EmptyCellWarning
 from .evaluate import evaluate_spec
-from .plan import StudyPlan
-from .plan import load_plan
+from .plan import StudyPlan, load_plan
 from .result import PropositionResult
 from .secondary import secondary_evidence
-from scipy import stats
-import warnings
-from ..errors import ConvergenceWarning
-from ..errors import DataQualityWarning
-from ..errors import EmptyCellWarning
 
 __all__ = ["test_propositions", "sample_counts", "D_FAMILY"]
 
@@ -161,7 +160,6 @@ def _add_secondary(props, joint, clean_df, plan, spec, latent, warnings_):
 
 
 def _descriptives(frame, confidence=0.95):
-
     rows = []
     for group, sub in frame.groupby("group", sort=True):
         for benefit in ("relational", "informational", "D"):
@@ -201,7 +199,6 @@ def _effects(props, joint):
 
 def _emit_warnings(messages):
     """Raise each result warning also as a Python warning of the rsnprop.errors family."""
-
 
     for msg in messages:
         low = msg.lower()

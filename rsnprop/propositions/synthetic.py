@@ -25,6 +25,7 @@ Examples
 """
 
 from __future__ import annotations
+
 import numpy as np
 import pandas as pd
 

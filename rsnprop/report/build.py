@@ -12,21 +12,18 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from importlib import resources
 from pathlib import Path
 
-from ..results import Result
 import jinja2
-from importlib import resources
-from .inputs import check_plans
-from .inputs import load_results
-from .sections import build_sections
-from .sections import PROPOSITION_TEXT
-from .typed import stage_output
-from .sections import simulated_note
-from ..io import atomic_write_many
-from .tables import MANIFEST
-from .tables import plan_tables
 import pandas as pd
+
+from ..io import atomic_write_many
+from ..results import Result
+from .inputs import check_plans, load_results
+from .sections import PROPOSITION_TEXT, build_sections, simulated_note
+from .tables import MANIFEST, plan_tables
+from .typed import stage_output
 
 __all__ = ["build_report", "write_report", "write_report_result", "ReportResult",
            "content_security_policy"]
@@ -36,7 +33,6 @@ CSS = "report.css"
 
 
 def _env():
-
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("rsnprop.report", "templates"),
         autoescape=True,  # every {{ }} is HTML-escaped, whatever the file extension
@@ -49,7 +45,6 @@ def _env():
 
 
 def _css() -> str:
-
     return resources.files("rsnprop.report").joinpath("templates", CSS).read_text(encoding="utf-8")
 
 
@@ -70,7 +65,6 @@ def content_security_policy(css: str) -> str:
 
 
 def _assemble(results_dir, command: str | None = None, files=None, allow_plan_mismatch=False):
-
     inputs = load_results(results_dir, files=files)
     check_plans(inputs, allow_mismatch=allow_plan_mismatch)
     sections = build_sections(inputs, command=command)
@@ -172,7 +166,6 @@ class ReportResult(Result):
                 "sections": self.sections, "figures": self.n_figures, "tables": self.tables}
 
     def to_frame(self):
-
         return pd.DataFrame({"section": list(self.sections), "status": list(self.sections.values())})
 
     def summary(self) -> str:

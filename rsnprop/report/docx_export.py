@@ -17,15 +17,17 @@ True
 
 from __future__ import annotations
 
-import io
-import zipfile
 import datetime as dt
+import io
 import os
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
+import zipfile
+
 import docx
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 from docx.shared import Pt
+
 from ..io import atomic_write
 
 __all__ = ["docx_available", "docx_bytes", "write_docx"]
@@ -42,7 +44,6 @@ def docx_available() -> bool:
 
 
 def _fixed_datetime():
-
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
         return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).replace(tzinfo=None)

@@ -21,17 +21,18 @@ from __future__ import annotations
 import base64
 import io
 import re
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
+
 import matplotlib
 import matplotlib.pyplot as plt
-import seaborn as sns
-import warnings
 import numpy as np
+import seaborn as sns
 from scipy import stats
 from scipy.stats import gaussian_kde
-from .fmt import to_float
-from .fmt import fmt_bounded
+
+from .fmt import fmt_bounded, to_float
 
 __all__ = ["Figure", "OKABE_ITO", "COLOURS", "paired_scores_plot", "forest_plot",
            "loadings_heatmap", "specification_curve", "power_curve", "power_curve_image", "render"]
@@ -80,15 +81,12 @@ class Figure:
 
     @property
     def slug(self) -> str:
-
         return re.sub(r"[^a-z0-9_-]+", "_", str(self.id).lower()).strip("_") or "figure"
 
 
 @contextmanager
 def _style():
-
     matplotlib.use("Agg")
-
 
     with matplotlib.rc_context(), sns.axes_style("whitegrid"), warnings.catch_warnings():
         # layout notes from matplotlib (e.g. "Tight layout not applied") are not the user's
@@ -234,7 +232,6 @@ def forest_plot(rows: list[dict], *, xlabel: str = "Effect size (95% CI)",
     ``group`` (``"P1"``, ``"P2"``: colour and marker).  ``bounds`` draws an equivalence region.
     """
 
-
     rows = [r for r in rows if to_float(r.get("estimate")) is not None]
     if not rows:
         return None
@@ -292,7 +289,6 @@ def loadings_heatmap(matrix, *, title: str = "Standardised factor loadings",
     says that every item loads on every factor.
     """
 
-
     if matrix is None or getattr(matrix, "size", 0) == 0:
         return None
     values = matrix.to_numpy(dtype=float)
@@ -323,7 +319,6 @@ def loadings_heatmap(matrix, *, title: str = "Standardised factor loadings",
 
 
 def _loadings_caption(values, exploratory: bool, named: bool = False) -> str:
-
     text = "Rows are items, columns factors. "
     if not np.isfinite(values).all():
         text += "Blank cells are loadings not estimated (fixed at zero). "
@@ -344,7 +339,6 @@ def specification_curve(specs: list[dict], *, title: str = "Specification curve"
     circles where the CI excludes 0, open orange where it does not.  Bottom panel: which option
     of each decision each specification used.
     """
-
 
     specs = [s for s in specs if to_float(s.get("estimate")) is not None]
     if not specs:
@@ -411,7 +405,6 @@ def specification_curve(specs: list[dict], *, title: str = "Specification curve"
 
 def _draw_power_curve(plt, rows: list[dict], target: float):
     """The matplotlib figure of :func:`power_curve` and its alt text (None: nothing to draw)."""
-
 
     rows = [r for r in rows if to_float(r.get("n")) is not None and to_float(r.get("power")) is not None]
     if not rows:

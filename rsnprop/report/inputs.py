@@ -16,11 +16,10 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
-from ..errors import InputError
-from ..errors import MissingFileError
+
+from ..errors import InputError, MissingFileError, PlanError
 from ..io import sha256_file
 from ..schemas import validate_result
-from ..errors import PlanError
 
 if TYPE_CHECKING:
     from ..schemas import Invariance, Measurement

@@ -20,15 +20,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import fmt
-from ..io import plan_owned_files
-from ..io import atomic_write_many
-import re
 import pandas as pd
-from ..io import csv_safe_cell
+
+from ..io import atomic_write_many, csv_safe_cell, plan_owned_files
+from . import fmt
 
 __all__ = ["Column", "Table", "export_tables", "latex_escape"]
 

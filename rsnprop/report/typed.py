@@ -20,7 +20,13 @@ from __future__ import annotations
 
 from ..errors import DataFileError
 from ..schemas import (
-    CleaningLog, Measurement, Power, Propositions, PropositionBlock, StageOutput, validate_result,
+    CleaningLog,
+    Measurement,
+    Power,
+    PropositionBlock,
+    Propositions,
+    StageOutput,
+    validate_result,
 )
 from .inputs import EXPECTED_FILES
 from .sections.base import _missing_reason

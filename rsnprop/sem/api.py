@@ -84,16 +84,15 @@ from __future__ import annotations
 import warnings as _warnings
 
 import numpy as np
+import pandas as pd
 
-from ..errors import InputError, ModelSyntaxError
+from ..errors import DataQualityWarning, InputError, ModelSyntaxError
 from .assemble import assemble_result, blank_fixed  # noqa: F401  (blank_fixed: importable here, as before)
 from .data import prepare_data
 from .engine import GroupData
 from .ml import estimate_ml, fit_core, ml_vcov  # noqa: F401  (fit_core, ml_vcov: importable here, as before)
-from .partable import build_partable
 from .moments import moments_groups
-import pandas as pd
-from ..errors import DataQualityWarning
+from .partable import build_partable
 
 __all__ = ["fit"]
 
@@ -347,7 +346,6 @@ def _incomplete(data, variables, group):
 def _sample_sizes(res, data, group, missing, requested):
     """Record rows used / rows given (in total and per group, lavaan's "Used / Total") and the
     missing-data method; warn (DataQualityWarning and ``res.warnings``) when rows were dropped."""
-
 
     n_total = int(len(data))
     if group is None:

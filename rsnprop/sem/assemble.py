@@ -11,11 +11,11 @@ from __future__ import annotations
 import warnings as _warnings
 
 import numpy as np
+import pandas as pd
+from scipy import stats
 
 from ..errors import HeywoodCaseWarning, NonPositiveDefiniteWarning
 from .results import SEMResult
-import pandas as pd
-from scipy import stats
 from .standardize import standardize_rows
 
 __all__ = ["assemble_result", "blank_fixed"]
@@ -46,7 +46,6 @@ def assemble_result(est, *, level, model=""):
 def _estimates_table(est, level, not_identified):
     """lavaan's long table of the estimates, and the columns of its parameter rows as arrays
     (for the checks of the solution)."""
-
 
     pt, engine, theta, labels, vcov = est.pt, est.engine, est.theta, est.labels, est.vcov
     se_par = np.sqrt(np.clip(np.diag(vcov), 0, None)) if vcov is not None else np.full(pt.npar, np.nan)
@@ -147,7 +146,6 @@ def _fixed_value(r, engine, pt):
 
 
 def _r2(pt, engine, theta, labels):
-
     names = pt.ov + pt.lv
     pos = {v: i for i, v in enumerate(names)}
     endo = []

@@ -31,16 +31,15 @@ import math
 import time
 
 import numpy as np
-from .robust import _vech_index
-from .fiml_engine import FIMLEngine
-from .batch import fit_batch
-from .fiml_engine import patterns
-from .fiml_saturated import saturated_model
-from scipy import stats
-from .defined import evaluate_definitions
-from .defined import label_values
 import pandas as pd
+from scipy import stats
+
 from .assemble import blank_fixed
+from .batch import fit_batch
+from .defined import evaluate_definitions, label_values
+from .fiml_engine import FIMLEngine, patterns
+from .fiml_saturated import saturated_model
+from .robust import _vech_index
 
 #: below this estimated serial run time (seconds) the bootstrap does not start worker processes
 PARALLEL_MIN_SECONDS = 5.0
@@ -183,7 +182,6 @@ def _solve_score_equations(A, Ms, Hs, ns, tol, maxit):
 
 
 def bollen_stine_transform(engine, theta, arrays):
-
     out = []
     fiml = isinstance(engine, FIMLEngine)
     for g, x in enumerate(arrays):
@@ -453,7 +451,6 @@ def _table_values(pt, thetas):
 def _bootstrap_estimates(res, mat, ci):
     """Bootstrap SEs, z, p-values and percentile CIs into ``res.estimates`` (fixed parameters:
     none, as lavaan's summary); return the table of every interval type."""
-
 
     pt = res.partable
     free_mask = np.array([r.par >= 0 for r in pt.rows] + [True] * len(pt.definitions))

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from ..errors import InputError
-import pandas as pd
 
 __all__ = ["prepare_data"]
 
@@ -67,7 +67,6 @@ def prepare_data(data, variables, group=None, missing="listwise", ordered=()):
 
 
 def _convert(frame, cols, ordered):
-
     values = np.empty((len(frame), len(cols)))
     for k, c in enumerate(cols):
         s = frame[c]

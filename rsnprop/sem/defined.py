@@ -5,10 +5,10 @@ from __future__ import annotations
 import ast
 
 import numpy as np
-
-from ..errors import ModelSyntaxError
 import pandas as pd
 from scipy import stats
+
+from ..errors import ModelSyntaxError
 
 __all__ = ["defined_rows", "evaluate_definitions"]
 

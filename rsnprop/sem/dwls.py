@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from .polychoric import mixed_stats
-from .polychoric import ordinal_stats
+
+from .polychoric import mixed_stats, ordinal_stats
 
 __all__ = ["NUMERIC", "offdiag_index", "statistics_layout", "scaling_factors", "model_statistics",
            "statistics_jacobian", "DWLSSample", "WLSProblem", "wls_chunk_worker"]

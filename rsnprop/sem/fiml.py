@@ -20,19 +20,15 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import stats
+from scipy.linalg import block_diag
 
 from .engine import GroupData, moment_jacobian
 from .estimate import Estimate, note_convergence
 from .fiml_engine import FIMLEngine, Pattern, patterns  # noqa: F401  (Pattern, patterns: public here too)
 from .fiml_saturated import available_moments, saturated_model
-from .model import build_engine
-from .model import start_values
-from scipy import stats
-from .fitmeasures import incremental
-from .fitmeasures import rmsea_ci
-from .fitmeasures import rmsea_point
-from .fitmeasures import srmr_group
-from scipy.linalg import block_diag
+from .fitmeasures import incremental, rmsea_ci, rmsea_point, srmr_group
+from .model import build_engine, start_values
 from .robust import h1_information
 
 __all__ = ["estimate_fiml", "fiml_corrected", "FIMLEngine", "patterns"]
@@ -122,7 +118,6 @@ def _fit_measures(pt, eng, theta, cmp, gdata, pats):
     """Chi-square against h1, baseline, CFI/TLI/RMSEA/SRMR, log-likelihood and information
     criteria: ``(fit, df, baseline df)``."""
 
-
     G, p = len(gdata), len(pt.ov)
     ns = eng.ns
     N = eng.ntotal
@@ -168,7 +163,6 @@ def _observed_vcov(eng, theta, warn):
 def _mlr_sandwich(eng, theta, cmp, E_inv, fitm, df, df_b):
     """MLR: the sandwich covariance matrix (returned) and the Yuan-Bentler scaled test with its
     scaled CFI/TLI/RMSEA (added to ``fitm``), from casewise scores."""
-
 
     h1, th1, base, thb = cmp.h1, cmp.th1, cmp.base, cmp.thb
     G, N, q = len(eng.groups), eng.ntotal, len(theta)
@@ -223,7 +217,6 @@ def fiml_corrected(eng, theta, E_inv, h1, th1, base, thb, gdata, df, df_b, versi
     the observed h1 information under missingness and ``Wc`` the complete-data information at the
     h1 moments; V6: ``k = tr(Wc Wm^-1 U Wm^-1)``, V3: ``k = tr(U Wm^-1 Wc Wm^-1 U Gamma)`` with
     ``Gamma = Wm^-1 Jm Wm^-1`` (``Jm``: casewise h1 scores); ``c = k / df``."""
-
 
     G = len(eng.groups)
     N = eng.ntotal

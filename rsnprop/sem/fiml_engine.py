@@ -55,7 +55,6 @@ def patterns(x):
 
 
 def _vech_weights(p):
-
     r, c = _vech_index(p)
     return r, c, np.where(r == c, 0.5, 1.0)
 

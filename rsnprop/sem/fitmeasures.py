@@ -16,8 +16,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import optimize, stats
-from scipy import special
+from scipy import optimize, special, stats
 
 __all__ = ["rmsea_ci", "ml_fit_measures", "incremental", "srmr_group"]
 

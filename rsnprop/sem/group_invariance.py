@@ -19,7 +19,11 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
+from scipy import stats
+
 from ..errors import InputError
+from .api import fit
 from .invariance_steps import (
     SCHEMA,
     STEP_TYPE,
@@ -33,10 +37,7 @@ from .invariance_steps import (
     step_record,
 )
 from .longitudinal import longitudinal_invariance
-from .api import fit
 from .scoretest import score_tests
-import pandas as pd
-from scipy import stats
 
 __all__ = ["invariance", "InvarianceResult", "LEVELS", "SCHEMA"]
 

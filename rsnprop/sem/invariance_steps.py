@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from html import escape
+
+import pandas as pd
+from scipy import stats
 
 from ..results import Result, jsonsafe
-from scipy import stats
 from .scoretest import score_tests
-import pandas as pd
-from html import escape
 
 __all__ = ["InvarianceResult", "SCHEMA", "STEP_FIT_KEYS", "StepLog", "step_record", "lrt", "judge_step",
            "compare_steps", "collect_warnings", "rule_text", "drop_strict_for_delta", "STEP_TYPE"]
@@ -81,7 +82,6 @@ class InvarianceResult(Result):
         self.__dict__.update(kw)
 
     def to_frame(self):
-
         keys = [k for k in _FRAME_KEYS if any(s.get(k) is not None for s in self.steps)]
         rows = []
         for s in self.steps:
@@ -123,7 +123,6 @@ class InvarianceResult(Result):
         return out
 
     def summary(self):
-
         with pd.option_context("display.width", 200, "display.max_columns", 40,
                                "display.float_format", "{:.3f}".format):
             text = [f"{self.title} by '{self.group}' ({self.estimator})"] + self.headline()
@@ -139,7 +138,6 @@ class InvarianceResult(Result):
                 f"{len(self.steps)} steps, n = {self.n} of {self.n_total}>")
 
     def to_html(self):
-
         warn = "".join(f"<li>{escape(w)}</li>" for w in self.warnings)
         return ("<div class='rsnprop-invariance'>" + super().to_html()
                 + (f"<ul class='rsnprop-warnings'>{warn}</ul>" if warn else "") + "</div>")

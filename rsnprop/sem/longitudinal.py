@@ -21,9 +21,15 @@ wave's parameter (``"F1=~x2"``: the loadings of the second indicators differ bet
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
+import pandas as pd
+from scipy import stats
+
 from ..errors import InputError
+from ..results import jsonsafe
+from .api import _sample_sizes, fit
 from .invariance_steps import (
     InvarianceResult,
     StepLog,
@@ -34,14 +40,8 @@ from .invariance_steps import (
     rule_text,
     step_record,
 )
-from .syntax import parse_all
-import math
-import pandas as pd
-from scipy import stats
-from ..results import jsonsafe
-from .api import fit
-from .api import _sample_sizes
 from .ordinal import fit_ordinal
+from .syntax import parse_all
 
 __all__ = ["repeated_syntax", "longitudinal_invariance", "LongitudinalInvarianceResult"]
 
@@ -213,7 +213,6 @@ class LongitudinalInvarianceResult(InvarianceResult):
     title = "Longitudinal measurement invariance"
 
     def to_dict(self):
-
         d = super().to_dict()
         d.update(group=None, groups=[], n_per_group={}, n_total_per_group={}, repeated=list(self.repeated),
                  indicators=self.indicators, syntax=self.syntax)
@@ -386,7 +385,6 @@ class _WaveFits:
     parameterization: str
 
     def __call__(self, name, freed):
-
         syn = repeated_syntax(self.model, self.repeated, name, freed=freed, std_lv=self.std_lv,
                               resid_cov=self.resid_cov, ordered=self.ordered)
         if not self.ordinal:
@@ -453,7 +451,6 @@ def _record(name, res, freed, repeated):
 
 def _mean_table(res, repeated):
     """Latent mean of every later wave (the change from the first wave, whose mean is 0)."""
-
 
     e = res.estimates
     zq = stats.norm.ppf(0.975)

@@ -13,8 +13,8 @@ import numpy as np
 
 from ..errors import EstimationError, NonPositiveDefiniteWarning
 from .estimate import Estimate, note_convergence
-from .model import build_engine, start_values
 from .fitmeasures import ml_fit_measures
+from .model import build_engine, start_values
 
 __all__ = ["estimate_ml", "fit_core", "ml_vcov"]
 

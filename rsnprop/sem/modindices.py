@@ -36,11 +36,11 @@ import copy
 
 import numpy as np
 import pandas as pd
+
+from .dwls import statistics_jacobian, statistics_layout
 from .fiml_engine import FIMLEngine
 from .model import build_engine
 from .partable import Row
-from .dwls import statistics_jacobian
-from .dwls import statistics_layout
 
 __all__ = ["modification_indices"]
 
@@ -63,10 +63,8 @@ def _candidates(pt):
 
 
 def modification_indices(res, sort=True, minimum=0.0):
-
     if getattr(res, "_wls", None) is not None:
         return _ordinal_modindices(res, sort=sort, minimum=minimum)
-
 
     pt = res.partable
     cands = _candidates(pt)

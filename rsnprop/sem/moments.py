@@ -16,9 +16,9 @@ and a model variable absent from the matrix.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from ..errors import InputError
-import pandas as pd
 from .engine import GroupData
 
 __all__ = ["read_moments", "moments_groups"]
@@ -167,7 +167,6 @@ def moments_groups(sample_cov, sample_nobs, variables, sample_mean=None, sample_
 
 
 def _mean_vector(mu, variables, group):
-
     where = "sample_mean" if group is None else f"sample_mean[{group!r}]"
     if isinstance(mu, pd.DataFrame):
         if len(mu) != 1:

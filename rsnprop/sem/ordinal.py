@@ -31,17 +31,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError
+from .assemble import assemble_result
+from .data import prepare_data
 from .dwls import NUMERIC, DWLSSample, WLSProblem, offdiag_index, scaling_factors, statistics_layout
 from .engine import GroupData
 from .estimate import Estimate, note_convergence
+from .model import build_engine, start_values
 from .partable import Row, assign_parameters, build_partable
+from .polychoric import mixed_stats, ordinal_stats
 from .wlsmv import robust_inference, satorra2000, wlsmv_fit_measures  # noqa: F401  (satorra2000: public here too)
-from .assemble import assemble_result
-from .data import prepare_data
-from .model import build_engine
-from .polychoric import mixed_stats
-from .polychoric import ordinal_stats
-from .model import start_values
 
 __all__ = ["estimate_ordinal", "fit_ordinal", "satorra2000"]
 

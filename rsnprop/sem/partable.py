@@ -11,13 +11,13 @@ when intercepts are equal across groups).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
-from ..errors import ModelSyntaxError
-from .syntax import parse_all
-import warnings
-from ..errors import RsnpropWarning
 import pandas as pd
+
+from ..errors import ModelSyntaxError, RsnpropWarning
+from .syntax import parse_all
 
 __all__ = ["ParTable", "build_partable", "assign_parameters", "GROUP_EQUAL_TYPES"]
 
@@ -56,7 +56,6 @@ class ParTable:
     npar: int = 0
 
     def to_frame(self):
-
         return pd.DataFrame([r.__dict__ for r in self.rows])
 
 
@@ -374,7 +373,6 @@ def _fix_equality_classes(rows) -> None:
     key) holding a fixed row: every row of the class is fixed to the value of the first fixed one
     (``c(NA, 0.6)*x2`` with ``group_equal=["loadings"]`` fixes the loading to 0.6 in both
     groups), with a warning when the fixed values differ."""
-
 
     classes: dict[str, list] = {}
     for r in rows:

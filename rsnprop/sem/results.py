@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from ..results import Result, jsonsafe
-from .summary import lavaan_summary
-from html import escape
 import math
-from scipy import stats
-from ..errors import InputError
-from .modindices import modification_indices
+from html import escape
+
+import numpy as np
 import pandas as pd
+from scipy import stats
+
+from ..errors import InputError
+from ..results import Result, jsonsafe
 from .export import to_lavaan
+from .modindices import modification_indices
+from .summary import lavaan_summary
 
 __all__ = ["SEMResult", "SCHEMA"]
 
@@ -158,7 +159,6 @@ class SEMResult(Result):
                 f"{'converged' if self.converged else 'NOT converged'}, {stat}>")
 
     def to_html(self) -> str:
-
         f = self.fit
         head = [("estimator", self.estimator + (" (FIML)" if getattr(self, "missing", None) == "fiml" else "")),
                 ("observations used / total", f"{self.n} / {getattr(self, 'n_total', self.n)}")]
@@ -212,8 +212,6 @@ class SEMResult(Result):
 
         In R: ``lavaan::lavTestWald`` / a ``:=`` parameter on labelled means.
         """
-
-
 
         a = np.zeros(len(self.theta))
         est = 0.0

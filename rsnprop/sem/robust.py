@@ -22,12 +22,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from .engine import Engine
-from .engine import _GroupModel
 from scipy import stats
-from .fitmeasures import incremental
-from .fitmeasures import ml_fit_measures
-from .fitmeasures import rmsea_ci
+
+from .engine import Engine, _GroupModel
+from .fitmeasures import incremental, ml_fit_measures, rmsea_ci
 
 __all__ = ["mlr_adjust", "casewise_h1_scores", "model_scores"]
 
@@ -159,7 +157,6 @@ def _baseline_engine(engine, arrays, x_idx=()):
 
 def mlr_adjust(pt, engine, theta, arrays, npar, x_moments, warn_list):
     """Return (sandwich vcov, fit-measure dict with the scaled/robust entries)."""
-
 
     fitm = ml_fit_measures(engine, theta, npar, x_moments, x_idx=[pt.ov.index(v) for v in pt.ov_x])
 

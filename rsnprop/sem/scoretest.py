@@ -40,12 +40,12 @@ from __future__ import annotations
 import copy
 
 import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
 
 from ..errors import InputError
 from ..results import Result, jsonsafe
-from statsmodels.stats.multitest import multipletests
-import pandas as pd
-from scipy import stats
 from .fiml_engine import FIMLEngine
 from .model import build_engine
 
@@ -134,7 +134,6 @@ class ScoreTestResult(Result):
                          "information": "expected", "warnings": self.warnings})
 
     def summary(self):
-
         with pd.option_context("display.width", 160, "display.float_format", "{:.4g}".format):
             return "\n".join([
                 f"{self.title} ({self.n} cases; expected information)",
@@ -214,7 +213,6 @@ def score_tests(res, *, types=None, correction="holm", alpha=0.05):
     InputError
         When the model has no equality constraint to test, or was not fitted by ML.
     """
-
 
     check_correction(correction)
     if getattr(res, "_wls", None) is not None or res.theta is None:

@@ -23,13 +23,11 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import stats
+from scipy.linalg import block_diag
 
 from .dwls import offdiag_index, scaling_factors
-from scipy.linalg import block_diag
-from scipy import stats
-from .fitmeasures import incremental
-from .fitmeasures import rmsea_ci
-from .fitmeasures import rmsea_point
+from .fitmeasures import incremental, rmsea_ci, rmsea_point
 
 __all__ = ["WLSMVInference", "robust_inference", "wlsmv_fit_measures", "satorra2000"]
 
@@ -91,7 +89,6 @@ def robust_inference(problem, theta, sample, warn):
 def wlsmv_fit_measures(problem, theta, sample, inf, estimator):
     """Chi-square ``N F``, the baseline (thresholds only), CFI/TLI/RMSEA, their scaled-shifted and
     (ordinal only) cat-ML robust versions, and SRMR on the correlations."""
-
 
     s_list, ws, ns, N, numeric = sample.s, sample.w, sample.ns, sample.N, sample.numeric
     G, q, p = len(s_list), len(theta), len(numeric)

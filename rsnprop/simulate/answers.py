@@ -19,7 +19,9 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import numpy as np
+
 from .population import likert_thresholds
 
 __all__ = ["simulate_answers", "item_attr", "item_range", "item_codes", "attention_expected",
@@ -276,7 +278,6 @@ def _select_one(codes, firms):
 
 def _rating(rng_, firms):
     """A rating scale outside the measurement model: thresholded, following RSN use."""
-
 
     lo, hi = rng_
     tau = np.asarray(likert_thresholds(int(hi - lo + 1), firms.scenario.skew))

@@ -19,14 +19,17 @@ True
 """
 
 from __future__ import annotations
+
 import warnings
+
 import numpy as np
+import pandas as pd
+
 from ..data import clean
 from ..data.careless import index_rule
 from ..data.rules import CleaningRules
-from .study import simulate_study
-import pandas as pd
 from .quirks import CARELESS_TYPES
+from .study import simulate_study
 
 __all__ = ["careless_study", "accuracy", "roc_points", "INDEX_DIRECTION"]
 
@@ -39,9 +42,6 @@ _CARELESS_REASONS = ("attention_check", "speeding", "careless_indices")
 
 
 def _one_set(instrument, rule_sets, n, seed, rate, mix):
-
-
-
     raw, truth = simulate_study(instrument, "p1p2", n=n, seed=seed, careless_rate=rate,
                                 careless_mix=mix, return_truth=True)
     out = None
@@ -93,7 +93,6 @@ def careless_study(instrument, *, n_sets: int = 20, n: int = 300, seed: int = 20
         index values, and per rule set ``<name>:<flag>``, ``<name>:weak`` (enough weak flags)
         and ``<name>:excluded`` (excluded by the careless step).
     """
-
 
     if isinstance(instrument, (str, bytes)) or hasattr(instrument, "__fspath__"):
         from ..instrument import load_instrument

@@ -24,6 +24,7 @@ Examples
 """
 
 from __future__ import annotations
+
 import numpy as np
 import pandas as pd
 

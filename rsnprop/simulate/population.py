@@ -22,12 +22,13 @@ Examples
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
+from scipy import special
+
+from ..errors import SpecificationError
 from ..results import Result, jsonsafe
 from .scenarios import GROUPS, Scenario, get_scenario
-from scipy import special
-import numpy as np
-from ..errors import SpecificationError
-import pandas as pd
 
 __all__ = ["PopulationParameters", "population_parameters", "likert_thresholds",
            "simulate_latent", "simulate_likert", "scale_items", "instrument_constructs"]
@@ -109,7 +110,6 @@ class PopulationParameters(Result):
         return jsonsafe({k: getattr(self, k) for k in keys})
 
     def to_frame(self):
-
         rows = []
         for c in self.constructs:
             rows.append({"construct": c, "mean_traditional": self.means["traditional"][c],
@@ -120,8 +120,6 @@ class PopulationParameters(Result):
 
 
 def _psi_matrix(sc: Scenario, constructs: list[str]):
-
-
     k = len(constructs)
     psi = np.eye(k)
     for a in range(k):

@@ -21,14 +21,17 @@ True
 """
 
 from __future__ import annotations
-import numpy as np
-from scipy import special
-import pandas as pd
-from ..errors import InputError
-from ..instrument import column_map
-import math
+
 import csv
 import io
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import special
+
+from ..errors import InputError
+from ..instrument import column_map
 
 __all__ = ["CARELESS_TYPES", "apply_careless", "apply_missing", "inject_invalid", "to_platform", "PLATFORM_META",
            "raw_csv_bytes"]
@@ -255,7 +258,6 @@ def to_platform(df, instrument, platform: str):
 
 
 def _fmt(v) -> str:
-
     if v is None:
         return ""
     if isinstance(v, float):

@@ -40,8 +40,8 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from ..errors import SpecificationError
-from ..errors import MissingFileError
+
+from ..errors import MissingFileError, SpecificationError
 from ..yamlio import load_yaml
 from .quirks import CARELESS_TYPES
 
@@ -172,7 +172,6 @@ class Scenario(BaseModel):
     @field_validator("careless_mix")
     @classmethod
     def _mix(cls, v):
-
         allowed = set(CARELESS_TYPES)
         if set(v) - allowed or any(x < 0 for x in v.values()) or sum(v.values()) <= 0:
             raise ValueError(f"careless_mix keys must be in {sorted(allowed)} with weights >= 0")
@@ -307,7 +306,6 @@ def parse_population_syntax(text: str) -> list[tuple[str, str, str, float]]:
 
 
 def _apply_syntax(data: dict) -> dict:
-
     rows = parse_population_syntax(data["model"])
     loadings: dict[str, list[float]] = {}
     for lhs, op, rhs, val in rows:

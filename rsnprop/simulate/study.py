@@ -18,21 +18,24 @@ from __future__ import annotations
 
 import math
 
-from .answers import attention_expected, condition_holds, item_attr, item_range, show_conditions, to_float
-from .population import population_parameters, simulate_latent, simulate_likert
-from .scenarios import get_scenario
 import numpy as np
 import pandas as pd
-from .answers import simulate_answers
-from .facts import simulate_facts
-from .quirks import to_platform
+
 from ..errors import InputError
-from .quirks import apply_careless
-from .quirks import apply_missing
-from .quirks import inject_invalid
-from ..io import atomic_write
-from ..io import sha256_bytes
-from .quirks import raw_csv_bytes
+from ..io import atomic_write, sha256_bytes
+from .answers import (
+    attention_expected,
+    condition_holds,
+    item_attr,
+    item_range,
+    show_conditions,
+    simulate_answers,
+    to_float,
+)
+from .facts import simulate_facts
+from .population import population_parameters, simulate_latent, simulate_likert
+from .quirks import apply_careless, apply_missing, inject_invalid, raw_csv_bytes, to_platform
+from .scenarios import get_scenario
 
 __all__ = ["simulate_study", "write_raw", "SIMULATED_PREFIX"]
 
@@ -46,7 +49,6 @@ _LANGUAGE_STREAM = _N_STREAMS
 
 
 def _seed_sequence(seed):
-
     if isinstance(seed, np.random.SeedSequence):
         return seed
     if seed is None:
@@ -117,7 +119,6 @@ def simulate_study(instrument, scenario="p1p2", n: int = 300, seed=1, *, platfor
     (50, 'SIM-0001', ['resp_id', 'submitted_at', 'duration_sec'])
     """
 
-
     instrument, sc, n = _inputs(instrument, scenario, n, careless_rate=careless_rate,
                                 missing_rate=missing_rate, missing_mechanism=missing_mechanism,
                                 invalid_rate=invalid_rate, bg_share=bg_share, careless_mix=careless_mix)
@@ -162,7 +163,6 @@ def _inputs(instrument, scenario, n, **overrides):
     """``(instrument, scenario, n)`` checked: the instrument loaded from a path, the scenario
     with the rates the caller overrides (``overrides`` not None), ``n`` a positive int."""
 
-
     if isinstance(instrument, (str, bytes)) or hasattr(instrument, "__fspath__"):
         from ..instrument import load_instrument
 
@@ -182,7 +182,6 @@ def _add_careless(values, items, sc, answering, rng):
     """Careless responders among the ``answering`` firms: their Likert answers rewritten
     (:func:`rsnprop.simulate.quirks.apply_careless`) and the ``attention`` type failing the
     attention checks.  Returns ``(careless type per firm, Likert item ids)``."""
-
 
     lik_cols = [i for i in items if i in values and str(item_attr(items[i], "type", "")) == "likert"
                 and item_range(items[i]) is not None]
@@ -221,7 +220,6 @@ def _apply_routing(values, items, consent, answering, n):
 def _add_missing_and_invalid(values, items, lik_cols, sc, facts, r_miss, r_inv):
     """Missing answers on the numeric items the platform does not force (MCAR or MAR on
     firm size) and invalid codes on the Likert items (:mod:`rsnprop.simulate.quirks`)."""
-
 
     numeric_opt = [i for i in items if i in values and values[i].dtype != object
                    and not item_attr(items[i], "required", False)
@@ -281,7 +279,6 @@ def _add_language(out, items, rng, shares, dif) -> None:
 def _apply_language_dif(out, items, dif, shares) -> None:
     """Shift the valid answers to ``dif["items"]`` of the ``dif["language"]`` rows in place
     (no random draw: the other columns and every draw stay as they are)."""
-
 
     lang = str(dif.get("language", ""))
     if lang not in shares:

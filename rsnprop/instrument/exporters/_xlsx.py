@@ -11,6 +11,7 @@ import os
 import re
 import time
 import zipfile
+
 from openpyxl import Workbook
 from openpyxl.styles import Font
 

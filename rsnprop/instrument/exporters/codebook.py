@@ -15,8 +15,9 @@ True
 
 from __future__ import annotations
 
-from .codes import limesurvey_code
 from jinja2 import Environment
+
+from .codes import limesurvey_code
 
 __all__ = ["export", "codebook_rows", "values_text"]
 
@@ -217,7 +218,6 @@ half are answered).</p>
 
 
 def _html(ins, lang: str) -> str:
-
     env = Environment(autoescape=True, keep_trailing_newline=True)
     rows = codebook_rows(ins, lang)
     sections = []

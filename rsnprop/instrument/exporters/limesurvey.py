@@ -56,10 +56,11 @@ True
 
 from __future__ import annotations
 
+import re
+
+from ...errors import InputError
 from ..gdpr import data_protection_lines
 from .codes import limesurvey_answer_code, limesurvey_code, limesurvey_subquestion_code
-import re
-from ...errors import InputError
 
 __all__ = ["export", "HEADER", "ATTRIBUTES", "relevance_equation", "end_code",
            "end_status_expression", "end_url_with_status"]
@@ -270,7 +271,6 @@ def end_url_with_status(end_url: str, ins) -> str:
     >>> url.startswith("https://example.org/end?pid={PASSTHRU:pid}&status={if("), url.endswith("&lang={LANG}")
     (True, True)
     """
-
 
     url = str(end_url).strip()
     if not re.match(r"^https?://[^\s\"]+$", url):

@@ -54,10 +54,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from ..gdpr import data_protection_lines
-from .qualtrics import matrix_groups
-from ..model import Condition
 from ...errors import InstrumentError
+from ..gdpr import data_protection_lines
+from ..model import Condition
+from .qualtrics import matrix_groups
 
 __all__ = ["export", "SCREENED_FLAG"]
 

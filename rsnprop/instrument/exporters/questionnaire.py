@@ -14,8 +14,9 @@ True
 
 from __future__ import annotations
 
-from ..gdpr import data_protection_lines
 from jinja2 import Environment
+
+from ..gdpr import data_protection_lines
 
 __all__ = ["export"]
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ..tables import Column, Table
-from .base import BG_DEFINITIONS, Section, _not_run, _missing_reason, group_column
 import pandas as pd
 
+from ..tables import Column, Table
+from .base import BG_DEFINITIONS, Section, _missing_reason, _not_run, group_column
 
 _DESCRIBE = [
     ("score_relational", "Relational benefits (score)"),

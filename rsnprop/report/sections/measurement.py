@@ -10,16 +10,24 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pandas as pd
+
 from .. import figures as F
 from ..fmt import fmt_num, fmt_value, to_float
 from ..tables import Column, Table
 from ..typed import stage_output
-from .languages import add_language_subsection
 from .base import (
-    GROUP_LABELS, Section, _not_run, _missing_reason, _scalars, _p_text, _group_key, _blocks,
+    GROUP_LABELS,
+    Section,
+    _blocks,
+    _group_key,
+    _missing_reason,
+    _not_run,
+    _p_text,
+    _scalars,
     words,
 )
-import pandas as pd
+from .languages import add_language_subsection
 
 _RELIABILITY_NOTE = (
     "α = Cronbach's alpha (Feldt CI); ω = McDonald's omega total; CR = composite reliability and "

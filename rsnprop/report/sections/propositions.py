@@ -9,11 +9,16 @@ from ..fmt import fmt_value
 from ..tables import Column, Table
 from ..typed import proposition_blocks, propositions_or_reason
 from .base import (
-    GROUP_LABELS, Section, _not_run, effect_row, evidence_table, group_column, plan_alpha,
+    GROUP_LABELS,
+    Section,
+    _not_run,
+    effect_row,
+    evidence_table,
+    group_column,
+    plan_alpha,
     words,
 )
 from .comparability import comparability_block
-
 
 _LABELS_NOTE = (
     "Each interval sits in the column of its level: two-sided 95% CIs, and for the equivalence "

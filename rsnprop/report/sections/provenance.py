@@ -4,15 +4,16 @@ versions.
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+import platform
+from importlib import metadata
+
 from ..fmt import fmt_value
+from ..inputs import plan_hashes
 from ..tables import Column, Table
 from ..typed import stage_output
 from .base import Section
-from ..inputs import plan_hashes
-import os
-import datetime as dt
-import platform
-from importlib import metadata
 
 
 def _provenance_mismatches(inputs) -> list[str]:
@@ -70,7 +71,6 @@ def _study_pairs(inputs) -> list[tuple[str, str]]:
 
 
 def provenance_section(inputs, *, command: str | None = None) -> Section:
-
     s = Section("provenance", "Provenance")
     pairs = _study_pairs(inputs)
     s.add("dl", pairs, "Study")
