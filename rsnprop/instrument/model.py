@@ -243,6 +243,17 @@ class Instrument:
                 groups.setdefault(item.constant_sum.group, []).append(item)
         return groups
 
+    def asked_sections(self) -> list:
+        """``(section, items)`` for every section with a question a respondent sees (meta
+        fields such as durations left out), in questionnaire order: what each platform export
+        writes as a group, block or page."""
+        out = []
+        for sec in self.sections:
+            items = [self.items[i] for i in sec.items if self.items[i].type != "meta"]
+            if items:
+                out.append((sec, items))
+        return out
+
     def __repr__(self) -> str:
         return (f"Instrument(name={self.name!r}, version={self.version!r}, "
                 f"items={len(self.items)}, constructs={list(self.constructs)}, hash={self.hash[:12]}...)")

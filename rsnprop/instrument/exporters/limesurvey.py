@@ -151,10 +151,7 @@ def _rows_for_language(ins, lang: str, base: bool) -> list[dict]:
     cs_done: set[str] = set()
 
     cs_groups = ins.constant_sum_groups
-    for sec in ins.sections:
-        items = [ins.items[i] for i in sec.items if ins.items[i].type != "meta"]
-        if not items:
-            continue
+    for sec, items in ins.asked_sections():
         gseq += 1
         ids = [i.id for i in items]
         group_rules = [r for r in ins.routing if all(i in r.hides for i in ids)]

@@ -138,10 +138,8 @@ def export(ins, *, lang: str | None = None) -> str:
     """QSF (JSON text) for ``ins`` in language ``lang`` (default language if omitted)."""
     survey = _Survey(ins, lang or ins.default_language)
     survey.flow.append(_embedded_data(survey))
-    for sec in ins.sections:
-        items = [ins.items[i] for i in sec.items if ins.items[i].type != "meta"]
-        if items:
-            _add_section(survey, sec, items)
+    for sec, items in ins.asked_sections():
+        _add_section(survey, sec, items)
     return json.dumps(_document(survey), ensure_ascii=False, indent=1) + "\n"
 
 

@@ -154,10 +154,7 @@ def export(ins, *, lang: str | None = None) -> str:
                    "survey editor, then delete this block: ") + "<br>" + "<br>".join(notes), ""]
     cs_done: set[str] = set()
     cs_groups = ins.constant_sum_groups
-    for sec in ins.sections:
-        items = [ins.items[i] for i in sec.items if ins.items[i].type != "meta"]
-        if not items:
-            continue
+    for sec, items in ins.asked_sections():
         out += [f"[[Block:{pick(sec.title)}]]", ""]
         if sec.intro:
             out += ["[[Question:DB]]", f"[[ID:{sec.id}_intro]]", pick(sec.intro), ""]
