@@ -155,33 +155,43 @@ def lean_frame(panel: PanelLink, relational, informational, *, group=None, phase
         if c not in data.columns:
             raise InputError("no such column in the panel", column=c)
     wave = data["wave"].to_numpy()
-    first = data.loc[wave == panel.waves[0]].set_index("panel_id")
-    second = data.loc[wave == later].set_index("panel_id").reindex(first.index)
-    out = {"d1": _d(first, relational, informational), "d2": _d(second, relational, informational)}
-    out["in_later"] = pd.Series(first.index.isin(data.loc[wave == later, "panel_id"]),
-                                index=first.index)
+    first, second = data.loc[wave == panel.waves[0]], data.loc[wave == later]
+    # row of each first-wave firm in the later wave (-1: absent); numpy, not reindex: a Monte
+    # Carlo replication builds this frame once per specification
+    pos = pd.Index(second["panel_id"]).get_indexer(first["panel_id"])
+    found = pos >= 0
+
+    def at_later(values):
+        out = np.full(pos.size, np.nan)
+        out[found] = values[pos[found]]
+        return out
+
+    def lean(frame, move):
+        d = _matrix(frame, relational).mean(axis=1) - _matrix(frame, informational).mean(axis=1)
+        return at_later(d) if move else d
+
+    out = {"d1": lean(first, False), "d2": lean(second, True), "in_later": found}
     if group:
-        out["g"] = first[group]
+        out["g"] = first[group].to_numpy()
     if phase:
-        p1, p2 = (pd.to_numeric(x[phase], errors="coerce") for x in (first, second))
+        p1, p2 = _matrix(first, [phase])[:, 0], at_later(_matrix(second, [phase])[:, 0])
         out["p1"], out["p2"] = p1, p2
-        out["moved"] = (p2 > p1).astype(float).where(p1.notna() & p2.notna())
+        out["moved"] = np.where(np.isnan(p1) | np.isnan(p2), np.nan, (p2 > p1).astype(float))
     if approach:
-        out["x1"], out["x2"] = (pd.to_numeric(x[approach], errors="coerce") for x in (first, second))
+        out["x1"], out["x2"] = _matrix(first, [approach])[:, 0], at_later(_matrix(second, [approach])[:, 0])
     if items:
-        out["complete"] = (first[list(items)].apply(pd.to_numeric, errors="coerce").notna().all(axis=1)
-                           & second[list(items)].apply(pd.to_numeric, errors="coerce").notna().all(axis=1))
-    frame = pd.DataFrame(out, index=first.index)
+        out["complete"] = (~np.isnan(_matrix(first, items)).any(axis=1)
+                           & (at_later(np.isnan(_matrix(second, items)).any(axis=1)) == 0))
+    frame = pd.DataFrame(out, index=pd.Index(first["panel_id"].to_numpy(), name="panel_id"))
     frame["dd"] = frame["d2"] - frame["d1"]
     return frame
 
 
-def _d(frame, relational, informational) -> pd.Series:
-    """Row mean of the relational minus row mean of the informational columns (NaN if any is)."""
-    def mean(cols):
-        block = frame[list(cols)].apply(pd.to_numeric, errors="coerce")
-        return block.mean(axis=1, skipna=False)
-    return mean(relational) - mean(informational)
+def _matrix(frame, cols) -> np.ndarray:
+    """The columns as a float matrix (anything not a number is NaN)."""
+    return np.column_stack([frame[c].to_numpy(dtype=float, na_value=np.nan) if frame[c].dtype.kind in "fiub"
+                            else pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype=float)
+                            for c in cols])
 
 
 def paired_stats(later, first, ci_level=0.95) -> dict:

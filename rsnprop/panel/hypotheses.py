@@ -144,14 +144,16 @@ def _welch_row(hyp, test_name, question, x1, x0, n_total, sesoi, labels) -> dict
 def _paired_rows(hyp, frame, n_total) -> list:
     """Descriptive rows: change in D within each group (paired t, two-sided)."""
     rows = []
-    for g, name in ((1.0, "born globals"), (0.0, "traditional")):
-        sub = frame.loc[frame["g"] == g, ["d1", "d2"]].dropna()
+    d1, d2, g = (frame[c].to_numpy() for c in ("d1", "d2", "g"))
+    both = np.isfinite(d1) & np.isfinite(d2)
+    for level, name in ((1.0, "born globals"), (0.0, "traditional")):
+        sel = both & (g == level)
         q = f"change in D, {name} (paired, later − first)"
-        if len(sub) < 3 or (sub["d2"] - sub["d1"]).std() == 0:
-            rows.append(_unavailable(hyp, "descriptive", "paired t", q, len(sub), n_total,
+        if sel.sum() < 3 or np.std(d2[sel] - d1[sel]) == 0:
+            rows.append(_unavailable(hyp, "descriptive", "paired t", q, sel.sum(), n_total,
                                      "fewer than 3 firms with D at both waves, or no variation"))
             continue
-        s = paired_stats(sub["d2"], sub["d1"], CI_LEVEL)
+        s = paired_stats(d2[sel], d1[sel], CI_LEVEL)
         rows.append(_row(hyp, "descriptive", "paired t", q, s["n"], n_total, group=name,
                          estimate=s["estimate"], se=s["se"], statistic=s["t"], statistic_name="t",
                          df=s["df"], p_value=s["p"], p_sided="two-sided", alternative="two-sided",
@@ -226,17 +228,21 @@ def _slope_row(hyp, role, question, y, a, b, n_total, sesoi, reverse):
     return _row(hyp, role, "OLS slope", question, y.size, n_total, **kw), fitinfo
 
 
+def _cross_lagged_fits(frame, sec, hyp):
+    d1, d2, x1, x2 = (frame[c].to_numpy() for c in ("d1", "d2", "x1", "x2"))
+    return (_slope_row(hyp, "primary", "wave-1 approach -> wave-2 lean, beyond the wave-1 lean "
+                       "(cross-lagged path)", d2, d1, x1, len(frame), sec.sesoi, False),
+            _slope_row(hyp, "reverse", "wave-1 lean -> wave-2 approach, beyond the wave-1 "
+                       "approach (reverse cross-lagged path)", x2, x1, d1, len(frame),
+                       sec.sesoi, True))
+
+
 def cross_lagged_observed(frame, sec, hyp="C3") -> tuple[list, dict]:
     """C3, observed scores: the forward path X_first -> D_later (one-sided greater) and the
     reverse path D_first -> X_later (two-sided, role ``reverse``); also the paths table
     (lavaan long-table rows of the two regressions) and the fit (R²).
     R: ``summary(lm(D2 ~ D1 + X1))``, ``summary(lm(X2 ~ X1 + D1))``."""
-    d1, d2, x1, x2 = (frame[c].to_numpy() for c in ("d1", "d2", "x1", "x2"))
-    fwd, f_fit = _slope_row(hyp, "primary", "wave-1 approach -> wave-2 lean, beyond the wave-1 "
-                            "lean (cross-lagged path)", d2, d1, x1, len(frame), sec.sesoi, False)
-    rev, r_fit = _slope_row(hyp, "reverse", "wave-1 lean -> wave-2 approach, beyond the wave-1 "
-                            "approach (reverse cross-lagged path)", x2, x1, d1, len(frame),
-                            sec.sesoi, True)
+    (fwd, f_fit), (rev, r_fit) = _cross_lagged_fits(frame, sec, hyp)
     paths = []
     for lhs, rhs, fit in (("D_2", ("D_1", "X_1"), f_fit), ("X_2", ("X_1", "D_1"), r_fit)):
         if fit is None:
@@ -258,7 +264,7 @@ def cross_lagged_observed(frame, sec, hyp="C3") -> tuple[list, dict]:
 
 #: hypothesis test name (plan) -> function(frame, panel section, label) -> rows
 TESTS = {"change_by_group": change_by_group, "stage": stage,
-         "cross_lagged": lambda frame, sec, hyp: cross_lagged_observed(frame, sec, hyp)[0]}
+         "cross_lagged": lambda frame, sec, hyp: [r for r, _ in _cross_lagged_fits(frame, sec, hyp)]}
 
 
 def observed_rows(panel, plan, *, bg_definition=None, missing="available", frame=None) -> dict:
