@@ -204,3 +204,80 @@ def test_simulated_change_is_supported_and_no_change_is_not():
     none = _simulated("none")
     assert "supported" not in none["verdicts"].values(), none["verdicts"]
     assert abs(none["estimates"]["C1"]) < 0.15
+
+
+PLAN_YAML = """name: t
+panel:
+  key: firm
+  waves: [{label: "2013", raw: w1.csv}, {label: "2014", raw: w2.csv}]
+  attrition: {variables: [score_relational, bg_ms20], categorical: [bg_ms20]}
+  multiverse: {born_global_definitions: [bg_ms20], versions: [observed]}
+"""
+
+
+def _cli(*args, cwd):
+    from conftest import run_rsnprop
+
+    # this checkout's rsnprop, whatever the working directory
+    return run_rsnprop("panel", *args, cwd=cwd, timeout=120,
+                       env={"RSNPROP_PANEL_SALT": "s", "PYTHONPATH": str(HERE.parent)})
+
+
+@pytest.fixture()
+def folder(tmp_path):
+    for f in ("hyp_wave1.csv", "hyp_wave2.csv"):
+        (tmp_path / f).write_bytes((DATA / f).read_bytes())
+    (tmp_path / "plan.yaml").write_text(PLAN_YAML, encoding="utf-8")
+    return tmp_path
+
+
+def test_cli_writes_the_verdicts_with_the_plan_settings(folder):
+    r = _cli("hyp_wave1.csv", "hyp_wave2.csv", "--plan", "plan.yaml", "--verdicts", "v.json",
+             "-o", "p.csv", "--log", "log.json", cwd=folder)
+    assert r.returncode == 0, r.stderr
+    doc = json.loads((folder / "v.json").read_text())
+    model = validate_result(doc, expect="panel_propositions")
+    from rsnprop.propositions import load_plan
+
+    assert model.plan_hash == load_plan(folder / "plan.yaml").hash
+    assert doc["waves"] == ["2013", "2014"] and doc["verdicts"]["C1"] == "supported"
+    assert doc["n"]["analysed"] == {"C1": 82, "C2": 82, "C3": 82}
+    log = json.loads((folder / "log.json").read_text())   # key, labels, attrition, lean from the plan
+    assert log["link"]["key"] == "firm" and log["link"]["waves"] == ["2013", "2014"]
+    assert [v["variable"] for v in log["attrition"]["profile"]] == ["score_relational", "bg_ms20"]
+    assert log["change"]["tests"][-1]["question"].startswith("stage")
+    assert "C1 (change_by_group): SUPPORTED" in r.stdout
+
+
+def test_cli_explicit_options_win_over_the_plan(folder):
+    r = _cli("hyp_wave1.csv", "hyp_wave2.csv", "--plan", "plan.yaml", "--labels", "a,b",
+             "--variables", "score_informational", "-o", "p.csv", "--log", "log.json", cwd=folder)
+    assert r.returncode == 0, r.stderr
+    log = json.loads((folder / "log.json").read_text())
+    assert log["link"]["waves"] == ["a", "b"]
+    assert [v["variable"] for v in log["attrition"]["profile"]] == ["score_informational"]
+
+
+@pytest.mark.parametrize("plan_text, extra, needle", [
+    ("name: t\n", [], "no 'panel:' section"),
+    (PLAN_YAML.replace("  multiverse:", "  approach_column: score_speed\n  multiverse:"), [],
+     "column 'score_speed': no such column in the panel"),
+    (PLAN_YAML.replace("key: firm", "key: firm_id"), [], "firm_id"),
+    (PLAN_YAML.replace("test: stage", "test: x") + "  hypotheses: {C1: {statement: s, test: x}}\n",
+     [], "unknown hypothesis test 'x'"),
+])
+def test_cli_bad_plans_exit_2_with_a_clear_message(folder, plan_text, extra, needle):
+    (folder / "plan.yaml").write_text(plan_text, encoding="utf-8")
+    r = _cli("hyp_wave1.csv", "hyp_wave2.csv", "--plan", "plan.yaml", "--verdicts", "v.json",
+             "-o", "p.csv", *extra, cwd=folder)
+    assert r.returncode == 2, r.stderr
+    assert needle in r.stderr and "Traceback" not in r.stderr
+    assert not (folder / "v.json").exists() and not (folder / "p.csv").exists()
+
+
+def test_cli_verdicts_need_a_plan_and_linking_needs_a_key(folder):
+    r = _cli("hyp_wave1.csv", "hyp_wave2.csv", "--key", "firm", "--verdicts", "v.json",
+             "-o", "p.csv", cwd=folder)
+    assert r.returncode == 2 and "'--verdicts'" in r.stderr and "needs --plan" in r.stderr
+    r = _cli("hyp_wave1.csv", "hyp_wave2.csv", "-o", "p.csv", cwd=folder)
+    assert r.returncode == 2 and "'--key'" in r.stderr and "Traceback" not in r.stderr

@@ -195,7 +195,8 @@ class PanelPropositions(Result):
         mv = d.get("multiverse")
         if mv:
             out.append("multiverse: " + "; ".join(
-                f"{k} supported in {s['supported']} of {s['n_specs']}" for k, s in
+                f"{k} supported in {s['supported']} of {s['n_run']} specifications run "
+                f"({s['n_specs']} listed)" for k, s in
                 mv["summary"].items()))
         out += [f"warning: {w}" for w in d["warnings"]]
         return "\n".join(out)
