@@ -20,7 +20,7 @@ from scipy import stats
 sys.path.insert(0, str(Path(__file__).resolve().parent / "reference"))
 from sem_refs import estimate_diffs, fit_diffs, load  # noqa: E402
 
-from rsnprop.errors import ConvergenceWarning, InputError  # noqa: E402
+from rsnprop.errors import ConvergenceWarning, HeywoodCaseWarning, InputError  # noqa: E402
 from rsnprop.panel import link_waves  # noqa: E402
 from rsnprop.panel import latent as latent_mod  # noqa: E402
 from rsnprop.panel.clpm import cross_lagged  # noqa: E402
@@ -132,6 +132,7 @@ def test_clpm_observed_equals_lavaan(panel, ref):
     _check_row(fwd, block, "lean_t2", "~", "approach_t1", "one-sided")
     _check_row(rev, block, "approach_t2", "~", "lean_t1", "two-sided")
     assert out["gate"] is None and out["status"] == "ok" and out["n"] == 300
+    assert out["flags"] == {"estimated": True, "converged": True, "heywood": False}
 
 
 def test_clpm_latent_equals_lavaan(panel, gate, ref):
@@ -163,6 +164,10 @@ def test_gate_computed_when_not_given_and_required_level(panel):
     assert g["latent_allowed"] and g["constructs"]["relational"]["reached"]
     with pytest.raises(InputError, match="required"):
         longitudinal_benefit_invariance(panel, ITEMS, required="weak")
+    with pytest.raises(InputError, match="rule"):  # an input error of the engine is not a "failed" row
+        longitudinal_benefit_invariance(panel, ITEMS, rule="strictest")
+    lrt = longitudinal_benefit_invariance(panel, {"relational": ITEMS["relational"]}, rule="lrt")
+    assert "chi-square difference" in lrt["rule"] and "Chen" in g["rule"]
 
 
 @pytest.mark.parametrize("call, column", [
@@ -203,7 +208,22 @@ def test_non_convergence_gives_failed_rows(panel, gate, monkeypatch):
     with pytest.warns(ConvergenceWarning):
         out = cross_lagged(panel, "approach", lean=LEAN)
     assert out["status"] == "failed" and all(r["status"] == "failed" for r in out["rows"])
-    assert any("converge" in w for w in out["warnings"])
+    assert any("converge" in w for w in out["warnings"]) and out["flags"]["converged"] is False
+
+
+def test_heywood_case_gives_failed_rows_and_flags(panel):
+    """A near-duplicate item (rel_9 = rel_1 + tiny noise): lavaan-style negative residual
+    variances and no convergence; the row is failed, the flags say why, nothing is raised."""
+    data = panel.data.copy()
+    data["rel_9"] = data["rel_1"] + np.random.default_rng(0).normal(0, 0.01, len(data))
+    p2 = type(panel)(**{**panel.__dict__, "data": data})
+    items = {"relational": ["rel_1", "rel_9", "rel_2"], "informational": ["inf_1", "inf_2", "inf_3"]}
+    with pytest.warns((HeywoodCaseWarning, ConvergenceWarning)):
+        out = latent_change(p2, items, "bg", gate={"latent_allowed": True, "note": "forced"})
+    row, = out["rows"]
+    assert row["status"] == "failed" and ("Heywood" in row["note"] or "converge" in row["note"])
+    assert out["flags"]["heywood"] is True and out["flags"]["estimated"] is True
+    assert any("Heywood" in w for w in out["warnings"])
 
 
 def test_estimation_error_gives_failed_rows(panel):

@@ -138,7 +138,8 @@ def cross_lagged(panel: PanelLink, approach: str, *, version: str = "observed", 
         :func:`rsnprop.panel.latent.latent_change_rows`), ``paths`` (lavaan long table: ``lhs,
         op, rhs, label, est, se, z, pvalue, ci_lower, ci_upper, std_all``), ``fit`` (``chi2, df,
         pvalue, cfi, tli, rmsea, srmr``), ``syntax``, ``n`` (firms used), ``n_total`` (first-wave
-        firms given), ``gate`` (None for the observed version), ``warnings``.
+        firms given), ``gate`` (None for the observed version), ``warnings``, ``flags``
+        (``estimated, converged, heywood``; empty when no model was fitted).
 
     Examples
     --------
@@ -170,7 +171,7 @@ def cross_lagged(panel: PanelLink, approach: str, *, version: str = "observed", 
     fwd = dict(base, role="latent" if latent else "sem", question=q_fwd)
     rev = dict(base, role="reverse", question=q_rev)
     out = {"version": version, "status": "ok", "rows": [], "paths": [], "fit": {}, "syntax": "", "n": None,
-           "n_total": int(len(wide)), "gate": None, "warnings": []}
+           "n_total": int(len(wide)), "gate": None, "warnings": [], "flags": {}}
     freed = None
     if latent:
         out["gate"] = gate = gate_for(panel, items, gate, required=required, missing=missing,
@@ -182,7 +183,7 @@ def cross_lagged(panel: PanelLink, approach: str, *, version: str = "observed", 
             return out
         freed = gate_freed(gate)
     out["syntax"] = clpm_syntax(approach, version=version, items=items, freed=freed)
-    res, out["warnings"], fail = fit_checked(out["syntax"], wide, missing=missing, estimator=estimator)
+    res, out["warnings"], fail, out["flags"] = fit_checked(out["syntax"], wide, missing=missing, estimator=estimator)
     if res is not None:
         out.update(paths=paths_table(res), fit=fit_summary(res), n=int(res.n))
     if res is None or fail:

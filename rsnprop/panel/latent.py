@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..errors import ConvergenceWarning, HeywoodCaseWarning, InputError
+from ..errors import ConvergenceWarning, HeywoodCaseWarning, InputError, SpecificationError
 from ..propositions.paired import evidence_row
 from ..results import jsonsafe
 from ..sem import fit
@@ -164,7 +164,7 @@ def steps_table(inv) -> list[dict]:
 
 def longitudinal_benefit_invariance(panel: PanelLink, items: dict, *, required: str = "scalar",
                                     missing: str = "fiml", estimator: str = "ML", later=None,
-                                    partial_search: bool = False) -> dict:
+                                    partial_search: bool = False, rule: str = "chen2007") -> dict:
     """Longitudinal invariance of each benefit construct between the first and a later wave.
 
     Parameters
@@ -184,16 +184,20 @@ def longitudinal_benefit_invariance(panel: PanelLink, items: dict, *, required: 
         The later wave (default: the last).
     partial_search : bool
         Search for a partial solution when a step fails (also implied by a ``partial_`` level).
+    rule : {"chen2007", "lrt"}
+        How a step is judged (as :func:`rsnprop.sem.invariance`): fit-index changes (Chen 2007)
+        or the chi-square difference test.
 
     Returns
     -------
     dict
-        ``required, waves [first, later], missing, estimator, latent_allowed, note, warnings``
+        ``required, waves [first, later], missing, estimator, rule`` (the decision rule in
+        words), ``latent_allowed, note, warnings``
         and ``constructs {name: {items, factors, status, note, level, reached, freed, steps,
         latent_means, n, n_total, warnings}}``; ``steps`` rows: ``name, converged, n, n_total,
         chi2, df, pvalue, cfi, tli, rmsea, srmr, delta_cfi, delta_rmsea, delta_srmr, held,
         freed, lrt {chi2_diff, df_diff, pvalue}``. ``level`` is the highest level held in
-        sequence (Chen 2007 rule, as :func:`rsnprop.sem.invariance`).
+        sequence.
 
     Examples
     --------
@@ -220,10 +224,11 @@ def longitudinal_benefit_invariance(panel: PanelLink, items: dict, *, required: 
     first, later = wave_pair(panel, later)
     wide = wide_items(panel, [i for its in items.values() for i in its], later)
     out = {"required": required, "waves": [first, later], "missing": missing, "estimator": estimator,
-           "constructs": {}, "warnings": []}
+           "rule": rule, "constructs": {}, "warnings": []}
     for name, its in items.items():
-        block = _one_construct(wide, name, its, missing=missing, estimator=estimator,
+        block = _one_construct(wide, name, its, missing=missing, estimator=estimator, rule=rule,
                                partial=partial_search or str(required).startswith("partial_"))
+        out["rule"] = block.pop("rule", None) or out["rule"]
         block["reached"] = block["status"] == "ok" and level_rank(block["level"]) >= level_rank(required)
         out["constructs"][name] = block
         out["warnings"] += [f"{name}: {w}" for w in block["warnings"]]
@@ -232,7 +237,7 @@ def longitudinal_benefit_invariance(panel: PanelLink, items: dict, *, required: 
     return jsonsafe(out)
 
 
-def _one_construct(wide, name, its, *, missing, estimator, partial) -> dict:
+def _one_construct(wide, name, its, *, missing, estimator, rule, partial) -> dict:
     """The invariance sequence of one construct (a dict block of the gate)."""
     f1, f2 = factor_names(name)
     cols = [i + "_t1" for i in its] + [i + "_t2" for i in its]
@@ -245,14 +250,16 @@ def _one_construct(wide, name, its, *, missing, estimator, partial) -> dict:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             inv = longitudinal_invariance(model, sub, [f1, f2], missing=missing, estimator=estimator,
-                                          partial_search=partial)
+                                          partial_search=partial, rule=rule)
+    except (InputError, SpecificationError):
+        raise
     except (ArithmeticError, ValueError, RuntimeError, np.linalg.LinAlgError) as err:
         block.update(status="failed", note=f"invariance sequence failed: {type(err).__name__}: {err}",
                      warnings=[f"invariance sequence failed: {err}"])
         warnings.warn(f"{name}: longitudinal invariance failed: {err}", ConvergenceWarning, stacklevel=3)
         return block
     held = [s for s in inv.steps if s["name"] == inv.level]
-    block.update(level=inv.level, freed=list(held[-1].get("freed") or []) if held else [],
+    block.update(rule=inv.rule, level=inv.level, freed=list(held[-1].get("freed") or []) if held else [],
                  steps=steps_table(inv), latent_means=dict(inv.latent_means), n=int(inv.n),
                  n_total=int(len(wide)),
                  warnings=list(dict.fromkeys(list(inv.warnings) + [str(w.message) for w in caught])))
@@ -269,27 +276,30 @@ def gate_note(gate: dict) -> str:
 
 
 def fit_checked(syntax: str, data: pd.DataFrame, *, missing: str = "fiml", estimator: str = "ML"):
-    """``(fit or None, warnings, failure note or "")``: :func:`rsnprop.sem.fit` with its warnings
-    collected; non-convergence, a Heywood case or an estimation error give a note (and one of
-    our warnings) instead of an exception."""
+    """``(fit or None, warnings, failure note or "", flags)``: :func:`rsnprop.sem.fit` with its
+    warnings collected; non-convergence, a Heywood case or an estimation error give a note (and
+    :class:`~rsnprop.errors.ConvergenceWarning` / :class:`~rsnprop.errors.HeywoodCaseWarning`)
+    instead of an exception. ``flags``: ``estimated, converged, heywood`` (bools)."""
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             res = fit(syntax, data, missing=missing, estimator=estimator)
+    except (InputError, SpecificationError):
+        raise
     except (ArithmeticError, ValueError, RuntimeError, np.linalg.LinAlgError) as err:
         note = f"model not estimated: {type(err).__name__}: {err}"
         warnings.warn(note, ConvergenceWarning, stacklevel=3)
-        return None, [note], note
+        return None, [note], note, {"estimated": False, "converged": False, "heywood": False}
     msgs = list(dict.fromkeys([str(w.message) for w in caught] + list(res.warnings or [])))
     heywood = [m for m in msgs if "Heywood" in m]
+    flags = {"estimated": True, "converged": bool(res.converged), "heywood": bool(heywood)}
+    notes = ([] if res.converged else ["the model did not converge"]) + heywood[:1]
     if not res.converged:
-        note = "the model did not converge"
-        warnings.warn(note, ConvergenceWarning, stacklevel=3)
-        return res, msgs + [note], note
+        warnings.warn("the model did not converge", ConvergenceWarning, stacklevel=3)
+        msgs.append("the model did not converge")
     if heywood:
         warnings.warn(heywood[0], HeywoodCaseWarning, stacklevel=3)
-        return res, msgs, heywood[0]
-    return res, msgs, ""
+    return res, msgs, "; ".join(notes), flags
 
 
 def z_row(res, lhs: str, op: str = ":=", rhs=None, *, sided: str = "greater", **kw) -> dict:
@@ -416,7 +426,8 @@ def latent_change(panel: PanelLink, items: dict, covariate: str, *, hypothesis: 
     dict
         ``version`` ("latent"), ``rows`` (one evidence row), ``paths`` (lavaan long table),
         ``fit`` (``chi2, df, pvalue, cfi, tli, rmsea, srmr``), ``syntax``, ``covariate`` (the
-        column in the model), ``n``, ``n_total``, ``gate`` (the invariance gate), ``warnings``.
+        column in the model), ``n``, ``n_total``, ``gate`` (the invariance gate), ``warnings``,
+        ``flags`` (``estimated, converged, heywood``; empty when no model was fitted).
     """
     items = two_constructs(items)
     moved = hypothesis == "C2" if moved is None else bool(moved)
@@ -430,7 +441,7 @@ def latent_change(panel: PanelLink, items: dict, covariate: str, *, hypothesis: 
     test = "latent change (longitudinal SEM, scalar, MIMIC, FIML)" if missing == "fiml" else \
         "latent change (longitudinal SEM, scalar, MIMIC, listwise)"
     out = {"version": "latent", "rows": [], "paths": [], "fit": {}, "syntax": "", "covariate": name,
-           "n": None, "n_total": int(len(wide)), "warnings": []}
+           "n": None, "n_total": int(len(wide)), "warnings": [], "flags": {}}
     gate = gate_for(panel, items, gate, required=required, missing=missing, estimator=estimator, later=later)
     out["gate"] = gate
     if not gate.get("latent_allowed"):
@@ -443,7 +454,7 @@ def latent_change(panel: PanelLink, items: dict, covariate: str, *, hypothesis: 
                                  "the firms with it", n=int(len(data)), **base)]
         return out
     out["syntax"] = latent_change_syntax(items, name, freed=gate_freed(gate))
-    res, warn, fail = fit_checked(out["syntax"], data, missing=missing, estimator=estimator)
+    res, warn, fail, out["flags"] = fit_checked(out["syntax"], data, missing=missing, estimator=estimator)
     out["warnings"] = warn
     if res is None or fail:
         out["rows"] = [blank_row(test, "failed", fail, **base)]
