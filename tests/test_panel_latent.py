@@ -243,3 +243,15 @@ def test_moved_covariate_needs_both_waves(panel, ref):
     assert out["covariate"] == "moved_phase"
     assert out["n"] == ref["C2"]["n"] < out["n_total"] == 300
     assert np.isfinite(out["rows"][0]["estimate"])
+
+
+def test_labels_say_missing_method_and_estimator(panel, gate):
+    """Listwise deletion keeps the complete cases only; MLR gives robust SEs, named in the test."""
+    fiml = cross_lagged(panel, "approach", lean=LEAN)
+    lw = cross_lagged(panel, "approach", lean=LEAN, missing="listwise")
+    assert "FIML" in fiml["rows"][0]["test"] and "listwise" in lw["rows"][0]["test"]
+    assert lw["n"] == len(panel.firms_in("2014")) < fiml["n"] == 300
+    mlr = latent_change(panel, ITEMS, "bg", gate=gate, estimator="MLR")
+    assert "MLR (robust SE)" in mlr["rows"][0]["test"] and mlr["fit"]["cfi_robust"] is not None
+    assert mlr["rows"][0]["estimate"] == pytest.approx(latent_change(panel, ITEMS, "bg", gate=gate)
+                                                       ["rows"][0]["estimate"], abs=1e-6)

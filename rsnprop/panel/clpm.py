@@ -39,6 +39,7 @@ from .latent import (
     gate_for,
     gate_freed,
     paths_table,
+    row_test_name,
     two_constructs,
     wave_pair,
     wide_items,
@@ -158,10 +159,8 @@ def cross_lagged(panel: PanelLink, approach: str, *, version: str = "observed", 
     first, later = wave_pair(panel, later)
     wide = _data(panel, approach, version, lean, items, later)
     latent = version == "latent"
-    fwd_test = ("cross-lagged panel model, latent (SEM, FIML)" if latent
-                else "cross-lagged panel model, observed scores (SEM, FIML)")
-    if missing != "fiml":
-        fwd_test = fwd_test.replace("FIML", missing)
+    fwd_test = row_test_name("cross-lagged panel model, " + ("latent" if latent else "observed scores"), missing,
+                          estimator)
     x1 = f"{approach}_t1"
     base = dict(hypothesis=hypothesis, version=version, n_total=int(len(wide)))
     q_fwd = (f"wave-{first} approach ({approach}) -> wave-{later} relational lean, beyond the wave-{first} "

@@ -410,8 +410,18 @@ def paths_table(res) -> list[dict]:
 
 
 def fit_summary(res) -> dict:
-    """``chi2, df, pvalue, cfi, tli, rmsea, srmr`` of a fit."""
-    return jsonsafe({k: res.fit.get(k) for k in ("chi2", "df", "pvalue", "cfi", "tli", "rmsea", "srmr")})
+    """``chi2, df, pvalue, cfi, tli, rmsea, srmr`` of a fit; with MLR also the scaled chi-square
+    and the robust indices (lavaan ``chisq.scaled``, ``cfi.robust`` ...)."""
+    keys = ("chi2", "df", "pvalue", "cfi", "tli", "rmsea", "srmr", "chi2_scaled", "pvalue_scaled",
+            "chi2_scaling_factor", "cfi_robust", "tli_robust", "rmsea_robust")
+    return jsonsafe({k: res.fit.get(k) for k in keys if k in res.fit or k in keys[:7]})
+
+
+def row_test_name(model: str, missing: str, estimator: str) -> str:
+    """The ``test`` of a row: the model, the missing-data method and (unless ML) the estimator."""
+    how = {"fiml": "FIML", "listwise": "listwise"}.get(missing, missing)
+    est = "" if str(estimator).upper() == "ML" else f", {str(estimator).upper()} (robust SE)"
+    return f"{model} (SEM, {how}{est})"
 
 
 def latent_change(panel: PanelLink, items: dict, covariate: str, *, hypothesis: str = "C1",
@@ -438,8 +448,7 @@ def latent_change(panel: PanelLink, items: dict, covariate: str, *, hypothesis: 
     base = dict(hypothesis=hypothesis, role="latent", version="latent", n_total=int(len(wide)),
                 question=f"latent change in the relational lean from wave {first} to {later}, firms "
                          f"{what} minus the others: (g->REL2 - g->REL1) - (g->INF2 - g->INF1)")
-    test = "latent change (longitudinal SEM, scalar, MIMIC, FIML)" if missing == "fiml" else \
-        "latent change (longitudinal SEM, scalar, MIMIC, listwise)"
+    test = row_test_name("latent change, scalar, MIMIC", missing, estimator)
     out = {"version": "latent", "rows": [], "paths": [], "fit": {}, "syntax": "", "covariate": name,
            "n": None, "n_total": int(len(wide)), "warnings": [], "flags": {}}
     gate = gate_for(panel, items, gate, required=required, missing=missing, estimator=estimator, later=later)
