@@ -343,3 +343,14 @@ def test_latent_rows_are_gated_by_longitudinal_invariance(items_link):
     latent = [r for h in res["hypotheses"].values() for r in h["evidence"] if r["version"] == "latent"]
     assert latent and all(r["status"] == "not_available" for r in latent)
     assert all("level reached" in r["note"] for r in latent)
+
+
+def test_complete_cases_leave_out_firms_with_an_unanswered_item(items_link):
+    items = [f"{k}_{i}" for k in ("rel", "inf") for i in range(1, 5)]
+    w1, w2 = (pd.read_csv(DATA / f"items_w{i}.csv") for i in (1, 2))
+    full = set(w1.firm[w1[items].notna().all(axis=1)]) & set(w2.firm[w2[items].notna().all(axis=1)])
+    plan = _items_plan()
+    avail = panel_verdicts(items_link, plan)["n"]["analysed"]
+    complete = panel_verdicts(items_link, plan, missing="complete_cases")["n"]["analysed"]
+    assert avail["C1"] == len(set(w1.firm) & set(w2.firm)) and len(full) < avail["C1"]
+    assert complete == {"C1": len(full), "C2": len(full), "C3": len(full)}
