@@ -255,3 +255,38 @@ def test_labels_say_missing_method_and_estimator(panel, gate):
     assert "MLR (robust SE)" in mlr["rows"][0]["test"] and mlr["fit"]["cfi_robust"] is not None
     assert mlr["rows"][0]["estimate"] == pytest.approx(latent_change(panel, ITEMS, "bg", gate=gate)
                                                        ["rows"][0]["estimate"], abs=1e-6)
+
+
+def test_later_wave_and_panel_checked(panel):
+    """With three waves the later wave is chosen (default: the last); a wave that is not a later
+    one, or something that is not a linked panel, is refused naming the parameter."""
+    waves = {"2013": pd.read_csv(DATA / "items_w1.csv"), "2014": pd.read_csv(DATA / "items_w2.csv"),
+             "2015": pd.read_csv(DATA / "items_w2.csv").iloc[:100]}
+    three = link_waves(waves, "firm", salt="test-salt")
+    mid = cross_lagged(three, "approach", lean=LEAN, later="2014")
+    ref_two = cross_lagged(panel, "approach", lean=LEAN)
+    assert mid["rows"][0]["estimate"] == pytest.approx(ref_two["rows"][0]["estimate"], abs=1e-8)
+    last = longitudinal_benefit_invariance(three, {"relational": ITEMS["relational"]})
+    assert last["waves"] == ["2013", "2015"]
+    with pytest.raises(InputError) as err:
+        cross_lagged(three, "approach", lean=LEAN, later="2013")
+    assert err.value.parameter == "later"
+    with pytest.raises(InputError) as err:
+        cross_lagged(panel.data, "approach", lean=LEAN)
+    assert err.value.parameter == "panel"
+
+
+def test_results_are_plain_json(panel, gate):
+    """Everything returned goes into the panel JSON as it is (no NaN, no numpy types)."""
+    import json
+
+    outs = [gate, latent_change(panel, ITEMS, "bg", gate=gate), cross_lagged(panel, "approach", lean=LEAN),
+            cross_lagged(panel, "approach", version="latent", items=ITEMS, gate=gate)]
+    def walk(x, where):
+        assert type(x) in (dict, list, str, int, float, bool, type(None)), (where, type(x))
+        for k, v in (x.items() if type(x) is dict else enumerate(x) if type(x) is list else ()):
+            walk(v, f"{where}.{k}")
+
+    for i, o in enumerate(outs):
+        json.dumps(o, allow_nan=False)
+        walk(o, str(i))

@@ -39,6 +39,7 @@ from .latent import (
     gate_for,
     gate_freed,
     paths_table,
+    plain,
     row_test_name,
     two_constructs,
     wave_pair,
@@ -179,7 +180,7 @@ def cross_lagged(panel: PanelLink, approach: str, *, version: str = "observed", 
             note = gate.get("note", "invariance gate failed")
             out.update(status="not_available", rows=[blank_row(fwd_test, "not_available", note, **fwd),
                                                      blank_row(fwd_test, "not_available", note, **rev)])
-            return out
+            return plain(out)
         freed = gate_freed(gate)
     out["syntax"] = clpm_syntax(approach, version=version, items=items, freed=freed)
     res, out["warnings"], fail, out["flags"] = fit_checked(out["syntax"], wide, missing=missing, estimator=estimator)
@@ -188,7 +189,7 @@ def cross_lagged(panel: PanelLink, approach: str, *, version: str = "observed", 
     if res is None or fail:
         out.update(status="failed", rows=[blank_row(fwd_test, "failed", fail, **fwd),
                                           blank_row(fwd_test, "failed", fail, **rev)])
-        return out
+        return plain(out)
     if latent:
         rows = [z_row(res, "forward", test=fwd_test, **fwd),
                 z_row(res, "reverse", sided="two-sided", test=fwd_test, **rev)]
@@ -201,4 +202,4 @@ def cross_lagged(panel: PanelLink, approach: str, *, version: str = "observed", 
         if latent:
             r["note"] = f"{out['gate'].get('note')}; " + r["note"]
     out["rows"] = jsonsafe(rows)
-    return out
+    return plain(out)

@@ -25,6 +25,7 @@ listed in ``warnings`` and make the rows ``status = "failed"`` with a note.
 
 from __future__ import annotations
 
+import json
 import math
 import warnings
 
@@ -45,6 +46,11 @@ __all__ = ["wide_items", "benefit_syntax", "longitudinal_benefit_invariance", "l
 #: invariance levels in order; ``partial_<level>`` ranks half a step below ``<level>``
 LEVELS = ("configural", "metric", "scalar", "strict")
 CI_LABEL = "95 % CI, two-sided"
+
+
+def plain(obj):
+    """``obj`` as plain JSON types (numpy numbers become Python ones, NaN becomes None)."""
+    return json.loads(json.dumps(jsonsafe(obj), allow_nan=False))
 
 
 def level_rank(level) -> float:
@@ -234,7 +240,7 @@ def longitudinal_benefit_invariance(panel: PanelLink, items: dict, *, required: 
         out["warnings"] += [f"{name}: {w}" for w in block["warnings"]]
     out["latent_allowed"] = all(b["reached"] for b in out["constructs"].values())
     out["note"] = gate_note(out)
-    return jsonsafe(out)
+    return plain(out)
 
 
 def _one_construct(wide, name, its, *, missing, estimator, rule, partial) -> dict:
@@ -455,13 +461,13 @@ def latent_change(panel: PanelLink, items: dict, covariate: str, *, hypothesis: 
     out["gate"] = gate
     if not gate.get("latent_allowed"):
         out["rows"] = [blank_row(test, "not_available", gate.get("note", "invariance gate failed"), **base)]
-        return out
+        return plain(out)
     data = wide.drop(columns=[c for c in wide.columns if c.startswith(covariate + "_")]).assign(**{name: g})
     data = data.loc[g.notna()]
     if data[name].nunique() < 2:
         out["rows"] = [blank_row(test, "not_available", f"the covariate {name} takes one value among "
                                  "the firms with it", n=int(len(data)), **base)]
-        return out
+        return plain(out)
     out["syntax"] = latent_change_syntax(items, name, freed=gate_freed(gate))
     res, warn, fail, out["flags"] = fit_checked(out["syntax"], data, missing=missing, estimator=estimator)
     out["warnings"] = warn
@@ -469,13 +475,13 @@ def latent_change(panel: PanelLink, items: dict, covariate: str, *, hypothesis: 
         out["rows"] = [blank_row(test, "failed", fail, **base)]
         if res is not None:
             out.update(paths=paths_table(res), fit=fit_summary(res), n=int(res.n))
-        return out
+        return plain(out)
     out.update(paths=paths_table(res), fit=fit_summary(res), n=int(res.n))
     row = z_row(res, "dlean", test=test, **base)
     row["note"] = (f"{gate.get('note')}; loadings and intercepts equal across waves; "
                    f"{out['n']} of {len(wide)} first-wave firms (those with {name} known)")
     out["rows"] = [jsonsafe(row)]
-    return out
+    return plain(out)
 
 
 def latent_change_rows(panel: PanelLink, items: dict, covariate: str, *, hypothesis: str = "C1",
