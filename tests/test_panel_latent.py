@@ -106,6 +106,12 @@ def test_invariance_equals_lavaan(gate, ref):
                 assert abs(s["lrt"]["chi2_diff"] - lr["chisq_diff"]) < TOL
                 assert abs(s["lrt"]["pvalue"] - lr["pvalue"]) < TOL
         assert set(block["latent_means"]) == {f"{name}_t1", f"{name}_t2"}
+        mc, rm = block["latent_mean_change"], r["latent_mean_t2"]["strict"][0]  # strict held: its means
+        assert mc["model"] == "strict" and mc["p_sided"] == "two-sided"
+        for k, rk in (("est", "est"), ("se", "se"), ("z", "z"), ("pvalue", "pvalue"), ("ci_lower", "ci.lower"),
+                      ("ci_upper", "ci.upper")):
+            assert abs(mc[k] - rm[rk]) < TOL, (name, k, mc[k], rm[rk])
+        assert block["latent_means"][f"{name}_t2"] == pytest.approx(rm["est"], abs=TOL)
 
 
 @pytest.mark.parametrize("hyp, covariate", [("C1", "bg"), ("C2", "phase")])
@@ -189,6 +195,10 @@ def test_bad_arguments(panel):
         cross_lagged(panel, "approach", version="latent")
     with pytest.raises(InputError, match="version"):
         cross_lagged(panel, "approach", version="both", lean=LEAN)
+    with pytest.raises(InputError, match="missing"):
+        cross_lagged(panel, "approach", lean=LEAN, missing="available")
+    with pytest.raises(InputError, match="estimator"):
+        latent_change_rows(panel, ITEMS, "bg", gate={"latent_allowed": True}, estimator="WLSMV")
     with pytest.raises(InputError, match="informational"):
         latent_change_rows(panel, {"relational": ITEMS["relational"]}, "bg", gate={"latent_allowed": True})
 

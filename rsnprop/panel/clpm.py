@@ -33,6 +33,7 @@ from __future__ import annotations
 from .latent import (
     benefit_syntax,
     blank_row,
+    checked_options,
     factor_names,
     fit_checked,
     fit_summary,
@@ -157,6 +158,7 @@ def cross_lagged(panel: PanelLink, approach: str, *, version: str = "observed", 
 
     In R: ``lavaan::sem(clpm_syntax("x"), wide, missing = "ml", fixed.x = FALSE)``.
     """
+    checked_options(missing, estimator)
     first, later = wave_pair(panel, later)
     wide = _data(panel, approach, version, lean, items, later)
     latent = version == "latent"

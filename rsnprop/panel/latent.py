@@ -102,6 +102,14 @@ def wide_items(panel: PanelLink, columns, later=None) -> pd.DataFrame:
     return out
 
 
+def checked_options(missing, estimator) -> None:
+    """``missing`` is "fiml" or "listwise" and ``estimator`` "ML" or "MLR", else InputError."""
+    if missing not in ("fiml", "listwise"):
+        raise InputError("missing must be 'fiml' or 'listwise'", parameter="missing", value=missing)
+    if str(estimator).upper() not in ("ML", "MLR"):
+        raise InputError("estimator must be 'ML' or 'MLR'", parameter="estimator", value=estimator)
+
+
 def checked_items(items) -> dict:
     """``{construct: [items]}`` checked: at least two items each, no item in two constructs."""
     if not isinstance(items, dict) or not items:
@@ -200,7 +208,10 @@ def longitudinal_benefit_invariance(panel: PanelLink, items: dict, *, required: 
         ``required, waves [first, later], missing, estimator, rule`` (the decision rule in
         words), ``latent_allowed, note, warnings``
         and ``constructs {name: {items, factors, status, note, level, reached, freed, steps,
-        latent_means, n, n_total, warnings}}``; ``steps`` rows: ``name, converged, n, n_total,
+        latent_means, latent_mean_change, n, n_total, warnings}}``; ``latent_mean_change``: the
+        later wave's latent mean (first wave 0) in the last step with free means that held:
+        ``model, est, se, z, pvalue`` (two-sided), ``ci_lower, ci_upper`` (Wald 95 %), ``std``
+        (in first-wave latent SDs), ``p_sided, ci_label``; ``steps`` rows: ``name, converged, n, n_total,
         chi2, df, pvalue, cfi, tli, rmsea, srmr, delta_cfi, delta_rmsea, delta_srmr, held,
         freed, lrt {chi2_diff, df_diff, pvalue}``. ``level`` is the highest level held in
         sequence.
@@ -225,8 +236,7 @@ def longitudinal_benefit_invariance(panel: PanelLink, items: dict, *, required: 
     if level_rank(required) < 0:
         raise InputError(f"unknown invariance level (known: {', '.join(LEVELS)}, partial_<level>)",
                          parameter="required", value=required)
-    if missing not in ("fiml", "listwise"):
-        raise InputError("missing must be 'fiml' or 'listwise'", parameter="missing", value=missing)
+    checked_options(missing, estimator)
     first, later = wave_pair(panel, later)
     wide = wide_items(panel, [i for its in items.values() for i in its], later)
     out = {"required": required, "waves": [first, later], "missing": missing, "estimator": estimator,
@@ -250,7 +260,8 @@ def _one_construct(wide, name, its, *, missing, estimator, rule, partial) -> dic
     sub = wide[cols].dropna() if missing == "listwise" else wide[cols]
     model = f"{f1} =~ {' + '.join(cols[:len(its)])}\n{f2} =~ {' + '.join(cols[len(its):])}"
     block = {"items": list(its), "factors": [f1, f2], "status": "ok", "note": "", "level": "none",
-             "freed": [], "steps": [], "latent_means": {}, "n": None, "n_total": int(len(wide)),
+             "freed": [], "steps": [], "latent_means": {}, "latent_mean_change": None, "n": None,
+             "n_total": int(len(wide)),
              "warnings": []}
     try:
         with warnings.catch_warnings(record=True) as caught:
@@ -267,9 +278,22 @@ def _one_construct(wide, name, its, *, missing, estimator, rule, partial) -> dic
     held = [s for s in inv.steps if s["name"] == inv.level]
     block.update(rule=inv.rule, level=inv.level, freed=list(held[-1].get("freed") or []) if held else [],
                  steps=steps_table(inv), latent_means=dict(inv.latent_means), n=int(inv.n),
+                 latent_mean_change=_mean_change(inv),
                  n_total=int(len(wide)),
                  warnings=list(dict.fromkeys(list(inv.warnings) + [str(w.message) for w in caught])))
     return block
+
+
+def _mean_change(inv):
+    """The later wave's latent mean (the change from the first wave, whose mean is 0): ``est, se,
+    z, pvalue`` (two-sided), Wald 95 % interval, ``std`` (in first-wave SDs); None without it."""
+    tab = inv.latent_mean_differences
+    if tab is None or not len(tab):
+        return None
+    r = tab.iloc[0]
+    return {"model": inv.latent_means_model, **{k: float(r[k]) for k in ("est", "se", "z", "pvalue", "ci_lower",
+                                                                         "ci_upper", "std")},
+            "p_sided": "two-sided", "ci_label": CI_LABEL}
 
 
 def gate_note(gate: dict) -> str:
@@ -446,6 +470,7 @@ def latent_change(panel: PanelLink, items: dict, covariate: str, *, hypothesis: 
         ``flags`` (``estimated, converged, heywood``; empty when no model was fitted).
     """
     items = two_constructs(items)
+    checked_options(missing, estimator)
     moved = hypothesis == "C2" if moved is None else bool(moved)
     first, later = wave_pair(panel, later)
     wide = wide_items(panel, [i for its in items.values() for i in its] + [covariate], later)
