@@ -20,7 +20,7 @@ from scipy import stats
 sys.path.insert(0, str(Path(__file__).resolve().parent / "reference"))
 from sem_refs import estimate_diffs, fit_diffs, load  # noqa: E402
 
-from rsnprop.errors import ConvergenceWarning, InputError  # noqa: E402
+from rsnprop.errors import ConvergenceWarning, HeywoodCaseWarning, InputError  # noqa: E402
 from rsnprop.panel import link_waves  # noqa: E402
 from rsnprop.panel import latent as latent_mod  # noqa: E402
 from rsnprop.panel.clpm import cross_lagged  # noqa: E402
@@ -106,6 +106,12 @@ def test_invariance_equals_lavaan(gate, ref):
                 assert abs(s["lrt"]["chi2_diff"] - lr["chisq_diff"]) < TOL
                 assert abs(s["lrt"]["pvalue"] - lr["pvalue"]) < TOL
         assert set(block["latent_means"]) == {f"{name}_t1", f"{name}_t2"}
+        mc, rm = block["latent_mean_change"], r["latent_mean_t2"]["strict"][0]  # strict held: its means
+        assert mc["model"] == "strict" and mc["p_sided"] == "two-sided"
+        for k, rk in (("est", "est"), ("se", "se"), ("z", "z"), ("pvalue", "pvalue"), ("ci_lower", "ci.lower"),
+                      ("ci_upper", "ci.upper")):
+            assert abs(mc[k] - rm[rk]) < TOL, (name, k, mc[k], rm[rk])
+        assert block["latent_means"][f"{name}_t2"] == pytest.approx(rm["est"], abs=TOL)
 
 
 @pytest.mark.parametrize("hyp, covariate", [("C1", "bg"), ("C2", "phase")])
@@ -132,6 +138,7 @@ def test_clpm_observed_equals_lavaan(panel, ref):
     _check_row(fwd, block, "lean_t2", "~", "approach_t1", "one-sided")
     _check_row(rev, block, "approach_t2", "~", "lean_t1", "two-sided")
     assert out["gate"] is None and out["status"] == "ok" and out["n"] == 300
+    assert out["flags"] == {"estimated": True, "converged": True, "heywood": False}
 
 
 def test_clpm_latent_equals_lavaan(panel, gate, ref):
@@ -163,6 +170,10 @@ def test_gate_computed_when_not_given_and_required_level(panel):
     assert g["latent_allowed"] and g["constructs"]["relational"]["reached"]
     with pytest.raises(InputError, match="required"):
         longitudinal_benefit_invariance(panel, ITEMS, required="weak")
+    with pytest.raises(InputError, match="rule"):  # an input error of the engine is not a "failed" row
+        longitudinal_benefit_invariance(panel, ITEMS, rule="strictest")
+    lrt = longitudinal_benefit_invariance(panel, {"relational": ITEMS["relational"]}, rule="lrt")
+    assert "chi-square difference" in lrt["rule"] and "Chen" in g["rule"]
 
 
 @pytest.mark.parametrize("call, column", [
@@ -184,6 +195,10 @@ def test_bad_arguments(panel):
         cross_lagged(panel, "approach", version="latent")
     with pytest.raises(InputError, match="version"):
         cross_lagged(panel, "approach", version="both", lean=LEAN)
+    with pytest.raises(InputError, match="missing"):
+        cross_lagged(panel, "approach", lean=LEAN, missing="available")
+    with pytest.raises(InputError, match="estimator"):
+        latent_change_rows(panel, ITEMS, "bg", gate={"latent_allowed": True}, estimator="WLSMV")
     with pytest.raises(InputError, match="informational"):
         latent_change_rows(panel, {"relational": ITEMS["relational"]}, "bg", gate={"latent_allowed": True})
 
@@ -203,7 +218,22 @@ def test_non_convergence_gives_failed_rows(panel, gate, monkeypatch):
     with pytest.warns(ConvergenceWarning):
         out = cross_lagged(panel, "approach", lean=LEAN)
     assert out["status"] == "failed" and all(r["status"] == "failed" for r in out["rows"])
-    assert any("converge" in w for w in out["warnings"])
+    assert any("converge" in w for w in out["warnings"]) and out["flags"]["converged"] is False
+
+
+def test_heywood_case_gives_failed_rows_and_flags(panel):
+    """A near-duplicate item (rel_9 = rel_1 + tiny noise): lavaan-style negative residual
+    variances and no convergence; the row is failed, the flags say why, nothing is raised."""
+    data = panel.data.copy()
+    data["rel_9"] = data["rel_1"] + np.random.default_rng(0).normal(0, 0.01, len(data))
+    p2 = type(panel)(**{**panel.__dict__, "data": data})
+    items = {"relational": ["rel_1", "rel_9", "rel_2"], "informational": ["inf_1", "inf_2", "inf_3"]}
+    with pytest.warns((HeywoodCaseWarning, ConvergenceWarning)):
+        out = latent_change(p2, items, "bg", gate={"latent_allowed": True, "note": "forced"})
+    row, = out["rows"]
+    assert row["status"] == "failed" and ("Heywood" in row["note"] or "converge" in row["note"])
+    assert out["flags"]["heywood"] is True and out["flags"]["estimated"] is True
+    assert any("Heywood" in w for w in out["warnings"])
 
 
 def test_estimation_error_gives_failed_rows(panel):
@@ -223,3 +253,50 @@ def test_moved_covariate_needs_both_waves(panel, ref):
     assert out["covariate"] == "moved_phase"
     assert out["n"] == ref["C2"]["n"] < out["n_total"] == 300
     assert np.isfinite(out["rows"][0]["estimate"])
+
+
+def test_labels_say_missing_method_and_estimator(panel, gate):
+    """Listwise deletion keeps the complete cases only; MLR gives robust SEs, named in the test."""
+    fiml = cross_lagged(panel, "approach", lean=LEAN)
+    lw = cross_lagged(panel, "approach", lean=LEAN, missing="listwise")
+    assert "FIML" in fiml["rows"][0]["test"] and "listwise" in lw["rows"][0]["test"]
+    assert lw["n"] == len(panel.firms_in("2014")) < fiml["n"] == 300
+    mlr = latent_change(panel, ITEMS, "bg", gate=gate, estimator="MLR")
+    assert "MLR (robust SE)" in mlr["rows"][0]["test"] and mlr["fit"]["cfi_robust"] is not None
+    assert mlr["rows"][0]["estimate"] == pytest.approx(latent_change(panel, ITEMS, "bg", gate=gate)
+                                                       ["rows"][0]["estimate"], abs=1e-6)
+
+
+def test_later_wave_and_panel_checked(panel):
+    """With three waves the later wave is chosen (default: the last); a wave that is not a later
+    one, or something that is not a linked panel, is refused naming the parameter."""
+    waves = {"2013": pd.read_csv(DATA / "items_w1.csv"), "2014": pd.read_csv(DATA / "items_w2.csv"),
+             "2015": pd.read_csv(DATA / "items_w2.csv").iloc[:100]}
+    three = link_waves(waves, "firm", salt="test-salt")
+    mid = cross_lagged(three, "approach", lean=LEAN, later="2014")
+    ref_two = cross_lagged(panel, "approach", lean=LEAN)
+    assert mid["rows"][0]["estimate"] == pytest.approx(ref_two["rows"][0]["estimate"], abs=1e-8)
+    last = longitudinal_benefit_invariance(three, {"relational": ITEMS["relational"]})
+    assert last["waves"] == ["2013", "2015"]
+    with pytest.raises(InputError) as err:
+        cross_lagged(three, "approach", lean=LEAN, later="2013")
+    assert err.value.parameter == "later"
+    with pytest.raises(InputError) as err:
+        cross_lagged(panel.data, "approach", lean=LEAN)
+    assert err.value.parameter == "panel"
+
+
+def test_results_are_plain_json(panel, gate):
+    """Everything returned goes into the panel JSON as it is (no NaN, no numpy types)."""
+    import json
+
+    outs = [gate, latent_change(panel, ITEMS, "bg", gate=gate), cross_lagged(panel, "approach", lean=LEAN),
+            cross_lagged(panel, "approach", version="latent", items=ITEMS, gate=gate)]
+    def walk(x, where):
+        assert type(x) in (dict, list, str, int, float, bool, type(None)), (where, type(x))
+        for k, v in (x.items() if type(x) is dict else enumerate(x) if type(x) is list else ()):
+            walk(v, f"{where}.{k}")
+
+    for i, o in enumerate(outs):
+        json.dumps(o, allow_nan=False)
+        walk(o, str(i))

@@ -33,12 +33,15 @@ from __future__ import annotations
 from .latent import (
     benefit_syntax,
     blank_row,
+    checked_options,
     factor_names,
     fit_checked,
     fit_summary,
     gate_for,
     gate_freed,
     paths_table,
+    plain,
+    row_test_name,
     two_constructs,
     wave_pair,
     wide_items,
@@ -138,7 +141,8 @@ def cross_lagged(panel: PanelLink, approach: str, *, version: str = "observed", 
         :func:`rsnprop.panel.latent.latent_change_rows`), ``paths`` (lavaan long table: ``lhs,
         op, rhs, label, est, se, z, pvalue, ci_lower, ci_upper, std_all``), ``fit`` (``chi2, df,
         pvalue, cfi, tli, rmsea, srmr``), ``syntax``, ``n`` (firms used), ``n_total`` (first-wave
-        firms given), ``gate`` (None for the observed version), ``warnings``.
+        firms given), ``gate`` (None for the observed version), ``warnings``, ``flags``
+        (``estimated, converged, heywood``; empty when no model was fitted).
 
     Examples
     --------
@@ -154,13 +158,12 @@ def cross_lagged(panel: PanelLink, approach: str, *, version: str = "observed", 
 
     In R: ``lavaan::sem(clpm_syntax("x"), wide, missing = "ml", fixed.x = FALSE)``.
     """
+    checked_options(missing, estimator)
     first, later = wave_pair(panel, later)
     wide = _data(panel, approach, version, lean, items, later)
     latent = version == "latent"
-    fwd_test = ("cross-lagged panel model, latent (SEM, FIML)" if latent
-                else "cross-lagged panel model, observed scores (SEM, FIML)")
-    if missing != "fiml":
-        fwd_test = fwd_test.replace("FIML", missing)
+    fwd_test = row_test_name("cross-lagged panel model, " + ("latent" if latent else "observed scores"), missing,
+                          estimator)
     x1 = f"{approach}_t1"
     base = dict(hypothesis=hypothesis, version=version, n_total=int(len(wide)))
     q_fwd = (f"wave-{first} approach ({approach}) -> wave-{later} relational lean, beyond the wave-{first} "
@@ -170,7 +173,7 @@ def cross_lagged(panel: PanelLink, approach: str, *, version: str = "observed", 
     fwd = dict(base, role="latent" if latent else "sem", question=q_fwd)
     rev = dict(base, role="reverse", question=q_rev)
     out = {"version": version, "status": "ok", "rows": [], "paths": [], "fit": {}, "syntax": "", "n": None,
-           "n_total": int(len(wide)), "gate": None, "warnings": []}
+           "n_total": int(len(wide)), "gate": None, "warnings": [], "flags": {}}
     freed = None
     if latent:
         out["gate"] = gate = gate_for(panel, items, gate, required=required, missing=missing,
@@ -179,16 +182,16 @@ def cross_lagged(panel: PanelLink, approach: str, *, version: str = "observed", 
             note = gate.get("note", "invariance gate failed")
             out.update(status="not_available", rows=[blank_row(fwd_test, "not_available", note, **fwd),
                                                      blank_row(fwd_test, "not_available", note, **rev)])
-            return out
+            return plain(out)
         freed = gate_freed(gate)
     out["syntax"] = clpm_syntax(approach, version=version, items=items, freed=freed)
-    res, out["warnings"], fail = fit_checked(out["syntax"], wide, missing=missing, estimator=estimator)
+    res, out["warnings"], fail, out["flags"] = fit_checked(out["syntax"], wide, missing=missing, estimator=estimator)
     if res is not None:
         out.update(paths=paths_table(res), fit=fit_summary(res), n=int(res.n))
     if res is None or fail:
         out.update(status="failed", rows=[blank_row(fwd_test, "failed", fail, **fwd),
                                           blank_row(fwd_test, "failed", fail, **rev)])
-        return out
+        return plain(out)
     if latent:
         rows = [z_row(res, "forward", test=fwd_test, **fwd),
                 z_row(res, "reverse", sided="two-sided", test=fwd_test, **rev)]
@@ -201,4 +204,4 @@ def cross_lagged(panel: PanelLink, approach: str, *, version: str = "observed", 
         if latent:
             r["note"] = f"{out['gate'].get('note')}; " + r["note"]
     out["rows"] = jsonsafe(rows)
-    return out
+    return plain(out)

@@ -25,6 +25,7 @@ listed in ``warnings`` and make the rows ``status = "failed"`` with a note.
 
 from __future__ import annotations
 
+import json
 import math
 import warnings
 
@@ -32,7 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..errors import ConvergenceWarning, HeywoodCaseWarning, InputError
+from ..errors import ConvergenceWarning, HeywoodCaseWarning, InputError, SpecificationError
 from ..propositions.paired import evidence_row
 from ..results import jsonsafe
 from ..sem import fit
@@ -45,6 +46,11 @@ __all__ = ["wide_items", "benefit_syntax", "longitudinal_benefit_invariance", "l
 #: invariance levels in order; ``partial_<level>`` ranks half a step below ``<level>``
 LEVELS = ("configural", "metric", "scalar", "strict")
 CI_LABEL = "95 % CI, two-sided"
+
+
+def plain(obj):
+    """``obj`` as plain JSON types (numpy numbers become Python ones, NaN becomes None)."""
+    return json.loads(json.dumps(jsonsafe(obj), allow_nan=False))
 
 
 def level_rank(level) -> float:
@@ -94,6 +100,14 @@ def wide_items(panel: PanelLink, columns, later=None) -> pd.DataFrame:
     for c in out.columns:
         out[c] = pd.to_numeric(out[c], errors="coerce")
     return out
+
+
+def checked_options(missing, estimator) -> None:
+    """``missing`` is "fiml" or "listwise" and ``estimator`` "ML" or "MLR", else InputError."""
+    if missing not in ("fiml", "listwise"):
+        raise InputError("missing must be 'fiml' or 'listwise'", parameter="missing", value=missing)
+    if str(estimator).upper() not in ("ML", "MLR"):
+        raise InputError("estimator must be 'ML' or 'MLR'", parameter="estimator", value=estimator)
 
 
 def checked_items(items) -> dict:
@@ -164,7 +178,7 @@ def steps_table(inv) -> list[dict]:
 
 def longitudinal_benefit_invariance(panel: PanelLink, items: dict, *, required: str = "scalar",
                                     missing: str = "fiml", estimator: str = "ML", later=None,
-                                    partial_search: bool = False) -> dict:
+                                    partial_search: bool = False, rule: str = "chen2007") -> dict:
     """Longitudinal invariance of each benefit construct between the first and a later wave.
 
     Parameters
@@ -184,16 +198,23 @@ def longitudinal_benefit_invariance(panel: PanelLink, items: dict, *, required: 
         The later wave (default: the last).
     partial_search : bool
         Search for a partial solution when a step fails (also implied by a ``partial_`` level).
+    rule : {"chen2007", "lrt"}
+        How a step is judged (as :func:`rsnprop.sem.invariance`): fit-index changes (Chen 2007)
+        or the chi-square difference test.
 
     Returns
     -------
     dict
-        ``required, waves [first, later], missing, estimator, latent_allowed, note, warnings``
+        ``required, waves [first, later], missing, estimator, rule`` (the decision rule in
+        words), ``latent_allowed, note, warnings``
         and ``constructs {name: {items, factors, status, note, level, reached, freed, steps,
-        latent_means, n, n_total, warnings}}``; ``steps`` rows: ``name, converged, n, n_total,
+        latent_means, latent_mean_change, n, n_total, warnings}}``; ``latent_mean_change``: the
+        later wave's latent mean (first wave 0) in the last step with free means that held:
+        ``model, est, se, z, pvalue`` (two-sided), ``ci_lower, ci_upper`` (Wald 95 %), ``std``
+        (in first-wave latent SDs), ``p_sided, ci_label``; ``steps`` rows: ``name, converged, n, n_total,
         chi2, df, pvalue, cfi, tli, rmsea, srmr, delta_cfi, delta_rmsea, delta_srmr, held,
         freed, lrt {chi2_diff, df_diff, pvalue}``. ``level`` is the highest level held in
-        sequence (Chen 2007 rule, as :func:`rsnprop.sem.invariance`).
+        sequence.
 
     Examples
     --------
@@ -215,48 +236,64 @@ def longitudinal_benefit_invariance(panel: PanelLink, items: dict, *, required: 
     if level_rank(required) < 0:
         raise InputError(f"unknown invariance level (known: {', '.join(LEVELS)}, partial_<level>)",
                          parameter="required", value=required)
-    if missing not in ("fiml", "listwise"):
-        raise InputError("missing must be 'fiml' or 'listwise'", parameter="missing", value=missing)
+    checked_options(missing, estimator)
     first, later = wave_pair(panel, later)
     wide = wide_items(panel, [i for its in items.values() for i in its], later)
     out = {"required": required, "waves": [first, later], "missing": missing, "estimator": estimator,
-           "constructs": {}, "warnings": []}
+           "rule": rule, "constructs": {}, "warnings": []}
     for name, its in items.items():
-        block = _one_construct(wide, name, its, missing=missing, estimator=estimator,
+        block = _one_construct(wide, name, its, missing=missing, estimator=estimator, rule=rule,
                                partial=partial_search or str(required).startswith("partial_"))
+        out["rule"] = block.pop("rule", None) or out["rule"]
         block["reached"] = block["status"] == "ok" and level_rank(block["level"]) >= level_rank(required)
         out["constructs"][name] = block
         out["warnings"] += [f"{name}: {w}" for w in block["warnings"]]
     out["latent_allowed"] = all(b["reached"] for b in out["constructs"].values())
     out["note"] = gate_note(out)
-    return jsonsafe(out)
+    return plain(out)
 
 
-def _one_construct(wide, name, its, *, missing, estimator, partial) -> dict:
+def _one_construct(wide, name, its, *, missing, estimator, rule, partial) -> dict:
     """The invariance sequence of one construct (a dict block of the gate)."""
     f1, f2 = factor_names(name)
     cols = [i + "_t1" for i in its] + [i + "_t2" for i in its]
     sub = wide[cols].dropna() if missing == "listwise" else wide[cols]
     model = f"{f1} =~ {' + '.join(cols[:len(its)])}\n{f2} =~ {' + '.join(cols[len(its):])}"
     block = {"items": list(its), "factors": [f1, f2], "status": "ok", "note": "", "level": "none",
-             "freed": [], "steps": [], "latent_means": {}, "n": None, "n_total": int(len(wide)),
+             "freed": [], "steps": [], "latent_means": {}, "latent_mean_change": None, "n": None,
+             "n_total": int(len(wide)),
              "warnings": []}
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             inv = longitudinal_invariance(model, sub, [f1, f2], missing=missing, estimator=estimator,
-                                          partial_search=partial)
+                                          partial_search=partial, rule=rule)
+    except (InputError, SpecificationError):
+        raise
     except (ArithmeticError, ValueError, RuntimeError, np.linalg.LinAlgError) as err:
         block.update(status="failed", note=f"invariance sequence failed: {type(err).__name__}: {err}",
                      warnings=[f"invariance sequence failed: {err}"])
         warnings.warn(f"{name}: longitudinal invariance failed: {err}", ConvergenceWarning, stacklevel=3)
         return block
     held = [s for s in inv.steps if s["name"] == inv.level]
-    block.update(level=inv.level, freed=list(held[-1].get("freed") or []) if held else [],
+    block.update(rule=inv.rule, level=inv.level, freed=list(held[-1].get("freed") or []) if held else [],
                  steps=steps_table(inv), latent_means=dict(inv.latent_means), n=int(inv.n),
+                 latent_mean_change=_mean_change(inv),
                  n_total=int(len(wide)),
                  warnings=list(dict.fromkeys(list(inv.warnings) + [str(w.message) for w in caught])))
     return block
+
+
+def _mean_change(inv):
+    """The later wave's latent mean (the change from the first wave, whose mean is 0): ``est, se,
+    z, pvalue`` (two-sided), Wald 95 % interval, ``std`` (in first-wave SDs); None without it."""
+    tab = inv.latent_mean_differences
+    if tab is None or not len(tab):
+        return None
+    r = tab.iloc[0]
+    return {"model": inv.latent_means_model, **{k: float(r[k]) for k in ("est", "se", "z", "pvalue", "ci_lower",
+                                                                         "ci_upper", "std")},
+            "p_sided": "two-sided", "ci_label": CI_LABEL}
 
 
 def gate_note(gate: dict) -> str:
@@ -269,27 +306,30 @@ def gate_note(gate: dict) -> str:
 
 
 def fit_checked(syntax: str, data: pd.DataFrame, *, missing: str = "fiml", estimator: str = "ML"):
-    """``(fit or None, warnings, failure note or "")``: :func:`rsnprop.sem.fit` with its warnings
-    collected; non-convergence, a Heywood case or an estimation error give a note (and one of
-    our warnings) instead of an exception."""
+    """``(fit or None, warnings, failure note or "", flags)``: :func:`rsnprop.sem.fit` with its
+    warnings collected; non-convergence, a Heywood case or an estimation error give a note (and
+    :class:`~rsnprop.errors.ConvergenceWarning` / :class:`~rsnprop.errors.HeywoodCaseWarning`)
+    instead of an exception. ``flags``: ``estimated, converged, heywood`` (bools)."""
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             res = fit(syntax, data, missing=missing, estimator=estimator)
+    except (InputError, SpecificationError):
+        raise
     except (ArithmeticError, ValueError, RuntimeError, np.linalg.LinAlgError) as err:
         note = f"model not estimated: {type(err).__name__}: {err}"
         warnings.warn(note, ConvergenceWarning, stacklevel=3)
-        return None, [note], note
+        return None, [note], note, {"estimated": False, "converged": False, "heywood": False}
     msgs = list(dict.fromkeys([str(w.message) for w in caught] + list(res.warnings or [])))
     heywood = [m for m in msgs if "Heywood" in m]
+    flags = {"estimated": True, "converged": bool(res.converged), "heywood": bool(heywood)}
+    notes = ([] if res.converged else ["the model did not converge"]) + heywood[:1]
     if not res.converged:
-        note = "the model did not converge"
-        warnings.warn(note, ConvergenceWarning, stacklevel=3)
-        return res, msgs + [note], note
+        warnings.warn("the model did not converge", ConvergenceWarning, stacklevel=3)
+        msgs.append("the model did not converge")
     if heywood:
         warnings.warn(heywood[0], HeywoodCaseWarning, stacklevel=3)
-        return res, msgs, heywood[0]
-    return res, msgs, ""
+    return res, msgs, "; ".join(notes), flags
 
 
 def z_row(res, lhs: str, op: str = ":=", rhs=None, *, sided: str = "greater", **kw) -> dict:
@@ -400,8 +440,18 @@ def paths_table(res) -> list[dict]:
 
 
 def fit_summary(res) -> dict:
-    """``chi2, df, pvalue, cfi, tli, rmsea, srmr`` of a fit."""
-    return jsonsafe({k: res.fit.get(k) for k in ("chi2", "df", "pvalue", "cfi", "tli", "rmsea", "srmr")})
+    """``chi2, df, pvalue, cfi, tli, rmsea, srmr`` of a fit; with MLR also the scaled chi-square
+    and the robust indices (lavaan ``chisq.scaled``, ``cfi.robust`` ...)."""
+    keys = ("chi2", "df", "pvalue", "cfi", "tli", "rmsea", "srmr", "chi2_scaled", "pvalue_scaled",
+            "chi2_scaling_factor", "cfi_robust", "tli_robust", "rmsea_robust")
+    return jsonsafe({k: res.fit.get(k) for k in keys if k in res.fit or k in keys[:7]})
+
+
+def row_test_name(model: str, missing: str, estimator: str) -> str:
+    """The ``test`` of a row: the model, the missing-data method and (unless ML) the estimator."""
+    how = {"fiml": "FIML", "listwise": "listwise"}.get(missing, missing)
+    est = "" if str(estimator).upper() == "ML" else f", {str(estimator).upper()} (robust SE)"
+    return f"{model} (SEM, {how}{est})"
 
 
 def latent_change(panel: PanelLink, items: dict, covariate: str, *, hypothesis: str = "C1",
@@ -416,9 +466,11 @@ def latent_change(panel: PanelLink, items: dict, covariate: str, *, hypothesis: 
     dict
         ``version`` ("latent"), ``rows`` (one evidence row), ``paths`` (lavaan long table),
         ``fit`` (``chi2, df, pvalue, cfi, tli, rmsea, srmr``), ``syntax``, ``covariate`` (the
-        column in the model), ``n``, ``n_total``, ``gate`` (the invariance gate), ``warnings``.
+        column in the model), ``n``, ``n_total``, ``gate`` (the invariance gate), ``warnings``,
+        ``flags`` (``estimated, converged, heywood``; empty when no model was fitted).
     """
     items = two_constructs(items)
+    checked_options(missing, estimator)
     moved = hypothesis == "C2" if moved is None else bool(moved)
     first, later = wave_pair(panel, later)
     wide = wide_items(panel, [i for its in items.values() for i in its] + [covariate], later)
@@ -427,35 +479,34 @@ def latent_change(panel: PanelLink, items: dict, covariate: str, *, hypothesis: 
     base = dict(hypothesis=hypothesis, role="latent", version="latent", n_total=int(len(wide)),
                 question=f"latent change in the relational lean from wave {first} to {later}, firms "
                          f"{what} minus the others: (g->REL2 - g->REL1) - (g->INF2 - g->INF1)")
-    test = "latent change (longitudinal SEM, scalar, MIMIC, FIML)" if missing == "fiml" else \
-        "latent change (longitudinal SEM, scalar, MIMIC, listwise)"
+    test = row_test_name("latent change, scalar, MIMIC", missing, estimator)
     out = {"version": "latent", "rows": [], "paths": [], "fit": {}, "syntax": "", "covariate": name,
-           "n": None, "n_total": int(len(wide)), "warnings": []}
+           "n": None, "n_total": int(len(wide)), "warnings": [], "flags": {}}
     gate = gate_for(panel, items, gate, required=required, missing=missing, estimator=estimator, later=later)
     out["gate"] = gate
     if not gate.get("latent_allowed"):
         out["rows"] = [blank_row(test, "not_available", gate.get("note", "invariance gate failed"), **base)]
-        return out
+        return plain(out)
     data = wide.drop(columns=[c for c in wide.columns if c.startswith(covariate + "_")]).assign(**{name: g})
     data = data.loc[g.notna()]
     if data[name].nunique() < 2:
         out["rows"] = [blank_row(test, "not_available", f"the covariate {name} takes one value among "
                                  "the firms with it", n=int(len(data)), **base)]
-        return out
+        return plain(out)
     out["syntax"] = latent_change_syntax(items, name, freed=gate_freed(gate))
-    res, warn, fail = fit_checked(out["syntax"], data, missing=missing, estimator=estimator)
+    res, warn, fail, out["flags"] = fit_checked(out["syntax"], data, missing=missing, estimator=estimator)
     out["warnings"] = warn
     if res is None or fail:
         out["rows"] = [blank_row(test, "failed", fail, **base)]
         if res is not None:
             out.update(paths=paths_table(res), fit=fit_summary(res), n=int(res.n))
-        return out
+        return plain(out)
     out.update(paths=paths_table(res), fit=fit_summary(res), n=int(res.n))
     row = z_row(res, "dlean", test=test, **base)
     row["note"] = (f"{gate.get('note')}; loadings and intercepts equal across waves; "
                    f"{out['n']} of {len(wide)} first-wave firms (those with {name} known)")
     out["rows"] = [jsonsafe(row)]
-    return out
+    return plain(out)
 
 
 def latent_change_rows(panel: PanelLink, items: dict, covariate: str, *, hypothesis: str = "C1",
