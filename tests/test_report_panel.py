@@ -15,7 +15,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -245,8 +244,8 @@ def _make(analysis: Path, *args: str) -> subprocess.CompletedProcess:
 
 def test_makefile_builds_the_panel_targets(tmp_path):
     """`make panel` on a copy of the example: wave 2 cleaned with the same instrument and plan,
-    the waves linked with the documented example salt, attrition, longitudinal invariance;
-    raw files untouched; well under a minute."""
+    the waves linked with the documented example salt, attrition, the verdicts of C1-C3,
+    longitudinal invariance; raw files untouched."""
     from rsnprop.schemas import Invariance, validate_result
     from rsnprop.schemas.panel_log import read_panel_log
 
@@ -255,16 +254,18 @@ def test_makefile_builds_the_panel_targets(tmp_path):
     dry = _make(analysis, "-n", "panel").stdout
     assert "clean ../rsnprop/datasets/example_raw_w2.csv" in dry and "--plan study.yaml" in dry
     assert "--repeated relational_w1,relational_w2" in dry
-    start = time.perf_counter()
-    proc = _make(analysis, "panel")
-    elapsed = time.perf_counter() - start
+    assert "--plan study.yaml" in dry and "--verdicts build/panel_propositions.json" in dry
+    proc = _make(analysis, "panel")  # about 10 s of CPU (no wall-clock assert: issue 19)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert elapsed < 60, f"make panel took {elapsed:.0f} s"
     assert {p: p.read_bytes() for p in raw} == raw
     log = read_panel_log(json.loads((analysis / "build/panel.json").read_text()))
     assert log.link.waves == ["2013", "2014"] and log.link.salted
     assert log.attrition.counts[0].stayed == log.link.counts[1].linked
     assert log.change is not None and len(log.change.tests) == 4
+    from rsnprop.schemas import PanelPropositions, load_result
+
+    verdicts = load_result(analysis / "build/panel_propositions.json", expect=PanelPropositions)
+    assert set(verdicts.hypotheses) == {"C1", "C2", "C3"} and verdicts.correction == "holm"
     for scale in ("relational", "informational"):
         inv = validate_result(json.loads((analysis / f"build/panel_invariance_{scale}.json")
                                          .read_text()), Invariance)

@@ -23,13 +23,13 @@ from ..schemas import (
     CleaningLog,
     Invariance,
     Measurement,
+    PanelPropositions,
     Power,
     PropositionBlock,
     Propositions,
     StageOutput,
     validate_result,
 )
-from ..schemas.panel_log import PanelPropositionsDraft
 from .inputs import EXPECTED_FILES
 from .sections.base import _missing_reason
 
@@ -39,7 +39,7 @@ __all__ = ["FILE_MODELS", "stage_output", "not_run_reason", "proposition_blocks"
 FILE_MODELS: dict[str, type[StageOutput]] = {
     "cleaning_log.json": CleaningLog, "measurement.json": Measurement,
     "propositions.json": Propositions, "power.json": Power,
-    "panel_propositions.json": PanelPropositionsDraft,
+    "panel_propositions.json": PanelPropositions,
     "panel_invariance_relational.json": Invariance,
     "panel_invariance_informational.json": Invariance}
 

@@ -6,10 +6,8 @@ schema: ``link`` (``rsnprop.panel/1``, :class:`PanelLinkLog`), ``attrition``
 (``rsnprop.panel_change/1``, :class:`PanelChange`, or null).  :func:`read_panel_log` checks
 each block against its model and returns a :class:`PanelLog`.
 
-:class:`PanelPropositionsDraft` is the layout of ``panel_propositions.json`` (schema
-``rsnprop.panel_propositions/1``: the preregistered longitudinal hypotheses C1-C3 and their
-verdicts) as the issue-20 contract describes it, until the model of ``rsnprop.schemas.panel``
-replaces it.
+The verdicts of the longitudinal hypotheses (``rsnprop panel --verdicts``) have their own stage
+output model, :class:`rsnprop.schemas.PanelPropositions` (:mod:`rsnprop.schemas.panel`).
 
 Examples
 --------
@@ -33,10 +31,9 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from ..errors import DataFileError
-from .base import Number, StageOutput, Verdict, _Open
+from .base import Number, StageOutput, _Open
 
-__all__ = ["PanelLinkLog", "Attrition", "PanelChange", "PanelLog", "read_panel_log",
-           "PanelPropositionsDraft", "PanelEvidence", "PanelHypothesis"]
+__all__ = ["PanelLinkLog", "Attrition", "PanelChange", "PanelLog", "read_panel_log"]
 
 
 # --------------------------------------------------------------------------- linking
@@ -208,59 +205,3 @@ def read_panel_log(doc) -> PanelLog:
         if doc.get(key) is not None:
             blocks[key] = validate_result(doc[key], model)
     return PanelLog(**blocks)
-
-
-# --------------------------------------------------------------------------- verdicts (draft)
-class PanelEvidence(_Open):
-    """One evidence row of a longitudinal hypothesis (the issue-20 contract)."""
-
-    hypothesis: str | None = None
-    role: str | None = Field(None, description="primary, latent, reverse or descriptive.")
-    version: str | None = Field(None, description="observed or latent.")
-    question: str | None = None
-    test: str | None = None
-    estimate: Number | None = None
-    se: Number | None = None
-    statistic: Number | None = None
-    statistic_name: str | None = None
-    df: Number | None = None
-    p_value: Number | None = Field(None, description="One-sided, expected direction (reverse "
-                                   "rows: p_sided says).")
-    p_sided: str | None = None
-    p_corrected: Number | None = None
-    ci_level: Number | None = None
-    ci_lower: Number | None = None
-    ci_upper: Number | None = None
-    ci_label: str | None = None
-    n: int | None = None
-    n_total: int | None = None
-    status: str | None = None
-    note: str | None = None
-
-
-class PanelHypothesis(_Open):
-    """One preregistered longitudinal hypothesis and its verdict."""
-
-    statement: str = ""
-    test: str | None = None
-    verdict: Verdict | None = None
-    reason: str | None = None
-    evidence: list[PanelEvidence] = []
-
-
-class PanelPropositionsDraft(StageOutput):
-    """The verdicts of the longitudinal hypotheses C1-C3 (layout of the issue-20 contract)."""
-
-    SCHEMA: ClassVar[str] = "rsnprop.panel_propositions/1"
-    plan_hash: str | None = None
-    waves: list[str] = []
-    n: dict[str, Any] = Field({}, description="`first_wave, linked, analysed {C1: n...}`.")
-    family: list[str] = []
-    alpha: Number | None = None
-    correction: str | None = None
-    hypotheses: dict[str, PanelHypothesis]
-    invariance: dict[str, Any] | None = Field(None, description="`required, constructs "
-                                              "{name: {level, steps}}, latent_allowed`.")
-    cross_lagged: dict[str, Any] | None = Field(None, description="version -> `paths, fit`.")
-    multiverse: dict[str, Any] | None = None
-    warnings: list[str] = []

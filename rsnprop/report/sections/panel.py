@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from ..fmt import fmt_value, to_float
 from ..tables import Column, Table
-from ...schemas.panel_log import PanelPropositionsDraft, read_panel_log
+from ...schemas import PanelPropositions
+from ...schemas.panel_log import read_panel_log
 from ..typed import not_run_reason, stage_output
 from .base import Section, _missing_reason, _not_run, effect_row, evidence_table, words
 
@@ -180,14 +181,13 @@ def add_missingness_tests(s: Section, att) -> None:
 # --------------------------------------------------------------------------- invariance
 def _required_level(verdicts) -> str | None:
     inv = verdicts.invariance if verdicts is not None else None
-    return inv.get("required") if isinstance(inv, dict) else None
+    return inv.required if inv is not None else None
 
 
 def _gate_level(verdicts, scale: str) -> str | None:
     """The level the verdict step found for ``scale`` (panel_propositions.json)."""
     inv = verdicts.invariance if verdicts is not None else None
-    cons = inv.get("constructs") if isinstance(inv, dict) else None
-    entry = cons.get(scale) if isinstance(cons, dict) else None
+    entry = inv.constructs.get(scale) if inv is not None else None
     return entry.get("level") if isinstance(entry, dict) else None
 
 
@@ -299,7 +299,7 @@ def add_hypotheses(s: Section, inputs, verdicts) -> None:
     if verdicts is None:
         why = _lower(not_run_reason(inputs, "panel_propositions.json"))
         if "expected schema" not in why:
-            why = why.rstrip(".") + f" (expected schema '{PanelPropositionsDraft.SCHEMA}')."
+            why = why.rstrip(".") + f" (expected schema '{PanelPropositions.SCHEMA}')."
         s.add("note", "Longitudinal hypotheses C1-C3 (preregistered, with verdicts): " + why)
         return
     s.add("table", verdict_table(verdicts))
@@ -320,7 +320,7 @@ def add_hypotheses(s: Section, inputs, verdicts) -> None:
             continue
         s.add("table", evidence_table(
             rows, f"panel_evidence_{hid.lower()}",
-            f"{hid} ({h.verdict or 'no verdict'}): {h.statement}",
+            f"{hid} ({h.verdict}): {h.statement}",
             note=(f"Decision: {h.reason}. " if h.reason else "") + _HYPOTHESIS_NOTE))
     add_cross_lagged(s, verdicts)
     add_panel_multiverse(s, verdicts)
@@ -348,13 +348,11 @@ def verdict_table(verdicts) -> Table:
     rows = []
     for hid, h in sorted(verdicts.hypotheses.items()):
         primary = next((e for e in h.evidence if e.role == "primary"), None)
-        n = verdicts.n.get("analysed") if isinstance(verdicts.n, dict) else None
-        rows.append({"id": hid, "statement": h.statement, "verdict": h.verdict or "",
+        rows.append({"id": hid, "statement": h.statement, "verdict": h.verdict,
                      "p": primary.p_value if primary else None,
                      "pc": primary.p_corrected if primary else None,
-                     "n": n.get(hid) if isinstance(n, dict) else None,
-                     "reason": h.reason or ""})
-    n = verdicts.n if isinstance(verdicts.n, dict) else {}
+                     "n": verdicts.n.analysed.get(hid), "reason": h.reason})
+    n = verdicts.n
     return Table("panel_verdicts", "Longitudinal hypotheses: verdicts", [
         Column("id", "Hypothesis"), Column("statement", "Statement"), Column("verdict", "Verdict"),
         Column("p", "p (one-sided)", "p"), Column("pc", "p (one-sided, Holm)", "p"),
@@ -362,8 +360,8 @@ def verdict_table(verdicts) -> Table:
         note=f"Family: {', '.join(verdicts.family) or 'C1-C3'}; α = "
              f"{fmt_value(verdicts.alpha)}; correction: {fmt_value(verdicts.correction)}. p = "
              "the primary (observed-score) test in the predicted direction. Firms: "
-             f"{fmt_value(n.get('first_wave'))} in the first wave, "
-             f"{fmt_value(n.get('linked'))} linked to the second.")
+             f"{fmt_value(n.first_wave)} in the first wave, "
+             f"{fmt_value(n.linked)} linked to the last.")
 
 
 #: lavaan operator -> words, for the cross-lagged paths
@@ -381,7 +379,8 @@ def add_cross_lagged(s: Section, verdicts) -> None:
             s.add("note", f"Cross-lagged model ({version}): "
                           f"{fmt_value(block.get('note') or 'not run')}.")
             continue
-        rows = [{"path": f"{p.get('lhs')} {_OPS['~']} {p.get('rhs')}", "est": p.get("est"),
+        rows = [{"path": f"{_var_words(p.get('lhs'))} {_OPS['~']} {_var_words(p.get('rhs'))}",
+                 "est": p.get("est"),
                  "se": p.get("se"), "z": p.get("z"), "p": p.get("pvalue"),
                  "ci": (p.get("ci_lower"), p.get("ci_upper")), "std": p.get("std_all")}
                 for p in paths]
@@ -396,7 +395,9 @@ def add_cross_lagged(s: Section, verdicts) -> None:
             Column("est", "b", "num", 3), Column("se", "SE", "num", 3), Column("z", "z", "num"),
             Column("p", "p (two-sided)", "p"), Column("ci", "95% CI (two-sided)", "ci", 3),
             Column("std", "β (std.all)", "num", 3)], rows,
-            note="Forward path: wave-1 approach → wave-2 relational lean (C3, tested one-sided "
+            note="Lean D = relational − informational (scale points); approach X = the plan's "
+                 "internationalisation approach score. "
+                 "Forward path: wave-1 approach → wave-2 relational lean (C3, tested one-sided "
                  "in the evidence table above); reverse path: wave-1 lean → wave-2 approach "
                  "(two-sided, not part of the verdict); the other paths are the stabilities. "
                  "p and CI here are lavaan's two-sided Wald values. "
@@ -404,21 +405,34 @@ def add_cross_lagged(s: Section, verdicts) -> None:
                  + (f"Fit: {fit_text}." if fit_text else "")))
 
 
+def _var_words(name) -> str:
+    """``D_2`` -> ``lean D (wave 2)``, ``X_1`` -> ``approach X (wave 1)``; other names as
+    written.
+
+    >>> _var_words("D_2"), _var_words("X_1"), _var_words("lean_w2")
+    ('lean D (wave 2)', 'approach X (wave 1)', 'lean_w2')
+    """
+    text = str(name)
+    head, _, wave = text.rpartition("_")
+    words_ = {"D": "lean D", "X": "approach X"}
+    return f"{words_[head]} (wave {wave})" if head in words_ and wave.isdigit() else text
+
+
 def add_panel_multiverse(s: Section, verdicts) -> None:
     """How often each verdict came out across the specifications of the panel multiverse."""
-    mv = verdicts.multiverse if isinstance(verdicts.multiverse, dict) else {}
-    summary = mv.get("summary") if isinstance(mv.get("summary"), dict) else {}
+    summary = verdicts.multiverse.summary if verdicts.multiverse is not None else {}
     rows = []
     for hid, counts in sorted(summary.items()):
         if isinstance(counts, dict):
             rows.append({"id": hid, **{k: counts.get(k, 0) for k in
                                        ("supported", "contradicted", "equivalent",
-                                        "inconclusive", "n_specs")}})
+                                        "inconclusive", "n_run", "n_specs")}})
     if not rows:
         return
     s.add("table", Table("panel_multiverse", "Longitudinal hypotheses across specifications", [
         Column("id", "Hypothesis"), Column("supported", "Supported", "int"),
         Column("contradicted", "Contradicted", "int"), Column("equivalent", "Equivalent", "int"),
-        Column("inconclusive", "Inconclusive", "int"), Column("n_specs", "Specifications", "int")],
+        Column("inconclusive", "Inconclusive", "int"), Column("n_run", "Specifications run", "int"),
+        Column("n_specs", "Specifications listed", "int")],
         rows, note="Specifications: born-global definition × observed or latent scores × "
                    "missing-data handling; the verdict rules and Holm family as preregistered."))

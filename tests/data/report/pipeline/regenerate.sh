@@ -28,10 +28,8 @@ export RSNPROP_PANEL_SALT=example-only-not-secret
 T="$(mktemp -d)"
 "$R" clean ../rsnprop/datasets/example_raw_w2.csv --instrument "$INS" --plan study.yaml \
   -o "$T/clean_w2.parquet" --log "$T/cleaning_log_w2.json"
-"$R" panel "$HERE/clean.parquet" "$T/clean_w2.parquet" --key resp_id --labels 2013,2014 \
-  --variables score_relational,score_informational,bg_ms20,phase --categorical bg_ms20,phase \
-  --mcar-variables score_relational,score_informational --lean score_relational,score_informational \
-  --group bg_ms20 --phase phase -o "$T/panel.parquet" --log "$HERE/panel.json" \
+"$R" panel "$HERE/clean.parquet" "$T/clean_w2.parquet" --plan study.yaml \
+  -o "$T/panel.parquet" --log "$HERE/panel.json" --verdicts "$HERE/panel_propositions.json" \
   --wide-output "$T/panel_wide.parquet"
 for scale in relational informational; do
   "$R" invariance "$T/panel_wide.parquet" --model "panel_$scale.lav" --repeated "${scale}_w1,${scale}_w2" \
