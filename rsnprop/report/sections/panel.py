@@ -235,7 +235,18 @@ def add_invariance(s: Section, inputs, verdicts) -> None:
             Column("reached", "Required level reached")], summary,
             note="Required = the plan's required_invariance (panel section). Below it, the "
                  "latent rows of C1-C3 are not available; the observed-score verdicts stand. "
-                 "A dash: panel_propositions.json not run."))
+                 + _gate_note(verdicts)))
+
+
+def _gate_note(verdicts) -> str:
+    """Why the verdict step's columns may be dashes."""
+    if verdicts is None:
+        return "Dashes: panel_propositions.json not run."
+    inv = verdicts.invariance
+    note = inv.note if inv is not None and inv.note else ""
+    return (f"Verdict step: {note}." if note else "") + (
+        "" if inv is not None and inv.constructs else
+        " Dashes: the verdict step reported no level.")
 
 
 def _fit_label(inv) -> str:
@@ -388,7 +399,7 @@ def add_cross_lagged(s: Section, verdicts) -> None:
         fit_text = ", ".join(f"{name} = {fmt_value(fit[k], 3)}" for k, name in
                              (("chi2", "χ²"), ("df", "df"), ("cfi", "CFI"), ("rmsea", "RMSEA"),
                               ("srmr", "SRMR")) if k in fit)
-        n = block.get("n")
+        n = block.get("n", paths[0].get("n"))
         s.add("table", Table(f"panel_clpm_{version}", f"Cross-lagged panel model ({version} "
                              "scores): regression paths", [
             Column("path", "Path (wave-2 variable regressed on wave-1 variable)"),
