@@ -106,6 +106,12 @@ def test_invariance_equals_lavaan(gate, ref):
                 assert abs(s["lrt"]["chi2_diff"] - lr["chisq_diff"]) < TOL
                 assert abs(s["lrt"]["pvalue"] - lr["pvalue"]) < TOL
         assert set(block["latent_means"]) == {f"{name}_t1", f"{name}_t2"}
+        mc, rm = block["latent_mean_change"], r["latent_mean_t2"]["strict"][0]  # strict held: its means
+        assert mc["model"] == "strict" and mc["p_sided"] == "two-sided"
+        for k, rk in (("est", "est"), ("se", "se"), ("z", "z"), ("pvalue", "pvalue"), ("ci_lower", "ci.lower"),
+                      ("ci_upper", "ci.upper")):
+            assert abs(mc[k] - rm[rk]) < TOL, (name, k, mc[k], rm[rk])
+        assert block["latent_means"][f"{name}_t2"] == pytest.approx(rm["est"], abs=TOL)
 
 
 @pytest.mark.parametrize("hyp, covariate", [("C1", "bg"), ("C2", "phase")])
@@ -189,6 +195,10 @@ def test_bad_arguments(panel):
         cross_lagged(panel, "approach", version="latent")
     with pytest.raises(InputError, match="version"):
         cross_lagged(panel, "approach", version="both", lean=LEAN)
+    with pytest.raises(InputError, match="missing"):
+        cross_lagged(panel, "approach", lean=LEAN, missing="available")
+    with pytest.raises(InputError, match="estimator"):
+        latent_change_rows(panel, ITEMS, "bg", gate={"latent_allowed": True}, estimator="WLSMV")
     with pytest.raises(InputError, match="informational"):
         latent_change_rows(panel, {"relational": ITEMS["relational"]}, "bg", gate={"latent_allowed": True})
 
@@ -255,3 +265,38 @@ def test_labels_say_missing_method_and_estimator(panel, gate):
     assert "MLR (robust SE)" in mlr["rows"][0]["test"] and mlr["fit"]["cfi_robust"] is not None
     assert mlr["rows"][0]["estimate"] == pytest.approx(latent_change(panel, ITEMS, "bg", gate=gate)
                                                        ["rows"][0]["estimate"], abs=1e-6)
+
+
+def test_later_wave_and_panel_checked(panel):
+    """With three waves the later wave is chosen (default: the last); a wave that is not a later
+    one, or something that is not a linked panel, is refused naming the parameter."""
+    waves = {"2013": pd.read_csv(DATA / "items_w1.csv"), "2014": pd.read_csv(DATA / "items_w2.csv"),
+             "2015": pd.read_csv(DATA / "items_w2.csv").iloc[:100]}
+    three = link_waves(waves, "firm", salt="test-salt")
+    mid = cross_lagged(three, "approach", lean=LEAN, later="2014")
+    ref_two = cross_lagged(panel, "approach", lean=LEAN)
+    assert mid["rows"][0]["estimate"] == pytest.approx(ref_two["rows"][0]["estimate"], abs=1e-8)
+    last = longitudinal_benefit_invariance(three, {"relational": ITEMS["relational"]})
+    assert last["waves"] == ["2013", "2015"]
+    with pytest.raises(InputError) as err:
+        cross_lagged(three, "approach", lean=LEAN, later="2013")
+    assert err.value.parameter == "later"
+    with pytest.raises(InputError) as err:
+        cross_lagged(panel.data, "approach", lean=LEAN)
+    assert err.value.parameter == "panel"
+
+
+def test_results_are_plain_json(panel, gate):
+    """Everything returned goes into the panel JSON as it is (no NaN, no numpy types)."""
+    import json
+
+    outs = [gate, latent_change(panel, ITEMS, "bg", gate=gate), cross_lagged(panel, "approach", lean=LEAN),
+            cross_lagged(panel, "approach", version="latent", items=ITEMS, gate=gate)]
+    def walk(x, where):
+        assert type(x) in (dict, list, str, int, float, bool, type(None)), (where, type(x))
+        for k, v in (x.items() if type(x) is dict else enumerate(x) if type(x) is list else ()):
+            walk(v, f"{where}.{k}")
+
+    for i, o in enumerate(outs):
+        json.dumps(o, allow_nan=False)
+        walk(o, str(i))

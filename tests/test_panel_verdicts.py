@@ -175,7 +175,11 @@ def test_full_result_labels_latent_rows_and_follows_its_schema(link):
         ("bg_true", "available", "observed", "not_available")]
     assert "bg_true" in mv["rows"][2]["note"]
     assert mv["summary"]["C1"]["n_specs"] == 8 and mv["summary"]["C1"]["n_run"] == 2
-    assert {p["lhs"] for p in doc["cross_lagged"]["observed"]["paths"]} == {"D_2", "X_2"}
+    observed = doc["cross_lagged"]["observed"]
+    assert {p["lhs"] for p in observed["ols"]["paths"]} == {"D_2", "X_2"}
+    assert {"lean_t2", "score_intl_approach_t2"} <= {p["lhs"] for p in observed["paths"]}
+    assert all("latent versions not computed" in r["note"] for r in latent)  # no item columns
+    assert doc["cross_lagged"]["latent"] is None
     assert "C1 (change_by_group): SUPPORTED" in res.summary()
 
 
@@ -281,3 +285,72 @@ def test_cli_verdicts_need_a_plan_and_linking_needs_a_key(folder):
     assert r.returncode == 2 and "'--verdicts'" in r.stderr and "needs --plan" in r.stderr
     r = _cli("hyp_wave1.csv", "hyp_wave2.csv", "-o", "p.csv", cwd=folder)
     assert r.returncode == 2 and "'--key'" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.fixture(scope="module")
+def items_link():
+    waves = {w: pd.read_csv(DATA / f"items_w{i}.csv", dtype={"firm": "string"})
+             for i, w in ((1, "2013"), (2, "2014"))}
+    return link_waves(waves, "firm", salt="s")
+
+
+def _items_plan(**panel):
+    return StudyPlan(name="t", born_global_definition="bg",
+                     panel={"key": "firm", "approach_column": "approach",
+                            "waves": [{"label": "2013", "raw": "a"}, {"label": "2014", "raw": "b"}],
+                            "multiverse": {"born_global_definitions": ["bg"], "missing": ["available"]},
+                            **panel})
+
+
+def test_latent_rows_are_the_latent_models_of_the_plan(items_link):
+    """The wiring: each hypothesis gets the latent model of its test, fitted on the plan's
+    columns (tests/test_panel_latent.py checks the models against lavaan)."""
+    from rsnprop.panel.clpm import cross_lagged
+    from rsnprop.panel.latent import latent_change_rows, longitudinal_benefit_invariance
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = test_panel(items_link, _items_plan(required_invariance="configural")).to_dict()
+        items = {"relational": [f"rel_{i}" for i in range(1, 5)],
+                 "informational": [f"inf_{i}" for i in range(1, 5)]}
+        gate = longitudinal_benefit_invariance(items_link, items, required="configural")
+        c1 = latent_change_rows(items_link, items, "bg", hypothesis="C1", gate=gate)[0]
+        c2 = latent_change_rows(items_link, items, "phase", hypothesis="C2", moved=True, gate=gate)[0]
+        c3 = cross_lagged(items_link, "approach", version="latent", items=items, gate=gate)["rows"]
+    assert res["invariance"]["latent_allowed"] is True
+    for label, expected in (("C1", [c1]), ("C2", [c2]), ("C3", c3)):
+        got = [r for r in res["hypotheses"][label]["evidence"] if r["version"] == "latent"]
+        assert [(r["role"], r["status"]) for r in got] == [(e["role"], e["status"]) for e in expected]
+        for r, e in zip(got, expected):
+            assert r["estimate"] == pytest.approx(e["estimate"], rel=1e-10), label
+    # verdicts stay those of the observed rows
+    assert res["verdicts"] == panel_verdicts(items_link, _items_plan())["verdicts"]
+    latent_specs = [r for r in res["multiverse"]["rows"] if r["version"] == "latent"]
+    assert latent_specs and latent_specs[0]["estimates"]["C1"] == pytest.approx(c1["estimate"])
+
+
+def test_latent_rows_are_gated_by_longitudinal_invariance(items_link):
+    data = items_link.data.copy()
+    data.loc[data["wave"] == "2014", "rel_1"] += 1.5        # one item reads higher at wave 2
+    shifted = items_link.__class__(data=data, waves=items_link.waves, key=items_link.key,
+                                   counts=items_link.counts)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = test_panel(shifted, _items_plan(), multiverse=False).to_dict()
+    level = {k: c["level"] for k, c in res["invariance"]["constructs"].items()}
+    assert level["relational"] in ("configural", "metric"), level
+    assert res["invariance"]["latent_allowed"] is False
+    latent = [r for h in res["hypotheses"].values() for r in h["evidence"] if r["version"] == "latent"]
+    assert latent and all(r["status"] == "not_available" for r in latent)
+    assert all("level reached" in r["note"] for r in latent)
+
+
+def test_complete_cases_leave_out_firms_with_an_unanswered_item(items_link):
+    items = [f"{k}_{i}" for k in ("rel", "inf") for i in range(1, 5)]
+    w1, w2 = (pd.read_csv(DATA / f"items_w{i}.csv") for i in (1, 2))
+    full = set(w1.firm[w1[items].notna().all(axis=1)]) & set(w2.firm[w2[items].notna().all(axis=1)])
+    plan = _items_plan()
+    avail = panel_verdicts(items_link, plan)["n"]["analysed"]
+    complete = panel_verdicts(items_link, plan, missing="complete_cases")["n"]["analysed"]
+    assert avail["C1"] == len(set(w1.firm) & set(w2.firm)) and len(full) < avail["C1"]
+    assert complete == {"C1": len(full), "C2": len(full), "C3": len(full)}

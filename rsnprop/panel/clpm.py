@@ -33,12 +33,14 @@ from __future__ import annotations
 from .latent import (
     benefit_syntax,
     blank_row,
+    checked_options,
     factor_names,
     fit_checked,
     fit_summary,
     gate_for,
     gate_freed,
     paths_table,
+    plain,
     row_test_name,
     two_constructs,
     wave_pair,
@@ -156,6 +158,7 @@ def cross_lagged(panel: PanelLink, approach: str, *, version: str = "observed", 
 
     In R: ``lavaan::sem(clpm_syntax("x"), wide, missing = "ml", fixed.x = FALSE)``.
     """
+    checked_options(missing, estimator)
     first, later = wave_pair(panel, later)
     wide = _data(panel, approach, version, lean, items, later)
     latent = version == "latent"
@@ -179,7 +182,7 @@ def cross_lagged(panel: PanelLink, approach: str, *, version: str = "observed", 
             note = gate.get("note", "invariance gate failed")
             out.update(status="not_available", rows=[blank_row(fwd_test, "not_available", note, **fwd),
                                                      blank_row(fwd_test, "not_available", note, **rev)])
-            return out
+            return plain(out)
         freed = gate_freed(gate)
     out["syntax"] = clpm_syntax(approach, version=version, items=items, freed=freed)
     res, out["warnings"], fail, out["flags"] = fit_checked(out["syntax"], wide, missing=missing, estimator=estimator)
@@ -188,7 +191,7 @@ def cross_lagged(panel: PanelLink, approach: str, *, version: str = "observed", 
     if res is None or fail:
         out.update(status="failed", rows=[blank_row(fwd_test, "failed", fail, **fwd),
                                           blank_row(fwd_test, "failed", fail, **rev)])
-        return out
+        return plain(out)
     if latent:
         rows = [z_row(res, "forward", test=fwd_test, **fwd),
                 z_row(res, "reverse", sided="two-sided", test=fwd_test, **rev)]
@@ -201,4 +204,4 @@ def cross_lagged(panel: PanelLink, approach: str, *, version: str = "observed", 
         if latent:
             r["note"] = f"{out['gate'].get('note')}; " + r["note"]
     out["rows"] = jsonsafe(rows)
-    return out
+    return plain(out)

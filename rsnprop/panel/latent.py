@@ -25,6 +25,7 @@ listed in ``warnings`` and make the rows ``status = "failed"`` with a note.
 
 from __future__ import annotations
 
+import json
 import math
 import warnings
 
@@ -45,6 +46,11 @@ __all__ = ["wide_items", "benefit_syntax", "longitudinal_benefit_invariance", "l
 #: invariance levels in order; ``partial_<level>`` ranks half a step below ``<level>``
 LEVELS = ("configural", "metric", "scalar", "strict")
 CI_LABEL = "95 % CI, two-sided"
+
+
+def plain(obj):
+    """``obj`` as plain JSON types (numpy numbers become Python ones, NaN becomes None)."""
+    return json.loads(json.dumps(jsonsafe(obj), allow_nan=False))
 
 
 def level_rank(level) -> float:
@@ -94,6 +100,14 @@ def wide_items(panel: PanelLink, columns, later=None) -> pd.DataFrame:
     for c in out.columns:
         out[c] = pd.to_numeric(out[c], errors="coerce")
     return out
+
+
+def checked_options(missing, estimator) -> None:
+    """``missing`` is "fiml" or "listwise" and ``estimator`` "ML" or "MLR", else InputError."""
+    if missing not in ("fiml", "listwise"):
+        raise InputError("missing must be 'fiml' or 'listwise'", parameter="missing", value=missing)
+    if str(estimator).upper() not in ("ML", "MLR"):
+        raise InputError("estimator must be 'ML' or 'MLR'", parameter="estimator", value=estimator)
 
 
 def checked_items(items) -> dict:
@@ -194,7 +208,10 @@ def longitudinal_benefit_invariance(panel: PanelLink, items: dict, *, required: 
         ``required, waves [first, later], missing, estimator, rule`` (the decision rule in
         words), ``latent_allowed, note, warnings``
         and ``constructs {name: {items, factors, status, note, level, reached, freed, steps,
-        latent_means, n, n_total, warnings}}``; ``steps`` rows: ``name, converged, n, n_total,
+        latent_means, latent_mean_change, n, n_total, warnings}}``; ``latent_mean_change``: the
+        later wave's latent mean (first wave 0) in the last step with free means that held:
+        ``model, est, se, z, pvalue`` (two-sided), ``ci_lower, ci_upper`` (Wald 95 %), ``std``
+        (in first-wave latent SDs), ``p_sided, ci_label``; ``steps`` rows: ``name, converged, n, n_total,
         chi2, df, pvalue, cfi, tli, rmsea, srmr, delta_cfi, delta_rmsea, delta_srmr, held,
         freed, lrt {chi2_diff, df_diff, pvalue}``. ``level`` is the highest level held in
         sequence.
@@ -219,8 +236,7 @@ def longitudinal_benefit_invariance(panel: PanelLink, items: dict, *, required: 
     if level_rank(required) < 0:
         raise InputError(f"unknown invariance level (known: {', '.join(LEVELS)}, partial_<level>)",
                          parameter="required", value=required)
-    if missing not in ("fiml", "listwise"):
-        raise InputError("missing must be 'fiml' or 'listwise'", parameter="missing", value=missing)
+    checked_options(missing, estimator)
     first, later = wave_pair(panel, later)
     wide = wide_items(panel, [i for its in items.values() for i in its], later)
     out = {"required": required, "waves": [first, later], "missing": missing, "estimator": estimator,
@@ -234,7 +250,7 @@ def longitudinal_benefit_invariance(panel: PanelLink, items: dict, *, required: 
         out["warnings"] += [f"{name}: {w}" for w in block["warnings"]]
     out["latent_allowed"] = all(b["reached"] for b in out["constructs"].values())
     out["note"] = gate_note(out)
-    return jsonsafe(out)
+    return plain(out)
 
 
 def _one_construct(wide, name, its, *, missing, estimator, rule, partial) -> dict:
@@ -244,7 +260,8 @@ def _one_construct(wide, name, its, *, missing, estimator, rule, partial) -> dic
     sub = wide[cols].dropna() if missing == "listwise" else wide[cols]
     model = f"{f1} =~ {' + '.join(cols[:len(its)])}\n{f2} =~ {' + '.join(cols[len(its):])}"
     block = {"items": list(its), "factors": [f1, f2], "status": "ok", "note": "", "level": "none",
-             "freed": [], "steps": [], "latent_means": {}, "n": None, "n_total": int(len(wide)),
+             "freed": [], "steps": [], "latent_means": {}, "latent_mean_change": None, "n": None,
+             "n_total": int(len(wide)),
              "warnings": []}
     try:
         with warnings.catch_warnings(record=True) as caught:
@@ -261,9 +278,22 @@ def _one_construct(wide, name, its, *, missing, estimator, rule, partial) -> dic
     held = [s for s in inv.steps if s["name"] == inv.level]
     block.update(rule=inv.rule, level=inv.level, freed=list(held[-1].get("freed") or []) if held else [],
                  steps=steps_table(inv), latent_means=dict(inv.latent_means), n=int(inv.n),
+                 latent_mean_change=_mean_change(inv),
                  n_total=int(len(wide)),
                  warnings=list(dict.fromkeys(list(inv.warnings) + [str(w.message) for w in caught])))
     return block
+
+
+def _mean_change(inv):
+    """The later wave's latent mean (the change from the first wave, whose mean is 0): ``est, se,
+    z, pvalue`` (two-sided), Wald 95 % interval, ``std`` (in first-wave SDs); None without it."""
+    tab = inv.latent_mean_differences
+    if tab is None or not len(tab):
+        return None
+    r = tab.iloc[0]
+    return {"model": inv.latent_means_model, **{k: float(r[k]) for k in ("est", "se", "z", "pvalue", "ci_lower",
+                                                                         "ci_upper", "std")},
+            "p_sided": "two-sided", "ci_label": CI_LABEL}
 
 
 def gate_note(gate: dict) -> str:
@@ -440,6 +470,7 @@ def latent_change(panel: PanelLink, items: dict, covariate: str, *, hypothesis: 
         ``flags`` (``estimated, converged, heywood``; empty when no model was fitted).
     """
     items = two_constructs(items)
+    checked_options(missing, estimator)
     moved = hypothesis == "C2" if moved is None else bool(moved)
     first, later = wave_pair(panel, later)
     wide = wide_items(panel, [i for its in items.values() for i in its] + [covariate], later)
@@ -455,13 +486,13 @@ def latent_change(panel: PanelLink, items: dict, covariate: str, *, hypothesis: 
     out["gate"] = gate
     if not gate.get("latent_allowed"):
         out["rows"] = [blank_row(test, "not_available", gate.get("note", "invariance gate failed"), **base)]
-        return out
+        return plain(out)
     data = wide.drop(columns=[c for c in wide.columns if c.startswith(covariate + "_")]).assign(**{name: g})
     data = data.loc[g.notna()]
     if data[name].nunique() < 2:
         out["rows"] = [blank_row(test, "not_available", f"the covariate {name} takes one value among "
                                  "the firms with it", n=int(len(data)), **base)]
-        return out
+        return plain(out)
     out["syntax"] = latent_change_syntax(items, name, freed=gate_freed(gate))
     res, warn, fail, out["flags"] = fit_checked(out["syntax"], data, missing=missing, estimator=estimator)
     out["warnings"] = warn
@@ -469,13 +500,13 @@ def latent_change(panel: PanelLink, items: dict, covariate: str, *, hypothesis: 
         out["rows"] = [blank_row(test, "failed", fail, **base)]
         if res is not None:
             out.update(paths=paths_table(res), fit=fit_summary(res), n=int(res.n))
-        return out
+        return plain(out)
     out.update(paths=paths_table(res), fit=fit_summary(res), n=int(res.n))
     row = z_row(res, "dlean", test=test, **base)
     row["note"] = (f"{gate.get('note')}; loadings and intercepts equal across waves; "
                    f"{out['n']} of {len(wide)} first-wave firms (those with {name} known)")
     out["rows"] = [jsonsafe(row)]
-    return out
+    return plain(out)
 
 
 def latent_change_rows(panel: PanelLink, items: dict, covariate: str, *, hypothesis: str = "C1",

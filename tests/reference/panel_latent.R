@@ -4,7 +4,8 @@
 # The wide data: one row per wave-1 firm, <column>_t1 and <column>_t2 (missing for the firms that
 # left). Every model with missing = "ml" (FIML, mean structure):
 #  * longitudinal invariance of each construct (configural, metric, scalar, strict; matched
-#    residuals correlated; labels as rsnprop.sem.longitudinal.repeated_syntax), lavTestLRT;
+#    residuals correlated; labels as rsnprop.sem.longitudinal.repeated_syntax), lavTestLRT, and the
+#    wave-2 latent mean (wave 1: 0) of the scalar and strict steps;
 #  * C1: latent change, both constructs at both waves (scalar), the factors regressed on bg_t1
 #    (fixed.x, lavaan's default), dlean := (g_rel2 - g_rel1) - (g_inf2 - g_inf1);
 #  * C2: the same with moved_phase = (phase_t2 > phase_t1), on the firms where it is known;
@@ -53,8 +54,13 @@ for (con in list(list("relational", rel), list("informational", inf))) {
     lrt[[steps[k]]] <- list(chisq_diff = t[["Chisq diff"]][2], df_diff = t[["Df diff"]][2],
                             pvalue = t[["Pr(>Chisq)"]][2])
   }
+  mean_t2 <- function(f) {
+    pe <- parameterEstimates(f)
+    pe[pe$lhs == paste0(con[[1]], "_t2") & pe$op == "~1", c("est", "se", "z", "pvalue", "ci.lower", "ci.upper")]
+  }
   out[[paste0("invariance_", con[[1]])]] <- list(steps = lapply(fits, function(f) list(fit = fm(f))),
-                                                 lrt = lrt, n = lavInspect(fits[[1]], "nobs"))
+                                                 lrt = lrt, n = lavInspect(fits[[1]], "nobs"),
+                                                 latent_mean_t2 = lapply(fits[c("scalar", "strict")], mean_t2))
 }
 
 both <- paste(construct("relational", rel, "scalar"), construct("informational", inf, "scalar"), sep = "\n")
