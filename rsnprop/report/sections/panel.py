@@ -417,16 +417,19 @@ def add_cross_lagged(s: Section, verdicts) -> None:
 
 
 def _var_words(name) -> str:
-    """``D_2`` -> ``lean D (wave 2)``, ``X_1`` -> ``approach X (wave 1)``; other names as
-    written.
+    """``D_2`` -> ``lean D (wave 2)``, ``score_intl_approach_t1`` -> ``score_intl_approach
+    (wave 1)``: a wave suffix (``_2``, ``_t2``, ``_w2``) in words; other names as written.
 
-    >>> _var_words("D_2"), _var_words("X_1"), _var_words("lean_w2")
-    ('lean D (wave 2)', 'approach X (wave 1)', 'lean_w2')
+    >>> _var_words("D_2"), _var_words("X_1"), _var_words("lean_t2"), _var_words("rel")
+    ('lean D (wave 2)', 'approach X (wave 1)', 'lean D (wave 2)', 'rel')
     """
     text = str(name)
     head, _, wave = text.rpartition("_")
-    words_ = {"D": "lean D", "X": "approach X"}
-    return f"{words_[head]} (wave {wave})" if head in words_ and wave.isdigit() else text
+    wave = wave[1:] if wave[:1] in ("t", "w") else wave
+    if not head or not wave.isdigit():
+        return text
+    words_ = {"D": "lean D", "X": "approach X", "lean": "lean D"}
+    return f"{words_.get(head, head)} (wave {wave})"
 
 
 def add_panel_multiverse(s: Section, verdicts) -> None:
