@@ -104,7 +104,7 @@ def _make_commands(folder: Path, *args) -> dict[str, list[str]]:
     for line in res.stdout.splitlines():
         words = shlex.split(line)
         if words and words[0] == "rsnprop":
-            out[words[1]] = words
+            out.setdefault(words[1], words)  # the first: the panel steps clean and test again
     return out
 
 
@@ -116,6 +116,7 @@ def test_makefile_has_the_steps_of_the_repository_analysis(tmp_path):
         (d / "power.json").write_text("{}")
     mine = _make_commands(d)
     repo = _make_commands(REPO / "analysis")
+    repo.pop("panel")  # the repository's example is a two-wave panel; a new study is not
     assert list(mine) == list(repo) == list(STEPS)
     for step in STEPS:
         assert [w for w in mine[step] if w.startswith("-")] == \

@@ -51,3 +51,23 @@ def _env():
     import os
 
     return {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+
+
+def test_example_panel_second_wave_is_reproducible_and_shipped(tmp_path):
+    """``rsnprop simulate --seed 2026 --waves 2`` gives wave 1 = example_raw.csv byte for byte
+    and wave 2 = example_raw_w2.csv (the command of rsnprop/datasets/README.md); the wheel ships
+    both (package-data ``datasets/*.csv``)."""
+    import hashlib
+
+    from rsnprop.simulate import simulate_panel
+    from rsnprop.simulate.quirks import raw_csv_bytes
+
+    w1, w2 = simulate_panel(datasets.example_instrument(), "p1p2", n=300, seed=2026, waves=2)
+    assert raw_csv_bytes(w1) == datasets.path("example_raw.csv").read_bytes()
+    bundled = datasets.path("example_raw_w2.csv").read_bytes()
+    assert raw_csv_bytes(w2) == bundled
+    readme = datasets.path("README.md").read_text(encoding="utf-8")
+    assert hashlib.sha256(bundled).hexdigest() in readme
+    assert w2["resp_id"].str.startswith("SIM-").all() and set(w2.resp_id) < set(w1.resp_id)
+    pyproject = (REPO / "pyproject.toml").read_text(encoding="utf-8")
+    assert '"datasets/*.csv"' in pyproject

@@ -20,7 +20,12 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 RSNPROP = str(Path(sys.executable).with_name("rsnprop"))
 TARGETS = ["build/clean.parquet", "build/cleaning_log.json", "build/measurement.json",
-           "build/invariance.json", "build/propositions.json", "../reports/report.html"]
+           "build/invariance.json", "build/propositions.json",
+           # the two-wave panel (second wave of the SIMULATED example)
+           "build/clean_w2.parquet", "build/cleaning_log_w2.json", "build/panel.parquet",
+           "build/panel.json", "build/panel_wide.parquet",
+           "build/panel_invariance_relational.json", "build/panel_invariance_informational.json",
+           "../reports/report.html"]
 
 pytestmark = pytest.mark.slow
 
@@ -31,13 +36,16 @@ def _layout(root: Path) -> Path:
                     ignore=shutil.ignore_patterns("build"))
     shutil.copytree(REPO / "instruments", root / "instruments")
     (root / "rsnprop" / "datasets").mkdir(parents=True)
-    shutil.copy2(REPO / "rsnprop" / "datasets" / "example_raw.csv", root / "rsnprop" / "datasets")
+    for name in ("example_raw.csv", "example_raw_w2.csv"):  # the two waves of the example
+        shutil.copy2(REPO / "rsnprop" / "datasets" / name, root / "rsnprop" / "datasets")
     (root / "reports").mkdir()
     return root / "analysis"
 
 
 def _make(analysis: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
+    # the example's published panel salt (the Makefile's default), not one from the environment
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("MAKE") and k != "RSNPROP_PANEL_SALT"}
     return subprocess.run(["make", "--no-print-directory", f"RSNPROP={RSNPROP}", *args],
                           cwd=analysis, env=env, capture_output=True, text=True, timeout=900)
 
@@ -61,6 +69,10 @@ def test_raw_data_is_not_modified(built):
     analysis, raw_hash = built
     raw = analysis.parent / "rsnprop/datasets/example_raw.csv"
     assert hashlib.sha256(raw.read_bytes()).hexdigest() == raw_hash
+    raw_w2 = analysis.parent / "rsnprop/datasets/example_raw_w2.csv"
+    assert raw_w2.read_bytes() == (REPO / "rsnprop/datasets/example_raw_w2.csv").read_bytes()
+    assert json.loads((analysis / "build/cleaning_log_w2.json").read_text())["raw_sha256"] == \
+        hashlib.sha256(raw_w2.read_bytes()).hexdigest()
     log = json.loads((analysis / "build/cleaning_log.json").read_text())
     assert log["raw_sha256"] == raw_hash
     assert log["n_in"] == log["n_kept"] + log["n_excluded"]
@@ -94,6 +106,10 @@ def test_verdicts_and_report(built):
     assert result["verdicts"] == {"P1": "supported", "P2": "supported", "joint": "supported"}
     html = (analysis / "../reports/report.html").read_text(encoding="utf-8")
     assert "SIMULATED" in html.upper()
+    # issue 20: the example report shows the two-wave section and the language check it links to
+    assert 'data-section="panel" data-status="ok"' in html
+    assert "Change between waves (two-wave panel)" in html and '<a href="#sec-measurement">' in html
+    assert "Language versions: invariance and differential item functioning" in html
     assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html
 
 
@@ -177,3 +193,11 @@ def test_every_stage_output_follows_its_schema(built):
     assert log.n_in == log.n_kept + log.n_excluded == sum(s.n_excluded for s in log.steps) + log.n_kept
     props = load_result(analysis / "build/propositions.json")
     assert set(props.verdicts) == {"P1", "P2", "joint"}
+    from rsnprop.schemas.panel_log import read_panel_log
+
+    panel = read_panel_log(json.loads((analysis / "build/panel.json").read_text()))
+    assert panel.link.waves == ["2013", "2014"] and panel.attrition is not None
+    for scale in ("relational", "informational"):
+        inv = load_result(analysis / f"build/panel_invariance_{scale}.json", expect=Invariance)
+        assert inv.repeated == [f"{scale}_w1", f"{scale}_w2"]
+    assert load_result(analysis / "build/cleaning_log_w2.json", expect=CleaningLog).n_in > 0

@@ -63,6 +63,10 @@ def add_arguments(p) -> None:
     p.add_argument("-o", "--output", required=True,
                    help="linked panel, long format (.parquet or .csv): panel_id, wave, columns")
     p.add_argument("--log", default=None, help="JSON file: linking log and attrition analysis")
+    p.add_argument("--wide-output", default=None, metavar="FILE",
+                   help="also write the panel wide (.parquet or .csv): panel_id, then every "
+                        "column at each wave as COLUMN_w1, COLUMN_w2, ... (wave order), one row "
+                        "per first-wave firm; the input of 'rsnprop invariance --repeated'")
 
 
 def run(args):
@@ -70,11 +74,14 @@ def run(args):
     inputs = {f"WAVE {w}": w for w in args.waves}
     if args.plan:
         inputs["--plan"] = str(existing_file(args.plan, "study plan"))
-    check_files(inputs, {"--output": args.output, "--log": args.log, "--verdicts": args.verdicts})
+    check_files(inputs, {"--output": args.output, "--log": args.log, "--verdicts": args.verdicts,
+                         "--wide-output": args.wide_output})
     plan = _plan_settings(args)
     from .clean import _check_suffix, clean_data_bytes
 
     _check_suffix(args.output, "--output")  # .parquet or .csv, refused before any work
+    if args.wide_output:
+        _check_suffix(args.wide_output, "--wide-output")
     from ..io import atomic_write_many
     from ..panel import attrition, link_waves
     from ..results import dumps
@@ -100,12 +107,25 @@ def run(args):
 
             result.verdicts = test_panel(link, plan, multiverse=not args.no_multiverse)
     out = {args.output: clean_data_bytes(link.data, args.output)}
+    if args.wide_output:
+        out[args.wide_output] = clean_data_bytes(_wide(link), args.wide_output)
     if args.log:
         out[args.log] = dumps(result.to_dict()) + "\n"
     if args.verdicts:
         out[args.verdicts] = dumps(result.verdicts.to_dict()) + "\n"
     atomic_write_many(out)
     return result
+
+
+def _wide(link):
+    """Every column of the linked data at each wave, named ``COLUMN_w<k>`` (a name lavaan
+    syntax accepts), one row per first-wave firm."""
+    from ..panel import panel_wide
+
+    columns = [c for c in link.data.columns if c not in ("panel_id", "wave")]
+    wide = panel_wide(link, columns)
+    names = {f"{c}@{w}": f"{c}_w{k}" for k, w in enumerate(link.waves, 1) for c in columns}
+    return wide.rename(columns=names).rename_axis("panel_id").reset_index()
 
 
 def _plan_settings(args):

@@ -6,12 +6,18 @@ NAME = "report"
 HELP = "write the self-contained HTML report (and APA tables as CSV/LaTeX) from a results folder"
 DESCRIPTION = (
     "Build one self-contained HTML file from RESULTS_DIR (clean.parquet, cleaning_log.json, "
-    "measurement.json, propositions.json, optional power.json). Missing files make their section "
+    "measurement.json, propositions.json, optional power.json; a panel study's panel.json, "
+    "panel_propositions.json, panel_invariance_relational.json, "
+    "panel_invariance_informational.json). Missing files make their section "
     "say 'not run'. Inputs that record different study-plan hashes are refused (exit 2) unless "
     "--allow-plan-mismatch is given. "
     "Tables are also written as CSV and LaTeX into --tables-dir. The date printed "
     "comes from SOURCE_DATE_EPOCH, so identical inputs give identical bytes."
 )
+
+
+#: options that replace a file of RESULTS_DIR (option name = file name without .json)
+_OVERRIDES = ("power", "invariance", "panel", "panel_propositions")
 
 
 def add_arguments(parser) -> None:
@@ -24,6 +30,12 @@ def add_arguments(parser) -> None:
                         help="power results to use instead of RESULTS_DIR/power.json")
     parser.add_argument("--invariance", default=None, metavar="INVARIANCE.json",
                         help="invariance results to use instead of RESULTS_DIR/invariance.json")
+    parser.add_argument("--panel", default=None, metavar="PANEL.json",
+                        help="panel linking and attrition ('rsnprop panel --log') to use instead "
+                             "of RESULTS_DIR/panel.json")
+    parser.add_argument("--panel-propositions", default=None, metavar="PANEL_PROPOSITIONS.json",
+                        help="verdicts of the longitudinal hypotheses to use instead of "
+                             "RESULTS_DIR/panel_propositions.json")
     parser.add_argument("--allow-plan-mismatch", action="store_true",
                         help="build the report even when the inputs record different study-plan "
                              "hashes (refused by default, exit 2); the summary page then says so")
@@ -35,9 +47,9 @@ def _command_line(args) -> str:
     parts = ["rsnprop", "report", args.results_dir, "-o", args.output]
     if args.tables_dir:
         parts += ["--tables-dir", args.tables_dir]
-    for option in ("power", "invariance"):
+    for option in _OVERRIDES:
         if getattr(args, option):
-            parts += [f"--{option}", getattr(args, option)]
+            parts += ["--" + option.replace("_", "-"), getattr(args, option)]
     if getattr(args, "allow_plan_mismatch", False):
         parts.append("--allow-plan-mismatch")
     return " ".join(shlex.quote(p) for p in parts)
@@ -66,12 +78,12 @@ def run(args):
     if results.exists() and not results.is_dir():
         raise InputError("RESULTS_DIR must be a folder", file=args.results_dir)
     inputs = {f"RESULTS_DIR/{name}": results / name for name in EXPECTED_FILES}
-    inputs.update({"--power": args.power, "--invariance": args.invariance})
+    inputs.update({"--" + k.replace("_", "-"): getattr(args, k) for k in _OVERRIDES})
     check_files(inputs, {"--output": args.output})
     from ..errors import RsnpropError
 
     try:
-        files = {f"{k}.json": getattr(args, k) for k in ("power", "invariance") if getattr(args, k)}
+        files = {f"{k}.json": getattr(args, k) for k in _OVERRIDES if getattr(args, k)}
         return write_report_result(args.results_dir, out, tables_dir=args.tables_dir,
                                    command=_command_line(args), files=files,
                                    allow_plan_mismatch=getattr(args, "allow_plan_mismatch", False))

@@ -28,7 +28,8 @@ __all__ = ["Inputs", "load_results", "EXPECTED_FILES", "TYPED_FILES", "plan_hash
            "check_plans"]
 
 #: result files that record the hash of the study plan they were made with (``plan_hash``)
-PLAN_HASH_FILES = ("cleaning_log.json", "propositions.json", "power.json")
+PLAN_HASH_FILES = ("cleaning_log.json", "propositions.json", "power.json",
+                   "panel_propositions.json")
 
 #: file name -> attribute of :class:`Inputs`
 EXPECTED_FILES = {
@@ -38,6 +39,12 @@ EXPECTED_FILES = {
     "propositions.json": "propositions",
     "power.json": "power",
     "invariance.json": "invariance",
+    # two-wave panel (rsnprop panel, rsnprop invariance --repeated): the "Change between waves"
+    # section
+    "panel.json": "panel",
+    "panel_propositions.json": "panel_propositions",
+    "panel_invariance_relational.json": "panel_invariance_relational",
+    "panel_invariance_informational.json": "panel_invariance_informational",
 }
 
 #: file name -> (stage whose schema it must follow, attribute of :class:`Inputs` for the model)
@@ -58,6 +65,10 @@ class Inputs:
     propositions: dict | None = None
     power: dict | None = None
     invariance: dict | None = None
+    panel: dict | None = None
+    panel_propositions: dict | None = None
+    panel_invariance_relational: dict | None = None
+    panel_invariance_informational: dict | None = None
     #: measurement.json as its typed model (:class:`rsnprop.schemas.Measurement`)
     measurement_model: Measurement | None = None
     #: invariance.json as its typed model (:class:`rsnprop.schemas.Invariance`)

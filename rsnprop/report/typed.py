@@ -21,7 +21,9 @@ from __future__ import annotations
 from ..errors import DataFileError
 from ..schemas import (
     CleaningLog,
+    Invariance,
     Measurement,
+    PanelPropositions,
     Power,
     PropositionBlock,
     Propositions,
@@ -36,7 +38,10 @@ __all__ = ["FILE_MODELS", "stage_output", "not_run_reason", "proposition_blocks"
 #: result file -> the model it is read as
 FILE_MODELS: dict[str, type[StageOutput]] = {
     "cleaning_log.json": CleaningLog, "measurement.json": Measurement,
-    "propositions.json": Propositions, "power.json": Power}
+    "propositions.json": Propositions, "power.json": Power,
+    "panel_propositions.json": PanelPropositions,
+    "panel_invariance_relational.json": Invariance,
+    "panel_invariance_informational.json": Invariance}
 
 
 def _validated(inputs, fname: str):

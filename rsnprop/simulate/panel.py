@@ -1,6 +1,7 @@
 """Simulate a panel study: the same firms answering the questionnaire at successive waves.
 
-Wave 1 is :func:`rsnprop.simulate.simulate_study`.  Each later wave keeps the firms that did not
+Wave 1 is :func:`rsnprop.simulate.simulate_study` with the same seed and options (byte for byte
+the cross-section that seed gives).  Each later wave keeps the firms that did not
 drop out and re-draws their answers from their previous ones, with a known change:
 
 - **attrition**: a share ``attrition`` of the firms leaves at each wave, either completely at
@@ -28,6 +29,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..instrument import load_instrument
+from .study import _seed_sequence as seed_sequence
 from .study import simulate_study
 
 CHANGES = {"change": (0.6, 0.5), "none": (0.0, 0.0)}
@@ -77,10 +79,13 @@ def simulate_panel(instrument, scenario="p1p2", n: int = 300, seed=1, *, waves: 
                          "columns)", parameter="platform", value=study_options["platform"])
     ins = instrument if not isinstance(instrument, (str, bytes)) and hasattr(instrument, "items") \
         else load_instrument(instrument)
-    root = np.random.SeedSequence(seed) if not isinstance(seed, np.random.SeedSequence) else seed
-    first_seed, *later_seeds = root.spawn(waves)
-    raw, truth = simulate_study(ins, scenario, n, seed=first_seed, return_truth=True,
+    # wave 1 is simulate_study with the very same seed (the same export byte for byte as a
+    # cross-section with that seed); later waves use the root's next children, spawned after
+    # the streams simulate_study spawned from it, so they never share a stream with wave 1
+    root = seed_sequence(seed)
+    raw, truth = simulate_study(ins, scenario, n, seed=root, return_truth=True,
                                 **study_options)
+    later_seeds = root.spawn(waves - 1)
     exports, truths = [raw], [truth.assign(stayed=True, moved=False)]
     for s in later_seeds:
         raw, truth = _next_wave(ins, raw, truth, np.random.default_rng(s), CHANGES[change],

@@ -1,7 +1,7 @@
 """The report's sections, each built from the parsed results by one pure function.
 
 One module per section (``summary``, ``plan``, ``cleaning``, ``descriptives``,
-``measurement``, ``propositions``, ``multiverse``, ``power``, ``provenance``); shared pieces
+``measurement``, ``propositions``, ``multiverse``, ``panel``, ``power``, ``provenance``); shared pieces
 (the :class:`Section`/:class:`Block` model, generic JSON renderers, evidence rows) live in
 :mod:`.base`.  A section is a :class:`Section` (id, title, status, and a list of
 :class:`Block`), which the template renders in order.
@@ -17,6 +17,7 @@ from .cleaning import cleaning_section
 from .descriptives import descriptives_section
 from .measurement import measurement_section
 from .multiverse import multiverse_section
+from .panel import panel_section
 from .plan import plan_section
 from .power import power_section
 from .propositions import propositions_section
@@ -27,12 +28,14 @@ __all__ = ["Section", "Block", "SECTION_IDS", "build_sections", "effect_row", "e
            "group_column", "simulated_note", "PROPOSITION_TEXT", "VERDICT_TEXT",
            "GROUP_LABELS", "BG_DEFINITIONS", "summary_section", "plan_section",
            "cleaning_section", "descriptives_section", "measurement_section",
-           "propositions_section", "multiverse_section", "power_section", "provenance_section"]
+           "propositions_section", "multiverse_section", "panel_section", "power_section",
+           "provenance_section"]
 
 
 def build_sections(inputs, *, command: str | None = None) -> list[Section]:
     """All sections in report order (see :data:`SECTION_IDS`)."""
     return [summary_section(inputs), plan_section(inputs), cleaning_section(inputs),
             descriptives_section(inputs), measurement_section(inputs),
-            propositions_section(inputs), multiverse_section(inputs), power_section(inputs),
+            propositions_section(inputs), multiverse_section(inputs), panel_section(inputs),
+            power_section(inputs),
             provenance_section(inputs, command=command)]

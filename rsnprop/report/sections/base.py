@@ -15,7 +15,7 @@ from ..tables import Column, Table
 
 
 SECTION_IDS = ["summary", "plan", "cleaning", "descriptives", "measurement", "propositions",
-               "multiverse", "power", "provenance"]
+               "multiverse", "panel", "power", "provenance"]
 
 PROPOSITION_TEXT = {
     "P1": "Traditional (Uppsala-type) SMEs use digital social networks mainly for their "
@@ -115,7 +115,7 @@ def words(key) -> str:
 @dataclass
 class Block:
     """One piece of a section: ``kind`` in p, note, warnings, table, figure, dl, flow,
-    verdicts, details."""
+    verdicts, details, link (``data`` = (text, "#anchor", link text))."""
 
     kind: str
     data: object = None

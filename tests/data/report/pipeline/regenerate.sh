@@ -23,3 +23,17 @@ mv "$HERE/invariance.json.tmp" "$HERE/invariance.json"
   -o "$HERE/power.json" --stream "$HERE/.power.runs.jsonl" --restart
 rm -f "$HERE/.power.runs.jsonl"
 chmod 644 "$HERE"/*.json "$HERE"/*.parquet
+# two-wave panel (the panel steps of analysis/Makefile; example-only salt, see the Makefile)
+export RSNPROP_PANEL_SALT=example-only-not-secret
+T="$(mktemp -d)"
+"$R" clean ../rsnprop/datasets/example_raw_w2.csv --instrument "$INS" --plan study.yaml \
+  -o "$T/clean_w2.parquet" --log "$T/cleaning_log_w2.json"
+"$R" panel "$HERE/clean.parquet" "$T/clean_w2.parquet" --plan study.yaml \
+  -o "$T/panel.parquet" --log "$HERE/panel.json" --verdicts "$HERE/panel_propositions.json" \
+  --wide-output "$T/panel_wide.parquet"
+for scale in relational informational; do
+  "$R" invariance "$T/panel_wide.parquet" --model "panel_$scale.lav" --repeated "${scale}_w1,${scale}_w2" \
+    --missing fiml --json > "$HERE/panel_invariance_$scale.json"
+done
+rm -rf "$T"
+chmod 644 "$HERE"/*.json
