@@ -162,15 +162,17 @@ def _datasets(clean_df, plan, raw, instrument):
     return out
 
 
-def run_multiverse(clean_df, plan, *, raw=None, instrument=None):
-    """Run the specification grid (see module docstring)."""
+def run_multiverse(clean_df, plan, *, raw=None, instrument=None, cache=None):
+    """Run the specification grid (see module docstring).  ``cache`` (a dict) starts the grid's
+    cache of computed steps (:func:`rsnprop.propositions.evaluate.evaluate_spec`'s
+    ``mi_cache``): the main analysis passes its invariance check of ``clean_df``."""
     mv = plan.multiverse
     data = _datasets(clean_df, plan, raw, instrument)
     rules = {r.name: r for r in mv.careless}
     keys = [k for k in plan.hypotheses] + ["joint"]
     rows = []
     levels = set()      # interval levels of the primary rows (0.95: no TOST row is primary)
-    mi_cache: dict = {}
+    mi_cache: dict = dict(cache or {})
     policies = mv.measurement_policies or [plan.measurement.policy]
     grid = itertools.product(mv.born_global_definitions, [r.name for r in mv.careless], mv.missing,
                              mv.estimators, mv.controls, policies)
