@@ -31,6 +31,8 @@ Examples
 
 from __future__ import annotations
 
+import copy
+
 from .decide import decide
 from .imputation import imputed_frames, pool_tests
 from .measurement import apply_policy, check_measurement, invariant_part
@@ -65,7 +67,7 @@ def pool(tests, prepared, plan):
 
 def evaluate_spec(clean_df, plan, *, bg_definition=None, careless=None, missing=None,
                   estimator=None, with_controls=False, extra=(), bayes=True, mi_cache=None,
-                  measurement_policy=None, measurement=True):
+                  measurement_policy=None, measurement=True, measurement_cache=None):
     """Primary tests and verdicts of one specification, under the plan's non-invariance policy.
 
     Returns a dict with ``frame`` (the analysis frame), ``notes`` (list of str),
@@ -84,14 +86,35 @@ def evaluate_spec(clean_df, plan, *, bg_definition=None, careless=None, missing=
     the invariant part; with ``inconclusive`` (or ``partial`` when a scale keeps too few
     invariant items) the verdicts become inconclusive.  The dict then has ``measurement``: the
     check plus ``policy``, ``verdicts_all_items`` (the verdicts on every item) and
-    ``changed`` ({key: bool}).
+    ``changed`` ({key: bool}).  ``measurement_cache`` (a dict) keeps the check when there is
+    no ``mi_cache``: the main analysis hands it to the multiverse, whose cell of the same data
+    and born-global definition then reuses it.
     """
     kw = dict(bg_definition=bg_definition, careless=careless, missing=missing, estimator=estimator,
               with_controls=with_controls, extra=extra, bayes=bayes, mi_cache=mi_cache)
-    spec = _evaluate_observed(clean_df, plan, **kw)
+    spec = _cached_observed(clean_df, plan, kw)
     if not measurement:
         return spec
-    return _measurement_policy(spec, clean_df, plan, kw, policy=measurement_policy or plan.measurement.policy)
+    return _measurement_policy(spec, clean_df, plan, kw, policy=measurement_policy or plan.measurement.policy,
+                               measurement_cache=measurement_cache)
+
+
+def _cached_observed(clean_df, plan, kw):
+    """:func:`_evaluate_observed`, kept in ``kw["mi_cache"]`` for the specifications that differ
+    only in the non-invariance policy (the multiverse runs steps 1-4 once for its policies).
+    The cached specification is never handed out: each call gets a copy whose ``notes`` and
+    ``decision`` (the parts the policy changes) are its own."""
+    cache = kw["mi_cache"]
+    if cache is None:
+        return _evaluate_observed(clean_df, plan, **kw)
+    care = kw["careless"]
+    key = ("observed", id(clean_df), kw["bg_definition"], kw["missing"], kw["estimator"],
+           None if care is None else (care.name, tuple(care.flags)), bool(kw["with_controls"]),
+           tuple(kw["extra"]), kw["bayes"])
+    if key not in cache:
+        cache[key] = _evaluate_observed(clean_df, plan, **kw)
+    spec = cache[key]
+    return dict(spec, notes=list(spec["notes"]), decision=copy.deepcopy(spec["decision"]))
 
 
 def _evaluate_observed(clean_df, plan, *, bg_definition=None, careless=None, missing=None,
@@ -125,12 +148,13 @@ def _measurement_check(clean_df, plan, bg_definition, cache):
     return check
 
 
-def _measurement_policy(spec, clean_df, plan, kw, *, policy):
+def _measurement_policy(spec, clean_df, plan, kw, *, policy, measurement_cache=None):
     """Step 5: the non-invariance ``policy`` applied to ``spec`` (steps 1-4 run again on the
     invariant part under ``partial``); ``kw`` are the specification's arguments."""
 
     mi_cache = kw["mi_cache"]
-    check = _measurement_check(clean_df, plan, kw["bg_definition"], mi_cache)
+    check = _measurement_check(clean_df, plan, kw["bg_definition"],
+                               mi_cache if mi_cache is not None else measurement_cache)
     before = dict(spec["decision"]["verdicts"])
     aside = check.get("items_set_aside") or []
     partial_ok = all(s["partial_ok"] for s in check.get("scales", {}).values())
@@ -141,7 +165,7 @@ def _measurement_policy(spec, clean_df, plan, kw, *, policy):
             part = invariant_part(clean_df, plan, aside)
             if mi_cache is not None:    # kept alive, so that its id keys the cached frames
                 mi_cache[pkey] = part
-        spec = _evaluate_observed(part, plan, **kw)
+        spec = _cached_observed(part, plan, kw)
         spec["data"] = part
         spec["notes"].append(f"non-invariance policy 'partial': tested without {', '.join(aside)}")
     dec = spec["decision"]

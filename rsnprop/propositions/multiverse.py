@@ -58,6 +58,7 @@ import warnings
 from ..data import read_table
 from ..errors import InputError
 from ..instrument import load_instrument
+from ..measure.forked import fork_map
 from .evaluate import evaluate_spec
 
 __all__ = ["run_multiverse", "deep_merge", "computed_line", "not_available_groups"]
@@ -162,26 +163,43 @@ def _datasets(clean_df, plan, raw, instrument):
     return out
 
 
-def run_multiverse(clean_df, plan, *, raw=None, instrument=None):
-    """Run the specification grid (see module docstring)."""
+def run_multiverse(clean_df, plan, *, raw=None, instrument=None, cache=None, jobs=None):
+    """Run the specification grid (see module docstring).
+
+    ``cache`` (a dict) starts the grid's cache of computed steps
+    (:func:`rsnprop.propositions.evaluate.evaluate_spec`'s ``mi_cache``): the main analysis
+    passes its invariance check of ``clean_df``.  The cells of one data set (careless rule) and
+    born-global definition share their invariance check, imputations and analysis frames and
+    nothing with the other cells: each such block is a task for
+    :func:`rsnprop.measure.forked.fork_map` (``jobs`` workers, default ``RSNPROP_JOBS`` or the
+    cores), and the result is the same whatever the number of workers."""
     mv = plan.multiverse
     data = _datasets(clean_df, plan, raw, instrument)
-    rules = {r.name: r for r in mv.careless}
     keys = [k for k in plan.hypotheses] + ["joint"]
-    rows = []
-    levels = set()      # interval levels of the primary rows (0.95: no TOST row is primary)
-    mi_cache: dict = {}
     policies = mv.measurement_policies or [plan.measurement.policy]
     grid = itertools.product(mv.born_global_definitions, [r.name for r in mv.careless], mv.missing,
                              mv.estimators, mv.controls, policies)
-    for i, cell in enumerate(grid, start=1):
-        row = _empty_row(i, cell, plan, keys)
-        df, note = data[row["careless"]]
-        if df is None:
-            row.update(status="not_available", note=note)
-        else:
-            _evaluate_cell(row, df, plan, rules, keys, levels, mi_cache)
-        rows.append(row)
+    blocks = [list(cells) for _, cells in
+              itertools.groupby(enumerate(grid, start=1), key=lambda c: (c[1][0], c[1][1]))]
+
+    def run_block(cells):
+        """The rows of one block of cells and the interval levels of their primary rows."""
+        rows, levels, mi_cache = [], set(), dict(cache or {})
+        rules = {r.name: r for r in mv.careless}
+        for i, cell in cells:
+            row = _empty_row(i, cell, plan, keys)
+            df, note = data[row["careless"]]
+            if df is None:
+                row.update(status="not_available", note=note)
+            else:
+                _evaluate_cell(row, df, plan, rules, keys, levels, mi_cache)
+            rows.append(row)
+        return rows, levels
+
+    rows, levels = [], set()   # levels: interval levels of the primary rows (0.95: no TOST row is primary)
+    for block_rows, block_levels in fork_map(run_block, blocks, jobs=jobs):
+        rows.extend(block_rows)
+        levels |= block_levels
     return _grid_summary(rows, keys, mv, policies, levels)
 
 

@@ -82,7 +82,9 @@ def test_propositions(clean_df, plan, *, multiverse=None, seed=None, secondary=T
         plan = load_plan(plan)
     extra = ["phase", "sector", "score_intl_approach", "cs_relational", "cs_informational",
              *plan.auxiliary.rsn_use_columns]
-    spec = evaluate_spec(clean_df, plan, extra=extra, with_controls=plan.adjust_primary, bayes=secondary)
+    checks: dict = {}     # the invariance check of the primary data, reused by the multiverse
+    spec = evaluate_spec(clean_df, plan, extra=extra, with_controls=plan.adjust_primary, bayes=secondary,
+                         measurement_cache=checks)
     frame, meas = spec["frame"], spec.get("measurement")
     warnings_ = list(spec["notes"])
     props, joint = _verdicts(plan, spec)
@@ -102,7 +104,7 @@ def test_propositions(clean_df, plan, *, multiverse=None, seed=None, secondary=T
     if plan.multiverse.enabled if multiverse is None else multiverse:
         from .multiverse import run_multiverse
 
-        mv = run_multiverse(clean_df, plan, raw=raw, instrument=instrument)
+        mv = run_multiverse(clean_df, plan, raw=raw, instrument=instrument, cache=checks)
     if meas is not None and meas.get("status") == "ok" and not meas.get("held"):
         warnings_.append("measurement: " + meas["note"])
     return PropositionResult(
