@@ -300,8 +300,8 @@ def by_n_table(records, hypotheses, expected) -> list[dict]:
 
 def panel_power(plan, ns, reps: int, *, instrument=None, scenario="p1p2", change: str = "change",
                 attrition: float = 0.25, attrition_mechanism: str = "mcar", seed: int = 1,
-                jobs=None, stream=None, progress: bool = False, block_size: int | None = None,
-                verdicts=None, sim_options: dict | None = None,
+                jobs=None, backend: str = "joblib", scheduler=None, stream=None,
+                progress: bool = False, block_size: int | None = None, verdicts=None, sim_options: dict | None = None,
                 targets=(0.8, 0.9)) -> PanelPowerResult:
     """Monte Carlo power of a plan's panel hypotheses: ``reps`` two-wave panels per N.
 
@@ -327,6 +327,8 @@ def panel_power(plan, ns, reps: int, *, instrument=None, scenario="p1p2", change
         Root seed; replication ``(n, rep)`` uses ``SeedSequence(seed, spawn_key=(n, rep))``.
     jobs : int, optional
         Workers (default all cores); the results do not depend on it.
+    backend, scheduler
+        ``"joblib"`` or ``"dask"`` (:func:`rsnprop.power.montecarlo.run_blocks`).
     stream : path, optional
         JSON-lines file of replication records (resumable).
     verdicts : callable, optional
@@ -370,7 +372,8 @@ def panel_power(plan, ns, reps: int, *, instrument=None, scenario="p1p2", change
                "scenario": sc_dict, "verdicts": verdicts, "sim_options": dict(sim_options or {}),
                **settings}
     records = run_blocks(panel_block, [(n, r) for n in ns for r in range(int(reps))], payload,
-                         jobs=jobs, block_size=block_size or 4, stream=stream, config=config,
+                         jobs=jobs, backend=backend, scheduler=scheduler,
+                         block_size=block_size or 4, stream=stream, config=config,
                          progress=progress)
     expected = {h: "supported" if change == "change" else "not supported" for h in hyps}
     rows = [{"hypothesis": r.pop("proposition"), **r} for r in verdict_table(records, hyps)]

@@ -11,6 +11,7 @@ schema                          written by                                  mode
 ``rsnprop.invariance/1``        ``rsnprop invariance --json``               :class:`Invariance`
 ``rsnprop.propositions/1``      ``rsnprop test``                            :class:`Propositions`
 ``rsnprop.power/1``             ``rsnprop power -o``                        :class:`Power`
+``rsnprop.panel_power/1``       ``rsnprop power --panel -o``                :class:`PanelPower`
 ==============================  ==========================================  =====================
 
 The models declare the stable core of each output: the fields the report and downstream code
@@ -54,14 +55,16 @@ from .cleaning import (  # noqa: F401 - records of the cleaning log, importable 
     CarelessExclusion, CarelessScreen, CleaningLog, ExcludedRow, ExpectedAccuracy, FlowStep,
     ProblemCount, ValueProblem,
 )
-from .power import AnalyticPower, NForPower, Power, PowerRow, Retention  # noqa: F401
+from .power import (  # noqa: F401
+    AnalyticPower, NForPower, PanelPower, PanelPowerByN, PanelPowerRow, Power, PowerRow, Retention,
+)
 from .propositions import (  # noqa: F401 - records of the verdicts, importable from here
     Descriptive, EffectSize, Evidence, Hypothesis, LanguageCheck, Multiverse, PlanSettings,
     PropositionBlock, Propositions, SampleSize, VerdictMeasurement,
 )
 
 __all__ = ["StageOutput", "CleaningLog", "Measurement", "Fit", "Invariance", "Propositions",
-           "Power", "MODELS", "load_result", "validate_result"]
+           "Power", "PanelPower", "MODELS", "load_result", "validate_result"]
 
 # --------------------------------------------------------------------------- measurement
 class ReliabilityRow(_Open):
@@ -322,7 +325,8 @@ class Invariance(StageOutput):
 
 #: schema id -> model, for every stage output
 MODELS: dict[str, type[StageOutput]] = {
-    m.SCHEMA: m for m in (CleaningLog, Measurement, Fit, Invariance, Propositions, Power)}
+    m.SCHEMA: m for m in (CleaningLog, Measurement, Fit, Invariance, Propositions, Power,
+                          PanelPower)}
 
 
 def _stage(schema_id: str) -> str:

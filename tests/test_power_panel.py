@@ -1,0 +1,93 @@
+"""Panel power (rsnprop.power.panel, ``rsnprop power --panel``): one replication, the rates,
+the same bytes with 1 or 2 workers, failures recorded, the CLI.  Fast: a few replications of
+small panels; the >= 500-replication benchmark is bench/bench_panel_power.py."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import rsnprop
+from conftest import REPO
+from rsnprop.power.panel import (
+    SCHEMA, by_n_table, panel_power, panel_replication, plan_hypotheses,
+)
+from rsnprop.propositions import load_plan
+from rsnprop.schemas import PanelPower, validate_result
+from rsnprop.simulate.scenarios import get_scenario
+
+PLAN = REPO / "analysis" / "study.yaml"
+
+
+def always_supported(panel, plan):
+    """A verdict stub: every hypothesis supported, the firms of the panel's first wave."""
+    n = len(panel.firms_in(panel.waves[0]))
+    return {"hypotheses": {h: {"verdict": "supported", "evidence": [{"role": "primary", "n": n}]}
+                           for h in ("C1", "C2", "C3")}}
+
+
+def broken(panel, plan):
+    raise ValueError("no variance in the change of D")
+
+
+@pytest.fixture(scope="module")
+def design():
+    return rsnprop.load_instrument(), load_plan(PLAN), get_scenario("p1p2")
+
+
+def test_one_replication_counts_the_firms_at_each_step(design):
+    ins, plan, sc = design
+    rec = panel_replication(ins, plan, sc, 150, 3, seed=7, attrition=0.4, verdicts=always_supported)
+    assert rec["error"] is None and set(rec["verdicts"]) == set(plan_hypotheses(plan))
+    assert all(v == "supported" for v in rec["verdicts"].values())
+    # cleaning drops firms, 40 % leave before wave 2, linked = in both clean waves
+    assert rec["n_linked"] < rec["n_wave1"] < 150 and rec["n_linked"] <= rec["n_wave2"]
+    assert rec["n_linked"] < 0.8 * rec["n_wave1"]
+    assert rec["n_analysed"]["C1"] == rec["n_wave1"]
+    same = panel_replication(ins, plan, sc, 150, 3, seed=7, attrition=0.4, verdicts=always_supported)
+    other = panel_replication(ins, plan, sc, 150, 4, seed=7, attrition=0.4, verdicts=always_supported)
+    assert same == rec                              # seeded by (seed, n, rep)
+    assert (other["n_wave1"], other["n_linked"]) != (rec["n_wave1"], rec["n_linked"])
+
+
+def test_a_failed_replication_is_recorded_not_raised(design):
+    ins, plan, sc = design
+    rec = panel_replication(ins, plan, sc, 60, 0, seed=1, verdicts=broken)
+    assert rec["error"] == "ValueError: no variance in the change of D"
+    assert set(rec["verdicts"].values()) == {"inconclusive"}
+    res = panel_power(PLAN, [40], reps=2, seed=1, jobs=1, verdicts=broken)
+    d = res.to_dict()
+    assert d["failed"] == 2 and d["results"][0]["failed"] == 2
+    assert d["results"][0]["p_inconclusive"] == 1.0
+    assert "2 of 2 replications failed" in d["warnings"][0] and "no variance" in d["warnings"][0]
+
+
+def test_rates_and_any_false_supported():
+    recs = [{"n": 100, "rep": i, "error": None, "n_wave1": 80, "n_wave2": 70, "n_linked": 60,
+             "n_analysed": {"C1": 60, "C2": 58}, "verdicts": {"C1": v1, "C2": v2}}
+            for i, (v1, v2) in enumerate([("supported", "inconclusive"), ("inconclusive", "supported"),
+                                          ("supported", "supported"), ("inconclusive", "equivalent")])]
+    none = by_n_table(recs, ("C1", "C2"), {"C1": "not supported", "C2": "not supported"})[0]
+    assert none["any_supported"] == none["any_false_supported"] == 0.75
+    assert none["any_false_supported_se"] == pytest.approx((0.75 * 0.25 / 4) ** 0.5)
+    assert none["mean_analysed"] == {"C1": 60, "C2": 58} and none["mean_linked"] == 60
+    half = by_n_table(recs, ("C1", "C2"), {"C1": "supported", "C2": "not supported"})[0]
+    assert half["any_false_supported"] == 0.5          # only C2 has no effect
+    both = by_n_table(recs, ("C1", "C2"), {"C1": "supported", "C2": "supported"})[0]
+    assert both["any_false_supported"] is None and both["any_supported"] == 0.75
+
+
+def test_same_bytes_with_one_or_two_workers_and_the_schema(tmp_path):
+    one = panel_power(PLAN, [40, 60], reps=3, seed=11, jobs=1, verdicts=always_supported,
+                      change="none")
+    two = panel_power(PLAN, [40, 60], reps=3, seed=11, jobs=2, verdicts=always_supported,
+                      change="none", stream=tmp_path / "runs.jsonl")
+    assert json.dumps(one.to_dict(), sort_keys=True) == json.dumps(two.to_dict(), sort_keys=True)
+    d = one.to_dict()
+    assert d["schema"] == SCHEMA and d["ns"] == [40, 60] and d["change"] == "none"
+    model = validate_result(d)
+    assert isinstance(model, PanelPower) and len(model.results) == 2 * len(d["hypotheses"])
+    assert all(b.any_false_supported == 1.0 for b in model.by_n)   # the stub supports all
+    assert one.power["C1"] == {40: 1.0, 60: 1.0}
+    assert "any false supported 100.0 % ± 0.0" in one.summary()
