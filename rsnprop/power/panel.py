@@ -34,7 +34,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..data import clean
-from ..errors import InputError, MissingFileError
+from ..errors import InputError, MissingFileError, PlanError
 from ..instrument import load_instrument
 from ..propositions import load_plan
 from ..results import Result, jsonsafe
@@ -308,8 +308,8 @@ def panel_power(plan, ns, reps: int, *, instrument=None, scenario="p1p2", change
     Parameters
     ----------
     plan : path
-        Study plan YAML; its ``panel:`` section names the hypotheses, waves and key (without
-        one: C1, C2, C3, waves "1" and "2", key ``resp_id``).
+        Study plan YAML with a ``panel:`` section (hypotheses, wave labels, key, decision
+        rules; :class:`~rsnprop.errors.PlanError` without one, unless ``verdicts`` is given).
     ns : list of int
         Firms answering wave 1 (raw rows, before cleaning).
     reps : int
@@ -360,6 +360,9 @@ def panel_power(plan, ns, reps: int, *, instrument=None, scenario="p1p2", change
     if not ins_path.is_file():
         raise MissingFileError("instrument does not exist", file=str(ins_path))
     ins, pl, sc = load_instrument(ins_path), load_plan(plan_path), get_scenario(scenario)
+    if verdicts is None and _panel_section(pl) is None:
+        raise PlanError("the plan has no panel: section (waves, key, hypotheses; docs/panel.md), "
+                        "so it has no panel hypotheses to simulate", file=str(plan_path))
     hyps = plan_hypotheses(pl)
     settings = {"change": change, "attrition": float(attrition),
                 "attrition_mechanism": attrition_mechanism, "seed": int(seed)}
