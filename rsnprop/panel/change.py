@@ -122,20 +122,117 @@ def change_tests(panel: PanelLink, *, relational: str, informational: str, group
 
 def _lean(panel, rel, inf, group, phase, later):
     """One row per firm answering both waves: D at each wave, ΔD, group, phase move."""
-    cols = [rel, inf, group] + ([phase] if phase else [])
-    for c in cols:
-        if c not in panel.data.columns:
+    wide = lean_frame(panel, [rel], [inf], group=group, phase=phase, later=later)
+    both = wide.loc[wide["in_later"]]
+    out = both[["d1", "d2", "g"] + (["moved"] if phase else []) + ["dd"]]
+    return out, len(wide)
+
+
+def lean_frame(panel: PanelLink, relational, informational, *, group=None, phase=None,
+               approach=None, later=None, items=None) -> pd.DataFrame:
+    """One row per firm of the first wave (index ``panel_id``): the lean D at each wave.
+
+    Columns: ``d1``, ``d2`` (D = row mean of ``relational`` − row mean of ``informational``,
+    missing when a score is; ``d2`` missing for firms absent from ``later``), ``dd`` (ΔD),
+    ``in_later``; with ``group``: ``g`` (its first-wave value); with ``phase``: ``p1``, ``p2``
+    and ``moved`` (1.0 when the later phase is higher, 0.0 when not, missing when a phase is);
+    with ``approach``: ``x1``, ``x2``; with ``items`` (the benefit item columns):
+    ``complete`` (every item answered at both waves).  A column named but absent from the
+    panel raises :class:`~rsnprop.errors.InputError` naming it.
+
+    >>> import pandas as pd
+    >>> from rsnprop.panel import link_waves
+    >>> w1 = pd.DataFrame({"id": range(14), "r": 5.0, "i": 4.0})
+    >>> w2 = pd.DataFrame({"id": range(12), "r": 6.0, "i": 4.0})
+    >>> f = lean_frame(link_waves({"1": w1, "2": w2}, "id", salt="s"), ["r"], ["i"])
+    >>> len(f), int(f["in_later"].sum()), f["dd"].dropna().unique().tolist()
+    (14, 12, [1.0])
+    """
+    later = panel.waves[-1] if later is None else str(later)
+    data = panel.data
+    named = list(relational) + list(informational) + [c for c in (group, phase, approach) if c]
+    for c in named + list(items or []):
+        if c not in data.columns:
             raise InputError("no such column in the panel", column=c)
-    first = panel.data.loc[panel.data["wave"] == panel.waves[0]].set_index("panel_id")
-    second = panel.data.loc[panel.data["wave"] == later].set_index("panel_id")
-    both = first.index.intersection(second.index)
-    a, b = first.loc[both], second.loc[both]
-    out = pd.DataFrame({"d1": a[rel] - a[inf], "d2": b[rel] - b[inf], "g": a[group]})
+    wave = data["wave"].to_numpy()
+    first, second = data.loc[wave == panel.waves[0]], data.loc[wave == later]
+    # row of each first-wave firm in the later wave (-1: absent); numpy, not reindex: a Monte
+    # Carlo replication builds this frame once per specification
+    pos = pd.Index(second["panel_id"]).get_indexer(first["panel_id"])
+    found = pos >= 0
+
+    def at_later(values):
+        out = np.full(pos.size, np.nan)
+        out[found] = values[pos[found]]
+        return out
+
+    def lean(frame, move):
+        d = _matrix(frame, relational).mean(axis=1) - _matrix(frame, informational).mean(axis=1)
+        return at_later(d) if move else d
+
+    out = {"d1": lean(first, False), "d2": lean(second, True), "in_later": found}
+    if group:
+        out["g"] = first[group].to_numpy()
     if phase:
-        out["moved"] = (b[phase].astype(float) > a[phase].astype(float)).where(
-            a[phase].notna() & b[phase].notna())
-    out["dd"] = out["d2"] - out["d1"]
-    return out, len(first)
+        p1, p2 = _matrix(first, [phase])[:, 0], at_later(_matrix(second, [phase])[:, 0])
+        out["p1"], out["p2"] = p1, p2
+        out["moved"] = np.where(np.isnan(p1) | np.isnan(p2), np.nan, (p2 > p1).astype(float))
+    if approach:
+        out["x1"], out["x2"] = _matrix(first, [approach])[:, 0], at_later(_matrix(second, [approach])[:, 0])
+    if items:
+        out["complete"] = (~np.isnan(_matrix(first, items)).any(axis=1)
+                           & (at_later(np.isnan(_matrix(second, items)).any(axis=1)) == 0))
+    frame = pd.DataFrame(out, index=pd.Index(first["panel_id"].to_numpy(), name="panel_id"))
+    frame["dd"] = frame["d2"] - frame["d1"]
+    return frame
+
+
+def _matrix(frame, cols) -> np.ndarray:
+    """The columns as a float matrix (anything not a number is NaN)."""
+    return np.column_stack([frame[c].to_numpy(dtype=float, na_value=np.nan) if frame[c].dtype.kind in "fiub"
+                            else pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype=float)
+                            for c in cols])
+
+
+def paired_stats(later, first, ci_level=0.95) -> dict:
+    """Paired t test of ``later − first``, two-sided: ``estimate, se, t, df, p, ci_lower,
+    ci_upper, n``.  R: ``t.test(later, first, paired = TRUE)``.
+
+    >>> paired_stats([2.0, 3.0, 5.0], [1.0, 1.0, 2.0])["estimate"]
+    2.0
+    """
+    d = np.asarray(later, dtype=float) - np.asarray(first, dtype=float)
+    n = d.size
+    est, se = float(d.mean()), float(d.std(ddof=1) / np.sqrt(n))
+    t, df = est / se, n - 1
+    half = float(stats.t.ppf((1 + ci_level) / 2, df)) * se
+    return {"estimate": est, "se": se, "t": t, "df": float(df), "p": float(2 * stats.t.sf(abs(t), df)),
+            "ci_lower": est - half, "ci_upper": est + half, "n": n}
+
+
+def welch_stats(x1, x0, ci_level=0.95, alternative="two-sided") -> dict:
+    """Welch's t test of ``mean(x1) − mean(x0)``: ``estimate, se, t, df, p`` (``alternative``:
+    "two-sided" or "greater"), ``p_greater``, ``p_less``, the two-sided ``ci_level`` interval
+    (``ci_lower, ci_upper``), ``n1, n0, sd_pooled`` (pooled SD of the two samples).
+    R: ``t.test(x1, x0, alternative = alternative)`` (var.equal = FALSE).
+
+    >>> round(welch_stats([1.0, 2.0, 3.0, 4.0], [0.0, 1.0, 1.0])["df"], 4)
+    4.3494
+    """
+    x1, x0 = np.asarray(x1, dtype=float), np.asarray(x0, dtype=float)
+    n1, n0 = x1.size, x0.size
+    v1, v0 = x1.var(ddof=1) / n1, x0.var(ddof=1) / n0
+    se = float(np.sqrt(v1 + v0))
+    df = float((v1 + v0) ** 2 / (v1 ** 2 / (n1 - 1) + v0 ** 2 / (n0 - 1)))
+    est = float(x1.mean() - x0.mean())
+    t = est / se
+    half = float(stats.t.ppf((1 + ci_level) / 2, df)) * se
+    pg, pl = float(stats.t.sf(t, df)), float(stats.t.cdf(t, df))
+    pooled = np.sqrt(((n1 - 1) * x1.var(ddof=1) + (n0 - 1) * x0.var(ddof=1)) / (n1 + n0 - 2))
+    return {"estimate": est, "se": se, "t": t, "df": df, "n1": n1, "n0": n0,
+            "p": pg if alternative == "greater" else float(2 * min(pg, pl)), "p_greater": pg,
+            "p_less": pl, "ci_lower": est - half, "ci_upper": est + half,
+            "sd_pooled": float(pooled)}
 
 
 def _by_group(wide, ci_level) -> list:
@@ -149,17 +246,13 @@ def _by_group(wide, ci_level) -> list:
         if len(sub) < 2:
             raise InputError(f"group {g} has {len(sub)} firms answering both waves",
                              parameter="group")
-        t = stats.ttest_rel(sub["d2"], sub["d1"])
-        ci = t.confidence_interval(ci_level)
-        rows.append(_row(f"change in D, group {_fmt(g)}", "paired t test", float(
-            (sub["d2"] - sub["d1"]).mean()), t, ci, "two-sided", ci_level, len(sub),
-            int((wide["g"] == g).sum())))
+        s = paired_stats(sub["d2"], sub["d1"], ci_level)
+        rows.append(_row(f"change in D, group {_fmt(g)}", "paired t test", s, "two-sided",
+                         ci_level, len(sub), int((wide["g"] == g).sum())))
     x1, x0 = (wide.loc[wide["g"] == g, "dd"].dropna() for g in (groups[1], groups[0]))
-    t = stats.ttest_ind(x1, x0, equal_var=False)
+    s = welch_stats(x1, x0, ci_level)
     rows.append(_row(f"difference in change ({_fmt(groups[1])} - {_fmt(groups[0])})",
-                     "Welch t test", float(x1.mean() - x0.mean()), t,
-                     t.confidence_interval(ci_level), "two-sided", ci_level, len(x1) + len(x0),
-                     len(wide)))
+                     "Welch t test", s, "two-sided", ci_level, len(x1) + len(x0), len(wide)))
     return rows
 
 
@@ -169,19 +262,20 @@ def _stage(wide, ci_level) -> dict:
     if len(moved) < 2 or len(not_moved) < 2:
         raise InputError(f"{len(moved)} firms moved to a later phase and {len(not_moved)} did "
                          "not: each needs at least 2", parameter="phase")
-    t = stats.ttest_ind(moved, not_moved, equal_var=False, alternative="greater")
-    ci = t.confidence_interval(ci_level)
-    return _row("stage: change in D, moved minus not moved", "Welch t test",
-                float(moved.mean() - not_moved.mean()), t, ci, "one-sided, greater", ci_level,
-                len(ok), len(wide))
+    s = welch_stats(moved, not_moved, ci_level, alternative="greater")
+    # the one-sided interval R reports with alternative = "greater": (est - t_{level} se, inf)
+    s = dict(s, ci_lower=s["estimate"] - float(stats.t.ppf(ci_level, s["df"])) * s["se"],
+             ci_upper=float("inf"))
+    return _row("stage: change in D, moved minus not moved", "Welch t test", s,
+                "one-sided, greater", ci_level, len(ok), len(wide))
 
 
-def _row(question, test, estimate, t, ci, sided, level, n, n_total) -> dict:
+def _row(question, test, s, sided, level, n, n_total) -> dict:
     label = (f"{level:.0%} CI" if sided == "two-sided"
              else f"{level:.0%} one-sided CI")
-    return {"question": question, "test": test, "estimate": estimate, "t": float(t.statistic),
-            "df": float(t.df), "pvalue": float(t.pvalue), "sided": sided,
-            "ci_lower": float(ci.low), "ci_upper": float(ci.high), "ci_label": label,
+    return {"question": question, "test": test, "estimate": s["estimate"], "t": s["t"],
+            "df": s["df"], "pvalue": s["p"], "sided": sided,
+            "ci_lower": s["ci_lower"], "ci_upper": s["ci_upper"], "ci_label": label,
             "n": int(n), "n_total": int(n_total)}
 
 

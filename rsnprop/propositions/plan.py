@@ -54,6 +54,7 @@ from ..errors import MissingFileError, PlanError
 from ..io import sha256_bytes
 from ..yamlio import load_yaml
 from .multiverse import deep_merge
+from .panel_plan import PanelPlan
 
 __all__ = ["StudyPlan", "Hypothesis", "Sesoi", "Imputation", "Measurement", "load_plan", "plan_from_dict",
            "CORRECTIONS", "BG_DEFINITIONS", "ESTIMATORS", "MISSING_METHODS", "DEFAULT_MI_SEED"]
@@ -303,6 +304,8 @@ class StudyPlan(_Model):
     #: left out of the hash)
     language_invariance: LanguageInvariance | None = None
     auxiliary: Auxiliary = Auxiliary()
+    #: a panel study's waves and longitudinal hypotheses (optional; absent = none, left out of the hash)
+    panel: PanelPlan | None = None
     inputs: Inputs = Inputs()
     #: passed unchanged to rsnprop.data.CleaningRules (validated there)
     cleaning: dict[str, Any] = {}
@@ -353,6 +356,8 @@ class StudyPlan(_Model):
             data.pop("imputation", None)
         if data.get("language_invariance") is None:   # off: plans without it keep their hash
             data.pop("language_invariance", None)
+        if data.get("panel") is None:   # not a panel study: plans without it keep their hash
+            data.pop("panel", None)
         return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
     def relational_columns(self) -> list[str]:
