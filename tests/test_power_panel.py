@@ -18,6 +18,24 @@ from rsnprop.schemas import PanelPower, validate_result
 from rsnprop.simulate.scenarios import get_scenario
 
 PLAN = REPO / "analysis" / "study.yaml"
+INSTRUMENT = REPO / "instruments" / "rsn_internationalisation.yaml"
+PANEL = """
+panel:
+  key: resp_id
+  waves:
+    - {label: "2013", raw: w1.csv}
+    - {label: "2014", raw: w2.csv}
+  power: {n_wave1: [60, 80], attrition: 0.3, attrition_mechanism: mar, reps: 2, seed: 9}
+"""
+
+
+@pytest.fixture(scope="module")
+def panel_plan(tmp_path_factory):
+    """The example plan with a panel: section (C1, C2, C3 and the panel defaults)."""
+    path = tmp_path_factory.mktemp("plan") / "study.yaml"
+    text = PLAN.read_text(encoding="utf-8")
+    path.write_text(text if "\npanel:" in text else text + PANEL, encoding="utf-8")
+    return path
 
 
 def always_supported(panel, plan):
@@ -91,3 +109,64 @@ def test_same_bytes_with_one_or_two_workers_and_the_schema(tmp_path):
     assert all(b.any_false_supported == 1.0 for b in model.by_n)   # the stub supports all
     assert one.power["C1"] == {40: 1.0, 60: 1.0}
     assert "any false supported 100.0 % ± 0.0" in one.summary()
+
+
+def test_the_real_verdicts_find_the_change_and_not_the_absence(panel_plan):
+    """panel_verdicts (rsnprop.panel) in every replication: under 'change' C1 is supported in
+    every one of 6 panels of 300 firms; under 'none' no hypothesis is, and 1 or 2 workers give
+    the same bytes."""
+    kw = dict(instrument=INSTRUMENT, seed=3)
+    change = panel_power(panel_plan, [300], 6, change="change", jobs=1, **kw).to_dict()
+    none1 = panel_power(panel_plan, [300], 6, change="none", jobs=1, **kw)
+    none2 = panel_power(panel_plan, [300], 6, change="none", jobs=2, **kw)
+    assert json.dumps(none1.to_dict(), sort_keys=True) == json.dumps(none2.to_dict(), sort_keys=True)
+    assert change["failed"] == none1.data["failed"] == 0
+    assert change["hypotheses"] == ["C1", "C2", "C3"]
+    assert next(r for r in change["results"] if r["hypothesis"] == "C1")["power"] == 1.0
+    assert none1.data["by_n"][0]["any_false_supported"] == 0.0
+    rec = none1.records[0]
+    assert 0 < rec["n_analysed"]["C1"] <= rec["n_linked"] < rec["n_wave1"] < 300
+    assert rec["estimate"]["C1"] is not None and rec["p_corrected"]["C1"] is not None
+
+
+def test_a_plan_without_panel_section_is_refused():
+    from rsnprop.errors import PlanError
+
+    with pytest.raises(PlanError, match="no panel: section"):
+        panel_power(PLAN, [100], 2, instrument=INSTRUMENT)
+
+
+def test_cli_panel_power_takes_its_defaults_from_the_plan(rsnprop_cli, panel_plan, tmp_path):
+    out = tmp_path / "panel_power.json"
+    proc = rsnprop_cli("power", "--plan", panel_plan, "--instrument", INSTRUMENT, "--panel",
+                       "--jobs", "1", "--change", "none", "-o", out, "--json")
+    assert proc.returncode == 0, proc.stderr
+    d = proc.json()
+    assert json.loads(out.read_text()) == d and d["schema"] == "rsnprop.panel_power/1"
+    assert (d["ns"], d["reps"], d["seed"], d["attrition"], d["attrition_mechanism"]) == \
+        ([60, 80], 2, 9, 0.3, "mar")
+    assert d["change"] == "none" and (tmp_path / "panel_power.runs.jsonl").is_file()
+    validate_result(d)
+    text = rsnprop_cli("power", "--plan", panel_plan, "--instrument", INSTRUMENT, "--panel",
+                       "--jobs", "1", "--n", "50", "--reps", "1", "--attrition", "0.1")
+    assert text.returncode == 0 and "1 simulated two-wave panels per N" in text.stdout
+    assert "attrition 0.1 (mar)" in text.stdout
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--panel", "--figure", "x.svg"], "--figure"),
+    (["--panel", "--full"], "--full"),
+    (["--panel", "--attrition", "0.95"], "--attrition"),
+    (["--n", "100", "--attrition", "0.2"], "--attrition"),
+    (["--n", "100", "--change", "none"], "--change"),
+    (["--reps", "3"], "--n"),
+])
+def test_cli_panel_options_misused_exit_2(rsnprop_cli, panel_plan, args, needle):
+    proc = rsnprop_cli("power", "--plan", panel_plan, "--instrument", INSTRUMENT, *args)
+    assert proc.returncode == 2, proc.stderr
+    assert needle in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_cli_panel_power_needs_a_panel_plan(rsnprop_cli):
+    proc = rsnprop_cli("power", "--plan", PLAN, "--instrument", INSTRUMENT, "--panel", "--n", "100")
+    assert proc.returncode == 2 and "no panel: section" in proc.stderr

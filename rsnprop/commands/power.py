@@ -222,6 +222,9 @@ def _panel_settings(args) -> dict:
             raise InputError("is not available with --panel (cross-sectional power only)",
                              parameter=flag, value=given)
     panel = getattr(load_plan(args.plan), "panel", None)
+    if panel is None:
+        raise InputError("the plan has no panel: section (waves, key, hypotheses; docs/panel.md)",
+                         parameter="--panel", file=args.plan)
     conf = getattr(panel, "power", None)
     ns = _sizes(args.n) if args.n is not None else list(getattr(conf, "n_wave1", None) or [])
     if not ns:
