@@ -5,7 +5,7 @@ scenarios give the right verdicts at the preregistered error rates.  Each replic
 whole panel pipeline (:func:`rsnprop.power.panel.panel_replication`: simulate_panel ->
 clean each wave with the plan's rules -> link_waves -> panel_verdicts with Holm over
 {C1, C2, C3}), ``RSNPROP_BENCH_PANEL_REPS`` replications (default 500) per scenario at the
-documented N (``RSNPROP_BENCH_PANEL_N``, default 250 firms answering wave 1, attrition 0.25
+documented N (``RSNPROP_BENCH_PANEL_N``, default 400 firms answering wave 1, attrition 0.25
 MCAR; docs/panel-power.md):
 
 1. change='change': the share of replications with the verdict "supported" is >= 80 % for
@@ -35,7 +35,7 @@ RESULTS = HERE / "results"
 PLAN = REPO / "analysis" / "study.yaml"
 INSTRUMENT = REPO / "instruments" / "rsn_internationalisation.yaml"
 REPS = int(os.environ.get("RSNPROP_BENCH_PANEL_REPS", "500"))
-N_DOC = int(os.environ.get("RSNPROP_BENCH_PANEL_N", "250"))
+N_DOC = int(os.environ.get("RSNPROP_BENCH_PANEL_N", "400"))
 CURVE_REPS = int(os.environ.get("RSNPROP_BENCH_PANEL_CURVE_REPS", "200"))
 JOBS = int(os.environ.get("RSNPROP_BENCH_JOBS", "2"))
 SEED = 2026
