@@ -10,7 +10,9 @@ MCAR; docs/panel-power.md):
 
 1. change='change': the share of replications with the verdict "supported" is >= 80 % for
    each panel hypothesis of the plan;
-2. change='none': the share of replications with at least one (false) "supported" is <= 5 %;
+2. change='none': the share of replications with at least one (false) "supported" is not
+   significantly above 5 % (its Wilson 95 % interval reaches 5 %; the point estimate and its
+   Monte Carlo SE are printed: see the test for why not the point estimate itself);
 3. the power curve at N = 200, 300, 400, 600 (``RSNPROP_BENCH_PANEL_CURVE_REPS``, default
    200 per N), the table of docs/panel-power.md.
 
@@ -106,8 +108,15 @@ def test_no_change_keeps_false_supported_at_5_percent(tmp_path):
     assert d["failed"] == 0, d["warnings"]
     (row,) = d["by_n"]
     assert row["reps"] == REPS
-    assert row["any_false_supported"] <= 0.05, (row["any_false_supported"],
-                                                row["any_false_supported_se"])
+    # Holm at alpha = 0.05 over three one-sided tests holds the family-wise rate at 5 % (about
+    # 4.9 % with independent tests): even a right rate gives a point estimate above 5 % in about
+    # half of the runs of 500 replications.  So the check is that the rate is not significantly
+    # above 5 % (the Wilson 95 % interval reaches 5 %); the point estimate and its MC SE are
+    # printed and reported in docs/panel-power.md.
+    assert row["any_false_supported_ci_lower"] <= 0.05, (row["any_false_supported"],
+                                                         row["any_false_supported_se"])
+    for r in d["results"]:   # and no single hypothesis wrongly supported in over 5 %
+        assert r["power"] <= 0.05, (r["hypothesis"], r["power"], r["mc_se"])
 
 
 def test_power_curve(tmp_path):
