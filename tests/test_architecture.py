@@ -21,7 +21,7 @@ ALLOWED = {
     "simulate": {"instrument", "data"},
     "power": {"instrument", "data", "sem", "measure", "propositions", "simulate", "panel"},
     "report": {"schemas"},  # reads the stage outputs through their typed contracts
-    "panel": {"instrument", "data", "sem", "measure", "propositions"},
+    "panel": {"instrument", "data", "sem", "propositions"},
     "datasets": {"instrument", "data", "propositions"},
     "scaffold": {"datasets"},
 }

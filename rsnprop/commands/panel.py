@@ -1,4 +1,5 @@
-"""``rsnprop panel``: link the clean waves of a panel study and analyse attrition."""
+"""``rsnprop panel``: link the clean waves of a panel study, analyse attrition and (``--plan PLAN
+--verdicts OUT.json``) test the plan's panel hypotheses C1-C3."""
 
 from __future__ import annotations
 
@@ -16,7 +17,10 @@ DESCRIPTION = (HELP + ". Each WAVE is the clean data of one wave ('rsnprop clean
                "instrument and rules), in wave order. Duplicates within a wave, keyless rows and "
                "firms absent from the first wave are logged with reasons; stayers and leavers are "
                "compared on their first-wave answers (Welch t, chi-square), with Little's MCAR "
-               "test and a logistic model of staying (docs/panel.md).")
+               "test and a logistic model of staying (docs/panel.md). With --plan, the key, labels, "
+               "attrition variables, group, lean and phase come from the plan's panel: section "
+               "(explicit options win), and --verdicts writes the verdicts of its hypotheses "
+               "C1-C3.")
 
 
 def add_arguments(p) -> None:
@@ -25,15 +29,24 @@ def add_arguments(p) -> None:
     p.add_argument("--wave-column", default=None,
                    help="one file holding every wave: the column naming the wave (waves in "
                         "--labels order, else sorted)")
-    p.add_argument("--key", required=True,
-                   help="column with the stable firm key carried in the invitation link")
+    p.add_argument("--key", default=None,
+                   help="column with the stable firm key carried in the invitation link "
+                        "(required unless --plan gives panel.key)")
+    p.add_argument("--plan", default=None, metavar="PLAN",
+                   help="study plan with a panel: section (analysis/study.yaml): its settings "
+                        "fill the options not given")
+    p.add_argument("--verdicts", default=None, metavar="OUT.json",
+                   help="with --plan: write the verdicts of the panel hypotheses (JSON, schema "
+                        "rsnprop.panel_propositions/1)")
+    p.add_argument("--no-multiverse", action="store_true",
+                   help="with --verdicts: leave out the panel multiverse")
     p.add_argument("--labels", default="",
                    help="comma-separated wave labels (default: 1,2,...), e.g. 2013,2014")
     p.add_argument("--salt", default=None,
                    help="salt of the pseudonym panel_id (default: the RSNPROP_PANEL_SALT "
                         "environment variable; keep it secret and the same for every wave)")
-    p.add_argument("--min-firms", type=int, default=10,
-                   help="refuse a wave with fewer firms (default 10)")
+    p.add_argument("--min-firms", type=int, default=None,
+                   help="refuse a wave with fewer firms (default: the plan's, else 10)")
     p.add_argument("--variables", default="",
                    help="comma-separated first-wave variables compared between stayers and "
                         "leavers (none: linking only)")
@@ -54,7 +67,11 @@ def add_arguments(p) -> None:
 
 def run(args):
     paths = [existing_file(w, "wave file") for w in args.waves]
-    check_files({f"WAVE {w}": w for w in args.waves}, {"--output": args.output, "--log": args.log})
+    inputs = {f"WAVE {w}": w for w in args.waves}
+    if args.plan:
+        inputs["--plan"] = str(existing_file(args.plan, "study plan"))
+    check_files(inputs, {"--output": args.output, "--log": args.log, "--verdicts": args.verdicts})
+    plan = _plan_settings(args)
     from .clean import _check_suffix, clean_data_bytes
 
     _check_suffix(args.output, "--output")  # .parquet or .csv, refused before any work
@@ -78,11 +95,51 @@ def run(args):
 
             result.change = change_tests(link, relational=lean[0], informational=lean[1],
                                          group=args.group, phase=args.phase)
+        if args.verdicts:
+            from ..panel import test_panel
+
+            result.verdicts = test_panel(link, plan, multiverse=not args.no_multiverse)
     out = {args.output: clean_data_bytes(link.data, args.output)}
     if args.log:
         out[args.log] = dumps(result.to_dict()) + "\n"
+    if args.verdicts:
+        out[args.verdicts] = dumps(result.verdicts.to_dict()) + "\n"
     atomic_write_many(out)
     return result
+
+
+def _plan_settings(args):
+    """Load --plan and fill the options not given from its panel: section (explicit options
+    win); without --plan, check that --key is given and --verdicts is not."""
+    from ..errors import InputError
+
+    if not args.plan:
+        if args.verdicts:
+            raise InputError("needs --plan (the study plan whose panel hypotheses are tested)",
+                             parameter="--verdicts")
+        if not args.key:
+            raise InputError("is required (or give --plan with a panel: section)", parameter="--key")
+        args.min_firms = 10 if args.min_firms is None else args.min_firms
+        return None
+    from ..panel import panel_section
+    from ..propositions import load_plan
+
+    plan = load_plan(args.plan)
+    sec = panel_section(plan)
+    args.key = args.key or sec.key
+    args.labels = args.labels or (",".join(sec.labels) if len(sec.labels) == len(args.waves) else "")
+    args.min_firms = sec.min_firms if args.min_firms is None else args.min_firms
+    if not args.variables and sec.attrition.variables:
+        args.variables = ",".join(sec.attrition.variables)
+        args.categorical = args.categorical or ",".join(sec.attrition.categorical)
+        if args.mcar_variables is None and sec.attrition.mcar_variables is not None:
+            args.mcar_variables = ",".join(sec.attrition.mcar_variables)
+    rel, inf = plan.relational_columns(), plan.informational_columns()
+    if args.lean is None and len(rel) == len(inf) == 1:
+        args.lean = f"{rel[0]},{inf[0]}"
+        args.group = args.group or plan.born_global_definition
+        args.phase = args.phase or sec.phase_column
+    return plan
 
 
 def _lean(args):
@@ -141,7 +198,7 @@ class _Combined:
 
     def __init__(self, link, attrition, files):
         self.link, self.attrition, self.files = link, attrition, files
-        self.change = None
+        self.change = self.verdicts = None
 
     def to_dict(self) -> dict:
         link = {**self.link.to_dict(), "files": self.files}
@@ -150,5 +207,6 @@ class _Combined:
 
     def summary(self) -> str:
         parts = [self.link.summary()]
-        parts += [r.summary() for r in (self.attrition, self.change) if r is not None]
+        parts += [r.summary() for r in (self.attrition, self.change, self.verdicts)
+                  if r is not None]
         return "\n\n".join(parts)

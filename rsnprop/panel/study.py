@@ -90,24 +90,68 @@ def panel_verdicts(panel, plan, *, bg_definition=None, missing="available", fram
 
 def latent_evidence(panel, plan, observed: dict) -> dict:
     """The latent versions: longitudinal invariance of the benefit scales, latent rows of C1 /
-    C2 and the latent cross-lagged model of C3 (rsnprop.panel.latent, rsnprop.panel.clpm).
+    C2 and the latent cross-lagged model of C3 (:func:`rsnprop.panel.latent_versions.latent_rows`).
 
     Returns ``{"rows": {label: [row]}, "invariance": {...}, "cross_lagged": {...} or None,
-    "warnings": [str]}``.  Until those models are available every latent row has status
-    ``not_available`` and the note "latent versions not computed": they are never results.
+    "warnings": [str], "gate": gate or None}``.  When the models cannot be fitted (no item
+    columns, several constructs per benefit type) every latent row has status
+    ``not_available`` and a note saying why ("latent versions not computed: ..."): such rows
+    are never results.  Below the required invariance level the rows are ``not_available``
+    with a note naming the level reached.
     """
+    from .latent_versions import latent_rows
+
     sec = panel_section(plan)
-    rows = {}
-    for label, h in sec.hypotheses.items():
-        prim = primary_row(observed[label]["evidence"]) or {}
-        rows[label] = [{**{k: None for k in prim}, "hypothesis": label, "role": "latent",
-                        "version": "latent", "test": f"latent {h.test}",
-                        "question": prim.get("question"), "n": 0, "n_total": prim.get("n_total"),
-                        "status": "not_available", "note": LATENT_NOTE}]
-    invariance = {"required": sec.required_invariance, "constructs": {}, "latent_allowed": False,
-                  "note": LATENT_NOTE}
-    return {"rows": rows, "invariance": invariance, "cross_lagged": None,
-            "warnings": [f"{LATENT_NOTE}: the observed-score rows decide the verdicts"]}
+    lat = latent_rows(panel, plan)
+    warnings = []
+    if lat["note"]:
+        rows = {}
+        for label, h in sec.hypotheses.items():
+            prim = primary_row(observed[label]["evidence"]) or {}
+            rows[label] = [{**{k: None for k in prim}, "hypothesis": label, "role": "latent",
+                            "version": "latent", "test": f"latent {h.test}",
+                            "question": prim.get("question"), "n": 0,
+                            "n_total": prim.get("n_total"), "status": "not_available",
+                            "note": lat["note"]}]
+        invariance = {"required": sec.required_invariance, "constructs": {},
+                      "latent_allowed": False, "note": lat["note"]}
+        return {"rows": rows, "invariance": invariance, "cross_lagged": None, "gate": None,
+                "warnings": [f"{lat['note']}; the observed-score rows decide the verdicts"]}
+    gate = lat["gate"]
+    invariance = {"required": gate["required"], "constructs": gate["constructs"],
+                  "latent_allowed": gate["latent_allowed"], "note": gate["note"],
+                  "rule": gate.get("rule"), "missing": gate.get("missing")}
+    warnings += [f"invariance: {w}" for w in gate.get("warnings", [])]
+    clpm = lat["cross_lagged"]
+    for rows in lat["rows"].values():
+        warnings += [f"{r['hypothesis']} latent: {r['note']}" for r in rows
+                     if r.get("status") == "failed"]
+    return {"rows": lat["rows"], "invariance": invariance, "gate": gate, "warnings": warnings,
+            "cross_lagged": None if clpm is None else _clpm_block(clpm)}
+
+
+def _clpm_block(res) -> dict:
+    """The parts of a cross-lagged result the JSON keeps."""
+    return {k: res.get(k) for k in ("version", "status", "paths", "fit", "syntax", "n", "n_total",
+                                    "rows", "warnings")}
+
+
+def observed_clpm(panel, plan, frame) -> dict:
+    """``cross_lagged.observed``: the OLS regressions of the verdict (``ols``: paths, fit) and,
+    with one score column per benefit type, the observed-score CLPM fitted by SEM with FIML
+    (:func:`rsnprop.panel.clpm.cross_lagged`, version "observed": ``paths``, ``fit``, rows)."""
+    from .clpm import cross_lagged
+
+    sec = panel_section(plan)
+    _, ols = cross_lagged_observed(frame, sec)
+    rel, inf = plan.relational_columns(), plan.informational_columns()
+    if len(rel) != 1 or len(inf) != 1:
+        return {"ols": ols, "paths": ols["paths"], "fit": ols["fit"], "status": "not_available",
+                "note": "SEM version needs one score column per benefit type"}
+    label = next((k for k, h in sec.hypotheses.items() if h.test == "cross_lagged"), "C3")
+    sem = cross_lagged(panel, sec.approach_column, version="observed", lean=(rel[0], inf[0]),
+                       hypothesis=label, missing=sec.missing)
+    return {**_clpm_block(sem), "ols": ols}
 
 
 def test_panel(panel, plan, *, latent: bool = True, multiverse: bool = True) -> "PanelPropositions":
@@ -135,9 +179,8 @@ def test_panel(panel, plan, *, latent: bool = True, multiverse: bool = True) -> 
     """
     from .panel_multiverse import run_multiverse
 
-    core = panel_verdicts(panel, plan)
     frame = panel_frame(panel, plan)
-    _, cl_obs = cross_lagged_observed(frame, panel_section(plan))
+    core = panel_verdicts(panel, plan, frame=frame)
     warnings = [f"note: {n}" for n in core.pop("notes")]
     lat = latent_evidence(panel, plan, core["hypotheses"]) if latent else None
     if lat is not None:
@@ -146,10 +189,24 @@ def test_panel(panel, plan, *, latent: bool = True, multiverse: bool = True) -> 
         warnings += lat["warnings"]
     doc = {"schema": SCHEMA, "plan_hash": plan.hash, **core,
            "invariance": lat["invariance"] if lat else None,
-           "cross_lagged": {"observed": cl_obs, "latent": lat["cross_lagged"] if lat else None},
-           "multiverse": run_multiverse(panel, plan) if multiverse else None,
+           "cross_lagged": {"observed": observed_clpm(panel, plan, frame),
+                            "latent": lat["cross_lagged"] if lat else None},
+           "multiverse": run_multiverse(panel, plan, latent_available=latent,
+                                        primary_latent=lat) if multiverse else None,
            "warnings": warnings}
     return PanelPropositions(doc=doc)
+
+
+def _numbers(r) -> str:
+    """Estimate, interval, statistic, p and n of an evidence row, in one line."""
+    def f(x, spec=".3f"):
+        return "NA" if x is None else format(x, spec)
+    stat = r.get("statistic_name") or "stat"
+    df = f"({r['df']:.1f})" if r.get("df") is not None else ""
+    return (f"{f(r.get('estimate'), '+.3f')} [{r.get('ci_label')} {f(r.get('ci_lower'))}, "
+            f"{f(r.get('ci_upper'))}], {stat}{df} = {f(r.get('statistic'))}, "
+            f"p ({r.get('p_sided')}) = {f(r.get('p_value'), '.4g')}, n = {r.get('n')} of "
+            f"{r.get('n_total')}")
 
 
 # not a pytest test function despite its name
@@ -187,15 +244,12 @@ class PanelPropositions(Result):
                     out.append(f"    [{r['role']}, {r['version']}] {r['test']}: {r['status']} "
                                f"({r.get('note')})")
                     continue
-                p = f"p ({r['p_sided']}) = {r['p_value']:.4g}"
-                out.append(f"    [{r['role']}, {r['version']}] {r['question']}: "
-                           f"{r['estimate']:+.3f} [{r['ci_label']} {r['ci_lower']:.3f}, "
-                           f"{r['ci_upper']:.3f}], {r['statistic_name']}({r['df']:.1f}) = "
-                           f"{r['statistic']:.3f}, {p}, n = {r['n']} of {r['n_total']}")
+                out.append(f"    [{r['role']}, {r['version']}] {r['question']}: " + _numbers(r))
         mv = d.get("multiverse")
         if mv:
             out.append("multiverse: " + "; ".join(
-                f"{k} supported in {s['supported']} of {s['n_specs']}" for k, s in
+                f"{k} supported in {s['supported']} of {s['n_run']} specifications run "
+                f"({s['n_specs']} listed)" for k, s in
                 mv["summary"].items()))
         out += [f"warning: {w}" for w in d["warnings"]]
         return "\n".join(out)

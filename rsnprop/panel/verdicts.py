@@ -8,6 +8,8 @@ panel plan's correction (Holm by default) over the hypotheses of ``panel.hypothe
 2. opposite direction (``p_opposite``) -> ``p_opposite_corrected``
 3. equivalence (``p_tost``)           -> ``p_tost_corrected``
 
+(R: ``p.adjust(c(p_C1, p_C2, p_C3), method = "holm")`` for each family.)
+
 Verdict (first rule that applies; :func:`rsnprop.propositions.decide.decide`, the same code as
 the verdicts of P1 and P2): ``supported`` if ``p_corrected < alpha``; ``contradicted`` if
 ``p_opposite_corrected < alpha``; ``equivalent`` if ``p_tost_corrected < alpha``; else

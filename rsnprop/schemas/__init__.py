@@ -11,6 +11,7 @@ schema                          written by                                  mode
 ``rsnprop.invariance/1``        ``rsnprop invariance --json``               :class:`Invariance`
 ``rsnprop.propositions/1``      ``rsnprop test``                            :class:`Propositions`
 ``rsnprop.power/1``             ``rsnprop power -o``                        :class:`Power`
+``rsnprop.panel_propositions/1``  ``rsnprop panel --verdicts``              :class:`PanelPropositions`
 ``rsnprop.panel_power/1``       ``rsnprop power --panel -o``                :class:`PanelPower`
 ==============================  ==========================================  =====================
 
@@ -55,6 +56,10 @@ from .cleaning import (  # noqa: F401 - records of the cleaning log, importable 
     CarelessExclusion, CarelessScreen, CleaningLog, ExcludedRow, ExpectedAccuracy, FlowStep,
     ProblemCount, ValueProblem,
 )
+from .panel import (  # noqa: F401 - records of the panel verdicts, importable from here
+    PanelCounts, PanelEvidence, PanelHypothesisBlock, PanelInvariance, PanelMultiverse,
+    PanelMultiverseRow, PanelPropositions,
+)
 from .power import (  # noqa: F401
     AnalyticPower, NForPower, PanelPower, PanelPowerByN, PanelPowerRow, Power, PowerRow, Retention,
 )
@@ -64,7 +69,7 @@ from .propositions import (  # noqa: F401 - records of the verdicts, importable 
 )
 
 __all__ = ["StageOutput", "CleaningLog", "Measurement", "Fit", "Invariance", "Propositions",
-           "Power", "PanelPower", "MODELS", "load_result", "validate_result"]
+           "Power", "PanelPropositions", "PanelPower", "MODELS", "load_result", "validate_result"]
 
 # --------------------------------------------------------------------------- measurement
 class ReliabilityRow(_Open):
@@ -326,7 +331,7 @@ class Invariance(StageOutput):
 #: schema id -> model, for every stage output
 MODELS: dict[str, type[StageOutput]] = {
     m.SCHEMA: m for m in (CleaningLog, Measurement, Fit, Invariance, Propositions, Power,
-                          PanelPower)}
+                          PanelPropositions, PanelPower)}
 
 
 def _stage(schema_id: str) -> str:
