@@ -19,23 +19,43 @@ from rsnprop.simulate.scenarios import get_scenario
 
 PLAN = REPO / "analysis" / "study.yaml"
 INSTRUMENT = REPO / "instruments" / "rsn_internationalisation.yaml"
-PANEL = """
-panel:
-  key: resp_id
-  waves:
-    - {label: "2013", raw: w1.csv}
-    - {label: "2014", raw: w2.csv}
-  power: {n_wave1: [60, 80], attrition: 0.3, attrition_mechanism: mar, reps: 2, seed: 9}
-"""
+SMALL_POWER = {"n_wave1": [60, 80], "attrition": 0.3, "attrition_mechanism": "mar", "reps": 2,
+               "seed": 9}
+PANEL = {"key": "resp_id", "waves": [{"label": "2013", "raw": "w1.csv"},
+                                     {"label": "2014", "raw": "w2.csv"}]}
+
+
+def _plan_copy(folder, panel):
+    """The example plan with its panel: section replaced by ``panel`` (None: removed)."""
+    import yaml
+
+    data = yaml.safe_load(PLAN.read_text(encoding="utf-8"))
+    data.pop("panel", None)
+    if panel is not None:
+        data["panel"] = panel
+    path = folder / "study.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
 
 
 @pytest.fixture(scope="module")
 def panel_plan(tmp_path_factory):
-    """The example plan with a panel: section (C1, C2, C3 and the panel defaults)."""
-    path = tmp_path_factory.mktemp("plan") / "study.yaml"
-    text = PLAN.read_text(encoding="utf-8")
-    path.write_text(text if "\npanel:" in text else text + PANEL, encoding="utf-8")
-    return path
+    """The example plan with a small panel.power section (C1, C2, C3, the panel defaults)."""
+    panel = yaml_panel() or dict(PANEL)
+    return _plan_copy(tmp_path_factory.mktemp("plan"), dict(panel, power=SMALL_POWER))
+
+
+@pytest.fixture(scope="module")
+def plain_plan(tmp_path_factory):
+    """The example plan without a panel: section."""
+    return _plan_copy(tmp_path_factory.mktemp("plain"), None)
+
+
+def yaml_panel():
+    """The example plan's own panel: section (None when it has none)."""
+    import yaml
+
+    return yaml.safe_load(PLAN.read_text(encoding="utf-8")).get("panel")
 
 
 def always_supported(panel, plan):
@@ -129,11 +149,11 @@ def test_the_real_verdicts_find_the_change_and_not_the_absence(panel_plan):
     assert rec["estimate"]["C1"] is not None and rec["p_corrected"]["C1"] is not None
 
 
-def test_a_plan_without_panel_section_is_refused():
+def test_a_plan_without_panel_section_is_refused(plain_plan):
     from rsnprop.errors import PlanError
 
     with pytest.raises(PlanError, match="no panel: section"):
-        panel_power(PLAN, [100], 2, instrument=INSTRUMENT)
+        panel_power(plain_plan, [100], 2, instrument=INSTRUMENT)
 
 
 def test_cli_panel_power_takes_its_defaults_from_the_plan(rsnprop_cli, panel_plan, tmp_path):
@@ -167,6 +187,7 @@ def test_cli_panel_options_misused_exit_2(rsnprop_cli, panel_plan, args, needle)
     assert needle in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_cli_panel_power_needs_a_panel_plan(rsnprop_cli):
-    proc = rsnprop_cli("power", "--plan", PLAN, "--instrument", INSTRUMENT, "--panel", "--n", "100")
+def test_cli_panel_power_needs_a_panel_plan(rsnprop_cli, plain_plan):
+    proc = rsnprop_cli("power", "--plan", plain_plan, "--instrument", INSTRUMENT, "--panel",
+                       "--n", "100")
     assert proc.returncode == 2 and "no panel: section" in proc.stderr
