@@ -19,7 +19,7 @@ ALLOWED = {
     "measure": {"instrument", "data", "sem"},
     "propositions": {"data", "sem", "instrument", "measure"},
     "simulate": {"instrument", "data"},
-    "power": {"instrument", "data", "sem", "measure", "propositions", "simulate"},
+    "power": {"instrument", "data", "sem", "measure", "propositions", "simulate", "panel"},
     "report": {"schemas"},  # reads the stage outputs through their typed contracts
     "panel": {"instrument", "data", "sem", "propositions"},
     "datasets": {"instrument", "data", "propositions"},

@@ -31,6 +31,7 @@ WRITERS = {"rsnprop.data.log": "rsnprop.cleaning/1",
            "rsnprop.sem.invariance_steps": "rsnprop.invariance/1",
            "rsnprop.propositions.result": "rsnprop.propositions/1",
            "rsnprop.power.study": "rsnprop.power/1",
+           "rsnprop.power.panel": "rsnprop.panel_power/1",
            "rsnprop.panel.study": "rsnprop.panel_propositions/1"}
 
 

@@ -13,16 +13,22 @@ DESCRIPTION = (
     "80% and 90% power, the analytic power of the main contrasts and (with --figure) a power "
     "curve. Replications are seeded with SeedSequence(seed, spawn_key=(n, rep)): the same "
     "results with any number of workers or backend. With --stream (default: beside -o) every "
-    "replication is written as it finishes and an interrupted run resumes where it stopped."
+    "replication is written as it finishes and an interrupted run resumes where it stopped. "
+    "With --panel: the power of the plan's panel hypotheses (C1, C2, C3 of its panel: section) "
+    "for N firms answering wave 1, simulating two waves with --attrition and --change "
+    "(defaults from the plan's panel.power settings; docs/panel-power.md)."
 )
 
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("--plan", required=True, help="study plan YAML (analysis/study.yaml)")
-    parser.add_argument("--n", required=True, help="comma-separated sample sizes, e.g. 100,200,300")
-    parser.add_argument("--reps", type=int, default=200, help="replications per sample size (default 200)")
-    parser.add_argument("--seed", type=seed, default=1, help="root seed (default 1)")
+    parser.add_argument("--n", help="comma-separated sample sizes, e.g. 100,200,300 (with --panel: "
+                        "firms answering wave 1; default the plan's panel.power.n_wave1)")
+    parser.add_argument("--reps", type=int, help="replications per sample size (default 200; with "
+                        "--panel the plan's panel.power.reps)")
+    parser.add_argument("--seed", type=seed, help="root seed (default 1; with --panel the plan's "
+                        "panel.power.seed)")
     parser.add_argument("--jobs", type=int, default=0, help="workers (default 0 = all cores)")
     parser.add_argument("--backend", choices=("joblib", "dask"), default="joblib",
                         help="joblib (default) or a dask.distributed cluster")
@@ -43,6 +49,16 @@ def add_arguments(parser) -> None:
     parser.add_argument("--progress", action="store_true", default=None, help="show a progress bar")
     parser.add_argument("--no-progress", dest="progress", action="store_false")
     parser.add_argument("-o", "--output", help="write the result as JSON (e.g. build/power.json)")
+    panel = parser.add_argument_group("panel power (--panel)")
+    panel.add_argument("--panel", action="store_true",
+                       help="power of the plan's panel hypotheses (two simulated waves)")
+    panel.add_argument("--attrition", type=float, help="expected share of firms leaving before "
+                       "wave 2 (default the plan's panel.power.attrition, else 0.25)")
+    panel.add_argument("--attrition-mechanism", choices=("mcar", "mar"),
+                       help="who leaves (default the plan's, else mcar)")
+    panel.add_argument("--change", choices=("change", "none"),
+                       help="the simulated change between waves (default change; none: the "
+                       "false-supported rate)")
 
 
 def _sizes(text):
@@ -116,6 +132,16 @@ def run(args):
     from ._common import existing_file
 
     existing_file(args.plan, "study plan")
+    if args.panel:
+        return _run_panel(args)
+    if args.n is None:
+        raise InputError("give the sample sizes (--n 100,200,300)", parameter="--n")
+    for name in ("attrition", "attrition_mechanism", "change"):
+        if getattr(args, name) is not None:
+            raise InputError("goes with --panel", parameter="--" + name.replace("_", "-"),
+                             value=getattr(args, name))
+    args.reps = 200 if args.reps is None else args.reps
+    args.seed = 1 if args.seed is None else args.seed
     if args.instrument:
         existing_file(args.instrument, "instrument")
     stream = args.stream
@@ -182,3 +208,83 @@ def _write_figure(res, path) -> None:
     if image is None:
         raise InputError("no power results to draw", parameter="--figure", value=str(path))
     atomic_write(path, image)
+
+
+def _panel_settings(args) -> dict:
+    """``--panel``: the sizes, replications, seed and attrition from the options, else from the
+    plan's ``panel.power`` section, else the defaults; refuses what does not apply."""
+    from ..errors import InputError
+    from ..propositions import load_plan
+
+    for flag, given in (("--full", args.full), ("--figure", args.figure),
+                        ("--no-analytic", args.no_analytic)):
+        if given:
+            raise InputError("is not available with --panel (cross-sectional power only)",
+                             parameter=flag, value=given)
+    panel = getattr(load_plan(args.plan), "panel", None)
+    if panel is None:
+        raise InputError("the plan has no panel: section (waves, key, hypotheses; docs/panel.md)",
+                         parameter="--panel", file=args.plan)
+    conf = getattr(panel, "power", None)
+    ns = _sizes(args.n) if args.n is not None else list(getattr(conf, "n_wave1", None) or [])
+    if not ns:
+        raise InputError("give the firms answering wave 1 (--n 200,300,400) or the plan's "
+                         "panel.power.n_wave1", parameter="--n")
+    out = {"ns": ns,
+           "reps": args.reps if args.reps is not None else getattr(conf, "reps", 200),
+           "seed": args.seed if args.seed is not None else getattr(conf, "seed", 1),
+           "attrition": args.attrition if args.attrition is not None
+           else getattr(conf, "attrition", 0.25),
+           "attrition_mechanism": args.attrition_mechanism
+           or getattr(conf, "attrition_mechanism", "mcar"),
+           "change": args.change or "change"}
+    if out["reps"] < 1:
+        raise InputError("must be a positive integer", parameter="--reps", value=out["reps"])
+    if not 0 <= out["attrition"] <= 0.9:
+        raise InputError("must lie in [0, 0.9]", parameter="--attrition", value=out["attrition"])
+    if args.jobs < 0:
+        raise InputError("must be 0 (all cores) or a positive number of workers",
+                         parameter="--jobs", value=args.jobs)
+    for name in ("careless_rate", "missing_rate"):
+        v = getattr(args, name)
+        if v is not None and not 0 <= v < 1:
+            raise InputError("must lie in [0, 1)", parameter="--" + name.replace("_", "-"), value=v)
+    return out
+
+
+def _run_panel(args):
+    """``rsnprop power --panel``: :func:`rsnprop.power.panel.panel_power`, JSON to ``-o``."""
+    import os
+    import sys
+    from pathlib import Path
+
+    from ._common import check_files, existing_file
+
+    if args.instrument:
+        existing_file(args.instrument, "instrument")
+    stream = args.stream
+    if stream is None and args.output:
+        out = Path(args.output)
+        stream = str(out.with_name(out.stem + ".runs.jsonl"))
+    check_files({"--plan": args.plan, "--instrument": args.instrument, "--scenario": args.scenario},
+                {"--output": args.output, "--stream": stream})
+    _check_scheduler(args)
+    settings = _panel_settings(args)
+    if stream and args.restart and os.path.exists(stream):
+        _remove_stream(stream)
+    progress = sys.stderr.isatty() if args.progress is None else args.progress
+    sim = {k: v for k, v in {"careless_rate": args.careless_rate,
+                             "missing_rate": args.missing_rate}.items() if v is not None}
+    from ..power.panel import panel_power
+    from ..simulate.scenarios import get_scenario
+
+    res = panel_power(args.plan, settings.pop("ns"), settings.pop("reps"),
+                      instrument=args.instrument, scenario=get_scenario(args.scenario),
+                      jobs=args.jobs or None, backend=args.backend, scheduler=args.scheduler,
+                      stream=stream, progress=progress, sim_options=sim, **settings)
+    if args.output:
+        from ..io import atomic_write
+        from ..results import dumps
+
+        atomic_write(args.output, dumps(res.to_dict()) + "\n")
+    return res

@@ -6,6 +6,9 @@ power_analysis(plan, ns, reps, *, scenario="p1p2", seed=1, jobs=None, backend="j
                stream=None, ...) -> PowerResult
     Whole pipeline per replication (simulate -> clean -> test -> verdicts), verdict
     probabilities with Monte Carlo SEs, N for 80/90 % power, analytic power.
+panel_power(plan, ns, reps, *, change="change", attrition=0.25, ...) -> PanelPowerResult
+    Panel plans: two simulated waves per replication (clean each, link, panel verdicts),
+    verdict rates of C1-C3 by N at wave 1 and the false-supported rate (docs/panel-power.md).
 cfa_power(model, population, n, reps, ...) -> CFAPowerResult
     Power of decisions on a CFA fitted by ``rsnprop.sem.fit`` (e.g. the HS-size benchmark).
 run_blocks(fn, keys, payload, ...)
@@ -20,6 +23,8 @@ import importlib
 _LAZY = {
     "power_analysis": "rsnprop.power.study",
     "PowerResult": "rsnprop.power.study",
+    "panel_power": "rsnprop.power.panel",
+    "PanelPowerResult": "rsnprop.power.panel",
     "cfa_power": "rsnprop.power.cfa",
     "CFAPowerResult": "rsnprop.power.cfa",
     "run_blocks": "rsnprop.power.montecarlo",

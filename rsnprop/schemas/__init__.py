@@ -12,6 +12,7 @@ schema                          written by                                  mode
 ``rsnprop.propositions/1``      ``rsnprop test``                            :class:`Propositions`
 ``rsnprop.power/1``             ``rsnprop power -o``                        :class:`Power`
 ``rsnprop.panel_propositions/1``  ``rsnprop panel --verdicts``              :class:`PanelPropositions`
+``rsnprop.panel_power/1``       ``rsnprop power --panel -o``                :class:`PanelPower`
 ==============================  ==========================================  =====================
 
 The models declare the stable core of each output: the fields the report and downstream code
@@ -59,14 +60,16 @@ from .panel import (  # noqa: F401 - records of the panel verdicts, importable f
     PanelCounts, PanelEvidence, PanelHypothesisBlock, PanelInvariance, PanelMultiverse,
     PanelMultiverseRow, PanelPropositions,
 )
-from .power import AnalyticPower, NForPower, Power, PowerRow, Retention  # noqa: F401
+from .power import (  # noqa: F401
+    AnalyticPower, NForPower, PanelPower, PanelPowerByN, PanelPowerRow, Power, PowerRow, Retention,
+)
 from .propositions import (  # noqa: F401 - records of the verdicts, importable from here
     Descriptive, EffectSize, Evidence, Hypothesis, LanguageCheck, Multiverse, PlanSettings,
     PropositionBlock, Propositions, SampleSize, VerdictMeasurement,
 )
 
 __all__ = ["StageOutput", "CleaningLog", "Measurement", "Fit", "Invariance", "Propositions",
-           "Power", "PanelPropositions", "MODELS", "load_result", "validate_result"]
+           "Power", "PanelPropositions", "PanelPower", "MODELS", "load_result", "validate_result"]
 
 # --------------------------------------------------------------------------- measurement
 class ReliabilityRow(_Open):
@@ -328,7 +331,7 @@ class Invariance(StageOutput):
 #: schema id -> model, for every stage output
 MODELS: dict[str, type[StageOutput]] = {
     m.SCHEMA: m for m in (CleaningLog, Measurement, Fit, Invariance, Propositions, Power,
-                          PanelPropositions)}
+                          PanelPropositions, PanelPower)}
 
 
 def _stage(schema_id: str) -> str:

@@ -76,3 +76,61 @@ class Power(StageOutput):
     analytic: AnalyticPower | None
     failed: int = Field(description="Replications that raised an error, over all sample sizes.")
     warnings: list[str]
+
+
+class PanelPowerRow(_Open):
+    """Verdict rates of one panel hypothesis at one N (firms answering wave 1)."""
+
+    n: int = Field(description="Firms answering wave 1 (raw rows, before cleaning).")
+    hypothesis: str
+    reps: int
+    power: float = Field(description="Share of replications with the verdict `supported`.")
+    mc_se: float = Field(description="Monte Carlo standard error of `power`.")
+    ci_lower: float = Field(description="95% Wilson interval of `power`.")
+    ci_upper: float
+    failed: int = Field(description="Replications that raised an error (counted inconclusive).")
+    p_supported: float
+    p_contradicted: float
+    p_equivalent: float
+    p_inconclusive: float
+
+
+class PanelPowerByN(_Open):
+    """Per N: any (false) `supported` verdict in the family, and the firms kept."""
+
+    n: int
+    reps: int
+    failed: int
+    any_supported: float = Field(description="Share with at least one hypothesis supported.")
+    any_supported_se: float
+    any_false_supported: float | None = Field(
+        description="Share with a hypothesis supported that has no effect in the scenario "
+                    "(null: every hypothesis has one).")
+    any_false_supported_se: float | None
+    mean_wave1: float | None = Field(description="Firms kept by cleaning at wave 1 (mean).")
+    mean_linked: float | None = Field(description="Firms linked in both waves (mean).")
+    mean_analysed: dict[str, float | None] = Field(description="Firms analysed, by hypothesis.")
+
+
+class PanelPower(StageOutput):
+    """Monte Carlo power of the plan's panel hypotheses (`rsnprop power --panel -o`)."""
+
+    SCHEMA: ClassVar[str] = "rsnprop.panel_power/1"
+    kind: str = Field(description="`monte_carlo_panel_power`.")
+    plan_name: str
+    plan_hash: str
+    instrument: InstrumentRef
+    scenario: str
+    change: str = Field(description="`change` (every hypothesis has an effect) or `none`.")
+    attrition: float = Field(description="Expected share of firms leaving before wave 2.")
+    attrition_mechanism: str
+    seed: int
+    reps: int
+    ns: list[int] = Field(description="Firms answering wave 1, simulated.")
+    hypotheses: list[str]
+    expected: dict[str, str] = Field(description="Hypothesis -> the verdict the scenario implies.")
+    results: list[PanelPowerRow]
+    by_n: list[PanelPowerByN]
+    n_for_power: dict[str, dict[str, NForPower]]
+    failed: int
+    warnings: list[str]
