@@ -1,6 +1,7 @@
 """Simulate a panel study: the same firms answering the questionnaire at successive waves.
 
-Wave 1 is :func:`rsnprop.simulate.simulate_study`.  Each later wave keeps the firms that did not
+Wave 1 is :func:`rsnprop.simulate.simulate_study` with the same seed and options (byte for byte
+the cross-section that seed gives).  Each later wave keeps the firms that did not
 drop out and re-draws their answers from their previous ones, with a known change:
 
 - **attrition**: a share ``attrition`` of the firms leaves at each wave, either completely at
@@ -9,10 +10,21 @@ drop out and re-draws their answers from their previous ones, with a known chang
   the expected share is ``attrition``);
 - **phase moves**: a firm below the last internationalisation phase moves one phase up with
   probability ``move_rate``;
-- **change in the relational lean**: every Likert answer is the previous one plus normal noise
-  (``retest_sd`` scale points), rounded and kept on the scale; relational items also gain
-  ``change_bg`` points for born globals and ``change_move`` points for firms that moved phase
-  (``change="none"`` sets both to 0);
+- **change in the benefit factors** (a population model of change, as in
+  :mod:`rsnprop.simulate.population`): for each benefit construct (``relational``,
+  ``informational``) every firm gets a latent change, in item-point units, equal to the
+  scenario's mean change plus a firm-level random change ``N(0, factor_change_sd)`` drawn
+  independently for each construct.  The mean change of the relational factor is ``change_bg``
+  points for born globals plus ``change_move`` points for firms that moved phase
+  (``change="change"``: 0.6 and 0.5; ``change="none"``: 0 and 0, the random change stays); that
+  of the informational factor is ``change_informational`` (default 0) for every firm.  Each
+  item of the construct moves by its loading relative to the construct's mean loading times
+  that latent change (so the average item moves by the latent change; reverse-keyed items move
+  the other way), plus answer-level noise ``N(0, retest_sd)``; other Likert items get the noise
+  only.  The answer is rounded and kept on the scale.  Because the shift of each item is
+  proportional to its loading, the items' intercepts stay invariant across waves (up to the
+  rounding and the bounds of the scale), and ``factor_change_sd`` keeps the factors' stability
+  below 1;
 - attention-check answers are kept as they were (an attentive firm follows the instruction
   again);
 - the firm keeps its response id (the key carried in the invitation link, ``resp_id``) and its
@@ -28,27 +40,36 @@ import pandas as pd
 
 from ..errors import InputError
 from ..instrument import load_instrument
+from .population import population_parameters
+from .study import _seed_sequence as seed_sequence
 from .study import simulate_study
 
+#: mean latent change of the relational factor (born globals, firms that moved phase), points
 CHANGES = {"change": (0.6, 0.5), "none": (0.0, 0.0)}
+#: the benefit constructs whose factors change between waves
+BENEFITS = ("relational", "informational")
 
 
 def simulate_panel(instrument, scenario="p1p2", n: int = 300, seed=1, *, waves: int = 2,
                    change: str = "change", attrition: float = 0.25,
                    attrition_mechanism: str = "mcar", move_rate: float = 0.3,
-                   retest_sd: float = 0.5, return_truth: bool = False, **study_options):
+                   retest_sd: float = 0.5, return_truth: bool = False,
+                   factor_change_sd: float = 0.4, change_informational: float = 0.0,
+                   **study_options):
     """Simulate ``waves`` raw exports of the same firms.
 
     Parameters
     ----------
     instrument : Instrument or path
     scenario, n, seed, **study_options
-        Passed to :func:`rsnprop.simulate.simulate_study` for wave 1.
+        Passed to :func:`rsnprop.simulate.simulate_study` for wave 1 (the scenario's loadings
+        also weight the change of each item).
     waves : int
         Number of waves (at least 2).
     change : {"change", "none"}
-        ``"change"``: relational items rise by 0.6 scale points for born globals and 0.5 for
-        firms that moved phase, per wave; ``"none"``: no change beyond noise.
+        ``"change"``: the relational factor rises by 0.6 scale points for born globals and by
+        0.5 for firms that moved phase, per wave (on average over its items); ``"none"``: no
+        systematic change (the firm-level random change and the answer noise stay).
     attrition : float
         Expected share of firms leaving at each wave (0 to 0.9).
     attrition_mechanism : {"mcar", "mar"}
@@ -57,7 +78,15 @@ def simulate_panel(instrument, scenario="p1p2", n: int = 300, seed=1, *, waves: 
     retest_sd : float
         Standard deviation of the answer-level noise between waves (scale points).
     return_truth : bool
-        Also return one truth frame per wave (wave-1 truth plus ``stayed``, ``moved``).
+        Also return one truth frame per wave (wave-1 truth plus ``stayed``, ``moved`` and the
+        latent changes since the previous wave ``change_relational``,
+        ``change_informational``, in scale points; 0 at wave 1).
+    factor_change_sd : float
+        Standard deviation of the firm-level random change of each benefit factor between two
+        waves (scale points, on the average item); keeps the factors' wave-to-wave stability
+        below 1.
+    change_informational : float
+        Mean change of the informational factor of every firm, per wave (scale points).
 
     Returns
     -------
@@ -72,22 +101,56 @@ def simulate_panel(instrument, scenario="p1p2", n: int = 300, seed=1, *, waves: 
     (2, 120, True, True)
     """
     _check(waves, change, attrition, attrition_mechanism, move_rate, retest_sd)
+    _check_change(factor_change_sd, change_informational)
     if study_options.get("platform", "generic") != "generic":
         raise InputError("panels are simulated in the generic export format (item ids as "
                          "columns)", parameter="platform", value=study_options["platform"])
     ins = instrument if not isinstance(instrument, (str, bytes)) and hasattr(instrument, "items") \
         else load_instrument(instrument)
-    root = np.random.SeedSequence(seed) if not isinstance(seed, np.random.SeedSequence) else seed
-    first_seed, *later_seeds = root.spawn(waves)
-    raw, truth = simulate_study(ins, scenario, n, seed=first_seed, return_truth=True,
+    # wave 1 is simulate_study with the very same seed (the same export byte for byte as a
+    # cross-section with that seed); later waves use the root's next children, spawned after
+    # the streams simulate_study spawned from it, so they never share a stream with wave 1
+    root = seed_sequence(seed)
+    raw, truth = simulate_study(ins, scenario, n, seed=root, return_truth=True,
                                 **study_options)
-    exports, truths = [raw], [truth.assign(stayed=True, moved=False)]
+    later_seeds = root.spawn(waves - 1)
+    spec = {"weights": item_weights(ins, scenario), "means": CHANGES[change],
+            "informational": float(change_informational), "sd": float(factor_change_sd),
+            "retest_sd": retest_sd, "attrition": attrition, "mechanism": attrition_mechanism,
+            "move_rate": move_rate}
+    exports = [raw]
+    truths = [truth.assign(stayed=True, moved=False, **{f"change_{c}": 0.0 for c in BENEFITS})]
     for s in later_seeds:
-        raw, truth = _next_wave(ins, raw, truth, np.random.default_rng(s), CHANGES[change],
-                                attrition, attrition_mechanism, move_rate, retest_sd)
+        raw, truth = _next_wave(ins, raw, truth, np.random.default_rng(s), spec)
         exports.append(raw)
         truths.append(truth)
     return (exports, truths) if return_truth else exports
+
+
+def item_weights(ins, scenario) -> dict:
+    """``{construct: {item: weight}}`` for the benefit constructs: the item's loading over the
+    construct's mean loading (the scenario's population loadings), negative for a reverse-keyed
+    item (its raw answer moves the other way).
+
+    Examples
+    --------
+    >>> import rsnprop
+    >>> w = item_weights(rsnprop.load_instrument(), "p1p2")
+    >>> round(sum(abs(x) for x in w["relational"].values()) / len(w["relational"]), 6)
+    1.0
+    >>> w["relational"]["rel_7"] < 0
+    True
+    """
+    items = population_parameters(ins, scenario).items
+    out = {}
+    for c in BENEFITS:
+        mine = {i: v for i, v in items.items() if v["construct"] == c}
+        if not mine:
+            continue
+        mean = float(np.mean([v["loading"] for v in mine.values()]))
+        out[c] = {i: v["loading"] / mean * (-1.0 if v["reverse"] else 1.0)
+                  for i, v in mine.items()}
+    return out
 
 
 def _check(waves, change, attrition, mechanism, move_rate, retest_sd) -> None:
@@ -105,24 +168,45 @@ def _check(waves, change, attrition, mechanism, move_rate, retest_sd) -> None:
         raise InputError("must be >= 0", parameter="retest_sd", value=retest_sd)
 
 
-def _next_wave(ins, raw, truth, rng, deltas, attrition, mechanism, move_rate, retest_sd):
-    """The next wave: who stays, who moves phase, and the re-drawn answers."""
-    rel_items = [i for i in ins.constructs["relational"].items if i in raw.columns]
-    stay = _stayers(_on_scale(ins, raw, rel_items), rng, attrition, mechanism)
+def _check_change(factor_change_sd, change_informational) -> None:
+    if not isinstance(factor_change_sd, (int, float, np.integer, np.floating)) or not 0 <= factor_change_sd <= 5:
+        raise InputError("must be a number between 0 and 5 (scale points)",
+                         parameter="factor_change_sd", value=factor_change_sd)
+    if not isinstance(change_informational, (int, float, np.integer, np.floating)) or not abs(change_informational) <= 5:
+        raise InputError("must be a number between -5 and 5 (scale points)",
+                         parameter="change_informational", value=change_informational)
+
+
+def _latent_change(spec, bg, moved, rng) -> dict:
+    """Each firm's latent change of each benefit factor (scale points): mean + N(0, sd)."""
+    n = len(bg)
+    means = {"relational": spec["means"][0] * bg + spec["means"][1] * moved,
+             "informational": np.full(n, spec["informational"])}
+    return {c: means[c] + rng.normal(0, spec["sd"], n) for c in BENEFITS}
+
+
+def _next_wave(ins, raw, truth, rng, spec):
+    """The next wave: who stays, who moves phase, the latent changes and the re-drawn answers."""
+    rel_items = [i for i in ins.constructs["relational"].items if i in raw.columns] \
+        if "relational" in ins.constructs else []
+    stay = _stayers(_on_scale(ins, raw, rel_items), rng, spec["attrition"], spec["mechanism"])
     nxt, t = raw.loc[stay].copy(), truth.loc[stay].copy()
-    moved = _move_phase(nxt, rng, move_rate)
+    moved = _move_phase(nxt, rng, spec["move_rate"])
     bg = t["born_global"].to_numpy() == 1
+    latent = _latent_change(spec, bg, moved, rng)
+    weight = {i: (c, w) for c, ws in spec["weights"].items() for i, w in ws.items()}
     for item in _likert_items(ins, nxt):
         scale = ins.items[item].scale
-        shift = (deltas[0] * bg + deltas[1] * moved) if item in rel_items else 0.0
+        shift = latent[weight[item][0]] * weight[item][1] if item in weight else 0.0
         old = pd.to_numeric(nxt[item], errors="coerce").to_numpy(dtype=float)
-        new = np.clip(np.round(old + shift + rng.normal(0, retest_sd, len(nxt))), scale.min,
-                      scale.max)
+        new = np.clip(np.round(old + shift + rng.normal(0, spec["retest_sd"], len(nxt))),
+                      scale.min, scale.max)
         valid = (old >= scale.min) & (old <= scale.max)  # invalid codes and blanks stay as given
         nxt[item] = np.where(valid, new, nxt[item].to_numpy(dtype=object)) if not valid.all() \
             else new
     _next_year(nxt)
-    t = t.assign(stayed=True, moved=moved, phase=nxt["phase"].to_numpy() if "phase" in nxt else None)
+    t = t.assign(stayed=True, moved=moved, phase=nxt["phase"].to_numpy() if "phase" in nxt else None,
+                 **{f"change_{c}": latent[c] for c in BENEFITS})
     return nxt.reset_index(drop=True), t.reset_index(drop=True)
 
 
