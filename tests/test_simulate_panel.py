@@ -58,6 +58,9 @@ def test_latent_change_truth_has_the_scenario_means_and_the_firm_level_spread():
     assert abs(rel.mean()) < 0.03 and abs(rel.std() - 0.4) < 0.03
     assert abs(t["change_informational"].mean() + 0.2) < 0.03
     assert abs(t["change_informational"].std() - 0.4) < 0.03
+    assert abs(np.corrcoef(rel, t["change_informational"])[0, 1] - 0.5) < 0.05  # factor_change_corr
+    assert abs(t["change_intl_approach"].mean()) < 0.03                        # other factors: no
+    assert abs(t["change_intl_approach"].std() - 0.4) < 0.03                   # mean change
     assert (truths[0][["change_relational", "change_informational"]] == 0).all().all()
     _, none = simulate_panel(INS, n=3000, seed=12, attrition=0.0, change="none", return_truth=True)
     assert abs(none[1]["change_relational"].mean()) < 0.03          # no systematic change ...
@@ -139,7 +142,8 @@ def test_attrition_mechanisms():
 @pytest.mark.parametrize("kwargs", [{"waves": 1}, {"change": "big"}, {"attrition": 0.95},
                                     {"attrition_mechanism": "mnar"}, {"move_rate": 2},
                                     {"platform": "qualtrics"}, {"factor_change_sd": -0.1},
-                                    {"factor_change_sd": "0.4"}, {"change_informational": 9}])
+                                    {"factor_change_sd": "0.4"}, {"factor_change_corr": 1.5},
+                                    {"change_informational": 9}])
 def test_bad_settings_are_refused(kwargs):
     with pytest.raises(InputError):
         simulate_panel(INS, n=50, seed=1, **kwargs)

@@ -10,21 +10,21 @@ drop out and re-draws their answers from their previous ones, with a known chang
   the expected share is ``attrition``);
 - **phase moves**: a firm below the last internationalisation phase moves one phase up with
   probability ``move_rate``;
-- **change in the benefit factors** (a population model of change, as in
-  :mod:`rsnprop.simulate.population`): for each benefit construct (``relational``,
-  ``informational``) every firm gets a latent change, in item-point units, equal to the
-  scenario's mean change plus a firm-level random change ``N(0, factor_change_sd)`` drawn
-  independently for each construct.  The mean change of the relational factor is ``change_bg``
-  points for born globals plus ``change_move`` points for firms that moved phase
-  (``change="change"``: 0.6 and 0.5; ``change="none"``: 0 and 0, the random change stays); that
-  of the informational factor is ``change_informational`` (default 0) for every firm.  Each
-  item of the construct moves by its loading relative to the construct's mean loading times
-  that latent change (so the average item moves by the latent change; reverse-keyed items move
-  the other way), plus answer-level noise ``N(0, retest_sd)``; other Likert items get the noise
-  only.  The answer is rounded and kept on the scale.  Because the shift of each item is
-  proportional to its loading, the items' intercepts stay invariant across waves (up to the
-  rounding and the bounds of the scale), and ``factor_change_sd`` keeps the factors' stability
-  below 1;
+- **change in the factors** (a population model of change, as in
+  :mod:`rsnprop.simulate.population`): every firm gets, for each construct with scale items, a
+  latent change in item-point units: a mean change plus a firm-level random change
+  ``N(0, factor_change_sd)``.  The mean change is ``change_bg`` points for born globals plus
+  ``change_move`` points for firms that moved phase on the relational factor
+  (``change="change"``: 0.6 and 0.5; ``change="none"``: 0 and 0, the random change stays),
+  ``change_informational`` (default 0) on the informational factor and 0 on the others.  The
+  random changes of the two benefit factors correlate ``factor_change_corr`` (a shared change
+  in the firm's use of the networks); the others are independent.  Each item of a construct
+  moves by its loading relative to the construct's mean loading times that latent change (so
+  the average item moves by the latent change; reverse-keyed items move the other way), plus
+  answer-level noise ``N(0, retest_sd)``; Likert items outside a construct get the noise only.
+  The answer is rounded and kept on the scale.  Because each item's shift is proportional to
+  its loading, the item intercepts stay invariant across waves (up to rounding and the bounds
+  of the scale), and the random change keeps the factors' wave-to-wave stability below 1;
 - attention-check answers are kept as they were (an attentive firm follows the instruction
   again);
 - the firm keeps its response id (the key carried in the invitation link, ``resp_id``) and its
@@ -46,15 +46,14 @@ from .study import simulate_study
 
 #: mean latent change of the relational factor (born globals, firms that moved phase), points
 CHANGES = {"change": (0.6, 0.5), "none": (0.0, 0.0)}
-#: the benefit constructs whose factors change between waves
-BENEFITS = ("relational", "informational")
 
 
 def simulate_panel(instrument, scenario="p1p2", n: int = 300, seed=1, *, waves: int = 2,
                    change: str = "change", attrition: float = 0.25,
                    attrition_mechanism: str = "mcar", move_rate: float = 0.3,
                    retest_sd: float = 0.5, return_truth: bool = False,
-                   factor_change_sd: float = 0.4, change_informational: float = 0.0,
+                   factor_change_sd: float = 0.4, factor_change_corr: float = 0.5,
+                   change_informational: float = 0.0,
                    **study_options):
     """Simulate ``waves`` raw exports of the same firms.
 
@@ -79,12 +78,14 @@ def simulate_panel(instrument, scenario="p1p2", n: int = 300, seed=1, *, waves: 
         Standard deviation of the answer-level noise between waves (scale points).
     return_truth : bool
         Also return one truth frame per wave (wave-1 truth plus ``stayed``, ``moved`` and the
-        latent changes since the previous wave ``change_relational``,
-        ``change_informational``, in scale points; 0 at wave 1).
+        latent change of each construct since the previous wave, ``change_<construct>`` in
+        scale points; 0 at wave 1).
     factor_change_sd : float
-        Standard deviation of the firm-level random change of each benefit factor between two
-        waves (scale points, on the average item); keeps the factors' wave-to-wave stability
-        below 1.
+        Standard deviation of the firm-level random change of each factor between two waves
+        (scale points, on the average item; 0 to 5); keeps the factors' wave-to-wave stability
+        below 1 (about 0.9 to 0.95 with the default for the example's scales).
+    factor_change_corr : float
+        Correlation of the random changes of the relational and informational factors (0 to 1).
     change_informational : float
         Mean change of the informational factor of every firm, per wave (scale points).
 
@@ -101,7 +102,7 @@ def simulate_panel(instrument, scenario="p1p2", n: int = 300, seed=1, *, waves: 
     (2, 120, True, True)
     """
     _check(waves, change, attrition, attrition_mechanism, move_rate, retest_sd)
-    _check_change(factor_change_sd, change_informational)
+    _check_change(factor_change_sd, factor_change_corr, change_informational)
     if study_options.get("platform", "generic") != "generic":
         raise InputError("panels are simulated in the generic export format (item ids as "
                          "columns)", parameter="platform", value=study_options["platform"])
@@ -116,10 +117,12 @@ def simulate_panel(instrument, scenario="p1p2", n: int = 300, seed=1, *, waves: 
     later_seeds = root.spawn(waves - 1)
     spec = {"weights": item_weights(ins, scenario), "means": CHANGES[change],
             "informational": float(change_informational), "sd": float(factor_change_sd),
+            "corr": float(factor_change_corr),
             "retest_sd": retest_sd, "attrition": attrition, "mechanism": attrition_mechanism,
             "move_rate": move_rate}
     exports = [raw]
-    truths = [truth.assign(stayed=True, moved=False, **{f"change_{c}": 0.0 for c in BENEFITS})]
+    truths = [truth.assign(stayed=True, moved=False,
+                           **{f"change_{c}": 0.0 for c in spec["weights"]})]
     for s in later_seeds:
         raw, truth = _next_wave(ins, raw, truth, np.random.default_rng(s), spec)
         exports.append(raw)
@@ -128,9 +131,9 @@ def simulate_panel(instrument, scenario="p1p2", n: int = 300, seed=1, *, waves: 
 
 
 def item_weights(ins, scenario) -> dict:
-    """``{construct: {item: weight}}`` for the benefit constructs: the item's loading over the
-    construct's mean loading (the scenario's population loadings), negative for a reverse-keyed
-    item (its raw answer moves the other way).
+    """``{construct: {item: weight}}`` for every construct with scale items: the item's loading
+    over the construct's mean loading (the scenario's population loadings), negative for a
+    reverse-keyed item (its raw answer moves the other way).
 
     Examples
     --------
@@ -143,10 +146,8 @@ def item_weights(ins, scenario) -> dict:
     """
     items = population_parameters(ins, scenario).items
     out = {}
-    for c in BENEFITS:
+    for c in dict.fromkeys(v["construct"] for v in items.values()):
         mine = {i: v for i, v in items.items() if v["construct"] == c}
-        if not mine:
-            continue
         mean = float(np.mean([v["loading"] for v in mine.values()]))
         out[c] = {i: v["loading"] / mean * (-1.0 if v["reverse"] else 1.0)
                   for i, v in mine.items()}
@@ -168,21 +169,34 @@ def _check(waves, change, attrition, mechanism, move_rate, retest_sd) -> None:
         raise InputError("must be >= 0", parameter="retest_sd", value=retest_sd)
 
 
-def _check_change(factor_change_sd, change_informational) -> None:
+def _check_change(factor_change_sd, factor_change_corr, change_informational) -> None:
     if not isinstance(factor_change_sd, (int, float, np.integer, np.floating)) or not 0 <= factor_change_sd <= 5:
         raise InputError("must be a number between 0 and 5 (scale points)",
                          parameter="factor_change_sd", value=factor_change_sd)
+    if not isinstance(factor_change_corr, (int, float, np.integer, np.floating)) \
+            or not 0 <= factor_change_corr <= 1:
+        raise InputError("must be a number between 0 and 1", parameter="factor_change_corr",
+                         value=factor_change_corr)
     if not isinstance(change_informational, (int, float, np.integer, np.floating)) or not abs(change_informational) <= 5:
         raise InputError("must be a number between -5 and 5 (scale points)",
                          parameter="change_informational", value=change_informational)
 
 
 def _latent_change(spec, bg, moved, rng) -> dict:
-    """Each firm's latent change of each benefit factor (scale points): mean + N(0, sd)."""
+    """Each firm's latent change of each factor (scale points): mean + N(0, sd); the mean is 0
+    except for the benefit factors."""
     n = len(bg)
     means = {"relational": spec["means"][0] * bg + spec["means"][1] * moved,
              "informational": np.full(n, spec["informational"])}
-    return {c: means[c] + rng.normal(0, spec["sd"], n) for c in BENEFITS}
+    common = rng.standard_normal(n)  # shared by the two benefit factors (correlation rho)
+    rho = spec["corr"]
+    out = {}
+    for c in spec["weights"]:
+        z = rng.standard_normal(n)
+        if c in means:
+            z = np.sqrt(rho) * common + np.sqrt(1 - rho) * z
+        out[c] = means.get(c, 0.0) + spec["sd"] * z
+    return out
 
 
 def _next_wave(ins, raw, truth, rng, spec):
@@ -206,7 +220,7 @@ def _next_wave(ins, raw, truth, rng, spec):
             else new
     _next_year(nxt)
     t = t.assign(stayed=True, moved=moved, phase=nxt["phase"].to_numpy() if "phase" in nxt else None,
-                 **{f"change_{c}": latent[c] for c in BENEFITS})
+                 **{f"change_{c}": latent[c] for c in spec["weights"]})
     return nxt.reset_index(drop=True), t.reset_index(drop=True)
 
 
