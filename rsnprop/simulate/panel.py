@@ -10,10 +10,21 @@ drop out and re-draws their answers from their previous ones, with a known chang
   the expected share is ``attrition``);
 - **phase moves**: a firm below the last internationalisation phase moves one phase up with
   probability ``move_rate``;
-- **change in the relational lean**: every Likert answer is the previous one plus normal noise
-  (``retest_sd`` scale points), rounded and kept on the scale; relational items also gain
-  ``change_bg`` points for born globals and ``change_move`` points for firms that moved phase
-  (``change="none"`` sets both to 0);
+- **change in the factors** (a population model of change, as in
+  :mod:`rsnprop.simulate.population`): every firm gets, for each construct with scale items, a
+  latent change in item-point units: a mean change plus a firm-level random change
+  ``N(0, factor_change_sd)``.  The mean change is ``change_bg`` points for born globals plus
+  ``change_move`` points for firms that moved phase on the relational factor
+  (``change="change"``: 0.6 and 0.5; ``change="none"``: 0 and 0, the random change stays),
+  ``change_informational`` (default 0) on the informational factor and 0 on the others.  The
+  random changes of the two benefit factors correlate ``factor_change_corr`` (a shared change
+  in the firm's use of the networks); the others are independent.  Each item of a construct
+  moves by its loading relative to the construct's mean loading times that latent change (so
+  the average item moves by the latent change; reverse-keyed items move the other way), plus
+  answer-level noise ``N(0, retest_sd)``; Likert items outside a construct get the noise only.
+  The answer is rounded and kept on the scale.  Because each item's shift is proportional to
+  its loading, the item intercepts stay invariant across waves (up to rounding and the bounds
+  of the scale), and the random change keeps the factors' wave-to-wave stability below 1;
 - attention-check answers are kept as they were (an attentive firm follows the instruction
   again);
 - the firm keeps its response id (the key carried in the invitation link, ``resp_id``) and its
@@ -29,28 +40,35 @@ import pandas as pd
 
 from ..errors import InputError
 from ..instrument import load_instrument
+from .population import population_parameters
 from .study import _seed_sequence as seed_sequence
 from .study import simulate_study
 
+#: mean latent change of the relational factor (born globals, firms that moved phase), points
 CHANGES = {"change": (0.6, 0.5), "none": (0.0, 0.0)}
 
 
 def simulate_panel(instrument, scenario="p1p2", n: int = 300, seed=1, *, waves: int = 2,
                    change: str = "change", attrition: float = 0.25,
                    attrition_mechanism: str = "mcar", move_rate: float = 0.3,
-                   retest_sd: float = 0.5, return_truth: bool = False, **study_options):
+                   retest_sd: float = 0.5, return_truth: bool = False,
+                   factor_change_sd: float = 0.4, factor_change_corr: float = 0.5,
+                   change_informational: float = 0.0,
+                   **study_options):
     """Simulate ``waves`` raw exports of the same firms.
 
     Parameters
     ----------
     instrument : Instrument or path
     scenario, n, seed, **study_options
-        Passed to :func:`rsnprop.simulate.simulate_study` for wave 1.
+        Passed to :func:`rsnprop.simulate.simulate_study` for wave 1 (the scenario's loadings
+        also weight the change of each item).
     waves : int
         Number of waves (at least 2).
     change : {"change", "none"}
-        ``"change"``: relational items rise by 0.6 scale points for born globals and 0.5 for
-        firms that moved phase, per wave; ``"none"``: no change beyond noise.
+        ``"change"``: the relational factor rises by 0.6 scale points for born globals and by
+        0.5 for firms that moved phase, per wave (on average over its items); ``"none"``: no
+        systematic change (the firm-level random change and the answer noise stay).
     attrition : float
         Expected share of firms leaving at each wave (0 to 0.9).
     attrition_mechanism : {"mcar", "mar"}
@@ -59,7 +77,17 @@ def simulate_panel(instrument, scenario="p1p2", n: int = 300, seed=1, *, waves: 
     retest_sd : float
         Standard deviation of the answer-level noise between waves (scale points).
     return_truth : bool
-        Also return one truth frame per wave (wave-1 truth plus ``stayed``, ``moved``).
+        Also return one truth frame per wave (wave-1 truth plus ``stayed``, ``moved`` and the
+        latent change of each construct since the previous wave, ``change_<construct>`` in
+        scale points; 0 at wave 1).
+    factor_change_sd : float
+        Standard deviation of the firm-level random change of each factor between two waves
+        (scale points, on the average item; 0 to 5); keeps the factors' wave-to-wave stability
+        below 1 (0.88 to 0.97, standardised, for the example's scales at 300 firms).
+    factor_change_corr : float
+        Correlation of the random changes of the relational and informational factors (0 to 1).
+    change_informational : float
+        Mean change of the informational factor of every firm, per wave (scale points).
 
     Returns
     -------
@@ -74,6 +102,7 @@ def simulate_panel(instrument, scenario="p1p2", n: int = 300, seed=1, *, waves: 
     (2, 120, True, True)
     """
     _check(waves, change, attrition, attrition_mechanism, move_rate, retest_sd)
+    _check_change(factor_change_sd, factor_change_corr, change_informational)
     if study_options.get("platform", "generic") != "generic":
         raise InputError("panels are simulated in the generic export format (item ids as "
                          "columns)", parameter="platform", value=study_options["platform"])
@@ -86,13 +115,43 @@ def simulate_panel(instrument, scenario="p1p2", n: int = 300, seed=1, *, waves: 
     raw, truth = simulate_study(ins, scenario, n, seed=root, return_truth=True,
                                 **study_options)
     later_seeds = root.spawn(waves - 1)
-    exports, truths = [raw], [truth.assign(stayed=True, moved=False)]
+    spec = {"weights": item_weights(ins, scenario), "means": CHANGES[change],
+            "informational": float(change_informational), "sd": float(factor_change_sd),
+            "corr": float(factor_change_corr),
+            "retest_sd": retest_sd, "attrition": attrition, "mechanism": attrition_mechanism,
+            "move_rate": move_rate}
+    exports = [raw]
+    truths = [truth.assign(stayed=True, moved=False,
+                           **{f"change_{c}": 0.0 for c in spec["weights"]})]
     for s in later_seeds:
-        raw, truth = _next_wave(ins, raw, truth, np.random.default_rng(s), CHANGES[change],
-                                attrition, attrition_mechanism, move_rate, retest_sd)
+        raw, truth = _next_wave(ins, raw, truth, np.random.default_rng(s), spec)
         exports.append(raw)
         truths.append(truth)
     return (exports, truths) if return_truth else exports
+
+
+def item_weights(ins, scenario) -> dict:
+    """``{construct: {item: weight}}`` for every construct with scale items: the item's loading
+    over the construct's mean loading (the scenario's population loadings), negative for a
+    reverse-keyed item (its raw answer moves the other way).
+
+    Examples
+    --------
+    >>> import rsnprop
+    >>> w = item_weights(rsnprop.load_instrument(), "p1p2")
+    >>> round(sum(abs(x) for x in w["relational"].values()) / len(w["relational"]), 6)
+    1.0
+    >>> w["relational"]["rel_7"] < 0
+    True
+    """
+    items = population_parameters(ins, scenario).items
+    out = {}
+    for c in dict.fromkeys(v["construct"] for v in items.values()):
+        mine = {i: v for i, v in items.items() if v["construct"] == c}
+        mean = float(np.mean([v["loading"] for v in mine.values()]))
+        out[c] = {i: v["loading"] / mean * (-1.0 if v["reverse"] else 1.0)
+                  for i, v in mine.items()}
+    return out
 
 
 def _check(waves, change, attrition, mechanism, move_rate, retest_sd) -> None:
@@ -110,24 +169,58 @@ def _check(waves, change, attrition, mechanism, move_rate, retest_sd) -> None:
         raise InputError("must be >= 0", parameter="retest_sd", value=retest_sd)
 
 
-def _next_wave(ins, raw, truth, rng, deltas, attrition, mechanism, move_rate, retest_sd):
-    """The next wave: who stays, who moves phase, and the re-drawn answers."""
-    rel_items = [i for i in ins.constructs["relational"].items if i in raw.columns]
-    stay = _stayers(_on_scale(ins, raw, rel_items), rng, attrition, mechanism)
+def _check_change(factor_change_sd, factor_change_corr, change_informational) -> None:
+    if not isinstance(factor_change_sd, (int, float, np.integer, np.floating)) or not 0 <= factor_change_sd <= 5:
+        raise InputError("must be a number between 0 and 5 (scale points)",
+                         parameter="factor_change_sd", value=factor_change_sd)
+    if not isinstance(factor_change_corr, (int, float, np.integer, np.floating)) \
+            or not 0 <= factor_change_corr <= 1:
+        raise InputError("must be a number between 0 and 1", parameter="factor_change_corr",
+                         value=factor_change_corr)
+    if not isinstance(change_informational, (int, float, np.integer, np.floating)) or not abs(change_informational) <= 5:
+        raise InputError("must be a number between -5 and 5 (scale points)",
+                         parameter="change_informational", value=change_informational)
+
+
+def _latent_change(spec, bg, moved, rng) -> dict:
+    """Each firm's latent change of each factor (scale points): mean + N(0, sd); the mean is 0
+    except for the benefit factors."""
+    n = len(bg)
+    means = {"relational": spec["means"][0] * bg + spec["means"][1] * moved,
+             "informational": np.full(n, spec["informational"])}
+    common = rng.standard_normal(n)  # shared by the two benefit factors (correlation rho)
+    rho = spec["corr"]
+    out = {}
+    for c in spec["weights"]:
+        z = rng.standard_normal(n)
+        if c in means:
+            z = np.sqrt(rho) * common + np.sqrt(1 - rho) * z
+        out[c] = means.get(c, 0.0) + spec["sd"] * z
+    return out
+
+
+def _next_wave(ins, raw, truth, rng, spec):
+    """The next wave: who stays, who moves phase, the latent changes and the re-drawn answers."""
+    rel_items = [i for i in ins.constructs["relational"].items if i in raw.columns] \
+        if "relational" in ins.constructs else []
+    stay = _stayers(_on_scale(ins, raw, rel_items), rng, spec["attrition"], spec["mechanism"])
     nxt, t = raw.loc[stay].copy(), truth.loc[stay].copy()
-    moved = _move_phase(nxt, rng, move_rate)
+    moved = _move_phase(nxt, rng, spec["move_rate"])
     bg = t["born_global"].to_numpy() == 1
+    latent = _latent_change(spec, bg, moved, rng)
+    weight = {i: (c, w) for c, ws in spec["weights"].items() for i, w in ws.items()}
     for item in _likert_items(ins, nxt):
         scale = ins.items[item].scale
-        shift = (deltas[0] * bg + deltas[1] * moved) if item in rel_items else 0.0
+        shift = latent[weight[item][0]] * weight[item][1] if item in weight else 0.0
         old = pd.to_numeric(nxt[item], errors="coerce").to_numpy(dtype=float)
-        new = np.clip(np.round(old + shift + rng.normal(0, retest_sd, len(nxt))), scale.min,
-                      scale.max)
+        new = np.clip(np.round(old + shift + rng.normal(0, spec["retest_sd"], len(nxt))),
+                      scale.min, scale.max)
         valid = (old >= scale.min) & (old <= scale.max)  # invalid codes and blanks stay as given
         nxt[item] = np.where(valid, new, nxt[item].to_numpy(dtype=object)) if not valid.all() \
             else new
     _next_year(nxt)
-    t = t.assign(stayed=True, moved=moved, phase=nxt["phase"].to_numpy() if "phase" in nxt else None)
+    t = t.assign(stayed=True, moved=moved, phase=nxt["phase"].to_numpy() if "phase" in nxt else None,
+                 **{f"change_{c}": latent[c] for c in spec["weights"]})
     return nxt.reset_index(drop=True), t.reset_index(drop=True)
 
 
