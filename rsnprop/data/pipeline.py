@@ -177,7 +177,19 @@ class _StageTimer:
         self.marks.append((name, time.process_time(), time.perf_counter()))
         if len(self.marks) > 1:
             (prev, cpu0, wall0), (_, cpu1, wall1) = self.marks[-2:]
-            sys.stderr.write(f"[clean] {prev:<28} cpu {cpu1 - cpu0:7.2f} s  wall {wall1 - wall0:7.2f} s\n")
+            sys.stderr.write(f"[clean] {prev:<28} cpu {cpu1 - cpu0:7.2f} s  wall {wall1 - wall0:7.2f} s"
+                             f"  {_memory()}\n")
+
+
+def _memory() -> str:
+    """Resident and peak resident memory of the process (Linux ``/proc``; empty elsewhere)."""
+    try:
+        with open("/proc/self/status") as fh:
+            kb = {k: int(v.split()[0]) for k, v in (ln.split(":", 1) for ln in fh)
+                  if k in ("VmRSS", "VmHWM")}
+    except (OSError, ValueError):
+        return ""
+    return f"rss {kb.get('VmRSS', 0) >> 10} MB, peak {kb.get('VmHWM', 0) >> 10} MB"
 
 
 def _row_flags(careless, miss_share, sample) -> dict:
