@@ -119,12 +119,13 @@ def run(args):
     instrument = load_instrument(ins_path)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DataQualityWarning)  # about the file itself
-        raw = read_table(raw_path, platform=args.platform, instrument=instrument,
-                         **_tokens(getattr(args, "missing_tokens", None)))
+        raws = [read_table(raw_path, platform=args.platform, instrument=instrument,
+                           **_tokens(getattr(args, "missing_tokens", None)))]
     read_warnings = [str(w.message) for w in caught if issubclass(w.category, DataQualityWarning)]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # every warning is in the log and the summary
-        result = clean(raw, instrument, rules, source=raw_path)
+        # popped into the call: clean() frees the raw frame once validated (peak memory)
+        result = clean(raws.pop(), instrument, rules, source=raw_path)
     if read_warnings:  # printed with the summary and kept in the log
         result.log["warnings"] = read_warnings + list(result.log.get("warnings") or [])
     if args.plan and isinstance(result.log, dict):

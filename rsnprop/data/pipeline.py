@@ -51,7 +51,15 @@ from .consistency import apply_consistency_checks
 from .duplicates import screen_duplicates
 from .eligibility import screen_consent, screen_eligibility
 from .item_values import validated_values
-from .log import SCHEMA, Findings, apply_exclusions, cleaning_log, problems_table, short_log
+from .log import (
+    SCHEMA,
+    Findings,
+    apply_exclusions,
+    cleaning_log,
+    problems_table,
+    raw_sha256,
+    short_log,
+)
 from .missing_screen import missing_report, screen_missing_share
 from .rules import CleaningRules
 from .skip_logic import apply_skip_logic
@@ -157,8 +165,10 @@ def clean(raw_df, instrument, rules=None, *, source=None, diagnostics: bool = Tr
     was_enabled = gc.isenabled()
     gc.disable()
     try:
+        frames = [raw_df]   # handed on without a reference here (see _clean)
+        del raw_df
         with one_blas_thread():
-            return _clean(raw_df, instrument, rules, source, diagnostics)
+            return _clean(frames, instrument, rules, source, diagnostics)
     finally:
         if was_enabled:
             gc.enable()
@@ -203,17 +213,25 @@ def _row_flags(careless, miss_share, sample) -> dict:
     return flags
 
 
-def _clean(raw_df, instrument, rules, source, diagnostics=True):
+def _clean(frames, instrument, rules, source, diagnostics=True):
     """The recipe of :func:`clean`: each step adds to ``found`` what it finds (exclusion
-    reasons, problems, warnings) and returns what the later steps need."""
+    reasons, problems, warnings) and returns what the later steps need.
+
+    ``frames`` holds the raw frame, popped here: nothing in the recipe refers to it once its
+    columns are validated, so a frame that the caller does not keep either (``clean(
+    frames.pop(), ...)``, as the ``clean`` command does) is freed then, not at the end."""
 
     rules = CleaningRules.from_any(rules)
     stage, found = _StageTimer(), Findings()
+    raw_df = frames.pop()
     cols = select_columns(raw_df, instrument, rules, source, found.warn)
+    raw_hash = raw_sha256(raw_df, source) if diagnostics else None
+    del raw_df
     stage("respondent ids")
     ids = respondent_ids(cols.df, found.warn)
     stage("recode and validate values")
     values, recodes, languages = validated_values(cols, instrument, rules, found)
+    cols.df = None        # the export itself is no longer needed
     stage("skip logic and required items")
     routing = apply_skip_logic(values, instrument, found)
     stage("impossible facts and constant sums")
@@ -239,7 +257,7 @@ def _clean(raw_df, instrument, rules, source, diagnostics=True):
         return CleaningResult(data, short_log(excl, found), excl.flags, problems_frame())
     problems = problems_table(found.problems, ids)
     missing = missing_report(data, construct_items, rules, found.warn)
-    log = cleaning_log(raw_df, source, instrument, rules, cols=cols, recodes=recodes, excl=excl,
+    log = cleaning_log(raw_hash, source, instrument, rules, cols=cols, recodes=recodes, excl=excl,
                        found=found, problems=problems, careless=careless, routing=routing,
                        data=data, missing=missing, ids=ids, languages=languages)
     stage("end")
