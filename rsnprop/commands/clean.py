@@ -111,8 +111,7 @@ def run(args):
     rules = _rules_from_plan(existing_file(args.plan, "study plan")) if args.plan else None
     from ..data import clean, read_table
     from ..instrument import load_instrument
-    from ..io import atomic_write_many
-    from ..results import dumps
+    from ..io import atomic_write_many, json_text
 
     from ..errors import DataQualityWarning
 
@@ -134,9 +133,11 @@ def run(args):
 
         result.log["plan_hash"] = load_plan(args.plan).hash
     # the clean data, its log and the flags belong together: all replaced, or none
+    if not args.flags:   # the per-row tables are not written: freed first (peak memory)
+        result.flags = result.problems = None
     files = {args.output: clean_data_bytes(result.data, args.output)}
-    if args.log:
-        files[args.log] = dumps(result.log) + "\n"
+    if args.log:   # = rsnprop.results.dumps(result.log), byte for byte
+        files[args.log] = json_text(result.log) + "\n"
     if args.flags:
         files[args.flags] = clean_data_bytes(result.flags, args.flags, "--flags")
     atomic_write_many(files)
