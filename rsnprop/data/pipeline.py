@@ -250,7 +250,7 @@ def _clean(frames, instrument, rules, source, diagnostics=True):
     excl = apply_exclusions(found.reasons, ids, _row_flags(careless, miss_share, sample))
     stage("recode for analysis")
     data = analysis_data(values, excl.kept, ids, cols, instrument, rules, languages=languages,
-                         cache=routing.cache)
+                         cache=routing.cache, reuse_values=True)
     del values
     stage("problems table and log")
     if not diagnostics:
