@@ -325,7 +325,8 @@ def _convert_table(table, decimal, tokens=MISSING_TOKENS):
     for k, j in enumerate(floats):
         x = results[j][0]
         if isinstance(x, tuple):     # the numbers of the distinct values, taken by code
-            np.take(np.append(x[1], np.nan), x[2], out=block[:, k])
+            # (mode "wrap": code -1 reads the NaN slot, and no buffered copy as "raise" makes)
+            np.take(np.append(x[1], np.nan), x[2], out=block[:, k], mode="wrap")
         else:
             block[:, k] = x.to_numpy()
         results[j] = None
