@@ -131,6 +131,9 @@ def clean(raw_df, instrument, rules=None, *, source=None, diagnostics: bool = Tr
     ----------
     raw_df : pandas.DataFrame
         As returned by :func:`rsnprop.data.read_table` (columns = item ids; never modified).
+        Not kept by ``clean`` once its columns are validated: a frame the caller does not
+        keep either (``clean(frames.pop(), ...)``, as ``rsnprop clean`` does) is freed then,
+        which lowers the peak memory of a big export by the size of the frame.
     instrument : rsnprop.instrument.Instrument
     rules : CleaningRules or dict or None
         The study plan's ``cleaning:`` section (defaults for everything not given).
