@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -20,7 +21,7 @@ from pandas.api import types
 from .errors import InputError
 
 __all__ = ["atomic_write", "atomic_write_many", "sha256_file", "sha256_bytes", "csv_safe",
-           "csv_safe_cell"]
+           "csv_safe_cell", "json_text"]
 
 _TMP_SUFFIX = ".rsnprop-tmp"
 
@@ -216,3 +217,73 @@ def _read_manifest(path: Path, option: str) -> dict:
     except (OSError, ValueError, AttributeError):
         raise InputError("is not an rsnprop manifest: move it away", file=path,
                          parameter=option) from None
+
+
+def json_text(obj) -> str:
+    """The JSON text of ``obj`` that :func:`rsnprop.results.dumps` gives (``jsonsafe``,
+    2-space indent, UTF-8 kept, no NaN), built faster and with less memory.
+
+    ``json.dumps`` with an indent runs Python's pure-Python encoder, which yields every
+    bracket, comma and value as its own string; a cleaning log of a million rows lists
+    hundreds of thousands of excluded rows (tens of millions of such pieces). Here each
+    container is joined at once, the scalars encoded by the C helpers ``json`` itself uses,
+    and values that are not plain JSON types go through ``jsonsafe`` first: the text is the
+    same, byte for byte.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rsnprop.results import dumps
+    >>> obj = {"n": np.int64(3), "x": [1.5, float("nan"), True, None], "e": {}, "é": ["a"]}
+    >>> json_text(obj) == dumps(obj)
+    True
+    >>> print(json_text({"a": [1, {"b": []}]}))
+    {
+      "a": [
+        1,
+        {
+          "b": []
+        }
+      ]
+    }
+    """
+    return _json_value(obj, "\n")
+
+
+_ENCODE_STR = json.encoder.encode_basestring     # what json.dumps(ensure_ascii=False) uses
+_FLOAT_REPR = float.__repr__
+_INT_REPR = int.__repr__
+_isfinite = math.isfinite
+
+
+def _json_value(v, nl: str) -> str:
+    """The JSON text of ``v`` whose container items start at ``nl`` + two spaces."""
+    t = type(v)
+    if t is str:
+        return _ENCODE_STR(v)
+    if v is None:
+        return "null"
+    if t is bool:
+        return "true" if v else "false"
+    if t is int:
+        return _INT_REPR(v)
+    if t is float:
+        return _FLOAT_REPR(v) if _isfinite(v) else "null"
+    inner = nl + "  "
+    if t is list:
+        if not v:
+            return "[]"
+        return "[" + inner + ("," + inner).join([_json_value(x, inner) for x in v]) + nl + "]"
+    if t is dict:
+        if not v:
+            return "{}"
+        return "{" + inner + ("," + inner).join(
+            [_ENCODE_STR(k if type(k) is str else str(k)) + ": " + _json_value(x, inner)
+             for k, x in v.items()]) + nl + "}"
+    from .results import jsonsafe
+
+    safe = jsonsafe(v)
+    if type(safe) in (str, bool, int, float, list, dict) or safe is None:
+        return _json_value(safe, nl)
+    return json.dumps(safe, allow_nan=False)      # raises as rsnprop.results.dumps does
+

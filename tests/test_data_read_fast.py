@@ -60,6 +60,15 @@ def _variants():
     junk["rsk_2"] = np.where(rng.random(len(junk)) < .5, "1.000,5", "2")
     junk.loc[5, "role"] = 'He said "hi", then\nleft; ok'
     junk.loc[7, "role"] = "x\x1c"
+    # missing-value tokens (blanked on each column's distinct values by the fast path): with
+    # spaces, in number and text columns, and a column of nothing but tokens
+    tokens = base.copy()
+    idx = rng.choice(len(tokens), 30, replace=False)
+    tokens.loc[idx[:10], "rel_1"] = " NA "
+    tokens.loc[idx[10:20], "rel_1"] = "#N/A"
+    tokens.loc[idx[20:], "role"] = "NULL"
+    tokens["rel_2"] = "NA"
+    tokens.loc[idx[:5], "rel_3"] = "n/a"
     comma = base.copy()
     for c in comma.columns:
         if comma[c].str.contains(r"^\d+\.\d+$", regex=True).any():
@@ -72,6 +81,7 @@ def _variants():
         "semicolon_comma.csv": comma.to_csv(index=False, sep=";").encode(),
         "tab.tsv": base.to_csv(index=False, sep="\t").encode(),
         "junk.csv": junk.to_csv(index=False).encode(),
+        "tokens.csv": tokens.to_csv(index=False).encode(),
         "junk_semicolon.csv": junk.to_csv(index=False, sep=";").encode(),
         "crlf.csv": text.replace("\n", "\r\n").encode(),
         "short_row.csv": (text + "A1,2\n").encode(),

@@ -111,20 +111,20 @@ def run(args):
     rules = _rules_from_plan(existing_file(args.plan, "study plan")) if args.plan else None
     from ..data import clean, read_table
     from ..instrument import load_instrument
-    from ..io import atomic_write_many
-    from ..results import dumps
+    from ..io import atomic_write_many, json_text
 
     from ..errors import DataQualityWarning
 
     instrument = load_instrument(ins_path)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DataQualityWarning)  # about the file itself
-        raw = read_table(raw_path, platform=args.platform, instrument=instrument,
-                         **_tokens(getattr(args, "missing_tokens", None)))
+        raws = [read_table(raw_path, platform=args.platform, instrument=instrument,
+                           **_tokens(getattr(args, "missing_tokens", None)))]
     read_warnings = [str(w.message) for w in caught if issubclass(w.category, DataQualityWarning)]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # every warning is in the log and the summary
-        result = clean(raw, instrument, rules, source=raw_path)
+        # popped into the call: clean() frees the raw frame once validated (peak memory)
+        result = clean(raws.pop(), instrument, rules, source=raw_path)
     if read_warnings:  # printed with the summary and kept in the log
         result.log["warnings"] = read_warnings + list(result.log.get("warnings") or [])
     if args.plan and isinstance(result.log, dict):
@@ -133,9 +133,11 @@ def run(args):
 
         result.log["plan_hash"] = load_plan(args.plan).hash
     # the clean data, its log and the flags belong together: all replaced, or none
+    if not args.flags:   # the per-row tables are not written: freed first (peak memory)
+        result.flags = result.problems = None
     files = {args.output: clean_data_bytes(result.data, args.output)}
-    if args.log:
-        files[args.log] = dumps(result.log) + "\n"
+    if args.log:   # = rsnprop.results.dumps(result.log), byte for byte
+        files[args.log] = json_text(result.log) + "\n"
     if args.flags:
         files[args.flags] = clean_data_bytes(result.flags, args.flags, "--flags")
     atomic_write_many(files)

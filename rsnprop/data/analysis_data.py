@@ -14,6 +14,8 @@ Examples
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pandas as pd
 
@@ -24,20 +26,23 @@ from .validate import LANGUAGE_COLUMN
 __all__ = ["analysis_data", "kept_rows"]
 
 
-def analysis_data(values, kept, ids, cols, instrument, rules, *, languages, cache):
+def analysis_data(values, kept, ids, cols, instrument, rules, *, languages, cache,
+                  reuse_values=False):
     """The clean data: one row per kept firm (``kept``: boolean array over the input rows).
 
     Columns: ``resp_id``, ``survey_language`` (when exported: ``languages``), the validated
     items (``cols``: :class:`~rsnprop.data.columns.Columns`) reverse keyed, the
     ``select_multiple`` indicators (``cache``: factorisations made for the skip logic, reused),
-    the hashed identifying columns, the classification and the scores.
+    the hashed identifying columns, the classification and the scores. ``reuse_values``:
+    ``values`` is not used afterwards, so its float block may hold the kept rows
+    (:func:`kept_rows`).
     """
 
     items = instrument.items
     reverse = {c: it.scale.min + it.scale.max for c, it in items.items()
                if it.type == "likert" and getattr(it, "reverse", False)}
     out = kept_rows(values, kept, [c for c in cols.value_cols + cols.absent if c in values.columns],
-                    reverse)
+                    reverse, reuse=reuse_values)
     multi = _select_multiple_indicators(out, items, kept, cache)
     scores = construct_scores(out, instrument, rules.min_items_for_score, sums=False, partial=True)
     bg = classify_born_global(out, rules.classification)
@@ -77,18 +82,27 @@ def _select_multiple_indicators(out, items, kept, cache) -> dict:
     return multi
 
 
-def kept_rows(values, kept, columns, reverse):
+def kept_rows(values, kept, columns, reverse, *, reuse=False):
     """``values.loc[kept, columns]`` with Likert columns reverse keyed (``lo + hi - x``, as
     :func:`~rsnprop.data.recode.reverse_key`): the float columns are gathered straight into
-    one column-major block and reversed in place there, the others inserted beside it."""
+    one column-major block and reversed in place there, the others inserted beside it.
+
+    ``reuse=True``: ``values`` is discarded afterwards, so when its float columns are the
+    leading columns of one column-major array that nothing else refers to (as
+    :func:`.validate.validate_items` builds it), the kept rows are moved to the top of that
+    array in place and the result is a view of it: no second copy of the answers (a million
+    rows: 0.5 GB less at the peak). Otherwise, or when anything else holds a view of it,
+    they are copied; the values are the same either way."""
 
     rows = np.flatnonzero(kept)
     num = [c for c in columns if values[c].dtype == np.float64]
-    block = np.empty((len(rows), len(num)), order="F")
-    for j, c in enumerate(num):
-        np.take(values[c].to_numpy(), rows, out=block[:, j], mode="clip")  # clip: unbuffered
-        if c in reverse:
-            np.subtract(reverse[c], block[:, j], out=block[:, j])
+    block = _compact_in_place(values, rows, num, reverse) if reuse else None
+    if block is None:
+        block = np.empty((len(rows), len(num)), order="F")
+        for j, c in enumerate(num):
+            np.take(values[c].to_numpy(), rows, out=block[:, j], mode="clip")  # unbuffered
+            if c in reverse:
+                np.subtract(reverse[c], block[:, j], out=block[:, j])
     out = pd.DataFrame(block, columns=num, copy=False)
     is_num = set(num)
     for pos, c in enumerate(columns):
@@ -99,3 +113,35 @@ def kept_rows(values, kept, columns, reverse):
                 x = reverse[c] - pd.to_numeric(pd.Series(x), errors="coerce").to_numpy()
             out.insert(pos, c, pd.Series(x, dtype=col.dtype if c not in reverse else None))
     return out
+
+
+def _compact_in_place(values, rows, num, reverse):
+    """The kept ``rows`` of the float columns ``num`` moved to the top of the array that
+    holds them, reverse keyed there: a view ``(len(rows), len(num))`` of it, or None when
+    the columns are not the leading columns of one column-major array in order, or when
+    something besides ``values`` refers to that array (it would see the rows move)."""
+    if not num:
+        return None
+    arrays = [values[c].to_numpy() for c in num]
+    root = arrays[0].base
+    n = len(values)
+    if not isinstance(root, np.ndarray) or root.base is not None or root.ndim != 2 \
+            or not root.flags.f_contiguous or not root.flags.writeable \
+            or root.shape[0] != n or root.dtype != np.float64 or root.shape[1] < len(num):
+        return None
+    start = root.ctypes.data
+    for j, a in enumerate(arrays):
+        if a.base is not root or a.ctypes.data != start + j * n * 8 or a.strides != (8,):
+            return None
+    # references to the array: ours (root, the column views, getrefcount's argument) and
+    # the one block of ``values``; any other is a view someone still reads
+    if sys.getrefcount(root) != len(arrays) + 3:
+        return None
+    del arrays
+    k = len(rows)
+    for j, c in enumerate(num):
+        col = root[:, j]
+        col[:k] = col[rows]             # rows ascending: read whole before written
+        if c in reverse:
+            np.subtract(reverse[c], col[:k], out=col[:k])
+    return root[:k, :len(num)]

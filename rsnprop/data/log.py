@@ -264,7 +264,7 @@ def short_log(excl: Exclusions, found: Findings) -> dict:
             "diagnostics": False, "warnings": found.warnings}
 
 
-def cleaning_log(raw_df, source, instrument, rules, *, cols, recodes, excl, found, problems,
+def cleaning_log(raw_hash, source, instrument, rules, *, cols, recodes, excl, found, problems,
                  careless, routing, data, missing, ids, languages) -> dict:
     """The cleaning log (schema ``rsnprop.cleaning/1``, docs/schemas.md), from what the steps
     of :func:`rsnprop.data.clean` returned."""
@@ -276,7 +276,7 @@ def cleaning_log(raw_df, source, instrument, rules, *, cols, recodes, excl, foun
         "n_excluded": len(excl.excluded),
         "excluded": excl.excluded,
         "steps": _steps(n_in, excl.flow),
-        "raw_sha256": _raw_hash(raw_df, source),
+        "raw_sha256": raw_hash,
         "source": None if source is None else os.path.basename(str(source)),
         "read": {k: v for k, v in cols.read_info.items()
                  if k not in ("value_labels", "column_labels")},
@@ -323,7 +323,8 @@ def _classification_counts(data):
             for c in ("bg_ms20", "bg_kc25", "bg_true") if c in data.columns}
 
 
-def _raw_hash(raw, source):
+def raw_sha256(raw, source):
+    """SHA-256 of the raw file ``source`` (of the frame's values and dtypes without one)."""
     if source is not None and os.path.isfile(str(source)):
         return sha256_file(source)
 

@@ -51,7 +51,15 @@ from .consistency import apply_consistency_checks
 from .duplicates import screen_duplicates
 from .eligibility import screen_consent, screen_eligibility
 from .item_values import validated_values
-from .log import SCHEMA, Findings, apply_exclusions, cleaning_log, problems_table, short_log
+from .log import (
+    SCHEMA,
+    Findings,
+    apply_exclusions,
+    cleaning_log,
+    problems_table,
+    raw_sha256,
+    short_log,
+)
 from .missing_screen import missing_report, screen_missing_share
 from .rules import CleaningRules
 from .skip_logic import apply_skip_logic
@@ -123,6 +131,9 @@ def clean(raw_df, instrument, rules=None, *, source=None, diagnostics: bool = Tr
     ----------
     raw_df : pandas.DataFrame
         As returned by :func:`rsnprop.data.read_table` (columns = item ids; never modified).
+        Not kept by ``clean`` once its columns are validated: a frame the caller does not
+        keep either (``clean(frames.pop(), ...)``, as ``rsnprop clean`` does) is freed then,
+        which lowers the peak memory of a big export by the size of the frame.
     instrument : rsnprop.instrument.Instrument
     rules : CleaningRules or dict or None
         The study plan's ``cleaning:`` section (defaults for everything not given).
@@ -157,8 +168,10 @@ def clean(raw_df, instrument, rules=None, *, source=None, diagnostics: bool = Tr
     was_enabled = gc.isenabled()
     gc.disable()
     try:
+        frames = [raw_df]   # handed on without a reference here (see _clean)
+        del raw_df
         with one_blas_thread():
-            return _clean(raw_df, instrument, rules, source, diagnostics)
+            return _clean(frames, instrument, rules, source, diagnostics)
     finally:
         if was_enabled:
             gc.enable()
@@ -177,7 +190,19 @@ class _StageTimer:
         self.marks.append((name, time.process_time(), time.perf_counter()))
         if len(self.marks) > 1:
             (prev, cpu0, wall0), (_, cpu1, wall1) = self.marks[-2:]
-            sys.stderr.write(f"[clean] {prev:<28} cpu {cpu1 - cpu0:7.2f} s  wall {wall1 - wall0:7.2f} s\n")
+            sys.stderr.write(f"[clean] {prev:<28} cpu {cpu1 - cpu0:7.2f} s  wall {wall1 - wall0:7.2f} s"
+                             f"  {_memory()}\n")
+
+
+def _memory() -> str:
+    """Resident and peak resident memory of the process (Linux ``/proc``; empty elsewhere)."""
+    try:
+        with open("/proc/self/status") as fh:
+            kb = {k: int(v.split()[0]) for k, v in (ln.split(":", 1) for ln in fh)
+                  if k in ("VmRSS", "VmHWM")}
+    except (OSError, ValueError):
+        return ""
+    return f"rss {kb.get('VmRSS', 0) >> 10} MB, peak {kb.get('VmHWM', 0) >> 10} MB"
 
 
 def _row_flags(careless, miss_share, sample) -> dict:
@@ -191,17 +216,25 @@ def _row_flags(careless, miss_share, sample) -> dict:
     return flags
 
 
-def _clean(raw_df, instrument, rules, source, diagnostics=True):
+def _clean(frames, instrument, rules, source, diagnostics=True):
     """The recipe of :func:`clean`: each step adds to ``found`` what it finds (exclusion
-    reasons, problems, warnings) and returns what the later steps need."""
+    reasons, problems, warnings) and returns what the later steps need.
+
+    ``frames`` holds the raw frame, popped here: nothing in the recipe refers to it once its
+    columns are validated, so a frame that the caller does not keep either (``clean(
+    frames.pop(), ...)``, as the ``clean`` command does) is freed then, not at the end."""
 
     rules = CleaningRules.from_any(rules)
     stage, found = _StageTimer(), Findings()
+    raw_df = frames.pop()
     cols = select_columns(raw_df, instrument, rules, source, found.warn)
+    raw_hash = raw_sha256(raw_df, source) if diagnostics else None
+    del raw_df
     stage("respondent ids")
     ids = respondent_ids(cols.df, found.warn)
     stage("recode and validate values")
     values, recodes, languages = validated_values(cols, instrument, rules, found)
+    cols.df = None        # the export itself is no longer needed
     stage("skip logic and required items")
     routing = apply_skip_logic(values, instrument, found)
     stage("impossible facts and constant sums")
@@ -220,14 +253,14 @@ def _clean(raw_df, instrument, rules, source, diagnostics=True):
     excl = apply_exclusions(found.reasons, ids, _row_flags(careless, miss_share, sample))
     stage("recode for analysis")
     data = analysis_data(values, excl.kept, ids, cols, instrument, rules, languages=languages,
-                         cache=routing.cache)
+                         cache=routing.cache, reuse_values=True)
     del values
     stage("problems table and log")
     if not diagnostics:
         return CleaningResult(data, short_log(excl, found), excl.flags, problems_frame())
     problems = problems_table(found.problems, ids)
     missing = missing_report(data, construct_items, rules, found.warn)
-    log = cleaning_log(raw_df, source, instrument, rules, cols=cols, recodes=recodes, excl=excl,
+    log = cleaning_log(raw_hash, source, instrument, rules, cols=cols, recodes=recodes, excl=excl,
                        found=found, problems=problems, careless=careless, routing=routing,
                        data=data, missing=missing, ids=ids, languages=languages)
     stage("end")

@@ -102,23 +102,49 @@ def _convert_column_fast(s, decimal):
     """
 
     try:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
         if isinstance(s, (pa.Array, pa.ChunkedArray)):
             a, index = s, None
         else:
             a, index = pa.array(s, type=pa.string(), from_pandas=True), s.index
-        if isinstance(a, pa.ChunkedArray):
-            a = a.combine_chunks() if a.num_chunks else pa.array([], pa.string())
-        enc = pc.dictionary_encode(a)
+        dictionary, codes = _encode(a)
     except Exception:  # noqa: BLE001 - non-string objects: the general rules decide
         return None
-    n = len(a)
-    index = pd.RangeIndex(n) if index is None else index
-    codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False)   # -1: missing
-    t = pc.utf8_trim(enc.dictionary, characters=_PY_WHITESPACE)   # distinct values, stripped
+    res = _decide(dictionary, codes, decimal)
+    if res is None:
+        return None
+    return _series(res[0], pd.RangeIndex(len(codes)) if index is None else index), res[1]
+
+
+def _encode(a):
+    """``(distinct values, codes)`` of a pyarrow string array; code -1: missing cell."""
+    if isinstance(a, pa.ChunkedArray):
+        a = a.combine_chunks() if a.num_chunks else pa.array([], pa.string())
+    enc = pc.dictionary_encode(a)
+    return enc.dictionary, pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False)
+
+
+def _series(kind, index):
+    """The Series of a decided column (``kind`` from :func:`_decide`)."""
+    tag, values, codes = kind
+    x = np.append(values, np.nan if tag == "float" else None)[codes]   # code -1: missing
+    if tag == "int":
+        return pd.Series(x.astype("int64"), index=index)
+    return pd.Series(x, index=index, dtype="float64" if tag == "float" else object)
+
+
+def _decide(dictionary, codes, decimal):
+    """The rules of :func:`_convert_column_fast` on the distinct values ``dictionary`` of a
+    column and its cells' ``codes`` (-1: missing; a value no cell refers to any more is
+    ignored): ``((tag, values, codes), is_comma)`` with ``tag`` ``"int"``, ``"float"`` (the
+    numbers of the distinct values) or ``"text"`` (the stripped distinct values, None for
+    blank ones), or None when only the general rules can decide."""
+
+    t = pc.utf8_trim(dictionary, characters=_PY_WHITESPACE)   # distinct values, stripped
     valid_d = np.asarray(pc.not_equal(t, "").to_numpy(zero_copy_only=False), dtype=bool)
+    missing = codes < 0
+    if missing.any():
+        used = np.bincount(codes[~missing], minlength=len(valid_d)) > 0
+        valid_d &= used[:len(valid_d)]
     if not valid_d.any():
         return None                       # empty or whitespace-only column: general rules
     t = pc.if_else(pa.array(valid_d), t, pa.scalar(None, pa.string()))
@@ -134,10 +160,10 @@ def _convert_column_fast(s, decimal):
                             dtype="float64")
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             return None
-        x = np.append(xd, np.nan)[codes]          # code -1 -> NaN
-        if not np.isnan(x).any() and np.all(np.abs(xd) < 2 ** 53) and np.all(xd % 1 == 0):
-            return pd.Series(x.astype("int64"), index=index)
-        return pd.Series(x, index=index)
+        # int64 when no cell is missing and every number is a whole number below 2 ** 53
+        # (a blank or blanked distinct value is NaN, so never whole)
+        whole = not missing.any() and np.all(np.abs(xd) < 2 ** 53) and np.all(xd % 1 == 0)
+        return ("int" if whole else "float", xd, codes)
 
     hit = np.zeros(len(valid_d), dtype=bool)
     if decimal != ",":
@@ -155,8 +181,7 @@ def _convert_column_fast(s, decimal):
     sample = pc.take(t, pa.array(cand, type=pa.int64())).to_pylist()
     if not any(_rejected(v, decimal) for v in sample):
         return None
-    txt = np.append(t.to_numpy(zero_copy_only=False), None)[codes]   # None: empty cell
-    return pd.Series(txt, index=index, dtype=object), False
+    return ("text", t.to_numpy(zero_copy_only=False), codes), False
 
 
 
@@ -237,53 +262,83 @@ def _blank_missing_tokens(df, tokens):
 
 
 
-def _blank_missing_tokens_arrow(table, tokens):
-    """:func:`_blank_missing_tokens` for a pyarrow table of text columns."""
+def _blank_codes(dictionary, codes, tokens, counts):
+    """The codes with the cells whose stripped text is a missing-value token set to -1
+    (missing), counting those cells by token in ``counts``."""
 
-    counts: dict = {}
-    if not tokens:
-        return table, counts
-    values = pa.array(sorted(set(tokens)), type=pa.string())
-    cols = []
-    for col in table.columns:
-        t = pc.utf8_trim(col, characters=_PY_WHITESPACE)
-        hit = pc.fill_null(pc.is_in(t, value_set=values), False)
-        if pc.any(hit).as_py():
-            vc = pc.value_counts(pc.filter(t, hit))
-            for item in vc.to_pylist():
-                counts[item["values"]] = counts.get(item["values"], 0) + int(item["counts"])
-            col = pc.if_else(hit, pa.scalar(None, pa.string()), col)
-        cols.append(col)
-    return pa.table(cols, names=table.column_names), dict(sorted(counts.items()))
+    if tokens is None:
+        return codes
+    t = pc.utf8_trim(dictionary, characters=_PY_WHITESPACE)
+    hit = np.asarray(pc.fill_null(pc.is_in(t, value_set=tokens), False)
+                     .to_numpy(zero_copy_only=False), dtype=bool)
+    if not hit.any():
+        return codes
+    cells = np.bincount(codes[codes >= 0], minlength=len(hit))
+    for j in np.flatnonzero(hit & (cells > 0)):
+        tok = t[int(j)].as_py()
+        counts[tok] = counts.get(tok, 0) + int(cells[j])
+    codes = codes.copy()
+    codes[np.append(hit, False)[codes]] = -1         # (code -1 reads the spare False)
+    return codes
 
 
 
-def _convert_table(table, decimal):
-    """:func:`to_numeric_columns` of a pyarrow table of text columns (the general rules get a
-    pandas text column, as ``pd.read_csv(dtype=str)`` gives)."""
+def _convert_table(table, decimal, tokens=MISSING_TOKENS):
+    """:func:`to_numeric_columns` of a pyarrow table of text columns, after blanking the
+    cells that are missing-value ``tokens`` (as :func:`_blank_missing_tokens`): the frame,
+    the decimal-comma columns and ``{token: cells}``.
 
-    def convert(col):
-        res = _convert_column_fast(col, decimal)
-        if res is None:
-            res = _convert_column_general(pd.Series(col.to_pandas(), dtype="str"), decimal)
-        return res
+    Each column is dictionary encoded once; the tokens and the rules are decided on its
+    distinct values. The general rules get a pandas text column, as
+    ``pd.read_csv(dtype=str)`` gives. The table's columns are released as they are
+    converted, and the number columns written straight into one column-major block."""
+
+    token_set = pa.array(sorted(set(tokens)), type=pa.string()) if tokens else None
+    names, columns, n = table.column_names, table.columns, table.num_rows
+    del table
+
+    def convert(j):
+        dictionary, codes = _encode(columns[j])
+        columns[j] = None                            # the text of the column is released
+        counts: dict = {}
+        codes = _blank_codes(dictionary, codes, token_set, counts)
+        res = _decide(dictionary, codes, decimal)
+        if res is None:       # the general rules, on the column's cells (tokens blanked)
+            cells = pc.take(dictionary, pa.array(codes, mask=codes < 0))
+            res = _convert_column_general(pd.Series(cells.to_pandas(), dtype="str"), decimal)
+        return res, counts
 
     # both cores: the arrow kernels release the GIL; results are collected in column order
     with ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(convert, table.columns))
-    names = table.column_names
-    comma_cols = [n for n, (_, is_comma) in zip(names, results) if is_comma]
+        done = list(pool.map(convert, range(len(names))))
+    counts: dict = {}
+    for _, col_counts in done:
+        for tok, k in col_counts.items():
+            counts[tok] = counts.get(tok, 0) + k
+    results = [res for res, _ in done]
+    del done
+    comma_cols = [name for name, (_, is_comma) in zip(names, results) if is_comma]
     # float columns in one column-major block (no consolidation copy), the others inserted
-    floats = [j for j, (x, _) in enumerate(results) if x.dtype == "float64"]
-    block = np.empty((table.num_rows, len(floats)), order="F")
+    floats = [j for j, (x, _) in enumerate(results)
+              if (x[0] == "float" if isinstance(x, tuple) else x.dtype == "float64")]
+    block = np.empty((n, len(floats)), order="F")
     for k, j in enumerate(floats):
-        block[:, k] = results[j][0].to_numpy()
+        x = results[j][0]
+        if isinstance(x, tuple):     # the numbers of the distinct values, taken by code
+            # (mode "wrap": code -1 reads the NaN slot, and no buffered copy as "raise" makes)
+            np.take(np.append(x[1], np.nan), x[2], out=block[:, k], mode="wrap")
+        else:
+            block[:, k] = x.to_numpy()
+        results[j] = None
     df = pd.DataFrame(block, columns=[names[j] for j in floats], copy=False)
-    is_float = set(floats)
-    for j, (x, _) in enumerate(results):
-        if j not in is_float:
-            df.insert(j, names[j], x.reset_index(drop=True))
-    return df, comma_cols
+    for j, res in enumerate(results):
+        if res is not None:
+            x = res[0]
+            df.insert(j, names[j], _series(x, pd.RangeIndex(n)) if isinstance(x, tuple)
+                      else x.reset_index(drop=True))
+    # the memory of the text columns back to the system (the allocator keeps freed pages)
+    pa.default_memory_pool().release_unused()
+    return df, comma_cols, dict(sorted(counts.items()))
 
 
 

@@ -23,7 +23,6 @@ from ..errors import DataFileError, DataQualityWarning
 from .read_cells import (
     MISSING_TOKENS,
     _blank_missing_tokens,
-    _blank_missing_tokens_arrow,
     _check_header,
     _convert_table,
     to_numeric_columns,
@@ -55,6 +54,8 @@ def detect_encoding(raw: bytes) -> str:
         return "utf-8-sig"
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
+    if raw.isascii():       # ASCII is UTF-8 (checked without decoding a big file)
+        return "utf-8"
     try:
         raw.decode("utf-8")
         return "utf-8"
@@ -140,11 +141,11 @@ def _read_csv(path: Path, *, encoding=None, delimiter=None, decimal=None,
     # pandas below); anything it does not read exactly as pandas would (short or long rows,
     # duplicate or empty header names, parse errors, invalid UTF-8) goes to pandas, which
     # reports them
-    table = _read_csv_arrow(raw, text, enc, delim)
-    if table is not None:
+    tables = [_read_csv_arrow(raw, text, enc, delim)]
+    if tables[0] is not None:
         del raw, text
-        table, counts = _blank_missing_tokens_arrow(table, missing_tokens)
-        df, comma_cols = _convert_table(table, decimal)
+        # popped: the conversion holds the only reference and releases it column by column
+        df, comma_cols, counts = _convert_table(tables.pop(), decimal, missing_tokens)
         df.attrs["rsnprop_read"] = {"format": "csv", "encoding": enc, "delimiter": delim,
                                     "decimal_comma_columns": comma_cols,
                                     "missing_tokens": counts}

@@ -47,7 +47,9 @@ def apply_skip_logic(values, instrument, found) -> Routing:
     shown, routed, probs, not_shown_answered = check_skip_logic(values, instrument, cache=cache)
     found.problems += probs
     if not_shown_answered:
-        n_late = len(np.unique(np.concatenate(list(not_shown_answered.values()))))
+        late = np.zeros(len(values), dtype=bool)        # rows counted once (no sort)
+        late[np.concatenate(list(not_shown_answered.values()))] = True
+        n_late = int(late.sum())
         found.warn(f"{n_late} row(s) answered questions their routing rules hide (a form without "
                    "the screen-outs?): answers kept, listed in log.routing.not_shown_answered")
     return Routing(shown, routed, not_shown_answered, cache)

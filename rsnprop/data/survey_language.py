@@ -51,17 +51,18 @@ def check_survey_language(values, languages):
     """
 
     known = {str(lg).casefold(): str(lg) for lg in languages}
-    uniq, inv = np.unique(values.astype(object).where(values.notna(), "").astype(str)
-                          .to_numpy(), return_inverse=True)
+    # distinct values by hashing (np.unique sorts a million strings: 0.5 s), in any order:
+    # each maps on its own, then back to the rows
+    inv, uniq = pd.factorize(values.astype(object).where(values.notna(), "").astype(str)
+                             .to_numpy())
     mapped = []
     for u in uniq:                      # distinct values only
         t = u.strip().casefold()
         m = re.search(r"\(([^()]+)\)\s*$", t)
         t = m.group(1).strip() if m else t
         mapped.append(known.get(t, known.get(re.split(r"[-_]", t, maxsplit=1)[0])) if t else "")
-    codes = np.asarray(mapped, dtype=object)[inv.ravel()]
-    bad = np.asarray([c is None for c in codes])
-    codes[codes == ""] = None
+    bad = np.asarray([m is None for m in mapped], dtype=bool)[inv]
+    codes = np.asarray([None if m == "" else m for m in mapped], dtype=object)[inv]
     rows = np.flatnonzero(bad)
     probs = problems_frame(rows, LANGUAGE_COLUMN, pd.Series(values).to_numpy()[rows],
                            "unknown_language") if len(rows) else problems_frame()
@@ -83,7 +84,7 @@ def language_counts(codes, kept, languages) -> dict:
 
     def count(c):
         return {lg: int(np.sum(c == lg)) for lg in languages} | \
-            {"missing": int(sum(x is None for x in c))}
+            {"missing": int(pd.isna(c).sum())}      # (codes are text or None)
 
     return {"column": LANGUAGE_COLUMN, "languages": list(languages), "n_in": count(codes),
             "n_kept": count(codes[np.asarray(kept, dtype=bool)])}

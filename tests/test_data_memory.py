@@ -1,0 +1,57 @@
+"""The million-row memory savings of cleaning keep the values: the kept rows moved in place
+(:func:`rsnprop.data.analysis_data.kept_rows` with ``reuse``) equal the copied ones, and the
+move is refused when anything else still refers to the answers."""
+
+from __future__ import annotations
+
+import importlib.resources as ir
+
+import numpy as np
+import pandas as pd
+
+from rsnprop.data import clean, read_table
+from rsnprop.data.analysis_data import kept_rows
+from rsnprop.instrument import load_instrument
+
+
+def _values(n=50, seed=3):
+    rng = np.random.default_rng(seed)
+    root = np.empty((n, 4), order="F")              # as validate_items builds it
+    root[:, :3] = rng.integers(1, 8, (n, 3))
+    root[rng.random(n) < 0.2, 0] = np.nan
+    values = pd.DataFrame(root[:, :3], columns=["a", "b", "c"], copy=False)
+    values["t"] = pd.Series([f"x{i}" for i in range(n)], dtype=object)
+    return values, root
+
+
+def test_kept_rows_in_place_equals_copy():
+    kept = np.random.default_rng(4).random(50) < 0.7
+    reverse = {"b": 8.0}
+    expected = kept_rows(_values()[0], kept, ["a", "b", "t", "c"], reverse)
+    values = _values()[0]
+    got = kept_rows(values, kept, ["a", "b", "t", "c"], reverse, reuse=True)
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    # the answers were not copied: the result is a view of the 50-row array of values
+    assert got["a"].to_numpy().base.shape == (50, 4) and kept.sum() < 50
+
+
+def test_kept_rows_refuses_to_move_rows_someone_reads():
+    values, root = _values()
+    kept = np.arange(50) % 3 != 0
+    held = values["a"]                        # a view of the answers still in use
+    before = held.to_numpy().copy()
+    got = kept_rows(values, kept, ["a", "b", "c"], {}, reuse=True)
+    assert not np.shares_memory(got["a"].to_numpy(), root)
+    np.testing.assert_array_equal(held.to_numpy(), before)
+
+
+def test_clean_releases_the_export_and_gives_the_same_data():
+    ins = load_instrument("instruments/rsn_internationalisation.yaml")
+    raw_path = ir.files("rsnprop.datasets") / "example_raw.csv"
+    raw = read_table(raw_path)
+    kept_ref = clean(raw, ins, source=raw_path)        # the caller keeps its frame
+    frames = [read_table(raw_path)]
+    owned = clean(frames.pop(), ins, source=raw_path)  # the frame handed over
+    pd.testing.assert_frame_equal(owned.data, kept_ref.data, check_exact=True)
+    assert owned.log == kept_ref.log
+    pd.testing.assert_frame_equal(raw, read_table(raw_path), check_exact=True)   # unchanged

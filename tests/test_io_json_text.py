@@ -1,0 +1,51 @@
+"""rsnprop.io.json_text writes exactly the text of rsnprop.results.dumps (the cleaning log of
+the clean command goes through it), for any mix of JSON and numpy/pandas values."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rsnprop.io import json_text
+from rsnprop.results import dumps
+
+_scalar = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=6),
+                    st.floats(allow_nan=True, allow_infinity=True),
+                    st.integers(-5, 5).map(np.int64), st.floats(width=32).map(np.float32),
+                    st.booleans().map(np.bool_))
+_key = st.one_of(st.text(max_size=5), st.integers(-3, 3), st.booleans(), st.none())
+_value = st.recursive(_scalar, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.tuples(inner, inner),
+    st.dictionaries(_key, inner, max_size=4)), max_leaves=25)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_value)
+def test_json_text_equals_dumps(obj):
+    assert json_text(obj) == dumps(obj)
+
+
+@pytest.mark.parametrize("obj", [
+    {"a": np.array([1.0, np.nan]), "b": pd.Series([1, 2], index=["x", "y"])},
+    pd.DataFrame({"x": [1.5, math.inf], "y": ["é", None]}),
+    {"s": {3, 1, 2}, "t": frozenset({"b", "a"}), "ts": pd.Timestamp("2025-01-02")},
+    [[], {}, [[]], {"": {"": []}}, "\u2028\"\\\n"],
+])
+def test_json_text_equals_dumps_on_library_values(obj):
+    assert json_text(obj) == dumps(obj)
+
+
+def test_json_text_of_other_objects_equals_dumps():
+    class Odd:
+        __slots__ = ()
+
+        def __repr__(self):
+            return "odd"
+
+    obj = {"x": Odd(), "y": [Odd(), 1]}
+    assert json_text(obj) == dumps(obj)
