@@ -10,9 +10,9 @@ MCAR; docs/panel-power.md):
 
 1. change='change': the share of replications with the verdict "supported" is >= 80 % for
    each panel hypothesis of the plan;
-2. change='none': the share of replications with at least one (false) "supported" is not
-   significantly above 5 % (its Wilson 95 % interval reaches 5 %; the point estimate and its
-   Monte Carlo SE are printed: see the test for why not the point estimate itself);
+2. change='none': the share of replications with at least one (false) "supported" is <= 5 %,
+   and so is each hypothesis's (the point estimates of the seeded run, printed with their
+   Monte Carlo SE);
 3. the power curve at N = 200, 300, 400, 600 (``RSNPROP_BENCH_PANEL_CURVE_REPS``, default
    200 per N), the table of docs/panel-power.md.
 
@@ -109,12 +109,10 @@ def test_no_change_keeps_false_supported_at_5_percent(tmp_path):
     (row,) = d["by_n"]
     assert row["reps"] == REPS
     # Holm at alpha = 0.05 over three one-sided tests holds the family-wise rate at 5 % (about
-    # 4.9 % with independent tests): even a right rate gives a point estimate above 5 % in about
-    # half of the runs of 500 replications.  So the check is that the rate is not significantly
-    # above 5 % (the Wilson 95 % interval reaches 5 %); the point estimate and its MC SE are
-    # printed and reported in docs/panel-power.md.
-    assert row["any_false_supported_ci_lower"] <= 0.05, (row["any_false_supported"],
-                                                         row["any_false_supported_se"])
+    # 4.9 % with independent tests); the runs are seeded, so this checks the figures recorded in
+    # docs/panel-power.md (3.2 % +- 0.8 at N = 400, seed 2026).
+    assert row["any_false_supported"] <= 0.05, (row["any_false_supported"],
+                                                row["any_false_supported_se"])
     for r in d["results"]:   # and no single hypothesis wrongly supported in over 5 %
         assert r["power"] <= 0.05, (r["hypothesis"], r["power"], r["mc_se"])
 
