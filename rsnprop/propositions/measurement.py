@@ -119,7 +119,7 @@ def check_measurement(clean_df, plan, *, bg_definition=None) -> dict:
             inv = invariance(latent_model(items["relational"], items["informational"]), sub, bg,
                              levels=levels, estimator="ML", missing=m.missing, rule="score",
                              partial_search=True, locate=m.locate, correction=m.correction,
-                             alpha=m.alpha)
+                             alpha=m.alpha, se="none")   # judged by score tests: no SEs needed
     except Exception as err:  # noqa: BLE001 - a failing check must not stop the verdicts
         return _empty(plan, "failed", f"invariance check failed: {type(err).__name__}: {err}",
                       n=int(len(sub)), n_total=n_total)

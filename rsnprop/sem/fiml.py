@@ -46,18 +46,20 @@ class _Comparison:
     convb: bool
 
 
-def estimate_fiml(pt, arrays, labels, *, estimator, n_dropped):
-    """Fit ``pt`` by FIML to incomplete ``arrays`` (one per group): an :class:`Estimate`."""
-    pats = [patterns(x) for x in arrays]
+def estimate_fiml(pt, arrays, labels, *, estimator, n_dropped, se="standard"):
+    """Fit ``pt`` by FIML to incomplete ``arrays`` (one per group): an :class:`Estimate`.
+
+    ``se="none"`` (lavaan's ``se = "none"``): no standard errors, hence no sandwich and no
+    FIML-corrected robust indices either (the covariance matrix of the estimates is NaN)."""
+    pats, cmp = _data_models(len(pt.ov), arrays)
     ns = [x.shape[0] for x in arrays]
-    cmp = _comparison_models(pt, arrays, pats, ns)
     gdata = _h1_group_data(cmp, ns)
     eng, theta, fmin, conv, it = _fit_model(pt, pats, ns, gdata)
     warn = []
     if not cmp.conv1:
         warn.append("FIML: the saturated (h1) model did not converge; chi-square is unreliable")
     fitm, df, df_b = _fit_measures(pt, eng, theta, cmp, gdata, pats)
-    vcov, E_inv = _observed_vcov(eng, theta, warn)
+    vcov, E_inv = _observed_vcov(eng, theta, warn) if se != "none" else (None, None)
     if estimator == "MLR" and vcov is not None:
         vcov = _mlr_sandwich(eng, theta, cmp, E_inv, fitm, df, df_b)
     if df > 0 and vcov is not None and cmp.conv1 and cmp.convb:
@@ -73,9 +75,30 @@ def estimate_fiml(pt, arrays, labels, *, estimator, n_dropped):
                     warnings=warn, n_dropped=n_dropped, data=arrays, attributes={"missing": "fiml"})
 
 
-def _comparison_models(pt, arrays, pats, ns):
+#: the missing-data patterns and comparison models of the last data sets fitted, by their bytes:
+#: the steps of an invariance sequence (and a partial search) fit several models to one data set,
+#: whose saturated and baseline models are the same (computed once, the same numbers)
+_DATA_MODELS: dict = {}
+_DATA_MODELS_KEPT = 4
+
+
+def _data_models(p, arrays):
+    """``(patterns per group, _Comparison)`` of the data ``arrays`` (``p`` variables), computed
+    once per data set and kept for the next models fitted to the same data."""
+    key = (p, tuple((x.shape, x.tobytes()) for x in arrays))
+    hit = _DATA_MODELS.get(key)
+    if hit is None:
+        pats = [patterns(x) for x in arrays]
+        hit = (pats, _comparison_models(p, arrays, pats, [x.shape[0] for x in arrays]))
+        while len(_DATA_MODELS) >= _DATA_MODELS_KEPT:
+            _DATA_MODELS.pop(next(iter(_DATA_MODELS)))
+        _DATA_MODELS[key] = hit
+    return hit
+
+
+def _comparison_models(p, arrays, pats, ns):
     """The saturated and baseline models, from the available-case moments."""
-    G, p = len(arrays), len(pt.ov)
+    G = len(arrays)
     starts = [available_moments(x) for x in arrays]
     h1, th1, conv1 = saturated_model(p, G, "h1", pats, ns, starts)
     base, thb, convb = saturated_model(p, G, "baseline", pats, ns, starts)

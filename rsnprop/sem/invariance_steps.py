@@ -30,7 +30,8 @@ from ..results import Result, jsonsafe
 from .scoretest import score_tests
 
 __all__ = ["InvarianceResult", "SCHEMA", "STEP_FIT_KEYS", "StepLog", "step_record", "lrt", "judge_step",
-           "compare_steps", "collect_warnings", "rule_text", "drop_strict_for_delta", "STEP_TYPE"]
+           "compare_steps", "collect_warnings", "rule_text", "drop_strict_for_delta", "STEP_TYPE",
+           "step_score_tests"]
 
 #: contract of the JSON of InvarianceResult.to_dict (rsnprop.schemas.Invariance)
 SCHEMA = "rsnprop.invariance/1"
@@ -195,11 +196,21 @@ def lrt(res1, res0):
 STEP_TYPE = {"metric": "loadings", "scalar": "intercepts", "strict": "residuals", "means": "means"}
 
 
+def step_score_tests(res, name, correction, alpha):
+    """Score tests of the constraints step ``name`` adds (:data:`STEP_TYPE`) in the fit ``res``,
+    computed once per fit (the partial search asks again for the tests its step was judged by)."""
+    key = (STEP_TYPE[name.replace("partial_", "")], correction, alpha)
+    kept = res.__dict__.get("_step_score_tests")
+    if kept is None or kept[0] != key:
+        kept = (key, score_tests(res, types=(key[0],), correction=correction, alpha=alpha))
+        res.__dict__["_step_score_tests"] = kept
+    return kept[1]
+
+
 def _score_step(rec, res, correction, alpha):
     """Score tests of the step's own constraints; ``rec["score_tests"]`` and ``rec["held"]``."""
 
-    base = rec["name"].replace("partial_", "")
-    st = score_tests(res, types=(STEP_TYPE[base],), correction=correction, alpha=alpha)
+    st = step_score_tests(res, rec["name"], correction, alpha)
     rec["score_tests"] = {"total": st.total, "correction": correction, "alpha": alpha,
                           "univariate": st.univariate.to_dict("records"),
                           "cumulative": st.cumulative.to_dict("records")}

@@ -244,7 +244,10 @@ def score_tests(res, *, types=None, correction="holm", alpha=0.05):
     uni = np.array([_release_stat(info, R, [j for j in range(len(cons)) if j != i], score, N)
                     for i in range(m)])
     order = np.argsort(-uni, kind="stable")
-    cum = np.array([_release_stat(info, R, [j for j in range(len(cons)) if j not in set(order[:r + 1])],
+    # the first cumulative test releases the largest univariate one, the last one releases all
+    # (the total test): the same statistics, not computed again
+    cum = np.array([uni[order[0]] if r == 0 else total if r == m - 1 else
+                    _release_stat(info, R, [j for j in range(len(cons)) if j not in set(order[:r + 1])],
                                   score, N) for r in range(m)])
     p_uni = stats.chi2.sf(uni, 1)
     p_adj = p_adjust([float(p) for p in p_uni], correction)
