@@ -36,7 +36,7 @@ __all__ = ["estimate_fiml", "fiml_corrected", "FIMLEngine", "patterns"]
 
 @dataclass
 class _Comparison:
-    """The saturated (h1) and baseline models at their FIML estimates."""
+    """The saturated (h1) and baseline models at their FIML estimates, and their log-likelihoods."""
 
     h1: FIMLEngine
     th1: np.ndarray
@@ -44,6 +44,8 @@ class _Comparison:
     base: FIMLEngine
     thb: np.ndarray
     convb: bool
+    ll1: float = float("nan")
+    llb: float = float("nan")
 
 
 def estimate_fiml(pt, arrays, labels, *, estimator, n_dropped, se="standard"):
@@ -102,7 +104,7 @@ def _comparison_models(p, arrays, pats, ns):
     starts = [available_moments(x) for x in arrays]
     h1, th1, conv1 = saturated_model(p, G, "h1", pats, ns, starts)
     base, thb, convb = saturated_model(p, G, "baseline", pats, ns, starts)
-    return _Comparison(h1, th1, conv1, base, thb, convb)
+    return _Comparison(h1, th1, conv1, base, thb, convb, h1.loglik(th1), base.loglik(thb))
 
 
 def _h1_group_data(cmp, ns):
@@ -145,7 +147,7 @@ def _fit_measures(pt, eng, theta, cmp, gdata, pats):
     ns = eng.ns
     N = eng.ntotal
     npar = pt.npar
-    ll0, ll1, llb = eng.loglik(theta), cmp.h1.loglik(cmp.th1), cmp.base.loglik(cmp.thb)
+    ll0, ll1, llb = eng.loglik(theta), cmp.ll1, cmp.llb
     chi2 = max(2 * (ll1 - ll0), 0.0)
     chi2_b = 2 * (ll1 - llb)
     px = len(pt.ov_x)

@@ -218,7 +218,8 @@ def score_tests(res, *, types=None, correction="holm", alpha=0.05):
     if getattr(res, "_wls", None) is not None or res.theta is None:
         raise InputError("score tests need an ML fit (not WLSMV)", parameter="estimator", value=res.estimator)
     pt = res.partable
-    aug, expand, pairs = unconstrained(pt)
+    aug, expand, all_pairs = unconstrained(pt)
+    pairs = all_pairs
     if types is not None:
         pairs = [p for p in pairs if _eq_type(p[1], pt.lv) in set(types)]
     if not pairs:
@@ -228,7 +229,6 @@ def score_tests(res, *, types=None, correction="holm", alpha=0.05):
     if isinstance(res._engine, FIMLEngine):
         eng = FIMLEngine(eng.groups, res._engine.pats, aug.npar, res._engine.ns)
     # constraints not tested stay imposed (rows of R that are always kept)
-    _, _, all_pairs = unconstrained(pt)
     tested = {(id(a), id(b)) for a, b, _, _ in pairs}
     fixed = [p for p in all_pairs if (id(p[0]), id(p[1])) not in tested]
     cons = list(pairs) + fixed
