@@ -187,7 +187,7 @@ def _eq_type(row, lv):
     return _eq_type(row, set(lv))
 
 
-def score_tests(res, *, types=None, correction="holm", alpha=0.05):
+def score_tests(res, *, types=None, correction="holm", alpha=0.05, cumulative=True):
     """Score tests of the equality constraints of a fitted model (see module docstring).
 
     Parameters
@@ -203,6 +203,10 @@ def score_tests(res, *, types=None, correction="holm", alpha=0.05):
         ``holm``, ``bonferroni``, ``fdr_bh``, ..., ``none``).
     alpha : float
         Level at which a corrected p-value flags a constraint.
+    cumulative : bool
+        ``False``: the univariate tests only (what a decision on each constraint needs): the
+        total and cumulative tests are left out (``total`` has ``X2`` and ``p_value`` NaN,
+        ``cumulative`` no rows); the univariate statistics are the same.
 
     Returns
     -------
@@ -240,7 +244,7 @@ def score_tests(res, *, types=None, correction="holm", alpha=0.05):
     N = res._engine.ntotal
     m = len(pairs)
     always = list(range(m, len(cons)))
-    total = _release_stat(info, R, always, score, N)
+    total = _release_stat(info, R, always, score, N) if cumulative else float("nan")
     uni = np.array([_release_stat(info, R, [j for j in range(len(cons)) if j != i], score, N)
                     for i in range(m)])
     order = np.argsort(-uni, kind="stable")
@@ -248,7 +252,7 @@ def score_tests(res, *, types=None, correction="holm", alpha=0.05):
     # (the total test): the same statistics, not computed again
     cum = np.array([uni[order[0]] if r == 0 else total if r == m - 1 else
                     _release_stat(info, R, [j for j in range(len(cons)) if j not in set(order[:r + 1])],
-                                  score, N) for r in range(m)])
+                                  score, N) for r in range(m if cumulative else 0)])
     p_uni = stats.chi2.sf(uni, 1)
     p_adj = p_adjust([float(p) for p in p_uni], correction)
     rows = []
@@ -258,10 +262,10 @@ def score_tests(res, *, types=None, correction="holm", alpha=0.05):
                      "X2": float(uni[i]), "df": 1, "p_value": float(p_uni[i]),
                      "p_adjusted": p_adj[i], "flagged": bool(p_adj[i] < alpha)})
     univariate = pd.DataFrame(rows)
-    cumulative = univariate.loc[order, ["lhs", "op", "rhs", "group"]].reset_index(drop=True)
-    cumulative["X2"] = cum
-    cumulative["df"] = np.arange(1, m + 1)
-    cumulative["p_value"] = stats.chi2.sf(cum, cumulative["df"])
+    cum_tab = univariate.loc[order[:len(cum)], ["lhs", "op", "rhs", "group"]].reset_index(drop=True)
+    cum_tab["X2"] = cum
+    cum_tab["df"] = np.arange(1, len(cum) + 1)
+    cum_tab["p_value"] = stats.chi2.sf(cum, cum_tab["df"])
     return ScoreTestResult(total={"X2": total, "df": m, "p_value": float(stats.chi2.sf(total, m))},
-                           univariate=univariate, cumulative=cumulative, correction=correction,
+                           univariate=univariate, cumulative=cum_tab, correction=correction,
                            alpha=alpha, n=int(N), warnings=list(getattr(res, "warnings", []) or []))
