@@ -143,13 +143,21 @@ class ScoreTestResult(Result):
                 self.cumulative.to_string(index=False)])
 
 
+def _row_copy(row):
+    """A shallow copy of a table row (``copy.copy`` without its generic protocol: the same object
+    state, at a tenth of the cost; a score test copies every row)."""
+    new = object.__new__(type(row))
+    new.__dict__.update(row.__dict__)
+    return new
+
+
 def unconstrained(pt):
     """``(aug, expand, pairs)``: a copy of the parameter table where every free row of an
     equality class has its own parameter; ``expand`` maps the constrained theta to the
     unconstrained one (``theta_u = theta[expand]``) and ``pairs`` lists the constraints as
     ``(row_ref, row, k_ref, k)`` (table rows and their unconstrained parameter indices)."""
     aug = copy.copy(pt)
-    aug.rows = [copy.copy(r) for r in pt.rows]
+    aug.rows = [_row_copy(r) for r in pt.rows]
     first: dict[int, tuple] = {}
     expand, pairs = [], []
     k = 0
