@@ -14,6 +14,7 @@ errors) is :mod:`rsnprop.sem.fiml`.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -59,14 +60,25 @@ def _vech_weights(p):
     return r, c, np.where(r == c, 0.5, 1.0)
 
 
-def _t4(Z, p, r, c, w):
-    """sum_k n_k tr(X_k E_a Y_k E_b) over vech elements a, b from Z = sum_k n_k vec(X_k) vec(Y_k)'
-    (E_a: symmetric unit matrix of vech element a; X_k, Y_k symmetric)."""
+@functools.lru_cache(maxsize=8)
+def _t4_index(p):
+    """The four gathers of :func:`_t4` as flat indices into ``Z`` and the weights, per ``p``."""
+    r, c, w = _vech_weights(p)
     i, j = r[:, None], c[:, None]
     k, l_ = r[None, :], c[None, :]
-    t = (Z[i * p + l_, j * p + k] + Z[i * p + k, j * p + l_]
-         + Z[j * p + l_, i * p + k] + Z[j * p + k, i * p + l_])
-    return (w[:, None] * w[None, :]) * t
+    pp = p * p
+    flat = [(a * p + b) * pp + (d * p + e) for a, b, d, e in
+            ((i, l_, j, k), (i, k, j, l_), (j, l_, i, k), (j, k, i, l_))]
+    return flat, w[:, None] * w[None, :]
+
+
+def _t4(Z, p, r, c, w):
+    """sum_k n_k tr(X_k E_a Y_k E_b) over vech elements a, b from Z = sum_k n_k vec(X_k) vec(Y_k)'
+    (E_a: symmetric unit matrix of vech element a; X_k, Y_k symmetric).  ``r, c, w``:
+    :func:`_vech_weights` of ``p`` (the gathers are indexed once per ``p``)."""
+    (f1, f2, f3, f4), ww = _t4_index(p)
+    z = Z.ravel()
+    return ww * (z[f1] + z[f2] + z[f3] + z[f4])
 
 
 class _Moments:
