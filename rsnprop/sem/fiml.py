@@ -93,7 +93,7 @@ def _data_models(p, arrays):
         pats = [patterns(x) for x in arrays]
         hit = (pats, _comparison_models(p, arrays, pats, [x.shape[0] for x in arrays]))
         while len(_DATA_MODELS) >= _DATA_MODELS_KEPT:
-            _DATA_MODELS.pop(next(iter(_DATA_MODELS)))
+            _DATA_MODELS.pop(next(iter(_DATA_MODELS), None), None)   # oldest first
         _DATA_MODELS[key] = hit
     return hit
 
