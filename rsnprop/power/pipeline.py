@@ -16,6 +16,7 @@ import warnings
 
 from ..data import clean
 from ..propositions import test_propositions
+from ..propositions.measurement import verdicts_only
 from ..simulate import simulate_study
 from .montecarlo import replication_seed
 
@@ -56,7 +57,7 @@ def one_replication(ins, plan, scenario, n: int, rep: int, seed: int, *, full: b
 
     rec = {"n": int(n), "rep": int(rep), "error": None}
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), verdicts_only():   # no score-test detail the records do not read
             warnings.simplefilter("ignore")
             raw = simulate_study(ins, scenario, n=int(n), seed=replication_seed(seed, n, rep),
                                  **(sim_options or {}))

@@ -46,6 +46,8 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
 import warnings
 
@@ -55,11 +57,34 @@ from ..sem import invariance
 from .latent import latent_model
 from .prepare import items_of
 
-__all__ = ["check_measurement", "invariant_part", "apply_policy", "benefit_items", "POLICIES"]
+__all__ = ["check_measurement", "invariant_part", "apply_policy", "benefit_items", "POLICIES", "verdicts_only"]
 
 POLICIES = ("partial", "inconclusive", "report_only")
 _RANK = {"none": -1, "configural": 0, "partial_metric": 0.5, "metric": 1, "partial_scalar": 1.5,
          "scalar": 2}
+
+
+#: False inside :func:`verdicts_only`: the checks run only the score tests the verdicts use
+_DETAIL = contextvars.ContextVar("rsnprop_measurement_detail", default=True)
+
+
+@contextlib.contextmanager
+def verdicts_only():
+    """Within this block :func:`check_measurement` computes only what the verdicts use: the
+    univariate score tests of each step (no total and cumulative tests, which the rule and the
+    partial search never read; their entries in ``steps`` are NaN and empty).  The level, the
+    constraints freed, the items set aside and the verdicts are the same; the Monte Carlo power of
+    the pipeline (:mod:`rsnprop.power.pipeline`) runs its replications this way.
+
+    >>> with verdicts_only():
+    ...     _DETAIL.get()
+    False
+    """
+    token = _DETAIL.set(False)
+    try:
+        yield
+    finally:
+        _DETAIL.reset(token)
 
 
 def benefit_items(columns, plan) -> dict:
@@ -119,7 +144,8 @@ def check_measurement(clean_df, plan, *, bg_definition=None) -> dict:
             inv = invariance(latent_model(items["relational"], items["informational"]), sub, bg,
                              levels=levels, estimator="ML", missing=m.missing, rule="score",
                              partial_search=True, locate=m.locate, correction=m.correction,
-                             alpha=m.alpha)
+                             alpha=m.alpha, se="none",    # judged by score tests: no SEs needed
+                             cumulative=_DETAIL.get())
     except Exception as err:  # noqa: BLE001 - a failing check must not stop the verdicts
         return _empty(plan, "failed", f"invariance check failed: {type(err).__name__}: {err}",
                       n=int(len(sub)), n_total=n_total)

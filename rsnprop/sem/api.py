@@ -104,7 +104,7 @@ def fit(model: str, data=None, *, group: str | None = None, group_equal=(), grou
         meanstructure: bool | None = None, bootstrap: int = 0, bootstrap_type: str = "nonparametric",
         seed=None, n_jobs=None, progress: bool = False, level: float = 0.95,
         parameterization: str = "delta", sample_cov=None, sample_nobs=None, sample_mean=None,
-        sample_sd=None):
+        sample_sd=None, se: str = "standard"):
     """Fit a CFA/SEM written in lavaan syntax, as ``lavaan::sem()`` would.
 
     Parameters
@@ -169,6 +169,9 @@ def fit(model: str, data=None, *, group: str | None = None, group_equal=(), grou
         Means by variable (``sample.mean``): the model then has a mean structure.
     sample_sd : mapping or pandas.Series, or dict/list per group, optional
         Standard deviations by variable: ``sample_cov`` is then a correlation matrix.
+    se : {"standard", "none"}
+        ``"none"`` (lavaan's ``se = "none"``; ML only): no standard errors (NaN ``se``, z, p, CIs),
+        nor, with FIML, robust CFI/TLI/RMSEA; the same estimates and standard fit measures.
 
     Returns
     -------
@@ -196,7 +199,7 @@ def fit(model: str, data=None, *, group: str | None = None, group_equal=(), grou
                             missing=missing, level=level)
     estimator, missing, group_equal, group_partial = _checked_options(
         model, data, estimator=estimator, missing=missing, group_equal=group_equal, group_partial=group_partial,
-        bootstrap=bootstrap, bootstrap_type=bootstrap_type, ordered=ordered, parameterization=parameterization)
+        bootstrap=bootstrap, bootstrap_type=bootstrap_type, ordered=ordered, parameterization=parameterization, se=se)
     if estimator in ("WLSMV", "DWLS"):
         from .ordinal import estimate_ordinal
 
@@ -207,7 +210,7 @@ def fit(model: str, data=None, *, group: str | None = None, group_equal=(), grou
     else:
         est, method = _estimate_continuous(model, data, group=group, group_equal=group_equal,
                                            group_partial=group_partial, estimator=estimator, missing=missing,
-                                           std_lv=std_lv, meanstructure=meanstructure)
+                                           std_lv=std_lv, meanstructure=meanstructure, se=se)
     res = assemble_result(est, level=level, model=model)
     if bootstrap:
         from .bootstrap import bootstrap_result
@@ -225,7 +228,7 @@ def _names(value):
 
 
 def _checked_options(model, data, *, estimator, missing, group_equal, group_partial, bootstrap, bootstrap_type,
-                     ordered, parameterization):
+                     ordered, parameterization, se="standard"):
     """Check the options of a fit to raw data (InputError / ModelSyntaxError as soon as one is
     wrong); return ``(estimator, missing, group_equal, group_partial)`` normalised: ``"ML"`` becomes
     ``"WLSMV"`` with ordinal indicators, ``missing="ml"`` is ``"fiml"``."""
@@ -264,11 +267,14 @@ def _checked_options(model, data, *, estimator, missing, group_equal, group_part
     elif parameterization != "delta":
         raise InputError("parameterization is for ordinal indicators (ordered=[...])", parameter="parameterization",
                          value=parameterization)
+    if se not in ("standard", "none") or (se == "none" and (estimator != "ML" or bootstrap)):
+        raise InputError("se must be 'standard', or 'none' with estimator='ML' and no bootstrap", parameter="se",
+                         value=se)
     return estimator, missing, group_equal, group_partial
 
 
 def _estimate_continuous(model, data, *, group, group_equal, group_partial, estimator, missing, std_lv,
-                         meanstructure):
+                         meanstructure, se="standard"):
     """ML/MLR of the complete cases, or FIML when ``missing`` asks for it and a value is missing:
     ``(Estimate, the missing-data method used)``."""
     columns = list(getattr(data, "columns", []))
@@ -291,9 +297,10 @@ def _estimate_continuous(model, data, *, group, group_equal, group_partial, esti
     if missing == "fiml" and any(np.isnan(a).any() for a in arrays):
         from .fiml import estimate_fiml
 
-        return estimate_fiml(pt, arrays, labels, estimator=estimator, n_dropped=n_dropped), "fiml"
+        return estimate_fiml(pt, arrays, labels, estimator=estimator, n_dropped=n_dropped, se=se), "fiml"
     gdata = [GroupData.from_array(a) for a in arrays]
-    return estimate_ml(pt, gdata, labels, estimator=estimator, arrays=arrays, n_dropped=n_dropped), missing
+    return estimate_ml(pt, gdata, labels, estimator=estimator, arrays=arrays, n_dropped=n_dropped,
+                       se=se), missing
 
 
 def _fit_moments(model, data, sample_cov, sample_nobs, sample_mean, sample_sd, *, group, group_equal,

@@ -36,7 +36,7 @@ __all__ = ["estimate_fiml", "fiml_corrected", "FIMLEngine", "patterns"]
 
 @dataclass
 class _Comparison:
-    """The saturated (h1) and baseline models at their FIML estimates."""
+    """The saturated (h1) and baseline models at their FIML estimates, and their log-likelihoods."""
 
     h1: FIMLEngine
     th1: np.ndarray
@@ -44,20 +44,24 @@ class _Comparison:
     base: FIMLEngine
     thb: np.ndarray
     convb: bool
+    ll1: float = float("nan")
+    llb: float = float("nan")
 
 
-def estimate_fiml(pt, arrays, labels, *, estimator, n_dropped):
-    """Fit ``pt`` by FIML to incomplete ``arrays`` (one per group): an :class:`Estimate`."""
-    pats = [patterns(x) for x in arrays]
+def estimate_fiml(pt, arrays, labels, *, estimator, n_dropped, se="standard"):
+    """Fit ``pt`` by FIML to incomplete ``arrays`` (one per group): an :class:`Estimate`.
+
+    ``se="none"`` (lavaan's ``se = "none"``): no standard errors, hence no sandwich and no
+    FIML-corrected robust indices either (the covariance matrix of the estimates is NaN)."""
+    pats, cmp = _data_models(len(pt.ov), arrays)
     ns = [x.shape[0] for x in arrays]
-    cmp = _comparison_models(pt, arrays, pats, ns)
     gdata = _h1_group_data(cmp, ns)
     eng, theta, fmin, conv, it = _fit_model(pt, pats, ns, gdata)
     warn = []
     if not cmp.conv1:
         warn.append("FIML: the saturated (h1) model did not converge; chi-square is unreliable")
     fitm, df, df_b = _fit_measures(pt, eng, theta, cmp, gdata, pats)
-    vcov, E_inv = _observed_vcov(eng, theta, warn)
+    vcov, E_inv = _observed_vcov(eng, theta, warn) if se != "none" else (None, None)
     if estimator == "MLR" and vcov is not None:
         vcov = _mlr_sandwich(eng, theta, cmp, E_inv, fitm, df, df_b)
     if df > 0 and vcov is not None and cmp.conv1 and cmp.convb:
@@ -73,13 +77,34 @@ def estimate_fiml(pt, arrays, labels, *, estimator, n_dropped):
                     warnings=warn, n_dropped=n_dropped, data=arrays, attributes={"missing": "fiml"})
 
 
-def _comparison_models(pt, arrays, pats, ns):
+#: the missing-data patterns and comparison models of the last data sets fitted, by their bytes:
+#: the steps of an invariance sequence (and a partial search) fit several models to one data set,
+#: whose saturated and baseline models are the same (computed once, the same numbers)
+_DATA_MODELS: dict = {}
+_DATA_MODELS_KEPT = 4
+
+
+def _data_models(p, arrays):
+    """``(patterns per group, _Comparison)`` of the data ``arrays`` (``p`` variables), computed
+    once per data set and kept for the next models fitted to the same data."""
+    key = (p, tuple((x.shape, x.tobytes()) for x in arrays))
+    hit = _DATA_MODELS.get(key)
+    if hit is None:
+        pats = [patterns(x) for x in arrays]
+        hit = (pats, _comparison_models(p, arrays, pats, [x.shape[0] for x in arrays]))
+        while len(_DATA_MODELS) >= _DATA_MODELS_KEPT:
+            _DATA_MODELS.pop(next(iter(_DATA_MODELS), None), None)   # oldest first
+        _DATA_MODELS[key] = hit
+    return hit
+
+
+def _comparison_models(p, arrays, pats, ns):
     """The saturated and baseline models, from the available-case moments."""
-    G, p = len(arrays), len(pt.ov)
+    G = len(arrays)
     starts = [available_moments(x) for x in arrays]
     h1, th1, conv1 = saturated_model(p, G, "h1", pats, ns, starts)
     base, thb, convb = saturated_model(p, G, "baseline", pats, ns, starts)
-    return _Comparison(h1, th1, conv1, base, thb, convb)
+    return _Comparison(h1, th1, conv1, base, thb, convb, h1.loglik(th1), base.loglik(thb))
 
 
 def _h1_group_data(cmp, ns):
@@ -122,7 +147,7 @@ def _fit_measures(pt, eng, theta, cmp, gdata, pats):
     ns = eng.ns
     N = eng.ntotal
     npar = pt.npar
-    ll0, ll1, llb = eng.loglik(theta), cmp.h1.loglik(cmp.th1), cmp.base.loglik(cmp.thb)
+    ll0, ll1, llb = eng.loglik(theta), cmp.ll1, cmp.llb
     chi2 = max(2 * (ll1 - ll0), 0.0)
     chi2_b = 2 * (ll1 - llb)
     px = len(pt.ov_x)

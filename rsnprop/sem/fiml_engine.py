@@ -14,6 +14,7 @@ errors) is :mod:`rsnprop.sem.fiml`.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -59,14 +60,25 @@ def _vech_weights(p):
     return r, c, np.where(r == c, 0.5, 1.0)
 
 
-def _t4(Z, p, r, c, w):
-    """sum_k n_k tr(X_k E_a Y_k E_b) over vech elements a, b from Z = sum_k n_k vec(X_k) vec(Y_k)'
-    (E_a: symmetric unit matrix of vech element a; X_k, Y_k symmetric)."""
+@functools.lru_cache(maxsize=8)
+def _t4_index(p):
+    """The four gathers of :func:`_t4` as flat indices into ``Z`` and the weights, per ``p``."""
+    r, c, w = _vech_weights(p)
     i, j = r[:, None], c[:, None]
     k, l_ = r[None, :], c[None, :]
-    t = (Z[i * p + l_, j * p + k] + Z[i * p + k, j * p + l_]
-         + Z[j * p + l_, i * p + k] + Z[j * p + k, i * p + l_])
-    return (w[:, None] * w[None, :]) * t
+    pp = p * p
+    flat = [(a * p + b) * pp + (d * p + e) for a, b, d, e in
+            ((i, l_, j, k), (i, k, j, l_), (j, l_, i, k), (j, k, i, l_))]
+    return flat, w[:, None] * w[None, :]
+
+
+def _t4(Z, p, r, c, w):
+    """sum_k n_k tr(X_k E_a Y_k E_b) over vech elements a, b from Z = sum_k n_k vec(X_k) vec(Y_k)'
+    (E_a: symmetric unit matrix of vech element a; X_k, Y_k symmetric).  ``r, c, w``:
+    :func:`_vech_weights` of ``p`` (the gathers are indexed once per ``p``)."""
+    (f1, f2, f3, f4), ww = _t4_index(p)
+    z = Z.ravel()
+    return ww * (z[f1] + z[f2] + z[f3] + z[f4])
 
 
 class _Moments:
@@ -77,43 +89,66 @@ class _Moments:
     __slots__ = ("f", "GS", "gmu", "SI", "B", "SD", "n")
 
 
-def _pattern_moments(sigma, mu, pats, keep=False):
-    p = sigma.shape[0]
-    out = _Moments()
-    f = 0.0
-    GS = np.zeros((p, p))
-    gmu = np.zeros(p)
-    K = len(pats)
-    if keep:
-        SI = np.zeros((K, p, p))
-        B = np.zeros((K, p, p))
-        SD = np.zeros((K, p))
-    for k, pat in enumerate(pats):
-        o = pat.obs
-        so = sigma[pat.ix]
+class _Batches:
+    """The patterns of one group stacked by number of observed variables (so that every
+    pattern's ``Sigma_oo`` is factored by one batched LAPACK call per size): for each size, the
+    patterns' positions in the list, their observed indices, means, covariances and sizes."""
+
+    __slots__ = ("K", "p", "ns", "sizes")
+
+    def __init__(self, pats, p):
+        self.K, self.p = len(pats), p
+        self.ns = np.array([pat.n for pat in pats])
+        self.sizes = []
+        for s in sorted({len(pat.obs) for pat in pats}):
+            pos = np.array([k for k, pat in enumerate(pats) if len(pat.obs) == s], dtype=int)
+            idx = np.array([pats[k].obs for k in pos], dtype=int).reshape(len(pos), s)
+            self.sizes.append((pos, idx, np.array([pats[k].mean for k in pos]).reshape(len(pos), s),
+                               np.array([pats[k].cov for k in pos]).reshape(len(pos), s, s)))
+
+
+def _pattern_moments(sigma, mu, batches, keep=False):
+    """``-2 log L`` (up to constants) of the patterns in ``batches`` at ``(sigma, mu)``, its
+    gradient in (Sigma, mu) and (``keep``) the embedded per-pattern matrices: a :class:`_Moments`,
+    or None when a pattern's ``Sigma_oo`` is not positive definite.  Each pattern's numbers are
+    computed by the same LAPACK/BLAS calls as one pattern at a time; the sums over patterns run
+    in pattern order."""
+    p, K = batches.p, batches.K
+    terms = np.zeros(K)
+    GSk = np.zeros((K, p, p))      # n_k (Sigma_oo^-1 - Sigma_oo^-1 T Sigma_oo^-1), embedded
+    SDk = np.zeros((K, p))         # Sigma_oo^-1 d, embedded
+    SI = np.zeros((K, p, p)) if keep else None
+    B = np.zeros((K, p, p)) if keep else None
+    for pos, idx, mean, cov in batches.sizes:
+        r, c = idx[:, :, None], idx[:, None, :]
         try:
-            L = np.linalg.cholesky(so)
+            L = np.linalg.cholesky(sigma[r, c])
         except np.linalg.LinAlgError:
             return None
         Li = np.linalg.inv(L)
-        si = Li.T @ Li
-        logdet = 2.0 * np.log(np.diag(L)).sum()
-        d = pat.mean - mu[o]
-        T = pat.cov + np.outer(d, d)
+        si = Li.transpose(0, 2, 1) @ Li
+        logdet = 2.0 * np.log(np.diagonal(L, axis1=1, axis2=2)).sum(axis=1)
+        d = mean - mu[idx]
+        T = cov + d[:, :, None] * d[:, None, :]
         sT = si @ T
-        f += pat.n * (logdet + np.trace(sT))
+        n = batches.ns[pos]
+        terms[pos] = n * (logdet + np.trace(sT, axis1=1, axis2=2))
         b = sT @ si
-        sd = si @ d
-        GS[pat.ix] += pat.n * (si - b)
-        gmu[o] -= 2.0 * pat.n * sd
+        kk = pos[:, None, None]
+        GSk[kk, r, c] = n[:, None, None] * (si - b)
+        SDk[pos[:, None], idx] = (si @ d[:, :, None])[:, :, 0]
         if keep:
-            SI[k][pat.ix] = si
-            B[k][pat.ix] = b
-            SD[k, o] = sd
-    out.f, out.GS, out.gmu = f, GS, gmu
+            SI[kk, r, c] = si
+            B[kk, r, c] = b
+    out = _Moments()
+    f = 0.0
+    for t in terms.tolist():
+        f += t
+    out.f, out.GS = f, GSk.sum(axis=0)
+    out.gmu = -((2.0 * batches.ns)[:, None] * SDk).sum(axis=0)
     if keep:
-        out.SI, out.B, out.SD = SI, B, SD
-        out.n = np.array([pat.n for pat in pats], dtype=float)
+        out.SI, out.B, out.SD = SI, B, SDk
+        out.n = batches.ns.astype(float)
     return out
 
 
@@ -168,6 +203,13 @@ class FIMLEngine(Engine):
             self._used_cache[g] = np.flatnonzero(self.groups[g].P.any(axis=0))
         return self._used_cache[g]
 
+    def _batches(self, g):
+        """The patterns of group ``g`` stacked by size (:class:`_Batches`), built once."""
+        cache = self.__dict__.setdefault("_batch_cache", {})
+        if g not in cache:
+            cache[g] = _Batches(self.pats[g], self.groups[g].p)
+        return cache[g]
+
     def _group(self, theta, g, need_grad, need_hess, observed=False):
         gm = self.groups[g]
         p = gm.p
@@ -176,7 +218,7 @@ class FIMLEngine(Engine):
             sigma, mu, ds, dm = gm.derivatives_used(theta, used)
         else:
             sigma, mu = gm.implied(theta)
-        mo = _pattern_moments(sigma, mu, self.pats[g], keep=need_hess)
+        mo = _pattern_moments(sigma, mu, self._batches(g), keep=need_hess)
         if mo is None:
             return np.inf, None, None
         grad = hess = None

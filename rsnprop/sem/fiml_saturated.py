@@ -18,7 +18,11 @@ __all__ = ["saturated_model", "em_h1_moments", "available_moments"]
 
 
 def em_h1_moments(pats, p, mean, cov, tol=1e-6, maxit=5000):
-    """Saturated ML moments by EM (lavaan's lav_mvnorm_missing_h1_estimate_moments)."""
+    """Saturated ML moments by EM (lavaan's lav_mvnorm_missing_h1_estimate_moments).
+
+    The regressions of the missing on the observed variables are solved for every pattern of
+    a size at once (one batched LAPACK call, the same ``gesv`` per pattern); the sufficient
+    statistics are summed in pattern order."""
     N = sum(pt.n for pt in pats)
     c1 = np.zeros(p)
     c2 = np.zeros((p, p))
@@ -29,20 +33,26 @@ def em_h1_moments(pats, p, mean, cov, tol=1e-6, maxit=5000):
             c2 += pt.n * (pt.cov + np.outer(pt.mean, pt.mean))
         else:
             part.append(pt)
+    sizes = _by_size(part)
     mu, sig = mean.copy(), cov.copy()
     conv = False
     for it in range(maxit):
         T1, T2 = c1.copy(), c2.copy()
-        for pt in part:
+        B, C = [None] * len(part), [None] * len(part)
+        for pos, o, m in sizes:
+            smo = sig[m[:, :, None], o[:, None, :]]
+            Bm = np.linalg.solve(sig[o[:, :, None], o[:, None, :]], smo.transpose(0, 2, 1)).transpose(0, 2, 1)
+            corr = sig[m[:, :, None], m[:, None, :]] - Bm @ smo.transpose(0, 2, 1)
+            for j, k in enumerate(pos):
+                B[k], C[k] = Bm[j], corr[j]
+        for k, pt in enumerate(part):
             o, m = pt.obs, pt.mis
-            smo = sig[np.ix_(m, o)]
-            Bm = np.linalg.solve(sig[pt.ix], smo.T).T
             full = np.empty((pt.n, p))
             full[:, o] = pt.x
-            full[:, m] = mu[m] + (pt.x - mu[o]) @ Bm.T
+            full[:, m] = mu[m] + (pt.x - mu[o]) @ B[k].T
             T1 += full.sum(axis=0)
             T2 += full.T @ full
-            T2[np.ix_(m, m)] += pt.n * (sig[np.ix_(m, m)] - Bm @ smo.T)
+            T2[np.ix_(m, m)] += pt.n * C[k]
         mu_new = T1 / N
         sig_new = T2 / N - np.outer(mu_new, mu_new)
         delta = max(np.max(np.abs(mu_new - mu)), np.max(np.abs(sig_new - sig)))
@@ -51,6 +61,16 @@ def em_h1_moments(pats, p, mean, cov, tol=1e-6, maxit=5000):
             conv = True
             break
     return mu, sig, conv
+
+
+def _by_size(part):
+    """``[(positions, observed indices, missing indices)]`` of the patterns ``part``, one entry
+    per number of observed variables (positions in ``part``)."""
+    out = []
+    for s in sorted({len(pt.obs) for pt in part}):
+        pos = [k for k, pt in enumerate(part) if len(pt.obs) == s]
+        out.append((pos, np.array([part[k].obs for k in pos]), np.array([part[k].mis for k in pos])))
+    return out
 
 
 def saturated_model(p, G, kind, pats, ns, start_moments):

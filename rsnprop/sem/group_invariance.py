@@ -26,7 +26,6 @@ from ..errors import InputError
 from .api import fit
 from .invariance_steps import (
     SCHEMA,
-    STEP_TYPE,
     InvarianceResult,
     StepLog,
     collect_warnings,
@@ -35,9 +34,9 @@ from .invariance_steps import (
     judge_step,
     rule_text,
     step_record,
+    step_score_tests,
 )
 from .longitudinal import longitudinal_invariance
-from .scoretest import score_tests
 
 __all__ = ["invariance", "InvarianceResult", "LEVELS", "SCHEMA"]
 
@@ -56,7 +55,7 @@ _CANDIDATE_OP = {"metric": "=~", "scalar": "~1", "strict": "~~"}
 def invariance(model, data, group=None, *, repeated=None, levels=("configural", "metric", "scalar", "strict"),
                partial_search=False, estimator="ML", missing="auto", ordered=None, std_lv=False,
                rule="chen2007", alpha=0.05, max_free=None, level=0.95, parameterization="delta",
-               locate="lrt", correction="holm"):
+               locate="lrt", correction="holm", se="standard", cumulative=True):
     """Run the measurement-invariance sequence of ``model`` across the groups of ``group``.
 
     Parameters
@@ -93,6 +92,13 @@ def invariance(model, data, group=None, *, repeated=None, levels=("configural", 
         ``"delta"`` it is skipped (a note in ``warnings``).  Configural and scalar fit the same
         in both; the metric models differ (lavaan's defaults: delta fixes the scaling factors,
         theta the residual variances at 1 in every group).
+    se : {"standard", "none"}
+        ``"none"``: the steps are fitted without standard errors (:func:`rsnprop.sem.fit`'s
+        ``se``; ML only), for a check judged by score tests that needs only the estimates and
+        the fit measures (``latent_mean_differences`` then have NaN SEs and CIs).
+    cumulative : bool
+        ``False``: the score tests of a step (``rule="score"``) are the univariate ones only
+        (no total and cumulative tests), all the rule and the partial search use.
     repeated : list of str, optional
         Longitudinal invariance instead of groups: the factors of one construct at successive
         waves, indicators matched by position (:func:`rsnprop.sem.longitudinal.longitudinal_invariance`;
@@ -139,18 +145,19 @@ def invariance(model, data, group=None, *, repeated=None, levels=("configural", 
     levels, notes, ordinal = _checked_levels(data, group, levels, estimator, ordered, rule, locate, correction,
                                              parameterization)
     refit = _refitter(model, data, group=group, estimator=estimator, missing=missing, ordered=ordered,
-                      std_lv=std_lv, level=level, parameterization=parameterization)
+                      std_lv=std_lv, level=level, parameterization=parameterization, se=se)
     log, prev, partial = StepLog(warnings=notes), None, []
     for name in levels:
         eq = _equal_types(name, levels, ordinal)
         res = refit(eq, partial)
         rec = judge_step(step_record(("partial_" if partial else "") + name, res, eq, partial), res, prev, rule,
-                         alpha, correction)
+                         alpha, correction, cumulative)
         log.add(rec, res)
         collect_warnings(log.warnings, name, res)
         if not rec["held"] and partial_search and prev is not None and name in _CANDIDATE_OP:
             found = _search_partial(name, eq, rec, res, prev, partial, refit, rule=rule, alpha=alpha,
-                                    correction=correction, locate=locate, max_free=max_free)
+                                    correction=correction, locate=locate, max_free=max_free,
+                                    cumulative=cumulative)
             if found is not None:
                 rec, res, partial = found
                 log.add(rec, res)
@@ -222,6 +229,8 @@ def _refitter(model, data, *, parameterization, **options):
 
     if parameterization != "delta":
         options["parameterization"] = parameterization
+    if options.get("se") == "standard":
+        options.pop("se")
 
     def refit(eq, partial):
         return fit(model, data, group_equal=eq, group_partial=partial, **options)
@@ -229,7 +238,8 @@ def _refitter(model, data, *, parameterization, **options):
     return refit
 
 
-def _search_partial(name, eq, rec, res, prev, partial, refit, *, rule, alpha, correction, locate, max_free):
+def _search_partial(name, eq, rec, res, prev, partial, refit, *, rule, alpha, correction, locate, max_free,
+                    cumulative=True):
     """Free the step's constraints one at a time (module docstring) until it holds, ``max_free``
     are freed (default: half the candidates) or none is left: ``(record, fit, freed)`` of the
     partial step, or None when nothing was freed."""
@@ -240,7 +250,8 @@ def _search_partial(name, eq, rec, res, prev, partial, refit, *, rule, alpha, co
     n_new = 0
     while not cur_rec["held"] and cands and n_new < limit:
         if locate == "score":
-            best = _score_pick(cur_res, name, cands, correction, alpha, lambda c: refit(eq, freed + [c]))
+            best = _score_pick(cur_res, name, cands, correction, alpha, lambda c: refit(eq, freed + [c]),
+                               cumulative)
         else:
             best = _lrt_pick(cands, lambda c: refit(eq, freed + [c]))
         if best is None:
@@ -250,7 +261,7 @@ def _search_partial(name, eq, rec, res, prev, partial, refit, *, rule, alpha, co
         n_new += 1
         cur_res = best[1]
         cur_rec = step_record("partial_" + name, cur_res, eq, freed)
-        compare_steps(cur_rec, prev[0], prev[1], cur_res, rule, alpha, correction)
+        compare_steps(cur_rec, prev[0], prev[1], cur_res, rule, alpha, correction, cumulative)
     return None if cur_res is res else (cur_rec, cur_res, freed)
 
 
@@ -288,11 +299,11 @@ def _lrt_pick(cands, refit):
     return best
 
 
-def _score_pick(res, name, cands, correction, alpha, refit):
+def _score_pick(res, name, cands, correction, alpha, refit, cumulative=True):
     """The flagged constraint with the largest univariate score statistic: ``(candidate, fit)``
     or None when none is flagged (or its refit does not converge)."""
 
-    st = score_tests(res, types=(STEP_TYPE[name],), correction=correction, alpha=alpha)
+    st = step_score_tests(res, name, correction, alpha, cumulative)
     u = st.univariate[st.univariate["flagged"]].sort_values("X2", ascending=False, kind="stable")
     for r in u.itertuples():
         c = f"{r.lhs}~1" if r.op == "~1" else f"{r.lhs}{r.op}{r.rhs}"

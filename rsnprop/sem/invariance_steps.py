@@ -30,7 +30,8 @@ from ..results import Result, jsonsafe
 from .scoretest import score_tests
 
 __all__ = ["InvarianceResult", "SCHEMA", "STEP_FIT_KEYS", "StepLog", "step_record", "lrt", "judge_step",
-           "compare_steps", "collect_warnings", "rule_text", "drop_strict_for_delta", "STEP_TYPE"]
+           "compare_steps", "collect_warnings", "rule_text", "drop_strict_for_delta", "STEP_TYPE",
+           "step_score_tests"]
 
 #: contract of the JSON of InvarianceResult.to_dict (rsnprop.schemas.Invariance)
 SCHEMA = "rsnprop.invariance/1"
@@ -195,11 +196,22 @@ def lrt(res1, res0):
 STEP_TYPE = {"metric": "loadings", "scalar": "intercepts", "strict": "residuals", "means": "means"}
 
 
-def _score_step(rec, res, correction, alpha):
+def step_score_tests(res, name, correction, alpha, cumulative=True):
+    """Score tests of the constraints step ``name`` adds (:data:`STEP_TYPE`) in the fit ``res``,
+    computed once per fit (the partial search asks again for the tests its step was judged by);
+    ``cumulative=False``: the univariate tests only (:func:`rsnprop.sem.scoretest.score_tests`)."""
+    key = (STEP_TYPE[name.replace("partial_", "")], correction, alpha, cumulative)
+    kept = res.__dict__.get("_step_score_tests")
+    if kept is None or kept[0] != key:
+        kept = (key, score_tests(res, types=(key[0],), correction=correction, alpha=alpha, cumulative=cumulative))
+        res.__dict__["_step_score_tests"] = kept
+    return kept[1]
+
+
+def _score_step(rec, res, correction, alpha, cumulative=True):
     """Score tests of the step's own constraints; ``rec["score_tests"]`` and ``rec["held"]``."""
 
-    base = rec["name"].replace("partial_", "")
-    st = score_tests(res, types=(STEP_TYPE[base],), correction=correction, alpha=alpha)
+    st = step_score_tests(res, rec["name"], correction, alpha, cumulative)
     rec["score_tests"] = {"total": st.total, "correction": correction, "alpha": alpha,
                           "univariate": st.univariate.to_dict("records"),
                           "cumulative": st.cumulative.to_dict("records")}
@@ -218,9 +230,10 @@ def collect_warnings(warnings, name, res):
             warnings.append(f"{name}: {w}")
 
 
-def compare_steps(rec, prev, prev_res, res, rule, alpha, correction="holm"):
+def compare_steps(rec, prev, prev_res, res, rule, alpha, correction="holm", cumulative=True):
     """Deltas of the fit indices and the difference test of ``rec`` (fit ``res``) against the
-    previous step ``prev`` (fit ``prev_res``), and ``rec["held"]`` under ``rule``."""
+    previous step ``prev`` (fit ``prev_res``), and ``rec["held"]`` under ``rule``
+    (``cumulative=False``: the score rule runs the univariate score tests only)."""
     # standard indices always; robust ones beside them when the fit has them (lavaan names)
     rec["delta_cfi"] = rec["cfi"] - prev["cfi"]
     rec["delta_rmsea"] = rec["rmsea"] - prev["rmsea"]
@@ -235,7 +248,7 @@ def compare_steps(rec, prev, prev_res, res, rule, alpha, correction="holm"):
     cut = _SRMR_CUT.get(base, 0.010)
     fails = d_cfi <= -0.010 and (d_rmsea >= 0.015 or rec["delta_srmr"] >= cut)
     if rule == "score":
-        _score_step(rec, res, correction, alpha)
+        _score_step(rec, res, correction, alpha, cumulative)
     elif rule == "lrt":
         p = rec["lrt"]["pvalue"]
         # no valid difference test: fall back to the fit-index rule
@@ -259,13 +272,13 @@ def rule_text(rule, alpha, fit_indices="standard", correction="holm"):
             "0.030 for metric / 0.010 for scalar and strict)" + indices)
 
 
-def judge_step(rec, res, prev, rule, alpha, correction="holm"):
+def judge_step(rec, res, prev, rule, alpha, correction="holm", cumulative=True):
     """Fill the comparison keys of ``rec`` (fit ``res``): the first step (``prev`` None) holds when
     it converges; a later one is compared with ``prev = (record, fit)`` (:func:`compare_steps`)."""
     if prev is None:
         rec.update(delta_cfi=None, delta_rmsea=None, delta_srmr=None, lrt=None, held=bool(res.converged))
     else:
-        compare_steps(rec, prev[0], prev[1], res, rule, alpha, correction)
+        compare_steps(rec, prev[0], prev[1], res, rule, alpha, correction, cumulative)
     return rec
 
 

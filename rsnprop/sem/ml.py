@@ -19,16 +19,17 @@ from .model import build_engine, start_values
 __all__ = ["estimate_ml", "fit_core", "ml_vcov"]
 
 
-def estimate_ml(pt, gdata, labels, *, estimator, arrays=None, n_dropped=0):
+def estimate_ml(pt, gdata, labels, *, estimator, arrays=None, n_dropped=0, se="standard"):
     """Fit ``pt`` by ML to the group statistics ``gdata``: an :class:`Estimate`.  ``arrays`` (the
-    data per group) give MLR its sandwich and scaled test; without them the fit is ML."""
+    data per group) give MLR its sandwich and scaled test; without them the fit is ML.
+    ``se="none"``: no standard errors (``vcov`` None)."""
 
     core = fit_core(pt, gdata)
     engine, theta = core["engine"], core["theta"]
     warn = []
     note_convergence(core["converged"], warn)
     npar = pt.npar  # '==' constraints are already merged into shared parameters
-    vcov = ml_vcov(engine, theta, warn)
+    vcov = ml_vcov(engine, theta, warn) if se != "none" else None
     if estimator == "MLR" and arrays is not None:
         from .robust import mlr_adjust
 
