@@ -179,6 +179,23 @@ def test_committed_power_results_come_from_the_committed_plan_and_instrument():
     assert power["instrument"]["hash"] == ins.hash, f"analysis/power.json was made with another instrument: {how}"
 
 
+def test_committed_panel_power_comes_from_the_committed_plan_and_instrument():
+    from rsnprop.instrument import load_instrument
+    from rsnprop.propositions import load_plan
+
+    power = json.loads((REPO / "analysis" / "panel_power.json").read_text())
+    plan = load_plan(REPO / "analysis" / "study.yaml")
+    ins = load_instrument(REPO / "instruments" / "rsn_internationalisation.yaml")
+    how = "regenerate it with `make -C analysis panel-power` and commit analysis/panel_power.json"
+    assert power["schema"] == "rsnprop.panel_power/1"
+    assert power["plan_hash"] == plan.hash, f"analysis/panel_power.json was made with another plan: {how}"
+    assert power["instrument"]["hash"] == ins.hash, f"analysis/panel_power.json was made with another instrument: {how}"
+    settings = plan.panel.power
+    assert [int(n) for n in power["ns"]] == [int(n) for n in settings.n_wave1], how
+    assert (power["reps"], power["seed"], power["attrition"]) == (settings.reps, settings.seed, settings.attrition), how
+    assert power["failed"] == 0
+
+
 def test_every_stage_output_follows_its_schema(built):
     """The example study's real outputs validate against rsnprop/schemas/ (docs/schemas.md)."""
     from rsnprop import load_result
