@@ -48,7 +48,13 @@ def test_example_folder_holds_the_study(tmp_path, capsys):
     example = datasets.example_plan().model_dump()
     mine = plan.model_dump()
     example.pop("inputs"), mine.pop("inputs")
+    # ... and the panel waves, which point at the copies in data/raw/
+    assert [w["raw"] for w in mine["panel"].pop("waves")] == ["data/raw/example_raw.csv",
+                                                              "data/raw/example_raw_w2.csv"]
+    example["panel"].pop("waves")
     assert mine == example
+    assert (d / "data/raw/example_raw_w2.csv").read_bytes() == datasets.path("example_raw_w2.csv").read_bytes()
+    assert (d / "data/raw/example_raw_w2.csv").stat().st_mode & 0o222 == 0  # read-only
     assert load_instrument(d / "instrument.yaml").hash == load_instrument().hash
     assert "preregistration" in (d / "study.yaml").read_text().splitlines()[0]
 
@@ -139,3 +145,20 @@ def test_run_writes_the_report_inside_the_study_folder(tmp_path):
     todo = steps(args)
     assert todo[0][1] == str(d / "data/raw/example_raw.csv")
     assert todo[-1][todo[-1].index("-o") + 1] == str(d / "reports" / "report.html")
+
+
+def test_new_study_plans_never_name_files_of_the_rsnprop_repository():
+    """The example plan's panel: section points into the new folder (both waves copied there);
+    a study of one's own gets no panel section, only how to add one."""
+    from rsnprop.propositions import plan_from_dict
+    from rsnprop.scaffold import study_files
+    from rsnprop.yamlio import parse_yaml
+
+    ex = study_files("s", example=True)
+    plan = plan_from_dict(parse_yaml(ex["study.yaml"].decode())[0])
+    assert [w.raw for w in plan.panel.waves] == ["data/raw/example_raw.csv", "data/raw/example_raw_w2.csv"]
+    assert all(w.raw in ex for w in plan.panel.waves)
+    assert "../rsnprop" not in ex["study.yaml"].decode()
+    own = study_files("s", example=False)
+    assert plan_from_dict(parse_yaml(own["study.yaml"].decode())[0]).panel is None
+    assert "add a `panel:` section" in own["study.yaml"].decode()

@@ -29,7 +29,7 @@ def run(args):
 
     from ..errors import InputError
     from ..io import atomic_write
-    from ..scaffold import EXAMPLE_RAW, InitResult, study_files
+    from ..scaffold import EXAMPLE_RAW, EXAMPLE_RAW_W2, InitResult, study_files
 
     root = Path(args.directory)
     if root.exists() and not root.is_dir():
@@ -47,5 +47,6 @@ def run(args):
         atomic_write(target, content)
         written.append(rel)
     if args.example:
-        os.chmod(root / EXAMPLE_RAW, 0o444)  # data/raw is only ever read
+        for raw in (EXAMPLE_RAW, EXAMPLE_RAW_W2):
+            os.chmod(root / raw, 0o444)  # data/raw is only ever read
     return InitResult(str(root), written, args.example, overwritten)

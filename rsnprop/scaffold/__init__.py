@@ -27,11 +27,14 @@ from pathlib import Path
 
 from ..results import Result
 
-__all__ = ["study_files", "study_plan_text", "InitResult", "EXAMPLE_RAW", "OWN_RAW"]
+__all__ = ["study_files", "study_plan_text", "panel_section_text", "InitResult", "EXAMPLE_RAW",
+           "EXAMPLE_RAW_W2", "OWN_RAW"]
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 #: where the example export goes in a new study folder
 EXAMPLE_RAW = "data/raw/example_raw.csv"
+#: where the example's second wave goes in a new study folder
+EXAMPLE_RAW_W2 = "data/raw/example_raw_w2.csv"
 #: where the study's own export is expected when there is no example
 OWN_RAW = "data/raw/export.csv"
 
@@ -82,6 +85,40 @@ def study_plan_text(plan: str, *, raw: str, name: str | None = None) -> str:
     return _PLAN_HEADER + body
 
 
+_NO_PANEL = """\
+# Panel study (several waves of the same firms): add a `panel:` section naming each wave's raw
+# export, the firm key and the hypotheses about change (C1-C3); rsnprop's docs/panel.md and the
+# example plan (`rsnprop init DIR --example`) show one.
+"""
+
+#: the example plan's ``panel:`` block (with the comment lines above it), up to the next key
+_PANEL_BLOCK = re.compile(r"(?m)(?:^#[^\n]*\n)*^panel:[^\n]*\n(?:^[ \t]+[^\n]*\n|^[ \t]*\n(?=[ \t]))*")
+
+
+def panel_section_text(body: str, waves: list[str] | None) -> str:
+    """The plan's ``panel:`` section for a study folder.
+
+    With ``waves`` (paths relative to the plan, in wave order) the waves' ``raw:`` paths are
+    rewritten to them; without, the section is replaced by a comment saying how to add one, so
+    that a new study's plan never names files of the rsnprop repository.
+
+    >>> plan = "a: 1\\npanel:\\n  waves:\\n    - {label: x, raw: ../r/w1.csv}\\n    - {label: y, raw: ../r/w2.csv}\\n"
+    >>> print(panel_section_text(plan, ["data/w1.csv", "data/w2.csv"]).splitlines()[-1])
+        - {label: y, raw: data/w2.csv}
+    >>> no_panel = panel_section_text(plan, None)
+    >>> "\\npanel:" in no_panel, "add a `panel:` section" in no_panel
+    (False, True)
+    """
+    if waves is None:
+        return _PANEL_BLOCK.sub(lambda _m: _NO_PANEL, body)
+    paths = iter(waves)
+
+    def wave_paths(m):
+        return re.sub(r"(raw:\s*)([^,}\n]+)", lambda r: r.group(1) + next(paths, r.group(2)), m.group(0))
+
+    return _PANEL_BLOCK.sub(wave_paths, body)
+
+
 def _template(name: str, **values: str) -> str:
     text = (_TEMPLATES / name).read_text(encoding="utf-8")
     for key, value in values.items():
@@ -100,12 +137,13 @@ def study_files(name: str, *, example: bool = False) -> dict[str, bytes]:
     example : bool
         Also put the SIMULATED example export in ``data/raw/`` and point the plan at it.
     """
-    from ..datasets import example_files
+    from ..datasets import example_files, path
 
     ex = example_files()
     raw = EXAMPLE_RAW if example else OWN_RAW
     plan = study_plan_text(ex["plan"].read_text(encoding="utf-8"), raw=raw,
                            name=None if example else _plan_name(name))
+    plan = panel_section_text(plan, [EXAMPLE_RAW, EXAMPLE_RAW_W2] if example else None)
     files = {
         "README.md": _template("README.md", NAME=name,
                                EXAMPLE_NOTE=_EXAMPLE_NOTE if example else _OWN_NOTE).encode(),
@@ -119,6 +157,7 @@ def study_files(name: str, *, example: bool = False) -> dict[str, bytes]:
     }
     if example:
         files[EXAMPLE_RAW] = ex["raw"].read_bytes()
+        files[EXAMPLE_RAW_W2] = path("example_raw_w2.csv").read_bytes()
     return files
 
 
