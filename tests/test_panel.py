@@ -234,6 +234,26 @@ def test_change_tests_refuse_what_cannot_be_tested(link):
         change_tests(link, relational="rel", informational="inf", group="phase")
 
 
+def test_identical_waves_give_reasons_not_a_crash_nor_a_verdict(tmp_path):
+    """Hostile: the same file given as both waves (every change is 0, nobody moved phase).
+    The descriptive tests say why they have no statistic (R's t.test stops: 'data are
+    essentially constant'), and no hypothesis is decided on a perfect fit."""
+    from rsnprop.panel import change_tests, link_waves
+
+    w = _waves()["2013"]
+    res = change_tests(link_waves({"a": w, "b": w}, "firm", salt="s"), relational="rel",
+                       informational="inf", group="bg", phase="phase")
+    assert [r["t"] for r in res.rows] == [None] * 4
+    assert "essentially constant" in res.rows[0]["note"] and "0 firm(s) moved" in res.rows[3]["note"]
+    assert "no variation" in res.summary()
+    w.to_csv(tmp_path / "w.csv", index=False)
+    r = _cli("w.csv", "w.csv", "--key", "firm", "--salt", "s", "--lean", "rel,inf", "--group",
+             "bg", "--phase", "phase", "-o", "p.csv", "--log", "p.json", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    tests = json.loads((tmp_path / "p.json").read_text())["change"]["tests"]
+    assert all(t["pvalue"] is None and t["note"] for t in tests)
+
+
 def test_one_file_with_a_wave_column(tmp_path):
     w = _waves()
     both = pd.concat([w["2013"].assign(year=2013), w["2014"].assign(year=2014)])

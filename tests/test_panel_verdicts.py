@@ -354,3 +354,16 @@ def test_complete_cases_leave_out_firms_with_an_unanswered_item(items_link):
     complete = panel_verdicts(items_link, plan, missing="complete_cases")["n"]["analysed"]
     assert avail["C1"] == len(set(w1.firm) & set(w2.firm)) and len(full) < avail["C1"]
     assert complete == {"C1": len(full), "C2": len(full), "C3": len(full)}
+
+
+def test_a_perfect_fit_decides_nothing():
+    """Hostile: wave 2 a copy of wave 1: the cross-lagged OLS fits perfectly and its t is
+    rounding noise (R's summary.lm warns): C3 is not available, never "supported"."""
+    from rsnprop.panel.hypotheses import _slope_row
+    from rsnprop.propositions.panel_plan import PanelSesoi
+
+    rng = np.random.default_rng(1)
+    d1, x1 = rng.normal(size=50), rng.normal(size=50)
+    row, fit = _slope_row("C3", "primary", "q", d1.copy(), d1, x1, 50, PanelSesoi(), False)
+    assert row["status"] == "not_available" and fit is None and "perfect fit" in row["note"]
+

@@ -31,6 +31,9 @@ from ..results import Result
 from .link import PanelLink
 
 SCHEMA = "rsnprop.panel_change/1"
+#: why a test has no statistic: the same value for every firm (R's t.test stops)
+CONSTANT = ("not computed: the change is the same for every firm (no variation), so the t test "
+            "is undefined (R's t.test stops: 'data are essentially constant')")
 
 
 @dataclass
@@ -57,6 +60,10 @@ class Change(Result):
         out = [f"D = relational - informational; change from wave {self.first} to {self.later}, "
                f"{self.n_linked} of {self.n_first} first-wave firms answered both"]
         for r in self.rows:
+            if r["t"] is None:
+                est = "" if r["estimate"] is None else f"{r['estimate']:+.3f}, "
+                out.append(f"{r['question']}: {est}{r['note']}, n = {r['n']} of {r['n_total']}")
+                continue
             out.append(f"{r['question']}: {r['estimate']:+.3f} [{r['ci_label']} "
                        f"{_num(r['ci_lower'])}, {_num(r['ci_upper'])}], t({r['df']:.1f}) = "
                        f"{r['t']:.3f}, p ({r['sided']}) = {r['pvalue']:.4f}, n = {r['n']} of "
@@ -204,7 +211,11 @@ def paired_stats(later, first, ci_level=0.95) -> dict:
     d = np.asarray(later, dtype=float) - np.asarray(first, dtype=float)
     n = d.size
     est, se = float(d.mean()), float(d.std(ddof=1) / np.sqrt(n))
-    t, df = est / se, n - 1
+    df = n - 1
+    if not se > 0:  # every difference the same: R stops ("data are essentially constant")
+        return {"estimate": est, "se": se, "t": None, "df": float(df), "p": None,
+                "ci_lower": None, "ci_upper": None, "n": n, "note": CONSTANT}
+    t = est / se
     half = float(stats.t.ppf((1 + ci_level) / 2, df)) * se
     return {"estimate": est, "se": se, "t": t, "df": float(df), "p": float(2 * stats.t.sf(abs(t), df)),
             "ci_lower": est - half, "ci_upper": est + half, "n": n}
@@ -223,6 +234,11 @@ def welch_stats(x1, x0, ci_level=0.95, alternative="two-sided") -> dict:
     n1, n0 = x1.size, x0.size
     v1, v0 = x1.var(ddof=1) / n1, x0.var(ddof=1) / n0
     se = float(np.sqrt(v1 + v0))
+    if not se > 0:  # no variation in either group: R stops ("data are essentially constant")
+        est = float(x1.mean() - x0.mean())
+        return {"estimate": est, "se": se, "t": None, "df": None, "n1": n1, "n0": n0, "p": None,
+                "p_greater": None, "p_less": None, "ci_lower": None, "ci_upper": None,
+                "sd_pooled": 0.0, "note": CONSTANT}
     df = float((v1 + v0) ** 2 / (v1 ** 2 / (n1 - 1) + v0 ** 2 / (n0 - 1)))
     est = float(x1.mean() - x0.mean())
     t = est / se
@@ -238,21 +254,33 @@ def welch_stats(x1, x0, ci_level=0.95, alternative="two-sided") -> dict:
 def _by_group(wide, ci_level) -> list:
     rows = []
     groups = sorted(wide["g"].dropna().unique())
-    if len(groups) != 2:
-        raise InputError(f"needs two groups among the linked firms, found {len(groups)}",
-                         parameter="group")
+    if len(groups) > 2:
+        raise InputError(f"needs two groups (a 0/1 column), found {len(groups)} among the linked "
+                         "firms", parameter="group")
     for g in groups:
         sub = wide.loc[wide["g"] == g, ["d1", "d2"]].dropna()
+        question, n_total = f"change in D, group {_fmt(g)}", int((wide["g"] == g).sum())
         if len(sub) < 2:
-            raise InputError(f"group {g} has {len(sub)} firms answering both waves",
-                             parameter="group")
+            rows.append(_not_computed(question, "paired t test", "two-sided", ci_level, len(sub),
+                                      n_total, f"not computed: {len(sub)} firm(s) of this group "
+                                      "answered both waves (at least 2 needed)"))
+            continue
         s = paired_stats(sub["d2"], sub["d1"], ci_level)
-        rows.append(_row(f"change in D, group {_fmt(g)}", "paired t test", s, "two-sided",
-                         ci_level, len(sub), int((wide["g"] == g).sum())))
+        rows.append(_row(question, "paired t test", s, "two-sided", ci_level, len(sub), n_total))
+    if len(groups) != 2:
+        return rows + [_not_computed("difference in change between the groups", "Welch t test",
+                                     "two-sided", ci_level, 0, len(wide),
+                                     f"not computed: {len(groups)} group(s) among the linked "
+                                     "firms (2 needed)")]
     x1, x0 = (wide.loc[wide["g"] == g, "dd"].dropna() for g in (groups[1], groups[0]))
+    question = f"difference in change ({_fmt(groups[1])} - {_fmt(groups[0])})"
+    if min(len(x1), len(x0)) < 2:
+        return rows + [_not_computed(question, "Welch t test", "two-sided", ci_level,
+                                     len(x1) + len(x0), len(wide), "not computed: each group "
+                                     "needs at least 2 firms answering both waves")]
     s = welch_stats(x1, x0, ci_level)
-    rows.append(_row(f"difference in change ({_fmt(groups[1])} - {_fmt(groups[0])})",
-                     "Welch t test", s, "two-sided", ci_level, len(x1) + len(x0), len(wide)))
+    rows.append(_row(question, "Welch t test", s, "two-sided", ci_level, len(x1) + len(x0),
+                     len(wide)))
     return rows
 
 
@@ -260,12 +288,15 @@ def _stage(wide, ci_level) -> dict:
     ok = wide[["dd", "moved"]].dropna()
     moved, not_moved = ok.loc[ok["moved"] == 1, "dd"], ok.loc[ok["moved"] == 0, "dd"]
     if len(moved) < 2 or len(not_moved) < 2:
-        raise InputError(f"{len(moved)} firms moved to a later phase and {len(not_moved)} did "
-                         "not: each needs at least 2", parameter="phase")
+        return _not_computed("stage: change in D, moved minus not moved", "Welch t test",
+                             "one-sided, greater", ci_level, len(ok), len(wide),
+                             f"not computed: {len(moved)} firm(s) moved to a later phase and "
+                             f"{len(not_moved)} did not (each needs at least 2)")
     s = welch_stats(moved, not_moved, ci_level, alternative="greater")
     # the one-sided interval R reports with alternative = "greater": (est - t_{level} se, inf)
-    s = dict(s, ci_lower=s["estimate"] - float(stats.t.ppf(ci_level, s["df"])) * s["se"],
-             ci_upper=float("inf"))
+    if s["t"] is not None:
+        s = dict(s, ci_lower=s["estimate"] - float(stats.t.ppf(ci_level, s["df"])) * s["se"],
+                 ci_upper=float("inf"))
     return _row("stage: change in D, moved minus not moved", "Welch t test", s,
                 "one-sided, greater", ci_level, len(ok), len(wide))
 
@@ -273,10 +304,20 @@ def _stage(wide, ci_level) -> dict:
 def _row(question, test, s, sided, level, n, n_total) -> dict:
     label = (f"{level:.0%} CI" if sided == "two-sided"
              else f"{level:.0%} one-sided CI")
-    return {"question": question, "test": test, "estimate": s["estimate"], "t": s["t"],
-            "df": s["df"], "pvalue": s["p"], "sided": sided,
-            "ci_lower": s["ci_lower"], "ci_upper": s["ci_upper"], "ci_label": label,
-            "n": int(n), "n_total": int(n_total)}
+    row = {"question": question, "test": test, "estimate": s["estimate"], "t": s["t"],
+           "df": s["df"], "pvalue": s["p"], "sided": sided,
+           "ci_lower": s["ci_lower"], "ci_upper": s["ci_upper"], "ci_label": label,
+           "n": int(n), "n_total": int(n_total)}
+    if s.get("note"):
+        row["note"] = s["note"]
+    return row
+
+
+def _not_computed(question, test, sided, level, n, n_total, note) -> dict:
+    """A row whose test cannot be computed on these data (no statistic), with the reason."""
+    s = {"estimate": None, "t": None, "df": None, "p": None, "ci_lower": None, "ci_upper": None,
+         "note": note}
+    return _row(question, test, s, sided, level, n, n_total)
 
 
 def _fmt(g) -> str:

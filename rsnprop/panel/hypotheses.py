@@ -192,6 +192,8 @@ def _ols_slope(y, a, b):
     beta = inv @ X.T @ y
     df = y.size - 3
     sigma2 = float(((y - X @ beta) ** 2).sum() / df)
+    if not sigma2 > 1e-12 * max(float(y.var()), 1e-300):
+        return None  # an (essentially) perfect fit: R's summary.lm warns its tests are unreliable
     return float(beta[2]), float(np.sqrt(sigma2 * inv[2, 2])), df, beta, np.sqrt(sigma2 * np.diag(inv))
 
 
@@ -201,7 +203,8 @@ def _slope_row(hyp, role, question, y, a, b, n_total, sesoi, reverse):
     fit = _ols_slope(y, a, b) if y.size >= 5 else None
     if fit is None:
         return _unavailable(hyp, role, "OLS slope", question, y.size, n_total,
-                            "fewer than 5 firms with both waves, or collinear predictors"), None
+                            "fewer than 5 firms with both waves, collinear predictors, or a "
+                            "perfect fit (no residual variation)"), None
     est, se, df, beta, ses = fit
     t = est / se
     half = float(stats.t.ppf((1 + CI_LEVEL) / 2, df)) * se

@@ -164,6 +164,8 @@ class ChangeTest(_Open):
     ci_label: str = ""
     n: int
     n_total: int
+    note: str | None = Field(None, description="Why the test has no statistic (e.g. no variation, "
+                             "too few firms), when it has none.")
 
 
 class PanelChange(StageOutput):

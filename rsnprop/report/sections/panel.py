@@ -289,7 +289,12 @@ def add_observed_change(s: Section, change) -> None:
              "Estimates in scale points (1-7 scale). Descriptive tests: the preregistered "
              "tests with decision rules are C1-C3 below. Group 1 = born global, 0 = "
              "traditional (the plan's born-global definition at wave 1). A one-sided interval "
-             "has no upper bound (a dash)."))
+             "has no upper bound (a dash)." + _not_computed_notes(change.tests)))
+
+
+def _not_computed_notes(tests) -> str:
+    """The reasons of the tests without a statistic (dashes in the table)."""
+    return "".join(f" {_group_words(t.question)}: {t.note}." for t in tests if t.note)
 
 
 def _ci_words(t) -> str:
