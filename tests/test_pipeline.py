@@ -218,3 +218,19 @@ def test_every_stage_output_follows_its_schema(built):
         inv = load_result(analysis / f"build/panel_invariance_{scale}.json", expect=Invariance)
         assert inv.repeated == [f"{scale}_w1", f"{scale}_w2"]
     assert load_result(analysis / "build/cleaning_log_w2.json", expect=CleaningLog).n_in > 0
+
+
+def test_makefile_cleans_the_waves_the_plan_declares():
+    """The plan's panel: section names each wave's raw export; the Makefile cleans RAW (wave 1)
+    and RAW_W2 (wave 2): they must be the same files, or the panel verdicts would rest on
+    other data than the preregistered plan says."""
+    import re
+
+    from rsnprop.panel import wave_paths
+    from rsnprop.propositions import load_plan
+
+    make = (REPO / "analysis" / "Makefile").read_text()
+    declared = [Path(p).resolve() for p in wave_paths(load_plan(REPO / "analysis" / "study.yaml")).values()]
+    built = [(REPO / "analysis" / re.search(rf"(?m)^{var} \?= (\S+)", make).group(1)).resolve()
+             for var in ("RAW", "RAW_W2")]
+    assert built == declared, "analysis/Makefile's RAW/RAW_W2 and study.yaml's panel waves differ"
