@@ -179,6 +179,8 @@ def _pattern_block(blk, max_lag, min_pairs):
     q = np.rint(np.where(miss, 0.0, blk))
     lo, hi = (q[~miss].min(), q[~miss].max()) if (~miss).any() else (0.0, 0.0)
     span = int(hi - lo)
+    if 5 * span + 3 <= 256:
+        return _pattern_coded(q - lo, miss, span, max_lag, min_pairs)
     q = (q - lo).astype(np.int16 if span < 2 ** 14 else np.int64)
     best = np.full(nb, -1.0)
     for lag in range(1, min(max_lag, p - 1) + 1):
@@ -188,6 +190,32 @@ def _pattern_block(blk, max_lag, min_pairs):
             continue
         top = _modal_counts(q[:, lag:] - q[:, :-lag], bad, span)
         share = np.where(k >= min_pairs, top / np.maximum(k, 1), -1.0)
+        np.maximum(best, share, out=best)
+    best[best < 0] = np.nan
+    return best
+
+
+
+def _pattern_coded(q, miss, span, max_lag, min_pairs):
+    """:func:`_pattern_block` for small spans with one subtraction and one ``bincount`` per
+    lag. A missing answer is coded ``span + 1 + span`` when it is the later item and minus that
+    when it is the earlier one, so a pair with a missing answer lands past the ``2 span + 1``
+    bins of the differences (both missing: past them too) and needs no mask; the pairs of a
+    row are the sum of its difference bins. Counts are integers: the same shares exactly."""
+
+    nb, p = q.shape
+    big, width = 2 * span + 1, 5 * span + 3
+    earlier = q.astype(np.intp)
+    earlier[miss] = -big
+    earlier *= nb                                       # bin-major codes: bin * nb + row
+    later = earlier + (span * nb + np.arange(nb, dtype=np.intp))[:, None]
+    later[miss] = (big + span) * nb + np.nonzero(miss)[0]
+    best = np.full(nb, -1.0)
+    for lag in range(1, min(max_lag, p - 1) + 1):
+        code = later[:, lag:] - earlier[:, :-lag]
+        counts = np.bincount(code.ravel(), minlength=nb * width).reshape(width, nb)[:big]
+        k = counts.sum(0)
+        share = np.where(k >= min_pairs, counts.max(0) / np.maximum(k, 1), -1.0)
         np.maximum(best, share, out=best)
     best[best < 0] = np.nan
     return best
