@@ -96,6 +96,22 @@ def write_clean_data(data, path) -> None:
     atomic_write(path, clean_data_bytes(data, path))
 
 
+def _data_and_log(result, args, json_text):
+    """The clean data's file bytes and the log's text (``None`` without ``--log``).
+
+    Two cores: the Parquet writer (pyarrow, which releases the GIL while it encodes) runs in
+    a second thread while this one builds the log's JSON (pure Python); each output is made
+    by the same calls as one after the other, so the bytes do not depend on the threading."""
+    if not args.log:
+        return clean_data_bytes(result.data, args.output), None
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        data = pool.submit(clean_data_bytes, result.data, args.output)
+        text = json_text(result.log) + "\n"
+        return data.result(), text
+
+
 def run(args):
     import warnings
 
@@ -135,9 +151,11 @@ def run(args):
     # the clean data, its log and the flags belong together: all replaced, or none
     if not args.flags:   # the per-row tables are not written: freed first (peak memory)
         result.flags = result.problems = None
-    files = {args.output: clean_data_bytes(result.data, args.output)}
-    if args.log:   # = rsnprop.results.dumps(result.log), byte for byte
-        files[args.log] = json_text(result.log) + "\n"
+    data, text = _data_and_log(result, args, json_text)
+    files = {args.output: data}
+    if text is not None:   # = rsnprop.results.dumps(result.log), byte for byte
+        files[args.log] = text
+    del data, text
     if args.flags:
         files[args.flags] = clean_data_bytes(result.flags, args.flags, "--flags")
     atomic_write_many(files)

@@ -175,10 +175,14 @@ def _modal_counts(d, bad, span):
 
 def _pattern_block(blk, max_lag, min_pairs):
     nb, p = blk.shape
-    miss = np.isnan(blk)
-    q = np.rint(np.where(miss, 0.0, blk))
-    lo, hi = (q[~miss].min(), q[~miss].max()) if (~miss).any() else (0.0, 0.0)
+    r = np.rint(blk)
+    miss = np.isnan(r)
+    lo, hi = np.fmin.reduce(r, axis=None), np.fmax.reduce(r, axis=None)  # NaN: none answered
+    lo, hi = (0.0, 0.0) if np.isnan(lo) else (lo, hi)
     span = int(hi - lo)
+    if 5 * span + 3 <= 256:
+        return _pattern_coded(r, lo, miss, span, max_lag, min_pairs)
+    q = np.where(miss, 0.0, r)
     q = (q - lo).astype(np.int16 if span < 2 ** 14 else np.int64)
     best = np.full(nb, -1.0)
     for lag in range(1, min(max_lag, p - 1) + 1):
@@ -188,6 +192,32 @@ def _pattern_block(blk, max_lag, min_pairs):
             continue
         top = _modal_counts(q[:, lag:] - q[:, :-lag], bad, span)
         share = np.where(k >= min_pairs, top / np.maximum(k, 1), -1.0)
+        np.maximum(best, share, out=best)
+    best[best < 0] = np.nan
+    return best
+
+
+
+def _pattern_coded(r, lo, miss, span, max_lag, min_pairs):
+    """:func:`_pattern_block` for small spans with one subtraction and one ``bincount`` per
+    lag (``r`` the rounded answers, NaN when missing, ``lo`` the smallest). A missing answer
+    is coded ``span + 1 + span`` when it is the later item and minus that
+    when it is the earlier one, so a pair with a missing answer lands past the ``2 span + 1``
+    bins of the differences (both missing: past them too) and needs no mask; the pairs of a
+    row are the sum of its difference bins. Counts are integers: the same shares exactly."""
+
+    nb, p = r.shape
+    big, width = 2 * span + 1, 5 * span + 3
+    earlier = np.where(miss, -big, r - lo).astype(np.intp)
+    earlier *= nb                                       # bin-major codes: bin * nb + row
+    later = earlier + (span * nb + np.arange(nb, dtype=np.intp))[:, None]
+    later[miss] = (big + span) * nb + np.nonzero(miss)[0]
+    best = np.full(nb, -1.0)
+    for lag in range(1, min(max_lag, p - 1) + 1):
+        code = later[:, lag:] - earlier[:, :-lag]
+        counts = np.bincount(code.ravel(), minlength=nb * width).reshape(width, nb)[:big]
+        k = counts.sum(0)
+        share = np.where(k >= min_pairs, counts.max(0) / np.maximum(k, 1), -1.0)
         np.maximum(best, share, out=best)
     best[best < 0] = np.nan
     return best

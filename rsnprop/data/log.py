@@ -332,6 +332,21 @@ def raw_sha256(raw, source):
     return sha256_bytes(h + "\x1f".join(f"{c}:{t}" for c, t in raw.dtypes.items()).encode())
 
 
+def raw_sha256_getter(raw, source):
+    """:func:`raw_sha256` started now and read later (call the result): a raw file is hashed
+    in a second thread (file reads and ``hashlib`` release the GIL) beside the cleaning
+    steps, which hold it; a frame is hashed at once. Same hash either way."""
+    if source is not None and os.path.isfile(str(source)):
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(max_workers=1)
+        fut = pool.submit(sha256_file, source)
+        pool.shutdown(wait=False)   # the thread ends with the hash
+        return fut.result
+    h = raw_sha256(raw, source)
+    return lambda: h
+
+
 def _provenance(instrument):
     if hasattr(instrument, "provenance"):
         return instrument.provenance()

@@ -57,7 +57,7 @@ from .log import (
     apply_exclusions,
     cleaning_log,
     problems_table,
-    raw_sha256,
+    raw_sha256_getter,
     short_log,
 )
 from .missing_screen import missing_report, screen_missing_share
@@ -228,7 +228,7 @@ def _clean(frames, instrument, rules, source, diagnostics=True):
     stage, found = _StageTimer(), Findings()
     raw_df = frames.pop()
     cols = select_columns(raw_df, instrument, rules, source, found.warn)
-    raw_hash = raw_sha256(raw_df, source) if diagnostics else None
+    raw_hash = raw_sha256_getter(raw_df, source) if diagnostics else None  # read at the log
     del raw_df
     stage("respondent ids")
     ids = respondent_ids(cols.df, found.warn)
@@ -260,7 +260,7 @@ def _clean(frames, instrument, rules, source, diagnostics=True):
         return CleaningResult(data, short_log(excl, found), excl.flags, problems_frame())
     problems = problems_table(found.problems, ids)
     missing = missing_report(data, construct_items, rules, found.warn)
-    log = cleaning_log(raw_hash, source, instrument, rules, cols=cols, recodes=recodes, excl=excl,
+    log = cleaning_log(raw_hash(), source, instrument, rules, cols=cols, recodes=recodes, excl=excl,
                        found=found, problems=problems, careless=careless, routing=routing,
                        data=data, missing=missing, ids=ids, languages=languages)
     stage("end")

@@ -322,7 +322,9 @@ def _convert_table(table, decimal, tokens=MISSING_TOKENS):
     floats = [j for j, (x, _) in enumerate(results)
               if (x[0] == "float" if isinstance(x, tuple) else x.dtype == "float64")]
     block = np.empty((n, len(floats)), order="F")
-    for k, j in enumerate(floats):
+
+    def fill(k):   # one column of the block each (threads: np.take releases the GIL)
+        j = floats[k]
         x = results[j][0]
         if isinstance(x, tuple):     # the numbers of the distinct values, taken by code
             # (mode "wrap": code -1 reads the NaN slot, and no buffered copy as "raise" makes)
@@ -330,6 +332,9 @@ def _convert_table(table, decimal, tokens=MISSING_TOKENS):
         else:
             block[:, k] = x.to_numpy()
         results[j] = None
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(fill, range(len(floats))))
     df = pd.DataFrame(block, columns=[names[j] for j in floats], copy=False)
     for j, res in enumerate(results):
         if res is not None:
