@@ -30,6 +30,12 @@ Examples
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # for static readers (type checkers, the API reference of mkdocstrings)
+    from .evaluate import evaluate_spec
+    from .plan import StudyPlan, load_plan, plan_from_dict
+    from .study import test_propositions
 
 # public name -> module that defines it, loaded on first use: `rsnprop clean --plan` reads the
 # plan (.plan: pydantic only) without importing the tests (pingouin, statsmodels, matplotlib)
