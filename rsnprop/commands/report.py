@@ -81,12 +81,14 @@ def run(args):
     inputs.update({"--" + k.replace("_", "-"): getattr(args, k) for k in _OVERRIDES})
     check_files(inputs, {"--output": args.output})
     from ..errors import RsnpropError
+    from ..measure.forked import fork_map  # the costly figures side by side, same bytes
 
     try:
         files = {f"{k}.json": getattr(args, k) for k in _OVERRIDES if getattr(args, k)}
         return write_report_result(args.results_dir, out, tables_dir=args.tables_dir,
                                    command=_command_line(args), files=files,
-                                   allow_plan_mismatch=getattr(args, "allow_plan_mismatch", False))
+                                   allow_plan_mismatch=getattr(args, "allow_plan_mismatch", False),
+                                   map_fn=fork_map)
     except RsnpropError:
         raise  # MissingFileError is an OSError too: keep its own message
     except OSError as err:  # unwritable destination: the user's to fix, not a bug

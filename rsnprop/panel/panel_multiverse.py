@@ -102,10 +102,14 @@ def _latent_spec(row, panel, plan, bg, missing, cache) -> dict:
     else:
         if missing not in cache:
             sub = panel if missing == "available" else complete_panel(panel, items)
-            shared = latent_rows(sub, plan, only={k for k, h in sec.hypotheses.items()
-                                                  if h.test != "change_by_group"},
-                                 gate=primary.get("gate") if primary and missing == "available"
-                                 else None)
+            others = {k for k, h in sec.hypotheses.items() if h.test != "change_by_group"}
+            if missing == "available" and primary and primary.get("gate") is not None:
+                # C2 and C3 do not depend on the born-global definition: the plan's own
+                # specification fitted them on these firms with this gate
+                shared = {"gate": primary["gate"],
+                          "rows": {k: primary["rows"].get(k, []) for k in others}}
+            else:
+                shared = latent_rows(sub, plan, only=others, gate=None)
             cache[missing] = (sub, shared)
         sub, shared = cache[missing]
         by_bg = latent_rows(sub, plan, bg_definition=bg, gate=shared["gate"],

@@ -29,11 +29,31 @@ Examples
 
 from __future__ import annotations
 
-from .evaluate import evaluate_spec
-from .plan import StudyPlan, load_plan, plan_from_dict
-from .study import test_propositions
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # for static readers (type checkers, the API reference of mkdocstrings)
+    from .evaluate import evaluate_spec
+    from .plan import StudyPlan, load_plan, plan_from_dict
+    from .study import test_propositions
+
+# public name -> module that defines it, loaded on first use: `rsnprop clean --plan` reads the
+# plan (.plan: pydantic only) without importing the tests (pingouin, statsmodels, matplotlib)
+_LAZY = {"StudyPlan": ".plan", "load_plan": ".plan", "plan_from_dict": ".plan",
+         "test_propositions": ".study", "evaluate_spec": ".evaluate"}
 
 __all__ = ["StudyPlan", "load_plan", "plan_from_dict", "test_propositions", "evaluate_spec"]
 
-# not a pytest test function despite its name
-test_propositions.__test__ = False
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        if name == "test_propositions":
+            value.__test__ = False  # not a pytest test function despite its name
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

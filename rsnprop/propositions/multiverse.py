@@ -60,6 +60,7 @@ from ..errors import InputError
 from ..instrument import load_instrument
 from ..measure.forked import fork_map
 from .evaluate import evaluate_spec
+from .plan_merge import deep_merge
 
 __all__ = ["run_multiverse", "deep_merge", "computed_line", "not_available_groups"]
 
@@ -89,21 +90,6 @@ def not_available_groups(rows) -> list[dict]:
             groups.setdefault(r["note"] or r["status"], []).append(r["spec_id"])
     return [{"reason": k, "n": len(v), "spec_ids": sorted(v)}
             for k, v in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
-
-
-def deep_merge(base: dict, over: dict) -> dict:
-    """``base`` updated recursively with ``over`` (neither is modified).
-
-    >>> deep_merge({"a": {"x": 1, "y": 2}, "b": 1}, {"a": {"y": 3}})
-    {'a': {'x': 1, 'y': 3}, 'b': 1}
-    """
-    out = dict(base)
-    for k, v in over.items():
-        if isinstance(v, dict) and isinstance(out.get(k), dict):
-            out[k] = deep_merge(out[k], v)
-        else:
-            out[k] = v
-    return out
 
 
 def _raw_matches(clean_df, raw) -> bool:

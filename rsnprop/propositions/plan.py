@@ -53,7 +53,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from ..errors import MissingFileError, PlanError
 from ..io import sha256_bytes
 from ..yamlio import load_yaml
-from .multiverse import deep_merge
+from .plan_merge import deep_merge
 from .panel_plan import PanelPlan
 
 __all__ = ["StudyPlan", "Hypothesis", "Sesoi", "Imputation", "Measurement", "load_plan", "plan_from_dict",

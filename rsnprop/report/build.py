@@ -64,10 +64,11 @@ def content_security_policy(css: str) -> str:
     ])
 
 
-def _assemble(results_dir, command: str | None = None, files=None, allow_plan_mismatch=False):
+def _assemble(results_dir, command: str | None = None, files=None, allow_plan_mismatch=False,
+              map_fn=None):
     inputs = load_results(results_dir, files=files)
     check_plans(inputs, allow_mismatch=allow_plan_mismatch)
-    sections = build_sections(inputs, command=command)
+    sections = build_sections(inputs, command=command, map_fn=map_fn)
     tables, figures = [], []
     for sec in sections:
         for block in sec.blocks:
@@ -195,10 +196,13 @@ def write_report(results_dir, output, *, tables_dir=None, command: str | None = 
 
 
 def write_report_result(results_dir, output, *, tables_dir=None, command=None, files=None,
-                        allow_plan_mismatch=False) -> ReportResult:
+                        allow_plan_mismatch=False, map_fn=None) -> ReportResult:
     """:func:`write_report`, returning what was written: a :class:`ReportResult` (path, size
     and SHA-256 of the HTML, section statuses, table files, number of figures), as
-    ``rsnprop report --json`` prints it.
+    ``rsnprop report --json`` prints it.  ``map_fn`` (such as
+    :func:`rsnprop.measure.forked.fork_map`, as ``rsnprop report`` passes it) draws the
+    costly figures in worker processes, with the same bytes
+    (:func:`rsnprop.report.sections.build_sections`).
 
     Examples
     --------
@@ -210,7 +214,8 @@ def write_report_result(results_dir, output, *, tables_dir=None, command=None, f
 
     output = Path(output)
     tables_dir = Path(tables_dir) if tables_dir is not None else output.parent / "tables"
-    inputs, sections, tables, figures = _assemble(results_dir, command, files, allow_plan_mismatch)
+    inputs, sections, tables, figures = _assemble(results_dir, command, files, allow_plan_mismatch,
+                                                  map_fn)
     html = _render(inputs, sections, TABLES_NOTE if tables else "").encode("utf-8")
     # the report and its tables belong together: checked first, then replaced together
     writes, stale = plan_tables(tables, tables_dir)

@@ -67,7 +67,31 @@ def _summary_table(rows: list[dict], lv: str, a: float) -> Table:
              "are, so its share can be far below that of its interval alone.")
 
 
-def multiverse_section(inputs) -> Section:
+def _specs(inputs) -> list[dict]:
+    props = stage_output(inputs, "propositions.json")
+    mv = props.multiverse if props is not None else None
+    return _spec_rows(mv) if mv is not None else []
+
+
+def curve_tasks(inputs) -> list[tuple[str, list[dict]]]:
+    """The specification curves of the section as ``(proposition, rows)`` tasks of
+    :func:`curve_figure` (none when there is no multiverse): the costly part of the report,
+    which :func:`rsnprop.report.sections.build_sections` may draw in worker processes."""
+    specs = _specs(inputs)
+    return [(pid, [r for r in specs if r["proposition"] == pid])
+            for pid in sorted({r["proposition"] for r in specs})]
+
+
+def curve_figure(task: tuple[str, list[dict]]):
+    """The specification curve of one ``(proposition, rows)`` task of :func:`curve_tasks`."""
+    pid, sub = task
+    return F.specification_curve(sub, title=f"Specification curve: {pid}",
+                                 id=f"specification_curve_{pid.lower()}")
+
+
+def multiverse_section(inputs, curves: dict | None = None) -> Section:
+    """The multiverse section; ``curves`` (proposition -> figure of :func:`curve_figure`) are
+    the specification curves when they were drawn beforehand, else they are drawn here."""
     s = Section("multiverse", "Multiverse and specification curve")
     props = stage_output(inputs, "propositions.json")
     if props is None:
@@ -81,8 +105,7 @@ def multiverse_section(inputs) -> Section:
     summary_rows = []
     for pid in sorted({r["proposition"] for r in specs}):
         sub = [r for r in specs if r["proposition"] == pid]
-        fig = F.specification_curve(sub, title=f"Specification curve: {pid}",
-                                    id=f"specification_curve_{pid.lower()}")
+        fig = curve_figure((pid, sub)) if curves is None else curves[pid]
         if fig:
             s.add("figure", fig)
         summary_rows.append(_curve_summary(pid, sub, mv.share.get(pid, {})))
