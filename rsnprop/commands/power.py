@@ -142,17 +142,7 @@ def run(args):
                              value=getattr(args, name))
     args.reps = 200 if args.reps is None else args.reps
     args.seed = 1 if args.seed is None else args.seed
-    if args.instrument:
-        existing_file(args.instrument, "instrument")
-    stream = args.stream
-    if stream is None and args.output:
-        out = Path(args.output)
-        stream = str(out.with_name(out.stem + ".runs.jsonl"))
-    from ._common import check_files
-
-    check_files({"--plan": args.plan, "--instrument": args.instrument, "--scenario": args.scenario},
-                {"--output": args.output, "--stream": stream, "--figure": args.figure})
-    _check_scheduler(args)
+    stream = _checked_files(args, {"--figure": args.figure})
     from ..propositions import load_plan
 
     load_plan(args.plan)  # a bad plan is named as such (before the instrument is looked up)
@@ -256,19 +246,8 @@ def _run_panel(args):
     """``rsnprop power --panel``: :func:`rsnprop.power.panel.panel_power`, JSON to ``-o``."""
     import os
     import sys
-    from pathlib import Path
 
-    from ._common import check_files, existing_file
-
-    if args.instrument:
-        existing_file(args.instrument, "instrument")
-    stream = args.stream
-    if stream is None and args.output:
-        out = Path(args.output)
-        stream = str(out.with_name(out.stem + ".runs.jsonl"))
-    check_files({"--plan": args.plan, "--instrument": args.instrument, "--scenario": args.scenario},
-                {"--output": args.output, "--stream": stream})
-    _check_scheduler(args)
+    stream = _checked_files(args, {})
     settings = _panel_settings(args)
     if stream and args.restart and os.path.exists(stream):
         _remove_stream(stream)
@@ -288,3 +267,22 @@ def _run_panel(args):
 
         atomic_write(args.output, dumps(res.to_dict()) + "\n")
     return res
+
+
+def _checked_files(args, extra_outputs: dict) -> str | None:
+    """Check the inputs and outputs of a power run (inputs exist, no output onto an input);
+    return the path of the replication stream (``--stream``, else next to ``-o``)."""
+    from pathlib import Path
+
+    from ._common import check_files, existing_file
+
+    if args.instrument:
+        existing_file(args.instrument, "instrument")
+    stream = args.stream
+    if stream is None and args.output:
+        out = Path(args.output)
+        stream = str(out.with_name(out.stem + ".runs.jsonl"))
+    check_files({"--plan": args.plan, "--instrument": args.instrument, "--scenario": args.scenario},
+                {"--output": args.output, "--stream": stream, **extra_outputs})
+    _check_scheduler(args)
+    return stream
