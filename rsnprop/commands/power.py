@@ -30,8 +30,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("--seed", type=seed, help="root seed (default 1; with --panel the plan's "
                         "panel.power.seed)")
     parser.add_argument("--jobs", type=int, default=0, help="workers (default 0 = all cores)")
-    parser.add_argument("--backend", choices=("joblib", "dask"), default="joblib",
-                        help="joblib (default) or a dask.distributed cluster")
+    parser.add_argument("--backend", choices=("joblib", "loky", "dask"), default="joblib",
+                        help="joblib (default: on Linux workers forked from this process, "
+                        "elsewhere joblib's loky), loky (fresh worker interpreters) or a "
+                        "dask.distributed cluster")
     parser.add_argument("--scheduler", help="dask scheduler address (default: a new LocalCluster)")
     parser.add_argument("--scenario", default="p1p2",
                         help="p1p2 | null | reversed | p2_only | YAML scenario (default p1p2)")

@@ -17,6 +17,7 @@ import warnings
 from ..data import clean
 from ..propositions import test_propositions
 from ..propositions.measurement import verdicts_only
+from ..results import jsonsafe
 from ..simulate import simulate_study
 from .montecarlo import replication_seed
 
@@ -51,6 +52,12 @@ def _r(x, digits=12):
     return float(f"{v:.{digits}g}")
 
 
+def _primary(block) -> dict:
+    """The JSON form of the primary evidence row of a proposition's block (``{}`` if none)."""
+    prim = next((e for e in jsonsafe(block["evidence"]) if e.get("role") == "primary"), {})
+    return prim
+
+
 def one_replication(ins, plan, scenario, n: int, rep: int, seed: int, *, full: bool = False,
                     sim_options: dict | None = None) -> dict:
     """Run one replication and return its record (JSON-safe dict)."""
@@ -70,13 +77,12 @@ def one_replication(ins, plan, scenario, n: int, rep: int, seed: int, *, full: b
         rec["n_traditional"] = int(res.n["traditional"])
         rec["verdicts"] = {k: str(res.verdicts.get(k, "inconclusive")) for k in PROPOSITIONS}
         est, pc = {}, {}
-        d = res.to_dict()
-        for key in ("P1", "P2"):
-            prim = next((e for e in d["propositions"][key]["evidence"] if e.get("role") == "primary"), {})
+        blocks = [(key, res.propositions[key]) for key in ("P1", "P2")]
+        if res.joint:
+            blocks.append(("joint", res.joint))
+        for key, block in blocks:     # the primary rows only, not the whole res.to_dict()
+            prim = _primary(block)
             est[key], pc[key] = _r(prim.get("effect_size")), _r(prim.get("p_corrected"))
-        if d.get("joint"):
-            prim = next((e for e in d["joint"]["evidence"] if e.get("role") == "primary"), {})
-            est["joint"], pc["joint"] = _r(prim.get("effect_size")), _r(prim.get("p_corrected"))
         rec["effect_size"], rec["p_corrected"] = est, pc
         rec["n_warnings"] = len(res.warnings)
     except Exception as err:  # noqa: BLE001 - a failed replication is data, not a crash

@@ -112,7 +112,10 @@ def power_analysis(plan, ns, reps: int, *, instrument=None, scenario="p1p2", see
         Root seed; replication ``(n, rep)`` uses ``SeedSequence(seed, spawn_key=(n, rep))``.
     jobs : int, optional
         Workers (default all cores); results do not depend on it.
-    backend : {"joblib", "dask"}
+    backend : {"joblib", "loky", "dask"}
+        Where the replications run (:func:`rsnprop.power.montecarlo.run_blocks`): ``"joblib"``
+        forks its workers from this process on Linux (they start at once) and uses joblib's
+        loky elsewhere; the results do not depend on it.
     stream : path, optional
         JSON-lines file of replication records: written as they finish, reused on restart.
     progress : bool
