@@ -31,16 +31,14 @@ Examples
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
-import signal
-import sys
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import InputError
 from ..io import sha256_bytes
+from ..measure.forked import can_fork, fork_imap, in_worker
 from ..results import jsonsafe
 
 __all__ = ["run_blocks", "replication_seed", "read_stream", "config_hash", "make_blocks",
@@ -49,9 +47,6 @@ __all__ = ["run_blocks", "replication_seed", "read_stream", "config_hash", "make
 STREAM_KIND = "rsnprop-monte-carlo"
 
 BACKENDS = ("joblib", "loky", "dask")
-
-# what forked workers inherit: the function and the tasks of the running run_blocks
-_FORKED: list = [None, ()]
 
 
 def replication_seed(seed: int, n: int, rep: int):
@@ -204,11 +199,9 @@ def run_blocks(fn, keys, payload: dict, *, jobs=None, backend: str = "joblib", b
             _run_dask(fn, tasks, collect, jobs=jobs, client=client, scheduler=scheduler)
         elif backend in ("joblib", "loky"):
             n_jobs = min(_resolve_jobs(jobs), len(tasks))
-            if n_jobs == 1 or _FORKED[0] is not None:     # (a run inside a forked worker)
-                for t in tasks:
-                    collect(fn(t))
-            elif backend == "joblib" and can_fork():
-                _run_forked(fn, tasks, collect, n_jobs)
+            if n_jobs == 1 or backend == "joblib" and (can_fork() or in_worker()):
+                for _i, records in fork_imap(fn, tasks, jobs=n_jobs):
+                    collect(records)
             else:
                 from joblib import Parallel, delayed
 
@@ -224,52 +217,6 @@ def run_blocks(fn, keys, payload: dict, *, jobs=None, backend: str = "joblib", b
         if bar is not None:
             bar.close()
     return [done[k] for k in sorted(set(keys))]
-
-
-def can_fork() -> bool:
-    """Whether :func:`run_blocks` may fork its workers here: Linux with the ``fork`` start
-    method, not in a daemon process (loky, multiprocessing pools) nor in a forked worker."""
-
-    return (sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
-            and not multiprocessing.current_process().daemon and _FORKED[0] is None)
-
-
-def _worker_start():
-    """A forked worker leaves Ctrl-C to its parent (which stops the run) and ends quietly when
-    the pool ends it, whatever handlers the parent (the command line) installed."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    for name in ("SIGTERM", "SIGHUP"):
-        signal.signal(getattr(signal, name), signal.SIG_DFL)
-
-
-def _forked_block(i: int):
-    fn, tasks = _FORKED
-    return fn(tasks[i])
-
-
-def _run_forked(fn, tasks, collect, n_jobs: int) -> None:
-    """``collect(fn(task))`` for every task, as they finish, in ``n_jobs`` forked workers
-    (``concurrent.futures``: a worker that dies ends the run with ``BrokenProcessPool``).
-
-    The objects alive at the fork (the imported modules: about 200,000) are moved out of the
-    garbage collector's reach (``gc.freeze``) for the run: the workers' full collections do
-    not walk them again, nor copy their memory pages by touching them."""
-    import gc
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    _FORKED[:] = [fn, tasks]
-    gc.collect()
-    gc.freeze()
-    pool = ProcessPoolExecutor(max_workers=n_jobs, mp_context=multiprocessing.get_context("fork"),
-                               initializer=_worker_start)
-    try:
-        futures = [pool.submit(_forked_block, i) for i in range(len(tasks))]
-        for fut in as_completed(futures):
-            collect(fut.result())
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-        gc.unfreeze()
-        _FORKED[:] = [None, ()]
 
 
 def _run_dask(fn, tasks, collect, *, jobs=None, client=None, scheduler=None):
