@@ -8,17 +8,23 @@ from pydantic import Field
 
 from .base import InstrumentRef, StageOutput, _Open
 
-class PowerRow(_Open):
-    """Monte Carlo power of one proposition at one sample size."""
+class VerdictRates(_Open):
+    """What every Monte Carlo power row has: replications, power with its Monte Carlo SE and
+    Wilson interval, failures."""
 
-    n: int
-    proposition: str
     reps: int
     power: float = Field(description="Share of replications with the verdict `supported`.")
     mc_se: float = Field(description="Monte Carlo standard error of `power`.")
     ci_lower: float = Field(description="95% Wilson interval of `power`.")
     ci_upper: float
     failed: int = Field(description="Replications that raised an error (counted inconclusive).")
+
+
+class PowerRow(VerdictRates):
+    """Monte Carlo power of one proposition at one sample size."""
+
+    n: int
+    proposition: str
     p_supported: float | None = Field(None, description="Probability of each verdict.")
     p_contradicted: float | None = None
     p_equivalent: float | None = None
@@ -78,17 +84,11 @@ class Power(StageOutput):
     warnings: list[str]
 
 
-class PanelPowerRow(_Open):
+class PanelPowerRow(VerdictRates):
     """Verdict rates of one panel hypothesis at one N (firms answering wave 1)."""
 
     n: int = Field(description="Firms answering wave 1 (raw rows, before cleaning).")
     hypothesis: str
-    reps: int
-    power: float = Field(description="Share of replications with the verdict `supported`.")
-    mc_se: float = Field(description="Monte Carlo standard error of `power`.")
-    ci_lower: float = Field(description="95% Wilson interval of `power`.")
-    ci_upper: float
-    failed: int = Field(description="Replications that raised an error (counted inconclusive).")
     p_supported: float
     p_contradicted: float
     p_equivalent: float
