@@ -139,17 +139,29 @@ def check_measurement(clean_df, plan, *, bg_definition=None) -> dict:
 
     levels = ("configural", "metric", "scalar")[: 1 + ("metric", "scalar").index(m.required_invariance) + 1]
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            inv = invariance(latent_model(items["relational"], items["informational"]), sub, bg,
-                             levels=levels, estimator="ML", missing=m.missing, rule="score",
-                             partial_search=True, locate=m.locate, correction=m.correction,
-                             alpha=m.alpha, se="none",    # judged by score tests: no SEs needed
-                             cumulative=_DETAIL.get())
+        inv, caught = _run_check(latent_model(items["relational"], items["informational"]), sub, bg, levels, m,
+                                 _DETAIL.get())
     except Exception as err:  # noqa: BLE001 - a failing check must not stop the verdicts
         return _empty(plan, "failed", f"invariance check failed: {type(err).__name__}: {err}",
                       n=int(len(sub)), n_total=n_total)
     return _summarise(plan, inv, items, len(sub), n_total, [str(w.message) for w in caught])
+
+
+def _run_check(model, sub, bg, levels, m, detail):
+    """The invariance sequence of the check and the warnings it raised.  ``detail=False``
+    (:func:`verdicts_only`): lean warm-started fits first (``invariance(..., detail=False)``),
+    the full fits when one of its decisions is within rounding (``close_call``), so that the
+    decisions are those of the full fits."""
+    opts = dict(levels=levels, estimator="ML", missing=m.missing, rule="score", partial_search=True,
+                locate=m.locate, correction=m.correction, alpha=m.alpha,
+                se="none", cumulative=detail)      # judged by score tests: no SEs needed
+    for lean in ((True, False) if not detail else (False,)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            inv = invariance(model, sub, bg, detail=not lean, **opts)
+        if not getattr(inv, "close_call", False):
+            break
+    return inv, caught
 
 
 def _item_of(constraint: str) -> str:

@@ -94,7 +94,7 @@ from .ml import estimate_ml, fit_core, ml_vcov  # noqa: F401  (fit_core, ml_vcov
 from .moments import moments_groups
 from .partable import build_partable
 
-__all__ = ["fit"]
+__all__ = ["fit", "fit_estimates"]
 
 ESTIMATORS = ("ML", "MLR", "WLSMV", "DWLS")
 
@@ -220,6 +220,36 @@ def fit(model: str, data=None, *, group: str | None = None, group_equal=(), grou
     return _sample_sizes(res, data, group, method, missing)
 
 
+def fit_estimates(model, data, *, group, group_equal=(), group_partial=(), missing="auto", std_lv=False,
+                  previous=None):
+    """An ML fit for a decision by score tests (:func:`rsnprop.sem.invariance` with
+    ``detail=False``): the estimates only.  As ``fit(..., se="none")`` but, with missing values
+    (FIML), without the saturated and baseline models (``chi2``, ``cfi``, ``tli``, ``rmsea``,
+    ``srmr`` and ``loglik`` NaN); the estimates table and R-squared are built when first read;
+    ``previous`` (an :class:`SEMResult` of a nested model of the same data, e.g. the previous
+    step) gives the start values of the parameters it has (a warm start: fewer iterations, the
+    same maximum to the optimiser's tolerance, so the estimates differ in their last digits).
+
+    >>> from rsnprop.datasets import holzinger_swineford
+    >>> m = "visual =~ x1 + x2 + x3"
+    >>> r0 = fit_estimates(m, holzinger_swineford(), group="school")
+    >>> r1 = fit_estimates(m, holzinger_swineford(), group="school", group_equal=["loadings"], previous=r0)
+    >>> r2 = fit(m, holzinger_swineford(), group="school", group_equal=["loadings"])
+    >>> bool(abs(r1.theta - r2.theta).max() < 1e-6), r1.fit["df"] == r2.fit["df"]
+    (True, True)
+
+    In R: ``cfa(model, data, group = "school", group.equal = "loadings", se = "none", start = r0)``.
+    """
+    estimator, missing, group_equal, group_partial = _checked_options(
+        model, data, estimator="ML", missing=missing, group_equal=group_equal, group_partial=group_partial,
+        bootstrap=0, bootstrap_type="nonparametric", ordered=None, parameterization="delta", se="none")
+    start = None if previous is None else (previous.partable, previous.theta)
+    est, method = _estimate_continuous(model, data, group=group, group_equal=group_equal,
+                                       group_partial=group_partial, estimator=estimator, missing=missing,
+                                       std_lv=std_lv, meanstructure=None, se="none", lean=True, previous=start)
+    return _sample_sizes(assemble_result(est, level=0.95, model=model, lazy=True), data, group, method, missing)
+
+
 def _names(value):
     """``group_equal`` / ``group_partial`` given as one comma-separated string: a list."""
     if isinstance(value, str):
@@ -274,9 +304,9 @@ def _checked_options(model, data, *, estimator, missing, group_equal, group_part
 
 
 def _estimate_continuous(model, data, *, group, group_equal, group_partial, estimator, missing, std_lv,
-                         meanstructure, se="standard"):
+                         meanstructure, se="standard", lean=False, previous=None):
     """ML/MLR of the complete cases, or FIML when ``missing`` asks for it and a value is missing:
-    ``(Estimate, the missing-data method used)``."""
+    ``(Estimate, the missing-data method used)``; ``lean``, ``previous``: :func:`fit_estimates`."""
     columns = list(getattr(data, "columns", []))
     if group is not None and group not in columns:
         raise InputError("group column not found in the data", column=group, parameter="group")
@@ -297,10 +327,11 @@ def _estimate_continuous(model, data, *, group, group_equal, group_partial, esti
     if missing == "fiml" and any(np.isnan(a).any() for a in arrays):
         from .fiml import estimate_fiml
 
-        return estimate_fiml(pt, arrays, labels, estimator=estimator, n_dropped=n_dropped, se=se), "fiml"
+        return estimate_fiml(pt, arrays, labels, estimator=estimator, n_dropped=n_dropped, se=se, lean=lean,
+                             previous=previous), "fiml"
     gdata = [GroupData.from_array(a) for a in arrays]
     return estimate_ml(pt, gdata, labels, estimator=estimator, arrays=arrays, n_dropped=n_dropped,
-                       se=se), missing
+                       se=se, previous=previous), missing
 
 
 def _fit_moments(model, data, sample_cov, sample_nobs, sample_mean, sample_sd, *, group, group_equal,

@@ -21,43 +21,62 @@ from .standardize import standardize_rows
 __all__ = ["assemble_result", "blank_fixed"]
 
 
-def assemble_result(est, *, level, model=""):
-    """The :class:`SEMResult` of the estimate ``est`` (CIs at ``level``; ``model``: its syntax)."""
+def assemble_result(est, *, level, model="", lazy=False):
+    """The :class:`SEMResult` of the estimate ``est`` (CIs at ``level``; ``model``: its syntax).
+    ``lazy=True``: the estimates table and R-squared are built when first read (the same
+    numbers; a fit that only feeds a decision may never read them)."""
 
     pt, engine, theta, labels = est.pt, est.engine, est.theta, est.labels
     warn_list, fitm = list(est.warnings), est.fit
     _identification(fitm, warn_list)
     fitm["converged"] = est.converged
     fitm["iterations"] = est.iterations
-    table, cols = _estimates_table(est, level, not_identified=fitm.get("df") is not None and fitm["df"] < 0)
-    r2 = _r2(pt, engine, theta, labels)
-    _check_solution(pt, table, engine, theta, est.gdata, warn_list, arrays=cols)
+    not_identified = fitm.get("df") is not None and fitm["df"] < 0
+    cols = _estimate_arrays(est)
+    tables = {"estimates": lambda: _estimates_table(est, level, not_identified, cols)[0],
+              "r2": lambda: _r2(pt, engine, theta, labels)}
+    _check_solution(pt, None, engine, theta, None if est.attributes.get("lean") else est.gdata, warn_list,
+                    arrays=cols)
     res = SEMResult(
         converged=est.converged, n=int(engine.ntotal),
         n_per_group={lab: d.n for lab, d in zip(labels, est.gdata)},
-        groups=list(labels), ngroups=pt.ngroups, estimator=est.estimator, fit=fitm, estimates=table,
-        r2=r2, warnings=warn_list, theta=theta, vcov=est.vcov, model=model, n_dropped=est.n_dropped,
+        groups=list(labels), ngroups=pt.ngroups, estimator=est.estimator, fit=fitm,
+        warnings=warn_list, theta=theta, vcov=est.vcov, model=model, n_dropped=est.n_dropped,
         _pt=pt, _engine=engine, _core=est.core, bootstrap=None,
+        **({"_lazy": tables} if lazy else {k: build() for k, build in tables.items()}),
     )
     res.__dict__.update(est.attributes)
     return res
 
 
-def _estimates_table(est, level, not_identified):
-    """lavaan's long table of the estimates, and the columns of its parameter rows as arrays
-    (for the checks of the solution)."""
-
-    pt, engine, theta, labels, vcov = est.pt, est.engine, est.theta, est.labels, est.vcov
-    se_par = np.sqrt(np.clip(np.diag(vcov), 0, None)) if vcov is not None else np.full(pt.npar, np.nan)
+def _estimate_arrays(est):
+    """The columns of the parameter rows the checks of the solution read (``op, lhs, rhs, est,
+    group, free, std_all``) and ``std_lv``, as arrays."""
+    pt, engine, theta = est.pt, est.engine, est.theta
     rows = pt.rows
     est_ = np.array([theta[r.par] if r.par >= 0 else _fixed_value(r, engine, pt) for r in rows])
-    se = np.array([se_par[r.par] if r.par >= 0 else 0.0 for r in rows])
     names = pt.ov + pt.lv
     totals = []
     for g in range(pt.ngroups):
         sigma, mu, IA, S, m = engine.groups[g].implied(theta, full=True)
         totals.append(IA @ S @ IA.T)
     std_lv, std_all = standardize_rows(rows, est_, totals, names, set(pt.lv), resid=_resid_by_group(engine, theta))
+    return {"op": np.array([r.op for r in rows], dtype=object), "lhs": np.array([r.lhs for r in rows], dtype=object),
+            "rhs": np.array([r.rhs for r in rows], dtype=object), "est": est_,
+            "group": np.array([r.group for r in rows]), "free": np.array([r.par >= 0 for r in rows]),
+            "std_all": std_all, "std_lv": std_lv}
+
+
+def _estimates_table(est, level, not_identified, cols=None):
+    """lavaan's long table of the estimates, and the columns of its parameter rows as arrays
+    (for the checks of the solution; ``cols``: those of :func:`_estimate_arrays`, if computed)."""
+
+    pt, theta, labels, vcov = est.pt, est.theta, est.labels, est.vcov
+    cols = cols if cols is not None else _estimate_arrays(est)
+    se_par = np.sqrt(np.clip(np.diag(vcov), 0, None)) if vcov is not None else np.full(pt.npar, np.nan)
+    rows = pt.rows
+    est_, std_lv, std_all = cols["est"], cols["std_lv"], cols["std_all"]
+    se = np.array([se_par[r.par] if r.par >= 0 else 0.0 for r in rows])
     zq = stats.norm.ppf(0.5 + level / 2)
     with np.errstate(all="ignore"):
         z = np.where(se > 0, est_ / np.where(se > 0, se, 1), np.nan)
@@ -77,10 +96,6 @@ def _estimates_table(est, level, not_identified):
 
         table = pd.concat([table, defined_rows(pt, theta, vcov, table, zq)], ignore_index=True)
     blank_fixed(table, not_identified=not_identified)
-    nrow = len(rows)
-    cols = {"op": np.array([r.op for r in rows], dtype=object), "lhs": np.array([r.lhs for r in rows], dtype=object),
-            "rhs": np.array([r.rhs for r in rows], dtype=object), "est": est_[:nrow],
-            "group": np.array([r.group for r in rows]), "free": free, "std_all": std_all[:nrow]}
     return table, cols
 
 
@@ -193,7 +208,7 @@ def _check_solution(pt, table, engine, theta, gdata, warn_list, arrays=None):
                 msg = f"the covariance matrix of the latent variables is not positive definite (group {g + 1})"
                 warn_list.append(msg)
                 _warnings.warn(msg, NonPositiveDefiniteWarning, stacklevel=4)
-        if not np.isfinite(gdata[g].logdet_cov):
+        if gdata is not None and not np.isfinite(gdata[g].logdet_cov):
             msg = f"the sample covariance matrix is not positive definite (group {g + 1})"
             warn_list.append(msg)
             _warnings.warn(msg, NonPositiveDefiniteWarning, stacklevel=4)

@@ -48,11 +48,18 @@ class _Comparison:
     llb: float = float("nan")
 
 
-def estimate_fiml(pt, arrays, labels, *, estimator, n_dropped, se="standard"):
+def estimate_fiml(pt, arrays, labels, *, estimator, n_dropped, se="standard", lean=False, previous=None):
     """Fit ``pt`` by FIML to incomplete ``arrays`` (one per group): an :class:`Estimate`.
 
     ``se="none"`` (lavaan's ``se = "none"``): no standard errors, hence no sandwich and no
-    FIML-corrected robust indices either (the covariance matrix of the estimates is NaN)."""
+    FIML-corrected robust indices either (the covariance matrix of the estimates is NaN).
+    ``lean=True`` (with ``se="none"``; for decisions by score tests): the estimates only, no
+    saturated and baseline models, so chi-square, CFI, TLI, RMSEA and SRMR are NaN, and the
+    start values come from the pairwise-complete moments (``engine.data``) or, ``previous``
+    (``(partable, theta)`` of a nested fit to the same data), from its estimates
+    (:func:`rsnprop.sem.model.start_values`)."""
+    if lean:
+        return _estimate_lean(pt, arrays, labels, estimator=estimator, n_dropped=n_dropped, previous=previous)
     pats, cmp = _data_models(len(pt.ov), arrays)
     ns = [x.shape[0] for x in arrays]
     gdata = _h1_group_data(cmp, ns)
@@ -84,18 +91,52 @@ _DATA_MODELS: dict = {}
 _DATA_MODELS_KEPT = 4
 
 
-def _data_models(p, arrays):
+def _data_models(p, arrays, comparison=True):
     """``(patterns per group, _Comparison)`` of the data ``arrays`` (``p`` variables), computed
-    once per data set and kept for the next models fitted to the same data."""
+    once per data set and kept for the next models fitted to the same data (``comparison=False``:
+    the comparison models are not computed if they are not kept already, None then)."""
     key = (p, tuple((x.shape, x.tobytes()) for x in arrays))
     hit = _DATA_MODELS.get(key)
     if hit is None:
-        pats = [patterns(x) for x in arrays]
-        hit = (pats, _comparison_models(p, arrays, pats, [x.shape[0] for x in arrays]))
         while len(_DATA_MODELS) >= _DATA_MODELS_KEPT:
             _DATA_MODELS.pop(next(iter(_DATA_MODELS), None), None)   # oldest first
-        _DATA_MODELS[key] = hit
-    return hit
+        hit = _DATA_MODELS[key] = [[patterns(x) for x in arrays], None]
+    if hit[1] is None and comparison:
+        hit[1] = _comparison_models(p, arrays, hit[0], [x.shape[0] for x in arrays])
+    return hit[0], hit[1]
+
+
+def _estimate_lean(pt, arrays, labels, *, estimator, n_dropped, previous):
+    """:func:`estimate_fiml` with ``lean=True``: the estimates and the model's log-likelihood."""
+    pats, _ = _data_models(len(pt.ov), arrays, comparison=False)
+    ns = [x.shape[0] for x in arrays]
+    gdata = [_pairwise_moments(x) for x in arrays]
+    eng, theta, fmin, conv, it = _fit_model(pt, pats, ns, gdata, previous)
+    p, G, nan = len(pt.ov), len(arrays), float("nan")
+    px = len(pt.ov_x)
+    df = G * (p * (p + 1) // 2 + p) - G * (px * (px + 1) // 2 + px) - pt.npar
+    fitm = {"npar": int(pt.npar), "n": int(eng.ntotal), "ngroups": G, "chi2": nan, "df": int(df), "pvalue": nan,
+            "cfi": nan, "tli": nan, "rmsea": nan, "srmr": nan, "loglik": nan, "missing": "fiml",
+            "n_patterns": int(sum(len(pp) for pp in pats))}
+    warn = []
+    note_convergence(conv, warn)
+    return Estimate(pt=pt, engine=eng, theta=theta, fmin=fmin, converged=bool(conv), iterations=it,
+                    gdata=gdata, labels=labels, estimator=estimator, vcov=np.full((pt.npar, pt.npar), np.nan),
+                    fit=fitm, warnings=warn, n_dropped=n_dropped, data=arrays,
+                    attributes={"missing": "fiml", "lean": True})
+
+
+def _pairwise_moments(x):
+    """Pairwise-complete means and ML covariances of ``x`` (start values of a lean fit; not a
+    sample covariance matrix: ``logdet_cov`` is left NaN)."""
+    obs = ~np.isnan(x)
+    z = np.where(obs, x, 0.0)
+    n1 = obs.sum(axis=0)
+    mean = z.sum(axis=0) / np.maximum(n1, 1)
+    zc = np.where(obs, x - mean, 0.0)
+    o = obs.astype(float)
+    cov = (zc.T @ zc) / np.maximum(o.T @ o, 1.0)
+    return GroupData(n=x.shape[0], cov=cov, mean=mean, logdet_cov=float("nan"))
 
 
 def _comparison_models(p, arrays, pats, ns):
@@ -117,14 +158,14 @@ def _h1_group_data(cmp, ns):
     return gdata
 
 
-def _fit_model(pt, pats, ns, gdata):
-    """Minimise -2 log L from the usual start values (L-BFGS-B, then again, if that fails):
-    ``(engine, theta, fmin, converged, iterations)``."""
+def _fit_model(pt, pats, ns, gdata, previous=None):
+    """Minimise -2 log L from the usual start values, or those of ``previous`` (L-BFGS-B, then
+    again, if that fails): ``(engine, theta, fmin, converged, iterations)``."""
 
     ram = build_engine(pt, gdata)
     eng = FIMLEngine(ram.groups, pats, pt.npar, ns)
     eng.data = gdata
-    theta0 = start_values(pt, gdata)
+    theta0 = start_values(pt, gdata, previous)
     theta, fmin, conv, it = eng.fit(theta0)
     if not conv:
         from scipy import optimize

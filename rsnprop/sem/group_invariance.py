@@ -23,11 +23,12 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import InputError
-from .api import fit
+from .api import fit, fit_estimates
 from .invariance_steps import (
     SCHEMA,
     InvarianceResult,
     StepLog,
+    close_call,
     collect_warnings,
     compare_steps,
     drop_strict_for_delta,
@@ -55,7 +56,7 @@ _CANDIDATE_OP = {"metric": "=~", "scalar": "~1", "strict": "~~"}
 def invariance(model, data, group=None, *, repeated=None, levels=("configural", "metric", "scalar", "strict"),
                partial_search=False, estimator="ML", missing="auto", ordered=None, std_lv=False,
                rule="chen2007", alpha=0.05, max_free=None, level=0.95, parameterization="delta",
-               locate="lrt", correction="holm", se="standard", cumulative=True):
+               locate="lrt", correction="holm", se="standard", cumulative=True, detail=True):
     """Run the measurement-invariance sequence of ``model`` across the groups of ``group``.
 
     Parameters
@@ -99,6 +100,12 @@ def invariance(model, data, group=None, *, repeated=None, levels=("configural", 
     cumulative : bool
         ``False``: the score tests of a step (``rule="score"``) are the univariate ones only
         (no total and cumulative tests), all the rule and the partial search use.
+    detail : bool
+        ``False`` (ML, ``rule="score"``; only the decisions are needed): the steps are fitted by
+        :func:`rsnprop.sem.api.fit_estimates` (steps' ``chi2``, ``cfi``, ``rmsea``, ``srmr``
+        NaN; no latent means), each from the estimates of the one before; the result's
+        ``close_call`` says when a decision is within the rounding this moves
+        (:func:`rsnprop.sem.invariance_steps.close_call`): run the full computation then.
     repeated : list of str, optional
         Longitudinal invariance instead of groups: the factors of one construct at successive
         waves, indicators matched by position (:func:`rsnprop.sem.longitudinal.longitudinal_invariance`;
@@ -145,25 +152,27 @@ def invariance(model, data, group=None, *, repeated=None, levels=("configural", 
     levels, notes, ordinal = _checked_levels(data, group, levels, estimator, ordered, rule, locate, correction,
                                              parameterization)
     refit = _refitter(model, data, group=group, estimator=estimator, missing=missing, ordered=ordered,
-                      std_lv=std_lv, level=level, parameterization=parameterization, se=se)
-    log, prev, partial = StepLog(warnings=notes), None, []
+                      std_lv=std_lv, level=level, parameterization=parameterization, se=se, detail=detail)
+    log, prev, partial, judged = StepLog(warnings=notes), None, [], []    # judged: every step record decided
     for name in levels:
         eq = _equal_types(name, levels, ordinal)
-        res = refit(eq, partial)
+        res = refit(eq, partial, None if prev is None else prev[1])
         rec = judge_step(step_record(("partial_" if partial else "") + name, res, eq, partial), res, prev, rule,
                          alpha, correction, cumulative)
         log.add(rec, res)
+        judged.append(rec)
         collect_warnings(log.warnings, name, res)
         if not rec["held"] and partial_search and prev is not None and name in _CANDIDATE_OP:
             found = _search_partial(name, eq, rec, res, prev, partial, refit, rule=rule, alpha=alpha,
                                     correction=correction, locate=locate, max_free=max_free,
-                                    cumulative=cumulative)
+                                    cumulative=cumulative, judged=judged)
             if found is not None:
                 rec, res, partial = found
                 log.add(rec, res)
         log.advance(name, rec)
         prev = (rec, res)
-    return _group_result(group, log, rule_text(rule, alpha, log.steps[0]["fit_indices"], correction))
+    return _group_result(group, log, rule_text(rule, alpha, log.steps[0]["fit_indices"], correction), detail,
+                         close=not detail and (close_call(judged, alpha) or not all(refit.converged)))
 
 
 def _repeated_measures(model, data, group, repeated, **options):
@@ -224,25 +233,40 @@ def _equal_types(name, levels, ordinal):
     return eq
 
 
-def _refitter(model, data, *, parameterization, **options):
-    """``refit(group_equal, group_partial)``: the multigroup fit of one step."""
+def _refitter(model, data, *, parameterization, detail=True, **options):
+    """``refit(group_equal, group_partial, previous)``: the multigroup fit of one step
+    (``detail=False``: :func:`fit_estimates`, warm-started from the fit ``previous``)."""
 
+    if not detail:
+        if options["estimator"] != "ML" or options["ordered"]:
+            raise InputError("detail=False is for ML fits of continuous indicators", parameter="detail",
+                             value=detail)
+
+        def lean(eq, partial, previous=None):
+            res = fit_estimates(model, data, group=options["group"], group_equal=eq, group_partial=partial,
+                                missing=options["missing"], std_lv=options["std_lv"], previous=previous)
+            lean.converged.append(bool(res.converged))
+            return res
+
+        lean.converged = []     # of every fit, also those of the partial search it did not keep
+        return lean
     if parameterization != "delta":
         options["parameterization"] = parameterization
     if options.get("se") == "standard":
         options.pop("se")
 
-    def refit(eq, partial):
+    def refit(eq, partial, previous=None):
         return fit(model, data, group_equal=eq, group_partial=partial, **options)
 
     return refit
 
 
 def _search_partial(name, eq, rec, res, prev, partial, refit, *, rule, alpha, correction, locate, max_free,
-                    cumulative=True):
+                    cumulative=True, judged=None):
     """Free the step's constraints one at a time (module docstring) until it holds, ``max_free``
     are freed (default: half the candidates) or none is left: ``(record, fit, freed)`` of the
-    partial step, or None when nothing was freed."""
+    partial step, or None when nothing was freed (``judged``: a list the records decided on the
+    way are appended to)."""
     freed = list(partial)
     cands = _candidates(res, name)
     limit = max_free if max_free is not None else max(1, len(cands) // 2)
@@ -250,10 +274,10 @@ def _search_partial(name, eq, rec, res, prev, partial, refit, *, rule, alpha, co
     n_new = 0
     while not cur_rec["held"] and cands and n_new < limit:
         if locate == "score":
-            best = _score_pick(cur_res, name, cands, correction, alpha, lambda c: refit(eq, freed + [c]),
-                               cumulative)
+            best = _score_pick(cur_res, name, cands, correction, alpha,
+                               lambda c, r=cur_res: refit(eq, freed + [c], r), cumulative)
         else:
-            best = _lrt_pick(cands, lambda c: refit(eq, freed + [c]))
+            best = _lrt_pick(cands, lambda c, r=cur_res: refit(eq, freed + [c], r))
         if best is None:
             break
         freed.append(best[0])
@@ -262,6 +286,8 @@ def _search_partial(name, eq, rec, res, prev, partial, refit, *, rule, alpha, co
         cur_res = best[1]
         cur_rec = step_record("partial_" + name, cur_res, eq, freed)
         compare_steps(cur_rec, prev[0], prev[1], cur_res, rule, alpha, correction, cumulative)
+        if judged is not None:
+            judged.append(cur_rec)
     return None if cur_res is res else (cur_rec, cur_res, freed)
 
 
@@ -276,9 +302,10 @@ def _latent_means_model(log):
     return next((k for k in ("partial_scalar", "scalar", "partial_strict", "strict") if k in log.fits), None)
 
 
-def _group_result(group, log, rule):
-    """The :class:`InvarianceResult` of the sequence in ``log``."""
-    lm_name = _latent_means_model(log)
+def _group_result(group, log, rule, detail=True, close=False):
+    """The :class:`InvarianceResult` of the sequence in ``log`` (``detail=False``: no latent means;
+    ``close``: its ``close_call``)."""
+    lm_name = _latent_means_model(log) if detail else None
     latent_means, diffs = _latent_means(log.fits[lm_name]) if lm_name is not None else ({}, None)
     first = next(iter(log.fits.values()))
     return InvarianceResult(group=group, groups=first.groups, n=int(first.n), n_total=int(first.n_total),
@@ -286,7 +313,8 @@ def _group_result(group, log, rule):
                             n_total_per_group={str(k): v for k, v in first.n_total_per_group.items()},
                             missing=first.missing, estimator=first.estimator, rule=rule,
                             steps=log.steps, level=log.level, fits=log.fits, latent_means=latent_means,
-                            latent_mean_differences=diffs, latent_means_model=lm_name, warnings=log.warnings)
+                            latent_mean_differences=diffs, latent_means_model=lm_name, warnings=log.warnings,
+                            close_call=bool(close))
 
 
 def _lrt_pick(cands, refit):

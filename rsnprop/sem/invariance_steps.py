@@ -31,7 +31,7 @@ from .scoretest import score_tests
 
 __all__ = ["InvarianceResult", "SCHEMA", "STEP_FIT_KEYS", "StepLog", "step_record", "lrt", "judge_step",
            "compare_steps", "collect_warnings", "rule_text", "drop_strict_for_delta", "STEP_TYPE",
-           "step_score_tests"]
+           "step_score_tests", "close_call"]
 
 #: contract of the JSON of InvarianceResult.to_dict (rsnprop.schemas.Invariance)
 SCHEMA = "rsnprop.invariance/1"
@@ -280,6 +280,29 @@ def judge_step(rec, res, prev, rule, alpha, correction="holm", cumulative=True):
     else:
         compare_steps(rec, prev[0], prev[1], res, rule, alpha, correction, cumulative)
     return rec
+
+
+def close_call(steps, alpha, rel=1e-5):
+    """True when a decision of the score rule in ``steps`` is within ``rel`` of changing: a step
+    that did not converge, a corrected p-value within ``rel * alpha`` of ``alpha``, or two flagged
+    univariate statistics of a step within ``rel`` relative of each other (their order picks the
+    constraint freed first).  A sequence whose fits differ from another's in their last digits
+    (warm starts) makes the same decisions when this is False.
+
+    >>> close_call([{"converged": True, "score_tests": {"univariate": [
+    ...     {"X2": 9.0, "p_adjusted": 0.05000001, "flagged": False}]}}], 0.05)
+    True
+    """
+    for s in steps:
+        if not s.get("converged", True):
+            return True
+        uni = (s.get("score_tests") or {}).get("univariate") or []
+        if any(abs(r["p_adjusted"] - alpha) <= rel * alpha for r in uni):
+            return True
+        x2 = sorted(r["X2"] for r in uni if r["flagged"])
+        if any(b - a <= rel * abs(b) for a, b in zip(x2, x2[1:])):
+            return True
+    return False
 
 
 def drop_strict_for_delta(levels, ordinal, parameterization):

@@ -19,12 +19,13 @@ from .model import build_engine, start_values
 __all__ = ["estimate_ml", "fit_core", "ml_vcov"]
 
 
-def estimate_ml(pt, gdata, labels, *, estimator, arrays=None, n_dropped=0, se="standard"):
+def estimate_ml(pt, gdata, labels, *, estimator, arrays=None, n_dropped=0, se="standard", previous=None):
     """Fit ``pt`` by ML to the group statistics ``gdata``: an :class:`Estimate`.  ``arrays`` (the
     data per group) give MLR its sandwich and scaled test; without them the fit is ML.
-    ``se="none"``: no standard errors (``vcov`` None)."""
+    ``se="none"``: no standard errors (``vcov`` None).  ``previous``: ``(partable, theta)`` of a
+    nested fit whose estimates start the optimiser (:func:`rsnprop.sem.model.start_values`)."""
 
-    core = fit_core(pt, gdata)
+    core = fit_core(pt, gdata, None if previous is None else start_values(pt, gdata, previous))
     engine, theta = core["engine"], core["theta"]
     warn = []
     note_convergence(core["converged"], warn)

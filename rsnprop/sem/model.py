@@ -60,14 +60,19 @@ def build_engine(pt: ParTable, data: list[GroupData]) -> Engine:
     return Engine(groups, data, pt.npar, pt.meanstructure)
 
 
-def start_values(pt: ParTable, data: list[GroupData]) -> np.ndarray:
+def start_values(pt: ParTable, data: list[GroupData], previous=None) -> np.ndarray:
     """Starting values in the spirit of lavaan's defaults.
 
     Loadings from a marker-indicator (FABIN-like) estimate, residual variances half the
     observed variance, latent variances from the marker's covariances, intercepts at the
-    sample means, everything else 0.
+    sample means, everything else 0.  ``previous`` (``(partable, theta)`` of a fit of a nested
+    model, e.g. the previous step of an invariance sequence): every parameter with a row of the
+    same ``lhs, op, rhs, group`` there starts at that row's estimate (a parameter shared by
+    several rows at the estimate of its first row), a warm start.
     """
     theta = np.full(pt.npar, np.nan)
+    if previous is not None:
+        _warm(theta, pt, *previous)
     pos = {v: i for i, v in enumerate(pt.ov)}
     lv_set = set(pt.lv)
     for g in range(pt.ngroups):
@@ -126,6 +131,16 @@ def start_values(pt: ParTable, data: list[GroupData]) -> np.ndarray:
             theta[r.par] = v
     theta[np.isnan(theta)] = 0.0
     return theta
+
+
+def _warm(theta, pt, prev_pt, prev_theta):
+    """Set ``theta`` (NaN = not set) from the estimates of the rows of ``prev_pt`` that ``pt`` has."""
+    value = {(r.lhs, r.op, r.rhs, r.group): prev_theta[r.par] for r in prev_pt.rows if r.par >= 0}
+    for r in pt.rows:
+        if r.par >= 0 and np.isnan(theta[r.par]):
+            v = value.get((r.lhs, r.op, r.rhs, r.group))
+            if v is not None:
+                theta[r.par] = v
 
 
 def fill_matrices(pt: ParTable, engine: Engine, theta: np.ndarray, g: int):

@@ -71,6 +71,21 @@ class SEMResult(Result):
     def __init__(self, **kw):
         self.__dict__.update(kw)
 
+    def __getattr__(self, name):
+        """``estimates`` and ``r2`` of a result assembled with ``lazy=True``
+        (:func:`rsnprop.sem.assemble.assemble_result`): built on first read, then kept."""
+        lazy = self.__dict__.get("_lazy")
+        if lazy and name in lazy:
+            value = self.__dict__[name] = lazy.pop(name)()
+            return value
+        raise AttributeError(name)
+
+    def __getstate__(self):
+        """Pickled with its tables built (a lazy table is a closure)."""
+        for name in list(self.__dict__.get("_lazy") or ()):
+            getattr(self, name)
+        return {k: v for k, v in self.__dict__.items() if k != "_lazy"}
+
     @property
     def partable(self):
         """The parameter table of the fit (:class:`~rsnprop.sem.partable.ParTable`): ``rows`` in
