@@ -136,11 +136,14 @@ def start_values(pt: ParTable, data: list[GroupData], previous=None) -> np.ndarr
 def _warm(theta, pt, prev_pt, prev_theta):
     """Set ``theta`` (NaN = not set) from the estimates of the rows of ``prev_pt`` that ``pt`` has."""
     value = {(r.lhs, r.op, r.rhs, r.group): prev_theta[r.par] for r in prev_pt.rows if r.par >= 0}
+    tot, cnt = np.zeros(len(theta)), np.zeros(len(theta))
     for r in pt.rows:
-        if r.par >= 0 and np.isnan(theta[r.par]):
+        if r.par >= 0:
             v = value.get((r.lhs, r.op, r.rhs, r.group))
             if v is not None:
-                theta[r.par] = v
+                tot[r.par] += v
+                cnt[r.par] += 1
+    theta[cnt > 0] = tot[cnt > 0] / cnt[cnt > 0]
 
 
 def fill_matrices(pt: ParTable, engine: Engine, theta: np.ndarray, g: int):

@@ -19,6 +19,7 @@ noncentral chi-square at ``chi2_scaled`` and multiplies ``lambda`` by ``c`` (lav
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -30,14 +31,17 @@ from .fitmeasures import incremental, ml_fit_measures, rmsea_ci
 __all__ = ["mlr_adjust", "casewise_h1_scores", "model_scores"]
 
 
+@functools.lru_cache(maxsize=16)
 def _vech_index(p):
-    # lavaan's vech: lower triangle, column by column
+    # lavaan's vech: lower triangle, column by column (read-only arrays, built once per p)
     rows, cols = [], []
     for j in range(p):
         for i in range(j, p):
             rows.append(i)
             cols.append(j)
-    return np.array(rows), np.array(cols)
+    rows, cols = np.array(rows), np.array(cols)
+    rows.flags.writeable = cols.flags.writeable = False
+    return rows, cols
 
 
 def casewise_h1_scores(x, mean, cov, meanstructure=True):
