@@ -111,7 +111,7 @@ def _estimate_lean(pt, arrays, labels, *, estimator, n_dropped, previous):
     pats, _ = _data_models(len(pt.ov), arrays, comparison=False)
     ns = [x.shape[0] for x in arrays]
     gdata = [_pairwise_moments(x) for x in arrays]
-    eng, theta, fmin, conv, it = _fit_model(pt, pats, ns, gdata, previous, fisher_steps=2)
+    eng, theta, fmin, conv, it = _fit_model(pt, pats, ns, gdata, previous, fisher_steps=2, padded=True)
     p, G, nan = len(pt.ov), len(arrays), float("nan")
     px = len(pt.ov_x)
     df = G * (p * (p + 1) // 2 + p) - G * (px * (px + 1) // 2 + px) - pt.npar
@@ -158,15 +158,16 @@ def _h1_group_data(cmp, ns):
     return gdata
 
 
-def _fit_model(pt, pats, ns, gdata, previous=None, fisher_steps=4):
+def _fit_model(pt, pats, ns, gdata, previous=None, fisher_steps=4, padded=False):
     """Minimise -2 log L from the usual start values, or those of ``previous`` (L-BFGS-B, then
     again, if that fails): ``(engine, theta, fmin, converged, iterations)``.  ``fisher_steps``:
     :meth:`rsnprop.sem.engine.Engine.fit` (a lean fit takes 2: each Fisher step evaluates the
-    information, dearer than the BFGS steps that replace it)."""
+    information, dearer than the BFGS steps that replace it); ``padded``: the engine's
+    (:attr:`FIMLEngine.padded`)."""
 
     ram = build_engine(pt, gdata)
     eng = FIMLEngine(ram.groups, pats, pt.npar, ns)
-    eng.data = gdata
+    eng.data, eng.padded = gdata, padded
     theta0 = start_values(pt, gdata, previous)
     theta, fmin, conv, it = eng.fit(theta0, fisher_steps=fisher_steps)
     if not conv:

@@ -152,6 +152,54 @@ def _pattern_moments(sigma, mu, batches, keep=False):
     return out
 
 
+class _Padded:
+    """The patterns of one group as full ``p x p`` problems (a lean fit's batch): each pattern's
+    ``Sigma_oo`` is embedded in ``Sigma`` with the missing rows and columns replaced by those of
+    the identity, so that one batched Cholesky factors every pattern (``log|I| = 0``; the data
+    moments are zero on the missing variables, so the sums are those of the observed block)."""
+
+    __slots__ = ("K", "p", "ns", "obs", "outer", "eye", "mean", "cov")
+
+    def __init__(self, pats, p):
+        self.K, self.p = len(pats), p
+        self.ns = np.array([pat.n for pat in pats])
+        self.obs = np.zeros((self.K, p), dtype=bool)
+        self.mean, self.cov = np.zeros((self.K, p)), np.zeros((self.K, p, p))
+        for k, pat in enumerate(pats):
+            self.obs[k, pat.obs] = True
+            self.mean[k, pat.obs] = pat.mean
+            self.cov[k][pat.ix] = pat.cov
+        self.outer = self.obs[:, :, None] & self.obs[:, None, :]
+        self.eye = np.where(self.outer, 0.0, np.eye(p)[None])
+
+
+def _padded_moments(sigma, mu, pad, keep=False):
+    """:func:`_pattern_moments` computed on the full-size embedded patterns of :class:`_Padded`
+    (one batched call per step instead of one per pattern size; equal to rounding)."""
+    sig = np.where(pad.outer, sigma[None], pad.eye)
+    try:
+        L = np.linalg.cholesky(sig)
+    except np.linalg.LinAlgError:
+        return None
+    Li = np.linalg.inv(L)
+    si = (Li.transpose(0, 2, 1) @ Li) * pad.outer
+    logdet = 2.0 * np.log(np.diagonal(L, axis1=1, axis2=2)).sum(axis=1)
+    d = np.where(pad.obs, pad.mean - mu[None], 0.0)
+    T = pad.cov + d[:, :, None] * d[:, None, :]
+    sT = si @ T
+    n = pad.ns
+    terms = n * (logdet + np.trace(sT, axis1=1, axis2=2))
+    b = sT @ si
+    SD = (si @ d[:, :, None])[:, :, 0]
+    out = _Moments()
+    out.f = float(terms.sum())
+    out.GS = np.tensordot(n.astype(float), si - b, axes=1)
+    out.gmu = -(2.0 * n) @ SD
+    if keep:
+        out.SI, out.B, out.SD, out.n = si, b, SD, n.astype(float)
+    return out
+
+
 def _moment_hessian(mo, p, observed):
     """Half the Hessian of -2 log L (summed over cases) with respect to (mu, vech Sigma):
     observed (at the data) or expected (E[T] = Sigma) -- lavaan's
@@ -203,11 +251,17 @@ class FIMLEngine(Engine):
             self._used_cache[g] = np.flatnonzero(self.groups[g].P.any(axis=0))
         return self._used_cache[g]
 
+    #: True: every evaluation factors the patterns embedded at full size in one batch
+    #: (:class:`_Padded`, a lean fit's: equal to rounding); False: by pattern size, in the same
+    #: LAPACK calls as one pattern at a time
+    padded = False
+
     def _batches(self, g):
-        """The patterns of group ``g`` stacked by size (:class:`_Batches`), built once."""
+        """The patterns of group ``g`` stacked by size (:class:`_Batches`) or embedded at full
+        size (:class:`_Padded`, ``padded``), built once."""
         cache = self.__dict__.setdefault("_batch_cache", {})
         if g not in cache:
-            cache[g] = _Batches(self.pats[g], self.groups[g].p)
+            cache[g] = (_Padded if self.padded else _Batches)(self.pats[g], self.groups[g].p)
         return cache[g]
 
     def _group(self, theta, g, need_grad, need_hess, observed=False):
@@ -218,7 +272,7 @@ class FIMLEngine(Engine):
             sigma, mu, ds, dm = gm.derivatives_used(theta, used)
         else:
             sigma, mu = gm.implied(theta)
-        mo = _pattern_moments(sigma, mu, self._batches(g), keep=need_hess)
+        mo = (_padded_moments if self.padded else _pattern_moments)(sigma, mu, self._batches(g), keep=need_hess)
         if mo is None:
             return np.inf, None, None
         grad = hess = None
