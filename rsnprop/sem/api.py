@@ -221,7 +221,7 @@ def fit(model: str, data=None, *, group: str | None = None, group_equal=(), grou
 
 
 def fit_estimates(model, data, *, group, group_equal=(), group_partial=(), missing="auto", std_lv=False,
-                  previous=None):
+                  previous=None, memo=None):
     """An ML fit for a decision by score tests (:func:`rsnprop.sem.invariance` with
     ``detail=False``): the estimates only.  As ``fit(..., se="none")`` but, with missing values
     (FIML), without the saturated and baseline models (``chi2``, ``cfi``, ``tli``, ``rmsea``,
@@ -229,6 +229,8 @@ def fit_estimates(model, data, *, group, group_equal=(), group_partial=(), missi
     ``previous`` (an :class:`SEMResult` of a nested model of the same data, e.g. the previous
     step) gives the start values of the parameters it has (a warm start: fewer iterations, the
     same maximum to the optimiser's tolerance, so the estimates differ in their last digits).
+    ``memo``: a dict kept between fits of the same ``model``, ``data``, ``group`` and
+    ``missing`` (the steps of a sequence): the data arrays are prepared once.
 
     >>> from rsnprop.datasets import holzinger_swineford
     >>> m = "visual =~ x1 + x2 + x3"
@@ -246,7 +248,8 @@ def fit_estimates(model, data, *, group, group_equal=(), group_partial=(), missi
     start = None if previous is None else (previous.partable, previous.theta)
     est, method = _estimate_continuous(model, data, group=group, group_equal=group_equal,
                                        group_partial=group_partial, estimator=estimator, missing=missing,
-                                       std_lv=std_lv, meanstructure=None, se="none", lean=True, previous=start)
+                                       std_lv=std_lv, meanstructure=None, se="none", lean=True, previous=start,
+                                       memo=memo)
     return _sample_sizes(assemble_result(est, level=0.95, model=model, lazy=True), data, group, method, missing)
 
 
@@ -304,17 +307,22 @@ def _checked_options(model, data, *, estimator, missing, group_equal, group_part
 
 
 def _estimate_continuous(model, data, *, group, group_equal, group_partial, estimator, missing, std_lv,
-                         meanstructure, se="standard", lean=False, previous=None):
+                         meanstructure, se="standard", lean=False, previous=None, memo=None):
     """ML/MLR of the complete cases, or FIML when ``missing`` asks for it and a value is missing:
-    ``(Estimate, the missing-data method used)``; ``lean``, ``previous``: :func:`fit_estimates`."""
+    ``(Estimate, the missing-data method used)``; ``lean``, ``previous``, ``memo``: :func:`fit_estimates`."""
     columns = list(getattr(data, "columns", []))
     if group is not None and group not in columns:
         raise InputError("group column not found in the data", column=group, parameter="group")
-    # first pass to learn the observed variables
-    probe = build_partable(model, ngroups=1, data_columns=[c for c in columns if c != group], probe=True)
-    if missing == "auto":
-        missing = "fiml" if _incomplete(data, probe.ov, group) else "listwise"
-    arrays, labels, n_dropped = prepare_data(data, probe.ov, group=group, missing=missing)
+    if memo is not None and "prepared" in memo:
+        probe, missing, arrays, labels, n_dropped = memo["prepared"]
+    else:
+        # first pass to learn the observed variables
+        probe = build_partable(model, ngroups=1, data_columns=[c for c in columns if c != group], probe=True)
+        if missing == "auto":
+            missing = "fiml" if _incomplete(data, probe.ov, group) else "listwise"
+        arrays, labels, n_dropped = prepare_data(data, probe.ov, group=group, missing=missing)
+        if memo is not None:
+            memo["prepared"] = (probe, missing, arrays, labels, n_dropped)
     if meanstructure is None:
         # lavaan: on for multigroup models, FIML, or when the model mentions intercepts
         meanstructure = len(labels) > 1 or missing == "fiml" or any(r.op == "~1" for r in probe.rows)

@@ -242,9 +242,11 @@ def _refitter(model, data, *, parameterization, detail=True, **options):
             raise InputError("detail=False is for ML fits of continuous indicators", parameter="detail",
                              value=detail)
 
+        memo: dict = {}     # the data arrays, prepared once for every step
+
         def lean(eq, partial, previous=None):
             res = fit_estimates(model, data, group=options["group"], group_equal=eq, group_partial=partial,
-                                missing=options["missing"], std_lv=options["std_lv"], previous=previous)
+                                missing=options["missing"], std_lv=options["std_lv"], previous=previous, memo=memo)
             lean.converged.append(bool(res.converged))
             return res
 

@@ -213,8 +213,11 @@ def _score_step(rec, res, correction, alpha, cumulative=True):
 
     st = step_score_tests(res, rec["name"], correction, alpha, cumulative)
     rec["score_tests"] = {"total": st.total, "correction": correction, "alpha": alpha,
-                          "univariate": st.univariate.to_dict("records"),
-                          "cumulative": st.cumulative.to_dict("records")}
+                          # without the cumulative tests (power replications): the rows as built,
+                          # not read back from the table (the same values)
+                          "univariate": (st.univariate.to_dict("records") if cumulative
+                                         else [dict(r) for r in st.records]),
+                          "cumulative": st.cumulative.to_dict("records") if cumulative else []}
     rec["held"] = bool(not st.univariate["flagged"].any())
     return st
 

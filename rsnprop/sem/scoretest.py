@@ -117,6 +117,8 @@ class ScoreTestResult(Result):
         previous rows (decreasing univariate X2).
     n : int
         Firms (cases) in the fit.
+    records : list of dict
+        The rows of ``univariate`` as built (plain Python values).
     """
 
     title = "Score tests of equality constraints"
@@ -298,6 +300,7 @@ def score_tests(res, *, types=None, correction="holm", alpha=0.05, cumulative=Tr
     eng = build_engine(aug, res._engine.data)
     if isinstance(res._engine, FIMLEngine):
         eng = FIMLEngine(eng.groups, res._engine.pats, aug.npar, res._engine.ns)
+        eng.padded = res._engine.padded          # a lean fit's batches (equal to rounding)
     # constraints not tested stay imposed (rows of R that are always kept)
     tested = {(id(a), id(b)) for a, b, _, _ in pairs}
     fixed = [p for p in all_pairs if (id(p[0]), id(p[1])) not in tested]
@@ -330,10 +333,14 @@ def score_tests(res, *, types=None, correction="holm", alpha=0.05, cumulative=Tr
                      "X2": float(uni[i]), "df": 1, "p_value": float(p_uni[i]),
                      "p_adjusted": p_adj[i], "flagged": bool(p_adj[i] < alpha)})
     univariate = pd.DataFrame(rows)
-    cum_tab = univariate.loc[order[:len(cum)], ["lhs", "op", "rhs", "group"]].reset_index(drop=True)
-    cum_tab["X2"] = cum
-    cum_tab["df"] = np.arange(1, len(cum) + 1)
-    cum_tab["p_value"] = stats.chi2.sf(cum, cum_tab["df"])
+    if cumulative:
+        cum_tab = univariate.loc[order[:len(cum)], ["lhs", "op", "rhs", "group"]].reset_index(drop=True)
+        cum_tab["X2"] = cum
+        cum_tab["df"] = np.arange(1, len(cum) + 1)
+        cum_tab["p_value"] = stats.chi2.sf(cum, cum_tab["df"])
+    else:
+        cum_tab = pd.DataFrame(columns=["lhs", "op", "rhs", "group", "X2", "df", "p_value"])
     return ScoreTestResult(total={"X2": total, "df": m, "p_value": float(stats.chi2.sf(total, m))},
                            univariate=univariate, cumulative=cum_tab, correction=correction,
-                           alpha=alpha, n=int(N), warnings=list(getattr(res, "warnings", []) or []))
+                           alpha=alpha, n=int(N), warnings=list(getattr(res, "warnings", []) or []),
+                           records=rows)

@@ -16,11 +16,13 @@ def standardize_rows(rows, est, total_cov_by_group, names, lv_set, resid=None):
     pos = {v: i for i, v in enumerate(names)}
     std_lv = np.full(len(rows), np.nan)
     std_all = np.full(len(rows), np.nan)
+    sds = {}     # the model-implied SDs of a group, computed once (not once per row)
     for k, r in enumerate(rows):
         if r.op not in ("=~", "~", "~~", "~1", "|", "~*~"):
             continue
-        tot = total_cov_by_group[r.group - 1]
-        sd = np.sqrt(np.clip(np.diag(tot), 0, None))
+        if r.group not in sds:
+            sds[r.group] = np.sqrt(np.clip(np.diag(total_cov_by_group[r.group - 1]), 0, None))
+        sd = sds[r.group]
         x = est[k]
 
         def s_all(v):
