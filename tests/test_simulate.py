@@ -343,3 +343,23 @@ def test_platform_exports_read_back_to_item_ids(ins, tmp_path, platform):
     items = [i for i in generic.columns if i.startswith(("rel_", "inf_", "ia_", "cs_"))]
     np.testing.assert_allclose(back[items].to_numpy(dtype=float), generic[items].to_numpy(dtype=float))
     assert back["resp_id"].tolist() == generic["resp_id"].tolist()
+
+
+def test_array_quirks_blank_and_corrupt_the_same_cells_as_the_frame_ones():
+    from rsnprop.simulate.quirks import apply_missing, inject_invalid, invalid_arrays, missing_arrays
+
+    rng = np.random.default_rng(4)
+    df = pd.DataFrame({"a": rng.integers(1, 8, 200), "b": rng.integers(1, 6, 200).astype(float)})
+    drv = rng.random(200) + 1
+    for mech in ("mcar", "mar"):
+        framed = apply_missing(df, ["a", "b"], np.random.default_rng(9), rate=0.2, mechanism=mech, driver=drv)
+        arrays = missing_arrays({c: df[c].to_numpy() for c in df}, ["a", "b"], np.random.default_rng(9), 200,
+                                rate=0.2, mechanism=mech, driver=drv)
+        for c in df:
+            np.testing.assert_array_equal(framed[c].to_numpy(), arrays[c])
+    framed = inject_invalid(framed, {"a": (1, 7), "b": (1, 5)}, np.random.default_rng(2), rate=0.1)
+    arrays = invalid_arrays(arrays, {"a": (1, 7), "b": (1, 5)}, np.random.default_rng(2), 200, rate=0.1)
+    for c in df:
+        np.testing.assert_array_equal(framed[c].to_numpy(), arrays[c])
+    assert (arrays["a"] == 99).any() and np.isnan(arrays["b"]).any()
+    assert missing_arrays({"a": df["a"].to_numpy()}, ["a"], rng, 200, rate=0)["a"].dtype.kind == "i"

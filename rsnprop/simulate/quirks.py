@@ -33,7 +33,8 @@ from scipy import special
 from ..errors import InputError
 from ..instrument import column_map
 
-__all__ = ["CARELESS_TYPES", "apply_careless", "apply_missing", "inject_invalid", "to_platform", "PLATFORM_META",
+__all__ = ["CARELESS_TYPES", "apply_careless", "apply_missing", "inject_invalid", "missing_arrays", "invalid_arrays",
+           "to_platform", "PLATFORM_META",
            "raw_csv_bytes"]
 
 #: meta column names per platform (resp_id, duration_sec, submitted_at, survey_language)
@@ -173,7 +174,21 @@ def apply_missing(df, columns, rng, *, rate, mechanism="mcar", driver=None, prot
 
     if rate <= 0 or not columns:
         return df.copy()
-    n = len(df)
+    return _with_columns(df, missing_arrays({c: df[c] for c in columns}, columns, rng, len(df), rate=rate,
+                                            mechanism=mechanism, driver=driver, protect=protect))
+
+
+def missing_arrays(cols, columns, rng, n, *, rate, mechanism="mcar", driver=None, protect=None):
+    """:func:`apply_missing` on ``cols`` (name -> array or Series of ``n`` values): the
+    ``columns`` with their blanked cells as float arrays (the same draws, the same cells; the
+    arrays as given when ``rate <= 0``).
+
+    >>> out = missing_arrays({"a": np.arange(4.0)}, ["a"], np.random.default_rng(1), 4, rate=0.5)
+    >>> int(np.isnan(out["a"]).sum())
+    1
+    """
+    if rate <= 0 or not columns:
+        return {c: cols[c] for c in columns}
     if mechanism == "mar":
         if driver is None:
             from ..errors import InputError
@@ -197,10 +212,10 @@ def apply_missing(df, columns, rng, *, rate, mechanism="mcar", driver=None, prot
         hit &= ~np.asarray(protect, dtype=bool)[:, None]
     new = {}
     for j, col in enumerate(columns):
-        vals = df[col].to_numpy(dtype=float, copy=True)
+        vals = np.array(cols[col], dtype=float)        # a float copy
         vals[hit[:, j]] = np.nan
         new[col] = vals
-    return _with_columns(df, new)
+    return new
 
 
 def _with_columns(df, new):
@@ -219,18 +234,32 @@ def inject_invalid(df, ranges, rng, *, rate):
 
     if rate <= 0:
         return df.copy()
-    cols = list(ranges)
-    hit = rng.random((len(df), len(cols))) < rate
-    which = rng.integers(0, 4, size=(len(df), len(cols)))
+    return _with_columns(df, invalid_arrays({c: df[c] for c in ranges}, ranges, rng, len(df), rate=rate))
+
+
+def invalid_arrays(cols, ranges, rng, n, *, rate):
+    """:func:`inject_invalid` on ``cols`` (name -> array or Series of ``n`` values): the columns
+    of ``ranges`` with their out-of-range codes, as float arrays (the same draws and cells; the
+    arrays as given when ``rate <= 0``).
+
+    >>> out = invalid_arrays({"a": np.ones(50)}, {"a": (1, 5)}, np.random.default_rng(0), 50, rate=0.2)
+    >>> sorted(set(out["a"].tolist()) - {1.0}) <= [-9.0, 0.0, 6.0, 99.0]
+    True
+    """
+    if rate <= 0:
+        return {c: cols[c] for c in ranges}
+    names = list(ranges)
+    hit = rng.random((n, len(names))) < rate
+    which = rng.integers(0, 4, size=(n, len(names)))
     new = {}
-    for j, col in enumerate(cols):
+    for j, col in enumerate(names):
         lo, hi = ranges[col]
         codes = np.array([lo - 1, hi + 1, 99, -9], dtype=float)
-        vals = df[col].to_numpy(dtype=float, copy=True)
+        vals = np.array(cols[col], dtype=float)        # a float copy
         mask = hit[:, j] & ~np.isnan(vals)
         vals[mask] = codes[which[mask, j]]
         new[col] = vals
-    return _with_columns(df, new)
+    return new
 
 
 def to_platform(df, instrument, platform: str):

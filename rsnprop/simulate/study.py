@@ -34,7 +34,7 @@ from .answers import (
 )
 from .facts import simulate_facts
 from .population import population_parameters, simulate_latent, simulate_likert
-from .quirks import apply_careless, apply_missing, inject_invalid, raw_csv_bytes, to_platform
+from .quirks import apply_careless, invalid_arrays, missing_arrays, raw_csv_bytes, to_platform
 from .scenarios import get_scenario
 
 __all__ = ["simulate_study", "write_raw", "SIMULATED_PREFIX"]
@@ -225,13 +225,12 @@ def _add_missing_and_invalid(values, items, lik_cols, sc, facts, r_miss, r_inv):
                    and not item_attr(items[i], "required", False)
                    and str(item_attr(items[i], "type", "")) in ("likert", "integer", "decimal", "rating")
                    and attention_expected(items[i]) is None]
-    frame = pd.DataFrame({c: values[c] for c in numeric_opt})
-    frame = apply_missing(frame, numeric_opt, r_miss, rate=sc.missing_rate,
-                          mechanism=sc.missing_mechanism, driver=np.log(facts["employees"].to_numpy()))
-    ranges = {c: item_range(items[c]) for c in lik_cols if c in frame.columns}
-    frame = inject_invalid(frame, ranges, r_inv, rate=sc.invalid_rate)
-    for c in numeric_opt:
-        values[c] = frame[c].to_numpy()
+    # on the arrays (the frames of apply_missing / inject_invalid without building them)
+    new = missing_arrays(values, numeric_opt, r_miss, len(facts), rate=sc.missing_rate,
+                         mechanism=sc.missing_mechanism, driver=np.log(facts["employees"].to_numpy()))
+    ranges = {c: item_range(items[c]) for c in lik_cols if c in new}
+    new.update(invalid_arrays(new, ranges, r_inv, len(facts), rate=sc.invalid_rate))
+    values.update(new)
 
 
 def _export_columns(values, items, careless, sc, n, rng):
