@@ -184,6 +184,23 @@ def test_detail_false_is_for_continuous_ml():
                    levels=("configural", "metric"))
 
 
+def test_detail_false_needs_the_score_rule_and_search():
+    data = pd.read_csv(REF / "holzinger_swineford.csv")
+    for kw in (dict(rule="lrt"), dict(rule="score", partial_search=True, locate="lrt")):
+        with pytest.raises(InputError, match="locate='score'"):
+            invariance(MODEL, data, "school", levels=("configural", "metric"), detail=False, **kw)
+
+
+def test_verdicts_only_with_the_likelihood_ratio_search_uses_the_full_fits():
+    plan, (data,) = _simulated("null", [6])
+    plan = plan.model_copy(update={"measurement": plan.measurement.model_copy(update={"locate": "lrt"})})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with verdicts_only():
+            chk = check_measurement(data, plan)
+    assert chk["status"] == "ok" and not any(np.isnan(s["chi2"]) for s in chk["steps"])
+
+
 def test_close_call_flags_decisions_within_rounding():
     from rsnprop.sem.invariance_steps import close_call
 

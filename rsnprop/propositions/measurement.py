@@ -155,7 +155,8 @@ def _run_check(model, sub, bg, levels, m, detail):
     opts = dict(levels=levels, estimator="ML", missing=m.missing, rule="score", partial_search=True,
                 locate=m.locate, correction=m.correction, alpha=m.alpha,
                 se="none", cumulative=detail)      # judged by score tests: no SEs needed
-    for lean in ((True, False) if not detail else (False,)):
+    # lean fits have no chi-square: the likelihood-ratio search (locate: lrt) needs the full ones
+    for lean in ((True, False) if not detail and m.locate == "score" else (False,)):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             inv = invariance(model, sub, bg, detail=not lean, **opts)

@@ -101,11 +101,9 @@ def invariance(model, data, group=None, *, repeated=None, levels=("configural", 
         ``False``: the score tests of a step (``rule="score"``) are the univariate ones only
         (no total and cumulative tests), all the rule and the partial search use.
     detail : bool
-        ``False`` (ML, ``rule="score"``; only the decisions are needed): the steps are fitted by
-        :func:`rsnprop.sem.api.fit_estimates` (steps' ``chi2``, ``cfi``, ``rmsea``, ``srmr``
-        NaN; no latent means), each from the estimates of the one before; the result's
-        ``close_call`` says when a decision is within the rounding this moves
-        (:func:`rsnprop.sem.invariance_steps.close_call`): run the full computation then.
+        ``False`` (ML, ``rule`` and ``locate`` ``"score"``): lean fits (:func:`rsnprop.sem.api.fit_estimates`:
+        ``chi2``, ``cfi``, ``rmsea``, ``srmr`` NaN, no latent means), each step warm-started from the one
+        before; ``close_call`` (:func:`~rsnprop.sem.invariance_steps.close_call`): run the full fits then.
     repeated : list of str, optional
         Longitudinal invariance instead of groups: the factors of one construct at successive
         waves, indicators matched by position (:func:`rsnprop.sem.longitudinal.longitudinal_invariance`;
@@ -151,8 +149,9 @@ def invariance(model, data, group=None, *, repeated=None, levels=("configural", 
                                   parameterization=parameterization)
     levels, notes, ordinal = _checked_levels(data, group, levels, estimator, ordered, rule, locate, correction,
                                              parameterization)
-    refit = _refitter(model, data, group=group, estimator=estimator, missing=missing, ordered=ordered,
-                      std_lv=std_lv, level=level, parameterization=parameterization, se=se, detail=detail)
+    refit = _refitter(model, data, group=group, estimator=estimator, missing=missing, ordered=ordered, std_lv=std_lv,
+                      level=level, parameterization=parameterization, se=se, detail=detail,
+                      decided_by=(rule, locate if partial_search else "score"))
     log, prev, partial, judged = StepLog(warnings=notes), None, [], []    # judged: every step record decided
     for name in levels:
         eq = _equal_types(name, levels, ordinal)
@@ -237,11 +236,14 @@ def _refitter(model, data, *, parameterization, detail=True, **options):
     """``refit(group_equal, group_partial, previous)``: the multigroup fit of one step
     (``detail=False``: :func:`fit_estimates`, warm-started from the fit ``previous``)."""
 
+    decided_by = options.pop("decided_by", ("score", "score"))
     if not detail:
         if options["estimator"] != "ML" or options["ordered"]:
             raise InputError("detail=False is for ML fits of continuous indicators", parameter="detail",
                              value=detail)
-
+        if decided_by != ("score", "score"):    # lean fits have no chi-square to compare
+            raise InputError("detail=False needs rule='score' and locate='score'", parameter="detail",
+                             value=detail)
         memo: dict = {}     # the data arrays, prepared once for every step
 
         def lean(eq, partial, previous=None):
