@@ -57,8 +57,9 @@ def estimate_fiml(pt, arrays, labels, *, estimator, n_dropped, se="standard", le
     saturated and baseline models, so chi-square, CFI, TLI, RMSEA and SRMR are NaN, and the
     start values come from the pairwise-complete moments (``engine.data``) or, ``previous``
     (``(partable, theta)`` of a nested fit to the same data), from its estimates
-    (:func:`rsnprop.sem.model.start_values`)."""
-    if lean:
+    (:func:`rsnprop.sem.model.start_values`).  A model with fixed exogenous covariates
+    (``fixed.x``, whose moments are the saturated model's) is fitted in full."""
+    if lean and not pt.ov_x:
         return _estimate_lean(pt, arrays, labels, estimator=estimator, n_dropped=n_dropped, previous=previous)
     pats, cmp = _data_models(len(pt.ov), arrays)
     ns = [x.shape[0] for x in arrays]
@@ -107,7 +108,7 @@ def _data_models(p, arrays, comparison=True):
 
 
 def _estimate_lean(pt, arrays, labels, *, estimator, n_dropped, previous):
-    """:func:`estimate_fiml` with ``lean=True``: the estimates and the model's log-likelihood."""
+    """:func:`estimate_fiml` with ``lean=True``: the estimates only."""
     pats, _ = _data_models(len(pt.ov), arrays, comparison=False)
     ns = [x.shape[0] for x in arrays]
     gdata = [_pairwise_moments(x) for x in arrays]
