@@ -283,3 +283,14 @@ def test_padded_pattern_moments_equal_the_batched_ones():
             np.testing.assert_allclose(getattr(pad, key), getattr(ref, key), rtol=1e-12, atol=1e-12)
     bad = np.diag([1.0] * (p - 1) + [-1.0])                     # not positive definite
     assert _padded_moments(bad, mu, _Padded(pats, p)) is None
+
+
+def test_fit_estimates_fits_fixed_covariates_in_full():
+    from rsnprop.sem.api import fit_estimates
+
+    data = pd.read_csv(REF / "sem_fiml_mi.csv")
+    model = "visual =~ x1 + x2 + x3\nvisual ~ x4"                 # x4: a fixed exogenous covariate
+    lean = fit_estimates(model, data, group="school", missing="fiml")
+    full = fit(model, data, group="school", missing="fiml", se="none")
+    assert np.isfinite(lean.fit["chi2"]) and lean.fit["chi2"] == full.fit["chi2"]
+    np.testing.assert_array_equal(lean.theta, full.theta)
