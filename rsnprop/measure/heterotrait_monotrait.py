@@ -103,7 +103,9 @@ def htmt(data, model, *, n_boot: int = 1000, seed: int | None = 12345, level: fl
     correlations).  semTools has no bootstrap; the intervals are rsnprop's.  Under
     ``"fiml"`` each resample's EM starts from the full-sample moments (tolerance 1e-6) and
     reuses the missingness patterns found once (:class:`rsnprop.measure._matrix.EMPatterns`,
-    the resample as row multiplicities): about 7 ms per resample for 36 items, 261 rows.
+    the resample as row multiplicities), the resamples fitted in lock step
+    (:meth:`rsnprop.em.EMPatterns.fit_many`, the same numbers as one fit each): about 2.5 ms
+    per resample for 36 items, 257 rows.
     """
 
     constructs = parse_measurement(model) if isinstance(model, str) else dict(model)
@@ -164,12 +166,43 @@ def _bootstrap_htmt(frame, X, index, factors, missing, em, em_start, *, n_boot, 
     draws = [rng.integers(0, n, n) for _ in range(n_boot)]
 
     def block(bs):
+        if not len(bs):
+            return np.empty((0, len(factors), len(factors)))
+        if missing == "fiml":
+            fitted = _fiml_resamples(em, em_start, [draws[b] for b in bs], n)
+            if fitted is not None:
+                return np.stack([_htmt_of_cov(S, index, factors) for S in fitted])
         return np.stack([_resample_htmt(frame, X, index, factors, missing, em, em_start, draws[b])
-                         for b in bs]) if len(bs) else np.empty((0, len(factors), len(factors)))
+                         for b in bs])
 
     jobs = None if missing == "fiml" and n_boot >= 100 else 1
     blocks = np.array_split(np.arange(n_boot), resolve_jobs(jobs, n_boot))
     return np.concatenate(fork_map(block, blocks, jobs=len(blocks)))
+
+
+def _fiml_resamples(em, em_start, draws, n):
+    """EM covariance matrices of the resamples ``draws`` (row multiplicities of the ``n``
+    original rows, EM started from the full-sample moments), fitted in lock step
+    (:meth:`rsnprop.em.EMPatterns.fit_many`: the numbers of one fit per resample, bit for
+    bit); ``None`` when a resample meets a singular matrix (then each is fitted alone)."""
+
+    W = np.stack([np.bincount(idx, minlength=n) for idx in draws])
+    with np.errstate(all="ignore"):
+        try:
+            return [fit[1] for fit in em.fit_many(W, tol=1e-6, start=em_start)]
+        except np.linalg.LinAlgError:
+            return None
+
+
+def _htmt_of_cov(S, index, factors):
+    """The HTMT matrix of one resample's EM covariance ``S`` (all NaN when a correlation is
+    not finite), as in :func:`_resample_htmt`."""
+
+    with np.errstate(all="ignore"):
+        Rb = cov2cor(S)
+        if np.isnan(Rb).any():
+            return np.full((len(factors), len(factors)), np.nan)
+        return _htmt_from_cor(Rb, index, factors, geometric=False)
 
 
 def _resample_htmt(frame, X, index, factors, missing, em, em_start, idx):
