@@ -171,13 +171,12 @@ class EMPatterns:
         """As :meth:`fit`, plus a fifth value: ``True`` when the EM converged (change < tol)."""
         p = self.p
         N, wi, mu, sigma, c1, c2, pw = self._setup(weights, start)
-        Zi, obs_i = self.Zi, self.obs_i
+        Zi = self.Zi
         ni = Zi.shape[0]
         pp = p + self.pad
         Kp = np.eye(pp)
         KD = np.zeros((ni, pp))
         F = np.zeros((ni, pp))
-        T2p = np.zeros((pp, pp))
         mup = np.zeros(pp)
         it = 0
         converged = False
@@ -185,18 +184,23 @@ class EMPatterns:
             if ni:
                 Kp[:p, :p] = np.linalg.inv(sigma)
                 mup[:p] = mu
-                D = np.where(obs_i, Zi - mu, 0.0)
+                D = Zi - mu
+                D[self.miss_i] = 0.0                     # np.where(obs_i, Zi - mu, 0.0)
                 KD[:, :p] = D @ Kp[:p, :p]
                 F[:, :p] = Zi
-                T2p[:] = 0.0
-                for (M, rows, lr, Mr), wp in zip(self.buckets, pw):
+                parts = []
+                for (M, rows, lr, Mr), wp, (real, _) in zip(self.buckets, pw, self.cells):
                     C = np.linalg.inv(Kp[M[:, :, None], M[:, None, :]])   # Var(x_m | x_o)
                     r = rows[:, None]
                     F[r, Mr] = mup[Mr] - np.einsum("rij,rj->ri", C[lr], KD[r, Mr])
-                    np.add.at(T2p, (M[:, :, None], M[:, None, :]), wp[:, None, None] * C)
+                    parts.append((wp[:, None, None] * C)[real])
+                # the sum over patterns of their weighted Var(x_m | x_o), cell by cell in
+                # pattern order from 0.0 (np.add.at, as one bincount)
+                T2p = np.bincount(self.cells_all, weights=np.concatenate(parts),
+                                  minlength=p * p).reshape(p, p)
                 Fw = F[:, :p] * wi[:, None]
                 T1 = c1 + Fw.sum(axis=0)
-                T2 = c2 + Fw.T @ F[:, :p] + T2p[:p, :p]
+                T2 = c2 + Fw.T @ F[:, :p] + T2p
             else:
                 T1, T2 = c1, c2
             mu_new = T1 / N
