@@ -171,7 +171,7 @@ def _bootstrap_htmt(frame, X, index, factors, missing, em, em_start, *, n_boot, 
         if missing == "fiml":
             fitted = _fiml_resamples(em, em_start, [draws[b] for b in bs], n)
             if fitted is not None:
-                return np.stack([_htmt_of_cov(S, index, factors) for S in fitted])
+                return _htmt_of_covs(np.stack(fitted), index, factors)
         return np.stack([_resample_htmt(frame, X, index, factors, missing, em, em_start, draws[b])
                          for b in bs])
 
@@ -194,15 +194,35 @@ def _fiml_resamples(em, em_start, draws, n):
             return None
 
 
-def _htmt_of_cov(S, index, factors):
-    """The HTMT matrix of one resample's EM covariance ``S`` (all NaN when a correlation is
-    not finite), as in :func:`_resample_htmt`."""
+def _htmt_of_covs(S, index, factors):
+    """The HTMT matrices ``(B, k, k)`` of ``B`` resamples' EM covariance matrices ``S``, each
+    the numbers of :func:`_resample_htmt` (``cov2cor`` then :func:`_htmt_from_cor`), computed
+    for all resamples at once: the same products and quotients element by element and each
+    mean over the same values in the same order (one row of a 2-D mean sums as a 1-D mean).
+    A resample with a correlation that is not finite gets all NaN."""
 
+    B, p = S.shape[0], S.shape[1]
+    k = len(factors)
     with np.errstate(all="ignore"):
-        Rb = cov2cor(S)
-        if np.isnan(Rb).any():
-            return np.full((len(factors), len(factors)), np.nan)
-        return _htmt_from_cor(Rb, index, factors, geometric=False)
+        d = 1.0 / np.sqrt(np.diagonal(S, axis1=1, axis2=2))
+        R = S * d[:, :, None] * d[:, None, :]
+        R[:, np.arange(p), np.arange(p)] = 1.0
+        A = np.abs(R).reshape(B, p * p)
+        cells = {f: np.asarray(index[f]) * p for f in factors}
+        mono = np.empty((B, k))
+        for a, f in enumerate(factors):
+            idx = np.asarray(index[f])
+            flat = (cells[f][:, None] + idx[None, :])[np.triu_indices(len(idx), 1)]
+            mono[:, a] = np.ascontiguousarray(A[:, flat]).mean(axis=1)
+        H = np.empty((B, k, k))
+        H[:] = np.eye(k)
+        for a in range(k):
+            for b in range(a + 1, k):
+                flat = (cells[factors[a]][:, None] + np.asarray(index[factors[b]])[None, :]).ravel()
+                het = np.ascontiguousarray(A[:, flat]).mean(axis=1)   # row by row, as 1-D
+                H[:, a, b] = H[:, b, a] = het / np.sqrt(mono[:, a] * mono[:, b])
+        H[np.isnan(R).any(axis=(1, 2))] = np.nan
+    return H
 
 
 def _resample_htmt(frame, X, index, factors, missing, em, em_start, idx):
