@@ -3,7 +3,8 @@
 
 :class:`EMPatterns` finds the patterns of a data matrix once; each :meth:`EMPatterns.fit`
 takes row weights (a bootstrap resample as frequency weights) and an optional warm start.
-:func:`em_moments` is the one-shot call.  :func:`em_moments_plain` is the slow reference
+:meth:`EMPatterns.fit_many` runs many weighted fits (a bootstrap) in lock step, each with the
+numbers of its own :meth:`EMPatterns.fit_info`. :func:`em_moments` is the one-shot call.  :func:`em_moments_plain` is the slow reference
 (one ``solve`` per pattern and iteration), kept for the tests.
 """
 
@@ -146,6 +147,14 @@ class EMPatterns:
                 rows = np.flatnonzero(np.isin(inv, pids))
                 lr = local[inv[rows]]
                 self.buckets.append((M, rows, lr, M[lr]))
+        self.miss_i = ~self.obs_i
+        # per bucket: the (pattern, i, j) of its K_mm blocks that are real cells of the p x p
+        # covariance (not padding), and their flat index in it
+        self.cells = []
+        for M, _, _, _ in self.buckets:
+            real = (M[:, :, None] < p) & (M[:, None, :] < p)
+            self.cells.append((real, (M[:, :, None] * p + M[:, None, :])[real]))
+        self.cells_all = np.concatenate([c for _, c in self.cells]) if self.cells else None
 
     def fit(self, weights=None, start=None, tol: float = 1e-10, maxit: int = 1000):
         """EM estimate ``(mu, sigma, n_used, iterations)`` with row ``weights`` (counts).
@@ -160,9 +169,56 @@ class EMPatterns:
 
     def fit_info(self, weights=None, start=None, tol: float = 1e-10, maxit: int = 1000):
         """As :meth:`fit`, plus a fifth value: ``True`` when the EM converged (change < tol)."""
-        n, p = self.n, self.p
+        p = self.p
+        N, wi, mu, sigma, c1, c2, pw = self._setup(weights, start)
+        Zi = self.Zi
+        ni = Zi.shape[0]
+        pp = p + self.pad
+        Kp = np.eye(pp)
+        KD = np.zeros((ni, pp))
+        F = np.zeros((ni, pp))
+        mup = np.zeros(pp)
+        it = 0
+        converged = False
+        for it in range(1, maxit + 1):
+            if ni:
+                Kp[:p, :p] = np.linalg.inv(sigma)
+                mup[:p] = mu
+                D = Zi - mu
+                D[self.miss_i] = 0.0                     # np.where(obs_i, Zi - mu, 0.0)
+                KD[:, :p] = D @ Kp[:p, :p]
+                F[:, :p] = Zi
+                parts = []
+                for (M, rows, lr, Mr), wp, (real, _) in zip(self.buckets, pw, self.cells):
+                    C = np.linalg.inv(Kp[M[:, :, None], M[:, None, :]])   # Var(x_m | x_o)
+                    r = rows[:, None]
+                    F[r, Mr] = mup[Mr] - np.einsum("rij,rj->ri", C[lr], KD[r, Mr])
+                    parts.append((wp[:, None, None] * C)[real])
+                # the sum over patterns of their weighted Var(x_m | x_o), cell by cell in
+                # pattern order from 0.0 (np.add.at, as one bincount)
+                T2p = np.bincount(self.cells_all, weights=np.concatenate(parts),
+                                  minlength=p * p).reshape(p, p)
+                Fw = F[:, :p] * wi[:, None]
+                T1 = c1 + Fw.sum(axis=0)
+                T2 = c2 + Fw.T @ F[:, :p] + T2p
+            else:
+                T1, T2 = c1, c2
+            mu_new = T1 / N
+            sigma_new = T2 / N - np.outer(mu_new, mu_new)
+            sigma_new = 0.5 * (sigma_new + sigma_new.T)
+            delta = max(np.abs(mu_new - mu).max(), np.abs(sigma_new - sigma).max())
+            mu, sigma = mu_new, sigma_new
+            if delta < tol:
+                converged = True
+                break
+        return mu, sigma, (int(N) if float(N).is_integer() else float(N)), it, converged
+
+    def _setup(self, weights, start):
+        """Row weights and start of one fit: ``(N, wi, mu, sigma, c1, c2, pw)`` with the
+        weights of the incomplete rows ``wi``, the complete rows' sums ``c1``, ``c2`` and the
+        pattern weights ``pw`` per bucket."""
         if weights is None:
-            w = np.ones(n)
+            w = np.ones(self.n)
         else:
             w = np.asarray(weights, dtype=float).ravel()
             if w.shape[0] != self.n_input:
@@ -186,44 +242,103 @@ class EMPatterns:
         # pattern weights per bucket (sum of the row weights of the pattern)
         pw = [np.bincount(lr, weights=wi[rows], minlength=M.shape[0])
               for M, rows, lr, _ in self.buckets]
-        Zi, obs_i = self.Zi, self.obs_i
-        ni = Zi.shape[0]
-        pp = p + self.pad
-        Kp = np.eye(pp)
-        KD = np.zeros((ni, pp))
-        F = np.zeros((ni, pp))
-        T2p = np.zeros((pp, pp))
-        mup = np.zeros(pp)
-        it = 0
-        converged = False
-        for it in range(1, maxit + 1):
-            if ni:
-                Kp[:p, :p] = np.linalg.inv(sigma)
-                mup[:p] = mu
-                D = np.where(obs_i, Zi - mu, 0.0)
-                KD[:, :p] = D @ Kp[:p, :p]
-                F[:, :p] = Zi
-                T2p[:] = 0.0
-                for (M, rows, lr, Mr), wp in zip(self.buckets, pw):
-                    C = np.linalg.inv(Kp[M[:, :, None], M[:, None, :]])   # Var(x_m | x_o)
-                    r = rows[:, None]
-                    F[r, Mr] = mup[Mr] - np.einsum("rij,rj->ri", C[lr], KD[r, Mr])
-                    np.add.at(T2p, (M[:, :, None], M[:, None, :]), wp[:, None, None] * C)
-                Fw = F[:, :p] * wi[:, None]
-                T1 = c1 + Fw.sum(axis=0)
-                T2 = c2 + Fw.T @ F[:, :p] + T2p[:p, :p]
-            else:
-                T1, T2 = c1, c2
-            mu_new = T1 / N
-            sigma_new = T2 / N - np.outer(mu_new, mu_new)
-            sigma_new = 0.5 * (sigma_new + sigma_new.T)
-            delta = max(np.abs(mu_new - mu).max(), np.abs(sigma_new - sigma).max())
-            mu, sigma = mu_new, sigma_new
-            if delta < tol:
-                converged = True
-                break
-        return mu, sigma, (int(N) if float(N).is_integer() else float(N)), it, converged
+        return N, wi, mu, sigma, c1, c2, pw
 
+    def fit_many(self, weights, start=None, tol: float = 1e-10, maxit: int = 1000,
+                 chunk: int = 50):
+        """:meth:`fit_info` of every row of ``weights`` (one fit per row: a bootstrap's
+        resamples as row multiplicities), the same numbers bit for bit, in lock step.
+
+        The fits of ``chunk`` weight vectors iterate together, so each step's array operations
+        (the ``p x p`` inverses, the E-step of each bucket of patterns) are one call over the
+        stacked fits instead of one call per fit; each fit does exactly the arithmetic of
+        :meth:`fit_info` (the same LAPACK and BLAS calls per matrix, the same order of sums)
+        and leaves the step when it converges.  Raises ``numpy.linalg.LinAlgError`` when a
+        fit of the chunk meets a singular matrix (:meth:`fit_info` tells which).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rsnprop.em import EMPatterns
+        >>> X = np.array([[1., 2.], [2., np.nan], [3., 5.], [4., 7.], [np.nan, 3.]])
+        >>> em = EMPatterns(X)
+        >>> W = np.array([[1, 2, 0, 1, 1], [2, 1, 1, 0, 1]])
+        >>> many = em.fit_many(W, tol=1e-6)
+        >>> all(np.array_equal(a[1], em.fit_info(weights=w, tol=1e-6)[1]) for a, w in zip(many, W))
+        True
+        """
+        W = np.asarray(weights, dtype=float)
+        if W.ndim != 2:
+            raise ValueError("weights must be a 2-D array: one row of row weights per fit")
+        if not self.Zi.shape[0]:
+            return [self.fit_info(weights=w, start=start, tol=tol, maxit=maxit) for w in W]
+        out = []
+        for lo in range(0, W.shape[0], max(1, int(chunk))):
+            out.extend(self._lockstep([self._setup(w, start) for w in W[lo:lo + chunk]],
+                                      tol, maxit))
+        return out
+
+    def _lockstep(self, setups, tol, maxit):
+        """Iterate the fits ``setups`` (from :meth:`_setup`) together; results in order."""
+        p, pp = self.p, self.p + self.pad
+        Zi = self.Zi
+        ni = Zi.shape[0]
+        N, wi, mu, sigma, c1, c2 = (np.stack([s[k] for s in setups]) for k in range(6))
+        pw = [np.stack([s[6][b] for s in setups]) for b in range(len(self.buckets))]
+        live = np.arange(len(setups))
+        results = [None] * len(setups)
+        for it in range(1, maxit + 1):
+            a = len(live)
+            Kp = np.zeros((a, pp, pp))
+            Kp[:] = np.eye(pp)
+            Kp[:, :p, :p] = np.linalg.inv(sigma)
+            mup = np.zeros((a, pp))
+            mup[:, :p] = mu
+            D = Zi - mu[:, None, :]
+            D[:, self.miss_i] = 0.0                      # np.where(obs_i, Zi - mu, 0.0)
+            KD = np.zeros((a, ni, pp))
+            KD[:, :, :p] = D @ Kp[:, :p, :p]
+            F = np.zeros((a, ni, pp))
+            F[:, :, :p] = Zi
+            parts = []
+            for (M, rows, lr, Mr), wp, (real, _) in zip(self.buckets, pw, self.cells):
+                k = M.shape[1]
+                C = np.linalg.inv(Kp[:, M[:, :, None], M[:, None, :]])  # Var(x_m | x_o)
+                r = rows[:, None]
+                if len(rows) > 1:
+                    e = np.einsum("rij,rj->ri", C[:, lr].reshape(-1, k, k),
+                                  KD[:, r, Mr].reshape(-1, k)).reshape(a, len(rows), k)
+                else:   # one row: einsum sums in another order than for several rows
+                    e = np.stack([np.einsum("rij,rj->ri", C[f, lr], KD[f, r, Mr])
+                                  for f in range(a)])
+                F[:, r, Mr] = mup[:, Mr] - e
+                parts.append((wp[:, :, None, None] * C)[:, real])
+            # np.add.at of fit_info as one bincount: every cell gets the same terms in the
+            # same order (bucket, then pattern), from 0.0
+            cells = (np.arange(a)[:, None] * (p * p) + self.cells_all).ravel()
+            T2p = np.bincount(cells, weights=np.concatenate(parts, axis=1).ravel(),
+                              minlength=a * p * p).reshape(a, p, p)
+            Fw = F[:, :, :p] * wi[:, :, None]
+            T1 = c1 + Fw.sum(axis=1)
+            T2 = c2 + Fw.transpose(0, 2, 1) @ F[:, :, :p] + T2p
+            mu_new = T1 / N[:, None]
+            sigma_new = T2 / N[:, None, None] - mu_new[:, :, None] * mu_new[:, None, :]
+            sigma_new = 0.5 * (sigma_new + sigma_new.transpose(0, 2, 1))
+            delta = np.maximum(np.abs(mu_new - mu).max(axis=1),
+                               np.abs(sigma_new - sigma).max(axis=(1, 2)))
+            mu, sigma = mu_new, sigma_new
+            done = (delta < tol) | (it == maxit)
+            for j in np.flatnonzero(done):
+                n_ = N[j]
+                results[live[j]] = (mu[j], sigma[j], (int(n_) if float(n_).is_integer()
+                                                      else float(n_)), it, bool(delta[j] < tol))
+            keep = ~done
+            if not keep.any():
+                break
+            live = live[keep]
+            N, wi, mu, sigma, c1, c2 = N[keep], wi[keep], mu[keep], sigma[keep], c1[keep], c2[keep]
+            pw = [w[keep] for w in pw]
+        return results
 
     def impute(self, mu, sigma, z=None, jitter: float = 0.0):
         """The kept rows with every missing block replaced by its conditional mean given the

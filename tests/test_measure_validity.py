@@ -218,6 +218,48 @@ def test_em_fast_weighted_path_equals_plain_em():
     assert it <= 2 and np.allclose(S, np.cov(Xc, rowvar=False, ddof=0))
 
 
+def test_em_fit_many_is_fit_info_bit_for_bit():
+    """The lock-step fits (the HTMT bootstrap's) are each resample's fit_info, exactly: same
+    bytes, iterations and convergence flag, whatever the chunk, with default and warm starts
+    and a maxit that stops some fits unconverged."""
+    from rsnprop.em import EMPatterns
+
+    d = pd.read_csv(REF / "bfi.csv")
+    items = [f"{f}{i}" for f in "ACENO" for i in range(1, 6)]
+    X = d[items].to_numpy(dtype=float)[:400]
+    X[5] = np.nan
+    X[7, :12] = np.nan                             # a pattern with 12 missing values
+    em = EMPatterns(X)
+    assert len(em.buckets) >= 4
+    rng = np.random.default_rng(11)
+    W = np.stack([np.bincount(rng.integers(0, len(X), len(X)), minlength=len(X))
+                  for _ in range(7)])
+    mu0, S0, _, _ = em.fit()
+    for start, maxit in ((None, 1000), ((mu0, S0), 1000), (None, 4)):
+        one = [em.fit_info(weights=w, start=start, tol=1e-8, maxit=maxit) for w in W]
+        for chunk in (1, 3, 50):
+            many = em.fit_many(W, start=start, tol=1e-8, maxit=maxit, chunk=chunk)
+            for a, b in zip(one, many):
+                assert a[0].tobytes() == b[0].tobytes() and a[1].tobytes() == b[1].tobytes()
+                assert a[2:] == b[2:]
+        assert {f[4] for f in one} == ({False} if maxit == 4 else {True})
+    with pytest.raises(ValueError):
+        em.fit_many(np.ones(len(X)))
+
+
+def test_htmt_fiml_bootstrap_in_lock_step_equals_one_resample_at_a_time(monkeypatch):
+    """The lock-step bootstrap (EM fits and HTMT of all resamples at once) gives the bytes of
+    the one-resample-at-a-time path (taken when a resample meets a singular matrix)."""
+    import rsnprop.measure.heterotrait_monotrait as hm
+
+    d = pd.read_csv(REF / "bfi.csv")[A + C].copy()
+    fast = htmt(d, AC_MODEL, n_boot=30, seed=5, missing="fiml")
+    monkeypatch.setattr(hm, "_fiml_resamples", lambda *args: None)
+    slow = htmt(d, AC_MODEL, n_boot=30, seed=5, missing="fiml")
+    assert json.dumps(fast["pairs"]) == json.dumps(slow["pairs"])
+    assert fast["pairs"][0]["ci_lower"] is not None
+
+
 def test_htmt_fiml_bootstrap_is_reproducible_and_brackets_the_estimate():
     d = pd.read_csv(REF / "bfi.csv")[A + C].copy()
     for c in ("A1", "C4", "C5"):

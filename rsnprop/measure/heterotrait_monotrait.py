@@ -103,7 +103,9 @@ def htmt(data, model, *, n_boot: int = 1000, seed: int | None = 12345, level: fl
     correlations).  semTools has no bootstrap; the intervals are rsnprop's.  Under
     ``"fiml"`` each resample's EM starts from the full-sample moments (tolerance 1e-6) and
     reuses the missingness patterns found once (:class:`rsnprop.measure._matrix.EMPatterns`,
-    the resample as row multiplicities): about 7 ms per resample for 36 items, 261 rows.
+    the resample as row multiplicities), the resamples fitted in lock step
+    (:meth:`rsnprop.em.EMPatterns.fit_many`, the same numbers as one fit each): about 2.5 ms
+    per resample for 36 items, 257 rows.
     """
 
     constructs = parse_measurement(model) if isinstance(model, str) else dict(model)
@@ -164,12 +166,63 @@ def _bootstrap_htmt(frame, X, index, factors, missing, em, em_start, *, n_boot, 
     draws = [rng.integers(0, n, n) for _ in range(n_boot)]
 
     def block(bs):
+        if not len(bs):
+            return np.empty((0, len(factors), len(factors)))
+        if missing == "fiml":
+            fitted = _fiml_resamples(em, em_start, [draws[b] for b in bs], n)
+            if fitted is not None:
+                return _htmt_of_covs(np.stack(fitted), index, factors)
         return np.stack([_resample_htmt(frame, X, index, factors, missing, em, em_start, draws[b])
-                         for b in bs]) if len(bs) else np.empty((0, len(factors), len(factors)))
+                         for b in bs])
 
     jobs = None if missing == "fiml" and n_boot >= 100 else 1
     blocks = np.array_split(np.arange(n_boot), resolve_jobs(jobs, n_boot))
     return np.concatenate(fork_map(block, blocks, jobs=len(blocks)))
+
+
+def _fiml_resamples(em, em_start, draws, n):
+    """EM covariance matrices of the resamples ``draws`` (row multiplicities of the ``n``
+    original rows, EM started from the full-sample moments), fitted in lock step
+    (:meth:`rsnprop.em.EMPatterns.fit_many`: the numbers of one fit per resample, bit for
+    bit); ``None`` when a resample meets a singular matrix (then each is fitted alone)."""
+
+    W = np.stack([np.bincount(idx, minlength=n) for idx in draws])
+    with np.errstate(all="ignore"):
+        try:
+            return [fit[1] for fit in em.fit_many(W, tol=1e-6, start=em_start)]
+        except np.linalg.LinAlgError:
+            return None
+
+
+def _htmt_of_covs(S, index, factors):
+    """The HTMT matrices ``(B, k, k)`` of ``B`` resamples' EM covariance matrices ``S``, each
+    the numbers of :func:`_resample_htmt` (``cov2cor`` then :func:`_htmt_from_cor`), computed
+    for all resamples at once: the same products and quotients element by element and each
+    mean over the same values in the same order (one row of a 2-D mean sums as a 1-D mean).
+    A resample with a correlation that is not finite gets all NaN."""
+
+    B, p = S.shape[0], S.shape[1]
+    k = len(factors)
+    with np.errstate(all="ignore"):
+        d = 1.0 / np.sqrt(np.diagonal(S, axis1=1, axis2=2))
+        R = S * d[:, :, None] * d[:, None, :]
+        R[:, np.arange(p), np.arange(p)] = 1.0
+        A = np.abs(R).reshape(B, p * p)
+        cells = {f: np.asarray(index[f]) * p for f in factors}
+        mono = np.empty((B, k))
+        for a, f in enumerate(factors):
+            idx = np.asarray(index[f])
+            flat = (cells[f][:, None] + idx[None, :])[np.triu_indices(len(idx), 1)]
+            mono[:, a] = np.ascontiguousarray(A[:, flat]).mean(axis=1)
+        H = np.empty((B, k, k))
+        H[:] = np.eye(k)
+        for a in range(k):
+            for b in range(a + 1, k):
+                flat = (cells[factors[a]][:, None] + np.asarray(index[factors[b]])[None, :]).ravel()
+                het = np.ascontiguousarray(A[:, flat]).mean(axis=1)   # row by row, as 1-D
+                H[:, a, b] = H[:, b, a] = het / np.sqrt(mono[:, a] * mono[:, b])
+        H[np.isnan(R).any(axis=(1, 2))] = np.nan
+    return H
 
 
 def _resample_htmt(frame, X, index, factors, missing, em, em_start, idx):

@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
+from statsmodels.discrete.discrete_model import Logit
+from statsmodels.tools.tools import add_constant
 
 from ..errors import InputError
 from ..results import Result
@@ -232,7 +233,7 @@ def _logistic(base, stayed, numeric, categorical, warnings) -> dict | None:
         warnings.append("logistic model of staying not fitted: too few firms or no one left")
         return None
     try:
-        fit = sm.Logit(y[ok], sm.add_constant(X[ok], has_constant="add")).fit(disp=0, maxiter=200)
+        fit = Logit(y[ok], add_constant(X[ok], has_constant="add")).fit(disp=0, maxiter=200)
     except (np.linalg.LinAlgError, ValueError) as err:  # perfect separation, singular design
         warnings.append(f"logistic model of staying not fitted: {err}")
         return None

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
+from statsmodels.regression.linear_model import OLS
+from statsmodels.tools.tools import add_constant
 
 from .paired import evidence_row as base
 
@@ -46,8 +47,8 @@ def approach_slope(frame, column, *, controls=(), sign=1, confidence=0.95):
     name = f"OLS D ~ {column} (HC3)" + (f" + {len(controls)} controls" if controls else "")
     if n - 2 - len(controls) < 3 or sub[column].std() == 0:
         return _row(name, n=n, status="not_available", note="too few firms or no variation")
-    A = sm.add_constant(sub[[column, *controls]].to_numpy(float), has_constant="add")
-    fit = sm.OLS(sub["D"].to_numpy(float), A).fit(cov_type="HC3", use_t=True)
+    A = add_constant(sub[[column, *controls]].to_numpy(float), has_constant="add")
+    fit = OLS(sub["D"].to_numpy(float), A).fit(cov_type="HC3", use_t=True)
     b, se, df = sign * float(fit.params[1]), float(fit.bse[1]), float(fit.df_resid)
     t = b / se
     half = stats.t.ppf((1 + confidence) / 2, df) * se
@@ -89,11 +90,11 @@ def moderation(frame, moderator, *, categorical=False, min_cell=3):
         M[moderator] -= M[moderator].mean()
     X = pd.concat([sub[["bg"]].astype(float), M], axis=1)
     inter = M.mul(sub["bg"].astype(float), axis=0).add_prefix("bg:")
-    X = sm.add_constant(pd.concat([X, inter], axis=1), has_constant="add")
+    X = add_constant(pd.concat([X, inter], axis=1), has_constant="add")
     if n - X.shape[1] < 3 or np.linalg.matrix_rank(X.to_numpy()) < X.shape[1]:
         return _row(name, n=n, status="not_available", note="design not of full rank (too few firms per cell)",
                     alternative="two-sided")
-    fit = sm.OLS(sub["D"].astype(float), X).fit(cov_type="HC3", use_t=True)
+    fit = OLS(sub["D"].astype(float), X).fit(cov_type="HC3", use_t=True)
     R = np.zeros((inter.shape[1], X.shape[1]))
     for i, c in enumerate(inter.columns):
         R[i, list(X.columns).index(c)] = 1.0
