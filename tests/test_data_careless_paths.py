@@ -25,11 +25,24 @@ def _random_answers(rng):
 
 
 def _both(monkeypatch, x, **kw):
+    monkeypatch.setattr(ci, "_COUNTED_MIN_ROWS", 0)       # small blocks counted too
     got = ci.pattern(x, **kw)
     monkeypatch.setattr(ci, "_COUNTED_MAX_SPAN", -1)     # every span to the bincount codes
     coded = ci.pattern(x, **kw)
     monkeypatch.undo()
     return got, coded
+
+
+def test_pattern_paths_by_block_size(monkeypatch):
+    """Likert answers: counted from _COUNTED_MIN_ROWS rows on, bincount codes below."""
+    used = []
+    for name in ("_pattern_counted", "_pattern_coded"):
+        fn = getattr(ci, name)
+        monkeypatch.setattr(ci, name, lambda *a, _f=fn, _n=name: used.append(_n) or _f(*a))
+    rng = np.random.default_rng(4)
+    ci.pattern(rng.integers(1, 8, (ci._COUNTED_MIN_ROWS, 20)).astype(float))
+    ci.pattern(rng.integers(1, 8, (ci._COUNTED_MIN_ROWS - 1, 20)).astype(float))
+    assert used == ["_pattern_counted", "_pattern_coded"]
 
 
 @pytest.mark.parametrize("seed", [1, 2])

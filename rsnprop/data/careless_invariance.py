@@ -180,7 +180,7 @@ def _pattern_block(blk, max_lag, min_pairs):
     lo, hi = np.fmin.reduce(r, axis=None), np.fmax.reduce(r, axis=None)  # NaN: none answered
     lo, hi = (0.0, 0.0) if np.isnan(lo) else (lo, hi)
     span = int(hi - lo)
-    if span <= _COUNTED_MAX_SPAN:
+    if span <= _COUNTED_MAX_SPAN and nb >= _COUNTED_MIN_ROWS:
         return _pattern_counted(r, lo, miss, span, max_lag, min_pairs)
     if 5 * span + 3 <= 256:
         return _pattern_coded(r, lo, miss, span, max_lag, min_pairs)
@@ -201,6 +201,7 @@ def _pattern_block(blk, max_lag, min_pairs):
 
 
 _COUNTED_MAX_SPAN = 20   # answers' range of _pattern_counted (int8 codes, see there)
+_COUNTED_MIN_ROWS = 1024  # fewer rows: its 2 (2 span + 1) calls per lag cost more than a bincount
 
 
 def _pattern_counted(r, lo, miss, span, max_lag, min_pairs):
