@@ -381,3 +381,19 @@ def test_find_duplicates_equals_pandas_duplicated():
     ref = ref & (x.notna().sum(axis=1) * 2 >= 4).to_numpy()
     assert (dup_sub == ref).all() and dup_sub.any()
     assert (dup_id == ids.duplicated().to_numpy()).all() and dup_id.sum() == 100
+
+
+def test_cli_clean_gives_pyarrow_every_core(tmp_path):
+    """Under the command line's OMP_NUM_THREADS=1 (BLAS pinning) pyarrow would size its
+    CPU pool to 1 thread: ``rsnprop clean`` sizes it by the usable cores again."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import os, pyarrow as pa; from rsnprop import cli; "
+            f"cli.main(['clean', {str(EXAMPLE)!r}, '--instrument', {str(INSTRUMENT)!r}, "
+            f"'-o', {str(tmp_path / 'c.parquet')!r}]); print(pa.cpu_count())")
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         check=True)
+    assert int(out.stdout.strip().splitlines()[-1]) == len(os.sched_getaffinity(0))
