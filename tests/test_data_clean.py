@@ -236,6 +236,31 @@ def test_same_input_same_bytes(tmp_path, ins, example, example_result):
     assert outs[0] == outs[1]
 
 
+def test_cli_outputs_same_bytes_with_the_writer_thread(tmp_path, monkeypatch):
+    """``rsnprop clean`` makes a large Parquet file in a second thread, started when clean()
+    hands over the data; forced on the example (threshold 0), both outputs keep their bytes."""
+    from rsnprop import cli
+    from rsnprop.commands import clean as command
+
+    made = {}
+    started = command._DataBytes.__call__
+
+    def spy(self, data):
+        started(self, data)
+        made["threaded"] = self.future is not None
+
+    monkeypatch.setattr(command._DataBytes, "__call__", spy)
+    outs = {}
+    for label, threshold in (("thread", 0), ("serial", 10 ** 9)):
+        monkeypatch.setattr(command, "OUTPUT_THREAD_MIN_ROWS", threshold)
+        out, log = tmp_path / f"{label}.parquet", tmp_path / f"{label}.json"
+        assert cli.main(["clean", str(EXAMPLE), "--instrument", str(INSTRUMENT), "-o", str(out),
+                         "--log", str(log)]) == 0
+        outs[label] = (out.read_bytes(), log.read_bytes(), made.pop("threaded"))
+    assert outs["thread"][2] and not outs["serial"][2]
+    assert outs["thread"][:2] == outs["serial"][:2]
+
+
 @pytest.mark.parametrize("content,needle", [
     (b"resp_id,foo\n1,2\n", "construct items"),
     (b"\x00\x01garbage", "construct items"),
@@ -356,3 +381,19 @@ def test_find_duplicates_equals_pandas_duplicated():
     ref = ref & (x.notna().sum(axis=1) * 2 >= 4).to_numpy()
     assert (dup_sub == ref).all() and dup_sub.any()
     assert (dup_id == ids.duplicated().to_numpy()).all() and dup_id.sum() == 100
+
+
+def test_cli_clean_gives_pyarrow_every_core(tmp_path):
+    """Under the command line's OMP_NUM_THREADS=1 (BLAS pinning) pyarrow would size its
+    CPU pool to 1 thread: ``rsnprop clean`` sizes it by the usable cores again."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import os, pyarrow as pa; from rsnprop import cli; "
+            f"cli.main(['clean', {str(EXAMPLE)!r}, '--instrument', {str(INSTRUMENT)!r}, "
+            f"'-o', {str(tmp_path / 'c.parquet')!r}]); print(pa.cpu_count())")
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         check=True)
+    assert int(out.stdout.strip().splitlines()[-1]) == len(os.sched_getaffinity(0))

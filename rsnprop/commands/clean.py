@@ -59,15 +59,18 @@ def _rules_from_plan(path):
 def clean_data_bytes(data, path, option="--output") -> bytes:
     """The clean data as file bytes: Parquet (default) or CSV by the file suffix.  CSV cells
     that a spreadsheet would run as a formula are neutralised (:func:`rsnprop.io.csv_safe`)."""
-    import io
-
     from ..io import csv_safe
 
     suffix = _check_suffix(path, option)
     if suffix in (".parquet", ".pq"):
-        buf = io.BytesIO()
-        data.to_parquet(buf, index=False, engine="pyarrow", compression="snappy")
-        return buf.getvalue()
+        # an Arrow sink, not io.BytesIO: the writer then never takes the GIL back to write
+        # (with a Python file object it does for every page, and runs at the pace of
+        # whatever Python code holds the GIL beside it); the same bytes
+        import pyarrow as pa
+
+        sink = pa.BufferOutputStream()
+        data.to_parquet(sink, index=False, engine="pyarrow", compression="snappy")
+        return sink.getvalue().to_pybytes()
     return csv_safe(data).to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
@@ -96,20 +99,45 @@ def write_clean_data(data, path) -> None:
     atomic_write(path, clean_data_bytes(data, path))
 
 
-def _data_and_log(result, args, json_text):
-    """The clean data's file bytes and the log's text (``None`` without ``--log``).
+#: from this many kept rows on, the Parquet bytes are made in a second thread (below it a
+#: thread costs more than it saves)
+OUTPUT_THREAD_MIN_ROWS = 20_000
 
-    Two cores: the Parquet writer (pyarrow, which releases the GIL while it encodes) runs in
-    a second thread while this one builds the log's JSON (pure Python); each output is made
-    by the same calls as one after the other, so the bytes do not depend on the threading."""
-    if not args.log:
-        return clean_data_bytes(result.data, args.output), None
-    from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        data = pool.submit(clean_data_bytes, result.data, args.output)
-        text = json_text(result.log) + "\n"
-        return data.result(), text
+class _DataBytes:
+    """The clean data's file bytes, started as soon as :func:`rsnprop.data.clean` hands over
+    the data (its ``on_data``): for a large Parquet output in a second thread, beside the
+    building of the log and its JSON (pyarrow releases the GIL while it encodes; the log is
+    pure Python), otherwise made when asked. The same calls either way: the same bytes."""
+
+    def __init__(self, path, pool):
+        self.path, self.pool, self.future = path, pool, None
+
+    def __call__(self, data):
+        if len(data) >= OUTPUT_THREAD_MIN_ROWS and _check_suffix(self.path, "--output") != ".csv":
+            # a shallow copy: nothing done to the result's frame can reach the writer's
+            self.future = self.pool.submit(clean_data_bytes, data.copy(deep=False), self.path)
+
+    def result(self, data) -> bytes:
+        return self.future.result() if self.future is not None else clean_data_bytes(data, self.path)
+
+
+def _arrow_threads_for_every_core() -> None:
+    """Size pyarrow's CPU thread pool by the cores this process may use. The command line
+    sets ``OMP_NUM_THREADS`` to ``RSNPROP_BLAS_THREADS`` (1) for deterministic BLAS sums
+    (:func:`rsnprop.cli.pin_blas_threads`), and pyarrow reads that variable too: its CSV
+    parser and its pandas conversion then ran on one core (4.6 s instead of 2.8 s for the
+    million-row read). Their results do not depend on the number of threads."""
+    import os
+
+    import pyarrow as pa
+
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):   # not Linux
+        cores = os.cpu_count() or 1
+    if pa.cpu_count() < cores:
+        pa.set_cpu_count(cores)
 
 
 def run(args):
@@ -132,30 +160,36 @@ def run(args):
     from ..errors import DataQualityWarning
 
     instrument = load_instrument(ins_path)
+    _arrow_threads_for_every_core()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DataQualityWarning)  # about the file itself
         raws = [read_table(raw_path, platform=args.platform, instrument=instrument,
                            **_tokens(getattr(args, "missing_tokens", None)))]
     read_warnings = [str(w.message) for w in caught if issubclass(w.category, DataQualityWarning)]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # every warning is in the log and the summary
-        # popped into the call: clean() frees the raw frame once validated (peak memory)
-        result = clean(raws.pop(), instrument, rules, source=raw_path)
-    if read_warnings:  # printed with the summary and kept in the log
-        result.log["warnings"] = read_warnings + list(result.log.get("warnings") or [])
-    if args.plan and isinstance(result.log, dict):
-        # the report refuses results made with different plans (rsnprop.report.inputs.check_plans)
-        from ..propositions import load_plan
+    from concurrent.futures import ThreadPoolExecutor
 
-        result.log["plan_hash"] = load_plan(args.plan).hash
-    # the clean data, its log and the flags belong together: all replaced, or none
-    if not args.flags:   # the per-row tables are not written: freed first (peak memory)
-        result.flags = result.problems = None
-    data, text = _data_and_log(result, args, json_text)
-    files = {args.output: data}
-    if text is not None:   # = rsnprop.results.dumps(result.log), byte for byte
+    with ThreadPoolExecutor(max_workers=1) as pool:   # no thread until something is submitted
+        data_bytes = _DataBytes(args.output, pool)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # every warning is in the log and the summary
+            # popped into the call: clean() frees the raw frame once validated (peak memory)
+            result = clean(raws.pop(), instrument, rules, source=raw_path, on_data=data_bytes)
+        if read_warnings:  # printed with the summary and kept in the log
+            result.log["warnings"] = read_warnings + list(result.log.get("warnings") or [])
+        if args.plan and isinstance(result.log, dict):
+            # the report refuses results made with different plans (rsnprop.report.inputs.check_plans)
+            from ..propositions import load_plan
+
+            result.log["plan_hash"] = load_plan(args.plan).hash
+        # the clean data, its log and the flags belong together: all replaced, or none
+        if not args.flags:   # the per-row tables are not written: freed first (peak memory)
+            result.flags = result.problems = None
+        # = rsnprop.results.dumps(result.log), byte for byte
+        text = json_text(result.log) + "\n" if args.log else None
+        files = {args.output: data_bytes.result(result.data)}
+    if text is not None:
         files[args.log] = text
-    del data, text
+    del text
     if args.flags:
         files[args.flags] = clean_data_bytes(result.flags, args.flags, "--flags")
     atomic_write_many(files)

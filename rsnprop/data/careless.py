@@ -41,10 +41,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2
 
 from ._threads import one_blas_thread
 from .careless_blocks import _THREAD_MIN_ROWS, _halves, _SerialPool
+from .chisq import chi2_sf
 from .careless_consistency import evenodd, person_total, psychsyn, synonym_pairs
 from .careless_covariance import _inverse, _pairwise_cov, mahad, pairwise_cov
 from .careless_invariance import _block_irv, irv, irv_split, longstring, pattern
@@ -208,7 +208,7 @@ def _flag_indices(values, rules, factors):
     flags["flag_irv"] = ((v <= 0) if thr is None else (v < thr)) & (answered >= max(3, p // 2))
     d2 = values["mahad"]
     if d2 is not None:
-        pval = chi2.sf(d2, df=p)
+        pval = chi2_sf(d2, p)
         idx["mahad"] = d2
         idx["mahad_p"] = pval
         if rules.mahad_alpha is not None:

@@ -193,11 +193,18 @@ def routing_log(instrument, routed, not_shown_answered, ids) -> dict:
             if item in not_shown_answered:
                 hit[np.asarray(not_shown_answered[item], dtype=np.int64)] = True
         per_rule[rule.id] = hit & fired
-    listed = []
-    for i in np.flatnonzero(n_answers).tolist():    # rows excluded under a routing reason
-        listed.append({"row": i + 1, "id": None if ids[i] is None else str(ids[i]),
-                       "rules": [r for r, m in per_rule.items() if m[i]],
-                       "n_answers": int(n_answers[i])})
+    # the rows that answered hidden items, each with its fired rules as a bit mask; the few
+    # distinct masks are decoded once (as exclusion_flow does)
+    rows = np.flatnonzero(n_answers)
+    names = list(per_rule)
+    code = np.zeros(len(rows), dtype=object if len(names) > 62 else "int64")
+    for j, m in enumerate(per_rule.values()):
+        code = code + m[rows].astype(code.dtype) * (1 << j)
+    decoded = {int(c): [names[j] for j in range(len(names)) if int(c) >> j & 1]
+               for c in set(code.tolist())}
+    listed = [{"row": i + 1, "id": None if ids[i] is None else str(ids[i]),
+               "rules": list(decoded[int(c)]), "n_answers": k}
+              for i, c, k in zip(rows.tolist(), code.tolist(), n_answers[rows].tolist())]
     return {"rules": {r.id: {"action": r.action, "n_fired": int(np.asarray(
                 routed.get(r.id, np.zeros(n, bool))).sum())} for r in rules},
             "not_shown_answered": listed,

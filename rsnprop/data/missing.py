@@ -25,10 +25,10 @@ Examples
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import chi2
 
 from ..em import EMPatterns
 from ._threads import one_blas_thread
+from .chisq import chi2_sf
 
 __all__ = ["missing_summary", "em_normal", "little_mcar_test", "multiple_imputation",
            "pool_rubin"]
@@ -282,7 +282,7 @@ def little_mcar_test(data, columns=None):
         d2 += len(rows) * float(diff @ np.linalg.solve(sigma[np.ix_(o, o)], diff))
         df += len(o)
         n += len(rows)
-    pval = float(chi2.sf(d2, df)) if df > 0 else float("nan")
+    pval = float(chi2_sf(d2, df)) if df > 0 else float("nan")
     return {"statistic": float(d2), "df": int(df), "p_value": pval,
             "missing_patterns": len(pats), "n": int(n), "em_converged": info["converged"]}
 

@@ -124,7 +124,8 @@ class CleaningResult(Result):
         return head + "\n" + body + warn
 
 
-def clean(raw_df, instrument, rules=None, *, source=None, diagnostics: bool = True):
+def clean(raw_df, instrument, rules=None, *, source=None, diagnostics: bool = True,
+          on_data=None):
     """Validate, recode, screen and classify a raw survey export.
 
     Parameters
@@ -145,6 +146,10 @@ def clean(raw_df, instrument, rules=None, *, source=None, diagnostics: bool = Tr
         exclusions are the same, the log holds the counts, the flow and the warnings met
         before that step. For callers that use the data only (Monte Carlo power, the
         multiverse's re-cleanings), where the diagnostics cost more than the cleaning.
+    on_data : callable, optional
+        Called with the clean data (the frame returned as ``.data``, never modified
+        afterwards) as soon as it is made, before the log is built: ``rsnprop clean`` starts
+        writing the data file then, beside the log (both cores for the outputs).
 
     Returns
     -------
@@ -171,7 +176,7 @@ def clean(raw_df, instrument, rules=None, *, source=None, diagnostics: bool = Tr
         frames = [raw_df]   # handed on without a reference here (see _clean)
         del raw_df
         with one_blas_thread():
-            return _clean(frames, instrument, rules, source, diagnostics)
+            return _clean(frames, instrument, rules, source, diagnostics, on_data)
     finally:
         if was_enabled:
             gc.enable()
@@ -216,7 +221,7 @@ def _row_flags(careless, miss_share, sample) -> dict:
     return flags
 
 
-def _clean(frames, instrument, rules, source, diagnostics=True):
+def _clean(frames, instrument, rules, source, diagnostics=True, on_data=None):
     """The recipe of :func:`clean`: each step adds to ``found`` what it finds (exclusion
     reasons, problems, warnings) and returns what the later steps need.
 
@@ -255,6 +260,8 @@ def _clean(frames, instrument, rules, source, diagnostics=True):
     data = analysis_data(values, excl.kept, ids, cols, instrument, rules, languages=languages,
                          cache=routing.cache, reuse_values=True)
     del values
+    if on_data is not None:
+        on_data(data)
     stage("problems table and log")
     if not diagnostics:
         return CleaningResult(data, short_log(excl, found), excl.flags, problems_frame())
