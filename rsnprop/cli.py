@@ -183,6 +183,12 @@ def pin_blas_threads(environ=os.environ) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     pin_blas_threads()  # before any command imports numpy
+    if os.environ.get("RSNPROP_FORKSERVER"):  # inside `rsnprop warm`: run in its warm fork
+        from .forkserver import delegate
+
+        status = delegate(argv)
+        if status is not None:
+            return status
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "command_module", None) is None:
