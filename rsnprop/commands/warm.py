@@ -33,7 +33,7 @@ PRELOAD = (
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("command", nargs=argparse.REMAINDER, metavar="-- COMMAND ARGS",
+    parser.add_argument("command_line", nargs=argparse.REMAINDER, metavar="-- COMMAND ARGS",
                         help="the command to run (after --), e.g. make -C analysis")
 
 
@@ -42,7 +42,7 @@ def run(args):
     from ..errors import InputError
     from ..forkserver import serve
 
-    command = list(args.command)
+    command = list(args.command_line)
     if command[:1] == ["--"]:
         command = command[1:]
     if not command:
