@@ -229,7 +229,6 @@ def serve(command, preload=(), run=None) -> int:
     3
     """
     import gc
-    import importlib
     import tempfile
 
     if run is None:
@@ -253,14 +252,8 @@ def serve(command, preload=(), run=None) -> int:
         server.command_pid = os.posix_spawnp(command[0], list(command), env, setsigdef=defaults)
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: COMMAND decides (as system())
         signal.signal(signal.SIGQUIT, signal.SIG_IGN)
-        for name in preload:
-            try:
-                importlib.import_module(name)
-            except Exception:  # noqa: BLE001 - the command then meets the error itself
-                pass
-        gc.freeze()  # imported objects stay out of the collector: fewer copied pages per fork
         server.fingerprint = fingerprint()
-        return server.loop()
+        return server.loop(preload)
     finally:
         server.close()
         signal.set_wakeup_fd(saved_wakeup)
@@ -311,15 +304,29 @@ class Server:
             except OSError:
                 pass
 
-    def loop(self) -> int:
+    def loop(self, preload=()) -> int:
+        """Serve until COMMAND has exited and every forked command has ended.  The modules of
+        ``preload`` are imported one by one while nobody is waiting (a command that arrives
+        earlier imports the rest itself, as a cold process), each followed by ``gc.freeze()``:
+        imported objects stay out of the collector, so forked children copy fewer pages."""
+        import gc
+        import importlib
         import select
 
+        todo = list(preload)
         self.reap()
         while self.command_status is None or self.children:
             watch = [self.wake_r, *self.conns]
             if self.listener.fileno() >= 0:
                 watch.append(self.listener)
-            ready, _, _ = select.select(watch, [], [])
+            ready, _, _ = select.select(watch, [], [], 0 if todo else None)
+            if not ready and todo:
+                try:
+                    importlib.import_module(todo.pop(0))
+                except Exception:  # noqa: BLE001 - the command then meets the error itself
+                    pass
+                gc.freeze()
+                continue
             if self.wake_r in ready:
                 try:
                     while os.read(self.wake_r, 512):
