@@ -82,28 +82,34 @@ def send_message(sock, data: dict, fds=()) -> None:
 
 
 def recv_message(sock, max_fds: int = 0):
-    """Receive one message of :func:`send_message`: ``(data, fds)``, ``(None, [])`` at EOF."""
+    """Receive one message of :func:`send_message`: ``(data, fds)``, ``(None, [])`` at EOF.
+
+    Reads exactly the message's bytes, never into the next message on the socket.
+    """
     fds: list[int] = []
     buf = b""
     while len(buf) < _HEADER.size:
+        want = _HEADER.size - len(buf)
         if max_fds and not buf:
-            chunk, fds, _flags, _addr = socket.recv_fds(sock, 65536, max_fds)
+            chunk, fds, _flags, _addr = socket.recv_fds(sock, want, max_fds)
         else:
-            chunk = sock.recv(65536)
+            chunk = sock.recv(want)
         if not chunk:
             _close_all(fds)
             return None, []
         buf += chunk
-    (size,) = _HEADER.unpack_from(buf)
+    (size,) = _HEADER.unpack(buf)
     if size > _MAX_MESSAGE:
+        _close_all(fds)
         raise OSError("message too large")
-    while len(buf) < _HEADER.size + size:
-        chunk = sock.recv(65536)
+    body = b""
+    while len(body) < size:
+        chunk = sock.recv(min(size - len(body), 1 << 20))
         if not chunk:
             _close_all(fds)
             return None, []
-        buf += chunk
-    return json.loads(buf[_HEADER.size:_HEADER.size + size]), fds
+        body += chunk
+    return json.loads(body), fds
 
 
 def _close_all(fds) -> None:
@@ -156,28 +162,31 @@ def delegate(argv=None, path=None):
     if not path:
         return None
     argv = sys.argv[1:] if argv is None else argv
+    # from now on SIGINT/SIGTERM/SIGHUP wait (blocked) until they can be passed to the command,
+    # or, without a command, until the caller runs it itself
+    old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        sock.connect(path)
-        if _peer_uid(sock) != os.getuid():
+        try:
+            sock.connect(path)
+            if _peer_uid(sock) != os.getuid():
+                return None
+            request = _request(argv)
+            send_message(sock, request, request["fds"])
+            reply, _ = recv_message(sock)
+        except (OSError, ValueError):
             return None
-        request = _request(argv)
-        send_message(sock, request, request["fds"])
-        reply, _ = recv_message(sock)
-    except (OSError, ValueError):
-        sock.close()
-        return None
-    if not reply or "pid" not in reply:
-        sock.close()
-        return None
-    try:
+        if not reply or "pid" not in reply:
+            return None
         return _wait(sock, reply.get("joined", False))
     finally:
         sock.close()
+        signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
 
 
 def _wait(sock, joined: bool) -> int:
-    """Wait for the command's status; meanwhile a thread takes SIGINT/SIGTERM/SIGHUP and asks
+    """Wait for the command's status; meanwhile a thread takes SIGINT/SIGTERM/SIGHUP (blocked
+    by the caller, pending ones included) and asks
     the server to send them to the command (not those the terminal sent to the whole process
     group, which the command, in the caller's group, received already)."""
     import threading
@@ -196,7 +205,6 @@ def _wait(sock, joined: bool) -> int:
             except OSError:
                 return
 
-    old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
     thread = threading.Thread(target=forward, name="rsnprop-forward-signals", daemon=True)
     thread.start()
     try:
@@ -208,7 +216,6 @@ def _wait(sock, joined: bool) -> int:
         if thread.is_alive():
             signal.pthread_kill(thread.ident, signal.SIGHUP)
         thread.join()
-        signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
     if not reply or "status" not in reply:
         sys.stderr.write("rsnprop: lost the warm server (rsnprop warm) while the command ran; "
                          "its exit status is unknown\n")
@@ -220,7 +227,8 @@ def _wait(sock, joined: bool) -> int:
 # --- the server's side ----------------------------------------------------------------------
 
 def serve(command, preload=(), run=None) -> int:
-    """Start ``command`` with ``RSNPROP_FORKSERVER`` set, import ``preload``, serve the
+    """Start ``command`` with ``RSNPROP_FORKSERVER`` set, import ``preload`` (``(commands,
+    modules)`` pairs, :meth:`Server.loop`), serve the
     ``rsnprop`` calls it makes (``run(argv)`` in a forked child, ``rsnprop.cli.main`` for
     ``rsnprop warm``) until it exits; return its exit status (``128 + n``: killed by ``n``).
 
@@ -277,6 +285,7 @@ class Server:
         self.command_pid = None
         self.command_status = None
         self.fingerprint = None
+        self.todo: list = []
         self.children: dict = {}
         self.conns: dict = {}
         self.wake_r, self.wake_w = os.pipe()
@@ -305,27 +314,26 @@ class Server:
                 pass
 
     def loop(self, preload=()) -> int:
-        """Serve until COMMAND has exited and every forked command has ended.  The modules of
-        ``preload`` are imported one by one while nobody is waiting (a command that arrives
-        earlier imports the rest itself, as a cold process), each followed by ``gc.freeze()``:
-        imported objects stay out of the collector, so forked children copy fewer pages."""
-        import gc
-        import importlib
+        """Serve until COMMAND has exited and every forked command has ended.
+
+        ``preload`` is a sequence of ``(commands, modules)``: the modules are imported one by one
+        while nobody is waiting, in order, and those of a command's group before the command
+        is forked (so that each module is imported once, by the server); each import is
+        followed by ``gc.freeze()``: imported objects stay out of the collector, so forked
+        children copy fewer pages.
+        """
         import select
 
-        todo = list(preload)
+        self.todo = [(set(commands), list(modules)) for commands, modules in preload]
         self.reap()
         while self.command_status is None or self.children:
             watch = [self.wake_r, *self.conns]
             if self.listener.fileno() >= 0:
                 watch.append(self.listener)
-            ready, _, _ = select.select(watch, [], [], 0 if todo else None)
-            if not ready and todo:
-                try:
-                    importlib.import_module(todo.pop(0))
-                except Exception:  # noqa: BLE001 - the command then meets the error itself
-                    pass
-                gc.freeze()
+            pending = any(modules for _, modules in self.todo)
+            ready, _, _ = select.select(watch, [], [], 0 if pending else None)
+            if not ready and pending:
+                self.preload(None)
                 continue
             if self.wake_r in ready:
                 try:
@@ -341,6 +349,28 @@ class Server:
                     self.message(conn)
         status = self.command_status
         return 128 - status if status < 0 else status
+
+    def preload(self, argv) -> None:
+        """Import the next module (``argv`` None), or every module left in the groups of the
+        command ``argv`` names."""
+        import gc
+        import importlib
+
+        if argv is None:
+            names = [next(modules.pop(0) for _, modules in self.todo if modules)]
+        else:
+            command = next((a for a in argv if not a.startswith("-")), None)
+            names = [m for commands, modules in self.todo if command in commands for m in modules]
+            for commands, modules in self.todo:
+                if command in commands:
+                    modules.clear()
+        for name in names:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - the command then meets the error itself
+                pass
+        if names:
+            gc.freeze()
 
     def reap(self) -> None:
         while True:
@@ -414,6 +444,7 @@ class Server:
             _close_all(fds)
             conn.close()
             return
+        self.preload(request["argv"])
         for stream in (sys.stdout, sys.stderr):
             if stream is not None:
                 stream.flush()

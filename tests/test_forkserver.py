@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 SERVER = r"""
 import os, sys, time
 from rsnprop.cli import main, pin_blas_threads
-from rsnprop.commands.warm import PRELOAD
+from rsnprop.commands.warm import preload
 from rsnprop.forkserver import serve
 
 def run(argv):
@@ -41,8 +41,8 @@ def run(argv):
     elif what == "boom":
         raise RuntimeError("probe bug")
     elif what == "sleep":
-        print("ready", flush=True)
         try:
+            print("ready", flush=True)
             time.sleep(60)
         except KeyboardInterrupt:
             print("interrupted", flush=True)
@@ -50,7 +50,7 @@ def run(argv):
     return 0
 
 pin_blas_threads()
-sys.exit(serve(["sh", "-c", 'echo "$RSNPROP_FORKSERVER"; exec cat'], PRELOAD, run=run))
+sys.exit(serve(["sh", "-c", 'echo "$RSNPROP_FORKSERVER"; exec cat'], preload(), run=run))
 """
 
 
@@ -153,7 +153,7 @@ def test_signals_reach_the_command(server, tmp_path, signum, status, last_line):
     out, err = proc.communicate(timeout=20)
     assert time.monotonic() - start < 10
     assert proc.returncode == status, err
-    assert ("ready\n" + out).splitlines()[-1] == last_line
+    assert ("ready\n" + out).splitlines()[-1] == last_line, err
 
 
 def test_without_a_usable_server_the_command_runs_cold_silently(server, tmp_path):
@@ -186,3 +186,19 @@ def test_warm_exits_with_the_commands_status(tmp_path):
     assert (proc.returncode, proc.stdout, proc.stderr) == (7, "", "")
     proc = _rsnprop(["warm"], tmp_path, text=True)
     assert proc.returncode == 2 and proc.stderr.startswith("rsnprop warm: error:")
+
+
+def test_a_message_is_read_alone_not_with_the_next():
+    """The command's pid and its status can arrive in one read: each message is read alone."""
+    import socket as socketlib
+
+    from rsnprop.forkserver import recv_message, send_message
+
+    a, b = socketlib.socketpair()
+    with a, b:
+        send_message(a, {"pid": 12})
+        send_message(a, {"status": 0})
+        a.close()
+        assert recv_message(b) == ({"pid": 12}, [])
+        assert recv_message(b) == ({"status": 0}, [])
+        assert recv_message(b) == (None, [])
