@@ -202,3 +202,14 @@ def test_a_message_is_read_alone_not_with_the_next():
         assert recv_message(b) == ({"pid": 12}, [])
         assert recv_message(b) == ({"status": 0}, [])
         assert recv_message(b) == (None, [])
+
+
+def test_main_with_an_argument_list_runs_in_this_process(server, monkeypatch, capsys):
+    """Only the program's entry point delegates: ``main([...])`` from a script or a test keeps
+    its own streams, monkeypatches and return value, even inside ``rsnprop warm``."""
+    from rsnprop import __version__, cli
+
+    monkeypatch.setenv("RSNPROP_FORKSERVER", server)
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["--version"])
+    assert exit_.value.code == 0 and capsys.readouterr().out == f"rsnprop {__version__}\n"
