@@ -90,9 +90,9 @@ CASES = {
                  "-o", "raw.csv", "--truth", "truth.csv"],
     "clean": ["clean", "example_raw.csv", "--instrument", "ins.yaml", "--plan", "study.yaml",
               "-o", "clean.parquet", "--log", "log.json"],
-    "missing file (exit 2)": ["invariance", "nothere.parquet", "--model", "m.lav", "--group", "g"],
     "usage error (exit 2)": ["clean", "--no-such-option"],
-    "json error (exit 2)": ["measure", "nothere.parquet", "--instrument", "ins.yaml", "--json"],
+    "missing file, --json (exit 2)": ["measure", "nothere.parquet", "--instrument", "ins.yaml",
+                                      "--json"],
 }
 
 
