@@ -144,8 +144,8 @@ def _request(argv) -> dict:
     affinity = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
     env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
     return {"argv": list(argv), "sys_argv": list(sys.argv), "cwd": os.getcwd(), "env": env,
-            "umask": umask, "affinity": affinity, "pgid": os.getpgid(0), "fds": _open_fds(),
-            "fingerprint": fingerprint()}
+            "path0": sys.path[0] if sys.path else None, "umask": umask, "affinity": affinity,
+            "pgid": os.getpgid(0), "fds": _open_fds(), "fingerprint": fingerprint()}
 
 
 def delegate(argv=None, path=None):
@@ -522,6 +522,8 @@ def become_caller(request, fds) -> None:
         except OSError:
             pass
     sys.argv = list(request["sys_argv"])
+    if sys.path and request.get("path0") is not None:
+        sys.path[0] = request["path0"]  # the caller's script folder or current folder
     _fresh_streams()
 
 
