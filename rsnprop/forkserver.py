@@ -85,6 +85,12 @@ def recv_message(sock, max_fds: int = 0):
     """Receive one message of :func:`send_message`: ``(data, fds)``, ``(None, [])`` at EOF.
 
     Reads exactly the message's bytes, never into the next message on the socket.
+
+    >>> a, b = socket.socketpair()
+    >>> send_message(a, {"pid": 7}); send_message(a, {"status": 0}); a.close()
+    >>> recv_message(b), recv_message(b), recv_message(b)
+    (({'pid': 7}, []), ({'status': 0}, []), (None, []))
+    >>> b.close()
     """
     fds: list[int] = []
     buf = b""
@@ -549,7 +555,8 @@ def _fresh_streams() -> None:
 def run_command(run, argv) -> int:
     """``run(argv)`` with the exit rules of the interpreter: SystemExit's code, a traceback and
     1 for an uncaught exception, death by SIGINT for an uncaught KeyboardInterrupt; then the
-    exit functions and the flushes a fresh process would do."""
+    exit functions and the flushes a fresh process would do (only in the forked child: the
+    exit functions run here)."""
     import atexit
     import traceback
 
