@@ -12,10 +12,8 @@ receives and exits with its status.  The server exits with COMMAND's status when
 ends: no daemon, no idle timeout, every forked command is a descendant of the server (so
 ``/usr/bin/time`` of the build counts their CPU), and each build imports the code afresh.
 
-Guarantees (docs/architecture.md): the same output bytes, standard output, standard error
-and exit status as a cold process; a caller that cannot use the server (no socket, refused,
-another interpreter or rsnprop tree, other import-time settings such as
-``RSNPROP_BLAS_THREADS`` or ``MPLBACKEND``) runs the command in its own process, silently.
+Guarantees (docs/cli.md, docs/architecture.md): the bytes, lines and exit status of a cold
+process; a caller that cannot use the server runs the command itself, silently.
 
 >>> fingerprint({"MPLBACKEND": "Agg"})["env"]["MPLBACKEND"]
 'Agg'
@@ -120,10 +118,14 @@ def recv_message(sock, max_fds: int = 0):
 
 def _close_all(fds) -> None:
     for fd in fds:
-        try:
-            os.close(fd)
-        except OSError:
-            pass
+        _close(fd)
+
+
+def _close(fd) -> None:
+    try:
+        os.close(fd)
+    except OSError:
+        pass
 
 
 def _peer_uid(sock) -> int:
@@ -134,14 +136,15 @@ def _peer_uid(sock) -> int:
 # --- the caller's side ----------------------------------------------------------------------
 
 def _open_fds() -> list[int]:
-    fds = []
-    for fd in (0, 1, 2):
-        try:
-            os.fstat(fd)
-        except OSError:
-            continue
-        fds.append(fd)
-    return fds
+    return [fd for fd in (0, 1, 2) if _is_open(fd)]
+
+
+def _is_open(fd: int) -> bool:
+    try:
+        os.fstat(fd)
+    except OSError:
+        return False
+    return True
 
 
 def _request(argv) -> dict:
@@ -169,7 +172,12 @@ def delegate(argv=None, path=None):
         return None
     argv = sys.argv[1:] if argv is None else argv
     # from now on SIGINT/SIGTERM/SIGHUP wait (blocked) until they can be passed to the command,
-    # or, without a command, until the caller runs it itself
+    # or, without a command, until the caller runs it itself; not ignored (a background job's
+    # SIGINT is), since the command line would catch them (rsnprop.cli)
+    for signum in _SIGNALS:
+        if signal.getsignal(signum) == signal.SIG_IGN:
+            signal.signal(signum, signal.default_int_handler if signum == signal.SIGINT
+                          else signal.SIG_DFL)
     old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
@@ -485,6 +493,8 @@ class Server:
                 os.setpgid(0, request["pgid"])
             except OSError:
                 pass
+            from .forkchild import become_caller, run_command
+
             become_caller(request, fds)
             code = run_command(self.run, request["argv"])
         except BaseException:  # noqa: BLE001 - nothing may unwind into the server's loop
@@ -496,100 +506,3 @@ class Server:
                 pass
         finally:
             os._exit(code)
-
-
-def become_caller(request, fds) -> None:
-    """Take the caller's standard streams, folder, environment, umask and CPU set; reset the
-    signal handlers to those of a fresh Python process."""
-    import fcntl
-
-    fds = [fcntl.fcntl(fd, fcntl.F_DUPFD, 3) if fd < 3 else fd for fd in fds]
-    for target, fd in zip(request["fds"], fds):
-        os.dup2(fd, target)
-        os.close(fd)
-    for target in {0, 1, 2} - set(request["fds"]):
-        os.close(target)
-    for signum in signal.valid_signals():
-        try:
-            if signal.getsignal(signum) not in (None, signal.SIG_DFL):
-                signal.signal(signum, signal.SIG_DFL)
-        except (OSError, ValueError):
-            pass
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGPIPE, signal.SIG_IGN)  # as Python sets them at start-up
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    os.chdir(request["cwd"])
-    os.environ.clear()
-    os.environ.update(request["env"])
-    os.umask(request["umask"])
-    if request.get("affinity") and hasattr(os, "sched_setaffinity"):
-        try:
-            os.sched_setaffinity(0, request["affinity"])
-        except OSError:
-            pass
-    sys.argv = list(request["sys_argv"])
-    if sys.path and request.get("path0") is not None:
-        sys.path[0] = request["path0"]  # the caller's script folder or current folder
-    _fresh_streams()
-
-
-def _fresh_streams() -> None:
-    """New ``sys.stdin/stdout/stderr`` on descriptors 0-2, buffered as at start-up (line
-    buffering on a terminal; standard error always line-buffered)."""
-    for name, fd, mode in (("stdin", 0, "r"), ("stdout", 1, "w"), ("stderr", 2, "w")):
-        old = getattr(sys, name)
-        encoding = getattr(old, "encoding", None)
-        errors = getattr(old, "errors", None)
-        try:
-            os.fstat(fd)
-        except OSError:
-            new = None
-        else:
-            buffering = 1 if name == "stderr" else -1
-            new = open(fd, mode, buffering=buffering, encoding=encoding, errors=errors,
-                       closefd=False)
-        setattr(sys, name, new)
-        setattr(sys, f"__{name}__", new)
-
-
-def run_command(run, argv) -> int:
-    """``run(argv)`` with the exit rules of the interpreter: SystemExit's code, a traceback and
-    1 for an uncaught exception, death by SIGINT for an uncaught KeyboardInterrupt; then the
-    exit functions and the flushes a fresh process would do (only in the forked child: the
-    exit functions run here)."""
-    import atexit
-    import traceback
-
-    try:
-        value = run(argv)
-    except SystemExit as exc:
-        value = exc.code
-    except KeyboardInterrupt:
-        traceback.print_exc()
-        _flush()
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGINT)
-        value = 128 + signal.SIGINT
-    except BaseException:  # noqa: BLE001 - as the interpreter: traceback, status 1
-        traceback.print_exc()
-        value = 1
-    if value is None:
-        code = 0
-    elif isinstance(value, int):
-        code = value & 0xFF
-    else:
-        sys.stderr.write(f"{value}\n")
-        code = 1
-    atexit._run_exitfuncs()
-    return 120 if not _flush() and code == 0 else code
-
-
-def _flush() -> bool:
-    ok = True
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            if stream is not None:
-                stream.flush()
-        except (OSError, ValueError):
-            ok = False
-    return ok
