@@ -22,8 +22,10 @@ $(STAMP): pyproject.toml
 system-deps: ## install Chromium for the browser tests if missing (root or sudo; says what to install otherwise)
 	@bash scripts/system-deps.sh
 
+# `rsnprop warm` runs the study's make with a warm fork server: its rsnprop calls share one
+# import of pandas/SciPy/statsmodels/pingouin/matplotlib (same outputs; docs/cli.md).
 analysis: install ## run the example study on the bundled SIMULATED data -> reports/report.html
-	$(MAKE) -C analysis RSNPROP=$(abspath $(BIN))/rsnprop
+	$(BIN)/rsnprop warm -- $(MAKE) -C analysis RSNPROP=$(abspath $(BIN))/rsnprop
 
 # No root needed when Chromium is installed; without it the browser tests say what to install.
 test: install lint ## lint, then run the default test suite (< 10 minutes)

@@ -183,6 +183,14 @@ def pin_blas_threads(environ=os.environ) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     pin_blas_threads()  # before any command imports numpy
+    if argv is None and os.environ.get("RSNPROP_FORKSERVER"):
+        # a command-line call inside `rsnprop warm`: run in a fork of the warm server (a call
+        # with an explicit argv, from a script or a test, always runs in this process)
+        from .forkserver import delegate
+
+        status = delegate()
+        if status is not None:
+            return status
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "command_module", None) is None:
