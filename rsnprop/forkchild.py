@@ -17,7 +17,14 @@ import signal
 import sys
 
 
-def _is_open(fd: int) -> bool:
+def fd_is_open(fd: int) -> bool:
+    """Whether the file descriptor ``fd`` is open in this process.
+
+    Examples
+    --------
+    >>> fd_is_open(1), fd_is_open(987654)
+    (True, False)
+    """
     try:
         os.fstat(fd)
     except OSError:
@@ -66,7 +73,7 @@ def _fresh_streams() -> None:
     for name, fd, mode in (("stdin", 0, "r"), ("stdout", 1, "w"), ("stderr", 2, "w")):
         old = getattr(sys, name)
         new = None
-        if _is_open(fd):
+        if fd_is_open(fd):
             new = open(fd, mode, buffering=1 if name == "stderr" else -1, closefd=False,
                        encoding=getattr(old, "encoding", None), errors=getattr(old, "errors", None))
         setattr(sys, name, new)

@@ -30,6 +30,8 @@ import socket
 import struct
 import sys
 
+from .forkchild import fd_is_open
+
 #: The environment variable naming the server's socket (set for COMMAND, removed for the
 #: commands the server runs).
 ENV_VAR = "RSNPROP_FORKSERVER"
@@ -136,15 +138,7 @@ def _peer_uid(sock) -> int:
 # --- the caller's side ----------------------------------------------------------------------
 
 def _open_fds() -> list[int]:
-    return [fd for fd in (0, 1, 2) if _is_open(fd)]
-
-
-def _is_open(fd: int) -> bool:
-    try:
-        os.fstat(fd)
-    except OSError:
-        return False
-    return True
+    return [fd for fd in (0, 1, 2) if fd_is_open(fd)]
 
 
 def _request(argv) -> dict:
