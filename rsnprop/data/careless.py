@@ -37,6 +37,7 @@ questionnaire measures: Detection, impact, and remedies. The Leadership Quarterl
 
 from __future__ import annotations
 
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -151,6 +152,26 @@ def _writeable(x):
     return x
 
 
+def _nanmean_columns(x):
+    """``np.nanmean(x, axis=0)``, the same floats, one column at a time: ``nanmean`` copies
+    the whole matrix with its NaN set to 0 (270 MB beside the answers of a million rows).
+    For a column-major ``x`` numpy sums each column as one contiguous run, as here; other
+    layouts go to ``nanmean`` itself."""
+
+    n, p = x.shape
+    if not (x.flags.f_contiguous and n and p):
+        return np.nanmean(x, axis=0)
+    tot, cnt = np.empty(p), np.empty(p, dtype=np.intp)
+    for j in range(p):
+        miss = np.isnan(x[:, j])
+        tot[j] = np.where(miss, 0.0, x[:, j]).sum()
+        cnt[j] = n - np.count_nonzero(miss)
+    if not cnt.all():
+        warnings.warn("Mean of empty slice", RuntimeWarning, stacklevel=3)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return tot / cnt
+
+
 def _as_given_indices(pool, rows, xr, rules) -> dict:
     """Getters of the indices read on the answers as given: longstring, IRV, pattern, the
     smallest block IRV (computed at once) and person-total (``None`` under 3 rows or items)."""
@@ -161,7 +182,7 @@ def _as_given_indices(pool, rows, xr, rules) -> dict:
                        if p > 1 else (lambda: np.full(n, np.nan)))}
     blk = _block_irv(pool, rows, xr, rules, n, p)
     out["irv_block"] = lambda: blk
-    out["person_total"] = (rows(pool, person_total, xr, mean=np.nanmean(xr, axis=0))
+    out["person_total"] = (rows(pool, person_total, xr, mean=_nanmean_columns(xr))
                            if n > 2 and p > 2 else (lambda: None))
     return out
 
@@ -176,7 +197,7 @@ def _keyed_indices(pool, rows, x, xs, groups, grouped, pcov, means, rules) -> di
     out = {"evenodd": (rows(pool, evenodd, xs, [len(g) for g in groups], columns=grouped)
                        if xs is not None else (lambda: None))}
     if n > p + 1 and p and np.isfinite(pcov[0]).all():
-        out["mahad"] = rows(pool, mahad, x, mean=np.nanmean(x, axis=0) if means is None else means,
+        out["mahad"] = rows(pool, mahad, x, mean=_nanmean_columns(x) if means is None else means,
                             inv=_inverse(pcov[0]))
     else:
         out["mahad"] = (lambda: np.full(n, np.nan)) if n > p + 1 and p else (lambda: None)
