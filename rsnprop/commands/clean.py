@@ -70,7 +70,10 @@ def clean_data_bytes(data, path, option="--output") -> bytes:
 
         sink = pa.BufferOutputStream()
         data.to_parquet(sink, index=False, engine="pyarrow", compression="snappy")
-        return sink.getvalue().to_pybytes()
+        out = sink.getvalue().to_pybytes()
+        del sink
+        pa.default_memory_pool().release_unused()   # the writer's pages, kept by its pool
+        return out
     return csv_safe(data).to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
@@ -115,11 +118,26 @@ class _DataBytes:
 
     def __call__(self, data):
         if len(data) >= OUTPUT_THREAD_MIN_ROWS and _check_suffix(self.path, "--output") != ".csv":
+            release_free_memory()   # the cleaning steps' freed arrays, before the log is built
             # a shallow copy: nothing done to the result's frame can reach the writer's
             self.future = self.pool.submit(clean_data_bytes, data.copy(deep=False), self.path)
 
     def result(self, data) -> bytes:
         return self.future.result() if self.future is not None else clean_data_bytes(data, self.path)
+
+
+def release_free_memory() -> None:
+    """Give the memory that the C allocator holds free back to the system (glibc's
+    ``malloc_trim``; nothing elsewhere). The cleaning steps free many arrays of a few
+    megabytes, which glibc keeps in its heap for reuse: at a million rows 270-350 MB stayed
+    resident, unused, while the log's JSON and the files' bytes were made on top of them.
+    Costs 5-15 ms; changes no result."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (AttributeError, OSError):   # not glibc
+        pass
 
 
 def _arrow_threads_for_every_core() -> None:
@@ -184,6 +202,7 @@ def run(args):
         # the clean data, its log and the flags belong together: all replaced, or none
         if not args.flags:   # the per-row tables are not written: freed first (peak memory)
             result.flags = result.problems = None
+        release_free_memory()
         # = rsnprop.results.dumps(result.log), byte for byte
         text = json_text(result.log) + "\n" if args.log else None
         files = {args.output: data_bytes.result(result.data)}
