@@ -35,6 +35,26 @@ def test_kept_rows_in_place_equals_copy():
     assert got["a"].to_numpy().base.shape == (50, 4) and kept.sum() < 50
 
 
+def test_kept_rows_in_place_gives_back_the_excluded_rows_pages():
+    """A block large enough to give pages back: the kept rows are one column-major block at
+    the start of the array, the same values as the copy, and (Linux) the rest of the array
+    was released (its pages read as zeros)."""
+    import sys
+
+    n = 200_000
+    kept = np.random.default_rng(5).random(n) < 0.6
+    reverse = {"a": 8.0}
+    expected = kept_rows(_values(n)[0], kept, ["a", "b", "t", "c"], reverse)
+    got = kept_rows(_values(n)[0], kept, ["a", "b", "t", "c"], reverse, reuse=True)
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    k, root = int(kept.sum()), got["a"].to_numpy().base
+    assert root.shape == (n, 4)
+    flat = root.reshape(-1, order="F")
+    assert np.shares_memory(got["c"].to_numpy(), flat[2 * k:3 * k])
+    if sys.platform.startswith("linux"):
+        assert not flat[3 * k + 1024:].any()
+
+
 def test_kept_rows_refuses_to_move_rows_someone_reads():
     values, root = _values()
     kept = np.arange(50) % 3 != 0

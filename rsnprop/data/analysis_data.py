@@ -138,10 +138,34 @@ def _compact_in_place(values, rows, num, reverse):
     if sys.getrefcount(root) != len(arrays) + 3:
         return None
     del arrays
-    k = len(rows)
+    k, m = len(rows), len(num)
+    # column j moves from offset j n to j k of the array: the kept rows become one
+    # column-major (k, m) block at its start and the pages after it are given back (the
+    # excluded rows and unused columns: 0.1-0.2 GB at a million rows). Column j's rows are
+    # gathered whole before they are written, and nothing written reaches a later column.
+    flat = root.reshape(-1, order="F")
     for j, c in enumerate(num):
-        col = root[:, j]
-        col[:k] = col[rows]             # rows ascending: read whole before written
+        dest = flat[j * k:(j + 1) * k]
+        dest[:] = root[:, j][rows]
         if c in reverse:
-            np.subtract(reverse[c], col[:k], out=col[:k])
-    return root[:k, :len(num)]
+            np.subtract(reverse[c], dest, out=dest)
+    _release_pages(flat, m * k)
+    return flat[:m * k].reshape((k, m), order="F")
+
+
+def _release_pages(flat, used):
+    """Give the pages of ``flat`` past its first ``used`` floats back to the system (Linux
+    ``madvise(MADV_DONTNEED)``; nothing elsewhere). Only for an array nobody reads there
+    again: those pages then read as zeros."""
+    page = 4096
+    start = -(-(flat.ctypes.data + used * 8) // page) * page
+    end = (flat.ctypes.data + flat.size * 8) // page * page
+    if end - start < 64 * page or not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.madvise(ctypes.c_void_p(start), ctypes.c_size_t(end - start), 4)  # MADV_DONTNEED
+    except (AttributeError, OSError):
+        pass
