@@ -158,8 +158,24 @@ def _arrow_threads_for_every_core() -> None:
         pa.set_cpu_count(cores)
 
 
+def _arrow_pages_back_at_once() -> None:
+    """Ask pyarrow's allocator (mimalloc) to give freed pages back to the system at once
+    instead of after a delay: the CSV parse frees its text columns one by one while the float
+    block is filled, and with the delay the read of a million rows peaked at 1.42-1.73 GB
+    resident instead of 1.26 GB (same CPU time). mimalloc reads its options when pyarrow is
+    loaded, so this acts only before that (as under ``rsnprop clean``; a caller's own setting
+    is kept)."""
+    import os
+    import sys
+
+    if "pyarrow" not in sys.modules:
+        os.environ.setdefault("MIMALLOC_PURGE_DELAY", "0")
+
+
 def run(args):
     import warnings
+
+    _arrow_pages_back_at_once()
 
     from ._common import check_files, existing_file
 
