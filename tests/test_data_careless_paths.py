@@ -67,13 +67,16 @@ def test_pattern_counted_more_than_255_items(monkeypatch):
     np.testing.assert_array_equal(got, coded)
 
 
-def test_column_means_equal_nanmean():
+def test_column_means_equal_nanmean(monkeypatch):
     """careless._nanmean_columns gives np.nanmean(x, axis=0) bit for bit (column-major
     answers, fractions, empty columns and their warning) without copying the matrix."""
     import warnings
 
     from rsnprop.data.careless import _nanmean_columns
 
+    from rsnprop.data import careless
+
+    monkeypatch.setattr(careless, "_THREAD_MIN_ROWS", 1)   # the column loop at every size
     rng = np.random.default_rng(21)
     for t in range(200):
         n, p = int(rng.integers(1, 5000)), int(rng.integers(1, 40))

@@ -156,10 +156,11 @@ def _nanmean_columns(x):
     """``np.nanmean(x, axis=0)``, the same floats, one column at a time: ``nanmean`` copies
     the whole matrix with its NaN set to 0 (270 MB beside the answers of a million rows).
     For a column-major ``x`` numpy sums each column as one contiguous run, as here; other
-    layouts go to ``nanmean`` itself."""
+    layouts, and blocks under ``_THREAD_MIN_ROWS`` rows (where the copy is small and the
+    loop's calls cost more), go to ``nanmean`` itself."""
 
     n, p = x.shape
-    if not (x.flags.f_contiguous and n and p):
+    if not (x.flags.f_contiguous and n >= _THREAD_MIN_ROWS and p):
         return np.nanmean(x, axis=0)
     tot, cnt = np.empty(p), np.empty(p, dtype=np.intp)
     for j in range(p):
