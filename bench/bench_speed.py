@@ -291,10 +291,12 @@ def test_million_row_clean(trees, tmp_path):
     out["rows"] = N_ROWS
     out["identical_outputs"] = sha["current"] == sha["baseline"]
     out["goal_10s_met"] = out["current"]["wall_s"] < 10
-    out["goal_2gb_met"] = out["current"]["peak_rss_mb"] < 2048
+    # 2 GB read strictly as 2.0e9 bytes (peak_rss_mb is in MiB: 1907.3 MiB)
+    out["goal_2gb_met"] = out["current"]["peak_rss_mb"] * 2 ** 20 < 2.0e9
     _save("million_row_clean", out)
     assert out["identical_outputs"], out
     assert out["current"]["cpu_s"] <= 1.1 * out["baseline"]["cpu_s"], out
     # peak memory hardly depends on the machine's load: the 2 GB goal is asserted (the
-    # command held the export, its validated copy and the clean data at once: 3.3-3.4 GB)
-    assert out["current"]["peak_rss_mb"] < 2048, out
+    # command held the export, its validated copy and the clean data at once: 3.3-3.4 GB;
+    # 1.95-2.03e9 bytes after the fourth round, 1.82-1.86e9 after the fifth)
+    assert out["goal_2gb_met"], out
