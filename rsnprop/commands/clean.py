@@ -136,7 +136,7 @@ def release_free_memory() -> None:
 
     try:
         ctypes.CDLL(None).malloc_trim(0)
-    except (AttributeError, OSError):   # not glibc
+    except (AttributeError, OSError, TypeError):   # not glibc (TypeError: Windows)
         pass
 
 
