@@ -261,6 +261,28 @@ def test_cli_outputs_same_bytes_with_the_writer_thread(tmp_path, monkeypatch):
     assert outs["thread"][:2] == outs["serial"][:2]
 
 
+def test_cli_memory_release_keeps_caller_settings():
+    """``rsnprop clean`` asks mimalloc to return freed pages at once only when pyarrow is not
+    loaded yet and the caller set nothing; handing glibc's free heap back is harmless."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import os, sys; from rsnprop.commands.clean import _arrow_pages_back_at_once, "
+            "release_free_memory; pre = len(sys.argv) > 1 and __import__('pyarrow'); "
+            "_arrow_pages_back_at_once(); release_free_memory(); "
+            "print(os.environ.get('MIMALLOC_PURGE_DELAY'))")
+    env = {k: v for k, v in os.environ.items() if k != "MIMALLOC_PURGE_DELAY"}
+
+    def run(*args, **extra):
+        return subprocess.run([sys.executable, "-c", code, *args], env={**env, **extra},
+                              capture_output=True, text=True, check=True).stdout.strip()
+
+    assert run() == "0"
+    assert run(MIMALLOC_PURGE_DELAY="7") == "7"
+    assert run("pyarrow-first") == "None"
+
+
 @pytest.mark.parametrize("content,needle", [
     (b"resp_id,foo\n1,2\n", "construct items"),
     (b"\x00\x01garbage", "construct items"),
