@@ -200,6 +200,7 @@ def _apply_routing(values, items, consent, answering, n):
     """Skip logic (item ``show_if``) and the consent/screening gate: answers to items a firm
     is not shown become missing (None in text columns, NaN in numeric ones)."""
 
+    held: dict = {}     # each condition once until the answers it reads are routed
     for iid in items:
         if iid not in values or iid in ("consent",):
             continue
@@ -207,7 +208,13 @@ def _apply_routing(values, items, consent, answering, n):
         if iid == "decision_maker":
             shown &= consent == 1
         for cond in show_conditions(items[iid]):
-            shown &= condition_holds(cond, values, n)
+            key = (item_attr(cond, "item"), str(item_attr(cond, "op", "eq")),
+                   repr(item_attr(cond, "value")))
+            if key not in held:
+                held[key] = condition_holds(cond, values, n)
+            shown &= held[key]
+        for key in [k for k in held if k[0] == iid]:   # its answers change below
+            del held[key]
         v = values[iid]
         if v.dtype == object:      # hidden, None or "" -> None (elementwise, no Python loop)
             v = v.copy()
