@@ -92,3 +92,23 @@ def test_kept_rows_small_equals_kept_rows():
     pd.testing.assert_frame_equal(kept_rows_small(*args), kept_rows(*args), check_exact=True)
     only = (values, kept, ["b", "a"], {"a": 8.0})
     pd.testing.assert_frame_equal(kept_rows_small(*only), kept_rows(*only), check_exact=True)
+
+
+def test_select_multiple_memo_gives_what_a_fresh_reading_gives(ins):
+    from rsnprop.data import validate_text
+
+    df = pd.DataFrame({"rsn_platforms": ["linkedin facebook", "LinkedIn", "nonsense", None,
+                                         "don't know", "facebook;linkedin", "linkedin facebook"],
+                       "entry_modes": ["direct", "nonsense", "direct agent", None, "linkedin",
+                                       "agent", "direct"]})
+    cols = list(df.columns)
+    validate_text._MULTI_MEMO.clear()
+    fresh = validate_items_small(df, ins, CleaningRules(), cols)
+    again = validate_items_small(df, ins, CleaningRules(), cols)      # read from the memo
+    assert len(validate_text._MULTI_MEMO) == 2
+    for a, b in zip(fresh[:2], again[:2]):
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert fresh[2] == again[2] and fresh[0]["rsn_platforms"].iloc[5] == "linkedin facebook"
+    # "linkedin" is a code of one item, not of the other: the memo is per item
+    assert fresh[0]["entry_modes"].iloc[4] is None
+    assert set(fresh[1]["value"]) >= {"nonsense", "linkedin"}
