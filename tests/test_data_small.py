@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from rsnprop.data import CleaningRules, clean, read_table
-from rsnprop.data import analysis_data, item_values, skip_logic
+from rsnprop.data import analysis_data, duplicates, item_values, skip_logic
 from rsnprop.data.analysis_data import kept_rows, kept_rows_small
 from rsnprop.data.validate import validate_items
 from rsnprop.data.validate_small import validate_items_small
@@ -48,7 +48,7 @@ def test_small_paths_clean_as_the_column_wise_paths(ins, monkeypatch, diagnostic
     for name, raw in _exports(ins):
         small = _cleaned(raw, ins, rules, diagnostics)
         with monkeypatch.context() as m:      # every small-data path off
-            for mod in (item_values, analysis_data, skip_logic):
+            for mod in (item_values, analysis_data, skip_logic, duplicates):
                 m.setattr(mod, "SMALL_ROWS", 0)
             wide = _cleaned(raw, ins, rules, diagnostics)
         for a, b in zip(small, wide):
@@ -112,3 +112,20 @@ def test_select_multiple_memo_gives_what_a_fresh_reading_gives(ins):
     # "linkedin" is a code of one item, not of the other: the memo is per item
     assert fresh[0]["entry_modes"].iloc[4] is None
     assert set(fresh[1]["value"]) >= {"nonsense", "linkedin"}
+
+
+def test_duplicates_found_alike_on_small_frames(monkeypatch):
+    rng = np.random.default_rng(8)
+    n = 50
+    items = pd.DataFrame({"a": rng.integers(1, 4, n).astype(float), "b": rng.integers(0, 3, n),
+                          "t": rng.choice(["x", "y", None], n), "c": np.nan})
+    items.iloc[30:40] = items.iloc[0:10].to_numpy()      # ten later copies
+    items.loc[45, "a"] = -0.0
+    items.loc[46, "a"] = 0.0
+    ids = pd.Series([f"R{i % 47}" for i in range(n)])
+    small = duplicates.find_duplicates(ids, items)
+    monkeypatch.setattr(duplicates, "SMALL_ROWS", 0)
+    wide = duplicates.find_duplicates(ids, items)
+    for a, b in zip(small, wide):
+        np.testing.assert_array_equal(a, b)
+    assert small[1][30:40].sum() >= 8 and small[0][47:].all()
