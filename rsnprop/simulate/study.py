@@ -34,7 +34,7 @@ from .answers import (
 )
 from .facts import simulate_facts
 from .population import population_parameters, simulate_latent, simulate_likert
-from .quirks import apply_careless, invalid_arrays, missing_arrays, raw_csv_bytes, to_platform
+from .quirks import careless_arrays, invalid_arrays, missing_arrays, raw_csv_bytes, to_platform
 from .scenarios import get_scenario
 
 __all__ = ["simulate_study", "write_raw", "SIMULATED_PREFIX"]
@@ -185,13 +185,15 @@ def _add_careless(values, items, sc, answering, rng):
 
     lik_cols = [i for i in items if i in values and str(item_attr(items[i], "type", "")) == "likert"
                 and item_range(items[i]) is not None]
-    frame = pd.DataFrame({c: values[c] for c in lik_cols})
     lo_s = int(min(item_range(items[c])[0] for c in lik_cols)) if lik_cols else 1
     hi_s = int(max(item_range(items[c])[1] for c in lik_cols)) if lik_cols else 7
-    frame, careless = apply_careless(frame, rng, rate=sc.careless_rate, mix=sc.careless_mix,
+    # on one array (apply_careless's draws and answers, without its frames)
+    vals = (np.column_stack([np.asarray(values[c], dtype=float) for c in lik_cols]) if lik_cols
+            else np.empty((0, 0)))     # as an empty frame (no rows)
+    vals, careless = careless_arrays(vals, rng, rate=sc.careless_rate, mix=sc.careless_mix,
                                      scale_min=lo_s, scale_max=hi_s, eligible=answering)
-    for c in lik_cols:
-        values[c] = frame[c].to_numpy()
+    for j, c in enumerate(lik_cols):
+        values[c] = vals[:, j]
     _fail_attention(values, items, careless == "attention", rng, lo_s, hi_s)
     return careless, lik_cols
 
