@@ -120,35 +120,41 @@ def kept_rows(values, kept, columns, reverse, *, reuse=False):
 def kept_rows_small(values, kept, columns, reverse, *, reuse=False):
     """:func:`kept_rows` for a small ``values`` (a power replication's few hundred rows): the
     same frame (the same columns, dtypes and values), the float columns taken together in one
-    array instead of one pandas column access each, the frame built once instead of a column
-    inserted at a time. ``reuse`` is ignored (a copy of a small array costs nothing).
+    array and the columns put in order by position, instead of one pandas column access (and
+    a column inserted) each. ``reuse`` is ignored (a copy of a small array costs nothing).
 
     >>> vals = pd.DataFrame({"a": [1.0, 2.0, 7.0], "t": ["x", None, "z"], "b": [3.0, 4.0, 5.0]})
     >>> kept_rows_small(vals, np.array([True, False, True]), ["a", "t", "b"], {"a": 8.0}).values.tolist()
     [[7.0, 'x', 3.0], [1.0, 'z', 5.0]]
     """
+    if not values.columns.is_unique:
+        return kept_rows(values, kept, columns, reverse)
     rows = np.flatnonzero(kept)
-    dtypes = dict(zip(values.columns, values.dtypes))
-    num = [c for c in columns if dtypes[c] == np.float64]
-    block = np.asfortranarray(values[num].to_numpy(dtype=np.float64)[rows]) if num \
-        else np.empty((len(rows), 0), order="F")
+    pos = {c: i for i, c in enumerate(values.columns)}
+    dtypes = list(values.dtypes)
+    num = [c for c in columns if dtypes[pos[c]] == np.float64]
+    block = (np.asfortranarray(values.take([pos[c] for c in num], axis=1)
+                               .to_numpy(dtype=np.float64)[rows]) if num
+             else np.empty((len(rows), 0), order="F"))
     for j, c in enumerate(num):
         if c in reverse:
             np.subtract(reverse[c], block[:, j], out=block[:, j])
+    out = pd.DataFrame(block, columns=num, copy=False)
     if len(num) == len(columns):
-        return pd.DataFrame(block, columns=num, copy=False)
-    is_num = {c: j for j, c in enumerate(num)}
-    data = {}
+        return out
+    is_num = set(num)
+    text = {}
     for c in columns:
         if c in is_num:
-            data[c] = block[:, is_num[c]]
             continue
         col = values[c]
         x = col.to_numpy()[rows]
         if c in reverse:      # a Likert column not held as float64 (all missing...)
             x = reverse[c] - pd.to_numeric(pd.Series(x), errors="coerce").to_numpy()
-        data[c] = pd.Series(x, dtype=col.dtype if c not in reverse else None)
-    return pd.DataFrame(data, columns=list(columns), copy=False)
+        text[c] = pd.Series(x, dtype=col.dtype if c not in reverse else None)
+    both = pd.concat([out, pd.DataFrame(text)], axis=1)
+    at = {c: i for i, c in enumerate(both.columns)}
+    return both.take([at[c] for c in columns], axis=1)
 
 
 def _compact_in_place(values, rows, num, reverse):
