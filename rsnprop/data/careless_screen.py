@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .careless import careless_indices, index_rule
-from .validate_small import SMALL_ROWS
+from .validate_small import SMALL_ROWS, columns_array
 
 __all__ = ["CarelessScreen", "screen_careless", "attention_checks", "speeding", "index_screen"]
 
@@ -149,7 +149,7 @@ def _indices_of_rows(values, instrument, likert, rows, cr):
     x_raw = np.empty((len(rows), len(likert)), order="F")
     small = len(values) <= SMALL_ROWS and len(likert) and values.columns.is_unique
     if small:    # a power replication's few hundred rows: one read, not one per column
-        x_raw[...] = values[list(likert)].to_numpy(dtype="float64", na_value=np.nan)[rows]
+        x_raw[...] = columns_array(values, list(likert))[rows]
     rev = {}
     for j, c in enumerate(likert):
         if not small:

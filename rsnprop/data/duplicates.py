@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .validate import problems_frame
-from .validate_small import SMALL_ROWS
+from .validate_small import SMALL_ROWS, columns_array
 
 __all__ = ["screen_duplicates", "find_duplicates"]
 
@@ -152,7 +152,7 @@ def _numeric_block(frame, cols) -> dict:
            and not pd.api.types.is_bool_dtype(dtypes[c])]
     if not num or not frame.columns.is_unique:
         return {}
-    block = np.asfortranarray(frame[num].to_numpy(dtype="float64", na_value=np.nan))
+    block = np.asfortranarray(columns_array(frame, num))
     return {c: block[:, j] for j, c in enumerate(num)}
 
 

@@ -40,11 +40,23 @@ from .validate import (
 )
 from .validate_text import _validate_others
 
-__all__ = ["validate_items_small", "SMALL_ROWS"]
+__all__ = ["validate_items_small", "columns_array", "SMALL_ROWS"]
 
 #: up to this many rows :func:`.item_values.validated_values` validates with
 #: :func:`validate_items_small` (beyond, :func:`.validate.validate_items`)
 SMALL_ROWS = 20_000
+
+
+def columns_array(frame, cols):
+    """``frame[cols].to_numpy(dtype="float64", na_value=nan)`` with the columns taken by
+    position (``frame`` has unique column names): a selection by name through the string
+    column index costs more than the data of a few hundred rows.
+
+    >>> columns_array(pd.DataFrame({"a": [1, 2], "b": [0.5, None], "c": ["x", "y"]}), ["b", "a"]).tolist()
+    [[0.5, 1.0], [nan, 2.0]]
+    """
+    pos = {c: i for i, c in enumerate(frame.columns)}
+    return frame.take([pos[c] for c in cols], axis=1).to_numpy(dtype="float64", na_value=np.nan)
 
 
 def _is_numeric_item(item) -> bool:
@@ -101,7 +113,8 @@ def validate_items_small(df, instrument, rules, columns):
     _validate_others(df, instrument, columns, tokens, positions, block, slot, fast_set,
                      out, col_probs, col_recodes, split_multi, to_codes)
     if fast:
-        arr = df[fast].to_numpy(dtype="float64", na_value=np.nan)
+        arr = (columns_array(df, fast) if df.columns.is_unique
+               else df[fast].to_numpy(dtype="float64", na_value=np.nan))
         suspect = _suspect(arr, [items[c] for c in fast], tokens)
         for j, col in enumerate(fast):
             dest = block[:, slot[col]]
