@@ -176,11 +176,13 @@ def check_skip_logic(values, instrument, *, cache=None):
     # pandas column access per column (the same masks: notna)
     answered = (np.asfortranarray(values.notna().to_numpy()) if len(values) <= SMALL_ROWS
                 else None)
+    present = set(values.columns)
+    fired = {r: bool(m.any()) for r, m in routed.items()}   # once per rule, not per item
     for j, c in enumerate(values.columns):
         it = items[c]
         conds = tuple((k.item, k.op, repr(k.value)) for k in getattr(it, "show_if", ()) or ()
-                      if k.item in values.columns)
-        rules = tuple(r for r in getattr(it, "routed_by", ()) or () if routed[r].any())
+                      if k.item in present)
+        rules = tuple(r for r in getattr(it, "routed_by", ()) or () if fired[r])
         if (conds, rules) not in masks:
             skip = shown_mask(values, instrument, it, cache=cache) if conds else None
             off = None
