@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from .population import likert_thresholds
 
@@ -84,8 +85,10 @@ def condition_holds(cond, values, n):
     col = values.get(ref)
     if col is None:
         return np.ones(n, dtype=bool)
-    if op == "selected":
-        return np.array([isinstance(x, str) and str(val) in x.split() for x in col], dtype=bool)
+    if op == "selected":     # on the distinct answers (unanswered: the sentinel -1, False)
+        codes, uniq = pd.factorize(np.asarray(col, dtype=object), use_na_sentinel=True)
+        hit = [isinstance(x, str) and str(val) in x.split() for x in uniq] + [False]
+        return np.array(hit, dtype=bool)[codes]
     arr = np.asarray(col)
     if arr.dtype.kind in "fiub":      # numeric answers: float() of each, without the loop
         num = arr.astype(np.float64)
@@ -207,6 +210,8 @@ def simulate_answers(instrument, params, scenario, latent, facts, likert, rng):
 def _columns(frame) -> dict:
     """``{column: frame[column].to_numpy()}``, read as one array when the frame has one dtype
     (a column access per column costs more than the answers at a few hundred rows)."""
+    if isinstance(frame, dict):
+        return frame
     if frame.shape[1] and len(set(frame.dtypes)) == 1 and frame.columns.is_unique:
         arr = frame.to_numpy()
         return {c: arr[:, j] for j, c in enumerate(frame.columns)}

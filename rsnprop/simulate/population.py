@@ -31,7 +31,7 @@ from ..results import Result, jsonsafe
 from .scenarios import GROUPS, Scenario, get_scenario
 
 __all__ = ["PopulationParameters", "population_parameters", "likert_thresholds",
-           "simulate_latent", "simulate_likert", "scale_items", "instrument_constructs"]
+           "simulate_latent", "simulate_likert", "likert_arrays", "scale_items", "instrument_constructs"]
 
 PHASES = (1, 2, 3, 4)
 
@@ -293,6 +293,13 @@ def simulate_likert(params: PopulationParameters, latent, rng):
     Returns a DataFrame of integer categories, one column per item of ``params.items``.
     """
 
+    return pd.DataFrame(likert_arrays(params, latent, rng), index=latent.index)
+
+
+def likert_arrays(params: PopulationParameters, latent, rng) -> dict:
+    """:func:`simulate_likert`'s columns as ``{item: array}`` (the same draws; without the
+    frame, which a simulated study does not need)."""
+
     n = len(latent)
     cols = {}
     noise = rng.standard_normal((n, len(params.items)))
@@ -307,4 +314,4 @@ def simulate_likert(params: PopulationParameters, latent, rng):
             ystar = ystar + shift * (latent["group"].to_numpy() == g)
         cat = np.searchsorted(np.asarray(spec["thresholds"]), ystar, side="left")
         cols[iid] = spec["min"] + cat
-    return pd.DataFrame(cols, index=latent.index)
+    return cols

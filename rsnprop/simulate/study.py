@@ -33,7 +33,7 @@ from .answers import (
     to_float,
 )
 from .facts import simulate_facts
-from .population import population_parameters, simulate_latent, simulate_likert
+from .population import likert_arrays, population_parameters, simulate_latent
 from .quirks import careless_arrays, invalid_arrays, missing_arrays, raw_csv_bytes, to_platform
 from .scenarios import get_scenario
 
@@ -130,7 +130,8 @@ def simulate_study(instrument, scenario="p1p2", n: int = 300, seed=1, *, platfor
     # 1-3: firms, facts, answers
     latent = simulate_latent(params, n, r_latent)
     facts = simulate_facts(latent, sc.facts, r_facts)
-    likert = simulate_likert(params, latent, r_items).astype(float)
+    # the Likert columns as floats, without a frame (= simulate_likert(...).astype(float))
+    likert = {c: v.astype(float) for c, v in likert_arrays(params, latent, r_items).items()}
     values, consent, decision = simulate_answers(instrument, params, sc, latent, facts, likert, r_other)
     # 4: data-quality problems
     answering = (consent == 1) & (decision == 1)
@@ -361,7 +362,9 @@ def _blank_mask(v):
         return np.isnan(v)
     if v.dtype.kind in "iub":
         return np.zeros(len(v), dtype=bool)
-    return np.fromiter((_isblank(x) for x in v), dtype=bool, count=len(v))
+    # on the distinct values (missing ones, None and NaN, are the sentinel -1)
+    codes, uniq = pd.factorize(v, use_na_sentinel=True)
+    return np.array([_isblank(u) for u in uniq] + [True], dtype=bool)[codes]
 
 
 def _answered_count(values, n):
