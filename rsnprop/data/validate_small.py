@@ -37,6 +37,7 @@ from .validate import (
     _numeric_tokens,
     _validate_numeric_fast,
     problems_frame,
+    validate_items,
 )
 from .validate_text import _validate_others
 
@@ -93,7 +94,10 @@ def _suspect(arr, items, tokens):
 
 def validate_items_small(df, instrument, rules, columns):
     """:func:`.validate.validate_items` for a small ``df``: the same ``(values, problems,
-    recodes)`` (see there), the numeric columns checked together (module docstring)."""
+    recodes)`` (see there), the numeric columns checked together (module docstring).
+    A frame whose column names repeat goes to :func:`.validate.validate_items`."""
+    if not df.columns.is_unique:
+        return validate_items(df, instrument, rules, columns)
     tokens = {_norm(t) for t in rules.missing_tokens}
     items = instrument.items
     dtypes = dict(zip(map(str, df.columns), df.dtypes))
@@ -113,8 +117,7 @@ def validate_items_small(df, instrument, rules, columns):
     _validate_others(df, instrument, columns, tokens, positions, block, slot, fast_set,
                      out, col_probs, col_recodes, split_multi, to_codes)
     if fast:
-        arr = (columns_array(df, fast) if df.columns.is_unique
-               else df[fast].to_numpy(dtype="float64", na_value=np.nan))
+        arr = columns_array(df, fast)
         suspect = _suspect(arr, [items[c] for c in fast], tokens)
         for j, col in enumerate(fast):
             dest = block[:, slot[col]]
