@@ -180,6 +180,26 @@ def test_pipeline_replications_equal_direct_calls():
     assert d["expected_verdicts"] == {"P1": "supported", "P2": "supported"}
 
 
+def test_primed_design_gives_the_records_of_a_worker_that_loads_it():
+    """``prime_design`` (the command's loaded instrument and plan, inherited by forked
+    workers) gives the records a worker loading both files itself gives."""
+    from rsnprop.instrument import load_instrument
+    from rsnprop.power.pipeline import pipeline_block, prime_design
+    from rsnprop.propositions import load_plan
+    from rsnprop.results import jsonsafe
+    from rsnprop.simulate import get_scenario
+
+    payload = {"instrument": str(Path(INSTRUMENT).resolve()), "plan": str(Path(PLAN).resolve()),
+               "scenario": jsonsafe(get_scenario("p1p2").model_dump()), "seed": 3,
+               "full": False, "sim_options": {}}
+    task = {"keys": [(60, 0), (60, 1)], **payload}
+    loaded = pipeline_block(task)                 # loads the files (or reuses a cache)
+    ins, plan = load_instrument(INSTRUMENT), load_plan(PLAN)
+    prime_design(payload, ins, plan)
+    assert pipeline_block(task) == loaded
+    assert [r["error"] for r in loaded] == [None, None]
+
+
 # --- CLI -----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("args, needle", [

@@ -363,3 +363,36 @@ def test_array_quirks_blank_and_corrupt_the_same_cells_as_the_frame_ones():
         np.testing.assert_array_equal(framed[c].to_numpy(), arrays[c])
     assert (arrays["a"] == 99).any() and np.isnan(arrays["b"]).any()
     assert missing_arrays({"a": df["a"].to_numpy()}, ["a"], rng, 200, rate=0)["a"].dtype.kind == "i"
+
+
+@pytest.mark.parametrize("scen, n, seed, opts, sha", [
+    ("p1p2", 300, 1, {}, "8c14aa156d03d74519f6fda3988f7bc5141d08cd8d048f44450f3ab2b643a18a"),
+    ("null", 120, 7, {"careless_rate": 0.3, "missing_rate": 0.2, "invalid_rate": 0.05},
+     "c53a489982f3611ba94c8b2fb37a21c183f9e907ecb10bd9bf418b6f6b84624d"),
+    ("dif", 80, 3, {"careless_mix": {"diagonal": 1, "midpoint": 1, "attention": 1, "partial": 1},
+                    "careless_rate": 0.4},
+     "bea55989e9b148edf96d421b985a3f62b9ded68f98896d1165cfa41c1dc909b2"),
+])
+def test_simulated_exports_keep_their_bytes(scen, n, seed, opts, sha):
+    """The simulator on arrays (answers, routing, careless responders: issue 21, fifth round)
+    writes the bytes main 58750d8 wrote (same draws in the same order)."""
+    from rsnprop.instrument import load_instrument
+    from rsnprop.simulate import simulate_study
+    from rsnprop.simulate.quirks import raw_csv_bytes
+
+    ins = load_instrument("instruments/rsn_internationalisation.yaml")
+    raw = simulate_study(ins, scen, n=n, seed=seed, **opts)
+    assert hashlib.sha256(raw_csv_bytes(raw)).hexdigest() == sha
+
+
+def test_careless_arrays_are_apply_careless_on_an_array():
+    from rsnprop.simulate.quirks import apply_careless, careless_arrays
+
+    x = np.random.default_rng(2).integers(1, 8, (60, 9)).astype(float)
+    mix = {"straightline": 1, "random": 1, "speeder": 1, "diagonal": 1, "pattern": 1}
+    frame, kind = apply_careless(pd.DataFrame(x), np.random.default_rng(5), rate=0.5, mix=mix,
+                                 scale_min=1, scale_max=7)
+    vals, kind2 = careless_arrays(x.copy(), np.random.default_rng(5), rate=0.5, mix=mix,
+                                  scale_min=1, scale_max=7)
+    np.testing.assert_array_equal(frame.to_numpy(), vals)
+    assert kind.tolist() == kind2.tolist() and (kind != "").sum() > 10

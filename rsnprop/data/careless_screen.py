@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .careless import careless_indices, index_rule
+from .validate_small import SMALL_ROWS, columns_array
 
 __all__ = ["CarelessScreen", "screen_careless", "attention_checks", "speeding", "index_screen"]
 
@@ -146,12 +147,16 @@ def _indices_of_rows(values, instrument, likert, rows, cr):
     factors = [[c for c in con.items if c in likert] for con in instrument.constructs.values()]
     # column-major: each column is written contiguously, the indices read either order
     x_raw = np.empty((len(rows), len(likert)), order="F")
+    small = len(values) <= SMALL_ROWS and len(likert) and values.columns.is_unique
+    if small:    # a power replication's few hundred rows: one read, not one per column
+        x_raw[...] = columns_array(values, list(likert))[rows]
     rev = {}
     for j, c in enumerate(likert):
-        col = values[c].to_numpy()
-        if col.dtype != np.float64:
-            col = values[c].to_numpy(dtype="float64", na_value=np.nan)
-        np.take(col, rows, out=x_raw[:, j], mode="clip")   # unbuffered
+        if not small:
+            col = values[c].to_numpy()
+            if col.dtype != np.float64:
+                col = values[c].to_numpy(dtype="float64", na_value=np.nan)
+            np.take(col, rows, out=x_raw[:, j], mode="clip")   # unbuffered
         it = items[c]
         if getattr(it, "reverse", False):
             rev[j] = it.scale.min + it.scale.max

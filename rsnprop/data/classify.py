@@ -90,7 +90,7 @@ def classify_born_global(values, rules=None):
         never = phase == 1                                   # no foreign sale yet
         late = (years > w) | never
         fast_known = years <= w
-        out = pd.DataFrame(index=values.index)
+        out = {}    # the columns in order, one frame at the end
         out["years_to_first_foreign_sale"] = np.where(years >= 0, years, np.nan)
 
         def share_rule(thr):
@@ -116,4 +116,4 @@ def classify_born_global(values, rules=None):
         out["bg_continents"] = _tri(ncont >= r.min_continents,
                                     (ncont < r.min_continents) | never)
         out["bg_countries"] = _tri(ncty >= r.min_countries, (ncty < r.min_countries) | never)
-    return out
+    return pd.DataFrame(out, index=values.index)

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .validate import problems_frame
+from .validate_small import SMALL_ROWS, columns_array
 
 __all__ = ["screen_duplicates", "find_duplicates"]
 
@@ -73,7 +74,13 @@ def find_duplicates(ids, items, columns=None):
     # 64-bit row keys built column by column (no n x p matrix), then exact confirmation.
     # Both are computed on blocks of rows, so the temporaries stay in the cache.
     srcs = []
+    # a small frame (a power replication): the numeric columns read as one array, not one
+    # pandas column access each (the same floats)
+    small = _numeric_block(items, cols) if n <= SMALL_ROWS else {}
     for c in cols:
+        if c in small:
+            srcs.append((True, small[c], None))
+            continue
         s = items[c]
         if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
             srcs.append((True, s.to_numpy(dtype="float64", na_value=np.nan), None))
@@ -135,6 +142,18 @@ def find_duplicates(ids, items, columns=None):
 
 
 _NAN_KEY = -1.7976931348623157e308
+
+
+def _numeric_block(frame, cols) -> dict:
+    """``{column: floats}`` of the numeric (not boolean) ``cols`` of ``frame``, read as one
+    array (``frame[c].to_numpy(dtype="float64", na_value=nan)`` each, without the accesses)."""
+    dtypes = dict(zip(frame.columns, frame.dtypes))
+    num = [c for c in cols if pd.api.types.is_numeric_dtype(dtypes[c])
+           and not pd.api.types.is_bool_dtype(dtypes[c])]
+    if not num or not frame.columns.is_unique:
+        return {}
+    block = np.asfortranarray(columns_array(frame, num))
+    return {c: block[:, j] for j, c in enumerate(num)}
 
 
 

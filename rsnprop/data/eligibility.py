@@ -97,7 +97,7 @@ def check_eligibility(values, instrument, rules, *, routed=None):
     """
 
     items = instrument.items
-    out = pd.DataFrame(index=values.index)
+    out = {}    # the columns in order, one frame at the end (not a column inserted at a time)
     # SME
     emp = _col(values, "employees")
     emp_ok = np.where(emp <= rules.max_employees, 1.0, 0.0)
@@ -142,10 +142,10 @@ def check_eligibility(values, instrument, rules, *, routed=None):
         dm = role_ok if dm is None else _and(dm, role_ok)
     if dm is not None:
         out["elig_decision_maker"] = dm
-    for crit, ok in routing_criteria(values, instrument, covered=set(out.columns),
+    for crit, ok in routing_criteria(values, instrument, covered=set(out),
                                      routed=routed).items():
         out[f"elig_{crit}"] = ok
-    return out
+    return pd.DataFrame(out, index=values.index)
 
 
 def routing_criteria(values, instrument, covered=frozenset(), routed=None) -> dict:

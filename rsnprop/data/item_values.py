@@ -26,6 +26,7 @@ import numpy as np
 
 from .survey_language import check_survey_language
 from .validate import DROP_TYPES, LANGUAGE_COLUMN, validate_items
+from .validate_small import SMALL_ROWS, validate_items_small
 
 __all__ = ["validated_values"]
 
@@ -53,7 +54,10 @@ def validated_values(cols, instrument, rules, found):
     """
 
     items = instrument.items
-    values, problems, recodes = validate_items(cols.df, instrument, rules, cols.value_cols)
+    # a small export (a power replication) has its numeric columns checked together: the
+    # same values, problems and recodes, without a pandas column access per column
+    validate = validate_items_small if 0 < len(cols.df) <= SMALL_ROWS else validate_items
+    values, problems, recodes = validate(cols.df, instrument, rules, cols.value_cols)
     for c in cols.absent:
         if c != "resp_id" and items[c].type not in DROP_TYPES and not getattr(items[c], "pii", False):
             values[c] = np.nan if getattr(items[c], "numeric", True) else None

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .validate import problems_frame
+from .validate_small import SMALL_ROWS
 
 __all__ = ["Routing", "apply_skip_logic", "shown_mask", "routing_masks", "check_skip_logic",
            "shown_missing_share", "notna_array", "token_mask"]
@@ -171,11 +172,17 @@ def check_skip_logic(values, instrument, *, cache=None):
     routed = routing_masks(values, instrument, cache=cache)
     shown, probs, late = {}, [], {}
     masks: dict = {}     # items of a section share their conditions and rules: once each
-    for c in values.columns:
+    # a small frame (a power replication): every column's answered mask at once, not one
+    # pandas column access per column (the same masks: notna)
+    answered = (np.asfortranarray(values.notna().to_numpy()) if len(values) <= SMALL_ROWS
+                else None)
+    present = set(values.columns)
+    fired = {r: bool(m.any()) for r, m in routed.items()}   # once per rule, not per item
+    for j, c in enumerate(values.columns):
         it = items[c]
         conds = tuple((k.item, k.op, repr(k.value)) for k in getattr(it, "show_if", ()) or ()
-                      if k.item in values.columns)
-        rules = tuple(r for r in getattr(it, "routed_by", ()) or () if routed[r].any())
+                      if k.item in present)
+        rules = tuple(r for r in getattr(it, "routed_by", ()) or () if fired[r])
         if (conds, rules) not in masks:
             skip = shown_mask(values, instrument, it, cache=cache) if conds else None
             off = None
@@ -186,7 +193,7 @@ def check_skip_logic(values, instrument, *, cache=None):
         skip, off, sh = masks[(conds, rules)]
         if sh is not None:
             shown[c] = sh
-        ans = notna_array(values[c])
+        ans = notna_array(values[c]) if answered is None else answered[:, j]
         if getattr(it, "required", False):
             miss = ~ans if sh is None else (sh & ~ans)
             if miss.any():

@@ -154,9 +154,47 @@ def _distinct(s):
 
 
 
+#: item -> what each distinct select_multiple answer became (:func:`_multi_answers`)
+_MULTI_MEMO: dict = {}
+
+
+def _multi_answers(item, tokens, split_multi) -> dict:
+    """A memo for one ``select_multiple`` item and set of missing tokens: ``(type, value) ->
+    (normalised answer or None, "missing" / "bad" / None)``, kept across calls (a power
+    replication meets the same few hundred distinct answers each time; each costs some
+    regular-expression work). Kept while the item object lives (it is held here, so its
+    ``id`` is not reused), at most 256 items and 4096 answers each."""
+    entry = _MULTI_MEMO.get(id(item))
+    if entry is None or entry[0] is not item or entry[1] != tokens or entry[2] is not split_multi:
+        if len(_MULTI_MEMO) >= 256:
+            _MULTI_MEMO.clear()
+        entry = (item, frozenset(tokens), split_multi, {})
+        _MULTI_MEMO[id(item)] = entry
+    if len(entry[3]) > 4096:
+        entry[3].clear()
+    return entry[3]
+
+
+def _multi_answer(v, item, tokens, split_multi, lmap, order):
+    """One distinct answer of a ``select_multiple`` item: ``(normalised, status)``."""
+    if _norm(v) in tokens:
+        return None, "missing"
+    if isinstance(v, float) and v.is_integer():
+        v = str(int(v))
+    toks, bad = [], False
+    for t in split_multi(v):
+        code = lmap.get(_norm(t))
+        if code is None or (order and str(code) not in order):
+            bad = True
+        else:
+            toks.append(str(code))
+    toks = sorted(set(toks), key=lambda c: order.get(c, 10**6))
+    return (" ".join(toks) if toks else None), ("bad" if bad else None)
+
+
 def _validate_multi(s, item, tokens, positions, split_multi):
-    lmap = label_map(item)
-    order = {str(c): k for k, c in enumerate(getattr(item, "choices", {}) or {})}
+    memo = _multi_answers(item, tokens, split_multi)
+    lmap = order = None
     uniq, inv = _distinct(s)
     norm_u, bad_u, rc = [], [], {}
     miss_u = []
@@ -164,23 +202,18 @@ def _validate_multi(s, item, tokens, positions, split_multi):
         if v is None:
             norm_u.append(None)
             continue
-        if _norm(v) in tokens:
-            norm_u.append(None)
+        hit = memo.get((type(v), v))
+        if hit is None:
+            if lmap is None:
+                lmap = label_map(item)
+                order = {str(c): k for k, c in enumerate(getattr(item, "choices", {}) or {})}
+            hit = memo[(type(v), v)] = _multi_answer(v, item, tokens, split_multi, lmap, order)
+        norm, status = hit
+        if status == "missing":
             miss_u.append(k)
-            continue
-        if isinstance(v, float) and v.is_integer():
-            v = str(int(v))
-        toks, bad = [], False
-        for t in split_multi(v):
-            code = lmap.get(_norm(t))
-            if code is None or (order and str(code) not in order):
-                bad = True
-            else:
-                toks.append(str(code))
-        if bad:
+        elif status == "bad":
             bad_u.append(k)
-        toks = sorted(set(toks), key=lambda c: order.get(c, 10**6))
-        norm_u.append(" ".join(toks) if toks else None)
+        norm_u.append(norm)
     arr = np.array(norm_u, dtype=object)
     vals = pd.Series(arr[inv], index=s.index, dtype=object)
     probs = []

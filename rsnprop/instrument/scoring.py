@@ -150,7 +150,9 @@ def _mean_of_answered(df, columns: list, k: int, min_fraction: float):
     n = np.zeros(len(df), dtype=np.int64)
     total = np.zeros(len(df))
     for c in columns:
-        col = df[c] if pd.api.types.is_numeric_dtype(df[c]) else pd.to_numeric(df[c], errors="coerce")
+        col = df[c]
+        if not pd.api.types.is_numeric_dtype(col):
+            col = pd.to_numeric(col, errors="coerce")
         x = col.to_numpy(dtype="float64", na_value=np.nan)
         m = ~np.isnan(x)
         n += m

@@ -15,7 +15,7 @@ from ..simulate.scenarios import get_scenario
 from ..yamlio import load_yaml
 from .analytic import analytic_power, calibrate
 from .montecarlo import run_blocks
-from .pipeline import pipeline_block
+from .pipeline import pipeline_block, prime_design
 from .summary import n_for_power, plain_summary, verdict_table
 
 __all__ = ["power_analysis", "PowerResult", "default_instrument", "SCHEMA"]
@@ -196,6 +196,8 @@ def _replications(plan_path, ins_path, ins, pl, sc, ns, reps, *, seed, full, sim
     payload = {"instrument": str(ins_path.resolve()), "plan": str(plan_path.resolve()),
                "scenario": sc_dict, "seed": int(seed), "full": bool(full), "sim_options": sim_options}
     keys = [(n, r) for n in ns for r in range(int(reps))]
+    if backend == "joblib":      # forked workers (or this process) inherit what is loaded
+        prime_design(payload, ins, pl)
     return run_blocks(pipeline_block, keys, payload, jobs=jobs, backend=backend,
                       block_size=block_size or 2, stream=stream, config=config,
                       progress=progress, client=client, scheduler=scheduler)

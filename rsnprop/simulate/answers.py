@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from .population import likert_thresholds
 
@@ -84,8 +85,10 @@ def condition_holds(cond, values, n):
     col = values.get(ref)
     if col is None:
         return np.ones(n, dtype=bool)
-    if op == "selected":
-        return np.array([isinstance(x, str) and str(val) in x.split() for x in col], dtype=bool)
+    if op == "selected":     # on the distinct answers (unanswered: the sentinel -1, False)
+        codes, uniq = pd.factorize(np.asarray(col, dtype=object), use_na_sentinel=True)
+        hit = [isinstance(x, str) and str(val) in x.split() for x in uniq] + [False]
+        return np.array(hit, dtype=bool)[codes]
     arr = np.asarray(col)
     if arr.dtype.kind in "fiub":      # numeric answers: float() of each, without the loop
         num = arr.astype(np.float64)
@@ -123,10 +126,21 @@ def _multi(rng, codes, probs, n, force_first=False):
     hits = rng.random((n, len(codes))) < p
     none = ~hits.any(axis=1)
     hits[none, 0] = True
-    # one string per distinct pattern of choices (few), not per respondent
-    pats, inv = np.unique(hits, axis=0, return_inverse=True)
-    text = np.array([" ".join(str(c) for c, h in zip(codes, row) if h) for row in pats],
-                    dtype=object)
+    return _pattern_text(hits, codes)
+
+
+def _pattern_text(hits, codes):
+    """``" ".join`` of the ``codes`` hit in each row of ``hits`` (n x k booleans): one string
+    per distinct pattern of choices (few), not per respondent; the patterns found as integers
+    (bit j: choice j), so any order of them gives the same strings per row."""
+    k = hits.shape[1]
+    if k > 62:         # too many choices for one integer: a string per row
+        return np.array([" ".join(str(c) for c, h in zip(codes, row) if h) for row in hits],
+                        dtype=object)
+    key = hits.astype(np.int64) @ (np.int64(1) << np.arange(k, dtype=np.int64))
+    pats, inv = np.unique(key, return_inverse=True)
+    text = np.array([" ".join(str(c) for j, c in enumerate(codes) if (int(b) >> j) & 1)
+                     for b in pats], dtype=object)
     return text[np.asarray(inv).reshape(-1)]
 
 
@@ -157,8 +171,8 @@ class _Firms:
     n: int
     consent: object
     decision: object
-    facts: object
-    likert: object
+    facts: dict
+    likert: dict
     params: object
     scenario: object
     eta: dict
@@ -177,8 +191,8 @@ def simulate_answers(instrument, params, scenario, latent, facts, likert, rng):
     decision = (rng.random(n) >= 0.01).astype(int)
     eta = {c: latent[f"eta_{c}"].to_numpy() for c in params.constructs}
     zero = np.zeros(n)
-    firms = _Firms(n=n, consent=facts["consent"].to_numpy(), decision=decision, facts=facts,
-                   likert=likert, params=params, scenario=scenario, eta=eta,
+    firms = _Firms(n=n, consent=facts["consent"].to_numpy(), decision=decision,
+                   facts=_columns(facts), likert=_columns(likert), params=params, scenario=scenario, eta=eta,
                    use=0.5 * eta.get("relational", zero) + 0.5 * eta.get("informational", zero),
                    bg=latent["born_global"].to_numpy() == 1,
                    age=scenario.facts.survey_year - facts["founding_year"].to_numpy(),
@@ -191,6 +205,17 @@ def simulate_answers(instrument, params, scenario, latent, facts, likert, rng):
             values[iid] = v
     _constant_sum(values, items, firms, rng)
     return values, firms.consent, decision
+
+
+def _columns(frame) -> dict:
+    """``{column: frame[column].to_numpy()}``, read as one array when the frame has one dtype
+    (a column access per column costs more than the answers at a few hundred rows)."""
+    if isinstance(frame, dict):
+        return frame
+    if frame.shape[1] and len(set(frame.dtypes)) == 1 and frame.columns.is_unique:
+        arr = frame.to_numpy()
+        return {c: arr[:, j] for j, c in enumerate(frame.columns)}
+    return {c: frame[c].to_numpy() for c in frame.columns}
 
 
 def _answer(iid, item, firms):
@@ -206,11 +231,11 @@ def _answer(iid, item, firms):
         return firms.consent.astype(float)
     if iid == "decision_maker":
         return firms.decision.astype(float)
-    if iid in firms.facts.columns:
-        v = firms.facts[iid].to_numpy()
+    if iid in firms.facts:
+        v = firms.facts[iid]
         return v if iid == "sector" else v.astype(float)
-    if iid in firms.likert.columns:
-        v = firms.likert[iid].to_numpy()
+    if iid in firms.likert:
+        v = firms.likert[iid]
         if item_attr(item, "reverse", False):
             lo, hi = firms.params.items[iid]["min"], firms.params.items[iid]["max"]
             v = lo + hi - v
@@ -250,9 +275,10 @@ def _select_multiple(iid, item, codes, firms):
         probs = [pb.get(str(c), (0.06, 0.1)) for c in codes]
         hits = np.stack([draws.unif() < np.where(firms.bg, p[1], p[0]) for p in probs], axis=1) \
             if codes else np.zeros((n, 0), bool)
-        if codes:
-            hits[~hits.any(axis=1), 0] = True
-        return np.array([" ".join(str(c) for c, h in zip(codes, row) if h) for row in hits], dtype=object)
+        if not codes:
+            return np.array(["" for _ in range(n)], dtype=object)
+        hits[~hits.any(axis=1), 0] = True
+        return _pattern_text(hits, codes)
     elif iid == "rsn_languages":
         base = {"en": 0.9, "fr": 0.6, "nl": 0.4, "de": 0.15}
         probs = [base.get(str(c), 0.05) for c in codes]

@@ -31,7 +31,7 @@ from ..results import Result, jsonsafe
 from .scenarios import GROUPS, Scenario, get_scenario
 
 __all__ = ["PopulationParameters", "population_parameters", "likert_thresholds",
-           "simulate_latent", "simulate_likert", "scale_items", "instrument_constructs"]
+           "simulate_latent", "simulate_likert", "likert_arrays", "scale_items", "instrument_constructs"]
 
 PHASES = (1, 2, 3, 4)
 
@@ -281,11 +281,10 @@ def simulate_latent(params: PopulationParameters, n: int, rng):
             eta[mask, j] = (params.means[g][c] + slope * (phase[mask] - params.phase_mean[g])
                             + sc.size_slopes.get(c, 0.0) * size_z[mask]
                             + (eff[idx] - w @ eff) + zeta[mask, j])
-    out = pd.DataFrame({"born_global": bg, "group": group, "phase": phase, "size_z": size_z,
-                        "sector": sector.astype(str)})
-    for j, c in enumerate(constructs):
-        out[f"eta_{c}"] = eta[:, j]
-    return out
+    # one constructor (not a column inserted per construct): the same frame, built once
+    return pd.DataFrame({"born_global": bg, "group": group, "phase": phase, "size_z": size_z,
+                         "sector": sector.astype(str),
+                         **{f"eta_{c}": eta[:, j] for j, c in enumerate(constructs)}})
 
 
 def simulate_likert(params: PopulationParameters, latent, rng):
@@ -294,14 +293,25 @@ def simulate_likert(params: PopulationParameters, latent, rng):
     Returns a DataFrame of integer categories, one column per item of ``params.items``.
     """
 
+    return pd.DataFrame(likert_arrays(params, latent, rng), index=latent.index)
+
+
+def likert_arrays(params: PopulationParameters, latent, rng) -> dict:
+    """:func:`simulate_likert`'s columns as ``{item: array}`` (the same draws; without the
+    frame, which a simulated study does not need)."""
+
     n = len(latent)
     cols = {}
     noise = rng.standard_normal((n, len(params.items)))
+    eta = {}        # each latent column read once, not once per item
     for j, (iid, spec) in enumerate(params.items.items()):
         lam = spec["loading"]
-        ystar = lam * latent[f"eta_{spec['construct']}"].to_numpy() + np.sqrt(1 - lam ** 2) * noise[:, j]
+        con = spec["construct"]
+        if con not in eta:
+            eta[con] = latent[f"eta_{con}"].to_numpy()
+        ystar = lam * eta[con] + np.sqrt(1 - lam ** 2) * noise[:, j]
         for g, shift in (spec.get("dif") or {}).items():     # differential item functioning
             ystar = ystar + shift * (latent["group"].to_numpy() == g)
         cat = np.searchsorted(np.asarray(spec["thresholds"]), ystar, side="left")
         cols[iid] = spec["min"] + cat
-    return pd.DataFrame(cols, index=latent.index)
+    return cols

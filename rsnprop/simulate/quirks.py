@@ -33,7 +33,7 @@ from scipy import special
 from ..errors import InputError
 from ..instrument import column_map
 
-__all__ = ["CARELESS_TYPES", "apply_careless", "apply_missing", "inject_invalid", "missing_arrays", "invalid_arrays",
+__all__ = ["CARELESS_TYPES", "apply_careless", "careless_arrays", "apply_missing", "inject_invalid", "missing_arrays", "invalid_arrays",
            "to_platform", "PLATFORM_META",
            "raw_csv_bytes"]
 
@@ -89,8 +89,25 @@ def apply_careless(likert, rng, *, rate, mix, scale_min, scale_max, eligible=Non
     [1.0]
     """
 
-    n, k = likert.shape
     out = likert.copy()
+    vals, kind = careless_arrays(out.to_numpy(dtype=float, copy=True), rng, rate=rate, mix=mix,
+                                 scale_min=scale_min, scale_max=scale_max, eligible=eligible)
+    out.loc[:, :] = vals
+    return out, kind
+
+
+def careless_arrays(vals, rng, *, rate, mix, scale_min, scale_max, eligible=None):
+    """:func:`apply_careless` on an array: ``vals`` (respondents x items, floats) is
+    rewritten in place and returned with the careless type of every row; the same draws in
+    the same order, hence the same answers (a simulated study uses this, without the frame).
+
+    >>> vals, kind = careless_arrays(np.full((4, 3), 5.0), np.random.default_rng(1), rate=1.0,
+    ...                              mix={"straightline": 1.0}, scale_min=1, scale_max=7)
+    >>> kind.tolist(), bool((vals == vals[:, :1]).all())
+    (['straightline', 'straightline', 'straightline', 'straightline'], True)
+    """
+
+    n, k = vals.shape
     kind = np.full(n, "", dtype=object)
     pool = np.arange(n) if eligible is None else np.flatnonzero(eligible)
     u = rng.random(n)
@@ -98,7 +115,6 @@ def apply_careless(likert, rng, *, rate, mix, scale_min, scale_max, eligible=Non
     names = sorted(mix)
     w = np.array([mix[m] for m in names], dtype=float)
     picks = rng.choice(len(names), size=len(chosen), p=w / w.sum())
-    vals = out.to_numpy(dtype=float, copy=True)
     rand = rng.integers(scale_min, scale_max + 1, size=(n, k)).astype(float)
     straight = rng.integers(scale_min, scale_max + 1, size=n).astype(float)
     half = rng.random((n, k)) < 0.5
@@ -118,8 +134,7 @@ def apply_careless(likert, rng, *, rate, mix, scale_min, scale_max, eligible=Non
             vals[row, half[row]] = rand[row, half[row]]
         else:
             vals[row, :] = shapes[row] if row in shapes else vals[row, :]
-    out.loc[:, :] = vals
-    return out, kind
+    return vals, kind
 
 
 def _extra_patterns(rng, rows, vals, lo, hi):

@@ -33,8 +33,8 @@ from .answers import (
     to_float,
 )
 from .facts import simulate_facts
-from .population import population_parameters, simulate_latent, simulate_likert
-from .quirks import apply_careless, invalid_arrays, missing_arrays, raw_csv_bytes, to_platform
+from .population import likert_arrays, population_parameters, simulate_latent
+from .quirks import careless_arrays, invalid_arrays, missing_arrays, raw_csv_bytes, to_platform
 from .scenarios import get_scenario
 
 __all__ = ["simulate_study", "write_raw", "SIMULATED_PREFIX"]
@@ -130,7 +130,8 @@ def simulate_study(instrument, scenario="p1p2", n: int = 300, seed=1, *, platfor
     # 1-3: firms, facts, answers
     latent = simulate_latent(params, n, r_latent)
     facts = simulate_facts(latent, sc.facts, r_facts)
-    likert = simulate_likert(params, latent, r_items).astype(float)
+    # the Likert columns as floats, without a frame (= simulate_likert(...).astype(float))
+    likert = {c: v.astype(float) for c, v in likert_arrays(params, latent, r_items).items()}
     values, consent, decision = simulate_answers(instrument, params, sc, latent, facts, likert, r_other)
     # 4: data-quality problems
     answering = (consent == 1) & (decision == 1)
@@ -185,13 +186,15 @@ def _add_careless(values, items, sc, answering, rng):
 
     lik_cols = [i for i in items if i in values and str(item_attr(items[i], "type", "")) == "likert"
                 and item_range(items[i]) is not None]
-    frame = pd.DataFrame({c: values[c] for c in lik_cols})
     lo_s = int(min(item_range(items[c])[0] for c in lik_cols)) if lik_cols else 1
     hi_s = int(max(item_range(items[c])[1] for c in lik_cols)) if lik_cols else 7
-    frame, careless = apply_careless(frame, rng, rate=sc.careless_rate, mix=sc.careless_mix,
+    # on one array (apply_careless's draws and answers, without its frames)
+    vals = (np.column_stack([np.asarray(values[c], dtype=float) for c in lik_cols]) if lik_cols
+            else np.empty((0, 0)))     # as an empty frame (no rows)
+    vals, careless = careless_arrays(vals, rng, rate=sc.careless_rate, mix=sc.careless_mix,
                                      scale_min=lo_s, scale_max=hi_s, eligible=answering)
-    for c in lik_cols:
-        values[c] = frame[c].to_numpy()
+    for j, c in enumerate(lik_cols):
+        values[c] = vals[:, j]
     _fail_attention(values, items, careless == "attention", rng, lo_s, hi_s)
     return careless, lik_cols
 
@@ -200,6 +203,7 @@ def _apply_routing(values, items, consent, answering, n):
     """Skip logic (item ``show_if``) and the consent/screening gate: answers to items a firm
     is not shown become missing (None in text columns, NaN in numeric ones)."""
 
+    held: dict = {}     # each condition once until the answers it reads are routed
     for iid in items:
         if iid not in values or iid in ("consent",):
             continue
@@ -207,7 +211,13 @@ def _apply_routing(values, items, consent, answering, n):
         if iid == "decision_maker":
             shown &= consent == 1
         for cond in show_conditions(items[iid]):
-            shown &= condition_holds(cond, values, n)
+            key = (item_attr(cond, "item"), str(item_attr(cond, "op", "eq")),
+                   repr(item_attr(cond, "value")))
+            if key not in held:
+                held[key] = condition_holds(cond, values, n)
+            shown &= held[key]
+        for key in [k for k in held if k[0] == iid]:   # its answers change below
+            del held[key]
         v = values[iid]
         if v.dtype == object:      # hidden, None or "" -> None (elementwise, no Python loop)
             v = v.copy()
@@ -352,7 +362,9 @@ def _blank_mask(v):
         return np.isnan(v)
     if v.dtype.kind in "iub":
         return np.zeros(len(v), dtype=bool)
-    return np.fromiter((_isblank(x) for x in v), dtype=bool, count=len(v))
+    # on the distinct values (missing ones, None and NaN, are the sentinel -1)
+    codes, uniq = pd.factorize(v, use_na_sentinel=True)
+    return np.array([_isblank(u) for u in uniq] + [True], dtype=bool)[codes]
 
 
 def _answered_count(values, n):
