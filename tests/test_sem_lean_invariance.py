@@ -25,6 +25,10 @@ from rsnprop.sem.scoretest import score_tests, univariate_downdate
 ROOT = Path(__file__).resolve().parents[1]
 REF = ROOT / "tests" / "reference"
 MODEL = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
+#: how far the lean fits' score statistics may be from the full fits' (they stop at a gradient of
+#: 1e-6, rsnprop.sem.fiml.LEAN_TOL; observed at most ~6e-5): a tenth of the close-call margin
+#: (rsnprop.sem.invariance_steps.close_call, 2e-3) that sends a check back to the full fits
+LEAN_RTOL = 2e-4
 FIT_KEYS = ("chi2", "df", "pvalue", "cfi", "tli", "rmsea", "srmr", "loglik", "baseline_chi2")
 
 
@@ -119,7 +123,7 @@ def test_verdicts_only_check_has_the_same_outcome():
     for a, b in zip(full["steps"], lean["steps"]):
         assert bool(a["score_tests"]) == bool(b["score_tests"])
         if a["score_tests"]:
-            _same_univariate(a["score_tests"]["univariate"], b["score_tests"]["univariate"])
+            _same_univariate(a["score_tests"]["univariate"], b["score_tests"]["univariate"], rtol=LEAN_RTOL)
 
 
 # -- lean warm-started steps (invariance(..., detail=False), the power replications' check) ------------
@@ -170,7 +174,7 @@ def test_warm_started_sequence_makes_the_same_decisions(csv, missing):
         assert a["held"] == b["held"] and not np.isnan(a["chi2"])
         assert np.isnan(b["chi2"]) == (missing == "fiml")      # complete data: its chi-square is cheap
         if a.get("score_tests"):
-            _same_univariate(a["score_tests"]["univariate"], b["score_tests"]["univariate"], rtol=1e-5)
+            _same_univariate(a["score_tests"]["univariate"], b["score_tests"]["univariate"], rtol=LEAN_RTOL)
     assert warm.latent_means == {} and full.latent_means
 
 
@@ -246,7 +250,7 @@ def test_verdicts_only_warm_check_equals_the_full_one_on_simulated_data(scenario
         assert all(np.isnan(s["chi2"]) for s in lean["steps"])          # the lean fits ran
         for a, b in zip(full["steps"], lean["steps"]):
             if a["score_tests"]:
-                _same_univariate(a["score_tests"]["univariate"], b["score_tests"]["univariate"], rtol=1e-5)
+                _same_univariate(a["score_tests"]["univariate"], b["score_tests"]["univariate"], rtol=LEAN_RTOL)
     assert scenario == "p1p2" or searched                              # dif: the partial search ran
 
 

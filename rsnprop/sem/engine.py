@@ -72,6 +72,7 @@ class _GroupModel:
         off += len(self.sp)
         P[off + np.arange(len(self.mp)), self.mp] += 1.0
         self.P = P
+        self.__dict__.pop("_sparse_maps", None)
         self.offdiag = (self.si != self.sj).astype(float)
         self.eye = np.eye(self.nvar)
 
@@ -146,12 +147,21 @@ class _GroupModel:
     def derivatives_used(self, theta, used):
         """Sigma, mu, dSigma (len(used), p, p), dmu (len(used), p) of the parameters ``used``
         only (as :meth:`derivatives`, with a sparse entry-to-parameter map)."""
-        from scipy import sparse
-
         sigma, mu, dall, dm = self.entry_derivatives(theta, True)
-        Pu = sparse.csr_matrix(self.P[:, used].T)
+        Pu = self._sparse_map(used)
         ds = (Pu @ dall.reshape(dall.shape[0], -1)).reshape(len(used), self.p, self.p)
         return sigma, mu, ds, Pu @ dm
+
+    def _sparse_map(self, used):
+        """The entry-to-parameter map of the parameters ``used`` as a sparse matrix, built once per
+        ``used`` (the same matrix every evaluation: a Fisher step, a score test)."""
+        from scipy import sparse
+
+        cache = self.__dict__.setdefault("_sparse_maps", {})
+        key = np.asarray(used).tobytes()
+        if key not in cache:
+            cache[key] = sparse.csr_matrix(self.P[:, used].T)
+        return cache[key]
 
     def moment_gradient(self, theta, GS, gmu):
         """Gradient in theta of a function of (Sigma, mu) with gradient ``GS`` (symmetric, with

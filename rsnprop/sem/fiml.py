@@ -85,6 +85,12 @@ def estimate_fiml(pt, arrays, labels, *, estimator, n_dropped, se="standard", le
                     warnings=warn, n_dropped=n_dropped, data=arrays, attributes={"missing": "fiml"})
 
 
+#: the optimiser's stop of a lean fit (largest absolute gradient element of F = -2 log L / N; the
+#: full fits stop at 1e-8): about one BFGS step of ten less per fit; the score statistics move by
+#: at most ~6e-5 relative (120 simulated checks), which the close-call margin of
+#: :func:`rsnprop.sem.invariance_steps.close_call` (2e-3) absorbs
+LEAN_TOL = 1e-6
+
 #: the missing-data patterns and comparison models of the last data sets fitted, by their bytes:
 #: the steps of an invariance sequence (and a partial search) fit several models to one data set,
 #: whose saturated and baseline models are the same (computed once, the same numbers)
@@ -112,7 +118,8 @@ def _estimate_lean(pt, arrays, labels, *, estimator, n_dropped, previous):
     pats, _ = _data_models(len(pt.ov), arrays, comparison=False)
     ns = [x.shape[0] for x in arrays]
     gdata = [_pairwise_moments(x) for x in arrays]
-    eng, theta, fmin, conv, it = _fit_model(pt, pats, ns, gdata, previous, fisher_steps=2, padded=True)
+    eng, theta, fmin, conv, it = _fit_model(pt, pats, ns, gdata, previous, fisher_steps=2, padded=True,
+                                            tol=LEAN_TOL)
     p, G, nan = len(pt.ov), len(arrays), float("nan")
     px = len(pt.ov_x)
     df = G * (p * (p + 1) // 2 + p) - G * (px * (px + 1) // 2 + px) - pt.npar
@@ -159,18 +166,18 @@ def _h1_group_data(cmp, ns):
     return gdata
 
 
-def _fit_model(pt, pats, ns, gdata, previous=None, fisher_steps=4, padded=False):
+def _fit_model(pt, pats, ns, gdata, previous=None, fisher_steps=4, padded=False, tol=1e-8):
     """Minimise -2 log L from the usual start values, or those of ``previous`` (L-BFGS-B, then
-    again, if that fails): ``(engine, theta, fmin, converged, iterations)``.  ``fisher_steps``:
-    :meth:`rsnprop.sem.engine.Engine.fit` (a lean fit takes 2: each Fisher step evaluates the
-    information, dearer than the BFGS steps that replace it); ``padded``: the engine's
-    (:attr:`FIMLEngine.padded`)."""
+    again, if that fails): ``(engine, theta, fmin, converged, iterations)``.  ``fisher_steps``,
+    ``tol``: :meth:`rsnprop.sem.engine.Engine.fit` (a lean fit takes 2 Fisher steps: each evaluates
+    the information, dearer than the BFGS steps that replace it; and :data:`LEAN_TOL`);
+    ``padded``: the engine's (:attr:`FIMLEngine.padded`)."""
 
     ram = build_engine(pt, gdata)
     eng = FIMLEngine(ram.groups, pats, pt.npar, ns)
     eng.data, eng.padded = gdata, padded
     theta0 = start_values(pt, gdata, previous)
-    theta, fmin, conv, it = eng.fit(theta0, fisher_steps=fisher_steps)
+    theta, fmin, conv, it = eng.fit(theta0, fisher_steps=fisher_steps, tol=tol)
     if not conv:
         from scipy import optimize
 

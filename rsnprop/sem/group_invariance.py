@@ -336,9 +336,9 @@ def _score_pick(res, name, cands, correction, alpha, refit, cumulative=True):
     or None when none is flagged (or its refit does not converge)."""
 
     st = step_score_tests(res, name, correction, alpha, cumulative)
-    u = st.univariate[st.univariate["flagged"]].sort_values("X2", ascending=False, kind="stable")
-    for r in u.itertuples():
-        c = f"{r.lhs}~1" if r.op == "~1" else f"{r.lhs}{r.op}{r.rhs}"
+    # flagged rows by decreasing X2, ties in table order (a stable sort, as the table's)
+    for r in sorted((r for r in st.records if r["flagged"]), key=lambda r: -r["X2"]):
+        c = f"{r['lhs']}~1" if r["op"] == "~1" else f"{r['lhs']}{r['op']}{r['rhs']}"
         if c in cands:
             r2 = refit(c)
             return (c, r2) if r2.converged else None

@@ -100,6 +100,9 @@ def check_correction(correction):
                          parameter="correction", value=correction)
 
 
+_CUMULATIVE_COLUMNS = ("lhs", "op", "rhs", "group", "X2", "df", "p_value")
+
+
 class ScoreTestResult(Result):
     """Result of :func:`score_tests`.
 
@@ -125,6 +128,14 @@ class ScoreTestResult(Result):
 
     def __init__(self, **kw):
         self.__dict__.update(kw)
+
+    def __getattr__(self, name):
+        # without the cumulative tests (power replications) the tables are built when first read
+        if name in ("univariate", "cumulative") and "records" in self.__dict__:
+            self.__dict__.setdefault("univariate", pd.DataFrame(self.__dict__["records"]))
+            self.__dict__.setdefault("cumulative", pd.DataFrame(columns=list(_CUMULATIVE_COLUMNS)))
+            return self.__dict__[name]
+        raise AttributeError(name)
 
     def to_frame(self):
         return self.univariate
@@ -332,15 +343,16 @@ def score_tests(res, *, types=None, correction="holm", alpha=0.05, cumulative=Tr
                      "group": row.group, "group_ref": ref.group, "type": _eq_type(row, pt.lv),
                      "X2": float(uni[i]), "df": 1, "p_value": float(p_uni[i]),
                      "p_adjusted": p_adj[i], "flagged": bool(p_adj[i] < alpha)})
-    univariate = pd.DataFrame(rows)
+    tables = {}
     if cumulative:
+        univariate = tables["univariate"] = pd.DataFrame(rows)
         cum_tab = univariate.loc[order[:len(cum)], ["lhs", "op", "rhs", "group"]].reset_index(drop=True)
         cum_tab["X2"] = cum
         cum_tab["df"] = np.arange(1, len(cum) + 1)
         cum_tab["p_value"] = stats.chi2.sf(cum, cum_tab["df"])
-    else:
-        cum_tab = pd.DataFrame(columns=["lhs", "op", "rhs", "group", "X2", "df", "p_value"])
+        tables["cumulative"] = cum_tab
+    # without the cumulative tests the tables are built when first read (ScoreTestResult)
     return ScoreTestResult(total={"X2": total, "df": m, "p_value": float(stats.chi2.sf(total, m))},
-                           univariate=univariate, cumulative=cum_tab, correction=correction,
+                           **tables, correction=correction,
                            alpha=alpha, n=int(N), warnings=list(getattr(res, "warnings", []) or []),
                            records=rows)
