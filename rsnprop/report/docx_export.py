@@ -92,13 +92,15 @@ def docx_bytes(tables) -> bytes | None:
         doc.add_paragraph().add_run(t.title).italic = True
         cells = t.cells()
         table = doc.add_table(rows=1 + len(cells), cols=len(t.columns))
+        # each row's cells listed once (python-docx builds the whole list on every .cells)
+        rows = [r.cells for r in table.rows]
         for j, head in enumerate(t.headers):
-            c = table.rows[0].cells[j]
+            c = rows[0][j]
             c.text = head
             _rule(c, {"top": 12, "bottom": 4})
         for i, row in enumerate(cells, start=1):
             for j, value in enumerate(row):
-                c = table.rows[i].cells[j]
+                c = rows[i][j]
                 c.text = value
                 if j and t.columns[j].kind != "text":
                     c.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
