@@ -184,11 +184,13 @@ def _compact_in_place(values, rows, num, reverse):
     # column j moves from offset j n to j k of the array: the kept rows become one
     # column-major (k, m) block at its start and the pages after it are given back (the
     # excluded rows and unused columns: 0.1-0.2 GB at a million rows). Column j's rows are
-    # gathered whole before they are written, and nothing written reaches a later column.
+    # gathered whole before they are written (``take`` copies first when its output overlaps
+    # the column, else gathers straight into place), and nothing written reaches a later
+    # column.
     flat = root.reshape(-1, order="F")
     for j, c in enumerate(num):
         dest = flat[j * k:(j + 1) * k]
-        dest[:] = root[:, j][rows]
+        np.take(root[:, j], rows, out=dest, mode="clip")
         if c in reverse:
             np.subtract(reverse[c], dest, out=dest)
     _release_pages(flat, m * k)
