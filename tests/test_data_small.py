@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from rsnprop.data import CleaningRules, clean, read_table
-from rsnprop.data import analysis_data, duplicates, item_values, skip_logic
+from rsnprop.data import analysis_data, duplicates, item_values, skip_logic, survey_language
 from rsnprop.data.analysis_data import kept_rows, kept_rows_small
 from rsnprop.data.validate import validate_items
 from rsnprop.data.validate_small import validate_items_small
@@ -48,7 +48,7 @@ def test_small_paths_clean_as_the_column_wise_paths(ins, monkeypatch, diagnostic
     for name, raw in _exports(ins):
         small = _cleaned(raw, ins, rules, diagnostics)
         with monkeypatch.context() as m:      # every small-data path off
-            for mod in (item_values, analysis_data, skip_logic, duplicates):
+            for mod in (item_values, analysis_data, skip_logic, duplicates, survey_language):
                 m.setattr(mod, "SMALL_ROWS", 0)
             wide = _cleaned(raw, ins, rules, diagnostics)
         for a, b in zip(small, wide):
@@ -129,3 +129,22 @@ def test_duplicates_found_alike_on_small_frames(monkeypatch):
     for a, b in zip(small, wide):
         np.testing.assert_array_equal(a, b)
     assert small[1][30:40].sum() >= 8 and small[0][47:].all()
+
+
+def test_survey_language_alike_on_small_columns(monkeypatch):
+    rng = np.random.default_rng(1)
+    pool = np.array(["en", "fr", "nl", None, "EN", "fr-BE", "French (fr)", "de", np.nan, "",
+                     " en ", 1, 2.5, True], dtype=object)
+    found = 0
+    for k in range(12):
+        col = pd.Series(rng.choice(pool, 40), dtype=object)
+        if k % 3 == 0:
+            col = col.astype("str")
+        small = survey_language.check_survey_language(col, ["en", "fr", "nl"])
+        with monkeypatch.context() as m:
+            m.setattr(survey_language, "SMALL_ROWS", 0)
+            wide = survey_language.check_survey_language(col, ["en", "fr", "nl"])
+        assert small[0].tolist() == wide[0].tolist()
+        pd.testing.assert_frame_equal(small[1], wide[1], check_exact=True)
+        found += len(small[1])
+    assert found > 20          # unknown codes ("de", numbers, blanks) were met and reported
