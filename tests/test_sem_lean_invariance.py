@@ -138,13 +138,14 @@ def test_fit_estimates_warm_start_reaches_the_same_estimates():
     warm = fit_estimates(MODEL, data, group_equal=("loadings",), previous=conf, **kw)
     full = fit(MODEL, data, group_equal=("loadings",), se="none", **kw)
     assert warm.converged and "_lazy" in warm.__dict__ and "estimates" not in warm.__dict__
-    np.testing.assert_allclose(warm.theta, full.theta, rtol=1e-6, atol=1e-6)
+    # the lean fit stops at a gradient of 1e-6 (LEAN_TOL), the full one at 1e-8
+    np.testing.assert_allclose(warm.theta, full.theta, rtol=1e-5, atol=1e-5)
     assert not np.array_equal(warm.theta, full.theta)          # another start, another path
     assert warm.fit["df"] == full.fit["df"] and warm.fit["npar"] == full.fit["npar"]
     assert all(np.isnan(warm.fit[k]) for k in ("chi2", "cfi", "rmsea", "srmr"))
     # the table is built on first read, with the columns of the full one
     assert list(warm.estimates.columns) == list(full.estimates.columns)
-    np.testing.assert_allclose(warm.estimates.est, full.estimates.est, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(warm.estimates.est, full.estimates.est, rtol=1e-5, atol=1e-5)
     assert "estimates" in warm.__dict__ and "estimates" not in warm.__dict__["_lazy"]
 
 

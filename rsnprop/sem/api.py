@@ -250,7 +250,8 @@ def fit_estimates(model, data, *, group, group_equal=(), group_partial=(), missi
                                        group_partial=group_partial, estimator=estimator, missing=missing,
                                        std_lv=std_lv, meanstructure=None, se="none", lean=True, previous=start,
                                        memo=memo)
-    return _sample_sizes(assemble_result(est, level=0.95, model=model, lazy=True), data, group, method, missing)
+    return _sample_sizes(assemble_result(est, level=0.95, model=model, lazy=True), data, group, method, missing,
+                         memo=memo)
 
 
 def _names(value):
@@ -389,18 +390,23 @@ def _incomplete(data, variables, group):
     return bool(na.any())
 
 
-def _sample_sizes(res, data, group, missing, requested):
+def _sample_sizes(res, data, group, missing, requested, memo=None):
     """Record rows used / rows given (in total and per group, lavaan's "Used / Total") and the
-    missing-data method; warn (DataQualityWarning and ``res.warnings``) when rows were dropped."""
+    missing-data method; warn (DataQualityWarning and ``res.warnings``) when rows were dropped
+    (``memo``: :func:`fit_estimates`'s, the group counts of the data counted once)."""
 
     n_total = int(len(data))
     if group is None:
         totals = {res.groups[0]: n_total}
+    elif memo is not None and "totals" in memo:
+        totals = memo["totals"]
     else:
         codes, uniques = pd.factorize(data[group], use_na_sentinel=True)
         counts = np.bincount(np.asarray(codes)[np.asarray(codes) >= 0], minlength=len(uniques))
         labels = [u.item() if hasattr(u, "item") else u for u in uniques]
         totals = dict(zip(labels, (int(c) for c in counts)))
+        if memo is not None:
+            memo["totals"] = totals
     res.n_total = n_total
     res.n_total_per_group = {lab: int(totals.get(lab, 0)) for lab in res.groups}
     res.missing = missing

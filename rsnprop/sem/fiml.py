@@ -118,8 +118,9 @@ def _estimate_lean(pt, arrays, labels, *, estimator, n_dropped, previous):
     pats, _ = _data_models(len(pt.ov), arrays, comparison=False)
     ns = [x.shape[0] for x in arrays]
     gdata = [_pairwise_moments(x) for x in arrays]
-    eng, theta, fmin, conv, it = _fit_model(pt, pats, ns, gdata, previous, fisher_steps=2, padded=True,
-                                            tol=LEAN_TOL)
+    # a warm start (``previous``) is near the maximum: one Fisher step, then BFGS
+    eng, theta, fmin, conv, it = _fit_model(pt, pats, ns, gdata, previous, fisher_steps=2 if previous is None else 1,
+                                            padded=True, tol=LEAN_TOL)
     p, G, nan = len(pt.ov), len(arrays), float("nan")
     px = len(pt.ov_x)
     df = G * (p * (p + 1) // 2 + p) - G * (px * (px + 1) // 2 + px) - pt.npar
@@ -169,8 +170,9 @@ def _h1_group_data(cmp, ns):
 def _fit_model(pt, pats, ns, gdata, previous=None, fisher_steps=4, padded=False, tol=1e-8):
     """Minimise -2 log L from the usual start values, or those of ``previous`` (L-BFGS-B, then
     again, if that fails): ``(engine, theta, fmin, converged, iterations)``.  ``fisher_steps``,
-    ``tol``: :meth:`rsnprop.sem.engine.Engine.fit` (a lean fit takes 2 Fisher steps: each evaluates
-    the information, dearer than the BFGS steps that replace it; and :data:`LEAN_TOL`);
+    ``tol``: :meth:`rsnprop.sem.engine.Engine.fit` (a lean fit takes 2 Fisher steps, 1 from a warm
+    start: each evaluates the information, dearer than the BFGS steps that replace it; and
+    :data:`LEAN_TOL`);
     ``padded``: the engine's (:attr:`FIMLEngine.padded`)."""
 
     ram = build_engine(pt, gdata)
