@@ -5,6 +5,8 @@ fork server, so that its ``rsnprop`` calls share one import of the heavy modules
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 
 NAME = "warm"
 HELP = "run a command (e.g. make) whose rsnprop calls share one warm import"
@@ -84,4 +86,11 @@ def run(args):
     except PermissionError:
         raise InputError("the command is not executable", parameter="COMMAND",
                          value=command[0]) from None
+    if sys.argv[1:2] == [NAME]:
+        # the process's own command line (not main([...]) from a script or a test): leave at
+        # once with COMMAND's status; tearing down the warm server's modules and objects at
+        # interpreter exit took about 0.33 s of wall after COMMAND had ended
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
     raise SystemExit(status)
