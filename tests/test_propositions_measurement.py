@@ -173,3 +173,27 @@ def test_multiverse_has_a_policy_axis(dif_data):
     assert rows["partial"]["verdict_P2"] != "supported" and rows["inconclusive"]["verdict_P2"] == "inconclusive"
     assert rows["partial"]["primary"] and not rows["report_only"]["primary"]
     assert {"rel_1", "rel_2"} <= set(rows["partial"]["items_set_aside"])
+
+
+@pytest.mark.parametrize("missing", ["fiml", "listwise"])
+def test_model_rows_on_arrays_equal_the_pandas_selection(missing):
+    """The float columns' array path of ``_model_rows`` gives the frame of the pandas path (taken
+    for other dtypes): the same rows, order, values, dtypes and index, and the same count."""
+    import numpy as np
+
+    from rsnprop.propositions.measurement import _model_rows, benefit_items
+
+    data = _clean("dif", 3)
+    bg = PLAN.born_global_definition
+    cols = [c for v in benefit_items(data.columns, PLAN).values() for c in v]
+    data.loc[data.index[:7], bg] = np.nan          # no group
+    data.loc[data.index[7:9], bg] = 2.0            # not a group code
+    data.loc[data.index[9:12], cols] = np.nan      # no item answered
+    data.loc[data.index[12:20], cols[0]] = np.nan  # one item missing
+    arrays, n_a = _model_rows(data, cols, bg, missing)
+    frames, n_f = _model_rows(data.astype({bg: "Float64"}), cols, bg, missing)
+    pd.testing.assert_frame_equal(arrays, frames, check_exact=True)
+    assert n_a == n_f == int(data[bg].isin([0, 1]).sum())
+    answered = data.loc[data[bg].isin([0, 1]), cols].notna()
+    assert len(arrays) == int((answered.all(axis=1) if missing == "listwise" else answered.any(axis=1)).sum())
+    assert list(arrays[bg].unique()) == [0, 1] and arrays[bg].dtype == np.int64

@@ -52,6 +52,7 @@ import math
 import warnings
 
 import numpy as np
+import pandas as pd
 
 from ..sem import invariance
 from .latent import latent_model
@@ -123,15 +124,7 @@ def check_measurement(clean_df, plan, *, bg_definition=None) -> dict:
     if min(len(v) for v in items.values()) < 2:
         return _empty(plan, "not_available", "fewer than 2 item columns per benefit scale in the data")
     cols = items["relational"] + items["informational"]
-    sub = clean_df[cols + [bg]].copy()
-    sub = sub[sub[bg].isin([0, 1, True, False])]
-    n_total = int(len(sub))
-    if m.missing == "listwise":
-        sub = sub.dropna()
-    else:
-        sub = sub[sub[cols].notna().any(axis=1)]
-    sub[bg] = sub[bg].astype(int)
-    sub = sub.sort_values(bg, kind="stable").reset_index(drop=True)   # traditional = group 1
+    sub, n_total = _model_rows(clean_df, cols, bg, m.missing)
     counts = sub[bg].value_counts()
     if len(counts) < 2 or counts.min() < plan.min_group_size:
         return _empty(plan, "not_available", "a group has fewer firms than the plan's min_group_size",
@@ -145,6 +138,33 @@ def check_measurement(clean_df, plan, *, bg_definition=None) -> dict:
         return _empty(plan, "failed", f"invariance check failed: {type(err).__name__}: {err}",
                       n=int(len(sub)), n_total=n_total)
     return _summarise(plan, inv, items, len(sub), n_total, [str(w.message) for w in caught])
+
+
+def _model_rows(clean_df, cols, bg, missing):
+    """``(rows of the model, firms with a group)``: the item columns ``cols`` and the group column
+    ``bg`` (as int) of the firms with a group (0/1) and, by ``missing``, every item (listwise) or
+    at least one item (FIML) answered, sorted by group (stable: traditional = group 1), index
+    0..n-1.  Float columns (the clean data's) are selected on their arrays: the same frame as
+    pandas' selection, without a frame per step."""
+    sel = clean_df[cols + [bg]]
+    if not all(t == np.float64 for t in sel.dtypes):
+        sub = sel.copy()
+        sub = sub[sub[bg].isin([0, 1, True, False])]
+        n_total = int(len(sub))
+        sub = sub.dropna() if missing == "listwise" else sub[sub[cols].notna().any(axis=1)]
+        sub[bg] = sub[bg].astype(int)
+        return sub.sort_values(bg, kind="stable").reset_index(drop=True), n_total
+    x = sel.to_numpy()
+    g = x[:, -1]
+    keep = (g == 0) | (g == 1)
+    n_total = int(keep.sum())
+    answered = ~np.isnan(x[:, :-1])
+    keep &= answered.all(axis=1) if missing == "listwise" else answered.any(axis=1)
+    x = x[keep]
+    x = x[np.argsort(x[:, -1], kind="stable")]
+    frame = {c: x[:, k].copy() for k, c in enumerate(cols)}
+    frame[bg] = x[:, -1].astype(int)
+    return pd.DataFrame(frame), n_total
 
 
 def _run_check(model, sub, bg, levels, m, detail):
