@@ -140,3 +140,31 @@ def test_fast_column_rules_equal_general(cells, decimal):
     general = read_cells._convert_column_general(pd.Series(cells, dtype="str"), decimal)
     pd.testing.assert_series_equal(fast[0], general[0], check_exact=True)
     assert fast[1] == general[1]
+
+
+@pytest.mark.parametrize("name", ["junk.csv", "tokens.csv", "semicolon_comma.csv"])
+def test_fast_read_in_many_blocks_equals_general(name, tmp_path, monkeypatch):
+    """Small blocks: every column comes as many chunks, each with its own dictionary (some
+    values in one block only, others in all), whose codes are mapped onto their union."""
+    path = tmp_path / name
+    path.write_bytes(_variants()[name])
+    monkeypatch.setattr(read_csv, "_BLOCK_BYTES", 2048)
+    _same(*_both(path, monkeypatch))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", " c", "NA", ""])),
+                         max_size=12), min_size=1, max_size=6))
+def test_unified_codes_equal_text_encoding(chunks):
+    """The codes of a dictionary-typed chunked column (one dictionary per chunk) equal those
+    of the same cells as one text column: the same distinct values, in the same order."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pa.chunked_array([pa.array(c, pa.string()) for c in chunks], pa.string())
+    coded = pa.chunked_array([pc.dictionary_encode(pa.array(c, pa.string())) for c in chunks],
+                             pa.dictionary(pa.int32(), pa.string()))
+    d1, c1 = read_cells._encode(text)
+    d2, c2 = read_cells._encode(coded)
+    assert d1.to_pylist() == d2.to_pylist()
+    assert c1.dtype == c2.dtype and np.array_equal(c1, c2)

@@ -116,11 +116,37 @@ def _convert_column_fast(s, decimal):
 
 
 def _encode(a):
-    """``(distinct values, codes)`` of a pyarrow string array; code -1: missing cell."""
+    """``(distinct values, codes)`` of a pyarrow string array (or of a dictionary-typed
+    chunked column, as the CSV reader gives); code -1: missing cell."""
+    if isinstance(a, pa.ChunkedArray) and pa.types.is_dictionary(a.type):
+        return _unified_codes(a)
     if isinstance(a, pa.ChunkedArray):
         a = a.combine_chunks() if a.num_chunks else pa.array([], pa.string())
     enc = pc.dictionary_encode(a)
     return enc.dictionary, pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False)
+
+
+def _unified_codes(a):
+    """``(distinct values, codes)`` of a dictionary-typed chunked column whose chunks each
+    have their own dictionary (the CSV reader's blocks): the chunks' dictionaries are encoded
+    together, in order, and each chunk's codes mapped onto that union. The distinct values
+    come in the order of their first cell, as :func:`pyarrow.compute.dictionary_encode` of
+    the text column gives them; code -1: missing cell."""
+    chunks = a.chunks
+    if not chunks:
+        return pa.array([], pa.string()), np.empty(0, dtype=np.int32)
+    union = pc.dictionary_encode(pa.concat_arrays([c.dictionary for c in chunks]))
+    remap = union.indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
+    codes = np.empty(len(a), dtype=np.int32)
+    row = first = 0
+    for c in chunks:
+        k = len(c.dictionary)
+        local = pc.fill_null(c.indices, -1).to_numpy(zero_copy_only=False)
+        # (mode "wrap": local code -1 reads the appended -1)
+        np.take(np.append(remap[first:first + k], np.int32(-1)), local,
+                out=codes[row:row + len(c)], mode="wrap")
+        row, first = row + len(c), first + k
+    return union.dictionary, codes
 
 
 def _series(kind, index):

@@ -251,7 +251,8 @@ def _decode(raw: bytes, enc: str, path):
 
 
 def _read_csv_arrow(raw: bytes, text: str, enc: str, delim: str):
-    """All columns as text with ``pyarrow.csv`` (None: let pandas read the file).
+    """All columns as text with ``pyarrow.csv``, dictionary-encoded (None: let pandas read
+    the file).
 
     Used for files of at least ``_ARROW_MIN_BYTES`` whose header names are unique and
     non-empty; every row must have the header's number of fields (pandas pads short rows
@@ -267,6 +268,7 @@ def _read_csv_arrow(raw: bytes, text: str, enc: str, delim: str):
         import pyarrow.csv as pcsv
     except ImportError:  # pragma: no cover - pyarrow is a dependency
         return None
+    text_codes = pa.dictionary(pa.int32(), pa.string())
     try:
         head = text[:1 << 20]
         names = next(csv.reader(io.StringIO(head), delimiter=delim))
@@ -284,10 +286,12 @@ def _read_csv_arrow(raw: bytes, text: str, enc: str, delim: str):
     try:
         table = pcsv.read_csv(
             pa.py_buffer(data),
-            read_options=pcsv.ReadOptions(block_size=1 << 24, encoding="utf8"),
+            read_options=pcsv.ReadOptions(block_size=_BLOCK_BYTES, encoding="utf8"),
             parse_options=pcsv.ParseOptions(delimiter=delim, quote_char='"', double_quote=True,
                                             newlines_in_values=True, ignore_empty_lines=True),
-            convert_options=pcsv.ConvertOptions(column_types={n: pa.string() for n in names},
+            # dictionary columns: each block's distinct texts once, then codes (the
+            # conversion works on distinct values; less memory than a string per cell)
+            convert_options=pcsv.ConvertOptions(column_types={n: text_codes for n in names},
                                                 strings_can_be_null=True,
                                                 quoted_strings_can_be_null=True,
                                                 null_values=[""]))
@@ -301,3 +305,6 @@ def _read_csv_arrow(raw: bytes, text: str, enc: str, delim: str):
 
 #: files smaller than this are read by pandas alone (the fast reader pays off on big files)
 _ARROW_MIN_BYTES = 1 << 20
+
+#: the pyarrow reader's block (each block parsed by a thread, its own dictionary per column)
+_BLOCK_BYTES = 1 << 24
