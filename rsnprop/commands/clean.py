@@ -68,10 +68,16 @@ def clean_data_bytes(data, path, option="--output") -> bytes:
         # whatever Python code holds the GIL beside it); the same bytes
         import pyarrow as pa
 
-        sink = pa.BufferOutputStream()
-        data.to_parquet(sink, index=False, engine="pyarrow", compression="snappy")
-        out = sink.getvalue().to_pybytes()
-        del sink
+        out = None
+        if len(data) >= OUTPUT_THREAD_MIN_ROWS:   # the same bytes, written on two cores
+            from ._parquet import parquet_bytes_two_cores
+
+            out = parquet_bytes_two_cores(data, compression="snappy")
+        if out is None:
+            sink = pa.BufferOutputStream()
+            data.to_parquet(sink, index=False, engine="pyarrow", compression="snappy")
+            out = sink.getvalue().to_pybytes()
+            del sink
         pa.default_memory_pool().release_unused()   # the writer's pages, kept by its pool
         return out
     return csv_safe(data).to_csv(index=False, lineterminator="\n").encode("utf-8")
