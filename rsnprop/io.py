@@ -256,6 +256,14 @@ _INT_REPR = int.__repr__
 _isfinite = math.isfinite
 
 
+class _NonTextKey(Exception):
+    """A dict key that is not a ``str`` (see :func:`_json_value`)."""
+
+
+def _not_text(key):
+    raise _NonTextKey
+
+
 def _json_value(v, nl: str) -> str:
     """The JSON text of ``v`` whose container items start at ``nl`` + two spaces."""
     t = type(v)
@@ -273,13 +281,22 @@ def _json_value(v, nl: str) -> str:
     if t is list:
         if not v:
             return "[]"
-        return "[" + inner + ("," + inner).join([_json_value(x, inner) for x in v]) + nl + "]"
+        # (the commonest items, text and integers, encoded inline: no call per item)
+        return "[" + inner + ("," + inner).join([
+            _ENCODE_STR(x) if type(x) is str else _INT_REPR(x) if type(x) is int
+            else _json_value(x, inner) for x in v]) + nl + "]"
     if t is dict:
         if not v:
             return "{}"
-        return "{" + inner + ("," + inner).join(
-            [_ENCODE_STR(k if type(k) is str else str(k)) + ": " + _json_value(x, inner)
-             for k, x in v.items()]) + nl + "}"
+        try:
+            items = [(_ENCODE_STR(k) if type(k) is str else _not_text(k)) + ": " + (
+                _ENCODE_STR(x) if type(x) is str else _INT_REPR(x) if type(x) is int
+                else _json_value(x, inner)) for k, x in v.items()]
+        except _NonTextKey:
+            # keys as jsonsafe makes them: str(k), and keys that read alike become one
+            # (the last value, at the first key's place), as rsnprop.results.dumps gives
+            return _json_value({k if type(k) is str else str(k): x for k, x in v.items()}, nl)
+        return "{" + inner + ("," + inner).join(items) + nl + "}"
     from .results import jsonsafe
 
     safe = jsonsafe(v)
