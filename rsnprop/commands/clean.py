@@ -178,7 +178,44 @@ def _arrow_pages_back_at_once() -> None:
         os.environ.setdefault("MIMALLOC_PURGE_DELAY", "0")
 
 
+def _start_thread(target):
+    import threading
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    return thread
+
+
 def run(args):
+    import gc
+
+    # no cyclic garbage collection while the command runs: its passes over the log's
+    # hundreds of thousands of objects find nothing to free (memory is freed by reference
+    # counts); see _after_large
+    enabled = gc.isenabled()
+    gc.disable()
+    result = None
+    try:
+        result = _run(args)
+        return result
+    finally:
+        _after_large(result, enabled)
+
+
+def _after_large(result, enabled) -> None:
+    """After a large clean (from ``OUTPUT_THREAD_MIN_ROWS`` rows), freeze the objects alive
+    (the result's log and frames): the collections after the command, and the one at exit,
+    no longer walk them. Then the collector runs again as it did."""
+    import gc
+
+    data = getattr(result, "data", None)
+    if data is not None and len(data) >= OUTPUT_THREAD_MIN_ROWS:
+        gc.freeze()
+    if enabled:
+        gc.enable()
+
+
+def _run(args):
     import warnings
 
     _arrow_pages_back_at_once()
@@ -224,9 +261,11 @@ def run(args):
         # the clean data, its log and the flags belong together: all replaced, or none
         if not args.flags:   # the per-row tables are not written: freed first (peak memory)
             result.flags = result.problems = None
-        release_free_memory()
+        # the freed memory back to the system beside the JSON (malloc_trim releases the GIL)
+        trim = _start_thread(release_free_memory)
         # = rsnprop.results.dumps(result.log), byte for byte
         text = json_text(result.log) + "\n" if args.log else None
+        trim.join()
         files = {args.output: data_bytes.result(result.data)}
     if text is not None:
         files[args.log] = text
