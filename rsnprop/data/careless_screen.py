@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .careless import careless_indices, index_rule
+from .careless import careless_indices, index_rule, spread_to_rows
 from .validate_small import SMALL_ROWS, columns_array
 
 __all__ = ["CarelessScreen", "screen_careless", "attention_checks", "speeding", "index_screen"]
@@ -116,16 +116,16 @@ def index_screen(values, instrument, likert, sample, cr, flags, found):
     the ``careless_indices`` reason.  Returns the flag columns and the notes (also warned)."""
 
     n = len(values)
-    idx = pd.DataFrame(index=range(n))
+    idx = {}
     fl = pd.DataFrame(False, index=range(n), columns=[])
     notes = []
     sample_idx = np.flatnonzero(sample.stat_sample)
     if len(sample_idx):
         ind, fla, notes = _indices_of_rows(values, instrument, likert, sample_idx, cr)
-        idx = ind.reindex(range(n))
-        fl = fla.reindex(range(n), fill_value=False).astype(bool)
-    for c in idx.columns:
-        flags[c] = idx[c].to_numpy()
+        idx = spread_to_rows(ind, n)    # = ind.reindex(range(n)), by numpy
+        fl = pd.DataFrame(spread_to_rows(fla, n, False), index=range(n)).astype(bool)
+    for c, x in idx.items():
+        flags[c] = x
     for c in fl.columns:
         flags[c] = fl[c].to_numpy()
     flag_cols = list(fl.columns)
