@@ -14,6 +14,7 @@ import json
 import math
 import os
 import tempfile
+from itertools import repeat
 from pathlib import Path
 
 from pandas.api import types
@@ -281,6 +282,8 @@ def _json_value(v, nl: str) -> str:
     if t is list:
         if not v:
             return "[]"
+        if type(v[0]) is dict and len(v) >= _RECORDS_MIN:
+            return _json_records(v, nl, inner)
         # (the commonest items, text and integers, encoded inline: no call per item)
         return "[" + inner + ("," + inner).join([
             _ENCODE_STR(x) if type(x) is str else _INT_REPR(x) if type(x) is int
@@ -297,6 +300,58 @@ def _json_value(v, nl: str) -> str:
             # (the last value, at the first key's place), as rsnprop.results.dumps gives
             return _json_value({k if type(k) is str else str(k): x for k, x in v.items()}, nl)
         return "{" + inner + ("," + inner).join(items) + nl + "}"
+    return _json_other(v, nl)
+
+
+#: lists of at least this many items whose first is a dict go through _json_records
+_RECORDS_MIN = 16
+
+
+def _json_records(v, nl: str, inner: str) -> str:
+    """The JSON text of the list ``v`` whose first item is a dict: when every item is a dict
+    with the same text keys in the same order (the log's excluded rows, routing lists), the
+    items are written column by column (each key's text made once, each column's values
+    encoded by one C call per value, lists of text once per distinct list); otherwise item
+    by item as :func:`_json_value` does."""
+    keys = list(v[0])
+    if (not keys or set(map(type, v)) != {dict} or len(set(map(tuple, v))) != 1
+            or any(type(k) is not str for k in keys)):
+        return "[" + inner + ("," + inner).join([_json_value(x, inner) for x in v]) + nl + "]"
+    deeper = inner + "  "
+    parts = []
+    for j, k in enumerate(keys):
+        parts.append(repeat(("{" if j == 0 else ",") + deeper + _ENCODE_STR(k) + ": "))
+        parts.append(_json_column([d[k] for d in v], deeper))
+    parts.append(repeat(inner + "}"))
+    return "[" + inner + ("," + inner).join(map("".join, zip(*parts))) + nl + "]"
+
+
+def _json_column(col: list, nl: str) -> list:
+    """The JSON texts of the values ``col`` whose container items start at ``nl`` + two
+    spaces (:func:`_json_records`)."""
+    kinds = set(map(type, col))
+    if kinds == {str}:
+        return list(map(_ENCODE_STR, col))
+    if kinds == {int}:
+        return list(map(_INT_REPR, col))
+    if kinds != {list}:
+        return [_json_value(x, nl) for x in col]
+    known: dict = {}      # lists of text by their items (a tuple equal to one is all text)
+    out = []
+    for x in col:
+        key = tuple(x)
+        if set(map(type, key)) <= {str}:
+            text = known.get(key)
+            if text is None:
+                text = known[key] = _json_value(x, nl)
+        else:
+            text = _json_value(x, nl)
+        out.append(text)
+    return out
+
+
+def _json_other(v, nl: str) -> str:
+    """A value that is not a plain JSON type: through ``jsonsafe`` first."""
     from .results import jsonsafe
 
     safe = jsonsafe(v)

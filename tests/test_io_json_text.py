@@ -72,3 +72,31 @@ def test_text_subclass_keys_as_dumps():
 
     obj = {Kind.a: 1, "b": [Kind.a]}
     assert json_text(obj) == dumps(obj)
+
+
+_record = st.fixed_dictionaries({"row": st.integers(0, 5), "id": st.one_of(st.none(), st.text(max_size=3)),
+                                 "rules": st.lists(st.sampled_from(["a", "b", "é\\n"]), max_size=3)},
+                                optional={"x": _value})
+_records = st.lists(st.one_of(_record, _record, _record, _value), min_size=16, max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_records)
+def test_lists_of_records_equal_dumps(obj):
+    """Lists of 16 items and more whose first is a dict go through the column-wise writer:
+    the same keys in the same order, keys in another order, other items, nested values."""
+    assert json_text(obj) == dumps(obj)
+    assert json_text({"excluded": obj}) == dumps({"excluded": obj})
+
+
+@pytest.mark.parametrize("records", [
+    [{"row": i, "id": f"B{i}", "reasons": ["speeding"] if i % 3 else ["a", "b"]}
+     for i in range(40)],
+    [{"row": i, "rules": [i % 2 == 0, 1, "1"], "v": {"k": [1.5, float("nan")]}} for i in range(20)],
+    [{"row": i, "id": [{"a": [1]}, [2]]} for i in range(20)],            # unhashable list items
+    [{"b": 1, "a": 2}] * 10 + [{"a": 2, "b": 1}] * 10,                     # keys in another order
+    [{"row": np.int64(i), "x": np.float64(i / 3), "y": True, "z": None} for i in range(20)],
+    [{1: "a"}] * 20 + [{"1": "b"}],                                       # keys not text
+])
+def test_records_written_column_wise_equal_dumps(records):
+    assert json_text(records) == dumps(records)
