@@ -1,0 +1,146 @@
+"""The lean FIML fits of power replications (:mod:`rsnprop.sem.fiml_lean`: the patterns'
+inverses from one inverse of Sigma, the expected information from rank-two derivatives, the last
+moments kept for the score tests, the patterns found on packed mask bits) compute the same
+numbers as the per-pattern computation of :mod:`rsnprop.sem.fiml_engine` -- to rounding where
+the arithmetic differs, exactly where only the bookkeeping changed.  The decisions of the checks
+built on them are in tests/test_sem_lean_invariance.py.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rsnprop.sem.api import fit_estimates
+from rsnprop.sem.fiml_engine import FIMLEngine, _Batches, _pattern_moments, patterns
+from rsnprop.sem.fiml_lean import Padded, lean_hessian, lean_moments, padded_moments
+
+REF = Path(__file__).resolve().parent / "reference"
+MODEL = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
+KEYS = ("f", "GS", "gmu", "SI", "B", "SD", "n")
+
+
+def _random_problem(rng, p=12, n=150, share=0.2):
+    x = rng.normal(size=(n, p))
+    x[rng.random(x.shape) < share] = np.nan
+    a = rng.normal(size=(p, p))
+    return x, a @ a.T / p + np.eye(p), rng.normal(size=p)
+
+
+def _close(a, b, rtol):
+    for key in KEYS:
+        u, v = np.asarray(getattr(a, key)), np.asarray(getattr(b, key))
+        assert np.abs(u - v).max() <= rtol * np.abs(u).max(), key
+
+
+@pytest.mark.parametrize("share", [0.05, 0.2, 0.45])
+def test_one_inverse_equals_one_factorisation_per_pattern(share):
+    rng = np.random.default_rng(int(share * 100))
+    for _ in range(10):
+        x, sigma, mu = _random_problem(rng, share=share)
+        pats = patterns(x)
+        ref = _pattern_moments(sigma, mu, _Batches(pats, x.shape[1]), keep=True)
+        _close(ref, lean_moments(sigma, mu, Padded(pats, x.shape[1])), 1e-12)
+        _close(ref, padded_moments(sigma, mu, Padded(pats, x.shape[1]), keep=True), 1e-12)
+
+
+def test_one_inverse_without_a_complete_pattern():
+    rng = np.random.default_rng(3)
+    x, sigma, mu = _random_problem(rng, p=6, n=80, share=0.3)
+    x[:, 0] = np.where(np.isnan(x).any(axis=1), x[:, 0], np.nan)      # no row complete
+    pats = patterns(x)
+    assert all(len(pat.obs) < 6 for pat in pats)
+    ref = _pattern_moments(sigma, mu, _Batches(pats, 6), keep=True)
+    _close(ref, lean_moments(sigma, mu, Padded(pats, 6)), 1e-12)
+
+
+def test_not_positive_definite_sigma():
+    rng = np.random.default_rng(4)
+    x, _, mu = _random_problem(rng, p=5, n=60)
+    pats = patterns(x)
+    bad = np.diag([1.0, 1.0, 1.0, 1.0, -1.0])
+    assert lean_moments(bad, mu, Padded(pats, 5)) is None
+    # Sigma indefinite, but no pattern observes variables 0 and 1 together: every block is
+    # positive definite, so the per-pattern factorisations decide (as before)
+    sig = np.eye(3)
+    sig[0, 1] = sig[1, 0] = 2.0
+    y = rng.normal(size=(40, 3))
+    y[:20, 0] = np.nan
+    y[20:, 1] = np.nan
+    pats = patterns(y)
+    ref = _pattern_moments(sig, np.zeros(3), _Batches(pats, 3), keep=True)
+    _close(ref, lean_moments(sig, np.zeros(3), Padded(pats, 3)), 1e-12)
+
+
+def test_last_moments_are_found_again_and_only_for_the_same_point():
+    rng = np.random.default_rng(5)
+    x, sigma, mu = _random_problem(rng)
+    pad = Padded(patterns(x), x.shape[1])
+    first = lean_moments(sigma, mu, pad)
+    assert lean_moments(sigma.copy(), mu.copy(), pad) is first
+    other = lean_moments(sigma, mu + 1e-9, pad)
+    assert other is not first and other.f != first.f
+
+
+def _engines(group_equal, model=MODEL):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = fit_estimates(model, pd.read_csv(REF / "sem_fiml_mi.csv"), group="school", missing="fiml",
+                            group_equal=group_equal)
+    lean = res._engine
+    full = FIMLEngine(lean.groups, lean.pats, lean.q, lean.ns)
+    return res, lean, full
+
+
+@pytest.mark.parametrize("model", [MODEL, MODEL + "\nspeed ~ visual\nx1 ~~ x4"])
+@pytest.mark.parametrize("group_equal", [(), ("loadings",), ("loadings", "intercepts")])
+def test_rank_two_information_equals_delta_h_delta(group_equal, model):
+    res, lean, full = _engines(group_equal, model)
+    assert lean.padded and not full.padded
+    theta = res.theta + 0.02 * np.random.default_rng(6).normal(size=len(res.theta))
+    f1, g1, h1 = full.grad_info(theta)
+    f2, g2, h2 = lean.grad_info(theta)
+    assert abs(f1 - f2) <= 1e-13 * abs(f1)
+    np.testing.assert_allclose(g2, g1, rtol=0, atol=1e-12 * np.abs(g1).max())
+    np.testing.assert_allclose(h2, h1, rtol=0, atol=1e-13 * np.abs(h1).max())
+    assert not np.array_equal(h1, h2) or not np.array_equal(g1, g2)     # another computation ran
+
+
+def test_lean_hessian_of_the_used_parameters():
+    res, lean, full = _engines(("loadings",))
+    gm = lean.groups[1]
+    used = lean._used(1)
+    sigma, mu = gm.implied(res.theta)
+    mo = lean_moments(sigma, mu, Padded(lean.pats[1], gm.p))
+    _, _, hess = full._group(res.theta, 1, True, True)
+    np.testing.assert_allclose(lean_hessian(gm, res.theta, used, mo), hess[np.ix_(used, used)], rtol=1e-12,
+                               atol=1e-12 * np.abs(hess).max())
+
+
+def test_score_tests_of_a_lean_fit_reuse_its_last_moments():
+    from rsnprop.sem import fiml_lean
+    from rsnprop.sem.scoretest import score_tests
+
+    res, lean, _ = _engines(("loadings", "intercepts"))
+    calls = []
+    orig = fiml_lean._one_inverse
+
+    def counting(*a):
+        calls.append(1)
+        return orig(*a)
+
+    fiml_lean._one_inverse = counting
+    try:
+        shared = score_tests(res, cumulative=False)
+        n_shared = len(calls)
+        for pad in lean._batch_cache.values():
+            pad.last = None                                  # forget the fit's last point
+        again = score_tests(res, cumulative=False)
+    finally:
+        fiml_lean._one_inverse = orig
+    assert n_shared == 0 and len(calls) == len(lean.groups)
+    np.testing.assert_array_equal(shared.univariate.X2, again.univariate.X2)
