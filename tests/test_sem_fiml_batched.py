@@ -144,3 +144,36 @@ def test_score_tests_of_a_lean_fit_reuse_its_last_moments():
         fiml_lean._one_inverse = orig
     assert n_shared == 0 and len(calls) == len(lean.groups)
     np.testing.assert_array_equal(shared.univariate.X2, again.univariate.X2)
+
+
+@pytest.mark.parametrize("p", [1, 5, 8, 9, 15, 64, 65, 130])
+def test_patterns_on_packed_bits_are_numpys_unique_rows(p):
+    from rsnprop.sem.fiml_engine import _unique_rows
+
+    rng = np.random.default_rng(p)
+    for share in (0.0, 0.1, 0.5, 0.95):
+        mask = rng.random((200, p)) > share
+        keys, inv = np.unique(mask, axis=0, return_inverse=True)
+        k2, i2 = _unique_rows(mask)
+        assert np.array_equal(keys, k2) and np.array_equal(inv.ravel(), i2)
+    x = rng.normal(size=(200, p))
+    x[rng.random(x.shape) < 0.3] = np.nan
+    for pat in patterns(x):
+        assert np.array_equal(pat.mis, np.setdiff1d(np.arange(p), pat.obs))
+        assert np.array_equal(pat.x, x[(~np.isnan(x) == np.isin(np.arange(p), pat.obs)).all(axis=1)][:, pat.obs])
+
+
+@pytest.mark.parametrize("extra", ["", "\nx1 ~~ a*x1\nx2 ~~ a*x2"])
+def test_derivatives_by_gather_are_the_sparse_products(extra):
+    from scipy import sparse
+
+    res, lean, _ = _engines(("loadings", "intercepts"), MODEL + "\nspeed ~ visual" + extra)
+    for gm in lean.groups:
+        used = np.flatnonzero(gm.P.any(axis=0))
+        _, _, ds, dm = gm.derivatives_used(res.theta, used)
+        assert isinstance(gm._sparse_map(used), np.ndarray) == (extra == "")   # a shared label: the product
+        _, _, dall, dmall = gm.entry_derivatives(res.theta, True)
+        Pu = sparse.csr_matrix(gm.P[:, used].T)
+        ref = (Pu @ dall.reshape(dall.shape[0], -1)).reshape(ds.shape)
+        for a, b in ((ref, ds), (Pu @ dmall, dm)):
+            assert np.array_equal(a, b) and np.array_equal(np.signbit(a), np.signbit(b))

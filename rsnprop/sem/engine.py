@@ -149,18 +149,27 @@ class _GroupModel:
         only (as :meth:`derivatives`, with a sparse entry-to-parameter map)."""
         sigma, mu, dall, dm = self.entry_derivatives(theta, True)
         Pu = self._sparse_map(used)
+        if isinstance(Pu, np.ndarray):        # one entry per parameter: a gather (+ 0.0: as the
+            return sigma, mu, dall[Pu] + 0.0, dm[Pu] + 0.0    # sparse product, -0.0 becomes 0.0)
         ds = (Pu @ dall.reshape(dall.shape[0], -1)).reshape(len(used), self.p, self.p)
         return sigma, mu, ds, Pu @ dm
 
     def _sparse_map(self, used):
         """The entry-to-parameter map of the parameters ``used`` as a sparse matrix, built once per
-        ``used`` (the same matrix every evaluation: a Fisher step, a score test)."""
+        ``used`` (the same matrix every evaluation: a Fisher step, a score test); when every
+        parameter has exactly one entry (weight 1), the entries' indices instead (a gather gives
+        the same numbers as the product)."""
         from scipy import sparse
 
         cache = self.__dict__.setdefault("_sparse_maps", {})
         key = np.asarray(used).tobytes()
         if key not in cache:
-            cache[key] = sparse.csr_matrix(self.P[:, used].T)
+            Pu = self.P[:, used]
+            ones = (Pu != 0).sum(axis=0) == 1
+            if ones.all() and np.all(Pu[Pu != 0] == 1.0):
+                cache[key] = np.argmax(Pu != 0, axis=0)
+            else:
+                cache[key] = sparse.csr_matrix(Pu.T)
         return cache[key]
 
     def moment_gradient(self, theta, GS, gmu):

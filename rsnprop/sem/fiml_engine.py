@@ -36,7 +36,11 @@ class Pattern:
 
     def __init__(self, obs, x, p=None):
         self.obs = obs
-        self.mis = (np.setdiff1d(np.arange(p), obs) if p is not None else None)
+        self.mis = None
+        if p is not None:
+            missing = np.ones(p, dtype=bool)
+            missing[obs] = False
+            self.mis = np.flatnonzero(missing)      # np.setdiff1d(np.arange(p), obs), sorted
         self.ix = np.ix_(obs, obs)
         self.x = x
         self.n = x.shape[0]
@@ -46,17 +50,38 @@ class Pattern:
 
 
 def patterns(x):
-    """Split the rows of ``x`` (NaN = missing) by missing-data pattern."""
+    """Split the rows of ``x`` (NaN = missing) by missing-data pattern, in the lexicographic order
+    of the patterns' masks (``np.unique(mask, axis=0)``'s)."""
     mask = ~np.isnan(x)
-    keys, inv = np.unique(mask, axis=0, return_inverse=True)
+    keys, inv = _unique_rows(mask)
     out = []
     for k, key in enumerate(keys):
         if not key.any():
             continue
         obs = np.flatnonzero(key)
-        rows = x[inv.ravel() == k][:, obs]
+        rows = x[inv == k][:, obs]
         out.append(Pattern(obs, rows, x.shape[1]))
     return out
+
+
+def _unique_rows(mask):
+    """``np.unique(mask, axis=0, return_inverse=True)`` of a boolean matrix (the inverse raveled):
+    the rows packed into bytes (first column the most significant bit, so that the byte strings
+    sort as the rows do) and the byte strings made unique, instead of numpy's sort of the rows
+    as records."""
+    n, p = mask.shape
+    if n == 0 or p == 0:
+        keys, inv = np.unique(mask, axis=0, return_inverse=True)
+        return keys, inv.ravel()
+    packed = np.ascontiguousarray(np.packbits(mask, axis=1))
+    if packed.shape[1] <= 8:                 # one unsigned integer per row, big-endian
+        wide = np.zeros((n, 8), dtype=np.uint8)
+        wide[:, :packed.shape[1]] = packed
+        codes = wide.view(">u8").ravel()
+    else:
+        codes = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
+    _, first, inv = np.unique(codes, return_index=True, return_inverse=True)
+    return mask[first], inv.ravel()
 
 
 def _vech_weights(p):
