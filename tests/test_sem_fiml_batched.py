@@ -76,6 +76,20 @@ def test_not_positive_definite_sigma():
     _close(ref, lean_moments(sig, np.zeros(3), Padded(pats, 3)), 1e-12)
 
 
+def test_groups_stacked_in_one_batch_are_the_groups_alone():
+    from rsnprop.sem.fiml_lean import lean_group_moments
+
+    rng = np.random.default_rng(7)
+    problems = [_random_problem(rng, share=s) for s in (0.1, 0.3, 0.0)]
+    pads = [Padded(patterns(x), x.shape[1]) for x, _, _ in problems]
+    stacked = lean_group_moments([s for _, s, _ in problems], [m for _, _, m in problems], Padded.stack(pads))
+    for (x, sigma, mu), mo in zip(problems, stacked):
+        _close(_pattern_moments(sigma, mu, _Batches(patterns(x), x.shape[1]), keep=True), mo, 1e-12)
+    bad = [s for _, s, _ in problems]
+    bad[1] = -bad[1]
+    assert lean_group_moments(bad, [m for _, _, m in problems], Padded.stack(pads)) is None
+
+
 def test_last_moments_are_found_again_and_only_for_the_same_point():
     rng = np.random.default_rng(5)
     x, sigma, mu = _random_problem(rng)
@@ -108,6 +122,11 @@ def test_rank_two_information_equals_delta_h_delta(group_equal, model):
     np.testing.assert_allclose(g2, g1, rtol=0, atol=1e-12 * np.abs(g1).max())
     np.testing.assert_allclose(h2, h1, rtol=0, atol=1e-13 * np.abs(h1).max())
     assert not np.array_equal(h1, h2) or not np.array_equal(g1, g2)     # another computation ran
+    for g in range(len(lean.groups)):                                  # one group alone, as the stack
+        fg, gg, hg = full._group(theta, g, True, True)
+        fl, gl, hl = lean._group(theta, g, True, True)
+        assert abs(fg - fl) <= 1e-13 * abs(fg)
+        np.testing.assert_allclose(hl, hg, rtol=0, atol=1e-13 * np.abs(hg).max())
 
 
 def test_lean_hessian_of_the_used_parameters():
@@ -142,7 +161,7 @@ def test_score_tests_of_a_lean_fit_reuse_its_last_moments():
         again = score_tests(res, cumulative=False)
     finally:
         fiml_lean._one_inverse = orig
-    assert n_shared == 0 and len(calls) == len(lean.groups)
+    assert n_shared == 0 and len(calls) == 1                  # every group in one batch
     np.testing.assert_array_equal(shared.univariate.X2, again.univariate.X2)
 
 

@@ -22,7 +22,7 @@ from .engine import Engine, moment_jacobian
 from .fiml_lean import Moments as _Moments
 from .fiml_lean import Padded as _Padded
 from .fiml_lean import inverse_from_cholesky as _inverse_from_cholesky  # noqa: F401  (tests)
-from .fiml_lean import lean_hessian, lean_moments
+from .fiml_lean import lean_group_moments, lean_hessian, lean_moments
 from .fiml_lean import padded_moments as _padded_moments
 from .robust import _vech_index
 
@@ -285,6 +285,27 @@ class FIMLEngine(Engine):
             hess[np.ix_(used, used)] = lean_hessian(gm, theta, used, mo)
         return mo.f, grad, hess
 
+    def _lean_grad_info(self, theta, need_hess):
+        """:meth:`grad_info` of a lean fit: the moments of every group's patterns in one batch
+        (:func:`rsnprop.sem.fiml_lean.lean_group_moments`)."""
+        cache = self.__dict__.setdefault("_batch_cache", {})
+        if "stack" not in cache:
+            cache["stack"] = _Padded.stack([self._batches(g) for g in range(len(self.groups))])
+        implied = [gm.implied(theta) for gm in self.groups]
+        mos = lean_group_moments([s for s, _ in implied], [m for _, m in implied], cache["stack"])
+        if mos is None:
+            return np.inf, None, None
+        f, grad = 0.0, np.zeros(self.q)
+        hess = np.zeros((self.q, self.q)) if need_hess else None
+        for g, (gm, mo) in enumerate(zip(self.groups, mos)):
+            f += mo.f
+            grad += gm.moment_gradient(theta, mo.GS, mo.gmu)
+            if need_hess:
+                used = self._used(g)
+                hess[np.ix_(used, used)] += lean_hessian(gm, theta, used, mo)
+        N = self.ntotal
+        return f / N, grad / N, (hess / N if need_hess else None)
+
     def observed_information(self, theta, h=1e-5):
         """Observed unit information (half the Hessian of -2 log L / N): analytic in the
         moments (Delta' H Delta) plus the model's second-order term sum_j g_j d2 m_j, the
@@ -334,6 +355,8 @@ class FIMLEngine(Engine):
         return tot / self.ntotal
 
     def grad_info(self, theta, need_hess=True):
+        if self.padded:
+            return self._lean_grad_info(theta, need_hess)
         f = 0.0
         grad = np.zeros(self.q)
         hess = np.zeros((self.q, self.q)) if need_hess else None

@@ -29,7 +29,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import lapack
 
-__all__ = ["Moments", "Padded", "padded_moments", "lean_moments", "lean_hessian", "inverse_from_cholesky"]
+__all__ = ["Moments", "Padded", "padded_moments", "lean_moments", "lean_group_moments", "lean_hessian",
+           "inverse_from_cholesky"]
 
 
 class Moments:
@@ -46,9 +47,12 @@ class Padded:
     the identity, so that one batched Cholesky factors every pattern (``log|I| = 0``; the data
     moments are zero on the missing variables, so the sums are those of the observed block).
     ``mpos``, ``midx``, ``meye``: the patterns with missing variables, their missing indices and
-    the identity of their padding (:func:`lean_moments`); ``last``: the key and :class:`Moments` of the last evaluation."""
+    the identity of their padding (:func:`lean_moments`); ``bounds``, ``Ng``, ``mgidx``: the
+    patterns' groups (one group, or several: :meth:`stack`); ``last``: the key and the
+    :class:`Moments` of the last evaluation."""
 
-    __slots__ = ("K", "p", "ns", "obs", "outer", "eye", "mean", "cov", "mpos", "midx", "meye", "last")
+    __slots__ = ("K", "p", "ns", "nf", "obs", "outer", "eye", "mean", "cov", "mpos", "midx", "meye", "mgidx",
+                 "bounds", "Ng", "parts", "last")
 
     def __init__(self, pats, p):
         self.K, self.p = len(pats), p
@@ -59,19 +63,47 @@ class Padded:
             self.obs[k, pat.obs] = True
             self.mean[k, pat.obs] = pat.mean
             self.cov[k][pat.ix] = pat.cov
-        self.outer = self.obs[:, :, None] & self.obs[:, None, :]
-        self.eye = np.where(self.outer, 0.0, np.eye(p)[None])
         # the patterns with missing variables, their missing indices padded to the largest
         # number with the dummy index p (a zero row and column of the extended P, 1 on the
         # diagonal of P_mm: an identity block that changes neither the inverse nor the logdet)
         nmis = p - self.obs.sum(axis=1)
         self.mpos = np.flatnonzero(nmis)
-        smax = int(nmis.max(initial=0))
-        self.midx = np.full((len(self.mpos), smax), p)
+        self.midx = np.full((len(self.mpos), int(nmis.max(initial=0))), p)
         for row, k in enumerate(self.mpos):
             self.midx[row, :nmis[k]] = np.flatnonzero(~self.obs[k])
-        self.meye = np.where(self.midx == p, 1.0, 0.0)[:, :, None] * np.eye(smax)[None]
-        self.last = None
+        self._finish([self])
+
+    def _finish(self, parts):
+        """The derived arrays, and the groups of a stack (:meth:`stack`)."""
+        self.parts, self.last = parts, None
+        self.nf = self.ns.astype(float)
+        self.outer = self.obs[:, :, None] & self.obs[:, None, :]
+        self.eye = np.where(self.outer, 0.0, np.eye(self.p)[None])
+        self.meye = np.where(self.midx == self.p, 1.0, 0.0)[:, :, None] * np.eye(self.midx.shape[1])[None]
+        sizes = [part.K for part in parts]
+        self.bounds = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
+        gidx = np.repeat(np.arange(len(parts)), sizes)
+        self.mgidx = gidx[self.mpos]
+        self.Ng = np.zeros((len(parts), self.K))
+        self.Ng[gidx, np.arange(self.K)] = self.nf
+
+    @classmethod
+    def stack(cls, parts):
+        """The patterns of several groups (:class:`Padded` each, the same ``p``) in one batch: one
+        evaluation of every group's moments by one set of array operations
+        (:func:`lean_group_moments`)."""
+        out = object.__new__(cls)
+        out.p = parts[0].p
+        out.K = sum(part.K for part in parts)
+        for name in ("ns", "obs", "mean", "cov"):
+            setattr(out, name, np.concatenate([getattr(part, name) for part in parts]))
+        smax = max(part.midx.shape[1] for part in parts)
+        out.mpos = np.concatenate([part.mpos + off for part, off in
+                                   zip(parts, np.cumsum([0] + [part.K for part in parts[:-1]]))]).astype(int)
+        out.midx = np.concatenate([np.pad(part.midx, ((0, 0), (0, smax - part.midx.shape[1])),
+                                          constant_values=out.p) for part in parts]).astype(int)
+        out._finish(list(parts))
+        return out
 
 
 def inverse_from_cholesky(L):
@@ -98,7 +130,7 @@ def _from_inverses(si, logdet, mu, pad, keep):
     SD = (si @ d[:, :, None])[:, :, 0]
     out = Moments()
     out.f = float(terms.sum())
-    out.GS = np.tensordot(n.astype(float), si - b, axes=1)
+    out.GS = (n.astype(float) @ (si - b).reshape(pad.K, -1)).reshape(si.shape[1:])
     out.gmu = -(2.0 * n) @ SD
     if keep:
         out.SI, out.B, out.SD, out.n = si, b, SD, n.astype(float)
@@ -127,42 +159,73 @@ def lean_moments(sigma, mu, pad):
     relative).  When ``Sigma`` itself is not positive definite, the per-pattern computation
     decides (its observed blocks may be).  The result is kept in ``pad.last`` and returned again
     for the same ``(sigma, mu)``."""
-    key = sigma.tobytes() + mu.tobytes()
+    out = lean_group_moments([sigma], [mu], pad)
+    return None if out is None else out[0]
+
+
+def lean_group_moments(sigmas, mus, pad):
+    """:func:`lean_moments` of every group of a stack (:meth:`Padded.stack`) at once: a list of
+    :class:`Moments` (one per group, their per-pattern arrays views of the stack's), or None when
+    a group's patterns are not all positive definite."""
+    key = b"".join(a.tobytes() for a in (*sigmas, *mus))
     if pad.last is not None and pad.last[0] == key:
         return pad.last[1]
-    L, info = lapack.dpotrf(sigma, lower=1, clean=1)
-    out = None
-    if info == 0:
-        out = _one_inverse(L, mu, pad)
-    if out is None:
-        out = padded_moments(sigma, mu, pad, keep=True)
+    Ls = [lapack.dpotrf(sigma, lower=1, clean=1) for sigma in sigmas]
+    out = _one_inverse([L for L, _ in Ls], np.array(mus), pad) if all(i == 0 for _, i in Ls) else None
+    if out is None:                    # a Sigma (or a block P_mm) not positive definite
+        out = [padded_moments(sigma, mu, part, keep=True) for sigma, mu, part in zip(sigmas, mus, pad.parts)]
+        out = None if any(mo is None for mo in out) else out
     pad.last = (key, out)
     return out
 
 
-def _one_inverse(L, mu, pad):
-    """:func:`lean_moments` from the lower Cholesky factor ``L`` of ``Sigma``; None when a block
-    ``P_mm`` is not positive definite (rounding; the caller factors per pattern then)."""
-    P, info = lapack.dpotri(L, lower=1)
-    if info != 0:
-        return None
-    P = np.tril(P) + np.tril(P, -1).T
-    logdet = np.full(pad.K, 2.0 * np.log(np.diagonal(L)).sum())
-    si = np.broadcast_to(P, (pad.K,) + P.shape).copy()
+def _one_inverse(Ls, mus, pad):
+    """:func:`lean_group_moments` from the lower Cholesky factors ``Ls`` of the groups' ``Sigma``;
+    None when a block ``P_mm`` is not positive definite (rounding; the caller factors per pattern
+    then)."""
+    G, p = len(Ls), pad.p
+    Px = np.zeros((G, p + 1, p + 1))                          # P, a zero row and column added
+    for g, L in enumerate(Ls):
+        P, info = lapack.dpotri(L, lower=1)
+        if info != 0:
+            return None
+        Px[g, :p, :p] = P + np.tril(P, -1).T                  # potri fills the lower triangle
+    gidx = np.repeat(np.arange(G), np.diff(pad.bounds))
+    logdet = (2.0 * np.log(np.diagonal(np.array(Ls), axis1=1, axis2=2)).sum(axis=1))[gidx]
+    si = Px[gidx, :p, :p]
     if len(pad.mpos):
-        p = P.shape[0]
-        Px = np.zeros((p + 1, p + 1))
-        Px[:p, :p] = P
-        Pm = Px[pad.midx, :p]                                    # rows m of P: (k, s, p)
-        Pmm = Px[pad.midx[:, :, None], pad.midx[:, None, :]] + pad.meye
+        g = pad.mgidx[:, None]
+        Pm = Px[g, pad.midx, :p]                              # rows m of P: (k, s, p)
+        Pmm = Px[g[:, :, None], pad.midx[:, :, None], pad.midx[:, None, :]] + pad.meye
         try:
             Lm = np.linalg.cholesky(Pmm)
         except np.linalg.LinAlgError:
             return None
-        W = np.linalg.solve(Lm, Pm)                             # P_.m P_mm^-1 P_m. = W'W
+        W = np.linalg.inv(Lm) @ Pm                              # P_.m P_mm^-1 P_m. = W'W
         si[pad.mpos] -= W.transpose(0, 2, 1) @ W
         logdet[pad.mpos] += 2.0 * np.log(np.diagonal(Lm, axis1=1, axis2=2)).sum(axis=1)
-    return _from_inverses(si * pad.outer, logdet, mu, pad, True)
+    return _stack_from_inverses(si * pad.outer, logdet, mus[gidx], pad)
+
+
+def _stack_from_inverses(si, logdet, mu, pad):
+    """The :class:`Moments` of each group of ``pad`` from the embedded inverses ``si``, the
+    log-determinants and the model means ``mu`` of the patterns."""
+    d = np.where(pad.obs, pad.mean - mu, 0.0)
+    T = pad.cov + d[:, :, None] * d[:, None, :]
+    sT = si @ T
+    b = sT @ si
+    SD = (si @ d[:, :, None])[:, :, 0]
+    f = pad.Ng @ (logdet + np.trace(sT, axis1=1, axis2=2))
+    GS = (pad.Ng @ (si - b).reshape(pad.K, -1)).reshape(-1, pad.p, pad.p)
+    gmu = -2.0 * (pad.Ng @ SD)
+    out = []
+    for g in range(len(pad.parts)):
+        a, z = pad.bounds[g], pad.bounds[g + 1]
+        mo = Moments()
+        mo.f, mo.GS, mo.gmu = float(f[g]), GS[g], gmu[g]
+        mo.SI, mo.B, mo.SD, mo.n = si[a:z], b[a:z], SD[a:z], pad.nf[a:z]
+        out.append(mo)
+    return out
 
 
 def _entry_vectors(gm, theta):
