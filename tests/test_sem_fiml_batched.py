@@ -196,3 +196,24 @@ def test_derivatives_by_gather_are_the_sparse_products(extra):
         ref = (Pu @ dall.reshape(dall.shape[0], -1)).reshape(ds.shape)
         for a, b in ((ref, ds), (Pu @ dmall, dm)):
             assert np.array_equal(a, b) and np.array_equal(np.signbit(a), np.signbit(b))
+
+
+def test_kept_inverse_gives_the_same_numbers():
+    res, lean, _ = _engines(("loadings",), MODEL + "\nspeed ~ visual")
+    assert all(gm.keep_solved for gm in lean.groups)                  # set by the lean evaluations
+    theta = res.theta.copy()
+    kept = lean.grad_info(theta)
+    for gm in lean.groups:
+        gm.keep_solved = False
+    try:
+        for pad in lean._batch_cache.values():
+            pad.last = None
+        fresh = lean.grad_info(theta)
+    finally:
+        for gm in lean.groups:
+            gm.keep_solved = True
+    assert kept[0] == fresh[0] and np.array_equal(kept[1], fresh[1]) and np.array_equal(kept[2], fresh[2])
+    theta[0] += 0.01                                                   # another point: not the kept one
+    gm = lean.groups[0]
+    A, S, m, IA = gm._solved(theta)
+    assert np.array_equal(IA, np.linalg.inv(gm.eye - gm.matrices(theta)[0]))

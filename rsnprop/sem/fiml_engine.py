@@ -291,6 +291,10 @@ class FIMLEngine(Engine):
         cache = self.__dict__.setdefault("_batch_cache", {})
         if "stack" not in cache:
             cache["stack"] = _Padded.stack([self._batches(g) for g in range(len(self.groups))])
+        if not self.__dict__.get("_kept"):
+            for gm in self.groups:               # fixed values set once: the inverse kept per theta
+                gm.keep_solved = True
+            self._kept = True
         implied = [gm.implied(theta) for gm in self.groups]
         mos = lean_group_moments([s for s, _ in implied], [m for _, m in implied], cache["stack"])
         if mos is None:

@@ -232,8 +232,7 @@ def _entry_vectors(gm, theta):
     """``(U, V, Dm)`` of the RAM group model ``gm`` at ``theta``: for every free matrix entry (the
     rows of ``gm.P``: paths, (co)variances, means) ``dSigma = u v' + v u'`` (columns of ``U`` and
     ``V``; zero for means) and ``dmu`` (columns of ``Dm``)."""
-    A, S, m = gm.matrices(theta)
-    IA = np.linalg.inv(gm.eye - A)
+    A, S, m, IA = gm._solved(theta)
     p = gm.p
     G = IA[:p]
     C = (IA @ S @ IA.T)[:, :p]
