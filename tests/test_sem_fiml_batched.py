@@ -217,3 +217,24 @@ def test_kept_inverse_gives_the_same_numbers():
     gm = lean.groups[0]
     A, S, m, IA = gm._solved(theta)
     assert np.array_equal(IA, np.linalg.inv(gm.eye - gm.matrices(theta)[0]))
+
+
+def test_scalar_warm_start_keeps_the_reference_means_and_the_maximum():
+    from rsnprop.sem import fit
+    from rsnprop.sem.model import build_engine, start_values
+
+    data = pd.read_csv(REF / "sem_fiml_mi.csv")
+    kw = dict(group="school", missing="fiml")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        metric = fit_estimates(MODEL, data, group_equal=("loadings",), **kw)
+        scalar = fit_estimates(MODEL, data, group_equal=("loadings", "intercepts"), previous=metric, **kw)
+        full = fit(MODEL, data, group_equal=("loadings", "intercepts"), se="none", **kw)
+    pt, gd = scalar.partable, scalar._engine.data
+    start = start_values(pt, gd, (metric.partable, metric.theta))
+    before = build_engine(metric.partable, gd).groups[0].implied(metric.theta)[1]
+    after = build_engine(pt, gd).groups[0].implied(start)[1]
+    np.testing.assert_allclose(after, before, rtol=1e-12)            # the reference group's means
+    means = [r.par for r in pt.rows if r.op == "~1" and r.lhs in pt.lv and r.par >= 0]
+    assert means and all(start[k] != 0.0 for k in means)               # the latent means moved
+    np.testing.assert_allclose(scalar.theta, full.theta, rtol=0, atol=2e-5)
