@@ -238,3 +238,20 @@ def test_scalar_warm_start_keeps_the_reference_means_and_the_maximum():
     means = [r.par for r in pt.rows if r.op == "~1" and r.lhs in pt.lv and r.par >= 0]
     assert means and all(start[k] != 0.0 for k in means)               # the latent means moved
     np.testing.assert_allclose(scalar.theta, full.theta, rtol=0, atol=2e-5)
+
+
+def test_lean_tables_are_fresh_copies_of_the_same_table():
+    from rsnprop.sem.api import _lean_partable
+    from rsnprop.sem.partable import build_partable
+
+    kw = dict(ngroups=2, std_lv=False, meanstructure=True, group_equal=["loadings"], group_partial=[],
+              data_columns=[f"x{i}" for i in range(1, 10)])
+    a = _lean_partable(MODEL, **kw)
+    a.rows[0].value = 99.0                                            # a fit writing to its table
+    a.ov.append("zz")
+    b = _lean_partable(MODEL, **kw)
+    ref = build_partable(MODEL, **kw)
+    assert [r.__dict__ for r in b.rows] == [r.__dict__ for r in ref.rows]
+    assert (b.ov, b.lv, b.npar, b.ngroups) == (ref.ov, ref.lv, ref.npar, ref.ngroups)
+    other = _lean_partable(MODEL, **{**kw, "group_equal": ["loadings", "intercepts"]})
+    assert other.npar < b.npar
