@@ -81,6 +81,7 @@ the fit equals the one from the raw data):
 
 from __future__ import annotations
 
+import copy as _copy
 import warnings as _warnings
 
 import numpy as np
@@ -330,9 +331,9 @@ def _estimate_continuous(model, data, *, group, group_equal, group_partial, esti
     if len(labels) == 1 and not std_lv and not meanstructure and not group_partial and "c(" not in model:
         pt = probe  # same options: no need to build it again
     else:
-        pt = build_partable(model, ngroups=len(labels), std_lv=std_lv, meanstructure=bool(meanstructure),
-                            group_equal=group_equal, group_partial=group_partial,
-                            data_columns=[c for c in columns if c != group])
+        pt = (_lean_partable if lean else build_partable)(
+            model, ngroups=len(labels), std_lv=std_lv, meanstructure=bool(meanstructure), group_equal=group_equal,
+            group_partial=group_partial, data_columns=[c for c in columns if c != group])
     if missing == "fiml" and any(np.isnan(a).any() for a in arrays):
         from .fiml import estimate_fiml
 
@@ -341,6 +342,34 @@ def _estimate_continuous(model, data, *, group, group_equal, group_partial, esti
     gdata = [GroupData.from_array(a) for a in arrays]
     return estimate_ml(pt, gdata, labels, estimator=estimator, arrays=arrays, n_dropped=n_dropped,
                        se=se, previous=previous), missing
+
+
+#: the parameter tables of the last lean fits, by their options (a power replication fits the
+#: same steps of the same model every time)
+_LEAN_TABLES: dict = {}
+
+
+def _lean_partable(model, **kw):
+    """:func:`build_partable` for a lean fit (:func:`fit_estimates`): a copy of the table built for
+    the same model and options before (its rows copied: a fit may write to its table)."""
+    key = (model, repr(sorted((k, list(v) if isinstance(v, (list, tuple)) else v) for k, v in kw.items())))
+    pt = _LEAN_TABLES.get(key)
+    if pt is None:
+        if len(_LEAN_TABLES) >= 32:
+            _LEAN_TABLES.clear()
+        pt = _LEAN_TABLES[key] = build_partable(model, **kw)
+    out = _copy.copy(pt)
+    out.rows = [_row_copy(r) for r in pt.rows]
+    for name in ("ov", "lv", "ov_x", "definitions", "constraints", "equalities"):
+        setattr(out, name, list(getattr(pt, name)))
+    return out
+
+
+def _row_copy(row):
+    """A shallow copy of a table row (its fields are plain values)."""
+    new = object.__new__(type(row))
+    new.__dict__.update(row.__dict__)
+    return new
 
 
 def _fit_moments(model, data, sample_cov, sample_nobs, sample_mean, sample_sd, *, group, group_equal,

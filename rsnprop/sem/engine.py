@@ -50,6 +50,11 @@ def _logdet(m: np.ndarray) -> float:
 class _GroupModel:
     """Fixed structure of one group: base matrices and where the free parameters go."""
 
+    #: True: the matrices and ``(I - A)^-1`` of the last ``theta`` are kept (:meth:`_solved`);
+    #: only for models whose fixed values (``A0``, ``S0``, ``m0``) no longer change (a lean FIML
+    #: fit's: the ordinal estimator sets fixed residual variances during its fit)
+    keep_solved = False
+
     def __init__(self, p: int, nvar: int, q: int):
         self.p, self.nvar, self.q = p, nvar, q
         self.A0 = np.zeros((nvar, nvar))
@@ -89,9 +94,26 @@ class _GroupModel:
             m[self.mi] = theta[self.mp]
         return A, S, m
 
+    def _solved(self, theta):
+        """``(A, S, m, (I - A)^-1)`` at ``theta``; with :attr:`keep_solved`, kept for the next call
+        at the same ``theta`` (an evaluation asks for the implied moments and then the gradient:
+        one inverse; the same numbers).  Read-only."""
+        if not self.keep_solved:
+            A, S, m = self.matrices(theta)
+            return A, S, m, np.linalg.inv(self.eye - A)
+        key = theta.tobytes()
+        last = self.__dict__.get("_last_solved")
+        if last is None or last[0] != key:
+            A, S, m = self.matrices(theta)
+            last = self.__dict__["_last_solved"] = (key, (A, S, m, np.linalg.inv(self.eye - A)))
+        return last[1]
+
     def implied(self, theta, full: bool = False):
-        A, S, m = self.matrices(theta)
-        IA = np.linalg.inv(self.eye - A)
+        if full:
+            A, S, m = self.matrices(theta)
+            IA = np.linalg.inv(self.eye - A)
+        else:
+            A, S, m, IA = self._solved(theta)
         G = IA[: self.p]
         sigma = G @ S @ G.T
         mu = G @ m
@@ -103,8 +125,7 @@ class _GroupModel:
         """The RAM derivatives: Sigma, mu, the derivatives of Sigma (k, p, p) and, with ``means``,
         of mu (k, p; else ``None``) with respect to the ``k`` free matrix entries (paths, then
         (co)variances, then means: the rows of ``P``, which maps entries to parameters)."""
-        A, S, m = self.matrices(theta)
-        IA = np.linalg.inv(self.eye - A)
+        A, S, m, IA = self._solved(theta)
         G = IA[: self.p]
         H = IA @ S @ IA.T
         C = H[:, : self.p]
@@ -149,18 +170,27 @@ class _GroupModel:
         only (as :meth:`derivatives`, with a sparse entry-to-parameter map)."""
         sigma, mu, dall, dm = self.entry_derivatives(theta, True)
         Pu = self._sparse_map(used)
+        if isinstance(Pu, np.ndarray):        # one entry per parameter: a gather (+ 0.0: as the
+            return sigma, mu, dall[Pu] + 0.0, dm[Pu] + 0.0    # sparse product, -0.0 becomes 0.0)
         ds = (Pu @ dall.reshape(dall.shape[0], -1)).reshape(len(used), self.p, self.p)
         return sigma, mu, ds, Pu @ dm
 
     def _sparse_map(self, used):
         """The entry-to-parameter map of the parameters ``used`` as a sparse matrix, built once per
-        ``used`` (the same matrix every evaluation: a Fisher step, a score test)."""
+        ``used`` (the same matrix every evaluation: a Fisher step, a score test); when every
+        parameter has exactly one entry (weight 1), the entries' indices instead (a gather gives
+        the same numbers as the product)."""
         from scipy import sparse
 
         cache = self.__dict__.setdefault("_sparse_maps", {})
         key = np.asarray(used).tobytes()
         if key not in cache:
-            cache[key] = sparse.csr_matrix(self.P[:, used].T)
+            Pu = self.P[:, used]
+            ones = (Pu != 0).sum(axis=0) == 1
+            if ones.all() and np.all(Pu[Pu != 0] == 1.0):
+                cache[key] = np.argmax(Pu != 0, axis=0)
+            else:
+                cache[key] = sparse.csr_matrix(Pu.T)
         return cache[key]
 
     def moment_gradient(self, theta, GS, gmu):
@@ -168,8 +198,7 @@ class _GroupModel:
         respect to the full matrix Sigma) and ``gmu``, by the RAM chain rule in matrix form
         (dF/dA = 2 G' GS C' + (G' gmu) eta', dF/dS = G' GS G, dF/dm = G' gmu) -- no derivative
         tensor needed."""
-        A, S, m = self.matrices(theta)
-        IA = np.linalg.inv(self.eye - A)
+        A, S, m, IA = self._solved(theta)
         G = IA[: self.p]
         GtGS = G.T @ GS
         gG = G.T @ gmu

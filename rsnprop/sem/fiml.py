@@ -102,25 +102,33 @@ def _data_models(p, arrays, comparison=True):
     """``(patterns per group, _Comparison)`` of the data ``arrays`` (``p`` variables), computed
     once per data set and kept for the next models fitted to the same data (``comparison=False``:
     the comparison models are not computed if they are not kept already, None then)."""
-    key = (p, tuple((x.shape, x.tobytes()) for x in arrays))
-    hit = _DATA_MODELS.get(key)
-    if hit is None:
-        while len(_DATA_MODELS) >= _DATA_MODELS_KEPT:
-            _DATA_MODELS.pop(next(iter(_DATA_MODELS), None), None)   # oldest first
-        hit = _DATA_MODELS[key] = [[patterns(x) for x in arrays], None]
+    hit = _data_hit(p, arrays)
     if hit[1] is None and comparison:
         hit[1] = _comparison_models(p, arrays, hit[0], [x.shape[0] for x in arrays])
     return hit[0], hit[1]
 
 
+def _data_hit(p, arrays):
+    """The entry of :data:`_DATA_MODELS` of the data ``arrays``: ``[patterns per group,
+    _Comparison or None, the lean fits' embedded patterns by group]`` (the last shared by the lean
+    engines of the data set and their score tests: :attr:`FIMLEngine.padded`)."""
+    key = (p, tuple((x.shape, x.tobytes()) for x in arrays))
+    hit = _DATA_MODELS.get(key)
+    if hit is None:
+        while len(_DATA_MODELS) >= _DATA_MODELS_KEPT:
+            _DATA_MODELS.pop(next(iter(_DATA_MODELS), None), None)   # oldest first
+        hit = _DATA_MODELS[key] = [[patterns(x) for x in arrays], None, {}]
+    return hit
+
+
 def _estimate_lean(pt, arrays, labels, *, estimator, n_dropped, previous):
     """:func:`estimate_fiml` with ``lean=True``: the estimates only."""
-    pats, _ = _data_models(len(pt.ov), arrays, comparison=False)
+    pats, _, batches = _data_hit(len(pt.ov), arrays)
     ns = [x.shape[0] for x in arrays]
     gdata = [_pairwise_moments(x) for x in arrays]
     # a warm start (``previous``) is near the maximum: one Fisher step, then BFGS
     eng, theta, fmin, conv, it = _fit_model(pt, pats, ns, gdata, previous, fisher_steps=2 if previous is None else 1,
-                                            padded=True, tol=LEAN_TOL)
+                                            padded=batches, tol=LEAN_TOL)
     p, G, nan = len(pt.ov), len(arrays), float("nan")
     px = len(pt.ov_x)
     df = G * (p * (p + 1) // 2 + p) - G * (px * (px + 1) // 2 + px) - pt.npar
@@ -173,11 +181,14 @@ def _fit_model(pt, pats, ns, gdata, previous=None, fisher_steps=4, padded=False,
     ``tol``: :meth:`rsnprop.sem.engine.Engine.fit` (a lean fit takes 2 Fisher steps, 1 from a warm
     start: each evaluates the information, dearer than the BFGS steps that replace it; and
     :data:`LEAN_TOL`);
-    ``padded``: the engine's (:attr:`FIMLEngine.padded`)."""
+    ``padded``: the engine's (:attr:`FIMLEngine.padded`); a dict: True, with the embedded
+    patterns kept there (those of the other lean fits to the same data)."""
 
     ram = build_engine(pt, gdata)
     eng = FIMLEngine(ram.groups, pats, pt.npar, ns)
-    eng.data, eng.padded = gdata, padded
+    eng.data, eng.padded = gdata, padded is not False
+    if isinstance(padded, dict):
+        eng.share_batches(padded)
     theta0 = start_values(pt, gdata, previous)
     theta, fmin, conv, it = eng.fit(theta0, fisher_steps=fisher_steps, tol=tol)
     if not conv:

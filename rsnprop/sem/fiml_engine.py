@@ -18,9 +18,12 @@ import functools
 import math
 
 import numpy as np
-from scipy.linalg import lapack
-
 from .engine import Engine, moment_jacobian
+from .fiml_lean import Moments as _Moments
+from .fiml_lean import Padded as _Padded
+from .fiml_lean import inverse_from_cholesky as _inverse_from_cholesky  # noqa: F401  (tests)
+from .fiml_lean import lean_group_moments, lean_hessian, lean_moments
+from .fiml_lean import padded_moments as _padded_moments
 from .robust import _vech_index
 
 __all__ = ["FIMLEngine", "Pattern", "patterns"]
@@ -33,7 +36,11 @@ class Pattern:
 
     def __init__(self, obs, x, p=None):
         self.obs = obs
-        self.mis = (np.setdiff1d(np.arange(p), obs) if p is not None else None)
+        self.mis = None
+        if p is not None:
+            missing = np.ones(p, dtype=bool)
+            missing[obs] = False
+            self.mis = np.flatnonzero(missing)      # np.setdiff1d(np.arange(p), obs), sorted
         self.ix = np.ix_(obs, obs)
         self.x = x
         self.n = x.shape[0]
@@ -43,17 +50,38 @@ class Pattern:
 
 
 def patterns(x):
-    """Split the rows of ``x`` (NaN = missing) by missing-data pattern."""
+    """Split the rows of ``x`` (NaN = missing) by missing-data pattern, in the lexicographic order
+    of the patterns' masks (``np.unique(mask, axis=0)``'s)."""
     mask = ~np.isnan(x)
-    keys, inv = np.unique(mask, axis=0, return_inverse=True)
+    keys, inv = _unique_rows(mask)
     out = []
     for k, key in enumerate(keys):
         if not key.any():
             continue
         obs = np.flatnonzero(key)
-        rows = x[inv.ravel() == k][:, obs]
+        rows = x[inv == k][:, obs]
         out.append(Pattern(obs, rows, x.shape[1]))
     return out
+
+
+def _unique_rows(mask):
+    """``np.unique(mask, axis=0, return_inverse=True)`` of a boolean matrix (the inverse raveled):
+    the rows packed into bytes (first column the most significant bit, so that the byte strings
+    sort as the rows do) and the byte strings made unique, instead of numpy's sort of the rows
+    as records."""
+    n, p = mask.shape
+    if n == 0 or p == 0:
+        keys, inv = np.unique(mask, axis=0, return_inverse=True)
+        return keys, inv.ravel()
+    packed = np.ascontiguousarray(np.packbits(mask, axis=1))
+    if packed.shape[1] <= 8:                 # one unsigned integer per row, big-endian
+        wide = np.zeros((n, 8), dtype=np.uint8)
+        wide[:, :packed.shape[1]] = packed
+        codes = wide.view(">u8").ravel()
+    else:
+        codes = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
+    _, first, inv = np.unique(codes, return_index=True, return_inverse=True)
+    return mask[first], inv.ravel()
 
 
 def _vech_weights(p):
@@ -80,14 +108,6 @@ def _t4(Z, p, r, c, w):
     (f1, f2, f3, f4), ww = _t4_index(p)
     z = Z.ravel()
     return ww * (z[f1] + z[f2] + z[f3] + z[f4])
-
-
-class _Moments:
-    """Per-pattern quantities of one group at (Sigma, mu): -2 log L (up to constants), its
-    gradient with respect to Sigma (full symmetric matrix) and mu, and the stacked embedded
-    Sigma_oo^-1, Sigma_oo^-1 T Sigma_oo^-1 and Sigma_oo^-1 d of every pattern."""
-
-    __slots__ = ("f", "GS", "gmu", "SI", "B", "SD", "n")
 
 
 class _Batches:
@@ -153,65 +173,6 @@ def _pattern_moments(sigma, mu, batches, keep=False):
     return out
 
 
-class _Padded:
-    """The patterns of one group as full ``p x p`` problems (a lean fit's batch): each pattern's
-    ``Sigma_oo`` is embedded in ``Sigma`` with the missing rows and columns replaced by those of
-    the identity, so that one batched Cholesky factors every pattern (``log|I| = 0``; the data
-    moments are zero on the missing variables, so the sums are those of the observed block)."""
-
-    __slots__ = ("K", "p", "ns", "obs", "outer", "eye", "mean", "cov")
-
-    def __init__(self, pats, p):
-        self.K, self.p = len(pats), p
-        self.ns = np.array([pat.n for pat in pats])
-        self.obs = np.zeros((self.K, p), dtype=bool)
-        self.mean, self.cov = np.zeros((self.K, p)), np.zeros((self.K, p, p))
-        for k, pat in enumerate(pats):
-            self.obs[k, pat.obs] = True
-            self.mean[k, pat.obs] = pat.mean
-            self.cov[k][pat.ix] = pat.cov
-        self.outer = self.obs[:, :, None] & self.obs[:, None, :]
-        self.eye = np.where(self.outer, 0.0, np.eye(p)[None])
-
-
-def _inverse_from_cholesky(L):
-    """The inverses of the matrices whose lower Cholesky factors are stacked in ``L`` (LAPACK
-    ``potri`` per matrix: half the cost of numpy's batched general inverse of ``L`` and the
-    product ``L^-T L^-1`` for the small matrices of a lean fit)."""
-    out = np.empty_like(L)
-    for k in range(L.shape[0]):
-        out[k], info = lapack.dpotri(L[k], lower=1)
-        if info != 0:
-            raise np.linalg.LinAlgError("potri failed")
-    return np.tril(out) + np.tril(out, -1).transpose(0, 2, 1)
-
-
-def _padded_moments(sigma, mu, pad, keep=False):
-    """:func:`_pattern_moments` computed on the full-size embedded patterns of :class:`_Padded`
-    (one batched call per step instead of one per pattern size; equal to rounding)."""
-    sig = np.where(pad.outer, sigma[None], pad.eye)
-    try:
-        L = np.linalg.cholesky(sig)
-        si = _inverse_from_cholesky(L) * pad.outer
-    except np.linalg.LinAlgError:
-        return None
-    logdet = 2.0 * np.log(np.diagonal(L, axis1=1, axis2=2)).sum(axis=1)
-    d = np.where(pad.obs, pad.mean - mu[None], 0.0)
-    T = pad.cov + d[:, :, None] * d[:, None, :]
-    sT = si @ T
-    n = pad.ns
-    terms = n * (logdet + np.trace(sT, axis1=1, axis2=2))
-    b = sT @ si
-    SD = (si @ d[:, :, None])[:, :, 0]
-    out = _Moments()
-    out.f = float(terms.sum())
-    out.GS = np.tensordot(n.astype(float), si - b, axes=1)
-    out.gmu = -(2.0 * n) @ SD
-    if keep:
-        out.SI, out.B, out.SD, out.n = si, b, SD, n.astype(float)
-    return out
-
-
 def _moment_hessian(mo, p, observed):
     """Half the Hessian of -2 log L (summed over cases) with respect to (mu, vech Sigma):
     observed (at the data) or expected (E[T] = Sigma) -- lavaan's
@@ -272,14 +233,24 @@ class FIMLEngine(Engine):
         """The patterns of group ``g`` stacked by size (:class:`_Batches`) or embedded at full
         size (:class:`_Padded`, ``padded``), built once."""
         cache = self.__dict__.setdefault("_batch_cache", {})
-        if g not in cache:
-            cache[g] = (_Padded if self.padded else _Batches)(self.pats[g], self.groups[g].p)
-        return cache[g]
+        key = (g, self.padded)
+        if key not in cache:
+            cache[key] = (_Padded if self.padded else _Batches)(self.pats[g], self.groups[g].p)
+        return cache[key]
+
+    def share_batches(self, cache):
+        """Keep the batches of the patterns in the dict ``cache``, shared with the other engines of
+        the same patterns (``self.pats``; the steps of a lean invariance sequence and their score
+        tests): built once, and the last evaluation's moments found again
+        (:func:`rsnprop.sem.fiml_lean.lean_moments`)."""
+        self.__dict__["_batch_cache"] = cache
 
     def _group(self, theta, g, need_grad, need_hess, observed=False):
         gm = self.groups[g]
         p = gm.p
         used = self._used(g)
+        if self.padded:
+            return self._lean_group(theta, g, need_grad, need_hess)
         if need_hess:
             sigma, mu, ds, dm = gm.derivatives_used(theta, used)
         else:
@@ -297,6 +268,47 @@ class FIMLEngine(Engine):
             hess[np.ix_(used, used)] = 2.0 * (D.T @ H @ D)
             self._last_mo = mo
         return mo.f, grad, hess
+
+    def _lean_group(self, theta, g, need_grad, need_hess):
+        """:meth:`_group` of a lean fit (:mod:`rsnprop.sem.fiml_lean`): the patterns' inverses from
+        one inverse of Sigma, the expected information from the rank-two derivatives."""
+        gm = self.groups[g]
+        sigma, mu = gm.implied(theta)
+        mo = lean_moments(sigma, mu, self._batches(g))
+        if mo is None:
+            return np.inf, None, None
+        grad = gm.moment_gradient(theta, mo.GS, mo.gmu) if need_grad else None
+        hess = None
+        if need_hess:
+            used = self._used(g)
+            hess = np.zeros((self.q, self.q))
+            hess[np.ix_(used, used)] = lean_hessian(gm, theta, used, mo)
+        return mo.f, grad, hess
+
+    def _lean_grad_info(self, theta, need_hess):
+        """:meth:`grad_info` of a lean fit: the moments of every group's patterns in one batch
+        (:func:`rsnprop.sem.fiml_lean.lean_group_moments`)."""
+        cache = self.__dict__.setdefault("_batch_cache", {})
+        if "stack" not in cache:
+            cache["stack"] = _Padded.stack([self._batches(g) for g in range(len(self.groups))])
+        if not self.__dict__.get("_kept"):
+            for gm in self.groups:               # fixed values set once: the inverse kept per theta
+                gm.keep_solved = True
+            self._kept = True
+        implied = [gm.implied(theta) for gm in self.groups]
+        mos = lean_group_moments([s for s, _ in implied], [m for _, m in implied], cache["stack"])
+        if mos is None:
+            return np.inf, None, None
+        f, grad = 0.0, np.zeros(self.q)
+        hess = np.zeros((self.q, self.q)) if need_hess else None
+        for g, (gm, mo) in enumerate(zip(self.groups, mos)):
+            f += mo.f
+            grad += gm.moment_gradient(theta, mo.GS, mo.gmu)
+            if need_hess:
+                used = self._used(g)
+                hess[np.ix_(used, used)] += lean_hessian(gm, theta, used, mo)
+        N = self.ntotal
+        return f / N, grad / N, (hess / N if need_hess else None)
 
     def observed_information(self, theta, h=1e-5):
         """Observed unit information (half the Hessian of -2 log L / N): analytic in the
@@ -347,6 +359,8 @@ class FIMLEngine(Engine):
         return tot / self.ntotal
 
     def grad_info(self, theta, need_hess=True):
+        if self.padded:
+            return self._lean_grad_info(theta, need_hess)
         f = 0.0
         grad = np.zeros(self.q)
         hess = np.zeros((self.q, self.q)) if need_hess else None

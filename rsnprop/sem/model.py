@@ -73,6 +73,7 @@ def start_values(pt: ParTable, data: list[GroupData], previous=None) -> np.ndarr
     theta = np.full(pt.npar, np.nan)
     if previous is not None:
         _warm(theta, pt, *previous)
+        _warm_latent_means(theta, pt, *previous)
     pos = {v: i for i, v in enumerate(pt.ov)}
     lv_set = set(pt.lv)
     for g in range(pt.ngroups):
@@ -144,6 +145,37 @@ def _warm(theta, pt, prev_pt, prev_theta):
                 tot[r.par] += v
                 cnt[r.par] += 1
     theta[cnt > 0] = tot[cnt > 0] / cnt[cnt > 0]
+
+
+def _warm_latent_means(theta, pt, prev_pt, prev_theta):
+    """A warm start of latent means freed by ``pt`` (the scalar step after the metric one): the
+    least-squares shift of the indicators' previous intercepts, ``alpha_g = sum lambda_i (nu_ig -
+    nu_i,ref) / sum lambda_i^2`` (``ref``: the groups whose mean stays fixed), and the intercepts
+    now equal across groups at the reference groups' previous ones, so that the start reproduces
+    the previous implied means of the reference groups exactly (instead of a latent mean of 0 and
+    the groups' average intercepts)."""
+    old = {(r.lhs, r.op, r.rhs, r.group): (prev_theta[r.par] if r.par >= 0 else r.value) for r in prev_pt.rows}
+    mean_rows = {(r.lhs, r.group): r for r in pt.rows if r.op == "~1" and r.lhs in pt.lv}
+    shared = {}
+    for (f, g), r in mean_rows.items():
+        if r.par < 0 or not np.isnan(theta[r.par]):
+            continue
+        refs = [h for (f2, h), r2 in mean_rows.items() if f2 == f and r2.par < 0 and (r2.value or 0.0) == 0.0]
+        items = [(x.rhs, old.get((f, "=~", x.rhs, g))) for x in pt.rows
+                 if x.op == "=~" and x.lhs == f and x.group == g and x.rhs in pt.ov]
+        nu = [(old.get((i, "~1", "", g)), [old.get((i, "~1", "", h)) for h in refs]) for i, _ in items]
+        if not refs or not items or any(lam is None for _, lam in items) or any(
+                a is None or None in b for a, b in nu):
+            continue
+        lam = np.array([v for _, v in items], dtype=float)
+        ref = np.array([np.mean(b) for _, b in nu])
+        theta[r.par] = float(lam @ (np.array([a for a, _ in nu]) - ref) / (lam @ lam))
+        shared.update({(i, g): v for (i, _), v in zip(items, ref)})
+    for x in pt.rows:
+        if x.op == "~1" and x.par >= 0 and (x.lhs, x.group) in shared:
+            tied = [y.group for y in pt.rows if y.par == x.par]
+            if len(tied) > 1:
+                theta[x.par] = shared[(x.lhs, x.group)]
 
 
 def fill_matrices(pt: ParTable, engine: Engine, theta: np.ndarray, g: int):

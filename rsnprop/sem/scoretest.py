@@ -312,6 +312,8 @@ def score_tests(res, *, types=None, correction="holm", alpha=0.05, cumulative=Tr
     if isinstance(res._engine, FIMLEngine):
         eng = FIMLEngine(eng.groups, res._engine.pats, aug.npar, res._engine.ns)
         eng.padded = res._engine.padded          # a lean fit's batches (equal to rounding)
+        if eng.padded:                           # the same patterns: the fit's batches and last moments
+            eng.share_batches(res._engine.__dict__.setdefault("_batch_cache", {}))
     # constraints not tested stay imposed (rows of R that are always kept)
     tested = {(id(a), id(b)) for a, b, _, _ in pairs}
     fixed = [p for p in all_pairs if (id(p[0]), id(p[1])) not in tested]

@@ -1,0 +1,271 @@
+"""The FIML likelihood of a lean fit (:attr:`rsnprop.sem.fiml_engine.FIMLEngine.padded`): every
+missing-data pattern of a group embedded at full size, the patterns' inverses from one inverse of
+the model covariance matrix, the expected information from the low rank of the RAM derivatives.
+
+A lean fit (power replications: decisions by score tests, :func:`rsnprop.sem.api.fit_estimates`)
+needs the same numbers as a full fit to rounding, not to the last bit; the full fits
+(``rsnprop fit``, ``rsnprop invariance``, the report) never come here.
+
+* **One inverse per evaluation** (:func:`lean_moments`): with ``P = Sigma^-1`` and ``m`` the
+  missing variables of a pattern, ``Sigma_oo^-1 = P_oo - P_om P_mm^-1 P_mo`` and
+  ``log|Sigma_oo| = log|Sigma| + log|P_mm|`` (the Schur complement), so one Cholesky of
+  ``Sigma`` and small ``|m| x |m|`` blocks replace a Cholesky and an inverse per pattern.
+* **The expected information from rank-two derivatives** (:func:`lean_hessian`): the derivative
+  of ``Sigma`` with respect to a path ``A_ij`` is ``u v' + v u'`` (``u = G e_i``, ``v`` row ``j``
+  of ``(I-A)^-1 S (I-A)^-T F'``), with respect to a (co)variance ``S_ij`` ``G e_i (G e_j)' + (.)'``
+  (halved on the diagonal), so ``tr(Sigma_k^-1 dS_a Sigma_k^-1 dS_b) = 2 [(u_a'W u_b)(v_a'W v_b) +
+  (u_a'W v_b)(v_a'W u_b)]`` with ``W = Sigma_k^-1``: the information is assembled from the
+  products of the ``2E`` vectors with each pattern's inverse, without the ``E x p x p``
+  derivative tensor and the ``O(p^4)`` moment Hessian.
+* **The last moments kept** (:attr:`Padded.last`): the score tests after a fit evaluate the
+  information at the fit's last point; the patterns' inverses there are not computed again.
+
+Everything here is tested against the per-pattern computation of
+:mod:`rsnprop.sem.fiml_engine` (``tests/test_sem_fiml_batched.py``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.linalg import lapack
+
+__all__ = ["Moments", "Padded", "padded_moments", "lean_moments", "lean_group_moments", "lean_hessian",
+           "inverse_from_cholesky"]
+
+
+class Moments:
+    """Per-pattern quantities of one group at (Sigma, mu): -2 log L (up to constants), its
+    gradient with respect to Sigma (full symmetric matrix) and mu, and the stacked embedded
+    Sigma_oo^-1, Sigma_oo^-1 T Sigma_oo^-1 and Sigma_oo^-1 d of every pattern."""
+
+    __slots__ = ("f", "GS", "gmu", "SI", "B", "SD", "n")
+
+
+class Padded:
+    """The patterns of one group as full ``p x p`` problems (a lean fit's batch): each pattern's
+    ``Sigma_oo`` is embedded in ``Sigma`` with the missing rows and columns replaced by those of
+    the identity, so that one batched Cholesky factors every pattern (``log|I| = 0``; the data
+    moments are zero on the missing variables, so the sums are those of the observed block).
+    ``mpos``, ``midx``, ``meye``: the patterns with missing variables, their missing indices and
+    the identity of their padding (:func:`lean_moments`); ``bounds``, ``Ng``, ``mgidx``: the
+    patterns' groups (one group, or several: :meth:`stack`); ``last``: the key and the
+    :class:`Moments` of the last evaluation."""
+
+    __slots__ = ("K", "p", "ns", "nf", "obs", "outer", "eye", "mean", "cov", "mpos", "midx", "meye", "mgidx",
+                 "bounds", "Ng", "parts", "last")
+
+    def __init__(self, pats, p):
+        self.K, self.p = len(pats), p
+        self.ns = np.array([pat.n for pat in pats])
+        self.obs = np.zeros((self.K, p), dtype=bool)
+        self.mean, self.cov = np.zeros((self.K, p)), np.zeros((self.K, p, p))
+        for k, pat in enumerate(pats):
+            self.obs[k, pat.obs] = True
+            self.mean[k, pat.obs] = pat.mean
+            self.cov[k][pat.ix] = pat.cov
+        # the patterns with missing variables, their missing indices padded to the largest
+        # number with the dummy index p (a zero row and column of the extended P, 1 on the
+        # diagonal of P_mm: an identity block that changes neither the inverse nor the logdet)
+        nmis = p - self.obs.sum(axis=1)
+        self.mpos = np.flatnonzero(nmis)
+        self.midx = np.full((len(self.mpos), int(nmis.max(initial=0))), p)
+        for row, k in enumerate(self.mpos):
+            self.midx[row, :nmis[k]] = np.flatnonzero(~self.obs[k])
+        self._finish([self])
+
+    def _finish(self, parts):
+        """The derived arrays, and the groups of a stack (:meth:`stack`)."""
+        self.parts, self.last = parts, None
+        self.nf = self.ns.astype(float)
+        self.outer = self.obs[:, :, None] & self.obs[:, None, :]
+        self.eye = np.where(self.outer, 0.0, np.eye(self.p)[None])
+        self.meye = np.where(self.midx == self.p, 1.0, 0.0)[:, :, None] * np.eye(self.midx.shape[1])[None]
+        sizes = [part.K for part in parts]
+        self.bounds = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
+        gidx = np.repeat(np.arange(len(parts)), sizes)
+        self.mgidx = gidx[self.mpos]
+        self.Ng = np.zeros((len(parts), self.K))
+        self.Ng[gidx, np.arange(self.K)] = self.nf
+
+    @classmethod
+    def stack(cls, parts):
+        """The patterns of several groups (:class:`Padded` each, the same ``p``) in one batch: one
+        evaluation of every group's moments by one set of array operations
+        (:func:`lean_group_moments`)."""
+        out = object.__new__(cls)
+        out.p = parts[0].p
+        out.K = sum(part.K for part in parts)
+        for name in ("ns", "obs", "mean", "cov"):
+            setattr(out, name, np.concatenate([getattr(part, name) for part in parts]))
+        smax = max(part.midx.shape[1] for part in parts)
+        out.mpos = np.concatenate([part.mpos + off for part, off in
+                                   zip(parts, np.cumsum([0] + [part.K for part in parts[:-1]]))]).astype(int)
+        out.midx = np.concatenate([np.pad(part.midx, ((0, 0), (0, smax - part.midx.shape[1])),
+                                          constant_values=out.p) for part in parts]).astype(int)
+        out._finish(list(parts))
+        return out
+
+
+def inverse_from_cholesky(L):
+    """The inverses of the matrices whose lower Cholesky factors are stacked in ``L`` (LAPACK
+    ``potri`` per matrix: half the cost of numpy's batched general inverse of ``L`` and the
+    product ``L^-T L^-1`` for the small matrices of a lean fit)."""
+    out = np.empty_like(L)
+    for k in range(L.shape[0]):
+        out[k], info = lapack.dpotri(L[k], lower=1)
+        if info != 0:
+            raise np.linalg.LinAlgError("potri failed")
+    return np.tril(out) + np.tril(out, -1).transpose(0, 2, 1)
+
+
+def _from_inverses(si, logdet, mu, pad, keep):
+    """The :class:`Moments` of the patterns of ``pad`` from their embedded inverses ``si`` and
+    log-determinants."""
+    d = np.where(pad.obs, pad.mean - mu[None], 0.0)
+    T = pad.cov + d[:, :, None] * d[:, None, :]
+    sT = si @ T
+    n = pad.ns
+    terms = n * (logdet + np.trace(sT, axis1=1, axis2=2))
+    b = sT @ si
+    SD = (si @ d[:, :, None])[:, :, 0]
+    out = Moments()
+    out.f = float(terms.sum())
+    out.GS = (n.astype(float) @ (si - b).reshape(pad.K, -1)).reshape(si.shape[1:])
+    out.gmu = -(2.0 * n) @ SD
+    if keep:
+        out.SI, out.B, out.SD, out.n = si, b, SD, n.astype(float)
+    return out
+
+
+def padded_moments(sigma, mu, pad, keep=False):
+    """The patterns' moments computed on the full-size embedded patterns of :class:`Padded`, one
+    Cholesky factor per pattern (one batched call; equal to the per-size batches of
+    :mod:`rsnprop.sem.fiml_engine` to rounding); None when a pattern's ``Sigma_oo`` is not
+    positive definite."""
+    sig = np.where(pad.outer, sigma[None], pad.eye)
+    try:
+        L = np.linalg.cholesky(sig)
+        si = inverse_from_cholesky(L) * pad.outer
+    except np.linalg.LinAlgError:
+        return None
+    logdet = 2.0 * np.log(np.diagonal(L, axis1=1, axis2=2)).sum(axis=1)
+    return _from_inverses(si, logdet, mu, pad, keep)
+
+
+def lean_moments(sigma, mu, pad):
+    """:func:`padded_moments` (with the per-pattern matrices kept) from one inverse of ``Sigma``:
+    each pattern's ``Sigma_oo^-1 = P_oo - P_om P_mm^-1 P_mo`` and ``log|Sigma_oo| = log|Sigma| +
+    log|P_mm|`` (``P = Sigma^-1``; equal to the per-pattern factorisations to about 1e-13
+    relative).  When ``Sigma`` itself is not positive definite, the per-pattern computation
+    decides (its observed blocks may be).  The result is kept in ``pad.last`` and returned again
+    for the same ``(sigma, mu)``."""
+    out = lean_group_moments([sigma], [mu], pad)
+    return None if out is None else out[0]
+
+
+def lean_group_moments(sigmas, mus, pad):
+    """:func:`lean_moments` of every group of a stack (:meth:`Padded.stack`) at once: a list of
+    :class:`Moments` (one per group, their per-pattern arrays views of the stack's), or None when
+    a group's patterns are not all positive definite."""
+    key = b"".join(a.tobytes() for a in (*sigmas, *mus))
+    if pad.last is not None and pad.last[0] == key:
+        return pad.last[1]
+    Ls = [lapack.dpotrf(sigma, lower=1, clean=1) for sigma in sigmas]
+    out = _one_inverse([L for L, _ in Ls], np.array(mus), pad) if all(i == 0 for _, i in Ls) else None
+    if out is None:                    # a Sigma (or a block P_mm) not positive definite
+        out = [padded_moments(sigma, mu, part, keep=True) for sigma, mu, part in zip(sigmas, mus, pad.parts)]
+        out = None if any(mo is None for mo in out) else out
+    pad.last = (key, out)
+    return out
+
+
+def _one_inverse(Ls, mus, pad):
+    """:func:`lean_group_moments` from the lower Cholesky factors ``Ls`` of the groups' ``Sigma``;
+    None when a block ``P_mm`` is not positive definite (rounding; the caller factors per pattern
+    then)."""
+    G, p = len(Ls), pad.p
+    Px = np.zeros((G, p + 1, p + 1))                          # P, a zero row and column added
+    for g, L in enumerate(Ls):
+        P, info = lapack.dpotri(L, lower=1)
+        if info != 0:
+            return None
+        Px[g, :p, :p] = P + np.tril(P, -1).T                  # potri fills the lower triangle
+    gidx = np.repeat(np.arange(G), np.diff(pad.bounds))
+    logdet = (2.0 * np.log(np.diagonal(np.array(Ls), axis1=1, axis2=2)).sum(axis=1))[gidx]
+    si = Px[gidx, :p, :p]
+    if len(pad.mpos):
+        g = pad.mgidx[:, None]
+        Pm = Px[g, pad.midx, :p]                              # rows m of P: (k, s, p)
+        Pmm = Px[g[:, :, None], pad.midx[:, :, None], pad.midx[:, None, :]] + pad.meye
+        try:
+            Lm = np.linalg.cholesky(Pmm)
+        except np.linalg.LinAlgError:
+            return None
+        W = np.linalg.inv(Lm) @ Pm                              # P_.m P_mm^-1 P_m. = W'W
+        si[pad.mpos] -= W.transpose(0, 2, 1) @ W
+        logdet[pad.mpos] += 2.0 * np.log(np.diagonal(Lm, axis1=1, axis2=2)).sum(axis=1)
+    return _stack_from_inverses(si * pad.outer, logdet, mus[gidx], pad)
+
+
+def _stack_from_inverses(si, logdet, mu, pad):
+    """The :class:`Moments` of each group of ``pad`` from the embedded inverses ``si``, the
+    log-determinants and the model means ``mu`` of the patterns."""
+    d = np.where(pad.obs, pad.mean - mu, 0.0)
+    T = pad.cov + d[:, :, None] * d[:, None, :]
+    sT = si @ T
+    b = sT @ si
+    SD = (si @ d[:, :, None])[:, :, 0]
+    f = pad.Ng @ (logdet + np.trace(sT, axis1=1, axis2=2))
+    GS = (pad.Ng @ (si - b).reshape(pad.K, -1)).reshape(-1, pad.p, pad.p)
+    gmu = -2.0 * (pad.Ng @ SD)
+    out = []
+    for g in range(len(pad.parts)):
+        a, z = pad.bounds[g], pad.bounds[g + 1]
+        mo = Moments()
+        mo.f, mo.GS, mo.gmu = float(f[g]), GS[g], gmu[g]
+        mo.SI, mo.B, mo.SD, mo.n = si[a:z], b[a:z], SD[a:z], pad.nf[a:z]
+        out.append(mo)
+    return out
+
+
+def _entry_vectors(gm, theta):
+    """``(U, V, Dm)`` of the RAM group model ``gm`` at ``theta``: for every free matrix entry (the
+    rows of ``gm.P``: paths, (co)variances, means) ``dSigma = u v' + v u'`` (columns of ``U`` and
+    ``V``; zero for means) and ``dmu`` (columns of ``Dm``)."""
+    A, S, m, IA = gm._solved(theta)
+    p = gm.p
+    G = IA[:p]
+    C = (IA @ S @ IA.T)[:, :p]
+    eta = IA @ m
+    na, ns_, nm = len(gm.ap), len(gm.sp), len(gm.mp)
+    E = na + ns_ + nm
+    U, V, Dm = np.zeros((p, E)), np.zeros((p, E)), np.zeros((p, E))
+    if na:
+        U[:, :na] = G[:, gm.ai]
+        V[:, :na] = C[gm.aj].T
+        Dm[:, :na] = G[:, gm.ai] * eta[gm.aj]
+    if ns_:
+        U[:, na:na + ns_] = G[:, gm.si]
+        V[:, na:na + ns_] = G[:, gm.sj] * np.where(gm.si == gm.sj, 0.5, 1.0)
+    if nm:
+        Dm[:, na + ns_:] = G[:, gm.mi]
+    return U, V, Dm
+
+
+def lean_hessian(gm, theta, used, mo):
+    """Twice the expected information (the Fisher-scoring Hessian of -2 log L, summed over the
+    cases of the group) with respect to the parameters ``used`` of the group model ``gm``, from
+    the kept per-pattern inverses of ``mo`` (:func:`lean_moments`):
+    ``sum_k n_k [tr(W_k dS_a W_k dS_b) + 2 dmu_a' W_k dmu_b]``, the same numbers as ``2 Delta' H
+    Delta`` of :mod:`rsnprop.sem.fiml_engine` (expected ``H``) to rounding."""
+    U, V, Dm = _entry_vectors(gm, theta)
+    E = U.shape[1]
+    ke = len(gm.ap) + len(gm.sp)                   # entries with a derivative of Sigma
+    X = np.concatenate([U[:, :ke], V[:, :ke]], axis=1)
+    Z = X.T @ (mo.SI @ X)                          # (K, 2ke, 2ke): u'Wu, u'Wv, v'Wu, v'Wv
+    uu, uv, vv = Z[:, :ke, :ke], Z[:, :ke, ke:], Z[:, ke:, ke:]
+    he = np.zeros((E, E))
+    he[:ke, :ke] = 2.0 * np.tensordot(mo.n, uu * vv + uv * uv.transpose(0, 2, 1), axes=1)
+    he += 2.0 * Dm.T @ np.tensordot(mo.n, mo.SI, axes=1) @ Dm
+    Pu = gm.P[:, used]
+    return Pu.T @ he @ Pu
