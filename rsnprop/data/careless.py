@@ -294,8 +294,8 @@ def index_rule(flags, rules=None):
 
     Parameters
     ----------
-    flags : pandas.DataFrame
-        Boolean ``flag_<index>`` columns (from :func:`careless_indices`).
+    flags : pandas.DataFrame or dict
+        Boolean ``flag_<index>`` columns (from :func:`careless_indices`), or ``{flag: array}``.
     rules : rsnprop.data.rules.CarelessRules, optional
 
     Returns
@@ -318,11 +318,19 @@ def index_rule(flags, rules=None):
     """
 
     rules = rules or CarelessRules()
-    n = len(flags)
-    dec_cols = [c for c in flags.columns if c[len("flag_"):] in rules.decisive]
-    weak_cols = [c for c in flags.columns if c.startswith("flag_") and c not in dec_cols]
-    decisive = (flags[dec_cols].to_numpy(dtype=bool).any(axis=1) if dec_cols
-                else np.zeros(n, dtype=bool))
-    n_weak = (flags[weak_cols].to_numpy(dtype=bool).sum(axis=1) if weak_cols
-              else np.zeros(n, dtype=np.int64))
+    if isinstance(flags, dict):     # {flag: array} (a frame's column selections cost more)
+        names = list(flags)
+        n = len(flags[names[0]]) if names else 0
+
+        def block(cols):
+            return np.column_stack([np.asarray(flags[c], dtype=bool) for c in cols])
+    else:
+        names, n = list(flags.columns), len(flags)
+
+        def block(cols):
+            return flags[cols].to_numpy(dtype=bool)
+    dec_cols = [c for c in names if c[len("flag_"):] in rules.decisive]
+    weak_cols = [c for c in names if c.startswith("flag_") and c not in dec_cols]
+    decisive = block(dec_cols).any(axis=1) if dec_cols else np.zeros(n, dtype=bool)
+    n_weak = block(weak_cols).sum(axis=1) if weak_cols else np.zeros(n, dtype=np.int64)
     return decisive | (n_weak >= rules.min_index_flags), decisive, n_weak
