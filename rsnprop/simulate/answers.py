@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .population import likert_thresholds
+from .population import column_of, likert_thresholds, n_rows
 
 __all__ = ["simulate_answers", "item_attr", "item_range", "item_codes", "attention_expected",
            "show_conditions", "condition_holds", "to_float"]
@@ -185,17 +185,19 @@ class _Firms:
 def simulate_answers(instrument, params, scenario, latent, facts, likert, rng):
     """``(values, consent, decision)``: ``{item id: array of answers}`` for every non-meta
     item (before careless responding, routing and missing answers), and the consent and
-    decision-maker answers (0/1 arrays) that gate the questionnaire."""
+    decision-maker answers (0/1 arrays) that gate the questionnaire. ``latent``, ``facts``
+    and ``likert``: frames or ``{column: array}`` dicts
+    (:func:`~rsnprop.simulate.population.latent_arrays`, :func:`~.facts.fact_arrays`)."""
 
-    n = len(latent)
+    n = n_rows(latent)
     decision = (rng.random(n) >= 0.01).astype(int)
-    eta = {c: latent[f"eta_{c}"].to_numpy() for c in params.constructs}
+    eta = {c: column_of(latent, f"eta_{c}") for c in params.constructs}
     zero = np.zeros(n)
-    firms = _Firms(n=n, consent=facts["consent"].to_numpy(), decision=decision,
+    firms = _Firms(n=n, consent=column_of(facts, "consent"), decision=decision,
                    facts=_columns(facts), likert=_columns(likert), params=params, scenario=scenario, eta=eta,
                    use=0.5 * eta.get("relational", zero) + 0.5 * eta.get("informational", zero),
-                   bg=latent["born_global"].to_numpy() == 1,
-                   age=scenario.facts.survey_year - facts["founding_year"].to_numpy(),
+                   bg=column_of(latent, "born_global") == 1,
+                   age=scenario.facts.survey_year - column_of(facts, "founding_year"),
                    draws=_Draws(rng, n))
     values: dict = {}
     items = instrument.items

@@ -32,8 +32,8 @@ from .answers import (
     simulate_answers,
     to_float,
 )
-from .facts import simulate_facts
-from .population import likert_arrays, population_parameters, simulate_latent
+from .facts import fact_arrays
+from .population import column_of, latent_arrays, likert_arrays, population_parameters
 from .quirks import careless_arrays, invalid_arrays, missing_arrays, raw_csv_bytes, to_platform
 from .scenarios import get_scenario
 
@@ -128,8 +128,10 @@ def simulate_study(instrument, scenario="p1p2", n: int = 300, seed=1, *, platfor
     r_latent, r_facts, r_items, r_other, r_care, r_miss, r_inv, r_meta = streams
     shares = language_share_vector(instrument, language_shares)
     # 1-3: firms, facts, answers
-    latent = simulate_latent(params, n, r_latent)
-    facts = simulate_facts(latent, sc.facts, r_facts)
+    # the latent scores and facts as {column: array} (= simulate_latent / simulate_facts
+    # without their frames: the same draws; the frame of the truth is built when asked for)
+    latent = latent_arrays(params, n, r_latent)
+    facts = fact_arrays(latent, sc.facts, r_facts)
     # the Likert columns as floats, without a frame (= simulate_likert(...).astype(float))
     likert = {c: v.astype(float) for c, v in likert_arrays(params, latent, r_items).items()}
     values, consent, decision = simulate_answers(instrument, params, sc, latent, facts, likert, r_other)
@@ -151,10 +153,10 @@ def simulate_study(instrument, scenario="p1p2", n: int = 300, seed=1, *, platfor
 def _truth(latent, facts, out, perm, careless, answering, consent):
     """The truth per exported row (submission order): resp_id, group and latent scores,
     careless type, eligibility, consent, survey language."""
-    truth = latent.iloc[perm].reset_index(drop=True)
+    truth = pd.DataFrame(latent).iloc[perm].reset_index(drop=True)   # = simulate_latent's
     truth.insert(0, "resp_id", out["resp_id"])
     truth["careless"] = careless[perm]
-    truth["eligible"] = (facts["eligible"].to_numpy() & answering)[perm]
+    truth["eligible"] = (column_of(facts, "eligible") & answering)[perm]
     truth["consent"] = consent[perm]
     truth["survey_language"] = out["survey_language"]
     return truth
@@ -236,10 +238,11 @@ def _add_missing_and_invalid(values, items, lik_cols, sc, facts, r_miss, r_inv):
                    and str(item_attr(items[i], "type", "")) in ("likert", "integer", "decimal", "rating")
                    and attention_expected(items[i]) is None]
     # on the arrays (the frames of apply_missing / inject_invalid without building them)
-    new = missing_arrays(values, numeric_opt, r_miss, len(facts), rate=sc.missing_rate,
-                         mechanism=sc.missing_mechanism, driver=np.log(facts["employees"].to_numpy()))
+    n = len(column_of(facts, "employees"))
+    new = missing_arrays(values, numeric_opt, r_miss, n, rate=sc.missing_rate,
+                         mechanism=sc.missing_mechanism, driver=np.log(column_of(facts, "employees")))
     ranges = {c: item_range(items[c]) for c in lik_cols if c in new}
-    new.update(invalid_arrays(new, ranges, r_inv, len(facts), rate=sc.invalid_rate))
+    new.update(invalid_arrays(new, ranges, r_inv, n, rate=sc.invalid_rate))
     values.update(new)
 
 
