@@ -93,3 +93,28 @@ def test_study_from_a_copied_instrument_is_the_same(ins):
     b = simulate_study(copy.deepcopy(ins), "p1p2", n=60, seed=9, careless_rate=0.2,
                        missing_rate=0.1)
     pd.testing.assert_frame_equal(a, b, check_exact=True)
+
+
+def _mar_intercept_loop(z, rate):
+    """The 80-step bisection of quirks.missing_arrays before it stopped early."""
+    from scipy import special
+
+    lo, hi = -30.0, 30.0
+    for _ in range(80):
+        a = (lo + hi) / 2
+        if special.expit(a + 1.2 * z).mean() < rate:
+            lo = a
+        else:
+            hi = a
+    return a
+
+
+def test_mar_intercept_as_the_80_steps():
+    from rsnprop.simulate.quirks import _mar_intercept
+
+    rng = np.random.default_rng(0)
+    for t in range(200):
+        n = int(rng.integers(1, 400))
+        z = rng.standard_normal(n) * rng.uniform(0, 3) if t % 10 else np.zeros(n)
+        rate = float(rng.choice([0.0, 1e-9, 0.01, 0.03, 0.2, 0.5, 0.97, 1.0]))
+        assert _mar_intercept(1.2 * z, rate) == _mar_intercept_loop(z, rate)
