@@ -118,3 +118,15 @@ def test_mar_intercept_as_the_80_steps():
         z = rng.standard_normal(n) * rng.uniform(0, 3) if t % 10 else np.zeros(n)
         rate = float(rng.choice([0.0, 1e-9, 0.01, 0.03, 0.2, 0.5, 0.97, 1.0]))
         assert _mar_intercept(1.2 * z, rate) == _mar_intercept_loop(z, rate)
+
+
+def test_pattern_text_as_a_join_per_row():
+    from rsnprop.simulate.answers import _pattern_text
+
+    rng = np.random.default_rng(4)
+    for codes in (["linkedin", "facebook", "x", "instagram", "other"], [1, 1.0, True, "1"],
+                  [0.0, -0.0, 2]):
+        for _ in range(3):                    # the memo of the patterns seen before
+            hits = rng.random((200, len(codes))) < 0.5
+            want = [" ".join(str(c) for c, h in zip(codes, row) if h) for row in hits]
+            assert _pattern_text(hits, codes).tolist() == want

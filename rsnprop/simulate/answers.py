@@ -187,9 +187,30 @@ def _pattern_text(hits, codes):
                         dtype=object)
     key = hits.astype(np.int64) @ (np.int64(1) << np.arange(k, dtype=np.int64))
     pats, inv = np.unique(key, return_inverse=True)
-    text = np.array([" ".join(str(c) for j, c in enumerate(codes) if (int(b) >> j) & 1)
-                     for b in pats], dtype=object)
+    names = [str(c) for c in codes]        # the text depends on the codes' str only
+    memo = _pattern_memo(names)
+    text = np.empty(len(pats), dtype=object)
+    for m, b in enumerate(pats.tolist()):
+        t = memo.get(b)
+        if t is None:
+            t = memo[b] = " ".join(c for j, c in enumerate(names) if (b >> j) & 1)
+        text[m] = t
     return text[np.asarray(inv).reshape(-1)]
+
+
+#: tuple of the codes' str -> {pattern (bit j: code j): its text}, kept across studies (a
+#: study meets mostly the patterns of the one before); at most 64 code lists, 4096 patterns each
+_PATTERNS: dict = {}
+
+
+def _pattern_memo(names) -> dict:
+    key = tuple(names)
+    memo = _PATTERNS.get(key)
+    if memo is None or len(memo) > 4096:
+        if len(_PATTERNS) >= 64:
+            _PATTERNS.clear()
+        memo = _PATTERNS[key] = {}
+    return memo
 
 
 class _Draws:
