@@ -130,3 +130,24 @@ def test_pattern_text_as_a_join_per_row():
             hits = rng.random((200, len(codes))) < 0.5
             want = [" ".join(str(c) for c, h in zip(codes, row) if h) for row in hits]
             assert _pattern_text(hits, codes).tolist() == want
+
+
+def test_kept_parameters_follow_scenario_and_instrument(ins, monkeypatch):
+    from rsnprop.simulate import study
+
+    def fresh(scenario, instrument=ins, **kw):
+        with monkeypatch.context() as m:
+            m.setattr(study, "_parameters", study.population_parameters)
+            return simulate_study(instrument, scenario, n=40, seed=3, **kw)
+
+    for scenario, kw in (("p1p2", {}), ("null", {}), ("p1p2", {"bg_share": 0.8}), ("dif", {}),
+                         ("p1p2", {})):
+        pd.testing.assert_frame_equal(simulate_study(ins, scenario, n=40, seed=3, **kw),
+                                      fresh(scenario, **kw), check_exact=True)
+    other = copy.copy(ins)                         # a construct with one item fewer
+    other.constructs = dict(ins.constructs)
+    con = other.constructs["relational"]
+    other.constructs["relational"] = dataclasses.replace(con, items=list(con.items)[:-1])
+    got = simulate_study(other, "p1p2", n=40, seed=3)
+    pd.testing.assert_frame_equal(got, fresh("p1p2", other), check_exact=True)
+    assert not got.equals(simulate_study(ins, "p1p2", n=40, seed=3))

@@ -120,7 +120,7 @@ def simulate_study(instrument, scenario="p1p2", n: int = 300, seed=1, *, platfor
     instrument, sc, n = _inputs(instrument, scenario, n, careless_rate=careless_rate,
                                 missing_rate=missing_rate, missing_mechanism=missing_mechanism,
                                 invalid_rate=invalid_rate, bg_share=bg_share, careless_mix=careless_mix)
-    params = population_parameters(instrument, sc)
+    params = _parameters(instrument, sc)
     children = _seed_sequence(seed).spawn(_N_STREAMS + 1)
     streams = [np.random.default_rng(s) for s in children[:_N_STREAMS]]
     r_latent, r_facts, r_items, r_other, r_care, r_miss, r_inv, r_meta = streams
@@ -146,6 +146,32 @@ def simulate_study(instrument, scenario="p1p2", n: int = 300, seed=1, *, platfor
     if not return_truth:
         return raw
     return raw, _truth(latent, facts, out, perm, careless, answering, consent)
+
+
+#: (ids of the instrument's items and constructs dicts, the scenario as JSON) -> (what the
+#: parameters were computed from, the parameters): :func:`_parameters`
+_PARAMS: dict = {}
+
+
+def _parameters(instrument, sc):
+    """``population_parameters(instrument, sc)``, computed once per instrument and scenario
+    (about 0.9 ms a study): kept while the instrument's items dict holds the same item
+    objects (frozen) and its constructs the same constructs with the same item lists, for a
+    scenario with the same JSON. The parameters are only read here (never handed out)."""
+    items, cons = instrument.items, instrument.constructs
+    key = (id(items), id(cons), sc.model_dump_json())
+    sig = (tuple(items.values()), tuple((c, tuple(c.items)) for c in cons.values()))
+    hit = _PARAMS.get(key)
+    if (hit is not None and hit[0] is items and hit[1] is cons and len(hit[2][0]) == len(sig[0])
+            and all(a is b for a, b in zip(hit[2][0], sig[0]))
+            and len(hit[2][1]) == len(sig[1])
+            and all(a[0] is b[0] and a[1] == b[1] for a, b in zip(hit[2][1], sig[1]))):
+        return hit[3]
+    params = population_parameters(instrument, sc)
+    if len(_PARAMS) >= 16:
+        _PARAMS.clear()
+    _PARAMS[key] = (items, cons, sig, params)
+    return params
 
 
 def _truth(latent, facts, out, perm, careless, answering, consent):
