@@ -208,3 +208,17 @@ def test_careless_screen_indices_as_careless_indices(ins):
             np.testing.assert_allclose(ind[c], want_i[c].to_numpy(), rtol=1e-12, atol=1e-12)
         for c in fla:
             np.testing.assert_array_equal(np.asarray(fla[c], dtype=bool), want_f[c].to_numpy())
+
+
+def test_respondent_ids_of_text_as_the_conversion(monkeypatch):
+    from rsnprop.data import columns
+
+    vals = ["A1", None, "b 2", "", "7", "A1"]
+    for dtype in ("str", "string", pd.StringDtype("python"), object):
+        df = pd.DataFrame({"resp_id": pd.Series(vals, dtype=dtype)})
+        got = columns.respondent_ids(df, print)
+        with monkeypatch.context() as m:
+            m.setattr(columns, "SMALL_ROWS", 0)
+            want = columns.respondent_ids(df, print)
+        pd.testing.assert_series_equal(got, want)
+        assert got.tolist() == ["A1", None, "b 2", "", "7", "A1"]
