@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..instrument.scoring import construct_scores
-from .classify import classify_born_global
+from .classify import born_global_columns, classify_born_global
 from .validate import LANGUAGE_COLUMN
 from .validate_small import SMALL_ROWS
 
@@ -42,12 +42,15 @@ def analysis_data(values, kept, ids, cols, instrument, rules, *, languages, cach
     items = instrument.items
     reverse = {c: it.scale.min + it.scale.max for c, it in items.items()
                if it.type == "likert" and getattr(it, "reverse", False)}
-    gather = kept_rows_small if len(values) <= SMALL_ROWS else kept_rows
-    out = gather(values, kept, [c for c in cols.value_cols + cols.absent if c in values.columns],
-                 reverse, reuse=reuse_values)
+    columns = [c for c in cols.value_cols + cols.absent if c in values.columns]
+    floats: dict = {}      # the float columns kept_rows_small gathered, by name
+    if len(values) <= SMALL_ROWS:
+        out = kept_rows_small(values, kept, columns, reverse, floats=floats)
+    else:
+        out = kept_rows(values, kept, columns, reverse, reuse=reuse_values)
     multi = _select_multiple_indicators(out, items, kept, cache)
     scores = construct_scores(out, instrument, rules.min_items_for_score, sums=False, partial=True)
-    bg = classify_born_global(out, rules.classification)
+    bg = classify_born_global(_facts_of(out, floats), rules.classification, index=out.index)
     pieces = [pd.DataFrame({"resp_id": ids[kept].to_numpy()}, index=out.index), out]
     if languages is not None:
         pieces.insert(1, pd.DataFrame({LANGUAGE_COLUMN: pd.Series(languages[kept], dtype=object,
@@ -61,6 +64,16 @@ def analysis_data(values, kept, ids, cols, instrument, rules, *, languages, cach
         pieces.append(pd.DataFrame({c: h[kept] for c, h in cols.hashed.items()}, index=out.index))
     pieces += [bg, scores]
     return pd.concat(pieces, axis=1).reset_index(drop=True)
+
+
+def _facts_of(out, floats):
+    """The facts the classification reads, as ``{column: floats}`` (the gathered arrays
+    where there are, else the column as ``classify_born_global`` reads it); ``out`` itself
+    when its column names repeat."""
+    if not out.columns.is_unique:
+        return out
+    return {c: floats[c] if c in floats else out[c].to_numpy(dtype="float64", na_value=np.nan)
+            for c in born_global_columns(out.columns)}
 
 
 def _select_multiple_indicators(out, items, kept, cache) -> dict:
@@ -117,11 +130,13 @@ def kept_rows(values, kept, columns, reverse, *, reuse=False):
     return out
 
 
-def kept_rows_small(values, kept, columns, reverse, *, reuse=False):
+def kept_rows_small(values, kept, columns, reverse, *, reuse=False, floats=None):
     """:func:`kept_rows` for a small ``values`` (a power replication's few hundred rows): the
     same frame (the same columns, dtypes and values), the float columns taken together in one
     array and the columns put in order by position, instead of one pandas column access (and
     a column inserted) each. ``reuse`` is ignored (a copy of a small array costs nothing).
+    ``floats``: a dict that receives ``{column: its kept floats}`` of the float columns (the
+    frame's own columns).
 
     >>> vals = pd.DataFrame({"a": [1.0, 2.0, 7.0], "t": ["x", None, "z"], "b": [3.0, 4.0, 5.0]})
     >>> kept_rows_small(vals, np.array([True, False, True]), ["a", "t", "b"], {"a": 8.0}).values.tolist()
@@ -130,6 +145,7 @@ def kept_rows_small(values, kept, columns, reverse, *, reuse=False):
     if not values.columns.is_unique:
         return kept_rows(values, kept, columns, reverse)
     rows = np.flatnonzero(kept)
+    floats = {} if floats is None else floats
     pos = {c: i for i, c in enumerate(values.columns)}
     dtypes = list(values.dtypes)
     num = [c for c in columns if dtypes[pos[c]] == np.float64]
@@ -140,6 +156,7 @@ def kept_rows_small(values, kept, columns, reverse, *, reuse=False):
         if c in reverse:
             np.subtract(reverse[c], block[:, j], out=block[:, j])
     out = pd.DataFrame(block, columns=num, copy=False)
+    floats.update((c, block[:, j]) for j, c in enumerate(num))
     if len(num) == len(columns):
         return out
     is_num = set(num)

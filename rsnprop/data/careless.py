@@ -52,7 +52,7 @@ from .careless_invariance import _block_irv, irv, irv_split, longstring, pattern
 from .rules import CarelessRules
 
 __all__ = ["longstring", "irv", "irv_split", "mahad", "evenodd", "psychsyn", "person_total", "pattern",
-           "pairwise_cov", "careless_indices", "index_rule", "INDEX_OF_FLAG", "spread_to_rows"]
+           "pairwise_cov", "careless_indices", "index_rule", "INDEX_OF_FLAG"]
 
 
 def careless_indices(items, *, factors=None, rules=None, raw_items=None, reverse_in_place=None):
@@ -294,8 +294,8 @@ def index_rule(flags, rules=None):
 
     Parameters
     ----------
-    flags : pandas.DataFrame
-        Boolean ``flag_<index>`` columns (from :func:`careless_indices`).
+    flags : pandas.DataFrame or dict
+        Boolean ``flag_<index>`` columns (from :func:`careless_indices`), or ``{flag: array}``.
     rules : rsnprop.data.rules.CarelessRules, optional
 
     Returns
@@ -318,43 +318,19 @@ def index_rule(flags, rules=None):
     """
 
     rules = rules or CarelessRules()
-    n = len(flags)
-    dec_cols = [c for c in flags.columns if c[len("flag_"):] in rules.decisive]
-    weak_cols = [c for c in flags.columns if c.startswith("flag_") and c not in dec_cols]
-    decisive = (flags[dec_cols].to_numpy(dtype=bool).any(axis=1) if dec_cols
-                else np.zeros(n, dtype=bool))
-    n_weak = (flags[weak_cols].to_numpy(dtype=bool).sum(axis=1) if weak_cols
-              else np.zeros(n, dtype=np.int64))
+    if isinstance(flags, dict):     # {flag: array} (a frame's column selections cost more)
+        names = list(flags)
+        n = len(flags[names[0]]) if names else 0
+
+        def block(cols):
+            return np.column_stack([np.asarray(flags[c], dtype=bool) for c in cols])
+    else:
+        names, n = list(flags.columns), len(flags)
+
+        def block(cols):
+            return flags[cols].to_numpy(dtype=bool)
+    dec_cols = [c for c in names if c[len("flag_"):] in rules.decisive]
+    weak_cols = [c for c in names if c.startswith("flag_") and c not in dec_cols]
+    decisive = block(dec_cols).any(axis=1) if dec_cols else np.zeros(n, dtype=bool)
+    n_weak = block(weak_cols).sum(axis=1) if weak_cols else np.zeros(n, dtype=np.int64)
     return decisive | (n_weak >= rules.min_index_flags), decisive, n_weak
-
-
-def spread_to_rows(frame, n, fill=np.nan) -> dict:
-    """The columns of ``frame`` spread over ``n`` rows: ``{column: array}``, the arrays of
-    ``frame.reindex(range(n), fill_value=fill)`` without building that frame.
-
-    ``frame``'s index gives each row's position (the indices are computed on the sample's
-    rows and spread back to every row). float64 columns (``fill`` NaN) and boolean ones
-    (``fill`` False) are written into new arrays by numpy; any other column, or an index
-    that is not distinct positions below ``n``, goes through ``reindex``.
-
-    Examples
-    --------
-    >>> f = pd.DataFrame({"x": [1.5, 2.5], "b": [True, True]}, index=[2, 0])
-    >>> spread_to_rows(f[["x"]], 3)["x"].tolist(), spread_to_rows(f[["b"]], 3, False)["b"].tolist()
-    ([2.5, nan, 1.5], [True, False, True])
-    """
-    rows = frame.index.to_numpy()
-    direct = rows.dtype.kind in "iu" and frame.index.is_unique \
-        and (not len(rows) or (rows.min() >= 0 and rows.max() < n))
-    out = {}
-    for c in frame.columns:
-        s = frame[c]
-        nan_float = s.dtype == np.float64 and isinstance(fill, float) and np.isnan(fill)
-        false_bool = s.dtype == bool and fill is False
-        if direct and (nan_float or false_bool):
-            a = np.full(n, np.nan) if nan_float else np.zeros(n, dtype=bool)
-            a[rows] = s.to_numpy()
-        else:
-            a = s.reindex(range(n), fill_value=fill).to_numpy()
-        out[c] = a
-    return out

@@ -112,14 +112,13 @@ def synonym_pairs(x, critval: float = 0.6, *, anto: bool = False, pcov=None):
     with np.errstate(invalid="ignore", divide="ignore"):
         cor = cov / (sdi * sdj)
     crit = abs(critval)
-    pairs = []
-    p = a.shape[1]
-    for j in range(p):            # column-major over the lower triangle, as R's as.table
-        for i in range(j + 1, p):
-            c = cor[i, j]
-            if np.isfinite(c) and ((c < -crit) if anto else (c > crit)):
-                pairs.append((i, j))
-    return pairs
+    # column-major over the lower triangle, as R's as.table: j outer, i > j inner (the upper
+    # triangle's indices in row-major order, swapped)
+    jj, ii = np.triu_indices(a.shape[1], 1)
+    c = cor[ii, jj]
+    with np.errstate(invalid="ignore"):
+        hit = np.isfinite(c) & ((c < -crit) if anto else (c > crit))
+    return list(zip(ii[hit].tolist(), jj[hit].tolist()))
 
 
 

@@ -26,7 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .careless import careless_indices, index_rule, spread_to_rows
+from ._threads import one_blas_thread
+from .careless import _compute_indices, _flag_indices, index_rule
 from .validate_small import SMALL_ROWS, columns_array
 
 __all__ = ["CarelessScreen", "screen_careless", "attention_checks", "speeding", "index_screen"]
@@ -116,32 +117,48 @@ def index_screen(values, instrument, likert, sample, cr, flags, found):
     the ``careless_indices`` reason.  Returns the flag columns and the notes (also warned)."""
 
     n = len(values)
-    idx = {}
-    fl = pd.DataFrame(False, index=range(n), columns=[])
     notes = []
     sample_idx = np.flatnonzero(sample.stat_sample)
+    fl = {}
     if len(sample_idx):
         ind, fla, notes = _indices_of_rows(values, instrument, likert, sample_idx, cr)
-        idx = spread_to_rows(ind, n)    # = ind.reindex(range(n)), by numpy
-        fl = pd.DataFrame(spread_to_rows(fla, n, False), index=range(n)).astype(bool)
-    for c, x in idx.items():
-        flags[c] = x
-    for c in fl.columns:
-        flags[c] = fl[c].to_numpy()
-    flag_cols = list(fl.columns)
+        for c, v in ind.items():      # each index over every row: NaN outside the sample
+            flags[c] = _spread(v, sample_idx, n)
+        for c, v in fla.items():      # each flag over every row: False outside the sample
+            fl[c] = _spread(np.asarray(v, dtype=bool), sample_idx, n, fill=False)
+        flags.update(fl)
+    flag_cols = list(fl)
     if flag_cols:
         hit, _, _ = index_rule(fl, cr)
-        flags["n_index_flags"] = fl.to_numpy().sum(axis=1)
+        flags["n_index_flags"] = np.column_stack([fl[c] for c in flag_cols]).sum(axis=1)
         found.reasons["careless_indices"] = hit & sample.in_sample
     for note in notes:
         found.warn(note)
     return flag_cols, notes
 
 
+def _spread(v, rows, n, fill=None):
+    """``v`` (one value per row of ``rows``, increasing positions) over ``n`` rows, as
+    ``pandas.Series(v, index=rows).reindex(range(n))`` gives it (``fill`` elsewhere, its
+    ``fill_value``; NaN by default), the same values and dtype."""
+    v = np.asarray(v)
+    if len(rows) == n:                # every row (rows = 0 .. n-1): reindexed as it is
+        return v.copy()
+    if fill is None and v.dtype.kind == "f":
+        out = np.full(n, np.nan, dtype=v.dtype)
+    elif fill is False and v.dtype.kind == "b":
+        out = np.zeros(n, dtype=bool)
+    else:     # another dtype: as pandas reindexes it
+        return pd.Series(v, index=rows).reindex(range(n), fill_value=fill).to_numpy()
+    out[rows] = v
+    return out
+
+
 def _indices_of_rows(values, instrument, likert, rows, cr):
-    """:func:`.careless.careless_indices` of the ``likert`` answers of ``rows``: longstring and
-    IRV on the answers as given, the other indices after reverse keying (done in place by
-    careless_indices once longstring/IRV are computed)."""
+    """The careless indices of the ``likert`` answers of ``rows`` (those of
+    :func:`.careless.careless_indices`, as ``({index: values}, {flag: values}, notes)``, in
+    its order, without its frames): longstring and IRV on the answers as given, the other
+    indices after reverse keying (in place, once longstring/IRV are computed)."""
 
     items = instrument.items
     factors = [[c for c in con.items if c in likert] for con in instrument.constructs.values()]
@@ -160,5 +177,8 @@ def _indices_of_rows(values, instrument, likert, rows, cr):
         it = items[c]
         if getattr(it, "reverse", False):
             rev[j] = it.scale.min + it.scale.max
-    return careless_indices(pd.DataFrame(x_raw, columns=likert, index=rows, copy=False),
-                            factors=factors, rules=cr, reverse_in_place=rev)
+    # what careless_indices(frame of x_raw, ..., reverse_in_place=rev) computes: the frame's
+    # to_numpy() is x_raw itself (a float64 view), handed to the same two steps
+    with one_blas_thread():
+        vals = _compute_indices(x_raw, x_raw, list(likert), factors, cr, rev)
+        return _flag_indices(vals, cr, factors)

@@ -43,16 +43,33 @@ import pandas as pd
 
 from .rules import ClassificationRules
 
-__all__ = ["classify_born_global", "BG_COLUMNS"]
+__all__ = ["classify_born_global", "born_global_columns", "BG_COLUMNS", "FACT_INPUTS"]
 
 BG_COLUMNS = ["years_to_first_foreign_sale", "bg_ms20", "bg_kc25", "bg_true", "bg_kss",
               "bg_speed3", "bg_continents", "bg_countries"]
+#: the facts the classification reads
+FACT_INPUTS = ("founding_year", "first_foreign_sale_year", "foreign_share_y3", "distant_markets",
+               "phase", "n_continents", "n_countries")
 
 
-def _col(values, name):
+def born_global_columns(columns) -> list:
+    """The :data:`FACT_INPUTS` among ``columns`` (a frame's column names), in that order: the
+    columns :func:`classify_born_global` reads (the others it treats as unknown).
+
+    >>> born_global_columns(["phase", "rel_1", "founding_year"])
+    ['founding_year', 'phase']
+    """
+    have = set(columns)
+    return [c for c in FACT_INPUTS if c in have]
+
+
+def _col(values, name, n):
+    if isinstance(values, dict):
+        return (np.asarray(values[name], dtype="float64") if name in values
+                else np.full(n, np.nan))
     if name in values.columns:
         return values[name].to_numpy(dtype="float64", na_value=np.nan)
-    return np.full(len(values), np.nan)
+    return np.full(n, np.nan)
 
 
 def _tri(true, false):
@@ -61,16 +78,18 @@ def _tri(true, false):
     return np.where(true, 1.0, np.where(false, 0.0, np.nan))
 
 
-def classify_born_global(values, rules=None):
+def classify_born_global(values, rules=None, *, index=None):
     """Classification columns (see the module docstring) for every row of ``values``.
 
     Parameters
     ----------
-    values : pandas.DataFrame
+    values : pandas.DataFrame or dict
         Recoded facts: ``founding_year``, ``first_foreign_sale_year``, ``foreign_share_y3``,
         ``n_countries``, ``n_continents``, ``distant_markets``, ``phase`` (missing columns are
-        treated as unknown).
+        treated as unknown); or ``{column: floats}`` of them (then ``index`` is required).
     rules : rsnprop.data.rules.ClassificationRules, optional
+    index : pandas.Index, optional
+        The rows' index (default: ``values.index``).
 
     Returns
     -------
@@ -81,10 +100,12 @@ def classify_born_global(values, rules=None):
 
     r = rules or ClassificationRules()
     w = r.window_years
-    found, first = _col(values, "founding_year"), _col(values, "first_foreign_sale_year")
-    share = _col(values, "foreign_share_y3")
-    distant = _col(values, "distant_markets")
-    phase = _col(values, "phase")
+    index = values.index if index is None else index
+    n = len(index)
+    found, first = _col(values, "founding_year", n), _col(values, "first_foreign_sale_year", n)
+    share = _col(values, "foreign_share_y3", n)
+    distant = _col(values, "distant_markets", n)
+    phase = _col(values, "phase", n)
     years = first - found
     with np.errstate(invalid="ignore"):
         never = phase == 1                                   # no foreign sale yet
@@ -106,14 +127,14 @@ def classify_born_global(values, rules=None):
         true_bg = fast & intense & far
         not_true = late | (share < r.kss_share) | (distant == 0)
         out["bg_true"] = _tri(true_bg, not_true)
-        kss = np.full(len(values), None, dtype=object)
+        kss = np.full(n, None, dtype=object)
         kss[fast & ~np.isnan(share) & ~np.isnan(distant)] = "apparent_born_global"
         kss[true_bg] = "true_born_global"
         kss[late] = "gradual"
         out["bg_kss"] = kss
         out["bg_speed3"] = _tri(fast, late)
-        ncont, ncty = _col(values, "n_continents"), _col(values, "n_countries")
+        ncont, ncty = _col(values, "n_continents", n), _col(values, "n_countries", n)
         out["bg_continents"] = _tri(ncont >= r.min_continents,
                                     (ncont < r.min_continents) | never)
         out["bg_countries"] = _tri(ncty >= r.min_countries, (ncty < r.min_countries) | never)
-    return pd.DataFrame(out, index=values.index)
+    return pd.DataFrame(out, index=index)

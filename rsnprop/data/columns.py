@@ -27,6 +27,7 @@ import pandas as pd
 
 from .platforms import combine_indicators
 from .validate import DROP_TYPES, check_columns
+from .validate_small import SMALL_ROWS
 
 __all__ = ["Columns", "select_columns", "respondent_ids"]
 
@@ -83,6 +84,10 @@ def respondent_ids(df, warn):
         warn("no resp_id column: respondents are identified by their row number")
         return pd.Series([f"row{i + 1}" for i in range(len(df))], dtype=object)
     rid = df["resp_id"]
+    if isinstance(rid.dtype, pd.StringDtype) and len(rid) <= SMALL_ROWS:
+        # text already: its values as they are, missing as None (what the conversion to
+        # "string" below gives), without that conversion (a small export: 0.46 -> 0.15 ms)
+        return pd.Series(rid.to_numpy(dtype=object, na_value=None), dtype=object)
     if pd.api.types.is_float_dtype(rid.dtype) and (rid.dropna() % 1 == 0).all():
         rid = rid.astype("Int64")
     txt = rid.astype("string")

@@ -76,7 +76,8 @@ def find_duplicates(ids, items, columns=None):
     srcs = []
     # a small frame (a power replication): the numeric columns read as one array, not one
     # pandas column access each (the same floats)
-    small = _numeric_block(items, cols) if n <= SMALL_ROWS else {}
+    names, nblock = _numeric_array(items, cols) if n <= SMALL_ROWS else ([], None)
+    small = {c: nblock[:, j] for j, c in enumerate(names)}
     for c in cols:
         if c in small:
             srcs.append((True, small[c], None))
@@ -106,7 +107,11 @@ def find_duplicates(ids, items, columns=None):
                 hb *= mult
                 hb ^= hb >> shift
 
-    starts = list(range(0, n, 1 << 16))
+    if small and n <= (1 << 16):    # one block of rows: the float keys made at once
+        _hash_small(srcs, nblock, small, h, answered, mult, shift)
+        starts = []
+    else:
+        starts = list(range(0, n, 1 << 16))
     if len(starts) > 1:
         # both cores, on disjoint row blocks: a row's key does not depend on the split
         from concurrent.futures import ThreadPoolExecutor
@@ -144,16 +149,38 @@ def find_duplicates(ids, items, columns=None):
 _NAN_KEY = -1.7976931348623157e308
 
 
-def _numeric_block(frame, cols) -> dict:
-    """``{column: floats}`` of the numeric (not boolean) ``cols`` of ``frame``, read as one
-    array (``frame[c].to_numpy(dtype="float64", na_value=nan)`` each, without the accesses)."""
+def _numeric_array(frame, cols):
+    """``(names, block)``: the numeric (not boolean) ``cols`` of ``frame`` and their floats as
+    one column-major array (``([], None)`` when none, or when column names repeat)."""
     dtypes = dict(zip(frame.columns, frame.dtypes))
     num = [c for c in cols if pd.api.types.is_numeric_dtype(dtypes[c])
            and not pd.api.types.is_bool_dtype(dtypes[c])]
     if not num or not frame.columns.is_unique:
-        return {}
-    block = np.asfortranarray(columns_array(frame, num))
-    return {c: block[:, j] for j, c in enumerate(num)}
+        return [], None
+    return num, np.asfortranarray(columns_array(frame, num))
+
+
+def _hash_small(srcs, nblock, small, h, answered, mult, shift):
+    """The row keys of :func:`find_duplicates` over all rows at once (one block of rows): the
+    float columns' answered counts and bit keys (NaN as ``_NAN_KEY``, -0.0 as 0.0) made for
+    the whole numeric block ``nblock`` in two operations, then the same mixing, column by
+    column in the same order (so the same keys)."""
+    nan = np.isnan(nblock)
+    answered += (~nan).sum(axis=1)
+    keys = (np.where(nan, _NAN_KEY, nblock) + 0.0).view(np.uint64)
+    col = {id(a): j for j, a in enumerate(small.values())}
+    for is_num, a, ok in srcs:
+        if is_num and id(a) in col:
+            h ^= keys[:, col[id(a)]]
+        elif is_num:
+            nan_a = np.isnan(a)
+            answered += ~nan_a
+            h ^= (np.where(nan_a, _NAN_KEY, a) + 0.0).view(np.uint64)
+        else:
+            answered += ok
+            h ^= a
+        h *= mult
+        h ^= h >> shift
 
 
 

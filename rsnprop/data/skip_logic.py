@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .validate import problems_frame
-from .validate_small import SMALL_ROWS
+from .validate_small import SMALL_ROWS, columns_array
 
 __all__ = ["Routing", "apply_skip_logic", "shown_mask", "routing_masks", "check_skip_logic",
            "shown_missing_share", "notna_array", "token_mask"]
@@ -225,8 +225,9 @@ def shown_missing_share(values, columns, shown):
 
     n = len(values)
     n_miss, n_shown = np.zeros(n), np.zeros(n)
+    answered = _answered_floats(values, columns)
     for c in columns:
-        miss = ~notna_array(values[c])
+        miss = ~(answered[c] if c in answered else notna_array(values[c]))
         sh = shown.get(c)
         if sh is None:
             n_miss += miss
@@ -237,6 +238,21 @@ def shown_missing_share(values, columns, shown):
     with np.errstate(invalid="ignore", divide="ignore"):
         return n_miss / n_shown     # = isna().mean(axis=1) when every column was shown
 
+
+
+def _answered_floats(values, columns) -> dict:
+    """``{column: answered}`` of the float64 ``columns`` of a small ``values`` (read as one
+    array: the masks ``notna_array`` gives, without a pandas column access each); empty for a
+    big frame or one whose column names repeat."""
+    if len(values) > SMALL_ROWS or not values.columns.is_unique:
+        return {}
+    pos = {c: i for i, c in enumerate(values.columns)}
+    dtypes = values.dtypes.to_numpy()
+    num = list(dict.fromkeys(c for c in columns if dtypes[pos[c]] == np.float64))
+    if not num:
+        return {}
+    ok = ~np.isnan(columns_array(values, num))
+    return {c: ok[:, j] for j, c in enumerate(num)}
 
 
 def _flat(mask):

@@ -60,35 +60,93 @@ def columns_array(frame, cols):
     return frame.take([pos[c] for c in cols], axis=1).to_numpy(dtype="float64", na_value=np.nan)
 
 
+class _FloatColumn:
+    """What :func:`.validate._validate_numeric_fast` reads of a column (its length and
+    ``to_numpy``), over the column's floats already read with the others: the values it
+    copies are those of ``Series.to_numpy(dtype="float64", na_value=nan)``, which it reads
+    for a column that is not float64 (and a float64 column's ``to_numpy()`` holds)."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values):
+        self.values = values
+
+    def __len__(self):
+        return len(self.values)
+
+    def to_numpy(self, dtype=None, na_value=None):
+        return self.values
+
+
+#: dtype -> numeric and not boolean (pandas' dtype tests cost more than the check of a column)
+_NUMERIC_DTYPE: dict = {}
+
+
+def _numeric_dtype(dt) -> bool:
+    hit = _NUMERIC_DTYPE.get(dt)
+    if hit is None:
+        hit = bool(pd.api.types.is_numeric_dtype(dt) and not pd.api.types.is_bool_dtype(dt))
+        if len(_NUMERIC_DTYPE) < 256:
+            _NUMERIC_DTYPE[dt] = hit
+    return hit
+
+
 def _is_numeric_item(item) -> bool:
     itype = getattr(item, "type", "")
     return item.numeric if hasattr(item, "numeric") else itype in (
         "likert", "integer", "decimal", "constant_sum")
 
 
+#: tuple of item ids -> (the items, their bounds and kinds as arrays): :func:`_item_checks`
+_CHECKS: dict = {}
+
+
+def _item_checks(items):
+    """``(lo, hi, intlike, choice_cols, allowed)`` of ``items``: the scale bounds as floats
+    (NaN: none), whether a fraction is a problem, and the select_one items with choices
+    (positions, allowed codes). Read once per list of items (kept while the same item objects
+    are passed: the instrument's items are frozen; at most 64 lists)."""
+    key = tuple(map(id, items))
+    hit = _CHECKS.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], items)):
+        return hit[1]
+    lo, hi, intlike, choice_cols, allowed = [], [], [], [], []
+    for j, item in enumerate(items):
+        a, b = _bounds(item)
+        lo.append(np.nan if a is None else float(a))
+        hi.append(np.nan if b is None else float(b))
+        itype = getattr(item, "type", "")
+        choices = getattr(item, "choices", {}) or {}
+        intlike.append(itype in ("likert", "integer") or bool(choices and itype == "select_one"))
+        if choices and itype == "select_one":
+            choice_cols.append(j)
+            allowed.append(np.array([float(c) for c in choices], dtype="float64"))
+    checks = (np.array(lo, dtype="float64"), np.array(hi, dtype="float64"),
+              np.array(intlike, dtype=bool), choice_cols, allowed)
+    if len(_CHECKS) >= 64:
+        _CHECKS.clear()
+    _CHECKS[key] = (list(items), checks)
+    return checks
+
+
 def _suspect(arr, items, tokens):
     """Boolean per column of ``arr`` (rows x columns, floats): True where the column-wise
-    check could change a value or find a problem (conservative: False only when it cannot)."""
+    check could change a value or find a problem (conservative: False only when it cannot):
+    a numeric missing-value code within the column's range, a value out of the scale, a
+    fraction where an integer is expected, a code not among a select_one item's choices."""
     num_tokens = np.array(_numeric_tokens(frozenset(tokens)), dtype="float64")
+    lo, hi, intlike, choice_cols, allowed = _item_checks(items)
     with np.errstate(invalid="ignore"):
         vmin = np.nanmin(arr, axis=0, initial=np.inf)
         vmax = np.nanmax(arr, axis=0, initial=-np.inf)
         frac = ((arr - np.floor(arr)) > 0).any(axis=0)
-    out = np.zeros(arr.shape[1], dtype=bool)
-    for j, item in enumerate(items):
-        lo, hi = _bounds(item)
-        itype = getattr(item, "type", "")
-        choices = getattr(item, "choices", {}) or {}
-        if len(num_tokens) and ((num_tokens >= vmin[j]) & (num_tokens <= vmax[j])).any():
-            out[j] = True
-        elif (lo is not None and vmin[j] < lo) or (hi is not None and vmax[j] > hi):
-            out[j] = True
-        elif frac[j] and (itype in ("likert", "integer") or (choices and itype == "select_one")):
-            out[j] = True
-        elif choices and itype == "select_one":
-            allowed = np.array([float(c) for c in choices], dtype="float64")
+        out = (vmin < lo) | (vmax > hi) | (frac & intlike)     # NaN bounds compare False
+        if len(num_tokens):
+            out |= ((num_tokens[:, None] >= vmin) & (num_tokens[:, None] <= vmax)).any(axis=0)
+    for j, ok in zip(choice_cols, allowed):
+        if not out[j]:
             col = arr[:, j]
-            out[j] = bool((~np.isin(col, allowed) & ~np.isnan(col)).any())
+            out[j] = bool((~np.isin(col, ok) & ~np.isnan(col)).any())
     return out
 
 
@@ -108,8 +166,7 @@ def validate_items_small(df, instrument, rules, columns):
         if getattr(item, "type", "") == "select_multiple" or not _is_numeric_item(item):
             continue
         slot[col] = len(slot)
-        dt = dtypes[col]
-        if pd.api.types.is_numeric_dtype(dt) and not pd.api.types.is_bool_dtype(dt):
+        if _numeric_dtype(dtypes[col]):
             fast.append(col)
     block = np.empty((len(df), len(columns)), dtype="float64", order="F")
     out, col_probs, col_recodes = {}, {}, {}
@@ -121,9 +178,9 @@ def validate_items_small(df, instrument, rules, columns):
         suspect = _suspect(arr, [items[c] for c in fast], tokens)
         for j, col in enumerate(fast):
             dest = block[:, slot[col]]
-            if suspect[j]:
-                vals, pr, rc = _validate_numeric_fast(df[col], items[col], tokens, positions,
-                                                      out=dest)
+            if suspect[j]:     # the floats read above, not a pandas column access each
+                vals, pr, rc = _validate_numeric_fast(_FloatColumn(arr[:, j]), items[col],
+                                                      tokens, positions, out=dest)
             else:
                 dest[...] = arr[:, j]
                 vals, pr, rc = dest, [], {}

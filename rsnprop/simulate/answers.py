@@ -23,10 +23,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .population import likert_thresholds
+from .population import column_of, likert_thresholds, n_rows
 
 __all__ = ["simulate_answers", "item_attr", "item_range", "item_codes", "attention_expected",
-           "show_conditions", "condition_holds", "to_float"]
+           "show_conditions", "condition_holds", "to_float", "item_meta", "ItemMeta"]
 
 
 def item_attr(obj, key, default=None):
@@ -119,6 +119,54 @@ def to_float(x) -> float:
         return float("nan")
 
 
+class ItemMeta:
+    """What the simulator reads of each item of an instrument, read once
+    (:func:`item_meta`): ``type`` (text), ``range`` (:func:`item_range`), ``codes``
+    (:func:`item_codes`; not to be changed by callers), ``attention``
+    (:func:`attention_expected`), ``required``, ``reverse``, ``pii``, ``exclusive`` and
+    ``show``: per item, its ``show_if`` conditions as ``(key, condition)`` with ``key =
+    (item, op, repr(value))``; each a dict by item id, in the instrument's order."""
+
+    def __init__(self, items):
+        self.type = {i: str(item_attr(it, "type", "")) for i, it in items.items()}
+        self.range = {i: item_range(it) for i, it in items.items()}
+        self.codes = {i: item_codes(it) for i, it in items.items()}
+        self.attention = {i: attention_expected(it) for i, it in items.items()}
+        self.required = {i: item_attr(it, "required", False) for i, it in items.items()}
+        self.reverse = {i: item_attr(it, "reverse", False) for i, it in items.items()}
+        self.pii = {i: item_attr(it, "pii", False) for i, it in items.items()}
+        self.exclusive = {i: item_attr(it, "exclusive", ()) for i, it in items.items()}
+        self.show = {i: [((item_attr(c, "item"), str(item_attr(c, "op", "eq")),
+                           repr(item_attr(c, "value"))), c) for c in show_conditions(it)]
+                     for i, it in items.items()}
+
+
+#: id of an instrument's ``items`` dict -> (that dict, its item objects, ItemMeta)
+_META: dict = {}
+
+
+def item_meta(instrument) -> ItemMeta:
+    """The :class:`ItemMeta` of ``instrument``, computed once and kept while its ``items``
+    dict holds the same item objects (checked by identity at each call: the instrument's
+    items are frozen dataclasses, so an item changes only by being replaced). Items given as
+    plain dicts are assumed not to be changed in place after a first simulation. At most 16
+    instruments are kept (they are held here, so their ids are not reused).
+
+    >>> from types import SimpleNamespace as NS
+    >>> ins = NS(items={"q1": {"type": "likert", "scale": {"min": 1, "max": 5}}})
+    >>> item_meta(ins).range, item_meta(ins) is item_meta(ins)
+    ({'q1': (1.0, 5.0)}, True)
+    """
+    items = instrument.items
+    entry = _META.get(id(items))
+    if (entry is None or entry[0] is not items or len(entry[1]) != len(items)
+            or not all(a is b for a, b in zip(entry[1], items.values()))):
+        if len(_META) >= 16:
+            _META.clear()
+        entry = _META[id(items)] = (items, tuple(items.values()), ItemMeta(items))
+    return entry[2]
+
+
 def _multi(rng, codes, probs, n, force_first=False):
     """Space-separated select_multiple answers (ODK convention), never empty."""
 
@@ -139,9 +187,30 @@ def _pattern_text(hits, codes):
                         dtype=object)
     key = hits.astype(np.int64) @ (np.int64(1) << np.arange(k, dtype=np.int64))
     pats, inv = np.unique(key, return_inverse=True)
-    text = np.array([" ".join(str(c) for j, c in enumerate(codes) if (int(b) >> j) & 1)
-                     for b in pats], dtype=object)
+    names = [str(c) for c in codes]        # the text depends on the codes' str only
+    memo = _pattern_memo(names)
+    text = np.empty(len(pats), dtype=object)
+    for m, b in enumerate(pats.tolist()):
+        t = memo.get(b)
+        if t is None:
+            t = memo[b] = " ".join(c for j, c in enumerate(names) if (b >> j) & 1)
+        text[m] = t
     return text[np.asarray(inv).reshape(-1)]
+
+
+#: tuple of the codes' str -> {pattern (bit j: code j): its text}, kept across studies (a
+#: study meets mostly the patterns of the one before); at most 64 code lists, 4096 patterns each
+_PATTERNS: dict = {}
+
+
+def _pattern_memo(names) -> dict:
+    key = tuple(names)
+    memo = _PATTERNS.get(key)
+    if memo is None or len(memo) > 4096:
+        if len(_PATTERNS) >= 64:
+            _PATTERNS.clear()
+        memo = _PATTERNS[key] = {}
+    return memo
 
 
 class _Draws:
@@ -180,23 +249,26 @@ class _Firms:
     bg: object
     age: object
     draws: _Draws
+    meta: ItemMeta = None
 
 
 def simulate_answers(instrument, params, scenario, latent, facts, likert, rng):
     """``(values, consent, decision)``: ``{item id: array of answers}`` for every non-meta
     item (before careless responding, routing and missing answers), and the consent and
-    decision-maker answers (0/1 arrays) that gate the questionnaire."""
+    decision-maker answers (0/1 arrays) that gate the questionnaire. ``latent``, ``facts``
+    and ``likert``: frames or ``{column: array}`` dicts
+    (:func:`~rsnprop.simulate.population.latent_arrays`, :func:`~.facts.fact_arrays`)."""
 
-    n = len(latent)
+    n = n_rows(latent)
     decision = (rng.random(n) >= 0.01).astype(int)
-    eta = {c: latent[f"eta_{c}"].to_numpy() for c in params.constructs}
+    eta = {c: column_of(latent, f"eta_{c}") for c in params.constructs}
     zero = np.zeros(n)
-    firms = _Firms(n=n, consent=facts["consent"].to_numpy(), decision=decision,
+    firms = _Firms(n=n, consent=column_of(facts, "consent"), decision=decision,
                    facts=_columns(facts), likert=_columns(likert), params=params, scenario=scenario, eta=eta,
                    use=0.5 * eta.get("relational", zero) + 0.5 * eta.get("informational", zero),
-                   bg=latent["born_global"].to_numpy() == 1,
-                   age=scenario.facts.survey_year - facts["founding_year"].to_numpy(),
-                   draws=_Draws(rng, n))
+                   bg=column_of(latent, "born_global") == 1,
+                   age=scenario.facts.survey_year - column_of(facts, "founding_year"),
+                   draws=_Draws(rng, n), meta=item_meta(instrument))
     values: dict = {}
     items = instrument.items
     for iid in items:
@@ -221,10 +293,8 @@ def _columns(frame) -> dict:
 def _answer(iid, item, firms):
     """The answers to one item (None: a meta item, or a constant-sum item filled later)."""
 
-    n = firms.n
-    typ = str(item_attr(item, "type", ""))
-    rng_ = item_range(item)
-    codes = item_codes(item)
+    n, meta = firms.n, firms.meta
+    typ, rng_, codes = meta.type[iid], meta.range[iid], meta.codes[iid]
     if typ == "meta":
         return None
     if iid == "consent":
@@ -236,12 +306,12 @@ def _answer(iid, item, firms):
         return v if iid == "sector" else v.astype(float)
     if iid in firms.likert:
         v = firms.likert[iid]
-        if item_attr(item, "reverse", False):
+        if meta.reverse[iid]:
             lo, hi = firms.params.items[iid]["min"], firms.params.items[iid]["max"]
             v = lo + hi - v
         return v
-    if attention_expected(item) is not None:
-        return np.full(n, to_float(attention_expected(item)))
+    if meta.attention[iid] is not None:
+        return np.full(n, to_float(meta.attention[iid]))
     if typ == "constant_sum" or iid.startswith("cs_"):
         return None  # filled by _constant_sum, as a group
     if typ == "select_multiple":
@@ -264,7 +334,7 @@ def _select_multiple(iid, item, codes, firms):
     n, draws = firms.n, firms.draws
     # exclusive options ("none": no social media) are not simulated: every simulated
     # firm uses at least one option (same draws as before such options existed)
-    codes = [c for c in codes if c not in (item_attr(item, "exclusive", ()) or ())]
+    codes = [c for c in codes if c not in (firms.meta.exclusive[iid] or ())]
     if iid == "rsn_platforms":
         base = {"linkedin": 0.92, "facebook": 0.55, "x": 0.25, "instagram": 0.35,
                 "youtube": 0.2, "xing": 0.06, "wechat": 0.03, "tiktok": 0.08, "other": 0.04}
@@ -343,7 +413,7 @@ def _constant_sum(values, items, firms, rng):
     """The constant-sum items: the relational share of 100 points follows the latent
     difference relational - informational (``scenario.cs_slope``)."""
 
-    cs_items = [i for i in items if str(item_attr(items[i], "type", "")) == "constant_sum"]
+    cs_items = [i for i in items if firms.meta.type[i] == "constant_sum"]
     if not cs_items:
         return
     zero = np.zeros(firms.n)

@@ -28,7 +28,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["simulate_facts", "FACT_COLUMNS"]
+from .population import column_of, n_rows
+
+__all__ = ["simulate_facts", "fact_arrays", "FACT_COLUMNS"]
 
 FACT_COLUMNS = ("founding_year", "first_foreign_sale_year", "foreign_share_y3", "foreign_share_now",
                 "n_countries", "n_continents", "distant_markets", "employees", "turnover_band",
@@ -47,9 +49,18 @@ def simulate_facts(truth, spec, rng):
     2 other manager, 3 marketing/communication staff, 4 other; ``consent`` 1 yes, 0 no.
     """
 
-    n = len(truth)
-    bg = truth["born_global"].to_numpy() == 1
-    phase = truth["phase"].to_numpy()
+    index = truth.index if hasattr(truth, "index") else None
+    return pd.DataFrame(fact_arrays(truth, spec, rng), index=index)
+
+
+def fact_arrays(truth, spec, rng) -> dict:
+    """:func:`simulate_facts`' columns as ``{column: array}`` (the same draws, without the
+    frame); ``truth`` a frame or a ``{column: array}`` dict
+    (:func:`rsnprop.simulate.population.latent_arrays`)."""
+
+    n = n_rows(truth)
+    bg = column_of(truth, "born_global") == 1
+    phase = column_of(truth, "phase")
     year = spec.survey_year
     u = rng.random((n, 16))
     z = rng.standard_normal((n, 4))
@@ -81,7 +92,7 @@ def simulate_facts(truth, spec, rng):
     n_countries = np.minimum(n_countries, 120)
 
     eligible = u[:, 11] >= spec.ineligible_rate
-    log_emp = np.log(22.0) + 0.95 * truth["size_z"].to_numpy()
+    log_emp = np.log(22.0) + 0.95 * column_of(truth, "size_z")
     employees = np.clip(np.round(np.exp(log_emp)), 1, 249)
     employees = np.where(eligible, employees, np.round(250 + 900 * u[:, 12]))
     turnover = employees * 0.15 * np.exp(0.45 * z[:, 2])          # EUR million
@@ -92,7 +103,7 @@ def simulate_facts(truth, spec, rng):
     role = 1 + np.searchsorted([0.55, 0.80, 0.92], u[:, 14])
     consent = (u[:, 15] >= spec.nonconsent_rate).astype(int)
 
-    return pd.DataFrame({
+    return {
         "founding_year": founding.astype(int),
         "first_foreign_sale_year": first,
         "foreign_share_y3": share_y3,
@@ -103,11 +114,11 @@ def simulate_facts(truth, spec, rng):
         "employees": employees.astype(int),
         "turnover_band": turnover_band.astype(int),
         "balance_band": balance_band.astype(int),
-        "sector": truth["sector"].to_numpy(),
+        "sector": column_of(truth, "sector"),
         "b2b": b2b,
         "role": role.astype(int),
         "phase": phase.astype(int),
         "survey_year": np.full(n, year, dtype=int),
         "consent": consent,
         "eligible": eligible,
-    }, index=truth.index)
+    }

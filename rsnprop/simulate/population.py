@@ -31,7 +31,8 @@ from ..results import Result, jsonsafe
 from .scenarios import GROUPS, Scenario, get_scenario
 
 __all__ = ["PopulationParameters", "population_parameters", "likert_thresholds",
-           "simulate_latent", "simulate_likert", "likert_arrays", "scale_items", "instrument_constructs"]
+           "simulate_latent", "simulate_likert", "likert_arrays", "latent_arrays", "column_of", "n_rows",
+           "scale_items", "instrument_constructs"]
 
 PHASES = (1, 2, 3, 4)
 
@@ -248,12 +249,45 @@ def _construct_loadings(sc: Scenario, instrument, constructs):
     return out
 
 
+def n_rows(frame) -> int:
+    """The number of rows of a DataFrame or of a ``{column: array}`` dict (the length of its
+    first array; 0 when empty).
+
+    >>> n_rows({"a": np.zeros(3)}), n_rows(pd.DataFrame({"a": [1, 2]}))
+    (3, 2)
+    """
+    if isinstance(frame, dict):
+        return len(next(iter(frame.values()))) if frame else 0
+    return len(frame)
+
+
+def column_of(frame, name):
+    """Column ``name`` of a DataFrame (``frame[name].to_numpy()``) or of a ``{column: array}``
+    dict (the array itself), so that the simulator's steps take either.
+
+    >>> column_of({"a": np.arange(2)}, "a").tolist(), column_of(pd.DataFrame({"a": [1.5]}), "a").tolist()
+    ([0, 1], [1.5])
+    """
+    if isinstance(frame, dict):
+        return frame[name]
+    return frame[name].to_numpy()
+
+
 def simulate_latent(params: PopulationParameters, n: int, rng):
     """Draw ``n`` firms: group, phase, size, sector and latent scores ``eta_<construct>``.
 
     Returns a DataFrame with columns ``born_global`` (0/1, the truth), ``group``, ``phase``,
-    ``size_z``, ``sector`` and one ``eta_<construct>`` per construct.
+    ``size_z``, ``sector`` and one ``eta_<construct>`` per construct (the columns of
+    :func:`latent_arrays`, which draws them).
     """
+
+    return pd.DataFrame(latent_arrays(params, n, rng))
+
+
+def latent_arrays(params: PopulationParameters, n: int, rng) -> dict:
+    """:func:`simulate_latent`'s columns as ``{column: array}``, each the array its frame's
+    ``to_numpy()`` gives (text columns as object arrays of ``str``): the same draws, without
+    the frame, which a simulated study reads column by column."""
 
     sc: Scenario = params._scenario
     constructs = params.constructs
@@ -281,10 +315,9 @@ def simulate_latent(params: PopulationParameters, n: int, rng):
             eta[mask, j] = (params.means[g][c] + slope * (phase[mask] - params.phase_mean[g])
                             + sc.size_slopes.get(c, 0.0) * size_z[mask]
                             + (eff[idx] - w @ eff) + zeta[mask, j])
-    # one constructor (not a column inserted per construct): the same frame, built once
-    return pd.DataFrame({"born_global": bg, "group": group, "phase": phase, "size_z": size_z,
-                         "sector": sector.astype(str),
-                         **{f"eta_{c}": eta[:, j] for j, c in enumerate(constructs)}})
+    return {"born_global": bg, "group": group.astype(object), "phase": phase, "size_z": size_z,
+            "sector": sector.astype(str).astype(object),
+            **{f"eta_{c}": eta[:, j] for j, c in enumerate(constructs)}}
 
 
 def simulate_likert(params: PopulationParameters, latent, rng):
@@ -298,9 +331,10 @@ def simulate_likert(params: PopulationParameters, latent, rng):
 
 def likert_arrays(params: PopulationParameters, latent, rng) -> dict:
     """:func:`simulate_likert`'s columns as ``{item: array}`` (the same draws; without the
-    frame, which a simulated study does not need)."""
+    frame, which a simulated study does not need); ``latent`` a frame or
+    :func:`latent_arrays`' dict."""
 
-    n = len(latent)
+    n = n_rows(latent)
     cols = {}
     noise = rng.standard_normal((n, len(params.items)))
     eta = {}        # each latent column read once, not once per item
@@ -308,10 +342,10 @@ def likert_arrays(params: PopulationParameters, latent, rng) -> dict:
         lam = spec["loading"]
         con = spec["construct"]
         if con not in eta:
-            eta[con] = latent[f"eta_{con}"].to_numpy()
+            eta[con] = column_of(latent, f"eta_{con}")
         ystar = lam * eta[con] + np.sqrt(1 - lam ** 2) * noise[:, j]
         for g, shift in (spec.get("dif") or {}).items():     # differential item functioning
-            ystar = ystar + shift * (latent["group"].to_numpy() == g)
+            ystar = ystar + shift * (column_of(latent, "group") == g)
         cat = np.searchsorted(np.asarray(spec["thresholds"]), ystar, side="left")
         cols[iid] = spec["min"] + cat
     return cols

@@ -212,13 +212,7 @@ def missing_arrays(cols, columns, rng, n, *, rate, mechanism="mcar", driver=None
         d = np.asarray(driver, dtype=float)
         z = (d - np.nanmean(d)) / (np.nanstd(d) or 1.0)
         z = np.nan_to_num(z)
-        lo, hi = -30.0, 30.0                        # bisection: mean expit is increasing in a
-        for _ in range(80):
-            a = (lo + hi) / 2
-            if special.expit(a + 1.2 * z).mean() < rate:
-                lo = a
-            else:
-                hi = a
+        a = _mar_intercept(1.2 * z, rate)
         p = special.expit(a + 1.2 * z)
     else:
         p = np.full(n, rate)
@@ -231,6 +225,29 @@ def missing_arrays(cols, columns, rng, n, *, rate, mechanism="mcar", driver=None
         vals[hit[:, j]] = np.nan
         new[col] = vals
     return new
+
+
+def _mar_intercept(slope_z, rate):
+    """The intercept ``a`` with ``mean(expit(a + slope_z))`` at ``rate``: 80 bisection steps
+    on [-30, 30] (mean expit is increasing in ``a``), the same floats as
+    ``expit(a + 1.2 * z).mean()`` each (``slope_z = 1.2 * z``, added in place to one
+    buffer). Once a step leaves the bracket as it was (its two ends adjacent floats), every
+    later step would do the same: the result is that of the 80 steps, without them."""
+    lo, hi = -30.0, 30.0
+    buf = np.empty_like(slope_z)
+    a = 0.0
+    for _ in range(80):
+        a = (lo + hi) / 2
+        np.add(slope_z, a, out=buf)             # = a + slope_z
+        special.expit(buf, out=buf)
+        before = (lo, hi)
+        if buf.mean() < rate:
+            lo = a
+        else:
+            hi = a
+        if (lo, hi) == before:
+            break
+    return a
 
 
 def _with_columns(df, new):

@@ -24,16 +24,14 @@ import pandas as pd
 from ..errors import InputError
 from ..io import atomic_write, sha256_bytes
 from .answers import (
-    attention_expected,
     condition_holds,
-    item_attr,
+    item_meta,
     item_range,
-    show_conditions,
     simulate_answers,
     to_float,
 )
-from .facts import simulate_facts
-from .population import likert_arrays, population_parameters, simulate_latent
+from .facts import fact_arrays
+from .population import column_of, latent_arrays, likert_arrays, population_parameters
 from .quirks import careless_arrays, invalid_arrays, missing_arrays, raw_csv_bytes, to_platform
 from .scenarios import get_scenario
 
@@ -122,25 +120,27 @@ def simulate_study(instrument, scenario="p1p2", n: int = 300, seed=1, *, platfor
     instrument, sc, n = _inputs(instrument, scenario, n, careless_rate=careless_rate,
                                 missing_rate=missing_rate, missing_mechanism=missing_mechanism,
                                 invalid_rate=invalid_rate, bg_share=bg_share, careless_mix=careless_mix)
-    params = population_parameters(instrument, sc)
+    params = _parameters(instrument, sc)
     children = _seed_sequence(seed).spawn(_N_STREAMS + 1)
     streams = [np.random.default_rng(s) for s in children[:_N_STREAMS]]
     r_latent, r_facts, r_items, r_other, r_care, r_miss, r_inv, r_meta = streams
     shares = language_share_vector(instrument, language_shares)
     # 1-3: firms, facts, answers
-    latent = simulate_latent(params, n, r_latent)
-    facts = simulate_facts(latent, sc.facts, r_facts)
+    # the latent scores and facts as {column: array} (= simulate_latent / simulate_facts
+    # without their frames: the same draws; the frame of the truth is built when asked for)
+    latent = latent_arrays(params, n, r_latent)
+    facts = fact_arrays(latent, sc.facts, r_facts)
     # the Likert columns as floats, without a frame (= simulate_likert(...).astype(float))
     likert = {c: v.astype(float) for c, v in likert_arrays(params, latent, r_items).items()}
     values, consent, decision = simulate_answers(instrument, params, sc, latent, facts, likert, r_other)
     # 4: data-quality problems
     answering = (consent == 1) & (decision == 1)
-    items = instrument.items
-    careless, lik_cols = _add_careless(values, items, sc, answering, r_care)
-    _apply_routing(values, items, consent, answering, n)
-    _add_missing_and_invalid(values, items, lik_cols, sc, facts, r_miss, r_inv)
+    items, meta = instrument.items, item_meta(instrument)   # what is read of each item, once
+    careless, lik_cols = _add_careless(values, meta, sc, answering, r_care)
+    _apply_routing(values, meta, consent, answering, n)
+    _add_missing_and_invalid(values, meta, lik_cols, sc, facts, r_miss, r_inv)
     # 5-6: meta columns, rows in submission order, then the language version
-    out, perm = _export_columns(values, items, careless, sc, n, r_meta)
+    out, perm = _export_columns(values, meta, careless, sc, n, r_meta)
     _add_language(out, items, np.random.default_rng(children[_LANGUAGE_STREAM]), shares, language_dif)
     raw = to_platform(pd.DataFrame(out), instrument, platform)
     if not return_truth:
@@ -148,13 +148,39 @@ def simulate_study(instrument, scenario="p1p2", n: int = 300, seed=1, *, platfor
     return raw, _truth(latent, facts, out, perm, careless, answering, consent)
 
 
+#: (ids of the instrument's items and constructs dicts, the scenario as JSON) -> (what the
+#: parameters were computed from, the parameters): :func:`_parameters`
+_PARAMS: dict = {}
+
+
+def _parameters(instrument, sc):
+    """``population_parameters(instrument, sc)``, computed once per instrument and scenario
+    (about 0.9 ms a study): kept while the instrument's items dict holds the same item
+    objects (frozen) and its constructs the same constructs with the same item lists, for a
+    scenario with the same JSON. The parameters are only read here (never handed out)."""
+    items, cons = instrument.items, instrument.constructs
+    key = (id(items), id(cons), sc.model_dump_json())
+    sig = (tuple(items.values()), tuple((c, tuple(c.items)) for c in cons.values()))
+    hit = _PARAMS.get(key)
+    if (hit is not None and hit[0] is items and hit[1] is cons and len(hit[2][0]) == len(sig[0])
+            and all(a is b for a, b in zip(hit[2][0], sig[0]))
+            and len(hit[2][1]) == len(sig[1])
+            and all(a[0] is b[0] and a[1] == b[1] for a, b in zip(hit[2][1], sig[1]))):
+        return hit[3]
+    params = population_parameters(instrument, sc)
+    if len(_PARAMS) >= 16:
+        _PARAMS.clear()
+    _PARAMS[key] = (items, cons, sig, params)
+    return params
+
+
 def _truth(latent, facts, out, perm, careless, answering, consent):
     """The truth per exported row (submission order): resp_id, group and latent scores,
     careless type, eligibility, consent, survey language."""
-    truth = latent.iloc[perm].reset_index(drop=True)
+    truth = pd.DataFrame(latent).iloc[perm].reset_index(drop=True)   # = simulate_latent's
     truth.insert(0, "resp_id", out["resp_id"])
     truth["careless"] = careless[perm]
-    truth["eligible"] = (facts["eligible"].to_numpy() & answering)[perm]
+    truth["eligible"] = (column_of(facts, "eligible") & answering)[perm]
     truth["consent"] = consent[perm]
     truth["survey_language"] = out["survey_language"]
     return truth
@@ -179,15 +205,17 @@ def _inputs(instrument, scenario, n, **overrides):
     return instrument, sc, int(n)
 
 
-def _add_careless(values, items, sc, answering, rng):
+def _add_careless(values, meta, sc, answering, rng):
     """Careless responders among the ``answering`` firms: their Likert answers rewritten
     (:func:`rsnprop.simulate.quirks.apply_careless`) and the ``attention`` type failing the
-    attention checks.  Returns ``(careless type per firm, Likert item ids)``."""
+    attention checks (``meta``: :func:`~.answers.item_meta`).  Returns ``(careless type per
+    firm, Likert item ids)``."""
 
-    lik_cols = [i for i in items if i in values and str(item_attr(items[i], "type", "")) == "likert"
-                and item_range(items[i]) is not None]
-    lo_s = int(min(item_range(items[c])[0] for c in lik_cols)) if lik_cols else 1
-    hi_s = int(max(item_range(items[c])[1] for c in lik_cols)) if lik_cols else 7
+    rng_of = meta.range
+    lik_cols = [i for i in meta.type if i in values and meta.type[i] == "likert"
+                and rng_of[i] is not None]
+    lo_s = int(min(rng_of[c][0] for c in lik_cols)) if lik_cols else 1
+    hi_s = int(max(rng_of[c][1] for c in lik_cols)) if lik_cols else 7
     # on one array (apply_careless's draws and answers, without its frames)
     vals = (np.column_stack([np.asarray(values[c], dtype=float) for c in lik_cols]) if lik_cols
             else np.empty((0, 0)))     # as an empty frame (no rows)
@@ -195,24 +223,22 @@ def _add_careless(values, items, sc, answering, rng):
                                      scale_min=lo_s, scale_max=hi_s, eligible=answering)
     for j, c in enumerate(lik_cols):
         values[c] = vals[:, j]
-    _fail_attention(values, items, careless == "attention", rng, lo_s, hi_s)
+    _fail_attention(values, meta, careless == "attention", rng, lo_s, hi_s)
     return careless, lik_cols
 
 
-def _apply_routing(values, items, consent, answering, n):
+def _apply_routing(values, meta, consent, answering, n):
     """Skip logic (item ``show_if``) and the consent/screening gate: answers to items a firm
     is not shown become missing (None in text columns, NaN in numeric ones)."""
 
     held: dict = {}     # each condition once until the answers it reads are routed
-    for iid in items:
+    for iid, conds in meta.show.items():
         if iid not in values or iid in ("consent",):
             continue
         shown = np.ones(n, dtype=bool) if iid == "decision_maker" else answering.copy()
         if iid == "decision_maker":
             shown &= consent == 1
-        for cond in show_conditions(items[iid]):
-            key = (item_attr(cond, "item"), str(item_attr(cond, "op", "eq")),
-                   repr(item_attr(cond, "value")))
+        for key, cond in conds:
             if key not in held:
                 held[key] = condition_holds(cond, values, n)
             shown &= held[key]
@@ -227,23 +253,24 @@ def _apply_routing(values, items, consent, answering, n):
         values[iid] = v
 
 
-def _add_missing_and_invalid(values, items, lik_cols, sc, facts, r_miss, r_inv):
+def _add_missing_and_invalid(values, meta, lik_cols, sc, facts, r_miss, r_inv):
     """Missing answers on the numeric items the platform does not force (MCAR or MAR on
     firm size) and invalid codes on the Likert items (:mod:`rsnprop.simulate.quirks`)."""
 
-    numeric_opt = [i for i in items if i in values and values[i].dtype != object
-                   and not item_attr(items[i], "required", False)
-                   and str(item_attr(items[i], "type", "")) in ("likert", "integer", "decimal", "rating")
-                   and attention_expected(items[i]) is None]
+    numeric_opt = [i for i in meta.type if i in values and values[i].dtype != object
+                   and not meta.required[i]
+                   and meta.type[i] in ("likert", "integer", "decimal", "rating")
+                   and meta.attention[i] is None]
     # on the arrays (the frames of apply_missing / inject_invalid without building them)
-    new = missing_arrays(values, numeric_opt, r_miss, len(facts), rate=sc.missing_rate,
-                         mechanism=sc.missing_mechanism, driver=np.log(facts["employees"].to_numpy()))
-    ranges = {c: item_range(items[c]) for c in lik_cols if c in new}
-    new.update(invalid_arrays(new, ranges, r_inv, len(facts), rate=sc.invalid_rate))
+    n = len(column_of(facts, "employees"))
+    new = missing_arrays(values, numeric_opt, r_miss, n, rate=sc.missing_rate,
+                         mechanism=sc.missing_mechanism, driver=np.log(column_of(facts, "employees")))
+    ranges = {c: meta.range[c] for c in lik_cols if c in new}
+    new.update(invalid_arrays(new, ranges, r_inv, n, rate=sc.invalid_rate))
     values.update(new)
 
 
-def _export_columns(values, items, careless, sc, n, rng):
+def _export_columns(values, meta, careless, sc, n, rng):
     """``(columns, perm)``: the export's columns (``resp_id``, ``submitted_at``,
     ``duration_sec``, meta items, answers) with the rows in submission order (``perm``);
     durations follow the number of answers and the careless type."""
@@ -264,10 +291,10 @@ def _export_columns(values, items, careless, sc, n, rng):
     width = max(4, len(str(n)))
     out = {"resp_id": [f"{SIMULATED_PREFIX}{i + 1:0{width}d}" for i in range(n)],
            "submitted_at": submitted, "duration_sec": duration[perm]}
-    meta_items = [i for i in items if str(item_attr(items[i], "type", "")) == "meta"]
+    meta_items = [i for i, t in meta.type.items() if t == "meta"]
     if "survey_year" in meta_items:
         out["survey_year"] = np.full(n, sc.facts.survey_year)
-    for iid in items:
+    for iid in meta.type:
         if iid in values:
             out[iid] = values[iid][perm]
     return out, perm
@@ -333,12 +360,11 @@ def language_share_vector(instrument, shares=None) -> dict:
     return vals
 
 
-def _fail_attention(values, items, rows, rng, lo, hi):
+def _fail_attention(values, meta, rows, rng, lo, hi):
     """Attention-check failures: each of the ``rows`` answers one attention check (or, with
     probability 1/2, each of them) with a wrong scale point. No draw when no row fails."""
 
-    checks = [i for i in values if attention_expected(items[i]) is not None
-              and item_range(items[i]) is not None]
+    checks = [i for i in values if meta.attention[i] is not None and meta.range[i] is not None]
     idx = np.flatnonzero(rows)
     if not checks or not len(idx):
         return
@@ -346,7 +372,7 @@ def _fail_attention(values, items, rows, rng, lo, hi):
     which = rng.integers(0, len(checks), size=len(idx))
     shift = rng.integers(1, int(hi - lo + 1), size=(len(idx), len(checks)))
     for j, iid in enumerate(checks):
-        expected = to_float(attention_expected(items[iid]))
+        expected = to_float(meta.attention[iid])
         hit = both | (which == j)
         wrong = lo + (expected - lo + shift[:, j]) % (hi - lo + 1)   # never the expected one
         v = values[iid].astype(float, copy=True)
