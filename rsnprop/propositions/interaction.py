@@ -114,8 +114,8 @@ def ols_interaction_arrays(d, bg, xs, *, cov_type="HC3", sign=1, confidence=0.95
     return _row(name, n=n, estimate=est, ci_lower=est - half, ci_upper=est + half,
                 statistic=t, statistic_name="t", df=df, effect_size=est / sd,
                 effect_size_name="d (coef / residual SD)", es_ci_lower=(est - half) / sd,
-                es_ci_upper=(est + half) / sd, p_value=t_sf(t, df),
-                p_opposite=t_cdf(t, df), se=se, n_born_global=n_bg, ci_level=confidence)
+                es_ci_upper=(est + half) / sd, p_value=float(t_sf(t, df)),
+                p_opposite=float(t_cdf(t, df)), se=se, n_born_global=n_bg, ci_level=confidence)
 
 
 def mixed_anova_interaction(frame, *, sign=1):

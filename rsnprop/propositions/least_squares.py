@@ -47,9 +47,9 @@ class OLSFit:
 
     params: np.ndarray
     bse: np.ndarray
-    scale: float
-    df_resid: float
-    rank: int
+    scale: np.float64
+    df_resid: np.float64
+    rank: np.int64
     resid: np.ndarray
     cov_params: np.ndarray
 
@@ -88,7 +88,7 @@ def ols_fit(y, X, cov_type: str = "nonrobust") -> OLSFit:
     y, X = np.asarray(y), np.asarray(X)
     pinv, singular = _pinv_extended(X)
     ncp = np.dot(pinv, np.transpose(pinv))
-    rank = int(np.linalg.matrix_rank(np.diag(singular)))
+    rank = np.linalg.matrix_rank(np.diag(singular))
     params = np.dot(pinv, y)
     resid = y - np.dot(X, params)
     df_resid = float(X.shape[0]) - rank
@@ -98,7 +98,7 @@ def ols_fit(y, X, cov_type: str = "nonrobust") -> OLSFit:
     else:
         h = np.einsum("ij,ik,kj->i", X, X, ncp)
         cov = np.dot(pinv, ((resid / (1 - h)) ** 2)[:, None] * pinv.T)
-    return OLSFit(params=params, bse=np.sqrt(np.diag(cov)), scale=float(scale), df_resid=df_resid,
+    return OLSFit(params=params, bse=np.sqrt(np.diag(cov)), scale=scale, df_resid=df_resid,
                   rank=rank, resid=resid, cov_params=cov)
 
 

@@ -100,7 +100,7 @@ def paired_t(rel, inf, *, expects, confidence=0.95, bayes=True, effect_ci=True):
     return evidence_row("paired t", n=n, estimate=float(e.mean()), ci_lower=float(e.mean() - half),
                 ci_upper=float(e.mean() + half), statistic=t, statistic_name="t", df=df,
                 effect_size=dz, effect_size_name="dz", es_ci_lower=lo, es_ci_upper=hi,
-                p_value=t_sf(t, df), p_opposite=t_cdf(t, df), bf10=bf, ci_level=confidence)
+                p_value=float(t_sf(t, df)), p_opposite=float(t_cdf(t, df)), bf10=bf, ci_level=confidence)
 
 
 def paired_tost(rel, inf, *, expects, sesoi_value=0.2, sesoi_unit="dz", alpha=0.05):
@@ -215,7 +215,7 @@ def paired_ols(rel, inf, *, expects, controls=None, cov_type="HC3", confidence=0
                 estimate=est, ci_lower=est - half, ci_upper=est + half, statistic=t,
                 statistic_name="t", df=df, effect_size=est / sd, effect_size_name="dz",
                 es_ci_lower=(est - half) / sd, es_ci_upper=(est + half) / sd,
-                p_value=t_sf(t, df), p_opposite=t_cdf(t, df), note="dz CI = mean CI / SD(D)", se=se, ci_level=confidence)
+                p_value=float(t_sf(t, df)), p_opposite=float(t_cdf(t, df)), note="dz CI = mean CI / SD(D)", se=se, ci_level=confidence)
 
 
 def within_group(rel, inf, *, expects, estimator="t", controls=None, confidence=0.95, bayes=True,

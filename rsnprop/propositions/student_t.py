@@ -40,6 +40,8 @@ from scipy import special
 
 __all__ = ["one_sample_t", "t_sf", "t_cdf", "t_ppf"]
 
+_NAN = np.float64(math.nan)
+
 
 def one_sample_t(a) -> float:
     """t of the one-sample test of ``mean(a) = 0`` (``scipy.stats.ttest_1samp(a, 0)``), ``a``
@@ -52,20 +54,20 @@ def one_sample_t(a) -> float:
         return float(np.divide(mean - 0.0, np.sqrt(var / n)))
 
 
-def t_sf(x, df) -> float:
-    """``scipy.stats.t.sf(x, df)``: P(T > x)."""
-    return float(special.stdtr(df, -x)) if df > 0 else math.nan
+def t_sf(x, df) -> np.float64:
+    """``scipy.stats.t.sf(x, df)``: P(T > x), a NumPy float as SciPy gives it."""
+    return special.stdtr(df, -x) if df > 0 else _NAN
 
 
-def t_cdf(x, df) -> float:
+def t_cdf(x, df) -> np.float64:
     """``scipy.stats.t.cdf(x, df)``: P(T <= x)."""
-    return float(special.stdtr(df, x)) if df > 0 else math.nan
+    return special.stdtr(df, x) if df > 0 else _NAN
 
 
-def t_ppf(q, df) -> float:
+def t_ppf(q, df) -> np.float64:
     """``scipy.stats.t.ppf(q, df)``: the ``q`` quantile (``q`` in [0, 1], else NaN)."""
     if not df > 0 or not 0 <= q <= 1:
-        return math.nan
+        return _NAN
     if q == 0 or q == 1:          # the ends of the support, as SciPy's ppf gives them
-        return -math.inf if q == 0 else math.inf
-    return float(special.stdtrit(df, q))
+        return np.float64(-math.inf if q == 0 else math.inf)
+    return special.stdtrit(df, q)
