@@ -116,7 +116,9 @@ def _messy(seed=0, n=240):
                        "firm_age": rng.integers(1, 40, n).astype(float),
                        "log_employees": np.log1p(rng.integers(1, 500, n)),
                        "flag_a": rng.choice([True, False], n, p=[0.1, 0.9]),
-                       "flag_b": rng.choice(["true", "false"], n, p=[0.05, 0.95])})
+                       "flag_b": rng.choice(["true", "false"], n, p=[0.05, 0.95]),
+                       "n_int": rng.integers(0, 9, n),
+                       "obj": pd.Series(rng.choice(["a", "b"], n), dtype=object)})
     for j in range(1, 4):
         df[f"rel_{j}"] = rng.choice([1.0, 2.0, 3.0, 4.0, 5.0, np.nan], n)
         df[f"inf_{j}"] = rng.choice([1.0, 2.0, 3.0, 4.0, 5.0, np.nan], n, p=[0.2, 0.2, 0.2, 0.2, 0.18, 0.02])
@@ -141,7 +143,8 @@ def _check(df, plan, **kw):
     return new
 
 
-EXTRA = ["phase", "sector", "score_intl_approach", "cs_relational", "cs_informational", "firm_age"]
+EXTRA = ["phase", "sector", "score_intl_approach", "cs_relational", "cs_informational", "firm_age",
+         "flag_a", "flag_b", "n_int", "obj"]
 
 
 @pytest.mark.parametrize("kw", [{}, {"extra": EXTRA}, {"extra": EXTRA, "missing": "complete_cases"},

@@ -243,7 +243,7 @@ def _final_frame(df, rows, scores, bg, extra, controls, notes):
     final["group"] = np.where(final["bg"] == 1, "born_global", "traditional")
     for c in extra:
         if c in df.columns and c not in final:
-            final[c] = df[c].iloc[rows]
+            final[c] = _take(df[c], rows)
     ctrl_cols = []
     if controls:
         ctrl, cnotes = control_matrix(df.iloc[rows], controls)
@@ -256,6 +256,15 @@ def _final_frame(df, rows, scores, bg, extra, controls, notes):
     out = pd.DataFrame(final, index=index)
     out.attrs["controls"] = _SharedList(ctrl_cols)
     return out
+
+
+def _take(col, rows):
+    """The values of the Series ``col`` at the positions ``rows``, their dtype kept: a NumPy
+    array for numbers and booleans (a frame built from it has the same dtype), else the
+    Series' own rows (text, categories and extension types stay what they are)."""
+    if isinstance(col.dtype, np.dtype) and col.dtype.kind in "biuf":
+        return col.to_numpy()[rows]
+    return col.iloc[rows]
 
 
 def _counts(bg, d, keep, bg_col) -> dict:
