@@ -24,8 +24,8 @@ Examples
 >>> rng = np.random.default_rng(0)
 >>> X = np.column_stack([np.ones(50), rng.normal(size=50)]); y = X @ [1.0, 2.0] + rng.normal(size=50)
 >>> fit = ols_fit(y, X)
->>> fit.df_resid, fit.params.round(2).tolist()
-(48.0, [0.83, 1.91])
+>>> float(fit.df_resid), fit.params.round(2).tolist()
+(48.0, [1.05, 1.88])
 """
 
 from __future__ import annotations

@@ -25,9 +25,9 @@ Examples
 >>> import numpy as np
 >>> from scipy import stats
 >>> a = np.array([0.5, 1.0, -0.2, 0.8, 1.4, 0.3])
->>> one_sample_t(a) == stats.ttest_1samp(a, 0.0).statistic
+>>> bool(one_sample_t(a) == stats.ttest_1samp(a, 0.0).statistic)
 True
->>> t_sf(2.0, 5) == stats.t.sf(2.0, 5), t_ppf(0.975, 5) == stats.t.ppf(0.975, 5)
+>>> bool(t_sf(2.0, 5) == stats.t.sf(2.0, 5)), bool(t_ppf(0.975, 5) == stats.t.ppf(0.975, 5))
 (True, True)
 """
 
