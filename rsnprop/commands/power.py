@@ -186,7 +186,7 @@ def run(args):
     from ..simulate.scenarios import get_scenario
 
     # the imports' objects out of the collector's reach while the command runs: the full
-    # collection before the workers are forked walked them all (0.24 s of CPU, before any
+    # collection before the workers are forked walked them all (0.07 s of CPU, before any
     # worker starts); they are given back to it when the run ends
     gc.freeze()
     try:

@@ -166,7 +166,8 @@ def _descriptives(frame, confidence=0.95):
     """Mean, SD and ``confidence`` interval of each benefit and of D per group (the groups
     in order, as ``frame.groupby("group", sort=True)`` gives them; on arrays)."""
     labels = frame["group"].to_numpy(dtype=object)
-    columns = {benefit: frame[benefit].to_numpy(float) for benefit in ("relational", "informational", "D")}
+    columns = {benefit: frame[benefit].to_numpy(dtype=float, na_value=np.nan)
+               for benefit in ("relational", "informational", "D")}
     rows = []
     for group in sorted({g for g in labels if isinstance(g, str)}):
         mask = labels == group
