@@ -16,6 +16,7 @@ import warnings
 
 from ..data import clean
 from ..propositions import test_propositions
+from ..propositions.lean import lean_tests
 from ..propositions.measurement import verdicts_only
 from ..results import jsonsafe
 from ..simulate import simulate_study
@@ -79,7 +80,9 @@ def one_replication(ins, plan, scenario, n: int, rep: int, seed: int, *, full: b
 
     rec = {"n": int(n), "rep": int(rep), "error": None}
     try:
-        with warnings.catch_warnings(), verdicts_only():   # no score-test detail the records do not read
+        # no score-test detail the records do not read; the tests' arithmetic without SciPy's
+        # test objects and statsmodels' model classes (the same numbers)
+        with warnings.catch_warnings(), verdicts_only(), lean_tests():
             warnings.simplefilter("ignore")
             raw = simulate_study(ins, scenario, n=int(n), seed=replication_seed(seed, n, rep),
                                  **(sim_options or {}))

@@ -20,8 +20,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.regression.linear_model import OLS
-from statsmodels.tools.tools import add_constant
 
 from .paired import evidence_row as base
 
@@ -47,6 +45,9 @@ def approach_slope(frame, column, *, controls=(), sign=1, confidence=0.95):
     name = f"OLS D ~ {column} (HC3)" + (f" + {len(controls)} controls" if controls else "")
     if n - 2 - len(controls) < 3 or sub[column].std() == 0:
         return _row(name, n=n, status="not_available", note="too few firms or no variation")
+    from statsmodels.regression.linear_model import OLS   # secondary evidence only: power
+    from statsmodels.tools.tools import add_constant      # replications skip the import
+
     A = add_constant(sub[[column, *controls]].to_numpy(float), has_constant="add")
     fit = OLS(sub["D"].to_numpy(float), A).fit(cov_type="HC3", use_t=True)
     b, se, df = sign * float(fit.params[1]), float(fit.bse[1]), float(fit.df_resid)
@@ -88,6 +89,9 @@ def moderation(frame, moderator, *, categorical=False, min_cell=3):
     else:
         M = pd.DataFrame({moderator: pd.to_numeric(sub[moderator], errors="coerce").astype(float)})
         M[moderator] -= M[moderator].mean()
+    from statsmodels.regression.linear_model import OLS   # secondary evidence only: power
+    from statsmodels.tools.tools import add_constant      # replications skip the import
+
     X = pd.concat([sub[["bg"]].astype(float), M], axis=1)
     inter = M.mul(sub["bg"].astype(float), axis=0).add_prefix("bg:")
     X = add_constant(pd.concat([X, inter], axis=1), has_constant="add")

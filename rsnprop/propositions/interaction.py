@@ -33,10 +33,11 @@ import math
 
 import numpy as np
 from scipy import stats
-from statsmodels.regression.linear_model import OLS
 
 from .effect_sizes import hedges_g_ci, hodges_lehmann_two
+from .least_squares import fit_ols
 from .paired import evidence_row as base
+from .student_t import t_cdf, t_ppf, t_sf
 
 __all__ = ["ols_interaction", "ols_interaction_arrays", "mixed_anova_interaction", "welch_interaction",
            "rank_interaction", "between_groups", "interaction_tost", "complete_arrays", "d_by_group",
@@ -103,19 +104,18 @@ def ols_interaction_arrays(d, bg, xs, *, cov_type="HC3", sign=1, confidence=0.95
     rank = np.linalg.matrix_rank(A)
     if rank < A.shape[1]:
         return _row(name, n=n, status="not_available", note="controls collinear with the design")
-    model = OLS(d, A)
-    fit = model.fit() if cov_type == "nonrobust" else model.fit(cov_type=cov_type, use_t=True)
+    fit = fit_ols(d, A, cov_type)
     est = sign * float(fit.params[1])
     se = float(fit.bse[1])
     df = float(fit.df_resid)
     t = est / se
-    half = stats.t.ppf((1 + confidence) / 2, df) * se
+    half = t_ppf((1 + confidence) / 2, df) * se
     sd = float(np.sqrt(fit.scale))
     return _row(name, n=n, estimate=est, ci_lower=est - half, ci_upper=est + half,
                 statistic=t, statistic_name="t", df=df, effect_size=est / sd,
                 effect_size_name="d (coef / residual SD)", es_ci_lower=(est - half) / sd,
-                es_ci_upper=(est + half) / sd, p_value=float(stats.t.sf(t, df)),
-                p_opposite=float(stats.t.cdf(t, df)), se=se, n_born_global=n_bg, ci_level=confidence)
+                es_ci_upper=(est + half) / sd, p_value=float(t_sf(t, df)),
+                p_opposite=float(t_cdf(t, df)), se=se, n_born_global=n_bg, ci_level=confidence)
 
 
 def mixed_anova_interaction(frame, *, sign=1):
@@ -227,8 +227,8 @@ def interaction_tost(frame, *, sesoi_value=0.2, sesoi_unit="dz", alpha=0.05, sig
     df = (v1 + v2) ** 2 / (v1 ** 2 / (x.size - 1) + v2 ** 2 / (y.size - 1))
     est = float(x.mean() - y.mean())
     t_low, t_up = (est + bound) / se, (est - bound) / se
-    p = max(stats.t.sf(t_low, df), stats.t.cdf(t_up, df))
-    half = stats.t.ppf(1 - alpha, df) * se
+    p = max(t_sf(t_low, df), t_cdf(t_up, df))
+    half = t_ppf(1 - alpha, df) * se
     return _row("TOST (between)", n=int(x.size + y.size), estimate=est, ci_lower=est - half,
                 ci_upper=est + half, statistic=float(min(abs(t_low), abs(t_up))), statistic_name="t",
                 df=float(df), p_value=float(p), alternative="equivalence",

@@ -33,9 +33,11 @@ import math
 
 import numpy as np
 from scipy import stats
-from statsmodels.regression.linear_model import OLS
 
 from .effect_sizes import dz_ci, hodges_lehmann_paired, jzs_bf10
+from .lean import is_lean
+from .least_squares import fit_ols
+from .student_t import one_sample_t, t_cdf, t_ppf, t_sf
 
 __all__ = ["paired_t", "paired_tost", "paired_wilcoxon", "paired_ols", "within_group", "evidence_row",
            "oriented_difference", "tost_parts"]
@@ -89,16 +91,16 @@ def paired_t(rel, inf, *, expects, confidence=0.95, bayes=True, effect_ci=True):
     n = e.size
     if n < 3 or np.std(e) == 0:
         return _too_small("paired t", n, "fewer than 3 firms or no variation")
-    t = float(stats.ttest_rel(e, np.zeros(n), alternative="greater").statistic)
+    # the same t (Monte Carlo power: without SciPy's test object, rsnprop.propositions.lean)
+    t = one_sample_t(e) if is_lean() else float(stats.ttest_rel(e, np.zeros(n), alternative="greater").statistic)
     bf = jzs_bf10(t, n, alternative="greater") if bayes else None
     df = n - 1
-    half = stats.t.ppf((1 + confidence) / 2, df) * e.std(ddof=1) / math.sqrt(n)
+    half = t_ppf((1 + confidence) / 2, df) * e.std(ddof=1) / math.sqrt(n)
     dz, lo, hi = dz_ci(e, confidence) if effect_ci else (float(e.mean() / e.std(ddof=1)), None, None)
     return evidence_row("paired t", n=n, estimate=float(e.mean()), ci_lower=float(e.mean() - half),
                 ci_upper=float(e.mean() + half), statistic=t, statistic_name="t", df=df,
                 effect_size=dz, effect_size_name="dz", es_ci_lower=lo, es_ci_upper=hi,
-                p_value=float(stats.t.sf(t, df)), p_opposite=float(stats.t.cdf(t, df)),
-                bf10=bf, ci_level=confidence)
+                p_value=float(t_sf(t, df)), p_opposite=float(t_cdf(t, df)), bf10=bf, ci_level=confidence)
 
 
 def paired_tost(rel, inf, *, expects, sesoi_value=0.2, sesoi_unit="dz", alpha=0.05):
@@ -123,8 +125,8 @@ def paired_tost(rel, inf, *, expects, sesoi_value=0.2, sesoi_unit="dz", alpha=0.
     df = n - 1
     t_low = (e.mean() + bound) / se
     t_up = (e.mean() - bound) / se
-    p = max(stats.t.sf(t_low, df), stats.t.cdf(t_up, df))
-    half = stats.t.ppf(1 - alpha, df) * se
+    p = max(t_sf(t_low, df), t_cdf(t_up, df))
+    half = t_ppf(1 - alpha, df) * se
     return evidence_row("TOST", n=n, estimate=float(e.mean()), ci_lower=float(e.mean() - half),
                 ci_upper=float(e.mean() + half), statistic=float(min(abs(t_low), abs(t_up))),
                 statistic_name="t", df=df, p_value=float(p), alternative="equivalence",
@@ -201,20 +203,19 @@ def paired_ols(rel, inf, *, expects, controls=None, cov_type="HC3", confidence=0
     k = A.shape[1]
     if n - k < 2 or np.std(e) == 0:
         return _too_small(f"OLS mean of D ({cov_type})", n, "too few firms for the controls")
-    fit = OLS(e, A).fit(cov_type=cov_type, use_t=True) if cov_type != "nonrobust" else OLS(e, A).fit()
+    fit = fit_ols(e, A, cov_type)
     est = float(fit.params[0])
     se = float(fit.bse[0])
     df = float(fit.df_resid)
     t = est / se
-    half = stats.t.ppf((1 + confidence) / 2, df) * se
+    half = t_ppf((1 + confidence) / 2, df) * se
     sd = float(np.std(e, ddof=1))
     se_name = "classical SE" if cov_type == "nonrobust" else f"{cov_type} SE"
     return evidence_row(f"OLS mean of D ({se_name})" + (f", {k - 1} centred controls" if k > 1 else ""), n=n,
                 estimate=est, ci_lower=est - half, ci_upper=est + half, statistic=t,
                 statistic_name="t", df=df, effect_size=est / sd, effect_size_name="dz",
                 es_ci_lower=(est - half) / sd, es_ci_upper=(est + half) / sd,
-                p_value=float(stats.t.sf(t, df)), p_opposite=float(stats.t.cdf(t, df)),
-                note="dz CI = mean CI / SD(D)", se=se, ci_level=confidence)
+                p_value=float(t_sf(t, df)), p_opposite=float(t_cdf(t, df)), note="dz CI = mean CI / SD(D)", se=se, ci_level=confidence)
 
 
 def within_group(rel, inf, *, expects, estimator="t", controls=None, confidence=0.95, bayes=True,

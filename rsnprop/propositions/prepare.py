@@ -131,18 +131,17 @@ def analysis_frame(clean_df, plan, *, bg_definition=None, missing=None, careless
     notes: list[str] = []
     bg_col = bg_definition or plan.born_global_definition
     cols = _check_columns(clean_df, plan, bg_col)
+    # on arrays, each frame built once (a column insert, a row selection or a .loc per column
+    # cost more than the tests at a few hundred firms, in every power replication)
     keep = _careless_keep(clean_df, careless)
-    # the columns are gathered first and each frame built at once (a column insert per
-    # column cost more than the tests at a few hundred firms, in every power replication)
-    first, keep = _benefit_scores(clean_df, plan, cols, missing or plan.missing, keep, notes)
-    first["bg"] = _born_global(clean_df, bg_col)
-    out = pd.DataFrame(first, index=clean_df.index)
-    counts = _counts(out, keep, bg_col)
-    out = _drop_unusable(out, keep, counts, bg_col, notes)
-    out = _groups_extra_controls(out, clean_df, extra, controls, notes)
+    scores, keep = _benefit_scores(clean_df, plan, cols, missing or plan.missing, keep, notes)
+    bg = _born_global(clean_df, bg_col)
+    d = _floats(scores["D"])
+    counts = _counts(bg, d, keep, bg_col)
+    rows = _usable_rows(bg, d, keep, counts, bg_col, notes)
+    out = _final_frame(clean_df, rows, scores, bg, extra, controls, notes)
     out.attrs["bg_definition"] = bg_col
     out.attrs["counts"] = _SharedDict(counts)
-    out = out.reset_index(drop=True)
     return out, notes
 
 
@@ -162,25 +161,36 @@ def _check_columns(df, plan, bg_col) -> dict:
 
 
 def _careless_keep(df, careless):
-    """Boolean Series: the rows that no flag of the careless rule marks."""
+    """Boolean array: the rows that no flag of the careless rule marks."""
 
-    keep = pd.Series(True, index=df.index)
+    keep = np.ones(len(df), dtype=bool)
     if careless is not None and careless.flags:
         for f in careless.flags:
             if f not in df.columns:
                 raise InputError("careless-response flag column not in the clean data", column=f,
                                  parameter=f"multiverse.careless.{careless.name}")
-            keep &= ~(to_indicator(df[f]).fillna(0) > 0)
+            keep &= ~(to_indicator(df[f]).fillna(0) > 0).to_numpy(dtype=bool)
     return keep
 
 
+def _score_array(df, names):
+    """:func:`scale_score`: a single float64 score column as a float array (its row mean over
+    one column), else the Series of :func:`scale_score` (whose dtype the frame keeps)."""
+    if len(names) == 1 and str(df[names[0]].dtype) == "float64":
+        return df[names[0]].to_numpy(dtype=float)
+    return scale_score(df, names)
+
+
+def _floats(values):
+    """An array or Series of numbers as a float array (missing values NaN)."""
+    return values if isinstance(values, np.ndarray) else values.to_numpy(dtype=float, na_value=np.nan)
+
+
 def _benefit_scores(df, plan, cols, missing, keep, notes):
-    """``(columns, keep)``: ``resp_id``, ``relational``, ``informational`` and ``D``, and
+    """``(scores, keep)``: ``relational``, ``informational`` and ``D`` (:func:`_score_array`), and
     ``keep`` narrowed to the firms with every benefit item under ``complete_cases``."""
 
-    first = {}
-    if "resp_id" in df.columns:
-        first["resp_id"] = df["resp_id"]
+    scores = {}
     for kind, names in cols.items():
         if missing == "complete_cases":
             constructs = plan.benefits.relational if kind == "relational" else plan.benefits.informational
@@ -188,14 +198,14 @@ def _benefit_scores(df, plan, cols, missing, keep, notes):
             if not items:
                 notes.append(f"complete_cases: no item columns found for {kind}; scale scores used")
             else:
-                keep &= df[items].apply(pd.to_numeric, errors="coerce").notna().all(axis=1)
-        first[kind] = scale_score(df, names)
-    first["D"] = first["relational"] - first["informational"]
-    return first, keep
+                keep = keep & df[items].apply(pd.to_numeric, errors="coerce").notna().all(axis=1).to_numpy(bool)
+        scores[kind] = _score_array(df, names)
+    scores["D"] = scores["relational"] - scores["informational"]
+    return scores, keep
 
 
 def _born_global(df, bg_col):
-    """The born-global column as 1.0 / 0.0 / NaN; any other value is an error."""
+    """The born-global column as an array of 1.0 / 0.0 / NaN; any other value is an error."""
 
     bg = to_indicator(df[bg_col])
     bad = bg.notna() & ~bg.isin([0.0, 1.0])
@@ -203,56 +213,70 @@ def _born_global(df, bg_col):
         i = bad.idxmax()
         raise InputError("born-global column must be 0/1 (or true/false)", column=bg_col,
                          row=int(i) if isinstance(i, (int, np.integer)) else str(i), value=df[bg_col][i])
-    return bg
+    return bg.to_numpy(dtype=float, na_value=np.nan)
 
 
-def _drop_unusable(out, keep, counts, bg_col, notes):
-    """The rows kept by the rules with D and the group known; a note says why the others are
-    left out."""
-    n0 = len(out)
-    out = out[keep & out["D"].notna() & out["bg"].notna()]
-    dropped = n0 - len(out)
+def _usable_rows(bg, d, keep, counts, bg_col, notes):
+    """The positions of the rows kept by the rules with D and the group known; a note says
+    why the others are left out."""
+    rows = np.flatnonzero(keep & ~np.isnan(d) & ~np.isnan(bg))
+    dropped = bg.size - rows.size
     if dropped:
         why = [f"{counts['unclassified']} not classified ({bg_col} unknown)" if counts["unclassified"] else "",
                f"{counts['missing_score']} without both benefit scores" if counts["missing_score"] else "",
                f"{counts['excluded_by_rule']} by careless/complete-case rule" if counts["excluded_by_rule"] else ""]
-        notes.append(f"{dropped} of {n0} firms left out: " + ", ".join(w for w in why if w))
-    return out
+        notes.append(f"{dropped} of {bg.size} firms left out: " + ", ".join(w for w in why if w))
+    return rows
 
 
-def _groups_extra_controls(out, df, extra, controls, notes):
-    """``out`` with ``bg`` as int, ``group``, the ``extra`` columns of ``df`` and the control
+def _final_frame(df, rows, scores, bg, extra, controls, notes):
+    """The analysis frame of the ``rows`` (positions) of ``df``, numbered from 0: ``resp_id``,
+    the scores, ``bg`` as int, ``group``, the ``extra`` columns of ``df`` and the control
     columns (:func:`control_matrix`; their names in ``attrs["controls"]``)."""
 
-    final = {c: out[c] for c in out.columns}
-    final["bg"] = out["bg"].astype(int)
-    final["group"] = pd.Series(np.where(final["bg"] == 1, "born_global", "traditional"),
-                               index=out.index)
+    final = {}
+    if "resp_id" in df.columns:
+        final["resp_id"] = df["resp_id"].iloc[rows]
+    for kind in ("relational", "informational", "D"):
+        final[kind] = scores[kind][rows] if isinstance(scores[kind], np.ndarray) else scores[kind].iloc[rows]
+    final["bg"] = bg[rows].astype(int)
+    final["group"] = np.where(final["bg"] == 1, "born_global", "traditional")
     for c in extra:
         if c in df.columns and c not in final:
-            final[c] = df.loc[out.index, c]
+            final[c] = _take(df[c], rows)
     ctrl_cols = []
     if controls:
-        ctrl, cnotes = control_matrix(df.loc[out.index], controls)
+        ctrl, cnotes = control_matrix(df.iloc[rows], controls)
         notes.extend(cnotes)
         for c in ctrl.columns:
             final[c] = ctrl[c]
         ctrl_cols = list(ctrl.columns)
-    out = pd.DataFrame(final, index=out.index)
+    index = pd.RangeIndex(rows.size)     # the columns taken from df lose their labels
+    final = {c: v.set_axis(index) if isinstance(v, pd.Series) else v for c, v in final.items()}
+    out = pd.DataFrame(final, index=index)
     out.attrs["controls"] = _SharedList(ctrl_cols)
     return out
 
 
-def _counts(out, keep, bg_col) -> dict:
+def _take(col, rows):
+    """The values of the Series ``col`` at the positions ``rows``, their dtype kept: a NumPy
+    array for numbers and booleans (a frame built from it has the same dtype), else the
+    Series' own rows (text, categories and extension types stay what they are)."""
+    if isinstance(col.dtype, np.dtype) and col.dtype.kind in "biuf":
+        return col.to_numpy()[rows]
+    return col.iloc[rows]
+
+
+def _counts(bg, d, keep, bg_col) -> dict:
     """Rows given and why rows are left out (before any row is dropped): ``n_total``,
     ``unclassified`` (born-global column missing), ``missing_score`` (classified, but D
     unknown), ``excluded_by_rule`` (careless / complete-case rule) and ``given``: classified
     firms per group (``{"born_global": n, "traditional": n}``), the ``n_total`` of each group."""
-    bg, d = out["bg"], out["D"]
-    return {"n_total": int(len(out)), "bg_definition": bg_col,
-            "unclassified": int(bg.isna().sum()),
-            "missing_score": int((bg.notna() & d.isna()).sum()),
-            "excluded_by_rule": int((~keep & bg.notna() & d.notna()).sum()),
+    known, d_known = ~np.isnan(bg), ~np.isnan(d)
+    return {"n_total": int(bg.size), "bg_definition": bg_col,
+            "unclassified": int((~known).sum()),
+            "missing_score": int((known & ~d_known).sum()),
+            "excluded_by_rule": int((~keep & known & d_known).sum()),
             "given": {"born_global": int((bg == 1).sum()), "traditional": int((bg == 0).sum())}}
 
 

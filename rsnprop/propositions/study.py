@@ -26,13 +26,14 @@ from __future__ import annotations
 import math
 import warnings
 
-from scipy import stats
+import numpy as np
 
 from ..errors import ConvergenceWarning, DataQualityWarning, EmptyCellWarning
 from .evaluate import evaluate_spec
 from .plan import StudyPlan, load_plan
 from .result import PropositionResult
 from .secondary import secondary_evidence
+from .student_t import t_ppf
 
 __all__ = ["test_propositions", "sample_counts", "D_FAMILY"]
 
@@ -162,14 +163,21 @@ def _add_secondary(props, joint, clean_df, plan, spec, latent, warnings_):
 
 
 def _descriptives(frame, confidence=0.95):
+    """Mean, SD and ``confidence`` interval of each benefit and of D per group (the groups
+    in order, as ``frame.groupby("group", sort=True)`` gives them; on arrays)."""
+    labels = frame["group"].to_numpy(dtype=object)
+    columns = {benefit: frame[benefit].to_numpy(dtype=float, na_value=np.nan)
+               for benefit in ("relational", "informational", "D")}
     rows = []
-    for group, sub in frame.groupby("group", sort=True):
-        for benefit in ("relational", "informational", "D"):
-            x = sub[benefit].dropna().to_numpy(float)
+    for group in sorted({g for g in labels if isinstance(g, str)}):
+        mask = labels == group
+        for benefit, values in columns.items():
+            x = values[mask]
+            x = x[~np.isnan(x)]
             n = x.size
             mean = float(x.mean()) if n else math.nan
             sd = float(x.std(ddof=1)) if n > 1 else math.nan
-            half = stats.t.ppf((1 + confidence) / 2, n - 1) * sd / math.sqrt(n) if n > 1 else math.nan
+            half = t_ppf((1 + confidence) / 2, n - 1) * sd / math.sqrt(n) if n > 1 else math.nan
             rows.append({"group": group, "benefit": benefit if benefit != "D" else "relational - informational",
                          "n": n, "mean": mean, "sd": sd, "ci_lower": mean - half, "ci_upper": mean + half})
     return rows
@@ -238,7 +246,8 @@ def sample_counts(frame, clean_df) -> dict:
     given (``n_total`` = clean-data rows; per group, the firms classified in it), and why
     the others are left out (``unclassified``, ``missing_score``, ``excluded_by_rule``)."""
     c = frame.attrs["counts"]
-    used = {"born_global": int((frame["bg"] == 1).sum()), "traditional": int((frame["bg"] == 0).sum())}
+    bg = frame["bg"].to_numpy()
+    used = {"born_global": int((bg == 1).sum()), "traditional": int((bg == 0).sum())}
     return {"analysed": int(len(frame)), "n": int(len(frame)), "n_total": int(len(clean_df)),
             "input": int(len(clean_df)), **used, "bg_definition": c["bg_definition"],
             "unclassified": c["unclassified"], "missing_score": c["missing_score"],
