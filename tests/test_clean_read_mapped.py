@@ -108,3 +108,30 @@ def test_unchecked_utf8_is_still_checked(bom, tmp_path, monkeypatch):
     monkeypatch.setattr(read_csv, "_ARROW_MIN_BYTES", 0)
     with pytest.raises(DataFileError, match="cannot decode"):
         rd.read_table(path, **({} if bom else {"encoding": "utf-8"}))
+
+
+@pytest.mark.parametrize("name", ["plain.csv", "junk.csv", "crlf.csv", "semicolon.csv"])
+def test_quote_free_file_parsed_without_quoting(name, tmp_path, monkeypatch):
+    """A file without a quote character is parsed without quote handling (blocks split at
+    the last newline); one with quotes keeps it (a quoted value may hold a newline). Both
+    give the general path's frame (the junk file's quoted newline fails without quoting)."""
+    import pyarrow.csv as pcsv
+
+    text = _texts()[name]
+    if name == "plain.csv":
+        assert '"' not in text
+    path = tmp_path / name
+    path.write_bytes(text.encode("ascii"))
+    seen = []
+    real = pcsv.ParseOptions
+
+    def spy(**kw):
+        seen.append((kw["quote_char"], kw["newlines_in_values"]))
+        return real(**kw)
+
+    monkeypatch.setattr(pcsv, "ParseOptions", spy)
+    fast = _read(path, monkeypatch, mapped=True)
+    quoted = '"' in text
+    assert seen == [('"', True) if quoted else (False, False)]
+    monkeypatch.setattr(read_csv, "_ARROW_MIN_BYTES", 1 << 62)
+    _same(fast, rd.read_table(path))

@@ -343,12 +343,17 @@ def _read_csv_arrow(raw: bytes, text: str, enc: str, delim: str, valid_utf8=Fals
         data = text.encode("utf-8")     # the whole text (only UTF-8 comes as a head)
     if data[:1] in (b"\n", b"\r"):
         return None      # blank lines before the header: pandas' rules
+    # without a quote character in the file no value is quoted, so none holds a newline:
+    # the reader then splits its blocks at the last newline instead of lexing every byte
+    # of the file on one thread first, and parses without quote handling (the same cells)
+    quoted = data.find(b'"') >= 0
     try:
         table = pcsv.read_csv(
             pa.py_buffer(data),
             read_options=pcsv.ReadOptions(block_size=_BLOCK_BYTES, encoding="utf8"),
-            parse_options=pcsv.ParseOptions(delimiter=delim, quote_char='"', double_quote=True,
-                                            newlines_in_values=True, ignore_empty_lines=True),
+            parse_options=pcsv.ParseOptions(delimiter=delim, quote_char='"' if quoted else False,
+                                            double_quote=True, newlines_in_values=quoted,
+                                            ignore_empty_lines=True),
             # dictionary columns: each block's distinct texts once, then codes (the
             # conversion works on distinct values; less memory than a string per cell)
             convert_options=pcsv.ConvertOptions(column_types={n: text_codes for n in names},
