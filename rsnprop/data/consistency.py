@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from .validate import problems_frame
+from .validate_small import forget_floats
 
 __all__ = ["apply_consistency_checks", "check_facts", "check_constant_sums"]
 
@@ -38,6 +39,7 @@ def apply_consistency_checks(values, instrument, rules, found):
                     found.problems.append(problems_frame(np.flatnonzero(mask), c,
                                                          values[c].to_numpy()[mask], reason))
             if rules.impossible_facts == "missing":
+                forget_floats(values)     # the values change in place
                 for c in cols:
                     if c in values.columns:
                         values.loc[mask, c] = np.nan
@@ -51,6 +53,7 @@ def apply_consistency_checks(values, instrument, rules, found):
         sums = values.loc[mask, cols].sum(axis=1).to_numpy()
         found.problems.append(problems_frame(np.flatnonzero(mask), "+".join(cols), sums,
                                              "constant_sum"))
+        forget_floats(values)             # the values may change in place
         if rules.constant_sum_action == "missing":
             values.loc[mask, cols] = np.nan
         elif rules.constant_sum_action == "rescale":

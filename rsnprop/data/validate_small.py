@@ -27,6 +27,8 @@ Examples
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import pandas as pd
 
@@ -41,7 +43,7 @@ from .validate import (
 )
 from .validate_text import _validate_others
 
-__all__ = ["validate_items_small", "columns_array", "SMALL_ROWS"]
+__all__ = ["validate_items_small", "columns_array", "forget_floats", "SMALL_ROWS"]
 
 #: up to this many rows :func:`.item_values.validated_values` validates with
 #: :func:`validate_items_small` (beyond, :func:`.validate.validate_items`)
@@ -56,8 +58,45 @@ def columns_array(frame, cols):
     >>> columns_array(pd.DataFrame({"a": [1, 2], "b": [0.5, None], "c": ["x", "y"]}), ["b", "a"]).tolist()
     [[0.5, 1.0], [nan, 2.0]]
     """
+    kept = _kept_floats(frame, cols)
+    if kept is not None:
+        return kept
     pos = {c: i for i, c in enumerate(frame.columns)}
     return frame.take([pos[c] for c in cols], axis=1).to_numpy(dtype="float64", na_value=np.nan)
+
+
+#: id(frame) -> (weak reference to the frame, {column: position}, float block): the float
+#: columns of the values :func:`validate_items_small` returned, as the one array it filled
+#: (:func:`columns_array` reads them from there instead of through pandas)
+_FLOATS: dict = {}
+
+
+def _remember_floats(frame, names, block) -> None:
+    """Keep ``block`` (rows x ``names``, the floats of those columns of ``frame``) while
+    ``frame`` lives; :func:`forget_floats` when its values are changed in place."""
+    key = id(frame)
+    ref = weakref.ref(frame, lambda _r, key=key: _FLOATS.pop(key, None))
+    _FLOATS[key] = (ref, {c: j for j, c in enumerate(names)}, block)
+
+
+def forget_floats(frame) -> None:
+    """Drop what :func:`columns_array` keeps of ``frame``: call it before changing its values
+    in place (as :func:`.consistency.apply_consistency_checks` may)."""
+    _FLOATS.pop(id(frame), None)
+
+
+def _kept_floats(frame, cols):
+    """``frame[cols]``'s floats from the kept block (a copy), or None when ``frame`` has
+    none or a column is not in it."""
+    hit = _FLOATS.get(id(frame))
+    if hit is None or hit[0]() is not frame:
+        return None
+    pos = hit[1]
+    try:
+        idx = [pos[c] for c in cols]
+    except (KeyError, TypeError):
+        return None
+    return hit[2].take(idx, axis=1)
 
 
 class _FloatColumn:
@@ -197,4 +236,5 @@ def validate_items_small(df, instrument, rules, columns):
     if text:
         values = pd.concat([values, pd.DataFrame({c: out[c] for c in text}, index=df.index)],
                            axis=1)
+    _remember_floats(values, num, block[:, :len(num)])
     return values, problems, recodes
