@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import sys
 
 import numpy as np
@@ -22,7 +23,7 @@ import pandas as pd
 from ..instrument.scoring import construct_scores
 from .classify import born_global_columns, classify_born_global
 from .validate import LANGUAGE_COLUMN
-from .validate_small import SMALL_ROWS
+from .validate_small import SMALL_ROWS, columns_array
 
 __all__ = ["analysis_data", "kept_rows", "kept_rows_small"]
 
@@ -49,7 +50,7 @@ def analysis_data(values, kept, ids, cols, instrument, rules, *, languages, cach
     else:
         out = kept_rows(values, kept, columns, reverse, reuse=reuse_values)
     multi = _select_multiple_indicators(out, items, kept, cache)
-    scores = construct_scores(out, instrument, rules.min_items_for_score, sums=False, partial=True)
+    scores = _scores(out, floats, instrument, rules.min_items_for_score)
     bg = classify_born_global(_facts_of(out, floats), rules.classification, index=out.index)
     pieces = [pd.DataFrame({"resp_id": ids[kept].to_numpy()}, index=out.index), out]
     if languages is not None:
@@ -64,6 +65,41 @@ def analysis_data(values, kept, ids, cols, instrument, rules, *, languages, cach
         pieces.append(pd.DataFrame({c: h[kept] for c, h in cols.hashed.items()}, index=out.index))
     pieces += [bg, scores]
     return pd.concat(pieces, axis=1).reset_index(drop=True)
+
+
+def _scores(out, floats, instrument, min_fraction):
+    """``construct_scores(out, instrument, min_fraction, sums=False, partial=True)`` (the
+    clean data's ``score_<construct>`` columns): from ``floats`` (the kept float columns,
+    :func:`kept_rows_small`) when it holds every item column of ``out`` that is scored, the
+    same sums in the same order; else through
+    :func:`~rsnprop.instrument.scoring.construct_scores`."""
+    cons = [(cid, [c for c in con.items if c in out.columns], len(con.items))
+            for cid, con in instrument.constructs.items()
+            if (getattr(con, "scoring", "mean") or "mean") not in ("none", "sum")]
+    if not out.columns.is_unique or any(c not in floats for _, cs, _ in cons for c in cs):
+        return construct_scores(out, instrument, min_fraction, sums=False, partial=True)
+    scores = {f"score_{cid}": _mean_of_answered(floats, present, k, min_fraction, len(out))
+              for cid, present, k in cons}
+    return pd.DataFrame(scores, index=out.index)
+
+
+def _mean_of_answered(floats, columns, k, min_fraction, n):
+    """:func:`rsnprop.instrument.scoring._mean_of_answered` on ``{column: floats}``: the
+    answered values added column by column in order, NaN where fewer than
+    ``max(1, ceil(min_fraction k))`` are answered."""
+    if not columns or k == 0:
+        return np.full(n, np.nan)
+    cnt = np.zeros(n, dtype=np.int64)
+    total = np.zeros(n)
+    for c in columns:
+        x = floats[c]
+        m = ~np.isnan(x)
+        cnt += m
+        total += np.where(m, x, 0.0)
+    need = max(1, math.ceil(min_fraction * k - 1e-12))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = total / cnt
+    return np.where(cnt >= need, mean, np.nan)
 
 
 def _facts_of(out, floats):
@@ -149,8 +185,7 @@ def kept_rows_small(values, kept, columns, reverse, *, reuse=False, floats=None)
     pos = {c: i for i, c in enumerate(values.columns)}
     dtypes = list(values.dtypes)
     num = [c for c in columns if dtypes[pos[c]] == np.float64]
-    block = (np.asfortranarray(values.take([pos[c] for c in num], axis=1)
-                               .to_numpy(dtype=np.float64)[rows]) if num
+    block = (np.asfortranarray(columns_array(values, num)[rows]) if num
              else np.empty((len(rows), 0), order="F"))
     for j, c in enumerate(num):
         if c in reverse:
