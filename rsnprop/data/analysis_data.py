@@ -109,7 +109,7 @@ def _facts_of(out, floats):
     if not out.columns.is_unique:
         return out
     return {c: floats[c] if c in floats else out[c].to_numpy(dtype="float64", na_value=np.nan)
-            for c in born_global_columns(out.columns)}
+            for c in born_global_columns(out.columns.tolist())}
 
 
 def _select_multiple_indicators(out, items, kept, cache) -> dict:
@@ -117,7 +117,7 @@ def _select_multiple_indicators(out, items, kept, cache) -> dict:
     ``hit[codes]`` is the 0/1 column (NaN where unanswered: code -1 picks the last entry)."""
 
     multi = {}
-    for c in out.columns:
+    for c in out.columns.tolist():
         it = items[c]
         if it.type == "select_multiple":
             if ("factorize", c) in cache:     # factorised for the skip logic already
@@ -182,7 +182,7 @@ def kept_rows_small(values, kept, columns, reverse, *, reuse=False, floats=None)
         return kept_rows(values, kept, columns, reverse)
     rows = np.flatnonzero(kept)
     floats = {} if floats is None else floats
-    pos = {c: i for i, c in enumerate(values.columns)}
+    pos = {c: i for i, c in enumerate(values.columns.tolist())}
     dtypes = list(values.dtypes)
     num = [c for c in columns if dtypes[pos[c]] == np.float64]
     block = (np.asfortranarray(columns_array(values, num)[rows]) if num
@@ -205,7 +205,7 @@ def kept_rows_small(values, kept, columns, reverse, *, reuse=False, floats=None)
             x = reverse[c] - pd.to_numeric(pd.Series(x), errors="coerce").to_numpy()
         text[c] = pd.Series(x, dtype=col.dtype if c not in reverse else None)
     both = pd.concat([out, pd.DataFrame(text)], axis=1)
-    at = {c: i for i, c in enumerate(both.columns)}
+    at = {c: i for i, c in enumerate(both.columns.tolist())}
     return both.take([at[c] for c in columns], axis=1)
 
 

@@ -176,9 +176,9 @@ def check_skip_logic(values, instrument, *, cache=None):
     # pandas column access per column (the same masks: notna)
     answered = (np.asfortranarray(values.notna().to_numpy()) if len(values) <= SMALL_ROWS
                 else None)
-    present = set(values.columns)
+    present = set(values.columns.tolist())
     fired = {r: bool(m.any()) for r, m in routed.items()}   # once per rule, not per item
-    for j, c in enumerate(values.columns):
+    for j, c in enumerate(values.columns.tolist()):
         it = items[c]
         conds = tuple((k.item, k.op, repr(k.value)) for k in getattr(it, "show_if", ()) or ()
                       if k.item in present)
@@ -246,7 +246,7 @@ def _answered_floats(values, columns) -> dict:
     big frame or one whose column names repeat."""
     if len(values) > SMALL_ROWS or not values.columns.is_unique:
         return {}
-    pos = {c: i for i, c in enumerate(values.columns)}
+    pos = {c: i for i, c in enumerate(values.columns.tolist())}
     dtypes = values.dtypes.to_numpy()
     num = list(dict.fromkeys(c for c in columns if dtypes[pos[c]] == np.float64))
     if not num:

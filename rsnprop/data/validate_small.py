@@ -61,7 +61,7 @@ def columns_array(frame, cols):
     kept = _kept_floats(frame, cols)
     if kept is not None:
         return kept
-    pos = {c: i for i, c in enumerate(frame.columns)}
+    pos = {c: i for i, c in enumerate(frame.columns.tolist())}
     return frame.take([pos[c] for c in cols], axis=1).to_numpy(dtype="float64", na_value=np.nan)
 
 
@@ -197,7 +197,7 @@ def validate_items_small(df, instrument, rules, columns):
         return validate_items(df, instrument, rules, columns)
     tokens = {_norm(t) for t in rules.missing_tokens}
     items = instrument.items
-    dtypes = dict(zip(map(str, df.columns), df.dtypes))
+    dtypes = dict(zip(map(str, df.columns.tolist()), df.dtypes))
     positions = np.arange(len(df))
     slot, fast = {}, []
     for col in columns:
