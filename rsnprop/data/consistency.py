@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from .validate import problems_frame
-from .validate_small import forget_floats
+from .validate_small import float_column, forget_floats
 
 __all__ = ["apply_consistency_checks", "check_facts", "check_constant_sums"]
 
@@ -74,7 +74,7 @@ def check_facts(values, *, survey_year=None):
 
     def col(name):
         if name in values.columns:
-            return values[name].to_numpy(dtype="float64", na_value=np.nan)
+            return float_column(values, name)
         return np.full(len(values), np.nan)
 
     found, first = col("founding_year"), col("first_foreign_sale_year")

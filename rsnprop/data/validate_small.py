@@ -43,7 +43,7 @@ from .validate import (
 )
 from .validate_text import _validate_others
 
-__all__ = ["validate_items_small", "columns_array", "forget_floats", "SMALL_ROWS"]
+__all__ = ["validate_items_small", "columns_array", "float_column", "forget_floats", "SMALL_ROWS"]
 
 #: up to this many rows :func:`.item_values.validated_values` validates with
 #: :func:`validate_items_small` (beyond, :func:`.validate.validate_items`)
@@ -83,6 +83,21 @@ def forget_floats(frame) -> None:
     """Drop what :func:`columns_array` keeps of ``frame``: call it before changing its values
     in place (as :func:`.consistency.apply_consistency_checks` may)."""
     _FLOATS.pop(id(frame), None)
+
+
+def float_column(frame, name):
+    """``frame[name].to_numpy(dtype="float64", na_value=nan)``: a read-only view of the kept
+    block (:func:`columns_array`) when it holds the column, else through pandas.
+
+    >>> float_column(pd.DataFrame({"a": [1, None]}), "a").tolist()
+    [1.0, nan]
+    """
+    hit = _FLOATS.get(id(frame))
+    if hit is not None and hit[0]() is frame and name in hit[1]:
+        col = hit[2][:, hit[1][name]].view()
+        col.flags.writeable = False
+        return col
+    return frame[name].to_numpy(dtype="float64", na_value=np.nan)
 
 
 def _kept_floats(frame, cols):
