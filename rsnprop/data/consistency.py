@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from .validate import problems_frame
-from .validate_small import float_column, forget_floats
+from .validate_small import _kept_floats, float_column, forget_floats
 
 __all__ = ["apply_consistency_checks", "check_facts", "check_constant_sums"]
 
@@ -103,7 +103,9 @@ def check_constant_sums(values, instrument, total_default=100.0, tol=1.0):
             groups.setdefault(cs.group, (cs.total or total_default, []))[1].append(iid)
     out = []
     for _, (total, cols) in sorted(groups.items()):
-        block = values[cols].to_numpy(dtype="float64", na_value=np.nan)
+        block = _kept_floats(values, cols)       # small exports: the validated floats
+        if block is None:
+            block = values[cols].to_numpy(dtype="float64", na_value=np.nan)
         complete = ~np.isnan(block).any(axis=1)
         with np.errstate(invalid="ignore"):
             off = complete & (np.abs(np.nansum(block, axis=1) - total) > tol)

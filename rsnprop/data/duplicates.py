@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .validate import problems_frame
-from .validate_small import SMALL_ROWS, columns_array
+from .validate_small import SMALL_ROWS, _numeric_dtype, columns_array
 
 __all__ = ["screen_duplicates", "find_duplicates"]
 
@@ -153,8 +153,7 @@ def _numeric_array(frame, cols):
     """``(names, block)``: the numeric (not boolean) ``cols`` of ``frame`` and their floats as
     one column-major array (``([], None)`` when none, or when column names repeat)."""
     dtypes = dict(zip(frame.columns.tolist(), frame.dtypes))
-    num = [c for c in cols if pd.api.types.is_numeric_dtype(dtypes[c])
-           and not pd.api.types.is_bool_dtype(dtypes[c])]
+    num = [c for c in cols if _numeric_dtype(dtypes[c])]     # numeric, not boolean
     if not num or not frame.columns.is_unique:
         return [], None
     return num, np.asfortranarray(columns_array(frame, num))

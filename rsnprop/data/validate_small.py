@@ -101,8 +101,9 @@ def float_column(frame, name):
 
 
 def _kept_floats(frame, cols):
-    """``frame[cols]``'s floats from the kept block (a copy), or None when ``frame`` has
-    none or a column is not in it."""
+    """``frame[cols]``'s floats from the kept block (a column-major copy, as pandas' own
+    ``to_numpy`` of a one-block selection), or None when ``frame`` has none or a column is
+    not in it."""
     hit = _FLOATS.get(id(frame))
     if hit is None or hit[0]() is not frame:
         return None
@@ -111,7 +112,8 @@ def _kept_floats(frame, cols):
         idx = [pos[c] for c in cols]
     except (KeyError, TypeError):
         return None
-    return hit[2].take(idx, axis=1)
+    out = np.empty((hit[2].shape[0], len(idx)), order="F")
+    return np.take(hit[2], idx, axis=1, out=out)
 
 
 class _FloatColumn:
