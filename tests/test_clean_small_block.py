@@ -181,3 +181,14 @@ def test_one_call_indices_equal_the_halves():
             whole = fn(x, *args, **kw)
             halves = np.concatenate([fn(x[h], *args, **kw) for h in _halves(n)])
             assert whole.tobytes() == halves.tobytes(), (fn.__name__, n, p)
+
+
+def test_float_conditions_equal_the_series_conditions():
+    rng = np.random.default_rng(2)
+    a = rng.integers(0, 6, 200).astype(float)
+    a[rng.random(200) < 0.3] = np.nan
+    col = pd.Series(a)
+    for op in ("eq", "ne", "gt", "ge", "lt", "le", "answered"):
+        for val in (0, 2, 2.5, "3", 9):
+            np.testing.assert_array_equal(skip_logic._float_condition(a, op, val),
+                                          skip_logic._condition(col, op, val))

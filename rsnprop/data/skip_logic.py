@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .validate import problems_frame
-from .validate_small import SMALL_ROWS, columns_array
+from .validate_small import SMALL_ROWS, _kept_floats, columns_array
 
 __all__ = ["Routing", "apply_skip_logic", "shown_mask", "routing_masks", "check_skip_logic",
            "shown_missing_share", "notna_array", "token_mask"]
@@ -88,8 +88,19 @@ def _cached_condition(values, cond, cache):
                 cache[fkey] = _factorize(values[src])
             cache[key] = _condition(values[src], op, val, factorized=cache[fkey])
         else:
-            cache[key] = _condition(values[src], op, val)
+            floats = _kept_floats(values, [src])       # a small export: its floats
+            cache[key] = (_condition(values[src], op, val) if floats is None
+                          else _float_condition(floats[:, 0], op, val))
     return cache[key]
+
+
+def _float_condition(a, op, val):
+    """:func:`_condition` of a float64 column given as its array ``a`` (the kept floats of
+    a small export, :func:`.validate_small.columns_array`)."""
+    if op == "answered":
+        return ~np.isnan(a)
+    with np.errstate(invalid="ignore"):
+        return np.asarray(_cmp(a, op, float(val)), dtype=bool) & ~np.isnan(a)
 
 
 
