@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import sys
 
 import numpy as np
@@ -22,7 +23,7 @@ import pandas as pd
 from ..instrument.scoring import construct_scores
 from .classify import born_global_columns, classify_born_global
 from .validate import LANGUAGE_COLUMN
-from .validate_small import SMALL_ROWS
+from .validate_small import SMALL_ROWS, columns_array
 
 __all__ = ["analysis_data", "kept_rows", "kept_rows_small"]
 
@@ -49,7 +50,7 @@ def analysis_data(values, kept, ids, cols, instrument, rules, *, languages, cach
     else:
         out = kept_rows(values, kept, columns, reverse, reuse=reuse_values)
     multi = _select_multiple_indicators(out, items, kept, cache)
-    scores = construct_scores(out, instrument, rules.min_items_for_score, sums=False, partial=True)
+    scores = _scores(out, floats, instrument, rules.min_items_for_score)
     bg = classify_born_global(_facts_of(out, floats), rules.classification, index=out.index)
     pieces = [pd.DataFrame({"resp_id": ids[kept].to_numpy()}, index=out.index), out]
     if languages is not None:
@@ -66,6 +67,41 @@ def analysis_data(values, kept, ids, cols, instrument, rules, *, languages, cach
     return pd.concat(pieces, axis=1).reset_index(drop=True)
 
 
+def _scores(out, floats, instrument, min_fraction):
+    """``construct_scores(out, instrument, min_fraction, sums=False, partial=True)`` (the
+    clean data's ``score_<construct>`` columns): from ``floats`` (the kept float columns,
+    :func:`kept_rows_small`) when it holds every item column of ``out`` that is scored, the
+    same sums in the same order; else through
+    :func:`~rsnprop.instrument.scoring.construct_scores`."""
+    cons = [(cid, [c for c in con.items if c in out.columns], len(con.items))
+            for cid, con in instrument.constructs.items()
+            if (getattr(con, "scoring", "mean") or "mean") not in ("none", "sum")]
+    if not out.columns.is_unique or any(c not in floats for _, cs, _ in cons for c in cs):
+        return construct_scores(out, instrument, min_fraction, sums=False, partial=True)
+    scores = {f"score_{cid}": _mean_of_answered(floats, present, k, min_fraction, len(out))
+              for cid, present, k in cons}
+    return pd.DataFrame(scores, index=out.index)
+
+
+def _mean_of_answered(floats, columns, k, min_fraction, n):
+    """:func:`rsnprop.instrument.scoring._mean_of_answered` on ``{column: floats}``: the
+    answered values added column by column in order, NaN where fewer than
+    ``max(1, ceil(min_fraction k))`` are answered."""
+    if not columns or k == 0:
+        return np.full(n, np.nan)
+    cnt = np.zeros(n, dtype=np.int64)
+    total = np.zeros(n)
+    for c in columns:
+        x = floats[c]
+        m = ~np.isnan(x)
+        cnt += m
+        total += np.where(m, x, 0.0)
+    need = max(1, math.ceil(min_fraction * k - 1e-12))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = total / cnt
+    return np.where(cnt >= need, mean, np.nan)
+
+
 def _facts_of(out, floats):
     """The facts the classification reads, as ``{column: floats}`` (the gathered arrays
     where there are, else the column as ``classify_born_global`` reads it); ``out`` itself
@@ -73,7 +109,7 @@ def _facts_of(out, floats):
     if not out.columns.is_unique:
         return out
     return {c: floats[c] if c in floats else out[c].to_numpy(dtype="float64", na_value=np.nan)
-            for c in born_global_columns(out.columns)}
+            for c in born_global_columns(out.columns.tolist())}
 
 
 def _select_multiple_indicators(out, items, kept, cache) -> dict:
@@ -81,7 +117,7 @@ def _select_multiple_indicators(out, items, kept, cache) -> dict:
     ``hit[codes]`` is the 0/1 column (NaN where unanswered: code -1 picks the last entry)."""
 
     multi = {}
-    for c in out.columns:
+    for c in out.columns.tolist():
         it = items[c]
         if it.type == "select_multiple":
             if ("factorize", c) in cache:     # factorised for the skip logic already
@@ -146,11 +182,10 @@ def kept_rows_small(values, kept, columns, reverse, *, reuse=False, floats=None)
         return kept_rows(values, kept, columns, reverse)
     rows = np.flatnonzero(kept)
     floats = {} if floats is None else floats
-    pos = {c: i for i, c in enumerate(values.columns)}
+    pos = {c: i for i, c in enumerate(values.columns.tolist())}
     dtypes = list(values.dtypes)
     num = [c for c in columns if dtypes[pos[c]] == np.float64]
-    block = (np.asfortranarray(values.take([pos[c] for c in num], axis=1)
-                               .to_numpy(dtype=np.float64)[rows]) if num
+    block = (np.asfortranarray(columns_array(values, num)[rows]) if num
              else np.empty((len(rows), 0), order="F"))
     for j, c in enumerate(num):
         if c in reverse:
@@ -170,7 +205,7 @@ def kept_rows_small(values, kept, columns, reverse, *, reuse=False, floats=None)
             x = reverse[c] - pd.to_numeric(pd.Series(x), errors="coerce").to_numpy()
         text[c] = pd.Series(x, dtype=col.dtype if c not in reverse else None)
     both = pd.concat([out, pd.DataFrame(text)], axis=1)
-    at = {c: i for i, c in enumerate(both.columns)}
+    at = {c: i for i, c in enumerate(both.columns.tolist())}
     return both.take([at[c] for c in columns], axis=1)
 
 

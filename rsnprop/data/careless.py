@@ -103,6 +103,12 @@ def careless_indices(items, *, factors=None, rules=None, raw_items=None, reverse
     return idx, flags, notes
 
 
+#: the row-wise indices whose value of a row does not depend on the other rows passed with
+#: it (each computed row block by row block, without a matrix product over rows): under
+#: ``_THREAD_MIN_ROWS`` rows they are computed in one call instead of once per half
+_ONE_CALL = frozenset({longstring, irv, pattern, irv_split})
+
+
 def _compute_indices(x, xr, cols, factors, rules, reverse_in_place) -> dict:
     """Every index of :func:`careless_indices` (``x`` keyed, ``xr`` as given; with
     ``reverse_in_place`` ``x`` is both, keyed in place after the as-given indices).
@@ -116,8 +122,12 @@ def _compute_indices(x, xr, cols, factors, rules, reverse_in_place) -> dict:
     grouped = [cols.index(c) for g in groups for c in g]
     xs = x if len(groups) >= 2 else None   # even-odd reads the constructs' columns
     halves = _halves(n)
+    whole = n < _THREAD_MIN_ROWS      # one call: the same values (see _ONE_CALL)
 
     def rows(pool, fn, arr, *args, **kw):
+        if whole and fn in _ONE_CALL:
+            value = fn(arr, *args, **kw)
+            return lambda: value
         futs = [pool.submit(fn, arr[h], *args, **kw) for h in halves]
         return lambda: np.concatenate([f.result() for f in futs])
 

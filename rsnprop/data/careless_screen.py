@@ -56,7 +56,7 @@ def screen_careless(values, instrument, ids, sample, cr, found) -> CarelessScree
     att = attention_checks(values, instrument, cr, sample.in_sample, flags, found)
     med = speeding(values, cr, sample.in_sample, sample.stat_sample, flags, found)
     items = instrument.items
-    likert = [c for c in values.columns
+    likert = [c for c in values.columns.tolist()
               if items[c].type != "meta" and items[c].type == "likert" and c not in att]
     flag_cols, notes = index_screen(values, instrument, likert, sample, cr, flags, found) \
         if likert else ([], [])

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from .validate import problems_frame
+from .validate_small import _kept_floats, float_column, forget_floats
 
 __all__ = ["apply_consistency_checks", "check_facts", "check_constant_sums"]
 
@@ -38,6 +39,7 @@ def apply_consistency_checks(values, instrument, rules, found):
                     found.problems.append(problems_frame(np.flatnonzero(mask), c,
                                                          values[c].to_numpy()[mask], reason))
             if rules.impossible_facts == "missing":
+                forget_floats(values)     # the values change in place
                 for c in cols:
                     if c in values.columns:
                         values.loc[mask, c] = np.nan
@@ -51,6 +53,7 @@ def apply_consistency_checks(values, instrument, rules, found):
         sums = values.loc[mask, cols].sum(axis=1).to_numpy()
         found.problems.append(problems_frame(np.flatnonzero(mask), "+".join(cols), sums,
                                              "constant_sum"))
+        forget_floats(values)             # the values may change in place
         if rules.constant_sum_action == "missing":
             values.loc[mask, cols] = np.nan
         elif rules.constant_sum_action == "rescale":
@@ -71,7 +74,7 @@ def check_facts(values, *, survey_year=None):
 
     def col(name):
         if name in values.columns:
-            return values[name].to_numpy(dtype="float64", na_value=np.nan)
+            return float_column(values, name)
         return np.full(len(values), np.nan)
 
     found, first = col("founding_year"), col("first_foreign_sale_year")
@@ -100,7 +103,9 @@ def check_constant_sums(values, instrument, total_default=100.0, tol=1.0):
             groups.setdefault(cs.group, (cs.total or total_default, []))[1].append(iid)
     out = []
     for _, (total, cols) in sorted(groups.items()):
-        block = values[cols].to_numpy(dtype="float64", na_value=np.nan)
+        block = _kept_floats(values, cols)       # small exports: the validated floats
+        if block is None:
+            block = values[cols].to_numpy(dtype="float64", na_value=np.nan)
         complete = ~np.isnan(block).any(axis=1)
         with np.errstate(invalid="ignore"):
             off = complete & (np.abs(np.nansum(block, axis=1) - total) > tol)

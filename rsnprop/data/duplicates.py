@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .validate import problems_frame
-from .validate_small import SMALL_ROWS, columns_array
+from .validate_small import SMALL_ROWS, _numeric_dtype, columns_array
 
 __all__ = ["screen_duplicates", "find_duplicates"]
 
@@ -40,10 +40,10 @@ def screen_duplicates(values, instrument, ids, rules, found):
     """
 
     items = instrument.items
-    item_cols = [c for c in values.columns if items[c].type != "meta"]
+    item_cols = [c for c in values.columns.tolist() if items[c].type != "meta"]
     subst = [c for c in item_cols if getattr(items[c], "role", None) not in ("consent", "screening")]
     if rules.duplicate_submission_columns == "all":
-        subst = [c for c in values.columns if c != "resp_id"]
+        subst = [c for c in values.columns.tolist() if c != "resp_id"]
     dup_id, dup_sub = find_duplicates(ids, values, subst)
     if rules.exclude_duplicates:
         found.reasons["duplicate_id"] = dup_id
@@ -152,9 +152,8 @@ _NAN_KEY = -1.7976931348623157e308
 def _numeric_array(frame, cols):
     """``(names, block)``: the numeric (not boolean) ``cols`` of ``frame`` and their floats as
     one column-major array (``([], None)`` when none, or when column names repeat)."""
-    dtypes = dict(zip(frame.columns, frame.dtypes))
-    num = [c for c in cols if pd.api.types.is_numeric_dtype(dtypes[c])
-           and not pd.api.types.is_bool_dtype(dtypes[c])]
+    dtypes = dict(zip(frame.columns.tolist(), frame.dtypes))
+    num = [c for c in cols if _numeric_dtype(dtypes[c])]     # numeric, not boolean
     if not num or not frame.columns.is_unique:
         return [], None
     return num, np.asfortranarray(columns_array(frame, num))

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .skip_logic import routing_masks
+from .validate_small import float_column
 
 __all__ = ["band_ok_codes", "check_eligibility", "routing_criteria", "REASONS", "Sample",
            "screen_consent", "screen_eligibility"]
@@ -54,7 +55,7 @@ def band_ok_codes(choices: dict, ceiling_meur: float) -> list:
 
 def _col(values, name):
     if name in values.columns:
-        return values[name].to_numpy(dtype="float64", na_value=np.nan)
+        return float_column(values, name)
     return np.full(len(values), np.nan)
 
 

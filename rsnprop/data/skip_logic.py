@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .validate import problems_frame
-from .validate_small import SMALL_ROWS, columns_array
+from .validate_small import SMALL_ROWS, _kept_floats, columns_array
 
 __all__ = ["Routing", "apply_skip_logic", "shown_mask", "routing_masks", "check_skip_logic",
            "shown_missing_share", "notna_array", "token_mask"]
@@ -88,8 +88,19 @@ def _cached_condition(values, cond, cache):
                 cache[fkey] = _factorize(values[src])
             cache[key] = _condition(values[src], op, val, factorized=cache[fkey])
         else:
-            cache[key] = _condition(values[src], op, val)
+            floats = _kept_floats(values, [src])       # a small export: its floats
+            cache[key] = (_condition(values[src], op, val) if floats is None
+                          else _float_condition(floats[:, 0], op, val))
     return cache[key]
+
+
+def _float_condition(a, op, val):
+    """:func:`_condition` of a float64 column given as its array ``a`` (the kept floats of
+    a small export, :func:`.validate_small.columns_array`)."""
+    if op == "answered":
+        return ~np.isnan(a)
+    with np.errstate(invalid="ignore"):
+        return np.asarray(_cmp(a, op, float(val)), dtype=bool) & ~np.isnan(a)
 
 
 
@@ -176,9 +187,9 @@ def check_skip_logic(values, instrument, *, cache=None):
     # pandas column access per column (the same masks: notna)
     answered = (np.asfortranarray(values.notna().to_numpy()) if len(values) <= SMALL_ROWS
                 else None)
-    present = set(values.columns)
+    present = set(values.columns.tolist())
     fired = {r: bool(m.any()) for r, m in routed.items()}   # once per rule, not per item
-    for j, c in enumerate(values.columns):
+    for j, c in enumerate(values.columns.tolist()):
         it = items[c]
         conds = tuple((k.item, k.op, repr(k.value)) for k in getattr(it, "show_if", ()) or ()
                       if k.item in present)
@@ -246,7 +257,7 @@ def _answered_floats(values, columns) -> dict:
     big frame or one whose column names repeat."""
     if len(values) > SMALL_ROWS or not values.columns.is_unique:
         return {}
-    pos = {c: i for i, c in enumerate(values.columns)}
+    pos = {c: i for i, c in enumerate(values.columns.tolist())}
     dtypes = values.dtypes.to_numpy()
     num = list(dict.fromkeys(c for c in columns if dtypes[pos[c]] == np.float64))
     if not num:

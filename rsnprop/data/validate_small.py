@@ -27,6 +27,8 @@ Examples
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import pandas as pd
 
@@ -41,7 +43,7 @@ from .validate import (
 )
 from .validate_text import _validate_others
 
-__all__ = ["validate_items_small", "columns_array", "SMALL_ROWS"]
+__all__ = ["validate_items_small", "columns_array", "float_column", "forget_floats", "SMALL_ROWS"]
 
 #: up to this many rows :func:`.item_values.validated_values` validates with
 #: :func:`validate_items_small` (beyond, :func:`.validate.validate_items`)
@@ -56,8 +58,62 @@ def columns_array(frame, cols):
     >>> columns_array(pd.DataFrame({"a": [1, 2], "b": [0.5, None], "c": ["x", "y"]}), ["b", "a"]).tolist()
     [[0.5, 1.0], [nan, 2.0]]
     """
-    pos = {c: i for i, c in enumerate(frame.columns)}
+    kept = _kept_floats(frame, cols)
+    if kept is not None:
+        return kept
+    pos = {c: i for i, c in enumerate(frame.columns.tolist())}
     return frame.take([pos[c] for c in cols], axis=1).to_numpy(dtype="float64", na_value=np.nan)
+
+
+#: id(frame) -> (weak reference to the frame, {column: position}, float block): the float
+#: columns of the values :func:`validate_items_small` returned, as the one array it filled
+#: (:func:`columns_array` reads them from there instead of through pandas)
+_FLOATS: dict = {}
+
+
+def _remember_floats(frame, names, block) -> None:
+    """Keep ``block`` (rows x ``names``, the floats of those columns of ``frame``) while
+    ``frame`` lives; :func:`forget_floats` when its values are changed in place."""
+    key = id(frame)
+    ref = weakref.ref(frame, lambda _r, key=key: _FLOATS.pop(key, None))
+    _FLOATS[key] = (ref, {c: j for j, c in enumerate(names)}, block)
+
+
+def forget_floats(frame) -> None:
+    """Drop what :func:`columns_array` keeps of ``frame``: call it before changing its values
+    in place (as :func:`.consistency.apply_consistency_checks` may)."""
+    _FLOATS.pop(id(frame), None)
+
+
+def float_column(frame, name):
+    """``frame[name].to_numpy(dtype="float64", na_value=nan)``: a read-only view of the kept
+    block (:func:`columns_array`) when it holds the column, else through pandas.
+
+    >>> float_column(pd.DataFrame({"a": [1, None]}), "a").tolist()
+    [1.0, nan]
+    """
+    hit = _FLOATS.get(id(frame))
+    if hit is not None and hit[0]() is frame and name in hit[1]:
+        col = hit[2][:, hit[1][name]].view()
+        col.flags.writeable = False
+        return col
+    return frame[name].to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _kept_floats(frame, cols):
+    """``frame[cols]``'s floats from the kept block (a column-major copy, as pandas' own
+    ``to_numpy`` of a one-block selection), or None when ``frame`` has none or a column is
+    not in it."""
+    hit = _FLOATS.get(id(frame))
+    if hit is None or hit[0]() is not frame:
+        return None
+    pos = hit[1]
+    try:
+        idx = [pos[c] for c in cols]
+    except (KeyError, TypeError):
+        return None
+    out = np.empty((hit[2].shape[0], len(idx)), order="F")
+    return np.take(hit[2], idx, axis=1, out=out)
 
 
 class _FloatColumn:
@@ -158,7 +214,7 @@ def validate_items_small(df, instrument, rules, columns):
         return validate_items(df, instrument, rules, columns)
     tokens = {_norm(t) for t in rules.missing_tokens}
     items = instrument.items
-    dtypes = dict(zip(map(str, df.columns), df.dtypes))
+    dtypes = dict(zip(map(str, df.columns.tolist()), df.dtypes))
     positions = np.arange(len(df))
     slot, fast = {}, []
     for col in columns:
@@ -197,4 +253,5 @@ def validate_items_small(df, instrument, rules, columns):
     if text:
         values = pd.concat([values, pd.DataFrame({c: out[c] for c in text}, index=df.index)],
                            axis=1)
+    _remember_floats(values, num, block[:, :len(num)])
     return values, problems, recodes

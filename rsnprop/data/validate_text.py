@@ -143,7 +143,7 @@ def _distinct(s):
         # string columns factorised as they are (same codes and first-seen order as on
         # their object image, without building a million Python strings)
         codes, uniq = pd.factorize(s, use_na_sentinel=True)
-        uniq = [str(u) for u in uniq]
+        uniq = [str(u) for u in uniq.tolist()]
     else:
         codes, uniq = pd.factorize(s.astype(object), use_na_sentinel=True)
         uniq = [u for u in uniq]
