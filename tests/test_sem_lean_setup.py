@@ -1,0 +1,83 @@
+"""The setup of the lean fits of power replications (seventh round): what is computed once, or
+not at all, gives the numbers the full computation gives -- exactly (the same operations)."""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rsnprop.sem.api import fit_estimates
+from rsnprop.sem.model import _warm, _warm_latent_means, start_values
+
+REF = Path(__file__).resolve().parent / "reference"
+MODEL = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
+
+
+def _fits(steps, model=MODEL):
+    data = pd.read_csv(REF / "sem_fiml_mi.csv")
+    out, prev = [], None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for eq, partial in steps:
+            prev = fit_estimates(model, data, group="school", missing="fiml", group_equal=eq, group_partial=partial,
+                                 previous=prev)
+            out.append(prev)
+    return out
+
+
+def _reference_start(pt, gdata, previous):
+    """The start values as computed before the skip: the cold values of every group, the warm
+    ones where the previous fit has them."""
+    warm = np.full(pt.npar, np.nan)
+    _warm(warm, pt, *previous)
+    _warm_latent_means(warm, pt, *previous)
+    return np.where(np.isnan(warm), start_values(pt, gdata), warm)
+
+
+@pytest.mark.parametrize("steps", [
+    [((), []), (("loadings",), [])],
+    [((), []), (("loadings",), []), (("loadings", "intercepts"), [])],
+    [((), []), (("loadings",), []), (("loadings", "intercepts"), ["x3~1"])],
+])
+def test_warm_start_values_skip_only_groups_without_a_cold_parameter(steps):
+    fits = _fits(steps)
+    prev, cur = fits[-2], fits[-1]
+    previous = (prev.partable, prev.theta)
+    got = start_values(cur.partable, cur._engine.data, previous)
+    np.testing.assert_array_equal(got, _reference_start(cur.partable, cur._engine.data, previous))
+
+
+def test_a_group_with_a_cold_parameter_gets_its_cold_values():
+    fits = _fits([((), []), (("loadings",), [])])
+    base, metric = fits
+    # the previous fit without one group-2 row: that parameter starts cold, the group is not skipped
+    prev_pt = base.partable
+    keep = [r for r in prev_pt.rows if not (r.group == 2 and r.op == "~~" and r.lhs == r.rhs == "x5")]
+    pt2 = copy.copy(prev_pt)
+    pt2.rows = keep
+    got = start_values(metric.partable, metric._engine.data, (pt2, base.theta))
+    ref = _reference_start(metric.partable, metric._engine.data, (pt2, base.theta))
+    np.testing.assert_array_equal(got, ref)
+    k = next(r.par for r in metric.partable.rows if r.group == 2 and r.op == "~~" and r.lhs == r.rhs == "x5")
+    assert got[k] != 0.0 and got[k] == start_values(metric.partable, metric._engine.data)[k]
+
+
+def test_pairwise_moments_are_computed_once_per_data_set():
+    from rsnprop.sem import fiml
+
+    fits = _fits([((), []), (("loadings",), [])])
+    a, b = (f._engine.data for f in fits)
+    assert all(x is y for x, y in zip(a, b))               # the same moments, not computed again
+    from rsnprop.sem.data import prepare_data
+
+    data = pd.read_csv(REF / "sem_fiml_mi.csv")
+    arrays = prepare_data(data, fits[0].partable.ov, group="school", missing="fiml")[0]
+    for g, x in enumerate(arrays):
+        fresh = fiml._pairwise_moments(x)
+        np.testing.assert_array_equal(a[g].cov, fresh.cov)
+        np.testing.assert_array_equal(a[g].mean, fresh.mean)
