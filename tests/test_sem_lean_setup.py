@@ -81,3 +81,27 @@ def test_pairwise_moments_are_computed_once_per_data_set():
         fresh = fiml._pairwise_moments(x)
         np.testing.assert_array_equal(a[g].cov, fresh.cov)
         np.testing.assert_array_equal(a[g].mean, fresh.mean)
+
+
+@pytest.mark.parametrize("model, one_step", [
+    (MODEL, True),
+    (MODEL + "\nspeed ~ visual", False),                 # a path into a factor that has paths
+    (MODEL + "\nx9 ~ x1", False),                        # a path from an item that has a path into it
+    ("visual =~ 1*x1 + x2 + x3\ntextual =~ x4 + x5 + x6", True),
+    ("visual =~ x2 + x3 + x4\nx9 ~ x1 + x5", True),     # a path below the diagonal of A
+])
+def test_kept_inverse_of_a_measurement_model_is_identity_plus_paths(model, one_step):
+    from rsnprop.sem.partable import build_partable
+    from rsnprop.sem.model import build_engine
+    from rsnprop.sem.engine import GroupData
+
+    pt = build_partable(model, ngroups=1, meanstructure=True, data_columns=[f"x{i}" for i in range(1, 10)])
+    p = len(pt.ov)
+    gm = build_engine(pt, [GroupData(n=10, cov=np.eye(p), mean=np.zeros(p))]).groups[0]
+    gm.keep_solved = True
+    assert gm._paths_one_step() is one_step
+    rng = np.random.default_rng(1)
+    for _ in range(200):
+        theta = rng.normal(size=pt.npar) * rng.choice([1e-3, 1.0, 1e3], size=pt.npar)
+        A, _, _, IA = gm._solved(theta)
+        np.testing.assert_array_equal(IA, np.linalg.inv(gm.eye - A))   # bit for bit, as before
