@@ -105,3 +105,51 @@ def test_kept_inverse_of_a_measurement_model_is_identity_plus_paths(model, one_s
         theta = rng.normal(size=pt.npar) * rng.choice([1e-3, 1.0, 1e3], size=pt.npar)
         A, _, _, IA = gm._solved(theta)
         np.testing.assert_array_equal(IA, np.linalg.inv(gm.eye - A))   # bit for bit, as before
+
+
+class _Toy:
+    """An objective with a Fisher-like matrix (Gauss-Newton of a nonlinear least-squares problem):
+    ``Engine.fit``'s protocol (``q``, ``grad_info``)."""
+
+    def __init__(self, rng, q=6, singular=False):
+        self.q = q
+        self.a = rng.normal(size=(3 * q, q))
+        if singular:
+            self.a[:, -1] = self.a[:, 0]                      # the Gauss-Newton matrix singular
+        self.b = rng.normal(size=3 * q)
+
+    def grad_info(self, theta, need_hess=True):
+        r = self.a @ theta + 0.1 * np.sin(self.a @ theta) - self.b
+        J = self.a * (1 + 0.1 * np.cos(self.a @ theta))[:, None]
+        return float(r @ r), 2 * J.T @ r, (2 * J.T @ J if need_hess else None)
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("fisher_steps", [1, 2, 4])
+def test_lean_fit_takes_the_steps_of_engine_fit(seed, fisher_steps):
+    from rsnprop.sem.engine import Engine
+    from rsnprop.sem.lean_fit import lean_fit
+
+    toy = _Toy(np.random.default_rng(seed), singular=seed == 5)
+    theta0 = np.zeros(toy.q)
+    ref = Engine.fit(toy, theta0, tol=1e-8, fisher_steps=fisher_steps)
+    got = lean_fit(toy, theta0, tol=1e-8, fisher_steps=fisher_steps)
+    assert got[2] == ref[2]                                          # converged
+    assert abs(got[1] - ref[1]) <= 1e-10 * max(1.0, abs(ref[1]))
+    if seed == 5:       # singular: the ridge of 1e-12 decides the step along the null direction
+        return
+    assert got[3] == ref[3]                                          # the same iterations
+    np.testing.assert_allclose(got[0], ref[0], rtol=0, atol=1e-7 * max(1.0, np.abs(ref[0]).max()))
+
+
+@pytest.mark.parametrize("group_equal", [(), ("loadings",), ("loadings", "intercepts")])
+def test_lean_fit_of_a_fiml_model_is_engine_fit_to_rounding(group_equal):
+    from rsnprop.sem.lean_fit import lean_fit
+
+    res = _fits([(group_equal, [])])[0]
+    eng = res._engine
+    theta0 = res.theta + 0.05 * np.random.default_rng(2).normal(size=len(res.theta))
+    ref = eng.fit(theta0, tol=1e-6, fisher_steps=1)
+    got = lean_fit(eng, theta0, tol=1e-6, fisher_steps=1)
+    assert got[2] and ref[2] and got[3] == ref[3]
+    np.testing.assert_allclose(got[0], ref[0], rtol=0, atol=1e-6)

@@ -28,6 +28,7 @@ from .estimate import Estimate, note_convergence
 from .fiml_engine import FIMLEngine, Pattern, patterns  # noqa: F401  (Pattern, patterns: public here too)
 from .fiml_saturated import available_moments, saturated_model
 from .fitmeasures import incremental, rmsea_ci, rmsea_point, srmr_group
+from .lean_fit import lean_fit
 from .model import build_engine, start_values
 from .robust import h1_information
 
@@ -194,7 +195,8 @@ def _fit_model(pt, pats, ns, gdata, previous=None, fisher_steps=4, padded=False,
     if isinstance(padded, dict):
         eng.share_batches(padded)
     theta0 = start_values(pt, gdata, previous)
-    theta, fmin, conv, it = eng.fit(theta0, fisher_steps=fisher_steps, tol=tol)
+    theta, fmin, conv, it = (lean_fit(eng, theta0, fisher_steps=fisher_steps, tol=tol) if eng.padded else
+                             eng.fit(theta0, fisher_steps=fisher_steps, tol=tol))
     if not conv:
         from scipy import optimize
 
