@@ -153,3 +153,60 @@ def test_lean_fit_of_a_fiml_model_is_engine_fit_to_rounding(group_equal):
     got = lean_fit(eng, theta0, tol=1e-6, fisher_steps=1)
     assert got[2] and ref[2] and got[3] == ref[3]
     np.testing.assert_allclose(got[0], ref[0], rtol=0, atol=1e-6)
+
+
+_GM_FIELDS = ("A0", "S0", "m0", "ai", "aj", "ap", "si", "sj", "sp", "mi", "mp", "P", "p", "nvar", "q")
+
+
+def _same_groups(a, b):
+    assert len(a) == len(b)
+    for x, y in zip(a, b):
+        assert x is not y
+        for name in _GM_FIELDS:
+            np.testing.assert_array_equal(getattr(x, name), getattr(y, name))
+
+
+def test_kept_group_models_are_fresh_copies_of_build_engines():
+    from rsnprop.sem import lean_cache
+    from rsnprop.sem.model import build_engine
+
+    res = _fits([(("loadings",), [])])[0]
+    pt, data = res.partable, res._engine.data
+    first = lean_cache.lean_groups(pt, data)
+    _same_groups(first, build_engine(pt, data).groups)
+    first[0].keep_solved = True
+    first[0]._solved(res.theta)                                # an evaluation kept by the first user
+    again = lean_cache.lean_groups(pt, data)
+    _same_groups(again, first)
+    assert "_last_solved" not in again[0].__dict__ and not again[0].keep_solved
+    other = _fits([(("loadings", "intercepts"), [])])[0]
+    _same_groups(lean_cache.lean_groups(other.partable, data), build_engine(other.partable, data).groups)
+
+
+def test_kept_unconstrained_tables_give_the_same_score_tests():
+    from rsnprop.sem import lean_cache
+    from rsnprop.sem.model import build_engine
+    from rsnprop.sem.scoretest import score_tests, unconstrained
+
+    fits = _fits([((), []), (("loadings",), []), (("loadings", "intercepts"), [])])
+    for res in fits[1:]:
+        pt = res.partable
+        aug, expand, pairs = unconstrained(pt)
+        npar, exp2, pairs2, groups = lean_cache.lean_unconstrained(pt, res._engine.data, unconstrained)
+        assert npar == aug.npar and np.array_equal(expand, exp2)
+        assert [(a, b, ka, kb) for a, b, ka, kb in pairs] == pairs2   # the rows of pt itself
+        _same_groups(groups, build_engine(aug, res._engine.data).groups)
+        lean_cache._UNCONSTRAINED.clear()
+        cold = score_tests(res, cumulative=False)
+        warm = score_tests(res, cumulative=False)                     # from the kept structure
+        assert [r["X2"] for r in cold.records] == [r["X2"] for r in warm.records]
+        assert [r["lhs"] for r in cold.records] == [r["lhs"] for r in warm.records]
+
+
+def test_tables_with_fixed_covariates_are_not_kept():
+    from rsnprop.sem import lean_cache
+    from rsnprop.sem.partable import build_partable
+
+    pt = build_partable("visual =~ x1 + x2 + x3\nvisual ~ x4", ngroups=1, meanstructure=True,
+                        data_columns=[f"x{i}" for i in range(1, 10)])
+    assert pt.ov_x and lean_cache._key(pt) is None

@@ -28,6 +28,7 @@ from .estimate import Estimate, note_convergence
 from .fiml_engine import FIMLEngine, Pattern, patterns  # noqa: F401  (Pattern, patterns: public here too)
 from .fiml_saturated import available_moments, saturated_model
 from .fitmeasures import incremental, rmsea_ci, rmsea_point, srmr_group
+from .lean_cache import lean_groups
 from .lean_fit import lean_fit
 from .model import build_engine, start_values
 from .robust import h1_information
@@ -189,8 +190,8 @@ def _fit_model(pt, pats, ns, gdata, previous=None, fisher_steps=4, padded=False,
     ``padded``: the engine's (:attr:`FIMLEngine.padded`); a dict: True, with the embedded
     patterns kept there (those of the other lean fits to the same data)."""
 
-    ram = build_engine(pt, gdata)
-    eng = FIMLEngine(ram.groups, pats, pt.npar, ns)
+    groups = lean_groups(pt, gdata) if padded is not False else build_engine(pt, gdata).groups
+    eng = FIMLEngine(groups, pats, pt.npar, ns)
     eng.data, eng.padded = gdata, padded is not False
     if isinstance(padded, dict):
         eng.share_batches(padded)
