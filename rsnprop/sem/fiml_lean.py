@@ -52,7 +52,7 @@ class Padded:
     :class:`Moments` of the last evaluation."""
 
     __slots__ = ("K", "p", "ns", "nf", "obs", "outer", "eye", "mean", "cov", "mpos", "midx", "meye", "mgidx",
-                 "bounds", "Ng", "parts", "last", "gidx", "multi", "covm", "Ngm")
+                 "bounds", "Ng", "parts", "last", "gidx", "multi", "covm", "Ngm", "fpos", "fm", "fmm")
 
     def __init__(self, pats, p):
         self.K, self.p = len(pats), p
@@ -89,6 +89,12 @@ class Padded:
         self.gidx = gidx
         self.multi = np.flatnonzero(self.cov.reshape(self.K, -1).any(axis=1))   # S_k not zero: 2+ cases
         self.covm, self.Ngm = self.cov[self.multi], self.Ng[:, self.multi]
+        # flat positions in the groups' extended P (G x (p+1) x (p+1)) of each pattern's P, its
+        # rows m (P_m.) and its block P_mm: gathers by one index array each (:func:`_one_inverse`)
+        q1, ar = self.p + 1, np.arange(self.p)
+        base = self.mgidx[:, None, None] * q1 * q1 + self.midx[:, :, None] * q1
+        self.fpos = gidx[:, None, None] * q1 * q1 + ar[None, :, None] * q1 + ar[None, None, :]
+        self.fm, self.fmm = base + ar[None, None, :], base + self.midx[:, None, :]
 
     @classmethod
     def stack(cls, parts):
@@ -195,11 +201,11 @@ def _one_inverse(Ls, mus, pad):
         Px[g, :p, :p] = P + np.tril(P, -1).T                  # potri fills the lower triangle
     gidx = pad.gidx
     logdet = (2.0 * np.log(np.diagonal(np.array(Ls), axis1=1, axis2=2)).sum(axis=1))[gidx]
-    si = Px[gidx, :p, :p]
+    flat = Px.reshape(-1)
+    si = flat[pad.fpos]
     if len(pad.mpos):
-        g = pad.mgidx[:, None]
-        Pm = Px[g, pad.midx, :p]                              # rows m of P: (k, s, p)
-        Pmm = Px[g[:, :, None], pad.midx[:, :, None], pad.midx[:, None, :]] + pad.meye
+        Pm = flat[pad.fm]                                     # rows m of P: (k, s, p)
+        Pmm = flat[pad.fmm] + pad.meye
         try:
             Lm = np.linalg.cholesky(Pmm)
         except np.linalg.LinAlgError:
