@@ -78,6 +78,7 @@ class _GroupModel:
         P[off + np.arange(len(self.mp)), self.mp] += 1.0
         self.P = P
         self.__dict__.pop("_sparse_maps", None)
+        self.__dict__.pop("_one_step", None)
         self.offdiag = (self.si != self.sj).astype(float)
         self.eye = np.eye(self.nvar)
 
@@ -105,8 +106,21 @@ class _GroupModel:
         last = self.__dict__.get("_last_solved")
         if last is None or last[0] != key:
             A, S, m = self.matrices(theta)
-            last = self.__dict__["_last_solved"] = (key, (A, S, m, np.linalg.inv(self.eye - A)))
+            IA = self.eye + A if self._paths_one_step() else np.linalg.inv(self.eye - A)
+            last = self.__dict__["_last_solved"] = (key, (A, S, m, IA))
         return last[1]
+
+    def _paths_one_step(self):
+        """True when no path leads into a variable that has a path itself (``A^2 = 0`` for every
+        ``theta``: a measurement model), so that ``(I - A)^-1 = I + A`` exactly (LAPACK's inverse
+        of such a matrix gives the same numbers); decided once from the positions of the free and
+        the fixed non-zero paths (:attr:`keep_solved` models only: their fixed values stay)."""
+        flag = self.__dict__.get("_one_step")
+        if flag is None:
+            nz = (self.A0 != 0).astype(int)
+            nz[self.ai, self.aj] = 1
+            flag = self.__dict__["_one_step"] = not (nz @ nz).any()
+        return flag
 
     def implied(self, theta, full: bool = False):
         if full:

@@ -28,6 +28,8 @@ from .estimate import Estimate, note_convergence
 from .fiml_engine import FIMLEngine, Pattern, patterns  # noqa: F401  (Pattern, patterns: public here too)
 from .fiml_saturated import available_moments, saturated_model
 from .fitmeasures import incremental, rmsea_ci, rmsea_point, srmr_group
+from .lean_cache import lean_groups
+from .lean_fit import lean_fit
 from .model import build_engine, start_values
 from .robust import h1_information
 
@@ -110,22 +112,26 @@ def _data_models(p, arrays, comparison=True):
 
 def _data_hit(p, arrays):
     """The entry of :data:`_DATA_MODELS` of the data ``arrays``: ``[patterns per group,
-    _Comparison or None, the lean fits' embedded patterns by group]`` (the last shared by the lean
-    engines of the data set and their score tests: :attr:`FIMLEngine.padded`)."""
+    _Comparison or None, the lean fits' embedded patterns by group, their pairwise-complete
+    moments or None]`` (the embedded patterns shared by the lean engines of the data set and their
+    score tests: :attr:`FIMLEngine.padded`)."""
     key = (p, tuple((x.shape, x.tobytes()) for x in arrays))
     hit = _DATA_MODELS.get(key)
     if hit is None:
         while len(_DATA_MODELS) >= _DATA_MODELS_KEPT:
             _DATA_MODELS.pop(next(iter(_DATA_MODELS), None), None)   # oldest first
-        hit = _DATA_MODELS[key] = [[patterns(x) for x in arrays], None, {}]
+        hit = _DATA_MODELS[key] = [[patterns(x) for x in arrays], None, {}, None]
     return hit
 
 
 def _estimate_lean(pt, arrays, labels, *, estimator, n_dropped, previous):
     """:func:`estimate_fiml` with ``lean=True``: the estimates only."""
-    pats, _, batches = _data_hit(len(pt.ov), arrays)
+    hit = _data_hit(len(pt.ov), arrays)
+    pats, batches = hit[0], hit[2]
     ns = [x.shape[0] for x in arrays]
-    gdata = [_pairwise_moments(x) for x in arrays]
+    if hit[3] is None:                   # the start values' moments, once per data set
+        hit[3] = [_pairwise_moments(x) for x in arrays]
+    gdata = list(hit[3])
     # a warm start (``previous``) is near the maximum: one Fisher step, then BFGS
     eng, theta, fmin, conv, it = _fit_model(pt, pats, ns, gdata, previous, fisher_steps=2 if previous is None else 1,
                                             padded=batches, tol=LEAN_TOL)
@@ -184,13 +190,14 @@ def _fit_model(pt, pats, ns, gdata, previous=None, fisher_steps=4, padded=False,
     ``padded``: the engine's (:attr:`FIMLEngine.padded`); a dict: True, with the embedded
     patterns kept there (those of the other lean fits to the same data)."""
 
-    ram = build_engine(pt, gdata)
-    eng = FIMLEngine(ram.groups, pats, pt.npar, ns)
+    groups = lean_groups(pt, gdata) if padded is not False else build_engine(pt, gdata).groups
+    eng = FIMLEngine(groups, pats, pt.npar, ns)
     eng.data, eng.padded = gdata, padded is not False
     if isinstance(padded, dict):
         eng.share_batches(padded)
     theta0 = start_values(pt, gdata, previous)
-    theta, fmin, conv, it = eng.fit(theta0, fisher_steps=fisher_steps, tol=tol)
+    theta, fmin, conv, it = (lean_fit(eng, theta0, fisher_steps=fisher_steps, tol=tol) if eng.padded else
+                             eng.fit(theta0, fisher_steps=fisher_steps, tol=tol))
     if not conv:
         from scipy import optimize
 

@@ -52,7 +52,7 @@ class Padded:
     :class:`Moments` of the last evaluation."""
 
     __slots__ = ("K", "p", "ns", "nf", "obs", "outer", "eye", "mean", "cov", "mpos", "midx", "meye", "mgidx",
-                 "bounds", "Ng", "parts", "last")
+                 "bounds", "Ng", "parts", "last", "gidx", "multi", "covm", "Ngm", "fpos", "fm", "fmm")
 
     def __init__(self, pats, p):
         self.K, self.p = len(pats), p
@@ -86,6 +86,15 @@ class Padded:
         self.mgidx = gidx[self.mpos]
         self.Ng = np.zeros((len(parts), self.K))
         self.Ng[gidx, np.arange(self.K)] = self.nf
+        self.gidx = gidx
+        self.multi = np.flatnonzero(self.cov.reshape(self.K, -1).any(axis=1))   # S_k not zero: 2+ cases
+        self.covm, self.Ngm = self.cov[self.multi], self.Ng[:, self.multi]
+        # flat positions in the groups' extended P (G x (p+1) x (p+1)) of each pattern's P, its
+        # rows m (P_m.) and its block P_mm: gathers by one index array each (:func:`_one_inverse`)
+        q1, ar = self.p + 1, np.arange(self.p)
+        base = self.mgidx[:, None, None] * q1 * q1 + self.midx[:, :, None] * q1
+        self.fpos = gidx[:, None, None] * q1 * q1 + ar[None, :, None] * q1 + ar[None, None, :]
+        self.fm, self.fmm = base + ar[None, None, :], base + self.midx[:, None, :]
 
     @classmethod
     def stack(cls, parts):
@@ -190,13 +199,13 @@ def _one_inverse(Ls, mus, pad):
         if info != 0:
             return None
         Px[g, :p, :p] = P + np.tril(P, -1).T                  # potri fills the lower triangle
-    gidx = np.repeat(np.arange(G), np.diff(pad.bounds))
+    gidx = pad.gidx
     logdet = (2.0 * np.log(np.diagonal(np.array(Ls), axis1=1, axis2=2)).sum(axis=1))[gidx]
-    si = Px[gidx, :p, :p]
+    flat = Px.reshape(-1)
+    si = flat[pad.fpos]
     if len(pad.mpos):
-        g = pad.mgidx[:, None]
-        Pm = Px[g, pad.midx, :p]                              # rows m of P: (k, s, p)
-        Pmm = Px[g[:, :, None], pad.midx[:, :, None], pad.midx[:, None, :]] + pad.meye
+        Pm = flat[pad.fm]                                     # rows m of P: (k, s, p)
+        Pmm = flat[pad.fmm] + pad.meye
         try:
             Lm = np.linalg.cholesky(Pmm)
         except np.linalg.LinAlgError:
@@ -209,21 +218,30 @@ def _one_inverse(Ls, mus, pad):
 
 def _stack_from_inverses(si, logdet, mu, pad):
     """The :class:`Moments` of each group of ``pad`` from the embedded inverses ``si``, the
-    log-determinants and the model means ``mu`` of the patterns."""
+    log-determinants and the model means ``mu`` of the patterns.  With ``T = S_k + d d'``:
+    ``tr(W T) = tr(W S_k) + d' W d`` and ``W T W = W S_k W + (W d)(W d)'``, the products with
+    ``S_k`` only for the patterns of two or more cases (``S_k = 0`` for one case; ``pad.multi``),
+    the sums of the outer products by one product per group (``B`` is not kept: a lean engine
+    never computes the observed information)."""
     d = np.where(pad.obs, pad.mean - mu, 0.0)
-    T = pad.cov + d[:, :, None] * d[:, None, :]
-    sT = si @ T
-    b = sT @ si
     SD = (si @ d[:, :, None])[:, :, 0]
-    f = pad.Ng @ (logdet + np.trace(sT, axis1=1, axis2=2))
-    GS = (pad.Ng @ (si - b).reshape(pad.K, -1)).reshape(-1, pad.p, pad.p)
-    gmu = -2.0 * (pad.Ng @ SD)
+    terms = logdet + np.einsum("ki,ki->k", d, SD)
+    K, p, Ng = pad.K, pad.p, pad.Ng
+    GS = (Ng @ si.reshape(K, -1)).reshape(-1, p, p)
+    if len(pad.multi):
+        sim = si[pad.multi]
+        sC = sim @ pad.covm
+        terms[pad.multi] += np.trace(sC, axis1=1, axis2=2)
+        GS -= (pad.Ngm @ (sC @ sim).reshape(len(pad.multi), -1)).reshape(-1, p, p)
+    GS -= (Ng[:, :, None] * SD[None]).transpose(0, 2, 1) @ SD
+    f = Ng @ terms
+    gmu = -2.0 * (Ng @ SD)
     out = []
     for g in range(len(pad.parts)):
         a, z = pad.bounds[g], pad.bounds[g + 1]
         mo = Moments()
         mo.f, mo.GS, mo.gmu = float(f[g]), GS[g], gmu[g]
-        mo.SI, mo.B, mo.SD, mo.n = si[a:z], b[a:z], SD[a:z], pad.nf[a:z]
+        mo.SI, mo.B, mo.SD, mo.n = si[a:z], None, SD[a:z], pad.nf[a:z]
         out.append(mo)
     return out
 
@@ -252,6 +270,18 @@ def _entry_vectors(gm, theta):
     return U, V, Dm
 
 
+def _rank_two_sum(U, V, SI, n):
+    """``sum_k n_k [(u_a'W_k u_b)(v_a'W_k v_b) + (u_a'W_k v_b)(v_a'W_k u_b)]`` for the columns of
+    ``U``, ``V`` and the stacked ``W_k = SI[k]``: the three blocks ``U'WU``, ``V'WV``, ``U'WV`` of
+    every pattern (``V'WU`` is the transpose of ``U'WV``), not the whole ``[U V]' W [U V]``."""
+    WV = SI @ V
+    prod = U.T @ (SI @ U)
+    prod *= V.T @ WV
+    uv = U.T @ WV
+    prod += uv * uv.transpose(0, 2, 1)
+    return np.tensordot(n, prod, axes=1)
+
+
 def lean_hessian(gm, theta, used, mo):
     """Twice the expected information (the Fisher-scoring Hessian of -2 log L, summed over the
     cases of the group) with respect to the parameters ``used`` of the group model ``gm``, from
@@ -261,11 +291,8 @@ def lean_hessian(gm, theta, used, mo):
     U, V, Dm = _entry_vectors(gm, theta)
     E = U.shape[1]
     ke = len(gm.ap) + len(gm.sp)                   # entries with a derivative of Sigma
-    X = np.concatenate([U[:, :ke], V[:, :ke]], axis=1)
-    Z = X.T @ (mo.SI @ X)                          # (K, 2ke, 2ke): u'Wu, u'Wv, v'Wu, v'Wv
-    uu, uv, vv = Z[:, :ke, :ke], Z[:, :ke, ke:], Z[:, ke:, ke:]
     he = np.zeros((E, E))
-    he[:ke, :ke] = 2.0 * np.tensordot(mo.n, uu * vv + uv * uv.transpose(0, 2, 1), axes=1)
+    he[:ke, :ke] = 2.0 * _rank_two_sum(U[:, :ke], V[:, :ke], mo.SI, mo.n)
     he += 2.0 * Dm.T @ np.tensordot(mo.n, mo.SI, axes=1) @ Dm
     Pu = gm.P[:, used]
     return Pu.T @ he @ Pu

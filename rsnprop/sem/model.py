@@ -80,6 +80,8 @@ def start_values(pt: ParTable, data: list[GroupData], previous=None) -> np.ndarr
         d = data[g]
         S = d.cov
         grows = [r for r in pt.rows if r.group == g + 1]
+        if previous is not None and all(r.par < 0 or not np.isnan(theta[r.par]) for r in grows):
+            continue                     # every parameter of the group starts warm
         indicators: dict[str, list] = {}
         for r in grows:
             if r.op == "=~" and r.rhs in pos:

@@ -47,7 +47,9 @@ from statsmodels.stats.multitest import multipletests
 from ..errors import InputError
 from ..results import Result, jsonsafe
 from .fiml_engine import FIMLEngine
+from .lean_cache import lean_unconstrained
 from .model import build_engine
+from .partable import _eq_type as _peq_type
 
 __all__ = ["score_tests", "ScoreTestResult", "unconstrained", "p_adjust", "CORRECTIONS", "univariate_downdate"]
 
@@ -255,9 +257,24 @@ def _decisive(uni, correction, alpha, rel=1e-6):
 
 
 def _eq_type(row, lv):
-    from .partable import _eq_type
+    return _peq_type(row, set(lv))
 
-    return _eq_type(row, set(lv))
+
+def _unconstrained_engine(res, pt):
+    """``(engine of the unconstrained model, expand, pairs)`` (:func:`unconstrained`); a lean fit's
+    (:attr:`FIMLEngine.padded`) with the structure kept per process
+    (:func:`rsnprop.sem.lean_cache.lean_unconstrained`) and the fit's patterns and last moments."""
+    if isinstance(res._engine, FIMLEngine) and res._engine.padded:
+        npar, expand, pairs, groups = lean_unconstrained(pt, res._engine.data, unconstrained)
+        eng = FIMLEngine(groups, res._engine.pats, npar, res._engine.ns)
+        eng.padded = True                        # a lean fit's batches (equal to rounding): the same
+        eng.share_batches(res._engine.__dict__.setdefault("_batch_cache", {}))   # patterns, last moments
+        return eng, expand, pairs
+    aug, expand, pairs = unconstrained(pt)
+    eng = build_engine(aug, res._engine.data)
+    if isinstance(res._engine, FIMLEngine):
+        eng = FIMLEngine(eng.groups, res._engine.pats, aug.npar, res._engine.ns)
+    return eng, expand, pairs
 
 
 def score_tests(res, *, types=None, correction="holm", alpha=0.05, cumulative=True):
@@ -301,24 +318,19 @@ def score_tests(res, *, types=None, correction="holm", alpha=0.05, cumulative=Tr
     if getattr(res, "_wls", None) is not None or res.theta is None:
         raise InputError("score tests need an ML fit (not WLSMV)", parameter="estimator", value=res.estimator)
     pt = res.partable
-    aug, expand, all_pairs = unconstrained(pt)
+    eng, expand, all_pairs = _unconstrained_engine(res, pt)
     pairs = all_pairs
     if types is not None:
-        pairs = [p for p in pairs if _eq_type(p[1], pt.lv) in set(types)]
+        lvset = set(pt.lv)
+        pairs = [p for p in pairs if _peq_type(p[1], lvset) in set(types)]
     if not pairs:
         raise InputError("the model has no equality constraint to test", parameter="types",
                          value=None if types is None else ",".join(types))
-    eng = build_engine(aug, res._engine.data)
-    if isinstance(res._engine, FIMLEngine):
-        eng = FIMLEngine(eng.groups, res._engine.pats, aug.npar, res._engine.ns)
-        eng.padded = res._engine.padded          # a lean fit's batches (equal to rounding)
-        if eng.padded:                           # the same patterns: the fit's batches and last moments
-            eng.share_batches(res._engine.__dict__.setdefault("_batch_cache", {}))
     # constraints not tested stay imposed (rows of R that are always kept)
     tested = {(id(a), id(b)) for a, b, _, _ in pairs}
     fixed = [p for p in all_pairs if (id(p[0]), id(p[1])) not in tested]
     cons = list(pairs) + fixed
-    R = np.zeros((len(cons), aug.npar))
+    R = np.zeros((len(cons), eng.q))
     for i, (_, _, ka, kb) in enumerate(cons):
         R[i, ka], R[i, kb] = 1.0, -1.0
     _, grad, hess = eng.grad_info(res.theta[expand])

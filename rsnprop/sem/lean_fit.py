@@ -1,0 +1,99 @@
+"""The optimiser of a lean fit (:attr:`rsnprop.sem.fiml_engine.FIMLEngine.padded`: power
+replications, decisions by score tests): :meth:`rsnprop.sem.engine.Engine.fit`'s iterations with the
+inverse of the BFGS matrix kept and updated instead of the matrix itself.
+
+:meth:`~rsnprop.sem.engine.Engine.fit` solves ``B step = -grad`` at every iteration (an ``O(q^3)``
+factorisation of the ``q x q`` matrix, ~80 parameters in a check); here ``H = B^-1`` is inverted once
+per Fisher matrix and then updated by the inverse BFGS formula (``O(q^2)``)::
+
+    H+ = H + (s'y + y'Hy) ss' / (s'y)^2 - (Hy s' + s y'H) / s'y
+
+the same iterates in exact arithmetic, equal to rounding in floating point (the stop is the same
+test of the gradient).  The full fits (``rsnprop fit``, ``rsnprop invariance``, the report) keep
+:meth:`~rsnprop.sem.engine.Engine.fit`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["lean_fit"]
+
+
+def _inverse(hess, ridge):
+    """``(hess + ridge I)^-1``; the pseudo-inverse of ``hess`` when singular (the least-squares step
+    of :meth:`rsnprop.sem.engine.Engine.fit`)."""
+    try:
+        return np.linalg.inv(hess + ridge * np.eye(hess.shape[0]))
+    except np.linalg.LinAlgError:
+        return np.linalg.pinv(hess)
+
+
+def _direction(engine, theta, grad, H):
+    """``(step, slope, H)``: the quasi-Newton step ``-H grad``; when it is not a descent direction, a
+    Fisher step from the information at ``theta`` (its inverse the new ``H``), else steepest descent
+    (as :meth:`rsnprop.sem.engine.Engine.fit`)."""
+    step = -(H @ grad)
+    slope = grad @ step
+    if not np.isfinite(slope) or slope >= 0:
+        _, _, hess = engine.grad_info(theta)
+        H = _inverse(hess, 1e-8)
+        step = -(H @ grad)
+        slope = grad @ step
+        if slope >= 0:
+            step, slope = -grad, -(grad @ grad)
+    return step, slope, H
+
+
+def _line_search(engine, theta, fval, step, slope, use_fisher):
+    """Backtracking (Armijo, halving) from ``alpha = 1``: ``(alpha, candidate, f, grad, hess)``."""
+    alpha = 1.0
+    while True:
+        cand = theta + alpha * step
+        fnew, gnew, hnew = engine.grad_info(cand, need_hess=use_fisher)
+        if np.isfinite(fnew) and fnew <= fval + 1e-4 * alpha * slope:
+            return alpha, cand, fnew, gnew, hnew
+        alpha *= 0.5
+        if alpha < 1e-10:
+            return alpha, cand, fnew, gnew, hnew
+
+
+def _bfgs_inverse(H, s_, y_):
+    """The inverse BFGS update of ``H`` (unchanged when ``s'y <= 1e-16``, as the direct update)."""
+    sy = s_ @ y_
+    if sy <= 1e-16:
+        return H
+    Hy = H @ y_
+    return H + ((sy + y_ @ Hy) / (sy * sy)) * np.outer(s_, s_) - (np.outer(Hy, s_) + np.outer(s_, Hy)) / sy
+
+
+def lean_fit(engine, theta0, maxit: int = 500, tol: float = 1e-8, fisher_steps: int = 4):
+    """:meth:`rsnprop.sem.engine.Engine.fit` of ``engine`` (the same arguments and result: ``(theta,
+    fmin, converged, iterations)``) with the inverse BFGS matrix (module docstring)."""
+    theta = np.asarray(theta0, dtype=float).copy()
+    fval, grad, hess = engine.grad_info(theta)
+    if not np.isfinite(fval):
+        return theta, fval, False, 0
+    H = _inverse(hess, 1e-12)
+    converged = False
+    it = 0
+    for it in range(1, maxit + 1):
+        if np.max(np.abs(grad)) < tol:
+            converged = True
+            break
+        step, slope, H = _direction(engine, theta, grad, H)
+        use_fisher = it < fisher_steps
+        alpha, cand, fnew, gnew, hnew = _line_search(engine, theta, fval, step, slope, use_fisher)
+        if alpha < 1e-10:
+            converged = np.max(np.abs(grad)) < 1e-6
+            break
+        s_, y_ = cand - theta, gnew - grad
+        fold = fval
+        theta, fval, grad = cand, fnew, gnew
+        if fold - fval < 1e-15 * (1 + abs(fval)) and np.max(np.abs(s_)) < 1e-7:
+            converged = np.max(np.abs(grad)) < 1e-6
+            break
+        H = _inverse(hnew, 1e-12) if use_fisher else _bfgs_inverse(H, s_, y_)
+    else:
+        converged = np.max(np.abs(grad)) < 1e-6
+    return theta, fval, converged, it
