@@ -232,6 +232,7 @@ def _apply_routing(values, meta, consent, answering, n):
     is not shown become missing (None in text columns, NaN in numeric ones)."""
 
     held: dict = {}     # each condition once until the answers it reads are routed
+    choices: dict = {}  # the codes chosen in each select_multiple column read (condition_holds)
     for iid, conds in meta.show.items():
         if iid not in values or iid in ("consent",):
             continue
@@ -240,7 +241,7 @@ def _apply_routing(values, meta, consent, answering, n):
             shown &= consent == 1
         for key, cond in conds:
             if key not in held:
-                held[key] = condition_holds(cond, values, n)
+                held[key] = condition_holds(cond, values, n, choices)
             shown &= held[key]
         for key in [k for k in held if k[0] == iid]:   # its answers change below
             del held[key]
