@@ -395,11 +395,19 @@ def _blank_mask(v):
 
 
 def _answered_count(values, n):
-    """Per row, the number of columns of ``values`` answered (not blank)."""
+    """Per row, the number of columns of ``values`` answered (not blank); the float columns
+    (most of them) counted as one block."""
 
     out = np.zeros(n, dtype=np.int64)
+    floats = []
     for c in values:
-        out += ~_blank_mask(values[c])
+        v = np.asarray(values[c])
+        if v.dtype.kind == "f" and v.ndim == 1 and len(v) == n:
+            floats.append(v)
+        else:
+            out += ~_blank_mask(v)
+    if floats:
+        out += len(floats) - np.isnan(np.vstack(floats)).sum(axis=0, dtype=np.int64)
     return out
 
 

@@ -1,12 +1,17 @@
-"""The simulator's routing reads each ``select_multiple`` column once per set of answers
+"""The simulator's shortcuts give what the plain code gave (issue 21).
+
+The routing reads each ``select_multiple`` column once per set of answers
 (``condition_holds(..., choices)``): the same rows as a condition read on its own, and a
-column replaced in the answers is read again (issue 21)."""
+column replaced in the answers is read again.  The answers counted per row for the durations
+(``_answered_count``) count the float columns as one block: the counts of a loop over every
+cell."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from rsnprop.simulate.answers import condition_holds
+from rsnprop.simulate.study import _answered_count, _isblank
 
 
 def _cond(item, op, value):
@@ -40,3 +45,23 @@ def test_a_replaced_column_is_read_again():
     assert second.tolist() == [False, True, True]
     missing = condition_holds(_cond("q", "selected", "a"), values, 3, choices)
     assert missing.tolist() == [True, True, True]
+
+
+def test_answered_count_is_a_count_of_the_cells_answered():
+    rng = np.random.default_rng(5)
+    n = 60
+    values = {f"f{j}": np.where(rng.random(n) < 0.3, np.nan, rng.integers(1, 6, n)).astype(float)
+              for j in range(9)}
+    values["int"] = rng.integers(0, 3, n)
+    values["bool"] = rng.random(n) < 0.5
+    text = np.array(rng.choice(["a b", "", "x"], n), dtype=object)
+    text[rng.random(n) < 0.2] = None
+    text[:2] = [np.nan, 3]
+    values["text"] = text
+    values["f32"] = np.where(rng.random(n) < 0.5, np.nan, 1.0).astype(np.float32)
+    values["list"] = [None if i % 3 == 0 else "t" for i in range(n)]
+    loop = np.array([sum(not _isblank(values[c][i].item() if isinstance(values[c][i], np.generic)
+                                      else values[c][i]) for c in values) for i in range(n)])
+    got = _answered_count(values, n)
+    assert got.dtype == np.int64 and got.tolist() == loop.tolist()
+    assert _answered_count({}, 4).tolist() == [0, 0, 0, 0]
