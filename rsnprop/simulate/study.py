@@ -30,6 +30,7 @@ from .answers import (
     simulate_answers,
     to_float,
 )
+from .export_frame import export_frame
 from .facts import fact_arrays
 from .population import column_of, latent_arrays, likert_arrays, population_parameters
 from .quirks import careless_arrays, invalid_arrays, missing_arrays, raw_csv_bytes, to_platform
@@ -142,7 +143,7 @@ def simulate_study(instrument, scenario="p1p2", n: int = 300, seed=1, *, platfor
     # 5-6: meta columns, rows in submission order, then the language version
     out, perm = _export_columns(values, meta, careless, sc, n, r_meta)
     _add_language(out, items, np.random.default_rng(children[_LANGUAGE_STREAM]), shares, language_dif)
-    raw = to_platform(pd.DataFrame(out), instrument, platform)
+    raw = to_platform(export_frame(out), instrument, platform)   # = pd.DataFrame(out)
     if not return_truth:
         return raw
     return raw, _truth(latent, facts, out, perm, careless, answering, consent)
