@@ -9,6 +9,7 @@ cell."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from rsnprop.simulate.answers import condition_holds
 from rsnprop.simulate.study import _answered_count, _isblank
@@ -65,3 +66,35 @@ def test_answered_count_is_a_count_of_the_cells_answered():
     got = _answered_count(values, n)
     assert got.dtype == np.int64 and got.tolist() == loop.tolist()
     assert _answered_count({}, 4).tolist() == [0, 0, 0, 0]
+
+
+def _invalid_loop(cols, ranges, rng, n, rate):
+    """``invalid_arrays`` as it was (3714c94): a column of ``hit`` and ``which`` per column."""
+    names = list(ranges)
+    hit = rng.random((n, len(names))) < rate
+    which = rng.integers(0, 4, size=(n, len(names)))
+    new = {}
+    for j, col in enumerate(names):
+        lo, hi = ranges[col]
+        codes = np.array([lo - 1, hi + 1, 99, -9], dtype=float)
+        vals = np.array(cols[col], dtype=float)
+        mask = hit[:, j] & ~np.isnan(vals)
+        vals[mask] = codes[which[mask, j]]
+        new[col] = vals
+    return new
+
+
+@pytest.mark.parametrize("n, rate", [(1, 0.5), (30, 0.0001), (300, 0.01), (200, 0.3)])
+def test_invalid_codes_as_column_by_column(n, rate):
+    from rsnprop.simulate.quirks import invalid_arrays
+
+    data = np.random.default_rng(n)
+    cols = {f"c{j}": np.where(data.random(n) < 0.2, np.nan, data.integers(1, 8, n)).astype(float)
+            for j in range(12)}
+    cols["ints"] = data.integers(1, 6, n)
+    ranges = {c: ((1, 7) if c != "ints" else (1, 5)) for c in cols}
+    got = invalid_arrays(cols, ranges, np.random.default_rng(7), n, rate=rate)
+    ref = _invalid_loop(cols, ranges, np.random.default_rng(7), n, rate)
+    assert list(got) == list(ref)
+    for c in ref:
+        assert got[c].dtype == ref[c].dtype and np.array_equal(got[c], ref[c], equal_nan=True)
