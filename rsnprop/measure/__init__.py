@@ -1,7 +1,11 @@
 """Measurement quality: reliability, factor structure, validity and common-method checks.
 
 Every statistic reproduces its R counterpart (psych, semTools, lavaan); the docstring of each
-function names the R call.  Heavy modules are imported lazily.
+function names the R call.  The package names its public functions without importing their
+modules: each module (and what it imports: SciPy's statistics, pandas, the SEM engine) is
+imported when one of its names is first used, so that importing one module of the package
+(:mod:`~rsnprop.measure.polychoric_correlation` for the clean's careless screen) does not import
+the others.
 
 Public API
 ----------
@@ -37,39 +41,39 @@ Bartlett, parallel analysis, EFA), :mod:`~rsnprop.measure.factor` (factor extrac
 
 from __future__ import annotations
 
-# Public functions are imported eagerly.  No function shares its module's name, so
-# ``rsnprop.measure.<module>`` is always the module (``exploratory``, ``schmid_leiman``,
-# ``polychoric_correlation``, ``internal_consistency``, ``construct_validity``...).  These
-# modules import numpy only; scipy, pandas and the SEM engine load inside the functions.
-from .cmv import common_latent_factor, harman, marker_variable  # noqa: F401
-from .exploratory import EFAResult, bartlett, efa, kmo, parallel_analysis  # noqa: F401
-from .factor import fa_matrix  # noqa: F401
-from .schmid_leiman import omega, omega_from_matrix, schmid  # noqa: F401
-from .polychoric_correlation import polychoric  # noqa: F401
-from .internal_consistency import ReliabilityResult, alpha, feldt_ci  # noqa: F401
-from .construct_validity import ValidityResult, ave, composite_reliability, validity  # noqa: F401
-from .heterotrait_monotrait import htmt  # noqa: F401
+import importlib
+import importlib.util
 
+# public name -> the module that defines it (no function shares its module's name, so
+# ``rsnprop.measure.<module>`` is always the module: ``exploratory``, ``schmid_leiman``...)
+_MODULES = {
+    "cmv": ("common_latent_factor", "harman", "marker_variable"),
+    "exploratory": ("EFAResult", "bartlett", "efa", "kmo", "parallel_analysis"),
+    "factor": ("fa_matrix",),
+    "schmid_leiman": ("omega", "omega_from_matrix", "schmid"),
+    "polychoric_correlation": ("polychoric",),
+    "internal_consistency": ("ReliabilityResult", "alpha", "feldt_ci"),
+    "construct_validity": ("ValidityResult", "ave", "composite_reliability", "validity"),
+    "heterotrait_monotrait": ("htmt",),
+    "pipeline": ("measure_instrument", "MeasurementResult"),
+}
 #: ``rsnprop.reliability`` / ``rsnprop.measure.reliability``: the reliability function
 #: (an alias of :func:`alpha`, defined in :mod:`rsnprop.measure.internal_consistency`).
-reliability = alpha
+_ALIASES = {"reliability": "alpha"}
+_WHERE = {name: module for module, names in _MODULES.items() for name in names}
 
-_LAZY = {"measure_instrument": "pipeline", "MeasurementResult": "pipeline"}
-
-__all__ = sorted(["alpha", "reliability", "ReliabilityResult", "feldt_ci", "omega", "omega_from_matrix",
-                  "schmid", "efa", "EFAResult", "kmo", "bartlett", "parallel_analysis",
-                  "fa_matrix", "polychoric", "validity", "ValidityResult", "htmt",
-                  "composite_reliability", "ave", "harman", "marker_variable",
-                  "common_latent_factor", *_LAZY])
+__all__ = sorted([*_WHERE, *_ALIASES])
 
 
 def __getattr__(name):
-    import importlib
-
-    if name in _LAZY:
-        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-    if name == "pipeline":  # the one submodule not imported above
-        return importlib.import_module(f".{name}", __name__)
+    """The public function or class ``name``, from its module (imported on first use)."""
+    source = _ALIASES.get(name, name)
+    if source in _WHERE:
+        value = getattr(importlib.import_module(f".{_WHERE[source]}", __name__), source)
+        globals()[name] = value
+        return value
+    if not name.startswith("__") and importlib.util.find_spec(f"{__name__}.{name}") is not None:
+        return importlib.import_module(f".{name}", __name__)  # a submodule not imported yet
     raise AttributeError(f"module 'rsnprop.measure' has no attribute {name!r}")
 
 

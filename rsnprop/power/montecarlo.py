@@ -38,7 +38,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..io import sha256_bytes
-from ..measure.forked import can_fork, fork_imap, in_worker
+from ..forkmap import can_fork, fork_imap, in_worker
 from ..results import jsonsafe
 
 __all__ = ["run_blocks", "replication_seed", "read_stream", "config_hash", "make_blocks",

@@ -81,8 +81,9 @@ def one_replication(ins, plan, scenario, n: int, rep: int, seed: int, *, full: b
     rec = {"n": int(n), "rep": int(rep), "error": None}
     try:
         # no score-test detail the records do not read; the tests' arithmetic without SciPy's
-        # test objects and statsmodels' model classes (the same numbers)
-        with warnings.catch_warnings(), verdicts_only(), lean_tests():
+        # test objects and statsmodels' model classes (the same numbers); no d_z interval of
+        # the primary rows (a record reads their d_z, never its interval)
+        with warnings.catch_warnings(), verdicts_only(), lean_tests(effect_intervals=full):
             warnings.simplefilter("ignore")
             raw = simulate_study(ins, scenario, n=int(n), seed=replication_seed(seed, n, rep),
                                  **(sim_options or {}))

@@ -58,7 +58,7 @@ import warnings
 from ..data import read_table
 from ..errors import InputError
 from ..instrument import load_instrument
-from ..measure.forked import fork_map
+from ..forkmap import fork_map
 from .evaluate import evaluate_spec
 from .plan_merge import deep_merge
 

@@ -205,9 +205,16 @@ def _benefit_scores(df, plan, cols, missing, keep, notes):
 
 
 def _born_global(df, bg_col):
-    """The born-global column as an array of 1.0 / 0.0 / NaN; any other value is an error."""
+    """The born-global column as an array of 1.0 / 0.0 / NaN; any other value is an error.
+    A float64 column (what the clean writes) is its own indicator (:func:`to_indicator`
+    leaves numbers as they are) and is checked on its array."""
 
-    bg = to_indicator(df[bg_col])
+    col = df[bg_col]
+    if col.dtype == np.float64:
+        bg = col.to_numpy(dtype=float, na_value=np.nan)
+        if not ((bg != 0.0) & (bg != 1.0) & ~np.isnan(bg)).any():
+            return bg
+    bg = to_indicator(col)
     bad = bg.notna() & ~bg.isin([0.0, 1.0])
     if bad.any():
         i = bad.idxmax()
@@ -236,7 +243,8 @@ def _final_frame(df, rows, scores, bg, extra, controls, notes):
 
     final = {}
     if "resp_id" in df.columns:
-        final["resp_id"] = df["resp_id"].iloc[rows]
+        final["resp_id"] = _take(df["resp_id"], rows) if isinstance(df["resp_id"].dtype, pd.StringDtype) \
+            else df["resp_id"].iloc[rows]
     for kind in ("relational", "informational", "D"):
         final[kind] = scores[kind][rows] if isinstance(scores[kind], np.ndarray) else scores[kind].iloc[rows]
     final["bg"] = bg[rows].astype(int)
@@ -264,6 +272,8 @@ def _take(col, rows):
     Series' own rows (text, categories and extension types stay what they are)."""
     if isinstance(col.dtype, np.dtype) and col.dtype.kind in "biuf":
         return col.to_numpy()[rows]
+    if isinstance(col.dtype, pd.StringDtype):   # the rows of its array (what iloc takes)
+        return col.array.take(rows)
     return col.iloc[rows]
 
 

@@ -78,16 +78,27 @@ def show_conditions(item) -> list:
     return [cond]
 
 
-def condition_holds(cond, values, n):
-    """Boolean array: rows where ``cond`` ({item, op, value}) holds given answers ``values``."""
+def condition_holds(cond, values, n, choices=None):
+    """Boolean array: rows where ``cond`` ({item, op, value}) holds given answers ``values``.
+
+    ``choices``: a dict kept by the caller across the conditions of one set of answers; a
+    ``selected`` condition keeps there the distinct answers of the column it reads and their
+    chosen codes (the same for every code it is asked about), held with the column itself,
+    so that a column replaced in ``values`` is read again."""
 
     ref, op, val = item_attr(cond, "item"), str(item_attr(cond, "op", "eq")), item_attr(cond, "value")
     col = values.get(ref)
     if col is None:
         return np.ones(n, dtype=bool)
     if op == "selected":     # on the distinct answers (unanswered: the sentinel -1, False)
-        codes, uniq = pd.factorize(np.asarray(col, dtype=object), use_na_sentinel=True)
-        hit = [isinstance(x, str) and str(val) in x.split() for x in uniq] + [False]
+        held = None if choices is None else choices.get(ref)
+        if held is None or held[0] is not col:
+            held = (col, *_chosen_codes(col))
+            if choices is not None:
+                choices[ref] = held
+        _, codes, chosen = held
+        code = str(val)
+        hit = [c is not None and code in c for c in chosen] + [False]
         return np.array(hit, dtype=bool)[codes]
     arr = np.asarray(col)
     if arr.dtype.kind in "fiub":      # numeric answers: float() of each, without the loop
@@ -109,6 +120,14 @@ def condition_holds(cond, values, n):
         vals = {str(x) for x in (val or [])}
         return np.array([str(x) in vals for x in arr], dtype=bool)
     return np.array([str(x) == str(val) for x in arr], dtype=bool)
+
+
+def _chosen_codes(col):
+    """``(codes, chosen)``: the distinct answers of a ``select_multiple`` column (codes of
+    :func:`pandas.factorize`, unanswered -1) and the list of codes each chose (None for an
+    answer that is not text)."""
+    codes, uniq = pd.factorize(np.asarray(col, dtype=object), use_na_sentinel=True)
+    return codes, [x.split() if isinstance(x, str) else None for x in uniq]
 
 
 def to_float(x) -> float:

@@ -235,13 +235,14 @@ def _mar_intercept(slope_z, rate):
     later step would do the same: the result is that of the 80 steps, without them."""
     lo, hi = -30.0, 30.0
     buf = np.empty_like(slope_z)
+    size, total = buf.size, np.add.reduce
     a = 0.0
     for _ in range(80):
         a = (lo + hi) / 2
         np.add(slope_z, a, out=buf)             # = a + slope_z
         special.expit(buf, out=buf)
         before = (lo, hi)
-        if buf.mean() < rate:
+        if total(buf) / size < rate:            # = buf.mean() (its sum over its size)
             lo = a
         else:
             hi = a
@@ -283,13 +284,14 @@ def invalid_arrays(cols, ranges, rng, n, *, rate):
     names = list(ranges)
     hit = rng.random((n, len(names))) < rate
     which = rng.integers(0, 4, size=(n, len(names)))
+    hit_t, which_t = np.ascontiguousarray(hit.T), np.ascontiguousarray(which.T)  # a row per column
     new = {}
     for j, col in enumerate(names):
         lo, hi = ranges[col]
-        codes = np.array([lo - 1, hi + 1, 99, -9], dtype=float)
         vals = np.array(cols[col], dtype=float)        # a float copy
-        mask = hit[:, j] & ~np.isnan(vals)
-        vals[mask] = codes[which[mask, j]]
+        mask = hit_t[j] & ~np.isnan(vals)
+        if mask.any():
+            vals[mask] = np.array([lo - 1, hi + 1, 99, -9], dtype=float)[which_t[j][mask]]
         new[col] = vals
     return new
 

@@ -30,6 +30,7 @@ from .answers import (
     simulate_answers,
     to_float,
 )
+from .export_frame import export_frame
 from .facts import fact_arrays
 from .population import column_of, latent_arrays, likert_arrays, population_parameters
 from .quirks import careless_arrays, invalid_arrays, missing_arrays, raw_csv_bytes, to_platform
@@ -142,7 +143,7 @@ def simulate_study(instrument, scenario="p1p2", n: int = 300, seed=1, *, platfor
     # 5-6: meta columns, rows in submission order, then the language version
     out, perm = _export_columns(values, meta, careless, sc, n, r_meta)
     _add_language(out, items, np.random.default_rng(children[_LANGUAGE_STREAM]), shares, language_dif)
-    raw = to_platform(pd.DataFrame(out), instrument, platform)
+    raw = to_platform(export_frame(out), instrument, platform)   # = pd.DataFrame(out)
     if not return_truth:
         return raw
     return raw, _truth(latent, facts, out, perm, careless, answering, consent)
@@ -232,6 +233,7 @@ def _apply_routing(values, meta, consent, answering, n):
     is not shown become missing (None in text columns, NaN in numeric ones)."""
 
     held: dict = {}     # each condition once until the answers it reads are routed
+    choices: dict = {}  # the codes chosen in each select_multiple column read (condition_holds)
     for iid, conds in meta.show.items():
         if iid not in values or iid in ("consent",):
             continue
@@ -240,7 +242,7 @@ def _apply_routing(values, meta, consent, answering, n):
             shown &= consent == 1
         for key, cond in conds:
             if key not in held:
-                held[key] = condition_holds(cond, values, n)
+                held[key] = condition_holds(cond, values, n, choices)
             shown &= held[key]
         for key in [k for k in held if k[0] == iid]:   # its answers change below
             del held[key]
@@ -394,11 +396,19 @@ def _blank_mask(v):
 
 
 def _answered_count(values, n):
-    """Per row, the number of columns of ``values`` answered (not blank)."""
+    """Per row, the number of columns of ``values`` answered (not blank); the float columns
+    (most of them) counted as one block."""
 
     out = np.zeros(n, dtype=np.int64)
+    floats = []
     for c in values:
-        out += ~_blank_mask(values[c])
+        v = np.asarray(values[c])
+        if v.dtype.kind == "f" and v.ndim == 1 and len(v) == n:
+            floats.append(v)
+        else:
+            out += ~_blank_mask(v)
+    if floats:
+        out += len(floats) - np.isnan(np.vstack(floats)).sum(axis=0, dtype=np.int64)
     return out
 
 
