@@ -46,3 +46,16 @@ def rsnprop_cli():
         return proc
 
     return _run
+
+
+def assert_same_read(a, b) -> None:
+    """Two reads of a file agree: the same error ``(type name, message)`` tuple, or frames
+    equal to the bit with the same dtypes and ``attrs``."""
+    import pandas as pd
+
+    if isinstance(a, tuple) or isinstance(b, tuple):
+        assert a == b
+        return
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert [str(t) for t in a.dtypes] == [str(t) for t in b.dtypes]
+    assert a.attrs == b.attrs

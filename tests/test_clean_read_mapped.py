@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import assert_same_read
 
 from rsnprop.data import read as rd
 from rsnprop.data import read_csv
@@ -48,13 +49,7 @@ def _read(path, monkeypatch, *, mapped, **kw):
         monkeypatch.undo()
 
 
-def _same(a, b):
-    if isinstance(a, tuple) or isinstance(b, tuple):
-        assert a == b
-        return
-    pd.testing.assert_frame_equal(a, b, check_exact=True)
-    assert [str(t) for t in a.dtypes] == [str(t) for t in b.dtypes]
-    assert a.attrs == b.attrs
+_same = assert_same_read
 
 
 @pytest.mark.parametrize("name", sorted(_texts()))

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import assert_same_read
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -36,13 +37,7 @@ def _both(path, monkeypatch, **kw):
 _FAST = read_cells._convert_column_fast
 
 
-def _same(a, b):
-    if isinstance(a, tuple) or isinstance(b, tuple):
-        assert a == b
-        return
-    pd.testing.assert_frame_equal(a, b, check_exact=True)
-    assert [str(t) for t in a.dtypes] == [str(t) for t in b.dtypes]
-    assert a.attrs == b.attrs
+_same = assert_same_read
 
 
 def _variants():

@@ -14,13 +14,12 @@ Examples
 
 from __future__ import annotations
 
-import math
 import sys
 
 import numpy as np
 import pandas as pd
 
-from ..instrument.scoring import construct_scores
+from ..instrument.scoring import construct_scores, mean_of_answered_floats
 from .classify import born_global_columns, classify_born_global
 from .validate import LANGUAGE_COLUMN
 from .validate_small import SMALL_ROWS, columns_array
@@ -87,19 +86,7 @@ def _mean_of_answered(floats, columns, k, min_fraction, n):
     """:func:`rsnprop.instrument.scoring._mean_of_answered` on ``{column: floats}``: the
     answered values added column by column in order, NaN where fewer than
     ``max(1, ceil(min_fraction k))`` are answered."""
-    if not columns or k == 0:
-        return np.full(n, np.nan)
-    cnt = np.zeros(n, dtype=np.int64)
-    total = np.zeros(n)
-    for c in columns:
-        x = floats[c]
-        m = ~np.isnan(x)
-        cnt += m
-        total += np.where(m, x, 0.0)
-    need = max(1, math.ceil(min_fraction * k - 1e-12))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = total / cnt
-    return np.where(cnt >= need, mean, np.nan)
+    return mean_of_answered_floats((floats[c] for c in columns), k, min_fraction, n)
 
 
 def _facts_of(out, floats):

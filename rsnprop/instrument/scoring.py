@@ -20,7 +20,8 @@ import pandas as pd
 
 from ..errors import InputError
 
-__all__ = ["scoring_items", "reverse_keys", "reverse_code", "construct_scores"]
+__all__ = ["scoring_items", "reverse_keys", "reverse_code", "construct_scores",
+           "mean_of_answered_floats"]
 
 
 def _construct(ins, construct: str):
@@ -145,19 +146,36 @@ def _mean_of_answered(df, columns: list, k: int, min_fraction: float):
     """Row means of the answered ``columns``; NaN where fewer than ``min_fraction`` of the
     ``k`` items are answered.  The columns are added in order without copying the block."""
 
-    if not columns or k == 0:
-        return np.full(len(df), np.nan)
-    n = np.zeros(len(df), dtype=np.int64)
-    total = np.zeros(len(df))
-    for c in columns:
+    def floats(c):
         col = df[c]
         if not pd.api.types.is_numeric_dtype(col):
             col = pd.to_numeric(col, errors="coerce")
-        x = col.to_numpy(dtype="float64", na_value=np.nan)
+        return col.to_numpy(dtype="float64", na_value=np.nan)
+
+    return mean_of_answered_floats((floats(c) for c in columns), k, min_fraction, len(df))
+
+
+def mean_of_answered_floats(arrays, k: int, min_fraction: float, n: int):
+    """Row means of the answered values of ``arrays`` (float columns of ``n`` rows, NaN for
+    unanswered), added in order; NaN where fewer than ``max(1, ceil(min_fraction k))`` of
+    the ``k`` items are answered (``k == 0`` or no arrays: all NaN).
+
+    >>> mean_of_answered_floats([np.array([1.0, np.nan]), np.array([3.0, np.nan])], 2, 0.5, 2)
+    array([ 2., nan])
+    """
+    if k == 0:
+        return np.full(n, np.nan)
+    cnt = np.zeros(n, dtype=np.int64)
+    total = np.zeros(n)
+    seen = False
+    for x in arrays:          # one column at a time: a million rows hold one array, not k
         m = ~np.isnan(x)
-        n += m
+        cnt += m
         total += np.where(m, x, 0.0)
+        seen = True
+    if not seen:
+        return np.full(n, np.nan)
     need = max(1, math.ceil(min_fraction * k - 1e-12))
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = total / n
-    return np.where(n >= need, mean, np.nan)
+        mean = total / cnt
+    return np.where(cnt >= need, mean, np.nan)
