@@ -128,25 +128,18 @@ def _encode(a):
 
 def _unified_codes(a):
     """``(distinct values, codes)`` of a dictionary-typed chunked column whose chunks each
-    have their own dictionary (the CSV reader's blocks): the chunks' dictionaries are encoded
-    together, in order, and each chunk's codes mapped onto that union. The distinct values
-    come in the order of their first cell, as :func:`pyarrow.compute.dictionary_encode` of
-    the text column gives them; code -1: missing cell."""
-    chunks = a.chunks
-    if not chunks:
+    have their own dictionary (the CSV reader's blocks): the chunks' dictionaries unified
+    (pyarrow's ``unify_dictionaries``: the first chunk's values, then each later chunk's new
+    ones, in order) and each chunk's codes mapped onto that union, in C for all chunks at
+    once. The distinct values come in the order of their first cell, as
+    :func:`pyarrow.compute.dictionary_encode` of the text column gives them; code -1:
+    missing cell."""
+    if not a.num_chunks:
         return pa.array([], pa.string()), np.empty(0, dtype=np.int32)
-    union = pc.dictionary_encode(pa.concat_arrays([c.dictionary for c in chunks]))
-    remap = union.indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
-    codes = np.empty(len(a), dtype=np.int32)
-    row = first = 0
-    for c in chunks:
-        k = len(c.dictionary)
-        local = pc.fill_null(c.indices, -1).to_numpy(zero_copy_only=False)
-        # (mode "wrap": local code -1 reads the appended -1)
-        np.take(np.append(remap[first:first + k], np.int32(-1)), local,
-                out=codes[row:row + len(c)], mode="wrap")
-        row, first = row + len(c), first + k
-    return union.dictionary, codes
+    unified = a.unify_dictionaries()
+    codes = pa.chunked_array([c.indices for c in unified.chunks], type=pa.int32())
+    codes = pc.fill_null(codes, -1).to_numpy()
+    return unified.chunk(0).dictionary, codes
 
 
 def _series(kind, index):

@@ -373,4 +373,4 @@ def _read_csv_arrow(raw: bytes, text: str, enc: str, delim: str, valid_utf8=Fals
 _ARROW_MIN_BYTES = 1 << 20
 
 #: the pyarrow reader's block (each block parsed by a thread, its own dictionary per column)
-_BLOCK_BYTES = 1 << 24
+_BLOCK_BYTES = 1 << 20
