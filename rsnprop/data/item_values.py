@@ -57,7 +57,9 @@ def validated_values(cols, instrument, rules, found):
     # a small export (a power replication) has its numeric columns checked together: the
     # same values, problems and recodes, without a pandas column access per column
     validate = validate_items_small if 0 < len(cols.df) <= SMALL_ROWS else validate_items
-    values, problems, recodes = validate(cols.df, instrument, rules, cols.value_cols)
+    # (cols.df is the recipe's own copy of the export: its validated float columns may go)
+    kw = {"release_read": True} if validate is validate_items else {}
+    values, problems, recodes = validate(cols.df, instrument, rules, cols.value_cols, **kw)
     for c in cols.absent:
         if c != "resp_id" and items[c].type not in DROP_TYPES and not getattr(items[c], "pii", False):
             values[c] = np.nan if getattr(items[c], "numeric", True) else None

@@ -37,6 +37,7 @@ from __future__ import annotations
 import functools
 
 from ..errors import DataFileError
+from .owned_columns import give_back, owned_columns
 
 __all__ = ["check_columns", "validate_items", "problems_frame", "QUIET_META", "DROP_TYPES",
            "LANGUAGE_COLUMN"]
@@ -50,6 +51,9 @@ LANGUAGE_COLUMN = "survey_language"
 DROP_TYPES = ("text",)
 #: from this many rows on, numeric columns are validated on two threads
 PARALLEL_MIN_ROWS = 1 << 16
+#: from this many rows on, ``validate_items(release_read=True)`` gives the export's validated
+#: float columns back to the system
+RELEASE_MIN_ROWS = 1 << 16
 
 
 _EMPTY_PROBLEMS = []    # the empty table, built once (a copy is handed out each time)
@@ -115,8 +119,13 @@ def _bounds(item):
     return lo, hi
 
 
-def validate_items(df, instrument, rules, columns):
+def validate_items(df, instrument, rules, columns, *, release_read=False):
     """Recode and validate the item columns.
+
+    ``release_read=True`` (the cleaning recipe, whose ``df`` is its own copy of the export):
+    from ``RELEASE_MIN_ROWS`` rows, the pages of each float column of ``df`` that nothing
+    else holds are given back to the system once the column is validated (they then read as
+    zeros; :mod:`.owned_columns`). The same results either way.
 
     Returns
     -------
@@ -157,6 +166,7 @@ def validate_items(df, instrument, rules, columns):
             s = df[col]
             if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
                 fast.append(col)
+            del s          # (a live column is a reference to the export's block)
     block = np.empty((len(df), len(columns)), dtype="float64", order="F")
     num = sorted(slot, key=slot.get)
     # columns already numeric are validated on both cores (numpy releases the GIL; each
@@ -165,9 +175,15 @@ def validate_items(df, instrument, rules, columns):
             else None)
     fast_set = set(fast)
 
+    owned = (owned_columns(df, [c for c in fast if c != LANGUAGE_COLUMN])
+             if release_read and len(df) >= RELEASE_MIN_ROWS else {})
+
     def _fast(col):
-        return _validate_numeric_fast(df[col], instrument.items[col], tokens, positions,
-                                      out=block[:, slot[col]])
+        res = _validate_numeric_fast(df[col], instrument.items[col], tokens, positions,
+                                     out=block[:, slot[col]])
+        if col in owned:     # copied and checked: its pages back before the next column's
+            give_back(owned.pop(col))
+        return res
 
     futures = {c: pool.submit(_fast, c) for c in fast} if pool is not None else {}
     try:
