@@ -25,8 +25,8 @@ R: ``t.test(use[bg == 1], use[bg == 0], alternative = "greater")``;
 from __future__ import annotations
 
 import pandas as pd
-from scipy import stats
 
+from .classic_tests import spearman
 from .continuous import approach_slope
 from .interaction import welch_interaction
 
@@ -74,7 +74,7 @@ def auxiliary_tests(frame, *, use=None, phase=None):
     a2["test"] = "OLS informational lean ~ phase, traditional firms (HC3)"
     ok = trad[["D", "phase_"]].dropna()
     if len(ok) > 3 and ok["phase_"].nunique() > 1:
-        rho = stats.spearmanr(ok["phase_"], ok["D"])
+        rho = spearman(ok["phase_"], ok["D"])
         a2["note"] = f"Spearman rho = {rho.statistic:.3f} (two-sided p = {rho.pvalue:.3g})"
     a2["group"] = "traditional"
     out["A2"] = {"statement": "For traditional firms the informational lean grows with phase.", **a2}

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .paired import evidence_row as base
+from .student_t import t_cdf, t_ppf, t_sf
 
 __all__ = ["approach_slope", "moderation"]
 
@@ -52,12 +52,12 @@ def approach_slope(frame, column, *, controls=(), sign=1, confidence=0.95):
     fit = OLS(sub["D"].to_numpy(float), A).fit(cov_type="HC3", use_t=True)
     b, se, df = sign * float(fit.params[1]), float(fit.bse[1]), float(fit.df_resid)
     t = b / se
-    half = stats.t.ppf((1 + confidence) / 2, df) * se
+    half = t_ppf((1 + confidence) / 2, df) * se
     k = float(sub[column].std() / sub["D"].std())
     return _row(name, n=n, estimate=b, ci_lower=b - half, ci_upper=b + half, statistic=t,
                 statistic_name="t", df=df, effect_size=b * k, effect_size_name="standardised slope",
                 es_ci_lower=(b - half) * k, es_ci_upper=(b + half) * k,
-                p_value=float(stats.t.sf(t, df)), p_opposite=float(stats.t.cdf(t, df)), se=se,
+                p_value=float(t_sf(t, df)), p_opposite=float(t_cdf(t, df)), se=se,
                 ci_level=confidence)
 
 

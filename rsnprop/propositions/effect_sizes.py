@@ -16,7 +16,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import integrate, optimize, special, stats
+from scipy import integrate, optimize, special
+
+from ..distributions import norm_ppf, t_logcdf, t_logpdf
 
 __all__ = ["nct_ci", "dz_ci", "hedges_g_ci", "hodges_lehmann_paired", "hodges_lehmann_two",
            "jzs_bf10", "jzs_log_bf10"]
@@ -56,7 +58,7 @@ def nct_ci(t: float, df: float, confidence: float = 0.95) -> tuple[float, float]
     try:
         return (solve(hi_p), solve(lo_p))
     except ValueError:  # extreme t: normal approximation
-        z = stats.norm.ppf(hi_p)
+        z = norm_ppf(hi_p)
         return (t - z * scale, t + z * scale)
 
 
@@ -184,10 +186,10 @@ def _t_logcdf(x: float, df: float) -> float:
     """log P(T <= x) for Student's t, finite far in the lower tail (where scipy gives -inf:
     there ``F(x) = f(x) (df + x^2) / (df |x|)`` to first order)."""
 
-    val = float(stats.t.logcdf(x, df))
+    val = float(t_logcdf(x, df))
     if math.isfinite(val) or x >= 0:
         return val
-    return float(stats.t.logpdf(x, df)) + math.log((df + x * x) / (df * abs(x)))
+    return float(t_logpdf(x, df)) + math.log((df + x * x) / (df * abs(x)))
 
 
 def _order_ci(values, k):
@@ -215,7 +217,7 @@ def hodges_lehmann_paired(d, confidence=0.95):
         return (math.nan, math.nan, math.nan)
     i, j = np.triu_indices(n)
     walsh = (d[i] + d[j]) / 2
-    z = stats.norm.ppf((1 + confidence) / 2)
+    z = norm_ppf((1 + confidence) / 2)
     k = n * (n + 1) / 4 - z * math.sqrt(n * (n + 1) * (2 * n + 1) / 24)
     lo, hi = _order_ci(walsh, k)
     return (float(np.median(walsh)), lo, hi)
@@ -238,7 +240,7 @@ def hodges_lehmann_two(x, y, confidence=0.95):
         return (math.nan, math.nan, math.nan)
     diffs = (x[:, None] - y[None, :]).ravel()
     n1, n2 = x.size, y.size
-    z = stats.norm.ppf((1 + confidence) / 2)
+    z = norm_ppf((1 + confidence) / 2)
     k = n1 * n2 / 2 - z * math.sqrt(n1 * n2 * (n1 + n2 + 1) / 12)
     lo, hi = _order_ci(diffs, k)
     return (float(np.median(diffs)), lo, hi)

@@ -69,13 +69,13 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..data.missing import multiple_imputation, pool_rubin
 from ..errors import InputError
 from .effect_sizes import nct_ci
 from .paired import evidence_row
 from .prepare import AnalysisFrames, analysis_frame, cached_frame, items_of, scale_score, to_indicator
+from .student_t import t_cdf, t_ppf, t_sf
 
 __all__ = ["imputed_datasets", "imputed_frames", "pool_row", "pool_tost", "pool_tests", "RANK_NOTE"]
 
@@ -168,7 +168,7 @@ def _se(row):
         return float(row["se"])
     if row.get("statistic"):
         return float(row["estimate"]) / float(row["statistic"])
-    return (row["ci_upper"] - row["ci_lower"]) / (2 * stats.t.ppf(0.975, row["df"]))
+    return (row["ci_upper"] - row["ci_lower"]) / (2 * t_ppf(0.975, row["df"]))
 
 
 def _pool(q, u, df_complete, n_imputed):
@@ -221,7 +221,7 @@ def pool_row(rows, info, *, confidence=0.95):
     p["df_complete"] = dfc
     est, se, df = p["qbar"], p["se"], p["df"]
     t = est / se
-    half = float(stats.t.ppf((1 + confidence) / 2, df)) * se
+    half = float(t_ppf((1 + confidence) / 2, df)) * se
     es = float(np.mean([r["effect_size"] for r in rows]))
     if first["test"] == "paired t":
         n = first["n"]
@@ -238,7 +238,7 @@ def pool_row(rows, info, *, confidence=0.95):
         test=f"{first['test']}, pooled over {info['m']} imputations", estimate=est,
         ci_lower=est - half, ci_upper=est + half, statistic=t, statistic_name="t", df=df,
         effect_size=es, es_ci_lower=es_lo, es_ci_upper=es_hi,
-        p_value=float(stats.t.sf(t, df)), p_opposite=float(stats.t.cdf(t, df)), bf10=None,
+        p_value=float(t_sf(t, df)), p_opposite=float(t_cdf(t, df)), bf10=None,
         ci_level=confidence,
         se=se, fmi=p["fmi"], riv=p["riv"], df_complete=dfc, mi_m=info["m"], mi_seed=info["seed"],
         n_imputed=info["n_imputed"],
@@ -264,8 +264,8 @@ def pool_tost(parts, info, *, test, n, sesoi_value, sesoi_unit, alpha):
     sd = float(np.mean([x[3] for x in parts]))
     bound = sesoi_value * sd if sesoi_unit == "dz" else sesoi_value
     t_low, t_up = (est + bound) / se, (est - bound) / se
-    pval = max(stats.t.sf(t_low, df), stats.t.cdf(t_up, df))
-    half = float(stats.t.ppf(1 - alpha, df)) * se
+    pval = max(t_sf(t_low, df), t_cdf(t_up, df))
+    half = float(t_ppf(1 - alpha, df)) * se
     return evidence_row(f"{test}, pooled over {info['m']} imputations", n=n, estimate=est,
                         ci_lower=est - half, ci_upper=est + half,
                         statistic=float(min(abs(t_low), abs(t_up))), statistic_name="t", df=df,

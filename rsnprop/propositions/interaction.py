@@ -32,8 +32,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
 
+from .classic_tests import mann_whitney_u, welch_t_statistic
 from .effect_sizes import hedges_g_ci, hodges_lehmann_two
 from .least_squares import fit_ols
 from .paired import evidence_row as base
@@ -157,17 +157,16 @@ def welch_interaction(frame, *, sign=1, confidence=0.95):
     x, y = d_by_group(frame, sign)
     if x.size < 2 or y.size < 2:
         return _row("Welch t", n=int(x.size + y.size), status="not_available", note="too few firms in a group")
-    res = stats.ttest_ind(x, y, equal_var=False)
     v1, v2 = x.var(ddof=1) / x.size, y.var(ddof=1) / y.size
     df = (v1 + v2) ** 2 / (v1 ** 2 / (x.size - 1) + v2 ** 2 / (y.size - 1))
-    t = float(res.statistic)
+    t = float(welch_t_statistic(x, y))
     est = float(x.mean() - y.mean())
-    half = stats.t.ppf((1 + confidence) / 2, df) * math.sqrt(v1 + v2)
+    half = t_ppf((1 + confidence) / 2, df) * math.sqrt(v1 + v2)
     g, lo, hi = hedges_g_ci(x, y, confidence)
     return _row("Welch t", n=int(x.size + y.size), estimate=est, ci_lower=est - half,
                 ci_upper=est + half, statistic=t, statistic_name="t", df=float(df), effect_size=g,
                 effect_size_name="Hedges g", es_ci_lower=lo, es_ci_upper=hi,
-                p_value=float(stats.t.sf(t, df)), p_opposite=float(stats.t.cdf(t, df)),
+                p_value=float(t_sf(t, df)), p_opposite=float(t_cdf(t, df)),
                 ci_level=confidence)
 
 
@@ -189,8 +188,8 @@ def rank_interaction(frame, *, controls=(), sign=1):
     x, y = d[bg], d[~bg]
     if x.size < 2 or y.size < 2:
         return _row("Mann-Whitney U", n=int(d.size), status="not_available", note="too few firms in a group")
-    g = stats.mannwhitneyu(x, y, alternative="greater")
-    lo = stats.mannwhitneyu(x, y, alternative="less")
+    g = mann_whitney_u(x, y, "greater")
+    lo = mann_whitney_u(x, y, "less")
     r = float(2 * g.statistic / (x.size * y.size) - 1)
 
     hl, hl_lo, hl_hi = hodges_lehmann_two(x, y)

@@ -33,8 +33,8 @@ import math
 import warnings
 
 import numpy as np
-from scipy import stats
 
+from ..distributions import norm_cdf, norm_ppf, norm_sf
 from ..sem import fit
 from .paired import evidence_row as base
 
@@ -179,9 +179,9 @@ def _contrast_fit(sub, model, group, *, freed, estimator, missing, sign):
     se = float(math.sqrt(max(a @ V @ a, 0.0)))
     e = sign * (k_rel - k_inf)
     z = e / se if se > 0 else math.nan
-    half = stats.norm.ppf(0.975) * se
+    half = norm_ppf(0.975) * se
     return _row(n=int(res.n), estimate=e, ci_lower=e - half, ci_upper=e + half, ci_level=0.95, statistic=z,
-                statistic_name="z", p_value=float(stats.norm.sf(z)), p_opposite=float(stats.norm.cdf(z)),
+                statistic_name="z", p_value=float(norm_sf(z)), p_opposite=float(norm_cdf(z)),
                 se=se, note=f"estimator {estimator}, missing {missing}"
                 + (f", freed: {', '.join(freed)}" if freed else ""), warnings=warn,
                 latent_means={"relational": k_rel, "informational": k_inf})

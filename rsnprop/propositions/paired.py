@@ -32,8 +32,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
 
+from .classic_tests import paired_t_statistic, rankdata, wilcoxon_signed_rank
 from .effect_sizes import dz_ci, hodges_lehmann_paired, jzs_bf10
 from .lean import is_lean
 from .least_squares import fit_ols
@@ -92,7 +92,7 @@ def paired_t(rel, inf, *, expects, confidence=0.95, bayes=True, effect_ci=True):
     if n < 3 or np.std(e) == 0:
         return _too_small("paired t", n, "fewer than 3 firms or no variation")
     # the same t (Monte Carlo power: without SciPy's test object, rsnprop.propositions.lean)
-    t = one_sample_t(e) if is_lean() else float(stats.ttest_rel(e, np.zeros(n), alternative="greater").statistic)
+    t = one_sample_t(e) if is_lean() else float(paired_t_statistic(e, np.zeros(n)))
     bf = jzs_bf10(t, n, alternative="greater") if bayes else None
     df = n - 1
     half = t_ppf((1 + confidence) / 2, df) * e.std(ddof=1) / math.sqrt(n)
@@ -160,9 +160,9 @@ def paired_wilcoxon(rel, inf, *, expects, controls=None):
     nz = e[e != 0]
     if nz.size < 3:
         return _too_small("Wilcoxon signed-rank", n, "fewer than 3 non-zero differences")
-    g = stats.wilcoxon(nz, alternative="greater", correction=True, method="approx")
-    lo = stats.wilcoxon(nz, alternative="less", correction=True, method="approx")
-    ranks = stats.rankdata(np.abs(nz))
+    g = wilcoxon_signed_rank(nz, "greater")
+    lo = wilcoxon_signed_rank(nz, "less")
+    ranks = rankdata(np.abs(nz))
     r = float((ranks[nz > 0].sum() - ranks[nz < 0].sum()) / ranks.sum())
 
     hl, hl_lo, hl_hi = hodges_lehmann_paired(e)

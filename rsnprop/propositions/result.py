@@ -84,8 +84,8 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-from scipy import stats
 
+from ..distributions import norm_ppf
 from ..results import Result, jsonsafe
 
 __all__ = ["PropositionResult", "QUESTION", "SCHEMA"]
@@ -184,7 +184,7 @@ class PropositionResult(Result):
             if n >= 3:
                 # d_z detectable with 80 % power, one-sided, at the Holm worst case alpha / 3
                 k = len(self.propositions) + (self.joint is not None)
-                z = stats.norm.ppf(1 - a / k) + stats.norm.ppf(0.8)
+                z = norm_ppf(1 - a / k) + norm_ppf(0.8)
                 out.append(f"{key}: {n} {block['group'].replace('_', ' ')} firms; the smallest "
                            f"within-firm effect detectable with 80% power (one-sided test at alpha / {k}, "
                            f"the Holm worst case) is about d_z = {z / math.sqrt(n):.2f}.")

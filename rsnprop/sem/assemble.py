@@ -12,8 +12,8 @@ import warnings as _warnings
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from ..distributions import norm_ppf, norm_sf
 from ..errors import HeywoodCaseWarning, NonPositiveDefiniteWarning
 from .results import SEMResult
 from .standardize import standardize_rows
@@ -77,10 +77,10 @@ def _estimates_table(est, level, not_identified, cols=None):
     rows = pt.rows
     est_, std_lv, std_all = cols["est"], cols["std_lv"], cols["std_all"]
     se = np.array([se_par[r.par] if r.par >= 0 else 0.0 for r in rows])
-    zq = stats.norm.ppf(0.5 + level / 2)
+    zq = norm_ppf(0.5 + level / 2)
     with np.errstate(all="ignore"):
         z = np.where(se > 0, est_ / np.where(se > 0, se, 1), np.nan)
-    pval = np.where(np.isfinite(z), 2 * stats.norm.sf(np.abs(z)), np.nan)
+    pval = np.where(np.isfinite(z), 2 * norm_sf(np.abs(z)), np.nan)
     free = np.array([r.par >= 0 for r in rows])
     table = pd.DataFrame({
         "lhs": [r.lhs for r in rows], "op": [r.op for r in rows], "rhs": [r.rhs for r in rows],

@@ -32,8 +32,8 @@ import time
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from ..distributions import norm_cdf, norm_ppf, norm_sf
 from .assemble import blank_fixed
 from .batch import fit_batch
 from .defined import evaluate_definitions, label_values
@@ -344,9 +344,9 @@ def intervals(boot, est, level=0.95, jack=None):
         if prop <= 0 or prop >= 1:
             out["bc"][j] = out["bca"][j] = out["perc"][j]
             continue
-        z0 = stats.norm.ppf(prop)
-        za = stats.norm.ppf([a, 1 - a])
-        out["bc"][j] = np.quantile(x, stats.norm.cdf(2 * z0 + za))
+        z0 = norm_ppf(prop)
+        za = norm_ppf([a, 1 - a])
+        out["bc"][j] = np.quantile(x, norm_cdf(2 * z0 + za))
         acc = 0.0
         if jack is not None:
             jj = jack[:, j]
@@ -354,7 +354,7 @@ def intervals(boot, est, level=0.95, jack=None):
             d = jj.mean() - jj
             den = 6 * (np.sum(d ** 2) ** 1.5)
             acc = float(np.sum(d ** 3) / den) if den > 0 else 0.0
-        adj = stats.norm.cdf(z0 + (z0 + za) / (1 - acc * (z0 + za)))
+        adj = norm_cdf(z0 + (z0 + za) / (1 - acc * (z0 + za)))
         out["bca"][j] = np.quantile(x, adj)
     return out
 
@@ -461,7 +461,7 @@ def _bootstrap_estimates(res, mat, ci):
     e["se"] = se
     with np.errstate(all="ignore"):
         e["z"] = np.where(se > 0, e["est"] / se, np.nan)
-    e["pvalue"] = np.where(np.isfinite(e["z"]), 2 * stats.norm.sf(np.abs(e["z"])), np.nan)
+    e["pvalue"] = np.where(np.isfinite(e["z"]), 2 * norm_sf(np.abs(e["z"])), np.nan)
     lo = np.where(free_mask, ci["perc"][:, 0], np.nan)
     hi = np.where(free_mask, ci["perc"][:, 1], np.nan)
     e["ci_lower"], e["ci_upper"] = lo, hi

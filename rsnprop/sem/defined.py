@@ -6,8 +6,8 @@ import ast
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from ..distributions import norm_sf
 from ..errors import ModelSyntaxError
 
 __all__ = ["defined_rows", "evaluate_definitions"]
@@ -104,7 +104,7 @@ def defined_rows(pt, theta, vcov, table, zq):
     return pd.DataFrame({
         "lhs": names, "op": ":=", "rhs": [d.rhs.replace(" ", "") for d in pt.definitions],
         "group": 0, "group_label": None, "label": names, "free": False,
-        "est": est, "se": se, "z": z, "pvalue": 2 * stats.norm.sf(np.abs(z)),
+        "est": est, "se": se, "z": z, "pvalue": 2 * norm_sf(np.abs(z)),
         "ci_lower": est - zq * se, "ci_upper": est + zq * se,
         "std_lv": std["std_lv"], "std_all": std["std_all"],
     })

@@ -20,9 +20,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 from scipy.linalg import block_diag
 
+from ..distributions import chi2_sf
 from .engine import GroupData, moment_jacobian
 from .estimate import Estimate, note_convergence
 from .fiml_engine import FIMLEngine, Pattern, patterns  # noqa: F401  (Pattern, patterns: public here too)
@@ -232,9 +232,9 @@ def _fit_measures(pt, eng, theta, cmp, gdata, pats):
                for g in range(G))
     fitm = {
         "npar": int(npar), "n": int(N), "ngroups": G, "chi2": chi2, "df": int(df),
-        "pvalue": float(stats.chi2.sf(chi2, df)) if df > 0 else float("nan"),
+        "pvalue": float(chi2_sf(chi2, df)) if df > 0 else float("nan"),
         "baseline_chi2": chi2_b, "baseline_df": int(df_b),
-        "baseline_pvalue": float(stats.chi2.sf(chi2_b, df_b)) if df_b > 0 else float("nan"),
+        "baseline_pvalue": float(chi2_sf(chi2_b, df_b)) if df_b > 0 else float("nan"),
         "cfi": cfi, "tli": tli, "rmsea": rmsea_point(chi2, df, N, G), "rmsea_ci_lower": lo,
         "rmsea_ci_upper": hi, "rmsea_pvalue": pclose, "srmr": srmr,
         "loglik": ll0, "loglik_h1": ll1, "aic": -2 * ll0 + 2 * npar, "bic": -2 * ll0 + npar * math.log(N),
@@ -279,7 +279,7 @@ def _mlr_sandwich(eng, theta, cmp, E_inv, fitm, df, df_b):
         chi2, chi2_b = fitm["chi2"], fitm["baseline_chi2"]
         c = trace / df
         chi2_s = chi2 / c
-        fitm.update({"chi2_scaled": chi2_s, "df_scaled": df, "pvalue_scaled": float(stats.chi2.sf(chi2_s, df)),
+        fitm.update({"chi2_scaled": chi2_s, "df_scaled": df, "pvalue_scaled": float(chi2_sf(chi2_s, df)),
                      "chi2_scaling_factor": c, "test": "yuan.bentler.mplus"})
         # baseline scaling for the scaled CFI/TLI
         binfo = base.observed_information(thb)

@@ -16,7 +16,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import optimize, special, stats
+from scipy import optimize, special
+
+from ..distributions import chi2_sf, ncx2_cdf
 
 __all__ = ["rmsea_ci", "ml_fit_measures", "incremental", "srmr_group"]
 
@@ -48,9 +50,9 @@ def rmsea_ci(chi2, df, n, ngroups=1, level=0.90):
             lam = float("nan")
         if not np.isfinite(lam):
             upper = max(chi2, 1.0)
-            while stats.ncx2.cdf(chi2, df, upper) > target:
+            while ncx2_cdf(chi2, df, upper) > target:
                 upper *= 2
-            lam = optimize.brentq(lambda x: stats.ncx2.cdf(chi2, df, x) - target, 1e-12, upper, xtol=1e-12)
+            lam = optimize.brentq(lambda x: ncx2_cdf(chi2, df, x) - target, 1e-12, upper, xtol=1e-12)
         return lam
 
     lam_lo, lam_hi = solve(lo_p), solve(hi_p)
@@ -135,7 +137,7 @@ def ml_fit_measures(engine, theta, npar, data_x_moments=0, fmin=None, x_idx=()):
     px = len(list(x_idx))
     df_b = G * (p * (p - 1) // 2 - px * (px - 1) // 2)
     chi2 = max(chi2, 0.0)
-    pvalue = float(stats.chi2.sf(chi2, df)) if df > 0 else float("nan")
+    pvalue = float(chi2_sf(chi2, df)) if df > 0 else float("nan")
     cfi, tli = incremental(chi2, df, chi2_b, df_b)
     rmsea = rmsea_point(chi2, df, N, G)
     lo, hi, pclose = rmsea_ci(chi2, df, N, G)
@@ -143,7 +145,7 @@ def ml_fit_measures(engine, theta, npar, data_x_moments=0, fmin=None, x_idx=()):
         "npar": int(npar), "n": int(N), "ngroups": G,
         "chi2": float(chi2), "df": int(df), "pvalue": pvalue,
         "baseline_chi2": float(chi2_b), "baseline_df": int(df_b),
-        "baseline_pvalue": float(stats.chi2.sf(chi2_b, df_b)) if df_b > 0 else float("nan"),
+        "baseline_pvalue": float(chi2_sf(chi2_b, df_b)) if df_b > 0 else float("nan"),
         "cfi": float(cfi), "tli": float(tli),
         "rmsea": float(rmsea), "rmsea_ci_lower": float(lo), "rmsea_ci_upper": float(hi), "rmsea_pvalue": pclose,
         "srmr": float(srmr),

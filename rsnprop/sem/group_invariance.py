@@ -20,8 +20,8 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-from scipy import stats
 
+from ..distributions import norm_ppf, norm_sf
 from ..errors import InputError
 from .api import fit, fit_estimates
 from .invariance_steps import (
@@ -375,7 +375,7 @@ def _latent_means(res):
     lv = res._pt.lv
     means = {}
     rows = []
-    zq = stats.norm.ppf(0.975)
+    zq = norm_ppf(0.975)
     for g, lab in enumerate(res.groups, start=1):
         means[str(lab)] = {}
         for f in lv:
@@ -389,7 +389,7 @@ def _latent_means(res):
             sd = math.sqrt(float(ref_var.est.iloc[0])) if len(ref_var) and ref_var.est.iloc[0] > 0 else float("nan")
             z = est / se if se and se > 0 else float("nan")
             rows.append({"group": str(lab), "reference": str(res.groups[0]), "factor": f, "est": est, "se": se, "z": z,
-                         "pvalue": float(2 * stats.norm.sf(abs(z))) if not math.isnan(z) else float("nan"),
+                         "pvalue": float(2 * norm_sf(abs(z))) if not math.isnan(z) else float("nan"),
                          "ci_lower": est - zq * se, "ci_upper": est + zq * se,
                          "std": est / sd if not math.isnan(sd) else float("nan")})
     return means, pd.DataFrame(rows)

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from html import escape
 
 import pandas as pd
-from scipy import stats
 
+from ..distributions import chi2_sf
 from ..results import Result, jsonsafe
 from .scoretest import score_tests
 
@@ -188,7 +188,7 @@ def lrt(res1, res0):
         out["scaling_factor"] = cd
         out["chi2_diff"] = d_chi / cd if cd > 0 else float("nan")
         out["method"] = "satorra.bentler.2001"
-    out["pvalue"] = float(stats.chi2.sf(out["chi2_diff"], d_df)) if d_df > 0 else float("nan")
+    out["pvalue"] = float(chi2_sf(out["chi2_diff"], d_df)) if d_df > 0 else float("nan")
     return out
 
 

@@ -25,8 +25,8 @@ import math
 from dataclasses import dataclass
 
 import pandas as pd
-from scipy import stats
 
+from ..distributions import norm_ppf, norm_sf
 from ..errors import InputError
 from ..results import jsonsafe
 from .api import _sample_sizes, fit
@@ -453,7 +453,7 @@ def _mean_table(res, repeated):
     """Latent mean of every later wave (the change from the first wave, whose mean is 0)."""
 
     e = res.estimates
-    zq = stats.norm.ppf(0.975)
+    zq = norm_ppf(0.975)
     v0 = e[(e.lhs == repeated[0]) & (e.op == "~~") & (e.rhs == repeated[0])]
     sd = math.sqrt(float(v0.est.iloc[0])) if len(v0) and v0.est.iloc[0] > 0 else float("nan")
     rows = []
@@ -462,7 +462,7 @@ def _mean_table(res, repeated):
         est, se = float(sel.est.iloc[0]), float(sel.se.iloc[0])
         z = est / se if se > 0 else float("nan")
         rows.append({"group": f, "reference": repeated[0], "factor": f, "est": est, "se": se, "z": z,
-                     "pvalue": float(2 * stats.norm.sf(abs(z))) if not math.isnan(z) else float("nan"),
+                     "pvalue": float(2 * norm_sf(abs(z))) if not math.isnan(z) else float("nan"),
                      "ci_lower": est - zq * se, "ci_upper": est + zq * se, "std": est / sd})
     return pd.DataFrame(rows)
 

@@ -7,8 +7,8 @@ from html import escape
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from ..distributions import norm_ppf, norm_sf
 from ..errors import InputError
 from ..results import Result, jsonsafe
 from .export import to_lavaan
@@ -244,11 +244,11 @@ class SEMResult(Result):
         V = np.asarray(self.vcov, dtype=float)
         se = math.sqrt(max(float(a @ V @ a), 0.0))
         z = est / se if se > 0 else float("nan")
-        q = stats.norm.ppf(0.5 + level / 2)
+        q = norm_ppf(0.5 + level / 2)
         est = float(est)
         z = float(z)
         return {"est": est, "se": se, "z": z,
-                "pvalue": float(2 * stats.norm.sf(abs(z))) if not math.isnan(z) else float("nan"),
+                "pvalue": float(2 * norm_sf(abs(z))) if not math.isnan(z) else float("nan"),
                 "ci_lower": est - q * se, "ci_upper": est + q * se}
 
     def modindices(self, sort=True, minimum=0.0):

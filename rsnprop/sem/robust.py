@@ -23,8 +23,8 @@ import functools
 import math
 
 import numpy as np
-from scipy import stats
 
+from ..distributions import chi2_sf
 from .engine import Engine, _GroupModel
 from .fitmeasures import incremental, ml_fit_measures, rmsea_ci
 
@@ -200,7 +200,7 @@ def mlr_adjust(pt, engine, theta, arrays, npar, x_moments, warn_list):
         lo_r, hi_r, _ = rmsea_ci(chi2_s, df, N, G)
         lo_r, hi_r = lo_r * math.sqrt(c), hi_r * math.sqrt(c)
         fitm.update({
-            "chi2_scaled": chi2_s, "df_scaled": df, "pvalue_scaled": float(stats.chi2.sf(chi2_s, df)),
+            "chi2_scaled": chi2_s, "df_scaled": df, "pvalue_scaled": float(chi2_sf(chi2_s, df)),
             "chi2_scaling_factor": c, "baseline_chi2_scaled": chi2_bs, "baseline_chi2_scaling_factor": c_b,
             "cfi_scaled": cfi_s, "tli_scaled": tli_s, "rmsea_scaled": rmsea_s,
             "rmsea_ci_lower_scaled": lo_s, "rmsea_ci_upper_scaled": hi_s, "rmsea_pvalue_scaled": p_s,

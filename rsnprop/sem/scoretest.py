@@ -41,9 +41,8 @@ import copy
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from statsmodels.stats.multitest import multipletests
 
+from ..distributions import chi2_sf
 from ..errors import InputError
 from ..results import Result, jsonsafe
 from .fiml_engine import FIMLEngine
@@ -62,7 +61,8 @@ def p_adjust(p, method):
 
     Holm, Bonferroni, Sidak, Holm-Sidak and Benjamini-Hochberg are computed here (statsmodels'
     ``multipletests`` runs a full garbage collection on every call, far too slow for Monte
-    Carlo work); Hommel falls back to statsmodels; ``none`` returns ``p``.
+    Carlo work, and imports ``scipy.stats``); Hommel is :func:`_hommel`, statsmodels'
+    arithmetic step by step; ``none`` returns ``p``.
 
     >>> p_adjust([0.01, 0.04, 0.03], "holm")
     [0.03, 0.06, 0.06]
@@ -92,7 +92,26 @@ def p_adjust(p, method):
             out[i] = min(1.0, running)
         return out
 
-    return [float(x) for x in multipletests(p, method=method)[1]]
+    return [float(x) for x in _hommel(p)]
+
+
+def _hommel(p):
+    """Hommel's adjusted p-values (R: ``p.adjust(p, "hommel")``), the operations of
+    ``statsmodels.stats.multitest.multipletests(p, method="hommel")[1]`` in its order, so the
+    same bits (``tests/test_sem_p_adjust.py`` compares them)."""
+    pvals = np.asarray(p)
+    sortind = np.argsort(pvals)
+    pvals = np.take(pvals, sortind)
+    ntests = len(pvals)
+    a = pvals.copy()
+    for m in range(ntests, 1, -1):
+        cim = np.min(m * pvals[-m:] / np.arange(1, m + 1.0))
+        a[-m:] = np.maximum(a[-m:], cim)
+        a[:-m] = np.maximum(a[:-m], np.minimum(m * pvals[:-m], cim))
+    a[a > 1] = 1
+    out = np.empty_like(a)
+    out[sortind] = a
+    return out
 
 
 def check_correction(correction):
@@ -247,7 +266,7 @@ def _decisive(uni, correction, alpha, rel=1e-6):
     freed first); None then (and when ``uni`` is None)."""
     if uni is None:
         return None
-    p_adj = np.asarray(p_adjust([float(p) for p in stats.chi2.sf(uni, 1)], correction))
+    p_adj = np.asarray(p_adjust([float(p) for p in chi2_sf(uni, 1)], correction))
     if np.any(np.abs(p_adj - alpha) <= rel * alpha):
         return None
     srt = np.sort(uni)
@@ -349,7 +368,7 @@ def score_tests(res, *, types=None, correction="holm", alpha=0.05, cumulative=Tr
     cum = np.array([uni[order[0]] if r == 0 else total if r == m - 1 else
                     _release_stat(info, R, [j for j in range(len(cons)) if j not in set(order[:r + 1])],
                                   score, N) for r in range(m if cumulative else 0)])
-    p_uni = stats.chi2.sf(uni, 1)
+    p_uni = chi2_sf(uni, 1)
     p_adj = p_adjust([float(p) for p in p_uni], correction)
     rows = []
     for i, (ref, row, _, _) in enumerate(pairs):
@@ -363,10 +382,10 @@ def score_tests(res, *, types=None, correction="holm", alpha=0.05, cumulative=Tr
         cum_tab = univariate.loc[order[:len(cum)], ["lhs", "op", "rhs", "group"]].reset_index(drop=True)
         cum_tab["X2"] = cum
         cum_tab["df"] = np.arange(1, len(cum) + 1)
-        cum_tab["p_value"] = stats.chi2.sf(cum, cum_tab["df"])
+        cum_tab["p_value"] = chi2_sf(cum, cum_tab["df"])
         tables["cumulative"] = cum_tab
     # without the cumulative tests the tables are built when first read (ScoreTestResult)
-    return ScoreTestResult(total={"X2": total, "df": m, "p_value": float(stats.chi2.sf(total, m))},
+    return ScoreTestResult(total={"X2": total, "df": m, "p_value": float(chi2_sf(total, m))},
                            **tables, correction=correction,
                            alpha=alpha, n=int(N), warnings=list(getattr(res, "warnings", []) or []),
                            records=rows)

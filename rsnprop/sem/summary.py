@@ -14,6 +14,8 @@ from __future__ import annotations
 import math
 import sys
 
+from ..distributions import chi2_sf
+
 __all__ = ["lavaan_summary"]
 
 _SECTIONS = (("=~", "Latent Variables"), ("~", "Regressions"), ("~~cov", "Covariances"),
@@ -123,15 +125,11 @@ def _fit_measure_lines(res):
                                    if scaled else (_num(f.get("baseline_chi2")),))),
            _kv("Degrees of freedom", *((f.get("baseline_df"),) * (2 if scaled else 1)))]
     if "baseline_pvalue" not in f and f.get("baseline_chi2") is not None and f.get("baseline_df"):
-        from scipy import stats
-
-        f = dict(f, baseline_pvalue=float(stats.chi2.sf(f["baseline_chi2"], f["baseline_df"])))
+        f = dict(f, baseline_pvalue=float(chi2_sf(f["baseline_chi2"], f["baseline_df"])))
     if "baseline_pvalue" in f:
         p_s = ()
         if scaled and f.get("baseline_chi2_scaled") is not None and f.get("baseline_df"):
-            from scipy import stats
-
-            p_s = (_num(float(stats.chi2.sf(f["baseline_chi2_scaled"], f["baseline_df"]))),)
+            p_s = (_num(float(chi2_sf(f["baseline_chi2_scaled"], f["baseline_df"]))),)
         out.append(_kv("P-value", _num(f["baseline_pvalue"]), *p_s))
     if scaled and "baseline_chi2_scaling_factor" in f:
         out.append(_kv("Scaling correction factor", "", _num(f["baseline_chi2_scaling_factor"])))

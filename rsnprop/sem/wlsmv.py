@@ -23,9 +23,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 from scipy.linalg import block_diag
 
+from ..distributions import chi2_sf
 from .dwls import offdiag_index, scaling_factors
 from .fitmeasures import incremental, rmsea_ci, rmsea_point
 
@@ -104,7 +104,7 @@ def wlsmv_fit_measures(problem, theta, sample, inf, estimator):
     chi2_b = sum(ns[g] * float(np.sum(ws[g][nths[g]:] * s_list[g][nths[g]:] ** 2)) for g in range(G))
     df_b = G * len(ri)
     fitm = {"npar": q, "n": N, "ngroups": G, "chi2": chi2, "df": df,
-            "pvalue": float(stats.chi2.sf(chi2, df)) if df > 0 else float("nan"),
+            "pvalue": float(chi2_sf(chi2, df)) if df > 0 else float("nan"),
             "baseline_chi2": chi2_b, "baseline_df": df_b, "estimator": estimator, "test": "scaled.shifted"}
     cfi, tli = incremental(chi2, df, chi2_b, df_b)
     # lavaan's RMSEA (also the robust one) uses N - G (checked against lavaan 0.6.14: with
@@ -122,7 +122,7 @@ def wlsmv_fit_measures(problem, theta, sample, inf, estimator):
         chi2_bs = float(ab * chi2_b + bb)
         cfi_s, tli_s = incremental(chi2_s, df, chi2_bs, df_b)
         lo_s, hi_s, pc_s = rmsea_ci(chi2_s, df, n_rmsea, G)
-        fitm.update({"chi2_scaled": chi2_s, "df_scaled": df, "pvalue_scaled": float(stats.chi2.sf(chi2_s, df)),
+        fitm.update({"chi2_scaled": chi2_s, "df_scaled": df, "pvalue_scaled": float(chi2_sf(chi2_s, df)),
                      "chi2_scaling_factor": 1 / a, "chi2_shift": b, "baseline_chi2_scaled": chi2_bs,
                      "cfi_scaled": cfi_s, "tli_scaled": tli_s, "rmsea_scaled": rmsea_point(chi2_s, df, n_rmsea, G),
                      "rmsea_ci_lower_scaled": lo_s, "rmsea_ci_upper_scaled": hi_s, "rmsea_pvalue_scaled": pc_s})
@@ -258,5 +258,5 @@ def satorra2000(res1, res0):
     a = math.sqrt(m / tr2)
     b = m - a * tr1
     t_delta = (t0 - t1) * a + b
-    return {"chi2_diff": float(t_delta), "df_diff": int(m), "pvalue": float(stats.chi2.sf(t_delta, m)),
+    return {"chi2_diff": float(t_delta), "df_diff": int(m), "pvalue": float(chi2_sf(t_delta, m)),
             "method": "satorra.2000 (scaled-shifted)", "a": a, "b": b}

@@ -6,6 +6,10 @@ pandas' block API (``pandas.api.internals.create_dataframe_from_blocks``, pandas
 columns are stacked into the blocks the constructor makes - one per NumPy dtype, in the
 columns' order, and one per extension array (the text columns, whose dtype a Series infers
 as the constructor does) - without its work per column.  Elsewhere the constructor builds it.
+A text column of ``str`` and missing values (``None``, float NaN) is built by pyarrow directly
+when a Series of text infers pandas' pyarrow ``str`` dtype (pandas >= 3): the array the
+inference makes (one ``large_string`` chunk, missing values as nulls) without its checks, which
+cost some 0.1 ms per column (:func:`_text_array`).
 
 >>> import numpy as np
 >>> df = export_frame({"id": ["a", "b"], "x": np.array([1.0, np.nan]), "k": np.array([1, 2])})
@@ -15,8 +19,11 @@ True
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 try:
     from pandas.api.internals import create_dataframe_from_blocks
@@ -39,10 +46,15 @@ def export_frame(columns: dict) -> pd.DataFrame:
         return pd.DataFrame(columns)
     by_dtype: dict = {}
     blocks = []
+    text_dtype = _text_dtype()
     for j, v in enumerate(columns.values()):
         if not (isinstance(v, np.ndarray) and v.ndim == 1 and v.dtype.kind in "fiub"):
             if not isinstance(v, (np.ndarray, list)) or len(v) != n:
                 return pd.DataFrame(columns)
+            text = _text_array(v, text_dtype)
+            if text is not None:
+                blocks.append((text, np.array([j], dtype=np.intp)))
+                continue
             s = pd.Series(v, copy=False)          # the dtype the constructor infers
             if not isinstance(s.dtype, np.dtype):  # an extension array: its own block
                 blocks.append((s.array, np.array([j], dtype=np.intp)))
@@ -57,3 +69,31 @@ def export_frame(columns: dict) -> pd.DataFrame:
             stacked[i] = v
         blocks.append((stacked, np.array([j for j, _ in cols], dtype=np.intp)))
     return create_dataframe_from_blocks(blocks, index=pd.RangeIndex(n), columns=pd.Index(list(columns)))
+
+
+def _text_dtype():
+    """The dtype a Series of ``str`` infers when it is pandas' pyarrow ``str`` (an
+    ``ArrowStringArray``; the default of pandas 3), else None (the options say otherwise)."""
+    probe = pd.Series(["a"])
+    return probe.dtype if type(probe.array) is pd.arrays.ArrowStringArray else None
+
+
+def _text_array(values, dtype):
+    """``pd.Series(values).array`` for ``values`` of ``str`` and missing values (``None`` or a
+    float NaN) with at least one ``str``, given :func:`_text_dtype`: pyarrow's ``large_string``
+    array of them in one chunk; None for any other column (the Series decides)."""
+    if dtype is None:
+        return None
+    has_text = False
+    for x in values:
+        if type(x) is str:
+            has_text = True
+        elif not (x is None or (type(x) is float and math.isnan(x))):
+            return None
+    if not has_text:
+        return None
+    try:
+        chunk = pa.array(values, type=pa.large_string(), from_pandas=True)
+    except (pa.ArrowException, ValueError, TypeError):   # e.g. a lone surrogate: the Series decides
+        return None
+    return pd.arrays.ArrowStringArray(pa.chunked_array([chunk]), dtype=dtype)

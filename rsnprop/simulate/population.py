@@ -297,27 +297,53 @@ def latent_arrays(params: PopulationParameters, n: int, rng) -> dict:
     sector = np.empty(n, dtype=object)
     u_phase, u_sector = rng.random(n), rng.random(n)
     size_z = rng.standard_normal(n)
-    zeta = rng.standard_normal((n, len(constructs))) @ np.linalg.cholesky(params._psi).T
+    chol_t, per_group = _latent_constants(params)
+    zeta = rng.standard_normal((n, len(constructs))) @ chol_t
     eta = np.empty((n, len(constructs)))
-    for gi, g in enumerate(GROUPS):
+    for gi, (cum, letters, scum, phase_mean, terms) in enumerate(per_group):
         mask = bg == gi
-        cum = np.cumsum(sc.facts.phase_probs[g])
         phase[mask] = 1 + np.searchsorted(cum[:-1], u_phase[mask], side="right")
-        sprob = sc.facts.sector_probs[g]
-        letters = list(sprob)
-        scum = np.cumsum(list(sprob.values()))
         idx = np.minimum(np.searchsorted(scum, u_sector[mask], side="right"), len(letters) - 1)
-        sector[mask] = np.asarray(letters, dtype=object)[idx]
-        w = np.array(list(sprob.values()))
-        for j, c in enumerate(constructs):
-            eff = np.array([sc.sector_effects.get(s, {}).get(c, 0.0) for s in letters])
-            slope = sc.phase_slopes.get(g, {}).get(c, 0.0)
-            eta[mask, j] = (params.means[g][c] + slope * (phase[mask] - params.phase_mean[g])
-                            + sc.size_slopes.get(c, 0.0) * size_z[mask]
-                            + (eff[idx] - w @ eff) + zeta[mask, j])
+        sector[mask] = letters[idx]
+        for j, (mean, slope, size_slope, eff, w_eff) in enumerate(terms):
+            eta[mask, j] = (mean + slope * (phase[mask] - phase_mean)
+                            + size_slope * size_z[mask]
+                            + (eff[idx] - w_eff) + zeta[mask, j])
     return {"born_global": bg, "group": group.astype(object), "phase": phase, "size_z": size_z,
             "sector": sector.astype(str).astype(object),
             **{f"eta_{c}": eta[:, j] for j, c in enumerate(constructs)}}
+
+
+#: id(params) -> (params, what :func:`latent_arrays` reads of them): :func:`_latent_constants`
+_LATENT: dict = {}
+
+
+def _latent_constants(params) -> tuple:
+    """``(cholesky(psi).T, per group (phase cumulative probabilities, sector letters, their
+    cumulative probabilities, mean phase, per construct (mean, phase slope, size slope, sector
+    effects, their weighted mean)))``: the parameters :func:`latent_arrays` reads, computed once
+    per parameters object (no random state: the same arrays and floats as computed per study)."""
+    hit = _LATENT.get(id(params))
+    if hit is not None and hit[0] is params:
+        return hit[1]
+    sc: Scenario = params._scenario
+    per_group = []
+    for g in GROUPS:
+        sprob = sc.facts.sector_probs[g]
+        letters = list(sprob)
+        w = np.array(list(sprob.values()))
+        terms = []
+        for c in params.constructs:
+            eff = np.array([sc.sector_effects.get(s, {}).get(c, 0.0) for s in letters])
+            terms.append((params.means[g][c], sc.phase_slopes.get(g, {}).get(c, 0.0),
+                          sc.size_slopes.get(c, 0.0), eff, w @ eff))
+        per_group.append((np.cumsum(sc.facts.phase_probs[g]), np.asarray(letters, dtype=object),
+                          np.cumsum(list(sprob.values())), params.phase_mean[g], terms))
+    consts = (np.linalg.cholesky(params._psi).T, per_group)
+    if len(_LATENT) > 32:
+        _LATENT.clear()
+    _LATENT[id(params)] = (params, consts)
+    return consts
 
 
 def simulate_likert(params: PopulationParameters, latent, rng):
