@@ -113,11 +113,27 @@ def _select_multiple_indicators(out, items, kept, cache) -> dict:
             else:
                 codes_c, uniq = pd.factorize(out[c], use_na_sentinel=True)
                 codes_c = np.asarray(codes_c)
-            toks = [set(str(u).split(" ")) for u in uniq]
-            for code in getattr(it, "choices", {}) or {}:
-                hit = np.array([float(str(code) in t) for t in toks] + [np.nan])
-                multi[f"{c}_{code}"] = (hit, codes_c)   # hit[codes_c]: code -1 -> NaN
+            choices = list(getattr(it, "choices", {}) or {})
+            hits = _option_hits(uniq, choices)
+            for j, code in enumerate(choices):
+                multi[f"{c}_{code}"] = (hits[:, j], codes_c)   # hit[codes_c]: code -1 -> NaN
     return multi
+
+
+def _option_hits(uniq, choices):
+    """``(len(uniq) + 1, len(choices))`` floats: 1.0 where the distinct answer ``uniq[i]``
+    (space-separated codes) holds ``str(choices[j])``, else 0.0; a last row of NaN (the
+    unanswered). Each answer's tokens looked up once, not once per option."""
+    at: dict = {}
+    for j, code in enumerate(choices):
+        at.setdefault(str(code), []).append(j)
+    hits = np.zeros((len(uniq) + 1, len(choices)))
+    hits[-1] = np.nan
+    for i, u in enumerate(uniq):
+        for tok in set(str(u).split(" ")):
+            for j in at.get(tok, ()):
+                hits[i, j] = 1.0
+    return hits
 
 
 def kept_rows(values, kept, columns, reverse, *, reuse=False):
