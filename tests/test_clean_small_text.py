@@ -70,3 +70,56 @@ def test_option_hits_equal_a_test_per_answer_and_option(choices):
         want = option_hits_by_loop(uniq, choices)
         assert got.shape == want.shape
         np.testing.assert_array_equal(got, want)
+
+
+@pytest.fixture(scope="module")
+def ins():
+    from rsnprop.instrument import load_instrument
+
+    return load_instrument("instruments/rsn_internationalisation.yaml")
+
+
+def numeric_frame(ins, n, seed):
+    """Every numeric item as a column of valid answers, out-of-range values, fractions,
+    missing-value codes, infinities, codes not among the choices and NaN; some int64."""
+    from rsnprop.data.validate_small import _is_numeric_item
+
+    rng = np.random.default_rng(seed)
+    cols = [c for c, it in ins.items.items()
+            if _is_numeric_item(it) and it.type != "select_multiple"]
+    out = {}
+    for c in cols:
+        it = ins.items[c]
+        lo = getattr(getattr(it, "scale", None), "min", 0) or 0
+        hi = getattr(getattr(it, "scale", None), "max", 10) or 10
+        pool = [lo, hi, (lo + hi) // 2, lo - 1, hi + 1, 2.5, -99, -9, 99, 999, -0.0,
+                np.inf, -np.inf, np.nan, np.nan]
+        pool += [float(k) for k in (getattr(it, "choices", {}) or {})][:3]
+        p = np.full(len(pool), 0.02)
+        p[:3] = 0.25 if rng.random() < 0.5 else 0.05
+        p /= p.sum()
+        x = rng.choice(np.array(pool, dtype=float), size=n, p=p)
+        if rng.random() < 0.2 and np.isfinite(x).all() and (x == np.round(x)).all():
+            out[c] = x.astype(np.int64)
+        else:
+            out[c] = x
+    return pd.DataFrame(out), cols
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 40, 300])
+@pytest.mark.parametrize("tokens", [None, ("-99", "99", "nan", "-0", "inf", "NA")])
+def test_suspect_columns_checked_together_equal_column_by_column(ins, n, tokens):
+    from rsnprop.data.rules import CleaningRules
+    from rsnprop.data.validate import validate_items
+    from rsnprop.data.validate_small import validate_items_small
+
+    rules = CleaningRules() if tokens is None else CleaningRules(missing_tokens=list(tokens))
+    for seed in range(4):
+        df, cols = numeric_frame(ins, n, seed + 10 * n)
+        got = validate_items_small(df, ins, rules, cols)
+        want = validate_items(df, ins, rules, cols)
+        assert got[0].equals(want[0]) and list(got[0].columns) == list(want[0].columns)
+        pd.testing.assert_frame_equal(got[1], want[1])
+        assert got[2] == want[2]
+        if n == 300:
+            assert len(got[1]) and got[2], "the case has problems and recodes to compare"

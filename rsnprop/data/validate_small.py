@@ -7,9 +7,9 @@ a column is a lot of work); at 300 rows that costs more in pandas column access 
 NumPy calls than in checking. Here the numeric columns are read as one float array, their
 minima, maxima and fractional parts found at once, and only a column that something could be
 wrong with (a missing-value code within its range, a value out of range, a fraction where an
-integer is expected, a code not among its choices) goes through
-:func:`.validate._validate_numeric_fast`, the column-wise check: the others are copied as they
-are, which is what that check does with them.
+integer is expected, a code not among its choices) is checked, all such columns together
+(:func:`_check_suspects`), as :func:`.validate._validate_numeric_fast`, the column-wise check,
+checks each: the others are copied as they are, which is what that check does with them.
 
 Examples
 --------
@@ -35,9 +35,9 @@ import pandas as pd
 from .recode import _norm, split_multi, to_codes
 from .validate import (
     _bounds,
+    _fmt_num,
     _merge_problems,
     _numeric_tokens,
-    _validate_numeric_fast,
     problems_frame,
     validate_items,
 )
@@ -116,24 +116,6 @@ def _kept_floats(frame, cols):
     return np.take(hit[2], idx, axis=1, out=out)
 
 
-class _FloatColumn:
-    """What :func:`.validate._validate_numeric_fast` reads of a column (its length and
-    ``to_numpy``), over the column's floats already read with the others: the values it
-    copies are those of ``Series.to_numpy(dtype="float64", na_value=nan)``, which it reads
-    for a column that is not float64 (and a float64 column's ``to_numpy()`` holds)."""
-
-    __slots__ = ("values",)
-
-    def __init__(self, values):
-        self.values = values
-
-    def __len__(self):
-        return len(self.values)
-
-    def to_numpy(self, dtype=None, na_value=None):
-        return self.values
-
-
 #: dtype -> numeric and not boolean (pandas' dtype tests cost more than the check of a column)
 _NUMERIC_DTYPE: dict = {}
 
@@ -206,6 +188,79 @@ def _suspect(arr, items, tokens):
     return out
 
 
+def _check_suspects(arr, items, idx, tokens, positions) -> dict:
+    """:func:`.validate._validate_numeric_fast` of the columns ``idx`` of ``arr`` (rows x
+    columns of floats, ``items`` its items; not changed), on all of them at once: ``{j:
+    (values, problems, recodes)}`` as that check gives them (missing-value codes outside the
+    valid values, then values with a problem, NaN in ``values``)."""
+    if not len(idx):
+        return {}
+    lo, hi, intlike, choice_cols, allowed = _item_checks(items)
+    sub = arr[:, idx]
+    its = [items[j] for j in idx.tolist()]
+    rcs = _recode_tokens(sub, its, tokens)
+    choices = dict(zip(choice_cols, allowed))
+    with np.errstate(invalid="ignore"):
+        oor = (sub < lo[idx]) | (sub > hi[idx])              # NaN bounds compare False
+        frac = ((sub - np.floor(sub)) > 0) & intlike[idx] & ~oor
+        bad = np.zeros(sub.shape, dtype=bool)
+        for k, j in enumerate(idx.tolist()):
+            if j in choices:
+                bad[:, k] = ~np.isin(sub[:, k], choices[j]) & ~np.isnan(sub[:, k])
+        bad &= ~(oor | frac)
+    taken = oor | frac | bad
+    out = {}
+    for k, j in enumerate(idx.tolist()):
+        probs = []
+        if taken[:, k].any():
+            for mask, reason in ((oor[:, k], "out_of_range"), (frac[:, k], "not_integer"),
+                                 (bad[:, k], "invalid_code")):
+                if mask.any():
+                    probs.append((positions[mask], its[k].id,
+                                  [_fmt_num(v) for v in sub[mask, k]], reason))
+            sub[taken[:, k], k] = np.nan
+        out[j] = (sub[:, k], probs, rcs[k])
+    return out
+
+
+def _recode_tokens(sub, items, tokens) -> list:
+    """The numeric missing-value codes of ``tokens`` that a column of ``sub`` holds and
+    that are not valid values of its item (its choices, else its scale; every value when it
+    has neither) set to NaN in place, as :func:`.validate._validate_numeric_fast` does:
+    ``[recodes]`` per column."""
+    rcs = [{} for _ in items]
+    num_tokens = _numeric_tokens(frozenset(tokens))
+    if not num_tokens:
+        return rcs
+    with np.errstate(invalid="ignore"):
+        vmin = np.nanmin(sub, axis=0, initial=np.inf)
+        vmax = np.nanmax(sub, axis=0, initial=-np.inf)
+    cand = np.zeros(sub.shape, dtype=bool)
+    for t in num_tokens:
+        near = (t >= vmin) & (t <= vmax)
+        if near.any():
+            cand |= (sub == t) & near
+    for k in np.flatnonzero(cand.any(axis=0)).tolist():
+        vals, item = sub[:, k], items[k]
+        lo, hi = _bounds(item)
+        choices = getattr(item, "choices", {}) or {}
+        if choices:
+            valid = np.isin(vals, np.array([float(c) for c in choices if not isinstance(c, str)]))
+        elif lo is None and hi is None:
+            valid = np.zeros(len(vals), dtype=bool)
+        else:
+            valid = np.ones(len(vals), dtype=bool)
+            if lo is not None:
+                valid &= vals >= lo
+            if hi is not None:
+                valid &= vals <= hi
+        recode = cand[:, k] & ~valid
+        if recode.any():
+            vals[recode] = np.nan
+            rcs[k]["recoded_missing"] = int(recode.sum())
+    return rcs
+
+
 def validate_items_small(df, instrument, rules, columns):
     """:func:`.validate.validate_items` for a small ``df``: the same ``(values, problems,
     recodes)`` (see there), the numeric columns checked together (module docstring).
@@ -231,16 +286,16 @@ def validate_items_small(df, instrument, rules, columns):
                      out, col_probs, col_recodes, split_multi, to_codes)
     if fast:
         arr = columns_array(df, fast)
-        suspect = _suspect(arr, [items[c] for c in fast], tokens)
+        fast_items = [items[c] for c in fast]
+        suspect = _suspect(arr, fast_items, tokens)
+        # the suspect columns checked together (the floats read above, not a pandas column
+        # access each); each column's values, problems and recodes as the column-wise check
+        checked = _check_suspects(arr, fast_items, np.flatnonzero(suspect), tokens, positions)
         for j, col in enumerate(fast):
             dest = block[:, slot[col]]
-            if suspect[j]:     # the floats read above, not a pandas column access each
-                vals, pr, rc = _validate_numeric_fast(_FloatColumn(arr[:, j]), items[col],
-                                                      tokens, positions, out=dest)
-            else:
-                dest[...] = arr[:, j]
-                vals, pr, rc = dest, [], {}
-            out[col] = vals
+            vals, pr, rc = checked.get(j, (arr[:, j], [], {}))
+            dest[...] = vals
+            out[col] = dest
             col_probs[col] = pr
             if rc:
                 col_recodes[col] = rc
