@@ -123,3 +123,58 @@ def test_suspect_columns_checked_together_equal_column_by_column(ins, n, tokens)
         assert got[2] == want[2]
         if n == 300:
             assert len(got[1]) and got[2], "the case has problems and recodes to compare"
+
+
+def layout(frame):
+    """Each block's dtype, columns and memory order (what later sums may depend on)."""
+    return sorted((str(b.dtype), tuple(b.mgr_locs.as_array.tolist()),
+                   getattr(b.values, "flags", None) is not None and b.values.flags.c_contiguous)
+                  for b in frame._mgr.blocks)
+
+
+@pytest.mark.parametrize("n", [1, 3, 60])
+def test_kept_rows_from_the_kept_blocks_equal_pandas_columns(ins, n):
+    from rsnprop.data import columns as columns_mod
+    from rsnprop.data import item_values
+    from rsnprop.data.analysis_data import kept_rows_small
+    from rsnprop.data.log import Findings
+    from rsnprop.data.rules import CleaningRules
+    from rsnprop.simulate import simulate_study
+
+    raw = simulate_study(ins, "p1p2", n=n, seed=n, invalid_rate=0.1, missing_rate=0.1)
+    cols = columns_mod.select_columns(raw, ins, CleaningRules(), None, lambda m: None)
+    values, _, _ = item_values.validated_values(cols, ins, CleaningRules(), Findings())
+    plain = pd.DataFrame({c: values[c] for c in values.columns})   # nothing kept for it
+    kept = np.random.default_rng(n).random(n) < 0.7
+    columns = [c for c in cols.value_cols + cols.absent if c in values.columns]
+    reverse = {c: it.scale.min + it.scale.max for c, it in ins.items.items()
+               if it.type == "likert" and getattr(it, "reverse", False)}
+    got = kept_rows_small(values, kept, columns, reverse)
+    want = kept_rows_small(plain, kept, columns, reverse)
+    assert list(got.columns) == list(want.columns) and got.columns.dtype == want.columns.dtype
+    assert list(map(str, got.dtypes)) == list(map(str, want.dtypes))
+    assert got.equals(want)
+    assert layout(got) == layout(want)
+
+
+def test_text_block_equals_a_frame_of_the_columns():
+    from rsnprop.data.validate_small import _text_block
+
+    out = {"a": pd.Series(["x", None, "y"], dtype=object),
+           "b": pd.Series([None, None, "z z"], dtype=object)}
+    obj = _text_block(out, ["b", "a"])
+    want = pd.DataFrame({c: out[c] for c in ["b", "a"]})
+    got = pd.DataFrame(obj, columns=pd.Index(["b", "a"]), dtype=object, copy=False)
+    assert got.equals(want) and layout(got) == layout(want)
+    assert _text_block(out, []).shape == (0, 0)
+
+
+def test_column_index_equals_a_new_index():
+    from rsnprop.data.frames import column_index
+
+    for names in (["a", "b"], [], ["score_x"] * 2, [1, 2], [1.0, 2.0], ["a", 1]):
+        got, want = column_index(names), pd.Index(names)
+        assert got.equals(want) and got.dtype == want.dtype and list(got) == list(want)
+    first = column_index(["p", "q"])
+    first.name = "changed"
+    assert column_index(["p", "q"]).name is None

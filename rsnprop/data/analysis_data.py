@@ -22,9 +22,12 @@ import pandas as pd
 from ..instrument.scoring import construct_scores, mean_of_answered_floats
 from .classify import born_global_columns, classify_born_global
 from .validate import LANGUAGE_COLUMN
-from .validate_small import SMALL_ROWS, columns_array
+from .frames import column_index
+from .validate_small import SMALL_ROWS, columns_array, kept_text
 
 __all__ = ["analysis_data", "kept_rows", "kept_rows_small"]
+
+_OBJECT = np.dtype(object)
 
 
 def analysis_data(values, kept, ids, cols, instrument, rules, *, languages, cache,
@@ -59,7 +62,8 @@ def analysis_data(values, kept, ids, cols, instrument, rules, *, languages, cach
         block = np.empty((len(out), len(multi)), order="F")
         for j, (hit, codes_c) in enumerate(multi.values()):
             np.take(hit, codes_c, out=block[:, j], mode="wrap")   # -1 -> NaN
-        pieces.append(pd.DataFrame(block, columns=list(multi), index=out.index, copy=False))
+        pieces.append(pd.DataFrame(block, columns=column_index(multi), index=out.index,
+                                   copy=False))
     if cols.hashed:
         pieces.append(pd.DataFrame({c: h[kept] for c, h in cols.hashed.items()}, index=out.index))
     pieces += [bg, scores]
@@ -79,7 +83,13 @@ def _scores(out, floats, instrument, min_fraction):
         return construct_scores(out, instrument, min_fraction, sums=False, partial=True)
     scores = {f"score_{cid}": _mean_of_answered(floats, present, k, min_fraction, len(out))
               for cid, present, k in cons}
-    return pd.DataFrame(scores, index=out.index)
+    if not scores or any(a.dtype != np.float64 or a.shape != (len(out),) for a in scores.values()):
+        return pd.DataFrame(scores, index=out.index)
+    # the one float block the frame of these columns consolidates into, filled here
+    block = np.empty((len(out), len(scores)), order="F")
+    for j, a in enumerate(scores.values()):
+        block[:, j] = a
+    return pd.DataFrame(block, columns=column_index(scores), index=out.index, copy=False)
 
 
 def _mean_of_answered(floats, columns, k, min_fraction, n):
@@ -193,11 +203,19 @@ def kept_rows_small(values, kept, columns, reverse, *, reuse=False, floats=None)
     for j, c in enumerate(num):
         if c in reverse:
             np.subtract(reverse[c], block[:, j], out=block[:, j])
-    out = pd.DataFrame(block, columns=num, copy=False)
+    out = pd.DataFrame(block, columns=column_index(num), copy=False)
     floats.update((c, block[:, j]) for j, c in enumerate(num))
     if len(num) == len(columns):
         return out
     is_num = set(num)
+    others = [c for c in columns if c not in is_num]
+    obj = kept_text(values, others)
+    if obj is not None and not any(c in reverse or dtypes[pos[c]] != _OBJECT for c in others):
+        # the validated text columns as they were kept (the objects pandas holds), the rows
+        # taken at once: the frame of one object Series per column below
+        text = pd.DataFrame(np.asfortranarray(obj[rows]), columns=column_index(others),
+                            dtype=object, copy=False)
+        return _in_order(pd.concat([out, text], axis=1), columns)
     text = {}
     for c in columns:
         if c in is_num:
@@ -207,7 +225,11 @@ def kept_rows_small(values, kept, columns, reverse, *, reuse=False, floats=None)
         if c in reverse:      # a Likert column not held as float64 (all missing...)
             x = reverse[c] - pd.to_numeric(pd.Series(x), errors="coerce").to_numpy()
         text[c] = pd.Series(x, dtype=col.dtype if c not in reverse else None)
-    both = pd.concat([out, pd.DataFrame(text)], axis=1)
+    return _in_order(pd.concat([out, pd.DataFrame(text)], axis=1), columns)
+
+
+def _in_order(both, columns):
+    """``both[columns]``, the columns taken by position."""
     at = {c: i for i, c in enumerate(both.columns.tolist())}
     return both.take([at[c] for c in columns], axis=1)
 

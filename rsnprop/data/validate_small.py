@@ -32,6 +32,7 @@ import weakref
 import numpy as np
 import pandas as pd
 
+from .frames import column_index
 from .recode import _norm, split_multi, to_codes
 from .validate import (
     _bounds,
@@ -43,7 +44,8 @@ from .validate import (
 )
 from .validate_text import _validate_others
 
-__all__ = ["validate_items_small", "columns_array", "float_column", "forget_floats", "SMALL_ROWS"]
+__all__ = ["validate_items_small", "columns_array", "float_column", "forget_floats", "kept_text",
+           "SMALL_ROWS"]
 
 #: up to this many rows :func:`.item_values.validated_values` validates with
 #: :func:`validate_items_small` (beyond, :func:`.validate.validate_items`)
@@ -65,18 +67,35 @@ def columns_array(frame, cols):
     return frame.take([pos[c] for c in cols], axis=1).to_numpy(dtype="float64", na_value=np.nan)
 
 
-#: id(frame) -> (weak reference to the frame, {column: position}, float block): the float
-#: columns of the values :func:`validate_items_small` returned, as the one array it filled
-#: (:func:`columns_array` reads them from there instead of through pandas)
+#: id(frame) -> (weak reference to the frame, {column: position}, float block, {text
+#: column: position}, object block): the float and text columns of the values
+#: :func:`validate_items_small` returned, as the arrays it filled (:func:`columns_array` and
+#: :func:`kept_text` read them from there instead of through pandas)
 _FLOATS: dict = {}
 
 
-def _remember_floats(frame, names, block) -> None:
-    """Keep ``block`` (rows x ``names``, the floats of those columns of ``frame``) while
-    ``frame`` lives; :func:`forget_floats` when its values are changed in place."""
+def _remember_floats(frame, names, block, text=(), obj=None) -> None:
+    """Keep ``block`` (rows x ``names``, the floats of those columns of ``frame``) and
+    ``obj`` (rows x ``text``, its object columns) while ``frame`` lives; :func:`forget_floats`
+    when its values are changed in place."""
     key = id(frame)
     ref = weakref.ref(frame, lambda _r, key=key: _FLOATS.pop(key, None))
-    _FLOATS[key] = (ref, {c: j for j, c in enumerate(names)}, block)
+    _FLOATS[key] = (ref, {c: j for j, c in enumerate(names)}, block,
+                    {c: j for j, c in enumerate(text)}, obj)
+
+
+def kept_text(frame, cols):
+    """``frame[cols]``'s values as a column-major object array from the kept object block
+    (:func:`_remember_floats`; the objects pandas holds), or None when ``frame`` has none or
+    a column is not in it."""
+    hit = _FLOATS.get(id(frame))
+    if hit is None or hit[0]() is not frame or hit[4] is None:
+        return None
+    try:
+        idx = [hit[3][c] for c in cols]
+    except (KeyError, TypeError):
+        return None
+    return hit[4][:, idx]
 
 
 def forget_floats(frame) -> None:
@@ -303,10 +322,22 @@ def validate_items_small(df, instrument, rules, columns):
     recodes = {col: col_recodes[col] for col in columns if col in col_recodes}
     problems = pd.concat(probs, ignore_index=True) if probs else problems_frame()
     num = sorted(slot, key=slot.get)
-    values = pd.DataFrame(block[:, :len(num)], columns=num, index=df.index, copy=False)
+    values = pd.DataFrame(block[:, :len(num)], columns=column_index(num), index=df.index,
+                          copy=False)
     text = [c for c in columns if c not in slot]
+    obj = _text_block(out, text)
     if text:
-        values = pd.concat([values, pd.DataFrame({c: out[c] for c in text}, index=df.index)],
-                           axis=1)
-    _remember_floats(values, num, block[:, :len(num)])
+        values = pd.concat([values, pd.DataFrame(obj, columns=column_index(text), index=df.index,
+                                                 dtype=object, copy=False)], axis=1)
+    _remember_floats(values, num, block[:, :len(num)], text, obj)
     return values, problems, recodes
+
+
+def _text_block(out, text):
+    """The text columns ``out[c]`` (object Series of the validated values) as one
+    column-major object array: the block ``pd.DataFrame({c: out[c] for c in text})`` makes
+    (the same objects), without a pandas step per column."""
+    obj = np.empty((len(out[text[0]]) if text else 0, len(text)), dtype=object, order="F")
+    for j, c in enumerate(text):
+        obj[:, j] = out[c].to_numpy()
+    return obj
