@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyarrow.compute as pc
 
 from .recode import _norm, label_map
 from .validate import _bounds, _is_float, _valid_number, problems_frame
@@ -166,13 +165,17 @@ SMALL_TEXT_ROWS = 20_000
 def _arrow_factorize(arr):
     """``pd.factorize(arr, use_na_sentinel=True)`` of a pyarrow-backed string array as
     ``(codes, distinct values as str)``: the steps pandas takes (a dictionary encoding of the
-    chunked array, its chunks combined, missing values -1), without its wrappers."""
-    combined = arr.__arrow_array__().dictionary_encode(null_encoding="mask").combine_chunks()
-    idx = combined.indices
-    if idx.null_count > 0:
-        idx = pc.fill_null(idx, -1)
-    codes = idx.to_numpy(zero_copy_only=False).astype(np.intp, copy=False)
-    return codes, combined.dictionary.to_pylist()
+    chunked array, its chunks combined, missing values -1), without its wrappers. The
+    missing value is encoded as a value of its own (no pyarrow ``fill_null`` call, which costs
+    more than the rest), then taken out of the distinct values and its code made -1."""
+    combined = arr.__arrow_array__().dictionary_encode(null_encoding="encode").combine_chunks()
+    codes = combined.indices.to_numpy(zero_copy_only=False).astype(np.intp)
+    uniq = combined.dictionary.to_pylist()
+    if combined.dictionary.null_count:
+        k = uniq.index(None)
+        del uniq[k]
+        codes = np.where(codes == k, -1, codes - (codes > k))
+    return codes, uniq
 
 
 #: item -> what each distinct select_multiple answer became (:func:`_multi_answers`)
