@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from rsnprop.data.analysis_data import _option_hits
+from rsnprop.data.analysis_data import _option_hits, _select_multiple_indicators
 from rsnprop.data.validate_text import _arrow_factorize, _distinct
 
 POOL = ["a", "b", "", "A", " a", "é", "NA", "x y", "1", "1.0", "nan", "a b", "b a"]
@@ -149,8 +149,17 @@ def test_kept_rows_from_the_kept_blocks_equal_pandas_columns(ins, n):
     columns = [c for c in cols.value_cols + cols.absent if c in values.columns]
     reverse = {c: it.scale.min + it.scale.max for c, it in ins.items.items()
                if it.type == "likert" and getattr(it, "reverse", False)}
-    got = kept_rows_small(values, kept, columns, reverse)
+    texts: dict = {}
+    got = kept_rows_small(values, kept, columns, reverse, texts=texts)
     want = kept_rows_small(plain, kept, columns, reverse)
+    assert texts and all(a.dtype == object for a in texts.values())
+    for c, a in texts.items():
+        assert list(a) == list(want[c].to_numpy())
+    multi = _select_multiple_indicators(got, ins.items, kept, {}, texts)
+    for (name, (hit, codes)), (name2, (hit2, codes2)) in zip(
+            multi.items(), _select_multiple_indicators(want, ins.items, kept, {}).items()):
+        assert name == name2
+        np.testing.assert_array_equal(hit[codes], hit2[codes2])
     assert list(got.columns) == list(want.columns) and got.columns.dtype == want.columns.dtype
     assert list(map(str, got.dtypes)) == list(map(str, want.dtypes))
     assert got.equals(want)

@@ -47,17 +47,19 @@ def analysis_data(values, kept, ids, cols, instrument, rules, *, languages, cach
                if it.type == "likert" and getattr(it, "reverse", False)}
     columns = [c for c in cols.value_cols + cols.absent if c in values.columns]
     floats: dict = {}      # the float columns kept_rows_small gathered, by name
+    texts: dict = {}       # and its object columns
     if len(values) <= SMALL_ROWS:
-        out = kept_rows_small(values, kept, columns, reverse, floats=floats)
+        out = kept_rows_small(values, kept, columns, reverse, floats=floats, texts=texts)
     else:
         out = kept_rows(values, kept, columns, reverse, reuse=reuse_values)
-    multi = _select_multiple_indicators(out, items, kept, cache)
+    multi = _select_multiple_indicators(out, items, kept, cache, texts)
     scores = _scores(out, floats, instrument, rules.min_items_for_score)
     bg = classify_born_global(_facts_of(out, floats), rules.classification, index=out.index)
-    pieces = [pd.DataFrame({"resp_id": ids[kept].to_numpy()}, index=out.index), out]
-    if languages is not None:
-        pieces.insert(1, pd.DataFrame({LANGUAGE_COLUMN: pd.Series(languages[kept], dtype=object,
-                                                                  index=out.index)}))
+    pieces = [pd.DataFrame({"resp_id": ids.to_numpy()[kept]}, index=out.index), out]
+    if languages is not None:   # one object column: the frame of an object Series
+        lang = np.asarray(languages[kept], dtype=object).reshape(-1, 1)
+        pieces.insert(1, pd.DataFrame(lang, columns=column_index([LANGUAGE_COLUMN]),
+                                      index=out.index, dtype=object, copy=False))
     if multi:   # one column-major block filled in place (no consolidation copy)
         block = np.empty((len(out), len(multi)), order="F")
         for j, (hit, codes_c) in enumerate(multi.values()):
@@ -109,9 +111,12 @@ def _facts_of(out, floats):
             for c in born_global_columns(out.columns.tolist())}
 
 
-def _select_multiple_indicators(out, items, kept, cache) -> dict:
+def _select_multiple_indicators(out, items, kept, cache, texts=None) -> dict:
     """``{"<item>_<code>": (hit, codes)}`` for every option of every ``select_multiple`` item:
-    ``hit[codes]`` is the 0/1 column (NaN where unanswered: code -1 picks the last entry)."""
+    ``hit[codes]`` is the 0/1 column (NaN where unanswered: code -1 picks the last entry).
+    ``texts``: ``{column: its kept objects}`` (:func:`kept_rows_small`), factorised as they
+    are instead of the frame's column."""
+    texts = {} if texts is None else texts
 
     multi = {}
     for c in out.columns.tolist():
@@ -120,6 +125,8 @@ def _select_multiple_indicators(out, items, kept, cache) -> dict:
             if ("factorize", c) in cache:     # factorised for the skip logic already
                 codes_c, uniq = cache[("factorize", c)]
                 codes_c = codes_c[kept]
+            elif c in texts:
+                codes_c, uniq = pd.factorize(texts[c], use_na_sentinel=True)
             else:
                 codes_c, uniq = pd.factorize(out[c], use_na_sentinel=True)
                 codes_c = np.asarray(codes_c)
@@ -179,13 +186,14 @@ def kept_rows(values, kept, columns, reverse, *, reuse=False):
     return out
 
 
-def kept_rows_small(values, kept, columns, reverse, *, reuse=False, floats=None):
+def kept_rows_small(values, kept, columns, reverse, *, reuse=False, floats=None, texts=None):
     """:func:`kept_rows` for a small ``values`` (a power replication's few hundred rows): the
     same frame (the same columns, dtypes and values), the float columns taken together in one
     array and the columns put in order by position, instead of one pandas column access (and
     a column inserted) each. ``reuse`` is ignored (a copy of a small array costs nothing).
     ``floats``: a dict that receives ``{column: its kept floats}`` of the float columns (the
-    frame's own columns).
+    frame's own columns); ``texts`` likewise the object columns taken from the kept text
+    block (:func:`.validate_small.kept_text`).
 
     >>> vals = pd.DataFrame({"a": [1.0, 2.0, 7.0], "t": ["x", None, "z"], "b": [3.0, 4.0, 5.0]})
     >>> kept_rows_small(vals, np.array([True, False, True]), ["a", "t", "b"], {"a": 8.0}).values.tolist()
@@ -213,8 +221,10 @@ def kept_rows_small(values, kept, columns, reverse, *, reuse=False, floats=None)
     if obj is not None and not any(c in reverse or dtypes[pos[c]] != _OBJECT for c in others):
         # the validated text columns as they were kept (the objects pandas holds), the rows
         # taken at once: the frame of one object Series per column below
-        text = pd.DataFrame(np.asfortranarray(obj[rows]), columns=column_index(others),
-                            dtype=object, copy=False)
+        obj = np.asfortranarray(obj[rows])
+        text = pd.DataFrame(obj, columns=column_index(others), dtype=object, copy=False)
+        if texts is not None:
+            texts.update((c, obj[:, j]) for j, c in enumerate(others))
         return _in_order(pd.concat([out, text], axis=1), columns)
     text = {}
     for c in columns:
