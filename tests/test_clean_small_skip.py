@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rsnprop.data import columns, item_values, skip_logic
+from rsnprop.data import columns, item_values, skip_logic, validate_small
 from rsnprop.data.log import Findings
 from rsnprop.data.rules import CleaningRules
 from rsnprop.instrument import load_instrument
@@ -37,6 +37,7 @@ def values_of(ins, n, seed):
             values[c] = values[c].where(rng.random(n) < 0.5)
     if n > 2:
         values.iloc[0, :] = np.nan
+    validate_small.forget_floats(values)      # changed after validation: read through pandas
     return values
 
 
@@ -83,3 +84,23 @@ def test_groups_follow_a_changed_item(ins):
     assert again is not first
     assert sum(len(g[3]) for g in again if not g[0]) == sum(len(g[3]) for g in first
                                                             if not g[0]) + 1
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 40, 300])
+def test_missing_share_at_once_equals_column_by_column(ins, monkeypatch, n):
+    values = values_of(ins, n, n)
+    rng = np.random.default_rng(n)
+    floats = [c for c in values.columns if values[c].dtype == np.float64]
+    for trial in range(5):
+        cols = list(rng.choice(floats, size=min(len(floats), 12), replace=False))
+        cols += cols[:2]                                   # an item in two constructs
+        shown = {c: rng.random(n) < (0.0 if trial == 0 else 0.6) for c in cols[::3]}
+        got = skip_logic.shown_missing_share(values, cols, shown)
+        monkeypatch.setattr(skip_logic, "SMALL_ROWS", 0)
+        want = skip_logic.shown_missing_share(values, cols, shown)
+        monkeypatch.undo()
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+    text = [c for c in values.columns if values[c].dtype != np.float64][:1]
+    np.testing.assert_array_equal(skip_logic.shown_missing_share(values, floats[:3] + text, {}),
+                                  values[floats[:3] + text].isna().mean(axis=1).to_numpy())

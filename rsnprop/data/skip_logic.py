@@ -341,7 +341,10 @@ def shown_missing_share(values, columns, shown):
 
     n = len(values)
     n_miss, n_shown = np.zeros(n), np.zeros(n)
-    answered = _answered_floats(values, columns)
+    block, pos = _answered_block(values, columns)
+    answered = {c: block[:, j] for c, j in pos.items()}
+    if columns and all(c in pos for c in columns):
+        return _missing_share_block(block, [pos[c] for c in columns], columns, shown, n)
     for c in columns:
         miss = ~(answered[c] if c in answered else notna_array(values[c]))
         sh = shown.get(c)
@@ -356,19 +359,34 @@ def shown_missing_share(values, columns, shown):
 
 
 
-def _answered_floats(values, columns) -> dict:
-    """``{column: answered}`` of the float64 ``columns`` of a small ``values`` (read as one
-    array: the masks ``notna_array`` gives, without a pandas column access each); empty for a
-    big frame or one whose column names repeat."""
+def _missing_share_block(block, idx, columns, shown, n):
+    """:func:`shown_missing_share` from ``block`` (a small frame's answered masks,
+    :func:`_answered_block`; column ``idx[j]`` for ``columns[j]``): the unanswered and shown
+    counts of all the columns at once (whole numbers, so the same floats as added column by
+    column)."""
+    sh = np.ones((n, len(columns)), dtype=bool)
+    for j, c in enumerate(columns):
+        if c in shown:
+            sh[:, j] = shown[c]
+    n_shown = sh.sum(axis=1).astype(np.float64)
+    sh &= ~block[:, idx]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return sh.sum(axis=1).astype(np.float64) / n_shown
+
+
+def _answered_block(values, columns):
+    """``(answered, {column: position})``: the answered masks of the float64 ``columns`` of a
+    small ``values`` as one array (read at once: the masks ``notna_array`` gives, without a
+    pandas column access each); ``(None, {})`` for a big frame or one whose column names
+    repeat, or without float columns."""
     if len(values) > SMALL_ROWS or not values.columns.is_unique:
-        return {}
+        return None, {}
     pos = {c: i for i, c in enumerate(values.columns.tolist())}
     dtypes = values.dtypes.to_numpy()
     num = list(dict.fromkeys(c for c in columns if dtypes[pos[c]] == np.float64))
     if not num:
-        return {}
-    ok = ~np.isnan(columns_array(values, num))
-    return {c: ok[:, j] for j, c in enumerate(num)}
+        return None, {}
+    return ~np.isnan(columns_array(values, num)), {c: j for j, c in enumerate(num)}
 
 
 def _flat(mask):
