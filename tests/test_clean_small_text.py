@@ -187,3 +187,19 @@ def test_column_index_equals_a_new_index():
     first = column_index(["p", "q"])
     first.name = "changed"
     assert column_index(["p", "q"]).name is None
+
+
+def test_numeric_columns_follow_a_changed_item(ins):
+    import dataclasses
+
+    from rsnprop.data.validate_small import _is_numeric_item, _numeric_columns
+
+    cols = list(ins.items)
+    want = [c for c in cols if ins.items[c].type != "select_multiple"
+            and _is_numeric_item(ins.items[c])]
+    assert _numeric_columns(cols, ins.items) == want
+    items = dict(ins.items)
+    c = want[0]
+    items[c] = dataclasses.replace(items[c], type="text", scale=None, choices={})
+    assert _numeric_columns(cols, items) == want[1:]
+    assert _numeric_columns(cols, ins.items) == want

@@ -154,6 +154,27 @@ def _is_numeric_item(item) -> bool:
         "likert", "integer", "decimal", "constant_sum")
 
 
+#: tuple of columns -> (their items, the numeric ones): :func:`_numeric_columns`
+_NUMERIC: dict = {}
+
+
+def _numeric_columns(columns, items) -> list:
+    """The ``columns`` whose items take numbers (not ``select_multiple``), in order: read once
+    per list of columns (kept while the same item objects come: the instrument's items are
+    frozen; at most 64 lists)."""
+    key = tuple(columns)
+    its = [items[c] for c in key]
+    hit = _NUMERIC.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], its)):
+        return hit[1]
+    num = [c for c, item in zip(key, its)
+           if getattr(item, "type", "") != "select_multiple" and _is_numeric_item(item)]
+    if len(_NUMERIC) >= 64:
+        _NUMERIC.clear()
+    _NUMERIC[key] = (its, num)
+    return num
+
+
 #: tuple of item ids -> (the items, their bounds and kinds as arrays): :func:`_item_checks`
 _CHECKS: dict = {}
 
@@ -291,10 +312,7 @@ def validate_items_small(df, instrument, rules, columns):
     dtypes = dict(zip(map(str, df.columns.tolist()), df.dtypes))
     positions = np.arange(len(df))
     slot, fast = {}, []
-    for col in columns:
-        item = items[col]
-        if getattr(item, "type", "") == "select_multiple" or not _is_numeric_item(item):
-            continue
+    for col in _numeric_columns(columns, items):
         slot[col] = len(slot)
         if _numeric_dtype(dtypes[col]):
             fast.append(col)
