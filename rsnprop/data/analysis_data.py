@@ -22,9 +22,12 @@ import pandas as pd
 from ..instrument.scoring import construct_scores, mean_of_answered_floats
 from .classify import born_global_columns, classify_born_global
 from .validate import LANGUAGE_COLUMN
-from .validate_small import SMALL_ROWS, columns_array
+from .frames import column_index
+from .validate_small import SMALL_ROWS, columns_array, kept_text
 
 __all__ = ["analysis_data", "kept_rows", "kept_rows_small"]
+
+_OBJECT = np.dtype(object)
 
 
 def analysis_data(values, kept, ids, cols, instrument, rules, *, languages, cache,
@@ -44,22 +47,25 @@ def analysis_data(values, kept, ids, cols, instrument, rules, *, languages, cach
                if it.type == "likert" and getattr(it, "reverse", False)}
     columns = [c for c in cols.value_cols + cols.absent if c in values.columns]
     floats: dict = {}      # the float columns kept_rows_small gathered, by name
+    texts: dict = {}       # and its object columns
     if len(values) <= SMALL_ROWS:
-        out = kept_rows_small(values, kept, columns, reverse, floats=floats)
+        out = kept_rows_small(values, kept, columns, reverse, floats=floats, texts=texts)
     else:
         out = kept_rows(values, kept, columns, reverse, reuse=reuse_values)
-    multi = _select_multiple_indicators(out, items, kept, cache)
+    multi = _select_multiple_indicators(out, items, kept, cache, texts)
     scores = _scores(out, floats, instrument, rules.min_items_for_score)
     bg = classify_born_global(_facts_of(out, floats), rules.classification, index=out.index)
-    pieces = [pd.DataFrame({"resp_id": ids[kept].to_numpy()}, index=out.index), out]
-    if languages is not None:
-        pieces.insert(1, pd.DataFrame({LANGUAGE_COLUMN: pd.Series(languages[kept], dtype=object,
-                                                                  index=out.index)}))
+    pieces = [pd.DataFrame({"resp_id": ids.to_numpy()[kept]}, index=out.index), out]
+    if languages is not None:   # one object column: the frame of an object Series
+        lang = np.asarray(languages[kept], dtype=object).reshape(-1, 1)
+        pieces.insert(1, pd.DataFrame(lang, columns=column_index([LANGUAGE_COLUMN]),
+                                      index=out.index, dtype=object, copy=False))
     if multi:   # one column-major block filled in place (no consolidation copy)
         block = np.empty((len(out), len(multi)), order="F")
         for j, (hit, codes_c) in enumerate(multi.values()):
             np.take(hit, codes_c, out=block[:, j], mode="wrap")   # -1 -> NaN
-        pieces.append(pd.DataFrame(block, columns=list(multi), index=out.index, copy=False))
+        pieces.append(pd.DataFrame(block, columns=column_index(multi), index=out.index,
+                                   copy=False))
     if cols.hashed:
         pieces.append(pd.DataFrame({c: h[kept] for c, h in cols.hashed.items()}, index=out.index))
     pieces += [bg, scores]
@@ -79,7 +85,13 @@ def _scores(out, floats, instrument, min_fraction):
         return construct_scores(out, instrument, min_fraction, sums=False, partial=True)
     scores = {f"score_{cid}": _mean_of_answered(floats, present, k, min_fraction, len(out))
               for cid, present, k in cons}
-    return pd.DataFrame(scores, index=out.index)
+    if not scores or any(a.dtype != np.float64 or a.shape != (len(out),) for a in scores.values()):
+        return pd.DataFrame(scores, index=out.index)
+    # the one float block the frame of these columns consolidates into, filled here
+    block = np.empty((len(out), len(scores)), order="F")
+    for j, a in enumerate(scores.values()):
+        block[:, j] = a
+    return pd.DataFrame(block, columns=column_index(scores), index=out.index, copy=False)
 
 
 def _mean_of_answered(floats, columns, k, min_fraction, n):
@@ -99,9 +111,12 @@ def _facts_of(out, floats):
             for c in born_global_columns(out.columns.tolist())}
 
 
-def _select_multiple_indicators(out, items, kept, cache) -> dict:
+def _select_multiple_indicators(out, items, kept, cache, texts=None) -> dict:
     """``{"<item>_<code>": (hit, codes)}`` for every option of every ``select_multiple`` item:
-    ``hit[codes]`` is the 0/1 column (NaN where unanswered: code -1 picks the last entry)."""
+    ``hit[codes]`` is the 0/1 column (NaN where unanswered: code -1 picks the last entry).
+    ``texts``: ``{column: its kept objects}`` (:func:`kept_rows_small`), factorised as they
+    are instead of the frame's column."""
+    texts = {} if texts is None else texts
 
     multi = {}
     for c in out.columns.tolist():
@@ -110,14 +125,32 @@ def _select_multiple_indicators(out, items, kept, cache) -> dict:
             if ("factorize", c) in cache:     # factorised for the skip logic already
                 codes_c, uniq = cache[("factorize", c)]
                 codes_c = codes_c[kept]
+            elif c in texts:
+                codes_c, uniq = pd.factorize(texts[c], use_na_sentinel=True)
             else:
                 codes_c, uniq = pd.factorize(out[c], use_na_sentinel=True)
                 codes_c = np.asarray(codes_c)
-            toks = [set(str(u).split(" ")) for u in uniq]
-            for code in getattr(it, "choices", {}) or {}:
-                hit = np.array([float(str(code) in t) for t in toks] + [np.nan])
-                multi[f"{c}_{code}"] = (hit, codes_c)   # hit[codes_c]: code -1 -> NaN
+            choices = list(getattr(it, "choices", {}) or {})
+            hits = _option_hits(uniq, choices)
+            for j, code in enumerate(choices):
+                multi[f"{c}_{code}"] = (hits[:, j], codes_c)   # hit[codes_c]: code -1 -> NaN
     return multi
+
+
+def _option_hits(uniq, choices):
+    """``(len(uniq) + 1, len(choices))`` floats: 1.0 where the distinct answer ``uniq[i]``
+    (space-separated codes) holds ``str(choices[j])``, else 0.0; a last row of NaN (the
+    unanswered). Each answer's tokens looked up once, not once per option."""
+    at: dict = {}
+    for j, code in enumerate(choices):
+        at.setdefault(str(code), []).append(j)
+    hits = np.zeros((len(uniq) + 1, len(choices)))
+    hits[-1] = np.nan
+    for i, u in enumerate(uniq):
+        for tok in set(str(u).split(" ")):
+            for j in at.get(tok, ()):
+                hits[i, j] = 1.0
+    return hits
 
 
 def kept_rows(values, kept, columns, reverse, *, reuse=False):
@@ -153,13 +186,14 @@ def kept_rows(values, kept, columns, reverse, *, reuse=False):
     return out
 
 
-def kept_rows_small(values, kept, columns, reverse, *, reuse=False, floats=None):
+def kept_rows_small(values, kept, columns, reverse, *, reuse=False, floats=None, texts=None):
     """:func:`kept_rows` for a small ``values`` (a power replication's few hundred rows): the
     same frame (the same columns, dtypes and values), the float columns taken together in one
     array and the columns put in order by position, instead of one pandas column access (and
     a column inserted) each. ``reuse`` is ignored (a copy of a small array costs nothing).
     ``floats``: a dict that receives ``{column: its kept floats}`` of the float columns (the
-    frame's own columns).
+    frame's own columns); ``texts`` likewise the object columns taken from the kept text
+    block (:func:`.validate_small.kept_text`).
 
     >>> vals = pd.DataFrame({"a": [1.0, 2.0, 7.0], "t": ["x", None, "z"], "b": [3.0, 4.0, 5.0]})
     >>> kept_rows_small(vals, np.array([True, False, True]), ["a", "t", "b"], {"a": 8.0}).values.tolist()
@@ -177,11 +211,21 @@ def kept_rows_small(values, kept, columns, reverse, *, reuse=False, floats=None)
     for j, c in enumerate(num):
         if c in reverse:
             np.subtract(reverse[c], block[:, j], out=block[:, j])
-    out = pd.DataFrame(block, columns=num, copy=False)
+    out = pd.DataFrame(block, columns=column_index(num), copy=False)
     floats.update((c, block[:, j]) for j, c in enumerate(num))
     if len(num) == len(columns):
         return out
     is_num = set(num)
+    others = [c for c in columns if c not in is_num]
+    obj = kept_text(values, others)
+    if obj is not None and not any(c in reverse or dtypes[pos[c]] != _OBJECT for c in others):
+        # the validated text columns as they were kept (the objects pandas holds), the rows
+        # taken at once: the frame of one object Series per column below
+        obj = np.asfortranarray(obj[rows])
+        text = pd.DataFrame(obj, columns=column_index(others), dtype=object, copy=False)
+        if texts is not None:
+            texts.update((c, obj[:, j]) for j, c in enumerate(others))
+        return _in_order(pd.concat([out, text], axis=1), columns)
     text = {}
     for c in columns:
         if c in is_num:
@@ -191,7 +235,11 @@ def kept_rows_small(values, kept, columns, reverse, *, reuse=False, floats=None)
         if c in reverse:      # a Likert column not held as float64 (all missing...)
             x = reverse[c] - pd.to_numeric(pd.Series(x), errors="coerce").to_numpy()
         text[c] = pd.Series(x, dtype=col.dtype if c not in reverse else None)
-    both = pd.concat([out, pd.DataFrame(text)], axis=1)
+    return _in_order(pd.concat([out, pd.DataFrame(text)], axis=1), columns)
+
+
+def _in_order(both, columns):
+    """``both[columns]``, the columns taken by position."""
     at = {c: i for i, c in enumerate(both.columns.tolist())}
     return both.take([at[c] for c in columns], axis=1)
 

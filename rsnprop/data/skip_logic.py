@@ -86,7 +86,9 @@ def _cached_condition(values, cond, cache):
             fkey = ("factorize", src)
             if fkey not in cache:
                 cache[fkey] = _factorize(values[src])
-            cache[key] = _condition(values[src], op, val, factorized=cache[fkey])
+                cache[("tokens", src)] = [str(u).split(" ") for u in cache[fkey][1]]
+            cache[key] = _condition(values[src], op, val, factorized=cache[fkey],
+                                    tokens=cache[("tokens", src)])
         else:
             floats = _kept_floats(values, [src])       # a small export: its floats
             cache[key] = (_condition(values[src], op, val) if floats is None
@@ -181,6 +183,8 @@ def check_skip_logic(values, instrument, *, cache=None):
     items = instrument.items
     cache = {} if cache is None else cache
     routed = routing_masks(values, instrument, cache=cache)
+    if len(values) <= SMALL_ROWS and values.columns.is_unique:
+        return _check_small(values, instrument, routed, cache)
     shown, probs, late = {}, [], {}
     masks: dict = {}     # items of a section share their conditions and rules: once each
     # a small frame (a power replication): every column's answered mask at once, not one
@@ -222,6 +226,107 @@ def check_skip_logic(values, instrument, *, cache=None):
 
 
 
+#: tuple of column names -> (their items, :func:`_column_groups`' groups)
+_GROUPS: dict = {}
+
+
+def _column_groups(columns, items):
+    """The columns of a frame grouped by what decides who was shown them: ``[(conds,
+    shown_if, rules, cols, req)]`` in the order of each group's first column, ``conds`` the
+    ``show_if`` conditions on present columns as :func:`check_skip_logic` keys them
+    (``shown_if``: those conditions), ``rules`` the item's routing rules, ``cols`` the
+    positions of its columns and ``req`` those of its required items (int arrays). Read once
+    per list of columns (kept while the same item objects come: the instrument's items are
+    frozen; at most 64 lists)."""
+    key = tuple(columns)
+    its = [items[c] for c in columns]
+    hit = _GROUPS.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], its)):
+        return hit[1]
+    present, groups, objs = set(columns), {}, {}
+    for j, it in enumerate(its):
+        shown_if = [k for k in getattr(it, "show_if", ()) or () if k.item in present]
+        conds = tuple((k.item, k.op, repr(k.value)) for k in shown_if)
+        rules = tuple(getattr(it, "routed_by", ()) or ())
+        groups.setdefault((conds, rules), []).append(j)
+        objs.setdefault(conds, tuple(shown_if))
+    out = [(conds, objs[conds], rules, np.array(js, dtype=np.intp),
+            np.array([j for j in js if getattr(its[j], "required", False)], dtype=np.intp))
+           for (conds, rules), js in groups.items()]
+    if len(_GROUPS) >= 64:
+        _GROUPS.clear()
+    _GROUPS[key] = (its, out)
+    return out
+
+
+def _check_small(values, instrument, routed, cache):
+    """:func:`check_skip_logic` of a small frame with unique column names (a power
+    replication's): the same ``(shown, routed, problems, not_shown_answered)``, the columns
+    that share their conditions and routing rules checked together as one boolean block
+    instead of one by one."""
+    cols = values.columns.tolist()
+    answered = np.asfortranarray(values.notna().to_numpy())
+    fired = {r: bool(m.any()) for r, m in routed.items()}
+    masks, sh_at, probs, late = {}, [None] * len(cols), [], []
+    for conds, shown_if, rules, js, req in _column_groups(cols, instrument.items):
+        key = (conds, tuple(r for r in rules if fired[r]))
+        if key not in masks:
+            masks[key] = _group_masks(values, shown_if, key[1], routed, cache)
+        skip, off, sh = masks[key]
+        for j in js.tolist():
+            sh_at[j] = sh
+        _group_findings(values, cols, answered, js, req, masks[key], probs, late)
+    probs.sort(key=lambda p: p[:2])
+    late.sort(key=lambda p: p[0])
+    shown = {c: m for c, m in zip(cols, sh_at) if m is not None}
+    return shown, routed, [p[2] for p in probs], {cols[j]: rows for j, rows in late}
+
+
+def _group_masks(values, shown_if, rules, routed, cache):
+    """``(skip, off, shown)`` of the items that share their ``show_if`` conditions on present
+    columns (``shown_if``) and fired routing ``rules``, as :func:`check_skip_logic` computes
+    them (``skip``: :func:`shown_mask` without the rules)."""
+    skip = None
+    for cond in shown_if:
+        hit = _cached_condition(values, cond, cache)
+        skip = (np.ones(len(values), dtype=bool) & hit) if skip is None else (skip & hit)
+    off = None
+    for rule_id in rules:
+        off = routed[rule_id] if off is None else (off | routed[rule_id])
+    return skip, off, (skip if off is None else (~off if skip is None else skip & ~off))
+
+
+def _group_findings(values, cols, answered, js, req, group, probs, late):
+    """The problems (``(position, 0 required / 1 hidden, frame)`` into ``probs``) and the
+    answers only a fired rule hides (``(position, rows)`` into ``late``) of one group of
+    columns (positions ``js``, required ones ``req``) sharing ``group = (skip, off, sh)``."""
+    skip, off, sh = group
+    if len(req):
+        miss = ~answered[:, req]
+        if sh is not None:
+            miss &= sh[:, None]
+        for k in np.flatnonzero(miss.any(axis=0)).tolist():
+            probs.append((int(req[k]), 0, problems_frame(np.flatnonzero(miss[:, k]), cols[req[k]],
+                                                         None, "required_missing")))
+    if skip is None and off is None:
+        return
+    ans = answered[:, js]
+    if skip is not None:
+        hidden = ans & ~skip[:, None]
+        for k in np.flatnonzero(hidden.any(axis=0)).tolist():
+            c = cols[js[k]]
+            probs.append((int(js[k]), 1, problems_frame(
+                np.flatnonzero(hidden[:, k]), c, values[c].to_numpy()[hidden[:, k]],
+                "answered_when_hidden")))
+    if off is not None:
+        kept = ans & off[:, None] if skip is None else (ans & off[:, None] & skip[:, None])
+        where, rows = np.nonzero(kept.T)        # by column, then row: each column's rows
+        counts = np.bincount(where, minlength=len(js))
+        ends, pos = np.cumsum(counts).tolist(), js.tolist()
+        for k in np.flatnonzero(counts).tolist():
+            late.append((pos[k], rows[ends[k] - int(counts[k]):ends[k]].copy()))
+
+
 def shown_missing_share(values, columns, shown):
     """Share of the ``columns`` shown to each respondent that were left unanswered.
 
@@ -236,7 +341,10 @@ def shown_missing_share(values, columns, shown):
 
     n = len(values)
     n_miss, n_shown = np.zeros(n), np.zeros(n)
-    answered = _answered_floats(values, columns)
+    block, pos = _answered_block(values, columns)
+    answered = {c: block[:, j] for c, j in pos.items()}
+    if columns and all(c in pos for c in columns):
+        return _missing_share_block(block, [pos[c] for c in columns], columns, shown, n)
     for c in columns:
         miss = ~(answered[c] if c in answered else notna_array(values[c]))
         sh = shown.get(c)
@@ -251,19 +359,34 @@ def shown_missing_share(values, columns, shown):
 
 
 
-def _answered_floats(values, columns) -> dict:
-    """``{column: answered}`` of the float64 ``columns`` of a small ``values`` (read as one
-    array: the masks ``notna_array`` gives, without a pandas column access each); empty for a
-    big frame or one whose column names repeat."""
+def _missing_share_block(block, idx, columns, shown, n):
+    """:func:`shown_missing_share` from ``block`` (a small frame's answered masks,
+    :func:`_answered_block`; column ``idx[j]`` for ``columns[j]``): the unanswered and shown
+    counts of all the columns at once (whole numbers, so the same floats as added column by
+    column)."""
+    sh = np.ones((n, len(columns)), dtype=bool)
+    for j, c in enumerate(columns):
+        if c in shown:
+            sh[:, j] = shown[c]
+    n_shown = sh.sum(axis=1).astype(np.float64)
+    sh &= ~block[:, idx]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return sh.sum(axis=1).astype(np.float64) / n_shown
+
+
+def _answered_block(values, columns):
+    """``(answered, {column: position})``: the answered masks of the float64 ``columns`` of a
+    small ``values`` as one array (read at once: the masks ``notna_array`` gives, without a
+    pandas column access each); ``(None, {})`` for a big frame or one whose column names
+    repeat, or without float columns."""
     if len(values) > SMALL_ROWS or not values.columns.is_unique:
-        return {}
+        return None, {}
     pos = {c: i for i, c in enumerate(values.columns.tolist())}
     dtypes = values.dtypes.to_numpy()
     num = list(dict.fromkeys(c for c in columns if dtypes[pos[c]] == np.float64))
     if not num:
-        return {}
-    ok = ~np.isnan(columns_array(values, num))
-    return {c: ok[:, j] for j, c in enumerate(num)}
+        return None, {}
+    return ~np.isnan(columns_array(values, num)), {c: j for j, c in enumerate(num)}
 
 
 def _flat(mask):
@@ -286,22 +409,25 @@ def _factorize(col):
 
 
 
-def token_mask(col, token, *, factorized=None):
+def token_mask(col, token, *, factorized=None, tokens=None):
     """Boolean array: does each space-separated answer contain ``token``? (computed on the
-    distinct answers, then mapped back)"""
+    distinct answers, then mapped back; ``tokens``: each distinct answer's
+    ``str(u).split(" ")`` when already made)"""
 
     codes, uniq = _factorize(col) if factorized is None else factorized
     tok = str(token)
-    hit = np.array([tok in str(u).split(" ") for u in uniq] + [False], dtype=bool)
+    if tokens is None:
+        tokens = [str(u).split(" ") for u in uniq]
+    hit = np.array([tok in t for t in tokens] + [False], dtype=bool)
     return hit[np.asarray(codes)]
 
 
 
-def _condition(col, op, val, *, factorized=None):
+def _condition(col, op, val, *, factorized=None, tokens=None):
     """Boolean array of one skip-logic condition on one column (unanswered -> False)."""
 
     if op in ("selected", "not_selected"):
-        has = token_mask(col, val, factorized=factorized)
+        has = token_mask(col, val, factorized=factorized, tokens=tokens)
         return has if op == "selected" else (notna_array(col) & ~has)
     if op == "answered":
         return notna_array(col)

@@ -7,9 +7,9 @@ a column is a lot of work); at 300 rows that costs more in pandas column access 
 NumPy calls than in checking. Here the numeric columns are read as one float array, their
 minima, maxima and fractional parts found at once, and only a column that something could be
 wrong with (a missing-value code within its range, a value out of range, a fraction where an
-integer is expected, a code not among its choices) goes through
-:func:`.validate._validate_numeric_fast`, the column-wise check: the others are copied as they
-are, which is what that check does with them.
+integer is expected, a code not among its choices) is checked, all such columns together
+(:func:`_check_suspects`), as :func:`.validate._validate_numeric_fast`, the column-wise check,
+checks each: the others are copied as they are, which is what that check does with them.
 
 Examples
 --------
@@ -32,18 +32,20 @@ import weakref
 import numpy as np
 import pandas as pd
 
+from .frames import column_index
 from .recode import _norm, split_multi, to_codes
 from .validate import (
     _bounds,
+    _fmt_num,
     _merge_problems,
     _numeric_tokens,
-    _validate_numeric_fast,
     problems_frame,
     validate_items,
 )
 from .validate_text import _validate_others
 
-__all__ = ["validate_items_small", "columns_array", "float_column", "forget_floats", "SMALL_ROWS"]
+__all__ = ["validate_items_small", "columns_array", "float_column", "forget_floats", "kept_text",
+           "SMALL_ROWS"]
 
 #: up to this many rows :func:`.item_values.validated_values` validates with
 #: :func:`validate_items_small` (beyond, :func:`.validate.validate_items`)
@@ -65,18 +67,35 @@ def columns_array(frame, cols):
     return frame.take([pos[c] for c in cols], axis=1).to_numpy(dtype="float64", na_value=np.nan)
 
 
-#: id(frame) -> (weak reference to the frame, {column: position}, float block): the float
-#: columns of the values :func:`validate_items_small` returned, as the one array it filled
-#: (:func:`columns_array` reads them from there instead of through pandas)
+#: id(frame) -> (weak reference to the frame, {column: position}, float block, {text
+#: column: position}, object block): the float and text columns of the values
+#: :func:`validate_items_small` returned, as the arrays it filled (:func:`columns_array` and
+#: :func:`kept_text` read them from there instead of through pandas)
 _FLOATS: dict = {}
 
 
-def _remember_floats(frame, names, block) -> None:
-    """Keep ``block`` (rows x ``names``, the floats of those columns of ``frame``) while
-    ``frame`` lives; :func:`forget_floats` when its values are changed in place."""
+def _remember_floats(frame, names, block, text=(), obj=None) -> None:
+    """Keep ``block`` (rows x ``names``, the floats of those columns of ``frame``) and
+    ``obj`` (rows x ``text``, its object columns) while ``frame`` lives; :func:`forget_floats`
+    when its values are changed in place."""
     key = id(frame)
     ref = weakref.ref(frame, lambda _r, key=key: _FLOATS.pop(key, None))
-    _FLOATS[key] = (ref, {c: j for j, c in enumerate(names)}, block)
+    _FLOATS[key] = (ref, {c: j for j, c in enumerate(names)}, block,
+                    {c: j for j, c in enumerate(text)}, obj)
+
+
+def kept_text(frame, cols):
+    """``frame[cols]``'s values as a column-major object array from the kept object block
+    (:func:`_remember_floats`; the objects pandas holds), or None when ``frame`` has none or
+    a column is not in it."""
+    hit = _FLOATS.get(id(frame))
+    if hit is None or hit[0]() is not frame or hit[4] is None:
+        return None
+    try:
+        idx = [hit[3][c] for c in cols]
+    except (KeyError, TypeError):
+        return None
+    return hit[4][:, idx]
 
 
 def forget_floats(frame) -> None:
@@ -116,24 +135,6 @@ def _kept_floats(frame, cols):
     return np.take(hit[2], idx, axis=1, out=out)
 
 
-class _FloatColumn:
-    """What :func:`.validate._validate_numeric_fast` reads of a column (its length and
-    ``to_numpy``), over the column's floats already read with the others: the values it
-    copies are those of ``Series.to_numpy(dtype="float64", na_value=nan)``, which it reads
-    for a column that is not float64 (and a float64 column's ``to_numpy()`` holds)."""
-
-    __slots__ = ("values",)
-
-    def __init__(self, values):
-        self.values = values
-
-    def __len__(self):
-        return len(self.values)
-
-    def to_numpy(self, dtype=None, na_value=None):
-        return self.values
-
-
 #: dtype -> numeric and not boolean (pandas' dtype tests cost more than the check of a column)
 _NUMERIC_DTYPE: dict = {}
 
@@ -151,6 +152,27 @@ def _is_numeric_item(item) -> bool:
     itype = getattr(item, "type", "")
     return item.numeric if hasattr(item, "numeric") else itype in (
         "likert", "integer", "decimal", "constant_sum")
+
+
+#: tuple of columns -> (their items, the numeric ones): :func:`_numeric_columns`
+_NUMERIC: dict = {}
+
+
+def _numeric_columns(columns, items) -> list:
+    """The ``columns`` whose items take numbers (not ``select_multiple``), in order: read once
+    per list of columns (kept while the same item objects come: the instrument's items are
+    frozen; at most 64 lists)."""
+    key = tuple(columns)
+    its = [items[c] for c in key]
+    hit = _NUMERIC.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], its)):
+        return hit[1]
+    num = [c for c, item in zip(key, its)
+           if getattr(item, "type", "") != "select_multiple" and _is_numeric_item(item)]
+    if len(_NUMERIC) >= 64:
+        _NUMERIC.clear()
+    _NUMERIC[key] = (its, num)
+    return num
 
 
 #: tuple of item ids -> (the items, their bounds and kinds as arrays): :func:`_item_checks`
@@ -206,6 +228,79 @@ def _suspect(arr, items, tokens):
     return out
 
 
+def _check_suspects(arr, items, idx, tokens, positions) -> dict:
+    """:func:`.validate._validate_numeric_fast` of the columns ``idx`` of ``arr`` (rows x
+    columns of floats, ``items`` its items; not changed), on all of them at once: ``{j:
+    (values, problems, recodes)}`` as that check gives them (missing-value codes outside the
+    valid values, then values with a problem, NaN in ``values``)."""
+    if not len(idx):
+        return {}
+    lo, hi, intlike, choice_cols, allowed = _item_checks(items)
+    sub = arr[:, idx]
+    its = [items[j] for j in idx.tolist()]
+    rcs = _recode_tokens(sub, its, tokens)
+    choices = dict(zip(choice_cols, allowed))
+    with np.errstate(invalid="ignore"):
+        oor = (sub < lo[idx]) | (sub > hi[idx])              # NaN bounds compare False
+        frac = ((sub - np.floor(sub)) > 0) & intlike[idx] & ~oor
+        bad = np.zeros(sub.shape, dtype=bool)
+        for k, j in enumerate(idx.tolist()):
+            if j in choices:
+                bad[:, k] = ~np.isin(sub[:, k], choices[j]) & ~np.isnan(sub[:, k])
+        bad &= ~(oor | frac)
+    taken = oor | frac | bad
+    out = {}
+    for k, j in enumerate(idx.tolist()):
+        probs = []
+        if taken[:, k].any():
+            for mask, reason in ((oor[:, k], "out_of_range"), (frac[:, k], "not_integer"),
+                                 (bad[:, k], "invalid_code")):
+                if mask.any():
+                    probs.append((positions[mask], its[k].id,
+                                  [_fmt_num(v) for v in sub[mask, k]], reason))
+            sub[taken[:, k], k] = np.nan
+        out[j] = (sub[:, k], probs, rcs[k])
+    return out
+
+
+def _recode_tokens(sub, items, tokens) -> list:
+    """The numeric missing-value codes of ``tokens`` that a column of ``sub`` holds and
+    that are not valid values of its item (its choices, else its scale; every value when it
+    has neither) set to NaN in place, as :func:`.validate._validate_numeric_fast` does:
+    ``[recodes]`` per column."""
+    rcs = [{} for _ in items]
+    num_tokens = _numeric_tokens(frozenset(tokens))
+    if not num_tokens:
+        return rcs
+    with np.errstate(invalid="ignore"):
+        vmin = np.nanmin(sub, axis=0, initial=np.inf)
+        vmax = np.nanmax(sub, axis=0, initial=-np.inf)
+    cand = np.zeros(sub.shape, dtype=bool)
+    for t in num_tokens:
+        near = (t >= vmin) & (t <= vmax)
+        if near.any():
+            cand |= (sub == t) & near
+    for k in np.flatnonzero(cand.any(axis=0)).tolist():
+        vals, item = sub[:, k], items[k]
+        lo, hi = _bounds(item)
+        choices = getattr(item, "choices", {}) or {}
+        if choices:
+            valid = np.isin(vals, np.array([float(c) for c in choices if not isinstance(c, str)]))
+        elif lo is None and hi is None:
+            valid = np.zeros(len(vals), dtype=bool)
+        else:
+            valid = np.ones(len(vals), dtype=bool)
+            if lo is not None:
+                valid &= vals >= lo
+            if hi is not None:
+                valid &= vals <= hi
+        recode = cand[:, k] & ~valid
+        if recode.any():
+            vals[recode] = np.nan
+            rcs[k]["recoded_missing"] = int(recode.sum())
+    return rcs
+
+
 def validate_items_small(df, instrument, rules, columns):
     """:func:`.validate.validate_items` for a small ``df``: the same ``(values, problems,
     recodes)`` (see there), the numeric columns checked together (module docstring).
@@ -217,10 +312,7 @@ def validate_items_small(df, instrument, rules, columns):
     dtypes = dict(zip(map(str, df.columns.tolist()), df.dtypes))
     positions = np.arange(len(df))
     slot, fast = {}, []
-    for col in columns:
-        item = items[col]
-        if getattr(item, "type", "") == "select_multiple" or not _is_numeric_item(item):
-            continue
+    for col in _numeric_columns(columns, items):
         slot[col] = len(slot)
         if _numeric_dtype(dtypes[col]):
             fast.append(col)
@@ -231,16 +323,16 @@ def validate_items_small(df, instrument, rules, columns):
                      out, col_probs, col_recodes, split_multi, to_codes)
     if fast:
         arr = columns_array(df, fast)
-        suspect = _suspect(arr, [items[c] for c in fast], tokens)
+        fast_items = [items[c] for c in fast]
+        suspect = _suspect(arr, fast_items, tokens)
+        # the suspect columns checked together (the floats read above, not a pandas column
+        # access each); each column's values, problems and recodes as the column-wise check
+        checked = _check_suspects(arr, fast_items, np.flatnonzero(suspect), tokens, positions)
         for j, col in enumerate(fast):
             dest = block[:, slot[col]]
-            if suspect[j]:     # the floats read above, not a pandas column access each
-                vals, pr, rc = _validate_numeric_fast(_FloatColumn(arr[:, j]), items[col],
-                                                      tokens, positions, out=dest)
-            else:
-                dest[...] = arr[:, j]
-                vals, pr, rc = dest, [], {}
-            out[col] = vals
+            vals, pr, rc = checked.get(j, (arr[:, j], [], {}))
+            dest[...] = vals
+            out[col] = dest
             col_probs[col] = pr
             if rc:
                 col_recodes[col] = rc
@@ -248,10 +340,22 @@ def validate_items_small(df, instrument, rules, columns):
     recodes = {col: col_recodes[col] for col in columns if col in col_recodes}
     problems = pd.concat(probs, ignore_index=True) if probs else problems_frame()
     num = sorted(slot, key=slot.get)
-    values = pd.DataFrame(block[:, :len(num)], columns=num, index=df.index, copy=False)
+    values = pd.DataFrame(block[:, :len(num)], columns=column_index(num), index=df.index,
+                          copy=False)
     text = [c for c in columns if c not in slot]
+    obj = _text_block(out, text)
     if text:
-        values = pd.concat([values, pd.DataFrame({c: out[c] for c in text}, index=df.index)],
-                           axis=1)
-    _remember_floats(values, num, block[:, :len(num)])
+        values = pd.concat([values, pd.DataFrame(obj, columns=column_index(text), index=df.index,
+                                                 dtype=object, copy=False)], axis=1)
+    _remember_floats(values, num, block[:, :len(num)], text, obj)
     return values, problems, recodes
+
+
+def _text_block(out, text):
+    """The text columns ``out[c]`` (object Series of the validated values) as one
+    column-major object array: the block ``pd.DataFrame({c: out[c] for c in text})`` makes
+    (the same objects), without a pandas step per column."""
+    obj = np.empty((len(out[text[0]]) if text else 0, len(text)), dtype=object, order="F")
+    for j, c in enumerate(text):
+        obj[:, j] = out[c].to_numpy()
+    return obj
