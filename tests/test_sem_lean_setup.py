@@ -85,3 +85,74 @@ def test_inverse_of_the_information_by_cholesky(q):
                                atol=1e-12 * np.abs(np.linalg.inv(indefinite)).max())
     singular = np.zeros((q, q))
     np.testing.assert_array_equal(_inverse(singular, 0.0), np.linalg.pinv(singular))
+
+
+def _hostile(rng, case):
+    x = rng.normal(size=(60, 7))
+    x[rng.random(x.shape) < 0.25] = np.nan
+    if case == "empty_rows":
+        x[:5] = np.nan                                      # rows without a value: no pattern
+    elif case == "repeated":
+        x = np.repeat(x[:6], 4, axis=0)                      # identical rows (S_k = 0 to rounding)
+    elif case == "complete":
+        x = rng.normal(size=(30, 7))
+    elif case == "n2":
+        x = x[:2]
+    elif case == "one_column":
+        x = x[:, :1]
+    elif case == "nothing":
+        x = np.full((4, 7), np.nan)
+    elif case == "no_rows":
+        x = x[:0]
+    return x
+
+
+@pytest.mark.parametrize("case", ["plain", "empty_rows", "repeated", "complete", "n2", "one_column", "nothing",
+                                  "no_rows"])
+def test_padded_from_data_is_the_padded_patterns(case):
+    from rsnprop.sem.fiml_engine import patterns
+    from rsnprop.sem.fiml_lean import Padded
+    from rsnprop.sem.lean_patterns import padded_from_data
+
+    x = _hostile(np.random.default_rng(len(case)), case)
+    if case in ("nothing", "no_rows"):                       # no pattern: neither builds a batch
+        with pytest.raises(ValueError):
+            Padded(patterns(x), x.shape[1])
+        with pytest.raises(ValueError):
+            padded_from_data(x)
+        return
+    ref, new = Padded(patterns(x), x.shape[1]), padded_from_data(x)
+    assert new.K == ref.K == len(patterns(x))
+    for name in ("ns", "obs", "mpos", "midx", "outer", "eye", "meye", "mgidx", "bounds", "gidx", "fpos", "fm", "fmm"):
+        a, b = getattr(ref, name), getattr(new, name)
+        assert a.shape == b.shape and np.array_equal(a, b), name
+    for name in ("mean", "cov", "Ng"):
+        a, b = getattr(ref, name), getattr(new, name)
+        assert a.shape == b.shape
+        np.testing.assert_allclose(b, a, rtol=0, atol=1e-14 * max(1.0, np.abs(a).max(initial=0)))
+    assert set(new.multi) <= set(ref.multi) and len(ref.multi) - len(new.multi) <= (case == "repeated") * ref.K
+
+
+def test_lean_fits_of_a_data_set_then_a_full_fit_find_the_patterns():
+    from rsnprop.sem import fiml
+    from rsnprop.sem.fiml_engine import patterns
+    from rsnprop.sem.partable import build_partable
+
+    rng = np.random.default_rng(8)
+    arrays = [rng.normal(size=(n, 9)) + rng.normal(size=(n, 1)) for n in (80, 70)]
+    for x in arrays:
+        x[rng.random(x.shape) < 0.15] = np.nan
+    pt = build_partable(MODEL, ngroups=2, meanstructure=True, group_equal=["loadings"],
+                        data_columns=[f"x{i}" for i in range(1, 10)])
+    fiml._DATA_MODELS.clear()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = fiml.estimate_fiml(pt, arrays, ["a", "b"], estimator="ML", n_dropped=0, se="none", lean=True)
+    hit = next(iter(fiml._DATA_MODELS.values()))
+    assert hit[0].found is None and len(hit[2]) == 3          # two groups' batches and their stack
+    assert est.fit["n_patterns"] == sum(len(patterns(x)) for x in arrays)
+    pats, _ = fiml._data_models(9, arrays, comparison=False)   # a full fit of the same data afterwards
+    for got, x in zip(pats, arrays):
+        ref = patterns(x)
+        assert [(p.obs.tolist(), p.n) for p in got] == [(p.obs.tolist(), p.n) for p in ref]
+        assert all(np.array_equal(a.cov, b.cov) and np.array_equal(a.mean, b.mean) for a, b in zip(got, ref))
