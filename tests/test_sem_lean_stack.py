@@ -64,3 +64,23 @@ def test_one_group_or_different_sizes_do_not_stack():
     other.__dict__.update(groups[1].__dict__)
     other.nvar = groups[1].nvar + 1
     assert not StackedGroups.fits([groups[0], other])
+
+
+def test_kept_structure_is_bound_to_each_fits_own_group_models():
+    from rsnprop.sem.lean_stack import TEMPLATE
+
+    groups, q, theta = _groups(MODEL, ("loadings",))
+    first = _groups(MODEL, ("loadings",))[0]
+    template = groups[0].__dict__[TEMPLATE]
+    assert first[0].__dict__[TEMPLATE] is template               # kept once per process
+    assert all(a is not b for a, b in zip(groups, first))        # each fit its own copies
+    from rsnprop.sem.lean_stack import stacked_groups
+
+    bound = stacked_groups(groups, q)
+    assert bound.groups is groups and bound.a_flat is template.a_flat
+    fresh = StackedGroups(groups, q)
+    for a, b in zip(bound.implied(theta)[:2], fresh.implied(theta)[:2]):
+        assert np.array_equal(a, b)
+    assert groups[0].__dict__["_last_solved"][0] == theta.tobytes()
+    assert "_last_solved" not in template.groups[0].__dict__     # nothing written to the kept models
+    assert stacked_groups(groups, q + 1) is not False and stacked_groups(groups, q + 1).q == q + 1

@@ -24,7 +24,7 @@ from .fiml_lean import Padded as _Padded
 from .fiml_lean import inverse_from_cholesky as _inverse_from_cholesky  # noqa: F401  (tests)
 from .fiml_lean import lean_group_moments, lean_hessian, lean_moments
 from .fiml_lean import padded_moments as _padded_moments
-from .lean_stack import StackedGroups
+from .lean_stack import stacked_groups
 from .robust import _vech_index
 
 __all__ = ["FIMLEngine", "Pattern", "patterns"]
@@ -298,7 +298,7 @@ class FIMLEngine(Engine):
             self._kept = True
         stacked = self.__dict__.get("_stacked")
         if stacked is None:         # every group's algebra at once (same variables: a multigroup model)
-            stacked = self._stacked = StackedGroups(self.groups, self.q) if StackedGroups.fits(self.groups) else False
+            stacked = self._stacked = stacked_groups(self.groups, self.q)
         if stacked:
             sigmas, mus, state = stacked.implied(theta)
         else:

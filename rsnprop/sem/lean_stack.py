@@ -13,9 +13,26 @@ here.  Tested against the per-group methods (``tests/test_sem_lean_stack.py``).
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
-__all__ = ["StackedGroups"]
+__all__ = ["StackedGroups", "stacked_groups"]
+
+#: where a kept group model (:mod:`rsnprop.sem.lean_cache`) carries the stacked structure of its
+#: model's groups, which every fresh copy of it inherits
+TEMPLATE = "_stacked_template"
+
+
+def stacked_groups(groups, q):
+    """The :class:`StackedGroups` of ``groups`` (False when they do not stack): the structure kept
+    with their originals (:data:`TEMPLATE`, the same index arrays) bound to these copies, or built."""
+    kept = groups[0].__dict__.get(TEMPLATE) if groups else None
+    if kept is not None and kept.q == q and len(kept.groups) == len(groups):
+        out = copy.copy(kept)
+        out.groups = groups
+        return out
+    return StackedGroups(groups, q) if StackedGroups.fits(groups) else False
 
 
 class StackedGroups:
