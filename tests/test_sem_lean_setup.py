@@ -156,3 +156,34 @@ def test_lean_fits_of_a_data_set_then_a_full_fit_find_the_patterns():
         ref = patterns(x)
         assert [(p.obs.tolist(), p.n) for p in got] == [(p.obs.tolist(), p.n) for p in ref]
         assert all(np.array_equal(a.cov, b.cov) and np.array_equal(a.mean, b.mean) for a, b in zip(got, ref))
+
+
+@pytest.mark.parametrize("case", ["plain", "near_singular", "singular", "nan"])
+def test_downdate_accepts_the_inverse_as_allclose_did(case):
+    from rsnprop.sem import scoretest
+
+    rng = np.random.default_rng(len(case))
+    q, K = 12, 4
+    a = rng.normal(size=(q, q))
+    info = a @ a.T + np.eye(q)
+    if case == "near_singular":
+        info[:, 0] = info[:, 1] * (1 + 1e-13)
+        info[0, :] = info[:, 0]
+    elif case == "singular":
+        info[:, 0] = info[0, :] = 0.0
+    elif case == "nan":
+        info[2, 3] = info[3, 2] = np.nan
+    R = np.zeros((K, q))
+    for i in range(K):
+        R[i, i], R[i, i + K] = 1.0, -1.0
+    score = rng.normal(size=q)
+    got = scoretest.univariate_downdate(info, R, score, 100, K)
+    Z = np.zeros((q + K, q + K))
+    Z[:q, :q], Z[q:, :q], Z[:q, q:] = info, R, R.T
+    try:
+        ok = np.allclose(Z @ np.linalg.inv(Z), np.eye(q + K), rtol=0.0, atol=1e-8)
+    except np.linalg.LinAlgError:
+        ok = False
+    assert (got is not None) == ok or (ok and got is None)      # the diagonal check may still refuse
+    if case == "plain":
+        assert got is not None
