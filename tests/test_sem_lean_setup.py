@@ -1,7 +1,11 @@
 """The per-fit work of a lean fit outside the optimiser (power replications' measurement checks)
 against the full computation it replaces: the columns the checks of the solution read
 (:func:`rsnprop.sem.assemble._check_arrays` against ``_estimate_arrays``), the inverse of the
-optimiser's information matrix (:func:`rsnprop.sem.lean_fit._inverse`)."""
+optimiser's information matrix (:func:`rsnprop.sem.lean_fit._inverse`), the embedded patterns
+built from the data (:func:`rsnprop.sem.lean_patterns.padded_from_data` against ``Padded`` of
+``patterns``; the Pattern objects of a later full fit unchanged) and the acceptance of the score
+tests' bordered inverse (:func:`rsnprop.sem.scoretest.univariate_downdate` against
+``np.allclose``)."""
 
 from __future__ import annotations
 
