@@ -10,7 +10,7 @@ are sorted by pattern once and the patterns' sums taken by ``np.add.reduceat``: 
 in the same order (the packed-bit codes of :func:`~rsnprop.sem.fiml_engine._unique_rows`), the same
 counts, the means and covariance matrices to rounding (sums in another order), which a lean fit
 allows.  The full fits (and a check's fallback to them) still build their patterns with
-:func:`~rsnprop.sem.fiml_engine.patterns`, when first read (:class:`LazyPatterns`).  Tested against it (``tests/test_sem_lean_setup.py``).
+:func:`~rsnprop.sem.fiml_engine.patterns`, when first read (:class:`LazyPatterns`).  Tested against it (``tests/test_sem_lean_pieces.py``).
 """
 
 from __future__ import annotations
