@@ -32,8 +32,9 @@ def assemble_result(est, *, level, model="", lazy=False):
     fitm["converged"] = est.converged
     fitm["iterations"] = est.iterations
     not_identified = fitm.get("df") is not None and fitm["df"] < 0
-    cols = _estimate_arrays(est)
-    tables = {"estimates": lambda: _estimates_table(est, level, not_identified, cols)[0],
+    lean = lazy and est.attributes.get("lean")
+    cols = _check_arrays(est) if lean else _estimate_arrays(est)
+    tables = {"estimates": lambda: _estimates_table(est, level, not_identified, None if lean else cols)[0],
               "r2": lambda: _r2(pt, engine, theta, labels)}
     _check_solution(pt, None, engine, theta, None if est.attributes.get("lean") else est.gdata, warn_list,
                     arrays=cols)
@@ -65,6 +66,34 @@ def _estimate_arrays(est):
             "rhs": np.array([r.rhs for r in rows], dtype=object), "est": est_,
             "group": np.array([r.group for r in rows]), "free": np.array([r.par >= 0 for r in rows]),
             "std_all": std_all, "std_lv": std_lv}
+
+
+def _check_arrays(est):
+    """The columns of :func:`_estimate_arrays` that the checks of the solution read, for a lean fit
+    (:func:`rsnprop.sem.api.fit_estimates`, whose estimates table is built when first read):
+    ``std_all`` of the loadings only (NaN elsewhere; the same numbers as
+    :func:`rsnprop.sem.standardize.standardize_rows`'s), no ``std_lv``."""
+    pt, engine, theta = est.pt, est.engine, est.theta
+    rows = pt.rows
+    est_ = np.array([theta[r.par] if r.par >= 0 else _fixed_value(r, engine, pt) for r in rows])
+    op = np.array([r.op for r in rows], dtype=object)
+    lhs, rhs = np.array([r.lhs for r in rows], dtype=object), np.array([r.rhs for r in rows], dtype=object)
+    group = np.array([r.group for r in rows])
+    std_all = np.full(len(rows), np.nan)
+    load = np.flatnonzero(op == "=~")
+    if len(load):
+        pos = {v: i for i, v in enumerate(pt.ov + pt.lv)}
+        sds = []
+        for g in range(pt.ngroups):
+            sigma, mu, IA, S, m = engine.groups[g].implied(theta, full=True)
+            sds.append(np.sqrt(np.clip(np.diag(IA @ S @ IA.T), 0, None)))
+        sd = np.array(sds)
+        gl = group[load] - 1
+        sl = sd[gl, [pos[v] for v in lhs[load]]]
+        sr = sd[gl, [pos[v] for v in rhs[load]]]
+        std_all[load] = est_[load] * sl / sr
+    return {"op": op, "lhs": lhs, "rhs": rhs, "est": est_, "group": group,
+            "free": np.array([r.par >= 0 for r in rows]), "std_all": std_all}
 
 
 def _estimates_table(est, level, not_identified, cols=None):

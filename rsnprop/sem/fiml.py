@@ -30,6 +30,7 @@ from .fiml_saturated import available_moments, saturated_model
 from .fitmeasures import incremental, rmsea_ci, rmsea_point, srmr_group
 from .lean_cache import lean_groups
 from .lean_fit import lean_fit
+from .lean_patterns import LazyPatterns, padded_from_data
 from .model import build_engine, start_values
 from .robust import h1_information
 
@@ -111,16 +112,17 @@ def _data_models(p, arrays, comparison=True):
 
 
 def _data_hit(p, arrays):
-    """The entry of :data:`_DATA_MODELS` of the data ``arrays``: ``[patterns per group,
-    _Comparison or None, the lean fits' embedded patterns by group, their pairwise-complete
-    moments or None]`` (the embedded patterns shared by the lean engines of the data set and their
-    score tests: :attr:`FIMLEngine.padded`)."""
+    """The entry of :data:`_DATA_MODELS` of the data ``arrays``: ``[patterns per group (found when
+    first read: :class:`rsnprop.sem.lean_patterns.LazyPatterns`), _Comparison or None, the lean fits' embedded patterns by group, their
+    pairwise-complete moments or None]`` (the embedded patterns shared by the lean engines of the
+    data set and their score tests: :attr:`FIMLEngine.padded`, built from the data by
+    :func:`rsnprop.sem.lean_patterns.padded_from_data`)."""
     key = (p, tuple((x.shape, x.tobytes()) for x in arrays))
     hit = _DATA_MODELS.get(key)
     if hit is None:
         while len(_DATA_MODELS) >= _DATA_MODELS_KEPT:
             _DATA_MODELS.pop(next(iter(_DATA_MODELS), None), None)   # oldest first
-        hit = _DATA_MODELS[key] = [[patterns(x) for x in arrays], None, {}, None]
+        hit = _DATA_MODELS[key] = [LazyPatterns(arrays), None, {}, None]
     return hit
 
 
@@ -128,6 +130,8 @@ def _estimate_lean(pt, arrays, labels, *, estimator, n_dropped, previous):
     """:func:`estimate_fiml` with ``lean=True``: the estimates only."""
     hit = _data_hit(len(pt.ov), arrays)
     pats, batches = hit[0], hit[2]
+    if not batches:                      # the engines' embedded patterns (FIMLEngine._batches's keys)
+        batches.update({(g, True): padded_from_data(x) for g, x in enumerate(arrays)})
     ns = [x.shape[0] for x in arrays]
     if hit[3] is None:                   # the start values' moments, once per data set
         hit[3] = [_pairwise_moments(x) for x in arrays]
@@ -140,7 +144,7 @@ def _estimate_lean(pt, arrays, labels, *, estimator, n_dropped, previous):
     df = G * (p * (p + 1) // 2 + p) - G * (px * (px + 1) // 2 + px) - pt.npar
     fitm = {"npar": int(pt.npar), "n": int(eng.ntotal), "ngroups": G, "chi2": nan, "df": int(df), "pvalue": nan,
             "cfi": nan, "tli": nan, "rmsea": nan, "srmr": nan, "loglik": nan, "missing": "fiml",
-            "n_patterns": int(sum(len(pp) for pp in pats))}
+            "n_patterns": int(sum(batches[(g, True)].K for g in range(G)))}
     warn = []
     note_convergence(conv, warn)
     return Estimate(pt=pt, engine=eng, theta=theta, fmin=fmin, converged=bool(conv), iterations=it,

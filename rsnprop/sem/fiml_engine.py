@@ -24,6 +24,7 @@ from .fiml_lean import Padded as _Padded
 from .fiml_lean import inverse_from_cholesky as _inverse_from_cholesky  # noqa: F401  (tests)
 from .fiml_lean import lean_group_moments, lean_hessian, lean_moments
 from .fiml_lean import padded_moments as _padded_moments
+from .lean_stack import stacked_groups
 from .robust import _vech_index
 
 __all__ = ["FIMLEngine", "Pattern", "patterns"]
@@ -295,18 +296,26 @@ class FIMLEngine(Engine):
             for gm in self.groups:               # fixed values set once: the inverse kept per theta
                 gm.keep_solved = True
             self._kept = True
-        implied = [gm.implied(theta) for gm in self.groups]
-        mos = lean_group_moments([s for s, _ in implied], [m for _, m in implied], cache["stack"])
+        stacked = self.__dict__.get("_stacked")
+        if stacked is None:         # every group's algebra at once (same variables: a multigroup model)
+            stacked = self._stacked = stacked_groups(self.groups, self.q)
+        if stacked:
+            sigmas, mus, state = stacked.implied(theta)
+        else:
+            implied = [gm.implied(theta) for gm in self.groups]
+            sigmas, mus = [s for s, _ in implied], [m for _, m in implied]
+        mos = lean_group_moments(sigmas, mus, cache["stack"])
         if mos is None:
             return np.inf, None, None
-        f, grad = 0.0, np.zeros(self.q)
+        f = sum(mo.f for mo in mos)
+        if stacked:
+            grad = stacked.gradient(state, np.array([mo.GS for mo in mos]), np.array([mo.gmu for mo in mos]))
+        else:
+            grad = sum(gm.moment_gradient(theta, mo.GS, mo.gmu) for gm, mo in zip(self.groups, mos))
         hess = np.zeros((self.q, self.q)) if need_hess else None
-        for g, (gm, mo) in enumerate(zip(self.groups, mos)):
-            f += mo.f
-            grad += gm.moment_gradient(theta, mo.GS, mo.gmu)
-            if need_hess:
-                used = self._used(g)
-                hess[np.ix_(used, used)] += lean_hessian(gm, theta, used, mo)
+        for g, (gm, mo) in enumerate(zip(self.groups, mos) if need_hess else ()):
+            used = self._used(g)
+            hess[np.ix_(used, used)] += lean_hessian(gm, theta, used, mo)
         N = self.ntotal
         return f / N, grad / N, (hess / N if need_hess else None)
 

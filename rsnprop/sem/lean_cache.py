@@ -15,6 +15,7 @@ import copy
 
 import numpy as np
 
+from .lean_stack import TEMPLATE, StackedGroups
 from .model import build_engine
 
 __all__ = ["lean_groups", "lean_unconstrained"]
@@ -55,13 +56,21 @@ def _remember(store, key, value):
     return value
 
 
+def _with_template(groups, q):
+    """``groups`` (kept) with their stacked structure (:class:`rsnprop.sem.lean_stack.StackedGroups`,
+    whose build also decides ``(I - A)^-1 = I + A`` once for each group model): copies inherit both."""
+    if StackedGroups.fits(groups):
+        groups[0].__dict__[TEMPLATE] = StackedGroups(groups, q)
+    return groups
+
+
 def lean_groups(pt, data):
     """The group models of ``build_engine(pt, data).groups`` (fresh copies of those built for the same
     table before)."""
     key = _key(pt)
     if key is None:
         return build_engine(pt, data).groups
-    kept = _GROUPS.get(key) or _remember(_GROUPS, key, build_engine(pt, data).groups)
+    kept = _GROUPS.get(key) or _remember(_GROUPS, key, _with_template(build_engine(pt, data).groups, pt.npar))
     return _fresh(kept)
 
 
@@ -78,7 +87,7 @@ def lean_unconstrained(pt, data, unconstrained):
         index = {id(r): i for i, r in enumerate(pt.rows)}
         where = [(index[id(a)], index[id(b)], ka, kb) for a, b, ka, kb in pairs]
         kept = _remember(_UNCONSTRAINED, key, (aug.npar, np.asarray(expand), where,
-                                               build_engine(aug, data).groups))
+                                               _with_template(build_engine(aug, data).groups, aug.npar)))
     npar, expand, where, groups = kept
     rows = pt.rows
     return npar, expand, [(rows[i], rows[j], ka, kb) for i, j, ka, kb in where], _fresh(groups)

@@ -16,15 +16,24 @@ test of the gradient).  The full fits (``rsnprop fit``, ``rsnprop invariance``, 
 from __future__ import annotations
 
 import numpy as np
+from scipy.linalg import lapack
 
 __all__ = ["lean_fit"]
 
 
 def _inverse(hess, ridge):
-    """``(hess + ridge I)^-1``; the pseudo-inverse of ``hess`` when singular (the least-squares step
-    of :meth:`rsnprop.sem.engine.Engine.fit`)."""
+    """``(hess + ridge I)^-1``: by its Cholesky factor (LAPACK ``potrf``/``potri``, half the work of a
+    general inverse) when positive definite (an information matrix), else a general inverse; the
+    pseudo-inverse of ``hess`` when singular (the least-squares step of
+    :meth:`rsnprop.sem.engine.Engine.fit`)."""
+    mat = hess + ridge * np.eye(hess.shape[0])
+    L, info = lapack.dpotrf(mat, lower=1, clean=0)
+    if info == 0:
+        inv, info = lapack.dpotri(L, lower=1)
+        if info == 0:
+            return np.tril(inv) + np.tril(inv, -1).T
     try:
-        return np.linalg.inv(hess + ridge * np.eye(hess.shape[0]))
+        return np.linalg.inv(mat)
     except np.linalg.LinAlgError:
         return np.linalg.pinv(hess)
 

@@ -249,7 +249,7 @@ def univariate_downdate(info, R, score, N, m):
         M = np.linalg.inv(Z)
     except np.linalg.LinAlgError:
         return None
-    if not np.allclose(Z @ M, np.eye(q + K), rtol=0.0, atol=1e-8):
+    if not np.abs(Z @ M - np.eye(q + K)).max() <= 1e-8:     # np.allclose(rtol=0, atol=1e-8), NaN too
         return None
     Mk = M[:q, q:q + m]
     d = np.diag(M)[q:q + m]
