@@ -152,19 +152,20 @@ class _Imputed:
     def benefit_scores(self, i, plan):
         """``(relational, informational)`` of imputation ``i``: :func:`scale_score` of
         :meth:`dataset` ``(i)``'s columns ``plan.relational_columns()`` and
-        ``plan.informational_columns()``, as arrays, from the scores alone.  One column is its
-        own row mean (as in :func:`rsnprop.propositions.prepare.analysis_frame`), so it is
-        taken as it is."""
+        ``plan.informational_columns()``, as arrays.  One score column is its own row mean (as
+        in :func:`rsnprop.propositions.prepare.analysis_frame`), so it is taken from the scores
+        alone; a mean of several is taken over the data set itself (pandas sums a row over the
+        blocks of a frame, so the frame is the same)."""
         scores = self._scores(i)
-        frame = None
+        data = None
         out = []
         for names in (plan.relational_columns(), plan.informational_columns()):
             if len(names) == 1 and names[0] in scores:
                 out.append(scores[names[0]])
                 continue
-            if frame is None:
-                frame = pd.DataFrame(scores, index=self.sub.index)
-            out.append(scale_score(frame, names).to_numpy())
+            if data is None:
+                data = self.dataset(i)
+            out.append(scale_score(data, names).to_numpy())
         return tuple(out)
 
 
