@@ -36,3 +36,22 @@ def test_specification_curve_is_the_svg_of_axes_plot(monkeypatch, kw):
     slow = figures.specification_curve(_specs(**kw))
     assert fast.svg == slow.svg
     assert fast.svg.count(b'id="line2d_') == slow.svg.count(b'id="line2d_') > kw["n"]
+
+
+def test_curve_lines_are_drawn_once_and_out_of_the_layout(monkeypatch):
+    """The lines are drawn for the SVG only, not in savefig's measuring pass, and are out of
+    the layout (they are clipped to their axes: the SVG is the same, test above)."""
+    drawn = []
+    real = figures.Line2D.draw
+
+    def counting(self, renderer):
+        drawn.append(self)
+        return real(self, renderer)
+
+    monkeypatch.setattr(figures.Line2D, "draw", counting)
+    made = []
+    monkeypatch.setattr(figures, "curve_line", lambda ax, x, y, **kw: made.append(
+        ax.add_line(figures._CurveLine(x, y, **kw))) or made[-1])
+    figures.specification_curve(_specs(20, seed=6))
+    assert made and not any(line.get_in_layout() for line in made)
+    assert sum(line in made for line in drawn) == len(made)

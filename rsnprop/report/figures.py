@@ -330,12 +330,41 @@ def _loadings_caption(values, exploratory: bool, named: bool = False) -> str:
     return text + "Blue: negative, red: positive loadings."
 
 
+class _CurveLine(Line2D):
+    """A specification curve's ``Line2D``, left out of the work that only lays the figure out.
+
+    Such a line is clipped to its axes, so the tight bounding boxes of ``tight_layout`` and
+    ``savefig(bbox_inches="tight")`` never include it: it is out of the layout
+    (``set_in_layout(False)``, which spares the check of every line's clipping), and it is not
+    drawn in the measuring pass that ``bbox_inches="tight"`` makes before the SVG (a draw with
+    the renderer's ``draw_*`` methods replaced by no-ops on the renderer itself,
+    ``RendererBase._draw_disabled``): nothing of it would be drawn there, and the SVG's own
+    draw does all of the line's work.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.set_in_layout(False)
+
+    def draw(self, renderer):
+        if _measuring(renderer):
+            return
+        super().draw(renderer)
+
+
+def _measuring(renderer) -> bool:
+    """Whether ``renderer`` (or the vector renderer a ``MixedModeRenderer`` draws with) has
+    its ``draw_*`` methods replaced by no-ops (``RendererBase._draw_disabled``)."""
+    return any("draw_markers" in getattr(r, "__dict__", ())
+               for r in (renderer, getattr(renderer, "_renderer", None)))
+
+
 def curve_line(ax, x, y, **style):
     """``ax.plot(x, y, **style)`` for one line whose colour is given, without the argument
     parsing of ``Axes.plot`` (about a tenth of a specification curve's CPU: it draws about
-    1,300 lines): the same ``Line2D``, added to ``ax`` the same way.  The caller then asks for
-    the autoscaling that ``Axes.plot`` asks for after each line, once:
-    ``ax.autoscale(enable=None)``.  The SVG is the same bytes
+    1,300 lines): the same ``Line2D`` (:class:`_CurveLine`: out of the layout work), added to
+    ``ax`` the same way.  The caller then asks for the autoscaling that ``Axes.plot`` asks for
+    after each line, once: ``ax.autoscale(enable=None)``.  The SVG is the same bytes
     (``tests/test_report_figures_lines.py`` compares it with ``Axes.plot``).
 
     >>> import matplotlib.pyplot as plt
@@ -344,7 +373,7 @@ def curve_line(ax, x, y, **style):
     ('_child0', 1)
     >>> plt.close(fig)
     """
-    return ax.add_line(Line2D(x, y, **style))
+    return ax.add_line(_CurveLine(x, y, **style))
 
 
 def specification_curve(specs: list[dict], *, title: str = "Specification curve",
