@@ -23,6 +23,7 @@ from ..instrument.scoring import construct_scores, mean_of_answered_floats
 from .classify import born_global_columns, classify_born_global
 from .validate import LANGUAGE_COLUMN
 from .frames import column_index
+from .owned_columns import give_back_bytes
 from .validate_small import SMALL_ROWS, columns_array, kept_text
 
 __all__ = ["analysis_data", "kept_rows", "kept_rows_small"]
@@ -288,15 +289,4 @@ def _release_pages(flat, used):
     """Give the pages of ``flat`` past its first ``used`` floats back to the system (Linux
     ``madvise(MADV_DONTNEED)``; nothing elsewhere). Only for an array nobody reads there
     again: those pages then read as zeros."""
-    page = 4096
-    start = -(-(flat.ctypes.data + used * 8) // page) * page
-    end = (flat.ctypes.data + flat.size * 8) // page * page
-    if end - start < 64 * page or not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.madvise(ctypes.c_void_p(start), ctypes.c_size_t(end - start), 4)  # MADV_DONTNEED
-    except (AttributeError, OSError):
-        pass
+    give_back_bytes(flat.ctypes.data + used * 8, flat.ctypes.data + flat.size * 8, 64)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["column_index"]
+__all__ = ["column_index", "kept_per_columns"]
 
 #: tuple of text names -> their pandas index (at most 256 lists)
 _INDEXES: dict = {}
@@ -39,3 +39,19 @@ def column_index(names) -> pd.Index:
             _INDEXES.clear()
         hit = _INDEXES[key] = pd.Index(names)
     return hit.view()
+
+
+def kept_per_columns(cache: dict, columns, items, build):
+    """``build(columns, their items)`` made once per list of ``columns`` and kept in ``cache``
+    while the same item objects come (an instrument's items are frozen; at most 64 lists):
+    what a small clean works out from the instrument alone, not from the answers."""
+    key = tuple(columns)
+    its = [items[c] for c in key]
+    hit = cache.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], its)):
+        return hit[1]
+    out = build(key, its)
+    if len(cache) >= 64:
+        cache.clear()
+    cache[key] = (its, out)
+    return out

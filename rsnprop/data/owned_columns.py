@@ -78,9 +78,16 @@ def _sole_owner(blk) -> bool:
 def give_back(col) -> None:
     """Give the whole pages inside the 1-D array ``col`` back to the system (Linux
     ``madvise(MADV_DONTNEED)``; nothing elsewhere): they read as zeros afterwards."""
-    start = -(-col.ctypes.data // _PAGE) * _PAGE
-    end = (col.ctypes.data + col.nbytes) // _PAGE * _PAGE
-    if end - start < 16 * _PAGE or not sys.platform.startswith("linux"):
+    give_back_bytes(col.ctypes.data, col.ctypes.data + col.nbytes, 16)
+
+
+def give_back_bytes(first: int, stop: int, min_pages: int) -> None:
+    """Give the whole pages between the addresses ``first`` and ``stop`` back to the system
+    (Linux ``madvise(MADV_DONTNEED)``; nothing elsewhere, nor for fewer than ``min_pages``
+    pages): they read as zeros afterwards. Only for memory nobody reads there again."""
+    start = -(-first // _PAGE) * _PAGE
+    end = stop // _PAGE * _PAGE
+    if end - start < min_pages * _PAGE or not sys.platform.startswith("linux"):
         return
     try:
         libc = ctypes.CDLL(None, use_errno=True)

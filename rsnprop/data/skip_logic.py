@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .frames import kept_per_columns
 from .validate import problems_frame
 from .validate_small import SMALL_ROWS, _kept_floats, columns_array
 
@@ -238,11 +239,11 @@ def _column_groups(columns, items):
     positions of its columns and ``req`` those of its required items (int arrays). Read once
     per list of columns (kept while the same item objects come: the instrument's items are
     frozen; at most 64 lists)."""
-    key = tuple(columns)
-    its = [items[c] for c in columns]
-    hit = _GROUPS.get(key)
-    if hit is not None and all(a is b for a, b in zip(hit[0], its)):
-        return hit[1]
+    return kept_per_columns(_GROUPS, columns, items, _groups_of)
+
+
+def _groups_of(columns, its):
+    """:func:`_column_groups` worked out (``columns`` a tuple, ``its`` their items)."""
     present, groups, objs = set(columns), {}, {}
     for j, it in enumerate(its):
         shown_if = [k for k in getattr(it, "show_if", ()) or () if k.item in present]
@@ -253,9 +254,6 @@ def _column_groups(columns, items):
     out = [(conds, objs[conds], rules, np.array(js, dtype=np.intp),
             np.array([j for j in js if getattr(its[j], "required", False)], dtype=np.intp))
            for (conds, rules), js in groups.items()]
-    if len(_GROUPS) >= 64:
-        _GROUPS.clear()
-    _GROUPS[key] = (its, out)
     return out
 
 

@@ -298,6 +298,22 @@ def _any_fraction(vals, block=1 << 15):
     return False
 
 
+def valid_numbers(vals, choices, lo, hi):
+    """Which of the float array ``vals`` an item accepts: its numeric ``choices`` when it has
+    any, else the values within ``[lo, hi]`` (either bound may be ``None``); none when it has
+    neither. The mask a missing-value token needs to stay a value."""
+    import numpy as np
+
+    if choices:
+        return np.isin(vals, np.array([float(c) for c in choices if not isinstance(c, str)]))
+    valid = np.zeros(len(vals), dtype=bool) if lo is None and hi is None else np.ones(len(vals), dtype=bool)
+    if lo is not None:
+        valid &= vals >= lo
+    if hi is not None:
+        valid &= vals <= hi
+    return valid
+
+
 def _validate_numeric_fast(s, item, tokens, positions, out=None):
     """Validation of a column that is already numeric: fully vectorised (the values are
     written to ``out`` when given)."""
@@ -319,17 +335,7 @@ def _validate_numeric_fast(s, item, tokens, positions, out=None):
     near = num_tokens[(num_tokens >= vmin) & (num_tokens <= vmax)]
     cand = np.isin(vals, near) if len(near) else None
     if cand is not None and cand.any():
-        if choices:
-            valid = np.isin(vals, np.array([float(c) for c in choices if not isinstance(c, str)]))
-        elif lo is None and hi is None:
-            valid = np.zeros(len(vals), dtype=bool)
-        else:
-            valid = np.ones(len(vals), dtype=bool)
-            if lo is not None:
-                valid &= vals >= lo
-            if hi is not None:
-                valid &= vals <= hi
-        recode = cand & ~valid
+        recode = cand & ~valid_numbers(vals, choices, lo, hi)
         if recode.any():
             vals[recode] = np.nan
             rc["recoded_missing"] = int(recode.sum())

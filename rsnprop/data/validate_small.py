@@ -32,7 +32,7 @@ import weakref
 import numpy as np
 import pandas as pd
 
-from .frames import column_index
+from .frames import column_index, kept_per_columns
 from .recode import _norm, split_multi, to_codes
 from .validate import (
     _bounds,
@@ -40,6 +40,7 @@ from .validate import (
     _merge_problems,
     _numeric_tokens,
     problems_frame,
+    valid_numbers,
     validate_items,
 )
 from .validate_text import _validate_others
@@ -162,17 +163,9 @@ def _numeric_columns(columns, items) -> list:
     """The ``columns`` whose items take numbers (not ``select_multiple``), in order: read once
     per list of columns (kept while the same item objects come: the instrument's items are
     frozen; at most 64 lists)."""
-    key = tuple(columns)
-    its = [items[c] for c in key]
-    hit = _NUMERIC.get(key)
-    if hit is not None and all(a is b for a, b in zip(hit[0], its)):
-        return hit[1]
-    num = [c for c, item in zip(key, its)
-           if getattr(item, "type", "") != "select_multiple" and _is_numeric_item(item)]
-    if len(_NUMERIC) >= 64:
-        _NUMERIC.clear()
-    _NUMERIC[key] = (its, num)
-    return num
+    return kept_per_columns(_NUMERIC, columns, items, lambda key, its: [
+        c for c, item in zip(key, its)
+        if getattr(item, "type", "") != "select_multiple" and _is_numeric_item(item)])
 
 
 #: tuple of item ids -> (the items, their bounds and kinds as arrays): :func:`_item_checks`
@@ -284,17 +277,7 @@ def _recode_tokens(sub, items, tokens) -> list:
         vals, item = sub[:, k], items[k]
         lo, hi = _bounds(item)
         choices = getattr(item, "choices", {}) or {}
-        if choices:
-            valid = np.isin(vals, np.array([float(c) for c in choices if not isinstance(c, str)]))
-        elif lo is None and hi is None:
-            valid = np.zeros(len(vals), dtype=bool)
-        else:
-            valid = np.ones(len(vals), dtype=bool)
-            if lo is not None:
-                valid &= vals >= lo
-            if hi is not None:
-                valid &= vals <= hi
-        recode = cand[:, k] & ~valid
+        recode = cand[:, k] & ~valid_numbers(vals, choices, lo, hi)
         if recode.any():
             vals[recode] = np.nan
             rcs[k]["recoded_missing"] = int(recode.sum())
