@@ -28,7 +28,7 @@ import sys
 
 import numpy as np
 
-__all__ = ["owned_columns", "give_back"]
+__all__ = ["owned_columns", "give_back", "give_back_bytes"]
 
 #: the page size assumed for :func:`give_back` (a larger real page only releases less)
 _PAGE = 4096
