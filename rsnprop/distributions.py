@@ -23,10 +23,12 @@ Examples
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy import special
 
-__all__ = ["norm_sf", "norm_cdf", "norm_ppf", "chi2_sf", "ncx2_cdf", "t_logpdf", "t_logcdf"]
+__all__ = ["norm_sf", "norm_cdf", "norm_ppf", "chi2_sf", "ncx2_cdf", "t_logpdf", "t_logcdf", "t_logcdf_float"]
 
 #: ``scipy.stats._continuous_distns._norm_pdf_logC``
 _NORM_LOGC = np.log(2 * np.pi) / 2.0
@@ -134,3 +136,18 @@ def t_logcdf(x, df):
     out = np.where(good & (x >= np.inf), 0.0, out)
     return _result(np.asarray(out, dtype=np.promote_types(x.dtype, np.float64)))
 
+
+def t_logcdf_float(x: float, df: float) -> float:
+    """:func:`t_logcdf` of one ``x`` and ``df`` as a Python float, without the array checks
+    (about 60 us less per call: a Bayes factor's integrand calls it some 400 times): ``log(cdf)``
+    below the median (``stdtrit(df, 0.5)``), ``log1p(-sf)`` from it on, on 1-element arrays (a
+    NumPy scalar's ``log`` may differ in the last bit); not finite ``x`` or ``df``, or ``df <=
+    0``: :func:`t_logcdf` itself. The same bits as ``scipy.stats.t.logcdf`` (R: ``pt(x, df,
+    log.p = TRUE)``; tests/test_propositions_bayes_fast.py)."""
+    if not (math.isfinite(x) and df > 0 and math.isfinite(df)):
+        return float(t_logcdf(x, df))
+    dfa, xa = np.array([df]), np.array([x])
+    with np.errstate(divide="ignore"):
+        if x < special.stdtrit(dfa, 0.5)[0]:
+            return float(np.log(special.stdtr(dfa, xa))[0])
+        return float(np.log1p(-special.stdtr(dfa, -xa))[0])

@@ -18,7 +18,7 @@ import math
 import numpy as np
 from scipy import integrate, optimize, special
 
-from ..distributions import norm_ppf, t_logcdf, t_logpdf
+from ..distributions import norm_ppf, t_logcdf_float, t_logpdf
 
 __all__ = ["nct_ci", "dz_ci", "hedges_g_ci", "hodges_lehmann_paired", "hodges_lehmann_two",
            "jzs_bf10", "jzs_log_bf10"]
@@ -186,26 +186,10 @@ def _t_logcdf(x: float, df: float) -> float:
     """log P(T <= x) for Student's t, finite far in the lower tail (where scipy gives -inf:
     there ``F(x) = f(x) (df + x^2) / (df |x|)`` to first order)."""
 
-    val = _log_stdtr(x, df)
+    val = t_logcdf_float(x, df)
     if math.isfinite(val) or x >= 0:
         return val
     return float(t_logpdf(x, df)) + math.log((df + x * x) / (df * abs(x)))
-
-
-def _log_stdtr(x: float, df: float) -> float:
-    """``stats.t.logcdf(x, df)`` without SciPy's argument checks (about 60 us of each of a Bayes
-    factor's 400 integrand values): SciPy's t distribution has no log cdf of its own, so its
-    ``logcdf`` is the generic one, ``log(cdf)`` below the median (``stdtrit(df, 0.5)``) and
-    ``log1p(-sf)`` from it on, on 1-element arrays (a NumPy scalar's ``log`` may differ in the
-    last bit); the same bits (tests/test_propositions_bayes_fast.py).  Not finite ``x`` or
-    ``df``: ``rsnprop.distributions.t_logcdf`` (SciPy's edges)."""
-    if not (math.isfinite(x) and df > 0 and math.isfinite(df)):
-        return float(t_logcdf(x, df))
-    dfa, xa = np.array([df]), np.array([x])
-    with np.errstate(divide="ignore"):
-        if x < special.stdtrit(dfa, 0.5)[0]:
-            return float(np.log(special.stdtr(dfa, xa))[0])
-        return float(np.log1p(-special.stdtr(dfa, -xa))[0])
 
 
 def _order_ci(values, k):
