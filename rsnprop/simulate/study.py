@@ -230,29 +230,68 @@ def _add_careless(values, meta, sc, answering, rng):
 
 def _apply_routing(values, meta, consent, answering, n):
     """Skip logic (item ``show_if``) and the consent/screening gate: answers to items a firm
-    is not shown become missing (None in text columns, NaN in numeric ones)."""
+    is not shown become missing (None in text columns, NaN in numeric ones).
+
+    Each item's mask is the consent gate (``decision_maker``) or ``answering``, AND each of
+    its conditions, in the instrument's order; a condition is evaluated once until the answers
+    it reads are routed.  The float64 columns that no condition reads are blanked at the end,
+    those with the same mask as one block (:func:`_blank_hidden`): the same values."""
 
     held: dict = {}     # each condition once until the answers it reads are routed
     choices: dict = {}  # the codes chosen in each select_multiple column read (condition_holds)
+    read = {key[0] for conds in meta.show.values() for key, _ in conds}
+    later: dict = {}    # (gate, the conditions' arrays by identity) -> [mask, arrays, ids]
     for iid, conds in meta.show.items():
         if iid not in values or iid in ("consent",):
             continue
-        shown = np.ones(n, dtype=bool) if iid == "decision_maker" else answering.copy()
-        if iid == "decision_maker":
-            shown &= consent == 1
         for key, cond in conds:
             if key not in held:
                 held[key] = condition_holds(cond, values, n, choices)
-            shown &= held[key]
+        arrays = [held[key] for key, _ in conds]
         for key in [k for k in held if k[0] == iid]:   # its answers change below
             del held[key]
         v = values[iid]
-        if v.dtype == object:      # hidden, None or "" -> None (elementwise, no Python loop)
-            v = v.copy()
-            v[~shown | np.equal(v, None) | np.equal(v, "")] = None
-        else:
-            v = np.where(shown, v, np.nan)
-        values[iid] = v
+        if iid not in read and v.dtype == np.float64 and v.ndim == 1:
+            group = (iid == "decision_maker", *map(id, arrays))
+            later.setdefault(group, [None, arrays, []])[2].append(iid)   # arrays: ids kept
+            continue
+        values[iid] = _route_column(v, _shown(iid, arrays, consent, answering, n))
+    for (_, *_ids), (_, arrays, ids) in later.items():
+        _blank_hidden(values, ids, _shown(ids[0], arrays, consent, answering, n))
+
+
+def _shown(iid, arrays, consent, answering, n):
+    """The rows shown item ``iid``: the consent gate (``decision_maker``) or ``answering``,
+    AND each condition's array in turn."""
+    shown = np.ones(n, dtype=bool) if iid == "decision_maker" else answering.copy()
+    if iid == "decision_maker":
+        shown &= consent == 1
+    for a in arrays:
+        shown &= a
+    return shown
+
+
+def _route_column(v, shown):
+    """One column with the rows not ``shown`` blank (text: hidden, None or "" -> None)."""
+    if v.dtype == object:      # hidden, None or "" -> None (elementwise, no Python loop)
+        v = v.copy()
+        v[~shown | np.equal(v, None) | np.equal(v, "")] = None
+        return v
+    return np.where(shown, v, np.nan)
+
+
+def _blank_hidden(values, ids, shown):
+    """``np.where(shown, values[c], nan)`` for each float64 column ``c`` of ``ids``, as one
+    block: each column becomes a row of it (the same values)."""
+    if len(ids) == 1:
+        values[ids[0]] = np.where(shown, values[ids[0]], np.nan)
+        return
+    block = np.empty((len(ids), len(shown)), dtype=np.float64)
+    for i, c in enumerate(ids):
+        block[i] = values[c]
+    block = np.where(shown, block, np.nan)
+    for i, c in enumerate(ids):
+        values[c] = block[i]
 
 
 def _add_missing_and_invalid(values, meta, lik_cols, sc, facts, r_miss, r_inv):
