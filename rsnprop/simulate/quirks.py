@@ -219,12 +219,18 @@ def missing_arrays(cols, columns, rng, n, *, rate, mechanism="mcar", driver=None
     hit = rng.random((n, len(columns))) < p[:, None]
     if protect is not None:
         hit &= ~np.asarray(protect, dtype=bool)[:, None]
-    new = {}
-    for j, col in enumerate(columns):
-        vals = np.array(cols[col], dtype=float)        # a float copy
-        vals[hit[:, j]] = np.nan
-        new[col] = vals
-    return new
+    block = _float_rows(cols, columns, n)             # a float copy, a row per column
+    block[hit.T] = np.nan
+    return dict(zip(columns, block))
+
+
+def _float_rows(cols, names, n):
+    """A new ``len(names) x n`` float array, row ``j`` = ``np.array(cols[names[j]],
+    dtype=float)`` (the copy each column was given one by one)."""
+    block = np.empty((len(names), n), dtype=float)
+    for j, col in enumerate(names):
+        block[j] = np.asarray(cols[col], dtype=float)
+    return block
 
 
 def _mar_intercept(slope_z, rate):
@@ -284,16 +290,15 @@ def invalid_arrays(cols, ranges, rng, n, *, rate):
     names = list(ranges)
     hit = rng.random((n, len(names))) < rate
     which = rng.integers(0, 4, size=(n, len(names)))
-    hit_t, which_t = np.ascontiguousarray(hit.T), np.ascontiguousarray(which.T)  # a row per column
-    new = {}
-    for j, col in enumerate(names):
-        lo, hi = ranges[col]
-        vals = np.array(cols[col], dtype=float)        # a float copy
-        mask = hit_t[j] & ~np.isnan(vals)
-        if mask.any():
-            vals[mask] = np.array([lo - 1, hi + 1, 99, -9], dtype=float)[which_t[j][mask]]
-        new[col] = vals
-    return new
+    block = _float_rows(cols, names, n)               # a float copy, a row per column
+    # row j's codes: lo - 1, hi + 1, 99, -9 of column j's range, picked by ``which``
+    bounds = np.array([ranges[c] for c in names], dtype=float).reshape(len(names), 2)
+    table = np.empty((len(names), 4), dtype=float)
+    table[:, 0], table[:, 1], table[:, 2], table[:, 3] = bounds[:, 0] - 1, bounds[:, 1] + 1, 99, -9
+    codes = np.take_along_axis(table, np.ascontiguousarray(which.T), axis=1)
+    mask = hit.T & ~np.isnan(block)
+    np.copyto(block, codes, where=mask)
+    return dict(zip(names, block))
 
 
 def to_platform(df, instrument, platform: str):
