@@ -361,17 +361,36 @@ def likert_arrays(params: PopulationParameters, latent, rng) -> dict:
     :func:`latent_arrays`' dict."""
 
     n = n_rows(latent)
-    cols = {}
-    noise = rng.standard_normal((n, len(params.items)))
+    specs = list(params.items.items())
+    noise = rng.standard_normal((n, len(specs)))
+    if not specs:
+        return {}
+    # the items as rows of one block: lam * eta + sqrt(1 - lam^2) * noise, element by element
+    # the floats of the item-by-item sums; the thresholds searched once per distinct list
     eta = {}        # each latent column read once, not once per item
-    for j, (iid, spec) in enumerate(params.items.items()):
-        lam = spec["loading"]
-        con = spec["construct"]
-        if con not in eta:
-            eta[con] = column_of(latent, f"eta_{con}")
-        ystar = lam * eta[con] + np.sqrt(1 - lam ** 2) * noise[:, j]
+    for _, spec in specs:
+        if spec["construct"] not in eta:
+            eta[spec["construct"]] = column_of(latent, f"eta_{spec['construct']}")
+    etas = np.array([eta[c] for c in eta], dtype=float).reshape(len(eta), n)
+    which = [list(eta).index(spec["construct"]) for _, spec in specs]
+    lam = np.array([[spec["loading"]] for _, spec in specs], dtype=float)
+    sd = np.array([[np.sqrt(1 - spec["loading"] ** 2)] for _, spec in specs], dtype=float)
+    ystar = lam * etas[which] + sd * noise.T
+    for j, (_, spec) in enumerate(specs):
         for g, shift in (spec.get("dif") or {}).items():     # differential item functioning
-            ystar = ystar + shift * (column_of(latent, "group") == g)
-        cat = np.searchsorted(np.asarray(spec["thresholds"]), ystar, side="left")
-        cols[iid] = spec["min"] + cat
-    return cols
+            ystar[j] = ystar[j] + shift * (column_of(latent, "group") == g)
+    return _thresholded(specs, ystar)
+
+
+def _thresholded(specs, ystar) -> dict:
+    """``{item: spec["min"] + searchsorted(spec["thresholds"], ystar[j], side="left")}``, each
+    distinct list of thresholds searched once over the rows of its items."""
+    by_thresholds: dict = {}
+    for j, (_, spec) in enumerate(specs):
+        by_thresholds.setdefault(tuple(spec["thresholds"]), []).append(j)
+    cats = [None] * len(specs)
+    for th, rows in by_thresholds.items():
+        found = np.searchsorted(np.asarray(th, dtype=float), ystar[rows], side="left")
+        for k, j in enumerate(rows):
+            cats[j] = found[k]
+    return {iid: spec["min"] + cats[j] for j, (iid, spec) in enumerate(specs)}
