@@ -20,6 +20,7 @@ True
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,9 @@ except ImportError:  # pragma: no cover - pandas < 3: the constructor builds the
     create_dataframe_from_blocks = None
 
 __all__ = ["export_frame"]
+
+#: the types of the values of a text column built by pyarrow (:func:`_text_array`)
+_TEXT_KINDS = frozenset((str, type(None), float))
 
 #: NumPy kinds the constructor stacks into one block per dtype (others: the constructor)
 _STACKED = "fiubO"
@@ -71,11 +75,24 @@ def export_frame(columns: dict) -> pd.DataFrame:
     return create_dataframe_from_blocks(blocks, index=pd.RangeIndex(n), columns=pd.Index(list(columns)))
 
 
+#: (pandas' two options that decide it) -> :func:`_text_dtype`'s answer, probed once each
+_TEXT_DTYPES: dict = {}
+
+
 def _text_dtype():
     """The dtype a Series of ``str`` infers when it is pandas' pyarrow ``str`` (an
-    ``ArrowStringArray``; the default of pandas 3), else None (the options say otherwise)."""
-    probe = pd.Series(["a"])
-    return probe.dtype if type(probe.array) is pd.arrays.ArrowStringArray else None
+    ``ArrowStringArray``; the default of pandas 3), else None (the options say otherwise):
+    probed with a Series once per value of the two options that decide it
+    (``future.infer_string``, deprecated in pandas 3 but still read, and
+    ``mode.string_storage``), not once per frame (0.1 ms)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        key = (pd.get_option("future.infer_string"), pd.get_option("mode.string_storage"))
+    if key not in _TEXT_DTYPES:
+        probe = pd.Series(["a"])
+        _TEXT_DTYPES[key] = (probe.dtype if type(probe.array) is pd.arrays.ArrowStringArray
+                             else None)
+    return _TEXT_DTYPES[key]
 
 
 def _text_array(values, dtype):
@@ -84,13 +101,10 @@ def _text_array(values, dtype):
     array of them in one chunk; None for any other column (the Series decides)."""
     if dtype is None:
         return None
-    has_text = False
-    for x in values:
-        if type(x) is str:
-            has_text = True
-        elif not (x is None or (type(x) is float and math.isnan(x))):
-            return None
-    if not has_text:
+    kinds = set(map(type, values))      # str, None and float NaN only, at least one str
+    if str not in kinds or not kinds <= _TEXT_KINDS:
+        return None
+    if float in kinds and not all(math.isnan(x) for x in values if type(x) is float):
         return None
     try:
         chunk = pa.array(values, type=pa.large_string(), from_pandas=True)
