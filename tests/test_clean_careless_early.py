@@ -104,3 +104,14 @@ def test_early_indices_of_other_columns_are_not_used(tmp_path):
     assert careless_early.given_for(early, ["a", "b"], np.arange(3), 301) is None
     assert careless_early.given_for(None, ["a", "b"], np.arange(3), 300) is None
     assert careless_early.start_row_wise(read_table(path), ins, CarelessRules()) is None
+
+
+def test_no_early_indices_for_likert_items_the_facts_check_may_change():
+    ins = load_instrument(INSTRUMENT)
+    likert = [c for c, it in ins.items.items() if it.type == "likert"][0]
+    n = careless_early.EARLY_MIN_ROWS
+    values = pd.DataFrame({likert: np.ones(n)})
+    assert careless_early.start_row_wise(values, ins, CarelessRules()) is not None
+    ins.items["founding_year"] = ins.items[likert]
+    renamed = values.rename(columns={likert: "founding_year"})
+    assert careless_early.start_row_wise(renamed, ins, CarelessRules()) is None

@@ -40,6 +40,12 @@ EARLY_MIN_ROWS = 1 << 16
 #: rows per block of the early computation (memory: one block of answers at a time)
 _ROWS = 1 << 16
 
+#: the columns the steps between validation and the careless screen may change in place
+#: (:func:`.consistency.check_facts`; the constant sums are ``constant_sum`` items): an
+#: instrument whose Likert items bear one of these names gets no early indices
+_WRITTEN_BEFORE_SCREEN = frozenset({"founding_year", "first_foreign_sale_year", "n_continents",
+                                    "n_countries", "foreign_share_y3"})
+
 
 def attention_items(instrument) -> dict:
     """The attention checks: item id -> expected answer."""
@@ -75,7 +81,7 @@ def start_row_wise(values, instrument, cr):
     if n < EARLY_MIN_ROWS or not values.columns.is_unique:
         return None
     likert = likert_columns(values, instrument, attention_items(instrument))
-    if not likert:
+    if not likert or _WRITTEN_BEFORE_SCREEN.intersection(likert):
         return None
     # the columns as arrays here, in this thread: the second one reads no frame
     cols = []
