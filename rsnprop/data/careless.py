@@ -109,9 +109,12 @@ def careless_indices(items, *, factors=None, rules=None, raw_items=None, reverse
 _ONE_CALL = frozenset({longstring, irv, pattern, irv_split})
 
 
-def _compute_indices(x, xr, cols, factors, rules, reverse_in_place) -> dict:
+def _compute_indices(x, xr, cols, factors, rules, reverse_in_place, given=None) -> dict:
     """Every index of :func:`careless_indices` (``x`` keyed, ``xr`` as given; with
     ``reverse_in_place`` ``x`` is both, keyed in place after the as-given indices).
+    ``given``: a callable returning the row-wise as-given indices of these rows, computed
+    elsewhere (:mod:`.careless_early`; ``longstring, irv, pattern, irv_block``), called
+    last (the other indices are computed meanwhile) and taken as they are.
 
     Both cores: every row-wise index is computed on the two halves of the rows at once (numpy
     releases the GIL; a row's values do not depend on the split), and the covariance sums too
@@ -134,13 +137,15 @@ def _compute_indices(x, xr, cols, factors, rules, reverse_in_place) -> dict:
     with (ThreadPoolExecutor(max_workers=2) if n >= _THREAD_MIN_ROWS else _SerialPool()) as pool:
         if reverse_in_place:
             x = xr = _writeable(x)
-            # computed (not just started) before the keying below overwrites the answers
-            as_given = {k: get() for k, get in _as_given_indices(pool, rows, x, rules).items()}
+            # computed (not just started) before the keying below overwrites the answers;
+            # those of ``given`` (computed elsewhere, on a copy) are read last
+            as_given = {k: get if given is not None and k in _ROW_WISE else get()
+                        for k, get in _as_given_indices(pool, rows, x, rules, given).items()}
             for j, total in reverse_in_place.items():   # = reverse_key(x[:, j], lo, hi)
                 np.subtract(total, x[:, j], out=x[:, j])
         pcov, means = _pairwise_cov(x, pool) if n > 2 and p else (None, None)
         if not reverse_in_place:
-            as_given = _as_given_indices(pool, rows, xr, rules)
+            as_given = _as_given_indices(pool, rows, xr, rules, given)
         keyed = _keyed_indices(pool, rows, x, xs, groups, grouped, pcov, means, rules)
         out = {k: get() if callable(get) else get for k, get in as_given.items()}
         out |= {k: get() for k, get in keyed.items() if k != "syn"}
@@ -183,18 +188,41 @@ def _nanmean_columns(x):
         return tot / cnt
 
 
-def _as_given_indices(pool, rows, xr, rules) -> dict:
+def _as_given_indices(pool, rows, xr, rules, given=None) -> dict:
     """Getters of the indices read on the answers as given: longstring, IRV, pattern, the
-    smallest block IRV (computed at once) and person-total (``None`` under 3 rows or items)."""
+    smallest block IRV (computed at once) and person-total (``None`` under 3 rows or items).
+    The first four are taken from ``given`` when it holds them (:func:`row_wise_indices`)."""
 
     n, p = xr.shape
+    if given is not None:
+        out = {k: (lambda k=k: given()[k]) for k in _ROW_WISE}
+    else:
+        out = row_wise_indices(xr, rules, pool, rows)
+    out["person_total"] = (rows(pool, person_total, xr, mean=_nanmean_columns(xr))
+                           if n > 2 and p > 2 else (lambda: None))
+    return out
+
+
+#: the as-given indices whose value of a row depends on that row's answers only
+_ROW_WISE = ("longstring", "irv", "pattern", "irv_block")
+
+
+def row_wise_indices(xr, rules, pool=None, rows=None) -> dict:
+    """Getters of longstring, IRV, pattern and the smallest block IRV of the answers as given
+    ``xr`` (each row's values depend on its answers only, so any row split gives the same
+    values). Without ``pool``, computed at once in this thread."""
+    n, p = xr.shape
+    if pool is None:
+        pool = _SerialPool()
+
+        def rows(pool, fn, arr, *args, **kw):
+            value = fn(arr, *args, **kw)
+            return lambda: value
     out = {"longstring": rows(pool, longstring, xr), "irv": rows(pool, irv, xr),
            "pattern": (rows(pool, pattern, xr, max_lag=rules.pattern_max_lag)
                        if p > 1 else (lambda: np.full(n, np.nan)))}
     blk = _block_irv(pool, rows, xr, rules, n, p)
     out["irv_block"] = lambda: blk
-    out["person_total"] = (rows(pool, person_total, xr, mean=_nanmean_columns(xr))
-                           if n > 2 and p > 2 else (lambda: None))
     return out
 
 

@@ -28,6 +28,7 @@ import pandas as pd
 
 from ._threads import one_blas_thread
 from .careless import _compute_indices, _flag_indices, index_rule
+from .careless_early import attention_items, given_for, likert_columns
 from .validate_small import SMALL_ROWS, columns_array
 
 __all__ = ["CarelessScreen", "screen_careless", "attention_checks", "speeding", "index_screen"]
@@ -45,21 +46,20 @@ class CarelessScreen:
     notes: list
 
 
-def screen_careless(values, instrument, ids, sample, cr, found) -> CarelessScreen:
+def screen_careless(values, instrument, ids, sample, cr, found, early=None) -> CarelessScreen:
     """Attention checks, speeding and careless indices on the rows in ``sample``
     (:class:`~rsnprop.data.eligibility.Sample`) under the rules ``cr``
-    (:class:`~rsnprop.data.rules.CarelessRules`); reasons and warnings go to ``found``."""
+    (:class:`~rsnprop.data.rules.CarelessRules`); reasons and warnings go to ``found``.
+    ``early``: the row-wise indices started by :func:`.careless_early.start_row_wise`."""
 
     # per-row flags gathered as arrays, made one frame after the exclusions (one column
     # insert each cost more than the careless indices at a few hundred rows)
     flags = {"row": np.arange(1, len(values) + 1), "resp_id": ids.to_numpy()}
     att = attention_checks(values, instrument, cr, sample.in_sample, flags, found)
     med = speeding(values, cr, sample.in_sample, sample.stat_sample, flags, found)
-    items = instrument.items
-    likert = [c for c in values.columns.tolist()
-              if items[c].type != "meta" and items[c].type == "likert" and c not in att]
-    flag_cols, notes = index_screen(values, instrument, likert, sample, cr, flags, found) \
-        if likert else ([], [])
+    likert = likert_columns(values, instrument, att)
+    flag_cols, notes = index_screen(values, instrument, likert, sample, cr, flags, found,
+                                    early) if likert else ([], [])
     return CarelessScreen(flags, med, flag_cols, notes)
 
 
@@ -68,11 +68,8 @@ def attention_checks(values, instrument, cr, in_sample, flags, found) -> dict:
     ``max_failed_attention`` failures is the ``attention_check`` reason.  Returns the checks
     (item id -> expected answer)."""
 
-    items = instrument.items
     att_failed = np.zeros(len(values))
-    att = getattr(instrument, "attention_checks", None)
-    att = att if isinstance(att, dict) else {i: it.attention_check.expected for i, it in items.items()
-                                             if getattr(it, "attention_check", None)}
+    att = attention_items(instrument)
     for iid, expected in att.items():
         if iid not in values.columns:
             continue
@@ -111,7 +108,7 @@ def speeding(values, cr, in_sample, stat_sample, flags, found) -> float:
     return med
 
 
-def index_screen(values, instrument, likert, sample, cr, flags, found):
+def index_screen(values, instrument, likert, sample, cr, flags, found, early=None):
     """The careless indices of the ``likert`` items, computed on the sample statistics' rows
     (NaN elsewhere), their flags and ``n_index_flags``; :func:`.careless.index_rule` gives
     the ``careless_indices`` reason.  Returns the flag columns and the notes (also warned)."""
@@ -121,7 +118,8 @@ def index_screen(values, instrument, likert, sample, cr, flags, found):
     sample_idx = np.flatnonzero(sample.stat_sample)
     fl = {}
     if len(sample_idx):
-        ind, fla, notes = _indices_of_rows(values, instrument, likert, sample_idx, cr)
+        ind, fla, notes = _indices_of_rows(values, instrument, likert, sample_idx, cr,
+                                           given_for(early, likert, sample_idx, n))
         for c, v in ind.items():      # each index over every row: NaN outside the sample
             flags[c] = _spread(v, sample_idx, n)
         for c, v in fla.items():      # each flag over every row: False outside the sample
@@ -154,7 +152,7 @@ def _spread(v, rows, n, fill=None):
     return out
 
 
-def _indices_of_rows(values, instrument, likert, rows, cr):
+def _indices_of_rows(values, instrument, likert, rows, cr, given=None):
     """The careless indices of the ``likert`` answers of ``rows`` (those of
     :func:`.careless.careless_indices`, as ``({index: values}, {flag: values}, notes)``, in
     its order, without its frames): longstring and IRV on the answers as given, the other
@@ -180,5 +178,5 @@ def _indices_of_rows(values, instrument, likert, rows, cr):
     # what careless_indices(frame of x_raw, ..., reverse_in_place=rev) computes: the frame's
     # to_numpy() is x_raw itself (a float64 view), handed to the same two steps
     with one_blas_thread():
-        vals = _compute_indices(x_raw, x_raw, list(likert), factors, cr, rev)
+        vals = _compute_indices(x_raw, x_raw, list(likert), factors, cr, rev, given)
         return _flag_indices(vals, cr, factors)

@@ -45,6 +45,7 @@ import pandas as pd
 from ..results import Result, jsonsafe
 from ._threads import one_blas_thread
 from .analysis_data import analysis_data
+from .careless_early import start_row_wise
 from .careless_screen import screen_careless
 from .columns import respondent_ids, select_columns
 from .consistency import apply_consistency_checks
@@ -240,6 +241,9 @@ def _clean(frames, instrument, rules, source, diagnostics=True, on_data=None):
     stage("recode and validate values")
     values, recodes, languages = validated_values(cols, instrument, rules, found)
     cols.df = None        # the export itself is no longer needed
+    # a large export: the row-wise careless indices of every row in a second thread, beside
+    # the next steps (one core); the screen takes its rows' values from them
+    early = start_row_wise(values, instrument, rules.careless)
     stage("skip logic and required items")
     routing = apply_skip_logic(values, instrument, found)
     stage("impossible facts and constant sums")
@@ -250,7 +254,7 @@ def _clean(frames, instrument, rules, source, diagnostics=True, on_data=None):
     stage("eligibility")
     sample = screen_eligibility(values, instrument, rules, routing, consent, duplicates, found)
     stage("careless responding")
-    careless = screen_careless(values, instrument, ids, sample, rules.careless, found)
+    careless = screen_careless(values, instrument, ids, sample, rules.careless, found, early)
     stage("missingness")
     construct_items, miss_share = screen_missing_share(values, instrument, routing.shown,
                                                        sample.in_sample, rules, found)
