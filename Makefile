@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m compileall -q rsnprop
 	touch $@
 
 # Byte code of the package, written ahead (0.1 s when up to date).  Where PYTHONDONTWRITEBYTECODE
