@@ -81,14 +81,21 @@ def run(args):
     inputs.update({"--" + k.replace("_", "-"): getattr(args, k) for k in _OVERRIDES})
     check_files(inputs, {"--output": args.output})
     from ..errors import RsnpropError
-    from ..measure.forked import fork_map  # the costly figures side by side, same bytes
+    from ..forkmap import fork_imap, resolve_jobs  # the costly figures side by side, same bytes
+
+    def imap_fn(fn, tasks):
+        # one worker more than the cores: this process makes the tables' files meanwhile, and
+        # the three specification curves (the last tasks) share the cores to the end instead
+        # of one of them running alone
+        jobs = resolve_jobs(None, len(tasks))
+        return fork_imap(fn, tasks, jobs=jobs + 1 if jobs > 1 else 1)
 
     try:
         files = {f"{k}.json": getattr(args, k) for k in _OVERRIDES if getattr(args, k)}
         return write_report_result(args.results_dir, out, tables_dir=args.tables_dir,
                                    command=_command_line(args), files=files,
                                    allow_plan_mismatch=getattr(args, "allow_plan_mismatch", False),
-                                   map_fn=fork_map)
+                                   imap_fn=imap_fn)
     except RsnpropError:
         raise  # MissingFileError is an OSError too: keep its own message
     except OSError as err:  # unwritable destination: the user's to fix, not a bug

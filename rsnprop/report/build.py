@@ -21,7 +21,10 @@ import pandas as pd
 from ..io import atomic_write_many
 from ..results import Result
 from .inputs import check_plans, load_results
-from .sections import PROPOSITION_TEXT, build_sections, simulated_note
+from .sections import (
+    PROPOSITION_TEXT, assemble_sections, build_sections, call_task, curve_figures, heavy_tasks,
+    multiverse_section, simulated_note,
+)
 from .tables import MANIFEST, plan_tables
 from .typed import stage_output
 
@@ -69,6 +72,11 @@ def _assemble(results_dir, command: str | None = None, files=None, allow_plan_mi
     inputs = load_results(results_dir, files=files)
     check_plans(inputs, allow_mismatch=allow_plan_mismatch)
     sections = build_sections(inputs, command=command, map_fn=map_fn)
+    return (inputs, sections, *_number(sections))
+
+
+def _number(sections) -> tuple[list, list]:
+    """The tables and figures of ``sections``, in order, numbered from 1."""
     tables, figures = [], []
     for sec in sections:
         for block in sec.blocks:
@@ -78,7 +86,37 @@ def _assemble(results_dir, command: str | None = None, files=None, allow_plan_mi
             elif block.kind == "figure":
                 figures.append(block.data)
                 block.data.number = len(figures)
-    return inputs, sections, tables, figures
+    return tables, figures
+
+
+def _overlapped(inputs, command, imap_fn, tables_dir):
+    """:func:`build_sections` with ``imap_fn(fn, tasks)`` (such as
+    :func:`rsnprop.forkmap.fork_imap`: ``(i, result)`` as the tasks finish), and the tables'
+    files (:func:`plan_tables`: CSV, LaTeX, ``tables.docx``) made here as soon as the sections
+    are built, while the workers still draw the specification curves (they have no tables).
+    Returns ``(sections, tables, figures, (writes, stale))``, as the serial path would."""
+    curves, tasks = heavy_tasks(inputs)
+    n = len(tasks) - len(curves)
+    done, left, planned = [None] * len(tasks), n, None
+    results = imap_fn(call_task, tasks)
+    try:
+        for i, result in results:
+            done[i] = result
+            left -= i < n
+            if left == 0 and planned is None:
+                early = assemble_sections(inputs, done[:n], {pid: None for pid, _ in curves},
+                                          command=command)
+                early_tables, _ = _number(early)
+                planned = ([t.id for t in early_tables], plan_tables(early_tables, tables_dir))
+    finally:
+        getattr(results, "close", lambda: None)()
+    figs = curve_figures(curves, done[n:])
+    sections = [multiverse_section(inputs, curves=figs) if s.id == "multiverse" else s
+                for s in early]
+    tables, figures = _number(sections)
+    if planned[0] != [t.id for t in tables]:  # never expected: the curves carry no table
+        planned = (None, plan_tables(tables, tables_dir))
+    return sections, tables, figures, planned[1]
 
 
 TABLES_NOTE = ("Each numbered table is also exported as CSV (raw values) and LaTeX (APA format) "
@@ -196,13 +234,16 @@ def write_report(results_dir, output, *, tables_dir=None, command: str | None = 
 
 
 def write_report_result(results_dir, output, *, tables_dir=None, command=None, files=None,
-                        allow_plan_mismatch=False, map_fn=None) -> ReportResult:
+                        allow_plan_mismatch=False, map_fn=None, imap_fn=None) -> ReportResult:
     """:func:`write_report`, returning what was written: a :class:`ReportResult` (path, size
     and SHA-256 of the HTML, section statuses, table files, number of figures), as
     ``rsnprop report --json`` prints it.  ``map_fn`` (such as
     :func:`rsnprop.measure.forked.fork_map`, as ``rsnprop report`` passes it) draws the
     costly figures in worker processes, with the same bytes
-    (:func:`rsnprop.report.sections.build_sections`).
+    (:func:`rsnprop.report.sections.build_sections`).  ``imap_fn`` (such as
+    :func:`rsnprop.forkmap.fork_imap`, as ``rsnprop report`` passes it, with one worker more
+    than the cores) does the same and lets this process make the tables' files while the
+    workers still draw the specification curves; the same bytes.
 
     Examples
     --------
@@ -214,11 +255,17 @@ def write_report_result(results_dir, output, *, tables_dir=None, command=None, f
 
     output = Path(output)
     tables_dir = Path(tables_dir) if tables_dir is not None else output.parent / "tables"
-    inputs, sections, tables, figures = _assemble(results_dir, command, files, allow_plan_mismatch,
-                                                  map_fn)
+    if imap_fn is None:
+        inputs, sections, tables, figures = _assemble(results_dir, command, files,
+                                                      allow_plan_mismatch, map_fn)
+        # the report and its tables belong together: checked first, then replaced together
+        writes, stale = plan_tables(tables, tables_dir)
+    else:
+        inputs = load_results(results_dir, files=files)
+        check_plans(inputs, allow_mismatch=allow_plan_mismatch)
+        sections, tables, figures, (writes, stale) = _overlapped(inputs, command, imap_fn,
+                                                                 tables_dir)
     html = _render(inputs, sections, TABLES_NOTE if tables else "").encode("utf-8")
-    # the report and its tables belong together: checked first, then replaced together
-    writes, stale = plan_tables(tables, tables_dir)
     atomic_write_many({**writes, output: html})
     for p in stale:
         p.unlink()

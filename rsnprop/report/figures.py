@@ -19,6 +19,7 @@ Examples
 from __future__ import annotations
 
 import base64
+import gc
 import io
 import re
 import warnings
@@ -86,10 +87,39 @@ class Figure:
 
 
 @contextmanager
+def collector_paused():
+    """Python's cyclic garbage collector off inside the block, as it was after.
+
+    A figure is thousands of live objects (a specification curve about 1,300 ``Line2D``, each
+    with its transforms and clip box) that the collector's passes, started every 700
+    allocations, walked again and again while the figure grew: about a fifth of a
+    specification curve's CPU (0.55-0.65 of 2.7-3.0 s for the example's three curves, in a
+    forked worker as the report draws them).  Nothing of a figure depends on when unreachable
+    cycles are freed (the SVG is the same bytes); the cycles left are collected after the
+    block.
+
+    >>> was = gc.isenabled()
+    >>> with collector_paused():
+    ...     gc.isenabled()
+    False
+    >>> gc.isenabled() == was
+    True
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@contextmanager
 def _style():
     matplotlib.use("Agg")
 
-    with matplotlib.rc_context(), sns.axes_style("whitegrid"), warnings.catch_warnings():
+    with (matplotlib.rc_context(), sns.axes_style("whitegrid"), warnings.catch_warnings(),
+          collector_paused()):
         # layout notes from matplotlib (e.g. "Tight layout not applied") are not the user's
         # concern: the figure is still drawn
         warnings.filterwarnings("ignore", category=UserWarning, module="matplotlib")
