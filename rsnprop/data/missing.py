@@ -30,7 +30,7 @@ from ..em import EMPatterns
 from ._threads import one_blas_thread
 from .chisq import chi2_sf
 
-__all__ = ["missing_summary", "em_normal", "little_mcar_test", "multiple_imputation",
+__all__ = ["missing_summary", "em_normal", "bootstrap_em", "little_mcar_test", "multiple_imputation",
            "pool_rubin"]
 
 
@@ -162,6 +162,49 @@ def em_normal(x, *, max_iter: int = 1000, tol: float = 1e-9, weights=None, patte
     # (near-)singular covariance (e.g. collinear columns): the batched E-step inverts Sigma,
     # the per-pattern EM only its observed blocks
     return _em_normal_plain(a, max_iter=max_iter, tol=tol, weights=w)
+
+
+def bootstrap_em(x, weights, *, patterns=None, start=None, max_iter: int = 1000,
+                 tol: float = 1e-9):
+    """``(mu, sigma)`` of :func:`em_normal` ``(x, weights=w, patterns=patterns, start=start)``
+    for every row ``w`` of ``weights`` (the resamples of a bootstrap), in order, the same numbers
+    bit for bit: the fits run in lock step (:meth:`rsnprop.em.EMPatterns.fit_many`, each fit the
+    arithmetic of :meth:`~rsnprop.em.EMPatterns.fit_info`); a fit with no weight, a
+    (near-)singular estimate or a singular matrix met in the lock step gets
+    :func:`em_normal` itself, when its turn comes (so that its errors are raised in the order
+    of a loop of :func:`em_normal`).
+
+    Yields
+    ------
+    tuple (mu, sigma)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.array([[1., 2.], [2., np.nan], [3., 5.], [4., 7.], [np.nan, 3.]])
+    >>> W = np.array([[1., 2., 0., 1., 1.], [2., 1., 1., 0., 1.]])
+    >>> fits = list(bootstrap_em(x, W))
+    >>> all(np.array_equal(f[1], em_normal(x, weights=w)[1]) for f, w in zip(fits, W))
+    True
+    """
+
+    a = np.asarray(x, dtype="float64")
+    W = np.asarray(weights, dtype="float64").reshape(-1, a.shape[0])
+    em = patterns if isinstance(patterns, EMPatterns) else EMPatterns(a)
+
+    def single(w):
+        return em_normal(a, weights=w, patterns=em, start=start, max_iter=max_iter, tol=tol)[:2]
+
+    live = np.flatnonzero((W[:, em.rows] > 0).any(axis=1))
+    try:
+        many = em.fit_many(W[live], start=start, tol=tol, maxit=max_iter) if len(live) else []
+    except np.linalg.LinAlgError:
+        many = []
+        live = live[:0]
+    fits = dict(zip(live.tolist(), many))
+    for k, w in enumerate(W):
+        f = fits.get(k)
+        yield f[:2] if f is not None and _well_conditioned(f[1]) else single(w)
 
 
 def _well_conditioned(sigma, limit: float = 1e10) -> bool:
@@ -360,13 +403,17 @@ def _multiple_imputation(data, columns, *, m, seed, bounds, round_integers, refe
         zmask = cols_pad < nmiss[inc][:, None]
         zidx = np.where(zmask, off[inc][:, None] + cols_pad, 0)
     out = []
-    for child in np.random.SeedSequence(seed).spawn(m):
-        rng = np.random.default_rng(child)
-        w = np.bincount(rng.integers(0, n, n), minlength=n).astype("float64")
-        if not reference:
-            mu, sigma, _ = em_normal(x, weights=w, patterns=em, start=start)
-        else:
-            mu, sigma, _ = _em_normal_plain(x, weights=w, patterns=pats)
+    # each imputation's generator draws its resample first, then its normal values: the
+    # resamples of all m are drawn before the draws, so that their EM fits run in lock step
+    rngs = [np.random.default_rng(child) for child in np.random.SeedSequence(seed).spawn(m)]
+    W = np.zeros((m, n))
+    for k, rng in enumerate(rngs):
+        W[k] = np.bincount(rng.integers(0, n, n), minlength=n)
+    if not reference:
+        fits = bootstrap_em(x, W, patterns=em, start=start)
+    else:
+        fits = [_em_normal_plain(x, weights=w, patterns=pats)[:2] for w in W]
+    for rng, (mu, sigma) in zip(rngs, fits):
         y = x.copy()
         if not reference and _well_conditioned(sigma):
             if total:

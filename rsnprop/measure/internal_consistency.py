@@ -159,6 +159,27 @@ class ReliabilityResult(Result):
         return "\n".join(head + [body] + tail)
 
 
+def cov_columns(xb: np.ndarray) -> np.ndarray:
+    """``np.cov(xb, rowvar=False)`` of a C-contiguous float64 array ``xb`` (rows: cases) that
+    the caller gives up (it is centred in place), with NumPy's arithmetic step by step (the
+    mean of each column, the product ``X X'`` of the centred transpose, times ``1 / (n - 1)``)
+    but without its argument handling: about a third of its time for the bootstrap's small
+    matrices.  Anything else (another dtype or layout, fewer than two rows) is ``np.cov``'s.
+
+    >>> x = np.array([[1., 2.], [2., 5.], [4., 4.]])
+    >>> bool(np.array_equal(cov_columns(x.copy()), np.cov(x, rowvar=False)))
+    True
+    """
+    if xb.ndim != 2 or xb.dtype != np.float64 or not xb.flags.c_contiguous or xb.shape[0] < 2 \
+            or xb.shape[1] < 2:
+        return np.cov(xb, rowvar=False)
+    X = xb.T
+    X -= X.mean(axis=1)[:, None]
+    c = np.dot(X, X.T.conj())
+    c *= np.true_divide(1, X.shape[1] - 1)
+    return c
+
+
 def _boot_alpha(X: np.ndarray, n_boot: int, seed, missing: str, level: float):
     rng = np.random.default_rng(seed)
     n = X.shape[0]
@@ -167,7 +188,7 @@ def _boot_alpha(X: np.ndarray, n_boot: int, seed, missing: str, level: float):
     for b in range(n_boot):
         idx = rng.integers(0, n, n)
         xb = X[idx]
-        C = np.cov(xb, rowvar=False) if complete else pd.DataFrame(xb).cov().to_numpy()
+        C = cov_columns(xb) if complete else pd.DataFrame(xb).cov().to_numpy()
         k = C.shape[0]
         vals[b] = (1 - np.trace(C) / C.sum()) * (k / (k - 1))
     lo, hi = np.nanquantile(vals, [(1 - level) / 2, 1 - (1 - level) / 2])

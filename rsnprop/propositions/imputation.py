@@ -329,9 +329,10 @@ def pool_tost(parts, info, *, test, n, sesoi_value, sesoi_unit, alpha):
 
 
 def _frames_of(imputed, plan, *, bg_definition, controls, extra):
-    """``(frames, shared)``: analysis frames (``missing = "available"``) of the imputed data
-    sets (:class:`_Imputed`), and whether they all have the first one's rows, groups and
-    controls.
+    """``(frames, shared, scores)``: analysis frames (``missing = "available"``) of the imputed
+    data sets (:class:`_Imputed`), whether they all have the first one's rows, groups and
+    controls, and (when they do, else None) the score columns of each frame as arrays
+    (:attr:`rsnprop.propositions.prepare.AnalysisFrames.scores`).
 
     The imputations change item answers and benefit scores only, so the first frame is
     built in full and the others are copies with their own scores (the same numbers as
@@ -354,7 +355,7 @@ def _frames_of(imputed, plan, *, bg_definition, controls, extra):
     first = full(0)
     cols = set(imputed.info["items"]) | set(plan.relational_columns()) | set(plan.informational_columns())
     if cols & {*(controls or ()), *extra, "resp_id", bg_definition}:
-        return [first] + [full(i) for i in range(1, m)], False
+        return [first] + [full(i) for i in range(1, m)], False, None
     known = to_indicator(imputed.sub[bg_definition]).notna().to_numpy()   # the same in every imputation
     keep0 = scores(0, known)[3]
 
@@ -364,18 +365,22 @@ def _frames_of(imputed, plan, *, bg_definition, controls, extra):
         if not np.array_equal(keep, keep0):
             return None
         f = first.copy()
-        f["relational"] = rel[keep]
-        f["informational"] = inf[keep]
-        f["D"] = dd[keep]
-        return f
+        s = {"relational": rel[keep], "informational": inf[keep], "D": dd[keep]}
+        for k, v in s.items():
+            f[k] = v
+        return f, s
 
     frames, shared = [first], True
+    arrays = [{k: first[k].to_numpy(float) for k in ("relational", "informational", "D")}]
     for i in range(1, m):
         f = rescored(i)
         if f is None:
             f, shared = full(i), False
+        else:
+            f, s = f
+            arrays.append(s)
         frames.append(f)
-    return frames, shared
+    return frames, shared, (arrays if shared else None)
 
 
 def imputed_frames(clean_df, plan, *, bg_definition=None, careless=None, missing=None,
@@ -411,11 +416,11 @@ def imputed_frames(clean_df, plan, *, bg_definition=None, careless=None, missing
         frames = _frames_of(imputed, plan, bg_definition=bg_col, controls=controls, extra=extra)
         if cache is not None:
             cache[fkey] = frames
-    frames, shared = frames
+    frames, shared, scores = frames
     f0 = frames[0]
     mi = dict(info, n_analysed=int(len(f0)), n_born_global=int((f0.bg == 1).sum()),
               n_traditional=int((f0.bg == 0).sum()))
-    return AnalysisFrames(frame=frame, notes=notes, frames=frames, shared=shared, mi=mi)
+    return AnalysisFrames(frame=frame, notes=notes, frames=frames, shared=shared, mi=mi, scores=scores)
 
 
 def pool_tests(tests, mi, plan):

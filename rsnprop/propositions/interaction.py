@@ -41,7 +41,7 @@ from .student_t import t_cdf, t_ppf, t_sf
 
 __all__ = ["ols_interaction", "ols_interaction_arrays", "mixed_anova_interaction", "welch_interaction",
            "rank_interaction", "between_groups", "interaction_tost", "complete_arrays", "d_by_group",
-           "between_tost_parts"]
+           "d_arrays_by_group", "between_tost_parts", "tost_parts_of"]
 
 
 def _row(test, **kw):
@@ -63,8 +63,12 @@ def complete_arrays(frame, cols):
 def d_by_group(frame, sign):
     """``(x, y)``: ``sign * D`` of the born globals and of the traditional firms (D known)."""
 
-    d = frame["D"].to_numpy(float)
-    bg = frame["bg"].to_numpy()
+    return d_arrays_by_group(frame["D"].to_numpy(float), frame["bg"].to_numpy(), sign)
+
+
+def d_arrays_by_group(d, bg, sign):
+    """:func:`d_by_group` of the arrays ``d`` (D, float) and ``bg`` (the ``bg`` column's values)."""
+
     ok = ~np.isnan(d)
     return sign * d[(bg == 1) & ok], sign * d[(bg == 0) & ok]
 
@@ -74,7 +78,12 @@ def between_tost_parts(frame, sign):
     (Welch variance and df, pooled within-group SD): what a pooled equivalence test needs
     from one imputed data set (:func:`rsnprop.propositions.imputation.pool_tost`)."""
 
-    x, y = d_by_group(frame, sign)
+    return tost_parts_of(*d_by_group(frame, sign))
+
+
+def tost_parts_of(x, y):
+    """:func:`between_tost_parts` of the groups' signed D, ``x`` (born globals) and ``y``."""
+
     v1, v2 = x.var(ddof=1) / x.size, y.var(ddof=1) / y.size
     df = (v1 + v2) ** 2 / (v1 ** 2 / (x.size - 1) + v2 ** 2 / (y.size - 1))
     sp = math.sqrt(((x.size - 1) * x.var(ddof=1) + (y.size - 1) * y.var(ddof=1)) / (x.size + y.size - 2))

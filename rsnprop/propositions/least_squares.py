@@ -79,6 +79,35 @@ def _pinv_extended(x, rcond=1e-15):
     return np.dot(np.transpose(vt), np.multiply(s[:, np.newaxis], np.transpose(u))), s_orig
 
 
+class _Design:
+    """What :func:`ols_fit` finds from the design alone (the pseudo-inverse, ``pinv @ pinv.T``,
+    the rank and, when asked, the HC3 leverages), kept for the last design: the fits of the
+    imputed data sets of a pooled test share theirs (the same arrays, so the same numbers)."""
+
+    __slots__ = ("key", "X", "parts", "h")
+
+    def __init__(self):
+        self.key = self.X = self.parts = self.h = None
+
+    def __call__(self, X):
+        key = (X.shape, X.dtype.str, X.tobytes())     # the same bits (-0.0 and NaN alike)
+        if key != self.key:
+            pinv, singular = _pinv_extended(X)
+            ncp = np.dot(pinv, np.transpose(pinv))
+            rank = np.linalg.matrix_rank(np.diag(singular))
+            self.key, self.X, self.parts, self.h = key, X.copy(), (pinv, ncp, rank), None
+        return (*self.parts, self.leverage)
+
+    def leverage(self):
+        """The HC3 leverages ``h_i`` of the design (statsmodels' ``_abat_diagonal``)."""
+        if self.h is None:
+            self.h = np.einsum("ij,ik,kj->i", self.X, self.X, self.parts[1])
+        return self.h
+
+
+_design = _Design()
+
+
 def ols_fit(y, X, cov_type: str = "nonrobust") -> OLSFit:
     """OLS of ``y`` (1-d float array) on the design ``X`` (2-d float array, the intercept
     column included): ``OLS(y, X).fit()`` for ``cov_type="nonrobust"``,
@@ -86,9 +115,7 @@ def ols_fit(y, X, cov_type: str = "nonrobust") -> OLSFit:
     if cov_type not in ("nonrobust", "HC3"):
         raise ValueError(f"cov_type must be 'nonrobust' or 'HC3', not {cov_type!r}")
     y, X = np.asarray(y), np.asarray(X)
-    pinv, singular = _pinv_extended(X)
-    ncp = np.dot(pinv, np.transpose(pinv))
-    rank = np.linalg.matrix_rank(np.diag(singular))
+    pinv, ncp, rank, leverage = _design(X)
     params = np.dot(pinv, y)
     resid = y - np.dot(X, params)
     df_resid = float(X.shape[0]) - rank
@@ -96,7 +123,7 @@ def ols_fit(y, X, cov_type: str = "nonrobust") -> OLSFit:
     if cov_type == "nonrobust":
         cov = ncp * scale
     else:
-        h = np.einsum("ij,ik,kj->i", X, X, ncp)
+        h = leverage()
         cov = np.dot(pinv, ((resid / (1 - h)) ** 2)[:, None] * pinv.T)
     return OLSFit(params=params, bse=np.sqrt(np.diag(cov)), scale=scale, df_resid=df_resid,
                   rank=rank, resid=resid, cov_params=cov)

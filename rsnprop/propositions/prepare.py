@@ -347,6 +347,9 @@ class AnalysisFrames:
     the primary tests run on: ``[frame]``, or one per imputed data set; ``shared`` says that they
     all have the first one's rows, groups and controls (so the rows of a group are found once);
     ``mi`` is the imputation info (None without imputation: there is nothing to pool).
+    ``scores`` (with ``shared`` frames, else None): per frame, its columns ``relational``,
+    ``informational`` and ``D`` as float arrays (``frame[name].to_numpy(float)``), so that the
+    tests of the imputed frames read them without pandas.
     """
 
     frame: object
@@ -354,6 +357,7 @@ class AnalysisFrames:
     frames: list = field(default_factory=list)
     shared: bool = True
     mi: dict | None = None
+    scores: list | None = None
 
 
 def observed_frames(clean_df, plan, *, bg_definition=None, careless=None, missing=None,
@@ -415,15 +419,17 @@ def group_scores(frame, group, controls):
             X, int(mask.sum()))
 
 
-def group_scores_each(frames, shared, group, controls):
+def group_scores_each(frames, shared, group, controls, scores=None):
     """:func:`group_scores` of every frame; with ``shared`` frames (same rows, groups and
-    controls) the rows and X are found once."""
+    controls) the rows and X are found once, and the scores are taken from ``scores``
+    (:attr:`AnalysisFrames.scores`) when given."""
     if not shared:
         return [group_scores(f, group, controls) for f in frames]
     mask, X = group_rows(frames[0], group, controls)
     n = int(mask.sum())
-    return [(f["relational"].to_numpy(float)[mask], f["informational"].to_numpy(float)[mask], X, n)
-            for f in frames]
+    if scores is None:
+        scores = [{k: f[k].to_numpy(float) for k in ("relational", "informational")} for f in frames]
+    return [(s["relational"][mask], s["informational"][mask], X, n) for s in scores]
 
 
 def group_subset(frame, group, controls):

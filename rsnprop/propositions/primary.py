@@ -30,7 +30,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .imputation import RANK_NOTE
-from .interaction import between_groups, between_tost_parts, complete_arrays, interaction_tost, ols_interaction_arrays
+from .interaction import (between_groups, between_tost_parts, complete_arrays, d_arrays_by_group, interaction_tost,
+                          ols_interaction_arrays, tost_parts_of)
 from .lean import effect_intervals
 from .paired import evidence_row, paired_tost, tost_parts, within_group
 from .prepare import group_scores_each
@@ -88,7 +89,7 @@ def _within_tests(prepared, plan, hyp, ctrl, *, estimator, bayes) -> HypothesisT
     """Within-group test and TOST of one hypothesis on every frame."""
 
     pooled = prepared.mi is not None
-    groups = group_scores_each(prepared.frames, prepared.shared, hyp.group, ctrl)
+    groups = group_scores_each(prepared.frames, prepared.shared, hyp.group, ctrl, prepared.scores)
     n = groups[0][3]
     if n < plan.min_group_size:
         return _not_run(evidence_row("primary", n=n, status="not_available",
@@ -102,7 +103,8 @@ def _within_tests(prepared, plan, hyp, ctrl, *, estimator, bayes) -> HypothesisT
                             bayes=bayes and not pooled, effect_ci=not pooled and effect_intervals())
                for r, i, X, _ in groups]
     # the rows of the whole group: those of the tests when there are no controls
-    whole = groups if not ctrl else group_scores_each(prepared.frames, prepared.shared, hyp.group, [])
+    whole = groups if not ctrl else group_scores_each(prepared.frames, prepared.shared, hyp.group, [],
+                                                      prepared.scores)
     if pooled:
         return HypothesisTests(primary, [tost_parts(r, i, hyp.expects) for r, i, _, _ in whole],
                                n_tost=whole[-1][3])
@@ -128,8 +130,7 @@ def _between_tests(prepared, plan, ctrl, *, estimator, sign) -> HypothesisTests:
                         "TOST (between)")
     if pooled:
         return HypothesisTests(_between_each(prepared, estimator=estimator, controls=tuple(ctrl), sign=sign),
-                               [between_tost_parts(f, sign) for f in prepared.frames],
-                               tost_test="TOST (between)", n_tost=len(f0))
+                               _tost_parts_each(prepared, bg, sign), tost_test="TOST (between)", n_tost=len(f0))
     return HypothesisTests([between_groups(f0, estimator=estimator, controls=tuple(ctrl), sign=sign)],
                            [interaction_tost(f0, sesoi_value=plan.sesoi.value, sesoi_unit=plan.sesoi.unit,
                                              alpha=plan.alpha, sign=sign)],
@@ -145,5 +146,14 @@ def _between_each(prepared, *, estimator, controls, sign):
         return [between_groups(f, estimator=estimator, controls=controls, sign=sign) for f in frames]
     ok, (_, bg, *xs) = complete_arrays(frames[0], ["D", "bg", *controls])
     cov_type = "HC3" if estimator == "hc3" else "nonrobust"
-    return [ols_interaction_arrays(f["D"].to_numpy(float)[ok], bg, xs, cov_type=cov_type, sign=sign)
-            for f in frames]
+    ds = [f["D"].to_numpy(float) for f in frames] if prepared.scores is None else [s["D"] for s in prepared.scores]
+    return [ols_interaction_arrays(d[ok], bg, xs, cov_type=cov_type, sign=sign) for d in ds]
+
+
+def _tost_parts_each(prepared, bg, sign):
+    """:func:`rsnprop.propositions.interaction.between_tost_parts` of every imputed frame (``bg``:
+    the first frame's ``bg`` column; with ``shared`` frames every frame's), D from ``scores``
+    when the frames share their rows."""
+    if prepared.scores is None:
+        return [between_tost_parts(f, sign) for f in prepared.frames]
+    return [tost_parts_of(*d_arrays_by_group(s["D"], bg, sign)) for s in prepared.scores]

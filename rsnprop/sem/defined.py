@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 
 import numpy as np
 import pandas as pd
@@ -49,12 +50,19 @@ def _compile(expr: str):
     return compile(tree, "<:=>", "eval")
 
 
+@functools.lru_cache(maxsize=256)
+def _compiled(expr: str):
+    """:func:`_compile`, once per expression (the delta method evaluates every definition twice
+    per parameter; a code object is immutable, an error is raised again each time)."""
+    return _compile(expr)
+
+
 def evaluate_definitions(pt, values_by_label: dict) -> dict:
     """Evaluate every ``:=`` in order (later ones may use earlier ones)."""
     env = dict(values_by_label)
     out = {}
     for d in pt.definitions:
-        code = _compile(d.rhs)
+        code = _compiled(d.rhs)
         for name in code.co_names:
             if name not in env and name not in _FUNCS:
                 raise ModelSyntaxError("unknown label in a defined parameter", parameter="model", value=name)
@@ -79,11 +87,25 @@ def label_values(pt, theta, est_column=None, group_rows=None):
     return vals
 
 
+def _label_sources(pt):
+    """``[(label, par, value)]`` of the first row of each label: :func:`label_values` of a
+    ``theta`` is ``{label: theta[par] if par >= 0 else value}``."""
+    seen, out = set(), []
+    for r in pt.rows:
+        if r.label and r.label not in seen:
+            seen.add(r.label)
+            out.append((r.label, r.par, r.value))
+    return out
+
+
 def defined_rows(pt, theta, vcov, table, zq):
     """Rows (DataFrame) of the defined parameters: est, delta-method se, z, p, CI, std."""
 
+    sources = _label_sources(pt)
+
     def f(t):
-        return np.array(list(evaluate_definitions(pt, label_values(pt, t)).values()))
+        values = {lab: (t[par] if par >= 0 else value) for lab, par, value in sources}
+        return np.array(list(evaluate_definitions(pt, values).values()))
 
     est = f(theta)
     J = np.zeros((len(est), len(theta)))

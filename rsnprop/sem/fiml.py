@@ -317,21 +317,49 @@ def fiml_corrected(eng, theta, E_inv, h1, th1, base, thb, gdata, df, df_b, versi
     refitted) against the saturated-model moments; ``U = Wm - Wm D (D' Wm D)^-1 D' Wm`` with ``Wm``
     the observed h1 information under missingness and ``Wc`` the complete-data information at the
     h1 moments; V6: ``k = tr(Wc Wm^-1 U Wm^-1)``, V3: ``k = tr(U Wm^-1 Wc Wm^-1 U Gamma)`` with
-    ``Gamma = Wm^-1 Jm Wm^-1`` (``Jm``: casewise h1 scores); ``c = k / df``."""
+    ``Gamma = Wm^-1 Jm Wm^-1`` (``Jm``: casewise h1 scores); ``c = k / df``.  What depends on the
+    data alone (the h1 and baseline parts: :func:`_h1_parts`) is computed once per data set."""
 
+    G = len(eng.groups)
+    N = eng.ntotal
+    Wm, k_of, x3_null, c3_null = _h1_parts(eng, h1, th1, base, thb, gdata, df_b, version)
+    D = np.vstack([_moment_jacobian(eng.groups[g], theta) for g in range(G)])
+    # lavaan switches to observed.information = "h1" (unstructured) before inverting: E = D' Wm D
+    E_inv = np.linalg.inv(D.T @ Wm @ D)
+    x3 = sum(eng.ns[g] * _fml_at(eng.groups[g], theta, gdata[g].mean, gdata[g].cov) for g in range(G))
+    c3 = k_of(D, E_inv) / df
+    t1 = max(x3 - c3 * df, 0.0)
+    t2 = max(x3 - c3 * df, x3_null - c3_null * df_b, 0.0)
+    cfi = 1.0 if t2 == 0 else 1.0 - t1 / t2
+    tli = 1.0 - ((x3 - c3 * df) * df_b) / ((x3_null - c3_null * df_b) * df)
+    rmsea = math.sqrt(max(x3 / N / df - c3 / N, 0.0)) * math.sqrt(G)
+    lo, hi, _ = rmsea_ci(x3 / c3, df, N, G)
+    return {"cfi_robust": cfi, "tli_robust": tli, "rmsea_robust": rmsea,
+            "rmsea_ci_lower_robust": lo * math.sqrt(c3), "rmsea_ci_upper_robust": hi * math.sqrt(c3),
+            "fiml_corrected": version}
+
+
+def _h1_parts(eng, h1, th1, base, thb, gdata, df_b, version):
+    """The parts of :func:`fiml_corrected` that depend on the data alone (its saturated and
+    baseline models and the groups' sizes), kept on the h1 engine for the next model fitted to
+    the same data (the steps of an invariance sequence, the panel's models): ``(Wm, k_of,
+    x3_null, c3_null)`` (``k_of(D, E_inv)``: the correction's ``k`` of a model), the same numbers
+    as computing them again."""
+
+    key = (th1.tobytes(), thb.tobytes(), id(base), tuple(eng.ns), df_b, version)
+    memo = h1.__dict__.setdefault("_corrected_parts", {})
+    if key in memo:
+        return memo[key]
     G = len(eng.groups)
     N = eng.ntotal
     fg = [n / N for n in eng.ns]
     Wm = h1.observed_information(th1)
     Wmi = np.linalg.inv(Wm)
     Wc = block_diag(*[fg[g] * h1_information(gdata[g].mean, gdata[g].cov, True) for g in range(G)])
-    D = np.vstack([_moment_jacobian(eng.groups[g], theta) for g in range(G)])
     Db = np.vstack([_moment_jacobian(base.groups[g], thb) for g in range(G)])
-    # lavaan switches to observed.information = "h1" (unstructured) before inverting: E = D' Wm D
-    E_inv = np.linalg.inv(D.T @ Wm @ D)
     Eb_inv = np.linalg.inv(Db.T @ Wm @ Db)
-    x3 = sum(eng.ns[g] * _fml_at(eng.groups[g], theta, gdata[g].mean, gdata[g].cov) for g in range(G))
     x3_null = sum(eng.ns[g] * _fml_at(base.groups[g], thb, gdata[g].mean, gdata[g].cov) for g in range(G))
+    gamma = None
     if version == "V3":
         # casewise h1 scores span every group's parameters (zero outside the case's group)
         Jm = sum((lambda s_: s_.T @ s_ / N)(h1.casewise_scores(th1, g)) for g in range(G))
@@ -347,14 +375,6 @@ def fiml_corrected(eng, theta, E_inv, h1, th1, base, thb, gdata, df, df_b, versi
             return float(np.sum(M * gamma.T))
         return float(np.sum(Wc * Wmi.T) - np.sum((Dx.T @ WcD) * Ex.T))
 
-    c3 = k_of(D, E_inv) / df
-    c3_null = k_of(Db, Eb_inv) / df_b
-    t1 = max(x3 - c3 * df, 0.0)
-    t2 = max(x3 - c3 * df, x3_null - c3_null * df_b, 0.0)
-    cfi = 1.0 if t2 == 0 else 1.0 - t1 / t2
-    tli = 1.0 - ((x3 - c3 * df) * df_b) / ((x3_null - c3_null * df_b) * df)
-    rmsea = math.sqrt(max(x3 / N / df - c3 / N, 0.0)) * math.sqrt(G)
-    lo, hi, _ = rmsea_ci(x3 / c3, df, N, G)
-    return {"cfi_robust": cfi, "tli_robust": tli, "rmsea_robust": rmsea,
-            "rmsea_ci_lower_robust": lo * math.sqrt(c3), "rmsea_ci_upper_robust": hi * math.sqrt(c3),
-            "fiml_corrected": version}
+    memo.clear()
+    memo[key] = out = (Wm, k_of, x3_null, k_of(Db, Eb_inv) / df_b)
+    return out
