@@ -118,14 +118,15 @@ def check_measurement(clean_df, plan, *, bg_definition=None) -> dict:
 
     m = plan.measurement
     bg = bg_definition or plan.born_global_definition
-    if bg not in clean_df.columns:
+    names = clean_df.columns.tolist()       # the column names once (not an Index read per pattern)
+    if bg not in names:
         return _empty(plan, "not_available", f"born-global column {bg!r} not in the data")
-    items = benefit_items(clean_df.columns, plan)
+    items = benefit_items(names, plan)
     if min(len(v) for v in items.values()) < 2:
         return _empty(plan, "not_available", "fewer than 2 item columns per benefit scale in the data")
     cols = items["relational"] + items["informational"]
     sub, n_total = _model_rows(clean_df, cols, bg, m.missing)
-    counts = sub[bg].value_counts()
+    counts = np.unique(sub[bg].to_numpy(), return_counts=True)[1]     # the groups present (value_counts)
     if len(counts) < 2 or counts.min() < plan.min_group_size:
         return _empty(plan, "not_available", "a group has fewer firms than the plan's min_group_size",
                       n=int(len(sub)), n_total=n_total)
@@ -146,15 +147,15 @@ def _model_rows(clean_df, cols, bg, missing):
     at least one item (FIML) answered, sorted by group (stable: traditional = group 1), index
     0..n-1.  Float columns (the clean data's) are selected on their arrays: the same frame as
     pandas' selection, without a frame per step."""
-    sel = clean_df[cols + [bg]]
-    if not all(t == np.float64 for t in sel.dtypes):
-        sub = sel.copy()
+    columns = [clean_df[c] for c in cols + [bg]]
+    if not all(s.dtype == np.float64 for s in columns):
+        sub = clean_df[cols + [bg]].copy()
         sub = sub[sub[bg].isin([0, 1, True, False])]
         n_total = int(len(sub))
         sub = sub.dropna() if missing == "listwise" else sub[sub[cols].notna().any(axis=1)]
         sub[bg] = sub[bg].astype(int)
         return sub.sort_values(bg, kind="stable").reset_index(drop=True), n_total
-    x = sel.to_numpy()
+    x = np.column_stack([s.to_numpy() for s in columns])
     g = x[:, -1]
     keep = (g == 0) | (g == 1)
     n_total = int(keep.sum())
@@ -162,9 +163,9 @@ def _model_rows(clean_df, cols, bg, missing):
     keep &= answered.all(axis=1) if missing == "listwise" else answered.any(axis=1)
     x = x[keep]
     x = x[np.argsort(x[:, -1], kind="stable")]
-    frame = {c: x[:, k].copy() for k, c in enumerate(cols)}
+    frame = pd.DataFrame(x[:, :-1], columns=cols)       # one block of floats, then the group
     frame[bg] = x[:, -1].astype(int)
-    return pd.DataFrame(frame), n_total
+    return frame, n_total
 
 
 def _run_check(model, sub, bg, levels, m, detail):

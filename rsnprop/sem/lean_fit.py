@@ -73,7 +73,8 @@ def _bfgs_inverse(H, s_, y_):
     if sy <= 1e-16:
         return H
     Hy = H @ y_
-    return H + ((sy + y_ @ Hy) / (sy * sy)) * np.outer(s_, s_) - (np.outer(Hy, s_) + np.outer(s_, Hy)) / sy
+    s_col, s_row = s_[:, None], s_[None, :]          # np.outer's products without its wrapper
+    return H + ((sy + y_ @ Hy) / (sy * sy)) * (s_col * s_row) - (Hy[:, None] * s_row + s_col * Hy[None, :]) / sy
 
 
 def lean_fit(engine, theta0, maxit: int = 500, tol: float = 1e-8, fisher_steps: int = 4):

@@ -6,8 +6,9 @@ import numpy as np
 
 from .engine import Engine, GroupData, _GroupModel
 from .partable import ParTable
+from .start_plan import start_plan
 
-__all__ = ["build_engine", "start_values", "fill_matrices"]
+__all__ = ["build_engine", "start_values", "start_values_loops", "fill_matrices"]
 
 
 def build_engine(pt: ParTable, data: list[GroupData]) -> Engine:
@@ -68,8 +69,17 @@ def start_values(pt: ParTable, data: list[GroupData], previous=None) -> np.ndarr
     sample means, everything else 0.  ``previous`` (``(partable, theta)`` of a fit of a nested
     model, e.g. the previous step of an invariance sequence): every parameter with a row of the
     same ``lhs, op, rhs, group`` there starts at that row's estimate (a parameter shared by
-    several rows at the estimate of its first row), a warm start.
+    several rows at the estimate of its first row), a warm start.  The table's part is worked
+    out once per structure (:mod:`rsnprop.sem.start_plan`, the same bits as the loops of
+    :func:`start_values_loops`, which decide when a previous estimate is not finite).
     """
+    plan = start_plan(pt, None if previous is None else previous[0])
+    theta = plan.values(data, None if previous is None else np.asarray(previous[1], dtype=float))
+    return start_values_loops(pt, data, previous) if theta is None else theta
+
+
+def start_values_loops(pt: ParTable, data: list[GroupData], previous=None) -> np.ndarray:
+    """:func:`start_values` by loops over the table's rows (every call)."""
     theta = np.full(pt.npar, np.nan)
     if previous is not None:
         _warm(theta, pt, *previous)

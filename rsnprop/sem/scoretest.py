@@ -260,19 +260,25 @@ def univariate_downdate(info, R, score, N, m):
     return out if np.all(np.isfinite(out)) else None
 
 
+def _p_values(uni, correction):
+    """``(p-values, corrected p-values)`` of the univariate statistics ``uni`` (1 df)."""
+    p_uni = chi2_sf(uni, 1)
+    return p_uni, p_adjust([float(p) for p in p_uni], correction)
+
+
 def _decisive(uni, correction, alpha, rel=1e-6):
-    """``uni`` unless a decision on it is within rounding: a corrected p-value within ``rel`` of
-    ``alpha``, or two statistics within ``rel`` of each other (their order picks the constraint
-    freed first); None then (and when ``uni`` is None)."""
+    """``(uni, p-values, corrected p-values)`` unless a decision on ``uni`` is within rounding: a
+    corrected p-value within ``rel`` of ``alpha``, or two statistics within ``rel`` of each other
+    (their order picks the constraint freed first); None then (and when ``uni`` is None)."""
     if uni is None:
         return None
-    p_adj = np.asarray(p_adjust([float(p) for p in chi2_sf(uni, 1)], correction))
-    if np.any(np.abs(p_adj - alpha) <= rel * alpha):
+    p_uni, p_adj = _p_values(uni, correction)
+    if np.any(np.abs(np.asarray(p_adj) - alpha) <= rel * alpha):
         return None
     srt = np.sort(uni)
     if np.any(np.diff(srt) <= rel * np.maximum(np.abs(srt[1:]), 1e-300)):
         return None
-    return uni
+    return uni, p_uni, p_adj
 
 
 def _eq_type(row, lv):
@@ -358,18 +364,19 @@ def score_tests(res, *, types=None, correction="holm", alpha=0.05, cumulative=Tr
     m = len(pairs)
     always = list(range(m, len(cons)))
     total = _release_stat(info, R, always, score, N) if cumulative else float("nan")
-    uni = None if cumulative else _decisive(univariate_downdate(info, R, score, N, m), correction, alpha)
-    if uni is None:
+    decided = None if cumulative else _decisive(univariate_downdate(info, R, score, N, m), correction, alpha)
+    if decided is None:
         uni = np.array([_release_stat(info, R, [j for j in range(len(cons)) if j != i], score, N)
                         for i in range(m)])
+        p_uni, p_adj = _p_values(uni, correction)
+    else:
+        uni, p_uni, p_adj = decided          # the p-values of the downdate's statistics, computed once
     order = np.argsort(-uni, kind="stable")
     # the first cumulative test releases the largest univariate one, the last one releases all
     # (the total test): the same statistics, not computed again
     cum = np.array([uni[order[0]] if r == 0 else total if r == m - 1 else
                     _release_stat(info, R, [j for j in range(len(cons)) if j not in set(order[:r + 1])],
                                   score, N) for r in range(m if cumulative else 0)])
-    p_uni = chi2_sf(uni, 1)
-    p_adj = p_adjust([float(p) for p in p_uni], correction)
     rows = []
     for i, (ref, row, _, _) in enumerate(pairs):
         rows.append({"lhs": row.lhs, "op": row.op, "rhs": row.rhs if row.op != "~1" else "",
