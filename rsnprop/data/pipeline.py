@@ -216,8 +216,7 @@ def _row_flags(careless, miss_share, sample) -> dict:
     flags = dict(careless.flags)
     if miss_share is not None:
         flags["missing_share"] = miss_share
-    for c in sample.elig.columns:
-        flags[c] = sample.elig[c].to_numpy()
+    flags.update(sample.columns())
     return flags
 
 

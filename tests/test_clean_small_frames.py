@@ -1,0 +1,95 @@
+"""The frames of a small clean built from their blocks (ninth round of issue 21): each
+against the pandas construction it replaces, with the block layout."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rsnprop.data.eligibility import _criteria_frame, check_eligibility, screen_eligibility
+from rsnprop.data.log import Findings
+from rsnprop.data.rules import CleaningRules
+from rsnprop.data.skip_logic import apply_skip_logic
+from rsnprop.data.small_frames import frame_of_columns
+from rsnprop.data.validate_small import validate_items_small
+from rsnprop.instrument import load_instrument
+from rsnprop.simulate import simulate_study
+
+
+def layout(df):
+    """Each block's dtype, columns, array type and memory order."""
+    return [(str(b.dtype), b.mgr_locs.as_array.tolist(), type(b.values).__name__,
+             getattr(getattr(b.values, "flags", None), "c_contiguous", None),
+             getattr(getattr(b.values, "flags", None), "f_contiguous", None))
+            for b in df._mgr.blocks]
+
+
+def assert_same_frame(a, b):
+    assert list(a.columns) == list(b.columns) and a.columns.dtype == b.columns.dtype
+    pd.testing.assert_index_equal(a.index, b.index, exact=True)
+    assert list(map(str, a.dtypes)) == list(map(str, b.dtypes))
+    assert a.equals(b)
+    assert layout(a) == layout(b)
+
+
+def random_columns(rng, n):
+    cols = {"row": np.arange(1, n + 1), "flag": rng.random(n) < 0.5,
+            "x": np.where(rng.random(n) < 0.2, np.nan, rng.normal(size=n)),
+            "k": rng.integers(0, 5, n), "u": rng.integers(0, 5, n).astype(np.uint8),
+            "f32": rng.random(n).astype(np.float32)}
+    ids = np.array([f"r{i}" for i in range(n)], dtype=object)
+    ids[rng.random(n) < 0.3] = None
+    cols["id"] = ids
+    cols["mixed"] = np.array([1, "a", None, 2.5][:1] * n, dtype=object)
+    cols["mixed"][: n // 2] = "a"
+    cols["none"] = np.array([None] * n, dtype=object)
+    cols["when"] = np.arange(n).astype("datetime64[s]")
+    return cols
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 300])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_frame_of_columns_is_the_constructor(n, seed):
+    cols = random_columns(np.random.default_rng(seed), n)
+    got = frame_of_columns(dict(cols), n)
+    assert_same_frame(got, pd.DataFrame(dict(cols), copy=False))
+    # the numeric columns are views of the arrays, as the constructor keeps them
+    assert np.shares_memory(got["x"].to_numpy(), cols["x"])
+    # any column set in the order given
+    keys = list(cols)[::-1]
+    assert_same_frame(frame_of_columns({k: cols[k] for k in keys}, n),
+                      pd.DataFrame({k: cols[k] for k in keys}, copy=False))
+
+
+def test_frame_of_columns_falls_back():
+    for cols, n in (({"a": [1, 2]}, 2), ({1: np.zeros(2)}, 2),
+                    ({"a": np.zeros(3)}, 3), ({}, 0)):
+        assert_same_frame(frame_of_columns(dict(cols), n), pd.DataFrame(dict(cols), copy=False))
+
+
+@pytest.mark.parametrize("n", [1, 5, 300])
+def test_criteria_frame_and_columns(n):
+    ins = load_instrument("instruments/rsn_internationalisation.yaml")
+    raw = simulate_study(ins, "p1p2", n=n, seed=n)
+    rules = CleaningRules()
+    cols = [c for c in raw.columns if c in ins.items]
+    values, _, _ = validate_items_small(raw, ins, rules, cols)
+    found = Findings()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        routing = apply_skip_logic(values, ins, found)
+        ref = check_eligibility(values, ins, rules.eligibility, routed=routing.routed)
+        sample = screen_eligibility(values, ins, rules, routing, np.ones(n), np.zeros(n, bool),
+                                    found)
+    assert sample.elig.equals(ref) and list(sample.elig.columns) == list(ref.columns)
+    assert list(map(str, sample.elig.dtypes)) == list(map(str, ref.dtypes))
+    for c, a in sample.columns().items():
+        np.testing.assert_array_equal(a, ref[c].to_numpy())
+    # another index: the constructor's frame
+    idx = pd.RangeIndex(1, n + 1)
+    assert_same_frame(_criteria_frame(sample.criteria, idx),
+                      pd.DataFrame(sample.criteria, index=idx))
+
