@@ -93,3 +93,50 @@ def test_criteria_frame_and_columns(n):
     assert_same_frame(_criteria_frame(sample.criteria, idx),
                       pd.DataFrame(sample.criteria, index=idx))
 
+
+
+def pieces(rng, n):
+    """Frames as the analysis frame's assembly meets them: a str column, an object block,
+    float blocks (column- and row-major), a mixed frame."""
+    ids = np.array([f"r{i}" for i in range(n)], dtype=object)
+    a = pd.DataFrame({"resp_id": ids})
+    b = pd.DataFrame(np.asfortranarray(rng.normal(size=(n, 3))), columns=["x", "y", "z"],
+                     copy=False)
+    c = pd.DataFrame(np.array([["u", None]] * n, dtype=object), columns=["t1", "t2"],
+                     dtype=object)
+    d = pd.DataFrame({"f": rng.random(n), "s": ids, "g": rng.random(n), "i": np.arange(n)})
+    e = pd.DataFrame(rng.normal(size=(n, 2)), columns=["p", "q"])
+    return [a, b, c, d, e]
+
+
+@pytest.mark.parametrize("n", [1, 2, 300])
+def test_concat_columns_is_pandas_concat(n):
+    from rsnprop.data.small_frames import concat_columns
+
+    frames = pieces(np.random.default_rng(n), n)
+    assert_same_frame(concat_columns(frames, n), pd.concat(frames, axis=1).reset_index(drop=True))
+    # another index, names not text: pandas' own concatenation
+    moved = [f.set_axis(pd.RangeIndex(5, 5 + n)) for f in frames]
+    assert_same_frame(concat_columns(moved, n), pd.concat(moved, axis=1).reset_index(drop=True))
+    odd = frames + [pd.DataFrame({1: np.zeros(n)})]
+    assert_same_frame(concat_columns(odd, n), pd.concat(odd, axis=1).reset_index(drop=True))
+
+
+@pytest.mark.parametrize("n", [1, 2, 300])
+@pytest.mark.parametrize("first", ["num", "text"])
+def test_frame_in_order_is_concat_then_take(n, first):
+    from rsnprop.data.small_frames import frame_in_order
+
+    rng = np.random.default_rng(n)
+    num = ["x", "y", "z", "w"]
+    others = ["t1", "t2"]
+    block = np.asfortranarray(rng.normal(size=(n, 4)))
+    obj = np.asfortranarray(np.array([["u", None]] * n, dtype=object))
+    # each part's names in the order of ``columns`` (as the kept rows take them)
+    columns = ["x", "t1", "y", "z", "t2", "w"] if first == "num" else \
+        ["t1", "x", "y", "t2", "z", "w"]
+    both = pd.concat([pd.DataFrame(block, columns=num, copy=False),
+                      pd.DataFrame(obj, columns=others, dtype=object, copy=False)], axis=1)
+    at = {c: i for i, c in enumerate(both.columns.tolist())}
+    ref = both.take([at[c] for c in columns], axis=1)
+    assert_same_frame(frame_in_order([(block, num), (obj, others)], columns, n), ref)

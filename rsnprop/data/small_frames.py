@@ -33,7 +33,7 @@ try:   # pandas >= 3.0
 except ImportError:     # pragma: no cover - older pandas: the constructor itself
     _from_blocks = None
 
-__all__ = ["frame_of_columns"]
+__all__ = ["frame_of_columns", "concat_columns", "frame_in_order"]
 
 #: NumPy kinds a 1-D column keeps as its own block, as it is (bool, int, uint, float)
 _AS_IS = frozenset("biuf")
@@ -58,3 +58,57 @@ def frame_of_columns(columns: dict, n: int) -> pd.DataFrame:
                 return pd.DataFrame(columns, copy=False)   # datetimes...: pandas' own blocks
         blocks.append((v.reshape(1, n), np.array([i])))
     return _from_blocks(blocks, pd.RangeIndex(n), column_index(names))
+
+
+def _default_index(index, n) -> bool:
+    return isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1 \
+        and len(index) == n
+
+
+def concat_columns(frames, n: int) -> pd.DataFrame:
+    """``pd.concat(frames, axis=1).reset_index(drop=True)`` of frames of ``n`` rows on the
+    default index: the same frame, each frame's blocks in order (their columns shifted), as
+    that concatenation leaves them; the concatenation itself for anything else (another
+    index, names that are not text, blocks that are neither NumPy arrays nor 1-D pandas
+    arrays)."""
+    blocks, names = [], []
+    for f in frames:
+        cols = f.columns.tolist()
+        parts = _blocks_of(f) if _from_blocks is not None and _default_index(f.index, n) else None
+        if parts is None or not all(type(c) is str for c in cols):
+            return pd.concat(frames, axis=1).reset_index(drop=True)
+        blocks += [(v, loc + len(names)) for v, loc in parts]
+        names += cols
+    return _from_blocks(blocks, pd.RangeIndex(n), column_index(names))
+
+
+def _blocks_of(frame):
+    """``[(values, column positions)]`` of the blocks of ``frame`` (None when pandas' block
+    manager is not as expected)."""
+    try:
+        out = []
+        for b in frame._mgr.blocks:
+            v = b.values
+            if not (isinstance(v, np.ndarray) and v.ndim == 2 or
+                    isinstance(v, pd.api.extensions.ExtensionArray) and v.ndim == 1):
+                return None
+            out.append((v, np.asarray(b.mgr_locs.as_array, dtype=np.intp)))
+        return out
+    except AttributeError:
+        return None
+
+
+def frame_in_order(parts, columns, n: int):
+    """The frame of ``columns`` (text names, each in one part) made of ``parts``, ``[(2-D
+    array (n x k), its k names in the order of columns)]``: each array one block (its transpose, a view), as
+    ``pd.concat([pd.DataFrame(a, columns=names), ...], axis=1)`` taken in the order of
+    ``columns`` leaves them when each array is column-major (the take copies each block as
+    a C-ordered ``(k, n)`` array, the blocks in the order of their first column). None
+    without pandas' ``create_dataframe_from_blocks``."""
+    if _from_blocks is None:
+        return None
+    at = {c: i for i, c in enumerate(columns)}
+    blocks = [(np.asfortranarray(a).T, np.array([at[c] for c in names], dtype=np.intp))
+              for a, names in parts if len(names)]
+    blocks.sort(key=lambda b: int(b[1].min()))
+    return _from_blocks(blocks, pd.RangeIndex(n), column_index(columns))
