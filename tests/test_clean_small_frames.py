@@ -140,3 +140,49 @@ def test_frame_in_order_is_concat_then_take(n, first):
     at = {c: i for i, c in enumerate(both.columns.tolist())}
     ref = both.take([at[c] for c in columns], axis=1)
     assert_same_frame(frame_in_order([(block, num), (obj, others)], columns, n), ref)
+
+
+@pytest.mark.parametrize("n", [1, 2, 300])
+def test_export_floats_is_the_pandas_read(n):
+    from rsnprop.data.validate_small import _export_floats, columns_array
+
+    rng = np.random.default_rng(n)
+    x = rng.normal(size=(n, 4))
+    x[rng.random((n, 4)) < 0.2] = np.nan
+    x[0, 0] = -0.0
+    df = pd.DataFrame(x, columns=["a", "b", "c", "d"])
+    df["i"] = rng.integers(-5, 5, n)
+    df["u"] = rng.integers(0, 2**63, n, dtype=np.uint64)
+    df["s"] = "t"
+    df["f32"] = rng.random(n).astype(np.float32)
+    df["e"] = rng.random(n)
+    df["big"] = np.int64(2**53 + 1)
+    for cols in (["d", "i", "a", "u", "e", "f32", "big"], ["e"], ["i"], []):
+        got = _export_floats(df, cols)
+        ref = df.take([df.columns.get_loc(c) for c in cols], axis=1).to_numpy(
+            dtype="float64", na_value=np.nan)
+        assert got.dtype == np.float64 and got.shape == ref.shape
+        np.testing.assert_array_equal(got.view(np.uint64), ref.view(np.uint64))
+    ea = df.astype({"i": "Int64"})       # a pandas array: the pandas read
+    np.testing.assert_array_equal(_export_floats(ea, ["a", "i"]), columns_array(ea, ["a", "i"]))
+
+
+@pytest.mark.parametrize("n", [1, 2, 300])
+@pytest.mark.parametrize("k, t", [(3, 2), (3, 0), (0, 2)])
+def test_values_frame_is_the_concatenation(n, k, t):
+    from rsnprop.data.validate_small import _values_frame
+
+    rng = np.random.default_rng(n + k + t)
+    floats = np.asfortranarray(rng.normal(size=(n, 5)))[:, :k]
+    obj = np.asfortranarray(np.array([["a", None, 1.5]] * n, dtype=object)[:, :t])
+    num, text = ["x", "y", "z"][:k], ["s", "t"][:t]
+    idx = pd.RangeIndex(n)
+    ref = pd.DataFrame(floats, columns=num, index=idx, copy=False)
+    if text:
+        ref = pd.concat([ref, pd.DataFrame(obj, columns=text, index=idx, dtype=object,
+                                           copy=False)], axis=1)
+    got = _values_frame(floats, num, obj, text, idx)
+    assert_same_frame(got, ref)
+    assert k == 0 or np.shares_memory(got[num[0]].to_numpy(), floats)
+    other = pd.RangeIndex(1, n + 1)       # another index: the concatenation itself
+    assert _values_frame(floats, num, obj, text, other).index.equals(other)

@@ -33,7 +33,7 @@ try:   # pandas >= 3.0
 except ImportError:     # pragma: no cover - older pandas: the constructor itself
     _from_blocks = None
 
-__all__ = ["frame_of_columns", "concat_columns", "frame_in_order"]
+__all__ = ["frame_of_columns", "concat_columns", "frame_in_order", "default_index"]
 
 #: NumPy kinds a 1-D column keeps as its own block, as it is (bool, int, uint, float)
 _AS_IS = frozenset("biuf")
@@ -60,7 +60,8 @@ def frame_of_columns(columns: dict, n: int) -> pd.DataFrame:
     return _from_blocks(blocks, pd.RangeIndex(n), column_index(names))
 
 
-def _default_index(index, n) -> bool:
+def default_index(index, n) -> bool:
+    """``index`` is ``RangeIndex(n)``."""
     return isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1 \
         and len(index) == n
 
@@ -74,7 +75,7 @@ def concat_columns(frames, n: int) -> pd.DataFrame:
     blocks, names = [], []
     for f in frames:
         cols = f.columns.tolist()
-        parts = _blocks_of(f) if _from_blocks is not None and _default_index(f.index, n) else None
+        parts = _blocks_of(f) if _from_blocks is not None and default_index(f.index, n) else None
         if parts is None or not all(type(c) is str for c in cols):
             return pd.concat(frames, axis=1).reset_index(drop=True)
         blocks += [(v, loc + len(names)) for v, loc in parts]

@@ -34,6 +34,7 @@ import pandas as pd
 
 from .frames import column_index, kept_per_columns
 from .recode import _norm, split_multi, to_codes
+from .small_frames import default_index, frame_in_order
 from .validate import (
     _bounds,
     _fmt_num,
@@ -134,6 +135,32 @@ def _kept_floats(frame, cols):
         return None
     out = np.empty((hit[2].shape[0], len(idx)), order="F")
     return np.take(hit[2], idx, axis=1, out=out)
+
+
+def _export_floats(frame, cols):
+    """:func:`columns_array` of the export's numeric columns ``cols``, gathered from the
+    frame's NumPy blocks (the same floats: a copy of float64 values, integers converted as
+    ``astype`` does) instead of a pandas ``take`` of them and its ``to_numpy``; through
+    :func:`columns_array` when a column is in another kind of block."""
+    try:
+        mgr = frame._mgr
+        blknos, blklocs = mgr.blknos, mgr.blklocs
+        pos = {c: i for i, c in enumerate(frame.columns.tolist())}
+        by_block: dict = {}
+        for j, c in enumerate(cols):
+            k = pos[c]
+            js, locs = by_block.setdefault(int(blknos[k]), ([], []))
+            js.append(j)
+            locs.append(int(blklocs[k]))
+        out = np.empty((len(frame), len(cols)), order="F")
+        for b, (js, locs) in by_block.items():
+            v = mgr.blocks[b].values
+            if not isinstance(v, np.ndarray) or v.ndim != 2 or v.dtype.kind not in "iuf":
+                return columns_array(frame, cols)
+            out[:, js] = v[locs].T
+        return out
+    except (AttributeError, KeyError, TypeError, IndexError):   # other pandas internals
+        return columns_array(frame, cols)
 
 
 #: dtype -> numeric and not boolean (pandas' dtype tests cost more than the check of a column)
@@ -305,7 +332,7 @@ def validate_items_small(df, instrument, rules, columns):
     _validate_others(df, instrument, columns, tokens, positions, block, slot, fast_set,
                      out, col_probs, col_recodes, split_multi, to_codes)
     if fast:
-        arr = columns_array(df, fast)
+        arr = _export_floats(df, fast)
         fast_items = [items[c] for c in fast]
         suspect = _suspect(arr, fast_items, tokens)
         # the suspect columns checked together (the floats read above, not a pandas column
@@ -323,15 +350,26 @@ def validate_items_small(df, instrument, rules, columns):
     recodes = {col: col_recodes[col] for col in columns if col in col_recodes}
     problems = pd.concat(probs, ignore_index=True) if probs else problems_frame()
     num = sorted(slot, key=slot.get)
-    values = pd.DataFrame(block[:, :len(num)], columns=column_index(num), index=df.index,
-                          copy=False)
     text = [c for c in columns if c not in slot]
     obj = _text_block(out, text)
-    if text:
-        values = pd.concat([values, pd.DataFrame(obj, columns=column_index(text), index=df.index,
-                                                 dtype=object, copy=False)], axis=1)
+    values = _values_frame(block[:, :len(num)], num, obj, text, df.index)
     _remember_floats(values, num, block[:, :len(num)], text, obj)
     return values, problems, recodes
+
+
+def _values_frame(floats, num, obj, text, index):
+    """The frame of the column-major blocks ``floats`` (columns ``num``) and ``obj``
+    (``text``) side by side: built from the two blocks on the default index (the frame
+    ``pd.concat`` of their frames gives), else by that concatenation."""
+    if default_index(index, len(index)):
+        values = frame_in_order([(floats, num), (obj, text)], num + text, len(index))
+        if values is not None:
+            return values
+    values = pd.DataFrame(floats, columns=column_index(num), index=index, copy=False)
+    if text:
+        values = pd.concat([values, pd.DataFrame(obj, columns=column_index(text), index=index,
+                                                 dtype=object, copy=False)], axis=1)
+    return values
 
 
 def _text_block(out, text):
