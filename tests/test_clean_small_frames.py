@@ -186,3 +186,52 @@ def test_values_frame_is_the_concatenation(n, k, t):
     assert k == 0 or np.shares_memory(got[num[0]].to_numpy(), floats)
     other = pd.RangeIndex(1, n + 1)       # another index: the concatenation itself
     assert _values_frame(floats, num, obj, text, other).index.equals(other)
+
+
+def with_duplicates(raw, seed):
+    """``raw`` with later copies of some rows: exact, with -0.0 for 0.0, under another id,
+    mostly unanswered copies, and near copies (one answer changed)."""
+    rng = np.random.default_rng(seed)
+    raw = raw.copy()
+    n = len(raw)
+    src = rng.choice(n, size=max(1, n // 5))
+    dst = rng.choice(n, size=len(src))
+    for k, (a, b) in enumerate(zip(src.tolist(), dst.tolist())):
+        if a >= b:
+            continue
+        raw.iloc[b] = raw.iloc[a]
+        if k % 4 == 1:
+            raw.loc[b, "resp_id"] = f"other{k}"
+        elif k % 4 == 2:
+            c = rng.choice([c for c in raw.columns if raw[c].dtype == np.float64])
+            raw.loc[b, c] = 1.0 + np.nan_to_num(raw.loc[b, c])
+        elif k % 4 == 3:          # -0.0 where the first copy has 0.0: the same answer
+            raw.loc[a, "foreign_share_now"], raw.loc[b, "foreign_share_now"] = 0.0, -0.0
+    if n > 4:
+        raw.iloc[3, 2:] = np.nan
+        raw.iloc[4, 2:] = np.nan
+    return raw
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 60, 300])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_duplicates_small_against_row_keys(monkeypatch, n, seed):
+    from rsnprop.data import duplicates
+    from rsnprop.data.columns import respondent_ids
+
+    ins = load_instrument("instruments/rsn_internationalisation.yaml")
+    raw = with_duplicates(simulate_study(ins, "p1p2", n=n, seed=seed), seed)
+    cols = [c for c in raw.columns if c in ins.items]
+    values, _, _ = validate_items_small(raw, ins, CleaningRules(), cols)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ids = respondent_ids(raw, lambda m: None)
+    cases = [list(values.columns), [c for c in values.columns if values[c].dtype == object],
+             [c for c in values.columns if values[c].dtype != object][:5]]
+    got = [duplicates.find_duplicates(ids, values, c) for c in cases]
+    monkeypatch.setattr(duplicates, "SMALL_ROWS", 0)
+    ref = [duplicates.find_duplicates(ids, values, c) for c in cases]
+    for (a1, a2), (b1, b2) in zip(got, ref):
+        np.testing.assert_array_equal(a1, b1)
+        np.testing.assert_array_equal(a2, b2)
+    assert n < 60 or any(r[1].any() for r in ref)          # duplicates were met
