@@ -235,3 +235,21 @@ def test_duplicates_small_against_row_keys(monkeypatch, n, seed):
         np.testing.assert_array_equal(a1, b1)
         np.testing.assert_array_equal(a2, b2)
     assert n < 60 or any(r[1].any() for r in ref)          # duplicates were met
+
+
+@pytest.mark.parametrize("n", [1, 60, 300])
+@pytest.mark.parametrize("bad", [False, True])
+def test_problem_rows_are_the_table_rows(n, bad):
+    from test_clean_small_block import hostile
+
+    ins = load_instrument("instruments/rsn_internationalisation.yaml")
+    raw = simulate_study(ins, "p1p2", n=n, seed=n, invalid_rate=0.1)
+    raw = hostile(raw, n) if bad else raw
+    cols = [c for c in raw.columns if c in ins.items]
+    rules = CleaningRules()
+    values, table, recodes = validate_items_small(raw, ins, rules, cols)
+    values2, rows, recodes2 = validate_items_small(raw, ins, rules, cols, table=False)
+    assert values.equals(values2) and recodes == recodes2
+    assert len(rows) == len(table)
+    np.testing.assert_array_equal(rows.rows, table["row"].to_numpy())
+    assert n < 60 or len(table)

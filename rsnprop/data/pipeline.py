@@ -237,7 +237,8 @@ def _clean(frames, instrument, rules, source, diagnostics=True, on_data=None):
     stage("respondent ids")
     ids = respondent_ids(cols.df, found.warn)
     stage("recode and validate values")
-    values, recodes, languages = validated_values(cols, instrument, rules, found)
+    values, recodes, languages = validated_values(cols, instrument, rules, found,
+                                                  table=diagnostics)
     cols.df = None        # the export itself is no longer needed
     stage("skip logic and required items")
     routing = apply_skip_logic(values, instrument, found)

@@ -47,7 +47,7 @@ from .validate import (
 from .validate_text import _validate_others
 
 __all__ = ["validate_items_small", "columns_array", "float_column", "forget_floats", "kept_text",
-           "SMALL_ROWS"]
+           "SMALL_ROWS", "ProblemRows"]
 
 #: up to this many rows :func:`.item_values.validated_values` validates with
 #: :func:`validate_items_small` (beyond, :func:`.validate.validate_items`)
@@ -311,10 +311,32 @@ def _recode_tokens(sub, items, tokens) -> list:
     return rcs
 
 
-def validate_items_small(df, instrument, rules, columns):
+class ProblemRows:
+    """The problems found, counted but not tabled: their rows (0-based, one per problem, in
+    the table's order). What :func:`rsnprop.data.clean` with ``diagnostics=False`` reads of
+    the problems table: its length (the log's ``problems_total``) and its rows (the
+    ``invalid_value`` exclusions)."""
+
+    def __init__(self, rows):
+        self.rows = rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def _problem_rows(parts) -> ProblemRows:
+    """The rows of the problem ``parts`` (frames and ``(rows, column, values, reason)``
+    tuples, :func:`.validate._merge_problems`) without their table."""
+    rows = [np.asarray(p[0] if isinstance(p, tuple) else p["row"].to_numpy(), dtype=np.int64)
+            for p in parts]
+    return ProblemRows(np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64))
+
+
+def validate_items_small(df, instrument, rules, columns, *, table=True):
     """:func:`.validate.validate_items` for a small ``df``: the same ``(values, problems,
     recodes)`` (see there), the numeric columns checked together (module docstring).
-    A frame whose column names repeat goes to :func:`.validate.validate_items`."""
+    A frame whose column names repeat goes to :func:`.validate.validate_items`.
+    ``table=False``: ``problems`` is a :class:`ProblemRows` (the same rows, no table)."""
     if not df.columns.is_unique:
         return validate_items(df, instrument, rules, columns)
     tokens = {_norm(t) for t in rules.missing_tokens}
@@ -330,7 +352,7 @@ def validate_items_small(df, instrument, rules, columns):
     out, col_probs, col_recodes = {}, {}, {}
     fast_set = set(fast)
     _validate_others(df, instrument, columns, tokens, positions, block, slot, fast_set,
-                     out, col_probs, col_recodes, split_multi, to_codes)
+                     out, col_probs, col_recodes, split_multi, to_codes, series=False)
     if fast:
         arr = _export_floats(df, fast)
         fast_items = [items[c] for c in fast]
@@ -346,9 +368,13 @@ def validate_items_small(df, instrument, rules, columns):
             col_probs[col] = pr
             if rc:
                 col_recodes[col] = rc
-    probs = _merge_problems([f for col in columns for f in col_probs.get(col, ())])
+    parts = [f for col in columns for f in col_probs.get(col, ())]
     recodes = {col: col_recodes[col] for col in columns if col in col_recodes}
-    problems = pd.concat(probs, ignore_index=True) if probs else problems_frame()
+    if table:
+        probs = _merge_problems(parts)
+        problems = pd.concat(probs, ignore_index=True) if probs else problems_frame()
+    else:
+        problems = _problem_rows(parts)
     num = sorted(slot, key=slot.get)
     text = [c for c in columns if c not in slot]
     obj = _text_block(out, text)
@@ -373,10 +399,10 @@ def _values_frame(floats, num, obj, text, index):
 
 
 def _text_block(out, text):
-    """The text columns ``out[c]`` (object Series of the validated values) as one
+    """The text columns ``out[c]`` (object arrays or Series of the validated values) as one
     column-major object array: the block ``pd.DataFrame({c: out[c] for c in text})`` makes
     (the same objects), without a pandas step per column."""
     obj = np.empty((len(out[text[0]]) if text else 0, len(text)), dtype=object, order="F")
     for j, c in enumerate(text):
-        obj[:, j] = out[c].to_numpy()
+        obj[:, j] = out[c] if isinstance(out[c], np.ndarray) else out[c].to_numpy()
     return obj
