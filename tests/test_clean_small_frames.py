@@ -253,3 +253,22 @@ def test_problem_rows_are_the_table_rows(n, bad):
     assert len(rows) == len(table)
     np.testing.assert_array_equal(rows.rows, table["row"].to_numpy())
     assert n < 60 or len(table)
+
+
+@pytest.mark.parametrize("n", [1, 60, 300])
+def test_answered_block_is_notna(n):
+    from test_clean_small_block import hostile
+
+    from rsnprop.data.validate_small import answered_block
+
+    ins = load_instrument("instruments/rsn_internationalisation.yaml")
+    raw = hostile(simulate_study(ins, "p1p2", n=n, seed=n, missing_rate=0.2), n)
+    cols = [c for c in raw.columns if c in ins.items]
+    values, _, _ = validate_items_small(raw, ins, CleaningRules(), cols)
+    got = answered_block(values)
+    assert got.flags.f_contiguous and got.dtype == bool
+    np.testing.assert_array_equal(got, values.notna().to_numpy())
+    text = [c for c in values.columns if values[c].dtype == object]
+    assert not values[text].notna().to_numpy().all()      # missing text answers were met
+    values["extra"] = np.nan                               # another column: through pandas
+    np.testing.assert_array_equal(answered_block(values), values.notna().to_numpy())
