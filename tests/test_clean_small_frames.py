@@ -272,3 +272,19 @@ def test_answered_block_is_notna(n):
     assert not values[text].notna().to_numpy().all()      # missing text answers were met
     values["extra"] = np.nan                               # another column: through pandas
     np.testing.assert_array_equal(answered_block(values), values.notna().to_numpy())
+
+
+@pytest.mark.parametrize("n", [1, 2, 300])
+def test_not_a_choice_is_isin(n):
+    from rsnprop.data.validate_small import _not_a_choice
+
+    rng = np.random.default_rng(n)
+    allowed = [np.array([1.0, 2.0]), np.array([]), np.array([0.0, 3.0, 5.0, 7.0]),
+               np.array([-99.0]), np.array([1.5, 2.0, 2.5])]
+    sub = rng.integers(-1, 8, (n, len(allowed))).astype(float)
+    sub[rng.random(sub.shape) < 0.2] = np.nan
+    sub[rng.random(sub.shape) < 0.1] = -0.0
+    sub[0, 4] = 2.5
+    ref = np.column_stack([~np.isin(sub[:, k], a) & ~np.isnan(sub[:, k])
+                           for k, a in enumerate(allowed)])
+    np.testing.assert_array_equal(_not_a_choice(sub, allowed), ref)

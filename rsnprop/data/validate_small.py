@@ -260,11 +260,22 @@ def _suspect(arr, items, tokens):
         out = (vmin < lo) | (vmax > hi) | (frac & intlike)     # NaN bounds compare False
         if len(num_tokens):
             out |= ((num_tokens[:, None] >= vmin) & (num_tokens[:, None] <= vmax)).any(axis=0)
-    for j, ok in zip(choice_cols, allowed):
-        if not out[j]:
-            col = arr[:, j]
-            out[j] = bool((~np.isin(col, ok) & ~np.isnan(col)).any())
+    if choice_cols:
+        out[choice_cols] |= _not_a_choice(arr[:, choice_cols], allowed).any(axis=0)
     return out
+
+
+def _not_a_choice(sub, allowed):
+    """``~np.isin(sub[:, k], allowed[k]) & ~np.isnan(sub[:, k])`` for every column ``k`` of
+    ``sub`` at once: the values compared with each column's i-th code in turn (the codes
+    padded with NaN, which equals nothing), as ``isin`` compares them."""
+    codes = np.full((len(allowed), max(map(len, allowed), default=0)), np.nan)
+    for k, a in enumerate(allowed):
+        codes[k, :len(a)] = a
+    hit = np.isnan(sub)
+    for i in range(codes.shape[1]):
+        hit |= sub == codes[:, i]
+    return ~hit
 
 
 def _check_suspects(arr, items, idx, tokens, positions) -> dict:
@@ -283,18 +294,20 @@ def _check_suspects(arr, items, idx, tokens, positions) -> dict:
         oor = (sub < lo[idx]) | (sub > hi[idx])              # NaN bounds compare False
         frac = ((sub - np.floor(sub)) > 0) & intlike[idx] & ~oor
         bad = np.zeros(sub.shape, dtype=bool)
-        for k, j in enumerate(idx.tolist()):
-            if j in choices:
-                bad[:, k] = ~np.isin(sub[:, k], choices[j]) & ~np.isnan(sub[:, k])
+        ks = [k for k, j in enumerate(idx.tolist()) if j in choices]
+        if ks:
+            bad[:, ks] = _not_a_choice(sub[:, ks], [choices[j] for j in idx[ks].tolist()])
         bad &= ~(oor | frac)
     taken = oor | frac | bad
+    checks = [(m, m.any(axis=0).tolist(), reason) for m, reason in
+              ((oor, "out_of_range"), (frac, "not_integer"), (bad, "invalid_code"))]
     out = {}
-    for k, j in enumerate(idx.tolist()):
+    for k, (j, hit) in enumerate(zip(idx.tolist(), taken.any(axis=0).tolist())):
         probs = []
-        if taken[:, k].any():
-            for mask, reason in ((oor[:, k], "out_of_range"), (frac[:, k], "not_integer"),
-                                 (bad[:, k], "invalid_code")):
-                if mask.any():
+        if hit:
+            for m, found, reason in checks:
+                if found[k]:
+                    mask = m[:, k]
                     probs.append((positions[mask], its[k].id,
                                   [_fmt_num(v) for v in sub[mask, k]], reason))
             sub[taken[:, k], k] = np.nan
