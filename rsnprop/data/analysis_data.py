@@ -47,7 +47,8 @@ def analysis_data(values, kept, ids, cols, instrument, rules, *, languages, cach
     items = instrument.items
     reverse = {c: it.scale.min + it.scale.max for c, it in items.items()
                if it.type == "likert" and getattr(it, "reverse", False)}
-    columns = [c for c in cols.value_cols + cols.absent if c in values.columns]
+    present = set(values.columns.tolist())     # (a set: the str index's lookups cost more)
+    columns = [c for c in cols.value_cols + cols.absent if c in present]
     floats: dict = {}      # the float columns kept_rows_small gathered, by name
     texts: dict = {}       # and its object columns
     if len(values) <= SMALL_ROWS:
@@ -82,7 +83,8 @@ def _scores(out, floats, instrument, min_fraction):
     :func:`kept_rows_small`) when it holds every item column of ``out`` that is scored, the
     same sums in the same order; else through
     :func:`~rsnprop.instrument.scoring.construct_scores`."""
-    cons = [(cid, [c for c in con.items if c in out.columns], len(con.items))
+    present = set(out.columns.tolist())
+    cons = [(cid, [c for c in con.items if c in present], len(con.items))
             for cid, con in instrument.constructs.items()
             if (getattr(con, "scoring", "mean") or "mean") not in ("none", "sum")]
     if not out.columns.is_unique or any(c not in floats for _, cs, _ in cons for c in cs):
