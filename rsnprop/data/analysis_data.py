@@ -24,6 +24,7 @@ from .classify import born_global_columns, classify_born_global
 from .validate import LANGUAGE_COLUMN
 from .frames import column_index
 from .owned_columns import give_back_bytes
+from .small_frames import concat_columns, frame_in_order
 from .validate_small import SMALL_ROWS, columns_array, kept_text
 
 __all__ = ["analysis_data", "kept_rows", "kept_rows_small"]
@@ -46,7 +47,8 @@ def analysis_data(values, kept, ids, cols, instrument, rules, *, languages, cach
     items = instrument.items
     reverse = {c: it.scale.min + it.scale.max for c, it in items.items()
                if it.type == "likert" and getattr(it, "reverse", False)}
-    columns = [c for c in cols.value_cols + cols.absent if c in values.columns]
+    present = set(values.columns.tolist())     # (a set: the str index's lookups cost more)
+    columns = [c for c in cols.value_cols + cols.absent if c in present]
     floats: dict = {}      # the float columns kept_rows_small gathered, by name
     texts: dict = {}       # and its object columns
     if len(values) <= SMALL_ROWS:
@@ -70,6 +72,8 @@ def analysis_data(values, kept, ids, cols, instrument, rules, *, languages, cach
     if cols.hashed:
         pieces.append(pd.DataFrame({c: h[kept] for c, h in cols.hashed.items()}, index=out.index))
     pieces += [bg, scores]
+    if len(out) <= SMALL_ROWS:     # the same frame from the pieces' blocks
+        return concat_columns(pieces, len(out))
     return pd.concat(pieces, axis=1).reset_index(drop=True)
 
 
@@ -79,7 +83,8 @@ def _scores(out, floats, instrument, min_fraction):
     :func:`kept_rows_small`) when it holds every item column of ``out`` that is scored, the
     same sums in the same order; else through
     :func:`~rsnprop.instrument.scoring.construct_scores`."""
-    cons = [(cid, [c for c in con.items if c in out.columns], len(con.items))
+    present = set(out.columns.tolist())
+    cons = [(cid, [c for c in con.items if c in present], len(con.items))
             for cid, con in instrument.constructs.items()
             if (getattr(con, "scoring", "mean") or "mean") not in ("none", "sum")]
     if not out.columns.is_unique or any(c not in floats for _, cs, _ in cons for c in cs):
@@ -212,10 +217,9 @@ def kept_rows_small(values, kept, columns, reverse, *, reuse=False, floats=None,
     for j, c in enumerate(num):
         if c in reverse:
             np.subtract(reverse[c], block[:, j], out=block[:, j])
-    out = pd.DataFrame(block, columns=column_index(num), copy=False)
     floats.update((c, block[:, j]) for j, c in enumerate(num))
     if len(num) == len(columns):
-        return out
+        return _frame(block, num)
     is_num = set(num)
     others = [c for c in columns if c not in is_num]
     obj = kept_text(values, others)
@@ -223,10 +227,13 @@ def kept_rows_small(values, kept, columns, reverse, *, reuse=False, floats=None,
         # the validated text columns as they were kept (the objects pandas holds), the rows
         # taken at once: the frame of one object Series per column below
         obj = np.asfortranarray(obj[rows])
-        text = pd.DataFrame(obj, columns=column_index(others), dtype=object, copy=False)
         if texts is not None:
             texts.update((c, obj[:, j]) for j, c in enumerate(others))
-        return _in_order(pd.concat([out, text], axis=1), columns)
+        both = frame_in_order([(block, num), (obj, others)], columns, len(rows))
+        if both is not None:
+            return both
+        text = pd.DataFrame(obj, columns=column_index(others), dtype=object, copy=False)
+        return _in_order(pd.concat([_frame(block, num), text], axis=1), columns)
     text = {}
     for c in columns:
         if c in is_num:
@@ -236,7 +243,11 @@ def kept_rows_small(values, kept, columns, reverse, *, reuse=False, floats=None,
         if c in reverse:      # a Likert column not held as float64 (all missing...)
             x = reverse[c] - pd.to_numeric(pd.Series(x), errors="coerce").to_numpy()
         text[c] = pd.Series(x, dtype=col.dtype if c not in reverse else None)
-    return _in_order(pd.concat([out, pd.DataFrame(text)], axis=1), columns)
+    return _in_order(pd.concat([_frame(block, num), pd.DataFrame(text)], axis=1), columns)
+
+
+def _frame(block, names):
+    return pd.DataFrame(block, columns=column_index(names), copy=False)
 
 
 def _in_order(both, columns):

@@ -1,5 +1,6 @@
 """Duplicates: later copies of a respondent id and later identical submissions
-(``duplicate_id``, ``duplicate_submission``), found on 64-bit row keys and confirmed exactly.
+(``duplicate_id``, ``duplicate_submission``), found on 64-bit row keys and confirmed exactly
+(a small export's rows compared whole at once: :func:`_exact_duplicates_small`).
 
 Examples
 --------
@@ -18,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .validate import problems_frame
-from .validate_small import SMALL_ROWS, _numeric_dtype, columns_array
+from .validate_small import SMALL_ROWS, _numeric_dtype, columns_array, kept_text
 
 __all__ = ["screen_duplicates", "find_duplicates"]
 
@@ -78,9 +79,13 @@ def find_duplicates(ids, items, columns=None):
     # pandas column access each (the same floats)
     names, nblock = _numeric_array(items, cols) if n <= SMALL_ROWS else ([], None)
     small = {c: nblock[:, j] for j, c in enumerate(names)}
+    texts = _text_bits(items, [c for c in cols if c not in small]) if small else {}
     for c in cols:
         if c in small:
             srcs.append((True, small[c], None))
+            continue
+        if c in texts:
+            srcs.append((False, texts[c], texts[c] != 0))
             continue
         s = items[c]
         if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
@@ -107,9 +112,8 @@ def find_duplicates(ids, items, columns=None):
                 hb *= mult
                 hb ^= hb >> shift
 
-    if small and n <= (1 << 16):    # one block of rows: the float keys made at once
-        _hash_small(srcs, nblock, small, h, answered, mult, shift)
-        starts = []
+    if small and n <= (1 << 16):    # one block of rows: the rows compared at once
+        return dup_id, _exact_duplicates_small(srcs, nblock, small, n, p)
     else:
         starts = list(range(0, n, 1 << 16))
     if len(starts) > 1:
@@ -159,28 +163,51 @@ def _numeric_array(frame, cols):
     return num, np.asfortranarray(columns_array(frame, num))
 
 
-def _hash_small(srcs, nblock, small, h, answered, mult, shift):
-    """The row keys of :func:`find_duplicates` over all rows at once (one block of rows): the
-    float columns' answered counts and bit keys (NaN as ``_NAN_KEY``, -0.0 as 0.0) made for
-    the whole numeric block ``nblock`` in two operations, then the same mixing, column by
-    column in the same order (so the same keys)."""
+def _text_bits(frame, cols) -> dict:
+    """``{column: _column_bits(frame[column])}`` of the object ``cols`` held in the kept text
+    block of a small values frame (:func:`.validate_small.kept_text`): each column's objects
+    factorised as they are (the codes of the column's factorisation); ``{}`` when a column
+    is not there."""
+    obj = kept_text(frame, cols) if cols else None
+    if obj is None:
+        return {}
+    return {c: np.asarray(pd.factorize(obj[:, j], use_na_sentinel=True)[0],
+                          dtype=np.int64).view(np.uint64) + np.uint64(1)
+            for j, c in enumerate(cols)}
+
+
+def _exact_duplicates_small(srcs, nblock, small, n, p):
+    """The later identical submissions of :func:`find_duplicates` for one block of rows: the
+    rows' 64-bit images (``srcs``: float bit patterns with NaN as ``_NAN_KEY`` and -0.0 as
+    0.0, factor codes) compared whole, each row with the first row of its equal rows (a
+    stable sort of the rows as bytes), instead of 64-bit row keys confirmed after: a row is a
+    duplicate when an earlier row holds the same values (as there, where equal rows have
+    equal keys and the first row of a key is checked value by value) and half of the
+    compared items are answered."""
     nan = np.isnan(nblock)
-    answered += (~nan).sum(axis=1)
+    answered = (~nan).sum(axis=1)
     keys = (np.where(nan, _NAN_KEY, nblock) + 0.0).view(np.uint64)
     col = {id(a): j for j, a in enumerate(small.values())}
-    for is_num, a, ok in srcs:
+    image = np.empty((n, len(srcs)), dtype=np.uint64)
+    for k, (is_num, a, ok) in enumerate(srcs):
         if is_num and id(a) in col:
-            h ^= keys[:, col[id(a)]]
+            image[:, k] = keys[:, col[id(a)]]
         elif is_num:
             nan_a = np.isnan(a)
             answered += ~nan_a
-            h ^= (np.where(nan_a, _NAN_KEY, a) + 0.0).view(np.uint64)
+            image[:, k] = (np.where(nan_a, _NAN_KEY, a) + 0.0).view(np.uint64)
         else:
             answered += ok
-            h ^= a
-        h *= mult
-        h ^= h >> shift
-
+            image[:, k] = a
+    rows = image.view(np.dtype((np.void, 8 * image.shape[1]))).ravel()
+    order = np.argsort(rows, kind="stable")
+    ranked = rows[order]
+    new = np.ones(n, dtype=bool)
+    new[1:] = ranked[1:] != ranked[:-1]
+    first = order[new][np.cumsum(new) - 1]        # the first row of each row's equals
+    later = np.empty(n, dtype=bool)
+    later[order] = order != first
+    return later & (answered * 2 >= max(1, p))
 
 
 def _column_bits(s):

@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 
 from .skip_logic import routing_masks
-from .validate_small import float_column
+from .small_frames import frame_of_columns
+from .validate_small import SMALL_ROWS, float_column
 
 __all__ = ["band_ok_codes", "check_eligibility", "routing_criteria", "REASONS", "Sample",
            "screen_consent", "screen_eligibility"]
@@ -97,6 +98,11 @@ def check_eligibility(values, instrument, rules, *, routed=None):
         rule not already covered (``elig_rsn_use``: 0 for firms that use no social media).
     """
 
+    return pd.DataFrame(_criteria(values, instrument, rules, routed), index=values.index)
+
+
+def _criteria(values, instrument, rules, routed) -> dict:
+    """The columns of :func:`check_eligibility` in order, as ``{name: float array}``."""
     items = instrument.items
     out = {}    # the columns in order, one frame at the end (not a column inserted at a time)
     # SME
@@ -146,7 +152,7 @@ def check_eligibility(values, instrument, rules, *, routed=None):
     for crit, ok in routing_criteria(values, instrument, covered=set(out),
                                      routed=routed).items():
         out[f"elig_{crit}"] = ok
-    return pd.DataFrame(out, index=values.index)
+    return out
 
 
 def routing_criteria(values, instrument, covered=frozenset(), routed=None) -> dict:
@@ -202,6 +208,13 @@ class Sample:
     elig: object
     in_sample: object
     stat_sample: object
+    criteria: dict = None     # the columns of ``elig`` as arrays (None: read them from it)
+
+    def columns(self) -> dict:
+        """``{column of elig: its array}``."""
+        if self.criteria is not None:
+            return self.criteria
+        return {c: self.elig[c].to_numpy() for c in self.elig.columns.tolist()}
 
 
 def screen_consent(values, instrument, rules, found):
@@ -226,12 +239,12 @@ def screen_eligibility(values, instrument, rules, routing, consent, duplicates, 
 
     n = len(values)
     in_sample = ~found.reasons.get("no_consent", np.zeros(n, dtype=bool))
-    elig = check_eligibility(values, instrument, rules.eligibility, routed=routing.routed)
+    criteria = _criteria(values, instrument, rules.eligibility, routing.routed)
     not_met = np.zeros(n, dtype=bool)
-    for col in elig.columns:
+    for col, met in criteria.items():
         crit = col[len("elig_"):]
         reason = REASONS.get(crit, f"not_{crit}")
-        found.reasons[reason] = (elig[col].to_numpy() == 0) & consent.astype(bool)
+        found.reasons[reason] = (met == 0) & consent.astype(bool)
         not_met |= found.reasons[reason]
     # careless and missingness screens apply to respondents who were shown the questionnaire
     # (consent and screening passed, per the skip logic) and are not screened out otherwise
@@ -244,13 +257,23 @@ def screen_eligibility(values, instrument, rules, routing, consent, duplicates, 
     # row-level screens (attention, speed, missingness) apply to every such respondent;
     # sample statistics (median duration, covariances of the indices) exclude duplicates
     stat_sample = in_sample & ~duplicates
-    for col in elig.columns:
+    for col, met in criteria.items():
         crit = col[len("elig_"):]
-        unknown = np.isnan(elig[col].to_numpy()) & in_sample & ~not_met
+        unknown = np.isnan(met) & in_sample & ~not_met
         if unknown.any():
             if rules.eligibility.unknown == "exclude":
                 found.reasons[f"{crit}_unknown"] = unknown
             else:
                 found.warn(f"{crit}: eligibility unknown (missing facts) for "
                            f"{int(unknown.sum())} firm(s), kept")
-    return Sample(elig, in_sample, stat_sample)
+    return Sample(_criteria_frame(criteria, values.index), in_sample, stat_sample, criteria)
+
+
+def _criteria_frame(criteria, index):
+    """The frame :func:`check_eligibility` returns, from its columns; for a small export with
+    the default index, the same columns, dtypes and values built from their blocks."""
+    n = len(index)
+    if 0 < n <= SMALL_ROWS and isinstance(index, pd.RangeIndex) and index.start == 0 \
+            and index.step == 1 and criteria:
+        return frame_of_columns(criteria, n)
+    return pd.DataFrame(criteria, index=index)

@@ -26,12 +26,12 @@ import numpy as np
 
 from .survey_language import check_survey_language
 from .validate import DROP_TYPES, LANGUAGE_COLUMN, validate_items
-from .validate_small import SMALL_ROWS, validate_items_small
+from .validate_small import SMALL_ROWS, ProblemRows, validate_items_small
 
 __all__ = ["validated_values"]
 
 
-def validated_values(cols, instrument, rules, found):
+def validated_values(cols, instrument, rules, found, *, table=True):
     """The item values of the export, recoded and validated.
 
     Parameters
@@ -42,6 +42,9 @@ def validated_values(cols, instrument, rules, found):
     found : rsnprop.data.log.Findings
         Receives the value problems (then the language problems) and, with
         ``invalid_values: exclude``, the ``invalid_value`` exclusion reason.
+    table : bool
+        ``False`` (``clean(..., diagnostics=False)``): a small export's value problems are
+        counted, not tabled (:class:`.validate_small.ProblemRows`).
 
     Returns
     -------
@@ -58,7 +61,7 @@ def validated_values(cols, instrument, rules, found):
     # same values, problems and recodes, without a pandas column access per column
     validate = validate_items_small if 0 < len(cols.df) <= SMALL_ROWS else validate_items
     # (cols.df is the recipe's own copy of the export: its validated float columns may go)
-    kw = {"release_read": True} if validate is validate_items else {}
+    kw = {"release_read": True} if validate is validate_items else {"table": table}
     values, problems, recodes = validate(cols.df, instrument, rules, cols.value_cols, **kw)
     for c in cols.absent:
         if c != "resp_id" and items[c].type not in DROP_TYPES and not getattr(items[c], "pii", False):
@@ -71,6 +74,6 @@ def validated_values(cols, instrument, rules, found):
         found.problems.append(lang_probs)
     if rules.invalid_values == "exclude" and len(problems):
         m = np.zeros(len(values), dtype=bool)
-        m[problems["row"].to_numpy()] = True
+        m[problems.rows if isinstance(problems, ProblemRows) else problems["row"].to_numpy()] = True
         found.reasons["invalid_value"] = m
     return values, recodes, languages

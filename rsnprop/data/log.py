@@ -29,8 +29,10 @@ import pandas as pd
 from ..errors import DataQualityWarning
 from ..io import sha256_bytes, sha256_file
 from .careless_report import careless_log
+from .small_frames import frame_of_columns
 from .survey_language import language_counts
 from .validate import problems_frame
+from .validate_small import SMALL_ROWS
 
 __all__ = ["SCHEMA", "STEPS", "exclusion_flow", "step_of", "routing_log", "Findings",
            "Exclusions", "apply_exclusions", "problems_table", "cleaning_log", "short_log"]
@@ -241,7 +243,9 @@ def apply_exclusions(reasons: dict, ids, flags: dict) -> Exclusions:
         any_reason |= np.asarray(m, dtype=bool)
     kept = ~any_reason
     flags["kept"] = kept
-    out = Exclusions(kept, flow, excluded, pd.DataFrame(flags, copy=False))
+    # a small export (a power replication): the same frame built from its blocks
+    table = frame_of_columns(flags, n_in) if 0 < n_in <= SMALL_ROWS else pd.DataFrame(flags, copy=False)
+    out = Exclusions(kept, flow, excluded, table)
     n_kept = out.n_kept
     if n_in != n_kept + len(excluded) or flow and flow[-1]["n_after"] != n_kept:
         raise RuntimeError(f"cleaning lost rows: n_in={n_in}, n_kept={n_kept}, "

@@ -217,8 +217,7 @@ def _row_flags(careless, miss_share, sample) -> dict:
     flags = dict(careless.flags)
     if miss_share is not None:
         flags["missing_share"] = miss_share
-    for c in sample.elig.columns:
-        flags[c] = sample.elig[c].to_numpy()
+    flags.update(sample.columns())
     return flags
 
 
@@ -239,7 +238,8 @@ def _clean(frames, instrument, rules, source, diagnostics=True, on_data=None):
     stage("respondent ids")
     ids = respondent_ids(cols.df, found.warn)
     stage("recode and validate values")
-    values, recodes, languages = validated_values(cols, instrument, rules, found)
+    values, recodes, languages = validated_values(cols, instrument, rules, found,
+                                                  table=diagnostics)
     cols.df = None        # the export itself is no longer needed
     # a large export: the row-wise careless indices of every row in a second thread, beside
     # the next steps (one core); the screen takes its rows' values from them

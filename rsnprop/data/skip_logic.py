@@ -20,7 +20,7 @@ import pandas as pd
 
 from .frames import kept_per_columns
 from .validate import problems_frame
-from .validate_small import SMALL_ROWS, _kept_floats, columns_array
+from .validate_small import SMALL_ROWS, _kept_floats, answered_block, columns_array
 
 __all__ = ["Routing", "apply_skip_logic", "shown_mask", "routing_masks", "check_skip_logic",
            "shown_missing_share", "notna_array", "token_mask"]
@@ -263,7 +263,7 @@ def _check_small(values, instrument, routed, cache):
     that share their conditions and routing rules checked together as one boolean block
     instead of one by one."""
     cols = values.columns.tolist()
-    answered = np.asfortranarray(values.notna().to_numpy())
+    answered = answered_block(values)
     fired = {r: bool(m.any()) for r, m in routed.items()}
     masks, sh_at, probs, late = {}, [None] * len(cols), [], []
     for conds, shown_if, rules, js, req in _column_groups(cols, instrument.items):

@@ -34,6 +34,7 @@ import pandas as pd
 
 from .frames import column_index, kept_per_columns
 from .recode import _norm, split_multi, to_codes
+from .small_frames import default_index, frame_in_order
 from .validate import (
     _bounds,
     _fmt_num,
@@ -46,7 +47,7 @@ from .validate import (
 from .validate_text import _validate_others
 
 __all__ = ["validate_items_small", "columns_array", "float_column", "forget_floats", "kept_text",
-           "SMALL_ROWS"]
+           "SMALL_ROWS", "ProblemRows", "answered_block"]
 
 #: up to this many rows :func:`.item_values.validated_values` validates with
 #: :func:`validate_items_small` (beyond, :func:`.validate.validate_items`)
@@ -99,6 +100,25 @@ def kept_text(frame, cols):
     return hit[4][:, idx]
 
 
+def answered_block(frame):
+    """``frame.notna().to_numpy()`` column-major (answered cells), from the kept blocks when
+    the frame's columns are exactly the kept float then text columns (NaN test of the
+    floats, pandas' ``isna`` of the objects: what ``notna`` runs on each block); else
+    through pandas."""
+    hit = _FLOATS.get(id(frame))
+    cols = frame.columns.tolist()
+    if hit is not None and hit[0]() is frame and hit[4] is not None \
+            and len(cols) == len(hit[1]) + len(hit[3]) \
+            and all(hit[1].get(c) == j for j, c in enumerate(cols[:len(hit[1])])) \
+            and all(hit[3].get(c) == j for j, c in enumerate(cols[len(hit[1]):])):
+        m = len(hit[1])
+        out = np.empty((len(frame), len(cols)), dtype=bool, order="F")
+        np.isnan(hit[2], out=out[:, :m])
+        out[:, m:] = pd.isna(hit[4])
+        return np.logical_not(out, out=out)
+    return np.asfortranarray(frame.notna().to_numpy())
+
+
 def forget_floats(frame) -> None:
     """Drop what :func:`columns_array` keeps of ``frame``: call it before changing its values
     in place (as :func:`.consistency.apply_consistency_checks` may)."""
@@ -134,6 +154,32 @@ def _kept_floats(frame, cols):
         return None
     out = np.empty((hit[2].shape[0], len(idx)), order="F")
     return np.take(hit[2], idx, axis=1, out=out)
+
+
+def _export_floats(frame, cols):
+    """:func:`columns_array` of the export's numeric columns ``cols``, gathered from the
+    frame's NumPy blocks (the same floats: a copy of float64 values, integers converted as
+    ``astype`` does) instead of a pandas ``take`` of them and its ``to_numpy``; through
+    :func:`columns_array` when a column is in another kind of block."""
+    try:
+        mgr = frame._mgr
+        blknos, blklocs = mgr.blknos, mgr.blklocs
+        pos = {c: i for i, c in enumerate(frame.columns.tolist())}
+        by_block: dict = {}
+        for j, c in enumerate(cols):
+            k = pos[c]
+            js, locs = by_block.setdefault(int(blknos[k]), ([], []))
+            js.append(j)
+            locs.append(int(blklocs[k]))
+        out = np.empty((len(frame), len(cols)), order="F")
+        for b, (js, locs) in by_block.items():
+            v = mgr.blocks[b].values
+            if not isinstance(v, np.ndarray) or v.ndim != 2 or v.dtype.kind not in "iuf":
+                return columns_array(frame, cols)
+            out[:, js] = v[locs].T
+        return out
+    except (AttributeError, KeyError, TypeError, IndexError):   # other pandas internals
+        return columns_array(frame, cols)
 
 
 #: dtype -> numeric and not boolean (pandas' dtype tests cost more than the check of a column)
@@ -214,11 +260,22 @@ def _suspect(arr, items, tokens):
         out = (vmin < lo) | (vmax > hi) | (frac & intlike)     # NaN bounds compare False
         if len(num_tokens):
             out |= ((num_tokens[:, None] >= vmin) & (num_tokens[:, None] <= vmax)).any(axis=0)
-    for j, ok in zip(choice_cols, allowed):
-        if not out[j]:
-            col = arr[:, j]
-            out[j] = bool((~np.isin(col, ok) & ~np.isnan(col)).any())
+    if choice_cols:
+        out[choice_cols] |= _not_a_choice(arr[:, choice_cols], allowed).any(axis=0)
     return out
+
+
+def _not_a_choice(sub, allowed):
+    """``~np.isin(sub[:, k], allowed[k]) & ~np.isnan(sub[:, k])`` for every column ``k`` of
+    ``sub`` at once: the values compared with each column's i-th code in turn (the codes
+    padded with NaN, which equals nothing), as ``isin`` compares them."""
+    codes = np.full((len(allowed), max(map(len, allowed), default=0)), np.nan)
+    for k, a in enumerate(allowed):
+        codes[k, :len(a)] = a
+    hit = np.isnan(sub)
+    for i in range(codes.shape[1]):
+        hit |= sub == codes[:, i]
+    return ~hit
 
 
 def _check_suspects(arr, items, idx, tokens, positions) -> dict:
@@ -237,18 +294,20 @@ def _check_suspects(arr, items, idx, tokens, positions) -> dict:
         oor = (sub < lo[idx]) | (sub > hi[idx])              # NaN bounds compare False
         frac = ((sub - np.floor(sub)) > 0) & intlike[idx] & ~oor
         bad = np.zeros(sub.shape, dtype=bool)
-        for k, j in enumerate(idx.tolist()):
-            if j in choices:
-                bad[:, k] = ~np.isin(sub[:, k], choices[j]) & ~np.isnan(sub[:, k])
+        ks = [k for k, j in enumerate(idx.tolist()) if j in choices]
+        if ks:
+            bad[:, ks] = _not_a_choice(sub[:, ks], [choices[j] for j in idx[ks].tolist()])
         bad &= ~(oor | frac)
     taken = oor | frac | bad
+    checks = [(m, m.any(axis=0).tolist(), reason) for m, reason in
+              ((oor, "out_of_range"), (frac, "not_integer"), (bad, "invalid_code"))]
     out = {}
-    for k, j in enumerate(idx.tolist()):
+    for k, (j, hit) in enumerate(zip(idx.tolist(), taken.any(axis=0).tolist())):
         probs = []
-        if taken[:, k].any():
-            for mask, reason in ((oor[:, k], "out_of_range"), (frac[:, k], "not_integer"),
-                                 (bad[:, k], "invalid_code")):
-                if mask.any():
+        if hit:
+            for m, found, reason in checks:
+                if found[k]:
+                    mask = m[:, k]
                     probs.append((positions[mask], its[k].id,
                                   [_fmt_num(v) for v in sub[mask, k]], reason))
             sub[taken[:, k], k] = np.nan
@@ -284,10 +343,32 @@ def _recode_tokens(sub, items, tokens) -> list:
     return rcs
 
 
-def validate_items_small(df, instrument, rules, columns):
+class ProblemRows:
+    """The problems found, counted but not tabled: their rows (0-based, one per problem, in
+    the table's order). What :func:`rsnprop.data.clean` with ``diagnostics=False`` reads of
+    the problems table: its length (the log's ``problems_total``) and its rows (the
+    ``invalid_value`` exclusions)."""
+
+    def __init__(self, rows):
+        self.rows = rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def _problem_rows(parts) -> ProblemRows:
+    """The rows of the problem ``parts`` (frames and ``(rows, column, values, reason)``
+    tuples, :func:`.validate._merge_problems`) without their table."""
+    rows = [np.asarray(p[0] if isinstance(p, tuple) else p["row"].to_numpy(), dtype=np.int64)
+            for p in parts]
+    return ProblemRows(np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64))
+
+
+def validate_items_small(df, instrument, rules, columns, *, table=True):
     """:func:`.validate.validate_items` for a small ``df``: the same ``(values, problems,
     recodes)`` (see there), the numeric columns checked together (module docstring).
-    A frame whose column names repeat goes to :func:`.validate.validate_items`."""
+    A frame whose column names repeat goes to :func:`.validate.validate_items`.
+    ``table=False``: ``problems`` is a :class:`ProblemRows` (the same rows, no table)."""
     if not df.columns.is_unique:
         return validate_items(df, instrument, rules, columns)
     tokens = {_norm(t) for t in rules.missing_tokens}
@@ -303,9 +384,9 @@ def validate_items_small(df, instrument, rules, columns):
     out, col_probs, col_recodes = {}, {}, {}
     fast_set = set(fast)
     _validate_others(df, instrument, columns, tokens, positions, block, slot, fast_set,
-                     out, col_probs, col_recodes, split_multi, to_codes)
+                     out, col_probs, col_recodes, split_multi, to_codes, series=False)
     if fast:
-        arr = columns_array(df, fast)
+        arr = _export_floats(df, fast)
         fast_items = [items[c] for c in fast]
         suspect = _suspect(arr, fast_items, tokens)
         # the suspect columns checked together (the floats read above, not a pandas column
@@ -319,26 +400,41 @@ def validate_items_small(df, instrument, rules, columns):
             col_probs[col] = pr
             if rc:
                 col_recodes[col] = rc
-    probs = _merge_problems([f for col in columns for f in col_probs.get(col, ())])
+    parts = [f for col in columns for f in col_probs.get(col, ())]
     recodes = {col: col_recodes[col] for col in columns if col in col_recodes}
-    problems = pd.concat(probs, ignore_index=True) if probs else problems_frame()
+    if table:
+        probs = _merge_problems(parts)
+        problems = pd.concat(probs, ignore_index=True) if probs else problems_frame()
+    else:
+        problems = _problem_rows(parts)
     num = sorted(slot, key=slot.get)
-    values = pd.DataFrame(block[:, :len(num)], columns=column_index(num), index=df.index,
-                          copy=False)
     text = [c for c in columns if c not in slot]
     obj = _text_block(out, text)
-    if text:
-        values = pd.concat([values, pd.DataFrame(obj, columns=column_index(text), index=df.index,
-                                                 dtype=object, copy=False)], axis=1)
+    values = _values_frame(block[:, :len(num)], num, obj, text, df.index)
     _remember_floats(values, num, block[:, :len(num)], text, obj)
     return values, problems, recodes
 
 
+def _values_frame(floats, num, obj, text, index):
+    """The frame of the column-major blocks ``floats`` (columns ``num``) and ``obj``
+    (``text``) side by side: built from the two blocks on the default index (the frame
+    ``pd.concat`` of their frames gives), else by that concatenation."""
+    if default_index(index, len(index)):
+        values = frame_in_order([(floats, num), (obj, text)], num + text, len(index))
+        if values is not None:
+            return values
+    values = pd.DataFrame(floats, columns=column_index(num), index=index, copy=False)
+    if text:
+        values = pd.concat([values, pd.DataFrame(obj, columns=column_index(text), index=index,
+                                                 dtype=object, copy=False)], axis=1)
+    return values
+
+
 def _text_block(out, text):
-    """The text columns ``out[c]`` (object Series of the validated values) as one
+    """The text columns ``out[c]`` (object arrays or Series of the validated values) as one
     column-major object array: the block ``pd.DataFrame({c: out[c] for c in text})`` makes
     (the same objects), without a pandas step per column."""
     obj = np.empty((len(out[text[0]]) if text else 0, len(text)), dtype=object, order="F")
     for j, c in enumerate(text):
-        obj[:, j] = out[c].to_numpy()
+        obj[:, j] = out[c] if isinstance(out[c], np.ndarray) else out[c].to_numpy()
     return obj

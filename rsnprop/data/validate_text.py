@@ -23,9 +23,11 @@ __all__: list[str] = []
 
 
 def _validate_others(df, instrument, columns, tokens, positions, block, slot, skip, out,
-                     col_probs, col_recodes, split_multi, to_codes):
+                     col_probs, col_recodes, split_multi, to_codes, *, series=True):
     """The columns of :func:`validate_items` not in ``skip``: select_multiple, text codes and
-    numeric columns read as text (results into ``out``, ``col_probs``, ``col_recodes``)."""
+    numeric columns read as text (results into ``out``, ``col_probs``, ``col_recodes``; a
+    text column's values as an object Series on ``df``'s index, or with ``series=False`` as
+    the object array it holds)."""
 
     for col in columns:
         if col in skip:
@@ -35,7 +37,8 @@ def _validate_others(df, instrument, columns, tokens, positions, block, slot, sk
         itype = getattr(item, "type", "")
         probs = col_probs.setdefault(col, [])
         if itype == "select_multiple":
-            vals, pr, rc = _validate_multi(s, item, tokens, positions, split_multi)
+            vals, pr, rc = _validate_multi(s, item, tokens, positions, split_multi,
+                                           series=series)
             out[col] = vals
             probs.extend(pr)
             if rc:
@@ -56,7 +59,8 @@ def _validate_others(df, instrument, columns, tokens, positions, block, slot, sk
             out[col] = block[:, slot[col]]
         else:
             vals = _text_codes(col, item, mapped, codes_u, inv, positions, probs)
-            out[col] = pd.Series(vals, index=df.index, dtype=object)
+            out[col] = pd.Series(vals, index=df.index, dtype=object) if series else \
+                np.asarray(vals, dtype=object)
         if rc:
             col_recodes[col] = rc
 
@@ -216,7 +220,7 @@ def _multi_answer(v, item, tokens, split_multi, lmap, order):
     return (" ".join(toks) if toks else None), ("bad" if bad else None)
 
 
-def _validate_multi(s, item, tokens, positions, split_multi):
+def _validate_multi(s, item, tokens, positions, split_multi, *, series=True):
     memo = _multi_answers(item, tokens, split_multi)
     lmap = order = None
     uniq, inv = _distinct(s)
@@ -239,7 +243,7 @@ def _validate_multi(s, item, tokens, positions, split_multi):
             bad_u.append(k)
         norm_u.append(norm)
     arr = np.array(norm_u, dtype=object)
-    vals = pd.Series(arr[inv], index=s.index, dtype=object)
+    vals = pd.Series(arr[inv], index=s.index, dtype=object) if series else arr[inv]
     probs = []
     if bad_u:
         mask = np.isin(inv, bad_u)
