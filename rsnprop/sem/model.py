@@ -6,7 +6,7 @@ import numpy as np
 
 from .engine import Engine, GroupData, _GroupModel
 from .partable import ParTable
-from .start_plan import start_plan
+from .start_plan import latent_mean_parts, start_plan
 
 __all__ = ["build_engine", "start_values", "start_values_loops", "fill_matrices"]
 
@@ -172,13 +172,10 @@ def _warm_latent_means(theta, pt, prev_pt, prev_theta):
     for (f, g), r in mean_rows.items():
         if r.par < 0 or not np.isnan(theta[r.par]):
             continue
-        refs = [h for (f2, h), r2 in mean_rows.items() if f2 == f and r2.par < 0 and (r2.value or 0.0) == 0.0]
-        items = [(x.rhs, old.get((f, "=~", x.rhs, g))) for x in pt.rows
-                 if x.op == "=~" and x.lhs == f and x.group == g and x.rhs in pt.ov]
-        nu = [(old.get((i, "~1", "", g)), [old.get((i, "~1", "", h)) for h in refs]) for i, _ in items]
-        if not refs or not items or any(lam is None for _, lam in items) or any(
-                a is None or None in b for a, b in nu):
+        parts = latent_mean_parts(pt, mean_rows, f, g, old)
+        if parts is None:
             continue
+        items, nu = parts
         lam = np.array([v for _, v in items], dtype=float)
         ref = np.array([np.mean(b) for _, b in nu])
         theta[r.par] = float(lam @ (np.array([a for a, _ in nu]) - ref) / (lam @ lam))

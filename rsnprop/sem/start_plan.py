@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["StartPlan", "start_plan"]
+__all__ = ["StartPlan", "start_plan", "latent_mean_parts"]
 
 #: plans by the structure of the table and of the previous fit's table (:func:`_key`)
 _PLANS: dict = {}
@@ -190,13 +190,10 @@ def _plan_means(plan, pt, prev_pt, is_set):
     for (f, g), r in mean_rows.items():
         if r.par < 0 or is_set[r.par]:
             continue
-        refs = [h for (f2, h), r2 in mean_rows.items() if f2 == f and r2.par < 0 and (r2.value or 0.0) == 0.0]
-        items = [(x.rhs, old.get((f, "=~", x.rhs, g))) for x in pt.rows
-                 if x.op == "=~" and x.lhs == f and x.group == g and x.rhs in pt.ov]
-        nu = [(old.get((i, "~1", "", g)), [old.get((i, "~1", "", h)) for h in refs]) for i, _ in items]
-        if not refs or not items or any(lam is None for _, lam in items) or any(
-                a is None or None in b for a, b in nu):
+        parts = latent_mean_parts(pt, mean_rows, f, g, old)
+        if parts is None:
             continue
+        items, nu = parts
         t = len(plan.means)
         plan.means.append((r.par, np.array([v for _, v in items], dtype=np.intp),
                            np.array([a for a, _ in nu], dtype=np.intp),
@@ -255,3 +252,20 @@ def _ops(grows, pos, lv_set, factors, is_set):
         else:
             ops.append(("const", r.par, 0.0))
     return ops
+
+
+def latent_mean_parts(pt, mean_rows, f, g, old):
+    """What the start of the free latent mean of factor ``f`` in group ``g`` reads from the
+    previous step (``old``: ``(lhs, op, rhs, group)`` -> a value or an index): its indicators
+    with their previous loadings ``items`` and, per indicator, the previous intercept in ``g``
+    with those of the reference groups (whose mean of ``f`` is fixed at 0) ``nu``; ``None`` when
+    there is no reference group, no indicator or a previous value is missing.  Used by
+    :func:`start_plan` (indices) and :func:`rsnprop.sem.model.start_values_loops` (values)."""
+    refs = [h for (f2, h), r2 in mean_rows.items() if f2 == f and r2.par < 0 and (r2.value or 0.0) == 0.0]
+    items = [(x.rhs, old.get((f, "=~", x.rhs, g))) for x in pt.rows
+             if x.op == "=~" and x.lhs == f and x.group == g and x.rhs in pt.ov]
+    nu = [(old.get((i, "~1", "", g)), [old.get((i, "~1", "", h)) for h in refs]) for i, _ in items]
+    if not refs or not items or any(lam is None for _, lam in items) or any(
+            a is None or None in b for a, b in nu):
+        return None
+    return items, nu
