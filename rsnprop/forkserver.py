@@ -30,6 +30,7 @@ import socket
 import struct
 import sys
 
+from .collector import collector_paused
 from .forkchild import fd_is_open
 
 #: The environment variable naming the server's socket (set for COMMAND, removed for the
@@ -375,9 +376,7 @@ class Server:
         # the cyclic collector paused while importing: its passes walked the growing heap of
         # imported objects (about 0.1 s of the 0.7-0.9 s before the cleans can fork, 0.2 s of
         # the 2.2-2.6 s of all the imports); frozen after, and on again before any fork
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with collector_paused():
             for name in names:
                 try:
                     importlib.import_module(name)
@@ -385,9 +384,6 @@ class Server:
                     pass
             if names:
                 gc.freeze()
-        finally:
-            if enabled:
-                gc.enable()
 
     def reap(self) -> None:
         while True:

@@ -35,13 +35,13 @@ True
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
 import time
 
 import pandas as pd
 
+from ..collector import collector_paused
 from ..results import Result, jsonsafe
 from ._threads import one_blas_thread
 from .analysis_data import analysis_data
@@ -171,16 +171,11 @@ def clean(raw_df, instrument, rules=None, *, source=None, diagnostics: bool = Tr
     # hundreds of thousands of small dicts and lists (one per excluded row), and each
     # automatic collection would walk every live object again (0.6 s of 1 s at 1M rows).
     # Nothing here depends on it; it is restored (and run by Python as usual) afterwards.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         frames = [raw_df]   # handed on without a reference here (see _clean)
         del raw_df
         with one_blas_thread():
             return _clean(frames, instrument, rules, source, diagnostics, on_data)
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class _StageTimer:

@@ -19,7 +19,6 @@ Examples
 from __future__ import annotations
 
 import base64
-import gc
 import io
 import re
 import warnings
@@ -34,6 +33,7 @@ import seaborn as sns
 from scipy import stats
 from scipy.stats import gaussian_kde
 
+from ..collector import collector_paused
 from .fmt import fmt_bounded, to_float
 
 __all__ = ["Figure", "OKABE_ITO", "COLOURS", "paired_scores_plot", "forest_plot",
@@ -84,34 +84,6 @@ class Figure:
     @property
     def slug(self) -> str:
         return re.sub(r"[^a-z0-9_-]+", "_", str(self.id).lower()).strip("_") or "figure"
-
-
-@contextmanager
-def collector_paused():
-    """Python's cyclic garbage collector off inside the block, as it was after.
-
-    A figure is thousands of live objects (a specification curve about 1,300 ``Line2D``, each
-    with its transforms and clip box) that the collector's passes, started every 700
-    allocations, walked again and again while the figure grew: about a fifth of a
-    specification curve's CPU (0.55-0.65 of 2.7-3.0 s for the example's three curves, in a
-    forked worker as the report draws them).  Nothing of a figure depends on when unreachable
-    cycles are freed (the SVG is the same bytes); the cycles left are collected after the
-    block.
-
-    >>> was = gc.isenabled()
-    >>> with collector_paused():
-    ...     gc.isenabled()
-    False
-    >>> gc.isenabled() == was
-    True
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @contextmanager
