@@ -41,7 +41,7 @@ from ..io import sha256_bytes
 from ..forkmap import can_fork, fork_imap, in_worker
 from ..results import jsonsafe
 
-__all__ = ["run_blocks", "replication_seed", "read_stream", "config_hash", "make_blocks",
+__all__ = ["run_blocks", "replication_seed", "read_stream", "config_hash", "make_blocks", "split_tail",
            "can_fork", "BACKENDS"]
 
 STREAM_KIND = "rsnprop-monte-carlo"
@@ -135,6 +135,24 @@ def make_blocks(keys, block_size: int) -> list[list]:
     return blocks
 
 
+def split_tail(blocks, workers: int) -> list[list]:
+    """``blocks`` with each of the last ``workers`` blocks split into blocks of one key (the
+    blocks as they are for one worker).
+
+    The blocks are handed out one by one as workers finish, so the run ends with every worker
+    but one idle while that one finishes its last block: half a block on average.  Single
+    keys at the end shorten that tail to half a replication (the records do not depend on
+    the blocks).
+
+    >>> split_tail([[(10, 0), (10, 1)], [(10, 2), (10, 3)], [(10, 4), (10, 5)]], 2)
+    [[(10, 0), (10, 1)], [(10, 2)], [(10, 3)], [(10, 4)], [(10, 5)]]
+    """
+    if int(workers) < 2:                # one worker is never idle
+        return list(blocks)
+    cut = max(0, len(blocks) - int(workers))
+    return list(blocks[:cut]) + [[k] for b in blocks[cut:] for k in b]
+
+
 def _resolve_jobs(jobs) -> int:
     if jobs is None or int(jobs) <= 0:
         return max(1, os.cpu_count() or 1)
@@ -143,7 +161,7 @@ def _resolve_jobs(jobs) -> int:
 
 def run_blocks(fn, keys, payload: dict, *, jobs=None, backend: str = "joblib", block_size: int = 1,
                stream=None, config: dict | None = None, progress: bool = False, client=None,
-               scheduler: str | None = None) -> list[dict]:
+               scheduler: str | None = None, single_tail: bool = False) -> list[dict]:
     """Run ``fn`` over blocks of ``keys`` and return every record, sorted by ``(n, rep)``.
 
     Parameters
@@ -165,6 +183,9 @@ def run_blocks(fn, keys, payload: dict, *, jobs=None, backend: str = "joblib", b
         JSON-lines file for streaming and resuming (see module docstring).
     config : dict
         What the stream header records and checks (required with ``stream``).
+    single_tail : bool
+        The last blocks (one per worker) as blocks of one key (:func:`split_tail`): a shorter
+        idle tail for blocks of costly keys; the records do not depend on it.
     """
 
     keys = [tuple(int(x) for x in k) for k in keys]
@@ -176,6 +197,8 @@ def run_blocks(fn, keys, payload: dict, *, jobs=None, backend: str = "joblib", b
         writer = _Stream(stream, config or {})
     todo = [k for k in keys if k not in done]
     blocks = make_blocks(todo, max(1, int(block_size)))
+    if single_tail:
+        blocks = split_tail(blocks, _resolve_jobs(jobs))
     tasks = [{"keys": b, **payload} for b in blocks]
     bar = None
     if progress and tasks:

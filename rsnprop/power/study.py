@@ -200,7 +200,7 @@ def _replications(plan_path, ins_path, ins, pl, sc, ns, reps, *, seed, full, sim
         prime_design(payload, ins, pl)
     return run_blocks(pipeline_block, keys, payload, jobs=jobs, backend=backend,
                       block_size=block_size or 2, stream=stream, config=config,
-                      progress=progress, client=client, scheduler=scheduler)
+                      progress=progress, client=client, scheduler=scheduler, single_tail=True)
 
 
 def _failures(records):

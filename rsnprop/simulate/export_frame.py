@@ -95,6 +95,13 @@ def _text_dtype():
     return _TEXT_DTYPES[key]
 
 
+# probed once at import, for the options then in force: the probe Series is the first text
+# pyarrow converts from pandas in a process, and imports and sets up pyarrow's pandas layer
+# (pyarrow.pandas_compat): a process that forks workers (rsnprop power) hands both to them
+# with its imports, instead of each worker's first replication doing it
+_text_dtype()
+
+
 def _text_array(values, dtype):
     """``pd.Series(values).array`` for ``values`` of ``str`` and missing values (``None`` or a
     float NaN) with at least one ``str``, given :func:`_text_dtype`: pyarrow's ``large_string``
