@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rsnprop.report import figures
+from rsnprop.report import curve_lines, figures
 
 
 def _specs(n, *, seed, primary=True, missing_ci=False, no_choices=False):
@@ -51,13 +51,13 @@ def test_curve_lines_are_drawn_once_and_out_of_the_layout(monkeypatch):
     """The lines are drawn for the SVG only, not in savefig's measuring pass, and are out of
     the layout (they are clipped to their axes: the SVG is the same, test above)."""
     drawn = []
-    real = figures.Line2D.draw
+    real = curve_lines._LineCalls.draw
 
-    def counting(self, renderer):
+    def counting(self, x, y):
         drawn.append(self)
-        return real(self, renderer)
+        return real(self, x, y)
 
-    monkeypatch.setattr(figures.Line2D, "draw", counting)
+    monkeypatch.setattr(curve_lines._LineCalls, "draw", counting)
     made = []
 
     class Counted(figures.CurveLines):
@@ -71,7 +71,46 @@ def test_curve_lines_are_drawn_once_and_out_of_the_layout(monkeypatch):
     assert [len(lines) for lines in made] == [40, 20]
     styles = [line for lines in made for line in lines._styles.values()]
     assert not any(line.get_in_layout() for line in styles)
-    assert sum(line in styles for line in drawn) == 60
+    assert len(drawn) == 60
+
+
+STYLES = [dict(color="#0072B2", linewidth=0.9, alpha=0.8),
+          dict(marker="o", markersize=4, color="#E69F00", markerfacecolor="white"),
+          dict(linestyle="none", marker="|", color="black", markersize=7),
+          dict(marker="s", color="red", markeredgecolor="blue", alpha=0.3, linewidth=0),
+          dict(marker="o", fillstyle="left", color="green", markerfacecoloralt="pink"),
+          dict(marker=",", color="0.4"), dict(marker="x", markersize=0, color="k"),
+          dict(marker="D", markerfacecolor="none", color="purple", linewidth=2.5),
+          dict(color="black", linestyle="--"),                        # not plain: Line2D.draw
+          dict(color="black", linestyle=":", gapcolor="yellow"),
+          dict(color="black", drawstyle="steps-mid", marker="o"),
+          dict(color="black", marker="o", markevery=2)]
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_curve_lines_of_any_style_are_the_svg_of_axes_plot(style):
+    """Each style drawn by CurveLines (the renderer's calls made directly, or ``Line2D.draw``
+    for a style :func:`curve_lines._plain` refuses) gives the bytes of ``Axes.plot``."""
+    rng = np.random.default_rng(11)
+    data = [([i] * k, list(rng.standard_normal(k))) for i, k in enumerate([2, 1, 0, 3, 5, 1])]
+    data.append(([6.0, 7.0], [np.nan, 1.0]))
+
+    def svg(fast):
+        with figures._style() as (plt, _):
+            fig, ax = plt.subplots(figsize=(3, 2))
+            lines = figures.CurveLines(ax) if fast else None
+            for x, y in data:
+                if fast:
+                    lines.add(x, y, **style)
+                else:
+                    ax.plot(x, y, **style)
+            if fast:
+                lines.done()
+            ax.set_title("t")
+            return figures.render(fig, id="x", title="x", alt="x").svg
+
+    fast, slow = svg(True), svg(False)
+    assert fast == slow and fast.count(b'id="line2d_') >= len(data)
 
 
 @pytest.mark.parametrize("points", [
@@ -94,7 +133,7 @@ def test_curve_lines_data_limits_are_add_lines(points, before):
     lines = figures.CurveLines(a)
     for x, y in points:
         lines.add(x, y, color="black")
-        b.add_line(figures.Line2D(x, y, color="black"))
+        b.add_line(curve_lines.Line2D(x, y, color="black"))
     lines.done()
     b.autoscale(enable=None)
     assert np.array_equal(a.dataLim.get_points(), b.dataLim.get_points())

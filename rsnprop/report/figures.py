@@ -27,15 +27,13 @@ from dataclasses import dataclass
 
 import matplotlib
 import matplotlib.pyplot as plt
-from matplotlib.artist import Artist
-from matplotlib.lines import Line2D
-from matplotlib.path import Path
 import numpy as np
 import seaborn as sns
 from scipy import stats
 from scipy.stats import gaussian_kde
 
 from ..collector import collector_paused
+from .curve_lines import CurveLines
 from .fmt import fmt_bounded, to_float
 
 __all__ = ["Figure", "OKABE_ITO", "COLOURS", "paired_scores_plot", "forest_plot",
@@ -332,106 +330,6 @@ def _loadings_caption(values, exploratory: bool, named: bool = False) -> str:
                  "at zero)" + ("; a factor's name in brackets is the construct most of its main "
                                "items belong to" if named else "") + ". ")
     return text + "Blue: negative, red: positive loadings."
-
-
-class _CurveLine(Line2D):
-    """A specification curve's ``Line2D``, left out of the work that only lays the figure out.
-
-    Such a line is clipped to its axes, so the tight bounding boxes of ``tight_layout`` and
-    ``savefig(bbox_inches="tight")`` never include it: it is out of the layout
-    (``set_in_layout(False)``, which spares the check of every line's clipping), and it is not
-    drawn in the measuring pass that ``bbox_inches="tight"`` makes before the SVG (a draw with
-    the renderer's ``draw_*`` methods replaced by no-ops on the renderer itself,
-    ``RendererBase._draw_disabled``): nothing of it would be drawn there, and the SVG's own
-    draw does all of the line's work.
-    """
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.set_in_layout(False)
-
-    def draw(self, renderer):
-        if _measuring(renderer):
-            return
-        super().draw(renderer)
-
-
-def _measuring(renderer) -> bool:
-    """Whether ``renderer`` (or the vector renderer a ``MixedModeRenderer`` draws with) has
-    its ``draw_*`` methods replaced by no-ops (``RendererBase._draw_disabled``)."""
-    return any("draw_markers" in getattr(r, "__dict__", ())
-               for r in (renderer, getattr(renderer, "_renderer", None)))
-
-
-class CurveLines(Artist):
-    """The many lines of a specification curve's axes as one artist: each drawn as the
-    ``Line2D`` that ``ax.plot(x, y, **style)`` would add (its ``line2d`` group, path and
-    markers, in the order they were added), without creating and adding one ``Line2D`` each.
-
-    A specification curve has about 1,300 lines; creating and adding them (``Line2D``,
-    ``Axes.add_line``'s clip path and data limits) was about a third of its CPU.  Here one
-    ``Line2D`` per style (:class:`_CurveLine`: out of the layout, not drawn in the measuring
-    pass of ``bbox_inches="tight"``) is given each line's data in turn and drawn; the data
-    limits are those ``add_line`` would have set, from all the lines' points at once
-    (:meth:`done`).  The SVG is the same bytes as with ``Axes.plot``
-    (``tests/test_report_figures_lines.py``).
-
-    >>> import matplotlib.pyplot as plt
-    >>> fig, ax = plt.subplots()
-    >>> lines = CurveLines(ax)
-    >>> lines.add([0, 1], [2, 3], color="black"); lines.done()
-    >>> [float(v) for v in ax.dataLim.bounds], len(lines)
-    ([0.0, 2.0, 1.0, 1.0], 1)
-    >>> plt.close(fig)
-    """
-
-    def __init__(self, ax):
-        super().__init__()
-        self.set_in_layout(False)
-        self.set_zorder(Line2D.zorder)
-        self._ax = ax
-        self._data: list[tuple] = []
-        self._styles: dict = {}
-        ax.add_artist(self)
-        self.set_clip_path(None)
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def add(self, x, y, **style) -> None:
-        """Add the line ``ax.plot(x, y, **style)`` would draw (``style`` names its colour)."""
-        key = tuple(sorted(style.items()))
-        if key not in self._styles:
-            self._styles[key] = self._line(style)
-        self._data.append((np.asarray(x, dtype=float), np.asarray(y, dtype=float),
-                           self._styles[key]))
-
-    def _line(self, style) -> Line2D:
-        line = _CurveLine([], [], **style)
-        ax = self._ax
-        ax._set_artist_props(line)
-        line.set_clip_path(ax.patch)
-        line.stale_callback = None
-        return line
-
-    def done(self) -> None:
-        """Set the data limits the lines' ``Axes.add_line`` would have set, then ask for the
-        autoscaling each ``Axes.plot`` asks for (``ax.autoscale(enable=None)``)."""
-        ax = self._ax
-        points = [np.column_stack([x, y]) for x, y, _ in self._data if x.size]
-        if points:
-            ax.dataLim.update_from_path(Path(np.concatenate(points)),
-                                        ax.ignore_existing_data_limits)
-            ax.ignore_existing_data_limits = False
-        ax.autoscale(enable=None)
-
-    def draw(self, renderer):
-        if not self.get_visible() or _measuring(renderer):
-            return
-        for x, y, line in self._data:
-            line.set_data(x, y)
-            Line2D.draw(line, renderer)
-        self.stale = False
 
 
 def specification_curve(specs: list[dict], *, title: str = "Specification curve",
