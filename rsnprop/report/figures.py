@@ -27,13 +27,13 @@ from dataclasses import dataclass
 
 import matplotlib
 import matplotlib.pyplot as plt
-from matplotlib.lines import Line2D
 import numpy as np
 import seaborn as sns
 from scipy import stats
 from scipy.stats import gaussian_kde
 
 from ..collector import collector_paused
+from .curve_lines import CurveLines
 from .fmt import fmt_bounded, to_float
 
 __all__ = ["Figure", "OKABE_ITO", "COLOURS", "paired_scores_plot", "forest_plot",
@@ -332,52 +332,6 @@ def _loadings_caption(values, exploratory: bool, named: bool = False) -> str:
     return text + "Blue: negative, red: positive loadings."
 
 
-class _CurveLine(Line2D):
-    """A specification curve's ``Line2D``, left out of the work that only lays the figure out.
-
-    Such a line is clipped to its axes, so the tight bounding boxes of ``tight_layout`` and
-    ``savefig(bbox_inches="tight")`` never include it: it is out of the layout
-    (``set_in_layout(False)``, which spares the check of every line's clipping), and it is not
-    drawn in the measuring pass that ``bbox_inches="tight"`` makes before the SVG (a draw with
-    the renderer's ``draw_*`` methods replaced by no-ops on the renderer itself,
-    ``RendererBase._draw_disabled``): nothing of it would be drawn there, and the SVG's own
-    draw does all of the line's work.
-    """
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.set_in_layout(False)
-
-    def draw(self, renderer):
-        if _measuring(renderer):
-            return
-        super().draw(renderer)
-
-
-def _measuring(renderer) -> bool:
-    """Whether ``renderer`` (or the vector renderer a ``MixedModeRenderer`` draws with) has
-    its ``draw_*`` methods replaced by no-ops (``RendererBase._draw_disabled``)."""
-    return any("draw_markers" in getattr(r, "__dict__", ())
-               for r in (renderer, getattr(renderer, "_renderer", None)))
-
-
-def curve_line(ax, x, y, **style):
-    """``ax.plot(x, y, **style)`` for one line whose colour is given, without the argument
-    parsing of ``Axes.plot`` (about a tenth of a specification curve's CPU: it draws about
-    1,300 lines): the same ``Line2D`` (:class:`_CurveLine`: out of the layout work), added to
-    ``ax`` the same way.  The caller then asks for the autoscaling that ``Axes.plot`` asks for
-    after each line, once: ``ax.autoscale(enable=None)``.  The SVG is the same bytes
-    (``tests/test_report_figures_lines.py`` compares it with ``Axes.plot``).
-
-    >>> import matplotlib.pyplot as plt
-    >>> fig, ax = plt.subplots()
-    >>> curve_line(ax, [0, 1], [2, 3], color="black").get_label(), len(ax.lines)
-    ('_child0', 1)
-    >>> plt.close(fig)
-    """
-    return ax.add_line(_CurveLine(x, y, **style))
-
-
 def specification_curve(specs: list[dict], *, title: str = "Specification curve",
                         id: str = "specification_curve", ylabel: str = "Estimate (95% CI)"
                         ) -> Figure | None:
@@ -405,6 +359,7 @@ def specification_curve(specs: list[dict], *, title: str = "Specification curve"
             2, 1, sharex=True, figsize=(6.6, 2.6 + 0.22 * n_opt),
             gridspec_kw={"height_ratios": [2.4, max(0.6, 0.22 * n_opt)]})
         n_sig = 0
+        lines = CurveLines(top)
         for i, s in enumerate(specs):
             est = to_float(s["estimate"])
             lo, hi = to_float(s.get("ci_lower")), to_float(s.get("ci_upper"))
@@ -412,10 +367,10 @@ def specification_curve(specs: list[dict], *, title: str = "Specification curve"
             n_sig += sig
             colour = COLOURS["informational"] if sig else OKABE_ITO[0]
             if lo is not None and hi is not None:
-                curve_line(top, [i, i], [lo, hi], color=colour, linewidth=0.9, alpha=0.8)
-            curve_line(top, [i], [est], marker="o", markersize=4, color=colour,
-                       markerfacecolor=colour if sig else "white")
-        top.autoscale(enable=None)      # what each Axes.plot would have asked for
+                lines.add([i, i], [lo, hi], color=colour, linewidth=0.9, alpha=0.8)
+            lines.add([i], [est], marker="o", markersize=4, color=colour,
+                      markerfacecolor=colour if sig else "white")
+        lines.done()
         top.axhline(0, color="black", linewidth=0.8)
         prim = [i for i, s_ in enumerate(specs) if s_.get("primary")]
         for i in prim:
@@ -425,12 +380,13 @@ def specification_curve(specs: list[dict], *, title: str = "Specification curve"
             top.legend(loc="upper left", frameon=False, fontsize=8)
         top.set_ylabel(ylabel)
         top.set_title(title)
+        lines = CurveLines(bottom)
         for i, s in enumerate(specs):
             ch = {(str(k), str(v)) for k, v in (s.get("choices") or {}).items()}
             ys = [j for j, o in enumerate(options) if o in ch]
-            curve_line(bottom, [i] * len(ys), ys, linestyle="none", marker="|", color="black",
-                       markersize=7)
-        bottom.autoscale(enable=None)
+            lines.add([i] * len(ys), ys, linestyle="none", marker="|", color="black",
+                      markersize=7)
+        lines.done()
         bottom.set_yticks(range(len(options)), [f"{k}: {v}" for k, v in options])
         bottom.set_ylim(-0.5, n_opt - 0.5)
         bottom.invert_yaxis()

@@ -198,6 +198,88 @@ def _moment_hessian(mo, p, observed):
     return H
 
 
+def sandwich(D, H):
+    """``D.T @ H @ D``; when ``D`` only selects (each column one 1.0, each row at most one
+    non-zero: a saturated model's moments) and ``H`` is finite, the rows and columns of ``H``
+    it selects, which is what the two products give: each entry one product by 1.0 plus
+    products by 0.0 (a zero entry comes out +0.0), without the two ``O(k^3)`` products
+    (``tests/test_sem_observed_info_batch.py`` compares the bits)."""
+    rows = _selected_rows(D)
+    if rows is None or not np.isfinite(H).all():
+        return D.T @ H @ D
+    return H[np.ix_(rows, rows)] + 0.0
+
+
+def _selected_rows(D):
+    """For each column of ``D``, the row of its single 1.0 (None unless every column has exactly
+    one non-zero, equal to 1.0, and no row has more than one)."""
+    nz = D != 0
+    if D.ndim != 2 or D.shape[1] == 0 or not (nz.sum(axis=0) == 1).all():
+        return None
+    rows = nz.argmax(axis=0)
+    if not (D[rows, np.arange(D.shape[1])] == 1.0).all() or len(set(rows.tolist())) < len(rows):
+        return None
+    return rows
+
+
+def _second_order(gm, theta, used, GS, gmu, h):
+    """Central differences of the moment Jacobian for the model's second-order term:
+    column ``j`` is ``(J(theta + s_j e_k) - J(theta - s_j e_k)) / (2 s_j)`` with ``k = used[j]``,
+    ``s_j = h max(1, |theta_k|)`` and ``J(t) = gm.moment_gradient(t, GS, gmu)[used]``, all
+    ``2 len(used)`` gradients at once (:func:`moment_gradients`: the same numbers)."""
+    used = np.asarray(used)
+    steps = h * np.maximum(1.0, np.abs(theta[used]))
+    rows = np.arange(len(used))
+    tp = np.repeat(theta[None, :], len(used), axis=0)
+    tm = tp.copy()
+    tp[rows, used] += steps
+    tm[rows, used] -= steps
+    J = moment_gradients(gm, np.concatenate([tp, tm]), GS, gmu)[:, used]
+    return ((J[: len(used)] - J[len(used):]) / (2 * steps)[:, None]).T
+
+
+def moment_gradients(gm, thetas, GS, gmu):
+    """``gm.moment_gradient(t, GS, gmu)`` (:meth:`rsnprop.sem.engine._GroupModel.moment_gradient`)
+    for every row ``t`` of ``thetas``, with the same NumPy and LAPACK calls on stacked arrays
+    (each slice the numbers of one call; ``tests/test_sem_observed_info_batch.py``)."""
+    R, q, p = len(thetas), gm.q, gm.p
+    A = np.repeat(gm.A0[None], R, axis=0)
+    S = np.repeat(gm.S0[None], R, axis=0)
+    m = np.repeat(gm.m0[None], R, axis=0)
+    if len(gm.ap):
+        A[:, gm.ai, gm.aj] = thetas[:, gm.ap]
+    if len(gm.sp):
+        S[:, gm.si, gm.sj] = thetas[:, gm.sp]
+        S[:, gm.sj, gm.si] = thetas[:, gm.sp]
+    if len(gm.mp):
+        m[:, gm.mi] = thetas[:, gm.mp]
+    IA = gm.eye + A if gm.keep_solved and gm._paths_one_step() else np.linalg.inv(gm.eye - A)
+    G = IA[:, : p]
+    Gt = G.transpose(0, 2, 1)
+    GtGS = Gt @ GS
+    gG = Gt @ gmu
+    grad = np.zeros((R, q))
+    if len(gm.ap):
+        C = IA @ S @ Gt
+        eta = (IA @ m[:, :, None])[:, :, 0]
+        MA = 2.0 * GtGS @ C.transpose(0, 2, 1)
+        grad += _bincounts(gm.ap, MA[:, gm.ai, gm.aj] + gG[:, gm.ai] * eta[:, gm.aj], q)
+    if len(gm.sp):
+        Q = GtGS @ G
+        grad += _bincounts(gm.sp, Q[:, gm.si, gm.sj] * (1.0 + gm.offdiag), q)
+    if len(gm.mp):
+        grad += _bincounts(gm.mp, gG[:, gm.mi], q)
+    return grad
+
+
+def _bincounts(index, weights, q):
+    """``np.bincount(index, w, minlength=q)`` of every row ``w`` of ``weights`` (each bin summed
+    in the order of ``index``, as the one-row call sums it)."""
+    R = len(weights)
+    flat = (index[None, :] + q * np.arange(R)[:, None]).ravel()
+    return np.bincount(flat, weights.ravel(), minlength=q * R).reshape(R, q)
+
+
 class FIMLEngine(Engine):
     """Engine whose data are missing-data patterns (list per group).
 
@@ -266,7 +348,7 @@ class FIMLEngine(Engine):
             D = moment_jacobian(ds, dm)
             H = _moment_hessian(mo, p, observed)
             hess = np.zeros((self.q, self.q))
-            hess[np.ix_(used, used)] = 2.0 * (D.T @ H @ D)
+            hess[np.ix_(used, used)] = 2.0 * sandwich(D, H)
             self._last_mo = mo
         return mo.f, grad, hess
 
@@ -342,19 +424,7 @@ class FIMLEngine(Engine):
             gm = self.groups[g]
             Hu = 0.5 * hess[np.ix_(used, used)]
             if len(gm.ap):  # Sigma, mu nonlinear in theta (paths): second-order term
-                S2 = np.zeros((len(used), len(used)))
-                GS, gmu = 0.5 * mo.GS, 0.5 * mo.gmu
-
-                def J(t, gm=gm, GS=GS, gmu=gmu, used=used):
-                    return gm.moment_gradient(t, GS, gmu)[used]
-
-                for col, k in enumerate(used):
-                    step = h * max(1.0, abs(theta[k]))
-                    tp = theta.copy()
-                    tm = theta.copy()
-                    tp[k] += step
-                    tm[k] -= step
-                    S2[:, col] = (J(tp) - J(tm)) / (2 * step)
+                S2 = _second_order(gm, theta, used, 0.5 * mo.GS, 0.5 * mo.gmu, h)
                 Hu += 0.5 * (S2 + S2.T)
             info[np.ix_(used, used)] += Hu
         info /= self.ntotal
