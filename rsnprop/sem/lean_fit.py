@@ -18,7 +18,26 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import lapack
 
-__all__ = ["lean_fit"]
+__all__ = ["lean_fit", "kept_matrix"]
+
+#: the inverse BFGS matrices at the end of the last lean fits, by the bytes of their estimates (the
+#: first curvature of a fit warm-started from one of them: :mod:`rsnprop.sem.lean_warm`); the fits
+#: of one check find their previous step's among the last few, whatever ran before
+_KEPT: dict = {}
+_KEPT_MAX = 6
+
+
+def _remember(theta, H):
+    while len(_KEPT) >= _KEPT_MAX:
+        _KEPT.pop(next(iter(_KEPT)))
+    _KEPT[theta.tobytes()] = H
+
+
+def kept_matrix(theta):
+    """The inverse BFGS matrix at the end of the lean fit whose estimates are ``theta`` (the same
+    bytes), or None when not kept."""
+    H = _KEPT.get(np.asarray(theta, dtype=float).tobytes())
+    return None if H is None or H.shape[0] != len(theta) else H
 
 
 def _inverse(hess, ridge):
@@ -77,14 +96,16 @@ def _bfgs_inverse(H, s_, y_):
     return H + ((sy + y_ @ Hy) / (sy * sy)) * (s_col * s_row) - (Hy[:, None] * s_row + s_col * Hy[None, :]) / sy
 
 
-def lean_fit(engine, theta0, maxit: int = 500, tol: float = 1e-8, fisher_steps: int = 4):
+def lean_fit(engine, theta0, maxit: int = 500, tol: float = 1e-8, fisher_steps: int = 4, H0=None):
     """:meth:`rsnprop.sem.engine.Engine.fit` of ``engine`` (the same arguments and result: ``(theta,
-    fmin, converged, iterations)``) with the inverse BFGS matrix (module docstring)."""
+    fmin, converged, iterations)``) with the inverse BFGS matrix (module docstring).  ``H0``: the
+    first inverse matrix (:func:`rsnprop.sem.lean_warm.lean_start`; the information at ``theta0``
+    when None).  The last matrix is kept for a fit warm-started from the result (:func:`kept_matrix`)."""
     theta = np.asarray(theta0, dtype=float).copy()
-    fval, grad, hess = engine.grad_info(theta)
+    fval, grad, hess = engine.grad_info(theta, need_hess=H0 is None)
     if not np.isfinite(fval):
         return theta, fval, False, 0
-    H = _inverse(hess, 1e-12)
+    H = _inverse(hess, 1e-12) if H0 is None else H0
     converged = False
     it = 0
     for it in range(1, maxit + 1):
@@ -106,4 +127,5 @@ def lean_fit(engine, theta0, maxit: int = 500, tol: float = 1e-8, fisher_steps: 
         H = _inverse(hnew, 1e-12) if use_fisher else _bfgs_inverse(H, s_, y_)
     else:
         converged = np.max(np.abs(grad)) < 1e-6
+    _remember(theta, H)
     return theta, fval, converged, it
