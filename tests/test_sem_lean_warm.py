@@ -31,8 +31,15 @@ MODEL = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
 
 
 def _plain(monkeypatch):
-    """The path before the module: no matrix kept, hence the plain warm start."""
+    """No matrix kept, hence the plain warm start (and the information at the start)."""
     monkeypatch.setattr(lw, "kept_matrix", lambda theta: None)
+
+
+def _before(monkeypatch):
+    """The path before this module and the complete data's information: :func:`_plain` with the
+    patterns' information in every Fisher step (the iterates of the optimiser before them)."""
+    _plain(monkeypatch)
+    monkeypatch.setattr(lean_fit_mod, "_information", lambda engine, theta: engine.grad_info(theta)[2])
 
 
 def _with_missing(seed, share=0.15):
@@ -61,37 +68,48 @@ def _sequence():
 
 @pytest.fixture(scope="module")
 def runs():
-    """``{"new"|"old": (sequences, evaluations, information matrices)}``: the sequences of
-    :func:`_sequence` with the projection and without it (the path before the module)."""
+    """``{"new"|"plain"|"old": (sequences, evaluations, information matrices: the patterns' and the
+    optimiser's)}``: the sequences of :func:`_sequence` with the projection, without it
+    (:func:`_plain`) and by the optimiser before both (:func:`_before`)."""
     from rsnprop.sem.fiml_engine import FIMLEngine
 
     calls = []
-    orig = FIMLEngine.grad_info
+    orig, orig_info = FIMLEngine.grad_info, lean_fit_mod.complete_information
 
     def counted(self, theta, need_hess=True):
         calls.append(bool(need_hess))
         return orig(self, theta, need_hess)
 
+    def counted_info(engine, theta):
+        calls.append(None)
+        return orig_info(engine, theta)
+
     out = {}
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(FIMLEngine, "grad_info", counted)
-        for name in ("new", "old"):
-            if name == "old":
+        mp.setattr(lean_fit_mod, "complete_information", counted_info)
+        for name in ("new", "plain", "old"):
+            if name == "plain":
                 _plain(mp)
+            if name == "old":
+                _before(mp)
             calls.clear()
-            out[name] = (list(_sequence()), len(calls), sum(calls))
+            seqs = list(_sequence())
+            out[name] = (seqs, sum(c is not None for c in calls), sum(c is not False for c in calls))
     return out
 
 
-def test_projected_start_reaches_the_plain_start_s_optimum(runs):
-    for (data, a), (_, b) in zip(runs["new"][0], runs["old"][0]):
+@pytest.mark.parametrize("other", ["plain", "old"])
+def test_projected_start_reaches_the_plain_start_s_optimum(runs, other):
+    for (data, a), (_, b) in zip(runs["new"][0], runs[other][0]):
         assert all(r.converged for r in a + b)
-        np.testing.assert_array_equal(a[0].theta, b[0].theta)         # the cold configural fit
-        for eq, x, y in zip(STEPS[1:], a[1:], b[1:]):
+        # the cold configural fit: the same path without the projection
+        assert np.array_equal(a[0].theta, b[0].theta) == (other == "plain")
+        for eq, x, y in zip(STEPS, a, b):
             # both stop at a gradient of 1e-6 (rsnprop.sem.fiml.LEAN_TOL, of -2 log L / N): the
             # same optimum to a few 1e-6 (at most 2.4e-6 here)
             np.testing.assert_allclose(x.theta, y.theta, rtol=1e-5, atol=1e-5)
-            assert not np.array_equal(x.theta, y.theta)                # another path to it
+            assert eq == () or not np.array_equal(x.theta, y.theta)    # another path to it
             # each as close to the full fit's (which stops at 1e-8) as the lean fits are
             full = fit(MODEL, data, group="school", missing="fiml", se="none", group_equal=eq).theta
             for t in (x.theta, y.theta):
@@ -99,8 +117,9 @@ def test_projected_start_reaches_the_plain_start_s_optimum(runs):
 
 
 def test_projected_start_takes_fewer_evaluations(runs):
-    (_, n_new, h_new), (_, n_old, h_old) = runs["new"], runs["old"]
-    assert n_new < n_old and h_new < h_old      # fewer evaluations, fewer information matrices
+    (_, n_new, h_new), (_, n_plain, h_plain), (_, n_old, h_old) = runs["new"], runs["plain"], runs["old"]
+    assert n_new < n_plain and h_new < h_plain      # fewer evaluations, fewer information matrices
+    assert n_new < n_old and h_new < h_old
 
 
 def test_projection_is_the_minimum_distance_solution():
@@ -192,7 +211,7 @@ def test_the_check_decides_as_before(monkeypatch, scenario, seeds):
             return [check_measurement(d, plan) for d in sets]
 
     new = run()
-    _plain(monkeypatch)
+    _before(monkeypatch)
     old = run()
     for a, b in zip(new, old):
         assert _decisions(a) == _decisions(b)
@@ -203,3 +222,60 @@ def test_the_check_decides_as_before(monkeypatch, scenario, seeds):
                 assert x["X2"] == pytest.approx(y["X2"], rel=2e-4, abs=1e-6)
     if scenario == "dif":
         assert any(a["freed"] for a in new)                                   # the partial search ran
+
+
+# -- the optimiser's information: complete data (rsnprop.sem.fiml_lean.complete_information) -------
+
+
+def test_complete_information_is_the_complete_data_engine_s():
+    from types import SimpleNamespace
+
+    from rsnprop.sem.engine import Engine
+    from rsnprop.sem.fiml_lean import complete_information
+
+    full = pd.read_csv(REF / "holzinger_swineford.csv")
+    for eq in STEPS:
+        res = fit_estimates(MODEL, full, group="school", missing="fiml", group_equal=eq)
+        eng = res._engine
+        assert type(eng) is Engine                        # no missing value: the complete-data ML engine
+        ns = [d.n for d in eng.data]
+        as_lean = SimpleNamespace(groups=eng.groups, ns=ns, ntotal=sum(ns), q=eng.q)
+        np.testing.assert_allclose(complete_information(as_lean, res.theta), eng.grad_info(res.theta)[2],
+                                   rtol=1e-10, atol=1e-12)
+
+
+def test_complete_information_of_incomplete_data_is_one_pattern_per_group():
+    from scipy.linalg import lapack
+
+    from rsnprop.sem.fiml_lean import Moments, complete_information, lean_hessian
+
+    res = fit_estimates(MODEL, _with_missing(7), group="school", missing="fiml", group_equal=("loadings",))
+    eng, theta = res._engine, res.theta
+    ref = np.zeros((eng.q, eng.q))
+    for g, gm in enumerate(eng.groups):
+        mo = Moments()
+        mo.SI, mo.n = np.linalg.inv(gm.implied(theta)[0])[None], np.array([float(eng.ns[g])])
+        used = eng._used(g)
+        ref[np.ix_(used, used)] += lean_hessian(gm, theta, used, mo)
+    info = complete_information(eng, theta)
+    np.testing.assert_allclose(info, ref / eng.ntotal, rtol=1e-10, atol=1e-13)
+    fiml = eng.grad_info(theta)[2]
+    assert np.all(np.diag(info) >= np.diag(fiml) - 1e-12)         # complete data inform more
+    assert not np.allclose(info, fiml)
+    assert lapack.dpotrf(info)[1] == 0                              # positive definite
+
+
+def test_complete_information_of_a_sigma_not_positive_definite_is_none():
+    from rsnprop.sem.fiml_lean import complete_information
+    from rsnprop.sem.lean_fit import _information
+
+    res = fit_estimates(MODEL, _with_missing(8), group="school", missing="fiml")
+    eng = res._engine
+    bad = res.theta.copy()
+    bad[res.partable.npar - 1] = -50.0          # a variance far below zero
+    if np.linalg.eigvalsh(eng.groups[1].implied(bad)[0]).min() > 0:
+        bad[:] = -50.0
+    assert any(np.linalg.eigvalsh(gm.implied(bad)[0]).min() <= 0 for gm in eng.groups)
+    assert complete_information(eng, bad) is None
+    fallback = _information(eng, bad)                               # the engine's own then
+    assert fallback is None or fallback.shape == (eng.q, eng.q)

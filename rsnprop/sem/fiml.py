@@ -190,7 +190,7 @@ def _fit_model(pt, pats, ns, gdata, previous=None, fisher_steps=4, padded=False,
     again, if that fails): ``(engine, theta, fmin, converged, iterations)``.  ``fisher_steps``,
     ``tol``: :meth:`rsnprop.sem.engine.Engine.fit` (a lean fit takes 2 Fisher steps, 1 from a warm
     start: each evaluates the information, dearer than the BFGS steps that replace it; and
-    :data:`LEAN_TOL`);
+    :data:`LEAN_TOL`; a lean fit's start and information: :func:`rsnprop.sem.lean_warm.fit_lean`);
     ``padded``: the engine's (:attr:`FIMLEngine.padded`); a dict: True, with the embedded
     patterns kept there (those of the other lean fits to the same data)."""
 
