@@ -29,8 +29,8 @@ from .fiml_engine import FIMLEngine, Pattern, patterns  # noqa: F401  (Pattern, 
 from .fiml_saturated import available_moments, saturated_model
 from .fitmeasures import incremental, rmsea_ci, rmsea_point, srmr_group
 from .lean_cache import lean_groups
-from .lean_fit import lean_fit
 from .lean_patterns import LazyPatterns, padded_from_data
+from .lean_warm import fit_lean
 from .model import build_engine, start_values
 from .robust import h1_information
 
@@ -190,7 +190,7 @@ def _fit_model(pt, pats, ns, gdata, previous=None, fisher_steps=4, padded=False,
     again, if that fails): ``(engine, theta, fmin, converged, iterations)``.  ``fisher_steps``,
     ``tol``: :meth:`rsnprop.sem.engine.Engine.fit` (a lean fit takes 2 Fisher steps, 1 from a warm
     start: each evaluates the information, dearer than the BFGS steps that replace it; and
-    :data:`LEAN_TOL`);
+    :data:`LEAN_TOL`; a lean fit's start and information: :func:`rsnprop.sem.lean_warm.fit_lean`);
     ``padded``: the engine's (:attr:`FIMLEngine.padded`); a dict: True, with the embedded
     patterns kept there (those of the other lean fits to the same data)."""
 
@@ -199,9 +199,11 @@ def _fit_model(pt, pats, ns, gdata, previous=None, fisher_steps=4, padded=False,
     eng.data, eng.padded = gdata, padded is not False
     if isinstance(padded, dict):
         eng.share_batches(padded)
-    theta0 = start_values(pt, gdata, previous)
-    theta, fmin, conv, it = (lean_fit(eng, theta0, fisher_steps=fisher_steps, tol=tol) if eng.padded else
-                             eng.fit(theta0, fisher_steps=fisher_steps, tol=tol))
+    if eng.padded:                       # a lean fit: projected warm start (rsnprop.sem.lean_warm)
+        theta, fmin, conv, it = fit_lean(eng, pt, gdata, previous, fisher_steps, tol)
+    else:
+        theta0 = start_values(pt, gdata, previous)
+        theta, fmin, conv, it = eng.fit(theta0, fisher_steps=fisher_steps, tol=tol)
     if not conv:
         from scipy import optimize
 

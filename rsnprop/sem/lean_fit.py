@@ -11,6 +11,13 @@ per Fisher matrix and then updated by the inverse BFGS formula (``O(q^2)``)::
 the same iterates in exact arithmetic, equal to rounding in floating point (the stop is the same
 test of the gradient).  The full fits (``rsnprop fit``, ``rsnprop invariance``, the report) keep
 :meth:`~rsnprop.sem.engine.Engine.fit`.
+
+Two differences from :meth:`~rsnprop.sem.engine.Engine.fit`, which move the iterates (not the stop
+rule, hence not the optimum beyond the stop's precision): the Fisher matrices of a lean FIML fit
+are the information of complete data (:func:`rsnprop.sem.fiml_lean.complete_information`: one
+``Sigma^-1`` per group instead of one per missing-data pattern, about a third of the cost, the same
+number of steps on the power replications' checks), and a warm start may bring its first inverse
+matrix ``H0`` (:mod:`rsnprop.sem.lean_warm`: the projected previous step's).
 """
 
 from __future__ import annotations
@@ -18,7 +25,28 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import lapack
 
-__all__ = ["lean_fit"]
+from .fiml_lean import complete_information
+
+__all__ = ["lean_fit", "kept_matrix"]
+
+#: the inverse BFGS matrices at the end of the last lean fits, by the bytes of their estimates (the
+#: first curvature of a fit warm-started from one of them: :mod:`rsnprop.sem.lean_warm`); the fits
+#: of one check find their previous step's among the last few, whatever ran before
+_KEPT: dict = {}
+_KEPT_MAX = 6
+
+
+def _remember(theta, H):
+    while len(_KEPT) >= _KEPT_MAX:
+        _KEPT.pop(next(iter(_KEPT)))
+    _KEPT[theta.tobytes()] = H
+
+
+def kept_matrix(theta):
+    """The inverse BFGS matrix at the end of the lean fit whose estimates are ``theta`` (the same
+    bytes), or None when not kept."""
+    H = _KEPT.get(np.asarray(theta, dtype=float).tobytes())
+    return None if H is None or H.shape[0] != len(theta) else H
 
 
 def _inverse(hess, ridge):
@@ -38,6 +66,13 @@ def _inverse(hess, ridge):
         return np.linalg.pinv(hess)
 
 
+def _information(engine, theta):
+    """The Fisher matrix of a step: :func:`rsnprop.sem.fiml_lean.complete_information` of a lean
+    FIML engine, the engine's own information otherwise (or when that is None)."""
+    hess = complete_information(engine, theta) if getattr(engine, "padded", False) else None
+    return engine.grad_info(theta)[2] if hess is None else hess
+
+
 def _direction(engine, theta, grad, H):
     """``(step, slope, H)``: the quasi-Newton step ``-H grad``; when it is not a descent direction, a
     Fisher step from the information at ``theta`` (its inverse the new ``H``), else steepest descent
@@ -45,8 +80,7 @@ def _direction(engine, theta, grad, H):
     step = -(H @ grad)
     slope = grad @ step
     if not np.isfinite(slope) or slope >= 0:
-        _, _, hess = engine.grad_info(theta)
-        H = _inverse(hess, 1e-8)
+        H = _inverse(_information(engine, theta), 1e-8)
         step = -(H @ grad)
         slope = grad @ step
         if slope >= 0:
@@ -55,13 +89,14 @@ def _direction(engine, theta, grad, H):
 
 
 def _line_search(engine, theta, fval, step, slope, use_fisher):
-    """Backtracking (Armijo, halving) from ``alpha = 1``: ``(alpha, candidate, f, grad, hess)``."""
+    """Backtracking (Armijo, halving) from ``alpha = 1``: ``(alpha, candidate, f, grad, hess)``
+    (``hess`` the information at the accepted candidate when ``use_fisher``: :func:`_information`)."""
     alpha = 1.0
     while True:
         cand = theta + alpha * step
-        fnew, gnew, hnew = engine.grad_info(cand, need_hess=use_fisher)
+        fnew, gnew, hnew = engine.grad_info(cand, need_hess=False)
         if np.isfinite(fnew) and fnew <= fval + 1e-4 * alpha * slope:
-            return alpha, cand, fnew, gnew, hnew
+            return alpha, cand, fnew, gnew, _information(engine, cand) if use_fisher else None
         alpha *= 0.5
         if alpha < 1e-10:
             return alpha, cand, fnew, gnew, hnew
@@ -77,14 +112,16 @@ def _bfgs_inverse(H, s_, y_):
     return H + ((sy + y_ @ Hy) / (sy * sy)) * (s_col * s_row) - (Hy[:, None] * s_row + s_col * Hy[None, :]) / sy
 
 
-def lean_fit(engine, theta0, maxit: int = 500, tol: float = 1e-8, fisher_steps: int = 4):
+def lean_fit(engine, theta0, maxit: int = 500, tol: float = 1e-8, fisher_steps: int = 4, H0=None):
     """:meth:`rsnprop.sem.engine.Engine.fit` of ``engine`` (the same arguments and result: ``(theta,
-    fmin, converged, iterations)``) with the inverse BFGS matrix (module docstring)."""
+    fmin, converged, iterations)``) with the inverse BFGS matrix (module docstring).  ``H0``: the
+    first inverse matrix (:func:`rsnprop.sem.lean_warm.lean_start`; the information at ``theta0``
+    when None).  The last matrix is kept for a fit warm-started from the result (:func:`kept_matrix`)."""
     theta = np.asarray(theta0, dtype=float).copy()
-    fval, grad, hess = engine.grad_info(theta)
+    fval, grad, _ = engine.grad_info(theta, need_hess=False)
     if not np.isfinite(fval):
         return theta, fval, False, 0
-    H = _inverse(hess, 1e-12)
+    H = _inverse(_information(engine, theta), 1e-12) if H0 is None else H0
     converged = False
     it = 0
     for it in range(1, maxit + 1):
@@ -106,4 +143,5 @@ def lean_fit(engine, theta0, maxit: int = 500, tol: float = 1e-8, fisher_steps: 
         H = _inverse(hnew, 1e-12) if use_fisher else _bfgs_inverse(H, s_, y_)
     else:
         converged = np.max(np.abs(grad)) < 1e-6
+    _remember(theta, H)
     return theta, fval, converged, it
