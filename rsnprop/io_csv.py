@@ -14,7 +14,7 @@ Examples
 --------
 >>> detect_delimiter("resp_id;rel_1\\nA;5\\n")
 ';'
->>> take_parse("/no/such/file.csv") is None     # nothing started for it
+>>> take_parse("/no/such/file.csv", 1 << 20, 1 << 20) is None     # nothing started for it
 True
 """
 
