@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "rsnprop"
-CORE = {"errors", "results", "io", "yamlio", "em", "forkserver", "forkchild", "forkmap", "distributions", "collector", "__init__"}
+CORE = {"errors", "results", "io", "yamlio", "em", "forkserver", "forkchild", "forkmap", "distributions", "collector", "io_csv", "__init__"}
 ALLOWED = {
     "sem": set(),
     "instrument": set(),

@@ -216,8 +216,6 @@ def _after_large(result, enabled) -> None:
 
 
 def _run(args):
-    import warnings
-
     _arrow_pages_back_at_once()
 
     from ._common import check_files, existing_file
@@ -229,7 +227,30 @@ def _run(args):
     _check_suffix(args.output, "--output")
     if args.flags:
         _check_suffix(args.flags, "--flags")
-    rules = _rules_from_plan(existing_file(args.plan, "study plan")) if args.plan else None
+    _arrow_threads_for_every_core()
+    # a big CSV export parsed by pyarrow in a thread (both cores, without the GIL) while
+    # this one imports the cleaning modules and loads the instrument (about a second on one
+    # core); read_table takes the parsed table (the same call, the same table)
+    from ..io_csv import drop_parse, start_parse
+
+    started = start_parse(raw_path, min_bytes=_CSV_ARROW_MIN_BYTES, block_bytes=_CSV_BLOCK_BYTES)
+    try:
+        rules = _rules_from_plan(existing_file(args.plan, "study plan")) if args.plan else None
+        return _clean_and_write(args, raw_path, ins_path, rules)
+    finally:
+        if started:
+            drop_parse(raw_path)      # not taken (an error before the read): forgotten
+
+
+#: read_csv's sizes (rsnprop.data.read_csv._ARROW_MIN_BYTES, _BLOCK_BYTES), given to the early
+#: parse without importing rsnprop.data first; a parse made with other sizes is not taken
+_CSV_ARROW_MIN_BYTES = 1 << 20
+_CSV_BLOCK_BYTES = 1 << 20
+
+
+def _clean_and_write(args, raw_path, ins_path, rules):
+    import warnings
+
     from ..data import clean, read_table
     from ..instrument import load_instrument
     from ..io import atomic_write_many, json_text
@@ -237,7 +258,6 @@ def _run(args):
     from ..errors import DataQualityWarning
 
     instrument = load_instrument(ins_path)
-    _arrow_threads_for_every_core()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DataQualityWarning)  # about the file itself
         raws = [read_table(raw_path, platform=args.platform, instrument=instrument,

@@ -13,15 +13,22 @@ from __future__ import annotations
 
 import csv
 import io
-import mmap
 import re
 import warnings
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from ..errors import DataFileError, DataQualityWarning
+from ..io_csv import (
+    DELIMITERS,
+    detect_delimiter,
+    head_text,
+    header_names,
+    map_ascii,
+    parse_text_table,
+    take_parse,
+)
 from .read_cells import (
     MISSING_TOKENS,
     _blank_missing_tokens,
@@ -33,7 +40,6 @@ from .read_cells import (
 __all__ = ["detect_encoding", "detect_delimiter"]
 
 
-_DELIMITERS = (",", ";", "\t", "|")
 
 
 
@@ -78,43 +84,6 @@ def detect_encoding(raw: bytes) -> str:
         return "cp1252"
     except UnicodeDecodeError:
         return "latin-1"
-
-
-
-def detect_delimiter(text: str) -> str:
-    """The field delimiter of CSV ``text``: the candidate among ``, ; TAB |`` that splits the
-    first lines into the most, and equally many, fields (quoted fields are respected).
-
-    Examples
-    --------
-    >>> detect_delimiter("a;b;c\\n1;2,5;3\\n")
-    ';'
-    >>> detect_delimiter('a,b\\n"x;y",2\\n')
-    ','
-    """
-
-    head = text[:1 << 20]     # the first lines only (no split of a whole big file)
-    lines = head.splitlines()[:50]
-    if len(head) < len(text) and len(lines) < 50 and len(lines) > 1:
-        lines = lines[:-1]      # the last line may be cut
-    sample = "\n".join(lines)
-    best, best_key = ",", (-1, -1)
-    for delim in _DELIMITERS:
-        try:
-            rows = [r for r in csv.reader(io.StringIO(sample), delimiter=delim) if r]
-        except csv.Error:
-            continue
-        if not rows:
-            continue
-        widths = [len(r) for r in rows]
-        header = widths[0]
-        if header < 2:
-            continue
-        consistent = sum(w == header for w in widths)
-        key = (consistent, header)
-        if key > best_key:
-            best, best_key = delim, key
-    return best
 
 
 
@@ -194,12 +163,26 @@ def _read_mapped_ascii(path: Path, delimiter, decimal, missing_tokens):
     copied into a bytes object: 0.3 s and as many megabytes less for the million-row
     export), or None: the general path reads the file (not ASCII, small, or anything
     pyarrow does not read as pandas would). ASCII is UTF-8 as :func:`detect_encoding`
-    says, so the cells need no UTF-8 check either; the same frame as that path."""
+    says, so the cells need no UTF-8 check either; the same frame as that path.
+
+    A parse of the file that ``rsnprop clean`` started before its imports
+    (:func:`rsnprop.io_csv.start_parse`) is taken when it used the delimiter detected here:
+    the same call on the same bytes."""
+    early = take_parse(path, _ARROW_MIN_BYTES, _BLOCK_BYTES)
+    if early is not None and early[1] == (delimiter or early[1]):
+        text, delim, table = early
+        if delimiter is None:
+            _check_header_delimiter(text, delim, path)
+        tables = [table]
+        del early, table
+        if tables[0] is None:
+            return None
+        return _arrow_frame(tables, "utf-8", delim, decimal, missing_tokens)
+    del early
     mapped = _map_ascii(path)
     if mapped is None:
         return None
-    head = mapped[:1 << 20]
-    text = head[:head.rfind(b"\n") + 1].decode("ascii") or head.decode("ascii")
+    text = head_text(mapped)
     if not text.strip():
         return None      # blank first megabyte: the general path's checks
     delim = delimiter or (detect_delimiter(text) if path.suffix.lower() != ".tsv" else "\t")
@@ -214,23 +197,8 @@ def _read_mapped_ascii(path: Path, delimiter, decimal, missing_tokens):
 
 def _map_ascii(path: Path):
     """The file mapped read-only when it is at least ``_ARROW_MIN_BYTES`` long and ASCII
-    (every byte below 128), else None."""
-    try:
-        with open(path, "rb") as fh:
-            if path.stat().st_size < _ARROW_MIN_BYTES:
-                return None
-            flags = mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)
-            mapped = mmap.mmap(fh.fileno(), 0, flags=flags, prot=mmap.PROT_READ)
-    except (OSError, ValueError, AttributeError):   # no mmap here: read the bytes
-        return None
-    view = np.frombuffer(mapped, dtype=np.uint8)
-    step = 1 << 24
-    ascii_only = all(view[i:i + step].max() < 128 for i in range(0, len(view), step))
-    del view
-    if not ascii_only:
-        mapped.close()
-        return None
-    return mapped
+    (every byte below 128), else None (:func:`rsnprop.io_csv.map_ascii`)."""
+    return map_ascii(path, _ARROW_MIN_BYTES)
 
 
 def _check_header_delimiter(text: str, delim: str, path) -> None:
@@ -242,13 +210,13 @@ def _check_header_delimiter(text: str, delim: str, path) -> None:
         return
     try:
         widths = {d: [len(r) for r in csv.reader(io.StringIO("\n".join(lines)), delimiter=d)]
-                  for d in _DELIMITERS}
+                  for d in DELIMITERS}
     except csv.Error:
         return
     header, rows = widths[delim][0], widths[delim][1:]
     if header < 2 or sum(w == header for w in rows) * 2 >= len(rows):
         return
-    for other in _DELIMITERS:
+    for other in DELIMITERS:
         if other == delim:
             continue
         w = widths[other][1:]
@@ -322,50 +290,15 @@ def _read_csv_arrow(raw: bytes, text: str, enc: str, delim: str, valid_utf8=Fals
 
     if len(raw) < _ARROW_MIN_BYTES:
         return None
-    try:
-        import pyarrow as pa
-        import pyarrow.csv as pcsv
-    except ImportError:  # pragma: no cover - pyarrow is a dependency
-        return None
-    text_codes = pa.dictionary(pa.int32(), pa.string())
-    try:
-        head = text[:1 << 20]
-        names = next(csv.reader(io.StringIO(head), delimiter=delim))
-    except (StopIteration, csv.Error):
-        return None
-    if not names or len(set(names)) != len(names) or any(not n.strip() for n in names) \
-            or any(re.search(r"\.\d+$", n) or n.startswith("Unnamed: ") for n in names):
+    names = header_names(text, delim)
+    if names is None:
         return None      # pandas renames or reports these (_check_header)
     if enc in ("utf-8", "utf-8-sig"):
         # (a slice, not startswith: ``raw`` may be a mapped file)
         data = raw[3:] if raw[:3] == b"\xef\xbb\xbf" else raw
     else:
         data = text.encode("utf-8")     # the whole text (only UTF-8 comes as a head)
-    if data[:1] in (b"\n", b"\r"):
-        return None      # blank lines before the header: pandas' rules
-    # without a quote character in the file no value is quoted, so none holds a newline:
-    # the reader then splits its blocks at the last newline instead of lexing every byte
-    # of the file on one thread first, and parses without quote handling (the same cells)
-    quoted = data.find(b'"') >= 0
-    try:
-        table = pcsv.read_csv(
-            pa.py_buffer(data),
-            read_options=pcsv.ReadOptions(block_size=_BLOCK_BYTES, encoding="utf8"),
-            parse_options=pcsv.ParseOptions(delimiter=delim, quote_char='"' if quoted else False,
-                                            double_quote=True, newlines_in_values=quoted,
-                                            ignore_empty_lines=True),
-            # dictionary columns: each block's distinct texts once, then codes (the
-            # conversion works on distinct values; less memory than a string per cell)
-            convert_options=pcsv.ConvertOptions(column_types={n: text_codes for n in names},
-                                                check_utf8=not valid_utf8,
-                                                strings_can_be_null=True,
-                                                quoted_strings_can_be_null=True,
-                                                null_values=[""]))
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError, ValueError):
-        return None
-    if table.column_names != names:
-        return None
-    return table
+    return parse_text_table(data, names, delim, valid_utf8, _BLOCK_BYTES)
 
 
 
