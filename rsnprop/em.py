@@ -279,7 +279,12 @@ class EMPatterns:
         return out
 
     def _lockstep(self, setups, tol, maxit):
-        """Iterate the fits ``setups`` (from :meth:`_setup`) together; results in order."""
+        """Iterate the fits ``setups`` (from :meth:`_setup`) together; results in order.
+
+        The step's arrays are allocated once for the whole chunk and used by their first ``a``
+        fits (the live ones, moved to the front as the others converge): the padded ``K``
+        keeps its identity block, ``KD`` its zero padding columns and ``D`` its zeros at the
+        missing cells, written once."""
         p, pp = self.p, self.p + self.pad
         Zi = self.Zi
         ni = Zi.shape[0]
@@ -287,23 +292,19 @@ class EMPatterns:
         pw = [np.stack([s[6][b] for s in setups]) for b in range(len(self.buckets))]
         live = np.arange(len(setups))
         results = [None] * len(setups)
+        bufs = _LockstepBuffers(len(setups), ni, p, pp)
         for it in range(1, maxit + 1):
             a = len(live)
-            Kp = np.zeros((a, pp, pp))
-            Kp[:] = np.eye(pp)
+            Kp, mup, D, KD, F = bufs.views(a)
             Kp[:, :p, :p] = np.linalg.inv(sigma)
-            mup = np.zeros((a, pp))
             mup[:, :p] = mu
-            D = Zi - mu[:, None, :]
-            D[:, self.miss_i] = 0.0                      # np.where(obs_i, Zi - mu, 0.0)
-            KD = np.zeros((a, ni, pp))
-            KD[:, :, :p] = D @ Kp[:, :p, :p]
-            F = np.zeros((a, ni, pp))
+            np.subtract(Zi, mu[:, None, :], out=D, where=self.obs_i)   # zero at the missing cells
+            np.matmul(D, Kp[:, :p, :p], out=KD[:, :, :p])
             F[:, :, :p] = Zi
             parts = []
             for (M, rows, lr, Mr), wp, (real, _) in zip(self.buckets, pw, self.cells):
                 k = M.shape[1]
-                C = np.linalg.inv(Kp[:, M[:, :, None], M[:, None, :]])  # Var(x_m | x_o)
+                C = _inv_blocks(Kp[:, M[:, :, None], M[:, None, :]])  # Var(x_m | x_o)
                 r = rows[:, None]
                 if len(rows) > 1:
                     e = np.einsum("rij,rj->ri", C[:, lr].reshape(-1, k, k),
@@ -379,6 +380,34 @@ class EMPatterns:
             F[r, Mr] = val
         out[self.incomplete] = F[:, :p]
         return out
+
+
+class _LockstepBuffers:
+    """The arrays of a lock step of ``a`` fits (:meth:`EMPatterns._lockstep`), allocated once:
+    the padded ``K`` (identity in its padding block), the padded means, ``D`` (zero at the
+    missing cells: only the observed ones are written), ``K D`` (zero padding columns) and the
+    completed rows ``F``."""
+
+    def __init__(self, a, ni, p, pp):
+        self.Kp = np.zeros((a, pp, pp))
+        self.Kp[:] = np.eye(pp)
+        self.mup = np.zeros((a, pp))
+        self.D = np.zeros((a, ni, p))
+        self.KD = np.zeros((a, ni, pp))
+        self.F = np.zeros((a, ni, pp))
+
+    def views(self, a):
+        """``(Kp, mup, D, KD, F)`` of the first ``a`` fits."""
+        return self.Kp[:a], self.mup[:a], self.D[:a], self.KD[:a], self.F[:a]
+
+
+def _inv_blocks(G):
+    """``np.linalg.inv(G)`` of a stack of square blocks; 1 x 1 blocks as ``1.0 / G`` (LAPACK's
+    ``gesv`` of a 1 x 1 system returns exactly that quotient; a zero block is singular: then
+    ``np.linalg.inv`` itself, which raises)."""
+    if G.shape[-1] == 1 and not (G == 0.0).any():
+        return 1.0 / G
+    return np.linalg.inv(G)
 
 
 def em_moments(X: np.ndarray, tol: float = 1e-10, maxit: int = 1000, start=None,

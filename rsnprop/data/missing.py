@@ -31,7 +31,7 @@ from ._threads import one_blas_thread
 from .chisq import chi2_sf
 
 __all__ = ["missing_summary", "em_normal", "bootstrap_em", "little_mcar_test", "multiple_imputation",
-           "pool_rubin"]
+           "imputed_values", "completed_frame", "pool_rubin"]
 
 
 def missing_summary(values, columns=None):
@@ -373,12 +373,48 @@ def multiple_imputation(data, columns=None, *, m: int = 5, seed=None, bounds=Non
                                     round_integers=round_integers)
 
 
+def imputed_values(data, columns=None, *, m: int = 5, seed=None, bounds=None,
+                   round_integers: bool = False):
+    """``(columns, values)``: the imputations of :func:`multiple_imputation` (same arguments)
+    as arrays, one ``(rows, columns)`` float64 array per imputation, before their data frames
+    are built; ``completed_frame(data, columns, values[i])`` is the ``i``-th data set
+    :func:`multiple_imputation` returns.
+
+    >>> import numpy as np, pandas as pd
+    >>> df = pd.DataFrame({"a": [1., 2., 3., 4., np.nan], "b": [2., 4., 6., 8., 10.]})
+    >>> cols, ys = imputed_values(df, m=2, seed=1)
+    >>> completed_frame(df, cols, ys[1]).equals(multiple_imputation(df, m=2, seed=1)[1])
+    True
+    """
+    cols = list(data.columns if columns is None else columns)
+    with one_blas_thread():
+        return cols, _imputed_values(data, cols, m=m, seed=seed, bounds=bounds,
+                                     round_integers=round_integers)
+
+
+def completed_frame(data, columns, y):
+    """``data`` with its ``columns`` replaced by the array ``y`` (one imputation of
+    :func:`imputed_values`): a copy, the columns set as :func:`multiple_imputation` sets them
+    (so the same frame, block layout included)."""
+    d = data.copy()
+    d[columns] = y
+    return d
+
+
 def _multiple_imputation(data, columns, *, m, seed, bounds, round_integers, reference=False):
     """:func:`multiple_imputation`; ``reference=True``: every bootstrap EM by the slow
     :func:`_em_normal_plain` from the available-case start (the implementation before the
     batched EM; for the tests)."""
 
     cols = list(data.columns if columns is None else columns)
+    return [completed_frame(data, cols, y) for y in
+            _imputed_values(data, cols, m=m, seed=seed, bounds=bounds, round_integers=round_integers,
+                            reference=reference)]
+
+
+def _imputed_values(data, cols, *, m, seed, bounds, round_integers, reference=False):
+    """The imputed arrays of :func:`_multiple_imputation` (columns ``cols`` of ``data``)."""
+
     x = data[cols].to_numpy(dtype="float64", na_value=np.nan)
     n, p = x.shape
     pats = _patterns(x)
@@ -442,9 +478,7 @@ def _multiple_imputation(data, columns, *, m, seed, bounds, round_integers, refe
                 y[:, j] = np.clip(y[:, j], lo, hi)
         if round_integers:
             y = np.where(np.isnan(x), np.round(y), y)
-        d = data.copy()
-        d[cols] = y
-        out.append(d)
+        out.append(y)
     return out
 
 

@@ -253,18 +253,29 @@ def _note_estimation_warnings(caught, warn: list) -> None:
 def _loading_changes(eb, ec, constructs: dict, name: str, delta: float) -> list:
     """One row per item: standardised trait loading without (``eb``) and with (``ec``) the
     method factor ``name``, its method loading, the change and whether it exceeds ``delta``."""
-    def _std(est, f, i):
-        m = est[(est["lhs"] == f) & (est["op"] == "=~") & (est["rhs"] == i)]
-        return float(m["std_all"].iloc[0]) if len(m) else float("nan")
-
+    base, clf = _first_loadings(eb), _first_loadings(ec)
+    nan = float("nan")
     rows = []
     for f, its in constructs.items():
         for i in its:
-            sb, sc, sm = _std(eb, f, i), _std(ec, f, i), _std(ec, name, i)
+            sb, sc, sm = base.get((f, i), nan), clf.get((f, i), nan), clf.get((name, i), nan)
             rows.append({"construct": f, "item": i, "std_base": sb, "std_clf": sc,
                          "method_loading": sm, "delta": sb - sc,
                          "flagged": bool(abs(sb - sc) > delta)})
     return rows
+
+
+def _first_loadings(est) -> dict:
+    """``{(factor, item): std_all}`` of the first ``=~`` row of each pair in the estimates table
+    ``est`` (what selecting the rows of the pair and reading the first one gives), in one pass
+    over the table instead of three column comparisons per item."""
+    out: dict = {}
+    lhs, op, rhs = (est[c].tolist() for c in ("lhs", "op", "rhs"))
+    std = est["std_all"].to_numpy()
+    for k, (a, o, b) in enumerate(zip(lhs, op, rhs)):
+        if o == "=~" and (a, b) not in out:
+            out[(a, b)] = float(std[k])
+    return out
 
 
 def _chi2_difference(chi_b, chi_c, df_b, df_c):

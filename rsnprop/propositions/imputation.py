@@ -70,7 +70,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..data.missing import multiple_imputation, pool_rubin
+from ..data.missing import completed_frame, imputed_values, pool_rubin
 from ..errors import InputError
 from .effect_sizes import nct_ci
 from .paired import evidence_row
@@ -119,32 +119,62 @@ def imputed_datasets(clean_df, plan, *, bg_definition=None, careless=None):
     return [imputed.dataset(i) for i in range(len(imputed.imps))], imputed.info
 
 
+class _Frames:
+    """The m imputed data sets of :func:`rsnprop.data.missing.imputed_values` (``values``: one
+    array per imputation, columns ``cols`` of ``data``) as a sequence of frames, each built
+    (:func:`rsnprop.data.missing.completed_frame`: the frame
+    :func:`rsnprop.data.multiple_imputation` returns) when first read and kept."""
+
+    def __init__(self, data, cols, values):
+        self.data, self.cols, self.values = data, cols, values
+        self._built = {}
+
+    def __len__(self):
+        return len(self.values)
+
+    def __getitem__(self, i):
+        if i not in self._built:
+            self._built[i] = completed_frame(self.data, self.cols, self.values[i])
+        return self._built[i]
+
+
 class _Imputed:
     """The m imputations of one data set, born-global definition and careless rule
     (:func:`_impute`): ``sub`` (the analysable firms of the clean data), ``imps`` (the frames
-    of :func:`rsnprop.data.multiple_imputation`: the items and the group indicator), ``items``
-    (``{construct: item columns}``) and ``info``.  :meth:`dataset` builds the clean data of one
-    imputation (what :func:`imputed_datasets` returns), :meth:`benefit_scores` only its benefit
-    scores (all an imputed analysis frame takes from it after the first, :func:`_frames_of`)."""
+    of :func:`rsnprop.data.multiple_imputation`, :class:`_Frames`: the items and the group
+    indicator), ``items`` (``{construct: item columns}``) and ``info``.  :meth:`dataset` builds
+    the clean data of one imputation (what :func:`imputed_datasets` returns),
+    :meth:`benefit_scores` only its benefit scores (all an imputed analysis frame takes from it
+    after the first, :func:`_frames_of`), from the imputation's array without its frame."""
 
     def __init__(self, sub, imps, items, info):
         self.sub, self.imps, self.items, self.info = sub, imps, items, info
-        self._columns = imps[0].columns if imps else None
+        self._columns = imps[0].columns if len(imps) else None
         # the positions that ``d[its]`` looks up by name (about 0.25 ms a lookup with pandas'
         # string columns), once: ``d.take(positions, axis=1)`` is what ``d[its]`` returns
-        self._positions = {c: self._columns.get_indexer(its) for c, its in items.items()} if imps else {}
+        self._positions = {c: self._columns.get_indexer(its) for c, its in items.items()} if len(imps) else {}
+        # the columns in the order pandas sums a row of d.take(positions, axis=1) (every frame
+        # of imps has the first one's block layout: built the same way)
+        self._order = {c: _row_sum_order(imps[0], pos) for c, pos in self._positions.items()}
 
     def _scores(self, i):
         """``{score_<construct>: item mean}`` of imputation ``i`` (``d[its].mean(axis=1)``)."""
-        d = self.imps[i]
-        if not d.columns.equals(self._columns):
+        if not isinstance(self.imps, _Frames):
+            d = self.imps[i]
             return {f"score_{c}": d[its].mean(axis=1).to_numpy() for c, its in self.items.items()}
-        return {f"score_{c}": d.take(self._positions[c], axis=1).mean(axis=1).to_numpy() for c in self.items}
+        y = self.imps.values[i]
+        return {f"score_{c}": (row_mean_of_columns(y, self._order[c]) if self._order[c] is not None
+                               else self.imps[i].take(self._positions[c], axis=1).mean(axis=1).to_numpy())
+                for c in self.items}
 
     def dataset(self, i):
         """The clean data of the analysable firms with the items and scores of imputation ``i``."""
         data = self.sub.copy()
-        data[self.info["items"]] = self.imps[i][self.info["items"]].to_numpy()
+        items = self.info["items"]
+        if isinstance(self.imps, _Frames) and self.imps.cols[:len(items)] == list(items):
+            data[items] = self.imps.values[i][:, :len(items)]     # the frame's columns' values
+        else:
+            data[items] = self.imps[i][items].to_numpy()
         for name, values in self._scores(i).items():
             data[name] = values
         return data
@@ -204,11 +234,49 @@ def _impute(clean_df, plan, *, bg_definition=None, careless=None) -> _Imputed:
         bounds = (float(np.nanmin(vals)), float(np.nanmax(vals)))
     n_imputed = int(x[all_items].isna().to_numpy().sum())
     seed = imp.effective_seed
-    imps = multiple_imputation(x, columns=all_items + ["_bg"], m=imp.m, seed=seed,
-                               bounds={i: bounds for i in all_items})
+    cols, values = imputed_values(x, columns=all_items + ["_bg"], m=imp.m, seed=seed,
+                                  bounds={i: bounds for i in all_items})
+    imps = _Frames(x, cols, values)
     info = {"m": imp.m, "seed": seed, "bounds": list(bounds), "items": all_items,
             "n": int(len(sub)), "n_imputed": n_imputed}
     return _Imputed(sub, imps, items, info)
+
+
+def _row_sum_order(frame, positions):
+    """The columns (positions in ``frame``) in the order in which pandas sums each row of
+    ``frame.take(positions, axis=1)`` for ``.mean(axis=1)``: block by block
+    (``DataFrame._reduce_axis1``) when the taken frame has several blocks, each one float64
+    column; None for any other layout (the mean is then pandas' own)."""
+    blocks = frame.take(positions, axis=1)._mgr.blocks
+    if len(blocks) < 2 or not all(isinstance(b.values, np.ndarray) and b.values.dtype == np.float64
+                                  and b.values.shape[0] == 1 for b in blocks):
+        return None
+    return [int(positions[b.mgr_locs.as_array[0]]) for b in blocks]
+
+
+def row_mean_of_columns(y, order):
+    """Row means of the columns ``order`` of the float64 array ``y`` (missing values skipped,
+    NaN where a row has none), with pandas' arithmetic for a frame of one-column blocks in that
+    order (:func:`_row_sum_order`): each column's sum over its block (missing values as 0, a
+    reduction from 0.0, so -0.0 becomes 0.0), the columns added one after the other, the sum
+    divided by the row's count of values.
+
+    >>> import numpy as np
+    >>> row_mean_of_columns(np.array([[1.0, 2.0, np.nan], [np.nan, np.nan, np.nan]]), [2, 0, 1]).tolist()
+    [1.5, nan]
+    """
+    total = None
+    count = np.zeros(y.shape[0], dtype=np.intp)
+    for j in order:
+        v = y[:, j]
+        nan = np.isnan(v)
+        part = np.where(nan, 0.0, v)[None, :].sum(axis=0)     # nansum of a one-column block
+        total = part if total is None else np.add(total, part)
+        count += ~nan
+    null = count == 0
+    total[~null] /= count[~null]
+    total[null] = np.nan
+    return total
 
 
 def _se(row):

@@ -61,6 +61,7 @@ from ..instrument import load_instrument
 from ..forkmap import fork_map
 from .evaluate import evaluate_spec
 from .lean import lean_tests
+from .measurement import verdicts_only
 from .plan_merge import deep_merge
 
 __all__ = ["run_multiverse", "deep_merge", "computed_line", "not_available_groups"]
@@ -220,8 +221,10 @@ def _evaluate_cell(row, df, plan, rules, keys, levels, mi_cache) -> None:
         return
     try:
         # warnings ignored: the tests' arithmetic without SciPy's and statsmodels' objects
-        # (rsnprop.propositions.lean: the same numbers to the last bit, without their warnings)
-        with warnings.catch_warnings(), lean_tests():
+        # (rsnprop.propositions.lean: the same numbers to the last bit, without their warnings);
+        # a cell keeps only the level and items set aside of its invariance check, so the check
+        # computes what its decisions use (verdicts_only: the power replications' path)
+        with warnings.catch_warnings(), lean_tests(), verdicts_only():
             warnings.simplefilter("ignore")
             spec = evaluate_spec(df, plan, bg_definition=row["born_global_definition"],
                                  careless=rules[row["careless"]], missing=row["missing"],
