@@ -29,6 +29,7 @@ import pandas as pd
 from ._threads import one_blas_thread
 from .careless import _compute_indices, _flag_indices, index_rule
 from .careless_early import attention_items, given_for, likert_columns
+from .careless_small import row_wise_given
 from .validate_small import SMALL_ROWS, columns_array
 
 __all__ = ["CarelessScreen", "screen_careless", "attention_checks", "speeding", "index_screen"]
@@ -175,6 +176,8 @@ def _indices_of_rows(values, instrument, likert, rows, cr, given=None):
         it = items[c]
         if getattr(it, "reverse", False):
             rev[j] = it.scale.min + it.scale.max
+    if small and given is None:   # the row-wise indices, before the keying in place
+        given = row_wise_given(x_raw, cr)
     # what careless_indices(frame of x_raw, ..., reverse_in_place=rev) computes: the frame's
     # to_numpy() is x_raw itself (a float64 view), handed to the same two steps
     with one_blas_thread():
