@@ -65,3 +65,18 @@ def test_label_maps_kept_per_item_are_their_making():
         assert first == again == recode._label_map(it)
         first["changed by a caller"] = 1            # a copy each time
         assert "changed by a caller" not in recode.label_map(it)
+
+
+def test_survey_language_text_of_arrow_strings_is_the_factorisation():
+    from rsnprop.data.survey_language import _distinct_text
+    rng = np.random.default_rng(0)
+    pool = ["fr", "en", "EN", "fr-BE", "French (fr)", "", " de ", None, "x"]
+    for _ in range(200):
+        v = [pool[i] for i in rng.integers(0, len(pool), int(rng.integers(1, 50)))]
+        for dt in ("str", "string[pyarrow]", object):
+            s = pd.Series(v, dtype=dt)
+            inv, uniq = _distinct_text(s)
+            codes, u = pd.factorize(np.asarray(s.to_numpy(dtype=object)), use_na_sentinel=True)
+            want = [str(x) for x in u] + [""]
+            assert uniq == want
+            np.testing.assert_array_equal(inv, np.where(codes < 0, len(want) - 1, codes))
