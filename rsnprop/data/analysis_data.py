@@ -24,7 +24,7 @@ from .classify import born_global_columns, classify_born_global
 from .validate import LANGUAGE_COLUMN
 from .frames import column_index
 from .owned_columns import give_back_bytes
-from .small_frames import concat_columns, frame_in_order
+from .small_frames import concat_columns, default_index, frame_in_order, frame_of_dict
 from .validate_small import SMALL_ROWS, columns_array, kept_text
 
 __all__ = ["analysis_data", "kept_rows", "kept_rows_small"]
@@ -58,7 +58,9 @@ def analysis_data(values, kept, ids, cols, instrument, rules, *, languages, cach
     multi = _select_multiple_indicators(out, items, kept, cache, texts)
     scores = _scores(out, floats, instrument, rules.min_items_for_score)
     bg = classify_born_global(_facts_of(out, floats), rules.classification, index=out.index)
-    pieces = [pd.DataFrame({"resp_id": ids.to_numpy()[kept]}, index=out.index), out]
+    rid = {"resp_id": ids.to_numpy()[kept]}
+    pieces = [frame_of_dict(rid, len(out)) if len(out) <= SMALL_ROWS and
+              default_index(out.index, len(out)) else pd.DataFrame(rid, index=out.index), out]
     if languages is not None:   # one object column: the frame of an object Series
         lang = np.asarray(languages[kept], dtype=object).reshape(-1, 1)
         pieces.insert(1, pd.DataFrame(lang, columns=column_index([LANGUAGE_COLUMN]),

@@ -29,7 +29,8 @@ import pandas as pd
 from ._threads import one_blas_thread
 from .careless import _compute_indices, _flag_indices, index_rule
 from .careless_early import attention_items, given_for, likert_columns
-from .validate_small import SMALL_ROWS, columns_array
+from .careless_small import row_wise_given
+from .validate_small import SMALL_ROWS, columns_array, float_column, kept_float_names
 
 __all__ = ["CarelessScreen", "screen_careless", "attention_checks", "speeding", "index_screen"]
 
@@ -73,7 +74,7 @@ def attention_checks(values, instrument, cr, in_sample, flags, found) -> dict:
     for iid, expected in att.items():
         if iid not in values.columns:
             continue
-        x = values[iid].to_numpy(dtype="float64")
+        x = _floats(values, iid)
         fail = ~np.isnan(x) & (x != float(expected))
         if cr.attention_missing_is_failure:
             fail |= np.isnan(x)
@@ -93,7 +94,7 @@ def speeding(values, cr, in_sample, stat_sample, flags, found) -> float:
     if "duration_sec" not in values.columns:
         return float("nan")
     n = len(values)
-    dur = values["duration_sec"].to_numpy(dtype="float64")
+    dur = _floats(values, "duration_sec")
     ok = stat_sample & ~np.isnan(dur)
     med = float(np.median(dur[ok])) if ok.any() else float("nan")
     ratio = dur / med if med and np.isfinite(med) else np.full(n, np.nan)
@@ -106,6 +107,14 @@ def speeding(values, cr, in_sample, stat_sample, flags, found) -> float:
             speed |= ratio < cr.min_duration_ratio
     found.reasons["speeding"] = speed & in_sample
     return med
+
+
+def _floats(values, name):
+    """``values[name].to_numpy(dtype="float64")``: a small export's validated floats as they
+    are kept (:func:`.validate_small.float_column`, read only), else through pandas."""
+    if len(values) <= SMALL_ROWS and name in kept_float_names(values):
+        return float_column(values, name)
+    return values[name].to_numpy(dtype="float64")
 
 
 def index_screen(values, instrument, likert, sample, cr, flags, found, early=None):
@@ -175,6 +184,8 @@ def _indices_of_rows(values, instrument, likert, rows, cr, given=None):
         it = items[c]
         if getattr(it, "reverse", False):
             rev[j] = it.scale.min + it.scale.max
+    if small and given is None:   # the row-wise indices, before the keying in place
+        given = row_wise_given(x_raw, cr)
     # what careless_indices(frame of x_raw, ..., reverse_in_place=rev) computes: the frame's
     # to_numpy() is x_raw itself (a float64 view), handed to the same two steps
     with one_blas_thread():

@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from .rules import ClassificationRules
+from .small_frames import default_index, frame_of_dict
 
 __all__ = ["classify_born_global", "born_global_columns", "BG_COLUMNS", "FACT_INPUTS"]
 
@@ -137,4 +138,11 @@ def classify_born_global(values, rules=None, *, index=None):
         out["bg_continents"] = _tri(ncont >= r.min_continents,
                                     (ncont < r.min_continents) | never)
         out["bg_countries"] = _tri(ncty >= r.min_countries, (ncty < r.min_countries) | never)
+    if n <= _SMALL and default_index(index, n):   # a power replication's: from its blocks
+        return frame_of_dict(out, n)
     return pd.DataFrame(out, index=index)
+
+
+#: up to this many rows the frame is built from its blocks (:func:`.small_frames.frame_of_dict`,
+#: the same frame; :data:`.validate_small.SMALL_ROWS`)
+_SMALL = 20_000

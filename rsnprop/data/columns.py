@@ -27,6 +27,7 @@ import pandas as pd
 
 from .platforms import combine_indicators
 from .validate import DROP_TYPES, check_columns
+from .small_frames import default_index
 from .validate_small import SMALL_ROWS
 
 __all__ = ["Columns", "select_columns", "respondent_ids"]
@@ -62,7 +63,10 @@ def select_columns(raw_df, instrument, rules, source, warn) -> Columns:
     items = instrument.items
     file = None if source is None else str(source)
     read_info = dict(raw_df.attrs.get("rsnprop_read", {}))
-    df = combine_indicators(raw_df, instrument).reset_index(drop=True)
+    df = combine_indicators(raw_df, instrument)
+    if not (0 < len(df) <= SMALL_ROWS and default_index(df.index, len(df))
+            and df.index.name is None):
+        df = df.reset_index(drop=True)   # (a small export on rows 0..n-1: as it is, read only)
     known, unknown, absent = check_columns(df, instrument, file=file)
     if unknown:
         warn(f"{len(unknown)} unknown column(s) dropped: " + ", ".join(unknown))

@@ -237,7 +237,8 @@ def apply_exclusions(reasons: dict, ids, flags: dict) -> Exclusions:
     ``RuntimeError`` if ``n_in != n_kept + n_excluded`` (a bug, never bad input)."""
 
     n_in = len(ids)
-    flow, excluded = exclusion_flow(reasons, list(ids))
+    small = 0 < n_in <= SMALL_ROWS and isinstance(ids, pd.Series)   # (the same objects)
+    flow, excluded = exclusion_flow(reasons, ids.to_numpy().tolist() if small else list(ids))
     any_reason = np.zeros(n_in, dtype=bool)
     for m in reasons.values():
         any_reason |= np.asarray(m, dtype=bool)

@@ -285,14 +285,15 @@ def combine_indicators(df, instrument):
     """
 
     out = df
+    present = set(df.columns.tolist())   # (a set: the str index's lookups cost more)
     for iid, it in instrument.items.items():
         if getattr(it, "type", None) != "select_multiple":
             continue
         cols = {str(code): f"{iid}_{code}" for code in (getattr(it, "choices", {}) or {})
-                if f"{iid}_{code}" in df.columns}
+                if f"{iid}_{code}" in present}
         if not cols:
             continue
-        if iid in df.columns:   # indicators derived from the item column: rebuilt by clean
+        if iid in present:   # indicators derived from the item column: rebuilt by clean
             out = out.drop(columns=list(cols.values()))
             continue
         if out is df:

@@ -22,6 +22,8 @@ from __future__ import annotations
 import math
 import re
 
+from ..instrument.model import Item
+
 __all__ = ["label_map", "to_codes", "reverse_key", "split_multi"]
 
 _NUMBER = re.compile(r"^\s*[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?\s*$")
@@ -31,8 +33,27 @@ def _norm(text) -> str:
     return re.sub(r"\s+", " ", str(text)).strip().casefold()
 
 
+#: id -> (item, its label map) for the instrument's items (:func:`label_map`)
+_LABEL_MAPS: dict = {}
+
+
 def label_map(item) -> dict:
-    """Normalised label (any language) or code text -> code, for an item's options/anchors."""
+    """Normalised label (any language) or code text -> code, for an item's options/anchors.
+
+    An instrument's item (frozen) has its map made once per process and copied (a power
+    replication's clean asks for the same few maps each time, each some hundred regular
+    expression substitutions); the memo holds the item, so its ``id`` is not reused."""
+    if type(item) is not Item:
+        return _label_map(item)
+    entry = _LABEL_MAPS.get(id(item))
+    if entry is None or entry[0] is not item:
+        if len(_LABEL_MAPS) >= 4096:
+            _LABEL_MAPS.clear()
+        entry = _LABEL_MAPS[id(item)] = (item, _label_map(item))
+    return dict(entry[1])
+
+
+def _label_map(item) -> dict:
     out = {}
     labels = dict(getattr(item, "choice_labels", {}) or {})
     for code, lab in (getattr(item, "choices", {}) or {}).items():

@@ -33,7 +33,8 @@ try:   # pandas >= 3.0
 except ImportError:     # pragma: no cover - older pandas: the constructor itself
     _from_blocks = None
 
-__all__ = ["frame_of_columns", "concat_columns", "frame_in_order", "default_index"]
+__all__ = ["frame_of_columns", "frame_of_dict", "concat_columns", "frame_in_order",
+           "default_index"]
 
 #: NumPy kinds a 1-D column keeps as its own block, as it is (bool, int, uint, float)
 _AS_IS = frozenset("biuf")
@@ -57,6 +58,40 @@ def frame_of_columns(columns: dict, n: int) -> pd.DataFrame:
             if v.dtype.kind not in _AS_IS and v.dtype != object:
                 return pd.DataFrame(columns, copy=False)   # datetimes...: pandas' own blocks
         blocks.append((v.reshape(1, n), np.array([i])))
+    return _from_blocks(blocks, pd.RangeIndex(n), column_index(names))
+
+
+def frame_of_dict(columns: dict, n: int) -> pd.DataFrame:
+    """``pd.DataFrame(columns)`` (a copy, consolidated) for ``columns`` (text name -> 1-D
+    NumPy array of ``n`` values) on the default index, the same frame built from its
+    blocks: the columns of one NumPy dtype (after pandas' inference of the others: text
+    becomes ``str``) stacked into one C-ordered block, the blocks in the order of their
+    dtype's first column, each extension array a block of its own (as pandas'
+    ``_form_blocks`` makes them); the constructor itself for anything else."""
+    names = list(columns)
+    if _from_blocks is None or not names or not all(
+            type(c) is str and isinstance(v, np.ndarray) and v.shape == (n,)
+            for c, v in columns.items()):
+        return pd.DataFrame(columns)
+    groups: dict = {}
+    for i, v in enumerate(columns.values()):
+        if v.dtype.kind not in _AS_IS:
+            v = pd.Series(v, copy=False)._values     # pandas' own inference (str, object...)
+            if not isinstance(v, np.ndarray):
+                groups[("ea", i)] = [(i, v)]
+                continue
+            if v.dtype.kind not in _AS_IS and v.dtype != object:
+                return pd.DataFrame(columns)      # datetimes...: pandas' own blocks
+        groups.setdefault(v.dtype, []).append((i, v))
+    blocks = []
+    for key, cols in groups.items():
+        if type(key) is tuple:
+            blocks.append((cols[0][1], np.array([cols[0][0]])))
+            continue
+        stacked = np.empty((len(cols), n), dtype=key)
+        for k, (_, v) in enumerate(cols):
+            stacked[k] = v
+        blocks.append((stacked, np.array([i for i, _ in cols])))
     return _from_blocks(blocks, pd.RangeIndex(n), column_index(names))
 
 

@@ -18,6 +18,7 @@ import pandas as pd
 
 from .validate import LANGUAGE_COLUMN, problems_frame
 from .validate_small import SMALL_ROWS
+from .validate_text import _arrow_factorize
 
 __all__ = ["check_survey_language", "language_counts"]
 
@@ -81,6 +82,11 @@ def _distinct_text(values):
     >>> [uniq[i] for i in inv]
     ['fr', '', 'fr', '1']
     """
+    if 0 < len(values) <= SMALL_ROWS and isinstance(getattr(values, "dtype", None), pd.StringDtype) \
+            and getattr(values.dtype, "storage", "") == "pyarrow":
+        codes, uniq = _arrow_factorize(values.array)     # (the same codes, first-seen order)
+        uniq = [str(u) for u in uniq] + [""]
+        return np.where(codes < 0, len(uniq) - 1, codes), uniq
     if len(values) <= SMALL_ROWS:
         codes, uniq = pd.factorize(np.asarray(pd.Series(values).to_numpy(dtype=object)),
                                    use_na_sentinel=True)

@@ -47,6 +47,7 @@ from .validate import (
 from .validate_text import _validate_others
 
 __all__ = ["validate_items_small", "columns_array", "float_column", "forget_floats", "kept_text",
+           "kept_float_names",
            "SMALL_ROWS", "ProblemRows", "answered_block"]
 
 #: up to this many rows :func:`.item_values.validated_values` validates with
@@ -138,6 +139,13 @@ def float_column(frame, name):
         col.flags.writeable = False
         return col
     return frame[name].to_numpy(dtype="float64", na_value=np.nan)
+
+
+def kept_float_names(frame):
+    """The names of ``frame``'s columns whose floats are kept (:func:`_remember_floats`;
+    empty when none)."""
+    hit = _FLOATS.get(id(frame))
+    return hit[1] if hit is not None and hit[0]() is frame else {}
 
 
 def _kept_floats(frame, cols):
