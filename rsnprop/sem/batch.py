@@ -16,20 +16,29 @@ import numpy as np
 __all__ = ["fit_batch", "evaluate_batch"]
 
 
-def _group_terms(gm, theta, cov, mean, logdet_s, meanstructure, need_grad=True, need_hess=True):
-    """Batched F_g, gradient and expected Hessian for one group. theta: (B, q)."""
-    B = theta.shape[0]
-    n, p = gm.nvar, gm.p
+def stacked_matrices(gm, thetas):
+    """The RAM matrices ``A``, ``S`` and means ``m`` of a group model for every row of
+    ``thetas`` (shape ``(B, q)``): arrays ``(B, n, n)``, ``(B, n, n)``, ``(B, n)``, each slice
+    the matrices :class:`rsnprop.sem.engine._GroupModel` fills for that parameter vector."""
+    B, n = thetas.shape[0], gm.nvar
     A = np.broadcast_to(gm.A0, (B, n, n)).copy()
     S = np.broadcast_to(gm.S0, (B, n, n)).copy()
     m = np.broadcast_to(gm.m0, (B, n)).copy()
     if len(gm.ap):
-        A[:, gm.ai, gm.aj] = theta[:, gm.ap]
+        A[:, gm.ai, gm.aj] = thetas[:, gm.ap]
     if len(gm.sp):
-        S[:, gm.si, gm.sj] = theta[:, gm.sp]
-        S[:, gm.sj, gm.si] = theta[:, gm.sp]
+        S[:, gm.si, gm.sj] = thetas[:, gm.sp]
+        S[:, gm.sj, gm.si] = thetas[:, gm.sp]
     if len(gm.mp):
-        m[:, gm.mi] = theta[:, gm.mp]
+        m[:, gm.mi] = thetas[:, gm.mp]
+    return A, S, m
+
+
+def _group_terms(gm, theta, cov, mean, logdet_s, meanstructure, need_grad=True, need_hess=True):
+    """Batched F_g, gradient and expected Hessian for one group. theta: (B, q)."""
+    B = theta.shape[0]
+    p = gm.p
+    A, S, m = stacked_matrices(gm, theta)
     IA = np.linalg.inv(gm.eye - A)
     G = IA[:, :p, :]
     sigma = G @ S @ G.transpose(0, 2, 1)

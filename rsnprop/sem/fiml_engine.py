@@ -18,6 +18,7 @@ import functools
 import math
 
 import numpy as np
+from .batch import stacked_matrices
 from .engine import Engine, moment_jacobian
 from .fiml_lean import Moments as _Moments
 from .fiml_lean import Padded as _Padded
@@ -243,16 +244,7 @@ def moment_gradients(gm, thetas, GS, gmu):
     for every row ``t`` of ``thetas``, with the same NumPy and LAPACK calls on stacked arrays
     (each slice the numbers of one call; ``tests/test_sem_observed_info_batch.py``)."""
     R, q, p = len(thetas), gm.q, gm.p
-    A = np.repeat(gm.A0[None], R, axis=0)
-    S = np.repeat(gm.S0[None], R, axis=0)
-    m = np.repeat(gm.m0[None], R, axis=0)
-    if len(gm.ap):
-        A[:, gm.ai, gm.aj] = thetas[:, gm.ap]
-    if len(gm.sp):
-        S[:, gm.si, gm.sj] = thetas[:, gm.sp]
-        S[:, gm.sj, gm.si] = thetas[:, gm.sp]
-    if len(gm.mp):
-        m[:, gm.mi] = thetas[:, gm.mp]
+    A, S, m = stacked_matrices(gm, thetas)
     IA = gm.eye + A if gm.keep_solved and gm._paths_one_step() else np.linalg.inv(gm.eye - A)
     G = IA[:, : p]
     Gt = G.transpose(0, 2, 1)
