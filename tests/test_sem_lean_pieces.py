@@ -191,3 +191,19 @@ def test_downdate_accepts_the_inverse_as_allclose_did(case):
     assert (got is not None) == ok or (ok and got is None)      # the diagonal check may still refuse
     if case == "plain":
         assert got is not None
+
+
+@pytest.mark.parametrize("group_equal", [(), ("loadings", "intercepts")])
+def test_row_structure_kept_with_the_table_is_that_of_its_rows(group_equal):
+    import copy
+
+    from rsnprop.sem.assemble import _row_structure
+
+    r0, r1 = _lean(MODEL, group_equal), _lean(MODEL, group_equal)
+    assert r1._pt.check_structure and r1._pt.check_structure is r0._pt.check_structure   # built once
+    fresh = copy.copy(r1._pt)
+    fresh.check_structure = None                                  # computed from the rows again
+    for kept, new in zip(_row_structure(r1._pt), _row_structure(fresh)):
+        assert np.array_equal(np.asarray(kept), np.asarray(new))
+    other = _lean(MODEL + "\nx1 ~~ x4", group_equal)              # another table: its own structure
+    assert other._pt.check_structure is not r0._pt.check_structure
