@@ -200,10 +200,14 @@ def test_row_structure_kept_with_the_table_is_that_of_its_rows(group_equal):
     from rsnprop.sem.assemble import _row_structure
 
     r0, r1 = _lean(MODEL, group_equal), _lean(MODEL, group_equal)
-    assert r1._pt.check_structure and r1._pt.check_structure is r0._pt.check_structure   # built once
+    kept = r1._pt.check_structure[0]
+    assert kept and kept is r0._pt.check_structure[0]            # built once
     fresh = copy.copy(r1._pt)
-    fresh.check_structure = None                                  # computed from the rows again
-    for kept, new in zip(_row_structure(r1._pt), _row_structure(fresh)):
-        assert np.array_equal(np.asarray(kept), np.asarray(new))
+    fresh.rows = list(fresh.rows)                                 # other rows: computed from them again
+    for a, b in zip(_row_structure(r1._pt), _row_structure(fresh)):
+        assert np.array_equal(np.asarray(a), np.asarray(b))
+    fresh.rows = [r for r in fresh.rows if r.op != "=~" or r.rhs != "x2"]     # rows left out
+    assert len(_row_structure(fresh)[4]) == len(kept[0][4]) - 2
+    assert len(kept) == 1                                         # not kept for those rows
     other = _lean(MODEL + "\nx1 ~~ x4", group_equal)              # another table: its own structure
-    assert other._pt.check_structure is not r0._pt.check_structure
+    assert other._pt.check_structure[0] is not kept

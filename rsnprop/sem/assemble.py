@@ -91,10 +91,11 @@ def _check_arrays(est):
 
 def _row_structure(pt):
     """``(op, lhs, rhs, group, loadings, their groups, lhs and rhs positions)`` of the table's rows,
-    kept in ``pt.check_structure`` when the table has one (a lean fit's copy of a table built once:
-    :func:`rsnprop.sem.api._lean_partable`; the rows' operators, names and groups are those of the
-    table it was copied from; the arrays are read, never written)."""
-    memo = getattr(pt, "check_structure", None)
+    kept with the table a lean fit's table was copied from (:func:`rsnprop.sem.api._lean_partable`:
+    ``pt.check_structure``, ``(kept, rows of the copy)``, used while the table has those rows; the
+    rows' operators, names and groups are those of the kept table; the arrays are never written)."""
+    kept, own = getattr(pt, "check_structure", (None, None))
+    memo = kept if own is pt.rows else None
     if memo:
         return memo[0]
     rows = pt.rows
