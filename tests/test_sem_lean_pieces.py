@@ -191,3 +191,23 @@ def test_downdate_accepts_the_inverse_as_allclose_did(case):
     assert (got is not None) == ok or (ok and got is None)      # the diagonal check may still refuse
     if case == "plain":
         assert got is not None
+
+
+@pytest.mark.parametrize("group_equal", [(), ("loadings", "intercepts")])
+def test_row_structure_kept_with_the_table_is_that_of_its_rows(group_equal):
+    import copy
+
+    from rsnprop.sem.assemble import _row_structure
+
+    r0, r1 = _lean(MODEL, group_equal), _lean(MODEL, group_equal)
+    kept = r1._pt.check_structure[0]
+    assert kept and kept is r0._pt.check_structure[0]            # built once
+    fresh = copy.copy(r1._pt)
+    fresh.rows = list(fresh.rows)                                 # other rows: computed from them again
+    for a, b in zip(_row_structure(r1._pt), _row_structure(fresh)):
+        assert np.array_equal(np.asarray(a), np.asarray(b))
+    fresh.rows = [r for r in fresh.rows if r.op != "=~" or r.rhs != "x2"]     # rows left out
+    assert len(_row_structure(fresh)[4]) == len(kept[0][4]) - 2
+    assert len(kept) == 1                                         # not kept for those rows
+    other = _lean(MODEL + "\nx1 ~~ x4", group_equal)              # another table: its own structure
+    assert other._pt.check_structure[0] is not kept

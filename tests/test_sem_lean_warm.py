@@ -279,3 +279,24 @@ def test_complete_information_of_a_sigma_not_positive_definite_is_none():
     assert complete_information(eng, bad) is None
     fallback = _information(eng, bad)                               # the engine's own then
     assert fallback is None or fallback.shape == (eng.q, eng.q)
+
+
+def test_warm_columns_kept_with_the_plan_give_the_design_of_a_fresh_plan():
+    import copy
+
+    data = _with_missing(6)
+    kw = dict(group="school", missing="fiml")
+    conf = fit_estimates(MODEL, data, **kw)
+    met = fit_estimates(MODEL, data, group_equal=("loadings",), previous=conf, **kw)
+    scal = fit_estimates(MODEL, data, group_equal=("loadings", "intercepts"), previous=met, **kw)
+    for new, prev in ((met, conf), (scal, met)):
+        plan = start_plan(new.partable, prev.partable)
+        first = lw._design(plan, prev.theta)
+        assert plan.warm_columns                                  # kept on the plan
+        fresh = copy.copy(plan)
+        fresh.__dict__.pop("warm_columns")                        # worked out again
+        for theta in (prev.theta, prev.theta * 1.5):              # the latent means' columns per call
+            np.testing.assert_array_equal(lw._design(plan, theta), lw._design(fresh, theta))
+        np.testing.assert_array_equal(first, lw._design(fresh, prev.theta))
+        first[:] = 7.0                                            # a caller's write stays its own
+        np.testing.assert_array_equal(lw._design(plan, prev.theta), lw._design(fresh, prev.theta))

@@ -358,8 +358,10 @@ def _lean_partable(model, **kw):
         if len(_LEAN_TABLES) >= 32:
             _LEAN_TABLES.clear()
         pt = _LEAN_TABLES[key] = build_partable(model, **kw)
+        pt.kept_structure = []      # its rows' structure, shared by its copies (assemble._row_structure)
     out = _copy.copy(pt)
     out.rows = [_row_copy(r) for r in pt.rows]
+    out.check_structure = (pt.kept_structure, out.rows)       # valid while the copy has these rows
     for name in ("ov", "lv", "ov_x", "definitions", "constraints", "equalities"):
         setattr(out, name, list(getattr(pt, name)))
     return out

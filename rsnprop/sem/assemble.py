@@ -75,25 +75,40 @@ def _check_arrays(est):
     :func:`rsnprop.sem.standardize.standardize_rows`'s), no ``std_lv``."""
     pt, engine, theta = est.pt, est.engine, est.theta
     rows = pt.rows
+    op, lhs, rhs, group, load, gl, il, ir = _row_structure(pt)
     est_ = np.array([theta[r.par] if r.par >= 0 else _fixed_value(r, engine, pt) for r in rows])
-    op = np.array([r.op for r in rows], dtype=object)
-    lhs, rhs = np.array([r.lhs for r in rows], dtype=object), np.array([r.rhs for r in rows], dtype=object)
-    group = np.array([r.group for r in rows])
     std_all = np.full(len(rows), np.nan)
-    load = np.flatnonzero(op == "=~")
     if len(load):
-        pos = {v: i for i, v in enumerate(pt.ov + pt.lv)}
         sds = []
         for g in range(pt.ngroups):
             sigma, mu, IA, S, m = engine.groups[g].implied(theta, full=True)
             sds.append(np.sqrt(np.clip(np.diag(IA @ S @ IA.T), 0, None)))
         sd = np.array(sds)
-        gl = group[load] - 1
-        sl = sd[gl, [pos[v] for v in lhs[load]]]
-        sr = sd[gl, [pos[v] for v in rhs[load]]]
-        std_all[load] = est_[load] * sl / sr
+        std_all[load] = est_[load] * sd[gl, il] / sd[gl, ir]
     return {"op": op, "lhs": lhs, "rhs": rhs, "est": est_, "group": group,
             "free": np.array([r.par >= 0 for r in rows]), "std_all": std_all}
+
+
+def _row_structure(pt):
+    """``(op, lhs, rhs, group, loadings, their groups, lhs and rhs positions)`` of the table's rows,
+    kept with the table a lean fit's table was copied from (:func:`rsnprop.sem.api._lean_partable`:
+    ``pt.check_structure``, ``(kept, rows of the copy)``, used while the table has those rows; the
+    rows' operators, names and groups are those of the kept table; the arrays are never written)."""
+    kept, own = getattr(pt, "check_structure", (None, None))
+    memo = kept if own is pt.rows else None
+    if memo:
+        return memo[0]
+    rows = pt.rows
+    op = np.array([r.op for r in rows], dtype=object)
+    lhs, rhs = np.array([r.lhs for r in rows], dtype=object), np.array([r.rhs for r in rows], dtype=object)
+    group = np.array([r.group for r in rows])
+    load = np.flatnonzero(op == "=~")
+    pos = {v: i for i, v in enumerate(pt.ov + pt.lv)}
+    out = (op, lhs, rhs, group, load, group[load] - 1, [pos[v] for v in lhs[load]],
+           [pos[v] for v in rhs[load]])
+    if memo is not None:
+        memo.append(out)
+    return out
 
 
 def _estimates_table(est, level, not_identified, cols=None):

@@ -72,12 +72,10 @@ def _design(plan, prev_theta):
     if not plan.warm:
         return None
     n_old = len(prev_theta)
-    _, src, dst = plan.warm
-    pairs = np.unique(np.stack([src, dst]), axis=1)
-    if len(np.unique(pairs[0])) < pairs.shape[1]:     # a previous parameter in two places: not nested
+    P = _warm_columns(plan, n_old)
+    if P is None:
         return None
-    P = np.zeros((n_old, plan.npar))
-    P[src, dst] = 1.0
+    P = P.copy()
     old = np.concatenate([prev_theta, plan.consts]) if plan.means else prev_theta
     for par, lam_i, nu_i, _ in plan.means:
         for lam, nu in zip(old[lam_i], nu_i):
@@ -86,6 +84,22 @@ def _design(plan, prev_theta):
     if not np.all(np.any(P != 0.0, axis=0)):
         return None
     return P
+
+
+def _warm_columns(plan, n_old):
+    """The warm part of ``P`` (ones at the previous parameters' places), or None when a previous
+    parameter is in two places (not nested); worked out once per plan and number of previous
+    parameters (kept on the plan, :func:`rsnprop.sem.start_plan.start_plan`'s, and never written)."""
+    kept = plan.__dict__.setdefault("warm_columns", {})
+    if n_old not in kept:
+        _, src, dst = plan.warm
+        pairs = np.unique(np.stack([src, dst]), axis=1)
+        P = None
+        if len(np.unique(pairs[0])) == pairs.shape[1]:
+            P = np.zeros((n_old, plan.npar))
+            P[src, dst] = 1.0
+        kept[n_old] = P
+    return kept[n_old]
 
 
 def projection(plan, prev_theta, H):
