@@ -79,3 +79,14 @@ def test_export_frame_arrow_text_without_the_arrow_dtype(monkeypatch):
     assert new["resp_id"].tolist() == ["SIM-0001", "SIM-0002", "SIM-0003"]
     monkeypatch.setattr(ef, "create_dataframe_from_blocks", None)
     assert ef.export_frame(arrow).equals(new)
+
+
+@pytest.mark.parametrize("values", [
+    ["a b", None, "", "x"], [None, None], ["", ""], ["SIMULATED other"], [],
+    ["a", float("nan"), None, ""], ["a", 0, 1.5, None, ""], [np.float64("nan"), "b"], [1, 2, 0]])
+def test_blank_mask_is_isblank(values):
+    """The answered count's blank test of a text column (str and None: by truth value) is
+    ``_isblank`` of each value, whatever the column holds."""
+    from rsnprop.simulate import study
+    v = np.array(values + [None], dtype=object)[:len(values)] if values else np.array([], dtype=object)
+    assert study._blank_mask(v).tolist() == [study._isblank(x) for x in values]

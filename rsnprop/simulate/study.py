@@ -431,9 +431,15 @@ def _blank_mask(v):
         return np.isnan(v)
     if v.dtype.kind in "iub":
         return np.zeros(len(v), dtype=bool)
+    if v.dtype == object and v.ndim == 1 and set(map(type, v)) <= _STR_OR_NONE:
+        return ~v.astype(bool)       # None and "" are the falsy ones
     # on the distinct values (missing ones, None and NaN, are the sentinel -1)
     codes, uniq = pd.factorize(v, use_na_sentinel=True)
     return np.array([_isblank(u) for u in uniq] + [True], dtype=bool)[codes]
+
+
+#: the types of a text column's values whose blanks are found by comparison (None, "")
+_STR_OR_NONE = frozenset((str, type(None)))
 
 
 def _answered_count(values, n):
