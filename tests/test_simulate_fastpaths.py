@@ -1,7 +1,7 @@
-"""The simulated export's text columns built as pyarrow arrays
-(:mod:`rsnprop.simulate.export_text`) give the text of the Python strings they replaced, and
-:func:`rsnprop.simulate.export_frame.export_frame` turns them into the column a list of those
-strings gives (values, dtype, blocks)."""
+"""The eleventh round's fast paths of the simulator give what they replaced: the text columns
+built as pyarrow arrays (:mod:`rsnprop.simulate.export_text`) and :func:`rsnprop.simulate.export_frame.export_frame`
+turning them into the column a list of those strings gives (values, dtype, blocks), the
+answered count's blank test of text columns, and the single choices' cached code tables."""
 
 from __future__ import annotations
 
@@ -90,3 +90,34 @@ def test_blank_mask_is_isblank(values):
     from rsnprop.simulate import study
     v = np.array(values + [None], dtype=object)[:len(values)] if values else np.array([], dtype=object)
     assert study._blank_mask(v).tolist() == [study._isblank(x) for x in values]
+
+
+@pytest.mark.parametrize("codes", [
+    ["0", "1"], [0, 1], [0.0, 1.0], [True, False], ["1", "0"], [1, 2, 3, 4, 5], ["1", "2", "3"],
+    ["daily", "weekly", "never"], ["1", "x"], [1.5, "2"], ["0", "1", "2"]])
+def test_select_one_table_is_the_old_cast(codes):
+    """A single choice's answers from the cached table: the old pick-then-cast, the same
+    values and dtype, for codes that look alike (1, 1.0, True) asked in turn."""
+    from types import SimpleNamespace as NS
+
+    from rsnprop.simulate import answers
+
+    for _ in range(2):
+        rng = np.random.default_rng(3)
+        draws = answers._Draws(rng, 50)
+        firms = NS(draws=draws, use=np.random.default_rng(4).standard_normal(50))
+        got = answers._select_one(codes, firms)
+        rng = np.random.default_rng(3)
+        draws = answers._Draws(rng, 50)
+        if set(map(str, codes)) == {"0", "1"}:
+            ref = (draws.unif() < 0.5).astype(float)
+        else:
+            k = len(codes)
+            pos = np.clip(np.floor((0.55 + 0.18 * (firms.use + draws.norm())) * k), 0, k - 1).astype(int)
+            ref = np.asarray(codes, dtype=object)[pos]
+            try:
+                ref = ref.astype(float)
+            except (TypeError, ValueError):
+                pass
+        assert got.dtype == ref.dtype and got.tolist() == ref.tolist()
+        assert [type(x) for x in got.tolist()] == [type(x) for x in ref.tolist()]
