@@ -380,15 +380,40 @@ def _select_one(codes, firms):
     """Yes/no (0/1) at random; ordered choice lists (frequency...) follow RSN use intensity."""
 
     draws = firms.draws
-    if set(map(str, codes)) == {"0", "1"}:
+    binary, table = _choice_table(codes)
+    if binary:
         return (draws.unif() < 0.5).astype(float)
     k = len(codes)
     pos = np.clip(np.floor((0.55 + 0.18 * (firms.use + draws.norm())) * k), 0, k - 1).astype(int)
-    arr = np.asarray(codes, dtype=object)[pos]
+    return table[pos]
+
+
+#: an item's codes (with their types) -> :func:`_choice_table`'s answer, kept across studies (at most 256)
+_CHOICES: dict = {}
+
+
+def _choice_table(codes):
+    """``(binary, table)``: whether the codes' ``str`` are {"0", "1"}, and the codes as the
+    answers of a single choice: ``np.asarray(codes, dtype=object).astype(float)`` (the cast
+    of each code, as the answers were cast after being picked), or the object array when a
+    code is not a number; computed once per list of codes."""
     try:
-        return arr.astype(float)
-    except (TypeError, ValueError):
-        return arr
+        key = tuple((type(c), c) for c in codes)      # 1, 1.0 and True apart
+        hit = _CHOICES.get(key)
+    except TypeError:          # unhashable codes: computed each time
+        key, hit = None, None
+    if hit is None:
+        arr = np.asarray(codes, dtype=object)
+        try:
+            arr = arr.astype(float)
+        except (TypeError, ValueError):
+            pass
+        hit = (set(map(str, codes)) == {"0", "1"}, arr)
+        if key is not None:
+            if len(_CHOICES) >= 256:
+                _CHOICES.clear()
+            _CHOICES[key] = hit
+    return hit
 
 
 def _rating(rng_, firms):

@@ -9,7 +9,9 @@ as the constructor does) - without its work per column.  Elsewhere the construct
 A text column of ``str`` and missing values (``None``, float NaN) is built by pyarrow directly
 when a Series of text infers pandas' pyarrow ``str`` dtype (pandas >= 3): the array the
 inference makes (one ``large_string`` chunk, missing values as nulls) without its checks, which
-cost some 0.1 ms per column (:func:`_text_array`).
+cost some 0.1 ms per column (:func:`_text_array`).  A column given as a pyarrow
+``large_string`` array (:mod:`rsnprop.simulate.export_text`) is that text column as it is
+(the values of a list of the same ``str``), or that list where pandas would infer another dtype.
 
 >>> import numpy as np
 >>> df = export_frame({"id": ["a", "b"], "x": np.array([1.0, np.nan]), "k": np.array([1, 2])})
@@ -41,20 +43,26 @@ _STACKED = "fiubO"
 
 
 def export_frame(columns: dict) -> pd.DataFrame:
-    """``pd.DataFrame(columns)`` (a dict of equally long 1-D arrays or lists; see the module
-    docstring): the same columns, dtypes, values, index and blocks."""
+    """``pd.DataFrame(columns)`` (a dict of equally long 1-D arrays, lists or pyarrow
+    ``large_string`` arrays, the latter as lists; see the module docstring): the same columns, dtypes, values, index and blocks."""
     if create_dataframe_from_blocks is None or not columns:
-        return pd.DataFrame(columns)
+        return pd.DataFrame(_plain(columns))
     n = len(next(iter(columns.values())))
     if n == 0:       # no rows: the constructor's own dtypes for empty columns
-        return pd.DataFrame(columns)
+        return pd.DataFrame(_plain(columns))
     by_dtype: dict = {}
     blocks = []
     text_dtype = _text_dtype()
     for j, v in enumerate(columns.values()):
+        if isinstance(v, pa.Array):
+            if text_dtype is not None and v.type == pa.large_string() and len(v) == n:
+                blocks.append((pd.arrays.ArrowStringArray(pa.chunked_array([v]), dtype=text_dtype),
+                               np.array([j], dtype=np.intp)))
+                continue
+            v = v.to_pylist()
         if not (isinstance(v, np.ndarray) and v.ndim == 1 and v.dtype.kind in "fiub"):
             if not isinstance(v, (np.ndarray, list)) or len(v) != n:
-                return pd.DataFrame(columns)
+                return pd.DataFrame(_plain(columns))
             text = _text_array(v, text_dtype)
             if text is not None:
                 blocks.append((text, np.array([j], dtype=np.intp)))
@@ -65,7 +73,7 @@ def export_frame(columns: dict) -> pd.DataFrame:
                 continue
             v = s.to_numpy()
         if len(v) != n or v.ndim != 1 or v.dtype.kind not in _STACKED:
-            return pd.DataFrame(columns)
+            return pd.DataFrame(_plain(columns))
         by_dtype.setdefault(v.dtype, []).append((j, v))
     for dtype, cols in by_dtype.items():
         stacked = np.empty((len(cols), n), dtype=dtype)
@@ -73,6 +81,12 @@ def export_frame(columns: dict) -> pd.DataFrame:
             stacked[i] = v
         blocks.append((stacked, np.array([j for j, _ in cols], dtype=np.intp)))
     return create_dataframe_from_blocks(blocks, index=pd.RangeIndex(n), columns=pd.Index(list(columns)))
+
+
+def _plain(columns: dict) -> dict:
+    """``columns`` with its pyarrow arrays as lists of their values (what the constructor
+    is given when it builds the frame)."""
+    return {k: v.to_pylist() if isinstance(v, pa.Array) else v for k, v in columns.items()}
 
 
 #: (pandas' two options that decide it) -> :func:`_text_dtype`'s answer, probed once each

@@ -31,6 +31,7 @@ from .answers import (
     to_float,
 )
 from .export_frame import export_frame
+from .export_text import resp_ids, submission_text
 from .facts import fact_arrays
 from .population import column_of, latent_arrays, likert_arrays, population_parameters
 from .quirks import careless_arrays, invalid_arrays, missing_arrays, raw_csv_bytes, to_platform
@@ -179,7 +180,7 @@ def _truth(latent, facts, out, perm, careless, answering, consent):
     """The truth per exported row (submission order): resp_id, group and latent scores,
     careless type, eligibility, consent, survey language."""
     truth = pd.DataFrame(latent).iloc[perm].reset_index(drop=True)   # = simulate_latent's
-    truth.insert(0, "resp_id", out["resp_id"])
+    truth.insert(0, "resp_id", out["resp_id"].to_pylist())
     truth["careless"] = careless[perm]
     truth["eligible"] = (column_of(facts, "eligible") & answering)[perm]
     truth["consent"] = consent[perm]
@@ -324,14 +325,15 @@ def _export_columns(values, meta, careless, sc, n, rng):
     duration = np.round(40 + n_shown * speed).astype(int)
     start = pd.Timestamp(f"{sc.facts.survey_year}-03-02 08:00:00")
     offsets = np.sort(np.floor(rng.random(n) * 60 * 86400)).astype("int64")
-    submitted = list(np.char.replace(np.datetime_as_string(
-        start.to_datetime64().astype("datetime64[s]") + offsets.astype("timedelta64[s]"),
-        unit="s"), "T", " ").astype(object))    # "%Y-%m-%d %H:%M:%S"
-    # rows in submission order; ids in that order
+    submitted = submission_text(start.to_datetime64(), offsets)   # "%Y-%m-%d %H:%M:%S"
+    if submitted is None:
+        submitted = list(np.char.replace(np.datetime_as_string(
+            start.to_datetime64().astype("datetime64[s]") + offsets.astype("timedelta64[s]"),
+            unit="s"), "T", " ").astype(object))
+    # rows in submission order; ids in that order (both as pyarrow text: export_frame)
     perm = rng.permutation(n)
-    width = max(4, len(str(n)))
-    out = {"resp_id": [f"{SIMULATED_PREFIX}{i + 1:0{width}d}" for i in range(n)],
-           "submitted_at": submitted, "duration_sec": duration[perm]}
+    out = {"resp_id": resp_ids(n, SIMULATED_PREFIX), "submitted_at": submitted,
+           "duration_sec": duration[perm]}
     meta_items = [i for i, t in meta.type.items() if t == "meta"]
     if "survey_year" in meta_items:
         out["survey_year"] = np.full(n, sc.facts.survey_year)
@@ -345,7 +347,7 @@ def _add_language(out, items, rng, shares, dif) -> None:
     """The last column, ``survey_language``: the questionnaire version of each row, drawn
     from its own stream (rows already in submission order); then the DIF of ``dif``."""
 
-    n = len(out["resp_id"])
+    n = len(out["duration_sec"])
     out["survey_language"] = np.asarray(list(shares), dtype=object)[
         np.searchsorted(np.cumsum(list(shares.values())), rng.random(n), side="right")
         .clip(0, len(shares) - 1)]
@@ -429,9 +431,15 @@ def _blank_mask(v):
         return np.isnan(v)
     if v.dtype.kind in "iub":
         return np.zeros(len(v), dtype=bool)
+    if v.dtype == object and v.ndim == 1 and set(map(type, v)) <= _STR_OR_NONE:
+        return ~v.astype(bool)       # None and "" are the falsy ones
     # on the distinct values (missing ones, None and NaN, are the sentinel -1)
     codes, uniq = pd.factorize(v, use_na_sentinel=True)
     return np.array([_isblank(u) for u in uniq] + [True], dtype=bool)[codes]
+
+
+#: the types of a text column's values whose blanks are found by comparison (None, "")
+_STR_OR_NONE = frozenset((str, type(None)))
 
 
 def _answered_count(values, n):
