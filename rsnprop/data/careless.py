@@ -107,6 +107,26 @@ def careless_indices(items, *, factors=None, rules=None, raw_items=None, reverse
 #: it (each computed row block by row block, without a matrix product over rows): under
 #: ``_THREAD_MIN_ROWS`` rows they are computed in one call instead of once per half
 _ONE_CALL = frozenset({longstring, irv, pattern, irv_split})
+#: the keyed indices whose matrix products over a row's answers sum whole numbers when the
+#: answers are whole numbers (0/1 weights, pair counts): exact in any order, so one call on
+#: the whole block gives the bits of the two halves' calls (:func:`_whole_answers`)
+_ONE_CALL_WHOLE = frozenset({evenodd, psychsyn})
+
+
+def _whole_answers(x) -> bool:
+    """Whether every answer of ``x`` is NaN or a whole number small enough that every sum of
+    :func:`.evenodd` and :func:`.psychsyn` over ``x``'s ``p`` columns is exact in float64
+    (``max|x|**2 * p**3 < 2**52``: squares times pair counts, summed over columns)."""
+
+    n, p = x.shape
+    if not (n and p):
+        return False
+    finite = x[~np.isnan(x)]
+    if not finite.size:
+        return True
+    big = np.abs(finite).max()
+    return bool(np.isfinite(big) and big * big * float(p) ** 3 < 2.0 ** 52
+                and (finite == np.floor(finite)).all())
 
 
 def _compute_indices(x, xr, cols, factors, rules, reverse_in_place, given=None) -> dict:
@@ -126,9 +146,15 @@ def _compute_indices(x, xr, cols, factors, rules, reverse_in_place, given=None) 
     xs = x if len(groups) >= 2 else None   # even-odd reads the constructs' columns
     halves = _halves(n)
     whole = n < _THREAD_MIN_ROWS      # one call: the same values (see _ONE_CALL)
+    checked = []          # _whole_answers of the keyed answers, asked once by the first caller
+
+    def exact():
+        if not checked:
+            checked.append(_whole_answers(x))
+        return checked[0]
 
     def rows(pool, fn, arr, *args, **kw):
-        if whole and fn in _ONE_CALL:
+        if whole and (fn in _ONE_CALL or fn in _ONE_CALL_WHOLE and exact()):
             value = fn(arr, *args, **kw)
             return lambda: value
         futs = [pool.submit(fn, arr[h], *args, **kw) for h in halves]

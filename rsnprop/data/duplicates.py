@@ -189,9 +189,11 @@ def _exact_duplicates_small(srcs, nblock, small, n, p):
     keys = (np.where(nan, _NAN_KEY, nblock) + 0.0).view(np.uint64)
     col = {id(a): j for j, a in enumerate(small.values())}
     image = np.empty((n, len(srcs)), dtype=np.uint64)
+    at, of = [], []     # the block's columns: copied into the image in one call
     for k, (is_num, a, ok) in enumerate(srcs):
         if is_num and id(a) in col:
-            image[:, k] = keys[:, col[id(a)]]
+            at.append(k)
+            of.append(col[id(a)])
         elif is_num:
             nan_a = np.isnan(a)
             answered += ~nan_a
@@ -199,6 +201,7 @@ def _exact_duplicates_small(srcs, nblock, small, n, p):
         else:
             answered += ok
             image[:, k] = a
+    image[:, at] = keys[:, of]
     rows = image.view(np.dtype((np.void, 8 * image.shape[1]))).ravel()
     order = np.argsort(rows, kind="stable")
     ranked = rows[order]
