@@ -12,22 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from curve_specs import curve_specs
+
 from rsnprop.report import figures
-
-
-
-def _specs(n, *, seed, primary=True, missing_ci=False):
-    rng = np.random.default_rng(seed)
-    out = []
-    for i in range(n):
-        est = float(rng.standard_normal())
-        known = not (missing_ci and i % 3 == 0)
-        out.append({"estimate": est,
-                    "ci_lower": est - abs(float(rng.standard_normal())) if known else None,
-                    "ci_upper": est + abs(float(rng.standard_normal())) if known else None,
-                    "choices": {"missing": str(i % 3), "controls": str(i % 2)},
-                    "primary": primary and i == n // 2})
-    return out
 
 
 @pytest.fixture
@@ -46,8 +33,8 @@ def _figures():
     df = pd.DataFrame({"score_informational": rng.normal(3, 1, 40),
                        "score_relational": rng.normal(3.4, 1, 40),
                        "born_global": np.repeat([0, 1], 20)})
-    return [figures.specification_curve(_specs(60, seed=8)),
-            figures.specification_curve(_specs(30, seed=9, missing_ci=True, primary=False)),
+    return [figures.specification_curve(curve_specs(60, seed=8)),
+            figures.specification_curve(curve_specs(30, seed=9, missing_ci=True, primary=False)),
             figures.forest_plot([{"label": "P1", "estimate": 0.4, "ci_lower": 0.1,
                                   "ci_upper": 0.7, "group": "P1"}]),
             figures.paired_scores_plot(df, "born_global")]
@@ -70,7 +57,7 @@ def test_collector_is_off_while_a_figure_is_drawn(monkeypatch, eager_collector):
         return real(fig, **kw)
 
     monkeypatch.setattr(figures, "render", spying)
-    assert figures.specification_curve(_specs(10, seed=10)) is not None
+    assert figures.specification_curve(curve_specs(10, seed=10)) is not None
     assert seen == [False]
     assert gc.isenabled()
 

@@ -6,21 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from curve_specs import curve_specs
+
 from rsnprop.report import curve_lines, figures
-
-
-def _specs(n, *, seed, primary=True, missing_ci=False, no_choices=False):
-    rng = np.random.default_rng(seed)
-    out = []
-    for i in range(n):
-        est = float(rng.standard_normal())
-        known = not (missing_ci and i % 3 == 0)
-        out.append({"estimate": est,
-                    "ci_lower": est - abs(float(rng.standard_normal())) if known else None,
-                    "ci_upper": est + abs(float(rng.standard_normal())) if known else None,
-                    "choices": {} if no_choices and i % 4 == 0 else {"missing": str(i % 3), "controls": str(i % 2)},
-                    "primary": primary and i == n // 2})
-    return out
 
 
 class _Plotted:
@@ -40,9 +28,9 @@ class _Plotted:
                                 dict(n=30, seed=3, missing_ci=True), dict(n=1, seed=4),
                                 dict(n=12, seed=5, no_choices=True, primary=False)])
 def test_specification_curve_is_the_svg_of_axes_plot(monkeypatch, kw):
-    fast = figures.specification_curve(_specs(**kw))
+    fast = figures.specification_curve(curve_specs(**kw))
     monkeypatch.setattr(figures, "CurveLines", _Plotted)
-    slow = figures.specification_curve(_specs(**kw))
+    slow = figures.specification_curve(curve_specs(**kw))
     assert fast.svg == slow.svg
     assert fast.svg.count(b'id="line2d_') == slow.svg.count(b'id="line2d_') > kw["n"]
 
@@ -66,7 +54,7 @@ def test_curve_lines_are_drawn_once_and_out_of_the_layout(monkeypatch):
             made.append(self)
 
     monkeypatch.setattr(figures, "CurveLines", Counted)
-    figures.specification_curve(_specs(20, seed=6))
+    figures.specification_curve(curve_specs(20, seed=6))
     assert len(made) == 2 and not any(lines.get_in_layout() for lines in made)
     assert [len(lines) for lines in made] == [40, 20]
     styles = [line for lines in made for line in lines._styles.values()]

@@ -132,6 +132,15 @@ def _plain(line) -> bool:
             and t.is_affine)
 
 
+def _new_gc(line, renderer):
+    """A graphics context clipped and linked as ``Line2D.draw`` sets up both of its own (the
+    line's and the markers')."""
+    gc = renderer.new_gc()
+    line._set_gc_clip(gc)
+    gc.set_url(line.get_url())
+    return gc
+
+
 class _LineCalls:
     """The renderer calls of ``Line2D.draw`` for one style (``line``) and ``renderer``, set up
     once (graphics contexts, colours, marker path and transform) and made for each line's data
@@ -149,9 +158,7 @@ class _LineCalls:
     def _path_gc(line, renderer):
         if line._lineStyles[line._linestyle] == "_draw_nothing":
             return None
-        gc = renderer.new_gc()
-        line._set_gc_clip(gc)
-        gc.set_url(line.get_url())
+        gc = _new_gc(line, renderer)
         gc.set_antialiased(line._antialiased)
         gc.set_linewidth(line._linewidth)
         gc.set_joinstyle(line._solidjoinstyle)
@@ -169,9 +176,7 @@ class _LineCalls:
         marker = line._marker
         if not (marker and line._markersize > 0):
             return None
-        gc = renderer.new_gc()
-        line._set_gc_clip(gc)
-        gc.set_url(line.get_url())
+        gc = _new_gc(line, renderer)
         gc.set_linewidth(line._markeredgewidth)
         gc.set_antialiased(line._antialiased)
         ec = mcolors.to_rgba(line.get_markeredgecolor(), line._alpha)
