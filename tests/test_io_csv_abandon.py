@@ -6,7 +6,11 @@ Ctrl-C), instead of waiting seconds for the abandoned parse at the interpreter's
 from __future__ import annotations
 
 import argparse
+import os
 import signal
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 from pathlib import Path
@@ -121,3 +125,71 @@ def test_ctrl_c_while_waiting_for_the_table(tmp_path, monkeypatch):
             break
         time.sleep(0.01)
     assert not io_csv.abandoned_running()
+
+
+# The command line in a child process whose early parse sleeps SLOW_PARSE_S seconds without
+# the GIL (as pyarrow's parse does): it must end as soon as its error is reported.
+_CHILD = textwrap.dedent(f"""
+    import sys, time
+    from rsnprop import io_csv
+    def slow(path, min_bytes, block_bytes):
+        sys.stderr.write("parse started\\n"); sys.stderr.flush()
+        time.sleep({SLOW_PARSE_S})
+    io_csv._parse_mapped = slow
+    io_csv.EARLY_MIN_BYTES = 0
+    from rsnprop.commands import clean
+    clean._CSV_ARROW_MIN_BYTES = 0
+    from rsnprop.cli import main
+    sys.argv = ["rsnprop"] + sys.argv[1:]
+    raise SystemExit(main())
+""")
+
+
+def _child(tmp_path, *args):
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    cmd = [sys.executable, "-c", _CHILD, "clean", str(EXAMPLE), *args,
+           "-o", str(tmp_path / "c.parquet"), "--log", str(tmp_path / "c.json")]
+    return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def _finish(proc, timeout=SLOW_PARSE_S / 3):
+    start = time.perf_counter()
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        pytest.fail("the command waited for the abandoned parse")
+    return proc.returncode, err, time.perf_counter() - start
+
+
+def test_invalid_instrument_ends_at_once(tmp_path):
+    bad = tmp_path / "notins.yaml"
+    bad.write_text("just: a mapping\n")                # YAML, not an instrument
+    rc, err, _ = _finish(_child(tmp_path, "--instrument", str(bad)))
+    assert rc == 2, err
+    assert "parse started" in err and "notins.yaml: invalid instrument: just (line 1)" in err
+    assert "Traceback" not in err
+
+
+def test_invalid_plan_ends_at_once(tmp_path):
+    plan = tmp_path / "plan.yaml"
+    plan.write_text("cleaning:\n  careless: 5\n")      # YAML, not a study plan
+    rc, err, _ = _finish(_child(tmp_path, "--instrument", str(INSTRUMENT), "--plan",
+                                str(plan)))
+    assert rc == 2, err
+    assert "parse started" in err and "plan.yaml" in err and "Traceback" not in err
+
+
+def test_ctrl_c_during_the_parse_ends_at_once(tmp_path):
+    proc = _child(tmp_path, "--instrument", str(INSTRUMENT))
+    time.sleep(0.3)
+    os.set_blocking(proc.stderr.fileno(), True)
+    assert proc.stderr.readline() == "parse started\n"
+    time.sleep(3)          # the instrument loaded, the command waits for the table
+    proc.send_signal(signal.SIGINT)
+    rc, err, waited = _finish(proc)
+    assert rc == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    assert waited < 10
