@@ -203,10 +203,31 @@ def main(argv: list[str] | None = None) -> int:
     saved = warnings.formatwarning
     warnings.formatwarning = pending.format
     try:
-        return _run(args)
+        status = _run(args)
     finally:
         warnings.formatwarning = saved
         pending.flush()
+    if argv is None:   # the process's own command line: nothing of it runs after this
+        _end_now_if_abandoned(status)
+    return status
+
+
+def _end_now_if_abandoned(status: int) -> None:
+    """End the process at once with ``status`` when the command failed while a thread it
+    started still runs: ``rsnprop clean``'s early parse of a big export
+    (:func:`rsnprop.io_csv.abandoned_running`), which the interpreter's exit would wait for
+    (seconds). Its output is flushed first; nothing else is pending (files are written
+    atomically and their temporary files removed as the error unwound). ``os._exit`` skips
+    the interpreter's teardown, so pyarrow's threads never run inside it."""
+    io_csv = sys.modules.get("rsnprop.io_csv")
+    if io_csv is None or not io_csv.abandoned_running():
+        return
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(status)
 
 
 def _run(args) -> int:

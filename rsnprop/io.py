@@ -21,8 +21,8 @@ from pandas.api import types
 
 from .errors import InputError
 
-__all__ = ["atomic_write", "atomic_write_many", "sha256_file", "sha256_bytes", "csv_safe",
-           "csv_safe_cell", "json_text"]
+__all__ = ["atomic_write", "atomic_write_many", "write_temp", "TempFile", "sha256_file",
+           "sha256_bytes", "csv_safe", "csv_safe_cell", "json_text"]
 
 _TMP_SUFFIX = ".rsnprop-tmp"
 
@@ -68,18 +68,27 @@ def atomic_write_many(files: dict) -> None:
     """Replace several files together: every temporary file is written first, and only when
     all are complete are they renamed over their destinations (in the order given).  If
     anything fails before the renames, no destination is touched and no temporary file stays.
+    A value may be a :class:`TempFile` already written for that path (:func:`write_temp`):
+    it is renamed with the others, or removed with them.
 
     >>> import tempfile, pathlib
     >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> atomic_write_many({d / "a.csv": "x\\n", d / "a.json": "{}\\n"})
-    >>> sorted(p.name for p in d.iterdir())
-    ['a.csv', 'a.json']
+    >>> atomic_write_many({d / "a.csv": "x\\n", d / "a.json": write_temp(d / "a.json", "{}\\n")})
+    >>> sorted(p.name for p in d.iterdir()), (d / "a.json").read_text()
+    (['a.csv', 'a.json'], '{}\\n')
     """
+    written = [data for data in files.values() if isinstance(data, TempFile)]
     temps: list[tuple[str, Path]] = []
     try:
         for path, data in files.items():
             path = Path(path)
-            temps.append((_write_temp(path, _as_bytes(data)), path))
+            if isinstance(data, TempFile):
+                if data.path != path:
+                    raise ValueError(f"{data.tmp} was written for {data.path}, not {path}")
+                written.remove(data)
+                temps.append((data.tmp, path))
+            else:
+                temps.append((_write_temp(path, _as_bytes(data)), path))
         while temps:
             tmp, path = temps[0]
             os.replace(tmp, path)
@@ -87,6 +96,29 @@ def atomic_write_many(files: dict) -> None:
     finally:
         for tmp, _ in temps:
             _unlink_quietly(tmp)
+        for data in written:
+            data.discard()
+
+
+class TempFile:
+    """Bytes written to a temporary file beside ``path`` (:func:`write_temp`) and not yet
+    renamed: a value of :func:`atomic_write_many`, which renames it with the other files (or
+    removes it), or :meth:`discard`-ed."""
+
+    def __init__(self, path: Path, tmp: str):
+        self.path, self.tmp = path, tmp
+
+    def discard(self) -> None:
+        """Remove the temporary file (nothing if it is gone)."""
+        _unlink_quietly(self.tmp)
+
+
+def write_temp(path: str | os.PathLike, data: bytes | str) -> TempFile:
+    """Write ``data`` now to a temporary file beside ``path`` (for :func:`atomic_write_many`
+    later): a thread that made a file's bytes writes them while others are still being made
+    (the write releases the GIL)."""
+    path = Path(path)
+    return TempFile(path, _write_temp(path, _as_bytes(data)))
 
 
 def _umask() -> int:

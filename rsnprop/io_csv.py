@@ -33,9 +33,8 @@ import pyarrow as pa
 import pyarrow.csv as pcsv
 
 __all__ = ["DELIMITERS", "detect_delimiter", "map_ascii", "parse_text_table", "start_parse", "take_parse",
-           "drop_parse", "EARLY_MIN_BYTES"]
+           "drop_parse", "abandoned_running", "EARLY_MIN_BYTES"]
 
-#: the field delimiters :func:`detect_delimiter` chooses from
 #: the field delimiters :func:`detect_delimiter` chooses from
 DELIMITERS = (",", ";", "\t", "|")
 
@@ -160,17 +159,25 @@ class _Parse:
         self.args = (min_bytes, block_bytes)
         self.result = None           # (head text, delimiter, table) or None
         self.thread = threading.Thread(target=self._run, name="rsnprop-csv-parse")
+        # set when the parse has returned: not ``thread.is_alive()``, which a Ctrl-C in
+        # ``thread.join()`` makes false while the thread still runs (Python 3.11, bpo-45274)
+        self.finished = threading.Event()
 
     def _run(self):
         try:
             self.result = _parse_mapped(self.path, *self.args)
         except Exception:  # noqa: BLE001 - the reader's own path then reads and reports
             self.result = None
+        finally:
+            self.finished.set()
 
 
 #: the parses started and not yet taken, by file (one per command: ``rsnprop clean``)
 _STARTED: dict = {}
 _LOCK = threading.Lock()
+#: the ``finished`` events of parses given up (a command that failed, or was interrupted,
+#: before taking its table)
+_ABANDONED: list = []
 
 
 def _key(path) -> str:
@@ -201,8 +208,9 @@ def _parse_mapped(path: Path, min_bytes: int, block_bytes: int):
 def start_parse(path, *, min_bytes: int, block_bytes: int) -> bool:
     """Start parsing the CSV file ``path`` in a thread when it is a file of at least
     ``EARLY_MIN_BYTES`` (and ``min_bytes``) with a ``.csv``/``.tsv``/``.txt`` suffix; True
-    when started. The thread is not a daemon: a command that fails before reading the file
-    still ends after the parse (never in the middle of pyarrow's threads)."""
+    when started. The thread is not a daemon (an interpreter that ends normally waits for
+    it, never tearing down in the middle of pyarrow's threads); a command line that fails
+    before reading the file ends its process at once instead (:func:`abandoned_running`)."""
     p = Path(os.fspath(path))
     try:
         if p.suffix.lower() not in (".csv", ".tsv", ".txt") or not p.is_file():
@@ -229,7 +237,11 @@ def take_parse(path, min_bytes: int, block_bytes: int):
         job = _STARTED.pop(_key(path), None)
     if job is None:
         return None
-    job.thread.join()
+    try:
+        job.thread.join()
+    except BaseException:      # Ctrl-C while waiting: the parse is given up
+        _abandon(job)
+        raise
     result, job.result = job.result, None
     try:
         same = job.args == (min_bytes, block_bytes) and _stamp(path) == job.stamp
@@ -240,6 +252,26 @@ def take_parse(path, min_bytes: int, block_bytes: int):
 
 def drop_parse(path) -> None:
     """Forget a parse started for ``path`` and not taken (a command that failed before
-    reading the file): its table is freed when its thread ends."""
+    reading the file): its table is freed when its thread ends. Until then
+    :func:`abandoned_running` is true."""
     with _LOCK:
-        _STARTED.pop(_key(path), None)
+        job = _STARTED.pop(_key(path), None)
+    if job is not None:
+        _abandon(job)
+
+
+def _abandon(job) -> None:
+    with _LOCK:
+        _ABANDONED[:] = [done for done in _ABANDONED if not done.is_set()]
+        if not job.finished.is_set():
+            _ABANDONED.append(job.finished)     # not the job: its table is freed at its end
+
+
+def abandoned_running() -> bool:
+    """True while the thread of a parse given up (:func:`drop_parse`, or a Ctrl-C in
+    :func:`take_parse`) still runs. The command line then ends its process at once
+    (:func:`rsnprop.cli.main`) instead of waiting for the parse at exit: the thread is not a
+    daemon, so that an interpreter that ends normally never tears down under pyarrow's
+    threads, and a big export's parse takes seconds."""
+    with _LOCK:
+        return not all(done.is_set() for done in _ABANDONED)

@@ -117,7 +117,9 @@ class _DataBytes:
     """The clean data's file bytes, started as soon as :func:`rsnprop.data.clean` hands over
     the data (its ``on_data``): for a large Parquet output in a second thread, beside the
     building of the log and its JSON (pyarrow releases the GIL while it encodes; the log is
-    pure Python), otherwise made when asked. The same calls either way: the same bytes."""
+    pure Python), and written there to its temporary file (:func:`rsnprop.io.write_temp`,
+    renamed with the log's by ``atomic_write_many``); otherwise made when asked. The same
+    calls either way: the same bytes."""
 
     def __init__(self, path, pool):
         self.path, self.pool, self.future = path, pool, None
@@ -126,10 +128,22 @@ class _DataBytes:
         if len(data) >= OUTPUT_THREAD_MIN_ROWS and _check_suffix(self.path, "--output") != ".csv":
             release_free_memory()   # the cleaning steps' freed arrays, before the log is built
             # a shallow copy: nothing done to the result's frame can reach the writer's
-            self.future = self.pool.submit(clean_data_bytes, data.copy(deep=False), self.path)
+            self.future = self.pool.submit(_data_temp_file, data.copy(deep=False), self.path)
 
-    def result(self, data) -> bytes:
+    def result(self, data):
+        """The bytes, or the :class:`rsnprop.io.TempFile` they were written to."""
         return self.future.result() if self.future is not None else clean_data_bytes(data, self.path)
+
+    def discard(self) -> None:
+        """Remove the temporary file written (a command that failed after the data)."""
+        if self.future is not None and self.future.done() and self.future.exception() is None:
+            self.future.result().discard()
+
+
+def _data_temp_file(data, path):
+    from ..io import write_temp
+
+    return write_temp(path, clean_data_bytes(data, path))
 
 
 def release_free_memory() -> None:
@@ -233,13 +247,37 @@ def _run(args):
     # core); read_table takes the parsed table (the same call, the same table)
     from ..io_csv import drop_parse, start_parse
 
-    started = start_parse(raw_path, min_bytes=_CSV_ARROW_MIN_BYTES, block_bytes=_CSV_BLOCK_BYTES)
+    # not for YAML files that do not parse: their error comes before the read (at once)
+    started = _yaml_parses(ins_path, args.plan) and start_parse(
+        raw_path, min_bytes=_CSV_ARROW_MIN_BYTES, block_bytes=_CSV_BLOCK_BYTES)
     try:
         rules = _rules_from_plan(existing_file(args.plan, "study plan")) if args.plan else None
         return _clean_and_write(args, raw_path, ins_path, rules)
     finally:
         if started:
             drop_parse(raw_path)      # not taken (an error before the read): forgotten
+
+
+def _yaml_parses(*paths) -> bool:
+    """True when every file of ``paths`` (None: none) is UTF-8 text that parses as YAML
+    (composed only, about 8 ms for the instrument: the loaders that follow say what is
+    wrong, with the file, line and column)."""
+    import yaml
+
+    loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    for path in paths:
+        if path is None:
+            continue
+        try:
+            with open(path, "rb") as fh:
+                loader = loader_class(fh.read().decode("utf-8-sig"))
+            try:
+                loader.get_single_node()
+            finally:
+                loader.dispose()
+        except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
+            return False
+    return True
 
 
 #: read_csv's sizes (rsnprop.data.read_csv._ARROW_MIN_BYTES, _BLOCK_BYTES), given to the early
@@ -251,13 +289,12 @@ _CSV_BLOCK_BYTES = 1 << 20
 def _clean_and_write(args, raw_path, ins_path, rules):
     import warnings
 
-    from ..data import clean, read_table
     from ..instrument import load_instrument
-    from ..io import atomic_write_many, json_text
 
+    instrument = load_instrument(ins_path)   # its errors before the cleaning modules' imports
+    from ..data import read_table
     from ..errors import DataQualityWarning
 
-    instrument = load_instrument(ins_path)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DataQualityWarning)  # about the file itself
         raws = [read_table(raw_path, platform=args.platform, instrument=instrument,
@@ -267,26 +304,41 @@ def _clean_and_write(args, raw_path, ins_path, rules):
 
     with ThreadPoolExecutor(max_workers=1) as pool:   # no thread until something is submitted
         data_bytes = _DataBytes(args.output, pool)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # every warning is in the log and the summary
-            # popped into the call: clean() frees the raw frame once validated (peak memory)
-            result = clean(raws.pop(), instrument, rules, source=raw_path, on_data=data_bytes)
-        if read_warnings:  # printed with the summary and kept in the log
-            result.log["warnings"] = read_warnings + list(result.log.get("warnings") or [])
-        if args.plan and isinstance(result.log, dict):
-            # the report refuses results made with different plans (rsnprop.report.inputs.check_plans)
-            from ..propositions import load_plan
+        try:
+            return _clean_then_write(args, raws, instrument, rules, raw_path, read_warnings,
+                                     data_bytes)
+        except BaseException:
+            pool.shutdown(wait=True)     # the data's temporary file, if written, then removed
+            data_bytes.discard()
+            raise
 
-            result.log["plan_hash"] = load_plan(args.plan).hash
-        # the clean data, its log and the flags belong together: all replaced, or none
-        if not args.flags:   # the per-row tables are not written: freed first (peak memory)
-            result.flags = result.problems = None
-        # the freed memory back to the system beside the JSON (malloc_trim releases the GIL)
-        trim = _start_thread(release_free_memory)
-        # = rsnprop.results.dumps(result.log), byte for byte
-        text = json_text(result.log) + "\n" if args.log else None
-        trim.join()
-        files = {args.output: data_bytes.result(result.data)}
+
+def _clean_then_write(args, raws, instrument, rules, raw_path, read_warnings, data_bytes):
+    import warnings
+
+    from ..data import clean
+    from ..io import atomic_write_many, json_text
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # every warning is in the log and the summary
+        # popped into the call: clean() frees the raw frame once validated (peak memory)
+        result = clean(raws.pop(), instrument, rules, source=raw_path, on_data=data_bytes)
+    if read_warnings:  # printed with the summary and kept in the log
+        result.log["warnings"] = read_warnings + list(result.log.get("warnings") or [])
+    if args.plan and isinstance(result.log, dict):
+        # the report refuses results made with different plans (rsnprop.report.inputs.check_plans)
+        from ..propositions import load_plan
+
+        result.log["plan_hash"] = load_plan(args.plan).hash
+    # the clean data, its log and the flags belong together: all replaced, or none
+    if not args.flags:   # the per-row tables are not written: freed first (peak memory)
+        result.flags = result.problems = None
+    # the freed memory back to the system beside the JSON (malloc_trim releases the GIL)
+    trim = _start_thread(release_free_memory)
+    # = rsnprop.results.dumps(result.log), byte for byte
+    text = json_text(result.log) + "\n" if args.log else None
+    trim.join()
+    files = {args.output: data_bytes.result(result.data)}
     if text is not None:
         files[args.log] = text
     del text
