@@ -32,14 +32,20 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_INPUT)
 
 
-def _command_modules():
+def _command_modules(only: str | None = None):
+    """The command modules (``only``: that one alone, when it names one; else every one)."""
     from . import commands
 
     names = sorted(m.name for m in pkgutil.iter_modules(commands.__path__) if not m.name.startswith("_"))
+    if only in names:
+        names = [only]
     return [importlib.import_module(f"rsnprop.commands.{n}") for n in names]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser, with every command, or only the command named ``only``
+    (what :func:`main` parses a command's arguments with: the same parser for that command,
+    without importing and describing the 18 others, about 15-20 ms of CPU)."""
     parser = _Parser(
         prog="rsnprop",
         description=(
@@ -52,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"rsnprop {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for mod in _command_modules():
+    for mod in _command_modules(only):
         p = sub.add_parser(mod.NAME, help=mod.HELP, description=getattr(mod, "DESCRIPTION", mod.HELP))
         mod.add_arguments(p)
         _add_json(p)
@@ -191,7 +197,9 @@ def main(argv: list[str] | None = None) -> int:
         status = delegate()
         if status is not None:
             return status
-    parser = build_parser()
+    words = sys.argv[1:] if argv is None else list(argv)
+    named = words[0] if words and not str(words[0]).startswith("-") else None
+    parser = build_parser(named) if named is not None else build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "command_module", None) is None:
         parser.print_help()
