@@ -202,6 +202,7 @@ def _run_sizes(args, stream, collecting: bool):
     sim = {k: v for k, v in {"careless_rate": args.careless_rate,
                              "missing_rate": args.missing_rate}.items() if v is not None}
 
+    from ..forkmap import can_fork
     from ..power.study import power_analysis
     from ..simulate.scenarios import get_scenario
 
@@ -226,6 +227,10 @@ def _run_sizes(args, stream, collecting: bool):
         atomic_write(args.output, dumps(res.to_dict()) + "\n")
     if args.figure:
         _write_figure(res, args.figure)
+    # outputs written and closed, the forked workers joined: the command line may end without
+    # the interpreter's teardown (rsnprop.cli._exit_at_once); not after joblib's loky or dask
+    # workers (where this process cannot fork), whose executors are shut down at exit
+    args.exit_at_once = args.backend == "joblib" and can_fork()
     return res
 
 
