@@ -90,6 +90,7 @@ import pandas as pd
 from ..errors import DataQualityWarning, InputError, ModelSyntaxError
 from .assemble import assemble_result, blank_fixed  # noqa: F401  (blank_fixed: importable here, as before)
 from .data import prepare_data
+from .frame_arrays import frame_arrays
 from .engine import GroupData
 from .ml import estimate_ml, fit_core, ml_vcov  # noqa: F401  (fit_core, ml_vcov: importable here, as before)
 from .moments import moments_groups
@@ -322,7 +323,8 @@ def _estimate_continuous(model, data, *, group, group_equal, group_partial, esti
         probe = build_partable(model, ngroups=1, data_columns=[c for c in columns if c != group], probe=True)
         if missing == "auto":
             missing = "fiml" if _incomplete(data, probe.ov, group) else "listwise"
-        arrays, labels, n_dropped = prepare_data(data, probe.ov, group=group, missing=missing)
+        found = None if memo is None else frame_arrays(data, probe.ov, group, missing)   # the frame's builder's
+        arrays, labels, n_dropped = found or prepare_data(data, probe.ov, group=group, missing=missing)
         if memo is not None:
             memo["prepared"] = (probe, missing, arrays, labels, n_dropped)
     if meanstructure is None:
