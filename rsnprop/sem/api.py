@@ -372,7 +372,7 @@ def _lean_partable(model, **kw):
 def _row_copy(row):
     """A shallow copy of a table row (its fields are plain values)."""
     new = object.__new__(type(row))
-    new.__dict__.update(row.__dict__)
+    new.__dict__ = row.__dict__.copy()         # (0.26 us a row against 0.46 for an update)
     return new
 
 
