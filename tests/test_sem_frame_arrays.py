@@ -48,7 +48,12 @@ def test_frame_arrays_are_prepare_data(case, missing):
         assert got is None
         return
     assert got is not None
-    arrays, labels, n_dropped = got
+    arrays, labels, n_dropped, totals = got
+    codes, uniques = pd.factorize(frame["grp"], use_na_sentinel=True)     # api._sample_sizes' counts
+    counts = np.bincount(np.asarray(codes)[np.asarray(codes) >= 0], minlength=len(uniques))
+    ref_totals = dict(zip([u.item() if hasattr(u, "item") else u for u in uniques], (int(c) for c in counts)))
+    assert totals == ref_totals and list(totals) == list(ref_totals)
+    assert all(type(k) is type(r) and type(v) is int for (k, v), r in zip(totals.items(), ref_totals))
     assert labels == ref[1] and [type(v) for v in labels] == [type(v) for v in ref[1]]
     assert n_dropped == ref[2]
     for a, b in zip(arrays, ref[0]):

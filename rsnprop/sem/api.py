@@ -324,7 +324,9 @@ def _estimate_continuous(model, data, *, group, group_equal, group_partial, esti
         if missing == "auto":
             missing = "fiml" if _incomplete(data, probe.ov, group) else "listwise"
         found = None if memo is None else frame_arrays(data, probe.ov, group, missing)   # the frame's builder's
-        arrays, labels, n_dropped = found or prepare_data(data, probe.ov, group=group, missing=missing)
+        if found is not None:
+            memo["totals"] = found[3]                 # the group counts of _sample_sizes
+        arrays, labels, n_dropped = found[:3] if found else prepare_data(data, probe.ov, group=group, missing=missing)
         if memo is not None:
             memo["prepared"] = (probe, missing, arrays, labels, n_dropped)
     if meanstructure is None:

@@ -35,9 +35,10 @@ def keep_frame_arrays(frame, columns, values, group, group_values):
 
 
 def frame_arrays(frame, variables, group, missing):
-    """``(arrays, labels, n_dropped)`` of :func:`~rsnprop.sem.data.prepare_data` for the
-    ``variables`` of ``frame`` by ``group`` from the kept array (:func:`keep_frame_arrays`); None
-    when none is kept for this frame and group, or it cannot answer (module docstring)."""
+    """``(arrays, labels, n_dropped, totals)``: :func:`~rsnprop.sem.data.prepare_data`'s result
+    for the ``variables`` of ``frame`` by ``group``, and the rows of each group in the frame (those
+    :func:`rsnprop.sem.api._sample_sizes` counts), from the kept array (:func:`keep_frame_arrays`);
+    None when none is kept for this frame and group, or it cannot answer (module docstring)."""
     kept = _KEPT.get(id(frame))
     if kept is None or kept[0]() is not frame or kept[3] != group or missing not in ("listwise", "fiml"):
         return None
@@ -53,4 +54,6 @@ def frame_arrays(frame, variables, group, missing):
     arrays = [x[keep & (codes == k)] for k in range(len(labels))]
     if len(labels) < 2 or any(a.shape[0] < 2 for a in arrays):
         return None                                  # prepare_data's error
-    return arrays, labels, int(len(x) - sum(a.shape[0] for a in arrays))
+    counts = np.bincount(codes[codes >= 0], minlength=len(labels))
+    totals = dict(zip(labels, (int(c) for c in counts)))
+    return arrays, labels, int(len(x) - sum(a.shape[0] for a in arrays)), totals
