@@ -127,7 +127,8 @@ def test_padded_from_data_is_the_padded_patterns(case):
         return
     ref, new = Padded(patterns(x), x.shape[1]), padded_from_data(x)
     assert new.K == ref.K == len(patterns(x))
-    for name in ("ns", "obs", "mpos", "midx", "outer", "eye", "meye", "mgidx", "bounds", "gidx", "fpos", "fm", "fmm"):
+    ref.positions(), new.positions()
+    for name in ("ns", "obs", "mpos", "midx", "outer", "eye", "meyes", "bounds", "gidx", "fpos", "fm", "fmm"):
         a, b = getattr(ref, name), getattr(new, name)
         assert a.shape == b.shape and np.array_equal(a, b), name
     for name in ("mean", "cov", "Ng"):

@@ -90,6 +90,7 @@ import pandas as pd
 from ..errors import DataQualityWarning, InputError, ModelSyntaxError
 from .assemble import assemble_result, blank_fixed  # noqa: F401  (blank_fixed: importable here, as before)
 from .data import prepare_data
+from .frame_arrays import frame_arrays
 from .engine import GroupData
 from .ml import estimate_ml, fit_core, ml_vcov  # noqa: F401  (fit_core, ml_vcov: importable here, as before)
 from .moments import moments_groups
@@ -322,7 +323,10 @@ def _estimate_continuous(model, data, *, group, group_equal, group_partial, esti
         probe = build_partable(model, ngroups=1, data_columns=[c for c in columns if c != group], probe=True)
         if missing == "auto":
             missing = "fiml" if _incomplete(data, probe.ov, group) else "listwise"
-        arrays, labels, n_dropped = prepare_data(data, probe.ov, group=group, missing=missing)
+        found = None if memo is None else frame_arrays(data, probe.ov, group, missing)   # the frame's builder's
+        if found is not None:
+            memo["totals"] = found[3]                 # the group counts of _sample_sizes
+        arrays, labels, n_dropped = found[:3] if found else prepare_data(data, probe.ov, group=group, missing=missing)
         if memo is not None:
             memo["prepared"] = (probe, missing, arrays, labels, n_dropped)
     if meanstructure is None:
@@ -370,7 +374,7 @@ def _lean_partable(model, **kw):
 def _row_copy(row):
     """A shallow copy of a table row (its fields are plain values)."""
     new = object.__new__(type(row))
-    new.__dict__.update(row.__dict__)
+    new.__dict__ = row.__dict__.copy()         # (0.26 us a row against 0.46 for an update)
     return new
 
 

@@ -26,11 +26,14 @@ Everything here is tested against the per-pattern computation of
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from scipy.linalg import lapack
 
 __all__ = ["Moments", "Padded", "padded_moments", "lean_moments", "lean_group_moments", "lean_hessian",
-           "inverse_from_cholesky", "complete_information"]
+           "inverse_from_cholesky", "complete_information",
+           "symmetric_from_lower"]
 
 
 class Moments:
@@ -46,13 +49,13 @@ class Padded:
     ``Sigma_oo`` is embedded in ``Sigma`` with the missing rows and columns replaced by those of
     the identity, so that one batched Cholesky factors every pattern (``log|I| = 0``; the data
     moments are zero on the missing variables, so the sums are those of the observed block).
-    ``mpos``, ``midx``, ``meye``: the patterns with missing variables, their missing indices and
-    the identity of their padding (:func:`lean_moments`); ``bounds``, ``Ng``, ``mgidx``: the
+    ``mpos``, ``midx``: the patterns with missing variables and their missing indices
+    (:meth:`positions`: the gathers of :func:`lean_moments`); ``bounds``, ``Ng``, ``gidx``: the
     patterns' groups (one group, or several: :meth:`stack`); ``last``: the key and the
     :class:`Moments` of the last evaluation."""
 
-    __slots__ = ("K", "p", "ns", "nf", "obs", "outer", "eye", "mean", "cov", "mpos", "midx", "meye", "mgidx",
-                 "bounds", "Ng", "parts", "last", "gidx", "multi", "covm", "Ngm", "fpos", "fm", "fmm")
+    __slots__ = ("K", "p", "ns", "nf", "obs", "outer", "eye", "mean", "cov", "mpos", "midx",
+                 "bounds", "Ng", "parts", "last", "gidx", "multi", "covm", "Ngm", "fpos", "fm", "fmm", "meyes")
 
     def __init__(self, pats, p):
         self.K, self.p = len(pats), p
@@ -79,22 +82,39 @@ class Padded:
         self.nf = self.ns.astype(float)
         self.outer = self.obs[:, :, None] & self.obs[:, None, :]
         self.eye = np.where(self.outer, 0.0, np.eye(self.p)[None])
-        self.meye = np.where(self.midx == self.p, 1.0, 0.0)[:, :, None] * np.eye(self.midx.shape[1])[None]
         sizes = [part.K for part in parts]
         self.bounds = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
         gidx = np.repeat(np.arange(len(parts)), sizes)
-        self.mgidx = gidx[self.mpos]
         self.Ng = np.zeros((len(parts), self.K))
         self.Ng[gidx, np.arange(self.K)] = self.nf
         self.gidx = gidx
         self.multi = np.flatnonzero(self.cov.reshape(self.K, -1).any(axis=1))   # S_k not zero: 2+ cases
         self.covm, self.Ngm = self.cov[self.multi], self.Ng[:, self.multi]
-        # flat positions in the groups' extended P (G x (p+1) x (p+1)) of each pattern's P, its
-        # rows m (P_m.) and its block P_mm: gathers by one index array each (:func:`_one_inverse`)
-        q1, ar = self.p + 1, np.arange(self.p)
-        base = self.mgidx[:, None, None] * q1 * q1 + self.midx[:, :, None] * q1
-        self.fpos = gidx[:, None, None] * q1 * q1 + ar[None, :, None] * q1 + ar[None, None, :]
-        self.fm, self.fmm = base + ar[None, None, :], base + self.midx[:, None, :]
+        self.fpos = self.fm = self.fmm = self.meyes = None        # :meth:`positions`, when first needed
+
+    def positions(self):
+        """``(fpos, fm, fmm, meyes)``: the flat positions, in the groups' ``P`` (lower triangles,
+        ``G x p x p``, then one zero: :func:`_one_inverse`), of each pattern's ``P``, its rows ``m`` (``P_m.``) and its block
+        ``P_mm``, for every pattern (the missing indices of a complete one all the dummy ``p``: a
+        zero ``P_m.``, an identity ``P_mm``), and the identities of the padding; worked out when
+        first read (a group's own batch inside a stack never is)."""
+        if self.fpos is not None:
+            return self.fpos, self.fm, self.fmm, self.meyes
+        p, s, gidx, G = self.p, self.midx.shape[1], self.gidx, len(self.parts)
+        midx = np.full((self.K, s), p)
+        midx[self.mpos] = self.midx
+        ext = np.arange(p + 1)
+
+        def pos(g, i, j):                 # (i, j) of group g's P by its lower triangle; p: the zero
+            hi, lo = np.maximum(i, j), np.minimum(i, j)
+            return np.where(hi == p, G * p * p, g * p * p + hi * p + lo)
+
+        g3 = gidx[:, None, None]
+        self.fpos = pos(g3, ext[None, :p, None], ext[None, None, :p])
+        self.fm = pos(g3, midx[:, :, None], ext[None, None, :p])
+        self.fmm = pos(g3, midx[:, :, None], midx[:, None, :])
+        self.meyes = np.where(midx == p, 1.0, 0.0)[:, :, None] * np.eye(s)[None]
+        return self.fpos, self.fm, self.fmm, self.meyes
 
     @classmethod
     def stack(cls, parts):
@@ -115,6 +135,20 @@ class Padded:
         return out
 
 
+@lru_cache(maxsize=16)
+def _lower_mask(n):
+    return np.tri(n, dtype=bool)
+
+
+def symmetric_from_lower(X):
+    """The symmetric matrices (the last two axes) whose lower triangles are those of ``X``: the bits
+    of ``np.tril(X) + np.tril(X, -1).T`` (``+ 0.0``: a ``-0.0`` becomes ``0.0`` as there) without
+    its four temporaries (LAPACK ``potri`` fills one triangle)."""
+    out = np.where(_lower_mask(X.shape[-1]), X, np.swapaxes(X, -1, -2))
+    out += 0.0
+    return out
+
+
 def inverse_from_cholesky(L):
     """The inverses of the matrices whose lower Cholesky factors are stacked in ``L`` (LAPACK
     ``potri`` per matrix: half the cost of numpy's batched general inverse of ``L`` and the
@@ -124,7 +158,7 @@ def inverse_from_cholesky(L):
         out[k], info = lapack.dpotri(L[k], lower=1)
         if info != 0:
             raise np.linalg.LinAlgError("potri failed")
-    return np.tril(out) + np.tril(out, -1).transpose(0, 2, 1)
+    return symmetric_from_lower(out)
 
 
 def _from_inverses(si, logdet, mu, pad, keep):
@@ -191,29 +225,35 @@ def lean_group_moments(sigmas, mus, pad):
 def _one_inverse(Ls, mus, pad):
     """:func:`lean_group_moments` from the lower Cholesky factors ``Ls`` of the groups' ``Sigma``;
     None when a block ``P_mm`` is not positive definite (rounding; the caller factors per pattern
-    then)."""
-    G, p = len(Ls), pad.p
-    Px = np.zeros((G, p + 1, p + 1))                          # P, a zero row and column added
-    for g, L in enumerate(Ls):
-        P, info = lapack.dpotri(L, lower=1)
+    then).  Every pattern's ``P_mm^-1`` by one batched call, a complete pattern's an identity (``W =
+    0``: its ``P`` unchanged to the bit)."""
+    Ps = []
+    for L in Ls:
+        P, info = lapack.dpotri(L, lower=1)               # P's lower triangle (the gathers' half)
         if info != 0:
             return None
-        Px[g, :p, :p] = P + np.tril(P, -1).T                  # potri fills the lower triangle
+        Ps.append(P.reshape(-1))
+    flat = np.concatenate(Ps + [_ZERO])
+    flat += 0.0                                           # -0.0 -> 0.0, as P + tril(P, -1).T did
     gidx = pad.gidx
     logdet = (2.0 * np.log(np.diagonal(np.array(Ls), axis1=1, axis2=2)).sum(axis=1))[gidx]
-    flat = Px.reshape(-1)
-    si = flat[pad.fpos]
+    fpos, fm, fmm, meyes = pad.positions()
+    si = flat.take(fpos)
     if len(pad.mpos):
-        Pm = flat[pad.fm]                                     # rows m of P: (k, s, p)
-        Pmm = flat[pad.fmm] + pad.meye
+        Pmm = flat.take(fmm)
+        Pmm += meyes
         try:
             Lm = np.linalg.cholesky(Pmm)
         except np.linalg.LinAlgError:
             return None
-        W = np.linalg.inv(Lm) @ Pm                              # P_.m P_mm^-1 P_m. = W'W
-        si[pad.mpos] -= W.transpose(0, 2, 1) @ W
-        logdet[pad.mpos] += 2.0 * np.log(np.diagonal(Lm, axis1=1, axis2=2)).sum(axis=1)
-    return _stack_from_inverses(si * pad.outer, logdet, mus[gidx], pad)
+        W = np.linalg.inv(Lm) @ flat.take(fm)               # P_.m P_mm^-1 P_m. = W'W
+        si -= W.transpose(0, 2, 1) @ W
+        logdet += 2.0 * np.log(np.diagonal(Lm, axis1=1, axis2=2)).sum(axis=1)
+    si *= pad.outer
+    return _stack_from_inverses(si, logdet, mus[gidx], pad)
+
+
+_ZERO = np.zeros(1)
 
 
 def _stack_from_inverses(si, logdet, mu, pad):
@@ -314,7 +354,7 @@ def complete_information(engine, theta):
         if info != 0:
             return None
         W, _ = lapack.dpotri(L, lower=1)
-        W = np.tril(W) + np.tril(W, -1).T
+        W = symmetric_from_lower(W)
         hess = hess + float(engine.ns[g]) * _one_pattern_information(gm, theta, W)
     return hess / engine.ntotal
 

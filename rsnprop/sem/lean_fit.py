@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import lapack
 
-from .fiml_lean import complete_information
+from .fiml_lean import complete_information, symmetric_from_lower
 
 __all__ = ["lean_fit", "kept_matrix"]
 
@@ -59,7 +59,7 @@ def _inverse(hess, ridge):
     if info == 0:
         inv, info = lapack.dpotri(L, lower=1)
         if info == 0:
-            return np.tril(inv) + np.tril(inv, -1).T
+            return symmetric_from_lower(inv)
     try:
         return np.linalg.inv(mat)
     except np.linalg.LinAlgError:
@@ -109,7 +109,14 @@ def _bfgs_inverse(H, s_, y_):
         return H
     Hy = H @ y_
     s_col, s_row = s_[:, None], s_[None, :]          # np.outer's products without its wrapper
-    return H + ((sy + y_ @ Hy) / (sy * sy)) * (s_col * s_row) - (Hy[:, None] * s_row + s_col * Hy[None, :]) / sy
+    t = s_col * s_row
+    t *= (sy + y_ @ Hy) / (sy * sy)
+    out = H + t                       # H + c ss' - (Hy s' + s y'H) / s'y, in the same operations
+    np.multiply(Hy[:, None], s_row, out=t)
+    t += s_col * Hy[None, :]
+    t /= sy
+    out -= t
+    return out
 
 
 def lean_fit(engine, theta0, maxit: int = 500, tol: float = 1e-8, fisher_steps: int = 4, H0=None):

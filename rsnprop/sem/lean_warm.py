@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import lapack
 
+from .fiml_lean import symmetric_from_lower
 from .lean_fit import kept_matrix, lean_fit
 from .model import start_values, start_values_loops
 from .start_plan import start_plan
@@ -129,4 +130,4 @@ def _spd_inverse(mat):
     inv, info = lapack.dpotri(L, lower=1)
     if info != 0:
         return None
-    return np.tril(inv) + np.tril(inv, -1).T
+    return symmetric_from_lower(inv)
