@@ -25,7 +25,7 @@ from .validate import LANGUAGE_COLUMN
 from .frames import column_index
 from .owned_columns import give_back_bytes
 from .small_frames import concat_columns, default_index, frame_in_order, frame_of_dict
-from .validate_small import SMALL_ROWS, columns_array, kept_text
+from .validate_small import SMALL_ROWS, columns_array, kept_factorized, kept_text
 
 __all__ = ["analysis_data", "kept_rows", "kept_rows_small"]
 
@@ -55,7 +55,7 @@ def analysis_data(values, kept, ids, cols, instrument, rules, *, languages, cach
         out = kept_rows_small(values, kept, columns, reverse, floats=floats, texts=texts)
     else:
         out = kept_rows(values, kept, columns, reverse, reuse=reuse_values)
-    multi = _select_multiple_indicators(out, items, kept, cache, texts)
+    multi = _select_multiple_indicators(out, items, kept, cache, texts, values)
     scores = _scores(out, floats, instrument, rules.min_items_for_score)
     bg = classify_born_global(_facts_of(out, floats), rules.classification, index=out.index)
     rid = {"resp_id": ids.to_numpy()[kept]}
@@ -119,19 +119,24 @@ def _facts_of(out, floats):
             for c in born_global_columns(out.columns.tolist())}
 
 
-def _select_multiple_indicators(out, items, kept, cache, texts=None) -> dict:
+def _select_multiple_indicators(out, items, kept, cache, texts=None, values=None) -> dict:
     """``{"<item>_<code>": (hit, codes)}`` for every option of every ``select_multiple`` item:
     ``hit[codes]`` is the 0/1 column (NaN where unanswered: code -1 picks the last entry).
     ``texts``: ``{column: its kept objects}`` (:func:`kept_rows_small`), factorised as they
-    are instead of the frame's column."""
+    are instead of the frame's column; a column of ``values`` (the rows before ``kept``)
+    factorised when it was validated (:func:`.validate_small.kept_factorized`) is taken from
+    there (``hit[codes]`` is the same whichever codes a factorisation gives)."""
     texts = {} if texts is None else texts
 
     multi = {}
     for c in out.columns.tolist():
         it = items[c]
         if it.type == "select_multiple":
-            if ("factorize", c) in cache:     # factorised for the skip logic already
-                codes_c, uniq = cache[("factorize", c)]
+            whole = cache.get(("factorize", c))   # factorised for the skip logic already
+            if whole is None and values is not None and c in texts:
+                whole = kept_factorized(values, c)
+            if whole is not None:
+                codes_c, uniq = whole
                 codes_c = codes_c[kept]
             elif c in texts:
                 codes_c, uniq = pd.factorize(texts[c], use_na_sentinel=True)

@@ -19,7 +19,13 @@ import numpy as np
 import pandas as pd
 
 from .validate import problems_frame
-from .validate_small import SMALL_ROWS, _numeric_dtype, columns_array, kept_text
+from .validate_small import (
+    SMALL_ROWS,
+    _numeric_dtype,
+    columns_array,
+    kept_factorized,
+    kept_text,
+)
 
 __all__ = ["screen_duplicates", "find_duplicates"]
 
@@ -171,9 +177,17 @@ def _text_bits(frame, cols) -> dict:
     obj = kept_text(frame, cols) if cols else None
     if obj is None:
         return {}
-    return {c: np.asarray(pd.factorize(obj[:, j], use_na_sentinel=True)[0],
-                          dtype=np.int64).view(np.uint64) + np.uint64(1)
-            for j, c in enumerate(cols)}
+    # a column factorised when it was validated: those codes (equal values <=> equal codes,
+    # all the comparison reads)
+    return {c: np.asarray(_codes_of(frame, c, obj[:, j]), dtype=np.int64).view(np.uint64)
+            + np.uint64(1) for j, c in enumerate(cols)}
+
+
+def _codes_of(frame, name, objs):
+    """The factor codes of the object column ``name`` of ``frame`` (its values ``objs``):
+    kept from its validation (:func:`.validate_small.kept_factorized`), else factorised."""
+    kept = kept_factorized(frame, name)
+    return kept[0] if kept is not None else pd.factorize(objs, use_na_sentinel=True)[0]
 
 
 def _exact_duplicates_small(srcs, nblock, small, n, p):

@@ -20,7 +20,13 @@ import pandas as pd
 
 from .frames import kept_per_columns
 from .validate import problems_frame
-from .validate_small import SMALL_ROWS, _kept_floats, answered_block, columns_array
+from .validate_small import (
+    SMALL_ROWS,
+    _kept_floats,
+    answered_block,
+    columns_array,
+    kept_factorized,
+)
 
 __all__ = ["Routing", "apply_skip_logic", "shown_mask", "routing_masks", "check_skip_logic",
            "shown_missing_share", "notna_array", "token_mask"]
@@ -85,11 +91,13 @@ def _cached_condition(values, cond, cache):
     if key not in cache:
         if op in ("selected", "not_selected"):    # one factorisation per column
             fkey = ("factorize", src)
-            if fkey not in cache:
-                cache[fkey] = _factorize(values[src])
+            if fkey not in cache:    # a small export's: made when its values were validated
+                kept = kept_factorized(values, src)
+                cache[fkey] = kept if kept is not None else _factorize(values[src])
                 cache[("tokens", src)] = [str(u).split(" ") for u in cache[fkey][1]]
-            cache[key] = _condition(values[src], op, val, factorized=cache[fkey],
-                                    tokens=cache[("tokens", src)])
+            # "selected" reads the factorisation only (not the column)
+            cache[key] = _condition(values[src] if op == "not_selected" else None, op, val,
+                                    factorized=cache[fkey], tokens=cache[("tokens", src)])
         else:
             floats = _kept_floats(values, [src])       # a small export: its floats
             cache[key] = (_condition(values[src], op, val) if floats is None

@@ -47,7 +47,7 @@ from .validate import (
 from .validate_text import _validate_others
 
 __all__ = ["validate_items_small", "columns_array", "float_column", "forget_floats", "kept_text",
-           "kept_float_names",
+           "kept_float_names", "kept_factorized",
            "SMALL_ROWS", "ProblemRows", "answered_block"]
 
 #: up to this many rows :func:`.item_values.validated_values` validates with
@@ -77,14 +77,26 @@ def columns_array(frame, cols):
 _FLOATS: dict = {}
 
 
-def _remember_floats(frame, names, block, text=(), obj=None) -> None:
-    """Keep ``block`` (rows x ``names``, the floats of those columns of ``frame``) and
-    ``obj`` (rows x ``text``, its object columns) while ``frame`` lives; :func:`forget_floats`
-    when its values are changed in place."""
+def _remember_floats(frame, names, block, text=(), obj=None, facts=None) -> None:
+    """Keep ``block`` (rows x ``names``, the floats of those columns of ``frame``), ``obj``
+    (rows x ``text``, its object columns) and ``facts`` (``{text column: (codes,
+    uniques)}``, their factorisations) while ``frame`` lives; :func:`forget_floats` when its
+    values are changed in place."""
     key = id(frame)
     ref = weakref.ref(frame, lambda _r, key=key: _FLOATS.pop(key, None))
     _FLOATS[key] = (ref, {c: j for j, c in enumerate(names)}, block,
-                    {c: j for j, c in enumerate(text)}, obj)
+                    {c: j for j, c in enumerate(text)}, obj, facts or {})
+
+
+def kept_factorized(frame, name):
+    """``pd.factorize(frame[name], use_na_sentinel=True)`` as ``(codes, uniques)`` (uniques
+    an object array) of a text column of the values :func:`validate_items_small` returned,
+    made from its distinct values (:func:`.validate_text.factorized_from`); None when it was
+    not kept."""
+    hit = _FLOATS.get(id(frame))
+    if hit is None or hit[0]() is not frame:
+        return None
+    return hit[5].get(name)
 
 
 def kept_text(frame, cols):
@@ -390,9 +402,10 @@ def validate_items_small(df, instrument, rules, columns, *, table=True):
             fast.append(col)
     block = np.empty((len(df), len(columns)), dtype="float64", order="F")
     out, col_probs, col_recodes = {}, {}, {}
-    fast_set = set(fast)
+    fast_set, facts = set(fast), {}
     _validate_others(df, instrument, columns, tokens, positions, block, slot, fast_set,
-                     out, col_probs, col_recodes, split_multi, to_codes, series=False)
+                     out, col_probs, col_recodes, split_multi, to_codes, series=False,
+                     facts=facts)
     if fast:
         arr = _export_floats(df, fast)
         fast_items = [items[c] for c in fast]
@@ -419,7 +432,8 @@ def validate_items_small(df, instrument, rules, columns, *, table=True):
     text = [c for c in columns if c not in slot]
     obj = _text_block(out, text)
     values = _values_frame(block[:, :len(num)], num, obj, text, df.index)
-    _remember_floats(values, num, block[:, :len(num)], text, obj)
+    _remember_floats(values, num, block[:, :len(num)], text, obj,
+                     {c: f for c, f in facts.items() if c in text})
     return values, problems, recodes
 
 

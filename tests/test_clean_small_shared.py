@@ -1,0 +1,114 @@
+"""The small clean's shared work (twelfth round of issue 21), each against what it replaces:
+a text column's factorisation made from its distinct values when it is validated
+(``validate_text.factorized_from``, ``validate_small.kept_factorized``) against
+``pd.factorize`` of the validated column, and the skip logic, the ``select_multiple``
+indicators and the duplicates that read it against their results without it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rsnprop.data import analysis_data, columns, duplicates, item_values, skip_logic, validate_small
+from rsnprop.data.log import Findings
+from rsnprop.data.rules import CleaningRules
+from rsnprop.data.validate_text import factorized_from
+from rsnprop.instrument import load_instrument
+from rsnprop.simulate import simulate_study
+from test_clean_small_block import hostile
+
+POOL = ["a", "b", "", "A", " a", "x y", "1", "nan", "a b", "b a", None]
+
+
+@pytest.fixture(scope="module")
+def ins():
+    return load_instrument("instruments/rsn_internationalisation.yaml")
+
+
+def test_factorized_from_equals_pandas():
+    rng = np.random.default_rng(11)
+    for n in [0, 1, 2, 3, 7, 40, 300]:
+        for k in [1, 2, 5, 12]:
+            vals_u = [POOL[i] for i in rng.integers(len(POOL), size=k + 1)]
+            # the raw answers (k: missing) factorised in first-seen order, the missing
+            # answers' entry last (what each became: vals_u, the last anything)
+            raw = rng.integers(k + 1, size=n)
+            codes, uniq = pd.factorize(np.where(raw == k, np.nan, raw), use_na_sentinel=True)
+            vals = [vals_u[int(u)] for u in uniq] + [vals_u[k]]
+            inv = np.where(codes < 0, len(uniq), codes).astype(np.intp)
+            got = factorized_from(vals, inv)
+            if vals[-1] is not None and (inv == len(vals) - 1).any():
+                assert got is None        # the missing answers' entry holds a value
+                continue
+            want = pd.factorize(np.array(vals, dtype=object)[inv], use_na_sentinel=True)
+            np.testing.assert_array_equal(got[0], want[0])
+            assert got[0].dtype == np.intp
+            assert got[1].dtype == object and got[1].tolist() == want[1].tolist()
+
+
+def test_factorized_from_refuses_other_objects():
+    assert factorized_from(["a", 1.0, None], np.array([0, 1, 2])) is None
+    assert factorized_from(["a", np.nan], np.array([0, 1])) is None
+    codes, uniq = factorized_from([None], np.array([0, 0]))
+    assert codes.tolist() == [-1, -1] and uniq.tolist() == []
+
+
+def validated(ins, n, seed, bad):
+    raw = simulate_study(ins, "p1p2", n=n, seed=seed, invalid_rate=0.1, careless_rate=0.2)
+    if bad:
+        raw = hostile(raw, seed)
+    cols = columns.select_columns(raw, ins, CleaningRules(), None, lambda m: None)
+    values, _, _ = item_values.validated_values(cols, ins, CleaningRules(), Findings())
+    return values
+
+
+@pytest.mark.parametrize("n", [1, 3, 60, 300])
+@pytest.mark.parametrize("bad", [False, True], ids=["plain", "hostile"])
+def test_kept_factorisations_equal_pandas(ins, n, bad):
+    values = validated(ins, n, n + 5, bad)
+    text = [c for c in values.columns if values[c].dtype == object]
+    kept = {c: validate_small.kept_factorized(values, c) for c in text}
+    assert any(v is not None for v in kept.values())
+    for c, hit in kept.items():
+        if hit is None:
+            continue
+        codes, uniq = pd.factorize(values[c], use_na_sentinel=True)
+        np.testing.assert_array_equal(hit[0], np.asarray(codes))
+        assert hit[1].tolist() == uniq.tolist()
+    validate_small.forget_floats(values)
+    assert all(validate_small.kept_factorized(values, c) is None for c in text)
+
+
+@pytest.mark.parametrize("bad", [False, True], ids=["plain", "hostile"])
+def test_readers_equal_without_the_kept_factorisations(ins, bad):
+    values = validated(ins, 200, 4, bad)
+    kept = np.arange(len(values)) % 3 != 1
+    multi = [c for c in values.columns if ins.items[c].type == "select_multiple"]
+
+    def run():
+        cache: dict = {}
+        routing = skip_logic.check_skip_logic(values, ins, cache=cache)
+        dups = duplicates.find_duplicates(pd.Series(np.arange(len(values)).astype(str),
+                                                    dtype=object), values,
+                                          [c for c in values.columns])
+        texts = {c: values[c].to_numpy()[kept] for c in multi}
+        ind = analysis_data._select_multiple_indicators(values.loc[kept, multi], ins.items,
+                                                        kept, {}, texts, values)
+        ind = {k: h[c] for k, (h, c) in ind.items()}
+        return routing, dups, ind
+
+    with_kept = run()
+    validate_small._FLOATS[id(values)] = validate_small._FLOATS[id(values)][:5] + ({},)
+    without = run()
+    (sh_a, ro_a, pr_a, late_a), dups_a, ind_a = with_kept
+    (sh_b, ro_b, pr_b, late_b), dups_b, ind_b = without
+    assert sh_a.keys() == sh_b.keys() and all((sh_a[k] == sh_b[k]).all() for k in sh_a)
+    assert all((ro_a[k] == ro_b[k]).all() for k in ro_a)
+    assert len(pr_a) == len(pr_b) and all(a.equals(b) for a, b in zip(pr_a, pr_b))
+    assert late_a.keys() == late_b.keys()
+    for a, b in zip(dups_a, dups_b):
+        np.testing.assert_array_equal(a, b)
+    assert ind_a.keys() == ind_b.keys()
+    for k in ind_a:
+        np.testing.assert_array_equal(ind_a[k], ind_b[k])
