@@ -10,7 +10,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rsnprop.data import analysis_data, columns, duplicates, item_values, skip_logic, validate_small
+from rsnprop.data import (
+    analysis_data,
+    columns,
+    duplicates,
+    item_values,
+    skip_logic,
+    small_frames,
+    validate_small,
+)
 from rsnprop.data.log import Findings
 from rsnprop.data.rules import CleaningRules
 from rsnprop.data.validate_text import factorized_from
@@ -112,3 +120,33 @@ def test_readers_equal_without_the_kept_factorisations(ins, bad):
     assert ind_a.keys() == ind_b.keys()
     for k in ind_a:
         np.testing.assert_array_equal(ind_a[k], ind_b[k])
+
+
+def object_arrays(rng):
+    yield np.array([], dtype=object)
+    yield np.array([None, None], dtype=object)
+    yield np.array(["a", np.nan, None], dtype=object)
+    yield np.array(["a", pd.NA], dtype=object)
+    yield np.array(["a", pd.NaT], dtype=object)
+    yield np.array(["a", 1], dtype=object)
+    yield np.array([np.str_("a"), "b"], dtype=object)
+    yield np.array([1.5, None], dtype=object)
+    for n in (1, 2, 3, 300):
+        for share in (0.0, 0.3, 1.0):
+            v = np.array([None if rng.random() < share else str(POOL[rng.integers(len(POOL) - 1)])
+                          for _ in range(n)], dtype=object)
+            yield v
+
+
+def test_inferred_text_equals_pandas_inference():
+    rng = np.random.default_rng(5)
+    for v in object_arrays(rng):
+        got = small_frames.inferred(v.copy())
+        want = pd.Series(v.copy(), copy=False)._values
+        assert type(got) is type(want) and got.dtype == want.dtype
+        if hasattr(want, "_pa_array"):
+            assert got._pa_array.type == want._pa_array.type
+            assert got._pa_array.num_chunks == want._pa_array.num_chunks
+            assert got._pa_array.equals(want._pa_array)
+        else:
+            assert pd.Series(got).equals(pd.Series(want))
