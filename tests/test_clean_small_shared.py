@@ -150,3 +150,20 @@ def test_inferred_text_equals_pandas_inference():
             assert got._pa_array.equals(want._pa_array)
         else:
             assert pd.Series(got).equals(pd.Series(want))
+
+
+def test_column_names_and_dtypes_equal_pandas(ins):
+    values = validated(ins, 40, 2, True)
+    for frame in (values, pd.DataFrame({"a": [1.0], "b": ["x"], "c": [True]}),
+                  pd.DataFrame(np.zeros((2, 0)))):
+        for _ in range(2):      # read, then kept
+            assert small_frames.column_names(frame) == frame.columns.tolist()
+            assert small_frames.frame_dtypes(frame) == list(frame.dtypes)
+    names = small_frames.column_names(values)
+    names.append("mutated")     # a copy each time
+    values["added"] = np.nan    # a new column index: its names read again
+    assert small_frames.column_names(values) == values.columns.tolist()
+    assert small_frames.column_names(values)[-1] == "added"
+    assert small_frames.frame_dtypes(values) == list(values.dtypes)
+    values.columns = [f"x{i}" for i in range(values.shape[1])]
+    assert small_frames.column_names(values) == values.columns.tolist()

@@ -24,7 +24,14 @@ from .classify import born_global_columns, classify_born_global
 from .validate import LANGUAGE_COLUMN
 from .frames import column_index
 from .owned_columns import give_back_bytes
-from .small_frames import concat_columns, default_index, frame_in_order, frame_of_dict
+from .small_frames import (
+    column_names,
+    concat_columns,
+    default_index,
+    frame_dtypes,
+    frame_in_order,
+    frame_of_dict,
+)
 from .validate_small import SMALL_ROWS, columns_array, kept_factorized, kept_text
 
 __all__ = ["analysis_data", "kept_rows", "kept_rows_small"]
@@ -47,7 +54,7 @@ def analysis_data(values, kept, ids, cols, instrument, rules, *, languages, cach
     items = instrument.items
     reverse = {c: it.scale.min + it.scale.max for c, it in items.items()
                if it.type == "likert" and getattr(it, "reverse", False)}
-    present = set(values.columns.tolist())     # (a set: the str index's lookups cost more)
+    present = set(column_names(values))     # (a set: the str index's lookups cost more)
     columns = [c for c in cols.value_cols + cols.absent if c in present]
     floats: dict = {}      # the float columns kept_rows_small gathered, by name
     texts: dict = {}       # and its object columns
@@ -85,7 +92,7 @@ def _scores(out, floats, instrument, min_fraction):
     :func:`kept_rows_small`) when it holds every item column of ``out`` that is scored, the
     same sums in the same order; else through
     :func:`~rsnprop.instrument.scoring.construct_scores`."""
-    present = set(out.columns.tolist())
+    present = set(column_names(out))
     cons = [(cid, [c for c in con.items if c in present], len(con.items))
             for cid, con in instrument.constructs.items()
             if (getattr(con, "scoring", "mean") or "mean") not in ("none", "sum")]
@@ -116,7 +123,7 @@ def _facts_of(out, floats):
     if not out.columns.is_unique:
         return out
     return {c: floats[c] if c in floats else out[c].to_numpy(dtype="float64", na_value=np.nan)
-            for c in born_global_columns(out.columns.tolist())}
+            for c in born_global_columns(column_names(out))}
 
 
 def _select_multiple_indicators(out, items, kept, cache, texts=None, values=None) -> dict:
@@ -129,7 +136,7 @@ def _select_multiple_indicators(out, items, kept, cache, texts=None, values=None
     texts = {} if texts is None else texts
 
     multi = {}
-    for c in out.columns.tolist():
+    for c in column_names(out):
         it = items[c]
         if it.type == "select_multiple":
             whole = cache.get(("factorize", c))   # factorised for the skip logic already
@@ -216,8 +223,8 @@ def kept_rows_small(values, kept, columns, reverse, *, reuse=False, floats=None,
         return kept_rows(values, kept, columns, reverse)
     rows = np.flatnonzero(kept)
     floats = {} if floats is None else floats
-    pos = {c: i for i, c in enumerate(values.columns.tolist())}
-    dtypes = list(values.dtypes)
+    pos = {c: i for i, c in enumerate(column_names(values))}
+    dtypes = frame_dtypes(values)
     num = [c for c in columns if dtypes[pos[c]] == np.float64]
     block = (np.asfortranarray(columns_array(values, num)[rows]) if num
              else np.empty((len(rows), 0), order="F"))

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .frames import kept_per_columns
+from .small_frames import column_names, frame_dtypes
 from .validate import problems_frame
 from .validate_small import (
     SMALL_ROWS,
@@ -270,7 +271,7 @@ def _check_small(values, instrument, routed, cache):
     replication's): the same ``(shown, routed, problems, not_shown_answered)``, the columns
     that share their conditions and routing rules checked together as one boolean block
     instead of one by one."""
-    cols = values.columns.tolist()
+    cols = column_names(values)
     answered = answered_block(values)
     fired = {r: bool(m.any()) for r, m in routed.items()}
     masks, sh_at, probs, late = {}, [None] * len(cols), [], []
@@ -387,8 +388,8 @@ def _answered_block(values, columns):
     repeat, or without float columns."""
     if len(values) > SMALL_ROWS or not values.columns.is_unique:
         return None, {}
-    pos = {c: i for i, c in enumerate(values.columns.tolist())}
-    dtypes = values.dtypes.to_numpy()
+    pos = {c: i for i, c in enumerate(column_names(values))}
+    dtypes = frame_dtypes(values)
     num = list(dict.fromkeys(c for c in columns if dtypes[pos[c]] == np.float64))
     if not num:
         return None, {}

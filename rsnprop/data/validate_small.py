@@ -34,7 +34,7 @@ import pandas as pd
 
 from .frames import column_index, kept_per_columns
 from .recode import _norm, split_multi, to_codes
-from .small_frames import default_index, frame_in_order
+from .small_frames import column_names, default_index, frame_dtypes, frame_in_order
 from .validate import (
     _bounds,
     _fmt_num,
@@ -66,7 +66,7 @@ def columns_array(frame, cols):
     kept = _kept_floats(frame, cols)
     if kept is not None:
         return kept
-    pos = {c: i for i, c in enumerate(frame.columns.tolist())}
+    pos = {c: i for i, c in enumerate(column_names(frame))}
     return frame.take([pos[c] for c in cols], axis=1).to_numpy(dtype="float64", na_value=np.nan)
 
 
@@ -119,7 +119,7 @@ def answered_block(frame):
     floats, pandas' ``isna`` of the objects: what ``notna`` runs on each block); else
     through pandas."""
     hit = _FLOATS.get(id(frame))
-    cols = frame.columns.tolist()
+    cols = column_names(frame)
     if hit is not None and hit[0]() is frame and hit[4] is not None \
             and len(cols) == len(hit[1]) + len(hit[3]) \
             and all(hit[1].get(c) == j for j, c in enumerate(cols[:len(hit[1])])) \
@@ -184,7 +184,7 @@ def _export_floats(frame, cols):
     try:
         mgr = frame._mgr
         blknos, blklocs = mgr.blknos, mgr.blklocs
-        pos = {c: i for i, c in enumerate(frame.columns.tolist())}
+        pos = {c: i for i, c in enumerate(column_names(frame))}
         by_block: dict = {}
         for j, c in enumerate(cols):
             k = pos[c]
@@ -393,7 +393,7 @@ def validate_items_small(df, instrument, rules, columns, *, table=True):
         return validate_items(df, instrument, rules, columns)
     tokens = {_norm(t) for t in rules.missing_tokens}
     items = instrument.items
-    dtypes = dict(zip(map(str, df.columns.tolist()), df.dtypes))
+    dtypes = dict(zip(map(str, column_names(df)), frame_dtypes(df)))
     positions = np.arange(len(df))
     slot, fast = {}, []
     for col in _numeric_columns(columns, items):
