@@ -167,3 +167,15 @@ def test_column_names_and_dtypes_equal_pandas(ins):
     assert small_frames.frame_dtypes(values) == list(values.dtypes)
     values.columns = [f"x{i}" for i in range(values.shape[1])]
     assert small_frames.column_names(values) == values.columns.tolist()
+
+
+def test_option_hits_kept_per_answer_equal_a_loop():
+    from test_clean_small_text import option_hits_by_loop
+
+    rng = np.random.default_rng(8)
+    pool = ["a", "b", "a b", "b a", "c", "x y", "", "1", "a a"]
+    for choices in (["a", "b", "c"], ["b", 1, "a", "b"], []):
+        for n in (0, 1, 4, 9, 9):          # the same answers again: from the memo
+            uniq = list(rng.permutation(pool)[:n])
+            got = analysis_data._option_hits(uniq, choices)
+            np.testing.assert_array_equal(got, option_hits_by_loop(uniq, choices))

@@ -160,17 +160,31 @@ def _select_multiple_indicators(out, items, kept, cache, texts=None, values=None
 def _option_hits(uniq, choices):
     """``(len(uniq) + 1, len(choices))`` floats: 1.0 where the distinct answer ``uniq[i]``
     (space-separated codes) holds ``str(choices[j])``, else 0.0; a last row of NaN (the
-    unanswered). Each answer's tokens looked up once, not once per option."""
-    at: dict = {}
-    for j, code in enumerate(choices):
-        at.setdefault(str(code), []).append(j)
+    unanswered). Each answer's options found once per list of choices and kept (a power
+    replication meets the same few dozen answers each time), the ones set in one call."""
+    key = tuple(str(code) for code in choices)
+    memo = _HITS.get(key)
+    if memo is None or len(memo) > 4096:
+        if len(_HITS) >= 64:
+            _HITS.clear()
+        memo = _HITS[key] = {}
+    rows, cols = [], []
+    for i, u in enumerate(uniq):
+        u = str(u)
+        js = memo.get(u)
+        if js is None:
+            toks = set(u.split(" "))
+            js = memo[u] = [j for j, code in enumerate(key) if code in toks]
+        rows += [i] * len(js)
+        cols += js
     hits = np.zeros((len(uniq) + 1, len(choices)))
     hits[-1] = np.nan
-    for i, u in enumerate(uniq):
-        for tok in set(str(u).split(" ")):
-            for j in at.get(tok, ()):
-                hits[i, j] = 1.0
+    hits[rows, cols] = 1.0
     return hits
+
+
+#: the codes of a list of choices (as text) -> {answer: the positions of its options}
+_HITS: dict = {}
 
 
 def kept_rows(values, kept, columns, reverse, *, reuse=False):
