@@ -179,3 +179,13 @@ def test_option_hits_kept_per_answer_equal_a_loop():
             uniq = list(rng.permutation(pool)[:n])
             got = analysis_data._option_hits(uniq, choices)
             np.testing.assert_array_equal(got, option_hits_by_loop(uniq, choices))
+
+
+def test_norm_tokens_equal_their_normalisation():
+    from rsnprop.data.recode import _norm
+
+    for tokens in (CleaningRules().missing_tokens, ["  N/A ", "NA", "na"], [], [[1], "x"]):
+        for _ in range(2):
+            got = validate_small._norm_tokens(tokens)
+            assert isinstance(got, set) and got == {_norm(t) for t in tokens}
+            got.add("changed")        # a new set each time

@@ -384,6 +384,26 @@ def _problem_rows(parts) -> ProblemRows:
     return ProblemRows(np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64))
 
 
+#: tuple of missing-value tokens -> their normalised texts (:func:`_norm_tokens`)
+_TOKENS: dict = {}
+
+
+def _norm_tokens(tokens) -> set:
+    """``{_norm(t) for t in tokens}`` (a new set), normalised once per list of tokens (a
+    power replication's rules give the same thirty each time: 2 us of regular expressions
+    each)."""
+    key = tuple(tokens)
+    try:
+        hit = _TOKENS.get(key)
+    except TypeError:     # (tokens that are not hashable: normalised each time)
+        return {_norm(t) for t in key}
+    if hit is None:
+        if len(_TOKENS) >= 64:
+            _TOKENS.clear()
+        hit = _TOKENS[key] = frozenset(_norm(t) for t in key)
+    return set(hit)
+
+
 def validate_items_small(df, instrument, rules, columns, *, table=True):
     """:func:`.validate.validate_items` for a small ``df``: the same ``(values, problems,
     recodes)`` (see there), the numeric columns checked together (module docstring).
@@ -391,7 +411,7 @@ def validate_items_small(df, instrument, rules, columns, *, table=True):
     ``table=False``: ``problems`` is a :class:`ProblemRows` (the same rows, no table)."""
     if not df.columns.is_unique:
         return validate_items(df, instrument, rules, columns)
-    tokens = {_norm(t) for t in rules.missing_tokens}
+    tokens = _norm_tokens(rules.missing_tokens)
     items = instrument.items
     dtypes = dict(zip(map(str, column_names(df)), frame_dtypes(df)))
     positions = np.arange(len(df))
