@@ -189,3 +189,25 @@ def test_norm_tokens_equal_their_normalisation():
             got = validate_small._norm_tokens(tokens)
             assert isinstance(got, set) and got == {_norm(t) for t in tokens}
             got.add("changed")        # a new set each time
+
+
+@pytest.mark.parametrize("chunks", [1, 3])
+@pytest.mark.parametrize("na", [np.nan, pd.NA], ids=["str", "string"])
+def test_arrow_distinct_equals_the_column_distinct(chunks, na):
+    from test_clean_small_text import arrow_series, strings
+
+    from rsnprop.data.validate_text import _distinct
+
+    rng = np.random.default_rng(chunks)
+    for n in list(range(1, 9)) + [60, 300]:
+        s = arrow_series(strings(rng, n), chunks if n >= chunks else 1)
+        if na is pd.NA:
+            s = s.astype(pd.StringDtype("pyarrow", na_value=pd.NA))
+        want = _distinct(s)
+        got = _distinct(s.array)
+        assert got[0] == want[0]
+        assert got[1].dtype == want[1].dtype == np.intp
+        np.testing.assert_array_equal(got[1], want[1])
+    frame = pd.DataFrame({"a": pd.Series(["x", None], dtype="str"), "b": [1.0, 2.0],
+                          "c": pd.Series(["y", "z"], dtype=object)})
+    assert list(validate_small._arrow_text(frame, ["a", "c"])) == ["a"]

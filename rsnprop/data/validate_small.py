@@ -425,7 +425,7 @@ def validate_items_small(df, instrument, rules, columns, *, table=True):
     fast_set, facts = set(fast), {}
     _validate_others(df, instrument, columns, tokens, positions, block, slot, fast_set,
                      out, col_probs, col_recodes, split_multi, to_codes, series=False,
-                     facts=facts)
+                     facts=facts, arrays=_arrow_text(df, [c for c in columns if c not in fast_set]))
     if fast:
         arr = _export_floats(df, fast)
         fast_items = [items[c] for c in fast]
@@ -455,6 +455,19 @@ def validate_items_small(df, instrument, rules, columns, *, table=True):
     _remember_floats(values, num, block[:, :len(num)], text, obj,
                      {c: f for c, f in facts.items() if c in text})
     return values, problems, recodes
+
+
+def _arrow_text(df, cols) -> dict:
+    """``{column: its values}`` of the ``cols`` of ``df`` held as pyarrow strings (the
+    arrays of the block manager, not a column Series each); ``{}`` when pandas' internals
+    are not as expected."""
+    try:
+        mgr, pos = df._mgr, {c: i for i, c in enumerate(column_names(df))}
+        arrays = {c: mgr.iget_values(pos[c]) for c in cols}
+    except (AttributeError, KeyError, TypeError, IndexError):
+        return {}
+    return {c: a for c, a in arrays.items() if isinstance(a.dtype, pd.StringDtype)
+            and getattr(a.dtype, "storage", "") == "pyarrow" and hasattr(a, "__arrow_array__")}
 
 
 def _values_frame(floats, num, obj, text, index):
