@@ -211,3 +211,29 @@ def test_arrow_distinct_equals_the_column_distinct(chunks, na):
     frame = pd.DataFrame({"a": pd.Series(["x", None], dtype="str"), "b": [1.0, 2.0],
                           "c": pd.Series(["y", "z"], dtype=object)})
     assert list(validate_small._arrow_text(frame, ["a", "c"])) == ["a"]
+
+
+def layout(frame):
+    return [(str(b.dtype), b.mgr_locs.as_array.tolist(), b.values.flags.c_contiguous,
+             b.values.flags.f_contiguous) for b in frame._mgr.blocks]
+
+
+@pytest.mark.parametrize("n", [1, 2, 300])
+def test_block_frame_equals_the_constructor(n):
+    rng = np.random.default_rng(n)
+    floats = np.asfortranarray(rng.normal(size=(n, 3)))
+    floats[0, 1] = np.nan
+    objs = np.array([[None if i % 3 else f"v{i}"] for i in range(n)], dtype=object)
+    for arr, names in ((floats, ["a", "b", "c"]), (objs, ["survey_language"]),
+                       (floats[:, :1], ["one"])):
+        got = small_frames.block_frame(arr, names, n)
+        want = pd.DataFrame(arr, columns=names, copy=False,
+                            dtype=object if arr.dtype == object else None)
+        assert got.equals(want) and list(map(str, got.dtypes)) == list(map(str, want.dtypes))
+        pd.testing.assert_index_equal(got.index, want.index, exact=True)
+        assert layout(got) == layout(want)
+        assert np.shares_memory(got._mgr.blocks[0].values, arr)
+        assert small_frames.column_names(got) == got.columns.tolist() == names
+    both = small_frames.concat_columns([small_frames.block_frame(floats, ["a", "b", "c"], n),
+                                        small_frames.block_frame(objs, ["t"], n)], n)
+    assert small_frames.column_names(both) == both.columns.tolist() == ["a", "b", "c", "t"]

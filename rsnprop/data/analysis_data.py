@@ -25,6 +25,7 @@ from .validate import LANGUAGE_COLUMN
 from .frames import column_index
 from .owned_columns import give_back_bytes
 from .small_frames import (
+    block_frame,
     column_names,
     concat_columns,
     default_index,
@@ -70,14 +71,12 @@ def analysis_data(values, kept, ids, cols, instrument, rules, *, languages, cach
               default_index(out.index, len(out)) else pd.DataFrame(rid, index=out.index), out]
     if languages is not None:   # one object column: the frame of an object Series
         lang = np.asarray(languages[kept], dtype=object).reshape(-1, 1)
-        pieces.insert(1, pd.DataFrame(lang, columns=column_index([LANGUAGE_COLUMN]),
-                                      index=out.index, dtype=object, copy=False))
+        pieces.insert(1, _block_frame(lang, [LANGUAGE_COLUMN], out.index))
     if multi:   # one column-major block filled in place (no consolidation copy)
         block = np.empty((len(out), len(multi)), order="F")
         for j, (hit, codes_c) in enumerate(multi.values()):
             np.take(hit, codes_c, out=block[:, j], mode="wrap")   # -1 -> NaN
-        pieces.append(pd.DataFrame(block, columns=column_index(multi), index=out.index,
-                                   copy=False))
+        pieces.append(_block_frame(block, multi, out.index))
     if cols.hashed:
         pieces.append(pd.DataFrame({c: h[kept] for c, h in cols.hashed.items()}, index=out.index))
     pieces += [bg, scores]
@@ -106,7 +105,17 @@ def _scores(out, floats, instrument, min_fraction):
     block = np.empty((len(out), len(scores)), order="F")
     for j, a in enumerate(scores.values()):
         block[:, j] = a
-    return pd.DataFrame(block, columns=column_index(scores), index=out.index, copy=False)
+    return _block_frame(block, scores, out.index)
+
+
+def _block_frame(arr, names, index):
+    """``pd.DataFrame(arr, columns=names, index=index, copy=False)`` (``dtype=object`` for
+    an object array), from its one block on a small default index
+    (:func:`.small_frames.block_frame`)."""
+    if len(index) <= SMALL_ROWS and default_index(index, len(index)):
+        return block_frame(arr, names, len(index))
+    return pd.DataFrame(arr, columns=column_index(names), index=index, copy=False,
+                        dtype=object if arr.dtype == object else None)
 
 
 def _mean_of_answered(floats, columns, k, min_fraction, n):

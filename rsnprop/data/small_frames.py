@@ -43,7 +43,7 @@ except ImportError:     # pragma: no cover - older pandas: the constructor itsel
     _from_blocks = None
 
 __all__ = ["frame_of_columns", "frame_of_dict", "concat_columns", "frame_in_order",
-           "default_index", "column_names", "frame_dtypes"]
+           "default_index", "column_names", "frame_dtypes", "block_frame"]
 
 #: NumPy kinds a 1-D column keeps as its own block, as it is (bool, int, uint, float)
 _AS_IS = frozenset("biuf")
@@ -145,13 +145,13 @@ def concat_columns(frames, n: int) -> pd.DataFrame:
     arrays)."""
     blocks, names = [], []
     for f in frames:
-        cols = f.columns.tolist()
+        cols = column_names(f)
         parts = _blocks_of(f) if _from_blocks is not None and default_index(f.index, n) else None
         if parts is None or not all(type(c) is str for c in cols):
             return pd.concat(frames, axis=1).reset_index(drop=True)
         blocks += [(v, loc + len(names)) for v, loc in parts]
         names += cols
-    return _from_blocks(blocks, pd.RangeIndex(n), column_index(names))
+    return _named(_from_blocks(blocks, pd.RangeIndex(n), column_index(names)), names)
 
 
 def _blocks_of(frame):
@@ -183,11 +183,38 @@ def frame_in_order(parts, columns, n: int):
     blocks = [(np.asfortranarray(a).T, np.array([at[c] for c in names], dtype=np.intp))
               for a, names in parts if len(names)]
     blocks.sort(key=lambda b: int(b[1].min()))
-    return _from_blocks(blocks, pd.RangeIndex(n), column_index(columns))
+    return _named(_from_blocks(blocks, pd.RangeIndex(n), column_index(columns)), list(columns))
+
+
+def block_frame(arr, names, n: int) -> pd.DataFrame:
+    """``pd.DataFrame(arr, columns=names, copy=False)`` (``dtype=object`` for an object
+    array: no inference) of a 2-D NumPy array (``n`` rows) on the default index: its one
+    block, the transpose of ``arr`` (a view), as that constructor makes it."""
+    names = list(names)
+    if _from_blocks is None:
+        return pd.DataFrame(arr, columns=column_index(names), copy=False,
+                            dtype=object if arr.dtype == object else None)
+    return _named(_from_blocks([(arr.T, np.arange(len(names), dtype=np.intp))],
+                               pd.RangeIndex(n), column_index(names)), names)
 
 
 #: id(column index) -> (weak reference to it, its names): :func:`column_names`
 _NAMES: dict = {}
+
+
+def _named(frame, names):
+    """``frame``, its column names ``names`` (a list, as ``frame.columns.tolist()`` gives
+    them) kept for :func:`column_names`."""
+    idx = frame.columns
+    key = id(idx)
+    try:
+        ref = weakref.ref(idx, lambda _r, key=key: _NAMES.pop(key, None))
+    except TypeError:     # pragma: no cover - an index without weak references
+        return frame
+    if len(_NAMES) >= 256:
+        _NAMES.clear()
+    _NAMES[key] = (ref, names)
+    return frame
 
 
 def column_names(frame) -> list:
@@ -206,13 +233,7 @@ def column_names(frame) -> list:
     if hit is not None and hit[0]() is idx:
         return list(hit[1])
     names = idx.tolist()
-    try:
-        ref = weakref.ref(idx, lambda _r, key=key: _NAMES.pop(key, None))
-    except TypeError:     # pragma: no cover - an index without weak references
-        return names
-    if len(_NAMES) >= 256:
-        _NAMES.clear()
-    _NAMES[key] = (ref, names)
+    _named(frame, names)
     return list(names)
 
 
