@@ -237,3 +237,19 @@ def test_block_frame_equals_the_constructor(n):
     both = small_frames.concat_columns([small_frames.block_frame(floats, ["a", "b", "c"], n),
                                         small_frames.block_frame(objs, ["t"], n)], n)
     assert small_frames.column_names(both) == both.columns.tolist() == ["a", "b", "c", "t"]
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 300])
+def test_small_flow_equals_the_flow(n, monkeypatch):
+    from rsnprop.data import log
+
+    rng = np.random.default_rng(n)
+    names = [r for rs in log.STEPS.values() for r in rs] + ["zz_other", "aa_custom"]
+    for trial in range(20):
+        pick = rng.choice(names, size=rng.integers(0, len(names)), replace=False)
+        reasons = {str(r): rng.random(n) < rng.choice([0.0, 0.05, 0.5]) for r in pick}
+        ids = [None if rng.random() < 0.1 else f"id{i}" for i in range(n)]
+        small = log.exclusion_flow(reasons, ids)
+        with monkeypatch.context() as m:
+            m.setattr(log, "SMALL_ROWS", 0)
+            assert log.exclusion_flow(reasons, ids) == small
