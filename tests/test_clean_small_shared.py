@@ -253,3 +253,29 @@ def test_small_flow_equals_the_flow(n, monkeypatch):
         with monkeypatch.context() as m:
             m.setattr(log, "SMALL_ROWS", 0)
             assert log.exclusion_flow(reasons, ids) == small
+
+
+def test_pairwise_cov_in_one_call_equals_the_halves():
+    from rsnprop.data.careless_blocks import _SerialPool
+    from rsnprop.data.careless_covariance import _pairwise_cov
+
+    rng = np.random.default_rng(12)
+    for n in (3, 4, 7, 60, 301, 700):
+        for p in (1, 2, 9, 38):
+            for kind in ("likert", "wide", "fraction", "complete"):
+                if kind == "fraction":
+                    a = rng.normal(size=(n, p))
+                else:
+                    a = rng.integers(-31 if kind == "wide" else 1, 32 if kind == "wide" else 8,
+                                     size=(n, p)).astype(float)
+                if kind != "complete":
+                    a[rng.random((n, p)) < 0.15] = np.nan
+                    a[1] = np.nan
+                a = np.asfortranarray(a) if n % 2 else a
+                one = _pairwise_cov(a, None)
+                halves = _pairwise_cov(a, _SerialPool())
+                for x, y in zip(one[0], halves[0]):
+                    np.testing.assert_array_equal(x, y)
+                assert (one[1] is None) == (halves[1] is None)
+                if one[1] is not None:
+                    np.testing.assert_array_equal(one[1], halves[1])
