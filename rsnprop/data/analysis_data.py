@@ -24,8 +24,16 @@ from .classify import born_global_columns, classify_born_global
 from .validate import LANGUAGE_COLUMN
 from .frames import column_index
 from .owned_columns import give_back_bytes
-from .small_frames import concat_columns, default_index, frame_in_order, frame_of_dict
-from .validate_small import SMALL_ROWS, columns_array, kept_text
+from .small_frames import (
+    block_frame,
+    column_names,
+    concat_columns,
+    default_index,
+    frame_dtypes,
+    frame_in_order,
+    frame_of_dict,
+)
+from .validate_small import SMALL_ROWS, columns_array, kept_factorized, kept_text
 
 __all__ = ["analysis_data", "kept_rows", "kept_rows_small"]
 
@@ -47,7 +55,7 @@ def analysis_data(values, kept, ids, cols, instrument, rules, *, languages, cach
     items = instrument.items
     reverse = {c: it.scale.min + it.scale.max for c, it in items.items()
                if it.type == "likert" and getattr(it, "reverse", False)}
-    present = set(values.columns.tolist())     # (a set: the str index's lookups cost more)
+    present = set(column_names(values))     # (a set: the str index's lookups cost more)
     columns = [c for c in cols.value_cols + cols.absent if c in present]
     floats: dict = {}      # the float columns kept_rows_small gathered, by name
     texts: dict = {}       # and its object columns
@@ -55,7 +63,7 @@ def analysis_data(values, kept, ids, cols, instrument, rules, *, languages, cach
         out = kept_rows_small(values, kept, columns, reverse, floats=floats, texts=texts)
     else:
         out = kept_rows(values, kept, columns, reverse, reuse=reuse_values)
-    multi = _select_multiple_indicators(out, items, kept, cache, texts)
+    multi = _select_multiple_indicators(out, items, kept, cache, texts, values)
     scores = _scores(out, floats, instrument, rules.min_items_for_score)
     bg = classify_born_global(_facts_of(out, floats), rules.classification, index=out.index)
     rid = {"resp_id": ids.to_numpy()[kept]}
@@ -63,14 +71,12 @@ def analysis_data(values, kept, ids, cols, instrument, rules, *, languages, cach
               default_index(out.index, len(out)) else pd.DataFrame(rid, index=out.index), out]
     if languages is not None:   # one object column: the frame of an object Series
         lang = np.asarray(languages[kept], dtype=object).reshape(-1, 1)
-        pieces.insert(1, pd.DataFrame(lang, columns=column_index([LANGUAGE_COLUMN]),
-                                      index=out.index, dtype=object, copy=False))
+        pieces.insert(1, _block_frame(lang, [LANGUAGE_COLUMN], out.index))
     if multi:   # one column-major block filled in place (no consolidation copy)
         block = np.empty((len(out), len(multi)), order="F")
         for j, (hit, codes_c) in enumerate(multi.values()):
             np.take(hit, codes_c, out=block[:, j], mode="wrap")   # -1 -> NaN
-        pieces.append(pd.DataFrame(block, columns=column_index(multi), index=out.index,
-                                   copy=False))
+        pieces.append(_block_frame(block, multi, out.index))
     if cols.hashed:
         pieces.append(pd.DataFrame({c: h[kept] for c, h in cols.hashed.items()}, index=out.index))
     pieces += [bg, scores]
@@ -85,7 +91,7 @@ def _scores(out, floats, instrument, min_fraction):
     :func:`kept_rows_small`) when it holds every item column of ``out`` that is scored, the
     same sums in the same order; else through
     :func:`~rsnprop.instrument.scoring.construct_scores`."""
-    present = set(out.columns.tolist())
+    present = set(column_names(out))
     cons = [(cid, [c for c in con.items if c in present], len(con.items))
             for cid, con in instrument.constructs.items()
             if (getattr(con, "scoring", "mean") or "mean") not in ("none", "sum")]
@@ -99,7 +105,17 @@ def _scores(out, floats, instrument, min_fraction):
     block = np.empty((len(out), len(scores)), order="F")
     for j, a in enumerate(scores.values()):
         block[:, j] = a
-    return pd.DataFrame(block, columns=column_index(scores), index=out.index, copy=False)
+    return _block_frame(block, scores, out.index)
+
+
+def _block_frame(arr, names, index):
+    """``pd.DataFrame(arr, columns=names, index=index, copy=False)`` (``dtype=object`` for
+    an object array), from its one block on a small default index
+    (:func:`.small_frames.block_frame`)."""
+    if len(index) <= SMALL_ROWS and default_index(index, len(index)):
+        return block_frame(arr, names, len(index))
+    return pd.DataFrame(arr, columns=column_index(names), index=index, copy=False,
+                        dtype=object if arr.dtype == object else None)
 
 
 def _mean_of_answered(floats, columns, k, min_fraction, n):
@@ -116,22 +132,27 @@ def _facts_of(out, floats):
     if not out.columns.is_unique:
         return out
     return {c: floats[c] if c in floats else out[c].to_numpy(dtype="float64", na_value=np.nan)
-            for c in born_global_columns(out.columns.tolist())}
+            for c in born_global_columns(column_names(out))}
 
 
-def _select_multiple_indicators(out, items, kept, cache, texts=None) -> dict:
+def _select_multiple_indicators(out, items, kept, cache, texts=None, values=None) -> dict:
     """``{"<item>_<code>": (hit, codes)}`` for every option of every ``select_multiple`` item:
     ``hit[codes]`` is the 0/1 column (NaN where unanswered: code -1 picks the last entry).
     ``texts``: ``{column: its kept objects}`` (:func:`kept_rows_small`), factorised as they
-    are instead of the frame's column."""
+    are instead of the frame's column; a column of ``values`` (the rows before ``kept``)
+    factorised when it was validated (:func:`.validate_small.kept_factorized`) is taken from
+    there (``hit[codes]`` is the same whichever codes a factorisation gives)."""
     texts = {} if texts is None else texts
 
     multi = {}
-    for c in out.columns.tolist():
+    for c in column_names(out):
         it = items[c]
         if it.type == "select_multiple":
-            if ("factorize", c) in cache:     # factorised for the skip logic already
-                codes_c, uniq = cache[("factorize", c)]
+            whole = cache.get(("factorize", c))   # factorised for the skip logic already
+            if whole is None and values is not None and c in texts:
+                whole = kept_factorized(values, c)
+            if whole is not None:
+                codes_c, uniq = whole
                 codes_c = codes_c[kept]
             elif c in texts:
                 codes_c, uniq = pd.factorize(texts[c], use_na_sentinel=True)
@@ -148,17 +169,31 @@ def _select_multiple_indicators(out, items, kept, cache, texts=None) -> dict:
 def _option_hits(uniq, choices):
     """``(len(uniq) + 1, len(choices))`` floats: 1.0 where the distinct answer ``uniq[i]``
     (space-separated codes) holds ``str(choices[j])``, else 0.0; a last row of NaN (the
-    unanswered). Each answer's tokens looked up once, not once per option."""
-    at: dict = {}
-    for j, code in enumerate(choices):
-        at.setdefault(str(code), []).append(j)
+    unanswered). Each answer's options found once per list of choices and kept (a power
+    replication meets the same few dozen answers each time), the ones set in one call."""
+    key = tuple(str(code) for code in choices)
+    memo = _HITS.get(key)
+    if memo is None or len(memo) > 4096:
+        if len(_HITS) >= 64:
+            _HITS.clear()
+        memo = _HITS[key] = {}
+    rows, cols = [], []
+    for i, u in enumerate(uniq):
+        u = str(u)
+        js = memo.get(u)
+        if js is None:
+            toks = set(u.split(" "))
+            js = memo[u] = [j for j, code in enumerate(key) if code in toks]
+        rows += [i] * len(js)
+        cols += js
     hits = np.zeros((len(uniq) + 1, len(choices)))
     hits[-1] = np.nan
-    for i, u in enumerate(uniq):
-        for tok in set(str(u).split(" ")):
-            for j in at.get(tok, ()):
-                hits[i, j] = 1.0
+    hits[rows, cols] = 1.0
     return hits
+
+
+#: the codes of a list of choices (as text) -> {answer: the positions of its options}
+_HITS: dict = {}
 
 
 def kept_rows(values, kept, columns, reverse, *, reuse=False):
@@ -211,8 +246,8 @@ def kept_rows_small(values, kept, columns, reverse, *, reuse=False, floats=None,
         return kept_rows(values, kept, columns, reverse)
     rows = np.flatnonzero(kept)
     floats = {} if floats is None else floats
-    pos = {c: i for i, c in enumerate(values.columns.tolist())}
-    dtypes = list(values.dtypes)
+    pos = {c: i for i, c in enumerate(column_names(values))}
+    dtypes = frame_dtypes(values)
     num = [c for c in columns if dtypes[pos[c]] == np.float64]
     block = (np.asfortranarray(columns_array(values, num)[rows]) if num
              else np.empty((len(rows), 0), order="F"))

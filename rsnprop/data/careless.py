@@ -169,7 +169,10 @@ def _compute_indices(x, xr, cols, factors, rules, reverse_in_place, given=None) 
                         for k, get in _as_given_indices(pool, rows, x, rules, given).items()}
             for j, total in reverse_in_place.items():   # = reverse_key(x[:, j], lo, hi)
                 np.subtract(total, x[:, j], out=x[:, j])
-        pcov, means = _pairwise_cov(x, pool) if n > 2 and p else (None, None)
+        # exact sums (small integers) in one call under _THREAD_MIN_ROWS rows: the same
+        # whole numbers as the halves' added (any other data ignores the pool)
+        pcov, means = (_pairwise_cov(x, None if whole else pool) if n > 2 and p
+                       else (None, None))
         if not reverse_in_place:
             as_given = _as_given_indices(pool, rows, xr, rules, given)
         keyed = _keyed_indices(pool, rows, x, xs, groups, grouped, pcov, means, rules)

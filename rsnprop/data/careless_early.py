@@ -31,6 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from .careless import _ROW_WISE, row_wise_indices
+from .small_frames import column_names
 
 __all__ = ["EARLY_MIN_ROWS", "attention_items", "likert_columns", "start_row_wise", "given_for"]
 
@@ -59,7 +60,7 @@ def likert_columns(values, instrument, att) -> list:
     """The columns of ``values`` the careless indices read: Likert items that are not
     attention checks, in the frame's order."""
     items = instrument.items
-    return [c for c in values.columns.tolist()
+    return [c for c in column_names(values)
             if items[c].type != "meta" and items[c].type == "likert" and c not in att]
 
 

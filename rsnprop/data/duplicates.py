@@ -18,8 +18,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .small_frames import column_names, frame_dtypes
 from .validate import problems_frame
-from .validate_small import SMALL_ROWS, _numeric_dtype, columns_array, kept_text
+from .validate_small import (
+    SMALL_ROWS,
+    _numeric_dtype,
+    columns_array,
+    kept_factorized,
+    kept_text,
+)
 
 __all__ = ["screen_duplicates", "find_duplicates"]
 
@@ -41,10 +48,10 @@ def screen_duplicates(values, instrument, ids, rules, found):
     """
 
     items = instrument.items
-    item_cols = [c for c in values.columns.tolist() if items[c].type != "meta"]
+    item_cols = [c for c in column_names(values) if items[c].type != "meta"]
     subst = [c for c in item_cols if getattr(items[c], "role", None) not in ("consent", "screening")]
     if rules.duplicate_submission_columns == "all":
-        subst = [c for c in values.columns.tolist() if c != "resp_id"]
+        subst = [c for c in column_names(values) if c != "resp_id"]
     dup_id, dup_sub = find_duplicates(ids, values, subst)
     if rules.exclude_duplicates:
         found.reasons["duplicate_id"] = dup_id
@@ -156,7 +163,7 @@ _NAN_KEY = -1.7976931348623157e308
 def _numeric_array(frame, cols):
     """``(names, block)``: the numeric (not boolean) ``cols`` of ``frame`` and their floats as
     one column-major array (``([], None)`` when none, or when column names repeat)."""
-    dtypes = dict(zip(frame.columns.tolist(), frame.dtypes))
+    dtypes = dict(zip(column_names(frame), frame_dtypes(frame)))
     num = [c for c in cols if _numeric_dtype(dtypes[c])]     # numeric, not boolean
     if not num or not frame.columns.is_unique:
         return [], None
@@ -171,9 +178,17 @@ def _text_bits(frame, cols) -> dict:
     obj = kept_text(frame, cols) if cols else None
     if obj is None:
         return {}
-    return {c: np.asarray(pd.factorize(obj[:, j], use_na_sentinel=True)[0],
-                          dtype=np.int64).view(np.uint64) + np.uint64(1)
-            for j, c in enumerate(cols)}
+    # a column factorised when it was validated: those codes (equal values <=> equal codes,
+    # all the comparison reads)
+    return {c: np.asarray(_codes_of(frame, c, obj[:, j]), dtype=np.int64).view(np.uint64)
+            + np.uint64(1) for j, c in enumerate(cols)}
+
+
+def _codes_of(frame, name, objs):
+    """The factor codes of the object column ``name`` of ``frame`` (its values ``objs``):
+    kept from its validation (:func:`.validate_small.kept_factorized`), else factorised."""
+    kept = kept_factorized(frame, name)
+    return kept[0] if kept is not None else pd.factorize(objs, use_na_sentinel=True)[0]
 
 
 def _exact_duplicates_small(srcs, nblock, small, n, p):

@@ -117,11 +117,52 @@ def exclusion_flow(reasons: dict, ids) -> tuple:
     order = [r for step in STEPS.values() for r in step]
     order += sorted(r for r in reasons if r not in order)
     active = [r for r in order if r in reasons and np.asarray(reasons[r]).any()]
-    alive = np.ones(n, dtype=bool)
-    flow = []
     steps = list(STEPS)
     extra = sorted({step_of(r) for r in active} - set(steps))
-    for step in steps + extra:
+    if 0 < n <= SMALL_ROWS and len(active) <= 62:
+        flow, code = _flow_small(reasons, active, steps + extra, n)
+    else:
+        flow, code = _flow(reasons, active, steps + extra, n)
+    rows = np.flatnonzero(code != 0)
+    masks = code[rows]
+    decoded = {int(m): [active[j] for j in range(len(active)) if int(m) >> j & 1]
+               for m in set(masks.tolist())}
+    sel = [ids[i] for i in rows.tolist()]
+    excluded = [{"row": i, "id": None if v is None else str(v), "reasons": list(decoded[m])}
+                for i, v, m in zip((rows + 1).tolist(), sel, [int(m) for m in masks.tolist()])]
+    return flow, excluded
+
+
+def _flow_small(reasons, active, steps, n):
+    """:func:`_flow` of a small export: the ``active`` reasons' masks as one boolean block,
+    counted at once (whole numbers: the same counts), each step's rows one ``any`` of its
+    reasons' rows, each row's reasons one product with their bits (at most 62: int64)."""
+    mat = np.empty((len(active), n), dtype=bool)
+    for j, r in enumerate(active):
+        mat[j] = np.asarray(reasons[r], dtype=bool)
+    counts = mat.sum(axis=1).tolist()
+    at = [step_of(r) for r in active]
+    alive, before, flow = np.ones(n, dtype=bool), n, []
+    for step in steps:
+        js = [j for j, s in enumerate(at) if s == step]
+        newly = 0
+        if js:
+            hit = mat[js].any(axis=0)
+            newly = int(np.count_nonzero(hit & alive))
+            alive &= ~hit
+        flow.append({"step": step, "n_before": before, "n_excluded": newly,
+                     "n_after": before - newly,
+                     "reasons": {active[j]: counts[j] for j in js}})
+        before -= newly
+    code = np.dot(np.left_shift(1, np.arange(len(active), dtype=np.int64)), mat)
+    return flow, code.astype(np.int64) if len(active) else np.zeros(n, dtype=np.int64)
+
+
+def _flow(reasons, active, steps, n):
+    """The flow (see :func:`exclusion_flow`) and each row's set of reasons as a bit mask."""
+    alive = np.ones(n, dtype=bool)
+    flow = []
+    for step in steps:
         codes = [r for r in active if step_of(r) == step]
         hit = np.zeros(n, dtype=bool)
         counts = {}
@@ -138,14 +179,7 @@ def exclusion_flow(reasons: dict, ids) -> tuple:
     code = np.zeros(n, dtype=object if len(active) > 62 else "int64")
     for j, r in enumerate(active):
         code = code + np.asarray(reasons[r], dtype=bool).astype(code.dtype) * (1 << j)
-    rows = np.flatnonzero(code != 0)
-    masks = code[rows]
-    decoded = {int(m): [active[j] for j in range(len(active)) if int(m) >> j & 1]
-               for m in set(masks.tolist())}
-    sel = [ids[i] for i in rows.tolist()]
-    excluded = [{"row": i, "id": None if v is None else str(v), "reasons": list(decoded[m])}
-                for i, v, m in zip((rows + 1).tolist(), sel, [int(m) for m in masks.tolist()])]
-    return flow, excluded
+    return flow, code
 
 
 def routing_log(instrument, routed, not_shown_answered, ids) -> dict:

@@ -19,8 +19,15 @@ import numpy as np
 import pandas as pd
 
 from .frames import kept_per_columns
+from .small_frames import column_names, frame_dtypes
 from .validate import problems_frame
-from .validate_small import SMALL_ROWS, _kept_floats, answered_block, columns_array
+from .validate_small import (
+    SMALL_ROWS,
+    _kept_floats,
+    answered_block,
+    columns_array,
+    kept_factorized,
+)
 
 __all__ = ["Routing", "apply_skip_logic", "shown_mask", "routing_masks", "check_skip_logic",
            "shown_missing_share", "notna_array", "token_mask"]
@@ -85,11 +92,13 @@ def _cached_condition(values, cond, cache):
     if key not in cache:
         if op in ("selected", "not_selected"):    # one factorisation per column
             fkey = ("factorize", src)
-            if fkey not in cache:
-                cache[fkey] = _factorize(values[src])
+            if fkey not in cache:    # a small export's: made when its values were validated
+                kept = kept_factorized(values, src)
+                cache[fkey] = kept if kept is not None else _factorize(values[src])
                 cache[("tokens", src)] = [str(u).split(" ") for u in cache[fkey][1]]
-            cache[key] = _condition(values[src], op, val, factorized=cache[fkey],
-                                    tokens=cache[("tokens", src)])
+            # "selected" reads the factorisation only (not the column)
+            cache[key] = _condition(values[src] if op == "not_selected" else None, op, val,
+                                    factorized=cache[fkey], tokens=cache[("tokens", src)])
         else:
             floats = _kept_floats(values, [src])       # a small export: its floats
             cache[key] = (_condition(values[src], op, val) if floats is None
@@ -259,13 +268,18 @@ def _groups_of(columns, its):
 
 def _check_small(values, instrument, routed, cache):
     """:func:`check_skip_logic` of a small frame with unique column names (a power
-    replication's): the same ``(shown, routed, problems, not_shown_answered)``, the columns
-    that share their conditions and routing rules checked together as one boolean block
-    instead of one by one."""
-    cols = values.columns.tolist()
+    replication's): the same ``(shown, routed, problems, not_shown_answered)``, every column
+    checked at once on three boolean blocks (required and shown, hidden by ``show_if``, hidden
+    only by a fired rule), each group of columns that share their conditions and routing
+    rules writing its masks into them, instead of one check per column or group."""
+    cols = column_names(values)
     answered = answered_block(values)
     fired = {r: bool(m.any()) for r, m in routed.items()}
-    masks, sh_at, probs, late = {}, [None] * len(cols), [], []
+    n, p = answered.shape
+    need = np.zeros((n, p), dtype=bool, order="F")     # required and shown
+    seen = np.ones((n, p), dtype=bool, order="F")      # shown by show_if (skip)
+    late_m = np.zeros((n, p), dtype=bool, order="F")   # hidden by a fired rule only
+    masks, sh_at = {}, [None] * p
     for conds, shown_if, rules, js, req in _column_groups(cols, instrument.items):
         key = (conds, tuple(r for r in rules if fired[r]))
         if key not in masks:
@@ -273,11 +287,35 @@ def _check_small(values, instrument, routed, cache):
         skip, off, sh = masks[key]
         for j in js.tolist():
             sh_at[j] = sh
-        _group_findings(values, cols, answered, js, req, masks[key], probs, late)
-    probs.sort(key=lambda p: p[:2])
-    late.sort(key=lambda p: p[0])
+        if len(req):
+            need[:, req] = True if sh is None else sh[:, None]
+        if skip is not None:
+            seen[:, js] = skip[:, None]
+        if off is not None:
+            late_m[:, js] = (off if skip is None else off & skip)[:, None]
+    need &= ~answered                                  # required_missing
+    late_m &= answered
+    np.logical_not(seen, out=seen)
+    seen &= answered                                   # answered_when_hidden
+    probs, late = [], {}
+    hit_need, hit_seen = need.any(axis=0), seen.any(axis=0)
+    for j in np.flatnonzero(hit_need | hit_seen).tolist():
+        c = cols[j]
+        if hit_need[j]:
+            probs.append(problems_frame(np.flatnonzero(need[:, j]), c, None, "required_missing"))
+        if hit_seen[j]:
+            rows = np.flatnonzero(seen[:, j])
+            probs.append(problems_frame(rows, c, _column_values(values, c)[rows],
+                                        "answered_when_hidden"))
+    for j in np.flatnonzero(late_m.any(axis=0)).tolist():
+        late[cols[j]] = np.flatnonzero(late_m[:, j])
     shown = {c: m for c, m in zip(cols, sh_at) if m is not None}
-    return shown, routed, [p[2] for p in probs], {cols[j]: rows for j, rows in late}
+    return shown, routed, probs, late
+
+
+def _column_values(values, name):
+    """``values[name].to_numpy()``."""
+    return values[name].to_numpy()
 
 
 def _group_masks(values, shown_if, rules, routed, cache):
@@ -292,37 +330,6 @@ def _group_masks(values, shown_if, rules, routed, cache):
     for rule_id in rules:
         off = routed[rule_id] if off is None else (off | routed[rule_id])
     return skip, off, (skip if off is None else (~off if skip is None else skip & ~off))
-
-
-def _group_findings(values, cols, answered, js, req, group, probs, late):
-    """The problems (``(position, 0 required / 1 hidden, frame)`` into ``probs``) and the
-    answers only a fired rule hides (``(position, rows)`` into ``late``) of one group of
-    columns (positions ``js``, required ones ``req``) sharing ``group = (skip, off, sh)``."""
-    skip, off, sh = group
-    if len(req):
-        miss = ~answered[:, req]
-        if sh is not None:
-            miss &= sh[:, None]
-        for k in np.flatnonzero(miss.any(axis=0)).tolist():
-            probs.append((int(req[k]), 0, problems_frame(np.flatnonzero(miss[:, k]), cols[req[k]],
-                                                         None, "required_missing")))
-    if skip is None and off is None:
-        return
-    ans = answered[:, js]
-    if skip is not None:
-        hidden = ans & ~skip[:, None]
-        for k in np.flatnonzero(hidden.any(axis=0)).tolist():
-            c = cols[js[k]]
-            probs.append((int(js[k]), 1, problems_frame(
-                np.flatnonzero(hidden[:, k]), c, values[c].to_numpy()[hidden[:, k]],
-                "answered_when_hidden")))
-    if off is not None:
-        kept = ans & off[:, None] if skip is None else (ans & off[:, None] & skip[:, None])
-        where, rows = np.nonzero(kept.T)        # by column, then row: each column's rows
-        counts = np.bincount(where, minlength=len(js))
-        ends, pos = np.cumsum(counts).tolist(), js.tolist()
-        for k in np.flatnonzero(counts).tolist():
-            late.append((pos[k], rows[ends[k] - int(counts[k]):ends[k]].copy()))
 
 
 def shown_missing_share(values, columns, shown):
@@ -379,8 +386,8 @@ def _answered_block(values, columns):
     repeat, or without float columns."""
     if len(values) > SMALL_ROWS or not values.columns.is_unique:
         return None, {}
-    pos = {c: i for i, c in enumerate(values.columns.tolist())}
-    dtypes = values.dtypes.to_numpy()
+    pos = {c: i for i, c in enumerate(column_names(values))}
+    dtypes = frame_dtypes(values)
     num = list(dict.fromkeys(c for c in columns if dtypes[pos[c]] == np.float64))
     if not num:
         return None, {}

@@ -34,7 +34,7 @@ import pandas as pd
 
 from .frames import column_index, kept_per_columns
 from .recode import _norm, split_multi, to_codes
-from .small_frames import default_index, frame_in_order
+from .small_frames import column_names, default_index, frame_dtypes, frame_in_order
 from .validate import (
     _bounds,
     _fmt_num,
@@ -47,7 +47,7 @@ from .validate import (
 from .validate_text import _validate_others
 
 __all__ = ["validate_items_small", "columns_array", "float_column", "forget_floats", "kept_text",
-           "kept_float_names",
+           "kept_float_names", "kept_factorized",
            "SMALL_ROWS", "ProblemRows", "answered_block"]
 
 #: up to this many rows :func:`.item_values.validated_values` validates with
@@ -66,7 +66,7 @@ def columns_array(frame, cols):
     kept = _kept_floats(frame, cols)
     if kept is not None:
         return kept
-    pos = {c: i for i, c in enumerate(frame.columns.tolist())}
+    pos = {c: i for i, c in enumerate(column_names(frame))}
     return frame.take([pos[c] for c in cols], axis=1).to_numpy(dtype="float64", na_value=np.nan)
 
 
@@ -77,14 +77,26 @@ def columns_array(frame, cols):
 _FLOATS: dict = {}
 
 
-def _remember_floats(frame, names, block, text=(), obj=None) -> None:
-    """Keep ``block`` (rows x ``names``, the floats of those columns of ``frame``) and
-    ``obj`` (rows x ``text``, its object columns) while ``frame`` lives; :func:`forget_floats`
-    when its values are changed in place."""
+def _remember_floats(frame, names, block, text=(), obj=None, facts=None) -> None:
+    """Keep ``block`` (rows x ``names``, the floats of those columns of ``frame``), ``obj``
+    (rows x ``text``, its object columns) and ``facts`` (``{text column: (codes,
+    uniques)}``, their factorisations) while ``frame`` lives; :func:`forget_floats` when its
+    values are changed in place."""
     key = id(frame)
     ref = weakref.ref(frame, lambda _r, key=key: _FLOATS.pop(key, None))
     _FLOATS[key] = (ref, {c: j for j, c in enumerate(names)}, block,
-                    {c: j for j, c in enumerate(text)}, obj)
+                    {c: j for j, c in enumerate(text)}, obj, facts or {})
+
+
+def kept_factorized(frame, name):
+    """``pd.factorize(frame[name], use_na_sentinel=True)`` as ``(codes, uniques)`` (uniques
+    an object array) of a text column of the values :func:`validate_items_small` returned,
+    made from its distinct values (:func:`.validate_text.factorized_from`); None when it was
+    not kept."""
+    hit = _FLOATS.get(id(frame))
+    if hit is None or hit[0]() is not frame:
+        return None
+    return hit[5].get(name)
 
 
 def kept_text(frame, cols):
@@ -107,7 +119,7 @@ def answered_block(frame):
     floats, pandas' ``isna`` of the objects: what ``notna`` runs on each block); else
     through pandas."""
     hit = _FLOATS.get(id(frame))
-    cols = frame.columns.tolist()
+    cols = column_names(frame)
     if hit is not None and hit[0]() is frame and hit[4] is not None \
             and len(cols) == len(hit[1]) + len(hit[3]) \
             and all(hit[1].get(c) == j for j, c in enumerate(cols[:len(hit[1])])) \
@@ -172,7 +184,7 @@ def _export_floats(frame, cols):
     try:
         mgr = frame._mgr
         blknos, blklocs = mgr.blknos, mgr.blklocs
-        pos = {c: i for i, c in enumerate(frame.columns.tolist())}
+        pos = {c: i for i, c in enumerate(column_names(frame))}
         by_block: dict = {}
         for j, c in enumerate(cols):
             k = pos[c]
@@ -372,6 +384,26 @@ def _problem_rows(parts) -> ProblemRows:
     return ProblemRows(np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64))
 
 
+#: tuple of missing-value tokens -> their normalised texts (:func:`_norm_tokens`)
+_TOKENS: dict = {}
+
+
+def _norm_tokens(tokens) -> set:
+    """``{_norm(t) for t in tokens}`` (a new set), normalised once per list of tokens (a
+    power replication's rules give the same thirty each time: 2 us of regular expressions
+    each)."""
+    key = tuple(tokens)
+    try:
+        hit = _TOKENS.get(key)
+    except TypeError:     # (tokens that are not hashable: normalised each time)
+        return {_norm(t) for t in key}
+    if hit is None:
+        if len(_TOKENS) >= 64:
+            _TOKENS.clear()
+        hit = _TOKENS[key] = frozenset(_norm(t) for t in key)
+    return set(hit)
+
+
 def validate_items_small(df, instrument, rules, columns, *, table=True):
     """:func:`.validate.validate_items` for a small ``df``: the same ``(values, problems,
     recodes)`` (see there), the numeric columns checked together (module docstring).
@@ -379,9 +411,9 @@ def validate_items_small(df, instrument, rules, columns, *, table=True):
     ``table=False``: ``problems`` is a :class:`ProblemRows` (the same rows, no table)."""
     if not df.columns.is_unique:
         return validate_items(df, instrument, rules, columns)
-    tokens = {_norm(t) for t in rules.missing_tokens}
+    tokens = _norm_tokens(rules.missing_tokens)
     items = instrument.items
-    dtypes = dict(zip(map(str, df.columns.tolist()), df.dtypes))
+    dtypes = dict(zip(map(str, column_names(df)), frame_dtypes(df)))
     positions = np.arange(len(df))
     slot, fast = {}, []
     for col in _numeric_columns(columns, items):
@@ -390,9 +422,10 @@ def validate_items_small(df, instrument, rules, columns, *, table=True):
             fast.append(col)
     block = np.empty((len(df), len(columns)), dtype="float64", order="F")
     out, col_probs, col_recodes = {}, {}, {}
-    fast_set = set(fast)
+    fast_set, facts = set(fast), {}
     _validate_others(df, instrument, columns, tokens, positions, block, slot, fast_set,
-                     out, col_probs, col_recodes, split_multi, to_codes, series=False)
+                     out, col_probs, col_recodes, split_multi, to_codes, series=False,
+                     facts=facts, arrays=_arrow_text(df, [c for c in columns if c not in fast_set]))
     if fast:
         arr = _export_floats(df, fast)
         fast_items = [items[c] for c in fast]
@@ -419,8 +452,22 @@ def validate_items_small(df, instrument, rules, columns, *, table=True):
     text = [c for c in columns if c not in slot]
     obj = _text_block(out, text)
     values = _values_frame(block[:, :len(num)], num, obj, text, df.index)
-    _remember_floats(values, num, block[:, :len(num)], text, obj)
+    _remember_floats(values, num, block[:, :len(num)], text, obj,
+                     {c: f for c, f in facts.items() if c in text})
     return values, problems, recodes
+
+
+def _arrow_text(df, cols) -> dict:
+    """``{column: its values}`` of the ``cols`` of ``df`` held as pyarrow strings (the
+    arrays of the block manager, not a column Series each); ``{}`` when pandas' internals
+    are not as expected."""
+    try:
+        mgr, pos = df._mgr, {c: i for i, c in enumerate(column_names(df))}
+        arrays = {c: mgr.iget_values(pos[c]) for c in cols}
+    except (AttributeError, KeyError, TypeError, IndexError):
+        return {}
+    return {c: a for c, a in arrays.items() if isinstance(a.dtype, pd.StringDtype)
+            and getattr(a.dtype, "storage", "") == "pyarrow" and hasattr(a, "__arrow_array__")}
 
 
 def _values_frame(floats, num, obj, text, index):

@@ -23,22 +23,31 @@ __all__: list[str] = []
 
 
 def _validate_others(df, instrument, columns, tokens, positions, block, slot, skip, out,
-                     col_probs, col_recodes, split_multi, to_codes, *, series=True):
+                     col_probs, col_recodes, split_multi, to_codes, *, series=True, facts=None,
+                     arrays=None):
     """The columns of :func:`validate_items` not in ``skip``: select_multiple, text codes and
     numeric columns read as text (results into ``out``, ``col_probs``, ``col_recodes``; a
     text column's values as an object Series on ``df``'s index, or with ``series=False`` as
-    the object array it holds)."""
+    the object array it holds). ``facts``: a dict that receives the factorisation of each
+    text column's values made from its distinct values (:func:`factorized_from`);
+    ``arrays``: ``{column: its pyarrow string array}`` of a small export (read as they are,
+    not through a pandas column each; ``series=False`` only)."""
 
+    arrays = arrays or {}
     for col in columns:
         if col in skip:
             continue
         item = instrument.items[col]
-        s = df[col]
+        s = arrays.get(col) if not series else None
+        if s is None or not 0 < len(s) <= SMALL_TEXT_ROWS:
+            s = df[col]
         itype = getattr(item, "type", "")
         probs = col_probs.setdefault(col, [])
         if itype == "select_multiple":
+            keep = None if facts is None else (
+                lambda vals_u, inv, col=col: _keep_factorized(facts, col, vals_u, inv))
             vals, pr, rc = _validate_multi(s, item, tokens, positions, split_multi,
-                                           series=series)
+                                           series=series, keep=keep)
             out[col] = vals
             probs.extend(pr)
             if rc:
@@ -58,7 +67,7 @@ def _validate_others(df, instrument, columns, tokens, positions, block, slot, sk
                                                  positions, rc, probs)
             out[col] = block[:, slot[col]]
         else:
-            vals = _text_codes(col, item, mapped, codes_u, inv, positions, probs)
+            vals = _text_codes(col, item, mapped, codes_u, inv, positions, probs, facts)
             out[col] = pd.Series(vals, index=df.index, dtype=object) if series else \
                 np.asarray(vals, dtype=object)
         if rc:
@@ -109,10 +118,10 @@ def _numeric_codes(col, item, mapped, codes_u, inv, bad_u, tokens, positions, rc
 
 
 
-def _text_codes(col, item, mapped, codes_u, inv, positions, probs):
+def _text_codes(col, item, mapped, codes_u, inv, positions, probs, facts=None):
     """Values of a text column: for a ``select_one`` item with text codes, codes matched
     case-insensitively and the others an ``invalid_code`` problem (into ``probs``) and
-    missing."""
+    missing. ``facts`` receives the values' factorisation (:func:`factorized_from`)."""
 
     itype = getattr(item, "type", "")
     arr = np.array(mapped, dtype=object)
@@ -132,13 +141,56 @@ def _text_codes(col, item, mapped, codes_u, inv, positions, probs):
                                         np.array(codes_u, dtype=object)[inv[mask]],
                                         "invalid_code"))
             vals = np.where(mask, None, vals)
+            arr[bad] = None         # each distinct value as it ends in ``vals``
+    if facts is not None:
+        _keep_factorized(facts, col, arr, inv)
     return vals
+
+
+def _keep_factorized(facts, col, vals_u, inv) -> None:
+    """``facts[col] = factorized_from(vals_u, inv)`` when it can be made."""
+    hit = factorized_from(vals_u, inv)
+    if hit is not None:
+        facts[col] = hit
+
+
+def factorized_from(vals_u, inv):
+    """``pd.factorize(vals_u[inv], use_na_sentinel=True)`` made from the distinct values
+    ``vals_u`` (what each distinct answer became; ``inv``: row -> distinct answer, in
+    first-seen order but for the last, the missing answers' entry): ``(codes, uniques)``,
+    the same codes and uniques (a value's first row is that of its first distinct answer
+    held by a row), from a few dozen values instead of every row. None unless each value
+    is a ``str`` or None (missing: code -1; equal values are then equal ``str`` values, as
+    for pandas' hash table) and the last entry, when a row holds it, is None.
+
+    >>> codes, uniq = factorized_from(["b a", None, "c", "b a", None], np.array([0, 1, 2, 3, 4, 0]))
+    >>> codes.tolist(), uniq.tolist()
+    ([0, -1, 1, 0, -1, 0], ['b a', 'c'])
+    """
+    at: dict = {}
+    remap = np.empty(len(vals_u), dtype=np.intp)
+    met = np.bincount(inv, minlength=len(vals_u)).tolist()
+    if len(vals_u) and vals_u[-1] is not None and met[-1]:
+        return None       # the missing answers' entry (last) holds a value: its order unknown
+    for k, v in enumerate(vals_u):
+        if v is None or not met[k]:      # (a distinct answer no row holds: no value)
+            remap[k] = -1
+        elif type(v) is str:
+            remap[k] = at.setdefault(v, len(at))
+        else:
+            return None
+    uniq = np.empty(len(at), dtype=object)
+    uniq[:] = list(at)
+    return remap[inv], uniq
 
 
 
 def _distinct(s):
-    """Distinct values of a column (None for missing) and the inverse index."""
+    """Distinct values of a column (None for missing) and the inverse index (a column, or a
+    small export's pyarrow string array: :func:`_arrow_distinct`)."""
 
+    if isinstance(s, pd.api.extensions.ExtensionArray):
+        return _arrow_distinct(s)
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         arr = s.to_numpy(dtype="float64", na_value=np.nan)
         codes, uniq = pd.factorize(arr, use_na_sentinel=True)
@@ -182,6 +234,27 @@ def _arrow_factorize(arr):
     return codes, uniq
 
 
+def _arrow_distinct(arr):
+    """:func:`_distinct` of a pyarrow-backed string array of up to ``SMALL_TEXT_ROWS`` values
+    (its factorisation, :func:`_arrow_factorize`, then None last): the missing value's
+    dictionary entry moved last by one lookup table instead of two ``where`` passes."""
+    combined = arr.__arrow_array__().dictionary_encode(null_encoding="encode").combine_chunks()
+    codes = combined.indices.to_numpy(zero_copy_only=False)
+    uniq = combined.dictionary.to_pylist()
+    if combined.dictionary.null_count:
+        k, m = uniq.index(None), len(uniq)
+        del uniq[k]
+        lut = np.empty(m, dtype=np.intp)      # entries after the missing one move down
+        lut[:k] = np.arange(k)
+        lut[k + 1:] = np.arange(k, m - 1)
+        lut[k] = m - 1
+        codes = lut[codes]
+    else:
+        codes = codes.astype(np.intp)
+    uniq.append(None)
+    return uniq, codes
+
+
 #: item -> what each distinct select_multiple answer became (:func:`_multi_answers`)
 _MULTI_MEMO: dict = {}
 
@@ -220,7 +293,9 @@ def _multi_answer(v, item, tokens, split_multi, lmap, order):
     return (" ".join(toks) if toks else None), ("bad" if bad else None)
 
 
-def _validate_multi(s, item, tokens, positions, split_multi, *, series=True):
+def _validate_multi(s, item, tokens, positions, split_multi, *, series=True, keep=None):
+    """One ``select_multiple`` column: ``(values, problems, recodes)``; ``keep(distinct
+    values, inverse)`` is called with what each distinct answer became."""
     memo = _multi_answers(item, tokens, split_multi)
     lmap = order = None
     uniq, inv = _distinct(s)
@@ -244,6 +319,8 @@ def _validate_multi(s, item, tokens, positions, split_multi, *, series=True):
         norm_u.append(norm)
     arr = np.array(norm_u, dtype=object)
     vals = pd.Series(arr[inv], index=s.index, dtype=object) if series else arr[inv]
+    if keep is not None:
+        keep(norm_u, inv)
     probs = []
     if bad_u:
         mask = np.isin(inv, bad_u)
