@@ -1,0 +1,76 @@
+"""The test step of a power replication, without the work nothing reads (issue 21, twelfth round).
+
+:func:`rsnprop.propositions.test_propositions` without the secondary evidence builds its
+analysis frame without the extra columns only the secondary evidence reads; the result must
+be the one with them (the previous frame), on simulated data of every scenario and size, in
+and out of the power's lean arithmetic.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import pytest
+
+from rsnprop.data import clean
+from rsnprop.instrument import load_instrument
+from rsnprop.propositions import load_plan, study, test_propositions
+from rsnprop.propositions.lean import lean_tests
+from rsnprop.propositions.measurement import verdicts_only
+from rsnprop.results import jsonsafe
+from rsnprop.simulate import simulate_study
+
+INS = "instruments/rsn_internationalisation.yaml"
+
+
+@pytest.fixture(scope="module")
+def design():
+    return load_instrument(INS), load_plan("analysis/study.yaml")
+
+
+def _result(df, plan, lean):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if not lean:
+            return test_propositions(df, plan, secondary=False, latent=False, multiverse=False)
+        with verdicts_only(), lean_tests(effect_intervals=False):
+            return test_propositions(df, plan, secondary=False, latent=False, multiverse=False)
+
+
+def _json(res):
+    return json.dumps(jsonsafe(res.to_dict()), sort_keys=True)
+
+
+@pytest.mark.parametrize("scenario,n,lean", [("p1p2", 300, True), ("null", 2, True), ("reversed", 13, True),
+                                             ("p2_only", 77, False), ("dif", 150, True), ("p1p2", 40, False)])
+def test_without_the_extra_columns(design, monkeypatch, scenario, n, lean):
+    ins, plan = design
+    raw = simulate_study(ins, scenario, n=n, seed=n + 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        df = clean(raw, ins, plan.cleaning, diagnostics=False).data
+    frames = []
+    spy = study.evaluate_spec
+
+    def keep(*a, **k):
+        out = spy(*a, **k)
+        frames.append(out["frame"])
+        return out
+
+    monkeypatch.setattr(study, "evaluate_spec", keep)
+    new = _result(df, plan, lean)
+    monkeypatch.setattr(study, "_extra_columns", lambda plan, secondary: [
+        "phase", "sector", "score_intl_approach", "cs_relational", "cs_informational",
+        *plan.auxiliary.rsn_use_columns])
+    ref = _result(df, plan, lean)
+    assert _json(new) == _json(ref)
+    assert "sector" not in frames[0].columns and "sector" in frames[1].columns
+
+
+def test_the_extra_columns_stay_where_they_are_read():
+    plan = load_plan("analysis/study.yaml")
+    assert study._extra_columns(plan, True)[:2] == ["phase", "sector"]
+    assert study._extra_columns(plan, False) == []
+    mi = plan.model_copy(update={"missing": "multiple_imputation"})
+    assert study._extra_columns(mi, False) == study._extra_columns(mi, True)
