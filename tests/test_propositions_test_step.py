@@ -74,3 +74,56 @@ def test_the_extra_columns_stay_where_they_are_read():
     assert study._extra_columns(plan, False) == []
     mi = plan.model_copy(update={"missing": "multiple_imputation"})
     assert study._extra_columns(mi, False) == study._extra_columns(mi, True)
+
+
+def _frame(seed, n, nan_share=0.1, controls=False):
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    bg = (rng.random(n) < 0.4).astype(int)
+    rel, inf = rng.normal(4, 1, n), rng.normal(4, 1, n)
+    rel[rng.random(n) < nan_share] = np.nan
+    f = pd.DataFrame({"relational": rel, "informational": inf, "D": rel - inf, "bg": bg,
+                      "group": np.where(bg == 1, "born_global", "traditional")})
+    if controls:
+        f["age"] = rng.normal(10, 3, n)
+        f.loc[rng.random(n) < nan_share, "age"] = np.nan
+    return f
+
+
+@pytest.mark.parametrize("seed,n,estimator,controls", [(1, 300, "t", False), (2, 40, "hc3", False),
+                                                       (3, 60, "t", True), (4, 5, "t", False),
+                                                       (5, 2, "t", False), (6, 80, "rank", False)])
+def test_the_between_tests_on_the_score_arrays(seed, n, estimator, controls):
+    """The joint rows from the frame's score arrays are between_groups / interaction_tost of
+    the frame (the previous code), NaN in D and controls, tiny groups, every estimator."""
+    from rsnprop.propositions import interaction, primary
+    from rsnprop.propositions.plan import StudyPlan
+    from rsnprop.propositions.prepare import AnalysisFrames, score_arrays
+
+    f = _frame(seed, n, controls=controls)
+    f.attrs["controls"] = ["age"] if controls else []
+    plan = StudyPlan(name="x", min_group_size=3)
+    ctrl = f.attrs["controls"]
+    sign = -1 if seed % 2 else 1
+    for scores in (None, [score_arrays(f)]):
+        got = primary._between_tests(AnalysisFrames(frame=f, notes=[], frames=[f], scores=scores), plan, ctrl,
+                                     estimator=estimator, sign=sign)
+        if got.final:
+            assert n < 8
+            continue
+        ref_p = interaction.between_groups(f, estimator=estimator, controls=tuple(ctrl), sign=sign)
+        ref_t = interaction.interaction_tost(f, sesoi_value=plan.sesoi.value, sesoi_unit=plan.sesoi.unit,
+                                             alpha=plan.alpha, sign=sign)
+        assert json.dumps(got.primary, sort_keys=True) == json.dumps([ref_p], sort_keys=True)
+        assert json.dumps(got.tost, sort_keys=True) == json.dumps([ref_t], sort_keys=True)
+
+
+@pytest.mark.parametrize("seed,n", [(1, 300), (2, 3), (3, 1)])
+def test_the_descriptives_on_the_score_arrays(seed, n):
+    from rsnprop.propositions.prepare import score_arrays
+
+    f = _frame(seed, n, nan_share=0.3)
+    assert json.dumps(study._descriptives(f, scores=score_arrays(f))) == json.dumps(study._descriptives(f))
+    assert json.dumps(study._descriptives(f.iloc[:0], scores=score_arrays(f.iloc[:0]))) == "[]"

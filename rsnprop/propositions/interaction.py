@@ -41,7 +41,7 @@ from .student_t import t_cdf, t_ppf, t_sf
 
 __all__ = ["ols_interaction", "ols_interaction_arrays", "mixed_anova_interaction", "welch_interaction",
            "rank_interaction", "between_groups", "interaction_tost", "complete_arrays", "d_by_group",
-           "d_arrays_by_group", "between_tost_parts", "tost_parts_of"]
+           "d_arrays_by_group", "between_tost_parts", "tost_parts_of", "complete_of", "interaction_tost_of"]
 
 
 def _row(test, **kw):
@@ -55,7 +55,11 @@ def complete_arrays(frame, cols):
     columns as float arrays restricted to them (``frame[cols].dropna()`` without building
     the DataFrame)."""
 
-    arrays = [frame[c].to_numpy(float) for c in cols]
+    return complete_of([frame[c].to_numpy(float) for c in cols])
+
+
+def complete_of(arrays):
+    """:func:`complete_arrays` of the columns ``arrays`` (float arrays of one length)."""
     ok = ~np.isnan(np.column_stack(arrays)).any(axis=1)
     return ok, [a[ok] for a in arrays]
 
@@ -224,7 +228,13 @@ def interaction_tost(frame, *, sesoi_value=0.2, sesoi_unit="dz", alpha=0.05, sig
     R: two ``t.test(d1, d0, mu = -/+ b, alternative = "greater"/"less")``, larger p.
     """
 
-    x, y = d_by_group(frame, sign)
+    return interaction_tost_of(*d_by_group(frame, sign), sesoi_value=sesoi_value, sesoi_unit=sesoi_unit,
+                               alpha=alpha)
+
+
+def interaction_tost_of(x, y, *, sesoi_value=0.2, sesoi_unit="dz", alpha=0.05):
+    """:func:`interaction_tost` of the groups' signed D (:func:`d_arrays_by_group`), ``x`` (born
+    globals) and ``y``."""
     if x.size < 2 or y.size < 2:
         return _row("TOST (between)", n=int(x.size + y.size), status="not_available",
                     note="too few firms in a group")

@@ -33,7 +33,7 @@ from ..errors import InputError
 
 __all__ = ["analysis_frame", "control_matrix", "ITEM_PREFIX", "items_of", "to_indicator", "scale_score",
            "AnalysisFrames", "observed_frames", "cached_frame", "group_rows", "group_scores",
-           "group_scores_each", "group_subset"]
+           "group_scores_each", "group_subset", "score_arrays"]
 
 #: item-id prefix of each construct (CONTRIBUTING.md); used for complete-case deletion
 ITEM_PREFIX = {"relational": "rel_", "informational": "inf_", "risk_reduction": "rsk_",
@@ -348,8 +348,9 @@ class AnalysisFrames:
     all have the first one's rows, groups and controls (so the rows of a group are found once);
     ``mi`` is the imputation info (None without imputation: there is nothing to pool).
     ``scores`` (with ``shared`` frames, else None): per frame, its columns ``relational``,
-    ``informational`` and ``D`` as float arrays (``frame[name].to_numpy(float)``), so that the
-    tests of the imputed frames read them without pandas.
+    ``informational`` and ``D`` as float arrays (``frame[name].to_numpy(float)``,
+    :func:`score_arrays`), so that the tests read them without pandas (the one observed frame's
+    too).
     """
 
     frame: object
@@ -375,7 +376,13 @@ def observed_frames(clean_df, plan, *, bg_definition=None, careless=None, missin
     """
     frame, notes = cached_frame(cache, clean_df, plan, bg_definition=bg_definition, missing=missing,
                                 careless=careless, controls=controls, extra=extra)
-    return AnalysisFrames(frame=frame, notes=notes, frames=[frame])
+    return AnalysisFrames(frame=frame, notes=notes, frames=[frame], scores=[score_arrays(frame)])
+
+
+def score_arrays(frame) -> dict:
+    """``{"relational", "informational", "D"}``: those columns of ``frame`` as float arrays
+    (:attr:`AnalysisFrames.scores`), read once for the tests and descriptives of a frame."""
+    return {k: frame[k].to_numpy(float) for k in ("relational", "informational", "D")}
 
 
 def cached_frame(cache, clean_df, plan, **kw):

@@ -111,7 +111,7 @@ def test_propositions(clean_df, plan, *, multiverse=None, seed=None, secondary=T
         language_invariance=language,
         plan=plan, propositions=props, joint=joint, auxiliary=auxiliary, continuous=continuous,
         measurement=meas,
-        descriptives=_descriptives(frame), effects=_effects(props, joint), multiverse=mv,
+        descriptives=_descriptives(frame, scores=spec.get("scores")), effects=_effects(props, joint), multiverse=mv,
         n=sample_counts(frame, clean_df), warnings=warnings_, seed=seed, source=source)
 
 
@@ -172,11 +172,13 @@ def _add_secondary(props, joint, clean_df, plan, spec, latent, warnings_):
     return sec["continuous"], sec["auxiliary"]
 
 
-def _descriptives(frame, confidence=0.95):
+def _descriptives(frame, confidence=0.95, *, scores=None):
     """Mean, SD and ``confidence`` interval of each benefit and of D per group (the groups
-    in order, as ``frame.groupby("group", sort=True)`` gives them; on arrays)."""
+    in order, as ``frame.groupby("group", sort=True)`` gives them; on arrays).  ``scores``: the
+    frame's score columns as float arrays when the caller has them
+    (:func:`rsnprop.propositions.prepare.score_arrays`)."""
     labels = frame["group"].to_numpy(dtype=object)
-    columns = {benefit: frame[benefit].to_numpy(dtype=float, na_value=np.nan)
+    columns = {benefit: frame[benefit].to_numpy(dtype=float, na_value=np.nan) if scores is None else scores[benefit]
                for benefit in ("relational", "informational", "D")}
     rows = []
     for group in sorted({g for g in labels if isinstance(g, str)}):
