@@ -127,3 +127,52 @@ def test_the_descriptives_on_the_score_arrays(seed, n):
     f = _frame(seed, n, nan_share=0.3)
     assert json.dumps(study._descriptives(f, scores=score_arrays(f))) == json.dumps(study._descriptives(f))
     assert json.dumps(study._descriptives(f.iloc[:0], scores=score_arrays(f.iloc[:0]))) == "[]"
+
+
+def _clean_like(seed, n, kind):
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    rel, inf = rng.normal(4, 1, n), rng.normal(4, 1, n)
+    rel[rng.random(n) < 0.1] = np.nan
+    bg = np.where(rng.random(n) < 0.4, 1.0, 0.0)
+    bg[rng.random(n) < 0.1] = np.nan
+    df = pd.DataFrame({"resp_id": [f"R{i}" for i in range(n)], "score_relational": rel,
+                       "score_informational": inf, "bg_ms20": bg})
+    if kind == "int":          # whole-number scores: not float columns
+        df["score_informational"] = np.round(inf).astype(int)
+    if kind == "nullable":
+        df["score_relational"] = pd.array(np.round(rel, 1), dtype="Float64")
+    return df
+
+
+@pytest.mark.parametrize("seed,n,kind", [(1, 300, "float"), (2, 7, "int"), (3, 50, "nullable"), (4, 1, "float")])
+def test_the_frame_arrays_are_its_columns(seed, n, kind):
+    """The arrays the analysis frame was built from are its columns (``frame[c].to_numpy``);
+    the group masks, the joint rows and the descriptives from them are those of the frame."""
+    import numpy as np
+
+    from rsnprop.propositions import prepare
+    from rsnprop.propositions.plan import StudyPlan
+
+    df = _clean_like(seed, n, kind)
+    plan = StudyPlan(name="x")
+    frame, notes, arrays = prepare._frame_and_arrays(df, plan)
+    ref, ref_notes = prepare.analysis_frame(df, plan)
+    assert notes == ref_notes and frame.equals(ref)
+    for k in ("relational", "informational", "D"):
+        assert np.array_equal(arrays[k], frame[k].to_numpy(float), equal_nan=True)
+        assert arrays[k].dtype == np.float64
+    assert ("group" in arrays) == (kind == "float")
+    if "group" in arrays:
+        assert arrays["bg"].dtype == frame["bg"].dtype and np.array_equal(arrays["bg"], frame["bg"].to_numpy())
+        assert arrays["group"].tolist() == frame["group"].tolist()
+        assert {type(x) for x in arrays["group"]} <= {str}
+    for group in ("born_global", "traditional"):
+        for ctrl in ([],):
+            a, b = prepare.group_rows(frame, group, ctrl, arrays.get("group")), prepare.group_rows(frame, group, ctrl)
+            assert np.array_equal(a[0], b[0])
+    assert json.dumps(study._descriptives(frame, scores=arrays)) == json.dumps(study._descriptives(frame))
+    cache = {}
+    assert prepare.cached_frame(cache, df, plan)[0] is prepare._cached_frame_arrays(cache, df, plan)[0]

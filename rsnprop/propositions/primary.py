@@ -119,7 +119,8 @@ def _between_tests(prepared, plan, ctrl, *, estimator, sign) -> HypothesisTests:
 
     pooled = prepared.mi is not None
     f0 = prepared.frames[0]
-    bg = f0["bg"].to_numpy()          # (two comparisons of the Series cost 0.1 ms)
+    bg = f0["bg"].to_numpy() if prepared.scores is None or "bg" not in prepared.scores[0] \
+        else prepared.scores[0]["bg"]     # (two comparisons of the Series cost 0.1 ms)
     n_small = min(int((bg == 1).sum()), int((bg == 0).sum()))
     if n_small < plan.min_group_size:
         return _not_run(evidence_row("interaction", n=len(f0), status="not_available",

@@ -177,7 +177,7 @@ def _descriptives(frame, confidence=0.95, *, scores=None):
     in order, as ``frame.groupby("group", sort=True)`` gives them; on arrays).  ``scores``: the
     frame's score columns as float arrays when the caller has them
     (:func:`rsnprop.propositions.prepare.score_arrays`)."""
-    labels = frame["group"].to_numpy(dtype=object)
+    labels = frame["group"].to_numpy(dtype=object) if scores is None or "group" not in scores else scores["group"]
     columns = {benefit: frame[benefit].to_numpy(dtype=float, na_value=np.nan) if scores is None else scores[benefit]
                for benefit in ("relational", "informational", "D")}
     rows = []
