@@ -174,5 +174,7 @@ def test_the_frame_arrays_are_its_columns(seed, n, kind):
             a, b = prepare.group_rows(frame, group, ctrl, arrays.get("group")), prepare.group_rows(frame, group, ctrl)
             assert np.array_equal(a[0], b[0])
     assert json.dumps(study._descriptives(frame, scores=arrays)) == json.dumps(study._descriptives(frame))
+    if "bg" in arrays:
+        assert study.sample_counts(frame, df, bg=arrays["bg"]) == study.sample_counts(frame, df)
     cache = {}
     assert prepare.cached_frame(cache, df, plan)[0] is prepare._cached_frame_arrays(cache, df, plan)[0]

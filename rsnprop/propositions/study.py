@@ -112,7 +112,7 @@ def test_propositions(clean_df, plan, *, multiverse=None, seed=None, secondary=T
         plan=plan, propositions=props, joint=joint, auxiliary=auxiliary, continuous=continuous,
         measurement=meas,
         descriptives=_descriptives(frame, scores=spec.get("scores")), effects=_effects(props, joint), multiverse=mv,
-        n=sample_counts(frame, clean_df), warnings=warnings_, seed=seed, source=source)
+        n=sample_counts(frame, clean_df, bg=(spec.get("scores") or {}).get("bg")), warnings=warnings_, seed=seed, source=source)
 
 
 def _extra_columns(plan, secondary):
@@ -253,12 +253,13 @@ def _tag(row, role, **extra):
     return r
 
 
-def sample_counts(frame, clean_df) -> dict:
+def sample_counts(frame, clean_df, *, bg=None) -> dict:
     """The ``n`` block of the result: rows used (``analysed``, per group ``n``) out of rows
     given (``n_total`` = clean-data rows; per group, the firms classified in it), and why
-    the others are left out (``unclassified``, ``missing_score``, ``excluded_by_rule``)."""
+    the others are left out (``unclassified``, ``missing_score``, ``excluded_by_rule``).
+    ``bg``: the frame's ``bg`` column as an array, when the caller has it."""
     c = frame.attrs["counts"]
-    bg = frame["bg"].to_numpy()
+    bg = frame["bg"].to_numpy() if bg is None else bg
     used = {"born_global": int((bg == 1).sum()), "traditional": int((bg == 0).sum())}
     return {"analysed": int(len(frame)), "n": int(len(frame)), "n_total": int(len(clean_df)),
             "input": int(len(clean_df)), **used, "bg_definition": c["bg_definition"],
