@@ -240,7 +240,7 @@ def _apply_routing(values, meta, consent, answering, n):
 
     held: dict = {}     # each condition once until the answers it reads are routed
     choices: dict = {}  # the codes chosen in each select_multiple column read (condition_holds)
-    read = {key[0] for conds in meta.show.values() for key, _ in conds}
+    read = meta.read    # the items a condition reads (once per instrument)
     later: dict = {}    # (gate, the conditions' arrays by identity) -> [mask, arrays, ids]
     for iid, conds in meta.show.items():
         if iid not in values or iid in ("consent",):
