@@ -88,9 +88,10 @@ def between_tost_parts(frame, sign):
 def tost_parts_of(x, y):
     """:func:`between_tost_parts` of the groups' signed D, ``x`` (born globals) and ``y``."""
 
-    v1, v2 = x.var(ddof=1) / x.size, y.var(ddof=1) / y.size
+    vx, vy = x.var(ddof=1), y.var(ddof=1)
+    v1, v2 = vx / x.size, vy / y.size
     df = (v1 + v2) ** 2 / (v1 ** 2 / (x.size - 1) + v2 ** 2 / (y.size - 1))
-    sp = math.sqrt(((x.size - 1) * x.var(ddof=1) + (y.size - 1) * y.var(ddof=1)) / (x.size + y.size - 2))
+    sp = math.sqrt(((x.size - 1) * vx + (y.size - 1) * vy) / (x.size + y.size - 2))
     return float(x.mean() - y.mean()), v1 + v2, float(df), sp
 
 
@@ -238,9 +239,10 @@ def interaction_tost_of(x, y, *, sesoi_value=0.2, sesoi_unit="dz", alpha=0.05):
     if x.size < 2 or y.size < 2:
         return _row("TOST (between)", n=int(x.size + y.size), status="not_available",
                     note="too few firms in a group")
-    sp = math.sqrt(((x.size - 1) * x.var(ddof=1) + (y.size - 1) * y.var(ddof=1)) / (x.size + y.size - 2))
+    vx, vy = x.var(ddof=1), y.var(ddof=1)     # each once (the same floats at each use)
+    sp = math.sqrt(((x.size - 1) * vx + (y.size - 1) * vy) / (x.size + y.size - 2))
     bound = sesoi_value * sp if sesoi_unit == "dz" else sesoi_value
-    v1, v2 = x.var(ddof=1) / x.size, y.var(ddof=1) / y.size
+    v1, v2 = vx / x.size, vy / y.size
     se = math.sqrt(v1 + v2)
     df = (v1 + v2) ** 2 / (v1 ** 2 / (x.size - 1) + v2 ** 2 / (y.size - 1))
     est = float(x.mean() - y.mean())

@@ -95,10 +95,11 @@ def paired_t(rel, inf, *, expects, confidence=0.95, bayes=True, effect_ci=True):
     t = one_sample_t(e) if is_lean() else float(paired_t_statistic(e, np.zeros(n)))
     bf = jzs_bf10(t, n, alternative="greater") if bayes else None
     df = n - 1
-    half = t_ppf((1 + confidence) / 2, df) * e.std(ddof=1) / math.sqrt(n)
-    dz, lo, hi = dz_ci(e, confidence) if effect_ci else (float(e.mean() / e.std(ddof=1)), None, None)
-    return evidence_row("paired t", n=n, estimate=float(e.mean()), ci_lower=float(e.mean() - half),
-                ci_upper=float(e.mean() + half), statistic=t, statistic_name="t", df=df,
+    mean, sd = e.mean(), e.std(ddof=1)     # each computed once (the same floats at each use)
+    half = t_ppf((1 + confidence) / 2, df) * sd / math.sqrt(n)
+    dz, lo, hi = dz_ci(e, confidence) if effect_ci else (float(mean / sd), None, None)
+    return evidence_row("paired t", n=n, estimate=float(mean), ci_lower=float(mean - half),
+                ci_upper=float(mean + half), statistic=t, statistic_name="t", df=df,
                 effect_size=dz, effect_size_name="dz", es_ci_lower=lo, es_ci_upper=hi,
                 p_value=float(t_sf(t, df)), p_opposite=float(t_cdf(t, df)), bf10=bf, ci_level=confidence)
 
@@ -123,12 +124,13 @@ def paired_tost(rel, inf, *, expects, sesoi_value=0.2, sesoi_unit="dz", alpha=0.
     bound = sesoi_value * sd if sesoi_unit == "dz" else sesoi_value
     se = sd / math.sqrt(n)
     df = n - 1
-    t_low = (e.mean() + bound) / se
-    t_up = (e.mean() - bound) / se
+    mean = e.mean()
+    t_low = (mean + bound) / se
+    t_up = (mean - bound) / se
     p = max(t_sf(t_low, df), t_cdf(t_up, df))
     half = t_ppf(1 - alpha, df) * se
-    return evidence_row("TOST", n=n, estimate=float(e.mean()), ci_lower=float(e.mean() - half),
-                ci_upper=float(e.mean() + half), statistic=float(min(abs(t_low), abs(t_up))),
+    return evidence_row("TOST", n=n, estimate=float(mean), ci_lower=float(mean - half),
+                ci_upper=float(mean + half), statistic=float(min(abs(t_low), abs(t_up))),
                 statistic_name="t", df=df, p_value=float(p), alternative="equivalence",
                 note=f"bound +/-{bound:.4g} scale points ({sesoi_value:g} {sesoi_unit}); "
                      f"{1 - 2 * alpha:.0%} CI (1 - 2 alpha); p = larger of the two one-sided p-values",
