@@ -178,3 +178,34 @@ def test_the_frame_arrays_are_its_columns(seed, n, kind):
         assert study.sample_counts(frame, df, bg=arrays["bg"]) == study.sample_counts(frame, df)
     cache = {}
     assert prepare.cached_frame(cache, df, plan)[0] is prepare._cached_frame_arrays(cache, df, plan)[0]
+
+
+def test_mean_var_is_numpys_mean_var_and_std():
+    """``mean_var`` in one pass gives NumPy's mean, var and std to the last bit (sizes 1-1200,
+    offsets up to 1e12, half-points, whole numbers, constants, NaN, strided views)."""
+    import warnings as w
+
+    import numpy as np
+
+    from rsnprop.propositions.student_t import mean_var
+
+    rng = np.random.default_rng(21)
+
+    def same(a, b):
+        return bool(a == b) or (np.isnan(a) and np.isnan(b))
+
+    for i in range(3000):
+        n = int(rng.integers(1, 1200))
+        a = rng.normal(0, 1, n) * 10 ** rng.uniform(-8, 8) + (10 ** rng.uniform(0, 12) if i % 6 == 1 else 0)
+        a = {2: np.round(a * 2) / 2, 3: rng.integers(1, 8, n).astype(float), 5: np.full(n, rng.normal())}.get(i % 6, a)
+        if i % 6 == 4 and n > 3:
+            a[rng.integers(0, n)] = np.nan
+        for b in (a, a[::3]):
+            m, ss = mean_var(b)
+            assert same(m, b.mean())
+            with w.catch_warnings():
+                w.simplefilter("ignore")
+                for ddof in (0, 1):
+                    if b.size > ddof:
+                        assert same(ss / (b.size - ddof), b.var(ddof=ddof))
+                        assert same(np.sqrt(ss / (b.size - ddof)), b.std(ddof=ddof))

@@ -37,7 +37,7 @@ from .classic_tests import mann_whitney_u, welch_t_statistic
 from .effect_sizes import hedges_g_ci, hodges_lehmann_two
 from .least_squares import fit_ols
 from .paired import evidence_row as base
-from .student_t import t_cdf, t_ppf, t_sf
+from .student_t import mean_var, t_cdf, t_ppf, t_sf
 
 __all__ = ["ols_interaction", "ols_interaction_arrays", "mixed_anova_interaction", "welch_interaction",
            "rank_interaction", "between_groups", "interaction_tost", "complete_arrays", "d_by_group",
@@ -239,13 +239,14 @@ def interaction_tost_of(x, y, *, sesoi_value=0.2, sesoi_unit="dz", alpha=0.05):
     if x.size < 2 or y.size < 2:
         return _row("TOST (between)", n=int(x.size + y.size), status="not_available",
                     note="too few firms in a group")
-    vx, vy = x.var(ddof=1), y.var(ddof=1)     # each once (the same floats at each use)
+    (mx, ssx), (my, ssy) = mean_var(x), mean_var(y)     # = x.mean(), x.var(ddof=1) * (n - 1)...
+    vx, vy = ssx / (x.size - 1), ssy / (y.size - 1)
     sp = math.sqrt(((x.size - 1) * vx + (y.size - 1) * vy) / (x.size + y.size - 2))
     bound = sesoi_value * sp if sesoi_unit == "dz" else sesoi_value
     v1, v2 = vx / x.size, vy / y.size
     se = math.sqrt(v1 + v2)
     df = (v1 + v2) ** 2 / (v1 ** 2 / (x.size - 1) + v2 ** 2 / (y.size - 1))
-    est = float(x.mean() - y.mean())
+    est = float(mx - my)
     t_low, t_up = (est + bound) / se, (est - bound) / se
     p = max(t_sf(t_low, df), t_cdf(t_up, df))
     half = t_ppf(1 - alpha, df) * se

@@ -33,7 +33,7 @@ from .evaluate import evaluate_spec
 from .plan import StudyPlan, load_plan
 from .result import PropositionResult
 from .secondary import secondary_evidence
-from .student_t import t_ppf
+from .student_t import mean_var, t_ppf
 
 __all__ = ["test_propositions", "sample_counts", "D_FAMILY"]
 
@@ -187,12 +187,21 @@ def _descriptives(frame, confidence=0.95, *, scores=None):
             x = values[mask]
             x = x[~np.isnan(x)]
             n = x.size
-            mean = float(x.mean()) if n else math.nan
-            sd = float(x.std(ddof=1)) if n > 1 else math.nan
+            mean, sd = _mean_sd(x)
             half = t_ppf((1 + confidence) / 2, n - 1) * sd / math.sqrt(n) if n > 1 else math.nan
             rows.append({"group": group, "benefit": benefit if benefit != "D" else "relational - informational",
                          "n": n, "mean": mean, "sd": sd, "ci_lower": mean - half, "ci_upper": mean + half})
     return rows
+
+
+def _mean_sd(x):
+    """``(x.mean(), x.std(ddof=1))`` as floats (NaN without values, SD NaN with one), the
+    same bits from one pass (:func:`rsnprop.propositions.student_t.mean_var`)."""
+    n = x.size
+    if n < 2:
+        return (float(x.mean()) if n else math.nan), math.nan
+    mean, ss = mean_var(x)
+    return float(mean), float(np.sqrt(ss / (n - 1)))
 
 
 #: standardised mean differences, comparable on one forest-plot axis
