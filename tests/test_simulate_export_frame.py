@@ -70,3 +70,16 @@ def test_what_it_leaves_to_the_constructor():
         _same(columns)
     with pytest.raises(ValueError):
         export_frame({"x": np.ones(2), "y": np.ones(3)})
+
+
+@pytest.mark.parametrize("n", [1, 2, 300])
+def test_unanswered_text_columns(n):
+    """An object column of None only (a text item nobody answered) is stacked with the other
+    object columns as the Series would infer it; None beside NaN or a value is left to it."""
+    none = np.array([None] * n, dtype=object)
+    nan_none = np.array([None, np.nan] * n, dtype=object)[:n]
+    columns = {"a": none, "x": np.ones(n), "obj": np.array([1] * n, dtype=object), "b": none.copy(),
+               "nan_none": nan_none, "t": np.array(["u"] * n, dtype=object),
+               "one": np.array([None] * (n - 1) + [0.5], dtype=object)}
+    new = _same(columns)
+    assert new["a"].tolist() == [None] * n and new["a"].dtype == object

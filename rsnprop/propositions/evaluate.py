@@ -77,7 +77,8 @@ def evaluate_spec(clean_df, plan, *, bg_definition=None, careless=None, missing=
     the dict also has ``mi`` (the imputation info of
     :func:`rsnprop.propositions.imputation.imputed_frames`; ``mi_cache`` keeps the imputations
     between specifications; with it the analysis frames are kept too, see
-    :func:`rsnprop.propositions.prepare.cached_frame`).
+    :func:`rsnprop.propositions.prepare.cached_frame`); without imputation it has ``scores``
+    (the frame's score columns as float arrays, :func:`rsnprop.propositions.prepare.score_arrays`).
 
     Measurement (``measurement=True``, default): the benefit items are checked for invariance
     between the groups (:func:`rsnprop.propositions.measurement.check_measurement`, kept in
@@ -133,6 +134,8 @@ def _evaluate_observed(clean_df, plan, *, bg_definition=None, careless=None, mis
             "decision": decision, "sign": joint_sign(plan)}
     if prepared.mi is not None:
         spec["mi"] = prepared.mi
+    elif prepared.scores is not None:     # the frame's score arrays, for the descriptives
+        spec["scores"] = prepared.scores[0]
     return spec
 
 

@@ -37,11 +37,11 @@ from .classic_tests import mann_whitney_u, welch_t_statistic
 from .effect_sizes import hedges_g_ci, hodges_lehmann_two
 from .least_squares import fit_ols
 from .paired import evidence_row as base
-from .student_t import t_cdf, t_ppf, t_sf
+from .student_t import mean_var, t_cdf, t_ppf, t_sf
 
 __all__ = ["ols_interaction", "ols_interaction_arrays", "mixed_anova_interaction", "welch_interaction",
            "rank_interaction", "between_groups", "interaction_tost", "complete_arrays", "d_by_group",
-           "d_arrays_by_group", "between_tost_parts", "tost_parts_of"]
+           "d_arrays_by_group", "between_tost_parts", "tost_parts_of", "complete_of", "interaction_tost_of"]
 
 
 def _row(test, **kw):
@@ -55,7 +55,11 @@ def complete_arrays(frame, cols):
     columns as float arrays restricted to them (``frame[cols].dropna()`` without building
     the DataFrame)."""
 
-    arrays = [frame[c].to_numpy(float) for c in cols]
+    return complete_of([frame[c].to_numpy(float) for c in cols])
+
+
+def complete_of(arrays):
+    """:func:`complete_arrays` of the columns ``arrays`` (float arrays of one length)."""
     ok = ~np.isnan(np.column_stack(arrays)).any(axis=1)
     return ok, [a[ok] for a in arrays]
 
@@ -84,9 +88,10 @@ def between_tost_parts(frame, sign):
 def tost_parts_of(x, y):
     """:func:`between_tost_parts` of the groups' signed D, ``x`` (born globals) and ``y``."""
 
-    v1, v2 = x.var(ddof=1) / x.size, y.var(ddof=1) / y.size
+    vx, vy = x.var(ddof=1), y.var(ddof=1)
+    v1, v2 = vx / x.size, vy / y.size
     df = (v1 + v2) ** 2 / (v1 ** 2 / (x.size - 1) + v2 ** 2 / (y.size - 1))
-    sp = math.sqrt(((x.size - 1) * x.var(ddof=1) + (y.size - 1) * y.var(ddof=1)) / (x.size + y.size - 2))
+    sp = math.sqrt(((x.size - 1) * vx + (y.size - 1) * vy) / (x.size + y.size - 2))
     return float(x.mean() - y.mean()), v1 + v2, float(df), sp
 
 
@@ -224,16 +229,24 @@ def interaction_tost(frame, *, sesoi_value=0.2, sesoi_unit="dz", alpha=0.05, sig
     R: two ``t.test(d1, d0, mu = -/+ b, alternative = "greater"/"less")``, larger p.
     """
 
-    x, y = d_by_group(frame, sign)
+    return interaction_tost_of(*d_by_group(frame, sign), sesoi_value=sesoi_value, sesoi_unit=sesoi_unit,
+                               alpha=alpha)
+
+
+def interaction_tost_of(x, y, *, sesoi_value=0.2, sesoi_unit="dz", alpha=0.05):
+    """:func:`interaction_tost` of the groups' signed D (:func:`d_arrays_by_group`), ``x`` (born
+    globals) and ``y``."""
     if x.size < 2 or y.size < 2:
         return _row("TOST (between)", n=int(x.size + y.size), status="not_available",
                     note="too few firms in a group")
-    sp = math.sqrt(((x.size - 1) * x.var(ddof=1) + (y.size - 1) * y.var(ddof=1)) / (x.size + y.size - 2))
+    (mx, ssx), (my, ssy) = mean_var(x), mean_var(y)     # = x.mean(), x.var(ddof=1) * (n - 1)...
+    vx, vy = ssx / (x.size - 1), ssy / (y.size - 1)
+    sp = math.sqrt(((x.size - 1) * vx + (y.size - 1) * vy) / (x.size + y.size - 2))
     bound = sesoi_value * sp if sesoi_unit == "dz" else sesoi_value
-    v1, v2 = x.var(ddof=1) / x.size, y.var(ddof=1) / y.size
+    v1, v2 = vx / x.size, vy / y.size
     se = math.sqrt(v1 + v2)
     df = (v1 + v2) ** 2 / (v1 ** 2 / (x.size - 1) + v2 ** 2 / (y.size - 1))
-    est = float(x.mean() - y.mean())
+    est = float(mx - my)
     t_low, t_up = (est + bound) / se, (est - bound) / se
     p = max(t_sf(t_low, df), t_cdf(t_up, df))
     half = t_ppf(1 - alpha, df) * se

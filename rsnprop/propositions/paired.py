@@ -37,7 +37,7 @@ from .classic_tests import paired_t_statistic, rankdata, wilcoxon_signed_rank
 from .effect_sizes import dz_ci, hodges_lehmann_paired, jzs_bf10
 from .lean import is_lean
 from .least_squares import fit_ols
-from .student_t import one_sample_t, t_cdf, t_ppf, t_sf
+from .student_t import mean_var, one_sample_t, t_cdf, t_ppf, t_sf
 
 __all__ = ["paired_t", "paired_tost", "paired_wilcoxon", "paired_ols", "within_group", "evidence_row",
            "oriented_difference", "tost_parts"]
@@ -89,18 +89,28 @@ def paired_t(rel, inf, *, expects, confidence=0.95, bayes=True, effect_ci=True):
 
     e, sign = oriented_difference(rel, inf, expects)
     n = e.size
-    if n < 3 or np.std(e) == 0:
+    if n < 3:
+        return _too_small("paired t", n, "fewer than 3 firms or no variation")
+    mean, sd, sd0 = _mean_sd(e)     # each computed once (the same floats at each use)
+    if sd0 == 0:
         return _too_small("paired t", n, "fewer than 3 firms or no variation")
     # the same t (Monte Carlo power: without SciPy's test object, rsnprop.propositions.lean)
     t = one_sample_t(e) if is_lean() else float(paired_t_statistic(e, np.zeros(n)))
     bf = jzs_bf10(t, n, alternative="greater") if bayes else None
     df = n - 1
-    half = t_ppf((1 + confidence) / 2, df) * e.std(ddof=1) / math.sqrt(n)
-    dz, lo, hi = dz_ci(e, confidence) if effect_ci else (float(e.mean() / e.std(ddof=1)), None, None)
-    return evidence_row("paired t", n=n, estimate=float(e.mean()), ci_lower=float(e.mean() - half),
-                ci_upper=float(e.mean() + half), statistic=t, statistic_name="t", df=df,
+    half = t_ppf((1 + confidence) / 2, df) * sd / math.sqrt(n)
+    dz, lo, hi = dz_ci(e, confidence) if effect_ci else (float(mean / sd), None, None)
+    return evidence_row("paired t", n=n, estimate=float(mean), ci_lower=float(mean - half),
+                ci_upper=float(mean + half), statistic=t, statistic_name="t", df=df,
                 effect_size=dz, effect_size_name="dz", es_ci_lower=lo, es_ci_upper=hi,
                 p_value=float(t_sf(t, df)), p_opposite=float(t_cdf(t, df)), bf10=bf, ci_level=confidence)
+
+
+def _mean_sd(e):
+    """``(e.mean(), e.std(ddof=1), np.std(e))`` of ``e`` (at least 2 values), the same bits from
+    one pass (:func:`rsnprop.propositions.student_t.mean_var`)."""
+    mean, ss = mean_var(e)
+    return mean, np.sqrt(ss / (e.size - 1)), np.sqrt(ss / e.size)
 
 
 def paired_tost(rel, inf, *, expects, sesoi_value=0.2, sesoi_unit="dz", alpha=0.05):
@@ -117,18 +127,20 @@ def paired_tost(rel, inf, *, expects, sesoi_value=0.2, sesoi_unit="dz", alpha=0.
 
     e, sign = oriented_difference(rel, inf, expects)
     n = e.size
-    if n < 3 or np.std(e) == 0:
+    if n < 3:
         return _too_small("TOST", n, "fewer than 3 firms or no variation")
-    sd = e.std(ddof=1)
+    mean, sd, sd0 = _mean_sd(e)
+    if sd0 == 0:
+        return _too_small("TOST", n, "fewer than 3 firms or no variation")
     bound = sesoi_value * sd if sesoi_unit == "dz" else sesoi_value
     se = sd / math.sqrt(n)
     df = n - 1
-    t_low = (e.mean() + bound) / se
-    t_up = (e.mean() - bound) / se
+    t_low = (mean + bound) / se
+    t_up = (mean - bound) / se
     p = max(t_sf(t_low, df), t_cdf(t_up, df))
     half = t_ppf(1 - alpha, df) * se
-    return evidence_row("TOST", n=n, estimate=float(e.mean()), ci_lower=float(e.mean() - half),
-                ci_upper=float(e.mean() + half), statistic=float(min(abs(t_low), abs(t_up))),
+    return evidence_row("TOST", n=n, estimate=float(mean), ci_lower=float(mean - half),
+                ci_upper=float(mean + half), statistic=float(min(abs(t_low), abs(t_up))),
                 statistic_name="t", df=df, p_value=float(p), alternative="equivalence",
                 note=f"bound +/-{bound:.4g} scale points ({sesoi_value:g} {sesoi_unit}); "
                      f"{1 - 2 * alpha:.0%} CI (1 - 2 alpha); p = larger of the two one-sided p-values",

@@ -33,7 +33,7 @@ from ..errors import InputError
 
 __all__ = ["analysis_frame", "control_matrix", "ITEM_PREFIX", "items_of", "to_indicator", "scale_score",
            "AnalysisFrames", "observed_frames", "cached_frame", "group_rows", "group_scores",
-           "group_scores_each", "group_subset"]
+           "group_scores_each", "group_subset", "score_arrays"]
 
 #: item-id prefix of each construct (CONTRIBUTING.md); used for complete-case deletion
 ITEM_PREFIX = {"relational": "rel_", "informational": "inf_", "risk_reduction": "rsk_",
@@ -128,6 +128,17 @@ def analysis_frame(clean_df, plan, *, bg_definition=None, missing=None, careless
         When the born-global column or a benefit score column is missing.
     """
 
+    out, notes, _ = _frame_and_arrays(clean_df, plan, bg_definition=bg_definition, missing=missing,
+                                      careless=careless, controls=controls, extra=extra)
+    return out, notes
+
+
+def _frame_and_arrays(clean_df, plan, *, bg_definition=None, missing=None, careless=None, controls=None,
+                      extra=()):
+    """``(frame, notes, arrays)``: :func:`analysis_frame` and the frame's columns as the arrays
+    it was built from (:attr:`AnalysisFrames.scores`: ``relational``, ``informational``, ``D``,
+    ``bg`` and ``group`` as an object array), or the arrays of :func:`score_arrays` when a
+    score is not a float array."""
     notes: list[str] = []
     bg_col = bg_definition or plan.born_global_definition
     cols = _check_columns(clean_df, plan, bg_col)
@@ -139,10 +150,10 @@ def analysis_frame(clean_df, plan, *, bg_definition=None, missing=None, careless
     d = _floats(scores["D"])
     counts = _counts(bg, d, keep, bg_col)
     rows = _usable_rows(bg, d, keep, counts, bg_col, notes)
-    out = _final_frame(clean_df, rows, scores, bg, extra, controls, notes)
+    out, arrays = _final_frame(clean_df, rows, scores, bg, extra, controls, notes)
     out.attrs["bg_definition"] = bg_col
     out.attrs["counts"] = _SharedDict(counts)
-    return out, notes
+    return out, notes, arrays
 
 
 def _check_columns(df, plan, bg_col) -> dict:
@@ -176,8 +187,10 @@ def _careless_keep(df, careless):
 def _score_array(df, names):
     """:func:`scale_score`: a single float64 score column as a float array (its row mean over
     one column), else the Series of :func:`scale_score` (whose dtype the frame keeps)."""
-    if len(names) == 1 and str(df[names[0]].dtype) == "float64":
-        return df[names[0]].to_numpy(dtype=float)
+    if len(names) == 1:
+        col = df[names[0]]        # read once (a column read costs 10-20 us)
+        if str(col.dtype) == "float64":
+            return col.to_numpy(dtype=float)
     return scale_score(df, names)
 
 
@@ -237,18 +250,24 @@ def _usable_rows(bg, d, keep, counts, bg_col, notes):
 
 
 def _final_frame(df, rows, scores, bg, extra, controls, notes):
-    """The analysis frame of the ``rows`` (positions) of ``df``, numbered from 0: ``resp_id``,
-    the scores, ``bg`` as int, ``group``, the ``extra`` columns of ``df`` and the control
-    columns (:func:`control_matrix`; their names in ``attrs["controls"]``)."""
+    """``(frame, arrays)``: the analysis frame of the ``rows`` (positions) of ``df``, numbered
+    from 0: ``resp_id``, the scores, ``bg`` as int, ``group``, the ``extra`` columns of ``df``
+    and the control columns (:func:`control_matrix`; their names in ``attrs["controls"]``);
+    ``arrays``: see :func:`_frame_and_arrays`."""
 
     final = {}
     if "resp_id" in df.columns:
-        final["resp_id"] = _take(df["resp_id"], rows) if isinstance(df["resp_id"].dtype, pd.StringDtype) \
-            else df["resp_id"].iloc[rows]
+        rid = df["resp_id"]
+        final["resp_id"] = _take(rid, rows) if isinstance(rid.dtype, pd.StringDtype) else rid.iloc[rows]
     for kind in ("relational", "informational", "D"):
         final[kind] = scores[kind][rows] if isinstance(scores[kind], np.ndarray) else scores[kind].iloc[rows]
     final["bg"] = bg[rows].astype(int)
     final["group"] = np.where(final["bg"] == 1, "born_global", "traditional")
+    arrays = None
+    if all(isinstance(final[k], np.ndarray) and final[k].dtype == np.float64
+           for k in ("relational", "informational", "D")):
+        arrays = {k: final[k] for k in ("relational", "informational", "D", "bg")}
+        arrays["group"] = final["group"].astype(object)
     for c in extra:
         if c in df.columns and c not in final:
             final[c] = _take(df[c], rows)
@@ -263,7 +282,7 @@ def _final_frame(df, rows, scores, bg, extra, controls, notes):
     final = {c: v.set_axis(index) if isinstance(v, pd.Series) else v for c, v in final.items()}
     out = pd.DataFrame(final, index=index)
     out.attrs["controls"] = _SharedList(ctrl_cols)
-    return out
+    return out, arrays if arrays is not None else score_arrays(out)
 
 
 def _take(col, rows):
@@ -348,8 +367,10 @@ class AnalysisFrames:
     all have the first one's rows, groups and controls (so the rows of a group are found once);
     ``mi`` is the imputation info (None without imputation: there is nothing to pool).
     ``scores`` (with ``shared`` frames, else None): per frame, its columns ``relational``,
-    ``informational`` and ``D`` as float arrays (``frame[name].to_numpy(float)``), so that the
-    tests of the imputed frames read them without pandas.
+    ``informational`` and ``D`` as float arrays (``frame[name].to_numpy(float)``,
+    :func:`score_arrays`), so that the tests read them without pandas (the one observed frame's
+    too, with its ``bg`` and ``group`` columns when the frame was built from float scores:
+    ``bg`` an int array, ``group`` an object array of str).
     """
 
     frame: object
@@ -373,33 +394,47 @@ def observed_frames(clean_df, plan, *, bg_definition=None, careless=None, missin
     >>> len(prepared.frames), prepared.mi
     (1, None)
     """
-    frame, notes = cached_frame(cache, clean_df, plan, bg_definition=bg_definition, missing=missing,
-                                careless=careless, controls=controls, extra=extra)
-    return AnalysisFrames(frame=frame, notes=notes, frames=[frame])
+    frame, notes, arrays = _cached_frame_arrays(cache, clean_df, plan, bg_definition=bg_definition,
+                                                missing=missing, careless=careless, controls=controls,
+                                                extra=extra)
+    return AnalysisFrames(frame=frame, notes=notes, frames=[frame], scores=[arrays])
+
+
+def score_arrays(frame) -> dict:
+    """``{"relational", "informational", "D"}``: those columns of ``frame`` as float arrays
+    (:attr:`AnalysisFrames.scores`), read once for the tests and descriptives of a frame."""
+    return {k: frame[k].to_numpy(float) for k in ("relational", "informational", "D")}
 
 
 def cached_frame(cache, clean_df, plan, **kw):
     """``analysis_frame(clean_df, plan, **kw)``, kept in ``cache`` (a dict, or None for no
     cache) for the specifications that differ only in the estimator.  The frame is shared:
     callers must not modify it; the notes are a fresh list."""
+    frame, notes, _ = _cached_frame_arrays(cache, clean_df, plan, **kw)
+    return frame, notes
+
+
+def _cached_frame_arrays(cache, clean_df, plan, **kw):
+    """:func:`cached_frame` with the frame's arrays (:func:`_frame_and_arrays`; shared too)."""
     if cache is None:
-        return analysis_frame(clean_df, plan, **kw)
+        return _frame_and_arrays(clean_df, plan, **kw)
     care = kw.get("careless")
     key = ("frame", id(clean_df), kw.get("bg_definition"), kw.get("missing"),
            None if care is None else (care.name, tuple(care.flags)),
            tuple(kw.get("controls") or ()), tuple(kw.get("extra") or ()))
     if key not in cache:
-        cache[key] = analysis_frame(clean_df, plan, **kw)
-    frame, notes = cache[key]
-    return frame, list(notes)
+        cache[key] = _frame_and_arrays(clean_df, plan, **kw)
+    frame, notes, arrays = cache[key]
+    return frame, list(notes), arrays
 
 
-def group_rows(frame, group, controls):
+def group_rows(frame, group, controls, labels=None):
     """``(mask, X)``: boolean mask of the ``group`` firms with every control known, and their
     control matrix (controls constant within the group dropped: the intercept absorbs them;
-    ``None`` without controls or when none is left)."""
+    ``None`` without controls or when none is left).  ``labels``: the frame's ``group`` column
+    as an array, when the caller has it."""
 
-    mask = frame["group"].to_numpy() == group
+    mask = (frame["group"].to_numpy() if labels is None else labels) == group
     X = None
     if controls:
         X_all = np.column_stack([frame[c].to_numpy(float) for c in controls])
@@ -425,7 +460,7 @@ def group_scores_each(frames, shared, group, controls, scores=None):
     (:attr:`AnalysisFrames.scores`) when given."""
     if not shared:
         return [group_scores(f, group, controls) for f in frames]
-    mask, X = group_rows(frames[0], group, controls)
+    mask, X = group_rows(frames[0], group, controls, None if scores is None else scores[0].get("group"))
     n = int(mask.sum())
     if scores is None:
         scores = [{k: f[k].to_numpy(float) for k in ("relational", "informational")} for f in frames]

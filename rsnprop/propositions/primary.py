@@ -30,8 +30,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .imputation import RANK_NOTE
-from .interaction import (between_groups, between_tost_parts, complete_arrays, d_arrays_by_group, interaction_tost,
-                          ols_interaction_arrays, tost_parts_of)
+from .interaction import (between_groups, between_tost_parts, complete_arrays, complete_of, d_arrays_by_group,
+                          interaction_tost_of, ols_interaction_arrays, tost_parts_of)
 from .lean import effect_intervals
 from .paired import evidence_row, paired_tost, tost_parts, within_group
 from .prepare import group_scores_each
@@ -119,7 +119,8 @@ def _between_tests(prepared, plan, ctrl, *, estimator, sign) -> HypothesisTests:
 
     pooled = prepared.mi is not None
     f0 = prepared.frames[0]
-    bg = f0["bg"].to_numpy()          # (two comparisons of the Series cost 0.1 ms)
+    bg = f0["bg"].to_numpy() if prepared.scores is None or "bg" not in prepared.scores[0] \
+        else prepared.scores[0]["bg"]     # (two comparisons of the Series cost 0.1 ms)
     n_small = min(int((bg == 1).sum()), int((bg == 0).sum()))
     if n_small < plan.min_group_size:
         return _not_run(evidence_row("interaction", n=len(f0), status="not_available",
@@ -131,9 +132,16 @@ def _between_tests(prepared, plan, ctrl, *, estimator, sign) -> HypothesisTests:
     if pooled:
         return HypothesisTests(_between_each(prepared, estimator=estimator, controls=tuple(ctrl), sign=sign),
                                _tost_parts_each(prepared, bg, sign), tost_test="TOST (between)", n_tost=len(f0))
-    return HypothesisTests([between_groups(f0, estimator=estimator, controls=tuple(ctrl), sign=sign)],
-                           [interaction_tost(f0, sesoi_value=plan.sesoi.value, sesoi_unit=plan.sesoi.unit,
-                                             alpha=plan.alpha, sign=sign)],
+    # D from the frame's score arrays (read once for every test of the frame)
+    d = f0["D"].to_numpy(float) if prepared.scores is None else prepared.scores[0]["D"]
+    if estimator == "rank":
+        primary = between_groups(f0, estimator=estimator, controls=tuple(ctrl), sign=sign)
+    else:       # = between_groups(f0, ...): ols_interaction of the complete rows
+        _, (dd, bgf, *xs) = complete_of([d, bg.astype(float), *(f0[c].to_numpy(float) for c in ctrl)])
+        primary = ols_interaction_arrays(dd, bgf, xs, cov_type="HC3" if estimator == "hc3" else "nonrobust",
+                                         sign=sign)
+    return HypothesisTests([primary], [interaction_tost_of(*d_arrays_by_group(d, bg, sign), sesoi_value=plan.sesoi.value,
+                                                           sesoi_unit=plan.sesoi.unit, alpha=plan.alpha)],
                            tost_test="TOST (between)")
 
 

@@ -38,7 +38,7 @@ import math
 import numpy as np
 from scipy import special
 
-__all__ = ["one_sample_t", "t_sf", "t_cdf", "t_ppf"]
+__all__ = ["one_sample_t", "t_sf", "t_cdf", "t_ppf", "mean_var"]
 
 _NAN = np.float64(math.nan)
 
@@ -52,6 +52,25 @@ def one_sample_t(a) -> float:
     var = np.mean(dev ** 2) * (n / (n - 1.0))
     with np.errstate(divide="ignore", invalid="ignore"):
         return float(np.divide(mean - 0.0, np.sqrt(var / n)))
+
+
+def mean_var(a):
+    """``(a.mean(), ss)`` of a 1-d float64 array ``a`` with at least one value, ``ss`` the sum of
+    squared deviations from the mean, so that ``ss / (n - ddof)`` is ``a.var(ddof=ddof)`` and its
+    square root ``a.std(ddof=ddof)`` to the last bit: NumPy's own steps (``_mean``, ``_var``: the
+    same pairwise sum, divided by the count; the deviations squared and summed) in one pass,
+    without its wrappers (about 5 us per call on a few hundred values).
+
+    >>> a = np.array([0.5, 1.0, -0.2, 0.8])
+    >>> m, ss = mean_var(a)
+    >>> bool(m == a.mean()), bool(np.sqrt(ss / 3) == a.std(ddof=1)), bool(ss / 4 == a.var())
+    (True, True, True)
+    """
+    n = a.size
+    mean = np.add.reduce(a) / n
+    dev = np.subtract(a, mean)
+    np.square(dev, out=dev)
+    return mean, np.add.reduce(dev)
 
 
 def t_sf(x, df) -> np.float64:

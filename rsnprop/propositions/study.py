@@ -33,7 +33,7 @@ from .evaluate import evaluate_spec
 from .plan import StudyPlan, load_plan
 from .result import PropositionResult
 from .secondary import secondary_evidence
-from .student_t import t_ppf
+from .student_t import mean_var, t_ppf
 
 __all__ = ["test_propositions", "sample_counts", "D_FAMILY"]
 
@@ -81,8 +81,7 @@ def test_propositions(clean_df, plan, *, multiverse=None, seed=None, secondary=T
 
     if not isinstance(plan, StudyPlan):
         plan = load_plan(plan)
-    extra = ["phase", "sector", "score_intl_approach", "cs_relational", "cs_informational",
-             *plan.auxiliary.rsn_use_columns]
+    extra = _extra_columns(plan, secondary)
     checks: dict = {}     # the invariance check of the primary data, reused by the multiverse
     spec = evaluate_spec(clean_df, plan, extra=extra, with_controls=plan.adjust_primary, bayes=secondary,
                          measurement_cache=checks)
@@ -112,8 +111,19 @@ def test_propositions(clean_df, plan, *, multiverse=None, seed=None, secondary=T
         language_invariance=language,
         plan=plan, propositions=props, joint=joint, auxiliary=auxiliary, continuous=continuous,
         measurement=meas,
-        descriptives=_descriptives(frame), effects=_effects(props, joint), multiverse=mv,
-        n=sample_counts(frame, clean_df), warnings=warnings_, seed=seed, source=source)
+        descriptives=_descriptives(frame, scores=spec.get("scores")), effects=_effects(props, joint), multiverse=mv,
+        n=sample_counts(frame, clean_df, bg=(spec.get("scores") or {}).get("bg")), warnings=warnings_, seed=seed, source=source)
+
+
+def _extra_columns(plan, secondary):
+    """The clean-data columns the analysis frame carries besides the scores and groups: those
+    the secondary evidence reads (phase, sector, ...), or none when it is not run - nothing
+    else reads them (a power replication builds its frame without them, 0.3-0.4 ms).  Under
+    multiple imputation they stay, since they decide whether the imputed frames share rows."""
+    if not secondary and plan.missing != "multiple_imputation":
+        return []
+    return ["phase", "sector", "score_intl_approach", "cs_relational", "cs_informational",
+            *plan.auxiliary.rsn_use_columns]
 
 
 def _verdicts(plan, spec):
@@ -162,11 +172,13 @@ def _add_secondary(props, joint, clean_df, plan, spec, latent, warnings_):
     return sec["continuous"], sec["auxiliary"]
 
 
-def _descriptives(frame, confidence=0.95):
+def _descriptives(frame, confidence=0.95, *, scores=None):
     """Mean, SD and ``confidence`` interval of each benefit and of D per group (the groups
-    in order, as ``frame.groupby("group", sort=True)`` gives them; on arrays)."""
-    labels = frame["group"].to_numpy(dtype=object)
-    columns = {benefit: frame[benefit].to_numpy(dtype=float, na_value=np.nan)
+    in order, as ``frame.groupby("group", sort=True)`` gives them; on arrays).  ``scores``: the
+    frame's score columns as float arrays when the caller has them
+    (:func:`rsnprop.propositions.prepare.score_arrays`)."""
+    labels = frame["group"].to_numpy(dtype=object) if scores is None or "group" not in scores else scores["group"]
+    columns = {benefit: frame[benefit].to_numpy(dtype=float, na_value=np.nan) if scores is None else scores[benefit]
                for benefit in ("relational", "informational", "D")}
     rows = []
     for group in sorted({g for g in labels if isinstance(g, str)}):
@@ -175,12 +187,21 @@ def _descriptives(frame, confidence=0.95):
             x = values[mask]
             x = x[~np.isnan(x)]
             n = x.size
-            mean = float(x.mean()) if n else math.nan
-            sd = float(x.std(ddof=1)) if n > 1 else math.nan
+            mean, sd = _mean_sd(x)
             half = t_ppf((1 + confidence) / 2, n - 1) * sd / math.sqrt(n) if n > 1 else math.nan
             rows.append({"group": group, "benefit": benefit if benefit != "D" else "relational - informational",
                          "n": n, "mean": mean, "sd": sd, "ci_lower": mean - half, "ci_upper": mean + half})
     return rows
+
+
+def _mean_sd(x):
+    """``(x.mean(), x.std(ddof=1))`` as floats (NaN without values, SD NaN with one), the
+    same bits from one pass (:func:`rsnprop.propositions.student_t.mean_var`)."""
+    n = x.size
+    if n < 2:
+        return (float(x.mean()) if n else math.nan), math.nan
+    mean, ss = mean_var(x)
+    return float(mean), float(np.sqrt(ss / (n - 1)))
 
 
 #: standardised mean differences, comparable on one forest-plot axis
@@ -241,12 +262,13 @@ def _tag(row, role, **extra):
     return r
 
 
-def sample_counts(frame, clean_df) -> dict:
+def sample_counts(frame, clean_df, *, bg=None) -> dict:
     """The ``n`` block of the result: rows used (``analysed``, per group ``n``) out of rows
     given (``n_total`` = clean-data rows; per group, the firms classified in it), and why
-    the others are left out (``unclassified``, ``missing_score``, ``excluded_by_rule``)."""
+    the others are left out (``unclassified``, ``missing_score``, ``excluded_by_rule``).
+    ``bg``: the frame's ``bg`` column as an array, when the caller has it."""
     c = frame.attrs["counts"]
-    bg = frame["bg"].to_numpy()
+    bg = frame["bg"].to_numpy() if bg is None else bg
     used = {"born_global": int((bg == 1).sum()), "traditional": int((bg == 0).sum())}
     return {"analysed": int(len(frame)), "n": int(len(frame)), "n_total": int(len(clean_df)),
             "input": int(len(clean_df)), **used, "bg_definition": c["bg_definition"],

@@ -144,7 +144,8 @@ class ItemMeta:
     (:func:`item_codes`; not to be changed by callers), ``attention``
     (:func:`attention_expected`), ``required``, ``reverse``, ``pii``, ``exclusive`` and
     ``show``: per item, its ``show_if`` conditions as ``(key, condition)`` with ``key =
-    (item, op, repr(value))``; each a dict by item id, in the instrument's order."""
+    (item, op, repr(value))``; each a dict by item id, in the instrument's order; ``read``: the
+    items some condition reads (a frozenset)."""
 
     def __init__(self, items):
         self.type = {i: str(item_attr(it, "type", "")) for i, it in items.items()}
@@ -158,6 +159,7 @@ class ItemMeta:
         self.show = {i: [((item_attr(c, "item"), str(item_attr(c, "op", "eq")),
                            repr(item_attr(c, "value"))), c) for c in show_conditions(it)]
                      for i, it in items.items()}
+        self.read = frozenset(key[0] for conds in self.show.values() for key, _ in conds)
 
 
 #: id of an instrument's ``items`` dict -> (that dict, its item objects, ItemMeta)
@@ -205,8 +207,10 @@ def _pattern_text(hits, codes):
         return np.array([" ".join(str(c) for c, h in zip(codes, row) if h) for row in hits],
                         dtype=object)
     key = hits.astype(np.int64) @ (np.int64(1) << np.arange(k, dtype=np.int64))
-    pats, inv = np.unique(key, return_inverse=True)
     names = [str(c) for c in codes]        # the text depends on the codes' str only
+    if k <= _TABLE_BITS:
+        return _pattern_table_text(key, names)
+    pats, inv = np.unique(key, return_inverse=True)
     memo = _pattern_memo(names)
     text = np.empty(len(pats), dtype=object)
     for m, b in enumerate(pats.tolist()):
@@ -220,6 +224,31 @@ def _pattern_text(hits, codes):
 #: tuple of the codes' str -> {pattern (bit j: code j): its text}, kept across studies (a
 #: study meets mostly the patterns of the one before); at most 64 code lists, 4096 patterns each
 _PATTERNS: dict = {}
+
+#: at most this many choices: the texts of the patterns in a table of 2 ** k (:func:`_pattern_table_text`)
+_TABLE_BITS = 12
+
+#: tuple of the codes' str -> (object array of the 2 ** k texts, bool array: which are written), kept
+#: across studies (at most 64 code lists)
+_TABLES: dict = {}
+
+
+def _pattern_table_text(key, names):
+    """The texts of the patterns ``key`` (ints below ``2 ** len(names)``) taken from the table of
+    every pattern's text of ``names``: the texts of the patterns met written once (the same
+    strings as :func:`_pattern_text`'s distinct patterns, without sorting the rows' patterns)."""
+    entry = _TABLES.get(tuple(names))
+    if entry is None:
+        if len(_TABLES) >= 64:
+            _TABLES.clear()
+        size = 1 << len(names)
+        entry = _TABLES[tuple(names)] = (np.empty(size, dtype=object), np.zeros(size, dtype=bool))
+    table, written = entry
+    new = np.flatnonzero((np.bincount(key, minlength=table.size) > 0) & ~written)
+    for b in new.tolist():
+        table[b] = " ".join(c for j, c in enumerate(names) if (b >> j) & 1)
+    written[new] = True
+    return table[key]
 
 
 def _pattern_memo(names) -> dict:

@@ -67,6 +67,9 @@ def export_frame(columns: dict) -> pd.DataFrame:
             if text is not None:
                 blocks.append((text, np.array([j], dtype=np.intp)))
                 continue
+            if _all_none(v):     # what the Series infers (object, None kept), without its 0.1 ms
+                by_dtype.setdefault(v.dtype, []).append((j, v))
+                continue
             s = pd.Series(v, copy=False)          # the dtype the constructor infers
             if not isinstance(s.dtype, np.dtype):  # an extension array: its own block
                 blocks.append((s.array, np.array([j], dtype=np.intp)))
@@ -114,6 +117,13 @@ def _text_dtype():
 # (pyarrow.pandas_compat): a process that forks workers (rsnprop power) hands both to them
 # with its imports, instead of each worker's first replication doing it
 _text_dtype()
+
+
+def _all_none(values) -> bool:
+    """Whether ``values`` is an object array of ``None`` only (a text item nobody answered):
+    a Series of it is an object column of those ``None`` (pandas infers no other dtype)."""
+    return (isinstance(values, np.ndarray) and values.dtype == object and values.ndim == 1
+            and all(x is None for x in values))
 
 
 def _text_array(values, dtype):

@@ -240,7 +240,7 @@ def _apply_routing(values, meta, consent, answering, n):
 
     held: dict = {}     # each condition once until the answers it reads are routed
     choices: dict = {}  # the codes chosen in each select_multiple column read (condition_holds)
-    read = {key[0] for conds in meta.show.values() for key, _ in conds}
+    read = meta.read    # the items a condition reads (once per instrument)
     later: dict = {}    # (gate, the conditions' arrays by identity) -> [mask, arrays, ids]
     for iid, conds in meta.show.items():
         if iid not in values or iid in ("consent",):
@@ -317,7 +317,9 @@ def _export_columns(values, meta, careless, sc, n, rng):
     ``duration_sec``, meta items, answers) with the rows in submission order (``perm``);
     durations follow the number of answers and the careless type."""
 
-    n_shown = _answered_count(values, n)
+    block, floats = _float_block(values, meta, n)
+    n_shown = _answered_count({c: v for c, v in values.items() if c not in floats}, n)
+    n_shown += len(floats) - np.isnan(block).sum(axis=0, dtype=np.int64)
     speed = np.exp(np.log(6.0) + 0.35 * rng.standard_normal(n))        # seconds per answer
     speed = np.where(careless == "speeder", 1.0 + rng.random(n), speed)
     speed = np.where(careless == "straightline", speed * 0.5, speed)
@@ -337,10 +339,22 @@ def _export_columns(values, meta, careless, sc, n, rng):
     meta_items = [i for i, t in meta.type.items() if t == "meta"]
     if "survey_year" in meta_items:
         out["survey_year"] = np.full(n, sc.facts.survey_year)
+    rows = dict(zip(floats, block[:, perm]))      # the float columns permuted as one block
     for iid in meta.type:
         if iid in values:
-            out[iid] = values[iid][perm]
+            out[iid] = rows[iid] if iid in rows else values[iid][perm]
     return out, perm
+
+
+def _float_block(values, meta, n):
+    """``(block, ids)``: the float64 columns of ``values`` (1-D, ``n`` rows), in the order of
+    ``meta.type``, as the rows of one array (``ids``: a dict of their ids, in that order)."""
+    ids = {c: None for c in meta.type if c in values and isinstance(values[c], np.ndarray)
+           and values[c].dtype == np.float64 and values[c].ndim == 1 and len(values[c]) == n}
+    block = np.empty((len(ids), n), dtype=np.float64)
+    for i, c in enumerate(ids):
+        block[i] = values[c]
+    return block, ids
 
 
 def _add_language(out, items, rng, shares, dif) -> None:
