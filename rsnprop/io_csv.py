@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
 __all__ = ["DELIMITERS", "detect_delimiter", "map_ascii", "parse_text_table", "start_parse", "take_parse",
@@ -119,36 +120,112 @@ def header_names(text: str, delim: str):
     return names
 
 
-def parse_text_table(data, names, delim: str, valid_utf8: bool, block_bytes: int):
+def parse_text_table(data, names, delim: str, valid_utf8: bool, block_bytes: int,
+                     numbers: bool = False):
     """Every column of the CSV bytes ``data`` (UTF-8, no byte-order mark, header ``names``)
     as dictionary-encoded text with pyarrow's multi-threaded reader, or None when pyarrow
-    refuses the file (see :func:`rsnprop.data.read_csv._read_csv_arrow`)."""
+    refuses the file (see :func:`rsnprop.data.read_csv._read_csv_arrow`).
+
+    ``numbers``: the columns whose first cells are all plain decimal numbers
+    (:func:`number_columns`) are parsed by pyarrow straight to float64 (what
+    :func:`rsnprop.data.read_cells._decide` gives such a column: the same parser), kept only
+    when every cell of them is empty or a finite number; otherwise (any other cell: ``NA``,
+    ``nan``, ``inf``, text) the file is parsed again, all text."""
     if data[:1] in (b"\n", b"\r"):
         return None      # blank lines before the header: pandas' rules
-    text_codes = pa.dictionary(pa.int32(), pa.string())
     # without a quote character in the file no value is quoted, so none holds a newline:
     # the reader then splits its blocks at the last newline instead of lexing every byte
     # of the file on one thread first, and parses without quote handling (the same cells)
     quoted = data.find(b'"') >= 0
-    try:
-        table = pcsv.read_csv(
-            pa.py_buffer(data),
-            read_options=pcsv.ReadOptions(block_size=block_bytes, encoding="utf8"),
-            parse_options=pcsv.ParseOptions(delimiter=delim, quote_char='"' if quoted else False,
-                                            double_quote=True, newlines_in_values=quoted,
-                                            ignore_empty_lines=True),
-            # dictionary columns: each block's distinct texts once, then codes (the
-            # conversion works on distinct values; less memory than a string per cell)
-            convert_options=pcsv.ConvertOptions(column_types={n: text_codes for n in names},
-                                                check_utf8=not valid_utf8,
-                                                strings_can_be_null=True,
-                                                quoted_strings_can_be_null=True,
-                                                null_values=[""]))
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError, ValueError):
-        return None
-    if table.column_names != names:
+    options = (pcsv.ReadOptions(block_size=block_bytes, encoding="utf8"),
+               pcsv.ParseOptions(delimiter=delim, quote_char='"' if quoted else False,
+                                 double_quote=True, newlines_in_values=quoted,
+                                 ignore_empty_lines=True))
+    floats = number_columns(data, names, options) if numbers else []
+    table = _parse_table(data, names, options, valid_utf8, floats)
+    if isinstance(table, pa.Table) and floats and not _finite(table, floats):
+        table = _NOT_A_NUMBER
+    if table is _NOT_A_NUMBER:      # a cell of a number column is not a number: all text
+        table = _parse_table(data, names, options, valid_utf8, [])
+    if not isinstance(table, pa.Table) or table.column_names != names:
         return None
     return table
+
+
+#: what :func:`_parse_table` returns when a cell of a float64 column is not a number
+_NOT_A_NUMBER = "not a number"
+
+
+def _parse_table(data, names, options, valid_utf8, floats):
+    """pyarrow's read of ``data`` with ``options`` (read, parse): the ``floats`` columns as
+    float64, the others dictionary-encoded text; None when pyarrow refuses the file,
+    :data:`_NOT_A_NUMBER` when a cell of a float64 column is not a number."""
+    text_codes = pa.dictionary(pa.int32(), pa.string())
+    kinds = dict.fromkeys(names, text_codes)
+    kinds.update(dict.fromkeys(floats, pa.float64()))
+    try:
+        return pcsv.read_csv(
+            pa.py_buffer(data), read_options=options[0], parse_options=options[1],
+            # dictionary columns: each block's distinct texts once, then codes (the
+            # conversion works on distinct values; less memory than a string per cell)
+            convert_options=pcsv.ConvertOptions(
+                column_types=kinds, check_utf8=not valid_utf8, strings_can_be_null=True,
+                quoted_strings_can_be_null=True, null_values=[""]))
+    except pa.ArrowInvalid as err:
+        return _NOT_A_NUMBER if floats and "conversion error to double" in str(err) else None
+    except (pa.ArrowNotImplementedError, UnicodeDecodeError, ValueError):
+        return None
+
+
+def _finite(table, floats) -> bool:
+    """True when no cell of the ``floats`` columns of ``table`` is NaN or infinite (texts
+    such as ``nan``, ``NaN``, ``inf`` or ``1e999``, which the cell rules treat otherwise)."""
+    for name in floats:
+        bad = pc.invert(pc.is_finite(table.column(name)))
+        if pc.any(bad, min_count=0).as_py():
+            return False
+    return True
+
+
+#: the head of a file that :func:`number_columns` reads
+NUMBER_SAMPLE_BYTES = 1 << 18
+
+#: a cell that makes its column a candidate for pyarrow's float parse
+_PLAIN_NUMBER_RE2 = r"^-?[0-9]+(\.[0-9]+)?$"
+
+
+def number_columns(data, names, options) -> list:
+    """The names among ``names`` whose cells in the first :data:`NUMBER_SAMPLE_BYTES` of the
+    CSV bytes ``data`` (whole lines; ``options``: pyarrow's read and parse options) are all
+    empty or plain decimal numbers (``-12``, ``3.5``), at least one a number.
+
+    Examples
+    --------
+    >>> opts = (pcsv.ReadOptions(), pcsv.ParseOptions())
+    >>> number_columns(b"a,b,c,d\\n1,x,,2.5\\n-3,4,,NA\\n", ["a", "b", "c", "d"], opts)
+    ['a']
+    """
+    head = bytes(data[:NUMBER_SAMPLE_BYTES])
+    if len(head) < len(data):
+        head = head[:head.rfind(b"\n") + 1]
+    try:
+        table = pcsv.read_csv(pa.py_buffer(head), read_options=options[0],
+                              parse_options=options[1],
+                              convert_options=pcsv.ConvertOptions(
+                                  column_types={n: pa.string() for n in names},
+                                  strings_can_be_null=True, quoted_strings_can_be_null=True,
+                                  null_values=[""]))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError, ValueError):
+        return []
+    if table.column_names != names or not table.num_rows:
+        return []
+    out = []
+    for name in names:
+        col = table.column(name)
+        if col.null_count < len(col) and pc.all(pc.match_substring_regex(
+                col, _PLAIN_NUMBER_RE2), min_count=0).as_py() is not False:
+            out.append(name)
+    return out
 
 
 class _Parse:
@@ -202,7 +279,7 @@ def _parse_mapped(path: Path, min_bytes: int, block_bytes: int):
     names = header_names(text, delim)
     if names is None:
         return None
-    return text, delim, parse_text_table(mapped, names, delim, True, block_bytes)
+    return text, delim, parse_text_table(mapped, names, delim, True, block_bytes, numbers=True)
 
 
 def start_parse(path, *, min_bytes: int, block_bytes: int) -> bool:

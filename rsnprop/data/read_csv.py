@@ -18,6 +18,7 @@ import warnings
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from ..errors import DataFileError, DataQualityWarning
 from ..io_csv import (
@@ -169,7 +170,9 @@ def _read_mapped_ascii(path: Path, delimiter, decimal, missing_tokens):
     (:func:`rsnprop.io_csv.start_parse`) is taken when it used the delimiter detected here:
     the same call on the same bytes."""
     early = take_parse(path, _ARROW_MIN_BYTES, _BLOCK_BYTES)
-    if early is not None and early[1] == (delimiter or early[1]):
+    numbers = _numbers_as_parsed(decimal, missing_tokens)
+    if early is not None and early[1] == (delimiter or early[1]) \
+            and (numbers or early[2] is None or not _has_numbers(early[2])):
         text, delim, table = early
         if delimiter is None:
             _check_header_delimiter(text, delim, path)
@@ -188,11 +191,23 @@ def _read_mapped_ascii(path: Path, delimiter, decimal, missing_tokens):
     delim = delimiter or (detect_delimiter(text) if path.suffix.lower() != ".tsv" else "\t")
     if delimiter is None:
         _check_header_delimiter(text, delim, path)
-    tables = [_read_csv_arrow(mapped, text, "utf-8", delim, valid_utf8=True)]
+    tables = [_read_csv_arrow(mapped, text, "utf-8", delim, valid_utf8=True, numbers=numbers)]
     del mapped
     if tables[0] is None:
         return None
     return _arrow_frame(tables, "utf-8", delim, decimal, missing_tokens)
+
+
+def _numbers_as_parsed(decimal, missing_tokens) -> bool:
+    """True when columns that pyarrow parsed to numbers (:func:`rsnprop.io_csv.number_columns`)
+    are what the cell rules give: numbers with a decimal point (``decimal`` None or ``"."``)
+    and no missing-value token that could be a number (one without a digit cannot)."""
+    return decimal != "," and not any(ch.isdigit() for tok in missing_tokens or () for ch in tok)
+
+
+def _has_numbers(table) -> bool:
+    """True when a column of the parsed ``table`` is numbers, not text."""
+    return any(pa.types.is_floating(t) for t in table.schema.types)
 
 
 def _map_ascii(path: Path):
@@ -275,7 +290,8 @@ def _decode(raw: bytes, enc: str, path):
 
 
 
-def _read_csv_arrow(raw: bytes, text: str, enc: str, delim: str, valid_utf8=False):
+def _read_csv_arrow(raw: bytes, text: str, enc: str, delim: str, valid_utf8=False,
+                    numbers=False):
     """All columns as text with ``pyarrow.csv``, dictionary-encoded (None: let pandas read
     the file).
 
@@ -285,7 +301,8 @@ def _read_csv_arrow(raw: bytes, text: str, enc: str, delim: str, valid_utf8=Fals
     ``pd.read_csv(sep=delim, dtype=str, keep_default_na=False, na_values=[""])``:
     empty -> missing, everything else verbatim. ``valid_utf8``: the bytes are known to be
     valid UTF-8 (pyarrow's check of every cell skipped; an invalid file is still refused by
-    it otherwise).
+    it otherwise). ``numbers``: the columns whose first cells are numbers parsed as
+    numbers (:func:`rsnprop.io_csv.parse_text_table`).
     """
 
     if len(raw) < _ARROW_MIN_BYTES:
@@ -298,7 +315,7 @@ def _read_csv_arrow(raw: bytes, text: str, enc: str, delim: str, valid_utf8=Fals
         data = raw[3:] if raw[:3] == b"\xef\xbb\xbf" else raw
     else:
         data = text.encode("utf-8")     # the whole text (only UTF-8 comes as a head)
-    return parse_text_table(data, names, delim, valid_utf8, _BLOCK_BYTES)
+    return parse_text_table(data, names, delim, valid_utf8, _BLOCK_BYTES, numbers=numbers)
 
 
 

@@ -1,0 +1,177 @@
+"""Number columns parsed by pyarrow straight to float64 (:func:`rsnprop.io_csv.number_columns`,
+``parse_text_table(numbers=True)``): the frame, the decimal-comma columns and the missing-token
+counts are exactly those of the all-text parse, whatever the cells after the sampled head
+(``NA``, ``nan``, ``inf``, spaces, signs, exponents, junk), and the numbers are not used when
+the rules would read the cells otherwise (a decimal comma, a token that is a number)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+from conftest import assert_same_read
+
+from rsnprop import io_csv
+from rsnprop.data import read as rd
+from rsnprop.data import read_cells, read_csv
+
+ODD_CELLS = ["NA", " NA ", "nan", "NaN", "inf", "-inf", "Infinity", "1e400", " 4 ", "\t4",
+             "+3", "1e3", "1E+3", "-0", "-.5", "5.", "abc", " ", "#N/A", "NULL",
+             "9007199254740993", "0.1000000000000000055511151231257827", "2.5e-3", "00012",
+             "1_0", "0x10", "1d3", "."]
+
+
+@pytest.fixture
+def small(monkeypatch):
+    """The fast reader for small files, small blocks, a small sampled head."""
+    monkeypatch.setattr(read_csv, "_ARROW_MIN_BYTES", 0)
+    monkeypatch.setattr(read_csv, "_BLOCK_BYTES", 2048)
+    monkeypatch.setattr(io_csv, "NUMBER_SAMPLE_BYTES", 1024)
+    yield
+    io_csv._STARTED.clear()
+
+
+def _frame(rng, n=600):
+    likert = rng.integers(1, 8, n).astype(float)
+    df = pd.DataFrame({
+        "id": [f"R{i:05d}" for i in range(n)],
+        "rel_1": likert,
+        "rel_2": np.where(rng.random(n) < 0.2, np.nan, likert[::-1]),
+        "share": np.round(rng.random(n) * 100, 3),
+        "count": rng.integers(0, 50, n),
+        "text": rng.choice(["a b", "c", ""], n),
+    })
+    return df
+
+
+def _csv(df, cells=()):
+    """The frame as CSV text with ``cells`` ``(row, column, text)`` written verbatim."""
+    out = df.astype(object).where(df.notna(), "").astype(str)
+    for row, col, text in cells:
+        out.loc[row, col] = text
+    return out.to_csv(index=False)
+
+
+def _convert(data, numbers, decimal=None, tokens=read_cells.MISSING_TOKENS):
+    names = io_csv.header_names(data.decode(), ",")
+    table = io_csv.parse_text_table(data, names, ",", True, 2048, numbers=numbers)
+    kinds = [str(t) for t in table.schema.types]
+    df, comma, counts = read_cells._convert_table(table, decimal, tokens)
+    return df, comma, counts, kinds
+
+
+def _same_conversion(data, **kw):
+    a = _convert(data, True, **kw)
+    b = _convert(data, False, **kw)
+    pd.testing.assert_frame_equal(a[0], b[0], check_exact=True)
+    assert [str(t) for t in a[0].dtypes] == [str(t) for t in b[0].dtypes]
+    assert a[1:3] == b[1:3]
+    assert "double" not in b[3]
+    return a[3]
+
+
+def test_number_columns_of_the_head():
+    opts = (io_csv.pcsv.ReadOptions(), io_csv.pcsv.ParseOptions())
+    data = b"a,b,c,d,e\n1,x,,2.5,-3\n-3,4,,NA,+4\n"
+    assert io_csv.number_columns(data, list("abcde"), opts) == ["a"]
+    assert io_csv.number_columns(b"a,b\n", ["a", "b"], opts) == []
+
+
+def test_plain_numbers_are_parsed_as_floats(small):
+    data = _csv(_frame(np.random.default_rng(1))).encode()
+    kinds = _same_conversion(data)
+    assert kinds.count("double") == 4        # rel_1, rel_2, share, count: the fast path ran
+
+
+@pytest.mark.parametrize("cell", ODD_CELLS)
+@pytest.mark.parametrize("col", ["rel_1", "rel_2", "count"])
+def test_a_cell_after_the_head_reads_the_same(small, cell, col):
+    data = _csv(_frame(np.random.default_rng(2)), [(500, col, cell)]).encode()
+    kinds = _same_conversion(data)
+    finite = cell.strip() not in ("NA", "nan", "NaN", "inf", "-inf", "Infinity", "1e400",
+                                  "abc", "", "#N/A", "NULL", "1_0", "0x10", "1d3", ".")
+    assert ("double" in kinds) == finite       # numbers kept only when every cell is one
+
+
+def test_random_number_texts_read_the_same(small):
+    rng = np.random.default_rng(3)
+    parts = ["", "-", "+", " "], ["0", "7", "12", "007", "123456789012345678"], \
+        ["", ".", ".5", ".25", ".0001", ".333333333333333333"], \
+        ["", "e3", "E-2", "e+308", "e-400", "e999"], ["", " ", "\t"]
+    for _ in range(8):
+        cells = ["".join(rng.choice(p) for p in parts) for _ in range(12)]
+        edits = [(500 + i, "share", c) for i, c in enumerate(cells)]
+        _same_conversion(_csv(_frame(rng), edits).encode())
+
+
+def test_whole_numbers_without_missing_cells_are_int64(small):
+    df = _frame(np.random.default_rng(4))
+    df["rel_1"] = 2.0 ** 53 - np.arange(len(df))
+    data = _csv(df, [(100, "count", "-0"), (200, "count", "+0")]).encode()
+    kinds = _same_conversion(data)
+    assert kinds.count("double") == 4
+    out = _convert(data, True)[0]
+    assert str(out["count"].dtype) == "int64" and str(out["rel_1"].dtype) == "float64"
+
+
+def _read(path, **kw):
+    return rd.read_table(path, **kw)
+
+
+@pytest.mark.parametrize("kw", [{}, {"decimal": "."}, {"decimal": ","},
+                                {"missing_tokens": ("-99", "NA")}, {"missing_tokens": ()},
+                                {"missing_tokens": ("4",)}])
+def test_read_table_equals_the_text_parse(small, tmp_path, monkeypatch, kw):
+    df = _frame(np.random.default_rng(5))
+    path = tmp_path / "x.csv"
+    path.write_text(_csv(df, [(300, "rel_2", "-99"), (400, "rel_1", "NA")]))
+    fast = _read(path, **kw)
+    monkeypatch.setattr(io_csv, "number_columns", lambda *a: [])
+    assert_same_read(fast, _read(path, **kw))
+
+
+def test_tokens_that_are_numbers_are_counted(small, tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text(_csv(_frame(np.random.default_rng(6)), [(300, "rel_2", "-99")]))
+    df = _read(path, missing_tokens=("-99",))
+    assert df.attrs["rsnprop_read"]["missing_tokens"] == {"-99": 1}
+    assert np.isnan(df.loc[300, "rel_2"])
+
+
+def test_early_numbers_not_taken_for_a_number_token(small, tmp_path, monkeypatch):
+    monkeypatch.setattr(io_csv, "EARLY_MIN_BYTES", 0)
+    path = tmp_path / "x.csv"
+    path.write_text(_csv(_frame(np.random.default_rng(7)), [(300, "rel_2", "-99")]))
+    plain = _read(path, missing_tokens=("-99",))
+    calls = []
+    real = read_csv._read_csv_arrow
+    monkeypatch.setattr(read_csv, "_read_csv_arrow",
+                        lambda *a, **k: calls.append(k.get("numbers")) or real(*a, **k))
+    assert io_csv.start_parse(path, min_bytes=0, block_bytes=2048)
+    assert_same_read(_read(path, missing_tokens=("-99",)), plain)
+    assert calls == [False]         # the early table (numbers) was not used
+    assert io_csv.start_parse(path, min_bytes=0, block_bytes=2048)
+    assert_same_read(_read(path), _read(path))
+    assert calls == [False, True]   # the early table was used; then a parse of its own
+
+
+def test_a_malformed_file_is_parsed_once(small, monkeypatch):
+    data = (_csv(_frame(np.random.default_rng(8))) + "R9,1\n").encode()
+    calls = []
+    real = io_csv._parse_table
+    monkeypatch.setattr(io_csv, "_parse_table", lambda *a: calls.append(a[-1]) or real(*a))
+    assert io_csv.parse_text_table(data, io_csv.header_names(data.decode(), ","), ",", True,
+                                   2048, numbers=True) is None
+    assert len(calls) == 1 and calls[0]          # a parse error is not a cell's: no text parse
+
+
+def test_float_column_kinds():
+    col = pa.chunked_array([pa.array([1.0, 2.0]), pa.array([3.0, None])])
+    assert read_cells._float_column(col)[0] == "column"
+    out = read_cells._float_column(pa.chunked_array([pa.array([1.0, -0.0, 2.0 ** 53 - 1])]))
+    assert str(out.dtype) == "int64" and out.tolist() == [1, 0, 2 ** 53 - 1]
+    assert read_cells._float_column(pa.chunked_array([pa.array([2.0 ** 53])]))[0] == "column"
+    block = np.full(4, 7.0)
+    read_cells._copy_chunks(col, block)
+    assert block[:3].tolist() == [1.0, 2.0, 3.0] and np.isnan(block[3])
