@@ -175,3 +175,13 @@ def test_float_column_kinds():
     block = np.full(4, 7.0)
     read_cells._copy_chunks(col, block)
     assert block[:3].tolist() == [1.0, 2.0, 3.0] and np.isnan(block[3])
+
+
+def test_finite_check():
+    def table(*values):
+        return pa.table({"a": pa.array(values, pa.float64())})
+    assert io_csv._finite(table(1.0, None, -2.5), ["a"])
+    assert io_csv._finite(table(None, None), ["a"])
+    for bad in (float("nan"), float("inf"), float("-inf")):
+        assert not io_csv._finite(table(1.0, bad, None), ["a"])
+    assert not io_csv._finite(table(1e308, 1e308), ["a"])     # overflow: text parse (safe)
