@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import mmap
 import os
 import re
@@ -31,7 +30,6 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
 __all__ = ["DELIMITERS", "detect_delimiter", "map_ascii", "parse_text_table", "start_parse", "take_parse",
@@ -129,9 +127,10 @@ def parse_text_table(data, names, delim: str, valid_utf8: bool, block_bytes: int
 
     ``numbers``: the columns whose first cells are all plain decimal numbers
     (:func:`number_columns`) are parsed by pyarrow straight to float64 (what
-    :func:`rsnprop.data.read_cells._decide` gives such a column: the same parser), kept only
-    when every cell of them is empty or a finite number; otherwise (any other cell: ``NA``,
-    ``nan``, ``inf``, text) the file is parsed again, all text."""
+    :func:`rsnprop.data.read_cells._decide` gives such a column: the same parser); when a
+    cell of them is not a number pyarrow reads (``NA``, text) the file is parsed again, all
+    text. Cells that pyarrow reads as NaN or infinite (``nan``, ``inf``) are the reader's to
+    find (:func:`rsnprop.data.read_cells.numbers_finite`)."""
     if data[:1] in (b"\n", b"\r"):
         return None      # blank lines before the header: pandas' rules
     # without a quote character in the file no value is quoted, so none holds a newline:
@@ -142,10 +141,8 @@ def parse_text_table(data, names, delim: str, valid_utf8: bool, block_bytes: int
                pcsv.ParseOptions(delimiter=delim, quote_char='"' if quoted else False,
                                  double_quote=True, newlines_in_values=quoted,
                                  ignore_empty_lines=True))
-    floats = number_columns(data, names, options) if numbers else []
+    floats = number_columns(data, names, delim, quoted) if numbers else []
     table = _parse_table(data, names, options, valid_utf8, floats)
-    if isinstance(table, pa.Table) and floats and not _finite(table, floats):
-        table = _NOT_A_NUMBER
     if table is _NOT_A_NUMBER:      # a cell of a number column is not a number: all text
         table = _parse_table(data, names, options, valid_utf8, [])
     if not isinstance(table, pa.Table) or table.column_names != names:
@@ -178,57 +175,38 @@ def _parse_table(data, names, options, valid_utf8, floats):
         return None
 
 
-def _finite(table, floats) -> bool:
-    """True when no cell of the ``floats`` columns of ``table`` is NaN or infinite (texts
-    such as ``nan``, ``NaN``, ``inf`` or ``1e999``, which the cell rules treat otherwise).
-    One sum per column: a NaN or an infinity makes it NaN or infinite (a sum of finite
-    numbers that overflows only sends the file to the text parse)."""
-    for name in floats:
-        total = pc.sum(table.column(name), min_count=0).as_py()
-        if not math.isfinite(total):
-            return False
-    return True
-
-
 #: the head of a file that :func:`number_columns` reads
-NUMBER_SAMPLE_BYTES = 1 << 18
+NUMBER_SAMPLE_BYTES = 1 << 16
 
 #: a cell that makes its column a candidate for pyarrow's float parse
-_PLAIN_NUMBER_RE2 = r"^-?[0-9]+(\.[0-9]+)?$"
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 
 
-def number_columns(data, names, options) -> list:
-    """The names among ``names`` whose cells in the first :data:`NUMBER_SAMPLE_BYTES` of the
-    CSV bytes ``data`` (whole lines; ``options``: pyarrow's read and parse options) are all
-    empty or plain decimal numbers (``-12``, ``3.5``), at least one a number.
+def number_columns(data, names, delim: str, quoted: bool) -> list:
+    """The names among ``names`` (the header of the CSV bytes ``data``) whose cells in the
+    first :data:`NUMBER_SAMPLE_BYTES` of ``data`` (whole lines; ``quoted``: with quote
+    handling) are all empty or plain decimal numbers (``-12``, ``3.5``), at least one a
+    number. A guess only (pyarrow then parses these columns to numbers, and any other cell
+    in them makes the whole file text again); ASCII or UTF-8 bytes.
 
     Examples
     --------
-    >>> opts = (pcsv.ReadOptions(), pcsv.ParseOptions())
-    >>> number_columns(b"a,b,c,d\\n1,x,,2.5\\n-3,4,,NA\\n", ["a", "b", "c", "d"], opts)
+    >>> number_columns(b"a,b,c,d\\n1,x,,2.5\\n-3,4,,NA\\n", ["a", "b", "c", "d"], ",", False)
     ['a']
     """
     head = bytes(data[:NUMBER_SAMPLE_BYTES])
     if len(head) < len(data):
         head = head[:head.rfind(b"\n") + 1]
+    quoting = csv.QUOTE_MINIMAL if quoted else csv.QUOTE_NONE
     try:
-        table = pcsv.read_csv(pa.py_buffer(head), read_options=options[0],
-                              parse_options=options[1],
-                              convert_options=pcsv.ConvertOptions(
-                                  column_types={n: pa.string() for n in names},
-                                  strings_can_be_null=True, quoted_strings_can_be_null=True,
-                                  null_values=[""]))
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError, ValueError):
+        rows = [r for r in csv.reader(io.StringIO(head.decode("utf-8", "replace")),
+                                      delimiter=delim, quoting=quoting) if r][1:]
+    except csv.Error:
         return []
-    if table.column_names != names or not table.num_rows:
+    if not rows or any(len(r) != len(names) for r in rows):
         return []
-    out = []
-    for name in names:
-        col = table.column(name)
-        if col.null_count < len(col) and pc.all(pc.match_substring_regex(
-                col, _PLAIN_NUMBER_RE2), min_count=0).as_py() is not False:
-            out.append(name)
-    return out
+    return [name for name, cells in zip(names, zip(*rows))
+            if any(cells) and all(not c or _PLAIN_NUMBER.fullmatch(c) for c in cells)]
 
 
 class _Parse:

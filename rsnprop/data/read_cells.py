@@ -371,6 +371,19 @@ def _convert_table(table, decimal, tokens=MISSING_TOKENS):
 
 
 
+def numbers_finite(table) -> bool:
+    """True when no cell of the float64 columns of ``table`` (pyarrow's numbers:
+    :func:`rsnprop.io_csv.number_columns`) is NaN or infinite, texts such as ``nan``,
+    ``NaN``, ``inf`` or ``1e999`` that the rules treat otherwise. One sum per column: a NaN
+    or an infinity makes it NaN or infinite (a sum of finite numbers that overflows only
+    sends the file to the text parse)."""
+    for col in table.columns:
+        if pa.types.is_floating(col.type) \
+                and not math.isfinite(pc.sum(col, min_count=0).as_py()):
+            return False
+    return True
+
+
 def _float_column(col):
     """The kind of a column that pyarrow parsed as float64 (every cell empty or a finite
     number: :func:`rsnprop.io_csv.parse_text_table`), as :func:`_decide` decides the same

@@ -35,6 +35,7 @@ from .read_cells import (
     _blank_missing_tokens,
     _check_header,
     _convert_table,
+    numbers_finite,
     to_numeric_columns,
 )
 
@@ -150,9 +151,14 @@ def _read_csv(path: Path, *, encoding=None, delimiter=None, decimal=None,
 
 
 
-def _arrow_frame(tables, enc, delim, decimal, missing_tokens):
+def _arrow_frame(tables, enc, delim, decimal, missing_tokens, numbers=False):
     """The frame of the text table popped from ``tables`` (the conversion then holds the only
-    reference and releases it column by column), with its read info."""
+    reference and releases it column by column), with its read info; None when a column of
+    it is pyarrow's numbers (:func:`rsnprop.io_csv.number_columns`) and these are not what
+    the rules give (``numbers`` false: :func:`_numbers_as_parsed`; or a cell NaN or
+    infinite, as ``nan`` or ``inf`` are parsed): the file is then parsed again, all text."""
+    if _has_numbers(tables[0]) and not (numbers and numbers_finite(tables[0])):
+        return None
     df, comma_cols, counts = _convert_table(tables.pop(), decimal, missing_tokens)
     df.attrs["rsnprop_read"] = {"format": "csv", "encoding": enc, "delimiter": delim,
                                 "decimal_comma_columns": comma_cols, "missing_tokens": counts}
@@ -171,16 +177,18 @@ def _read_mapped_ascii(path: Path, delimiter, decimal, missing_tokens):
     the same call on the same bytes."""
     early = take_parse(path, _ARROW_MIN_BYTES, _BLOCK_BYTES)
     numbers = _numbers_as_parsed(decimal, missing_tokens)
-    if early is not None and early[1] == (delimiter or early[1]) \
-            and (numbers or early[2] is None or not _has_numbers(early[2])):
-        text, delim, table = early
+    if early is not None and early[1] == (delimiter or early[1]):
+        (text, delim, table), early = early, None
         if delimiter is None:
             _check_header_delimiter(text, delim, path)
-        tables = [table]
-        del early, table
-        if tables[0] is None:
+        if table is None:
             return None
-        return _arrow_frame(tables, "utf-8", delim, decimal, missing_tokens)
+        tables = [table]
+        del table
+        df = _arrow_frame(tables, "utf-8", delim, decimal, missing_tokens, numbers)
+        if df is not None:
+            return df
+        numbers = False       # its number columns are not the rules' numbers: all text
     del early
     mapped = _map_ascii(path)
     if mapped is None:
@@ -191,11 +199,16 @@ def _read_mapped_ascii(path: Path, delimiter, decimal, missing_tokens):
     delim = delimiter or (detect_delimiter(text) if path.suffix.lower() != ".tsv" else "\t")
     if delimiter is None:
         _check_header_delimiter(text, delim, path)
-    tables = [_read_csv_arrow(mapped, text, "utf-8", delim, valid_utf8=True, numbers=numbers)]
-    del mapped
-    if tables[0] is None:
-        return None
-    return _arrow_frame(tables, "utf-8", delim, decimal, missing_tokens)
+    df = None
+    for numbers in ([True, False] if numbers else [False]):   # all text when not numbers
+        tables = [_read_csv_arrow(mapped, text, "utf-8", delim, valid_utf8=True,
+                                  numbers=numbers)]
+        if tables[0] is None:
+            return None
+        df = _arrow_frame(tables, "utf-8", delim, decimal, missing_tokens, numbers)
+        if df is not None:
+            break
+    return df
 
 
 def _numbers_as_parsed(decimal, missing_tokens) -> bool:
