@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from conftest import assert_same_read
 
 from rsnprop import io_csv
@@ -201,3 +203,34 @@ def test_nan_or_infinite_cells_read_as_text(small, tmp_path, monkeypatch, cell):
     assert calls == [True, False]          # numbers parsed, then all text
     monkeypatch.setattr(io_csv, "number_columns", lambda *a: [])
     assert_same_read(fast, _read(path))
+
+
+_first_cell = st.sampled_from(["", " ", "NA", "B001", "2025-03-02 08:18:53", "1", "2,5", "+4",
+                               "1e3", "inf", "nan", "1.234,5", "x y", "\u0663", "0x10", "-"])
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_first_cell, min_size=1, max_size=5),
+       st.lists(st.sampled_from(["1", "2.5", "3,5", "abc", "", "7"]), min_size=1, max_size=8),
+       st.sampled_from([None, ",", "."]))
+def test_first_value_check_decides_as_the_patterns(first, rest, decimal):
+    """``_decide`` with its look at the first value (many distinct values) gives what it gives
+    without it, for columns whose first cells are ids, numbers, blanks or tokens."""
+    cells = first + rest
+    dictionary = pa.array(list(dict.fromkeys(cells)), pa.string())
+    codes = np.array([list(dictionary.to_pylist()).index(c) for c in cells], dtype=np.int32)
+    codes[[i for i, c in enumerate(cells) if c == "NA"]] = -1
+    old = read_cells._MANY_VALUES
+    try:
+        read_cells._MANY_VALUES = 0
+        a = read_cells._decide(dictionary, codes, decimal)
+        read_cells._MANY_VALUES = 1 << 62
+        b = read_cells._decide(dictionary, codes, decimal)
+    finally:
+        read_cells._MANY_VALUES = old
+    if a is None or b is None:
+        assert a is None and b is None
+        return
+    (ta, va, ca), (tb, vb, cb) = a[0], b[0]
+    assert (ta, a[1], list(ca)) == (tb, b[1], list(cb))
+    assert pd.Series(va).equals(pd.Series(vb))
