@@ -1,6 +1,9 @@
 """Reading CSV files: encoding and delimiter detected, the header and the row widths
 checked, big UTF-8 files read by pyarrow's multi-threaded reader (the same cells as pandas
-gives), every cell as text first (:mod:`.read_cells` converts the numeric columns).
+gives), every cell as text first (:mod:`.read_cells` converts the numeric columns). A big
+ASCII file's columns whose first cells are plain numbers are parsed by pyarrow straight to
+numbers, the values the rules give them; any cell that is not a finite number in them, a
+decimal comma or a missing-value token with a digit sends the file to the all-text parse.
 
 Examples
 --------
