@@ -128,8 +128,8 @@ def parse_text_table(data, names, delim: str, valid_utf8: bool, block_bytes: int
     ``numbers``: the columns whose first cells are all plain decimal numbers
     (:func:`number_columns`) are parsed by pyarrow straight to float64 (what
     :func:`rsnprop.data.read_cells._decide` gives such a column: the same parser); when a
-    cell of them is not a number pyarrow reads (``NA``, text) the file is parsed again, all
-    text. Cells that pyarrow reads as NaN or infinite (``nan``, ``inf``) are the reader's to
+    cell of them is not a number pyarrow reads (``NA``, text) the file is parsed again with
+    that column as text, and if another such cell turns up, all text. Cells that pyarrow reads as NaN or infinite (``nan``, ``inf``) are the reader's to
     find (:func:`rsnprop.data.read_cells.numbers_finite`)."""
     if data[:1] in (b"\n", b"\r"):
         return None      # blank lines before the header: pandas' rules
@@ -143,21 +143,31 @@ def parse_text_table(data, names, delim: str, valid_utf8: bool, block_bytes: int
                                  ignore_empty_lines=True))
     floats = number_columns(data, names, delim, quoted) if numbers else []
     table = _parse_table(data, names, options, valid_utf8, floats)
-    if table is _NOT_A_NUMBER:      # a cell of a number column is not a number: all text
+    if isinstance(table, _NotANumber) and table.column in floats:
+        # one column's cell (a late NA, a typo): that column text, the others numbers still
+        floats = [name for name in floats if name != table.column]
+        table = _parse_table(data, names, options, valid_utf8, floats)
+    if isinstance(table, _NotANumber):      # (again) a cell not a number: all text
         table = _parse_table(data, names, options, valid_utf8, [])
     if not isinstance(table, pa.Table) or table.column_names != names:
         return None
     return table
 
 
-#: what :func:`_parse_table` returns when a cell of a float64 column is not a number
-_NOT_A_NUMBER = "not a number"
+class _NotANumber:
+    """What :func:`_parse_table` returns when a cell of a float64 column is not a number:
+    ``column``, the column pyarrow names (None when its message does not say)."""
+
+    def __init__(self, message: str, names):
+        found = re.search(r"CSV column #(\d+)", message)
+        k = int(found.group(1)) if found else -1
+        self.column = names[k] if 0 <= k < len(names) else None
 
 
 def _parse_table(data, names, options, valid_utf8, floats):
     """pyarrow's read of ``data`` with ``options`` (read, parse): the ``floats`` columns as
-    float64, the others dictionary-encoded text; None when pyarrow refuses the file,
-    :data:`_NOT_A_NUMBER` when a cell of a float64 column is not a number."""
+    float64, the others dictionary-encoded text; None when pyarrow refuses the file, a
+    :class:`_NotANumber` when a cell of a float64 column is not a number."""
     text_codes = pa.dictionary(pa.int32(), pa.string())
     kinds = dict.fromkeys(names, text_codes)
     kinds.update(dict.fromkeys(floats, pa.float64()))
@@ -170,7 +180,9 @@ def _parse_table(data, names, options, valid_utf8, floats):
                 column_types=kinds, check_utf8=not valid_utf8, strings_can_be_null=True,
                 quoted_strings_can_be_null=True, null_values=[""]))
     except pa.ArrowInvalid as err:
-        return _NOT_A_NUMBER if floats and "conversion error to double" in str(err) else None
+        if floats and "conversion error to double" in str(err):
+            return _NotANumber(str(err), names)
+        return None
     except (pa.ArrowNotImplementedError, UnicodeDecodeError, ValueError):
         return None
 

@@ -95,7 +95,10 @@ def test_a_cell_after_the_head_reads_the_same(small, cell, col):
     kinds = _same_conversion(data)
     finite = cell.strip() not in ("NA", "nan", "NaN", "inf", "-inf", "Infinity", "1e400",
                                   "abc", "", "#N/A", "NULL", "1_0", "0x10", "1d3", ".")
-    assert ("double" in kinds) == finite       # numbers kept only when every cell is one
+    # that column numbers only when every cell is one (the others numbers either way, or all
+    # text after a NaN or infinite cell)
+    assert (kinds[["id", "rel_1", "rel_2", "share", "count", "text"].index(col)] == "double") \
+        == finite
 
 
 def test_random_number_texts_read_the_same(small):
@@ -234,3 +237,37 @@ def test_first_value_check_decides_as_the_patterns(first, rest, decimal):
     (ta, va, ca), (tb, vb, cb) = a[0], b[0]
     assert (ta, a[1], list(ca)) == (tb, b[1], list(cb))
     assert pd.Series(va).equals(pd.Series(vb))
+
+
+def _spy_floats(monkeypatch):
+    calls = []
+    real = io_csv._parse_table
+    monkeypatch.setattr(io_csv, "_parse_table",
+                        lambda *a: calls.append(sorted(a[-1])) or real(*a))
+    return calls
+
+
+def test_one_bad_column_is_parsed_again_as_text(small, monkeypatch):
+    data = _csv(_frame(np.random.default_rng(10)), [(500, "rel_2", "NA")]).encode()
+    calls = _spy_floats(monkeypatch)
+    kinds = _same_conversion(data)
+    numbers = ["count", "rel_1", "rel_2", "share"]
+    assert calls[:2] == [numbers, ["count", "rel_1", "share"]]
+    assert kinds.count("double") == 3
+
+
+def test_two_bad_columns_are_parsed_again_all_text(small, monkeypatch):
+    data = _csv(_frame(np.random.default_rng(11)),
+                [(450, "rel_1", "abc"), (520, "count", "N/A")]).encode()
+    calls = _spy_floats(monkeypatch)
+    kinds = _same_conversion(data)
+    assert len(calls[0]) == 4 and len(calls[1]) == 3 and calls[2] == []
+    assert "double" not in kinds
+
+
+def test_not_a_number_names_the_column():
+    names = ["a", "b", "c"]
+    assert io_csv._NotANumber("In CSV column #1: CSV conversion error to double: x",
+                              names).column == "b"
+    assert io_csv._NotANumber("CSV conversion error to double", names).column is None
+    assert io_csv._NotANumber("In CSV column #7: CSV conversion error", names).column is None
