@@ -119,36 +119,106 @@ def header_names(text: str, delim: str):
     return names
 
 
-def parse_text_table(data, names, delim: str, valid_utf8: bool, block_bytes: int):
+def parse_text_table(data, names, delim: str, valid_utf8: bool, block_bytes: int,
+                     numbers: bool = False):
     """Every column of the CSV bytes ``data`` (UTF-8, no byte-order mark, header ``names``)
     as dictionary-encoded text with pyarrow's multi-threaded reader, or None when pyarrow
-    refuses the file (see :func:`rsnprop.data.read_csv._read_csv_arrow`)."""
+    refuses the file (see :func:`rsnprop.data.read_csv._read_csv_arrow`).
+
+    ``numbers``: the columns whose first cells are all plain decimal numbers
+    (:func:`number_columns`) are parsed by pyarrow straight to float64 (what
+    :func:`rsnprop.data.read_cells._decide` gives such a column: the same parser); when a
+    cell of them is not a number pyarrow reads (``NA``, text) the file is parsed again with
+    that column as text, and if another such cell turns up, all text. Cells that pyarrow reads as NaN or infinite (``nan``, ``inf``) are the reader's to
+    find (:func:`rsnprop.data.read_cells.numbers_finite`)."""
     if data[:1] in (b"\n", b"\r"):
         return None      # blank lines before the header: pandas' rules
-    text_codes = pa.dictionary(pa.int32(), pa.string())
     # without a quote character in the file no value is quoted, so none holds a newline:
     # the reader then splits its blocks at the last newline instead of lexing every byte
     # of the file on one thread first, and parses without quote handling (the same cells)
     quoted = data.find(b'"') >= 0
-    try:
-        table = pcsv.read_csv(
-            pa.py_buffer(data),
-            read_options=pcsv.ReadOptions(block_size=block_bytes, encoding="utf8"),
-            parse_options=pcsv.ParseOptions(delimiter=delim, quote_char='"' if quoted else False,
-                                            double_quote=True, newlines_in_values=quoted,
-                                            ignore_empty_lines=True),
-            # dictionary columns: each block's distinct texts once, then codes (the
-            # conversion works on distinct values; less memory than a string per cell)
-            convert_options=pcsv.ConvertOptions(column_types={n: text_codes for n in names},
-                                                check_utf8=not valid_utf8,
-                                                strings_can_be_null=True,
-                                                quoted_strings_can_be_null=True,
-                                                null_values=[""]))
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError, ValueError):
-        return None
-    if table.column_names != names:
+    options = (pcsv.ReadOptions(block_size=block_bytes, encoding="utf8"),
+               pcsv.ParseOptions(delimiter=delim, quote_char='"' if quoted else False,
+                                 double_quote=True, newlines_in_values=quoted,
+                                 ignore_empty_lines=True))
+    floats = number_columns(data, names, delim, quoted) if numbers else []
+    table = _parse_table(data, names, options, valid_utf8, floats)
+    if isinstance(table, _NotANumber) and table.column in floats:
+        # one column's cell (a late NA, a typo): that column text, the others numbers still
+        floats = [name for name in floats if name != table.column]
+        table = _parse_table(data, names, options, valid_utf8, floats)
+    if isinstance(table, _NotANumber):      # (again) a cell not a number: all text
+        table = _parse_table(data, names, options, valid_utf8, [])
+    if not isinstance(table, pa.Table) or table.column_names != names:
         return None
     return table
+
+
+class _NotANumber:
+    """What :func:`_parse_table` returns when a cell of a float64 column is not a number:
+    ``column``, the column pyarrow names (None when its message does not say)."""
+
+    def __init__(self, message: str, names):
+        found = re.search(r"CSV column #(\d+)", message)
+        k = int(found.group(1)) if found else -1
+        self.column = names[k] if 0 <= k < len(names) else None
+
+
+def _parse_table(data, names, options, valid_utf8, floats):
+    """pyarrow's read of ``data`` with ``options`` (read, parse): the ``floats`` columns as
+    float64, the others dictionary-encoded text; None when pyarrow refuses the file, a
+    :class:`_NotANumber` when a cell of a float64 column is not a number."""
+    text_codes = pa.dictionary(pa.int32(), pa.string())
+    kinds = dict.fromkeys(names, text_codes)
+    kinds.update(dict.fromkeys(floats, pa.float64()))
+    try:
+        return pcsv.read_csv(
+            pa.py_buffer(data), read_options=options[0], parse_options=options[1],
+            # dictionary columns: each block's distinct texts once, then codes (the
+            # conversion works on distinct values; less memory than a string per cell)
+            convert_options=pcsv.ConvertOptions(
+                column_types=kinds, check_utf8=not valid_utf8, strings_can_be_null=True,
+                quoted_strings_can_be_null=True, null_values=[""]))
+    except pa.ArrowInvalid as err:
+        if floats and "conversion error to double" in str(err):
+            return _NotANumber(str(err), names)
+        return None
+    except (pa.ArrowNotImplementedError, UnicodeDecodeError, ValueError):
+        return None
+
+
+#: the head of a file that :func:`number_columns` reads
+NUMBER_SAMPLE_BYTES = 1 << 16
+
+#: a cell that makes its column a candidate for pyarrow's float parse
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+
+
+def number_columns(data, names, delim: str, quoted: bool) -> list:
+    """The names among ``names`` (the header of the CSV bytes ``data``) whose cells in the
+    first :data:`NUMBER_SAMPLE_BYTES` of ``data`` (whole lines; ``quoted``: with quote
+    handling) are all empty or plain decimal numbers (``-12``, ``3.5``), at least one a
+    number. A guess only (pyarrow then parses these columns to numbers, and any other cell
+    in them makes the whole file text again); ASCII or UTF-8 bytes.
+
+    Examples
+    --------
+    >>> number_columns(b"a,b,c,d\\n1,x,,2.5\\n-3,4,,NA\\n", ["a", "b", "c", "d"], ",", False)
+    ['a']
+    """
+    head = bytes(data[:NUMBER_SAMPLE_BYTES])
+    if len(head) < len(data):
+        head = head[:head.rfind(b"\n") + 1]
+    quoting = csv.QUOTE_MINIMAL if quoted else csv.QUOTE_NONE
+    try:
+        rows = [r for r in csv.reader(io.StringIO(head.decode("utf-8", "replace")),
+                                      delimiter=delim, quoting=quoting) if r][1:]
+    except csv.Error:
+        return []
+    if not rows or any(len(r) != len(names) for r in rows):
+        return []
+    return [name for name, cells in zip(names, zip(*rows))
+            if any(cells) and all(not c or _PLAIN_NUMBER.fullmatch(c) for c in cells)]
 
 
 class _Parse:
@@ -202,7 +272,7 @@ def _parse_mapped(path: Path, min_bytes: int, block_bytes: int):
     names = header_names(text, delim)
     if names is None:
         return None
-    return text, delim, parse_text_table(mapped, names, delim, True, block_bytes)
+    return text, delim, parse_text_table(mapped, names, delim, True, block_bytes, numbers=True)
 
 
 def start_parse(path, *, min_bytes: int, block_bytes: int) -> bool:

@@ -1,6 +1,9 @@
 """Reading CSV files: encoding and delimiter detected, the header and the row widths
 checked, big UTF-8 files read by pyarrow's multi-threaded reader (the same cells as pandas
-gives), every cell as text first (:mod:`.read_cells` converts the numeric columns).
+gives), every cell as text first (:mod:`.read_cells` converts the numeric columns). A big
+ASCII file's columns whose first cells are plain numbers are parsed by pyarrow straight to
+numbers, the values the rules give them; any cell that is not a finite number in them, a
+decimal comma or a missing-value token with a digit sends the file to the all-text parse.
 
 Examples
 --------
@@ -18,6 +21,7 @@ import warnings
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from ..errors import DataFileError, DataQualityWarning
 from ..io_csv import (
@@ -34,6 +38,7 @@ from .read_cells import (
     _blank_missing_tokens,
     _check_header,
     _convert_table,
+    numbers_finite,
     to_numeric_columns,
 )
 
@@ -149,9 +154,14 @@ def _read_csv(path: Path, *, encoding=None, delimiter=None, decimal=None,
 
 
 
-def _arrow_frame(tables, enc, delim, decimal, missing_tokens):
+def _arrow_frame(tables, enc, delim, decimal, missing_tokens, numbers=False):
     """The frame of the text table popped from ``tables`` (the conversion then holds the only
-    reference and releases it column by column), with its read info."""
+    reference and releases it column by column), with its read info; None when a column of
+    it is pyarrow's numbers (:func:`rsnprop.io_csv.number_columns`) and these are not what
+    the rules give (``numbers`` false: :func:`_numbers_as_parsed`; or a cell NaN or
+    infinite, as ``nan`` or ``inf`` are parsed): the file is then parsed again, all text."""
+    if _has_numbers(tables[0]) and not (numbers and numbers_finite(tables[0])):
+        return None
     df, comma_cols, counts = _convert_table(tables.pop(), decimal, missing_tokens)
     df.attrs["rsnprop_read"] = {"format": "csv", "encoding": enc, "delimiter": delim,
                                 "decimal_comma_columns": comma_cols, "missing_tokens": counts}
@@ -169,15 +179,19 @@ def _read_mapped_ascii(path: Path, delimiter, decimal, missing_tokens):
     (:func:`rsnprop.io_csv.start_parse`) is taken when it used the delimiter detected here:
     the same call on the same bytes."""
     early = take_parse(path, _ARROW_MIN_BYTES, _BLOCK_BYTES)
+    numbers = _numbers_as_parsed(decimal, missing_tokens)
     if early is not None and early[1] == (delimiter or early[1]):
-        text, delim, table = early
+        (text, delim, table), early = early, None
         if delimiter is None:
             _check_header_delimiter(text, delim, path)
-        tables = [table]
-        del early, table
-        if tables[0] is None:
+        if table is None:
             return None
-        return _arrow_frame(tables, "utf-8", delim, decimal, missing_tokens)
+        tables = [table]
+        del table
+        df = _arrow_frame(tables, "utf-8", delim, decimal, missing_tokens, numbers)
+        if df is not None:
+            return df
+        numbers = False       # its number columns are not the rules' numbers: all text
     del early
     mapped = _map_ascii(path)
     if mapped is None:
@@ -188,11 +202,28 @@ def _read_mapped_ascii(path: Path, delimiter, decimal, missing_tokens):
     delim = delimiter or (detect_delimiter(text) if path.suffix.lower() != ".tsv" else "\t")
     if delimiter is None:
         _check_header_delimiter(text, delim, path)
-    tables = [_read_csv_arrow(mapped, text, "utf-8", delim, valid_utf8=True)]
-    del mapped
-    if tables[0] is None:
-        return None
-    return _arrow_frame(tables, "utf-8", delim, decimal, missing_tokens)
+    df = None
+    for numbers in ([True, False] if numbers else [False]):   # all text when not numbers
+        tables = [_read_csv_arrow(mapped, text, "utf-8", delim, valid_utf8=True,
+                                  numbers=numbers)]
+        if tables[0] is None:
+            return None
+        df = _arrow_frame(tables, "utf-8", delim, decimal, missing_tokens, numbers)
+        if df is not None:
+            break
+    return df
+
+
+def _numbers_as_parsed(decimal, missing_tokens) -> bool:
+    """True when columns that pyarrow parsed to numbers (:func:`rsnprop.io_csv.number_columns`)
+    are what the cell rules give: numbers with a decimal point (``decimal`` None or ``"."``)
+    and no missing-value token that could be a number (one without a digit cannot)."""
+    return decimal != "," and not any(ch.isdigit() for tok in missing_tokens or () for ch in tok)
+
+
+def _has_numbers(table) -> bool:
+    """True when a column of the parsed ``table`` is numbers, not text."""
+    return any(pa.types.is_floating(t) for t in table.schema.types)
 
 
 def _map_ascii(path: Path):
@@ -275,7 +306,8 @@ def _decode(raw: bytes, enc: str, path):
 
 
 
-def _read_csv_arrow(raw: bytes, text: str, enc: str, delim: str, valid_utf8=False):
+def _read_csv_arrow(raw: bytes, text: str, enc: str, delim: str, valid_utf8=False,
+                    numbers=False):
     """All columns as text with ``pyarrow.csv``, dictionary-encoded (None: let pandas read
     the file).
 
@@ -285,7 +317,8 @@ def _read_csv_arrow(raw: bytes, text: str, enc: str, delim: str, valid_utf8=Fals
     ``pd.read_csv(sep=delim, dtype=str, keep_default_na=False, na_values=[""])``:
     empty -> missing, everything else verbatim. ``valid_utf8``: the bytes are known to be
     valid UTF-8 (pyarrow's check of every cell skipped; an invalid file is still refused by
-    it otherwise).
+    it otherwise). ``numbers``: the columns whose first cells are numbers parsed as
+    numbers (:func:`rsnprop.io_csv.parse_text_table`).
     """
 
     if len(raw) < _ARROW_MIN_BYTES:
@@ -298,7 +331,7 @@ def _read_csv_arrow(raw: bytes, text: str, enc: str, delim: str, valid_utf8=Fals
         data = raw[3:] if raw[:3] == b"\xef\xbb\xbf" else raw
     else:
         data = text.encode("utf-8")     # the whole text (only UTF-8 comes as a head)
-    return parse_text_table(data, names, delim, valid_utf8, _BLOCK_BYTES)
+    return parse_text_table(data, names, delim, valid_utf8, _BLOCK_BYTES, numbers=numbers)
 
 
 
