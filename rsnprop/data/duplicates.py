@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .object_codes import MIN_ROWS, factorize_objects
 from .small_frames import column_names, frame_dtypes
 from .validate import problems_frame
 from .validate_small import (
@@ -235,5 +236,8 @@ def _column_bits(s):
         a = s.to_numpy(dtype="float64", na_value=np.nan)
         a = np.where(np.isnan(a), _NAN_KEY, a) + 0.0   # + 0.0: -0.0 == 0.0
         return a.view(np.uint64)
-    codes, _ = pd.factorize(s, use_na_sentinel=True)
+    if s.dtype == object and len(s) >= MIN_ROWS:    # a large export's text column
+        codes, _ = factorize_objects(s.to_numpy())
+    else:
+        codes, _ = pd.factorize(s, use_na_sentinel=True)
     return np.asarray(codes, dtype=np.int64).view(np.uint64) + np.uint64(1)

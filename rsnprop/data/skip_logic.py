@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .frames import kept_per_columns
+from .object_codes import MIN_ROWS, factorize_objects, isna_objects
 from .small_frames import column_names, frame_dtypes
 from .validate import problems_frame
 from .validate_small import (
@@ -404,11 +405,15 @@ def notna_array(s):
 
     if s.dtype == np.float64:
         return ~np.isnan(s.to_numpy())
+    if s.dtype == object and len(s) >= MIN_ROWS:    # a large export's text column
+        return ~isna_objects(s.to_numpy())
     return s.notna().to_numpy()
 
 
 
 def _factorize(col):
+    if col.dtype == object and len(col) >= MIN_ROWS:    # a large export's text column
+        return factorize_objects(col.to_numpy())
     codes, uniq = pd.factorize(col, use_na_sentinel=True)
     return np.asarray(codes), uniq
 
