@@ -1,0 +1,80 @@
+"""The cleaning log's records built column by column (``log._records``, the routing list's
+``log._routing_rows``): the same dicts, in the same order, with the same value types as
+``DataFrame.to_dict(orient="records")`` and the per-row comprehension they replace."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rsnprop.data import log
+
+
+def _same(a, b):
+    assert len(a) == len(b)
+    for x, y in zip(a, b):
+        assert list(x) == list(y)
+        for k in x:
+            u, v = x[k], y[k]
+            assert type(u) is type(v), (k, u, v)
+            assert u == v or (isinstance(u, float) and math.isnan(u) and math.isnan(v))
+
+
+def _problems(rng, n):
+    """A listed-problems table as the log's: 1-based rows, ids (None, R's "NA" text),
+    columns, values (missing, junk), reasons."""
+    values = [None if rng.random() < 0.2 else ("NA" if rng.random() < 0.1 else f"v{i} é")
+              for i in range(n)]
+    frame = pd.DataFrame({"row": pd.Series(rng.integers(1, 9, n), dtype="int64"),
+                          "column": [f"c{i % 7}" for i in range(n)], "value": values,
+                          "reason": rng.choice(["not_a_number", "out_of_range"], n)})
+    frame.insert(1, "id", np.array([None if i % 13 == 0 else f"id{i}" for i in range(n)],
+                                   dtype=object))
+    return frame
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 500, 10_000])
+def test_records_same_as_to_dict(n):
+    frame = _problems(np.random.default_rng(n), n)
+    _same(log._records(frame), frame.to_dict(orient="records"))
+    _same(log._records(frame.head(3)), frame.head(3).to_dict(orient="records"))
+
+
+@pytest.mark.parametrize("frame", [
+    pd.DataFrame({"a": np.array([np.int64(1), "x", None], dtype=object), "b": [1.5, np.nan, 2]}),
+    pd.DataFrame({"a": pd.array([1, None, 3], dtype="Int64"), "b": [True, False, True]}),
+    pd.DataFrame({"a": pd.Series(["x", None, "z"], dtype=object), "b": [1, 2, 3]}),
+    pd.DataFrame([[1, "a"], [2, "b"]], columns=["k", "k"]),
+    pd.DataFrame(columns=["a", "b"]),
+    pd.DataFrame(index=range(3)),
+])
+def test_records_odd_frames(frame):
+    _same(log._records(frame), frame.to_dict(orient="records"))
+
+
+def _old_routing_rows(rows, code, n_answers, ids, decoded):
+    return [{"row": i + 1, "id": None if ids[i] is None else str(ids[i]),
+             "rules": list(decoded[int(c)]), "n_answers": k}
+            for i, c, k in zip(rows.tolist(), code.tolist(), n_answers[rows].tolist())]
+
+
+@pytest.mark.parametrize("kind", ["text", "mixed", "numpy_text"])
+def test_routing_rows_same_as_comprehension(kind):
+    rng = np.random.default_rng(5)
+    n = 70_000
+    ids = [f"r{i}" for i in range(n)]
+    if kind == "mixed":
+        ids = [None if i % 11 == 0 else (i if i % 7 == 0 else f"r{i}") for i in range(n)]
+    elif kind == "numpy_text":
+        ids = list(np.array(ids, dtype=object).astype(str))      # numpy str_ objects
+    n_answers = rng.integers(0, 3, n)
+    rows = np.flatnonzero(n_answers)
+    code = rng.integers(1, 8, len(rows))
+    decoded = {c: [name for j, name in enumerate(["a", "b", "c"]) if c >> j & 1]
+               for c in range(8)}
+    got = log._routing_rows(rows, code, n_answers, ids, decoded)
+    want = _old_routing_rows(rows, code, n_answers, ids, decoded)
+    _same(got, want)
+    assert got[0]["rules"] is not decoded[int(code[0])]       # a list of its own per row
+    assert len({id(r["rules"]) for r in got}) == len(got)
