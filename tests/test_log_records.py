@@ -78,3 +78,64 @@ def test_routing_rows_same_as_comprehension(kind):
     _same(got, want)
     assert got[0]["rules"] is not decoded[int(code[0])]       # a list of its own per row
     assert len({id(r["rules"]) for r in got}) == len(got)
+
+
+def _old_careless_rows(flags, fired, show, weak_cols, rows, limit):
+    """The excluded detail's records as the loop over rows made them before."""
+    from rsnprop.data.careless_report import _fmt_index
+
+    cols = {k: flags[k].to_numpy() for v in show.values() for k in v if k in flags.columns}
+    weak_flags = {c: flags[c].to_numpy(bool) for c in weak_cols}
+    resp_ids = flags["resp_id"].to_numpy()
+    detail = []
+    for i in rows[:limit].tolist():
+        names = [k for k, m in fired.items() if m[i]]
+        vals = {k: _fmt_index(float(cols[k][i])) for r in names for k in show.get(r, [])
+                if k in cols}
+        if any(r.endswith("_weak_flags") for r in names):
+            vals["weak_flags"] = [c[5:] for c in weak_cols if weak_flags[c][i]]
+        detail.append({"row": i + 1, "id": resp_ids[i], "rules": names, "values": vals})
+    return detail
+
+
+@pytest.mark.parametrize("n, limit", [(0, 10), (50, 10), (3000, 10_000), (70_000, 500)])
+def test_careless_detail_same_as_row_loop(n, limit):
+    from rsnprop.data import careless_report
+    from rsnprop.data.careless import INDEX_OF_FLAG
+    from rsnprop.data.rules import CarelessRules
+
+    rng = np.random.default_rng(n)
+    cr = CarelessRules()
+    ids = np.array([None if i % 17 == 0 else f"id{i}" for i in range(n)], dtype=object)
+    flags = pd.DataFrame({"resp_id": ids,
+                          "attention_failed": rng.integers(0, 3, n),
+                          "duration_ratio": np.where(rng.random(n) < 0.1, np.nan, rng.random(n))})
+    for c, (index, _) in INDEX_OF_FLAG.items():
+        flags[c] = rng.random(n) < 0.2
+        flags[index] = np.where(rng.random(n) < 0.05, np.nan, rng.normal(size=n))
+    reasons = {"attention_check": rng.random(n) < 0.1, "speeding": rng.random(n) < 0.1,
+               "careless_indices": rng.random(n) < 0.3}
+    got = careless_report._careless_detail(flags, reasons, cr, limit)
+    # the old loop, fed with the rules, values and rows the function computes before it
+    hit = np.asarray(reasons["careless_indices"], bool)
+    fired = {"attention_check": reasons["attention_check"], "speeding": reasons["speeding"]}
+    dec = [c for c in INDEX_OF_FLAG if c[5:] in cr.decisive]
+    weak_cols = [c for c in INDEX_OF_FLAG if c not in dec]
+    for c in dec:
+        fired[c[5:]] = hit & flags[c].to_numpy(bool)
+    fired[f"{cr.min_index_flags}_weak_flags"] = hit & (
+        flags[weak_cols].to_numpy(bool).sum(1) >= cr.min_index_flags)
+    show = {"attention_check": ["attention_failed"], "speeding": ["duration_ratio"]}
+    for c in dec:
+        show[c[5:]] = [INDEX_OF_FLAG[c][0]]
+    show[f"{cr.min_index_flags}_weak_flags"] = [INDEX_OF_FLAG[c][0] for c in weak_cols]
+    any_fired = np.zeros(n, dtype=bool)
+    for m in fired.values():
+        any_fired |= m
+    want = _old_careless_rows(flags, fired, show, weak_cols, np.flatnonzero(any_fired), limit)
+    detail = got["excluded_detail"]
+    assert len(detail) == len(want) == min(limit, int(any_fired.sum()))
+    for x, y in zip(detail, want):
+        assert list(x) == list(y) and x["row"] == y["row"] and x["rules"] == y["rules"]
+        assert type(x["id"]) is type(y["id"]) and (x["id"] == y["id"] or x["id"] != x["id"])
+        _same([x["values"]], [y["values"]])
