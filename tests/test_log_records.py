@@ -1,6 +1,7 @@
-"""The cleaning log's records built column by column (``log._records``, the routing list's
-``log._routing_rows``): the same dicts, in the same order, with the same value types as
-``DataFrame.to_dict(orient="records")`` and the per-row comprehension they replace."""
+"""The cleaning log's records built column by column (``log._records``; the careless
+screen's excluded detail, ``careless_report._careless_detail``): the same dicts, in the same
+order, with the same value types as ``DataFrame.to_dict(orient="records")`` and the per-row
+loop they replace."""
 
 import math
 
@@ -51,33 +52,6 @@ def test_records_same_as_to_dict(n):
 ])
 def test_records_odd_frames(frame):
     _same(log._records(frame), frame.to_dict(orient="records"))
-
-
-def _old_routing_rows(rows, code, n_answers, ids, decoded):
-    return [{"row": i + 1, "id": None if ids[i] is None else str(ids[i]),
-             "rules": list(decoded[int(c)]), "n_answers": k}
-            for i, c, k in zip(rows.tolist(), code.tolist(), n_answers[rows].tolist())]
-
-
-@pytest.mark.parametrize("kind", ["text", "mixed", "numpy_text"])
-def test_routing_rows_same_as_comprehension(kind):
-    rng = np.random.default_rng(5)
-    n = 70_000
-    ids = [f"r{i}" for i in range(n)]
-    if kind == "mixed":
-        ids = [None if i % 11 == 0 else (i if i % 7 == 0 else f"r{i}") for i in range(n)]
-    elif kind == "numpy_text":
-        ids = list(np.array(ids, dtype=object).astype(str))      # numpy str_ objects
-    n_answers = rng.integers(0, 3, n)
-    rows = np.flatnonzero(n_answers)
-    code = rng.integers(1, 8, len(rows))
-    decoded = {c: [name for j, name in enumerate(["a", "b", "c"]) if c >> j & 1]
-               for c in range(8)}
-    got = log._routing_rows(rows, code, n_answers, ids, decoded)
-    want = _old_routing_rows(rows, code, n_answers, ids, decoded)
-    _same(got, want)
-    assert got[0]["rules"] is not decoded[int(code[0])]       # a list of its own per row
-    assert len({id(r["rules"]) for r in got}) == len(got)
 
 
 def _old_careless_rows(flags, fired, show, weak_cols, rows, limit):

@@ -87,20 +87,6 @@ class Findings:
         warnings.warn(msg, DataQualityWarning, stacklevel=level)
 
 
-def _routing_rows(rows, code, n_answers, ids, decoded) -> list:
-    """The routing block's ``not_shown_answered`` records: 1-based row, id as text, the fired
-    rules (a list of its own per row) and the number of answers. The ids and rules taken by
-    C-level maps, not one lookup each in Python (88,800 rows of a million: 60 -> 30 ms)."""
-    sel = list(map(ids.__getitem__, rows.tolist()))
-    if set(map(type, sel)) <= {str}:
-        id_text = sel                       # str() of a str is itself
-    else:
-        id_text = [None if v is None else str(v) for v in sel]
-    rules = map(list, map(decoded.__getitem__, code.tolist()))
-    return [{"row": i, "id": v, "rules": r, "n_answers": k}
-            for i, v, r, k in zip((rows + 1).tolist(), id_text, rules, n_answers[rows].tolist())]
-
-
 def step_of(reason: str) -> str:
     """Flow step of an exclusion reason (``eligibility`` for screening items not listed)."""
     for step, reasons in STEPS.items():
@@ -252,7 +238,9 @@ def routing_log(instrument, routed, not_shown_answered, ids) -> dict:
         code = code + m[rows].astype(code.dtype) * (1 << j)
     decoded = {int(c): [names[j] for j in range(len(names)) if int(c) >> j & 1]
                for c in set(code.tolist())}
-    listed = _routing_rows(rows, code, n_answers, ids, decoded)
+    listed = [{"row": i + 1, "id": None if ids[i] is None else str(ids[i]),
+               "rules": list(decoded[int(c)]), "n_answers": k}
+              for i, c, k in zip(rows.tolist(), code.tolist(), n_answers[rows].tolist())]
     return {"rules": {r.id: {"action": r.action, "n_fired": int(np.asarray(
                 routed.get(r.id, np.zeros(n, bool))).sum())} for r in rules},
             "not_shown_answered": listed,
