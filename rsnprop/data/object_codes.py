@@ -59,7 +59,7 @@ def isna_objects(a):
 def distinct_objects(a):
     """``(codes, objects)`` of a 1-D object array ``a``: each value's code among ``a``'s
     distinct objects (by identity, not equality: numbered in order of first appearance) and
-    those objects, each at its first row (``objects[codes]`` holds ``a``'s objects)."""
+    those objects (``objects[codes]`` holds ``a``'s objects)."""
     return _by_identity(np.asarray(a, dtype=object))
 
 
@@ -70,10 +70,10 @@ def _by_identity(a):
     # objects, so no address is reused while it lives)
     buf = (ctypes.c_char * (a.size * a.itemsize)).from_address(a.ctypes.data)
     addresses = np.frombuffer(buf, dtype=np.uintp)
-    codes = np.asarray(pd.factorize(addresses)[0], dtype=np.intp)
+    codes, distinct = pd.factorize(addresses)
+    codes = np.asarray(codes, dtype=np.intp)
     del addresses, buf
-    # a code met for the first time is greater than every code before it
-    first = np.empty(len(codes), dtype=bool)
-    first[:1] = True
-    np.greater(codes[1:], np.maximum.accumulate(codes)[:-1], out=first[1:])
-    return codes, a[first]
+    # a row of each code (whichever: the rows of one code hold the same object)
+    row = np.empty(len(distinct), dtype=np.intp)
+    row[codes] = np.arange(len(codes))
+    return codes, a[row]
