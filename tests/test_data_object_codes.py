@@ -110,3 +110,24 @@ def test_duplicates_same_as_pandas_path(both_paths):
     ids = pd.Series([f"r{i % (n - 40)}" for i in range(n)], dtype=object)
     (d1, s1), (d0, s0) = both_paths(duplicates.find_duplicates, ids, items)
     assert np.array_equal(d1, d0) and np.array_equal(s1, s0) and s1.any()
+
+
+@pytest.mark.parametrize("odd", [None, "none", "nan", "int", "numpy_str", "NA", "empty"])
+@pytest.mark.parametrize("n", [MIN_ROWS - 1, MIN_ROWS + 3])
+def test_respondent_ids_same_as_conversion(monkeypatch, odd, n):
+    """A large export's text ids taken as they are: the same ids (types and values) as the
+    conversion to text that other columns and small exports take."""
+    from rsnprop.data import columns
+
+    ids = [f"B{i:07d}" for i in range(n)]
+    ids[5] = {None: ids[5], "none": None, "nan": np.nan, "int": 5, "numpy_str": np.str_("x"),
+              "NA": pd.NA, "empty": ""}[odd]
+    df = pd.DataFrame({"resp_id": pd.Series(np.array(ids, dtype=object), dtype=object)})
+    got = columns.respondent_ids(df, print)
+    with monkeypatch.context() as m:
+        m.setattr(columns, "MIN_ROWS", 10**12)
+        want = columns.respondent_ids(df, print)
+    assert got.dtype == want.dtype == object and got.index.equals(want.index)
+    assert [(type(x), x) for x in got] == [(type(x), x) for x in want]
+    got[0] = "changed"                      # its own array: the export is not changed
+    assert df["resp_id"].iloc[0] == "B0000000"
