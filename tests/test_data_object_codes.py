@@ -131,3 +131,22 @@ def test_respondent_ids_same_as_conversion(monkeypatch, odd, n):
     assert [(type(x), x) for x in got] == [(type(x), x) for x in want]
     got[0] = "changed"                      # its own array: the export is not changed
     assert df["resp_id"].iloc[0] == "B0000000"
+
+
+@pytest.mark.parametrize("n_objects", [7, object_codes._FEW, object_codes._FEW + 1])
+def test_distinct_objects_are_the_rows_objects(n_objects):
+    """Each distinct object (taken from its address when few, from a row otherwise) is the
+    very object the rows hold, sequences too; codes in order of first appearance."""
+    objs = [(1, 2), (3,), [4], None, "x", 1.5, np.nan]
+    objs = (objs + [[i] for i in range(n_objects)])[:n_objects]
+    rng = np.random.default_rng(n_objects)
+    pick = rng.integers(0, n_objects, MIN_ROWS + 100)
+    pick[:n_objects] = rng.permutation(n_objects)
+    a = np.empty(len(pick), dtype=object)
+    for i, k in enumerate(pick.tolist()):
+        a[i] = objs[k]
+    codes, distinct = object_codes.distinct_objects(a)
+    assert len(distinct) == n_objects
+    assert all(distinct[c] is x for c, x in zip(codes.tolist(), a.tolist()))
+    assert [id(x) for x in distinct] == list(dict.fromkeys(id(x) for x in a))
+    assert np.array_equal(isna_objects(a), pd.isna(a))
