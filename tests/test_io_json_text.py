@@ -100,3 +100,27 @@ def test_lists_of_records_equal_dumps(obj):
 ])
 def test_records_written_column_wise_equal_dumps(records):
     assert json_text(records) == dumps(records)
+
+
+@pytest.mark.parametrize("obj", [
+    [1], {"a": 1}, [[["x"]]], {"a": {"b": {"c": [{"d": 1}]}}},            # one item each level
+    [{"k": i} for i in range(16)],                                         # one key, 16 rows
+    {"a": [{"row": i, "id": None, "reasons": ["r"]} for i in range(16)], "z": [{"q": 1}] * 17},
+    {"x": [[{"row": i} for i in range(16)], [{"row": i, "w": "é"} for i in range(18)]]},
+])
+def test_brackets_joined_to_first_and_last_items(obj):
+    """The brackets and commas around the items go into one join (no copy of the whole):
+    the same text for one item, one key, and records nested at several levels."""
+    assert json_text(obj) == dumps(obj)
+
+
+def test_log_sized_lists_equal_dumps():
+    """A log-like object with 20,000 excluded rows and 10,000 routing rows, nested."""
+    rng = np.random.default_rng(0)
+    excluded = [{"row": i + 1, "id": None if i % 97 == 0 else f"B{i:07d}",
+                 "reasons": ["speeding", "careless_indices"][: 1 + i % 2]} for i in range(20_000)]
+    routing = [{"row": i, "id": f"é{i}", "rules": ["not_sme"], "n_answers": int(k)}
+               for i, k in enumerate(rng.integers(1, 50, 10_000))]
+    obj = {"schema": "x", "excluded": excluded, "routing": {"not_shown_answered": routing,
+                                                            "n": 1}, "warnings": []}
+    assert json_text(obj) == dumps(obj)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .object_codes import MIN_ROWS, factorize_objects
 from .small_frames import column_names, frame_dtypes
 from .validate import problems_frame
 from .validate_small import (
@@ -135,7 +136,7 @@ def find_duplicates(ids, items, columns=None):
     else:
         _hash_rows(starts)
     srcs.clear()  # the column copies are no longer needed
-    answered = answered * 2 >= max(1, p)
+    answered = np.multiply(answered, 2, out=answered) >= max(1, p)    # (no temporary)
     # first occurrence of each key: factor codes are numbered in order of appearance
     codes = np.asarray(pd.factorize(h)[0])
     seen = np.maximum.accumulate(codes)
@@ -143,10 +144,11 @@ def find_duplicates(ids, items, columns=None):
     is_first[1:] = codes[1:] > seen[:-1]
     cand = ~is_first & answered      # = pd.Series(h).duplicated(keep="first")
     if cand.any():
-        first = np.flatnonzero(is_first)[codes]   # = groupby(h).transform("first")
         rows = np.flatnonzero(cand)
+        # = groupby(h).transform("first") on the candidate rows (not on every row)
+        first = np.flatnonzero(is_first)[codes[rows]]
         same = np.ones(len(rows), dtype=bool)
-        both = np.concatenate([rows, first[rows]])
+        both = np.concatenate([rows, first])
         for c in cols:
             # compared on the candidate rows and their first copies only (factor codes of
             # that subset: equal codes <=> equal values, as on the whole column)
@@ -235,5 +237,8 @@ def _column_bits(s):
         a = s.to_numpy(dtype="float64", na_value=np.nan)
         a = np.where(np.isnan(a), _NAN_KEY, a) + 0.0   # + 0.0: -0.0 == 0.0
         return a.view(np.uint64)
-    codes, _ = pd.factorize(s, use_na_sentinel=True)
+    if s.dtype == object and len(s) >= MIN_ROWS:    # a large export's text column
+        codes, _ = factorize_objects(s.to_numpy())
+    else:
+        codes, _ = pd.factorize(s, use_na_sentinel=True)
     return np.asarray(codes, dtype=np.int64).view(np.uint64) + np.uint64(1)

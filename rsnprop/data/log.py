@@ -366,8 +366,30 @@ def _problems_block(problems, max_listed):
     else:
         prob_counts = []
     return {"problems_total": int(len(problems)), "problem_counts": prob_counts,
-            "problems": listed.to_dict(orient="records"),
+            "problems": _records(listed),
             "problems_truncated": bool(len(problems) > len(listed))}
+
+
+def _records(frame) -> list:
+    """``frame.to_dict(orient="records")`` read column by column: each column's values as
+    Python objects at once (``tolist``, what iterating the column gives) instead of a
+    pandas iteration per cell. Through pandas when a column holds anything but ``str``,
+    ``None`` and ``float`` (the values pandas would box) or when column names repeat."""
+    names = frame.columns.tolist()
+    cols = []
+    for j, dtype in enumerate(frame.dtypes.tolist()):
+        values = frame.iloc[:, j].tolist()
+        if (dtype == np.dtype(object) or isinstance(dtype, pd.api.extensions.ExtensionDtype)) and \
+                not set(map(type, values)) <= _UNBOXED:
+            return frame.to_dict(orient="records")
+        cols.append(values)
+    if len(set(names)) != len(names):
+        return frame.to_dict(orient="records")
+    return [dict(zip(names, t)) for t in zip(*cols)] if cols else [{} for _ in range(len(frame))]
+
+
+#: the types whose values ``DataFrame.to_dict`` gives as they are (its boxing keeps them)
+_UNBOXED = {str, type(None), float}
 
 
 def _classification_counts(data):

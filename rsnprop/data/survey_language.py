@@ -16,6 +16,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from .object_codes import MIN_ROWS, distinct_objects, factorize_objects
 from .validate import LANGUAGE_COLUMN, problems_frame
 from .validate_small import SMALL_ROWS
 from .validate_text import _arrow_factorize
@@ -92,6 +93,13 @@ def _distinct_text(values):
                                    use_na_sentinel=True)
         uniq = [str(u) for u in uniq] + [""]
         return np.where(codes < 0, len(uniq) - 1, codes), uniq
+    arr = np.asarray(pd.Series(values).to_numpy())
+    if arr.dtype == object and len(arr) >= MIN_ROWS:
+        # a large export's column: its distinct objects (by identity) made text as below,
+        # each once (the same text per row; equal texts may repeat among the distinct ones)
+        codes, objs = distinct_objects(arr)
+        objs = pd.Series(objs, dtype=object)
+        return codes, objs.where(objs.notna(), "").astype(str).tolist()
     return pd.factorize(values.astype(object).where(values.notna(), "").astype(str).to_numpy())
 
 
@@ -108,8 +116,20 @@ def language_counts(codes, kept, languages) -> dict:
     """
 
     def count(c):
+        if c.dtype == object and len(c) >= MIN_ROWS:
+            return _count_large(c, languages)
         return {lg: int(np.sum(c == lg)) for lg in languages} | \
             {"missing": int(pd.isna(c).sum())}      # (codes are text or None)
 
     return {"column": LANGUAGE_COLUMN, "languages": list(languages), "n_in": count(codes),
             "n_kept": count(codes[np.asarray(kept, dtype=bool)])}
+
+
+def _count_large(c, languages) -> dict:
+    """``language_counts``' counts of a large object array of codes (text or None): the rows
+    of each distinct code counted once (:func:`.object_codes.factorize_objects`), each
+    language the rows whose code equals it, ``missing`` the rows whose code is missing."""
+    codes, uniq = factorize_objects(c)
+    n = np.bincount(codes + 1, minlength=len(uniq) + 1).tolist()
+    return {lg: sum(n[k + 1] for k, u in enumerate(uniq.tolist()) if u == lg)
+            for lg in languages} | {"missing": n[0]}

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .object_codes import MIN_ROWS, factorize_objects
 from .recode import _norm, label_map
 from .validate import _bounds, _is_float, _valid_number, problems_frame
 
@@ -203,6 +204,10 @@ def _distinct(s):
         else:
             codes, uniq = pd.factorize(s, use_na_sentinel=True)
             uniq = [str(u) for u in uniq.tolist()]
+    elif s.dtype == object and len(s) >= MIN_ROWS:
+        # a large export's text column: its distinct objects factorised (the same codes)
+        codes, uniq = factorize_objects(s.to_numpy())
+        uniq = list(uniq)
     else:
         codes, uniq = pd.factorize(s.astype(object), use_na_sentinel=True)
         uniq = [u for u in uniq]
