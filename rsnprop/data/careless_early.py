@@ -30,7 +30,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from .careless import _ROW_WISE, row_wise_indices
+from .careless import _ROW_WISE
+from .careless_rowwise import row_wise_block
 from .small_frames import column_names
 
 __all__ = ["EARLY_MIN_ROWS", "attention_items", "likert_columns", "start_row_wise", "given_for"]
@@ -106,8 +107,8 @@ def _row_wise_all(cols, n, cr) -> dict:
         blk = x if stop - start == len(x) else np.empty((stop - start, len(cols)), order="F")
         for j, col in enumerate(cols):
             blk[:, j] = col[start:stop]
-        for k, get in row_wise_indices(blk, cr).items():
-            parts[k].append(np.array(get(), copy=True))   # (blk is reused)
+        for k, v in row_wise_block(blk, cr).items():
+            parts[k].append(np.array(v, copy=True))   # (blk is reused)
     return {k: np.concatenate(v) for k, v in parts.items()}
 
 
