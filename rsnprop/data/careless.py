@@ -176,14 +176,25 @@ def _compute_indices(x, xr, cols, factors, rules, reverse_in_place, given=None) 
         if not reverse_in_place:
             as_given = _as_given_indices(pool, rows, xr, rules, given)
         keyed = _keyed_indices(pool, rows, x, xs, groups, grouped, pcov, means, rules)
+        # a large block: the answer counts in the pool too (after the keyed indices)
+        counted = pool.submit(_answered, xr) if n >= _THREAD_MIN_ROWS else None
         out = {k: get() if callable(get) else get for k, get in as_given.items()}
         out |= {k: get() for k, get in keyed.items() if k != "syn"}
         out["syn"] = {k: (npairs, get() if get is not None else None)
                       for k, (npairs, get) in keyed["syn"].items()}
-    answered = np.zeros(n, dtype=np.int64)   # = (~np.isnan(xr)).sum(1), by column
+        if counted is not None and out["mahad"] is not None:    # elementwise: any split
+            d2 = out["mahad"]
+            out["mahad_p"] = np.concatenate(list(pool.map(lambda h: chi2_sf(d2[h], p), halves)))
+    answered = counted.result() if counted is not None else _answered(xr)
+    return out | {"answered": answered, "n_items": p}
+
+
+def _answered(xr):
+    """``(~np.isnan(xr)).sum(1)``, column by column."""
+    answered = np.zeros(xr.shape[0], dtype=np.int64)
     for j in range(xr.shape[1]):
         answered += ~np.isnan(xr[:, j])
-    return out | {"answered": answered, "n_items": p}
+    return answered
 
 
 def _writeable(x):
@@ -196,21 +207,29 @@ def _writeable(x):
     return x
 
 
-def _nanmean_columns(x):
+def _nanmean_columns(x, pool=None):
     """``np.nanmean(x, axis=0)``, the same floats, one column at a time: ``nanmean`` copies
     the whole matrix with its NaN set to 0 (270 MB beside the answers of a million rows).
     For a column-major ``x`` numpy sums each column as one contiguous run, as here; other
     layouts, and blocks under ``_THREAD_MIN_ROWS`` rows (where the copy is small and the
-    loop's calls cost more), go to ``nanmean`` itself."""
+    loop's calls cost more), go to ``nanmean`` itself. With a thread ``pool`` the two
+    halves of the columns are summed at once (each column's sum is the same)."""
 
     n, p = x.shape
     if not (x.flags.f_contiguous and n >= _THREAD_MIN_ROWS and p):
         return np.nanmean(x, axis=0)
     tot, cnt = np.empty(p), np.empty(p, dtype=np.intp)
-    for j in range(p):
-        miss = np.isnan(x[:, j])
-        tot[j] = np.where(miss, 0.0, x[:, j]).sum()
-        cnt[j] = n - np.count_nonzero(miss)
+
+    def columns(js):
+        for j in js:
+            miss = np.isnan(x[:, j])
+            tot[j] = np.where(miss, 0.0, x[:, j]).sum()
+            cnt[j] = n - np.count_nonzero(miss)
+    if pool is None:
+        columns(range(p))
+    else:
+        for f in [pool.submit(columns, range(h.start, h.stop)) for h in _halves(p)]:
+            f.result()
     if not cnt.all():
         warnings.warn("Mean of empty slice", RuntimeWarning, stacklevel=3)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -227,7 +246,10 @@ def _as_given_indices(pool, rows, xr, rules, given=None) -> dict:
         out = {k: (lambda k=k: given()[k]) for k in _ROW_WISE}
     else:
         out = row_wise_indices(xr, rules, pool, rows)
-    out["person_total"] = (rows(pool, person_total, xr, mean=_nanmean_columns(xr))
+    # the item means on both threads when the pool is idle (a large block whose row-wise
+    # indices are given; otherwise they are in the pool's queue already)
+    idle = pool if given is not None and n >= _THREAD_MIN_ROWS else None
+    out["person_total"] = (rows(pool, person_total, xr, mean=_nanmean_columns(xr, idle))
                            if n > 2 and p > 2 else (lambda: None))
     return out
 
@@ -297,7 +319,7 @@ def _flag_indices(values, rules, factors):
     flags["flag_irv"] = ((v <= 0) if thr is None else (v < thr)) & (answered >= max(3, p // 2))
     d2 = values["mahad"]
     if d2 is not None:
-        pval = chi2_sf(d2, p)
+        pval = values["mahad_p"] if "mahad_p" in values else chi2_sf(d2, p)
         idx["mahad"] = d2
         idx["mahad_p"] = pval
         if rules.mahad_alpha is not None:

@@ -257,7 +257,7 @@ def _clean(frames, instrument, rules, source, diagnostics=True, on_data=None):
     excl = apply_exclusions(found.reasons, ids, _row_flags(careless, miss_share, sample))
     stage("recode for analysis")
     data = analysis_data(values, excl.kept, ids, cols, instrument, rules, languages=languages,
-                         cache=routing.cache, reuse_values=True)
+                         cache=routing.cache, reuse_values=True, flags=excl.flags)
     del values
     if on_data is not None:
         on_data(data)
