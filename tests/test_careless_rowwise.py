@@ -5,21 +5,13 @@ not, and through the early thread on both sides of its 65,536-row threshold."""
 
 from __future__ import annotations
 
-import sys
-import threading
-from pathlib import Path
-
 import numpy as np
-import pandas as pd
 import pytest
 
 from rsnprop.data import careless_early
 from rsnprop.data.careless import row_wise_indices
 from rsnprop.data.careless_rowwise import longstring_runs, row_wise_block, whole_number_sums
 from rsnprop.data.rules import CarelessRules
-from rsnprop.instrument import load_instrument
-
-INSTRUMENT = Path(__file__).resolve().parents[1] / "instruments" / "rsn_internationalisation.yaml"
 
 
 def _bits(a):
@@ -116,39 +108,3 @@ def test_early_thread_on_both_sides_of_the_threshold(n):
     cr = CarelessRules()
     early = careless_early._row_wise_all([x[:, j].copy() for j in range(38)], n, cr)
     _assert_same(early, _reference(x, cr))
-
-
-def test_switch_interval_while_early_threads_run(monkeypatch):
-    """The early thread runs with the shorter switch interval; the interval in force before
-    is back when the last of two such threads has ended, also when one fails."""
-    ins = load_instrument(INSTRUMENT)
-    likert = [c for c, it in ins.items.items() if it.type == "likert"][:3]
-    values = pd.DataFrame({c: np.ones(careless_early.EARLY_MIN_ROWS) for c in likert})
-    go, seen = threading.Event(), []
-    real = careless_early._row_wise_all
-
-    def slow(cols, n, cr):
-        go.wait(30)
-        seen.append(sys.getswitchinterval())
-        if len(seen) == 2:
-            raise ValueError("the second fails")
-        return real(cols, n, cr)
-    monkeypatch.setattr(careless_early, "_row_wise_all", slow)
-    before = sys.getswitchinterval()
-    try:
-        sys.setswitchinterval(0.004)
-        a = careless_early.start_row_wise(values, ins, CarelessRules())
-        b = careless_early.start_row_wise(values, ins, CarelessRules())
-        assert sys.getswitchinterval() == pytest.approx(careless_early.SWITCH_SECONDS)
-        go.set()
-        assert set(a.result()) == {"longstring", "irv", "pattern", "irv_block"}
-        with pytest.raises(ValueError):
-            b.result()
-        for _ in range(200):          # the thread restores it after handing its result over
-            if sys.getswitchinterval() == pytest.approx(0.004):
-                break
-            threading.Event().wait(0.01)
-        assert seen == [pytest.approx(careless_early.SWITCH_SECONDS)] * 2
-        assert sys.getswitchinterval() == pytest.approx(0.004)
-    finally:
-        sys.setswitchinterval(before)

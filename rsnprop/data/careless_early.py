@@ -9,14 +9,6 @@ second thread as soon as the answers are validated (numpy releases the GIL), and
 takes its rows' values from them (:func:`given_for`): the same values as computing them on
 those rows (a test compares the two).
 
-While such a thread runs, the interpreter's switch interval is ``SWITCH_SECONDS`` (0.5 ms
-instead of Python's 5 ms; restored when the last such thread ends): the thread needs the
-GIL back after each of its numpy calls (about 10,000 at a million rows), and the main
-thread, running Python in the steps beside it, hands it over only at that interval; with
-5 ms the thread did a third of its work before the screen (alternated runs of the
-million-row clean at load 3-3.7: the careless screen 2.64-3.17 -> 2.06-2.11 s of wall).
-Only the timing changes, never a value.
-
 Only from ``EARLY_MIN_ROWS`` rows (a power replication's few hundred rows never start a
 thread), and only while nothing changes the Likert answers before the screen reads them
 (the steps in between write no Likert column: the impossible facts and constant sums are
@@ -34,8 +26,6 @@ True
 
 from __future__ import annotations
 
-import sys
-import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -51,9 +41,6 @@ EARLY_MIN_ROWS = 1 << 16
 
 #: rows per block of the early computation (memory: one block of answers at a time)
 _ROWS = 1 << 16
-
-#: the switch interval while an early thread runs (:func:`sys.setswitchinterval`)
-SWITCH_SECONDS = 0.0005
 
 #: the columns the steps between validation and the careless screen may change in place
 #: (:func:`.consistency.check_facts`; the constant sums are ``constant_sum`` items): an
@@ -106,46 +93,9 @@ def start_row_wise(values, instrument, cr):
             col = values[c].to_numpy(dtype="float64", na_value=np.nan)
         cols.append(col)
     pool = ThreadPoolExecutor(max_workers=1)
-    _SWITCH.enter()
-    try:
-        future = pool.submit(_switched, cols, n, cr)
-    except BaseException:
-        _SWITCH.exit()
-        raise
+    future = pool.submit(_row_wise_all, cols, n, cr)
     pool.shutdown(wait=False)      # the thread ends with its one task
     return _Early(likert, n, future)
-
-
-class _Switch:
-    """The interpreter's switch interval at ``SWITCH_SECONDS`` while early threads run: the
-    first to start saves the interval in force, the last to end restores it."""
-
-    def __init__(self):
-        self.lock, self.running, self.saved = threading.Lock(), 0, None
-
-    def enter(self):
-        with self.lock:
-            if not self.running:
-                self.saved = sys.getswitchinterval()
-                sys.setswitchinterval(min(self.saved, SWITCH_SECONDS))
-            self.running += 1
-
-    def exit(self):
-        with self.lock:
-            self.running -= 1
-            if not self.running:
-                sys.setswitchinterval(self.saved)
-
-
-_SWITCH = _Switch()
-
-
-def _switched(cols, n, cr) -> dict:
-    """:func:`_row_wise_all` in the early thread, the switch interval restored at its end."""
-    try:
-        return _row_wise_all(cols, n, cr)
-    finally:
-        _SWITCH.exit()
 
 
 def _row_wise_all(cols, n, cr) -> dict:
