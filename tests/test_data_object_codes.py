@@ -133,10 +133,10 @@ def test_respondent_ids_same_as_conversion(monkeypatch, odd, n):
     assert df["resp_id"].iloc[0] == "B0000000"
 
 
-@pytest.mark.parametrize("n_objects", [7, object_codes._FEW, object_codes._FEW + 1])
+@pytest.mark.parametrize("n_objects", [7, 4096, 4097])
 def test_distinct_objects_are_the_rows_objects(n_objects):
-    """Each distinct object (taken from its address when few, from a row otherwise) is the
-    very object the rows hold, sequences too; codes in order of first appearance."""
+    """Each distinct object (taken from a row of its code) is the very object the rows hold,
+    sequences too; codes in order of first appearance."""
     objs = [(1, 2), (3,), [4], None, "x", 1.5, np.nan]
     objs = (objs + [[i] for i in range(n_objects)])[:n_objects]
     rng = np.random.default_rng(n_objects)

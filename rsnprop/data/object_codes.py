@@ -73,17 +73,8 @@ def _by_identity(a):
     codes, distinct = pd.factorize(addresses)
     codes = np.asarray(codes, dtype=np.intp)
     del addresses, buf
-    if len(distinct) <= _FEW and distinct.all():
-        # few objects: each taken from its address (alive: ``a`` holds it), no pass over rows
-        objects = np.empty(len(distinct), dtype=object)
-        for k, address in enumerate(distinct.tolist()):
-            objects[k] = ctypes.cast(address, ctypes.py_object).value
-        return codes, objects
     # a row of each code (whichever: the rows of one code hold the same object)
     row = np.empty(len(distinct), dtype=np.intp)
     row[codes] = np.arange(len(codes))
     return codes, a[row]
 
-
-#: up to this many distinct objects, each is taken from its address, not from a row
-_FEW = 4096
